@@ -1,0 +1,187 @@
+import * as mcl from 'mcl-wasm'
+
+/**
+ * BN254 BLS exactly as eigensdk (and so zsequencer) does it: signatures in G1, public keys in G2,
+ * try-and-increment hash-to-G1 over the message's bytes, points as mcl decimal strings.
+ *
+ * mcl-wasm is herumi's own build of the library eigensdk wraps, so strings are bit-exact, and
+ * its pairing costs ~1.6 ms here against ~9.6 ms for @noble/curves (measured, see
+ * ../../../shared/docs/performance-and-reliability-anchors.md §3.2).
+ */
+
+/** Base field modulus of alt_bn128. */
+export const FIELD_MODULUS =
+  21888242871839275222246405745257275088696311157297823662689037894645226208583n
+/** Group order of alt_bn128. */
+export const CURVE_ORDER =
+  21888242871839275222246405745257275088548364400416034343698204186575808495617n
+
+/** The EIP-197 G2 generator as an mcl string (real part first), as eigensdk sets it. */
+const G2_GENERATOR =
+  '1 10857046999023057135944570762232829481370756359578518086990519993285655852781 ' +
+  '11559732032986387107991004021392285783925812861821192530917403151452391805634 ' +
+  '8495653923123431417604973247489272438418190587263600148770280649306958101930 ' +
+  '4082367875863433681332203403145435568316851327593401208105741076214120093531'
+
+export type G1 = mcl.G1
+export type G2 = mcl.G2
+export type SecretKey = mcl.Fr
+
+let g2Generator: mcl.G2 | undefined
+
+/** Loads the mcl wasm module for BN_SNARK1 once. */
+export async function initBls(): Promise<void> {
+  if (g2Generator) return
+  await mcl.init(mcl.BN_SNARK1)
+  // Keys arrive from the network; refuse points outside the prime-order subgroup.
+  mcl.verifyOrderG2(true)
+  const generator = new mcl.G2()
+  generator.setStr(G2_GENERATOR, 10)
+  g2Generator = generator
+}
+
+function generatorG2(): mcl.G2 {
+  if (!g2Generator) throw new Error('initBls() must be awaited before using BLS')
+  return g2Generator
+}
+
+function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
+  let result = 1n
+  let b = base % modulus
+  let e = exponent
+  while (e > 0n) {
+    if (e & 1n) result = (result * b) % modulus
+    b = (b * b) % modulus
+    e >>= 1n
+  }
+  return result
+}
+
+const SQRT_EXPONENT = (FIELD_MODULUS + 1n) / 4n
+const hashCache = new Map<string, mcl.G1>()
+const HASH_CACHE_LIMIT = 256
+
+/**
+ * eigensdk's `map_to_curve`: x = message bytes as a big-endian integer mod p; while x³+3 has no
+ * square root, x += 1. y is β^((p+1)/4) with no sign normalisation, which is why this cannot use
+ * a library square root that might return the other root.
+ */
+export function hashToG1(message: string): mcl.G1 {
+  const cached = hashCache.get(message)
+  if (cached) return cached
+  let x = 0n
+  for (const byte of new TextEncoder().encode(message)) x = (x << 8n) | BigInt(byte)
+  x %= FIELD_MODULUS
+  for (;;) {
+    const beta = (((x * x) % FIELD_MODULUS) * x + 3n) % FIELD_MODULUS
+    const y = modPow(beta, SQRT_EXPONENT, FIELD_MODULUS)
+    if ((y * y) % FIELD_MODULUS === beta) {
+      const point = new mcl.G1()
+      point.setStr(`1 ${x} ${y}`, 10)
+      // Every node verifies the same few messages from several signers; keep recent ones.
+      if (hashCache.size >= HASH_CACHE_LIMIT) hashCache.delete(hashCache.keys().next().value!)
+      hashCache.set(message, point)
+      return point
+    }
+    x = (x + 1n) % FIELD_MODULUS
+  }
+}
+
+/** A secret key from an integer; it must lie in [1, r). */
+export function secretKeyFromBigInt(value: bigint): SecretKey {
+  if (value <= 0n || value >= CURVE_ORDER) throw new RangeError('BLS secret key out of range')
+  const key = new mcl.Fr()
+  key.setStr(value.toString(10), 10)
+  return key
+}
+
+/**
+ * The secret key zsequencer's e2e gets from `KeyPair.from_string(hex, 16)`: a value ≥ r makes
+ * mcl's setStr fail, the ctypes wrapper ignores the error and the limbs are read as Montgomery
+ * form, so the effective key is x·2⁻²⁵⁶ mod r. Only needed to reproduce those keys.
+ */
+export function secretKeyFromEigensdkHex(hex: string): SecretKey {
+  const raw = BigInt('0x' + hex)
+  if (raw < CURVE_ORDER) return secretKeyFromBigInt(raw)
+  const rInverse = modPow(modPow(2n, 256n, CURVE_ORDER), CURVE_ORDER - 2n, CURVE_ORDER)
+  return secretKeyFromBigInt(((raw % CURVE_ORDER) * rInverse) % CURVE_ORDER)
+}
+
+export function secretKeyToBigInt(key: SecretKey): bigint {
+  return BigInt(key.getStr(10))
+}
+
+export function publicKeyOf(key: SecretKey): mcl.G2 {
+  return mcl.mul(generatorG2(), key)
+}
+
+/** σ = H(message)·sk, over the UTF-8 bytes of `message` (a 32-char hex digest in Zellular). */
+export function sign(key: SecretKey, message: string): mcl.G1 {
+  return mcl.mul(hashToG1(message), key)
+}
+
+/** e(H(m), pk) == e(σ, G2), checked as one product of Miller loops and one final exponentiation. */
+export function verify(signature: mcl.G1, publicKey: mcl.G2, message: string): boolean {
+  if (signature.isZero() || publicKey.isZero()) return false
+  const left = mcl.millerLoop(hashToG1(message), publicKey)
+  const right = mcl.millerLoop(mcl.neg(signature), generatorG2())
+  return mcl.finalExp(mcl.mul(left, right)).isOne()
+}
+
+export function aggregateSignatures(signatures: readonly mcl.G1[]): mcl.G1 {
+  let sum = new mcl.G1()
+  for (const signature of signatures) sum = mcl.add(sum, signature)
+  return sum
+}
+
+export function aggregatePublicKeys(keys: readonly mcl.G2[]): mcl.G2 {
+  let sum = new mcl.G2()
+  for (const key of keys) sum = mcl.add(sum, key)
+  return sum
+}
+
+export function subtractPublicKey(from: mcl.G2, key: mcl.G2): mcl.G2 {
+  return mcl.sub(from, key)
+}
+
+/** Parses an mcl decimal G1 string (`"1 x y"` or `"0"`); throws on anything that is not a point. */
+export function parseG1(text: string): mcl.G1 {
+  if (!/^(0|1 \d{1,78} \d{1,78})$/.test(text)) throw new TypeError('malformed G1 point string')
+  const point = new mcl.G1()
+  point.setStr(text, 10)
+  return point
+}
+
+/** Parses an mcl decimal G2 string (`"1 x.c0 x.c1 y.c0 y.c1"` or `"0"`). */
+export function parseG2(text: string): mcl.G2 {
+  if (!/^(0|1( \d{1,78}){4})$/.test(text)) throw new TypeError('malformed G2 point string')
+  const point = new mcl.G2()
+  point.setStr(text, 10)
+  return point
+}
+
+export function formatPoint(point: mcl.G1 | mcl.G2): string {
+  return point.getStr(10)
+}
+
+/** Nodes-file key coordinates: `[c1, c0]` (imaginary part first), the EIP-197 order. */
+export interface NodesFileG2 {
+  readonly pubkeyG2_X: readonly [bigint, bigint]
+  readonly pubkeyG2_Y: readonly [bigint, bigint]
+}
+
+/** The mcl string puts the real part first, so `[c1, c0]` arrays become `"1 X[1] X[0] Y[1] Y[0]"`. */
+export function g2FromNodesFile(key: NodesFileG2): mcl.G2 {
+  const [x1, x0] = key.pubkeyG2_X
+  const [y1, y0] = key.pubkeyG2_Y
+  return parseG2(`1 ${x0} ${x1} ${y0} ${y1}`)
+}
+
+export function g2ToNodesFile(point: mcl.G2): NodesFileG2 {
+  const parts = point.getStr(10).split(' ').slice(1).map((part) => BigInt(part))
+  const [x0, x1, y0, y1] = parts
+  if (y1 === undefined || x0 === undefined || x1 === undefined || y0 === undefined) {
+    throw new RangeError('the zero point has no nodes-file form')
+  }
+  return { pubkeyG2_X: [x1, x0], pubkeyG2_Y: [y1, y0] }
+}

@@ -1,0 +1,26 @@
+import { createXXHash128, type IHasher } from 'hash-wasm'
+
+let hasher: IHasher | undefined
+
+/** Loads the XXH3 wasm module once; every other function here is synchronous after it. */
+export async function initHash(): Promise<void> {
+  hasher ??= await createXXHash128()
+}
+
+/**
+ * Python's `xxhash.xxh128_hexdigest`: XXH3-128, seed 0, 32 lower-case hex chars. Strings hash as
+ * UTF-8, which is what zsequencer's `gen_hash` does.
+ * @example xxh128('abc') // '06b05ab6733a618578af5f94892f3950'
+ */
+export function xxh128(input: string | Uint8Array): string {
+  if (!hasher) throw new Error('initHash() must be awaited before xxh128()')
+  return hasher.init().update(input).digest('hex')
+}
+
+/**
+ * The chaining hash of the batch that follows `previous`: `xxh128(previous + xxh128(body))`,
+ * string concatenation of two hex digests, with `""` before the first batch.
+ */
+export function chainHash(previous: string, body: string): string {
+  return xxh128(previous + xxh128(body))
+}

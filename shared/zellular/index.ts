@@ -1,0 +1,39 @@
+/**
+ * Zellular protocol core: hashing, Python-compatible JSON, BN254 BLS, canonical messages, the
+ * nodes file and proof verification. Pure; usable in Node and the browser.
+ */
+export * as bls from './bls.ts'
+export { chainHash, initHash, xxh128 } from './hash.ts'
+export { pythonJsonDumps, type PythonJsonValue } from './pythonJson.ts'
+export {
+  authMessage,
+  disputeMessage,
+  legacySyncPointMessage,
+  syncPointMessage,
+  type SignedState,
+  type SyncPoint,
+} from './messages.ts'
+export { Network, type AggregateSignature, type Operator, type Role } from './network.ts'
+export {
+  formatNodesFile,
+  parseJsonLosslessly,
+  parseNodesFile,
+  type NodeInfo,
+  type NodesFile,
+} from './nodesFile.ts'
+export {
+  parseSignatureRecord,
+  verifyLegacyRecord,
+  verifySignatureRecord,
+  type LegacySignatureRecord,
+  type SignatureRecord,
+} from './proof.ts'
+export { NodeHttpError, NoAvailableNodeError, ProofError, ZellularError } from './errors.ts'
+
+import { initBls } from './bls.ts'
+import { initHash } from './hash.ts'
+
+/** Loads the two wasm modules (XXH3 and mcl BN254). Await once before using anything else. */
+export async function initZellular(): Promise<void> {
+  await Promise.all([initHash(), initBls()])
+}

@@ -1,0 +1,129 @@
+import * as bls from './bls.ts'
+import { ProofError } from './errors.ts'
+import type { NodeInfo, NodesFile } from './nodesFile.ts'
+
+export type Role = 'posting' | 'sequencing'
+
+/** One operator, with its key parsed once. */
+export interface Operator {
+  readonly id: string
+  readonly socket: string
+  readonly stake: number
+  readonly roles: readonly Role[]
+  readonly publicKey: bls.G2
+  readonly info: NodeInfo
+}
+
+/** An aggregated signature as Zellular transmits it. */
+export interface AggregateSignature {
+  readonly signature: string
+  readonly nonsigners: readonly string[]
+}
+
+/**
+ * The operator set and quorum rule of one Zellular network. zsequencer's file source has a single
+ * tag (0), so one `Network` is the whole committee; verification starts from the aggregate of
+ * every staked key and subtracts the nonsigners, as zsequencer and the Python SDK do.
+ */
+export class Network {
+  readonly operators: ReadonlyMap<string, Operator>
+  readonly totalStake: number
+  readonly aggregatedPublicKey: bls.G2
+
+  constructor(
+    nodes: NodesFile,
+    /** Percent of total stake that must sign a lock or finalization (zsequencer: ≥). */
+    readonly thresholdPercent: number,
+  ) {
+    const operators = new Map<string, Operator>()
+    for (const info of Object.values(nodes)) {
+      operators.set(info.id, {
+        id: info.id,
+        socket: info.socket,
+        stake: info.stake,
+        roles: info.roles ?? ['posting', 'sequencing'],
+        publicKey: bls.g2FromNodesFile(info),
+        info,
+      })
+    }
+    this.operators = operators
+    this.totalStake = [...operators.values()].reduce((sum, op) => sum + op.stake, 0)
+    this.aggregatedPublicKey = bls.aggregatePublicKeys(
+      this.attesting().map((operator) => operator.publicKey),
+    )
+  }
+
+  /** Operators with stake > 0: the ones whose signatures count. */
+  attesting(): Operator[] {
+    return [...this.operators.values()].filter((operator) => operator.stake > 0)
+  }
+
+  withRole(role: Role): Operator[] {
+    return [...this.operators.values()].filter((operator) => operator.roles.includes(role))
+  }
+
+  operator(id: string): Operator | undefined {
+    return this.operators.get(id.toLowerCase())
+  }
+
+  /** Percent of total stake held by `ids` (unknown ids count 0), computed as zsequencer does. */
+  stakePercent(ids: Iterable<string>): number {
+    let stake = 0
+    for (const id of new Set(ids)) stake += this.operators.get(id)?.stake ?? 0
+    return this.totalStake === 0 ? 0 : (100 * stake) / this.totalStake
+  }
+
+  /** zsequencer's `get_next_sequencer_id`: the next sequencing node by sorted id, wrapping. */
+  nextSequencer(current: string): string {
+    const ids = this.withRole('sequencing')
+      .map((operator) => operator.id)
+      .sort()
+    const position = ids.indexOf(current)
+    const next = position === -1 ? ids[0] : ids[(position + 1) % ids.length]
+    if (next === undefined) throw new RangeError('the network has no sequencing node')
+    return next
+  }
+
+  /**
+   * Checks an aggregated signature over `message`: nonsigners known and unique, their stake at most
+   * 100 − threshold percent, and the signature valid under the aggregate key minus nonsigners.
+   * Unknown nonsigners are refused (zsequencer would crash; the Python SDK ignores them).
+   * @throws ProofError
+   */
+  verifyAggregate(message: string, aggregate: AggregateSignature): void {
+    const seen = new Set<string>()
+    let key = this.aggregatedPublicKey
+    for (const raw of aggregate.nonsigners) {
+      const id = raw.toLowerCase()
+      if (seen.has(id)) throw new ProofError('duplicate_nonsigner', `nonsigner ${id} is repeated`)
+      seen.add(id)
+      const operator = this.operators.get(id)
+      if (!operator) throw new ProofError('unknown_nonsigner', `nonsigner ${id} is not a node`)
+      if (operator.stake > 0) key = bls.subtractPublicKey(key, operator.publicKey)
+    }
+    const attestingNonsigners = [...seen].filter((id) => (this.operators.get(id)?.stake ?? 0) > 0)
+    if (this.stakePercent(attestingNonsigners) > 100 - this.thresholdPercent) {
+      throw new ProofError('insufficient_stake', 'signers hold less than the threshold of stake')
+    }
+    let signature: bls.G1
+    try {
+      signature = bls.parseG1(aggregate.signature)
+    } catch {
+      throw new ProofError('malformed', 'the signature is not a G1 point')
+    }
+    if (!bls.verify(signature, key, message)) {
+      throw new ProofError('bad_signature', 'the aggregated signature does not verify')
+    }
+  }
+
+  /** Verifies one operator's own signature (auth headers, dispute answers, sign_sync_point). */
+  verifyOperatorSignature(id: string, message: string, signature: string): boolean {
+    const operator = this.operator(id)
+    if (!operator) return false
+    try {
+      return bls.verify(bls.parseG1(signature), operator.publicKey, message)
+    } catch {
+      return false
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from 'zod'
+import { ProofError } from './errors.ts'
+import { legacySyncPointMessage, syncPointMessage } from './messages.ts'
+import type { Network } from './network.ts'
+
+/**
+ * A lock or finalization proof as nodes serve it (`finalized_signatures[]` entries, the sequencer's
+ * `last_locked_signature`). A finalization proof signs state `locked`; a lock proof `sequenced`.
+ */
+export const signatureRecordSchema = z.object({
+  state: z.enum(['sequenced', 'locked']),
+  index: z.number().int().positive(),
+  parent_index: z.number().int().nonnegative(),
+  chaining_hash: z.string().regex(/^[0-9a-f]{32}$/),
+  signature: z.string(),
+  nonsigners: z.array(z.string()).nullable().transform((list) => list ?? []),
+  tag: z.union([z.number(), z.string()]).optional().default(0),
+  timestamp: z.number().int().nonnegative(),
+})
+export type SignatureRecord = z.output<typeof signatureRecordSchema>
+
+/** The legacy v0.1.5 page proof: no parent index or timestamp in the signed message. */
+export const legacySignatureRecordSchema = z.object({
+  index: z.number().int().nonnegative(),
+  chaining_hash: z.string(),
+  signature: z.string(),
+  nonsigners: z.array(z.string()).nullable().transform((list) => list ?? []),
+  tag: z.union([z.number(), z.string()]).optional().default(0),
+})
+export type LegacySignatureRecord = z.output<typeof legacySignatureRecordSchema>
+
+/**
+ * Verifies a v0.1.7 sync-point proof for `app`. Lock proofs are always checked with timestamp 0:
+ * zsequencer overwrites the stored timestamp when the same index is finalized (its Q4 defect).
+ * @throws ProofError
+ */
+export function verifySignatureRecord(network: Network, app: string, record: SignatureRecord) {
+  const message = syncPointMessage({
+    app_name: app,
+    state: record.state,
+    index: record.index,
+    chaining_hash: record.chaining_hash,
+    parent_index: record.parent_index,
+    timestamp: record.state === 'sequenced' ? 0 : record.timestamp,
+  })
+  network.verifyAggregate(message, record)
+}
+
+/** Verifies a legacy (v0.1.5) finalization proof, whose state is always `locked`. */
+export function verifyLegacyRecord(network: Network, app: string, record: LegacySignatureRecord) {
+  const message = legacySyncPointMessage({
+    app_name: app,
+    state: 'locked',
+    index: record.index,
+    chaining_hash: record.chaining_hash,
+  })
+  network.verifyAggregate(message, record)
+}
+
+/** Parses an untrusted proof, turning schema failures into `ProofError('malformed')`. */
+export function parseSignatureRecord(value: unknown): SignatureRecord {
+  const result = signatureRecordSchema.safeParse(value)
+  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
+  return result.data
+}
