@@ -1,0 +1,52 @@
+/**
+ * Every reason an intent can be refused by this module, as stable codes that name the broken
+ * fact. They are stored in receipts and shown to clients, so they are never renamed once
+ * shipped; new reasons are appended. When an intent breaks several rules, one deterministic
+ * reason is reported: first the structure (object, action), then the format of each field in
+ * wire order (action, signer, nonce, app, network, version, action fields, signature), then
+ * unknown keys, then the rules that need the registry or arithmetic, again in wire order.
+ */
+export const intentRejectReasons = [
+  // Structure.
+  'malformed_intent', // not a JSON object, or input that could not even be read
+  'unknown_action', // `action` missing or not one of the five kinds
+  'missing_field',
+  'invalid_field', // wrong JSON type, e.g. a number where a decimal string is expected
+  'unknown_field', // strict objects: extra keys are refused rather than silently dropped
+  // Header.
+  'invalid_address',
+  'address_checksum_mismatch',
+  'invalid_nonce', // not a canonical decimal uint64
+  'invalid_app',
+  'invalid_network',
+  'unsupported_version',
+  // Action fields.
+  'invalid_token',
+  'unknown_token',
+  'invalid_market',
+  'market_tokens_equal',
+  'invalid_side',
+  'invalid_order_type',
+  'invalid_time_in_force',
+  'market_order_requires_ioc',
+  'invalid_amount', // not a plain decimal: sign, exponent, whitespace, leading zero...
+  'amount_not_positive',
+  'amount_too_precise', // more fractional digits than the token has
+  'amount_too_large', // beyond uint128 base units
+  'invalid_order_id',
+  'invalid_signature', // not 65 bytes of hex, bad r/s/v, or no public key recovers from it
+  // Verification (see `verifyIntent`).
+  'wrong_app',
+  'wrong_network',
+  'signer_mismatch', // the signature is valid but for another address
+] as const
+
+/** A stable code saying why an intent was refused before reaching the ledger or orderbook. */
+export type IntentRejectReason = (typeof intentRejectReasons)[number]
+
+const reasonSet: ReadonlySet<string> = new Set(intentRejectReasons)
+
+/** True when `text` is one of the `IntentRejectReason` codes. */
+export function isIntentRejectReason(text: string): text is IntentRejectReason {
+  return reasonSet.has(text)
+}
