@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { privateKeyToAddress } from 'viem/accounts'
+import { bls, formatNodesFile, initZellular, type NodesFile } from '../../shared/zellular/index.ts'
+
+const REPOSITORY = resolve(import.meta.dirname, '../..')
+const NODE_MAIN = join(REPOSITORY, 'server/zellular/main.ts')
+const TSX = join(REPOSITORY, 'node_modules/tsx/dist/esm/index.mjs')
+
+/** Where one local Zellular network keeps its files, and how its nodes are addressed. */
+export interface ZellularLayout {
+  readonly dir: string
+  readonly nodesFile: string
+  readonly appsFile: string
+  readonly nodes: readonly { id: string; port: number; keyFile: string; dataDir: string }[]
+}
+
+export interface LocalNetworkOptions {
+  /** Folder for keys, nodes.json, apps.json and node data (git-ignored). */
+  readonly dir: string
+  readonly count?: number
+  readonly host?: string
+  readonly basePort?: number
+  readonly apps?: readonly string[]
+}
+
+/** The local network's tunables: zsequencer's e2e values, with 50 ms loops. */
+export const LOCAL_NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
+  ZSEQUENCER_THRESHOLD_PERCENT: '67',
+  ZSEQUENCER_SYNC_INTERVAL: '0.05',
+  ZSEQUENCER_NODE_LOOP_INTERVAL: '0.05',
+  ZSEQUENCER_FINALIZATION_TIME_BORDER: '10',
+  ZSEQUENCER_AGGREGATION_TIMEOUT: '2',
+  ZSEQUENCER_BANDWIDTH_KB_PER_WINDOW: '100000',
+  ZSEQUENCER_MAX_BATCH_SIZE_KB: '5',
+  ZSEQUENCER_FETCH_APPS_AND_NODES_INTERVAL: '5',
+  ZSEQUENCER_SEQUENCER_SETUP_DEADLINE_TIME_IN_SECONDS: '1',
+}
+
+/**
+ * Generates keys once (BLS secrets below the group order, ECDSA keys for the node ids) and
+ * writes zsequencer-format `nodes.json` and `apps.json`. Re-running reuses the existing keys.
+ * Ports follow the sorted ids, so the lowest id, the initial sequencer, gets `basePort`.
+ */
+export async function prepareZellularNetwork(options: LocalNetworkOptions): Promise<ZellularLayout> {
+  await initZellular()
+  const { dir, count = 4, host = '127.0.0.1', basePort = 6001, apps = ['orderbook'] } = options
+  mkdirSync(dir, { recursive: true })
+  const keysFile = join(dir, 'keys.json')
+  if (!existsSync(keysFile)) {
+    const keys = Array.from({ length: count }, () => ({
+      ecdsaSecretKey: `0x${randomBytes(32).toString('hex')}`,
+      blsSecretKey: (BigInt(`0x${randomBytes(32).toString('hex')}`) % (bls.CURVE_ORDER - 1n)) + 1n,
+    }))
+    writeFileSync(keysFile, JSON.stringify(keys, (_, v) => (typeof v === 'bigint' ? v.toString(16) : v)), { mode: 0o600 })
+  }
+  const secrets = (JSON.parse(readFileSync(keysFile, 'utf8')) as { ecdsaSecretKey: string; blsSecretKey: string }[])
+    .map((key) => ({
+      id: privateKeyToAddress(key.ecdsaSecretKey as `0x${string}`).toLowerCase(),
+      blsSecretKey: key.blsSecretKey,
+    }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1))
+
+  const nodes: NodesFile = {}
+  const layoutNodes = secrets.map((secret, position) => {
+    const port = basePort + position
+    const nodeDir = join(dir, `node-${position + 1}`)
+    mkdirSync(nodeDir, { recursive: true })
+    const keyFile = join(nodeDir, 'key.json')
+    writeFileSync(keyFile, JSON.stringify({ id: secret.id, blsSecretKey: secret.blsSecretKey }), { mode: 0o600 })
+    const publicKey = bls.g2ToNodesFile(bls.publicKeyOf(bls.secretKeyFromBigInt(BigInt(`0x${secret.blsSecretKey}`))))
+    nodes[secret.id] = {
+      id: secret.id,
+      address: secret.id,
+      socket: `http://${host}:${port}`,
+      stake: 10,
+      pubkeyG2_X: [...publicKey.pubkeyG2_X],
+      pubkeyG2_Y: [...publicKey.pubkeyG2_Y],
+    }
+    return { id: secret.id, port, keyFile, dataDir: join(nodeDir, 'data') }
+  })
+  const nodesFile = join(dir, 'nodes.json')
+  const appsFile = join(dir, 'apps.json')
+  writeFileSync(nodesFile, formatNodesFile(nodes))
+  const appsObject = Object.fromEntries(apps.map((app) => [app, { url: '', public_keys: [] }]))
+  writeFileSync(appsFile, JSON.stringify(appsObject, null, 2))
+  return { dir, nodesFile, appsFile, nodes: layoutNodes }
+}
+
+/** A node running as its own OS process, so tests can kill -9 it like a real crash. */
+export interface NodeProcess {
+  readonly id: string
+  readonly url: string
+  readonly child: ChildProcess
+  /** Resolves once the process has exited. */
+  readonly exited: Promise<number | null>
+}
+
+export function spawnZellularNode(
+  layout: ZellularLayout,
+  position: number,
+  options: { host?: string; environment?: Record<string, string>; onLine?: (line: string) => void } = {},
+): NodeProcess {
+  const node = layout.nodes[position]
+  if (!node) throw new RangeError(`no node ${position}`)
+  const host = options.host ?? '127.0.0.1'
+  const child = spawn(process.execPath, ['--import', TSX, NODE_MAIN], {
+    cwd: REPOSITORY,
+    env: {
+      ...process.env,
+      ...LOCAL_NODE_ENVIRONMENT,
+      ZSEQUENCER_NODES_FILE: layout.nodesFile,
+      ZSEQUENCER_APPS_FILE: layout.appsFile,
+      ZSEQUENCER_KEY_FILE: node.keyFile,
+      ZSEQUENCER_SNAPSHOT_PATH: node.dataDir,
+      ZSEQUENCER_HOST: host,
+      ZSEQUENCER_PORT: String(node.port),
+      ...options.environment,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) options.onLine?.(line)
+  }
+  child.stdout!.on('data', forward)
+  child.stderr!.on('data', forward)
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { id: node.id, url: `http://${host}:${node.port}`, child, exited }
+}
+
+/** Polls `GET /node/state` until the node answers. */
+export async function waitUntilServing(url: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/node/state`, { signal: AbortSignal.timeout(1_000) })
+      if (response.ok) return
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not start within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}

@@ -1,0 +1,279 @@
+import type Database from 'better-sqlite3'
+import { chainHash } from '../../shared/zellular/index.ts'
+import type { SignatureRecord } from '../../shared/zellular/index.ts'
+
+/** The four batch states, in order; a batch in a later state is also in every earlier one. */
+export type BatchState = 'initialized' | 'sequenced' | 'locked' | 'finalized'
+
+/** One sequenced batch, with the sync-point fields present only on signed indices. */
+export interface BatchRecord {
+  readonly index: number
+  readonly body: string
+  readonly chainingHash: string
+  parentIndex?: number
+  nextIndex?: number
+  timestamp?: number
+  lockedSignature?: string
+  lockedNonsigners?: string[]
+  lockedTag?: number
+  finalizedSignature?: string
+  finalizedNonsigners?: string[]
+  finalizedTag?: number
+}
+
+/** Why a proof was not applied; `null` means it was applied. */
+export type PromotionRefusal =
+  | 'bad_state'
+  | 'old'
+  | 'parent_mismatch'
+  | 'previous_lock_unfinalized'
+  | 'unknown_index'
+  | 'chain_mismatch'
+
+type SyncFields = Omit<BatchRecord, 'index' | 'body' | 'chainingHash'>
+
+/**
+ * The sequence of one app on one node: an in-memory tail of recent batches over SQLite, which
+ * holds every finalized batch. Only finalized batches are persisted: sequenced and locked ones
+ * are re-learned from the sequencer or peers after a restart, as in zsequencer.
+ *
+ * Indices are 1-based and contiguous; 0 means "none".
+ */
+export class BatchLog {
+  /** Batches with index > `memoryBase` are in `tail`; older ones only in SQLite. */
+  private memoryBase = 0
+  private memoryBaseHash = ''
+  private tail: BatchRecord[] = []
+  private lastLockedIndex = 0
+  private lastFinalizedIndex = 0
+  /** Indices of finalization sync points, ascending; replaces zsequencer's in-memory-only
+   * `first_finalized_index` so a restarted sequencer still serves the chain (its Q5 defect). */
+  private finalizationPoints: number[] = []
+  private readonly statements
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly app: string,
+    /** How many finalized batches stay in memory behind the unfinalized tail. */
+    private readonly keepFinalized = 20_000,
+  ) {
+    this.statements = {
+      insert: db.prepare(
+        'INSERT INTO batches (app, idx, body, chaining_hash, sync) VALUES (?, ?, ?, ?, ?)',
+      ),
+      updateSync: db.prepare('UPDATE batches SET sync = ? WHERE app = ? AND idx = ?'),
+      range: db.prepare(
+        'SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? AND idx > ? ' +
+          'ORDER BY idx LIMIT ?',
+      ),
+      one: db.prepare('SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? AND idx = ?'),
+      last: db.prepare(
+        'SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? ORDER BY idx DESC LIMIT 1',
+      ),
+      points: db.prepare(
+        'SELECT idx FROM batches WHERE app = ? AND sync IS NOT NULL ' +
+          "AND json_extract(sync, '$.finalizedSignature') IS NOT NULL ORDER BY idx",
+      ),
+    }
+    this.load()
+  }
+
+  static migrate(db: Database.Database): void {
+    db.exec(`CREATE TABLE IF NOT EXISTS batches (
+      app TEXT NOT NULL, idx INTEGER NOT NULL, body TEXT NOT NULL,
+      chaining_hash TEXT NOT NULL, sync TEXT, PRIMARY KEY (app, idx)) WITHOUT ROWID`)
+  }
+
+  private load(): void {
+    const last = this.statements.last.get(this.app) as Row | undefined
+    if (!last) return
+    this.memoryBase = last.idx
+    this.memoryBaseHash = last.chaining_hash
+    this.lastLockedIndex = this.lastFinalizedIndex = last.idx
+    this.finalizationPoints = (this.statements.points.all(this.app) as { idx: number }[]).map(
+      (row) => row.idx,
+    )
+  }
+
+  get lastSequenced(): number {
+    return this.memoryBase + this.tail.length
+  }
+  get lastLocked(): number {
+    return this.lastLockedIndex
+  }
+  get lastFinalized(): number {
+    return this.lastFinalizedIndex
+  }
+
+  lastIndex(state: 'sequenced' | 'locked' | 'finalized'): number {
+    if (state === 'sequenced') return this.lastSequenced
+    return state === 'locked' ? this.lastLockedIndex : this.lastFinalizedIndex
+  }
+
+  /** The chaining hash at `index` ("" for 0). */
+  chainingHashAt(index: number): string {
+    if (index === 0) return ''
+    if (index === this.memoryBase) return this.memoryBaseHash
+    return this.get(index)?.chainingHash ?? ''
+  }
+
+  get(index: number): BatchRecord | undefined {
+    if (index <= 0 || index > this.lastSequenced) return undefined
+    if (index > this.memoryBase) return this.tail[index - this.memoryBase - 1]
+    const row = this.statements.one.get(this.app, index) as Row | undefined
+    return row ? fromRow(row) : undefined
+  }
+
+  /** Appends bodies as the next sequenced batches, computing their chaining hashes. */
+  append(bodies: readonly string[]): void {
+    let previous = this.chainingHashAt(this.lastSequenced)
+    for (const body of bodies) {
+      previous = chainHash(previous, body)
+      this.tail.push({ index: this.lastSequenced + 1, body, chainingHash: previous })
+    }
+  }
+
+  /**
+   * Batches in `(after, last index of state]`, stopping before the body bytes would pass
+   * `capBytes` (zsequencer's page cap).
+   */
+  range(after: number, state: 'sequenced' | 'locked' | 'finalized', capBytes: number) {
+    const last = this.lastIndex(state)
+    const out: BatchRecord[] = []
+    let bytes = 0
+    for (let index = after + 1; index <= last; ) {
+      const chunk = this.chunkFrom(index, last)
+      if (chunk.length === 0) break
+      for (const record of chunk) {
+        bytes += Buffer.byteLength(record.body, 'utf8')
+        if (bytes > capBytes) return out
+        out.push(record)
+      }
+      index += chunk.length
+    }
+    return out
+  }
+
+  private chunkFrom(index: number, last: number): BatchRecord[] {
+    if (index > this.memoryBase) {
+      return this.tail.slice(index - this.memoryBase - 1, last - this.memoryBase)
+    }
+    const count = Math.min(Math.min(last, this.memoryBase) - index + 1, 1000)
+    return (this.statements.range.all(this.app, index - 1, count) as Row[]).map(fromRow)
+  }
+
+  /** Finalization sync points with index in `(after, upTo]`, ascending. */
+  finalizationProofsBetween(after: number, upTo: number): BatchRecord[] {
+    const points = this.finalizationPoints
+    let low = 0
+    let high = points.length
+    while (low < high) {
+      const middle = (low + high) >> 1
+      if (points[middle]! <= after) low = middle + 1
+      else high = middle
+    }
+    const out: BatchRecord[] = []
+    for (let i = low; i < points.length && points[i]! <= upTo; i++) out.push(this.get(points[i]!)!)
+    return out
+  }
+
+  /**
+   * zsequencer's `promote_batches` (§8.3) without the signature check, which the caller does
+   * first: applies a lock (`state: sequenced`) or finalization (`state: locked`) proof.
+   */
+  promote(record: SignatureRecord): PromotionRefusal | null {
+    const finalizing = record.state === 'locked'
+    const currentLast = finalizing ? this.lastFinalizedIndex : this.lastLockedIndex
+    if (record.index <= currentLast) return 'old'
+    if (this.lastFinalizedIndex > 0 && record.parent_index !== this.lastFinalizedIndex) {
+      return 'parent_mismatch'
+    }
+    if (!finalizing && this.lastLockedIndex !== this.lastFinalizedIndex) {
+      return 'previous_lock_unfinalized'
+    }
+    if (record.index > this.lastSequenced) return 'unknown_index'
+    const target = this.get(record.index)
+    if (!target) return 'unknown_index'
+    if (target.chainingHash !== record.chaining_hash) return 'chain_mismatch'
+
+    target.parentIndex = record.parent_index
+    target.timestamp = record.timestamp
+    const tag = typeof record.tag === 'number' ? record.tag : 0
+    if (finalizing) {
+      target.finalizedSignature = record.signature
+      target.finalizedNonsigners = [...record.nonsigners]
+      target.finalizedTag = tag
+      this.finalize(record.index)
+    } else {
+      target.lockedSignature = record.signature
+      target.lockedNonsigners = [...record.nonsigners]
+      target.lockedTag = tag
+    }
+    this.lastLockedIndex = Math.max(this.lastLockedIndex, record.index)
+    return null
+  }
+
+  private finalize(index: number): void {
+    const previousPoint = this.finalizationPoints.at(-1)
+    const from = this.lastFinalizedIndex
+    this.db.transaction(() => {
+      if (previousPoint !== undefined) {
+        // The previous point is always persisted already: it was finalized before this one.
+        const previous = this.get(previousPoint)!
+        previous.nextIndex = index
+        this.statements.updateSync.run(JSON.stringify(syncOf(previous)), this.app, previousPoint)
+      }
+      for (let i = from + 1; i <= index; i++) {
+        const record = this.get(i)!
+        const sync = syncOf(record)
+        this.statements.insert.run(
+          this.app,
+          i,
+          record.body,
+          record.chainingHash,
+          Object.keys(sync).length > 0 ? JSON.stringify(sync) : null,
+        )
+      }
+    })()
+    this.finalizationPoints.push(index)
+    this.lastFinalizedIndex = index
+    this.trimMemory()
+  }
+
+  private trimMemory(): void {
+    const drop = this.lastFinalizedIndex - this.memoryBase - this.keepFinalized
+    if (drop <= 0) return
+    const newBase = this.memoryBase + drop
+    this.memoryBaseHash = this.get(newBase)!.chainingHash
+    this.tail = this.tail.slice(drop)
+    this.memoryBase = newBase
+  }
+
+  /**
+   * Drops the sequenced-but-unlocked tail and returns its bodies (a sequencer switch puts them
+   * back into the queue, since the new sequencer never saw them).
+   */
+  dropUnlocked(): string[] {
+    const keep = this.lastLockedIndex - this.memoryBase
+    const dropped = this.tail.slice(keep).map((record) => record.body)
+    this.tail = this.tail.slice(0, keep)
+    return dropped
+  }
+}
+
+interface Row {
+  idx: number
+  body: string
+  chaining_hash: string
+  sync: string | null
+}
+
+function fromRow(row: Row): BatchRecord {
+  const sync = row.sync ? (JSON.parse(row.sync) as SyncFields) : {}
+  return { index: row.idx, body: row.body, chainingHash: row.chaining_hash, ...sync }
+}
+
+function syncOf(record: BatchRecord): SyncFields {
+  const { index: _index, body: _body, chainingHash: _hash, ...sync } = record
+  return sync
+}

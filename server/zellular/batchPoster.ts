@@ -1,0 +1,169 @@
+import { parseSignatureRecord, type SignatureRecord } from '../../shared/zellular/index.ts'
+import { errorCode } from './peers.ts'
+import type { ZellularNode } from './node.ts'
+import { sizeKb } from './rateLimiter.ts'
+import type { SequencerPutRequest } from './sequencerApi.ts'
+
+interface SequencerAnswer {
+  batches: string[]
+  last_finalized_index: number
+  finalized_signatures: unknown[]
+  last_locked_signature: unknown
+}
+
+/**
+ * The node posting loop (zsequencer `node/tasks.py send_batches`, §8.2): forward queued client
+ * batches to the sequencer and learn, from its answer, the batches, lock and finalization proofs
+ * this node lacks. Repeats per app until caught up; the first round in which every app is caught
+ * at once marks the node synced.
+ */
+export async function postBatches(node: ZellularNode): Promise<void> {
+  if (node.isSequencer || node.paused) return
+  let caughtUpAtOnce = true
+  for (const app of shuffled([...node.logs.keys()])) {
+    for (let round = 1; ; round++) {
+      const outcome = await postAppBatches(node, app)
+      if (outcome === 'error') caughtUpAtOnce = false
+      if (outcome !== 'behind') break
+      if (round === 1) caughtUpAtOnce = false
+      if (node.isSequencer || node.paused) return
+    }
+  }
+  if (caughtUpAtOnce && !node.synced) {
+    node.synced = true
+    node.log.info(`synced with sequencer ${node.sequencerId}`)
+  }
+}
+
+type Outcome = 'caught_up' | 'behind' | 'error'
+
+async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome> {
+  const log = node.appLog(app)
+  const queue = node.queues.get(app)!
+  const bodies = takeWithinBudget(queue, node.sendLimiter.remainingKb(node.id))
+  const request: SequencerPutRequest = {
+    app_name: app,
+    batches: bodies,
+    sequenced_index: log.lastSequenced,
+    sequenced_chaining_hash: log.chainingHashAt(log.lastSequenced),
+    locked_index: log.lastLocked,
+    locked_chaining_hash: log.chainingHashAt(log.lastLocked),
+    finalized_index: log.lastFinalized,
+    timestamp: Math.floor(Date.now() / 1000),
+  }
+  const sequencer = node.network.operator(node.sequencerId)
+  if (!sequencer) return 'error'
+  let answer: SequencerAnswer
+  try {
+    const timeoutMs = node.synced ? 5_000 : 30_000
+    const url = `${sequencer.socket}/sequencer/batches`
+    const response = await node.peers.send('PUT', url, request, timeoutMs)
+    if (response.status !== 200) {
+      queue.unshift(...bodies)
+      if (errorCode(response.body) === 'IsNotSequencerError') node.onNotSequencer?.()
+      else node.sequencerDown = true
+      return 'error'
+    }
+    answer = (response.body as { data: SequencerAnswer }).data
+  } catch {
+    queue.unshift(...bodies)
+    node.sequencerDown = true
+    return 'error'
+  }
+  node.sendLimiter.charge(node.id, bodies.reduce((sum, body) => sum + sizeKb(body), 0))
+  applyAnswer(node, app, answer)
+  node.sequencerDown = false
+  checkCensorship(node, app, bodies, answer.batches, isCompletePage(node, answer.batches))
+  return answer.last_finalized_index <= log.lastSequenced ? 'caught_up' : 'behind'
+}
+
+/** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */
+function applyAnswer(node: ZellularNode, app: string, answer: SequencerAnswer): void {
+  const log = node.appLog(app)
+  const from = log.lastSequenced
+  log.append(answer.batches)
+  node.trackSequenced(app, from, log.lastSequenced)
+  const lock = parseOrNull(answer.last_locked_signature)
+  if (lock && lock.index > log.lastLocked && lock.index <= log.lastSequenced) {
+    const refusal = node.promote(app, lock)
+    if (refusal) node.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
+  }
+  for (const raw of answer.finalized_signatures) {
+    const proof = parseOrNull(raw)
+    if (!proof || proof.index <= log.lastFinalized) continue
+    const refusal = node.promote(app, proof)
+    if (refusal) {
+      node.log.warn(`finalization ${proof.index} of ${app} refused: ${refusal}`)
+      break
+    }
+  }
+}
+
+/**
+ * Censorship check. zsequencer compares the bodies just sent with the page returned, which
+ * misfires when the page is cut by the size cap (its Q10). Here a sent body stays "awaiting" until
+ * it appears in some answer; only when an uncut page still lacks it is the sequencer censoring: they go back to the queue and the app is marked.
+ */
+function checkCensorship(
+  node: ZellularNode,
+  app: string,
+  sent: string[],
+  returned: string[],
+  complete: boolean,
+) {
+  const awaiting = node.awaitingEcho.get(app)!
+  for (const body of sent) awaiting.set(body, (awaiting.get(body) ?? 0) + 1)
+  for (const body of returned) {
+    const count = awaiting.get(body)
+    if (count === undefined) continue
+    if (count <= 1) awaiting.delete(body)
+    else awaiting.set(body, count - 1)
+  }
+  if (!complete) return
+  if (awaiting.size === 0) {
+    node.censoredApps.delete(app)
+    return
+  }
+  const missing: string[] = []
+  for (const [body, count] of awaiting) for (let i = 0; i < count; i++) missing.push(body)
+  awaiting.clear()
+  node.queues.get(app)!.unshift(...missing)
+  node.censoredApps.add(app)
+  node.log.warn(`sequencer ${node.sequencerId} dropped ${missing.length} batches of ${app}`)
+}
+
+/** A page with room for one more batch was not cut by the size cap: it holds everything. */
+function isCompletePage(node: ZellularNode, bodies: string[]): boolean {
+  const bytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+  return bytes + node.config.maxBatchSizeKb * 1024 <= node.pageCapBytes
+}
+
+function parseOrNull(raw: unknown): SignatureRecord | null {
+  if (raw === null || raw === undefined) return null
+  try {
+    return parseSignatureRecord(raw)
+  } catch {
+    return null
+  }
+}
+
+/** Pops queued bodies from the front while their total stays within `budgetKb`. */
+function takeWithinBudget(queue: string[], budgetKb: number): string[] {
+  let total = 0
+  let count = 0
+  while (count < queue.length) {
+    const kb = sizeKb(queue[count]!)
+    if (total + kb > budgetKb) break
+    total += kb
+    count++
+  }
+  return queue.splice(0, count)
+}
+
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[items[i], items[j]] = [items[j]!, items[i]!]
+  }
+  return items
+}

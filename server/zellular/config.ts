@@ -1,0 +1,95 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+/**
+ * Every tunable of a node, with zsequencer's `settings.py` defaults. Durations are in
+ * milliseconds here; the `ZSEQUENCER_*` environment variables keep zsequencer's seconds so an
+ * operator's existing `.env` means the same thing.
+ */
+export const nodeConfigSchema = z.object({
+  version: z.string().default('v0.1.7'),
+  /** Path or http(s) URL of the nodes file. */
+  nodesFile: z.string().min(1),
+  /** Path or http(s) URL of the apps file. */
+  appsFile: z.string().default('./apps.json'),
+  /** Where finalized batches are stored (one SQLite file). */
+  dataDir: z.string().default('./data/'),
+  /** JSON `{ "id": "0x…", "blsSecretKey": "<hex>" }`. */
+  keyFile: z.string().min(1),
+  host: z.string().default('127.0.0.1'),
+  port: z.number().int().min(1).max(65535).default(6001),
+  syncIntervalMs: z.number().positive().default(30_000),
+  nodeLoopIntervalMs: z.number().positive().default(50),
+  finalizationTimeBorderMs: z.number().positive().default(120_000),
+  aggregationTimeoutMs: z.number().positive().default(5_000),
+  fetchAppsAndNodesIntervalMs: z.number().positive().default(60_000),
+  bandwidthKbPerWindow: z.number().positive().default(10_000),
+  pushRateLimitWindowMs: z.number().positive().default(1_000),
+  maxBatchSizeKb: z.number().positive().default(5),
+  initSequencerId: z.string().default(''),
+  thresholdPercent: z.number().min(0).max(100).default(100),
+  sequencerSetupDeadlineMs: z.number().nonnegative().default(10_000),
+  /** Test-only misbehaviour, see `faults.ts`. Off unless set. */
+  faults: z.string().default(''),
+})
+export type NodeConfig = z.output<typeof nodeConfigSchema>
+
+/** `ZSEQUENCER_*` name → config field, and whether the value is in seconds. */
+const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'seconds']> = {
+  ZSEQUENCER_VERSION: ['version', 'text'],
+  ZSEQUENCER_NODES_FILE: ['nodesFile', 'text'],
+  ZSEQUENCER_APPS_FILE: ['appsFile', 'text'],
+  ZSEQUENCER_SNAPSHOT_PATH: ['dataDir', 'text'],
+  ZSEQUENCER_KEY_FILE: ['keyFile', 'text'],
+  ZSEQUENCER_HOST: ['host', 'text'],
+  ZSEQUENCER_PORT: ['port', 'number'],
+  ZSEQUENCER_SYNC_INTERVAL: ['syncIntervalMs', 'seconds'],
+  ZSEQUENCER_NODE_LOOP_INTERVAL: ['nodeLoopIntervalMs', 'seconds'],
+  ZSEQUENCER_FINALIZATION_TIME_BORDER: ['finalizationTimeBorderMs', 'seconds'],
+  ZSEQUENCER_AGGREGATION_TIMEOUT: ['aggregationTimeoutMs', 'seconds'],
+  ZSEQUENCER_FETCH_APPS_AND_NODES_INTERVAL: ['fetchAppsAndNodesIntervalMs', 'seconds'],
+  ZSEQUENCER_BANDWIDTH_KB_PER_WINDOW: ['bandwidthKbPerWindow', 'number'],
+  ZSEQUENCER_PUSH_RATE_LIMIT_WINDOW_SECONDS: ['pushRateLimitWindowMs', 'seconds'],
+  ZSEQUENCER_MAX_BATCH_SIZE_KB: ['maxBatchSizeKb', 'number'],
+  ZSEQUENCER_INIT_SEQUENCER_ID: ['initSequencerId', 'text'],
+  ZSEQUENCER_THRESHOLD_PERCENT: ['thresholdPercent', 'number'],
+  ZSEQUENCER_SEQUENCER_SETUP_DEADLINE_TIME_IN_SECONDS: ['sequencerSetupDeadlineMs', 'seconds'],
+  ZSEQUENCER_FAULTS: ['faults', 'text'],
+}
+
+/**
+ * Defaults, then the JSON config file (`ZSEQUENCER_CONFIG_FILE`, field names as in the schema),
+ * then the environment. Parsed once at start; nothing below `main.ts` reads `process.env`.
+ */
+export function loadNodeConfig(environment: NodeJS.ProcessEnv): NodeConfig {
+  const file = environment.ZSEQUENCER_CONFIG_FILE
+  const merged: Record<string, unknown> = file ? JSON.parse(readFileSync(file, 'utf8')) : {}
+  for (const [name, [field, kind]] of Object.entries(ENVIRONMENT)) {
+    const raw = environment[name]
+    if (raw === undefined || raw === '') continue
+    merged[field] = kind === 'text' ? raw : kind === 'number' ? Number(raw) : Number(raw) * 1000
+  }
+  return nodeConfigSchema.parse(merged)
+}
+
+export const nodeKeySchema = z.object({
+  id: z
+    .string()
+    .regex(/^0x[0-9a-fA-F]{40}$/)
+    .transform((id) => id.toLowerCase()),
+  blsSecretKey: z.string().regex(/^(0x)?[0-9a-fA-F]{1,64}$/),
+})
+export type NodeKey = z.output<typeof nodeKeySchema>
+
+/** The apps file: only its keys matter (zsequencer's `fetch_apps`). */
+export const appsFileSchema = z.record(z.string(), z.unknown())
+
+/** Reads a path or an http(s) URL, as zsequencer's `get_file_content` does. */
+export async function readSource(source: string): Promise<string> {
+  if (/^https?:\/\//.test(source)) {
+    const response = await fetch(source, { signal: AbortSignal.timeout(10_000) })
+    if (!response.ok) throw new Error(`GET ${source}: ${response.status}`)
+    return response.text()
+  }
+  return readFileSync(source, 'utf8')
+}

@@ -1,0 +1,270 @@
+import { Hono, type Context } from 'hono'
+import { z } from 'zod'
+import { authMessage } from '../../shared/zellular/index.ts'
+import type { BatchRecord } from './batchLog.ts'
+import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
+import { finalizationProofOf, type ZellularNode } from './node.ts'
+import { sizeKb } from './rateLimiter.ts'
+import { handleSequencerPut, sequencerPutSchema } from './sequencerApi.ts'
+import { handleSignSyncPoint, signSyncPointSchema } from './signer.ts'
+
+type Env = { Variables: { signer: string; rawBody: string } }
+
+/**
+ * The HTTP API of zsequencer v0.1.7 (§7 of the protocol notes): same paths, envelopes, status
+ * codes and error codes. Guards run in zsequencer's order, before body validation.
+ */
+export function createNodeApp(node: ZellularNode): Hono<Env> {
+  const app = new Hono<Env>()
+
+  const versionGuard = (c: Context, required: boolean) => {
+    const version = c.req.header('Version')
+    if ((required || version !== undefined) && version !== node.config.version) {
+      throw new ZsequencerHttpError('InvalidNodeVersionError')
+    }
+  }
+  const syncedGuard = () => {
+    if (!node.isSequencer && !node.synced) throw new ZsequencerHttpError('NotSyncedError')
+  }
+  const notPausedGuard = () => {
+    if (node.paused) throw new ZsequencerHttpError('IsPausedError')
+  }
+  /** Reads the body and checks the Signature/Signer headers against it. */
+  const verifyNodeAccess = async (c: Context<Env>) => {
+    const signature = c.req.header('Signature')
+    const signer = c.req.header('Signer')?.toLowerCase()
+    if (!signature || !signer) throw new ZsequencerHttpError('PermissionDeniedError')
+    if (!node.network.operator(signer)) throw new ZsequencerHttpError('PermissionDeniedError')
+    const body = await c.req.text()
+    if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
+    if (!node.network.verifyOperatorSignature(signer, authMessage(body), signature)) {
+      throw new ZsequencerHttpError('PermissionDeniedError')
+    }
+    c.set('signer', signer)
+    c.set('rawBody', body)
+  }
+
+  app.onError((error, c) => {
+    if (error instanceof ZsequencerHttpError || error instanceof ValidationHttpError) {
+      return c.json(error.toJSON(), error.status as 400)
+    }
+    node.log.error(`${c.req.method} ${c.req.path}: ${error.stack ?? error}`)
+    return c.text('Internal Server Error', 500)
+  })
+
+  app.get('/', (c) => c.redirect('/node/state', 307))
+
+  app.put('/node/:app/batches', async (c) => {
+    versionGuard(c, false)
+    syncedGuard()
+    notPausedGuard()
+    const body = await readBatchBody(c)
+    if (!node.network.operator(node.id)?.roles.includes('posting')) {
+      throw new ZsequencerHttpError('IsNotPostingNodeError')
+    }
+    const appName = c.req.param('app')
+    node.appLog(appName)
+    if (sizeKb(body) > node.config.maxBatchSizeKb) {
+      throw new ZsequencerHttpError('BatchSizeExceededError')
+    }
+    node.acceptClientBatches(appName, [body])
+    return c.json(success({}, 'The batch is received successfully.'))
+  })
+
+  app.put('/node/batches', async (c) => {
+    versionGuard(c, false)
+    syncedGuard()
+    notPausedGuard()
+    const parsed = bulkSchema.safeParse(await readJson(c))
+    if (!parsed.success) throw validationError(parsed.error)
+    if (!node.network.operator(node.id)?.roles.includes('posting')) {
+      throw new ZsequencerHttpError('IsNotPostingNodeError')
+    }
+    // Unknown apps and oversize batches are dropped silently, as zsequencer does.
+    for (const [appName, bodies] of Object.entries(parsed.data)) {
+      if (!node.logs.has(appName)) continue
+      const fitting = bodies.filter((body) => sizeKb(body) <= node.config.maxBatchSizeKb)
+      node.acceptClientBatches(appName, fitting)
+    }
+    return c.json(success({}, 'The batches are received successfully.'))
+  })
+
+  app.get('/node/:app/batches/:state', (c) => {
+    versionGuard(c, false)
+    const after = parseAfter(c.req.query('after'))
+    const log = node.appLog(c.req.param('app'))
+    const state = c.req.param('state')
+    if (state !== 'sequenced' && state !== 'locked' && state !== 'finalized') {
+      return c.json(success(null))
+    }
+    const records = log.range(after, state, node.pageCapBytes)
+    if (records.length === 0) return c.json(success(null))
+    return c.json(
+      success({
+        batches: records.map((record) => record.body),
+        first_chaining_hash: records[0]!.chainingHash,
+        finalized_signatures: records
+          .filter((record) => record.finalizedSignature !== undefined)
+          .map(finalizationProofOf),
+      }),
+    )
+  })
+
+  app.get('/node/:app/batches/:state/last', (c) => {
+    versionGuard(c, false)
+    const state = lastState(c.req.param('state'))
+    const appName = c.req.param('app')
+    return c.json(success(statefulBatch(node, appName, state)))
+  })
+
+  app.get('/node/batches/:state/last', (c) => {
+    versionGuard(c, false)
+    const state = lastState(c.req.param('state'))
+    const all: Record<string, unknown> = {}
+    for (const appName of node.logs.keys()) {
+      const record = statefulBatch(node, appName, state)
+      if (record) all[appName] = record
+    }
+    return c.json(success(all))
+  })
+
+  app.get('/node/state', (c) => {
+    versionGuard(c, false)
+    const self = node.network.operator(node.id)!
+    const apps: Record<string, unknown> = {}
+    for (const [appName, log] of node.logs) {
+      apps[appName] = {
+        last_sequenced_index: log.lastSequenced,
+        last_locked_index: log.lastLocked,
+        last_finalized_index: log.lastFinalized,
+      }
+    }
+    // Keys are ~77-digit JSON numbers, as zsequencer serves them; splice them in as raw text.
+    const state = {
+      sequencer: node.isSequencer,
+      version: node.config.version,
+      sequencer_id: node.sequencerId,
+      node_id: node.id,
+      pubkeyG2_X: '@X@',
+      pubkeyG2_Y: '@Y@',
+      address: self.info.address,
+      apps,
+    }
+    const text = JSON.stringify(success(state))
+      .replace('"@X@"', `[${self.info.pubkeyG2_X.join(', ')}]`)
+      .replace('"@Y@"', `[${self.info.pubkeyG2_Y.join(', ')}]`)
+    return c.body(text, 200, { 'Content-Type': 'application/json' })
+  })
+
+  app.get('/node/ready', (c) => {
+    syncedGuard()
+    notPausedGuard()
+    return c.json({ status: true })
+  })
+
+  app.post('/node/sign_sync_point', async (c) => {
+    versionGuard(c, false)
+    if (node.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
+    syncedGuard()
+    await verifyNodeAccess(c)
+    if (c.get('signer') !== node.sequencerId) {
+      throw new ZsequencerHttpError(
+        'PermissionDeniedError',
+        'Only the current sequencer can call this endpoint',
+      )
+    }
+    const parsed = signSyncPointSchema.safeParse(parseJsonText(c.get('rawBody')))
+    if (!parsed.success) throw validationError(parsed.error)
+    return c.json(success(handleSignSyncPoint(node, parsed.data)))
+  })
+
+  app.put('/sequencer/batches', async (c) => {
+    versionGuard(c, true)
+    await verifyNodeAccess(c)
+    if (!node.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+    notPausedGuard()
+    const parsed = sequencerPutSchema.safeParse(parseJsonText(c.get('rawBody')))
+    if (!parsed.success) throw validationError(parsed.error)
+    return c.json(success(handleSequencerPut(node, c.get('signer'), parsed.data)))
+  })
+
+  return app
+}
+
+const bulkSchema = z.record(z.string(), z.array(z.string()))
+
+/**
+ * `PUT /node/{app}/batches` takes the raw string (text/plain, what zellular SDK 0.2.8 sends) or a
+ * JSON string literal; a JSON array or object is FastAPI's 422, as on zsequencer HEAD.
+ */
+async function readBatchBody(c: Context): Promise<string> {
+  const text = await c.req.text()
+  const type = c.req.header('Content-Type') ?? ''
+  if (type.startsWith('text/plain')) return text
+  const value = parseJsonText(text)
+  if (typeof value !== 'string') {
+    throw new ValidationHttpError(['body'], 'Input should be a valid string', value)
+  }
+  return value
+}
+
+async function readJson(c: Context): Promise<unknown> {
+  return parseJsonText(await c.req.text())
+}
+
+function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ValidationHttpError(['body'], 'JSON decode error', text.slice(0, 100))
+  }
+}
+
+function parseAfter(raw: string | undefined): number {
+  if (raw === undefined) return 0
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new ValidationHttpError(
+      ['query', 'after'],
+      'Input should be greater than or equal to 0',
+      raw,
+    )
+  }
+  return Number(raw)
+}
+
+function lastState(state: string): 'locked' | 'finalized' {
+  if (state !== 'locked' && state !== 'finalized') {
+    throw new ZsequencerHttpError('InvalidRequestError', `Invalid state: ${state}.`)
+  }
+  return state
+}
+
+function validationError(error: z.ZodError): ValidationHttpError {
+  const issue = error.issues[0]
+  return new ValidationHttpError(['body', ...(issue?.path ?? []).map(String)], issue?.message ?? '', null)
+}
+
+/** zsequencer's `StatefulBatch`: every key present, absent values null. */
+function statefulBatch(node: ZellularNode, appName: string, state: 'locked' | 'finalized') {
+  const log = node.appLog(appName)
+  const index = log.lastIndex(state)
+  const record: BatchRecord | undefined = log.get(index)
+  if (!record) return null
+  return {
+    app_name: appName,
+    body: record.body,
+    chaining_hash: record.chainingHash,
+    parent_index: record.parentIndex ?? null,
+    next_index: record.nextIndex ?? null,
+    timestamp: record.timestamp ?? null,
+    locked_signature: record.lockedSignature ?? null,
+    locked_nonsigners: record.lockedNonsigners ?? null,
+    locked_tag: record.lockedTag ?? null,
+    finalized_signature: record.finalizedSignature ?? null,
+    finalized_nonsigners: record.finalizedNonsigners ?? null,
+    finalized_tag: record.finalizedTag ?? null,
+    index,
+    state,
+  }
+}
+

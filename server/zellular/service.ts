@@ -1,0 +1,116 @@
+import { serve, type ServerType } from '@hono/node-server'
+import { readFileSync } from 'node:fs'
+import {
+  bls,
+  initZellular,
+  Network,
+  parseNodesFile,
+} from '../../shared/zellular/index.ts'
+import { postBatches } from './batchPoster.ts'
+import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { ZellularNode } from './node.ts'
+import { createNodeApp } from './routes.ts'
+import { discoverSequencer } from './sequencerDiscovery.ts'
+import { synchronize } from './synchronizer.ts'
+
+export interface RunningNode {
+  readonly node: ZellularNode
+  readonly url: string
+  stop(): Promise<void>
+}
+
+/**
+ * Starts one Zellular node: loads keys, nodes and apps, adopts the network's current sequencer,
+ * serves the HTTP API and runs the posting loop, the sequencer loop and the apps refresh.
+ */
+export async function startNode(config: NodeConfig, log?: Logger): Promise<RunningNode> {
+  await initZellular()
+  const key = nodeKeySchema.parse(JSON.parse(readFileSync(config.keyFile, 'utf8')))
+  const logger = log ?? createLogger(key.id.slice(0, 8))
+  const network = new Network(parseNodesFile(await readSource(config.nodesFile)), config.thresholdPercent)
+  const apps = Object.keys(appsFileSchema.parse(JSON.parse(await readSource(config.appsFile))))
+  const secretKey = bls.secretKeyFromBigInt(BigInt('0x' + key.blsSecretKey.replace(/^0x/, '')))
+  const node = new ZellularNode(config, network, secretKey, key.id, apps, logger)
+  node.sequencerId = await discoverSequencer(node)
+  node.onNotSequencer = () => void recoverSequencer(node)
+  logParameters(node)
+
+  const server = await listen(createNodeApp(node).fetch, config)
+  const loops = [
+    every(config.nodeLoopIntervalMs, () => postBatches(node)),
+    every(config.syncIntervalMs, () => synchronize(node)),
+    every(config.fetchAppsAndNodesIntervalMs, () => refreshApps(node)),
+  ]
+  const url = `http://${config.host}:${config.port}`
+  logger.info(`listening on ${url}; sequencer ${node.sequencerId}${node.isSequencer ? ' (me)' : ''}`)
+  return {
+    node,
+    url,
+    async stop() {
+      await Promise.all(loops.map((loop) => loop.stop()))
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      node.close()
+    },
+  }
+}
+
+function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: NodeConfig) {
+  return new Promise<ServerType>((resolve, reject) => {
+    const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server))
+    server.once('error', reject)
+  })
+}
+
+/** Runs `task` every `intervalMs`, never overlapping itself; `stop` waits for the running one. */
+function every(intervalMs: number, task: () => Promise<void>) {
+  let stopped = false
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  const tick = () => {
+    running = task()
+      .catch((error: unknown) => console.error(error))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, intervalMs)
+      })
+  }
+  timer = setTimeout(tick, intervalMs)
+  return {
+    async stop() {
+      stopped = true
+      clearTimeout(timer)
+      await running
+    },
+  }
+}
+
+async function refreshApps(node: ZellularNode): Promise<void> {
+  try {
+    const text = await readSource(node.config.appsFile)
+    for (const app of Object.keys(appsFileSchema.parse(JSON.parse(text)))) node.addApp(app)
+  } catch (error) {
+    node.log.warn(`apps file not refreshed: ${(error as Error).message}`)
+  }
+}
+
+/** zsequencer's missed-switch recovery (§8.7): ask the network who the sequencer is. */
+async function recoverSequencer(node: ZellularNode): Promise<void> {
+  const found = await discoverSequencer(node)
+  if (found === node.sequencerId) return
+  node.log.info(`sequencer changed from ${node.sequencerId} to ${found} (recovered)`)
+  node.sequencerId = found
+  for (const [app, log] of node.logs) node.queues.get(app)!.push(...log.dropUnlocked())
+}
+
+function logParameters(node: ZellularNode): void {
+  const { config } = node
+  node.log.info(
+    `parameters: version=${config.version} threshold=${config.thresholdPercent}% ` +
+      `syncIntervalMs=${config.syncIntervalMs} nodeLoopIntervalMs=${config.nodeLoopIntervalMs} ` +
+      `aggregationTimeoutMs=${config.aggregationTimeoutMs} ` +
+      `finalizationTimeBorderMs=${config.finalizationTimeBorderMs} ` +
+      `bandwidthKbPerWindow=${config.bandwidthKbPerWindow} maxBatchSizeKb=${config.maxBatchSizeKb} ` +
+      `apps=${[...node.logs.keys()].join(',')} nodes=${node.network.operators.size} ` +
+      `dataDir=${config.dataDir}`,
+  )
+}

@@ -1,0 +1,152 @@
+import { bls, syncPointMessage, type SignedState } from '../../shared/zellular/index.ts'
+import type { ZellularNode } from './node.ts'
+
+interface SyncPointCandidate {
+  readonly index: number
+  readonly chainingHash: string
+  readonly party: readonly string[]
+}
+
+/**
+ * The sequencer loop (zsequencer `sequencer/tasks.py sync_app`, §8.4): per app, find the highest
+ * index a threshold of stake has sequenced and lock it; find the highest index a threshold has
+ * locked and finalize it. As in zsequencer v0.1.7 a new lock waits for the previous one to be
+ * finalized.
+ */
+export async function synchronize(node: ZellularNode): Promise<void> {
+  if (!node.isSequencer || node.paused || node.faults.stopFinalizing) return
+  for (const app of node.logs.keys()) {
+    await synchronizeApp(node, app)
+    if (!node.isSequencer || node.paused) return
+  }
+}
+
+async function synchronizeApp(node: ZellularNode, app: string): Promise<void> {
+  const log = node.appLog(app)
+  if (log.lastLocked === log.lastFinalized) {
+    const lockPoint = findSyncPoint(node, app, 'sequenced')
+    if (lockPoint) await signAndApply(node, app, 'sequenced', lockPoint)
+  }
+  const finalizationPoint = findSyncPoint(node, app, 'locked')
+  if (finalizationPoint) await signAndApply(node, app, 'locked', finalizationPoint)
+}
+
+/**
+ * The highest index that peers holding, with the sequencer, a threshold of stake report having
+ * reached in `state` (sequenced for locks, locked for finalizations).
+ */
+function findSyncPoint(
+  node: ZellularNode,
+  app: string,
+  state: SignedState,
+): SyncPointCandidate | null {
+  const reports = node.reports.get(app)!
+  const floor = (state === 'sequenced' ? node.lastLockPoint : node.lastFinalizationPoint).get(app)
+  const log = node.appLog(app)
+  const reached = (report: { sequencedIndex: number; lockedIndex: number }) =>
+    state === 'sequenced' ? report.sequencedIndex : report.lockedIndex
+  const candidates = [...reports.entries()]
+    .filter(([id, report]) => isAttesting(node, id) && reached(report) > (floor ?? 0))
+    .filter(([, report]) => reached(report) > log.lastIndex(state === 'sequenced' ? 'locked' : 'finalized'))
+    .sort(([, a], [, b]) => reached(b) - reached(a))
+  for (const [, candidate] of candidates) {
+    const index = reached(candidate)
+    const party = candidates.filter(([, report]) => reached(report) >= index).map(([id]) => id)
+    if (node.network.stakePercent([...party, node.id]) >= node.network.thresholdPercent) {
+      const chainingHash =
+        state === 'sequenced' ? candidate.sequencedChainingHash : candidate.lockedChainingHash
+      return { index, chainingHash, party }
+    }
+  }
+  return null
+}
+
+function isAttesting(node: ZellularNode, id: string): boolean {
+  return (node.network.operator(id)?.stake ?? 0) > 0
+}
+
+async function signAndApply(
+  node: ZellularNode,
+  app: string,
+  state: SignedState,
+  point: SyncPointCandidate,
+): Promise<void> {
+  const log = node.appLog(app)
+  const request = {
+    app_name: app,
+    state,
+    index: point.index,
+    chaining_hash: point.chainingHash,
+    parent_index: log.lastFinalized,
+    timestamp: state === 'locked' ? Math.floor(Date.now() / 1000) : 0,
+  }
+  const aggregate = await gatherSignatures(node, request, point.party)
+  if (!aggregate) return
+  const record = { ...request, ...aggregate, tag: 0 }
+  const refusal = node.promote(app, record, true)
+  if (refusal) {
+    node.log.warn(`own ${state === 'locked' ? 'finalization' : 'lock'} ${point.index} refused: ${refusal}`)
+    return
+  }
+  const memory = state === 'sequenced' ? node.lastLockPoint : node.lastFinalizationPoint
+  memory.set(app, point.index)
+}
+
+/**
+ * zsequencer's `gather_and_aggregate_signatures`: ask the party to sign concurrently, verify
+ * each answer under its signer's key, stop once own + collected stake reaches the threshold,
+ * give up after the aggregation timeout.
+ */
+async function gatherSignatures(
+  node: ZellularNode,
+  request: Parameters<typeof syncPointMessage>[0],
+  party: readonly string[],
+): Promise<{ signature: string; nonsigners: string[] } | null> {
+  const message = syncPointMessage(request)
+  const signatures = new Map<string, bls.G1>()
+  const ownStake = node.network.operator(node.id)?.stake ?? 0
+  if (ownStake > 0) signatures.set(node.id, bls.sign(node.secretKey, message))
+  const enough = () => node.network.stakePercent(signatures.keys()) >= node.network.thresholdPercent
+  const controller = new AbortController()
+  const deadline = setTimeout(() => controller.abort(), node.config.aggregationTimeoutMs)
+
+  await new Promise<void>((resolve) => {
+    let pending = party.length
+    if (pending === 0 || enough()) return resolve()
+    controller.signal.addEventListener('abort', () => resolve())
+    for (const id of party) {
+      void askToSign(node, id, request, message).then((signature) => {
+        if (signature && !controller.signal.aborted) signatures.set(id, signature)
+        if (--pending === 0 || enough()) resolve()
+      })
+    }
+  })
+  clearTimeout(deadline)
+  if (!enough()) return null
+  const nonsigners = node.network
+    .attesting()
+    .map((operator) => operator.id)
+    .filter((id) => !signatures.has(id))
+  const aggregate = bls.aggregateSignatures([...signatures.values()])
+  return { signature: bls.formatPoint(aggregate), nonsigners }
+}
+
+async function askToSign(
+  node: ZellularNode,
+  id: string,
+  request: object,
+  message: string,
+): Promise<bls.G1 | null> {
+  const operator = node.network.operator(id)
+  if (!operator) return null
+  try {
+    const url = `${operator.socket}/node/sign_sync_point`
+    const response = await node.peers.send('POST', url, request, node.config.aggregationTimeoutMs)
+    const signature = (response.body as { data?: { signature?: unknown } } | null)?.data?.signature
+    if (response.status !== 200 || typeof signature !== 'string') return null
+    const point = bls.parseG1(signature)
+    return bls.verify(point, operator.publicKey, message) ? point : null
+  } catch {
+    return null
+  }
+}
