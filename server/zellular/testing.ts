@@ -1,0 +1,30 @@
+/** Helpers for tests that drive real nodes over HTTP. */
+
+/** Polls `check` until it is true or the timeout passes. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      if (await check()) return
+    } catch {
+      // a node may be restarting
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, intervalMs))
+  }
+}
+
+/** Every finalized body a node serves, read page by page (unverified; the SDK verifies). */
+export async function finalizedBodies(url: string, app: string): Promise<string[]> {
+  const bodies: string[] = []
+  for (;;) {
+    const response = await fetch(`${url}/node/${app}/batches/finalized?after=${bodies.length}`)
+    const page = (await response.json()) as { data: { batches: string[] } | null }
+    if (!page.data) return bodies
+    bodies.push(...page.data.batches)
+  }
+}
