@@ -32,8 +32,8 @@ export class InMemoryEscrow implements EscrowAccounts {
 
   lock(address: string, token: string, amount: bigint): boolean {
     if (amount < 0n) throw new EscrowInvariantError('negative lock')
-    const balance = this.balance(address, token)
-    if (balance.available < amount) return false
+    const balance = this.accounts.get(address)?.get(token)
+    if (balance === undefined || balance.available < amount) return false
     balance.available -= amount
     balance.locked += amount
     return true

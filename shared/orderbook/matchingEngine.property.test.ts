@@ -1,0 +1,222 @@
+import fc from 'fast-check'
+import { describe, expect, test } from 'vitest'
+import { defineMarket, orderLockAmount, type Market } from './markets.ts'
+import { createMatchingEngine, type MatchingEngine } from './matchingEngine.ts'
+import { ReferenceEngine } from './referenceEngine.ts'
+import { createInMemoryEscrow, type InMemoryEscrow } from './testing.ts'
+import type { BookDelta, OperationResult, OrderSide, OrderType } from './types.ts'
+
+// Two markets sharing a quote token; tick and lot sizes other than 1 so unit mistakes show.
+const first = defineMarket({
+  id: 'AAA/QQQ',
+  base: 'AAA',
+  quote: 'QQQ',
+  baseDecimals: 1,
+  quoteDecimals: 2,
+  tickSize: 3n,
+  lotSize: 5n,
+  minLots: 2,
+  maxLots: 40,
+  maxPriceTicks: 200,
+})
+const second = defineMarket({ ...first, id: 'BBB/QQQ', base: 'BBB' })
+const markets: Market[] = [first, second]
+const owners = ['0xa', '0xb', '0xc', '0xd']
+const tokens = ['AAA', 'BBB', 'QQQ']
+
+type Operation =
+  | {
+      kind: 'place'
+      orderId: string
+      market: string
+      owner: string
+      side: OrderSide
+      type: OrderType
+      price: number
+      lots: number
+    }
+  | { kind: 'cancel'; orderId: string; owner: string }
+  | { kind: 'cancelAll'; market: string; owner: string }
+
+const orderIds = fc.integer({ min: 0, max: 60 }).map((n) => `order-${n}`)
+const owner = fc.constantFrom(...owners)
+const marketId = fc.oneof(
+  { weight: 12, arbitrary: fc.constantFrom(first.id, second.id) },
+  { weight: 1, arbitrary: fc.constant('ZZZ/QQQ') },
+)
+const operation: fc.Arbitrary<Operation> = fc.oneof(
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant('place' as const),
+      orderId: orderIds,
+      market: marketId,
+      owner,
+      side: fc.constantFrom<OrderSide>('buy', 'sell'),
+      type: fc.constantFrom<OrderType>('limit', 'limit', 'ioc', 'post_only', 'market'),
+      price: fc.oneof(
+        { weight: 20, arbitrary: fc.integer({ min: 95, max: 105 }) },
+        { weight: 1, arbitrary: fc.constantFrom(0, 201, 100.5) },
+      ),
+      lots: fc.oneof(
+        { weight: 20, arbitrary: fc.integer({ min: 1, max: 30 }) },
+        { weight: 1, arbitrary: fc.constantFrom(0, 41) },
+      ),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('cancel' as const), orderId: orderIds, owner }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('cancelAll' as const), market: marketId, owner }),
+  },
+)
+// Small balances for some owners so insufficient_balance happens too.
+const deposits = fc.tuple(
+  ...owners.flatMap(() => tokens.map(() => fc.bigInt({ min: 0n, max: 60_000n }))),
+)
+
+function fund(amounts: bigint[]): InMemoryEscrow {
+  const escrow = createInMemoryEscrow()
+  owners.forEach((address, i) =>
+    tokens.forEach((token, j) => escrow.deposit(address, token, amounts[i * tokens.length + j] ?? 0n)),
+  )
+  return escrow
+}
+
+function apply(engine: MatchingEngine | ReferenceEngine, op: Operation): OperationResult {
+  if (op.kind === 'place') {
+    const { kind: _, ...order } = op
+    return engine.place(order)
+  }
+  if (op.kind === 'cancel') return engine.cancel({ orderId: op.orderId, owner: op.owner })
+  return engine.cancelAll({ market: op.market, owner: op.owner })
+}
+
+/** Every invariant that must hold between operations. */
+function checkInvariants(engine: MatchingEngine, escrow: InMemoryEscrow, supply: bigint[]): void {
+  for (const market of markets) {
+    const { bids, asks } = engine.depth(market.id, 1)
+    if (bids[0] !== undefined && asks[0] !== undefined) {
+      expect(bids[0].price).toBeLessThan(asks[0].price)
+    }
+  }
+  tokens.forEach((token, i) => expect(escrow.totalSupply(token)).toBe(supply[i]))
+  for (const line of escrow.listBalances()) {
+    const [, , available, locked] = line.split('|')
+    expect(BigInt(available ?? '')).toBeGreaterThanOrEqual(0n)
+    expect(BigInt(locked ?? '')).toBeGreaterThanOrEqual(0n)
+  }
+  // What is locked is exactly what the open orders need.
+  for (const address of owners) {
+    const needed = new Map<string, bigint>(tokens.map((token) => [token, 0n]))
+    for (const market of markets) {
+      for (const order of engine.openOrders(market.id, address)) {
+        const { token, amount } = orderLockAmount(market, order.side, order.price, order.lots)
+        needed.set(token, (needed.get(token) ?? 0n) + amount)
+      }
+    }
+    for (const token of tokens) expect(escrow.locked(address, token)).toBe(needed.get(token))
+  }
+}
+
+/** Applies deltas to a mirror of the book, as a market-data subscriber would. */
+class DepthMirror {
+  private readonly levels = new Map<string, Map<string, number>>()
+  private readonly seq = new Map<string, number>()
+
+  apply(deltas: readonly BookDelta[]): void {
+    for (const delta of deltas) {
+      expect(delta.seq).toBe((this.seq.get(delta.market) ?? 0) + 1)
+      this.seq.set(delta.market, delta.seq)
+      const levels = this.levels.get(delta.market) ?? new Map<string, number>()
+      this.levels.set(delta.market, levels)
+      const key = `${delta.side}|${delta.price}`
+      if (delta.newTotalLots === 0) levels.delete(key)
+      else levels.set(key, delta.newTotalLots)
+    }
+  }
+
+  check(engine: MatchingEngine): void {
+    for (const market of markets) {
+      const depth = engine.depth(market.id, 1_000)
+      const expected = new Map<string, number>()
+      for (const level of depth.bids) expected.set(`buy|${level.price}`, level.lots)
+      for (const level of depth.asks) expected.set(`sell|${level.price}`, level.lots)
+      expect(this.levels.get(market.id) ?? new Map()).toEqual(expected)
+      expect(this.seq.get(market.id) ?? 0).toBe(depth.seq)
+    }
+  }
+}
+
+function run(amounts: bigint[], ops: Operation[]) {
+  const escrow = fund(amounts)
+  const engine = createMatchingEngine({ markets, escrow })
+  const results = ops.map((op) => apply(engine, op))
+  return { engine, escrow, results }
+}
+
+const streams = fc.tuple(deposits, fc.array(operation, { minLength: 1, maxLength: 150 }))
+
+describe('matching engine properties over random operation streams', () => {
+  test('invariants hold after every operation: uncrossed book, conserved supply, exact locks, deltas', () => {
+    fc.assert(
+      fc.property(streams, ([amounts, ops]) => {
+        const escrow = fund(amounts)
+        const supply = tokens.map((token) => escrow.totalSupply(token))
+        const engine = createMatchingEngine({ markets, escrow })
+        const mirror = new DepthMirror()
+        for (const op of ops) {
+          const before = { book: engine.bookHash(), balances: escrow.listBalances() }
+          const result = apply(engine, op)
+          if (!result.ok) {
+            expect({ book: engine.bookHash(), balances: escrow.listBalances() }).toEqual(before)
+          }
+          mirror.apply(result.deltas)
+          checkInvariants(engine, escrow, supply)
+        }
+        mirror.check(engine)
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  test('the engine agrees with the naive reference engine event for event', () => {
+    fc.assert(
+      fc.property(streams, ([amounts, ops]) => {
+        const { engine, escrow, results } = run(amounts, ops)
+        const referenceEscrow = fund(amounts)
+        const reference = new ReferenceEngine(markets, referenceEscrow)
+        ops.forEach((op, i) => {
+          const expected = apply(reference, op)
+          expect(results[i]?.events).toEqual(expected.events)
+          expect(results[i]?.ok).toBe(expected.ok)
+        })
+        for (const market of markets) {
+          const { bids, asks } = engine.depth(market.id, 1_000)
+          expect(reference.depth(market.id, 1_000).bids).toEqual(bids)
+          expect(reference.depth(market.id, 1_000).asks).toEqual(asks)
+        }
+        expect(escrow.listBalances()).toEqual(referenceEscrow.listBalances())
+        expect(engine.tradeLogHash()).toBe(reference.tradeLogHash())
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  test('replaying the same stream gives the same events, trade-log hash and book hash', () => {
+    fc.assert(
+      fc.property(streams, ([amounts, ops]) => {
+        const one = run(amounts, ops)
+        const two = run(amounts, ops)
+        expect(two.results).toEqual(one.results)
+        expect(two.engine.tradeLogHash()).toBe(one.engine.tradeLogHash())
+        expect(two.engine.bookHash()).toBe(one.engine.bookHash())
+        expect(two.escrow.listBalances()).toEqual(one.escrow.listBalances())
+      }),
+      { numRuns: 60 },
+    )
+  })
+})
