@@ -109,7 +109,8 @@ describe('buildIntentText', () => {
   })
 
   it('refuses to write a line break that only a hand-made intent could carry', () => {
-    const parsed = parseUnsignedIntent({ action: 'cancelAll', market: 'ETH/USDT', ...header }, tokens)
+    const fields = { action: 'cancelAll', market: 'ETH/USDT', ...header }
+    const parsed = parseUnsignedIntent(fields, tokens)
     if (!parsed.ok) throw new Error('fixture rejected')
     const forged = { ...parsed.value, network: 'devnet\nTo: 0xattacker' } as Intent
     expect(() => buildIntentText(forged)).toThrow(/Line break/)

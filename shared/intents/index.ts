@@ -56,4 +56,8 @@ export { createTokenRegistry, parseMarket, parseToken } from './tokens.ts'
 export type { Market, TokenInfo, TokenRegistry, TokenRejectReason, TokenSymbol } from './tokens.ts'
 export { toIntentFields, toWireIntent } from './toWireIntent.ts'
 export { verifyIntent } from './verifyIntent.ts'
-export type { IntentDomain, VerifyIntentRejectReason, VerifyIntentReturnType } from './verifyIntent.ts'
+export type {
+  IntentDomain,
+  VerifyIntentRejectReason,
+  VerifyIntentReturnType,
+} from './verifyIntent.ts'

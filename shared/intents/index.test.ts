@@ -1,0 +1,45 @@
+import { expect, it } from 'vitest'
+import * as intents from './index.ts'
+
+it('exports exactly this public surface', () => {
+  // A change here is a change to the module's API: review it as one.
+  expect(Object.keys(intents).sort()).toMatchInlineSnapshot(`
+    [
+      "buildIntentText",
+      "cancelAllFieldsSchema",
+      "cancelFieldsSchema",
+      "createTokenRegistry",
+      "defaultSignerBackend",
+      "formatAmount",
+      "hashPersonalMessage",
+      "intentFieldsSchema",
+      "intentId",
+      "intentIdDomain",
+      "intentRejectReasons",
+      "intentTextTitle",
+      "intentVersion",
+      "isCanonicalAddress",
+      "isIntentRejectReason",
+      "maxAmountUnits",
+      "maxNonce",
+      "mintFieldsSchema",
+      "nativeSignerBackend",
+      "nobleSignerBackend",
+      "orderFieldsSchema",
+      "parseAddress",
+      "parseAmount",
+      "parseIntent",
+      "parseMarket",
+      "parseToken",
+      "parseUnsignedIntent",
+      "recoverIntentSigner",
+      "recoverPersonalMessageSigner",
+      "signatureSchema",
+      "toIntentFields",
+      "toWireIntent",
+      "transferFieldsSchema",
+      "verifyIntent",
+      "wireIntentSchema",
+    ]
+  `)
+})
