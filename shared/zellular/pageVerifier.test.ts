@@ -1,0 +1,290 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ProofError, type ProofFailure } from './errors.ts'
+import { initZellular } from './index.ts'
+import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
+import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './testing.ts'
+
+let committee: TestCommittee
+let chain: TestChain
+
+const BODIES = [
+  '[{"tx_id": "a", "operation": "foo", "t": 1700000000}]',
+  '[{"tx_id": "b", "operation": "foo", "t": 1700000000}]',
+  'plain text batch é',
+  '',
+  'emoji 😀 and a "quote"',
+  '{"k": [1, 2, 3]}',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+]
+
+beforeAll(async () => {
+  await initZellular()
+  committee = buildTestCommittee()
+  chain = new TestChain(committee, BODIES)
+})
+
+function verifierFrom(options: { after?: number; chainingHash?: string; finalizedIndex?: number }) {
+  return new PageVerifier({ network: committee.network, app: TEST_APP, ...options })
+}
+
+function failure(run: () => unknown): ProofFailure | 'passed' {
+  try {
+    run()
+    return 'passed'
+  } catch (error) {
+    if (error instanceof ProofError) return error.code
+    throw error
+  }
+}
+
+function expectBatches(batches: readonly VerifiedBatch[], from: number, to: number) {
+  expect(batches.map((batch) => batch.index)).toEqual(
+    Array.from({ length: to - from + 1 }, (_, offset) => from + offset),
+  )
+  for (const batch of batches) {
+    expect(batch.body).toBe(BODIES[batch.index - 1])
+    expect(batch.chainingHash).toBe(chain.hashAt(batch.index))
+  }
+}
+
+/** Feeds pages of `size` bodies (v0.1.7, proofs at 3, 7, 12 unless told) until the end. */
+function drain(
+  verifier: PageVerifier,
+  size: number,
+  pageOf: (after: number, size: number) => unknown = (after) =>
+    chain.page(after, size, chain.proofs([3, 7, 12])),
+) {
+  const released: VerifiedBatch[][] = []
+  for (let guard = 0; guard < 50; guard++) {
+    const after = verifier.nextAfter
+    if (after >= BODIES.length) break
+    released.push(verifier.consume(pageOf(after, size), after))
+  }
+  return released
+}
+
+describe('PageVerifier on v0.1.7 pages', () => {
+  it('releases a multi-page stream in order, each batch only once a proof covers it', () => {
+    const verifier = verifierFrom({})
+    const releases = drain(verifier, 4)
+    expect(releases.map((batches) => batches.map((batch) => batch.index))).toEqual([
+      [1, 2, 3],
+      [4, 5, 6, 7],
+      [8, 9, 10, 11, 12],
+    ])
+    expectBatches(releases.flat(), 1, 12)
+    expect(verifier.checkpoint).toEqual({
+      index: 12,
+      chainingHash: chain.hashAt(12),
+      finalizedIndex: 12,
+    })
+    expect(verifier.bufferedCount).toBe(0)
+  })
+
+  it('verifies several proofs inside one page', () => {
+    const verifier = verifierFrom({})
+    expectBatches(verifier.consume(chain.page(0, 12, chain.proofs([3, 7, 12])), 0), 1, 12)
+  })
+
+  it('keeps the tail of a page that ends between proofs buffered', () => {
+    const verifier = verifierFrom({})
+    const proofs = chain.proofs([3, 7, 12])
+    expect(verifier.consume(chain.page(0, 2, proofs), 0)).toEqual([])
+    expect(verifier.bufferedCount).toBe(2)
+    expect(verifier.nextAfter).toBe(2)
+    expect(verifier.checkpoint.index).toBe(0)
+    expectBatches(verifier.consume(chain.page(2, 3, proofs), 2), 1, 3)
+    expect(verifier.bufferedCount).toBe(2)
+    expect(verifier.nextAfter).toBe(5)
+    expectBatches(verifier.consume(chain.page(5, 2, proofs), 5), 4, 7)
+  })
+
+  it('takes null as nothing new and refuses a page for another position', () => {
+    const verifier = verifierFrom({})
+    expect(verifier.consume(null, 0)).toEqual([])
+    expect(() => verifier.consume(chain.page(1, 4, []), 1)).toThrow(RangeError)
+  })
+
+  it('resumes from an index with a known chaining hash', () => {
+    const verifier = verifierFrom({ after: 7, chainingHash: chain.hashAt(7), finalizedIndex: 7 })
+    expect(verifier.nextAfter).toBe(7)
+    const proofs = chain.proofs([3, 7, 12])
+    expectBatches(verifier.consume(chain.page(7, 5, proofs), 7), 8, 12)
+    // Without the finalized index the first parent is unchecked; with a wrong one it is refused.
+    const unknownParent = verifierFrom({ after: 5, chainingHash: chain.hashAt(5) })
+    expectBatches(drain(unknownParent, 3).flat(), 6, 12)
+    const wrongParent = verifierFrom({ after: 5, chainingHash: chain.hashAt(5), finalizedIndex: 2 })
+    expect(failure(() => wrongParent.consume(chain.page(5, 7, proofs), 5))).toBe(
+      'broken_parent_link',
+    )
+  })
+
+  it('resumes with an unknown hash from the page after − 1, dropping its first body', () => {
+    const verifier = verifierFrom({ after: 5 })
+    expect(verifier.nextAfter).toBe(4)
+    expectBatches(drain(verifier, 4).flat(), 6, 12)
+
+    // Resuming exactly at a sync point: the anchor's own proof is checked, then the links.
+    const atSyncPoint = verifierFrom({ after: 7 })
+    expect(atSyncPoint.nextAfter).toBe(6)
+    const proofs = chain.proofs([3, 7, 12])
+    expect(atSyncPoint.consume(chain.page(6, 1, proofs), 6)).toEqual([])
+    expect(atSyncPoint.checkpoint).toEqual({
+      index: 7,
+      chainingHash: chain.hashAt(7),
+      finalizedIndex: 7,
+    })
+    expectBatches(atSyncPoint.consume(chain.page(7, 5, proofs), 7), 8, 12)
+  })
+
+  it('refuses a resume anchor that the covering proof contradicts', () => {
+    const verifier = verifierFrom({ after: 5 })
+    const page = {
+      ...chain.page(4, 4, chain.proofs([3, 7, 12])),
+      first_chaining_hash: chain.hashAt(3),
+    }
+    expect(failure(() => verifier.consume(page, 4))).toBe('chain_mismatch')
+    expect(verifier.nextAfter).toBe(4)
+  })
+
+  it('refuses a changed body, whether first in the page or covered by a later proof', () => {
+    const proofs = chain.proofs([3, 7, 12])
+    const page = chain.page(0, 4, proofs)
+    const secondChanged = { ...page, batches: page.batches.map((b, i) => (i === 1 ? b + ' ' : b)) }
+    expect(failure(() => verifierFrom({}).consume(secondChanged, 0))).toBe('chain_mismatch')
+    const firstChanged = { ...page, batches: ['forged', ...page.batches.slice(1)] }
+    expect(failure(() => verifierFrom({}).consume(firstChanged, 0))).toBe('chain_mismatch')
+  })
+
+  it('refuses a body that is not a string and a page of the wrong shape', () => {
+    const page = chain.page(0, 4, chain.proofs([3]))
+    const numbers = { ...page, batches: [1, 2] }
+    expect(failure(() => verifierFrom({}).consume(numbers, 0))).toBe('malformed')
+    expect(failure(() => verifierFrom({}).consume({ batches: page.batches }, 0))).toBe('malformed')
+    expect(failure(() => verifierFrom({}).consume([page], 0))).toBe('malformed')
+  })
+
+  it('refuses forged, under-threshold and badly attributed signatures', () => {
+    const forge = (proof: object) => ({ ...chain.page(0, 4, []), finalized_signatures: [proof] })
+    const good = chain.proof(3, 0)
+    const fourth = committee.keys[3]!.id
+    const cases: [object, ProofFailure][] = [
+      [{ ...good, signature: chain.proof(3, 0, { timestamp: 1 }).signature }, 'bad_signature'],
+      [{ ...good, timestamp: good.timestamp + 1 }, 'bad_signature'],
+      [{ ...good, signature: 'garbage' }, 'malformed'],
+      [chain.proof(3, 0, { signers: [0, 1] }), 'insufficient_stake'],
+      [chain.proof(3, 0, { nonsigners: ['0x' + '9'.repeat(40)] }), 'unknown_nonsigner'],
+      [chain.proof(3, 0, { nonsigners: [fourth, fourth] }), 'duplicate_nonsigner'],
+      // Three real signatures but the nonsigner list hides one of them: the key does not match.
+      [chain.proof(3, 0, { nonsigners: [] }), 'bad_signature'],
+      [{ ...good, state: 'sequenced' }, 'malformed'],
+      [{ ...good, chaining_hash: chain.hashAt(2) }, 'chain_mismatch'],
+      [chain.proof(12, 0), 'malformed'],
+      [chain.proof(3, 1), 'broken_parent_link'],
+    ]
+    for (const [proof, code] of cases) {
+      const outcome = failure(() => verifierFrom({}).consume(forge(proof), 0))
+      expect(outcome, JSON.stringify(proof)).toBe(code)
+    }
+    expectBatches(verifierFrom({}).consume(forge(good), 0), 1, 3)
+  })
+
+  it('refuses a broken parent link between two proofs and proofs out of order', () => {
+    const broken = [chain.proof(3, 0), chain.proof(7, 0)]
+    expect(failure(() => verifierFrom({}).consume(chain.page(0, 8, broken), 0))).toBe(
+      'broken_parent_link',
+    )
+    const [first] = chain.proofs([3, 7])
+    const reversed = { ...chain.page(0, 8, []), finalized_signatures: [chain.proof(7, 0), first] }
+    expect(failure(() => verifierFrom({}).consume(reversed, 0))).toBe('malformed')
+    const repeated = { ...chain.page(0, 8, []), finalized_signatures: [first, first] }
+    expect(failure(() => verifierFrom({}).consume(repeated, 0))).toBe('malformed')
+  })
+
+  it('leaves its state untouched when a page fails, and can drop an unproven tail', () => {
+    const proofs = chain.proofs([3, 7, 12])
+    const verifier = verifierFrom({})
+    const bad = chain.page(0, 8, [proofs[0]!, { ...proofs[1]!, signature: proofs[0]!.signature }])
+    expect(failure(() => verifier.consume(bad, 0))).toBe('bad_signature')
+    expect(verifier.checkpoint.index).toBe(0)
+    expect(verifier.nextAfter).toBe(0)
+
+    // A lying node's unproven tail makes the honest next page mismatch until it is dropped.
+    expectBatches(verifier.consume(chain.page(0, 3, proofs), 0), 1, 3)
+    const lie = { batches: ['x', 'y'], first_chaining_hash: '', finalized_signatures: [] }
+    lie.first_chaining_hash = new TestChain(committee, [...BODIES.slice(0, 3), 'x']).hashAt(4)
+    expect(verifier.consume(lie, 3)).toEqual([])
+    expect(verifier.nextAfter).toBe(5)
+    expect(failure(() => verifier.consume(chain.page(5, 4, proofs), 5))).toBe('chain_mismatch')
+    verifier.discardUnverified()
+    expect(verifier.nextAfter).toBe(3)
+    expectBatches(verifier.consume(chain.page(3, 4, proofs), 3), 4, 7)
+  })
+
+  it('bounds the unproven buffer when asked to', () => {
+    const verifier = new PageVerifier({
+      network: committee.network,
+      app: TEST_APP,
+      maxBufferedBatches: 2,
+    })
+    expect(failure(() => verifier.consume(chain.page(0, 3, []), 0))).toBe('malformed')
+  })
+
+  it('checks the app name inside the signed message', () => {
+    const other = new PageVerifier({ network: committee.network, app: 'other_app' })
+    const page = chain.page(0, 4, chain.proofs([3]))
+    expect(failure(() => other.consume(page, 0))).toBe('bad_signature')
+  })
+})
+
+describe('PageVerifier on legacy v0.1.5 pages', () => {
+  const legacyProofs = () => [3, 7, 12].map((index) => chain.legacyProof(index))
+
+  it('verifies the single finalized proof against the local chain, page after page', () => {
+    const proofs = legacyProofs()
+    const releases = drain(verifierFrom({}), 4, (after, size) =>
+      chain.legacyPage(after, size, proofs),
+    )
+    expect(releases.map((batches) => batches.length)).toEqual([3, 4, 5])
+    expectBatches(releases.flat(), 1, 12)
+  })
+
+  it('accepts a null proof and null nonsigners, and resumes with the trick', () => {
+    const verifier = verifierFrom({ after: 5 })
+    // null nonsigners (v0.1.5's empty list) means every operator signed.
+    const everyone = { signers: [0, 1, 2, 3] }
+    const proofs = [3, 7, 12].map((index) => ({
+      ...chain.legacyProof(index, everyone),
+      nonsigners: null,
+    }))
+    expect(verifier.consume(chain.legacyPage(4, 2, proofs), 4)).toEqual([])
+    expectBatches(verifier.consume(chain.legacyPage(6, 6, proofs), 6), 6, 12)
+  })
+
+  it('refuses a changed body, a forged proof and an under-threshold proof', () => {
+    const page = chain.legacyPage(0, 4, legacyProofs())
+    const changed = { ...page, batches: page.batches.map((b, i) => (i === 2 ? 'forged' : b)) }
+    expect(failure(() => verifierFrom({}).consume(changed, 0))).toBe('chain_mismatch')
+    const blank = { ...changed, finalized: { ...page.finalized!, chaining_hash: '' } }
+    expect(failure(() => verifierFrom({}).consume(blank, 0))).toBe('bad_signature')
+    const otherSignature = chain.legacyProof(2).signature
+    const forged = { ...page, finalized: { ...page.finalized!, signature: otherSignature } }
+    expect(failure(() => verifierFrom({}).consume(forged, 0))).toBe('bad_signature')
+    const weak = { ...page, finalized: chain.legacyProof(3, { signers: [0, 1] }) }
+    expect(failure(() => verifierFrom({}).consume(weak, 0))).toBe('insufficient_stake')
+    const outside = { ...page, finalized: chain.legacyProof(9) }
+    expect(failure(() => verifierFrom({}).consume(outside, 0))).toBe('malformed')
+  })
+
+  it('does not accept a v0.1.7 signature in a legacy page', () => {
+    const page = chain.legacyPage(0, 4, legacyProofs())
+    const current = chain.proof(3, 0).signature
+    const mixed = { ...page, finalized: { ...page.finalized!, signature: current } }
+    expect(failure(() => verifierFrom({}).consume(mixed, 0))).toBe('bad_signature')
+  })
+})
