@@ -28,7 +28,29 @@ export {
   type LegacySignatureRecord,
   type SignatureRecord,
 } from './proof.ts'
-export { NodeHttpError, NoAvailableNodeError, ProofError, ZellularError } from './errors.ts'
+export {
+  NodeHttpError,
+  NoAvailableNodeError,
+  ProofError,
+  ZellularError,
+  type ProofFailure,
+} from './errors.ts'
+export {
+  PageVerifier,
+  type PageVerifierCheckpoint,
+  type PageVerifierParameters,
+  type VerifiedBatch,
+} from './pageVerifier.ts'
+export { verifyLastFinalized, type LastFinalized } from './lastFinalized.ts'
+export {
+  loadNetwork,
+  ZellularClient,
+  type AppProgress,
+  type BatchesParameters,
+  type NodeState,
+  type RequestOptions,
+  type ZellularClientParameters,
+} from './client.ts'
 
 import { initBls } from './bls.ts'
 import { initHash } from './hash.ts'

@@ -1,0 +1,516 @@
+import { z } from 'zod'
+import { NodeHttpError, NoAvailableNodeError, ProofError } from './errors.ts'
+import { verifyLastFinalized, type LastFinalized } from './lastFinalized.ts'
+import { Network, type Operator } from './network.ts'
+import {
+  nodesFileSchema,
+  parseJsonLosslessly,
+  parseNodesFile,
+  type NodesFile,
+} from './nodesFile.ts'
+import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
+
+/**
+ * The Zellular SDK client: the only part of `shared/zellular/` that does I/O (fetch and timers).
+ * It runs in Node 20+ and in browsers (zsequencer sets no CORS headers, so a browser needs a
+ * same-origin proxy in front of the nodes).
+ */
+
+export interface ZellularClientParameters {
+  /** App name, as listed in the network's apps file. */
+  readonly app: string
+  readonly network: Network
+  /** Limit for each HTTP request, answer body included (default 5000 ms, zsequencer's own). */
+  readonly timeoutMs?: number
+  /** The fetch to use; default the global one. */
+  readonly fetch?: typeof fetch
+  /** First pause when a node has nothing new or fails (default 50 ms); doubles up to the max. */
+  readonly pollIntervalMs?: number
+  /** Longest pause between polls or retries (default 2000 ms). */
+  readonly maxBackoffMs?: number
+}
+
+export interface RequestOptions {
+  /** Aborts the request; the method then rejects with the signal's reason. */
+  readonly signal?: AbortSignal
+}
+
+export interface BatchesParameters {
+  /** Index of the last batch already processed; the stream starts at `after + 1` (default 0). */
+  readonly after?: number
+  /** Chaining hash at `after`, if known; otherwise the resume trick fetches it (see §3). */
+  readonly chainingHash?: string
+  /** Last finalization index at or before `after`, if known, to check the first parent link. */
+  readonly finalizedIndex?: number
+  /** Ends the stream (without an error) when aborted. */
+  readonly signal?: AbortSignal
+}
+
+/** Per-app progress a node reports in `/node/state`. */
+export interface AppProgress {
+  readonly lastSequencedIndex: number
+  readonly lastLockedIndex: number
+  readonly lastFinalizedIndex: number
+}
+
+/** One operator's `/node/state`, or why it could not be had. */
+export type NodeState =
+  | {
+      readonly id: string
+      readonly socket: string
+      readonly ok: true
+      /** The node says it is the current sequencer. */
+      readonly sequencer: boolean
+      readonly sequencerId: string
+      readonly version: string
+      readonly apps: Readonly<Record<string, AppProgress>>
+    }
+  | { readonly id: string; readonly socket: string; readonly ok: false; readonly error: Error }
+
+const DEFAULT_TIMEOUT_MS = 5_000
+const DEFAULT_POLL_INTERVAL_MS = 50
+const DEFAULT_MAX_BACKOFF_MS = 2_000
+/** How often one node may answer BatchesLimitExceeded before the next node is tried. */
+const RATE_LIMIT_RETRIES = 5
+/** 4xx codes that say "this node cannot take it", not "the request is wrong". */
+const WRONG_NODE_CODES = new Set(['IsSequencerError', 'IsNotPostingNodeError'])
+
+/**
+ * Talks to a Zellular network for one app: posts batches to a healthy non-sequencer node with
+ * failover, and streams finalized batches that it has verified itself (chaining hashes and BLS
+ * finalization proofs against the network's operator keys), so no single node is trusted.
+ *
+ * @example
+ * await initZellular()
+ * const network = await loadNetwork('https://example.org/nodes.json', 67)
+ * const client = new ZellularClient({ app: 'simple_app', network })
+ * await client.send(JSON.stringify([{ tx_id: 'a', operation: 'foo' }]))
+ * for await (const { index, body } of client.batches({ after: 0, signal })) {
+ *   console.info(index, body)
+ * }
+ */
+export class ZellularClient {
+  readonly app: string
+  readonly network: Network
+  readonly timeoutMs: number
+  readonly pollIntervalMs: number
+  readonly maxBackoffMs: number
+  readonly #fetch: typeof fetch
+  /** Node that took the last batch; kept until it fails. */
+  #gateway: string | undefined
+  readonly #readers: readonly Operator[]
+  #readPosition: number
+
+  constructor(parameters: ZellularClientParameters) {
+    this.app = parameters.app
+    this.network = parameters.network
+    this.timeoutMs = parameters.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.pollIntervalMs = parameters.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
+    const maxBackoffMs = parameters.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS
+    this.maxBackoffMs = Math.max(maxBackoffMs, this.pollIntervalMs)
+    // Keep the global fetch bound to the global object; browsers refuse other receivers.
+    this.#fetch = parameters.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.#readers = [...this.network.operators.values()]
+    if (this.#readers.length === 0) throw new RangeError('the network has no operators')
+    this.#readPosition = Math.floor(randomFraction() * this.#readers.length)
+  }
+
+  /** Id of the node batches are currently posted to, if one has been chosen. */
+  get gateway(): string | undefined {
+    return this.#gateway
+  }
+
+  /**
+   * Posts one batch (`PUT /node/{app}/batches`, raw `text/plain` body). The node is the cached
+   * gateway, else one chosen from `/node/state`: not the sequencer, knowing the app. A node that
+   * is unreachable, times out, answers 5xx (503 NotSynced, IsPaused included) or says it cannot
+   * take batches is replaced by the next; 429 BatchesLimitExceeded is retried after a pause;
+   * any other 4xx (400 unknown app, 429 BatchSizeExceeded, 422) is thrown at once.
+   *
+   * Delivery is at least once: a node that times out may still have queued the batch, and
+   * zsequencer does not de-duplicate. Resolving means one node accepted it, not finalized.
+   * @throws NodeHttpError for a client error; NoAvailableNodeError when every node failed.
+   * @example
+   * await client.send('[{"tx_id": "a", "operation": "foo"}]')
+   */
+  async send(batch: string, options: RequestOptions = {}): Promise<void> {
+    if (typeof batch !== 'string') throw new TypeError('a batch is a string')
+    const path = `/node/${encodeURIComponent(this.app)}/batches`
+    await this.#submit(path, batch, 'text/plain', options.signal)
+  }
+
+  /**
+   * Posts several batches in one request (`PUT /node/batches`, `{app: [...]}`), with the same
+   * node choice and failover as `send`. zsequencer silently drops over-size batches here.
+   */
+  async sendBulk(batches: readonly string[], options: RequestOptions = {}): Promise<void> {
+    if (!batches.every((batch) => typeof batch === 'string')) {
+      throw new TypeError('a batch is a string')
+    }
+    if (batches.length === 0) return
+    const body = JSON.stringify({ [this.app]: batches })
+    await this.#submit('/node/batches', body, 'application/json', options.signal)
+  }
+
+  /**
+   * Streams finalized batches in index order, each released only after the page verifier has
+   * checked its chaining hash and the covering finalization proof. Polls
+   * `GET /node/{app}/batches/finalized?after=N`; when nothing is new it pauses (pollIntervalMs,
+   * doubling to maxBackoffMs) instead of busy-looping, and moves to another node once the pause
+   * is at its longest. Unreachable nodes, 5xx and nodes whose pages fail verification are left
+   * for the next node, dropping anything unproven they sent. Other 4xx answers are thrown.
+   * Ends when `signal` aborts.
+   * @example
+   * const controller = new AbortController()
+   * for await (const batch of client.batches({ after: 120, signal: controller.signal })) {
+   *   apply(batch.index, batch.body)
+   * }
+   */
+  async *batches(
+    parameters: BatchesParameters = {},
+  ): AsyncGenerator<VerifiedBatch, void, undefined> {
+    const { signal } = parameters
+    const verifier = new PageVerifier({
+      network: this.network,
+      app: this.app,
+      after: parameters.after ?? 0,
+      chainingHash: parameters.chainingHash,
+      finalizedIndex: parameters.finalizedIndex,
+    })
+    const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
+    let pause = this.pollIntervalMs
+    while (!signal?.aborted) {
+      const after = verifier.nextAfter
+      let released: VerifiedBatch[]
+      try {
+        const data = await this.#call(this.#reader(), 'GET', prefix + after, { signal })
+        released = verifier.consume(data, after)
+      } catch (error) {
+        if (signal?.aborted) return
+        if (classify(error) === 'fatal') throw error
+        // The node may be lying: forget what it sent that no proof covers, and ask another.
+        if (error instanceof ProofError) verifier.discardUnverified()
+        this.#rotateReader()
+        await sleep(pause, signal)
+        pause = Math.min(pause * 2, this.maxBackoffMs)
+        continue
+      }
+      if (released.length === 0 && verifier.nextAfter === after) {
+        // Nothing new. A node still silent at the longest pause may be lagging: try another.
+        if (pause >= this.maxBackoffMs) this.#rotateReader()
+        await sleep(pause, signal)
+        pause = Math.min(pause * 2, this.maxBackoffMs)
+        continue
+      }
+      pause = this.pollIntervalMs
+      for (const batch of released) {
+        if (signal?.aborted) return
+        yield batch
+      }
+    }
+  }
+
+  /**
+   * The last finalized batch (`GET /node/{app}/batches/finalized/last`) with its finalization
+   * proof verified, in either wire format; `null` when the node has finalized nothing. The body
+   * is as the node sent it: the proof covers the chaining hash, not the body on its own.
+   * @throws NodeHttpError for a client error; NoAvailableNodeError when no node gave a valid one.
+   */
+  async lastFinalized(options: RequestOptions = {}): Promise<LastFinalized | null> {
+    const path = `/node/${encodeURIComponent(this.app)}/batches/finalized/last`
+    let lastError: unknown
+    for (let attempt = 0; attempt < this.#readers.length; attempt++) {
+      try {
+        const data = await this.#call(this.#reader(), 'GET', path, options)
+        return verifyLastFinalized(this.network, this.app, data)
+      } catch (error) {
+        if (options.signal?.aborted || classify(error) === 'fatal') throw error
+        lastError = error
+        this.#rotateReader()
+      }
+    }
+    throw new NoAvailableNodeError(`no node gave a valid last finalized batch of ${this.app}`, {
+      cause: lastError,
+    })
+  }
+
+  /**
+   * `GET /node/state` of every operator, in parallel, each within `timeoutMs`. A node that
+   * cannot be reached, answers badly or reports another node id yields `ok: false`.
+   */
+  async nodeStates(options: RequestOptions = {}): Promise<NodeState[]> {
+    return Promise.all(this.#readers.map((operator) => this.#nodeState(operator, options.signal)))
+  }
+
+  async #nodeState(operator: Operator, signal: AbortSignal | undefined): Promise<NodeState> {
+    const { id, socket } = operator
+    try {
+      const data = await this.#call(operator, 'GET', '/node/state', { signal, lossless: true })
+      const parsed = nodeStateSchema.safeParse(data)
+      const url = `${socket}/node/state`
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]
+        const where = issue?.path.join('.') ?? ''
+        throw new NodeHttpError(url, 200, 'InvalidResponse', `${where}: ${issue?.message}`)
+      }
+      const state = parsed.data
+      if (state.node_id !== undefined && state.node_id.toLowerCase() !== id) {
+        throw new NodeHttpError(url, 200, 'WrongNode', `the node says it is ${state.node_id}`)
+      }
+      const apps: Record<string, AppProgress> = {}
+      for (const [name, app] of Object.entries(state.apps)) {
+        apps[name] = {
+          lastSequencedIndex: app.last_sequenced_index,
+          lastLockedIndex: app.last_locked_index,
+          lastFinalizedIndex: app.last_finalized_index,
+        }
+      }
+      const { sequencer, sequencer_id: sequencerId, version } = state
+      return { id, socket, ok: true, sequencer, sequencerId, version, apps }
+    } catch (error) {
+      if (signal?.aborted) throw error
+      const reason = error instanceof Error ? error : new Error(String(error))
+      return { id, socket, ok: false, error: reason }
+    }
+  }
+
+  async #submit(path: string, body: string, contentType: string, signal?: AbortSignal) {
+    const failed = new Set<string>()
+    let ranking: string[] | undefined
+    let rateLimited = 0
+    let pause = this.pollIntervalMs
+    let lastError: unknown
+    for (;;) {
+      signal?.throwIfAborted()
+      let id = this.#gateway
+      if (id === undefined || failed.has(id)) {
+        ranking ??= await this.#rankSubmitNodes(signal)
+        id = ranking.find((candidate) => !failed.has(candidate))
+        this.#gateway = id
+        if (id === undefined) {
+          throw new NoAvailableNodeError(`no node of the network accepted the ${this.app} batch`, {
+            cause: lastError,
+          })
+        }
+      }
+      try {
+        const operator = this.network.operators.get(id)!
+        await this.#call(operator, 'PUT', path, { body, contentType, signal })
+        return
+      } catch (error) {
+        if (signal?.aborted) throw error
+        const kind = classify(error)
+        if (kind === 'fatal') throw error
+        lastError = error
+        if (kind === 'rate_limited' && ++rateLimited <= RATE_LIMIT_RETRIES) {
+          await sleep(pause, signal)
+          pause = Math.min(pause * 2, this.maxBackoffMs)
+          continue
+        }
+        rateLimited = 0
+        failed.add(id)
+      }
+    }
+  }
+
+  /**
+   * Posting nodes to try, best first: reachable non-sequencers that know the app (shuffled, to
+   * spread clients), then nodes whose state is unknown, then the sequencer as a last resort
+   * (it accepts batches too, under its own rate limit; a one-node network has nothing else).
+   */
+  async #rankSubmitNodes(signal: AbortSignal | undefined): Promise<string[]> {
+    const posting = new Set(this.network.withRole('posting').map((operator) => operator.id))
+    const states = (await this.nodeStates({ signal })).filter((state) => posting.has(state.id))
+    const preferred: string[] = []
+    const unknown: string[] = []
+    const sequencers: string[] = []
+    for (const state of states) {
+      if (!state.ok || !Object.hasOwn(state.apps, this.app)) unknown.push(state.id)
+      else if (state.sequencer) sequencers.push(state.id)
+      else preferred.push(state.id)
+    }
+    return [...shuffle(preferred), ...shuffle(unknown), ...sequencers]
+  }
+
+  #reader(): Operator {
+    return this.#readers[this.#readPosition % this.#readers.length]!
+  }
+
+  #rotateReader(): void {
+    this.#readPosition = (this.#readPosition + 1) % this.#readers.length
+  }
+
+  /** One request to one node: the success envelope's `data`, or a NodeHttpError. */
+  async #call(
+    operator: Operator,
+    method: 'GET' | 'PUT',
+    path: string,
+    options: { body?: string; contentType?: string; signal?: AbortSignal; lossless?: boolean },
+  ): Promise<unknown> {
+    const url = operator.socket + path
+    const timeout = AbortSignal.timeout(this.timeoutMs)
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+    let status: number
+    let text: string
+    try {
+      const response = await this.#fetch(url, {
+        method,
+        body: options.body,
+        headers: options.contentType ? { 'Content-Type': options.contentType } : {},
+        signal,
+      })
+      status = response.status
+      text = await response.text()
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason
+      const failure = timeout.aborted
+        ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${this.timeoutMs} ms`)
+        : new NodeHttpError(url, 0, 'NetworkError', describe(error))
+      failure.cause = error
+      throw failure
+    }
+    if (status < 200 || status > 299) throw parseErrorResponse(url, status, text)
+    return parseSuccessResponse(url, status, text, options.lossless ?? false)
+  }
+}
+
+/**
+ * Loads a nodes file and builds the `Network` that verifies its proofs. `source` is an http(s)
+ * URL (fetched), a file path or `file:` URL (read with a dynamic `node:fs` import, so browser
+ * bundles never load it), or an already parsed nodes file. Key coordinates are parsed
+ * losslessly. The threshold must not exceed the network's own (zsequencer's e2e uses 67).
+ * @example
+ * const network = await loadNetwork('./nodes.json', 67)
+ */
+export async function loadNetwork(
+  source: string | NodesFile,
+  thresholdPercent = 67,
+  options: { readonly fetch?: typeof fetch; readonly timeoutMs?: number } = {},
+): Promise<Network> {
+  if (typeof source !== 'string') {
+    return new Network(nodesFileSchema.parse(source), thresholdPercent)
+  }
+  if (/^https?:\/\//i.test(source)) {
+    const fetchNodes = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    const response = await fetchNodes(source, {
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+    })
+    const text = await response.text()
+    if (!response.ok) throw parseErrorResponse(source, response.status, text)
+    return new Network(parseNodesFile(text), thresholdPercent)
+  }
+  // A variable specifier keeps bundlers from resolving node:fs for the browser.
+  const fsModule = 'node:fs/promises'
+  const fs = (await import(/* @vite-ignore */ fsModule)) as typeof import('node:fs/promises')
+  const path = /^file:/i.test(source) ? new URL(source) : source
+  return new Network(parseNodesFile(await fs.readFile(path, 'utf8')), thresholdPercent)
+}
+
+const appProgressSchema = z.object({
+  last_sequenced_index: z.number().int().nonnegative().default(0),
+  last_locked_index: z.number().int().nonnegative().default(0),
+  last_finalized_index: z.number().int().nonnegative().default(0),
+})
+
+const nodeStateSchema = z.object({
+  sequencer: z.boolean(),
+  version: z.string(),
+  sequencer_id: z.string(),
+  node_id: z.string().optional(),
+  apps: z.record(z.string(), appProgressSchema).default({}),
+})
+
+type FailureKind = 'fatal' | 'rotate' | 'rate_limited'
+
+/** What to do after a failed request: give up, try another node, or wait and retry. */
+function classify(error: unknown): FailureKind {
+  if (error instanceof ProofError) return 'rotate'
+  // Anything else (an abort reason, a bug) is not the node's fault.
+  if (!(error instanceof NodeHttpError)) return 'fatal'
+  const { status, code } = error
+  if (status === 429 && code === 'BatchesLimitExceededError') return 'rate_limited'
+  if (status >= 400 && status <= 499) return WRONG_NODE_CODES.has(code) ? 'rotate' : 'fatal'
+  // 0 (unreachable or timed out), 5xx, or a 2xx that is not a success envelope.
+  return 'rotate'
+}
+
+function parseSuccessResponse(url: string, status: number, text: string, lossless: boolean) {
+  let envelope: unknown
+  try {
+    envelope = lossless ? parseJsonLosslessly(text) : JSON.parse(text)
+  } catch {
+    throw new NodeHttpError(url, status, 'InvalidResponse', 'the answer is not JSON')
+  }
+  if (!isRecord(envelope) || envelope['status'] !== 'success' || !('data' in envelope)) {
+    throw new NodeHttpError(url, status, 'InvalidResponse', 'the answer is not a success envelope')
+  }
+  return envelope['data']
+}
+
+/**
+ * Maps zsequencer's error envelope `{status: "error", error: {code, message}}`, FastAPI's 422
+ * `{detail: [...]}` and anything else (plain-text 500s) to one NodeHttpError.
+ */
+function parseErrorResponse(url: string, status: number, text: string): NodeHttpError {
+  let body: unknown
+  try {
+    body = JSON.parse(text)
+  } catch {
+    return new NodeHttpError(url, status, 'HTTPError', text.slice(0, 200))
+  }
+  if (isRecord(body) && body['status'] === 'error' && isRecord(body['error'])) {
+    const { code, message } = body['error']
+    return new NodeHttpError(url, status, String(code ?? 'HTTPError'), String(message ?? ''))
+  }
+  if (isRecord(body) && Array.isArray(body['detail'])) {
+    const issues = body['detail'].map((issue: unknown) =>
+      isRecord(issue) && Array.isArray(issue['loc'])
+        ? `${issue['loc'].join('.')}: ${String(issue['msg'])}`
+        : JSON.stringify(issue),
+    )
+    return new NodeHttpError(url, status, 'RequestValidationError', issues.join('; '))
+  }
+  if (isRecord(body) && typeof body['detail'] === 'string') {
+    return new NodeHttpError(url, status, 'HTTPError', body['detail'])
+  }
+  return new NodeHttpError(url, status, 'HTTPError', text.slice(0, 200))
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  // Node's fetch hides the socket error (ECONNREFUSED, …) in `cause`.
+  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
+  return error.message + cause
+}
+
+/** Waits `ms`, or less if `signal` aborts (it resolves either way; callers check the signal). */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+/** A uniform number in [0, 1) from the platform CSPRNG (Node 20 and browsers). */
+function randomFraction(): number {
+  return globalThis.crypto.getRandomValues(new Uint32Array(1))[0]! / 2 ** 32
+}
+
+function shuffle<T>(items: readonly T[]): T[] {
+  const out = [...items]
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(randomFraction() * (i + 1))
+    ;[out[i], out[j]] = [out[j]!, out[i]!]
+  }
+  return out
+}
