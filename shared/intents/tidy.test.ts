@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest'
 
 /*
  * Style checked by a test, not by memory (TigerBeetle's tidy.zig): this folder's sources must
- * stay pure and small. Identical copies live in each pure module folder until a repository-wide
+ * stay pure and small. A copy lives in each pure module folder until a repository-wide
  * one exists in shared/.
  */
 

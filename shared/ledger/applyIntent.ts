@@ -1,0 +1,90 @@
+import type {
+  IntentId,
+  MintIntent,
+  TransferIntent,
+  VerifiedIntent,
+} from '../intents/index.ts'
+import type { Ledger } from './ledger.ts'
+
+/**
+ * Why the ledger refused a verified intent, as stable codes (stored in receipts; never renamed).
+ * Listed in the order they are checked; only the first applies.
+ *
+ * 1. `nonce_already_used`: (signer, nonce) was consumed before. Nothing changes.
+ *
+ * Every later reason consumes the nonce. Once a validly signed intent is sequenced it is spent,
+ * applied or not, so it cannot be replayed later when it would succeed (say, once the balance is
+ * there); the user signs a new intent with a new nonce instead.
+ *
+ * 2. `unknown_token`: not in the ledger's registry, or with other decimals (a config mismatch).
+ * 3. `not_issuer`: a mint not signed by the genesis issuer.
+ * 4. `self_transfer`: a transfer to the signer itself, which would change nothing.
+ * 5. `insufficient_available`: a transfer above the signer's available balance.
+ * 6. `supply_cap_exceeded`: a mint that would take the supply beyond uint128.
+ */
+export type LedgerRejectReason =
+  | 'nonce_already_used'
+  | 'unknown_token'
+  | 'not_issuer'
+  | 'self_transfer'
+  | 'insufficient_available'
+  | 'supply_cap_exceeded'
+
+/** The outcome of one intent, keyed by its id. */
+export type LedgerReceipt =
+  | { readonly intentId: IntentId; readonly status: 'applied' }
+  | {
+      readonly intentId: IntentId
+      readonly status: 'rejected'
+      readonly reason: LedgerRejectReason
+    }
+
+/** The intents the ledger applies itself; orders and cancels go to the orderbook. */
+export type LedgerIntent = VerifiedIntent<TransferIntent | MintIntent>
+
+/**
+ * Applies one verified transfer or mint to the ledger, in sequence order, and returns its
+ * receipt. Rejections are receipts, never exceptions: a hostile intent cannot stop the apply
+ * loop. Deterministic: the same ledger state and intent always give the same result.
+ *
+ * @example
+ * if (intent.action === 'transfer' || intent.action === 'mint') {
+ *   receipts.push(applyIntent(ledger, intent))
+ * }
+ */
+export function applyIntent(ledger: Ledger, intent: LedgerIntent): LedgerReceipt {
+  const replay = claimNonce(ledger, intent)
+  if (replay !== undefined) return replay
+  const { id: intentId, signer, to, token, amount } = intent
+  const rejected = (reason: LedgerRejectReason): LedgerReceipt => ({
+    intentId,
+    status: 'rejected',
+    reason,
+  })
+  if (ledger.tokens.get(token)?.decimals !== amount.decimals) return rejected('unknown_token')
+  if (intent.action === 'mint') {
+    if (signer !== ledger.issuer) return rejected('not_issuer')
+    if (!ledger.mint(to, token, amount.units)) return rejected('supply_cap_exceeded')
+  } else {
+    if (to === signer) return rejected('self_transfer')
+    if (!ledger.transfer(signer, to, token, amount.units)) return rejected('insufficient_available')
+  }
+  return { intentId, status: 'applied' }
+}
+
+/**
+ * Consumes the nonce of any verified intent: the replay check shared by the ledger and the
+ * orderbook, since all intents of a signer draw from one nonce space. Returns the rejected
+ * receipt when the nonce was already used, or undefined when the intent may proceed.
+ *
+ * @example
+ * const replay = claimNonce(ledger, order)
+ * const outcome = replay ?? engine.place(...)
+ */
+export function claimNonce(
+  ledger: Ledger,
+  intent: VerifiedIntent,
+): (LedgerReceipt & { status: 'rejected' }) | undefined {
+  if (ledger.useNonce(intent.signer, intent.nonce)) return undefined
+  return { intentId: intent.id, status: 'rejected', reason: 'nonce_already_used' }
+}

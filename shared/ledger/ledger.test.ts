@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { LedgerInvariantError } from './errors.ts'
+import { alice, bob, carol, setUpLedger } from './testing.ts'
+
+describe('Ledger as EscrowAccounts', () => {
+  it('locks from available and refuses, changing nothing, when short', () => {
+    const ledger = setUpLedger()
+    expect(ledger.lock(alice, 'USDT', 400_000_000n)).toBe(true)
+    const after = { available: 600_000_000n, locked: 400_000_000n }
+    expect(ledger.balance(alice, 'USDT')).toEqual(after)
+    expect(ledger.lock(alice, 'USDT', 600_000_001n)).toBe(false)
+    expect(ledger.balance(alice, 'USDT')).toEqual(after)
+    expect(ledger.lock(carol, 'ETH', 1n)).toBe(false)
+  })
+
+  it('unlocks back to available and throws when asked to unlock more than locked', () => {
+    const ledger = setUpLedger()
+    ledger.lock(alice, 'USDT', 10n)
+    ledger.unlock(alice, 'USDT', 4n)
+    expect(ledger.balance(alice, 'USDT')).toEqual({ available: 999_999_994n, locked: 6n })
+    expect(() => ledger.unlock(alice, 'USDT', 7n)).toThrow(LedgerInvariantError)
+  })
+
+  it('moves locked funds of one account to the available balance of another (a fill)', () => {
+    const ledger = setUpLedger()
+    ledger.lock(bob, 'ETH', 10n ** 18n)
+    ledger.transferLocked(bob, alice, 'ETH', 4n * 10n ** 17n)
+    const bobEth = { available: 4n * 10n ** 18n, locked: 6n * 10n ** 17n }
+    expect(ledger.balance(bob, 'ETH')).toEqual(bobEth)
+    expect(ledger.balance(alice, 'ETH')).toEqual({ available: 4n * 10n ** 17n, locked: 0n })
+    expect(() => ledger.transferLocked(bob, alice, 'ETH', 10n ** 18n)).toThrow(/locked/)
+    expect(ledger.supply('ETH')).toBe(5n * 10n ** 18n)
+  })
+
+  it('treats zero amounts as no-ops and negative ones as bugs', () => {
+    const ledger = setUpLedger()
+    expect(ledger.lock(carol, 'USDT', 0n)).toBe(true)
+    expect(() => ledger.lock(alice, 'USDT', -1n)).toThrow(LedgerInvariantError)
+    expect(() => ledger.unlock(alice, 'USDT', -1n)).toThrow(LedgerInvariantError)
+  })
+
+  it('refuses writes with a non-canonical address or an unknown token', () => {
+    const ledger = setUpLedger()
+    expect(() => ledger.lock(alice.toUpperCase(), 'USDT', 1n)).toThrow(/address/)
+    expect(() => ledger.lock('alice', 'USDT', 1n)).toThrow(/address/)
+    expect(() => ledger.lock(alice, 'DAI', 1n)).toThrow(/unknown token/)
+    expect(() => ledger.lock(alice, '__proto__', 1n)).toThrow(/unknown token/)
+  })
+
+  it('reads zero for anything unknown', () => {
+    const ledger = setUpLedger()
+    expect(ledger.available(carol, 'USDT')).toBe(0n)
+    expect(ledger.locked('not an address', 'DAI')).toBe(0n)
+    expect(ledger.supply('DAI')).toBe(0n)
+  })
+})
+
+describe('Ledger.takeChanges', () => {
+  it('starts empty after genesis', () => {
+    expect(setUpLedger().takeChanges()).toEqual({ balances: [], nonces: [] })
+  })
+
+  it('lists each touched (address, token) once, sorted, with its current balance', () => {
+    const ledger = setUpLedger()
+    ledger.useNonce(bob, 9n)
+    ledger.transfer(bob, carol, 'ETH', 1n)
+    ledger.lock(alice, 'USDT', 5n)
+    ledger.unlock(alice, 'USDT', 5n)
+    ledger.lock(bob, 'ETH', 5n * 10n ** 18n - 1n)
+    expect(ledger.takeChanges()).toEqual({
+      balances: [
+        { address: alice, token: 'USDT', available: 1_000_000_000n, locked: 0n },
+        { address: bob, token: 'ETH', available: 0n, locked: 5n * 10n ** 18n - 1n },
+        { address: carol, token: 'ETH', available: 1n, locked: 0n },
+      ],
+      nonces: [{ signer: bob, nonce: 9n }],
+    })
+    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [] })
+  })
+
+  it('records nothing for refused operations', () => {
+    const ledger = setUpLedger()
+    ledger.takeChanges()
+    expect(ledger.transfer(carol, alice, 'USDT', 1n)).toBe(false)
+    expect(ledger.lock(alice, 'USDT', 10n ** 12n)).toBe(false)
+    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [] })
+  })
+})

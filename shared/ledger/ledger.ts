@@ -1,0 +1,257 @@
+import {
+  isCanonicalAddress,
+  maxAmountUnits,
+  type Address,
+  type TokenRegistry,
+  type TokenSymbol,
+} from '../intents/index.ts'
+import type { EscrowAccounts } from './accounts.ts'
+import { LedgerInvariantError } from './errors.ts'
+
+/** Balance of one (address, token), in integer base units. */
+export interface Balance {
+  /** Spendable: transfers and new orders draw from it. */
+  readonly available: bigint
+  /** Held by open orders; only the orderbook moves it, through `EscrowAccounts`. */
+  readonly locked: bigint
+}
+
+/** The current balance of one (address, token) that changed since the last `takeChanges`. */
+export interface BalanceChange extends Balance {
+  readonly address: Address
+  readonly token: TokenSymbol
+}
+
+/** A nonce consumed since the last `takeChanges`. */
+export interface UsedNonce {
+  readonly signer: Address
+  readonly nonce: bigint
+}
+
+/**
+ * What to write to storage after a batch: every (address, token) whose balance changed, with its
+ * new value (zero included, so storage can drop the row), sorted by address then token, and the
+ * nonces consumed, in the order they were used.
+ */
+export interface LedgerChanges {
+  readonly balances: readonly BalanceChange[]
+  readonly nonces: readonly UsedNonce[]
+}
+
+interface AccountEntry {
+  readonly address: Address
+  readonly token: TokenSymbol
+  available: bigint
+  locked: bigint
+}
+
+/**
+ * The deterministic multi-token ledger: available and locked balances in bigint base units, the
+ * token supplies, the issuer allowed to mint, and the (signer, nonce) pairs already used. Every
+ * change goes through a method here, which keeps three invariants: no balance is ever negative,
+ * the sum of all balances of a token equals its supply, and a supply changes only by `mint`.
+ *
+ * It implements `EscrowAccounts` for the orderbook. Writes demand canonical addresses and known
+ * tokens and throw `LedgerInvariantError` otherwise (a caller bug); reads of anything unknown
+ * are simply 0. Make one with `createLedger` (genesis) or `restoreLedger` (storage).
+ */
+export class Ledger implements EscrowAccounts {
+  readonly tokens: TokenRegistry
+  /** The only signer whose `mint` intents apply. */
+  readonly issuer: Address
+  private readonly accounts = new Map<string, Map<string, AccountEntry>>()
+  private readonly supplies = new Map<string, bigint>()
+  private readonly nonces = new Map<string, Set<bigint>>()
+  private touched = new Set<AccountEntry>()
+  private newNonces: UsedNonce[] = []
+
+  constructor(tokens: TokenRegistry, issuer: Address) {
+    if (!isCanonicalAddress(issuer)) throw new LedgerInvariantError(`issuer ${issuer}`)
+    this.tokens = tokens
+    this.issuer = issuer
+    for (const symbol of tokens.keys()) this.supplies.set(symbol, 0n)
+  }
+
+  available(address: string, token: string): bigint {
+    return this.accounts.get(address)?.get(token)?.available ?? 0n
+  }
+
+  locked(address: string, token: string): bigint {
+    return this.accounts.get(address)?.get(token)?.locked ?? 0n
+  }
+
+  /** Both balances of (address, token); zero for anything never credited. */
+  balance(address: string, token: string): Balance {
+    return { available: this.available(address, token), locked: this.locked(address, token) }
+  }
+
+  /** Total of `token` in existence: genesis balances plus everything minted since. */
+  supply(token: string): bigint {
+    return this.supplies.get(token) ?? 0n
+  }
+
+  /** Whether `signer` already used `nonce` (in an applied or a rejected intent). */
+  isNonceUsed(signer: string, nonce: bigint): boolean {
+    return this.nonces.get(signer)?.has(nonce) ?? false
+  }
+
+  /** Every nonce `signer` has used, in ascending order. */
+  usedNonces(signer: string): bigint[] {
+    return [...(this.nonces.get(signer) ?? [])].sort(compareBigints)
+  }
+
+  /** Every address holding an entry for some token, in ascending order. */
+  addresses(): Address[] {
+    return [...this.accounts.keys()].sort() as Address[]
+  }
+
+  /** Every signer that has used a nonce, in ascending order. */
+  signers(): Address[] {
+    return [...this.nonces.keys()].sort() as Address[]
+  }
+
+  /** The non-zero balances of `address`, by token in ascending order. */
+  balancesOf(address: string): BalanceChange[] {
+    const entries = [...(this.accounts.get(address)?.values() ?? [])]
+    return entries
+      .filter((entry) => entry.available !== 0n || entry.locked !== 0n)
+      .sort((a, b) => compareStrings(a.token, b.token))
+      .map(toBalanceChange)
+  }
+
+  /**
+   * Marks (signer, nonce) as used. Returns false, changing nothing, if it already was: the
+   * replay check every intent goes through exactly once.
+   */
+  useNonce(signer: Address, nonce: bigint): boolean {
+    assertAddress(signer)
+    let used = this.nonces.get(signer)
+    if (used === undefined) this.nonces.set(signer, (used = new Set()))
+    if (used.has(nonce)) return false
+    used.add(nonce)
+    this.newNonces.push({ signer, nonce })
+    return true
+  }
+
+  /**
+   * Moves `amount` from `from`'s available balance to `to`'s. Returns false, changing nothing,
+   * when `from` has less available.
+   */
+  transfer(from: Address, to: Address, token: TokenSymbol, amount: bigint): boolean {
+    assertAmount(amount)
+    const source = this.entry(from, token)
+    if (source.available < amount) return false
+    const target = this.entry(to, token)
+    source.available -= amount
+    target.available += amount
+    this.touch(source, target)
+    return true
+  }
+
+  /**
+   * Creates `amount` of `token` in `to`'s available balance. Returns false, changing nothing,
+   * when the supply would pass `maxAmountUnits`, which also caps every single balance.
+   */
+  mint(to: Address, token: TokenSymbol, amount: bigint): boolean {
+    assertAmount(amount)
+    const target = this.entry(to, token)
+    const supply = this.supply(token) + amount
+    if (supply > maxAmountUnits) return false
+    this.supplies.set(token, supply)
+    target.available += amount
+    this.touch(target)
+    return true
+  }
+
+  lock(address: string, token: string, amount: bigint): boolean {
+    assertAmount(amount)
+    const entry = this.entry(address, token)
+    if (entry.available < amount) return false
+    entry.available -= amount
+    entry.locked += amount
+    this.touch(entry)
+    return true
+  }
+
+  unlock(address: string, token: string, amount: bigint): void {
+    assertAmount(amount)
+    const entry = this.entry(address, token)
+    if (entry.locked < amount) {
+      throw new LedgerInvariantError(`unlock ${amount} ${token} > locked ${entry.locked}`)
+    }
+    entry.locked -= amount
+    entry.available += amount
+    this.touch(entry)
+  }
+
+  transferLocked(from: string, to: string, token: string, amount: bigint): void {
+    assertAmount(amount)
+    const source = this.entry(from, token)
+    const target = this.entry(to, token)
+    if (source.locked < amount) {
+      throw new LedgerInvariantError(`transferLocked ${amount} ${token} > locked ${source.locked}`)
+    }
+    source.locked -= amount
+    target.available += amount
+    this.touch(source, target)
+  }
+
+  /**
+   * Returns what changed since the previous call and starts a new change set. The replica calls
+   * it once per applied batch and writes the result in the batch's database transaction.
+   */
+  takeChanges(): LedgerChanges {
+    const balances = [...this.touched].sort(compareEntries).map(toBalanceChange)
+    const nonces = this.newNonces
+    this.touched = new Set()
+    this.newNonces = []
+    return { balances, nonces }
+  }
+
+  /** The entry of (address, token), created at zero; the single gate for valid keys. */
+  private entry(address: string, token: string): AccountEntry {
+    assertAddress(address)
+    const info = this.tokens.get(token)
+    if (info === undefined) throw new LedgerInvariantError(`unknown token ${token}`)
+    let byToken = this.accounts.get(address)
+    if (byToken === undefined) this.accounts.set(address, (byToken = new Map()))
+    let entry = byToken.get(token)
+    if (entry === undefined) {
+      entry = { address, token: info.symbol, available: 0n, locked: 0n }
+      byToken.set(token, entry)
+    }
+    return entry
+  }
+
+  private touch(...entries: AccountEntry[]): void {
+    for (const entry of entries) this.touched.add(entry)
+  }
+}
+
+function assertAddress(address: string): asserts address is Address {
+  if (!isCanonicalAddress(address)) throw new LedgerInvariantError(`address ${address}`)
+}
+
+function assertAmount(amount: bigint): void {
+  if (typeof amount !== 'bigint' || amount < 0n) {
+    throw new LedgerInvariantError(`amount ${String(amount)}`)
+  }
+}
+
+function toBalanceChange(entry: AccountEntry): BalanceChange {
+  const { address, token, available, locked } = entry
+  return { address, token, available, locked }
+}
+
+/** Code-unit order, never locale order, so every replica sorts alike. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function compareBigints(a: bigint, b: bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function compareEntries(a: AccountEntry, b: AccountEntry): number {
+  return compareStrings(a.address, b.address) || compareStrings(a.token, b.token)
+}

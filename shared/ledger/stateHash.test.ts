@@ -1,0 +1,100 @@
+import { keccak256, stringToBytes } from 'viem'
+import { describe, expect, it } from 'vitest'
+import { applyIntent } from './applyIntent.ts'
+import { LedgerConfigError } from './errors.ts'
+import { createLedger } from './genesis.ts'
+import { restoreLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts'
+import { stateHash } from './stateHash.ts'
+import { alice, bob, carol, genesis, issuer, setUpLedger, verified } from './testing.ts'
+
+const tokens = setUpLedger().tokens
+const pay = (signer: string, nonce: number, to: string, amount: string) =>
+  verified(tokens, { action: 'transfer', signer, nonce, to, token: 'USDT', amount })
+
+describe('stateHash', () => {
+  it('hashes the documented serialization, pinned so a format change is deliberate', () => {
+    const text = [
+      'zellular-orderbook/ledger-state/v1',
+      `issuer ${issuer}`,
+      'token ETH 18',
+      'token USDT 6',
+      `balance ${alice} USDT 1000000000 0`,
+      `balance ${bob} ETH 5000000000000000000 0`,
+      `nonce ${bob} 3`,
+      `nonce ${bob} 20`,
+    ].join('\n')
+    const ledger = setUpLedger()
+    ledger.useNonce(bob, 20n)
+    ledger.useNonce(bob, 3n)
+    expect(stateHash(ledger)).toBe(keccak256(stringToBytes(text)))
+    expect(stateHash(ledger)).toMatchInlineSnapshot(
+      `"0xba7a1140ff2f0b1b3e2a453a2c91c7b0a514ec97708b6f2f7b201d42ace80be2"`,
+    )
+  })
+
+  it('depends on the state only, not on the path to it', () => {
+    const forward = setUpLedger()
+    applyIntent(forward, pay(alice, 1, carol, '10'))
+    applyIntent(forward, pay(alice, 2, bob, '5'))
+    const backward = setUpLedger()
+    applyIntent(backward, pay(alice, 2, bob, '5'))
+    applyIntent(backward, pay(alice, 1, carol, '10'))
+    expect(stateHash(backward)).toBe(stateHash(forward))
+    // A lock undone leaves a zero entry behind, which must not count.
+    const relocked = setUpLedger()
+    relocked.lock(carol, 'ETH', 0n)
+    relocked.lock(alice, 'USDT', 5n)
+    relocked.unlock(alice, 'USDT', 5n)
+    expect(stateHash(relocked)).toBe(stateHash(setUpLedger()))
+  })
+
+  it('changes with every part of the state', () => {
+    const base = stateHash(setUpLedger())
+    const locked = setUpLedger()
+    locked.lock(alice, 'USDT', 1n)
+    const nonce = setUpLedger()
+    nonce.useNonce(alice, 0n)
+    const otherIssuer = createLedger({ ...genesis, issuer: carol })
+    const hashes = [locked, nonce, otherIssuer].map(stateHash)
+    expect(new Set([base, ...hashes]).size).toBe(4)
+  })
+
+  it('survives a snapshot and restore, as a replica reloading from storage', () => {
+    const ledger = setUpLedger()
+    applyIntent(ledger, pay(alice, 9, carol, '10'))
+    ledger.lock(carol, 'USDT', 3n)
+    applyIntent(ledger, pay(carol, 1, carol, '1'))
+    const snapshot = JSON.parse(JSON.stringify(snapshotLedger(ledger), (_, value) =>
+      typeof value === 'bigint' ? `${value}n` : value))
+    const revived = reviveBigints(snapshot) as LedgerSnapshot
+    const restored = restoreLedger(revived)
+    expect(stateHash(restored)).toBe(stateHash(ledger))
+    expect(restored.balance(carol, 'USDT')).toEqual({ available: 9_999_997n, locked: 3n })
+    expect(restored.isNonceUsed(carol, 1n)).toBe(true)
+    expect(restored.supply('USDT')).toBe(ledger.supply('USDT'))
+    expect(restored.takeChanges()).toEqual({ balances: [], nonces: [] })
+  })
+})
+
+describe('restoreLedger', () => {
+  const good = snapshotLedger(setUpLedger())
+  it.each([
+    ['a non-canonical address', { ...good, issuer: alice.toUpperCase() }],
+    ['a negative balance', { ...good, balances: [{ ...good.balances[0], available: -1n }] }],
+    ['a duplicate balance', { ...good, balances: [...good.balances, ...good.balances] }],
+    ['an unknown token', { ...good, balances: [{ ...good.balances[0], token: 'DAI' }] }],
+    ['a duplicate nonce', { ...good, nonces: Array(2).fill({ signer: alice, nonce: 1n }) }],
+    ['a nonce beyond uint64', { ...good, nonces: [{ signer: alice, nonce: 2n ** 64n }] }],
+  ])('refuses a snapshot with %s', (_, bad) => {
+    expect(() => restoreLedger(bad as LedgerSnapshot)).toThrow(LedgerConfigError)
+  })
+})
+
+function reviveBigints(value: unknown): unknown {
+  if (typeof value === 'string' && /^-?\d+n$/.test(value)) return BigInt(value.slice(0, -1))
+  if (Array.isArray(value)) return value.map(reviveBigints)
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reviveBigints(v)]))
+  }
+  return value
+}
