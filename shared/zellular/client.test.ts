@@ -1,0 +1,495 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { stringify } from 'lossless-json'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { loadNetwork, ZellularClient, type NodeState } from './client.ts'
+import { NodeHttpError, NoAvailableNodeError, ProofError } from './errors.ts'
+import { chainHash } from './hash.ts'
+import { initZellular } from './index.ts'
+import { formatNodesFile } from './nodesFile.ts'
+import type { VerifiedBatch } from './pageVerifier.ts'
+import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './testing.ts'
+
+// Real HTTP servers on 127.0.0.1 play zsequencer nodes with canned, genuinely signed pages
+// (keys, chain and proofs from ./testing.ts). No fetch is mocked.
+
+type Mode = 'good' | 'not_synced' | 'sequencer' | 'lying' | 'legacy'
+
+interface Recorded {
+  readonly method: string
+  readonly path: string
+  readonly contentType: string | undefined
+  readonly body: string
+}
+
+const BODIES = Array.from({ length: 12 }, (_, i) => JSON.stringify([{ tx_id: `t${i + 1}` }]))
+const SYNC_POINTS = [3, 7, 12]
+
+/** zsequencer's error envelope. */
+function failure(status: number, code: string) {
+  return { status, body: { status: 'error', error: { code, message: code } } }
+}
+
+/** A stand-in for one zsequencer node, serving a prefix of the shared chain. */
+class FakeNode {
+  readonly requests: Recorded[] = []
+  /** Answers to give to the next PUTs before accepting them. */
+  readonly putFailures: { status: number; body: unknown }[] = []
+  finalized = BODIES.length
+  pageSize = 4
+  id = ''
+  server: Server | undefined
+  url = ''
+
+  constructor(
+    public mode: Mode,
+    readonly knownApps: readonly string[] = [TEST_APP],
+  ) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      let body = ''
+      request.setEncoding('utf8')
+      request.on('data', (chunk: string) => (body += chunk))
+      request.on('end', () => this.#handle(request, body, response))
+    })
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    return this
+  }
+
+  count(method: string, prefix: string): number {
+    return this.requests.filter((r) => r.method === method && r.path.startsWith(prefix)).length
+  }
+
+  #handle(request: IncomingMessage, body: string, response: ServerResponse) {
+    const url = new URL(request.url ?? '/', 'http://node')
+    const contentType = request.headers['content-type']
+    this.requests.push({ method: request.method ?? '', path: url.pathname, contentType, body })
+    const send = (status: number, payload: unknown) => {
+      response.writeHead(status, { 'content-type': 'application/json' })
+      response.end(typeof payload === 'string' ? payload : JSON.stringify(payload))
+    }
+    const ok = (data: unknown) =>
+      send(200, { status: 'success', message: 'Operation successful', data })
+    const error = (status: number, code: string, message = code) =>
+      send(status, { status: 'error', error: { code, message } })
+
+    if (request.method === 'GET' && url.pathname === '/node/state') return send(200, this.#state())
+    if (this.mode === 'not_synced') {
+      return error(503, 'NotSyncedError', 'The node is not synced with the sequencer.')
+    }
+    if (request.method === 'PUT') {
+      const failure = this.putFailures.shift()
+      if (failure) return send(failure.status, failure.body)
+    }
+    if (request.method === 'PUT' && url.pathname === '/node/batches') {
+      const parsed: unknown = contentType === 'application/json' ? JSON.parse(body) : undefined
+      if (typeof parsed !== 'object' || parsed === null) return send(422, { detail: [] })
+      return ok({})
+    }
+    const [, node, app, batches, state, last] = url.pathname.split('/')
+    if (node !== 'node' || batches !== 'batches') return send(404, { detail: 'Not Found' })
+    if (!this.knownApps.includes(app!)) {
+      return error(400, 'InvalidRequestError', `Invalid app name: ${app}.`)
+    }
+    if (request.method === 'PUT') {
+      if (contentType !== 'text/plain') {
+        const detail = [{ type: 'string_type', loc: ['body'], msg: 'Input should be a string' }]
+        return send(422, { detail })
+      }
+      return ok({})
+    }
+    if (state !== 'finalized') return ok(null)
+    const chain = this.#chain()
+    if (last === 'last') return ok(this.#lastRecord(chain))
+    const after = Number(url.searchParams.get('after') ?? 0)
+    if (after >= this.finalized) return ok(null)
+    const count = Math.min(this.pageSize, this.finalized - after)
+    if (this.mode === 'legacy') {
+      return ok(chain.legacyPage(after, count, SYNC_POINTS.map((i) => chain.legacyProof(i))))
+    }
+    const page = chain.page(after, count, chain.proofs(SYNC_POINTS))
+    if (this.mode === 'lying') {
+      // A careful liar: the forged first body comes with a matching first_chaining_hash, so
+      // only the finalization proofs can expose it.
+      page.batches[0] = '["forged"]'
+      page.first_chaining_hash = chainHash(chain.hashAt(after), '["forged"]')
+    }
+    return ok(page)
+  }
+
+  #chain() {
+    return new TestChain(committee, BODIES)
+  }
+
+  #lastRecord(chain: TestChain) {
+    const index = SYNC_POINTS.filter((i) => i <= this.finalized).at(-1)
+    if (index === undefined) return null
+    if (this.mode === 'legacy') return chain.legacyLastRecord(chain.legacyProof(index))
+    const proof = chain.proofs(SYNC_POINTS).find((p) => p.index === index)!
+    const record = chain.lastRecord(proof)
+    return this.mode === 'lying' ? { ...record, timestamp: record.timestamp + 1 } : record
+  }
+
+  /** `/node/state` text with ~77-digit key coordinates as bare JSON numbers, as zsequencer. */
+  #state(): string {
+    const info = committee?.nodes[this.id]
+    return stringify({
+      status: 'success',
+      message: 'Operation successful',
+      data: {
+        sequencer: this.mode === 'sequencer',
+        version: 'v0.1.7',
+        sequencer_id: this.mode === 'sequencer' ? this.id : '0x' + '9'.repeat(40),
+        node_id: this.id,
+        pubkeyG2_X: info?.pubkeyG2_X ?? [],
+        pubkeyG2_Y: info?.pubkeyG2_Y ?? [],
+        address: this.id,
+        apps: Object.fromEntries(
+          this.knownApps.map((app) => [
+            app,
+            {
+              last_sequenced_index: 20,
+              last_locked_index: this.finalized,
+              last_finalized_index: this.finalized,
+            },
+          ]),
+        ),
+      },
+    })!
+  }
+}
+
+let committee: TestCommittee
+const running: Server[] = []
+
+beforeAll(async () => {
+  await initZellular()
+})
+
+afterEach(async () => {
+  for (const server of running.splice(0)) {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  }
+})
+
+/** A URL on which nothing listens: a port that was just free. */
+async function unreachableUrl(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return `http://127.0.0.1:${port}`
+}
+
+/**
+ * Starts the nodes and builds the 4-operator committee over their sockets; positions left out or
+ * undefined get a port nothing listens on.
+ */
+async function startNetwork(modes: readonly (FakeNode | undefined)[]) {
+  const padded = Array.from({ length: 4 }, (_, position) => modes[position])
+  const nodes = await Promise.all(padded.map((node) => node?.start()))
+  for (const node of nodes) if (node?.server) running.push(node.server)
+  const sockets = await Promise.all(nodes.map((node) => node?.url ?? unreachableUrl()))
+  committee = buildTestCommittee({ sockets })
+  committee.keys.forEach((key, position) => {
+    if (nodes[position]) nodes[position].id = key.id
+  })
+  return nodes
+}
+
+function clientFor(options: { app?: string; pollIntervalMs?: number; maxBackoffMs?: number } = {}) {
+  return new ZellularClient({
+    app: options.app ?? TEST_APP,
+    network: committee.network,
+    timeoutMs: 2_000,
+    pollIntervalMs: options.pollIntervalMs ?? 10,
+    maxBackoffMs: options.maxBackoffMs ?? 40,
+  })
+}
+
+async function collect(client: ZellularClient, count: number, after = 0, chainingHash?: string) {
+  const controller = new AbortController()
+  const out: VerifiedBatch[] = []
+  for await (const batch of client.batches({ after, chainingHash, signal: controller.signal })) {
+    out.push(batch)
+    if (out.length === count) controller.abort()
+  }
+  return out
+}
+
+function expectChain(batches: readonly VerifiedBatch[], from: number, to: number) {
+  const chain = new TestChain(committee, BODIES)
+  const indices = Array.from({ length: to - from + 1 }, (_, offset) => from + offset)
+  expect(batches.map((batch) => batch.index)).toEqual(indices)
+  for (const batch of batches) {
+    expect(batch.body).toBe(BODIES[batch.index - 1])
+    expect(batch.chainingHash).toBe(chain.hashAt(batch.index))
+  }
+}
+
+describe('ZellularClient.nodeStates', () => {
+  it('reads every node, big key numbers included, and reports the unreachable one', async () => {
+    await startNetwork([
+      new FakeNode('good'),
+      new FakeNode('sequencer'),
+      undefined,
+      new FakeNode('not_synced'),
+    ])
+    const states = await clientFor().nodeStates()
+    expect(states).toHaveLength(4)
+    type Four = [NodeState, NodeState, NodeState, NodeState]
+    const [good, sequencer, down, notSynced] = states as Four
+    expect(good).toMatchObject({ ok: true, sequencer: false, version: 'v0.1.7' })
+    expect(good.ok && good.apps[TEST_APP]).toEqual({
+      lastSequencedIndex: 20,
+      lastLockedIndex: 12,
+      lastFinalizedIndex: 12,
+    })
+    expect(sequencer).toMatchObject({ ok: true, sequencer: true, sequencerId: sequencer.id })
+    expect(notSynced.ok).toBe(true)
+    expect(down.ok).toBe(false)
+    expect(!down.ok && down.error).toBeInstanceOf(NodeHttpError)
+    expect(!down.ok && (down.error as NodeHttpError).code).toBe('NetworkError')
+  })
+})
+
+describe('ZellularClient.send', () => {
+  it('skips a 503 node, an unreachable one and the sequencer, then keeps its gateway', async () => {
+    const [notSynced, , good, sequencer] = await startNetwork([
+      new FakeNode('not_synced'),
+      undefined,
+      new FakeNode('good'),
+      new FakeNode('sequencer'),
+    ])
+    // Several clients, so several random orders of the candidates.
+    for (let round = 1; round <= 4; round++) {
+      const client = clientFor()
+      await client.send(`batch ${round}`)
+      expect(client.gateway).toBe(good!.id)
+      expect(good!.count('PUT', '/node/')).toBe(2 * round - 1)
+      const statesBefore = good!.count('GET', '/node/state')
+      await client.send(`batch ${round}b`)
+      expect(good!.count('GET', '/node/state')).toBe(statesBefore)
+      expect(good!.count('PUT', '/node/')).toBe(2 * round)
+    }
+    expect(sequencer!.count('PUT', '/node/')).toBe(0)
+    expect(notSynced!.count('PUT', '/node/')).toBeLessThanOrEqual(4)
+    const put = good!.requests.find((r) => r.method === 'PUT')!
+    expect(put).toMatchObject({
+      path: `/node/${TEST_APP}/batches`,
+      contentType: 'text/plain',
+      body: 'batch 1',
+    })
+  })
+
+  it('moves to another node when its gateway starts failing', async () => {
+    const [first, second] = await startNetwork([new FakeNode('good'), new FakeNode('good')])
+    const client = clientFor()
+    await client.send('one')
+    const [used, other] = client.gateway === first!.id ? [first!, second!] : [second!, first!]
+    used.mode = 'not_synced'
+    await client.send('two')
+    expect(client.gateway).toBe(other.id)
+    expect(other.requests.at(-1)).toMatchObject({ method: 'PUT', body: 'two' })
+  })
+
+  it('throws client errors at once, without trying another node', async () => {
+    const [good, spare] = await startNetwork([new FakeNode('good'), new FakeNode('good')])
+    const puts = () => good!.count('PUT', '/') + spare!.count('PUT', '/')
+
+    const unknownApp = clientFor({ app: 'unknown_app' })
+    const error = await unknownApp.send('x').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NodeHttpError)
+    expect(error).toMatchObject({ status: 400, code: 'InvalidRequestError' })
+    expect(puts()).toBe(1)
+
+    good!.putFailures.push(failure(429, 'BatchSizeExceededError'))
+    spare!.putFailures.push(failure(429, 'BatchSizeExceededError'))
+    const tooBig = await clientFor().send('x').catch((e: unknown) => e)
+    expect(tooBig).toMatchObject({ status: 429, code: 'BatchSizeExceededError' })
+    expect(puts()).toBe(2)
+  })
+
+  it('posts bulk batches as JSON and maps FastAPI validation errors', async () => {
+    const [good] = await startNetwork([new FakeNode('good')])
+    await clientFor().sendBulk(['a', 'b'])
+    expect(good!.requests.at(-1)).toMatchObject({
+      method: 'PUT',
+      path: '/node/batches',
+      contentType: 'application/json',
+      body: JSON.stringify({ [TEST_APP]: ['a', 'b'] }),
+    })
+    const detail = [{ type: 'string_type', loc: ['body'], msg: 'Input should be a string' }]
+    good!.putFailures.push({ status: 422, body: { detail } })
+    const error = await clientFor().send('x').catch((e: unknown) => e)
+    expect(error).toMatchObject({
+      status: 422,
+      code: 'RequestValidationError',
+      message: expect.stringContaining('body: Input should be a string'),
+    })
+  })
+
+  it('fails over on a plain-text 500 and names the last failure as the cause', async () => {
+    const nodes = await startNetwork([1, 2, 3, 4].map(() => new FakeNode('good')))
+    for (const node of nodes) node!.putFailures.push({ status: 500, body: 'Internal Server Error' })
+    const crash = await clientFor().send('x').catch((e: unknown) => e)
+    expect(crash).toBeInstanceOf(NoAvailableNodeError)
+    expect((crash as NoAvailableNodeError).cause).toMatchObject({
+      status: 500,
+      code: 'HTTPError',
+      message: expect.stringContaining('Internal Server Error'),
+    })
+    for (const node of nodes) expect(node!.count('PUT', '/')).toBe(1)
+  })
+
+  it('backs off and retries when the node is rate limited', async () => {
+    const [good] = await startNetwork([new FakeNode('good')])
+    const limited = failure(429, 'BatchesLimitExceededError')
+    good!.putFailures.push(limited, limited)
+    const started = performance.now()
+    await clientFor({ pollIntervalMs: 30, maxBackoffMs: 200 }).send('x')
+    expect(performance.now() - started).toBeGreaterThanOrEqual(30 + 60 - 5)
+    expect(good!.count('PUT', '/')).toBe(3)
+  })
+
+  it('throws NoAvailableNodeError when every node fails', async () => {
+    await startNetwork([new FakeNode('not_synced'), undefined, new FakeNode('not_synced')])
+    const error = await clientFor().send('x').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NoAvailableNodeError)
+    expect((error as NoAvailableNodeError).cause).toBeInstanceOf(NodeHttpError)
+  })
+})
+
+describe('ZellularClient.batches', () => {
+  it('streams verified batches across failing, unreachable and lying nodes', async () => {
+    const [, , liar] = await startNetwork([
+      new FakeNode('not_synced'),
+      undefined,
+      new FakeNode('lying'),
+      new FakeNode('good'),
+    ])
+    const batches = await collect(clientFor(), 12)
+    expectChain(batches, 1, 12)
+    expect(batches.some((batch) => batch.body.includes('forged'))).toBe(false)
+    // Whether the liar was asked depends on the random first reader; it never leaks through.
+    expect(liar!.count('GET', '/node/state')).toBe(0)
+  })
+
+  it('resumes from an index with or without its chaining hash', async () => {
+    await startNetwork([new FakeNode('good')])
+    const chain = new TestChain(committee, BODIES)
+    expectChain(await collect(clientFor(), 5, 7, chain.hashAt(7)), 8, 12)
+    expectChain(await collect(clientFor(), 7, 5), 6, 12)
+  })
+
+  it('reads legacy v0.1.5 pages', async () => {
+    await startNetwork([new FakeNode('legacy')])
+    expectChain(await collect(clientFor(), 12), 1, 12)
+  })
+
+  it('backs off on data: null instead of busy looping, then delivers', async () => {
+    const nodes = await startNetwork([1, 2, 3, 4].map(() => new FakeNode('good')))
+    for (const node of nodes) node!.finalized = 0
+    const client = clientFor({ pollIntervalMs: 20, maxBackoffMs: 160 })
+    const pending = collect(client, 7)
+    await new Promise((resolve) => setTimeout(resolve, 700))
+    const polls = nodes
+      .map((node) => node!.count('GET', `/node/${TEST_APP}/batches/finalized`))
+      .reduce((sum, count) => sum + count, 0)
+    // Pauses of 20 + 40 + 80 + 160 + 160 + … ms: about 7 polls in 700 ms, not thousands.
+    expect(polls).toBeGreaterThanOrEqual(4)
+    expect(polls).toBeLessThanOrEqual(10)
+    // A node still empty at the longest pause is left for another.
+    expect(nodes.filter((node) => node!.count('GET', '/node/') > 0).length).toBeGreaterThan(1)
+    for (const node of nodes) node!.finalized = 7
+    expectChain(await pending, 1, 7)
+  })
+
+  it('never yields from a node whose proofs fail, and stops when aborted', async () => {
+    const liars = await startNetwork([1, 2, 3, 4].map(() => new FakeNode('lying')))
+    const controller = new AbortController()
+    const seen: VerifiedBatch[] = []
+    setTimeout(() => controller.abort(), 300)
+    for await (const batch of clientFor().batches({ signal: controller.signal })) seen.push(batch)
+    expect(seen).toEqual([])
+    for (const liar of liars) {
+      expect(liar!.count('GET', `/node/${TEST_APP}/batches/finalized`)).toBeGreaterThan(0)
+    }
+  })
+
+  it('throws a client error instead of polling forever', async () => {
+    await startNetwork([new FakeNode('good')])
+    const client = clientFor({ app: 'unknown_app' })
+    await expect(collect(client, 1)).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidRequestError',
+    })
+  })
+})
+
+describe('ZellularClient.lastFinalized', () => {
+  it('returns the verified last finalized batch, in both formats', async () => {
+    const [good] = await startNetwork([new FakeNode('good')])
+    const chain = new TestChain(committee, BODIES)
+    expect(await clientFor().lastFinalized()).toEqual({
+      index: 12,
+      chainingHash: chain.hashAt(12),
+      body: BODIES[11],
+    })
+    good!.mode = 'legacy'
+    good!.finalized = 9
+    expect(await clientFor().lastFinalized()).toEqual({
+      index: 7,
+      chainingHash: chain.hashAt(7),
+      body: BODIES[6],
+    })
+    good!.finalized = 0
+    expect(await clientFor().lastFinalized()).toBeNull()
+  })
+
+  it('skips a node whose proof fails and gives up when none is valid', async () => {
+    await startNetwork([new FakeNode('lying'), new FakeNode('good')])
+    for (let round = 0; round < 3; round++) {
+      expect((await clientFor().lastFinalized())?.index).toBe(12)
+    }
+    await startNetwork([new FakeNode('lying'), undefined])
+    const error = await clientFor().lastFinalized().catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(NoAvailableNodeError)
+  })
+
+  it('reports the proof failure as the cause', async () => {
+    await startNetwork([1, 2, 3, 4].map(() => new FakeNode('lying')))
+    const error = await clientFor().lastFinalized().catch((e: unknown) => e)
+    expect((error as NoAvailableNodeError).cause).toBeInstanceOf(ProofError)
+  })
+})
+
+describe('loadNetwork', () => {
+  it('loads a nodes file from a URL, a path and an object, keeping the keys exact', async () => {
+    await startNetwork([new FakeNode('good')])
+    const text = formatNodesFile(committee.nodes)
+    const server = createServer((_, response) => response.end(text))
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    running.push(server)
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/nodes.json`
+    const directory = await mkdtemp(join(tmpdir(), 'zellular-'))
+    const path = join(directory, 'nodes.json')
+    await writeFile(path, text)
+    try {
+      for (const source of [url, path, `file://${path}`, committee.nodes]) {
+        const network = await loadNetwork(source, 67)
+        expect([...network.operators.keys()]).toEqual(Object.keys(committee.nodes))
+        const expected = committee.network.aggregatedPublicKey
+        expect(network.aggregatedPublicKey.isEqual(expected)).toBe(true)
+      }
+    } finally {
+      await rm(directory, { recursive: true })
+    }
+  })
+})
