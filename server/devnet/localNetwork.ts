@@ -24,7 +24,7 @@ export async function startLocalNetwork(
   options: LocalNetworkOptions & {
     environment?: Record<string, string>
     /** Per-position extra environment, e.g. test faults for one node. */
-    environmentOf?: (position: number) => Record<string, string>
+    environmentOf?: (position: number, layout: ZellularLayout) => Record<string, string>
     onLine?: (position: number, line: string) => void
   },
 ): Promise<LocalNetwork> {
@@ -32,7 +32,7 @@ export async function startLocalNetwork(
   const spawnAt = (position: number) =>
     spawnZellularNode(layout, position, {
       host: options.host,
-      environment: { ...options.environment, ...options.environmentOf?.(position) },
+      environment: { ...options.environment, ...options.environmentOf?.(position, layout) },
       onLine: (line) => options.onLine?.(position, line),
     })
   const processes = layout.nodes.map((_, position) => spawnAt(position))

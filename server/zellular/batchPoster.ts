@@ -1,6 +1,6 @@
 import { parseSignatureRecord, type SignatureRecord } from '../../shared/zellular/index.ts'
 import { errorCode } from './peers.ts'
-import type { ZellularNode } from './node.ts'
+import { addOne, removeOne, type ZellularNode } from './node.ts'
 import { sizeKb } from './rateLimiter.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
 
@@ -59,22 +59,40 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
     const url = `${sequencer.socket}/sequencer/batches`
     const response = await node.peers.send('PUT', url, request, timeoutMs)
     if (response.status !== 200) {
-      queue.unshift(...bodies)
+      requeueUncertain(node, app, bodies)
       if (errorCode(response.body) === 'IsNotSequencerError') node.onNotSequencer?.()
       else node.sequencerDown = true
       return 'error'
     }
     answer = (response.body as { data: SequencerAnswer }).data
   } catch {
-    queue.unshift(...bodies)
+    requeueUncertain(node, app, bodies)
     node.sequencerDown = true
     return 'error'
   }
   node.sendLimiter.charge(node.id, bodies.reduce((sum, body) => sum + sizeKb(body), 0))
+  const probes = node.probes.get(app)!
+  const sent = node.unfinalizedSent.get(app)!
+  const uncertain = node.uncertain.get(app)!
+  for (const body of bodies) {
+    removeOne(uncertain, body)
+    if (!probes.has(body)) addOne(sent, body)
+  }
   applyAnswer(node, app, answer)
   node.sequencerDown = false
   checkCensorship(node, app, bodies, answer.batches, isCompletePage(node, answer.batches))
   return answer.last_finalized_index <= log.lastSequenced ? 'caught_up' : 'behind'
+}
+
+/**
+ * A PUT that failed may still have been sequenced (the sequencer can die after sequencing and
+ * before answering), so the bodies go back to the queue marked uncertain; a switch drops them
+ * if the adopted locked prefix already holds them.
+ */
+function requeueUncertain(node: ZellularNode, app: string, bodies: string[]): void {
+  node.queues.get(app)!.unshift(...bodies)
+  const uncertain = node.uncertain.get(app)!
+  for (const body of bodies) addOne(uncertain, body)
 }
 
 /** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */
@@ -112,13 +130,9 @@ function checkCensorship(
   complete: boolean,
 ) {
   const awaiting = node.awaitingEcho.get(app)!
-  for (const body of sent) awaiting.set(body, (awaiting.get(body) ?? 0) + 1)
-  for (const body of returned) {
-    const count = awaiting.get(body)
-    if (count === undefined) continue
-    if (count <= 1) awaiting.delete(body)
-    else awaiting.set(body, count - 1)
-  }
+  const probes = node.probes.get(app)!
+  for (const body of sent) addOne(awaiting, body)
+  for (const body of returned) if (removeOne(awaiting, body)) probes.delete(body)
   if (!complete) return
   if (awaiting.size === 0) {
     node.censoredApps.delete(app)
@@ -127,7 +141,11 @@ function checkCensorship(
   const missing: string[] = []
   for (const [body, count] of awaiting) for (let i = 0; i < count; i++) missing.push(body)
   awaiting.clear()
-  node.queues.get(app)!.unshift(...missing)
+  // A dropped probe proves censorship but is the disputing node's batch, not ours to resend.
+  const own = missing.filter((body) => !probes.delete(body))
+  const sentSet = node.unfinalizedSent.get(app)!
+  for (const body of own) removeOne(sentSet, body)
+  node.queues.get(app)!.unshift(...own)
   node.censoredApps.add(app)
   node.log.warn(`sequencer ${node.sequencerId} dropped ${missing.length} batches of ${app}`)
 }

@@ -1,7 +1,8 @@
 /**
  * Test-only sequencer misbehaviour, off unless `faults` is set in the config (env
  * `ZSEQUENCER_FAULTS`), so failover can be tested against a real misbehaving process:
- * - `censor=<node id>`: as sequencer, silently drop that node's batches;
+ * - `censor=<node id>`: as sequencer, silently drop that node's batches, and the same bodies when
+ *   another node relays them (censoring the transactions, not just one route for them);
  * - `stop-finalizing`: as sequencer, keep sequencing but never lock or finalize.
  */
 export class Faults {
@@ -22,8 +23,15 @@ export class Faults {
     return this.censored.size > 0 || this.stopFinalizing
   }
 
+  private readonly banned = new Set<string>()
+
   /** The bodies a censoring sequencer accepts from `signer`. */
   filterFrom(signer: string, bodies: readonly string[]): readonly string[] {
-    return this.censored.has(signer) ? [] : bodies
+    if (this.censored.size === 0) return bodies
+    if (this.censored.has(signer)) {
+      for (const body of bodies) this.banned.add(body)
+      return []
+    }
+    return bodies.filter((body) => !this.banned.has(body))
   }
 }

@@ -44,6 +44,13 @@ export class ZellularNode {
   readonly censoredApps = new Set<string>()
   /** Bodies sent to the sequencer and not yet seen in one of its answers, with counts. */
   readonly awaitingEcho = new Map<string, Map<string, number>>()
+  /** Bodies this node forwarded to a sequencer and has not yet seen finalized, with counts;
+   * after a switch the ones outside the locked prefix are sent again (zsequencer loses them). */
+  readonly unfinalizedSent = new Map<string, Map<string, number>>()
+  /** Queued bodies whose last PUT failed, so the sequencer may or may not have them. */
+  readonly uncertain = new Map<string, Map<string, number>>()
+  /** Censored samples from other nodes' disputes, forwarded once to test the sequencer. */
+  readonly probes = new Map<string, Set<string>>()
   /** Called when the sequencer says it is not the sequencer (missed-switch recovery). */
   onNotSequencer?: () => void
   /** When each sequenced index arrived, for the finalization-delay dispute trigger. */
@@ -111,6 +118,9 @@ export class ZellularNode {
     this.logs.set(app, new BatchLog(this.db, app))
     this.queues.set(app, [])
     this.awaitingEcho.set(app, new Map())
+    this.unfinalizedSent.set(app, new Map())
+    this.uncertain.set(app, new Map())
+    this.probes.set(app, new Set())
     this.sequencedAt.set(app, [])
     this.reports.set(app, new Map())
   }
@@ -166,14 +176,23 @@ export class ZellularNode {
         return (error as Error).message
       }
     }
+    const finalizedBefore = log.lastFinalized
     const refusal = log.promote(record)
-    if (refusal === null && record.state === 'locked') this.forgetFinalized(app, record.index)
+    if (refusal === null && record.state === 'locked') {
+      this.forgetFinalized(app, finalizedBefore, record.index)
+    }
     return refusal
   }
 
-  private forgetFinalized(app: string, index: number): void {
+  private forgetFinalized(app: string, from: number, to: number): void {
     const tracked = this.sequencedAt.get(app)!
-    while (tracked.length > 0 && tracked[0]!.index <= index) tracked.shift()
+    while (tracked.length > 0 && tracked[0]!.index <= to) tracked.shift()
+    const sent = this.unfinalizedSent.get(app)!
+    if (sent.size === 0) return
+    for (const record of this.appLog(app).range(from, 'finalized', Number.MAX_SAFE_INTEGER)) {
+      removeOne(sent, record.body)
+      if (sent.size === 0) return
+    }
   }
 
   /** True when the oldest unfinalized sequenced batch has waited past the border. */
@@ -188,6 +207,20 @@ export class ZellularNode {
   close(): void {
     this.db.close()
   }
+}
+
+/** Adds one occurrence of `body` to a multiset. */
+export function addOne(multiset: Map<string, number>, body: string): void {
+  multiset.set(body, (multiset.get(body) ?? 0) + 1)
+}
+
+/** Removes one occurrence of `body` from a multiset; says whether it was there. */
+export function removeOne(multiset: Map<string, number>, body: string): boolean {
+  const count = multiset.get(body)
+  if (count === undefined) return false
+  if (count <= 1) multiset.delete(body)
+  else multiset.set(body, count - 1)
+  return true
 }
 
 /** The signed fields of a stored proof; lock proofs are always signed with timestamp 0. */

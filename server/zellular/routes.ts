@@ -7,6 +7,7 @@ import { finalizationProofOf, type ZellularNode } from './node.ts'
 import { sizeKb } from './rateLimiter.ts'
 import { handleSequencerPut, sequencerPutSchema } from './sequencerApi.ts'
 import { handleSignSyncPoint, signSyncPointSchema } from './signer.ts'
+import { disputeSchema, handleDispute, handleSwitch, switchSchema } from './disputeRoutes.ts'
 
 type Env = { Variables: { signer: string; rawBody: string } }
 
@@ -176,6 +177,25 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     const parsed = signSyncPointSchema.safeParse(parseJsonText(c.get('rawBody')))
     if (!parsed.success) throw validationError(parsed.error)
     return c.json(success(handleSignSyncPoint(node, parsed.data)))
+  })
+
+  app.post('/node/dispute', async (c) => {
+    versionGuard(c, false)
+    syncedGuard()
+    notPausedGuard()
+    await verifyNodeAccess(c)
+    const parsed = disputeSchema.safeParse(parseJsonText(c.get('rawBody')))
+    if (!parsed.success) throw validationError(parsed.error)
+    return c.json(success(handleDispute(node, parsed.data)))
+  })
+
+  app.post('/node/switch', async (c) => {
+    notPausedGuard()
+    versionGuard(c, false)
+    await verifyNodeAccess(c)
+    const parsed = switchSchema.safeParse(parseJsonText(c.get('rawBody')))
+    if (!parsed.success) throw validationError(parsed.error)
+    return c.json(handleSwitch(node, parsed.data))
   })
 
   app.put('/sequencer/batches', async (c) => {

@@ -7,11 +7,13 @@ import {
   parseNodesFile,
 } from '../../shared/zellular/index.ts'
 import { postBatches } from './batchPoster.ts'
+import { disputeIfNeeded } from './disputer.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { ZellularNode } from './node.ts'
 import { createNodeApp } from './routes.ts'
 import { discoverSequencer } from './sequencerDiscovery.ts'
+import { requeueUnlocked } from './sequencerSwitch.ts'
 import { synchronize } from './synchronizer.ts'
 
 export interface RunningNode {
@@ -38,7 +40,10 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
 
   const server = await listen(createNodeApp(node).fetch, config)
   const loops = [
-    every(config.nodeLoopIntervalMs, () => postBatches(node)),
+    every(config.nodeLoopIntervalMs, async () => {
+      await postBatches(node)
+      await disputeIfNeeded(node)
+    }),
     every(config.syncIntervalMs, () => synchronize(node)),
     every(config.fetchAppsAndNodesIntervalMs, () => refreshApps(node)),
   ]
@@ -99,7 +104,7 @@ async function recoverSequencer(node: ZellularNode): Promise<void> {
   if (found === node.sequencerId) return
   node.log.info(`sequencer changed from ${node.sequencerId} to ${found} (recovered)`)
   node.sequencerId = found
-  for (const [app, log] of node.logs) node.queues.get(app)!.push(...log.dropUnlocked())
+  for (const [app, log] of node.logs) requeueUnlocked(node, app, log.lastFinalized)
 }
 
 function logParameters(node: ZellularNode): void {

@@ -28,3 +28,18 @@ export async function finalizedBodies(url: string, app: string): Promise<string[
     bodies.push(...page.data.batches)
   }
 }
+
+/** The sequencer id a node currently follows (`GET /node/state`). */
+export async function sequencerOf(url: string): Promise<string> {
+  const response = await fetch(`${url}/node/state`, { signal: AbortSignal.timeout(2_000) })
+  return ((await response.json()) as { data: { sequencer_id: string } }).data.sequencer_id
+}
+
+/** The last finalized index a node reports for `app` (0 if none). */
+export async function finalizedIndex(url: string, app: string): Promise<number> {
+  const response = await fetch(`${url}/node/${app}/batches/finalized/last`, {
+    signal: AbortSignal.timeout(2_000),
+  })
+  const body = (await response.json()) as { data: { index: number } | null }
+  return body.data?.index ?? 0
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod'
+import { bls, disputeMessage } from '../../shared/zellular/index.ts'
+import { disputeReason, isProofValid, type SwitchProof } from './disputer.ts'
+import { ZsequencerHttpError, success } from './httpErrors.ts'
+import type { ZellularNode } from './node.ts'
+import { sizeKb } from './rateLimiter.ts'
+import { switchSequencer } from './sequencerSwitch.ts'
+
+export const disputeSchema = z.object({
+  sequencer_id: z.string().transform((id) => id.toLowerCase()),
+  apps_censored_batches: z.record(z.string(), z.string()).default({}),
+  timestamp: z.number().int(),
+})
+
+const switchProofSchema = z.object({
+  node_id: z.string().transform((id) => id.toLowerCase()),
+  sequencer_id: z.string().transform((id) => id.toLowerCase()),
+  timestamp: z.number().int(),
+  signature: z.string(),
+})
+export const switchSchema = z.object({ proofs: z.array(switchProofSchema).min(1) })
+
+/** A dispute's timestamp must be within this many seconds of ours (zsequencer: 5). */
+const DISPUTE_SKEW_SECONDS = 5
+
+/**
+ * `POST /node/dispute` (§7.9). The timestamp is checked before anything is enqueued (zsequencer
+ * enqueues first, its Q14). When this node sees no problem with its sequencer, it forwards the
+ * censored samples once as probes and answers 404; if the sequencer drops a probe, this node
+ * sees the censorship itself and approves the next dispute.
+ */
+export function handleDispute(node: ZellularNode, request: z.output<typeof disputeSchema>) {
+  const now = Math.floor(Date.now() / 1000)
+  if (Math.abs(request.timestamp - now) > DISPUTE_SKEW_SECONDS) {
+    throw new ZsequencerHttpError('InvalidTimestampError')
+  }
+  if (node.isSequencer && request.sequencer_id === node.id) {
+    throw new ZsequencerHttpError('IssueNotFoundError')
+  }
+  if (request.sequencer_id === node.sequencerId && !disputeReason(node)) {
+    enqueueProbes(node, request.apps_censored_batches)
+    throw new ZsequencerHttpError('IssueNotFoundError')
+  }
+  const message = disputeMessage(request.sequencer_id, request.timestamp)
+  return { signature: bls.formatPoint(bls.sign(node.secretKey, message)) }
+}
+
+function enqueueProbes(node: ZellularNode, samples: Record<string, string>): void {
+  for (const [app, body] of Object.entries(samples)) {
+    const queue = node.queues.get(app)
+    const probes = node.probes.get(app)
+    if (!queue || !probes || probes.has(body) || sizeKb(body) > node.config.maxBatchSizeKb) continue
+    if (node.awaitingEcho.get(app)!.has(body) || queue.includes(body)) continue
+    probes.add(body)
+    queue.push(body)
+  }
+}
+
+/**
+ * `is_switch_approved` (§7.10): one (sequencer, timestamp) for all proofs, no node twice, each
+ * recent and validly signed, together at least half the threshold of stake.
+ */
+export function isSwitchApproved(node: ZellularNode, proofs: readonly SwitchProof[]): boolean {
+  const first = proofs[0]
+  if (!first) return false
+  const sameVote = proofs.every(
+    (proof) => proof.sequencer_id === first.sequencer_id && proof.timestamp === first.timestamp,
+  )
+  const ids = proofs.map((proof) => proof.node_id)
+  if (!sameVote || new Set(ids).size !== ids.length) return false
+  const valid = proofs.filter((proof) => isProofValid(node, proof)).map((proof) => proof.node_id)
+  return node.network.stakePercent(valid) >= node.network.thresholdPercent / 2
+}
+
+export function handleSwitch(node: ZellularNode, request: z.output<typeof switchSchema>) {
+  if (!isSwitchApproved(node, request.proofs)) {
+    throw new ZsequencerHttpError('SequencerChangeNotApprovedError')
+  }
+  const old = request.proofs[0]!.sequencer_id
+  if (old !== node.sequencerId) throw new ZsequencerHttpError('InvalidSequencerError')
+  void switchSequencer(node, node.network.nextSequencer(old), old)
+  return success({}, 'Sequencer switch initiated successfully.')
+}
+
