@@ -51,7 +51,9 @@ interface Model {
   readonly history: LedgerIntent[]
 }
 
-function toIntent(move: fc.RecordValue<typeof moveArbitrary>): LedgerIntent {
+type Move = typeof moveArbitrary extends fc.Arbitrary<infer value> ? value : never
+
+function toIntent(move: Move): LedgerIntent {
   const { units, action, ...fields } = move
   const amount = formatAmount(units, decimalsOf(move.token))
   return verified(tokens, { ...fields, action: action as 'transfer' | 'mint', amount })

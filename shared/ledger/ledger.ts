@@ -1,12 +1,13 @@
 import {
   isCanonicalAddress,
   maxAmountUnits,
+  maxNonce,
   type Address,
   type TokenRegistry,
   type TokenSymbol,
 } from '../intents/index.ts'
 import type { EscrowAccounts } from './accounts.ts'
-import { LedgerInvariantError } from './errors.ts'
+import { LedgerConfigError, LedgerInvariantError } from './errors.ts'
 
 /** Balance of one (address, token), in integer base units. */
 export interface Balance {
@@ -65,8 +66,9 @@ export class Ledger implements EscrowAccounts {
   private touched = new Set<AccountEntry>()
   private newNonces: UsedNonce[] = []
 
+  /** An empty ledger: no balances, no supply, no nonce used. */
   constructor(tokens: TokenRegistry, issuer: Address) {
-    if (!isCanonicalAddress(issuer)) throw new LedgerInvariantError(`issuer ${issuer}`)
+    if (!isCanonicalAddress(issuer)) throw new LedgerConfigError(`issuer ${issuer}`)
     this.tokens = tokens
     this.issuer = issuer
     for (const symbol of tokens.keys()) this.supplies.set(symbol, 0n)
@@ -123,8 +125,9 @@ export class Ledger implements EscrowAccounts {
    * Marks (signer, nonce) as used. Returns false, changing nothing, if it already was: the
    * replay check every intent goes through exactly once.
    */
-  useNonce(signer: Address, nonce: bigint): boolean {
+  useNonce(signer: string, nonce: bigint): boolean {
     assertAddress(signer)
+    if (nonce < 0n || nonce > maxNonce) throw new LedgerInvariantError(`nonce ${nonce}`)
     let used = this.nonces.get(signer)
     if (used === undefined) this.nonces.set(signer, (used = new Set()))
     if (used.has(nonce)) return false
@@ -137,7 +140,7 @@ export class Ledger implements EscrowAccounts {
    * Moves `amount` from `from`'s available balance to `to`'s. Returns false, changing nothing,
    * when `from` has less available.
    */
-  transfer(from: Address, to: Address, token: TokenSymbol, amount: bigint): boolean {
+  transfer(from: string, to: string, token: string, amount: bigint): boolean {
     assertAmount(amount)
     const source = this.entry(from, token)
     if (source.available < amount) return false
@@ -152,7 +155,7 @@ export class Ledger implements EscrowAccounts {
    * Creates `amount` of `token` in `to`'s available balance. Returns false, changing nothing,
    * when the supply would pass `maxAmountUnits`, which also caps every single balance.
    */
-  mint(to: Address, token: TokenSymbol, amount: bigint): boolean {
+  mint(to: string, token: string, amount: bigint): boolean {
     assertAmount(amount)
     const target = this.entry(to, token)
     const supply = this.supply(token) + amount

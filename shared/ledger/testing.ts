@@ -1,5 +1,6 @@
 import {
   intentId,
+  type Address,
   parseUnsignedIntent,
   type TokenRegistry,
   type VerifiedIntent,
@@ -12,10 +13,10 @@ import type { Ledger } from './ledger.ts'
  * Helpers for this module's tests only; not exported from the module façade.
  */
 
-export const issuer = '0x1111111111111111111111111111111111111111'
-export const alice = '0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
-export const bob = '0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
-export const carol = '0xcccccccccccccccccccccccccccccccccccccccc'
+export const issuer = '0x1111111111111111111111111111111111111111' as Address
+export const alice = '0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' as Address
+export const bob = '0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' as Address
+export const carol = '0xcccccccccccccccccccccccccccccccccccccccc' as Address
 
 export const genesis: LedgerGenesis = {
   issuer,
