@@ -178,6 +178,11 @@ export class ZellularClient {
       finalizedIndex: parameters.finalizedIndex,
     })
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
+    // Unproven bodies are only trusted to chain on with pages from the node that sent them.
+    const switchNode = () => {
+      verifier.discardUnverified()
+      this.#rotateReader()
+    }
     let pause = this.pollIntervalMs
     while (!signal?.aborted) {
       const after = verifier.nextAfter
@@ -188,16 +193,15 @@ export class ZellularClient {
       } catch (error) {
         if (signal?.aborted) return
         if (classify(error) === 'fatal') throw error
-        // The node may be lying: forget what it sent that no proof covers, and ask another.
-        if (error instanceof ProofError) verifier.discardUnverified()
-        this.#rotateReader()
+        // Down, failing or lying (a ProofError): ask another node.
+        switchNode()
         await sleep(pause, signal)
         pause = Math.min(pause * 2, this.maxBackoffMs)
         continue
       }
       if (released.length === 0 && verifier.nextAfter === after) {
         // Nothing new. A node still silent at the longest pause may be lagging: try another.
-        if (pause >= this.maxBackoffMs) this.#rotateReader()
+        if (pause >= this.maxBackoffMs) switchNode()
         await sleep(pause, signal)
         pause = Math.min(pause * 2, this.maxBackoffMs)
         continue
@@ -319,8 +323,8 @@ export class ZellularClient {
    * (it accepts batches too, under its own rate limit; a one-node network has nothing else).
    */
   async #rankSubmitNodes(signal: AbortSignal | undefined): Promise<string[]> {
-    const posting = new Set(this.network.withRole('posting').map((operator) => operator.id))
-    const states = (await this.nodeStates({ signal })).filter((state) => posting.has(state.id))
+    const posting = this.network.withRole('posting')
+    const states = await Promise.all(posting.map((operator) => this.#nodeState(operator, signal)))
     const preferred: string[] = []
     const unknown: string[] = []
     const sequencers: string[] = []
