@@ -1,3 +1,4 @@
+import { keccak256, stringToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
 import type { Address } from './address.ts'
 import { intentId } from './intentId.ts'
@@ -10,11 +11,22 @@ const header = {
 }
 
 describe('intentId', () => {
-  it('is a fixed keccak256 of (domain, app, network, signer, nonce)', () => {
-    // Pinned so that a change to the id scheme, which would break dedupe across versions, shows.
+  it('is keccak256 of the documented text, pinned so a scheme change is deliberate', () => {
+    const text = [
+      'zellular-orderbook/intent-id/v1',
+      'zellular-orderbook',
+      'devnet',
+      '0xc66f8fba940064b5ba8d437d6ff829e60134230e',
+      '42',
+    ].join('\n')
+    expect(intentId(header)).toBe(keccak256(stringToBytes(text)))
     expect(intentId(header)).toMatchInlineSnapshot(
-      `"0x0a7b6e6bb04d279334752468deac963c60cbe2c701431045d979123d30771363"`,
+      `"0xf18f05c9356a0b312bfdb3b86fe01338545baa672e85ed2d4f15c39573849faf"`,
     )
+  })
+
+  it('refuses a line break that only a hand-made header could carry', () => {
+    expect(() => intentId({ ...header, app: 'a\nb' })).toThrow(/Line break/)
   })
 
   it('changes with each of app, network, signer and nonce', () => {
