@@ -2,7 +2,13 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { bls, disputeMessage, initZellular } from '../../shared/zellular/index.ts'
+import {
+  bls,
+  disputeMessage,
+  initZellular,
+  loadNetwork,
+  ZellularClient,
+} from '../../shared/zellular/index.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 import type { ZellularLayout } from '../devnet/zellularNetwork.ts'
 import { PeerClient } from './peers.ts'
@@ -42,32 +48,26 @@ async function start(
   return network
 }
 
-/** A client that sends each batch to some live follower until one acknowledges it with 200. */
-function loadGenerator(net: LocalNetwork, dead: Set<number>) {
+/**
+ * Sends batches one after another through the SDK, which picks a node that is not the sequencer
+ * and fails over when its node stops answering; `acknowledged` holds every batch a node took.
+ */
+function loadGenerator(net: LocalNetwork) {
   const acknowledged: string[] = []
   let running = true
-  let counter = 0
   const loop = (async () => {
-    while (running) {
-      const body = JSON.stringify({ n: counter++ })
-      for (let attempt = 0; attempt < 200 && running; attempt++) {
-        const position = (counter + attempt) % net.urls().length
-        if (dead.has(position)) continue
-        try {
-          const response = await fetch(`${net.urls()[position]}/node/${APP}/batches`, {
-            method: 'PUT',
-            body,
-            headers: { 'Content-Type': 'text/plain' },
-            signal: AbortSignal.timeout(2_000),
-          })
-          if (response.ok) {
-            acknowledged.push(body)
-            break
-          }
-        } catch {
-          // try another node
-        }
-        await new Promise((resolve) => setTimeout(resolve, 20))
+    const client = new ZellularClient({
+      app: APP,
+      network: await loadNetwork(net.layout.nodesFile, 67),
+      timeoutMs: 2_000,
+    })
+    for (let n = 0; running; n++) {
+      const body = JSON.stringify({ n })
+      try {
+        await client.send(body)
+        acknowledged.push(body)
+      } catch {
+        // No node took it: not acknowledged, so it need not be finalized.
       }
       await new Promise((resolve) => setTimeout(resolve, 10))
     }
@@ -97,9 +97,7 @@ async function expectSameHistory(net: LocalNetwork, positions: number[], acknowl
 describe('sequencer failover', () => {
   it('replaces a sequencer killed with SIGKILL under load, losing and duplicating nothing', { timeout: 240_000 }, async () => {
     const net = await start()
-    // Like the SDK, the client never sends to the sequencer.
-    const dead = new Set<number>([0])
-    const load = loadGenerator(net, dead)
+    const load = loadGenerator(net)
     await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > 30)
     const oldSequencer = net.layout.nodes[0]!.id
     expect(await sequencerOf(net.urls()[1]!)).toBe(oldSequencer)

@@ -44,6 +44,8 @@ export interface BatchesParameters {
   readonly finalizedIndex?: number
   /** Ends the stream (without an error) when aborted. */
   readonly signal?: AbortSignal
+  /** Read from this node (operator id) only, never rotating: to audit one node's history. */
+  readonly node?: string
 }
 
 /** Per-app progress a node reports in `/node/state`. */
@@ -178,17 +180,19 @@ export class ZellularClient {
       finalizedIndex: parameters.finalizedIndex,
     })
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
+    const pinned = parameters.node === undefined ? undefined : this.network.operator(parameters.node)
+    if (parameters.node !== undefined && !pinned) throw new RangeError('unknown node to read from')
     // Unproven bodies are only trusted to chain on with pages from the node that sent them.
     const switchNode = () => {
       verifier.discardUnverified()
-      this.#rotateReader()
+      if (!pinned) this.#rotateReader()
     }
     let pause = this.pollIntervalMs
     while (!signal?.aborted) {
       const after = verifier.nextAfter
       let released: VerifiedBatch[]
       try {
-        const data = await this.#call(this.#reader(), 'GET', prefix + after, { signal })
+        const data = await this.#call(pinned ?? this.#reader(), 'GET', prefix + after, { signal })
         released = verifier.consume(data, after)
       } catch (error) {
         if (signal?.aborted) return
