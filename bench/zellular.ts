@@ -19,12 +19,14 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '30' },
     'tx-bytes': { type: 'string', default: '100' },
     'tx-per-batch': { type: 'string', default: '45' },
+    'warmup-seconds': { type: 'string', default: '5' },
   },
 })
 const rates = values.rates.split(',').map(Number)
 const seconds = Number(values.seconds)
 const txBytes = Number(values['tx-bytes'])
 const txPerBatch = Number(values['tx-per-batch'])
+const warmupSeconds = Number(values['warmup-seconds'])
 const APP = 'bench'
 const TICK_MS = 20
 
@@ -35,11 +37,13 @@ interface Run {
   p99Ms: number
   maxMs: number
   lostBatches: number
+  /** Measured batches never seen finalized (counted as lost too). */
+  unmeasured: number
   cpuPercentByNode: number[]
 }
 
 function makeBatch(id: number, sentAt: number): string {
-  const pad = 'x'.repeat(Math.max(0, txBytes - 60))
+  const pad = 'x'.repeat(Math.max(0, txBytes - 40))
   const txs = Array.from({ length: txPerBatch }, (_, i) => ({ id: `${id}-${i}`, t: sentAt, pad }))
   return JSON.stringify(txs)
 }
@@ -57,6 +61,10 @@ async function runAtRate(network: LocalNetwork, rate: number, startAfter: number
   const sentAt = new Map<number, number>()
   let nextId = startAfter
   let finalizedTx = 0
+  /** Only batches sent after the warm-up count for latency; only arrivals in the window count. */
+  let measuring = false
+  let windowOpen = false
+  const measured = new Set<number>()
   let stopReading = false
   let readerIndex = startAfter
   const reader = urls[1]!
@@ -75,28 +83,38 @@ async function runAtRate(network: LocalNetwork, rate: number, startAfter: number
         const id = Number(first.id.split('-')[0])
         const sent = sentAt.get(id)
         if (sent !== undefined) {
-          latencies.push(now - sent)
+          if (measured.delete(id)) latencies.push(now - sent)
           sentAt.delete(id)
-          finalizedTx += txPerBatch
+          if (windowOpen) finalizedTx += txPerBatch
         }
       }
     }
   })()
 
   const pids = network.processes.map((process) => process.child.pid!)
-  const cpuBefore = pids.map(cpuTicks)
+  let cpuBefore = pids.map(cpuTicks)
   const started = performance.now()
+  let windowStarted = started
   let due = 0
   let target = 0
   const inFlight: Promise<unknown>[] = []
-  while (performance.now() - started < seconds * 1000) {
+  const progress = setInterval(() => {
+    process.stderr.write(`t=${Math.round(performance.now() - started)}ms sent=${nextId - startAfter} read=${readerIndex - startAfter}\n`)
+  }, 1000)
+  while (performance.now() - started < (warmupSeconds + seconds) * 1000) {
     const elapsed = (performance.now() - started) / 1000
+    if (!measuring && elapsed >= warmupSeconds) {
+      measuring = windowOpen = true
+      windowStarted = performance.now()
+      cpuBefore = pids.map(cpuTicks)
+    }
     due = Math.floor(elapsed * batchesPerSecond) - target
     if (due > 0) {
       const bodies: string[] = []
       const now = performance.now()
       for (let i = 0; i < due; i++) {
         sentAt.set(nextId, now)
+        if (measuring) measured.add(nextId)
         bodies.push(makeBatch(nextId++, now))
       }
       target += due
@@ -113,7 +131,9 @@ async function runAtRate(network: LocalNetwork, rate: number, startAfter: number
     }
     await new Promise((resolve) => setTimeout(resolve, TICK_MS))
   }
-  const window = (performance.now() - started) / 1000
+  clearInterval(progress)
+  const window = (performance.now() - windowStarted) / 1000
+  windowOpen = false
   const finalizedInWindow = finalizedTx
   const cpuAfter = pids.map(cpuTicks)
   await Promise.all(inFlight)
@@ -129,6 +149,7 @@ async function runAtRate(network: LocalNetwork, rate: number, startAfter: number
     p99Ms: Math.round(percentile(latencies, 99)),
     maxMs: Math.round(latencies.at(-1) ?? Number.NaN),
     lostBatches: sentAt.size,
+    unmeasured: measured.size,
     cpuPercentByNode: cpuAfter.map((after, i) => Math.round((after - cpuBefore[i]!) / window)),
   }
 }
@@ -163,6 +184,7 @@ try {
       threshold: '67%',
       loops: '50 ms',
       seconds,
+      warmupSeconds,
       txBytes,
       txPerBatch,
       batchBytes: makeBatch(0, 0).length,
