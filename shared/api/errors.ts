@@ -1,0 +1,76 @@
+import { z } from 'zod'
+
+/**
+ * The one error body of every 4xx and 5xx answer of a replica. `code` is a stable snake_case
+ * name of the broken fact (never renamed once shipped); `message` is for people; `field` names
+ * the offending request field (wire name, or query parameter) when there is one.
+ *
+ * @example
+ * { "error": { "code": "amount_not_positive", "message": "amount must be > 0", "field": "amount" } }
+ */
+export const errorResponseSchema = z.object({
+  error: z.object({
+    code: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    message: z.string(),
+    field: z.string().optional(),
+  }),
+})
+
+/** An error answer body; see `errorResponseSchema`. */
+export type ErrorResponse = z.infer<typeof errorResponseSchema>
+
+/**
+ * Error codes of the replica API with their HTTP status. Besides these, any
+ * `IntentRejectReason` of `shared/intents` (e.g. `invalid_address`, `unknown_token`,
+ * `amount_too_precise`, `wrong_app`) is answered with 400, except `invalid_signature` and
+ * `signer_mismatch` which are 401. 4xx: the client's fault; 5xx: the replica's or the network's.
+ */
+export const apiErrorStatus = {
+  /** The body is not JSON. */
+  malformed_json: 400,
+  /** A query parameter is missing or malformed; `field` names it. */
+  invalid_request: 400,
+  /** The intent's `action` does not belong on this route (e.g. an order sent to /transfer). */
+  wrong_action: 400,
+  /** The signature is malformed or recovers no key. */
+  invalid_signature: 401,
+  /** The signature is valid but recovers another address than `signer`. */
+  signer_mismatch: 401,
+  /** No such route. */
+  not_found: 404,
+  /** GET /tx/:id for an intent this replica never saw. */
+  unknown_intent: 404,
+  /** A market this replica does not trade. */
+  unknown_market: 404,
+  /** The method is not allowed on this route. */
+  method_not_allowed: 405,
+  /** (signer, nonce) was already submitted or applied: the intent can apply at most once. */
+  replay: 409,
+  /** `index` is above the replica's applied index; ask again later. */
+  index_ahead: 409,
+  /** The body exceeds the size limit. */
+  body_too_large: 413,
+  /** Cheap pre-checks against the current state: the intent would certainly be rejected. */
+  insufficient_available: 422,
+  not_issuer: 422,
+  self_transfer: 422,
+  price_not_on_tick: 422,
+  quantity_not_on_lot: 422,
+  invalid_price: 422,
+  invalid_quantity: 422,
+  below_min_size: 422,
+  above_max_size: 422,
+  unknown_order: 422,
+  not_owner: 422,
+  /** Too many intents waiting to be sequenced; retry later. */
+  overloaded: 503,
+  /** No Zellular node accepted the batch. */
+  sequencer_unavailable: 503,
+  /** Fewer replicas than the quorum gave a valid, agreeing signature. */
+  quorum_not_reached: 503,
+  /** A bug or a storage fault; details are in the replica's log. */
+  internal_error: 500,
+} as const
+
+/** A code listed in `apiErrorStatus`. */
+export type ApiErrorCode = keyof typeof apiErrorStatus

@@ -1,0 +1,123 @@
+import { z } from 'zod'
+import { baseUnitsSchema, canonicalAddressSchema, hash32Schema, intentActionSchema } from './intents.ts'
+import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
+
+/*
+ * `GET /events[?address=0x…]`: one multiplexed Server-Sent Events stream per client. Each event
+ * has an SSE `event:` name (below), an `id:` that increases along the stream, and JSON `data:`.
+ * All events of a batch are sent after the batch is committed, in this order: `receipt`s (in
+ * batch order), `order`s, `trade`s, `book` deltas, `balance`s, then one `applied`.
+ * With `address`, `receipt`, `order` and `balance` events are limited to those about that
+ * address; `applied`, `book` and `trade` always flow. Comment lines (`: ping`) keep the
+ * connection alive every 15 s.
+ */
+
+/** First event of every stream: where the replica stands, and each market's book `seq`. */
+export const helloEventSchema = z.object({
+  replicaId: z.string(),
+  appliedIndex: z.number().int().nonnegative(),
+  books: z.array(z.object({ market: z.string(), seq: z.number().int().nonnegative() })),
+})
+
+/** A batch was applied and committed. */
+export const appliedEventSchema = z.object({
+  index: z.number().int().positive(),
+  chainingHash: z.string(),
+  /** Canonical state hash after the batch (as `GET /status` reports). */
+  stateHash: hash32Schema,
+})
+
+/** The outcome of one intent of the batch (replays of an applied (signer, nonce) send none). */
+export const receiptEventSchema = z.object({
+  intentId: hash32Schema,
+  action: intentActionSchema,
+  status: z.enum(['applied', 'rejected']),
+  reason: z.string().optional(),
+  index: z.number().int().positive(),
+  signer: canonicalAddressSchema,
+})
+
+/** The new balance of an (address, token) the batch changed. */
+export const balanceEventSchema = z.object({
+  address: canonicalAddressSchema,
+  token: z.string(),
+  available: baseUnitsSchema,
+  locked: baseUnitsSchema,
+  index: z.number().int().positive(),
+})
+
+/**
+ * A price level's new total. `seq` increases by exactly one per delta of a market: a client
+ * that sees `seq` jump has missed a delta and refetches `GET /orderbook`.
+ */
+export const bookEventSchema = z.object({
+  market: z.string(),
+  seq: z.number().int().positive(),
+  side: orderSideSchema,
+  price: baseUnitsSchema,
+  /** New total quantity at the level, base base units; "0" removes the level. */
+  quantity: baseUnitsSchema,
+  index: z.number().int().positive(),
+})
+
+/** A trade (same shape as `GET /trades` items). */
+export const tradeEventSchema = tradeSchema
+
+/** An order changed (placed, filled partly or fully, cancelled, rejected). */
+export const orderEventSchema = z.object({
+  orderId: hash32Schema,
+  market: z.string(),
+  owner: canonicalAddressSchema,
+  side: orderSideSchema,
+  price: baseUnitsSchema,
+  quantity: baseUnitsSchema,
+  status: orderStatusSchema,
+  filled: baseUnitsSchema,
+  remaining: baseUnitsSchema,
+  reason: z.string().optional(),
+  index: z.number().int().positive(),
+})
+
+/** Data schema of each SSE event name. */
+export const sseEventSchemas = {
+  hello: helloEventSchema,
+  applied: appliedEventSchema,
+  receipt: receiptEventSchema,
+  balance: balanceEventSchema,
+  book: bookEventSchema,
+  trade: tradeEventSchema,
+  order: orderEventSchema,
+} as const
+
+/** The SSE event names. */
+export type SseEventName = keyof typeof sseEventSchemas
+
+/** One SSE event as a discriminated union: `{ event: 'book', data: {...} }`. */
+export type SseEvent = {
+  [name in SseEventName]: { event: name; data: z.infer<(typeof sseEventSchemas)[name]> }
+}[SseEventName]
+
+export type HelloEvent = z.infer<typeof helloEventSchema>
+export type AppliedEvent = z.infer<typeof appliedEventSchema>
+export type ReceiptEvent = z.infer<typeof receiptEventSchema>
+export type BalanceEvent = z.infer<typeof balanceEventSchema>
+export type BookEvent = z.infer<typeof bookEventSchema>
+export type TradeEvent = z.infer<typeof tradeEventSchema>
+export type OrderUpdateEvent = z.infer<typeof orderEventSchema>
+
+/**
+ * Parses one received SSE message (`event` name and `data` text) into a typed event, or
+ * undefined for an unknown name or data that does not match its schema. Never throws.
+ */
+export function parseSseEvent(event: string, data: string): SseEvent | undefined {
+  if (!Object.hasOwn(sseEventSchemas, event)) return undefined
+  const name = event as SseEventName
+  let json: unknown
+  try {
+    json = JSON.parse(data)
+  } catch {
+    return undefined
+  }
+  const parsed = sseEventSchemas[name].safeParse(json)
+  return parsed.success ? ({ event: name, data: parsed.data } as SseEvent) : undefined
+}

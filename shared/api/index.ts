@@ -1,0 +1,119 @@
+/**
+ * @module api
+ * The replica HTTP API contract: zod schemas and inferred types of every request, response and
+ * SSE event, the one error shape, and the replica registry. The server validates with these and
+ * the web app parses with them. Pure. Everything public is listed here.
+ *
+ * Routes (all JSON; errors `errorResponseSchema` with the status of `apiErrorStatus`):
+ * - `POST /transfer`, `/mint`, `/order`, `/cancel`: `submitIntentRequestSchema` → 202
+ *   `submitIntentResponseSchema`
+ * - `GET /tx/:id` → `txResponseSchema`
+ * - `GET /balance?address&token[&index]` → `signedBalanceSchema`
+ * - `GET /balances?address[&index]` → `balancesResponseSchema`
+ * - `GET /aggregate_balance?address&token[&index]` → `aggregateBalanceResponseSchema`
+ * - `GET /status` → `statusResponseSchema`; `GET /network` → `networkResponseSchema`
+ * - `GET /markets` → `marketsResponseSchema`; `GET /orderbook?market[&depth]` →
+ *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit]` → `ordersResponseSchema`;
+ *   `GET /trades?market[&limit]` → `tradesResponseSchema`
+ * - `GET /events[?address]`: SSE, `sseEventSchemas`
+ */
+export {
+  aggregateBalanceResponseSchema,
+  balancesResponseSchema,
+  blsPublicKeySchema,
+  blsSignatureSchema,
+  nonSignerReasonSchema,
+  signedBalanceSchema,
+} from './balances.ts'
+export type {
+  AggregateBalanceResponse,
+  BalancesResponse,
+  NonSignerReason,
+  SignedBalance,
+} from './balances.ts'
+export { apiErrorStatus, errorResponseSchema } from './errors.ts'
+export type { ApiErrorCode, ErrorResponse } from './errors.ts'
+export {
+  appliedEventSchema,
+  balanceEventSchema,
+  bookEventSchema,
+  helloEventSchema,
+  orderEventSchema,
+  parseSseEvent,
+  receiptEventSchema,
+  sseEventSchemas,
+  tradeEventSchema,
+} from './events.ts'
+export type {
+  AppliedEvent,
+  BalanceEvent,
+  BookEvent,
+  HelloEvent,
+  OrderUpdateEvent,
+  ReceiptEvent,
+  SseEvent,
+  SseEventName,
+  TradeEvent,
+} from './events.ts'
+export {
+  baseUnitsSchema,
+  canonicalAddressSchema,
+  hash32Schema,
+  intentActionSchema,
+  intentStatusSchema,
+  submitIntentRequestSchema,
+  submitIntentResponseSchema,
+  txResponseSchema,
+} from './intents.ts'
+export type {
+  IntentStatus,
+  SubmitIntentRequest,
+  SubmitIntentResponse,
+  TxResponse,
+} from './intents.ts'
+export {
+  bookLevelSchema,
+  marketInfoSchema,
+  marketsResponseSchema,
+  orderbookResponseSchema,
+  orderFillSchema,
+  ordersResponseSchema,
+  orderSideSchema,
+  orderStatusSchema,
+  orderViewSchema,
+  tokenInfoSchema,
+  tradeSchema,
+  tradesResponseSchema,
+} from './market.ts'
+export type {
+  BookLevel,
+  MarketInfo,
+  MarketsResponse,
+  OrderbookResponse,
+  OrderFill,
+  OrdersResponse,
+  OrderStatus,
+  OrderView,
+  Trade,
+  TradesResponse,
+} from './market.ts'
+export {
+  balanceQuerySchema,
+  balancesQuerySchema,
+  eventsQuerySchema,
+  orderbookQuerySchema,
+  ordersQuerySchema,
+  tradesQuerySchema,
+} from './queries.ts'
+export type {
+  BalanceQuery,
+  BalancesQuery,
+  EventsQuery,
+  OrderbookQuery,
+  OrdersQuery,
+  TradesQuery,
+} from './queries.ts'
+export { replicaRegistrySchema } from './registry.ts'
+export type { ReplicaRegistry } from './registry.ts'
+export { networkResponseSchema, statusResponseSchema, zellularNodeSchema } from './status.ts'
+export type { NetworkResponse, StatusResponse, ZellularNode } from './status.ts'

@@ -1,0 +1,60 @@
+import { z } from 'zod'
+import { wireIntentSchema } from '../intents/index.ts'
+
+/** A 32-byte hash as `0x` + 64 lower-case hex digits (intent ids, order ids, state hashes). */
+export const hash32Schema = z.string().regex(/^0x[0-9a-f]{64}$/)
+
+/** An integer amount in token base units as a decimal string (no sign, no leading zeros). */
+export const baseUnitsSchema = z.string().regex(/^(?:0|[1-9][0-9]*)$/)
+
+/** A canonical address: `0x` + 40 lower-case hex digits. */
+export const canonicalAddressSchema = z.string().regex(/^0x[0-9a-f]{40}$/)
+
+/** The five intent actions. */
+export const intentActionSchema = z.enum(['transfer', 'mint', 'order', 'cancel', 'cancelAll'])
+
+/**
+ * Body of `POST /transfer`, `POST /mint`, `POST /order` and `POST /cancel`: the signed intent in
+ * wire form (`wireIntentSchema` of `shared/intents`: all fields as strings, `version: 1`, and the
+ * 65-byte `signature`). Each route accepts only its actions: /transfer `transfer`, /mint `mint`,
+ * /order `order`, /cancel `cancel` and `cancelAll`.
+ */
+export const submitIntentRequestSchema = wireIntentSchema
+
+/** A signed wire intent; see `submitIntentRequestSchema`. */
+export type SubmitIntentRequest = z.infer<typeof submitIntentRequestSchema>
+
+/**
+ * `202` answer of the submit routes: the intent passed every check and is on its way to
+ * Zellular. Its outcome arrives later as a receipt (`GET /tx/:id`, SSE `receipt`). The id is
+ * `intentId(app, network, signer, nonce)` of `shared/intents`, so a client knows it (and the
+ * order id of an order) before submitting.
+ */
+export const submitIntentResponseSchema = z.object({
+  intentId: hash32Schema,
+  status: z.literal('pending'),
+})
+
+export type SubmitIntentResponse = z.infer<typeof submitIntentResponseSchema>
+
+/** Where an intent stands: submitted and not applied yet, applied, or rejected by the state. */
+export const intentStatusSchema = z.enum(['pending', 'applied', 'rejected'])
+
+export type IntentStatus = z.infer<typeof intentStatusSchema>
+
+/**
+ * `GET /tx/:id`. `reason` is set for `rejected` (a ledger, orderbook or intent reject reason,
+ * e.g. `insufficient_available`, `post_only_would_cross`); `batchIndex` once sequenced and
+ * applied. `pending` is only known to the replica that took the submission; other replicas
+ * answer 404 `unknown_intent` until they apply it.
+ */
+export const txResponseSchema = z.object({
+  intentId: hash32Schema,
+  status: intentStatusSchema,
+  action: intentActionSchema,
+  signer: canonicalAddressSchema,
+  reason: z.string().optional(),
+  batchIndex: z.number().int().positive().optional(),
+})
+
+export type TxResponse = z.infer<typeof txResponseSchema>

@@ -1,0 +1,151 @@
+import { z } from 'zod'
+import { baseUnitsSchema, canonicalAddressSchema, hash32Schema } from './intents.ts'
+
+/*
+ * Market data. Every price is in quote-token base units per ONE WHOLE base token (the unit of
+ * the signed `price` field, e.g. 2000.5 USDT/ETH is "2000500000"); every quantity in base-token
+ * base units (1 ETH is "1000000000000000000"). Use the decimals of `GET /markets` to display.
+ */
+
+/** One token the replica knows. */
+export const tokenInfoSchema = z.object({
+  symbol: z.string(),
+  decimals: z.number().int().nonnegative(),
+})
+
+/** One tradable market and the grid its orders must sit on. */
+export const marketInfoSchema = z.object({
+  /** `BASE/QUOTE`, e.g. `ETH/USDT`. */
+  id: z.string(),
+  base: z.string(),
+  quote: z.string(),
+  baseDecimals: z.number().int().nonnegative(),
+  quoteDecimals: z.number().int().nonnegative(),
+  /** Price step, in quote base units per whole base token; a price must be a multiple. */
+  tickSize: baseUnitsSchema,
+  /** Quantity step, in base base units; a quantity must be a multiple. */
+  lotSize: baseUnitsSchema,
+  /** Smallest order quantity, base base units. */
+  minQuantity: baseUnitsSchema,
+  /** Largest order quantity, base base units. */
+  maxQuantity: baseUnitsSchema,
+  /** Highest price, quote base units per whole base token. */
+  maxPrice: baseUnitsSchema,
+})
+
+export type MarketInfo = z.infer<typeof marketInfoSchema>
+
+/** `GET /markets`. */
+export const marketsResponseSchema = z.object({
+  markets: z.array(marketInfoSchema),
+  tokens: z.array(tokenInfoSchema),
+})
+
+export type MarketsResponse = z.infer<typeof marketsResponseSchema>
+
+/** One aggregated price level. */
+export const bookLevelSchema = z.object({
+  price: baseUnitsSchema,
+  /** Total open quantity at this price. */
+  quantity: baseUnitsSchema,
+  /** Number of open orders at this price. */
+  orders: z.number().int().positive(),
+})
+
+export type BookLevel = z.infer<typeof bookLevelSchema>
+
+/**
+ * `GET /orderbook?market&depth`: levels best first, as of book delta `seq` of this market and
+ * applied batch `index`. Apply SSE `book` deltas with a higher `seq` on top; a gap in `seq`
+ * means a missed delta: fetch this snapshot again.
+ */
+export const orderbookResponseSchema = z.object({
+  market: z.string(),
+  seq: z.number().int().nonnegative(),
+  index: z.number().int().nonnegative(),
+  bids: z.array(bookLevelSchema),
+  asks: z.array(bookLevelSchema),
+})
+
+export type OrderbookResponse = z.infer<typeof orderbookResponseSchema>
+
+export const orderSideSchema = z.enum(['buy', 'sell'])
+
+/**
+ * - `open`: resting in the book (possibly partly filled);
+ * - `filled`: completely filled;
+ * - `cancelled`: closed with a remainder (`reason`: `user_cancelled`, `cancel_all`,
+ *   `self_trade_prevention`, `ioc_remainder`, `level_size_overflow`);
+ * - `rejected`: never placed (`reason`: e.g. `insufficient_balance`, `price_not_on_tick`).
+ */
+export const orderStatusSchema = z.enum(['open', 'filled', 'cancelled', 'rejected'])
+
+export type OrderStatus = z.infer<typeof orderStatusSchema>
+
+/** One fill of an order, from that order's point of view. */
+export const orderFillSchema = z.object({
+  /** Per-market trade number (see `tradeSchema.seq`). */
+  tradeSeq: z.number().int().positive(),
+  price: baseUnitsSchema,
+  quantity: baseUnitsSchema,
+  role: z.enum(['maker', 'taker']),
+  index: z.number().int().positive(),
+})
+
+export type OrderFill = z.infer<typeof orderFillSchema>
+
+/** An order and where it stands. Its id is the intent id of the order intent. */
+export const orderViewSchema = z.object({
+  orderId: hash32Schema,
+  market: z.string(),
+  owner: canonicalAddressSchema,
+  side: orderSideSchema,
+  type: z.enum(['limit', 'market']),
+  timeInForce: z.enum(['GTC', 'IOC', 'POST_ONLY']),
+  price: baseUnitsSchema,
+  quantity: baseUnitsSchema,
+  filled: baseUnitsSchema,
+  /** Still open in the book; "0" unless `status` is `open`. */
+  remaining: baseUnitsSchema,
+  status: orderStatusSchema,
+  reason: z.string().optional(),
+  /** Batch index at which the order was placed, and at which it last changed. */
+  placedIndex: z.number().int().positive(),
+  updatedIndex: z.number().int().positive(),
+  fills: z.array(orderFillSchema),
+})
+
+export type OrderView = z.infer<typeof orderViewSchema>
+
+/** `GET /orders?address[&market]`: open orders first, then recent closed ones, newest first. */
+export const ordersResponseSchema = z.object({
+  address: canonicalAddressSchema,
+  index: z.number().int().nonnegative(),
+  orders: z.array(orderViewSchema),
+})
+
+export type OrdersResponse = z.infer<typeof ordersResponseSchema>
+
+/** One trade, at the maker's price. `seq` counts the market's trades from 1. */
+export const tradeSchema = z.object({
+  market: z.string(),
+  seq: z.number().int().positive(),
+  price: baseUnitsSchema,
+  quantity: baseUnitsSchema,
+  takerSide: orderSideSchema,
+  makerOrderId: hash32Schema,
+  takerOrderId: hash32Schema,
+  maker: canonicalAddressSchema,
+  taker: canonicalAddressSchema,
+  index: z.number().int().positive(),
+})
+
+export type Trade = z.infer<typeof tradeSchema>
+
+/** `GET /trades?market[&limit]`: the most recent trades, newest first. */
+export const tradesResponseSchema = z.object({
+  market: z.string(),
+  trades: z.array(tradeSchema),
+})
+
+export type TradesResponse = z.infer<typeof tradesResponseSchema>

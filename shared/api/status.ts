@@ -1,0 +1,52 @@
+import { z } from 'zod'
+import { blsPublicKeySchema } from './balances.ts'
+
+/**
+ * `GET /status`. `appliedIndex` is the last Zellular batch applied (0 before the first);
+ * `appliedChainingHash` its chaining hash ("" at 0); `zellularFinalizedIndex` the last
+ * finalized index the replica has seen (null until known), `lag` their difference (null until
+ * known). `stateHash` is the canonical hash of the whole state (ledger and books) at
+ * `appliedIndex`: equal on every honest replica at equal index.
+ */
+export const statusResponseSchema = z.object({
+  replicaId: z.string(),
+  app: z.string(),
+  network: z.string(),
+  appliedIndex: z.number().int().nonnegative(),
+  appliedChainingHash: z.string(),
+  zellularFinalizedIndex: z.number().int().nonnegative().nullable(),
+  lag: z.number().int().nonnegative().nullable(),
+  stateHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+  blsPublicKey: blsPublicKeySchema,
+})
+
+export type StatusResponse = z.infer<typeof statusResponseSchema>
+
+/** One Zellular node as this replica sees it (`/node/state` of each node). */
+export const zellularNodeSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  /** The node answered its state in time. */
+  ok: z.boolean(),
+  /** The node says it is the sequencer. */
+  sequencer: z.boolean(),
+  /** Last finalized index of this app on that node; null when unknown. */
+  finalizedIndex: z.number().int().nonnegative().nullable(),
+  lastSequencedIndex: z.number().int().nonnegative().nullable(),
+  /** Why `ok` is false. */
+  error: z.string().optional(),
+})
+
+export type ZellularNode = z.infer<typeof zellularNodeSchema>
+
+/**
+ * `GET /network`: the Zellular nodes (browsers cannot call them: no CORS) and the sequencer id
+ * most reachable nodes report (null when none answered).
+ */
+export const networkResponseSchema = z.object({
+  app: z.string(),
+  sequencerId: z.string().nullable(),
+  nodes: z.array(zellularNodeSchema),
+})
+
+export type NetworkResponse = z.infer<typeof networkResponseSchema>
