@@ -158,6 +158,9 @@ const network = await startLocalNetwork({
   dir: mkdtempSync(join(tmpdir(), 'zellular-bench-')),
   basePort: 17001,
   apps: [APP],
+  onLine: (position, line) => {
+    if (/WARN|ERROR/.test(line)) process.stderr.write(`node-${position + 1} ${line}\n`)
+  },
 })
 try {
   for (const url of network.urls()) {

@@ -21,6 +21,7 @@ export interface NodeReport {
   readonly sequencedChainingHash: string
   readonly lockedIndex: number
   readonly lockedChainingHash: string
+  readonly finalizedIndex: number
   readonly updatedAt: number
 }
 

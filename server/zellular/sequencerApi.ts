@@ -40,6 +40,7 @@ export function handleSequencerPut(node: ZellularNode, signer: string, request: 
     sequencedChainingHash: request.sequenced_chaining_hash,
     lockedIndex: request.locked_index,
     lockedChainingHash: request.locked_chaining_hash,
+    finalizedIndex: request.finalized_index,
     updatedAt: Date.now(),
   })
   const lastReturned = records.at(-1)?.index ?? log.lastFinalized

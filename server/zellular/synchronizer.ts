@@ -45,8 +45,11 @@ function findSyncPoint(
   const log = node.appLog(app)
   const reached = (report: { sequencedIndex: number; lockedIndex: number }) =>
     state === 'sequenced' ? report.sequencedIndex : report.lockedIndex
+  // A node signs only on top of its own last finalized index, so a lock can only gather nodes
+  // that already know the latest finalization; asking the others wastes a round.
   const candidates = [...reports.entries()]
     .filter(([id, report]) => isAttesting(node, id) && reached(report) > (floor ?? 0))
+    .filter(([, report]) => state === 'locked' || report.finalizedIndex === log.lastFinalized)
     .filter(([, report]) => reached(report) > log.lastIndex(state === 'sequenced' ? 'locked' : 'finalized'))
     .sort(([, a], [, b]) => reached(b) - reached(a))
   for (const [, candidate] of candidates) {
