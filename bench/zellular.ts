@@ -99,7 +99,9 @@ async function runAtRate(network: LocalNetwork, rate: number, startAfter: number
   let target = 0
   const inFlight: Promise<unknown>[] = []
   const progress = setInterval(() => {
-    process.stderr.write(`t=${Math.round(performance.now() - started)}ms sent=${nextId - startAfter} read=${readerIndex - startAfter}\n`)
+    process.stderr.write(
+      `t=${Math.round(performance.now() - started)}ms sent=${nextId - startAfter} read=${readerIndex - startAfter}\n`,
+    )
   }, 1000)
   while (performance.now() - started < (warmupSeconds + seconds) * 1000) {
     const elapsed = (performance.now() - started) / 1000

@@ -14,7 +14,9 @@ const network = await startLocalNetwork({
   dir: join(DATA, 'zellular'),
   apps: ['orderbook'],
   onLine: (position, line) =>
-    process.stdout.write(`${COLORS[position % COLORS.length]}node-${position + 1}\x1b[0m ${line}\n`),
+    process.stdout.write(
+      `${COLORS[position % COLORS.length]}node-${position + 1}\x1b[0m ${line}\n`,
+    ),
 })
 
 console.log('\nZellular local network is up:')

@@ -44,7 +44,9 @@ export const LOCAL_NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
  * writes zsequencer-format `nodes.json` and `apps.json`. Re-running reuses the existing keys.
  * Ports follow the sorted ids, so the lowest id, the initial sequencer, gets `basePort`.
  */
-export async function prepareZellularNetwork(options: LocalNetworkOptions): Promise<ZellularLayout> {
+export async function prepareZellularNetwork(
+  options: LocalNetworkOptions,
+): Promise<ZellularLayout> {
   await initZellular()
   const { dir, count = 4, host = '127.0.0.1', basePort = 6001, apps = ['orderbook'] } = options
   mkdirSync(dir, { recursive: true })
@@ -54,9 +56,15 @@ export async function prepareZellularNetwork(options: LocalNetworkOptions): Prom
       ecdsaSecretKey: `0x${randomBytes(32).toString('hex')}`,
       blsSecretKey: (BigInt(`0x${randomBytes(32).toString('hex')}`) % (bls.CURVE_ORDER - 1n)) + 1n,
     }))
-    writeFileSync(keysFile, JSON.stringify(keys, (_, v) => (typeof v === 'bigint' ? v.toString(16) : v)), { mode: 0o600 })
+    writeFileSync(
+      keysFile,
+      JSON.stringify(keys, (_, v) => (typeof v === 'bigint' ? v.toString(16) : v)),
+      { mode: 0o600 },
+    )
   }
-  const secrets = (JSON.parse(readFileSync(keysFile, 'utf8')) as { ecdsaSecretKey: string; blsSecretKey: string }[])
+  const secrets = (
+    JSON.parse(readFileSync(keysFile, 'utf8')) as { ecdsaSecretKey: string; blsSecretKey: string }[]
+  )
     .map((key) => ({
       id: privateKeyToAddress(key.ecdsaSecretKey as `0x${string}`).toLowerCase(),
       blsSecretKey: key.blsSecretKey,
@@ -69,8 +77,12 @@ export async function prepareZellularNetwork(options: LocalNetworkOptions): Prom
     const nodeDir = join(dir, `node-${position + 1}`)
     mkdirSync(nodeDir, { recursive: true })
     const keyFile = join(nodeDir, 'key.json')
-    writeFileSync(keyFile, JSON.stringify({ id: secret.id, blsSecretKey: secret.blsSecretKey }), { mode: 0o600 })
-    const publicKey = bls.g2ToNodesFile(bls.publicKeyOf(bls.secretKeyFromBigInt(BigInt(`0x${secret.blsSecretKey}`))))
+    writeFileSync(keyFile, JSON.stringify({ id: secret.id, blsSecretKey: secret.blsSecretKey }), {
+      mode: 0o600,
+    })
+    const publicKey = bls.g2ToNodesFile(
+      bls.publicKeyOf(bls.secretKeyFromBigInt(BigInt(`0x${secret.blsSecretKey}`))),
+    )
     nodes[secret.id] = {
       id: secret.id,
       address: secret.id,
@@ -101,7 +113,11 @@ export interface NodeProcess {
 export function spawnZellularNode(
   layout: ZellularLayout,
   position: number,
-  options: { host?: string; environment?: Record<string, string>; onLine?: (line: string) => void } = {},
+  options: {
+    host?: string
+    environment?: Record<string, string>
+    onLine?: (line: string) => void
+  } = {},
 ): NodeProcess {
   const node = layout.nodes[position]
   if (!node) throw new RangeError(`no node ${position}`)
@@ -126,7 +142,9 @@ export function spawnZellularNode(
   }
   child.stdout!.on('data', forward)
   child.stderr!.on('data', forward)
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  )
   return { id: node.id, url: `http://${host}:${node.port}`, child, exited }
 }
 

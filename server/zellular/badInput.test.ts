@@ -28,7 +28,10 @@ describe('bad client input gets zsequencer status and error code, and changes no
     expect(response.status).toBe(429)
     expect(await response.json()).toEqual({
       status: 'error',
-      error: { code: 'BatchSizeExceededError', message: 'The batch exceeds the maximum allowed size.' },
+      error: {
+        code: 'BatchSizeExceededError',
+        message: 'The batch exceeds the maximum allowed size.',
+      },
     })
     // Exactly 5 KB is allowed.
     expect((await put(follower, 'y'.repeat(5 * 1024))).status).toBe(200)
@@ -90,7 +93,7 @@ describe('bad client input gets zsequencer status and error code, and changes no
     expect(noVersion.status).toBe(400)
   })
 
-  it('keeps working: only the accepted batches are finalized, in one order everywhere', async () => {
+  it('keeps working: only accepted batches are finalized, in one order everywhere', async () => {
     expect((await put(follower, 'after the storm')).status).toBe(200)
     const expected = ['y'.repeat(5 * 1024), '[{"tx": 1}]', 'after the storm']
     for (const url of network.urls()) {

@@ -66,9 +66,12 @@ export class BatchLog {
         'SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? AND idx > ? ' +
           'ORDER BY idx LIMIT ?',
       ),
-      one: db.prepare('SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? AND idx = ?'),
+      one: db.prepare(
+        'SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? AND idx = ?',
+      ),
       last: db.prepare(
-        'SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? ORDER BY idx DESC LIMIT 1',
+        'SELECT idx, body, chaining_hash, sync FROM batches WHERE app = ? ' +
+          'ORDER BY idx DESC LIMIT 1',
       ),
       points: db.prepare(
         'SELECT idx FROM batches WHERE app = ? AND sync IS NOT NULL ' +
@@ -141,7 +144,7 @@ export class BatchLog {
     const last = this.lastIndex(state)
     const out: BatchRecord[] = []
     let bytes = 0
-    for (let index = after + 1; index <= last; ) {
+    for (let index = after + 1; index <= last;) {
       const chunk = this.chunkFrom(index, last)
       if (chunk.length === 0) break
       for (const record of chunk) {

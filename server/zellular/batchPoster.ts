@@ -70,7 +70,10 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
     node.sequencerDown = true
     return 'error'
   }
-  node.sendLimiter.charge(node.id, bodies.reduce((sum, body) => sum + sizeKb(body), 0))
+  node.sendLimiter.charge(
+    node.id,
+    bodies.reduce((sum, body) => sum + sizeKb(body), 0),
+  )
   const probes = node.probes.get(app)!
   const sent = node.unfinalizedSent.get(app)!
   const uncertain = node.uncertain.get(app)!
@@ -120,7 +123,8 @@ function applyAnswer(node: ZellularNode, app: string, answer: SequencerAnswer): 
 /**
  * Censorship check. zsequencer compares the bodies just sent with the page returned, which
  * misfires when the page is cut by the size cap (its Q10). Here a sent body stays "awaiting" until
- * it appears in some answer; only when an uncut page still lacks it is the sequencer censoring: they go back to the queue and the app is marked.
+ * it appears in some answer; only when an uncut page still lacks it is the sequencer censoring:
+ * the bodies go back to the queue and the app is marked.
  */
 function checkCensorship(
   node: ZellularNode,

@@ -81,4 +81,3 @@ export function handleSwitch(node: ZellularNode, request: z.output<typeof switch
   void switchSequencer(node, node.network.nextSequencer(old), old)
   return success({}, 'Sequencer switch initiated successfully.')
 }
-

@@ -64,8 +64,7 @@ async function gatherDisputeProofs(
   samples: Record<string, string>,
 ): Promise<SwitchProof[] | null> {
   const proofs = new Map<string, SwitchProof>([[node.id, own]])
-  const enough = () =>
-    node.network.stakePercent(proofs.keys()) >= node.network.thresholdPercent / 2
+  const enough = () => node.network.stakePercent(proofs.keys()) >= node.network.thresholdPercent / 2
   const voters = node.network
     .attesting()
     .filter((operator) => operator.id !== node.id && operator.id !== own.sequencer_id)

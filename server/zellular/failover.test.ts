@@ -20,7 +20,8 @@ let basePort = 16300
 
 beforeAll(() => initZellular())
 afterEach(async (context) => {
-  if (context.task.result?.state === 'fail') console.log(lines.filter((l) => /WARN|ERROR|SWITCH/.test(l)).join('\n'))
+  if (context.task.result?.state === 'fail')
+    console.log(lines.filter((l) => /WARN|ERROR|SWITCH/.test(l)).join('\n'))
   await network?.stop()
   network = undefined
 })
@@ -95,31 +96,35 @@ async function expectSameHistory(net: LocalNetwork, positions: number[], acknowl
 }
 
 describe('sequencer failover', () => {
-  it('replaces a sequencer killed with SIGKILL under load, losing and duplicating nothing', { timeout: 240_000 }, async () => {
-    const net = await start()
-    const load = loadGenerator(net)
-    await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > 30)
-    const oldSequencer = net.layout.nodes[0]!.id
-    expect(await sequencerOf(net.urls()[1]!)).toBe(oldSequencer)
-    const killedAt = Date.now()
-    const before = await finalizedIndex(net.urls()[1]!, APP)
-    await net.kill(0, 'SIGKILL')
+  it(
+    'replaces a sequencer killed with SIGKILL under load, losing and duplicating nothing',
+    { timeout: 240_000 },
+    async () => {
+      const net = await start()
+      const load = loadGenerator(net)
+      await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > 30)
+      const oldSequencer = net.layout.nodes[0]!.id
+      expect(await sequencerOf(net.urls()[1]!)).toBe(oldSequencer)
+      const killedAt = Date.now()
+      const before = await finalizedIndex(net.urls()[1]!, APP)
+      await net.kill(0, 'SIGKILL')
 
-    await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > before + 10, 30_000)
-    const takeoverMs = Date.now() - killedAt
-    const next = net.layout.nodes[1]!.id
-    for (const position of [1, 2, 3]) expect(await sequencerOf(net.urls()[position]!)).toBe(next)
-    expect(takeoverMs).toBeLessThan(30_000)
-    await load.stop()
-    await expectSameHistory(net, [1, 2, 3], load.acknowledged)
+      await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > before + 10, 30_000)
+      const takeoverMs = Date.now() - killedAt
+      const next = net.layout.nodes[1]!.id
+      for (const position of [1, 2, 3]) expect(await sequencerOf(net.urls()[position]!)).toBe(next)
+      expect(takeoverMs).toBeLessThan(30_000)
+      await load.stop()
+      await expectSameHistory(net, [1, 2, 3], load.acknowledged)
 
-    // The old sequencer comes back as a follower and catches up.
-    await net.restart(0)
-    expect(await sequencerOf(net.urls()[0]!)).toBe(next)
-    const target = await finalizedIndex(net.urls()[1]!, APP)
-    await waitFor(async () => (await finalizedIndex(net.urls()[0]!, APP)) >= target, 30_000)
-    await expectSameHistory(net, [0, 1, 2, 3], load.acknowledged)
-  })
+      // The old sequencer comes back as a follower and catches up.
+      await net.restart(0)
+      expect(await sequencerOf(net.urls()[0]!)).toBe(next)
+      const target = await finalizedIndex(net.urls()[1]!, APP)
+      await waitFor(async () => (await finalizedIndex(net.urls()[0]!, APP)) >= target, 30_000)
+      await expectSameHistory(net, [0, 1, 2, 3], load.acknowledged)
+    },
+  )
 
   it('replaces a sequencer that censors one node', { timeout: 120_000 }, async () => {
     const victimPosition = 2
@@ -157,7 +162,7 @@ describe('sequencer failover', () => {
     await expectSameHistory(net, [1, 2, 3], [body])
   })
 
-  it('ignores disputes and switch requests that are stale, future, forged or under-staked', async () => {
+  it('ignores stale, future, forged or under-staked disputes and switches', async () => {
     const net = await start()
     const sequencer = net.layout.nodes[0]!.id
     const signerKey = (position: number) => {
@@ -193,11 +198,16 @@ describe('sequencer failover', () => {
       expect(response.status).toBe(403)
     }
     const dispute = (timestamp: number) =>
-      client.send('POST', `${target}/node/dispute`, {
-        sequencer_id: sequencer,
-        apps_censored_batches: {},
-        timestamp,
-      }, 2_000)
+      client.send(
+        'POST',
+        `${target}/node/dispute`,
+        {
+          sequencer_id: sequencer,
+          apps_censored_batches: {},
+          timestamp,
+        },
+        2_000,
+      )
     expect((await dispute(now - 60)).status).toBe(400)
     expect((await dispute(now + 60)).status).toBe(400)
     // A timely dispute without an issue the node can see is not approved.

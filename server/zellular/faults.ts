@@ -10,7 +10,10 @@ export class Faults {
   readonly stopFinalizing: boolean
 
   constructor(spec: string) {
-    const parts = spec.split(',').map((part) => part.trim()).filter(Boolean)
+    const parts = spec
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)
     this.censored = new Set(
       parts.filter((part) => part.startsWith('censor=')).map((part) => part.slice(7).toLowerCase()),
     )

@@ -54,7 +54,9 @@ export class ValidationHttpError extends Error {
   }
 
   toJSON() {
-    return { detail: [{ type: 'value_error', loc: this.location, msg: this.message, input: this.input }] }
+    return {
+      detail: [{ type: 'value_error', loc: this.location, msg: this.message, input: this.input }],
+    }
   }
 }
 

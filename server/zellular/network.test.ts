@@ -38,44 +38,50 @@ async function readAll(client: ZellularClient, node: string): Promise<VerifiedBa
   return out
 }
 
-it('2,000 batches sent to random nodes are read back verified, in one order, from every node', { timeout: 180_000 }, async () => {
-  const zellular = await loadNetwork(network.layout.nodesFile, 67)
-  const client = new ZellularClient({ app: APP, network: zellular })
-  const sent = Array.from({ length: COUNT }, (_, n) => JSON.stringify([{ n, pad: 'z'.repeat(n % 50) }]))
-  const urls = network.urls()
-  // 8 concurrent senders, each batch to a random node (the sequencer included).
-  let next = 0
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < COUNT) {
-        const body = sent[next++]!
-        const url = urls[Math.floor(Math.random() * urls.length)]!
-        const response = await fetch(`${url}/node/${APP}/batches`, {
-          method: 'PUT',
-          body,
-          headers: { 'Content-Type': 'text/plain' },
-        })
-        expect(response.status).toBe(200)
-      }
-    }),
-  )
-
-  const histories = await Promise.all(
-    network.layout.nodes.map((node) => readAll(client, node.id)),
-  )
-  const reference = histories[0]!
-  expect(reference.map((batch) => batch.index)).toEqual(
-    Array.from({ length: COUNT }, (_, i) => i + 1),
-  )
-  for (const history of histories) {
-    expect(history.map((batch) => batch.body)).toEqual(reference.map((batch) => batch.body))
-    expect(history.map((batch) => batch.chainingHash)).toEqual(
-      reference.map((batch) => batch.chainingHash),
+it(
+  '2,000 batches sent to random nodes are read back verified, in one order, from every node',
+  { timeout: 180_000 },
+  async () => {
+    const zellular = await loadNetwork(network.layout.nodesFile, 67)
+    const client = new ZellularClient({ app: APP, network: zellular })
+    const sent = Array.from({ length: COUNT }, (_, n) =>
+      JSON.stringify([{ n, pad: 'z'.repeat(n % 50) }]),
     )
-  }
-  // Nothing lost, nothing duplicated.
-  expect([...reference.map((batch) => batch.body)].sort()).toEqual([...sent].sort())
-  const last = await client.lastFinalized()
-  expect(last?.index).toBe(COUNT)
-  expect(last?.chainingHash).toBe(reference.at(-1)!.chainingHash)
-})
+    const urls = network.urls()
+    // 8 concurrent senders, each batch to a random node (the sequencer included).
+    let next = 0
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < COUNT) {
+          const body = sent[next++]!
+          const url = urls[Math.floor(Math.random() * urls.length)]!
+          const response = await fetch(`${url}/node/${APP}/batches`, {
+            method: 'PUT',
+            body,
+            headers: { 'Content-Type': 'text/plain' },
+          })
+          expect(response.status).toBe(200)
+        }
+      }),
+    )
+
+    const histories = await Promise.all(
+      network.layout.nodes.map((node) => readAll(client, node.id)),
+    )
+    const reference = histories[0]!
+    expect(reference.map((batch) => batch.index)).toEqual(
+      Array.from({ length: COUNT }, (_, i) => i + 1),
+    )
+    for (const history of histories) {
+      expect(history.map((batch) => batch.body)).toEqual(reference.map((batch) => batch.body))
+      expect(history.map((batch) => batch.chainingHash)).toEqual(
+        reference.map((batch) => batch.chainingHash),
+      )
+    }
+    // Nothing lost, nothing duplicated.
+    expect([...reference.map((batch) => batch.body)].sort()).toEqual([...sent].sort())
+    const last = await client.lastFinalized()
+    expect(last?.index).toBe(COUNT)
+    expect(last?.chainingHash).toBe(reference.at(-1)!.chainingHash)
+  },
+)

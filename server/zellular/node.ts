@@ -109,7 +109,10 @@ export class ZellularNode {
   }
 
   private lowestSequencingId(): string {
-    const ids = this.network.withRole('sequencing').map((operator) => operator.id).sort()
+    const ids = this.network
+      .withRole('sequencing')
+      .map((operator) => operator.id)
+      .sort()
     return ids[0] ?? this.id
   }
 

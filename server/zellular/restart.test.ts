@@ -25,7 +25,7 @@ const lastFinalized = async (url: string) => {
   return data
 }
 
-it('a node killed with SIGKILL mid-stream restarts, catches up and serves the same history', async () => {
+it('a node SIGKILLed mid-stream restarts, catches up and serves the same history', async () => {
   const victim = 2
   const urls = network.urls()
   const senders = [urls[1]!, urls[3]!]

@@ -261,7 +261,11 @@ function lastState(state: string): 'locked' | 'finalized' {
 
 function validationError(error: z.ZodError): ValidationHttpError {
   const issue = error.issues[0]
-  return new ValidationHttpError(['body', ...(issue?.path ?? []).map(String)], issue?.message ?? '', null)
+  return new ValidationHttpError(
+    ['body', ...(issue?.path ?? []).map(String)],
+    issue?.message ?? '',
+    null,
+  )
 }
 
 /** zsequencer's `StatefulBatch`: every key present, absent values null. */
@@ -287,4 +291,3 @@ function statefulBatch(node: ZellularNode, appName: string, state: 'locked' | 'f
     state,
   }
 }
-

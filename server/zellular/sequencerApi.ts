@@ -20,7 +20,11 @@ export type SequencerPutRequest = z.output<typeof sequencerPutSchema>
  * answer with every batch it lacks plus the finalization proofs it has not applied
  * (zsequencer `sequencer/routers.py`, §7.11).
  */
-export function handleSequencerPut(node: ZellularNode, signer: string, request: SequencerPutRequest) {
+export function handleSequencerPut(
+  node: ZellularNode,
+  signer: string,
+  request: SequencerPutRequest,
+) {
   const kb = request.batches.reduce((sum, body) => sum + sizeKb(body), 0)
   if (!node.receiveLimiter.tryCharge(signer, kb)) {
     throw new ZsequencerHttpError('BatchesLimitExceededError')

@@ -197,6 +197,9 @@ async function catchUpFrom(
       return false
     }
   }
-  node.log.info(`caught up ${app} to ${target.state === 'locked' ? 'finalized' : 'locked'} ${target.index} from ${peer}`)
+  node.log.info(
+    `caught up ${app} to ${target.state === 'locked' ? 'finalized' : 'locked'} ` +
+      `${target.index} from ${peer}`,
+  )
   return true
 }

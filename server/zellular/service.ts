@@ -1,11 +1,6 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { readFileSync } from 'node:fs'
-import {
-  bls,
-  initZellular,
-  Network,
-  parseNodesFile,
-} from '../../shared/zellular/index.ts'
+import { bls, initZellular, Network, parseNodesFile } from '../../shared/zellular/index.ts'
 import { postBatches } from './batchPoster.ts'
 import { disputeIfNeeded } from './disputer.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
@@ -30,7 +25,10 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
   await initZellular()
   const key = nodeKeySchema.parse(JSON.parse(readFileSync(config.keyFile, 'utf8')))
   const logger = log ?? createLogger(key.id.slice(0, 8))
-  const network = new Network(parseNodesFile(await readSource(config.nodesFile)), config.thresholdPercent)
+  const network = new Network(
+    parseNodesFile(await readSource(config.nodesFile)),
+    config.thresholdPercent,
+  )
   const apps = Object.keys(appsFileSchema.parse(JSON.parse(await readSource(config.appsFile))))
   const secretKey = bls.secretKeyFromBigInt(BigInt('0x' + key.blsSecretKey.replace(/^0x/, '')))
   const node = new ZellularNode(config, network, secretKey, key.id, apps, logger)
@@ -48,7 +46,9 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
     every(config.fetchAppsAndNodesIntervalMs, () => refreshApps(node)),
   ]
   const url = `http://${config.host}:${config.port}`
-  logger.info(`listening on ${url}; sequencer ${node.sequencerId}${node.isSequencer ? ' (me)' : ''}`)
+  logger.info(
+    `listening on ${url}; sequencer ${node.sequencerId}${node.isSequencer ? ' (me)' : ''}`,
+  )
   return {
     node,
     url,
@@ -114,7 +114,8 @@ function logParameters(node: ZellularNode): void {
       `syncIntervalMs=${config.syncIntervalMs} nodeLoopIntervalMs=${config.nodeLoopIntervalMs} ` +
       `aggregationTimeoutMs=${config.aggregationTimeoutMs} ` +
       `finalizationTimeBorderMs=${config.finalizationTimeBorderMs} ` +
-      `bandwidthKbPerWindow=${config.bandwidthKbPerWindow} maxBatchSizeKb=${config.maxBatchSizeKb} ` +
+      `bandwidthKbPerWindow=${config.bandwidthKbPerWindow} ` +
+      `maxBatchSizeKb=${config.maxBatchSizeKb} ` +
       `apps=${[...node.logs.keys()].join(',')} nodes=${node.network.operators.size} ` +
       `dataDir=${config.dataDir}`,
   )

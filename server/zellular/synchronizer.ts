@@ -50,7 +50,10 @@ function findSyncPoint(
   const candidates = [...reports.entries()]
     .filter(([id, report]) => isAttesting(node, id) && reached(report) > (floor ?? 0))
     .filter(([, report]) => state === 'locked' || report.finalizedIndex === log.lastFinalized)
-    .filter(([, report]) => reached(report) > log.lastIndex(state === 'sequenced' ? 'locked' : 'finalized'))
+    .filter(
+      ([, report]) =>
+        reached(report) > log.lastIndex(state === 'sequenced' ? 'locked' : 'finalized'),
+    )
     .sort(([, a], [, b]) => reached(b) - reached(a))
   for (const [, candidate] of candidates) {
     const index = reached(candidate)
@@ -88,7 +91,9 @@ async function signAndApply(
   const record = { ...request, ...aggregate, tag: 0 }
   const refusal = node.promote(app, record, true)
   if (refusal) {
-    node.log.warn(`own ${state === 'locked' ? 'finalization' : 'lock'} ${point.index} refused: ${refusal}`)
+    node.log.warn(
+      `own ${state === 'locked' ? 'finalization' : 'lock'} ${point.index} refused: ${refusal}`,
+    )
     return
   }
   const memory = state === 'sequenced' ? node.lastLockPoint : node.lastFinalizationPoint

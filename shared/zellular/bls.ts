@@ -120,7 +120,7 @@ export function sign(key: SecretKey, message: string): mcl.G1 {
   return mcl.mul(hashToG1(message), key)
 }
 
-/** e(H(m), pk) == e(σ, G2), checked as one product of Miller loops and one final exponentiation. */
+/** e(H(m), pk) == e(σ, G2), as one product of Miller loops and one final exponentiation. */
 export function verify(signature: mcl.G1, publicKey: mcl.G2, message: string): boolean {
   if (signature.isZero() || publicKey.isZero()) return false
   const left = mcl.millerLoop(hashToG1(message), publicKey)
@@ -170,7 +170,7 @@ export interface NodesFileG2 {
   readonly pubkeyG2_Y: readonly [bigint, bigint]
 }
 
-/** The mcl string puts the real part first, so `[c1, c0]` arrays become `"1 X[1] X[0] Y[1] Y[0]"`. */
+/** mcl strings put the real part first: `[c1, c0]` arrays become `"1 X[1] X[0] Y[1] Y[0]"`. */
 export function g2FromNodesFile(key: NodesFileG2): mcl.G2 {
   const [x1, x0] = key.pubkeyG2_X
   const [y1, y0] = key.pubkeyG2_Y
@@ -178,7 +178,11 @@ export function g2FromNodesFile(key: NodesFileG2): mcl.G2 {
 }
 
 export function g2ToNodesFile(point: mcl.G2): NodesFileG2 {
-  const parts = point.getStr(10).split(' ').slice(1).map((part) => BigInt(part))
+  const parts = point
+    .getStr(10)
+    .split(' ')
+    .slice(1)
+    .map((part) => BigInt(part))
   const [x0, x1, y0, y1] = parts
   if (y1 === undefined || x0 === undefined || x1 === undefined || y0 === undefined) {
     throw new RangeError('the zero point has no nodes-file form')

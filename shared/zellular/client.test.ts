@@ -110,7 +110,13 @@ class FakeNode {
     if (after >= this.finalized) return ok(null)
     const count = Math.min(this.pageSize, this.finalized - after)
     if (this.mode === 'legacy') {
-      return ok(chain.legacyPage(after, count, SYNC_POINTS.map((i) => chain.legacyProof(i))))
+      return ok(
+        chain.legacyPage(
+          after,
+          count,
+          SYNC_POINTS.map((i) => chain.legacyProof(i)),
+        ),
+      )
     }
     const page = chain.page(after, count, chain.proofs(SYNC_POINTS))
     if (this.mode === 'lying') {
@@ -311,7 +317,9 @@ describe('ZellularClient.send', () => {
 
     good!.putFailures.push(failure(429, 'BatchSizeExceededError'))
     spare!.putFailures.push(failure(429, 'BatchSizeExceededError'))
-    const tooBig = await clientFor().send('x').catch((e: unknown) => e)
+    const tooBig = await clientFor()
+      .send('x')
+      .catch((e: unknown) => e)
     expect(tooBig).toMatchObject({ status: 429, code: 'BatchSizeExceededError' })
     expect(puts()).toBe(2)
   })
@@ -327,7 +335,9 @@ describe('ZellularClient.send', () => {
     })
     const detail = [{ type: 'string_type', loc: ['body'], msg: 'Input should be a string' }]
     good!.putFailures.push({ status: 422, body: { detail } })
-    const error = await clientFor().send('x').catch((e: unknown) => e)
+    const error = await clientFor()
+      .send('x')
+      .catch((e: unknown) => e)
     expect(error).toMatchObject({
       status: 422,
       code: 'RequestValidationError',
@@ -338,7 +348,9 @@ describe('ZellularClient.send', () => {
   it('fails over on a plain-text 500 and names the last failure as the cause', async () => {
     const nodes = await startNetwork([1, 2, 3, 4].map(() => new FakeNode('good')))
     for (const node of nodes) node!.putFailures.push({ status: 500, body: 'Internal Server Error' })
-    const crash = await clientFor().send('x').catch((e: unknown) => e)
+    const crash = await clientFor()
+      .send('x')
+      .catch((e: unknown) => e)
     expect(crash).toBeInstanceOf(NoAvailableNodeError)
     expect((crash as NoAvailableNodeError).cause).toMatchObject({
       status: 500,
@@ -360,7 +372,9 @@ describe('ZellularClient.send', () => {
 
   it('throws NoAvailableNodeError when every node fails', async () => {
     await startNetwork([new FakeNode('not_synced'), undefined, new FakeNode('not_synced')])
-    const error = await clientFor().send('x').catch((e: unknown) => e)
+    const error = await clientFor()
+      .send('x')
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoAvailableNodeError)
     expect((error as NoAvailableNodeError).cause).toBeInstanceOf(NodeHttpError)
   })
@@ -459,13 +473,17 @@ describe('ZellularClient.lastFinalized', () => {
       expect((await clientFor().lastFinalized())?.index).toBe(12)
     }
     await startNetwork([new FakeNode('lying'), undefined])
-    const error = await clientFor().lastFinalized().catch((e: unknown) => e)
+    const error = await clientFor()
+      .lastFinalized()
+      .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(NoAvailableNodeError)
   })
 
   it('reports the proof failure as the cause', async () => {
     await startNetwork([1, 2, 3, 4].map(() => new FakeNode('lying')))
-    const error = await clientFor().lastFinalized().catch((e: unknown) => e)
+    const error = await clientFor()
+      .lastFinalized()
+      .catch((e: unknown) => e)
     expect((error as NoAvailableNodeError).cause).toBeInstanceOf(ProofError)
   })
 })

@@ -180,7 +180,8 @@ export class ZellularClient {
       finalizedIndex: parameters.finalizedIndex,
     })
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
-    const pinned = parameters.node === undefined ? undefined : this.network.operator(parameters.node)
+    const pinned =
+      parameters.node === undefined ? undefined : this.network.operator(parameters.node)
     if (parameters.node !== undefined && !pinned) throw new RangeError('unknown node to read from')
     // Unproven bodies are only trusted to chain on with pages from the node that sent them.
     const switchNode = () => {

@@ -9,7 +9,10 @@ import { z } from 'zod'
 
 const bigIntLike = z.union([
   z.bigint(),
-  z.number().int().transform((value) => BigInt(value)),
+  z
+    .number()
+    .int()
+    .transform((value) => BigInt(value)),
   z
     .string()
     .regex(/^\d{1,78}$/)
@@ -24,7 +27,10 @@ const address = z
 export const nodeInfoSchema = z.object({
   id: address,
   address,
-  socket: z.string().url().transform((value) => value.replace(/\/+$/, '')),
+  socket: z
+    .string()
+    .url()
+    .transform((value) => value.replace(/\/+$/, '')),
   stake: z.number().nonnegative(),
   pubkeyG2_X: z.tuple([bigIntLike, bigIntLike]),
   pubkeyG2_Y: z.tuple([bigIntLike, bigIntLike]),

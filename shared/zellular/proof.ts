@@ -13,7 +13,10 @@ export const signatureRecordSchema = z.object({
   parent_index: z.number().int().nonnegative(),
   chaining_hash: z.string().regex(/^[0-9a-f]{32}$/),
   signature: z.string(),
-  nonsigners: z.array(z.string()).nullable().transform((list) => list ?? []),
+  nonsigners: z
+    .array(z.string())
+    .nullable()
+    .transform((list) => list ?? []),
   tag: z.union([z.number(), z.string()]).optional().default(0),
   timestamp: z.number().int().nonnegative(),
 })
@@ -24,7 +27,10 @@ export const legacySignatureRecordSchema = z.object({
   index: z.number().int().nonnegative(),
   chaining_hash: z.string(),
   signature: z.string(),
-  nonsigners: z.array(z.string()).nullable().transform((list) => list ?? []),
+  nonsigners: z
+    .array(z.string())
+    .nullable()
+    .transform((list) => list ?? []),
   tag: z.union([z.number(), z.string()]).optional().default(0),
 })
 export type LegacySignatureRecord = z.output<typeof legacySignatureRecordSchema>

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto'
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as bls from './bls.ts'
 import { chainHash, initHash, xxh128 } from './hash.ts'
-import { authMessage, disputeMessage, legacySyncPointMessage, syncPointMessage } from './messages.ts'
+import {
+  authMessage,
+  disputeMessage,
+  legacySyncPointMessage,
+  syncPointMessage,
+} from './messages.ts'
 import { Network } from './network.ts'
 import { parseNodesFile } from './nodesFile.ts'
 import { pythonJsonDumps } from './pythonJson.ts'
@@ -185,9 +190,7 @@ describe('BN254 BLS as eigensdk does it', () => {
       547110525619715409622111498426778008740696920512756164054574985009085467832n,
     ])
     expect(bls.verify(aggregate, bls.aggregatePublicKeys(keys), message)).toBe(true)
-    expect(bls.verify(aggregate, bls.aggregatePublicKeys(keys), syncPointMessage(LOCK))).toBe(
-      false,
-    )
+    expect(bls.verify(aggregate, bls.aggregatePublicKeys(keys), syncPointMessage(LOCK))).toBe(false)
     expect(bls.verify(signatures[0]!, keys[1]!, message)).toBe(false)
   })
 
@@ -284,9 +287,9 @@ describe('the nodes file', () => {
     expect(failure([nonsigner, nonsigner])).toBe('duplicate_nonsigner')
     expect(failure(['0x3333333333333333333333333333333333333333'])).toBe('unknown_nonsigner')
     const one = bls.formatPoint(sign(K2.sk))
-    expect(
-      failure(['0x1111111111111111111111111111111111111111', nonsigner], one),
-    ).toBe('insufficient_stake')
+    expect(failure(['0x1111111111111111111111111111111111111111', nonsigner], one)).toBe(
+      'insufficient_stake',
+    )
     expect(failure([nonsigner], 'garbage')).toBe('malformed')
   })
 
