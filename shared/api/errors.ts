@@ -6,7 +6,7 @@ import { z } from 'zod'
  * the offending request field (wire name, or query parameter) when there is one.
  *
  * @example
- * { "error": { "code": "amount_not_positive", "message": "amount must be > 0", "field": "amount" } }
+ * { "error": { "code": "amount_not_positive", "message": "amount must be > 0", "field": "amount" }}
  */
 export const errorResponseSchema = z.object({
   error: z.object({

@@ -1,5 +1,10 @@
 import { z } from 'zod'
-import { baseUnitsSchema, canonicalAddressSchema, hash32Schema, intentActionSchema } from './intents.ts'
+import {
+  baseUnitsSchema,
+  canonicalAddressSchema,
+  hash32Schema,
+  intentActionSchema,
+} from './intents.ts'
 import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
 
 /*

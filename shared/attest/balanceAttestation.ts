@@ -47,13 +47,22 @@ export type BalanceStatement = z.infer<typeof balanceStatementSchema>
  * order: app, network, replicaId, address, token, available, locked, index.
  *
  * @example
- * buildBalanceAttestationText(a) // 'zellular-orderbook/balance-attestation/v1\nzellular-orderbook\n…'
+ * buildBalanceAttestationText(a) // 'zellular-orderbook/balance-attestation/v1\n…'
  */
 export function buildBalanceAttestationText(attestation: BalanceAttestation): string {
   const checked = balanceAttestationSchema.parse(attestation)
   const { app, network, replicaId, address, token, available, locked, index } = checked
-  return [balanceAttestationDomain, app, network, replicaId, address, token, available, locked,
-    String(index)].join('\n')
+  return [
+    balanceAttestationDomain,
+    app,
+    network,
+    replicaId,
+    address,
+    token,
+    available,
+    locked,
+    String(index),
+  ].join('\n')
 }
 
 /**

@@ -12,3 +12,19 @@ export {
   buildBalanceAttestationText,
 } from './balanceAttestation.ts'
 export type { BalanceAttestation, BalanceStatement } from './balanceAttestation.ts'
+export { aggregateBalanceAttestations, verifyAggregateBalance } from './aggregateBalance.ts'
+export type {
+  AggregateBalance,
+  AggregateBalanceReturnType,
+  AttestationCommittee,
+  NonSignerReason,
+  ReplicaAnswer,
+  VerifyAggregateBalanceRejectReason,
+} from './aggregateBalance.ts'
+export { defaultQuorum } from './quorum.ts'
+export {
+  blsPublicKeyOf,
+  signBalanceAttestation,
+  verifyBalanceAttestation,
+} from './signBalanceAttestation.ts'
+export type { SignedBalanceAttestation } from './signBalanceAttestation.ts'

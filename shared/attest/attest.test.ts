@@ -1,0 +1,164 @@
+import bls from '@chainsafe/bls/herumi'
+import { hexToBytes } from 'viem'
+import { describe, expect, it } from 'vitest'
+import {
+  aggregateBalanceAttestations,
+  balanceAttestationDigest,
+  blsPublicKeyOf,
+  buildBalanceAttestationText,
+  defaultQuorum,
+  signBalanceAttestation,
+  verifyAggregateBalance,
+  verifyBalanceAttestation,
+  type BalanceStatement,
+  type ReplicaAnswer,
+} from './index.ts'
+
+const secretKeys = [1, 2, 3, 4].map((n) => new Uint8Array(32).fill(n))
+const ids = ['replica-1', 'replica-2', 'replica-3', 'replica-4']
+const committee = {
+  replicas: ids.slice(0, 3).map((id, i) => ({ id, blsPublicKey: blsPublicKeyOf(secretKeys[i]!) })),
+  quorum: 2,
+}
+const statement: BalanceStatement = {
+  app: 'zellular-orderbook',
+  network: 'devnet',
+  address: `0x${'ab'.repeat(20)}`,
+  token: 'USDT',
+  available: '1500000',
+  locked: '20',
+  index: 42,
+}
+
+function answer(position: number, override: Partial<BalanceStatement> = {}): ReplicaAnswer {
+  const attestation = { ...statement, ...override, replicaId: ids[position]! }
+  const signed = signBalanceAttestation(secretKeys[position]!, attestation)
+  return {
+    replicaId: ids[position]!,
+    outcome: 'answered',
+    attestation,
+    signature: signed.signature,
+  }
+}
+
+describe('balance attestations', () => {
+  it('have a fixed canonical text and a 32-byte digest', () => {
+    const attestation = { ...statement, replicaId: 'replica-1' }
+    expect(buildBalanceAttestationText(attestation)).toBe(
+      [
+        'zellular-orderbook/balance-attestation/v1',
+        'zellular-orderbook',
+        'devnet',
+        'replica-1',
+        statement.address,
+        'USDT',
+        '1500000',
+        '20',
+        '42',
+      ].join('\n'),
+    )
+    expect(hexToBytes(balanceAttestationDigest(attestation))).toHaveLength(32)
+    expect(() => buildBalanceAttestationText({ ...attestation, token: 'US\nDT' })).toThrow()
+  })
+
+  it('verify with @chainsafe/bls directly, and only with the right key and values', () => {
+    const attestation = { ...statement, replicaId: 'replica-1' }
+    const signed = signBalanceAttestation(secretKeys[0]!, attestation)
+    expect(hexToBytes(signed.signature)).toHaveLength(96)
+    expect(hexToBytes(signed.publicKey)).toHaveLength(48)
+    expect(
+      bls.verify(
+        hexToBytes(signed.publicKey),
+        hexToBytes(signed.digest),
+        hexToBytes(signed.signature),
+      ),
+    ).toBe(true)
+    expect(verifyBalanceAttestation(attestation, signed.signature, signed.publicKey)).toBe(true)
+    const other = committee.replicas[1]!.blsPublicKey
+    expect(verifyBalanceAttestation(attestation, signed.signature, other)).toBe(false)
+    expect(
+      verifyBalanceAttestation(
+        { ...attestation, available: '1500001' },
+        signed.signature,
+        signed.publicKey,
+      ),
+    ).toBe(false)
+    expect(verifyBalanceAttestation(attestation, '0x1234', signed.publicKey)).toBe(false)
+  })
+
+  it('use a ⌈2n/3⌉ quorum', () => {
+    expect([1, 2, 3, 4, 5, 6, 7].map(defaultQuorum)).toEqual([1, 2, 2, 3, 4, 4, 5])
+  })
+})
+
+describe('aggregates', () => {
+  it('aggregate a quorum and verify against the registry keys of the signers', () => {
+    const result = aggregateBalanceAttestations({
+      committee,
+      statement,
+      answers: [answer(0), answer(1), { replicaId: 'replica-3', outcome: 'unreachable' }],
+    })
+    expect(result.ok).toBe(true)
+    if (!result.ok) return
+    expect(result.value.signers).toEqual(['replica-1', 'replica-2'])
+    expect(result.value.nonSigners).toEqual([{ replicaId: 'replica-3', reason: 'unreachable' }])
+    expect(verifyAggregateBalance(result.value, committee)).toEqual({
+      ok: true,
+      signers: ['replica-1', 'replica-2'],
+    })
+    // Claiming a different signer set or other values breaks the signature.
+    expect(
+      verifyAggregateBalance({ ...result.value, signers: ['replica-1', 'replica-3'] }, committee),
+    ).toEqual({ ok: false, reason: 'bad_signature' })
+    const changed = { ...result.value, attestation: { ...statement, available: '9' } }
+    expect(verifyAggregateBalance(changed, committee)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    })
+    expect(
+      verifyAggregateBalance({ ...result.value, signers: ['replica-1', 'replica-1'] }, committee),
+    ).toEqual({ ok: false, reason: 'duplicate_signer' })
+    expect(
+      verifyAggregateBalance({ ...result.value, signers: ['replica-1', 'replica-9'] }, committee),
+    ).toEqual({ ok: false, reason: 'unknown_signer' })
+    expect(verifyAggregateBalance(result.value, { ...committee, quorum: 3 })).toEqual({
+      ok: false,
+      reason: 'below_quorum',
+    })
+  })
+
+  it('mark bad signatures, disagreement and lagging replicas as non-signers', () => {
+    const forged = { ...answer(2), signature: (answer(0) as { signature: string }).signature }
+    const result = aggregateBalanceAttestations({
+      committee,
+      statement,
+      answers: [answer(0), answer(1, { available: '1' }), forged],
+    })
+    expect(result).toMatchObject({
+      ok: false,
+      reason: 'quorum_not_reached',
+      signers: ['replica-1'],
+      nonSigners: [
+        { replicaId: 'replica-2', reason: 'disagrees' },
+        { replicaId: 'replica-3', reason: 'bad_signature' },
+      ],
+    })
+    const behind = aggregateBalanceAttestations({
+      committee,
+      statement,
+      answers: [answer(0), answer(1, { index: 41 }), { replicaId: 'replica-3', outcome: 'behind' }],
+    })
+    expect(behind.ok).toBe(false)
+    if (!behind.ok) expect(behind.nonSigners.map((n) => n.reason)).toEqual(['behind', 'behind'])
+  })
+
+  it('ignore a key sent by a non-member and a second vote by the same replica', () => {
+    const outsider = answer(3) // replica-4 is not in the committee
+    const twice = aggregateBalanceAttestations({
+      committee,
+      statement,
+      answers: [answer(0), answer(0), outsider],
+    })
+    expect(twice.ok).toBe(false)
+  })
+})

@@ -1,0 +1,90 @@
+import type { Address, IntentAction, IntentId } from '../intents/index.ts'
+import type { BalanceChange, UsedNonce } from '../ledger/index.ts'
+import type { EngineOperation } from './engineOperations.ts'
+
+/** The outcome of one signed, verified intent of a batch. */
+export interface Receipt {
+  readonly intentId: IntentId
+  readonly action: IntentAction
+  readonly signer: Address
+  readonly status: 'applied' | 'rejected'
+  /** Stable code: a ledger, orderbook or order-unit reject reason. */
+  readonly reason?: string
+  /** Position of the intent in the batch's JSON array. */
+  readonly position: number
+}
+
+/**
+ * A batch item that never became a receipt: unreadable, unverifiable (anyone can forge an
+ * intent in someone's name, so these never consume a nonce or mark an intent id), or a replay
+ * of a (signer, nonce) already used. Kept for logs and counters only.
+ */
+export interface SkippedItem {
+  readonly position: number
+  readonly reason: string
+}
+
+/** Where an order stands after a batch (the full row, so storage can overwrite it). */
+export interface OrderUpdate {
+  readonly orderId: IntentId
+  readonly market: string
+  readonly owner: Address
+  readonly side: 'buy' | 'sell'
+  readonly type: 'limit' | 'market'
+  readonly timeInForce: 'GTC' | 'IOC' | 'POST_ONLY'
+  /** Quote base units per whole base token. */
+  readonly price: bigint
+  /** Base base units ordered. */
+  readonly quantity: bigint
+  readonly filled: bigint
+  /** Open in the book; 0 unless `status` is `open`. */
+  readonly remaining: bigint
+  readonly status: 'open' | 'filled' | 'cancelled' | 'rejected'
+  readonly reason?: string
+  readonly placedIndex: number
+  readonly updatedIndex: number
+}
+
+/** One trade at the maker's price, with its per-market number. */
+export interface TradeRecord {
+  readonly market: string
+  readonly seq: number
+  readonly price: bigint
+  readonly quantity: bigint
+  readonly takerSide: 'buy' | 'sell'
+  readonly makerOrderId: IntentId
+  readonly takerOrderId: IntentId
+  readonly maker: Address
+  readonly taker: Address
+  readonly index: number
+}
+
+/** A price level's new total, in token units. */
+export interface BookLevelDelta {
+  readonly market: string
+  readonly seq: number
+  readonly side: 'buy' | 'sell'
+  readonly price: bigint
+  /** Base base units now resting at the price; 0 removes the level. */
+  readonly quantity: bigint
+  readonly index: number
+}
+
+/**
+ * Everything one batch did, for storage (one transaction) and then for events. Deterministic:
+ * every replica computes equal effects from an equal state and batch.
+ */
+export interface BatchEffects {
+  readonly index: number
+  readonly receipts: readonly Receipt[]
+  readonly skipped: readonly SkippedItem[]
+  /** New balances of every (address, token) that changed, sorted by address then token. */
+  readonly balances: readonly BalanceChange[]
+  readonly nonces: readonly UsedNonce[]
+  /** Orders touched, final state after the batch, in order of first touch. */
+  readonly orders: readonly OrderUpdate[]
+  readonly trades: readonly TradeRecord[]
+  readonly book: readonly BookLevelDelta[]
+  /** Engine operations that changed the book, to replay the books at startup. */
+  readonly engineOperations: readonly EngineOperation[]
+}

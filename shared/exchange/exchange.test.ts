@@ -1,0 +1,289 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { intentId, parseIntent, verifyIntent, type WireIntent } from '../intents/index.ts'
+import { checkLedgerInvariants, snapshotLedger } from '../ledger/index.ts'
+import {
+  createExchange,
+  devnetMarkets,
+  devnetTokens,
+  precheckIntent,
+  restoreExchange,
+  type BatchEffects,
+  type EngineOperation,
+  type Exchange,
+  type OrderUpdate,
+} from './index.ts'
+import { signIntent, testAccount, testDomain } from './testing.ts'
+
+const faucet = testAccount(1)
+const alice = testAccount(2)
+const bob = testAccount(3)
+const genesis = {
+  issuer: faucet.address,
+  tokens: [...devnetTokens],
+  balances: [
+    { address: alice.address, token: 'USDT', amount: '100000' },
+    { address: bob.address, token: 'ETH', amount: '10' },
+  ],
+}
+const config = { domain: testDomain, genesis, markets: devnetMarkets }
+const tokens = createExchange(config).ledger.tokens
+
+function sign(account = alice, fields: Record<string, string>): WireIntent {
+  return signIntent(account, tokens, fields)
+}
+const order = (account: typeof alice, nonce: number, side: string, price: string, qty: string) =>
+  sign(account, {
+    action: 'order',
+    nonce: String(nonce),
+    market: 'ETH/USDT',
+    side,
+    type: 'limit',
+    price,
+    quantity: qty,
+    timeInForce: 'GTC',
+  })
+const idOf = (account: typeof alice, nonce: number) =>
+  intentId({ ...testDomain, signer: account.address, nonce: BigInt(nonce) } as never)
+
+describe('applyBatch', () => {
+  it('applies transfers and mints, rejects and skips hostile items, never throws', () => {
+    const exchange = createExchange(config)
+    const pay = sign(alice, {
+      action: 'transfer',
+      nonce: '1',
+      to: bob.address,
+      token: 'USDT',
+      amount: '30',
+    })
+    const mint = sign(faucet, {
+      action: 'mint',
+      nonce: '7',
+      to: bob.address,
+      token: 'BTC',
+      amount: '1.5',
+    })
+    const fake = sign(bob, {
+      action: 'mint',
+      nonce: '1',
+      to: bob.address,
+      token: 'BTC',
+      amount: '1',
+    })
+    const batch = [pay, pay, { ...pay, nonce: '2' }, mint, fake, 'junk', { ...pay, app: 'other' }]
+    const effects = exchange.applyBatch(JSON.stringify(batch), 1)
+    expect(effects.receipts.map((r) => [r.position, r.status, r.reason])).toEqual([
+      [0, 'applied', undefined],
+      [3, 'applied', undefined],
+      [4, 'rejected', 'not_issuer'],
+    ])
+    expect(effects.skipped.map((s) => s.reason)).toEqual([
+      'nonce_already_used',
+      'signer_mismatch',
+      'malformed_intent',
+      'wrong_app',
+    ])
+    expect(exchange.ledger.available(bob.address, 'USDT')).toBe(30_000_000n)
+    expect(exchange.ledger.available(bob.address, 'BTC')).toBe(150_000_000n)
+    expect(effects.balances.map((b) => [b.address, b.token])).toEqual(
+      [
+        [alice.address, 'USDT'],
+        [bob.address, 'BTC'],
+        [bob.address, 'USDT'],
+      ].sort(),
+    )
+    for (const body of ['', 'null', '{"a":1}', '[[[[]]]]', '[1,2,3]', 'x'.repeat(10_000)]) {
+      expect(() => exchange.applyBatch(body, 2)).not.toThrow()
+    }
+    expect(checkLedgerInvariants(exchange.ledger)).toEqual([])
+  })
+
+  it('matches orders with escrow: locks, fills at the maker price, trades and deltas', () => {
+    const exchange = createExchange(config)
+    const first = exchange.applyBatch(JSON.stringify([order(bob, 1, 'sell', '2000', '2')]), 1)
+    expect(first.receipts[0]?.status).toBe('applied')
+    expect(exchange.ledger.balance(bob.address, 'ETH')).toEqual({
+      available: 8n * 10n ** 18n,
+      locked: 2n * 10n ** 18n,
+    })
+    expect(first.book).toEqual([
+      {
+        market: 'ETH/USDT',
+        seq: 1,
+        side: 'sell',
+        price: 2_000_000_000n,
+        quantity: 2n * 10n ** 18n,
+        index: 1,
+      },
+    ])
+    const second = exchange.applyBatch(JSON.stringify([order(alice, 1, 'buy', '2100', '0.5')]), 2)
+    expect(second.trades).toMatchObject([
+      { seq: 1, price: 2_000_000_000n, quantity: 5n * 10n ** 17n, takerSide: 'buy' },
+    ])
+    expect(exchange.ledger.balance(alice.address, 'ETH').available).toBe(5n * 10n ** 17n)
+    expect(exchange.ledger.balance(alice.address, 'USDT')).toEqual({
+      available: 99_000_000_000n,
+      locked: 0n,
+    })
+    const byId = new Map(second.orders.map((o) => [o.orderId, o]))
+    expect(byId.get(idOf(bob, 1))).toMatchObject({ status: 'open', filled: 5n * 10n ** 17n })
+    expect(byId.get(idOf(alice, 1))).toMatchObject({ status: 'filled', remaining: 0n })
+    const cancel = sign(bob, {
+      action: 'cancel',
+      nonce: '2',
+      market: 'ETH/USDT',
+      orderId: idOf(bob, 1),
+    })
+    const third = exchange.applyBatch(JSON.stringify([cancel, cancel]), 3)
+    expect(third.receipts.map((r) => r.status)).toEqual(['applied'])
+    expect(third.orders[0]).toMatchObject({ status: 'cancelled', reason: 'user_cancelled' })
+    expect(exchange.ledger.balance(bob.address, 'ETH').locked).toBe(0n)
+    expect(checkLedgerInvariants(exchange.ledger)).toEqual([])
+  })
+
+  it('records rejected orders and explains them', () => {
+    const exchange = createExchange(config)
+    const effects = exchange.applyBatch(
+      JSON.stringify([
+        order(alice, 1, 'buy', '2000.001', '1'),
+        order(alice, 2, 'buy', '2000', '0.0001'),
+        order(alice, 3, 'buy', '2000', '0.001'),
+        order(alice, 4, 'buy', '2000000', '1'),
+        order(bob, 1, 'sell', '2000', '100'),
+      ]),
+      1,
+    )
+    expect(effects.receipts.map((r) => r.reason)).toEqual([
+      'price_not_on_tick',
+      'quantity_not_on_lot',
+      'below_min_size',
+      'insufficient_balance',
+      'insufficient_balance',
+    ])
+    expect(effects.orders.every((o) => o.status === 'rejected')).toBe(true)
+    expect(effects.book).toEqual([])
+  })
+
+  it('prechecks submissions against the applied state', () => {
+    const exchange = createExchange(config)
+    const pay = sign(alice, {
+      action: 'transfer',
+      nonce: '1',
+      to: bob.address,
+      token: 'USDT',
+      amount: '1',
+    })
+    const check = (wire: WireIntent) => precheckWire(exchange, wire)
+    expect(check(pay)).toBeUndefined()
+    exchange.applyBatch(JSON.stringify([pay]), 1)
+    expect(check(pay)).toBe('replay')
+    const big = sign(alice, {
+      action: 'transfer',
+      nonce: '2',
+      to: bob.address,
+      token: 'USDT',
+      amount: '100000',
+    })
+    expect(check(big)).toBe('insufficient_available')
+    expect(check(order(alice, 3, 'buy', '2000', '100'))).toBe('insufficient_available')
+    expect(check(order(alice, 4, 'buy', '2000', '0.001'))).toBe('below_min_size')
+    const mint = { action: 'mint', nonce: '5', to: bob.address, token: 'ETH', amount: '1' }
+    expect(check(sign(bob, mint))).toBe('not_issuer')
+  })
+})
+
+function precheckWire(exchange: Exchange, wire: WireIntent): string | undefined {
+  const parsed = parseIntent(wire, exchange.ledger.tokens)
+  if (!parsed.ok) return parsed.reason
+  const verified = verifyIntent(parsed.value, exchange.domain)
+  if (!verified.ok) return verified.reason
+  return precheckIntent(exchange, verified.value)
+}
+
+/** Storage as a replica keeps it, folded from effects. */
+class FakeStore {
+  readonly operations: EngineOperation[] = []
+  readonly orders = new Map<string, OrderUpdate>()
+  readonly tradeSeqs = new Map<string, number>()
+
+  write(effects: BatchEffects): void {
+    this.operations.push(...effects.engineOperations)
+    for (const update of effects.orders) this.orders.set(update.orderId, update)
+    for (const trade of effects.trades) this.tradeSeqs.set(trade.market, trade.seq)
+  }
+
+  restore(exchange: Exchange): Exchange {
+    return restoreExchange(config, {
+      ledger: snapshotLedger(exchange.ledger),
+      engineOperations: this.operations,
+      openOrders: [...this.orders.values()].filter((o) => o.status === 'open'),
+      tradeSeqs: this.tradeSeqs,
+    })
+  }
+}
+
+describe('restore', () => {
+  const traders = [alice, bob, testAccount(4), testAccount(5)]
+  const richGenesis = {
+    ...genesis,
+    balances: traders.flatMap((t) => [
+      { address: t.address, token: 'USDT', amount: '1000000' },
+      { address: t.address, token: 'ETH', amount: '500' },
+    ]),
+  }
+  const richConfig = { ...config, genesis: richGenesis }
+
+  it('rebuilds an exchange equal to the original, which then evolves identically', () => {
+    const nonces = new Map<string, number>()
+    const intentArbitrary = fc.record({
+      trader: fc.integer({ min: 0, max: 3 }),
+      kind: fc.constantFrom('buy', 'sell', 'buy', 'sell', 'cancel', 'cancelAll'),
+      price: fc.integer({ min: 1990, max: 2010 }),
+      lots: fc.integer({ min: 10, max: 200 }),
+      target: fc.integer({ min: 0, max: 50 }),
+    })
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(intentArbitrary, { maxLength: 8 }), { maxLength: 30 }),
+        (batches) => {
+          nonces.clear()
+          const placed: string[] = []
+          const wire = (step: (typeof batches)[number][number]) => {
+            const trader = traders[step.trader]!
+            const nonce = (nonces.get(trader.address) ?? 0) + 1
+            nonces.set(trader.address, nonce)
+            if (step.kind === 'cancel') {
+              const orderId = placed[step.target % Math.max(placed.length, 1)] ?? idOf(trader, 999)
+              return sign(trader, {
+                action: 'cancel',
+                nonce: String(nonce),
+                market: 'ETH/USDT',
+                orderId,
+              })
+            }
+            if (step.kind === 'cancelAll') {
+              return sign(trader, { action: 'cancelAll', nonce: String(nonce), market: 'ETH/USDT' })
+            }
+            placed.push(idOf(trader, nonce))
+            return order(trader, nonce, step.kind, String(step.price), String(step.lots / 1000))
+          }
+          const bodies = batches.map((batch) => JSON.stringify(batch.map(wire)))
+          const half = Math.floor(bodies.length / 2)
+          const original = createExchange(richConfig)
+          const store = new FakeStore()
+          bodies.slice(0, half).forEach((body, i) => store.write(original.applyBatch(body, i + 1)))
+          const restored = store.restore(original)
+          expect(restored.stateHash()).toBe(original.stateHash())
+          bodies.slice(half).forEach((body, i) => {
+            const a = original.applyBatch(body, half + i + 1)
+            const b = restored.applyBatch(body, half + i + 1)
+            expect(b).toEqual(a)
+          })
+          expect(restored.stateHash()).toBe(original.stateHash())
+          expect(checkLedgerInvariants(restored.ledger)).toEqual([])
+        },
+      ),
+      { numRuns: 25 },
+    )
+  })
+})

@@ -1,0 +1,305 @@
+import { keccak256, stringToBytes, type Hex } from 'viem'
+import {
+  parseIntent,
+  verifyIntent,
+  type CancelAllIntent,
+  type CancelIntent,
+  type IntentDomain,
+  type OrderIntent,
+  type SignerBackend,
+  type VerifiedIntent,
+} from '../intents/index.ts'
+import { applyIntent, claimNonce, stateHash, type Ledger } from '../ledger/index.ts'
+import {
+  createMatchingEngine,
+  toOrderType,
+  toOrderUnits,
+  type Market,
+  type MatchingEngine,
+  type OperationResult,
+  type PlaceOrderParameters,
+} from '../orderbook/index.ts'
+import type { BatchEffects, BookLevelDelta, Receipt, SkippedItem, TradeRecord } from './effects.ts'
+import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
+import { toEngineMarket, type MarketSpec } from './markets.ts'
+import { OrderState } from './orderState.ts'
+
+/** First line of the hashed exchange state; a new format gets a new tag. */
+export const exchangeStateHashDomain = 'zellular-orderbook/exchange-state/v1'
+
+/** A traded market: its specification (token units) and the engine's configuration. */
+export interface ListedMarket {
+  readonly spec: MarketSpec
+  readonly engine: Market
+}
+
+/** What `Exchange` is built from; see `createExchange` and `restoreExchange`. */
+export interface ExchangeParameters {
+  readonly domain: IntentDomain
+  readonly ledger: Ledger
+  readonly markets: readonly MarketSpec[]
+  /** Signature recovery; default the native backend when it loads. */
+  readonly signerBackend?: SignerBackend
+}
+
+/** Per-batch scratch state. */
+class BatchContext {
+  readonly receipts: Receipt[] = []
+  readonly skipped: SkippedItem[] = []
+  readonly touched = new Map<string, OrderState>()
+  readonly trades: TradeRecord[] = []
+  readonly book: BookLevelDelta[] = []
+  readonly engineOperations: EngineOperation[] = []
+  position = 0
+
+  constructor(readonly index: number) {}
+
+  touch(order: OrderState): void {
+    order.updatedIndex = this.index
+    if (!this.touched.has(order.orderId)) this.touched.set(order.orderId, order)
+  }
+}
+
+/**
+ * The replicated state machine: the ledger and the matching engine behind one `applyBatch`.
+ * A batch is the JSON array of signed wire intents Zellular finalized; each item is parsed,
+ * verified (signature, app, network), deduplicated by (signer, nonce) and applied in order.
+ * Hostile items never throw: they are skipped or get a rejected receipt. Pure and deterministic:
+ * equal state and batch give equal effects on every replica. Only broken invariants throw.
+ */
+export class Exchange {
+  readonly domain: IntentDomain
+  readonly ledger: Ledger
+  readonly engine: MatchingEngine
+  readonly markets: ReadonlyMap<string, ListedMarket>
+  readonly escrow: SwitchableEscrow
+  private readonly backend: SignerBackend | undefined
+  private readonly openOrders = new Map<string, OrderState>()
+  private readonly tradeSeqs = new Map<string, number>()
+
+  constructor(parameters: ExchangeParameters) {
+    this.domain = parameters.domain
+    this.ledger = parameters.ledger
+    this.backend = parameters.signerBackend
+    const markets = new Map<string, ListedMarket>()
+    for (const spec of parameters.markets) {
+      markets.set(spec.id, { spec, engine: toEngineMarket(spec, this.ledger.tokens) })
+      this.tradeSeqs.set(spec.id, 0)
+    }
+    this.markets = markets
+    this.escrow = new SwitchableEscrow(this.ledger)
+    const engineMarkets = [...markets.values()].map((market) => market.engine)
+    this.engine = createMatchingEngine({ markets: engineMarkets, escrow: this.escrow })
+  }
+
+  /** Applies one finalized batch body at `index` and returns what it did. */
+  applyBatch(body: string, index: number): BatchEffects {
+    const context = new BatchContext(index)
+    let items: unknown
+    try {
+      items = JSON.parse(body)
+    } catch {
+      items = undefined
+    }
+    if (Array.isArray(items)) {
+      for (let position = 0; position < items.length; position++) {
+        context.position = position
+        this.applyItem(items[position], context)
+      }
+    } else {
+      context.skipped.push({ position: -1, reason: 'malformed_batch' })
+    }
+    const { balances, nonces } = this.ledger.takeChanges()
+    const orders = [...context.touched.values()].map((order) => order.toUpdate())
+    const { receipts, skipped, trades, book, engineOperations } = context
+    return { index, receipts, skipped, balances, nonces, orders, trades, book, engineOperations }
+  }
+
+  /** The open order with this id, as the exchange tracks it. */
+  openOrder(orderId: string): OrderState | undefined {
+    return this.openOrders.get(orderId)
+  }
+
+  /** Every open order, oldest first by placement. */
+  allOpenOrders(): OrderState[] {
+    return [...this.openOrders.values()]
+  }
+
+  /** The number of trades so far in `market`. */
+  tradeSeq(market: string): number {
+    return this.tradeSeqs.get(market) ?? 0
+  }
+
+  /** Loads state read back from storage; only `restoreExchange` calls it. */
+  restoreOrders(open: readonly OrderState[], tradeSeqs: ReadonlyMap<string, number>): void {
+    for (const order of open) this.openOrders.set(order.orderId, order)
+    for (const [market, seq] of tradeSeqs) {
+      if (this.tradeSeqs.has(market)) this.tradeSeqs.set(market, seq)
+    }
+  }
+
+  /**
+   * keccak256 of the whole replicated state: the ledger's state hash, the engine's book hash and
+   * each market's trade count. Equal on every honest replica at the same index. Linear in the
+   * state size, so callers cache it per index.
+   */
+  stateHash(): Hex {
+    const lines = [exchangeStateHashDomain, `ledger ${stateHash(this.ledger)}`]
+    lines.push(`book ${this.engine.bookHash()}`)
+    for (const [market, seq] of this.tradeSeqs) lines.push(`trades ${market} ${seq}`)
+    return keccak256(stringToBytes(lines.join('\n')))
+  }
+
+  private applyItem(json: unknown, context: BatchContext): void {
+    const parsed = parseIntent(json, this.ledger.tokens)
+    if (!parsed.ok) return this.skip(context, parsed.reason)
+    const verified = verifyIntent(parsed.value, this.domain, this.backend)
+    if (!verified.ok) return this.skip(context, verified.reason)
+    const intent = verified.value
+    if (intent.action === 'transfer' || intent.action === 'mint') {
+      const receipt = applyIntent(this.ledger, intent)
+      if (receipt.status === 'rejected' && receipt.reason === 'nonce_already_used') {
+        return this.skip(context, receipt.reason)
+      }
+      const reason = receipt.status === 'rejected' ? receipt.reason : undefined
+      return this.receipt(context, intent, reason)
+    }
+    if (claimNonce(this.ledger, intent) !== undefined) {
+      return this.skip(context, 'nonce_already_used')
+    }
+    if (intent.action === 'order')
+      return this.placeOrder(intent as VerifiedIntent<OrderIntent>, context)
+    if (intent.action === 'cancel')
+      return this.cancelOrder(intent as VerifiedIntent<CancelIntent>, context)
+    return this.cancelAllOrders(intent as VerifiedIntent<CancelAllIntent>, context)
+  }
+
+  private placeOrder(intent: VerifiedIntent<OrderIntent>, context: BatchContext): void {
+    const order = OrderState.of(intent, context.index)
+    const market = this.markets.get(intent.market.symbol)
+    const refuse = (reason: string) => {
+      order.status = 'rejected'
+      order.reason = reason
+      context.touch(order)
+      this.receipt(context, intent, reason)
+    }
+    if (market === undefined) return refuse('unknown_market')
+    const units = toOrderUnits(market.engine, intent.price.units, intent.quantity.units)
+    if (!units.ok) return refuse(units.reason)
+    const parameters: PlaceOrderParameters = {
+      orderId: intent.id,
+      market: market.spec.id,
+      owner: intent.signer,
+      side: intent.side,
+      type: toOrderType(intent.type, intent.timeInForce),
+      price: units.price,
+      lots: units.lots,
+    }
+    const result = this.engine.place(parameters)
+    if (!result.ok) return refuse(result.reason)
+    context.touch(order)
+    this.openOrders.set(order.orderId, order)
+    this.absorb(result, market, context)
+    context.engineOperations.push({ kind: 'place', order: parameters })
+    this.receipt(context, intent)
+  }
+
+  private cancelOrder(intent: VerifiedIntent<CancelIntent>, context: BatchContext): void {
+    const open = this.openOrders.get(intent.orderId)
+    if (open === undefined || open.market !== intent.market.symbol) {
+      return this.receipt(context, intent, 'unknown_order')
+    }
+    const cancel = { orderId: intent.orderId, owner: intent.signer }
+    const result = this.engine.cancel(cancel)
+    if (!result.ok) return this.receipt(context, intent, result.reason)
+    this.absorb(result, this.markets.get(open.market) as ListedMarket, context)
+    context.engineOperations.push({ kind: 'cancel', cancel })
+    this.receipt(context, intent)
+  }
+
+  private cancelAllOrders(intent: VerifiedIntent<CancelAllIntent>, context: BatchContext): void {
+    const market = this.markets.get(intent.market.symbol)
+    if (market === undefined) return this.receipt(context, intent, 'unknown_market')
+    const cancelAll = { market: market.spec.id, owner: intent.signer }
+    const result = this.engine.cancelAll(cancelAll)
+    if (!result.ok) return this.receipt(context, intent, result.reason)
+    if (result.events.length > 0) {
+      this.absorb(result, market, context)
+      context.engineOperations.push({ kind: 'cancelAll', cancelAll })
+    }
+    this.receipt(context, intent)
+  }
+
+  /** Folds an accepted operation's events and deltas into order records, trades and deltas. */
+  private absorb(result: OperationResult, market: ListedMarket, context: BatchContext): void {
+    const { lotSize, priceIncrement } = market.engine
+    for (const event of result.events) {
+      if (event.type === 'accepted' || event.type === 'rejected') continue
+      if (event.type === 'fill') {
+        const quantity = BigInt(event.lots) * lotSize
+        const maker = this.requireOrder(event.makerOrderId)
+        const taker = this.requireOrder(event.takerOrderId)
+        maker.filled += quantity
+        maker.remaining -= quantity
+        taker.filled += quantity
+        context.touch(maker)
+        context.touch(taker)
+        const seq = this.tradeSeq(market.spec.id) + 1
+        this.tradeSeqs.set(market.spec.id, seq)
+        context.trades.push({
+          market: market.spec.id,
+          seq,
+          price: BigInt(event.price) * priceIncrement,
+          quantity,
+          takerSide: event.takerSide,
+          makerOrderId: maker.orderId,
+          takerOrderId: taker.orderId,
+          maker: maker.owner,
+          taker: taker.owner,
+          index: context.index,
+        })
+        continue
+      }
+      const order = this.requireOrder(event.orderId)
+      context.touch(order)
+      if (event.type === 'rested') {
+        order.remaining = BigInt(event.lots) * lotSize
+        continue
+      }
+      order.status = event.type === 'filled' ? 'filled' : 'cancelled'
+      if (event.type === 'cancelled') order.reason = event.reason
+      order.remaining = 0n
+      this.openOrders.delete(order.orderId)
+    }
+    for (const delta of result.deltas) {
+      context.book.push({
+        market: delta.market,
+        seq: delta.seq,
+        side: delta.side,
+        price: BigInt(delta.price) * priceIncrement,
+        quantity: BigInt(delta.newTotalLots) * lotSize,
+        index: context.index,
+      })
+    }
+  }
+
+  private requireOrder(orderId: string): OrderState {
+    const order = this.openOrders.get(orderId)
+    if (order === undefined) throw new Error(`engine reported unknown order ${orderId}`)
+    return order
+  }
+
+  private receipt(context: BatchContext, intent: VerifiedIntent, reason?: string): void {
+    const { id: intentId, action, signer } = intent
+    const position = context.position
+    context.receipts.push(
+      reason === undefined
+        ? { intentId, action, signer, status: 'applied', position }
+        : { intentId, action, signer, status: 'rejected', reason, position },
+    )
+  }
+
+  private skip(context: BatchContext, reason: string): void {
+    context.skipped.push({ position: context.position, reason })
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * @module exchange
+ * The replicated state machine of a replica: the ledger and the matching engine behind one
+ * deterministic `applyBatch(body, index)` that returns the batch's effects (receipts, balance
+ * changes, nonces, order updates, trades, book deltas, engine operations) for storage and
+ * events; restore from storage; submission pre-checks; market specifications in token units.
+ * Pure: no clock, randomness, I/O or floats. Everything public is listed here.
+ */
+export { createExchange, restoreExchange } from './createExchange.ts'
+export type { ExchangeConfig, ExchangeRestoreParameters } from './createExchange.ts'
+export type {
+  BatchEffects,
+  BookLevelDelta,
+  OrderUpdate,
+  Receipt,
+  SkippedItem,
+  TradeRecord,
+} from './effects.ts'
+export type { EngineOperation } from './engineOperations.ts'
+export { Exchange, exchangeStateHashDomain } from './exchange.ts'
+export type { ExchangeParameters, ListedMarket } from './exchange.ts'
+export { devnetMarkets, devnetTokens, MarketSpecError, toEngineMarket } from './markets.ts'
+export type { MarketSpec } from './markets.ts'
+export type { OrderState } from './orderState.ts'
+export { precheckIntent } from './precheckIntent.ts'
+export type { PrecheckRejectReason } from './precheckIntent.ts'

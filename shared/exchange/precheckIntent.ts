@@ -1,0 +1,72 @@
+import type { VerifiedIntent } from '../intents/index.ts'
+import { orderLockAmount, toOrderUnits } from '../orderbook/index.ts'
+import type { Exchange } from './exchange.ts'
+
+/**
+ * Why a replica refuses a submission before sequencing it: the intent would certainly be
+ * rejected in the current state. A stable subset of the apply-time reasons, plus `replay`.
+ */
+export type PrecheckRejectReason =
+  | 'replay'
+  | 'not_issuer'
+  | 'self_transfer'
+  | 'insufficient_available'
+  | 'unknown_market'
+  | 'price_not_on_tick'
+  | 'quantity_not_on_lot'
+  | 'invalid_price'
+  | 'invalid_quantity'
+  | 'below_min_size'
+  | 'above_max_size'
+  | 'unknown_order'
+  | 'not_owner'
+
+/**
+ * The cheap checks a replica runs on a verified intent before submitting it: nonce unused,
+ * issuer for mints, enough available balance for a transfer or an order's escrow, the order on
+ * the market's grid and within its limits, and a cancelled order that exists and is the
+ * signer's (or is one of `pendingOrderIds`, still on its way). They read the applied state only,
+ * so an intent that passes can still be rejected when applied; one that fails would be.
+ *
+ * @returns undefined when the intent may be submitted, else the reason.
+ */
+export function precheckIntent(
+  exchange: Exchange,
+  intent: VerifiedIntent,
+  pendingOrderIds: ReadonlySet<string> = new Set(),
+): PrecheckRejectReason | undefined {
+  const { ledger } = exchange
+  if (ledger.isNonceUsed(intent.signer, intent.nonce)) return 'replay'
+  switch (intent.action) {
+    case 'mint':
+      return intent.signer === ledger.issuer ? undefined : 'not_issuer'
+    case 'transfer':
+      if (intent.to === intent.signer) return 'self_transfer'
+      return ledger.available(intent.signer, intent.token) >= intent.amount.units
+        ? undefined
+        : 'insufficient_available'
+    case 'order': {
+      const market = exchange.markets.get(intent.market.symbol)?.engine
+      if (market === undefined) return 'unknown_market'
+      const units = toOrderUnits(market, intent.price.units, intent.quantity.units)
+      if (!units.ok) return units.reason
+      if (units.price > market.maxPriceTicks) return 'invalid_price'
+      if (units.lots < market.minLots) return 'below_min_size'
+      if (units.lots > market.maxLots) return 'above_max_size'
+      const lock = orderLockAmount(market, intent.side, units.price, units.lots)
+      return ledger.available(intent.signer, lock.token) >= lock.amount
+        ? undefined
+        : 'insufficient_available'
+    }
+    case 'cancel': {
+      if (!exchange.markets.has(intent.market.symbol)) return 'unknown_market'
+      const open = exchange.openOrder(intent.orderId)
+      if (open === undefined || open.market !== intent.market.symbol) {
+        return pendingOrderIds.has(intent.orderId) ? undefined : 'unknown_order'
+      }
+      return open.owner === intent.signer ? undefined : 'not_owner'
+    }
+    case 'cancelAll':
+      return exchange.markets.has(intent.market.symbol) ? undefined : 'unknown_market'
+  }
+}

@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module'
+import { bytesToHex } from 'viem'
+import { privateKeyToAddress } from 'viem/accounts'
+import {
+  buildIntentText,
+  hashPersonalMessage,
+  parseUnsignedIntent,
+  toWireIntent,
+  type IntentSignature,
+  type TokenRegistry,
+  type WireIntent,
+} from '../intents/index.ts'
+
+/*
+ * Helpers for tests and benchmarks only; not exported from the module façade. Signing uses the
+ * native libsecp256k1 addon (about 30k signatures per second), so tests can sign thousands.
+ */
+
+type Secp256k1 = typeof import('secp256k1')
+const secp256k1 = createRequire(import.meta.url)('secp256k1') as Secp256k1
+
+/** A test account: private key bytes and canonical address. */
+export interface TestAccount {
+  readonly privateKey: Uint8Array
+  readonly address: `0x${string}`
+}
+
+/** A deterministic account from a small seed number (key = seed as 32 big-endian bytes). */
+export function testAccount(seed: number): TestAccount {
+  const hex = `0x${seed.toString(16).padStart(64, '0')}` as const
+  return {
+    privateKey: Uint8Array.from(Buffer.from(hex.slice(2), 'hex')),
+    address: privateKeyToAddress(hex).toLowerCase() as `0x${string}`,
+  }
+}
+
+/** The devnet intent domain used by tests. */
+export const testDomain = { app: 'zellular-orderbook', network: 'devnet' } as const
+
+/**
+ * Builds and signs a wire intent like a wallet would (EIP-191 over `buildIntentText`). `fields`
+ * are the action's wire fields; the header (signer, app, network, version) is filled in.
+ */
+export function signIntent(
+  account: TestAccount,
+  tokens: TokenRegistry,
+  fields: Record<string, string>,
+  domain: { readonly app: string; readonly network: string } = testDomain,
+): WireIntent {
+  const wire = { ...fields, ...domain, signer: account.address, version: 1 }
+  const parsed = parseUnsignedIntent(wire, tokens)
+  if (!parsed.ok) throw new Error(`test intent rejected: ${parsed.reason} ${parsed.field ?? ''}`)
+  const hash = hashPersonalMessage(buildIntentText(parsed.value))
+  const { signature, recid } = secp256k1.ecdsaSign(hash, account.privateKey)
+  const bytes = new Uint8Array(65)
+  bytes.set(signature)
+  bytes[64] = 27 + recid
+  return toWireIntent({ intent: parsed.value, signature: bytesToHex(bytes) as IntentSignature })
+}
