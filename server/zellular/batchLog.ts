@@ -184,14 +184,17 @@ export class BatchLog {
    * zsequencer's `promote_batches` (§8.3) without the signature check, which the caller does
    * first: applies a lock (`state: sequenced`) or finalization (`state: locked`) proof.
    */
-  promote(record: SignatureRecord): PromotionRefusal | null {
+  promote(record: SignatureRecord, pipelineLocks = false): PromotionRefusal | null {
     const finalizing = record.state === 'locked'
     const currentLast = finalizing ? this.lastFinalizedIndex : this.lastLockedIndex
     if (record.index <= currentLast) return 'old'
-    if (this.lastFinalizedIndex > 0 && record.parent_index !== this.lastFinalizedIndex) {
-      return 'parent_mismatch'
-    }
-    if (!finalizing && this.lastLockedIndex !== this.lastFinalizedIndex) {
+    // With pipelined locks a lock may name an older parent: only finalizations form the chain.
+    const parentOk =
+      this.lastFinalizedIndex === 0 ||
+      record.parent_index === this.lastFinalizedIndex ||
+      (pipelineLocks && !finalizing && record.parent_index < this.lastFinalizedIndex)
+    if (!parentOk) return 'parent_mismatch'
+    if (!finalizing && !pipelineLocks && this.lastLockedIndex !== this.lastFinalizedIndex) {
       return 'previous_lock_unfinalized'
     }
     if (record.index > this.lastSequenced) return 'unknown_index'

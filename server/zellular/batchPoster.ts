@@ -24,8 +24,10 @@ export async function postBatches(node: ZellularNode): Promise<void> {
     for (let round = 1; ; round++) {
       const outcome = await postAppBatches(node, app)
       if (outcome === 'error') caughtUpAtOnce = false
-      if (outcome !== 'behind') break
-      if (round === 1) caughtUpAtOnce = false
+      if (outcome === 'error' || outcome === 'caught_up') break
+      if (outcome === 'behind' && round === 1) caughtUpAtOnce = false
+      // Reporting new proofs is bounded: at most one extra round trip per app and loop.
+      if (outcome === 'report' && round > 1) break
       if (node.isSequencer || node.paused) return
     }
   }
@@ -35,7 +37,7 @@ export async function postBatches(node: ZellularNode): Promise<void> {
   }
 }
 
-type Outcome = 'caught_up' | 'behind' | 'error'
+type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
 
 async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome> {
   const log = node.appLog(app)
@@ -81,10 +83,13 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
     removeOne(uncertain, body)
     if (!probes.has(body)) addOne(sent, body)
   }
+  const progressBefore = log.lastLocked + log.lastFinalized
   applyAnswer(node, app, answer)
   node.sequencerDown = false
   checkCensorship(node, app, bodies, answer.batches, isCompletePage(node, answer.batches))
-  return answer.last_finalized_index <= log.lastSequenced ? 'caught_up' : 'behind'
+  if (answer.last_finalized_index > log.lastSequenced) return 'behind'
+  // A new lock or finalization is reported back at once: the sequencer's next step waits on it.
+  return log.lastLocked + log.lastFinalized > progressBefore ? 'report' : 'caught_up'
 }
 
 /**

@@ -29,13 +29,20 @@ export const nodeConfigSchema = z.object({
   initSequencerId: z.string().default(''),
   thresholdPercent: z.number().min(0).max(100).default(100),
   sequencerSetupDeadlineMs: z.number().nonnegative().default(10_000),
+  /**
+   * Lock a new index while the previous lock awaits finalization, as zsequencer v0.1.5 did; v0.1.7
+   * waits. Only for networks whose nodes all accept it (ours do; HEAD zsequencer nodes ignore
+   * such locks, which costs them latency, not safety).
+   */
+  pipelineLocks: z.boolean().default(false),
   /** Test-only misbehaviour, see `faults.ts`. Off unless set. */
   faults: z.string().default(''),
 })
 export type NodeConfig = z.output<typeof nodeConfigSchema>
 
 /** `ZSEQUENCER_*` name → config field, and whether the value is in seconds. */
-const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'seconds']> = {
+const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'seconds' | 'flag']> = {
+  ZSEQUENCER_PIPELINE_LOCKS: ['pipelineLocks', 'flag'],
   ZSEQUENCER_VERSION: ['version', 'text'],
   ZSEQUENCER_NODES_FILE: ['nodesFile', 'text'],
   ZSEQUENCER_APPS_FILE: ['appsFile', 'text'],
@@ -67,7 +74,9 @@ export function loadNodeConfig(environment: NodeJS.ProcessEnv): NodeConfig {
   for (const [name, [field, kind]] of Object.entries(ENVIRONMENT)) {
     const raw = environment[name]
     if (raw === undefined || raw === '') continue
-    merged[field] = kind === 'text' ? raw : kind === 'number' ? Number(raw) : Number(raw) * 1000
+    if (kind === 'flag') merged[field] = raw === 'true' || raw === '1'
+    else
+      merged[field] = kind === 'text' ? raw : kind === 'number' ? Number(raw) : Number(raw) * 1000
   }
   return nodeConfigSchema.parse(merged)
 }

@@ -52,6 +52,8 @@ export class ZellularNode {
   readonly uncertain = new Map<string, Map<string, number>>()
   /** Censored samples from other nodes' disputes, forwarded once to test the sequencer. */
   readonly probes = new Map<string, Set<string>>()
+  /** Sequencer role: called after a node's report is recorded. */
+  onReport?: () => void
   /** Called when the sequencer says it is not the sequencer (missed-switch recovery). */
   onNotSequencer?: () => void
   /** When each sequenced index arrived, for the finalization-delay dispute trigger. */
@@ -181,7 +183,7 @@ export class ZellularNode {
       }
     }
     const finalizedBefore = log.lastFinalized
-    const refusal = log.promote(record)
+    const refusal = log.promote(record, this.config.pipelineLocks)
     if (refusal === null && record.state === 'locked') {
       this.forgetFinalized(app, finalizedBefore, record.index)
     }

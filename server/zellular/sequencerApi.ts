@@ -47,6 +47,7 @@ export function handleSequencerPut(
     finalizedIndex: request.finalized_index,
     updatedAt: Date.now(),
   })
+  node.onReport?.()
   const lastReturned = records.at(-1)?.index ?? log.lastFinalized
   const proofs = log
     .finalizationProofsBetween(request.finalized_index, lastReturned)

@@ -37,12 +37,15 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
   logParameters(node)
 
   const server = await listen(createNodeApp(node).fetch, config)
+  const sequencerLoop = every(config.syncIntervalMs, () => synchronize(node))
+  // A node's report can complete a quorum; the sequencer then signs at once, not a period later.
+  node.onReport = () => sequencerLoop.wake()
   const loops = [
     every(config.nodeLoopIntervalMs, async () => {
       await postBatches(node)
       await disputeIfNeeded(node)
     }),
-    every(config.syncIntervalMs, () => synchronize(node)),
+    sequencerLoop,
     every(config.fetchAppsAndNodesIntervalMs, () => refreshApps(node)),
   ]
   const url = `http://${config.host}:${config.port}`
@@ -67,20 +70,35 @@ function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: NodeConfig)
   })
 }
 
-/** Runs `task` every `intervalMs`, never overlapping itself; `stop` waits for the running one. */
+/**
+ * Runs `task` every `intervalMs`, never overlapping itself; `wake` runs it at once (or right
+ * after the current run) instead of waiting out the interval; `stop` waits for the running one.
+ */
 function every(intervalMs: number, task: () => Promise<void>) {
   let stopped = false
+  let busy = false
+  let again = false
   let timer: NodeJS.Timeout | undefined
   let running: Promise<void> = Promise.resolve()
   const tick = () => {
+    clearTimeout(timer)
+    busy = true
+    again = false
     running = task()
       .catch((error: unknown) => console.error(error))
       .finally(() => {
-        if (!stopped) timer = setTimeout(tick, intervalMs)
+        busy = false
+        if (stopped) return
+        timer = again ? setTimeout(tick, 0) : setTimeout(tick, intervalMs)
       })
   }
   timer = setTimeout(tick, intervalMs)
   return {
+    wake() {
+      if (stopped) return
+      if (busy) again = true
+      else tick()
+    },
     async stop() {
       stopped = true
       clearTimeout(timer)
@@ -112,7 +130,7 @@ function logParameters(node: ZellularNode): void {
   node.log.info(
     `parameters: version=${config.version} threshold=${config.thresholdPercent}% ` +
       `syncIntervalMs=${config.syncIntervalMs} nodeLoopIntervalMs=${config.nodeLoopIntervalMs} ` +
-      `aggregationTimeoutMs=${config.aggregationTimeoutMs} ` +
+      `aggregationTimeoutMs=${config.aggregationTimeoutMs} pipelineLocks=${config.pipelineLocks} ` +
       `finalizationTimeBorderMs=${config.finalizationTimeBorderMs} ` +
       `bandwidthKbPerWindow=${config.bandwidthKbPerWindow} ` +
       `maxBatchSizeKb=${config.maxBatchSizeKb} ` +

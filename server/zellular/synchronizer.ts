@@ -23,7 +23,7 @@ export async function synchronize(node: ZellularNode): Promise<void> {
 
 async function synchronizeApp(node: ZellularNode, app: string): Promise<void> {
   const log = node.appLog(app)
-  if (log.lastLocked === log.lastFinalized) {
+  if (node.config.pipelineLocks || log.lastLocked === log.lastFinalized) {
     const lockPoint = findSyncPoint(node, app, 'sequenced')
     if (lockPoint) await signAndApply(node, app, 'sequenced', lockPoint)
   }
