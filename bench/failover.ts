@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { initZellular, loadNetwork, ZellularClient } from '../shared/zellular/index.ts'
+import { startLocalNetwork } from '../server/devnet/localNetwork.ts'
+import { finalizedIndex, sequencerOf, waitFor } from '../server/zellular/testing.ts'
+import { environmentConfig, percentile, printSummary } from './report.ts'
+
+/**
+ * `npm run bench:failover`: under a steady load, kill -9 the current sequencer, time how long
+ * until a surviving node finalizes a new batch, restart the dead node (it rejoins as a follower)
+ * and repeat. Reports p50/p99 of kill → next finalization.
+ */
+const { values } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '200' },
+  },
+})
+const kills = Number(values.kills)
+const batchesPerSecond = Number(values.rate)
+const APP = 'bench'
+
+await initZellular()
+const network = await startLocalNetwork({
+  dir: mkdtempSync(join(tmpdir(), 'zellular-failover-bench-')),
+  basePort: 17501,
+  apps: [APP],
+})
+const urls = network.urls()
+const positionOf = (id: string) => network.layout.nodes.findIndex((node) => node.id === id)
+let running = true
+try {
+  for (const url of urls) await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
+  const client = new ZellularClient({
+    app: APP,
+    network: await loadNetwork(network.layout.nodesFile, 67),
+    timeoutMs: 2_000,
+  })
+  const load = (async () => {
+    for (let n = 0; running; n++) {
+      await client.send(JSON.stringify([{ n }])).catch(() => undefined)
+      await new Promise((resolve) => setTimeout(resolve, 1000 / batchesPerSecond))
+    }
+  })()
+
+  const takeovers: number[] = []
+  for (let round = 0; round < kills; round++) {
+    const survivor = async () => {
+      for (const url of urls) {
+        try {
+          return { url, sequencer: await sequencerOf(url) }
+        } catch {
+          // that node is down
+        }
+      }
+      throw new Error('no node answers')
+    }
+    const { sequencer } = await survivor()
+    const victim = positionOf(sequencer)
+    const watchers = urls.filter((_, position) => position !== victim)
+    const before = Math.max(...(await Promise.all(watchers.map((u) => finalizedIndex(u, APP)))))
+    const killedAt = performance.now()
+    await network.kill(victim, 'SIGKILL')
+    await waitFor(
+      async () => {
+        const indices = await Promise.all(watchers.map((u) => finalizedIndex(u, APP)))
+        return Math.max(...indices) > before
+      },
+      60_000,
+      20,
+    )
+    const takeoverMs = Math.round(performance.now() - killedAt)
+    takeovers.push(takeoverMs)
+    process.stderr.write(`kill ${round + 1}: node-${victim + 1}, next finalization ${takeoverMs} ms\n`)
+    await network.restart(victim)
+    await waitFor(async () => (await fetch(`${urls[victim]}/node/ready`)).ok, 60_000)
+  }
+  running = false
+  await load
+  const sorted = [...takeovers].sort((a, b) => a - b)
+  printSummary(
+    `failover-4nodes-${kills}kills`,
+    {
+      nodes: 4,
+      threshold: '67%',
+      kills,
+      loadBatchesPerSecond: batchesPerSecond,
+      timeouts: 'aggregation 2 s, setup deadline 1 s, finalization border 10 s',
+      ...environmentConfig(),
+    },
+    {
+      'kill → next finalization p50 ms': percentile(sorted, 50),
+      'kill → next finalization p99 ms': percentile(sorted, 99),
+      'max ms': sorted.at(-1),
+      all: takeovers.join(', '),
+    },
+  )
+} finally {
+  running = false
+  await network.stop()
+}
