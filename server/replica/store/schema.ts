@@ -1,0 +1,124 @@
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+
+/*
+ * The replica's SQLite schema (drizzle). Amounts are integer base units stored as decimal TEXT
+ * (uint128 does not fit SQLite's int64); nonces too (uint64). Batch indexes are INTEGER.
+ * Definitions only: the connection lives in `database.ts`. After a change, run
+ * `npm run db:generate` and commit the migration in `drizzle/`.
+ */
+
+/** Key-value facts: `applied_index`, `applied_chaining_hash`, `genesis_hash`. */
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})
+
+/** The current balance of every (address, token) ever credited. */
+export const balances = sqliteTable(
+  'balances',
+  {
+    address: text('address').notNull(),
+    token: text('token').notNull(),
+    available: text('available').notNull(),
+    locked: text('locked').notNull(),
+    updatedIndex: integer('updated_index').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.address, table.token] })],
+)
+
+/**
+ * One row per (address, token) per batch that changed it (index 0: genesis), so a balance can
+ * be answered, and signed, as of any applied index.
+ */
+export const balanceHistory = sqliteTable(
+  'balance_history',
+  {
+    address: text('address').notNull(),
+    token: text('token').notNull(),
+    batchIndex: integer('batch_index').notNull(),
+    available: text('available').notNull(),
+    locked: text('locked').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.address, table.token, table.batchIndex] })],
+)
+
+/** Every (signer, nonce) consumed, applied or rejected: the replay guard. */
+export const nonces = sqliteTable(
+  'nonces',
+  {
+    signer: text('signer').notNull(),
+    nonce: text('nonce').notNull(),
+    batchIndex: integer('batch_index').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.signer, table.nonce] })],
+)
+
+/** The outcome of every signed, verified intent, by intent id (first outcome wins). */
+export const receipts = sqliteTable(
+  'receipts',
+  {
+    intentId: text('intent_id').primaryKey(),
+    action: text('action').notNull(),
+    signer: text('signer').notNull(),
+    status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
+    reason: text('reason'),
+    batchIndex: integer('batch_index').notNull(),
+    position: integer('position').notNull(),
+  },
+  (table) => [index('receipts_signer').on(table.signer, table.batchIndex)],
+)
+
+/** Accepted matching-engine operations in apply order, replayed to rebuild the books. */
+export const engineOperations = sqliteTable('engine_operations', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  batchIndex: integer('batch_index').notNull(),
+  /** JSON of an `EngineOperation`. */
+  operation: text('operation').notNull(),
+})
+
+/** Every order placed (or rejected), with where it stands. */
+export const orders = sqliteTable(
+  'orders',
+  {
+    orderId: text('order_id').primaryKey(),
+    market: text('market').notNull(),
+    owner: text('owner').notNull(),
+    side: text('side', { enum: ['buy', 'sell'] }).notNull(),
+    type: text('type', { enum: ['limit', 'market'] }).notNull(),
+    timeInForce: text('time_in_force', { enum: ['GTC', 'IOC', 'POST_ONLY'] }).notNull(),
+    price: text('price').notNull(),
+    quantity: text('quantity').notNull(),
+    filled: text('filled').notNull(),
+    remaining: text('remaining').notNull(),
+    status: text('status', { enum: ['open', 'filled', 'cancelled', 'rejected'] }).notNull(),
+    reason: text('reason'),
+    placedIndex: integer('placed_index').notNull(),
+    updatedIndex: integer('updated_index').notNull(),
+  },
+  (table) => [
+    index('orders_owner').on(table.owner, table.updatedIndex),
+    index('orders_status').on(table.status),
+  ],
+)
+
+/** Every trade, numbered per market. */
+export const trades = sqliteTable(
+  'trades',
+  {
+    market: text('market').notNull(),
+    seq: integer('seq').notNull(),
+    price: text('price').notNull(),
+    quantity: text('quantity').notNull(),
+    takerSide: text('taker_side', { enum: ['buy', 'sell'] }).notNull(),
+    makerOrderId: text('maker_order_id').notNull(),
+    takerOrderId: text('taker_order_id').notNull(),
+    maker: text('maker').notNull(),
+    taker: text('taker').notNull(),
+    batchIndex: integer('batch_index').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.market, table.seq] }),
+    index('trades_maker_order').on(table.makerOrderId),
+    index('trades_taker_order').on(table.takerOrderId),
+  ],
+)
