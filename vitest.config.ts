@@ -1,11 +1,29 @@
 import { defineConfig } from 'vitest/config'
 
+/**
+ * Two projects: pure unit tests run in parallel; tests that start real processes on loopback
+ * ports (Zellular networks, replicas, benchmark smoke runs) run one file at a time, since the
+ * machine has 2 cores and the suites would starve each other's timers.
+ */
 export default defineConfig({
   test: {
-    include: ['shared/**/*.test.ts', 'server/**/*.test.ts', 'bench/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    // Network tests start real processes on loopback ports; run files one at a time on 2 cores.
-    fileParallelism: false,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['shared/**/*.test.ts', 'web/src/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['server/**/*.test.ts', 'bench/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
   },
 })
