@@ -1,0 +1,165 @@
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useRef, useState } from 'react'
+import { useConnection } from 'wagmi'
+import type { MarketInfo } from '../../shared/api/index.ts'
+import { LiveIndicator } from './features/book/LiveIndicator.tsx'
+import { OrderBook } from './features/book/OrderBook.tsx'
+import { RecentTrades } from './features/book/RecentTrades.tsx'
+import { BalancesPanel } from './features/balances/BalancesPanel.tsx'
+import { NetworkPanel } from './features/network/NetworkPanel.tsx'
+import { ActivityPanel } from './features/orders/ActivityPanel.tsx'
+import { RequestsProvider } from './features/requests/RequestsProvider.tsx'
+import { OrderForm, type PickedPrice } from './features/trade/OrderForm.tsx'
+import { TransferForm } from './features/transfer/TransferForm.tsx'
+import { WalletButton } from './features/wallet/WalletButton.tsx'
+import { formatFixed } from './lib/format.ts'
+import { LiveProvider, usePrimaryReplica } from './lib/live.tsx'
+import { fetchRegistry, type AppRegistry } from './lib/registry.ts'
+import { tradesQueryOptions } from './lib/queries.ts'
+import { useMediaQuery } from './lib/useMediaQuery.ts'
+
+/** Loads the registry (the trust root), then the trading screen. */
+export function App() {
+  const registry = useQuery({
+    queryKey: ['registry'],
+    queryFn: ({ signal }) => fetchRegistry(signal),
+    staleTime: Infinity,
+    retry: 2,
+  })
+  if (registry.data === undefined) {
+    return (
+      <div className="boot" role="status" aria-live="polite">
+        <Brand />
+        {registry.isError ? (
+          <>
+            <p className="error">Cannot load the replica registry from this server.</p>
+            <button className="btn" onClick={() => void registry.refetch()}>Retry</button>
+          </>
+        ) : (
+          <p className="muted"><span className="spinner" aria-hidden /> Loading network…</p>
+        )}
+      </div>
+    )
+  }
+  return <Connected registry={registry.data} />
+}
+
+function Connected(props: { registry: AppRegistry }) {
+  const { registry } = props
+  const connection = useConnection()
+  const address = connection.status === 'connected' ? connection.address : undefined
+  const queryClient = useQueryClient()
+
+  // A new account starts clean: drop the previous account's cached reads.
+  const previous = useRef<string | undefined>(address)
+  useEffect(() => {
+    const old = previous.current
+    previous.current = address
+    if (old && old !== address) {
+      queryClient.removeQueries({ queryKey: ['orders', old.toLowerCase()] })
+      queryClient.removeQueries({ queryKey: ['verifiedBalances', old.toLowerCase()] })
+    }
+  }, [address, queryClient])
+
+  return (
+    <LiveProvider registry={registry} address={address}>
+      <RequestsProvider key={address ?? 'guest'} registry={registry} address={address}>
+        <TradingScreen key={address ?? 'guest'} registry={registry} address={address} />
+      </RequestsProvider>
+    </LiveProvider>
+  )
+}
+
+function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | undefined }) {
+  const { registry, address } = props
+  const [marketId, setMarketId] = useState(registry.markets[0]?.id ?? '')
+  const market = registry.marketById(marketId)
+  const primary = usePrimaryReplica(registry)
+  const [picked, setPicked] = useState<PickedPrice>()
+  const compact = useMediaQuery('(max-width: 900px)')
+  const short = useMediaQuery('(max-height: 820px)')
+  const rows = compact ? 8 : short ? 9 : 11
+
+  if (market === undefined) return <div className="boot"><Brand /><p className="error">No markets configured.</p></div>
+  return (
+    <div className="app">
+      <header className="topbar">
+        <Brand />
+        <MarketTitle registry={registry} market={market} onChange={setMarketId} primary={primary} />
+        <div className="topbar-right">
+          <LiveIndicator registry={registry} />
+          <span className="tag tag-dim net-tag" title="Network">{registry.network}</span>
+          <WalletButton />
+        </div>
+      </header>
+      <main className="grid">
+        <div className="col col-book">
+          <OrderBook
+            market={market}
+            primary={primary}
+            address={address}
+            rows={rows}
+            onPick={(price) => setPicked((current) => ({ price, nonce: (current?.nonce ?? 0) + 1 }))}
+          />
+          <RecentTrades market={market} primary={primary} address={address} />
+        </div>
+        <div className="col col-center">
+          <div className="forms">
+            <OrderForm registry={registry} market={market} address={address} picked={picked} />
+            {address ? (
+              <TransferForm registry={registry} address={address} />
+            ) : (
+              <section className="panel transfer" aria-labelledby="transfer-title">
+                <header className="panel-head"><h2 id="transfer-title">Transfer</h2></header>
+                <p className="muted pad">Connect a wallet to send tokens. You will see the exact text to sign before your wallet asks.</p>
+              </section>
+            )}
+          </div>
+          <ActivityPanel registry={registry} market={market} primary={primary} address={address} />
+        </div>
+        <div className="col col-side">
+          <BalancesPanel registry={registry} address={address} />
+          <NetworkPanel registry={registry} primary={primary} />
+        </div>
+      </main>
+    </div>
+  )
+}
+
+function Brand() {
+  return (
+    <div className="brand">
+      <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden>
+        <rect width="32" height="32" rx="7" fill="var(--accent)" />
+        <path d="M9 10h14L9 22h14" stroke="#0b0e14" strokeWidth="3" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+      </svg>
+      <span className="brand-name">Zellular <span className="muted">Orderbook</span></span>
+    </div>
+  )
+}
+
+function MarketTitle(props: {
+  registry: AppRegistry
+  market: MarketInfo
+  onChange: (id: string) => void
+  primary: ReturnType<typeof usePrimaryReplica>
+}) {
+  const { registry, market, primary } = props
+  const trades = useQuery(tradesQueryOptions(primary, market.id))
+  const last = trades.data?.trades[0]
+  return (
+    <div className="market-title">
+      {registry.markets.length > 1 ? (
+        <select className="input compact" aria-label="Market" value={market.id} onChange={(event) => props.onChange(event.target.value)}>
+          {registry.markets.map((item) => <option key={item.id} value={item.id}>{item.id}</option>)}
+        </select>
+      ) : (
+        <h1 className="market-name">{market.id}</h1>
+      )}
+      <span className={`last-price num ${last?.takerSide === 'sell' ? 'down' : 'up'}`} data-testid="last-price" aria-label="Last trade price">
+        {last ? formatFixed(BigInt(last.price), market.quoteDecimals, 2) : '—'}
+      </span>
+      <span className="muted small">last</span>
+    </div>
+  )
+}

@@ -1,0 +1,138 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
+import { formatUnits } from '../../lib/format.ts'
+import { verifiedBalancesQueryKey, verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
+import type { ReplicaProofStatus, VerifyBalanceQuorumReturnType } from '../../lib/verifyBalanceQuorum.ts'
+
+const statusLabels: Record<ReplicaProofStatus, string> = {
+  signed: 'signed',
+  bad_signature: 'bad signature',
+  behind: 'behind',
+  unreachable: 'unreachable',
+  disagrees: 'disagrees',
+  invalid_answer: 'invalid answer',
+}
+
+/**
+ * Per token: available and locked, with the quorum badge computed in this browser. A number
+ * is shown as verified only when the proof verified; otherwise it is marked unverified.
+ */
+export function BalancesPanel(props: { registry: AppRegistry; address: string | undefined }) {
+  const { registry, address } = props
+  const query = useQuery({ ...verifiedBalancesQueryOptions(registry, address ?? ''), enabled: !!address })
+  const isLocal = registry.network === 'devnet' || registry.network === 'local'
+  return (
+    <section className="panel balances" aria-labelledby="balances-title" data-testid="balances">
+      <header className="panel-head">
+        <h2 id="balances-title">Balances</h2>
+        {address && isLocal && <FaucetButton registry={registry} address={address} />}
+      </header>
+      {!address ? (
+        <p className="muted pad">Connect a wallet to see balances verified by the replicas.</p>
+      ) : query.data === undefined ? (
+        <div className="pad">
+          {query.isError ? <p className="error">Could not load balances.</p> : <div className="skeleton-block" aria-busy="true">Verifying…</div>}
+        </div>
+      ) : (
+        <ul className="balance-list">
+          {registry.tokens.map((token) => {
+            const proof = query.data.byToken[token.symbol]
+            return proof ? (
+              <BalanceRow key={token.symbol} token={token.symbol} decimals={token.decimals} proof={proof} />
+            ) : null
+          })}
+        </ul>
+      )}
+      {query.data && (
+        <p className="muted small pad-x" data-testid="balances-index">
+          At batch #{query.data.index ?? '—'} · checked in this browser in {query.data.verifyMs.toFixed(1)} ms
+          against the registry keys
+        </p>
+      )}
+    </section>
+  )
+}
+
+function BalanceRow(props: { token: string; decimals: number; proof: VerifyBalanceQuorumReturnType }) {
+  const { token, decimals, proof } = props
+  const [open, setOpen] = useState(false)
+  const shown = proof.available !== undefined
+  return (
+    <li
+      className={`balance ${proof.verified ? 'is-verified' : 'is-unverified'}`}
+      data-testid={`balance-${token}`}
+      data-verified={proof.verified}
+      data-k={proof.k}
+      data-n={proof.n}
+      data-available={proof.verified ? proof.available?.toString() : ''}
+      data-locked={proof.verified ? proof.locked?.toString() : ''}
+    >
+      <div className="balance-main">
+        <span className="token">{token}</span>
+        <div className="amounts">
+          <span className="amount" aria-label={`${token} available`}>
+            {shown ? formatUnits(proof.available!, decimals) : '—'}
+          </span>
+          <span className="muted small">
+            locked <span aria-label={`${token} locked`}>{shown ? formatUnits(proof.locked!, decimals) : '—'}</span>
+          </span>
+        </div>
+      </div>
+      <button
+        className={`badge ${proof.verified ? 'badge-ok' : 'badge-warn'}`}
+        aria-expanded={open}
+        onClick={() => setOpen((value) => !value)}
+        data-testid={`badge-${token}`}
+      >
+        {proof.verified
+          ? `✓ verified by ${proof.k} of ${proof.n} replicas`
+          : `⚠ unverified · needs ${proof.quorum} of ${proof.n}`}
+      </button>
+      {open && (
+        <ul className="replica-proofs" aria-label={`${token} replica signatures`}>
+          {proof.replicas.map((replica) => (
+            <li key={replica.replicaId} data-status={replica.status} data-testid={`proof-${token}-${replica.replicaId}`}>
+              <span className={`dot ${replica.status === 'signed' ? 'dot-ok' : replica.status === 'behind' ? 'dot-warn' : 'dot-bad'}`} aria-hidden />
+              <span className="mono small">{replica.replicaId}</span>
+              <span className="small">{statusLabels[replica.status]}</span>
+              {replica.detail && <span className="muted small ellipsis" title={replica.detail}>{replica.detail}</span>}
+            </li>
+          ))}
+          <li className="muted small">
+            aggregate signature: {proof.aggregate === 'valid' ? 'valid' : proof.aggregate === 'invalid' ? 'invalid' : 'not checked'}
+          </li>
+        </ul>
+      )}
+    </li>
+  )
+}
+
+function FaucetButton(props: { registry: AppRegistry; address: string }) {
+  const queryClient = useQueryClient()
+  const faucet = useMutation({
+    mutationFn: () => requestFaucet(props.address),
+    onSuccess: () => {
+      // The mint goes through Zellular; refresh a few times while it lands.
+      for (const delay of [500, 1500, 3000]) {
+        setTimeout(() => void queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(props.address) }), delay)
+      }
+    },
+  })
+  return (
+    <div className="faucet">
+      <button
+        className="btn btn-small"
+        onClick={() => faucet.mutate()}
+        disabled={faucet.isPending}
+        data-testid="faucet"
+      >
+        {faucet.isPending ? 'Requesting…' : 'Get test tokens'}
+      </button>
+      <span className="small" role="status" aria-live="polite" data-testid="faucet-status">
+        {faucet.isSuccess && <span className="ok">Minted — arriving</span>}
+        {faucet.isError && <span className="error">{faucet.error.message}</span>}
+      </span>
+    </div>
+  )
+}

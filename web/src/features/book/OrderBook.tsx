@@ -1,0 +1,160 @@
+import { useQuery } from '@tanstack/react-query'
+import { useId, useMemo, useState } from 'react'
+import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { formatFixed, formatUnits } from '../../lib/format.ts'
+import { useOrderbook } from '../../lib/live.tsx'
+import { bestPrices, groupLevels, type BookRow } from '../../lib/orderbookState.ts'
+import { ordersQueryOptions } from '../../lib/queries.ts'
+import type { ReplicaRef } from '../../lib/replicaClient.ts'
+
+const groupFactors = [1n, 10n, 100n, 1000n]
+
+function decimalsOfStep(step: bigint, decimals: number): number {
+  // 10000 base units with 6 decimals is 0.01: two digits.
+  let digits = decimals
+  let rest = step
+  while (digits > 0 && rest % 10n === 0n) {
+    rest /= 10n
+    digits -= 1
+  }
+  return digits
+}
+
+/**
+ * The live book: asks above, bids below, the spread between, grouped by a chosen price step.
+ * Rows are clickable (fill the order form's price) and mark levels holding the user's orders.
+ */
+export function OrderBook(props: {
+  market: MarketInfo
+  primary: ReplicaRef | undefined
+  address: string | undefined
+  rows: number
+  onPick: (price: bigint) => void
+}) {
+  const { market, primary, address, onPick } = props
+  const view = useOrderbook(market.id)
+  const tick = BigInt(market.tickSize)
+  const [factor, setFactor] = useState(1n)
+  const step = tick * factor
+  const priceDigits = decimalsOfStep(step, market.quoteDecimals)
+  const groupId = useId()
+  const orders = useQuery({ ...ordersQueryOptions(primary, address ?? '', market.id), enabled: !!address && !!primary })
+  const mine = useMemo(() => {
+    const prices = { bids: new Set<bigint>(), asks: new Set<bigint>() }
+    for (const order of orders.data?.orders ?? []) {
+      if (order.status !== 'open') continue
+      const price = BigInt(order.price)
+      const floor = price - (price % step)
+      if (order.side === 'buy') prices.bids.add(floor)
+      else prices.asks.add(floor === price ? floor : floor + step)
+    }
+    return prices
+  }, [orders.data, step])
+
+  const book = view.book
+  const asks = book ? groupLevels(book.asks, 'asks', step, props.rows) : []
+  const bids = book ? groupLevels(book.bids, 'bids', step, props.rows) : []
+  const maxTotal = [...asks, ...bids].reduce((max, row) => (row.total > max ? row.total : max), 1n)
+  const top = bestPrices(book)
+  const spread = top.ask !== undefined && top.bid !== undefined ? top.ask - top.bid : undefined
+  const qtyDigits = Math.min(4, market.baseDecimals)
+
+  const renderRow = (row: BookRow, side: 'bids' | 'asks') => {
+    const isMine = mine[side].has(row.price)
+    const depth = Number((row.total * 1000n) / maxTotal) / 10
+    const priceText = formatFixed(row.price, market.quoteDecimals, priceDigits)
+    return (
+      <tr
+        key={`${side}-${row.price}`}
+        className={`book-row ${side} ${isMine ? 'mine' : ''}`}
+        style={{ ['--depth' as string]: `${depth}%` }}
+        tabIndex={0}
+        onClick={() => onPick(row.price)}
+        onKeyDown={(event) => {
+          if (event.key === 'Enter' || event.key === ' ') {
+            event.preventDefault()
+            onPick(row.price)
+          }
+        }}
+        aria-label={`${side === 'bids' ? 'Bid' : 'Ask'} ${priceText} ${market.quote}, ${formatUnits(row.quantity, market.baseDecimals, qtyDigits)} ${market.base}${isMine ? ', includes your order' : ''}. Use this price.`}
+        data-testid="book-row"
+        data-side={side === 'bids' ? 'buy' : 'sell'}
+        data-price={row.price.toString()}
+        data-quantity={row.quantity.toString()}
+        data-mine={isMine}
+      >
+        <td className={`num price ${side === 'bids' ? 'up' : 'down'}`}>
+          {isMine && <span className="mine-dot" aria-hidden>●</span>}
+          {priceText}
+        </td>
+        <td className="num">{formatFixed(row.quantity, market.baseDecimals, qtyDigits)}</td>
+        <td className="num muted">{formatFixed(row.total, market.baseDecimals, qtyDigits)}</td>
+      </tr>
+    )
+  }
+
+  return (
+    <section className="panel book" aria-labelledby="book-title" data-testid="orderbook" data-status={view.status}>
+      <header className="panel-head">
+        <h2 id="book-title">Order book</h2>
+        <div className="row gap-s">
+          <label className="sr-only" htmlFor={groupId}>Price grouping</label>
+          <select
+            id={groupId}
+            className="input compact"
+            value={factor.toString()}
+            onChange={(event) => setFactor(BigInt(event.target.value))}
+            data-testid="book-grouping"
+            title="Price grouping"
+          >
+            {groupFactors.map((value) => (
+              <option key={value.toString()} value={value.toString()}>
+                {formatUnits(tick * value, market.quoteDecimals, market.quoteDecimals)}
+              </option>
+            ))}
+          </select>
+        </div>
+      </header>
+      <table className="book-table" aria-label={`${market.id} order book`}>
+        <thead>
+          <tr>
+            <th scope="col">Price <span className="muted">{market.quote}</span></th>
+            <th scope="col" className="num">Amount <span className="muted">{market.base}</span></th>
+            <th scope="col" className="num">Total</th>
+          </tr>
+        </thead>
+        <tbody className="asks" aria-label="Asks">
+          {Array.from({ length: props.rows - asks.length }, (_, i) => (
+            <tr key={`pad-a-${i}`} className="book-row pad" aria-hidden><td colSpan={3} /></tr>
+          ))}
+          {[...asks].reverse().map((row) => renderRow(row, 'asks'))}
+        </tbody>
+        <tbody className="spread-body">
+          <tr className="spread">
+            <td colSpan={3}>
+              {view.status === 'loading' ? (
+                <span className="muted">Loading book…</span>
+              ) : spread !== undefined ? (
+                <>
+                  <span className="mid" data-testid="book-mid">
+                    {formatFixed((top.ask! + top.bid!) / 2n, market.quoteDecimals, priceDigits)}
+                  </span>
+                  <span className="muted small"> spread {formatUnits(spread, market.quoteDecimals)}</span>
+                </>
+              ) : (
+                <span className="muted small">{asks.length + bids.length === 0 ? 'Empty book — place the first order' : 'One-sided book'}</span>
+              )}
+              {view.status === 'resyncing' && <span className="muted small"> · resyncing</span>}
+            </td>
+          </tr>
+        </tbody>
+        <tbody className="bids" aria-label="Bids">
+          {bids.map((row) => renderRow(row, 'bids'))}
+          {Array.from({ length: props.rows - bids.length }, (_, i) => (
+            <tr key={`pad-b-${i}`} className="book-row pad" aria-hidden><td colSpan={3} /></tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+}

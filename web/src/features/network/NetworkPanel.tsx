@@ -1,0 +1,62 @@
+import { useQuery } from '@tanstack/react-query'
+import { networkQueryOptions } from '../../lib/queries.ts'
+import type { AppRegistry } from '../../lib/registry.ts'
+import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import { useReplicaStatuses } from '../../lib/useReplicaStatuses.ts'
+
+/** Zellular nodes with the current sequencer and finalized index; each replica's applied index and lag. */
+export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef | undefined }) {
+  const { registry, primary } = props
+  const replicas = useReplicaStatuses(registry)
+  const network = useQuery(networkQueryOptions(primary ?? replicas.find((replica) => replica.reachable)))
+  const nodes = network.data?.nodes ?? []
+  const finalized = Math.max(
+    0,
+    ...nodes.map((node) => node.finalizedIndex ?? 0),
+    ...replicas.map((replica) => replica.status?.zellularFinalizedIndex ?? 0),
+  )
+  return (
+    <section className="panel network" aria-labelledby="network-title" data-testid="network">
+      <header className="panel-head">
+        <h2 id="network-title">Network</h2>
+        <span className="small muted">
+          finalized <strong className="mono" data-testid="finalized-index">#{finalized || '—'}</strong>
+        </span>
+      </header>
+      <div className="scroll">
+        <h3 className="sub">Zellular nodes</h3>
+        <ul className="node-list" data-testid="zellular-nodes">
+          {nodes.length === 0 && <li className="muted small">{network.isError ? 'Network view unavailable' : 'Loading…'}</li>}
+          {nodes.map((node) => {
+            const isSequencer = node.id === network.data?.sequencerId
+            return (
+              <li key={node.id} data-testid="zellular-node" data-sequencer={isSequencer} data-ok={node.ok}>
+                <span className={`dot ${node.ok ? 'dot-ok' : 'dot-bad'}`} aria-label={node.ok ? 'up' : 'down'} />
+                <span className="mono small ellipsis" title={`${node.id} · ${node.url}`}>{node.id.slice(0, 10)}</span>
+                {isSequencer && <span className="tag" data-testid="sequencer-tag">sequencer</span>}
+                <span className="mono small muted grow-right">{node.ok ? `#${node.finalizedIndex ?? '—'}` : node.error ?? 'down'}</span>
+              </li>
+            )
+          })}
+        </ul>
+        <h3 className="sub">Replicas <span className="muted small">quorum {registry.quorum} of {registry.replicas.length}</span></h3>
+        <ul className="node-list" data-testid="replicas">
+          {replicas.map((replica) => (
+            <li key={replica.id} data-testid="replica" data-replica-id={replica.id} data-reachable={replica.reachable}>
+              <span className={`dot ${replica.reachable ? ((replica.status?.lag ?? 0) > 3 ? 'dot-warn' : 'dot-ok') : replica.loading ? 'dot-idle' : 'dot-bad'}`} aria-label={replica.reachable ? 'reachable' : 'unreachable'} />
+              <span className="mono small">{replica.id}</span>
+              {replica.id === primary?.id && <span className="tag tag-dim">streaming</span>}
+              <span className="mono small grow-right">
+                {replica.status ? (
+                  <>applied #{replica.status.appliedIndex} · lag {replica.status.lag ?? '—'}</>
+                ) : (
+                  <span className="muted">{replica.loading ? '…' : 'unreachable'}</span>
+                )}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  )
+}

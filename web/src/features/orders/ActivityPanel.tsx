@@ -1,0 +1,165 @@
+import { useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
+import type { MarketInfo, OrderView } from '../../../../shared/api/index.ts'
+import { formatFixed, humanizeCode, shortHash } from '../../lib/format.ts'
+import { buildDraft, randomNonce } from '../../lib/intentDraft.ts'
+import { ordersQueryOptions } from '../../lib/queries.ts'
+import type { AppRegistry } from '../../lib/registry.ts'
+import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import { RequestTimeline } from '../requests/RequestTimeline.tsx'
+import { useRequests } from '../requests/RequestsProvider.tsx'
+
+type Tab = 'open' | 'fills' | 'history' | 'requests'
+
+/** My open orders (cancel, cancel all), my fills, closed orders and every signing request. */
+export function ActivityPanel(props: {
+  registry: AppRegistry
+  market: MarketInfo
+  primary: ReplicaRef | undefined
+  address: `0x${string}` | undefined
+}) {
+  const { registry, market, primary, address } = props
+  const [tab, setTab] = useState<Tab>('open')
+  const orders = useQuery({ ...ordersQueryOptions(primary, address ?? '', market.id), enabled: !!address && !!primary })
+  const { submit, requests, dismiss, clearFinished } = useRequests()
+  const all = orders.data?.orders ?? []
+  const open = all.filter((order) => order.status === 'open')
+  const closed = all.filter((order) => order.status !== 'open')
+  const fills = all
+    .flatMap((order) => order.fills.map((fill) => ({ order, fill })))
+    .sort((a, b) => b.fill.index - a.fill.index || b.fill.tradeSeq - a.fill.tradeSeq)
+
+  const cancel = async (order: OrderView | undefined) => {
+    if (!address) return
+    const fields = order
+      ? { action: 'cancel' as const, market: market.id, orderId: order.orderId }
+      : { action: 'cancelAll' as const, market: market.id }
+    const built = buildDraft(registry, address, randomNonce(), fields)
+    if (!built.ok) return
+    setTab((current) => (current === 'open' ? current : current))
+    await submit(built.draft, order ? `Cancel order ${shortHash(order.orderId)}` : `Cancel all ${market.id} orders`)
+  }
+
+  const tabs: { id: Tab; label: string }[] = [
+    { id: 'open', label: `Open orders (${open.length})` },
+    { id: 'fills', label: `Fills (${fills.length})` },
+    { id: 'history', label: 'Order history' },
+    { id: 'requests', label: `Requests (${requests.length})` },
+  ]
+  const price = (units: string) => formatFixed(BigInt(units), market.quoteDecimals, 2)
+  const qty = (units: string) => formatFixed(BigInt(units), market.baseDecimals, 4)
+
+  return (
+    <section className="panel activity" aria-label="Activity" data-testid="activity">
+      <header className="panel-head tabs-head">
+        <div className="tabs" role="tablist" aria-label="Activity">
+          {tabs.map((item) => (
+            <button
+              key={item.id}
+              role="tab"
+              aria-selected={tab === item.id}
+              aria-controls={`activity-${item.id}`}
+              id={`tab-${item.id}`}
+              className={`tab ${tab === item.id ? 'on' : ''}`}
+              onClick={() => setTab(item.id)}
+              data-testid={`tab-${item.id}`}
+            >
+              {item.label}
+            </button>
+          ))}
+        </div>
+        {tab === 'open' && open.length > 0 && (
+          <button className="btn btn-small btn-ghost" onClick={() => void cancel(undefined)} data-testid="cancel-all">
+            Cancel all
+          </button>
+        )}
+        {tab === 'requests' && requests.length > 0 && (
+          <button className="btn btn-small btn-ghost" onClick={clearFinished}>Clear finished</button>
+        )}
+      </header>
+      <div className="scroll" role="tabpanel" id={`activity-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {!address ? (
+          <p className="muted pad">Connect a wallet to see your orders.</p>
+        ) : tab === 'open' ? (
+          <table className="compact-table" data-testid="open-orders">
+            <thead>
+              <tr>
+                <th scope="col">Side</th><th scope="col" className="num">Price</th><th scope="col" className="num">Amount</th>
+                <th scope="col" className="num">Filled</th><th scope="col">Type</th><th scope="col">Order</th><th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {open.length === 0 && <tr><td colSpan={7} className="muted small">No open orders</td></tr>}
+              {open.map((order) => (
+                <tr key={order.orderId} data-testid="open-order" data-order-id={order.orderId} data-price={order.price}>
+                  <td className={order.side === 'buy' ? 'up' : 'down'}>{order.side === 'buy' ? 'Buy' : 'Sell'}</td>
+                  <td className="num">{price(order.price)}</td>
+                  <td className="num">{qty(order.quantity)}</td>
+                  <td className="num">{qty(order.filled)}</td>
+                  <td className="small muted">{order.timeInForce === 'POST_ONLY' ? 'Post only' : order.type}</td>
+                  <td className="mono small muted" title={order.orderId}>{shortHash(order.orderId)}</td>
+                  <td className="num">
+                    <button className="btn btn-small btn-ghost" onClick={() => void cancel(order)} aria-label={`Cancel order ${shortHash(order.orderId)}`} data-testid="cancel-order">
+                      Cancel
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : tab === 'fills' ? (
+          <table className="compact-table" data-testid="fills">
+            <thead>
+              <tr>
+                <th scope="col">Side</th><th scope="col" className="num">Price</th><th scope="col" className="num">Amount</th>
+                <th scope="col">Role</th><th scope="col" className="num">Batch</th>
+              </tr>
+            </thead>
+            <tbody>
+              {fills.length === 0 && <tr><td colSpan={5} className="muted small">No fills yet</td></tr>}
+              {fills.map(({ order, fill }) => (
+                <tr key={`${order.orderId}-${fill.tradeSeq}`} data-testid="fill" data-price={fill.price} data-quantity={fill.quantity}>
+                  <td className={order.side === 'buy' ? 'up' : 'down'}>{order.side === 'buy' ? 'Buy' : 'Sell'}</td>
+                  <td className="num">{price(fill.price)}</td>
+                  <td className="num">{qty(fill.quantity)}</td>
+                  <td className="small muted">{fill.role}</td>
+                  <td className="num muted">#{fill.index}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : tab === 'history' ? (
+          <table className="compact-table">
+            <thead>
+              <tr>
+                <th scope="col">Side</th><th scope="col" className="num">Price</th><th scope="col" className="num">Amount</th>
+                <th scope="col" className="num">Filled</th><th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {closed.length === 0 && <tr><td colSpan={5} className="muted small">No closed orders</td></tr>}
+              {closed.map((order) => (
+                <tr key={order.orderId} data-testid="closed-order" data-status={order.status}>
+                  <td className={order.side === 'buy' ? 'up' : 'down'}>{order.side === 'buy' ? 'Buy' : 'Sell'}</td>
+                  <td className="num">{price(order.price)}</td>
+                  <td className="num">{qty(order.quantity)}</td>
+                  <td className="num">{qty(order.filled)}</td>
+                  <td className="small" title={order.reason}>
+                    {order.status}{order.reason ? ` · ${humanizeCode(order.reason)}` : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : (
+          <div className="pad-x request-list">
+            {requests.length === 0 && <p className="muted small pad">Nothing signed yet in this session.</p>}
+            {requests.map((request) => (
+              <RequestTimeline key={request.key} request={request} onDismiss={() => dismiss(request.key)} />
+            ))}
+          </div>
+        )}
+      </div>
+    </section>
+  )
+}

@@ -1,0 +1,241 @@
+import { useQuery } from '@tanstack/react-query'
+import { useEffect, useId, useMemo, useReducer, useState } from 'react'
+import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { formatAmount } from '../../../../shared/intents/index.ts'
+import { formatUnits } from '../../lib/format.ts'
+import { buildDraft, randomNonce } from '../../lib/intentDraft.ts'
+import { useOrderbook } from '../../lib/live.tsx'
+import { bestPrices } from '../../lib/orderbookState.ts'
+import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import type { AppRegistry } from '../../lib/registry.ts'
+import { RequestTimeline } from '../requests/RequestTimeline.tsx'
+import { useRequests } from '../requests/RequestsProvider.tsx'
+import { SignPreview } from '../transfer/SignPreview.tsx'
+import {
+  calculateOrderSummary,
+  getOrderErrors,
+  initialOrderForm,
+  orderFormReducer,
+  priceInput,
+  type OrderFormAction,
+  type TimeInForce,
+} from './orderForm.ts'
+
+/** A price picked from the book, with a counter so picking the same price twice still applies. */
+export interface PickedPrice {
+  readonly price: bigint
+  readonly nonce: number
+}
+
+/**
+ * Order entry: buy/sell, limit/market, time in force, price prefilled from the book (and from
+ * clicks on book rows), per-field validation, a notional summary and the text to be signed.
+ */
+export function OrderForm(props: {
+  registry: AppRegistry
+  market: MarketInfo
+  address: `0x${string}` | undefined
+  picked: PickedPrice | undefined
+}) {
+  const { registry, market, address, picked } = props
+  const [state, dispatch] = useReducer(orderFormReducer, initialOrderForm)
+  const [touched, setTouched] = useState({ price: false, quantity: false })
+  const [nonce, setNonce] = useState(randomNonce)
+  const [busy, setBusy] = useState(false)
+  const book = useOrderbook(market.id)
+  const top = useMemo(() => bestPrices(book.book), [book.book])
+  const balances = useQuery({ ...verifiedBalancesQueryOptions(registry, address ?? ''), enabled: !!address })
+  const ids = { price: useId(), quantity: useId(), tif: useId() }
+
+  // Prefill the price from the book: the best price on the other side, which trades now.
+  const suggestion = state.side === 'buy' ? top.ask ?? top.bid : top.bid ?? top.ask
+  useEffect(() => {
+    if (suggestion !== undefined) dispatch({ type: 'suggestPrice', price: priceInput(suggestion, market) })
+  }, [suggestion, market])
+  useEffect(() => {
+    if (picked) dispatch({ type: 'pickPrice', price: priceInput(picked.price, market) })
+  }, [picked, market])
+
+  const summary = calculateOrderSummary(state, market, top)
+  const available: Record<string, bigint | undefined> = {}
+  for (const [token, proof] of Object.entries(balances.data?.byToken ?? {})) available[token] = proof.available
+  const errors = getOrderErrors(state, summary, { market, top, available, connected: !!address })
+  const blocking = errors.filter((error) => error.severity === 'error')
+  const timeInForce: TimeInForce = state.type === 'market' ? 'IOC' : state.timeInForce
+
+  const draft = useMemo(() => {
+    if (blocking.length > 0 || !address || summary.price === undefined) return undefined
+    const built = buildDraft(registry, address, nonce, {
+      action: 'order',
+      market: market.id,
+      side: state.side,
+      type: state.type,
+      price: formatAmount(summary.price, market.quoteDecimals),
+      quantity: state.quantity,
+      timeInForce,
+    })
+    return built.ok ? built.draft : undefined
+  }, [blocking.length, address, summary.price, registry, nonce, market, state.side, state.type, state.quantity, timeInForce])
+
+  const { submit, requests, dismiss } = useRequests()
+  const fieldError = (field: 'price' | 'quantity') =>
+    touched[field] ? errors.find((error) => error.field === field && error.severity === 'error')?.text : undefined
+  const set = (action: OrderFormAction) => dispatch(action)
+  const sideLabel = state.side === 'buy' ? 'Buy' : 'Sell'
+  const buttonText = busy
+    ? 'Confirm in wallet…'
+    : blocking[0]?.buttonText ?? `${sideLabel} ${state.quantity || ''} ${market.base}`.replace(/\s+/g, ' ')
+  const latest = requests.filter((request) => request.action === 'order').slice(0, 1)
+  const quote = (units: bigint | undefined) =>
+    units === undefined ? '—' : `${formatUnits(units, market.quoteDecimals, 2)} ${market.quote}`
+
+  return (
+    <section className="panel order-entry" aria-labelledby="order-title" data-testid="order-form">
+      <header className="panel-head">
+        <h2 id="order-title">Trade {market.id}</h2>
+      </header>
+      <form
+        className="form pad"
+        noValidate
+        onSubmit={async (event) => {
+          event.preventDefault()
+          setTouched({ price: true, quantity: true })
+          if (!draft || busy) return
+          setBusy(true)
+          const title = `${sideLabel} ${state.quantity} ${market.base} ${state.type === 'market' ? 'at market' : `@ ${state.price}`}`
+          const stage = await submit(draft, title)
+          setBusy(false)
+          setNonce(randomNonce())
+          if (stage === 'submitted') {
+            dispatch({ type: 'submitted' })
+            setTouched({ price: false, quantity: false })
+          }
+        }}
+      >
+        <div className="segmented sides" role="radiogroup" aria-label="Side">
+          {(['buy', 'sell'] as const).map((side) => (
+            <button
+              key={side}
+              type="button"
+              role="radio"
+              aria-checked={state.side === side}
+              className={`seg ${side} ${state.side === side ? 'on' : ''}`}
+              onClick={() => set({ type: 'side', side })}
+              data-testid={`side-${side}`}
+            >
+              {side === 'buy' ? 'Buy' : 'Sell'}
+            </button>
+          ))}
+        </div>
+        <div className="row gap">
+          <div className="segmented small grow" role="radiogroup" aria-label="Order type">
+            {(['limit', 'market'] as const).map((kind) => (
+              <button
+                key={kind}
+                type="button"
+                role="radio"
+                aria-checked={state.type === kind}
+                className={`seg ${state.type === kind ? 'on' : ''}`}
+                onClick={() => set({ type: 'kind', kind })}
+                data-testid={`type-${kind}`}
+              >
+                {kind === 'limit' ? 'Limit' : 'Market'}
+              </button>
+            ))}
+          </div>
+          <label className="sr-only" htmlFor={ids.tif}>Time in force</label>
+          <select
+            id={ids.tif}
+            className="input compact"
+            value={timeInForce}
+            disabled={state.type === 'market'}
+            onChange={(event) => set({ type: 'timeInForce', timeInForce: event.target.value as TimeInForce })}
+            data-testid="time-in-force"
+            title="Time in force"
+          >
+            <option value="GTC">Good till cancel</option>
+            <option value="POST_ONLY">Post only</option>
+            <option value="IOC">Immediate or cancel</option>
+          </select>
+        </div>
+        <label htmlFor={ids.price}>
+          {state.type === 'market' ? 'Worst price (5% through the book)' : 'Price'} <span className="muted">{market.quote}</span>
+        </label>
+        <input
+          id={ids.price}
+          className={`input num ${fieldError('price') ? 'invalid' : ''}`}
+          inputMode="decimal"
+          value={state.type === 'market' ? (summary.price === undefined ? '' : priceInput(summary.price, market)) : state.price}
+          readOnly={state.type === 'market'}
+          placeholder="0.00"
+          onChange={(event) => set({ type: 'price', price: event.target.value })}
+          onBlur={() => setTouched((value) => ({ ...value, price: true }))}
+          aria-invalid={!!fieldError('price')}
+          aria-describedby={`${ids.price}-error`}
+          data-testid="order-price"
+        />
+        <p className="field-error" id={`${ids.price}-error`} data-testid="order-price-error">{fieldError('price')}</p>
+        <label htmlFor={ids.quantity}>
+          Amount <span className="muted">{market.base}</span>
+        </label>
+        <input
+          id={ids.quantity}
+          className={`input num ${fieldError('quantity') ? 'invalid' : ''}`}
+          inputMode="decimal"
+          value={state.quantity}
+          placeholder={formatAmount(BigInt(market.minQuantity), market.baseDecimals)}
+          onChange={(event) => set({ type: 'quantity', quantity: event.target.value })}
+          onBlur={() => setTouched((value) => ({ ...value, quantity: true }))}
+          aria-invalid={!!fieldError('quantity')}
+          aria-describedby={`${ids.quantity}-error`}
+          data-testid="order-quantity"
+        />
+        <p className="field-error" id={`${ids.quantity}-error`} data-testid="order-quantity-error">{fieldError('quantity')}</p>
+        <dl className="summary" data-testid="order-summary">
+          <div><dt>Notional</dt><dd data-testid="order-notional">{quote(summary.notional)}</dd></div>
+          <div>
+            <dt>Locks</dt>
+            <dd>
+              {summary.lock
+                ? `${formatUnits(summary.lock.amount, registry.decimalsOf(summary.lock.token), 6)} ${summary.lock.token}`
+                : '—'}
+            </dd>
+          </div>
+          <div>
+            <dt>Available</dt>
+            <dd>
+              {summary.lock && available[summary.lock.token] !== undefined
+                ? `${formatUnits(available[summary.lock.token]!, registry.decimalsOf(summary.lock.token), 4)} ${summary.lock.token}`
+                : '—'}
+            </dd>
+          </div>
+        </dl>
+        {errors
+          .filter((error) => error.severity === 'warning' || (error.field === 'form' && error.code !== 'not_connected'))
+          .slice(0, 1)
+          .map((error) => (
+            <p key={error.code} className={error.severity === 'error' ? 'error small' : 'warn small'} role="alert">
+              {error.text}
+            </p>
+          ))}
+        <details className="sign-details">
+          <summary className="small muted">Text you will sign</summary>
+          <SignPreview text={draft?.text} testId="order-preview" compact />
+        </details>
+        <button
+          className={`btn block ${state.side === 'buy' ? 'btn-buy' : 'btn-sell'}`}
+          type="submit"
+          disabled={!draft || busy}
+          data-testid="order-submit"
+        >
+          {buttonText}
+        </button>
+      </form>
+      <div className="requests pad-x" aria-live="polite">
+        {latest.map((request) => (
+          <RequestTimeline key={request.key} request={request} onDismiss={() => dismiss(request.key)} />
+        ))}
+      </div>
+    </section>
+  )
+}

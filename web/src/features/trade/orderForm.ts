@@ -1,0 +1,233 @@
+import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { formatAmount, parseAmount } from '../../../../shared/intents/index.ts'
+import { formatUnits } from '../../lib/format.ts'
+
+/*
+ * The order form as pure functions (dYdX's trade-form model): a reducer for the fields, a
+ * derived summary, and derived validation errors whose first blocking one titles the button.
+ */
+
+export type OrderSide = 'buy' | 'sell'
+export type OrderKind = 'limit' | 'market'
+export type TimeInForce = 'GTC' | 'POST_ONLY' | 'IOC'
+
+export interface OrderFormState {
+  readonly side: OrderSide
+  readonly type: OrderKind
+  /** Limit orders only; market orders are always IOC. */
+  readonly timeInForce: TimeInForce
+  /** Decimal text in quote tokens per whole base token. */
+  readonly price: string
+  /** Decimal text in base tokens. */
+  readonly quantity: string
+  /** False until the user edits the price: until then it follows the book. */
+  readonly priceTouched: boolean
+}
+
+export const initialOrderForm: OrderFormState = {
+  side: 'buy',
+  type: 'limit',
+  timeInForce: 'GTC',
+  price: '',
+  quantity: '',
+  priceTouched: false,
+}
+
+export type OrderFormAction =
+  | { type: 'side'; side: OrderSide }
+  | { type: 'kind'; kind: OrderKind }
+  | { type: 'timeInForce'; timeInForce: TimeInForce }
+  | { type: 'price'; price: string }
+  | { type: 'quantity'; quantity: string }
+  /** A click on a book row: take its price as a limit price. */
+  | { type: 'pickPrice'; price: string }
+  /** The book moved and the user has not typed a price: follow it. */
+  | { type: 'suggestPrice'; price: string }
+  | { type: 'submitted' }
+
+export function orderFormReducer(state: OrderFormState, action: OrderFormAction): OrderFormState {
+  switch (action.type) {
+    case 'side':
+      return { ...state, side: action.side, priceTouched: state.type === 'limit' && state.priceTouched }
+    case 'kind':
+      return { ...state, type: action.kind }
+    case 'timeInForce':
+      return { ...state, timeInForce: action.timeInForce }
+    case 'price':
+      return { ...state, price: normalizeDecimal(action.price), priceTouched: true }
+    case 'quantity':
+      return { ...state, quantity: normalizeDecimal(action.quantity) }
+    case 'pickPrice':
+      return { ...state, type: 'limit', price: action.price, priceTouched: true }
+    case 'suggestPrice':
+      return state.priceTouched || state.price === action.price ? state : { ...state, price: action.price }
+    case 'submitted':
+      return { ...state, quantity: '' }
+  }
+}
+
+function normalizeDecimal(text: string): string {
+  return text.replace(',', '.').replace(/[^\d.]/g, '')
+}
+
+/** Slippage bound of market orders: the worst price signed is 5% past the best price. */
+export const marketSlippageBps = 500n
+
+export interface OrderSummary {
+  /** The price that will be signed (the worst price for a market order), base units. */
+  readonly price?: bigint
+  readonly quantity?: bigint
+  /** price × quantity in quote base units (an upper bound for a market buy). */
+  readonly notional?: bigint
+  /** What the order locks while open. */
+  readonly lock?: { readonly token: string; readonly amount: bigint }
+  readonly bestOpposite?: bigint
+}
+
+export interface BookTop {
+  readonly bid?: bigint
+  readonly ask?: bigint
+}
+
+/** Derives the signed price, quantity, notional and lock from the fields and the book. */
+export function calculateOrderSummary(state: OrderFormState, market: MarketInfo, top: BookTop): OrderSummary {
+  const tick = BigInt(market.tickSize)
+  const bestOpposite = state.side === 'buy' ? top.ask : top.bid
+  let price: bigint | undefined
+  if (state.type === 'market') {
+    if (bestOpposite !== undefined) price = worstPrice(state.side, bestOpposite, tick, BigInt(market.maxPrice))
+  } else {
+    const parsed = parseAmount(state.price, market.quoteDecimals)
+    if (parsed.ok) price = parsed.value
+  }
+  const parsedQuantity = parseAmount(state.quantity, market.baseDecimals)
+  const quantity = parsedQuantity.ok ? parsedQuantity.value : undefined
+  const notional =
+    price !== undefined && quantity !== undefined
+      ? (price * quantity) / 10n ** BigInt(market.baseDecimals)
+      : undefined
+  const lock =
+    state.side === 'buy'
+      ? notional === undefined ? undefined : { token: market.quote, amount: notional }
+      : quantity === undefined ? undefined : { token: market.base, amount: quantity }
+  return {
+    ...(price === undefined ? {} : { price }),
+    ...(quantity === undefined ? {} : { quantity }),
+    ...(notional === undefined ? {} : { notional }),
+    ...(lock === undefined ? {} : { lock }),
+    ...(bestOpposite === undefined ? {} : { bestOpposite }),
+  }
+}
+
+/** The market order bound: 5% through the best price, on the tick grid, within the max price. */
+export function worstPrice(side: OrderSide, best: bigint, tick: bigint, maxPrice: bigint): bigint {
+  if (side === 'buy') {
+    const raw = (best * (10_000n + marketSlippageBps) + 9_999n) / 10_000n
+    const onTick = ((raw + tick - 1n) / tick) * tick
+    return onTick > maxPrice ? maxPrice - (maxPrice % tick) : onTick
+  }
+  const raw = (best * (10_000n - marketSlippageBps)) / 10_000n
+  const onTick = (raw / tick) * tick
+  return onTick < tick ? tick : onTick
+}
+
+export type OrderField = 'price' | 'quantity' | 'side' | 'form'
+
+export interface ValidationError {
+  readonly code: string
+  readonly severity: 'error' | 'warning'
+  readonly field: OrderField
+  /** Short title for the disabled submit button. */
+  readonly buttonText: string
+  /** Sentence under the field or in the alert. */
+  readonly text: string
+}
+
+export interface OrderErrorsContext {
+  readonly market: MarketInfo
+  readonly top: BookTop
+  /** Available balance by token, when known (verified or not). */
+  readonly available: Readonly<Record<string, bigint | undefined>>
+  readonly connected: boolean
+}
+
+/** Every problem with the order, errors first; the form may submit only without errors. */
+export function getOrderErrors(
+  state: OrderFormState,
+  summary: OrderSummary,
+  context: OrderErrorsContext,
+): ValidationError[] {
+  const { market, top } = context
+  const list: ValidationError[] = []
+  const error = (code: string, field: OrderField, buttonText: string, text: string) =>
+    list.push({ code, severity: 'error', field, buttonText, text })
+  const warning = (code: string, field: OrderField, text: string) =>
+    list.push({ code, severity: 'warning', field, buttonText: '', text })
+  const tick = BigInt(market.tickSize)
+  const lot = BigInt(market.lotSize)
+  const quoteText = (units: bigint) => `${formatUnits(units, market.quoteDecimals)} ${market.quote}`
+  const baseText = (units: bigint) => `${formatUnits(units, market.baseDecimals, market.baseDecimals)} ${market.base}`
+
+  if (!context.connected) error('not_connected', 'form', 'Connect a wallet to trade', 'Connect a wallet first.')
+
+  if (state.type === 'limit') {
+    const parsed = parseAmount(state.price, market.quoteDecimals)
+    if (state.price === '') error('price_required', 'price', 'Enter a price', 'Enter a limit price.')
+    else if (!parsed.ok) {
+      const reason = parsed.reason === 'amount_too_precise'
+        ? `At most ${market.quoteDecimals} decimals.` : 'Enter a positive number.'
+      error('invalid_price', 'price', 'Invalid price', reason)
+    } else if (parsed.value % tick !== 0n) {
+      error('price_not_on_tick', 'price', 'Price not on tick', `Price must be a multiple of ${quoteText(tick)}.`)
+    } else if (parsed.value > BigInt(market.maxPrice)) {
+      error('price_too_high', 'price', 'Price too high', `At most ${quoteText(BigInt(market.maxPrice))}.`)
+    }
+  } else if (summary.bestOpposite === undefined) {
+    error('no_liquidity', 'form', 'No liquidity', `No ${state.side === 'buy' ? 'asks' : 'bids'} to match a market order.`)
+  }
+
+  const quantity = parseAmount(state.quantity, market.baseDecimals)
+  if (state.quantity === '') error('quantity_required', 'quantity', 'Enter an amount', 'Enter an amount.')
+  else if (!quantity.ok) {
+    const reason = quantity.reason === 'amount_too_precise'
+      ? `At most ${market.baseDecimals} decimals.` : 'Enter a positive number.'
+    error('invalid_quantity', 'quantity', 'Invalid amount', reason)
+  } else if (quantity.value % lot !== 0n) {
+    error('quantity_not_on_lot', 'quantity', 'Amount not on lot size', `Amount must be a multiple of ${baseText(lot)}.`)
+  } else if (quantity.value < BigInt(market.minQuantity)) {
+    error('below_min_size', 'quantity', 'Below minimum size', `Minimum is ${baseText(BigInt(market.minQuantity))}.`)
+  } else if (quantity.value > BigInt(market.maxQuantity)) {
+    error('above_max_size', 'quantity', 'Above maximum size', `Maximum is ${baseText(BigInt(market.maxQuantity))}.`)
+  }
+
+  if (summary.lock && context.connected) {
+    const available = context.available[summary.lock.token]
+    if (available === undefined) {
+      warning('balance_unknown', 'form', `Your ${summary.lock.token} balance is not verified yet.`)
+    } else if (summary.lock.amount > available) {
+      const token = summary.lock.token
+      const have = token === market.quote ? quoteText(available) : baseText(available)
+      error('insufficient_balance', 'form', `Insufficient ${token}`, `Needs more than the ${have} available.`)
+    }
+  }
+
+  if (state.type === 'limit' && summary.price !== undefined) {
+    const crosses = state.side === 'buy'
+      ? top.ask !== undefined && summary.price >= top.ask
+      : top.bid !== undefined && summary.price <= top.bid
+    if (crosses && state.timeInForce === 'POST_ONLY') {
+      error('post_only_would_cross', 'price', 'Post-only would cross', 'A post-only order must not match immediately.')
+    }
+    const reference = state.side === 'buy' ? top.ask : top.bid
+    if (reference !== undefined && crosses) {
+      const away = state.side === 'buy' ? summary.price - reference : reference - summary.price
+      if (away * 10n > reference) warning('far_from_market', 'price', 'Price is more than 10% through the book.')
+    }
+  }
+  return list.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))
+}
+
+/** A decimal text for an input from base units. */
+export function priceInput(units: bigint, market: MarketInfo): string {
+  return formatAmount(units, market.quoteDecimals)
+}

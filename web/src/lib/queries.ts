@@ -1,0 +1,135 @@
+import { queryOptions } from '@tanstack/react-query'
+import type { StatusResponse } from '../../../shared/api/index.ts'
+import { attestationDigestBytes } from './attestation.ts'
+import { loadBls } from './bls.ts'
+import type { AppRegistry } from './registry.ts'
+import { replicaApi, type ReplicaRef } from './replicaClient.ts'
+import {
+  selectCommonIndex,
+  verifyBalanceQuorum,
+  type VerifyBalanceQuorumReturnType,
+} from './verifyBalanceQuorum.ts'
+
+/*
+ * Query-option factories: one key and one fetcher per kind of read, so hooks stay a few lines
+ * and SSE handlers can invalidate by key. Keys hold strings only (TanStack cannot hash bigint).
+ */
+
+export const replicaStatusQueryKey = (replicaId: string) => ['status', replicaId] as const
+
+/** `GET /status` of one replica, polled for the network panel and the common index. */
+export function replicaStatusQueryOptions(replica: ReplicaRef) {
+  return queryOptions({
+    queryKey: replicaStatusQueryKey(replica.id),
+    queryFn: ({ signal }) => replicaApi.status(replica, signal),
+    refetchInterval: 2000,
+    retry: false,
+    staleTime: 1000,
+  })
+}
+
+/** `GET /network` of the primary replica: Zellular nodes and the sequencer. */
+export function networkQueryOptions(replica: ReplicaRef | undefined) {
+  return queryOptions({
+    queryKey: ['network', replica?.id ?? ''] as const,
+    queryFn: ({ signal }) => replicaApi.network(replica!, signal),
+    enabled: replica !== undefined,
+    refetchInterval: 2500,
+    retry: false,
+  })
+}
+
+export const ordersQueryKey = (address: string, market: string) =>
+  ['orders', address.toLowerCase(), market] as const
+
+export function ordersQueryOptions(replica: ReplicaRef | undefined, address: string, market: string) {
+  return queryOptions({
+    queryKey: ordersQueryKey(address, market),
+    queryFn: ({ signal }) => replicaApi.orders(replica!, address, market, signal),
+    enabled: replica !== undefined && address !== '',
+    retry: 1,
+    refetchInterval: 10_000,
+  })
+}
+
+export const tradesQueryKey = (market: string) => ['trades', market] as const
+
+export function tradesQueryOptions(replica: ReplicaRef | undefined, market: string) {
+  return queryOptions({
+    queryKey: tradesQueryKey(market),
+    queryFn: ({ signal }) => replicaApi.trades(replica!, market, 40, signal),
+    enabled: replica !== undefined,
+    retry: 1,
+  })
+}
+
+/** The verified balances of one address: one quorum proof per registry token. */
+export interface VerifiedBalances {
+  readonly address: string
+  /** The common index every replica was asked to attest at; undefined if none answered. */
+  readonly index: number | undefined
+  readonly byToken: Readonly<Record<string, VerifyBalanceQuorumReturnType>>
+  /** Milliseconds the BLS checks took in the browser (all tokens). */
+  readonly verifyMs: number
+}
+
+export const verifiedBalancesQueryKey = (address: string) =>
+  ['verifiedBalances', address.toLowerCase()] as const
+
+/**
+ * Asks every replica for its applied index, picks the common index a quorum has reached, asks
+ * every replica for its signed balance of each token at that index, and verifies the answers
+ * in the browser against the registry keys (BLS loaded lazily on first use).
+ */
+export function verifiedBalancesQueryOptions(registry: AppRegistry, address: string) {
+  return queryOptions({
+    queryKey: verifiedBalancesQueryKey(address),
+    queryFn: ({ signal }) => fetchVerifiedBalances(registry, address, signal),
+    enabled: address !== '',
+    refetchInterval: 4000,
+    retry: false,
+    staleTime: 500,
+  })
+}
+
+export async function fetchVerifiedBalances(
+  registry: AppRegistry,
+  address: string,
+  signal?: AbortSignal,
+): Promise<VerifiedBalances> {
+  const blsLoading = loadBls()
+  const statuses = await Promise.all(
+    registry.replicas.map((replica) =>
+      replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),
+    ),
+  )
+  const applied = statuses.flatMap((status) => (status ? [status.appliedIndex] : []))
+  const index = selectCommonIndex(applied, registry.quorum)
+  const tokens = registry.tokens.map((token) => token.symbol)
+  const answersByToken = await Promise.all(
+    tokens.map((token) =>
+      Promise.all(
+        registry.replicas.map((replica, position) =>
+          index === undefined || statuses[position] === undefined
+            ? Promise.resolve({ replicaId: replica.id, kind: 'unreachable' as const, message: 'no status' })
+            : replicaApi.balanceAnswer(replica, { address, token, index }, signal),
+        ),
+      ),
+    ),
+  )
+  const bls = await blsLoading
+  const started = performance.now()
+  const byToken: Record<string, VerifyBalanceQuorumReturnType> = {}
+  tokens.forEach((token, position) => {
+    byToken[token] = verifyBalanceQuorum({
+      registry,
+      address,
+      token,
+      index: index ?? 0,
+      answers: answersByToken[position]!,
+      bls,
+      digestOf: attestationDigestBytes,
+    })
+  })
+  return { address, index, byToken, verifyMs: performance.now() - started }
+}

@@ -1,0 +1,168 @@
+import type { z } from 'zod'
+import {
+  errorResponseSchema,
+  networkResponseSchema,
+  orderbookResponseSchema,
+  ordersResponseSchema,
+  statusResponseSchema,
+  submitIntentResponseSchema,
+  tradesResponseSchema,
+  txResponseSchema,
+  type SubmitIntentRequest,
+} from '../../../shared/api/index.ts'
+import type { ReplicaBalanceAnswer } from './verifyBalanceQuorum.ts'
+
+/** Why a request to a replica (or the app server) failed. */
+export type ReplicaErrorKind =
+  /** The server answered with the JSON error shape (or another non-2xx). */
+  | 'http'
+  /** No answer: connection refused, reset, CORS, DNS. */
+  | 'network'
+  | 'timeout'
+  /** A 2xx answer that does not match the contract. */
+  | 'invalid_response'
+
+/** A failed replica request; `code` is the API error code for `http` errors. */
+export class ReplicaRequestError extends Error {
+  override name = 'ReplicaRequestError' as const
+  constructor(
+    readonly kind: ReplicaErrorKind,
+    message: string,
+    readonly status?: number,
+    readonly code?: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
+
+export interface RequestOptions {
+  readonly method?: 'GET' | 'POST'
+  readonly body?: unknown
+  readonly signal?: AbortSignal | undefined
+  /** Give up after this long; default 4 s. */
+  readonly timeoutMs?: number
+}
+
+/**
+ * Fetches JSON and parses it with `schema`. Every failure becomes a `ReplicaRequestError`, with
+ * the replica's stable error code when it sent one.
+ */
+export async function requestJson<schema extends z.ZodType>(
+  url: string,
+  schema: schema,
+  options: RequestOptions = {},
+): Promise<z.infer<schema>> {
+  const body = await requestRaw(url, options)
+  const parsed = schema.safeParse(body)
+  if (!parsed.success) {
+    throw new ReplicaRequestError('invalid_response', `Unexpected answer from ${url}`)
+  }
+  return parsed.data
+}
+
+/** Like `requestJson` without a schema: the parsed JSON of a 2xx answer. */
+export async function requestRaw(url: string, options: RequestOptions = {}): Promise<unknown> {
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? 4000)
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+  let response: Response
+  try {
+    response = await fetch(url, {
+      method: options.method ?? 'GET',
+      signal,
+      ...(options.body === undefined
+        ? {}
+        : { body: JSON.stringify(options.body), headers: { 'content-type': 'application/json' } }),
+    })
+  } catch (error) {
+    if (options.signal?.aborted) throw error
+    if (timeout.aborted) throw new ReplicaRequestError('timeout', `No answer from ${url} in time`)
+    throw new ReplicaRequestError('network', `Cannot reach ${new URL(url, location.href).host}`)
+  }
+  const json: unknown = await response.json().catch(() => undefined)
+  if (!response.ok) {
+    const parsed = errorResponseSchema.safeParse(json)
+    if (parsed.success) {
+      const { code, message, field } = parsed.data.error
+      throw new ReplicaRequestError('http', message, response.status, code, field)
+    }
+    throw new ReplicaRequestError('http', `HTTP ${response.status}`, response.status)
+  }
+  return json
+}
+
+/** A replica as listed in the registry. */
+export interface ReplicaRef {
+  readonly id: string
+  readonly url: string
+}
+
+function endpoint(replica: ReplicaRef, path: string, query: Record<string, string | number | undefined> = {}): string {
+  const url = new URL(path, replica.url.endsWith('/') ? replica.url : `${replica.url}/`)
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined) url.searchParams.set(key, String(value))
+  }
+  return url.toString()
+}
+
+/** The submit route of each intent action. */
+export function submitRoute(action: SubmitIntentRequest['action']): string {
+  switch (action) {
+    case 'transfer':
+      return 'transfer'
+    case 'mint':
+      return 'mint'
+    case 'order':
+      return 'order'
+    case 'cancel':
+    case 'cancelAll':
+      return 'cancel'
+  }
+}
+
+/** Typed calls to one replica's HTTP API (`shared/api`). */
+export const replicaApi = {
+  status: (replica: ReplicaRef, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, 'status'), statusResponseSchema, { signal, timeoutMs: 2500 }),
+  network: (replica: ReplicaRef, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, 'network'), networkResponseSchema, { signal, timeoutMs: 4000 }),
+  orderbook: (replica: ReplicaRef, market: string, depth: number, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, 'orderbook', { market, depth }), orderbookResponseSchema, { signal }),
+  orders: (replica: ReplicaRef, address: string, market: string | undefined, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, 'orders', { address, market, limit: 100 }), ordersResponseSchema, {
+      signal,
+    }),
+  trades: (replica: ReplicaRef, market: string, limit: number, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, 'trades', { market, limit }), tradesResponseSchema, { signal }),
+  tx: (replica: ReplicaRef, intentId: string, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, `tx/${intentId}`), txResponseSchema, { signal, timeoutMs: 2500 }),
+  submit: (replica: ReplicaRef, intent: SubmitIntentRequest, signal?: AbortSignal) =>
+    requestJson(endpoint(replica, submitRoute(intent.action)), submitIntentResponseSchema, {
+      method: 'POST',
+      body: intent,
+      signal,
+      timeoutMs: 8000,
+    }),
+  eventsUrl: (replica: ReplicaRef, address?: string) => endpoint(replica, 'events', { address }),
+
+  /**
+   * `GET /balance` at `index`, classified for the quorum verifier: the raw body (checked there,
+   * not here), `behind` for 409 `index_ahead`, or `unreachable` for anything else.
+   */
+  async balanceAnswer(
+    replica: ReplicaRef,
+    query: { address: string; token: string; index: number },
+    signal?: AbortSignal,
+  ): Promise<ReplicaBalanceAnswer> {
+    try {
+      const body = await requestRaw(endpoint(replica, 'balance', query), { signal, timeoutMs: 2500 })
+      return { replicaId: replica.id, kind: 'answer', body }
+    } catch (error) {
+      if (error instanceof ReplicaRequestError && error.code === 'index_ahead') {
+        return { replicaId: replica.id, kind: 'behind' }
+      }
+      const message = error instanceof Error ? error.message : String(error)
+      return { replicaId: replica.id, kind: 'unreachable', message }
+    }
+  },
+}

@@ -1,0 +1,134 @@
+import { parseSseEvent, type SseEvent, type SseEventName } from '../../../shared/api/index.ts'
+import { replicaApi, type ReplicaRef } from './replicaClient.ts'
+
+/** Connection state of the live stream, as the indicator shows it. */
+export type StreamConnection = 'connecting' | 'live' | 'reconnecting'
+
+export interface StreamStatus {
+  readonly connection: StreamConnection
+  /** The replica the stream is attached to. */
+  readonly replicaId: string | undefined
+  /** Highest `applied` index received on this stream. */
+  readonly appliedIndex: number | undefined
+  /** `performance.now()` of the last event. */
+  readonly lastEventAt: number | undefined
+}
+
+export interface ReplicaEventsParameters {
+  readonly replicas: readonly ReplicaRef[]
+  /** Limits `receipt`, `order` and `balance` events to this address. */
+  readonly address?: string | undefined
+  /** Every parsed event; `hello` opens each (re)connection and means "resync everything". */
+  readonly onEvent: (event: SseEvent, replica: ReplicaRef) => void
+  /** How long a broken connection may retry the same replica before moving on. */
+  readonly failoverMs?: number
+}
+
+const eventNames: readonly SseEventName[] = [
+  'hello', 'applied', 'receipt', 'balance', 'book', 'trade', 'order',
+]
+
+/**
+ * One multiplexed `GET /events` stream, attached to one replica at a time. When the connection
+ * breaks it lets the browser retry for `failoverMs`, then moves to the next replica of the
+ * registry. Every (re)connection starts with `hello`, on which consumers resync snapshots, so
+ * nothing depends on the server replaying missed events.
+ */
+export class ReplicaEvents {
+  private source: EventSource | undefined
+  private position = 0
+  private failoverTimer: ReturnType<typeof setTimeout> | undefined
+  private status: StreamStatus = {
+    connection: 'connecting',
+    replicaId: undefined,
+    appliedIndex: undefined,
+    lastEventAt: undefined,
+  }
+  private readonly listeners = new Set<() => void>()
+  private stopped = false
+
+  constructor(private readonly parameters: ReplicaEventsParameters) {}
+
+  /** For `useSyncExternalStore`. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  readonly getStatus = (): StreamStatus => this.status
+
+  /** The replica the stream is attached to (the app's primary for reads and writes). */
+  currentReplica(): ReplicaRef | undefined {
+    return this.parameters.replicas[this.position % this.parameters.replicas.length]
+  }
+
+  start(): void {
+    this.stopped = false
+    this.open()
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearTimeout(this.failoverTimer)
+    this.source?.close()
+    this.source = undefined
+  }
+
+  /** Moves to the next replica now (used when the attached replica is known to be down). */
+  failover(): void {
+    if (this.stopped) return
+    this.position = (this.position + 1) % this.parameters.replicas.length
+    this.open()
+  }
+
+  private open(): void {
+    clearTimeout(this.failoverTimer)
+    this.source?.close()
+    const replica = this.currentReplica()
+    if (replica === undefined) return
+    const source = new EventSource(replicaApi.eventsUrl(replica, this.parameters.address))
+    this.source = source
+    this.setStatus({
+      connection: this.status.replicaId === undefined ? 'connecting' : 'reconnecting',
+      replicaId: replica.id,
+    })
+    this.armFailover()
+    for (const name of eventNames) {
+      source.addEventListener(name, (message) => {
+        if (this.source !== source) return
+        const event = parseSseEvent(name, (message as MessageEvent<string>).data)
+        if (event === undefined) return
+        if (event.event === 'hello') {
+          clearTimeout(this.failoverTimer)
+          this.setStatus({ connection: 'live', appliedIndex: event.data.appliedIndex })
+        } else if (event.event === 'applied') {
+          this.setStatus({ appliedIndex: event.data.index })
+        }
+        this.setStatus({ lastEventAt: performance.now() })
+        this.parameters.onEvent(event, replica)
+      })
+    }
+    source.addEventListener('error', () => {
+      if (this.source !== source) return
+      if (source.readyState === EventSource.CLOSED) {
+        // The browser gave up (e.g. a non-200 answer): move on at once.
+        this.failover()
+        return
+      }
+      this.setStatus({ connection: 'reconnecting' })
+      this.armFailover()
+    })
+  }
+
+  private armFailover(): void {
+    clearTimeout(this.failoverTimer)
+    this.failoverTimer = setTimeout(() => {
+      if (this.status.connection !== 'live') this.failover()
+    }, this.parameters.failoverMs ?? 3000)
+  }
+
+  private setStatus(patch: Partial<StreamStatus>): void {
+    this.status = { ...this.status, ...patch }
+    for (const listener of this.listeners) listener()
+  }
+}
