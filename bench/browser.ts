@@ -1,0 +1,166 @@
+/**
+ * `npm run bench:browser`: browser-side verification of a 3-of-3 balance proof. Builds a tiny
+ * page around the web app's own verifier (`web/src/lib/verifyBalanceQuorum.ts`, herumi BLS
+ * lazy-loaded exactly as in the app), serves it on loopback, drives Debian's Chromium with
+ * playwright-core, and times `reads` verifications of distinct signed balances (each: three
+ * digests computed in the page, signatures checked against the registry keys, the aggregate
+ * checked). Scenarios: `aggregate-first` (the app's default) and `each` (every signature on its
+ * own, then the aggregate) over `reads` distinct proofs, and `repeat-read` (the same proof read
+ * `reads` times, as the app's polling does while a balance does not change; the verifier's cache
+ * of successful checks answers).
+ *
+ * Options: `--reads=N` (default 200), `--warmup=N` (default 20), `--seed=N` (default 1).
+ */
+import bls from '@chainsafe/bls/herumi'
+import { createServer } from 'node:http'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { extname, join, normalize } from 'node:path'
+import { chromium } from 'playwright-core'
+import { build } from 'vite'
+import { sha256, stringToBytes } from 'viem'
+import { balanceAttestationDigest } from '../shared/attest/balanceAttestation.ts'
+import type { BenchInput, BenchOutput, BenchRead } from './browser/verifyPage.ts'
+import { environmentConfig, percentile, printSummary } from './report.ts'
+
+const argument = (name: string, fallback: number) => {
+  const found = process.argv.find((arg) => arg.startsWith(`--${name}=`))
+  return found ? Number(found.split('=')[1]) : fallback
+}
+const reads = argument('reads', 200)
+const warmup = argument('warmup', 20)
+const seed = argument('seed', 1)
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+
+const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`
+
+/** Deterministic keys and `count` distinct balances, each signed by all three replicas. */
+function makeFixtures(count: number, offset: number): Omit<BenchInput, 'mode' | 'warmupReads'> {
+  const keys = [1, 2, 3].map((i) => bls.SecretKey.fromBytes(new Uint8Array(32).fill(seed * 16 + i)))
+  const registry = {
+    app: 'zellular-orderbook',
+    network: 'devnet',
+    quorum: 2,
+    replicas: keys.map((key, i) => ({ id: `replica-${i + 1}`, blsPublicKey: hex(key.toPublicKey().toBytes()) })),
+  }
+  const list: BenchRead[] = []
+  for (let j = 0; j < count; j++) {
+    const i = offset + j
+    const address = `0x${(BigInt(seed) * 1_000_003n + BigInt(i)).toString(16).padStart(40, '0')}`
+    const token = i % 2 === 0 ? 'USDT' : 'ETH'
+    const index = 1000 + i
+    const answers = registry.replicas.map((replica, r) => {
+      const attestation = {
+        app: registry.app,
+        network: registry.network,
+        replicaId: replica.id,
+        address,
+        token,
+        available: String(1_000_000n * BigInt(i + 1)),
+        locked: String(i * 7),
+        index,
+      }
+      const digest = balanceAttestationDigest(attestation)
+      const signature = keys[r]!.sign(Buffer.from(digest.slice(2), 'hex'))
+      return {
+        replicaId: replica.id,
+        kind: 'answer' as const,
+        body: { attestation, digest, signature: hex(signature.toBytes()), publicKey: replica.blsPublicKey },
+      }
+    })
+    list.push({ address, token, index, answers })
+  }
+  return { registry, reads: list }
+}
+
+async function buildPage(): Promise<string> {
+  const outDir = mkdtempSync(join(tmpdir(), 'bench-browser-'))
+  await build({
+    configFile: false,
+    logLevel: 'warn',
+    root: join(import.meta.dirname, 'browser'),
+    build: {
+      outDir,
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 800,
+      rollupOptions: { input: join(import.meta.dirname, 'browser', 'verifyPage.html') },
+    },
+  })
+  return outDir
+}
+
+function serve(dir: string): Promise<{ url: string; close: () => void }> {
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
+  const server = createServer((request, response) => {
+    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname))
+    const file = join(dir, path === '/' ? 'verifyPage.html' : path)
+    if (!file.startsWith(dir)) return void response.writeHead(403).end()
+    try {
+      const body = readFileSync(file)
+      response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body)
+    } catch {
+      response.writeHead(404).end()
+    }
+  })
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address() as { port: number }
+      resolve({ url: `http://127.0.0.1:${address.port}/`, close: () => server.close() })
+    }),
+  )
+}
+
+const fixtures = makeFixtures(reads, 0)
+const warmupReads = makeFixtures(warmup, reads).reads
+// The app re-reads an unchanged balance every few seconds: the same proof, `reads` times.
+const repeated = { ...fixtures, reads: Array.from({ length: reads }, () => fixtures.reads[0]!) }
+const dir = await buildPage()
+const site = await serve(dir)
+const browser = await chromium.launch({
+  executablePath: chromiumPath,
+  args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+})
+try {
+  const page = await browser.newPage()
+  await page.goto(site.url)
+  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+  const results: Record<string, unknown> = {}
+  const outcomes: string[] = []
+  const scenarios = [
+    { name: 'aggregate-first', input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const } },
+    { name: 'each', input: { ...fixtures, warmupReads, mode: 'each' as const } },
+    { name: 'repeat-read', input: { ...repeated, warmupReads, mode: 'aggregate-first' as const } },
+  ]
+  for (const { name: mode, input } of scenarios) {
+    const output: BenchOutput = await page.evaluate((value) => window.runVerifyBench(value), input)
+    const sorted = [...output.timesMs].sort((a, b) => a - b)
+    const bad = output.outcomes.filter((outcome) => !outcome.startsWith('v3/3'))
+    if (bad.length > 0) throw new Error(`${bad.length} proofs did not verify 3 of 3 (${bad[0]})`)
+    if (mode === 'aggregate-first') results['bls_lazy_load_ms'] = output.blsLoadMs.toFixed(1)
+    results[`${mode}_p50_ms`] = percentile(sorted, 50).toFixed(2)
+    results[`${mode}_p99_ms`] = percentile(sorted, 99).toFixed(2)
+    results[`${mode}_mean_ms`] = (sorted.reduce((a, b) => a + b, 0) / sorted.length).toFixed(2)
+    outcomes.push(...output.outcomes)
+  }
+  results['verified'] = `${outcomes.length} of ${outcomes.length} reads 3/3`
+  results['outcomes_hash'] = sha256(stringToBytes(outcomes.join('\n'))).slice(0, 18)
+  printSummary(
+    `browser-${reads}`,
+    {
+      ...environmentConfig(),
+      browser: `${browser.version()} (${chromiumPath})`,
+      reads,
+      warmup,
+      seed,
+      replicas: 3,
+      quorum: 2,
+      goal: 'p50 <= 10 ms (aggregate-first)',
+    },
+    results,
+  )
+} finally {
+  await browser.close()
+  site.close()
+  rmSync(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,70 @@
+/*
+ * The tiny page `npm run bench:browser` drives: the web app's own quorum verifier, digest and
+ * lazy BLS loader, timed over prepared replica answers. Runs in Chromium.
+ */
+import { attestationDigestBytes } from '../../web/src/lib/attestation.ts'
+import { createCachingVerifier, loadBls } from '../../web/src/lib/bls.ts'
+import {
+  verifyBalanceQuorum,
+  type ReplicaBalanceAnswer,
+  type VerifyBalanceQuorumParameters,
+} from '../../web/src/lib/verifyBalanceQuorum.ts'
+
+export interface BenchRead {
+  readonly address: string
+  readonly token: string
+  readonly index: number
+  readonly answers: ReplicaBalanceAnswer[]
+}
+
+export interface BenchInput {
+  readonly registry: VerifyBalanceQuorumParameters['registry']
+  /** Timed reads. */
+  readonly reads: readonly BenchRead[]
+  /** Untimed reads first (other balances, so they warm the engine, not the cache). */
+  readonly warmupReads: readonly BenchRead[]
+  readonly mode: 'aggregate-first' | 'each'
+}
+
+export interface BenchOutput {
+  readonly blsLoadMs: number
+  readonly timesMs: number[]
+  /** `k` of every read, so the runner can check and hash what was computed. */
+  readonly outcomes: string[]
+}
+
+declare global {
+  interface Window {
+    runVerifyBench(input: BenchInput): Promise<BenchOutput>
+  }
+}
+
+window.runVerifyBench = async (input) => {
+  const loadStart = performance.now()
+  await loadBls()
+  const blsLoadMs = performance.now() - loadStart
+  // A fresh verifier per run, so no run profits from another's cache.
+  const bls = createCachingVerifier((await import('@chainsafe/bls/herumi')).default)
+  const run = (read: BenchRead) =>
+    verifyBalanceQuorum({
+      registry: input.registry,
+      address: read.address,
+      token: read.token,
+      index: read.index,
+      answers: read.answers,
+      bls,
+      digestOf: attestationDigestBytes,
+      mode: input.mode,
+    })
+  for (const read of input.warmupReads) run(read)
+  const timesMs: number[] = []
+  const outcomes: string[] = []
+  for (const read of input.reads) {
+    const started = performance.now()
+    const result = run(read)
+    timesMs.push(performance.now() - started)
+    outcomes.push(`${result.verified ? 'v' : 'u'}${result.k}/${result.n}:${result.available}`)
+  }
+  return { blsLoadMs, timesMs, outcomes }
+}
+document.getElementById('status')!.textContent = 'ready'
