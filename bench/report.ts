@@ -25,7 +25,7 @@ export function environmentConfig(): Record<string, string | number> {
 
 /**
  * Prints the fixed SUMMARY block (CONFIG, RESULTS, one JSON line) and appends it to
- * `bench/results/<name>.txt`.
+ * `bench/results/<name>.txt`, unless `BENCH_SMOKE=1` (the smoke runs inside `npm test`).
  */
 export function printSummary(
   name: string,
@@ -39,6 +39,7 @@ export function printSummary(
   lines.push(JSON.stringify({ bench: name, at: new Date().toISOString(), config, results }))
   const text = lines.join('\n') + '\n'
   process.stdout.write(text)
+  if (process.env.BENCH_SMOKE === '1') return text
   const dir = join(import.meta.dirname, 'results')
   mkdirSync(dir, { recursive: true })
   appendFileSync(join(dir, `${name}.txt`), text + '\n')

@@ -1,0 +1,27 @@
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { expect, it } from 'vitest'
+
+const run = promisify(execFile)
+const TSX = join(import.meta.dirname, '../node_modules/tsx/dist/cli.mjs')
+
+// Smoke runs: the benchmarks must keep working; their figures come from full runs.
+it('bench:zellular runs and loses nothing', { timeout: 180_000 }, async () => {
+  const script = join(import.meta.dirname, 'zellular.ts')
+  const args = [TSX, script, '--rates', '1000', '--seconds', '2', '--warmup-seconds', '1']
+  const { stdout } = await run(process.execPath, args, {
+    env: { ...process.env, BENCH_SMOKE: '1' },
+  })
+  expect(stdout).toContain('SUMMARY')
+  expect(stdout).toMatch(/lost 0 batches/)
+})
+
+it('bench:failover runs', { timeout: 180_000 }, async () => {
+  const script = join(import.meta.dirname, 'failover.ts')
+  const { stdout } = await run(process.execPath, [TSX, script, '--kills', '1'], {
+    env: { ...process.env, BENCH_SMOKE: '1' },
+  })
+  expect(stdout).toContain('SUMMARY')
+  expect(stdout).toMatch(/kill → next finalization p99 ms: \d+/)
+})
