@@ -1,7 +1,7 @@
 import type { BrowserContext } from '@playwright/test'
 import { hexToString, isHex, numberToHex, type Hex } from 'viem'
 import { privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts'
-import { installPageProvider } from './pageProvider.ts'
+import { pageProviderSource } from './pageProvider.ts'
 
 /** How the wallet answers prompts: like a user who always approves, always rejects, or waits. */
 export type WalletMode = 'approve' | 'reject' | 'manual'
@@ -71,7 +71,9 @@ export class TestWallet {
     await context.exposeBinding('__testWalletRequest', (_source, request: { method: string; params?: unknown }) =>
       wallet.handle(request.method, request.params),
     )
-    await context.addInitScript(installPageProvider, { name: 'MetaMask', rdns: 'io.metamask', icon: metaMaskIcon })
+    await context.addInitScript({
+      content: pageProviderSource({ name: 'MetaMask', rdns: 'io.metamask', icon: metaMaskIcon }),
+    })
     return wallet
   }
 
@@ -156,10 +158,7 @@ export class TestWallet {
     await Promise.all(
       this.context.pages().map((page) =>
         page
-          .evaluate(
-            ([name, data]) => (window as unknown as { __testWalletEmit?: (e: string, p: unknown) => void }).__testWalletEmit?.(name, data),
-            [event, payload] as const,
-          )
+          .evaluate(`window.__testWalletEmit && window.__testWalletEmit(${JSON.stringify(event)}, ${JSON.stringify(payload)})`)
           .catch(() => undefined),
       ),
     )
