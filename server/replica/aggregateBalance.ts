@@ -1,0 +1,148 @@
+import {
+  signedBalanceSchema,
+  statusResponseSchema,
+  type AggregateBalanceResponse,
+} from '../../shared/api/index.ts'
+import {
+  aggregateBalanceAttestations,
+  type BalanceStatement,
+  type ReplicaAnswer,
+} from '../../shared/attest/index.ts'
+import { rejection } from './apiError.ts'
+import type { ReplicaDeps } from './replicaDeps.ts'
+import { balanceAt } from './routes/balanceRoutes.ts'
+
+/**
+ * Asks every replica of the registry for its signed balance of (address, token) at one common
+ * index and aggregates a quorum of agreeing, verified signatures. The index is the one asked
+ * for, or else the lowest applied index among the replicas that answer `/status`, so that
+ * honest replicas at different heights still agree. Each signature is checked against the
+ * REGISTRY key of its replica (inside `aggregateBalanceAttestations`); the statement signed is
+ * the one most verified answers agree on (this replica's own on a tie). Below the quorum: 503
+ * `quorum_not_reached`, naming who did not sign and why.
+ */
+export async function aggregateBalance(
+  deps: ReplicaDeps,
+  address: string,
+  token: string,
+  requested: number | undefined,
+): Promise<AggregateBalanceResponse> {
+  const { registry } = deps
+  const others = registry.replicas.filter((replica) => replica.id !== deps.replicaId)
+  const own = deps.state.position.index
+  let index = requested
+  if (index === undefined) {
+    const heights = await Promise.all(others.map((replica) => appliedIndexOf(deps, replica.url)))
+    index = Math.min(own, ...heights.filter((height) => height !== undefined))
+  }
+  const at = index
+  const answers = await Promise.all(
+    registry.replicas.map((replica) =>
+      replica.id === deps.replicaId
+        ? ownAnswer(deps, address, token, at)
+        : peerAnswer(deps, replica, address, token, at),
+    ),
+  )
+  const committee = { replicas: registry.replicas, quorum: registry.quorum }
+  let last: ReturnType<typeof aggregateBalanceAttestations> | undefined
+  for (const statement of candidateStatements(deps, answers, { address, token, index: at })) {
+    last = aggregateBalanceAttestations({ committee, statement, answers })
+    if (last.ok) {
+      const { signers, nonSigners, aggregateSignature, quorum } = last.value
+      return {
+        attestation: statement,
+        index: at,
+        signers: [...signers],
+        nonSigners: nonSigners.map((nonSigner) => ({ ...nonSigner })),
+        aggregateSignature,
+        quorum,
+      }
+    }
+  }
+  const missing = (last?.ok === false ? last.nonSigners : [])
+    .map((nonSigner) => `${nonSigner.replicaId} ${nonSigner.reason}`)
+    .join(', ')
+  throw rejection('quorum_not_reached', undefined, `${registry.quorum} needed; ${missing}`)
+}
+
+/** The distinct statements answered, most frequent first (ours first among equals). */
+function candidateStatements(
+  deps: ReplicaDeps,
+  answers: readonly ReplicaAnswer[],
+  key: { address: string; token: string; index: number },
+): BalanceStatement[] {
+  const counts = new Map<string, { statement: BalanceStatement; count: number; own: boolean }>()
+  for (const answer of answers) {
+    if (answer.outcome !== 'answered') continue
+    const parsed = signedBalanceSchema.shape.attestation.safeParse(answer.attestation)
+    if (!parsed.success) continue
+    const { replicaId, ...statement } = parsed.data
+    const { app, network } = deps.registry
+    const matches =
+      statement.app === app &&
+      statement.network === network &&
+      statement.address === key.address &&
+      statement.token === key.token &&
+      statement.index === key.index
+    if (!matches) continue
+    const id = `${statement.available}/${statement.locked}`
+    const entry = counts.get(id) ?? { statement, count: 0, own: false }
+    entry.count += 1
+    entry.own ||= replicaId === deps.replicaId
+    counts.set(id, entry)
+  }
+  return [...counts.values()]
+    .sort((a, b) => b.count - a.count || Number(b.own) - Number(a.own))
+    .map((entry) => entry.statement)
+}
+
+function ownAnswer(
+  deps: ReplicaDeps,
+  address: string,
+  token: string,
+  index: number,
+): ReplicaAnswer {
+  if (index > deps.state.position.index) return { replicaId: deps.replicaId, outcome: 'behind' }
+  const found = balanceAt(deps, address, token, index)
+  const signed = deps.signer.sign(address, token, found.balance, found.index)
+  return {
+    replicaId: deps.replicaId,
+    outcome: 'answered',
+    attestation: signed.attestation,
+    signature: signed.signature,
+  }
+}
+
+async function peerAnswer(
+  deps: ReplicaDeps,
+  replica: { id: string; url: string },
+  address: string,
+  token: string,
+  index: number,
+): Promise<ReplicaAnswer> {
+  const query = new URLSearchParams({ address, token, index: String(index) })
+  try {
+    const response = await deps.fetch(`${replica.url}/balance?${query}`, {
+      signal: AbortSignal.timeout(deps.options.aggregateTimeoutMs),
+    })
+    if (response.status === 409) return { replicaId: replica.id, outcome: 'behind' }
+    const parsed = signedBalanceSchema.safeParse(await response.json())
+    if (!response.ok || !parsed.success) return { replicaId: replica.id, outcome: 'unreachable' }
+    const { attestation, signature } = parsed.data
+    return { replicaId: replica.id, outcome: 'answered', attestation, signature }
+  } catch {
+    return { replicaId: replica.id, outcome: 'unreachable' }
+  }
+}
+
+async function appliedIndexOf(deps: ReplicaDeps, url: string): Promise<number | undefined> {
+  try {
+    const response = await deps.fetch(`${url}/status`, {
+      signal: AbortSignal.timeout(deps.options.aggregateTimeoutMs),
+    })
+    const parsed = statusResponseSchema.safeParse(await response.json())
+    return parsed.success ? parsed.data.appliedIndex : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,33 @@
+import { Hono } from 'hono'
+import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
+import { corsPolicy } from './middleware/corsPolicy.ts'
+import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
+import type { ReplicaDeps } from './replicaDeps.ts'
+import { balanceRoutes } from './routes/balanceRoutes.ts'
+import { eventRoutes } from './routes/eventRoutes.ts'
+import { marketRoutes } from './routes/marketRoutes.ts'
+import { statusRoutes } from './routes/statusRoutes.ts'
+import { submitRoutes } from './routes/submitRoutes.ts'
+import { txRoutes } from './routes/txRoutes.ts'
+
+/**
+ * The replica's HTTP API as a Hono app (no listening: `main.ts` serves it, tests call
+ * `app.request`). CORS and the body-size limit apply to every route; every error answers the
+ * one JSON shape of `shared/api`.
+ */
+export function createApp(deps: ReplicaDeps) {
+  return new Hono()
+    .use(corsPolicy(deps.options.corsOrigins))
+    .use(bodySizeLimit(deps.options.bodyLimitBytes))
+    .onError(errorHandler(deps.log))
+    .notFound(notFoundHandler)
+    .route('/', submitRoutes(deps))
+    .route('/', txRoutes(deps))
+    .route('/', balanceRoutes(deps))
+    .route('/', statusRoutes(deps))
+    .route('/', marketRoutes(deps))
+    .route('/', eventRoutes(deps))
+}
+
+/** The app's type, for a typed client (`hc<ReplicaApp>` of `hono/client`); import it as a type. */
+export type ReplicaApp = ReturnType<typeof createApp>

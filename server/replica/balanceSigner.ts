@@ -1,0 +1,53 @@
+import type { SignedBalance } from '../../shared/api/index.ts'
+import { signBalanceAttestation } from '../../shared/attest/index.ts'
+
+/**
+ * Signs balance attestations with the replica's BLS key and caches them per
+ * (address, token, index): a balance at an applied index never changes, and a herumi signature
+ * costs about 2 ms, so repeated reads (every open wallet polls) are served from the cache.
+ */
+export class BalanceSigner {
+  private readonly cache = new Map<string, SignedBalance>()
+  hits = 0
+  misses = 0
+
+  constructor(
+    private readonly secretKey: Uint8Array,
+    private readonly identity: { app: string; network: string; replicaId: string },
+    private readonly cacheSize = 100_000,
+  ) {}
+
+  sign(
+    address: string,
+    token: string,
+    balance: { available: bigint; locked: bigint },
+    index: number,
+  ): SignedBalance {
+    const key = `${address}|${token}|${index}`
+    const cached = this.cache.get(key)
+    if (cached !== undefined) {
+      this.hits += 1
+      return cached
+    }
+    this.misses += 1
+    const attestation = {
+      ...this.identity,
+      address,
+      token,
+      available: balance.available.toString(),
+      locked: balance.locked.toString(),
+      index,
+    }
+    const signed = signBalanceAttestation(this.secretKey, attestation)
+    if (this.cache.size >= this.cacheSize) {
+      // Maps iterate in insertion order: drop the oldest tenth.
+      let drop = Math.ceil(this.cacheSize / 10)
+      for (const oldKey of this.cache.keys()) {
+        if (drop-- <= 0) break
+        this.cache.delete(oldKey)
+      }
+    }
+    this.cache.set(key, signed)
+    return signed
+  }
+}

@@ -1,0 +1,91 @@
+import type { SseEventName } from '../../shared/api/index.ts'
+
+/** One event as the hub keeps it: data already serialized, and who it is about. */
+export interface HubEvent {
+  readonly id: number
+  readonly event: SseEventName
+  readonly data: string
+  /** Addresses the event concerns; undefined for events everyone receives. */
+  readonly addresses?: readonly string[]
+}
+
+/** What a publisher hands in. */
+export interface OutgoingEvent {
+  readonly event: SseEventName
+  readonly data: unknown
+  readonly addresses?: readonly string[]
+}
+
+interface Subscriber {
+  readonly address: string | undefined
+  readonly deliver: (events: readonly HubEvent[]) => void
+}
+
+/**
+ * Fans events out to the SSE streams. Every event gets the next id (increasing for the life of
+ * the process); the last `bufferSize` events are kept so a client reconnecting with
+ * `Last-Event-ID` gets what it missed, or learns it missed too much (`resumable: false`) and
+ * refetches its snapshots.
+ */
+export class EventHub {
+  private nextId = 1
+  private readonly buffer: HubEvent[] = []
+  private readonly subscribers = new Set<Subscriber>()
+
+  constructor(private readonly bufferSize = 10_000) {}
+
+  /** Number of connected streams. */
+  get subscriberCount(): number {
+    return this.subscribers.size
+  }
+
+  /** The id the next event will get. */
+  get upcomingId(): number {
+    return this.nextId
+  }
+
+  publish(outgoing: readonly OutgoingEvent[]): void {
+    if (outgoing.length === 0) return
+    const events = outgoing.map((item) => ({
+      id: this.nextId++,
+      event: item.event,
+      data: JSON.stringify(item.data),
+      ...(item.addresses === undefined ? {} : { addresses: item.addresses }),
+    }))
+    this.buffer.push(...events)
+    if (this.buffer.length > this.bufferSize) {
+      this.buffer.splice(0, this.buffer.length - this.bufferSize)
+    }
+    for (const subscriber of this.subscribers) {
+      const visible = events.filter((event) => isVisible(event, subscriber.address))
+      if (visible.length > 0) subscriber.deliver(visible)
+    }
+  }
+
+  /**
+   * Subscribes a stream. With `lastEventId`, the buffered events after it are delivered first;
+   * `resumable` is false when some of them are no longer buffered.
+   */
+  subscribe(
+    address: string | undefined,
+    deliver: (events: readonly HubEvent[]) => void,
+    lastEventId?: number,
+  ): { unsubscribe: () => void; resumable: boolean } {
+    let resumable = true
+    if (lastEventId !== undefined && lastEventId < this.nextId - 1) {
+      const oldest = this.buffer[0]?.id ?? this.nextId
+      resumable = lastEventId + 1 >= oldest
+      const missed = this.buffer.filter(
+        (event) => event.id > lastEventId && isVisible(event, address),
+      )
+      if (missed.length > 0) deliver(missed)
+    }
+    const subscriber = { address, deliver }
+    this.subscribers.add(subscriber)
+    return { unsubscribe: () => this.subscribers.delete(subscriber), resumable }
+  }
+}
+
+function isVisible(event: HubEvent, address: string | undefined): boolean {
+  return address === undefined || event.addresses === undefined || event.addresses.includes(address)
+}

@@ -1,0 +1,17 @@
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { ApiError } from '../apiError.ts'
+
+/**
+ * Refuses bodies over `maxBytes` with 413 `body_too_large`, whether the size is announced by
+ * Content-Length or only discovered while reading a chunked body.
+ */
+export function bodySizeLimit(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError(c) {
+      const error = new ApiError('body_too_large', `the request body exceeds ${maxBytes} bytes`)
+      return c.json(error.toBody(), 413)
+    },
+  })
+}

@@ -1,0 +1,221 @@
+import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
+import { blsPublicKeyOf } from '../../shared/attest/index.ts'
+import type { LedgerGenesis } from '../../shared/ledger/index.ts'
+import type { NodeState } from '../../shared/zellular/index.ts'
+import { createApp, type ReplicaApp } from './app.ts'
+import { runApplyLoop, type BatchSource } from './applyLoop.ts'
+import { BalanceSigner } from './balanceSigner.ts'
+import { BatchSubmitter } from './batchSubmitter.ts'
+import { EventHub } from './eventHub.ts'
+import { PendingIntents } from './pendingIntents.ts'
+import type { ReplicaDeps } from './replicaDeps.ts'
+import { ReplicaState } from './replicaState.ts'
+import { toSseEvents } from './sseEvents.ts'
+import { ReplicaStore, type StoreFaults } from './store/replicaStore.ts'
+
+/** The replica's view of Zellular: the SDK client (`ZellularClient`) or a test double. */
+export interface ZellularPort extends BatchSource {
+  /** Zellular app name the replica's batches go to. */
+  readonly app: string
+  send(body: string): Promise<void>
+  lastFinalized(): Promise<{ readonly index: number } | null>
+  nodeStates(): Promise<NodeState[]>
+}
+
+/** Tunables of a replica; `main.ts` reads them from the environment. */
+export interface ReplicaParameters {
+  /** Origins allowed by CORS, or `*`. */
+  readonly corsOrigins: readonly string[] | '*'
+  readonly bodyLimitBytes: number
+  /** How long a submitted intent waits for others to share its batch. */
+  readonly batchWindowMs: number
+  /** Largest batch posted to Zellular, in bytes. */
+  readonly batchBytesMax: number
+  /** Most intents waiting to be sequenced before submissions get 503. */
+  readonly pendingMax: number
+  /** Per-replica timeout of `/aggregate_balance` requests. */
+  readonly aggregateTimeoutMs: number
+  /** SQLite `synchronous`: FULL survives power loss, NORMAL only process crashes. */
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL'
+  /** How often Zellular's last finalized index is polled for `/status`. */
+  readonly finalizedPollMs: number
+  /** Least time between two state hashes computed for SSE `applied` events. */
+  readonly stateHashIntervalMs: number
+}
+
+export const defaultReplicaParameters: ReplicaParameters = {
+  corsOrigins: '*',
+  bodyLimitBytes: 16 * 1024,
+  batchWindowMs: 5,
+  batchBytesMax: 5_000,
+  pendingMax: 20_000,
+  aggregateTimeoutMs: 3_000,
+  sqliteSynchronous: 'FULL',
+  finalizedPollMs: 1_000,
+  stateHashIntervalMs: 1_000,
+}
+
+export interface ReplicaConfig {
+  readonly replicaId: string
+  readonly registry: ReplicaRegistry
+  readonly genesis: LedgerGenesis
+  /** 32-byte BLS12-381 secret key. */
+  readonly blsSecretKey: Uint8Array
+  readonly databaseFile: string
+  readonly zellular: ZellularPort
+  readonly parameters?: Partial<ReplicaParameters>
+  readonly faults?: StoreFaults
+  readonly log?: (line: string) => void
+  readonly fetch?: typeof fetch
+}
+
+/** A replica wired together: its HTTP app, its state, and the loops `start` runs. */
+export interface Replica {
+  readonly app: ReplicaApp
+  readonly deps: ReplicaDeps
+  readonly state: ReplicaState
+  /** Starts the apply loop and pollers; resolves when `stop` ends them, rejects on a fatal error. */
+  start(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Opens (or creates) the replica's database, rebuilds its state and wires the HTTP app. */
+export function createReplica(config: ReplicaConfig): Replica {
+  const parameters = { ...defaultReplicaParameters, ...config.parameters }
+  const log = config.log ?? ((line: string) => console.log(line))
+  const { registry, zellular } = config
+  const store = new ReplicaStore(config.databaseFile, {
+    synchronous: parameters.sqliteSynchronous,
+    ...(config.faults === undefined ? {} : { faults: config.faults }),
+  })
+  const state = ReplicaState.open(store, { registry, genesis: config.genesis })
+  const identity = { app: registry.app, network: registry.network, replicaId: config.replicaId }
+  const controller = new AbortController()
+  let finalizedIndex: number | null = null
+  const deps: ReplicaDeps = {
+    replicaId: config.replicaId,
+    registry,
+    state,
+    signer: new BalanceSigner(config.blsSecretKey, identity),
+    blsPublicKey: blsPublicKeyOf(config.blsSecretKey),
+    submitter: new BatchSubmitter({
+      send: (body) => zellular.send(body),
+      windowMs: parameters.batchWindowMs,
+      maxBytes: parameters.batchBytesMax,
+      maxQueued: parameters.pendingMax,
+    }),
+    pending: new PendingIntents(),
+    hub: new EventHub(),
+    zellular: {
+      finalizedIndex: () => finalizedIndex,
+      network: cached(1_000, async () =>
+        summarizeNetwork(zellular.app, await zellular.nodeStates()),
+      ),
+    },
+    fetch: config.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    options: parameters,
+    log,
+    now: () => Date.now(),
+  }
+  let lastStateHashMs = Number.NEGATIVE_INFINITY
+  const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
+    for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
+    if (deps.hub.subscriberCount === 0) return
+    const applied: { index: number; chainingHash: string; stateHash?: `0x${string}` } = {
+      index: batch.index,
+      chainingHash: batch.chainingHash,
+    }
+    const now = deps.now()
+    if (state.hasStateHash() || now - lastStateHashMs >= parameters.stateHashIntervalMs) {
+      applied.stateHash = state.stateHash()
+      lastStateHashMs = now
+    }
+    deps.hub.publish(toSseEvents(effects, applied))
+  }
+  const pollFinalized = async () => {
+    while (!controller.signal.aborted) {
+      try {
+        finalizedIndex = (await zellular.lastFinalized())?.index ?? finalizedIndex
+      } catch {
+        // Nodes unreachable: keep the last known value.
+      }
+      deps.pending.sweep(deps.now())
+      await sleep(parameters.finalizedPollMs, controller.signal)
+    }
+  }
+  return {
+    app: createApp(deps),
+    deps,
+    state,
+    async start() {
+      const signal = controller.signal
+      const poller = pollFinalized()
+      try {
+        await runApplyLoop({ source: zellular, state, onApplied, signal, log })
+      } finally {
+        controller.abort()
+        await poller
+      }
+    },
+    async stop() {
+      controller.abort()
+      deps.submitter.flush()
+      store.close()
+    },
+  }
+}
+
+/** The `/network` answer from the nodes' states. */
+function summarizeNetwork(app: string, states: NodeState[]): NetworkResponse {
+  const votes = new Map<string, number>()
+  const nodes = states.map((state) => {
+    if (!state.ok) {
+      return {
+        id: state.id,
+        url: state.socket,
+        ok: false,
+        sequencer: false,
+        finalizedIndex: null,
+        lastSequencedIndex: null,
+        error: state.error.message,
+      }
+    }
+    votes.set(state.sequencerId, (votes.get(state.sequencerId) ?? 0) + 1)
+    const progress = state.apps[app]
+    return {
+      id: state.id,
+      url: state.socket,
+      ok: true,
+      sequencer: state.sequencer,
+      finalizedIndex: progress?.lastFinalizedIndex ?? null,
+      lastSequencedIndex: progress?.lastSequencedIndex ?? null,
+    }
+  })
+  const sequencerId = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null
+  return { app, sequencerId, nodes }
+}
+
+function cached<value>(ms: number, load: () => Promise<value>): () => Promise<value> {
+  let entry: { at: number; value: Promise<value> } | undefined
+  return () => {
+    const now = Date.now()
+    if (entry === undefined || now - entry.at > ms) {
+      const value = load()
+      entry = { at: now, value }
+      value.catch(() => (entry = undefined))
+    }
+    return entry.value
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}

@@ -1,0 +1,35 @@
+import type { Hex } from 'viem'
+import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
+import type { BalanceSigner } from './balanceSigner.ts'
+import type { BatchSubmitter } from './batchSubmitter.ts'
+import type { EventHub } from './eventHub.ts'
+import type { PendingIntents } from './pendingIntents.ts'
+import type { ReplicaState } from './replicaState.ts'
+
+/** What the HTTP app needs from the rest of the replica; `createApp` takes it. */
+export interface ReplicaDeps {
+  readonly replicaId: string
+  /** The trust root: replica ids, URLs, BLS keys, quorum, tokens and markets. */
+  readonly registry: ReplicaRegistry
+  readonly state: ReplicaState
+  readonly signer: BalanceSigner
+  readonly blsPublicKey: Hex
+  readonly submitter: BatchSubmitter
+  readonly pending: PendingIntents
+  readonly hub: EventHub
+  /** The last finalized index seen on Zellular (null until known), and the nodes' view. */
+  readonly zellular: {
+    finalizedIndex(): number | null
+    network(): Promise<NetworkResponse>
+  }
+  /** Fetch used to ask the other replicas (aggregate balances). */
+  readonly fetch: typeof fetch
+  readonly options: {
+    readonly corsOrigins: readonly string[] | '*'
+    readonly bodyLimitBytes: number
+    readonly aggregateTimeoutMs: number
+  }
+  readonly log: (line: string) => void
+  /** Milliseconds since the epoch; injected for tests. */
+  readonly now: () => number
+}

@@ -1,0 +1,105 @@
+import { keccak256, stringToBytes, type Hex } from 'viem'
+import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import {
+  createExchange,
+  restoreExchange,
+  type BatchEffects,
+  type Exchange,
+  type ExchangeConfig,
+} from '../../shared/exchange/index.ts'
+import {
+  createTokenRegistry,
+  parseAddress,
+  type SignerBackend,
+} from '../../shared/intents/index.ts'
+import { snapshotLedger, type LedgerGenesis } from '../../shared/ledger/index.ts'
+import type { AppliedPosition, ReplicaStore } from './store/replicaStore.ts'
+
+/** One finalized batch, as the Zellular SDK releases it. */
+export interface FinalizedBatch {
+  readonly index: number
+  readonly body: string
+  readonly chainingHash: string
+}
+
+/**
+ * The replica's state: the in-memory exchange and the database it mirrors, kept equal batch by
+ * batch. `apply` is synchronous from the exchange step to the commit, so no HTTP read ever sees
+ * a half-applied batch, and the database always holds exactly the state of `position`.
+ */
+export class ReplicaState {
+  private stateHashCache: { index: number; hash: Hex } | undefined
+
+  private constructor(
+    readonly exchange: Exchange,
+    readonly store: ReplicaStore,
+    private current: AppliedPosition,
+  ) {}
+
+  /**
+   * Opens the state: a fresh database is initialized from genesis; an existing one is loaded
+   * and the exchange rebuilt from it. Refuses a database made from another configuration.
+   */
+  static open(
+    store: ReplicaStore,
+    config: { registry: ReplicaRegistry; genesis: LedgerGenesis; signerBackend?: SignerBackend },
+  ): ReplicaState {
+    const exchangeConfig: ExchangeConfig = {
+      domain: { app: config.registry.app, network: config.registry.network },
+      genesis: config.genesis,
+      markets: config.registry.markets,
+      ...(config.signerBackend === undefined ? {} : { signerBackend: config.signerBackend }),
+    }
+    const expectedHash = configurationHash(exchangeConfig)
+    const storedHash = store.genesisHash()
+    if (storedHash === undefined) {
+      const exchange = createExchange(exchangeConfig)
+      store.initialize(expectedHash, snapshotLedger(exchange.ledger).balances)
+      return new ReplicaState(exchange, store, store.position())
+    }
+    if (storedHash !== expectedHash) {
+      throw new Error('the database was made from another genesis or market configuration')
+    }
+    const issuer = parseAddress(config.genesis.issuer)
+    if (!issuer.ok) throw new Error(`genesis issuer: ${issuer.reason}`)
+    const tokens = [...createTokenRegistry(config.genesis.tokens).values()]
+    const stored = store.loadState(tokens, issuer.value)
+    const exchange = restoreExchange(exchangeConfig, stored)
+    return new ReplicaState(exchange, store, stored.position)
+  }
+
+  get position(): AppliedPosition {
+    return this.current
+  }
+
+  /** Applies and commits one batch; it must be the next one. Returns its effects. */
+  apply(batch: FinalizedBatch): BatchEffects {
+    if (batch.index !== this.current.index + 1) {
+      throw new Error(`batch ${batch.index} does not follow ${this.current.index}`)
+    }
+    const effects = this.exchange.applyBatch(batch.body, batch.index)
+    this.store.commitBatch(effects, batch.chainingHash)
+    this.current = { index: batch.index, chainingHash: batch.chainingHash }
+    return effects
+  }
+
+  /** The canonical state hash at the applied index, computed once per index. */
+  stateHash(): Hex {
+    const index = this.current.index
+    if (this.stateHashCache?.index !== index) {
+      this.stateHashCache = { index, hash: this.exchange.stateHash() }
+    }
+    return this.stateHashCache.hash
+  }
+
+  /** Whether the state hash of the applied index is already computed. */
+  hasStateHash(): boolean {
+    return this.stateHashCache?.index === this.current.index
+  }
+}
+
+/** Hash of what the state at index 0 is made of, stored so a database is never reused wrongly. */
+function configurationHash(config: ExchangeConfig): string {
+  const { domain, genesis, markets } = config
+  return keccak256(stringToBytes(JSON.stringify({ domain, genesis, markets })))
+}

@@ -1,0 +1,39 @@
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import { parseAddress, type Address } from '../../../shared/intents/index.ts'
+import { ApiError, rejection, statusOf } from '../apiError.ts'
+
+/**
+ * Parses the query string with a schema of `shared/api`; a failure is a 400 whose code is the
+ * schema's message when it is a code (`invalid_address`), else `invalid_request`.
+ */
+export function parseQuery<schema extends z.ZodType>(c: Context, schema: schema): z.infer<schema> {
+  const parsed = schema.safeParse(c.req.query())
+  if (parsed.success) return parsed.data
+  const issue = parsed.error.issues[0]
+  const field = typeof issue?.path[0] === 'string' ? issue.path[0] : undefined
+  const named = issue?.message ?? ''
+  // Schema messages that are API codes (e.g. `invalid_address`) are used as they are.
+  const code =
+    /^[a-z]+(?:_[a-z]+)+$/.test(named) && statusOf(named) === 400 ? named : 'invalid_request'
+  const message =
+    field === undefined ? 'invalid query' : `missing or invalid query parameter ${field}`
+  throw new ApiError(code, message, field)
+}
+
+/** The canonical form of an address parameter, or a 400 naming the parameter. */
+export function canonicalAddress(text: string, field = 'address'): Address {
+  const parsed = parseAddress(text)
+  if (!parsed.ok) throw rejection(parsed.reason, field)
+  return parsed.value
+}
+
+/** The request body as JSON, or 400 `malformed_json`. */
+export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text()
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw rejection('malformed_json')
+  }
+}

@@ -1,0 +1,29 @@
+import { Hono } from 'hono'
+import type { StatusResponse } from '../../../shared/api/index.ts'
+import type { ReplicaDeps } from '../replicaDeps.ts'
+
+/**
+ * `GET /status`: where this replica stands (applied index and chaining hash, Zellular's
+ * finalized index and the lag, the canonical state hash) and its BLS key; `GET /network`: the
+ * Zellular nodes as this replica sees them, for browsers that cannot call the nodes.
+ */
+export function statusRoutes(deps: ReplicaDeps) {
+  return new Hono()
+    .get('/status', (c) => {
+      const { index, chainingHash } = deps.state.position
+      const finalized = deps.zellular.finalizedIndex()
+      const answer: StatusResponse = {
+        replicaId: deps.replicaId,
+        app: deps.registry.app,
+        network: deps.registry.network,
+        appliedIndex: index,
+        appliedChainingHash: chainingHash,
+        zellularFinalizedIndex: finalized,
+        lag: finalized === null ? null : Math.max(0, finalized - index),
+        stateHash: deps.state.stateHash(),
+        blsPublicKey: deps.blsPublicKey,
+      }
+      return c.json(answer)
+    })
+    .get('/network', async (c) => c.json(await deps.zellular.network()))
+}

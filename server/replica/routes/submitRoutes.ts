@@ -1,0 +1,71 @@
+import { Hono } from 'hono'
+import {
+  parseIntent,
+  toWireIntent,
+  verifyIntent,
+  type IntentAction,
+} from '../../../shared/intents/index.ts'
+import { precheckIntent } from '../../../shared/exchange/index.ts'
+import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
+import { ApiError, rejection } from '../apiError.ts'
+import type { ReplicaDeps } from '../replicaDeps.ts'
+import { readJson } from './requestParsing.ts'
+
+/**
+ * `POST /transfer`, `/mint`, `/order`, `/cancel`: validate the signed wire intent (zod and the
+ * intent rules), rebuild its text and recover the signer, check app and network, refuse a
+ * (signer, nonce) already pending or used (409 `replay`), run the cheap state pre-checks (422),
+ * then hand it to Zellular in a coalesced batch and answer 202 with its id once a node took it.
+ */
+export function submitRoutes(deps: ReplicaDeps) {
+  const submit = (actions: readonly IntentAction[]) => async (c: import('hono').Context) => {
+    const json = await readJson(c)
+    const response = await submitIntent(deps, json, actions)
+    return c.json(response, 202)
+  }
+  return new Hono()
+    .post('/transfer', submit(['transfer']))
+    .post('/mint', submit(['mint']))
+    .post('/order', submit(['order']))
+    .post('/cancel', submit(['cancel', 'cancelAll']))
+}
+
+async function submitIntent(
+  deps: ReplicaDeps,
+  json: unknown,
+  actions: readonly IntentAction[],
+): Promise<SubmitIntentResponse> {
+  const { state, pending } = deps
+  const exchange = state.exchange
+  const action =
+    typeof json === 'object' && json !== null ? (json as { action?: unknown }).action : undefined
+  if (typeof action === 'string' && !actions.includes(action as IntentAction)) {
+    const expected = actions.join(' or ')
+    throw new ApiError('wrong_action', `this route takes ${expected} intents`, 'action')
+  }
+  const parsed = parseIntent(json, exchange.ledger.tokens)
+  if (!parsed.ok) throw rejection(parsed.reason, parsed.field)
+  if (!actions.includes(parsed.value.intent.action)) {
+    throw new ApiError('wrong_action', `this route takes ${actions.join(' or ')} intents`, 'action')
+  }
+  const verified = verifyIntent(parsed.value, exchange.domain)
+  if (!verified.ok) throw rejection(verified.reason, verified.field)
+  const intent = verified.value
+  if (pending.has(intent.id)) throw rejection('replay', 'nonce')
+  const refused = precheckIntent(exchange, intent, pending.orderIds())
+  if (refused !== undefined) throw rejection(refused, refused === 'replay' ? 'nonce' : undefined)
+  pending.add({
+    intentId: intent.id,
+    action: intent.action,
+    signer: intent.signer,
+    nonce: intent.nonce,
+    submittedAtMs: deps.now(),
+  })
+  try {
+    await deps.submitter.submit(JSON.stringify(toWireIntent(parsed.value)))
+  } catch (error) {
+    pending.delete(intent.id)
+    throw error
+  }
+  return { intentId: intent.id, status: 'pending' }
+}

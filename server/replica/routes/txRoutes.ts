@@ -1,0 +1,39 @@
+import { Hono } from 'hono'
+import { hash32Schema, type TxResponse } from '../../../shared/api/index.ts'
+import type { IntentAction } from '../../../shared/intents/index.ts'
+import { ApiError } from '../apiError.ts'
+import type { ReplicaDeps } from '../replicaDeps.ts'
+
+/**
+ * `GET /tx/:id`: the receipt of an applied intent, `pending` for one submitted here and not yet
+ * applied, else 404 `unknown_intent`.
+ */
+export function txRoutes(deps: ReplicaDeps) {
+  return new Hono().get('/tx/:id', (c) => {
+    const id = c.req.param('id').toLowerCase()
+    if (!hash32Schema.safeParse(id).success) {
+      throw new ApiError('invalid_request', 'an intent id is 0x and 64 hex digits', 'id')
+    }
+    const receipt = deps.state.store.receipt(id)
+    if (receipt !== undefined) {
+      const answer: TxResponse = {
+        intentId: receipt.intentId,
+        status: receipt.status,
+        action: receipt.action as IntentAction,
+        signer: receipt.signer,
+        batchIndex: receipt.batchIndex,
+      }
+      if (receipt.reason !== null) answer.reason = receipt.reason
+      return c.json(answer)
+    }
+    const pending = deps.pending.get(id)
+    if (pending === undefined) throw new ApiError('unknown_intent', `no intent ${id} seen here`)
+    const answer: TxResponse = {
+      intentId: pending.intentId,
+      status: 'pending',
+      action: pending.action,
+      signer: pending.signer,
+    }
+    return c.json(answer)
+  })
+}

@@ -1,0 +1,364 @@
+import Database from 'better-sqlite3'
+import { and, desc, eq, lte, or } from 'drizzle-orm'
+import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
+import { resolve } from 'node:path'
+import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
+import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import type {
+  BatchEffects,
+  EngineOperation,
+  OrderUpdate,
+  TradeRecord,
+} from '../../../shared/exchange/index.ts'
+import * as schema from './schema.ts'
+
+const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
+
+/** Where the replica stands: the last applied batch and its chaining hash. */
+export interface AppliedPosition {
+  readonly index: number
+  /** "" at index 0. */
+  readonly chainingHash: string
+}
+
+/** A stored receipt. */
+export interface StoredReceipt {
+  readonly intentId: string
+  readonly action: string
+  readonly signer: string
+  readonly status: 'applied' | 'rejected'
+  readonly reason: string | null
+  readonly batchIndex: number
+}
+
+/** What `loadState` reads back to rebuild the exchange. */
+export interface StoredState {
+  readonly position: AppliedPosition
+  readonly ledger: LedgerSnapshot
+  readonly engineOperations: EngineOperation[]
+  readonly openOrders: OrderUpdate[]
+  readonly tradeSeqs: Map<string, number>
+}
+
+/** A test fault: the process kills itself inside the commit of this batch index. */
+export interface StoreFaults {
+  readonly crashInCommitAt?: number
+}
+
+/**
+ * The replica's SQLite database: the state after the last applied batch, balance history,
+ * receipts, orders and trades. One writer (the apply loop); every batch commits in one
+ * transaction together with its index and chaining hash, so a crash at any instant leaves the
+ * state of exactly some batch. Reads that need the latest state come from memory, not here.
+ */
+export class ReplicaStore {
+  readonly sqlite: Database.Database
+  readonly db: BetterSQLite3Database<typeof schema>
+  private readonly write: ReturnType<typeof prepareWrites>
+  private readonly faults: StoreFaults
+  /** The stored position, kept in memory: the apply loop is the only writer. */
+  private appliedIndex: number
+
+  constructor(
+    file: string,
+    options: { synchronous?: 'FULL' | 'NORMAL'; faults?: StoreFaults } = {},
+  ) {
+    this.sqlite = new Database(file)
+    this.sqlite.pragma('journal_mode = WAL')
+    this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+    this.db = drizzle({ client: this.sqlite, schema })
+    migrate(this.db, { migrationsFolder: MIGRATIONS })
+    this.write = prepareWrites(this.sqlite)
+    this.faults = options.faults ?? {}
+    this.appliedIndex = this.position().index
+  }
+
+  close(): void {
+    this.sqlite.close()
+  }
+
+  /** The stored genesis hash, or undefined for a fresh database. */
+  genesisHash(): string | undefined {
+    return this.metaValue('genesis_hash')
+  }
+
+  /**
+   * Writes the state at index 0 into a fresh database: genesis balances (also as history at 0),
+   * the position, and the hash of the configuration it came from.
+   */
+  initialize(genesisHash: string, balances: LedgerSnapshot['balances']): void {
+    this.sqlite.transaction(() => {
+      for (const balance of balances) this.writeBalance(balance, 0)
+      this.write.setMeta.run('genesis_hash', genesisHash)
+      this.write.setMeta.run('applied_index', '0')
+      this.write.setMeta.run('applied_chaining_hash', '')
+    })()
+    this.appliedIndex = 0
+  }
+
+  position(): AppliedPosition {
+    return {
+      index: Number.parseInt(this.metaValue('applied_index') ?? '0', 10),
+      chainingHash: this.metaValue('applied_chaining_hash') ?? '',
+    }
+  }
+
+  /**
+   * Commits one applied batch: every effect, and the new position, in one transaction. Throws if
+   * the batch does not directly follow the stored position.
+   */
+  commitBatch(effects: BatchEffects, chainingHash: string): void {
+    const index = effects.index
+    this.write.commit(() => {
+      if (index !== this.appliedIndex + 1) {
+        throw new Error(`commit of batch ${index} after ${this.appliedIndex}`)
+      }
+      for (const balance of effects.balances) this.writeBalance(balance, index)
+      for (const { signer, nonce } of effects.nonces) {
+        this.write.insertNonce.run(signer, nonce.toString(), index)
+      }
+      for (const r of effects.receipts) {
+        this.write.insertReceipt.run(
+          r.intentId,
+          r.action,
+          r.signer,
+          r.status,
+          r.reason ?? null,
+          index,
+          r.position,
+        )
+      }
+      for (const operation of effects.engineOperations) {
+        this.write.insertOperation.run(index, JSON.stringify(operation))
+      }
+      for (const order of effects.orders) this.write.upsertOrder.run(orderRow(order))
+      for (const trade of effects.trades) this.write.insertTrade.run(tradeRow(trade))
+      this.write.setMeta.run('applied_index', String(index))
+      this.write.setMeta.run('applied_chaining_hash', chainingHash)
+      if (this.faults.crashInCommitAt === index) process.kill(process.pid, 'SIGKILL')
+    })
+    this.appliedIndex = index
+  }
+
+  /** Everything needed to rebuild the exchange as of the stored position. */
+  loadState(tokens: readonly TokenInfo[], issuer: Address): StoredState {
+    const balances = this.sqlite
+      .prepare('SELECT address, token, available, locked FROM balances ORDER BY address, token')
+      .all() as {
+      address: Address
+      token: TokenInfo['symbol']
+      available: string
+      locked: string
+    }[]
+    const nonceRows = this.sqlite.prepare('SELECT signer, nonce FROM nonces').raw().all() as [
+      Address,
+      string,
+    ][]
+    const ledger: LedgerSnapshot = {
+      tokens,
+      issuer,
+      balances: balances
+        .map((row) => ({ ...row, available: BigInt(row.available), locked: BigInt(row.locked) }))
+        .filter((row) => row.available !== 0n || row.locked !== 0n),
+      nonces: nonceRows.map(([signer, nonce]) => ({ signer, nonce: BigInt(nonce) })),
+    }
+    const engineOperations = (
+      this.sqlite.prepare('SELECT operation FROM engine_operations ORDER BY id').raw().all() as [
+        string,
+      ][]
+    ).map(([json]) => JSON.parse(json) as EngineOperation)
+    const openOrders = this.db
+      .select()
+      .from(schema.orders)
+      .where(eq(schema.orders.status, 'open'))
+      .all()
+      .map(toOrderUpdate)
+    const tradeSeqs = new Map(
+      (
+        this.sqlite.prepare('SELECT market, MAX(seq) FROM trades GROUP BY market').raw().all() as [
+          string,
+          number,
+        ][]
+      ).map(([market, seq]) => [market, seq]),
+    )
+    return { position: this.position(), ledger, engineOperations, openOrders, tradeSeqs }
+  }
+
+  /** The balance of (address, token) as of batch `index` (0 when never credited by then). */
+  balanceAt(address: string, token: string, index: number): { available: bigint; locked: bigint } {
+    const row = this.db
+      .select({ available: schema.balanceHistory.available, locked: schema.balanceHistory.locked })
+      .from(schema.balanceHistory)
+      .where(
+        and(
+          eq(schema.balanceHistory.address, address),
+          eq(schema.balanceHistory.token, token),
+          lte(schema.balanceHistory.batchIndex, index),
+        ),
+      )
+      .orderBy(desc(schema.balanceHistory.batchIndex))
+      .limit(1)
+      .get()
+    return row === undefined
+      ? { available: 0n, locked: 0n }
+      : { available: BigInt(row.available), locked: BigInt(row.locked) }
+  }
+
+  receipt(intentId: string): StoredReceipt | undefined {
+    return this.db
+      .select()
+      .from(schema.receipts)
+      .where(eq(schema.receipts.intentId, intentId))
+      .get()
+  }
+
+  /** The owner's open orders, then up to `limit` closed ones, most recently updated first. */
+  ordersOf(owner: string, market: string | undefined, limit: number): OrderUpdate[] {
+    const { orders } = schema
+    const byOwner =
+      market === undefined
+        ? eq(orders.owner, owner)
+        : and(eq(orders.owner, owner), eq(orders.market, market))
+    const open = this.db
+      .select()
+      .from(orders)
+      .where(and(byOwner, eq(orders.status, 'open')))
+      .orderBy(desc(orders.updatedIndex))
+      .all()
+    const closed = this.db
+      .select()
+      .from(orders)
+      .where(
+        and(
+          byOwner,
+          or(
+            eq(orders.status, 'filled'),
+            eq(orders.status, 'cancelled'),
+            eq(orders.status, 'rejected'),
+          ),
+        ),
+      )
+      .orderBy(desc(orders.updatedIndex))
+      .limit(limit)
+      .all()
+    return [...open, ...closed].map(toOrderUpdate)
+  }
+
+  /** Trades an order took part in, oldest first. */
+  tradesOfOrder(orderId: string): TradeRecord[] {
+    const { trades } = schema
+    return this.db
+      .select()
+      .from(trades)
+      .where(or(eq(trades.makerOrderId, orderId), eq(trades.takerOrderId, orderId)))
+      .orderBy(trades.batchIndex, trades.seq)
+      .all()
+      .map(toTradeRecord)
+  }
+
+  /** The most recent trades of a market, newest first. */
+  recentTrades(market: string, limit: number): TradeRecord[] {
+    const { trades } = schema
+    return this.db
+      .select()
+      .from(trades)
+      .where(eq(trades.market, market))
+      .orderBy(desc(trades.seq))
+      .limit(limit)
+      .all()
+      .map(toTradeRecord)
+  }
+
+  private writeBalance(balance: LedgerSnapshot['balances'][number], index: number): void {
+    const available = balance.available.toString()
+    const locked = balance.locked.toString()
+    this.write.upsertBalance.run(balance.address, balance.token, available, locked, index)
+    this.write.insertHistory.run(balance.address, balance.token, index, available, locked)
+  }
+
+  private metaValue(key: string): string | undefined {
+    return this.db.select().from(schema.meta).where(eq(schema.meta.key, key)).get()?.value
+  }
+}
+
+function prepareWrites(sqlite: Database.Database) {
+  const statements = {
+    setMeta: sqlite.prepare(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    ),
+    upsertBalance: sqlite.prepare(
+      'INSERT INTO balances (address, token, available, locked, updated_index) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (address, token) DO UPDATE SET available = excluded.available, ' +
+        'locked = excluded.locked, updated_index = excluded.updated_index',
+    ),
+    insertHistory: sqlite.prepare(
+      'INSERT OR REPLACE INTO balance_history (address, token, batch_index, available, locked) VALUES (?, ?, ?, ?, ?)',
+    ),
+    insertNonce: sqlite.prepare('INSERT INTO nonces (signer, nonce, batch_index) VALUES (?, ?, ?)'),
+    insertReceipt: sqlite.prepare(
+      'INSERT OR IGNORE INTO receipts (intent_id, action, signer, status, reason, batch_index, position) ' +
+        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    insertOperation: sqlite.prepare(
+      'INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)',
+    ),
+    upsertOrder: sqlite.prepare(
+      'INSERT OR REPLACE INTO orders (order_id, market, owner, side, type, time_in_force, price, quantity, ' +
+        'filled, remaining, status, reason, placed_index, updated_index) VALUES (@orderId, @market, @owner, ' +
+        '@side, @type, @timeInForce, @price, @quantity, @filled, @remaining, @status, @reason, @placedIndex, ' +
+        '@updatedIndex)',
+    ),
+    insertTrade: sqlite.prepare(
+      'INSERT INTO trades (market, seq, price, quantity, taker_side, maker_order_id, taker_order_id, maker, ' +
+        'taker, batch_index) VALUES (@market, @seq, @price, @quantity, @takerSide, @makerOrderId, ' +
+        '@takerOrderId, @maker, @taker, @index)',
+    ),
+  }
+  const commit = (run: () => void) => sqlite.transaction(run).immediate()
+  return { ...statements, commit }
+}
+
+function orderRow(order: OrderUpdate) {
+  return {
+    ...order,
+    price: order.price.toString(),
+    quantity: order.quantity.toString(),
+    filled: order.filled.toString(),
+    remaining: order.remaining.toString(),
+    reason: order.reason ?? null,
+  }
+}
+
+function tradeRow(trade: TradeRecord) {
+  return { ...trade, price: trade.price.toString(), quantity: trade.quantity.toString() }
+}
+
+function toOrderUpdate(row: typeof schema.orders.$inferSelect): OrderUpdate {
+  const update = {
+    ...row,
+    orderId: row.orderId as IntentId,
+    owner: row.owner as Address,
+    price: BigInt(row.price),
+    quantity: BigInt(row.quantity),
+    filled: BigInt(row.filled),
+    remaining: BigInt(row.remaining),
+    reason: row.reason ?? undefined,
+  }
+  if (update.reason === undefined) delete update.reason
+  return update
+}
+
+function toTradeRecord(row: typeof schema.trades.$inferSelect): TradeRecord {
+  const { batchIndex, ...rest } = row
+  return {
+    ...rest,
+    price: BigInt(row.price),
+    quantity: BigInt(row.quantity),
+    makerOrderId: row.makerOrderId as IntentId,
+    takerOrderId: row.takerOrderId as IntentId,
+    maker: row.maker as Address,
+    taker: row.taker as Address,
+    index: batchIndex,
+  }
+}

@@ -1,0 +1,146 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { NodeState } from '../../shared/zellular/index.ts'
+import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
+import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
+import { testAccount, testDomain, type TestAccount } from '../../shared/exchange/testing.ts'
+import type { LedgerGenesis } from '../../shared/ledger/index.ts'
+import type { FinalizedBatch } from './replicaState.ts'
+import {
+  createReplica,
+  type Replica,
+  type ReplicaParameters,
+  type ZellularPort,
+} from './replica.ts'
+
+/*
+ * Helpers for this folder's tests and for bench/replica.ts: an in-memory sequencer standing in
+ * for Zellular, and replicas built in-process around it.
+ */
+
+/**
+ * A single-process stand-in for Zellular: `send` appends a batch, `batches` streams them in
+ * order to any number of readers. No proofs: only for tests of the replica itself.
+ */
+export class InMemorySequencer implements ZellularPort {
+  readonly app = 'orderbook'
+  readonly bodies: string[] = []
+  private waiters: (() => void)[] = []
+  /** Set to make `send` fail, as if every node were down. */
+  failing = false
+
+  async send(body: string): Promise<void> {
+    if (this.failing) throw new Error('no node took the batch')
+    this.append(body)
+  }
+
+  append(body: string): void {
+    this.bodies.push(body)
+    const waiters = this.waiters
+    this.waiters = []
+    for (const wake of waiters) wake()
+  }
+
+  async *batches(parameters: {
+    after: number
+    signal?: AbortSignal
+  }): AsyncGenerator<FinalizedBatch> {
+    let next = parameters.after
+    const signal = parameters.signal
+    while (!signal?.aborted) {
+      if (next < this.bodies.length) {
+        const body = this.bodies[next]!
+        next += 1
+        yield { index: next, body, chainingHash: `h${next}` }
+        continue
+      }
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve)
+        signal?.addEventListener('abort', () => resolve(), { once: true })
+      })
+    }
+  }
+
+  async lastFinalized(): Promise<{ index: number } | null> {
+    return this.bodies.length === 0 ? null : { index: this.bodies.length }
+  }
+
+  async nodeStates(): Promise<NodeState[]> {
+    return []
+  }
+}
+
+export const faucet = testAccount(1)
+
+/** Test traders with genesis balances. */
+export const traders: TestAccount[] = Array.from({ length: 8 }, (_, i) => testAccount(100 + i))
+
+/** Genesis: each trader has 1,000,000 USDT and 100 ETH. */
+export const testGenesis: LedgerGenesis = {
+  issuer: faucet.address,
+  tokens: [...devnetTokens],
+  balances: traders.flatMap((trader) => [
+    { address: trader.address, token: 'USDT', amount: '1000000' },
+    { address: trader.address, token: 'ETH', amount: '100' },
+  ]),
+}
+
+/** BLS secret key of test replica `n` (1-based): 32 bytes of n. */
+export function testBlsKey(n: number): Uint8Array {
+  return new Uint8Array(32).fill(n)
+}
+
+/** A registry of `count` replicas on 127.0.0.1 from `basePort`. */
+export function testRegistry(count: number, basePort: number): ReplicaRegistry {
+  return {
+    ...testDomain,
+    quorum: defaultQuorum(count),
+    replicas: Array.from({ length: count }, (_, i) => ({
+      id: `replica-${i + 1}`,
+      url: `http://127.0.0.1:${basePort + i}`,
+      blsPublicKey: blsPublicKeyOf(testBlsKey(i + 1)),
+    })),
+    tokens: [...devnetTokens],
+    markets: [...devnetMarkets],
+  }
+}
+
+/** An in-process replica on a fresh temporary database, reading from `sequencer`. */
+export function createTestReplica(options: {
+  sequencer: InMemorySequencer
+  registry?: ReplicaRegistry
+  position?: number
+  databaseFile?: string
+  parameters?: Partial<ReplicaParameters>
+  fetch?: typeof fetch
+}): Replica {
+  const position = options.position ?? 1
+  const registry = options.registry ?? testRegistry(1, 15990)
+  const databaseFile =
+    options.databaseFile ?? join(mkdtempSync(join(tmpdir(), 'replica-test-')), 'replica.db')
+  return createReplica({
+    replicaId: `replica-${position}`,
+    registry,
+    genesis: testGenesis,
+    blsSecretKey: testBlsKey(position),
+    databaseFile,
+    zellular: options.sequencer,
+    parameters: { batchWindowMs: 1, finalizedPollMs: 50, ...options.parameters },
+    log: () => {},
+    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+  })
+}
+
+/** Polls `check` every 10 ms until it returns true, or throws after `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
