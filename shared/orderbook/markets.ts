@@ -48,6 +48,8 @@ export type Market = Readonly<
   Required<MarketConfig> & {
     /** Quote base units per whole base token that one tick adds to a price. */
     priceIncrement: bigint
+    /** `tickSize` as a number when it is a safe integer, else 0 (a hot-path shortcut). */
+    tickSizeNumber: number
   }
 >
 
@@ -71,6 +73,10 @@ export function defineMarket(config: MarketConfig): Market {
     maxPriceTicks: defaultMaxPriceTicks,
     ...config,
     priceIncrement: config.lotSize > 0n ? (config.tickSize * wholeBase) / config.lotSize : 0n,
+    tickSizeNumber:
+      config.tickSize > 0n && config.tickSize <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(config.tickSize) // tidy: allow checked ≤ 2^53 − 1 just above
+        : 0,
   }
   const problems: string[] = []
   if (!isDecimals(market.baseDecimals) || !isDecimals(market.quoteDecimals)) {
@@ -127,11 +133,13 @@ export function baseAmount(market: Market, lots: number): bigint {
  */
 export function quoteAmount(market: Market, priceTicks: number, lots: number): bigint {
   const product = priceTicks * lots
-  // Below 2^53 the float product is exact, which saves one BigInt conversion on the hot path.
-  const exact = Number.isSafeInteger(product)
-    ? BigInt(product)
-    : BigInt(priceTicks) * BigInt(lots)
-  return exact * market.tickSize
+  // Below 2^53 the float products are exact integers, so the common case costs one BigInt.
+  if (Number.isSafeInteger(product)) {
+    const units = product * market.tickSizeNumber
+    if (units > 0 && Number.isSafeInteger(units)) return BigInt(units)
+    return BigInt(product) * market.tickSize
+  }
+  return BigInt(priceTicks) * BigInt(lots) * market.tickSize
 }
 
 /**

@@ -117,7 +117,11 @@ describe('limit orders', () => {
     const { escrow, place } = setup()
     place('bob', 'buy', 'limit', 110, 10)
     const taker = place('alice', 'sell', 'limit', 100, 10)
-    expect(fills(taker.events)[0]).toMatchObject({ price: 110, quoteAmount: 1100n, priceImprovement: 0n })
+    expect(fills(taker.events)[0]).toMatchObject({
+      price: 110,
+      quoteAmount: 1100n,
+      priceImprovement: 0n,
+    })
     expect(escrow.available('alice', 'QUOTE')).toBe(funds + 1100n)
     expect(escrow.available('bob', 'QUOTE')).toBe(funds - 1100n)
     expect(escrow.locked('bob', 'QUOTE')).toBe(0n)
@@ -195,7 +199,11 @@ describe('immediate orders', () => {
     place('bob', 'buy', 'limit', 90, 2)
     const taker = place('alice', 'sell', 'market', 95, 10)
     expect(fills(taker.events).map((fill) => fill.price)).toEqual([100, 98])
-    expect(taker.events.at(-1)).toMatchObject({ type: 'cancelled', reason: 'ioc_remainder', remainingLots: 6 })
+    expect(taker.events.at(-1)).toMatchObject({
+      type: 'cancelled',
+      reason: 'ioc_remainder',
+      remainingLots: 6,
+    })
     expect(engine.depth(market.id, 5).bids).toEqual([{ price: 90, lots: 2, orders: 1 }])
     expect(escrow.locked('alice', 'BASE')).toBe(0n)
     expect(escrow.available('alice', 'QUOTE')).toBe(funds + 200n + 196n)
@@ -212,7 +220,10 @@ describe('immediate orders', () => {
 
   test('a market order on an empty side is rejected with no_liquidity', () => {
     const { place } = setup()
-    expect(place('alice', 'buy', 'market', 120, 4)).toMatchObject({ ok: false, reason: 'no_liquidity' })
+    expect(place('alice', 'buy', 'market', 120, 4)).toMatchObject({
+      ok: false,
+      reason: 'no_liquidity',
+    })
   })
 })
 
@@ -285,11 +296,12 @@ describe('cancel', () => {
     const { engine, place } = setup()
     place('alice', 'buy', 'limit', 100, 5)
     place('bob', 'sell', 'limit', 100, 5)
-    expect(engine.cancel({ orderId: 'o1', owner: 'alice' })).toMatchObject({ reason: 'unknown_order' })
-    expect(engine.cancel({ orderId: 'nope', owner: 'alice' })).toMatchObject({ reason: 'unknown_order' })
+    const unknown = { reason: 'unknown_order' }
+    expect(engine.cancel({ orderId: 'o1', owner: 'alice' })).toMatchObject(unknown)
+    expect(engine.cancel({ orderId: 'nope', owner: 'alice' })).toMatchObject(unknown)
     place('alice', 'buy', 'limit', 100, 5)
     expect(engine.cancel({ orderId: 'o3', owner: 'alice' }).ok).toBe(true)
-    expect(engine.cancel({ orderId: 'o3', owner: 'alice' })).toMatchObject({ reason: 'unknown_order' })
+    expect(engine.cancel({ orderId: 'o3', owner: 'alice' })).toMatchObject(unknown)
   })
 })
 
@@ -302,8 +314,10 @@ describe('cancel all', () => {
     place('alice', 'buy', 'limit', 99, 5, { market: other.id }) // o4
     place('alice', 'buy', 'limit', 100, 1) // o5
     const result = engine.cancelAll({ market: market.id, owner: 'alice' })
-    expect(result.events.map((event) => event.type === 'cancelled' && [event.orderId, event.reason]))
-      .toEqual([
+    const cancelled = result.events.map(
+      (event) => event.type === 'cancelled' && [event.orderId, event.reason],
+    )
+    expect(cancelled).toEqual([
         ['o1', 'cancel_all'],
         ['o3', 'cancel_all'],
         ['o5', 'cancel_all'],
@@ -330,8 +344,12 @@ describe('cancel all', () => {
 
   test('rejects an unknown market and an empty owner', () => {
     const { engine } = setup()
-    expect(engine.cancelAll({ market: 'X/Y', owner: 'alice' })).toMatchObject({ reason: 'unknown_market' })
-    expect(engine.cancelAll({ market: market.id, owner: '' })).toMatchObject({ reason: 'invalid_owner' })
+    expect(engine.cancelAll({ market: 'X/Y', owner: 'alice' })).toMatchObject({
+      reason: 'unknown_market',
+    })
+    expect(engine.cancelAll({ market: market.id, owner: '' })).toMatchObject({
+      reason: 'invalid_owner',
+    })
   })
 })
 
@@ -539,7 +557,8 @@ describe('units and configuration', () => {
     const engine = createMatchingEngine({ markets: [ethUsdt], escrow })
     const order = { market: ethUsdt.id, type: 'limit', lots: 1_000 } as const
     engine.place({ ...order, orderId: 's', owner: seller, side: 'sell', price: 200_000 })
-    const taker = engine.place({ ...order, orderId: 'b', owner: buyer, side: 'buy', price: 200_050 })
+    const buy = { ...order, orderId: 'b', owner: buyer, side: 'buy', price: 200_050 } as const
+    const taker = engine.place(buy)
     expect(fills(taker.events)[0]).toMatchObject({
       baseAmount: 10n ** 18n,
       quoteAmount: 2_000_000000n,

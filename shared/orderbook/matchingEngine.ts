@@ -19,7 +19,7 @@
  */
 import { keccak256, stringToBytes, type Hex } from 'viem'
 import type { EscrowAccounts } from '../ledger/accounts.ts'
-import { BookSide, OwnerOrders, PriceLevel, RestingOrder } from './bookSide.ts'
+import { type BookSide, MarketBook, type PriceLevel, RestingOrder } from './orderBook.ts'
 import { baseAmount, MarketConfigError, quoteAmount, type Market } from './markets.ts'
 import { hashOrderId, TradeLogHasher } from './tradeLogHasher.ts'
 import type {
@@ -55,21 +55,6 @@ export class UnknownMarketError extends Error {
 const noDeltas: readonly BookDelta[] = Object.freeze([])
 const maxLevelLots = Number.MAX_SAFE_INTEGER
 
-/** The state of one market. */
-class MarketBook {
-  readonly bids = new BookSide('buy')
-  readonly asks = new BookSide('sell')
-  readonly owners = new Map<string, OwnerOrders>()
-  /** Sequence number of the last delta emitted for this market. */
-  seq = 0
-
-  constructor(readonly market: Market) {}
-
-  sideOf(order: RestingOrder): BookSide {
-    return order.side === 'buy' ? this.bids : this.asks
-  }
-}
-
 /**
  * Creates a matching engine.
  * @example
@@ -85,12 +70,16 @@ export function createMatchingEngine(parameters: CreateMatchingEngineParameters)
 /** See the module comment. Create one with {@link createMatchingEngine}. */
 export class MatchingEngine {
   private readonly books = new Map<string, MarketBook>()
+  /** The last market looked up by `place`: most streams hit one market many times in a row. */
+  private lastBook: MarketBook | undefined
   private readonly open = new Map<string, RestingOrder>()
   private readonly escrow: EscrowAccounts | null
   private readonly hasher = new TradeLogHasher()
   /** Counts operations that changed something; tags touched levels. */
   private operation = 0
+  /** Levels the current operation changed, `touchedCount` of them (the array is reused). */
   private readonly touched: PriceLevel[] = []
+  private touchedCount = 0
   private takerHashLow = -1
   private takerHashHigh = -1
 
@@ -111,7 +100,9 @@ export class MatchingEngine {
    * deltas of the placement.
    */
   place(order: PlaceOrderParameters): OperationResult {
-    const book = this.books.get(order.market)
+    const last = this.lastBook
+    const book =
+      last !== undefined && last.market.id === order.market ? last : this.findBook(order.market)
     if (book === undefined) return rejectPlace(order, 'unknown_market')
     const invalid = validateOrder(order, book.market)
     if (invalid !== null) return rejectPlace(order, invalid)
@@ -119,7 +110,8 @@ export class MatchingEngine {
     const buy = order.side === 'buy'
     const opposite = buy ? book.asks : book.bids
     const best = opposite.best()
-    const crosses = best !== undefined && (buy ? best.price <= order.price : best.price >= order.price)
+    const crosses =
+      best !== undefined && (buy ? best.price <= order.price : best.price >= order.price)
     if (crosses && order.type === 'post_only') return rejectPlace(order, 'post_only_would_cross')
     if (!crosses && (order.type === 'ioc' || order.type === 'market')) {
       return rejectPlace(order, 'no_liquidity')
@@ -155,9 +147,10 @@ export class MatchingEngine {
       return reject('cancel', null, parameters.orderId, parameters.owner, 'unknown_order')
     }
     if (order.owner !== parameters.owner) {
-      return reject('cancel', order.market.id, parameters.orderId, parameters.owner, 'not_owner')
+      const market = order.book.market.id
+      return reject('cancel', market, parameters.orderId, parameters.owner, 'not_owner')
     }
-    const book = this.books.get(order.market.id) as MarketBook
+    const book = order.book
     this.operation += 1
     const events: OrderEvent[] = []
     this.close(book, order, 'user_cancelled', events)
@@ -399,23 +392,20 @@ export class MatchingEngine {
     taker: PlaceOrderParameters,
     remaining: number,
   ): void {
+    const owned = book.ownerOrders(taker.owner)
     const order = new RestingOrder(
       taker.orderId,
       taker.owner,
-      book.market,
+      book,
       taker.side,
       taker.type,
       taker.price,
       remaining,
       taker.lots,
       level,
+      owned,
     )
     level.append(order)
-    let owned = book.owners.get(taker.owner)
-    if (owned === undefined) {
-      owned = new OwnerOrders()
-      book.owners.set(taker.owner, owned)
-    }
     owned.append(order)
     this.open.set(taker.orderId, order)
     this.touch(level)
@@ -447,8 +437,8 @@ export class MatchingEngine {
   private unlink(book: MarketBook, order: RestingOrder): void {
     const level = order.level
     level.unlink(order)
-    if (level.orderCount === 0) book.sideOf(order).remove(level)
-    ;(book.owners.get(order.owner) as OwnerOrders).unlink(order)
+    if (level.orderCount === 0) (order.side === 'buy' ? book.bids : book.asks).remove(level)
+    order.ownerOrders.unlink(order)
     this.open.delete(order.id)
   }
 
@@ -495,16 +485,18 @@ export class MatchingEngine {
   private touch(level: PriceLevel): void {
     if (level.touchedBy !== this.operation) {
       level.touchedBy = this.operation
-      this.touched.push(level)
+      this.touched[this.touchedCount++] = level
     }
   }
 
   /** One delta per level the operation touched, in the order they were first touched. */
   private flushDeltas(book: MarketBook): readonly BookDelta[] {
     const touched = this.touched
-    if (touched.length === 0) return noDeltas
+    const count = this.touchedCount
+    if (count === 0) return noDeltas
+    this.touchedCount = 0
     const deltas: BookDelta[] = []
-    for (let i = 0; i < touched.length; i++) {
+    for (let i = 0; i < count; i++) {
       const level = touched[i] as PriceLevel
       book.seq += 1
       deltas.push({
@@ -515,8 +507,13 @@ export class MatchingEngine {
         newTotalLots: level.totalLots,
       })
     }
-    touched.length = 0
     return deltas
+  }
+
+  private findBook(market: string): MarketBook | undefined {
+    const book = this.books.get(market)
+    if (book !== undefined) this.lastBook = book
+    return book
   }
 
   private requireBook(market: string): MarketBook {
@@ -600,7 +597,7 @@ function topLevels(side: BookSide, count: number): DepthLevel[] {
 function toOpenOrder(order: RestingOrder): OpenOrder {
   return {
     orderId: order.id,
-    market: order.market.id,
+    market: order.book.market.id,
     owner: order.owner,
     side: order.side,
     orderType: order.orderType,

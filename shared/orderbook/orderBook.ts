@@ -1,12 +1,13 @@
 /**
- * The hot data structures of one side of a book (internal to the orderbook module).
+ * The hot data structures of a market's book (internal to the orderbook module).
  *
  * - `BookSide.levels` keeps the price levels sorted from worst to best, so the best level is the
  *   last element: matching and cancelling at the top of the book are `pop()`/`push()`, and a new
  *   level is found by binary search.
  * - Each `PriceLevel` is a FIFO of `RestingOrder`s in an intrusive doubly linked list, so removing
  *   any order is O(1) once it has been found by id.
- * - Each order is also linked into its owner's list (`OwnerOrders`) for cancel-all.
+ * - Each order is also linked into its owner's list (`OwnerOrders`) for cancel-all, and points at
+ *   its level, owner list and `MarketBook`, so closing it needs no lookup but the id index.
  *
  * Prices and quantities are JS safe integers here; nothing on this path allocates a bigint.
  */
@@ -26,7 +27,7 @@ export class RestingOrder {
   constructor(
     readonly id: string,
     readonly owner: string,
-    readonly market: Market,
+    readonly book: MarketBook,
     readonly side: OrderSide,
     readonly orderType: OrderType,
     readonly price: number,
@@ -34,6 +35,7 @@ export class RestingOrder {
     public lots: number,
     readonly originalLots: number,
     readonly level: PriceLevel,
+    readonly ownerOrders: OwnerOrders,
   ) {}
 }
 
@@ -109,7 +111,6 @@ export class OwnerOrders {
 export class BookSide {
   /** Non-empty levels sorted by `key` ascending: worst first, best last. */
   readonly levels: PriceLevel[] = []
-  private readonly byPrice = new Map<number, PriceLevel>()
 
   constructor(readonly side: OrderSide) {}
 
@@ -118,14 +119,17 @@ export class BookSide {
     return this.levels[this.levels.length - 1]
   }
 
-  /** The level at `price`, created (empty, in sorted position) if absent. */
+  /**
+   * The level at `price`, created (empty, in sorted position) if absent. A binary search over the
+   * sorted levels is cheaper than a hash map here because levels come and go all the time.
+   */
   levelAt(price: number): PriceLevel {
-    const existing = this.byPrice.get(price)
-    if (existing !== undefined) return existing
-    const level = new PriceLevel(this.side, price)
-    this.byPrice.set(price, level)
     const levels = this.levels
-    const index = this.indexOfKey(level.key)
+    const key = this.side === 'buy' ? price : -price
+    const index = this.indexOfKey(key)
+    const found = levels[index]
+    if (found !== undefined && found.key === key) return found
+    const level = new PriceLevel(this.side, price)
     levels.push(level)
     // Shift the better levels up by one; new levels are usually near the top, so this is short.
     for (let i = levels.length - 1; i > index; i--) levels[i] = levels[i - 1] as PriceLevel
@@ -135,7 +139,6 @@ export class BookSide {
 
   /** Removes an empty level. */
   remove(level: PriceLevel): void {
-    this.byPrice.delete(level.price)
     const levels = this.levels
     const last = levels.length - 1
     if (levels[last] === level) {
@@ -158,5 +161,26 @@ export class BookSide {
       else high = middle
     }
     return low
+  }
+}
+
+/** Both sides and the owner lists of one market, and its market-data sequence number. */
+export class MarketBook {
+  readonly bids = new BookSide('buy')
+  readonly asks = new BookSide('sell')
+  readonly owners = new Map<string, OwnerOrders>()
+  /** Sequence number of the last delta emitted for this market. */
+  seq = 0
+
+  constructor(readonly market: Market) {}
+
+  /** The owner's list, created empty if absent. */
+  ownerOrders(owner: string): OwnerOrders {
+    let owned = this.owners.get(owner)
+    if (owned === undefined) {
+      owned = new OwnerOrders()
+      this.owners.set(owner, owned)
+    }
+    return owned
   }
 }

@@ -40,9 +40,12 @@ export class ReferenceEngine {
   place(order: PlaceOrderParameters): OperationResult {
     const market = this.marketsById.get(order.market)
     const invalid = market === undefined ? 'unknown_market' : this.check(order, market)
-    if (invalid !== null || market === undefined) return this.reject(order, invalid ?? 'unknown_market')
+    if (invalid !== null || market === undefined) {
+      return this.reject(order, invalid ?? 'unknown_market')
+    }
     const book = this.orders.get(market.id) as Resting[]
-    const crossing = (price: number) => (order.side === 'buy' ? price <= order.price : price >= order.price)
+    const crossing = (price: number) =>
+      order.side === 'buy' ? price <= order.price : price >= order.price
     const opposite = sorted(book.filter((o) => o.side !== order.side))
     const crosses = opposite[0] !== undefined && crossing(opposite[0].price)
     if (crosses && order.type === 'post_only') return this.reject(order, 'post_only_would_cross')
@@ -69,7 +72,8 @@ export class ReferenceEngine {
       this.trade(market, maker, order, lots, remaining, events)
       if (maker.remaining === 0) {
         this.drop(market, maker)
-        events.push({ type: 'filled', market: market.id, orderId: maker.orderId, owner: maker.owner })
+        events.push({ type: 'filled', market: market.id, orderId: maker.orderId,
+          owner: maker.owner })
       }
     }
     if (remaining === 0) {
@@ -92,9 +96,8 @@ export class ReferenceEngine {
       found === undefined ? 'unknown_order' : found.owner !== parameters.owner ? 'not_owner' : null
     if (reason !== null || found === undefined) {
       const market = found?.market ?? null
-      return { ok: false, reason: reason ?? 'unknown_order', deltas: [], events: [{ type: 'rejected',
-        operation: 'cancel', market, orderId: parameters.orderId, owner: parameters.owner,
-        reason: reason ?? 'unknown_order' }] }
+      const { orderId, owner } = parameters
+      return rejected('cancel', market, orderId, owner, reason ?? 'unknown_order')
     }
     const events: OrderEvent[] = []
     this.close(this.marketsById.get(found.market) as Market, found, 'user_cancelled', events)
@@ -106,9 +109,8 @@ export class ReferenceEngine {
     const reason: RejectReason | null =
       market === undefined ? 'unknown_market' : parameters.owner === '' ? 'invalid_owner' : null
     if (reason !== null || market === undefined) {
-      return { ok: false, reason: reason ?? 'unknown_market', deltas: [], events: [{ type: 'rejected',
-        operation: 'cancelAll', market: parameters.market, orderId: null, owner: parameters.owner,
-        reason: reason ?? 'unknown_market' }] }
+      const { market: id, owner } = parameters
+      return rejected('cancelAll', id, null, owner, reason ?? 'unknown_market')
     }
     const events: OrderEvent[] = []
     const mine = (this.orders.get(market.id) as Resting[])
@@ -167,7 +169,8 @@ export class ReferenceEngine {
     const quote = BigInt(lots) * BigInt(maker.price) * market.tickSize
     const paidAtLimit = BigInt(lots) * BigInt(taker.price) * market.tickSize
     const priceImprovement = taker.side === 'buy' ? paidAtLimit - quote : 0n
-    const [buyer, seller] = taker.side === 'buy' ? [taker.owner, maker.owner] : [maker.owner, taker.owner]
+    const buying = taker.side === 'buy'
+    const [buyer, seller] = buying ? [taker.owner, maker.owner] : [maker.owner, taker.owner]
     this.escrow.transferLocked(buyer, seller, market.quote, quote)
     this.escrow.transferLocked(seller, buyer, market.base, base)
     if (priceImprovement > 0n) this.escrow.unlock(taker.owner, market.quote, priceImprovement)
@@ -199,16 +202,30 @@ export class ReferenceEngine {
   }
 
   private reject(order: PlaceOrderParameters, reason: RejectReason): OperationResult {
-    return { ok: false, reason, deltas: [], events: [{ type: 'rejected', operation: 'place',
-      market: order.market, orderId: order.orderId, owner: order.owner, reason }] }
+    return rejected('place', order.market, order.orderId, order.owner, reason)
+  }
+}
+
+function rejected(
+  operation: 'place' | 'cancel' | 'cancelAll',
+  market: string | null,
+  orderId: string | null,
+  owner: string,
+  reason: RejectReason,
+): OperationResult {
+  return {
+    ok: false,
+    reason,
+    deltas: [],
+    events: [{ type: 'rejected', operation, market, orderId, owner, reason }],
   }
 }
 
 /** Best price first, then oldest first. */
 function sorted(orders: Resting[]): Resting[] {
-  return [...orders].sort((a, b) =>
-    a.price !== b.price ? (a.side === 'buy' ? b.price - a.price : a.price - b.price) : a.time - b.time,
-  )
+  const better = (a: Resting, b: Resting) =>
+    a.side === 'buy' ? b.price - a.price : a.price - b.price
+  return [...orders].sort((a, b) => (a.price !== b.price ? better(a, b) : a.time - b.time))
 }
 
 function lockOf(

@@ -13,16 +13,27 @@ const seedLow = 0x9e3779b9
 const seedHigh = 0x7f4a7c15
 const twoTo32 = 4294967296
 
-/** The two 32-bit lanes of an order id's hash (FNV-1a style over UTF-16 code units). */
+/**
+ * The two 32-bit lanes of an order id's hash, over its UTF-16 code units taken two at a time (a
+ * multiply-xorshift per pair and lane; the length is folded in so `'a'` and `'a\0'` differ).
+ */
 export function hashOrderId(id: string): [low: number, high: number] {
-  let low = 0x811c9dc5
-  let high = 0x01000193
-  for (let i = 0; i < id.length; i++) {
-    const code = id.charCodeAt(i)
-    low = Math.imul(low ^ code, 0x01000193)
-    high = Math.imul(high ^ code, 0x5bd1e995) ^ (high >>> 15)
+  let low = 0x811c9dc5 ^ id.length
+  let high = 0x01000193 ^ Math.imul(id.length, 0x9e3779b1)
+  const even = id.length & ~1
+  for (let i = 0; i < even; i += 2) {
+    const pair = id.charCodeAt(i) | (id.charCodeAt(i + 1) << 16)
+    low = Math.imul(low ^ pair, 0x01000193)
+    low ^= low >>> 15
+    high = Math.imul(high ^ pair, 0x5bd1e995)
+    high ^= high >>> 13
   }
-  return [low >>> 0, high >>> 0]
+  if (even < id.length) {
+    const last = id.charCodeAt(even)
+    low = Math.imul(low ^ last, 0x01000193)
+    high = Math.imul(high ^ last, 0x5bd1e995)
+  }
+  return [finalMix(low), finalMix(high)]
 }
 
 /** The rolling fill hash. */

@@ -1,0 +1,22 @@
+import { expect, test } from 'vitest'
+import * as orderbook from './index.ts'
+
+test('the public surface is explicit: adding or removing a name shows up here', () => {
+  expect(Object.keys(orderbook).sort()).toMatchInlineSnapshot(`
+    [
+      "MarketConfigError",
+      "MatchingEngine",
+      "TradeLogHasher",
+      "UnknownMarketError",
+      "baseAmount",
+      "createMatchingEngine",
+      "defineMarket",
+      "ethUsdt",
+      "hashOrderId",
+      "orderLockAmount",
+      "quoteAmount",
+      "toOrderType",
+      "toOrderUnits",
+    ]
+  `)
+})
