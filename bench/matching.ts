@@ -1,0 +1,674 @@
+/**
+ * Matching benchmark: our engine (`shared/orderbook`) against nodejs-order-book on the same seeded
+ * stream, in one process.
+ *
+ *   npm run bench:matching                    # 1,000,000 operations, 3 rounds
+ *   npm run bench:matching -- --ops 20000     # smoke run
+ *
+ * Options: `--ops N`, `--batch B` (default 1000; 0 = build the whole stream before timing),
+ * `--rounds R`, `--warmup N`, `--seed S`, `--out DIR` (where `matching-<ops>.txt` is appended;
+ * default bench/results), `--no-save`.
+ *
+ * The stream: 70 % passive limit orders (never crossing: bids 1–50 ticks under a fixed mid, asks
+ * 1–50 over it), 20 % cancels of a random live order, 10 % aggressive IOC orders (half of them
+ * `market` orders with a worst price) that may sweep the whole band. Liveness for the cancels is
+ * decided while generating, by simulating the stream. Each run gets freshly built id and owner
+ * strings, so no engine benefits from string hashes cached by the one before it.
+ *
+ * Method: warm-up of both engines, then R rounds in rotating order (ours, ours with escrow, the
+ * reference). The stream is fed in batches of B operations, each built (untimed) right before it
+ * is applied, the way a replica parses a sequenced batch and then applies it; only applying is
+ * timed. Throughput runs use no per-op timer (one timer pair per batch); latency runs are separate
+ * runs timing each operation with `process.hrtime.bigint()` (the timer's own cost is measured and
+ * included in the figures). An untimed verification run per engine checks that both
+ * engines traded the same lots, hit every cancel and ended with the same depth.
+ *
+ * NOTE: the SUMMARY block and the JSON line are parsed by `bench/matching.test.ts`.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { loadavg } from 'node:os'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { OrderBook, SelfTradePreventionMode, Side, type LimitOrderOptions } from 'nodejs-order-book'
+import {
+  createMatchingEngine,
+  ethUsdt,
+  type CancelOrderParameters,
+  type MatchingEngine,
+  type OrderType,
+  type PlaceOrderParameters,
+} from '../shared/orderbook/index.ts'
+import { createInMemoryEscrow } from '../shared/orderbook/testing.ts'
+import { environmentConfig, percentile } from './report.ts'
+
+type Options = {
+  ops: number
+  /** Operations built (untimed) and then applied per batch; 0 builds the whole stream first. */
+  batch: number
+  rounds: number
+  warmup: number
+  seed: number
+  out: string
+  save: boolean
+}
+
+/** Kinds of operation in the stream. */
+const passive = 0
+const cancel = 1
+const aggressive = 2
+const kindNames = ['passive', 'cancel', 'aggressive'] as const
+
+/** The stream without strings: ids and owners are indices, materialized per run. */
+type Skeleton = {
+  kind: Uint8Array
+  /** Order index placed (passive, aggressive) or cancelled (cancel). */
+  order: Uint32Array
+  owner: Uint16Array
+  side: Uint8Array
+  price: Float64Array
+  lots: Float64Array
+  /** Aggressive orders: 1 for a `market` order, 0 for `ioc`. */
+  market: Uint8Array
+}
+
+const mid = 100_000
+const band = 50
+const owners = 1_000
+/** Aggressive orders are larger while the book holds more than this many orders, smaller below. */
+const targetOpenOrders = 2_000
+const twoTo32 = 4294967296
+
+function parseOptions(argv: readonly string[]): Options {
+  const value = (name: string, fallback: number) => {
+    const index = argv.indexOf(`--${name}`)
+    if (index < 0) return fallback
+    const parsed = Number.parseInt(argv[index + 1] ?? '', 10)
+    if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`--${name} needs an integer`)
+    return parsed
+  }
+  const ops = value('ops', 1_000_000)
+  const outIndex = argv.indexOf('--out')
+  return {
+    ops,
+    batch: value('batch', 1_000),
+    rounds: Math.max(1, value('rounds', 3)),
+    warmup: value('warmup', Math.min(ops, 200_000)),
+    seed: value('seed', 0xa5a5a5a5),
+    out: outIndex >= 0 ? (argv[outIndex + 1] ?? '') : join(import.meta.dirname, 'results'),
+    save: !argv.includes('--no-save'),
+  }
+}
+
+/** sfc32, a small fast 32-bit PRNG; the seed fixes the whole stream. */
+function createRandom(seed: number): (bound: number) => number {
+  let a = 0x9e3779b9
+  let b = 0x243f6a88
+  let c = 0xb7e15162
+  let d = seed >>> 0
+  const next = () => {
+    const t = (((a + b) | 0) + d) | 0
+    d = (d + 1) | 0
+    a = b ^ (b >>> 9)
+    b = (c + (c << 3)) | 0
+    c = (c << 21) | (c >>> 11)
+    c = (c + t) | 0
+    return t >>> 0
+  }
+  for (let i = 0; i < 16; i++) next()
+  return (bound) => Math.floor((next() / twoTo32) * bound)
+}
+
+/**
+ * Builds the stream. Cancels must target live orders, so the stream is simulated while it is
+ * generated (with our engine, escrow off); the verification runs confirm the reference agrees.
+ */
+export function generate(count: number, seed: number): Skeleton {
+  const random = createRandom(seed)
+  const s: Skeleton = {
+    kind: new Uint8Array(count),
+    order: new Uint32Array(count),
+    owner: new Uint16Array(count),
+    side: new Uint8Array(count),
+    price: new Float64Array(count),
+    lots: new Float64Array(count),
+    market: new Uint8Array(count),
+  }
+  const engine = createMatchingEngine({ markets: [ethUsdt], escrow: null })
+  const ownerOfOrder: number[] = []
+  const live: number[] = []
+  const slot = new Map<string, number>()
+  const forget = (id: string) => {
+    const at = slot.get(id) as number
+    const last = live.pop() as number
+    if (at < live.length) {
+      live[at] = last
+      slot.set(`${last}`, at)
+    }
+    slot.delete(id)
+  }
+  let orders = 0
+  for (let i = 0; i < count; i++) {
+    const roll = random(100)
+    const kind = roll < 70 || live.length === 0 ? passive : roll < 90 ? cancel : aggressive
+    s.kind[i] = kind
+    if (kind === cancel) {
+      const order = live[random(live.length)] as number
+      s.order[i] = order
+      s.owner[i] = ownerOfOrder[order] as number
+      engine.cancel({ orderId: `${order}`, owner: `${s.owner[i]}` })
+      forget(`${order}`)
+      continue
+    }
+    const side = random(2)
+    const order = orders++
+    s.order[i] = order
+    s.owner[i] = random(owners)
+    s.side[i] = side
+    if (kind === passive) {
+      s.price[i] = side === 0 ? mid - 1 - random(band) : mid + 1 + random(band)
+      s.lots[i] = 10 + random(100)
+    } else {
+      s.price[i] = side === 0 ? mid + band : mid - band
+      s.lots[i] = 10 + random(live.length > targetOpenOrders ? 1_000 : 200)
+      s.market[i] = random(2)
+    }
+    ownerOfOrder[order] = s.owner[i] as number
+    const result = engine.place({
+      orderId: `${order}`,
+      market: ethUsdt.id,
+      owner: `${s.owner[i]}`,
+      side: side === 0 ? 'buy' : 'sell',
+      type: kind === passive ? 'limit' : 'ioc',
+      price: s.price[i] as number,
+      lots: s.lots[i] as number,
+    })
+    for (const event of result.events) {
+      if (event.type === 'rested') {
+        slot.set(event.orderId, live.length)
+        live.push(order)
+      } else if (event.type === 'filled' || event.type === 'cancelled') {
+        if (event.orderId !== `${order}`) forget(event.orderId)
+      }
+    }
+  }
+  return s
+}
+
+/** Deterministic 32-bit mix (murmur3 finalizer). */
+function mix(value: number): number {
+  let h = value | 0
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+const hexDigits = '0123456789abcdef'
+const hexBuffer = Buffer.alloc(2 + 8 * 8)
+
+/**
+ * A fresh `0x` + `words × 8` hex string for `index`: a new flat string on every call, as a JSON
+ * parser would produce (concatenation would make ropes that a Map has to flatten first).
+ */
+function hexOf(index: number, salt: number, words: number): string {
+  hexBuffer[0] = 0x30
+  hexBuffer[1] = 0x78
+  for (let j = 0; j < words; j++) {
+    const word = mix(index * 16 + j + salt)
+    for (let k = 0; k < 8; k++) {
+      hexBuffer[2 + j * 8 + k] = hexDigits.charCodeAt((word >>> (28 - 4 * k)) & 15)
+    }
+  }
+  return hexBuffer.toString('latin1', 0, 2 + words * 8)
+}
+
+type OurOp =
+  | { kind: typeof passive | typeof aggressive; place: PlaceOrderParameters }
+  | { kind: typeof cancel; cancel: CancelOrderParameters }
+
+type ReferenceOp =
+  | { kind: typeof passive | typeof aggressive; limit: LimitOrderOptions }
+  | { kind: typeof cancel; id: string }
+
+/**
+ * Our engine's operations `from`..`to` with new strings. Order ids look like keccak hashes (66
+ * chars); owners are 42-char addresses.
+ */
+function materializeOurs(s: Skeleton, ownerIds: string[], from: number, to: number): OurOp[] {
+  const ops: OurOp[] = new Array(to - from)
+  for (let i = from; i < to; i++) {
+    const kind = s.kind[i] as number
+    const orderId = hexOf(s.order[i] as number, 0x0d1e, 8)
+    const owner = ownerIds[s.owner[i] as number] as string
+    if (kind === cancel) {
+      ops[i - from] = { kind: cancel, cancel: { orderId, owner } }
+      continue
+    }
+    const type: OrderType = kind === passive ? 'limit' : s.market[i] === 1 ? 'market' : 'ioc'
+    ops[i - from] = {
+      kind: kind as typeof passive,
+      place: {
+        orderId,
+        market: ethUsdt.id,
+        owner,
+        side: s.side[i] === 0 ? 'buy' : 'sell',
+        type,
+        price: s.price[i] as number,
+        lots: s.lots[i] as number,
+      },
+    }
+  }
+  return ops
+}
+
+/** The same operations for nodejs-order-book: IOC limits, self-trade prevention EXPIRE_MAKER. */
+function materializeReference(
+  s: Skeleton,
+  ownerIds: string[],
+  from: number,
+  to: number,
+): ReferenceOp[] {
+  const ops: ReferenceOp[] = new Array(to - from)
+  for (let i = from; i < to; i++) {
+    const kind = s.kind[i] as number
+    const id = hexOf(s.order[i] as number, 0x0d1e, 8)
+    if (kind === cancel) {
+      ops[i - from] = { kind: cancel, id }
+      continue
+    }
+    const limit: LimitOrderOptions = {
+      id,
+      side: s.side[i] === 0 ? Side.BUY : Side.SELL,
+      size: s.lots[i] as number,
+      price: s.price[i] as number,
+      accountId: ownerIds[s.owner[i] as number] as string,
+      stpMode: SelfTradePreventionMode.EXPIRE_MAKER,
+    }
+    if (kind === aggressive) limit.timeInForce = 'IOC' as LimitOrderOptions['timeInForce']
+    ops[i - from] = { kind: kind as typeof passive, limit }
+  }
+  return ops
+}
+
+type Variant = 'ours' | 'oursEscrow' | 'reference'
+const variantNames: Record<Variant, string> = {
+  ours: 'engine (no escrow)',
+  oursEscrow: 'engine + in-memory escrow',
+  reference: 'nodejs-order-book 10.1.1',
+}
+
+/**
+ * A fresh engine for one variant. `load` builds operations `from`..`to` (untimed), `step(k)` runs
+ * the k-th loaded one.
+ */
+type Prepared = {
+  count: number
+  load: (from: number, to: number) => void
+  step: (k: number) => void
+  engine?: MatchingEngine
+}
+
+const ownerIdsOf = () => Array.from({ length: owners }, (_, i) => hexOf(i, 0x51ed, 5))
+
+export function prepare(variant: Variant, skeleton: Skeleton): Prepared {
+  const ownerIds = ownerIdsOf()
+  const count = skeleton.kind.length
+  if (variant === 'reference') {
+    const book = new OrderBook()
+    let ops: ReferenceOp[] = []
+    return {
+      count,
+      load: (from, to) => {
+        ops = materializeReference(skeleton, ownerIds, from, to)
+      },
+      step: (k) => {
+        const op = ops[k] as ReferenceOp
+        if (op.kind === cancel) book.cancel(op.id)
+        else book.limit(op.limit)
+      },
+    }
+  }
+  const engine = createMatchingEngine({
+    markets: [ethUsdt],
+    escrow: variant === 'oursEscrow' ? fundedEscrow() : null,
+  })
+  let ops: OurOp[] = []
+  return {
+    count,
+    engine,
+    load: (from, to) => {
+      ops = materializeOurs(skeleton, ownerIds, from, to)
+    },
+    step: (k) => {
+      const op = ops[k] as OurOp
+      if (op.kind === cancel) engine.cancel(op.cancel)
+      else engine.place(op.place)
+    },
+  }
+}
+
+function fundedEscrow() {
+  const escrow = createInMemoryEscrow()
+  for (let i = 0; i < owners; i++) {
+    const owner = hexOf(i, 0x51ed, 5)
+    escrow.deposit(owner, ethUsdt.base, 10n ** 40n)
+    escrow.deposit(owner, ethUsdt.quote, 10n ** 40n)
+  }
+  return escrow
+}
+
+/**
+ * Times the stream batch by batch (each batch built untimed just before it runs, as a replica
+ * applies a parsed batch), no per-op timer. `batch` 0 builds the whole stream first. Returns
+ * operations per second.
+ */
+export function runThroughput(prepared: Prepared, batch: number): Throughput {
+  const { count, load, step } = prepared
+  const size = batch > 0 ? batch : count
+  let elapsed = 0n
+  let cpuMicros = 0
+  for (let from = 0; from < count; from += size) {
+    const to = Math.min(count, from + size)
+    load(from, to)
+    const cpu = process.cpuUsage()
+    const start = process.hrtime.bigint()
+    for (let k = 0; k < to - from; k++) step(k)
+    elapsed += process.hrtime.bigint() - start
+    const used = process.cpuUsage(cpu)
+    cpuMicros += used.user + used.system
+  }
+  return { wall: count / (Number(elapsed) / 1e9), cpu: count / (cpuMicros / 1e6) }
+}
+
+/** Operations per wall-clock second, and per second of this process's CPU time. */
+type Throughput = { wall: number; cpu: number }
+
+/** Times each operation. Returns nanoseconds per operation (timer cost included). */
+function runLatency(prepared: Prepared, batch: number): Float64Array {
+  const { count, load, step } = prepared
+  const size = batch > 0 ? batch : count
+  const samples = new Float64Array(count)
+  for (let from = 0; from < count; from += size) {
+    const to = Math.min(count, from + size)
+    load(from, to)
+    for (let k = 0; k < to - from; k++) {
+      const start = process.hrtime.bigint()
+      step(k)
+      samples[from + k] = Number(process.hrtime.bigint() - start)
+    }
+  }
+  return samples
+}
+
+/** The median cost of one `hrtime.bigint()` pair, in nanoseconds. */
+function timerOverhead(): number {
+  const samples = new Float64Array(200_000)
+  for (let i = 0; i < samples.length; i++) {
+    const start = process.hrtime.bigint()
+    samples[i] = Number(process.hrtime.bigint() - start)
+  }
+  return percentile(Array.from(samples).sort((a, b) => a - b), 50)
+}
+
+type Verification = {
+  tradedLots: number
+  cancelHits: number
+  depth: string
+  tradeLogHash?: string
+  bookHash?: string
+  fills?: number
+  selfTradeCancels?: number
+  noLiquidity?: number
+  openOrders?: number
+  levels?: number
+}
+
+/** Untimed run that records what each engine did, for the cross-check. */
+function verifyOurs(skeleton: Skeleton, withEscrow: boolean): Verification {
+  const ops = materializeOurs(skeleton, ownerIdsOf(), 0, skeleton.kind.length)
+  const escrow = withEscrow ? fundedEscrow() : null
+  const engine = createMatchingEngine({ markets: [ethUsdt], escrow })
+  const v = { tradedLots: 0, cancelHits: 0, fills: 0, selfTradeCancels: 0, noLiquidity: 0 }
+  for (const op of ops) {
+    const result = op.kind === cancel ? engine.cancel(op.cancel) : engine.place(op.place)
+    if (op.kind === cancel && result.ok) v.cancelHits += 1
+    if (!result.ok && result.reason === 'no_liquidity') v.noLiquidity += 1
+    for (const event of result.events) {
+      if (event.type === 'fill') {
+        v.tradedLots += event.lots
+        v.fills += 1
+      } else if (event.type === 'cancelled' && event.reason === 'self_trade_prevention') {
+        v.selfTradeCancels += 1
+      }
+    }
+  }
+  const depth = engine.depth(ethUsdt.id, Number.MAX_SAFE_INTEGER)
+  if (escrow !== null) {
+    const supply = BigInt(owners) * 10n ** 40n
+    if (escrow.totalSupply('ETH') !== supply || escrow.totalSupply('USDT') !== supply) {
+      throw new Error('escrow run did not conserve supply')
+    }
+  }
+  return {
+    ...v,
+    depth: JSON.stringify([depth.asks.map((l) => [l.price, l.lots]), depth.bids.map((l) => [l.price, l.lots])]),
+    tradeLogHash: engine.tradeLogHash(),
+    bookHash: engine.bookHash(),
+    openOrders: engine.openOrderCount,
+    levels: depth.bids.length + depth.asks.length,
+  }
+}
+
+function verifyReference(skeleton: Skeleton): Verification {
+  const ops = materializeReference(skeleton, ownerIdsOf(), 0, skeleton.kind.length)
+  const book = new OrderBook()
+  let tradedLots = 0
+  let cancelHits = 0
+  for (const op of ops) {
+    if (op.kind === cancel) {
+      if (book.cancel(op.id) !== undefined) cancelHits += 1
+    } else {
+      const result = book.limit(op.limit)
+      if (result.err !== null) throw new Error(`reference rejected an order: ${result.err.message}`)
+      tradedLots += op.limit.size - result.quantityLeft
+    }
+  }
+  return { tradedLots, cancelHits, depth: JSON.stringify(book.depth()) }
+}
+
+type Stats = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number }
+
+function stats(samples: Float64Array | number[]): Stats {
+  const sorted = Array.from(samples).sort((a, b) => a - b)
+  let sum = 0
+  for (const value of sorted) sum += value
+  return {
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    p999: percentile(sorted, 99.9),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    mean: sum / Math.max(1, sorted.length),
+  }
+}
+
+function statsByKind(samples: Float64Array, skeleton: Skeleton): Record<string, Stats> {
+  const groups: number[][] = [[], [], []]
+  for (let i = 0; i < samples.length; i++) groups[skeleton.kind[i] as number]?.push(samples[i] as number)
+  return Object.fromEntries(groups.map((group, kind) => [kindNames[kind], stats(group)]))
+}
+
+const collectGarbage: () => void = (() => {
+  try {
+    setFlagsFromString('--expose-gc')
+    return runInNewContext('gc') as () => void
+  } catch {
+    return () => {}
+  }
+})()
+
+function median(values: number[]): number {
+  return percentile([...values].sort((a, b) => a - b), 50)
+}
+
+const ns = (value: number) => `${(value / 1000).toFixed(2)} µs`
+const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} ops/s`
+
+/** Runs the benchmark and prints (and saves) the SUMMARY block. */
+export function runMatchingBenchmark(options: Options): { text: string; json: Record<string, unknown> } {
+  const skeleton = generate(options.ops, options.seed)
+  const variants: Variant[] = ['ours', 'oursEscrow', 'reference']
+  if (options.warmup > 0) {
+    const warm = generate(options.warmup, options.seed ^ 0x5a5a5a5a)
+    for (const variant of variants) runThroughput(prepare(variant, warm), options.batch)
+  }
+  const throughput: Record<Variant, Throughput[]> = { ours: [], oursEscrow: [], reference: [] }
+  for (let round = 0; round < options.rounds; round++) {
+    for (let k = 0; k < variants.length; k++) {
+      const variant = variants[(k + round) % variants.length] as Variant
+      const prepared = prepare(variant, skeleton)
+      collectGarbage()
+      throughput[variant].push(runThroughput(prepared, options.batch))
+    }
+  }
+  const overhead = timerOverhead()
+  const latency = {} as Record<Variant, Float64Array>
+  for (const variant of [...variants].reverse()) {
+    const prepared = prepare(variant, skeleton)
+    collectGarbage()
+    latency[variant] = runLatency(prepared, options.batch)
+  }
+  const ours = verifyOurs(skeleton, false)
+  const oursEscrow = verifyOurs(skeleton, true)
+  const reference = verifyReference(skeleton)
+  return report(options, skeleton, { throughput, latency, overhead, ours, oursEscrow, reference })
+}
+
+type Measured = {
+  throughput: Record<Variant, Throughput[]>
+  latency: Record<Variant, Float64Array>
+  overhead: number
+  ours: Verification
+  oursEscrow: Verification
+  reference: Verification
+}
+
+function report(
+  options: Options,
+  skeleton: Skeleton,
+  m: Measured,
+): { text: string; json: Record<string, unknown> } {
+  const counts = [0, 0, 0]
+  for (const kind of skeleton.kind) counts[kind] = (counts[kind] ?? 0) + 1
+  const config = {
+    ops: options.ops,
+    mix: `passive limit ${counts[0]}, cancel ${counts[1]}, aggressive ${counts[2]} (70/20/10)`,
+    seed: `0x${options.seed.toString(16)} (sfc32)`,
+    market: `${ethUsdt.id}, mid ${mid} ticks, passive ±1..${band} ticks, ${owners} owners`,
+    passiveLots: '10..109',
+    aggressive: `IOC at mid ±${band} (half of ours as market orders), 10..1009 lots while over ${targetOpenOrders} open orders, else 10..209`,
+    orderIds: '0x + 64 hex, fresh strings per run; cancels carry separate string objects',
+    rounds: `${options.rounds}, rotating order ours / ours+escrow / reference, median reported`,
+    warmup: `${options.warmup} ops per engine (other seed)`,
+    batch: options.batch > 0
+      ? `${options.batch} ops built untimed, then applied (timed), as a replica applies a parsed batch`
+      : 'whole stream built before timing',
+    throughputTiming: 'one hrtime pair per batch, no per-op timer',
+    latencyTiming: `separate run, process.hrtime.bigint() around each op; timer pair ${m.overhead} ns (included)`,
+    reference: 'nodejs-order-book 10.1.1, limit()/cancel(), IOC for aggressive, STP EXPIRE_MAKER',
+    escrow: 'InMemoryEscrow (shared/orderbook/testing.ts), every owner funded',
+    ...environmentConfig(),
+    loadAverage: `${loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, at the end)`,
+  }
+  const results: Record<string, string> = {}
+  const json: Record<string, unknown> = {}
+  const medianOf = (v: Variant, kind: keyof Throughput) => median(m.throughput[v].map((t) => t[kind]))
+  const through = { ours: 0, oursEscrow: 0, reference: 0 }
+  const throughCpu = { ours: 0, oursEscrow: 0, reference: 0 }
+  for (const v of Object.keys(through) as Variant[]) {
+    through[v] = medianOf(v, 'wall')
+    throughCpu[v] = medianOf(v, 'cpu')
+  }
+  for (const variant of ['ours', 'oursEscrow', 'reference'] as Variant[]) {
+    const all = stats(m.latency[variant])
+    const byKind = statsByKind(m.latency[variant], skeleton)
+    const rounds = m.throughput[variant]
+    results[`${variantNames[variant]} throughput`] =
+      `${rate(through[variant])} wall, ${rate(throughCpu[variant])} of CPU time ` +
+      `(rounds: ${rounds.map((t) => `${rate(t.wall)} / ${rate(t.cpu)}`).join(', ')})`
+    results[`${variantNames[variant]} latency`] =
+      `p50 ${ns(all.p50)}, p90 ${ns(all.p90)}, p99 ${ns(all.p99)}, p99.9 ${ns(all.p999)}, max ${ns(all.max)}`
+    results[`${variantNames[variant]} p50/p99 by kind`] = kindNames
+      .map((kind) => `${kind} ${ns(byKind[kind]?.p50 ?? 0)}/${ns(byKind[kind]?.p99 ?? 0)}`)
+      .join(', ')
+    json[variant] = {
+      opsPerSecond: Math.round(through[variant]),
+      opsPerCpuSecond: Math.round(throughCpu[variant]),
+      rounds: rounds.map((t) => ({ wall: Math.round(t.wall), cpu: Math.round(t.cpu) })),
+      latencyNs: all,
+      latencyNsByKind: byKind,
+    }
+  }
+  const speedup = through.ours / through.reference
+  const speedupEscrow = through.oursEscrow / through.reference
+  const agree =
+    m.ours.tradedLots === m.reference.tradedLots &&
+    m.ours.cancelHits === m.reference.cancelHits &&
+    m.ours.cancelHits === counts[1] &&
+    m.ours.depth === m.reference.depth &&
+    m.oursEscrow.tradeLogHash === m.ours.tradeLogHash &&
+    m.oursEscrow.depth === m.ours.depth
+  const p99 = stats(m.latency.ours).p99
+  Object.assign(results, {
+    'speedup vs nodejs-order-book': `${speedup.toFixed(2)}x (with escrow ${speedupEscrow.toFixed(2)}x)`,
+    'trade-log hash': `${m.ours.tradeLogHash} (${m.ours.fills} fills, ${m.ours.tradedLots} lots; equal with and without escrow)`,
+    'book hash': m.ours.bookHash,
+    'final book': `${m.ours.openOrders} open orders on ${m.ours.levels} levels; ${m.ours.selfTradeCancels} self-trade cancels; ${m.ours.noLiquidity} IOC rejected no_liquidity`,
+    'cross-check vs reference': agree
+      ? `ok (same traded lots, ${m.ours.cancelHits}/${counts[1]} cancels hit in both, same final depth)`
+      : `MISMATCH ours ${m.ours.tradedLots} lots/${m.ours.cancelHits} cancels, reference ${m.reference.tradedLots}/${m.reference.cancelHits}, depth equal ${m.ours.depth === m.reference.depth}`,
+    goals: [
+      `≥1M ops/s ${through.ours >= 1e6 ? 'met' : 'MISSED'}`,
+      `p99 ≤ 20 µs ${p99 <= 20_000 ? 'met' : 'MISSED'}`,
+      `≥2x reference ${speedup >= 2 ? 'met' : 'MISSED'}`,
+    ].join(', '),
+  })
+  Object.assign(json, {
+    speedup,
+    speedupEscrow,
+    tradeLogHash: m.ours.tradeLogHash,
+    bookHash: m.ours.bookHash,
+    fills: m.ours.fills,
+    tradedLots: m.ours.tradedLots,
+    crossCheck: agree,
+  })
+  return printBlock(options, config, results, json)
+}
+
+function printBlock(
+  options: Options,
+  config: Record<string, unknown>,
+  results: Record<string, string>,
+  measured: Record<string, unknown>,
+): { text: string; json: Record<string, unknown> } {
+  const lines = ['SUMMARY', '+ CONFIG']
+  for (const [key, value] of Object.entries(config)) lines.push(`  ${key}: ${value}`)
+  lines.push('+ RESULTS')
+  for (const [key, value] of Object.entries(results)) lines.push(`  ${key}: ${value}`)
+  const json = { bench: `matching-${options.ops}`, at: new Date().toISOString(), config, results: measured }
+  lines.push(JSON.stringify(json))
+  const text = `${lines.join('\n')}\n`
+  process.stdout.write(text)
+  if (options.save) {
+    mkdirSync(options.out, { recursive: true })
+    appendFileSync(join(options.out, `matching-${options.ops}.txt`), `${text}\n`)
+  }
+  return { text, json }
+}
+
+if (import.meta.filename === process.argv[1]) {
+  runMatchingBenchmark(parseOptions(process.argv.slice(2)))
+}
