@@ -120,20 +120,25 @@ export class MatchingEngine {
       return rejectPlace(order, 'insufficient_balance')
     }
     this.operation += 1
-    const events: OrderEvent[] = [
-      {
-        type: 'accepted',
-        market: order.market,
-        orderId: order.orderId,
-        owner: order.owner,
-        side: order.side,
-        orderType: order.type,
-        price: order.price,
-        lots: order.lots,
-      },
-    ]
-    const remaining = crosses ? this.match(book, order, opposite, events) : order.lots
-    this.finishTaker(book, order, remaining, events)
+    const accepted: OrderEvent = {
+      type: 'accepted',
+      market: order.market,
+      orderId: order.orderId,
+      owner: order.owner,
+      side: order.side,
+      orderType: order.type,
+      price: order.price,
+      lots: order.lots,
+    }
+    if (!crosses) {
+      // The common passive order: exact-size arrays, no matching.
+      const rested = this.finishTaker(book, order, order.lots)
+      return { ok: true, events: [accepted, rested], deltas: this.flushDeltas(book) }
+    }
+    const events: OrderEvent[] = []
+    events.push(accepted)
+    const remaining = this.match(book, order, opposite, events)
+    events.push(this.finishTaker(book, order, remaining))
     return { ok: true, events, deltas: this.flushDeltas(book) }
   }
 
@@ -152,8 +157,7 @@ export class MatchingEngine {
     }
     const book = order.book
     this.operation += 1
-    const events: OrderEvent[] = []
-    this.close(book, order, 'user_cancelled', events)
+    const events = [this.close(book, order, 'user_cancelled')]
     return { ok: true, events, deltas: this.flushDeltas(book) }
   }
 
@@ -173,7 +177,7 @@ export class MatchingEngine {
     let order = book.owners.get(owner)?.head ?? null
     while (order !== null) {
       const next = order.ownerNext
-      this.close(book, order, 'cancel_all', events)
+      events.push(this.close(book, order, 'cancel_all'))
       order = next
     }
     return { ok: true, events, deltas: this.flushDeltas(book) }
@@ -276,8 +280,9 @@ export class MatchingEngine {
       let maker = level.head
       while (maker !== null && remaining > 0) {
         const next = maker.next
-        if (maker.owner === taker.owner) this.close(book, maker, 'self_trade_prevention', events)
-        else remaining = this.fill(book, maker, taker, remaining, events)
+        if (maker.owner === taker.owner) {
+          events.push(this.close(book, maker, 'self_trade_prevention'))
+        } else remaining = this.fill(book, maker, taker, remaining, events)
         maker = next
       }
     }
@@ -330,31 +335,27 @@ export class MatchingEngine {
     return remaining - lots
   }
 
-  /** After matching: the taker is filled, cancelled (`ioc`, `market`) or rests. */
+  /** After matching, the taker is filled, cancelled (`ioc`, `market`) or rests: its last event. */
   private finishTaker(
     book: MarketBook,
     taker: PlaceOrderParameters,
     remaining: number,
-    events: OrderEvent[],
-  ): void {
+  ): OrderEvent {
     const market = book.market
     if (remaining === 0) {
-      events.push({ type: 'filled', market: market.id, orderId: taker.orderId, owner: taker.owner })
-      return
+      return { type: 'filled', market: market.id, orderId: taker.orderId, owner: taker.owner }
     }
     if (taker.type === 'ioc' || taker.type === 'market') {
-      this.cancelRemainder(market, taker, remaining, 'ioc_remainder', events)
-      return
+      return this.cancelRemainder(market, taker, remaining, 'ioc_remainder')
     }
     const level = (taker.side === 'buy' ? book.bids : book.asks).levelAt(taker.price)
     // Unreachable with sane limits (a new level starts at 0), but a total past 2^53 would corrupt
     // every later sum at this price, so the remainder is cancelled instead.
     if (level.totalLots + remaining > maxLevelLots) {
-      this.cancelRemainder(market, taker, remaining, 'level_size_overflow', events)
-      return
+      return this.cancelRemainder(market, taker, remaining, 'level_size_overflow')
     }
     this.rest(book, level, taker, remaining)
-    events.push({
+    return {
       type: 'rested',
       market: market.id,
       orderId: taker.orderId,
@@ -362,7 +363,7 @@ export class MatchingEngine {
       side: taker.side,
       price: taker.price,
       lots: remaining,
-    })
+    }
   }
 
   /** Releases the escrow of a taker's unfilled lots and reports them cancelled. */
@@ -371,19 +372,18 @@ export class MatchingEngine {
     taker: PlaceOrderParameters,
     remaining: number,
     reason: CancelReason,
-    events: OrderEvent[],
-  ): void {
+  ): OrderEvent {
     if (this.escrow !== null) {
       this.unlockLots(market, taker.owner, taker.side, taker.price, remaining)
     }
-    events.push({
+    return {
       type: 'cancelled',
       market: market.id,
       orderId: taker.orderId,
       owner: taker.owner,
       remainingLots: remaining,
       reason,
-    })
+    }
   }
 
   private rest(
@@ -411,26 +411,22 @@ export class MatchingEngine {
     this.touch(level)
   }
 
-  /** Cancels a resting order: releases its escrow, reports it and takes it out of the book. */
-  private close(
-    book: MarketBook,
-    order: RestingOrder,
-    reason: CancelReason,
-    events: OrderEvent[],
-  ): void {
+  /** Cancels a resting order: releases its escrow and takes it out of the book; its event. */
+  private close(book: MarketBook, order: RestingOrder, reason: CancelReason): OrderEvent {
     if (this.escrow !== null) {
       this.unlockLots(book.market, order.owner, order.side, order.price, order.lots)
     }
     this.touch(order.level)
-    events.push({
+    const event: OrderEvent = {
       type: 'cancelled',
       market: book.market.id,
       orderId: order.id,
       owner: order.owner,
       remainingLots: order.lots,
       reason,
-    })
+    }
     this.unlink(book, order)
+    return event
   }
 
   /** Removes an order from its level (dropping the level once empty), owner list and index. */
@@ -495,18 +491,9 @@ export class MatchingEngine {
     const count = this.touchedCount
     if (count === 0) return noDeltas
     this.touchedCount = 0
+    if (count === 1) return [delta(book, touched[0] as PriceLevel)]
     const deltas: BookDelta[] = []
-    for (let i = 0; i < count; i++) {
-      const level = touched[i] as PriceLevel
-      book.seq += 1
-      deltas.push({
-        market: book.market.id,
-        seq: book.seq,
-        side: level.side,
-        price: level.price,
-        newTotalLots: level.totalLots,
-      })
-    }
+    for (let i = 0; i < count; i++) deltas.push(delta(book, touched[i] as PriceLevel))
     return deltas
   }
 
@@ -581,6 +568,18 @@ function reject(
     reason,
     events: [{ type: 'rejected', operation, market, orderId, owner, reason }],
     deltas: noDeltas,
+  }
+}
+
+/** The next delta of `book`: `level`'s total now. */
+function delta(book: MarketBook, level: PriceLevel): BookDelta {
+  book.seq += 1
+  return {
+    market: book.market.id,
+    seq: book.seq,
+    side: level.side,
+    price: level.price,
+    newTotalLots: level.totalLots,
   }
 }
 
