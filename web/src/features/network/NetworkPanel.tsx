@@ -30,7 +30,7 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
           {nodes.map((node) => {
             const isSequencer = node.id === network.data?.sequencerId
             return (
-              <li key={node.id} data-testid="zellular-node" data-sequencer={isSequencer} data-ok={node.ok}>
+              <li key={node.id} data-testid="zellular-node" data-node-id={node.id} data-sequencer={isSequencer} data-ok={node.ok}>
                 <span className={`dot ${node.ok ? 'dot-ok' : 'dot-bad'}`} aria-label={node.ok ? 'up' : 'down'} />
                 <span className="mono small ellipsis" title={`${node.id} · ${node.url}`}>{node.id.slice(0, 10)}</span>
                 {isSequencer && <span className="tag" data-testid="sequencer-tag">sequencer</span>}

@@ -1,0 +1,93 @@
+import { expect, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test'
+import { generatePrivateKey } from 'viem/accounts'
+import { TestWallet, type WalletMode } from '../wallet/testWallet.ts'
+
+/** One person at one browser: a context with (or without) the test wallet and a page. */
+export interface User {
+  readonly context: BrowserContext
+  readonly page: Page
+  readonly wallet: TestWallet
+  readonly address: `0x${string}`
+}
+
+/** Opens the app for a new user with fresh keys (two accounts) in the test wallet. */
+export async function openUser(
+  browser: Browser,
+  options: { mode?: WalletMode; baseURL: string },
+): Promise<User> {
+  const context = await browser.newContext({ baseURL: options.baseURL, viewport: { width: 1440, height: 900 } })
+  const wallet = await TestWallet.install(context, {
+    privateKeys: [generatePrivateKey(), generatePrivateKey()],
+    ...(options.mode ? { mode: options.mode } : {}),
+  })
+  const page = await context.newPage()
+  await page.goto('/')
+  await expect(page.getByTestId('live-indicator')).toBeVisible()
+  return { context, page, wallet, address: wallet.address }
+}
+
+/** Connects through the wallet dialog and waits for the account button. */
+export async function connect(user: User): Promise<void> {
+  const { page, wallet } = user
+  await page.getByTestId('connect-wallet').click()
+  await page.getByTestId('wallet-io.metamask').click()
+  await expect(page.getByTestId('account-button')).toHaveAttribute('data-address', wallet.address)
+}
+
+/** The verified balance shown for `token`, once the badge says verified by at least `minK`. */
+export async function verifiedBalance(page: Page, token: string, minK = 3): Promise<{ available: bigint; locked: bigint; k: number }> {
+  const row = page.getByTestId(`balance-${token}`)
+  await expect(row).toHaveAttribute('data-verified', 'true')
+  await expect.poll(async () => Number(await row.getAttribute('data-k'))).toBeGreaterThanOrEqual(minK)
+  return {
+    available: BigInt((await row.getAttribute('data-available')) ?? '0'),
+    locked: BigInt((await row.getAttribute('data-locked')) ?? '0'),
+    k: Number(await row.getAttribute('data-k')),
+  }
+}
+
+/** Waits until the verified `token` balance satisfies `predicate` (3 of 3 by default). */
+export async function waitForBalance(
+  page: Page,
+  token: string,
+  predicate: (balance: { available: bigint; locked: bigint }) => boolean,
+  options: { minK?: number; timeout?: number } = {},
+): Promise<{ available: bigint; locked: bigint; k: number }> {
+  const row = page.getByTestId(`balance-${token}`)
+  let last = { available: 0n, locked: 0n, k: 0 }
+  await expect
+    .poll(
+      async () => {
+        if ((await row.getAttribute('data-verified')) !== 'true') return false
+        last = {
+          available: BigInt((await row.getAttribute('data-available')) || '0'),
+          locked: BigInt((await row.getAttribute('data-locked')) || '0'),
+          k: Number(await row.getAttribute('data-k')),
+        }
+        return last.k >= (options.minK ?? 3) && predicate(last)
+      },
+      { timeout: options.timeout ?? 30_000, message: `${token} balance never matched` },
+    )
+    .toBe(true)
+  return last
+}
+
+/** Asks the faucet for test tokens and waits until they show as verified. */
+export async function useFaucet(user: User): Promise<void> {
+  await user.page.getByTestId('faucet').click()
+  await waitForBalance(user.page, 'USDT', (balance) => balance.available > 0n)
+  await waitForBalance(user.page, 'ETH', (balance) => balance.available > 0n)
+}
+
+/** Keeps a screenshot of the main screen among the test's artifacts (test-results/). */
+export async function keepScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const path = testInfo.outputPath(`${name}.png`)
+  await page.screenshot({ path })
+  await testInfo.attach(name, { path, contentType: 'image/png' })
+}
+
+/** Base units of a decimal amount (test helper; no floats). */
+export function units(text: string, decimals: number): bigint {
+  const [whole = '0', fraction = ''] = text.split('.')
+  return BigInt(whole + fraction.padEnd(decimals, '0').slice(0, decimals))
+}

@@ -1,0 +1,43 @@
+import { createServer, type Server } from 'node:http'
+
+/**
+ * What the e2e tests may do to the running system. The system lives in the Playwright runner
+ * process (started by global setup); tests run in a worker process, so they reach these
+ * operations through a small loopback HTTP endpoint (`controlClient`).
+ */
+export interface SystemControl {
+  /** Kills one replica process (SIGKILL). */
+  killReplica(id: string): Promise<void>
+  /** Kills one Zellular node process (SIGKILL), by its node id. */
+  killNode(id: string): Promise<void>
+}
+
+/** Serves `SystemControl` on 127.0.0.1:`port`: `POST /kill/replica/:id`, `POST /kill/node/:id`. */
+export function startControlServer(control: SystemControl, port: number): Promise<Server> {
+  const server = createServer((request, response) => {
+    const match = /^\/kill\/(replica|node)\/([^/]+)$/.exec(request.url ?? '')
+    if (request.method !== 'POST' || !match) return void response.writeHead(404).end()
+    const [, kind, id] = match as unknown as [string, 'replica' | 'node', string]
+    const operation = kind === 'replica' ? control.killReplica(decodeURIComponent(id)) : control.killNode(decodeURIComponent(id))
+    operation.then(
+      () => response.writeHead(204).end(),
+      (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
+    )
+  })
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, '127.0.0.1', () => resolve(server))
+  })
+}
+
+/** The test side of the control endpoint. */
+export function controlClient(port: number) {
+  const post = async (path: string) => {
+    const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST' })
+    if (!response.ok) throw new Error(`control ${path}: ${response.status} ${await response.text()}`)
+  }
+  return {
+    killReplica: (id: string) => post(`/kill/replica/${encodeURIComponent(id)}`),
+    killNode: (id: string) => post(`/kill/node/${encodeURIComponent(id)}`),
+  }
+}
