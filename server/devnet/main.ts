@@ -1,29 +1,41 @@
-import { join, resolve } from 'node:path'
-import { rmSync } from 'node:fs'
-import { startLocalNetwork } from './localNetwork.ts'
+import { resolve } from 'node:path'
+import { buildWebIfStale, startSystem } from './system.ts'
 
 /**
- * `npm run devnet` / `npm start`: the whole local system on loopback. Keys and data live in
- * `.devnet/` (git-ignored) and persist between runs; `--fresh` deletes it first.
+ * `npm start` / `npm run devnet`: the whole product on loopback. Keys and data live in `.devnet/`
+ * (git-ignored) and persist between runs; `--fresh` deletes it first.
  */
-const DATA = resolve(import.meta.dirname, '../../.devnet')
-if (process.argv.includes('--fresh')) rmSync(DATA, { recursive: true, force: true })
+const started = performance.now()
+const COLORS: Record<string, string> = {
+  node: '\x1b[36m',
+  replica: '\x1b[33m',
+}
+const print = (name: string, line: string) => {
+  const color = COLORS[name.split('-')[0]!] ?? ''
+  process.stdout.write(`${color}${name.padEnd(9)}\x1b[0m ${line}\n`)
+}
 
-const COLORS = ['\x1b[36m', '\x1b[33m', '\x1b[35m', '\x1b[32m']
-const network = await startLocalNetwork({
-  dir: join(DATA, 'zellular'),
-  apps: ['orderbook'],
-  onLine: (position, line) =>
-    process.stdout.write(
-      `${COLORS[position % COLORS.length]}node-${position + 1}\x1b[0m ${line}\n`,
-    ),
+buildWebIfStale()
+const system = await startSystem({
+  dataDir: resolve(import.meta.dirname, '../../.devnet'),
+  fresh: process.argv.includes('--fresh'),
+  onLine: print,
 })
 
-console.log('\nZellular local network is up:')
-for (const [position, url] of network.urls().entries()) {
-  console.log(`  node-${position + 1}  ${url}  ${network.layout.nodes[position]!.id}`)
+const lines = ['', 'Zellular orderbook is up:']
+for (const [position, url] of system.zellular.urls().entries()) {
+  lines.push(`  zellular node-${position + 1}  ${url}`)
 }
-console.log(`  nodes file: ${network.layout.nodesFile}\n  Ctrl-C stops everything.\n`)
+for (const [position, url] of system.replicas.urls().entries()) {
+  lines.push(`  replica-${position + 1}        ${url}`)
+}
+lines.push(`  registry         ${system.registryFile}`)
+lines.push('', `  Open ${system.webUrl}`, '')
+lines.push(
+  `  ready in ${((performance.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops everything.`,
+)
+// NOTE: scripts and the start-time benchmark parse the "Open <url>" line.
+console.log(lines.join('\n') + '\n')
 
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -31,6 +43,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return
     stopping = true
     console.log('\nstopping…')
-    void network.stop().then(() => process.exit(0))
+    void system.stop().then(() => process.exit(0))
   })
 }

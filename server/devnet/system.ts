@@ -1,0 +1,142 @@
+import type { ServerType } from '@hono/node-server'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { mintFromFaucet } from '../replica/faucet.ts'
+import { prepareReplicas, startReplicaCluster, type ReplicaCluster } from '../replica/setup.ts'
+import { startLocalNetwork, type LocalNetwork } from './localNetwork.ts'
+import { startWebServer } from './webServer.ts'
+
+const REPOSITORY = resolve(import.meta.dirname, '../..')
+const WEB_DIST = join(REPOSITORY, 'web/dist')
+
+/** What the faucet gives each address, in token units. */
+export const FAUCET_GRANT: Readonly<Record<string, string>> = { USDT: '10000', ETH: '10' }
+
+export interface SystemOptions {
+  /** Everything generated lives here (git-ignored): keys, configs, node and replica data. */
+  readonly dataDir: string
+  /** Delete `dataDir` first. */
+  readonly fresh?: boolean
+  readonly host?: string
+  readonly zellularBasePort?: number
+  readonly replicaBasePort?: number
+  readonly webPort?: number
+  /** Every process's output line, prefixed with its name. */
+  readonly onLine?: (name: string, line: string) => void
+}
+
+export interface RunningSystem {
+  readonly zellular: LocalNetwork
+  readonly replicas: ReplicaCluster
+  readonly webUrl: string
+  readonly registryFile: string
+  stop(): Promise<void>
+}
+
+/**
+ * The whole product on loopback: 4 Zellular nodes, 3 replicas following them, and the web server
+ * (app, replica registry, faucet). Used by `npm start` and by the end-to-end tests.
+ */
+export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
+  const host = options.host ?? '127.0.0.1'
+  if (options.fresh) rmSync(options.dataDir, { recursive: true, force: true })
+  const zellularApp = 'orderbook'
+  const zellular = await startLocalNetwork({
+    dir: join(options.dataDir, 'zellular'),
+    host,
+    basePort: options.zellularBasePort ?? 6001,
+    apps: [zellularApp],
+    onLine: (position, line) => options.onLine?.(`node-${position + 1}`, line),
+  })
+  let replicas: ReplicaCluster | undefined
+  let web: ServerType | undefined
+  try {
+    const prepared = prepareReplicas({
+      dir: join(options.dataDir, 'replicas'),
+      host,
+      basePort: options.replicaBasePort ?? 5001,
+      zellularNodesFile: zellular.layout.nodesFile,
+      zellularApp,
+    })
+    replicas = await startReplicaCluster(prepared, {
+      onLine: (position, line) => options.onLine?.(`replica-${position + 1}`, line),
+    })
+    const cluster = replicas
+    const webPort = options.webPort ?? 8000
+    web = await startWebServer({
+      distDir: WEB_DIST,
+      registryFile: prepared.registryFile,
+      host,
+      port: webPort,
+      faucet: (address) => faucet(cluster, address),
+    })
+    const server = web
+    return {
+      zellular,
+      replicas: cluster,
+      webUrl: `http://${host}:${webPort}`,
+      registryFile: prepared.registryFile,
+      async stop() {
+        await new Promise<void>((done) => server.close(() => done()))
+        await cluster.stop()
+        await zellular.stop()
+      },
+    }
+  } catch (error) {
+    web?.close()
+    await replicas?.stop()
+    await zellular.stop()
+    throw error
+  }
+}
+
+/** Mints the faucet grant through the first replica that takes it. */
+async function faucet(cluster: ReplicaCluster, address: string) {
+  const { prepared } = cluster
+  let lastError: unknown
+  for (const replicaUrl of cluster.urls()) {
+    try {
+      return await mintFromFaucet({
+        issuerKey: prepared.faucet.privateKey,
+        address,
+        replicaUrl,
+        tokens: FAUCET_GRANT,
+        tokenInfo: prepared.registry.tokens,
+        app: prepared.registry.app,
+        network: prepared.registry.network,
+      })
+    } catch (error) {
+      lastError = error
+    }
+  }
+  throw lastError
+}
+
+/** Builds the web app unless `web/dist` is newer than every source file. */
+export function buildWebIfStale(log: (line: string) => void = console.log): void {
+  const index = join(WEB_DIST, 'index.html')
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0
+  const sources = [join(REPOSITORY, 'web'), join(REPOSITORY, 'shared')]
+  const newest = Math.max(
+    ...sources.map(newestMtime),
+    statSync(join(REPOSITORY, 'vite.config.ts')).mtimeMs,
+  )
+  if (built > newest) return
+  log('building the web app (vite build)…')
+  execFileSync(process.execPath, [join(REPOSITORY, 'node_modules/vite/bin/vite.js'), 'build'], {
+    cwd: REPOSITORY,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  })
+}
+
+function newestMtime(path: string): number {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  let newest = 0
+  for (const entry of readdirSync(path)) {
+    if (entry === 'dist' || entry === 'node_modules') continue
+    newest = Math.max(newest, newestMtime(join(path, entry)))
+  }
+  return newest
+}
