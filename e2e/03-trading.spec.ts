@@ -83,7 +83,7 @@ test('two accounts place crossing orders: the trade shows in both UIs and balanc
   await bob.context.close()
 })
 
-test('cancel and cancel all', async ({ browser, baseURL }) => {
+test('cancel, cancel all, and a rejected order shows its reason', async ({ browser, baseURL }) => {
   const user = await openUser(browser, { baseURL: baseURL! })
   await connect(user)
   await useFaucet(user)
@@ -101,5 +101,15 @@ test('cancel and cancel all', async ({ browser, baseURL }) => {
   await page.getByTestId('cancel-all').click()
   await expect(page.getByTestId('open-order')).toHaveCount(0)
   await waitForBalance(page, 'USDT', (b) => b.locked === 0n && b.available === usdt.available)
+
+  // An immediate-or-cancel buy far below every ask cannot match: rejected, with the reason.
+  await page.getByTestId('side-buy').click()
+  await page.getByTestId('time-in-force').selectOption('IOC')
+  await page.getByTestId('order-price').fill('10')
+  await page.getByTestId('order-quantity').fill('0.1')
+  await page.getByTestId('order-submit').click()
+  const rejected = page.getByTestId('request').filter({ hasText: 'Buy 0.1 ETH @ 10' }).first()
+  await expect(rejected).toHaveAttribute('data-stage', 'rejected', { timeout: 30_000 })
+  await expect(rejected.getByTestId('request-status')).toContainText('Rejected: No liquidity')
   await user.context.close()
 })

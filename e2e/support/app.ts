@@ -75,6 +75,7 @@ export async function waitForBalance(
 /** Asks the faucet for test tokens and waits until they show as verified. */
 export async function useFaucet(user: User): Promise<void> {
   await user.page.getByTestId('faucet').click()
+  await expect(user.page.getByTestId('faucet-status')).toHaveText('Minted')
   await waitForBalance(user.page, 'USDT', (balance) => balance.available > 0n)
   await waitForBalance(user.page, 'ETH', (balance) => balance.available > 0n)
 }

@@ -18,8 +18,11 @@ export function startControlServer(control: SystemControl, port: number): Promis
     const match = /^\/kill\/(replica|node)\/([^/]+)$/.exec(request.url ?? '')
     if (request.method !== 'POST' || !match) return void response.writeHead(404).end()
     const [, kind, id] = match as unknown as [string, 'replica' | 'node', string]
-    const operation = kind === 'replica' ? control.killReplica(decodeURIComponent(id)) : control.killNode(decodeURIComponent(id))
-    operation.then(
+    const target = decodeURIComponent(id)
+    // Never let a failing operation take the runner (and the system's teardown) down.
+    Promise.resolve()
+      .then(() => (kind === 'replica' ? control.killReplica(target) : control.killNode(target)))
+      .then(
       () => response.writeHead(204).end(),
       (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
     )

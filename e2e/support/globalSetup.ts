@@ -1,5 +1,6 @@
 import type { FullConfig } from '@playwright/test'
-import { appendFileSync, mkdirSync } from 'node:fs'
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { build } from 'vite'
 import { e2ePorts } from '../../playwright.config.ts'
@@ -13,9 +14,20 @@ const repository = resolve(import.meta.dirname, '../..')
  * tests use. Server output goes to `test-results/e2e-system.log`. Returns the teardown.
  */
 export default async function globalSetup(_config: FullConfig): Promise<() => Promise<void>> {
+  const ports = [
+    e2ePorts.web,
+    e2ePorts.control,
+    ...[0, 1, 2].map((i) => e2ePorts.replicas + i),
+    ...[0, 1, 2, 3].map((i) => e2ePorts.zellular + i),
+  ]
+  const busy = (await Promise.all(ports.map(async (port) => ((await isFree(port)) ? [] : [port])))).flat()
+  if (busy.length > 0) {
+    throw new Error(`e2e ports in use: ${busy.join(', ')} (a previous run still alive?); set E2E_*_PORT`)
+  }
   await build({ configFile: join(repository, 'vite.config.ts'), logLevel: 'warn' })
   mkdirSync(join(repository, 'test-results'), { recursive: true })
   const logFile = join(repository, 'test-results', 'e2e-system.log')
+  writeFileSync(logFile, '')
   const system = await startE2eSystem({
     webPort: e2ePorts.web,
     replicaBasePort: e2ePorts.replicas,
@@ -30,4 +42,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     control.close()
     await system.stop()
   }
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer()
+    server.once('error', () => resolve(false))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+  })
 }

@@ -75,6 +75,7 @@ function BalanceRow(props: { token: string; decimals: number; proof: VerifyBalan
             {shown ? formatUnits(proof.available!, decimals) : '—'}
           </span>
           <span className="muted small">
+            {!proof.verified && shown && <span className="warn">unverified · </span>}
             locked <span aria-label={`${token} locked`}>{shown ? formatUnits(proof.locked!, decimals) : '—'}</span>
           </span>
         </div>
@@ -130,7 +131,7 @@ function FaucetButton(props: { registry: AppRegistry; address: string }) {
         {faucet.isPending ? 'Requesting…' : 'Get test tokens'}
       </button>
       <span className="small" role="status" aria-live="polite" data-testid="faucet-status">
-        {faucet.isSuccess && <span className="ok">Minted — arriving</span>}
+        {faucet.isSuccess && <span className="ok">Minted</span>}
         {faucet.isError && <span className="error">{faucet.error.message}</span>}
       </span>
     </div>

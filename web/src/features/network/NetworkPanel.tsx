@@ -32,9 +32,13 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
             return (
               <li key={node.id} data-testid="zellular-node" data-node-id={node.id} data-sequencer={isSequencer} data-ok={node.ok}>
                 <span className={`dot ${node.ok ? 'dot-ok' : 'dot-bad'}`} aria-label={node.ok ? 'up' : 'down'} />
-                <span className="mono small ellipsis" title={`${node.id} · ${node.url}`}>{node.id.slice(0, 10)}</span>
+                <span className="mono small ellipsis" title={`${node.id} · ${node.url}`}>
+                  {node.id ? node.id.slice(0, 10) : node.url.replace(/^https?:\/\//, '')}
+                </span>
                 {isSequencer && <span className="tag" data-testid="sequencer-tag">sequencer</span>}
-                <span className="mono small muted grow-right">{node.ok ? `#${node.finalizedIndex ?? '—'}` : node.error ?? 'down'}</span>
+                <span className="mono small muted grow-right" title={node.error}>
+                  {node.ok ? `#${node.finalizedIndex ?? '—'}` : 'down'}
+                </span>
               </li>
             )
           })}

@@ -1,18 +1,40 @@
 import { humanizeCode, shortHash } from '../../lib/format.ts'
 import type { RequestStage, TrackedRequest } from './requestsState.ts'
 
-const steps: { stage: RequestStage; label: string }[] = [
-  { stage: 'wallet', label: 'Waiting for wallet' },
-  { stage: 'submitted', label: 'Submitted' },
-  { stage: 'finalized', label: 'Finalized by Zellular' },
-  { stage: 'applied', label: 'Applied' },
+const steps: { stage: RequestStage; label: string; long: string }[] = [
+  { stage: 'wallet', label: 'Wallet', long: 'Waiting for wallet' },
+  { stage: 'submitted', label: 'Submitted', long: 'Submitted' },
+  { stage: 'finalized', label: 'Finalized', long: 'Finalized by Zellular' },
+  { stage: 'applied', label: 'Applied', long: 'Applied' },
 ]
 
 const rank: Record<RequestStage, number> = {
   wallet: 0, submitting: 0.5, submitted: 1, finalized: 2, applied: 3, declined: -1, rejected: -1, failed: -1,
 }
 
-/** One request's progress: the four steps, or how it ended. */
+/** One sentence for where the request stands now. */
+function describe(request: TrackedRequest): string {
+  switch (request.stage) {
+    case 'wallet':
+      return 'Waiting for wallet — confirm the signature in MetaMask'
+    case 'submitting':
+      return 'Signed — submitting to a replica…'
+    case 'submitted':
+      return `Submitted to ${request.replicaId ?? 'a replica'} — waiting for Zellular to finalize`
+    case 'finalized':
+      return `Finalized by Zellular${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`} — replicas applying`
+    case 'applied':
+      return `Applied${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`}${request.appliedBy === undefined ? '' : ` by ${request.appliedBy} replicas`}`
+    case 'declined':
+      return 'Declined in wallet — nothing was signed'
+    case 'rejected':
+      return `Rejected: ${humanizeCode(request.reason ?? 'rejected')}`
+    case 'failed':
+      return `Failed: ${request.reason ?? 'unknown error'}`
+  }
+}
+
+/** One request's progress: waiting for wallet → submitted → finalized by Zellular → applied. */
 export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: () => void }) {
   const { request } = props
   const ended = request.stage === 'declined' || request.stage === 'rejected' || request.stage === 'failed'
@@ -31,30 +53,32 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
           <button className="icon-btn small" aria-label="Dismiss" onClick={props.onDismiss}>✕</button>
         )}
       </div>
-      {ended ? (
-        <p className={request.stage === 'declined' ? 'warn small' : 'error small'} role="status" data-testid="request-reason">
-          {request.stage === 'declined' && 'Declined in wallet — nothing was signed.'}
-          {request.stage === 'rejected' && `Rejected: ${humanizeCode(request.reason ?? 'rejected')}`}
-          {request.stage === 'failed' && `Failed: ${request.reason ?? 'unknown error'}`}
-        </p>
-      ) : (
+      {!ended && (
         <ol className="steps" aria-label="Request progress">
           {steps.map((step) => {
             const done = rank[request.stage] >= rank[step.stage] && !(step.stage === 'wallet' && request.stage === 'wallet')
             const current = !done && rank[request.stage] >= rank[step.stage] - 1
             return (
-              <li key={step.stage} className={done ? 'done' : current ? 'current' : ''} aria-current={current ? 'step' : undefined}>
+              <li
+                key={step.stage}
+                className={done ? 'done' : current ? 'current' : ''}
+                aria-current={current ? 'step' : undefined}
+                title={step.long}
+              >
                 <span className="step-dot" aria-hidden>{done ? '✓' : current ? <span className="spinner" /> : ''}</span>
-                <span className="small">
-                  {step.label}
-                  {step.stage === 'finalized' && done && request.batchIndex !== undefined && ` · batch #${request.batchIndex}`}
-                  {step.stage === 'applied' && done && request.appliedBy !== undefined && ` · ${request.appliedBy} replicas`}
-                </span>
+                <span className="small">{step.label}</span>
               </li>
             )
           })}
         </ol>
       )}
+      <p
+        className={`small ${request.stage === 'declined' ? 'warn' : ended ? 'error' : 'muted'}`}
+        role="status"
+        data-testid="request-status"
+      >
+        {describe(request)}
+      </p>
     </div>
   )
 }

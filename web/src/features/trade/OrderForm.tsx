@@ -58,7 +58,11 @@ export function OrderForm(props: {
 
   const summary = calculateOrderSummary(state, market, top)
   const available: Record<string, bigint | undefined> = {}
-  for (const [token, proof] of Object.entries(balances.data?.byToken ?? {})) available[token] = proof.available
+  const verified: Record<string, boolean> = {}
+  for (const [token, proof] of Object.entries(balances.data?.byToken ?? {})) {
+    available[token] = proof.available
+    verified[token] = proof.verified
+  }
   const errors = getOrderErrors(state, summary, { market, top, available, connected: !!address })
   const blocking = errors.filter((error) => error.severity === 'error')
   const timeInForce: TimeInForce = state.type === 'market' ? 'IOC' : state.timeInForce
@@ -202,7 +206,7 @@ export function OrderForm(props: {
             </dd>
           </div>
           <div>
-            <dt>Available</dt>
+            <dt>Available{summary.lock && available[summary.lock.token] !== undefined && !verified[summary.lock.token] ? ' (unverified)' : ''}</dt>
             <dd>
               {summary.lock && available[summary.lock.token] !== undefined
                 ? `${formatUnits(available[summary.lock.token]!, registry.decimalsOf(summary.lock.token), 4)} ${summary.lock.token}`

@@ -30,7 +30,9 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
   const balances = useQuery(verifiedBalancesQueryOptions(registry, address))
   const ids = { to: useId(), token: useId(), amount: useId() }
   const decimals = registry.decimalsOf(token)
-  const available = balances.data?.byToken[token]?.available
+  const proof = balances.data?.byToken[token]
+  const available = proof?.available
+  const availableVerified = proof?.verified ?? false
 
   const errors = useMemo<FieldError[]>(() => {
     const list: FieldError[] = []
@@ -128,7 +130,7 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
         <p className="field-error" id={`${ids.amount}-error`}>{errorOf('amount')}</p>
         {available !== undefined && (
           <p className="muted small">
-            Available: <button type="button" className="link" onClick={() => setAmount(formatUnits(available, decimals, decimals).replace(/,/g, ''))}>
+            Available{availableVerified ? '' : ' (unverified)'}: <button type="button" className="link" onClick={() => setAmount(formatUnits(available, decimals, decimals).replace(/,/g, ''))}>
               {formatUnits(available, decimals)} {token}
             </button>
           </p>
