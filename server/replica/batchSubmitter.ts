@@ -10,23 +10,31 @@ export interface BatchSubmitterParameters {
   readonly maxBytes: number
   /** Most intents waiting or in flight; beyond it submissions get 503 `overloaded`. */
   readonly maxQueued: number
+  /** Most batches posted at once; while they are out, new intents gather in the next one. */
+  readonly maxInFlight?: number
 }
 
-interface OpenBatch {
+interface Batch {
   readonly items: string[]
   bytes: number
   readonly waiters: { resolve: () => void; reject: (error: unknown) => void }[]
+  /** Its window has passed: send it as soon as a slot is free. */
+  due: boolean
   timer: ReturnType<typeof setTimeout> | undefined
 }
 
 /**
- * Coalesces intents arriving within a few milliseconds into one Zellular batch (a JSON array of
- * wire intents) under the size cap, and tells each submitter when its batch was accepted. Batches
- * are sent concurrently; each intent's promise rejects with 503 `sequencer_unavailable` when no
- * node took its batch.
+ * Coalesces intents into Zellular batches (a JSON array of wire intents) under the size cap, and
+ * tells each submitter when its batch was accepted by a node. A batch leaves when its window
+ * (a few ms after its first intent) has passed or it is full, and a sending slot is free; while
+ * `maxInFlight` batches are out, later intents keep joining the open batch (Nagle's algorithm),
+ * so batches grow with the load instead of the request count. When no node takes a batch, its
+ * intents' promises reject with 503 `sequencer_unavailable`.
  */
 export class BatchSubmitter {
-  private open: OpenBatch | undefined
+  private open: Batch | undefined
+  private readonly ready: Batch[] = []
+  private inFlight = 0
   private queued = 0
   batchesSent = 0
 
@@ -40,38 +48,70 @@ export class BatchSubmitter {
     if (this.queued >= maxQueued) {
       throw new ApiError('overloaded', 'too many intents are waiting to be sequenced')
     }
-    if (this.open !== undefined && this.open.bytes + size + 1 > maxBytes) this.flush()
+    if (this.open !== undefined && this.open.bytes + size + 1 > maxBytes) this.close()
     let batch = this.open
     if (batch === undefined) {
-      batch = { items: [], bytes: 2, waiters: [], timer: undefined }
-      this.open = batch
-      batch.timer = setTimeout(() => this.flush(), windowMs)
+      const fresh: Batch = { items: [], bytes: 2, waiters: [], due: false, timer: undefined }
+      fresh.timer = setTimeout(() => {
+        fresh.due = true
+        this.pump()
+      }, windowMs)
+      this.open = batch = fresh
     }
+    batch.bytes += size + (batch.items.length > 0 ? 1 : 0)
     batch.items.push(json)
-    batch.bytes += size + (batch.items.length > 1 ? 1 : 0)
     this.queued += 1
-    return new Promise((resolve, reject) => batch.waiters.push({ resolve, reject }))
+    const joined = batch
+    return new Promise((resolve, reject) => joined.waiters.push({ resolve, reject }))
   }
 
-  /** Sends the open batch now. */
+  /** Sends the open batch as soon as a slot is free, whatever its window. */
   flush(): void {
+    if (this.open !== undefined) this.close()
+  }
+
+  /** Moves the open (full) batch to the ready queue and sends what the free slots allow. */
+  private close(): void {
     const batch = this.open
     if (batch === undefined) return
     this.open = undefined
     clearTimeout(batch.timer)
-    const body = `[${batch.items.join(',')}]`
+    this.ready.push(batch)
+    this.pump()
+  }
+
+  private pump(): void {
+    const maxInFlight = this.parameters.maxInFlight ?? 4
+    while (this.inFlight < maxInFlight) {
+      let batch = this.ready.shift()
+      if (batch === undefined && this.open?.due === true) {
+        batch = this.open
+        this.open = undefined
+      }
+      if (batch === undefined) return
+      this.post(batch)
+    }
+  }
+
+  private post(batch: Batch): void {
+    this.inFlight += 1
     this.batchesSent += 1
-    this.parameters.send(body).then(
-      () => {
-        this.queued -= batch.items.length
-        for (const waiter of batch.waiters) waiter.resolve()
-      },
-      (error: unknown) => {
-        this.queued -= batch.items.length
-        const failure = new ApiError('sequencer_unavailable', `no Zellular node took the batch`)
-        failure.cause = error
-        for (const waiter of batch.waiters) waiter.reject(failure)
-      },
+    const settle = (error: unknown | undefined) => {
+      this.inFlight -= 1
+      this.queued -= batch.items.length
+      for (const waiter of batch.waiters) {
+        if (error === undefined) waiter.resolve()
+        else {
+          const failure = new ApiError('sequencer_unavailable', 'no Zellular node took the batch')
+          failure.cause = error
+          waiter.reject(failure)
+        }
+      }
+      this.pump()
+    }
+    this.parameters.send(`[${batch.items.join(',')}]`).then(
+      () => settle(undefined),
+      (error: unknown) => settle(error ?? new Error('send failed')),
     )
   }
 }

@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { z } from 'zod'
+import { replicaRegistrySchema, type ReplicaRegistry } from '../../shared/api/index.ts'
+import { ledgerGenesisSchema, type LedgerGenesis } from '../../shared/ledger/index.ts'
+import { defaultReplicaParameters, type ReplicaParameters } from './replica.ts'
+
+const positiveInteger = (fallback: number) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .default(fallback)
+
+/**
+ * The replica's environment variables. Required: REPLICA_ID, REPLICA_PORT, REPLICA_DATA_DIR,
+ * REPLICA_REGISTRY_FILE, REPLICA_GENESIS_FILE, ZELLULAR_NODES_FILE; everything else has a
+ * default. Units are in the names.
+ */
+export const replicaEnvironmentSchema = z.object({
+  /** This replica's id in the registry, e.g. `replica-1`. */
+  REPLICA_ID: z.string().min(1),
+  REPLICA_HOST: z.string().default('127.0.0.1'),
+  REPLICA_PORT: positiveInteger(5001),
+  /** Holds `bls-key.json` (mode 0600) and `replica.db` unless their own variables say otherwise. */
+  REPLICA_DATA_DIR: z.string().min(1),
+  REPLICA_KEY_FILE: z.string().optional(),
+  REPLICA_DATABASE_FILE: z.string().optional(),
+  REPLICA_REGISTRY_FILE: z.string().min(1),
+  REPLICA_GENESIS_FILE: z.string().min(1),
+  ZELLULAR_NODES_FILE: z.string().min(1),
+  /** Zellular app name the batches go to. */
+  ZELLULAR_APP: z.string().default('orderbook'),
+  ZELLULAR_THRESHOLD_PERCENT: positiveInteger(67),
+  /** Comma-separated origins allowed by CORS, or `*`. */
+  REPLICA_CORS_ORIGINS: z.string().default('*'),
+  REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),
+  REPLICA_BATCH_WINDOW_MS: positiveInteger(defaultReplicaParameters.batchWindowMs),
+  REPLICA_BATCH_SIZE_BYTES_MAX: positiveInteger(defaultReplicaParameters.batchBytesMax),
+  REPLICA_PENDING_MAX: positiveInteger(defaultReplicaParameters.pendingMax),
+  REPLICA_AGGREGATE_TIMEOUT_MS: positiveInteger(defaultReplicaParameters.aggregateTimeoutMs),
+  REPLICA_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
+  REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
+  /** Test fault: SIGKILL the process inside the commit of this batch index. */
+  REPLICA_TEST_CRASH_IN_COMMIT_AT: z
+    .string()
+    .regex(/^[1-9][0-9]{0,9}$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .optional(),
+})
+
+/** The BLS key file of a replica. */
+export const replicaKeyFileSchema = z.object({
+  /** 32-byte BLS12-381 secret key, `0x` hex. */
+  blsSecretKey: z.string().regex(/^0x[0-9a-f]{64}$/),
+})
+
+/** Everything `main.ts` needs, parsed and loaded once. */
+export interface ReplicaMainConfig {
+  readonly replicaId: string
+  readonly host: string
+  readonly port: number
+  readonly keyFile: string
+  readonly databaseFile: string
+  readonly registryFile: string
+  readonly genesisFile: string
+  readonly registry: ReplicaRegistry
+  readonly genesis: LedgerGenesis
+  readonly blsSecretKey: Uint8Array
+  readonly zellular: { nodesFile: string; app: string; thresholdPercent: number }
+  readonly parameters: ReplicaParameters
+  readonly crashInCommitAt: number | undefined
+}
+
+/** Parses the environment and loads the files it names; throws with the offending variable. */
+export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainConfig {
+  const env = replicaEnvironmentSchema.parse(environment)
+  const keyFile = env.REPLICA_KEY_FILE ?? join(env.REPLICA_DATA_DIR, 'bls-key.json')
+  const databaseFile = env.REPLICA_DATABASE_FILE ?? join(env.REPLICA_DATA_DIR, 'replica.db')
+  const registry = replicaRegistrySchema.parse(readJson(env.REPLICA_REGISTRY_FILE))
+  const genesis = ledgerGenesisSchema.parse(readJson(env.REPLICA_GENESIS_FILE))
+  const key = replicaKeyFileSchema.parse(readJson(keyFile))
+  if (!registry.replicas.some((replica) => replica.id === env.REPLICA_ID)) {
+    throw new Error(
+      `REPLICA_ID ${env.REPLICA_ID} is not in the registry ${env.REPLICA_REGISTRY_FILE}`,
+    )
+  }
+  const origins = env.REPLICA_CORS_ORIGINS.trim()
+  return {
+    replicaId: env.REPLICA_ID,
+    host: env.REPLICA_HOST,
+    port: env.REPLICA_PORT,
+    keyFile,
+    databaseFile,
+    registryFile: env.REPLICA_REGISTRY_FILE,
+    genesisFile: env.REPLICA_GENESIS_FILE,
+    registry,
+    genesis,
+    blsSecretKey: Uint8Array.from(Buffer.from(key.blsSecretKey.slice(2), 'hex')),
+    zellular: {
+      nodesFile: env.ZELLULAR_NODES_FILE,
+      app: env.ZELLULAR_APP,
+      thresholdPercent: env.ZELLULAR_THRESHOLD_PERCENT,
+    },
+    parameters: {
+      corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()),
+      bodyLimitBytes: env.REPLICA_BODY_LIMIT_KB * 1024,
+      batchWindowMs: env.REPLICA_BATCH_WINDOW_MS,
+      batchBytesMax: env.REPLICA_BATCH_SIZE_BYTES_MAX,
+      pendingMax: env.REPLICA_PENDING_MAX,
+      aggregateTimeoutMs: env.REPLICA_AGGREGATE_TIMEOUT_MS,
+      sqliteSynchronous: env.REPLICA_SQLITE_SYNCHRONOUS,
+      finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,
+      stateHashIntervalMs: env.REPLICA_STATE_HASH_INTERVAL_MS,
+    },
+    crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
+  }
+}
+
+function readJson(file: string): unknown {
+  return JSON.parse(readFileSync(file, 'utf8'))
+}

@@ -1,0 +1,86 @@
+import { serve } from '@hono/node-server'
+import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
+import { loadReplicaConfig } from './config.ts'
+import { createReplica } from './replica.ts'
+
+/*
+ * A replica process: `node --import tsx server/replica/main.ts`, configured by environment
+ * variables (see `config.ts`). The only file that listens.
+ */
+
+const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
+const config = loadReplicaConfig(process.env)
+
+await initZellular()
+const network = await loadNetwork(config.zellular.nodesFile, config.zellular.thresholdPercent)
+const zellular = new ZellularClient({ app: config.zellular.app, network })
+const replica = createReplica({
+  replicaId: config.replicaId,
+  registry: config.registry,
+  genesis: config.genesis,
+  blsSecretKey: config.blsSecretKey,
+  databaseFile: config.databaseFile,
+  zellular,
+  parameters: config.parameters,
+  ...(config.crashInCommitAt === undefined
+    ? {}
+    : { faults: { crashInCommitAt: config.crashInCommitAt } }),
+  log,
+})
+
+// Every effective parameter, once, in one block.
+const effective = {
+  replicaId: config.replicaId,
+  listen: `${config.host}:${config.port}`,
+  app: config.registry.app,
+  network: config.registry.network,
+  databaseFile: config.databaseFile,
+  keyFile: config.keyFile,
+  registryFile: config.registryFile,
+  genesisFile: config.genesisFile,
+  replicas: config.registry.replicas.map((r) => `${r.id}=${r.url}`).join(' '),
+  quorum: config.registry.quorum,
+  zellularNodesFile: config.zellular.nodesFile,
+  zellularApp: config.zellular.app,
+  zellularThresholdPercent: config.zellular.thresholdPercent,
+  zellularNodes: [...network.operators.values()].map((o) => o.socket).join(' '),
+  ...config.parameters,
+  corsOrigins:
+    config.parameters.corsOrigins === '*' ? '*' : config.parameters.corsOrigins.join(','),
+  blsPublicKey: replica.deps.blsPublicKey,
+  appliedIndex: replica.state.position.index,
+  crashInCommitAt: config.crashInCommitAt ?? 'off',
+}
+log(
+  `replica parameters:\n${Object.entries(effective)
+    .map(([k, v]) => `  ${k}: ${v}`)
+    .join('\n')}`,
+)
+
+const server = serve({ fetch: replica.app.fetch, hostname: config.host, port: config.port })
+// NOTE: parsed by nothing; readiness is `GET /status` answering.
+log(`replica ${config.replicaId} listening on http://${config.host}:${config.port}`)
+
+let stopping = false
+async function shutdown(code: number): Promise<never> {
+  stopping = true
+  server.close()
+  await replica.stop()
+  process.exit(code)
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (!stopping) void shutdown(0)
+  })
+}
+
+replica.start().then(
+  () => {
+    if (!stopping) void shutdown(0)
+  },
+  (error: unknown) => {
+    log(`FATAL ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+    if (error instanceof Error && error.cause instanceof Error) log(`cause: ${error.cause.stack}`)
+    process.exit(1)
+  },
+)

@@ -1,0 +1,290 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { bytesToHex } from 'viem'
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import type { MarketInfo, ReplicaRegistry } from '../../shared/api/index.ts'
+import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
+import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
+import type { LedgerGenesis } from '../../shared/ledger/index.ts'
+import { replicaKeyFileSchema } from './config.ts'
+
+const REPOSITORY = resolve(import.meta.dirname, '../..')
+const REPLICA_MAIN = join(REPOSITORY, 'server/replica/main.ts')
+const TSX = join(REPOSITORY, 'node_modules/tsx/dist/esm/index.mjs')
+
+/** Options of `prepareReplicas`. */
+export interface PrepareReplicasOptions {
+  /** Folder for the registry, genesis, faucet key and each replica's data (git-ignored). */
+  readonly dir: string
+  readonly count?: number
+  /** Port of the first replica; the others follow (default 5001). */
+  readonly basePort?: number
+  readonly host?: string
+  /** Intent app domain (default `zellular-orderbook`). */
+  readonly app?: string
+  /** Network name (default `devnet`). */
+  readonly network?: string
+  /** The Zellular `nodes.json` the replicas read. */
+  readonly zellularNodesFile: string
+  /** Zellular app name of the batches (default `orderbook`). */
+  readonly zellularApp?: string
+  /** Agreeing signatures an aggregate needs (default ⌈2n/3⌉). */
+  readonly quorum?: number
+  readonly tokens?: readonly { symbol: string; decimals: number }[]
+  readonly markets?: readonly MarketInfo[]
+  /** Initial available balances, token units (default none: the faucet mints). */
+  readonly balances?: LedgerGenesis['balances']
+}
+
+/** One prepared replica. */
+export interface PreparedReplica {
+  readonly id: string
+  readonly url: string
+  readonly host: string
+  readonly port: number
+  readonly dataDir: string
+  readonly keyFile: string
+  readonly databaseFile: string
+}
+
+/** Paths and facts `prepareReplicas` produced. */
+export interface PreparedReplicas {
+  readonly dir: string
+  readonly registryFile: string
+  readonly genesisFile: string
+  /** `{ privateKey, address }` of the issuer, mode 0600. */
+  readonly faucetKeyFile: string
+  readonly faucet: { readonly privateKey: `0x${string}`; readonly address: `0x${string}` }
+  readonly registry: ReplicaRegistry
+  readonly genesis: LedgerGenesis
+  readonly zellularNodesFile: string
+  readonly zellularApp: string
+  readonly replicas: readonly PreparedReplica[]
+}
+
+/**
+ * Prepares `count` replicas in `dir`: each one's BLS key in `replica-N/bls-key.json` (made once,
+ * mode 0600, reused afterwards), the faucet key (the genesis issuer, also made once), the
+ * genesis file and the replica registry `{ app, network, quorum, replicas, tokens, markets }`,
+ * which is the clients' trust root. Re-running with the same `dir` keeps every key, so data made
+ * before stays valid.
+ *
+ * @example
+ * const prepared = prepareReplicas({ dir: '.devnet/replicas', zellularNodesFile })
+ * const cluster = await startReplicaCluster(prepared)
+ */
+export function prepareReplicas(options: PrepareReplicasOptions): PreparedReplicas {
+  const { dir, count = 3, basePort = 5001, host = '127.0.0.1' } = options
+  mkdirSync(dir, { recursive: true })
+  const faucetKeyFile = join(dir, 'faucet-key.json')
+  if (!existsSync(faucetKeyFile)) {
+    const privateKey = generatePrivateKey()
+    const address = privateKeyToAddress(privateKey).toLowerCase()
+    writeFileSync(faucetKeyFile, JSON.stringify({ privateKey, address }, null, 2), { mode: 0o600 })
+  }
+  const faucet = JSON.parse(readFileSync(faucetKeyFile, 'utf8')) as PreparedReplicas['faucet']
+  const replicas = Array.from({ length: count }, (_, position) => {
+    const id = `replica-${position + 1}`
+    const dataDir = join(dir, id)
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    const keyFile = join(dataDir, 'bls-key.json')
+    if (!existsSync(keyFile)) {
+      const blsSecretKey = bytesToHex(newBlsSecretKey())
+      writeFileSync(keyFile, JSON.stringify({ blsSecretKey }), { mode: 0o600 })
+    }
+    chmodSync(keyFile, 0o600)
+    const port = basePort + position
+    const url = `http://${host}:${port}`
+    return { id, url, host, port, dataDir, keyFile, databaseFile: join(dataDir, 'replica.db') }
+  })
+  const tokens = [...(options.tokens ?? devnetTokens)]
+  const genesis: LedgerGenesis = {
+    issuer: faucet.address,
+    tokens,
+    balances: [...(options.balances ?? [])],
+  }
+  const registry: ReplicaRegistry = {
+    app: options.app ?? 'zellular-orderbook',
+    network: options.network ?? 'devnet',
+    quorum: options.quorum ?? defaultQuorum(count),
+    replicas: replicas.map(({ id, url, keyFile }) => ({
+      id,
+      url,
+      blsPublicKey: blsPublicKeyOf(readBlsKey(keyFile)),
+    })),
+    tokens,
+    markets: [...(options.markets ?? devnetMarkets)],
+  }
+  const registryFile = join(dir, 'registry.json')
+  const genesisFile = join(dir, 'genesis.json')
+  writeFileSync(registryFile, JSON.stringify(registry, null, 2))
+  writeFileSync(genesisFile, JSON.stringify(genesis, null, 2))
+  return {
+    dir,
+    registryFile,
+    genesisFile,
+    faucetKeyFile,
+    faucet,
+    registry,
+    genesis,
+    zellularNodesFile: options.zellularNodesFile,
+    zellularApp: options.zellularApp ?? 'orderbook',
+    replicas,
+  }
+}
+
+/** A BLS secret key: 32 random bytes below the BLS12-381 group order (rejection sampling). */
+function newBlsSecretKey(): Uint8Array {
+  const order = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001n
+  for (;;) {
+    const bytes = randomBytes(32)
+    const value = BigInt(`0x${bytes.toString('hex')}`)
+    if (value > 0n && value < order) return Uint8Array.from(bytes)
+  }
+}
+
+function readBlsKey(file: string): Uint8Array {
+  const { blsSecretKey } = replicaKeyFileSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+  return Uint8Array.from(Buffer.from(blsSecretKey.slice(2), 'hex'))
+}
+
+/** A replica running as its own OS process, so tests can kill -9 it like a real crash. */
+export interface ReplicaProcess {
+  readonly id: string
+  readonly url: string
+  readonly child: ChildProcess
+  /** Resolves with the exit code once the process has exited. */
+  readonly exited: Promise<number | null>
+}
+
+/** The environment `spawnReplica` gives a replica process (exported for the launcher's logs). */
+export function replicaEnvironment(
+  prepared: PreparedReplicas,
+  position: number,
+): Record<string, string> {
+  const replica = prepared.replicas[position]
+  if (replica === undefined) throw new RangeError(`no replica ${position}`)
+  return {
+    REPLICA_ID: replica.id,
+    REPLICA_HOST: replica.host,
+    REPLICA_PORT: String(replica.port),
+    REPLICA_DATA_DIR: replica.dataDir,
+    REPLICA_REGISTRY_FILE: prepared.registryFile,
+    REPLICA_GENESIS_FILE: prepared.genesisFile,
+    ZELLULAR_NODES_FILE: prepared.zellularNodesFile,
+    ZELLULAR_APP: prepared.zellularApp,
+  }
+}
+
+/**
+ * Starts replica `position` as `node --import tsx server/replica/main.ts` with its environment
+ * (plus `environment`, which wins), forwarding its output lines to `onLine`.
+ */
+export function spawnReplica(
+  prepared: PreparedReplicas,
+  position: number,
+  options: { environment?: Record<string, string>; onLine?: (line: string) => void } = {},
+): ReplicaProcess {
+  const replica = prepared.replicas[position]
+  if (replica === undefined) throw new RangeError(`no replica ${position}`)
+  const child = spawn(process.execPath, ['--import', TSX, REPLICA_MAIN], {
+    cwd: REPOSITORY,
+    env: { ...process.env, ...replicaEnvironment(prepared, position), ...options.environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const forward = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) options.onLine?.(line)
+  }
+  child.stdout!.on('data', forward)
+  child.stderr!.on('data', forward)
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  return { id: replica.id, url: replica.url, child, exited }
+}
+
+/** Polls `GET /status` until the replica answers 200, or throws after `timeoutMs`. */
+export async function waitForReplica(
+  url: string,
+  timeoutMs = 30_000,
+  exited?: Promise<unknown>,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  let dead = false
+  void exited?.then(() => (dead = true))
+  for (;;) {
+    try {
+      const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) })
+      if (response.ok) return
+    } catch {
+      // not up yet
+    }
+    if (dead) throw new Error(`replica ${url} exited before serving`)
+    if (Date.now() > deadline)
+      throw new Error(`replica ${url} did not start within ${timeoutMs} ms`)
+    await new Promise((done) => setTimeout(done, 100))
+  }
+}
+
+/** A set of replica processes. */
+export interface ReplicaCluster {
+  readonly prepared: PreparedReplicas
+  /** The process of each replica, by position. */
+  readonly processes: ReplicaProcess[]
+  urls(): string[]
+  /** Sends `signal` (default SIGKILL) to one replica and waits for it to exit. */
+  kill(position: number, signal?: NodeJS.Signals): Promise<void>
+  /** Starts a stopped replica again on the same data (extra environment optional). */
+  restart(position: number, environment?: Record<string, string>): Promise<void>
+  stop(): Promise<void>
+}
+
+/**
+ * Starts every prepared replica and waits until each answers `/status`.
+ * @example
+ * const cluster = await startReplicaCluster(prepared, { onLine: (position, line) => print(line) })
+ */
+export async function startReplicaCluster(
+  prepared: PreparedReplicas,
+  options: {
+    environment?: Record<string, string>
+    environmentOf?: (position: number) => Record<string, string>
+    onLine?: (position: number, line: string) => void
+  } = {},
+): Promise<ReplicaCluster> {
+  const spawnAt = (position: number, extra: Record<string, string> = {}) =>
+    spawnReplica(prepared, position, {
+      environment: { ...options.environment, ...options.environmentOf?.(position), ...extra },
+      onLine: (line) => options.onLine?.(position, line),
+    })
+  const processes = prepared.replicas.map((_, position) => spawnAt(position))
+  const stopOne = async (position: number, signal: NodeJS.Signals) => {
+    const running = processes[position]!
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill(signal)
+      await running.exited
+    }
+  }
+  try {
+    await Promise.all(
+      processes.map((running) => waitForReplica(running.url, 30_000, running.exited)),
+    )
+  } catch (error) {
+    await Promise.all(processes.map((_, position) => stopOne(position, 'SIGKILL')))
+    throw error
+  }
+  return {
+    prepared,
+    processes,
+    urls: () => processes.map((running) => running.url),
+    kill: (position, signal = 'SIGKILL') => stopOne(position, signal),
+    async restart(position, environment) {
+      await stopOne(position, 'SIGKILL')
+      processes[position] = spawnAt(position, environment)
+      await waitForReplica(processes[position]!.url, 30_000, processes[position]!.exited)
+    },
+    async stop() {
+      await Promise.all(processes.map((_, position) => stopOne(position, 'SIGTERM')))
+    },
+  }
+}
