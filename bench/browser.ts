@@ -4,17 +4,17 @@
  * lazy-loaded exactly as in the app), serves it on loopback, drives Debian's Chromium with
  * playwright-core, and times `reads` verifications of distinct signed balances (each: three
  * digests computed in the page, signatures checked against the registry keys, the aggregate
- * checked). Scenarios: `aggregate-first` (the app's default) and `each` (every signature on its
- * own, then the aggregate) over `reads` distinct proofs, and `repeat-read` (the same proof read
- * `reads` times, as the app's polling does while a balance does not change; the verifier's cache
- * of successful checks answers).
+ * checked). Scenarios: `each` (what the app does: every signature on its own, then the
+ * aggregate) and `aggregate-first` (the aggregate alone unless it fails) over `reads` distinct
+ * proofs, and `repeat-read` (the same proof read `reads` times, as the app's polling does while a
+ * balance does not change; the verifier's cache of successful checks answers).
  *
  * Options: `--reads=N` (default 200), `--warmup=N` (default 20), `--seed=N` (default 1).
  */
 import bls from '@chainsafe/bls/herumi'
 import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
 import { chromium } from 'playwright-core'
 import { build } from 'vite'
@@ -128,19 +128,21 @@ try {
   const results: Record<string, unknown> = {}
   const outcomes: string[] = []
   const scenarios = [
-    { name: 'aggregate-first', input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const } },
     { name: 'each', input: { ...fixtures, warmupReads, mode: 'each' as const } },
-    { name: 'repeat-read', input: { ...repeated, warmupReads, mode: 'aggregate-first' as const } },
+    { name: 'aggregate-first', input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const } },
+    { name: 'repeat-read', input: { ...repeated, warmupReads, mode: 'each' as const } },
   ]
   for (const { name: mode, input } of scenarios) {
     const output: BenchOutput = await page.evaluate((value) => window.runVerifyBench(value), input)
     const sorted = [...output.timesMs].sort((a, b) => a - b)
     const bad = output.outcomes.filter((outcome) => !outcome.startsWith('v3/3'))
     if (bad.length > 0) throw new Error(`${bad.length} proofs did not verify 3 of 3 (${bad[0]})`)
-    if (mode === 'aggregate-first') results['bls_lazy_load_ms'] = output.blsLoadMs.toFixed(1)
+    if (mode === 'each') results['bls_lazy_load_ms'] = output.blsLoadMs.toFixed(1)
     results[`${mode}_p50_ms`] = percentile(sorted, 50).toFixed(2)
     results[`${mode}_p99_ms`] = percentile(sorted, 99).toFixed(2)
     results[`${mode}_mean_ms`] = (sorted.reduce((a, b) => a + b, 0) / sorted.length).toFixed(2)
+    // The fastest read is the least disturbed by other load on the machine.
+    results[`${mode}_min_ms`] = (sorted[0] ?? Number.NaN).toFixed(2)
     outcomes.push(...output.outcomes)
   }
   results['verified'] = `${outcomes.length} of ${outcomes.length} reads 3/3`
@@ -155,7 +157,8 @@ try {
       seed,
       replicas: 3,
       quorum: 2,
-      goal: 'p50 <= 10 ms (aggregate-first)',
+      goal: 'p50 <= 10 ms',
+      load_average_1m: loadavg()[0]!.toFixed(2),
     },
     results,
   )

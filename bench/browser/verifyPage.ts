@@ -3,7 +3,7 @@
  * lazy BLS loader, timed over prepared replica answers. Runs in Chromium.
  */
 import { attestationDigestBytes } from '../../web/src/lib/attestation.ts'
-import { createCachingVerifier, loadBls } from '../../web/src/lib/bls.ts'
+import { createBlsVerifier, loadBls } from '../../web/src/lib/bls.ts'
 import {
   verifyBalanceQuorum,
   type ReplicaBalanceAnswer,
@@ -44,7 +44,7 @@ window.runVerifyBench = async (input) => {
   await loadBls()
   const blsLoadMs = performance.now() - loadStart
   // A fresh verifier per run, so no run profits from another's cache.
-  const bls = createCachingVerifier((await import('@chainsafe/bls/herumi')).default)
+  const bls = createBlsVerifier((await import('@chainsafe/bls/herumi')).default)
   const run = (read: BenchRead) =>
     verifyBalanceQuorum({
       registry: input.registry,

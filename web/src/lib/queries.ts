@@ -129,6 +129,9 @@ export async function fetchVerifiedBalances(
       answers: answersByToken[position]!,
       bls,
       digestOf: attestationDigestBytes,
+      // Every signature on its own, then the aggregate: the per-replica status under the badge
+      // is then a proven fact for each replica, not an inference from the aggregate.
+      mode: 'each',
     })
   })
   return { address, index, byToken, verifyMs: performance.now() - started }

@@ -1,7 +1,8 @@
-import bls from '@chainsafe/bls/herumi'
+import herumi from '@chainsafe/bls/herumi'
 import type { SecretKey } from '@chainsafe/bls/types'
 import { describe, expect, it } from 'vitest'
 import { attestationDigestBytes } from './attestation.ts'
+import { createBlsVerifier } from './bls.ts'
 import { bytesToHex } from './hex.ts'
 import {
   selectCommonIndex,
@@ -11,7 +12,8 @@ import {
   type VerifyBalanceQuorumParameters,
 } from './verifyBalanceQuorum.ts'
 
-const seeds = [1, 2, 3, 4].map((seed) => bls.SecretKey.fromBytes(new Uint8Array(32).fill(seed)))
+const bls = createBlsVerifier(herumi)
+const seeds = [1, 2, 3, 4].map((seed) => herumi.SecretKey.fromBytes(new Uint8Array(32).fill(seed)))
 const [key1, key2, key3, outsider] = seeds as [SecretKey, SecretKey, SecretKey, SecretKey]
 const registry = {
   app: 'zellular-orderbook',

@@ -117,8 +117,8 @@ interface SignedEntry {
  * grouped by balance, and the largest group counts only if it reaches the quorum and the
  * aggregate of its signatures verifies (BLS `verifyMultiple` over each member's own digest).
  *
- * `mode: 'each'` also verifies every signature on its own before the aggregate. The default,
- * `'aggregate-first'`, checks the aggregate first and falls back to single checks only when it
+ * `mode: 'each'` (what the app uses) verifies every signature on its own before the aggregate.
+ * `'aggregate-first'` checks the aggregate first and falls back to single checks only when it
  * fails (to name the bad replica) or for answers outside the group. Because every key comes from
  * the fixed registry, a valid aggregate proves that each member's key signed its digest unless
  * members pool their secret keys, which gives them nothing they could not sign anyway; it costs
@@ -205,17 +205,11 @@ function largestGroup(entries: readonly SignedEntry[]): SignedEntry[] {
 }
 
 function verifyAggregate(bls: BlsVerifier, group: readonly SignedEntry[]): boolean {
-  try {
-    const aggregated = bls.aggregateSignatures(group.map((entry) => entry.signature))
-    return bls.verifyMultiple(
-      group.map((entry) => entry.publicKey),
-      group.map((entry) => entry.digest),
-      aggregated,
-    )
-  } catch {
-    // A signature that is not a curve point makes aggregation throw.
-    return false
-  }
+  return bls.verifyAggregate(
+    group.map((entry) => entry.publicKey),
+    group.map((entry) => entry.digest),
+    group.map((entry) => entry.signature),
+  )
 }
 
 type Judged = { entry: SignedEntry } | { proof: ReplicaProof }
