@@ -52,6 +52,8 @@ export class ZellularNode {
   readonly uncertain = new Map<string, Map<string, number>>()
   /** Censored samples from other nodes' disputes, forwarded once to test the sequencer. */
   readonly probes = new Map<string, Set<string>>()
+  /** Sequencer role: called when the peers stopped posting to this sequencer. */
+  onAbandoned?: () => void
   /** Sequencer role: called after a node's report is recorded. */
   onReport?: () => void
   /** Called when the sequencer says it is not the sequencer (missed-switch recovery). */

@@ -34,6 +34,10 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
   const node = new ZellularNode(config, network, secretKey, key.id, apps, logger)
   node.sequencerId = await discoverSequencer(node)
   node.onNotSequencer = () => void recoverSequencer(node)
+  node.onAbandoned = () => {
+    for (const reports of node.reports.values()) reports.clear()
+    void recoverSequencer(node)
+  }
   logParameters(node)
 
   const server = await listen(createNodeApp(node).fetch, config)

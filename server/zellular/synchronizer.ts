@@ -14,7 +14,12 @@ interface SyncPointCandidate {
  * finalized.
  */
 export async function synchronize(node: ZellularNode): Promise<void> {
-  if (!node.isSequencer || node.paused || node.faults.stopFinalizing) return
+  if (!node.isSequencer || node.paused) return
+  if (isAbandoned(node)) {
+    node.onAbandoned?.()
+    return
+  }
+  if (node.faults.stopFinalizing) return
   for (const app of node.logs.keys()) {
     await synchronizeApp(node, app)
     if (!node.isSequencer || node.paused) return
@@ -65,6 +70,29 @@ function findSyncPoint(
     }
   }
   return null
+}
+
+/** Peers that reported before and then fell silent this long count as gone (zsequencer: 10 s). */
+export const INACTIVE_AFTER_MS = 10_000
+
+/**
+ * zsequencer's `detect_and_reset_sequencer_on_failover` (§8.7): when peers holding a threshold of
+ * stake have stopped posting, they have most likely moved to another sequencer without us.
+ */
+export function isAbandoned(node: ZellularNode, now = Date.now()): boolean {
+  const lastSeen = new Map<string, number>()
+  for (const reports of node.reports.values()) {
+    for (const [id, report] of reports) {
+      lastSeen.set(id, Math.max(lastSeen.get(id) ?? 0, report.updatedAt))
+    }
+  }
+  if (lastSeen.size === 0) return false
+  const inactive = node.network
+    .attesting()
+    .filter((operator) => operator.id !== node.id)
+    .filter((operator) => now - (lastSeen.get(operator.id) ?? 0) > INACTIVE_AFTER_MS)
+    .map((operator) => operator.id)
+  return node.network.stakePercent(inactive) >= node.network.thresholdPercent
 }
 
 function isAttesting(node: ZellularNode, id: string): boolean {
