@@ -33,10 +33,14 @@ export function App() {
         {registry.isError ? (
           <>
             <p className="error">Cannot load the replica registry from this server.</p>
-            <button className="btn" onClick={() => void registry.refetch()}>Retry</button>
+            <button className="btn" onClick={() => void registry.refetch()}>
+              Retry
+            </button>
           </>
         ) : (
-          <p className="muted"><span className="spinner" aria-hidden /> Loading network…</p>
+          <p className="muted">
+            <span className="spinner" aria-hidden /> Loading network…
+          </p>
         )}
       </div>
     )
@@ -80,7 +84,13 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
   const short = useMediaQuery('(max-height: 820px)')
   const rows = compact ? 8 : short ? 9 : 11
 
-  if (market === undefined) return <div className="boot"><Brand /><p className="error">No markets configured.</p></div>
+  if (market === undefined)
+    return (
+      <div className="boot">
+        <Brand />
+        <p className="error">No markets configured.</p>
+      </div>
+    )
   return (
     <div className="app">
       <header className="topbar">
@@ -88,7 +98,9 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
         <MarketTitle registry={registry} market={market} onChange={setMarketId} primary={primary} />
         <div className="topbar-right">
           <LiveIndicator registry={registry} />
-          <span className="tag tag-dim net-tag" title="Network">{registry.network}</span>
+          <span className="tag tag-dim net-tag" title="Network">
+            {registry.network}
+          </span>
           <WalletButton />
         </div>
       </header>
@@ -99,7 +111,9 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
             primary={primary}
             address={address}
             rows={rows}
-            onPick={(price) => setPicked((current) => ({ price, nonce: (current?.nonce ?? 0) + 1 }))}
+            onPick={(price) =>
+              setPicked((current) => ({ price, nonce: (current?.nonce ?? 0) + 1 }))
+            }
           />
           <RecentTrades market={market} primary={primary} address={address} />
         </div>
@@ -110,8 +124,13 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
               <TransferForm registry={registry} address={address} />
             ) : (
               <section className="panel transfer" aria-labelledby="transfer-title">
-                <header className="panel-head"><h2 id="transfer-title">Transfer</h2></header>
-                <p className="muted pad">Connect a wallet to send tokens. You will see the exact text to sign before your wallet asks.</p>
+                <header className="panel-head">
+                  <h2 id="transfer-title">Transfer</h2>
+                </header>
+                <p className="muted pad">
+                  Connect a wallet to send tokens. You will see the exact text to sign before your
+                  wallet asks.
+                </p>
               </section>
             )}
           </div>
@@ -131,9 +150,18 @@ function Brand() {
     <div className="brand">
       <svg viewBox="0 0 32 32" width="26" height="26" aria-hidden>
         <rect width="32" height="32" rx="7" fill="var(--accent)" />
-        <path d="M9 10h14L9 22h14" stroke="#0b0e14" strokeWidth="3" fill="none" strokeLinecap="round" strokeLinejoin="round" />
+        <path
+          d="M9 10h14L9 22h14"
+          stroke="#0b0e14"
+          strokeWidth="3"
+          fill="none"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
       </svg>
-      <span className="brand-name">Zellular <span className="muted">Orderbook</span></span>
+      <span className="brand-name">
+        Zellular <span className="muted">Orderbook</span>
+      </span>
     </div>
   )
 }
@@ -150,13 +178,26 @@ function MarketTitle(props: {
   return (
     <div className="market-title">
       {registry.markets.length > 1 ? (
-        <select className="input compact" aria-label="Market" value={market.id} onChange={(event) => props.onChange(event.target.value)}>
-          {registry.markets.map((item) => <option key={item.id} value={item.id}>{item.id}</option>)}
+        <select
+          className="input compact"
+          aria-label="Market"
+          value={market.id}
+          onChange={(event) => props.onChange(event.target.value)}
+        >
+          {registry.markets.map((item) => (
+            <option key={item.id} value={item.id}>
+              {item.id}
+            </option>
+          ))}
         </select>
       ) : (
         <h1 className="market-name">{market.id}</h1>
       )}
-      <span className={`last-price num ${last?.takerSide === 'sell' ? 'down' : 'up'}`} data-testid="last-price" aria-label="Last trade price">
+      <span
+        className={`last-price num ${last?.takerSide === 'sell' ? 'down' : 'up'}`}
+        data-testid="last-price"
+        aria-label="Last trade price"
+      >
         {last ? formatFixed(BigInt(last.price), market.quoteDecimals, 2) : '—'}
       </span>
       <span className="muted small">last</span>

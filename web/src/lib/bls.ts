@@ -14,7 +14,11 @@ export interface BlsVerifier {
    * True only when the aggregate of `signatures` verifies for the pairs (key i, message i):
    * BLS `verifyMultiple` (AggregateVerify) over distinct 32-byte messages.
    */
-  verifyAggregate(publicKeys: Uint8Array[], messages: Uint8Array[], signatures: Uint8Array[]): boolean
+  verifyAggregate(
+    publicKeys: Uint8Array[],
+    messages: Uint8Array[],
+    signatures: Uint8Array[],
+  ): boolean
 }
 
 let loading: Promise<BlsVerifier> | undefined

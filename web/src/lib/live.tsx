@@ -10,11 +10,7 @@ import {
 } from 'react'
 import type { ReceiptEvent, SseEvent, TradesResponse } from '../../../shared/api/index.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
-import {
-  ordersQueryKey,
-  tradesQueryKey,
-  verifiedBalancesQueryKey,
-} from './queries.ts'
+import { ordersQueryKey, tradesQueryKey, verifiedBalancesQueryKey } from './queries.ts'
 import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
@@ -113,8 +109,10 @@ function routeEvent(event: SseEvent, context: RouteContext): boolean {
         }
         return { ...previous, trades: [trade, ...previous.trades].slice(0, 40) }
       })
-      const mine = address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
-      if (mine) void queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
+      const mine =
+        address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
+      if (mine)
+        void queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
       return false
     }
     case 'order':

@@ -14,7 +14,12 @@ const snapshot = orderbookFromSnapshot({
 })
 
 const delta = (seq: number, side: 'buy' | 'sell', price: string, quantity: string): BookEvent => ({
-  market: 'ETH/USDT', seq, side, price, quantity, index: 6,
+  market: 'ETH/USDT',
+  seq,
+  side,
+  price,
+  quantity,
+  index: 6,
 })
 
 describe('applyBookDelta', () => {
@@ -31,7 +36,9 @@ describe('applyBookDelta', () => {
   it('ignores old deltas and reports gaps', () => {
     expect(applyBookDelta(snapshot, delta(10, 'buy', '1', '1')).kind).toBe('old')
     expect(applyBookDelta(snapshot, delta(13, 'buy', '1', '1'))).toEqual({
-      kind: 'gap', expected: 11, received: 13,
+      kind: 'gap',
+      expected: 11,
+      received: 13,
     })
   })
 })
@@ -43,7 +50,15 @@ describe('groupLevels', () => {
       { price: 2_000_000_000n, quantity: 10n ** 18n, total: 10n ** 18n },
       { price: 1_999_000_000n, quantity: 5n * 10n ** 17n, total: 15n * 10n ** 17n },
     ])
-    const asks = groupLevels(new Map([[2_000_500_000n, 1n], [2_000_900_000n, 2n]]), 'asks', 1_000_000n, 10)
+    const asks = groupLevels(
+      new Map([
+        [2_000_500_000n, 1n],
+        [2_000_900_000n, 2n],
+      ]),
+      'asks',
+      1_000_000n,
+      10,
+    )
     expect(asks).toEqual([{ price: 2_001_000_000n, quantity: 3n, total: 3n }])
     expect(bestPrices(snapshot)).toEqual({ bid: 2_000_000_000n, ask: 2_001_000_000n })
   })

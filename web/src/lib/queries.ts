@@ -42,7 +42,11 @@ export function networkQueryOptions(replica: ReplicaRef | undefined) {
 export const ordersQueryKey = (address: string, market: string) =>
   ['orders', address.toLowerCase(), market] as const
 
-export function ordersQueryOptions(replica: ReplicaRef | undefined, address: string, market: string) {
+export function ordersQueryOptions(
+  replica: ReplicaRef | undefined,
+  address: string,
+  market: string,
+) {
   return queryOptions({
     queryKey: ordersQueryKey(address, market),
     queryFn: ({ signal }) => replicaApi.orders(replica!, address, market, signal),
@@ -111,7 +115,11 @@ export async function fetchVerifiedBalances(
       Promise.all(
         registry.replicas.map((replica, position) =>
           index === undefined || statuses[position] === undefined
-            ? Promise.resolve({ replicaId: replica.id, kind: 'unreachable' as const, message: 'no status' })
+            ? Promise.resolve({
+                replicaId: replica.id,
+                kind: 'unreachable' as const,
+                message: 'no status',
+              })
             : replicaApi.balanceAnswer(replica, { address, token, index }, signal),
         ),
       ),

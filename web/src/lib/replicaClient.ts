@@ -97,7 +97,11 @@ export interface ReplicaRef {
   readonly url: string
 }
 
-function endpoint(replica: ReplicaRef, path: string, query: Record<string, string | number | undefined> = {}): string {
+function endpoint(
+  replica: ReplicaRef,
+  path: string,
+  query: Record<string, string | number | undefined> = {},
+): string {
   const url = new URL(path, replica.url.endsWith('/') ? replica.url : `${replica.url}/`)
   for (const [key, value] of Object.entries(query)) {
     if (value !== undefined) url.searchParams.set(key, String(value))
@@ -127,11 +131,22 @@ export const replicaApi = {
   network: (replica: ReplicaRef, signal?: AbortSignal) =>
     requestJson(endpoint(replica, 'network'), networkResponseSchema, { signal, timeoutMs: 4000 }),
   orderbook: (replica: ReplicaRef, market: string, depth: number, signal?: AbortSignal) =>
-    requestJson(endpoint(replica, 'orderbook', { market, depth }), orderbookResponseSchema, { signal }),
-  orders: (replica: ReplicaRef, address: string, market: string | undefined, signal?: AbortSignal) =>
-    requestJson(endpoint(replica, 'orders', { address, market, limit: 100 }), ordersResponseSchema, {
+    requestJson(endpoint(replica, 'orderbook', { market, depth }), orderbookResponseSchema, {
       signal,
     }),
+  orders: (
+    replica: ReplicaRef,
+    address: string,
+    market: string | undefined,
+    signal?: AbortSignal,
+  ) =>
+    requestJson(
+      endpoint(replica, 'orders', { address, market, limit: 100 }),
+      ordersResponseSchema,
+      {
+        signal,
+      },
+    ),
   trades: (replica: ReplicaRef, market: string, limit: number, signal?: AbortSignal) =>
     requestJson(endpoint(replica, 'trades', { market, limit }), tradesResponseSchema, { signal }),
   tx: (replica: ReplicaRef, intentId: string, signal?: AbortSignal) =>
@@ -155,7 +170,10 @@ export const replicaApi = {
     signal?: AbortSignal,
   ): Promise<ReplicaBalanceAnswer> {
     try {
-      const body = await requestRaw(endpoint(replica, 'balance', query), { signal, timeoutMs: 2500 })
+      const body = await requestRaw(endpoint(replica, 'balance', query), {
+        signal,
+        timeoutMs: 2500,
+      })
       return { replicaId: replica.id, kind: 'answer', body }
     } catch (error) {
       if (error instanceof ReplicaRequestError && error.code === 'index_ahead') {

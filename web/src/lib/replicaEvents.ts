@@ -25,7 +25,13 @@ export interface ReplicaEventsParameters {
 }
 
 const eventNames: readonly SseEventName[] = [
-  'hello', 'applied', 'receipt', 'balance', 'book', 'trade', 'order',
+  'hello',
+  'applied',
+  'receipt',
+  'balance',
+  'book',
+  'trade',
+  'order',
 ]
 
 /**

@@ -59,7 +59,10 @@ function signedAnswer(
   }
 }
 
-function runWith(answers: ReplicaBalanceAnswer[], extra: Partial<VerifyBalanceQuorumParameters> = {}) {
+function runWith(
+  answers: ReplicaBalanceAnswer[],
+  extra: Partial<VerifyBalanceQuorumParameters> = {},
+) {
   return verifyBalanceQuorum({
     registry,
     address,
@@ -79,98 +82,108 @@ const honest = () => [
 ]
 
 for (const mode of ['aggregate-first', 'each'] as const)
-describe(`verifyBalanceQuorum (${mode})`, () => {
-  const run = (answers: ReplicaBalanceAnswer[]) => runWith(answers, { mode })
-  it('verifies 3 of 3 honest replicas and reports the agreed balance', () => {
-    const result = run(honest())
-    expect(result).toMatchObject({ verified: true, k: 3, n: 3, aggregate: 'valid' })
-    expect(result.available).toBe(1_500_000n)
-    expect(result.locked).toBe(250_000n)
-    expect(result.replicas.map((r) => r.status)).toEqual(['signed', 'signed', 'signed'])
-  })
+  describe(`verifyBalanceQuorum (${mode})`, () => {
+    const run = (answers: ReplicaBalanceAnswer[]) => runWith(answers, { mode })
+    it('verifies 3 of 3 honest replicas and reports the agreed balance', () => {
+      const result = run(honest())
+      expect(result).toMatchObject({ verified: true, k: 3, n: 3, aggregate: 'valid' })
+      expect(result.available).toBe(1_500_000n)
+      expect(result.locked).toBe(250_000n)
+      expect(result.replicas.map((r) => r.status)).toEqual(['signed', 'signed', 'signed'])
+    })
 
-  it('stays verified with 2 of 3 when one replica is unreachable', () => {
-    const answers = honest()
-    answers[2] = { replicaId: 'replica-3', kind: 'unreachable', message: 'connection refused' }
-    const result = run(answers)
-    expect(result).toMatchObject({ verified: true, k: 2 })
-    expect(result.replicas[2]!.status).toBe('unreachable')
-  })
+    it('stays verified with 2 of 3 when one replica is unreachable', () => {
+      const answers = honest()
+      answers[2] = { replicaId: 'replica-3', kind: 'unreachable', message: 'connection refused' }
+      const result = run(answers)
+      expect(result).toMatchObject({ verified: true, k: 2 })
+      expect(result.replicas[2]!.status).toBe('unreachable')
+    })
 
-  it('is unverified with 1 of 3 and never claims a verified count', () => {
-    const answers: ReplicaBalanceAnswer[] = [
-      signedAnswer('replica-1', key1),
-      { replicaId: 'replica-2', kind: 'unreachable', message: 'timeout' },
-      { replicaId: 'replica-3', kind: 'behind', appliedIndex: 40 },
-    ]
-    const result = run(answers)
-    expect(result).toMatchObject({ verified: false, k: 0, aggregate: 'not_checked' })
-    expect(result.replicas.map((r) => r.status)).toEqual(['signed', 'unreachable', 'behind'])
-  })
+    it('is unverified with 1 of 3 and never claims a verified count', () => {
+      const answers: ReplicaBalanceAnswer[] = [
+        signedAnswer('replica-1', key1),
+        { replicaId: 'replica-2', kind: 'unreachable', message: 'timeout' },
+        { replicaId: 'replica-3', kind: 'behind', appliedIndex: 40 },
+      ]
+      const result = run(answers)
+      expect(result).toMatchObject({ verified: false, k: 0, aggregate: 'not_checked' })
+      expect(result.replicas.map((r) => r.status)).toEqual(['signed', 'unreachable', 'behind'])
+    })
 
-  it('uses the registry key, not the key a replica sends', () => {
-    const answers = honest()
-    // replica-3 signs with a key of its own and says so in `publicKey`.
-    answers[2] = signedAnswer('replica-3', outsider)
-    const result = run(answers)
-    expect(result).toMatchObject({ verified: true, k: 2 })
-    expect(result.replicas[2]!.status).toBe('bad_signature')
-  })
+    it('uses the registry key, not the key a replica sends', () => {
+      const answers = honest()
+      // replica-3 signs with a key of its own and says so in `publicKey`.
+      answers[2] = signedAnswer('replica-3', outsider)
+      const result = run(answers)
+      expect(result).toMatchObject({ verified: true, k: 2 })
+      expect(result.replicas[2]!.status).toBe('bad_signature')
+    })
 
-  it('refuses a quorum made of forged signatures', () => {
-    const answers = [
-      signedAnswer('replica-1', key1),
-      signedAnswer('replica-2', outsider, { available: '999999999' }),
-      signedAnswer('replica-3', outsider, { available: '999999999' }),
-    ]
-    const result = run(answers)
-    expect(result.verified).toBe(false)
-    expect(result.replicas.map((r) => r.status)).toEqual(['signed', 'bad_signature', 'bad_signature'])
-  })
-
-  it('refuses a digest the replica computed differently', () => {
-    const answers = honest()
-    const body = (answers[0] as { body: { digest: string } }).body
-    body.digest = `0x${'00'.repeat(32)}`
-    expect(run(answers).replicas[0]!.status).toBe('bad_signature')
-  })
-
-  it('marks a replica that signed another balance as disagreeing', () => {
-    const answers = honest()
-    answers[1] = signedAnswer('replica-2', key2, { available: '1' })
-    const result = run(answers)
-    expect(result).toMatchObject({ verified: true, k: 2, available: 1_500_000n })
-    expect(result.replicas[1]!.status).toBe('disagrees')
-  })
-
-  it('does not count an attestation replayed from another replica, address, token or index', () => {
-    const replayed = signedAnswer('replica-1', key1)
-    const cases: [ReplicaBalanceAnswer, string][] = [
-      [{ ...replayed, replicaId: 'replica-2' }, 'other replica id'],
-      [signedAnswer('replica-2', key2, { token: 'ETH' }), 'other token'],
-      [signedAnswer('replica-2', key2, { address: '0x' + 'cd'.repeat(20) }), 'other address'],
-      [signedAnswer('replica-2', key2, { network: 'mainnet' }), 'other network'],
-      [signedAnswer('replica-2', key2, { index: 43 }), 'other index'],
-    ]
-    for (const [answer, detail] of cases) {
-      const result = run([signedAnswer('replica-1', key1), answer])
+    it('refuses a quorum made of forged signatures', () => {
+      const answers = [
+        signedAnswer('replica-1', key1),
+        signedAnswer('replica-2', outsider, { available: '999999999' }),
+        signedAnswer('replica-3', outsider, { available: '999999999' }),
+      ]
+      const result = run(answers)
       expect(result.verified).toBe(false)
-      expect(result.replicas[1]).toMatchObject({ status: 'invalid_answer', detail })
-    }
-    const behind = run([signedAnswer('replica-2', key2, { index: 41 })])
-    expect(behind.replicas[1]!.status).toBe('behind')
-  })
+      expect(result.replicas.map((r) => r.status)).toEqual([
+        'signed',
+        'bad_signature',
+        'bad_signature',
+      ])
+    })
 
-  it('survives hostile bodies without throwing', () => {
-    const bodies: unknown[] = [null, 'x', 42, {}, { attestation: {}, signature: 'zz' },
-      { attestation: attestation('replica-1', { available: '-1' }), signature: '0x00' }]
-    for (const body of bodies) {
-      const result = run([{ replicaId: 'replica-1', kind: 'answer', body }])
-      expect(result.verified).toBe(false)
-      expect(result.replicas[0]!.status).toMatch(/invalid_answer|bad_signature/)
-    }
+    it('refuses a digest the replica computed differently', () => {
+      const answers = honest()
+      const body = (answers[0] as { body: { digest: string } }).body
+      body.digest = `0x${'00'.repeat(32)}`
+      expect(run(answers).replicas[0]!.status).toBe('bad_signature')
+    })
+
+    it('marks a replica that signed another balance as disagreeing', () => {
+      const answers = honest()
+      answers[1] = signedAnswer('replica-2', key2, { available: '1' })
+      const result = run(answers)
+      expect(result).toMatchObject({ verified: true, k: 2, available: 1_500_000n })
+      expect(result.replicas[1]!.status).toBe('disagrees')
+    })
+
+    it('does not count an attestation replayed from another replica, address, token or index', () => {
+      const replayed = signedAnswer('replica-1', key1)
+      const cases: [ReplicaBalanceAnswer, string][] = [
+        [{ ...replayed, replicaId: 'replica-2' }, 'other replica id'],
+        [signedAnswer('replica-2', key2, { token: 'ETH' }), 'other token'],
+        [signedAnswer('replica-2', key2, { address: '0x' + 'cd'.repeat(20) }), 'other address'],
+        [signedAnswer('replica-2', key2, { network: 'mainnet' }), 'other network'],
+        [signedAnswer('replica-2', key2, { index: 43 }), 'other index'],
+      ]
+      for (const [answer, detail] of cases) {
+        const result = run([signedAnswer('replica-1', key1), answer])
+        expect(result.verified).toBe(false)
+        expect(result.replicas[1]).toMatchObject({ status: 'invalid_answer', detail })
+      }
+      const behind = run([signedAnswer('replica-2', key2, { index: 41 })])
+      expect(behind.replicas[1]!.status).toBe('behind')
+    })
+
+    it('survives hostile bodies without throwing', () => {
+      const bodies: unknown[] = [
+        null,
+        'x',
+        42,
+        {},
+        { attestation: {}, signature: 'zz' },
+        { attestation: attestation('replica-1', { available: '-1' }), signature: '0x00' },
+      ]
+      for (const body of bodies) {
+        const result = run([{ replicaId: 'replica-1', kind: 'answer', body }])
+        expect(result.verified).toBe(false)
+        expect(result.replicas[0]!.status).toMatch(/invalid_answer|bad_signature/)
+      }
+    })
   })
-})
 
 describe('selectCommonIndex', () => {
   it('picks the highest index a quorum has applied', () => {

@@ -272,7 +272,10 @@ function judgeAnswer(
  * reachable replicas have applied, so one slow replica does not hold the badge back and one fast
  * replica does not leave the others "behind". Undefined when no replica reported an index.
  */
-export function selectCommonIndex(appliedIndexes: readonly number[], quorum: number): number | undefined {
+export function selectCommonIndex(
+  appliedIndexes: readonly number[],
+  quorum: number,
+): number | undefined {
   if (appliedIndexes.length === 0) return undefined
   const sorted = [...appliedIndexes].sort((a, b) => b - a)
   return sorted[Math.min(Math.max(quorum, 1), sorted.length) - 1]

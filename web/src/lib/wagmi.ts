@@ -33,7 +33,9 @@ export const wagmiConfig = createConfig({
   connectors: [injected()],
   multiInjectedProviderDiscovery: true,
   transports: { [zellularDevnet.id]: noRpc },
-  storage: createStorage({ storage: typeof window === 'undefined' ? undefined : window.localStorage }),
+  storage: createStorage({
+    storage: typeof window === 'undefined' ? undefined : window.localStorage,
+  }),
 })
 
 declare module 'wagmi' {

@@ -12,8 +12,12 @@ describe('classifyWalletError', () => {
   })
 
   it('falls back to wallet messages and never loops on cycles', () => {
-    expect(classifyWalletError(new Error('MetaMask Tx Signature: User denied message signature.'))).toBe('rejected')
-    expect(classifyWalletError(new Error("Request of type 'wallet_requestPermissions' already pending"))).toBe('pending')
+    expect(
+      classifyWalletError(new Error('MetaMask Tx Signature: User denied message signature.')),
+    ).toBe('rejected')
+    expect(
+      classifyWalletError(new Error("Request of type 'wallet_requestPermissions' already pending")),
+    ).toBe('pending')
     const cyclic: { cause?: unknown } = {}
     cyclic.cause = cyclic
     expect(classifyWalletError(cyclic)).toBe('other')

@@ -22,7 +22,11 @@ export function classifyWalletError(error: unknown): WalletErrorKind {
   let current: unknown = error
   while (current !== null && typeof current === 'object' && !seen.has(current)) {
     seen.add(current)
-    const { code, message, cause } = current as { code?: unknown; message?: unknown; cause?: unknown }
+    const { code, message, cause } = current as {
+      code?: unknown
+      message?: unknown
+      cause?: unknown
+    }
     if (code === 4001 || code === 'ACTION_REJECTED') return 'rejected'
     if (code === -32002) return 'pending'
     if (code === 4100) return 'unauthorized'

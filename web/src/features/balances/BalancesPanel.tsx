@@ -3,7 +3,10 @@ import { useState } from 'react'
 import { formatUnits } from '../../lib/format.ts'
 import { verifiedBalancesQueryKey, verifiedBalancesQueryOptions } from '../../lib/queries.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
-import type { ReplicaProofStatus, VerifyBalanceQuorumReturnType } from '../../lib/verifyBalanceQuorum.ts'
+import type {
+  ReplicaProofStatus,
+  VerifyBalanceQuorumReturnType,
+} from '../../lib/verifyBalanceQuorum.ts'
 
 const statusLabels: Record<ReplicaProofStatus, string> = {
   signed: 'signed',
@@ -20,7 +23,10 @@ const statusLabels: Record<ReplicaProofStatus, string> = {
  */
 export function BalancesPanel(props: { registry: AppRegistry; address: string | undefined }) {
   const { registry, address } = props
-  const query = useQuery({ ...verifiedBalancesQueryOptions(registry, address ?? ''), enabled: !!address })
+  const query = useQuery({
+    ...verifiedBalancesQueryOptions(registry, address ?? ''),
+    enabled: !!address,
+  })
   const isLocal = registry.network === 'devnet' || registry.network === 'local'
   return (
     <section className="panel balances" aria-labelledby="balances-title" data-testid="balances">
@@ -32,29 +38,44 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
         <p className="muted pad">Connect a wallet to see balances verified by the replicas.</p>
       ) : query.data === undefined ? (
         <div className="pad">
-          {query.isError ? <p className="error">Could not load balances.</p> : <div className="skeleton-block" aria-busy="true">Verifying…</div>}
+          {query.isError ? (
+            <p className="error">Could not load balances.</p>
+          ) : (
+            <div className="skeleton-block" aria-busy="true">
+              Verifying…
+            </div>
+          )}
         </div>
       ) : (
         <ul className="balance-list">
           {registry.tokens.map((token) => {
             const proof = query.data.byToken[token.symbol]
             return proof ? (
-              <BalanceRow key={token.symbol} token={token.symbol} decimals={token.decimals} proof={proof} />
+              <BalanceRow
+                key={token.symbol}
+                token={token.symbol}
+                decimals={token.decimals}
+                proof={proof}
+              />
             ) : null
           })}
         </ul>
       )}
       {query.data && (
         <p className="muted small pad-x" data-testid="balances-index">
-          At batch #{query.data.index ?? '—'} · checked in this browser in {query.data.verifyMs.toFixed(1)} ms
-          against the registry keys
+          At batch #{query.data.index ?? '—'} · checked in this browser in{' '}
+          {query.data.verifyMs.toFixed(1)} ms against the registry keys
         </p>
       )}
     </section>
   )
 }
 
-function BalanceRow(props: { token: string; decimals: number; proof: VerifyBalanceQuorumReturnType }) {
+function BalanceRow(props: {
+  token: string
+  decimals: number
+  proof: VerifyBalanceQuorumReturnType
+}) {
   const { token, decimals, proof } = props
   const [open, setOpen] = useState(false)
   const shown = proof.available !== undefined
@@ -76,7 +97,10 @@ function BalanceRow(props: { token: string; decimals: number; proof: VerifyBalan
           </span>
           <span className="muted small">
             {!proof.verified && shown && <span className="warn">unverified · </span>}
-            locked <span aria-label={`${token} locked`}>{shown ? formatUnits(proof.locked!, decimals) : '—'}</span>
+            locked{' '}
+            <span aria-label={`${token} locked`}>
+              {shown ? formatUnits(proof.locked!, decimals) : '—'}
+            </span>
           </span>
         </div>
       </div>
@@ -93,15 +117,31 @@ function BalanceRow(props: { token: string; decimals: number; proof: VerifyBalan
       {open && (
         <ul className="replica-proofs" aria-label={`${token} replica signatures`}>
           {proof.replicas.map((replica) => (
-            <li key={replica.replicaId} data-status={replica.status} data-testid={`proof-${token}-${replica.replicaId}`}>
-              <span className={`dot ${replica.status === 'signed' ? 'dot-ok' : replica.status === 'behind' ? 'dot-warn' : 'dot-bad'}`} aria-hidden />
+            <li
+              key={replica.replicaId}
+              data-status={replica.status}
+              data-testid={`proof-${token}-${replica.replicaId}`}
+            >
+              <span
+                className={`dot ${replica.status === 'signed' ? 'dot-ok' : replica.status === 'behind' ? 'dot-warn' : 'dot-bad'}`}
+                aria-hidden
+              />
               <span className="mono small">{replica.replicaId}</span>
               <span className="small">{statusLabels[replica.status]}</span>
-              {replica.detail && <span className="muted small ellipsis" title={replica.detail}>{replica.detail}</span>}
+              {replica.detail && (
+                <span className="muted small ellipsis" title={replica.detail}>
+                  {replica.detail}
+                </span>
+              )}
             </li>
           ))}
           <li className="muted small">
-            aggregate signature: {proof.aggregate === 'valid' ? 'valid' : proof.aggregate === 'invalid' ? 'invalid' : 'not checked'}
+            aggregate signature:{' '}
+            {proof.aggregate === 'valid'
+              ? 'valid'
+              : proof.aggregate === 'invalid'
+                ? 'invalid'
+                : 'not checked'}
           </li>
         </ul>
       )}
@@ -116,7 +156,13 @@ function FaucetButton(props: { registry: AppRegistry; address: string }) {
     onSuccess: () => {
       // The mint goes through Zellular; refresh a few times while it lands.
       for (const delay of [500, 1500, 3000]) {
-        setTimeout(() => void queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(props.address) }), delay)
+        setTimeout(
+          () =>
+            void queryClient.invalidateQueries({
+              queryKey: verifiedBalancesQueryKey(props.address),
+            }),
+          delay,
+        )
       }
     },
   })

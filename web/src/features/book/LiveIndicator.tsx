@@ -14,7 +14,10 @@ const staleAfterMs = 4000
  * another replica; stale when it is connected but has fallen behind what the replicas report
  * for a few seconds (a stuck replica, or events lost on the way).
  */
-export function useLiveState(registry: AppRegistry): { state: LiveState; replicaId: string | undefined } {
+export function useLiveState(registry: AppRegistry): {
+  state: LiveState
+  replicaId: string | undefined
+} {
   const stream = useStreamStatus()
   const statuses = useReplicaStatuses(registry)
   const best = Math.max(0, ...statuses.map((health) => health.status?.appliedIndex ?? 0))
@@ -28,7 +31,8 @@ export function useLiveState(registry: AppRegistry): { state: LiveState; replica
     return () => clearInterval(timer)
   }, [behind])
   const stale = behind && behindSince !== undefined && now - behindSince > staleAfterMs
-  const state: LiveState = stream.connection === 'live' ? (stale ? 'stale' : 'live') : stream.connection
+  const state: LiveState =
+    stream.connection === 'live' ? (stale ? 'stale' : 'live') : stream.connection
   return { state, replicaId: stream.replicaId }
 }
 

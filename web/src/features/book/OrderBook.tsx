@@ -38,7 +38,10 @@ export function OrderBook(props: {
   const step = tick * factor
   const priceDigits = decimalsOfStep(step, market.quoteDecimals)
   const groupId = useId()
-  const orders = useQuery({ ...ordersQueryOptions(primary, address ?? '', market.id), enabled: !!address && !!primary })
+  const orders = useQuery({
+    ...ordersQueryOptions(primary, address ?? '', market.id),
+    enabled: !!address && !!primary,
+  })
   const mine = useMemo(() => {
     const prices = { bids: new Set<bigint>(), asks: new Set<bigint>() }
     for (const order of orders.data?.orders ?? []) {
@@ -84,7 +87,11 @@ export function OrderBook(props: {
         data-mine={isMine}
       >
         <td className={`num price ${side === 'bids' ? 'up' : 'down'}`}>
-          {isMine && <span className="mine-dot" aria-hidden>●</span>}
+          {isMine && (
+            <span className="mine-dot" aria-hidden>
+              ●
+            </span>
+          )}
           {priceText}
         </td>
         <td className="num">{formatFixed(row.quantity, market.baseDecimals, qtyDigits)}</td>
@@ -94,11 +101,18 @@ export function OrderBook(props: {
   }
 
   return (
-    <section className="panel book" aria-labelledby="book-title" data-testid="orderbook" data-status={view.status}>
+    <section
+      className="panel book"
+      aria-labelledby="book-title"
+      data-testid="orderbook"
+      data-status={view.status}
+    >
       <header className="panel-head">
         <h2 id="book-title">Order book</h2>
         <div className="row gap-s">
-          <label className="sr-only" htmlFor={groupId}>Price grouping</label>
+          <label className="sr-only" htmlFor={groupId}>
+            Price grouping
+          </label>
           <select
             id={groupId}
             className="input compact"
@@ -118,14 +132,22 @@ export function OrderBook(props: {
       <table className="book-table" aria-label={`${market.id} order book`}>
         <thead>
           <tr>
-            <th scope="col">Price <span className="muted">{market.quote}</span></th>
-            <th scope="col" className="num">Amount <span className="muted">{market.base}</span></th>
-            <th scope="col" className="num">Total</th>
+            <th scope="col">
+              Price <span className="muted">{market.quote}</span>
+            </th>
+            <th scope="col" className="num">
+              Amount <span className="muted">{market.base}</span>
+            </th>
+            <th scope="col" className="num">
+              Total
+            </th>
           </tr>
         </thead>
         <tbody className="asks" aria-label="Asks">
           {Array.from({ length: props.rows - asks.length }, (_, i) => (
-            <tr key={`pad-a-${i}`} className="book-row pad" aria-hidden><td colSpan={3} /></tr>
+            <tr key={`pad-a-${i}`} className="book-row pad" aria-hidden>
+              <td colSpan={3} />
+            </tr>
           ))}
           {[...asks].reverse().map((row) => renderRow(row, 'asks'))}
         </tbody>
@@ -139,10 +161,17 @@ export function OrderBook(props: {
                   <span className="mid" data-testid="book-mid">
                     {formatFixed((top.ask! + top.bid!) / 2n, market.quoteDecimals, priceDigits)}
                   </span>
-                  <span className="muted small"> spread {formatUnits(spread, market.quoteDecimals)}</span>
+                  <span className="muted small">
+                    {' '}
+                    spread {formatUnits(spread, market.quoteDecimals)}
+                  </span>
                 </>
               ) : (
-                <span className="muted small">{asks.length + bids.length === 0 ? 'Empty book — place the first order' : 'One-sided book'}</span>
+                <span className="muted small">
+                  {asks.length + bids.length === 0
+                    ? 'Empty book — place the first order'
+                    : 'One-sided book'}
+                </span>
               )}
               {view.status === 'resyncing' && <span className="muted small"> · resyncing</span>}
             </td>
@@ -151,7 +180,9 @@ export function OrderBook(props: {
         <tbody className="bids" aria-label="Bids">
           {bids.map((row) => renderRow(row, 'bids'))}
           {Array.from({ length: props.rows - bids.length }, (_, i) => (
-            <tr key={`pad-b-${i}`} className="book-row pad" aria-hidden><td colSpan={3} /></tr>
+            <tr key={`pad-b-${i}`} className="book-row pad" aria-hidden>
+              <td colSpan={3} />
+            </tr>
           ))}
         </tbody>
       </table>

@@ -5,7 +5,11 @@ import { tradesQueryOptions } from '../../lib/queries.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 
 /** The market's most recent trades, newest first, live from the stream. */
-export function RecentTrades(props: { market: MarketInfo; primary: ReplicaRef | undefined; address: string | undefined }) {
+export function RecentTrades(props: {
+  market: MarketInfo
+  primary: ReplicaRef | undefined
+  address: string | undefined
+}) {
   const { market, primary } = props
   const trades = useQuery(tradesQueryOptions(primary, market.id))
   const me = props.address?.toLowerCase()
@@ -20,23 +24,44 @@ export function RecentTrades(props: { market: MarketInfo; primary: ReplicaRef | 
           <thead>
             <tr>
               <th scope="col">Price</th>
-              <th scope="col" className="num">Amount</th>
-              <th scope="col" className="num">Batch</th>
+              <th scope="col" className="num">
+                Amount
+              </th>
+              <th scope="col" className="num">
+                Batch
+              </th>
             </tr>
           </thead>
           <tbody>
             {list.length === 0 && (
-              <tr><td colSpan={3} className="muted small">{trades.isPending ? 'Loading…' : 'No trades yet'}</td></tr>
+              <tr>
+                <td colSpan={3} className="muted small">
+                  {trades.isPending ? 'Loading…' : 'No trades yet'}
+                </td>
+              </tr>
             )}
             {list.map((trade) => {
               const mine = me !== undefined && (trade.maker === me || trade.taker === me)
               return (
-                <tr key={trade.seq} className={mine ? 'mine' : ''} data-testid="trade-row" data-price={trade.price} data-quantity={trade.quantity} data-mine={mine}>
+                <tr
+                  key={trade.seq}
+                  className={mine ? 'mine' : ''}
+                  data-testid="trade-row"
+                  data-price={trade.price}
+                  data-quantity={trade.quantity}
+                  data-mine={mine}
+                >
                   <td className={`num ${trade.takerSide === 'buy' ? 'up' : 'down'}`}>
-                    {mine && <span className="mine-dot" aria-label="your trade">●</span>}
+                    {mine && (
+                      <span className="mine-dot" aria-label="your trade">
+                        ●
+                      </span>
+                    )}
                     {formatFixed(BigInt(trade.price), market.quoteDecimals, 2)}
                   </td>
-                  <td className="num">{formatFixed(BigInt(trade.quantity), market.baseDecimals, 4)}</td>
+                  <td className="num">
+                    {formatFixed(BigInt(trade.quantity), market.baseDecimals, 4)}
+                  </td>
                   <td className="num muted">#{trade.index}</td>
                 </tr>
               )

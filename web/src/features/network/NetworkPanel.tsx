@@ -8,7 +8,9 @@ import { useReplicaStatuses } from '../../lib/useReplicaStatuses.ts'
 export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef | undefined }) {
   const { registry, primary } = props
   const replicas = useReplicaStatuses(registry)
-  const network = useQuery(networkQueryOptions(primary ?? replicas.find((replica) => replica.reachable)))
+  const network = useQuery(
+    networkQueryOptions(primary ?? replicas.find((replica) => replica.reachable)),
+  )
   const nodes = network.data?.nodes ?? []
   const finalized = Math.max(
     0,
@@ -20,22 +22,42 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
       <header className="panel-head">
         <h2 id="network-title">Network</h2>
         <span className="small muted">
-          finalized <strong className="mono" data-testid="finalized-index">#{finalized || '—'}</strong>
+          finalized{' '}
+          <strong className="mono" data-testid="finalized-index">
+            #{finalized || '—'}
+          </strong>
         </span>
       </header>
       <div className="scroll">
         <h3 className="sub">Zellular nodes</h3>
         <ul className="node-list" data-testid="zellular-nodes">
-          {nodes.length === 0 && <li className="muted small">{network.isError ? 'Network view unavailable' : 'Loading…'}</li>}
+          {nodes.length === 0 && (
+            <li className="muted small">
+              {network.isError ? 'Network view unavailable' : 'Loading…'}
+            </li>
+          )}
           {nodes.map((node) => {
             const isSequencer = node.id === network.data?.sequencerId
             return (
-              <li key={node.id} data-testid="zellular-node" data-node-id={node.id} data-sequencer={isSequencer} data-ok={node.ok}>
-                <span className={`dot ${node.ok ? 'dot-ok' : 'dot-bad'}`} aria-label={node.ok ? 'up' : 'down'} />
+              <li
+                key={node.id}
+                data-testid="zellular-node"
+                data-node-id={node.id}
+                data-sequencer={isSequencer}
+                data-ok={node.ok}
+              >
+                <span
+                  className={`dot ${node.ok ? 'dot-ok' : 'dot-bad'}`}
+                  aria-label={node.ok ? 'up' : 'down'}
+                />
                 <span className="mono small ellipsis" title={`${node.id} · ${node.url}`}>
                   {node.id ? node.id.slice(0, 10) : node.url.replace(/^https?:\/\//, '')}
                 </span>
-                {isSequencer && <span className="tag" data-testid="sequencer-tag">sequencer</span>}
+                {isSequencer && (
+                  <span className="tag" data-testid="sequencer-tag">
+                    sequencer
+                  </span>
+                )}
                 <span className="mono small muted grow-right" title={node.error}>
                   {node.ok ? `#${node.finalizedIndex ?? '—'}` : 'down'}
                 </span>
@@ -43,16 +65,31 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
             )
           })}
         </ul>
-        <h3 className="sub">Replicas <span className="muted small">quorum {registry.quorum} of {registry.replicas.length}</span></h3>
+        <h3 className="sub">
+          Replicas{' '}
+          <span className="muted small">
+            quorum {registry.quorum} of {registry.replicas.length}
+          </span>
+        </h3>
         <ul className="node-list" data-testid="replicas">
           {replicas.map((replica) => (
-            <li key={replica.id} data-testid="replica" data-replica-id={replica.id} data-reachable={replica.reachable}>
-              <span className={`dot ${replica.reachable ? ((replica.status?.lag ?? 0) > 3 ? 'dot-warn' : 'dot-ok') : replica.loading ? 'dot-idle' : 'dot-bad'}`} aria-label={replica.reachable ? 'reachable' : 'unreachable'} />
+            <li
+              key={replica.id}
+              data-testid="replica"
+              data-replica-id={replica.id}
+              data-reachable={replica.reachable}
+            >
+              <span
+                className={`dot ${replica.reachable ? ((replica.status?.lag ?? 0) > 3 ? 'dot-warn' : 'dot-ok') : replica.loading ? 'dot-idle' : 'dot-bad'}`}
+                aria-label={replica.reachable ? 'reachable' : 'unreachable'}
+              />
               <span className="mono small">{replica.id}</span>
               {replica.id === primary?.id && <span className="tag tag-dim">streaming</span>}
               <span className="mono small grow-right">
                 {replica.status ? (
-                  <>applied #{replica.status.appliedIndex} · lag {replica.status.lag ?? '—'}</>
+                  <>
+                    applied #{replica.status.appliedIndex} · lag {replica.status.lag ?? '—'}
+                  </>
                 ) : (
                   <span className="muted">{replica.loading ? '…' : 'unreachable'}</span>
                 )}

@@ -20,7 +20,10 @@ export function ActivityPanel(props: {
 }) {
   const { registry, market, primary, address } = props
   const [tab, setTab] = useState<Tab>('open')
-  const orders = useQuery({ ...ordersQueryOptions(primary, address ?? '', market.id), enabled: !!address && !!primary })
+  const orders = useQuery({
+    ...ordersQueryOptions(primary, address ?? '', market.id),
+    enabled: !!address && !!primary,
+  })
   const { submit, requests, dismiss, clearFinished } = useRequests()
   const all = orders.data?.orders ?? []
   const open = all.filter((order) => order.status === 'open')
@@ -37,7 +40,10 @@ export function ActivityPanel(props: {
     const built = buildDraft(registry, address, randomNonce(), fields)
     if (!built.ok) return
     setTab((current) => (current === 'open' ? current : current))
-    await submit(built.draft, order ? `Cancel order ${shortHash(order.orderId)}` : `Cancel all ${market.id} orders`)
+    await submit(
+      built.draft,
+      order ? `Cancel order ${shortHash(order.orderId)}` : `Cancel all ${market.id} orders`,
+    )
   }
 
   const tabs: { id: Tab; label: string }[] = [
@@ -69,12 +75,18 @@ export function ActivityPanel(props: {
           ))}
         </div>
         {tab === 'open' && open.length > 0 && (
-          <button className="btn btn-small btn-ghost" onClick={() => void cancel(undefined)} data-testid="cancel-all">
+          <button
+            className="btn btn-small btn-ghost"
+            onClick={() => void cancel(undefined)}
+            data-testid="cancel-all"
+          >
             Cancel all
           </button>
         )}
         {tab === 'requests' && requests.length > 0 && (
-          <button className="btn btn-small btn-ghost" onClick={clearFinished}>Clear finished</button>
+          <button className="btn btn-small btn-ghost" onClick={clearFinished}>
+            Clear finished
+          </button>
         )}
       </header>
       <div className="scroll" role="tabpanel" id={`activity-${tab}`} aria-labelledby={`tab-${tab}`}>
@@ -84,22 +96,55 @@ export function ActivityPanel(props: {
           <table className="compact-table" data-testid="open-orders">
             <thead>
               <tr>
-                <th scope="col">Side</th><th scope="col" className="num">Price</th><th scope="col" className="num">Amount</th>
-                <th scope="col" className="num">Filled</th><th scope="col">Type</th><th scope="col">Order</th><th scope="col" />
+                <th scope="col">Side</th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col" className="num">
+                  Filled
+                </th>
+                <th scope="col">Type</th>
+                <th scope="col">Order</th>
+                <th scope="col" />
               </tr>
             </thead>
             <tbody>
-              {open.length === 0 && <tr><td colSpan={7} className="muted small">No open orders</td></tr>}
+              {open.length === 0 && (
+                <tr>
+                  <td colSpan={7} className="muted small">
+                    No open orders
+                  </td>
+                </tr>
+              )}
               {open.map((order) => (
-                <tr key={order.orderId} data-testid="open-order" data-order-id={order.orderId} data-price={order.price}>
-                  <td className={order.side === 'buy' ? 'up' : 'down'}>{order.side === 'buy' ? 'Buy' : 'Sell'}</td>
+                <tr
+                  key={order.orderId}
+                  data-testid="open-order"
+                  data-order-id={order.orderId}
+                  data-price={order.price}
+                >
+                  <td className={order.side === 'buy' ? 'up' : 'down'}>
+                    {order.side === 'buy' ? 'Buy' : 'Sell'}
+                  </td>
                   <td className="num">{price(order.price)}</td>
                   <td className="num">{qty(order.quantity)}</td>
                   <td className="num">{qty(order.filled)}</td>
-                  <td className="small muted">{order.timeInForce === 'POST_ONLY' ? 'Post only' : order.type}</td>
-                  <td className="mono small muted" title={order.orderId}>{shortHash(order.orderId)}</td>
+                  <td className="small muted">
+                    {order.timeInForce === 'POST_ONLY' ? 'Post only' : order.type}
+                  </td>
+                  <td className="mono small muted" title={order.orderId}>
+                    {shortHash(order.orderId)}
+                  </td>
                   <td className="num">
-                    <button className="btn btn-small btn-ghost" onClick={() => void cancel(order)} aria-label={`Cancel order ${shortHash(order.orderId)}`} data-testid="cancel-order">
+                    <button
+                      className="btn btn-small btn-ghost"
+                      onClick={() => void cancel(order)}
+                      aria-label={`Cancel order ${shortHash(order.orderId)}`}
+                      data-testid="cancel-order"
+                    >
                       Cancel
                     </button>
                   </td>
@@ -111,15 +156,37 @@ export function ActivityPanel(props: {
           <table className="compact-table" data-testid="fills">
             <thead>
               <tr>
-                <th scope="col">Side</th><th scope="col" className="num">Price</th><th scope="col" className="num">Amount</th>
-                <th scope="col">Role</th><th scope="col" className="num">Batch</th>
+                <th scope="col">Side</th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col">Role</th>
+                <th scope="col" className="num">
+                  Batch
+                </th>
               </tr>
             </thead>
             <tbody>
-              {fills.length === 0 && <tr><td colSpan={5} className="muted small">No fills yet</td></tr>}
+              {fills.length === 0 && (
+                <tr>
+                  <td colSpan={5} className="muted small">
+                    No fills yet
+                  </td>
+                </tr>
+              )}
               {fills.map(({ order, fill }) => (
-                <tr key={`${order.orderId}-${fill.tradeSeq}`} data-testid="fill" data-price={fill.price} data-quantity={fill.quantity}>
-                  <td className={order.side === 'buy' ? 'up' : 'down'}>{order.side === 'buy' ? 'Buy' : 'Sell'}</td>
+                <tr
+                  key={`${order.orderId}-${fill.tradeSeq}`}
+                  data-testid="fill"
+                  data-price={fill.price}
+                  data-quantity={fill.quantity}
+                >
+                  <td className={order.side === 'buy' ? 'up' : 'down'}>
+                    {order.side === 'buy' ? 'Buy' : 'Sell'}
+                  </td>
                   <td className="num">{price(fill.price)}</td>
                   <td className="num">{qty(fill.quantity)}</td>
                   <td className="small muted">{fill.role}</td>
@@ -132,20 +199,38 @@ export function ActivityPanel(props: {
           <table className="compact-table">
             <thead>
               <tr>
-                <th scope="col">Side</th><th scope="col" className="num">Price</th><th scope="col" className="num">Amount</th>
-                <th scope="col" className="num">Filled</th><th scope="col">Status</th>
+                <th scope="col">Side</th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col" className="num">
+                  Filled
+                </th>
+                <th scope="col">Status</th>
               </tr>
             </thead>
             <tbody>
-              {closed.length === 0 && <tr><td colSpan={5} className="muted small">No closed orders</td></tr>}
+              {closed.length === 0 && (
+                <tr>
+                  <td colSpan={5} className="muted small">
+                    No closed orders
+                  </td>
+                </tr>
+              )}
               {closed.map((order) => (
                 <tr key={order.orderId} data-testid="closed-order" data-status={order.status}>
-                  <td className={order.side === 'buy' ? 'up' : 'down'}>{order.side === 'buy' ? 'Buy' : 'Sell'}</td>
+                  <td className={order.side === 'buy' ? 'up' : 'down'}>
+                    {order.side === 'buy' ? 'Buy' : 'Sell'}
+                  </td>
                   <td className="num">{price(order.price)}</td>
                   <td className="num">{qty(order.quantity)}</td>
                   <td className="num">{qty(order.filled)}</td>
                   <td className="small" title={order.reason}>
-                    {order.status}{order.reason ? ` · ${humanizeCode(order.reason)}` : ''}
+                    {order.status}
+                    {order.reason ? ` · ${humanizeCode(order.reason)}` : ''}
                   </td>
                 </tr>
               ))}
@@ -153,9 +238,15 @@ export function ActivityPanel(props: {
           </table>
         ) : (
           <div className="pad-x request-list">
-            {requests.length === 0 && <p className="muted small pad">Nothing signed yet in this session.</p>}
+            {requests.length === 0 && (
+              <p className="muted small pad">Nothing signed yet in this session.</p>
+            )}
             {requests.map((request) => (
-              <RequestTimeline key={request.key} request={request} onDismiss={() => dismiss(request.key)} />
+              <RequestTimeline
+                key={request.key}
+                request={request}
+                onDismiss={() => dismiss(request.key)}
+              />
             ))}
           </div>
         )}

@@ -9,7 +9,14 @@ const steps: { stage: RequestStage; label: string; long: string }[] = [
 ]
 
 const rank: Record<RequestStage, number> = {
-  wallet: 0, submitting: 0.5, submitted: 1, finalized: 2, applied: 3, declined: -1, rejected: -1, failed: -1,
+  wallet: 0,
+  submitting: 0.5,
+  submitted: 1,
+  finalized: 2,
+  applied: 3,
+  declined: -1,
+  rejected: -1,
+  failed: -1,
 }
 
 /** One sentence for where the request stands now. */
@@ -37,7 +44,8 @@ function describe(request: TrackedRequest): string {
 /** One request's progress: waiting for wallet → submitted → finalized by Zellular → applied. */
 export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: () => void }) {
   const { request } = props
-  const ended = request.stage === 'declined' || request.stage === 'rejected' || request.stage === 'failed'
+  const ended =
+    request.stage === 'declined' || request.stage === 'rejected' || request.stage === 'failed'
   return (
     <div
       className={`request stage-${request.stage}`}
@@ -48,15 +56,21 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
     >
       <div className="request-head">
         <span className="request-title">{request.title}</span>
-        <span className="mono muted small" title={request.intentId}>{shortHash(request.intentId)}</span>
+        <span className="mono muted small" title={request.intentId}>
+          {shortHash(request.intentId)}
+        </span>
         {props.onDismiss && ended && (
-          <button className="icon-btn small" aria-label="Dismiss" onClick={props.onDismiss}>✕</button>
+          <button className="icon-btn small" aria-label="Dismiss" onClick={props.onDismiss}>
+            ✕
+          </button>
         )}
       </div>
       {!ended && (
         <ol className="steps" aria-label="Request progress">
           {steps.map((step) => {
-            const done = rank[request.stage] >= rank[step.stage] && !(step.stage === 'wallet' && request.stage === 'wallet')
+            const done =
+              rank[request.stage] >= rank[step.stage] &&
+              !(step.stage === 'wallet' && request.stage === 'wallet')
             const current = !done && rank[request.stage] >= rank[step.stage] - 1
             return (
               <li
@@ -65,7 +79,9 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
                 aria-current={current ? 'step' : undefined}
                 title={step.long}
               >
-                <span className="step-dot" aria-hidden>{done ? '✓' : current ? <span className="spinner" /> : ''}</span>
+                <span className="step-dot" aria-hidden>
+                  {done ? '✓' : current ? <span className="spinner" /> : ''}
+                </span>
                 <span className="small">{step.label}</span>
               </li>
             )

@@ -64,7 +64,11 @@ export function RequestsProvider(props: {
         if (receipt.status === 'applied') {
           update(request.key, { stage: 'finalized', batchIndex: receipt.index })
         } else {
-          update(request.key, { stage: 'rejected', reason: receipt.reason ?? 'rejected', batchIndex: receipt.index })
+          update(request.key, {
+            stage: 'rejected',
+            reason: receipt.reason ?? 'rejected',
+            batchIndex: receipt.index,
+          })
         }
       }),
     [live, update],
@@ -79,7 +83,8 @@ export function RequestsProvider(props: {
     const controller = new AbortController()
     const timer = setInterval(() => {
       for (const request of requestsRef.current) {
-        if (isFinal(request.stage) || request.stage === 'wallet' || request.stage === 'submitting') continue
+        if (isFinal(request.stage) || request.stage === 'wallet' || request.stage === 'submitting')
+          continue
         void pollRequest(registry, request, controller.signal).then((patch) => {
           if (patch) update(request.key, patch)
           if (address && (patch?.stage === 'applied' || patch?.stage === 'finalized')) {
@@ -132,7 +137,9 @@ export function RequestsProvider(props: {
           lastError = error
           const retryable =
             error instanceof ReplicaRequestError &&
-            (error.kind !== 'http' || error.code === 'sequencer_unavailable' || error.code === 'overloaded')
+            (error.kind !== 'http' ||
+              error.code === 'sequencer_unavailable' ||
+              error.code === 'overloaded')
           if (!retryable) break
         }
       }
@@ -140,7 +147,10 @@ export function RequestsProvider(props: {
         update(key, { stage: 'rejected', reason: lastError.code ?? lastError.message })
         return 'rejected'
       }
-      update(key, { stage: 'failed', reason: lastError instanceof Error ? lastError.message : 'No replica answered' })
+      update(key, {
+        stage: 'failed',
+        reason: lastError instanceof Error ? lastError.message : 'No replica answered',
+      })
       return 'failed'
     },
     [address, registry, signMessage, update],
@@ -170,11 +180,18 @@ async function pollRequest(
   signal: AbortSignal,
 ): Promise<Partial<TrackedRequest> | undefined> {
   const answers = await Promise.all(
-    registry.replicas.map((replica) => replicaApi.tx(replica, request.intentId, signal).catch(() => undefined)),
+    registry.replicas.map((replica) =>
+      replicaApi.tx(replica, request.intentId, signal).catch(() => undefined),
+    ),
   )
   const applied = answers.filter((answer) => answer?.status === 'applied')
   const rejected = answers.find((answer) => answer?.status === 'rejected')
-  if (rejected) return { stage: 'rejected', reason: rejected.reason ?? 'rejected', ...batch(rejected.batchIndex) }
+  if (rejected)
+    return {
+      stage: 'rejected',
+      reason: rejected.reason ?? 'rejected',
+      ...batch(rejected.batchIndex),
+    }
   if (applied.length === 0) return undefined
   const batchIndex = applied[0]!.batchIndex
   const stage = applied.length >= registry.quorum ? 'applied' : 'finalized'

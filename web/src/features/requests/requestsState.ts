@@ -59,10 +59,16 @@ export function isFinal(stage: RequestStage): boolean {
  * poll answer cannot undo a receipt) and never change a final stage, except that `applied`
  * can still learn how many replicas applied it.
  */
-export function requestsReducer(state: readonly TrackedRequest[], action: RequestsAction): TrackedRequest[] {
+export function requestsReducer(
+  state: readonly TrackedRequest[],
+  action: RequestsAction,
+): TrackedRequest[] {
   switch (action.type) {
     case 'add':
-      return [action.request, ...state.filter((request) => request.key !== action.request.key)].slice(0, 30)
+      return [
+        action.request,
+        ...state.filter((request) => request.key !== action.request.key),
+      ].slice(0, 30)
     case 'update':
       return state.map((request) => {
         if (request.key !== action.key) return request

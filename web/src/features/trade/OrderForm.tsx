@@ -44,13 +44,17 @@ export function OrderForm(props: {
   const [busy, setBusy] = useState(false)
   const book = useOrderbook(market.id)
   const top = useMemo(() => bestPrices(book.book), [book.book])
-  const balances = useQuery({ ...verifiedBalancesQueryOptions(registry, address ?? ''), enabled: !!address })
+  const balances = useQuery({
+    ...verifiedBalancesQueryOptions(registry, address ?? ''),
+    enabled: !!address,
+  })
   const ids = { price: useId(), quantity: useId(), tif: useId() }
 
   // Prefill the price from the book: the best price on the other side, which trades now.
-  const suggestion = state.side === 'buy' ? top.ask ?? top.bid : top.bid ?? top.ask
+  const suggestion = state.side === 'buy' ? (top.ask ?? top.bid) : (top.bid ?? top.ask)
   useEffect(() => {
-    if (suggestion !== undefined) dispatch({ type: 'suggestPrice', price: priceInput(suggestion, market) })
+    if (suggestion !== undefined)
+      dispatch({ type: 'suggestPrice', price: priceInput(suggestion, market) })
   }, [suggestion, market])
   useEffect(() => {
     if (picked) dispatch({ type: 'pickPrice', price: priceInput(picked.price, market) })
@@ -79,16 +83,30 @@ export function OrderForm(props: {
       timeInForce,
     })
     return built.ok ? built.draft : undefined
-  }, [blocking.length, address, summary.price, registry, nonce, market, state.side, state.type, state.quantity, timeInForce])
+  }, [
+    blocking.length,
+    address,
+    summary.price,
+    registry,
+    nonce,
+    market,
+    state.side,
+    state.type,
+    state.quantity,
+    timeInForce,
+  ])
 
   const { submit, requests, dismiss } = useRequests()
   const fieldError = (field: 'price' | 'quantity') =>
-    touched[field] ? errors.find((error) => error.field === field && error.severity === 'error')?.text : undefined
+    touched[field]
+      ? errors.find((error) => error.field === field && error.severity === 'error')?.text
+      : undefined
   const set = (action: OrderFormAction) => dispatch(action)
   const sideLabel = state.side === 'buy' ? 'Buy' : 'Sell'
   const buttonText = busy
     ? 'Confirm in wallet…'
-    : blocking[0]?.buttonText ?? `${sideLabel} ${state.quantity || ''} ${market.base}`.replace(/\s+/g, ' ')
+    : (blocking[0]?.buttonText ??
+      `${sideLabel} ${state.quantity || ''} ${market.base}`.replace(/\s+/g, ' '))
   const latest = requests.filter((request) => request.action === 'order').slice(0, 1)
   const quote = (units: bigint | undefined) =>
     units === undefined ? '—' : `${formatUnits(units, market.quoteDecimals, 2)} ${market.quote}`
@@ -147,13 +165,17 @@ export function OrderForm(props: {
               </button>
             ))}
           </div>
-          <label className="sr-only" htmlFor={ids.tif}>Time in force</label>
+          <label className="sr-only" htmlFor={ids.tif}>
+            Time in force
+          </label>
           <select
             id={ids.tif}
             className="input compact"
             value={timeInForce}
             disabled={state.type === 'market'}
-            onChange={(event) => set({ type: 'timeInForce', timeInForce: event.target.value as TimeInForce })}
+            onChange={(event) =>
+              set({ type: 'timeInForce', timeInForce: event.target.value as TimeInForce })
+            }
             data-testid="time-in-force"
             title="Time in force"
           >
@@ -163,13 +185,20 @@ export function OrderForm(props: {
           </select>
         </div>
         <label htmlFor={ids.price}>
-          {state.type === 'market' ? 'Worst price (5% through the book)' : 'Price'} <span className="muted">{market.quote}</span>
+          {state.type === 'market' ? 'Worst price (5% through the book)' : 'Price'}{' '}
+          <span className="muted">{market.quote}</span>
         </label>
         <input
           id={ids.price}
           className={`input num ${fieldError('price') ? 'invalid' : ''}`}
           inputMode="decimal"
-          value={state.type === 'market' ? (summary.price === undefined ? '' : priceInput(summary.price, market)) : state.price}
+          value={
+            state.type === 'market'
+              ? summary.price === undefined
+                ? ''
+                : priceInput(summary.price, market)
+              : state.price
+          }
           readOnly={state.type === 'market'}
           placeholder="0.00"
           onChange={(event) => set({ type: 'price', price: event.target.value })}
@@ -178,7 +207,9 @@ export function OrderForm(props: {
           aria-describedby={`${ids.price}-error`}
           data-testid="order-price"
         />
-        <p className="field-error" id={`${ids.price}-error`} data-testid="order-price-error">{fieldError('price')}</p>
+        <p className="field-error" id={`${ids.price}-error`} data-testid="order-price-error">
+          {fieldError('price')}
+        </p>
         <label htmlFor={ids.quantity}>
           Amount <span className="muted">{market.base}</span>
         </label>
@@ -194,9 +225,14 @@ export function OrderForm(props: {
           aria-describedby={`${ids.quantity}-error`}
           data-testid="order-quantity"
         />
-        <p className="field-error" id={`${ids.quantity}-error`} data-testid="order-quantity-error">{fieldError('quantity')}</p>
+        <p className="field-error" id={`${ids.quantity}-error`} data-testid="order-quantity-error">
+          {fieldError('quantity')}
+        </p>
         <dl className="summary" data-testid="order-summary">
-          <div><dt>Notional</dt><dd data-testid="order-notional">{quote(summary.notional)}</dd></div>
+          <div>
+            <dt>Notional</dt>
+            <dd data-testid="order-notional">{quote(summary.notional)}</dd>
+          </div>
           <div>
             <dt>Locks</dt>
             <dd>
@@ -206,7 +242,14 @@ export function OrderForm(props: {
             </dd>
           </div>
           <div>
-            <dt>Available{summary.lock && available[summary.lock.token] !== undefined && !verified[summary.lock.token] ? ' (unverified)' : ''}</dt>
+            <dt>
+              Available
+              {summary.lock &&
+              available[summary.lock.token] !== undefined &&
+              !verified[summary.lock.token]
+                ? ' (unverified)'
+                : ''}
+            </dt>
             <dd>
               {summary.lock && available[summary.lock.token] !== undefined
                 ? `${formatUnits(available[summary.lock.token]!, registry.decimalsOf(summary.lock.token), 4)} ${summary.lock.token}`
@@ -215,10 +258,18 @@ export function OrderForm(props: {
           </div>
         </dl>
         {errors
-          .filter((error) => error.severity === 'warning' || (error.field === 'form' && error.code !== 'not_connected'))
+          .filter(
+            (error) =>
+              error.severity === 'warning' ||
+              (error.field === 'form' && error.code !== 'not_connected'),
+          )
           .slice(0, 1)
           .map((error) => (
-            <p key={error.code} className={error.severity === 'error' ? 'error small' : 'warn small'} role="alert">
+            <p
+              key={error.code}
+              className={error.severity === 'error' ? 'error small' : 'warn small'}
+              role="alert"
+            >
               {error.text}
             </p>
           ))}
@@ -237,7 +288,11 @@ export function OrderForm(props: {
       </form>
       <div className="requests pad-x" aria-live="polite">
         {latest.map((request) => (
-          <RequestTimeline key={request.key} request={request} onDismiss={() => dismiss(request.key)} />
+          <RequestTimeline
+            key={request.key}
+            request={request}
+            onDismiss={() => dismiss(request.key)}
+          />
         ))}
       </div>
     </section>

@@ -10,16 +10,26 @@ import {
 } from './orderForm.ts'
 
 const market: MarketInfo = {
-  id: 'ETH/USDT', base: 'ETH', quote: 'USDT', baseDecimals: 18, quoteDecimals: 6,
-  tickSize: '10000', lotSize: '1000000000000000', minQuantity: '10000000000000000',
-  maxQuantity: '1000000000000000000000000', maxPrice: '100000000000000',
+  id: 'ETH/USDT',
+  base: 'ETH',
+  quote: 'USDT',
+  baseDecimals: 18,
+  quoteDecimals: 6,
+  tickSize: '10000',
+  lotSize: '1000000000000000',
+  minQuantity: '10000000000000000',
+  maxQuantity: '1000000000000000000000000',
+  maxPrice: '100000000000000',
 }
 const top = { bid: 1_999_000_000n, ask: 2_001_000_000n }
 const rich = { ETH: 10n ** 20n, USDT: 10n ** 12n }
 const form = (patch: Partial<OrderFormState>): OrderFormState => ({ ...initialOrderForm, ...patch })
 const codes = (state: OrderFormState, available: Record<string, bigint | undefined> = rich) =>
   getOrderErrors(state, calculateOrderSummary(state, market, top), {
-    market, top, available, connected: true,
+    market,
+    top,
+    available,
+    connected: true,
   }).map((error) => error.code)
 
 describe('order form', () => {
@@ -31,13 +41,22 @@ describe('order form', () => {
   })
 
   it('validates each field and titles the button with the first error', () => {
-    expect(codes(form({ price: '', quantity: '' }))).toEqual(['price_required', 'quantity_required'])
+    expect(codes(form({ price: '', quantity: '' }))).toEqual([
+      'price_required',
+      'quantity_required',
+    ])
     expect(codes(form({ price: '2000.001', quantity: '0.5' }))).toEqual(['price_not_on_tick'])
     expect(codes(form({ price: '2000', quantity: '0.0005' }))).toEqual(['quantity_not_on_lot'])
     expect(codes(form({ price: '2000', quantity: '0.001' }))).toEqual(['below_min_size'])
-    expect(codes(form({ price: '2000', quantity: '1' }), { USDT: 1n })).toEqual(['insufficient_balance'])
-    expect(codes(form({ side: 'sell', price: '2000', quantity: '1' }), {})).toEqual(['balance_unknown'])
-    expect(codes(form({ price: '2001', quantity: '1', timeInForce: 'POST_ONLY' }))).toEqual(['post_only_would_cross'])
+    expect(codes(form({ price: '2000', quantity: '1' }), { USDT: 1n })).toEqual([
+      'insufficient_balance',
+    ])
+    expect(codes(form({ side: 'sell', price: '2000', quantity: '1' }), {})).toEqual([
+      'balance_unknown',
+    ])
+    expect(codes(form({ price: '2001', quantity: '1', timeInForce: 'POST_ONLY' }))).toEqual([
+      'post_only_would_cross',
+    ])
     expect(codes(form({ price: '3000', quantity: '1' }))).toEqual(['far_from_market'])
   })
 
@@ -47,9 +66,18 @@ describe('order form', () => {
     const summary = calculateOrderSummary(form({ type: 'market', quantity: '1' }), market, top)
     expect(summary.price).toBe(2_101_050_000n)
     expect(codes(form({ type: 'market', quantity: '1' }))).toEqual([])
-    expect(getOrderErrors(form({ type: 'market', quantity: '1' }), calculateOrderSummary(form({ type: 'market', quantity: '1' }), market, {}), {
-      market, top: {}, available: rich, connected: true,
-    })[0]!.code).toBe('no_liquidity')
+    expect(
+      getOrderErrors(
+        form({ type: 'market', quantity: '1' }),
+        calculateOrderSummary(form({ type: 'market', quantity: '1' }), market, {}),
+        {
+          market,
+          top: {},
+          available: rich,
+          connected: true,
+        },
+      )[0]!.code,
+    ).toBe('no_liquidity')
   })
 
   it('follows the book until the user types a price', () => {

@@ -48,7 +48,11 @@ export type OrderFormAction =
 export function orderFormReducer(state: OrderFormState, action: OrderFormAction): OrderFormState {
   switch (action.type) {
     case 'side':
-      return { ...state, side: action.side, priceTouched: state.type === 'limit' && state.priceTouched }
+      return {
+        ...state,
+        side: action.side,
+        priceTouched: state.type === 'limit' && state.priceTouched,
+      }
     case 'kind':
       return { ...state, type: action.kind }
     case 'timeInForce':
@@ -60,7 +64,9 @@ export function orderFormReducer(state: OrderFormState, action: OrderFormAction)
     case 'pickPrice':
       return { ...state, type: 'limit', price: action.price, priceTouched: true }
     case 'suggestPrice':
-      return state.priceTouched || state.price === action.price ? state : { ...state, price: action.price }
+      return state.priceTouched || state.price === action.price
+        ? state
+        : { ...state, price: action.price }
     case 'submitted':
       return { ...state, quantity: '' }
   }
@@ -90,12 +96,17 @@ export interface BookTop {
 }
 
 /** Derives the signed price, quantity, notional and lock from the fields and the book. */
-export function calculateOrderSummary(state: OrderFormState, market: MarketInfo, top: BookTop): OrderSummary {
+export function calculateOrderSummary(
+  state: OrderFormState,
+  market: MarketInfo,
+  top: BookTop,
+): OrderSummary {
   const tick = BigInt(market.tickSize)
   const bestOpposite = state.side === 'buy' ? top.ask : top.bid
   let price: bigint | undefined
   if (state.type === 'market') {
-    if (bestOpposite !== undefined) price = worstPrice(state.side, bestOpposite, tick, BigInt(market.maxPrice))
+    if (bestOpposite !== undefined)
+      price = worstPrice(state.side, bestOpposite, tick, BigInt(market.maxPrice))
   } else {
     const parsed = parseAmount(state.price, market.quoteDecimals)
     if (parsed.ok) price = parsed.value
@@ -108,8 +119,12 @@ export function calculateOrderSummary(state: OrderFormState, market: MarketInfo,
       : undefined
   const lock =
     state.side === 'buy'
-      ? notional === undefined ? undefined : { token: market.quote, amount: notional }
-      : quantity === undefined ? undefined : { token: market.base, amount: quantity }
+      ? notional === undefined
+        ? undefined
+        : { token: market.quote, amount: notional }
+      : quantity === undefined
+        ? undefined
+        : { token: market.base, amount: quantity }
   return {
     ...(price === undefined ? {} : { price }),
     ...(quantity === undefined ? {} : { quantity }),
@@ -166,38 +181,76 @@ export function getOrderErrors(
   const tick = BigInt(market.tickSize)
   const lot = BigInt(market.lotSize)
   const quoteText = (units: bigint) => `${formatUnits(units, market.quoteDecimals)} ${market.quote}`
-  const baseText = (units: bigint) => `${formatUnits(units, market.baseDecimals, market.baseDecimals)} ${market.base}`
+  const baseText = (units: bigint) =>
+    `${formatUnits(units, market.baseDecimals, market.baseDecimals)} ${market.base}`
 
-  if (!context.connected) error('not_connected', 'form', 'Connect a wallet to trade', 'Connect a wallet first.')
+  if (!context.connected)
+    error('not_connected', 'form', 'Connect a wallet to trade', 'Connect a wallet first.')
 
   if (state.type === 'limit') {
     const parsed = parseAmount(state.price, market.quoteDecimals)
-    if (state.price === '') error('price_required', 'price', 'Enter a price', 'Enter a limit price.')
+    if (state.price === '')
+      error('price_required', 'price', 'Enter a price', 'Enter a limit price.')
     else if (!parsed.ok) {
-      const reason = parsed.reason === 'amount_too_precise'
-        ? `At most ${market.quoteDecimals} decimals.` : 'Enter a positive number.'
+      const reason =
+        parsed.reason === 'amount_too_precise'
+          ? `At most ${market.quoteDecimals} decimals.`
+          : 'Enter a positive number.'
       error('invalid_price', 'price', 'Invalid price', reason)
     } else if (parsed.value % tick !== 0n) {
-      error('price_not_on_tick', 'price', 'Price not on tick', `Price must be a multiple of ${quoteText(tick)}.`)
+      error(
+        'price_not_on_tick',
+        'price',
+        'Price not on tick',
+        `Price must be a multiple of ${quoteText(tick)}.`,
+      )
     } else if (parsed.value > BigInt(market.maxPrice)) {
-      error('price_too_high', 'price', 'Price too high', `At most ${quoteText(BigInt(market.maxPrice))}.`)
+      error(
+        'price_too_high',
+        'price',
+        'Price too high',
+        `At most ${quoteText(BigInt(market.maxPrice))}.`,
+      )
     }
   } else if (summary.bestOpposite === undefined) {
-    error('no_liquidity', 'form', 'No liquidity', `No ${state.side === 'buy' ? 'asks' : 'bids'} to match a market order.`)
+    error(
+      'no_liquidity',
+      'form',
+      'No liquidity',
+      `No ${state.side === 'buy' ? 'asks' : 'bids'} to match a market order.`,
+    )
   }
 
   const quantity = parseAmount(state.quantity, market.baseDecimals)
-  if (state.quantity === '') error('quantity_required', 'quantity', 'Enter an amount', 'Enter an amount.')
+  if (state.quantity === '')
+    error('quantity_required', 'quantity', 'Enter an amount', 'Enter an amount.')
   else if (!quantity.ok) {
-    const reason = quantity.reason === 'amount_too_precise'
-      ? `At most ${market.baseDecimals} decimals.` : 'Enter a positive number.'
+    const reason =
+      quantity.reason === 'amount_too_precise'
+        ? `At most ${market.baseDecimals} decimals.`
+        : 'Enter a positive number.'
     error('invalid_quantity', 'quantity', 'Invalid amount', reason)
   } else if (quantity.value % lot !== 0n) {
-    error('quantity_not_on_lot', 'quantity', 'Amount not on lot size', `Amount must be a multiple of ${baseText(lot)}.`)
+    error(
+      'quantity_not_on_lot',
+      'quantity',
+      'Amount not on lot size',
+      `Amount must be a multiple of ${baseText(lot)}.`,
+    )
   } else if (quantity.value < BigInt(market.minQuantity)) {
-    error('below_min_size', 'quantity', 'Below minimum size', `Minimum is ${baseText(BigInt(market.minQuantity))}.`)
+    error(
+      'below_min_size',
+      'quantity',
+      'Below minimum size',
+      `Minimum is ${baseText(BigInt(market.minQuantity))}.`,
+    )
   } else if (quantity.value > BigInt(market.maxQuantity)) {
-    error('above_max_size', 'quantity', 'Above maximum size', `Maximum is ${baseText(BigInt(market.maxQuantity))}.`)
+    error(
+      'above_max_size',
+      'quantity',
+      'Above maximum size',
+      `Maximum is ${baseText(BigInt(market.maxQuantity))}.`,
+    )
   }
 
   if (summary.lock && context.connected) {
@@ -207,21 +260,33 @@ export function getOrderErrors(
     } else if (summary.lock.amount > available) {
       const token = summary.lock.token
       const have = token === market.quote ? quoteText(available) : baseText(available)
-      error('insufficient_balance', 'form', `Insufficient ${token}`, `Needs more than the ${have} available.`)
+      error(
+        'insufficient_balance',
+        'form',
+        `Insufficient ${token}`,
+        `Needs more than the ${have} available.`,
+      )
     }
   }
 
   if (state.type === 'limit' && summary.price !== undefined) {
-    const crosses = state.side === 'buy'
-      ? top.ask !== undefined && summary.price >= top.ask
-      : top.bid !== undefined && summary.price <= top.bid
+    const crosses =
+      state.side === 'buy'
+        ? top.ask !== undefined && summary.price >= top.ask
+        : top.bid !== undefined && summary.price <= top.bid
     if (crosses && state.timeInForce === 'POST_ONLY') {
-      error('post_only_would_cross', 'price', 'Post-only would cross', 'A post-only order must not match immediately.')
+      error(
+        'post_only_would_cross',
+        'price',
+        'Post-only would cross',
+        'A post-only order must not match immediately.',
+      )
     }
     const reference = state.side === 'buy' ? top.ask : top.bid
     if (reference !== undefined && crosses) {
       const away = state.side === 'buy' ? summary.price - reference : reference - summary.price
-      if (away * 10n > reference) warning('far_from_market', 'price', 'Price is more than 10% through the book.')
+      if (away * 10n > reference)
+        warning('far_from_market', 'price', 'Price is more than 10% through the book.')
     }
   }
   return list.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))

@@ -1,5 +1,9 @@
 /** The exact text the wallet will be asked to sign, shown before it is asked. */
-export function SignPreview(props: { text: string | undefined; testId: string; compact?: boolean }) {
+export function SignPreview(props: {
+  text: string | undefined
+  testId: string
+  compact?: boolean
+}) {
   return (
     <figure className={`sign-preview ${props.compact ? 'compact' : ''}`}>
       <figcaption className="muted small">You will sign exactly this text</figcaption>
@@ -8,7 +12,9 @@ export function SignPreview(props: { text: string | undefined; testId: string; c
           {props.text}
         </pre>
       ) : (
-        <pre className="mono muted" aria-hidden>Fill in the form to see the message.</pre>
+        <pre className="mono muted" aria-hidden>
+          Fill in the form to see the message.
+        </pre>
       )}
     </figure>
   )

@@ -38,13 +38,24 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
     const list: FieldError[] = []
     const recipient = parseAddress(to.trim())
     if (to.trim() === '') list.push({ field: 'to', text: 'Enter a recipient address' })
-    else if (!recipient.ok) list.push({ field: 'to', text: recipient.reason === 'address_checksum_mismatch' ? 'Address checksum does not match' : 'Not a valid 0x address' })
-    else if (recipient.value === address.toLowerCase()) list.push({ field: 'to', text: 'That is your own address' })
+    else if (!recipient.ok)
+      list.push({
+        field: 'to',
+        text:
+          recipient.reason === 'address_checksum_mismatch'
+            ? 'Address checksum does not match'
+            : 'Not a valid 0x address',
+      })
+    else if (recipient.value === address.toLowerCase())
+      list.push({ field: 'to', text: 'That is your own address' })
     const units = parseAmount(amount.trim(), decimals)
     if (amount.trim() === '') list.push({ field: 'amount', text: 'Enter an amount' })
     else if (!units.ok) list.push({ field: 'amount', text: humanizeCode(units.reason) })
     else if (available !== undefined && units.value > available) {
-      list.push({ field: 'amount', text: `Exceeds available ${formatUnits(available, decimals)} ${token}` })
+      list.push({
+        field: 'amount',
+        text: `Exceeds available ${formatUnits(available, decimals)} ${token}`,
+      })
     }
     return list
   }, [to, amount, decimals, available, token, address])
@@ -52,14 +63,17 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
   const draft = useMemo(() => {
     if (errors.length > 0) return undefined
     const built = buildDraft(registry, address, nonce, {
-      action: 'transfer', to: to.trim(), token, amount: amount.trim(),
+      action: 'transfer',
+      to: to.trim(),
+      token,
+      amount: amount.trim(),
     })
     return built.ok ? built.draft : undefined
   }, [errors, registry, address, nonce, to, token, amount])
 
   const errorOf = (field: FieldError['field']) =>
     touched[field] ? errors.find((error) => error.field === field)?.text : undefined
-  const buttonText = busy ? 'Confirm in wallet…' : errors[0]?.text ?? 'Sign & send transfer'
+  const buttonText = busy ? 'Confirm in wallet…' : (errors[0]?.text ?? 'Sign & send transfer')
   const mine = requests.filter((request) => request.action === 'transfer').slice(0, 2)
 
   return (
@@ -95,7 +109,9 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
           aria-describedby={`${ids.to}-error`}
           data-testid="transfer-to"
         />
-        <p className="field-error" id={`${ids.to}-error`}>{errorOf('to')}</p>
+        <p className="field-error" id={`${ids.to}-error`}>
+          {errorOf('to')}
+        </p>
         <div className="row gap">
           <div className="grow">
             <label htmlFor={ids.amount}>Amount</label>
@@ -122,27 +138,47 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
               data-testid="transfer-token"
             >
               {registry.tokens.map((item) => (
-                <option key={item.symbol} value={item.symbol}>{item.symbol}</option>
+                <option key={item.symbol} value={item.symbol}>
+                  {item.symbol}
+                </option>
               ))}
             </select>
           </div>
         </div>
-        <p className="field-error" id={`${ids.amount}-error`}>{errorOf('amount')}</p>
+        <p className="field-error" id={`${ids.amount}-error`}>
+          {errorOf('amount')}
+        </p>
         {available !== undefined && (
           <p className="muted small">
-            Available{availableVerified ? '' : ' (unverified)'}: <button type="button" className="link" onClick={() => setAmount(formatUnits(available, decimals, decimals).replace(/,/g, ''))}>
+            Available{availableVerified ? '' : ' (unverified)'}:{' '}
+            <button
+              type="button"
+              className="link"
+              onClick={() =>
+                setAmount(formatUnits(available, decimals, decimals).replace(/,/g, ''))
+              }
+            >
               {formatUnits(available, decimals)} {token}
             </button>
           </p>
         )}
         <SignPreview text={draft?.text} testId="transfer-preview" />
-        <button className="btn btn-primary block" type="submit" disabled={!draft || busy} data-testid="transfer-submit">
+        <button
+          className="btn btn-primary block"
+          type="submit"
+          disabled={!draft || busy}
+          data-testid="transfer-submit"
+        >
           {buttonText}
         </button>
       </form>
       <div className="requests pad-x" aria-live="polite">
         {mine.map((request) => (
-          <RequestTimeline key={request.key} request={request} onDismiss={() => dismiss(request.key)} />
+          <RequestTimeline
+            key={request.key}
+            request={request}
+            onDismiss={() => dismiss(request.key)}
+          />
         ))}
       </div>
     </section>

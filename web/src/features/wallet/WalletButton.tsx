@@ -22,13 +22,23 @@ export function WalletButton() {
   const [open, setOpen] = useState(false)
   if (connection.status === 'reconnecting') {
     return (
-      <button className="btn wallet-btn skeleton" disabled data-testid="wallet-status" data-status="reconnecting">
+      <button
+        className="btn wallet-btn skeleton"
+        disabled
+        data-testid="wallet-status"
+        data-status="reconnecting"
+      >
         Reconnecting…
       </button>
     )
   }
   if (connection.status === 'connected' && connection.address) {
-    return <AccountMenu address={connection.address} walletName={connection.connector?.name ?? 'Wallet'} />
+    return (
+      <AccountMenu
+        address={connection.address}
+        walletName={connection.connector?.name ?? 'Wallet'}
+      />
+    )
   }
   return (
     <>
@@ -71,12 +81,16 @@ function ConnectDialog(props: { onClose: () => void }) {
   else if (errorKind === 'rejected') state = 'rejected'
   else if (errorKind === 'pending') state = 'pending'
   else if (connect.error) state = 'error'
-  const pendingName = connect.variables && 'name' in connect.variables.connector
-    ? connect.variables.connector.name
-    : 'your wallet'
+  const pendingName =
+    connect.variables && 'name' in connect.variables.connector
+      ? connect.variables.connector.name
+      : 'your wallet'
 
   return (
-    <div className="overlay" onMouseDown={(event) => event.target === event.currentTarget && onClose()}>
+    <div
+      className="overlay"
+      onMouseDown={(event) => event.target === event.currentTarget && onClose()}
+    >
       <div
         className="dialog"
         role="dialog"
@@ -110,21 +124,34 @@ function ConnectDialog(props: { onClose: () => void }) {
                   onClick={() => connect.mutate({ connector })}
                   data-testid={`wallet-${connector.id}`}
                 >
-                  {connector.icon ? <img src={connector.icon} alt="" width={28} height={28} /> : <span className="wallet-icon" />}
+                  {connector.icon ? (
+                    <img src={connector.icon} alt="" width={28} height={28} />
+                  ) : (
+                    <span className="wallet-icon" />
+                  )}
                   <span className="wallet-name">{connector.name}</span>
-                  <span className="muted small">{connector.id === legacyInjectedId ? 'Browser wallet' : 'Installed'}</span>
+                  <span className="muted small">
+                    {connector.id === legacyInjectedId ? 'Browser wallet' : 'Installed'}
+                  </span>
                 </button>
               </li>
             ))}
           </ul>
         )}
-        <div className="dialog-status" role="status" aria-live="polite" data-testid="connect-status">
+        <div
+          className="dialog-status"
+          role="status"
+          aria-live="polite"
+          data-testid="connect-status"
+        >
           {state === 'connecting' && (
             <p>
               <span className="spinner" aria-hidden /> Confirm the connection in {pendingName}…
             </p>
           )}
-          {state === 'rejected' && <p className="warn">You rejected the connection request. You can try again.</p>}
+          {state === 'rejected' && (
+            <p className="warn">You rejected the connection request. You can try again.</p>
+          )}
           {state === 'pending' && (
             <p className="warn">
               A connection request is already open in your wallet. Open MetaMask to finish it.
