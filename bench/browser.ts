@@ -41,7 +41,10 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'mode' | 
     app: 'zellular-orderbook',
     network: 'devnet',
     quorum: 2,
-    replicas: keys.map((key, i) => ({ id: `replica-${i + 1}`, blsPublicKey: hex(key.toPublicKey().toBytes()) })),
+    replicas: keys.map((key, i) => ({
+      id: `replica-${i + 1}`,
+      blsPublicKey: hex(key.toPublicKey().toBytes()),
+    })),
   }
   const list: BenchRead[] = []
   for (let j = 0; j < count; j++) {
@@ -65,7 +68,12 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'mode' | 
       return {
         replicaId: replica.id,
         kind: 'answer' as const,
-        body: { attestation, digest, signature: hex(signature.toBytes()), publicKey: replica.blsPublicKey },
+        body: {
+          attestation,
+          digest,
+          signature: hex(signature.toBytes()),
+          publicKey: replica.blsPublicKey,
+        },
       }
     })
     list.push({ address, token, index, answers })
@@ -90,14 +98,20 @@ async function buildPage(): Promise<string> {
 }
 
 function serve(dir: string): Promise<{ url: string; close: () => void }> {
-  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' }
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.css': 'text/css',
+  }
   const server = createServer((request, response) => {
     const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname))
     const file = join(dir, path === '/' ? 'verifyPage.html' : path)
     if (!file.startsWith(dir)) return void response.writeHead(403).end()
     try {
       const body = readFileSync(file)
-      response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(body)
+      response
+        .writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' })
+        .end(body)
     } catch {
       response.writeHead(404).end()
     }
@@ -118,8 +132,15 @@ const dir = await buildPage()
 const site = await serve(dir)
 const browser = await chromium.launch({
   executablePath: chromiumPath,
-  args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  args: [
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--disable-dev-shm-usage',
+  ],
 })
 try {
   const page = await browser.newPage()
@@ -129,7 +150,10 @@ try {
   const outcomes: string[] = []
   const scenarios = [
     { name: 'each', input: { ...fixtures, warmupReads, mode: 'each' as const } },
-    { name: 'aggregate-first', input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const } },
+    {
+      name: 'aggregate-first',
+      input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const },
+    },
     { name: 'repeat-read', input: { ...repeated, warmupReads, mode: 'each' as const } },
   ]
   for (const { name: mode, input } of scenarios) {

@@ -28,14 +28,19 @@ test.describe('wallet connection', () => {
     await user.context.close()
   })
 
-  test('a request waiting in the wallet, then reload reconnects without a prompt', async ({ browser, baseURL }) => {
+  test('a request waiting in the wallet, then reload reconnects without a prompt', async ({
+    browser,
+    baseURL,
+  }) => {
     const user = await openUser(browser, { baseURL: baseURL!, mode: 'manual' })
     const { page, wallet } = user
     await page.getByTestId('connect-wallet').click()
     await page.getByTestId('wallet-io.metamask').click()
     await wallet.waitForPrompt('wallet_requestPermissions')
     await expect(page.getByTestId('connect-dialog')).toHaveAttribute('data-state', 'connecting')
-    await expect(page.getByTestId('connect-status')).toContainText('Confirm the connection in MetaMask')
+    await expect(page.getByTestId('connect-status')).toContainText(
+      'Confirm the connection in MetaMask',
+    )
     await expect(page.getByTestId('wallet-io.metamask')).toBeDisabled()
     await wallet.approveNext()
     await expect(page.getByTestId('account-button')).toHaveAttribute('data-address', wallet.address)
@@ -48,7 +53,10 @@ test.describe('wallet connection', () => {
     await user.context.close()
   })
 
-  test('a second connect while one is pending in the wallet says so', async ({ browser, baseURL }) => {
+  test('a second connect while one is pending in the wallet says so', async ({
+    browser,
+    baseURL,
+  }) => {
     const user = await openUser(browser, { baseURL: baseURL!, mode: 'manual' })
     const { page, wallet } = user
     await page.getByTestId('connect-wallet').click()

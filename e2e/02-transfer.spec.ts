@@ -1,5 +1,13 @@
 import { expect, test } from '@playwright/test'
-import { connect, keepScreenshot, openUser, units, useFaucet, verifiedBalance, waitForBalance } from './support/app.ts'
+import {
+  connect,
+  keepScreenshot,
+  openUser,
+  units,
+  useFaucet,
+  verifiedBalance,
+  waitForBalance,
+} from './support/app.ts'
 
 test('a transfer between two accounts: exact signed text, both balances verified 3 of 3, replay rejected', async ({
   browser,
@@ -30,7 +38,9 @@ test('a transfer between two accounts: exact signed text, both balances verified
   expect(shownText).toContain(`From: ${alice.address}`)
   expect(alice.wallet.requests('personal_sign')).toHaveLength(0)
 
-  const submitted = page.waitForRequest((req) => req.url().endsWith('/transfer') && req.method() === 'POST')
+  const submitted = page.waitForRequest(
+    (req) => req.url().endsWith('/transfer') && req.method() === 'POST',
+  )
   await page.getByTestId('transfer-submit').click()
   const wire = (await submitted).postDataJSON() as Record<string, string>
   // The wallet was asked to sign exactly the text that was shown.
@@ -41,7 +51,11 @@ test('a transfer between two accounts: exact signed text, both balances verified
   await expect(transfer).toHaveAttribute('data-stage', 'applied', { timeout: 30_000 })
 
   const amount = units('12.5', 6)
-  const aliceAfter = await waitForBalance(page, 'USDT', (b) => b.available === aliceBefore.available - amount)
+  const aliceAfter = await waitForBalance(
+    page,
+    'USDT',
+    (b) => b.available === aliceBefore.available - amount,
+  )
   const bobAfter = await waitForBalance(bob.page, 'USDT', (b) => b.available === amount)
   expect(aliceAfter.k).toBe(3)
   expect(bobAfter.k).toBe(3)
@@ -49,7 +63,9 @@ test('a transfer between two accounts: exact signed text, both balances verified
   await keepScreenshot(bob.page, testInfo, 'received-1440x900')
 
   // The same signed transfer, submitted again to every replica, is refused as a replay.
-  const registry = (await (await request.get('/registry.json')).json()) as { replicas: { url: string }[] }
+  const registry = (await (await request.get('/registry.json')).json()) as {
+    replicas: { url: string }[]
+  }
   for (const replica of registry.replicas) {
     const again = await request.post(`${replica.url}/transfer`, { data: wire })
     expect(again.status()).toBe(409)

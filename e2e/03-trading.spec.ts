@@ -1,7 +1,24 @@
 import { expect, test, type Page } from '@playwright/test'
-import { connect, keepScreenshot, openUser, units, useFaucet, verifiedBalance, waitForBalance, type User } from './support/app.ts'
+import {
+  connect,
+  keepScreenshot,
+  openUser,
+  units,
+  useFaucet,
+  verifiedBalance,
+  waitForBalance,
+  type User,
+} from './support/app.ts'
 
-async function placeOrder(page: Page, order: { side: 'buy' | 'sell'; price?: string; quantity: string; tif?: 'GTC' | 'POST_ONLY' | 'IOC' }) {
+async function placeOrder(
+  page: Page,
+  order: {
+    side: 'buy' | 'sell'
+    price?: string
+    quantity: string
+    tif?: 'GTC' | 'POST_ONLY' | 'IOC'
+  },
+) {
   await page.getByTestId(`side-${order.side}`).click()
   await page.getByTestId('type-limit').click()
   if (order.tif) await page.getByTestId('time-in-force').selectOption(order.tif)
@@ -9,11 +26,17 @@ async function placeOrder(page: Page, order: { side: 'buy' | 'sell'; price?: str
   await page.getByTestId('order-quantity').fill(order.quantity)
   await expect(page.getByTestId('order-submit')).toBeEnabled()
   await page.getByTestId('order-submit').click()
-  const request = page.getByTestId('request').filter({ hasText: order.side === 'buy' ? 'Buy' : 'Sell' }).first()
+  const request = page
+    .getByTestId('request')
+    .filter({ hasText: order.side === 'buy' ? 'Buy' : 'Sell' })
+    .first()
   await expect(request).toHaveAttribute('data-stage', /finalized|applied/, { timeout: 30_000 })
 }
 
-async function twoFundedTraders(browser: Parameters<Parameters<typeof test>[2]>[0]['browser'], baseURL: string): Promise<[User, User]> {
+async function twoFundedTraders(
+  browser: Parameters<Parameters<typeof test>[2]>[0]['browser'],
+  baseURL: string,
+): Promise<[User, User]> {
   const alice = await openUser(browser, { baseURL })
   const bob = await openUser(browser, { baseURL })
   await connect(alice)
@@ -23,7 +46,10 @@ async function twoFundedTraders(browser: Parameters<Parameters<typeof test>[2]>[
   return [alice, bob]
 }
 
-test('order entry validates each field and explains the disabled button', async ({ browser, baseURL }) => {
+test('order entry validates each field and explains the disabled button', async ({
+  browser,
+  baseURL,
+}) => {
   const user = await openUser(browser, { baseURL: baseURL! })
   await connect(user)
   const { page } = user
@@ -39,7 +65,10 @@ test('order entry validates each field and explains the disabled button', async 
   await user.context.close()
 })
 
-test('two accounts place crossing orders: the trade shows in both UIs and balances move', async ({ browser, baseURL }, testInfo) => {
+test('two accounts place crossing orders: the trade shows in both UIs and balances move', async ({
+  browser,
+  baseURL,
+}, testInfo) => {
   const [alice, bob] = await twoFundedTraders(browser, baseURL!)
   const aliceEth = await verifiedBalance(alice.page, 'ETH')
   const aliceUsdt = await verifiedBalance(alice.page, 'USDT')
@@ -50,10 +79,16 @@ test('two accounts place crossing orders: the trade shows in both UIs and balanc
   const price = '1937.45'
   const priceUnits = units(price, 6).toString()
   await placeOrder(alice.page, { side: 'sell', price, quantity: '0.25' })
-  await expect(alice.page.locator(`[data-testid="open-order"][data-price="${priceUnits}"]`)).toHaveCount(1)
-  await expect(alice.page.locator(`[data-testid="book-row"][data-price="${priceUnits}"]`)).toHaveAttribute('data-mine', 'true')
+  await expect(
+    alice.page.locator(`[data-testid="open-order"][data-price="${priceUnits}"]`),
+  ).toHaveCount(1)
+  await expect(
+    alice.page.locator(`[data-testid="book-row"][data-price="${priceUnits}"]`),
+  ).toHaveAttribute('data-mine', 'true')
   await waitForBalance(alice.page, 'ETH', (b) => b.locked === units('0.25', 18))
-  const bobRow = bob.page.locator(`[data-testid="book-row"][data-side="sell"][data-price="${priceUnits}"]`)
+  const bobRow = bob.page.locator(
+    `[data-testid="book-row"][data-side="sell"][data-price="${priceUnits}"]`,
+  )
   await expect(bobRow).toHaveAttribute('data-mine', 'false')
 
   // Bob clicks the ask: the form takes its price; he buys it.
@@ -64,18 +99,26 @@ test('two accounts place crossing orders: the trade shows in both UIs and balanc
   await bob.page.getByTestId('order-submit').click()
 
   for (const user of [alice, bob]) {
-    await expect(user.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first()).toHaveAttribute('data-mine', 'true')
+    await expect(
+      user.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first(),
+    ).toHaveAttribute('data-mine', 'true')
     await expect(user.page.getByTestId('last-price')).toHaveText('1,937.45')
   }
   const notional = units('484.3625', 6)
   const quantity = units('0.25', 18)
-  await waitForBalance(alice.page, 'ETH', (b) => b.available === aliceEth.available - quantity && b.locked === 0n)
+  await waitForBalance(
+    alice.page,
+    'ETH',
+    (b) => b.available === aliceEth.available - quantity && b.locked === 0n,
+  )
   await waitForBalance(alice.page, 'USDT', (b) => b.available === aliceUsdt.available + notional)
   await waitForBalance(bob.page, 'ETH', (b) => b.available === bobEth.available + quantity)
   await waitForBalance(bob.page, 'USDT', (b) => b.available === bobUsdt.available - notional)
   await alice.page.getByTestId('tab-fills').click()
   await expect(alice.page.getByTestId('fill').first()).toHaveAttribute('data-price', priceUnits)
-  await expect(alice.page.locator(`[data-testid="book-row"][data-price="${priceUnits}"]`)).toHaveCount(0)
+  await expect(
+    alice.page.locator(`[data-testid="book-row"][data-price="${priceUnits}"]`),
+  ).toHaveCount(0)
   await keepScreenshot(bob.page, testInfo, 'main-after-trade-1440x900')
   await bob.page.setViewportSize({ width: 390, height: 844 })
   await keepScreenshot(bob.page, testInfo, 'main-phone-390x844')
@@ -94,9 +137,15 @@ test('cancel, cancel all, and a rejected order shows its reason', async ({ brows
   await expect(page.getByTestId('open-order')).toHaveCount(2)
   await waitForBalance(page, 'USDT', (b) => b.locked === units('200.3', 6))
 
-  await page.getByTestId('open-order').filter({ hasText: '1,001.00' }).getByTestId('cancel-order').click()
+  await page
+    .getByTestId('open-order')
+    .filter({ hasText: '1,001.00' })
+    .getByTestId('cancel-order')
+    .click()
   await expect(page.getByTestId('open-order')).toHaveCount(1)
-  await expect(page.locator(`[data-testid="book-row"][data-price="${units('1001', 6)}"]`)).toHaveCount(0)
+  await expect(
+    page.locator(`[data-testid="book-row"][data-price="${units('1001', 6)}"]`),
+  ).toHaveCount(0)
 
   await page.getByTestId('cancel-all').click()
   await expect(page.getByTestId('open-order')).toHaveCount(0)

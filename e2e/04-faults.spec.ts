@@ -1,6 +1,13 @@
 import { expect, test } from '@playwright/test'
 import { e2ePorts } from '../playwright.config.ts'
-import { connect, keepScreenshot, openUser, units, useFaucet, waitForBalance } from './support/app.ts'
+import {
+  connect,
+  keepScreenshot,
+  openUser,
+  units,
+  useFaucet,
+  waitForBalance,
+} from './support/app.ts'
 import { controlClient } from './support/control.ts'
 
 /*
@@ -17,7 +24,11 @@ test('faults: one replica down keeps 2 of 3 verified, the sequencer dies and tra
   const registry = (await (await request.get('/registry.json')).json()) as {
     replicas: { id: string; url: string }[]
   }
-  const [first, second, third] = registry.replicas as [typeof registry.replicas[0], typeof registry.replicas[0], typeof registry.replicas[0]]
+  const [first, second, third] = registry.replicas as [
+    (typeof registry.replicas)[0],
+    (typeof registry.replicas)[0],
+    (typeof registry.replicas)[0],
+  ]
   const alice = await openUser(browser, { baseURL: baseURL! })
   const bob = await openUser(browser, { baseURL: baseURL! })
   await connect(alice)
@@ -30,12 +41,19 @@ test('faults: one replica down keeps 2 of 3 verified, the sequencer dies and tra
   await waitForBalance(alice.page, 'USDT', () => true, { minK: 2 })
   await expect(alice.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 2 of 3 replicas')
   await alice.page.getByTestId('badge-USDT').click()
-  await expect(alice.page.getByTestId(`proof-USDT-${third.id}`)).toHaveAttribute('data-status', 'unreachable')
-  await expect(alice.page.locator(`[data-testid="replica"][data-replica-id="${third.id}"]`)).toHaveAttribute('data-reachable', 'false')
+  await expect(alice.page.getByTestId(`proof-USDT-${third.id}`)).toHaveAttribute(
+    'data-status',
+    'unreachable',
+  )
+  await expect(
+    alice.page.locator(`[data-testid="replica"][data-replica-id="${third.id}"]`),
+  ).toHaveAttribute('data-reachable', 'false')
   await keepScreenshot(alice.page, testInfo, 'one-replica-down-1440x900')
 
   // The sequencer dies: the nodes switch, and trading carries on.
-  const network = (await (await request.get(`${first.url}/network`)).json()) as { sequencerId: string | null }
+  const network = (await (await request.get(`${first.url}/network`)).json()) as {
+    sequencerId: string | null
+  }
   expect(network.sequencerId).toBeTruthy()
   await control.killNode(network.sequencerId!)
   const price = '1777.77'
@@ -45,15 +63,26 @@ test('faults: one replica down keeps 2 of 3 verified, the sequencer dies and tra
   await alice.page.getByTestId('order-price').fill(price)
   await alice.page.getByTestId('order-quantity').fill('0.1')
   await alice.page.getByTestId('order-submit').click()
-  await expect(bob.page.locator(`[data-testid="book-row"][data-side="sell"][data-price="${priceUnits}"]`)).toBeVisible({ timeout: 60_000 })
+  await expect(
+    bob.page.locator(`[data-testid="book-row"][data-side="sell"][data-price="${priceUnits}"]`),
+  ).toBeVisible({ timeout: 60_000 })
   await bob.page.getByTestId('side-buy').click()
-  await bob.page.locator(`[data-testid="book-row"][data-side="sell"][data-price="${priceUnits}"]`).click()
+  await bob.page
+    .locator(`[data-testid="book-row"][data-side="sell"][data-price="${priceUnits}"]`)
+    .click()
   await bob.page.getByTestId('order-quantity').fill('0.1')
   await bob.page.getByTestId('order-submit').click()
   for (const user of [alice, bob]) {
-    await expect(user.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first()).toBeVisible({ timeout: 60_000 })
+    await expect(
+      user.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first(),
+    ).toBeVisible({ timeout: 60_000 })
   }
-  await waitForBalance(alice.page, 'ETH', (b) => b.available === aliceEth.available - units('0.1', 18), { minK: 2 })
+  await waitForBalance(
+    alice.page,
+    'ETH',
+    (b) => b.available === aliceEth.available - units('0.1', 18),
+    { minK: 2 },
+  )
   const sequencers = () =>
     alice.page
       .locator('[data-testid="zellular-node"][data-sequencer="true"]')

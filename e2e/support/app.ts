@@ -1,4 +1,10 @@
-import { expect, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test'
+import {
+  expect,
+  type Browser,
+  type BrowserContext,
+  type Page,
+  type TestInfo,
+} from '@playwright/test'
 import { generatePrivateKey } from 'viem/accounts'
 import { TestWallet, type WalletMode } from '../wallet/testWallet.ts'
 
@@ -15,7 +21,10 @@ export async function openUser(
   browser: Browser,
   options: { mode?: WalletMode; baseURL: string },
 ): Promise<User> {
-  const context = await browser.newContext({ baseURL: options.baseURL, viewport: { width: 1440, height: 900 } })
+  const context = await browser.newContext({
+    baseURL: options.baseURL,
+    viewport: { width: 1440, height: 900 },
+  })
   const wallet = await TestWallet.install(context, {
     privateKeys: [generatePrivateKey(), generatePrivateKey()],
     ...(options.mode ? { mode: options.mode } : {}),
@@ -35,10 +44,16 @@ export async function connect(user: User): Promise<void> {
 }
 
 /** The verified balance shown for `token`, once the badge says verified by at least `minK`. */
-export async function verifiedBalance(page: Page, token: string, minK = 3): Promise<{ available: bigint; locked: bigint; k: number }> {
+export async function verifiedBalance(
+  page: Page,
+  token: string,
+  minK = 3,
+): Promise<{ available: bigint; locked: bigint; k: number }> {
   const row = page.getByTestId(`balance-${token}`)
   await expect(row).toHaveAttribute('data-verified', 'true')
-  await expect.poll(async () => Number(await row.getAttribute('data-k'))).toBeGreaterThanOrEqual(minK)
+  await expect
+    .poll(async () => Number(await row.getAttribute('data-k')))
+    .toBeGreaterThanOrEqual(minK)
   return {
     available: BigInt((await row.getAttribute('data-available')) ?? '0'),
     locked: BigInt((await row.getAttribute('data-locked')) ?? '0'),

@@ -23,9 +23,10 @@ export function startControlServer(control: SystemControl, port: number): Promis
     Promise.resolve()
       .then(() => (kind === 'replica' ? control.killReplica(target) : control.killNode(target)))
       .then(
-      () => response.writeHead(204).end(),
-      (error: Error) => response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
-    )
+        () => response.writeHead(204).end(),
+        (error: Error) =>
+          response.writeHead(500, { 'content-type': 'text/plain' }).end(error.message),
+      )
   })
   return new Promise((resolve, reject) => {
     server.once('error', reject)
@@ -37,7 +38,8 @@ export function startControlServer(control: SystemControl, port: number): Promis
 export function controlClient(port: number) {
   const post = async (path: string) => {
     const response = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST' })
-    if (!response.ok) throw new Error(`control ${path}: ${response.status} ${await response.text()}`)
+    if (!response.ok)
+      throw new Error(`control ${path}: ${response.status} ${await response.text()}`)
   }
   return {
     killReplica: (id: string) => post(`/kill/replica/${encodeURIComponent(id)}`),

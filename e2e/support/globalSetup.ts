@@ -20,9 +20,13 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     ...[0, 1, 2].map((i) => e2ePorts.replicas + i),
     ...[0, 1, 2, 3].map((i) => e2ePorts.zellular + i),
   ]
-  const busy = (await Promise.all(ports.map(async (port) => ((await isFree(port)) ? [] : [port])))).flat()
+  const busy = (
+    await Promise.all(ports.map(async (port) => ((await isFree(port)) ? [] : [port])))
+  ).flat()
   if (busy.length > 0) {
-    throw new Error(`e2e ports in use: ${busy.join(', ')} (a previous run still alive?); set E2E_*_PORT`)
+    throw new Error(
+      `e2e ports in use: ${busy.join(', ')} (a previous run still alive?); set E2E_*_PORT`,
+    )
   }
   await build({ configFile: join(repository, 'vite.config.ts'), logLevel: 'warn' })
   mkdirSync(join(repository, 'test-results'), { recursive: true })
@@ -34,10 +38,12 @@ export default async function globalSetup(_config: FullConfig): Promise<() => Pr
     zellularBasePort: e2ePorts.zellular,
     onLine: (source, line) => appendFileSync(logFile, `${source} ${line}\n`),
   })
-  const control = await startControlServer(system, e2ePorts.control).catch(async (error: unknown) => {
-    await system.stop()
-    throw error
-  })
+  const control = await startControlServer(system, e2ePorts.control).catch(
+    async (error: unknown) => {
+      await system.stop()
+      throw error
+    },
+  )
   return async () => {
     control.close()
     await system.stop()

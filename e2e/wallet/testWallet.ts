@@ -34,7 +34,10 @@ const metaMaskIcon =
   )
 
 const rejected: RpcError = { code: 4001, message: 'User rejected the request.' }
-const unauthorized: RpcError = { code: 4100, message: 'The requested account has not been authorized.' }
+const unauthorized: RpcError = {
+  code: 4100,
+  message: 'The requested account has not been authorized.',
+}
 
 /**
  * A test-only EIP-1193 wallet for Playwright that behaves like MetaMask from the page's point of
@@ -68,8 +71,10 @@ export class TestWallet {
   ): Promise<TestWallet> {
     const wallet = new TestWallet(context, options.privateKeys, options.chainId ?? 31337)
     if (options.mode) wallet.mode = options.mode
-    await context.exposeBinding('__testWalletRequest', (_source, request: { method: string; params?: unknown }) =>
-      wallet.handle(request.method, request.params),
+    await context.exposeBinding(
+      '__testWalletRequest',
+      (_source, request: { method: string; params?: unknown }) =>
+        wallet.handle(request.method, request.params),
     )
     await context.addInitScript({
       content: pageProviderSource({ name: 'MetaMask', rdns: 'io.metamask', icon: metaMaskIcon }),
@@ -110,12 +115,15 @@ export class TestWallet {
 
   /** Resolves when a prompt is waiting (manual mode). */
   async waitForPrompt(method?: string, timeoutMs = 10_000): Promise<void> {
-    const has = () => this.prompts.some((prompt) => method === undefined || prompt.method === method)
+    const has = () =>
+      this.prompts.some((prompt) => method === undefined || prompt.method === method)
     if (has()) return
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.promptWaiters.delete(check)
-        reject(new Error(`No wallet prompt${method ? ` for ${method}` : ''} within ${timeoutMs} ms`))
+        reject(
+          new Error(`No wallet prompt${method ? ` for ${method}` : ''} within ${timeoutMs} ms`),
+        )
       }, timeoutMs)
       const check = () => {
         if (!has()) return
@@ -156,11 +164,15 @@ export class TestWallet {
 
   private async emit(event: string, payload: unknown): Promise<void> {
     await Promise.all(
-      this.context.pages().map((page) =>
-        page
-          .evaluate(`window.__testWalletEmit && window.__testWalletEmit(${JSON.stringify(event)}, ${JSON.stringify(payload)})`)
-          .catch(() => undefined),
-      ),
+      this.context
+        .pages()
+        .map((page) =>
+          page
+            .evaluate(
+              `window.__testWalletEmit && window.__testWalletEmit(${JSON.stringify(event)}, ${JSON.stringify(payload)})`,
+            )
+            .catch(() => undefined),
+        ),
     )
   }
 
@@ -193,7 +205,8 @@ export class TestWallet {
           return { result: null }
         case 'personal_sign': {
           const [data, from] = params as [Hex, string]
-          if (!this.connected || String(from).toLowerCase() !== this.address) return { error: unauthorized }
+          if (!this.connected || String(from).toLowerCase() !== this.address)
+            return { error: unauthorized }
           const account = this.accounts[this.active]!
           return this.prompt(method, params, async () => ({
             result: await account.signMessage({ message: isHex(data) ? { raw: data } : data }),
@@ -215,11 +228,18 @@ export class TestWallet {
   }
 
   /** A request that needs the user: answered by the mode, or parked for the test (manual). */
-  private prompt(method: string, params: unknown, approve: () => Promise<Answer>): Promise<Answer> | Answer {
+  private prompt(
+    method: string,
+    params: unknown,
+    approve: () => Promise<Answer>,
+  ): Promise<Answer> | Answer {
     const isConnect = method === 'wallet_requestPermissions' || method === 'eth_requestAccounts'
     if (isConnect && this.prompts.some((prompt) => prompt.method === method)) {
       return {
-        error: { code: -32002, message: `Request of type '${method}' already pending for origin. Please wait.` },
+        error: {
+          code: -32002,
+          message: `Request of type '${method}' already pending for origin. Please wait.`,
+        },
       }
     }
     if (this.mode === 'approve') return approve()
