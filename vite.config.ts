@@ -9,7 +9,7 @@ const repoRoot = fileURLToPath(new URL('.', import.meta.url))
  * together with `/registry.json` and `/faucet`. During `npm run dev:web` (or `vite preview`)
  * those two paths are proxied to a running devnet web server at `DEVNET_WEB_URL`.
  */
-const devnetWebUrl = process.env.DEVNET_WEB_URL ?? 'http://127.0.0.1:8080'
+const devnetWebUrl = process.env.DEVNET_WEB_URL ?? 'http://127.0.0.1:8000'
 const proxy = {
   '/registry.json': { target: devnetWebUrl, changeOrigin: true },
   '/faucet': { target: devnetWebUrl, changeOrigin: true },

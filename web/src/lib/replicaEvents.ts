@@ -117,8 +117,11 @@ export class ReplicaEvents {
     source.addEventListener('error', () => {
       if (this.source !== source) return
       if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (e.g. a non-200 answer): move on at once.
-        this.failover()
+        // The browser gave up (e.g. a non-200 answer): move on soon, without a hot loop when
+        // every replica refuses.
+        this.setStatus({ connection: 'reconnecting' })
+        clearTimeout(this.failoverTimer)
+        this.failoverTimer = setTimeout(() => this.failover(), 1000)
         return
       }
       this.setStatus({ connection: 'reconnecting' })
@@ -130,7 +133,7 @@ export class ReplicaEvents {
     clearTimeout(this.failoverTimer)
     this.failoverTimer = setTimeout(() => {
       if (this.status.connection !== 'live') this.failover()
-    }, this.parameters.failoverMs ?? 3000)
+    }, this.parameters.failoverMs ?? 5000)
   }
 
   private setStatus(patch: Partial<StreamStatus>): void {

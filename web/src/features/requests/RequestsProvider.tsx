@@ -97,7 +97,6 @@ export function RequestsProvider(props: {
       clearInterval(timer)
       controller.abort()
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [openKey, registry, update, queryClient, address])
 
   const submit = useCallback(
