@@ -14,7 +14,7 @@ import { controlClient } from './support/control.ts'
  * Destructive: kills replicas and the sequencer of the shared system, so it runs last (file
  * order) and its steps run in order within one test.
  */
-test('faults: one replica down keeps 2 of 3 verified, the sequencer dies and trading goes on, a second replica down leaves the balance unverified', async ({
+test('faults: the streaming replica dies (stream moves, 2 of 3 stay verified), the sequencer dies and trading goes on, a second replica down leaves the balance unverified', async ({
   browser,
   baseURL,
   request,
@@ -36,22 +36,28 @@ test('faults: one replica down keeps 2 of 3 verified, the sequencer dies and tra
   await useFaucet(alice)
   await useFaucet(bob)
 
-  // One replica down: the quorum (2 of 3) still verifies.
-  await control.killReplica(third.id)
+  // The replica both pages stream from dies: the stream says so, then moves to another replica.
+  const indicator = alice.page.getByTestId('live-indicator')
+  await expect(indicator).toContainText(first.id)
+  await control.killReplica(first.id)
+  await expect(indicator).toHaveAttribute('data-state', 'reconnecting')
+  await expect(indicator).toHaveAttribute('data-state', 'live', { timeout: 30_000 })
+  await expect(indicator).not.toContainText(first.id)
+  // The quorum (2 of 3) still verifies.
   await waitForBalance(alice.page, 'USDT', () => true, { minK: 2 })
   await expect(alice.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 2 of 3 replicas')
   await alice.page.getByTestId('badge-USDT').click()
-  await expect(alice.page.getByTestId(`proof-USDT-${third.id}`)).toHaveAttribute(
+  await expect(alice.page.getByTestId(`proof-USDT-${first.id}`)).toHaveAttribute(
     'data-status',
     'unreachable',
   )
   await expect(
-    alice.page.locator(`[data-testid="replica"][data-replica-id="${third.id}"]`),
+    alice.page.locator(`[data-testid="replica"][data-replica-id="${first.id}"]`),
   ).toHaveAttribute('data-reachable', 'false')
   await keepScreenshot(alice.page, testInfo, 'one-replica-down-1440x900')
 
   // The sequencer dies: the nodes switch, and trading carries on.
-  const network = (await (await request.get(`${first.url}/network`)).json()) as {
+  const network = (await (await request.get(`${third.url}/network`)).json()) as {
     sequencerId: string | null
   }
   expect(network.sequencerId).toBeTruthy()

@@ -75,7 +75,7 @@ export class ReplicaEvents {
 
   stop(): void {
     this.stopped = true
-    clearTimeout(this.failoverTimer)
+    this.disarmFailover()
     this.source?.close()
     this.source = undefined
   }
@@ -88,7 +88,7 @@ export class ReplicaEvents {
   }
 
   private open(): void {
-    clearTimeout(this.failoverTimer)
+    this.disarmFailover()
     this.source?.close()
     const replica = this.currentReplica()
     if (replica === undefined) return
@@ -105,7 +105,7 @@ export class ReplicaEvents {
         const event = parseSseEvent(name, (message as MessageEvent<string>).data)
         if (event === undefined) return
         if (event.event === 'hello') {
-          clearTimeout(this.failoverTimer)
+          this.disarmFailover()
           this.setStatus({ connection: 'live', appliedIndex: event.data.appliedIndex })
         } else if (event.event === 'applied') {
           this.setStatus({ appliedIndex: event.data.index })
@@ -120,7 +120,7 @@ export class ReplicaEvents {
         // The browser gave up (e.g. a non-200 answer): move on soon, without a hot loop when
         // every replica refuses.
         this.setStatus({ connection: 'reconnecting' })
-        clearTimeout(this.failoverTimer)
+        this.disarmFailover()
         this.failoverTimer = setTimeout(() => this.failover(), 1000)
         return
       }
@@ -129,11 +129,21 @@ export class ReplicaEvents {
     })
   }
 
+  /**
+   * Starts the grace period of the current connection, unless one is running: the browser's
+   * own retries fire `error` every few seconds and must not push the deadline back.
+   */
   private armFailover(): void {
-    clearTimeout(this.failoverTimer)
+    if (this.failoverTimer !== undefined) return
     this.failoverTimer = setTimeout(() => {
+      this.failoverTimer = undefined
       if (this.status.connection !== 'live') this.failover()
     }, this.parameters.failoverMs ?? 5000)
+  }
+
+  private disarmFailover(): void {
+    clearTimeout(this.failoverTimer)
+    this.failoverTimer = undefined
   }
 
   private setStatus(patch: Partial<StreamStatus>): void {
