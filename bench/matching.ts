@@ -83,7 +83,7 @@ function parseOptions(argv: readonly string[]): Options {
   const value = (name: string, fallback: number) => {
     const index = argv.indexOf(`--${name}`)
     if (index < 0) return fallback
-    const parsed = Number.parseInt(argv[index + 1] ?? '', 10)
+    const parsed = Number(argv[index + 1] ?? '') // decimal or 0x hex
     if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`--${name} needs an integer`)
     return parsed
   }
