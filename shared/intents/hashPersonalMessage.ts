@@ -1,4 +1,4 @@
-import { keccak256 } from 'viem'
+import { keccak256Bytes } from './keccak.ts'
 
 const encoder = new TextEncoder()
 
@@ -13,5 +13,5 @@ export function hashPersonalMessage(text: string): Uint8Array {
   const message = new Uint8Array(prefix.length + body.length)
   message.set(prefix)
   message.set(body, prefix.length)
-  return keccak256(message, 'bytes')
+  return keccak256Bytes(message)
 }

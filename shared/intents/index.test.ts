@@ -12,6 +12,7 @@ it('exports exactly this public surface', () => {
       "defaultSignerBackend",
       "formatAmount",
       "hashPersonalMessage",
+      "initKeccak",
       "intentFieldsSchema",
       "intentId",
       "intentIdDomain",

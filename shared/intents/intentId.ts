@@ -1,5 +1,6 @@
-import { keccak256, stringToBytes } from 'viem'
+import { bytesToHex, stringToBytes } from 'viem'
 import type { IntentHeader, IntentId } from './intent.ts'
+import { keccak256Bytes } from './keccak.ts'
 
 /** Domain tag of the id hash, so an intent id can never equal any other hash we compute. */
 export const intentIdDomain = 'zellular-orderbook/intent-id/v1'
@@ -21,5 +22,5 @@ export function intentId(
   const { app, network, signer, nonce } = header
   if (/[\r\n]/.test(app + network)) throw new Error('Line break in intent app or network')
   const text = `${intentIdDomain}\n${app}\n${network}\n${signer}\n${nonce}`
-  return keccak256(stringToBytes(text)) as IntentId
+  return bytesToHex(keccak256Bytes(stringToBytes(text))) as IntentId
 }

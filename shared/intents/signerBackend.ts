@@ -1,5 +1,6 @@
-import { bytesToHex, keccak256 } from 'viem'
+import { bytesToHex } from 'viem'
 import type { Address } from './address.ts'
+import { keccak256Bytes } from './keccak.ts'
 import { nativeSignerBackend } from './nativeSignerBackend.ts'
 import { nobleSignerBackend } from './nobleSignerBackend.ts'
 import type { RecoverableSignature } from './signature.ts'
@@ -25,6 +26,6 @@ export const defaultSignerBackend: SignerBackend = nativeSignerBackend ?? nobleS
 
 /** Ethereum address of an uncompressed public key: the last 20 bytes of keccak256(x || y). */
 export function publicKeyToAddress(publicKey: Uint8Array): Address {
-  const hash = keccak256(publicKey.subarray(1), 'bytes')
+  const hash = keccak256Bytes(publicKey.subarray(1))
   return bytesToHex(hash.subarray(12)) as Address
 }
