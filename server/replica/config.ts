@@ -42,6 +42,12 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
   REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
   REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
+  /** Signature-verifying worker threads ahead of the apply loop; 0 verifies inline. */
+  REPLICA_VERIFIER_THREADS: z
+    .string()
+    .regex(/^[0-9]$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .default(1),
   /** Test fault: SIGKILL the process inside the commit of this batch index. */
   REPLICA_TEST_CRASH_IN_COMMIT_AT: z
     .string()
@@ -113,6 +119,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       sqliteSynchronous: env.REPLICA_SQLITE_SYNCHRONOUS,
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,
       stateHashIntervalMs: env.REPLICA_STATE_HASH_INTERVAL_MS,
+      verifierThreads: env.REPLICA_VERIFIER_THREADS,
     },
     crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
   }

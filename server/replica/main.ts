@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server'
 import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
+import { initKeccak } from '../../shared/intents/index.ts'
 import { loadReplicaConfig } from './config.ts'
 import { createReplica } from './replica.ts'
 
@@ -11,7 +12,7 @@ import { createReplica } from './replica.ts'
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 const config = loadReplicaConfig(process.env)
 
-await initZellular()
+await Promise.all([initZellular(), initKeccak()])
 const network = await loadNetwork(config.zellular.nodesFile, config.zellular.thresholdPercent)
 const zellular = new ZellularClient({ app: config.zellular.app, network })
 const replica = createReplica({

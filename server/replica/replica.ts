@@ -11,6 +11,7 @@ import { PendingIntents } from './pendingIntents.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState } from './replicaState.ts'
 import { toSseEvents } from './sseEvents.ts'
+import { VerifierPool } from './verifierPool.ts'
 import { ReplicaStore, type StoreFaults } from './store/replicaStore.ts'
 
 /** The replica's view of Zellular: the SDK client (`ZellularClient`) or a test double. */
@@ -41,6 +42,11 @@ export interface ReplicaParameters {
   readonly finalizedPollMs: number
   /** Least time between two state hashes computed for SSE `applied` events. */
   readonly stateHashIntervalMs: number
+  /**
+   * Worker threads that verify batch signatures ahead of the apply loop (0: on the main thread).
+   * Workers load TypeScript through the process's `--import tsx`, as `main.ts` runs.
+   */
+  readonly verifierThreads: number
 }
 
 export const defaultReplicaParameters: ReplicaParameters = {
@@ -53,6 +59,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   sqliteSynchronous: 'FULL',
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
+  verifierThreads: 0,
 }
 
 export interface ReplicaConfig {
@@ -117,6 +124,11 @@ export function createReplica(config: ReplicaConfig): Replica {
     log,
     now: () => Date.now(),
   }
+  const verifiers = new VerifierPool(parameters.verifierThreads, {
+    tokens: state.exchange.ledger.tokens,
+    domain: state.exchange.domain,
+  })
+  let running: Promise<void> | undefined
   let lastStateHashMs = Number.NEGATIVE_INFINITY
   const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
@@ -147,19 +159,23 @@ export function createReplica(config: ReplicaConfig): Replica {
     app: createApp(deps),
     deps,
     state,
-    async start() {
+    start() {
       const signal = controller.signal
       const poller = pollFinalized()
-      try {
-        await runApplyLoop({ source: zellular, state, onApplied, signal, log })
-      } finally {
-        controller.abort()
-        await poller
-      }
+      const prepare = verifiers.threads > 0 ? (body: string) => verifiers.prepare(body) : undefined
+      running = runApplyLoop({ source: zellular, state, onApplied, signal, log, prepare }).finally(
+        async () => {
+          controller.abort()
+          await poller
+        },
+      )
+      return running
     },
     async stop() {
       controller.abort()
+      await running?.catch(() => undefined)
       deps.submitter.flush()
+      await verifiers.close()
       store.close()
     },
   }

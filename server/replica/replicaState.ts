@@ -6,6 +6,7 @@ import {
   type BatchEffects,
   type Exchange,
   type ExchangeConfig,
+  type PreparedBatch,
 } from '../../shared/exchange/index.ts'
 import {
   createTokenRegistry,
@@ -72,12 +73,18 @@ export class ReplicaState {
     return this.current
   }
 
-  /** Applies and commits one batch; it must be the next one. Returns its effects. */
-  apply(batch: FinalizedBatch): BatchEffects {
+  /**
+   * Applies and commits one batch; it must be the next one. `prepared` is the batch body already
+   * parsed and verified by `prepareBatch` (e.g. in a worker thread); without it, it is done here.
+   */
+  apply(batch: FinalizedBatch, prepared?: PreparedBatch): BatchEffects {
     if (batch.index !== this.current.index + 1) {
       throw new Error(`batch ${batch.index} does not follow ${this.current.index}`)
     }
-    const effects = this.exchange.applyBatch(batch.body, batch.index)
+    const effects =
+      prepared === undefined
+        ? this.exchange.applyBatch(batch.body, batch.index)
+        : this.exchange.applyPrepared(prepared, batch.index)
     this.store.commitBatch(effects, batch.chainingHash)
     this.current = { index: batch.index, chainingHash: batch.chainingHash }
     return effects

@@ -7,6 +7,8 @@ export interface Receipt {
   readonly intentId: IntentId
   readonly action: IntentAction
   readonly signer: Address
+  /** The nonce the intent consumed: each receipt stands for exactly one used (signer, nonce). */
+  readonly nonce: bigint
   readonly status: 'applied' | 'rejected'
   /** Stable code: a ledger, orderbook or order-unit reject reason. */
   readonly reason?: string

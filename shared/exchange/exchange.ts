@@ -1,7 +1,5 @@
 import { keccak256, stringToBytes, type Hex } from 'viem'
 import {
-  parseIntent,
-  verifyIntent,
   type CancelAllIntent,
   type CancelIntent,
   type IntentDomain,
@@ -22,6 +20,7 @@ import {
 import type { BatchEffects, BookLevelDelta, Receipt, SkippedItem, TradeRecord } from './effects.ts'
 import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
 import { toEngineMarket, type MarketSpec } from './markets.ts'
+import { prepareBatch, type PreparedBatch, type PreparedItem } from './prepareBatch.ts'
 import { OrderState } from './orderState.ts'
 
 /** First line of the hashed exchange state; a new format gets a new tag. */
@@ -94,20 +93,26 @@ export class Exchange {
 
   /** Applies one finalized batch body at `index` and returns what it did. */
   applyBatch(body: string, index: number): BatchEffects {
+    const parameters = { tokens: this.ledger.tokens, domain: this.domain }
+    const backend = this.backend === undefined ? {} : { signerBackend: this.backend }
+    return this.applyPrepared(prepareBatch(body, { ...parameters, ...backend }), index)
+  }
+
+  /**
+   * Applies a batch whose items `prepareBatch` already parsed and verified (possibly in another
+   * thread) at `index`. Equal to `applyBatch` of the same body.
+   */
+  applyPrepared(prepared: PreparedBatch, index: number): BatchEffects {
     const context = new BatchContext(index)
-    let items: unknown
-    try {
-      items = JSON.parse(body)
-    } catch {
-      items = undefined
-    }
-    if (Array.isArray(items)) {
-      for (let position = 0; position < items.length; position++) {
-        context.position = position
-        this.applyItem(items[position], context)
-      }
-    } else {
+    if (prepared === null) {
       context.skipped.push({ position: -1, reason: 'malformed_batch' })
+    } else {
+      for (let position = 0; position < prepared.length; position++) {
+        context.position = position
+        const item = prepared[position] as PreparedItem
+        if (item.ok) this.applyIntent(item.intent, context)
+        else this.skip(context, item.reason)
+      }
     }
     const { balances, nonces } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
@@ -150,12 +155,7 @@ export class Exchange {
     return keccak256(stringToBytes(lines.join('\n')))
   }
 
-  private applyItem(json: unknown, context: BatchContext): void {
-    const parsed = parseIntent(json, this.ledger.tokens)
-    if (!parsed.ok) return this.skip(context, parsed.reason)
-    const verified = verifyIntent(parsed.value, this.domain, this.backend)
-    if (!verified.ok) return this.skip(context, verified.reason)
-    const intent = verified.value
+  private applyIntent(intent: VerifiedIntent, context: BatchContext): void {
     if (intent.action === 'transfer' || intent.action === 'mint') {
       const receipt = applyIntent(this.ledger, intent)
       if (receipt.status === 'rejected' && receipt.reason === 'nonce_already_used') {
@@ -290,12 +290,12 @@ export class Exchange {
   }
 
   private receipt(context: BatchContext, intent: VerifiedIntent, reason?: string): void {
-    const { id: intentId, action, signer } = intent
+    const { id: intentId, action, signer, nonce } = intent
     const position = context.position
     context.receipts.push(
       reason === undefined
-        ? { intentId, action, signer, status: 'applied', position }
-        : { intentId, action, signer, status: 'rejected', reason, position },
+        ? { intentId, action, signer, nonce, status: 'applied', position }
+        : { intentId, action, signer, nonce, status: 'rejected', reason, position },
     )
   }
 

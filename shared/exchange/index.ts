@@ -23,4 +23,6 @@ export { devnetMarkets, devnetTokens, MarketSpecError, toEngineMarket } from './
 export type { MarketSpec } from './markets.ts'
 export type { OrderState } from './orderState.ts'
 export { precheckIntent } from './precheckIntent.ts'
+export { prepareBatch } from './prepareBatch.ts'
+export type { PrepareBatchParameters, PreparedBatch, PreparedItem } from './prepareBatch.ts'
 export type { PrecheckRejectReason } from './precheckIntent.ts'

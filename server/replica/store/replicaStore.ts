@@ -11,6 +11,7 @@ import type {
   OrderUpdate,
   TradeRecord,
 } from '../../../shared/exchange/index.ts'
+import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
@@ -47,8 +48,9 @@ export interface StoreFaults {
 }
 
 /**
- * The replica's SQLite database: the state after the last applied batch, balance history,
- * receipts, orders and trades. One writer (the apply loop); every batch commits in one
+ * The replica's SQLite database: the state after the last applied batch (balances as their
+ * newest history rows, nonces as receipts), balance history, receipts, orders and trades. One
+ * writer (the apply loop); every batch commits in one
  * transaction together with its index and chaining hash, so a crash at any instant leaves the
  * state of exactly some batch. Reads that need the latest state come from memory, not here.
  */
@@ -67,6 +69,9 @@ export class ReplicaStore {
     this.sqlite = new Database(file)
     this.sqlite.pragma('journal_mode = WAL')
     this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+    // Random-key B-trees (addresses, intent ids) need their pages in memory to insert fast.
+    this.sqlite.pragma('cache_size = -131072')
+    this.sqlite.pragma('mmap_size = 268435456')
     this.db = drizzle({ client: this.sqlite, schema })
     migrate(this.db, { migrationsFolder: MIGRATIONS })
     this.write = prepareWrites(this.sqlite)
@@ -89,7 +94,7 @@ export class ReplicaStore {
    */
   initialize(genesisHash: string, balances: LedgerSnapshot['balances']): void {
     this.sqlite.transaction(() => {
-      for (const balance of balances) this.writeBalance(balance, 0)
+      this.writeBalances(balances, 0)
       this.write.setMeta.run('genesis_hash', genesisHash)
       this.write.setMeta.run('applied_index', '0')
       this.write.setMeta.run('applied_chaining_hash', '')
@@ -114,21 +119,27 @@ export class ReplicaStore {
       if (index !== this.appliedIndex + 1) {
         throw new Error(`commit of batch ${index} after ${this.appliedIndex}`)
       }
-      for (const balance of effects.balances) this.writeBalance(balance, index)
-      for (const { signer, nonce } of effects.nonces) {
-        this.write.insertNonce.run(signer, nonce.toString(), index)
+      if (effects.nonces.length !== effects.receipts.length) {
+        throw new Error(
+          `batch ${index}: ${effects.nonces.length} nonces, ${effects.receipts.length} receipts`,
+        )
       }
+      this.writeBalances(effects.balances, index)
+      const receipts: unknown[] = []
       for (const r of effects.receipts) {
-        this.write.insertReceipt.run(
+        const nonce = r.nonce.toString()
+        receipts.push(
           r.intentId,
           r.action,
           r.signer,
+          nonce,
           r.status,
           r.reason ?? null,
           index,
           r.position,
         )
       }
+      this.write.insertReceipts.run(receipts)
       for (const operation of effects.engineOperations) {
         this.write.insertOperation.run(index, JSON.stringify(operation))
       }
@@ -143,15 +154,19 @@ export class ReplicaStore {
 
   /** Everything needed to rebuild the exchange as of the stored position. */
   loadState(tokens: readonly TokenInfo[], issuer: Address): StoredState {
+    // SQLite takes the bare columns from the row with the MAX: the newest value of each balance.
     const balances = this.sqlite
-      .prepare('SELECT address, token, available, locked FROM balances ORDER BY address, token')
+      .prepare(
+        'SELECT address, token, available, locked, MAX(batch_index) FROM balance_history ' +
+          'GROUP BY address, token ORDER BY address, token',
+      )
       .all() as {
       address: Address
       token: TokenInfo['symbol']
       available: string
       locked: string
     }[]
-    const nonceRows = this.sqlite.prepare('SELECT signer, nonce FROM nonces').raw().all() as [
+    const nonceRows = this.sqlite.prepare('SELECT signer, nonce FROM receipts').raw().all() as [
       Address,
       string,
     ][]
@@ -159,7 +174,12 @@ export class ReplicaStore {
       tokens,
       issuer,
       balances: balances
-        .map((row) => ({ ...row, available: BigInt(row.available), locked: BigInt(row.locked) }))
+        .map(({ address, token, available, locked }) => ({
+          address,
+          token,
+          available: BigInt(available),
+          locked: BigInt(locked),
+        }))
         .filter((row) => row.available !== 0n || row.locked !== 0n),
       nonces: nonceRows.map(([signer, nonce]) => ({ signer, nonce: BigInt(nonce) })),
     }
@@ -270,11 +290,12 @@ export class ReplicaStore {
       .map(toTradeRecord)
   }
 
-  private writeBalance(balance: LedgerSnapshot['balances'][number], index: number): void {
-    const available = balance.available.toString()
-    const locked = balance.locked.toString()
-    this.write.upsertBalance.run(balance.address, balance.token, available, locked, index)
-    this.write.insertHistory.run(balance.address, balance.token, index, available, locked)
+  private writeBalances(balances: LedgerSnapshot['balances'], index: number): void {
+    const history: unknown[] = []
+    for (const { address, token, available, locked } of balances) {
+      history.push(address, token, index, available.toString(), locked.toString())
+    }
+    this.write.insertHistory.run(history)
   }
 
   private metaValue(key: string): string | undefined {
@@ -287,18 +308,15 @@ function prepareWrites(sqlite: Database.Database) {
     setMeta: sqlite.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
-    upsertBalance: sqlite.prepare(
-      'INSERT INTO balances (address, token, available, locked, updated_index) VALUES (?, ?, ?, ?, ?) ' +
-        'ON CONFLICT (address, token) DO UPDATE SET available = excluded.available, ' +
-        'locked = excluded.locked, updated_index = excluded.updated_index',
+    insertHistory: new BulkInsert(
+      sqlite,
+      'INSERT INTO balance_history (address, token, batch_index, available, locked)',
+      5,
     ),
-    insertHistory: sqlite.prepare(
-      'INSERT OR REPLACE INTO balance_history (address, token, batch_index, available, locked) VALUES (?, ?, ?, ?, ?)',
-    ),
-    insertNonce: sqlite.prepare('INSERT INTO nonces (signer, nonce, batch_index) VALUES (?, ?, ?)'),
-    insertReceipt: sqlite.prepare(
-      'INSERT OR IGNORE INTO receipts (intent_id, action, signer, status, reason, batch_index, position) ' +
-        'VALUES (?, ?, ?, ?, ?, ?, ?)',
+    insertReceipts: new BulkInsert(
+      sqlite,
+      'INSERT INTO receipts (intent_id, action, signer, nonce, status, reason, batch_index, position)',
+      8,
     ),
     insertOperation: sqlite.prepare(
       'INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)',
@@ -315,7 +333,8 @@ function prepareWrites(sqlite: Database.Database) {
         '@takerOrderId, @maker, @taker, @index)',
     ),
   }
-  const commit = (run: () => void) => sqlite.transaction(run).immediate()
+  const transaction = sqlite.transaction((run: () => void) => run())
+  const commit = (run: () => void) => transaction.immediate(run)
   return { ...statements, commit }
 }
 

@@ -13,22 +13,10 @@ export const meta = sqliteTable('meta', {
   value: text('value').notNull(),
 })
 
-/** The current balance of every (address, token) ever credited. */
-export const balances = sqliteTable(
-  'balances',
-  {
-    address: text('address').notNull(),
-    token: text('token').notNull(),
-    available: text('available').notNull(),
-    locked: text('locked').notNull(),
-    updatedIndex: integer('updated_index').notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.address, table.token] })],
-)
-
 /**
  * One row per (address, token) per batch that changed it (index 0: genesis), so a balance can
- * be answered, and signed, as of any applied index.
+ * be answered, and signed, as of any applied index. The row with the highest index is the
+ * current balance.
  */
 export const balanceHistory = sqliteTable(
   'balance_history',
@@ -42,24 +30,18 @@ export const balanceHistory = sqliteTable(
   (table) => [primaryKey({ columns: [table.address, table.token, table.batchIndex] })],
 )
 
-/** Every (signer, nonce) consumed, applied or rejected: the replay guard. */
-export const nonces = sqliteTable(
-  'nonces',
-  {
-    signer: text('signer').notNull(),
-    nonce: text('nonce').notNull(),
-    batchIndex: integer('batch_index').notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.signer, table.nonce] })],
-)
-
-/** The outcome of every signed, verified intent, by intent id (first outcome wins). */
+/**
+ * The outcome of every signed, verified intent, by intent id. Each consumed (signer, nonce) has
+ * exactly one receipt, so this table is also the replay guard the ledger's nonces reload from.
+ */
 export const receipts = sqliteTable(
   'receipts',
   {
     intentId: text('intent_id').primaryKey(),
     action: text('action').notNull(),
     signer: text('signer').notNull(),
+    /** uint64 as decimal text. */
+    nonce: text('nonce').notNull(),
     status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
     reason: text('reason'),
     batchIndex: integer('batch_index').notNull(),

@@ -1,0 +1,76 @@
+import { Worker } from 'node:worker_threads'
+import {
+  prepareBatch,
+  type PrepareBatchParameters,
+  type PreparedBatch,
+} from '../../shared/exchange/index.ts'
+
+/**
+ * Worker threads that run `prepareBatch` (JSON, intent rules, EIP-191 signer recovery) off the
+ * main thread, so a replica verifies the next batches while it applies and commits the current
+ * one. Results are deterministic, so where they are computed changes nothing. With 0 threads, or
+ * if a thread fails, batches are prepared on the calling thread.
+ */
+export class VerifierPool {
+  private readonly workers: Worker[] = []
+  private readonly waiting = new Map<
+    number,
+    { resolve: (prepared: PreparedBatch) => void; body: string }
+  >()
+  private nextId = 0
+  private broken = false
+
+  constructor(
+    threads: number,
+    private readonly parameters: PrepareBatchParameters,
+  ) {
+    const workerData = {
+      tokens: [...parameters.tokens.values()].map(({ symbol, decimals }) => ({ symbol, decimals })),
+      domain: parameters.domain,
+    }
+    for (let i = 0; i < threads; i++) {
+      const worker = new Worker(new URL('./verifierWorker.ts', import.meta.url), { workerData })
+      worker.on('message', (message: { id: number; prepared: PreparedBatch }) => {
+        const waiter = this.waiting.get(message.id)
+        this.waiting.delete(message.id)
+        waiter?.resolve(message.prepared)
+      })
+      worker.on('error', () => this.fail())
+      worker.on('exit', (code) => {
+        if (code !== 0) this.fail()
+      })
+      this.workers.push(worker)
+    }
+  }
+
+  /** Number of threads in use (0 when preparing inline). */
+  get threads(): number {
+    return this.broken ? 0 : this.workers.length
+  }
+
+  /** Parses and verifies a batch body. */
+  prepare(body: string): Promise<PreparedBatch> {
+    if (this.threads === 0) return Promise.resolve(prepareBatch(body, this.parameters))
+    const id = this.nextId++
+    const worker = this.workers[id % this.workers.length]!
+    return new Promise((resolve) => {
+      this.waiting.set(id, { resolve, body })
+      worker.postMessage({ id, body })
+    })
+  }
+
+  async close(): Promise<void> {
+    this.fail()
+    await Promise.all(this.workers.map((worker) => worker.terminate()))
+  }
+
+  /** A thread died: finish everything it held inline and stop using threads. */
+  private fail(): void {
+    if (this.broken) return
+    this.broken = true
+    for (const [id, waiter] of this.waiting) {
+      this.waiting.delete(id)
+      waiter.resolve(prepareBatch(waiter.body, this.parameters))
+    }
+  }
+}
