@@ -20,8 +20,9 @@
  * is applied, the way a replica parses a sequenced batch and then applies it; only applying is
  * timed. Throughput runs use no per-op timer (one timer pair per batch); latency runs are separate
  * runs timing each operation with `process.hrtime.bigint()` (the timer's own cost is measured and
- * included in the figures). An untimed verification run per engine checks that both
- * engines traded the same lots, hit every cancel and ended with the same depth.
+ * included in the figures). After each timed operation the latency run records its result
+ * (untimed), which checks that both engines traded the same lots, hit every cancel and ended with
+ * the same depth.
  *
  * NOTE: the SUMMARY block and the JSON line are parsed by `bench/matching.test.ts`.
  */
@@ -35,7 +36,9 @@ import {
   createMatchingEngine,
   ethUsdt,
   type CancelOrderParameters,
+  type DepthLevel,
   type MatchingEngine,
+  type OperationResult,
   type OrderType,
   type PlaceOrderParameters,
 } from '../shared/orderbook/index.ts'
@@ -121,7 +124,7 @@ function createRandom(seed: number): (bound: number) => number {
 
 /**
  * Builds the stream. Cancels must target live orders, so the stream is simulated while it is
- * generated (with our engine, escrow off); the verification runs confirm the reference agrees.
+ * generated (with our engine, escrow off); the latency runs confirm the reference agrees.
  */
 export function generate(count: number, seed: number): Skeleton {
   const random = createRandom(seed)
@@ -302,50 +305,114 @@ const variantNames: Record<Variant, string> = {
 
 /**
  * A fresh engine for one variant. `load` builds operations `from`..`to` (untimed), `step(k)` runs
- * the k-th loaded one.
+ * the k-th loaded one and returns its result; `observe(k, result)` records it (untimed, latency
+ * runs only) and `verify()` summarises what the engine did, for the cross-check.
  */
 type Prepared = {
   count: number
   load: (from: number, to: number) => void
-  step: (k: number) => void
+  step: (k: number) => unknown
+  observe: (k: number, result: unknown) => void
+  verify: () => Verification
   engine?: MatchingEngine
+}
+
+/** What an engine did over the stream, from a latency run. */
+type Verification = {
+  tradedLots: number
+  cancelHits: number
+  /** Final depth as `[[asks], [bids]]` of `[price, lots]`, best first. */
+  depth: string
+  tradeLogHash?: string
+  bookHash?: string
+  fills?: number
+  selfTradeCancels?: number
+  noLiquidity?: number
+  openOrders?: number
+  levels?: number
 }
 
 const ownerIdsOf = () => Array.from({ length: owners }, (_, i) => hexOf(i, 0x51ed, 5))
 
 export function prepare(variant: Variant, skeleton: Skeleton): Prepared {
+  return variant === 'reference'
+    ? prepareReference(skeleton)
+    : prepareOurs(skeleton, variant === 'oursEscrow')
+}
+
+function prepareReference(skeleton: Skeleton): Prepared {
   const ownerIds = ownerIdsOf()
-  const count = skeleton.kind.length
-  if (variant === 'reference') {
-    const book = new OrderBook()
-    let ops: ReferenceOp[] = []
-    return {
-      count,
-      load: (from, to) => {
-        ops = materializeReference(skeleton, ownerIds, from, to)
-      },
-      step: (k) => {
-        const op = ops[k] as ReferenceOp
-        if (op.kind === cancel) book.cancel(op.id)
-        else book.limit(op.limit)
-      },
-    }
-  }
-  const engine = createMatchingEngine({
-    markets: [ethUsdt],
-    escrow: variant === 'oursEscrow' ? fundedEscrow() : null,
-  })
-  let ops: OurOp[] = []
+  const book = new OrderBook()
+  let ops: ReferenceOp[] = []
+  const v = { tradedLots: 0, cancelHits: 0 }
   return {
-    count,
+    count: skeleton.kind.length,
+    load: (from, to) => {
+      ops = materializeReference(skeleton, ownerIds, from, to)
+    },
+    step: (k) => {
+      const op = ops[k] as ReferenceOp
+      return op.kind === cancel ? book.cancel(op.id) : book.limit(op.limit)
+    },
+    observe: (k, result) => {
+      const op = ops[k] as ReferenceOp
+      if (op.kind === cancel) {
+        if (result !== undefined) v.cancelHits += 1
+        return
+      }
+      const processed = result as ReturnType<OrderBook['limit']>
+      if (processed.err !== null) throw new Error(`reference rejected: ${processed.err.message}`)
+      v.tradedLots += op.limit.size - processed.quantityLeft
+    },
+    verify: () => ({ ...v, depth: JSON.stringify(book.depth()) }),
+  }
+}
+
+function prepareOurs(skeleton: Skeleton, withEscrow: boolean): Prepared {
+  const ownerIds = ownerIdsOf()
+  const escrow = withEscrow ? fundedEscrow() : null
+  const engine = createMatchingEngine({ markets: [ethUsdt], escrow })
+  let ops: OurOp[] = []
+  const v = { tradedLots: 0, cancelHits: 0, fills: 0, selfTradeCancels: 0, noLiquidity: 0 }
+  return {
+    count: skeleton.kind.length,
     engine,
     load: (from, to) => {
       ops = materializeOurs(skeleton, ownerIds, from, to)
     },
     step: (k) => {
       const op = ops[k] as OurOp
-      if (op.kind === cancel) engine.cancel(op.cancel)
-      else engine.place(op.place)
+      return op.kind === cancel ? engine.cancel(op.cancel) : engine.place(op.place)
+    },
+    observe: (k, value) => {
+      const result = value as OperationResult
+      if ((ops[k] as OurOp).kind === cancel && result.ok) v.cancelHits += 1
+      if (!result.ok && result.reason === 'no_liquidity') v.noLiquidity += 1
+      for (const event of result.events) {
+        if (event.type === 'fill') {
+          v.tradedLots += event.lots
+          v.fills += 1
+        } else if (event.type === 'cancelled' && event.reason === 'self_trade_prevention') {
+          v.selfTradeCancels += 1
+        }
+      }
+    },
+    verify: () => {
+      const depth = engine.depth(ethUsdt.id, Number.MAX_SAFE_INTEGER)
+      const supply = BigInt(owners) * 10n ** 40n
+      const tokens = [ethUsdt.base, ethUsdt.quote]
+      if (escrow !== null && tokens.some((token) => escrow.totalSupply(token) !== supply)) {
+        throw new Error('the escrow run did not conserve supply')
+      }
+      const side = (levels: DepthLevel[]) => levels.map((level) => [level.price, level.lots])
+      return {
+        ...v,
+        depth: JSON.stringify([side(depth.asks), side(depth.bids)]),
+        tradeLogHash: engine.tradeLogHash(),
+        bookHash: engine.bookHash(),
+        openOrders: engine.openOrderCount,
+        levels: depth.bids.length + depth.asks.length,
+      }
     },
   }
 }
@@ -366,6 +433,7 @@ function fundedEscrow() {
  * operations per second.
  */
 export function runThroughput(prepared: Prepared, batch: number): Throughput {
+  // The results are dropped; the latency runs check them.
   const { count, load, step } = prepared
   const size = batch > 0 ? batch : count
   let elapsed = 0n
@@ -386,9 +454,12 @@ export function runThroughput(prepared: Prepared, batch: number): Throughput {
 /** Operations per wall-clock second, and per second of this process's CPU time. */
 type Throughput = { wall: number; cpu: number }
 
-/** Times each operation. Returns nanoseconds per operation (timer cost included). */
+/**
+ * Times each operation and then (untimed) records its result. Returns nanoseconds per operation
+ * (timer cost included).
+ */
 function runLatency(prepared: Prepared, batch: number): Float64Array {
-  const { count, load, step } = prepared
+  const { count, load, step, observe } = prepared
   const size = batch > 0 ? batch : count
   const samples = new Float64Array(count)
   for (let from = 0; from < count; from += size) {
@@ -396,8 +467,9 @@ function runLatency(prepared: Prepared, batch: number): Float64Array {
     load(from, to)
     for (let k = 0; k < to - from; k++) {
       const start = process.hrtime.bigint()
-      step(k)
+      const result = step(k)
       samples[from + k] = Number(process.hrtime.bigint() - start)
+      observe(k, result)
     }
   }
   return samples
@@ -411,72 +483,6 @@ function timerOverhead(): number {
     samples[i] = Number(process.hrtime.bigint() - start)
   }
   return percentile(Array.from(samples).sort((a, b) => a - b), 50)
-}
-
-type Verification = {
-  tradedLots: number
-  cancelHits: number
-  depth: string
-  tradeLogHash?: string
-  bookHash?: string
-  fills?: number
-  selfTradeCancels?: number
-  noLiquidity?: number
-  openOrders?: number
-  levels?: number
-}
-
-/** Untimed run that records what each engine did, for the cross-check. */
-function verifyOurs(skeleton: Skeleton, withEscrow: boolean): Verification {
-  const ops = materializeOurs(skeleton, ownerIdsOf(), 0, skeleton.kind.length)
-  const escrow = withEscrow ? fundedEscrow() : null
-  const engine = createMatchingEngine({ markets: [ethUsdt], escrow })
-  const v = { tradedLots: 0, cancelHits: 0, fills: 0, selfTradeCancels: 0, noLiquidity: 0 }
-  for (const op of ops) {
-    const result = op.kind === cancel ? engine.cancel(op.cancel) : engine.place(op.place)
-    if (op.kind === cancel && result.ok) v.cancelHits += 1
-    if (!result.ok && result.reason === 'no_liquidity') v.noLiquidity += 1
-    for (const event of result.events) {
-      if (event.type === 'fill') {
-        v.tradedLots += event.lots
-        v.fills += 1
-      } else if (event.type === 'cancelled' && event.reason === 'self_trade_prevention') {
-        v.selfTradeCancels += 1
-      }
-    }
-  }
-  const depth = engine.depth(ethUsdt.id, Number.MAX_SAFE_INTEGER)
-  if (escrow !== null) {
-    const supply = BigInt(owners) * 10n ** 40n
-    if (escrow.totalSupply('ETH') !== supply || escrow.totalSupply('USDT') !== supply) {
-      throw new Error('escrow run did not conserve supply')
-    }
-  }
-  return {
-    ...v,
-    depth: JSON.stringify([depth.asks.map((l) => [l.price, l.lots]), depth.bids.map((l) => [l.price, l.lots])]),
-    tradeLogHash: engine.tradeLogHash(),
-    bookHash: engine.bookHash(),
-    openOrders: engine.openOrderCount,
-    levels: depth.bids.length + depth.asks.length,
-  }
-}
-
-function verifyReference(skeleton: Skeleton): Verification {
-  const ops = materializeReference(skeleton, ownerIdsOf(), 0, skeleton.kind.length)
-  const book = new OrderBook()
-  let tradedLots = 0
-  let cancelHits = 0
-  for (const op of ops) {
-    if (op.kind === cancel) {
-      if (book.cancel(op.id) !== undefined) cancelHits += 1
-    } else {
-      const result = book.limit(op.limit)
-      if (result.err !== null) throw new Error(`reference rejected an order: ${result.err.message}`)
-      tradedLots += op.limit.size - result.quantityLeft
-    }
-  }
-  return { tradedLots, cancelHits, depth: JSON.stringify(book.depth()) }
 }
 
 type Stats = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number }
@@ -497,7 +503,9 @@ function stats(samples: Float64Array | number[]): Stats {
 
 function statsByKind(samples: Float64Array, skeleton: Skeleton): Record<string, Stats> {
   const groups: number[][] = [[], [], []]
-  for (let i = 0; i < samples.length; i++) groups[skeleton.kind[i] as number]?.push(samples[i] as number)
+  for (let i = 0; i < samples.length; i++) {
+    groups[skeleton.kind[i] as number]?.push(samples[i] as number)
+  }
   return Object.fromEntries(groups.map((group, kind) => [kindNames[kind], stats(group)]))
 }
 
@@ -517,8 +525,10 @@ function median(values: number[]): number {
 const ns = (value: number) => `${(value / 1000).toFixed(2)} µs`
 const rate = (value: number) => `${Math.round(value).toLocaleString('en-US')} ops/s`
 
+type Summary = { text: string; json: Record<string, unknown> }
+
 /** Runs the benchmark and prints (and saves) the SUMMARY block. */
-export function runMatchingBenchmark(options: Options): { text: string; json: Record<string, unknown> } {
+export function runMatchingBenchmark(options: Options): Summary {
   const skeleton = generate(options.ops, options.seed)
   const variants: Variant[] = ['ours', 'oursEscrow', 'reference']
   if (options.warmup > 0) {
@@ -536,116 +546,140 @@ export function runMatchingBenchmark(options: Options): { text: string; json: Re
   }
   const overhead = timerOverhead()
   const latency = {} as Record<Variant, Float64Array>
+  const verified = {} as Record<Variant, Verification>
   for (const variant of [...variants].reverse()) {
     const prepared = prepare(variant, skeleton)
     collectGarbage()
     latency[variant] = runLatency(prepared, options.batch)
+    verified[variant] = prepared.verify()
   }
-  const ours = verifyOurs(skeleton, false)
-  const oursEscrow = verifyOurs(skeleton, true)
-  const reference = verifyReference(skeleton)
-  return report(options, skeleton, { throughput, latency, overhead, ours, oursEscrow, reference })
+  const measured = { throughput, latency, overhead, verified }
+  const counts = [0, 0, 0]
+  for (const kind of skeleton.kind) counts[kind] = (counts[kind] ?? 0) + 1
+  const { results, json } = describeResults(skeleton, counts, measured)
+  return printBlock(options, describeConfig(options, counts, overhead), results, json)
 }
 
 type Measured = {
   throughput: Record<Variant, Throughput[]>
   latency: Record<Variant, Float64Array>
   overhead: number
-  ours: Verification
-  oursEscrow: Verification
-  reference: Verification
+  verified: Record<Variant, Verification>
 }
 
-function report(
-  options: Options,
-  skeleton: Skeleton,
-  m: Measured,
-): { text: string; json: Record<string, unknown> } {
-  const counts = [0, 0, 0]
-  for (const kind of skeleton.kind) counts[kind] = (counts[kind] ?? 0) + 1
-  const config = {
+/** Every input of the run, with units, and the machine. */
+function describeConfig(options: Options, counts: number[], overhead: number) {
+  return {
     ops: options.ops,
     mix: `passive limit ${counts[0]}, cancel ${counts[1]}, aggressive ${counts[2]} (70/20/10)`,
     seed: `0x${options.seed.toString(16)} (sfc32)`,
     market: `${ethUsdt.id}, mid ${mid} ticks, passive ±1..${band} ticks, ${owners} owners`,
     passiveLots: '10..109',
-    aggressive: `IOC at mid ±${band} (half of ours as market orders), 10..1009 lots while over ${targetOpenOrders} open orders, else 10..209`,
+    aggressive:
+      `IOC at mid ±${band} (half of ours as market orders), 10..1009 lots while over ` +
+      `${targetOpenOrders} open orders, else 10..209`,
     orderIds: '0x + 64 hex, fresh strings per run; cancels carry separate string objects',
     rounds: `${options.rounds}, rotating order ours / ours+escrow / reference, median reported`,
     warmup: `${options.warmup} ops per engine (other seed)`,
-    batch: options.batch > 0
-      ? `${options.batch} ops built untimed, then applied (timed), as a replica applies a parsed batch`
-      : 'whole stream built before timing',
+    batch:
+      options.batch > 0
+        ? `${options.batch} ops built untimed, then applied (timed), as a replica applies a batch`
+        : 'whole stream built before timing',
     throughputTiming: 'one hrtime pair per batch, no per-op timer',
-    latencyTiming: `separate run, process.hrtime.bigint() around each op; timer pair ${m.overhead} ns (included)`,
+    latencyTiming:
+      `separate run, process.hrtime.bigint() around each op; ` +
+      `timer pair ${overhead} ns (included)`,
     reference: 'nodejs-order-book 10.1.1, limit()/cancel(), IOC for aggressive, STP EXPIRE_MAKER',
     escrow: 'InMemoryEscrow (shared/orderbook/testing.ts), every owner funded',
     ...environmentConfig(),
     loadAverage: `${loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, at the end)`,
   }
+}
+
+/** Throughput and latency lines per engine, then the comparison, hashes and goals. */
+function describeResults(skeleton: Skeleton, counts: number[], m: Measured) {
   const results: Record<string, string> = {}
   const json: Record<string, unknown> = {}
-  const medianOf = (v: Variant, kind: keyof Throughput) => median(m.throughput[v].map((t) => t[kind]))
-  const through = { ours: 0, oursEscrow: 0, reference: 0 }
-  const throughCpu = { ours: 0, oursEscrow: 0, reference: 0 }
-  for (const v of Object.keys(through) as Variant[]) {
-    through[v] = medianOf(v, 'wall')
-    throughCpu[v] = medianOf(v, 'cpu')
-  }
+  const wall = { ours: 0, oursEscrow: 0, reference: 0 }
   for (const variant of ['ours', 'oursEscrow', 'reference'] as Variant[]) {
+    const rounds = m.throughput[variant]
+    wall[variant] = median(rounds.map((t) => t.wall))
+    const cpu = median(rounds.map((t) => t.cpu))
     const all = stats(m.latency[variant])
     const byKind = statsByKind(m.latency[variant], skeleton)
-    const rounds = m.throughput[variant]
-    results[`${variantNames[variant]} throughput`] =
-      `${rate(through[variant])} wall, ${rate(throughCpu[variant])} of CPU time ` +
-      `(rounds: ${rounds.map((t) => `${rate(t.wall)} / ${rate(t.cpu)}`).join(', ')})`
-    results[`${variantNames[variant]} latency`] =
-      `p50 ${ns(all.p50)}, p90 ${ns(all.p90)}, p99 ${ns(all.p99)}, p99.9 ${ns(all.p999)}, max ${ns(all.max)}`
-    results[`${variantNames[variant]} p50/p99 by kind`] = kindNames
+    const name = variantNames[variant]
+    const each = rounds.map((t) => `${rate(t.wall)} / ${rate(t.cpu)}`).join(', ')
+    results[`${name} throughput`] =
+      `${rate(wall[variant])} wall, ${rate(cpu)} of CPU time (rounds: ${each})`
+    results[`${name} latency`] =
+      `p50 ${ns(all.p50)}, p90 ${ns(all.p90)}, p99 ${ns(all.p99)}, ` +
+      `p99.9 ${ns(all.p999)}, max ${ns(all.max)}`
+    results[`${name} p50/p99 by kind`] = kindNames
       .map((kind) => `${kind} ${ns(byKind[kind]?.p50 ?? 0)}/${ns(byKind[kind]?.p99 ?? 0)}`)
       .join(', ')
     json[variant] = {
-      opsPerSecond: Math.round(through[variant]),
-      opsPerCpuSecond: Math.round(throughCpu[variant]),
+      opsPerSecond: Math.round(wall[variant]),
+      opsPerCpuSecond: Math.round(cpu),
       rounds: rounds.map((t) => ({ wall: Math.round(t.wall), cpu: Math.round(t.cpu) })),
       latencyNs: all,
       latencyNsByKind: byKind,
     }
   }
-  const speedup = through.ours / through.reference
-  const speedupEscrow = through.oursEscrow / through.reference
-  const agree =
-    m.ours.tradedLots === m.reference.tradedLots &&
-    m.ours.cancelHits === m.reference.cancelHits &&
-    m.ours.cancelHits === counts[1] &&
-    m.ours.depth === m.reference.depth &&
-    m.oursEscrow.tradeLogHash === m.ours.tradeLogHash &&
-    m.oursEscrow.depth === m.ours.depth
+  const speedup = wall.ours / wall.reference
+  const speedupEscrow = wall.oursEscrow / wall.reference
   const p99 = stats(m.latency.ours).p99
-  Object.assign(results, {
-    'speedup vs nodejs-order-book': `${speedup.toFixed(2)}x (with escrow ${speedupEscrow.toFixed(2)}x)`,
-    'trade-log hash': `${m.ours.tradeLogHash} (${m.ours.fills} fills, ${m.ours.tradedLots} lots; equal with and without escrow)`,
-    'book hash': m.ours.bookHash,
-    'final book': `${m.ours.openOrders} open orders on ${m.ours.levels} levels; ${m.ours.selfTradeCancels} self-trade cancels; ${m.ours.noLiquidity} IOC rejected no_liquidity`,
-    'cross-check vs reference': agree
-      ? `ok (same traded lots, ${m.ours.cancelHits}/${counts[1]} cancels hit in both, same final depth)`
-      : `MISMATCH ours ${m.ours.tradedLots} lots/${m.ours.cancelHits} cancels, reference ${m.reference.tradedLots}/${m.reference.cancelHits}, depth equal ${m.ours.depth === m.reference.depth}`,
+  Object.assign(results, describeChecks(m.verified, counts), {
+    'speedup vs nodejs-order-book':
+      `${speedup.toFixed(2)}x (with escrow ${speedupEscrow.toFixed(2)}x)`,
     goals: [
-      `≥1M ops/s ${through.ours >= 1e6 ? 'met' : 'MISSED'}`,
+      `≥1M ops/s ${wall.ours >= 1e6 ? 'met' : 'MISSED'}`,
       `p99 ≤ 20 µs ${p99 <= 20_000 ? 'met' : 'MISSED'}`,
       `≥2x reference ${speedup >= 2 ? 'met' : 'MISSED'}`,
     ].join(', '),
   })
+  const { ours } = m.verified
   Object.assign(json, {
     speedup,
     speedupEscrow,
-    tradeLogHash: m.ours.tradeLogHash,
-    bookHash: m.ours.bookHash,
-    fills: m.ours.fills,
-    tradedLots: m.ours.tradedLots,
-    crossCheck: agree,
+    tradeLogHash: ours.tradeLogHash,
+    bookHash: ours.bookHash,
+    fills: ours.fills,
+    tradedLots: ours.tradedLots,
+    crossCheck: agrees(m.verified, counts),
   })
-  return printBlock(options, config, results, json)
+  return { results, json }
+}
+
+/** Both engines traded the same lots, hit every cancel, ended equal; escrow changed nothing. */
+function agrees(v: Record<Variant, Verification>, counts: number[]): boolean {
+  const { ours, oursEscrow, reference } = v
+  return (
+    ours.tradedLots === reference.tradedLots &&
+    ours.cancelHits === reference.cancelHits &&
+    ours.cancelHits === counts[1] &&
+    ours.depth === reference.depth &&
+    oursEscrow.tradeLogHash === ours.tradeLogHash &&
+    oursEscrow.depth === ours.depth
+  )
+}
+
+function describeChecks(v: Record<Variant, Verification>, counts: number[]) {
+  const { ours, reference } = v
+  const mismatch =
+    `MISMATCH ours ${ours.tradedLots} lots/${ours.cancelHits} cancels, reference ` +
+    `${reference.tradedLots}/${reference.cancelHits}, same depth ${ours.depth === reference.depth}`
+  return {
+    'trade-log hash':
+      `${ours.tradeLogHash} (${ours.fills} fills, ${ours.tradedLots} lots; ` +
+      'equal with and without escrow)',
+    'book hash': ours.bookHash,
+    'final book':
+      `${ours.openOrders} open orders on ${ours.levels} levels; ` +
+      `${ours.selfTradeCancels} self-trade cancels; ${ours.noLiquidity} IOC rejected no_liquidity`,
+    'cross-check vs reference': agrees(v, counts)
+      ? `ok (same traded lots, ${ours.cancelHits}/${counts[1]} cancels hit in both, same depth)`
+      : mismatch,
+  }
 }
 
 function printBlock(
@@ -653,12 +687,13 @@ function printBlock(
   config: Record<string, unknown>,
   results: Record<string, string>,
   measured: Record<string, unknown>,
-): { text: string; json: Record<string, unknown> } {
+): Summary {
   const lines = ['SUMMARY', '+ CONFIG']
   for (const [key, value] of Object.entries(config)) lines.push(`  ${key}: ${value}`)
   lines.push('+ RESULTS')
   for (const [key, value] of Object.entries(results)) lines.push(`  ${key}: ${value}`)
-  const json = { bench: `matching-${options.ops}`, at: new Date().toISOString(), config, results: measured }
+  const at = new Date().toISOString()
+  const json = { bench: `matching-${options.ops}`, at, config, results: measured }
   lines.push(JSON.stringify(json))
   const text = `${lines.join('\n')}\n`
   process.stdout.write(text)
