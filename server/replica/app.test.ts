@@ -372,3 +372,68 @@ describe('restarting', () => {
     await second.stop()
   })
 })
+
+describe('the event stream', () => {
+  it('sends hello, then receipts, orders, book deltas, balances and applied, in order', async () => {
+    const controller = new AbortController()
+    const response = await replica.app.request(`/events?address=${alice.address}`, {
+      signal: controller.signal,
+    })
+    expect(response.headers.get('content-type')).toContain('text/event-stream')
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    const events: { event: string; id: number; data: Record<string, unknown> }[] = []
+    let buffer = ''
+    const readUntil = async (done: () => boolean) => {
+      while (!done()) {
+        const { value } = await reader.read()
+        buffer += value ?? ''
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const fields = Object.fromEntries(
+            buffer
+              .slice(0, end)
+              .split('\n')
+              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)]),
+          )
+          buffer = buffer.slice(end + 2)
+          if (fields.event !== undefined) {
+            events.push({
+              event: fields.event,
+              id: Number(fields.id),
+              data: JSON.parse(fields.data ?? 'null'),
+            })
+          }
+        }
+      }
+    }
+    await readUntil(() => events.length >= 1)
+    expect(events[0]).toMatchObject({ event: 'hello', data: { replicaId: 'replica-1' } })
+    const order = signIntent(alice, tokens, {
+      action: 'order',
+      nonce: String(++nonce),
+      market: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      price: '30000',
+      quantity: '0.01',
+      timeInForce: 'GTC',
+    })
+    expect((await post('/order', order)).status).toBe(202)
+    await readUntil(() => events.some((event) => event.event === 'applied'))
+    controller.abort()
+    const names = events.slice(1).map((event) => event.event)
+    expect(names).toEqual(['receipt', 'order', 'book', 'balance', 'applied'])
+    expect(events.slice(1).map((event) => event.id)).toEqual(
+      [...events.slice(1).keys()].map((i) => events[1]!.id + i),
+    )
+    const book = events.find((event) => event.event === 'book')!.data
+    expect(book).toMatchObject({ market: 'BTC/USDT', side: 'buy', price: '30000000000' })
+    expect(book.seq).toBeGreaterThan(0)
+    expect(events.find((event) => event.event === 'balance')!.data).toMatchObject({
+      address: alice.address,
+      token: 'USDT',
+    })
+    const applied = events.at(-1)!.data
+    expect(applied.index).toBe(replica.state.position.index)
+    expect(applied.stateHash).toBe(replica.state.stateHash())
+  })
+})

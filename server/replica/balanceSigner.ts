@@ -7,7 +7,7 @@ import { signBalanceAttestation } from '../../shared/attest/index.ts'
  * costs about 2 ms, so repeated reads (every open wallet polls) are served from the cache.
  */
 export class BalanceSigner {
-  private readonly cache = new Map<string, SignedBalance>()
+  private readonly cache = new Map<string, { signed: SignedBalance; json: string }>()
   hits = 0
   misses = 0
 
@@ -23,6 +23,25 @@ export class BalanceSigner {
     balance: { available: bigint; locked: bigint },
     index: number,
   ): SignedBalance {
+    return this.entry(address, token, balance, index).signed
+  }
+
+  /** The same signed balance as JSON text, serialized once per cache entry. */
+  signJson(
+    address: string,
+    token: string,
+    balance: { available: bigint; locked: bigint },
+    index: number,
+  ): string {
+    return this.entry(address, token, balance, index).json
+  }
+
+  private entry(
+    address: string,
+    token: string,
+    balance: { available: bigint; locked: bigint },
+    index: number,
+  ): { signed: SignedBalance; json: string } {
     const key = `${address}|${token}|${index}`
     const cached = this.cache.get(key)
     if (cached !== undefined) {
@@ -47,7 +66,8 @@ export class BalanceSigner {
         this.cache.delete(oldKey)
       }
     }
-    this.cache.set(key, signed)
-    return signed
+    const entry = { signed, json: JSON.stringify(signed) }
+    this.cache.set(key, entry)
+    return entry
   }
 }

@@ -32,6 +32,13 @@ export const replicaEnvironmentSchema = z.object({
   /** Zellular app name the batches go to. */
   ZELLULAR_APP: z.string().default('orderbook'),
   ZELLULAR_THRESHOLD_PERCENT: positiveInteger(67),
+  /** First pause of the finalized-batch poll when nothing is new; it doubles up to the max. */
+  ZELLULAR_POLL_INTERVAL_MS: positiveInteger(20),
+  /**
+   * Longest pause between polls. Every ms of it is latency added to the first batch after a
+   * quiet spell, so a replica keeps it short (the SDK's own default is 2000 ms).
+   */
+  ZELLULAR_MAX_BACKOFF_MS: positiveInteger(200),
   /** Comma-separated origins allowed by CORS, or `*`. */
   REPLICA_CORS_ORIGINS: z.string().default('*'),
   REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),
@@ -74,7 +81,13 @@ export interface ReplicaMainConfig {
   readonly registry: ReplicaRegistry
   readonly genesis: LedgerGenesis
   readonly blsSecretKey: Uint8Array
-  readonly zellular: { nodesFile: string; app: string; thresholdPercent: number }
+  readonly zellular: {
+    nodesFile: string
+    app: string
+    thresholdPercent: number
+    pollIntervalMs: number
+    maxBackoffMs: number
+  }
   readonly parameters: ReplicaParameters
   readonly crashInCommitAt: number | undefined
 }
@@ -108,6 +121,8 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       nodesFile: env.ZELLULAR_NODES_FILE,
       app: env.ZELLULAR_APP,
       thresholdPercent: env.ZELLULAR_THRESHOLD_PERCENT,
+      pollIntervalMs: env.ZELLULAR_POLL_INTERVAL_MS,
+      maxBackoffMs: env.ZELLULAR_MAX_BACKOFF_MS,
     },
     parameters: {
       corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()),

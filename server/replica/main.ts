@@ -14,7 +14,12 @@ const config = loadReplicaConfig(process.env)
 
 await Promise.all([initZellular(), initKeccak()])
 const network = await loadNetwork(config.zellular.nodesFile, config.zellular.thresholdPercent)
-const zellular = new ZellularClient({ app: config.zellular.app, network })
+const zellular = new ZellularClient({
+  app: config.zellular.app,
+  network,
+  pollIntervalMs: config.zellular.pollIntervalMs,
+  maxBackoffMs: config.zellular.maxBackoffMs,
+})
 const replica = createReplica({
   replicaId: config.replicaId,
   registry: config.registry,
@@ -44,6 +49,8 @@ const effective = {
   zellularNodesFile: config.zellular.nodesFile,
   zellularApp: config.zellular.app,
   zellularThresholdPercent: config.zellular.thresholdPercent,
+  zellularPollIntervalMs: config.zellular.pollIntervalMs,
+  zellularMaxBackoffMs: config.zellular.maxBackoffMs,
   zellularNodes: [...network.operators.values()].map((o) => o.socket).join(' '),
   ...config.parameters,
   corsOrigins:

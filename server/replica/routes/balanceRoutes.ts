@@ -22,7 +22,8 @@ export function balanceRoutes(deps: ReplicaDeps) {
       const address = canonicalAddress(query.address)
       const token = knownToken(deps, query.token)
       const { balance, index } = balanceAt(deps, address, token, query.index)
-      return c.json(deps.signer.sign(address, token, balance, index))
+      const json = deps.signer.signJson(address, token, balance, index)
+      return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
     .get('/balances', (c) => {
       const query = parseQuery(c, balancesQuerySchema)

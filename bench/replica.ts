@@ -1,0 +1,299 @@
+/**
+ * Replica benchmark (`npm run bench:replica`), three phases:
+ *
+ * A. apply throughput: verified signed transfers applied per second by one replica through its
+ *    real apply path (JSON, intent rules, EIP-191 signer recovery, ledger, one SQLite commit per
+ *    batch with synchronous=FULL), fed pre-signed 5 KB batches so nothing else competes. Run
+ *    with signatures checked inline and with one verifier worker thread reading ahead.
+ * B. latency: 3 replica processes on a real 4-node Zellular network; transfers are POSTed at a
+ *    fixed rate round-robin to the replicas, and the time from POST to the receipt on the SSE
+ *    stream of every replica is recorded (p50/p99 of the slowest replica, and of the first).
+ * C. signed balance reads per second from one replica process over HTTP (keep-alive, 32
+ *    concurrent), with the (address, token, index) signature cache, plus the cold signing rate.
+ *
+ *   npm run bench:replica                         # full run
+ *   npm run bench:replica -- --smoke              # seconds, for a quick check
+ *   npm run bench:replica -- --phases=A,C          # some phases only
+ *
+ * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { testAccount } from '../shared/exchange/testing.ts'
+import { initKeccak, intentId, parseAddress } from '../shared/intents/index.ts'
+import { initZellular } from '../shared/zellular/index.ts'
+import { BalanceSigner } from '../server/replica/balanceSigner.ts'
+import { prepareReplicas, startReplicaCluster } from '../server/replica/setup.ts'
+import { startLocalNetwork } from '../server/devnet/localNetwork.ts'
+import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
+import { environmentConfig, percentile, printSummary } from './report.ts'
+
+const argv = process.argv.slice(2)
+const smoke = argv.includes('--smoke')
+const phases = (argv.find((a) => a.startsWith('--phases='))?.slice(9) ?? 'A,B,C').split(',')
+const option = (name: string, full: number, small: number): number => {
+  const given = argv.find((a) => a.startsWith(`--${name}=`))
+  return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
+}
+
+const parameters = {
+  applyTransfers: option('transfers', 60_000, 3_000),
+  applyAccounts: option('accounts', 2_000, 200),
+  latencyRatePerSecond: option('rate', 1_000, 200),
+  latencySeconds: option('seconds', 20, 3),
+  readSeconds: option('read-seconds', 10, 2),
+  readConcurrency: option('read-concurrency', 32, 16),
+  zellularBasePort: 17_001,
+  replicaBasePort: 17_101,
+}
+
+await Promise.all([initKeccak(), initZellular()])
+const config: Record<string, unknown> = { ...environmentConfig(), smoke, phases: phases.join(',') }
+const results: Record<string, unknown> = {}
+const loads: number[] = []
+const sampleLoad = () => loads.push(loadavg()[0] ?? 0)
+
+if (phases.includes('A')) {
+  Object.assign(config, {
+    applyTransfers: parameters.applyTransfers,
+    applyAccounts: parameters.applyAccounts,
+    applyBatchBytesMax: 5_000,
+    applySqliteSynchronous: 'FULL',
+  })
+  const hashes: string[] = []
+  for (const threads of [0, 1]) {
+    sampleLoad()
+    const run = await measureApply({
+      transfers: parameters.applyTransfers,
+      accounts: parameters.applyAccounts,
+      batchBytesMax: 5_000,
+      sqliteSynchronous: 'FULL',
+      verifierThreads: threads,
+    })
+    console.log(
+      `A threads=${threads}: ${run.transfersPerSecond} transfers/s (${run.batches} batches)`,
+    )
+    results[`applyTransfersPerSecond_verifierThreads${threads}`] = run.transfersPerSecond
+    results.applyBatches = run.batches
+    results.applyRejected = run.rejected
+    hashes.push(run.stateHash)
+  }
+  results.applyStateHash = hashes[0]
+  // Verifying in a worker thread must not change a single bit of the state.
+  results.applySameStateHash = hashes.every((hash) => hash === hashes[0])
+}
+
+if (phases.includes('B') || phases.includes('C')) {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-replica-cluster-'))
+  const accounts = benchAccounts(200)
+  const zellular = await startLocalNetwork({
+    dir: join(dir, 'zellular'),
+    basePort: parameters.zellularBasePort,
+    apps: ['orderbook'],
+  })
+  const prepared = prepareReplicas({
+    dir: join(dir, 'replicas'),
+    count: 3,
+    basePort: parameters.replicaBasePort,
+    zellularNodesFile: zellular.layout.nodesFile,
+    balances: accounts.map((account) => ({
+      address: account.address,
+      token: 'USDT',
+      amount: '1000000',
+    })),
+  })
+  const cluster = await startReplicaCluster(prepared, {
+    onLine: (position, line) => {
+      if (/FATAL|ERROR/.test(line)) console.error(`replica-${position + 1} ${line}`)
+    },
+  })
+  Object.assign(config, {
+    zellularNodes: 4,
+    replicas: 3,
+    replicaVerifierThreads: 1,
+    replicaSqliteSynchronous: 'FULL',
+  })
+  try {
+    if (phases.includes('B')) await runLatency(cluster.urls(), accounts)
+    if (phases.includes('C')) await runReads(cluster.urls()[0]!, accounts)
+  } finally {
+    await cluster.stop()
+    await zellular.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')
+printSummary(`replica${smoke ? '-smoke' : ''}`, config, results)
+process.exit(0)
+
+/** Phase B: POST at a fixed rate, receipts from every replica's SSE stream. */
+async function runLatency(urls: string[], accounts: ReturnType<typeof benchAccounts>) {
+  const rate = parameters.latencyRatePerSecond
+  const total = rate * parameters.latencySeconds
+  Object.assign(config, { latencyRatePerSecond: rate, latencySeconds: parameters.latencySeconds })
+  const intents = signTransfers(accounts, total)
+  const ids = intents.map((intent) => intentIdOf(intent))
+  const sentAt = new Map<string, number>()
+  const seen = urls.map(() => new Map<string, number>())
+  const streams = urls.map((url, position) => followReceipts(url, seen[position]!))
+  await Promise.all(streams.map((stream) => stream.ready))
+  sampleLoad()
+  const postLatencies: number[] = []
+  const failures = new Map<string, number>()
+  const started = performance.now()
+  const sends: Promise<void>[] = []
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / rate
+    const wait = due - performance.now()
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
+    const intent = intents[n]!
+    const t0 = performance.now()
+    sentAt.set(ids[n]!, t0)
+    sends.push(
+      fetch(`${urls[n % urls.length]}/transfer`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(intent),
+      }).then(
+        async (response) => {
+          await response.arrayBuffer()
+          if (response.status === 202) postLatencies.push(performance.now() - t0)
+          else
+            failures.set(String(response.status), (failures.get(String(response.status)) ?? 0) + 1)
+        },
+        () => void failures.set('network', (failures.get('network') ?? 0) + 1),
+      ),
+    )
+  }
+  const sendSeconds = (performance.now() - started) / 1000
+  await Promise.all(sends)
+  sampleLoad()
+  const deadline = performance.now() + 60_000
+  while (
+    performance.now() < deadline &&
+    seen.some((map) => map.size < total - sumFailures(failures))
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
+  for (const stream of streams) stream.close()
+  const slowest: number[] = []
+  const fastest: number[] = []
+  for (const [id, t0] of sentAt) {
+    const times = seen.map((map) => map.get(id))
+    if (times.some((time) => time === undefined)) continue
+    slowest.push(Math.max(...(times as number[])) - t0)
+    fastest.push(Math.min(...(times as number[])) - t0)
+  }
+  slowest.sort((a, b) => a - b)
+  fastest.sort((a, b) => a - b)
+  postLatencies.sort((a, b) => a - b)
+  Object.assign(results, {
+    latencySent: total,
+    latencyOfferedRatePerSecond: Math.round(total / sendSeconds),
+    latencyAppliedOnAllReplicas: slowest.length,
+    latencyRefused: JSON.stringify(Object.fromEntries(failures)),
+    submitToAppliedAllP50Ms: percentile(slowest, 50).toFixed(0),
+    submitToAppliedAllP99Ms: percentile(slowest, 99).toFixed(0),
+    submitToAppliedFirstP50Ms: percentile(fastest, 50).toFixed(0),
+    submitToAppliedFirstP99Ms: percentile(fastest, 99).toFixed(0),
+    post202P50Ms: percentile(postLatencies, 50).toFixed(1),
+    post202P99Ms: percentile(postLatencies, 99).toFixed(1),
+  })
+  console.log(
+    `B: p50 ${results.submitToAppliedAllP50Ms} ms, p99 ${results.submitToAppliedAllP99Ms} ms`,
+  )
+}
+
+/** Phase C: signed balance reads over HTTP, and the cold signing rate. */
+async function runReads(url: string, accounts: ReturnType<typeof benchAccounts>) {
+  const seconds = parameters.readSeconds
+  const concurrency = parameters.readConcurrency
+  Object.assign(config, { readSeconds: seconds, readConcurrency: concurrency, readAddresses: 100 })
+  const paths = accounts.slice(0, 100).map((a) => `${url}/balance?address=${a.address}&token=USDT`)
+  sampleLoad()
+  let reads = 0
+  let errors = 0
+  const latencies: number[] = []
+  const end = performance.now() + seconds * 1000
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      let n = worker
+      while (performance.now() < end) {
+        const t0 = performance.now()
+        const response = await fetch(paths[n++ % paths.length]!)
+        await response.arrayBuffer()
+        if (response.ok) reads += 1
+        else errors += 1
+        latencies.push(performance.now() - t0)
+      }
+    }),
+  )
+  latencies.sort((a, b) => a - b)
+  // Cold: every read a cache miss (a new index each time), in-process.
+  const signer = new BalanceSigner(new Uint8Array(32).fill(9), {
+    app: 'zellular-orderbook',
+    network: 'devnet',
+    replicaId: 'replica-1',
+  })
+  const cold = smoke ? 50 : 500
+  const t0 = performance.now()
+  for (let i = 0; i < cold; i++) {
+    signer.sign(testAccount(1).address, 'USDT', { available: 10n, locked: 0n }, i)
+  }
+  Object.assign(results, {
+    readsPerSecond: Math.round(reads / seconds),
+    readErrors: errors,
+    readP50Ms: percentile(latencies, 50).toFixed(2),
+    readP99Ms: percentile(latencies, 99).toFixed(2),
+    coldSignaturesPerSecond: Math.round(cold / ((performance.now() - t0) / 1000)),
+  })
+  console.log(`C: ${results.readsPerSecond} signed reads/s`)
+}
+
+function sumFailures(failures: Map<string, number>): number {
+  let sum = 0
+  for (const count of failures.values()) sum += count
+  return sum
+}
+
+/** Follows a replica's SSE stream and records when each receipt arrives. */
+function followReceipts(url: string, seen: Map<string, number>) {
+  const controller = new AbortController()
+  let markReady: () => void = () => {}
+  const ready = new Promise<void>((resolve) => (markReady = resolve))
+  void (async () => {
+    const response = await fetch(`${url}/events`, { signal: controller.signal })
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    let buffer = ''
+    markReady()
+    for (;;) {
+      const { value, done } = await reader.read()
+      if (done) return
+      buffer += value
+      let end = buffer.indexOf('\n\n')
+      while (end >= 0) {
+        const message = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        if (message.includes('event: receipt')) {
+          const data = message.split('\n').find((line) => line.startsWith('data: '))
+          if (data !== undefined) {
+            const receipt = JSON.parse(data.slice(6)) as { intentId: string }
+            if (!seen.has(receipt.intentId)) seen.set(receipt.intentId, performance.now())
+          }
+        }
+        end = buffer.indexOf('\n\n')
+      }
+    }
+  })().catch(() => markReady())
+  return { ready, close: () => controller.abort() }
+}
+
+/** The intent id a replica answers for a transfer (the function the replicas use). */
+function intentIdOf(intent: { signer: string; nonce: string; app: string; network: string }) {
+  const signer = parseAddress(intent.signer)
+  if (!signer.ok) throw new Error('bad signer')
+  const { app, network } = intent
+  return intentId({ app, network, signer: signer.value, nonce: BigInt(intent.nonce) })
+}

@@ -1,0 +1,164 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { devnetMarkets, devnetTokens } from '../shared/exchange/index.ts'
+import {
+  signIntent,
+  testAccount,
+  testDomain,
+  type TestAccount,
+} from '../shared/exchange/testing.ts'
+import { createTokenRegistry, type WireIntent } from '../shared/intents/index.ts'
+import type { ReplicaRegistry } from '../shared/api/index.ts'
+import { ReplicaState } from '../server/replica/replicaState.ts'
+import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
+import { runApplyLoop } from '../server/replica/applyLoop.ts'
+import { VerifierPool } from '../server/replica/verifierPool.ts'
+
+/*
+ * Phase A of bench:replica: verified signed transfers applied per second by one replica through
+ * its real apply path (parse, EIP-191 signer recovery, ledger, SQLite commit per batch), fed
+ * from pre-signed batches so that nothing else competes for the CPU.
+ */
+
+export interface ApplyBenchParameters {
+  readonly transfers: number
+  readonly accounts: number
+  /** Largest batch body in bytes (Zellular's cap). */
+  readonly batchBytesMax: number
+  readonly sqliteSynchronous: 'FULL' | 'NORMAL'
+  /** Verifier worker threads reading ahead of the apply loop (0: verify inline). */
+  readonly verifierThreads: number
+}
+
+export interface ApplyBenchResult {
+  readonly transfersPerSecond: number
+  readonly batches: number
+  readonly applied: number
+  readonly rejected: number
+  readonly stateHash: string
+  readonly seconds: number
+}
+
+/** Deterministic accounts, each with 1,000,000 USDT at genesis. */
+export function benchAccounts(count: number): TestAccount[] {
+  return Array.from({ length: count }, (_, i) => testAccount(50_000 + i))
+}
+
+/** `count` signed USDT transfers between `accounts` (fixed pattern, always affordable). */
+export function signTransfers(
+  accounts: readonly TestAccount[],
+  count: number,
+  firstNonce = 1,
+): WireIntent[] {
+  const tokens = createTokenRegistry(devnetTokens)
+  return Array.from({ length: count }, (_, n) => {
+    const from = accounts[n % accounts.length]!
+    const to = accounts[(n * 7 + 3) % accounts.length]!
+    const target = to === from ? accounts[(n + 1) % accounts.length]! : to
+    const nonce = String(firstNonce + Math.floor(n / accounts.length))
+    return signIntent(from, tokens, {
+      action: 'transfer',
+      nonce,
+      to: target.address,
+      token: 'USDT',
+      amount: '0.25',
+    })
+  })
+}
+
+/** Packs wire intents into batch bodies (JSON arrays) of at most `maxBytes`. */
+export function packBatches(intents: readonly WireIntent[], maxBytes: number): string[] {
+  const bodies: string[] = []
+  let items: string[] = []
+  let bytes = 2
+  for (const intent of intents) {
+    const json = JSON.stringify(intent)
+    if (items.length > 0 && bytes + json.length + 1 > maxBytes) {
+      bodies.push(`[${items.join(',')}]`)
+      items = []
+      bytes = 2
+    }
+    bytes += json.length + (items.length > 0 ? 1 : 0)
+    items.push(json)
+  }
+  if (items.length > 0) bodies.push(`[${items.join(',')}]`)
+  return bodies
+}
+
+export function benchRegistry(): ReplicaRegistry {
+  return {
+    ...testDomain,
+    quorum: 1,
+    replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:1', blsPublicKey: `0x${'a'.repeat(96)}` }],
+    tokens: [...devnetTokens],
+    markets: [...devnetMarkets],
+  }
+}
+
+/** Runs phase A; signing is done before the clock starts. */
+export async function measureApply(parameters: ApplyBenchParameters): Promise<ApplyBenchResult> {
+  const accounts = benchAccounts(parameters.accounts)
+  const genesis = {
+    issuer: testAccount(1).address,
+    tokens: [...devnetTokens],
+    balances: accounts.map((account) => ({
+      address: account.address,
+      token: 'USDT',
+      amount: '1000000',
+    })),
+  }
+  const bodies = packBatches(
+    signTransfers(accounts, parameters.transfers),
+    parameters.batchBytesMax,
+  )
+  const dir = mkdtempSync(join(tmpdir(), 'bench-replica-'))
+  const store = new ReplicaStore(join(dir, 'replica.db'), {
+    synchronous: parameters.sqliteSynchronous,
+  })
+  const state = ReplicaState.open(store, { registry: benchRegistry(), genesis })
+  const pool = new VerifierPool(parameters.verifierThreads, {
+    tokens: state.exchange.ledger.tokens,
+    domain: state.exchange.domain,
+  })
+  try {
+    let applied = 0
+    let rejected = 0
+    const controller = new AbortController()
+    const source = {
+      async *batches(position: { after: number }) {
+        for (let i = position.after; i < bodies.length; i++) {
+          yield { index: i + 1, body: bodies[i]!, chainingHash: `h${i + 1}` }
+        }
+      },
+    }
+    const started = performance.now()
+    await runApplyLoop({
+      source,
+      state,
+      signal: controller.signal,
+      log: () => {},
+      ...(pool.threads > 0 ? { prepare: (body: string) => pool.prepare(body) } : {}),
+      onApplied(effects) {
+        for (const receipt of effects.receipts) {
+          if (receipt.status === 'applied') applied += 1
+          else rejected += 1
+        }
+        if (effects.index === bodies.length) controller.abort()
+      },
+    })
+    const seconds = (performance.now() - started) / 1000
+    return {
+      transfersPerSecond: Math.round(applied / seconds),
+      batches: bodies.length,
+      applied,
+      rejected,
+      stateHash: state.stateHash(),
+      seconds,
+    }
+  } finally {
+    await pool.close()
+    store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
