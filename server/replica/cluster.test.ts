@@ -165,17 +165,31 @@ function randomTransfers(count: number, seed: number): WireIntent[] {
 }
 
 async function usdtTotal(url: string): Promise<bigint> {
-  let total = 0n
-  for (const account of ACCOUNTS) {
-    const signed = signedBalanceSchema.parse(
-      await (await fetch(`${url}/balance?address=${account.address}&token=USDT`)).json(),
-    )
-    const available = BigInt(signed.attestation.available)
-    const locked = BigInt(signed.attestation.locked)
-    expect(available >= 0n && locked >= 0n).toBe(true)
-    total += available + locked
-  }
-  return total
+  const balances = await mapLimit(ACCOUNTS, 16, async (account) => {
+    const answer = await fetch(`${url}/balance?address=${account.address}&token=USDT`)
+    const { available, locked } = signedBalanceSchema.parse(await answer.json()).attestation
+    return BigInt(available) + BigInt(locked)
+  })
+  return balances.reduce((sum, amount) => sum + amount, 0n)
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in input order. */
+async function mapLimit<item, result>(
+  items: readonly item[],
+  limit: number,
+  fn: (item: item) => Promise<result>,
+): Promise<result[]> {
+  const results: result[] = []
+  let next = 0
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) {
+        const position = next++
+        results[position] = await fn(items[position]!)
+      }
+    }),
+  )
+  return results
 }
 
 describe('three replicas on Zellular', () => {
@@ -190,16 +204,16 @@ describe('three replicas on Zellular', () => {
       expect(new Set(statuses.map((s) => s.stateHash)).size).toBe(1)
       const supply = INITIAL * 1_000_000n * BigInt(ACCOUNTS.length)
       for (const url of cluster.urls()) expect(await usdtTotal(url)).toBe(supply)
-      // A receipt for every accepted intent, on every replica.
+      // A receipt for every accepted intent: all of them on one replica, a tenth on the others.
       for (const [position, url] of cluster.urls().entries()) {
         const sample = position === 0 ? accepted : accepted.filter((_, i) => i % 10 === position)
-        for (const intentId of sample) {
+        const statuses = await mapLimit(sample, 16, async (intentId) => {
           const tx = await fetch(`${url}/tx/${intentId}`)
-          expect(tx.status).toBe(200)
-          expect(['applied', 'rejected']).toContain(
-            ((await tx.json()) as { status: string }).status,
-          )
-        }
+          return tx.status === 200 ? ((await tx.json()) as { status: string }).status : tx.status
+        })
+        expect(statuses.filter((status) => status !== 'applied' && status !== 'rejected')).toEqual(
+          [],
+        )
       }
     },
   )
