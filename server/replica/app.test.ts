@@ -13,7 +13,12 @@ import {
 } from '../../shared/api/index.ts'
 import { verifyBalanceAttestation } from '../../shared/attest/index.ts'
 import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
-import { createTokenRegistry, type WireIntent } from '../../shared/intents/index.ts'
+import {
+  createTokenRegistry,
+  intentId,
+  parseAddress,
+  type WireIntent,
+} from '../../shared/intents/index.ts'
 import { toHighS, toZeroOneV } from '../../shared/intents/testing.ts'
 import type { Replica } from './replica.ts'
 import {
@@ -172,6 +177,28 @@ describe('submitting intents', () => {
     expect(replica.state.exchange.ledger.balance(bob.address, 'USDT')).toEqual(balance)
   })
 
+  it('skips hostile batches pushed straight into the sequence and keeps applying', async () => {
+    const valid = transfer()
+    const hostile = [
+      'not json',
+      '{"action":"transfer"}',
+      '[null, 5, "x", [], {}]',
+      `[${'['.repeat(5_000)}${']'.repeat(5_000)}]`,
+      JSON.stringify([
+        { ...transfer(), network: 'mainnet' },
+        { ...transfer(), signature: '0x00' },
+      ]),
+      JSON.stringify([transfer()]).replace('{"action"', '{"__proto__":{"admin":true},"action"'),
+      JSON.stringify([valid]),
+    ]
+    for (const body of hostile) sequencer.append(body)
+    await waitFor(() => replica.state.position.index === sequencer.bodies.length)
+    const { intentId } = (await (await post('/transfer', valid)).json()) as { intentId?: string }
+    expect(intentId).toBeUndefined() // already applied: a replay
+    const id = intentIdOf(valid)
+    expect((await applied(id)).status).toBe('applied')
+  })
+
   it('lets the faucet mint', async () => {
     const response = await post('/mint', signIntent(faucet, tokens, mintFields(stranger.address)))
     expect(response.status).toBe(202)
@@ -194,6 +221,16 @@ describe('submitting intents', () => {
 })
 
 const otherApp = { app: 'another-app', network: 'devnet' }
+function intentIdOf(wire: WireIntent): string {
+  const signer = parseAddress(wire.signer)
+  if (!signer.ok) throw new Error(signer.reason)
+  return intentId({
+    app: wire.app,
+    network: wire.network,
+    signer: signer.value,
+    nonce: BigInt(wire.nonce),
+  })
+}
 function transferFields(): Record<string, string> {
   return { action: 'transfer', nonce: '1', to: bob.address, token: 'USDT', amount: '1' }
 }
