@@ -10,7 +10,7 @@ export interface EscrowAccounts {
   locked(address: string, token: string): bigint
   /** Move `amount` from available to locked. Returns false (and changes nothing) if short. */
   lock(address: string, token: string, amount: bigint): boolean
-  /** Move `amount` from locked back to available. Throws if more than locked (a broken invariant). */
+  /** Move `amount` from locked back to available. Throws if more than locked (broken invariant). */
   unlock(address: string, token: string, amount: bigint): void
   /** Move `amount` from `from`'s locked balance to `to`'s available balance (a fill). */
   transferLocked(from: string, to: string, token: string, amount: bigint): void
