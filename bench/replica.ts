@@ -3,8 +3,8 @@
  *
  * A. apply throughput: verified signed transfers applied per second by one replica through its
  *    real apply path (JSON, intent rules, EIP-191 signer recovery, ledger, one SQLite commit per
- *    batch with synchronous=FULL), fed pre-signed 5 KB batches so nothing else competes. Run
- *    with signatures checked inline and with one verifier worker thread reading ahead.
+ *    batch, WAL with synchronous=NORMAL), fed pre-signed 5 KB batches so nothing else competes.
+ *    Run with signatures checked inline and with one verifier worker thread reading ahead.
  * B. latency: 3 replica processes on a real 4-node Zellular network; transfers are POSTed at a
  *    fixed rate round-robin to the replicas, and the time from POST to the receipt on the SSE
  *    stream of every replica is recorded (p50/p99 of the slowest replica, and of the first).
@@ -14,6 +14,7 @@
  *   npm run bench:replica                         # full run
  *   npm run bench:replica -- --smoke              # seconds, for a quick check
  *   npm run bench:replica -- --phases=A,C          # some phases only
+ *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
  *
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
@@ -21,7 +22,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testAccount } from '../shared/exchange/testing.ts'
-import { initKeccak, intentId, parseAddress } from '../shared/intents/index.ts'
+import { initKeccak, intentId, parseAddress, type WireIntent } from '../shared/intents/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
 import { BalanceSigner } from '../server/replica/balanceSigner.ts'
 import { prepareReplicas, startReplicaCluster } from '../server/replica/setup.ts'
@@ -40,8 +41,13 @@ const option = (name: string, full: number, small: number): number => {
 const parameters = {
   applyTransfers: option('transfers', 60_000, 3_000),
   applyAccounts: option('accounts', 2_000, 200),
-  latencyRatePerSecond: option('rate', 1_000, 200),
+  latencyRates: (
+    argv.find((a) => a.startsWith('--rates='))?.slice(8) ?? (smoke ? '200' : '1000,300')
+  )
+    .split(',')
+    .map(Number),
   latencySeconds: option('seconds', 20, 3),
+  latencyWarmupSeconds: option('warmup-seconds', 3, 1),
   readSeconds: option('read-seconds', 10, 2),
   readConcurrency: option('read-concurrency', 32, 16),
   zellularBasePort: 17_001,
@@ -59,7 +65,7 @@ if (phases.includes('A')) {
     applyTransfers: parameters.applyTransfers,
     applyAccounts: parameters.applyAccounts,
     applyBatchBytesMax: 5_000,
-    applySqliteSynchronous: 'FULL',
+    applySqliteSynchronous: 'NORMAL',
   })
   const hashes: string[] = []
   for (const threads of [0, 1]) {
@@ -68,7 +74,7 @@ if (phases.includes('A')) {
       transfers: parameters.applyTransfers,
       accounts: parameters.applyAccounts,
       batchBytesMax: 5_000,
-      sqliteSynchronous: 'FULL',
+      sqliteSynchronous: 'NORMAL',
       verifierThreads: threads,
     })
     console.log(
@@ -112,7 +118,7 @@ if (phases.includes('B') || phases.includes('C')) {
     zellularNodes: 4,
     replicas: 3,
     replicaVerifierThreads: 1,
-    replicaSqliteSynchronous: 'FULL',
+    replicaSqliteSynchronous: 'NORMAL',
   })
   try {
     if (phases.includes('B')) await runLatency(cluster.urls(), accounts)
@@ -128,12 +134,38 @@ config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')
 printSummary(`replica${smoke ? '-smoke' : ''}`, config, results)
 process.exit(0)
 
-/** Phase B: POST at a fixed rate, receipts from every replica's SSE stream. */
+/** Phase B at each rate: warm-up, then the measured run. */
 async function runLatency(urls: string[], accounts: ReturnType<typeof benchAccounts>) {
-  const rate = parameters.latencyRatePerSecond
-  const total = rate * parameters.latencySeconds
-  Object.assign(config, { latencyRatePerSecond: rate, latencySeconds: parameters.latencySeconds })
-  const intents = signTransfers(accounts, total)
+  const { latencyRates, latencySeconds, latencyWarmupSeconds } = parameters
+  Object.assign(config, {
+    latencyRatesPerSecond: latencyRates.join(','),
+    latencySeconds,
+    latencyWarmupSeconds,
+  })
+  let nextNonce = 1
+  const batchOf = (count: number) => {
+    const intents = signTransfers(accounts, count, nextNonce)
+    nextNonce += Math.ceil(count / accounts.length) + 1
+    return intents
+  }
+  for (const rate of latencyRates) {
+    await sendAtRate(urls, batchOf(rate * latencyWarmupSeconds), rate)
+    const run = await sendAtRate(urls, batchOf(rate * latencySeconds), rate)
+    const prefix = `b${rate}_`
+    for (const [key, value] of Object.entries(run)) results[prefix + key] = value
+    console.log(
+      `B ${rate}/s: p50 ${run.submitToAppliedAllP50Ms} ms, p99 ${run.submitToAppliedAllP99Ms} ms`,
+    )
+  }
+}
+
+/**
+ * POSTs `intents` at `rate` per second, open loop (each send at its due time whether or not the
+ * earlier ones are answered), round-robin to the replicas, and times each from its POST to its
+ * receipt on the SSE stream of every replica.
+ */
+async function sendAtRate(urls: string[], intents: readonly WireIntent[], rate: number) {
+  const total = intents.length
   const ids = intents.map((intent) => intentIdOf(intent))
   const sentAt = new Map<string, number>()
   const seen = urls.map(() => new Map<string, number>())
@@ -142,39 +174,32 @@ async function runLatency(urls: string[], accounts: ReturnType<typeof benchAccou
   sampleLoad()
   const postLatencies: number[] = []
   const failures = new Map<string, number>()
+  const fail = (why: string) => failures.set(why, (failures.get(why) ?? 0) + 1)
   const started = performance.now()
   const sends: Promise<void>[] = []
   for (let n = 0; n < total; n++) {
-    const due = started + (n * 1000) / rate
-    const wait = due - performance.now()
+    const wait = started + (n * 1000) / rate - performance.now()
     if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
-    const intent = intents[n]!
     const t0 = performance.now()
     sentAt.set(ids[n]!, t0)
-    sends.push(
-      fetch(`${urls[n % urls.length]}/transfer`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(intent),
-      }).then(
-        async (response) => {
-          await response.arrayBuffer()
-          if (response.status === 202) postLatencies.push(performance.now() - t0)
-          else
-            failures.set(String(response.status), (failures.get(String(response.status)) ?? 0) + 1)
-        },
-        () => void failures.set('network', (failures.get('network') ?? 0) + 1),
-      ),
-    )
+    const post = fetch(`${urls[n % urls.length]}/transfer`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(intents[n]),
+    })
+    const done = async (response: Response) => {
+      await response.arrayBuffer()
+      if (response.status === 202) postLatencies.push(performance.now() - t0)
+      else fail(String(response.status))
+    }
+    sends.push(post.then(done, () => void fail('network')))
   }
   const sendSeconds = (performance.now() - started) / 1000
   await Promise.all(sends)
   sampleLoad()
-  const deadline = performance.now() + 60_000
-  while (
-    performance.now() < deadline &&
-    seen.some((map) => map.size < total - sumFailures(failures))
-  ) {
+  const expected = total - [...failures.values()].reduce((sum, count) => sum + count, 0)
+  const deadline = performance.now() + 120_000
+  while (performance.now() < deadline && seen.some((map) => map.size < expected)) {
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   for (const stream of streams) stream.close()
@@ -186,24 +211,19 @@ async function runLatency(urls: string[], accounts: ReturnType<typeof benchAccou
     slowest.push(Math.max(...(times as number[])) - t0)
     fastest.push(Math.min(...(times as number[])) - t0)
   }
-  slowest.sort((a, b) => a - b)
-  fastest.sort((a, b) => a - b)
-  postLatencies.sort((a, b) => a - b)
-  Object.assign(results, {
-    latencySent: total,
-    latencyOfferedRatePerSecond: Math.round(total / sendSeconds),
-    latencyAppliedOnAllReplicas: slowest.length,
-    latencyRefused: JSON.stringify(Object.fromEntries(failures)),
-    submitToAppliedAllP50Ms: percentile(slowest, 50).toFixed(0),
-    submitToAppliedAllP99Ms: percentile(slowest, 99).toFixed(0),
-    submitToAppliedFirstP50Ms: percentile(fastest, 50).toFixed(0),
-    submitToAppliedFirstP99Ms: percentile(fastest, 99).toFixed(0),
-    post202P50Ms: percentile(postLatencies, 50).toFixed(1),
-    post202P99Ms: percentile(postLatencies, 99).toFixed(1),
-  })
-  console.log(
-    `B: p50 ${results.submitToAppliedAllP50Ms} ms, p99 ${results.submitToAppliedAllP99Ms} ms`,
-  )
+  for (const list of [slowest, fastest, postLatencies]) list.sort((a, b) => a - b)
+  return {
+    sent: total,
+    offeredPerSecond: Math.round(total / sendSeconds),
+    appliedOnAllReplicas: slowest.length,
+    refused: JSON.stringify(Object.fromEntries(failures)),
+    submitToAppliedAllP50Ms: Math.round(percentile(slowest, 50)),
+    submitToAppliedAllP99Ms: Math.round(percentile(slowest, 99)),
+    submitToAppliedFirstP50Ms: Math.round(percentile(fastest, 50)),
+    submitToAppliedFirstP99Ms: Math.round(percentile(fastest, 99)),
+    post202P50Ms: Math.round(percentile(postLatencies, 50)),
+    post202P99Ms: Math.round(percentile(postLatencies, 99)),
+  }
 }
 
 /** Phase C: signed balance reads over HTTP, and the cold signing rate. */
@@ -250,12 +270,6 @@ async function runReads(url: string, accounts: ReturnType<typeof benchAccounts>)
     coldSignaturesPerSecond: Math.round(cold / ((performance.now() - t0) / 1000)),
   })
   console.log(`C: ${results.readsPerSecond} signed reads/s`)
-}
-
-function sumFailures(failures: Map<string, number>): number {
-  let sum = 0
-  for (const count of failures.values()) sum += count
-  return sum
 }
 
 /** Follows a replica's SSE stream and records when each receipt arrives. */

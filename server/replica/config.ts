@@ -46,7 +46,9 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_BATCH_SIZE_BYTES_MAX: positiveInteger(defaultReplicaParameters.batchBytesMax),
   REPLICA_PENDING_MAX: positiveInteger(defaultReplicaParameters.pendingMax),
   REPLICA_AGGREGATE_TIMEOUT_MS: positiveInteger(defaultReplicaParameters.aggregateTimeoutMs),
-  REPLICA_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).default('FULL'),
+  REPLICA_SQLITE_SYNCHRONOUS: z
+    .enum(['FULL', 'NORMAL'])
+    .default(defaultReplicaParameters.sqliteSynchronous),
   REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
   REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
   /** Signature-verifying worker threads ahead of the apply loop; 0 verifies inline. */

@@ -36,7 +36,12 @@ export interface ReplicaParameters {
   readonly pendingMax: number
   /** Per-replica timeout of `/aggregate_balance` requests. */
   readonly aggregateTimeoutMs: number
-  /** SQLite `synchronous`: FULL survives power loss, NORMAL only process crashes. */
+  /**
+   * SQLite `synchronous` in WAL mode. Both survive a process crash (kill -9) exactly once. With
+   * NORMAL a power loss may undo the last commits; the replica then resumes from an earlier
+   * index and applies those batches again from Zellular, which is the source of truth, so
+   * NORMAL is the default. FULL fsyncs every commit.
+   */
   readonly sqliteSynchronous: 'FULL' | 'NORMAL'
   /** How often Zellular's last finalized index is polled for `/status`. */
   readonly finalizedPollMs: number
@@ -56,7 +61,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   batchBytesMax: 5_000,
   pendingMax: 20_000,
   aggregateTimeoutMs: 3_000,
-  sqliteSynchronous: 'FULL',
+  sqliteSynchronous: 'NORMAL',
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
   verifierThreads: 0,

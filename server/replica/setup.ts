@@ -203,11 +203,16 @@ export function spawnReplica(
   return { id: replica.id, url: replica.url, child, exited }
 }
 
-/** Polls `GET /status` until the replica answers 200, or throws after `timeoutMs`. */
+/**
+ * Polls `GET /status` until the replica answers 200 (and, with `identity`, answers as that
+ * replica with that key, so a stale process left on the port is never taken for it), or throws
+ * after `timeoutMs` or once `exited` resolves.
+ */
 export async function waitForReplica(
   url: string,
   timeoutMs = 30_000,
   exited?: Promise<unknown>,
+  identity?: { readonly replicaId: string; readonly blsPublicKey: string },
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let dead = false
@@ -215,7 +220,11 @@ export async function waitForReplica(
   for (;;) {
     try {
       const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) })
-      if (response.ok) return
+      const status = (await response.json()) as { replicaId?: string; blsPublicKey?: string }
+      const matches =
+        identity === undefined ||
+        (status.replicaId === identity.replicaId && status.blsPublicKey === identity.blsPublicKey)
+      if (response.ok && matches && !dead) return
     } catch {
       // not up yet
     }
@@ -265,10 +274,13 @@ export async function startReplicaCluster(
       await running.exited
     }
   }
+  const waitFor = (position: number) => {
+    const running = processes[position]!
+    const { id: replicaId, blsPublicKey } = prepared.registry.replicas[position]!
+    return waitForReplica(running.url, 30_000, running.exited, { replicaId, blsPublicKey })
+  }
   try {
-    await Promise.all(
-      processes.map((running) => waitForReplica(running.url, 30_000, running.exited)),
-    )
+    await Promise.all(processes.map((_, position) => waitFor(position)))
   } catch (error) {
     await Promise.all(processes.map((_, position) => stopOne(position, 'SIGKILL')))
     throw error
@@ -281,7 +293,7 @@ export async function startReplicaCluster(
     async restart(position, environment) {
       await stopOne(position, 'SIGKILL')
       processes[position] = spawnAt(position, environment)
-      await waitForReplica(processes[position]!.url, 30_000, processes[position]!.exited)
+      await waitFor(position)
     },
     async stop() {
       await Promise.all(processes.map((_, position) => stopOne(position, 'SIGTERM')))

@@ -68,7 +68,7 @@ export class ReplicaStore {
   ) {
     this.sqlite = new Database(file)
     this.sqlite.pragma('journal_mode = WAL')
-    this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+    this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
     // Random-key B-trees (addresses, intent ids) need their pages in memory to insert fast.
     this.sqlite.pragma('cache_size = -131072')
     this.sqlite.pragma('mmap_size = 268435456')
