@@ -1,0 +1,57 @@
+import { expect, it } from 'vitest'
+import * as module from './index.ts'
+
+it('exports exactly this public surface', () => {
+  // A change here is a change to the module's API: review it as one.
+  expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
+    [
+      "aggregateBalanceResponseSchema",
+      "apiErrorStatus",
+      "appliedEventSchema",
+      "balanceEventSchema",
+      "balanceQuerySchema",
+      "balancesQuerySchema",
+      "balancesResponseSchema",
+      "baseUnitsSchema",
+      "blsPublicKeySchema",
+      "blsSignatureSchema",
+      "bookEventSchema",
+      "bookLevelSchema",
+      "canonicalAddressSchema",
+      "errorResponseSchema",
+      "eventsQuerySchema",
+      "hash32Schema",
+      "helloEventSchema",
+      "intentActionSchema",
+      "intentStatusSchema",
+      "marketInfoSchema",
+      "marketsResponseSchema",
+      "networkResponseSchema",
+      "nonSignerReasonSchema",
+      "orderEventSchema",
+      "orderFillSchema",
+      "orderSideSchema",
+      "orderStatusSchema",
+      "orderViewSchema",
+      "orderbookQuerySchema",
+      "orderbookResponseSchema",
+      "ordersQuerySchema",
+      "ordersResponseSchema",
+      "parseSseEvent",
+      "receiptEventSchema",
+      "replicaRegistrySchema",
+      "signedBalanceSchema",
+      "sseEventSchemas",
+      "statusResponseSchema",
+      "submitIntentRequestSchema",
+      "submitIntentResponseSchema",
+      "tokenInfoSchema",
+      "tradeEventSchema",
+      "tradeSchema",
+      "tradesQuerySchema",
+      "tradesResponseSchema",
+      "txResponseSchema",
+      "zellularNodeSchema",
+    ]
+  `)
+})
