@@ -473,4 +473,19 @@ describe('the event stream', () => {
     expect(applied.index).toBe(replica.state.position.index)
     expect(applied.stateHash).toBe(replica.state.stateHash())
   })
+
+  it('sends only the event types asked for', async () => {
+    const controller = new AbortController()
+    const response = await replica.app.request('/events?types=applied', {
+      signal: controller.signal,
+    })
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    expect((await post('/transfer', transfer())).status).toBe(202)
+    let text = ''
+    while (!text.includes('event: applied')) text += (await reader.read()).value ?? ''
+    controller.abort()
+    const names = [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1])
+    expect(names).toEqual(['hello', 'applied'])
+    expect((await replica.app.request('/events?types=nope')).status).toBe(400)
+  })
 })

@@ -16,8 +16,14 @@ export interface OutgoingEvent {
   readonly addresses?: readonly string[]
 }
 
+/** Which events a stream wants: those about `address` (if set), of `types` (if set). */
+export interface EventFilter {
+  readonly address?: string | undefined
+  readonly types?: ReadonlySet<string> | undefined
+}
+
 interface Subscriber {
-  readonly address: string | undefined
+  readonly filter: EventFilter
   readonly deliver: (events: readonly HubEvent[]) => void
 }
 
@@ -57,7 +63,7 @@ export class EventHub {
       this.buffer.splice(0, this.buffer.length - this.bufferSize)
     }
     for (const subscriber of this.subscribers) {
-      const visible = events.filter((event) => isVisible(event, subscriber.address))
+      const visible = events.filter((event) => isVisible(event, subscriber.filter))
       if (visible.length > 0) subscriber.deliver(visible)
     }
   }
@@ -67,7 +73,7 @@ export class EventHub {
    * `resumable` is false when some of them are no longer buffered.
    */
   subscribe(
-    address: string | undefined,
+    filter: EventFilter,
     deliver: (events: readonly HubEvent[]) => void,
     lastEventId?: number,
   ): { unsubscribe: () => void; resumable: boolean } {
@@ -76,16 +82,18 @@ export class EventHub {
       const oldest = this.buffer[0]?.id ?? this.nextId
       resumable = lastEventId + 1 >= oldest
       const missed = this.buffer.filter(
-        (event) => event.id > lastEventId && isVisible(event, address),
+        (event) => event.id > lastEventId && isVisible(event, filter),
       )
       if (missed.length > 0) deliver(missed)
     }
-    const subscriber = { address, deliver }
+    const subscriber = { filter, deliver }
     this.subscribers.add(subscriber)
     return { unsubscribe: () => this.subscribers.delete(subscriber), resumable }
   }
 }
 
-function isVisible(event: HubEvent, address: string | undefined): boolean {
+function isVisible(event: HubEvent, filter: EventFilter): boolean {
+  if (filter.types !== undefined && !filter.types.has(event.event)) return false
+  const { address } = filter
   return address === undefined || event.addresses === undefined || event.addresses.includes(address)
 }

@@ -8,13 +8,13 @@ import {
 import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
 
 /*
- * `GET /events[?address=0x…]`: one multiplexed Server-Sent Events stream per client. Each event
- * has an SSE `event:` name (below), an `id:` that increases along the stream, and JSON `data:`.
- * All events of a batch are sent after the batch is committed, in this order: `receipt`s (in
- * batch order), `order`s, `trade`s, `book` deltas, `balance`s, then one `applied`.
- * With `address`, `receipt`, `order` and `balance` events are limited to those about that
- * address; `applied`, `book` and `trade` always flow. Comment lines (`: ping`) keep the
- * connection alive every 15 s.
+ * `GET /events[?address=0x…][&types=book,trade]`: one multiplexed Server-Sent Events stream per
+ * client. Each event has an SSE `event:` name (below), an `id:` that increases along the stream,
+ * and JSON `data:`. All events of a batch are sent after the batch is committed, in this order:
+ * `receipt`s (in batch order), `order`s, `trade`s, `book` deltas, `balance`s, then one
+ * `applied`. With `address`, `receipt`, `order` and `balance` events are limited to those about
+ * that address; `applied`, `book` and `trade` always flow. With `types`, only the named events
+ * come (after `hello`). Comment lines (`: ping`) keep the connection alive every 15 s.
  */
 
 /** First event of every stream: where the replica stands, and each market's book `seq`. */

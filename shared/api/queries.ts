@@ -46,8 +46,21 @@ export const ordersQuerySchema = z.object({
 /** `GET /trades`: `limit` most recent trades, 1..500, default 50. */
 export const tradesQuerySchema = z.object({ market: marketParam, limit: countParam(500, 50) })
 
-/** `GET /events`: optional address filter for `receipt`, `order` and `balance` events. */
-export const eventsQuerySchema = z.object({ address: addressParam.optional() })
+const eventNames = ['applied', 'receipt', 'balance', 'book', 'trade', 'order'] as const
+
+/**
+ * `GET /events`: optional `address` filter for `receipt`, `order` and `balance` events, and
+ * optional `types`, a comma-separated list of event names to receive (default all; `hello`
+ * always comes first).
+ */
+export const eventsQuerySchema = z.object({
+  address: addressParam.optional(),
+  types: z
+    .string()
+    .transform((text) => text.split(','))
+    .pipe(z.array(z.enum(eventNames, 'invalid_request')).min(1))
+    .optional(),
+})
 
 export type BalanceQuery = z.infer<typeof balanceQuerySchema>
 export type BalancesQuery = z.infer<typeof balancesQuerySchema>

@@ -10,7 +10,7 @@ const maxQueuedEvents = 20_000
 const pingIntervalMs = 15_000
 
 /**
- * `GET /events[?address]`: the one multiplexed SSE stream (see `shared/api/events.ts`). It
+ * `GET /events[?address][&types]`: the one multiplexed SSE stream (see `shared/api/events.ts`). It
  * starts with `hello`, resumes from `Last-Event-ID` while the events are still buffered, pings
  * every 15 s, and releases its subscription when the client leaves (both abort paths).
  */
@@ -46,8 +46,9 @@ export function eventRoutes(deps: ReplicaDeps) {
         id: String(deps.hub.upcomingId - 1),
         data: JSON.stringify(hello),
       })
+      const types = query.types === undefined ? undefined : new Set<string>(query.types)
       const subscription = deps.hub.subscribe(
-        address,
+        { address, types },
         (events) => {
           queue.push(...events)
           if (queue.length > maxQueuedEvents) close()
