@@ -158,7 +158,7 @@ async function runAtRate(network: LocalNetwork, rate: number, startAfter: number
 
 const network = await startLocalNetwork({
   dir: mkdtempSync(join(tmpdir(), 'zellular-bench-')),
-  basePort: 17001,
+  basePort: 17201,
   apps: [APP],
   onLine: (position, line) => {
     if (/WARN|ERROR/.test(line)) process.stderr.write(`node-${position + 1} ${line}\n`)
