@@ -308,6 +308,30 @@ describe('reading balances', () => {
   })
 })
 
+describe('CORS', () => {
+  it('allows the configured origins on answers, errors and preflights', async () => {
+    const answer = await replica.app.request('/status', { headers: { Origin: 'http://x.test' } })
+    expect(answer.headers.get('access-control-allow-origin')).toBe('*')
+    const error = await replica.app.request('/nope', { headers: { Origin: 'http://x.test' } })
+    expect(error.headers.get('access-control-allow-origin')).toBe('*')
+    const strict = createTestReplica({
+      sequencer: new InMemorySequencer(),
+      parameters: { corsOrigins: ['http://app.test'] },
+    })
+    const preflight = await strict.app.request('/transfer', {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://app.test', 'Access-Control-Request-Method': 'POST' },
+    })
+    expect(preflight.status).toBe(204)
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://app.test')
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('POST')
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('Content-Type')
+    const foreign = await strict.app.request('/status', { headers: { Origin: 'http://evil.test' } })
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull()
+    await strict.stop()
+  })
+})
+
 describe('trading', () => {
   const order = (
     account: typeof alice,
