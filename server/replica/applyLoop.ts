@@ -27,17 +27,24 @@ export interface ApplyLoopParameters {
    * state prepares each batch itself, just before applying it.
    */
   readonly prepare?: (body: string) => Promise<PreparedBatch>
-  /** Batches read and being prepared ahead of the one being applied (default 8). */
+  /** Batches read and being prepared ahead of the one being applied (default 64). */
   readonly lookahead?: number
+  /**
+   * Most batches committed in one transaction (default 32). Only batches that are already read
+   * and prepared are grouped, so under light load each batch commits on its own.
+   */
+  readonly groupMax?: number
   /** Pause before reading again after the batch stream failed, in ms. */
   readonly retryMs?: number
 }
 
 /**
- * Pulls verified finalized batches from the applied position onwards and applies each one in
- * its own database transaction, for as long as `signal` is not aborted. A reader keeps up to
- * `lookahead` batches in preparation (signature checks can run in other threads) while the
- * applier applies them strictly in order. A failing stream (nodes down, a node lying) is read
+ * Pulls verified finalized batches from the applied position onwards and applies them strictly
+ * in order, each batch's effects committed in one database transaction together with the
+ * applied index and chaining hash, for as long as `signal` is not aborted. A reader keeps up to
+ * `lookahead` batches in preparation (signature checks can run in other threads); batches that
+ * are already waiting when the applier comes to them share one transaction (at most
+ * `groupMax`), which keeps a whole batch and the position atomic while writing less. A failing stream (nodes down, a node lying) is read
  * again from the committed position after a pause. A failure to apply or commit rejects with
  * `ReplicaStateError`: memory may be ahead of the database, so the process must restart.
  */
@@ -57,10 +64,17 @@ export async function runApplyLoop(parameters: ApplyLoopParameters): Promise<voi
 
 /** One reading session from the committed position until the stream ends or fails. */
 async function runSession(parameters: ApplyLoopParameters): Promise<void> {
-  const { source, state, onApplied, prepare, lookahead = 8 } = parameters
+  const { source, state, onApplied, prepare, lookahead = 64, groupMax = 32 } = parameters
   const session = new AbortController()
   const signal = AbortSignal.any([parameters.signal, session.signal])
-  const queue: { batch: FinalizedBatch; prepared: Promise<PreparedBatch> | undefined }[] = []
+  interface Entry {
+    readonly batch: FinalizedBatch
+    readonly prepared: Promise<PreparedBatch> | undefined
+    /** The preparation result once it is in. */
+    result?: PreparedBatch
+    ready: boolean
+  }
+  const queue: Entry[] = []
   const itemAdded = new Notifier()
   const itemTaken = new Notifier()
   let readerDone = false
@@ -68,7 +82,13 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
   const reader = (async () => {
     for await (const batch of source.batches({ after: index, chainingHash, signal })) {
       while (queue.length >= lookahead && !signal.aborted) await itemTaken.wait()
-      queue.push({ batch, prepared: prepare?.(batch.body) })
+      const prepared = prepare?.(batch.body)
+      const entry: Entry = { batch, prepared, ready: prepared === undefined }
+      void prepared?.then((result) => {
+        entry.result = result
+        entry.ready = true
+      })
+      queue.push(entry)
       itemAdded.notify()
     }
   })().finally(() => {
@@ -84,16 +104,23 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
         await itemAdded.wait()
         continue
       }
-      const prepared = head.prepared === undefined ? undefined : await head.prepared
-      queue.shift()
+      if (head.prepared !== undefined) head.result = await head.prepared
+      // One macrotask turn lets the reader queue the batches it already holds (a page of them
+      // arrives at once); the head and those right behind it that are prepared share one
+      // transaction.
+      if (queue.length < groupMax && !readerDone) await new Promise(setImmediate)
+      let count = 1
+      while (count < groupMax && queue[count]?.ready === true) count += 1
+      const group = queue.splice(0, count)
       itemTaken.notify()
-      let effects: BatchEffects
+      let all: BatchEffects[]
       try {
-        effects = state.apply(head.batch, prepared)
+        all = state.applyGroup(group.map(({ batch, result }) => ({ batch, prepared: result })))
       } catch (error) {
-        throw new ReplicaStateError(`applying batch ${head.batch.index} failed`, { cause: error })
+        const range = `${group[0]!.batch.index}..${group.at(-1)!.batch.index}`
+        throw new ReplicaStateError(`applying batches ${range} failed`, { cause: error })
       }
-      onApplied(effects, head.batch)
+      for (const [position, effects] of all.entries()) onApplied(effects, group[position]!.batch)
     }
   } catch (error) {
     session.abort()

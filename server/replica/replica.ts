@@ -143,7 +143,10 @@ export function createReplica(config: ReplicaConfig): Replica {
       chainingHash: batch.chainingHash,
     }
     const now = deps.now()
-    if (state.hasStateHash() || now - lastStateHashMs >= parameters.stateHashIntervalMs) {
+    // Only the last batch of a committed group has its state in memory to hash.
+    const isCurrent = batch.index === state.position.index
+    const isDue = state.hasStateHash() || now - lastStateHashMs >= parameters.stateHashIntervalMs
+    if (isCurrent && isDue) {
       applied.stateHash = state.stateHash()
       lastStateHashMs = now
     }

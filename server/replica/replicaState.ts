@@ -78,16 +78,34 @@ export class ReplicaState {
    * parsed and verified by `prepareBatch` (e.g. in a worker thread); without it, it is done here.
    */
   apply(batch: FinalizedBatch, prepared?: PreparedBatch): BatchEffects {
-    if (batch.index !== this.current.index + 1) {
-      throw new Error(`batch ${batch.index} does not follow ${this.current.index}`)
+    return this.applyGroup([{ batch, prepared }])[0] as BatchEffects
+  }
+
+  /**
+   * Applies consecutive batches, in order, and commits them in one database transaction (see
+   * `ReplicaStore.commitBatches`). Returns each batch's effects.
+   */
+  applyGroup(
+    group: readonly { batch: FinalizedBatch; prepared?: PreparedBatch | undefined }[],
+  ): BatchEffects[] {
+    const last = group.at(-1)
+    if (last === undefined) return []
+    const all: BatchEffects[] = []
+    let expected = this.current.index + 1
+    for (const { batch, prepared } of group) {
+      if (batch.index !== expected) {
+        throw new Error(`batch ${batch.index} does not follow ${expected - 1}`)
+      }
+      expected += 1
+      all.push(
+        prepared === undefined
+          ? this.exchange.applyBatch(batch.body, batch.index)
+          : this.exchange.applyPrepared(prepared, batch.index),
+      )
     }
-    const effects =
-      prepared === undefined
-        ? this.exchange.applyBatch(batch.body, batch.index)
-        : this.exchange.applyPrepared(prepared, batch.index)
-    this.store.commitBatch(effects, batch.chainingHash)
-    this.current = { index: batch.index, chainingHash: batch.chainingHash }
-    return effects
+    this.store.commitBatches(all, last.batch.chainingHash)
+    this.current = { index: last.batch.index, chainingHash: last.batch.chainingHash }
+    return all
   }
 
   /** The canonical state hash at the applied index, computed once per index. */
