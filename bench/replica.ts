@@ -124,7 +124,7 @@ if (phases.includes('B') || phases.includes('C')) {
   Object.assign(config, {
     zellularNodes: 4,
     replicas: 3,
-    replicaVerifierThreads: 1,
+    replicaVerifierThreads: 0,
     replicaSqliteSynchronous: 'NORMAL',
   })
   try {

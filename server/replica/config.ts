@@ -51,12 +51,15 @@ export const replicaEnvironmentSchema = z.object({
     .default(defaultReplicaParameters.sqliteSynchronous),
   REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
   REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
-  /** Signature-verifying worker threads ahead of the apply loop; 0 verifies inline. */
+  /**
+   * Signature-verifying worker threads ahead of the apply loop; 0 verifies inline. Worth 1 on a
+   * machine with a core to spare; the devnet runs 7 processes on 2 cores, so it defaults to 0.
+   */
   REPLICA_VERIFIER_THREADS: z
     .string()
     .regex(/^[0-9]$/)
     .transform((text) => Number.parseInt(text, 10))
-    .default(1),
+    .default(defaultReplicaParameters.verifierThreads),
   /** Test fault: SIGKILL the process inside the commit of this batch index. */
   REPLICA_TEST_CRASH_IN_COMMIT_AT: z
     .string()
