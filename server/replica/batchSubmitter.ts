@@ -4,6 +4,10 @@ import { ApiError } from './apiError.ts'
 export interface BatchSubmitterParameters {
   /** Posts one batch body to Zellular; resolves once a node accepted it. */
   readonly send: (body: string) => Promise<void>
+  /** Posts several batch bodies in one request, when the transport can. */
+  readonly sendBulk?: (bodies: string[]) => Promise<void>
+  /** Most batches in one bulk request (default 8). */
+  readonly bulkMax?: number
   /** How long the first intent of a batch waits for company, in ms. */
   readonly windowMs: number
   /** Largest batch body in bytes (Zellular's limit is 5 KB). */
@@ -29,7 +33,8 @@ interface Batch {
  * (a few ms after its first intent) has passed or it is full, and a sending slot is free; while
  * `maxInFlight` batches are out, later intents keep joining the open batch (Nagle's algorithm),
  * so batches grow with the load instead of the request count. When no node takes a batch, its
- * intents' promises reject with 503 `sequencer_unavailable`.
+ * intents' promises reject with 503 `sequencer_unavailable`. Several batches ready at once go
+ * in one bulk request (`PUT /node/batches`) when the transport offers it.
  */
 export class BatchSubmitter {
   private open: Batch | undefined
@@ -82,26 +87,36 @@ export class BatchSubmitter {
 
   private pump(): void {
     const maxInFlight = this.parameters.maxInFlight ?? 4
+    const bulkMax = this.parameters.sendBulk === undefined ? 1 : (this.parameters.bulkMax ?? 8)
     while (this.inFlight < maxInFlight) {
-      let batch = this.ready.shift()
-      if (batch === undefined && this.open?.due === true) {
-        batch = this.open
-        this.open = undefined
+      const batches: Batch[] = []
+      while (batches.length < bulkMax) {
+        let batch = this.ready.shift()
+        if (batch === undefined && this.open?.due === true) {
+          batch = this.open
+          this.open = undefined
+        }
+        if (batch === undefined) break
+        batches.push(batch)
       }
-      if (batch === undefined) return
-      this.post(batch)
+      if (batches.length === 0) return
+      this.post(batches)
     }
   }
 
-  private post(batch: Batch): void {
+  /** Sends batches (one request, bulk when several) and settles their intents' promises. */
+  private post(batches: readonly Batch[]): void {
     this.inFlight += 1
-    this.batchesSent += 1
+    this.batchesSent += batches.length
     const settle = (error: unknown | undefined) => {
       this.inFlight -= 1
-      this.queued -= batch.items.length
-      for (const waiter of batch.waiters) {
-        if (error === undefined) waiter.resolve()
-        else {
+      for (const batch of batches) {
+        this.queued -= batch.items.length
+        for (const waiter of batch.waiters) {
+          if (error === undefined) {
+            waiter.resolve()
+            continue
+          }
           const failure = new ApiError('sequencer_unavailable', 'no Zellular node took the batch')
           failure.cause = error
           waiter.reject(failure)
@@ -109,7 +124,10 @@ export class BatchSubmitter {
       }
       this.pump()
     }
-    this.parameters.send(`[${batch.items.join(',')}]`).then(
+    const bodies = batches.map((batch) => `[${batch.items.join(',')}]`)
+    const { send, sendBulk } = this.parameters
+    const sent = bodies.length > 1 && sendBulk !== undefined ? sendBulk(bodies) : send(bodies[0]!)
+    sent.then(
       () => settle(undefined),
       (error: unknown) => settle(error ?? new Error('send failed')),
     )

@@ -45,6 +45,7 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_BATCH_WINDOW_MS: positiveInteger(defaultReplicaParameters.batchWindowMs),
   REPLICA_BATCH_SIZE_BYTES_MAX: positiveInteger(defaultReplicaParameters.batchBytesMax),
   REPLICA_PENDING_MAX: positiveInteger(defaultReplicaParameters.pendingMax),
+  REPLICA_SUBMIT_IN_FLIGHT_MAX: positiveInteger(defaultReplicaParameters.submitInFlightMax),
   REPLICA_AGGREGATE_TIMEOUT_MS: positiveInteger(defaultReplicaParameters.aggregateTimeoutMs),
   REPLICA_SQLITE_SYNCHRONOUS: z
     .enum(['FULL', 'NORMAL'])
@@ -135,6 +136,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       batchWindowMs: env.REPLICA_BATCH_WINDOW_MS,
       batchBytesMax: env.REPLICA_BATCH_SIZE_BYTES_MAX,
       pendingMax: env.REPLICA_PENDING_MAX,
+      submitInFlightMax: env.REPLICA_SUBMIT_IN_FLIGHT_MAX,
       aggregateTimeoutMs: env.REPLICA_AGGREGATE_TIMEOUT_MS,
       sqliteSynchronous: env.REPLICA_SQLITE_SYNCHRONOUS,
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,

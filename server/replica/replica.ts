@@ -19,6 +19,8 @@ export interface ZellularPort extends BatchSource {
   /** Zellular app name the replica's batches go to. */
   readonly app: string
   send(body: string): Promise<void>
+  /** Several batches in one request (zsequencer's `PUT /node/batches`). */
+  sendBulk?(bodies: readonly string[]): Promise<void>
   lastFinalized(): Promise<{ readonly index: number } | null>
   nodeStates(): Promise<NodeState[]>
 }
@@ -34,6 +36,8 @@ export interface ReplicaParameters {
   readonly batchBytesMax: number
   /** Most intents waiting to be sequenced before submissions get 503. */
   readonly pendingMax: number
+  /** Most requests posting batches to Zellular at once; more batches wait and go in bulk. */
+  readonly submitInFlightMax: number
   /** Per-replica timeout of `/aggregate_balance` requests. */
   readonly aggregateTimeoutMs: number
   /**
@@ -60,6 +64,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   batchWindowMs: 5,
   batchBytesMax: 5_000,
   pendingMax: 20_000,
+  submitInFlightMax: 4,
   aggregateTimeoutMs: 3_000,
   sqliteSynchronous: 'NORMAL',
   finalizedPollMs: 1_000,
@@ -112,6 +117,10 @@ export function createReplica(config: ReplicaConfig): Replica {
     blsPublicKey: blsPublicKeyOf(config.blsSecretKey),
     submitter: new BatchSubmitter({
       send: (body) => zellular.send(body),
+      ...(zellular.sendBulk === undefined
+        ? {}
+        : { sendBulk: (bodies: string[]) => zellular.sendBulk!(bodies) }),
+      maxInFlight: parameters.submitInFlightMax,
       windowMs: parameters.batchWindowMs,
       maxBytes: parameters.batchBytesMax,
       maxQueued: parameters.pendingMax,

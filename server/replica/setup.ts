@@ -185,11 +185,17 @@ export function replicaEnvironment(
 export function spawnReplica(
   prepared: PreparedReplicas,
   position: number,
-  options: { environment?: Record<string, string>; onLine?: (line: string) => void } = {},
+  options: {
+    environment?: Record<string, string>
+    onLine?: (line: string) => void
+    /** Extra Node.js options, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']`. */
+    nodeOptions?: readonly string[]
+  } = {},
 ): ReplicaProcess {
   const replica = prepared.replicas[position]
   if (replica === undefined) throw new RangeError(`no replica ${position}`)
-  const child = spawn(process.execPath, ['--import', TSX, REPLICA_MAIN], {
+  const nodeOptions = options.nodeOptions ?? []
+  const child = spawn(process.execPath, [...nodeOptions, '--import', TSX, REPLICA_MAIN], {
     cwd: REPOSITORY,
     env: { ...process.env, ...replicaEnvironment(prepared, position), ...options.environment },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -259,12 +265,14 @@ export async function startReplicaCluster(
     environment?: Record<string, string>
     environmentOf?: (position: number) => Record<string, string>
     onLine?: (position: number, line: string) => void
+    nodeOptionsOf?: (position: number) => readonly string[]
   } = {},
 ): Promise<ReplicaCluster> {
   const spawnAt = (position: number, extra: Record<string, string> = {}) =>
     spawnReplica(prepared, position, {
       environment: { ...options.environment, ...options.environmentOf?.(position), ...extra },
       onLine: (line) => options.onLine?.(position, line),
+      nodeOptions: options.nodeOptionsOf?.(position) ?? [],
     })
   const processes = prepared.replicas.map((_, position) => spawnAt(position))
   const stopOne = async (position: number, signal: NodeJS.Signals) => {

@@ -36,6 +36,11 @@ export class InMemorySequencer implements ZellularPort {
     this.append(body)
   }
 
+  async sendBulk(bodies: readonly string[]): Promise<void> {
+    if (this.failing) throw new Error('no node took the batches')
+    for (const body of bodies) this.append(body)
+  }
+
   append(body: string): void {
     this.bodies.push(body)
     const waiters = this.waiters
