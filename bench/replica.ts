@@ -36,7 +36,8 @@ import { environmentConfig, percentile, printSummary } from './report.ts'
  * The load generator's HTTP client: node:http with keep-alive, which costs the shared CPU far
  * less than `fetch` per request, leaving it to the system under test.
  */
-const agent = new Agent({ keepAlive: true, maxSockets: 256 })
+// Idle sockets are dropped before the server's 5 s keep-alive timeout, so none is reused as it closes.
+const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 })
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
 const phases = (argv.find((a) => a.startsWith('--phases='))?.slice(9) ?? 'A,B,C').split(',')
