@@ -46,6 +46,13 @@ const option = (name: string, full: number, small: number): number => {
   return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
 }
 
+/** Extra replica settings for experiments, e.g. `--replica-env=REPLICA_SUBMIT_BULK_MAX=1`. */
+const replicaEnvironment = Object.fromEntries(
+  argv
+    .filter((a) => a.startsWith('--replica-env='))
+    .map((a) => a.slice('--replica-env='.length).split('=') as [string, string]),
+)
+
 const parameters = {
   applyTransfers: option('transfers', 60_000, 3_000),
   applyAccounts: option('accounts', 2_000, 200),
@@ -118,6 +125,7 @@ if (phases.includes('B') || phases.includes('C')) {
     })),
   })
   const cluster = await startReplicaCluster(prepared, {
+    environment: replicaEnvironment,
     onLine: (position, line) => {
       if (/FATAL|ERROR/.test(line)) console.error(`replica-${position + 1} ${line}`)
     },
@@ -127,6 +135,7 @@ if (phases.includes('B') || phases.includes('C')) {
     replicas: 3,
     replicaVerifierThreads: 0,
     replicaSqliteSynchronous: 'NORMAL',
+    replicaEnvironment: JSON.stringify(replicaEnvironment),
   })
   try {
     if (phases.includes('B')) await runLatency(cluster.urls(), accounts)

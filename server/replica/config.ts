@@ -46,6 +46,7 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_BATCH_SIZE_BYTES_MAX: positiveInteger(defaultReplicaParameters.batchBytesMax),
   REPLICA_PENDING_MAX: positiveInteger(defaultReplicaParameters.pendingMax),
   REPLICA_SUBMIT_IN_FLIGHT_MAX: positiveInteger(defaultReplicaParameters.submitInFlightMax),
+  REPLICA_SUBMIT_BULK_MAX: positiveInteger(defaultReplicaParameters.submitBulkMax),
   REPLICA_AGGREGATE_TIMEOUT_MS: positiveInteger(defaultReplicaParameters.aggregateTimeoutMs),
   REPLICA_SQLITE_SYNCHRONOUS: z
     .enum(['FULL', 'NORMAL'])
@@ -137,6 +138,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       batchBytesMax: env.REPLICA_BATCH_SIZE_BYTES_MAX,
       pendingMax: env.REPLICA_PENDING_MAX,
       submitInFlightMax: env.REPLICA_SUBMIT_IN_FLIGHT_MAX,
+      submitBulkMax: env.REPLICA_SUBMIT_BULK_MAX,
       aggregateTimeoutMs: env.REPLICA_AGGREGATE_TIMEOUT_MS,
       sqliteSynchronous: env.REPLICA_SQLITE_SYNCHRONOUS,
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,

@@ -38,6 +38,8 @@ export interface ReplicaParameters {
   readonly pendingMax: number
   /** Most requests posting batches to Zellular at once; more batches wait and go in bulk. */
   readonly submitInFlightMax: number
+  /** Most batches in one bulk request (1: never bulk). */
+  readonly submitBulkMax: number
   /** Per-replica timeout of `/aggregate_balance` requests. */
   readonly aggregateTimeoutMs: number
   /**
@@ -65,6 +67,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   batchBytesMax: 5_000,
   pendingMax: 20_000,
   submitInFlightMax: 4,
+  submitBulkMax: 8,
   aggregateTimeoutMs: 3_000,
   sqliteSynchronous: 'NORMAL',
   finalizedPollMs: 1_000,
@@ -121,6 +124,7 @@ export function createReplica(config: ReplicaConfig): Replica {
         ? {}
         : { sendBulk: (bodies: string[]) => zellular.sendBulk!(bodies) }),
       maxInFlight: parameters.submitInFlightMax,
+      bulkMax: parameters.submitBulkMax,
       windowMs: parameters.batchWindowMs,
       maxBytes: parameters.batchBytesMax,
       maxQueued: parameters.pendingMax,
