@@ -22,5 +22,8 @@ it(
     expect(json.results).toMatchObject({ applyRejected: 0, applySameStateHash: true })
     expect(json.results.applyTransfersPerSecond_verifierThreads0).toBeGreaterThan(0)
     expect(json.results.applyTransfersPerSecond_verifierThreads1).toBeGreaterThan(0)
+    expect(json.results.applyBatchesPreparedInThreads_verifierThreads1).toBe(
+      json.results.applyBatches,
+    )
   },
 )

@@ -96,6 +96,9 @@ if (phases.includes('A')) {
       `A threads=${threads}: ${run.transfersPerSecond} transfers/s (${run.batches} batches)`,
     )
     results[`applyTransfersPerSecond_verifierThreads${threads}`] = run.transfersPerSecond
+    results[`applyCpuMicrosPerTransfer_verifierThreads${threads}`] = run.cpuMicrosPerTransfer
+    // A thread that failed to start would silently leave the work inline: show it.
+    results[`applyBatchesPreparedInThreads_verifierThreads${threads}`] = run.preparedInThreads
     results.applyBatches = run.batches
     results.applyRejected = run.rejected
     hashes.push(run.stateHash)

@@ -38,6 +38,10 @@ export interface ApplyBenchResult {
   readonly rejected: number
   readonly stateHash: string
   readonly seconds: number
+  /** CPU time of the whole process (all threads) per applied transfer, in µs. */
+  readonly cpuMicrosPerTransfer: number
+  /** Batches that a verifier thread prepared (0 when verifying inline). */
+  readonly preparedInThreads: number
 }
 
 /** Deterministic accounts, each with 1,000,000 USDT at genesis. */
@@ -133,6 +137,7 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
       },
     }
     const started = performance.now()
+    const cpuAtStart = process.cpuUsage()
     await runApplyLoop({
       source,
       state,
@@ -148,7 +153,10 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
       },
     })
     const seconds = (performance.now() - started) / 1000
+    const cpu = process.cpuUsage(cpuAtStart)
     return {
+      cpuMicrosPerTransfer: Math.round((cpu.user + cpu.system) / applied),
+      preparedInThreads: pool.preparedInThreads,
       transfersPerSecond: Math.round(applied / seconds),
       batches: bodies.length,
       applied,

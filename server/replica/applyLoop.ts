@@ -34,6 +34,12 @@ export interface ApplyLoopParameters {
    * and prepared are grouped, so under light load each batch commits on its own.
    */
   readonly groupMax?: number
+  /**
+   * How long the applier may wait for batches that are being prepared, to commit them together
+   * with the ones already ready (default 10 ms). When preparation runs in threads, results come
+   * back one batch at a time, and committing each on its own costs more than preparing it.
+   */
+  readonly groupWaitMs?: number
   /** Pause before reading again after the batch stream failed, in ms. */
   readonly retryMs?: number
 }
@@ -65,6 +71,7 @@ export async function runApplyLoop(parameters: ApplyLoopParameters): Promise<voi
 /** One reading session from the committed position until the stream ends or fails. */
 async function runSession(parameters: ApplyLoopParameters): Promise<void> {
   const { source, state, onApplied, prepare, lookahead = 64, groupMax = 32 } = parameters
+  const { groupWaitMs = 10 } = parameters
   const session = new AbortController()
   const signal = AbortSignal.any([parameters.signal, session.signal])
   interface Entry {
@@ -107,10 +114,21 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
       if (head.prepared !== undefined) head.result = await head.prepared
       // One macrotask turn lets the reader queue the batches it already holds (a page of them
       // arrives at once); the head and those right behind it that are prepared share one
-      // transaction.
+      // transaction, and so do those still in preparation if they are done within the wait.
       if (queue.length < groupMax && !readerDone) await new Promise(setImmediate)
+      const deadline = performance.now() + groupWaitMs
       let count = 1
-      while (count < groupMax && queue[count]?.ready === true) count += 1
+      while (count < groupMax) {
+        const next = queue[count]
+        if (next === undefined) break
+        if (!next.ready) {
+          const left = deadline - performance.now()
+          if (next.prepared === undefined || left <= 0) break
+          if (!(await settlesWithin(next.prepared, left))) break
+          next.result = await next.prepared
+        }
+        count += 1
+      }
       const group = queue.splice(0, count)
       itemTaken.notify()
       let all: BatchEffects[]
@@ -131,6 +149,19 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
   session.abort()
   itemTaken.notify()
   await reader
+}
+
+/** Whether `promise` settles within `ms` milliseconds. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  try {
+    return await Promise.race([promise.then(() => true), timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** A wake-up signal: `wait` resolves at the next `notify`. */

@@ -142,10 +142,14 @@ export function createReplica(config: ReplicaConfig): Replica {
     log,
     now: () => Date.now(),
   }
-  const verifiers = new VerifierPool(parameters.verifierThreads, {
-    tokens: state.exchange.ledger.tokens,
-    domain: state.exchange.domain,
-  })
+  const verifiers = new VerifierPool(
+    parameters.verifierThreads,
+    {
+      tokens: state.exchange.ledger.tokens,
+      domain: state.exchange.domain,
+    },
+    log,
+  )
   let running: Promise<void> | undefined
   let lastStateHashMs = Number.NEGATIVE_INFINITY
   const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {

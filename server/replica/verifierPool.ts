@@ -19,25 +19,32 @@ export class VerifierPool {
   >()
   private nextId = 0
   private broken = false
+  private closing = false
+  /** Batches prepared by a thread (not inline) so far. */
+  preparedInThreads = 0
 
   constructor(
     threads: number,
     private readonly parameters: PrepareBatchParameters,
+    /** Told when a thread fails and the pool falls back to preparing inline. */
+    private readonly log: (line: string) => void = () => {},
   ) {
     const workerData = {
       tokens: [...parameters.tokens.values()].map(({ symbol, decimals }) => ({ symbol, decimals })),
       domain: parameters.domain,
     }
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(new URL('./verifierWorker.ts', import.meta.url), { workerData })
+      const worker = new Worker(new URL('./verifierThread.mjs', import.meta.url), { workerData })
       worker.on('message', (message: { id: number; prepared: PreparedBatch }) => {
         const waiter = this.waiting.get(message.id)
+        if (waiter === undefined) return
         this.waiting.delete(message.id)
-        waiter?.resolve(message.prepared)
+        this.preparedInThreads += 1
+        waiter.resolve(message.prepared)
       })
-      worker.on('error', () => this.fail())
+      worker.on('error', (error) => this.fail(`verifier thread failed: ${error.message}`))
       worker.on('exit', (code) => {
-        if (code !== 0) this.fail()
+        if (code !== 0) this.fail(`verifier thread exited with code ${code}`)
       })
       this.workers.push(worker)
     }
@@ -60,14 +67,18 @@ export class VerifierPool {
   }
 
   async close(): Promise<void> {
+    this.closing = true
     this.fail()
     await Promise.all(this.workers.map((worker) => worker.terminate()))
   }
 
   /** A thread died: finish everything it held inline and stop using threads. */
-  private fail(): void {
+  private fail(reason?: string): void {
     if (this.broken) return
     this.broken = true
+    if (!this.closing && reason !== undefined) {
+      this.log(`${reason}; verifying inline from now on`)
+    }
     for (const [id, waiter] of this.waiting) {
       this.waiting.delete(id)
       waiter.resolve(prepareBatch(waiter.body, this.parameters))

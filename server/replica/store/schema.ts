@@ -16,7 +16,8 @@ export const meta = sqliteTable('meta', {
 /**
  * One row per (address, token) per batch that changed it (index 0: genesis), so a balance can
  * be answered, and signed, as of any applied index. The row with the highest index is the
- * current balance.
+ * current balance. WITHOUT ROWID (migration 0002, written by hand since drizzle cannot declare
+ * it): the primary key is the table, so each row costs one random B-tree insert, not two.
  */
 export const balanceHistory = sqliteTable(
   'balance_history',
@@ -33,22 +34,19 @@ export const balanceHistory = sqliteTable(
 /**
  * The outcome of every signed, verified intent, by intent id. Each consumed (signer, nonce) has
  * exactly one receipt, so this table is also the replay guard the ledger's nonces reload from.
+ * Like `balance_history`, a WITHOUT ROWID table (migration 0002; drizzle cannot declare it).
  */
-export const receipts = sqliteTable(
-  'receipts',
-  {
-    intentId: text('intent_id').primaryKey(),
-    action: text('action').notNull(),
-    signer: text('signer').notNull(),
-    /** uint64 as decimal text. */
-    nonce: text('nonce').notNull(),
-    status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
-    reason: text('reason'),
-    batchIndex: integer('batch_index').notNull(),
-    position: integer('position').notNull(),
-  },
-  (table) => [index('receipts_signer').on(table.signer, table.batchIndex)],
-)
+export const receipts = sqliteTable('receipts', {
+  intentId: text('intent_id').primaryKey(),
+  action: text('action').notNull(),
+  signer: text('signer').notNull(),
+  /** uint64 as decimal text. */
+  nonce: text('nonce').notNull(),
+  status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
+  reason: text('reason'),
+  batchIndex: integer('batch_index').notNull(),
+  position: integer('position').notNull(),
+})
 
 /** Accepted matching-engine operations in apply order, replayed to rebuild the books. */
 export const engineOperations = sqliteTable('engine_operations', {
