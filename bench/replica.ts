@@ -15,6 +15,7 @@
  *   npm run bench:replica -- --smoke              # seconds, for a quick check
  *   npm run bench:replica -- --phases=A,C          # some phases only
  *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
+ *   npm run bench:replica -- --phases=B --rates=600 --cpu-prof-dir=/tmp/prof   # profiles
  *
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
@@ -52,6 +53,14 @@ const replicaEnvironment = Object.fromEntries(
     .filter((a) => a.startsWith('--replica-env='))
     .map((a) => a.slice('--replica-env='.length).split('=') as [string, string]),
 )
+
+/**
+ * `--cpu-prof-dir=DIR`: every node and replica process writes a V8 CPU profile there when the
+ * benchmark stops it (open them in Chrome DevTools), to see where the shared cores go.
+ */
+const cpuProfileDir = argv.find((a) => a.startsWith('--cpu-prof-dir='))?.slice(15)
+const profiledNodeOptions =
+  cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]
 
 const parameters = {
   applyTransfers: option('transfers', 60_000, 3_000),
@@ -115,6 +124,7 @@ if (phases.includes('B') || phases.includes('C')) {
     dir: join(dir, 'zellular'),
     basePort: parameters.zellularBasePort,
     apps: ['orderbook'],
+    nodeOptions: profiledNodeOptions,
   })
   const prepared = prepareReplicas({
     dir: join(dir, 'replicas'),
@@ -129,6 +139,7 @@ if (phases.includes('B') || phases.includes('C')) {
   })
   const cluster = await startReplicaCluster(prepared, {
     environment: replicaEnvironment,
+    nodeOptionsOf: () => profiledNodeOptions,
     onLine: (position, line) => {
       if (/FATAL|ERROR/.test(line)) console.error(`replica-${position + 1} ${line}`)
     },

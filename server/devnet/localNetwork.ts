@@ -26,6 +26,8 @@ export async function startLocalNetwork(
     /** Per-position extra environment, e.g. test faults for one node. */
     environmentOf?: (position: number, layout: ZellularLayout) => Record<string, string>
     onLine?: (position: number, line: string) => void
+    /** Extra `node` flags for every node process. */
+    nodeOptions?: readonly string[]
   },
 ): Promise<LocalNetwork> {
   const layout = await prepareZellularNetwork(options)
@@ -34,6 +36,7 @@ export async function startLocalNetwork(
       host: options.host,
       environment: { ...options.environment, ...options.environmentOf?.(position, layout) },
       onLine: (line) => options.onLine?.(position, line),
+      ...(options.nodeOptions === undefined ? {} : { nodeOptions: options.nodeOptions }),
     })
   const processes = layout.nodes.map((_, position) => spawnAt(position))
   const stopOne = async (position: number, signal: NodeJS.Signals) => {

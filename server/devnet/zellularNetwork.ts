@@ -118,12 +118,15 @@ export function spawnZellularNode(
     host?: string
     environment?: Record<string, string>
     onLine?: (line: string) => void
+    /** Extra `node` flags, e.g. `--cpu-prof` for profiling. */
+    nodeOptions?: readonly string[]
   } = {},
 ): NodeProcess {
   const node = layout.nodes[position]
   if (!node) throw new RangeError(`no node ${position}`)
   const host = options.host ?? '127.0.0.1'
-  const child = spawn(process.execPath, ['--import', TSX, NODE_MAIN], {
+  const nodeOptions = options.nodeOptions ?? []
+  const child = spawn(process.execPath, [...nodeOptions, '--import', TSX, NODE_MAIN], {
     cwd: REPOSITORY,
     env: {
       ...process.env,

@@ -1,5 +1,6 @@
-import { keccak256, stringToBytes, type Hex } from 'viem'
+import { stringToBytes, type Hex } from 'viem'
 import {
+  keccak256Hex,
   type CancelAllIntent,
   type CancelIntent,
   type IntentDomain,
@@ -152,7 +153,7 @@ export class Exchange {
     const lines = [exchangeStateHashDomain, `ledger ${stateHash(this.ledger)}`]
     lines.push(`book ${this.engine.bookHash()}`)
     for (const [market, seq] of this.tradeSeqs) lines.push(`trades ${market} ${seq}`)
-    return keccak256(stringToBytes(lines.join('\n')))
+    return keccak256Hex(stringToBytes(lines.join('\n')))
   }
 
   private applyIntent(intent: VerifiedIntent, context: BatchContext): void {

@@ -21,6 +21,7 @@ it('exports exactly this public surface', () => {
       "intentVersion",
       "isCanonicalAddress",
       "isIntentRejectReason",
+      "keccak256Hex",
       "maxAmountUnits",
       "maxNonce",
       "mintFieldsSchema",

@@ -30,7 +30,7 @@ export type {
   VerifiedIntent,
 } from './intent.ts'
 export { intentId, intentIdDomain } from './intentId.ts'
-export { initKeccak } from './keccak.ts'
+export { initKeccak, keccak256Hex } from './keccak.ts'
 export { nativeSignerBackend } from './nativeSignerBackend.ts'
 export { nobleSignerBackend } from './nobleSignerBackend.ts'
 export { parseIntent, parseUnsignedIntent } from './parseIntent.ts'

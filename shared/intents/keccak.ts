@@ -1,5 +1,5 @@
 import { createKeccak, type IHasher } from 'hash-wasm'
-import { keccak256 } from 'viem'
+import { bytesToHex, keccak256, type Hex } from 'viem'
 
 let wasmHasher: IHasher | undefined
 
@@ -20,4 +20,9 @@ export function keccak256Bytes(data: Uint8Array): Uint8Array {
   hasher.init()
   hasher.update(data)
   return hasher.digest('binary')
+}
+
+/** keccak-256 of `data` as `0x` hex, with the WebAssembly hasher once it is loaded. */
+export function keccak256Hex(data: Uint8Array): Hex {
+  return bytesToHex(keccak256Bytes(data))
 }

@@ -1,4 +1,5 @@
-import { keccak256, stringToBytes, type Hex } from 'viem'
+import { stringToBytes, type Hex } from 'viem'
+import { keccak256Hex } from '../intents/index.ts'
 import type { Ledger } from './ledger.ts'
 import { snapshotLedger } from './snapshot.ts'
 
@@ -18,7 +19,8 @@ export const stateHashDomain = 'zellular-orderbook/ledger-state/v1'
  * nonce <signer> <nonce>              (by signer, then nonce numerically)
  * ```
  *
- * Cost is linear in the state size; call it per batch only where that is affordable.
+ * Cost is linear in the state size (consumed nonces included); call it per batch only where
+ * that is affordable. The hash runs in WebAssembly once `initKeccak` has resolved.
  */
 export function stateHash(ledger: Ledger): Hex {
   const { tokens, issuer, balances, nonces } = snapshotLedger(ledger)
@@ -28,5 +30,5 @@ export function stateHash(ledger: Ledger): Hex {
     lines.push(`balance ${address} ${token} ${available} ${locked}`)
   }
   for (const { signer, nonce } of nonces) lines.push(`nonce ${signer} ${nonce}`)
-  return keccak256(stringToBytes(lines.join('\n')))
+  return keccak256Hex(stringToBytes(lines.join('\n')))
 }

@@ -42,14 +42,14 @@ export class Network {
         socket: info.socket,
         stake: info.stake,
         roles: info.roles ?? ['posting', 'sequencing'],
-        publicKey: bls.g2FromNodesFile(info),
+        publicKey: bls.preparePublicKey(bls.g2FromNodesFile(info)),
         info,
       })
     }
     this.operators = operators
     this.totalStake = [...operators.values()].reduce((sum, op) => sum + op.stake, 0)
-    this.aggregatedPublicKey = bls.aggregatePublicKeys(
-      this.attesting().map((operator) => operator.publicKey),
+    this.aggregatedPublicKey = bls.preparePublicKey(
+      bls.aggregatePublicKeys(this.attesting().map((operator) => operator.publicKey)),
     )
   }
 
