@@ -1,17 +1,29 @@
 import { mkdtempSync } from 'node:fs'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, expect, it } from 'vitest'
-import { bls, initZellular, Network, type NodesFile } from '../../shared/zellular/index.ts'
+import {
+  bls,
+  initZellular,
+  Network,
+  syncPointMessage,
+  type NodesFile,
+} from '../../shared/zellular/index.ts'
 import { nodeConfigSchema } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
-import { INACTIVE_AFTER_MS, isAbandoned } from './synchronizer.ts'
+import { gatherSignatures, INACTIVE_AFTER_MS, isAbandoned } from './synchronizer.ts'
 
-beforeAll(() => initZellular())
 
-function makeSequencer() {
-  const secrets = [11n, 22n, 33n, 44n].map((value) => bls.secretKeyFromBigInt(value))
+let secrets: bls.SecretKey[] = []
+beforeAll(async () => {
+  await initZellular()
+  secrets = [11n, 22n, 33n, 44n].map((value) => bls.secretKeyFromBigInt(value))
+})
+
+function makeSequencer(sockets = ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)) {
   const ids = ['0x01', '0x02', '0x03', '0x04'].map((prefix) => prefix.padEnd(42, '0'))
   const nodes: NodesFile = {}
   secrets.forEach((secret, i) => {
@@ -19,7 +31,7 @@ function makeSequencer() {
     nodes[ids[i]!] = {
       id: ids[i]!,
       address: ids[i]!,
-      socket: `http://127.0.0.1:${1 + i}`,
+      socket: sockets[i]!,
       stake: 10,
       pubkeyG2_X: [...key.pubkeyG2_X],
       pubkeyG2_Y: [...key.pubkeyG2_Y],
@@ -60,4 +72,50 @@ it('a sequencer whose peers stopped posting knows it was left behind', () => {
   for (const id of ids.slice(1)) reports.set(id, report(now - INACTIVE_AFTER_MS - 1))
   expect(isAbandoned(node, now)).toBe(true)
   node.close()
+})
+
+/** A peer on 127.0.0.1 that answers `sign_sync_point` after `delayMs`, honestly or not. */
+async function signingPeer(secret: bls.SecretKey, options: { forge: boolean; delayMs: number }) {
+  const server: Server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => {
+      const point = JSON.parse(body) as Parameters<typeof syncPointMessage>[0]
+      const message = options.forge ? 'something else' : syncPointMessage(point)
+      const signature = bls.formatPoint(bls.sign(secret, message))
+      setTimeout(() => {
+        response.setHeader('Content-Type', 'application/json')
+        response.end(JSON.stringify({ status: 'success', data: { signature } }))
+      }, options.delayMs)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
+it('verifies answers together, and drops a forged one and waits for another signer', async () => {
+  // Peer 2 forges and answers first; peers 3 and 4 sign honestly, 4 last. Own + 2 peers = 75 %.
+  const peers = await Promise.all([
+    signingPeer(secrets[1]!, { forge: true, delayMs: 0 }),
+    signingPeer(secrets[2]!, { forge: false, delayMs: 50 }),
+    signingPeer(secrets[3]!, { forge: false, delayMs: 300 }),
+  ])
+  const { node, ids } = makeSequencer(['http://127.0.0.1:1', ...peers.map((peer) => peer.url)])
+  try {
+    const request = {
+      app_name: 'a',
+      state: 'sequenced' as const,
+      index: 5,
+      chaining_hash: 'abc',
+      parent_index: 0,
+      timestamp: 0,
+    }
+    const aggregate = await gatherSignatures(node, request, ids.slice(1))
+    expect(aggregate?.nonsigners).toEqual([ids[1]])
+    // The proof is what every node will check: it verifies under all keys minus the nonsigner.
+    expect(() => node.network.verifyAggregate(syncPointMessage(request), aggregate!)).not.toThrow()
+  } finally {
+    node.close()
+    for (const peer of peers) peer.server.close()
+  }
 })
