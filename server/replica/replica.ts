@@ -1,6 +1,7 @@
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
 import { blsPublicKeyOf } from '../../shared/attest/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
+import { createCachingSignerBackend } from '../../shared/intents/index.ts'
 import type { NodeState } from '../../shared/zellular/index.ts'
 import { createApp, type ReplicaApp } from './app.ts'
 import { runApplyLoop, type BatchSource } from './applyLoop.ts'
@@ -108,7 +109,12 @@ export function createReplica(config: ReplicaConfig): Replica {
     synchronous: parameters.sqliteSynchronous,
     ...(config.faults === undefined ? {} : { faults: config.faults }),
   })
-  const state = ReplicaState.open(store, { registry, genesis: config.genesis })
+  const state = ReplicaState.open(store, {
+    registry,
+    genesis: config.genesis,
+    // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
+    signerBackend: createCachingSignerBackend(),
+  })
   const identity = { app: registry.app, network: registry.network, replicaId: config.replicaId }
   const controller = new AbortController()
   let finalizedIndex: number | null = null

@@ -73,14 +73,15 @@ export class Exchange {
   readonly engine: MatchingEngine
   readonly markets: ReadonlyMap<string, ListedMarket>
   readonly escrow: SwitchableEscrow
-  private readonly backend: SignerBackend | undefined
+  /** The signer recovery this exchange verifies with (undefined: the default backend). */
+  readonly signerBackend: SignerBackend | undefined
   private readonly openOrders = new Map<string, OrderState>()
   private readonly tradeSeqs = new Map<string, number>()
 
   constructor(parameters: ExchangeParameters) {
     this.domain = parameters.domain
     this.ledger = parameters.ledger
-    this.backend = parameters.signerBackend
+    this.signerBackend = parameters.signerBackend
     const markets = new Map<string, ListedMarket>()
     for (const spec of parameters.markets) {
       markets.set(spec.id, { spec, engine: toEngineMarket(spec, this.ledger.tokens) })
@@ -95,7 +96,7 @@ export class Exchange {
   /** Applies one finalized batch body at `index` and returns what it did. */
   applyBatch(body: string, index: number): BatchEffects {
     const parameters = { tokens: this.ledger.tokens, domain: this.domain }
-    const backend = this.backend === undefined ? {} : { signerBackend: this.backend }
+    const backend = this.signerBackend === undefined ? {} : { signerBackend: this.signerBackend }
     return this.applyPrepared(prepareBatch(body, { ...parameters, ...backend }), index)
   }
 

@@ -8,6 +8,7 @@ it('exports exactly this public surface', () => {
       "buildIntentText",
       "cancelAllFieldsSchema",
       "cancelFieldsSchema",
+      "createCachingSignerBackend",
       "createTokenRegistry",
       "defaultSignerBackend",
       "formatAmount",

@@ -31,6 +31,7 @@ export type {
 } from './intent.ts'
 export { intentId, intentIdDomain } from './intentId.ts'
 export { initKeccak, keccak256Hex } from './keccak.ts'
+export { createCachingSignerBackend } from './cachingSignerBackend.ts'
 export { nativeSignerBackend } from './nativeSignerBackend.ts'
 export { nobleSignerBackend } from './nobleSignerBackend.ts'
 export { parseIntent, parseUnsignedIntent } from './parseIntent.ts'

@@ -48,7 +48,8 @@ async function submitIntent(
   if (!actions.includes(parsed.value.intent.action)) {
     throw new ApiError('wrong_action', `this route takes ${actions.join(' or ')} intents`, 'action')
   }
-  const verified = verifyIntent(parsed.value, exchange.domain)
+  // The exchange's backend: it remembers this recovery for when the intent comes back finalized.
+  const verified = verifyIntent(parsed.value, exchange.domain, exchange.signerBackend)
   if (!verified.ok) throw rejection(verified.reason, verified.field)
   const intent = verified.value
   if (pending.has(intent.id)) throw rejection('replay', 'nonce')
