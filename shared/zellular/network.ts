@@ -20,12 +20,16 @@ export interface AggregateSignature {
   readonly nonsigners: readonly string[]
 }
 
+/** Operator signature checks remembered by `verifyOperatorSignature` (oldest out first). */
+const RECENT_VERIFICATIONS_MAX = 1_024
+
 /**
  * The operator set and quorum rule of one Zellular network. zsequencer's file source has a single
  * tag (0), so one `Network` is the whole committee; verification starts from the aggregate of
  * every staked key and subtracts the nonsigners, as zsequencer and the Python SDK do.
  */
 export class Network {
+  private readonly recentVerifications = new Map<string, boolean>()
   readonly operators: ReadonlyMap<string, Operator>
   readonly totalStake: number
   readonly aggregatedPublicKey: bls.G2
@@ -116,8 +120,26 @@ export class Network {
     }
   }
 
-  /** Verifies one operator's own signature (auth headers, dispute answers, sign_sync_point). */
+  /**
+   * Verifies one operator's own signature (auth headers, dispute answers, sign_sync_point).
+   * Recent answers are remembered: an idle node posts the same body (same indices, same second)
+   * to the sequencer twenty times a second, and BLS signatures are deterministic, so most auth
+   * checks repeat one already made. The answer for given inputs never changes, so this only
+   * saves pairings.
+   */
   verifyOperatorSignature(id: string, message: string, signature: string): boolean {
+    const key = `${id.toLowerCase()}|${message}|${signature}`
+    const known = this.recentVerifications.get(key)
+    if (known !== undefined) return known
+    const valid = this.verifyOperatorSignatureNow(id, message, signature)
+    if (this.recentVerifications.size >= RECENT_VERIFICATIONS_MAX) {
+      this.recentVerifications.delete(this.recentVerifications.keys().next().value!)
+    }
+    this.recentVerifications.set(key, valid)
+    return valid
+  }
+
+  private verifyOperatorSignatureNow(id: string, message: string, signature: string): boolean {
     const operator = this.operator(id)
     if (!operator) return false
     try {
