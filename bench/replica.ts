@@ -220,6 +220,9 @@ async function sendAtRate(urls: string[], intents: readonly WireIntent[], rate: 
   const ids = intents.map((intent) => intentIdOf(intent))
   const sentAt = new Map<string, number>()
   const seen = urls.map(() => new Map<string, number>())
+  const appliedIndex = async () =>
+    (JSON.parse((await call(`${urls[0]}/status`)).text) as StatusResponse).appliedIndex
+  const firstIndex = await appliedIndex()
   const streams = urls.map((url, position) => followReceipts(url, seen[position]!))
   await Promise.all(streams.map((stream) => stream.ready))
   sampleLoad()
@@ -249,6 +252,8 @@ async function sendAtRate(urls: string[], intents: readonly WireIntent[], rate: 
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   for (const stream of streams) stream.close()
+  // How full Zellular batches were: each costs the nodes the same whatever it carries.
+  const batches = (await appliedIndex()) - firstIndex
   const slowest: number[] = []
   const fastest: number[] = []
   for (const [id, t0] of sentAt) {
@@ -262,6 +267,8 @@ async function sendAtRate(urls: string[], intents: readonly WireIntent[], rate: 
     sent: total,
     offeredPerSecond: Math.round(total / sendSeconds),
     appliedOnAllReplicas: slowest.length,
+    zellularBatches: batches,
+    transfersPerBatch: Number((total / Math.max(1, batches)).toFixed(1)),
     refused: JSON.stringify(Object.fromEntries(failures)),
     submitToAppliedAllP50Ms: Math.round(percentile(slowest, 50)),
     submitToAppliedAllP99Ms: Math.round(percentile(slowest, 99)),
