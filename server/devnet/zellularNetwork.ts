@@ -1,13 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { privateKeyToAddress } from 'viem/accounts'
 import { bls, formatNodesFile, initZellular, type NodesFile } from '../../shared/zellular/index.ts'
-
-const REPOSITORY = resolve(import.meta.dirname, '../..')
-const NODE_MAIN = join(REPOSITORY, 'server/zellular/main.ts')
-const TSX = join(REPOSITORY, 'node_modules/tsx/dist/esm/index.mjs')
+import { spawnService, type ServiceProcess } from '../serviceProcesses.ts'
 
 /** Where one local Zellular network keeps its files, and how its nodes are addressed. */
 export interface ZellularLayout {
@@ -103,13 +99,7 @@ export async function prepareZellularNetwork(
 }
 
 /** A node running as its own OS process, so tests can kill -9 it like a real crash. */
-export interface NodeProcess {
-  readonly id: string
-  readonly url: string
-  readonly child: ChildProcess
-  /** Resolves once the process has exited. */
-  readonly exited: Promise<number | null>
-}
+export type NodeProcess = ServiceProcess
 
 export function spawnZellularNode(
   layout: ZellularLayout,
@@ -125,11 +115,10 @@ export function spawnZellularNode(
   const node = layout.nodes[position]
   if (!node) throw new RangeError(`no node ${position}`)
   const host = options.host ?? '127.0.0.1'
-  const nodeOptions = options.nodeOptions ?? []
-  const child = spawn(process.execPath, [...nodeOptions, '--import', TSX, NODE_MAIN], {
-    cwd: REPOSITORY,
-    env: {
-      ...process.env,
+  return spawnService('server/zellular/main.ts', {
+    id: node.id,
+    url: `http://${host}:${node.port}`,
+    environment: {
       ...LOCAL_NODE_ENVIRONMENT,
       ZSEQUENCER_NODES_FILE: layout.nodesFile,
       ZSEQUENCER_APPS_FILE: layout.appsFile,
@@ -139,17 +128,9 @@ export function spawnZellularNode(
       ZSEQUENCER_PORT: String(node.port),
       ...options.environment,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onLine: options.onLine,
+    nodeOptions: options.nodeOptions,
   })
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line) options.onLine?.(line)
-  }
-  child.stdout!.on('data', forward)
-  child.stderr!.on('data', forward)
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  )
-  return { id: node.id, url: `http://${host}:${node.port}`, child, exited }
 }
 
 /** Polls `GET /node/state` until the node answers. */

@@ -1,18 +1,19 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { bytesToHex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import type { MarketInfo, ReplicaRegistry } from '../../shared/api/index.ts'
 import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
 import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
+import {
+  spawnService,
+  startServiceGroup,
+  type ServiceGroup,
+  type ServiceProcess,
+} from '../serviceProcesses.ts'
 import { replicaKeyFileSchema } from './config.ts'
-
-const REPOSITORY = resolve(import.meta.dirname, '../..')
-const REPLICA_MAIN = join(REPOSITORY, 'server/replica/main.ts')
-const TSX = join(REPOSITORY, 'node_modules/tsx/dist/esm/index.mjs')
 
 /** Options of `prepareReplicas`. */
 export interface PrepareReplicasOptions {
@@ -151,13 +152,7 @@ function readBlsKey(file: string): Uint8Array {
 }
 
 /** A replica running as its own OS process, so tests can kill -9 it like a real crash. */
-export interface ReplicaProcess {
-  readonly id: string
-  readonly url: string
-  readonly child: ChildProcess
-  /** Resolves with the exit code once the process has exited. */
-  readonly exited: Promise<number | null>
-}
+export type ReplicaProcess = ServiceProcess
 
 /** The environment `spawnReplica` gives a replica process (exported for the launcher's logs). */
 export function replicaEnvironment(
@@ -194,19 +189,13 @@ export function spawnReplica(
 ): ReplicaProcess {
   const replica = prepared.replicas[position]
   if (replica === undefined) throw new RangeError(`no replica ${position}`)
-  const nodeOptions = options.nodeOptions ?? []
-  const child = spawn(process.execPath, [...nodeOptions, '--import', TSX, REPLICA_MAIN], {
-    cwd: REPOSITORY,
-    env: { ...process.env, ...replicaEnvironment(prepared, position), ...options.environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  return spawnService('server/replica/main.ts', {
+    id: replica.id,
+    url: replica.url,
+    environment: { ...replicaEnvironment(prepared, position), ...options.environment },
+    onLine: options.onLine,
+    nodeOptions: options.nodeOptions,
   })
-  const forward = (chunk: Buffer) => {
-    for (const line of chunk.toString().split('\n')) if (line) options.onLine?.(line)
-  }
-  child.stdout!.on('data', forward)
-  child.stderr!.on('data', forward)
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
-  return { id: replica.id, url: replica.url, child, exited }
 }
 
 /**
@@ -241,17 +230,9 @@ export async function waitForReplica(
   }
 }
 
-/** A set of replica processes. */
-export interface ReplicaCluster {
+/** A set of replica processes; `restart` takes extra environment for the new process. */
+export interface ReplicaCluster extends ServiceGroup<Record<string, string>> {
   readonly prepared: PreparedReplicas
-  /** The process of each replica, by position. */
-  readonly processes: ReplicaProcess[]
-  urls(): string[]
-  /** Sends `signal` (default SIGKILL) to one replica and waits for it to exit. */
-  kill(position: number, signal?: NodeJS.Signals): Promise<void>
-  /** Starts a stopped replica again on the same data (extra environment optional). */
-  restart(position: number, environment?: Record<string, string>): Promise<void>
-  stop(): Promise<void>
 }
 
 /**
@@ -274,37 +255,13 @@ export async function startReplicaCluster(
       onLine: (line) => options.onLine?.(position, line),
       nodeOptions: options.nodeOptionsOf?.(position) ?? [],
     })
-  const processes = prepared.replicas.map((_, position) => spawnAt(position))
-  const stopOne = async (position: number, signal: NodeJS.Signals) => {
-    const running = processes[position]!
-    if (running.child.exitCode === null && running.child.signalCode === null) {
-      running.child.kill(signal)
-      await running.exited
-    }
-  }
-  const waitFor = (position: number) => {
-    const running = processes[position]!
-    const { id: replicaId, blsPublicKey } = prepared.registry.replicas[position]!
-    return waitForReplica(running.url, 30_000, running.exited, { replicaId, blsPublicKey })
-  }
-  try {
-    await Promise.all(processes.map((_, position) => waitFor(position)))
-  } catch (error) {
-    await Promise.all(processes.map((_, position) => stopOne(position, 'SIGKILL')))
-    throw error
-  }
-  return {
-    prepared,
-    processes,
-    urls: () => processes.map((running) => running.url),
-    kill: (position, signal = 'SIGKILL') => stopOne(position, signal),
-    async restart(position, environment) {
-      await stopOne(position, 'SIGKILL')
-      processes[position] = spawnAt(position, environment)
-      await waitFor(position)
+  const group = await startServiceGroup<Record<string, string>>({
+    count: prepared.replicas.length,
+    spawnAt,
+    waitUntilReady(position, running) {
+      const { id: replicaId, blsPublicKey } = prepared.registry.replicas[position]!
+      return waitForReplica(running.url, 30_000, running.exited, { replicaId, blsPublicKey })
     },
-    async stop() {
-      await Promise.all(processes.map((_, position) => stopOne(position, 'SIGTERM')))
-    },
-  }
+  })
+  return Object.assign(group, { prepared })
 }

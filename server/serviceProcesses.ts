@@ -1,0 +1,108 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join, resolve } from 'node:path'
+import { createInterface } from 'node:readline'
+
+/*
+ * Zellular nodes and replicas each run as their own OS process, so that tests can kill -9 one
+ * like a real crash and the launcher can show each one's log lines. This module starts such
+ * processes (TypeScript through tsx) and manages a group of them.
+ */
+
+const REPOSITORY = resolve(import.meta.dirname, '..')
+const TSX = join(REPOSITORY, 'node_modules/tsx/dist/esm/index.mjs')
+
+/** One service process. */
+export interface ServiceProcess {
+  readonly id: string
+  readonly url: string
+  readonly child: ChildProcess
+  /** Resolves with the exit code (null when killed by a signal) once the process has exited. */
+  readonly exited: Promise<number | null>
+}
+
+/**
+ * Runs `entry` (a TypeScript file under the repository) in a new Node.js process with the
+ * parent's environment plus `environment`, and hands each line it prints to `onLine`.
+ */
+export function spawnService(
+  entry: string,
+  options: {
+    readonly id: string
+    readonly url: string
+    readonly environment: Record<string, string>
+    readonly onLine?: ((line: string) => void) | undefined
+    /** Extra Node.js options, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']`. */
+    readonly nodeOptions?: readonly string[] | undefined
+  },
+): ServiceProcess {
+  const nodeOptions = options.nodeOptions ?? []
+  const child = spawn(
+    process.execPath,
+    [...nodeOptions, '--import', TSX, join(REPOSITORY, entry)],
+    {
+      cwd: REPOSITORY,
+      env: { ...process.env, ...options.environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
+  // Whole lines, even when one arrives split across two chunks.
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+      if (line) options.onLine?.(line)
+    })
+  }
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  return { id: options.id, url: options.url, child, exited }
+}
+
+/** Running service processes by position, each of which can be killed and restarted. */
+export interface ServiceGroup<Restart> {
+  /** The current process of each position (a restart replaces it). */
+  readonly processes: ServiceProcess[]
+  urls(): string[]
+  /** Sends `signal` (default SIGKILL) to one process and waits for it to exit. */
+  kill(position: number, signal?: NodeJS.Signals): Promise<void>
+  /** Kills one process if it runs, starts it again and waits until it is ready. */
+  restart(position: number, options?: Restart): Promise<void>
+  /** SIGTERM to every process, and waits for all of them to exit. */
+  stop(): Promise<void>
+}
+
+/**
+ * Starts `count` processes and waits until each is ready; if one fails to get ready, kills all
+ * of them and throws.
+ */
+export async function startServiceGroup<Restart = undefined>(parameters: {
+  readonly count: number
+  readonly spawnAt: (position: number, options?: Restart) => ServiceProcess
+  readonly waitUntilReady: (position: number, running: ServiceProcess) => Promise<void>
+}): Promise<ServiceGroup<Restart>> {
+  const { count, spawnAt, waitUntilReady } = parameters
+  const processes = Array.from({ length: count }, (_, position) => spawnAt(position))
+  const stopOne = async (position: number, signal: NodeJS.Signals) => {
+    const running = processes[position]!
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill(signal)
+      await running.exited
+    }
+  }
+  try {
+    await Promise.all(processes.map((running, position) => waitUntilReady(position, running)))
+  } catch (error) {
+    await Promise.all(processes.map((_, position) => stopOne(position, 'SIGKILL')))
+    throw error
+  }
+  return {
+    processes,
+    urls: () => processes.map((running) => running.url),
+    kill: (position, signal = 'SIGKILL') => stopOne(position, signal),
+    async restart(position, options) {
+      await stopOne(position, 'SIGKILL')
+      processes[position] = spawnAt(position, options)
+      await waitUntilReady(position, processes[position]!)
+    },
+    async stop() {
+      await Promise.all(processes.map((_, position) => stopOne(position, 'SIGTERM')))
+    },
+  }
+}
