@@ -1,4 +1,7 @@
 import bls from '@chainsafe/bls/herumi'
+import { serve } from '@hono/node-server'
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { hexToBytes } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -153,6 +156,43 @@ describe('submitting intents', () => {
     } as RequestInit)
     expect(response.status).toBe(413)
     expect(errorResponseSchema.parse(await response.json()).error.code).toBe('body_too_large')
+  })
+
+  it('limits and reads bodies the same when served over HTTP by @hono/node-server', async () => {
+    // Served for real, bodies are read from the Node request, not through a Web stream.
+    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/transfer`
+    const send = (body: string, chunked: boolean) =>
+      new Promise<{ status: number; code: string }>((resolve, reject) => {
+        const outgoing = httpRequest(url, {
+          method: 'POST',
+          headers: chunked
+            ? { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' }
+            : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
+        })
+        outgoing.on('response', (response) => {
+          let text = ''
+          response.on('data', (chunk: Buffer) => (text += chunk.toString()))
+          response.on('end', () => {
+            const parsed = errorResponseSchema.safeParse(JSON.parse(text))
+            resolve({ status: response.statusCode!, code: parsed.data?.error.code ?? '' })
+          })
+        })
+        outgoing.on('error', reject)
+        if (chunked)
+          for (let i = 0; i < body.length; i += 4_000) outgoing.write(body.slice(i, i + 4_000))
+        outgoing.end(chunked ? undefined : body)
+      })
+    try {
+      const oversize = 'x'.repeat(32_000)
+      expect(await send(oversize, false)).toEqual({ status: 413, code: 'body_too_large' })
+      expect(await send(oversize, true)).toEqual({ status: 413, code: 'body_too_large' })
+      expect(await send('{"action":', true)).toEqual({ status: 400, code: 'malformed_json' })
+      expect(await send(JSON.stringify(transfer()), false)).toMatchObject({ status: 202 })
+    } finally {
+      server.close()
+    }
   })
 
   it('applies an intent at most once, whatever the signature spelling', async () => {

@@ -2,6 +2,7 @@ import type { Context } from 'hono'
 import type { z } from 'zod'
 import { parseAddress, type Address } from '../../../shared/intents/index.ts'
 import { ApiError, rejection, statusOf } from '../apiError.ts'
+import { readBodyText } from '../middleware/bodySizeLimit.ts'
 
 /**
  * Parses the query string with a schema of `shared/api`; a failure is a 400 whose code is the
@@ -28,9 +29,9 @@ export function canonicalAddress(text: string, field = 'address'): Address {
   return parsed.value
 }
 
-/** The request body as JSON, or 400 `malformed_json`. */
-export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text()
+/** The request body as JSON: 400 `malformed_json`, or 413 over `maxBytes`. */
+export async function readJson(c: Context, maxBytes: number): Promise<unknown> {
+  const text = await readBodyText(c, maxBytes)
   try {
     return JSON.parse(text)
   } catch {

@@ -19,7 +19,7 @@ import { readJson } from './requestParsing.ts'
  */
 export function submitRoutes(deps: ReplicaDeps) {
   const submit = (actions: readonly IntentAction[]) => async (c: import('hono').Context) => {
-    const json = await readJson(c)
+    const json = await readJson(c, deps.options.bodyLimitBytes)
     const response = await submitIntent(deps, json, actions)
     return c.json(response, 202)
   }
