@@ -31,7 +31,7 @@ let g2Generator: mcl.G2 | undefined
 let g2GeneratorLines: mcl.PrecomputedG2 | undefined
 /**
  * Miller-loop line coefficients of long-lived public keys (operators, the full aggregate), set by
- * `preparePublicKey`. Skipping that part of the loop makes each verification about a third
+ * `preparePublicKey`. Skipping that part of the loop makes each verification about a quarter
  * cheaper, and a sequencer verifies one signature per node request. Keyed by the point object,
  * so only keys that are kept (and prepared on purpose) hold wasm memory here.
  */
