@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test'
+import { chromiumArgs, chromiumPath } from './e2e/chromiumLaunch.ts'
 
 /**
  * End-to-end tests: the real system (4 Zellular nodes, 3 replicas, the web server with the built
@@ -28,18 +29,7 @@ export default defineConfig({
   use: {
     baseURL: `http://127.0.0.1:${e2ePorts.web}`,
     viewport: { width: 1440, height: 900 },
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-      ],
-    },
+    launchOptions: { executablePath: chromiumPath, args: [...chromiumArgs] },
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },

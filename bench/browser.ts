@@ -19,6 +19,7 @@ import { extname, join, normalize } from 'node:path'
 import { chromium } from 'playwright-core'
 import { build } from 'vite'
 import { sha256, stringToBytes } from 'viem'
+import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
 import { balanceAttestationDigest } from '../shared/attest/balanceAttestation.ts'
 import type { BenchInput, BenchOutput, BenchRead } from './browser/verifyPage.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
@@ -30,7 +31,6 @@ const argument = (name: string, fallback: number) => {
 const reads = argument('reads', 200)
 const warmup = argument('warmup', 20)
 const seed = argument('seed', 1)
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 const hex = (bytes: Uint8Array) => `0x${Buffer.from(bytes).toString('hex')}`
 
@@ -130,18 +130,7 @@ const warmupReads = makeFixtures(warmup, reads).reads
 const repeated = { ...fixtures, reads: Array.from({ length: reads }, () => fixtures.reads[0]!) }
 const dir = await buildPage()
 const site = await serve(dir)
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  args: [
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--disable-dev-shm-usage',
-  ],
-})
+const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] })
 try {
   const page = await browser.newPage()
   await page.goto(site.url)

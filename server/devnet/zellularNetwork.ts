@@ -98,9 +98,6 @@ export async function prepareZellularNetwork(
   return { dir, nodesFile, appsFile, nodes: layoutNodes }
 }
 
-/** A node running as its own OS process, so tests can kill -9 it like a real crash. */
-export type NodeProcess = ServiceProcess
-
 export function spawnZellularNode(
   layout: ZellularLayout,
   position: number,
@@ -111,7 +108,7 @@ export function spawnZellularNode(
     /** Extra `node` flags, e.g. `--cpu-prof` for profiling. */
     nodeOptions?: readonly string[]
   } = {},
-): NodeProcess {
+): ServiceProcess {
   const node = layout.nodes[position]
   if (!node) throw new RangeError(`no node ${position}`)
   const host = options.host ?? '127.0.0.1'

@@ -151,9 +151,6 @@ function readBlsKey(file: string): Uint8Array {
   return Uint8Array.from(Buffer.from(blsSecretKey.slice(2), 'hex'))
 }
 
-/** A replica running as its own OS process, so tests can kill -9 it like a real crash. */
-export type ReplicaProcess = ServiceProcess
-
 /** The environment `spawnReplica` gives a replica process (exported for the launcher's logs). */
 export function replicaEnvironment(
   prepared: PreparedReplicas,
@@ -186,7 +183,7 @@ export function spawnReplica(
     /** Extra Node.js options, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']`. */
     nodeOptions?: readonly string[]
   } = {},
-): ReplicaProcess {
+): ServiceProcess {
   const replica = prepared.replicas[position]
   if (replica === undefined) throw new RangeError(`no replica ${position}`)
   return spawnService('server/replica/main.ts', {

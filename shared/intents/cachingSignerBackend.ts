@@ -1,4 +1,5 @@
 import { bytesToHex } from 'viem'
+import { RecentResults } from '../memo/index.ts'
 import type { RecoverableSignature } from './signature.ts'
 import { defaultSignerBackend, type SignerBackend } from './signerBackend.ts'
 
@@ -13,22 +14,13 @@ export function createCachingSignerBackend(
   inner: SignerBackend = defaultSignerBackend,
   capacity = 65_536,
 ): SignerBackend & { readonly hits: () => number } {
-  const cache = new Map<string, Uint8Array | undefined>()
-  let hits = 0
+  const recoveries = new RecentResults<string, Uint8Array | undefined>(capacity)
   return {
     name: inner.name,
-    hits: () => hits,
+    hits: () => recoveries.hits,
     recoverPublicKey(hash: Uint8Array, signature: RecoverableSignature) {
       const key = `${bytesToHex(hash)}${bytesToHex(signature.compact)}${signature.recoveryBit}`
-      if (cache.has(key)) {
-        hits += 1
-        return cache.get(key)
-      }
-      const publicKey = inner.recoverPublicKey(hash, signature)
-      // Oldest first out: a Map iterates in insertion order.
-      if (cache.size >= capacity) cache.delete(cache.keys().next().value!)
-      cache.set(key, publicKey)
-      return publicKey
+      return recoveries.getOrCompute(key, () => inner.recoverPublicKey(hash, signature))
     },
   }
 }

@@ -1,4 +1,5 @@
 import * as mcl from 'mcl-wasm'
+import { RecentResults } from '../memo/index.ts'
 
 /**
  * BN254 BLS exactly as eigensdk (and so zsequencer) does it: signatures in G1, public keys in G2,
@@ -73,8 +74,8 @@ function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {
 }
 
 const SQRT_EXPONENT = (FIELD_MODULUS + 1n) / 4n
-const hashCache = new Map<string, mcl.G1>()
-const HASH_CACHE_LIMIT = 256
+// Every node verifies the same few messages from several signers; keep recent ones.
+const recentHashes = new RecentResults<string, mcl.G1>(256)
 
 /**
  * eigensdk's `map_to_curve`: x = message bytes as a big-endian integer mod p; while x³+3 has no
@@ -82,8 +83,10 @@ const HASH_CACHE_LIMIT = 256
  * a library square root that might return the other root.
  */
 export function hashToG1(message: string): mcl.G1 {
-  const cached = hashCache.get(message)
-  if (cached) return cached
+  return recentHashes.getOrCompute(message, () => mapToCurve(message))
+}
+
+function mapToCurve(message: string): mcl.G1 {
   let x = 0n
   for (const byte of new TextEncoder().encode(message)) x = (x << 8n) | BigInt(byte)
   x %= FIELD_MODULUS
@@ -93,9 +96,6 @@ export function hashToG1(message: string): mcl.G1 {
     if ((y * y) % FIELD_MODULUS === beta) {
       const point = new mcl.G1()
       point.setStr(`1 ${x} ${y}`, 10)
-      // Every node verifies the same few messages from several signers; keep recent ones.
-      if (hashCache.size >= HASH_CACHE_LIMIT) hashCache.delete(hashCache.keys().next().value!)
-      hashCache.set(message, point)
       return point
     }
     x = (x + 1n) % FIELD_MODULUS

@@ -1,3 +1,4 @@
+import { RecentResults } from '../memo/index.ts'
 import * as bls from './bls.ts'
 import { ProofError } from './errors.ts'
 import type { NodeInfo, NodesFile } from './nodesFile.ts'
@@ -20,16 +21,13 @@ export interface AggregateSignature {
   readonly nonsigners: readonly string[]
 }
 
-/** Operator signature checks remembered by `verifyOperatorSignature` (oldest out first). */
-const RECENT_VERIFICATIONS_MAX = 1_024
-
 /**
  * The operator set and quorum rule of one Zellular network. zsequencer's file source has a single
  * tag (0), so one `Network` is the whole committee; verification starts from the aggregate of
  * every staked key and subtracts the nonsigners, as zsequencer and the Python SDK do.
  */
 export class Network {
-  private readonly recentVerifications = new Map<string, boolean>()
+  private readonly recentVerifications = new RecentResults<string, boolean>(1_024)
   readonly operators: ReadonlyMap<string, Operator>
   readonly totalStake: number
   readonly aggregatedPublicKey: bls.G2
@@ -129,14 +127,9 @@ export class Network {
    */
   verifyOperatorSignature(id: string, message: string, signature: string): boolean {
     const key = `${id.toLowerCase()}|${message}|${signature}`
-    const known = this.recentVerifications.get(key)
-    if (known !== undefined) return known
-    const valid = this.verifyOperatorSignatureNow(id, message, signature)
-    if (this.recentVerifications.size >= RECENT_VERIFICATIONS_MAX) {
-      this.recentVerifications.delete(this.recentVerifications.keys().next().value!)
-    }
-    this.recentVerifications.set(key, valid)
-    return valid
+    return this.recentVerifications.getOrCompute(key, () =>
+      this.verifyOperatorSignatureNow(id, message, signature),
+    )
   }
 
   private verifyOperatorSignatureNow(id: string, message: string, signature: string): boolean {

@@ -1,0 +1,29 @@
+/**
+ * The results of a pure computation for the last `capacity` distinct keys; the oldest key goes
+ * first when it is full (a Map iterates in insertion order). Only for functions whose answer for
+ * a key never changes, so a remembered answer is the answer.
+ *
+ * @example
+ * const hashes = new RecentResults<string, Point>(256)
+ * const point = hashes.getOrCompute(message, () => hashToCurve(message))
+ */
+export class RecentResults<Key, Value> {
+  private readonly results = new Map<Key, Value>()
+  /** Lookups answered from memory so far. */
+  hits = 0
+
+  constructor(private readonly capacity: number) {
+    if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity ≥ 1')
+  }
+
+  getOrCompute(key: Key, compute: () => Value): Value {
+    if (this.results.has(key)) {
+      this.hits += 1
+      return this.results.get(key) as Value
+    }
+    const value = compute()
+    if (this.results.size >= this.capacity) this.results.delete(this.results.keys().next().value!)
+    this.results.set(key, value)
+    return value
+  }
+}
