@@ -21,7 +21,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { loadavg, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testAccount } from '../shared/exchange/testing.ts'
 import type { StatusResponse } from '../shared/api/index.ts'
@@ -32,6 +32,7 @@ import { prepareReplicas, startReplicaCluster } from '../server/replica/setup.ts
 import { startLocalNetwork } from '../server/devnet/localNetwork.ts'
 import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
+import { startCpuAccounting } from './processCpu.ts'
 
 /**
  * The load generator's HTTP client: node:http with keep-alive, which costs the shared CPU far
@@ -152,7 +153,9 @@ if (phases.includes('B') || phases.includes('C')) {
     replicaEnvironment: JSON.stringify(replicaEnvironment),
   })
   try {
-    if (phases.includes('B')) await runLatency(cluster.urls(), accounts)
+    if (phases.includes('B')) {
+      await runLatency(cluster.urls(), accounts, await processesByRole(zellular, cluster))
+    }
     if (phases.includes('C')) {
       await drained(cluster.urls())
       await runReads(cluster.urls()[0]!, accounts)
@@ -185,7 +188,11 @@ function call(url: string, body?: string): Promise<{ status: number; text: strin
 }
 
 /** Phase B at each rate: warm-up, then the measured run. */
-async function runLatency(urls: string[], accounts: ReturnType<typeof benchAccounts>) {
+async function runLatency(
+  urls: string[],
+  accounts: ReturnType<typeof benchAccounts>,
+  processes: Record<string, number | undefined>,
+) {
   const { latencyRates, latencySeconds, latencyWarmupSeconds } = parameters
   Object.assign(config, {
     latencyRatesPerSecond: latencyRates.join(','),
@@ -201,9 +208,24 @@ async function runLatency(urls: string[], accounts: ReturnType<typeof benchAccou
   for (const rate of latencyRates) {
     await drained(urls)
     await sendAtRate(urls, batchOf(rate * latencyWarmupSeconds), rate)
-    const run = await sendAtRate(urls, batchOf(rate * latencySeconds), rate)
+    const intents = batchOf(rate * latencySeconds)
+    const cpu = startCpuAccounting(processes)
+    const run = await sendAtRate(urls, intents, rate)
     const prefix = `b${rate}_`
     for (const [key, value] of Object.entries(run)) results[prefix + key] = value
+    // CPU per applied transfer of each process over the measured run (sending and draining).
+    const used = cpu.stop()
+    const perTransfer = (ms: number) =>
+      Math.round((ms * 1000) / Math.max(1, run.appliedOnAllReplicas))
+    for (const [name, ms] of Object.entries(used)) {
+      results[`${prefix}cpuMicrosPerTransfer_${name}`] = perTransfer(ms)
+    }
+    const total = Object.values(used).reduce((sum, ms) => sum + ms, 0)
+    results[`${prefix}cpuMicrosPerTransfer_total`] = perTransfer(total)
+    // What the whole system could carry if it had every core to itself at this cost.
+    results[`${prefix}cpuBoundTransfersPerSecond`] = Math.round(
+      (cpus().length * 1e6) / Math.max(1, perTransfer(total)),
+    )
     console.log(
       `B ${rate}/s: p50 ${run.submitToAppliedAllP50Ms} ms, p99 ${run.submitToAppliedAllP99Ms} ms`,
     )
@@ -277,6 +299,25 @@ async function sendAtRate(urls: string[], intents: readonly WireIntent[], rate: 
     post202P50Ms: Math.round(percentile(postLatencies, 50)),
     post202P99Ms: Math.round(percentile(postLatencies, 99)),
   }
+}
+
+/** The pids of the sequencer, the follower nodes and the replicas, by role name. */
+async function processesByRole(
+  zellular: { processes: readonly { url: string; child: { pid?: number | undefined } }[] },
+  cluster: { processes: readonly { child: { pid?: number | undefined } }[] },
+): Promise<Record<string, number | undefined>> {
+  const roles: Record<string, number | undefined> = {}
+  let follower = 0
+  for (const node of zellular.processes) {
+    const state = JSON.parse((await call(`${node.url}/node/state`)).text) as {
+      data: { sequencer: boolean }
+    }
+    roles[state.data.sequencer ? 'sequencer' : `follower${++follower}`] = node.child.pid
+  }
+  cluster.processes.forEach((replica, position) => {
+    roles[`replica${position + 1}`] = replica.child.pid
+  })
+  return roles
 }
 
 /** Waits until every replica has applied all Zellular finalized and nothing more comes. */

@@ -14,6 +14,7 @@ import { Faults } from './faults.ts'
 import type { Logger } from './logger.ts'
 import { PeerClient } from './peers.ts'
 import { SlidingWindowLimiter, sizeKb } from './rateLimiter.ts'
+import { OperatorSignatureBatcher } from './signatureBatcher.ts'
 
 /** What a node last told the sequencer about its own sequence (zsequencer's `nodes_state`). */
 export interface NodeReport {
@@ -70,6 +71,8 @@ export class ZellularNode {
   /** Sequencer role: per-signer budget for PUT /sequencer/batches. */
   readonly receiveLimiter: SlidingWindowLimiter
   readonly pageCapBytes: number
+  /** Checks the Signature headers of node requests, batching the ones that arrive together. */
+  readonly signatureBatcher: OperatorSignatureBatcher
   readonly faults: Faults
   private readonly db: Database.Database
 
@@ -88,6 +91,7 @@ export class ZellularNode {
     if (ownKey !== bls.formatPoint(self.publicKey)) {
       throw new Error(`the BLS key does not match the nodes-file entry of ${this.id}`)
     }
+    this.signatureBatcher = new OperatorSignatureBatcher(network)
     this.faults = new Faults(config.faults)
     if (this.faults.enabled) log.warn(`test faults enabled: ${config.faults}`)
     this.peers = new PeerClient(this.id, secretKey, config.version)

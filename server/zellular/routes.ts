@@ -38,7 +38,8 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (!node.network.operator(signer)) throw new ZsequencerHttpError('PermissionDeniedError')
     const body = await c.req.text()
     if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
-    if (!node.network.verifyOperatorSignature(signer, authMessage(body), signature)) {
+    const message = authMessage(body)
+    if (!(await node.signatureBatcher.verify({ id: signer, message, signature }))) {
       throw new ZsequencerHttpError('PermissionDeniedError')
     }
     c.set('signer', signer)

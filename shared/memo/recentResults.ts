@@ -22,8 +22,20 @@ export class RecentResults<Key, Value> {
       return this.results.get(key) as Value
     }
     const value = compute()
+    this.remember(key, value)
+    return value
+  }
+
+  /** The remembered result for `key`, or undefined (for callers that compute many at once). */
+  find(key: Key): Value | undefined {
+    const value = this.results.get(key)
+    if (value !== undefined) this.hits += 1
+    return value
+  }
+
+  remember(key: Key, value: Value): void {
+    if (this.results.has(key)) return
     if (this.results.size >= this.capacity) this.results.delete(this.results.keys().next().value!)
     this.results.set(key, value)
-    return value
   }
 }

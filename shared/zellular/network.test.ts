@@ -2,6 +2,7 @@ import { beforeAll, expect, it } from 'vitest'
 import * as bls from './bls.ts'
 import { initZellular } from './index.ts'
 import { authMessage } from './messages.ts'
+import type { OperatorSignatureRequest } from './network.ts'
 import { buildTestCommittee } from './testing.ts'
 
 beforeAll(() => initZellular())
@@ -22,4 +23,40 @@ it('gives the same operator-signature answers when it has seen the inputs before
     expect(network.verifyOperatorSignature('0x' + '9'.repeat(40), message, signature)).toBe(false)
     expect(network.verifyOperatorSignature(alice.id, message, 'not a point')).toBe(false)
   }
+})
+
+it('answers each of several operator signatures checked together, forgeries included', () => {
+  const { keys, network } = buildTestCommittee()
+  const requests = keys.map((key, position) => {
+    const message = authMessage(`{"app_name":"a","batches":[],"timestamp":${position}}`)
+    return { id: key.id, message, signature: bls.formatPoint(bls.sign(key.secret, message)) }
+  })
+  const [a, b, c, d] = requests as [
+    OperatorSignatureRequest,
+    OperatorSignatureRequest,
+    OperatorSignatureRequest,
+    OperatorSignatureRequest,
+  ]
+  expect(network.verifyOperatorSignatures(requests)).toEqual([true, true, true, true])
+  const mixed = [
+    a,
+    { ...b, signature: c.signature }, // c's signature claimed by b
+    c,
+    { ...d, id: '0x' + '9'.repeat(40) }, // not an operator
+    { ...a, message: authMessage('other') },
+    { ...b, signature: 'not a point' },
+    d,
+  ]
+  expect(network.verifyOperatorSignatures(mixed)).toEqual([
+    true,
+    false,
+    true,
+    false,
+    false,
+    false,
+    true,
+  ])
+  // Fresh inputs are not taken from memory: a new network gives the same answers.
+  const fresh = buildTestCommittee().network
+  expect(fresh.verifyOperatorSignatures(mixed)).toEqual(network.verifyOperatorSignatures(mixed))
 })

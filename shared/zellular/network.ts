@@ -126,19 +126,60 @@ export class Network {
    * saves pairings.
    */
   verifyOperatorSignature(id: string, message: string, signature: string): boolean {
-    const key = `${id.toLowerCase()}|${message}|${signature}`
-    return this.recentVerifications.getOrCompute(key, () =>
-      this.verifyOperatorSignatureNow(id, message, signature),
-    )
+    return this.verifyOperatorSignatures([{ id, message, signature }])[0]!
   }
 
-  private verifyOperatorSignatureNow(id: string, message: string, signature: string): boolean {
+  /**
+   * Verifies several operators' signatures, the answer for each in order. The ones not
+   * remembered are checked together in one final exponentiation (`bls.verifyAll`); only when
+   * that fails is each checked alone, so a forgery costs its sender's batch mates one extra
+   * pairing and never makes a valid signature fail.
+   */
+  verifyOperatorSignatures(requests: readonly OperatorSignatureRequest[]): boolean[] {
+    const answers: boolean[] = []
+    const pending: { at: number; key: string; check: bls.SignatureCheck }[] = []
+    for (const { id, message, signature } of requests) {
+      const key = `${id.toLowerCase()}|${message}|${signature}`
+      const known = this.recentVerifications.find(key)
+      const check = known === undefined ? this.signatureCheck(id, message, signature) : undefined
+      answers.push(known ?? check !== undefined)
+      if (check !== undefined) pending.push({ at: answers.length - 1, key, check })
+      else if (known === undefined) this.recentVerifications.remember(key, false)
+    }
+    const allValid = bls.verifyAll(pending.map(({ check }) => check))
+    for (const { at, key, check } of pending) {
+      // A lone check was already made alone by `verifyAll`.
+      const valid =
+        allValid ||
+        (pending.length > 1 && bls.verify(check.signature, check.publicKey, check.message))
+      answers[at] = valid
+      this.recentVerifications.remember(key, valid)
+    }
+    return answers
+  }
+
+  /** The check for one operator signature, or undefined when it cannot be valid at all. */
+  private signatureCheck(
+    id: string,
+    message: string,
+    signature: string,
+  ): bls.SignatureCheck | undefined {
     const operator = this.operator(id)
-    if (!operator) return false
+    if (!operator) return undefined
     try {
-      return bls.verify(bls.parseG1(signature), operator.publicKey, message)
+      const point = bls.parseG1(signature)
+      return point.isZero()
+        ? undefined
+        : { signature: point, publicKey: operator.publicKey, message }
     } catch {
-      return false
+      return undefined
     }
   }
+}
+
+/** One operator signature to verify: who claims it, over what, and the mcl string of the point. */
+export interface OperatorSignatureRequest {
+  readonly id: string
+  readonly message: string
+  readonly signature: string
 }

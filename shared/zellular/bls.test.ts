@@ -1,0 +1,49 @@
+import * as mcl from 'mcl-wasm'
+import { beforeAll, expect, it } from 'vitest'
+import * as bls from './bls.ts'
+import { initZellular } from './index.ts'
+
+let keys: bls.SecretKey[]
+let checks: bls.SignatureCheck[]
+
+beforeAll(async () => {
+  await initZellular()
+  keys = [3n, 5n, 7n].map((value) => bls.secretKeyFromBigInt(value * 1_000_003n))
+  checks = keys.map((key, position) => {
+    const message = `message ${position}`
+    return { signature: bls.sign(key, message), publicKey: bls.publicKeyOf(key), message }
+  })
+})
+
+it('accepts a set of valid signatures checked together, with prepared keys or not', () => {
+  expect(bls.verifyAll(checks)).toBe(true)
+  expect(bls.verifyAll(checks.slice(0, 2))).toBe(true)
+  expect(bls.verifyAll([])).toBe(true)
+  const prepared = checks.map((check, position) => ({
+    ...check,
+    publicKey: bls.preparePublicKey(bls.publicKeyOf(keys[position]!)),
+  }))
+  expect(bls.verifyAll([...prepared, checks[0]!])).toBe(true)
+})
+
+it('refuses a set with one forged, swapped or zero signature', () => {
+  const [a, b, c] = checks as [bls.SignatureCheck, bls.SignatureCheck, bls.SignatureCheck]
+  expect(bls.verifyAll([a, { ...b, message: 'other' }, c])).toBe(false)
+  expect(bls.verifyAll([a, { ...b, signature: c.signature }, c])).toBe(false)
+  expect(bls.verifyAll([a, { ...b, signature: bls.aggregateSignatures([]) }])).toBe(false)
+  expect(bls.verifyAll([{ ...a, message: 'other' }])).toBe(false)
+})
+
+it('refuses two invalid signatures whose errors cancel out in a plain sum', () => {
+  // σa + Δ and σb − Δ are both invalid, yet their sum equals σa + σb: an unweighted aggregate
+  // check would pass them. The random weights are what refuse them.
+  const delta = bls.sign(bls.secretKeyFromBigInt(42n), 'anything')
+  const [a, b] = checks as [bls.SignatureCheck, bls.SignatureCheck]
+  const shiftedA = { ...a, signature: bls.aggregateSignatures([a.signature, delta]) }
+  const shiftedB = { ...b, signature: mcl.sub(b.signature, delta) }
+  expect(bls.verify(shiftedA.signature, a.publicKey, a.message)).toBe(false)
+  expect(bls.verify(shiftedB.signature, b.publicKey, b.message)).toBe(false)
+  const sum = bls.aggregateSignatures([shiftedA.signature, shiftedB.signature])
+  expect(sum.isEqual(bls.aggregateSignatures([a.signature, b.signature]))).toBe(true)
+  expect(bls.verifyAll([shiftedA, shiftedB])).toBe(false)
+})
