@@ -48,12 +48,16 @@ const option = (name: string, full: number, small: number): number => {
   return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
 }
 
-/** Extra replica settings for experiments, e.g. `--replica-env=REPLICA_SUBMIT_BULK_MAX=1`. */
-const replicaEnvironment = Object.fromEntries(
-  argv
-    .filter((a) => a.startsWith('--replica-env='))
-    .map((a) => a.slice('--replica-env='.length).split('=') as [string, string]),
-)
+/** Settings for experiments, e.g. `--replica-env=REPLICA_SUBMIT_BULK_MAX=1`. */
+const environmentFlag = (flag: string): Record<string, string> =>
+  Object.fromEntries(
+    argv
+      .filter((a) => a.startsWith(`--${flag}=`))
+      .map((a) => a.slice(flag.length + 3).split('=') as [string, string]),
+  )
+const replicaEnvironment = environmentFlag('replica-env')
+/** Zellular node settings, e.g. `--zellular-env=ZSEQUENCER_SYNC_INTERVAL=0.1`. */
+const zellularEnvironment = environmentFlag('zellular-env')
 
 /**
  * `--cpu-prof-dir=DIR`: every node and replica process writes a V8 CPU profile there when the
@@ -125,6 +129,7 @@ if (phases.includes('B') || phases.includes('C')) {
     dir: join(dir, 'zellular'),
     basePort: parameters.zellularBasePort,
     apps: ['orderbook'],
+    environment: zellularEnvironment,
     nodeOptions: profiledNodeOptions,
   })
   const prepared = prepareReplicas({
@@ -151,6 +156,7 @@ if (phases.includes('B') || phases.includes('C')) {
     replicaVerifierThreads: 0,
     replicaSqliteSynchronous: 'NORMAL',
     replicaEnvironment: JSON.stringify(replicaEnvironment),
+    zellularEnvironment: JSON.stringify(zellularEnvironment),
   })
   try {
     if (phases.includes('B')) {
@@ -215,6 +221,7 @@ async function runLatency(
     for (const [key, value] of Object.entries(run)) results[prefix + key] = value
     // CPU per applied transfer of each process over the measured run (sending and draining).
     const used = cpu.stop()
+    if (run.appliedOnAllReplicas === 0) continue
     const perTransfer = (ms: number) =>
       Math.round((ms * 1000) / Math.max(1, run.appliedOnAllReplicas))
     for (const [name, ms] of Object.entries(used)) {
