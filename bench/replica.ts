@@ -75,6 +75,10 @@ const parameters = {
   )
     .split(',')
     .map(Number),
+  /** `--verifier-threads=0,1,2`: phase A runs once per count; all must reach the same hash. */
+  applyVerifierThreads: (argv.find((a) => a.startsWith('--verifier-threads='))?.slice(19) ?? '0,1')
+    .split(',')
+    .map(Number),
   latencySeconds: option('seconds', 20, 3),
   latencyWarmupSeconds: option('warmup-seconds', 3, 1),
   readSeconds: option('read-seconds', 10, 2),
@@ -97,7 +101,7 @@ if (phases.includes('A')) {
     applySqliteSynchronous: 'NORMAL',
   })
   const hashes: string[] = []
-  for (const threads of [0, 1]) {
+  for (const threads of parameters.applyVerifierThreads) {
     sampleLoad()
     const run = await measureApply({
       transfers: parameters.applyTransfers,

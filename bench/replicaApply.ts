@@ -126,6 +126,7 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
     domain: state.exchange.domain,
   })
   try {
+    await pool.ready()
     let applied = 0
     let rejected = 0
     const controller = new AbortController()

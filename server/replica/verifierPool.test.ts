@@ -38,6 +38,8 @@ describe('VerifierPool', () => {
     await initKeccak()
     const failures: string[] = []
     pool = new VerifierPool(2, parameters, (line) => failures.push(line))
+    await pool.ready()
+    expect(failures).toEqual([])
     const prepared = await Promise.all(bodies.map((body) => pool!.prepare(body)))
     expect(prepared).toEqual(bodies.map((body) => prepareBatch(body, parameters)))
     expect(prepared[0]?.map((item) => item.ok)).toEqual([true, true])
@@ -51,6 +53,7 @@ describe('VerifierPool', () => {
 
   it('prepares inline with 0 threads', async () => {
     pool = new VerifierPool(0, parameters)
+    await pool.ready()
     expect(await pool.prepare(bodies[0]!)).toEqual(prepareBatch(bodies[0]!, parameters))
     expect(pool.preparedInThreads).toBe(0)
   })

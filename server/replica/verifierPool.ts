@@ -18,6 +18,7 @@ export class VerifierPool {
     { resolve: (prepared: PreparedBatch) => void; body: string }
   >()
   private nextId = 0
+  private readonly started: Promise<void>
   private broken = false
   private closing = false
   /** Batches prepared by a thread (not inline) so far. */
@@ -33,9 +34,13 @@ export class VerifierPool {
       tokens: [...parameters.tokens.values()].map(({ symbol, decimals }) => ({ symbol, decimals })),
       domain: parameters.domain,
     }
+    const starting: Promise<void>[] = []
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(new URL('./verifierThread.mjs', import.meta.url), { workerData })
-      worker.on('message', (message: { id: number; prepared: PreparedBatch }) => {
+      let started = () => {}
+      starting.push(new Promise<void>((resolve) => (started = resolve)))
+      worker.on('message', (message: ThreadMessage) => {
+        if ('ready' in message) return started()
         const waiter = this.waiting.get(message.id)
         if (waiter === undefined) return
         this.waiting.delete(message.id)
@@ -44,10 +49,21 @@ export class VerifierPool {
       })
       worker.on('error', (error) => this.fail(`verifier thread failed: ${error.message}`))
       worker.on('exit', (code) => {
+        started()
         if (code !== 0) this.fail(`verifier thread exited with code ${code}`)
       })
       this.workers.push(worker)
     }
+    this.started = Promise.all(starting).then(() => {})
+  }
+
+  /**
+   * Resolves once every thread has loaded its code (a second or so of CPU each) or failed.
+   * Batches sent before then are queued in the thread, so waiting is optional; it keeps start-up
+   * out of what a caller measures.
+   */
+  ready(): Promise<void> {
+    return this.started
   }
 
   /** Number of threads in use (0 when preparing inline). */
@@ -85,3 +101,5 @@ export class VerifierPool {
     }
   }
 }
+
+type ThreadMessage = { ready: true } | { id: number; prepared: PreparedBatch }

@@ -13,6 +13,8 @@ const { tokens, domain } = workerData as {
 }
 const parameters = { tokens: createTokenRegistry(tokens), domain }
 await initKeccak()
+// Loading TypeScript and WebAssembly takes the thread a while; the pool waits for this.
+parentPort!.postMessage({ ready: true })
 
 parentPort!.on('message', (message: { id: number; body: string }) => {
   parentPort!.postMessage({ id: message.id, prepared: prepareBatch(message.body, parameters) })
