@@ -333,10 +333,15 @@ describe('reading balances', () => {
   })
 
   it('reports status, markets and 404s in the error shape', async () => {
+    // The state hash is recomputed on a 50 ms schedule here, not per request: once it has
+    // caught up it is the hash at the applied index.
+    await new Promise((resolve) => setTimeout(resolve, 150))
     const status = statusResponseSchema.parse((await get('/status')).body)
     expect(status).toMatchObject({
       replicaId: 'replica-1',
       appliedIndex: replica.state.position.index,
+      stateHashIndex: replica.state.position.index,
+      stateHash: replica.state.stateHash(),
     })
     expect(
       marketsResponseSchema.parse((await get('/markets')).body).markets.map((m) => m.id),
@@ -518,6 +523,8 @@ describe('the event stream', () => {
       quantity: '0.01',
       timeInForce: 'GTC',
     })
+    // Past the state-hash interval (50 ms here), so this batch's applied event carries one.
+    await new Promise((resolve) => setTimeout(resolve, 150))
     expect((await post('/order', order)).status).toBe(202)
     await readUntil(() => events.some((event) => event.event === 'applied'))
     controller.abort()

@@ -89,7 +89,9 @@ async function settled(urls = cluster.urls(), timeoutMs = 90_000): Promise<Statu
     const indexes = statuses.map((s) => s.appliedIndex)
     const finalized = Math.max(...statuses.map((s) => s.zellularFinalizedIndex ?? 0))
     const same = indexes.every((index) => index === indexes[0])
-    if (same && indexes[0] === finalized && finalized === previous) return statuses
+    // The state hash is recomputed about once a second: wait until it is at the applied index.
+    const hashed = statuses.every((s) => s.stateHashIndex === s.appliedIndex)
+    if (same && hashed && indexes[0] === finalized && finalized === previous) return statuses
     previous = same ? (indexes[0] ?? -1) : -1
     if (Date.now() > deadline) throw new Error(`not settled: ${indexes} finalized ${finalized}`)
     await new Promise((resolve) => setTimeout(resolve, 1_100))

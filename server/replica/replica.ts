@@ -11,6 +11,7 @@ import { EventHub } from './eventHub.ts'
 import { PendingIntents } from './pendingIntents.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState } from './replicaState.ts'
+import { StateHashSchedule } from './stateHashSchedule.ts'
 import { toSseEvents } from './sseEvents.ts'
 import { VerifierPool } from './verifierPool.ts'
 import { ReplicaStore, type StoreFaults } from './store/replicaStore.ts'
@@ -52,7 +53,10 @@ export interface ReplicaParameters {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL'
   /** How often Zellular's last finalized index is polled for `/status`. */
   readonly finalizedPollMs: number
-  /** Least time between two state hashes computed for SSE `applied` events. */
+  /**
+   * Least time between two state hashes (for `/status` and SSE `applied` events); longer when a
+   * hash is expensive, see `StateHashSchedule`.
+   */
   readonly stateHashIntervalMs: number
   /**
    * Worker threads that verify batch signatures ahead of the apply loop (0: on the main thread).
@@ -115,6 +119,11 @@ export function createReplica(config: ReplicaConfig): Replica {
     // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
     signerBackend: createCachingSignerBackend(),
   })
+  const stateHashes = new StateHashSchedule({
+    compute: () => ({ index: state.position.index, hash: state.stateHash() }),
+    appliedIndex: () => state.position.index,
+    intervalMs: parameters.stateHashIntervalMs,
+  })
   const identity = { app: registry.app, network: registry.network, replicaId: config.replicaId }
   const controller = new AbortController()
   let finalizedIndex: number | null = null
@@ -137,6 +146,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     }),
     pending: new PendingIntents(),
     hub: new EventHub(),
+    stateHash: () => stateHashes.latest,
     zellular: {
       finalizedIndex: () => finalizedIndex,
       network: cached(1_000, async () =>
@@ -157,23 +167,12 @@ export function createReplica(config: ReplicaConfig): Replica {
     log,
   )
   let running: Promise<void> | undefined
-  let lastStateHashMs = Number.NEGATIVE_INFINITY
   const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
+    const stateHash = stateHashes.afterApply(batch.index)
     if (deps.hub.subscriberCount === 0) return
-    const applied: { index: number; chainingHash: string; stateHash?: `0x${string}` } = {
-      index: batch.index,
-      chainingHash: batch.chainingHash,
-    }
-    const now = deps.now()
-    // Only the last batch of a committed group has its state in memory to hash.
-    const isCurrent = batch.index === state.position.index
-    const isDue = state.hasStateHash() || now - lastStateHashMs >= parameters.stateHashIntervalMs
-    if (isCurrent && isDue) {
-      applied.stateHash = state.stateHash()
-      lastStateHashMs = now
-    }
-    deps.hub.publish(toSseEvents(effects, applied))
+    const applied = { index: batch.index, chainingHash: batch.chainingHash }
+    deps.hub.publish(toSseEvents(effects, stateHash === undefined ? applied : { ...applied, stateHash }))
   }
   const pollFinalized = async () => {
     while (!controller.signal.aborted) {
@@ -204,6 +203,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     },
     async stop() {
       controller.abort()
+      stateHashes.stop()
       await running?.catch(() => undefined)
       deps.submitter.flush()
       await verifiers.close()

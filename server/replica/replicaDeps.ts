@@ -5,6 +5,7 @@ import type { BatchSubmitter } from './batchSubmitter.ts'
 import type { EventHub } from './eventHub.ts'
 import type { PendingIntents } from './pendingIntents.ts'
 import type { ReplicaState } from './replicaState.ts'
+import type { IndexedStateHash } from './stateHashSchedule.ts'
 
 /** What the HTTP app needs from the rest of the replica; `createApp` takes it. */
 export interface ReplicaDeps {
@@ -17,6 +18,8 @@ export interface ReplicaDeps {
   readonly submitter: BatchSubmitter
   readonly pending: PendingIntents
   readonly hub: EventHub
+  /** The latest state hash and its index (computed on a schedule, never per request). */
+  readonly stateHash: () => IndexedStateHash
   /** The last finalized index seen on Zellular (null until known), and the nodes' view. */
   readonly zellular: {
     finalizedIndex(): number | null

@@ -116,11 +116,6 @@ export class ReplicaState {
     }
     return this.stateHashCache.hash
   }
-
-  /** Whether the state hash of the applied index is already computed. */
-  hasStateHash(): boolean {
-    return this.stateHashCache?.index === this.current.index
-  }
 }
 
 /** Hash of what the state at index 0 is made of, stored so a database is never reused wrongly. */

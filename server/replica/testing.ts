@@ -136,7 +136,12 @@ export function createTestReplica(options: {
     blsSecretKey: testBlsKey(position),
     databaseFile,
     zellular: options.sequencer,
-    parameters: { batchWindowMs: 1, finalizedPollMs: 50, ...options.parameters },
+    parameters: {
+      batchWindowMs: 1,
+      finalizedPollMs: 50,
+      stateHashIntervalMs: 50,
+      ...options.parameters,
+    },
     log: () => {},
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   })

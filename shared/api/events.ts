@@ -30,8 +30,8 @@ export const appliedEventSchema = z.object({
   chainingHash: z.string(),
   /**
    * Canonical state hash after the batch (as `GET /status` reports). Hashing is linear in the
-   * state, so under load a replica includes it at most about once per second; `GET /status`
-   * always has it.
+   * state, so a replica includes it at most about once per second, and only on the last batch
+   * of a group committed together.
    */
   stateHash: hash32Schema.optional(),
 })

@@ -6,7 +6,9 @@ import { blsPublicKeySchema } from './balances.ts'
  * `appliedChainingHash` its chaining hash ("" at 0); `zellularFinalizedIndex` the last
  * finalized index the replica has seen (null until known), `lag` their difference (null until
  * known). `stateHash` is the canonical hash of the whole state (ledger and books) at
- * `appliedIndex`: equal on every honest replica at equal index.
+ * `stateHashIndex`: equal on every honest replica at equal index. Hashing is linear in the state,
+ * so a replica recomputes it at most about once a second (less often when the state is large):
+ * `stateHashIndex` trails `appliedIndex` under load and catches up about a second after it stops.
  */
 export const statusResponseSchema = z.object({
   replicaId: z.string(),
@@ -17,6 +19,7 @@ export const statusResponseSchema = z.object({
   zellularFinalizedIndex: z.number().int().nonnegative().nullable(),
   lag: z.number().int().nonnegative().nullable(),
   stateHash: z.string().regex(/^0x[0-9a-f]{64}$/),
+  stateHashIndex: z.number().int().nonnegative(),
   blsPublicKey: blsPublicKeySchema,
 })
 

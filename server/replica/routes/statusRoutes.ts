@@ -4,7 +4,7 @@ import type { ReplicaDeps } from '../replicaDeps.ts'
 
 /**
  * `GET /status`: where this replica stands (applied index and chaining hash, Zellular's
- * finalized index and the lag, the canonical state hash) and its BLS key; `GET /network`: the
+ * finalized index and the lag, the latest canonical state hash and its index) and its BLS key; `GET /network`: the
  * Zellular nodes as this replica sees them, for browsers that cannot call the nodes.
  */
 export function statusRoutes(deps: ReplicaDeps) {
@@ -12,6 +12,7 @@ export function statusRoutes(deps: ReplicaDeps) {
     .get('/status', (c) => {
       const { index, chainingHash } = deps.state.position
       const finalized = deps.zellular.finalizedIndex()
+      const stateHash = deps.stateHash()
       const answer: StatusResponse = {
         replicaId: deps.replicaId,
         app: deps.registry.app,
@@ -20,7 +21,8 @@ export function statusRoutes(deps: ReplicaDeps) {
         appliedChainingHash: chainingHash,
         zellularFinalizedIndex: finalized,
         lag: finalized === null ? null : Math.max(0, finalized - index),
-        stateHash: deps.state.stateHash(),
+        stateHash: stateHash.hash,
+        stateHashIndex: stateHash.index,
         blsPublicKey: deps.blsPublicKey,
       }
       return c.json(answer)

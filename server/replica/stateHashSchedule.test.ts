@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { StateHashSchedule } from './stateHashSchedule.ts'
+
+/** A state whose index moves as batches apply, and whose hash costs `costMs` on a fake clock. */
+function fakeState(costMs: number) {
+  const world = { now: 0, applied: 0 }
+  const schedule = new StateHashSchedule({
+    compute: () => {
+      world.now += costMs
+      return { index: world.applied, hash: `0x${world.applied.toString(16).padStart(64, '0')}` }
+    },
+    appliedIndex: () => world.applied,
+    intervalMs: 1_000,
+    costFactor: 20,
+    clock: () => world.now,
+  })
+  return { world, schedule }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('StateHashSchedule', () => {
+  let stop = () => {}
+  afterEach(() => stop())
+
+  it('hashes at start, then at most once per interval however many batches apply', () => {
+    const { world, schedule } = fakeState(1)
+    stop = () => schedule.stop()
+    expect(schedule.latest.index).toBe(0) // computed when first asked
+    const hashed: number[] = []
+    for (let batch = 1; batch <= 1_000; batch++) {
+      world.applied = batch
+      world.now += 10 // 100 batches a second
+      if (schedule.afterApply(batch) !== undefined) hashed.push(batch)
+    }
+    // 10 s of batches: one hash per second, each on the batch that was current then.
+    expect(hashed.length).toBeGreaterThanOrEqual(9)
+    expect(hashed.length).toBeLessThanOrEqual(11)
+    expect(schedule.computed).toBe(hashed.length + 1) // + the first read of `latest`
+    expect(schedule.latest.index).toBe(hashed.at(-1))
+  })
+
+  it('waits longer when a hash is expensive, bounding the CPU it uses', () => {
+    const { world, schedule } = fakeState(200) // a large state: 200 ms a hash
+    stop = () => schedule.stop()
+    let hashes = 0
+    for (let batch = 1; batch <= 6_000; batch++) {
+      world.applied = batch
+      world.now += 10
+      if (schedule.afterApply(batch) !== undefined) hashes += 1
+    }
+    // 60 s of batches (plus the hashing time): every 20 × 200 ms = 4 s, not every second.
+    expect(hashes).toBeGreaterThanOrEqual(10)
+    expect(hashes).toBeLessThanOrEqual(18)
+  })
+
+  it('does not hash a batch of a group that is not the applied index', () => {
+    const { world, schedule } = fakeState(1)
+    stop = () => schedule.stop()
+    world.now = 5_000
+    world.applied = 3 // batches 1..3 were committed together
+    expect(schedule.afterApply(1)).toBeUndefined()
+    expect(schedule.afterApply(2)).toBeUndefined()
+    expect(schedule.afterApply(3)).toMatch(/^0x0+3$/)
+    // A second listener asking about the same index gets the same hash without hashing again.
+    expect(schedule.afterApply(3)).toMatch(/^0x0+3$/)
+    expect(schedule.computed).toBe(1)
+  })
+
+  it('catches up with the applied index once batches stop', async () => {
+    const world = { applied: 0 }
+    const schedule = new StateHashSchedule({
+      compute: () => ({ index: world.applied, hash: `0x${'ab'.repeat(32)}` }),
+      appliedIndex: () => world.applied,
+      intervalMs: 50,
+    })
+    stop = () => schedule.stop()
+    world.applied = 7
+    expect(schedule.afterApply(7)).toBeDefined() // the first is always due
+    world.applied = 8
+    // Right after a hash none is due: the batch goes without one...
+    expect(schedule.afterApply(8)).toBeUndefined()
+    expect(schedule.latest.index).toBe(7)
+    // ...and the timer brings the hash to index 8 once the interval has passed.
+    await sleep(200)
+    expect(schedule.latest.index).toBe(8)
+    expect(schedule.computed).toBe(2)
+    // Quiet: no more hashing.
+    await sleep(150)
+    expect(schedule.computed).toBe(2)
+  })
+})
