@@ -5,6 +5,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
+import { devnetTokens } from '../../../shared/exchange/index.ts'
+import { createTokenRegistry, type Address } from '../../../shared/intents/index.ts'
 import { ReplicaStore } from './replicaStore.ts'
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
@@ -53,12 +55,73 @@ it('migration 0002 rebuilds balance_history and receipts WITHOUT ROWID and keeps
     expect(
       store.sqlite.prepare("SELECT name FROM sqlite_master WHERE name = 'receipts_signer'").get(),
     ).toBeUndefined()
+    // (Migration 0003, which runs next, turns the keys into bytes.)
     expect(store.sqlite.prepare('SELECT * FROM balance_history').all()).toEqual([
-      { address, token: 'USDT', batch_index: 7, available: '1500000', locked: '250' },
+      {
+        address: Buffer.from('ab'.repeat(20), 'hex'),
+        token: 'USDT',
+        batch_index: 7,
+        available: '1500000',
+        locked: '250',
+      },
     ])
     expect(store.sqlite.prepare('SELECT intent_id, nonce, reason FROM receipts').all()).toEqual([
-      { intent_id: '0x' + '01'.repeat(32), nonce: '3', reason: 'insufficient_balance' },
+      {
+        intent_id: Buffer.from('01'.repeat(32), 'hex'),
+        nonce: '3',
+        reason: 'insufficient_balance',
+      },
     ])
+  } finally {
+    store.close()
+  }
+})
+
+it('migration 0003 stores addresses and intent ids as bytes and keeps the rows', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
+  dirs.push(dir)
+  const file = join(dir, 'replica.db')
+  const old = new Database(file)
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(2) })
+  const address = '0x' + 'ab'.repeat(19) + '0c'
+  const intentId = '0x' + '01'.repeat(31) + 'fe'
+  old
+    .prepare('INSERT INTO balance_history VALUES (?, ?, ?, ?, ?)')
+    .run(address, 'USDT', 7, '1500000', '250')
+  old
+    .prepare('INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .run(intentId, 'transfer', address, '3', 'rejected', 'insufficient_balance', 7, 0)
+  old.close()
+
+  const store = new ReplicaStore(file)
+  try {
+    const types = store.sqlite
+      .prepare(
+        'SELECT typeof(address) AS address FROM balance_history UNION ALL ' +
+          'SELECT typeof(intent_id) FROM receipts UNION ALL SELECT typeof(signer) FROM receipts',
+      )
+      .all()
+    expect(types).toEqual([{ address: 'blob' }, { address: 'blob' }, { address: 'blob' }])
+    const definition = store.sqlite
+      .prepare("SELECT sql FROM sqlite_master WHERE name = 'receipts'")
+      .get() as { sql: string }
+    expect(definition.sql).toMatch(/WITHOUT ROWID$/)
+    // Read back through the store, as hex again.
+    expect(store.balanceAt(address, 'USDT', 7)).toEqual({ available: 1_500_000n, locked: 250n })
+    expect(store.balanceAt(address, 'USDT', 6)).toEqual({ available: 0n, locked: 0n })
+    expect(store.receipt(intentId)).toMatchObject({
+      intentId,
+      signer: address,
+      status: 'rejected',
+      reason: 'insufficient_balance',
+      batchIndex: 7,
+    })
+    const tokens = [...createTokenRegistry(devnetTokens).values()]
+    const loaded = store.loadState(tokens, address as Address)
+    expect(loaded.ledger.balances).toEqual([
+      { address, token: 'USDT', available: 1_500_000n, locked: 250n },
+    ])
+    expect(loaded.ledger.nonces).toEqual([{ signer: address, nonce: 3n }])
   } finally {
     store.close()
   }

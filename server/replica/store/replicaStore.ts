@@ -13,6 +13,7 @@ import type {
 } from '../../../shared/exchange/index.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
+import { bytesToHex, hexToBytes } from './hexBytes.ts'
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
 
@@ -158,7 +159,8 @@ export class ReplicaStore {
     const receipts: unknown[] = []
     for (const r of effects.receipts) {
       const { intentId, action, signer, status, position } = r
-      receipts.push(intentId, action, signer, r.nonce.toString(), status, r.reason ?? null)
+      receipts.push(hexToBytes(intentId), action, hexToBytes(signer), r.nonce.toString(), status)
+      receipts.push(r.reason ?? null)
       receipts.push(index, position)
     }
     this.write.insertReceipts.run(receipts)
@@ -178,13 +180,13 @@ export class ReplicaStore {
           'GROUP BY address, token ORDER BY address, token',
       )
       .all() as {
-      address: Address
+      address: Buffer
       token: TokenInfo['symbol']
       available: string
       locked: string
     }[]
     const nonceRows = this.sqlite.prepare('SELECT signer, nonce FROM receipts').raw().all() as [
-      Address,
+      Buffer,
       string,
     ][]
     const ledger: LedgerSnapshot = {
@@ -192,13 +194,16 @@ export class ReplicaStore {
       issuer,
       balances: balances
         .map(({ address, token, available, locked }) => ({
-          address,
+          address: bytesToHex(address) as Address,
           token,
           available: BigInt(available),
           locked: BigInt(locked),
         }))
         .filter((row) => row.available !== 0n || row.locked !== 0n),
-      nonces: nonceRows.map(([signer, nonce]) => ({ signer, nonce: BigInt(nonce) })),
+      nonces: nonceRows.map(([signer, nonce]) => ({
+        signer: bytesToHex(signer) as Address,
+        nonce: BigInt(nonce),
+      })),
     }
     const engineOperations = (
       this.sqlite.prepare('SELECT operation FROM engine_operations ORDER BY id').raw().all() as [
@@ -229,7 +234,7 @@ export class ReplicaStore {
       .from(schema.balanceHistory)
       .where(
         and(
-          eq(schema.balanceHistory.address, address),
+          eq(schema.balanceHistory.address, hexToBytes(address)),
           eq(schema.balanceHistory.token, token),
           lte(schema.balanceHistory.batchIndex, index),
         ),
@@ -243,11 +248,14 @@ export class ReplicaStore {
   }
 
   receipt(intentId: string): StoredReceipt | undefined {
-    return this.db
+    const row = this.db
       .select()
       .from(schema.receipts)
-      .where(eq(schema.receipts.intentId, intentId))
+      .where(eq(schema.receipts.intentId, hexToBytes(intentId)))
       .get()
+    return row === undefined
+      ? undefined
+      : { ...row, intentId: bytesToHex(row.intentId), signer: bytesToHex(row.signer) }
   }
 
   /** The owner's open orders, then up to `limit` closed ones, most recently updated first. */
@@ -310,7 +318,7 @@ export class ReplicaStore {
   private writeBalances(balances: LedgerSnapshot['balances'], index: number): void {
     const history: unknown[] = []
     for (const { address, token, available, locked } of balances) {
-      history.push(address, token, index, available.toString(), locked.toString())
+      history.push(hexToBytes(address), token, index, available.toString(), locked.toString())
     }
     this.write.insertHistory.run(history)
   }

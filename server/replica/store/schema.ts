@@ -1,8 +1,11 @@
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /*
  * The replica's SQLite schema (drizzle). Amounts are integer base units stored as decimal TEXT
- * (uint128 does not fit SQLite's int64); nonces too (uint64). Batch indexes are INTEGER.
+ * (uint128 does not fit SQLite's int64); nonces too (uint64). Batch indexes are INTEGER. The two
+ * tables every transfer writes key on addresses and intent ids as raw bytes (BLOB: 20 and 32
+ * bytes instead of 42 and 66 characters of hex), which makes their rows and B-trees smaller;
+ * `hexBytes.ts` converts at the store's edge, so the rest of the replica sees hex strings.
  * Definitions only: the connection lives in `database.ts`. After a change, run
  * `npm run db:generate` and commit the migration in `drizzle/`.
  */
@@ -22,7 +25,7 @@ export const meta = sqliteTable('meta', {
 export const balanceHistory = sqliteTable(
   'balance_history',
   {
-    address: text('address').notNull(),
+    address: blob('address', { mode: 'buffer' }).notNull(),
     token: text('token').notNull(),
     batchIndex: integer('batch_index').notNull(),
     available: text('available').notNull(),
@@ -37,9 +40,9 @@ export const balanceHistory = sqliteTable(
  * Like `balance_history`, a WITHOUT ROWID table (migration 0002; drizzle cannot declare it).
  */
 export const receipts = sqliteTable('receipts', {
-  intentId: text('intent_id').primaryKey(),
+  intentId: blob('intent_id', { mode: 'buffer' }).primaryKey(),
   action: text('action').notNull(),
-  signer: text('signer').notNull(),
+  signer: blob('signer', { mode: 'buffer' }).notNull(),
   /** uint64 as decimal text. */
   nonce: text('nonce').notNull(),
   status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
