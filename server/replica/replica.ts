@@ -172,7 +172,9 @@ export function createReplica(config: ReplicaConfig): Replica {
     const stateHash = stateHashes.afterApply(batch.index)
     if (deps.hub.subscriberCount === 0) return
     const applied = { index: batch.index, chainingHash: batch.chainingHash }
-    deps.hub.publish(toSseEvents(effects, stateHash === undefined ? applied : { ...applied, stateHash }))
+    deps.hub.publish(
+      toSseEvents(effects, stateHash === undefined ? applied : { ...applied, stateHash }),
+    )
   }
   const pollFinalized = async () => {
     while (!controller.signal.aborted) {
