@@ -27,21 +27,28 @@ function migrationsUpTo(last: number): string {
   return dir
 }
 
-it('migration 0002 rebuilds balance_history and receipts WITHOUT ROWID and keeps their rows', () => {
+/**
+ * A database migrated up to migration `last`, holding one balance-history row and one receipt
+ * as the layout of that time stored them (hex text keys), closed; returns its file.
+ */
+function databaseAt(last: number, rows: { address: string; intentId: string }): string {
   const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
   dirs.push(dir)
   const file = join(dir, 'replica.db')
   const old = new Database(file)
-  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(1) })
-  const address = '0x' + 'ab'.repeat(20)
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(last) })
   old
     .prepare('INSERT INTO balance_history VALUES (?, ?, ?, ?, ?)')
-    .run(address, 'USDT', 7, '1500000', '250')
+    .run(rows.address, 'USDT', 7, '1500000', '250')
   old
     .prepare('INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run('0x' + '01'.repeat(32), 'transfer', address, '3', 'rejected', 'insufficient_balance', 7, 0)
+    .run(rows.intentId, 'transfer', rows.address, '3', 'rejected', 'insufficient_balance', 7, 0)
   old.close()
+  return file
+}
 
+it('migration 0002 rebuilds balance_history and receipts WITHOUT ROWID and keeps their rows', () => {
+  const file = databaseAt(1, { address: '0x' + 'ab'.repeat(20), intentId: '0x' + '01'.repeat(32) })
   const store = new ReplicaStore(file)
   try {
     const definition = (table: string) =>
@@ -78,20 +85,9 @@ it('migration 0002 rebuilds balance_history and receipts WITHOUT ROWID and keeps
 })
 
 it('migration 0003 stores addresses and intent ids as bytes and keeps the rows', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
-  dirs.push(dir)
-  const file = join(dir, 'replica.db')
-  const old = new Database(file)
-  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(2) })
   const address = '0x' + 'ab'.repeat(19) + '0c'
   const intentId = '0x' + '01'.repeat(31) + 'fe'
-  old
-    .prepare('INSERT INTO balance_history VALUES (?, ?, ?, ?, ?)')
-    .run(address, 'USDT', 7, '1500000', '250')
-  old
-    .prepare('INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(intentId, 'transfer', address, '3', 'rejected', 'insufficient_balance', 7, 0)
-  old.close()
+  const file = databaseAt(2, { address, intentId })
 
   const store = new ReplicaStore(file)
   try {
