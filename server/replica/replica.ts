@@ -146,7 +146,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     }),
     pending: new PendingIntents(),
     hub: new EventHub(),
-    stateHash: () => stateHashes.latest,
+    stateHash: () => stateHashes.latest(),
     zellular: {
       finalizedIndex: () => finalizedIndex,
       network: cached(1_000, async () =>
@@ -169,8 +169,8 @@ export function createReplica(config: ReplicaConfig): Replica {
   let running: Promise<void> | undefined
   const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
-    const stateHash = stateHashes.afterApply(batch.index)
     if (deps.hub.subscriberCount === 0) return
+    const stateHash = stateHashes.afterApply(batch.index)
     const applied = { index: batch.index, chainingHash: batch.chainingHash }
     deps.hub.publish(
       toSseEvents(effects, stateHash === undefined ? applied : { ...applied, stateHash }),
@@ -205,7 +205,6 @@ export function createReplica(config: ReplicaConfig): Replica {
     },
     async stop() {
       controller.abort()
-      stateHashes.stop()
       await running?.catch(() => undefined)
       deps.submitter.flush()
       await verifiers.close()

@@ -29,8 +29,6 @@ export interface FinalizedBatch {
  * a half-applied batch, and the database always holds exactly the state of `position`.
  */
 export class ReplicaState {
-  private stateHashCache: { index: number; hash: Hex } | undefined
-
   private constructor(
     readonly exchange: Exchange,
     readonly store: ReplicaStore,
@@ -108,13 +106,12 @@ export class ReplicaState {
     return all
   }
 
-  /** The canonical state hash at the applied index, computed once per index. */
+  /**
+   * The canonical state hash at the applied index. Linear in the state: the replica asks for it
+   * through `StateHashSchedule`, which decides when it is worth computing.
+   */
   stateHash(): Hex {
-    const index = this.current.index
-    if (this.stateHashCache?.index !== index) {
-      this.stateHashCache = { index, hash: this.exchange.stateHash() }
-    }
-    return this.stateHashCache.hash
+    return this.exchange.stateHash()
   }
 }
 

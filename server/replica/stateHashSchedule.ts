@@ -26,19 +26,17 @@ export interface StateHashScheduleParameters {
  * Decides when a replica hashes its state. The canonical state hash is linear in the state, so
  * computing it for every applied batch, or for every `GET /status` at a new index (the web app
  * polls every replica), would cost more and more as nonces accumulate, and anyone could make a
- * replica hash at will. Instead the hash is computed at most once per interval (longer when it
- * is expensive), right after a batch when one is due, and otherwise by a timer once the due
- * time comes, so a quiet replica's hash soon catches up with its applied index. Readers get
- * the latest hash together with its index.
+ * replica hash at will. Instead it is computed only when asked for (a `/status` read, or an SSE
+ * `applied` event while someone listens), and then only if the applied index has moved and the
+ * interval has passed since the last hash (longer when hashing is expensive). Otherwise the
+ * asker gets the latest hash together with its index, which may trail the applied index.
  */
 export class StateHashSchedule {
   readonly #parameters: StateHashScheduleParameters
   readonly #clock: () => number
   #latest: IndexedStateHash | undefined
   #dueAt = Number.NEGATIVE_INFINITY
-  #timer: NodeJS.Timeout | undefined
-  #stopped = false
-  /** Hashes computed so far (for tests and benchmarks). */
+  /** Hashes computed so far (for tests). */
   computed = 0
 
   constructor(parameters: StateHashScheduleParameters) {
@@ -46,42 +44,30 @@ export class StateHashSchedule {
     this.#clock = parameters.clock ?? (() => performance.now())
   }
 
-  /** The most recent hash and its index, which may be behind the applied index. */
-  get latest(): IndexedStateHash {
-    return this.#latest ?? this.#refresh()
+  /** The hash at the applied index if one is due, else the most recent one and its index. */
+  latest(): IndexedStateHash {
+    const latest = this.#latest
+    if (
+      latest !== undefined &&
+      (latest.index === this.#parameters.appliedIndex() || !this.#due())
+    ) {
+      return latest
+    }
+    return this.#refresh()
   }
 
   /**
-   * Call after each committed batch: returns the hash at `index` when one is due now and `index`
-   * is the applied index (only then is that state in memory), and otherwise arms the catch-up.
+   * The hash after the batch at `index`, for its SSE event, when that batch is the applied index
+   * (only then is its state in memory) and a hash is due or already made; else undefined.
    */
   afterApply(index: number): Hex | undefined {
-    if (this.#stopped) return undefined
+    if (index !== this.#parameters.appliedIndex()) return undefined
     if (index === this.#latest?.index) return this.#latest.hash
-    if (index === this.#parameters.appliedIndex() && this.#clock() >= this.#dueAt) {
-      return this.#refresh().hash
-    }
-    this.#arm()
-    return undefined
+    return this.#due() ? this.#refresh().hash : undefined
   }
 
-  stop(): void {
-    this.#stopped = true
-    clearTimeout(this.#timer)
-    this.#timer = undefined
-  }
-
-  #arm(): void {
-    if (this.#timer !== undefined) return
-    const delay = Math.max(0, this.#dueAt - this.#clock())
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined
-      if (this.#stopped || this.#parameters.appliedIndex() === this.#latest?.index) return
-      // Batches may have been applied since the timer was armed; hash wherever the state is.
-      if (this.#clock() >= this.#dueAt) this.#refresh()
-      else this.#arm()
-    }, delay)
-    this.#timer.unref?.()
+  #due(): boolean {
+    return this.#clock() >= this.#dueAt
   }
 
   #refresh(): IndexedStateHash {
@@ -89,12 +75,9 @@ export class StateHashSchedule {
     const latest = this.#parameters.compute()
     this.computed += 1
     this.#latest = latest
-    this.#dueAt = this.#nextDue(this.#clock() - started)
-    return latest
-  }
-
-  #nextDue(costMs: number): number {
     const { intervalMs, costFactor = 20 } = this.#parameters
-    return this.#clock() + Math.max(intervalMs, costMs * costFactor)
+    const finished = this.#clock()
+    this.#dueAt = finished + Math.max(intervalMs, (finished - started) * costFactor)
+    return latest
   }
 }

@@ -8,7 +8,7 @@ import { blsPublicKeySchema } from './balances.ts'
  * known). `stateHash` is the canonical hash of the whole state (ledger and books) at
  * `stateHashIndex`: equal on every honest replica at equal index. Hashing is linear in the state,
  * so a replica recomputes it at most about once a second (less often when the state is large):
- * `stateHashIndex` trails `appliedIndex` under load and catches up about a second after it stops.
+ * `stateHashIndex` may trail `appliedIndex`; once the interval has passed, the next read is at it.
  */
 export const statusResponseSchema = z.object({
   replicaId: z.string(),
