@@ -48,6 +48,16 @@ const option = (name: string, full: number, small: number): number => {
   return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
 }
 
+/** `--name=1,2,3`: a comma list of non-negative numbers. */
+const listOption = (name: string, fallback: string): number[] => {
+  const text = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
+  const values = text.split(',').map(Number)
+  if (!values.every((value) => Number.isFinite(value) && value >= 0)) {
+    throw new RangeError(`--${name} takes a comma list of numbers, not ${text}`)
+  }
+  return values
+}
+
 /** Settings for experiments, e.g. `--replica-env=REPLICA_SUBMIT_BULK_MAX=1`. */
 const environmentFlag = (flag: string): Record<string, string> =>
   Object.fromEntries(
@@ -70,15 +80,9 @@ const profiledNodeOptions =
 const parameters = {
   applyTransfers: option('transfers', 60_000, 3_000),
   applyAccounts: option('accounts', 2_000, 200),
-  latencyRates: (
-    argv.find((a) => a.startsWith('--rates='))?.slice(8) ?? (smoke ? '200' : '300,1000')
-  )
-    .split(',')
-    .map(Number),
+  latencyRates: listOption('rates', smoke ? '200' : '300,1000'),
   /** `--verifier-threads=0,1,2`: phase A runs once per count; all must reach the same hash. */
-  applyVerifierThreads: (argv.find((a) => a.startsWith('--verifier-threads='))?.slice(19) ?? '0,1')
-    .split(',')
-    .map(Number),
+  applyVerifierThreads: listOption('verifier-threads', '0,1'),
   latencySeconds: option('seconds', 20, 3),
   latencyWarmupSeconds: option('warmup-seconds', 3, 1),
   readSeconds: option('read-seconds', 10, 2),
