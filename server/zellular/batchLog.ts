@@ -10,7 +10,13 @@ export interface BatchRecord {
   readonly index: number
   readonly body: string
   readonly chainingHash: string
+  /** The parent of the finalization at this index, or of its lock while it is only locked. */
   parentIndex?: number
+  /**
+   * The parent the lock at this index was signed with. With pipelined locks a later
+   * finalization of the same index names a newer parent, and the lock proof must still verify.
+   */
+  lockedParentIndex?: number
   nextIndex?: number
   timestamp?: number
   lockedSignature?: string
@@ -202,15 +208,17 @@ export class BatchLog {
     if (!target) return 'unknown_index'
     if (target.chainingHash !== record.chaining_hash) return 'chain_mismatch'
 
-    target.parentIndex = record.parent_index
-    target.timestamp = record.timestamp
     const tag = typeof record.tag === 'number' ? record.tag : 0
     if (finalizing) {
+      target.parentIndex = record.parent_index
+      target.timestamp = record.timestamp
       target.finalizedSignature = record.signature
       target.finalizedNonsigners = [...record.nonsigners]
       target.finalizedTag = tag
       this.finalize(record.index)
     } else {
+      target.lockedParentIndex = record.parent_index
+      if (target.finalizedSignature === undefined) target.parentIndex = record.parent_index
       target.lockedSignature = record.signature
       target.lockedNonsigners = [...record.nonsigners]
       target.lockedTag = tag

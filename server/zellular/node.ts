@@ -260,12 +260,12 @@ export function finalizationProofOf(record: BatchRecord) {
   }
 }
 
-/** The `last_locked_signature` for a lock sync point (timestamp 0, as it was signed). */
+/** The `last_locked_signature` for a lock sync point (parent and timestamp 0 as it was signed). */
 export function lockProofOf(record: BatchRecord) {
   return {
     state: 'sequenced' as const,
     index: record.index,
-    parent_index: record.parentIndex ?? 0,
+    parent_index: record.lockedParentIndex ?? record.parentIndex ?? 0,
     chaining_hash: record.chainingHash,
     signature: record.lockedSignature!,
     nonsigners: record.lockedNonsigners ?? [],

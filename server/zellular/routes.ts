@@ -279,7 +279,9 @@ function statefulBatch(node: ZellularNode, appName: string, state: 'locked' | 'f
     app_name: appName,
     body: record.body,
     chaining_hash: record.chainingHash,
-    parent_index: record.parentIndex ?? null,
+    // Each view names the parent its own proof was signed with (see `lockedParentIndex`).
+    parent_index:
+      (state === 'locked' ? record.lockedParentIndex : undefined) ?? record.parentIndex ?? null,
     next_index: record.nextIndex ?? null,
     timestamp: record.timestamp ?? null,
     locked_signature: record.lockedSignature ?? null,
