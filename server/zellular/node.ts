@@ -13,6 +13,7 @@ import { ZsequencerHttpError } from './httpErrors.ts'
 import { Faults } from './faults.ts'
 import type { Logger } from './logger.ts'
 import { PeerClient } from './peers.ts'
+import { PeerSuspicion } from './peerSuspicion.ts'
 import { SlidingWindowLimiter, sizeKb } from './rateLimiter.ts'
 import { OperatorSignatureBatcher } from './signatureBatcher.ts'
 
@@ -66,6 +67,8 @@ export class ZellularNode {
   /** Sequencer role: the last sync points this sequencer signed, per app (0 after a switch). */
   readonly lastLockPoint = new Map<string, number>()
   readonly lastFinalizationPoint = new Map<string, number>()
+  /** Sequencer role: peers that claimed a sync point and did not sign it. */
+  readonly suspicion = new PeerSuspicion()
   /** Own forwarding budget; on the sequencer it also limits direct client PUTs. */
   readonly sendLimiter: SlidingWindowLimiter
   /** Sequencer role: per-signer budget for PUT /sequencer/batches. */

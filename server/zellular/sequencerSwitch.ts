@@ -43,6 +43,7 @@ function resetSequencerView(node: ZellularNode): void {
   for (const reports of node.reports.values()) reports.clear()
   node.lastLockPoint.clear()
   node.lastFinalizationPoint.clear()
+  node.suspicion.clear()
   for (const tracked of node.sequencedAt.values()) tracked.length = 0
   for (const awaiting of node.awaitingEcho.values()) awaiting.clear()
   node.censoredApps.clear()

@@ -14,8 +14,7 @@ import {
 import { nodeConfigSchema } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
-import { gatherSignatures, INACTIVE_AFTER_MS, isAbandoned } from './synchronizer.ts'
-
+import { gatherSignatures, INACTIVE_AFTER_MS, isAbandoned, synchronize } from './synchronizer.ts'
 
 let secrets: bls.SecretKey[] = []
 beforeAll(async () => {
@@ -74,13 +73,24 @@ it('a sequencer whose peers stopped posting knows it was left behind', () => {
   node.close()
 })
 
-/** A peer on 127.0.0.1 that answers `sign_sync_point` after `delayMs`, honestly or not. */
-async function signingPeer(secret: bls.SecretKey, options: { forge: boolean; delayMs: number }) {
+/**
+ * A peer on 127.0.0.1 that answers `sign_sync_point` after `delayMs`, honestly or not. An honest
+ * one given `chain` signs only points whose chaining hash it holds, as a real node does.
+ */
+async function signingPeer(
+  secret: bls.SecretKey,
+  options: { forge: boolean; delayMs: number; chain?: (index: number) => string },
+) {
   const server: Server = createServer((request, response) => {
     let body = ''
     request.on('data', (chunk: Buffer) => (body += chunk.toString()))
     request.on('end', () => {
       const point = JSON.parse(body) as Parameters<typeof syncPointMessage>[0]
+      if (options.chain && options.chain(point.index) !== point.chaining_hash) {
+        response.statusCode = 400
+        response.end(JSON.stringify({ status: 'error', error: { code: 'InvalidRequestError' } }))
+        return
+      }
       const message = options.forge ? 'something else' : syncPointMessage(point)
       const signature = bls.formatPoint(bls.sign(secret, message))
       setTimeout(() => {
@@ -110,12 +120,89 @@ it('verifies answers together, and drops a forged one and waits for another sign
       parent_index: 0,
       timestamp: 0,
     }
-    const aggregate = await gatherSignatures(node, request, ids.slice(1))
-    expect(aggregate?.nonsigners).toEqual([ids[1]])
+    const gathered = await gatherSignatures(node, request, ids.slice(1))
+    if (!gathered.ok) throw new Error('no aggregate')
+    expect(gathered.aggregate.nonsigners).toEqual([ids[1]])
     // The proof is what every node will check: it verifies under all keys minus the nonsigner.
-    expect(() => node.network.verifyAggregate(syncPointMessage(request), aggregate!)).not.toThrow()
+    expect(() =>
+      node.network.verifyAggregate(syncPointMessage(request), gathered.aggregate),
+    ).not.toThrow()
   } finally {
     node.close()
     for (const peer of peers) peer.server.close()
+  }
+})
+
+/** A sequencer holding `count` batches of app `a`, its three peers on 127.0.0.1. */
+async function sequencerWithPeers(count: number, liar: { forge: boolean }) {
+  const { node: probe } = makeSequencer()
+  probe.appLog('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
+  const chain = (index: number) => probe.appLog('a').chainingHashAt(index)
+  const peers = await Promise.all([
+    signingPeer(secrets[1]!, { forge: liar.forge, delayMs: 0, chain }),
+    signingPeer(secrets[2]!, { forge: false, delayMs: 10, chain }),
+    signingPeer(secrets[3]!, { forge: false, delayMs: 20, chain }),
+  ])
+  probe.close()
+  const { node, ids } = makeSequencer(['http://127.0.0.1:1', ...peers.map((peer) => peer.url)])
+  node.appLog('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
+  const honest = (index: number) => ({
+    ...report(Date.now()),
+    sequencedIndex: index,
+    sequencedChainingHash: node.appLog('a').chainingHashAt(index),
+  })
+  return {
+    node,
+    ids,
+    honest,
+    close() {
+      node.close()
+      for (const peer of peers) peer.server.close()
+    },
+  }
+}
+
+it('locks from its own log when one peer reports a bogus chaining hash for the top index', async () => {
+  const { node, ids, honest, close } = await sequencerWithPeers(3, { forge: false })
+  try {
+    // The liar's report comes first among the top-index ties (zsequencer took its hash).
+    const reports = node.reports.get('a')!
+    reports.set(ids[1]!, { ...honest(3), sequencedChainingHash: 'f'.repeat(64) })
+    reports.set(ids[2]!, honest(3))
+    reports.set(ids[3]!, honest(3))
+    await synchronize(node)
+    expect(node.appLog('a').lastLocked).toBe(3)
+  } finally {
+    close()
+  }
+})
+
+it('ignores a report of an index beyond its own log', async () => {
+  const { node, ids, honest, close } = await sequencerWithPeers(3, { forge: true })
+  try {
+    const reports = node.reports.get('a')!
+    reports.set(ids[1]!, { ...honest(3), sequencedIndex: 1_000_000 })
+    reports.set(ids[2]!, honest(3))
+    reports.set(ids[3]!, honest(2))
+    await synchronize(node)
+    expect(node.appLog('a').lastLocked).toBe(2)
+  } finally {
+    close()
+  }
+})
+
+it('a peer that claims the top index and withholds its signature delays one round trip, not the lock', async () => {
+  const { node, ids, honest, close } = await sequencerWithPeers(3, { forge: true })
+  try {
+    const reports = node.reports.get('a')!
+    reports.set(ids[1]!, honest(3)) // claims 3 truthfully, then signs garbage
+    reports.set(ids[2]!, honest(3))
+    reports.set(ids[3]!, honest(2))
+    await synchronize(node)
+    // 3 needed the withholding peer; 2 is what the honest peers can complete without it.
+    expect(node.appLog('a').lastLocked).toBe(2)
+    expect(node.suspicion.isSuspected(ids[1]!, Date.now())).toBe(true)
+  } finally {
+    close()
   }
 })

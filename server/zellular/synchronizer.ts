@@ -1,5 +1,5 @@
 import { bls, syncPointMessage, type SignedState } from '../../shared/zellular/index.ts'
-import type { ZellularNode } from './node.ts'
+import type { NodeReport, ZellularNode } from './node.ts'
 
 interface SyncPointCandidate {
   readonly index: number
@@ -29,31 +29,58 @@ export async function synchronize(node: ZellularNode): Promise<void> {
 async function synchronizeApp(node: ZellularNode, app: string): Promise<void> {
   const log = node.appLog(app)
   if (node.config.pipelineLocks || log.lastLocked === log.lastFinalized) {
-    const lockPoint = findSyncPoint(node, app, 'sequenced')
-    if (lockPoint) await signAndApply(node, app, 'sequenced', lockPoint)
+    await syncTo(node, app, 'sequenced')
   }
-  const finalizationPoint = findSyncPoint(node, app, 'locked')
-  if (finalizationPoint) await signAndApply(node, app, 'locked', finalizationPoint)
+  await syncTo(node, app, 'locked')
+}
+
+/**
+ * Locks (`sequenced`) or finalizes (`locked`) the highest point a threshold can sign. Peers that
+ * claimed the point and did not sign it are suspected, and a point the others can complete
+ * without them is tried at once, so one withholding peer costs a round trip, not a halt.
+ */
+async function syncTo(node: ZellularNode, app: string, state: SignedState): Promise<void> {
+  const now = Date.now()
+  const trusted = findSyncPoint(node, app, state, (id) => !node.suspicion.isSuspected(id, now))
+  const point = trusted ?? findSyncPoint(node, app, state, () => true)
+  if (!point) return
+  const unsigned = await signAndApply(node, app, state, point)
+  if (unsigned.length === 0) return
+  node.suspicion.suspect(unsigned, Date.now())
+  const fallback = findSyncPoint(node, app, state, (id) => !unsigned.includes(id))
+  if (fallback && node.isSequencer && !node.paused) await signAndApply(node, app, state, fallback)
 }
 
 /**
  * The highest index that peers holding, with the sequencer, a threshold of stake report having
- * reached in `state` (sequenced for locks, locked for finalizations).
+ * reached in `state` (sequenced for locks, locked for finalizations). The index and chaining
+ * hash come from the sequencer's own log: a report counts only if it names an index this log
+ * has reached, with this log's chaining hash there (chaining hashes commit to the whole prefix).
+ * zsequencer v0.1.7 takes the hash from a peer's report, so one peer's bogus hash makes every
+ * honest node refuse to sign, round after round.
  */
-function findSyncPoint(
+export function findSyncPoint(
   node: ZellularNode,
   app: string,
   state: SignedState,
+  counts: (id: string) => boolean,
 ): SyncPointCandidate | null {
   const reports = node.reports.get(app)!
   const floor = (state === 'sequenced' ? node.lastLockPoint : node.lastFinalizationPoint).get(app)
   const log = node.appLog(app)
-  const reached = (report: { sequencedIndex: number; lockedIndex: number }) =>
+  const own = state === 'sequenced' ? log.lastSequenced : log.lastLocked
+  const reached = (report: NodeReport) =>
     state === 'sequenced' ? report.sequencedIndex : report.lockedIndex
+  const agrees = (report: NodeReport) => {
+    const index = reached(report)
+    const hash = state === 'sequenced' ? report.sequencedChainingHash : report.lockedChainingHash
+    return index <= own && hash === log.chainingHashAt(index)
+  }
   // A node signs only on top of its own last finalized index, so a lock can only gather nodes
   // that already know the latest finalization; asking the others wastes a round.
   const candidates = [...reports.entries()]
-    .filter(([id, report]) => isAttesting(node, id) && reached(report) > (floor ?? 0))
+    .filter(([id, report]) => isAttesting(node, id) && counts(id) && agrees(report))
+    .filter(([, report]) => reached(report) > (floor ?? 0))
     .filter(([, report]) => state === 'locked' || report.finalizedIndex === log.lastFinalized)
     .filter(
       ([, report]) =>
@@ -64,9 +91,7 @@ function findSyncPoint(
     const index = reached(candidate)
     const party = candidates.filter(([, report]) => reached(report) >= index).map(([id]) => id)
     if (node.network.stakePercent([...party, node.id]) >= node.network.thresholdPercent) {
-      const chainingHash =
-        state === 'sequenced' ? candidate.sequencedChainingHash : candidate.lockedChainingHash
-      return { index, chainingHash, party }
+      return { index, chainingHash: log.chainingHashAt(index), party }
     }
   }
   return null
@@ -99,12 +124,14 @@ function isAttesting(node: ZellularNode, id: string): boolean {
   return (node.network.operator(id)?.stake ?? 0) > 0
 }
 
+/** Gathers signatures for `point` and applies the proof; returns the party members that did not
+ * sign when no threshold was reached. */
 async function signAndApply(
   node: ZellularNode,
   app: string,
   state: SignedState,
   point: SyncPointCandidate,
-): Promise<void> {
+): Promise<string[]> {
   const log = node.appLog(app)
   const request = {
     app_name: app,
@@ -114,19 +141,24 @@ async function signAndApply(
     parent_index: log.lastFinalized,
     timestamp: state === 'locked' ? Math.floor(Date.now() / 1000) : 0,
   }
-  const aggregate = await gatherSignatures(node, request, point.party)
-  if (!aggregate) return
-  const record = { ...request, ...aggregate, tag: 0 }
+  const gathered = await gatherSignatures(node, request, point.party)
+  if (!gathered.ok) return gathered.unsigned
+  const record = { ...request, ...gathered.aggregate, tag: 0 }
   const refusal = node.promote(app, record, true)
   if (refusal) {
     node.log.warn(
       `own ${state === 'locked' ? 'finalization' : 'lock'} ${point.index} refused: ${refusal}`,
     )
-    return
+    return []
   }
   const memory = state === 'sequenced' ? node.lastLockPoint : node.lastFinalizationPoint
   memory.set(app, point.index)
+  return []
 }
+
+export type Gathered =
+  | { readonly ok: true; readonly aggregate: { signature: string; nonsigners: string[] } }
+  | { readonly ok: false; readonly unsigned: string[] }
 
 /**
  * zsequencer's `gather_and_aggregate_signatures`: ask the party to sign concurrently, stop once
@@ -139,7 +171,7 @@ export async function gatherSignatures(
   node: ZellularNode,
   request: Parameters<typeof syncPointMessage>[0],
   party: readonly string[],
-): Promise<{ signature: string; nonsigners: string[] } | null> {
+): Promise<Gathered> {
   const message = syncPointMessage(request)
   const signatures = new Map<string, bls.G1>()
   const ownStake = node.network.operator(node.id)?.stake ?? 0
@@ -164,32 +196,42 @@ export async function gatherSignatures(
   const controller = new AbortController()
   const deadline = setTimeout(() => controller.abort(), node.config.aggregationTimeoutMs)
 
+  // Set the moment the outcome is known: an answer arriving after it must not join the aggregate
+  // unverified (it did, between the resolve and the code after the await).
+  let finished = false
   const gathered = await new Promise<boolean>((resolve) => {
+    const finish = (outcome: boolean) => {
+      finished = true
+      resolve(outcome)
+    }
     let pending = party.length
-    if (settled()) return resolve(true)
-    if (pending === 0) return resolve(false)
-    controller.signal.addEventListener('abort', () => resolve(false))
+    if (settled()) return finish(true)
+    if (pending === 0) return finish(false)
+    controller.signal.addEventListener('abort', () => finish(false))
     for (const id of party) {
-      void askToSign(node, id, request, message).then((signature) => {
-        if (controller.signal.aborted) return
-        if (signature && (!verifyEach || verifiesAlone(id, signature))) {
-          signatures.set(id, signature)
-        }
-        pending -= 1
-        if (settled()) resolve(true)
-        else if (pending === 0) resolve(false)
-      })
+      void askToSign(node, id, request, message).then(
+        (signature) => {
+          if (finished) return
+          if (signature && (!verifyEach || verifiesAlone(id, signature))) {
+            signatures.set(id, signature)
+          }
+          pending -= 1
+          if (settled()) finish(true)
+          else if (pending === 0) finish(false)
+        },
+        (error: unknown) => node.log.warn(`signature of ${id} not counted: ${String(error)}`),
+      )
     }
   })
   clearTimeout(deadline)
   controller.abort()
-  if (!gathered) return null
+  if (!gathered) return { ok: false, unsigned: party.filter((id) => !signatures.has(id)) }
   const nonsigners = node.network
     .attesting()
     .map((operator) => operator.id)
     .filter((id) => !signatures.has(id))
   const aggregate = bls.aggregateSignatures([...signatures.values()])
-  return { signature: bls.formatPoint(aggregate), nonsigners }
+  return { ok: true, aggregate: { signature: bls.formatPoint(aggregate), nonsigners } }
 }
 
 async function askToSign(
