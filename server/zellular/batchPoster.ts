@@ -1,15 +1,23 @@
+import { z } from 'zod'
 import { parseSignatureRecord, type SignatureRecord } from '../../shared/zellular/index.ts'
 import { errorCode } from './peers.ts'
 import { addOne, removeOne, type ZellularNode } from './node.ts'
 import { sizeKb } from './rateLimiter.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
 
-interface SequencerAnswer {
-  batches: string[]
-  last_finalized_index: number
-  finalized_signatures: unknown[]
-  last_locked_signature: unknown
-}
+/**
+ * The sequencer's answer to `PUT /sequencer/batches`, checked before use: a Byzantine sequencer
+ * may answer anything, and a malformed answer counts as no answer (it leads to a dispute).
+ */
+const sequencerAnswerSchema = z.object({
+  data: z.object({
+    batches: z.array(z.string()),
+    last_finalized_index: z.number().int().nonnegative(),
+    finalized_signatures: z.array(z.unknown()),
+    last_locked_signature: z.unknown(),
+  }),
+})
+type SequencerAnswer = z.output<typeof sequencerAnswerSchema>['data']
 
 /**
  * The node posting loop (zsequencer `node/tasks.py send_batches`, §8.2): forward queued client
@@ -66,7 +74,14 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
       else node.sequencerDown = true
       return 'error'
     }
-    answer = (response.body as { data: SequencerAnswer }).data
+    const parsed = sequencerAnswerSchema.safeParse(response.body)
+    if (!parsed.success) {
+      requeueUncertain(node, app, bodies)
+      node.sequencerDown = true
+      node.log.warn(`sequencer ${node.sequencerId} sent a malformed answer for ${app}`)
+      return 'error'
+    }
+    answer = parsed.data.data
   } catch {
     requeueUncertain(node, app, bodies)
     node.sequencerDown = true

@@ -4,7 +4,7 @@ import { disputeReason, isProofValid, type SwitchProof } from './disputer.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
 import { sizeKb } from './rateLimiter.ts'
-import { switchSequencer } from './sequencerSwitch.ts'
+import { startSwitch } from './sequencerSwitch.ts'
 
 export const disputeSchema = z.object({
   sequencer_id: z.string().transform((id) => id.toLowerCase()),
@@ -78,6 +78,6 @@ export function handleSwitch(node: ZellularNode, request: z.output<typeof switch
   }
   const old = request.proofs[0]!.sequencer_id
   if (old !== node.sequencerId) throw new ZsequencerHttpError('InvalidSequencerError')
-  void switchSequencer(node, node.network.nextSequencer(old), old)
+  startSwitch(node, node.network.nextSequencer(old), old)
   return success({}, 'Sequencer switch initiated successfully.')
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import {
   parseSignatureRecord,
   syncPointMessage,
@@ -77,6 +78,18 @@ export function requeueUnlocked(node: ZellularNode, app: string, finalizedBefore
   queue.splice(0, queue.length, ...again, ...kept)
   if (again.length > 0) node.log.info(`re-queued ${again.length} unlocked batches of ${app}`)
 }
+
+/**
+ * A peer's `GET /node/{app}/batches/sequenced` answer, checked before any field is used: a
+ * Byzantine peer may answer anything (zsequencer reads the fields unchecked as well).
+ */
+const batchPageAnswerSchema = z.object({
+  data: z.object({
+    batches: z.array(z.string()),
+    finalized_signatures: z.array(z.unknown()),
+  }),
+})
+type BatchPage = z.output<typeof batchPageAnswerSchema>['data']
 
 interface PeerRecord {
   readonly peer: string
@@ -170,14 +183,19 @@ async function catchUpFrom(
   let after = log.lastFinalized
   while (after < target.index) {
     const url = `${peer}/node/${app}/batches/sequenced?after=${after}`
-    let page: { batches: string[]; finalized_signatures: unknown[] } | null
+    let page: BatchPage
     try {
       const response = await node.peers.get(url, 5_000)
-      page = (response.body as { data: typeof page } | null)?.data ?? null
+      const parsed = batchPageAnswerSchema.safeParse(response.body)
+      if (!parsed.success) {
+        node.log.warn(`catch-up from ${peer}: malformed page after ${after}; trying another peer`)
+        return false
+      }
+      page = parsed.data.data
     } catch {
       return false
     }
-    if (!page || page.batches.length === 0) return false
+    if (page.batches.length === 0) return false
     const bodies = page.batches.slice(0, target.index - after)
     const fresh = bodies.slice(Math.max(0, log.lastSequenced - after))
     log.append(fresh)
@@ -203,4 +221,15 @@ async function catchUpFrom(
       `${target.index} from ${peer}`,
   )
   return true
+}
+
+/**
+ * Starts a switch in the background (a switch request, a dispute's outcome). Its failure is
+ * logged: an unhandled rejection would end the process, and one malformed peer answer must not
+ * take an honest node down.
+ */
+export function startSwitch(node: ZellularNode, next: string, expectedCurrent: string): void {
+  switchSequencer(node, next, expectedCurrent).catch((error: unknown) => {
+    node.log.error(`switch to ${next} failed: ${(error as Error)?.stack ?? String(error)}`)
+  })
 }

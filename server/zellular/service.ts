@@ -33,10 +33,14 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
   const secretKey = bls.secretKeyFromBigInt(BigInt('0x' + key.blsSecretKey.replace(/^0x/, '')))
   const node = new ZellularNode(config, network, secretKey, key.id, apps, logger)
   node.sequencerId = await discoverSequencer(node)
-  node.onNotSequencer = () => void recoverSequencer(node)
+  const recover = () =>
+    recoverSequencer(node).catch((error: unknown) =>
+      logger.error(`sequencer recovery failed: ${(error as Error)?.stack ?? String(error)}`),
+    )
+  node.onNotSequencer = () => void recover()
   node.onAbandoned = () => {
     for (const reports of node.reports.values()) reports.clear()
-    void recoverSequencer(node)
+    void recover()
   }
   logParameters(node)
 

@@ -1,49 +1,18 @@
-import { mkdtempSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { beforeAll, expect, it } from 'vitest'
-import {
-  bls,
-  initZellular,
-  Network,
-  syncPointMessage,
-  type NodesFile,
-} from '../../shared/zellular/index.ts'
-import { nodeConfigSchema } from './config.ts'
-import { createLogger } from './logger.ts'
-import { ZellularNode } from './node.ts'
+import { bls, initZellular, syncPointMessage } from '../../shared/zellular/index.ts'
+import { makeTestNode, testSecrets } from './testNodes.ts'
 import { gatherSignatures, INACTIVE_AFTER_MS, isAbandoned, synchronize } from './synchronizer.ts'
 
 let secrets: bls.SecretKey[] = []
 beforeAll(async () => {
   await initZellular()
-  secrets = [11n, 22n, 33n, 44n].map((value) => bls.secretKeyFromBigInt(value))
+  secrets = testSecrets()
 })
 
-function makeSequencer(sockets = ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)) {
-  const ids = ['0x01', '0x02', '0x03', '0x04'].map((prefix) => prefix.padEnd(42, '0'))
-  const nodes: NodesFile = {}
-  secrets.forEach((secret, i) => {
-    const key = bls.g2ToNodesFile(bls.publicKeyOf(secret))
-    nodes[ids[i]!] = {
-      id: ids[i]!,
-      address: ids[i]!,
-      socket: sockets[i]!,
-      stake: 10,
-      pubkeyG2_X: [...key.pubkeyG2_X],
-      pubkeyG2_Y: [...key.pubkeyG2_Y],
-    }
-  })
-  const config = nodeConfigSchema.parse({
-    nodesFile: 'unused',
-    keyFile: 'unused',
-    dataDir: mkdtempSync(join(tmpdir(), 'zellular-sync-')),
-    thresholdPercent: 67,
-  })
-  const log = createLogger('test', { write: () => true } as unknown as NodeJS.WritableStream)
-  const node = new ZellularNode(config, new Network(nodes, 67), secrets[0]!, ids[0]!, ['a'], log)
+function makeSequencer(sockets?: readonly string[]) {
+  const { node, ids } = makeTestNode(sockets === undefined ? {} : { sockets })
   return { node, ids }
 }
 

@@ -1,0 +1,125 @@
+import { beforeAll, expect, it } from 'vitest'
+import { chainHash, initZellular } from '../../shared/zellular/index.ts'
+import { startSwitch, switchSequencer } from './sequencerSwitch.ts'
+import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
+
+beforeAll(() => initZellular())
+
+/**
+ * A peer that proves a finalization at index 2 (signed by three honest keys) and then serves
+ * `page` for the batches before it: what a Byzantine node can answer during a switch.
+ */
+async function peerWithProofAnd(page: string) {
+  const hash1 = chainHash('', 'b1')
+  const hash2 = chainHash(hash1, 'b2')
+  const point = {
+    app_name: 'a',
+    state: 'locked' as const,
+    index: 2,
+    chaining_hash: hash2,
+    parent_index: 0,
+    timestamp: 1_700_000_000,
+  }
+  const proof = signedProof(point, [0, 1, 2])
+  return fakePeer((request, _body, response) => {
+    if (request.url?.startsWith('/node/a/batches/finalized/last')) {
+      return answer(response, 200, {
+        status: 'success',
+        data: {
+          app_name: 'a',
+          index: 2,
+          body: 'b2',
+          chaining_hash: hash2,
+          parent_index: 0,
+          timestamp: point.timestamp,
+          finalized_signature: proof.signature,
+          finalized_nonsigners: proof.nonsigners,
+        },
+      })
+    }
+    if (request.url?.startsWith('/node/a/batches/sequenced')) return answer(response, 200, page)
+    answer(response, 200, { status: 'success', data: null })
+  })
+}
+
+for (const [name, page] of [
+  ['batches that are not a list', '{"status":"success","data":{"batches":5}}'],
+  ['no proofs list', '{"status":"success","data":{"batches":["b1","b2"]}}'],
+  [
+    'a body that is not text',
+    '{"status":"success","data":{"batches":[1,{"x":2}],"finalized_signatures":[]}}',
+  ],
+  ['not JSON', '<html>'],
+] as const) {
+  it(`a switch survives a peer page with ${name}`, async () => {
+    const peer = await peerWithProofAnd(page)
+    const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+    const { node, ids } = makeTestNode({
+      position: 3,
+      sockets,
+      config: { sequencerSetupDeadlineMs: 0 },
+    })
+    try {
+      await expect(switchSequencer(node, ids[2]!, ids[0]!)).resolves.toBeUndefined()
+      expect(node.paused).toBe(false)
+      expect(node.sequencerId).toBe(ids[2])
+      expect(node.appLog('a').lastFinalized).toBe(0) // nothing adopted from a broken page
+    } finally {
+      node.close()
+      peer.close()
+    }
+  })
+}
+
+it('adopts a well-formed proven prefix from a peer', async () => {
+  const peer = await peerWithProofAnd(
+    JSON.stringify({
+      status: 'success',
+      data: {
+        batches: ['b1', 'b2'],
+        first_chaining_hash: chainHash('', 'b1'),
+        finalized_signatures: [],
+      },
+    }),
+  )
+  const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node, ids } = makeTestNode({
+    position: 3,
+    sockets,
+    config: { sequencerSetupDeadlineMs: 0 },
+  })
+  try {
+    await switchSequencer(node, ids[2]!, ids[0]!)
+    expect(node.appLog('a').lastFinalized).toBe(2)
+  } finally {
+    node.close()
+    peer.close()
+  }
+})
+
+it('a switch started in the background logs its failure instead of ending the process', async () => {
+  // An unhandled rejection ends a Node process: every background switch goes through
+  // `startSwitch`, which catches and logs.
+  const lines: string[] = []
+  const { node, ids } = makeTestNode({
+    position: 3,
+    lines,
+    config: { sequencerSetupDeadlineMs: 0 },
+  })
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    node.appLog = () => {
+      throw new TypeError('boom')
+    }
+    startSwitch(node, ids[2]!, ids[0]!)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(unhandled).toEqual([])
+    expect(node.paused).toBe(false)
+    expect(lines.join('')).toMatch(/switch to .* failed: TypeError: boom/)
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+    node.close()
+  }
+})

@@ -1,0 +1,120 @@
+/**
+ * In-process nodes for unit tests of the node's logic: four operators with fixed keys, one
+ * `ZellularNode` built for any of them, and peers faked by small HTTP servers on 127.0.0.1.
+ */
+import { mkdtempSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  bls,
+  Network,
+  syncPointMessage,
+  type NodesFile,
+  type SyncPoint,
+} from '../../shared/zellular/index.ts'
+import { nodeConfigSchema, type NodeConfig } from './config.ts'
+import { createLogger } from './logger.ts'
+import { ZellularNode } from './node.ts'
+
+export const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) =>
+  prefix.padEnd(42, '0'),
+)
+
+/** The four operators' secret keys (needs `initZellular()` first). */
+export function testSecrets(): bls.SecretKey[] {
+  return [11n, 22n, 33n, 44n].map((value) => bls.secretKeyFromBigInt(value))
+}
+
+/**
+ * A node for operator `position` of four equal-stake operators reachable at `sockets`, threshold
+ * 67 %, app `a`, a fresh data folder. The lowest id (position 0) is the sequencer.
+ */
+export function makeTestNode(options: {
+  position?: number
+  sockets?: readonly string[]
+  config?: Partial<NodeConfig>
+  lines?: string[]
+}): { node: ZellularNode; ids: string[]; secrets: bls.SecretKey[] } {
+  const secrets = testSecrets()
+  const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
+  const nodes: NodesFile = {}
+  secrets.forEach((secret, i) => {
+    const key = bls.g2ToNodesFile(bls.publicKeyOf(secret))
+    const id = TEST_NODE_IDS[i]!
+    nodes[id] = {
+      id,
+      address: id,
+      socket: sockets[i]!,
+      stake: 10,
+      pubkeyG2_X: [...key.pubkeyG2_X],
+      pubkeyG2_Y: [...key.pubkeyG2_Y],
+    }
+  })
+  const config = nodeConfigSchema.parse({
+    nodesFile: 'unused',
+    keyFile: 'unused',
+    dataDir: mkdtempSync(join(tmpdir(), 'zellular-node-')),
+    thresholdPercent: 67,
+    ...options.config,
+  })
+  const sink = {
+    write: (line: string) => {
+      options.lines?.push(line)
+      return true
+    },
+  }
+  const log = createLogger('test', sink as unknown as NodeJS.WritableStream)
+  const position = options.position ?? 0
+  const network = new Network(nodes, 67)
+  const node = new ZellularNode(
+    config,
+    network,
+    secrets[position]!,
+    TEST_NODE_IDS[position]!,
+    ['a'],
+    log,
+  )
+  return { node, ids: [...TEST_NODE_IDS], secrets }
+}
+
+/** A finalization or lock proof for `point`, signed by the operators at `signers`. */
+export function signedProof(point: SyncPoint, signers: readonly number[]) {
+  const secrets = testSecrets()
+  const signature = bls.aggregateSignatures(
+    signers.map((i) => bls.sign(secrets[i]!, syncPointMessage(point))),
+  )
+  return {
+    signature: bls.formatPoint(signature),
+    nonsigners: TEST_NODE_IDS.filter((_, i) => !signers.includes(i)),
+  }
+}
+
+/** A fake peer: an HTTP server on 127.0.0.1 whose answers the test writes. */
+export async function fakePeer(
+  handle: (request: IncomingMessage, body: string, response: ServerResponse) => void,
+): Promise<{ url: string; requests: string[]; close(): void }> {
+  const requests: string[] = []
+  const server: Server = createServer((request, response) => {
+    let body = ''
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+    request.on('end', () => {
+      requests.push(`${request.method} ${request.url}`)
+      handle(request, body, response)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => server.close(),
+  }
+}
+
+/** Writes a JSON answer. */
+export function answer(response: ServerResponse, status: number, body: unknown): void {
+  response.statusCode = status
+  response.setHeader('Content-Type', 'application/json')
+  response.end(typeof body === 'string' ? body : JSON.stringify(body))
+}
