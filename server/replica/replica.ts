@@ -23,7 +23,8 @@ export interface ZellularPort extends BatchSource {
   send(body: string): Promise<void>
   /** Several batches in one request (zsequencer's `PUT /node/batches`). */
   sendBulk?(bodies: readonly string[]): Promise<void>
-  lastFinalized(): Promise<{ readonly index: number } | null>
+  /** Zellular's last finalized batch; aborting `signal` ends the request. */
+  lastFinalized(options?: { signal?: AbortSignal }): Promise<{ readonly index: number } | null>
   nodeStates(): Promise<NodeState[]>
 }
 
@@ -177,9 +178,13 @@ export function createReplica(config: ReplicaConfig): Replica {
     )
   }
   const pollFinalized = async () => {
-    while (!controller.signal.aborted) {
+    const signal = controller.signal
+    while (!signal.aborted) {
       try {
-        finalizedIndex = (await zellular.lastFinalized())?.index ?? finalizedIndex
+        // The SDK retries slow nodes for many seconds; raced with the abort so that stopping
+        // (or exiting after a fatal error) never waits for it.
+        const last = await untilAborted(zellular.lastFinalized({ signal }), signal)
+        finalizedIndex = last?.index ?? finalizedIndex
       } catch {
         // Nodes unreachable: keep the last known value.
       }
@@ -254,6 +259,19 @@ function cached<value>(ms: number, load: () => Promise<value>): () => Promise<va
     }
     return entry.value
   }
+}
+
+/** `promise`'s value, or undefined as soon as `signal` aborts (the promise is left to settle). */
+function untilAborted<value>(
+  promise: Promise<value>,
+  signal: AbortSignal,
+): Promise<value | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined)
+  return new Promise((resolve, reject) => {
+    const done = () => resolve(undefined)
+    signal.addEventListener('abort', done, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', done))
+  })
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

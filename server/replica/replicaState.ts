@@ -27,8 +27,16 @@ export interface FinalizedBatch {
  * The replica's state: the in-memory exchange and the database it mirrors, kept equal batch by
  * batch. `apply` is synchronous from the exchange step to the commit, so no HTTP read ever sees
  * a half-applied batch, and the database always holds exactly the state of `position`.
+ *
+ * If applying or committing fails after the exchange has changed (a full disk, an I/O error, a
+ * broken invariant), memory is ahead of the database and matches no batch's state: the state
+ * halts in the same synchronous step, before any read can run. A halted state applies nothing
+ * more, and the routes that sign refuse to (`halted`); the process must restart from the
+ * database, which still holds the last committed batch.
  */
 export class ReplicaState {
+  private haltedBy: Error | undefined
+
   private constructor(
     readonly exchange: Exchange,
     readonly store: ReplicaStore,
@@ -71,6 +79,11 @@ export class ReplicaState {
     return this.current
   }
 
+  /** Why memory and database may disagree, once they may; undefined while they are equal. */
+  get halted(): Error | undefined {
+    return this.haltedBy
+  }
+
   /**
    * Applies and commits one batch; it must be the next one. `prepared` is the batch body already
    * parsed and verified by `prepareBatch` (e.g. in a worker thread); without it, it is done here.
@@ -88,22 +101,29 @@ export class ReplicaState {
   ): BatchEffects[] {
     const last = group.at(-1)
     if (last === undefined) return []
-    const all: BatchEffects[] = []
-    let expected = this.current.index + 1
-    for (const { batch, prepared } of group) {
+    if (this.haltedBy !== undefined) {
+      throw new Error('the replica state halted after a failed apply', { cause: this.haltedBy })
+    }
+    // Checked before the exchange changes, so a wrong group leaves memory as it was.
+    for (const [position, { batch }] of group.entries()) {
+      const expected = this.current.index + 1 + position
       if (batch.index !== expected) {
         throw new Error(`batch ${batch.index} does not follow ${expected - 1}`)
       }
-      expected += 1
-      all.push(
+    }
+    try {
+      const all = group.map(({ batch, prepared }) =>
         prepared === undefined
           ? this.exchange.applyBatch(batch.body, batch.index)
           : this.exchange.applyPrepared(prepared, batch.index),
       )
+      this.store.commitBatches(all, last.batch.chainingHash)
+      this.current = { index: last.batch.index, chainingHash: last.batch.chainingHash }
+      return all
+    } catch (error) {
+      this.haltedBy = error instanceof Error ? error : new Error(String(error))
+      throw error
     }
-    this.store.commitBatches(all, last.batch.chainingHash)
-    this.current = { index: last.batch.index, chainingHash: last.batch.chainingHash }
-    return all
   }
 
   /**

@@ -62,12 +62,21 @@ export const apiErrorStatus = {
   above_max_size: 422,
   unknown_order: 422,
   not_owner: 422,
+  /** This client (IP address) sent more requests than its rate allows; see `Retry-After`. */
+  rate_limited: 429,
   /** Too many intents waiting to be sequenced; retry later. */
   overloaded: 503,
+  /** The replica holds as many event streams as it allows; retry after `Retry-After` seconds. */
+  too_many_subscribers: 503,
   /** No Zellular node accepted the batch. */
   sequencer_unavailable: 503,
   /** Fewer replicas than the quorum gave a valid, agreeing signature. */
   quorum_not_reached: 503,
+  /**
+   * A commit failed (e.g. a full disk) after the replica's memory had moved ahead of its
+   * database: it signs nothing more and exits; after a restart it serves the last commit.
+   */
+  replica_halted: 503,
   /** A bug or a storage fault; details are in the replica's log. */
   internal_error: 500,
 } as const

@@ -6,7 +6,7 @@ import {
 } from '../../../shared/api/index.ts'
 import { parseToken } from '../../../shared/intents/index.ts'
 import { aggregateBalance } from '../aggregateBalance.ts'
-import { rejection } from '../apiError.ts'
+import { ApiError, rejection } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
@@ -18,6 +18,7 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
 export function balanceRoutes(deps: ReplicaDeps) {
   return new Hono()
     .get('/balance', (c) => {
+      requireIntactState(deps)
       const query = parseQuery(c, balanceQuerySchema)
       const address = canonicalAddress(query.address)
       const token = knownToken(deps, query.token)
@@ -26,6 +27,7 @@ export function balanceRoutes(deps: ReplicaDeps) {
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
     .get('/balances', (c) => {
+      requireIntactState(deps)
       const query = parseQuery(c, balancesQuerySchema)
       const address = canonicalAddress(query.address)
       const index = query.index ?? deps.state.position.index
@@ -37,11 +39,24 @@ export function balanceRoutes(deps: ReplicaDeps) {
       return c.json(answer)
     })
     .get('/aggregate_balance', async (c) => {
+      requireIntactState(deps)
       const query = parseQuery(c, balanceQuerySchema)
       const address = canonicalAddress(query.address)
       const token = knownToken(deps, query.token)
       return c.json(await aggregateBalance(deps, address, token, query.index))
     })
+}
+
+/**
+ * 503 `replica_halted` once a failed commit left memory ahead of the database: whatever this
+ * replica would sign now may be a state that never existed at any index.
+ */
+export function requireIntactState(deps: ReplicaDeps): void {
+  if (deps.state.halted === undefined) return
+  throw new ApiError(
+    'replica_halted',
+    'this replica stopped signing after a failed commit and is restarting; ask another replica',
+  )
 }
 
 function knownToken(deps: ReplicaDeps, symbol: string): string {
@@ -60,6 +75,7 @@ export function balanceAt(
   token: string,
   index: number | undefined,
 ): { balance: { available: bigint; locked: bigint }; index: number } {
+  requireIntactState(deps)
   const applied = deps.state.position.index
   if (index === undefined || index === applied) {
     return { balance: deps.state.exchange.ledger.balance(address, token), index: applied }

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { errorResponseSchema, signedBalanceSchema } from '../../shared/api/index.ts'
+import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
+import { createTokenRegistry } from '../../shared/intents/index.ts'
+import { ReplicaStateError } from './applyLoop.ts'
+import type { Replica } from './replica.ts'
+import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from './testing.ts'
+
+const tokens = createTokenRegistry(testGenesis.tokens)
+const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
+const replicas: Replica[] = []
+afterEach(async () => {
+  for (const replica of replicas.splice(0)) await replica.stop()
+})
+
+/** A Zellular stand-in whose `lastFinalized` never answers, like a node that hangs up slowly. */
+class HangingSequencer extends InMemorySequencer {
+  override lastFinalized(): Promise<{ index: number } | null> {
+    return new Promise(() => {})
+  }
+}
+
+/** Resolves to what `promise` settles to, or to 'timeout' after `ms`. */
+function within<value>(promise: Promise<value>, ms: number): Promise<value | 'timeout'> {
+  return Promise.race([
+    promise,
+    new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms)),
+  ])
+}
+
+describe('a failed commit', () => {
+  it('stops every signed answer at once, rejects the apply loop without waiting for the poller, and a restart serves the last commit', async () => {
+    const sequencer = new HangingSequencer()
+    const replica = createTestReplica({ sequencer })
+    replicas.push(replica)
+    const running = replica.start()
+    let nonce = 0
+    const transfer = (to: string) =>
+      signIntent(alice, tokens, {
+        action: 'transfer',
+        nonce: String(++nonce),
+        to,
+        token: 'USDT',
+        amount: '1',
+      })
+    sequencer.append(JSON.stringify([transfer(bob.address)]))
+    await waitFor(() => replica.state.position.index === 1)
+    const read = (path: string) => replica.app.request(path)
+    const committed = signedBalanceSchema.parse(
+      await (await read(`/balance?address=${alice.address}&token=USDT`)).json(),
+    )
+    expect(committed.attestation.index).toBe(1)
+
+    // The disk fills: SQLite refuses to grow the database (a real SQLITE_FULL), so the next
+    // batch, which credits many new addresses, is applied in memory but cannot commit. VACUUM
+    // first drops the free pages the migrations left, which the batch could otherwise fill.
+    const sqlite = replica.state.store.sqlite
+    sqlite.exec('VACUUM')
+    sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true }) as number}`)
+    const strangers = Array.from({ length: 150 }, (_, i) => testAccount(5_000 + i).address)
+    sequencer.append(JSON.stringify(strangers.map(transfer)))
+
+    const outcome = await within(
+      running.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+      2_000,
+    )
+    expect(outcome).toBeInstanceOf(ReplicaStateError)
+    expect(((outcome as Error).cause as { code?: string }).code).toBe('SQLITE_FULL')
+    expect(replica.state.position.index).toBe(1)
+
+    for (const path of [
+      `/balance?address=${alice.address}&token=USDT&index=1`,
+      `/balance?address=${alice.address}&token=USDT`,
+      `/balances?address=${alice.address}`,
+      `/aggregate_balance?address=${alice.address}&token=USDT`,
+    ]) {
+      const response = await read(path)
+      const body = errorResponseSchema.parse(await response.json())
+      expect([path, response.status, body.error.code]).toEqual([path, 503, 'replica_halted'])
+    }
+    replicas.splice(replicas.indexOf(replica), 1)
+    expect(await within(replica.stop(), 2_000)).not.toBe('timeout')
+
+    const restarted = createTestReplica({
+      sequencer: new InMemorySequencer(),
+      databaseFile: sqlite.name,
+    })
+    replicas.push(restarted)
+    expect(restarted.state.position.index).toBe(1)
+    const again = signedBalanceSchema.parse(
+      await (
+        await restarted.app.request(`/balance?address=${alice.address}&token=USDT&index=1`)
+      ).json(),
+    )
+    expect(again.attestation).toEqual(committed.attestation)
+  })
+})
