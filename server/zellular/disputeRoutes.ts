@@ -25,9 +25,13 @@ const DISPUTE_SKEW_SECONDS = 5
 
 /**
  * `POST /node/dispute` (§7.9). The timestamp is checked before anything is enqueued (zsequencer
- * enqueues first, its Q14). When this node sees no problem with its sequencer, it forwards the
- * censored samples once as probes and answers 404; if the sequencer drops a probe, this node
- * sees the censorship itself and approves the next dispute.
+ * enqueues first, its Q14). This node votes only against its own current sequencer and only on
+ * evidence it checked itself (`disputeReason`). zsequencer also approves any dispute against a
+ * sequencer that is not its current one ("more inclusive dispute approvement"), which lets one
+ * faulty node gather votes against any other node in advance and steer the sequencer role.
+ * When this node sees no problem with its sequencer, it forwards the censored samples once as
+ * probes and answers 404; if the sequencer drops a probe, this node sees the censorship itself
+ * and approves the next dispute.
  */
 export function handleDispute(node: ZellularNode, request: z.output<typeof disputeSchema>) {
   const now = Math.floor(Date.now() / 1000)
@@ -37,7 +41,10 @@ export function handleDispute(node: ZellularNode, request: z.output<typeof dispu
   if (node.isSequencer && request.sequencer_id === node.id) {
     throw new ZsequencerHttpError('IssueNotFoundError')
   }
-  if (request.sequencer_id === node.sequencerId && !disputeReason(node)) {
+  if (request.sequencer_id !== node.sequencerId) {
+    throw new ZsequencerHttpError('InvalidSequencerError')
+  }
+  if (!disputeReason(node)) {
     enqueueProbes(node, request.apps_censored_batches)
     throw new ZsequencerHttpError('IssueNotFoundError')
   }

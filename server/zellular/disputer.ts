@@ -1,5 +1,6 @@
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
 import type { ZellularNode } from './node.ts'
+import { errorCode } from './peers.ts'
 import { switchSequencer } from './sequencerSwitch.ts'
 
 /** A signed vote that `sequencer_id` should be replaced, as disputes and switches carry it. */
@@ -46,8 +47,12 @@ export async function disputeIfNeeded(node: ZellularNode): Promise<void> {
     const first = node.queues.get(app)?.[0]
     if (first !== undefined) samples[app] = first
   }
-  const proofs = await gatherDisputeProofs(node, own, samples)
-  if (!proofs) return
+  const { proofs, followOthers } = await gatherDisputeProofs(node, own, samples)
+  if (!proofs) {
+    // Peers follow another sequencer: this node missed a switch; ask the network which one.
+    if (followOthers) node.onNotSequencer?.()
+    return
+  }
   node.log.warn(`dispute against ${sequencerId} approved (${reason}); switching`)
   const others = [...node.network.operators.values()].filter((operator) => operator.id !== node.id)
   for (const operator of others) {
@@ -62,8 +67,9 @@ async function gatherDisputeProofs(
   node: ZellularNode,
   own: SwitchProof,
   samples: Record<string, string>,
-): Promise<SwitchProof[] | null> {
+): Promise<{ proofs: SwitchProof[] | null; followOthers: boolean }> {
   const proofs = new Map<string, SwitchProof>([[node.id, own]])
+  let followOthers = false
   const enough = () => node.network.stakePercent(proofs.keys()) >= node.network.thresholdPercent / 2
   const voters = node.network
     .attesting()
@@ -83,6 +89,7 @@ async function gatherDisputeProofs(
         .then((response) => {
           const signature = (response.body as { data?: { signature?: unknown } } | null)?.data
             ?.signature
+          if (errorCode(response.body) === 'InvalidSequencerError') followOthers = true
           if (response.status !== 200 || typeof signature !== 'string') return
           const proof = { ...payload, node_id: voter.id, signature }
           delete (proof as Partial<typeof payload>).apps_censored_batches
@@ -97,7 +104,7 @@ async function gatherDisputeProofs(
         })
     }
   })
-  return enough() ? [...proofs.values()] : null
+  return { proofs: enough() ? [...proofs.values()] : null, followOthers }
 }
 
 /** A switch proof counts if it is recent, not from the future and signed by its node. */
