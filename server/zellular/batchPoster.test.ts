@@ -20,10 +20,10 @@ for (const [name, body] of [
     ]
     const { node } = makeTestNode({ position: 1, sockets })
     try {
-      node.queues.get('a')!.push('hello')
+      node.queues.get('a')!.push(['hello'])
       await expect(postBatches(node)).resolves.toBeUndefined()
       expect(node.sequencerDown).toBe(true)
-      expect(node.queues.get('a')).toEqual(['hello']) // kept for the next sequencer
+      expect(node.queues.get('a')!.toArray()).toEqual(['hello']) // kept for the next sequencer
       expect(node.appLog('a').lastSequenced).toBe(0)
     } finally {
       node.close()

@@ -49,8 +49,7 @@ type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
 
 async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome> {
   const log = node.appLog(app)
-  const queue = node.queues.get(app)!
-  const bodies = takeWithinBudget(queue, node.sendLimiter.remainingKb(node.id))
+  const bodies = node.queues.get(app)!.takeWithinKb(node.sendLimiter.remainingKb(node.id))
   const request: SequencerPutRequest = {
     app_name: app,
     batches: bodies,
@@ -113,7 +112,7 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
  * if the adopted locked prefix already holds them.
  */
 function requeueUncertain(node: ZellularNode, app: string, bodies: string[]): void {
-  node.queues.get(app)!.unshift(...bodies)
+  node.queues.get(app)!.pushFront(bodies)
   const uncertain = node.uncertain.get(app)!
   for (const body of bodies) addOne(uncertain, body)
 }
@@ -169,7 +168,7 @@ function checkCensorship(
   const own = missing.filter((body) => !probes.delete(body))
   const sentSet = node.unfinalizedSent.get(app)!
   for (const body of own) removeOne(sentSet, body)
-  node.queues.get(app)!.unshift(...own)
+  node.queues.get(app)!.pushFront(own)
   node.censoredApps.add(app)
   node.log.warn(`sequencer ${node.sequencerId} dropped ${missing.length} batches of ${app}`)
 }
@@ -187,19 +186,6 @@ function parseOrNull(raw: unknown): SignatureRecord | null {
   } catch {
     return null
   }
-}
-
-/** Pops queued bodies from the front while their total stays within `budgetKb`. */
-function takeWithinBudget(queue: string[], budgetKb: number): string[] {
-  let total = 0
-  let count = 0
-  while (count < queue.length) {
-    const kb = sizeKb(queue[count]!)
-    if (total + kb > budgetKb) break
-    total += kb
-    count++
-  }
-  return queue.splice(0, count)
 }
 
 function shuffled<T>(items: T[]): T[] {

@@ -26,6 +26,24 @@ export const nodeConfigSchema = z.object({
   bandwidthKbPerWindow: z.number().positive().default(10_000),
   pushRateLimitWindowMs: z.number().positive().default(1_000),
   maxBatchSizeKb: z.number().positive().default(5),
+  /**
+   * Client batches a non-sequencer node holds per app, and in all, before it answers 429
+   * (zsequencer has no cap). The forwarding budget drains ~0.6 MB/s per node by default, so
+   * 16 MiB is ~25 s of backlog.
+   */
+  maxQueuedKbPerApp: z
+    .number()
+    .positive()
+    .default(16 * 1024),
+  maxQueuedKb: z
+    .number()
+    .positive()
+    .default(64 * 1024),
+  /** Largest request body read: bulk client PUTs and node-to-node requests. */
+  maxRequestKb: z
+    .number()
+    .positive()
+    .default(8 * 1024),
   initSequencerId: z.string().default(''),
   thresholdPercent: z.number().min(0).max(100).default(100),
   sequencerSetupDeadlineMs: z.number().nonnegative().default(10_000),
@@ -58,6 +76,9 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_BANDWIDTH_KB_PER_WINDOW: ['bandwidthKbPerWindow', 'number'],
   ZSEQUENCER_PUSH_RATE_LIMIT_WINDOW_SECONDS: ['pushRateLimitWindowMs', 'seconds'],
   ZSEQUENCER_MAX_BATCH_SIZE_KB: ['maxBatchSizeKb', 'number'],
+  ZSEQUENCER_MAX_QUEUED_KB_PER_APP: ['maxQueuedKbPerApp', 'number'],
+  ZSEQUENCER_MAX_QUEUED_KB: ['maxQueuedKb', 'number'],
+  ZSEQUENCER_MAX_REQUEST_KB: ['maxRequestKb', 'number'],
   ZSEQUENCER_INIT_SEQUENCER_ID: ['initSequencerId', 'text'],
   ZSEQUENCER_THRESHOLD_PERCENT: ['thresholdPercent', 'number'],
   ZSEQUENCER_SEQUENCER_SETUP_DEADLINE_TIME_IN_SECONDS: ['sequencerSetupDeadlineMs', 'seconds'],

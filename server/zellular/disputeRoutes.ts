@@ -59,7 +59,7 @@ function enqueueProbes(node: ZellularNode, samples: Record<string, string>): voi
     if (!queue || !probes || probes.has(body) || sizeKb(body) > node.config.maxBatchSizeKb) continue
     if (node.awaitingEcho.get(app)!.has(body) || queue.includes(body)) continue
     probes.add(body)
-    queue.push(body)
+    queue.push([body])
   }
 }
 

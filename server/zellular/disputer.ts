@@ -44,7 +44,7 @@ export async function disputeIfNeeded(node: ZellularNode): Promise<void> {
   }
   const samples: Record<string, string> = {}
   for (const app of node.censoredApps) {
-    const first = node.queues.get(app)?.[0]
+    const first = node.queues.get(app)?.first()
     if (first !== undefined) samples[app] = first
   }
   const { proofs, followOthers } = await gatherDisputeProofs(node, own, samples)

@@ -8,6 +8,7 @@ import {
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import { BatchLog, type BatchRecord } from './batchLog.ts'
+import { BatchQueue } from './batchQueue.ts'
 import type { NodeConfig } from './config.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import { Faults } from './faults.ts'
@@ -37,7 +38,7 @@ export class ZellularNode {
   readonly peers: PeerClient
   readonly logs = new Map<string, BatchLog>()
   /** Client batches accepted but not yet sent to the sequencer ("initialized"). */
-  readonly queues = new Map<string, string[]>()
+  readonly queues = new Map<string, BatchQueue>()
   sequencerId: string
   /** Set after the first full catch-up round; client routes answer 503 until then. */
   synced = false
@@ -131,7 +132,7 @@ export class ZellularNode {
   addApp(app: string): void {
     if (this.logs.has(app)) return
     this.logs.set(app, new BatchLog(this.db, app))
-    this.queues.set(app, [])
+    this.queues.set(app, new BatchQueue())
     this.awaitingEcho.set(app, new Map())
     this.unfinalizedSent.set(app, new Map())
     this.uncertain.set(app, new Map())
@@ -157,7 +158,22 @@ export class ZellularNode {
       this.sequence(app, bodies)
       return
     }
-    this.queues.get(app)!.push(...bodies)
+    const queue = this.queues.get(app)!
+    const incoming = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+    if (queue.bytes + incoming > this.config.maxQueuedKbPerApp * 1024) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
+    }
+    if (this.queuedBytes() + incoming > this.config.maxQueuedKb * 1024) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError', 'The node queue is full.')
+    }
+    queue.push(bodies)
+  }
+
+  /** Bytes queued over all apps. */
+  queuedBytes(): number {
+    let total = 0
+    for (const queue of this.queues.values()) total += queue.bytes
+    return total
   }
 
   /** Sequencer role: appends bodies to the global order of `app`. */

@@ -4,6 +4,7 @@ import { authMessage } from '../../shared/zellular/index.ts'
 import type { BatchRecord } from './batchLog.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
 import { finalizationProofOf, type ZellularNode } from './node.ts'
+import { readLimitedText } from '../http/limitedBody.ts'
 import { sizeKb } from './rateLimiter.ts'
 import { handleSequencerPut, sequencerPutSchema } from './sequencerApi.ts'
 import { handleSignSyncPoint, signSyncPointSchema } from './signer.ts'
@@ -30,13 +31,14 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
   const notPausedGuard = () => {
     if (node.paused) throw new ZsequencerHttpError('IsPausedError')
   }
-  /** Reads the body and checks the Signature/Signer headers against it. */
-  const verifyNodeAccess = async (c: Context<Env>) => {
+  const requestCap = node.config.maxRequestKb * 1024
+  /** Reads the body (at most `maxBytes`) and checks the Signature/Signer headers against it. */
+  const verifyNodeAccess = async (c: Context<Env>, maxBytes = CONTROL_BODY_MAX_BYTES) => {
     const signature = c.req.header('Signature')
     const signer = c.req.header('Signer')?.toLowerCase()
     if (!signature || !signer) throw new ZsequencerHttpError('PermissionDeniedError')
     if (!node.network.operator(signer)) throw new ZsequencerHttpError('PermissionDeniedError')
-    const body = await c.req.text()
+    const body = await readLimitedText(c, maxBytes, tooLarge)
     if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
     const message = authMessage(body)
     if (!(await node.signatureBatcher.verify({ id: signer, message, signature }))) {
@@ -48,6 +50,8 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
 
   app.onError((error, c) => {
     if (error instanceof ZsequencerHttpError || error instanceof ValidationHttpError) {
+      // 429 and 503 say "later": tell clients when, so they back off instead of hammering.
+      if (error.status === 429 || error.status === 503) c.header('Retry-After', '1')
       return c.json(error.toJSON(), error.status as 400)
     }
     node.log.error(`${c.req.method} ${c.req.path}: ${error.stack ?? error}`)
@@ -60,7 +64,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     syncedGuard()
     notPausedGuard()
-    const body = await readBatchBody(c)
+    const body = await readBatchBody(c, node.config.maxBatchSizeKb)
     if (!node.network.operator(node.id)?.roles.includes('posting')) {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
     }
@@ -77,7 +81,9 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     syncedGuard()
     notPausedGuard()
-    const parsed = bulkSchema.safeParse(await readJson(c))
+    const parsed = bulkSchema.safeParse(
+      parseJsonText(await readLimitedText(c, requestCap, tooLarge)),
+    )
     if (!parsed.success) throw validationError(parsed.error)
     if (!node.network.operator(node.id)?.roles.includes('posting')) {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
@@ -201,7 +207,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
 
   app.put('/sequencer/batches', async (c) => {
     versionGuard(c, true)
-    await verifyNodeAccess(c)
+    await verifyNodeAccess(c, requestCap)
     if (!node.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
     notPausedGuard()
     const parsed = sequencerPutSchema.safeParse(parseJsonText(c.get('rawBody')))
@@ -218,8 +224,9 @@ const bulkSchema = z.record(z.string(), z.array(z.string()))
  * `PUT /node/{app}/batches` takes the raw string (text/plain, what zellular SDK 0.2.8 sends) or a
  * JSON string literal; a JSON array or object is FastAPI's 422, as on zsequencer HEAD.
  */
-async function readBatchBody(c: Context): Promise<string> {
-  const text = await c.req.text()
+async function readBatchBody(c: Context, maxBatchSizeKb: number): Promise<string> {
+  // A JSON string literal may spell each character in six bytes (\uXXXX).
+  const text = await readLimitedText(c, maxBatchSizeKb * 1024 * 6 + 2, tooLarge)
   const type = c.req.header('Content-Type') ?? ''
   if (type.startsWith('text/plain')) return text
   const value = parseJsonText(text)
@@ -229,9 +236,11 @@ async function readBatchBody(c: Context): Promise<string> {
   return value
 }
 
-async function readJson(c: Context): Promise<unknown> {
-  return parseJsonText(await c.req.text())
-}
+/** Node-to-node control messages (sign, dispute, switch) are small. */
+const CONTROL_BODY_MAX_BYTES = 64 * 1024
+
+/** A body over its cap is refused as it is read, with zsequencer's batch-size error (429). */
+const tooLarge = () => new ZsequencerHttpError('BatchSizeExceededError')
 
 function parseJsonText(text: string): unknown {
   try {

@@ -29,7 +29,7 @@ export async function switchSequencer(
       requeueUnlocked(node, app, finalizedBefore)
     }
     if (node.isSequencer) {
-      for (const [app, queue] of node.queues) node.sequence(app, queue.splice(0))
+      for (const [app, queue] of node.queues) node.sequence(app, queue.takeAll())
     } else {
       await new Promise((resolve) => setTimeout(resolve, node.config.sequencerSetupDeadlineMs))
     }
@@ -73,9 +73,8 @@ export function requeueUnlocked(node: ZellularNode, app: string, finalizedBefore
   }
   const probes = node.probes.get(app)!
   const queue = node.queues.get(app)!
-  const kept = queue.filter((body) => !probes.has(body) && !removeOne(held, body))
+  queue.rebuild(again, (body) => !probes.has(body) && !removeOne(held, body))
   probes.clear()
-  queue.splice(0, queue.length, ...again, ...kept)
   if (again.length > 0) node.log.info(`re-queued ${again.length} unlocked batches of ${app}`)
 }
 
