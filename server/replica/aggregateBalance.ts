@@ -5,6 +5,7 @@ import {
 } from '../../shared/api/index.ts'
 import {
   aggregateBalanceAttestations,
+  selectCommonIndex,
   type BalanceStatement,
   type ReplicaAnswer,
 } from '../../shared/attest/index.ts'
@@ -12,30 +13,94 @@ import { rejection } from './apiError.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { balanceAt } from './routes/balanceRoutes.ts'
 
+/** Bounds on the work `/aggregate_balance` requests can cause. */
+export const aggregateLimits = {
+  /**
+   * How long a common index chosen for requests that name none is reused, in ms: one `/status`
+   * round to the peers per this period, however many requests come.
+   */
+  indexTtlMs: 250,
+  /**
+   * Most distinct aggregates (address, token, index) gathered at once; identical requests share
+   * one gathering, and more distinct ones get 503 `overloaded`. Each gathering asks every peer
+   * once and checks their signatures, so this caps the peer requests and pairings in flight.
+   */
+  inFlightMax: 16,
+} as const
+
 /**
- * Asks every replica of the registry for its signed balance of (address, token) at one common
- * index and aggregates a quorum of agreeing, verified signatures. The index is the one asked
- * for, or else the lowest applied index among the replicas that answer `/status`, so that
- * honest replicas at different heights still agree. Each signature is checked against the
- * REGISTRY key of its replica (inside `aggregateBalanceAttestations`); the statement signed is
- * the one most verified answers agree on (this replica's own on a tie). Below the quorum: 503
- * `quorum_not_reached`, naming who did not sign and why.
+ * Gathers aggregate balances for `GET /aggregate_balance`: asks every replica of the registry for
+ * its signed balance of (address, token) at one common index and aggregates a quorum of
+ * agreeing, verified signatures. The index is the one asked for, or else the highest index a
+ * quorum of replicas has applied, from this replica's own index and the peers' `/status`
+ * (`selectCommonIndex`): a peer's `/status` is unauthenticated, and no single replica (nor any
+ * group smaller than a quorum) may move the index, e.g. back to genesis. Each signature is
+ * checked against the REGISTRY key of its replica (inside `aggregateBalanceAttestations`); the
+ * statement signed is the one most verified answers agree on (this replica's own on a tie).
+ * Below the quorum: 503 `quorum_not_reached`, naming who did not sign and why.
+ *
+ * The work per request is bounded (`aggregateLimits`): the chosen index is reused briefly,
+ * concurrent identical requests share one gathering, and distinct gatherings in flight are
+ * capped.
  */
-export async function aggregateBalance(
+export class BalanceAggregator {
+  private chosenIndex: { readonly at: number; readonly value: Promise<number> } | undefined
+  private readonly gathering = new Map<string, Promise<AggregateBalanceResponse>>()
+
+  constructor(
+    private readonly deps: ReplicaDeps,
+    private readonly limits: {
+      readonly indexTtlMs: number
+      readonly inFlightMax: number
+    } = aggregateLimits,
+  ) {}
+
+  async aggregate(
+    address: string,
+    token: string,
+    requested: number | undefined,
+  ): Promise<AggregateBalanceResponse> {
+    const index = requested ?? (await this.commonIndex())
+    const key = `${address}|${token}|${index}`
+    const shared = this.gathering.get(key)
+    if (shared !== undefined) return shared
+    if (this.gathering.size >= this.limits.inFlightMax) {
+      throw rejection('overloaded', undefined, 'too many aggregate balances being gathered')
+    }
+    const gathered = gatherAggregate(this.deps, address, token, index).finally(() =>
+      this.gathering.delete(key),
+    )
+    this.gathering.set(key, gathered)
+    return gathered
+  }
+
+  /** The common index, asked of the peers at most once per `indexTtlMs`. */
+  private commonIndex(): Promise<number> {
+    const now = this.deps.now()
+    if (this.chosenIndex === undefined || now - this.chosenIndex.at > this.limits.indexTtlMs) {
+      this.chosenIndex = { at: now, value: chooseCommonIndex(this.deps) }
+    }
+    return this.chosenIndex.value
+  }
+}
+
+/** The highest index a quorum has applied, among this replica's and the peers' reports. */
+async function chooseCommonIndex(deps: ReplicaDeps): Promise<number> {
+  const { registry } = deps
+  const others = registry.replicas.filter((replica) => replica.id !== deps.replicaId)
+  const heights = await Promise.all(others.map((replica) => appliedIndexOf(deps, replica.url)))
+  const reported = [deps.state.position.index, ...heights.filter((height) => height !== undefined)]
+  return selectCommonIndex(reported, registry.quorum) ?? deps.state.position.index
+}
+
+/** Asks every replica for its signed balance at `index` and aggregates a quorum of them. */
+async function gatherAggregate(
   deps: ReplicaDeps,
   address: string,
   token: string,
-  requested: number | undefined,
+  at: number,
 ): Promise<AggregateBalanceResponse> {
   const { registry } = deps
-  const others = registry.replicas.filter((replica) => replica.id !== deps.replicaId)
-  const own = deps.state.position.index
-  let index = requested
-  if (index === undefined) {
-    const heights = await Promise.all(others.map((replica) => appliedIndexOf(deps, replica.url)))
-    index = Math.min(own, ...heights.filter((height) => height !== undefined))
-  }
-  const at = index
   const answers = await Promise.all(
     registry.replicas.map((replica) =>
       replica.id === deps.replicaId

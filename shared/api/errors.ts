@@ -64,7 +64,7 @@ export const apiErrorStatus = {
   not_owner: 422,
   /** This client (IP address) sent more requests than its rate allows; see `Retry-After`. */
   rate_limited: 429,
-  /** Too many intents waiting to be sequenced; retry later. */
+  /** Too many intents waiting to be sequenced, or aggregates being gathered; retry later. */
   overloaded: 503,
   /** The replica holds as many event streams as it allows; retry after `Retry-After` seconds. */
   too_many_subscribers: 503,

@@ -7,6 +7,7 @@ import {
   blsPublicKeyOf,
   buildBalanceAttestationText,
   defaultQuorum,
+  selectCommonIndex,
   signBalanceAttestation,
   verifyAggregateBalance,
   verifyBalanceAttestation,
@@ -88,6 +89,14 @@ describe('balance attestations', () => {
 
   it('use a ⌈2n/3⌉ quorum', () => {
     expect([1, 2, 3, 4, 5, 6, 7].map(defaultQuorum)).toEqual([1, 2, 2, 3, 4, 4, 5])
+  })
+
+  it('are asked at the highest index a quorum has applied, whatever one replica reports', () => {
+    expect(selectCommonIndex([12, 11, 0], 2)).toBe(11)
+    expect(selectCommonIndex([12, 11, 1_000_000], 2)).toBe(12)
+    expect(selectCommonIndex([12, 11, 10], 3)).toBe(10)
+    expect(selectCommonIndex([12], 2)).toBe(12)
+    expect(selectCommonIndex([], 2)).toBeUndefined()
   })
 })
 

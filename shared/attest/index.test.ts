@@ -13,6 +13,7 @@ it('exports exactly this public surface', () => {
       "blsPublicKeyOf",
       "buildBalanceAttestationText",
       "defaultQuorum",
+      "selectCommonIndex",
       "signBalanceAttestation",
       "verifyAggregateBalance",
       "verifyBalanceAttestation",

@@ -21,7 +21,7 @@ export type {
   ReplicaAnswer,
   VerifyAggregateBalanceRejectReason,
 } from './aggregateBalance.ts'
-export { defaultQuorum } from './quorum.ts'
+export { defaultQuorum, selectCommonIndex } from './quorum.ts'
 export {
   blsPublicKeyOf,
   signBalanceAttestation,

@@ -5,7 +5,7 @@ import {
   type BalancesResponse,
 } from '../../../shared/api/index.ts'
 import { parseToken } from '../../../shared/intents/index.ts'
-import { aggregateBalance } from '../aggregateBalance.ts'
+import { BalanceAggregator } from '../aggregateBalance.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
@@ -16,6 +16,7 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
  * one balance at one common index, aggregated with BLS.
  */
 export function balanceRoutes(deps: ReplicaDeps) {
+  const aggregator = new BalanceAggregator(deps)
   return new Hono()
     .get('/balance', (c) => {
       requireIntactState(deps)
@@ -43,7 +44,7 @@ export function balanceRoutes(deps: ReplicaDeps) {
       const query = parseQuery(c, balanceQuerySchema)
       const address = canonicalAddress(query.address)
       const token = knownToken(deps, query.token)
-      return c.json(await aggregateBalance(deps, address, token, query.index))
+      return c.json(await aggregator.aggregate(address, token, query.index))
     })
 }
 

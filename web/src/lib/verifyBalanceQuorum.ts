@@ -270,13 +270,7 @@ function judgeAnswer(
 /**
  * The index to ask every replica to attest at: the highest index that at least `quorum` of the
  * reachable replicas have applied, so one slow replica does not hold the badge back and one fast
- * replica does not leave the others "behind". Undefined when no replica reported an index.
+ * replica does not leave the others "behind". The replicas' `/aggregate_balance` uses the same
+ * rule (`shared/attest/quorum.ts`, imported alone so that BLS stays out of the first load).
  */
-export function selectCommonIndex(
-  appliedIndexes: readonly number[],
-  quorum: number,
-): number | undefined {
-  if (appliedIndexes.length === 0) return undefined
-  const sorted = [...appliedIndexes].sort((a, b) => b - a)
-  return sorted[Math.min(Math.max(quorum, 1), sorted.length) - 1]
-}
+export { selectCommonIndex } from '../../../shared/attest/quorum.ts'
