@@ -62,6 +62,10 @@ export const replicaEnvironmentSchema = z.object({
     .regex(/^[0-9]$/)
     .transform((text) => Number.parseInt(text, 10))
     .default(defaultReplicaParameters.verifierThreads),
+  /** Most SSE streams at once; more get 503 `too_many_subscribers`. */
+  REPLICA_EVENT_SUBSCRIBERS_MAX: positiveInteger(defaultReplicaParameters.eventSubscribersMax),
+  /** Most events an SSE client may fall behind before its stream gets `reset` and is closed. */
+  REPLICA_EVENT_QUEUE_MAX: positiveInteger(defaultReplicaParameters.eventQueueMax),
   /** Test fault: SIGKILL the process inside the commit of this batch index. */
   REPLICA_TEST_CRASH_IN_COMMIT_AT: z
     .string()
@@ -144,6 +148,8 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,
       stateHashIntervalMs: env.REPLICA_STATE_HASH_INTERVAL_MS,
       verifierThreads: env.REPLICA_VERIFIER_THREADS,
+      eventSubscribersMax: env.REPLICA_EVENT_SUBSCRIBERS_MAX,
+      eventQueueMax: env.REPLICA_EVENT_QUEUE_MAX,
     },
     crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
   }

@@ -27,18 +27,41 @@ interface Subscriber {
   readonly deliver: (events: readonly HubEvent[]) => void
 }
 
+/** Parameters of `EventHub`. */
+export interface EventHubParameters {
+  /** Events kept for `Last-Event-ID` resumption (default 10,000). */
+  readonly bufferSize?: number
+  /**
+   * Most streams at once (default 512). `publish` runs on the apply thread and filters every
+   * event for every stream, so this bounds the apply loop's fan-out work as well as memory.
+   */
+  readonly subscribersMax?: number
+}
+
+/** A stream's hold on the hub. */
+export interface HubSubscription {
+  readonly unsubscribe: () => void
+  /** False when some events after `lastEventId` are no longer buffered. */
+  readonly resumable: boolean
+}
+
 /**
  * Fans events out to the SSE streams. Every event gets the next id (increasing for the life of
  * the process); the last `bufferSize` events are kept so a client reconnecting with
  * `Last-Event-ID` gets what it missed, or learns it missed too much (`resumable: false`) and
- * refetches its snapshots.
+ * refetches its snapshots. At most `subscribersMax` streams are attached at once.
  */
 export class EventHub {
   private nextId = 1
   private readonly buffer: HubEvent[] = []
   private readonly subscribers = new Set<Subscriber>()
+  private readonly bufferSize: number
+  readonly subscribersMax: number
 
-  constructor(private readonly bufferSize = 10_000) {}
+  constructor(parameters: EventHubParameters = {}) {
+    this.bufferSize = parameters.bufferSize ?? 10_000
+    this.subscribersMax = parameters.subscribersMax ?? 512
+  }
 
   /** Number of connected streams. */
   get subscriberCount(): number {
@@ -69,14 +92,16 @@ export class EventHub {
   }
 
   /**
-   * Subscribes a stream. With `lastEventId`, the buffered events after it are delivered first;
-   * `resumable` is false when some of them are no longer buffered.
+   * Subscribes a stream, or returns undefined when `subscribersMax` streams are attached. With
+   * `lastEventId`, the buffered events after it are delivered first; `resumable` is false when
+   * some of them are no longer buffered.
    */
   subscribe(
     filter: EventFilter,
     deliver: (events: readonly HubEvent[]) => void,
     lastEventId?: number,
-  ): { unsubscribe: () => void; resumable: boolean } {
+  ): HubSubscription | undefined {
+    if (this.subscribers.size >= this.subscribersMax) return undefined
     let resumable = true
     if (lastEventId !== undefined && lastEventId < this.nextId - 1) {
       const oldest = this.buffer[0]?.id ?? this.nextId
@@ -88,7 +113,7 @@ export class EventHub {
     }
     const subscriber = { filter, deliver }
     this.subscribers.add(subscriber)
-    return { unsubscribe: () => this.subscribers.delete(subscriber), resumable }
+    return { unsubscribe: () => void this.subscribers.delete(subscriber), resumable }
   }
 }
 

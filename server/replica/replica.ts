@@ -64,6 +64,10 @@ export interface ReplicaParameters {
    * Workers load TypeScript through the process's `--import tsx`, as `main.ts` runs.
    */
   readonly verifierThreads: number
+  /** Most SSE streams at once; more get 503 `too_many_subscribers`. */
+  readonly eventSubscribersMax: number
+  /** Most events a stream's client may fall behind before it gets `reset` and is dropped. */
+  readonly eventQueueMax: number
 }
 
 export const defaultReplicaParameters: ReplicaParameters = {
@@ -79,6 +83,8 @@ export const defaultReplicaParameters: ReplicaParameters = {
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
   verifierThreads: 0,
+  eventSubscribersMax: 512,
+  eventQueueMax: 10_000,
 }
 
 export interface ReplicaConfig {
@@ -146,7 +152,7 @@ export function createReplica(config: ReplicaConfig): Replica {
       maxQueued: parameters.pendingMax,
     }),
     pending: new PendingIntents(),
-    hub: new EventHub(),
+    hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
     stateHash: () => stateHashes.latest(),
     zellular: {
       finalizedIndex: () => finalizedIndex,

@@ -31,6 +31,8 @@ export interface ReplicaDeps {
     readonly corsOrigins: readonly string[] | '*'
     readonly bodyLimitBytes: number
     readonly aggregateTimeoutMs: number
+    /** Most events an SSE client may fall behind before its stream is reset. */
+    readonly eventQueueMax: number
   }
   readonly log: (line: string) => void
   /** Milliseconds since the epoch; injected for tests. */

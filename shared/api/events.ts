@@ -15,6 +15,10 @@ import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
  * `applied`. With `address`, `receipt`, `order` and `balance` events are limited to those about
  * that address; `applied`, `book` and `trade` always flow. With `types`, only the named events
  * come (after `hello`). Comment lines (`: ping`) keep the connection alive every 15 s.
+ *
+ * Limits: a replica holds a bounded number of streams and answers more with 503
+ * `too_many_subscribers` and `Retry-After`; a stream whose client falls more events behind than
+ * its queue holds gets `reset` and is closed.
  */
 
 /** First event of every stream: where the replica stands, and each market's book `seq`. */
@@ -87,9 +91,18 @@ export const orderEventSchema = z.object({
   index: z.number().int().positive(),
 })
 
+/**
+ * The replica gave up on this stream and closes it: the client fell further behind than the
+ * stream's queue holds (`slow_consumer`). Events were lost: reconnect afresh (without
+ * `Last-Event-ID`, which would ask for the same backlog again) and refetch every snapshot. Sent
+ * whatever `types` asked for.
+ */
+export const resetEventSchema = z.object({ reason: z.enum(['slow_consumer']) })
+
 /** Data schema of each SSE event name. */
 export const sseEventSchemas = {
   hello: helloEventSchema,
+  reset: resetEventSchema,
   applied: appliedEventSchema,
   receipt: receiptEventSchema,
   balance: balanceEventSchema,
@@ -107,6 +120,7 @@ export type SseEvent = {
 }[SseEventName]
 
 export type HelloEvent = z.infer<typeof helloEventSchema>
+export type ResetEvent = z.infer<typeof resetEventSchema>
 export type AppliedEvent = z.infer<typeof appliedEventSchema>
 export type ReceiptEvent = z.infer<typeof receiptEventSchema>
 export type BalanceEvent = z.infer<typeof balanceEventSchema>

@@ -13,9 +13,11 @@
  * - `GET /aggregate_balance?address&token[&index]` → `aggregateBalanceResponseSchema`
  * - `GET /status` → `statusResponseSchema`; `GET /network` → `networkResponseSchema`
  * - `GET /markets` → `marketsResponseSchema`; `GET /orderbook?market[&depth]` →
- *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit]` → `ordersResponseSchema`;
- *   `GET /trades?market[&limit]` → `tradesResponseSchema`
- * - `GET /events[?address]`: SSE, `sseEventSchemas`
+ *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit][&cursor]` →
+ *   `ordersResponseSchema`; `GET /trades?market[&limit][&cursor]` → `tradesResponseSchema`
+ *   (pages: `limit` up to `ordersPageMax` / `tradesPageMax`, `next` is the following cursor)
+ * - `GET /events[?address][&types]`: SSE, `sseEventSchemas` (503 `too_many_subscribers` when full;
+ *   `reset` before closing a stream that fell too far behind)
  */
 export {
   aggregateBalanceResponseSchema,
@@ -41,6 +43,7 @@ export {
   orderEventSchema,
   parseSseEvent,
   receiptEventSchema,
+  resetEventSchema,
   sseEventSchemas,
   tradeEventSchema,
 } from './events.ts'
@@ -51,6 +54,7 @@ export type {
   HelloEvent,
   OrderUpdateEvent,
   ReceiptEvent,
+  ResetEvent,
   SseEvent,
   SseEventName,
   TradeEvent,
@@ -77,6 +81,7 @@ export {
   marketsResponseSchema,
   orderbookResponseSchema,
   orderFillSchema,
+  orderFillsMax,
   ordersResponseSchema,
   orderSideSchema,
   orderStatusSchema,
@@ -102,7 +107,9 @@ export {
   balancesQuerySchema,
   eventsQuerySchema,
   orderbookQuerySchema,
+  ordersPageMax,
   ordersQuerySchema,
+  tradesPageMax,
   tradesQuerySchema,
 } from './queries.ts'
 export type {

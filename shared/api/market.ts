@@ -112,16 +112,28 @@ export const orderViewSchema = z.object({
   /** Batch index at which the order was placed, and at which it last changed. */
   placedIndex: z.number().int().positive(),
   updatedIndex: z.number().int().positive(),
+  /** The order's most recent fills, oldest first: at most `orderFillsMax` of them. */
   fills: z.array(orderFillSchema),
+  /** The order has older fills than those listed (see `GET /trades` for the market's tape). */
+  fillsTruncated: z.boolean(),
 })
 
 export type OrderView = z.infer<typeof orderViewSchema>
 
-/** `GET /orders?address[&market]`: open orders first, then recent closed ones, newest first. */
+/** Most fills listed per order in `GET /orders`. */
+export const orderFillsMax = 50
+
+/**
+ * `GET /orders?address[&market][&limit][&cursor]`: one page of an address's orders, open ones
+ * first, then closed ones, each group most recently updated first. `next` is the cursor of the
+ * following page, null on the last. The list is live: an order that changes between two pages
+ * moves to the front and may be listed twice or not at all by one walk through the pages.
+ */
 export const ordersResponseSchema = z.object({
   address: canonicalAddressSchema,
   index: z.number().int().nonnegative(),
   orders: z.array(orderViewSchema),
+  next: z.string().nullable(),
 })
 
 export type OrdersResponse = z.infer<typeof ordersResponseSchema>
@@ -142,10 +154,14 @@ export const tradeSchema = z.object({
 
 export type Trade = z.infer<typeof tradeSchema>
 
-/** `GET /trades?market[&limit]`: the most recent trades, newest first. */
+/**
+ * `GET /trades?market[&limit][&cursor]`: one page of a market's trades, newest first; `next` is
+ * the cursor of the following (older) page, null on the last.
+ */
 export const tradesResponseSchema = z.object({
   market: z.string(),
   trades: z.array(tradeSchema),
+  next: z.string().nullable(),
 })
 
 export type TradesResponse = z.infer<typeof tradesResponseSchema>

@@ -36,22 +36,45 @@ export const balancesQuerySchema = z.object({ address: addressParam, index: inde
 /** `GET /orderbook`: `depth` levels per side, 1..500, default 50. */
 export const orderbookQuerySchema = z.object({ market: marketParam, depth: countParam(500, 50) })
 
-/** `GET /orders`: `limit` closed orders at most (open ones are always listed), default 50. */
+/** Most orders in one `GET /orders` page. */
+export const ordersPageMax = 100
+
+/** Most trades in one `GET /trades` page. */
+export const tradesPageMax = 500
+
+/**
+ * `GET /orders`: a page of at most `limit` orders (1..100, default 50), open ones first; `cursor`
+ * is the `next` of the previous page, opaque to clients.
+ */
 export const ordersQuerySchema = z.object({
   address: addressParam,
   market: marketParam.optional(),
-  limit: countParam(500, 50),
+  limit: countParam(ordersPageMax, 50),
+  cursor: z
+    .string()
+    .regex(/^[oc]\.(?:0|[1-9][0-9]{0,15})\.0x[0-9a-f]{64}$/)
+    .optional(),
 })
 
-/** `GET /trades`: `limit` most recent trades, 1..500, default 50. */
-export const tradesQuerySchema = z.object({ market: marketParam, limit: countParam(500, 50) })
+/**
+ * `GET /trades`: a page of at most `limit` trades (1..500, default 50), newest first; `cursor` is
+ * the `next` of the previous page.
+ */
+export const tradesQuerySchema = z.object({
+  market: marketParam,
+  limit: countParam(tradesPageMax, 50),
+  cursor: z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/)
+    .optional(),
+})
 
 const eventNames = ['applied', 'receipt', 'balance', 'book', 'trade', 'order'] as const
 
 /**
  * `GET /events`: optional `address` filter for `receipt`, `order` and `balance` events, and
  * optional `types`, a comma-separated list of event names to receive (default all; `hello`
- * always comes first).
+ * always comes first, and `reset` always comes when the replica drops the stream).
  */
 export const eventsQuerySchema = z.object({
   address: addressParam.optional(),

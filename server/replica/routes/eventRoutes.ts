@@ -1,20 +1,29 @@
 import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
-import { eventsQuerySchema, type HelloEvent } from '../../../shared/api/index.ts'
-import type { HubEvent } from '../eventHub.ts'
+import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../shared/api/index.ts'
+import { ApiError } from '../apiError.ts'
+import type { HubEvent, HubSubscription } from '../eventHub.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
-/** Events a slow client may fall behind by before its stream is closed (it reconnects). */
-const maxQueuedEvents = 20_000
 const pingIntervalMs = 15_000
+/** What a client refused for a full hub is told to wait before trying again. */
+const retryAfterSeconds = 5
+/** How long a dropped stream may take to take its `reset` before the connection is cut. */
+const resetTimeoutMs = 5_000
 
 /**
- * `GET /events[?address][&types]`: the one multiplexed SSE stream (see `shared/api/events.ts`). It
- * starts with `hello`, resumes from `Last-Event-ID` while the events are still buffered, pings
+ * `GET /events[?address][&types]`: the one multiplexed SSE stream (see `shared/api/events.ts`).
+ * It starts with `hello`, resumes from `Last-Event-ID` while the events are still buffered, pings
  * every 15 s, and releases its subscription when the client leaves (both abort paths).
+ *
+ * Bounded: the hub holds at most `subscribersMax` streams (more get 503 `too_many_subscribers`
+ * with `Retry-After`), and a stream whose client falls more than `eventQueueMax` events behind
+ * is unsubscribed at once, told `reset`, and closed; if it does not even take the `reset`
+ * within 5 s the connection is cut.
  */
 export function eventRoutes(deps: ReplicaDeps) {
+  const queueMax = deps.options.eventQueueMax
   return new Hono().get('/events', (c) => {
     const query = parseQuery(c, eventsQuerySchema)
     const address = query.address === undefined ? undefined : canonicalAddress(query.address)
@@ -23,53 +32,92 @@ export function eventRoutes(deps: ReplicaDeps) {
       lastHeader !== undefined && /^[0-9]{1,15}$/.test(lastHeader)
         ? Number.parseInt(lastHeader, 10)
         : undefined
+    const types = query.types === undefined ? undefined : new Set<string>(query.types)
+
+    // Subscribed before the stream starts: a full hub is a plain 503, and nothing published
+    // between `hello` and the subscription can fall in between.
+    let queue: HubEvent[] = []
+    let head = 0
+    let wake: (() => void) | undefined
+    let overflowed = false
+    let cut: ReturnType<typeof setTimeout> | undefined
+    let abortStream: (() => void) | undefined
+    let subscription: HubSubscription | undefined
+    const drop = () => {
+      overflowed = true
+      queue = []
+      head = 0
+      subscription?.unsubscribe()
+      cut = setTimeout(() => abortStream?.(), resetTimeoutMs)
+      wake?.()
+    }
+    subscription = deps.hub.subscribe(
+      { address, types },
+      (events) => {
+        if (overflowed) return
+        for (const event of events) queue.push(event)
+        if (queue.length - head > queueMax) drop()
+        wake?.()
+      },
+      lastEventId,
+    )
+    if (subscription === undefined) {
+      const refusal = new ApiError(
+        'too_many_subscribers',
+        `this replica serves ${deps.hub.subscribersMax} event streams at most; retry later`,
+      )
+      return c.json(refusal.toBody(), 503, { 'Retry-After': String(retryAfterSeconds) })
+    }
+    if (overflowed) subscription.unsubscribe()
+    const held = subscription
+    const hello: HelloEvent = {
+      replicaId: deps.replicaId,
+      appliedIndex: deps.state.position.index,
+      books: [...deps.state.exchange.markets.keys()].map((market) => ({
+        market,
+        seq: deps.state.exchange.engine.depth(market, 0).seq,
+      })),
+    }
+    const helloId = String(deps.hub.upcomingId - 1)
+
     return streamSSE(c, async (stream) => {
-      const queue: HubEvent[] = []
-      let wake: (() => void) | undefined
       let closed = false
       const close = () => {
         closed = true
         wake?.()
       }
+      abortStream = () => stream.abort()
       stream.onAbort(close)
       c.req.raw.signal.addEventListener('abort', close)
-      const hello: HelloEvent = {
-        replicaId: deps.replicaId,
-        appliedIndex: deps.state.position.index,
-        books: [...deps.state.exchange.markets.keys()].map((market) => ({
-          market,
-          seq: deps.state.exchange.engine.depth(market, 0).seq,
-        })),
-      }
-      await stream.writeSSE({
-        event: 'hello',
-        id: String(deps.hub.upcomingId - 1),
-        data: JSON.stringify(hello),
-      })
-      const types = query.types === undefined ? undefined : new Set<string>(query.types)
-      const subscription = deps.hub.subscribe(
-        { address, types },
-        (events) => {
-          queue.push(...events)
-          if (queue.length > maxQueuedEvents) close()
-          wake?.()
-        },
-        lastEventId,
-      )
       const ping = setInterval(() => void stream.write(': ping\n\n'), pingIntervalMs)
       try {
+        await stream.writeSSE({ event: 'hello', id: helloId, data: JSON.stringify(hello) })
         while (!closed && !stream.aborted) {
-          const event = queue.shift()
+          if (overflowed) {
+            const reset: ResetEvent = { reason: 'slow_consumer' }
+            await stream.writeSSE({ event: 'reset', data: JSON.stringify(reset) })
+            break
+          }
+          const event = queue[head]
           if (event === undefined) {
+            queue = []
+            head = 0
             await new Promise<void>((resolve) => (wake = resolve))
             wake = undefined
             continue
+          }
+          head += 1
+          // Frees what was sent when a client keeps up without ever draining the queue.
+          if (head >= 1024 && head * 2 >= queue.length) {
+            queue = queue.slice(head)
+            head = 0
           }
           await stream.writeSSE({ event: event.event, id: String(event.id), data: event.data })
         }
       } finally {
         clearInterval(ping)
-        subscription.unsubscribe()
+        clearTimeout(cut)
+        held.unsubscribe()
       }
     })
   })

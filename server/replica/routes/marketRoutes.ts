@@ -6,21 +6,23 @@ import {
   type MarketsResponse,
   type OrderbookResponse,
   type OrdersResponse,
-  type OrderView,
   type TradesResponse,
 } from '../../../shared/api/index.ts'
-import type { ListedMarket, OrderUpdate } from '../../../shared/exchange/index.ts'
+import type { ListedMarket } from '../../../shared/exchange/index.ts'
 import { rejection } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
-import { toTradeView } from '../sseEvents.ts'
+import { MarketPages, type OrdersCursor } from './marketPages.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
- * Market data: `GET /markets` (tokens and market grids), `GET /orderbook` (aggregated levels with
- * the market's delta `seq`), `GET /orders` (an address's open and recent orders with fills),
- * `GET /trades` (recent trades). Prices and quantities are base-unit decimal strings.
+ * Market data: `GET /markets` (tokens and market grids), `GET /orderbook` (at most 500 aggregated
+ * levels per side, with the market's delta `seq`), `GET /orders` (pages of an address's orders,
+ * open ones first, each with its latest fills), `GET /trades` (pages of a market's trades, newest
+ * first). Every list has a cap, so no request costs more than a page. Prices and quantities are
+ * base-unit decimal strings.
  */
 export function marketRoutes(deps: ReplicaDeps) {
+  const pages = new MarketPages(deps.state.store.sqlite)
   return new Hono()
     .get('/markets', (c) => {
       const tokens = [...deps.state.exchange.ledger.tokens.values()].map(
@@ -58,52 +60,46 @@ export function marketRoutes(deps: ReplicaDeps) {
       const query = parseQuery(c, ordersQuerySchema)
       const address = canonicalAddress(query.address)
       if (query.market !== undefined) listedMarket(deps, query.market)
-      const store = deps.state.store
-      const orders = store.ordersOf(address, query.market, query.limit).map((order) => {
-        const fills = store.tradesOfOrder(order.orderId).map((trade) => ({
-          tradeSeq: trade.seq,
-          price: trade.price.toString(),
-          quantity: trade.quantity.toString(),
-          role: trade.makerOrderId === order.orderId ? ('maker' as const) : ('taker' as const),
-          index: trade.index,
-        }))
-        return toOrderView(order, fills)
+      const page = pages.orders({
+        owner: address,
+        market: query.market,
+        limit: query.limit,
+        cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
       })
-      const answer: OrdersResponse = { address, index: deps.state.position.index, orders }
+      const answer: OrdersResponse = {
+        address,
+        index: deps.state.position.index,
+        orders: page.orders,
+        next: page.next === null ? null : formatOrdersCursor(page.next),
+      }
       return c.json(answer)
     })
     .get('/trades', (c) => {
       const query = parseQuery(c, tradesQuerySchema)
       const market = listedMarket(deps, query.market)
-      const trades = deps.state.store.recentTrades(market.spec.id, query.limit).map(toTradeView)
-      const answer: TradesResponse = { market: market.spec.id, trades }
+      const before = query.cursor === undefined ? undefined : Number(query.cursor)
+      const trades = pages.trades(market.spec.id, query.limit + 1, before)
+      const page = trades.slice(0, query.limit)
+      const last = page.at(-1)
+      const next = trades.length > query.limit && last !== undefined ? String(last.seq) : null
+      const answer: TradesResponse = { market: market.spec.id, trades: page, next }
       return c.json(answer)
     })
+}
+
+/** An orders cursor as clients see it: `o` or `c` (the group), updated index, order id. */
+function formatOrdersCursor(cursor: OrdersCursor): string {
+  return `${cursor.group === 'open' ? 'o' : 'c'}.${cursor.updatedIndex}.${cursor.orderId}`
+}
+
+/** The inverse of `formatOrdersCursor`; the query schema has checked the form. */
+function parseOrdersCursor(text: string): OrdersCursor {
+  const [group, index, orderId] = text.split('.') as [string, string, string]
+  return { group: group === 'o' ? 'open' : 'closed', updatedIndex: Number(index), orderId }
 }
 
 function listedMarket(deps: ReplicaDeps, id: string): ListedMarket {
   const market = deps.state.exchange.markets.get(id)
   if (market === undefined) throw rejection('unknown_market', 'market', id)
   return market
-}
-
-function toOrderView(order: OrderUpdate, fills: OrderView['fills']): OrderView {
-  const view: OrderView = {
-    orderId: order.orderId,
-    market: order.market,
-    owner: order.owner,
-    side: order.side,
-    type: order.type,
-    timeInForce: order.timeInForce,
-    price: order.price.toString(),
-    quantity: order.quantity.toString(),
-    filled: order.filled.toString(),
-    remaining: order.remaining.toString(),
-    status: order.status,
-    placedIndex: order.placedIndex,
-    updatedIndex: order.updatedIndex,
-    fills,
-  }
-  if (order.reason !== undefined) view.reason = order.reason
-  return view
 }

@@ -28,8 +28,8 @@ const LiveContext = createContext<Live | undefined>(undefined)
 /**
  * Opens the live stream for `address` (or anonymously) and routes its events: book deltas to
  * the book syncs, trades into the trades cache, and order, balance and receipt events to
- * invalidations and listeners. A new `hello` (every reconnection, every replica switch)
- * resyncs everything from snapshots.
+ * invalidations and listeners. A new `hello` (every reconnection, every replica switch) and a
+ * `reset` (the replica dropped a stream that fell behind) resync everything from snapshots.
  */
 export function LiveProvider(props: {
   registry: AppRegistry
@@ -90,6 +90,8 @@ function routeEvent(event: SseEvent, context: RouteContext): boolean {
   const { queryClient, books, address } = context
   switch (event.event) {
     case 'hello':
+    case 'reset':
+      // A new stream, or a dropped one (events were lost): refetch every snapshot.
       for (const book of books.values()) book.resync()
       void queryClient.invalidateQueries({ queryKey: ['trades'] })
       void queryClient.invalidateQueries({ queryKey: ['orders'] })

@@ -1,5 +1,5 @@
 import { queryOptions } from '@tanstack/react-query'
-import type { StatusResponse } from '../../../shared/api/index.ts'
+import { ordersPageMax, type StatusResponse } from '../../../shared/api/index.ts'
 import { attestationDigestBytes } from './attestation.ts'
 import { loadBls } from './bls.ts'
 import type { AppRegistry } from './registry.ts'
@@ -42,6 +42,11 @@ export function networkQueryOptions(replica: ReplicaRef | undefined) {
 export const ordersQueryKey = (address: string, market: string) =>
   ['orders', address.toLowerCase(), market] as const
 
+/**
+ * The first page of an address's orders in a market: the largest the replica serves, open ones
+ * first, so every open order is listed unless there are more than a page of them (`next` then
+ * says some are left out).
+ */
 export function ordersQueryOptions(
   replica: ReplicaRef | undefined,
   address: string,
@@ -49,7 +54,8 @@ export function ordersQueryOptions(
 ) {
   return queryOptions({
     queryKey: ordersQueryKey(address, market),
-    queryFn: ({ signal }) => replicaApi.orders(replica!, address, market, signal),
+    queryFn: ({ signal }) =>
+      replicaApi.orders(replica!, { address, market, limit: ordersPageMax }, signal),
     enabled: replica !== undefined && address !== '',
     retry: 1,
     refetchInterval: 10_000,
@@ -61,7 +67,7 @@ export const tradesQueryKey = (market: string) => ['trades', market] as const
 export function tradesQueryOptions(replica: ReplicaRef | undefined, market: string) {
   return queryOptions({
     queryKey: tradesQueryKey(market),
-    queryFn: ({ signal }) => replicaApi.trades(replica!, market, 40, signal),
+    queryFn: ({ signal }) => replicaApi.trades(replica!, { market, limit: 40 }, signal),
     enabled: replica !== undefined,
     retry: 1,
   })

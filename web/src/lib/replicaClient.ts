@@ -134,21 +134,18 @@ export const replicaApi = {
     requestJson(endpoint(replica, 'orderbook', { market, depth }), orderbookResponseSchema, {
       signal,
     }),
+  /** One page of an address's orders (open ones first); pass the previous page's `next`. */
   orders: (
     replica: ReplicaRef,
-    address: string,
-    market: string | undefined,
+    query: { address: string; market?: string; limit?: number; cursor?: string },
     signal?: AbortSignal,
-  ) =>
-    requestJson(
-      endpoint(replica, 'orders', { address, market, limit: 100 }),
-      ordersResponseSchema,
-      {
-        signal,
-      },
-    ),
-  trades: (replica: ReplicaRef, market: string, limit: number, signal?: AbortSignal) =>
-    requestJson(endpoint(replica, 'trades', { market, limit }), tradesResponseSchema, { signal }),
+  ) => requestJson(endpoint(replica, 'orders', { ...query }), ordersResponseSchema, { signal }),
+  /** One page of a market's trades, newest first; pass the previous page's `next`. */
+  trades: (
+    replica: ReplicaRef,
+    query: { market: string; limit?: number; cursor?: string },
+    signal?: AbortSignal,
+  ) => requestJson(endpoint(replica, 'trades', { ...query }), tradesResponseSchema, { signal }),
   tx: (replica: ReplicaRef, intentId: string, signal?: AbortSignal) =>
     requestJson(endpoint(replica, `tx/${intentId}`), txResponseSchema, { signal, timeoutMs: 2500 }),
   submit: (replica: ReplicaRef, intent: SubmitIntentRequest, signal?: AbortSignal) =>

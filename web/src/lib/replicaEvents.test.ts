@@ -82,4 +82,28 @@ describe('ReplicaEvents', () => {
     expect(onEvent).toHaveBeenCalledTimes(1)
     events.stop()
   })
+
+  it('on `reset` reconnects afresh to the same replica, and the new hello resyncs', () => {
+    const onEvent = vi.fn()
+    const events = new ReplicaEvents({ replicas, onEvent, failoverMs: 5000 })
+    events.start()
+    const first = FakeEventSource.opened[0]!
+    first.emit('hello', hello)
+    first.emit('reset', { reason: 'slow_consumer' })
+    // The old stream is closed at once: the browser must not resume it with Last-Event-ID,
+    // which would replay the backlog the replica just gave up on.
+    expect(first.closed).toBe(true)
+    expect(onEvent).toHaveBeenLastCalledWith(
+      { event: 'reset', data: { reason: 'slow_consumer' } },
+      replicas[0],
+    )
+    expect(events.getStatus().connection).toBe('reconnecting')
+    vi.advanceTimersByTime(2000)
+    const next = FakeEventSource.opened[1]!
+    expect(next.url).toBe('http://127.0.0.1:5001/events')
+    next.emit('hello', hello)
+    expect(events.getStatus().connection).toBe('live')
+    expect(onEvent).toHaveBeenLastCalledWith({ event: 'hello', data: hello }, replicas[0])
+    events.stop()
+  })
 })

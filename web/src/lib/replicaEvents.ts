@@ -18,7 +18,10 @@ export interface ReplicaEventsParameters {
   readonly replicas: readonly ReplicaRef[]
   /** Limits `receipt`, `order` and `balance` events to this address. */
   readonly address?: string | undefined
-  /** Every parsed event; `hello` opens each (re)connection and means "resync everything". */
+  /**
+   * Every parsed event; `hello` opens each (re)connection and means "resync everything", and so
+   * does `reset` (the replica dropped the stream; a fresh one follows).
+   */
   readonly onEvent: (event: SseEvent, replica: ReplicaRef) => void
   /** How long a broken connection may retry the same replica before moving on. */
   readonly failoverMs?: number
@@ -26,6 +29,7 @@ export interface ReplicaEventsParameters {
 
 const eventNames: readonly SseEventName[] = [
   'hello',
+  'reset',
   'applied',
   'receipt',
   'balance',
@@ -34,11 +38,16 @@ const eventNames: readonly SseEventName[] = [
   'order',
 ]
 
+/** Least pause before reopening a stream the replica reset; a random share of 1 s is added. */
+const resetReopenMs = 500
+
 /**
  * One multiplexed `GET /events` stream, attached to one replica at a time. When the connection
  * breaks it lets the browser retry for `failoverMs`, then moves to the next replica of the
  * registry. Every (re)connection starts with `hello`, on which consumers resync snapshots, so
- * nothing depends on the server replaying missed events.
+ * nothing depends on the server replaying missed events. A `reset` (the replica dropped a
+ * stream that fell too far behind) closes the stream and opens a fresh one on the same replica,
+ * without `Last-Event-ID`: resuming would ask for the very backlog the replica gave up on.
  */
 export class ReplicaEvents {
   private source: EventSource | undefined
@@ -107,6 +116,8 @@ export class ReplicaEvents {
         if (event.event === 'hello') {
           this.disarmFailover()
           this.setStatus({ connection: 'live', appliedIndex: event.data.appliedIndex })
+        } else if (event.event === 'reset') {
+          this.reopenSoon()
         } else if (event.event === 'applied') {
           this.setStatus({ appliedIndex: event.data.index })
         }
@@ -127,6 +138,19 @@ export class ReplicaEvents {
       this.setStatus({ connection: 'reconnecting' })
       this.armFailover()
     })
+  }
+
+  /**
+   * Closes the current stream now and opens a fresh one on the same replica shortly (spread
+   * over a second, so the clients of a replica that reset many streams do not all return at
+   * once). The browser's own reconnection would resume with `Last-Event-ID`.
+   */
+  private reopenSoon(): void {
+    this.source?.close()
+    this.source = undefined
+    this.setStatus({ connection: 'reconnecting' })
+    this.disarmFailover()
+    this.failoverTimer = setTimeout(() => this.open(), resetReopenMs + Math.random() * 1000)
   }
 
   /**

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
-import type { MarketInfo, OrderView } from '../../../../shared/api/index.ts'
+import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shared/api/index.ts'
 import { formatFixed, humanizeCode, shortHash } from '../../lib/format.ts'
 import { buildDraft, randomNonce } from '../../lib/intentDraft.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
@@ -31,6 +31,13 @@ export function ActivityPanel(props: {
   const fills = all
     .flatMap((order) => order.fills.map((fill) => ({ order, fill })))
     .sort((a, b) => b.fill.index - a.fill.index || b.fill.tradeSeq - a.fill.tradeSeq)
+  // The replica answers a page at a time: say so when this is not everything.
+  const partial = [
+    orders.data?.next != null ? `the ${all.length} most recently updated orders` : undefined,
+    all.some((order) => order.fillsTruncated)
+      ? `the latest ${orderFillsMax} fills of each order`
+      : undefined,
+  ].filter((part) => part !== undefined)
 
   const cancel = async (order: OrderView | undefined) => {
     if (!address) return
@@ -236,7 +243,13 @@ export function ActivityPanel(props: {
               ))}
             </tbody>
           </table>
-        ) : (
+        ) : null}
+        {address && tab !== 'requests' && partial.length > 0 && (
+          <p className="muted small pad" data-testid="orders-partial">
+            Showing {partial.join(' and ')}.
+          </p>
+        )}
+        {address && tab === 'requests' && (
           <div className="pad-x request-list">
             {requests.length === 0 && (
               <p className="muted small pad">Nothing signed yet in this session.</p>
