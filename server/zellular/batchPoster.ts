@@ -65,8 +65,13 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
   let answer: SequencerAnswer
   try {
     const timeoutMs = node.synced ? 5_000 : 30_000
-    const url = `${sequencer.socket}/sequencer/batches`
-    const response = await node.peers.send('PUT', url, request, timeoutMs)
+    const response = await node.peers.send(
+      'PUT',
+      sequencer,
+      '/sequencer/batches',
+      request,
+      timeoutMs,
+    )
     if (response.status !== 200) {
       requeueUncertain(node, app, bodies)
       if (errorCode(response.body) === 'IsNotSequencerError') node.onNotSequencer?.()

@@ -56,9 +56,7 @@ export async function disputeIfNeeded(node: ZellularNode): Promise<void> {
   node.log.warn(`dispute against ${sequencerId} approved (${reason}); switching`)
   const others = [...node.network.operators.values()].filter((operator) => operator.id !== node.id)
   for (const operator of others) {
-    void node.peers
-      .send('POST', `${operator.socket}/node/switch`, { proofs }, 2_000)
-      .catch(() => undefined)
+    void node.peers.send('POST', operator, '/node/switch', { proofs }, 2_000).catch(() => undefined)
   }
   await switchSequencer(node, node.network.nextSequencer(sequencerId), sequencerId)
 }
@@ -85,7 +83,7 @@ async function gatherDisputeProofs(
     const timer = setTimeout(resolve, node.config.aggregationTimeoutMs)
     for (const voter of voters) {
       void node.peers
-        .send('POST', `${voter.socket}/node/dispute`, payload, node.config.aggregationTimeoutMs)
+        .send('POST', voter, '/node/dispute', payload, node.config.aggregationTimeoutMs)
         .then((response) => {
           const signature = (response.body as { data?: { signature?: unknown } } | null)?.data
             ?.signature

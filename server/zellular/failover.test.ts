@@ -183,7 +183,7 @@ describe('sequencer failover', () => {
       }
     }
     const client = new PeerClient(signerKey(1).id, signerKey(1).secret, 'v0.1.7')
-    const target = net.urls()[2]!
+    const target = { id: net.layout.nodes[2]!.id, socket: net.urls()[2]! }
     const now = Math.floor(Date.now() / 1000)
     const attempts = [
       { proofs: [proof(1, now - 60), proof(3, now - 60)] }, // stale
@@ -194,13 +194,14 @@ describe('sequencer failover', () => {
       { proofs: [proof(1, now), proof(1, now)] }, // the same node twice
     ]
     for (const attempt of attempts) {
-      const response = await client.send('POST', `${target}/node/switch`, attempt, 2_000)
+      const response = await client.send('POST', target, '/node/switch', attempt, 2_000)
       expect(response.status).toBe(403)
     }
     const dispute = (timestamp: number) =>
       client.send(
         'POST',
-        `${target}/node/dispute`,
+        target,
+        '/node/dispute',
         {
           sequencer_id: sequencer,
           apps_censored_batches: {},
@@ -212,7 +213,7 @@ describe('sequencer failover', () => {
     expect((await dispute(now + 60)).status).toBe(400)
     // A timely dispute without an issue the node can see is not approved.
     expect((await dispute(now)).status).toBe(404)
-    const unsigned = await fetch(`${target}/node/switch`, {
+    const unsigned = await fetch(`${target.socket}/node/switch`, {
       method: 'POST',
       body: JSON.stringify(attempts[0]),
       headers: { 'Content-Type': 'application/json' },

@@ -1,14 +1,15 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
+import { FRESHNESS_HEADER, FRESHNESS_SIGNATURE_HEADER, freshnessHeader } from './freshness.ts'
 import { createNodeApp } from './routes.ts'
 import { makeTestNode } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
 function syncedFollower(config: Parameters<typeof makeTestNode>[0]['config'] = {}) {
-  const { node } = makeTestNode({ position: 1, config })
+  const { node, ids } = makeTestNode({ position: 1, config })
   node.synced = true
-  return { node, app: createNodeApp(node) }
+  return { node, ids, app: createNodeApp(node) }
 }
 
 /** A body of `totalBytes` produced lazily, counting what the server actually pulled. */
@@ -48,12 +49,17 @@ it('refuses a huge batch body while reading it, not after', async () => {
 })
 
 it('refuses a huge signed node request by its announced size before reading it', async () => {
-  const { node, app } = syncedFollower()
+  const { node, app, ids } = syncedFollower()
   try {
     const response = await app.request('/node/dispute', {
       method: 'POST',
       body: 'x'.repeat(1024 * 1024),
-      headers: { Signature: '1 2', Signer: node.id, 'Content-Type': 'application/json' },
+      headers: {
+        Signer: ids[0]!,
+        [FRESHNESS_HEADER]: freshnessHeader(Date.now(), node.id),
+        [FRESHNESS_SIGNATURE_HEADER]: '1 2',
+        'Content-Type': 'application/json',
+      },
     })
     expect(response.status).toBe(429)
   } finally {

@@ -1,4 +1,10 @@
 import { authMessage, bls, parseJsonLosslessly } from '../../shared/zellular/index.ts'
+import {
+  freshnessHeader,
+  freshnessMessage,
+  FRESHNESS_HEADER,
+  FRESHNESS_SIGNATURE_HEADER,
+} from './freshness.ts'
 
 /** A peer's answer: the HTTP status and the parsed JSON body (null if it was not JSON). */
 export interface PeerResponse {
@@ -6,37 +12,60 @@ export interface PeerResponse {
   readonly body: unknown
 }
 
+/** Where a request goes: the operator id (signed as the target) and its base URL. */
+export interface PeerTarget {
+  readonly id: string
+  readonly socket: string
+}
+
+/** Largest peer answer read (a page is at most ~2.5 MB of bodies; escaping can grow it). */
+export const PEER_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
+
 /**
  * Node-to-node HTTP with zsequencer's authentication: every request with a body carries
- * `Signature` (BLS over the xxh128 of the exact body bytes), `Signer` and `Version`.
+ * `Signature` (BLS over the xxh128 of the exact body bytes), `Signer` and `Version`, plus the
+ * freshness headers our nodes require (see `freshness.ts`). Answers are read with a size cap:
+ * a Byzantine peer's endless body is cut off, not buffered.
  */
 export class PeerClient {
   constructor(
     private readonly selfId: string,
     private readonly secretKey: bls.SecretKey,
     private readonly version: string,
+    private readonly now: () => number = Date.now,
+    private readonly maxResponseBytes = PEER_RESPONSE_MAX_BYTES,
   ) {}
 
   async send(
     method: 'PUT' | 'POST',
-    url: string,
+    target: PeerTarget,
+    path: string,
     payload: unknown,
     timeoutMs: number,
   ): Promise<PeerResponse> {
     const body = JSON.stringify(payload)
-    const signature = bls.formatPoint(bls.sign(this.secretKey, authMessage(body)))
-    const response = await fetch(url, {
+    const response = await fetch(`${target.socket}${path}`, {
       method,
       body,
-      headers: {
-        'Content-Type': 'application/json',
-        Version: this.version,
-        Signature: signature,
-        Signer: this.selfId,
-      },
+      headers: this.signedHeaders(method, target.id, path, body),
       signal: AbortSignal.timeout(timeoutMs),
     })
-    return { status: response.status, body: parseBody(await response.text()) }
+    return { status: response.status, body: parseBody(await this.readText(response)) }
+  }
+
+  /** The headers that authenticate `body` sent to node `targetId` at `path`, now. */
+  signedHeaders(method: string, targetId: string, path: string, body: string) {
+    const timestampMs = this.now()
+    const target = targetId.toLowerCase()
+    const fresh = freshnessMessage({ method, path, target, timestampMs, body })
+    return {
+      'Content-Type': 'application/json',
+      Version: this.version,
+      Signature: bls.formatPoint(bls.sign(this.secretKey, authMessage(body))),
+      Signer: this.selfId,
+      [FRESHNESS_HEADER]: freshnessHeader(timestampMs, target),
+      [FRESHNESS_SIGNATURE_HEADER]: bls.formatPoint(bls.sign(this.secretKey, fresh)),
+    }
   }
 
   /** `lossless` keeps ~77-digit numbers exact (`/node/state` keys); it is slower, so opt-in. */
@@ -45,7 +74,30 @@ export class PeerClient {
       headers: { 'Content-Type': 'application/json', Version: this.version },
       signal: AbortSignal.timeout(timeoutMs),
     })
-    return { status: response.status, body: parseBody(await response.text(), lossless) }
+    return { status: response.status, body: parseBody(await this.readText(response), lossless) }
+  }
+
+  private async readText(response: Response): Promise<string> {
+    const announced = Number(response.headers.get('content-length') ?? 0)
+    if (announced > this.maxResponseBytes) {
+      await response.body?.cancel()
+      throw new Error(`peer answer of ${announced} bytes is over the cap`)
+    }
+    const reader = response.body?.getReader()
+    if (reader === undefined) return ''
+    const chunks: Uint8Array[] = []
+    let size = 0
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) break
+      size += value.byteLength
+      if (size > this.maxResponseBytes) {
+        await reader.cancel()
+        throw new Error(`peer answer over ${this.maxResponseBytes} bytes`)
+      }
+      chunks.push(value)
+    }
+    return Buffer.concat(chunks).toString('utf8')
   }
 }
 

@@ -1,10 +1,17 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
-import { authMessage } from '../../shared/zellular/index.ts'
 import type { BatchRecord } from './batchLog.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
 import { finalizationProofOf, type ZellularNode } from './node.ts'
 import { readLimitedText } from '../http/limitedBody.ts'
+import {
+  FRESHNESS_HEADER,
+  FRESHNESS_SIGNATURE_HEADER,
+  FRESHNESS_WINDOW_MS,
+  freshnessMessage,
+  parseFreshnessHeader,
+  ReplayGuard,
+} from './freshness.ts'
 import { sizeKb } from './rateLimiter.ts'
 import { handleSequencerPut, sequencerPutSchema } from './sequencerApi.ts'
 import { handleSignSyncPoint, signSyncPointSchema } from './signer.ts'
@@ -32,18 +39,37 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (node.paused) throw new ZsequencerHttpError('IsPausedError')
   }
   const requestCap = node.config.maxRequestKb * 1024
-  /** Reads the body (at most `maxBytes`) and checks the Signature/Signer headers against it. */
+  const replays = new ReplayGuard()
+  /**
+   * Reads the body (at most `maxBytes`) and checks that a known node signed it for this node,
+   * this route, now, and once (the freshness headers, see `freshness.ts`).
+   */
   const verifyNodeAccess = async (c: Context<Env>, maxBytes = CONTROL_BODY_MAX_BYTES) => {
-    const signature = c.req.header('Signature')
+    const denied = (why: string) => new ZsequencerHttpError('PermissionDeniedError', why)
     const signer = c.req.header('Signer')?.toLowerCase()
-    if (!signature || !signer) throw new ZsequencerHttpError('PermissionDeniedError')
-    if (!node.network.operator(signer)) throw new ZsequencerHttpError('PermissionDeniedError')
+    const signature = c.req.header(FRESHNESS_SIGNATURE_HEADER)
+    const fresh = parseFreshnessHeader(c.req.header(FRESHNESS_HEADER))
+    if (!signer || !node.network.operator(signer)) throw denied('Unknown signer.')
+    if (!signature || !fresh) throw denied('The request is not signed with its time and target.')
+    if (fresh.target !== node.id) throw denied('The request was meant for another node.')
+    const now = Date.now()
+    if (Math.abs(now - fresh.timestampMs) > FRESHNESS_WINDOW_MS) {
+      throw denied('The request is too old or from the future.')
+    }
     const body = await readLimitedText(c, maxBytes, tooLarge)
     if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
-    const message = authMessage(body)
+    const message = freshnessMessage({
+      method: c.req.method,
+      path: c.req.path,
+      target: node.id,
+      timestampMs: fresh.timestampMs,
+      body,
+    })
     if (!(await node.signatureBatcher.verify({ id: signer, message, signature }))) {
-      throw new ZsequencerHttpError('PermissionDeniedError')
+      throw denied('Bad signature.')
     }
+    // Recorded only once verified: unsigned junk cannot fill the guard.
+    if (!replays.admit(signature, fresh.timestampMs, now)) throw denied('The request was replayed.')
     c.set('signer', signer)
     c.set('rawBody', body)
   }

@@ -243,8 +243,9 @@ async function askToSign(
   const operator = node.network.operator(id)
   if (!operator) return null
   try {
-    const url = `${operator.socket}/node/sign_sync_point`
-    const response = await node.peers.send('POST', url, request, node.config.aggregationTimeoutMs)
+    const path = '/node/sign_sync_point'
+    const timeoutMs = node.config.aggregationTimeoutMs
+    const response = await node.peers.send('POST', operator, path, request, timeoutMs)
     const signature = (response.body as { data?: { signature?: unknown } } | null)?.data?.signature
     if (response.status !== 200 || typeof signature !== 'string') return null
     // Only parsed here (a point on the curve); `gatherSignatures` verifies the answers together.

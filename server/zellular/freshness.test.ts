@@ -1,0 +1,75 @@
+import { beforeAll, expect, it } from 'vitest'
+import { initZellular } from '../../shared/zellular/index.ts'
+import { FRESHNESS_HEADER, FRESHNESS_SIGNATURE_HEADER } from './freshness.ts'
+import { PeerClient } from './peers.ts'
+import { createNodeApp } from './routes.ts'
+import { makeTestNode } from './testNodes.ts'
+
+beforeAll(() => initZellular())
+
+/** Node 3 (a follower of node 1) and a signed dispute from node 2, as a peer sends it. */
+function setup(clockMs = Date.now()) {
+  const { node, ids, secrets } = makeTestNode({ position: 2 })
+  node.synced = true
+  const app = createNodeApp(node)
+  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', () => clockMs)
+  const body = JSON.stringify({
+    sequencer_id: ids[0],
+    apps_censored_batches: {},
+    timestamp: Math.floor(Date.now() / 1000),
+  })
+  const send = (headers: Record<string, string>) =>
+    app.request('/node/dispute', { method: 'POST', body, headers })
+  return { node, ids, peer, body, send }
+}
+
+const codeOf = async (response: Response) =>
+  ((await response.json()) as { error: { code: string; message: string } }).error
+
+it('takes a signed node request once: a replay is refused', async () => {
+  const { node, peer, body, send } = setup()
+  try {
+    const headers = peer.signedHeaders('POST', node.id, '/node/dispute', body)
+    const first = await send(headers)
+    expect(first.status).toBe(404) // accepted, judged: no issue with the sequencer
+    const replay = await send(headers)
+    expect(replay.status).toBe(403)
+    expect((await codeOf(replay)).message).toMatch(/replayed/)
+  } finally {
+    node.close()
+  }
+})
+
+it('refuses a request signed for another node, another route, or outside the time window', async () => {
+  const { node, ids, peer, body, send } = setup()
+  try {
+    const elsewhere = peer.signedHeaders('POST', ids[3]!, '/node/dispute', body)
+    expect(await codeOf(await send(elsewhere))).toMatchObject({ code: 'PermissionDeniedError' })
+    const otherRoute = peer.signedHeaders('POST', node.id, '/node/switch', body)
+    expect((await send(otherRoute)).status).toBe(403)
+    const { node: other, peer: stale } = setup(Date.now() - 60_000)
+    other.close()
+    expect((await send(stale.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(
+      403,
+    )
+  } finally {
+    node.close()
+  }
+})
+
+it("refuses zsequencer's body-only signature, which can be replayed", async () => {
+  const { node, peer, body, send } = setup()
+  try {
+    const headers: Record<string, string> = peer.signedHeaders(
+      'POST',
+      node.id,
+      '/node/dispute',
+      body,
+    )
+    delete headers[FRESHNESS_HEADER]
+    delete headers[FRESHNESS_SIGNATURE_HEADER]
+    expect((await send(headers)).status).toBe(403)
+  } finally {
+    node.close()
+  }
+})
