@@ -50,7 +50,8 @@ export type AggregateBalanceReturnType =
  * Builds the quorum proof of a balance statement from the replicas' answers. Each answer is
  * checked against the REGISTRY key of its replica id (a key in the answer is never used); an
  * answer counts only if its attestation is exactly the statement plus its own replica id.
- * Unknown or duplicate replica ids are ignored, so nobody votes twice. Pure and deterministic:
+ * Unknown or duplicate replica ids, in the answers or in the committee, are counted once at most,
+ * so nobody votes twice. Pure and deterministic:
  * signers are listed in registry order.
  */
 export function aggregateBalanceAttestations(parameters: {
@@ -66,7 +67,8 @@ export function aggregateBalanceAttestations(parameters: {
   const signers: string[] = []
   const signatures: Uint8Array[] = []
   const nonSigners: { replicaId: string; reason: NonSignerReason }[] = []
-  for (const replica of committee.replicas) {
+  const members = distinctMembers(committee.replicas)
+  for (const replica of members) {
     const answer = byId.get(replica.id)
     const reason = judgeAnswer(answer, statement, replica)
     if (reason !== undefined) {
@@ -80,11 +82,23 @@ export function aggregateBalanceAttestations(parameters: {
     return { ok: false, reason: 'quorum_not_reached', signers, nonSigners }
   }
   const aggregateSignature = bytesToHex(bls.aggregateSignatures(signatures))
-  const quorum = { required: committee.quorum, total: committee.replicas.length }
+  const quorum = { required: committee.quorum, total: members.length }
   return {
     ok: true,
     value: { attestation: statement, signers, nonSigners, aggregateSignature, quorum },
   }
+}
+
+/**
+ * The committee with each replica id once (its first entry), so a registry that lists an id
+ * twice cannot count its vote twice. (`replicaRegistrySchema` refuses such a registry; this
+ * holds for any committee handed in.)
+ */
+function distinctMembers<member extends { readonly id: string }>(
+  replicas: readonly member[],
+): member[] {
+  const seen = new Set<string>()
+  return replicas.filter((replica) => !seen.has(replica.id) && seen.add(replica.id))
 }
 
 function judgeAnswer(

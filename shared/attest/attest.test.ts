@@ -161,6 +161,17 @@ describe('aggregates', () => {
     if (!behind.ok) expect(behind.nonSigners.map((n) => n.reason)).toEqual(['behind', 'behind'])
   })
 
+  it('count a replica the committee lists twice once', () => {
+    const doubled = { ...committee, replicas: [committee.replicas[0]!, ...committee.replicas] }
+    const answers: ReplicaAnswer[] = [
+      answer(0),
+      { replicaId: 'replica-2', outcome: 'unreachable' },
+      { replicaId: 'replica-3', outcome: 'unreachable' },
+    ]
+    const result = aggregateBalanceAttestations({ committee: doubled, statement, answers })
+    expect(result).toMatchObject({ ok: false, signers: ['replica-1'] })
+  })
+
   it('ignore a key sent by a non-member and a second vote by the same replica', () => {
     const outsider = answer(3) // replica-4 is not in the committee
     const twice = aggregateBalanceAttestations({

@@ -168,6 +168,22 @@ for (const mode of ['aggregate-first', 'each'] as const)
       expect(behind.replicas[1]!.status).toBe('behind')
     })
 
+    it('counts a replica listed twice in the registry once', () => {
+      const doubled = { ...registry, replicas: [registry.replicas[0]!, ...registry.replicas] }
+      const answers: ReplicaBalanceAnswer[] = [
+        signedAnswer('replica-1', key1),
+        { replicaId: 'replica-2', kind: 'unreachable', message: 'timeout' },
+        { replicaId: 'replica-3', kind: 'unreachable', message: 'timeout' },
+      ]
+      const result = runWith(answers, { mode, registry: doubled })
+      expect(result).toMatchObject({ verified: false, k: 0, n: 3 })
+      expect(result.replicas.map((r) => r.replicaId)).toEqual([
+        'replica-1',
+        'replica-2',
+        'replica-3',
+      ])
+    })
+
     it('survives hostile bodies without throwing', () => {
       const bodies: unknown[] = [
         null,

@@ -131,8 +131,12 @@ export function verifyBalanceQuorum(
   const { registry, bls, index } = parameters
   const mode = parameters.mode ?? 'aggregate-first'
   const proofs = new Map<string, ReplicaProof>()
+  // Each replica id once (its first entry), whatever the registry lists: an id listed twice must
+  // not count twice towards the quorum.
+  const seen = new Set<string>()
+  const replicas = registry.replicas.filter((r) => !seen.has(r.id) && seen.add(r.id))
   let candidates: SignedEntry[] = []
-  for (const replica of registry.replicas) {
+  for (const replica of replicas) {
     const answer = parameters.answers.find((candidate) => candidate.replicaId === replica.id)
     const judged = judgeAnswer(parameters, replica, answer)
     if ('entry' in judged) candidates.push(judged.entry)
@@ -186,12 +190,12 @@ export function verifyBalanceQuorum(
   return {
     verified,
     k: verified ? group.length : 0,
-    n: registry.replicas.length,
+    n: replicas.length,
     quorum: registry.quorum,
     index,
     ...(best ? { available: best.available, locked: best.locked } : {}),
     aggregate,
-    replicas: registry.replicas.map((replica) => proofs.get(replica.id)!),
+    replicas: replicas.map((replica) => proofs.get(replica.id)!),
   }
 }
 
