@@ -1,9 +1,32 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
+import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { z } from 'zod'
+import { clientAddress, RateLimiter } from '../replica/middleware/rateLimit.ts'
+import { FaucetAllowance } from './faucetAllowance.ts'
+
+/** Limits of `POST /faucet`. */
+export interface FaucetLimits {
+  /**
+   * Grants each address may receive in any hour. A grant is the launcher's fixed amount
+   * (`FAUCET_GRANT`: 10,000 USDT and 10 ETH), so this caps the amount per address per hour.
+   */
+  readonly grantsPerAddressPerHour: number
+  /** Faucet requests each client IP address may make per minute (all at once, at most). */
+  readonly requestsPerIpPerMinute: number
+}
+
+/**
+ * Three grants per address per hour cover a person's trying things out, and 20 requests per
+ * minute per IP address the end-to-end tests, whose browsers all come from 127.0.0.1.
+ */
+export const defaultFaucetLimits: FaucetLimits = {
+  grantsPerAddressPerHour: 3,
+  requestsPerIpPerMinute: 20,
+}
 
 export interface WebServerOptions {
   /** The built web app (`web/dist`). */
@@ -14,6 +37,9 @@ export interface WebServerOptions {
   readonly port: number
   /** Mints test tokens to `address`; absent on networks without a faucet. */
   readonly faucet?: (address: string) => Promise<unknown>
+  readonly faucetLimits?: FaucetLimits
+  /** Milliseconds; injected for tests. */
+  readonly now?: () => number
 }
 
 const faucetRequest = z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/) })
@@ -21,8 +47,24 @@ const faucetRequest = z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/
 /**
  * Serves the web app, its trust root (`/registry.json`, read from the launcher's file, never from
  * a replica) and, on the local network, `POST /faucet`.
+ *
+ * The faucet takes `{ address }` as `application/json` only, from the app's own pages: a
+ * browser's `Sec-Fetch-Site` must say `same-origin` (or, from a browser that does not send it,
+ * `Origin` must be this server's). A JSON content type cannot be sent cross-site without a CORS
+ * preflight, which this server never grants. Requests without browser metadata (scripts) are not
+ * a page acting for a visitor and pass this check; the limits bound them like anyone else: at
+ * most `requestsPerIpPerMinute` per client IP address (429 `rate_limited`) and
+ * `grantsPerAddressPerHour` per address (429 `faucet_limit`), both with `Retry-After`.
  */
 export function createWebApp(options: WebServerOptions): Hono {
+  const limits = options.faucetLimits ?? defaultFaucetLimits
+  const now = options.now ?? (() => Date.now())
+  const perIp = new RateLimiter({
+    ratePerSecond: limits.requestsPerIpPerMinute / 60,
+    burst: limits.requestsPerIpPerMinute,
+    now,
+  })
+  const allowance = new FaucetAllowance({ grantsPerHour: limits.grantsPerAddressPerHour, now })
   const app = new Hono()
   app.get('/registry.json', (c) => {
     c.header('Cache-Control', 'no-store')
@@ -31,15 +73,31 @@ export function createWebApp(options: WebServerOptions): Hono {
     })
   })
   app.post('/faucet', async (c) => {
-    if (!options.faucet) return c.json({ error: { code: 'no_faucet', message: 'No faucet' } }, 404)
+    if (!options.faucet) return refuse(c, 404, 'no_faucet', 'No faucet')
+    const waitMs = perIp.take(clientAddress(c))
+    if (waitMs > 0) {
+      return refuse(c, 429, 'rate_limited', 'Too many faucet requests; try again later', waitMs)
+    }
+    const mediaType = c.req.header('content-type')?.split(';')[0]?.trim().toLowerCase()
+    if (mediaType !== 'application/json') {
+      return refuse(c, 415, 'unsupported_media_type', 'The faucet takes application/json')
+    }
+    if (!isOwnPage(c)) return refuse(c, 403, 'cross_origin', 'The faucet serves its own app only')
     const parsed = faucetRequest.safeParse(await c.req.json().catch(() => null))
     if (!parsed.success) {
       const error = { code: 'invalid_address', message: 'Expected { address }', field: 'address' }
       return c.json({ error }, 400)
     }
+    const address = parsed.data.address.toLowerCase()
+    const grantWaitMs = allowance.take(address)
+    if (grantWaitMs > 0) {
+      const message = `This address had its ${limits.grantsPerAddressPerHour} grants this hour`
+      return refuse(c, 429, 'faucet_limit', message, grantWaitMs)
+    }
     try {
-      return c.json(await options.faucet(parsed.data.address.toLowerCase()), 202)
+      return c.json(await options.faucet(address), 202)
     } catch (error) {
+      allowance.refund(address)
       const message = (error as Error).message
       return c.json({ error: { code: 'faucet_failed', message } }, 502)
     }
@@ -53,6 +111,31 @@ export function createWebApp(options: WebServerOptions): Hono {
     return c.html(readFileSync(index, 'utf8'))
   })
   return app
+}
+
+/**
+ * Whether a request comes from this server's own pages, as far as a browser says: Fetch
+ * Metadata first (set by the browser, not by page scripts), then `Origin`. Vite's dev proxy
+ * forwards the browser's `Sec-Fetch-Site: same-origin`, so `npm run dev:web` passes too.
+ */
+function isOwnPage(c: Context): boolean {
+  const site = c.req.header('sec-fetch-site')
+  if (site !== undefined) return site === 'same-origin'
+  const origin = c.req.header('origin')
+  return origin === undefined || origin === new URL(c.req.url).origin
+}
+
+/** An error answer in the replicas' shape, with `Retry-After` (seconds) when `waitMs` is set. */
+function refuse(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  waitMs?: number,
+): Response {
+  const headers: Record<string, string> =
+    waitMs === undefined ? {} : { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) }
+  return c.json({ error: { code, message } }, status, headers)
 }
 
 export function startWebServer(options: WebServerOptions): Promise<ServerType> {

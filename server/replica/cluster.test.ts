@@ -56,7 +56,12 @@ beforeAll(async () => {
   })
   tokens = createTokenRegistry(prepared.registry.tokens)
   cluster = await startReplicaCluster(prepared, {
-    environment: { REPLICA_SQLITE_SYNCHRONOUS: 'NORMAL' },
+    // Thousands of intents from 127.0.0.1: the per-IP submission limit is lifted explicitly.
+    environment: {
+      REPLICA_SQLITE_SYNCHRONOUS: 'NORMAL',
+      REPLICA_SUBMIT_RATE_PER_SECOND: '1000000',
+      REPLICA_SUBMIT_BURST: '1000000',
+    },
     onLine: (position, line) => {
       if (/FATAL|ERROR/.test(line)) console.error(`replica-${position + 1} ${line}`)
     },

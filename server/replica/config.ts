@@ -66,6 +66,10 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_EVENT_SUBSCRIBERS_MAX: positiveInteger(defaultReplicaParameters.eventSubscribersMax),
   /** Most events an SSE client may fall behind before its stream gets `reset` and is closed. */
   REPLICA_EVENT_QUEUE_MAX: positiveInteger(defaultReplicaParameters.eventQueueMax),
+  /** Submissions per second each client IP address may make, sustained (429 beyond). */
+  REPLICA_SUBMIT_RATE_PER_SECOND: positiveInteger(defaultReplicaParameters.submitRatePerSecond),
+  /** Submissions a client IP address may make at once after a quiet spell. */
+  REPLICA_SUBMIT_BURST: positiveInteger(defaultReplicaParameters.submitBurst),
   /** Test fault: SIGKILL the process inside the commit of this batch index. */
   REPLICA_TEST_CRASH_IN_COMMIT_AT: z
     .string()
@@ -150,6 +154,8 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       verifierThreads: env.REPLICA_VERIFIER_THREADS,
       eventSubscribersMax: env.REPLICA_EVENT_SUBSCRIBERS_MAX,
       eventQueueMax: env.REPLICA_EVENT_QUEUE_MAX,
+      submitRatePerSecond: env.REPLICA_SUBMIT_RATE_PER_SECOND,
+      submitBurst: env.REPLICA_SUBMIT_BURST,
     },
     crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
   }

@@ -68,6 +68,14 @@ export interface ReplicaParameters {
   readonly eventSubscribersMax: number
   /** Most events a stream's client may fall behind before it gets `reset` and is dropped. */
   readonly eventQueueMax: number
+  /**
+   * Submissions (`POST /transfer`, `/mint`, `/order`, `/cancel` together) each client IP address
+   * may make per second, sustained; more get 429 `rate_limited`. Load generators that send
+   * everything from one address (bench:replica, the cluster test) raise it explicitly.
+   */
+  readonly submitRatePerSecond: number
+  /** Submissions a client IP address may make at once after a quiet spell. */
+  readonly submitBurst: number
 }
 
 export const defaultReplicaParameters: ReplicaParameters = {
@@ -85,6 +93,8 @@ export const defaultReplicaParameters: ReplicaParameters = {
   verifierThreads: 0,
   eventSubscribersMax: 512,
   eventQueueMax: 10_000,
+  submitRatePerSecond: 50,
+  submitBurst: 100,
 }
 
 export interface ReplicaConfig {

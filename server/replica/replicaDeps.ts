@@ -33,6 +33,9 @@ export interface ReplicaDeps {
     readonly aggregateTimeoutMs: number
     /** Most events an SSE client may fall behind before its stream is reset. */
     readonly eventQueueMax: number
+    /** Per-IP submission limit: sustained rate per second, and burst. */
+    readonly submitRatePerSecond: number
+    readonly submitBurst: number
   }
   readonly log: (line: string) => void
   /** Milliseconds since the epoch; injected for tests. */

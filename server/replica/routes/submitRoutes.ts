@@ -8,6 +8,7 @@ import {
 import { precheckIntent } from '../../../shared/exchange/index.ts'
 import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
+import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { readJson } from './requestParsing.ts'
 
@@ -16,6 +17,8 @@ import { readJson } from './requestParsing.ts'
  * intent rules), rebuild its text and recover the signer, check app and network, refuse a
  * (signer, nonce) already pending or used (409 `replay`), run the cheap state pre-checks (422),
  * then hand it to Zellular in a coalesced batch and answer 202 with its id once a node took it.
+ * Each client IP address may submit `submitRatePerSecond` intents per second (burst
+ * `submitBurst`) over the four routes together; beyond, 429 `rate_limited` with `Retry-After`.
  */
 export function submitRoutes(deps: ReplicaDeps) {
   const submit = (actions: readonly IntentAction[]) => async (c: import('hono').Context) => {
@@ -23,11 +26,18 @@ export function submitRoutes(deps: ReplicaDeps) {
     const response = await submitIntent(deps, json, actions)
     return c.json(response, 202)
   }
+  // One allowance per client IP address across the four routes, checked before the body is read.
+  const limited = rateLimit(
+    new RateLimiter({
+      ratePerSecond: deps.options.submitRatePerSecond,
+      burst: deps.options.submitBurst,
+    }),
+  )
   return new Hono()
-    .post('/transfer', submit(['transfer']))
-    .post('/mint', submit(['mint']))
-    .post('/order', submit(['order']))
-    .post('/cancel', submit(['cancel', 'cancelAll']))
+    .post('/transfer', limited, submit(['transfer']))
+    .post('/mint', limited, submit(['mint']))
+    .post('/order', limited, submit(['order']))
+    .post('/cancel', limited, submit(['cancel', 'cancelAll']))
 }
 
 async function submitIntent(

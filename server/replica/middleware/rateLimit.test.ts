@@ -1,0 +1,124 @@
+import { serve, type ServerType } from '@hono/node-server'
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { errorResponseSchema } from '../../../shared/api/index.ts'
+import { signIntent } from '../../../shared/exchange/testing.ts'
+import { createTokenRegistry } from '../../../shared/intents/index.ts'
+import type { Replica } from '../replica.ts'
+import { createTestReplica, faucet, InMemorySequencer, testGenesis, traders } from '../testing.ts'
+
+/*
+ * Submissions are limited per client IP address, over real HTTP on loopback: 127.0.0.1 and
+ * 127.0.0.2 are two clients of the same server.
+ */
+
+const tokens = createTokenRegistry(testGenesis.tokens)
+const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
+let replica: Replica
+let running: Promise<void>
+let server: ServerType
+let port: number
+let nonce = 0
+
+beforeAll(async () => {
+  replica = createTestReplica({
+    sequencer: new InMemorySequencer(),
+    parameters: { submitRatePerSecond: 1, submitBurst: 4 },
+  })
+  running = replica.start()
+  server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
+  await new Promise((resolve) => server.once('listening', resolve))
+  port = (server.address() as AddressInfo).port
+})
+afterAll(async () => {
+  server.close()
+  await replica.stop()
+  await running
+})
+
+/** One request from `from` (a loopback address) to the replica; status, Retry-After and body. */
+function send(from: string, method: 'GET' | 'POST', path: string, body?: unknown) {
+  const text = body === undefined ? undefined : JSON.stringify(body)
+  return new Promise<{ status: number; retryAfter: string | undefined; body: unknown }>(
+    (resolve, reject) => {
+      const outgoing = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path,
+        method,
+        localAddress: from,
+        headers: text === undefined ? {} : { 'Content-Type': 'application/json' },
+      })
+      outgoing.on('response', (response) => {
+        let answer = ''
+        response.on('data', (chunk: Buffer) => (answer += chunk.toString()))
+        response.on('end', () => {
+          const retryAfter = response.headers['retry-after']
+          resolve({ status: response.statusCode!, retryAfter, body: JSON.parse(answer) })
+        })
+      })
+      outgoing.on('error', reject)
+      outgoing.end(text)
+    },
+  )
+}
+
+const transfer = (account = alice) =>
+  signIntent(account, tokens, {
+    action: 'transfer',
+    nonce: String(++nonce),
+    to: bob.address,
+    token: 'USDT',
+    amount: '1',
+  })
+const order = () =>
+  signIntent(alice, tokens, {
+    action: 'order',
+    nonce: String(++nonce),
+    market: 'ETH/USDT',
+    side: 'buy',
+    type: 'limit',
+    price: '1000',
+    quantity: '0.01',
+    timeInForce: 'GTC',
+  })
+const mint = () =>
+  signIntent(faucet, tokens, {
+    action: 'mint',
+    nonce: String(++nonce),
+    to: alice.address,
+    token: 'BTC',
+    amount: '1',
+  })
+
+describe('per-IP submission limit', () => {
+  it('shares one allowance across the submit routes, answers 429 with Retry-After past it', async () => {
+    const answers = [
+      await send('127.0.0.1', 'POST', '/transfer', transfer()),
+      await send('127.0.0.1', 'POST', '/order', order()),
+      await send('127.0.0.1', 'POST', '/mint', mint()),
+      await send('127.0.0.1', 'POST', '/transfer', transfer()),
+    ]
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202])
+    const refused = await send('127.0.0.1', 'POST', '/transfer', transfer())
+    expect(refused.status).toBe(429)
+    expect(errorResponseSchema.parse(refused.body).error.code).toBe('rate_limited')
+    expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1)
+    const cancel = signIntent(alice, tokens, {
+      action: 'cancelAll',
+      nonce: String(++nonce),
+      market: 'ETH/USDT',
+    })
+    expect((await send('127.0.0.1', 'POST', '/cancel', cancel)).status).toBe(429)
+    // Reads are not submissions, and another address has its own allowance.
+    expect((await send('127.0.0.1', 'GET', '/status')).status).toBe(200)
+    expect((await send('127.0.0.2', 'POST', '/transfer', transfer())).status).toBe(202)
+  })
+
+  it('gives the allowance back over time', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    expect((await send('127.0.0.1', 'POST', '/transfer', transfer())).status).toBe(202)
+    expect((await send('127.0.0.1', 'POST', '/transfer', transfer())).status).toBe(429)
+  })
+})
