@@ -19,6 +19,7 @@ const zellular = new ZellularClient({
   network,
   pollIntervalMs: config.zellular.pollIntervalMs,
   maxBackoffMs: config.zellular.maxBackoffMs,
+  onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
 })
 const replica = createReplica({
   replicaId: config.replicaId,

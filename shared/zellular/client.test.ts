@@ -5,8 +5,19 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { stringify } from 'lossless-json'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { loadNetwork, ZellularClient, type NodeState } from './client.ts'
-import { NodeHttpError, NoAvailableNodeError, ProofError } from './errors.ts'
+import {
+  loadNetwork,
+  ZellularClient,
+  type NodeState,
+  type ZellularClientParameters,
+} from './client.ts'
+import {
+  NodeHttpError,
+  NoAvailableNodeError,
+  ProofError,
+  UnprovenPagesError,
+  type ZellularError,
+} from './errors.ts'
 import { chainHash } from './hash.ts'
 import { initZellular } from './index.ts'
 import { formatNodesFile } from './nodesFile.ts'
@@ -16,17 +27,55 @@ import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './t
 // Real HTTP servers on 127.0.0.1 play zsequencer nodes with canned, genuinely signed pages
 // (keys, chain and proofs from ./testing.ts). No fetch is mocked.
 
-type Mode = 'good' | 'not_synced' | 'sequencer' | 'lying' | 'legacy'
+type Mode =
+  | 'good'
+  | 'not_synced'
+  | 'sequencer'
+  | 'lying'
+  | 'legacy'
+  // Pages of the shared history, correctly chained and without end, but never a proof.
+  | 'unproven'
+  // A history whose first batch differs, with its own (quorum-signed) proofs: a fork.
+  | 'fork'
+  // An answer that never ends (chunked), or declares a huge Content-Length with `declareLength`.
+  | 'flood'
 
 interface Recorded {
   readonly method: string
   readonly path: string
   readonly contentType: string | undefined
   readonly body: string
+  /** The `after` of a page read. */
+  readonly after: number | undefined
 }
 
-const BODIES = Array.from({ length: 12 }, (_, i) => JSON.stringify([{ tx_id: `t${i + 1}` }]))
+const BODIES = Array.from({ length: 12 }, (_, i) => bodyAt(i + 1))
 const SYNC_POINTS = [3, 7, 12]
+const FLOOD_LIMIT = 64 * 1024 * 1024
+
+function bodyAt(index: number): string {
+  return JSON.stringify([{ tx_id: `t${index}` }])
+}
+
+/** The shared history (BODIES first) continued without end, chained; no proofs. */
+class EndlessChain {
+  readonly #hashes = ['']
+
+  hashAt(index: number): string {
+    while (this.#hashes.length <= index) {
+      const next = this.#hashes.length
+      this.#hashes.push(chainHash(this.#hashes[next - 1]!, bodyAt(next)))
+    }
+    return this.#hashes[index]!
+  }
+
+  page(after: number, count: number) {
+    const batches = Array.from({ length: count }, (_, offset) => bodyAt(after + 1 + offset))
+    return { batches, first_chaining_hash: this.hashAt(after + 1), finalized_signatures: [] }
+  }
+}
+
+const endless = new EndlessChain()
 
 /** zsequencer's error envelope. */
 function failure(status: number, code: string) {
@@ -40,6 +89,14 @@ class FakeNode {
   readonly putFailures: { status: number; body: unknown }[] = []
   finalized = BODIES.length
   pageSize = 4
+  /** Wait before answering a page read. */
+  delayMs = 0
+  /** While this says no, page reads get 503 NotSynced. */
+  gate: (() => boolean) | undefined
+  /** `flood`: send a Content-Length header (of FLOOD_LIMIT) instead of chunks. */
+  declareLength = false
+  /** `flood`: bytes the socket took before the client hung up (or all of them). */
+  flooded = 0
   id = ''
   server: Server | undefined
   url = ''
@@ -68,7 +125,19 @@ class FakeNode {
   #handle(request: IncomingMessage, body: string, response: ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://node')
     const contentType = request.headers['content-type']
-    this.requests.push({ method: request.method ?? '', path: url.pathname, contentType, body })
+    const afterParameter = url.searchParams.get('after')
+    const after = afterParameter === null ? undefined : Number(afterParameter)
+    const method = request.method ?? ''
+    this.requests.push({ method, path: url.pathname, contentType, body, after })
+    if (this.delayMs > 0 && after !== undefined) {
+      setTimeout(() => this.#answer(request, url, body, response), this.delayMs)
+      return
+    }
+    this.#answer(request, url, body, response)
+  }
+
+  #answer(request: IncomingMessage, url: URL, body: string, response: ServerResponse) {
+    const contentType = request.headers['content-type']
     const send = (status: number, payload: unknown) => {
       response.writeHead(status, { 'content-type': 'application/json' })
       response.end(typeof payload === 'string' ? payload : JSON.stringify(payload))
@@ -79,7 +148,8 @@ class FakeNode {
       send(status, { status: 'error', error: { code, message } })
 
     if (request.method === 'GET' && url.pathname === '/node/state') return send(200, this.#state())
-    if (this.mode === 'not_synced') {
+    if (this.mode === 'flood') return this.#flood(response)
+    if (this.mode === 'not_synced' || this.gate?.() === false) {
       return error(503, 'NotSyncedError', 'The node is not synced with the sequencer.')
     }
     if (request.method === 'PUT') {
@@ -107,6 +177,11 @@ class FakeNode {
     const chain = this.#chain()
     if (last === 'last') return ok(this.#lastRecord(chain))
     const after = Number(url.searchParams.get('after') ?? 0)
+    if (this.mode === 'unproven') return ok(endless.page(after, this.pageSize))
+    if (this.mode === 'fork') {
+      const fork = new TestChain(committee, ['["fork"]', ...BODIES.slice(1)])
+      return ok(fork.page(after, this.pageSize, fork.proofs(SYNC_POINTS)))
+    }
     if (after >= this.finalized) return ok(null)
     const count = Math.min(this.pageSize, this.finalized - after)
     if (this.mode === 'legacy') {
@@ -130,6 +205,27 @@ class FakeNode {
 
   #chain() {
     return new TestChain(committee, BODIES)
+  }
+
+  /** A success envelope that starts well and never ends: blanks until the client hangs up. */
+  #flood(response: ServerResponse) {
+    const head = '{"status": "success", "data": '
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      ...(this.declareLength ? { 'content-length': String(FLOOD_LIMIT) } : {}),
+    })
+    const chunk = Buffer.alloc(64 * 1024, ' ')
+    let sent = head.length
+    response.write(head)
+    const pump = () => {
+      while (sent + chunk.length <= FLOOD_LIMIT) {
+        sent += chunk.length
+        if (!response.write(chunk)) return void response.once('drain', pump)
+      }
+      response.end()
+    }
+    response.once('close', () => (this.flooded = Math.max(this.flooded, sent)))
+    pump()
   }
 
   #lastRecord(chain: TestChain) {
@@ -172,12 +268,15 @@ class FakeNode {
 
 let committee: TestCommittee
 const running: Server[] = []
+/** What clients made by `clientFor` reported through `onWarning`, with the node id. */
+const warnings: { error: ZellularError; node: string }[] = []
 
 beforeAll(async () => {
   await initZellular()
 })
 
 afterEach(async () => {
+  warnings.length = 0
   for (const server of running.splice(0)) {
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
@@ -209,14 +308,70 @@ async function startNetwork(modes: readonly (FakeNode | undefined)[]) {
   return nodes
 }
 
-function clientFor(options: { app?: string; pollIntervalMs?: number; maxBackoffMs?: number } = {}) {
+function clientFor(options: Partial<ZellularClientParameters> = {}) {
   return new ZellularClient({
-    app: options.app ?? TEST_APP,
+    app: TEST_APP,
     network: committee.network,
     timeoutMs: 2_000,
-    pollIntervalMs: options.pollIntervalMs ?? 10,
-    maxBackoffMs: options.maxBackoffMs ?? 40,
+    pollIntervalMs: 10,
+    maxBackoffMs: 40,
+    onWarning: (error, node) => warnings.push({ error, node }),
+    ...options,
   })
+}
+
+/**
+ * Reads `count` batches, or as many as come within `ms` (then stops the stream); a stream that
+ * throws rejects. `timedOut` says the stream was still short when the time was up.
+ */
+async function collectWithin(
+  client: ZellularClient,
+  count: number,
+  ms: number,
+  parameters: { after?: number; chainingHash?: string; node?: string } = {},
+) {
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, ms)
+  const batches: VerifiedBatch[] = []
+  try {
+    for await (const batch of client.batches({ ...parameters, signal: controller.signal })) {
+      batches.push(batch)
+      if (batches.length === count) controller.abort()
+    }
+  } finally {
+    clearTimeout(timer)
+  }
+  return { batches, timedOut }
+}
+
+/** An honest node that answers 503 until every one of `others` has been asked for a page. */
+function gatedGoodNode(others: readonly FakeNode[]): FakeNode {
+  const node = new FakeNode('good')
+  node.gate = () => others.every((other) => other.count('GET', `/node/${TEST_APP}/batches`) > 0)
+  return node
+}
+
+/**
+ * Runs of page reads from one node that each continued the one before (`after` one page on):
+ * for each, the batches and body length the client held unproven when it sent the last read.
+ */
+function heldRuns(node: FakeNode) {
+  const afters = node.requests.flatMap((r) => (r.after === undefined ? [] : [r.after]))
+  const runs: { batches: number; bytes: number; reads: number }[] = []
+  let first = 0
+  for (let i = 0; i < afters.length; i++) {
+    if (i > 0 && afters[i] !== afters[i - 1]! + node.pageSize) first = i
+    const from = afters[first]!
+    const to = afters[i]!
+    let bytes = 0
+    for (let index = from + 1; index <= to; index++) bytes += bodyAt(index).length
+    runs[first] = { batches: to - from, bytes, reads: i - first + 1 }
+  }
+  return runs.filter(Boolean)
 }
 
 async function collect(client: ZellularClient, count: number, after = 0, chainingHash?: string) {
@@ -429,7 +584,7 @@ describe('ZellularClient.batches', () => {
     const liars = await startNetwork([1, 2, 3, 4].map(() => new FakeNode('lying')))
     const controller = new AbortController()
     const seen: VerifiedBatch[] = []
-    setTimeout(() => controller.abort(), 300)
+    setTimeout(() => controller.abort(), 1_000)
     for await (const batch of clientFor().batches({ signal: controller.signal })) seen.push(batch)
     expect(seen).toEqual([])
     for (const liar of liars) {
@@ -444,6 +599,111 @@ describe('ZellularClient.batches', () => {
       status: 400,
       code: 'InvalidRequestError',
     })
+  })
+})
+
+describe('ZellularClient.batches against nodes that withhold proofs, fork or flood', () => {
+  const stalls: {
+    name: string
+    limits: Partial<ZellularClientParameters>
+    pageSize: number
+    delayMs?: number
+    limit: UnprovenPagesError['limit']
+  }[] = [
+    { name: 'the batch cap', limits: { maxUnprovenBatches: 30 }, pageSize: 8, limit: 'batches' },
+    { name: 'the byte cap', limits: { maxUnprovenBytes: 300 }, pageSize: 8, limit: 'bytes' },
+    { name: 'the default page limit', limits: {}, pageSize: 2, limit: 'pages' },
+    {
+      name: 'the time limit',
+      limits: { maxUnprovenMs: 300, maxUnprovenPages: 1_000 },
+      pageSize: 1,
+      delayMs: 40,
+      limit: 'time',
+    },
+  ]
+  for (const { name, limits, pageSize, delayMs = 0, limit } of stalls) {
+    it(`leaves nodes that serve chained pages without proofs (${name})`, async () => {
+      const stallers = [1, 2, 3].map(() => new FakeNode('unproven'))
+      for (const node of stallers) Object.assign(node, { pageSize, delayMs })
+      await startNetwork([...stallers, gatedGoodNode(stallers)])
+      const client = clientFor(limits)
+      const { batches, timedOut } = await collectWithin(client, 12, 8_000)
+      expect(timedOut).toBe(false)
+      expectChain(batches, 1, 12)
+      // Every staller was read, held at most the caps, and was left with the typed error.
+      for (const node of stallers) {
+        const runs = heldRuns(node)
+        expect(runs.length).toBeGreaterThan(0)
+        for (const run of runs) {
+          expect(run.batches).toBeLessThanOrEqual(client.maxUnprovenBatches)
+          expect(run.bytes).toBeLessThanOrEqual(client.maxUnprovenBytes)
+          expect(run.reads).toBeLessThanOrEqual(client.maxUnprovenPages)
+        }
+        const left = warnings.filter((warning) => warning.node === node.id)
+        expect(left.length).toBeGreaterThan(0)
+        for (const { error } of left) {
+          expect(error).toBeInstanceOf(UnprovenPagesError)
+          expect((error as UnprovenPagesError).limit).toBe(limit)
+        }
+      }
+    })
+  }
+
+  it('leaves nodes whose pages do not chain onto the proven prefix', async () => {
+    const forks = [1, 2, 3].map(() => new FakeNode('fork'))
+    await startNetwork([...forks, gatedGoodNode(forks)])
+    const chain = new TestChain(committee, BODIES)
+    const resume = { after: 3, chainingHash: chain.hashAt(3) }
+    const { batches, timedOut } = await collectWithin(clientFor(), 9, 8_000, resume)
+    expect(timedOut).toBe(false)
+    expectChain(batches, 4, 12)
+    for (const node of forks) {
+      const left = warnings.filter((warning) => warning.node === node.id)
+      expect(left.length).toBeGreaterThan(0)
+      for (const { error } of left) expect(error).toMatchObject({ code: 'chain_mismatch' })
+    }
+  })
+
+  it('cuts an over-size answer short and leaves that node', async () => {
+    const floods = [new FakeNode('flood'), new FakeNode('flood')]
+    floods[1]!.declareLength = true
+    await startNetwork([...floods, undefined, gatedGoodNode(floods)])
+    const client = clientFor({ maxResponseBytes: 1024 * 1024 })
+    const { batches, timedOut } = await collectWithin(client, 12, 8_000)
+    expect(timedOut).toBe(false)
+    expectChain(batches, 1, 12)
+    for (const node of floods) {
+      const left = warnings.filter((warning) => warning.node === node.id)
+      expect(left.length).toBeGreaterThan(0)
+      for (const { error } of left) expect(error).toMatchObject({ code: 'ResponseTooLarge' })
+      // The client hung up long before the 64 MiB answer was through.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(node.flooded).toBeLessThan(16 * 1024 * 1024)
+    }
+  })
+
+  it('raises the typed error in audit mode instead of reading another node', async () => {
+    const [staller, liar, flood, good] = await startNetwork([
+      new FakeNode('unproven'),
+      new FakeNode('lying'),
+      new FakeNode('flood'),
+      new FakeNode('good'),
+    ])
+    const client = clientFor({ maxResponseBytes: 1024 * 1024 })
+    const audit = (node: FakeNode) =>
+      collectWithin(client, 12, 8_000, { node: node.id }).catch((error: unknown) => error)
+    const stalled = await audit(staller!)
+    expect(stalled).toBeInstanceOf(UnprovenPagesError)
+    expect(stalled).toMatchObject({ limit: 'pages' })
+    expect(staller!.count('GET', `/node/${TEST_APP}/batches`)).toBe(client.maxUnprovenPages)
+    expect(await audit(liar!)).toBeInstanceOf(ProofError)
+    const flooded = await audit(flood!)
+    expect(flooded).toBeInstanceOf(NodeHttpError)
+    expect(flooded).toMatchObject({ code: 'ResponseTooLarge' })
+    expect(good!.count('GET', `/node/${TEST_APP}/batches`)).toBe(0)
+    const honest = await audit(good!)
+    expect(honest).toMatchObject({ timedOut: false })
+    expectChain((honest as { batches: VerifiedBatch[] }).batches, 1, 12)
   })
 })
 

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { NodeHttpError, NoAvailableNodeError, ProofError } from './errors.ts'
+import {
+  NodeHttpError,
+  NoAvailableNodeError,
+  ProofError,
+  UnprovenPagesError,
+  type ZellularError,
+} from './errors.ts'
 import { verifyLastFinalized, type LastFinalized } from './lastFinalized.ts'
 import { Network, type Operator } from './network.ts'
 import {
@@ -28,6 +34,37 @@ export interface ZellularClientParameters {
   readonly pollIntervalMs?: number
   /** Longest pause between polls or retries (default 2000 ms). */
   readonly maxBackoffMs?: number
+  /**
+   * Most bytes read of one node's answer (default 64 MiB); the read is cut there and the node
+   * counts as failing. A finalized page holds up to zsequencer's page cap of bodies
+   * (`BANDWIDTH_KB_PER_WINDOW` / nodes KB, 25 MB on the local network) plus JSON escaping.
+   */
+  readonly maxResponseBytes?: number
+  /**
+   * Most chained batches `batches()` holds while no finalization proof covers them (default
+   * 100,000); a node that makes it hold more is left for the next one. Honest pages leave at
+   * most one gap between two finalizations unproven, so keep this above the network's largest.
+   */
+  readonly maxUnprovenBatches?: number
+  /** Most body text held unproven, in UTF-16 code units ≈ bytes (default 64 MiB); as above. */
+  readonly maxUnprovenBytes?: number
+  /**
+   * Pages in a row one node may serve without a finalization proof for what `batches()` holds
+   * before it is left for the next node (default 8). Honest nodes cut a page short of a proof
+   * only at their page size cap.
+   */
+  readonly maxUnprovenPages?: number
+  /**
+   * Time `batches()` may spend reading one node (requests and pauses, not the caller's time
+   * between batches) while what it holds stays unproven, before leaving it (default 10,000 ms).
+   */
+  readonly maxUnprovenMs?: number
+  /**
+   * Told each time `batches()` gives up on a node's answer (then reads from the next node, or
+   * retries the pinned one) and why: a NodeHttpError (down, 5xx, timeout, `ResponseTooLarge`),
+   * a ProofError (a fork or a bad proof) or an UnprovenPagesError. Default: `console.warn`.
+   */
+  readonly onWarning?: (error: ZellularError, node: string) => void
 }
 
 export interface RequestOptions {
@@ -72,6 +109,11 @@ export type NodeState =
 const DEFAULT_TIMEOUT_MS = 5_000
 const DEFAULT_POLL_INTERVAL_MS = 50
 const DEFAULT_MAX_BACKOFF_MS = 2_000
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_UNPROVEN_BATCHES = 100_000
+const DEFAULT_MAX_UNPROVEN_BYTES = 64 * 1024 * 1024
+const DEFAULT_MAX_UNPROVEN_PAGES = 8
+const DEFAULT_MAX_UNPROVEN_MS = 10_000
 /** How often one node may answer BatchesLimitExceeded before the next node is tried. */
 const RATE_LIMIT_RETRIES = 5
 /** 4xx codes that say "this node cannot take it", not "the request is wrong". */
@@ -97,7 +139,13 @@ export class ZellularClient {
   readonly timeoutMs: number
   readonly pollIntervalMs: number
   readonly maxBackoffMs: number
+  readonly maxResponseBytes: number
+  readonly maxUnprovenBatches: number
+  readonly maxUnprovenBytes: number
+  readonly maxUnprovenPages: number
+  readonly maxUnprovenMs: number
   readonly #fetch: typeof fetch
+  readonly #onWarning: (error: ZellularError, node: string) => void
   /** Node that took the last batch; kept until it fails. */
   #gateway: string | undefined
   readonly #readers: readonly Operator[]
@@ -110,6 +158,17 @@ export class ZellularClient {
     this.pollIntervalMs = parameters.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
     const maxBackoffMs = parameters.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS
     this.maxBackoffMs = Math.max(maxBackoffMs, this.pollIntervalMs)
+    this.maxResponseBytes = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    this.maxUnprovenBatches = parameters.maxUnprovenBatches ?? DEFAULT_MAX_UNPROVEN_BATCHES
+    this.maxUnprovenBytes = parameters.maxUnprovenBytes ?? DEFAULT_MAX_UNPROVEN_BYTES
+    this.maxUnprovenPages = parameters.maxUnprovenPages ?? DEFAULT_MAX_UNPROVEN_PAGES
+    this.maxUnprovenMs = parameters.maxUnprovenMs ?? DEFAULT_MAX_UNPROVEN_MS
+    this.#onWarning =
+      parameters.onWarning ??
+      ((error, node) => {
+        const line = `zellular ${this.app}: node ${node}: ${error.name}: ${error.message}`
+        console.warn(line) // tidy: allow the default warning hook of an I/O module
+      })
     // Keep the global fetch bound to the global object; browsers refuse other receivers.
     this.#fetch = parameters.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.#readers = [...this.network.operators.values()]
@@ -159,8 +218,12 @@ export class ZellularClient {
    * checked its chaining hash and the covering finalization proof. Polls
    * `GET /node/{app}/batches/finalized?after=N`; when nothing is new it pauses (pollIntervalMs,
    * doubling to maxBackoffMs) instead of busy-looping, and moves to another node once the pause
-   * is at its longest. Unreachable nodes, 5xx and nodes whose pages fail verification are left
-   * for the next node, dropping anything unproven they sent. Other 4xx answers are thrown.
+   * is at its longest. Unreachable nodes, 5xx, answers over maxResponseBytes, nodes whose pages
+   * fail verification (a fork, a bad proof) and nodes that serve chained pages without a proof
+   * past the maxUnproven* limits are left for the next node, with a pause, dropping everything
+   * unproven they sent: the next node is read from the last released index. Each is reported
+   * to `onWarning`. Other 4xx answers are thrown. With `node` set there is no next node: a
+   * ProofError, UnprovenPagesError or over-size answer is thrown, other failures are retried.
    * Ends when `signal` aborts.
    * @example
    * const controller = new AbortController()
@@ -178,27 +241,37 @@ export class ZellularClient {
       after: parameters.after ?? 0,
       chainingHash: parameters.chainingHash,
       finalizedIndex: parameters.finalizedIndex,
+      maxBufferedBatches: this.maxUnprovenBatches,
+      maxBufferedBytes: this.maxUnprovenBytes,
     })
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
     const pinned =
       parameters.node === undefined ? undefined : this.network.operator(parameters.node)
     if (parameters.node !== undefined && !pinned) throw new RangeError('unknown node to read from')
+    let streak = NO_STREAK
     // Unproven bodies are only trusted to chain on with pages from the node that sent them.
     const switchNode = () => {
       verifier.discardUnverified()
+      streak = NO_STREAK
       if (!pinned) this.#rotateReader()
     }
     let pause = this.pollIntervalMs
     while (!signal?.aborted) {
       const after = verifier.nextAfter
+      const node = pinned ?? this.#reader()
       let released: VerifiedBatch[]
       try {
-        const data = await this.#call(pinned ?? this.#reader(), 'GET', prefix + after, { signal })
+        const started = performance.now()
+        const data = await this.#call(node, 'GET', prefix + after, { signal })
         released = verifier.consume(data, after)
+        streak = this.#unprovenStreak(streak, released, verifier, performance.now() - started)
       } catch (error) {
         if (signal?.aborted) return
         if (classify(error) === 'fatal') throw error
-        // Down, failing or lying (a ProofError): ask another node.
+        // A node that lies or stalls is the finding of an audit; a node that is down is not.
+        if (pinned && isNodeFault(error)) throw error
+        // Down, failing, lying (a ProofError) or stalling (an UnprovenPagesError): another node.
+        this.#onWarning(error as ZellularError, node.id)
         switchNode()
         await sleep(pause, signal)
         pause = Math.min(pause * 2, this.maxBackoffMs)
@@ -208,6 +281,8 @@ export class ZellularClient {
         // Nothing new. A node still silent at the longest pause may be lagging: try another.
         if (pause >= this.maxBackoffMs) switchNode()
         await sleep(pause, signal)
+        // Waiting on a node that holds back the proof for what it sent counts against it.
+        if (streak.pages > 0) streak = { pages: streak.pages, ms: streak.ms + pause }
         pause = Math.min(pause * 2, this.maxBackoffMs)
         continue
       }
@@ -217,6 +292,31 @@ export class ZellularClient {
         yield batch
       }
     }
+  }
+
+  /**
+   * The run of answers from one node that left batches unproven, extended by one answer that
+   * took `ms` to read; none once a proof released something or nothing is held.
+   * @throws UnprovenPagesError when the run reaches maxUnprovenPages or maxUnprovenMs.
+   */
+  #unprovenStreak(
+    streak: UnprovenStreak,
+    released: readonly VerifiedBatch[],
+    verifier: PageVerifier,
+    ms: number,
+  ): UnprovenStreak {
+    if (released.length > 0 || verifier.bufferedCount === 0) return NO_STREAK
+    const pages = streak.pages + 1
+    const total = streak.ms + ms
+    const held = `${verifier.bufferedCount} batches after ${verifier.checkpoint.index} held`
+    if (pages >= this.maxUnprovenPages) {
+      throw new UnprovenPagesError('pages', `${pages} answers in a row without a proof; ${held}`)
+    }
+    if (total >= this.maxUnprovenMs) {
+      const spent = `${Math.round(total)} ms`
+      throw new UnprovenPagesError('time', `no proof within ${spent} of reading; ${held}`)
+    }
+    return { pages, ms: total }
   }
 
   /**
@@ -369,9 +469,10 @@ export class ZellularClient {
         signal,
       })
       status = response.status
-      text = await response.text()
+      text = await readText(response, url, this.maxResponseBytes)
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason
+      if (error instanceof NodeHttpError) throw error
       const failure = timeout.aborted
         ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${this.timeoutMs} ms`)
         : new NodeHttpError(url, 0, 'NetworkError', describe(error))
@@ -394,7 +495,12 @@ export class ZellularClient {
 export async function loadNetwork(
   source: string | NodesFile,
   thresholdPercent = 67,
-  options: { readonly fetch?: typeof fetch; readonly timeoutMs?: number } = {},
+  options: {
+    readonly fetch?: typeof fetch
+    readonly timeoutMs?: number
+    /** Most bytes read of the nodes file (default 64 MiB). */
+    readonly maxResponseBytes?: number
+  } = {},
 ): Promise<Network> {
   if (typeof source !== 'string') {
     return new Network(nodesFileSchema.parse(source), thresholdPercent)
@@ -404,7 +510,8 @@ export async function loadNetwork(
     const response = await fetchNodes(source, {
       signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     })
-    const text = await response.text()
+    const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    const text = await readText(response, source, maxBytes)
     if (!response.ok) throw parseErrorResponse(source, response.status, text)
     return new Network(parseNodesFile(text), thresholdPercent)
   }
@@ -429,18 +536,69 @@ const nodeStateSchema = z.object({
   apps: z.record(z.string(), appProgressSchema).default({}),
 })
 
+/** Answers in a row from one node that left batches unproven, and the time spent on them. */
+interface UnprovenStreak {
+  readonly pages: number
+  readonly ms: number
+}
+
+const NO_STREAK: UnprovenStreak = { pages: 0, ms: 0 }
+
+/** NodeHttpError code of an answer cut at maxResponseBytes. */
+const TOO_LARGE = 'ResponseTooLarge'
+
 type FailureKind = 'fatal' | 'rotate' | 'rate_limited'
 
 /** What to do after a failed request: give up, try another node, or wait and retry. */
 function classify(error: unknown): FailureKind {
-  if (error instanceof ProofError) return 'rotate'
+  if (error instanceof ProofError || error instanceof UnprovenPagesError) return 'rotate'
   // Anything else (an abort reason, a bug) is not the node's fault.
   if (!(error instanceof NodeHttpError)) return 'fatal'
   const { status, code } = error
+  if (code === TOO_LARGE) return 'rotate'
   if (status === 429 && code === 'BatchesLimitExceededError') return 'rate_limited'
   if (status >= 400 && status <= 499) return WRONG_NODE_CODES.has(code) ? 'rotate' : 'fatal'
   // 0 (unreachable or timed out), 5xx, or a 2xx that is not a success envelope.
   return 'rotate'
+}
+
+/** The node misbehaved (rather than being down or busy): a fork, a stall or a flood. */
+function isNodeFault(error: unknown): boolean {
+  if (error instanceof ProofError || error instanceof UnprovenPagesError) return true
+  return error instanceof NodeHttpError && error.code === TOO_LARGE
+}
+
+/**
+ * The body as text, read chunk by chunk and cut (the connection dropped) once it passes
+ * `maxBytes`, so a node cannot make the client hold an answer of any size.
+ * @throws NodeHttpError `ResponseTooLarge` past the cap (or a declared Content-Length over it).
+ */
+async function readText(response: Response, url: string, maxBytes: number): Promise<string> {
+  const tooLarge = (size: string) =>
+    new NodeHttpError(url, response.status, TOO_LARGE, `${size} bytes, over ${maxBytes}`)
+  const declared = Number(response.headers.get('content-length') ?? 0)
+  if (declared > maxBytes) {
+    void response.body?.cancel().catch(() => {})
+    throw tooLarge(String(declared))
+  }
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  const parts: string[] = []
+  let size = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    size += value.byteLength
+    if (size > maxBytes) {
+      // Cancelling the body drops the connection: the rest is never received.
+      void reader.cancel().catch(() => {})
+      throw tooLarge(`at least ${size}`)
+    }
+    parts.push(decoder.decode(value, { stream: true }))
+  }
+  parts.push(decoder.decode())
+  return parts.join('')
 }
 
 function parseSuccessResponse(url: string, status: number, text: string, lossless: boolean) {

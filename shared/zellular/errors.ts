@@ -44,3 +44,23 @@ export class NodeHttpError extends ZellularError {
 export class NoAvailableNodeError extends ZellularError {
   override name = 'NoAvailableNodeError'
 }
+
+/** Why a node's unproven batches were given up: too many held, too many pages, too long. */
+export type UnprovenLimit = 'batches' | 'bytes' | 'pages' | 'time'
+
+/**
+ * A node served chained batches that no finalization proof covered within the client's limits:
+ * too many held at once (`batches`, `bytes`), or no proof for too many pages in a row (`pages`)
+ * or for too long (`time`). Honest nodes end every finalized page at a proof unless the page is
+ * cut at their size cap, so this is a node that stalls its readers (or limits set below the
+ * network's gap between two finalizations). The client leaves such a node for the next one.
+ */
+export class UnprovenPagesError extends ZellularError {
+  override name = 'UnprovenPagesError'
+  constructor(
+    readonly limit: UnprovenLimit,
+    message: string,
+  ) {
+    super(`${limit}: ${message}`)
+  }
+}

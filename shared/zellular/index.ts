@@ -38,8 +38,10 @@ export {
   NodeHttpError,
   NoAvailableNodeError,
   ProofError,
+  UnprovenPagesError,
   ZellularError,
   type ProofFailure,
+  type UnprovenLimit,
 } from './errors.ts'
 export {
   PageVerifier,

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ProofError, type ProofFailure } from './errors.ts'
+import { ProofError, UnprovenPagesError, type ProofFailure } from './errors.ts'
 import { initZellular } from './index.ts'
 import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
 import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './testing.ts'
@@ -226,13 +226,40 @@ describe('PageVerifier on v0.1.7 pages', () => {
     expectBatches(verifier.consume(chain.page(3, 4, proofs), 3), 4, 7)
   })
 
-  it('bounds the unproven buffer when asked to', () => {
-    const verifier = new PageVerifier({
-      network: committee.network,
-      app: TEST_APP,
-      maxBufferedBatches: 2,
-    })
-    expect(failure(() => verifier.consume(chain.page(0, 3, []), 0))).toBe('malformed')
+  it('bounds the unproven tail left after the page proofs, by batches and by bytes', () => {
+    const proofs = chain.proofs([3, 7, 12])
+    const limited = (limits: { maxBufferedBatches?: number; maxBufferedBytes?: number }) =>
+      new PageVerifier({ network: committee.network, app: TEST_APP, ...limits })
+    const limitOf = (run: () => unknown) => {
+      const error = (() => {
+        try {
+          run()
+        } catch (caught) {
+          return caught
+        }
+      })()
+      expect(error).toBeInstanceOf(UnprovenPagesError)
+      return (error as UnprovenPagesError).limit
+    }
+    // Three unproven bodies are over a limit of two, and the refused page changes nothing.
+    const byCount = limited({ maxBufferedBatches: 2 })
+    expect(limitOf(() => byCount.consume(chain.page(0, 3, []), 0))).toBe('batches')
+    expect(byCount.nextAfter).toBe(0)
+    // Five bodies, three of them proven: only the tail of two is held.
+    expectBatches(byCount.consume(chain.page(0, 5, proofs), 0), 1, 3)
+    expect(byCount.bufferedCount).toBe(2)
+    expect(byCount.bufferedBytes).toBe(BODIES[3]!.length + BODIES[4]!.length)
+    expect(limitOf(() => byCount.consume(chain.page(5, 1, proofs), 5))).toBe('batches')
+    expectBatches(byCount.consume(chain.page(5, 2, proofs), 5), 4, 7)
+    expect(byCount.bufferedBytes).toBe(0)
+
+    const byBytes = limited({ maxBufferedBytes: BODIES[0]!.length + BODIES[1]!.length })
+    expect(byBytes.consume(chain.page(0, 2, proofs), 0)).toEqual([])
+    expect(limitOf(() => byBytes.consume(chain.page(2, 2, []), 2))).toBe('bytes')
+    expect(byBytes.bufferedBytes).toBe(BODIES[0]!.length + BODIES[1]!.length)
+    byBytes.discardUnverified()
+    expect(byBytes.bufferedBytes).toBe(0)
+    expectBatches(byBytes.consume(chain.page(0, 3, proofs), 0), 1, 3)
   })
 
   it('checks the app name inside the signed message', () => {

@@ -1,4 +1,4 @@
-import { ProofError } from './errors.ts'
+import { ProofError, UnprovenPagesError } from './errors.ts'
 import { chainHash } from './hash.ts'
 import type { Network } from './network.ts'
 import {
@@ -37,11 +37,18 @@ export interface PageVerifierParameters {
    */
   readonly finalizedIndex?: number
   /**
-   * Most bodies held while waiting for a proof. A node could otherwise stream unproven bodies
-   * forever; exceeding it throws `ProofError('malformed')`. Default: no limit, because one honest
-   * sync point may cover a very large bulk submission.
+   * Most bodies held while waiting for a proof, counted after a page's proofs released what they
+   * cover. A node could otherwise stream unproven bodies forever; a page that would leave more
+   * throws `UnprovenPagesError('batches')` and changes nothing. Default: no limit (the client
+   * sets one), because one honest sync point may cover a very large bulk submission.
    */
   readonly maxBufferedBatches?: number
+  /**
+   * Most body text held while waiting for a proof, in UTF-16 code units (bytes for ASCII
+   * bodies; what a JS string of it holds in memory, give or take 2×). Exceeding it throws
+   * `UnprovenPagesError('bytes')`. Default: no limit.
+   */
+  readonly maxBufferedBytes?: number
 }
 
 /** The verified position: everything up to `index` has been released. */
@@ -82,9 +89,12 @@ export class PageVerifier {
   readonly network: Network
   readonly app: string
   readonly #maxBufferedBatches: number
+  readonly #maxBufferedBytes: number
   #released: PageVerifierCheckpoint
   /** Bodies past `#released.index`, chained but not yet covered by a proof. */
   #buffer: VerifiedBatch[] = []
+  /** Total length of the buffered bodies. */
+  #bufferedBytes = 0
   /** Resume trick: the node-supplied, still unproven hash at `#released.index`. */
   #anchor: string | undefined
 
@@ -100,6 +110,7 @@ export class PageVerifier {
     this.network = network
     this.app = app
     this.#maxBufferedBatches = parameters.maxBufferedBatches ?? Number.POSITIVE_INFINITY
+    this.#maxBufferedBytes = parameters.maxBufferedBytes ?? Number.POSITIVE_INFINITY
     this.#released = {
       index: after,
       chainingHash: after === 0 ? '' : chainingHash,
@@ -123,12 +134,18 @@ export class PageVerifier {
     return this.#buffer.length
   }
 
+  /** Total length (UTF-16 code units) of the bodies that wait for a proof. */
+  get bufferedBytes(): number {
+    return this.#bufferedBytes
+  }
+
   /**
    * Drops everything not yet covered by a proof. Call it before asking another node after this
    * one failed: a buffered tail from a lying node would otherwise make honest pages look wrong.
    */
   discardUnverified(): void {
     this.#buffer = []
+    this.#bufferedBytes = 0
     this.#anchor = undefined
   }
 
@@ -136,6 +153,7 @@ export class PageVerifier {
    * Consumes the `data` of one page requested with `after` (which must be `nextAfter`) and returns
    * the batches it proved, in order; `null` (nothing finalized past `after`) returns none.
    * @throws ProofError when the page is malformed, breaks the chain or carries a bad proof.
+   * @throws UnprovenPagesError when the unproven tail it would leave exceeds the limits.
    */
   consume(data: unknown, after: number): VerifiedBatch[] {
     if (after !== this.nextAfter) {
@@ -147,7 +165,7 @@ export class PageVerifier {
     const extended = this.#extend(page)
     if (extended === undefined) return []
     const { buffer } = extended
-    let { anchor } = extended
+    let { anchor, bytes } = extended
     let released = this.#released
     let start = 0 // buffer[start] holds index released.index + 1
     const out: VerifiedBatch[] = []
@@ -179,18 +197,38 @@ export class PageVerifier {
       } else {
         checkLegacyFinalization(this.network, this.app, proof.record, hash)
       }
-      for (const end = start + position; start < end; start++) out.push(buffer[start]!)
+      for (const end = start + position; start < end; start++) {
+        out.push(buffer[start]!)
+        bytes -= buffer[start]!.body.length
+      }
       released = { index, chainingHash: hash, finalizedIndex: index }
       anchor = undefined
     }
+    this.#checkLimits(buffer.length - start, bytes, released.index)
     this.#buffer = start === 0 ? buffer : buffer.slice(start)
+    this.#bufferedBytes = bytes
     this.#released = released
     this.#anchor = anchor
     return out
   }
 
+  /** Throws if `count` bodies of total length `bytes` past `released` are too many to hold. */
+  #checkLimits(count: number, bytes: number, released: number): void {
+    const range = `${released + 1}..${released + count}`
+    if (count > this.#maxBufferedBatches) {
+      const limit = this.#maxBufferedBatches
+      throw new UnprovenPagesError('batches', `${count} batches ${range} unproven, over ${limit}`)
+    }
+    if (bytes > this.#maxBufferedBytes) {
+      const limit = this.#maxBufferedBytes
+      throw new UnprovenPagesError('bytes', `${bytes} bytes ${range} unproven, over ${limit}`)
+    }
+  }
+
   /** Chains the page's bodies onto the buffer (without committing); undefined if nothing to do. */
-  #extend(page: ParsedPage): { buffer: VerifiedBatch[]; anchor: string | undefined } | undefined {
+  #extend(
+    page: ParsedPage,
+  ): { buffer: VerifiedBatch[]; anchor: string | undefined; bytes: number } | undefined {
     let anchor = this.#anchor
     let bodies = page.batches
     let tip = this.#buffer.at(-1)?.chainingHash ?? this.#released.chainingHash ?? anchor
@@ -204,7 +242,9 @@ export class PageVerifier {
     const checkFirst = anchor === this.#anchor
     let index = this.#released.index + this.#buffer.length
     const fresh: VerifiedBatch[] = []
+    let bytes = this.#bufferedBytes
     for (const body of bodies) {
+      bytes += body.length
       tip = chainHash(tip, body)
       if (checkFirst && fresh.length === 0 && page.firstChainingHash !== tip) {
         throw new ProofError(
@@ -215,10 +255,7 @@ export class PageVerifier {
       fresh.push({ body, index: ++index, chainingHash: tip })
     }
     const buffer = fresh.length === 0 ? this.#buffer : this.#buffer.concat(fresh)
-    if (buffer.length > this.#maxBufferedBatches) {
-      throw new ProofError('malformed', `more than ${this.#maxBufferedBatches} unproven batches`)
-    }
-    return { buffer, anchor }
+    return { buffer, anchor, bytes }
   }
 }
 
