@@ -50,7 +50,7 @@ type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
 async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome> {
   const log = node.appLog(app)
   const bodies = node.queues.get(app)!.takeWithinKb(node.sendLimiter.remainingKb(node.id))
-  const request: SequencerPutRequest = {
+  const request: SequencerPutRequest = node.faults.alterReport({
     app_name: app,
     batches: bodies,
     sequenced_index: log.lastSequenced,
@@ -59,7 +59,7 @@ async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome>
     locked_chaining_hash: log.chainingHashAt(log.lastLocked),
     finalized_index: log.lastFinalized,
     timestamp: Math.floor(Date.now() / 1000),
-  }
+  })
   const sequencer = node.network.operator(node.sequencerId)
   if (!sequencer) return 'error'
   let answer: SequencerAnswer

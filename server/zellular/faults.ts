@@ -1,13 +1,33 @@
+import { bls } from '../../shared/zellular/index.ts'
+import { ZsequencerHttpError } from './httpErrors.ts'
+
 /**
- * Test-only sequencer misbehaviour, off unless `faults` is set in the config (env
- * `ZSEQUENCER_FAULTS`), so failover can be tested against a real misbehaving process:
- * - `censor=<node id>`: as sequencer, silently drop that node's batches, and the same bodies when
- *   another node relays them (censoring the transactions, not just one route for them);
- * - `stop-finalizing`: as sequencer, keep sequencing but never lock or finalize.
+ * The adversary: test-only Byzantine behaviour of one node, off unless `faults` is set in the
+ * config (env `ZSEQUENCER_FAULTS`, a comma list of the names below). It is the one seam through
+ * which a node misbehaves: every hook is the identity when no fault is set, and production
+ * launchers never set one. With it the Byzantine-fault tests and `bench:byzantine` run real
+ * lying processes against honest ones.
+ *
+ * As a follower:
+ * - `lie-hash`: reports bogus chaining hashes for its sequenced and locked indexes;
+ * - `lie-index`: reports indexes a million past what it holds;
+ * - `withhold-signatures`: refuses every sign_sync_point;
+ * - `forge-signatures`: answers sign_sync_point with a signature over another message;
+ * - `malformed-pages`: answers page and last-batch reads (peers' and clients') with malformed JSON;
+ * - `huge-pages`: answers them with a 48 MiB body;
+ * - `unproven-pages`: serves pages with no finalization proofs;
+ * - `forked-pages`: serves pages whose bodies differ from the finalized ones;
+ * - `spam-disputes`: every loop, asks every peer to dispute its sequencer and to switch;
+ * - `replay`: re-sends its own signed requests, some at once and some after the window.
+ * As the sequencer:
+ * - `censor=<node id>`: drops that node's batches, and the same bodies relayed by others;
+ * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
+ * - `equivocate`: tells each follower a different order (a body of its own at a different place).
  */
 export class Faults {
   readonly censored: ReadonlySet<string>
-  readonly stopFinalizing: boolean
+  private readonly names: ReadonlySet<string>
+  private readonly banned = new Set<string>()
 
   constructor(spec: string) {
     const parts = spec
@@ -17,16 +37,23 @@ export class Faults {
     this.censored = new Set(
       parts.filter((part) => part.startsWith('censor=')).map((part) => part.slice(7).toLowerCase()),
     )
-    this.stopFinalizing = parts.includes('stop-finalizing')
-    const known = parts.every((part) => part.startsWith('censor=') || part === 'stop-finalizing')
-    if (!known) throw new Error(`unknown fault in "${spec}"`)
+    this.names = new Set(parts.filter((part) => !part.startsWith('censor=')))
+    for (const name of this.names) {
+      if (!KNOWN.has(name)) throw new Error(`unknown fault "${name}" in "${spec}"`)
+    }
   }
 
   get enabled(): boolean {
-    return this.censored.size > 0 || this.stopFinalizing
+    return this.censored.size > 0 || this.names.size > 0
   }
 
-  private readonly banned = new Set<string>()
+  has(name: FaultName): boolean {
+    return this.names.has(name)
+  }
+
+  get stopFinalizing(): boolean {
+    return this.names.has('stop-finalizing')
+  }
 
   /** The bodies a censoring sequencer accepts from `signer`. */
   filterFrom(signer: string, bodies: readonly string[]): readonly string[] {
@@ -37,4 +64,123 @@ export class Faults {
     }
     return bodies.filter((body) => !this.banned.has(body))
   }
+
+  /** The progress report a follower sends its sequencer. */
+  alterReport<report extends ProgressReport>(report: report): report {
+    if (this.names.has('lie-index')) {
+      return {
+        ...report,
+        sequenced_index: report.sequenced_index + 1_000_000,
+        locked_index: report.locked_index + 1_000_000,
+      }
+    }
+    if (this.names.has('lie-hash')) {
+      return {
+        ...report,
+        sequenced_chaining_hash: BOGUS_HASH,
+        locked_chaining_hash: BOGUS_HASH,
+      }
+    }
+    return report
+  }
+
+  /** A follower's signature on a sync point, or its refusal. */
+  signSyncPoint(secretKey: bls.SecretKey, message: string): string {
+    if (this.names.has('withhold-signatures')) {
+      throw new ZsequencerHttpError('InvalidRequestError', 'withheld')
+    }
+    const signed = this.names.has('forge-signatures') ? `forged ${message}` : message
+    return bls.formatPoint(bls.sign(secretKey, signed))
+  }
+
+  /**
+   * What a page or last-batch read answers: the honest JSON, or a lie. Returns the body text and
+   * its status.
+   */
+  servePage(honest: { data: unknown }): { status: number; text: string } {
+    if (this.names.has('malformed-pages')) {
+      return { status: 200, text: '{"status":"success","data":{"batches":5,"index":"x"}}' }
+    }
+    if (this.names.has('huge-pages')) {
+      return { status: 200, text: `{"status":"success","data":"${'x'.repeat(48 * 1024 * 1024)}"}` }
+    }
+    const data = honest.data as { batches?: unknown; finalized_signatures?: unknown } | null
+    if (data && Array.isArray(data.batches)) {
+      if (this.names.has('unproven-pages')) {
+        return ok({ ...honest, data: { ...data, finalized_signatures: [] } })
+      }
+      if (this.names.has('forked-pages')) {
+        const batches = (data.batches as string[]).map((body) => `${body} (forked)`)
+        return ok({ ...honest, data: { ...data, batches } })
+      }
+    }
+    return ok(honest)
+  }
+
+  /** Signed requests other nodes sent this one, kept to replay them (`replay`), newest last. */
+  readonly captured: CapturedRequest[] = []
+
+  capture(request: CapturedRequest): void {
+    if (!this.names.has('replay')) return
+    this.captured.push(request)
+    if (this.captured.length > 64) this.captured.shift()
+  }
+
+  /** As the sequencer: the batches one follower is told, after `sequencedIndex`. */
+  equivocate(signer: string, sequencedIndex: number, batches: readonly string[]): string[] {
+    if (!this.names.has('equivocate') || batches.length === 0) return [...batches]
+    // Each follower gets a body of its own at the front of every page: no two agree.
+    return [`equivocation for ${signer} after ${sequencedIndex}`, ...batches.slice(1)]
+  }
+}
+
+export type FaultName =
+  | 'lie-hash'
+  | 'lie-index'
+  | 'withhold-signatures'
+  | 'forge-signatures'
+  | 'malformed-pages'
+  | 'huge-pages'
+  | 'unproven-pages'
+  | 'forked-pages'
+  | 'spam-disputes'
+  | 'replay'
+  | 'stop-finalizing'
+  | 'equivocate'
+
+const KNOWN: ReadonlySet<string> = new Set<FaultName>([
+  'lie-hash',
+  'lie-index',
+  'withhold-signatures',
+  'forge-signatures',
+  'malformed-pages',
+  'huge-pages',
+  'unproven-pages',
+  'forked-pages',
+  'spam-disputes',
+  'replay',
+  'stop-finalizing',
+  'equivocate',
+])
+
+export interface CapturedRequest {
+  readonly method: string
+  readonly path: string
+  readonly headers: Record<string, string>
+  readonly body: string
+  readonly at: number
+  readonly replayed?: boolean
+}
+
+interface ProgressReport {
+  readonly sequenced_index: number
+  readonly sequenced_chaining_hash: string
+  readonly locked_index: number
+  readonly locked_chaining_hash: string
+}
+
+const BOGUS_HASH = 'b0'.repeat(32)
+
+function ok(body: unknown): { status: number; text: string } {
+  return { status: 200, text: JSON.stringify(body) }
 }

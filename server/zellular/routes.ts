@@ -72,6 +72,17 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (!replays.admit(signature, fresh.timestampMs, now)) throw denied('The request was replayed.')
     c.set('signer', signer)
     c.set('rawBody', body)
+    if (node.faults.enabled) {
+      const headers = c.req.header()
+      node.faults.capture({ method: c.req.method, path: c.req.path, headers, body, at: now })
+    }
+  }
+
+  /** A read answer; the only place a test adversary (`faults.ts`) may change one. */
+  const page = (c: Context, honest: { data: unknown }) => {
+    if (!node.faults.enabled) return c.json(honest)
+    const { status, text } = node.faults.servePage(honest)
+    return c.body(text, status as 200, { 'Content-Type': 'application/json' })
   }
 
   app.onError((error, c) => {
@@ -132,8 +143,9 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
       return c.json(success(null))
     }
     const records = log.range(after, state, node.pageCapBytes)
-    if (records.length === 0) return c.json(success(null))
-    return c.json(
+    if (records.length === 0) return page(c, success(null))
+    return page(
+      c,
       success({
         batches: records.map((record) => record.body),
         first_chaining_hash: records[0]!.chainingHash,
@@ -148,7 +160,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     const state = lastState(c.req.param('state'))
     const appName = c.req.param('app')
-    return c.json(success(statefulBatch(node, appName, state)))
+    return page(c, success(statefulBatch(node, appName, state)))
   })
 
   app.get('/node/batches/:state/last', (c) => {
@@ -159,7 +171,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
       const record = statefulBatch(node, appName, state)
       if (record) all[appName] = record
     }
-    return c.json(success(all))
+    return page(c, success(all))
   })
 
   app.get('/node/state', (c) => {

@@ -54,7 +54,11 @@ export function handleSequencerPut(
     .map(finalizationProofOf)
   const locked = log.get(log.lastLocked)
   return {
-    batches: records.map((record) => record.body),
+    batches: node.faults.equivocate(
+      signer,
+      request.sequenced_index,
+      records.map((record) => record.body),
+    ),
     last_finalized_index: log.lastFinalized,
     finalized_signatures: proofs,
     last_locked_signature: locked?.lockedSignature ? lockProofOf(locked) : null,

@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { readFileSync } from 'node:fs'
 import { bls, initZellular, Network, parseNodesFile } from '../../shared/zellular/index.ts'
+import { misbehave } from './adversaryActions.ts'
 import { postBatches } from './batchPoster.ts'
 import { disputeIfNeeded } from './disputer.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
@@ -52,6 +53,7 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
     every(config.nodeLoopIntervalMs, async () => {
       await postBatches(node)
       await disputeIfNeeded(node)
+      if (node.faults.enabled) await misbehave(node)
     }),
     sequencerLoop,
     every(config.fetchAppsAndNodesIntervalMs, () => refreshApps(node)),

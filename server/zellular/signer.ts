@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
+import { syncPointMessage } from '../../shared/zellular/index.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
 
@@ -42,6 +42,8 @@ export function handleSignSyncPoint(node: ZellularNode, request: SignSyncPointRe
   if (!record || request.index > reached || record.chainingHash !== request.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  const signature = bls.sign(node.secretKey, syncPointMessage(request))
-  return { ...request, signature: bls.formatPoint(signature) }
+  return {
+    ...request,
+    signature: node.faults.signSyncPoint(node.secretKey, syncPointMessage(request)),
+  }
 }

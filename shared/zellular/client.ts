@@ -83,6 +83,8 @@ export interface BatchesParameters {
   readonly signal?: AbortSignal
   /** Read from this node (operator id) only, never rotating: to audit one node's history. */
   readonly node?: string
+  /** Read from this node (operator id) first, moving on from it as from any other. */
+  readonly startAt?: string
 }
 
 /** Per-app progress a node reports in `/node/state`. */
@@ -248,6 +250,7 @@ export class ZellularClient {
     const pinned =
       parameters.node === undefined ? undefined : this.network.operator(parameters.node)
     if (parameters.node !== undefined && !pinned) throw new RangeError('unknown node to read from')
+    if (parameters.startAt !== undefined) this.#startReadingAt(parameters.startAt)
     let streak = NO_STREAK
     // Unproven bodies are only trusted to chain on with pages from the node that sent them.
     const switchNode = () => {
@@ -443,6 +446,12 @@ export class ZellularClient {
 
   #reader(): Operator {
     return this.#readers[this.#readPosition % this.#readers.length]!
+  }
+
+  #startReadingAt(id: string): void {
+    const position = this.#readers.findIndex((operator) => operator.id === id.toLowerCase())
+    if (position < 0) throw new RangeError('unknown node to start reading from')
+    this.#readPosition = position
   }
 
   #rotateReader(): void {

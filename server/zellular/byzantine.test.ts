@@ -1,0 +1,173 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
+import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
+import type { ZellularLayout } from '../devnet/zellularNetwork.ts'
+import { finalizedIndex, sequencerOf, waitFor } from './testing.ts'
+
+/*
+ * One Byzantine node in four (`faults.ts`), each behaviour in its own network of real processes.
+ * For each: the three honest nodes finalize every batch sent to them, all serve one identical
+ * history whose proofs verify, none exits, and an SDK client that starts reading from the
+ * adversary still gets every batch. A Byzantine sequencer is replaced first.
+ */
+
+const APP = 'simple_app'
+const BATCHES = 40
+let network: LocalNetwork | undefined
+let basePort = 17100
+const lines: string[] = []
+
+beforeAll(() => initZellular())
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail') {
+    console.log(
+      lines
+        .filter((line) => /WARN|ERROR|SWITCH|exited/.test(line))
+        .slice(-80)
+        .join('\n'),
+    )
+  }
+  await network?.stop()
+  network = undefined
+})
+
+async function start(adversary: number, faults: (layout: ZellularLayout) => string) {
+  lines.length = 0
+  basePort += 10
+  const net = await startLocalNetwork({
+    dir: mkdtempSync(join(tmpdir(), 'zellular-byzantine-')),
+    basePort,
+    apps: [APP],
+    environmentOf: (position, layout): Record<string, string> =>
+      position === adversary ? { ZSEQUENCER_FAULTS: faults(layout) } : {},
+    onLine: (position, line) => lines.push(`node-${position + 1} ${line}`),
+  })
+  network = net
+  for (const url of net.urls()) await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
+  return net
+}
+
+/** Sends `BATCHES` batches to the honest nodes in turn; each is retried until one takes it. */
+async function sendToHonest(net: LocalNetwork, honest: readonly number[]): Promise<string[]> {
+  const sent: string[] = []
+  for (let n = 0; n < BATCHES; n++) {
+    const body = JSON.stringify({ n, salt: basePort })
+    await waitFor(async () => {
+      const url = net.urls()[honest[n % honest.length]!]!
+      const response = await fetch(`${url}/node/${APP}/batches`, {
+        method: 'PUT',
+        body,
+        headers: { 'Content-Type': 'text/plain' },
+        signal: AbortSignal.timeout(2_000),
+      })
+      return response.ok
+    }, 30_000)
+    sent.push(body)
+  }
+  return sent
+}
+
+/** Every finalized batch of node `id`, read through the SDK pinned to it (proofs verified). */
+async function verifiedHistory(client: ZellularClient, id: string, count: number) {
+  const bodies: string[] = []
+  const signal = AbortSignal.timeout(15_000)
+  for await (const batch of client.batches({ node: id, signal })) {
+    bodies.push(batch.body)
+    if (bodies.length >= count) break
+  }
+  return bodies
+}
+
+async function expectHonestAgreement(
+  net: LocalNetwork,
+  honest: readonly number[],
+  sent: readonly string[],
+  withinMs: number,
+) {
+  const urls = net.urls()
+  const client = new ZellularClient({
+    app: APP,
+    network: await loadNetwork(net.layout.nodesFile, 67),
+    timeoutMs: 2_000,
+  })
+  // (a) every batch sent is finalized by every honest node.
+  let target = 0
+  await waitFor(async () => {
+    const heights = await Promise.all(honest.map((p) => finalizedIndex(urls[p]!, APP)))
+    if (Math.min(...heights) < sent.length) return false
+    const history = await verifiedHistory(
+      client,
+      net.layout.nodes[honest[0]!]!.id,
+      Math.min(...heights),
+    )
+    target = history.length
+    return sent.every((body) => history.includes(body))
+  }, withinMs)
+  // (b) one identical, verified history on every honest node, each batch in it once.
+  const histories = await Promise.all(
+    honest.map((p) => verifiedHistory(client, net.layout.nodes[p]!.id, target)),
+  )
+  for (const history of histories) expect(history).toEqual(histories[0])
+  const history = histories[0]!
+  expect(new Set(history).size).toBe(history.length)
+  // (c) no honest node exited.
+  for (const p of honest) expect(net.processes[p]!.child.exitCode).toBeNull()
+  // (d) a reader that starts on the adversary still gets every batch.
+  const adversary = net.layout.nodes.findIndex((_, p) => !honest.includes(p))
+  const fromAdversary: string[] = []
+  const signal = AbortSignal.timeout(20_000)
+  for await (const batch of client.batches({ startAt: net.layout.nodes[adversary]!.id, signal })) {
+    fromAdversary.push(batch.body)
+    if (fromAdversary.length >= history.length) break
+  }
+  expect(fromAdversary).toEqual(history)
+}
+
+const FOLLOWER = 3
+const HONEST_FOLLOWING = [0, 1, 2]
+
+describe('one Byzantine follower cannot halt, fork, stall or crash the network', () => {
+  for (const faults of [
+    'lie-hash',
+    'lie-index',
+    'withhold-signatures',
+    'forge-signatures',
+    'malformed-pages',
+    'huge-pages',
+    'unproven-pages',
+    'forked-pages',
+    'spam-disputes',
+    'replay',
+    'lie-hash,forge-signatures,malformed-pages,spam-disputes,replay',
+  ]) {
+    it(faults, { timeout: 120_000 }, async () => {
+      const net = await start(FOLLOWER, () => faults)
+      const sent = await sendToHonest(net, HONEST_FOLLOWING)
+      await expectHonestAgreement(net, HONEST_FOLLOWING, sent, 10_000)
+      const sequencer = net.layout.nodes[0]!.id
+      for (const p of HONEST_FOLLOWING) expect(await sequencerOf(net.urls()[p]!)).toBe(sequencer)
+    })
+  }
+})
+
+describe('a Byzantine sequencer is replaced, and the network then holds', () => {
+  const SEQUENCER = 0
+  const HONEST = [1, 2, 3]
+  for (const [name, faults] of [
+    ['equivocates', () => 'equivocate'],
+    ['censors one node', (layout: ZellularLayout) => `censor=${layout.nodes[2]!.id}`],
+    ['stops finalizing', () => 'stop-finalizing'],
+    ['equivocates and serves malformed pages', () => 'equivocate,malformed-pages,replay'],
+  ] as const) {
+    it(name, { timeout: 180_000 }, async () => {
+      const net = await start(SEQUENCER, faults)
+      const sent = await sendToHonest(net, HONEST)
+      await expectHonestAgreement(net, HONEST, sent, 60_000)
+      for (const p of HONEST)
+        expect(await sequencerOf(net.urls()[p]!)).not.toBe(net.layout.nodes[0]!.id)
+    })
+  }
+})
