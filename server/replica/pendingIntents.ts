@@ -12,17 +12,27 @@ export interface PendingIntent {
 /**
  * Intents submitted through this replica and not yet applied: `GET /tx/:id` answers `pending`
  * for them, and a second submission of the same (signer, nonce) is refused as a replay before
- * it reaches Zellular. Entries leave when their receipt (or a replay of their nonce) is
- * applied, or after `ttlMs` if their batch was lost.
+ * it reaches Zellular. This holds for an intent whose send had an unknown outcome too: it may
+ * still be sequenced, and the replica keeps sending it (see `BatchSubmitter`). Entries leave
+ * when their receipt (or a replay of their nonce) is applied, or `ttlMs` after their last send
+ * if their batch was lost. At most `maxEntries` are held.
  */
 export class PendingIntents {
   private readonly byId = new Map<string, PendingIntent>()
   private readonly orders = new Set<string>()
 
-  constructor(private readonly ttlMs = 10 * 60_000) {}
+  constructor(
+    private readonly ttlMs = 10 * 60_000,
+    readonly maxEntries = 100_000,
+  ) {}
 
   get size(): number {
     return this.byId.size
+  }
+
+  /** No room for another entry: a submission is refused (503 `overloaded`) before sending. */
+  get full(): boolean {
+    return this.byId.size >= this.maxEntries
   }
 
   get(intentId: string): PendingIntent | undefined {
@@ -33,12 +43,18 @@ export class PendingIntents {
     return this.byId.has(intentId)
   }
 
-  /** Adds an intent; false (nothing added) if its id, i.e. its (signer, nonce), is pending. */
+  /** Adds an intent; false (nothing added) if its id is pending already, or if `full`. */
   add(intent: PendingIntent): boolean {
-    if (this.byId.has(intent.intentId)) return false
+    if (this.byId.has(intent.intentId) || this.full) return false
     this.byId.set(intent.intentId, intent)
     if (intent.action === 'order') this.orders.add(intent.intentId)
     return true
+  }
+
+  /** The intent was sent again at `nowMs`: its time to live starts over. */
+  renew(intentId: string, nowMs: number): void {
+    const intent = this.byId.get(intentId)
+    if (intent !== undefined) this.byId.set(intentId, { ...intent, submittedAtMs: nowMs })
   }
 
   delete(intentId: string): void {

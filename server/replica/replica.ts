@@ -165,6 +165,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
     stateHash: () => stateHashes.latest(),
     zellular: {
+      log,
       finalizedIndex: () => finalizedIndex,
       network: cached(1_000, async () =>
         summarizeNetwork(zellular.app, await zellular.nodeStates()),
@@ -227,7 +228,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     async stop() {
       controller.abort()
       await running?.catch(() => undefined)
-      deps.submitter.flush()
+      deps.submitter.stop()
       await verifiers.close()
       store.close()
     },

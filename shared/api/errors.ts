@@ -68,7 +68,11 @@ export const apiErrorStatus = {
   overloaded: 503,
   /** The replica holds as many event streams as it allows; retry after `Retry-After` seconds. */
   too_many_subscribers: 503,
-  /** No Zellular node accepted the batch. */
+  /**
+   * No Zellular node accepted the batch. No longer answered by the submit routes: a failed send
+   * may still have delivered the batch, so they answer 202 with status `unknown` and send it
+   * again. Clients still meet it from older replicas, and must read it as "unknown" too.
+   */
   sequencer_unavailable: 503,
   /** Fewer replicas than the quorum gave a valid, agreeing signature. */
   quorum_not_reached: 503,

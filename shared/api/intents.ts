@@ -29,10 +29,17 @@ export type SubmitIntentRequest = z.infer<typeof submitIntentRequestSchema>
  * Zellular. Its outcome arrives later as a receipt (`GET /tx/:id`, SSE `receipt`). The id is
  * `intentId(app, network, signer, nonce)` of `shared/intents`, so a client knows it (and the
  * order id of an order) before submitting.
+ *
+ * - `pending`: a Zellular node took its batch.
+ * - `unknown`: the send failed in a way that may still have delivered the batch (delivery is at
+ *   least once). The replica keeps the intent pending and sends it again; it may yet apply, so
+ *   a client keeps watching the id (`GET /tx/:id` on every replica, SSE receipts) and must not
+ *   sign the same action again with a new nonce, which could apply both. Resubmitting the same
+ *   signed intent is safe (409 `replay` here; applied at most once anywhere).
  */
 export const submitIntentResponseSchema = z.object({
   intentId: hash32Schema,
-  status: z.literal('pending'),
+  status: z.enum(['pending', 'unknown']),
 })
 
 export type SubmitIntentResponse = z.infer<typeof submitIntentResponseSchema>

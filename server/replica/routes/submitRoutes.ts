@@ -8,6 +8,7 @@ import {
 import { precheckIntent } from '../../../shared/exchange/index.ts'
 import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
+import type { SubmitOutcome } from '../batchSubmitter.ts'
 import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { readJson } from './requestParsing.ts'
@@ -16,7 +17,10 @@ import { readJson } from './requestParsing.ts'
  * `POST /transfer`, `/mint`, `/order`, `/cancel`: validate the signed wire intent (zod and the
  * intent rules), rebuild its text and recover the signer, check app and network, refuse a
  * (signer, nonce) already pending or used (409 `replay`), run the cheap state pre-checks (422),
- * then hand it to Zellular in a coalesced batch and answer 202 with its id once a node took it.
+ * then hand it to Zellular in a coalesced batch and answer 202 with its id once a node took it
+ * (`pending`), or once a send failed in a way that may still have delivered it (`unknown`: the
+ * replica keeps the intent pending and sends it again). Only a refusal before sending is an
+ * error (503 `overloaded`).
  * Each client IP address may submit `submitRatePerSecond` intents per second (burst
  * `submitBurst`) over the four routes together; beyond, 429 `rate_limited` with `Retry-After`.
  */
@@ -65,6 +69,7 @@ async function submitIntent(
   if (pending.has(intent.id)) throw rejection('replay', 'nonce')
   const refused = precheckIntent(exchange, intent, pending.orderIds())
   if (refused !== undefined) throw rejection(refused, refused === 'replay' ? 'nonce' : undefined)
+  if (pending.full) throw new ApiError('overloaded', 'too many intents are waiting to be applied')
   pending.add({
     intentId: intent.id,
     action: intent.action,
@@ -72,11 +77,23 @@ async function submitIntent(
     nonce: intent.nonce,
     submittedAtMs: deps.now(),
   })
+  let outcome: SubmitOutcome
   try {
-    await deps.submitter.submit(JSON.stringify(toWireIntent(parsed.value)))
+    outcome = await deps.submitter.submit(JSON.stringify(toWireIntent(parsed.value)), {
+      // Sent again only while still pending here, and its time to live starts over.
+      resendWanted: () => {
+        if (!pending.has(intent.id)) return false
+        pending.renew(intent.id, deps.now())
+        return true
+      },
+    })
   } catch (error) {
+    // Refused before any send (queue full, too large): surely not in Zellular, so forgotten.
     pending.delete(intent.id)
     throw error
   }
-  return { intentId: intent.id, status: 'pending' }
+  // `unknown`: the send failed but may have delivered the batch. The intent stays pending (a
+  // second submission is a replay) and the replica keeps sending it, so the client watches
+  // its id instead of signing again with a new nonce, which could apply both.
+  return { intentId: intent.id, status: outcome === 'accepted' ? 'pending' : 'unknown' }
 }

@@ -12,6 +12,7 @@ const rank: Record<RequestStage, number> = {
   wallet: 0,
   submitting: 0.5,
   submitted: 1,
+  unknown: 0.75,
   finalized: 2,
   applied: 3,
   declined: -1,
@@ -28,6 +29,8 @@ function describe(request: TrackedRequest): string {
       return 'Signed — submitting to a replica…'
     case 'submitted':
       return `Submitted to ${request.replicaId ?? 'a replica'} — waiting for Zellular to finalize`
+    case 'unknown':
+      return 'Not confirmed yet — still watching. It may still apply: do not sign it again'
     case 'finalized':
       return `Finalized by Zellular${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`} — replicas applying`
     case 'applied':
@@ -46,6 +49,8 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
   const { request } = props
   const ended =
     request.stage === 'declined' || request.stage === 'rejected' || request.stage === 'failed'
+  // Declined and not-yet-confirmed are no errors, but need the reader's attention.
+  const warned = request.stage === 'declined' || request.stage === 'unknown'
   return (
     <div
       className={`request stage-${request.stage}`}
@@ -59,7 +64,7 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
         <span className="mono muted small" title={request.intentId}>
           {shortHash(request.intentId)}
         </span>
-        {props.onDismiss && ended && (
+        {props.onDismiss && (ended || request.stage === 'unknown') && (
           <button className="icon-btn small" aria-label="Dismiss" onClick={props.onDismiss}>
             ✕
           </button>
@@ -89,7 +94,7 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
         </ol>
       )}
       <p
-        className={`small ${request.stage === 'declined' ? 'warn' : ended ? 'error' : 'muted'}`}
+        className={`small ${warned ? 'warn' : ended ? 'error' : 'muted'}`}
         role="status"
         data-testid="request-status"
       >

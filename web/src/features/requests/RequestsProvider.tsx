@@ -16,7 +16,13 @@ import { verifiedBalancesQueryKey } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { ReplicaRequestError, replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
 import { classifyWalletError, walletErrorMessage } from '../../lib/walletErrors.ts'
-import { isFinal, requestsReducer, type TrackedRequest } from './requestsState.ts'
+import {
+  isFinal,
+  requestsReducer,
+  stageAfterFailedSubmit,
+  type SubmitFailure,
+  type TrackedRequest,
+} from './requestsState.ts'
 
 interface Requests {
   readonly requests: readonly TrackedRequest[]
@@ -32,7 +38,10 @@ const RequestsContext = createContext<Requests | undefined>(undefined)
  * The signing requests of the connected account (the provider is keyed by address, so a switch
  * of account starts an empty list). Each request is followed through its stages: the wallet,
  * the replica's 202, Zellular finalization (a replica's receipt: replicas apply only finalized
- * batches) and application by a quorum of replicas (`GET /tx/:id` on each).
+ * batches) and application by a quorum of replicas (`GET /tx/:id` on each). A request whose
+ * delivery is `unknown` (the replica's send may have reached Zellular, or a replica took it and
+ * never answered) is watched the same way, never shown as failed: signing it again with a new
+ * nonce could apply both.
  */
 export function RequestsProvider(props: {
   registry: AppRegistry
@@ -126,31 +135,29 @@ export function RequestsProvider(props: {
       update(key, { stage: 'submitting' })
       const wire = toSignedWire(draft, signature)
       const order = orderedReplicas(registry, primaryRef.current)
-      let lastError: unknown
+      const failures: SubmitFailure[] = []
       for (const replica of order) {
         try {
           const answer = await replicaApi.submit(replica, wire)
-          update(key, { stage: 'submitted', replicaId: replica.id, intentId: answer.intentId })
-          return 'submitted'
+          // `unknown`: the replica's send to Zellular may have delivered it; it keeps sending.
+          const stage = answer.status === 'unknown' ? 'unknown' : 'submitted'
+          update(key, { stage, replicaId: replica.id, intentId: answer.intentId })
+          return stage
         } catch (error) {
-          lastError = error
+          if (!(error instanceof ReplicaRequestError)) throw error
+          failures.push({ kind: error.kind, code: error.code, message: error.message })
+          // The same signed intent may go to another replica: it applies at most once.
           const retryable =
-            error instanceof ReplicaRequestError &&
-            (error.kind !== 'http' ||
-              error.code === 'sequencer_unavailable' ||
-              error.code === 'overloaded')
+            error.kind !== 'http' ||
+            error.code === 'sequencer_unavailable' ||
+            error.code === 'overloaded' ||
+            error.code === 'rate_limited'
           if (!retryable) break
         }
       }
-      if (lastError instanceof ReplicaRequestError && lastError.kind === 'http') {
-        update(key, { stage: 'rejected', reason: lastError.code ?? lastError.message })
-        return 'rejected'
-      }
-      update(key, {
-        stage: 'failed',
-        reason: lastError instanceof Error ? lastError.message : 'No replica answered',
-      })
-      return 'failed'
+      const { stage, reason } = stageAfterFailedSubmit(failures)
+      update(key, { stage, reason })
+      return stage
     },
     [address, registry, signMessage, update],
   )

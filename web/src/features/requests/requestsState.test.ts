@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { requestsReducer, type TrackedRequest } from './requestsState.ts'
+import {
+  isFinal,
+  requestsReducer,
+  stageAfterFailedSubmit,
+  type TrackedRequest,
+} from './requestsState.ts'
 
 const request: TrackedRequest = {
   key: 'a',
@@ -43,5 +48,44 @@ describe('requestsReducer', () => {
       request: { ...request, key: 'b', stage: 'declined' },
     })
     expect(requestsReducer(state, { type: 'clearFinished' }).map((r) => r.key)).toEqual(['a'])
+  })
+
+  it('keeps watching a request whose delivery is unknown until a receipt settles it', () => {
+    expect(isFinal('unknown')).toBe(false)
+    let state = requestsReducer([], { type: 'add', request })
+    state = requestsReducer(state, { type: 'update', key: 'a', patch: { stage: 'unknown' } })
+    state = requestsReducer(state, { type: 'update', key: 'a', patch: { stage: 'submitting' } })
+    expect(state[0]!.stage).toBe('unknown')
+    state = requestsReducer(state, {
+      type: 'update',
+      key: 'a',
+      patch: { stage: 'applied', appliedBy: 3 },
+    })
+    expect(state[0]).toMatchObject({ stage: 'applied', appliedBy: 3 })
+  })
+})
+
+describe('stageAfterFailedSubmit', () => {
+  const http = (code: string) => ({ kind: 'http' as const, code, message: code })
+
+  it('never calls rejected what may have reached Zellular', () => {
+    // An older replica's 503 for a send that may have delivered the batch.
+    expect(stageAfterFailedSubmit([http('sequencer_unavailable')]).stage).toBe('unknown')
+    // Sent, and no answer: the replica may have passed it on.
+    expect(stageAfterFailedSubmit([{ kind: 'timeout', message: 'no answer' }]).stage).toBe(
+      'unknown',
+    )
+    // Another replica already holds this very intent after an attempt that may have arrived.
+    const retried = [{ kind: 'timeout' as const, message: 'no answer' }, http('replay')]
+    expect(stageAfterFailedSubmit(retried).stage).toBe('unknown')
+  })
+
+  it('calls rejected what every replica refused before sending', () => {
+    expect(stageAfterFailedSubmit([http('insufficient_available')])).toEqual({
+      stage: 'rejected',
+      reason: 'insufficient_available',
+    })
+    const busy = [http('overloaded'), http('rate_limited'), http('overloaded')]
+    expect(stageAfterFailedSubmit(busy)).toEqual({ stage: 'rejected', reason: 'overloaded' })
   })
 })

@@ -4,12 +4,16 @@ import type { IntentAction } from '../../../../shared/intents/index.ts'
  * Where one signing request stands. The happy path is
  * wallet → submitting → submitted → finalized → applied; it can end early in
  * `declined` (the user said no in the wallet), `rejected` (a replica or the ledger refused it,
- * with a reason) or `failed` (no replica could be reached, or the wallet failed).
+ * with a reason) or `failed` (the wallet failed). `unknown` stands in for `submitted` when no
+ * replica could confirm that the intent reached Zellular although it may have: it is watched
+ * like a submitted one (receipts, `GET /tx/:id` on every replica) until it applies or is
+ * rejected, and is never shown as a failure, which would invite signing it again.
  */
 export type RequestStage =
   | 'wallet'
   | 'submitting'
   | 'submitted'
+  | 'unknown'
   | 'finalized'
   | 'applied'
   | 'declined'
@@ -42,6 +46,7 @@ const order: Record<RequestStage, number> = {
   wallet: 0,
   submitting: 1,
   submitted: 2,
+  unknown: 2,
   finalized: 3,
   applied: 4,
   declined: 5,
@@ -86,4 +91,40 @@ export function requestsReducer(
     case 'clearFinished':
       return state.filter((request) => !isFinal(request.stage))
   }
+}
+
+/** A failed submission attempt to one replica (see `ReplicaRequestError`). */
+export interface SubmitFailure {
+  /** `http`: the replica answered with an error; otherwise no answer came back. */
+  readonly kind: 'http' | 'network' | 'timeout' | 'invalid_response'
+  readonly code?: string | undefined
+  readonly message: string
+}
+
+/**
+ * Whether an attempt may have handed the intent on to Zellular: it was sent and no answer came
+ * back (a timeout or a dropped connection: the replica may have taken it), or an older
+ * replica's 503 `sequencer_unavailable`, which it gave for a send that may have delivered the
+ * batch. A `replay` after such an attempt is that same intent, held elsewhere.
+ */
+function mayHaveArrived(failure: SubmitFailure, earlier: boolean): boolean {
+  if (failure.kind !== 'http') return failure.kind !== 'invalid_response'
+  return failure.code === 'sequencer_unavailable' || (earlier && failure.code === 'replay')
+}
+
+/**
+ * Where a request stands when no replica took it, from every attempt in order: `unknown` (keep
+ * watching) if any may have reached Zellular, else `rejected` with the last refusal's code, or
+ * `failed` when nothing answered in the expected shape.
+ */
+export function stageAfterFailedSubmit(failures: readonly SubmitFailure[]): {
+  stage: 'unknown' | 'rejected' | 'failed'
+  reason: string
+} {
+  let uncertain = false
+  for (const failure of failures) uncertain = mayHaveArrived(failure, uncertain) || uncertain
+  const last = failures.at(-1)
+  if (uncertain) return { stage: 'unknown', reason: last?.message ?? 'no answer' }
+  if (last?.kind === 'http') return { stage: 'rejected', reason: last.code ?? last.message }
+  return { stage: 'failed', reason: last?.message ?? 'No replica answered' }
 }

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  errorResponseSchema,
+  submitIntentResponseSchema,
+  txResponseSchema,
+} from '../../../shared/api/index.ts'
+import { signIntent } from '../../../shared/exchange/testing.ts'
+import { createTokenRegistry } from '../../../shared/intents/index.ts'
+import type { Replica } from '../replica.ts'
+import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from '../testing.ts'
+
+/*
+ * Delivery to Zellular is at least once: a send that fails may still have delivered the batch.
+ * The replica then answers "unknown" rather than a failure that invites signing again, keeps
+ * the intent pending (a second submission is a replay) and sends the batch again itself; the
+ * apply path's (signer, nonce) dedupe makes the intent apply once however many copies arrive.
+ */
+
+/**
+ * Zellular as the replica sees it over a flaky network: the next sends fail, either after the
+ * batch arrived (the answer was lost) or before (no node was reached).
+ */
+class FlakyZellular extends InMemorySequencer {
+  failures: { arrived: boolean }[] = []
+  sends = 0
+  /** While set, sends wait for it (a slow node), so intents pile up in the submit queue. */
+  gate: Promise<void> | undefined
+
+  override async send(body: string): Promise<void> {
+    await this.sendBulk([body])
+  }
+
+  override async sendBulk(bodies: readonly string[]): Promise<void> {
+    this.sends += 1
+    await this.gate
+    const failure = this.failures.shift()
+    if (failure === undefined || failure.arrived) for (const body of bodies) this.append(body)
+    if (failure !== undefined) throw new Error('connection reset before the answer')
+  }
+}
+
+const tokens = createTokenRegistry(testGenesis.tokens)
+const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
+let zellular: FlakyZellular
+let replica: Replica
+let running: Promise<void>
+let nonce = 0
+
+beforeAll(() => {
+  zellular = new FlakyZellular()
+  replica = createTestReplica({ sequencer: zellular, parameters: { pendingMax: 2 } })
+  running = replica.start()
+})
+afterAll(async () => {
+  await replica.stop()
+  await running
+})
+
+const transfer = (amount = '1') =>
+  signIntent(alice, tokens, {
+    action: 'transfer',
+    nonce: String(++nonce),
+    to: bob.address,
+    token: 'USDT',
+    amount,
+  })
+
+function post(body: unknown) {
+  return replica.app.request('/transfer', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+  })
+}
+
+async function tx(intentId: string) {
+  const response = await replica.app.request(`/tx/${intentId}`)
+  return { status: response.status, body: (await response.json()) as unknown }
+}
+
+const bobUsdt = () => replica.state.exchange.ledger.available(bob.address, 'USDT')
+
+describe('a send to Zellular whose outcome is unknown', () => {
+  it('answers 202 unknown, keeps watching, applies once when the batch had arrived', async () => {
+    const before = bobUsdt()
+    zellular.failures = [{ arrived: true }]
+    const intent = transfer('3')
+    const response = await post(intent)
+    expect(response.status).toBe(202)
+    const answer = submitIntentResponseSchema.parse(await response.json())
+    expect(answer.status).toBe('unknown')
+    // Still watched: a second submission of the same signed intent is a replay, not a new one.
+    const again = await post(intent)
+    expect(again.status).toBe(409)
+    expect(errorResponseSchema.parse(await again.json()).error.code).toBe('replay')
+    await waitFor(
+      async () => txResponseSchema.parse((await tx(answer.intentId)).body).status === 'applied',
+    )
+    // The replica's resends (if any) change nothing: the intent applied once.
+    await new Promise((resolve) => setTimeout(resolve, 1_500))
+    expect(bobUsdt() - before).toBe(3_000_000n)
+  })
+
+  it('sends the batch again itself when it had not arrived, until it is taken', async () => {
+    const before = bobUsdt()
+    const sendsBefore = zellular.sends
+    zellular.failures = [{ arrived: false }, { arrived: false }]
+    const response = await post(transfer('2'))
+    const answer = submitIntentResponseSchema.parse(await response.json())
+    expect([response.status, answer.status]).toEqual([202, 'unknown'])
+    expect(txResponseSchema.parse((await tx(answer.intentId)).body).status).toBe('pending')
+    await waitFor(
+      async () => txResponseSchema.parse((await tx(answer.intentId)).body).status === 'applied',
+    )
+    expect(zellular.sends - sendsBefore).toBe(3)
+    expect(bobUsdt() - before).toBe(2_000_000n)
+  })
+
+  it('says so, and forgets the intent, only when it surely was not sent', async () => {
+    zellular.failures = []
+    let open!: () => void
+    zellular.gate = new Promise((resolve) => (open = resolve))
+    const sendsBefore = zellular.sends
+    // Two intents fill the submit queue (pendingMax 2) while the node is slow to answer.
+    const first = post(transfer())
+    const second = post(transfer())
+    await waitFor(() => zellular.sends > sendsBefore)
+    const third = transfer()
+    const refused = await post(third)
+    expect(refused.status).toBe(503)
+    expect(errorResponseSchema.parse(await refused.json()).error.code).toBe('overloaded')
+    open()
+    zellular.gate = undefined
+    expect((await first).status).toBe(202)
+    expect((await second).status).toBe(202)
+    // Never sent, so not pending: the same signed intent may be submitted again.
+    expect((await post(third)).status).toBe(202)
+  })
+})
