@@ -93,7 +93,7 @@ const mint = () =>
   })
 
 describe('per-IP submission limit', () => {
-  it('shares one allowance across the submit routes, answers 429 with Retry-After past it', async () => {
+  it('shares one allowance across the submit routes; 429 with Retry-After past it', async () => {
     const answers = [
       await send('127.0.0.1', 'POST', '/transfer', transfer()),
       await send('127.0.0.1', 'POST', '/order', order()),

@@ -62,7 +62,7 @@ async function readUntil(
 const eventNames = (text: string) => [...text.matchAll(/^event: (\w+)$/gm)].map((match) => match[1])
 
 describe('GET /events limits', () => {
-  it('refuses a stream beyond the subscriber cap with 503 and Retry-After, until one leaves', async () => {
+  it('refuses streams beyond the cap with 503 and Retry-After, until one leaves', async () => {
     const first = new AbortController()
     const second = new AbortController()
     const a = await replica.app.request('/events', { signal: first.signal })
