@@ -144,7 +144,10 @@ export function RequestsProvider(props: {
           update(key, { stage, replicaId: replica.id, intentId: answer.intentId })
           return stage
         } catch (error) {
-          if (!(error instanceof ReplicaRequestError)) throw error
+          if (!(error instanceof ReplicaRequestError)) {
+            failures.push({ kind: 'other', message: String(error) })
+            break
+          }
           failures.push({ kind: error.kind, code: error.code, message: error.message })
           // The same signed intent may go to another replica: it applies at most once.
           const retryable =

@@ -78,6 +78,9 @@ describe('stageAfterFailedSubmit', () => {
     // Another replica already holds this very intent after an attempt that may have arrived.
     const retried = [{ kind: 'timeout' as const, message: 'no answer' }, http('replay')]
     expect(stageAfterFailedSubmit(retried).stage).toBe('unknown')
+    // A 2xx the app could not read: the replica took it.
+    const unread = [{ kind: 'invalid_response' as const, message: 'unexpected answer' }]
+    expect(stageAfterFailedSubmit(unread).stage).toBe('unknown')
   })
 
   it('calls rejected what every replica refused before sending', () => {
@@ -87,5 +90,7 @@ describe('stageAfterFailedSubmit', () => {
     })
     const busy = [http('overloaded'), http('rate_limited'), http('overloaded')]
     expect(stageAfterFailedSubmit(busy)).toEqual({ stage: 'rejected', reason: 'overloaded' })
+    expect(stageAfterFailedSubmit([http('replay')]).stage).toBe('rejected')
+    expect(stageAfterFailedSubmit([{ kind: 'other', message: 'bug' }]).stage).toBe('failed')
   })
 })

@@ -95,27 +95,32 @@ export function requestsReducer(
 
 /** A failed submission attempt to one replica (see `ReplicaRequestError`). */
 export interface SubmitFailure {
-  /** `http`: the replica answered with an error; otherwise no answer came back. */
-  readonly kind: 'http' | 'network' | 'timeout' | 'invalid_response'
+  /**
+   * `http`: the replica answered with an error; `network`, `timeout`: sent, and no answer came
+   * back; `invalid_response`: a 2xx answer that does not parse; `other`: failed before sending.
+   */
+  readonly kind: 'http' | 'network' | 'timeout' | 'invalid_response' | 'other'
   readonly code?: string | undefined
   readonly message: string
 }
 
 /**
  * Whether an attempt may have handed the intent on to Zellular: it was sent and no answer came
- * back (a timeout or a dropped connection: the replica may have taken it), or an older
- * replica's 503 `sequencer_unavailable`, which it gave for a send that may have delivered the
- * batch. A `replay` after such an attempt is that same intent, held elsewhere.
+ * back (a timeout or a dropped connection: the replica may have taken it), a 2xx that did not
+ * parse (the replica took it), or an older replica's 503 `sequencer_unavailable`, which it gave
+ * for a send that may have delivered the batch. A `replay` after such an attempt is that same
+ * intent, held elsewhere.
  */
 function mayHaveArrived(failure: SubmitFailure, earlier: boolean): boolean {
-  if (failure.kind !== 'http') return failure.kind !== 'invalid_response'
+  if (failure.kind === 'other') return false
+  if (failure.kind !== 'http') return true
   return failure.code === 'sequencer_unavailable' || (earlier && failure.code === 'replay')
 }
 
 /**
  * Where a request stands when no replica took it, from every attempt in order: `unknown` (keep
  * watching) if any may have reached Zellular, else `rejected` with the last refusal's code, or
- * `failed` when nothing answered in the expected shape.
+ * `failed` when the request could not be sent at all.
  */
 export function stageAfterFailedSubmit(failures: readonly SubmitFailure[]): {
   stage: 'unknown' | 'rejected' | 'failed'
