@@ -89,6 +89,7 @@ describe('POST /faucet', () => {
       [{ 'Sec-Fetch-Site': 'same-site' }, 403, 'cross_origin'],
       [{ 'Sec-Fetch-Site': '', Origin: 'http://evil.test' }, 403, 'cross_origin'],
       [{ 'Sec-Fetch-Site': '', Origin: 'null' }, 403, 'cross_origin'],
+      [{ 'Content-Length': '5000' }, 413, 'body_too_large'],
     ]
     for (const [headers, status, code] of cases) {
       const response = await ask(app, alice, headers)

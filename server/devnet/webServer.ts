@@ -1,6 +1,7 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
@@ -72,7 +73,12 @@ export function createWebApp(options: WebServerOptions): Hono {
       'Content-Type': 'application/json',
     })
   })
-  app.post('/faucet', async (c) => {
+  // `{ address }` is under 100 bytes; anything much larger is refused before it is read.
+  const faucetBodyLimit = bodyLimit({
+    maxSize: 1024,
+    onError: (c) => refuse(c, 413, 'body_too_large', 'The faucet takes { address } only'),
+  })
+  app.post('/faucet', faucetBodyLimit, async (c) => {
     if (!options.faucet) return refuse(c, 404, 'no_faucet', 'No faucet')
     const waitMs = perIp.take(clientAddress(c))
     if (waitMs > 0) {
