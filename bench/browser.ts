@@ -56,12 +56,14 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'mode' | 
       const attestation = {
         app: registry.app,
         network: registry.network,
+        genesisHash: `0x${'00'.repeat(32)}`,
         replicaId: replica.id,
         address,
         token,
         available: String(1_000_000n * BigInt(i + 1)),
         locked: String(i * 7),
         index,
+        chainingHash: index.toString(16).padStart(32, '0'),
       }
       const digest = balanceAttestationDigest(attestation)
       const signature = keys[r]!.sign(Buffer.from(digest.slice(2), 'hex'))

@@ -384,11 +384,13 @@ async function runReads(url: string, accounts: ReturnType<typeof benchAccounts>)
     app: 'zellular-orderbook',
     network: 'devnet',
     replicaId: 'replica-1',
+    genesisHash: `0x${'00'.repeat(32)}`,
   })
   const cold = smoke ? 50 : 500
   const t0 = performance.now()
   for (let i = 0; i < cold; i++) {
-    signer.sign(testAccount(1).address, 'USDT', { available: 10n, locked: 0n }, i)
+    const at = { index: i, chainingHash: i.toString(16).padStart(32, '0') }
+    signer.sign(testAccount(1).address, 'USDT', { available: 10n, locked: 0n }, at)
   }
   Object.assign(results, {
     readsPerSecond: Math.round(reads / seconds),

@@ -9,7 +9,7 @@ import {
   type BalanceStatement,
   type ReplicaAnswer,
 } from '../../shared/attest/index.ts'
-import { rejection } from './apiError.ts'
+import { ApiError, rejection } from './apiError.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { balanceAt } from './routes/balanceRoutes.ts'
 
@@ -150,7 +150,8 @@ function candidateStatements(
       statement.token === key.token &&
       statement.index === key.index
     if (!matches) continue
-    const id = `${statement.available}/${statement.locked}`
+    // Amounts and history (genesis and chaining hash) alike: agreeing means on all of them.
+    const id = JSON.stringify(statement)
     const entry = counts.get(id) ?? { statement, count: 0, own: false }
     entry.count += 1
     entry.own ||= replicaId === deps.replicaId
@@ -168,8 +169,16 @@ function ownAnswer(
   index: number,
 ): ReplicaAnswer {
   if (index > deps.state.position.index) return { replicaId: deps.replicaId, outcome: 'behind' }
-  const found = balanceAt(deps, address, token, index)
-  const signed = deps.signer.sign(address, token, found.balance, found.index)
+  let found: ReturnType<typeof balanceAt>
+  try {
+    found = balanceAt(deps, address, token, index)
+  } catch (error) {
+    // An index from before this database kept chaining hashes: no statement to sign.
+    const unknown = error instanceof ApiError && error.code === 'chaining_hash_unknown'
+    if (unknown) return { replicaId: deps.replicaId, outcome: 'unreachable' }
+    throw error
+  }
+  const signed = deps.signer.sign(address, token, found.balance, found.at)
   return {
     replicaId: deps.replicaId,
     outcome: 'answered',

@@ -1,10 +1,18 @@
 import type { SignedBalance } from '../../shared/api/index.ts'
 import { signBalanceAttestation } from '../../shared/attest/index.ts'
 
+/** Where a balance is as of: a batch index and Zellular's chaining hash of it ("" at 0). */
+export interface AttestedPosition {
+  readonly index: number
+  readonly chainingHash: string
+}
+
 /**
  * Signs balance attestations with the replica's BLS key and caches them per
- * (address, token, index): a balance at an applied index never changes, and a herumi signature
- * costs about 2 ms, so repeated reads (every open wallet polls) are served from the cache.
+ * (address, token, index, chaining hash): a balance at an applied index never changes, and a
+ * herumi signature costs about 2 ms, so repeated reads (every open wallet polls) are served from
+ * the cache. `identity` holds what every statement of this replica names: app, network, its id
+ * and the genesis (configuration) hash of its database.
  */
 export class BalanceSigner {
   private readonly cache = new Map<string, { signed: SignedBalance; json: string }>()
@@ -13,7 +21,12 @@ export class BalanceSigner {
 
   constructor(
     private readonly secretKey: Uint8Array,
-    private readonly identity: { app: string; network: string; replicaId: string },
+    private readonly identity: {
+      app: string
+      network: string
+      replicaId: string
+      genesisHash: string
+    },
     private readonly cacheSize = 100_000,
   ) {}
 
@@ -21,9 +34,9 @@ export class BalanceSigner {
     address: string,
     token: string,
     balance: { available: bigint; locked: bigint },
-    index: number,
+    at: AttestedPosition,
   ): SignedBalance {
-    return this.entry(address, token, balance, index).signed
+    return this.entry(address, token, balance, at).signed
   }
 
   /** The same signed balance as JSON text, serialized once per cache entry. */
@@ -31,18 +44,18 @@ export class BalanceSigner {
     address: string,
     token: string,
     balance: { available: bigint; locked: bigint },
-    index: number,
+    at: AttestedPosition,
   ): string {
-    return this.entry(address, token, balance, index).json
+    return this.entry(address, token, balance, at).json
   }
 
   private entry(
     address: string,
     token: string,
     balance: { available: bigint; locked: bigint },
-    index: number,
+    at: AttestedPosition,
   ): { signed: SignedBalance; json: string } {
-    const key = `${address}|${token}|${index}`
+    const key = `${address}|${token}|${at.index}|${at.chainingHash}`
     const cached = this.cache.get(key)
     if (cached !== undefined) {
       this.hits += 1
@@ -55,7 +68,8 @@ export class BalanceSigner {
       token,
       available: balance.available.toString(),
       locked: balance.locked.toString(),
-      index,
+      index: at.index,
+      chainingHash: at.chainingHash,
     }
     const signed = signBalanceAttestation(this.secretKey, attestation)
     if (this.cache.size >= this.cacheSize) {

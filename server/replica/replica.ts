@@ -141,7 +141,12 @@ export function createReplica(config: ReplicaConfig): Replica {
     appliedIndex: () => state.position.index,
     intervalMs: parameters.stateHashIntervalMs,
   })
-  const identity = { app: registry.app, network: registry.network, replicaId: config.replicaId }
+  const identity = {
+    app: registry.app,
+    network: registry.network,
+    replicaId: config.replicaId,
+    genesisHash: state.genesisHash,
+  }
   const controller = new AbortController()
   let finalizedIndex: number | null = null
   const deps: ReplicaDeps = {

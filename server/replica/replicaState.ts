@@ -41,6 +41,8 @@ export class ReplicaState {
     readonly exchange: Exchange,
     readonly store: ReplicaStore,
     private current: AppliedPosition,
+    /** Hash of the configuration the state at index 0 was made of; signed with every balance. */
+    readonly genesisHash: string,
   ) {}
 
   /**
@@ -62,7 +64,7 @@ export class ReplicaState {
     if (storedHash === undefined) {
       const exchange = createExchange(exchangeConfig)
       store.initialize(expectedHash, snapshotLedger(exchange.ledger).balances)
-      return new ReplicaState(exchange, store, store.position())
+      return new ReplicaState(exchange, store, store.position(), expectedHash)
     }
     if (storedHash !== expectedHash) {
       throw new Error('the database was made from another genesis or market configuration')
@@ -72,7 +74,7 @@ export class ReplicaState {
     const tokens = [...createTokenRegistry(config.genesis.tokens).values()]
     const stored = store.loadState(tokens, issuer.value)
     const exchange = restoreExchange(exchangeConfig, stored)
-    return new ReplicaState(exchange, store, stored.position)
+    return new ReplicaState(exchange, store, stored.position, storedHash)
   }
 
   get position(): AppliedPosition {
@@ -117,7 +119,12 @@ export class ReplicaState {
           ? this.exchange.applyBatch(batch.body, batch.index)
           : this.exchange.applyPrepared(prepared, batch.index),
       )
-      this.store.commitBatches(all, last.batch.chainingHash)
+      this.store.commitBatches(
+        all.map((effects, position) => ({
+          effects,
+          chainingHash: group[position]!.batch.chainingHash,
+        })),
+      )
       this.current = { index: last.batch.index, chainingHash: last.batch.chainingHash }
       return all
     } catch (error) {

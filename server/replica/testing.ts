@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -27,6 +28,12 @@ import {
 export class InMemorySequencer implements ZellularPort {
   readonly app = 'orderbook'
   readonly bodies: string[] = []
+  /**
+   * `chainingHashes[i]` is batch i+1's: shaped like Zellular's (32 hex digits) and chained like
+   * them, `h(previous + h(body))`, with sha256 for xxh128, so two histories differ from their
+   * first different batch on.
+   */
+  readonly chainingHashes: string[] = []
   private waiters: (() => void)[] = []
   /** Set to make `send` fail, as if every node were down. */
   failing = false
@@ -42,6 +49,8 @@ export class InMemorySequencer implements ZellularPort {
   }
 
   append(body: string): void {
+    const previous = this.chainingHashes.at(-1) ?? ''
+    this.chainingHashes.push(shortHash(previous + shortHash(body)))
     this.bodies.push(body)
     const waiters = this.waiters
     this.waiters = []
@@ -58,7 +67,7 @@ export class InMemorySequencer implements ZellularPort {
       if (next < this.bodies.length) {
         const body = this.bodies[next]!
         next += 1
-        yield { index: next, body, chainingHash: `h${next}` }
+        yield { index: next, body, chainingHash: this.chainingHashes[next - 1]! }
         continue
       }
       await new Promise<void>((resolve) => {
@@ -79,6 +88,10 @@ export class InMemorySequencer implements ZellularPort {
   async nodeStates(): Promise<NodeState[]> {
     return []
   }
+}
+
+function shortHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32)
 }
 
 export const faucet = testAccount(1)

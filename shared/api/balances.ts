@@ -11,7 +11,9 @@ export const blsPublicKeySchema = z.string().regex(/^0x[0-9a-f]{96}$/)
  * `GET /balance?address&token[&index]`: one replica's signed balance. `digest` is
  * `balanceAttestationDigest(attestation)` (sha256 of the canonical text, 32 bytes) and
  * `signature` the replica's BLS signature over it. `publicKey` is informative only: verify against
- * the key of `attestation.replicaId` in the replica registry, never against this field.
+ * the key of `attestation.replicaId` in the replica registry, never against this field. The
+ * attestation names the history the balance comes from, `genesisHash` and the Zellular
+ * `chainingHash` of `index`: two replicas' answers agree only if those are equal too.
  */
 export const signedBalanceSchema = z.object({
   attestation: balanceAttestationSchema,

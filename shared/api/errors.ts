@@ -42,6 +42,11 @@ export const apiErrorStatus = {
   unknown_intent: 404,
   /** A market this replica does not trade. */
   unknown_market: 404,
+  /**
+   * A balance asked at an index this replica applied before it kept chaining hashes (a
+   * database from before migration 0004): it cannot bind that balance to its history.
+   */
+  chaining_hash_unknown: 404,
   /** The method is not allowed on this route. */
   method_not_allowed: 405,
   /** (signer, nonce) was already submitted or applied: the intent can apply at most once. */

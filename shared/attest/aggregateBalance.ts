@@ -115,13 +115,11 @@ function judgeAnswer(
   if (!verifyBalanceAttestation(attestation, answer.signature, replica.blsPublicKey)) {
     return 'bad_signature'
   }
-  const same =
-    attestation.app === statement.app &&
-    attestation.network === statement.network &&
-    attestation.address === statement.address &&
-    attestation.token === statement.token &&
-    attestation.available === statement.available &&
-    attestation.locked === statement.locked
+  // Every field: the amounts, and the history they come from (genesis and chaining hash).
+  const { replicaId: _, ...signed } = attestation
+  const same = (Object.keys(signed) as (keyof BalanceStatement)[]).every(
+    (field) => signed[field] === statement[field],
+  )
   return same ? undefined : 'disagrees'
 }
 

@@ -24,11 +24,13 @@ const committee = {
 const statement: BalanceStatement = {
   app: 'zellular-orderbook',
   network: 'devnet',
+  genesisHash: `0x${'9e'.repeat(32)}`,
   address: `0x${'ab'.repeat(20)}`,
   token: 'USDT',
   available: '1500000',
   locked: '20',
   index: 42,
+  chainingHash: '06b05ab6733a618578af5f94892f3950',
 }
 
 function answer(position: number, override: Partial<BalanceStatement> = {}): ReplicaAnswer {
@@ -47,19 +49,51 @@ describe('balance attestations', () => {
     const attestation = { ...statement, replicaId: 'replica-1' }
     expect(buildBalanceAttestationText(attestation)).toBe(
       [
-        'zellular-orderbook/balance-attestation/v1',
+        'zellular-orderbook/balance-attestation/v2',
         'zellular-orderbook',
         'devnet',
+        `0x${'9e'.repeat(32)}`,
         'replica-1',
         statement.address,
         'USDT',
         '1500000',
         '20',
         '42',
+        '06b05ab6733a618578af5f94892f3950',
       ].join('\n'),
     )
-    expect(hexToBytes(balanceAttestationDigest(attestation))).toHaveLength(32)
+    // Test vector: a change of the canonical text or of its hashing changes this digest.
+    expect(balanceAttestationDigest(attestation)).toMatchInlineSnapshot(
+      `"0x0d80fc5e357df64e24ce91baa16ff0cc411085f9ea3bb3c2ac8fabeff7ed57a3"`,
+    )
+    const genesis = { ...attestation, index: 0, chainingHash: '' }
+    expect(buildBalanceAttestationText(genesis).endsWith('\n0\n')).toBe(true)
     expect(() => buildBalanceAttestationText({ ...attestation, token: 'US\nDT' })).toThrow()
+    expect(() => buildBalanceAttestationText({ ...attestation, chainingHash: 'h42' })).toThrow()
+    expect(() => buildBalanceAttestationText({ ...attestation, genesisHash: '0x12' })).toThrow()
+  })
+
+  it('bind the balance to its history: another chaining or genesis hash is another claim', () => {
+    const attestation = { ...statement, replicaId: 'replica-1' }
+    const signed = signBalanceAttestation(secretKeys[0]!, attestation)
+    const key = signed.publicKey
+    const forked = { ...attestation, chainingHash: 'ffffffffffffffffffffffffffffffff' }
+    expect(verifyBalanceAttestation(forked, signed.signature, key)).toBe(false)
+    const regenesis = { ...attestation, genesisHash: `0x${'11'.repeat(32)}` }
+    expect(verifyBalanceAttestation(regenesis, signed.signature, key)).toBe(false)
+    // The same amounts at the same index, signed on another history, do not agree.
+    const result = aggregateBalanceAttestations({
+      committee,
+      statement,
+      answers: [answer(0), answer(1, { chainingHash: forked.chainingHash })],
+    })
+    expect(result).toMatchObject({
+      ok: false,
+      nonSigners: [
+        { replicaId: 'replica-2', reason: 'disagrees' },
+        { replicaId: 'replica-3', reason: 'unreachable' },
+      ],
+    })
   })
 
   it('verify with @chainsafe/bls directly, and only with the right key and values', () => {

@@ -7,6 +7,7 @@ import {
 import { parseToken } from '../../../shared/intents/index.ts'
 import { BalanceAggregator } from '../aggregateBalance.ts'
 import { ApiError, rejection } from '../apiError.ts'
+import type { AttestedPosition } from '../balanceSigner.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
@@ -23,8 +24,8 @@ export function balanceRoutes(deps: ReplicaDeps) {
       const query = parseQuery(c, balanceQuerySchema)
       const address = canonicalAddress(query.address)
       const token = knownToken(deps, query.token)
-      const { balance, index } = balanceAt(deps, address, token, query.index)
-      const json = deps.signer.signJson(address, token, balance, index)
+      const { balance, at } = balanceAt(deps, address, token, query.index)
+      const json = deps.signer.signJson(address, token, balance, at)
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
     .get('/balances', (c) => {
@@ -34,7 +35,7 @@ export function balanceRoutes(deps: ReplicaDeps) {
       const index = query.index ?? deps.state.position.index
       const balances = [...deps.state.exchange.ledger.tokens.keys()].map((token) => {
         const found = balanceAt(deps, address, token, index)
-        return deps.signer.sign(address, token, found.balance, found.index)
+        return deps.signer.sign(address, token, found.balance, found.at)
       })
       const answer: BalancesResponse = { address, index, balances }
       return c.json(answer)
@@ -67,20 +68,27 @@ function knownToken(deps: ReplicaDeps, symbol: string): string {
 }
 
 /**
- * The balance of (address, token) as of `index` (default: the applied index): from memory at
- * the applied index, from the history table below it, 409 `index_ahead` above it.
+ * The balance of (address, token) as of `index` (default: the applied index) and the position it
+ * is signed at, with Zellular's chaining hash of that index: both from memory at the applied
+ * index, both from the store below it (balance history, chaining hashes); 409 `index_ahead`
+ * above it; 404 `chaining_hash_unknown` for an index applied before the store kept chaining
+ * hashes (such a balance cannot be bound to its history, so it is not signed).
  */
 export function balanceAt(
   deps: ReplicaDeps,
   address: string,
   token: string,
   index: number | undefined,
-): { balance: { available: bigint; locked: bigint }; index: number } {
+): { balance: { available: bigint; locked: bigint }; at: AttestedPosition } {
   requireIntactState(deps)
-  const applied = deps.state.position.index
-  if (index === undefined || index === applied) {
-    return { balance: deps.state.exchange.ledger.balance(address, token), index: applied }
+  const position = deps.state.position
+  if (index === undefined || index === position.index) {
+    return { balance: deps.state.exchange.ledger.balance(address, token), at: position }
   }
-  if (index > applied) throw rejection('index_ahead', 'index', `applied index is ${applied}`)
-  return { balance: deps.state.store.balanceAt(address, token, index), index }
+  if (index > position.index) {
+    throw rejection('index_ahead', 'index', `applied index is ${position.index}`)
+  }
+  const chainingHash = deps.state.store.chainingHashAt(index)
+  if (chainingHash === undefined) throw rejection('chaining_hash_unknown', 'index')
+  return { balance: deps.state.store.balanceAt(address, token, index), at: { index, chainingHash } }
 }

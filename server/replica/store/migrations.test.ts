@@ -29,7 +29,8 @@ function migrationsUpTo(last: number): string {
 
 /**
  * A database migrated up to migration `last`, holding one balance-history row and one receipt
- * as the layout of that time stored them (hex text keys), closed; returns its file.
+ * as the layout of that time stored them (hex text keys before migration 0003, bytes from it
+ * on), closed; returns its file.
  */
 function databaseAt(last: number, rows: { address: string; intentId: string }): string {
   const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
@@ -37,11 +38,13 @@ function databaseAt(last: number, rows: { address: string; intentId: string }): 
   const file = join(dir, 'replica.db')
   const old = new Database(file)
   migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(last) })
+  // From migration 0003 on, keys are bytes (`unhex` turns the hex into them).
+  const key = last >= 3 ? 'unhex(substr(?, 3))' : '?'
   old
-    .prepare('INSERT INTO balance_history VALUES (?, ?, ?, ?, ?)')
+    .prepare(`INSERT INTO balance_history VALUES (${key}, ?, ?, ?, ?)`)
     .run(rows.address, 'USDT', 7, '1500000', '250')
   old
-    .prepare('INSERT INTO receipts VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+    .prepare(`INSERT INTO receipts VALUES (${key}, ?, ${key}, ?, ?, ?, ?, ?)`)
     .run(rows.intentId, 'transfer', rows.address, '3', 'rejected', 'insufficient_balance', 7, 0)
   old.close()
   return file
@@ -118,6 +121,28 @@ it('migration 0003 stores addresses and intent ids as bytes and keeps the rows',
       { address, token: 'USDT', available: 1_500_000n, locked: 250n },
     ])
     expect(loaded.ledger.nonces).toEqual([{ signer: address, nonce: 3n }])
+  } finally {
+    store.close()
+  }
+})
+
+it('migration 0004 keeps the chaining hash of index 0 and of the applied index', () => {
+  const address = '0x' + 'ab'.repeat(20)
+  const file = databaseAt(3, { address, intentId: '0x' + '01'.repeat(32) })
+  const old = new Database(file)
+  const setMeta = old.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
+  setMeta.run('genesis_hash', '0x' + '9e'.repeat(32))
+  setMeta.run('applied_index', '7')
+  setMeta.run('applied_chaining_hash', '06b05ab6733a618578af5f94892f3950')
+  old.close()
+
+  const store = new ReplicaStore(file)
+  try {
+    expect(store.chainingHashAt(0)).toBe('')
+    expect(store.chainingHashAt(7)).toBe('06b05ab6733a618578af5f94892f3950')
+    // Applied before the store kept them: unknown, never made up.
+    expect(store.chainingHashAt(6)).toBeUndefined()
+    expect(store.chainingHashAt(8)).toBeUndefined()
   } finally {
     store.close()
   }

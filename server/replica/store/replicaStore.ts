@@ -50,7 +50,8 @@ export interface StoreFaults {
 
 /**
  * The replica's SQLite database: the state after the last applied batch (balances as their
- * newest history rows, nonces as receipts), balance history, receipts, orders and trades. One
+ * newest history rows, nonces as receipts), balance history, each batch's chaining hash,
+ * receipts, orders and trades. One
  * writer (the apply loop); every batch commits in one
  * transaction together with its index and chaining hash, so a crash at any instant leaves the
  * state of exactly some batch. Reads that need the latest state come from memory, not here.
@@ -99,6 +100,7 @@ export class ReplicaStore {
   initialize(genesisHash: string, balances: LedgerSnapshot['balances']): void {
     this.sqlite.transaction(() => {
       this.writeBalances(balances, 0)
+      this.write.insertChainingHash.run(0, '')
       this.write.setMeta.run('genesis_hash', genesisHash)
       this.write.setMeta.run('applied_index', '0')
       this.write.setMeta.run('applied_chaining_hash', '')
@@ -114,38 +116,40 @@ export class ReplicaStore {
   }
 
   /**
-   * Commits one applied batch: every effect, and the new position, in one transaction. Throws if
-   * the batch does not directly follow the stored position.
+   * Commits one applied batch: every effect, its chaining hash and the new position, in one
+   * transaction. Throws if the batch does not directly follow the stored position.
    */
   commitBatch(effects: BatchEffects, chainingHash: string): void {
-    this.commitBatches([effects], chainingHash)
+    this.commitBatches([{ effects, chainingHash }])
   }
 
   /**
-   * Commits consecutive applied batches in one transaction: each batch's effects under its own
-   * index, then the position of the last one (`chainingHash` is the last batch's). Either all of
-   * them are stored or none, so a crash at any instant leaves the state of exactly some batch.
-   * Grouping batches that are already waiting writes each touched page once instead of once per
-   * batch.
+   * Commits consecutive applied batches in one transaction: each batch's effects and Zellular
+   * chaining hash under its own index, then the position of the last one. Either all of them are
+   * stored or none, so a crash at any instant leaves the state of exactly some batch. Grouping
+   * batches that are already waiting writes each touched page once instead of once per batch.
    */
-  commitBatches(group: readonly BatchEffects[], chainingHash: string): void {
+  commitBatches(group: readonly { effects: BatchEffects; chainingHash: string }[]): void {
     const last = group.at(-1)
     if (last === undefined) return
     this.write.commit(() => {
       let previous = this.appliedIndex
-      for (const effects of group) {
+      for (const { effects, chainingHash } of group) {
         if (effects.index !== previous + 1) {
           throw new Error(`commit of batch ${effects.index} after ${previous}`)
         }
         this.writeEffects(effects)
+        this.write.insertChainingHash.run(effects.index, chainingHash)
         previous = effects.index
       }
-      this.write.setMeta.run('applied_index', String(last.index))
-      this.write.setMeta.run('applied_chaining_hash', chainingHash)
+      this.write.setMeta.run('applied_index', String(last.effects.index))
+      this.write.setMeta.run('applied_chaining_hash', last.chainingHash)
       const crashAt = this.faults.crashInCommitAt
-      if (group.some((effects) => effects.index === crashAt)) process.kill(process.pid, 'SIGKILL')
+      if (group.some(({ effects }) => effects.index === crashAt)) {
+        process.kill(process.pid, 'SIGKILL')
+      }
     })
-    this.appliedIndex = last.index
+    this.appliedIndex = last.effects.index
   }
 
   private writeEffects(effects: BatchEffects): void {
@@ -247,6 +251,18 @@ export class ReplicaStore {
       : { available: BigInt(row.available), locked: BigInt(row.locked) }
   }
 
+  /**
+   * Zellular's chaining hash of applied batch `index` ("" at 0); undefined for an index not
+   * applied yet, or applied before this database kept them (migration 0004).
+   */
+  chainingHashAt(index: number): string | undefined {
+    return this.db
+      .select({ chainingHash: schema.chainingHashes.chainingHash })
+      .from(schema.chainingHashes)
+      .where(eq(schema.chainingHashes.batchIndex, index))
+      .get()?.chainingHash
+  }
+
   receipt(intentId: string): StoredReceipt | undefined {
     const row = this.db
       .select()
@@ -342,6 +358,9 @@ function prepareWrites(sqlite: Database.Database) {
       sqlite,
       'INSERT INTO receipts (intent_id, action, signer, nonce, status, reason, batch_index, position)',
       8,
+    ),
+    insertChainingHash: sqlite.prepare(
+      'INSERT INTO chaining_hashes (batch_index, chaining_hash) VALUES (?, ?)',
     ),
     insertOperation: sqlite.prepare(
       'INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)',

@@ -17,6 +17,16 @@ export const meta = sqliteTable('meta', {
 })
 
 /**
+ * Zellular's chaining hash of every applied batch (index 0: ""), so a balance signed as of a
+ * past index names the history it comes from (see `balanceAttestationSchema`). Databases made
+ * before migration 0004 hold only index 0 and the index applied at the upgrade.
+ */
+export const chainingHashes = sqliteTable('chaining_hashes', {
+  batchIndex: integer('batch_index').primaryKey(),
+  chainingHash: text('chaining_hash').notNull(),
+})
+
+/**
  * One row per (address, token) per batch that changed it (index 0: genesis), so a balance can
  * be answered, and signed, as of any applied index. The row with the highest index is the
  * current balance. WITHOUT ROWID (migration 0002, written by hand since drizzle cannot declare

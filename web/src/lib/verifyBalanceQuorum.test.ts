@@ -26,16 +26,21 @@ const registry = {
 }
 const address = '0x' + 'ab'.repeat(20)
 
+const genesisHash = `0x${'9e'.repeat(32)}`
+const chainingHash = '06b05ab6733a618578af5f94892f3950'
+
 function attestation(replicaId: string, overrides: Partial<BalanceAttestation> = {}) {
   return {
     app: registry.app,
     network: registry.network,
+    genesisHash,
     replicaId,
     address,
     token: 'USDT',
     available: '1500000',
     locked: '250000',
     index: 42,
+    chainingHash,
     ...overrides,
   }
 }
@@ -140,6 +145,25 @@ for (const mode of ['aggregate-first', 'each'] as const)
       const body = (answers[0] as { body: { digest: string } }).body
       body.digest = `0x${'00'.repeat(32)}`
       expect(run(answers).replicas[0]!.status).toBe('bad_signature')
+    })
+
+    it('counts the same balance signed on another history as disagreeing', () => {
+      const forked = { chainingHash: 'ffffffffffffffffffffffffffffffff' }
+      const answers = honest()
+      answers[1] = signedAnswer('replica-2', key2, forked)
+      const result = run(answers)
+      expect(result).toMatchObject({ verified: true, k: 2, chainingHash })
+      expect(result.replicas[1]).toMatchObject({
+        status: 'disagrees',
+        detail: 'signed another history',
+      })
+      // Two replicas each on a history of their own: no quorum, though the amounts agree.
+      const split = run([
+        signedAnswer('replica-1', key1),
+        signedAnswer('replica-2', key2, forked),
+        signedAnswer('replica-3', key3, { genesisHash: `0x${'11'.repeat(32)}` }),
+      ])
+      expect(split).toMatchObject({ verified: false, k: 0 })
     })
 
     it('marks a replica that signed another balance as disagreeing', () => {

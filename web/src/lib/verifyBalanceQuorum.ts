@@ -2,28 +2,36 @@ import { z } from 'zod'
 import type { BlsVerifier } from './bls.ts'
 import { bytesEqual, bytesToHex, hexToBytesOrUndefined } from './hex.ts'
 
-/** What a replica signs about one balance; amounts are decimal strings in base units. */
+/**
+ * What a replica signs about one balance; amounts are decimal strings in base units. The
+ * genesis (configuration) hash and Zellular's chaining hash of `index` name the history the
+ * balance comes from (see `balanceAttestationSchema` of `shared/attest`).
+ */
 export interface BalanceAttestation {
   readonly app: string
   readonly network: string
+  readonly genesisHash: string
   readonly replicaId: string
   readonly address: string
   readonly token: string
   readonly available: string
   readonly locked: string
   readonly index: number
+  readonly chainingHash: string
 }
 
 const decimal = z.string().regex(/^(?:0|[1-9][0-9]{0,77})$/)
 const attestationSchema = z.object({
   app: z.string(),
   network: z.string(),
+  genesisHash: z.string(),
   replicaId: z.string(),
   address: z.string(),
   token: z.string(),
   available: decimal,
   locked: decimal,
   index: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  chainingHash: z.string(),
 })
 const signedBalanceSchema = z.object({
   attestation: attestationSchema,
@@ -42,7 +50,7 @@ export type ReplicaProofStatus =
   | 'behind'
   /** No answer (connection refused, timeout, 5xx). */
   | 'unreachable'
-  /** A valid signature over a different balance than the quorum's. */
+  /** A valid signature over a different balance, or another history, than the quorum's. */
   | 'disagrees'
   /** An answer about another app, replica, address, token or index, or malformed. */
   | 'invalid_answer'
@@ -95,6 +103,8 @@ export interface VerifyBalanceQuorumReturnType {
   /** The agreed balance when verified; otherwise the best unverified guess, if any. */
   readonly available?: bigint
   readonly locked?: bigint
+  /** Zellular's chaining hash of `index` the agreed balance was signed with ("" at 0). */
+  readonly chainingHash?: string
   /** Verification of the aggregate signature of the agreeing group. */
   readonly aggregate: 'valid' | 'invalid' | 'not_checked'
   readonly replicas: readonly ReplicaProof[]
@@ -107,6 +117,9 @@ interface SignedEntry {
   readonly signature: Uint8Array
   readonly available: bigint
   readonly locked: bigint
+  /** What replicas must agree on: the amounts and the history (genesis and chaining hash). */
+  readonly statementKey: string
+  readonly chainingHash: string
 }
 
 /**
@@ -114,8 +127,9 @@ interface SignedEntry {
  * the registry, not against anything the replica sent: the attestation must name this app and
  * network, the replica that was asked, the address, the token and the common index; the digest
  * is computed here; signatures are checked under the registry key of each replica. Answers are
- * grouped by balance, and the largest group counts only if it reaches the quorum and the
- * aggregate of its signatures verifies (BLS `verifyMultiple` over each member's own digest).
+ * grouped by statement (the balance and the history it comes from: genesis hash and chaining
+ * hash), and the largest group counts only if it reaches the quorum and the aggregate of its
+ * signatures verifies (BLS `verifyMultiple` over each member's own digest).
  *
  * `mode: 'each'` (what the app uses) verifies every signature on its own before the aggregate.
  * `'aggregate-first'` checks the aggregate first and falls back to single checks only when it
@@ -178,10 +192,15 @@ export function verifyBalanceQuorum(
     // Outside a verified group a signature counts for nothing until it verifies on its own.
     if (!inGroup && !verifyAlone(entry)) continue
     const agrees = group.includes(entry)
+    const sameAmounts = (member: SignedEntry) =>
+      member.available === entry.available && member.locked === entry.locked
+    const otherHistory = !agrees && group.some(sameAmounts)
     proofs.set(entry.replicaId, {
       replicaId: entry.replicaId,
       status: agrees ? 'signed' : 'disagrees',
-      ...(agrees ? {} : { detail: 'signed a different balance' }),
+      ...(agrees
+        ? {}
+        : { detail: otherHistory ? 'signed another history' : 'signed a different balance' }),
       available: entry.available,
       locked: entry.locked,
     })
@@ -193,7 +212,9 @@ export function verifyBalanceQuorum(
     n: replicas.length,
     quorum: registry.quorum,
     index,
-    ...(best ? { available: best.available, locked: best.locked } : {}),
+    ...(best
+      ? { available: best.available, locked: best.locked, chainingHash: best.chainingHash }
+      : {}),
     aggregate,
     replicas: replicas.map((replica) => proofs.get(replica.id)!),
   }
@@ -202,8 +223,7 @@ export function verifyBalanceQuorum(
 function largestGroup(entries: readonly SignedEntry[]): SignedEntry[] {
   const groups = new Map<string, SignedEntry[]>()
   for (const entry of entries) {
-    const key = `${entry.available}/${entry.locked}`
-    groups.set(key, [...(groups.get(key) ?? []), entry])
+    groups.set(entry.statementKey, [...(groups.get(entry.statementKey) ?? []), entry])
   }
   return [...groups.values()].sort((a, b) => b.length - a.length)[0] ?? []
 }
@@ -268,7 +288,10 @@ function judgeAnswer(
   }
   const available = BigInt(attestation.available)
   const locked = BigInt(attestation.locked)
-  return { entry: { replicaId, publicKey, digest, signature, available, locked } }
+  const { genesisHash, chainingHash } = attestation
+  const statementKey = [available, locked, genesisHash, chainingHash].join('/')
+  const entry = { replicaId, publicKey, digest, signature, available, locked, chainingHash }
+  return { entry: { ...entry, statementKey } }
 }
 
 /**

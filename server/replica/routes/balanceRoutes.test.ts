@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { signedBalanceSchema, type SignedBalance } from '../../../shared/api/index.ts'
+import { verifyBalanceAttestation } from '../../../shared/attest/index.ts'
+import { signIntent } from '../../../shared/exchange/testing.ts'
+import { createTokenRegistry } from '../../../shared/intents/index.ts'
+import type { Replica } from '../replica.ts'
+import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from '../testing.ts'
+
+const tokens = createTokenRegistry(testGenesis.tokens)
+const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
+const replicas: Replica[] = []
+afterEach(async () => {
+  for (const replica of replicas.splice(0)) await replica.stop()
+})
+
+/** A started test replica on `sequencer`, stopped after the test. */
+function startReplica(options: Parameters<typeof createTestReplica>[0]): Replica {
+  const replica = createTestReplica(options)
+  replicas.push(replica)
+  void replica.start()
+  return replica
+}
+
+/** Appends one batch: alice sends bob `amount` USDT. */
+function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
+  const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
+  sequencer.append(JSON.stringify([signIntent(alice, tokens, { ...fields, amount })]))
+}
+
+async function balanceOfBob(replica: Replica, index?: number): Promise<SignedBalance> {
+  const query = `address=${bob.address}&token=USDT${index === undefined ? '' : `&index=${index}`}`
+  const response = await replica.app.request(`/balance?${query}`)
+  expect(response.status).toBe(200)
+  return signedBalanceSchema.parse(await response.json())
+}
+
+describe('signed balances', () => {
+  it('name the chaining hash of their index and the genesis hash, from the store for past indexes and after a restart', async () => {
+    const sequencer = new InMemorySequencer()
+    const replica = startReplica({ sequencer })
+    for (let nonce = 1; nonce <= 3; nonce += 1) sendToBob(sequencer, nonce, '1')
+    await waitFor(() => replica.state.position.index === 3)
+    const genesisHash = replica.state.store.genesisHash()!
+    expect(genesisHash).toMatch(/^0x[0-9a-f]{64}$/)
+    const key = replica.deps.registry.replicas[0]!.blsPublicKey
+
+    const expected = [
+      { index: 0, chainingHash: '', available: '1000000000000' },
+      { index: 1, chainingHash: sequencer.chainingHashes[0], available: '1000001000000' },
+      { index: 2, chainingHash: sequencer.chainingHashes[1], available: '1000002000000' },
+      { index: 3, chainingHash: sequencer.chainingHashes[2], available: '1000003000000' },
+    ]
+    const answers = async (from: Replica) =>
+      Promise.all(expected.map(({ index }) => balanceOfBob(from, index)))
+    for (const [position, signed] of (await answers(replica)).entries()) {
+      expect(signed.attestation).toMatchObject({ ...expected[position], genesisHash })
+      expect(verifyBalanceAttestation(signed.attestation, signed.signature, key)).toBe(true)
+    }
+    expect((await balanceOfBob(replica)).attestation.chainingHash).toBe(sequencer.chainingHashes[2])
+    const all = await replica.app.request(`/balances?address=${bob.address}&index=2`)
+    for (const signed of ((await all.json()) as { balances: SignedBalance[] }).balances) {
+      expect(signed.attestation.chainingHash).toBe(sequencer.chainingHashes[1])
+    }
+
+    // Restarted from its database, the replica signs the same statements.
+    const before = await answers(replica)
+    await replica.stop()
+    replicas.splice(replicas.indexOf(replica), 1)
+    const restarted = startReplica({ sequencer, databaseFile: replica.state.store.sqlite.name })
+    expect((await answers(restarted)).map((signed) => signed.attestation)).toEqual(
+      before.map((signed) => signed.attestation),
+    )
+  })
+
+  it('made with one key on two histories never state two balances for one history', async () => {
+    // The same replica key twice, the second time on a fresh database that followed another
+    // sequence (a reset): at index 1 bob has 1 USDT more in one history and 5 in the other.
+    const first = new InMemorySequencer()
+    const second = new InMemorySequencer()
+    sendToBob(first, 1, '1')
+    sendToBob(second, 1, '5')
+    const one = startReplica({ sequencer: first })
+    const other = startReplica({ sequencer: second })
+    await waitFor(() => one.state.position.index === 1 && other.state.position.index === 1)
+    const [a, b] = [await balanceOfBob(one, 1), await balanceOfBob(other, 1)]
+    expect(a.attestation.available).not.toBe(b.attestation.available)
+    expect(a.attestation.chainingHash).toBe(first.chainingHashes[0])
+    expect(b.attestation.chainingHash).toBe(second.chainingHashes[0])
+    expect(a.attestation.chainingHash).not.toBe(b.attestation.chainingHash)
+  })
+})
