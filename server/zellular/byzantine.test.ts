@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
-import type { ZellularLayout } from '../devnet/zellularNetwork.ts'
+import { spawnZellularNode, type ZellularLayout } from '../devnet/zellularNetwork.ts'
 import { finalizedIndex, sequencerOf, waitFor } from './testing.ts'
 
 /*
@@ -170,4 +170,37 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
         expect(await sequencerOf(net.urls()[p]!)).not.toBe(net.layout.nodes[0]!.id)
     })
   }
+})
+
+describe('Twins: two processes with one identity', () => {
+  it(
+    "a second process with a follower's key changes nothing for the honest nodes",
+    { timeout: 120_000 },
+    async () => {
+      // As in Twins (HotStuff's testing with duplicated identities): the twin posts to the
+      // sequencer as the same node, with its own log, so the sequencer hears two versions of one
+      // node's progress and each twin may be asked to sign.
+      const net = await start(-1, () => '')
+      const layout = net.layout
+      const twin = spawnZellularNode(layout, FOLLOWER, {
+        environment: {
+          ZSEQUENCER_PORT: String(basePort + 8),
+          ZSEQUENCER_SNAPSHOT_PATH: mkdtempSync(join(tmpdir(), 'zellular-twin-')),
+        },
+        onLine: (line) => lines.push(`twin ${line}`),
+      })
+      try {
+        const sent = await sendToHonest(net, HONEST_FOLLOWING)
+        await expectHonestAgreement(net, HONEST_FOLLOWING, sent, 10_000)
+        expect(twin.child.exitCode).toBeNull()
+        // The twin really took part: it synced with the sequencer as the same node.
+        expect(
+          lines.some((line) => line.startsWith('twin') && /synced with sequencer/.test(line)),
+        ).toBe(true)
+      } finally {
+        twin.child.kill('SIGKILL')
+        await twin.exited
+      }
+    },
+  )
 })
