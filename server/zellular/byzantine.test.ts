@@ -189,14 +189,14 @@ describe('Twins: two processes with one identity', () => {
         },
         onLine: (line) => lines.push(`twin ${line}`),
       })
+      const twinSynced = () =>
+        lines.some((line) => line.startsWith('twin') && /synced with sequencer/.test(line))
       try {
+        // The twin takes part before the load starts: it posts to the sequencer as that node.
+        await waitFor(twinSynced, 30_000)
         const sent = await sendToHonest(net, HONEST_FOLLOWING)
         await expectHonestAgreement(net, HONEST_FOLLOWING, sent, 10_000)
         expect(twin.child.exitCode).toBeNull()
-        // The twin really took part: it synced with the sequencer as the same node.
-        expect(
-          lines.some((line) => line.startsWith('twin') && /synced with sequencer/.test(line)),
-        ).toBe(true)
       } finally {
         twin.child.kill('SIGKILL')
         await twin.exited
