@@ -25,3 +25,17 @@ it('bench:failover runs', { timeout: 180_000 }, async () => {
   expect(stdout).toContain('SUMMARY')
   expect(stdout).toMatch(/kill → next finalization p99 ms: \d+/)
 })
+
+it('bench:byzantine runs its side-by-side table', { timeout: 240_000 }, async () => {
+  const script = join(import.meta.dirname, 'byzantine.ts')
+  const args = [TSX, script, '--rate', '1000', '--seconds', '2', '--warmup-seconds', '1']
+  const scenarios = ['honest', 'follower lie-hash', 'sequencer stop-finalizing']
+  const { stdout } = await run(process.execPath, [...args, '--scenarios', scenarios.join(',')], {
+    env: { ...process.env, BENCH_SMOKE: '1' },
+  })
+  expect(stdout).toContain('SUMMARY')
+  expect(stdout).toMatch(
+    /follower lie-hash: finalized \d+ tx\/s .* lost 0, .* honest exits 0, conflicting no/,
+  )
+  expect(stdout).toMatch(/switch → next finalization p99 ms: \d+/)
+})
