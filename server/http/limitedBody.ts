@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { IncomingMessage } from 'node:http'
+import { readCappedText } from '../../shared/zellular/index.ts'
 
 /*
  * Request bodies read with a size cap counted as chunks arrive, so an oversized body is refused
@@ -22,21 +23,9 @@ export async function readLimitedText(
   if (announced !== undefined && Number(announced) > maxBytes) throw tooLarge()
   const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
   if (incoming !== undefined) return readNodeBody(incoming, maxBytes, tooLarge)
-  const reader = c.req.raw.body?.getReader()
-  if (reader === undefined) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      await reader.cancel()
-      throw tooLarge()
-    }
-    chunks.push(value)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+  const read = await readCappedText(c.req.raw.body, maxBytes)
+  if ('tooLarge' in read) throw tooLarge()
+  return read.text
 }
 
 async function readNodeBody(

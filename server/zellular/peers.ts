@@ -1,4 +1,9 @@
-import { authMessage, bls, parseJsonLosslessly } from '../../shared/zellular/index.ts'
+import {
+  authMessage,
+  bls,
+  parseJsonLosslessly,
+  readCappedText,
+} from '../../shared/zellular/index.ts'
 import {
   freshnessHeader,
   freshnessMessage,
@@ -83,21 +88,9 @@ export class PeerClient {
       await response.body?.cancel()
       throw new Error(`peer answer of ${announced} bytes is over the cap`)
     }
-    const reader = response.body?.getReader()
-    if (reader === undefined) return ''
-    const chunks: Uint8Array[] = []
-    let size = 0
-    for (;;) {
-      const { done, value } = await reader.read()
-      if (done) break
-      size += value.byteLength
-      if (size > this.maxResponseBytes) {
-        await reader.cancel()
-        throw new Error(`peer answer over ${this.maxResponseBytes} bytes`)
-      }
-      chunks.push(value)
-    }
-    return Buffer.concat(chunks).toString('utf8')
+    const read = await readCappedText(response.body, this.maxResponseBytes)
+    if ('tooLarge' in read) throw new Error(`peer answer over ${this.maxResponseBytes} bytes`)
+    return read.text
   }
 }
 

@@ -14,6 +14,7 @@ import {
   parseNodesFile,
   type NodesFile,
 } from './nodesFile.ts'
+import { readCappedText } from './cappedStream.ts'
 import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
 
 /**
@@ -590,24 +591,9 @@ async function readText(response: Response, url: string, maxBytes: number): Prom
     void response.body?.cancel().catch(() => {})
     throw tooLarge(String(declared))
   }
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const decoder = new TextDecoder()
-  const parts: string[] = []
-  let size = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    size += value.byteLength
-    if (size > maxBytes) {
-      // Cancelling the body drops the connection: the rest is never received.
-      void reader.cancel().catch(() => {})
-      throw tooLarge(`at least ${size}`)
-    }
-    parts.push(decoder.decode(value, { stream: true }))
-  }
-  parts.push(decoder.decode())
-  return parts.join('')
+  const read = await readCappedText(response.body, maxBytes)
+  if ('tooLarge' in read) throw tooLarge(`at least ${read.tooLarge}`)
+  return read.text
 }
 
 function parseSuccessResponse(url: string, status: number, text: string, lossless: boolean) {

@@ -3,6 +3,7 @@
  * nodes file and proof verification. Pure; usable in Node and the browser.
  */
 export * as bls from './bls.ts'
+export { readCappedText } from './cappedStream.ts'
 export { chainHash, initHash, xxh128 } from './hash.ts'
 export { pythonJsonDumps, type PythonJsonValue } from './pythonJson.ts'
 export {
