@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startLocalNetwork, type LocalNetwork } from '../server/devnet/localNetwork.ts'
+import { FOLLOWER_FAULTS } from '../server/zellular/faults.ts'
 import { waitFor } from '../server/zellular/testing.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { runOpenLoop, type LoadRun } from './zellularLoad.ts'
@@ -36,17 +37,6 @@ interface Scenario {
   readonly faults?: (ids: readonly string[]) => string
 }
 
-const FOLLOWER_FAULTS = [
-  'lie-hash',
-  'lie-index',
-  'withhold-signatures',
-  'forge-signatures',
-  'malformed-pages',
-  'unproven-pages',
-  'forked-pages',
-  'spam-disputes',
-  'replay',
-]
 const ALL: Scenario[] = [
   { name: 'honest' },
   ...FOLLOWER_FAULTS.map((fault) => ({

@@ -5,6 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 import { spawnZellularNode, type ZellularLayout } from '../devnet/zellularNetwork.ts'
+import { FOLLOWER_FAULTS } from './faults.ts'
 import { finalizedIndex, sequencerOf, waitFor } from './testing.ts'
 
 /*
@@ -131,16 +132,7 @@ const HONEST_FOLLOWING = [0, 1, 2]
 
 describe('one Byzantine follower cannot halt, fork, stall or crash the network', () => {
   for (const faults of [
-    'lie-hash',
-    'lie-index',
-    'withhold-signatures',
-    'forge-signatures',
-    'malformed-pages',
-    'huge-pages',
-    'unproven-pages',
-    'forked-pages',
-    'spam-disputes',
-    'replay',
+    ...FOLLOWER_FAULTS,
     'lie-hash,forge-signatures,malformed-pages,spam-disputes,replay',
   ]) {
     it(faults, { timeout: 120_000 }, async () => {

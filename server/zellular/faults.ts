@@ -134,21 +134,8 @@ export class Faults {
   }
 }
 
-export type FaultName =
-  | 'lie-hash'
-  | 'lie-index'
-  | 'withhold-signatures'
-  | 'forge-signatures'
-  | 'malformed-pages'
-  | 'huge-pages'
-  | 'unproven-pages'
-  | 'forked-pages'
-  | 'spam-disputes'
-  | 'replay'
-  | 'stop-finalizing'
-  | 'equivocate'
-
-const KNOWN: ReadonlySet<string> = new Set<FaultName>([
+/** What a follower adversary can do (see the class comment). */
+export const FOLLOWER_FAULTS = [
   'lie-hash',
   'lie-index',
   'withhold-signatures',
@@ -159,9 +146,14 @@ const KNOWN: ReadonlySet<string> = new Set<FaultName>([
   'forked-pages',
   'spam-disputes',
   'replay',
-  'stop-finalizing',
-  'equivocate',
-])
+] as const
+
+/** What a sequencer adversary can do besides `censor=<node id>`. */
+export const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate'] as const
+
+export type FaultName = (typeof FOLLOWER_FAULTS)[number] | (typeof SEQUENCER_FAULTS)[number]
+
+const KNOWN: ReadonlySet<string> = new Set<FaultName>([...FOLLOWER_FAULTS, ...SEQUENCER_FAULTS])
 
 export interface CapturedRequest {
   readonly method: string
