@@ -76,6 +76,12 @@ export const replicaEnvironmentSchema = z.object({
     .regex(/^[1-9][0-9]{0,9}$/)
     .transform((text) => Number.parseInt(text, 10))
     .optional(),
+  /** Test fault (chaos suite): every commit after this many fails with SQLITE_FULL. */
+  REPLICA_TEST_DISK_FULL_AFTER_COMMITS: z
+    .string()
+    .regex(/^[0-9]{1,10}$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .optional(),
 })
 
 /** The BLS key file of a replica. */
@@ -105,6 +111,7 @@ export interface ReplicaMainConfig {
   }
   readonly parameters: ReplicaParameters
   readonly crashInCommitAt: number | undefined
+  readonly diskFullAfterCommits: number | undefined
 }
 
 /** Parses the environment and loads the files it names; throws with the offending variable. */
@@ -158,6 +165,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       submitBurst: env.REPLICA_SUBMIT_BURST,
     },
     crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
+    diskFullAfterCommits: env.REPLICA_TEST_DISK_FULL_AFTER_COMMITS,
   }
 }
 

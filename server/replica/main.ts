@@ -29,9 +29,13 @@ const replica = createReplica({
   databaseFile: config.databaseFile,
   zellular,
   parameters: config.parameters,
-  ...(config.crashInCommitAt === undefined
-    ? {}
-    : { faults: { crashInCommitAt: config.crashInCommitAt } }),
+  // Test-only faults (cluster and chaos suites).
+  faults: {
+    ...(config.crashInCommitAt === undefined ? {} : { crashInCommitAt: config.crashInCommitAt }),
+    ...(config.diskFullAfterCommits === undefined
+      ? {}
+      : { diskFullAfterCommits: config.diskFullAfterCommits }),
+  },
   log,
 })
 
@@ -59,6 +63,7 @@ const effective = {
   blsPublicKey: replica.deps.blsPublicKey,
   appliedIndex: replica.state.position.index,
   crashInCommitAt: config.crashInCommitAt ?? 'off',
+  diskFullAfterCommits: config.diskFullAfterCommits ?? 'off',
 }
 log(
   `replica parameters:\n${Object.entries(effective)

@@ -46,6 +46,8 @@ export interface StoredState {
 /** A test fault: the process kills itself inside the commit of this batch index. */
 export interface StoreFaults {
   readonly crashInCommitAt?: number
+  /** Test only (chaos suite): every commit after this many fails as on a full disk. */
+  readonly diskFullAfterCommits?: number
 }
 
 /**
@@ -61,6 +63,8 @@ export class ReplicaStore {
   readonly db: BetterSQLite3Database<typeof schema>
   private readonly write: ReturnType<typeof prepareWrites>
   private readonly faults: StoreFaults
+  /** Commits made by this process, for the test-only `diskFullAfterCommits` fault. */
+  private commitsMade = 0
   /** The stored position, kept in memory: the apply loop is the only writer. */
   private appliedIndex: number
 
@@ -147,6 +151,10 @@ export class ReplicaStore {
       const crashAt = this.faults.crashInCommitAt
       if (group.some(({ effects }) => effects.index === crashAt)) {
         process.kill(process.pid, 'SIGKILL')
+      }
+      // Test only: fails inside the transaction, after its writes, as SQLite does on a full disk.
+      if ((this.faults.diskFullAfterCommits ?? Infinity) <= this.commitsMade++) {
+        throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL')
       }
     })
     this.appliedIndex = last.effects.index
