@@ -157,6 +157,8 @@ if (phases.includes('B') || phases.includes('C')) {
     environment: {
       REPLICA_SUBMIT_RATE_PER_SECOND: '1000000',
       REPLICA_SUBMIT_BURST: '1000000',
+      REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
+      REPLICA_SIGNED_READ_BURST: '1000000',
       ...replicaEnvironment,
     },
     nodeOptionsOf: () => profiledNodeOptions,

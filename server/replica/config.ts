@@ -70,6 +70,12 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_SUBMIT_RATE_PER_SECOND: positiveInteger(defaultReplicaParameters.submitRatePerSecond),
   /** Submissions a client IP address may make at once after a quiet spell. */
   REPLICA_SUBMIT_BURST: positiveInteger(defaultReplicaParameters.submitBurst),
+  /** Signed reads (balances, aggregates) per second each client IP address may make. */
+  REPLICA_SIGNED_READ_RATE_PER_SECOND: positiveInteger(
+    defaultReplicaParameters.signedReadRatePerSecond,
+  ),
+  /** Signed reads a client IP address may make at once after a quiet spell. */
+  REPLICA_SIGNED_READ_BURST: positiveInteger(defaultReplicaParameters.signedReadBurst),
   /** Test fault: SIGKILL the process inside the commit of this batch index. */
   REPLICA_TEST_CRASH_IN_COMMIT_AT: z
     .string()
@@ -163,6 +169,8 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       eventQueueMax: env.REPLICA_EVENT_QUEUE_MAX,
       submitRatePerSecond: env.REPLICA_SUBMIT_RATE_PER_SECOND,
       submitBurst: env.REPLICA_SUBMIT_BURST,
+      signedReadRatePerSecond: env.REPLICA_SIGNED_READ_RATE_PER_SECOND,
+      signedReadBurst: env.REPLICA_SIGNED_READ_BURST,
     },
     crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
     diskFullAfterCommits: env.REPLICA_TEST_DISK_FULL_AFTER_COMMITS,

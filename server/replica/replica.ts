@@ -76,6 +76,12 @@ export interface ReplicaParameters {
   readonly submitRatePerSecond: number
   /** Submissions a client IP address may make at once after a quiet spell. */
   readonly submitBurst: number
+  /**
+   * Signed reads (`GET /balance`, `/balances`, `/aggregate_balance` together) each client IP
+   * address may make per second: each may cost a fresh BLS signature or a fan-out to the peers.
+   */
+  readonly signedReadRatePerSecond: number
+  readonly signedReadBurst: number
 }
 
 export const defaultReplicaParameters: ReplicaParameters = {
@@ -95,6 +101,8 @@ export const defaultReplicaParameters: ReplicaParameters = {
   eventQueueMax: 10_000,
   submitRatePerSecond: 50,
   submitBurst: 100,
+  signedReadRatePerSecond: 200,
+  signedReadBurst: 400,
 }
 
 export interface ReplicaConfig {
@@ -165,12 +173,12 @@ export function createReplica(config: ReplicaConfig): Replica {
       windowMs: parameters.batchWindowMs,
       maxBytes: parameters.batchBytesMax,
       maxQueued: parameters.pendingMax,
+      log,
     }),
     pending: new PendingIntents(),
     hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
     stateHash: () => stateHashes.latest(),
     zellular: {
-      log,
       finalizedIndex: () => finalizedIndex,
       network: cached(1_000, async () =>
         summarizeNetwork(zellular.app, await zellular.nodeStates()),

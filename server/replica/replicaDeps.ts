@@ -36,6 +36,9 @@ export interface ReplicaDeps {
     /** Per-IP submission limit: sustained rate per second, and burst. */
     readonly submitRatePerSecond: number
     readonly submitBurst: number
+    /** Per-IP signed-read limit (balances, aggregates): sustained rate per second, and burst. */
+    readonly signedReadRatePerSecond: number
+    readonly signedReadBurst: number
   }
   readonly log: (line: string) => void
   /** Milliseconds since the epoch; injected for tests. */

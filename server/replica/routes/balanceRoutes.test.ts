@@ -89,3 +89,23 @@ describe('signed balances', () => {
     expect(a.attestation.chainingHash).not.toBe(b.attestation.chainingHash)
   })
 })
+
+describe('signed reads', () => {
+  it('are limited per client address across /balance, /balances and /aggregate_balance', async () => {
+    // Each answer may cost a fresh BLS signature or a fan-out: one client cannot make a replica
+    // sign without bound.
+    const sequencer = new InMemorySequencer()
+    const replica = startReplica({
+      sequencer,
+      parameters: { signedReadRatePerSecond: 1, signedReadBurst: 3 },
+    })
+    const read = (path: string) => replica.app.request(`${path}?address=${bob.address}&token=USDT`)
+    expect((await read('/balance')).status).toBe(200)
+    expect((await read('/balances')).status).toBe(200)
+    expect((await read('/balance')).status).toBe(200)
+    const refused = await read('/aggregate_balance')
+    expect(refused.status).toBe(429)
+    expect(refused.headers.get('Retry-After')).toBe('1')
+    expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } })
+  })
+})

@@ -8,6 +8,7 @@ import { parseToken } from '../../../shared/intents/index.ts'
 import { BalanceAggregator } from '../aggregateBalance.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import type { AttestedPosition } from '../balanceSigner.ts'
+import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
@@ -18,7 +19,18 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
  */
 export function balanceRoutes(deps: ReplicaDeps) {
   const aggregator = new BalanceAggregator(deps)
+  // One allowance per client IP address across the three routes: each answer may cost a fresh
+  // BLS signature (a new address or index) or a fan-out to every peer.
+  const limited = rateLimit(
+    new RateLimiter({
+      ratePerSecond: deps.options.signedReadRatePerSecond,
+      burst: deps.options.signedReadBurst,
+    }),
+  )
   return new Hono()
+    .use('/balance', limited)
+    .use('/balances', limited)
+    .use('/aggregate_balance', limited)
     .get('/balance', (c) => {
       requireIntactState(deps)
       const query = parseQuery(c, balanceQuerySchema)
