@@ -1,6 +1,8 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { handleDispute } from './disputeRoutes.ts'
+import { PeerClient } from './peers.ts'
+import { createNodeApp } from './routes.ts'
 import { makeTestNode } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -41,6 +43,32 @@ it('an honest node votes against its sequencer only on a problem it sees itself'
     expect(() => dispute(ids[0]!)).toThrow(expect.objectContaining({ code: 'IssueNotFoundError' }))
     node.sequencerDown = true
     expect(dispute(ids[0]!).signature).toMatch(/\d+ \d+/)
+  } finally {
+    node.close()
+  }
+})
+
+it('refuses a flood of disputes and switches it would refuse anyway without a pairing check', async () => {
+  const { node, ids, secrets } = makeTestNode({ position: 2 })
+  node.synced = true
+  const app = createNodeApp(node)
+  const spammer = new PeerClient(ids[3]!, secrets[3]!, 'v0.1.7')
+  const timestamp = Math.floor(Date.now() / 1000)
+  const post = (path: string, payload: unknown) => {
+    const body = JSON.stringify(payload)
+    const headers = spammer.signedHeaders('POST', node.id, path, body)
+    return app.request(path, { method: 'POST', body, headers })
+  }
+  try {
+    for (let i = 0; i < 20; i++) {
+      const own = { sequencer_id: ids[0], apps_censored_batches: {}, timestamp }
+      expect((await post('/node/dispute', own)).status).toBe(404) // no problem seen here
+      const other = { ...own, sequencer_id: ids[1] }
+      expect((await post('/node/dispute', other)).status).toBe(400) // not our sequencer
+      const proofs = [{ node_id: ids[3], sequencer_id: ids[0], timestamp, signature: '1 2' }]
+      expect((await post('/node/switch', { proofs })).status).toBe(403) // 25 % of stake
+    }
+    expect(node.signatureBatcher.signatures).toBe(0)
   } finally {
     node.close()
   }

@@ -15,7 +15,8 @@ function setup(clockMs = Date.now()) {
   const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', () => clockMs)
   const body = JSON.stringify({
     sequencer_id: ids[0],
-    apps_censored_batches: {},
+    // A censored sample makes the node check the signature, then judge (404, probe queued).
+    apps_censored_batches: { a: 'sample' },
     timestamp: Math.floor(Date.now() / 1000),
   })
   const send = (headers: Record<string, string>) =>

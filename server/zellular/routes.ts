@@ -15,7 +15,14 @@ import {
 import { sizeKb } from './rateLimiter.ts'
 import { handleSequencerPut, sequencerPutSchema } from './sequencerApi.ts'
 import { handleSignSyncPoint, signSyncPointSchema } from './signer.ts'
-import { disputeSchema, handleDispute, handleSwitch, switchSchema } from './disputeRoutes.ts'
+import {
+  disputeSchema,
+  handleDispute,
+  handleSwitch,
+  precheckDispute,
+  precheckSwitch,
+  switchSchema,
+} from './disputeRoutes.ts'
 
 type Env = { Variables: { signer: string; rawBody: string } }
 
@@ -42,9 +49,15 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
   const replays = new ReplayGuard()
   /**
    * Reads the body (at most `maxBytes`) and checks that a known node signed it for this node,
-   * this route, now, and once (the freshness headers, see `freshness.ts`).
+   * this route, now, and once (the freshness headers, see `freshness.ts`). `precheck` refuses
+   * what would be refused whoever signed it, before the signature's pairing check: a flood of
+   * such requests from a faulty peer then costs no pairing at all.
    */
-  const verifyNodeAccess = async (c: Context<Env>, maxBytes = CONTROL_BODY_MAX_BYTES) => {
+  const verifyNodeAccess = async (
+    c: Context<Env>,
+    maxBytes = CONTROL_BODY_MAX_BYTES,
+    precheck?: (signer: string, body: string) => void,
+  ) => {
     const denied = (why: string) => new ZsequencerHttpError('PermissionDeniedError', why)
     const signer = c.req.header('Signer')?.toLowerCase()
     const signature = c.req.header(FRESHNESS_SIGNATURE_HEADER)
@@ -58,6 +71,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     }
     const body = await readLimitedText(c, maxBytes, tooLarge)
     if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
+    precheck?.(signer, body)
     const message = freshnessMessage({
       method: c.req.method,
       path: c.req.path,
@@ -212,13 +226,14 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     if (node.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
     syncedGuard()
-    await verifyNodeAccess(c)
-    if (c.get('signer') !== node.sequencerId) {
-      throw new ZsequencerHttpError(
-        'PermissionDeniedError',
-        'Only the current sequencer can call this endpoint',
-      )
-    }
+    await verifyNodeAccess(c, CONTROL_BODY_MAX_BYTES, (signer) => {
+      if (signer !== node.sequencerId) {
+        throw new ZsequencerHttpError(
+          'PermissionDeniedError',
+          'Only the current sequencer can call this endpoint',
+        )
+      }
+    })
     const parsed = signSyncPointSchema.safeParse(parseJsonText(c.get('rawBody')))
     if (!parsed.success) throw validationError(parsed.error)
     return c.json(success(handleSignSyncPoint(node, parsed.data)))
@@ -228,24 +243,36 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     syncedGuard()
     notPausedGuard()
-    await verifyNodeAccess(c)
-    const parsed = disputeSchema.safeParse(parseJsonText(c.get('rawBody')))
-    if (!parsed.success) throw validationError(parsed.error)
-    return c.json(success(handleDispute(node, parsed.data)))
+    const parse = (body: string) => {
+      const parsed = disputeSchema.safeParse(parseJsonText(body))
+      if (!parsed.success) throw validationError(parsed.error)
+      return parsed.data
+    }
+    await verifyNodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
+      precheckDispute(node, parse(body)),
+    )
+    return c.json(success(handleDispute(node, parse(c.get('rawBody')))))
   })
 
   app.post('/node/switch', async (c) => {
     notPausedGuard()
     versionGuard(c, false)
-    await verifyNodeAccess(c)
-    const parsed = switchSchema.safeParse(parseJsonText(c.get('rawBody')))
-    if (!parsed.success) throw validationError(parsed.error)
-    return c.json(handleSwitch(node, parsed.data))
+    const parse = (body: string) => {
+      const parsed = switchSchema.safeParse(parseJsonText(body))
+      if (!parsed.success) throw validationError(parsed.error)
+      return parsed.data
+    }
+    await verifyNodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
+      precheckSwitch(node, parse(body)),
+    )
+    return c.json(handleSwitch(node, parse(c.get('rawBody'))))
   })
 
   app.put('/sequencer/batches', async (c) => {
     versionGuard(c, true)
-    await verifyNodeAccess(c, requestCap)
+    await verifyNodeAccess(c, requestCap, () => {
+      if (!node.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+    })
     if (!node.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
     notPausedGuard()
     const parsed = sequencerPutSchema.safeParse(parseJsonText(c.get('rawBody')))

@@ -92,6 +92,8 @@ it('verifies answers together, and drops a forged one and waits for another sign
     const gathered = await gatherSignatures(node, request, ids.slice(1))
     if (!gathered.ok) throw new Error('no aggregate')
     expect(gathered.aggregate.nonsigners).toEqual([ids[1]])
+    // The forger is suspected: the next rounds pick their party without it.
+    expect(node.suspicion.isSuspected(ids[1]!, Date.now())).toBe(true)
     // The proof is what every node will check: it verifies under all keys minus the nonsigner.
     expect(() =>
       node.network.verifyAggregate(syncPointMessage(request), gathered.aggregate),

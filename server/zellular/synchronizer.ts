@@ -179,9 +179,13 @@ export async function gatherSignatures(
   const enough = () => node.network.stakePercent(signatures.keys()) >= node.network.thresholdPercent
   // After an aggregate fails, every answer (those held and those still to come) is verified alone.
   let verifyEach = false
+  // A peer whose answer fails alone is suspected, so the next rounds do not ask it: a forger
+  // would otherwise cost every round the individual checks of all answers.
   const verifiesAlone = (id: string, signature: bls.G1) => {
     const operator = node.network.operator(id)
-    return operator !== undefined && bls.verify(signature, operator.publicKey, message)
+    const valid = operator !== undefined && bls.verify(signature, operator.publicKey, message)
+    if (!valid) node.suspicion.suspect([id], Date.now())
+    return valid
   }
   /** Enough valid stake is held; drops bad answers if the aggregate does not verify. */
   const settled = () => {
