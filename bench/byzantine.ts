@@ -22,6 +22,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '15' },
     'warmup-seconds': { type: 'string', default: '3' },
     scenarios: { type: 'string', default: '' },
+    /** Print every node log line to stderr (to see where a scenario's time goes). */
+    verbose: { type: 'boolean', default: false },
   },
 })
 const rate = Number(values.rate)
@@ -69,6 +71,7 @@ async function runScenario(scenario: Scenario, basePort: number): Promise<Outcom
         ? { ZSEQUENCER_FAULTS: scenario.faults!(layout.nodes.map((node) => node.id)) }
         : {},
     onLine: (position, line) => {
+      if (values.verbose) process.stderr.write(`node-${position + 1} ${line}\n`)
       if (position !== scenario.adversary && /SEQUENCER SWITCH/.test(line)) {
         switches.push(performance.now())
       }
