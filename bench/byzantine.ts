@@ -135,6 +135,18 @@ async function historiesConflict(network: LocalNetwork, honest: number[]): Promi
   return new Set(hashes).size !== 1
 }
 
+/**
+ * CPU time per finalized transaction of each node process: independent of how many cores the
+ * machine has, unlike latency on this shared 2-core machine.
+ */
+function cpuPerTx(run: LoadRun): number[] {
+  return run.cpuPercentByNode.map((percent) =>
+    run.finalizedTxPerSecond === 0
+      ? NaN
+      : Math.round((percent * 10_000) / run.finalizedTxPerSecond),
+  )
+}
+
 const results: Record<string, string> = {}
 let honestThroughput: number | undefined
 let honestP99: number | undefined
@@ -160,7 +172,8 @@ for (const scenario of scenarios) {
     (outcome.switchToFinalizedMs === undefined
       ? ''
       : `, switch → next finalization ${outcome.switchToFinalizedMs} ms`) +
-    `, CPU % per node [${run.cpuPercentByNode.join(', ')}]`
+    `, CPU % per node [${run.cpuPercentByNode.join(', ')}]` +
+    `, CPU µs per finalized tx per node [${cpuPerTx(run).join(', ')}]`
 }
 switchTimes.sort((a, b) => a - b)
 if (switchTimes.length > 0) {
