@@ -1,0 +1,307 @@
+import { randomBytes } from 'node:crypto'
+import { signedBalanceSchema, statusResponseSchema } from '../../shared/api/index.ts'
+import { signBalanceAttestation } from '../../shared/attest/index.ts'
+import type { ChaosCluster } from './chaosCluster.ts'
+import type { History } from './history.ts'
+import type { Link, LinkFault } from './proxy.ts'
+import type { Random } from './random.ts'
+import { sleep } from './workload.ts'
+
+/*
+ * The nemesis: faults on a schedule drawn from the seed, in two tracks that run side by side,
+ * one for the Zellular nodes and one for the replicas, each with at most one fault at a time.
+ * So at most one node of four and one replica of three are faulty at once: the fault model the
+ * system claims to survive. Every fault is healed before the run ends.
+ */
+
+export type NodeFaultKind = 'kill' | 'pause' | 'partition'
+export type ReplicaFaultKind = 'kill' | 'pause' | 'partition' | 'disk-full' | 'lie'
+export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['kill', 'pause', 'partition']
+export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
+  'kill',
+  'pause',
+  'partition',
+  'disk-full',
+  'lie',
+]
+
+/** One planned fault. */
+export interface PlannedFault {
+  readonly track: 'node' | 'replica'
+  readonly kind: NodeFaultKind | ReplicaFaultKind
+  /** Position of the node or replica. */
+  readonly target: number
+  /** Pause before it starts (after the previous one of its track healed), ms. */
+  readonly gapMs: number
+  /** How long it lasts, ms. */
+  readonly holdMs: number
+  /** Partitions: how links are broken, which way, and toward whom. */
+  readonly link?: LinkFault
+  readonly direction?: 'in' | 'out' | 'both'
+  /** Partitions of a node: the other nodes it is cut from (all, or some). */
+  readonly peers?: readonly number[]
+  /** Disk full: commits that still succeed after the restart. */
+  readonly commitsBeforeFull?: number
+}
+
+/** The faults of both tracks for a run of `durationMs`, drawn from `random` alone. */
+export function planFaults(
+  random: Random,
+  durationMs: number,
+  kinds: { node: readonly NodeFaultKind[]; replica: readonly ReplicaFaultKind[] },
+): PlannedFault[] {
+  const plan: PlannedFault[] = []
+  for (const track of ['node', 'replica'] as const) {
+    const choices = kinds[track]
+    if (choices.length === 0) continue
+    const count = track === 'node' ? 4 : 3
+    // Leave the end quiet: every fault heals, and the last batches apply, before the checker.
+    let atMs = 0
+    for (;;) {
+      const gapMs = random.between(1_500, 5_000)
+      const holdMs = random.between(2_000, 8_000)
+      if (atMs + gapMs + holdMs > durationMs - 4_000) break
+      atMs += gapMs + holdMs
+      const kind = random.pick(choices)
+      const target = random.int(count)
+      const fault: PlannedFault = { track, kind, target, gapMs, holdMs }
+      if (kind === 'partition') {
+        const link: LinkFault = random.pick([
+          { kind: 'cut' },
+          { kind: 'drop' },
+          { kind: 'delay', ms: random.between(100, 1_500) },
+        ])
+        const direction = random.pick(['in', 'out', 'both'] as const)
+        const others = [0, 1, 2, 3].filter((position) => position !== target)
+        const peers = random.chance(0.5) ? others : others.filter(() => random.chance(0.5))
+        plan.push({ ...fault, link, direction, peers: peers.length === 0 ? others : peers })
+      } else if (kind === 'disk-full') {
+        plan.push({ ...fault, commitsBeforeFull: random.between(0, 40) })
+      } else plan.push(fault)
+    }
+  }
+  return plan
+}
+
+/** Describes a planned fault in a few words, e.g. `node-2 partition drop in`. */
+export function describeFault(cluster: ChaosCluster, fault: PlannedFault): string {
+  const names = fault.track === 'node' ? cluster.nodeNames : cluster.replicaNames
+  const parts = [names[fault.target]!, fault.kind]
+  if (fault.link !== undefined) {
+    parts.push(fault.link.kind === 'delay' ? `delay ${fault.link.ms}ms` : fault.link.kind)
+    parts.push(fault.direction ?? '')
+    if (fault.track === 'node' && fault.peers!.length < 3) {
+      parts.push(`from ${fault.peers!.map((peer) => cluster.nodeNames[peer]).join(',')}`)
+    }
+  }
+  if (fault.commitsBeforeFull !== undefined) parts.push(`after ${fault.commitsBeforeFull} commits`)
+  return parts.join(' ')
+}
+
+/** What the lying replica told, so the checker can tell its catches from real anomalies. */
+export interface ToldLies {
+  readonly signatures: Set<string>
+  readonly stateHashes: Set<string>
+}
+
+/** Runs the plan against the cluster; resolves once every fault is healed. */
+export class Nemesis {
+  readonly lies: ToldLies = { signatures: new Set(), stateHashes: new Set() }
+  private readonly active = new Map<'node' | 'replica', string>()
+  readonly injected = new Map<string, number>()
+
+  constructor(
+    private readonly cluster: ChaosCluster,
+    private readonly history: History,
+    private readonly random: Random,
+  ) {}
+
+  /** The faults active now, e.g. `['node-2 kill']`. */
+  activeFaults(): string[] {
+    return [...this.active.values()]
+  }
+
+  async run(plan: readonly PlannedFault[]): Promise<void> {
+    await Promise.all(
+      (['node', 'replica'] as const).map(async (track) => {
+        for (const fault of plan.filter((planned) => planned.track === track)) {
+          await sleep(fault.gapMs)
+          await this.inject(fault)
+        }
+      }),
+    )
+  }
+
+  private note(phase: 'start' | 'heal' | 'note', fault: PlannedFault, detail?: string): void {
+    this.history.add({
+      kind: 'nemesis',
+      atMs: this.history.now(),
+      phase,
+      fault: fault.kind,
+      target: describeFault(this.cluster, fault),
+      ...(detail === undefined ? {} : { detail }),
+    })
+  }
+
+  private async inject(fault: PlannedFault): Promise<void> {
+    const description = describeFault(this.cluster, fault)
+    const kindKey = `${fault.track} ${fault.kind}`
+    this.injected.set(kindKey, (this.injected.get(kindKey) ?? 0) + 1)
+    this.active.set(fault.track, description)
+    this.note('start', fault)
+    try {
+      if (fault.track === 'node') await this.injectNodeFault(fault)
+      else await this.injectReplicaFault(fault)
+    } catch (error) {
+      this.note('note', fault, `while injecting or healing: ${String(error)}`)
+      await this.ensureRunning(fault.track, fault.target)
+    } finally {
+      this.active.delete(fault.track)
+      this.note('heal', fault)
+    }
+  }
+
+  private async injectNodeFault(fault: PlannedFault): Promise<void> {
+    const { nodes, mesh, nodeNames, replicaNames } = this.cluster
+    const name = nodeNames[fault.target]!
+    switch (fault.kind) {
+      case 'kill':
+        await nodes.kill(fault.target, 'SIGKILL')
+        await sleep(fault.holdMs)
+        await nodes.restart(fault.target)
+        return
+      case 'pause':
+        nodes.processes[fault.target]!.child.kill('SIGSTOP')
+        await sleep(fault.holdMs)
+        nodes.processes[fault.target]!.child.kill('SIGCONT')
+        return
+      case 'partition': {
+        const peers = new Set(fault.peers!.map((peer) => nodeNames[peer]!))
+        // Replicas see the node as its peers do: cut off when all peers are.
+        const reach = (other: string) =>
+          peers.has(other) || (peers.size === 3 && replicaNames.includes(other))
+        const select = (link: Link) =>
+          (fault.direction !== 'in' && link.from === name && reach(link.to)) ||
+          (fault.direction !== 'out' && link.to === name && reach(link.from))
+        mesh.setFaults(select, fault.link)
+        await sleep(fault.holdMs)
+        mesh.setFaults(select, undefined)
+        return
+      }
+      default:
+        throw new Error(`no node fault ${fault.kind}`)
+    }
+  }
+
+  private async injectReplicaFault(fault: PlannedFault): Promise<void> {
+    const { replicas, mesh, replicaNames } = this.cluster
+    const name = replicaNames[fault.target]!
+    switch (fault.kind) {
+      case 'kill':
+        await replicas.kill(fault.target, 'SIGKILL')
+        await sleep(fault.holdMs)
+        await replicas.restart(fault.target)
+        return
+      case 'pause':
+        replicas.processes[fault.target]!.child.kill('SIGSTOP')
+        await sleep(fault.holdMs)
+        replicas.processes[fault.target]!.child.kill('SIGCONT')
+        return
+      case 'partition': {
+        const select = (link: Link) =>
+          (fault.direction !== 'in' && link.from === name) ||
+          (fault.direction !== 'out' && link.to === name)
+        mesh.setFaults(select, fault.link)
+        await sleep(fault.holdMs)
+        mesh.setFaults(select, undefined)
+        return
+      }
+      case 'disk-full': {
+        // The replica restarts on a disk that fills after a few commits; a failed commit must
+        // halt it (503 replica_halted, then exit non-zero). Healing frees the disk: a restart.
+        const started = Date.now()
+        await replicas
+          .restart(fault.target, {
+            REPLICA_TEST_DISK_FULL_AFTER_COMMITS: String(fault.commitsBeforeFull),
+          })
+          .catch((error: unknown) => this.note('note', fault, `start: ${String(error)}`))
+        const running = replicas.processes[fault.target]!
+        const code = await Promise.race([
+          running.exited,
+          sleep(Math.max(0, fault.holdMs - (Date.now() - started))).then(() => 'running' as const),
+        ])
+        this.note(
+          'note',
+          fault,
+          `disk full: the replica ${code === 'running' ? 'still runs' : `exited with ${code}`}`,
+        )
+        await replicas.restart(fault.target)
+        return
+      }
+      case 'lie': {
+        mesh.setRewriter(name, this.liar(fault.target))
+        await sleep(fault.holdMs)
+        mesh.setRewriter(name, undefined)
+        return
+      }
+      default:
+        throw new Error(`no replica fault ${fault.kind}`)
+    }
+  }
+
+  /**
+   * A Byzantine replica without touching its code: its answers are rewritten on the way out and
+   * re-signed with its own key. About half of its balances are raised by a random amount, so it
+   * both contradicts the others and contradicts itself; every `/status` names a made-up hash.
+   */
+  private liar(position: number) {
+    const secretKey = this.cluster.replicaSecretKeys[position]!
+    const random = this.random
+    return (path: string, status: number, body: Buffer): Buffer | undefined => {
+      if (status !== 200) return undefined
+      if (path.startsWith('/balance?') && random.chance(0.5)) {
+        const signed = signedBalanceSchema.parse(JSON.parse(body.toString('utf8')))
+        const raised = BigInt(signed.attestation.available) + BigInt(random.between(1, 1_000_000))
+        const lie = signBalanceAttestation(secretKey, {
+          ...signed.attestation,
+          available: raised.toString(),
+        })
+        this.lies.signatures.add(lie.signature)
+        this.history.add({
+          kind: 'lie',
+          atMs: this.history.now(),
+          replica: position,
+          path,
+          told: `${lie.attestation.available} for ${signed.attestation.available}`,
+        })
+        return Buffer.from(JSON.stringify(lie))
+      }
+      if (path.startsWith('/status')) {
+        const answer = statusResponseSchema.parse(JSON.parse(body.toString('utf8')))
+        const stateHash = `0x${randomBytes(32).toString('hex')}`
+        this.lies.stateHashes.add(stateHash)
+        return Buffer.from(JSON.stringify({ ...answer, stateHash }))
+      }
+      return undefined
+    }
+  }
+
+  /** Restarts a process of the track that is not running (after a failed step). */
+  private async ensureRunning(track: 'node' | 'replica', position: number): Promise<void> {
+    const group = track === 'node' ? this.cluster.nodes : this.cluster.replicas
+    const running = group.processes[position]!
+    running.child.kill('SIGCONT')
+    if (running.child.exitCode !== null || running.child.signalCode !== null) {
+      await group.restart(position).catch(() => undefined)
+    }
+  }
+
+  /** Heals everything: every link, every lie, every paused or dead process. */
+  async healAll(): Promise<void> {
+    this.cluster.mesh.healAll()
+    for (const track of ['node', 'replica'] as const) {
+      const group = track === 'node' ? this.cluster.nodes : this.cluster.replicas
+      for (const position of group.processes.keys()) await this.ensureRunning(track, position)
+    }
+  }
+}
