@@ -14,7 +14,7 @@ import { ZsequencerHttpError } from './httpErrors.ts'
  * - `withhold-signatures`: refuses every sign_sync_point;
  * - `forge-signatures`: answers sign_sync_point with a signature over another message;
  * - `malformed-pages`: answers page and last-batch reads (peers' and clients') with malformed JSON;
- * - `huge-pages`: answers them with a 48 MiB body;
+ * - `huge-pages`: answers them with a 96 MiB body (over every reader's cap);
  * - `unproven-pages`: serves pages with no finalization proofs;
  * - `forked-pages`: serves pages whose bodies differ from the finalized ones;
  * - `spam-disputes`: every loop, asks every peer to dispute its sequencer and to switch;
@@ -28,6 +28,7 @@ export class Faults {
   readonly censored: ReadonlySet<string>
   private readonly names: ReadonlySet<string>
   private readonly banned = new Set<string>()
+  private huge: string | undefined
 
   constructor(spec: string) {
     const parts = spec
@@ -102,7 +103,8 @@ export class Faults {
       return { status: 200, text: '{"status":"success","data":{"batches":5,"index":"x"}}' }
     }
     if (this.names.has('huge-pages')) {
-      return { status: 200, text: `{"status":"success","data":"${'x'.repeat(48 * 1024 * 1024)}"}` }
+      this.huge ??= `{"status":"success","data":"${'x'.repeat(96 * 1024 * 1024)}"}`
+      return { status: 200, text: this.huge }
     }
     const data = honest.data as { batches?: unknown; finalized_signatures?: unknown } | null
     if (data && Array.isArray(data.batches)) {
