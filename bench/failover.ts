@@ -73,7 +73,9 @@ try {
     )
     const takeoverMs = Math.round(performance.now() - killedAt)
     takeovers.push(takeoverMs)
-    process.stderr.write(`kill ${round + 1}: node-${victim + 1}, next finalization ${takeoverMs} ms\n`)
+    process.stderr.write(
+      `kill ${round + 1}: node-${victim + 1}, next finalization ${takeoverMs} ms\n`,
+    )
     await network.restart(victim)
     await waitFor(async () => (await fetch(`${urls[victim]}/node/ready`)).ok, 60_000)
   }

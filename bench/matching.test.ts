@@ -11,8 +11,19 @@ test('bench:matching completes a small run and prints the SUMMARY block', () => 
   const ops = 6_000
   const run = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'bench/matching.ts', '--ops', `${ops}`, '--rounds', '1', '--warmup', '2000',
-      '--out', out],
+    [
+      '--import',
+      'tsx',
+      'bench/matching.ts',
+      '--ops',
+      `${ops}`,
+      '--rounds',
+      '1',
+      '--warmup',
+      '2000',
+      '--out',
+      out,
+    ],
     { cwd: join(import.meta.dirname, '..'), encoding: 'utf8', timeout: 120_000 },
   )
   expect(run.stderr).not.toMatch(/Error/)

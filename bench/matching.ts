@@ -482,7 +482,10 @@ function timerOverhead(): number {
     const start = process.hrtime.bigint()
     samples[i] = Number(process.hrtime.bigint() - start)
   }
-  return percentile(Array.from(samples).sort((a, b) => a - b), 50)
+  return percentile(
+    Array.from(samples).sort((a, b) => a - b),
+    50,
+  )
 }
 
 type Stats = { p50: number; p90: number; p99: number; p999: number; max: number; mean: number }
@@ -519,7 +522,10 @@ const collectGarbage: () => void = (() => {
 })()
 
 function median(values: number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50)
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  )
 }
 
 const ns = (value: number) => `${(value / 1000).toFixed(2)} µs`
@@ -592,7 +598,9 @@ function describeConfig(options: Options, counts: number[], overhead: number) {
     reference: 'nodejs-order-book 10.1.1, limit()/cancel(), IOC for aggressive, STP EXPIRE_MAKER',
     escrow: 'InMemoryEscrow (shared/orderbook/testing.ts), every owner funded',
     ...environmentConfig(),
-    loadAverage: `${loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min, at the end)`,
+    loadAverage: `${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} (1/5/15 min, at the end)`,
   }
 }
 
@@ -629,8 +637,7 @@ function describeResults(skeleton: Skeleton, counts: number[], m: Measured) {
   const speedupEscrow = wall.oursEscrow / wall.reference
   const p99 = stats(m.latency.ours).p99
   Object.assign(results, describeChecks(m.verified, counts), {
-    'speedup vs nodejs-order-book':
-      `${speedup.toFixed(2)}x (with escrow ${speedupEscrow.toFixed(2)}x)`,
+    'speedup vs nodejs-order-book': `${speedup.toFixed(2)}x (with escrow ${speedupEscrow.toFixed(2)}x)`,
     goals: [
       `≥1M ops/s ${wall.ours >= 1e6 ? 'met' : 'MISSED'}`,
       `p99 ≤ 20 µs ${p99 <= 20_000 ? 'met' : 'MISSED'}`,

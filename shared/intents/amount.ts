@@ -14,10 +14,7 @@ export interface Amount {
 
 /** Why a decimal string is not accepted as an amount. */
 export type AmountRejectReason =
-  | 'invalid_amount'
-  | 'amount_not_positive'
-  | 'amount_too_precise'
-  | 'amount_too_large'
+  'invalid_amount' | 'amount_not_positive' | 'amount_too_precise' | 'amount_too_large'
 
 /** The largest amount in base units: uint128, so any amount fits a 16-byte integer column. */
 export const maxAmountUnits = (1n << 128n) - 1n

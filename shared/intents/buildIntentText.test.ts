@@ -96,8 +96,12 @@ describe('buildIntentText', () => {
       ].join('\n'),
     )
     expect(textOf({ action: 'cancelAll', market: 'ETH/USDT' })).toBe(
-      ['Zellular Orderbook intent v1', 'Action: Cancel all orders', 'Market: ETH/USDT', ...footer]
-        .join('\n'),
+      [
+        'Zellular Orderbook intent v1',
+        'Action: Cancel all orders',
+        'Market: ETH/USDT',
+        ...footer,
+      ].join('\n'),
     )
   })
 

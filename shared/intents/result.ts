@@ -4,8 +4,7 @@
  * this module returns a `Result` and keeps `throw` for broken invariants only.
  */
 export type Result<value, reason extends string> =
-  | { readonly ok: true; readonly value: value }
-  | Rejection<reason>
+  { readonly ok: true; readonly value: value } | Rejection<reason>
 
 /** A failed `Result`: a stable reason code and, for field errors, the field it is about. */
 export interface Rejection<reason extends string> {

@@ -14,7 +14,12 @@ function compactOf(result: ReturnType<typeof parseRecoverableSignature>) {
 
 describe('parseRecoverableSignature', () => {
   it('reads v as 27/28 or 0/1, with or without 0x', () => {
-    for (const [v, bit] of [['1b', 0], ['1c', 1], ['00', 0], ['01', 1]] as const) {
+    for (const [v, bit] of [
+      ['1b', 0],
+      ['1c', 1],
+      ['00', 0],
+      ['01', 1],
+    ] as const) {
       const parsed = compactOf(parseRecoverableSignature(`0x${hex64(r)}${hex64(lowS)}${v}`))
       expect(parsed).toEqual({ compact: hex64(r) + hex64(lowS), bit })
       expect(compactOf(parseRecoverableSignature(`${hex64(r)}${hex64(lowS)}${v}`))).toEqual(parsed)

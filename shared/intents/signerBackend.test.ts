@@ -29,8 +29,9 @@ describe('signer backends', () => {
     fc.assert(
       fc.property(privateKey, fc.string({ unit: 'binary', maxLength: 200 }), (key, text) => {
         const signed = secp256k1.sign(hashPersonalMessage(text), key)
-        const signature = `${bytesToHex(signed.toCompactRawBytes())}${(27 + signed.recovery)
-          .toString(16)}`
+        const signature = `${bytesToHex(signed.toCompactRawBytes())}${(
+          27 + signed.recovery
+        ).toString(16)}`
         const expected = privateKeyToAddress(bytesToHex(key)).toLowerCase()
         const variants = [signature, toZeroOneV(signature), toHighS(signature)]
         variants.push(toZeroOneV(toHighS(signature)), signature.slice(2))

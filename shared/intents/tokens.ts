@@ -29,10 +29,7 @@ export interface Market {
 
 /** Why a token symbol or market is not accepted. */
 export type TokenRejectReason =
-  | 'invalid_token'
-  | 'unknown_token'
-  | 'invalid_market'
-  | 'market_tokens_equal'
+  'invalid_token' | 'unknown_token' | 'invalid_market' | 'market_tokens_equal'
 
 /** Most fractional digits a token may have; uint128 base units still hold 10^8 whole tokens. */
 export const maxTokenDecimals = 30

@@ -12,10 +12,7 @@ export interface IntentDomain {
 
 /** Why a well-formed intent is not accepted as signed by its signer for this service. */
 export type VerifyIntentRejectReason =
-  | 'wrong_app'
-  | 'wrong_network'
-  | 'invalid_signature'
-  | 'signer_mismatch'
+  'wrong_app' | 'wrong_network' | 'invalid_signature' | 'signer_mismatch'
 
 /** The verified intent with its id, or why verification failed. */
 export type VerifyIntentReturnType = Result<VerifiedIntent, VerifyIntentRejectReason>

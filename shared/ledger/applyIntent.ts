@@ -1,9 +1,4 @@
-import type {
-  IntentId,
-  MintIntent,
-  TransferIntent,
-  VerifiedIntent,
-} from '../intents/index.ts'
+import type { IntentId, MintIntent, TransferIntent, VerifiedIntent } from '../intents/index.ts'
 import type { Ledger } from './ledger.ts'
 
 /**

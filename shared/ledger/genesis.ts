@@ -18,9 +18,7 @@ export const ledgerGenesisSchema = z.strictObject({
   issuer: z.string(),
   tokens: z.array(z.strictObject({ symbol: z.string(), decimals: z.number().int() })),
   /** Initial available balances; they make up the initial supply. */
-  balances: z.array(
-    z.strictObject({ address: z.string(), token: z.string(), amount: z.string() }),
-  ),
+  balances: z.array(z.strictObject({ address: z.string(), token: z.string(), amount: z.string() })),
 })
 
 /** The genesis configuration: tokens, issuer and initial balances. */

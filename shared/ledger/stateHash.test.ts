@@ -64,8 +64,11 @@ describe('stateHash', () => {
     applyIntent(ledger, pay(alice, 9, carol, '10'))
     ledger.lock(carol, 'USDT', 3n)
     applyIntent(ledger, pay(carol, 1, carol, '1'))
-    const snapshot = JSON.parse(JSON.stringify(snapshotLedger(ledger), (_, value) =>
-      typeof value === 'bigint' ? `${value}n` : value))
+    const snapshot = JSON.parse(
+      JSON.stringify(snapshotLedger(ledger), (_, value) =>
+        typeof value === 'bigint' ? `${value}n` : value,
+      ),
+    )
     const revived = reviveBigints(snapshot) as LedgerSnapshot
     const restored = restoreLedger(revived)
     expect(stateHash(restored)).toBe(stateHash(ledger))
