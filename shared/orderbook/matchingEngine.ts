@@ -18,7 +18,7 @@
  *   operations in the same order give the same events, `tradeLogHash()` and `bookHash()`.
  */
 import { keccak256, stringToBytes, type Hex } from 'viem'
-import type { EscrowAccounts } from '../ledger/accounts.ts'
+import type { EscrowAccounts } from '../ledger/index.ts'
 import { type BookSide, MarketBook, type PriceLevel, RestingOrder } from './orderBook.ts'
 import { baseAmount, MarketConfigError, quoteAmount, type Market } from './markets.ts'
 import { hashOrderId, TradeLogHasher } from './tradeLogHasher.ts'
@@ -248,12 +248,18 @@ export class MatchingEngine {
     for (const book of this.books.values()) {
       lines.push(`market|${book.market.id}`)
       for (const side of [book.bids, book.asks]) {
-        for (let i = side.levels.length - 1; i >= 0; i--) {
-          let order = (side.levels[i] as PriceLevel).head
-          for (; order !== null; order = order.next) {
+        for (const level of side.fromBest()) {
+          for (let order = level.head; order !== null; order = order.next) {
             lines.push(
-              [order.side, order.price, order.id, order.owner, order.orderType, order.lots,
-                order.originalLots].join('|'),
+              [
+                order.side,
+                order.price,
+                order.id,
+                order.owner,
+                order.orderType,
+                order.lots,
+                order.originalLots,
+              ].join('|'),
             )
           }
         }
@@ -585,10 +591,10 @@ function delta(book: MarketBook, level: PriceLevel): BookDelta {
 
 function topLevels(side: BookSide, count: number): DepthLevel[] {
   const result: DepthLevel[] = []
-  const levels = side.levels
-  for (let i = levels.length - 1; i >= 0 && result.length < count; i--) {
-    const level = levels[i] as PriceLevel
+  if (count === 0) return result
+  for (const level of side.fromBest()) {
     result.push({ price: level.price, lots: level.totalLots, orders: level.orderCount })
+    if (result.length === count) break
   }
   return result
 }

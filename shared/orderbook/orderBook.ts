@@ -1,9 +1,10 @@
 /**
  * The hot data structures of a market's book (internal to the orderbook module).
  *
- * - `BookSide.levels` keeps the price levels sorted from worst to best, so the best level is the
- *   last element: matching and cancelling at the top of the book are `pop()`/`push()`, and a new
- *   level is found by binary search.
+ * - `BookSide` keeps its price levels in a B+ tree (`levelTree.ts`) ordered from worst to best:
+ *   the best level is O(1) and a level is found, added or removed in O(log n), so a book of any
+ *   depth, built in any order (as a restart replays it), stays fast. A book of up to 64 levels per
+ *   side is one sorted array, where matching and cancelling at the top are `pop()`/`push()`.
  * - Each `PriceLevel` is a FIFO of `RestingOrder`s in an intrusive doubly linked list, so removing
  *   any order is O(1) once it has been found by id.
  * - Each order is also linked into its owner's list (`OwnerOrders`) for cancel-all, and points at
@@ -11,6 +12,7 @@
  *
  * Prices and quantities are JS safe integers here; nothing on this path allocates a bigint.
  */
+import { LevelTree } from './levelTree.ts'
 import type { Market } from './markets.ts'
 import type { OrderSide, OrderType } from './types.ts'
 
@@ -109,58 +111,44 @@ export class OwnerOrders {
 
 /** One side (bids or asks) of one market. */
 export class BookSide {
-  /** Non-empty levels sorted by `key` ascending: worst first, best last. */
-  readonly levels: PriceLevel[] = []
+  /** Non-empty levels ordered by `key`: worst first, best last. */
+  private readonly levels: LevelTree<PriceLevel>
+  /** Makes the level of a sort key (made once, so `levelAt` allocates no closure). */
+  private readonly createLevel: (key: number) => PriceLevel
 
-  constructor(readonly side: OrderSide) {}
+  /** @param order - Node size of the level tree; the default suits the engine (tests vary it). */
+  constructor(
+    readonly side: OrderSide,
+    order?: number,
+  ) {
+    this.levels = new LevelTree(order)
+    this.createLevel =
+      side === 'buy' ? (key) => new PriceLevel('buy', key) : (key) => new PriceLevel('sell', -key)
+  }
 
   /** The best level, or undefined when the side is empty. */
   best(): PriceLevel | undefined {
-    return this.levels[this.levels.length - 1]
+    return this.levels.last()
   }
 
-  /**
-   * The level at `price`, created (empty, in sorted position) if absent. A binary search over the
-   * sorted levels is cheaper than a hash map here because levels come and go all the time.
-   */
+  /** The level at `price`, created (empty, in sorted position) if absent. */
   levelAt(price: number): PriceLevel {
-    const levels = this.levels
-    const key = this.side === 'buy' ? price : -price
-    const index = this.indexOfKey(key)
-    const found = levels[index]
-    if (found !== undefined && found.key === key) return found
-    const level = new PriceLevel(this.side, price)
-    levels.push(level)
-    // Shift the better levels up by one; new levels are usually near the top, so this is short.
-    for (let i = levels.length - 1; i > index; i--) levels[i] = levels[i - 1] as PriceLevel
-    levels[index] = level
-    return level
+    return this.levels.getOrInsert(this.side === 'buy' ? price : -price, this.createLevel)
   }
 
   /** Removes an empty level. */
   remove(level: PriceLevel): void {
-    const levels = this.levels
-    const last = levels.length - 1
-    if (levels[last] === level) {
-      levels.pop()
-      return
-    }
-    const index = this.indexOfKey(level.key)
-    for (let i = index; i < last; i++) levels[i] = levels[i + 1] as PriceLevel
-    levels.pop()
+    this.levels.delete(level.key)
   }
 
-  /** The first index whose level key is ≥ `key` (binary search). */
-  private indexOfKey(key: number): number {
-    const levels = this.levels
-    let low = 0
-    let high = levels.length
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if ((levels[middle] as PriceLevel).key < key) low = middle + 1
-      else high = middle
-    }
-    return low
+  /** The number of levels. */
+  get levelCount(): number {
+    return this.levels.size
+  }
+
+  /** The levels from the best price to the worst. */
+  fromBest(): Generator<PriceLevel, void, undefined> {
+    return this.levels.descending()
   }
 }
 

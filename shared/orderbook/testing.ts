@@ -2,7 +2,7 @@
  * Test support: a small in-memory {@link EscrowAccounts}. The real ledger implements the same
  * interface; this one exists so the engine can be tested (and benchmarked) on its own.
  */
-import type { EscrowAccounts } from '../ledger/accounts.ts'
+import type { EscrowAccounts } from '../ledger/index.ts'
 
 /** One account's balance of one token. */
 type Balance = { available: bigint; locked: bigint }
