@@ -1,10 +1,12 @@
 /**
- * Test support: a deliberately naive second implementation of the engine's rules (one array of
- * orders per market, sorted on every use, bigint arithmetic inline). Property tests run random
- * streams through both and require identical events, depth and balances, so the fast engine's
- * data structures are checked against something too simple to be wrong in the same way.
+ * Test support: a deliberately naive second implementation of the engine's rules (the open orders
+ * of each market side in a map by id, copied and sorted on every use; bigint arithmetic inline).
+ * Property tests run random streams through both and require identical events, depth and
+ * balances, so the fast engine's data structures are checked against something too simple to be
+ * wrong in the same way. The maps only make finding and dropping an order O(1), so that books of
+ * 100k levels can be checked too; ordering never depends on them.
  */
-import type { EscrowAccounts } from '../ledger/accounts.ts'
+import type { EscrowAccounts } from '../ledger/index.ts'
 import type { Market } from './markets.ts'
 import { hashOrderId, TradeLogHasher } from './tradeLogHasher.ts'
 import type {
@@ -14,15 +16,17 @@ import type {
   DepthSnapshot,
   OperationResult,
   OrderEvent,
+  OrderSide,
   PlaceOrderParameters,
   RejectReason,
 } from './types.ts'
 
 type Resting = PlaceOrderParameters & { remaining: number; time: number }
+type Sides = Record<OrderSide, Map<string, Resting>>
 
 /** The naive reference engine (tests only). */
 export class ReferenceEngine {
-  private readonly orders = new Map<string, Resting[]>()
+  private readonly orders = new Map<string, Sides>()
   private readonly marketsById = new Map<string, Market>()
   private readonly hasher = new TradeLogHasher()
   private clock = 0
@@ -33,7 +37,7 @@ export class ReferenceEngine {
   ) {
     for (const market of markets) {
       this.marketsById.set(market.id, market)
-      this.orders.set(market.id, [])
+      this.orders.set(market.id, { buy: new Map(), sell: new Map() })
     }
   }
 
@@ -43,10 +47,10 @@ export class ReferenceEngine {
     if (invalid !== null || market === undefined) {
       return this.reject(order, invalid ?? 'unknown_market')
     }
-    const book = this.orders.get(market.id) as Resting[]
+    const book = this.orders.get(market.id) as Sides
     const crossing = (price: number) =>
       order.side === 'buy' ? price <= order.price : price >= order.price
-    const opposite = sorted(book.filter((o) => o.side !== order.side))
+    const opposite = sorted(book[order.side === 'buy' ? 'sell' : 'buy'].values())
     const crosses = opposite[0] !== undefined && crossing(opposite[0].price)
     if (crosses && order.type === 'post_only') return this.reject(order, 'post_only_would_cross')
     if (!crosses && (order.type === 'ioc' || order.type === 'market')) {
@@ -56,8 +60,16 @@ export class ReferenceEngine {
       return this.reject(order, 'insufficient_balance')
     }
     const events: OrderEvent[] = [
-      { type: 'accepted', market: market.id, orderId: order.orderId, owner: order.owner,
-        side: order.side, orderType: order.type, price: order.price, lots: order.lots },
+      {
+        type: 'accepted',
+        market: market.id,
+        orderId: order.orderId,
+        owner: order.owner,
+        side: order.side,
+        orderType: order.type,
+        price: order.price,
+        lots: order.lots,
+      },
     ]
     let remaining = order.lots
     for (const maker of opposite) {
@@ -72,22 +84,63 @@ export class ReferenceEngine {
       this.trade(market, maker, order, lots, remaining, events)
       if (maker.remaining === 0) {
         this.drop(market, maker)
-        events.push({ type: 'filled', market: market.id, orderId: maker.orderId,
-          owner: maker.owner })
+        events.push({
+          type: 'filled',
+          market: market.id,
+          orderId: maker.orderId,
+          owner: maker.owner,
+        })
       }
     }
-    if (remaining === 0) {
-      events.push({ type: 'filled', market: market.id, orderId: order.orderId, owner: order.owner })
-    } else if (order.type === 'ioc' || order.type === 'market') {
-      this.escrow.unlock(order.owner, ...lockOf(market, order.side, order.price, remaining))
-      events.push({ type: 'cancelled', market: market.id, orderId: order.orderId,
-        owner: order.owner, remainingLots: remaining, reason: 'ioc_remainder' })
-    } else {
-      book.push({ ...order, remaining, time: this.clock++ })
-      events.push({ type: 'rested', market: market.id, orderId: order.orderId, owner: order.owner,
-        side: order.side, price: order.price, lots: remaining })
-    }
+    this.finish(market, order, remaining, events)
     return { ok: true, events, deltas: [] }
+  }
+
+  /** The taker's last event: filled, its `ioc`/`market` remainder cancelled, or rested. */
+  private finish(
+    market: Market,
+    order: PlaceOrderParameters,
+    remaining: number,
+    events: OrderEvent[],
+  ): void {
+    const { orderId, owner } = order
+    if (remaining === 0) {
+      events.push({ type: 'filled', market: market.id, orderId, owner })
+    } else if (order.type === 'ioc' || order.type === 'market') {
+      this.escrow.unlock(owner, ...lockOf(market, order.side, order.price, remaining))
+      events.push({
+        type: 'cancelled',
+        market: market.id,
+        orderId,
+        owner,
+        remainingLots: remaining,
+        reason: 'ioc_remainder',
+      })
+    } else {
+      const sides = this.orders.get(market.id) as Sides
+      const { side, type, price, lots } = order
+      const time = this.clock++
+      sides[side].set(orderId, {
+        orderId,
+        market: market.id,
+        owner,
+        side,
+        type,
+        price,
+        lots,
+        remaining,
+        time,
+      })
+      events.push({
+        type: 'rested',
+        market: market.id,
+        orderId,
+        owner,
+        side,
+        price,
+        lots: remaining,
+      })
+    }
   }
 
   cancel(parameters: CancelOrderParameters): OperationResult {
@@ -113,7 +166,8 @@ export class ReferenceEngine {
       return rejected('cancelAll', id, null, owner, reason ?? 'unknown_market')
     }
     const events: OrderEvent[] = []
-    const mine = (this.orders.get(market.id) as Resting[])
+    const { buy, sell } = this.orders.get(market.id) as Sides
+    const mine = [...buy.values(), ...sell.values()]
       .filter((o) => o.owner === parameters.owner)
       .sort((a, b) => a.time - b.time)
     for (const order of mine) this.close(market, order, 'cancel_all', events)
@@ -122,10 +176,10 @@ export class ReferenceEngine {
 
   /** Depth without sequence numbers (`seq` is always 0 here). */
   depth(marketId: string, levels: number): DepthSnapshot {
-    const book = this.orders.get(marketId) ?? []
-    const aggregate = (side: 'buy' | 'sell') => {
+    const book = this.orders.get(marketId)
+    const aggregate = (side: OrderSide) => {
       const result: { price: number; lots: number; orders: number }[] = []
-      for (const order of sorted(book.filter((o) => o.side === side))) {
+      for (const order of sorted(book?.[side].values() ?? [])) {
         const last = result[result.length - 1]
         if (last !== undefined && last.price === order.price) {
           last.lots += order.remaining
@@ -175,27 +229,45 @@ export class ReferenceEngine {
     this.escrow.transferLocked(seller, buyer, market.base, base)
     if (priceImprovement > 0n) this.escrow.unlock(taker.owner, market.quote, priceImprovement)
     this.hasher.add(...hashOrderId(maker.orderId), ...hashOrderId(taker.orderId), maker.price, lots)
-    events.push({ type: 'fill', market: market.id, makerOrderId: maker.orderId,
-      takerOrderId: taker.orderId, maker: maker.owner, taker: taker.owner, takerSide: taker.side,
-      price: maker.price, lots, baseAmount: base, quoteAmount: quote, priceImprovement,
-      makerRemainingLots: maker.remaining, takerRemainingLots: takerRemaining })
+    events.push({
+      type: 'fill',
+      market: market.id,
+      makerOrderId: maker.orderId,
+      takerOrderId: taker.orderId,
+      maker: maker.owner,
+      taker: taker.owner,
+      takerSide: taker.side,
+      price: maker.price,
+      lots,
+      baseAmount: base,
+      quoteAmount: quote,
+      priceImprovement,
+      makerRemainingLots: maker.remaining,
+      takerRemainingLots: takerRemaining,
+    })
   }
 
   private close(market: Market, order: Resting, reason: CancelReason, events: OrderEvent[]): void {
     this.escrow.unlock(order.owner, ...lockOf(market, order.side, order.price, order.remaining))
-    events.push({ type: 'cancelled', market: market.id, orderId: order.orderId,
-      owner: order.owner, remainingLots: order.remaining, reason })
+    events.push({
+      type: 'cancelled',
+      market: market.id,
+      orderId: order.orderId,
+      owner: order.owner,
+      remainingLots: order.remaining,
+      reason,
+    })
     this.drop(market, order)
   }
 
   private drop(market: Market, order: Resting): void {
-    const book = this.orders.get(market.id) as Resting[]
-    book.splice(book.indexOf(order), 1)
+    const sides = this.orders.get(market.id) as Sides
+    sides[order.side].delete(order.orderId)
   }
 
   private find(orderId: string): Resting | undefined {
     for (const book of this.orders.values()) {
-      const found = book.find((o) => o.orderId === orderId)
+      const found = book.buy.get(orderId) ?? book.sell.get(orderId)
       if (found !== undefined) return found
     }
     return undefined
@@ -222,10 +294,13 @@ function rejected(
 }
 
 /** Best price first, then oldest first. */
-function sorted(orders: Resting[]): Resting[] {
-  const better = (a: Resting, b: Resting) =>
-    a.side === 'buy' ? b.price - a.price : a.price - b.price
-  return [...orders].sort((a, b) => (a.price !== b.price ? better(a, b) : a.time - b.time))
+function sorted(orders: Iterable<Resting>): Resting[] {
+  return [...orders].sort(byPriority)
+}
+
+function byPriority(a: Resting, b: Resting): number {
+  if (a.price !== b.price) return a.side === 'buy' ? b.price - a.price : a.price - b.price
+  return a.time - b.time
 }
 
 function lockOf(
