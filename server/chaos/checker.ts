@@ -255,6 +255,15 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     }
   }
   const committed = await committedBalances(urls, options.registry, reads)
+  // Index 0 is the genesis, which has no chaining hash row to sign a past balance with.
+  for (const address of holders) {
+    for (const [token] of options.tokens) {
+      const held = options.accounts.includes(address)
+        ? (options.genesisPerAccount[token] ?? '0')
+        : '0'
+      committed.set(`0|${address}|${token}`, `${units(options.tokens, token, held)}/0/`)
+    }
+  }
   for (const read of reads) {
     const a = read.signed!.attestation
     const truth = committed.get(`${a.index}|${a.address}|${a.token}`)
@@ -291,7 +300,9 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     }
     if (answer.nonSigners.some((nonSigner) => nonSigner.reason === 'disagrees')) liarLeftOut += 1
     const a = answer.attestation
-    const truth = await committedBalance(urls, options.registry, a.index, a.address, a.token)
+    const truth =
+      committed.get(`${a.index}|${a.address}|${a.token}`) ??
+      (await committedBalance(urls, options.registry, a.index, a.address, a.token))
     const said = `${a.available}/${a.locked}/${a.chainingHash}`
     if (truth !== said) {
       anomalies.push({
@@ -382,6 +393,7 @@ function amountsOf(read: ReadRecord): string {
 function units(tokens: TokenRegistry, token: string, amount: string): bigint {
   const info = tokens.get(token as never)
   if (info === undefined) throw new Error(`unknown token ${token}`)
+  if (/^0+$/.test(amount)) return 0n // parseAmount takes positive amounts only
   const parsed = parseAmount(amount, info.decimals)
   if (!parsed.ok) throw new Error(`bad amount ${amount} ${token}`)
   return parsed.value

@@ -121,11 +121,20 @@ export class Nemesis {
     return [...this.active.values()]
   }
 
-  async run(plan: readonly PlannedFault[]): Promise<void> {
+  /**
+   * Runs each track's faults in order. Restarts take as long as they take, so a track can fall
+   * behind its plan: a fault that would no longer heal `quietMs` before `endMs` (ms since the
+   * run started) is skipped, and noted as such.
+   */
+  async run(plan: readonly PlannedFault[], endMs: number, quietMs = 4_000): Promise<void> {
     await Promise.all(
       (['node', 'replica'] as const).map(async (track) => {
         for (const fault of plan.filter((planned) => planned.track === track)) {
           await sleep(fault.gapMs)
+          if (this.history.now() + fault.holdMs > endMs - quietMs) {
+            this.note('note', fault, 'skipped: the run ends before it would heal')
+            continue
+          }
           await this.inject(fault)
         }
       }),

@@ -95,7 +95,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         durationMs,
         activeFaults: () => nemesis.activeFaults(),
       }),
-      nemesis.run(plan),
+      nemesis.run(plan, history.now() + durationMs),
     ])
     await nemesis.healAll()
     const workloadEndMs = history.now()

@@ -47,7 +47,7 @@ const MAX_IN_FLIGHT = 200
  */
 export async function runWorkload(options: WorkloadOptions): Promise<void> {
   const { history, random, replicaUrls, accounts } = options
-  const timeoutMs = options.requestTimeoutMs ?? 4_000
+  const timeoutMs = options.requestTimeoutMs ?? 10_000
   const nonces = new Map<string, bigint>()
   const nextNonce = (account: TestAccount) => {
     const nonce = (nonces.get(account.address) ?? 0n) + 1n
