@@ -10,8 +10,8 @@ import {
   type ReplicaAnswer,
 } from '../../shared/attest/index.ts'
 import { ApiError, rejection } from './apiError.ts'
+import { balanceAt } from './balanceAt.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
-import { balanceAt } from './routes/balanceRoutes.ts'
 
 /** Bounds on the work `/aggregate_balance` requests can cause. */
 export const aggregateLimits = {

@@ -1,0 +1,41 @@
+import { ApiError, rejection } from './apiError.ts'
+import type { AttestedPosition } from './balanceSigner.ts'
+import type { ReplicaDeps } from './replicaDeps.ts'
+
+/**
+ * 503 `replica_halted` once a failed commit left memory ahead of the database: whatever this
+ * replica would sign now may be a state that never existed at any index.
+ */
+export function requireIntactState(deps: ReplicaDeps): void {
+  if (deps.state.halted === undefined) return
+  throw new ApiError(
+    'replica_halted',
+    'this replica stopped signing after a failed commit and is restarting; ask another replica',
+  )
+}
+
+/**
+ * The balance of (address, token) as of `index` (default: the applied index) and the position it
+ * is signed at, with Zellular's chaining hash of that index: both from memory at the applied
+ * index, both from the store below it (balance history, chaining hashes); 409 `index_ahead`
+ * above it; 404 `chaining_hash_unknown` for an index applied before the store kept chaining
+ * hashes (such a balance cannot be bound to its history, so it is not signed).
+ */
+export function balanceAt(
+  deps: ReplicaDeps,
+  address: string,
+  token: string,
+  index: number | undefined,
+): { balance: { available: bigint; locked: bigint }; at: AttestedPosition } {
+  requireIntactState(deps)
+  const position = deps.state.position
+  if (index === undefined || index === position.index) {
+    return { balance: deps.state.exchange.ledger.balance(address, token), at: position }
+  }
+  if (index > position.index) {
+    throw rejection('index_ahead', 'index', `applied index is ${position.index}`)
+  }
+  const chainingHash = deps.state.store.chainingHashAt(index)
+  if (chainingHash === undefined) throw rejection('chaining_hash_unknown', 'index')
+  return { balance: deps.state.store.balanceAt(address, token, index), at: { index, chainingHash } }
+}
