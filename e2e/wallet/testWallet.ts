@@ -162,6 +162,7 @@ export class TestWallet {
     await this.emit('accountsChanged', [])
   }
 
+  /** Tells every open page's provider about `event`; never rejects (each page's is caught). */
   private async emit(event: string, payload: unknown): Promise<void> {
     await Promise.all(
       this.context
@@ -201,6 +202,7 @@ export class TestWallet {
           return { result: this.connected ? this.permissions() : [] }
         case 'wallet_revokePermissions':
           this.connected = false
+          // eslint-disable-next-line @typescript-eslint/no-floating-promises -- emit never rejects
           setTimeout(() => void this.emit('accountsChanged', []), 0)
           return { result: null }
         case 'personal_sign': {
@@ -253,6 +255,7 @@ export class TestWallet {
   private async connect(): Promise<void> {
     const first = !this.connected
     this.connected = true
+    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- emit never rejects
     if (first) setTimeout(() => void this.emit('accountsChanged', [this.address]), 0)
   }
 

@@ -43,6 +43,12 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return
     stopping = true
     console.log('\nstopping…')
-    void system.stop().then(() => process.exit(0))
+    system.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stopping failed:', error)
+        process.exit(1)
+      },
+    )
   })
 }

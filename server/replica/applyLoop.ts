@@ -91,10 +91,14 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
       while (queue.length >= lookahead && !signal.aborted) await itemTaken.wait()
       const prepared = prepare?.(batch.body)
       const entry: Entry = { batch, prepared, ready: prepared === undefined }
-      void prepared?.then((result) => {
-        entry.result = result
-        entry.ready = true
-      })
+      prepared?.then(
+        (result) => {
+          entry.result = result
+          entry.ready = true
+        },
+        // A failed preparation reaches the applier, which awaits `prepared` itself.
+        () => undefined,
+      )
       queue.push(entry)
       itemAdded.notify()
     }

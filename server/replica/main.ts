@@ -82,19 +82,19 @@ async function shutdown(code: number): Promise<never> {
   await replica.stop()
   process.exit(code)
 }
+
+/** Logs the error that ends this process, with its cause, and exits with code 1. */
+function fatal(error: unknown): never {
+  log(`FATAL ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
+  if (error instanceof Error && error.cause instanceof Error) log(`cause: ${error.cause.stack}`)
+  process.exit(1)
+}
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    if (!stopping) void shutdown(0)
+    if (!stopping) shutdown(0).catch(fatal)
   })
 }
 
-replica.start().then(
-  () => {
-    if (!stopping) void shutdown(0)
-  },
-  (error: unknown) => {
-    log(`FATAL ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`)
-    if (error instanceof Error && error.cause instanceof Error) log(`cause: ${error.cause.stack}`)
-    process.exit(1)
-  },
-)
+replica.start().then(() => {
+  if (!stopping) shutdown(0).catch(fatal)
+}, fatal)

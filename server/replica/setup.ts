@@ -208,7 +208,8 @@ export async function waitForReplica(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs
   let dead = false
-  void exited?.then(() => (dead = true))
+  const markDead = () => (dead = true)
+  exited?.then(markDead, markDead)
   for (;;) {
     try {
       const response = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) })

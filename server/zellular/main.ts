@@ -8,6 +8,12 @@ const running = await startNode(loadNodeConfig(process.env))
 // clean stop only needs to let the loops finish their current round.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
-    void running.stop().then(() => process.exit(0))
+    running.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stopping failed:', error)
+        process.exit(1)
+      },
+    )
   })
 }

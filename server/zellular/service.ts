@@ -34,14 +34,15 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
   const secretKey = bls.secretKeyFromBigInt(BigInt('0x' + key.blsSecretKey.replace(/^0x/, '')))
   const node = new ZellularNode(config, network, secretKey, key.id, apps, logger)
   node.sequencerId = await discoverSequencer(node)
-  const recover = () =>
+  const recover = () => {
     recoverSequencer(node).catch((error: unknown) =>
       logger.error(`sequencer recovery failed: ${(error as Error)?.stack ?? String(error)}`),
     )
-  node.onNotSequencer = () => void recover()
+  }
+  node.onNotSequencer = recover
   node.onAbandoned = () => {
     for (const reports of node.reports.values()) reports.clear()
-    void recover()
+    recover()
   }
   logParameters(node)
 

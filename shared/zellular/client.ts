@@ -588,7 +588,7 @@ async function readText(response: Response, url: string, maxBytes: number): Prom
     new NodeHttpError(url, response.status, TOO_LARGE, `${size} bytes, over ${maxBytes}`)
   const declared = Number(response.headers.get('content-length') ?? 0)
   if (declared > maxBytes) {
-    void response.body?.cancel().catch(() => {})
+    response.body?.cancel().catch(() => {})
     throw tooLarge(String(declared))
   }
   const read = await readCappedText(response.body, maxBytes)

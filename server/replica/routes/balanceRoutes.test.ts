@@ -9,15 +9,17 @@ import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } f
 const tokens = createTokenRegistry(testGenesis.tokens)
 const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const replicas: Replica[] = []
+const running: Promise<void>[] = []
 afterEach(async () => {
   for (const replica of replicas.splice(0)) await replica.stop()
+  await Promise.all(running.splice(0))
 })
 
 /** A started test replica on `sequencer`, stopped after the test. */
 function startReplica(options: Parameters<typeof createTestReplica>[0]): Replica {
   const replica = createTestReplica(options)
   replicas.push(replica)
-  void replica.start()
+  running.push(replica.start())
   return replica
 }
 

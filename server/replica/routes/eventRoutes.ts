@@ -89,7 +89,12 @@ export function eventRoutes(deps: ReplicaDeps) {
       abortStream = () => stream.abort()
       stream.onAbort(close)
       c.req.raw.signal.addEventListener('abort', close)
-      const ping = setInterval(() => void stream.write(': ping\n\n'), pingIntervalMs)
+      // Hono's `write` catches its own errors: a ping never rejects.
+      const ping = setInterval(
+        // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
+        () => void stream.write(': ping\n\n'),
+        pingIntervalMs,
+      )
       try {
         await stream.writeSSE({ event: 'hello', id: helloId, data: JSON.stringify(hello) })
         while (!closed && !stream.aborted) {

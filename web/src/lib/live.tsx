@@ -52,7 +52,7 @@ export function LiveProvider(props: {
         if (event.event === 'balance') dirtyBalances = true
         if (flush && dirtyBalances && address) {
           dirtyBalances = false
-          void queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(address) })
+          queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(address) })
         }
       },
     })
@@ -93,8 +93,8 @@ function routeEvent(event: SseEvent, context: RouteContext): boolean {
     case 'reset':
       // A new stream, or a dropped one (events were lost): refetch every snapshot.
       for (const book of books.values()) book.resync()
-      void queryClient.invalidateQueries({ queryKey: ['trades'] })
-      void queryClient.invalidateQueries({ queryKey: ['orders'] })
+      queryClient.invalidateQueries({ queryKey: ['trades'] })
+      queryClient.invalidateQueries({ queryKey: ['orders'] })
       return true
     case 'book':
       books.get(event.data.market)?.onDelta(event.data)
@@ -107,19 +107,18 @@ function routeEvent(event: SseEvent, context: RouteContext): boolean {
         if (trade.seq <= top) return previous
         if (trade.seq !== top + 1 && top !== 0) {
           // A missed trade: refetch rather than show a hole.
-          void queryClient.invalidateQueries({ queryKey: tradesQueryKey(trade.market) })
+          queryClient.invalidateQueries({ queryKey: tradesQueryKey(trade.market) })
         }
         return { ...previous, trades: [trade, ...previous.trades].slice(0, 40) }
       })
       const mine =
         address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
-      if (mine)
-        void queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
+      if (mine) queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
       return false
     }
     case 'order':
       if (address) {
-        void queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })
+        queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })
       }
       return false
     case 'receipt':

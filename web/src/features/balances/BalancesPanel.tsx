@@ -156,13 +156,9 @@ function FaucetButton(props: { registry: AppRegistry; address: string }) {
     onSuccess: () => {
       // The mint goes through Zellular; refresh a few times while it lands.
       for (const delay of [500, 1500, 3000]) {
-        setTimeout(
-          () =>
-            void queryClient.invalidateQueries({
-              queryKey: verifiedBalancesQueryKey(props.address),
-            }),
-          delay,
-        )
+        setTimeout(() => {
+          queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(props.address) })
+        }, delay)
       }
     },
   })

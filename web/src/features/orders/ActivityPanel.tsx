@@ -52,6 +52,9 @@ export function ActivityPanel(props: {
       order ? `Cancel order ${shortHash(order.orderId)}` : `Cancel all ${market.id} orders`,
     )
   }
+  const cancelAndReport = (order: OrderView | undefined) => {
+    cancel(order).catch((error: unknown) => console.error('Cancelling failed:', error))
+  }
 
   const tabs: { id: Tab; label: string }[] = [
     { id: 'open', label: `Open orders (${open.length})` },
@@ -84,7 +87,7 @@ export function ActivityPanel(props: {
         {tab === 'open' && open.length > 0 && (
           <button
             className="btn btn-small btn-ghost"
-            onClick={() => void cancel(undefined)}
+            onClick={() => cancelAndReport(undefined)}
             data-testid="cancel-all"
           >
             Cancel all
@@ -148,7 +151,7 @@ export function ActivityPanel(props: {
                   <td className="num">
                     <button
                       className="btn btn-small btn-ghost"
-                      onClick={() => void cancel(order)}
+                      onClick={() => cancelAndReport(order)}
                       aria-label={`Cancel order ${shortHash(order.orderId)}`}
                       data-testid="cancel-order"
                     >

@@ -94,12 +94,14 @@ export function RequestsProvider(props: {
       for (const request of requestsRef.current) {
         if (isFinal(request.stage) || request.stage === 'wallet' || request.stage === 'submitting')
           continue
-        void pollRequest(registry, request, controller.signal).then((patch) => {
-          if (patch) update(request.key, patch)
-          if (address && (patch?.stage === 'applied' || patch?.stage === 'finalized')) {
-            void queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(address) })
-          }
-        })
+        pollRequest(registry, request, controller.signal)
+          .then((patch) => {
+            if (patch) update(request.key, patch)
+            if (address && (patch?.stage === 'applied' || patch?.stage === 'finalized')) {
+              queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(address) })
+            }
+          })
+          .catch((error: unknown) => console.error('Polling a request failed:', error))
       }
     }, 700)
     return () => {

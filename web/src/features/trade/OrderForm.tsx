@@ -119,19 +119,25 @@ export function OrderForm(props: {
       <form
         className="form pad"
         noValidate
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault()
           setTouched({ price: true, quantity: true })
           if (!draft || busy) return
           setBusy(true)
           const title = `${sideLabel} ${state.quantity} ${market.base} ${state.type === 'market' ? 'at market' : `@ ${state.price}`}`
-          const stage = await submit(draft, title)
-          setBusy(false)
-          setNonce(randomNonce())
-          if (stage === 'submitted') {
-            dispatch({ type: 'submitted' })
-            setTouched({ price: false, quantity: false })
-          }
+          submit(draft, title)
+            .then((stage) => {
+              setBusy(false)
+              setNonce(randomNonce())
+              if (stage === 'submitted') {
+                dispatch({ type: 'submitted' })
+                setTouched({ price: false, quantity: false })
+              }
+            })
+            .catch((error: unknown) => {
+              setBusy(false)
+              console.error('Submitting the order failed:', error)
+            })
         }}
       >
         <div className="segmented sides" role="radiogroup" aria-label="Side">

@@ -84,15 +84,21 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
       <form
         className="form pad"
         noValidate
-        onSubmit={async (event) => {
+        onSubmit={(event) => {
           event.preventDefault()
           setTouched({ to: true, amount: true, token: true })
           if (!draft || busy) return
           setBusy(true)
-          const stage = await submit(draft, `Send ${amount.trim()} ${token}`)
-          setBusy(false)
-          setNonce(randomNonce())
-          if (stage === 'submitted') setAmount('')
+          submit(draft, `Send ${amount.trim()} ${token}`)
+            .then((stage) => {
+              setBusy(false)
+              setNonce(randomNonce())
+              if (stage === 'submitted') setAmount('')
+            })
+            .catch((error: unknown) => {
+              setBusy(false)
+              console.error('Submitting the transfer failed:', error)
+            })
         }}
       >
         <label htmlFor={ids.to}>Recipient</label>

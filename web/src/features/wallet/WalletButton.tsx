@@ -195,7 +195,10 @@ function AccountMenu(props: { address: `0x${string}`; walletName: string }) {
           <button
             role="menuitem"
             onClick={() => {
-              void navigator.clipboard?.writeText(props.address).then(() => setCopied(true))
+              navigator.clipboard
+                ?.writeText(props.address)
+                .then(() => setCopied(true))
+                .catch((error: unknown) => console.error('Copying the address failed:', error))
             }}
           >
             {copied ? 'Copied' : 'Copy address'}
