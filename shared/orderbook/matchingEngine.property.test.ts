@@ -235,3 +235,83 @@ describe('matching engine properties over random operation streams', () => {
     )
   })
 })
+
+// Books hundreds of levels deep per side, so the level tree (64 levels per node) splits, borrows
+// and merges under matching, cancels and sweeps. Prices and ids are drawn without fast-check's
+// bias towards small values, which would pile the orders onto a few levels.
+const wide = defineMarket({ ...first, id: 'WIDE/QQQ', maxLots: 60, maxPriceTicks: 4_000 })
+const wideMid = 2_000
+const wideOrderId = fc.noBias(fc.integer({ min: 0, max: 4_000 })).map((n) => `w${n}`)
+const widePlace: fc.Arbitrary<Operation> = fc
+  .record({
+    orderId: wideOrderId,
+    owner,
+    buy: fc.boolean(),
+    type: fc.oneof(
+      { weight: 6, arbitrary: fc.constant<OrderType>('limit') },
+      { weight: 1, arbitrary: fc.constantFrom<OrderType>('post_only', 'ioc', 'market') },
+    ),
+    crossing: fc.noBias(fc.integer({ min: 0, max: 19 })).map((n) => n === 0),
+    offset: fc.noBias(fc.integer({ min: 1, max: 1_500 })),
+    lots: fc.noBias(fc.integer({ min: 2, max: 60 })),
+  })
+  .map(({ buy, type, crossing, offset, lots, ...order }) => {
+    // Resting orders sit on their own side of the mid; immediate ones (and a few limits) cross
+    // it, with half the size so that the book grows.
+    const aggressive = type === 'ioc' || type === 'market' || crossing
+    const price = buy !== aggressive ? wideMid - offset : wideMid + offset
+    const side: OrderSide = buy ? 'buy' : 'sell'
+    const size = aggressive ? 1 + (lots >> 1) : lots
+    return { kind: 'place', ...order, market: wide.id, side, type, price, lots: size }
+  })
+const wideOperation: fc.Arbitrary<Operation> = fc.oneof(
+  { weight: 5, arbitrary: widePlace },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('cancel' as const), orderId: wideOrderId, owner }),
+  },
+)
+
+function fundWide(): InMemoryEscrow {
+  return createInMemoryEscrow(
+    owners.flatMap((address) => tokens.map((token) => [address, token, 10n ** 12n] as const)),
+  )
+}
+
+test('on books hundreds of levels deep the engine agrees with the reference engine', () => {
+  const streamsOfWideBooks = fc.tuple(
+    fc.array(wideOperation, { minLength: 1, maxLength: 1_000, size: 'max' }),
+    owner,
+  )
+  let deepest = 0
+  fc.assert(
+    fc.property(streamsOfWideBooks, ([ops, leaving]) => {
+      const escrow = fundWide()
+      const engine = createMatchingEngine({ markets: [wide], escrow })
+      const referenceEscrow = fundWide()
+      const reference = new ReferenceEngine([wide], referenceEscrow)
+      // At the end one owner cancels everything: levels go from all over the book at once.
+      const cancelAll: Operation = { kind: 'cancelAll', market: wide.id, owner: leaving }
+      for (const op of [...ops, cancelAll]) {
+        if (op === cancelAll) {
+          const { bids, asks } = engine.depth(wide.id, Number.MAX_SAFE_INTEGER)
+          deepest = Math.max(deepest, bids.length, asks.length)
+        }
+        const result = apply(engine, op)
+        expect(result.events).toEqual(apply(reference, op).events)
+        const { bids, asks } = engine.depth(wide.id, 1)
+        const [bid, ask] = [bids[0], asks[0]]
+        check(bid === undefined || ask === undefined || bid.price < ask.price, () => 'crossed')
+      }
+      const depth = engine.depth(wide.id, Number.MAX_SAFE_INTEGER)
+      const expected = reference.depth(wide.id, Number.MAX_SAFE_INTEGER)
+      expect(depth.bids).toEqual(expected.bids)
+      expect(depth.asks).toEqual(expected.asks)
+      expect(escrow.listBalances()).toEqual(referenceEscrow.listBalances())
+      expect(engine.tradeLogHash()).toBe(reference.tradeLogHash())
+    }),
+    { numRuns: 25 },
+  )
+  // The streams do reach several leaves (of at most 64 levels) on a side.
+  expect(deepest).toBeGreaterThan(2 * 64)
+})
