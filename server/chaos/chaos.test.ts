@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { groupAnomalies } from './checker.ts'
 import { runChaos } from './runChaos.ts'
 
 /*
@@ -20,7 +21,7 @@ describe('chaos', () => {
         basePort: 19_500,
         log: (line) => console.log(line),
       })
-      const anomalies = result.anomalies.slice(0, 20).map((a) => `${a.kind}: ${a.detail}`)
+      const anomalies = groupAnomalies(result.anomalies)
       const replay = `seed ${seed}; history ${result.historyFile}; replay: npm run chaos -- --seed ${seed}`
       console.log(`chaos summary (${replay})\n${JSON.stringify(result.summary, null, 2)}`)
       expect(anomalies, replay).toEqual([])

@@ -26,6 +26,20 @@ export interface Detection {
   readonly detail: string
 }
 
+/** Anomalies by kind: how many, and the first few of each. */
+export function groupAnomalies(anomalies: readonly Anomaly[], examples = 3): string[] {
+  const kinds = new Map<string, Anomaly[]>()
+  for (const anomaly of anomalies)
+    kinds.set(anomaly.kind, [...(kinds.get(anomaly.kind) ?? []), anomaly])
+  return [...kinds].map(
+    ([kind, list]) =>
+      `${kind} x${list.length}: ${list
+        .slice(0, examples)
+        .map((anomaly) => anomaly.detail)
+        .join('; ')}`,
+  )
+}
+
 export interface CheckResult {
   readonly anomalies: Anomaly[]
   readonly detections: Detection[]
@@ -118,7 +132,9 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     const key = `${record.outcome}/${applied}`
     outcomeCounts[key] = (outcomeCounts[key] ?? 0) + 1
     if (record.outcome === 'ack' && final.length === 0) {
-      anomalies.push({ kind: 'acknowledged_intent_lost', detail: label })
+      // 202 `pending`: a Zellular node took it; 202 `unknown`: the replica resends it itself.
+      const kind = record.detail === 'pending' ? 'acknowledged_intent_lost' : 'resent_intent_lost'
+      anomalies.push({ kind, detail: label })
     }
     if (record.outcome === 'rejected' && final.length > 0) {
       anomalies.push({ kind: 'refused_intent_applied', detail: label })
@@ -454,10 +470,16 @@ async function readBalances(
   publicKey: string,
 ): Promise<Map<string, Balance> | string> {
   const table = new Map<string, Balance>()
-  const answers = await mapLimit(holders, 8, async (address) => {
-    const response = await fetch(`${url}/balances?address=${address}&index=${index}`)
-    return balancesResponseSchema.parse(await response.json())
-  })
+  let answers
+  try {
+    answers = await mapLimit(holders, 8, async (address) => {
+      const response = await fetch(`${url}/balances?address=${address}&index=${index}`)
+      return balancesResponseSchema.parse(await response.json())
+    })
+  } catch (error) {
+    // A negative amount fails the schema too: it is reported, never skipped.
+    return `unreadable balances: ${String(error).slice(0, 500)}`
+  }
   for (const answer of answers) {
     for (const signed of answer.balances) {
       const a = signed.attestation

@@ -16,6 +16,7 @@ import {
   type NodeFaultKind,
   type ReplicaFaultKind,
 } from './nemesis.ts'
+import { groupAnomalies } from './checker.ts'
 import { runChaos } from './runChaos.ts'
 
 const { values } = parseArgs({
@@ -61,10 +62,8 @@ for (const detection of result.detections.slice(0, 5)) {
   console.log(`  detected ${detection.kind} by ${detection.replicaId}: ${detection.detail}`)
 }
 if (result.anomalies.length > 0) {
-  console.log(`ANOMALIES (${result.anomalies.length}):`)
-  for (const anomaly of result.anomalies.slice(0, 50)) {
-    console.log(`  ${anomaly.kind}: ${anomaly.detail}`)
-  }
+  console.log(`ANOMALIES (${result.anomalies.length}; all of them in the history's last line):`)
+  for (const line of groupAnomalies(result.anomalies)) console.log(`  ${line}`)
 }
 console.log(`seed ${result.seed}; history ${result.historyFile}; logs ${result.dir}/logs`)
 process.exit(result.anomalies.length === 0 ? 0 : 1)
