@@ -21,6 +21,8 @@ test('bench:matching completes a small run and prints the SUMMARY block', () => 
       '1',
       '--warmup',
       '2000',
+      '--levels',
+      '2000',
       '--out',
       out,
     ],
@@ -34,9 +36,12 @@ test('bench:matching completes a small run and prints the SUMMARY block', () => 
   expect(lines).toContain('+ RESULTS')
   expect(run.stdout).toMatch(/trade-log hash: [0-9a-f]{16}/)
   expect(run.stdout).toMatch(/cross-check vs reference: ok/)
+  expect(run.stdout).toMatch(/deep book, worst order: \d+ ms for 2,000 bids on 2,000 levels/)
   const json = JSON.parse(lines.at(-1) ?? '')
   expect(json).toMatchObject({ bench: `matching-${ops}`, results: { crossCheck: true } })
   expect(json.results.ours.opsPerSecond).toBeGreaterThan(0)
   expect(json.results.reference.opsPerSecond).toBeGreaterThan(0)
+  expect(json.results.deepBook).toMatchObject({ levels: 2_000 })
+  expect(json.results.deepBook.worstOrderMs).toBeGreaterThan(0)
   expect(readFileSync(join(out, `matching-${ops}.txt`), 'utf8')).toContain(lines.at(-1))
 })

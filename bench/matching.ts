@@ -6,8 +6,8 @@
  *   npm run bench:matching -- --ops 20000     # smoke run
  *
  * Options: `--ops N`, `--batch B` (default 1000; 0 = build the whole stream before timing),
- * `--rounds R`, `--warmup N`, `--seed S`, `--out DIR` (where `matching-<ops>.txt` is appended;
- * default bench/results), `--no-save`.
+ * `--rounds R`, `--warmup N`, `--seed S`, `--levels L` (deep-book case, default 100000; 0 skips
+ * it), `--out DIR` (where `matching-<ops>.txt` is appended; default bench/results), `--no-save`.
  *
  * The stream: 70 % passive limit orders (never crossing: bids 1–50 ticks under a fixed mid, asks
  * 1–50 over it), 20 % cancels of a random live order, 10 % aggressive IOC orders (half of them
@@ -23,6 +23,12 @@
  * included in the figures). After each timed operation the latency run records its result
  * (untimed), which checks that both engines traded the same lots, hit every cancel and ended with
  * the same depth.
+ *
+ * The deep-book case (after the stream): L limit bids on L distinct prices placed in the worst
+ * order, each one tick below the last, so that every order opens a new worst level (what a
+ * restart replaying such a book does too); then they are cancelled worst level first, and the
+ * same bids are placed in the other order, each a new best level. Each phase is timed as a whole,
+ * R rounds, median reported; ids are fresh strings built untimed.
  *
  * NOTE: the SUMMARY block and the JSON line are parsed by `bench/matching.test.ts`.
  */
@@ -52,6 +58,8 @@ type Options = {
   rounds: number
   warmup: number
   seed: number
+  /** Bids (and distinct price levels) in the deep-book case; 0 skips it. */
+  levels: number
   out: string
   save: boolean
 }
@@ -98,6 +106,7 @@ function parseOptions(argv: readonly string[]): Options {
     rounds: Math.max(1, value('rounds', 3)),
     warmup: value('warmup', Math.min(ops, 200_000)),
     seed: value('seed', 0xa5a5a5a5),
+    levels: value('levels', 100_000),
     out: outIndex >= 0 ? (argv[outIndex + 1] ?? '') : join(import.meta.dirname, 'results'),
     save: !argv.includes('--no-save'),
   }
@@ -559,11 +568,92 @@ export function runMatchingBenchmark(options: Options): Summary {
     latency[variant] = runLatency(prepared, options.batch)
     verified[variant] = prepared.verify()
   }
-  const measured = { throughput, latency, overhead, verified }
+  const deepBook = options.levels > 0 ? runDeepBook(options.levels, options.rounds) : null
+  const measured = { throughput, latency, overhead, verified, deepBook }
   const counts = [0, 0, 0]
   for (const kind of skeleton.kind) counts[kind] = (counts[kind] ?? 0) + 1
   const { results, json } = describeResults(skeleton, counts, measured)
   return printBlock(options, describeConfig(options, counts, overhead), results, json)
+}
+
+/** What the deep-book case measured: milliseconds per round for each phase. */
+export type DeepBook = {
+  levels: number
+  /** Placing every bid, each one tick below the last (a new worst level each time). */
+  worstOrderMs: number[]
+  /** Cancelling those orders, the worst level first. */
+  cancelWorstFirstMs: number[]
+  /** Placing the same bids each one tick above the last (a new best level each time). */
+  bestOrderMs: number[]
+}
+
+/** The best bid of the deep book, in ticks; the worst is `deepBookTop - levels + 1`. */
+const deepBookTop = 1_000_000_000
+
+/**
+ * Runs the deep-book case (see the module comment) on a new engine without escrow per phase
+ * pair, checking untimed that every bid rested on its own level and the cancels emptied the book.
+ */
+export function runDeepBook(levels: number, rounds: number): DeepBook {
+  const measured: DeepBook = { levels, worstOrderMs: [], cancelWorstFirstMs: [], bestOrderMs: [] }
+  const ownerIds = ownerIdsOf()
+  const lowest = deepBookTop - levels + 1
+  for (let round = 0; round < rounds; round++) {
+    const worst = deepBids(levels, ownerIds, (i) => deepBookTop - i)
+    const engine = createMatchingEngine({ markets: [ethUsdt], escrow: null })
+    collectGarbage()
+    measured.worstOrderMs.push(timeMs(() => worst.forEach((bid) => engine.place(bid))))
+    checkDeepBook(engine, levels)
+    const cancels = worst.map((_, k) => {
+      const i = levels - 1 - k
+      return { orderId: deepOrderId(i), owner: ownerIds[i % owners] as string }
+    })
+    collectGarbage()
+    measured.cancelWorstFirstMs.push(timeMs(() => cancels.forEach((c) => engine.cancel(c))))
+    checkDeepBook(engine, 0)
+    const best = deepBids(levels, ownerIds, (i) => lowest + i)
+    const other = createMatchingEngine({ markets: [ethUsdt], escrow: null })
+    collectGarbage()
+    measured.bestOrderMs.push(timeMs(() => best.forEach((bid) => other.place(bid))))
+    checkDeepBook(other, levels)
+  }
+  return measured
+}
+
+const deepOrderId = (i: number) => hexOf(i, 0xdeeb, 8)
+
+/** `levels` limit bids of 10 lots, bid `i` at `priceOf(i)`, with fresh id strings. */
+function deepBids(
+  levels: number,
+  ownerIds: readonly string[],
+  priceOf: (i: number) => number,
+): PlaceOrderParameters[] {
+  return Array.from({ length: levels }, (_, i) => ({
+    orderId: deepOrderId(i),
+    market: ethUsdt.id,
+    owner: ownerIds[i % owners] as string,
+    side: 'buy' as const,
+    type: 'limit' as const,
+    price: priceOf(i),
+    lots: 10,
+  }))
+}
+
+/** Throws unless the book holds `levels` bids, one per level, the best at `deepBookTop`. */
+function checkDeepBook(engine: MatchingEngine, levels: number): void {
+  const { bids, asks } = engine.depth(ethUsdt.id, Number.MAX_SAFE_INTEGER)
+  const ok =
+    engine.openOrderCount === levels &&
+    bids.length === levels &&
+    asks.length === 0 &&
+    (levels === 0 || (bids[0]?.price === deepBookTop && bids.at(-1)?.orders === 1))
+  if (!ok) throw new Error(`deep book: expected ${levels} levels, found ${bids.length}`)
+}
+
+function timeMs(run: () => void): number {
+  const start = process.hrtime.bigint()
+  run()
+  return Number(process.hrtime.bigint() - start) / 1e6
 }
 
 type Measured = {
@@ -571,6 +661,7 @@ type Measured = {
   latency: Record<Variant, Float64Array>
   overhead: number
   verified: Record<Variant, Verification>
+  deepBook: DeepBook | null
 }
 
 /** Every input of the run, with units, and the machine. */
@@ -597,6 +688,13 @@ function describeConfig(options: Options, counts: number[], overhead: number) {
       `timer pair ${overhead} ns (included)`,
     reference: 'nodejs-order-book 10.1.1, limit()/cancel(), IOC for aggressive, STP EXPIRE_MAKER',
     escrow: 'InMemoryEscrow (shared/orderbook/testing.ts), every owner funded',
+    deepBook:
+      options.levels > 0
+        ? `${options.levels} limit bids of 10 lots on as many prices (${ethUsdt.id}, best ` +
+          `${deepBookTop} ticks, no escrow, fresh ids): worst order = each one tick below the ` +
+          `last; then cancelled worst first; then placed each above the last; ` +
+          `${options.rounds} rounds, median`
+        : 'skipped (--levels 0)',
     ...environmentConfig(),
     loadAverage: `${loadavg()
       .map((x) => x.toFixed(2))
@@ -642,8 +740,10 @@ function describeResults(skeleton: Skeleton, counts: number[], m: Measured) {
       `≥1M ops/s ${wall.ours >= 1e6 ? 'met' : 'MISSED'}`,
       `p99 ≤ 20 µs ${p99 <= 20_000 ? 'met' : 'MISSED'}`,
       `≥2x reference ${speedup >= 2 ? 'met' : 'MISSED'}`,
+      ...deepBookGoals(m.deepBook),
     ].join(', '),
   })
+  Object.assign(results, describeDeepBook(m.deepBook))
   const { ours } = m.verified
   Object.assign(json, {
     speedup,
@@ -654,7 +754,48 @@ function describeResults(skeleton: Skeleton, counts: number[], m: Measured) {
     tradedLots: ours.tradedLots,
     crossCheck: agrees(m.verified, counts),
   })
+  if (m.deepBook !== null) json.deepBook = deepBookJson(m.deepBook)
   return { results, json }
+}
+
+const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')} ms`
+const count = (value: number) => value.toLocaleString('en-US')
+
+/** One result line per deep-book phase: the median, µs per order and every round. */
+function describeDeepBook(deep: DeepBook | null): Record<string, string> {
+  if (deep === null) return {}
+  const line = (rounds: number[], what: string) => {
+    const each = rounds.map(ms).join(', ')
+    const perOrder = ((median(rounds) * 1000) / deep.levels).toFixed(2)
+    return `${ms(median(rounds))} ${what} (${perOrder} µs per order; rounds: ${each})`
+  }
+  const orders = `${count(deep.levels)} bids on ${count(deep.levels)} levels`
+  return {
+    'deep book, worst order': line(deep.worstOrderMs, `for ${orders}, each below the last`),
+    'deep book, cancels worst first': line(deep.cancelWorstFirstMs, 'to cancel them all'),
+    'deep book, other order': line(deep.bestOrderMs, `for ${orders}, each above the last`),
+  }
+}
+
+function deepBookGoals(deep: DeepBook | null): string[] {
+  if (deep === null) return []
+  const worst = median(deep.worstOrderMs)
+  const goal = `${count(deep.levels)} worst-order levels ≤ 1 s`
+  return [deep.levels === 100_000 ? `${goal} ${worst <= 1_000 ? 'met' : 'MISSED'}` : `${goal} n/a`]
+}
+
+function deepBookJson(deep: DeepBook) {
+  return {
+    levels: deep.levels,
+    worstOrderMs: median(deep.worstOrderMs),
+    cancelWorstFirstMs: median(deep.cancelWorstFirstMs),
+    bestOrderMs: median(deep.bestOrderMs),
+    rounds: {
+      worstOrderMs: deep.worstOrderMs,
+      cancelWorstFirstMs: deep.cancelWorstFirstMs,
+      bestOrderMs: deep.bestOrderMs,
+    },
+  }
 }
 
 /** Both engines traded the same lots, hit every cancel, ended equal; escrow changed nothing. */
