@@ -76,7 +76,9 @@ export function planFaults(
         const peers = random.chance(0.5) ? others : others.filter(() => random.chance(0.5))
         plan.push({ ...fault, link, direction, peers: peers.length === 0 ? others : peers })
       } else if (kind === 'disk-full') {
-        plan.push({ ...fault, commitsBeforeFull: random.between(0, 40) })
+        // Long enough for the restart, a few commits and the halt (commits come grouped).
+        const holdMs = random.between(10_000, 14_000)
+        plan.push({ ...fault, holdMs, commitsBeforeFull: random.between(0, 6) })
       } else plan.push(fault)
     }
   }
