@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core'
 import { build } from 'vite'
 import { sha256, stringToBytes } from 'viem'
 import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
-import { balanceAttestationDigest } from '../shared/attest/balanceAttestation.ts'
+import { balanceAttestationDigest } from '../shared/attest/index.ts'
 import type { BenchInput, BenchOutput, BenchRead } from './browser/verifyPage.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 

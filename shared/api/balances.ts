@@ -1,4 +1,6 @@
 import { z } from 'zod'
+// The web app loads this module; attest's index.ts would bring herumi (BLS) into its first load.
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import { balanceAttestationSchema, balanceStatementSchema } from '../attest/balanceAttestation.ts'
 
 /** A BLS12-381 G2 signature, compressed: `0x` + 192 hex digits (96 bytes). */

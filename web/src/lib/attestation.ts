@@ -1,3 +1,5 @@
+// attest's index.ts loads herumi (BLS); the web app's first load takes this BLS-free file only.
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import { balanceAttestationDigest } from '../../../shared/attest/balanceAttestation.ts'
 import { hexToBytesOrUndefined } from './hex.ts'
 import type { BalanceAttestation } from './verifyBalanceQuorum.ts'

@@ -300,4 +300,5 @@ function judgeAnswer(
  * replica does not leave the others "behind". The replicas' `/aggregate_balance` uses the same
  * rule (`shared/attest/quorum.ts`, imported alone so that BLS stays out of the first load).
  */
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 export { selectCommonIndex } from '../../../shared/attest/quorum.ts'

@@ -1,0 +1,114 @@
+// @ts-check
+/**
+ * ESLint, run by `npm run lint` (with `prettier --check .`) before the tests. Type-aware rules come
+ * from typescript-eslint's project service: each file is checked with the nearest tsconfig.json
+ * (`web/tsconfig.json` for the web app, the root one for the rest). The rules kept are the ones
+ * the compiler cannot enforce: no promise left without a catch, each `shared/<module>/` reached
+ * through its `index.ts` only, and no import cycles.
+ */
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { defineConfig, globalIgnores, includeIgnoreFile } from 'eslint/config'
+import { createNodeResolver, importX } from 'eslint-plugin-import-x'
+import tseslint from 'typescript-eslint'
+
+const root = import.meta.dirname
+const shared = join(root, 'shared')
+
+/**
+ * Files of a `shared/<module>/` that code outside the module may import: the façade, and the test
+ * fixtures (`testing.ts`), which tests, fixtures and benchmarks elsewhere share but which stay out
+ * of the public surface that `index.ts` lists and `index.test.ts` snapshots.
+ */
+const entryPoints = ['index.ts', 'testing.ts']
+
+/** The `shared/` module a path belongs to, or undefined outside `shared/<module>/`. */
+function sharedModuleOf(/** @type {string} */ path) {
+  const parts = relative(shared, path).split(sep)
+  return parts.length > 1 && parts[0] !== '..' && parts[0] !== '' ? parts[0] : undefined
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+const moduleBoundaries = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'Import a shared/<module>/ from outside it through its index.ts only' },
+    messages: {
+      deep: "Import shared/{{module}}/ through its index.ts, not its internal '{{file}}'.",
+    },
+    schema: [],
+  },
+  create(context) {
+    const importer = context.filename
+    const check = (/** @type {import('estree').Node | null | undefined} */ source) => {
+      if (source?.type !== 'Literal' || typeof source.value !== 'string') return
+      if (!source.value.startsWith('.')) return
+      const target = resolve(dirname(importer), source.value)
+      const module = sharedModuleOf(target)
+      if (module === undefined || module === sharedModuleOf(importer)) return
+      const file = relative(join(shared, module), target).split(sep).join('/')
+      if (file === '' || entryPoints.includes(file)) return
+      context.report({ node: source, messageId: 'deep', data: { module, file } })
+    }
+    return {
+      ImportDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+    }
+  },
+}
+
+export default defineConfig(
+  includeIgnoreFile(join(root, '.gitignore')),
+  globalIgnores(['bench/results/', 'drizzle/']),
+  {
+    name: 'project/typescript',
+    files: ['**/*.{ts,tsx,mts,cts}'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: root },
+    },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      // The project rule: no promise is left without a catch. `void` does not count as one: a
+      // promise that provably cannot reject floats under a disable comment that says why.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          ignoreVoid: false,
+          allowForKnownSafeCalls: [
+            // Resolves once the refetches settle and never rejects unless called with
+            // `throwOnError: true` (TanStack Query's documentation), which this project never does.
+            { from: 'package', package: '@tanstack/query-core', name: 'invalidateQueries' },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      // Promise.all over a mix of values and promises (an own answer next to peers' ones) is fine.
+      '@typescript-eslint/await-thenable': ['error', { allowMixedPromiseArrays: true }],
+    },
+  },
+  {
+    name: 'project/imports',
+    files: ['**/*.{ts,tsx,mts,cts,js,mjs}'],
+    plugins: { 'import-x': importX, project: { rules: { 'module-boundaries': moduleBoundaries } } },
+    settings: {
+      'import-x/extensions': ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx', '.mts', '.cts'] },
+      'import-x/resolver-next': [
+        createNodeResolver({ extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs'] }),
+      ],
+    },
+    rules: {
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'project/module-boundaries': 'error',
+    },
+  },
+  {
+    name: 'project/tests',
+    // Tests reach into the module they test, and into other modules' internals for fixtures.
+    files: ['**/*.test.{ts,tsx}', '**/*.spec.ts'],
+    rules: { 'project/module-boundaries': 'off' },
+  },
+)
