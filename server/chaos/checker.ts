@@ -270,7 +270,8 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
       anomalies.push({ kind: 'conflicting_signatures', detail: `${key}: ${[...values]}` })
     }
   }
-  const committed = await committedBalances(urls, options.registry, reads)
+  const unanswered = new Map<string, string>()
+  const committed = await committedBalances(urls, options.registry, reads, unanswered)
   // Index 0 is the genesis, which has no chaining hash row to sign a past balance with.
   for (const address of holders) {
     for (const [token] of options.tokens) {
@@ -284,10 +285,8 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     const a = read.signed!.attestation
     const truth = committed.get(`${a.index}|${a.address}|${a.token}`)
     if (truth === undefined) {
-      anomalies.push({
-        kind: 'no_quorum_for_balance',
-        detail: `${a.index} ${a.address} ${a.token}`,
-      })
+      const key = `${a.index}|${a.address}|${a.token}`
+      anomalies.push({ kind: 'no_quorum_for_balance', detail: `${key}: ${unanswered.get(key)}` })
       continue
     }
     if (amountsOf(read) === truth) continue
@@ -318,7 +317,7 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     const a = answer.attestation
     const truth =
       committed.get(`${a.index}|${a.address}|${a.token}`) ??
-      (await committedBalance(urls, options.registry, a.index, a.address, a.token))
+      (await committedBalance(urls, options.registry, a.index, a.address, a.token)).value
     const said = `${a.available}/${a.locked}/${a.chainingHash}`
     if (truth !== said) {
       anomalies.push({
@@ -503,6 +502,7 @@ async function committedBalances(
   urls: readonly string[],
   registry: ReplicaRegistry,
   reads: readonly ReadRecord[],
+  unanswered: Map<string, string>,
 ): Promise<Map<string, string>> {
   const keys = [
     ...new Set(
@@ -518,8 +518,9 @@ async function committedBalances(
   })
   const committed = new Map<string, string>()
   for (const [position, key] of keys.entries()) {
-    const truth = truths[position]
-    if (truth !== undefined) committed.set(key, truth)
+    const truth = truths[position]!
+    if (truth.value !== undefined) committed.set(key, truth.value)
+    else unanswered.set(key, truth.answers.join(' | '))
   }
   return committed
 }
@@ -530,29 +531,39 @@ async function committedBalance(
   index: number,
   address: string,
   token: string,
-): Promise<string | undefined> {
-  const answers = await Promise.all(
-    urls.map(async (url, position) => {
-      try {
-        const response = await fetch(
-          `${url}/balance?address=${address}&token=${token}&index=${index}`,
-        )
-        if (response.status !== 200) return undefined
-        const signed = signedBalanceSchema.parse(await response.json())
-        const key = registry.replicas[position]!.blsPublicKey
-        if (!verifyBalanceAttestation(signed.attestation, signed.signature, key)) return undefined
-        const a = signed.attestation
-        return `${a.available}/${a.locked}/${a.chainingHash}`
-      } catch {
-        return undefined
-      }
-    }),
-  )
-  const counts = new Map<string, number>()
-  for (const answer of answers)
-    if (answer !== undefined) counts.set(answer, (counts.get(answer) ?? 0) + 1)
-  for (const [answer, count] of counts) if (count >= registry.quorum) return answer
-  return undefined
+): Promise<{ value?: string; answers: string[] }> {
+  let answers: string[] = []
+  // A quorum that does not answer at once (a slow machine) is asked again before it counts.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (attempt > 0) await sleep(1_000)
+    answers = await Promise.all(
+      urls.map(async (url, position) => {
+        try {
+          const response = await fetch(
+            `${url}/balance?address=${address}&token=${token}&index=${index}`,
+            { signal: AbortSignal.timeout(10_000) },
+          )
+          const body: unknown = await response.json()
+          if (response.status !== 200) return `error ${response.status} ${JSON.stringify(body)}`
+          const signed = signedBalanceSchema.parse(body)
+          const key = registry.replicas[position]!.blsPublicKey
+          if (!verifyBalanceAttestation(signed.attestation, signed.signature, key)) {
+            return `error bad signature`
+          }
+          const a = signed.attestation
+          return `${a.available}/${a.locked}/${a.chainingHash}`
+        } catch (error) {
+          return `error ${String(error)}`
+        }
+      }),
+    )
+    const counts = new Map<string, number>()
+    for (const answer of answers) {
+      if (!answer.startsWith('error')) counts.set(answer, (counts.get(answer) ?? 0) + 1)
+    }
+    for (const [value, count] of counts) if (count >= registry.quorum) return { value, answers }
+  }
+  return { answers }
 }
 
 /** `fn` over `items` with at most `limit` running at once; results in input order. */
