@@ -135,7 +135,9 @@ describe('GET /aggregate_balance', () => {
 
   it('refuses aggregates beyond its in-flight limit with 503 overloaded', async () => {
     peerRequests.inFlightMax = 0
-    peerDelayMs = 100
+    // Peers slow enough that the first gatherings still run when the last requests arrive, even
+    // on a loaded machine (well within the 3 s aggregate timeout).
+    peerDelayMs = 1_000
     const count = aggregateLimits.inFlightMax * 4
     const answers = await Promise.all(
       Array.from({ length: count }, (_, i) =>
