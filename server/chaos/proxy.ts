@@ -169,7 +169,9 @@ class HttpLink implements Link {
     private readonly destination: Destination,
   ) {
     this.url = `http://${host}:${port}`
-    this.server = createHttpServer((incoming, answer) => void this.forward(incoming, answer))
+    this.server = createHttpServer((incoming, answer) => {
+      this.forward(incoming, answer).catch(() => answer.socket?.destroy())
+    })
     this.server.keepAliveTimeout = 30_000
     this.server.on('connection', (socket: Socket) => {
       if (this.fault?.kind === 'cut') {

@@ -57,9 +57,12 @@ export async function runWorkload(options: WorkloadOptions): Promise<void> {
   /** Acknowledged orders, by account, that may still rest in the book. */
   const openOrders = new Map<string, string[]>()
   const inFlight = new Set<Promise<void>>()
+  // Operations record their own failures; one that throws is a bug of the harness, reported.
+  const thrown: unknown[] = []
   const track = (work: Promise<void>) => {
-    inFlight.add(work)
-    void work.finally(() => inFlight.delete(work))
+    const settled = work.catch((error: unknown) => void thrown.push(error))
+    inFlight.add(settled)
+    settled.finally(() => inFlight.delete(settled)).catch(() => {})
   }
 
   const submit = async (
@@ -289,6 +292,7 @@ export async function runWorkload(options: WorkloadOptions): Promise<void> {
     if (waitMs > 0) await sleep(waitMs)
   }
   await Promise.all([...inFlight, ...pollers])
+  if (thrown.length > 0) throw new Error('a workload operation threw', { cause: thrown[0] })
 }
 
 /** Reads every replica's `/status` every `everyMs` until `stopAtMs`. */
