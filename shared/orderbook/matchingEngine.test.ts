@@ -318,10 +318,10 @@ describe('cancel all', () => {
       (event) => event.type === 'cancelled' && [event.orderId, event.reason],
     )
     expect(cancelled).toEqual([
-        ['o1', 'cancel_all'],
-        ['o3', 'cancel_all'],
-        ['o5', 'cancel_all'],
-      ])
+      ['o1', 'cancel_all'],
+      ['o3', 'cancel_all'],
+      ['o5', 'cancel_all'],
+    ])
     expect(engine.openOrders(market.id, 'alice')).toEqual([])
     expect(engine.openOrders(market.id, 'bob').map((order) => order.orderId)).toEqual(['o2'])
     expect(engine.openOrders(other.id, 'alice').map((order) => order.orderId)).toEqual(['o4'])
@@ -359,9 +359,15 @@ describe('self-trade prevention (cancel the resting order, keep matching)', () =
     place('alice', 'sell', 'limit', 100, 5) // o1, own order, first in the queue
     place('bob', 'sell', 'limit', 100, 5) // o2
     const taker = place('alice', 'buy', 'limit', 100, 8)
-    expect(taker.events.map((event) => event.type === 'fill' ? `fill:${event.makerOrderId}` :
-      event.type === 'cancelled' ? `cancelled:${event.orderId}:${event.reason}` : event.type))
-      .toEqual(['accepted', 'cancelled:o1:self_trade_prevention', 'fill:o2', 'filled', 'rested'])
+    expect(
+      taker.events.map((event) =>
+        event.type === 'fill'
+          ? `fill:${event.makerOrderId}`
+          : event.type === 'cancelled'
+            ? `cancelled:${event.orderId}:${event.reason}`
+            : event.type,
+      ),
+    ).toEqual(['accepted', 'cancelled:o1:self_trade_prevention', 'fill:o2', 'filled', 'rested'])
     expect(engine.order('o1')).toBeUndefined()
     expect(escrow.locked('alice', 'BASE')).toBe(0n)
     expect(escrow.available('alice', 'BASE')).toBe(funds + 5n)
@@ -486,7 +492,12 @@ describe('market data', () => {
 
   test('depth aggregates orders per price, best first', () => {
     const { engine, place } = setup()
-    for (const [price, lots] of [[100, 1], [102, 2], [100, 3], [101, 4]] as const) {
+    for (const [price, lots] of [
+      [100, 1],
+      [102, 2],
+      [100, 3],
+      [101, 4],
+    ] as const) {
       place('alice', 'buy', 'limit', price, lots)
     }
     expect(engine.depth(market.id, 2).bids).toEqual([

@@ -7,15 +7,11 @@ import type { OrderType } from './types.ts'
 
 /** Why signed amounts do not map onto the market's grid. Names are stable. */
 export type OrderUnitsRejectReason =
-  | 'price_not_on_tick'
-  | 'quantity_not_on_lot'
-  | 'invalid_price'
-  | 'invalid_quantity'
+  'price_not_on_tick' | 'quantity_not_on_lot' | 'invalid_price' | 'invalid_quantity'
 
 /** Result of {@link toOrderUnits}. */
 export type ToOrderUnitsReturnType =
-  | { ok: true; price: number; lots: number }
-  | { ok: false; reason: OrderUnitsRejectReason }
+  { ok: true; price: number; lots: number } | { ok: false; reason: OrderUnitsRejectReason }
 
 const maxSafe = BigInt(Number.MAX_SAFE_INTEGER)
 

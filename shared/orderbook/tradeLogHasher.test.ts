@@ -16,12 +16,27 @@ describe('TradeLogHasher', () => {
   })
 
   test('depends on every field and on order', () => {
-    const base = run([['m1', 't1', 100, 5], ['m2', 't1', 101, 7]])
+    const base = run([
+      ['m1', 't1', 100, 5],
+      ['m2', 't1', 101, 7],
+    ])
     const variants = [
-      run([['m2', 't1', 101, 7], ['m1', 't1', 100, 5]]),
-      run([['m1', 't2', 100, 5], ['m2', 't1', 101, 7]]),
-      run([['m1', 't1', 100, 6], ['m2', 't1', 101, 7]]),
-      run([['m1', 't1', 100 + 2 ** 32, 5], ['m2', 't1', 101, 7]]),
+      run([
+        ['m2', 't1', 101, 7],
+        ['m1', 't1', 100, 5],
+      ]),
+      run([
+        ['m1', 't2', 100, 5],
+        ['m2', 't1', 101, 7],
+      ]),
+      run([
+        ['m1', 't1', 100, 6],
+        ['m2', 't1', 101, 7],
+      ]),
+      run([
+        ['m1', 't1', 100 + 2 ** 32, 5],
+        ['m2', 't1', 101, 7],
+      ]),
       run([['m1', 't1', 100, 5]]),
     ]
     expect(new Set([base, ...variants]).size).toBe(variants.length + 1)
