@@ -155,7 +155,7 @@ export class ZellularNode {
       if (!this.sendLimiter.tryCharge(this.id, kb)) {
         throw new ZsequencerHttpError('BatchesLimitExceededError')
       }
-      this.sequence(app, bodies)
+      this.sequenceOwn(app, bodies)
       return
     }
     const queue = this.queues.get(app)!
@@ -174,6 +174,18 @@ export class ZellularNode {
     let total = 0
     for (const queue of this.queues.values()) total += queue.bytes
     return total
+  }
+
+  /**
+   * Sequencer role: sequences client batches this node took itself, remembering them as sent
+   * until finalized. Should this node lose the role before they are locked (a pause, a
+   * partition, a missed switch), `requeueUnlocked` puts them back in its queue for the next
+   * sequencer: only this node ever had them. zsequencer drops them with the unlocked tail.
+   */
+  sequenceOwn(app: string, bodies: readonly string[]): void {
+    const sent = this.unfinalizedSent.get(app)!
+    for (const body of bodies) addOne(sent, body)
+    this.sequence(app, bodies)
   }
 
   /** Sequencer role: appends bodies to the global order of `app`. */

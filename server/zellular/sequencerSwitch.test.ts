@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest'
 import { chainHash, initZellular } from '../../shared/zellular/index.ts'
-import { startSwitch, switchSequencer } from './sequencerSwitch.ts'
+import { requeueUnlocked, startSwitch, switchSequencer } from './sequencerSwitch.ts'
 import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -120,6 +120,24 @@ it('a switch started in the background logs its failure instead of ending the pr
     expect(lines.join('')).toMatch(/switch to .* failed: TypeError: boom/)
   } finally {
     process.off('unhandledRejection', onUnhandled)
+    node.close()
+  }
+})
+
+it('a sequencer that loses the role puts the client batches it sequenced itself back in its queue', async () => {
+  // Clients may PUT straight to the sequencer; until locked those batches exist on it alone. A
+  // paused or partitioned sequencer that learns it was replaced must not drop them (the chaos
+  // suite lost acknowledged intents this way).
+  const { node, ids } = makeTestNode({ position: 0 })
+  try {
+    expect(node.isSequencer).toBe(true)
+    node.acceptClientBatches('a', ['x', 'y'])
+    expect(node.appLog('a').lastSequenced).toBe(2)
+    node.sequencerId = ids[1]!
+    requeueUnlocked(node, 'a', node.appLog('a').lastFinalized)
+    expect(node.appLog('a').lastSequenced).toBe(0)
+    expect(node.queues.get('a')!.toArray()).toEqual(['x', 'y'])
+  } finally {
     node.close()
   }
 })

@@ -29,7 +29,7 @@ export async function switchSequencer(
       requeueUnlocked(node, app, finalizedBefore)
     }
     if (node.isSequencer) {
-      for (const [app, queue] of node.queues) node.sequence(app, queue.takeAll())
+      for (const [app, queue] of node.queues) node.sequenceOwn(app, queue.takeAll())
     } else {
       await new Promise((resolve) => setTimeout(resolve, node.config.sequencerSetupDeadlineMs))
     }
