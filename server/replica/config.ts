@@ -76,6 +76,8 @@ export const replicaEnvironmentSchema = z.object({
   ),
   /** Signed reads a client IP address may make at once after a quiet spell. */
   REPLICA_SIGNED_READ_BURST: positiveInteger(defaultReplicaParameters.signedReadBurst),
+  /** Least time before an intent accepted by a node but not applied is sent again. */
+  REPLICA_REDELIVER_AFTER_MS: positiveInteger(defaultReplicaParameters.redeliverAfterMs),
   /** Test fault: SIGKILL the process inside the commit of this batch index. */
   REPLICA_TEST_CRASH_IN_COMMIT_AT: z
     .string()
@@ -171,6 +173,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       submitBurst: env.REPLICA_SUBMIT_BURST,
       signedReadRatePerSecond: env.REPLICA_SIGNED_READ_RATE_PER_SECOND,
       signedReadBurst: env.REPLICA_SIGNED_READ_BURST,
+      redeliverAfterMs: env.REPLICA_REDELIVER_AFTER_MS,
     },
     crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
     diskFullAfterCommits: env.REPLICA_TEST_DISK_FULL_AFTER_COMMITS,

@@ -6,7 +6,12 @@ export interface PendingIntent {
   readonly action: IntentAction
   readonly signer: string
   readonly nonce: bigint
+  /** When it was last sent to Zellular. */
   readonly submittedAtMs: number
+  /** Its wire JSON, as it goes into a batch: what a redelivery sends again. */
+  readonly wire: string
+  /** Times it was sent again because it was accepted but not applied in time. */
+  readonly redeliveries: number
 }
 
 /**
@@ -65,6 +70,26 @@ export class PendingIntents {
   /** Ids of pending orders: a cancel of one of them may be submitted before it applies. */
   orderIds(): ReadonlySet<string> {
     return this.orders
+  }
+
+  /**
+   * Entries sent `afterMs × 2^redeliveries` ago (at most 16 × `afterMs`) and still not applied,
+   * at most `max`, marked as sent again now. A node may acknowledge a batch and lose it (killed
+   * with it queued, or a sequencer replaced before locking it), so an accepted intent is not a
+   * delivered one; sending it again is safe, since a second copy of a (signer, nonce) is
+   * skipped when applied.
+   */
+  takeOverdue(nowMs: number, afterMs: number, max: number): PendingIntent[] {
+    const overdue: PendingIntent[] = []
+    for (const intent of this.byId.values()) {
+      if (overdue.length >= max) break
+      const waitMs = afterMs * 2 ** Math.min(intent.redeliveries, 4)
+      if (nowMs - intent.submittedAtMs <= waitMs) continue
+      const again = { ...intent, submittedAtMs: nowMs, redeliveries: intent.redeliveries + 1 }
+      this.byId.set(intent.intentId, again)
+      overdue.push(again)
+    }
+    return overdue
   }
 
   /** Drops entries older than the TTL. */

@@ -9,6 +9,7 @@ import { BalanceSigner } from './balanceSigner.ts'
 import { BatchSubmitter } from './batchSubmitter.ts'
 import { EventHub } from './eventHub.ts'
 import { PendingIntents } from './pendingIntents.ts'
+import { redeliverOverdue } from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState } from './replicaState.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
@@ -82,6 +83,11 @@ export interface ReplicaParameters {
    */
   readonly signedReadRatePerSecond: number
   readonly signedReadBurst: number
+  /**
+   * How long an intent whose batch a node accepted may stay unapplied before it is sent again
+   * (then twice as long, up to 16 times): a node can acknowledge a batch and lose it.
+   */
+  readonly redeliverAfterMs: number
 }
 
 export const defaultReplicaParameters: ReplicaParameters = {
@@ -103,6 +109,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   submitBurst: 100,
   signedReadRatePerSecond: 200,
   signedReadBurst: 400,
+  redeliverAfterMs: 15_000,
 }
 
 export interface ReplicaConfig {
@@ -219,6 +226,7 @@ export function createReplica(config: ReplicaConfig): Replica {
         // Nodes unreachable: keep the last known value.
       }
       deps.pending.sweep(deps.now())
+      redeliverOverdue(deps)
       await sleep(parameters.finalizedPollMs, controller.signal)
     }
   }

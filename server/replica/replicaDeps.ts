@@ -39,6 +39,8 @@ export interface ReplicaDeps {
     /** Per-IP signed-read limit (balances, aggregates): sustained rate per second, and burst. */
     readonly signedReadRatePerSecond: number
     readonly signedReadBurst: number
+    /** Least time before an accepted but unapplied intent is sent again. */
+    readonly redeliverAfterMs: number
   }
   readonly log: (line: string) => void
   /** Milliseconds since the epoch; injected for tests. */

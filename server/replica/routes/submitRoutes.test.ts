@@ -25,6 +25,8 @@ class FlakyZellular extends InMemorySequencer {
   sends = 0
   /** While set, sends wait for it (a slow node), so intents pile up in the submit queue. */
   gate: Promise<void> | undefined
+  /** Sends still to be acknowledged and then lost (a node killed with them queued). */
+  losing = 0
 
   override async send(body: string): Promise<void> {
     await this.sendBulk([body])
@@ -33,6 +35,10 @@ class FlakyZellular extends InMemorySequencer {
   override async sendBulk(bodies: readonly string[]): Promise<void> {
     this.sends += 1
     await this.gate
+    if (this.losing > 0) {
+      this.losing -= 1
+      return
+    }
     const failure = this.failures.shift()
     if (failure === undefined || failure.arrived) for (const body of bodies) this.append(body)
     if (failure !== undefined) throw new Error('connection reset before the answer')
@@ -135,5 +141,39 @@ describe('a send to Zellular whose outcome is unknown', () => {
     expect((await second).status).toBe(202)
     // Never sent, so not pending: the same signed intent may be submitted again.
     expect((await post(third)).status).toBe(202)
+  })
+})
+
+describe('an intent a node accepted and then lost', () => {
+  it('is sent again after the redelivery wait, and applies once', async () => {
+    const lossy = new FlakyZellular()
+    const own = createTestReplica({
+      sequencer: lossy,
+      parameters: { redeliverAfterMs: 200 },
+      position: 2,
+    })
+    const started = own.start()
+    try {
+      lossy.losing = 1
+      const response = await own.app.request('/transfer', {
+        method: 'POST',
+        body: JSON.stringify(transfer('3')),
+        headers: { 'Content-Type': 'application/json' },
+      })
+      expect(response.status).toBe(202)
+      const { intentId, status } = submitIntentResponseSchema.parse(await response.json())
+      expect(status).toBe('pending') // acknowledged: a node took the batch
+      expect(lossy.bodies).toEqual([]) // … and lost it
+      await waitFor(async () => {
+        const answer = txResponseSchema.parse(
+          await (await own.app.request(`/tx/${intentId}`)).json(),
+        )
+        return answer.status === 'applied'
+      }, 10_000)
+      expect(lossy.bodies.length).toBe(1)
+    } finally {
+      await own.stop()
+      await started
+    }
   })
 })

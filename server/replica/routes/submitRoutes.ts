@@ -10,6 +10,7 @@ import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import type { SubmitOutcome } from '../batchSubmitter.ts'
 import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import { stillWanted } from '../redelivery.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { readJson } from './requestParsing.ts'
 
@@ -70,23 +71,20 @@ async function submitIntent(
   const refused = precheckIntent(exchange, intent, pending.orderIds())
   if (refused !== undefined) throw rejection(refused, refused === 'replay' ? 'nonce' : undefined)
   if (pending.full) throw new ApiError('overloaded', 'too many intents are waiting to be applied')
+  const wire = JSON.stringify(toWireIntent(parsed.value))
   pending.add({
     intentId: intent.id,
     action: intent.action,
     signer: intent.signer,
     nonce: intent.nonce,
     submittedAtMs: deps.now(),
+    wire,
+    redeliveries: 0,
   })
   let outcome: SubmitOutcome
   try {
-    outcome = await deps.submitter.submit(JSON.stringify(toWireIntent(parsed.value)), {
-      // Sent again only while still pending here, and its time to live starts over.
-      resendWanted: () => {
-        if (!pending.has(intent.id)) return false
-        pending.renew(intent.id, deps.now())
-        return true
-      },
-    })
+    // Sent again only while still pending here, and its time to live starts over.
+    outcome = await deps.submitter.submit(wire, { resendWanted: stillWanted(deps, intent.id) })
   } catch (error) {
     // Refused before any send (queue full, too large): surely not in Zellular, so forgotten.
     pending.delete(intent.id)
