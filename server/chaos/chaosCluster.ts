@@ -161,6 +161,8 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
         REPLICA_SUBMIT_BURST: '100000',
         REPLICA_SIGNED_READ_RATE_PER_SECOND: '100000',
         REPLICA_SIGNED_READ_BURST: '100000',
+        // A batch a node acknowledged and lost is sent again after 5 s, within a run's healing.
+        REPLICA_REDELIVER_AFTER_MS: '5000',
         ZELLULAR_NODES_FILE: replicaFiles[position]!.nodesFile,
         REPLICA_REGISTRY_FILE: replicaFiles[position]!.registryFile,
         ...extra,

@@ -82,8 +82,19 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
   const urls = options.directUrls
   const replicaIds = options.registry.replicas.map((replica) => replica.id)
 
-  // 1. Quiescence: one applied index on every replica, equal to the finalized one, stable.
-  const statuses = await quiescent(urls, options.quiescenceTimeoutMs ?? 90_000)
+  // 1. Quiescence: one applied index on every replica, equal to the finalized one, stable, and
+  //    no acknowledged intent still pending at the replica that took it (it sends an intent a
+  //    node lost again after REPLICA_REDELIVER_AFTER_MS: until then it is in flight, not lost).
+  const timeoutMs = options.quiescenceTimeoutMs ?? 90_000
+  const deadline = Date.now() + timeoutMs + REDELIVERY_WAIT_MS
+  let statuses = await quiescent(urls, timeoutMs)
+  while (statuses !== undefined && Date.now() < deadline) {
+    const waiting = await stillPending(urls, options.history.of('submit'))
+    if (waiting === 0) break
+    facts.waitedForPending = waiting
+    await sleep(1_000)
+    statuses = await quiescent(urls, Math.max(1_000, deadline - Date.now()))
+  }
   if (statuses === undefined) {
     anomalies.push({ kind: 'no_quiescence', detail: 'replicas did not converge after healing' })
     return { anomalies, detections, receipts: new Map(), finalIndex: -1, stateHash: '', facts }
@@ -415,6 +426,21 @@ function units(tokens: TokenRegistry, token: string, amount: string): bigint {
 }
 
 /** Waits until every replica stands at the finalized index with its state hash computed there. */
+/** How much longer than quiescence the checker waits for pending intents to be sent again. */
+const REDELIVERY_WAIT_MS = 60_000
+
+/** Acknowledged intents that the replica which took them still reports as pending. */
+async function stillPending(
+  urls: readonly string[],
+  submits: readonly SubmitRecord[],
+): Promise<number> {
+  const acked = submits.filter((record) => record.outcome === 'ack')
+  const answers = await mapLimit(acked, 16, (record) =>
+    fetchReceipt(urls[record.replica]!, record.intentId),
+  )
+  return answers.filter((answer) => answer !== 'error' && answer?.status === 'pending').length
+}
+
 async function quiescent(
   urls: readonly string[],
   timeoutMs: number,
