@@ -73,13 +73,14 @@ export function OrderForm(props: {
 
   const draft = useMemo(() => {
     if (blocking.length > 0 || !address || summary.price === undefined) return undefined
+    if (summary.quantityText === undefined) return undefined
     const built = buildDraft(registry, address, nonce, {
       action: 'order',
       market: market.id,
       side: state.side,
       type: state.type,
       price: formatAmount(summary.price, market.quoteDecimals),
-      quantity: state.quantity,
+      quantity: summary.quantityText,
       timeInForce,
     })
     return built.ok ? built.draft : undefined
@@ -92,7 +93,7 @@ export function OrderForm(props: {
     market,
     state.side,
     state.type,
-    state.quantity,
+    summary.quantityText,
     timeInForce,
   ])
 
@@ -106,7 +107,7 @@ export function OrderForm(props: {
   const buttonText = busy
     ? 'Confirm in wallet…'
     : (blocking[0]?.buttonText ??
-      `${sideLabel} ${state.quantity || ''} ${market.base}`.replace(/\s+/g, ' '))
+      `${sideLabel} ${summary.quantityText ?? ''} ${market.base}`.replace(/\s+/g, ' '))
   const latest = requests.filter((request) => request.action === 'order').slice(0, 1)
   const quote = (units: bigint | undefined) =>
     units === undefined ? '—' : `${formatUnits(units, market.quoteDecimals, 2)} ${market.quote}`
@@ -124,7 +125,8 @@ export function OrderForm(props: {
           setTouched({ price: true, quantity: true })
           if (!draft || busy) return
           setBusy(true)
-          const title = `${sideLabel} ${state.quantity} ${market.base} ${state.type === 'market' ? 'at market' : `@ ${state.price}`}`
+          const priceText = summary.price === undefined ? '' : priceInput(summary.price, market)
+          const title = `${sideLabel} ${summary.quantityText ?? ''} ${market.base} ${state.type === 'market' ? 'at market' : `@ ${priceText}`}`
           submit(draft, title)
             .then((stage) => {
               setBusy(false)

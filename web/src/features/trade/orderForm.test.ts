@@ -85,8 +85,39 @@ describe('order form', () => {
     expect(state.price).toBe('2001')
     state = orderFormReducer(state, { type: 'price', price: '1990,5' })
     state = orderFormReducer(state, { type: 'suggestPrice', price: '2002' })
-    expect(state.price).toBe('1990.5')
+    expect(state.price).toBe('1990,5')
+    expect(calculateOrderSummary(state, market, top).price).toBe(1_990_500_000n)
     state = orderFormReducer({ ...state, type: 'market' }, { type: 'pickPrice', price: '1995' })
     expect(state).toMatchObject({ type: 'limit', price: '1995' })
+  })
+})
+
+describe('numbers as people type and paste them', () => {
+  const typed = (price: string, quantity: string) =>
+    orderFormReducer(orderFormReducer(initialOrderForm, { type: 'price', price }), {
+      type: 'quantity',
+      quantity,
+    })
+  const eth = 10n ** 18n
+
+  it('reads thousands separators, a leading point and the prices the app itself shows', () => {
+    const pasted = calculateOrderSummary(typed('1,937.45', '1,000'), market, top)
+    expect(pasted.price).toBe(1_937_450_000n)
+    expect(pasted.quantity).toBe(1000n * eth)
+    expect(calculateOrderSummary(typed('2000', '.5'), market, top).quantity).toBe(eth / 2n)
+    expect(codes(typed('2000', '.5'))).toEqual([])
+  })
+
+  it('refuses an exponent rather than reading 1e3 as 13', () => {
+    const state = typed('2000', '1e3')
+    expect(calculateOrderSummary(state, market, top).quantity).toBeUndefined()
+    expect(codes(state)).toEqual(['invalid_quantity'])
+    const errors = getOrderErrors(state, calculateOrderSummary(state, market, top), {
+      market,
+      top,
+      available: rich,
+      connected: true,
+    })
+    expect(errors[0]!.text).toContain('1e3')
   })
 })

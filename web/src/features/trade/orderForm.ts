@@ -1,6 +1,7 @@
 import type { MarketInfo } from '../../../../shared/api/index.ts'
-import { formatAmount, parseAmount } from '../../../../shared/intents/index.ts'
+import { formatAmount } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
+import { readAmount } from '../../lib/readAmount.ts'
 
 /*
  * The order form as pure functions (dYdX's trade-form model): a reducer for the fields, a
@@ -16,9 +17,9 @@ export interface OrderFormState {
   readonly type: OrderKind
   /** Limit orders only; market orders are always IOC. */
   readonly timeInForce: TimeInForce
-  /** Decimal text in quote tokens per whole base token. */
+  /** Quote tokens per whole base token, as typed (`1,937.45`); read by `readAmount`. */
   readonly price: string
-  /** Decimal text in base tokens. */
+  /** Base tokens, as typed (`.5`, `1,000`); read by `readAmount`. */
   readonly quantity: string
   /** False until the user edits the price: until then it follows the book. */
   readonly priceTouched: boolean
@@ -58,9 +59,9 @@ export function orderFormReducer(state: OrderFormState, action: OrderFormAction)
     case 'timeInForce':
       return { ...state, timeInForce: action.timeInForce }
     case 'price':
-      return { ...state, price: normalizeDecimal(action.price), priceTouched: true }
+      return { ...state, price: action.price, priceTouched: true }
     case 'quantity':
-      return { ...state, quantity: normalizeDecimal(action.quantity) }
+      return { ...state, quantity: action.quantity }
     case 'pickPrice':
       return { ...state, type: 'limit', price: action.price, priceTouched: true }
     case 'suggestPrice':
@@ -72,10 +73,6 @@ export function orderFormReducer(state: OrderFormState, action: OrderFormAction)
   }
 }
 
-function normalizeDecimal(text: string): string {
-  return text.replace(',', '.').replace(/[^\d.]/g, '')
-}
-
 /** Slippage bound of market orders: the worst price signed is 5% past the best price. */
 export const marketSlippageBps = 500n
 
@@ -83,6 +80,8 @@ export interface OrderSummary {
   /** The price that will be signed (the worst price for a market order), base units. */
   readonly price?: bigint
   readonly quantity?: bigint
+  /** The quantity as the canonical decimal that is signed (`1000` for a typed `1,000`). */
+  readonly quantityText?: string
   /** price × quantity in quote base units (an upper bound for a market buy). */
   readonly notional?: bigint
   /** What the order locks while open. */
@@ -108,11 +107,11 @@ export function calculateOrderSummary(
     if (bestOpposite !== undefined)
       price = worstPrice(state.side, bestOpposite, tick, BigInt(market.maxPrice))
   } else {
-    const parsed = parseAmount(state.price, market.quoteDecimals)
-    if (parsed.ok) price = parsed.value
+    const parsed = readAmount(state.price, market.quoteDecimals)
+    if (parsed.ok) price = parsed.units
   }
-  const parsedQuantity = parseAmount(state.quantity, market.baseDecimals)
-  const quantity = parsedQuantity.ok ? parsedQuantity.value : undefined
+  const parsedQuantity = readAmount(state.quantity, market.baseDecimals)
+  const quantity = parsedQuantity.ok ? parsedQuantity.units : undefined
   const notional =
     price !== undefined && quantity !== undefined
       ? (price * quantity) / 10n ** BigInt(market.baseDecimals)
@@ -127,7 +126,7 @@ export function calculateOrderSummary(
         : { token: market.base, amount: quantity }
   return {
     ...(price === undefined ? {} : { price }),
-    ...(quantity === undefined ? {} : { quantity }),
+    ...(parsedQuantity.ok ? { quantity, quantityText: parsedQuantity.text } : {}),
     ...(notional === undefined ? {} : { notional }),
     ...(lock === undefined ? {} : { lock }),
     ...(bestOpposite === undefined ? {} : { bestOpposite }),
@@ -188,23 +187,19 @@ export function getOrderErrors(
     error('not_connected', 'form', 'Connect a wallet to trade', 'Connect a wallet first.')
 
   if (state.type === 'limit') {
-    const parsed = parseAmount(state.price, market.quoteDecimals)
-    if (state.price === '')
+    const parsed = readAmount(state.price, market.quoteDecimals)
+    if (state.price.trim() === '')
       error('price_required', 'price', 'Enter a price', 'Enter a limit price.')
     else if (!parsed.ok) {
-      const reason =
-        parsed.reason === 'amount_too_precise'
-          ? `At most ${market.quoteDecimals} decimals.`
-          : 'Enter a positive number.'
-      error('invalid_price', 'price', 'Invalid price', reason)
-    } else if (parsed.value % tick !== 0n) {
+      error('invalid_price', 'price', 'Invalid price', parsed.text)
+    } else if (parsed.units % tick !== 0n) {
       error(
         'price_not_on_tick',
         'price',
         'Price not on tick',
         `Price must be a multiple of ${quoteText(tick)}.`,
       )
-    } else if (parsed.value > BigInt(market.maxPrice)) {
+    } else if (parsed.units > BigInt(market.maxPrice)) {
       error(
         'price_too_high',
         'price',
@@ -221,30 +216,26 @@ export function getOrderErrors(
     )
   }
 
-  const quantity = parseAmount(state.quantity, market.baseDecimals)
-  if (state.quantity === '')
+  const quantity = readAmount(state.quantity, market.baseDecimals)
+  if (state.quantity.trim() === '')
     error('quantity_required', 'quantity', 'Enter an amount', 'Enter an amount.')
   else if (!quantity.ok) {
-    const reason =
-      quantity.reason === 'amount_too_precise'
-        ? `At most ${market.baseDecimals} decimals.`
-        : 'Enter a positive number.'
-    error('invalid_quantity', 'quantity', 'Invalid amount', reason)
-  } else if (quantity.value % lot !== 0n) {
+    error('invalid_quantity', 'quantity', 'Invalid amount', quantity.text)
+  } else if (quantity.units % lot !== 0n) {
     error(
       'quantity_not_on_lot',
       'quantity',
       'Amount not on lot size',
       `Amount must be a multiple of ${baseText(lot)}.`,
     )
-  } else if (quantity.value < BigInt(market.minQuantity)) {
+  } else if (quantity.units < BigInt(market.minQuantity)) {
     error(
       'below_min_size',
       'quantity',
       'Below minimum size',
       `Minimum is ${baseText(BigInt(market.minQuantity))}.`,
     )
-  } else if (quantity.value > BigInt(market.maxQuantity)) {
+  } else if (quantity.units > BigInt(market.maxQuantity)) {
     error(
       'above_max_size',
       'quantity',

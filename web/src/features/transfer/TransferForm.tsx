@@ -1,9 +1,10 @@
 import { useQuery } from '@tanstack/react-query'
 import { useId, useMemo, useState } from 'react'
-import { parseAddress, parseAmount } from '../../../../shared/intents/index.ts'
-import { formatUnits, humanizeCode } from '../../lib/format.ts'
+import { parseAddress } from '../../../../shared/intents/index.ts'
+import { formatUnits } from '../../lib/format.ts'
 import { buildDraft, randomNonce } from '../../lib/intentDraft.ts'
 import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import { readAmount } from '../../lib/readAmount.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
@@ -48,10 +49,10 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
       })
     else if (recipient.value === address.toLowerCase())
       list.push({ field: 'to', text: 'That is your own address' })
-    const units = parseAmount(amount.trim(), decimals)
+    const units = readAmount(amount, decimals)
     if (amount.trim() === '') list.push({ field: 'amount', text: 'Enter an amount' })
-    else if (!units.ok) list.push({ field: 'amount', text: humanizeCode(units.reason) })
-    else if (available !== undefined && units.value > available) {
+    else if (!units.ok) list.push({ field: 'amount', text: units.text })
+    else if (available !== undefined && units.units > available) {
       list.push({
         field: 'amount',
         text: `Exceeds available ${formatUnits(available, decimals)} ${token}`,
@@ -61,15 +62,16 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
   }, [to, amount, decimals, available, token, address])
 
   const draft = useMemo(() => {
-    if (errors.length > 0) return undefined
+    const units = readAmount(amount, decimals)
+    if (errors.length > 0 || !units.ok) return undefined
     const built = buildDraft(registry, address, nonce, {
       action: 'transfer',
       to: to.trim(),
       token,
-      amount: amount.trim(),
+      amount: units.text,
     })
     return built.ok ? built.draft : undefined
-  }, [errors, registry, address, nonce, to, token, amount])
+  }, [errors, registry, address, nonce, to, token, amount, decimals])
 
   const errorOf = (field: FieldError['field']) =>
     touched[field] ? errors.find((error) => error.field === field)?.text : undefined
@@ -89,7 +91,8 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
           setTouched({ to: true, amount: true, token: true })
           if (!draft || busy) return
           setBusy(true)
-          submit(draft, `Send ${amount.trim()} ${token}`)
+          const units = readAmount(amount, decimals)
+          submit(draft, `Send ${units.ok ? units.text : amount.trim()} ${token}`)
             .then((stage) => {
               setBusy(false)
               setNonce(randomNonce())
@@ -127,7 +130,7 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
               inputMode="decimal"
               placeholder="0.00"
               value={amount}
-              onChange={(event) => setAmount(event.target.value.replace(',', '.'))}
+              onChange={(event) => setAmount(event.target.value)}
               onBlur={() => setTouched((value) => ({ ...value, amount: true }))}
               aria-invalid={!!errorOf('amount')}
               aria-describedby={`${ids.amount}-error`}
