@@ -74,3 +74,67 @@ describe('OrderbookSync', () => {
     sync.stop()
   })
 })
+
+/** A replica stand-in on 127.0.0.1 whose `GET /orderbook` fails (500), counting the requests. */
+async function failingReplica(answerAfterMs = 0) {
+  const { createServer } = await import('node:http')
+  let requests = 0
+  const server = createServer((_request, response) => {
+    requests += 1
+    setTimeout(() => {
+      response.writeHead(500, { 'content-type': 'application/json' })
+      response.end(JSON.stringify({ error: { code: 'internal', message: 'down' } }))
+    }, answerAfterMs)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    replica: { id: 'replica-1', url: `http://127.0.0.1:${port}` },
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe('OrderbookSync after stop', () => {
+  it('a failed snapshot is not retried once the sync is stopped', async () => {
+    const server = await failingReplica()
+    const sync = new OrderbookSync('ETH/USDT', () => server.replica)
+    sync.resync()
+    await expect.poll(() => sync.getView().status).toBe('error')
+    sync.stop()
+    const before = server.requests()
+    await sleep(2500)
+    expect(server.requests()).toBe(before)
+    await server.close()
+  })
+
+  it('a snapshot still loading when the sync stops is not retried either', async () => {
+    const server = await failingReplica(300)
+    const sync = new OrderbookSync('ETH/USDT', () => server.replica)
+    sync.resync()
+    await expect.poll(() => server.requests()).toBe(1)
+    sync.stop()
+    await sleep(2500)
+    expect(server.requests()).toBe(1)
+    expect(sync.getView().status).not.toBe('error')
+    await server.close()
+  })
+
+  it('while running, retries a failing snapshot less and less often', async () => {
+    const server = await failingReplica()
+    const sync = new OrderbookSync('ETH/USDT', () => server.replica)
+    sync.resync()
+    await sleep(7000)
+    // Every 1.5 s would be 5 or more; backing off from 1 s (1, 2, 4 s) makes at most 4.
+    expect(server.requests()).toBeLessThanOrEqual(4)
+    expect(server.requests()).toBeGreaterThanOrEqual(2)
+    sync.stop()
+    await server.close()
+  })
+})

@@ -14,8 +14,9 @@ export interface OrderbookView {
 /**
  * Keeps one market's book in step with a replica: a `GET /orderbook` snapshot, then SSE deltas
  * on top. Deltas that arrive while a snapshot is loading are buffered and replayed after it; a
- * `seq` gap triggers a new snapshot. Views are published at most every 50 ms (timers, not
- * animation frames, so background tabs stay current).
+ * `seq` gap triggers a new snapshot. A failed snapshot is retried after 1 s, then 2, 4 … up to
+ * 30 s; `stop` ends everything, including a retry that is waiting or a load in flight. Views are
+ * published at most every 50 ms (timers, not animation frames, so background tabs stay current).
  */
 export class OrderbookSync {
   private view: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }
@@ -23,6 +24,10 @@ export class OrderbookSync {
   private loading: AbortController | undefined
   private readonly listeners = new Set<() => void>()
   private frame: ReturnType<typeof setTimeout> | undefined
+  private retry: ReturnType<typeof setTimeout> | undefined
+  /** Failed snapshots in a row: the next retry waits 1 s × 2^(failures − 1), at most 30 s. */
+  private failures = 0
+  private stopped = false
 
   constructor(
     readonly market: string,
@@ -39,6 +44,9 @@ export class OrderbookSync {
 
   /** Drops the current book and loads a snapshot from the current replica. */
   resync(): void {
+    if (this.stopped) return
+    clearTimeout(this.retry)
+    this.retry = undefined
     this.loading?.abort()
     const controller = new AbortController()
     this.loading = controller
@@ -58,15 +66,19 @@ export class OrderbookSync {
           if (result.kind === 'applied') book = result.state
         }
         this.buffer = []
+        this.failures = 0
         this.patch({ status: 'synced', book }, true)
       })
       .catch(() => {
-        if (this.loading !== controller) return
+        if (this.loading !== controller || this.stopped) return
         this.loading = undefined
+        this.failures += 1
         this.patch({ status: 'error' }, true)
-        setTimeout(() => {
+        const delayMs = Math.min(30_000, 1000 * 2 ** Math.min(this.failures - 1, 5))
+        this.retry = setTimeout(() => {
+          this.retry = undefined
           if (this.view.status === 'error') this.resync()
-        }, 1500)
+        }, delayMs)
       })
   }
 
@@ -81,9 +93,14 @@ export class OrderbookSync {
     else if (result.kind === 'applied') this.patch({ book: result.state })
   }
 
+  /** Ends the sync for good: no load, retry or publication happens after this. */
   stop(): void {
+    this.stopped = true
     this.loading?.abort()
+    this.loading = undefined
+    clearTimeout(this.retry)
     clearTimeout(this.frame)
+    this.frame = undefined
   }
 
   private gap(): void {
@@ -93,6 +110,7 @@ export class OrderbookSync {
 
   private patch(patch: Partial<OrderbookView>, now = false): void {
     this.view = { ...this.view, ...patch }
+    if (this.stopped) return
     if (now) return this.notify()
     this.frame ??= setTimeout(() => this.notify(), 50)
   }
