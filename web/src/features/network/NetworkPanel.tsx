@@ -3,6 +3,7 @@ import { networkQueryOptions } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { useReplicaStatuses } from '../../lib/useReplicaStatuses.ts'
+import { calculateNetworkSnapshot } from './networkSnapshot.ts'
 
 /** Zellular nodes with the current sequencer and finalized index; each replica's applied index and lag. */
 export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef | undefined }) {
@@ -12,11 +13,8 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
     networkQueryOptions(primary ?? replicas.find((replica) => replica.reachable)),
   )
   const nodes = network.data?.nodes ?? []
-  const finalized = Math.max(
-    0,
-    ...nodes.map((node) => node.finalizedIndex ?? 0),
-    ...replicas.map((replica) => replica.status?.zellularFinalizedIndex ?? 0),
-  )
+  const snapshot = calculateNetworkSnapshot(nodes, replicas)
+  const finalized = snapshot.finalized
   return (
     <section className="panel network" aria-labelledby="network-title" data-testid="network">
       <header className="panel-head">
@@ -24,7 +22,7 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
         <span className="small muted">
           finalized{' '}
           <strong className="mono" data-testid="finalized-index">
-            #{finalized || '—'}
+            #{finalized ?? '—'}
           </strong>
         </span>
       </header>
@@ -72,30 +70,33 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
           </span>
         </h3>
         <ul className="node-list" data-testid="replicas">
-          {replicas.map((replica) => (
-            <li
-              key={replica.id}
-              data-testid="replica"
-              data-replica-id={replica.id}
-              data-reachable={replica.reachable}
-            >
-              <span
-                className={`dot ${replica.reachable ? ((replica.status?.lag ?? 0) > 3 ? 'dot-warn' : 'dot-ok') : replica.loading ? 'dot-idle' : 'dot-bad'}`}
-                aria-label={replica.reachable ? 'reachable' : 'unreachable'}
-              />
-              <span className="mono small">{replica.id}</span>
-              {replica.id === primary?.id && <span className="tag tag-dim">streaming</span>}
-              <span className="mono small grow-right">
-                {replica.status ? (
-                  <>
-                    applied #{replica.status.appliedIndex} · lag {replica.status.lag ?? '—'}
-                  </>
-                ) : (
-                  <span className="muted">{replica.loading ? '…' : 'unreachable'}</span>
-                )}
-              </span>
-            </li>
-          ))}
+          {replicas.map((replica, position) => {
+            const lag = snapshot.replicas[position]?.lag
+            return (
+              <li
+                key={replica.id}
+                data-testid="replica"
+                data-replica-id={replica.id}
+                data-reachable={replica.reachable}
+              >
+                <span
+                  className={`dot ${replica.reachable ? ((lag ?? 0) > 3 ? 'dot-warn' : 'dot-ok') : replica.loading ? 'dot-idle' : 'dot-bad'}`}
+                  aria-label={replica.reachable ? 'reachable' : 'unreachable'}
+                />
+                <span className="mono small">{replica.id}</span>
+                {replica.id === primary?.id && <span className="tag tag-dim">streaming</span>}
+                <span className="mono small grow-right">
+                  {replica.status ? (
+                    <>
+                      applied #{replica.status.appliedIndex} · lag {lag ?? '—'}
+                    </>
+                  ) : (
+                    <span className="muted">{replica.loading ? '…' : 'unreachable'}</span>
+                  )}
+                </span>
+              </li>
+            )
+          })}
         </ul>
       </div>
     </section>
