@@ -10,7 +10,8 @@ import {
 } from 'react'
 import type { ReceiptEvent, SseEvent, TradesResponse } from '../../../shared/api/index.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
-import { ordersQueryKey, tradesQueryKey, verifiedBalancesQueryKey } from './queries.ts'
+import { ordersQueryKey, tradesQueryKey } from './queries.ts'
+import { refreshVerifiedBalances } from './refreshVerifiedBalances.ts'
 import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
@@ -52,7 +53,7 @@ export function LiveProvider(props: {
         if (event.event === 'balance') dirtyBalances = true
         if (flush && dirtyBalances && address) {
           dirtyBalances = false
-          queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(address) })
+          refreshVerifiedBalances(queryClient, address)
         }
       },
     })

@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { formatUnits } from '../../lib/format.ts'
-import { verifiedBalancesQueryKey, verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
 import type {
   ReplicaProofStatus,
@@ -156,9 +157,7 @@ function FaucetButton(props: { registry: AppRegistry; address: string }) {
     onSuccess: () => {
       // The mint goes through Zellular; refresh a few times while it lands.
       for (const delay of [500, 1500, 3000]) {
-        setTimeout(() => {
-          queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(props.address) })
-        }, delay)
+        setTimeout(() => refreshVerifiedBalances(queryClient, props.address), delay)
       }
     },
   })

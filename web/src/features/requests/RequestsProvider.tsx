@@ -12,7 +12,7 @@ import {
 import { useSignMessage } from 'wagmi'
 import { useLive, usePrimaryReplica } from '../../lib/live.tsx'
 import { toSignedWire, type IntentDraft } from '../../lib/intentDraft.ts'
-import { verifiedBalancesQueryKey } from '../../lib/queries.ts'
+import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { ReplicaRequestError, replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
 import { classifyWalletError, walletErrorMessage } from '../../lib/walletErrors.ts'
@@ -98,7 +98,7 @@ export function RequestsProvider(props: {
           .then((patch) => {
             if (patch) update(request.key, patch)
             if (address && (patch?.stage === 'applied' || patch?.stage === 'finalized')) {
-              queryClient.invalidateQueries({ queryKey: verifiedBalancesQueryKey(address) })
+              refreshVerifiedBalances(queryClient, address)
             }
           })
           .catch((error: unknown) => console.error('Polling a request failed:', error))
