@@ -1,6 +1,6 @@
 /**
  * `npm run bench:browser`: browser-side verification of a 3-of-3 balance proof. Builds a tiny
- * page around the web app's own verifier (`web/src/lib/verifyBalanceQuorum.ts`, herumi BLS
+ * page around the project's quorum rule as the web app runs it (`verifyBalanceQuorum`, herumi BLS
  * lazy-loaded exactly as in the app), serves it on loopback, drives Debian's Chromium with
  * playwright-core, and times `reads` verifications of distinct signed balances (each: three
  * digests computed in the page, signatures checked against the registry keys, the aggregate

@@ -1,13 +1,17 @@
+import herumi from '@chainsafe/bls/herumi'
 import {
-  signedBalanceSchema,
   statusResponseSchema,
   type AggregateBalanceResponse,
+  type NonSignerReason,
 } from '../../shared/api/index.ts'
 import {
-  aggregateBalanceAttestations,
+  aggregateBalanceSignatures,
+  createBlsVerifier,
   selectCommonIndex,
-  type BalanceStatement,
-  type ReplicaAnswer,
+  verifyBalanceQuorum,
+  type BlsVerifier,
+  type ReplicaBalanceAnswer,
+  type ReplicaProofStatus,
 } from '../../shared/attest/index.ts'
 import { ApiError, rejection } from './apiError.ts'
 import { balanceAt } from './balanceAt.ts'
@@ -34,10 +38,10 @@ export const aggregateLimits = {
  * agreeing, verified signatures. The index is the one asked for, or else the highest index a
  * quorum of replicas has applied, from this replica's own index and the peers' `/status`
  * (`selectCommonIndex`): a peer's `/status` is unauthenticated, and no single replica (nor any
- * group smaller than a quorum) may move the index, e.g. back to genesis. Each signature is
- * checked against the REGISTRY key of its replica (inside `aggregateBalanceAttestations`); the
- * statement signed is the one most verified answers agree on (this replica's own on a tie).
- * Below the quorum: 503 `quorum_not_reached`, naming who did not sign and why.
+ * group smaller than a quorum) may move the index, e.g. back to genesis. The answers are judged
+ * by the project's one quorum rule, `verifyBalanceQuorum` of `shared/attest` (each signature
+ * against the REGISTRY key of its replica); the statement signed is the one the verified
+ * quorum agrees on. Below the quorum: 503 `quorum_not_reached`, naming who did not sign and why.
  *
  * The work per request is bounded (`aggregateLimits`): the chosen index is reused briefly,
  * concurrent identical requests share one gathering, and distinct gatherings in flight are
@@ -46,6 +50,8 @@ export const aggregateLimits = {
 export class BalanceAggregator {
   private chosenIndex: { readonly at: number; readonly value: Promise<number> } | undefined
   private readonly gathering = new Map<string, Promise<AggregateBalanceResponse>>()
+  /** herumi behind the verifier's caches: peers' signatures repeat while nothing changes. */
+  private readonly bls = createBlsVerifier(herumi)
 
   constructor(
     private readonly deps: ReplicaDeps,
@@ -67,7 +73,7 @@ export class BalanceAggregator {
     if (this.gathering.size >= this.limits.inFlightMax) {
       throw rejection('overloaded', undefined, 'too many aggregate balances being gathered')
     }
-    const gathered = gatherAggregate(this.deps, address, token, index).finally(() =>
+    const gathered = gatherAggregate(this.deps, this.bls, address, token, index).finally(() =>
       this.gathering.delete(key),
     )
     this.gathering.set(key, gathered)
@@ -96,6 +102,7 @@ async function chooseCommonIndex(deps: ReplicaDeps): Promise<number> {
 /** Asks every replica for its signed balance at `index` and aggregates a quorum of them. */
 async function gatherAggregate(
   deps: ReplicaDeps,
+  bls: BlsVerifier,
   address: string,
   token: string,
   at: number,
@@ -108,58 +115,40 @@ async function gatherAggregate(
         : peerAnswer(deps, replica, address, token, at),
     ),
   )
-  const committee = { replicas: registry.replicas, quorum: registry.quorum }
-  let last: ReturnType<typeof aggregateBalanceAttestations> | undefined
-  for (const statement of candidateStatements(deps, answers, { address, token, index: at })) {
-    last = aggregateBalanceAttestations({ committee, statement, answers })
-    if (last.ok) {
-      const { signers, nonSigners, aggregateSignature, quorum } = last.value
-      return {
-        attestation: statement,
-        index: at,
-        signers: [...signers],
-        nonSigners: nonSigners.map((nonSigner) => ({ ...nonSigner })),
-        aggregateSignature,
-        quorum,
-      }
-    }
+  // The aggregate check costs one pairing product; single checks run only to name a bad signer.
+  const mode = 'aggregate-first'
+  const result = verifyBalanceQuorum({ registry, address, token, index: at, answers, bls, mode })
+  // Below the quorum, replicas that signed the largest statement are neither signers nor named.
+  const nonSigners = result.replicas.flatMap(({ replicaId, status }) =>
+    status === 'signed' ? [] : [{ replicaId, reason: nonSignerReasons[status] }],
+  )
+  if (!result.verified || result.statement === undefined) {
+    const missing = nonSigners
+      .map((nonSigner) => `${nonSigner.replicaId} ${nonSigner.reason}`)
+      .join(', ')
+    throw rejection('quorum_not_reached', undefined, `${registry.quorum} needed; ${missing}`)
   }
-  const missing = (last?.ok === false ? last.nonSigners : [])
-    .map((nonSigner) => `${nonSigner.replicaId} ${nonSigner.reason}`)
-    .join(', ')
-  throw rejection('quorum_not_reached', undefined, `${registry.quorum} needed; ${missing}`)
+  return {
+    attestation: result.statement,
+    index: at,
+    signers: result.signers.map((signer) => signer.replicaId),
+    nonSigners,
+    aggregateSignature: aggregateBalanceSignatures(result.signers.map((s) => s.signature)),
+    quorum: { required: registry.quorum, total: result.n },
+  }
 }
 
-/** The distinct statements answered, most frequent first (ours first among equals). */
-function candidateStatements(
-  deps: ReplicaDeps,
-  answers: readonly ReplicaAnswer[],
-  key: { address: string; token: string; index: number },
-): BalanceStatement[] {
-  const counts = new Map<string, { statement: BalanceStatement; count: number; own: boolean }>()
-  for (const answer of answers) {
-    if (answer.outcome !== 'answered') continue
-    const parsed = signedBalanceSchema.shape.attestation.safeParse(answer.attestation)
-    if (!parsed.success) continue
-    const { replicaId, ...statement } = parsed.data
-    const { app, network } = deps.registry
-    const matches =
-      statement.app === app &&
-      statement.network === network &&
-      statement.address === key.address &&
-      statement.token === key.token &&
-      statement.index === key.index
-    if (!matches) continue
-    // Amounts and history (genesis and chaining hash) alike: agreeing means on all of them.
-    const id = JSON.stringify(statement)
-    const entry = counts.get(id) ?? { statement, count: 0, own: false }
-    entry.count += 1
-    entry.own ||= replicaId === deps.replicaId
-    counts.set(id, entry)
-  }
-  return [...counts.values()]
-    .sort((a, b) => b.count - a.count || Number(b.own) - Number(a.own))
-    .map((entry) => entry.statement)
+/**
+ * The API's reason for each way a replica's answer can fail the quorum rule: an answer about
+ * something else than what was asked (another index, token, replica...) or malformed is no
+ * signed balance of it, which the API calls `unreachable`.
+ */
+const nonSignerReasons: Record<Exclude<ReplicaProofStatus, 'signed'>, NonSignerReason> = {
+  bad_signature: 'bad_signature',
+  behind: 'behind',
+  unreachable: 'unreachable',
+  disagrees: 'disagrees',
+  invalid_answer: 'unreachable',
 }
 
 function ownAnswer(
@@ -167,24 +156,20 @@ function ownAnswer(
   address: string,
   token: string,
   index: number,
-): ReplicaAnswer {
-  if (index > deps.state.position.index) return { replicaId: deps.replicaId, outcome: 'behind' }
+): ReplicaBalanceAnswer {
+  const replicaId = deps.replicaId
+  if (index > deps.state.position.index) return { replicaId, kind: 'behind' }
   let found: ReturnType<typeof balanceAt>
   try {
     found = balanceAt(deps, address, token, index)
   } catch (error) {
     // An index from before this database kept chaining hashes: no statement to sign.
     const unknown = error instanceof ApiError && error.code === 'chaining_hash_unknown'
-    if (unknown) return { replicaId: deps.replicaId, outcome: 'unreachable' }
+    if (unknown) return { replicaId, kind: 'unreachable', message: 'chaining hash unknown' }
     throw error
   }
-  const signed = deps.signer.sign(address, token, found.balance, found.at)
-  return {
-    replicaId: deps.replicaId,
-    outcome: 'answered',
-    attestation: signed.attestation,
-    signature: signed.signature,
-  }
+  const body = deps.signer.sign(address, token, found.balance, found.at)
+  return { replicaId, kind: 'answer', body }
 }
 
 async function peerAnswer(
@@ -193,19 +178,20 @@ async function peerAnswer(
   address: string,
   token: string,
   index: number,
-): Promise<ReplicaAnswer> {
+): Promise<ReplicaBalanceAnswer> {
+  const replicaId = replica.id
   const query = new URLSearchParams({ address, token, index: String(index) })
   try {
     const response = await deps.fetch(`${replica.url}/balance?${query}`, {
       signal: AbortSignal.timeout(deps.options.aggregateTimeoutMs),
     })
-    if (response.status === 409) return { replicaId: replica.id, outcome: 'behind' }
-    const parsed = signedBalanceSchema.safeParse(await response.json())
-    if (!response.ok || !parsed.success) return { replicaId: replica.id, outcome: 'unreachable' }
-    const { attestation, signature } = parsed.data
-    return { replicaId: replica.id, outcome: 'answered', attestation, signature }
+    if (response.status === 409) return { replicaId, kind: 'behind' }
+    const body: unknown = await response.json()
+    if (!response.ok) return { replicaId, kind: 'unreachable', message: `${response.status}` }
+    // Parsed and judged with the others by `verifyBalanceQuorum`.
+    return { replicaId, kind: 'answer', body }
   } catch {
-    return { replicaId: replica.id, outcome: 'unreachable' }
+    return { replicaId, kind: 'unreachable', message: 'no answer' }
   }
 }
 

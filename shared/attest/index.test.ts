@@ -5,18 +5,20 @@ it('exports exactly this public surface', () => {
   // A change here is a change to the module's API: review it as one.
   expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
     [
-      "aggregateBalanceAttestations",
+      "aggregateBalanceSignatures",
       "balanceAttestationDigest",
       "balanceAttestationDomain",
       "balanceAttestationSchema",
       "balanceStatementSchema",
       "blsPublicKeyOf",
       "buildBalanceAttestationText",
+      "createBlsVerifier",
       "defaultQuorum",
       "selectCommonIndex",
       "signBalanceAttestation",
       "verifyAggregateBalance",
       "verifyBalanceAttestation",
+      "verifyBalanceQuorum",
     ]
   `)
 })

@@ -53,3 +53,11 @@ export function verifyBalanceAttestation(
     return false
   }
 }
+
+/**
+ * Aggregates the signatures of a verified quorum (see `verifyBalanceQuorum`) into the one
+ * signature `GET /aggregate_balance` answers, as `0x` hex; `verifyAggregateBalance` checks it.
+ */
+export function aggregateBalanceSignatures(signatures: readonly Uint8Array[]): Hex {
+  return bytesToHex(bls.aggregateSignatures([...signatures]))
+}

@@ -1,6 +1,5 @@
 import { queryOptions } from '@tanstack/react-query'
 import { ordersPageMax, type StatusResponse } from '../../../shared/api/index.ts'
-import { attestationDigestBytes } from './attestation.ts'
 import { loadBls } from './bls.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
@@ -145,7 +144,6 @@ export async function fetchVerifiedBalances(
       index: index ?? 0,
       answers: answersByToken[position]!,
       bls,
-      digestOf: attestationDigestBytes,
       // Every signature on its own, then the aggregate: the per-replica status under the badge
       // is then a proven fact for each replica, not an inference from the aggregate.
       mode: 'each',

@@ -1,27 +1,39 @@
 import herumi from '@chainsafe/bls/herumi'
-import type { SecretKey } from '@chainsafe/bls/types'
+import { bytesToHex, hexToBytes, sha256, stringToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { attestationDigestBytes } from './attestation.ts'
-import { createBlsVerifier } from './bls.ts'
-import { bytesToHex } from './hex.ts'
 import {
-  selectCommonIndex,
+  aggregateBalanceSignatures,
+  blsPublicKeyOf,
+  buildBalanceAttestationText,
+  createBlsVerifier,
+  signBalanceAttestation,
+  verifyAggregateBalance,
   verifyBalanceQuorum,
   type BalanceAttestation,
   type ReplicaBalanceAnswer,
   type VerifyBalanceQuorumParameters,
-} from './verifyBalanceQuorum.ts'
+} from './index.ts'
 
+/*
+ * The project's one quorum rule, with the real BLS12-381 backend (herumi) behind the injected
+ * verifier, as the web app, the replicas and the benchmarks run it.
+ */
+
+type Key = Uint8Array
 const bls = createBlsVerifier(herumi)
-const seeds = [1, 2, 3, 4].map((seed) => herumi.SecretKey.fromBytes(new Uint8Array(32).fill(seed)))
-const [key1, key2, key3, outsider] = seeds as [SecretKey, SecretKey, SecretKey, SecretKey]
+const [key1, key2, key3, outsider] = [1, 2, 3, 4].map((seed) => new Uint8Array(32).fill(seed)) as [
+  Key,
+  Key,
+  Key,
+  Key,
+]
 const registry = {
   app: 'zellular-orderbook',
   network: 'devnet',
   quorum: 2,
   replicas: [key1, key2, key3].map((key, i) => ({
     id: `replica-${i + 1}`,
-    blsPublicKey: bytesToHex(key.toPublicKey().toBytes()),
+    blsPublicKey: blsPublicKeyOf(key),
   })),
 }
 const address = '0x' + 'ab'.repeat(20)
@@ -29,7 +41,10 @@ const address = '0x' + 'ab'.repeat(20)
 const genesisHash = `0x${'9e'.repeat(32)}`
 const chainingHash = '06b05ab6733a618578af5f94892f3950'
 
-function attestation(replicaId: string, overrides: Partial<BalanceAttestation> = {}) {
+function attestation(
+  replicaId: string,
+  overrides: Partial<BalanceAttestation> = {},
+): BalanceAttestation {
   return {
     app: registry.app,
     network: registry.network,
@@ -45,23 +60,14 @@ function attestation(replicaId: string, overrides: Partial<BalanceAttestation> =
   }
 }
 
+/** A replica's answer as `GET /balance` sends it, signed with `key`. */
 function signedAnswer(
   replicaId: string,
-  key: SecretKey,
+  key: Key,
   overrides: Partial<BalanceAttestation> = {},
 ): ReplicaBalanceAnswer {
-  const body = attestation(replicaId, overrides)
-  const digest = attestationDigestBytes(body)
-  return {
-    replicaId,
-    kind: 'answer',
-    body: {
-      attestation: body,
-      digest: bytesToHex(digest),
-      signature: bytesToHex(key.sign(digest).toBytes()),
-      publicKey: bytesToHex(key.toPublicKey().toBytes()),
-    },
-  }
+  const body = signBalanceAttestation(key, attestation(replicaId, overrides))
+  return { replicaId, kind: 'answer', body }
 }
 
 function runWith(
@@ -75,7 +81,6 @@ function runWith(
     index: 42,
     answers,
     bls,
-    digestOf: attestationDigestBytes,
     ...extra,
   })
 }
@@ -174,7 +179,7 @@ for (const mode of ['aggregate-first', 'each'] as const)
       expect(result.replicas[1]!.status).toBe('disagrees')
     })
 
-    it('does not count an attestation replayed from another replica, address, token or index', () => {
+    it('does not count an attestation replayed for another replica, address, token, index', () => {
       const replayed = signedAnswer('replica-1', key1)
       const cases: [ReplicaBalanceAnswer, string][] = [
         [{ ...replayed, replicaId: 'replica-2' }, 'other replica id'],
@@ -208,6 +213,79 @@ for (const mode of ['aggregate-first', 'each'] as const)
       ])
     })
 
+    it('counts a replica that answers twice once, with its first answer', () => {
+      const twice = [signedAnswer('replica-1', key1), signedAnswer('replica-1', key1)]
+      expect(run(twice)).toMatchObject({ verified: false, k: 0, n: 3 })
+      // A second, different answer cannot replace the first either.
+      const changed = [
+        signedAnswer('replica-1', key1),
+        signedAnswer('replica-2', key2, { available: '1' }),
+        signedAnswer('replica-2', key2),
+      ]
+      const result = run(changed)
+      expect(result).toMatchObject({ verified: false, k: 0 })
+      expect(result.replicas[1]!.status).toBe('disagrees')
+    })
+
+    it('ignores signers outside the registry, whatever key they sign with', () => {
+      const strangers = [
+        signedAnswer('replica-1', key1),
+        signedAnswer('replica-9', outsider, { replicaId: 'replica-9' }),
+        signedAnswer('replica-10', key2, { replicaId: 'replica-10' }),
+      ]
+      const result = run(strangers)
+      expect(result).toMatchObject({ verified: false, k: 0, n: 3 })
+      expect(result.replicas.map((proof) => proof.replicaId)).toEqual([
+        'replica-1',
+        'replica-2',
+        'replica-3',
+      ])
+      expect(result.signers).toEqual([])
+    })
+
+    it('refuses a signature made under another domain tag or for another app', () => {
+      const attested = attestation('replica-2')
+      const oldText = buildBalanceAttestationText(attested).replace('/v2\n', '/v1\n')
+      const oldDigest = hexToBytes(sha256(stringToBytes(oldText)))
+      const signed = signBalanceAttestation(key2, attested)
+      const otherDomain = herumi.SecretKey.fromBytes(key2).sign(oldDigest).toBytes()
+      const answers = honest()
+      answers[1] = {
+        replicaId: 'replica-2',
+        kind: 'answer',
+        body: { ...signed, signature: bytesToHex(otherDomain) },
+      }
+      const result = run(answers)
+      expect(result).toMatchObject({ verified: true, k: 2 })
+      expect(result.replicas[1]!.status).toBe('bad_signature')
+      const otherApp = run([
+        signedAnswer('replica-1', key1),
+        signedAnswer('replica-2', key2, { app: 'other-app' }),
+      ])
+      expect(otherApp.verified).toBe(false)
+      expect(otherApp.replicas[1]).toMatchObject({ status: 'invalid_answer', detail: 'other app' })
+    })
+
+    it('hands out the signers whose aggregate the /aggregate_balance check accepts', () => {
+      const answers = honest()
+      answers[0] = { replicaId: 'replica-1', kind: 'behind' }
+      const result = run(answers)
+      expect(result.signers.map((signer) => signer.replicaId)).toEqual(['replica-2', 'replica-3'])
+      const aggregate = {
+        attestation: result.statement!,
+        signers: result.signers.map((signer) => signer.replicaId),
+        aggregateSignature: aggregateBalanceSignatures(result.signers.map((s) => s.signature)),
+      }
+      expect(verifyAggregateBalance(aggregate, registry)).toEqual({
+        ok: true,
+        signers: ['replica-2', 'replica-3'],
+      })
+      expect(verifyAggregateBalance(aggregate, { ...registry, quorum: 3 })).toEqual({
+        ok: false,
+        reason: 'below_quorum',
+      })
+    })
+
     it('survives hostile bodies without throwing', () => {
       const bodies: unknown[] = [
         null,
@@ -224,12 +302,3 @@ for (const mode of ['aggregate-first', 'each'] as const)
       }
     })
   })
-
-describe('selectCommonIndex', () => {
-  it('picks the highest index a quorum has applied', () => {
-    expect(selectCommonIndex([10, 12, 11], 2)).toBe(11)
-    expect(selectCommonIndex([10, 12, 11], 3)).toBe(10)
-    expect(selectCommonIndex([12], 2)).toBe(12)
-    expect(selectCommonIndex([], 2)).toBeUndefined()
-  })
-})
