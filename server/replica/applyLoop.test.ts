@@ -91,7 +91,7 @@ describe('runApplyLoop', () => {
     const grouped = await applyAll({ groupWaitMs: 60, stepMs: 5 })
     expect(each.commits).toBeGreaterThan(30)
     expect(grouped.commits).toBeLessThan(each.commits / 3)
-    expect(grouped.state.position).toEqual({ index: 40, chainingHash: 'hash-40' })
+    expect(grouped.state.position).toEqual({ index: 40, chainingHash: 'hash-40', time: 0 })
     expect(grouped.state.stateHash()).toBe(each.state.stateHash())
 
     // And the same as applying each batch on its own, inline.

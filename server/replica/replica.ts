@@ -209,7 +209,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
     if (deps.hub.subscriberCount === 0) return
     const stateHash = stateHashes.afterApply(batch.index)
-    const applied = { index: batch.index, chainingHash: batch.chainingHash }
+    const applied = { index: batch.index, chainingHash: batch.chainingHash, time: effects.time }
     deps.hub.publish(
       toSseEvents(effects, stateHash === undefined ? applied : { ...applied, stateHash }),
     )

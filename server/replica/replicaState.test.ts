@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { errorResponseSchema, signedBalanceSchema } from '../../shared/api/index.ts'
-import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../shared/intents/index.ts'
+import { signIntent, testAccount, testDomain } from '../../shared/exchange/testing.ts'
+import { createTokenRegistry, intentId, type Address } from '../../shared/intents/index.ts'
 import { ReplicaStateError } from './applyLoop.ts'
 import type { Replica } from './replica.ts'
 import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from './testing.ts'
@@ -27,6 +27,62 @@ function within<value>(promise: Promise<value>, ms: number): Promise<value | 'ti
     new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), ms)),
   ])
 }
+
+describe('batch time', () => {
+  it('comes from the sync point, never goes back, is stored with the batch and survives a restart', async () => {
+    const sequencer = new InMemorySequencer()
+    const replica = createTestReplica({ sequencer })
+    replicas.push(replica)
+    void replica.start().catch(() => undefined)
+    const transfer = (nonce: number) =>
+      signIntent(alice, tokens, {
+        action: 'transfer',
+        nonce: String(nonce),
+        to: bob.address,
+        token: 'USDT',
+        amount: '1',
+      })
+    // Seconds, as Zellular signs them; nonces are milliseconds within the window around them.
+    const base = 1_800_000_000
+    const stamped: [number | undefined, number][] = [
+      [base, 1],
+      [undefined, 2],
+      [base - 5, 3],
+      [base + 7, 4],
+    ]
+    for (const [timestamp, index] of stamped) {
+      sequencer.timestamp = timestamp
+      sequencer.append(JSON.stringify([transfer(base * 1000 + index)]))
+    }
+    await waitFor(() => replica.state.position.index === 4)
+    const store = replica.state.store
+    const times = store.sqlite
+      .prepare('SELECT batch_index, time FROM chaining_hashes ORDER BY batch_index')
+      .raw()
+      .all()
+    const ms = base * 1000
+    expect(times).toEqual([
+      [0, 0],
+      [1, ms],
+      [2, ms],
+      [3, ms],
+      [4, ms + 7_000],
+    ])
+    expect(replica.state.position.time).toBe(ms + 7_000)
+    const status = (await (await replica.app.request('/status')).json()) as { appliedTime: number }
+    expect(status.appliedTime).toBe(ms + 7_000)
+    const id = intentId({ ...testDomain, signer: alice.address as Address, nonce: BigInt(ms + 3) })
+    const tx = (await (await replica.app.request(`/tx/${id}`)).json()) as { time: number }
+    expect(tx.time).toBe(ms)
+
+    replicas.splice(replicas.indexOf(replica), 1)
+    await replica.stop()
+    const restarted = createTestReplica({ sequencer, databaseFile: store.sqlite.name })
+    replicas.push(restarted)
+    expect(restarted.state.position.time).toBe(ms + 7_000)
+    expect(restarted.state.exchange.time).toBe(ms + 7_000)
+  })
+})
 
 describe('a failed commit', () => {
   it('stops every signed answer at once, rejects the apply loop without waiting for the poller, and a restart serves the last commit', async () => {

@@ -21,6 +21,12 @@ export interface FinalizedBatch {
   readonly index: number
   readonly body: string
   readonly chainingHash: string
+  /**
+   * Unix seconds of the finalization sync point that released it (quorum-signed); undefined
+   * when the source has none (legacy proofs, test sequencers): the batch keeps the previous
+   * batch's time (see `Exchange.time`).
+   */
+  readonly timestamp?: number | undefined
 }
 
 /**
@@ -114,18 +120,20 @@ export class ReplicaState {
       }
     }
     try {
-      const all = group.map(({ batch, prepared }) =>
-        prepared === undefined
-          ? this.exchange.applyBatch(batch.body, batch.index)
-          : this.exchange.applyPrepared(prepared, batch.index),
-      )
+      const all = group.map(({ batch, prepared }) => {
+        const syncPointMs = batch.timestamp === undefined ? undefined : batch.timestamp * 1000
+        return prepared === undefined
+          ? this.exchange.applyBatch(batch.body, batch.index, syncPointMs)
+          : this.exchange.applyPrepared(prepared, batch.index, syncPointMs)
+      })
       this.store.commitBatches(
         all.map((effects, position) => ({
           effects,
           chainingHash: group[position]!.batch.chainingHash,
         })),
       )
-      this.current = { index: last.batch.index, chainingHash: last.batch.chainingHash }
+      const { index, chainingHash } = last.batch
+      this.current = { index, chainingHash, time: this.exchange.time }
       return all
     } catch (error) {
       this.haltedBy = error instanceof Error ? error : new Error(String(error))

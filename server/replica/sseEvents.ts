@@ -15,11 +15,11 @@ import type { OutgoingEvent } from './eventHub.ts'
  * they concern, for the per-address filter.
  */
 export function toSseEvents(effects: BatchEffects, applied: AppliedEvent): OutgoingEvent[] {
-  const index = effects.index
+  const { index, time } = effects
   const events: OutgoingEvent[] = []
   for (const receipt of effects.receipts) {
     const { intentId, action, signer, status, reason } = receipt
-    const data: ReceiptEvent = { intentId, action, status, index, signer }
+    const data: ReceiptEvent = { intentId, action, status, index, time, signer }
     if (reason !== undefined) data.reason = reason
     events.push({ event: 'receipt', data, addresses: [signer] })
   }
@@ -35,6 +35,7 @@ export function toSseEvents(effects: BatchEffects, applied: AppliedEvent): Outgo
       filled: order.filled.toString(),
       remaining: order.remaining.toString(),
       index,
+      time,
     }
     if (order.reason !== undefined) data.reason = order.reason
     events.push({ event: 'order', data, addresses: [order.owner] })

@@ -34,6 +34,14 @@ export class InMemorySequencer implements ZellularPort {
    * first different batch on.
    */
   readonly chainingHashes: string[] = []
+  /** `timestamps[i]` is batch i+1's sync-point time (unix seconds), if it has one. */
+  readonly timestamps: (number | undefined)[] = []
+  /**
+   * The sync-point time (unix seconds) given to the batches appended from now on, as a Zellular
+   * finalization would carry it; undefined (the default) gives none, so they keep the previous
+   * batch's time (see `Exchange.time`).
+   */
+  timestamp: number | undefined = undefined
   private waiters: (() => void)[] = []
   /** Set to make `send` fail, as if every node were down. */
   failing = false
@@ -51,6 +59,7 @@ export class InMemorySequencer implements ZellularPort {
   append(body: string): void {
     const previous = this.chainingHashes.at(-1) ?? ''
     this.chainingHashes.push(shortHash(previous + shortHash(body)))
+    this.timestamps.push(this.timestamp)
     this.bodies.push(body)
     const waiters = this.waiters
     this.waiters = []
@@ -67,7 +76,8 @@ export class InMemorySequencer implements ZellularPort {
       if (next < this.bodies.length) {
         const body = this.bodies[next]!
         next += 1
-        yield { index: next, body, chainingHash: this.chainingHashes[next - 1]! }
+        const chainingHash = this.chainingHashes[next - 1]!
+        yield { index: next, body, chainingHash, timestamp: this.timestamps[next - 1] }
         continue
       }
       await new Promise<void>((resolve) => {

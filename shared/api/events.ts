@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import {
   baseUnitsSchema,
+  batchTimeSchema,
   canonicalAddressSchema,
   hash32Schema,
   intentActionSchema,
@@ -32,6 +33,8 @@ export const helloEventSchema = z.object({
 export const appliedEventSchema = z.object({
   index: z.number().int().positive(),
   chainingHash: z.string(),
+  /** The batch's deterministic time (`batchTimeSchema`). */
+  time: batchTimeSchema,
   /**
    * Canonical state hash after the batch (as `GET /status` reports). Hashing is linear in the
    * state, so a replica includes it at most about once per second, and only on the last batch
@@ -47,6 +50,8 @@ export const receiptEventSchema = z.object({
   status: z.enum(['applied', 'rejected']),
   reason: z.string().optional(),
   index: z.number().int().positive(),
+  /** The batch's deterministic time (`batchTimeSchema`). */
+  time: batchTimeSchema,
   signer: canonicalAddressSchema,
 })
 
@@ -89,6 +94,8 @@ export const orderEventSchema = z.object({
   remaining: baseUnitsSchema,
   reason: z.string().optional(),
   index: z.number().int().positive(),
+  /** The batch's deterministic time (`batchTimeSchema`). */
+  time: batchTimeSchema,
 })
 
 /**

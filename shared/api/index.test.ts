@@ -13,6 +13,7 @@ it('exports exactly this public surface', () => {
       "balancesQuerySchema",
       "balancesResponseSchema",
       "baseUnitsSchema",
+      "batchTimeSchema",
       "blsPublicKeySchema",
       "blsSignatureSchema",
       "bookEventSchema",

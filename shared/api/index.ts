@@ -61,6 +61,7 @@ export type {
 } from './events.ts'
 export {
   baseUnitsSchema,
+  batchTimeSchema,
   canonicalAddressSchema,
   hash32Schema,
   intentActionSchema,

@@ -10,6 +10,13 @@ export const baseUnitsSchema = z.string().regex(/^(?:0|[1-9][0-9]*)$/)
 /** A canonical address: `0x` + 40 lower-case hex digits. */
 export const canonicalAddressSchema = z.string().regex(/^0x[0-9a-f]{40}$/)
 
+/**
+ * A batch's deterministic time: ms since the Unix epoch, the later of the previous batch's time
+ * and the quorum-signed timestamp of the Zellular finalization that released it (never a
+ * replica's clock). Equal on every replica; it never goes back. Nonces are checked against it.
+ */
+export const batchTimeSchema = z.number().int().nonnegative()
+
 /** The five intent actions. */
 export const intentActionSchema = z.enum(['transfer', 'mint', 'order', 'cancel', 'cancelAll'])
 
@@ -62,6 +69,11 @@ export const txResponseSchema = z.object({
   signer: canonicalAddressSchema,
   reason: z.string().optional(),
   batchIndex: z.number().int().positive().optional(),
+  /**
+   * The time of the batch that applied or rejected it (`batchTimeSchema`); absent while pending
+   * and for batches applied before the replica kept times.
+   */
+  time: batchTimeSchema.optional(),
 })
 
 export type TxResponse = z.infer<typeof txResponseSchema>

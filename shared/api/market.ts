@@ -1,5 +1,10 @@
 import { z } from 'zod'
-import { baseUnitsSchema, canonicalAddressSchema, hash32Schema } from './intents.ts'
+import {
+  baseUnitsSchema,
+  batchTimeSchema,
+  canonicalAddressSchema,
+  hash32Schema,
+} from './intents.ts'
 
 /*
  * Market data. Every price is in quote-token base units per ONE WHOLE base token (the unit of
@@ -90,6 +95,8 @@ export const orderFillSchema = z.object({
   quantity: baseUnitsSchema,
   role: z.enum(['maker', 'taker']),
   index: z.number().int().positive(),
+  /** The trade's batch time (`batchTimeSchema`); absent for trades from before times were kept. */
+  time: batchTimeSchema.optional(),
 })
 
 export type OrderFill = z.infer<typeof orderFillSchema>
@@ -150,6 +157,11 @@ export const tradeSchema = z.object({
   maker: canonicalAddressSchema,
   taker: canonicalAddressSchema,
   index: z.number().int().positive(),
+  /**
+   * The batch time (`batchTimeSchema`) of the trade; absent only for trades a replica applied
+   * before it kept batch times.
+   */
+  time: batchTimeSchema.optional(),
 })
 
 export type Trade = z.infer<typeof tradeSchema>

@@ -16,6 +16,8 @@ export const statusResponseSchema = z.object({
   network: z.string(),
   appliedIndex: z.number().int().nonnegative(),
   appliedChainingHash: z.string(),
+  /** The applied batch's deterministic time (ms since the Unix epoch; 0 before the first). */
+  appliedTime: z.number().int().nonnegative(),
   zellularFinalizedIndex: z.number().int().nonnegative().nullable(),
   lag: z.number().int().nonnegative().nullable(),
   stateHash: z.string().regex(/^0x[0-9a-f]{64}$/),

@@ -38,6 +38,8 @@ export interface ExchangeRestoreParameters {
   readonly openOrders: readonly OrderUpdate[]
   /** Trades so far per market. */
   readonly tradeSeqs: ReadonlyMap<string, number>
+  /** The deterministic time of the last applied batch (`Exchange.time`). */
+  readonly time: number
 }
 
 /**
@@ -52,7 +54,7 @@ export function restoreExchange(
 ): Exchange {
   const exchange = new Exchange({ ...config, ledger: restoreLedger(stored.ledger) })
   replayEngineOperations(exchange.engine, exchange.escrow, stored.engineOperations)
-  exchange.restoreOrders(stored.openOrders.map(OrderState.restore), stored.tradeSeqs)
+  exchange.restoreOrders(stored.openOrders.map(OrderState.restore), stored.tradeSeqs, stored.time)
   if (exchange.engine.openOrderCount !== stored.openOrders.length) {
     throw new Error(
       `restore: ${exchange.engine.openOrderCount} open orders in the books, ` +

@@ -59,6 +59,8 @@ export interface TradeRecord {
   readonly maker: Address
   readonly taker: Address
   readonly index: number
+  /** The batch's deterministic time, ms since the Unix epoch (see `Exchange.time`). */
+  readonly time: number
 }
 
 /** A price level's new total, in token units. */
@@ -78,6 +80,8 @@ export interface BookLevelDelta {
  */
 export interface BatchEffects {
   readonly index: number
+  /** The batch's deterministic time, ms since the Unix epoch (see `Exchange.time`). */
+  readonly time: number
   readonly receipts: readonly Receipt[]
   readonly skipped: readonly SkippedItem[]
   /** New balances of every (address, token) that changed, sorted by address then token. */

@@ -205,8 +205,10 @@ class FakeStore {
   readonly operations: EngineOperation[] = []
   readonly orders = new Map<string, OrderUpdate>()
   readonly tradeSeqs = new Map<string, number>()
+  time = 0
 
   write(effects: BatchEffects): void {
+    this.time = effects.time
     this.operations.push(...effects.engineOperations)
     for (const update of effects.orders) this.orders.set(update.orderId, update)
     for (const trade of effects.trades) this.tradeSeqs.set(trade.market, trade.seq)
@@ -218,9 +220,40 @@ class FakeStore {
       engineOperations: this.operations,
       openOrders: [...this.orders.values()].filter((o) => o.status === 'open'),
       tradeSeqs: this.tradeSeqs,
+      time: this.time,
     })
   }
 }
+
+describe('batch time', () => {
+  it('is the sync point time, never going back, and kept by batches without one', () => {
+    const exchange = createExchange(config)
+    expect(exchange.time).toBe(0)
+    const times = [5_000, undefined, 4_000, 9_000].map(
+      (syncPointMs, i) => exchange.applyBatch('[]', i + 1, syncPointMs).time,
+    )
+    expect(times).toEqual([5_000, 5_000, 5_000, 9_000])
+    expect(exchange.time).toBe(9_000)
+  })
+
+  it('stamps trades with their batch time', () => {
+    const exchange = createExchange(config)
+    exchange.applyBatch(JSON.stringify([order(bob, 1, 'sell', '2000', '1')]), 1, 1_000)
+    const effects = exchange.applyBatch(
+      JSON.stringify([order(alice, 1, 'buy', '2000', '1')]),
+      2,
+      2_000,
+    )
+    expect(effects.trades.map((trade) => trade.time)).toEqual([2_000])
+  })
+
+  it('is restored with the state', () => {
+    const exchange = createExchange(config)
+    const store = new FakeStore()
+    store.write(exchange.applyBatch('[]', 1, 7_000))
+    expect(store.restore(exchange).time).toBe(7_000)
+  })
+})
 
 describe('restore', () => {
   const traders = [alice, bob, testAccount(4), testAccount(5)]

@@ -19,6 +19,7 @@ import {
   type PlaceOrderParameters,
 } from '../orderbook/index.ts'
 import type { BatchEffects, BookLevelDelta, Receipt, SkippedItem, TradeRecord } from './effects.ts'
+import { nextBatchTime } from './batchTime.ts'
 import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
 import { toEngineMarket, type MarketSpec } from './markets.ts'
 import { prepareBatch, type PreparedBatch, type PreparedItem } from './prepareBatch.ts'
@@ -52,7 +53,11 @@ class BatchContext {
   readonly engineOperations: EngineOperation[] = []
   position = 0
 
-  constructor(readonly index: number) {}
+  constructor(
+    readonly index: number,
+    /** The batch's deterministic time, ms since the Unix epoch (see `Exchange.time`). */
+    readonly time: number,
+  ) {}
 
   touch(order: OrderState): void {
     order.updatedIndex = this.index
@@ -77,6 +82,7 @@ export class Exchange {
   readonly signerBackend: SignerBackend | undefined
   private readonly openOrders = new Map<string, OrderState>()
   private readonly tradeSeqs = new Map<string, number>()
+  private batchTime = 0
 
   constructor(parameters: ExchangeParameters) {
     this.domain = parameters.domain
@@ -93,19 +99,35 @@ export class Exchange {
     this.engine = createMatchingEngine({ markets: engineMarkets, escrow: this.escrow })
   }
 
-  /** Applies one finalized batch body at `index` and returns what it did. */
-  applyBatch(body: string, index: number): BatchEffects {
+  /**
+   * The deterministic time of the last applied batch, in ms since the Unix epoch; 0 at genesis.
+   * Each batch's time is `max(previous batch's time, its sync point's time)`: the quorum-signed
+   * timestamp of the Zellular finalization that released it, never a replica's clock, and never
+   * going back. A batch with no sync-point time (a legacy proof, or a test that applies bodies
+   * directly) keeps the previous batch's time. Nonce windows and trade times use it.
+   */
+  get time(): number {
+    return this.batchTime
+  }
+
+  /**
+   * Applies one finalized batch body at `index` and returns what it did. `syncPointMs` is the
+   * time of the finalization sync point that released it (see `time`).
+   */
+  applyBatch(body: string, index: number, syncPointMs?: number): BatchEffects {
     const parameters = { tokens: this.ledger.tokens, domain: this.domain }
     const backend = this.signerBackend === undefined ? {} : { signerBackend: this.signerBackend }
-    return this.applyPrepared(prepareBatch(body, { ...parameters, ...backend }), index)
+    return this.applyPrepared(prepareBatch(body, { ...parameters, ...backend }), index, syncPointMs)
   }
 
   /**
    * Applies a batch whose items `prepareBatch` already parsed and verified (possibly in another
    * thread) at `index`. Equal to `applyBatch` of the same body.
    */
-  applyPrepared(prepared: PreparedBatch, index: number): BatchEffects {
-    const context = new BatchContext(index)
+  applyPrepared(prepared: PreparedBatch, index: number, syncPointMs?: number): BatchEffects {
+    const time = nextBatchTime(this.batchTime, syncPointMs)
+    this.batchTime = time
+    const context = new BatchContext(index, time)
     if (prepared === null) {
       context.skipped.push({ position: -1, reason: 'malformed_batch' })
     } else {
@@ -119,7 +141,18 @@ export class Exchange {
     const { balances, nonces } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
     const { receipts, skipped, trades, book, engineOperations } = context
-    return { index, receipts, skipped, balances, nonces, orders, trades, book, engineOperations }
+    return {
+      index,
+      time,
+      receipts,
+      skipped,
+      balances,
+      nonces,
+      orders,
+      trades,
+      book,
+      engineOperations,
+    }
   }
 
   /** The open order with this id, as the exchange tracks it. */
@@ -138,7 +171,12 @@ export class Exchange {
   }
 
   /** Loads state read back from storage; only `restoreExchange` calls it. */
-  restoreOrders(open: readonly OrderState[], tradeSeqs: ReadonlyMap<string, number>): void {
+  restoreOrders(
+    open: readonly OrderState[],
+    tradeSeqs: ReadonlyMap<string, number>,
+    time: number,
+  ): void {
+    this.batchTime = time
     for (const order of open) this.openOrders.set(order.orderId, order)
     for (const [market, seq] of tradeSeqs) {
       if (this.tradeSeqs.has(market)) this.tradeSeqs.set(market, seq)
@@ -259,6 +297,7 @@ export class Exchange {
           maker: maker.owner,
           taker: taker.owner,
           index: context.index,
+          time: context.time,
         })
         continue
       }

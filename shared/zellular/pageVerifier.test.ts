@@ -86,6 +86,16 @@ describe('PageVerifier on v0.1.7 pages', () => {
     expect(verifier.bufferedCount).toBe(0)
   })
 
+  it('stamps each batch with the timestamp of the finalization that released it', () => {
+    const verifier = verifierFrom({})
+    const released = verifier.consume(chain.page(0, 12, chain.proofs([3, 7, 12])), 0)
+    // The fixture signs index i's finalization at 1733000000 + i.
+    const expected = (index: number) => 1733000000 + (index <= 3 ? 3 : index <= 7 ? 7 : 12)
+    expect(released.map((batch) => batch.timestamp)).toEqual(
+      released.map((batch) => expected(batch.index)),
+    )
+  })
+
   it('verifies several proofs inside one page', () => {
     const verifier = verifierFrom({})
     expectBatches(verifier.consume(chain.page(0, 12, chain.proofs([3, 7, 12])), 0), 1, 12)
@@ -279,6 +289,8 @@ describe('PageVerifier on legacy v0.1.5 pages', () => {
     )
     expect(releases.map((batches) => batches.length)).toEqual([3, 4, 5])
     expectBatches(releases.flat(), 1, 12)
+    // A legacy proof signs no time.
+    expect(releases.flat().every((batch) => batch.timestamp === undefined)).toBe(true)
   })
 
   it('accepts a null proof and null nonsigners, and resumes with the trick', () => {

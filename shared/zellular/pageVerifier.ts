@@ -10,14 +10,25 @@ import {
   type SignatureRecord,
 } from './proof.ts'
 
-/** One batch of an app's sequence whose chaining hash is covered by a verified finalization. */
-export interface VerifiedBatch {
+/** A body chained onto the sequence, not yet covered by a proof. */
+interface ChainedBatch {
   /** The batch exactly as it was posted (an opaque string to Zellular). */
   readonly body: string
   /** 1-based, contiguous position of the batch in the app's sequence. */
   readonly index: number
   /** `h_index = xxh128(h_(index−1) + xxh128(body))`, with `h_0 = ""`. */
   readonly chainingHash: string
+}
+
+/** One batch of an app's sequence whose chaining hash is covered by a verified finalization. */
+export interface VerifiedBatch extends ChainedBatch {
+  /**
+   * Unix seconds of the finalization sync point that released this batch (the first one at or
+   * after its index): the sequencer's clock, signed by the quorum with the proof, which honest
+   * nodes sign only within 10 s of their own clocks. Undefined under a legacy (v0.1.5) proof,
+   * which signs no time.
+   */
+  readonly timestamp: number | undefined
 }
 
 export interface PageVerifierParameters {
@@ -92,7 +103,7 @@ export class PageVerifier {
   readonly #maxBufferedBytes: number
   #released: PageVerifierCheckpoint
   /** Bodies past `#released.index`, chained but not yet covered by a proof. */
-  #buffer: VerifiedBatch[] = []
+  #buffer: ChainedBatch[] = []
   /** Total length of the buffered bodies. */
   #bufferedBytes = 0
   /** Resume trick: the node-supplied, still unproven hash at `#released.index`. */
@@ -197,8 +208,9 @@ export class PageVerifier {
       } else {
         checkLegacyFinalization(this.network, this.app, proof.record, hash)
       }
+      const timestamp = proof.format === 'v0.1.7' ? proof.record.timestamp : undefined
       for (const end = start + position; start < end; start++) {
-        out.push(buffer[start]!)
+        out.push({ ...buffer[start]!, timestamp })
         bytes -= buffer[start]!.body.length
       }
       released = { index, chainingHash: hash, finalizedIndex: index }
@@ -228,7 +240,7 @@ export class PageVerifier {
   /** Chains the page's bodies onto the buffer (without committing); undefined if nothing to do. */
   #extend(
     page: ParsedPage,
-  ): { buffer: VerifiedBatch[]; anchor: string | undefined; bytes: number } | undefined {
+  ): { buffer: ChainedBatch[]; anchor: string | undefined; bytes: number } | undefined {
     let anchor = this.#anchor
     let bodies = page.batches
     let tip = this.#buffer.at(-1)?.chainingHash ?? this.#released.chainingHash ?? anchor
@@ -241,7 +253,7 @@ export class PageVerifier {
     }
     const checkFirst = anchor === this.#anchor
     let index = this.#released.index + this.#buffer.length
-    const fresh: VerifiedBatch[] = []
+    const fresh: ChainedBatch[] = []
     let bytes = this.#bufferedBytes
     for (const body of bodies) {
       bytes += body.length

@@ -58,6 +58,7 @@ interface TradeRow {
   maker: string
   taker: string
   batch_index: number
+  time: number | null
 }
 
 /** Page reads over one database; statements are prepared once. */
@@ -138,6 +139,7 @@ export class MarketPages {
         quantity: trade.quantity,
         role: trade.maker_order_id === row.order_id ? 'maker' : 'taker',
         index: trade.batch_index,
+        ...(trade.time === null ? {} : { time: trade.time }),
       }))
     const view: OrderView = {
       orderId: row.order_id,
@@ -173,6 +175,7 @@ function toTrade(row: TradeRow): Trade {
     maker: row.maker,
     taker: row.taker,
     index: row.batch_index,
+    ...(row.time === null ? {} : { time: row.time }),
   }
 }
 

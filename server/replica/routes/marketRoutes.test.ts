@@ -17,7 +17,10 @@ const takerOrders = 55
 let sequencer: InMemorySequencer
 let replica: Replica
 let running: Promise<void>
-let nonce = 0
+// The batch's sync point is signed at 1.8e9 s; nonces are milliseconds around that time.
+const syncPointSeconds = 1_800_000_000
+const batchTimeMs = syncPointSeconds * 1000
+let nonce = batchTimeMs
 
 const order = (account: typeof alice, side: string, price: string, timeInForce = 'GTC') =>
   signIntent(account, tokens, {
@@ -33,6 +36,7 @@ const order = (account: typeof alice, side: string, price: string, timeInForce =
 
 beforeAll(async () => {
   sequencer = new InMemorySequencer()
+  sequencer.timestamp = syncPointSeconds
   replica = createTestReplica({ sequencer })
   running = replica.start()
   // Bob's one sell order is filled by 55 small IOC buys of Alice, who also rests 7 bids.
@@ -82,6 +86,7 @@ describe('GET /orders', () => {
     const { body } = await get(`/orders?address=${bob.address}`)
     const [sell] = (body as unknown as OrdersPage).orders
     expect(sell?.fills).toHaveLength(50)
+    expect(sell?.fills.every((fill) => (fill as { time: number }).time === batchTimeMs)).toBe(true)
     expect(sell?.fillsTruncated).toBe(true)
     const { body: small } = await get(`/orders?address=${alice.address}&limit=1`)
     expect((small as unknown as OrdersPage).orders[0]?.fillsTruncated).toBe(false)
@@ -103,8 +108,9 @@ describe('GET /trades', () => {
     for (let page = 0; page < 10; page += 1) {
       const { status, body } = await get(path)
       expect(status).toBe(200)
-      const answer = body as { trades: { seq: number }[]; next: string | null }
+      const answer = body as { trades: { seq: number; time: number }[]; next: string | null }
       expect(answer.trades.length).toBeLessThanOrEqual(20)
+      expect(answer.trades.every((trade) => trade.time === batchTimeMs)).toBe(true)
       seqs.push(...answer.trades.map((trade) => trade.seq))
       if (answer.next === null) break
       path = `/trades?market=ETH/USDT&limit=20&cursor=${encodeURIComponent(answer.next)}`

@@ -10,7 +10,7 @@ import type { ReplicaDeps } from '../replicaDeps.ts'
 export function statusRoutes(deps: ReplicaDeps) {
   return new Hono()
     .get('/status', (c) => {
-      const { index, chainingHash } = deps.state.position
+      const { index, chainingHash, time } = deps.state.position
       const finalized = deps.zellular.finalizedIndex()
       const stateHash = deps.stateHash()
       const answer: StatusResponse = {
@@ -19,6 +19,7 @@ export function statusRoutes(deps: ReplicaDeps) {
         network: deps.registry.network,
         appliedIndex: index,
         appliedChainingHash: chainingHash,
+        appliedTime: time,
         zellularFinalizedIndex: finalized,
         lag: finalized === null ? null : Math.max(0, finalized - index),
         stateHash: stateHash.hash,

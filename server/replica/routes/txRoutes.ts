@@ -24,6 +24,7 @@ export function txRoutes(deps: ReplicaDeps) {
         batchIndex: receipt.batchIndex,
       }
       if (receipt.reason !== null) answer.reason = receipt.reason
+      if (receipt.time !== null) answer.time = receipt.time
       return c.json(answer)
     }
     const pending = deps.pending.get(id)

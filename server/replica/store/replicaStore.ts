@@ -22,6 +22,8 @@ export interface AppliedPosition {
   readonly index: number
   /** "" at index 0. */
   readonly chainingHash: string
+  /** The applied batch's deterministic time in ms (`Exchange.time`); 0 at genesis. */
+  readonly time: number
 }
 
 /** A stored receipt. */
@@ -32,6 +34,8 @@ export interface StoredReceipt {
   readonly status: 'applied' | 'rejected'
   readonly reason: string | null
   readonly batchIndex: number
+  /** The batch's time; null for batches applied before migration 0005. */
+  readonly time: number | null
 }
 
 /** What `loadState` reads back to rebuild the exchange. */
@@ -41,6 +45,8 @@ export interface StoredState {
   readonly engineOperations: EngineOperation[]
   readonly openOrders: OrderUpdate[]
   readonly tradeSeqs: Map<string, number>
+  /** The applied batch's deterministic time (`position.time`). */
+  readonly time: number
 }
 
 /** A test fault: the process kills itself inside the commit of this batch index. */
@@ -104,10 +110,11 @@ export class ReplicaStore {
   initialize(genesisHash: string, balances: LedgerSnapshot['balances']): void {
     this.sqlite.transaction(() => {
       this.writeBalances(balances, 0)
-      this.write.insertChainingHash.run(0, '')
+      this.write.insertChainingHash.run(0, '', 0)
       this.write.setMeta.run('genesis_hash', genesisHash)
       this.write.setMeta.run('applied_index', '0')
       this.write.setMeta.run('applied_chaining_hash', '')
+      this.write.setMeta.run('applied_time', '0')
     })()
     this.appliedIndex = 0
   }
@@ -116,6 +123,7 @@ export class ReplicaStore {
     return {
       index: Number.parseInt(this.metaValue('applied_index') ?? '0', 10),
       chainingHash: this.metaValue('applied_chaining_hash') ?? '',
+      time: Number.parseInt(this.metaValue('applied_time') ?? '0', 10),
     }
   }
 
@@ -128,8 +136,8 @@ export class ReplicaStore {
   }
 
   /**
-   * Commits consecutive applied batches in one transaction: each batch's effects and Zellular
-   * chaining hash under its own index, then the position of the last one. Either all of them are
+   * Commits consecutive applied batches in one transaction: each batch's effects, Zellular
+   * chaining hash and time under its own index, then the position of the last one. Either all of them are
    * stored or none, so a crash at any instant leaves the state of exactly some batch. Grouping
    * batches that are already waiting writes each touched page once instead of once per batch.
    */
@@ -143,11 +151,12 @@ export class ReplicaStore {
           throw new Error(`commit of batch ${effects.index} after ${previous}`)
         }
         this.writeEffects(effects)
-        this.write.insertChainingHash.run(effects.index, chainingHash)
+        this.write.insertChainingHash.run(effects.index, chainingHash, effects.time)
         previous = effects.index
       }
       this.write.setMeta.run('applied_index', String(last.effects.index))
       this.write.setMeta.run('applied_chaining_hash', last.chainingHash)
+      this.write.setMeta.run('applied_time', String(last.effects.time))
       const crashAt = this.faults.crashInCommitAt
       if (group.some(({ effects }) => effects.index === crashAt)) {
         process.kill(process.pid, 'SIGKILL')
@@ -236,7 +245,8 @@ export class ReplicaStore {
         ][]
       ).map(([market, seq]) => [market, seq]),
     )
-    return { position: this.position(), ledger, engineOperations, openOrders, tradeSeqs }
+    const position = this.position()
+    return { position, ledger, engineOperations, openOrders, tradeSeqs, time: position.time }
   }
 
   /** The balance of (address, token) as of batch `index` (0 when never credited by then). */
@@ -271,15 +281,18 @@ export class ReplicaStore {
       .get()?.chainingHash
   }
 
+  /** The receipt of an intent, with its batch's time. */
   receipt(intentId: string): StoredReceipt | undefined {
-    const row = this.db
-      .select()
-      .from(schema.receipts)
-      .where(eq(schema.receipts.intentId, hexToBytes(intentId)))
+    const { receipts, chainingHashes } = schema
+    const found = this.db
+      .select({ row: receipts, time: chainingHashes.time })
+      .from(receipts)
+      .leftJoin(chainingHashes, eq(chainingHashes.batchIndex, receipts.batchIndex))
+      .where(eq(receipts.intentId, hexToBytes(intentId)))
       .get()
-    return row === undefined
-      ? undefined
-      : { ...row, intentId: bytesToHex(row.intentId), signer: bytesToHex(row.signer) }
+    if (found === undefined) return undefined
+    const { row, time } = found
+    return { ...row, intentId: bytesToHex(row.intentId), signer: bytesToHex(row.signer), time }
   }
 
   /** The owner's open orders, then up to `limit` closed ones, most recently updated first. */
@@ -314,31 +327,6 @@ export class ReplicaStore {
     return [...open, ...closed].map(toOrderUpdate)
   }
 
-  /** Trades an order took part in, oldest first. */
-  tradesOfOrder(orderId: string): TradeRecord[] {
-    const { trades } = schema
-    return this.db
-      .select()
-      .from(trades)
-      .where(or(eq(trades.makerOrderId, orderId), eq(trades.takerOrderId, orderId)))
-      .orderBy(trades.batchIndex, trades.seq)
-      .all()
-      .map(toTradeRecord)
-  }
-
-  /** The most recent trades of a market, newest first. */
-  recentTrades(market: string, limit: number): TradeRecord[] {
-    const { trades } = schema
-    return this.db
-      .select()
-      .from(trades)
-      .where(eq(trades.market, market))
-      .orderBy(desc(trades.seq))
-      .limit(limit)
-      .all()
-      .map(toTradeRecord)
-  }
-
   private writeBalances(balances: LedgerSnapshot['balances'], index: number): void {
     const history: unknown[] = []
     for (const { address, token, available, locked } of balances) {
@@ -368,7 +356,7 @@ function prepareWrites(sqlite: Database.Database) {
       8,
     ),
     insertChainingHash: sqlite.prepare(
-      'INSERT INTO chaining_hashes (batch_index, chaining_hash) VALUES (?, ?)',
+      'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (?, ?, ?)',
     ),
     insertOperation: sqlite.prepare(
       'INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)',
@@ -381,8 +369,8 @@ function prepareWrites(sqlite: Database.Database) {
     ),
     insertTrade: sqlite.prepare(
       'INSERT INTO trades (market, seq, price, quantity, taker_side, maker_order_id, taker_order_id, maker, ' +
-        'taker, batch_index) VALUES (@market, @seq, @price, @quantity, @takerSide, @makerOrderId, ' +
-        '@takerOrderId, @maker, @taker, @index)',
+        'taker, batch_index, time) VALUES (@market, @seq, @price, @quantity, @takerSide, @makerOrderId, ' +
+        '@takerOrderId, @maker, @taker, @index, @time)',
     ),
   }
   const transaction = sqlite.transaction((run: () => void) => run())
@@ -418,18 +406,4 @@ function toOrderUpdate(row: typeof schema.orders.$inferSelect): OrderUpdate {
   }
   if (update.reason === undefined) delete update.reason
   return update
-}
-
-function toTradeRecord(row: typeof schema.trades.$inferSelect): TradeRecord {
-  const { batchIndex, ...rest } = row
-  return {
-    ...rest,
-    price: BigInt(row.price),
-    quantity: BigInt(row.quantity),
-    makerOrderId: row.makerOrderId as IntentId,
-    takerOrderId: row.takerOrderId as IntentId,
-    maker: row.maker as Address,
-    taker: row.taker as Address,
-    index: batchIndex,
-  }
 }

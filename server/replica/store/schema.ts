@@ -10,20 +10,26 @@ import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm
  * `npm run db:generate` and commit the migration in `drizzle/`.
  */
 
-/** Key-value facts: `applied_index`, `applied_chaining_hash`, `genesis_hash`. */
+/**
+ * Key-value facts: `applied_index`, `applied_chaining_hash`, `applied_time` (the applied batch's
+ * deterministic time in ms; absent before migration 0005, read as 0), `genesis_hash`.
+ */
 export const meta = sqliteTable('meta', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 })
 
 /**
- * Zellular's chaining hash of every applied batch (index 0: ""), so a balance signed as of a
- * past index names the history it comes from (see `balanceAttestationSchema`). Databases made
- * before migration 0004 hold only index 0 and the index applied at the upgrade.
+ * One row per applied batch (index 0: genesis): Zellular's chaining hash (index 0: ""), so a
+ * balance signed as of a past index names the history it comes from (see
+ * `balanceAttestationSchema`), and the batch's deterministic time in ms (`Exchange.time`; 0 at
+ * genesis). Databases made before migration 0004 hold only index 0 and the index applied at the
+ * upgrade; batches applied before migration 0005 have no time (NULL).
  */
 export const chainingHashes = sqliteTable('chaining_hashes', {
   batchIndex: integer('batch_index').primaryKey(),
   chainingHash: text('chaining_hash').notNull(),
+  time: integer('time'),
 })
 
 /**
@@ -108,6 +114,8 @@ export const trades = sqliteTable(
     maker: text('maker').notNull(),
     taker: text('taker').notNull(),
     batchIndex: integer('batch_index').notNull(),
+    /** The batch's deterministic time in ms; NULL for trades before migration 0005. */
+    time: integer('time'),
   },
   (table) => [
     primaryKey({ columns: [table.market, table.seq] }),
