@@ -15,7 +15,7 @@ import { WalletButton } from './features/wallet/WalletButton.tsx'
 import { formatFixed } from './lib/format.ts'
 import { LiveProvider, usePrimaryReplica } from './lib/live.tsx'
 import { fetchRegistry, type AppRegistry } from './lib/registry.ts'
-import { tradesQueryOptions } from './lib/queries.ts'
+import { tradeFeedQueryOptions } from './lib/tradeFeed.ts'
 import { useMediaQuery } from './lib/useMediaQuery.ts'
 
 /** Loads the registry (the trust root), then the trading screen. */
@@ -178,7 +178,7 @@ function MarketTitle(props: {
   primary: ReturnType<typeof usePrimaryReplica>
 }) {
   const { registry, market, primary } = props
-  const trades = useQuery(tradesQueryOptions(primary, market.id))
+  const trades = useQuery(tradeFeedQueryOptions(primary, market.id))
   const last = trades.data?.trades[0]
   return (
     <div className="market-title">

@@ -1,4 +1,4 @@
-import { useQueryClient, type QueryClient } from '@tanstack/react-query'
+import { useQueryClient } from '@tanstack/react-query'
 import {
   createContext,
   useContext,
@@ -8,13 +8,13 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react'
-import type { ReceiptEvent, SseEvent, TradesResponse } from '../../../shared/api/index.ts'
+import type { ReceiptEvent } from '../../../shared/api/index.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
-import { ordersQueryKey, tradesQueryKey } from './queries.ts'
 import { refreshVerifiedBalances } from './refreshVerifiedBalances.ts'
 import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
+import { routeLiveEvent } from './routeLiveEvent.ts'
 
 /** The live data of the app: one SSE stream, the books it keeps in sync, receipt listeners. */
 export interface Live {
@@ -49,7 +49,7 @@ export function LiveProvider(props: {
       replicas: registry.replicas,
       address,
       onEvent: (event) => {
-        const flush = routeEvent(event, { queryClient, books, address, receiptListeners })
+        const flush = routeLiveEvent(event, { queryClient, books, address, receiptListeners })
         if (event.event === 'balance') dirtyBalances = true
         if (flush && dirtyBalances && address) {
           dirtyBalances = false
@@ -77,59 +77,6 @@ export function LiveProvider(props: {
 
   if (live === undefined) return null
   return <LiveContext.Provider value={live}>{props.children}</LiveContext.Provider>
-}
-
-interface RouteContext {
-  readonly queryClient: QueryClient
-  readonly books: ReadonlyMap<string, OrderbookSync>
-  readonly address: string | undefined
-  readonly receiptListeners: ReadonlySet<(receipt: ReceiptEvent) => void>
-}
-
-/** Applies one event; returns true at the end of a batch (`applied`) or on a resync. */
-function routeEvent(event: SseEvent, context: RouteContext): boolean {
-  const { queryClient, books, address } = context
-  switch (event.event) {
-    case 'hello':
-    case 'reset':
-      // A new stream, or a dropped one (events were lost): refetch every snapshot.
-      for (const book of books.values()) book.resync()
-      queryClient.invalidateQueries({ queryKey: ['trades'] })
-      queryClient.invalidateQueries({ queryKey: ['orders'] })
-      return true
-    case 'book':
-      books.get(event.data.market)?.onDelta(event.data)
-      return false
-    case 'trade': {
-      const trade = event.data
-      queryClient.setQueryData<TradesResponse>(tradesQueryKey(trade.market), (previous) => {
-        if (previous === undefined) return previous
-        const top = previous.trades[0]?.seq ?? 0
-        if (trade.seq <= top) return previous
-        if (trade.seq !== top + 1 && top !== 0) {
-          // A missed trade: refetch rather than show a hole.
-          queryClient.invalidateQueries({ queryKey: tradesQueryKey(trade.market) })
-        }
-        return { ...previous, trades: [trade, ...previous.trades].slice(0, 40) }
-      })
-      const mine =
-        address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
-      if (mine) queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
-      return false
-    }
-    case 'order':
-      if (address) {
-        queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })
-      }
-      return false
-    case 'receipt':
-      for (const listener of context.receiptListeners) listener(event.data)
-      return false
-    case 'balance':
-      return false
-    case 'applied':
-      return true
-  }
 }
 
 export function useLive(): Live {

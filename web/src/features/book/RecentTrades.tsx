@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { formatFixed } from '../../lib/format.ts'
-import { tradesQueryOptions } from '../../lib/queries.ts'
+import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 
 /** The market's most recent trades, newest first, live from the stream. */
@@ -11,7 +11,7 @@ export function RecentTrades(props: {
   address: string | undefined
 }) {
   const { market, primary } = props
-  const trades = useQuery(tradesQueryOptions(primary, market.id))
+  const trades = useQuery(tradeFeedQueryOptions(primary, market.id))
   const me = props.address?.toLowerCase()
   const list = trades.data?.trades ?? []
   return (

@@ -1,0 +1,54 @@
+import type { QueryClient } from '@tanstack/react-query'
+import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
+import type { OrderbookSync } from './orderbookSync.ts'
+import { ordersQueryKey } from './queries.ts'
+import { receiveStreamedTrade } from './tradeFeed.ts'
+
+/** What live events update: the query cache, each market's book sync, receipt listeners. */
+export interface RouteLiveEventContext {
+  readonly queryClient: QueryClient
+  readonly books: ReadonlyMap<string, OrderbookSync>
+  readonly address: string | undefined
+  readonly receiptListeners: ReadonlySet<(receipt: ReceiptEvent) => void>
+}
+
+/**
+ * Applies one event of the live stream: book deltas to the book syncs, trades to the trade feed,
+ * order events to invalidations, receipts to the listeners. Returns true at the end of a batch
+ * (`applied`) or on a resync (`hello`, `reset`), when balances touched meanwhile are refreshed.
+ */
+export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext): boolean {
+  const { queryClient, books, address } = context
+  switch (event.event) {
+    case 'hello':
+    case 'reset':
+      // A new stream, or a dropped one (events were lost): refetch every snapshot.
+      for (const book of books.values()) book.resync()
+      queryClient.invalidateQueries({ queryKey: ['trades'] })
+      queryClient.invalidateQueries({ queryKey: ['orders'] })
+      return true
+    case 'book':
+      books.get(event.data.market)?.onDelta(event.data)
+      return false
+    case 'trade': {
+      const trade = event.data
+      receiveStreamedTrade(queryClient, trade)
+      const mine =
+        address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
+      if (mine) queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
+      return false
+    }
+    case 'order':
+      if (address) {
+        queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })
+      }
+      return false
+    case 'receipt':
+      for (const listener of context.receiptListeners) listener(event.data)
+      return false
+    case 'balance':
+      return false
+    case 'applied':
+      return true
+  }
+}

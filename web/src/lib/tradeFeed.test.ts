@@ -1,0 +1,116 @@
+import { QueryClient, QueryObserver } from '@tanstack/react-query'
+import { createServer } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { Trade, TradesResponse } from '../../../shared/api/index.ts'
+import { routeLiveEvent, type RouteLiveEventContext } from './routeLiveEvent.ts'
+import { mergeTrades, tradeFeedQueryOptions } from './tradeFeed.ts'
+
+const market = 'ETH/USDT'
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
+const trade = (seq: number): Trade => ({
+  market,
+  seq,
+  price: '2000000000',
+  quantity: '1000000000000000000',
+  takerSide: 'buy',
+  makerOrderId: hash(seq * 2),
+  takerOrderId: hash(seq * 2 + 1),
+  maker: '0x00000000000000000000000000000000000000aa',
+  taker: '0x00000000000000000000000000000000000000bb',
+  index: seq,
+})
+const page = (...seqs: number[]): TradesResponse => ({
+  market,
+  trades: seqs.map(trade),
+  next: null,
+})
+
+/**
+ * A replica on 127.0.0.1 whose `GET /trades` answers are held until the test releases them:
+ * each answer is the page the replica had when the request came in.
+ */
+async function slowTradesReplica() {
+  let current = page(2, 1)
+  const held: (() => void)[] = []
+  const server = createServer((_request, response) => {
+    const body = JSON.stringify(current)
+    held.push(() => {
+      response.writeHead(200, {
+        'content-type': 'application/json',
+        'access-control-allow-origin': '*',
+      })
+      response.end(body)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  return {
+    replica: { id: 'replica-1', url: `http://127.0.0.1:${port}` },
+    setPage: (next: TradesResponse) => (current = next),
+    requests: () => held.length,
+    release: () => held.shift()?.(),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  }
+}
+
+const cleanUps: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanUp of cleanUps.splice(0)) await cleanUp()
+})
+
+describe('the trade feed', () => {
+  it('keeps a streamed trade that arrives while the refetch after a reconnect is in flight', async () => {
+    const replica = await slowTradesReplica()
+    const client = new QueryClient()
+    const observer = new QueryObserver(client, tradeFeedQueryOptions(replica.replica, market))
+    const unsubscribe = observer.subscribe(() => {})
+    cleanUps.push(
+      () => unsubscribe(),
+      () => client.clear(),
+      () => replica.close(),
+    )
+    const context: RouteLiveEventContext = {
+      queryClient: client,
+      books: new Map(),
+      address: undefined,
+      receiptListeners: new Set(),
+    }
+    const seqs = () =>
+      client.getQueryData<TradesResponse>(['trades', market])?.trades.map((item) => item.seq)
+
+    await expect.poll(() => replica.requests()).toBe(1)
+    replica.release()
+    await expect.poll(seqs).toEqual([2, 1])
+
+    // The stream reconnects: `hello` refetches; the replica answers with what it has now (3).
+    replica.setPage(page(3, 2, 1))
+    routeLiveEvent(
+      { event: 'hello', data: { replicaId: 'replica-1', appliedIndex: 3, books: [] } },
+      context,
+    )
+    await expect.poll(() => replica.requests()).toBe(1)
+    routeLiveEvent({ event: 'trade', data: trade(3) }, context)
+    // Trade 4 is applied and streamed before that answer arrives.
+    routeLiveEvent({ event: 'trade', data: trade(4) }, context)
+    expect(seqs()).toEqual([4, 3, 2, 1])
+    replica.release()
+    await expect.poll(() => observer.getCurrentResult().isFetching).toBe(false)
+    expect(seqs()).toEqual([4, 3, 2, 1])
+  })
+
+  it('merges only streamed trades that continue the page, never leaving a hole', () => {
+    const seqsOf = (trades: Trade[]) => trades.map((item) => item.seq)
+    expect(seqsOf(mergeTrades(page(5, 4).trades, [trade(7), trade(6), trade(5)]))).toEqual([
+      7, 6, 5, 4,
+    ])
+    expect(seqsOf(mergeTrades(page(5, 4).trades, [trade(8), trade(6)]))).toEqual([6, 5, 4])
+    expect(seqsOf(mergeTrades([], [trade(2), trade(1)]))).toEqual([2, 1])
+    const long = Array.from({ length: 40 }, (_, i) => trade(40 - i))
+    expect(seqsOf(mergeTrades(long, [trade(41)])).slice(0, 2)).toEqual([41, 40])
+    expect(mergeTrades(long, [trade(41)])).toHaveLength(40)
+  })
+})
