@@ -1,13 +1,14 @@
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { apiErrorStatus, type ErrorResponse } from '../../shared/api/index.ts'
 import { isIntentRejectReason } from '../../shared/intents/index.ts'
+import { BaseError } from '../../shared/errors/index.ts'
 
 /**
  * An expected failure of a request, answered as `{ error: { code, message, field? } }` with the
  * status that says whose fault it is (see `apiErrorStatus` of `shared/api`). Thrown by routes and
  * turned into JSON by the one error handler; anything else thrown is a 500.
  */
-export class ApiError extends Error {
+export class ApiError extends BaseError {
   override name = 'ApiError' as const
   readonly status: ContentfulStatusCode
 
@@ -40,6 +41,9 @@ const messages: Record<string, string> = {
   malformed_json: 'the request body is not valid JSON',
   body_too_large: 'the request body is too large',
   replay: 'this (signer, nonce) was already submitted; sign a new intent with a new nonce',
+  expired:
+    'the nonce is outside the window of 2 days before to 1 day after the batch time; ' +
+    'sign again with the current time in milliseconds as nonce',
   insufficient_available: 'the available balance does not cover this intent',
   not_issuer: 'only the faucet (issuer) may mint',
   self_transfer: 'a transfer to yourself changes nothing',

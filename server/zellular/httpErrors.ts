@@ -2,6 +2,8 @@
  * zsequencer's error classes (`common/errors.py`): the class name is the wire `code`, with its
  * HTTP status and default message. Peers and SDKs switch on `code`, so the names are the API.
  */
+import { BaseError } from '../../shared/errors/index.ts'
+
 export const ERRORS = {
   InvalidRequestError: [400, 'The request is invalid.'],
   InvalidSequencerError: [400, 'The sequencer ID is invalid.'],
@@ -27,7 +29,8 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS
 
-export class ZsequencerHttpError extends Error {
+export class ZsequencerHttpError extends BaseError {
+  override name = 'ZsequencerHttpError' as const
   readonly status: number
   constructor(
     readonly code: ErrorCode,
@@ -43,7 +46,8 @@ export class ZsequencerHttpError extends Error {
 }
 
 /** FastAPI's request-validation failure (422), which zsequencer clients also see. */
-export class ValidationHttpError extends Error {
+export class ValidationHttpError extends BaseError {
+  override name = 'ValidationHttpError' as const
   readonly status = 422
   constructor(
     readonly location: (string | number)[],

@@ -13,9 +13,10 @@
  * (ETH 18 decimals, USDT 6 decimals) a lot is 0.001 ETH and a tick is 0.01 USDT per ETH, which is
  * 0.00001 USDT = 10 USDT base units per lot; a price of 2,000.00 USDT/ETH is 200,000 ticks.
  */
+import { BaseError } from '../errors/index.ts'
 
 /** Raised for an invalid market configuration (a programmer error, caught at startup). */
-export class MarketConfigError extends Error {
+export class MarketConfigError extends BaseError {
   override name = 'MarketConfigError' as const
 }
 

@@ -35,6 +35,7 @@ import type {
   PlaceOrderParameters,
   RejectReason,
 } from './types.ts'
+import { BaseError } from '../errors/index.ts'
 
 /** Parameters of {@link createMatchingEngine}. */
 export type CreateMatchingEngineParameters = {
@@ -48,7 +49,7 @@ export type CreateMatchingEngineParameters = {
 }
 
 /** Raised by queries about a market the engine does not trade (a caller error). */
-export class UnknownMarketError extends Error {
+export class UnknownMarketError extends BaseError {
   override name = 'UnknownMarketError' as const
 }
 

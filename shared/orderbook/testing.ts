@@ -3,12 +3,13 @@
  * interface; this one exists so the engine can be tested (and benchmarked) on its own.
  */
 import type { EscrowAccounts } from '../ledger/index.ts'
+import { BaseError } from '../errors/index.ts'
 
 /** One account's balance of one token. */
 type Balance = { available: bigint; locked: bigint }
 
 /** Raised when an escrow call would break an invariant (the engine asked for more than locked). */
-export class EscrowInvariantError extends Error {
+export class EscrowInvariantError extends BaseError {
   override name = 'EscrowInvariantError' as const
 }
 

@@ -2,7 +2,9 @@
  * Errors of the Zellular SDK. Each has a literal `name` so callers can switch on it, and a
  * stable `code` for logs and tests.
  */
-export class ZellularError extends Error {
+import { BaseError } from '../errors/index.ts'
+
+export class ZellularError extends BaseError {
   override name = 'ZellularError'
 }
 

@@ -10,6 +10,7 @@ import {
   txResponseSchema,
   type SubmitIntentRequest,
 } from '../../../shared/api/index.ts'
+import { BaseError } from '../../../shared/errors/index.ts'
 import type { ReplicaBalanceAnswer } from './verifyBalanceQuorum.ts'
 
 /** Why a request to a replica (or the app server) failed. */
@@ -23,7 +24,7 @@ export type ReplicaErrorKind =
   | 'invalid_response'
 
 /** A failed replica request; `code` is the API error code for `http` errors. */
-export class ReplicaRequestError extends Error {
+export class ReplicaRequestError extends BaseError {
   override name = 'ReplicaRequestError' as const
   constructor(
     readonly kind: ReplicaErrorKind,
