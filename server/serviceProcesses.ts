@@ -1,15 +1,35 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { REPOSITORY_ROOT } from './repositoryRoot.ts'
+import { ensureServerBuild, SERVER_ENTRIES } from './serverBuild.mjs'
 
 /*
  * Zellular nodes and replicas each run as their own OS process, so that tests can kill -9 one
  * like a real crash and the launcher can show each one's log lines. This module starts such
- * processes (TypeScript through tsx) and manages a group of them.
+ * processes and manages a group of them. They run the compiled bundles (`server/serverBuild.mjs`):
+ * the ones next to this code when it is itself a bundle (`npm start`), else the build of the
+ * current sources, made on first use (tests, benchmarks, the chaos suite).
+ * `SERVICES_FROM_SOURCE=1` runs the TypeScript through tsx instead, the way it ran before, for
+ * comparisons.
  */
 
-const REPOSITORY = resolve(import.meta.dirname, '..')
-const TSX = join(REPOSITORY, 'node_modules/tsx/dist/esm/index.mjs')
+const TSX = join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs')
+
+/** Set by the bundler in compiled code only. */
+const COMPILED = (globalThis as { __SERVER_BUILD__?: boolean }).__SERVER_BUILD__ === true
+
+/** The Node.js arguments that run `entry`, a service's TypeScript entry under the repository. */
+function entryArguments(entry: string): string[] {
+  if (process.env.SERVICES_FROM_SOURCE === '1') {
+    return ['--import', TSX, join(REPOSITORY_ROOT, entry)]
+  }
+  const bundle = SERVER_ENTRIES[entry]
+  if (bundle === undefined) throw new Error(`${entry} is not a compiled service entry`)
+  const directory = COMPILED ? dirname(fileURLToPath(import.meta.url)) : ensureServerBuild()
+  return ['--enable-source-maps', join(directory, bundle)]
+}
 
 /** One service process. */
 export interface ServiceProcess {
@@ -36,15 +56,11 @@ export function spawnService(
   },
 ): ServiceProcess {
   const nodeOptions = options.nodeOptions ?? []
-  const child = spawn(
-    process.execPath,
-    [...nodeOptions, '--import', TSX, join(REPOSITORY, entry)],
-    {
-      cwd: REPOSITORY,
-      env: { ...process.env, ...options.environment },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  )
+  const child = spawn(process.execPath, [...nodeOptions, ...entryArguments(entry)], {
+    cwd: REPOSITORY_ROOT,
+    env: { ...process.env, ...options.environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   // Whole lines, even when one arrives split across two chunks.
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path'
+import { join } from 'node:path'
+import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
 import { buildWebIfStale, startSystem } from './system.ts'
 
 /**
@@ -17,7 +18,7 @@ const print = (name: string, line: string) => {
 
 buildWebIfStale()
 const system = await startSystem({
-  dataDir: resolve(import.meta.dirname, '../../.devnet'),
+  dataDir: join(REPOSITORY_ROOT, '.devnet'),
   fresh: process.argv.includes('--fresh'),
   onLine: print,
 })

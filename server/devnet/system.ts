@@ -1,15 +1,15 @@
 import type { ServerType } from '@hono/node-server'
 import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
+import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
 import { mintFromFaucet } from '../replica/faucet.ts'
 import { prepareReplicas, startReplicaCluster, type ReplicaCluster } from '../replica/setup.ts'
 import { startLocalNetwork, type LocalNetwork } from './localNetwork.ts'
 import { prepareZellularNetwork } from './zellularNetwork.ts'
 import { startWebServer } from './webServer.ts'
 
-const REPOSITORY = resolve(import.meta.dirname, '../..')
-const WEB_DIST = join(REPOSITORY, 'web/dist')
+const WEB_DIST = join(REPOSITORY_ROOT, 'web/dist')
 
 /** What the faucet gives each address, in token units. */
 export const FAUCET_GRANT: Readonly<Record<string, string>> = { USDT: '10000', ETH: '10' }
@@ -133,17 +133,21 @@ async function faucet(cluster: ReplicaCluster, address: string) {
 export function buildWebIfStale(log: (line: string) => void = console.log): void {
   const index = join(WEB_DIST, 'index.html')
   const built = existsSync(index) ? statSync(index).mtimeMs : 0
-  const sources = [join(REPOSITORY, 'web'), join(REPOSITORY, 'shared')]
+  const sources = [join(REPOSITORY_ROOT, 'web'), join(REPOSITORY_ROOT, 'shared')]
   const newest = Math.max(
     ...sources.map(newestMtime),
-    statSync(join(REPOSITORY, 'vite.config.ts')).mtimeMs,
+    statSync(join(REPOSITORY_ROOT, 'vite.config.ts')).mtimeMs,
   )
   if (built > newest) return
   log('building the web app (vite build)…')
-  execFileSync(process.execPath, [join(REPOSITORY, 'node_modules/vite/bin/vite.js'), 'build'], {
-    cwd: REPOSITORY,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  execFileSync(
+    process.execPath,
+    [join(REPOSITORY_ROOT, 'node_modules/vite/bin/vite.js'), 'build'],
+    {
+      cwd: REPOSITORY_ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
 }
 
 function newestMtime(path: string): number {

@@ -5,7 +5,7 @@ import { loadReplicaConfig } from './config.ts'
 import { createReplica } from './replica.ts'
 
 /*
- * A replica process: `node --import tsx server/replica/main.ts`, configured by environment
+ * A replica process (run compiled, see `server/serverBuild.mjs`), configured by environment
  * variables (see `config.ts`). The only file that listens.
  */
 

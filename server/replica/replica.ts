@@ -62,7 +62,8 @@ export interface ReplicaParameters {
   readonly stateHashIntervalMs: number
   /**
    * Worker threads that verify batch signatures ahead of the apply loop (0: on the main thread).
-   * Workers load TypeScript through the process's `--import tsx`, as `main.ts` runs.
+   * Workers run the compiled `verifierThread.mjs` next to the replica's bundle (from source, in
+   * tests, `server/replica/verifierThread.mjs`, which registers tsx).
    */
   readonly verifierThreads: number
   /** Most SSE streams at once; more get 503 `too_many_subscribers`. */

@@ -171,7 +171,7 @@ export function replicaEnvironment(
 }
 
 /**
- * Starts replica `position` as `node --import tsx server/replica/main.ts` with its environment
+ * Starts replica `position` (the compiled `server/replica/main.ts`, see `serviceProcesses.ts`) with its environment
  * (plus `environment`, which wins), forwarding its output lines to `onLine`.
  */
 export function spawnReplica(

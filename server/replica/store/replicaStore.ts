@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { and, desc, eq, lte, or } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { resolve } from 'node:path'
+import { join } from 'node:path'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
 import type {
@@ -11,11 +11,12 @@ import type {
   OrderUpdate,
   TradeRecord,
 } from '../../../shared/exchange/index.ts'
+import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
 
-const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
+const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
 
 /** Where the replica stands: the last applied batch and its chaining hash. */
 export interface AppliedPosition {
