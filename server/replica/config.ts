@@ -78,18 +78,6 @@ export const replicaEnvironmentSchema = z.object({
   REPLICA_SIGNED_READ_BURST: positiveInteger(defaultReplicaParameters.signedReadBurst),
   /** Least time before an intent accepted by a node but not applied is sent again. */
   REPLICA_REDELIVER_AFTER_MS: positiveInteger(defaultReplicaParameters.redeliverAfterMs),
-  /** Test fault: SIGKILL the process inside the commit of this batch index. */
-  REPLICA_TEST_CRASH_IN_COMMIT_AT: z
-    .string()
-    .regex(/^[1-9][0-9]{0,9}$/)
-    .transform((text) => Number.parseInt(text, 10))
-    .optional(),
-  /** Test fault (chaos suite): every commit after this many fails with SQLITE_FULL. */
-  REPLICA_TEST_DISK_FULL_AFTER_COMMITS: z
-    .string()
-    .regex(/^[0-9]{1,10}$/)
-    .transform((text) => Number.parseInt(text, 10))
-    .optional(),
 })
 
 /** The BLS key file of a replica. */
@@ -118,8 +106,6 @@ export interface ReplicaMainConfig {
     maxBackoffMs: number
   }
   readonly parameters: ReplicaParameters
-  readonly crashInCommitAt: number | undefined
-  readonly diskFullAfterCommits: number | undefined
 }
 
 /** Parses the environment and loads the files it names; throws with the offending variable. */
@@ -175,8 +161,6 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       signedReadBurst: env.REPLICA_SIGNED_READ_BURST,
       redeliverAfterMs: env.REPLICA_REDELIVER_AFTER_MS,
     },
-    crashInCommitAt: env.REPLICA_TEST_CRASH_IN_COMMIT_AT,
-    diskFullAfterCommits: env.REPLICA_TEST_DISK_FULL_AFTER_COMMITS,
   }
 }
 

@@ -3,6 +3,7 @@ import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular
 import { initKeccak } from '../../shared/intents/index.ts'
 import { loadReplicaConfig } from './config.ts'
 import { createReplica } from './replica.ts'
+import { createStoreFaults } from './storeFaults.ts'
 
 /*
  * A replica process (run compiled, see `server/serverBuild.mjs`), configured by environment
@@ -11,6 +12,12 @@ import { createReplica } from './replica.ts'
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 const config = loadReplicaConfig(process.env)
+// Test-only faults (cluster and chaos suites), read here alone: the rest of the replica knows
+// only the store's hooks, which nothing else installs.
+const testFaults = {
+  crashInCommitAt: testCount('REPLICA_TEST_CRASH_IN_COMMIT_AT', /^[1-9][0-9]{0,9}$/),
+  diskFullAfterCommits: testCount('REPLICA_TEST_DISK_FULL_AFTER_COMMITS', /^[0-9]{1,10}$/),
+}
 
 await Promise.all([initZellular(), initKeccak()])
 const network = await loadNetwork(config.zellular.nodesFile, config.zellular.thresholdPercent)
@@ -29,13 +36,7 @@ const replica = createReplica({
   databaseFile: config.databaseFile,
   zellular,
   parameters: config.parameters,
-  // Test-only faults (cluster and chaos suites).
-  faults: {
-    ...(config.crashInCommitAt === undefined ? {} : { crashInCommitAt: config.crashInCommitAt }),
-    ...(config.diskFullAfterCommits === undefined
-      ? {}
-      : { diskFullAfterCommits: config.diskFullAfterCommits }),
-  },
+  storeHooks: createStoreFaults(testFaults),
   log,
 })
 
@@ -62,8 +63,8 @@ const effective = {
     config.parameters.corsOrigins === '*' ? '*' : config.parameters.corsOrigins.join(','),
   blsPublicKey: replica.deps.blsPublicKey,
   appliedIndex: replica.state.position.index,
-  crashInCommitAt: config.crashInCommitAt ?? 'off',
-  diskFullAfterCommits: config.diskFullAfterCommits ?? 'off',
+  crashInCommitAt: testFaults.crashInCommitAt ?? 'off',
+  diskFullAfterCommits: testFaults.diskFullAfterCommits ?? 'off',
 }
 log(
   `replica parameters:\n${Object.entries(effective)
@@ -81,6 +82,14 @@ async function shutdown(code: number): Promise<never> {
   server.close()
   await replica.stop()
   process.exit(code)
+}
+
+/** A whole-number test variable, or undefined when unset; throws naming it when malformed. */
+function testCount(name: string, format: RegExp): number | undefined {
+  const text = process.env[name]
+  if (text === undefined || text === '') return undefined
+  if (!format.test(text)) throw new Error(`${name}=${text} is not a count (${format.source})`)
+  return Number.parseInt(text, 10)
 }
 
 /** Logs the error that ends this process, with its cause, and exits with code 1. */

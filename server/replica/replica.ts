@@ -15,7 +15,7 @@ import { ReplicaState } from './replicaState.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
 import { toSseEvents } from './sseEvents.ts'
 import { VerifierPool } from './verifierPool.ts'
-import { ReplicaStore, type StoreFaults } from './store/replicaStore.ts'
+import { ReplicaStore, type StoreHooks } from './store/replicaStore.ts'
 
 /** The replica's view of Zellular: the SDK client (`ZellularClient`) or a test double. */
 export interface ZellularPort extends BatchSource {
@@ -122,7 +122,8 @@ export interface ReplicaConfig {
   readonly databaseFile: string
   readonly zellular: ZellularPort
   readonly parameters?: Partial<ReplicaParameters>
-  readonly faults?: StoreFaults
+  /** Test faults inside commits (`storeFaults.ts`); production wiring installs none. */
+  readonly storeHooks?: StoreHooks | undefined
   readonly log?: (line: string) => void
   readonly fetch?: typeof fetch
 }
@@ -144,7 +145,7 @@ export function createReplica(config: ReplicaConfig): Replica {
   const { registry, zellular } = config
   const store = new ReplicaStore(config.databaseFile, {
     synchronous: parameters.sqliteSynchronous,
-    ...(config.faults === undefined ? {} : { faults: config.faults }),
+    ...(config.storeHooks === undefined ? {} : { hooks: config.storeHooks }),
   })
   const state = ReplicaState.open(store, {
     registry,

@@ -1,17 +1,18 @@
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
 import { FRESHNESS_WINDOW_MS } from './freshness.ts'
+import type { Faults } from './faults.ts'
 import type { ZellularNode } from './node.ts'
 
 /**
  * What a test adversary (`faults.ts`) does on its own, once per node loop: it floods its peers
  * with dispute and switch requests (`spam-disputes`) and replays the signed requests other
  * nodes sent it, to other nodes at once and to everyone after the freshness window (`replay`).
- * Only `service.ts` calls it, and only when faults are set.
+ * Only the adversary wiring of `main.ts` runs it.
  */
-export async function misbehave(node: ZellularNode): Promise<void> {
+export async function misbehave(node: ZellularNode, faults: Faults): Promise<void> {
   const peers = [...node.network.operators.values()].filter((operator) => operator.id !== node.id)
   const sends: Promise<unknown>[] = []
-  if (node.faults.has('spam-disputes')) {
+  if (faults.has('spam-disputes')) {
     const timestamp = Math.floor(Date.now() / 1000)
     for (const against of node.network.operators.keys()) {
       const payload = { sequencer_id: against, apps_censored_batches: {}, timestamp }
@@ -25,11 +26,11 @@ export async function misbehave(node: ZellularNode): Promise<void> {
       }
     }
   }
-  if (node.faults.has('replay')) {
+  if (faults.has('replay')) {
     // Each captured request is replayed twice: at once, and once its window has passed.
     const now = Date.now()
     const keep = []
-    for (const request of node.faults.captured.splice(0)) {
+    for (const request of faults.captured.splice(0)) {
       const stale = now - request.at > FRESHNESS_WINDOW_MS
       if (!request.replayed || stale) {
         for (const peer of peers) {
@@ -44,7 +45,7 @@ export async function misbehave(node: ZellularNode): Promise<void> {
       }
       if (!stale) keep.push({ ...request, replayed: true })
     }
-    node.faults.captured.push(...keep)
+    faults.captured.push(...keep)
   }
   await Promise.allSettled(sends)
 }

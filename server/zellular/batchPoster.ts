@@ -50,7 +50,7 @@ type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
 async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome> {
   const log = node.appLog(app)
   const bodies = node.queues.get(app)!.takeWithinKb(node.sendLimiter.remainingKb(node.id))
-  const request: SequencerPutRequest = node.faults.alterReport({
+  const request: SequencerPutRequest = node.hooks.alterReport({
     app_name: app,
     batches: bodies,
     sequenced_index: log.lastSequenced,

@@ -53,8 +53,6 @@ export const nodeConfigSchema = z.object({
    * such locks, which costs them latency, not safety).
    */
   pipelineLocks: z.boolean().default(false),
-  /** Test-only misbehaviour, see `faults.ts`. Off unless set. */
-  faults: z.string().default(''),
 })
 export type NodeConfig = z.output<typeof nodeConfigSchema>
 
@@ -82,7 +80,6 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_INIT_SEQUENCER_ID: ['initSequencerId', 'text'],
   ZSEQUENCER_THRESHOLD_PERCENT: ['thresholdPercent', 'number'],
   ZSEQUENCER_SEQUENCER_SETUP_DEADLINE_TIME_IN_SECONDS: ['sequencerSetupDeadlineMs', 'seconds'],
-  ZSEQUENCER_FAULTS: ['faults', 'text'],
 }
 
 /**

@@ -1,12 +1,12 @@
-import { bls } from '../../shared/zellular/index.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
+import type { CapturedRequest, NodeHooks, ProgressReport } from './nodeHooks.ts'
 
 /**
- * The adversary: test-only Byzantine behaviour of one node, off unless `faults` is set in the
- * config (env `ZSEQUENCER_FAULTS`, a comma list of the names below). It is the one seam through
- * which a node misbehaves: every hook is the identity when no fault is set, and production
- * launchers never set one. With it the Byzantine-fault tests and `bench:byzantine` run real
- * lying processes against honest ones.
+ * The adversary: test-only Byzantine behaviour of one node, the hooks (`nodeHooks.ts`) that
+ * `main.ts` installs only when the env `ZSEQUENCER_FAULTS` is set (a comma list of the names
+ * below); production launchers never set it. With it the Byzantine-fault tests and
+ * `bench:byzantine` run real lying processes against honest ones. What it does on its own, once
+ * per node loop (`spam-disputes`, `replay`), is `adversaryActions.ts`.
  *
  * As a follower:
  * - `lie-hash`: reports bogus chaining hashes for its sequenced and locked indexes;
@@ -24,7 +24,7 @@ import { ZsequencerHttpError } from './httpErrors.ts'
  * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
  * - `equivocate`: tells each follower a different order (a body of its own at a different place).
  */
-export class Faults {
+export class Faults implements NodeHooks {
   readonly censored: ReadonlySet<string>
   private readonly names: ReadonlySet<string>
   private readonly banned = new Set<string>()
@@ -85,13 +85,12 @@ export class Faults {
     return report
   }
 
-  /** A follower's signature on a sync point, or its refusal. */
-  signSyncPoint(secretKey: bls.SecretKey, message: string): string {
+  /** What a follower signs for a sync point, or its refusal. */
+  syncPointToSign(message: string): string {
     if (this.names.has('withhold-signatures')) {
       throw new ZsequencerHttpError('InvalidRequestError', 'withheld')
     }
-    const signed = this.names.has('forge-signatures') ? `forged ${message}` : message
-    return bls.formatPoint(bls.sign(secretKey, signed))
+    return this.names.has('forge-signatures') ? `forged ${message}` : message
   }
 
   /**
@@ -156,22 +155,6 @@ export const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate'] as const
 export type FaultName = (typeof FOLLOWER_FAULTS)[number] | (typeof SEQUENCER_FAULTS)[number]
 
 const KNOWN: ReadonlySet<string> = new Set<FaultName>([...FOLLOWER_FAULTS, ...SEQUENCER_FAULTS])
-
-export interface CapturedRequest {
-  readonly method: string
-  readonly path: string
-  readonly headers: Record<string, string>
-  readonly body: string
-  readonly at: number
-  readonly replayed?: boolean
-}
-
-interface ProgressReport {
-  readonly sequenced_index: number
-  readonly sequenced_chaining_hash: string
-  readonly locked_index: number
-  readonly locked_chaining_hash: string
-}
 
 const BOGUS_HASH = 'b0'.repeat(32)
 

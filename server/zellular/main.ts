@@ -1,8 +1,22 @@
+import { misbehave } from './adversaryActions.ts'
 import { loadNodeConfig } from './config.ts'
-import { startNode } from './service.ts'
+import { Faults } from './faults.ts'
+import { startNode, type Adversary } from './service.ts'
 
-/** One Zellular node process. Configuration: `ZSEQUENCER_*` env and `ZSEQUENCER_CONFIG_FILE`. */
-const running = await startNode(loadNodeConfig(process.env))
+/**
+ * One Zellular node process. Configuration: `ZSEQUENCER_*` env and `ZSEQUENCER_CONFIG_FILE`.
+ * `ZSEQUENCER_FAULTS` (test only: Byzantine tests, `bench:byzantine`, failover tests) installs
+ * the adversary of `faults.ts`; this is the one place that reads it, and launchers never set it.
+ */
+const running = await startNode(loadNodeConfig(process.env), {
+  ...adversaryOf(process.env.ZSEQUENCER_FAULTS),
+})
+
+function adversaryOf(spec: string | undefined): { adversary?: Adversary } {
+  if (spec === undefined || spec.trim() === '') return {}
+  const faults = new Faults(spec)
+  return { adversary: { name: spec, hooks: faults, act: (node) => misbehave(node, faults) } }
+}
 
 // zsequencer persists finalized batches at shutdown; ours are persisted as they finalize, so a
 // clean stop only needs to let the loops finish their current round.

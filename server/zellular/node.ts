@@ -11,8 +11,8 @@ import { BatchLog, type BatchRecord } from './batchLog.ts'
 import { BatchQueue } from './batchQueue.ts'
 import type { NodeConfig } from './config.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
-import { Faults } from './faults.ts'
 import type { Logger } from './logger.ts'
+import { honestHooks, type NodeHooks } from './nodeHooks.ts'
 import { PeerClient } from './peers.ts'
 import { PeerSuspicion } from './peerSuspicion.ts'
 import { SlidingWindowLimiter, sizeKb } from './rateLimiter.ts'
@@ -77,7 +77,8 @@ export class ZellularNode {
   readonly pageCapBytes: number
   /** Checks the Signature headers of node requests, batching the ones that arrive together. */
   readonly signatureBatcher: OperatorSignatureBatcher
-  readonly faults: Faults
+  /** Honest unless a test wiring installs an adversary (`nodeHooks.ts`). */
+  readonly hooks: NodeHooks
   private readonly db: Database.Database
 
   constructor(
@@ -87,6 +88,7 @@ export class ZellularNode {
     id: string,
     apps: Iterable<string>,
     readonly log: Logger,
+    hooks: NodeHooks = honestHooks,
   ) {
     this.id = id.toLowerCase()
     const self = network.operator(this.id)
@@ -96,8 +98,7 @@ export class ZellularNode {
       throw new Error(`the BLS key does not match the nodes-file entry of ${this.id}`)
     }
     this.signatureBatcher = new OperatorSignatureBatcher(network)
-    this.faults = new Faults(config.faults)
-    if (this.faults.enabled) log.warn(`test faults enabled: ${config.faults}`)
+    this.hooks = hooks
     this.peers = new PeerClient(this.id, secretKey, config.version)
     mkdirSync(config.dataDir, { recursive: true })
     this.db = new Database(join(config.dataDir, 'batches.sqlite'))

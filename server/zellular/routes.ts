@@ -86,16 +86,16 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (!replays.admit(signature, fresh.timestampMs, now)) throw denied('The request was replayed.')
     c.set('signer', signer)
     c.set('rawBody', body)
-    if (node.faults.enabled) {
+    if (node.hooks.enabled) {
       const headers = c.req.header()
-      node.faults.capture({ method: c.req.method, path: c.req.path, headers, body, at: now })
+      node.hooks.capture({ method: c.req.method, path: c.req.path, headers, body, at: now })
     }
   }
 
-  /** A read answer; the only place a test adversary (`faults.ts`) may change one. */
+  /** A read answer; the only place a test adversary (`nodeHooks.ts`) may change one. */
   const page = (c: Context, honest: { data: unknown }) => {
-    if (!node.faults.enabled) return c.json(honest)
-    const { status, text } = node.faults.servePage(honest)
+    if (!node.hooks.enabled) return c.json(honest)
+    const { status, text } = node.hooks.servePage(honest)
     return c.body(text, status as 200, { 'Content-Type': 'application/json' })
   }
 

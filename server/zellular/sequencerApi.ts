@@ -36,7 +36,7 @@ export function handleSequencerPut(
     throw new ZsequencerHttpError('IsNotPostingNodeError')
   }
   const log = node.appLog(request.app_name)
-  node.sequence(request.app_name, node.faults.filterFrom(signer, request.batches))
+  node.sequence(request.app_name, node.hooks.filterFrom(signer, request.batches))
 
   const records = log.range(request.sequenced_index, 'sequenced', node.pageCapBytes)
   node.reports.get(request.app_name)!.set(signer, {
@@ -54,7 +54,7 @@ export function handleSequencerPut(
     .map(finalizationProofOf)
   const locked = log.get(log.lastLocked)
   return {
-    batches: node.faults.equivocate(
+    batches: node.hooks.equivocate(
       signer,
       request.sequenced_index,
       records.map((record) => record.body),

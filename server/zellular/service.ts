@@ -1,16 +1,30 @@
 import { serve, type ServerType } from '@hono/node-server'
 import { readFileSync } from 'node:fs'
 import { bls, initZellular, Network, parseNodesFile } from '../../shared/zellular/index.ts'
-import { misbehave } from './adversaryActions.ts'
 import { postBatches } from './batchPoster.ts'
 import { disputeIfNeeded } from './disputer.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { ZellularNode } from './node.ts'
+import type { NodeHooks } from './nodeHooks.ts'
 import { createNodeApp } from './routes.ts'
 import { discoverSequencer } from './sequencerDiscovery.ts'
 import { requeueUnlocked } from './sequencerSwitch.ts'
 import { synchronize } from './synchronizer.ts'
+
+/** A test adversary: the hooks a node consults, and what it does on its own once per loop. */
+export interface Adversary {
+  /** What it does, for the log, e.g. `lie-hash`. */
+  readonly name: string
+  readonly hooks: NodeHooks
+  act(node: ZellularNode): Promise<void>
+}
+
+export interface StartNodeOptions {
+  readonly log?: Logger
+  /** Test-only misbehaviour, installed by `main.ts` alone; an honest node without it. */
+  readonly adversary?: Adversary
+}
 
 export interface RunningNode {
   readonly node: ZellularNode
@@ -22,7 +36,11 @@ export interface RunningNode {
  * Starts one Zellular node: loads keys, nodes and apps, adopts the network's current sequencer,
  * serves the HTTP API and runs the posting loop, the sequencer loop and the apps refresh.
  */
-export async function startNode(config: NodeConfig, log?: Logger): Promise<RunningNode> {
+export async function startNode(
+  config: NodeConfig,
+  options: StartNodeOptions = {},
+): Promise<RunningNode> {
+  const { log, adversary } = options
   await initZellular()
   const key = nodeKeySchema.parse(JSON.parse(readFileSync(config.keyFile, 'utf8')))
   const logger = log ?? createLogger(key.id.slice(0, 8))
@@ -32,7 +50,9 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
   )
   const apps = Object.keys(appsFileSchema.parse(JSON.parse(await readSource(config.appsFile))))
   const secretKey = bls.secretKeyFromBigInt(BigInt('0x' + key.blsSecretKey.replace(/^0x/, '')))
-  const node = new ZellularNode(config, network, secretKey, key.id, apps, logger)
+  const hooks = adversary?.hooks
+  const node = new ZellularNode(config, network, secretKey, key.id, apps, logger, hooks)
+  if (adversary !== undefined) logger.warn(`test faults enabled: ${adversary.name}`)
   node.sequencerId = await discoverSequencer(node)
   const recover = () => {
     recoverSequencer(node).catch((error: unknown) =>
@@ -54,7 +74,7 @@ export async function startNode(config: NodeConfig, log?: Logger): Promise<Runni
     every(config.nodeLoopIntervalMs, async () => {
       await postBatches(node)
       await disputeIfNeeded(node)
-      if (node.faults.enabled) await misbehave(node)
+      if (adversary !== undefined) await adversary.act(node)
     }),
     sequencerLoop,
     every(config.fetchAppsAndNodesIntervalMs, () => refreshApps(node)),

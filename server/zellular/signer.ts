@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { syncPointMessage } from '../../shared/zellular/index.ts'
+import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
 
@@ -44,6 +44,8 @@ export function handleSignSyncPoint(node: ZellularNode, request: SignSyncPointRe
   }
   return {
     ...request,
-    signature: node.faults.signSyncPoint(node.secretKey, syncPointMessage(request)),
+    signature: bls.formatPoint(
+      bls.sign(node.secretKey, node.hooks.syncPointToSign(syncPointMessage(request))),
+    ),
   }
 }

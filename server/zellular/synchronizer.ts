@@ -19,7 +19,7 @@ export async function synchronize(node: ZellularNode): Promise<void> {
     node.onAbandoned?.()
     return
   }
-  if (node.faults.stopFinalizing) return
+  if (node.hooks.stopFinalizing) return
   for (const app of node.logs.keys()) {
     await synchronizeApp(node, app)
     if (!node.isSequencer || node.paused) return

@@ -50,11 +50,13 @@ export interface StoredState {
   readonly time: number
 }
 
-/** A test fault: the process kills itself inside the commit of this batch index. */
-export interface StoreFaults {
-  readonly crashInCommitAt?: number
-  /** Test only (chaos suite): every commit after this many fails as on a full disk. */
-  readonly diskFullAfterCommits?: number
+/**
+ * The store's one test seam (crash and full-disk faults, `storeFaults.ts`): called inside each
+ * commit's transaction after its writes, with the batch indexes it commits; a throw rolls the
+ * commit back. Only the test wiring of `main.ts` installs hooks; a store has none by default.
+ */
+export interface StoreHooks {
+  insideCommit(indexes: readonly number[]): void
 }
 
 /**
@@ -69,15 +71,13 @@ export class ReplicaStore {
   readonly sqlite: Database.Database
   readonly db: BetterSQLite3Database<typeof schema>
   private readonly write: ReturnType<typeof prepareWrites>
-  private readonly faults: StoreFaults
-  /** Commits made by this process, for the test-only `diskFullAfterCommits` fault. */
-  private commitsMade = 0
+  private readonly hooks: StoreHooks | undefined
   /** The stored position, kept in memory: the apply loop is the only writer. */
   private appliedIndex: number
 
   constructor(
     file: string,
-    options: { synchronous?: 'FULL' | 'NORMAL'; faults?: StoreFaults } = {},
+    options: { synchronous?: 'FULL' | 'NORMAL'; hooks?: StoreHooks } = {},
   ) {
     this.sqlite = new Database(file)
     this.sqlite.pragma('journal_mode = WAL')
@@ -91,7 +91,7 @@ export class ReplicaStore {
     this.db = drizzle({ client: this.sqlite, schema })
     migrate(this.db, { migrationsFolder: MIGRATIONS })
     this.write = prepareWrites(this.sqlite)
-    this.faults = options.faults ?? {}
+    this.hooks = options.hooks
     this.appliedIndex = this.position().index
   }
 
@@ -158,14 +158,7 @@ export class ReplicaStore {
       this.write.setMeta.run('applied_index', String(last.effects.index))
       this.write.setMeta.run('applied_chaining_hash', last.chainingHash)
       this.write.setMeta.run('applied_time', String(last.effects.time))
-      const crashAt = this.faults.crashInCommitAt
-      if (group.some(({ effects }) => effects.index === crashAt)) {
-        process.kill(process.pid, 'SIGKILL')
-      }
-      // Test only: fails inside the transaction, after its writes, as SQLite does on a full disk.
-      if ((this.faults.diskFullAfterCommits ?? Infinity) <= this.commitsMade++) {
-        throw new Database.SqliteError('database or disk is full', 'SQLITE_FULL')
-      }
+      this.hooks?.insideCommit(group.map(({ effects }) => effects.index))
     })
     this.appliedIndex = last.effects.index
   }
