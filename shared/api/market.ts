@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { orderFieldsSchema } from '../intents/index.ts'
 import {
   baseUnitsSchema,
   batchTimeSchema,
@@ -108,7 +109,7 @@ export const orderViewSchema = z.object({
   owner: canonicalAddressSchema,
   side: orderSideSchema,
   type: z.enum(['limit', 'market']),
-  timeInForce: z.enum(['GTC', 'IOC', 'POST_ONLY']),
+  timeInForce: orderFieldsSchema.shape.timeInForce,
   price: baseUnitsSchema,
   quantity: baseUnitsSchema,
   filled: baseUnitsSchema,

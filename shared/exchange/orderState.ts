@@ -1,4 +1,10 @@
-import type { Address, IntentId, OrderIntent, VerifiedIntent } from '../intents/index.ts'
+import type {
+  Address,
+  IntentId,
+  OrderIntent,
+  TimeInForce,
+  VerifiedIntent,
+} from '../intents/index.ts'
 import type { OrderUpdate } from './effects.ts'
 
 /** The mutable record the exchange keeps of an order while it is open (or this batch). */
@@ -16,7 +22,7 @@ export class OrderState {
     readonly owner: Address,
     readonly side: 'buy' | 'sell',
     readonly type: 'limit' | 'market',
-    readonly timeInForce: 'GTC' | 'IOC' | 'POST_ONLY',
+    readonly timeInForce: TimeInForce,
     readonly price: bigint,
     readonly quantity: bigint,
     readonly placedIndex: number,

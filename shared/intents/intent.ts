@@ -46,7 +46,9 @@ export interface MintIntent extends IntentHeader {
 /** Order side, type and time in force as they appear on the wire. */
 export type OrderSide = 'buy' | 'sell'
 export type OrderType = 'limit' | 'market'
-export type TimeInForce = 'GTC' | 'IOC' | 'POST_ONLY'
+/** Every time in force, declared once here: the wire schema and every other type come from it. */
+export const timeInForces = ['GTC', 'IOC', 'POST_ONLY'] as const
+export type TimeInForce = (typeof timeInForces)[number]
 
 /**
  * Place an order. Its order id is its intent id. A market order is always IOC and its `price` is

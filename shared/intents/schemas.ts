@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { intentVersion } from './intent.ts'
+import { intentVersion, timeInForces } from './intent.ts'
 import { marketSymbolPattern, tokenSymbolPattern } from './tokens.ts'
 
 /*
@@ -53,7 +53,7 @@ export const orderFieldsSchema = z.strictObject({
   type: z.enum(['limit', 'market'], 'invalid_order_type'),
   price: amountText,
   quantity: amountText,
-  timeInForce: z.enum(['GTC', 'IOC', 'POST_ONLY'], 'invalid_time_in_force'),
+  timeInForce: z.enum(timeInForces, 'invalid_time_in_force'),
 })
 
 /** Wire fields of a cancel intent (without the signature). */

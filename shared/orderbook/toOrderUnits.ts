@@ -2,6 +2,7 @@
  * Conversion from what a user signs (a price in quote base units per whole base token and a
  * quantity in base base units, both bigint) to the engine's book units (ticks and lots).
  */
+import type { TimeInForce } from '../intents/index.ts'
 import type { Market } from './markets.ts'
 import type { OrderType } from './types.ts'
 
@@ -46,10 +47,7 @@ export function toOrderUnits(
  * The engine order type of a wire order: `market` (always IOC), or a `limit` with its time in
  * force (`GTC` → `limit`, `IOC` → `ioc`, `POST_ONLY` → `post_only`).
  */
-export function toOrderType(
-  type: 'limit' | 'market',
-  timeInForce: 'GTC' | 'IOC' | 'POST_ONLY',
-): OrderType {
+export function toOrderType(type: 'limit' | 'market', timeInForce: TimeInForce): OrderType {
   if (type === 'market') return 'market'
   if (timeInForce === 'IOC') return 'ioc'
   return timeInForce === 'POST_ONLY' ? 'post_only' : 'limit'

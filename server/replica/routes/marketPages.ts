@@ -36,7 +36,7 @@ interface OrderRow {
   owner: string
   side: 'buy' | 'sell'
   type: 'limit' | 'market'
-  time_in_force: 'GTC' | 'IOC' | 'POST_ONLY'
+  time_in_force: OrderView['timeInForce']
   price: string
   quantity: string
   filled: string
