@@ -221,7 +221,8 @@ async function runLatency(
     latencySeconds,
     latencyWarmupSeconds,
   })
-  let nextNonce = 1
+  // Millisecond times: a real network's batches carry finalization timestamps.
+  let nextNonce = Date.now()
   const batchOf = (count: number) => {
     const intents = signTransfers(accounts, count, nextNonce)
     nextNonce += Math.ceil(count / accounts.length) + 1

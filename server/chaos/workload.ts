@@ -7,7 +7,12 @@ import {
 } from '../../shared/api/index.ts'
 import { verifyAggregateBalance, verifyBalanceAttestation } from '../../shared/attest/index.ts'
 import { signIntent, type TestAccount } from '../../shared/exchange/testing.ts'
-import { intentId, type Address, type TokenRegistry } from '../../shared/intents/index.ts'
+import {
+  intentId,
+  nextNonce as nextTimeNonce,
+  type Address,
+  type TokenRegistry,
+} from '../../shared/intents/index.ts'
 import type { History, SubmitOutcome, SubmitRecord } from './history.ts'
 import type { Random } from './random.ts'
 
@@ -50,7 +55,8 @@ export async function runWorkload(options: WorkloadOptions): Promise<void> {
   const timeoutMs = options.requestTimeoutMs ?? 10_000
   const nonces = new Map<string, bigint>()
   const nextNonce = (account: TestAccount) => {
-    const nonce = (nonces.get(account.address) ?? 0n) + 1n
+    // Millisecond times, as the replay rule wants, strictly increasing per account.
+    const nonce = nextTimeNonce(Date.now(), nonces.get(account.address))
     nonces.set(account.address, nonce)
     return nonce
   }

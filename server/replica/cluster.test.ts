@@ -12,7 +12,11 @@ import {
 } from '../../shared/api/index.ts'
 import { verifyAggregateBalance, verifyBalanceAttestation } from '../../shared/attest/index.ts'
 import { signIntent, testAccount, type TestAccount } from '../../shared/exchange/testing.ts'
-import { createTokenRegistry, type WireIntent } from '../../shared/intents/index.ts'
+import {
+  createTokenRegistry,
+  nextNonce as nextTimeNonce,
+  type WireIntent,
+} from '../../shared/intents/index.ts'
 import { toHighS, toZeroOneV } from '../../shared/intents/testing.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 import { mintFromFaucet } from './faucet.ts'
@@ -30,9 +34,10 @@ const INITIAL = 1_000_000n // USDT per account, token units
 let zellular: LocalNetwork
 let cluster: ReplicaCluster
 let tokens: ReturnType<typeof createTokenRegistry>
-const nonces = new Map<string, number>()
+// Nonces are millisecond times: the batches carry Zellular's finalization timestamps.
+const nonces = new Map<string, bigint>()
 const nextNonce = (account: TestAccount) => {
-  const nonce = (nonces.get(account.address) ?? 0) + 1
+  const nonce = nextTimeNonce(Date.now(), nonces.get(account.address))
   nonces.set(account.address, nonce)
   return String(nonce)
 }

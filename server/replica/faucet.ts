@@ -7,6 +7,7 @@ import {
 import {
   buildIntentText,
   createTokenRegistry,
+  nextNonce,
   parseUnsignedIntent,
   toWireIntent,
 } from '../../shared/intents/index.ts'
@@ -56,7 +57,7 @@ export async function mintFromFaucet(
     const fields = {
       action: 'mint',
       signer: account.address,
-      nonce: nextNonce(parameters.firstNonce).toString(),
+      nonce: nextFaucetNonce(parameters.firstNonce).toString(),
       app: parameters.app,
       network: parameters.network,
       version: 1,
@@ -82,15 +83,15 @@ export async function mintFromFaucet(
   return answers
 }
 
-let lastNonce = 0n
+let lastNonce: bigint | undefined
 
 /**
- * The faucet's next nonce: microseconds since the epoch, and always above the previous one, so
- * nonces stay unique within a process and across restarts of the launcher.
+ * The faucet's next nonce: milliseconds since the epoch (the replay rule's time nonces), and
+ * always above the previous one, so nonces stay unique within a process and across restarts of
+ * the launcher; `floor`, when above both, instead.
  */
-function nextNonce(floor: bigint | undefined): bigint {
-  const clock = BigInt(Date.now()) * 1000n
-  const candidate = floor !== undefined && floor > lastNonce ? floor : clock
-  lastNonce = candidate > lastNonce ? candidate : lastNonce + 1n
+function nextFaucetNonce(floor: bigint | undefined): bigint {
+  const useFloor = floor !== undefined && (lastNonce === undefined || floor > lastNonce)
+  lastNonce = useFloor ? floor : nextNonce(Date.now(), lastNonce)
   return lastNonce
 }

@@ -86,7 +86,10 @@ export interface BatchEffects {
   readonly skipped: readonly SkippedItem[]
   /** New balances of every (address, token) that changed, sorted by address then token. */
   readonly balances: readonly BalanceChange[]
+  /** Nonces consumed, one per receipt, in order; kept in their signers' windows. */
   readonly nonces: readonly UsedNonce[]
+  /** Nonces evicted from their windows (some maybe consumed in this same batch), in order. */
+  readonly evictedNonces: readonly UsedNonce[]
   /** Orders touched, final state after the batch, in order of first touch. */
   readonly orders: readonly OrderUpdate[]
   readonly trades: readonly TradeRecord[]

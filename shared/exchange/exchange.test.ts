@@ -164,6 +164,33 @@ describe('applyBatch', () => {
     expect(effects.book).toEqual([])
   })
 
+  it('prechecks nonces against the applied batch time and the replica clock', () => {
+    const exchange = createExchange(config)
+    const T = 1_800_000_000_000
+    const day = 24 * 60 * 60 * 1000
+    exchange.applyBatch('[]', 1, T)
+    const pay = (nonce: number) =>
+      sign(alice, {
+        action: 'transfer',
+        nonce: String(nonce),
+        to: bob.address,
+        token: 'USDT',
+        amount: '1',
+      })
+    const check = (nonce: number, nowMs: number) => {
+      const verified = verifyIntent(parseIntentOk(pay(nonce)), exchange.domain)
+      if (!verified.ok) throw new Error(verified.reason)
+      return precheckIntent(exchange, verified.value, new Set(), nowMs)
+    }
+    expect(check(T + 1, T)).toBeUndefined()
+    // Too old for the applied time: too old for good.
+    expect(check(T - 2 * day, T)).toBe('expired')
+    expect(check(1, 0)).toBe('expired')
+    // A day ahead of the applied time, but not of a later clock: the next batches may take it.
+    expect(check(T + day, T + 2 * day)).toBeUndefined()
+    expect(check(T + day, T)).toBe('expired')
+  })
+
   it('prechecks submissions against the applied state', () => {
     const exchange = createExchange(config)
     const pay = sign(alice, {
@@ -191,6 +218,12 @@ describe('applyBatch', () => {
     expect(check(sign(bob, mint))).toBe('not_issuer')
   })
 })
+
+function parseIntentOk(wire: WireIntent) {
+  const parsed = parseIntent(wire, tokens)
+  if (!parsed.ok) throw new Error(parsed.reason)
+  return parsed.value
+}
 
 function precheckWire(exchange: Exchange, wire: WireIntent): string | undefined {
   const parsed = parseIntent(wire, exchange.ledger.tokens)
@@ -245,6 +278,30 @@ describe('batch time', () => {
       2_000,
     )
     expect(effects.trades.map((trade) => trade.time)).toEqual([2_000])
+  })
+
+  it('decides nonces against it: expired gets a receipt, a nonce below a full window is skipped', () => {
+    const exchange = createExchange(config)
+    const T = 1_800_000_000_000
+    const pay = (nonce: number) =>
+      sign(alice, {
+        action: 'transfer',
+        nonce: String(nonce),
+        to: bob.address,
+        token: 'USDT',
+        amount: '1',
+      })
+    const fresh = Array.from({ length: 100 }, (_, i) => pay(T + 1 + i))
+    const effects = exchange.applyBatch(JSON.stringify([pay(1), ...fresh, pay(T)]), 1, T)
+    expect(effects.time).toBe(T)
+    expect(effects.receipts.filter((r) => r.status === 'applied')).toHaveLength(100)
+    // Nonce 1 is expired at T: a receipt, and it is spent (then evicted by the 100 above it)...
+    expect(effects.receipts.filter((r) => r.status === 'rejected').map((r) => r.reason)).toEqual([
+      'expired',
+    ])
+    // ...and T, below the full window of T + 1 … T + 100, is refused without a receipt.
+    expect(effects.skipped.map((s) => s.reason)).toEqual(['nonce_too_low'])
+    expect(effects.evictedNonces).toEqual([{ signer: alice.address, nonce: 1n }])
   })
 
   it('is restored with the state', () => {

@@ -8,7 +8,7 @@ import {
   type SignerBackend,
   type VerifiedIntent,
 } from '../intents/index.ts'
-import { applyIntent, claimNonce, stateHash, type Ledger } from '../ledger/index.ts'
+import { applyIntent, claimNonce, isReplay, stateHash, type Ledger } from '../ledger/index.ts'
 import {
   createMatchingEngine,
   toOrderType,
@@ -138,7 +138,7 @@ export class Exchange {
         else this.skip(context, item.reason)
       }
     }
-    const { balances, nonces } = this.ledger.takeChanges()
+    const { balances, nonces, evictedNonces } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
     const { receipts, skipped, trades, book, engineOperations } = context
     return {
@@ -148,6 +148,7 @@ export class Exchange {
       skipped,
       balances,
       nonces,
+      evictedNonces,
       orders,
       trades,
       book,
@@ -197,15 +198,15 @@ export class Exchange {
 
   private applyIntent(intent: VerifiedIntent, context: BatchContext): void {
     if (intent.action === 'transfer' || intent.action === 'mint') {
-      const receipt = applyIntent(this.ledger, intent)
-      if (receipt.status === 'rejected' && receipt.reason === 'nonce_already_used') {
-        return this.skip(context, receipt.reason)
-      }
+      const receipt = applyIntent(this.ledger, intent, context.time)
       const reason = receipt.status === 'rejected' ? receipt.reason : undefined
+      if (isReplay(reason)) return this.skip(context, reason as string)
       return this.receipt(context, intent, reason)
     }
-    if (claimNonce(this.ledger, intent) !== undefined) {
-      return this.skip(context, 'nonce_already_used')
+    const refused = claimNonce(this.ledger, intent, context.time)
+    if (refused !== undefined) {
+      if (isReplay(refused.reason)) return this.skip(context, refused.reason)
+      return this.receipt(context, intent, refused.reason)
     }
     if (intent.action === 'order')
       return this.placeOrder(intent as VerifiedIntent<OrderIntent>, context)

@@ -1,4 +1,5 @@
 import type { VerifiedIntent } from '../intents/index.ts'
+import { nonceMaxLeadMs } from '../ledger/index.ts'
 import { orderLockAmount, toOrderUnits } from '../orderbook/index.ts'
 import type { Exchange } from './exchange.ts'
 
@@ -8,6 +9,7 @@ import type { Exchange } from './exchange.ts'
  */
 export type PrecheckRejectReason =
   | 'replay'
+  | 'expired'
   | 'not_issuer'
   | 'self_transfer'
   | 'insufficient_available'
@@ -22,8 +24,11 @@ export type PrecheckRejectReason =
   | 'not_owner'
 
 /**
- * The cheap checks a replica runs on a verified intent before submitting it: nonce unused,
- * issuer for mints, enough available balance for a transfer or an order's escrow, the order on
+ * The cheap checks a replica runs on a verified intent before submitting it: the nonce fits the
+ * signer's window (unused, not below a full window: else `replay`) and its time window (else
+ * `expired`: at or before the applied batch time − 2 days, which only grows, or a day or more
+ * ahead of both the applied batch time and `nowMs`, the replica's clock, which the next batches'
+ * times follow), issuer for mints, enough available balance for a transfer or an order's escrow, the order on
  * the market's grid and within its limits, and a cancelled order that exists and is the
  * signer's (or is one of `pendingOrderIds`, still on its way). They read the applied state only,
  * so an intent that passes can still be rejected when applied; one that fails would be.
@@ -34,9 +39,15 @@ export function precheckIntent(
   exchange: Exchange,
   intent: VerifiedIntent,
   pendingOrderIds: ReadonlySet<string> = new Set(),
+  nowMs = 0,
 ): PrecheckRejectReason | undefined {
   const { ledger } = exchange
-  if (ledger.isNonceUsed(intent.signer, intent.nonce)) return 'replay'
+  const verdict = ledger.checkNonce(intent.signer, intent.nonce, exchange.time)
+  if (verdict === 'nonce_already_used' || verdict === 'nonce_too_low') return 'replay'
+  // Too old for the applied time is too old for good; too new only against both clocks.
+  if (verdict === 'expired' && intent.nonce <= BigInt(exchange.time)) return 'expired'
+  const latest = BigInt(Math.max(exchange.time, nowMs))
+  if (intent.nonce >= latest + BigInt(nonceMaxLeadMs)) return 'expired'
   switch (intent.action) {
     case 'mint':
       return intent.signer === ledger.issuer ? undefined : 'not_issuer'

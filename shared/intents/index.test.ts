@@ -27,6 +27,7 @@ it('exports exactly this public surface', () => {
       "maxNonce",
       "mintFieldsSchema",
       "nativeSignerBackend",
+      "nextNonce",
       "nobleSignerBackend",
       "orderFieldsSchema",
       "parseAddress",

@@ -30,6 +30,7 @@ export type {
   VerifiedIntent,
 } from './intent.ts'
 export { intentId, intentIdDomain } from './intentId.ts'
+export { nextNonce } from './nextNonce.ts'
 export { initKeccak, keccak256Hex } from './keccak.ts'
 export { createCachingSignerBackend } from './cachingSignerBackend.ts'
 export { nativeSignerBackend } from './nativeSignerBackend.ts'

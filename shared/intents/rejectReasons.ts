@@ -39,6 +39,10 @@ export const intentRejectReasons = [
   'wrong_app',
   'wrong_network',
   'signer_mismatch', // the signature is valid but for another address
+  // Time: nonces are millisecond times, and one outside (T − 2 days, T + 1 day) of the
+  // deterministic time T of the batch that applies it is refused (checked by the ledger's
+  // nonce window, `shared/ledger/nonceWindow.ts`, and by the replica's pre-check).
+  'expired',
 ] as const
 
 /** A stable code saying why an intent was refused before reaching the ledger or orderbook. */

@@ -3,22 +3,29 @@ import type { Ledger } from './ledger.ts'
 
 /**
  * Why the ledger refused a verified intent, as stable codes (stored in receipts; never renamed).
- * Listed in the order they are checked; only the first applies.
+ * Listed in the order they are checked; only the first applies. The nonce rules are those of
+ * `nonceWindow.ts`, against the batch's deterministic time.
  *
- * 1. `nonce_already_used`: (signer, nonce) was consumed before. Nothing changes.
+ * 1. `nonce_already_used`: (signer, nonce) is kept in the signer's window. Nothing changes.
+ * 2. `nonce_too_low`: the window is full and the nonce is below all of it; it may have been used
+ *    and evicted. Nothing changes.
  *
  * Every later reason consumes the nonce. Once a validly signed intent is sequenced it is spent,
  * applied or not, so it cannot be replayed later when it would succeed (say, once the balance is
- * there); the user signs a new intent with a new nonce instead.
+ * there); the user signs a new intent with a new nonce instead. (The exchange makes one
+ * exception: a signer with no account leaves no trace, nonce included; see `Exchange`.)
  *
- * 2. `unknown_token`: not in the ledger's registry, or with other decimals (a config mismatch).
- * 3. `not_issuer`: a mint not signed by the genesis issuer.
- * 4. `self_transfer`: a transfer to the signer itself, which would change nothing.
- * 5. `insufficient_available`: a transfer above the signer's available balance.
- * 6. `supply_cap_exceeded`: a mint that would take the supply beyond uint128.
+ * 3. `expired`: the nonce is outside (T − 2 days, T + 1 day) of the batch time T.
+ * 4. `unknown_token`: not in the ledger's registry, or with other decimals (a config mismatch).
+ * 5. `not_issuer`: a mint not signed by the genesis issuer.
+ * 6. `self_transfer`: a transfer to the signer itself, which would change nothing.
+ * 7. `insufficient_available`: a transfer above the signer's available balance.
+ * 8. `supply_cap_exceeded`: a mint that would take the supply beyond uint128.
  */
 export type LedgerRejectReason =
   | 'nonce_already_used'
+  | 'nonce_too_low'
+  | 'expired'
   | 'unknown_token'
   | 'not_issuer'
   | 'self_transfer'
@@ -38,18 +45,19 @@ export type LedgerReceipt =
 export type LedgerIntent = VerifiedIntent<TransferIntent | MintIntent>
 
 /**
- * Applies one verified transfer or mint to the ledger, in sequence order, and returns its
- * receipt. Rejections are receipts, never exceptions: a hostile intent cannot stop the apply
- * loop. Deterministic: the same ledger state and intent always give the same result.
+ * Applies one verified transfer or mint to the ledger, in sequence order, in a batch of
+ * deterministic time `timeMs`, and returns its receipt. Rejections are receipts, never
+ * exceptions: a hostile intent cannot stop the apply loop. Deterministic: the same ledger
+ * state, intent and time always give the same result.
  *
  * @example
  * if (intent.action === 'transfer' || intent.action === 'mint') {
- *   receipts.push(applyIntent(ledger, intent))
+ *   receipts.push(applyIntent(ledger, intent, batchTime))
  * }
  */
-export function applyIntent(ledger: Ledger, intent: LedgerIntent): LedgerReceipt {
-  const replay = claimNonce(ledger, intent)
-  if (replay !== undefined) return replay
+export function applyIntent(ledger: Ledger, intent: LedgerIntent, timeMs: number): LedgerReceipt {
+  const refused = claimNonce(ledger, intent, timeMs)
+  if (refused !== undefined) return refused
   const { id: intentId, signer, to, token, amount } = intent
   const rejected = (reason: LedgerRejectReason): LedgerReceipt => ({
     intentId,
@@ -68,18 +76,27 @@ export function applyIntent(ledger: Ledger, intent: LedgerIntent): LedgerReceipt
 }
 
 /**
- * Consumes the nonce of any verified intent: the replay check shared by the ledger and the
- * orderbook, since all intents of a signer draw from one nonce space. Returns the rejected
- * receipt when the nonce was already used, or undefined when the intent may proceed.
+ * Consumes the nonce of any verified intent in a batch of time `timeMs`: the replay check shared
+ * by the ledger and the orderbook, since all intents of a signer draw from one nonce space.
+ * Returns the rejected receipt when the nonce may not be used (`nonce_already_used`,
+ * `nonce_too_low`: nothing changed; `expired`: the nonce is spent), or undefined when the
+ * intent may proceed.
  *
  * @example
- * const replay = claimNonce(ledger, order)
- * const outcome = replay ?? engine.place(...)
+ * const refused = claimNonce(ledger, order, batchTime)
+ * const outcome = refused ?? engine.place(...)
  */
 export function claimNonce(
   ledger: Ledger,
   intent: VerifiedIntent,
+  timeMs: number,
 ): (LedgerReceipt & { status: 'rejected' }) | undefined {
-  if (ledger.useNonce(intent.signer, intent.nonce)) return undefined
-  return { intentId: intent.id, status: 'rejected', reason: 'nonce_already_used' }
+  const verdict = ledger.useNonce(intent.signer, intent.nonce, timeMs)
+  if (verdict === 'fresh') return undefined
+  return { intentId: intent.id, status: 'rejected', reason: verdict }
+}
+
+/** Whether a rejection left the nonce unspent: a replay, so no receipt may be written for it. */
+export function isReplay(reason: string | undefined): boolean {
+  return reason === 'nonce_already_used' || reason === 'nonce_too_low'
 }

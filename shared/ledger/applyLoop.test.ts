@@ -12,6 +12,7 @@ import { applyIntent, claimNonce, type LedgerReceipt } from './applyIntent.ts'
 import { createLedger } from './genesis.ts'
 import type { Ledger } from './ledger.ts'
 import { stateHash } from './stateHash.ts'
+import { t0 } from './testing.ts'
 
 /*
  * The two modules together, the way a replica's apply loop uses them on a finalized batch:
@@ -40,9 +41,10 @@ function applyWireIntent(ledger: Ledger, json: unknown): Receipt {
   const verified = verifyIntent(parsed.value, domain)
   if (!verified.ok) return { intentId: null, status: 'rejected', reason: verified.reason }
   const intent = verified.value
-  if (intent.action === 'transfer' || intent.action === 'mint') return applyIntent(ledger, intent)
+  if (intent.action === 'transfer' || intent.action === 'mint')
+    return applyIntent(ledger, intent, t0)
   // Orders and cancels: claim the nonce here, then hand the intent to the matching engine.
-  return claimNonce(ledger, intent) ?? { intentId: intent.id, status: 'applied' }
+  return claimNonce(ledger, intent, t0) ?? { intentId: intent.id, status: 'applied' }
 }
 
 async function sign(account: typeof alice, fields: Record<string, unknown>) {

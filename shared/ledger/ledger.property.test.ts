@@ -6,7 +6,7 @@ import { checkLedgerInvariants } from './invariants.ts'
 import type { Ledger } from './ledger.ts'
 import { restoreLedger, snapshotLedger } from './snapshot.ts'
 import { stateHash } from './stateHash.ts'
-import { alice, bob, carol, issuer, setUpLedger, verified } from './testing.ts'
+import { alice, bob, carol, issuer, setUpLedger, verified, t0 } from './testing.ts'
 
 /*
  * Random streams of transfers, mints, replays and escrow moves between a few accounts, checked
@@ -75,7 +75,7 @@ function step(ledger: Ledger, model: Model, op: Operation): void {
     const intent = op.kind === 'move' ? toIntent(op.move) : model.history[op.index % 8]
     if (intent === undefined) return
     const expected = expectedStatus(ledger, model, intent)
-    const receipt: LedgerReceipt = applyIntent(ledger, intent)
+    const receipt: LedgerReceipt = applyIntent(ledger, intent, t0)
     expect(receipt.intentId).toBe(intent.id)
     expect(receipt.status === 'applied' ? 'applied' : receipt.reason).toBe(expected)
     if (expected === 'applied' && intent.action === 'mint') {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { LedgerInvariantError } from './errors.ts'
-import { alice, bob, carol, setUpLedger } from './testing.ts'
+import { alice, bob, carol, setUpLedger, t0 } from './testing.ts'
 
 describe('Ledger as EscrowAccounts', () => {
   it('locks from available and refuses, changing nothing, when short', () => {
@@ -57,12 +57,12 @@ describe('Ledger as EscrowAccounts', () => {
 
 describe('Ledger.takeChanges', () => {
   it('starts empty after genesis', () => {
-    expect(setUpLedger().takeChanges()).toEqual({ balances: [], nonces: [] })
+    expect(setUpLedger().takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
   })
 
   it('lists each touched (address, token) once, sorted, with its current balance', () => {
     const ledger = setUpLedger()
-    ledger.useNonce(bob, 9n)
+    ledger.useNonce(bob, 9n, t0)
     ledger.transfer(bob, carol, 'ETH', 1n)
     ledger.lock(alice, 'USDT', 5n)
     ledger.unlock(alice, 'USDT', 5n)
@@ -74,8 +74,9 @@ describe('Ledger.takeChanges', () => {
         { address: carol, token: 'ETH', available: 1n, locked: 0n },
       ],
       nonces: [{ signer: bob, nonce: 9n }],
+      evictedNonces: [],
     })
-    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [] })
+    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
   })
 
   it('records nothing for refused operations', () => {
@@ -83,6 +84,10 @@ describe('Ledger.takeChanges', () => {
     ledger.takeChanges()
     expect(ledger.transfer(carol, alice, 'USDT', 1n)).toBe(false)
     expect(ledger.lock(alice, 'USDT', 10n ** 12n)).toBe(false)
-    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [] })
+    expect(ledger.lock(carol, 'ETH', 1n)).toBe(false)
+    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
+    // Not even an empty entry is left for the refused stranger.
+    expect(ledger.addresses()).not.toContain(carol)
+    expect(ledger.hasAccount(carol)).toBe(false)
   })
 })

@@ -3,11 +3,13 @@ import {
   maxAmountUnits,
   maxNonce,
   type Address,
+  type TokenInfo,
   type TokenRegistry,
   type TokenSymbol,
 } from '../intents/index.ts'
 import type { EscrowAccounts } from './accounts.ts'
 import { LedgerConfigError, LedgerInvariantError } from './errors.ts'
+import { NonceWindows, type NonceVerdict } from './nonceWindow.ts'
 
 /** Balance of one (address, token), in integer base units. */
 export interface Balance {
@@ -23,7 +25,7 @@ export interface BalanceChange extends Balance {
   readonly token: TokenSymbol
 }
 
-/** A nonce consumed since the last `takeChanges`. */
+/** A (signer, nonce): consumed, kept or evicted from its window. */
 export interface UsedNonce {
   readonly signer: Address
   readonly nonce: bigint
@@ -31,12 +33,15 @@ export interface UsedNonce {
 
 /**
  * What to write to storage after a batch: every (address, token) whose balance changed, with its
- * new value (zero included, so storage can drop the row), sorted by address then token, and the
- * nonces consumed, in the order they were used.
+ * new value (zero included, so storage can drop the row), sorted by address then token; the
+ * nonces consumed, in the order they were used; and the nonces evicted from their windows, in
+ * order (possibly some consumed in the same batch). Storage adds the first and then removes the
+ * second to hold exactly the windows.
  */
 export interface LedgerChanges {
   readonly balances: readonly BalanceChange[]
   readonly nonces: readonly UsedNonce[]
+  readonly evictedNonces: readonly UsedNonce[]
 }
 
 interface AccountEntry {
@@ -48,7 +53,8 @@ interface AccountEntry {
 
 /**
  * The deterministic multi-token ledger: available and locked balances in bigint base units, the
- * token supplies, the issuer allowed to mint, and the (signer, nonce) pairs already used. Every
+ * token supplies, the issuer allowed to mint, and each signer's window of used nonces
+ * (`nonceWindow.ts`: the 100 highest, within a time window of the batch time). Every
  * change goes through a method here, which keeps three invariants: no balance is ever negative,
  * the sum of all balances of a token equals its supply, and a supply changes only by `mint`.
  *
@@ -62,9 +68,10 @@ export class Ledger implements EscrowAccounts {
   readonly issuer: Address
   private readonly accounts = new Map<string, Map<string, AccountEntry>>()
   private readonly supplies = new Map<string, bigint>()
-  private readonly nonces = new Map<string, Set<bigint>>()
+  private readonly nonces = new NonceWindows()
   private touched = new Set<AccountEntry>()
   private newNonces: UsedNonce[] = []
+  private evictedNonces: UsedNonce[] = []
 
   /** An empty ledger: no balances, no supply, no nonce used. */
   constructor(tokens: TokenRegistry, issuer: Address) {
@@ -92,14 +99,26 @@ export class Ledger implements EscrowAccounts {
     return this.supplies.get(token) ?? 0n
   }
 
-  /** Whether `signer` already used `nonce` (in an applied or a rejected intent). */
-  isNonceUsed(signer: string, nonce: bigint): boolean {
-    return this.nonces.get(signer)?.has(nonce) ?? false
+  /** Whether `signer` may use `nonce` in a batch of time `timeMs`, or why not (`nonceWindow.ts`). */
+  checkNonce(signer: string, nonce: bigint, timeMs: number): NonceVerdict {
+    return this.nonces.check(signer, nonce, timeMs)
   }
 
-  /** Every nonce `signer` has used, in ascending order. */
-  usedNonces(signer: string): bigint[] {
-    return [...(this.nonces.get(signer) ?? [])].sort(compareBigints)
+  /** The nonces kept in `signer`'s window, ascending: at most `nonceWindowSize`. */
+  keptNonces(signer: string): readonly bigint[] {
+    return this.nonces.kept(signer)
+  }
+
+  /**
+   * Whether `address` has an account: a non-zero balance of some token, or kept nonces. (Open
+   * orders lock a balance, so an owner of one has an account too.)
+   */
+  hasAccount(address: string): boolean {
+    if (this.nonces.has(address)) return true
+    for (const entry of this.accounts.get(address)?.values() ?? []) {
+      if (entry.available !== 0n || entry.locked !== 0n) return true
+    }
+    return false
   }
 
   /** Every address holding an entry for some token, in ascending order. */
@@ -107,9 +126,9 @@ export class Ledger implements EscrowAccounts {
     return [...this.accounts.keys()].sort() as Address[]
   }
 
-  /** Every signer that has used a nonce, in ascending order. */
+  /** Every signer with kept nonces, in ascending order. */
   signers(): Address[] {
-    return [...this.nonces.keys()].sort() as Address[]
+    return this.nonces.signers() as Address[]
   }
 
   /** The non-zero balances of `address`, by token in ascending order. */
@@ -122,18 +141,50 @@ export class Ledger implements EscrowAccounts {
   }
 
   /**
-   * Marks (signer, nonce) as used. Returns false, changing nothing, if it already was: the
-   * replay check every intent goes through exactly once.
+   * The replay check every intent goes through exactly once, in a batch of time `timeMs`: keeps
+   * (signer, nonce) in the signer's window when it is `fresh` or only `expired` (a validly signed
+   * intent outside its time window is spent too, like any rejected one), evicting the smallest
+   * kept nonce of a full window. Returns the verdict; `nonce_already_used` and `nonce_too_low`
+   * change nothing.
    */
-  useNonce(signer: string, nonce: bigint): boolean {
+  useNonce(signer: string, nonce: bigint, timeMs: number): NonceVerdict {
     assertAddress(signer)
     if (nonce < 0n || nonce > maxNonce) throw new LedgerInvariantError(`nonce ${nonce}`)
-    let used = this.nonces.get(signer)
-    if (used === undefined) this.nonces.set(signer, (used = new Set()))
-    if (used.has(nonce)) return false
-    used.add(nonce)
-    this.newNonces.push({ signer, nonce })
-    return true
+    const verdict = this.nonces.check(signer, nonce, timeMs)
+    if (verdict === 'fresh' || verdict === 'expired') this.keepNonce(signer, nonce)
+    return verdict
+  }
+
+  /**
+   * Puts (signer, nonce) back in `signer`'s window without a time check: for restoring a state
+   * from storage. Throws `LedgerInvariantError` if it is kept already or below a full window.
+   */
+  restoreNonce(signer: string, nonce: bigint): void {
+    assertAddress(signer)
+    if (nonce < 0n || nonce > maxNonce) throw new LedgerInvariantError(`nonce ${nonce}`)
+    const verdict = this.nonces.check(signer, nonce, 0)
+    if (verdict === 'nonce_already_used' || verdict === 'nonce_too_low') {
+      throw new LedgerInvariantError(`restore nonce ${signer} ${nonce}: ${verdict}`)
+    }
+    this.keepNonce(signer, nonce)
+  }
+
+  /**
+   * Undoes the `useNonce` of a signer that had no account before it (see `hasAccount`): its
+   * window goes, as if the intent had never been sequenced. Throws `LedgerInvariantError` if
+   * the window holds anything but `nonce` (the signer had an account).
+   */
+  releaseNonce(signer: string, nonce: bigint): void {
+    const kept = this.nonces.kept(signer)
+    if (kept.length !== 1 || kept[0] !== nonce) {
+      throw new LedgerInvariantError(`release nonce ${signer} ${nonce}: not its only nonce`)
+    }
+    this.nonces.forget(signer)
+    const last = this.newNonces.at(-1)
+    if (last?.signer !== signer || last.nonce !== nonce) {
+      throw new LedgerInvariantError(`release nonce ${signer} ${nonce}: not the last one used`)
+    }
+    this.newNonces.pop()
   }
 
   /**
@@ -142,8 +193,9 @@ export class Ledger implements EscrowAccounts {
    */
   transfer(from: string, to: string, token: string, amount: bigint): boolean {
     assertAmount(amount)
+    // Checked before `entry`, which would leave an empty entry behind for a refused stranger.
+    if (this.availableOf(from, token) < amount) return false
     const source = this.entry(from, token)
-    if (source.available < amount) return false
     const target = this.entry(to, token)
     source.available -= amount
     target.available += amount
@@ -168,8 +220,8 @@ export class Ledger implements EscrowAccounts {
 
   lock(address: string, token: string, amount: bigint): boolean {
     assertAmount(amount)
+    if (this.availableOf(address, token) < amount) return false
     const entry = this.entry(address, token)
-    if (entry.available < amount) return false
     entry.available -= amount
     entry.locked += amount
     this.touch(entry)
@@ -206,16 +258,37 @@ export class Ledger implements EscrowAccounts {
   takeChanges(): LedgerChanges {
     const balances = [...this.touched].sort(compareEntries).map(toBalanceChange)
     const nonces = this.newNonces
+    const evictedNonces = this.evictedNonces
     this.touched = new Set()
     this.newNonces = []
-    return { balances, nonces }
+    this.evictedNonces = []
+    return { balances, nonces, evictedNonces }
   }
 
-  /** The entry of (address, token), created at zero; the single gate for valid keys. */
-  private entry(address: string, token: string): AccountEntry {
+  private keepNonce(signer: Address, nonce: bigint): void {
+    const evicted = this.nonces.use(signer, nonce)
+    this.newNonces.push({ signer, nonce })
+    if (evicted !== undefined) this.evictedNonces.push({ signer, nonce: evicted })
+  }
+
+  /** The available balance of a valid key, without creating its entry. */
+  private availableOf(address: string, token: string): bigint {
+    this.tokenInfo(address, token)
+    return this.available(address, token)
+  }
+
+  /** The token of a valid (address, token) key; the single gate for valid keys. */
+  private tokenInfo(address: string, token: string): TokenInfo {
     assertAddress(address)
     const info = this.tokens.get(token)
     if (info === undefined) throw new LedgerInvariantError(`unknown token ${token}`)
+    return info
+  }
+
+  /** The entry of (address, token), created at zero. */
+  private entry(address: string, token: string): AccountEntry {
+    assertAddress(address)
+    const info = this.tokenInfo(address, token)
     let byToken = this.accounts.get(address)
     if (byToken === undefined) this.accounts.set(address, (byToken = new Map()))
     let entry = byToken.get(token)
@@ -248,10 +321,6 @@ function toBalanceChange(entry: AccountEntry): BalanceChange {
 
 /** Code-unit order, never locale order, so every replica sorts alike. */
 export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0
-}
-
-function compareBigints(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0
 }
 

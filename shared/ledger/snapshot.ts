@@ -2,10 +2,12 @@ import { maxNonce, parseAddress, type Address, type TokenInfo } from '../intents
 import { LedgerConfigError } from './errors.ts'
 import { registryOf } from './genesis.ts'
 import { compareStrings, Ledger, type BalanceChange, type UsedNonce } from './ledger.ts'
+import { nonceWindowSize } from './nonceWindow.ts'
 
 /**
  * The whole ledger state in canonical order: tokens by symbol, non-zero balances by address then
- * token, used nonces by signer then nonce. Two ledgers in the same state have equal snapshots
+ * token, the nonces kept in each signer's window (at most `nonceWindowSize` each, never the
+ * whole history) by signer then nonce. Two ledgers in the same state have equal snapshots
  * whatever history led there, which is what `stateHash` hashes and what storage can reload.
  */
 export interface LedgerSnapshot {
@@ -21,7 +23,7 @@ export function snapshotLedger(ledger: Ledger): LedgerSnapshot {
   const balances = ledger.addresses().flatMap((address) => ledger.balancesOf(address))
   const nonces = ledger
     .signers()
-    .flatMap((signer) => ledger.usedNonces(signer).map((nonce) => ({ signer, nonce })))
+    .flatMap((signer) => ledger.keptNonces(signer).map((nonce) => ({ signer, nonce })))
   return { tokens, issuer: ledger.issuer, balances, nonces }
 }
 
@@ -50,8 +52,15 @@ export function restoreLedger(snapshot: LedgerSnapshot): Ledger {
   for (const { signer, nonce } of snapshot.nonces) {
     const where = `snapshot nonce ${signer} ${nonce}`
     if (nonce < 0n || nonce > maxNonce) throw new LedgerConfigError(`${where}: out of range`)
-    if (!ledger.useNonce(checkedAddress(signer, where), nonce)) {
-      throw new LedgerConfigError(`${where}: duplicate`)
+    const address = checkedAddress(signer, where)
+    // Windows are stored ascending, so none ever evicts while loading: more is a bad snapshot.
+    if (ledger.keptNonces(address).length >= nonceWindowSize) {
+      throw new LedgerConfigError(`${where}: more than ${nonceWindowSize} nonces`)
+    }
+    try {
+      ledger.restoreNonce(address, nonce)
+    } catch (error) {
+      throw new LedgerConfigError(`${where}: duplicate`, { cause: error })
     }
   }
   // Loading is not a change: storage already holds all of it.

@@ -5,7 +5,7 @@ import { LedgerConfigError } from './errors.ts'
 import { createLedger } from './genesis.ts'
 import { restoreLedger, snapshotLedger, type LedgerSnapshot } from './snapshot.ts'
 import { stateHash } from './stateHash.ts'
-import { alice, bob, carol, genesis, issuer, setUpLedger, verified } from './testing.ts'
+import { alice, bob, carol, genesis, issuer, setUpLedger, verified, t0 } from './testing.ts'
 
 const tokens = setUpLedger().tokens
 const pay = (signer: string, nonce: number, to: string, amount: string) =>
@@ -14,7 +14,7 @@ const pay = (signer: string, nonce: number, to: string, amount: string) =>
 describe('stateHash', () => {
   it('hashes the documented serialization, pinned so a format change is deliberate', () => {
     const text = [
-      'zellular-orderbook/ledger-state/v1',
+      'zellular-orderbook/ledger-state/v2',
       `issuer ${issuer}`,
       'token ETH 18',
       'token USDT 6',
@@ -24,21 +24,21 @@ describe('stateHash', () => {
       `nonce ${bob} 20`,
     ].join('\n')
     const ledger = setUpLedger()
-    ledger.useNonce(bob, 20n)
-    ledger.useNonce(bob, 3n)
+    ledger.useNonce(bob, 20n, t0)
+    ledger.useNonce(bob, 3n, t0)
     expect(stateHash(ledger)).toBe(keccak256(stringToBytes(text)))
     expect(stateHash(ledger)).toMatchInlineSnapshot(
-      `"0xba7a1140ff2f0b1b3e2a453a2c91c7b0a514ec97708b6f2f7b201d42ace80be2"`,
+      `"0x0886134cb4b39e2fbb92df9b919664bba22bc6623f9f6bb1d2c3da1181931128"`,
     )
   })
 
   it('depends on the state only, not on the path to it', () => {
     const forward = setUpLedger()
-    applyIntent(forward, pay(alice, 1, carol, '10'))
-    applyIntent(forward, pay(alice, 2, bob, '5'))
+    applyIntent(forward, pay(alice, 1, carol, '10'), t0)
+    applyIntent(forward, pay(alice, 2, bob, '5'), t0)
     const backward = setUpLedger()
-    applyIntent(backward, pay(alice, 2, bob, '5'))
-    applyIntent(backward, pay(alice, 1, carol, '10'))
+    applyIntent(backward, pay(alice, 2, bob, '5'), t0)
+    applyIntent(backward, pay(alice, 1, carol, '10'), t0)
     expect(stateHash(backward)).toBe(stateHash(forward))
     // A lock undone leaves a zero entry behind, which must not count.
     const relocked = setUpLedger()
@@ -53,7 +53,7 @@ describe('stateHash', () => {
     const locked = setUpLedger()
     locked.lock(alice, 'USDT', 1n)
     const nonce = setUpLedger()
-    nonce.useNonce(alice, 0n)
+    nonce.useNonce(alice, 0n, t0)
     const otherIssuer = createLedger({ ...genesis, issuer: carol })
     const hashes = [locked, nonce, otherIssuer].map(stateHash)
     expect(new Set([base, ...hashes]).size).toBe(4)
@@ -61,9 +61,9 @@ describe('stateHash', () => {
 
   it('survives a snapshot and restore, as a replica reloading from storage', () => {
     const ledger = setUpLedger()
-    applyIntent(ledger, pay(alice, 9, carol, '10'))
+    applyIntent(ledger, pay(alice, 9, carol, '10'), t0)
     ledger.lock(carol, 'USDT', 3n)
-    applyIntent(ledger, pay(carol, 1, carol, '1'))
+    applyIntent(ledger, pay(carol, 1, carol, '1'), t0)
     const snapshot = JSON.parse(
       JSON.stringify(snapshotLedger(ledger), (_, value) =>
         typeof value === 'bigint' ? `${value}n` : value,
@@ -73,9 +73,9 @@ describe('stateHash', () => {
     const restored = restoreLedger(revived)
     expect(stateHash(restored)).toBe(stateHash(ledger))
     expect(restored.balance(carol, 'USDT')).toEqual({ available: 9_999_997n, locked: 3n })
-    expect(restored.isNonceUsed(carol, 1n)).toBe(true)
+    expect(restored.keptNonces(carol)).toEqual([1n])
     expect(restored.supply('USDT')).toBe(ledger.supply('USDT'))
-    expect(restored.takeChanges()).toEqual({ balances: [], nonces: [] })
+    expect(restored.takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
   })
 })
 

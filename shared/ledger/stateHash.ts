@@ -4,7 +4,7 @@ import type { Ledger } from './ledger.ts'
 import { snapshotLedger } from './snapshot.ts'
 
 /** First line of the hashed serialization; a new format gets a new tag. */
-export const stateHashDomain = 'zellular-orderbook/ledger-state/v1'
+export const stateHashDomain = 'zellular-orderbook/ledger-state/v2'
 
 /**
  * A keccak256 digest of the whole ledger state, for replicas to compare (equal states, equal
@@ -12,15 +12,16 @@ export const stateHashDomain = 'zellular-orderbook/ledger-state/v1'
  * space-separated fields that cannot themselves contain spaces or line breaks:
  *
  * ```
- * zellular-orderbook/ledger-state/v1
+ * zellular-orderbook/ledger-state/v2
  * issuer <address>
  * token <symbol> <decimals>           (by symbol)
  * balance <address> <token> <available> <locked>   (non-zero only, by address then token)
- * nonce <signer> <nonce>              (by signer, then nonce numerically)
+ * nonce <signer> <nonce>              (kept in the signer's window; by signer, then nonce)
  * ```
  *
- * Cost is linear in the state size (consumed nonces included); call it per batch only where
- * that is affordable. The hash runs in WebAssembly once `initKeccak` has resolved.
+ * v2 hashes each signer's nonce window (the 100 highest used nonces), where v1 hashed every
+ * nonce ever used. Cost is linear in the state size (accounts and windows, not history); call
+ * it per batch only where that is affordable. The hash runs in WebAssembly once `initKeccak` has resolved.
  */
 export function stateHash(ledger: Ledger): Hex {
   const { tokens, issuer, balances, nonces } = snapshotLedger(ledger)

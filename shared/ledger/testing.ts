@@ -13,6 +13,12 @@ import type { Ledger } from './ledger.ts'
  * Helpers for this module's tests only; not exported from the module façade.
  */
 
+/**
+ * The batch time these tests apply intents at: genesis time 0, whose nonce window
+ * (−2 days, +1 day) holds the small nonces they use.
+ */
+export const t0 = 0
+
 export const issuer = '0x1111111111111111111111111111111111111111' as Address
 export const alice = '0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' as Address
 export const bob = '0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb' as Address

@@ -17,7 +17,8 @@ import { readJson } from './requestParsing.ts'
 /**
  * `POST /transfer`, `/mint`, `/order`, `/cancel`: validate the signed wire intent (zod and the
  * intent rules), rebuild its text and recover the signer, check app and network, refuse a
- * (signer, nonce) already pending or used (409 `replay`), run the cheap state pre-checks (422),
+ * (signer, nonce) already pending or used (409 `replay`) or outside its time window (400
+ * `expired`), run the cheap state pre-checks (422),
  * then hand it to Zellular in a coalesced batch and answer 202 with its id once a node took it
  * (`pending`), or once a send failed in a way that may still have delivered it (`unknown`: the
  * replica keeps the intent pending and sends it again). Only a refusal before sending is an
@@ -68,8 +69,10 @@ async function submitIntent(
   if (!verified.ok) throw rejection(verified.reason, verified.field)
   const intent = verified.value
   if (pending.has(intent.id)) throw rejection('replay', 'nonce')
-  const refused = precheckIntent(exchange, intent, pending.orderIds())
-  if (refused !== undefined) throw rejection(refused, refused === 'replay' ? 'nonce' : undefined)
+  const refused = precheckIntent(exchange, intent, pending.orderIds(), deps.now())
+  if (refused !== undefined) {
+    throw rejection(refused, refused === 'replay' || refused === 'expired' ? 'nonce' : undefined)
+  }
   if (pending.full) throw new ApiError('overloaded', 'too many intents are waiting to be applied')
   const wire = JSON.stringify(toWireIntent(parsed.value))
   pending.add({

@@ -61,7 +61,7 @@ export interface StoreHooks {
 
 /**
  * The replica's SQLite database: the state after the last applied batch (balances as their
- * newest history rows, nonces as receipts), balance history, each batch's chaining hash,
+ * newest history rows, each signer's nonce window), balance history, each batch's chaining hash,
  * receipts, orders and trades. One
  * writer (the apply loop); every batch commits in one
  * transaction together with its index and chaining hash, so a crash at any instant leaves the
@@ -75,10 +75,7 @@ export class ReplicaStore {
   /** The stored position, kept in memory: the apply loop is the only writer. */
   private appliedIndex: number
 
-  constructor(
-    file: string,
-    options: { synchronous?: 'FULL' | 'NORMAL'; hooks?: StoreHooks } = {},
-  ) {
+  constructor(file: string, options: { synchronous?: 'FULL' | 'NORMAL'; hooks?: StoreHooks } = {}) {
     this.sqlite = new Database(file)
     this.sqlite.pragma('journal_mode = WAL')
     this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
@@ -171,6 +168,13 @@ export class ReplicaStore {
       )
     }
     this.writeBalances(effects.balances, index)
+    // Added, then evicted: a nonce may be both within one batch.
+    const kept: unknown[] = []
+    for (const { signer, nonce } of effects.nonces) kept.push(hexToBytes(signer), nonce.toString())
+    this.write.insertNonces.run(kept)
+    for (const { signer, nonce } of effects.evictedNonces) {
+      this.write.deleteNonce.run(hexToBytes(signer), nonce.toString())
+    }
     const receipts: unknown[] = []
     for (const r of effects.receipts) {
       const { intentId, action, signer, status, position } = r
@@ -200,10 +204,11 @@ export class ReplicaStore {
       available: string
       locked: string
     }[]
-    const nonceRows = this.sqlite.prepare('SELECT signer, nonce FROM receipts').raw().all() as [
-      Buffer,
-      string,
-    ][]
+    // Ascending per signer, so no window evicts while it loads.
+    const nonceRows = this.sqlite
+      .prepare('SELECT signer, nonce FROM nonce_windows ORDER BY signer, length(nonce), nonce')
+      .raw()
+      .all() as [Buffer, string][]
     const ledger: LedgerSnapshot = {
       tokens,
       issuer,
@@ -349,6 +354,8 @@ function prepareWrites(sqlite: Database.Database) {
       'INSERT INTO receipts (intent_id, action, signer, nonce, status, reason, batch_index, position)',
       8,
     ),
+    insertNonces: new BulkInsert(sqlite, 'INSERT INTO nonce_windows (signer, nonce)', 2),
+    deleteNonce: sqlite.prepare('DELETE FROM nonce_windows WHERE signer = ? AND nonce = ?'),
     insertChainingHash: sqlite.prepare(
       'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (?, ?, ?)',
     ),

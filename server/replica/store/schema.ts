@@ -52,7 +52,7 @@ export const balanceHistory = sqliteTable(
 
 /**
  * The outcome of every signed, verified intent, by intent id. Each consumed (signer, nonce) has
- * exactly one receipt, so this table is also the replay guard the ledger's nonces reload from.
+ * exactly one receipt. History, not consensus state: the replay guard is `nonce_windows`.
  * Like `balance_history`, a WITHOUT ROWID table (migration 0002; drizzle cannot declare it).
  */
 export const receipts = sqliteTable('receipts', {
@@ -66,6 +66,21 @@ export const receipts = sqliteTable('receipts', {
   batchIndex: integer('batch_index').notNull(),
   position: integer('position').notNull(),
 })
+
+/**
+ * The nonces kept in each signer's replay window (`shared/ledger/nonceWindow.ts`: at most the
+ * 100 highest used), the ledger's nonce state that a restart reloads. A batch adds the nonces it
+ * consumed and removes those it evicted. Nonces are uint64 as decimal text (no leading zeros, so
+ * numeric order is length, then text). WITHOUT ROWID (migration 0006, written by hand).
+ */
+export const nonceWindows = sqliteTable(
+  'nonce_windows',
+  {
+    signer: blob('signer', { mode: 'buffer' }).notNull(),
+    nonce: text('nonce').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.signer, table.nonce] })],
+)
 
 /** Accepted matching-engine operations in apply order, replayed to rebuild the books. */
 export const engineOperations = sqliteTable('engine_operations', {

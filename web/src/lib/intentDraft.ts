@@ -2,6 +2,7 @@ import {
   buildIntentText,
   intentId,
   intentVersion,
+  nextNonce,
   parseUnsignedIntent,
   toWireIntent,
   type Intent,
@@ -12,11 +13,21 @@ import {
 } from '../../../shared/intents/index.ts'
 import type { AppRegistry } from './registry.ts'
 
-/** A fresh random uint64 nonce (nonces need not be sequential, only unused). */
-export function randomNonce(): bigint {
-  const words = crypto.getRandomValues(new Uint32Array(2))
-  return (BigInt(words[0]!) << 32n) | BigInt(words[1]!)
+let lastNonce: bigint | undefined
+
+/**
+ * A fresh nonce: the current time in milliseconds, strictly above every nonce this page drew
+ * before (`max(Date.now(), last + 1)`). The replicas accept a nonce only within (T − 2 days,
+ * T + 1 day) of the time T of the batch that applies it, and keep each signer's 100 highest:
+ * see `shared/ledger/nonceWindow.ts`.
+ */
+export function freshNonce(): bigint {
+  lastNonce = nextNonce(Date.now(), lastNonce)
+  return lastNonce
 }
+
+/** The former name of `freshNonce` (nonces were random once); the same function. */
+export const randomNonce = freshNonce
 
 /** Action-specific wire fields of a draft; the header is added by `buildDraft`. */
 export type DraftFields = IntentFields extends infer fields

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query'
 import { useId, useMemo, useState } from 'react'
 import { parseAddress } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
-import { buildDraft, randomNonce } from '../../lib/intentDraft.ts'
+import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
 import { readAmount } from '../../lib/readAmount.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
@@ -25,7 +25,7 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
   const [to, setTo] = useState('')
   const [token, setToken] = useState(registry.tokens[0]?.symbol ?? '')
   const [amount, setAmount] = useState('')
-  const [nonce, setNonce] = useState(randomNonce)
+  const [nonce, setNonce] = useState(freshNonce)
   const [touched, setTouched] = useState<Record<string, boolean>>({})
   const [busy, setBusy] = useState(false)
   const balances = useQuery(verifiedBalancesQueryOptions(registry, address))
@@ -95,7 +95,7 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
           submit(draft, `Send ${units.ok ? units.text : amount.trim()} ${token}`)
             .then((stage) => {
               setBusy(false)
-              setNonce(randomNonce())
+              setNonce(freshNonce())
               if (stage === 'submitted') setAmount('')
             })
             .catch((error: unknown) => {
