@@ -67,6 +67,12 @@ export class PendingIntents {
     this.orders.delete(intentId)
   }
 
+  /** Whether `signer` has a pending order: a cancel-all may be submitted before it applies. */
+  hasOrderFrom(signer: string): boolean {
+    for (const id of this.orders) if (this.byId.get(id)?.signer === signer) return true
+    return false
+  }
+
   /** Ids of pending orders: a cancel of one of them may be submitted before it applies. */
   orderIds(): ReadonlySet<string> {
     return this.orders

@@ -7,6 +7,7 @@ import { createApp, type ReplicaApp } from './app.ts'
 import { runApplyLoop, type BatchSource } from './applyLoop.ts'
 import { BalanceSigner } from './balanceSigner.ts'
 import { BatchSubmitter } from './batchSubmitter.ts'
+import { DroppedReceipts } from './droppedReceipts.ts'
 import { EventHub } from './eventHub.ts'
 import { PendingIntents } from './pendingIntents.ts'
 import { redeliverOverdue } from './redelivery.ts'
@@ -185,6 +186,7 @@ export function createReplica(config: ReplicaConfig): Replica {
       log,
     }),
     pending: new PendingIntents(),
+    dropped: new DroppedReceipts(),
     hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
     stateHash: () => stateHashes.latest(),
     zellular: {
@@ -209,6 +211,8 @@ export function createReplica(config: ReplicaConfig): Replica {
   let running: Promise<void> | undefined
   const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
+    for (const receipt of effects.droppedReceipts) deps.pending.delete(receipt.intentId)
+    deps.dropped.record(effects)
     if (deps.hub.subscriberCount === 0) return
     const stateHash = stateHashes.afterApply(batch.index)
     const applied = { index: batch.index, chainingHash: batch.chainingHash, time: effects.time }

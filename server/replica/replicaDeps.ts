@@ -2,6 +2,7 @@ import type { Hex } from 'viem'
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
 import type { BatchSubmitter } from './batchSubmitter.ts'
+import type { DroppedReceipts } from './droppedReceipts.ts'
 import type { EventHub } from './eventHub.ts'
 import type { PendingIntents } from './pendingIntents.ts'
 import type { ReplicaState } from './replicaState.ts'
@@ -17,6 +18,8 @@ export interface ReplicaDeps {
   readonly blsPublicKey: Hex
   readonly submitter: BatchSubmitter
   readonly pending: PendingIntents
+  /** Receipts of rejected intents that left no trace in the state (bounded, in memory). */
+  readonly dropped: DroppedReceipts
   readonly hub: EventHub
   /** The latest state hash and its index (computed on a schedule, never per request). */
   readonly stateHash: () => IndexedStateHash

@@ -17,7 +17,9 @@ import type { OutgoingEvent } from './eventHub.ts'
 export function toSseEvents(effects: BatchEffects, applied: AppliedEvent): OutgoingEvent[] {
   const { index, time } = effects
   const events: OutgoingEvent[] = []
-  for (const receipt of effects.receipts) {
+  const receipts = [...effects.receipts, ...effects.droppedReceipts]
+  receipts.sort((a, b) => a.position - b.position)
+  for (const receipt of receipts) {
     const { intentId, action, signer, status, reason } = receipt
     const data: ReceiptEvent = { intentId, action, status, index, time, signer }
     if (reason !== undefined) data.reason = reason

@@ -67,6 +67,8 @@ export const apiErrorStatus = {
   above_max_size: 422,
   unknown_order: 422,
   not_owner: 422,
+  /** A cancel-all of a signer with no open (or pending) order in that market. */
+  no_open_orders: 422,
   /** This client (IP address) sent more requests than its rate allows; see `Retry-After`. */
   rate_limited: 429,
   /** Too many intents waiting to be sequenced, or aggregates being gathered; retry later. */

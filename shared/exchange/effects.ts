@@ -82,7 +82,14 @@ export interface BatchEffects {
   readonly index: number
   /** The batch's deterministic time, ms since the Unix epoch (see `Exchange.time`). */
   readonly time: number
+  /** Receipts that belong to the state: each stands for one consumed (signer, nonce). */
   readonly receipts: readonly Receipt[]
+  /**
+   * Rejected intents of signers that had no account: they changed nothing (nonce included), so
+   * their receipts are not stored; a replica keeps them in a bounded log and sends them as
+   * events. Equal on every replica like the rest.
+   */
+  readonly droppedReceipts: readonly Receipt[]
   readonly skipped: readonly SkippedItem[]
   /** New balances of every (address, token) that changed, sorted by address then token. */
   readonly balances: readonly BalanceChange[]

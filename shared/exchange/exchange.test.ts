@@ -180,7 +180,7 @@ describe('applyBatch', () => {
     const check = (nonce: number, nowMs: number) => {
       const verified = verifyIntent(parseIntentOk(pay(nonce)), exchange.domain)
       if (!verified.ok) throw new Error(verified.reason)
-      return precheckIntent(exchange, verified.value, new Set(), nowMs)
+      return precheckIntent(exchange, verified.value, {}, nowMs)
     }
     expect(check(T + 1, T)).toBeUndefined()
     // Too old for the applied time: too old for good.
@@ -375,5 +375,112 @@ describe('restore', () => {
       ),
       { numRuns: 25 },
     )
+  })
+})
+
+describe('spam', () => {
+  const strangerIntents = (stranger: typeof alice, first: number) => [
+    sign(stranger, {
+      action: 'transfer',
+      nonce: String(first),
+      to: bob.address,
+      token: 'USDT',
+      amount: '5',
+    }),
+    order(stranger, first + 1, 'buy', '2000', '1'),
+    order(stranger, first + 2, 'sell', '2000', '1'),
+    sign(stranger, { action: 'cancelAll', nonce: String(first + 3), market: 'ETH/USDT' }),
+    sign(stranger, {
+      action: 'cancel',
+      nonce: String(first + 4),
+      market: 'ETH/USDT',
+      orderId: idOf(alice, 1),
+    }),
+    sign(stranger, {
+      action: 'mint',
+      nonce: String(first + 5),
+      to: stranger.address,
+      token: 'BTC',
+      amount: '1',
+    }),
+    // Expired at time 0: nonces must be below one day.
+    sign(stranger, { action: 'cancelAll', nonce: String(10 ** 12), market: 'ETH/USDT' }),
+  ]
+
+  it('from signers without an account leaves the state hash unchanged, with receipts apart', () => {
+    const exchange = createExchange(config)
+    // Alice rests an order, so a stranger's cancel names a real order (not the stranger's).
+    exchange.applyBatch(JSON.stringify([order(alice, 1, 'buy', '1990', '1')]), 1)
+    const before = exchange.stateHash()
+    const strangers = Array.from({ length: 20 }, (_, i) => testAccount(7_000 + i))
+    const body = strangers.flatMap((stranger) => strangerIntents(stranger, 1))
+    const effects = exchange.applyBatch(JSON.stringify(body), 2)
+    expect(exchange.stateHash()).toBe(before)
+    expect(effects.receipts).toEqual([])
+    expect(effects.nonces).toEqual([])
+    expect(effects.orders).toEqual([])
+    expect(effects.balances).toEqual([])
+    expect(effects.engineOperations).toEqual([])
+    expect(effects.droppedReceipts).toHaveLength(body.length)
+    expect(new Set(effects.droppedReceipts.map((r) => r.reason))).toEqual(
+      new Set([
+        'insufficient_available',
+        'insufficient_balance',
+        'no_open_orders',
+        'not_owner',
+        'not_issuer',
+        'expired',
+      ]),
+    )
+    for (const stranger of strangers) {
+      expect(exchange.ledger.hasAccount(stranger.address)).toBe(false)
+      expect(exchange.ledger.addresses()).not.toContain(stranger.address)
+    }
+  })
+
+  it('from a signer with an account spends its nonces, and a stranger’s rejected intent may apply later', () => {
+    const exchange = createExchange(config)
+    const carol = testAccount(7_100)
+    const early = sign(carol, {
+      action: 'transfer',
+      nonce: '1',
+      to: bob.address,
+      token: 'USDT',
+      amount: '5',
+    })
+    expect(exchange.applyBatch(JSON.stringify([early]), 1).droppedReceipts).toHaveLength(1)
+    // Alice funds Carol; the same signed intent, sequenced again, now applies (within its window).
+    const fund = sign(alice, {
+      action: 'transfer',
+      nonce: '1',
+      to: carol.address,
+      token: 'USDT',
+      amount: '10',
+    })
+    const effects = exchange.applyBatch(JSON.stringify([fund, early]), 2)
+    expect(effects.receipts.map((r) => r.status)).toEqual(['applied', 'applied'])
+    // Now an account: a rejected intent spends its nonce and keeps its receipt.
+    const tooMuch = sign(carol, {
+      action: 'transfer',
+      nonce: '2',
+      to: bob.address,
+      token: 'USDT',
+      amount: '500',
+    })
+    const later = exchange.applyBatch(JSON.stringify([tooMuch]), 3)
+    expect(later.receipts.map((r) => r.reason)).toEqual(['insufficient_available'])
+    expect(later.nonces).toEqual([{ signer: carol.address, nonce: 2n }])
+  })
+
+  it('pre-check refuses a cancel-all with nothing to cancel', () => {
+    const exchange = createExchange(config)
+    const cancelAll = sign(alice, { action: 'cancelAll', nonce: '5', market: 'ETH/USDT' })
+    expect(precheckWire(exchange, cancelAll)).toBe('no_open_orders')
+    const verified = verifyIntent(parseIntentOk(cancelAll), exchange.domain)
+    if (!verified.ok) throw new Error(verified.reason)
+    const pending = { hasOrderFrom: (signer: string) => signer === alice.address }
+    expect(precheckIntent(exchange, verified.value, pending)).toBeUndefined()
+    exchange.applyBatch(JSON.stringify([order(alice, 1, 'buy', '1990', '1')]), 1)
+    expect(precheckWire(exchange, cancelAll)).toBeUndefined()
   })
 })

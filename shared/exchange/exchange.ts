@@ -46,12 +46,15 @@ export interface ExchangeParameters {
 /** Per-batch scratch state. */
 class BatchContext {
   readonly receipts: Receipt[] = []
+  readonly droppedReceipts: Receipt[] = []
   readonly skipped: SkippedItem[] = []
   readonly touched = new Map<string, OrderState>()
   readonly trades: TradeRecord[] = []
   readonly book: BookLevelDelta[] = []
   readonly engineOperations: EngineOperation[] = []
   position = 0
+  /** The signer of the intent being applied had no account before it (see `Exchange`). */
+  stranger = false
 
   constructor(
     readonly index: number,
@@ -68,9 +71,16 @@ class BatchContext {
 /**
  * The replicated state machine: the ledger and the matching engine behind one `applyBatch`.
  * A batch is the JSON array of signed wire intents Zellular finalized; each item is parsed,
- * verified (signature, app, network), deduplicated by (signer, nonce) and applied in order.
- * Hostile items never throw: they are skipped or get a rejected receipt. Pure and deterministic:
- * equal state and batch give equal effects on every replica. Only broken invariants throw.
+ * verified (signature, app, network), checked against its signer's nonce window and applied in
+ * order. Hostile items never throw: they are skipped or get a rejected receipt. Pure and
+ * deterministic: equal state and batch give equal effects on every replica. Only broken
+ * invariants throw.
+ *
+ * Spam leaves no trace: a rejected intent whose signer had no account before it (no balance,
+ * no kept nonce; an open order locks a balance) changes no state at all. Its nonce is released,
+ * no account or order row is made, and its receipt goes to `droppedReceipts`, which replicas
+ * keep only in a bounded log. So anyone may sign and sequence intents from fresh keys, and the
+ * state stays what funded accounts hold.
  */
 export class Exchange {
   readonly domain: IntentDomain
@@ -140,11 +150,12 @@ export class Exchange {
     }
     const { balances, nonces, evictedNonces } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
-    const { receipts, skipped, trades, book, engineOperations } = context
+    const { receipts, droppedReceipts, skipped, trades, book, engineOperations } = context
     return {
       index,
       time,
       receipts,
+      droppedReceipts,
       skipped,
       balances,
       nonces,
@@ -197,6 +208,7 @@ export class Exchange {
   }
 
   private applyIntent(intent: VerifiedIntent, context: BatchContext): void {
+    context.stranger = !this.ledger.hasAccount(intent.signer)
     if (intent.action === 'transfer' || intent.action === 'mint') {
       const receipt = applyIntent(this.ledger, intent, context.time)
       const reason = receipt.status === 'rejected' ? receipt.reason : undefined
@@ -221,7 +233,7 @@ export class Exchange {
     const refuse = (reason: string) => {
       order.status = 'rejected'
       order.reason = reason
-      context.touch(order)
+      if (!context.stranger) context.touch(order)
       this.receipt(context, intent, reason)
     }
     if (market === undefined) return refuse('unknown_market')
@@ -264,10 +276,10 @@ export class Exchange {
     const cancelAll = { market: market.spec.id, owner: intent.signer }
     const result = this.engine.cancelAll(cancelAll)
     if (!result.ok) return this.receipt(context, intent, result.reason)
-    if (result.events.length > 0) {
-      this.absorb(result, market, context)
-      context.engineOperations.push({ kind: 'cancelAll', cancelAll })
-    }
+    // Cancelling nothing is refused, so that it cannot open an account for a stranger.
+    if (result.events.length === 0) return this.receipt(context, intent, 'no_open_orders')
+    this.absorb(result, market, context)
+    context.engineOperations.push({ kind: 'cancelAll', cancelAll })
     this.receipt(context, intent)
   }
 
@@ -334,11 +346,16 @@ export class Exchange {
   private receipt(context: BatchContext, intent: VerifiedIntent, reason?: string): void {
     const { id: intentId, action, signer, nonce } = intent
     const position = context.position
-    context.receipts.push(
+    const receipt: Receipt =
       reason === undefined
         ? { intentId, action, signer, nonce, status: 'applied', position }
-        : { intentId, action, signer, nonce, status: 'rejected', reason, position },
-    )
+        : { intentId, action, signer, nonce, status: 'rejected', reason, position }
+    if (reason !== undefined && context.stranger) {
+      this.ledger.releaseNonce(signer, nonce)
+      context.droppedReceipts.push(receipt)
+    } else {
+      context.receipts.push(receipt)
+    }
   }
 
   private skip(context: BatchContext, reason: string): void {

@@ -22,25 +22,38 @@ export type PrecheckRejectReason =
   | 'above_max_size'
   | 'unknown_order'
   | 'not_owner'
+  | 'no_open_orders'
+
+/** Orders submitted but not applied yet, which a cancel may already name. */
+export interface PendingOrders {
+  readonly ids?: ReadonlySet<string>
+  /** Whether `signer` has such an order (in any market). */
+  readonly hasOrderFrom?: (signer: string) => boolean
+}
 
 /**
- * The cheap checks a replica runs on a verified intent before submitting it: the nonce fits the
- * signer's window (unused, not below a full window: else `replay`) and its time window (else
- * `expired`: at or before the applied batch time − 2 days, which only grows, or a day or more
- * ahead of both the applied batch time and `nowMs`, the replica's clock, which the next batches'
- * times follow), issuer for mints, enough available balance for a transfer or an order's escrow, the order on
- * the market's grid and within its limits, and a cancelled order that exists and is the
- * signer's (or is one of `pendingOrderIds`, still on its way). They read the applied state only,
- * so an intent that passes can still be rejected when applied; one that fails would be.
+ * The cheap checks a replica runs on a verified intent before submitting it:
+ * - the nonce fits the signer's window (unused, not below a full window: else `replay`) and its
+ *   time window (else `expired`: at or before the applied batch time − 2 days, which only
+ *   grows, or a day or more ahead of both the applied batch time and `nowMs`, the replica's
+ *   clock, which the next batches' times follow);
+ * - the issuer for mints, enough available balance for a transfer or an order's escrow;
+ * - the order on the market's grid and within its limits;
+ * - a cancelled order that exists and is the signer's (or is one of `pending.ids`, on its way);
+ * - a cancel-all with something to cancel (an open order in its market, or a pending order).
+ *
+ * They read the applied state only, so an intent that passes can still be rejected when
+ * applied; one that fails would be. What fails here never reaches Zellular.
  *
  * @returns undefined when the intent may be submitted, else the reason.
  */
 export function precheckIntent(
   exchange: Exchange,
   intent: VerifiedIntent,
-  pendingOrderIds: ReadonlySet<string> = new Set(),
+  pending: PendingOrders = {},
   nowMs = 0,
 ): PrecheckRejectReason | undefined {
+  const pendingOrderIds = pending.ids ?? new Set<string>()
   const { ledger } = exchange
   const verdict = ledger.checkNonce(intent.signer, intent.nonce, exchange.time)
   if (verdict === 'nonce_already_used' || verdict === 'nonce_too_low') return 'replay'
@@ -77,7 +90,11 @@ export function precheckIntent(
       }
       return open.owner === intent.signer ? undefined : 'not_owner'
     }
-    case 'cancelAll':
-      return exchange.markets.has(intent.market.symbol) ? undefined : 'unknown_market'
+    case 'cancelAll': {
+      const market = intent.market.symbol
+      if (!exchange.markets.has(market)) return 'unknown_market'
+      const open = exchange.engine.openOrders(market, intent.signer).length > 0
+      return open || pending.hasOrderFrom?.(intent.signer) ? undefined : 'no_open_orders'
+    }
   }
 }

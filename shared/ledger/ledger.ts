@@ -209,9 +209,10 @@ export class Ledger implements EscrowAccounts {
    */
   mint(to: string, token: string, amount: bigint): boolean {
     assertAmount(amount)
-    const target = this.entry(to, token)
+    this.tokenInfo(to, token)
     const supply = this.supply(token) + amount
     if (supply > maxAmountUnits) return false
+    const target = this.entry(to, token)
     this.supplies.set(token, supply)
     target.available += amount
     this.touch(target)

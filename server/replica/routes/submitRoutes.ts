@@ -69,7 +69,11 @@ async function submitIntent(
   if (!verified.ok) throw rejection(verified.reason, verified.field)
   const intent = verified.value
   if (pending.has(intent.id)) throw rejection('replay', 'nonce')
-  const refused = precheckIntent(exchange, intent, pending.orderIds(), deps.now())
+  const pendingOrders = {
+    ids: pending.orderIds(),
+    hasOrderFrom: (signer: string) => pending.hasOrderFrom(signer),
+  }
+  const refused = precheckIntent(exchange, intent, pendingOrders, deps.now())
   if (refused !== undefined) {
     throw rejection(refused, refused === 'replay' || refused === 'expired' ? 'nonce' : undefined)
   }

@@ -5,8 +5,9 @@ import { ApiError } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 
 /**
- * `GET /tx/:id`: the receipt of an applied intent, `pending` for one submitted here and not yet
- * applied, else 404 `unknown_intent`.
+ * `GET /tx/:id`: the receipt of an applied intent (stored, or, for a rejected intent that left
+ * no trace in the state, from the bounded in-memory log of recent ones), `pending` for one
+ * submitted here and not yet applied, else 404 `unknown_intent`.
  */
 export function txRoutes(deps: ReplicaDeps) {
   return new Hono().get('/tx/:id', (c) => {
@@ -25,6 +26,14 @@ export function txRoutes(deps: ReplicaDeps) {
       }
       if (receipt.reason !== null) answer.reason = receipt.reason
       if (receipt.time !== null) answer.time = receipt.time
+      return c.json(answer)
+    }
+    const dropped = deps.dropped.get(id)
+    if (dropped !== undefined) {
+      const { receipt, batchIndex, time } = dropped
+      const { intentId, status, action, signer } = receipt
+      const answer: TxResponse = { intentId, status, action, signer, batchIndex, time }
+      if (receipt.reason !== undefined) answer.reason = receipt.reason
       return c.json(answer)
     }
     const pending = deps.pending.get(id)
