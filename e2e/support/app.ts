@@ -1,5 +1,6 @@
 import {
   expect,
+  type APIRequestContext,
   type Browser,
   type BrowserContext,
   type Page,
@@ -16,10 +17,13 @@ export interface User {
   readonly address: `0x${string}`
 }
 
-/** Opens the app for a new user with fresh keys (two accounts) in the test wallet. */
+/**
+ * Opens the app for a new user with fresh keys (two accounts) in the test wallet. `prepare` runs
+ * on the page before it loads (routes, listeners).
+ */
 export async function openUser(
   browser: Browser,
-  options: { mode?: WalletMode; baseURL: string },
+  options: { mode?: WalletMode; baseURL: string; prepare?: (page: Page) => Promise<unknown> },
 ): Promise<User> {
   const context = await browser.newContext({
     baseURL: options.baseURL,
@@ -30,6 +34,7 @@ export async function openUser(
     ...(options.mode ? { mode: options.mode } : {}),
   })
   const page = await context.newPage()
+  await options.prepare?.(page)
   await page.goto('/')
   await expect(page.getByTestId('live-indicator')).toBeVisible()
   return { context, page, wallet, address: wallet.address }
@@ -100,6 +105,16 @@ export async function keepScreenshot(page: Page, testInfo: TestInfo, name: strin
   const path = testInfo.outputPath(`${name}.png`)
   await page.screenshot({ path })
   await testInfo.attach(name, { path, contentType: 'image/png' })
+}
+
+/** The replica registry the app's server hands out. */
+export async function fetchRegistry(
+  request: APIRequestContext,
+): Promise<{ quorum: number; replicas: { id: string; url: string }[] }> {
+  return (await (await request.get('/registry.json')).json()) as {
+    quorum: number
+    replicas: { id: string; url: string }[]
+  }
 }
 
 /** Base units of a decimal amount (test helper; no floats). */

@@ -72,7 +72,7 @@ function Connected(props: { registry: AppRegistry }) {
 
   return (
     <LiveProvider registry={registry} address={address}>
-      <RequestsProvider key={address ?? 'guest'} registry={registry} address={address}>
+      <RequestsProvider registry={registry} address={address}>
         <TradingScreen key={address ?? 'guest'} registry={registry} address={address} />
       </RequestsProvider>
     </LiveProvider>
@@ -100,9 +100,18 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
     <div className="app">
       <header className="topbar">
         <Brand />
-        <MarketTitle registry={registry} market={market} onChange={setMarketId} primary={primary} />
+        <MarketTitle
+          registry={registry}
+          market={market}
+          onChange={(id) => {
+            // A price picked in one market means nothing in another.
+            setPicked(undefined)
+            setMarketId(id)
+          }}
+          primary={primary}
+        />
         <div className="topbar-right">
-          <LiveIndicator registry={registry} />
+          <LiveIndicator />
           <span className="tag tag-dim net-tag" title="Network">
             {registry.network}
           </span>
@@ -117,14 +126,25 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
             address={address}
             rows={rows}
             onPick={(price) =>
-              setPicked((current) => ({ price, nonce: (current?.nonce ?? 0) + 1 }))
+              setPicked((current) => ({
+                market: market.id,
+                price,
+                nonce: (current?.nonce ?? 0) + 1,
+              }))
             }
           />
           <RecentTrades market={market} primary={primary} address={address} />
         </div>
         <div className="col col-center">
           <div className="forms">
-            <OrderForm registry={registry} market={market} address={address} picked={picked} />
+            {/* One form per market: fields typed for one market never carry into another. */}
+            <OrderForm
+              key={market.id}
+              registry={registry}
+              market={market}
+              address={address}
+              picked={picked?.market === market.id ? picked : undefined}
+            />
             {address ? (
               <TransferForm registry={registry} address={address} />
             ) : (

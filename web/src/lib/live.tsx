@@ -15,6 +15,7 @@ import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
 import { routeLiveEvent } from './routeLiveEvent.ts'
+import { useReplicaStatuses } from './useReplicaStatuses.ts'
 
 /** The live data of the app: one SSE stream, the books it keeps in sync, receipt listeners. */
 export interface Live {
@@ -74,6 +75,19 @@ export function LiveProvider(props: {
       for (const book of books.values()) book.stop()
     }
   }, [registry, address, queryClient])
+
+  // Every `/status` poll tells the stream where the replicas are: a stream that stopped
+  // delivering without an error (a hung replica, a half-open connection) fails over.
+  const statuses = useReplicaStatuses(registry)
+  useEffect(() => {
+    live?.events.observeReplicas(
+      statuses.map((health) => ({
+        id: health.id,
+        appliedIndex: health.status?.appliedIndex,
+        reachable: health.loading ? undefined : health.reachable,
+      })),
+    )
+  }, [live, statuses])
 
   if (live === undefined) return null
   return <LiveContext.Provider value={live}>{props.children}</LiveContext.Provider>

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { ReplicaEvents } from './replicaEvents.ts'
+import { assessStream } from './streamHealth.ts'
 
 /** A stand-in for the browser's EventSource that a test drives by hand. */
 class FakeEventSource {
@@ -105,5 +106,59 @@ describe('ReplicaEvents', () => {
     expect(events.getStatus().connection).toBe('live')
     expect(onEvent).toHaveBeenLastCalledWith({ event: 'hello', data: hello }, replicas[0])
     events.stop()
+  })
+
+  it('a live stream that stops delivering what the replicas report is marked stale, then moves on', () => {
+    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), staleFailoverMs: 4000 })
+    events.start()
+    const first = FakeEventSource.opened[0]!
+    first.emit('hello', hello)
+    const report = (index: number, reachable = true) => [
+      { id: 'replica-1', appliedIndex: index, reachable },
+      { id: 'replica-2', appliedIndex: index, reachable: true },
+    ]
+    // Keeping up: nothing happens.
+    events.observeReplicas(report(4), 0)
+    events.observeReplicas(report(4), 10_000)
+    expect(events.getStatus()).toMatchObject({ connection: 'live', stale: false })
+    // The replicas apply batches 5 and 6; no event arrives (a half-open connection).
+    events.observeReplicas(report(6), 11_000)
+    events.observeReplicas(report(6), 13_000)
+    expect(events.getStatus()).toMatchObject({ connection: 'live', stale: true })
+    expect(FakeEventSource.opened).toHaveLength(1)
+    events.observeReplicas(report(6), 15_000)
+    expect(first.closed).toBe(true)
+    expect(FakeEventSource.opened[1]!.url).toBe('http://127.0.0.1:5002/events')
+    expect(events.getStatus()).toMatchObject({ replicaId: 'replica-2', stale: false })
+    events.stop()
+  })
+
+  it('moves on from a replica that stopped answering while its stream stays open', () => {
+    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), staleFailoverMs: 4000 })
+    events.start()
+    FakeEventSource.opened[0]!.emit('hello', hello)
+    const hung = [
+      { id: 'replica-1', appliedIndex: undefined, reachable: false },
+      { id: 'replica-2', appliedIndex: 4, reachable: true },
+    ]
+    events.observeReplicas(hung, 0)
+    events.observeReplicas(hung, 4000)
+    expect(FakeEventSource.opened[1]!.url).toBe('http://127.0.0.1:5002/events')
+    events.stop()
+  })
+})
+
+describe('assessStream', () => {
+  const live = { connection: 'live' as const, replicaId: 'replica-1', appliedIndex: 5 }
+  it('tells keeping up, behind and unreachable apart, and leaves reconnection alone', () => {
+    const at = (index: number | undefined, reachable: boolean | undefined) => [
+      { id: 'replica-1', appliedIndex: index, reachable },
+      { id: 'replica-2', appliedIndex: 5, reachable: true },
+    ]
+    expect(assessStream(live, at(5, true))).toBe('ok')
+    expect(assessStream(live, at(undefined, undefined))).toBe('ok')
+    expect(assessStream({ ...live, appliedIndex: 4 }, at(5, true))).toBe('behind')
+    expect(assessStream(live, at(undefined, false))).toBe('unreachable')
+    expect(assessStream({ ...live, connection: 'reconnecting' }, at(undefined, false))).toBe('ok')
   })
 })

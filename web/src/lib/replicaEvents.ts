@@ -1,5 +1,6 @@
 import { parseSseEvent, type SseEvent, type SseEventName } from '../../../shared/api/index.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
+import { assessStream, type ReplicaProgress } from './streamHealth.ts'
 
 /** Connection state of the live stream, as the indicator shows it. */
 export type StreamConnection = 'connecting' | 'live' | 'reconnecting'
@@ -12,6 +13,8 @@ export interface StreamStatus {
   readonly appliedIndex: number | undefined
   /** `performance.now()` of the last event. */
   readonly lastEventAt: number | undefined
+  /** Live, but not delivering what the replicas report (see `observeReplicas`). */
+  readonly stale: boolean
 }
 
 export interface ReplicaEventsParameters {
@@ -25,6 +28,8 @@ export interface ReplicaEventsParameters {
   readonly onEvent: (event: SseEvent, replica: ReplicaRef) => void
   /** How long a broken connection may retry the same replica before moving on. */
   readonly failoverMs?: number
+  /** How long a live stream may be unhealthy (`assessStream`) before it moves on; 4 s. */
+  readonly staleFailoverMs?: number
 }
 
 const eventNames: readonly SseEventName[] = [
@@ -48,6 +53,11 @@ const resetReopenMs = 500
  * nothing depends on the server replaying missed events. A `reset` (the replica dropped a
  * stream that fell too far behind) closes the stream and opens a fresh one on the same replica,
  * without `Last-Event-ID`: resuming would ask for the very backlog the replica gave up on.
+ *
+ * A stream can also fail without an error: its replica hangs, or the connection goes half-open,
+ * and no byte arrives. `observeReplicas` compares the stream with what every replica reports;
+ * a stream behind them, or attached to a replica that stopped answering, is marked stale after
+ * half of `staleFailoverMs` and moved to the next replica after all of it.
  */
 export class ReplicaEvents {
   private source: EventSource | undefined
@@ -58,7 +68,10 @@ export class ReplicaEvents {
     replicaId: undefined,
     appliedIndex: undefined,
     lastEventAt: undefined,
+    stale: false,
   }
+  /** `performance.now()` since which the live stream has been unhealthy. */
+  private unhealthySince: number | undefined
   private readonly listeners = new Set<() => void>()
   private stopped = false
 
@@ -96,8 +109,28 @@ export class ReplicaEvents {
     this.open()
   }
 
+  /**
+   * What the registry's replicas report now (each `/status` poll): marks the stream stale, and
+   * fails over, when it has not kept up with them for a while (see the class comment).
+   */
+  observeReplicas(replicas: readonly ReplicaProgress[], nowMs = performance.now()): void {
+    if (this.stopped) return
+    const health = assessStream(this.status, replicas)
+    if (health === 'ok') {
+      this.unhealthySince = undefined
+      if (this.status.stale) this.setStatus({ stale: false })
+      return
+    }
+    this.unhealthySince ??= nowMs
+    const unhealthyMs = nowMs - this.unhealthySince
+    const failoverMs = this.parameters.staleFailoverMs ?? 4000
+    if (unhealthyMs >= failoverMs) this.failover()
+    else if (unhealthyMs >= failoverMs / 2 && !this.status.stale) this.setStatus({ stale: true })
+  }
+
   private open(): void {
     this.disarmFailover()
+    this.unhealthySince = undefined
     this.source?.close()
     const replica = this.currentReplica()
     if (replica === undefined) return
@@ -106,6 +139,7 @@ export class ReplicaEvents {
     this.setStatus({
       connection: this.status.replicaId === undefined ? 'connecting' : 'reconnecting',
       replicaId: replica.id,
+      stale: false,
     })
     this.armFailover()
     for (const name of eventNames) {

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query'
 import { useId, useMemo, useState } from 'react'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed, formatUnits } from '../../lib/format.ts'
-import { useOrderbook } from '../../lib/live.tsx'
+import { useLive, useOrderbook } from '../../lib/live.tsx'
 import { bestPrices, groupLevels, type BookRow } from '../../lib/orderbookState.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
@@ -33,6 +34,7 @@ export function OrderBook(props: {
 }) {
   const { market, primary, address, onPick } = props
   const view = useOrderbook(market.id)
+  const { books } = useLive()
   const tick = BigInt(market.tickSize)
   const [factor, setFactor] = useState(1n)
   const step = tick * factor
@@ -154,7 +156,13 @@ export function OrderBook(props: {
         <tbody className="spread-body">
           <tr className="spread">
             <td colSpan={3}>
-              {view.status === 'loading' ? (
+              {view.status === 'error' ? (
+                <LoadError
+                  testId="book-error"
+                  message={`Could not load the book${primary ? ` from ${primary.id}` : ''}; retrying.`}
+                  onRetry={() => books.get(market.id)?.resync()}
+                />
+              ) : view.status === 'loading' ? (
                 <span className="muted">Loading book…</span>
               ) : spread !== undefined ? (
                 <>

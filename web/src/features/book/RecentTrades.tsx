@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed } from '../../lib/format.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
@@ -33,7 +34,20 @@ export function RecentTrades(props: {
             </tr>
           </thead>
           <tbody>
-            {list.length === 0 && (
+            {trades.isError && (
+              <tr>
+                <td colSpan={3}>
+                  <LoadError
+                    testId="trades-error"
+                    message={`Could not load trades${list.length > 0 ? ' (showing the last known)' : ''}.`}
+                    // TanStack's refetch never rejects: a failure lands in the query's state.
+                    // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
+                    onRetry={() => void trades.refetch()}
+                  />
+                </td>
+              </tr>
+            )}
+            {list.length === 0 && !trades.isError && (
               <tr>
                 <td colSpan={3} className="muted small">
                   {trades.isPending ? 'Loading…' : 'No trades yet'}

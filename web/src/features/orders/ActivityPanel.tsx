@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shared/api/index.ts'
+import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed, humanizeCode, shortHash } from '../../lib/format.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
@@ -100,8 +101,23 @@ export function ActivityPanel(props: {
         )}
       </header>
       <div className="scroll" role="tabpanel" id={`activity-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {address && tab !== 'requests' && orders.isError && (
+          <LoadError
+            testId="orders-error"
+            message={`Could not load your orders${orders.data ? ' (showing the last known)' : ''}.`}
+            // TanStack's refetch never rejects: a failure lands in the query's state.
+            // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
+            onRetry={() => void orders.refetch()}
+          />
+        )}
         {!address ? (
           <p className="muted pad">Connect a wallet to see your orders.</p>
+        ) : tab !== 'requests' && orders.data === undefined ? (
+          orders.isError ? null : (
+            <p className="muted small pad" aria-busy="true">
+              Loading your orders…
+            </p>
+          )
         ) : tab === 'open' ? (
           <table className="compact-table" data-testid="open-orders">
             <thead>

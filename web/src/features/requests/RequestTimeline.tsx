@@ -16,6 +16,7 @@ const rank: Record<RequestStage, number> = {
   finalized: 2,
   applied: 3,
   declined: -1,
+  cancelled: -1,
   rejected: -1,
   failed: -1,
 }
@@ -37,6 +38,8 @@ function describe(request: TrackedRequest): string {
       return `Applied${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`}${request.appliedBy === undefined ? '' : ` by ${request.appliedBy} replicas`}`
     case 'declined':
       return 'Declined in wallet — nothing was signed'
+    case 'cancelled':
+      return 'Cancelled: the wallet account changed before signing finished — nothing was sent'
     case 'rejected':
       return `Rejected: ${humanizeCode(request.reason ?? 'rejected')}`
     case 'failed':
@@ -48,9 +51,13 @@ function describe(request: TrackedRequest): string {
 export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: () => void }) {
   const { request } = props
   const ended =
-    request.stage === 'declined' || request.stage === 'rejected' || request.stage === 'failed'
-  // Declined and not-yet-confirmed are no errors, but need the reader's attention.
-  const warned = request.stage === 'declined' || request.stage === 'unknown'
+    request.stage === 'declined' ||
+    request.stage === 'cancelled' ||
+    request.stage === 'rejected' ||
+    request.stage === 'failed'
+  // Declined, cancelled and not-yet-confirmed are no errors, but need the reader's attention.
+  const warned =
+    request.stage === 'declined' || request.stage === 'cancelled' || request.stage === 'unknown'
   return (
     <div
       className={`request stage-${request.stage}`}

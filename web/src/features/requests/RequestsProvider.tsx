@@ -16,10 +16,13 @@ import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { ReplicaRequestError, replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
 import { classifyWalletError, walletErrorMessage } from '../../lib/walletErrors.ts'
+import { decideRequestOutcome } from './requestOutcome.ts'
+import { RequestWatcher } from './requestWatcher.ts'
 import {
-  isFinal,
+  accountChangedReason,
   requestsReducer,
   stageAfterFailedSubmit,
+  visibleRequests,
   type SubmitFailure,
   type TrackedRequest,
 } from './requestsState.ts'
@@ -35,10 +38,13 @@ interface Requests {
 const RequestsContext = createContext<Requests | undefined>(undefined)
 
 /**
- * The signing requests of the connected account (the provider is keyed by address, so a switch
- * of account starts an empty list). Each request is followed through its stages: the wallet,
- * the replica's 202, Zellular finalization (a replica's receipt: replicas apply only finalized
- * batches) and application by a quorum of replicas (`GET /tx/:id` on each). A request whose
+ * The signing requests, each tagged with its signer; the list shown is the connected account's
+ * (`visibleRequests`). A switch of account while the wallet asks to sign cancels that request:
+ * whatever the wallet answers, nothing is sent for the old account, and the cancelled request
+ * stays in view to say so. Each request is followed through its stages: the wallet, the
+ * replica's 202, Zellular finalization (a replica's receipt: replicas apply only finalized
+ * batches) and an outcome decided by a quorum of replicas (`GET /tx/:id` on each,
+ * `decideRequestOutcome`), still counting replicas after it applied. A request whose
  * delivery is `unknown` (the replica's send may have reached Zellular, or a replica took it and
  * never answered) is watched the same way, never shown as failed: signing it again with a new
  * nonce could apply both.
@@ -58,6 +64,10 @@ export function RequestsProvider(props: {
   const queryClient = useQueryClient()
   const requestsRef = useRef(requests)
   requestsRef.current = requests
+  const addressRef = useRef(address)
+  addressRef.current = address
+
+  useEffect(() => dispatch({ type: 'accountChanged', address }), [address])
 
   const update = useCallback(
     (key: string, patch: Partial<TrackedRequest>) => dispatch({ type: 'update', key, patch }),
@@ -70,50 +80,38 @@ export function RequestsProvider(props: {
       live.onReceipt((receipt) => {
         const request = requestsRef.current.find((item) => item.intentId === receipt.intentId)
         if (request === undefined) return
-        if (receipt.status === 'applied') {
-          update(request.key, { stage: 'finalized', batchIndex: receipt.index })
-        } else {
-          update(request.key, {
-            stage: 'rejected',
-            reason: receipt.reason ?? 'rejected',
-            batchIndex: receipt.index,
-          })
-        }
+        // One replica's receipt shows the batch was finalized; the outcome takes a quorum.
+        update(request.key, { stage: 'finalized', batchIndex: receipt.index })
       }),
     [live, update],
   )
 
-  // Poll `GET /tx/:id` on every replica while a request is on its way, so a missed event or a
-  // replica switch never leaves it hanging, and count the replicas that applied it.
-  const open = requests.filter((request) => !isFinal(request.stage) && request.stage !== 'wallet')
-  const openKey = open.map((request) => `${request.key}:${request.stage}`).join(',')
+  // Follow each request on its way, and applied ones while replicas still apply them, one poll
+  // at a time per request: a missed event or a replica switch never leaves one hanging.
+  const watcher = useRef<RequestWatcher | undefined>(undefined)
   useEffect(() => {
-    if (open.length === 0) return
-    const controller = new AbortController()
-    const timer = setInterval(() => {
-      for (const request of requestsRef.current) {
-        if (isFinal(request.stage) || request.stage === 'wallet' || request.stage === 'submitting')
-          continue
-        pollRequest(registry, request, controller.signal)
-          .then((patch) => {
-            if (patch) update(request.key, patch)
-            if (address && (patch?.stage === 'applied' || patch?.stage === 'finalized')) {
-              refreshVerifiedBalances(queryClient, address)
-            }
-          })
-          .catch((error: unknown) => console.error('Polling a request failed:', error))
-      }
-    }, 700)
-    return () => {
-      clearInterval(timer)
-      controller.abort()
-    }
-  }, [openKey, registry, update, queryClient, address])
+    const created = new RequestWatcher({
+      replicaCount: registry.replicas.length,
+      poll: (request, signal) => pollRequest(registry, request, signal),
+      onPatch: (key, patch) => {
+        update(key, patch)
+        const signer = requestsRef.current.find((request) => request.key === key)?.signer
+        if (signer && (patch.stage === 'applied' || patch.stage === 'finalized')) {
+          refreshVerifiedBalances(queryClient, signer)
+        }
+      },
+    })
+    watcher.current = created
+    created.update(requestsRef.current)
+    return () => created.stop()
+  }, [registry, update, queryClient])
+  useEffect(() => watcher.current?.update(requests), [requests])
 
   const submit = useCallback(
     async (draft: IntentDraft, title: string): Promise<TrackedRequest['stage']> => {
       const key = draft.id
       if (address === undefined) return 'failed'
+      const signer = address.toLowerCase()
       dispatch({
         type: 'add',
         request: {
@@ -122,6 +120,7 @@ export function RequestsProvider(props: {
           title,
           text: draft.text,
           intentId: draft.id,
+          signer,
           stage: 'wallet',
           startedAt: Date.now(),
         },
@@ -133,6 +132,12 @@ export function RequestsProvider(props: {
         const declined = classifyWalletError(error) === 'rejected'
         update(key, { stage: declined ? 'declined' : 'failed', reason: walletErrorMessage(error) })
         return declined ? 'declined' : 'failed'
+      }
+      // The account changed while the wallet asked: the user now acts as someone else, so the
+      // old account's signature is dropped (the list already shows the request cancelled).
+      if (addressRef.current?.toLowerCase() !== signer) {
+        update(key, { stage: 'cancelled', reason: accountChangedReason })
+        return 'cancelled'
       }
       update(key, { stage: 'submitting' })
       const wire = toSignedWire(draft, signature)
@@ -167,14 +172,15 @@ export function RequestsProvider(props: {
     [address, registry, signMessage, update],
   )
 
+  const shown = useMemo(() => visibleRequests(requests, address), [requests, address])
   const value = useMemo<Requests>(
     () => ({
-      requests,
+      requests: shown,
       submit,
       dismiss: (key) => dispatch({ type: 'dismiss', key }),
       clearFinished: () => dispatch({ type: 'clearFinished' }),
     }),
-    [requests, submit],
+    [shown, submit],
   )
   return <RequestsContext.Provider value={value}>{props.children}</RequestsContext.Provider>
 }
@@ -185,6 +191,7 @@ function orderedReplicas(registry: AppRegistry, primary: ReplicaRef | undefined)
   return primary ? [primary, ...rest] : rest
 }
 
+/** Every replica's `GET /tx/:id` answer, decided by the quorum rule. */
 async function pollRequest(
   registry: AppRegistry,
   request: TrackedRequest,
@@ -195,22 +202,7 @@ async function pollRequest(
       replicaApi.tx(replica, request.intentId, signal).catch(() => undefined),
     ),
   )
-  const applied = answers.filter((answer) => answer?.status === 'applied')
-  const rejected = answers.find((answer) => answer?.status === 'rejected')
-  if (rejected)
-    return {
-      stage: 'rejected',
-      reason: rejected.reason ?? 'rejected',
-      ...batch(rejected.batchIndex),
-    }
-  if (applied.length === 0) return undefined
-  const batchIndex = applied[0]!.batchIndex
-  const stage = applied.length >= registry.quorum ? 'applied' : 'finalized'
-  return { stage, appliedBy: applied.length, ...batch(batchIndex) }
-}
-
-function batch(index: number | undefined) {
-  return index === undefined ? {} : { batchIndex: index }
+  return decideRequestOutcome(answers, registry.quorum)
 }
 
 export function useRequests(): Requests {

@@ -12,6 +12,7 @@ const request: TrackedRequest = {
   title: 'Transfer',
   text: 't',
   intentId: '0x1',
+  signer: '0xaa',
   stage: 'wallet',
   startedAt: 0,
 }

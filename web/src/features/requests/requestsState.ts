@@ -3,8 +3,9 @@ import type { IntentAction } from '../../../../shared/intents/index.ts'
 /**
  * Where one signing request stands. The happy path is
  * wallet → submitting → submitted → finalized → applied; it can end early in
- * `declined` (the user said no in the wallet), `rejected` (a replica or the ledger refused it,
- * with a reason) or `failed` (the wallet failed). `unknown` stands in for `submitted` when no
+ * `declined` (the user said no in the wallet), `cancelled` (the wallet's account changed while
+ * it asked to sign: nothing is sent for the old account), `rejected` (a replica or the ledger
+ * refused it, with a reason) or `failed` (the wallet failed). `unknown` stands in for `submitted` when no
  * replica could confirm that the intent reached Zellular although it may have: it is watched
  * like a submitted one (receipts, `GET /tx/:id` on every replica) until it applies or is
  * rejected, and is never shown as a failure, which would invite signing it again.
@@ -17,6 +18,7 @@ export type RequestStage =
   | 'finalized'
   | 'applied'
   | 'declined'
+  | 'cancelled'
   | 'rejected'
   | 'failed'
 
@@ -27,6 +29,8 @@ export interface TrackedRequest {
   readonly title: string
   readonly text: string
   readonly intentId: string
+  /** The account that signs it (lower-case). */
+  readonly signer: string
   readonly stage: RequestStage
   readonly replicaId?: string
   readonly batchIndex?: number
@@ -41,6 +45,8 @@ export type RequestsAction =
   | { type: 'update'; key: string; patch: Partial<TrackedRequest> }
   | { type: 'dismiss'; key: string }
   | { type: 'clearFinished' }
+  /** The wallet's account is now `address` (undefined: disconnected). */
+  | { type: 'accountChanged'; address: string | undefined }
 
 const order: Record<RequestStage, number> = {
   wallet: 0,
@@ -50,14 +56,24 @@ const order: Record<RequestStage, number> = {
   finalized: 3,
   applied: 4,
   declined: 5,
+  cancelled: 5,
   rejected: 5,
   failed: 5,
 }
 
 /** True for stages after which nothing more happens. */
 export function isFinal(stage: RequestStage): boolean {
-  return stage === 'applied' || stage === 'declined' || stage === 'rejected' || stage === 'failed'
+  return (
+    stage === 'applied' ||
+    stage === 'declined' ||
+    stage === 'cancelled' ||
+    stage === 'rejected' ||
+    stage === 'failed'
+  )
 }
+
+/** Why a request was cancelled when the wallet switched accounts during its prompt. */
+export const accountChangedReason = 'account_changed'
 
 /**
  * The request list, newest first, at most 30. Updates never move a request backwards (a late
@@ -90,7 +106,33 @@ export function requestsReducer(
       return state.filter((request) => request.key !== action.key)
     case 'clearFinished':
       return state.filter((request) => !isFinal(request.stage))
+    case 'accountChanged': {
+      // A prompt still open for another account: whatever the wallet answers, it is not sent.
+      const address = action.address?.toLowerCase()
+      return state.map((request) =>
+        request.stage === 'wallet' && request.signer !== address
+          ? { ...request, stage: 'cancelled', reason: accountChangedReason }
+          : request,
+      )
+    }
   }
+}
+
+/**
+ * The requests to show while `address` is connected: its own, and those cancelled because the
+ * account changed during their prompt (the user must see that nothing was sent). Requests of
+ * other accounts stay tracked, and show again when their account is back.
+ */
+export function visibleRequests(
+  requests: readonly TrackedRequest[],
+  address: string | undefined,
+): TrackedRequest[] {
+  const current = address?.toLowerCase()
+  return requests.filter(
+    (request) =>
+      request.signer === current ||
+      (request.stage === 'cancelled' && request.reason === accountChangedReason),
+  )
 }
 
 /** A failed submission attempt to one replica (see `ReplicaRequestError`). */

@@ -23,6 +23,8 @@ import {
 
 /** A price picked from the book, with a counter so picking the same price twice still applies. */
 export interface PickedPrice {
+  /** The market whose book it was picked from. */
+  readonly market: string
   readonly price: bigint
   readonly nonce: number
 }

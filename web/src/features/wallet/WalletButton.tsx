@@ -1,6 +1,7 @@
-import { useEffect, useId, useRef, useState } from 'react'
+import { useCallback, useEffect, useId, useRef, useState } from 'react'
 import { useConnect, useConnection, useConnectors, useDisconnect, type Connector } from 'wagmi'
 import { shortAddress } from '../../lib/format.ts'
+import { useDialogFocus } from '../../lib/useDialogFocus.ts'
 import { legacyInjectedId } from '../../lib/wagmi.ts'
 import { classifyWalletError } from '../../lib/walletErrors.ts'
 
@@ -20,6 +21,7 @@ function useWalletChoices(): readonly Connector[] {
 export function WalletButton() {
   const connection = useConnection()
   const [open, setOpen] = useState(false)
+  const close = useCallback(() => setOpen(false), [])
   if (connection.status === 'reconnecting') {
     return (
       <button
@@ -50,7 +52,7 @@ export function WalletButton() {
       >
         Connect wallet
       </button>
-      {open && <ConnectDialog onClose={() => setOpen(false)} />}
+      {open && <ConnectDialog onClose={close} />}
     </>
   )
 }
@@ -66,14 +68,7 @@ function ConnectDialog(props: { onClose: () => void }) {
   useEffect(() => {
     if (connection.status === 'connected') onClose()
   }, [connection.status, onClose])
-  useEffect(() => {
-    dialogRef.current?.focus()
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === 'Escape') onClose()
-    }
-    window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
-  }, [onClose])
+  useDialogFocus(dialogRef, onClose)
 
   const errorKind = connect.error ? classifyWalletError(connect.error) : undefined
   let state: 'idle' | 'connecting' | 'rejected' | 'pending' | 'error' = 'idle'

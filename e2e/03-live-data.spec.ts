@@ -1,0 +1,183 @@
+import { expect, test, type Page, type Request } from '@playwright/test'
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
+import { connect, fetchRegistry, openUser, useFaucet, type User } from './support/app.ts'
+import { ReplicaLink, routeReplicaThrough } from './support/replicaLink.ts'
+
+/*
+ * Live data that never lies: what the user sees when the stream, a replica or a read goes wrong.
+ * Faults are made at the network boundary of the page (a link that goes silent, a replica that
+ * lies or answers late, reads that fail); the replicas themselves are the real ones.
+ */
+
+/** Sends `amount` USDT from the user's account to its second account, through the form. */
+async function sendToSecondAccount(user: User, amount: string): Promise<void> {
+  const { page, wallet } = user
+  await page.getByTestId('transfer-to').fill(wallet.accounts[1]!.address)
+  await page.getByTestId('transfer-amount').fill(amount)
+  await page.getByTestId('transfer-token').selectOption('USDT')
+  await expect(page.getByTestId('transfer-submit')).toBeEnabled()
+  await page.getByTestId('transfer-submit').click()
+}
+
+function transferRequest(page: Page, amount: string) {
+  return page
+    .getByTestId('request')
+    .filter({ hasText: `Send ${amount} USDT` })
+    .first()
+}
+
+test('a stream that goes silent while its replica keeps applying fails over to another replica', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const first = registry.replicas[0]!
+  const link = await ReplicaLink.open(first.url)
+  const user = await openUser(browser, {
+    baseURL: baseURL!,
+    prepare: (page) => routeReplicaThrough(page, first.id, link),
+  })
+  const indicator = user.page.getByTestId('live-indicator')
+  await expect(indicator).toHaveAttribute('data-state', 'live')
+  await expect(indicator).toContainText(first.id)
+
+  // The connection goes half-open: no error, no bytes. The replica itself keeps applying.
+  link.freezeEvents()
+  for (let mint = 0; mint < 3; mint += 1) {
+    const address = privateKeyToAddress(generatePrivateKey())
+    const answer = await request.post('/faucet', { data: { address } })
+    expect(answer.status()).toBe(202)
+    await user.page.waitForTimeout(700)
+  }
+  await expect(indicator).not.toContainText(first.id, { timeout: 25_000 })
+  await expect(indicator).toHaveAttribute('data-state', 'live')
+  await user.context.close()
+  await link.close()
+})
+
+test('one lying replica cannot reject a request: the outcome takes a quorum', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const liar = registry.replicas[0]!
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  // Every `GET /tx/:id` answer of one replica says "rejected".
+  await user.page.route(
+    (url) => url.href.startsWith(`${liar.url}/tx/`),
+    (route) =>
+      route.fulfill({
+        json: {
+          intentId: new URL(route.request().url()).pathname.split('/').at(-1),
+          status: 'rejected',
+          reason: 'insufficient_available',
+          action: 'transfer',
+          signer: user.address,
+          batchIndex: 1,
+        },
+      }),
+  )
+  await sendToSecondAccount(user, '1.25')
+  const sent = transferRequest(user.page, '1.25')
+  await expect(sent).toHaveAttribute('data-stage', 'applied', { timeout: 30_000 })
+  await expect(sent.getByTestId('request-status')).toContainText('by 2 replicas')
+  await user.context.close()
+})
+
+test('"applied by N replicas" keeps counting as late replicas apply, one poll at a time', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const late = registry.replicas[2]!
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  const isTx = (url: string) => url.startsWith(`${late.url}/tx/`)
+  // The late replica answers `GET /tx` after the app's 2.5 s timeout, until it catches up.
+  let lagging = true
+  await user.page.route(
+    (url) => isTx(url.href),
+    async (route) => {
+      if (lagging) await new Promise((resolve) => setTimeout(resolve, 3500))
+      await route.continue().catch(() => undefined)
+    },
+  )
+  let inFlight = 0
+  let mostInFlight = 0
+  user.page.on('request', (sent: Request) => {
+    if (!isTx(sent.url())) return
+    inFlight += 1
+    mostInFlight = Math.max(mostInFlight, inFlight)
+  })
+  const done = (ended: Request) => {
+    if (isTx(ended.url())) inFlight -= 1
+  }
+  user.page.on('requestfinished', done)
+  user.page.on('requestfailed', done)
+
+  await sendToSecondAccount(user, '2.5')
+  const sent = transferRequest(user.page, '2.5')
+  await expect(sent).toHaveAttribute('data-stage', 'applied', { timeout: 30_000 })
+  await expect(sent.getByTestId('request-status')).toContainText('by 2 replicas')
+  lagging = false
+  await expect(sent.getByTestId('request-status')).toContainText('by 3 replicas', {
+    timeout: 15_000,
+  })
+  // Polls of a request wait for each other: never two `GET /tx` in flight to one replica.
+  expect(mostInFlight).toBe(1)
+  await user.context.close()
+})
+
+test('failed reads show as errors with a retry, never as an empty book or "no orders"', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const origins = new Set(registry.replicas.map((replica) => new URL(replica.url).origin))
+  let failing = true
+  const failed = new Set<string>()
+  const user = await openUser(browser, {
+    baseURL: baseURL!,
+    prepare: (page) =>
+      page.route(
+        (url) => origins.has(url.origin) && /^\/(orderbook|trades|orders)$/.test(url.pathname),
+        async (route) => {
+          if (!failing) return route.continue()
+          failed.add(new URL(route.request().url()).pathname)
+          await route.fulfill({
+            status: 503,
+            json: { error: { code: 'unavailable', message: 'replica unavailable' } },
+          })
+        },
+      ),
+  })
+  await connect(user)
+  const { page } = user
+  const book = page.getByTestId('orderbook')
+  await expect(book).toHaveAttribute('data-status', 'error')
+  await expect(page.getByTestId('book-error')).toContainText('Could not load the book')
+  await expect(book).not.toContainText('Empty book')
+  await expect(page.getByTestId('trades-error')).toContainText('Could not load trades')
+  await expect(page.getByTestId('trades')).not.toContainText('No trades yet')
+  await expect(page.getByTestId('orders-error')).toContainText('Could not load your orders')
+  await expect(page.getByTestId('activity')).not.toContainText('No open orders')
+  expect([...failed].sort()).toEqual(['/orderbook', '/orders', '/trades'])
+
+  // The replicas answer again: each panel's retry brings its data.
+  failing = false
+  await page.getByTestId('trades-error').getByRole('button', { name: 'Retry' }).click()
+  await page.getByTestId('orders-error').getByRole('button', { name: 'Retry' }).click()
+  await page.getByTestId('book-error').getByRole('button', { name: 'Retry' }).click()
+  await expect(book).toHaveAttribute('data-status', 'synced')
+  await expect(page.getByTestId('trades-error')).toHaveCount(0)
+  await expect(page.getByTestId('orders-error')).toHaveCount(0)
+  await expect(page.getByTestId('activity')).toContainText('No open orders')
+  await user.context.close()
+})
