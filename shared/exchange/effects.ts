@@ -1,4 +1,4 @@
-import type { Address, IntentAction, IntentId } from '../intents/index.ts'
+import type { Address, IntentAction, IntentId, TimeInForce } from '../intents/index.ts'
 import type { BalanceChange, UsedNonce } from '../ledger/index.ts'
 import type { EngineOperation } from './engineOperations.ts'
 
@@ -33,7 +33,7 @@ export interface OrderUpdate {
   readonly owner: Address
   readonly side: 'buy' | 'sell'
   readonly type: 'limit' | 'market'
-  readonly timeInForce: 'GTC' | 'IOC' | 'POST_ONLY'
+  readonly timeInForce: TimeInForce
   /** Quote base units per whole base token. */
   readonly price: bigint
   /** Base base units ordered. */
