@@ -7,7 +7,13 @@ import { join, resolve } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { devnetTokens } from '../../../shared/exchange/index.ts'
 import { createTokenRegistry, type Address } from '../../../shared/intents/index.ts'
+import { createHash } from 'node:crypto'
+import { signIntent } from '../../../shared/exchange/testing.ts'
+import { ReplicaState } from '../replicaState.ts'
+import { testGenesis, testRegistry, traders } from '../testing.ts'
 import { ReplicaStore } from './replicaStore.ts'
+
+const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
 const dirs: string[] = []
@@ -145,5 +151,110 @@ it('migration 0004 keeps the chaining hash of index 0 and of the applied index',
     expect(store.chainingHashAt(8)).toBeUndefined()
   } finally {
     store.close()
+  }
+})
+
+/**
+ * A database as a replica running migrations 0000–0004 filled it: genesis balances, the meta
+ * of `genesis` at index 7, and receipts for every nonce ever used — Alice 150 of them
+ * (1…150, so decimal text order differs from numeric order), Bob 3 — inserted in `order`.
+ */
+function filledOldDatabase(genesisHash: string, order: 'forward' | 'backward'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
+  dirs.push(dir)
+  const file = join(dir, 'replica.db')
+  const old = new Database(file)
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(4) })
+  const balance = old.prepare(
+    'INSERT INTO balance_history VALUES (unhex(substr(?, 3)), ?, 0, ?, ?)',
+  )
+  for (const { address, token, amount } of testGenesis.balances) {
+    const decimals = token === 'USDT' ? 6 : 18
+    balance.run(address, token, (BigInt(amount) * 10n ** BigInt(decimals)).toString(), '0')
+  }
+  const receipt = old.prepare(
+    'INSERT INTO receipts VALUES (unhex(substr(?, 3)), ?, unhex(substr(?, 3)), ?, ?, ?, ?, ?)',
+  )
+  const used = [
+    ...Array.from({ length: 150 }, (_, i) => ({ signer: alice.address, nonce: i + 1 })),
+    ...[7, 9, 10].map((nonce) => ({ signer: bob.address, nonce })),
+  ]
+  if (order === 'backward') used.reverse()
+  for (const [position, { signer, nonce }] of used.entries()) {
+    const id = `0x${createHash('sha256').update(`${signer} ${nonce}`).digest('hex')}`
+    receipt.run(id, 'transfer', signer, String(nonce), 'applied', null, 1 + (position % 7), 0)
+  }
+  const setMeta = old.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
+  setMeta.run('genesis_hash', genesisHash)
+  setMeta.run('applied_index', '7')
+  setMeta.run('applied_chaining_hash', 'c7'.repeat(16))
+  old.close()
+  return file
+}
+
+it('migration 0006 collapses every signer’s nonces to its 100 highest, and migrated replicas agree on what follows', () => {
+  // The genesis hash a replica of this configuration writes, so the old databases open.
+  const fresh = new ReplicaStore(join(mkdtempSync(join(tmpdir(), 'replica-db-')), 'replica.db'))
+  ReplicaState.open(fresh, { registry: testRegistry(1, 15990), genesis: testGenesis })
+  const genesisHash = fresh.genesisHash()!
+  fresh.close()
+
+  const stores = (['forward', 'backward'] as const).map(
+    (order) => new ReplicaStore(filledOldDatabase(genesisHash, order)),
+  )
+  try {
+    for (const store of stores) {
+      const windows = store.sqlite
+        .prepare('SELECT hex(signer) AS signer, nonce FROM nonce_windows')
+        .all() as { signer: string; nonce: string }[]
+      const of = (address: string) =>
+        windows
+          .filter((row) => `0x${row.signer.toLowerCase()}` === address)
+          .map((row) => Number(row.nonce))
+          .sort((a, b) => a - b)
+      expect(of(alice.address)).toEqual(Array.from({ length: 100 }, (_, i) => 51 + i))
+      expect(of(bob.address)).toEqual([7, 9, 10])
+      // Receipts stay (history); batch times before the migration are unknown, never made up.
+      expect(store.sqlite.prepare('SELECT COUNT(*) AS n FROM receipts').get()).toEqual({ n: 153 })
+      expect(store.position()).toEqual({ index: 7, chainingHash: 'c7'.repeat(16), time: 0 })
+    }
+    const states = stores.map((store) =>
+      ReplicaState.open(store, { registry: testRegistry(1, 15990), genesis: testGenesis }),
+    )
+    expect(states[0]!.exchange.ledger.keptNonces(alice.address)[0]).toBe(51n)
+    expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
+
+    // The next batch: a fresh nonce applies, an evicted one is too low, a kept one is used.
+    const tokens = createTokenRegistry(testGenesis.tokens)
+    const pay = (nonce: number) =>
+      signIntent(alice, tokens, {
+        action: 'transfer',
+        nonce: String(nonce),
+        to: bob.address,
+        token: 'USDT',
+        amount: '1',
+      })
+    const batch = {
+      index: 8,
+      body: JSON.stringify([pay(151), pay(50), pay(120)]),
+      chainingHash: 'c8',
+    }
+    const effects = states.map((state) => state.apply(batch))
+    expect(effects[1]).toEqual(effects[0])
+    expect(effects[0]!.receipts.map((r) => r.nonce)).toEqual([151n])
+    expect(effects[0]!.skipped.map((s) => s.reason)).toEqual([
+      'nonce_too_low',
+      'nonce_already_used',
+    ])
+    expect(effects[0]!.evictedNonces).toEqual([{ signer: alice.address, nonce: 51n }])
+    expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
+    // And a restart of either reads back the same windows.
+    const reloaded = stores[0]!.loadState([...tokens.values()], testGenesis.issuer as Address)
+    const kept = reloaded.ledger.nonces.filter((row) => row.signer === alice.address)
+    expect(kept.map((row) => row.nonce)).toEqual(
+      Array.from({ length: 100 }, (_, i) => BigInt(52 + i)),
+    )
+  } finally {
+    for (const store of stores) store.close()
   }
 })
