@@ -94,10 +94,12 @@ export function RequestsProvider(props: {
       replicaCount: registry.replicas.length,
       poll: (request, signal) => pollRequest(registry, request, signal),
       onPatch: (key, patch) => {
+        const before = requestsRef.current.find((request) => request.key === key)
         update(key, patch)
-        const signer = requestsRef.current.find((request) => request.key === key)?.signer
-        if (signer && (patch.stage === 'applied' || patch.stage === 'finalized')) {
-          refreshVerifiedBalances(queryClient, signer)
+        // Balances move when the request reaches a new stage, not at each recount of replicas.
+        const moved = patch.stage === 'applied' || patch.stage === 'finalized'
+        if (before && moved && patch.stage !== before.stage) {
+          refreshVerifiedBalances(queryClient, before.signer)
         }
       },
     })
