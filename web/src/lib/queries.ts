@@ -61,16 +61,8 @@ export function ordersQueryOptions(
   })
 }
 
+/** A market's trade feed; its options are `tradeFeedQueryOptions` (`tradeFeed.ts`). */
 export const tradesQueryKey = (market: string) => ['trades', market] as const
-
-export function tradesQueryOptions(replica: ReplicaRef | undefined, market: string) {
-  return queryOptions({
-    queryKey: tradesQueryKey(market),
-    queryFn: ({ signal }) => replicaApi.trades(replica!, { market, limit: 40 }, signal),
-    enabled: replica !== undefined,
-    retry: 1,
-  })
-}
 
 /** The verified balances of one address: one quorum proof per registry token. */
 export interface VerifiedBalances {
