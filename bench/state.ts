@@ -1,0 +1,208 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
+import { devnetTokens } from '../shared/exchange/index.ts'
+import { signIntent, testAccount, type TestAccount } from '../shared/exchange/testing.ts'
+import { createTokenRegistry, initKeccak, type WireIntent } from '../shared/intents/index.ts'
+import { ReplicaState, type FinalizedBatch } from '../server/replica/replicaState.ts'
+import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
+import { createReplica } from '../server/replica/replica.ts'
+import { InMemorySequencer, testBlsKey } from '../server/replica/testing.ts'
+import { benchRegistry, packBatches } from './replicaApply.ts'
+import { environmentConfig, printSummary } from './report.ts'
+
+/*
+ * bench:state — whether a replica's consensus state stays bounded. Applies `intents` signed
+ * transfers from `accounts` accounts (each account's nonces are millisecond times, several per
+ * account) through the replica's real apply path (parse, signer recovery, ledger, SQLite commit),
+ * in 5 KB batches that carry a Zellular sync-point time, and reports at each checkpoint: the
+ * consensus state's rows (nonce-window entries, live balances), its bytes on disk (the
+ * nonce_windows table; balance_history and receipts are history), the heap after a full GC, and
+ * the state hash time; at the end, the time from opening the database to answering /status.
+ * The intents are signed once into a cached fixture (bench/.state-scratch/, git-ignored; not
+ * timed): one 65-byte signature per intent, the rest derived from the intent's number.
+ *
+ *   npm run bench:state                 # 100,000 accounts, 1,000,000 intents
+ *   npm run bench:state -- --smoke      # 2,000 accounts, 20,000 intents
+ */
+
+const smoke = process.argv.includes('--smoke')
+const accountCount = smoke ? 2_000 : 100_000
+const intentCount = smoke ? 20_000 : 1_000_000
+const checkpoints = smoke ? [2_000, 10_000, 20_000] : [100_000, 500_000, 1_000_000]
+/** The sync-point time of every batch (unix seconds); nonces are milliseconds from it. */
+const syncPointSeconds = 1_800_000_000
+const groupMax = 32
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+
+await initKeccak()
+const tokens = createTokenRegistry(devnetTokens)
+const accounts = Array.from({ length: accountCount }, (_, i) => testAccount(200_000 + i))
+
+/** Intent `n`: account n mod A pays 0.25 USDT to another, with its (n div A)-th nonce. */
+function fieldsOf(n: number): { from: TestAccount; fields: Record<string, string> } {
+  const from = accounts[n % accountCount]!
+  let to = accounts[(n * 7 + 3) % accountCount]!
+  if (to === from) to = accounts[(n + 1) % accountCount]!
+  const nonce = String(syncPointSeconds * 1000 + 1 + Math.floor(n / accountCount))
+  return {
+    from,
+    fields: { action: 'transfer', nonce, to: to.address, token: 'USDT', amount: '0.25' },
+  }
+}
+
+/** The signatures of every intent, from the fixture file, signing it first if absent. */
+function loadSignatures(): Buffer {
+  const dir = join(import.meta.dirname, '.state-scratch')
+  const file = join(dir, `signatures-${accountCount}-${intentCount}.bin`)
+  if (existsSync(file) && statSync(file).size === intentCount * 65) return readFileSync(file)
+  mkdirSync(dir, { recursive: true })
+  const out = Buffer.alloc(intentCount * 65)
+  const started = performance.now()
+  for (let n = 0; n < intentCount; n++) {
+    const { from, fields } = fieldsOf(n)
+    const wire = signIntent(from, tokens, fields)
+    out.write(wire.signature.slice(2), n * 65, 'hex')
+    if (n % 100_000 === 99_999) console.log(`signed ${n + 1} in ${elapsed(started)} s`)
+  }
+  writeFileSync(file, out)
+  return out
+}
+
+function wireOf(n: number, signatures: Buffer): WireIntent {
+  const { from, fields } = fieldsOf(n)
+  const signature = `0x${signatures.subarray(n * 65, n * 65 + 65).toString('hex')}`
+  return {
+    ...fields,
+    signer: from.address,
+    app: 'zellular-orderbook',
+    network: 'devnet',
+    version: 1,
+    signature,
+  } as unknown as WireIntent
+}
+
+function elapsed(started: number): string {
+  return ((performance.now() - started) / 1000).toFixed(1)
+}
+
+const genesis = {
+  issuer: testAccount(1).address,
+  tokens: [...devnetTokens],
+  balances: accounts.map((account) => ({
+    address: account.address,
+    token: 'USDT',
+    amount: '1000000',
+  })),
+}
+
+const signatures = loadSignatures()
+const dir = mkdtempSync(join(tmpdir(), 'bench-state-'))
+const databaseFile = join(dir, 'replica.db')
+const store = new ReplicaStore(databaseFile)
+const registry = benchRegistry()
+const state = ReplicaState.open(store, { registry, genesis })
+const results: Record<string, unknown> = {}
+
+function count(table: string): number {
+  return (store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+}
+
+/** Bytes of a table and its indexes, from SQLite's dbstat (pages in use). */
+function tableBytes(table: string): number {
+  const row = store.sqlite
+    .prepare('SELECT SUM(pgsize) AS bytes FROM dbstat WHERE name = ?')
+    .get(table) as { bytes: number | null }
+  return row.bytes ?? 0
+}
+
+function measure(at: number): void {
+  store.sqlite.pragma('wal_checkpoint(TRUNCATE)')
+  gc()
+  const heapMb = process.memoryUsage().heapUsed / 2 ** 20
+  const hashMs: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const started = performance.now()
+    state.stateHash()
+    hashMs.push(performance.now() - started)
+  }
+  hashMs.sort((a, b) => a - b)
+  const ledger = state.exchange.ledger
+  const key = `at${at}`
+  Object.assign(results, {
+    [`${key}_nonceRows`]: count('nonce_windows'),
+    [`${key}_signersWithWindow`]: ledger.signers().length,
+    [`${key}_liveBalances`]: ledger.addresses().flatMap((a) => ledger.balancesOf(a)).length,
+    [`${key}_nonceWindowsMB`]: (tableBytes('nonce_windows') / 2 ** 20).toFixed(1),
+    [`${key}_balanceHistoryMB`]: (tableBytes('balance_history') / 2 ** 20).toFixed(1),
+    [`${key}_receiptsMB`]: (tableBytes('receipts') / 2 ** 20).toFixed(1),
+    [`${key}_databaseMB`]: (statSync(databaseFile).size / 2 ** 20).toFixed(1),
+    [`${key}_heapMB`]: heapMb.toFixed(0),
+    [`${key}_stateHashMs`]: hashMs[1]!.toFixed(1),
+  })
+  const summary = ['nonceRows', 'heapMB', 'stateHashMs'].map((name) => results[`${key}_${name}`])
+  console.log(`at ${at} intents: nonce rows, heap MB, state hash ms`, summary)
+}
+
+try {
+  // Batches of whole intents up to 5 KB, packed between checkpoints so each ends on one.
+  let applied = 0
+  let index = 0
+  const started = performance.now()
+  for (const checkpoint of checkpoints) {
+    const intents: WireIntent[] = []
+    for (let n = applied; n < checkpoint; n++) intents.push(wireOf(n, signatures))
+    const bodies = packBatches(intents, 5_000)
+    for (let start = 0; start < bodies.length; start += groupMax) {
+      const group = bodies
+        .slice(start, start + groupMax)
+        .map((body): { batch: FinalizedBatch } => ({
+          batch: { index: ++index, body, chainingHash: `h${index}`, timestamp: syncPointSeconds },
+        }))
+      state.applyGroup(group)
+    }
+    applied = checkpoint
+    console.log(`applied ${applied} intents in ${elapsed(started)} s`)
+    measure(checkpoint)
+  }
+  results.applySeconds = elapsed(started)
+  results.receiptsApplied = count('receipts')
+
+  // Restart to serving: open the database, rebuild the state, answer /status.
+  store.close()
+  gc()
+  const restartStarted = performance.now()
+  const replica = createReplica({
+    replicaId: 'replica-1',
+    registry,
+    genesis,
+    blsSecretKey: testBlsKey(1),
+    databaseFile,
+    zellular: new InMemorySequencer(),
+    log: () => {},
+  })
+  const status = await replica.app.request('/status')
+  if (status.status !== 200) throw new Error(`/status answered ${status.status}`)
+  results.restartToServingMs = (performance.now() - restartStarted).toFixed(0)
+  await replica.stop()
+} finally {
+  rmSync(dir, { recursive: true, force: true })
+}
+
+printSummary(
+  smoke ? 'state-smoke' : 'state',
+  { ...environmentConfig(), accounts: accountCount, intents: intentCount, nonceWindow: 100 },
+  results,
+)
