@@ -34,12 +34,21 @@ import { environmentConfig, printSummary } from './report.ts'
  *
  *   npm run bench:state                 # 100,000 accounts, 1,000,000 intents
  *   npm run bench:state -- --smoke      # 2,000 accounts, 20,000 intents
+ *   npm run bench:state -- --accounts 1000 --intents 500000 --checkpoints 100000,250000,500000
+ *                                       # windows full after 100,000 intents: the state is flat
  */
 
 const smoke = process.argv.includes('--smoke')
-const accountCount = smoke ? 2_000 : 100_000
-const intentCount = smoke ? 20_000 : 1_000_000
-const checkpoints = smoke ? [2_000, 10_000, 20_000] : [100_000, 500_000, 1_000_000]
+/** `--name value` from the command line, else `fallback`. */
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
+}
+const accountCount = Number(option('accounts', smoke ? '2000' : '100000'))
+const intentCount = Number(option('intents', smoke ? '20000' : '1000000'))
+const checkpoints = option('checkpoints', smoke ? '2000,10000,20000' : '100000,500000,1000000')
+  .split(',')
+  .map(Number)
 /** The sync-point time of every batch (unix seconds); nonces are milliseconds from it. */
 const syncPointSeconds = 1_800_000_000
 const groupMax = 32
@@ -202,7 +211,11 @@ try {
 }
 
 printSummary(
-  smoke ? 'state-smoke' : 'state',
+  smoke
+    ? 'state-smoke'
+    : accountCount === 100_000 && intentCount === 1_000_000
+      ? 'state'
+      : `state-${accountCount}-${intentCount}`,
   { ...environmentConfig(), accounts: accountCount, intents: intentCount, nonceWindow: 100 },
   results,
 )
