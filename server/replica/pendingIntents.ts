@@ -1,4 +1,5 @@
 import type { IntentAction } from '../../shared/intents/index.ts'
+import type { JournaledIntent } from './pendingJournal.ts'
 
 /** An intent this replica submitted and has not applied yet. */
 export interface PendingIntent {
@@ -65,6 +66,11 @@ export class PendingIntents {
   delete(intentId: string): void {
     this.byId.delete(intentId)
     this.orders.delete(intentId)
+  }
+
+  /** Every pending intent's id and wire JSON: the live part of the journal. */
+  journaled(): JournaledIntent[] {
+    return [...this.byId.values()].map(({ intentId, wire }) => ({ intentId, wire }))
   }
 
   /** Whether `signer` has a pending order: a cancel-all may be submitted before it applies. */

@@ -1,3 +1,5 @@
+import { parseIntent, verifyIntent } from '../../shared/intents/index.ts'
+import type { JournaledIntent } from './pendingJournal.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 
 /** Most intents sent again per sweep, so one sweep's work is bounded. */
@@ -32,4 +34,43 @@ export function redeliverOverdue(deps: ReplicaDeps): void {
       .submit(intent.wire, { resendWanted: stillWanted(deps, intent.intentId) })
       .catch((error: unknown) => deps.log(`redelivery of ${intent.intentId} waits: ${error}`))
   }
+}
+
+/**
+ * At start: the intents acknowledged before the last stop (`PendingJournal`) that are still not
+ * applied become pending again, sent at the first sweep, and the journal keeps only them. One
+ * whose wire no longer parses or verifies (the rules changed) or whose receipt exists is dropped.
+ */
+export function recoverJournaled(deps: ReplicaDeps, recovered: readonly JournaledIntent[]): void {
+  const { exchange } = deps.state
+  for (const { intentId, wire } of recovered) {
+    if (deps.state.store.receipt(intentId) !== undefined) continue
+    let json: unknown
+    try {
+      json = JSON.parse(wire)
+    } catch {
+      continue
+    }
+    const parsed = parseIntent(json, exchange.ledger.tokens)
+    if (!parsed.ok) continue
+    const verified = verifyIntent(parsed.value, exchange.domain, exchange.signerBackend)
+    if (!verified.ok || verified.value.id !== intentId) continue
+    const { action, signer, nonce } = verified.value
+    // As if sent one redelivery wait ago: overdue at the first sweep, far from its time to live.
+    const submittedAtMs = deps.now() - deps.options.redeliverAfterMs - 1
+    deps.pending.add({ intentId, action, signer, nonce, submittedAtMs, wire, redeliveries: 0 })
+  }
+  if (recovered.length === 0) return
+  deps.log(`${deps.pending.size} acknowledged intents from before the restart will be sent again`)
+  deps.journal
+    .compact(deps.pending.journaled())
+    .catch((error: unknown) => deps.log(`journal compaction failed: ${error}`))
+}
+
+/** Rewrites the journal with the pending intents alone once it has grown well past them. */
+export function compactJournal(deps: ReplicaDeps): void {
+  if (!deps.journal.needsCompaction(deps.pending.size)) return
+  deps.journal
+    .compact(deps.pending.journaled())
+    .catch((error: unknown) => deps.log(`journal compaction failed: ${error}`))
 }

@@ -10,7 +10,8 @@ import { BatchSubmitter } from './batchSubmitter.ts'
 import { DroppedReceipts } from './droppedReceipts.ts'
 import { EventHub } from './eventHub.ts'
 import { PendingIntents } from './pendingIntents.ts'
-import { redeliverOverdue } from './redelivery.ts'
+import { PendingJournal } from './pendingJournal.ts'
+import { compactJournal, recoverJournaled, redeliverOverdue } from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState } from './replicaState.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
@@ -167,6 +168,8 @@ export function createReplica(config: ReplicaConfig): Replica {
   }
   const controller = new AbortController()
   let finalizedIndex: number | null = null
+  // Beside the database: what this replica acknowledged and must see applied (`redelivery.ts`).
+  const { journal, recovered } = PendingJournal.open(`${config.databaseFile}.pending.jsonl`)
   const deps: ReplicaDeps = {
     replicaId: config.replicaId,
     registry,
@@ -186,6 +189,7 @@ export function createReplica(config: ReplicaConfig): Replica {
       log,
     }),
     pending: new PendingIntents(),
+    journal,
     dropped: new DroppedReceipts(),
     hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
     stateHash: () => stateHashes.latest(),
@@ -200,6 +204,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     log,
     now: () => Date.now(),
   }
+  recoverJournaled(deps, recovered)
   const verifiers = new VerifierPool(
     parameters.verifierThreads,
     {
@@ -233,6 +238,7 @@ export function createReplica(config: ReplicaConfig): Replica {
       }
       deps.pending.sweep(deps.now())
       redeliverOverdue(deps)
+      compactJournal(deps)
       await sleep(parameters.finalizedPollMs, controller.signal)
     }
   }
@@ -257,6 +263,7 @@ export function createReplica(config: ReplicaConfig): Replica {
       await running?.catch(() => undefined)
       deps.submitter.stop()
       await verifiers.close()
+      await deps.journal.close()
       store.close()
     },
   }

@@ -5,6 +5,7 @@ import type { BatchSubmitter } from './batchSubmitter.ts'
 import type { DroppedReceipts } from './droppedReceipts.ts'
 import type { EventHub } from './eventHub.ts'
 import type { PendingIntents } from './pendingIntents.ts'
+import type { PendingJournal } from './pendingJournal.ts'
 import type { ReplicaState } from './replicaState.ts'
 import type { IndexedStateHash } from './stateHashSchedule.ts'
 
@@ -18,6 +19,8 @@ export interface ReplicaDeps {
   readonly blsPublicKey: Hex
   readonly submitter: BatchSubmitter
   readonly pending: PendingIntents
+  /** The acknowledged intents, on disk until applied: what a restart sends again. */
+  readonly journal: PendingJournal
   /** Receipts of rejected intents that left no trace in the state (bounded, in memory). */
   readonly dropped: DroppedReceipts
   readonly hub: EventHub

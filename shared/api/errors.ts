@@ -88,6 +88,11 @@ export const apiErrorStatus = {
    * database: it signs nothing more and exits; after a restart it serves the last commit.
    */
   replica_halted: 503,
+  /**
+   * The replica could not record the intent on its disk (full, I/O error), so it did not send
+   * it and does not acknowledge it: nothing happened; retry later or at another replica.
+   */
+  storage_unavailable: 503,
   /** A bug or a storage fault; details are in the replica's log. */
   internal_error: 500,
 } as const

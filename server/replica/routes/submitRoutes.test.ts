@@ -1,3 +1,4 @@
+import { rmSync, symlinkSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   errorResponseSchema,
@@ -171,6 +172,70 @@ describe('an intent a node accepted and then lost', () => {
         return answer.status === 'applied'
       }, 10_000)
       expect(lossy.bodies.length).toBe(1)
+    } finally {
+      await own.stop()
+      await started
+    }
+  })
+
+  it('is sent again by the replica after a restart, when it stopped before sending it again', async () => {
+    const lossy = new FlakyZellular()
+    // The redelivery wait outlasts the first replica: only a restart can send the intent again.
+    const parameters = { redeliverAfterMs: 60_000 }
+    const first = createTestReplica({ sequencer: lossy, parameters, position: 3 })
+    const firstRun = first.start()
+    lossy.losing = 1
+    const response = await first.app.request('/transfer', {
+      method: 'POST',
+      body: JSON.stringify(transfer('4')),
+      headers: { 'Content-Type': 'application/json' },
+    })
+    const { intentId, status } = submitIntentResponseSchema.parse(await response.json())
+    expect([response.status, status]).toEqual([202, 'pending'])
+    expect(lossy.bodies).toEqual([])
+    await first.stop()
+    await firstRun
+    const databaseFile = first.state.store.sqlite.name
+    const second = createTestReplica({ sequencer: lossy, parameters, position: 3, databaseFile })
+    const secondRun = second.start()
+    try {
+      const status = async () =>
+        txResponseSchema.parse(await (await second.app.request(`/tx/${intentId}`)).json()).status
+      await waitFor(async () => (await status()) === 'applied', 10_000)
+      expect(lossy.bodies.length).toBe(1)
+    } finally {
+      await second.stop()
+      await secondRun
+    }
+  })
+})
+
+describe('an intent the replica cannot record on its disk', () => {
+  it('is refused with 503 storage_unavailable, never sent, and may be submitted again', async () => {
+    const node = new FlakyZellular()
+    const own = createTestReplica({ sequencer: node, position: 4 })
+    const started = own.start()
+    const journal = `${own.state.store.sqlite.name}.pending.jsonl`
+    try {
+      // Every write to /dev/full fails with "no space left on device", as on a full disk.
+      rmSync(journal, { force: true })
+      symlinkSync('/dev/full', journal)
+      const intent = transfer('1')
+      const refused = await own.app.request('/transfer', {
+        method: 'POST',
+        body: JSON.stringify(intent),
+        headers: { 'Content-Type': 'application/json' },
+      })
+      expect(refused.status).toBe(503)
+      expect(errorResponseSchema.parse(await refused.json()).error.code).toBe('storage_unavailable')
+      expect(node.sends).toBe(0)
+      rmSync(journal)
+      const accepted = await own.app.request('/transfer', {
+        method: 'POST',
+        body: JSON.stringify(intent),
+        headers: { 'Content-Type': 'application/json' },
+      })
+      expect(accepted.status).toBe(202)
     } finally {
       await own.stop()
       await started

@@ -18,11 +18,12 @@ import { readJson } from './requestParsing.ts'
  * `POST /transfer`, `/mint`, `/order`, `/cancel`: validate the signed wire intent (zod and the
  * intent rules), rebuild its text and recover the signer, check app and network, refuse a
  * (signer, nonce) already pending or used (409 `replay`) or outside its time window (400
- * `expired`), run the cheap state pre-checks (422),
- * then hand it to Zellular in a coalesced batch and answer 202 with its id once a node took it
- * (`pending`), or once a send failed in a way that may still have delivered it (`unknown`: the
- * replica keeps the intent pending and sends it again). Only a refusal before sending is an
- * error (503 `overloaded`).
+ * `expired`), run the cheap state pre-checks (422), then record it in the journal (on disk, so
+ * that a restarted replica sends it again; 503 `storage_unavailable` if it cannot be), hand it
+ * to Zellular in a coalesced batch and answer 202 with its id once a node took it (`pending`),
+ * or once a send failed in a way that may still have delivered it (`unknown`: the replica keeps
+ * the intent pending and sends it again). Only a refusal before sending is an error (503
+ * `overloaded`).
  * Each client IP address may submit `submitRatePerSecond` intents per second (burst
  * `submitBurst`) over the four routes together; beyond, 429 `rate_limited` with `Retry-After`.
  */
@@ -88,6 +89,14 @@ async function submitIntent(
     wire,
     redeliveries: 0,
   })
+  try {
+    await deps.journal.record({ intentId: intent.id, wire })
+  } catch (error) {
+    // Not on disk, so not acknowledged and not sent: a restart would not know to send it again.
+    pending.delete(intent.id)
+    deps.log(`cannot record intent ${intent.id}: ${error}`)
+    throw new ApiError('storage_unavailable', 'the replica could not record the intent on disk')
+  }
   let outcome: SubmitOutcome
   try {
     // Sent again only while still pending here, and its time to live starts over.
