@@ -125,10 +125,11 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
             primary={primary}
             address={address}
             rows={rows}
-            onPick={(price) =>
+            onPick={(price, cumulative) =>
               setPicked((current) => ({
                 market: market.id,
                 price,
+                ...(cumulative === undefined ? {} : { quantity: cumulative }),
                 nonce: (current?.nonce ?? 0) + 1,
               }))
             }

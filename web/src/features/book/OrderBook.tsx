@@ -30,7 +30,8 @@ export function OrderBook(props: {
   primary: ReplicaRef | undefined
   address: string | undefined
   rows: number
-  onPick: (price: bigint) => void
+  /** A click on a level: its price, and with Shift the book's cumulative size up to it. */
+  onPick: (price: bigint, cumulative?: bigint) => void
 }) {
   const { market, primary, address, onPick } = props
   const view = useOrderbook(market.id)
@@ -74,18 +75,19 @@ export function OrderBook(props: {
         className={`book-row ${side} ${isMine ? 'mine' : ''}`}
         style={{ ['--depth' as string]: `${depth}%` }}
         tabIndex={0}
-        onClick={() => onPick(row.price)}
+        onClick={(event) => onPick(row.price, event.shiftKey ? row.total : undefined)}
         onKeyDown={(event) => {
           if (event.key === 'Enter' || event.key === ' ') {
             event.preventDefault()
-            onPick(row.price)
+            onPick(row.price, event.shiftKey ? row.total : undefined)
           }
         }}
-        aria-label={`${side === 'bids' ? 'Bid' : 'Ask'} ${priceText} ${market.quote}, ${formatUnits(row.quantity, market.baseDecimals, qtyDigits)} ${market.base}${isMine ? ', includes your order' : ''}. Use this price.`}
+        aria-label={`${side === 'bids' ? 'Bid' : 'Ask'} ${priceText} ${market.quote}, ${formatUnits(row.quantity, market.baseDecimals, qtyDigits)} ${market.base}${isMine ? ', includes your order' : ''}. Use this price; with Shift, also the size up to it.`}
         data-testid="book-row"
         data-side={side === 'bids' ? 'buy' : 'sell'}
         data-price={row.price.toString()}
         data-quantity={row.quantity.toString()}
+        data-total={row.total.toString()}
         data-mine={isMine}
       >
         <td className={`num price ${side === 'bids' ? 'up' : 'down'}`}>

@@ -13,19 +13,25 @@ import { useRequests } from '../requests/RequestsProvider.tsx'
 import { SignPreview } from '../transfer/SignPreview.tsx'
 import {
   calculateOrderSummary,
+  calculateSizedQuantity,
   getOrderErrors,
   initialOrderForm,
   orderFormReducer,
   priceInput,
   type OrderFormAction,
+  type SizeChoice,
   type TimeInForce,
 } from './orderForm.ts'
+
+const sizeChoices: readonly SizeChoice[] = [25, 50, 75, 100, 'max']
 
 /** A price picked from the book, with a counter so picking the same price twice still applies. */
 export interface PickedPrice {
   /** The market whose book it was picked from. */
   readonly market: string
   readonly price: bigint
+  /** The book's cumulative size up to that level (a Shift+click), base units. */
+  readonly quantity?: bigint
   readonly nonce: number
 }
 
@@ -59,7 +65,11 @@ export function OrderForm(props: {
       dispatch({ type: 'suggestPrice', price: priceInput(suggestion, market) })
   }, [suggestion, market])
   useEffect(() => {
-    if (picked) dispatch({ type: 'pickPrice', price: priceInput(picked.price, market) })
+    if (picked === undefined) return
+    dispatch({ type: 'pickPrice', price: priceInput(picked.price, market) })
+    if (picked.quantity !== undefined) {
+      dispatch({ type: 'quantity', quantity: formatAmount(picked.quantity, market.baseDecimals) })
+    }
   }, [picked, market])
 
   const summary = calculateOrderSummary(state, market, top)
@@ -235,6 +245,34 @@ export function OrderForm(props: {
           aria-describedby={`${ids.quantity}-error`}
           data-testid="order-quantity"
         />
+        <div className="size-buttons" role="group" aria-label="Amount from your balance">
+          {sizeChoices.map((choice) => {
+            const sized = calculateSizedQuantity(
+              choice,
+              state.side,
+              market,
+              { base: available[market.base], quote: available[market.quote] },
+              summary.price,
+            )
+            return (
+              <button
+                key={choice}
+                type="button"
+                className="btn btn-small btn-ghost"
+                disabled={sized === undefined}
+                onClick={() => sized !== undefined && set({ type: 'quantity', quantity: sized })}
+                data-testid={`size-${choice}`}
+                title={
+                  choice === 'max'
+                    ? 'The largest amount your balance and the market allow'
+                    : `${choice}% of what your ${state.side === 'buy' ? market.quote : market.base} balance allows`
+                }
+              >
+                {choice === 'max' ? 'Max' : `${choice}%`}
+              </button>
+            )
+          })}
+        </div>
         <p className="field-error" id={`${ids.quantity}-error`} data-testid="order-quantity-error">
           {fieldError('quantity')}
         </p>

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import {
   calculateOrderSummary,
+  calculateSizedQuantity,
   getOrderErrors,
   initialOrderForm,
   orderFormReducer,
@@ -119,5 +120,32 @@ describe('numbers as people type and paste them', () => {
       connected: true,
     })
     expect(errors[0]!.text).toContain('1e3')
+  })
+})
+
+describe('sizing buttons', () => {
+  const eth = 10n ** 18n
+  const balances = { base: 10n * eth, quote: 10_000_000_000n }
+
+  it('sells a share of the base balance, on the lot size', () => {
+    expect(calculateSizedQuantity(50, 'sell', market, balances, undefined)).toBe('5')
+    expect(
+      calculateSizedQuantity(25, 'sell', market, { base: 1_234_567n * 10n ** 12n }, undefined),
+    ).toBe('0.308')
+    expect(calculateSizedQuantity(100, 'sell', market, balances, undefined)).toBe('10')
+  })
+
+  it('buys what a share of the quote balance pays at the price, rounded down', () => {
+    expect(calculateSizedQuantity(25, 'buy', market, balances, 2_000_000_000n)).toBe('1.25')
+    expect(calculateSizedQuantity(100, 'buy', market, balances, 3_000_000_000n)).toBe('3.333')
+    expect(calculateSizedQuantity(50, 'buy', market, balances, undefined)).toBeUndefined()
+    expect(calculateSizedQuantity(50, 'buy', market, {}, 2_000_000_000n)).toBeUndefined()
+  })
+
+  it('max stays within the market maximum size', () => {
+    const whale = { base: 5_000_000n * eth }
+    expect(calculateSizedQuantity(100, 'sell', market, whale, undefined)).toBe('5000000')
+    expect(calculateSizedQuantity('max', 'sell', market, whale, undefined)).toBe('1000000')
+    expect(calculateSizedQuantity('max', 'sell', market, balances, undefined)).toBe('10')
   })
 })

@@ -287,3 +287,36 @@ export function getOrderErrors(
 export function priceInput(units: bigint, market: MarketInfo): string {
   return formatAmount(units, market.quoteDecimals)
 }
+
+/** A sizing button: a share of what the balance allows, or the largest valid amount. */
+export type SizeChoice = 25 | 50 | 75 | 100 | 'max'
+
+/**
+ * The amount a sizing button puts into the form, as decimal text, or undefined when it cannot
+ * be known (no verified balance, or a buy without a price). A sell spends the base balance, a
+ * buy the quote balance at the signed price (the worst price of a market order, so the lock
+ * fits). Amounts round down to the lot size, so the order never needs more than the balance;
+ * `max` also stays within the market's maximum size.
+ */
+export function calculateSizedQuantity(
+  choice: SizeChoice,
+  side: OrderSide,
+  market: MarketInfo,
+  available: { readonly base?: bigint | undefined; readonly quote?: bigint | undefined },
+  price: bigint | undefined,
+): string | undefined {
+  const lot = BigInt(market.lotSize)
+  let affordable: bigint | undefined
+  if (side === 'sell') affordable = available.base
+  else if (available.quote !== undefined && price !== undefined && price > 0n) {
+    affordable = (available.quote * 10n ** BigInt(market.baseDecimals)) / price
+  }
+  if (affordable === undefined) return undefined
+  const share = choice === 'max' ? 100n : BigInt(choice)
+  let quantity = ((affordable * share) / 100n / lot) * lot
+  if (choice === 'max') {
+    const largest = (BigInt(market.maxQuantity) / lot) * lot
+    if (quantity > largest) quantity = largest
+  }
+  return formatAmount(quantity, market.baseDecimals)
+}
