@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
+import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
 import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
 import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
@@ -40,7 +41,13 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
       ) : query.data === undefined ? (
         <div className="pad">
           {query.isError ? (
-            <p className="error">Could not load balances.</p>
+            <LoadError
+              testId="balances-error"
+              message="Could not check balances with the replicas."
+              // TanStack's refetch never rejects: a failure lands in the query's state.
+              // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
+              onRetry={() => void query.refetch()}
+            />
           ) : (
             <div className="skeleton-block" aria-busy="true">
               Verifying…
