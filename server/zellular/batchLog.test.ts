@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular, type SignatureRecord } from '../../shared/zellular/index.ts'
 import { BatchLog } from './batchLog.ts'
-import { lockProofOf } from './node.ts'
+import { lockProofOf } from './proofRecords.ts'
 
 beforeAll(() => initZellular())
 
@@ -44,5 +44,39 @@ it('keeps the parent a lock was signed with when the same index is finalized lat
   // The same after the record is read back from SQLite.
   const reopened = new BatchLog(db, 'a', 0)
   expect(lockProofOf(reopened.get(3)!).parent_index).toBe(1)
+  db.close()
+})
+
+it('takes a proof signed on an older parent, from a sequencer that missed a finalization', () => {
+  // Sequencer A finalized 2 and crashed before the others learned it; B, whose last finalization
+  // is 1, finalizes 4 naming parent 1. zsequencer's rule (parent = own last finalization) made
+  // this node refuse 4 and every later proof, which all build on it: it stopped for good (chaos
+  // seed 202). The chaining hash at 4 ties the proof to this log whatever parent it names.
+  const db = new Database(':memory:')
+  BatchLog.migrate(db)
+  const log = new BatchLog(db, 'a')
+  log.append(['b1', 'b2', 'b3', 'b4', 'b5'])
+  for (const [state, index, parent] of [
+    ['sequenced', 1, 0],
+    ['locked', 1, 0],
+    ['sequenced', 2, 1],
+    ['locked', 2, 1],
+  ] as const) {
+    expect(log.promote(proof(log, state, index, parent))).toBeNull()
+  }
+  // A parent this node has not finalized (3) is still refused.
+  expect(log.promote(proof(log, 'sequenced', 4, 3))).toBe('parent_mismatch')
+  expect(log.promote(proof(log, 'sequenced', 4, 1))).toBeNull()
+  expect(log.promote(proof(log, 'locked', 4, 1))).toBeNull()
+  expect(log.lastFinalized).toBe(4)
+  expect(log.promote(proof(log, 'sequenced', 5, 4))).toBeNull()
+  expect(log.promote(proof(log, 'locked', 5, 4))).toBeNull()
+  // A proof must still match this log's chaining hash.
+  const other = new BatchLog(db, 'other')
+  other.append(['x1', 'x2', 'x3', 'x4', 'x5', 'x6'])
+  log.append(['b6'])
+  expect(
+    log.promote({ ...proof(log, 'sequenced', 6, 2), chaining_hash: other.chainingHashAt(6) }),
+  ).toBe('chain_mismatch')
   db.close()
 })

@@ -194,11 +194,12 @@ export class BatchLog {
     const finalizing = record.state === 'locked'
     const currentLast = finalizing ? this.lastFinalizedIndex : this.lastLockedIndex
     if (record.index <= currentLast) return 'old'
-    // With pipelined locks a lock may name an older parent: only finalizations form the chain.
-    const parentOk =
-      this.lastFinalizedIndex === 0 ||
-      record.parent_index === this.lastFinalizedIndex ||
-      (pipelineLocks && !finalizing && record.parent_index < this.lastFinalizedIndex)
+    // zsequencer wants the parent to be this node's last finalization. An older one is taken too:
+    // it comes from a sequencer that missed a finalization only its predecessor and some nodes
+    // saw (the predecessor crashed before sharing it), and refusing it left those nodes stuck
+    // for good, since every later proof builds on it. The chaining-hash check below binds the
+    // proof to this log whatever its parent; a parent beyond its last finalization is refused.
+    const parentOk = this.lastFinalizedIndex === 0 || record.parent_index <= this.lastFinalizedIndex
     if (!parentOk) return 'parent_mismatch'
     if (!finalizing && !pipelineLocks && this.lastLockedIndex !== this.lastFinalizedIndex) {
       return 'previous_lock_unfinalized'

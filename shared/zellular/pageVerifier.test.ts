@@ -205,10 +205,13 @@ describe('PageVerifier on v0.1.7 pages', () => {
   })
 
   it('refuses a broken parent link between two proofs and proofs out of order', () => {
-    const broken = [chain.proof(3, 0), chain.proof(7, 0)]
+    const broken = [chain.proof(3, 0), chain.proof(7, 5)]
     expect(failure(() => verifierFrom({}).consume(chain.page(0, 8, broken), 0))).toBe(
       'broken_parent_link',
     )
+    // An older parent is a sequencer that missed the finalization before: still proven.
+    const older = [chain.proof(3, 0), chain.proof(7, 0)]
+    expectBatches(verifierFrom({}).consume(chain.page(0, 8, older), 0), 1, 7)
     const [first] = chain.proofs([3, 7])
     const reversed = { ...chain.page(0, 8, []), finalized_signatures: [chain.proof(7, 0), first] }
     expect(failure(() => verifierFrom({}).consume(reversed, 0))).toBe('malformed')

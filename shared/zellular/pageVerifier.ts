@@ -288,10 +288,14 @@ function checkFinalization(
       `proof at ${proof.index} signs ${proof.chaining_hash}, the bodies chain to ${hash}`,
     )
   }
-  if (parentIndex !== undefined && proof.parent_index !== parentIndex) {
+  // The parent is the signing sequencer's last finalization: `parentIndex` (the one verified
+  // before this proof), or an older one when that sequencer missed it (its predecessor crashed
+  // before sharing it). The chaining hash binds the proof to the bodies either way; a parent
+  // beyond `parentIndex` names a finalization this reader skipped.
+  if (parentIndex !== undefined && proof.parent_index > parentIndex) {
     throw new ProofError(
       'broken_parent_link',
-      `proof at ${proof.index} has parent ${proof.parent_index}, expected ${parentIndex}`,
+      `proof at ${proof.index} has parent ${proof.parent_index}, after ${parentIndex}`,
     )
   }
   verifySignatureRecord(network, app, proof)
