@@ -1,7 +1,7 @@
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
 import { FRESHNESS_WINDOW_MS } from './freshness.ts'
 import type { Faults } from './faults.ts'
-import type { ZellularNode } from './node.ts'
+import type { NodeContext } from './nodeContext.ts'
 
 /**
  * What a test adversary (`faults.ts`) does on its own, once per node loop: it floods its peers
@@ -9,7 +9,7 @@ import type { ZellularNode } from './node.ts'
  * nodes sent it, to other nodes at once and to everyone after the freshness window (`replay`).
  * Only the adversary wiring of `main.ts` runs it.
  */
-export async function misbehave(node: ZellularNode, faults: Faults): Promise<void> {
+export async function misbehave(node: NodeContext, faults: Faults): Promise<void> {
   const peers = [...node.network.operators.values()].filter((operator) => operator.id !== node.id)
   const sends: Promise<unknown>[] = []
   if (faults.has('spam-disputes')) {

@@ -1,6 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
-import { postBatches } from './batchPoster.ts'
 import { answer, fakePeer, makeTestNode } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -20,11 +19,11 @@ for (const [name, body] of [
     ]
     const { node } = makeTestNode({ position: 1, sockets })
     try {
-      node.queues.get('a')!.push(['hello'])
-      await expect(postBatches(node)).resolves.toBeUndefined()
-      expect(node.sequencerDown).toBe(true)
-      expect(node.queues.get('a')!.toArray()).toEqual(['hello']) // kept for the next sequencer
-      expect(node.appLog('a').lastSequenced).toBe(0)
+      node.outbox.enqueue('a', ['hello'])
+      await expect(node.poster.post()).resolves.toBeUndefined()
+      expect(node.poster.sequencerDown).toBe(true)
+      expect(node.outbox.queued('a')).toEqual(['hello']) // kept for the next sequencer
+      expect(node.logs.get('a').lastSequenced).toBe(0)
     } finally {
       node.close()
       sequencer.close()

@@ -1,9 +1,13 @@
 import { z } from 'zod'
 import { parseSignatureRecord, type SignatureRecord } from '../../shared/zellular/index.ts'
+import type { AppLogs } from './appLogs.ts'
+import type { Chain } from './chain.ts'
+import type { NodeContext } from './nodeContext.ts'
+import type { Outbox } from './outbox.ts'
 import { errorCode } from './peers.ts'
-import { addOne, removeOne, type ZellularNode } from './node.ts'
-import { sizeKb } from './rateLimiter.ts'
+import { sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
+import type { RoleView } from './sequencerRole.ts'
 
 /**
  * The sequencer's answer to `PUT /sequencer/batches`, checked before use: a Byzantine sequencer
@@ -19,169 +23,161 @@ const sequencerAnswerSchema = z.object({
 })
 type SequencerAnswer = z.output<typeof sequencerAnswerSchema>['data']
 
+type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
+
+/**
+ * What a posting round tells the node: `not_sequencer` when the sequencer says it no longer is
+ * (this node missed a switch and should ask the network, §8.7).
+ */
+export type PostSignal = 'not_sequencer' | undefined
+
 /**
  * The node posting loop (zsequencer `node/tasks.py send_batches`, §8.2): forward queued client
  * batches to the sequencer and learn, from its answer, the batches, lock and finalization proofs
  * this node lacks. Repeats per app until caught up; the first round in which every app is caught
- * at once marks the node synced.
+ * at once marks the node synced. Owns what the node knows of its link to the sequencer.
  */
-export async function postBatches(node: ZellularNode): Promise<void> {
-  if (node.isSequencer || node.paused) return
-  let caughtUpAtOnce = true
-  for (const app of shuffled([...node.logs.keys()])) {
-    for (let round = 1; ; round++) {
-      const outcome = await postAppBatches(node, app)
-      if (outcome === 'error') caughtUpAtOnce = false
-      if (outcome === 'error' || outcome === 'caught_up') break
-      if (outcome === 'behind' && round === 1) caughtUpAtOnce = false
-      // Reporting new proofs is bounded: at most one extra round trip per app and loop.
-      if (outcome === 'report' && round > 1) break
-      if (node.isSequencer || node.paused) return
+export class BatchPoster {
+  /** Set after the first full catch-up round; client routes answer 503 until then (never cleared). */
+  #synced = false
+  /** The last PUT failed or was answered with garbage: a dispute trigger. */
+  #sequencerDown = false
+  #notSequencerSeen = false
+
+  constructor(
+    private readonly context: NodeContext,
+    private readonly role: RoleView,
+    private readonly logs: AppLogs,
+    private readonly chain: Chain,
+    private readonly outbox: Outbox,
+    /** The forwarding budget, shared with the client intake. */
+    private readonly sendLimiter: SlidingWindowLimiter,
+  ) {}
+
+  get synced(): boolean {
+    return this.#synced
+  }
+
+  get sequencerDown(): boolean {
+    return this.#sequencerDown
+  }
+
+  /** A new sequencer: whether the old one answered says nothing about it. */
+  forgetSequencer(): void {
+    this.#sequencerDown = false
+  }
+
+  /** One posting round over every app. */
+  async post(): Promise<PostSignal> {
+    const { role } = this
+    if (role.isSequencer || role.paused) return undefined
+    this.#notSequencerSeen = false
+    let caughtUpAtOnce = true
+    for (const app of shuffled(this.logs.apps())) {
+      for (let round = 1; ; round++) {
+        const outcome = await this.postApp(app)
+        if (outcome === 'error') caughtUpAtOnce = false
+        if (outcome === 'error' || outcome === 'caught_up') break
+        if (outcome === 'behind' && round === 1) caughtUpAtOnce = false
+        // Reporting new proofs is bounded: at most one extra round trip per app and loop.
+        if (outcome === 'report' && round > 1) break
+        if (role.isSequencer || role.paused) return this.signal()
+      }
     }
+    if (caughtUpAtOnce && !this.#synced) {
+      this.#synced = true
+      this.context.log.info(`synced with sequencer ${role.sequencerId}`)
+    }
+    return this.signal()
   }
-  if (caughtUpAtOnce && !node.synced) {
-    node.synced = true
-    node.log.info(`synced with sequencer ${node.sequencerId}`)
+
+  private signal(): PostSignal {
+    return this.#notSequencerSeen ? 'not_sequencer' : undefined
   }
-}
 
-type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
-
-async function postAppBatches(node: ZellularNode, app: string): Promise<Outcome> {
-  const log = node.appLog(app)
-  const bodies = node.queues.get(app)!.takeWithinKb(node.sendLimiter.remainingKb(node.id))
-  const request: SequencerPutRequest = node.hooks.alterReport({
-    app_name: app,
-    batches: bodies,
-    sequenced_index: log.lastSequenced,
-    sequenced_chaining_hash: log.chainingHashAt(log.lastSequenced),
-    locked_index: log.lastLocked,
-    locked_chaining_hash: log.chainingHashAt(log.lastLocked),
-    finalized_index: log.lastFinalized,
-    timestamp: Math.floor(Date.now() / 1000),
-  })
-  const sequencer = node.network.operator(node.sequencerId)
-  if (!sequencer) return 'error'
-  let answer: SequencerAnswer
-  try {
-    const timeoutMs = node.synced ? 5_000 : 30_000
-    const response = await node.peers.send(
-      'PUT',
-      sequencer,
-      '/sequencer/batches',
-      request,
-      timeoutMs,
+  private async postApp(app: string): Promise<Outcome> {
+    const { context, outbox } = this
+    const log = this.logs.get(app)
+    const bodies = outbox.take(app, this.sendLimiter.remainingKb(context.id))
+    const request: SequencerPutRequest = context.hooks.alterReport({
+      app_name: app,
+      batches: bodies,
+      sequenced_index: log.lastSequenced,
+      sequenced_chaining_hash: log.chainingHashAt(log.lastSequenced),
+      locked_index: log.lastLocked,
+      locked_chaining_hash: log.chainingHashAt(log.lastLocked),
+      finalized_index: log.lastFinalized,
+      timestamp: Math.floor(Date.now() / 1000),
+    })
+    const sequencer = context.network.operator(this.role.sequencerId)
+    if (!sequencer) return 'error'
+    let answer: SequencerAnswer
+    try {
+      const timeoutMs = this.#synced ? 5_000 : 30_000
+      const path = '/sequencer/batches'
+      const response = await context.peers.send('PUT', sequencer, path, request, timeoutMs)
+      if (response.status !== 200) {
+        outbox.requeueUncertain(app, bodies)
+        if (errorCode(response.body) === 'IsNotSequencerError') this.#notSequencerSeen = true
+        else this.#sequencerDown = true
+        return 'error'
+      }
+      const parsed = sequencerAnswerSchema.safeParse(response.body)
+      if (!parsed.success) {
+        outbox.requeueUncertain(app, bodies)
+        this.#sequencerDown = true
+        context.log.warn(`sequencer ${sequencer.id} sent a malformed answer for ${app}`)
+        return 'error'
+      }
+      answer = parsed.data.data
+    } catch {
+      outbox.requeueUncertain(app, bodies)
+      this.#sequencerDown = true
+      return 'error'
+    }
+    this.sendLimiter.charge(
+      context.id,
+      bodies.reduce((sum, body) => sum + sizeKb(body), 0),
     )
-    if (response.status !== 200) {
-      requeueUncertain(node, app, bodies)
-      if (errorCode(response.body) === 'IsNotSequencerError') node.onNotSequencer?.()
-      else node.sequencerDown = true
-      return 'error'
+    outbox.delivered(app, bodies)
+    const progressBefore = log.lastLocked + log.lastFinalized
+    this.applyAnswer(app, answer)
+    this.#sequencerDown = false
+    const dropped = outbox.checkEcho(app, bodies, answer.batches, this.isCompletePage(answer))
+    if (dropped > 0) {
+      context.log.warn(`sequencer ${sequencer.id} dropped ${dropped} batches of ${app}`)
     }
-    const parsed = sequencerAnswerSchema.safeParse(response.body)
-    if (!parsed.success) {
-      requeueUncertain(node, app, bodies)
-      node.sequencerDown = true
-      node.log.warn(`sequencer ${node.sequencerId} sent a malformed answer for ${app}`)
-      return 'error'
+    if (answer.last_finalized_index > log.lastSequenced) return 'behind'
+    // A new lock or finalization is reported back at once: the sequencer's next step waits on it.
+    return log.lastLocked + log.lastFinalized > progressBefore ? 'report' : 'caught_up'
+  }
+
+  /** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */
+  private applyAnswer(app: string, answer: SequencerAnswer): void {
+    const { chain, context } = this
+    const log = this.logs.get(app)
+    chain.append(app, answer.batches, Date.now())
+    const lock = parseOrNull(answer.last_locked_signature)
+    if (lock && lock.index > log.lastLocked && lock.index <= log.lastSequenced) {
+      const refusal = chain.promote(app, lock)
+      if (refusal) context.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
     }
-    answer = parsed.data.data
-  } catch {
-    requeueUncertain(node, app, bodies)
-    node.sequencerDown = true
-    return 'error'
-  }
-  node.sendLimiter.charge(
-    node.id,
-    bodies.reduce((sum, body) => sum + sizeKb(body), 0),
-  )
-  const probes = node.probes.get(app)!
-  const sent = node.unfinalizedSent.get(app)!
-  const uncertain = node.uncertain.get(app)!
-  for (const body of bodies) {
-    removeOne(uncertain, body)
-    if (!probes.has(body)) addOne(sent, body)
-  }
-  const progressBefore = log.lastLocked + log.lastFinalized
-  applyAnswer(node, app, answer)
-  node.sequencerDown = false
-  checkCensorship(node, app, bodies, answer.batches, isCompletePage(node, answer.batches))
-  if (answer.last_finalized_index > log.lastSequenced) return 'behind'
-  // A new lock or finalization is reported back at once: the sequencer's next step waits on it.
-  return log.lastLocked + log.lastFinalized > progressBefore ? 'report' : 'caught_up'
-}
-
-/**
- * A PUT that failed may still have been sequenced (the sequencer can die after sequencing and
- * before answering), so the bodies go back to the queue marked uncertain; a switch drops them
- * if the adopted locked prefix already holds them.
- */
-function requeueUncertain(node: ZellularNode, app: string, bodies: string[]): void {
-  node.queues.get(app)!.pushFront(bodies)
-  const uncertain = node.uncertain.get(app)!
-  for (const body of bodies) addOne(uncertain, body)
-}
-
-/** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */
-function applyAnswer(node: ZellularNode, app: string, answer: SequencerAnswer): void {
-  const log = node.appLog(app)
-  const from = log.lastSequenced
-  log.append(answer.batches)
-  node.trackSequenced(app, from, log.lastSequenced)
-  const lock = parseOrNull(answer.last_locked_signature)
-  if (lock && lock.index > log.lastLocked && lock.index <= log.lastSequenced) {
-    const refusal = node.promote(app, lock)
-    if (refusal) node.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
-  }
-  for (const raw of answer.finalized_signatures) {
-    const proof = parseOrNull(raw)
-    if (!proof || proof.index <= log.lastFinalized) continue
-    const refusal = node.promote(app, proof)
-    if (refusal) {
-      node.log.warn(`finalization ${proof.index} of ${app} refused: ${refusal}`)
-      break
+    for (const raw of answer.finalized_signatures) {
+      const proof = parseOrNull(raw)
+      if (!proof || proof.index <= log.lastFinalized) continue
+      const refusal = chain.promote(app, proof)
+      if (refusal) {
+        context.log.warn(`finalization ${proof.index} of ${app} refused: ${refusal}`)
+        break
+      }
     }
   }
-}
 
-/**
- * Censorship check. zsequencer compares the bodies just sent with the page returned, which
- * misfires when the page is cut by the size cap (its Q10). Here a sent body stays "awaiting" until
- * it appears in some answer; only when an uncut page still lacks it is the sequencer censoring:
- * the bodies go back to the queue and the app is marked.
- */
-function checkCensorship(
-  node: ZellularNode,
-  app: string,
-  sent: string[],
-  returned: string[],
-  complete: boolean,
-) {
-  const awaiting = node.awaitingEcho.get(app)!
-  const probes = node.probes.get(app)!
-  for (const body of sent) addOne(awaiting, body)
-  for (const body of returned) if (removeOne(awaiting, body)) probes.delete(body)
-  if (!complete) return
-  if (awaiting.size === 0) {
-    node.censoredApps.delete(app)
-    return
+  /** A page with room for one more batch was not cut by the size cap: it holds everything. */
+  private isCompletePage(answer: SequencerAnswer): boolean {
+    const bytes = answer.batches.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+    return bytes + this.context.config.maxBatchSizeKb * 1024 <= this.context.pageCapBytes
   }
-  const missing: string[] = []
-  for (const [body, count] of awaiting) for (let i = 0; i < count; i++) missing.push(body)
-  awaiting.clear()
-  // A dropped probe proves censorship but is the disputing node's batch, not ours to resend.
-  const own = missing.filter((body) => !probes.delete(body))
-  const sentSet = node.unfinalizedSent.get(app)!
-  for (const body of own) removeOne(sentSet, body)
-  node.queues.get(app)!.pushFront(own)
-  node.censoredApps.add(app)
-  node.log.warn(`sequencer ${node.sequencerId} dropped ${missing.length} batches of ${app}`)
-}
-
-/** A page with room for one more batch was not cut by the size cap: it holds everything. */
-function isCompletePage(node: ZellularNode, bodies: string[]): boolean {
-  const bytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
-  return bytes + node.config.maxBatchSizeKb * 1024 <= node.pageCapBytes
 }
 
 function parseOrNull(raw: unknown): SignatureRecord | null {

@@ -3,54 +3,54 @@ import { initZellular } from '../../shared/zellular/index.ts'
 import { handleDispute } from './disputeRoutes.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { makeTestNode } from './testNodes.ts'
+import { syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
-function followerOf0() {
-  const { node, ids } = makeTestNode({ position: 2 })
-  node.synced = true
+async function followerOf0() {
+  const follower = await syncedFollower({ position: 2 })
+  const { node } = follower
   const dispute = (against: string) =>
     handleDispute(node, {
       sequencer_id: against,
       apps_censored_batches: {},
       timestamp: Math.floor(Date.now() / 1000),
     })
-  return { node, ids, dispute }
+  return { ...follower, dispute }
 }
 
-it('an honest node refuses to vote against a node that is not its sequencer', () => {
+it('an honest node refuses to vote against a node that is not its sequencer', async () => {
   // Votes collected in advance against the next sequencer would let one faulty node (whose own
   // vote plus one honest vote reach the switch quorum) move the role away from it at will.
-  const { node, ids, dispute } = followerOf0()
+  const { node, ids, dispute, failSequencer, close } = await followerOf0()
   try {
-    expect(node.sequencerId).toBe(ids[0])
+    expect(node.role.sequencerId).toBe(ids[0])
     expect(() => dispute(ids[1]!)).toThrow(
       expect.objectContaining({ code: 'InvalidSequencerError' }),
     )
-    node.sequencerDown = true // even when its own sequencer has a problem
+    await failSequencer() // even when its own sequencer has a problem
+    expect(node.disputer.reason()).toBe('sequencer unreachable')
     expect(() => dispute(ids[1]!)).toThrow(
       expect.objectContaining({ code: 'InvalidSequencerError' }),
     )
   } finally {
-    node.close()
+    close()
   }
 })
 
-it('an honest node votes against its sequencer only on a problem it sees itself', () => {
-  const { node, ids, dispute } = followerOf0()
+it('an honest node votes against its sequencer only on a problem it sees itself', async () => {
+  const { ids, dispute, failSequencer, close } = await followerOf0()
   try {
     expect(() => dispute(ids[0]!)).toThrow(expect.objectContaining({ code: 'IssueNotFoundError' }))
-    node.sequencerDown = true
+    await failSequencer()
     expect(dispute(ids[0]!).signature).toMatch(/\d+ \d+/)
   } finally {
-    node.close()
+    close()
   }
 })
 
 it('refuses a flood of disputes and switches it would refuse anyway without a pairing check', async () => {
-  const { node, ids, secrets } = makeTestNode({ position: 2 })
-  node.synced = true
+  const { node, ids, secrets, close } = await syncedFollower({ position: 2 })
   const app = createNodeApp(node)
   const spammer = new PeerClient(ids[3]!, secrets[3]!, 'v0.1.7')
   const timestamp = Math.floor(Date.now() / 1000)
@@ -70,6 +70,6 @@ it('refuses a flood of disputes and switches it would refuse anyway without a pa
     }
     expect(node.signatureBatcher.signatures).toBe(0)
   } finally {
-    node.close()
+    close()
   }
 })

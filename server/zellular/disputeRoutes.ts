@@ -1,10 +1,14 @@
 import { z } from 'zod'
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
-import { disputeReason, isProofValid, type SwitchProof } from './disputer.ts'
+import { isProofValid, type SwitchProof } from './disputer.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
-import { sizeKb } from './rateLimiter.ts'
-import { startSwitch } from './sequencerSwitch.ts'
+
+/** What the dispute and switch routes use of a node. */
+export type DisputeDeps = Pick<
+  ZellularNode,
+  'context' | 'role' | 'disputer' | 'outbox' | 'switcher'
+>
 
 export const disputeSchema = z.object({
   sequencer_id: z.string().transform((id) => id.toLowerCase()),
@@ -33,58 +37,51 @@ const DISPUTE_SKEW_SECONDS = 5
  * probes and answers 404; if the sequencer drops a probe, this node sees the censorship itself
  * and approves the next dispute.
  */
-export function handleDispute(node: ZellularNode, request: z.output<typeof disputeSchema>) {
+export function handleDispute(node: DisputeDeps, request: z.output<typeof disputeSchema>) {
   precheckDispute(node, request)
-  if (!disputeReason(node)) {
-    enqueueProbes(node, request.apps_censored_batches)
+  if (!node.disputer.reason()) {
+    // Forwarded once as probes: if the sequencer drops one, this node sees it itself.
+    for (const [app, body] of Object.entries(request.apps_censored_batches)) {
+      node.outbox.probe(app, body)
+    }
     throw new ZsequencerHttpError('IssueNotFoundError')
   }
   const message = disputeMessage(request.sequencer_id, request.timestamp)
-  return { signature: bls.formatPoint(bls.sign(node.secretKey, message)) }
+  return { signature: bls.formatPoint(bls.sign(node.context.secretKey, message)) }
 }
 
 /**
  * The refusals of a dispute that do not depend on who sent it, checked before its signature
  * (a pairing): a faulty peer's flood of disputes then costs no pairing.
  */
-export function precheckDispute(node: ZellularNode, request: z.output<typeof disputeSchema>) {
+export function precheckDispute(node: DisputeDeps, request: z.output<typeof disputeSchema>) {
   const now = Math.floor(Date.now() / 1000)
   if (Math.abs(request.timestamp - now) > DISPUTE_SKEW_SECONDS) {
     throw new ZsequencerHttpError('InvalidTimestampError')
   }
-  if (node.isSequencer && request.sequencer_id === node.id) {
+  if (node.role.isSequencer && request.sequencer_id === node.context.id) {
     throw new ZsequencerHttpError('IssueNotFoundError')
   }
-  if (request.sequencer_id !== node.sequencerId) {
+  if (request.sequencer_id !== node.role.sequencerId) {
     throw new ZsequencerHttpError('InvalidSequencerError')
   }
   // Without a problem seen here and without censored samples to probe with, the answer is 404.
   const samples = Object.keys(request.apps_censored_batches).length
-  if (samples === 0 && !disputeReason(node)) throw new ZsequencerHttpError('IssueNotFoundError')
+  if (samples === 0 && !node.disputer.reason()) throw new ZsequencerHttpError('IssueNotFoundError')
 }
 
 /**
  * The refusals of a switch request that need no signature check: proofs against another
  * sequencer than ours, or from nodes that could not hold enough stake even if all were valid.
  */
-export function precheckSwitch(node: ZellularNode, request: z.output<typeof switchSchema>) {
+export function precheckSwitch(node: DisputeDeps, request: z.output<typeof switchSchema>) {
+  const { network } = node.context
   const ids = new Set(request.proofs.map((proof) => proof.node_id))
-  if (node.network.stakePercent(ids) < node.network.thresholdPercent / 2) {
+  if (network.stakePercent(ids) < network.thresholdPercent / 2) {
     throw new ZsequencerHttpError('SequencerChangeNotApprovedError')
   }
-  if (request.proofs[0]!.sequencer_id !== node.sequencerId) {
+  if (request.proofs[0]!.sequencer_id !== node.role.sequencerId) {
     throw new ZsequencerHttpError('InvalidSequencerError')
-  }
-}
-
-function enqueueProbes(node: ZellularNode, samples: Record<string, string>): void {
-  for (const [app, body] of Object.entries(samples)) {
-    const queue = node.queues.get(app)
-    const probes = node.probes.get(app)
-    if (!queue || !probes || probes.has(body) || sizeKb(body) > node.config.maxBatchSizeKb) continue
-    if (node.awaitingEcho.get(app)!.has(body) || queue.includes(body)) continue
-    probes.add(body)
-    queue.push([body])
   }
 }
 
@@ -92,7 +89,7 @@ function enqueueProbes(node: ZellularNode, samples: Record<string, string>): voi
  * `is_switch_approved` (§7.10): one (sequencer, timestamp) for all proofs, no node twice, each
  * recent and validly signed, together at least half the threshold of stake.
  */
-export function isSwitchApproved(node: ZellularNode, proofs: readonly SwitchProof[]): boolean {
+export function isSwitchApproved(node: DisputeDeps, proofs: readonly SwitchProof[]): boolean {
   const first = proofs[0]
   if (!first) return false
   const sameVote = proofs.every(
@@ -100,16 +97,19 @@ export function isSwitchApproved(node: ZellularNode, proofs: readonly SwitchProo
   )
   const ids = proofs.map((proof) => proof.node_id)
   if (!sameVote || new Set(ids).size !== ids.length) return false
-  const valid = proofs.filter((proof) => isProofValid(node, proof)).map((proof) => proof.node_id)
-  return node.network.stakePercent(valid) >= node.network.thresholdPercent / 2
+  const { network } = node.context
+  const valid = proofs
+    .filter((proof) => isProofValid(node.context, proof))
+    .map((proof) => proof.node_id)
+  return network.stakePercent(valid) >= network.thresholdPercent / 2
 }
 
-export function handleSwitch(node: ZellularNode, request: z.output<typeof switchSchema>) {
+export function handleSwitch(node: DisputeDeps, request: z.output<typeof switchSchema>) {
   if (!isSwitchApproved(node, request.proofs)) {
     throw new ZsequencerHttpError('SequencerChangeNotApprovedError')
   }
   const old = request.proofs[0]!.sequencer_id
-  if (old !== node.sequencerId) throw new ZsequencerHttpError('InvalidSequencerError')
-  startSwitch(node, node.network.nextSequencer(old), old)
+  if (old !== node.role.sequencerId) throw new ZsequencerHttpError('InvalidSequencerError')
+  node.switcher.start(node.context.network.nextSequencer(old), old)
   return success({}, 'Sequencer switch initiated successfully.')
 }

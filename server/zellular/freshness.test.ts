@@ -3,14 +3,13 @@ import { initZellular } from '../../shared/zellular/index.ts'
 import { FRESHNESS_HEADER, FRESHNESS_SIGNATURE_HEADER } from './freshness.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { makeTestNode } from './testNodes.ts'
+import { syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
 /** Node 3 (a follower of node 1) and a signed dispute from node 2, as a peer sends it. */
-function setup(clockMs = Date.now()) {
-  const { node, ids, secrets } = makeTestNode({ position: 2 })
-  node.synced = true
+async function setup(clockMs = Date.now()) {
+  const { node, ids, secrets, close } = await syncedFollower({ position: 2 })
   const app = createNodeApp(node)
   const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', () => clockMs)
   const body = JSON.stringify({
@@ -21,14 +20,14 @@ function setup(clockMs = Date.now()) {
   })
   const send = (headers: Record<string, string>) =>
     app.request('/node/dispute', { method: 'POST', body, headers })
-  return { node, ids, peer, body, send }
+  return { node, ids, peer, body, send, close }
 }
 
 const codeOf = async (response: Response) =>
   ((await response.json()) as { error: { code: string; message: string } }).error
 
 it('takes a signed node request once: a replay is refused', async () => {
-  const { node, peer, body, send } = setup()
+  const { node, peer, body, send, close } = await setup()
   try {
     const headers = peer.signedHeaders('POST', node.id, '/node/dispute', body)
     const first = await send(headers)
@@ -37,29 +36,29 @@ it('takes a signed node request once: a replay is refused', async () => {
     expect(replay.status).toBe(403)
     expect((await codeOf(replay)).message).toMatch(/replayed/)
   } finally {
-    node.close()
+    close()
   }
 })
 
 it('refuses a request signed for another node, another route, or outside the time window', async () => {
-  const { node, ids, peer, body, send } = setup()
+  const { node, ids, peer, body, send, close } = await setup()
   try {
     const elsewhere = peer.signedHeaders('POST', ids[3]!, '/node/dispute', body)
     expect(await codeOf(await send(elsewhere))).toMatchObject({ code: 'PermissionDeniedError' })
     const otherRoute = peer.signedHeaders('POST', node.id, '/node/switch', body)
     expect((await send(otherRoute)).status).toBe(403)
-    const { node: other, peer: stale } = setup(Date.now() - 60_000)
-    other.close()
+    const { peer: stale, close: closeOther } = await setup(Date.now() - 60_000)
+    closeOther()
     expect((await send(stale.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(
       403,
     )
   } finally {
-    node.close()
+    close()
   }
 })
 
 it("refuses zsequencer's body-only signature, which can be replayed", async () => {
-  const { node, peer, body, send } = setup()
+  const { node, peer, body, send, close } = await setup()
   try {
     const headers: Record<string, string> = peer.signedHeaders(
       'POST',
@@ -71,6 +70,6 @@ it("refuses zsequencer's body-only signature, which can be replayed", async () =
     delete headers[FRESHNESS_SIGNATURE_HEADER]
     expect((await send(headers)).status).toBe(403)
   } finally {
-    node.close()
+    close()
   }
 })

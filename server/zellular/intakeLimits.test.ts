@@ -2,14 +2,13 @@ import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { FRESHNESS_HEADER, FRESHNESS_SIGNATURE_HEADER, freshnessHeader } from './freshness.ts'
 import { createNodeApp } from './routes.ts'
-import { makeTestNode } from './testNodes.ts'
+import { syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
-function syncedFollower(config: Parameters<typeof makeTestNode>[0]['config'] = {}) {
-  const { node, ids } = makeTestNode({ position: 1, config })
-  node.synced = true
-  return { node, ids, app: createNodeApp(node) }
+async function follower(config: Parameters<typeof syncedFollower>[0]['config'] = {}) {
+  const made = await syncedFollower({ position: 1, config })
+  return { ...made, app: createNodeApp(made.node) }
 }
 
 /** A body of `totalBytes` produced lazily, counting what the server actually pulled. */
@@ -27,7 +26,7 @@ function lazyBody(totalBytes: number) {
 }
 
 it('refuses a huge batch body while reading it, not after', async () => {
-  const { node, app } = syncedFollower()
+  const { node, app, close } = await follower()
   try {
     const body = lazyBody(64 * 1024 * 1024)
     const response = await app.request('/node/a/batches', {
@@ -42,14 +41,14 @@ it('refuses a huge batch body while reading it, not after', async () => {
       'BatchSizeExceededError',
     )
     expect(body.sent()).toBeLessThan(1024 * 1024)
-    expect(node.queues.get('a')!.length).toBe(0)
+    expect(node.outbox.queued('a').length).toBe(0)
   } finally {
-    node.close()
+    close()
   }
 })
 
 it('refuses a huge signed node request by its announced size before reading it', async () => {
-  const { node, app, ids } = syncedFollower()
+  const { node, app, ids, close } = await follower()
   try {
     const response = await app.request('/node/dispute', {
       method: 'POST',
@@ -63,12 +62,12 @@ it('refuses a huge signed node request by its announced size before reading it',
     })
     expect(response.status).toBe(429)
   } finally {
-    node.close()
+    close()
   }
 })
 
 it("caps a follower's queue per app and answers 429 with Retry-After once full", async () => {
-  const { node, app } = syncedFollower({ maxQueuedKbPerApp: 40 })
+  const { node, app, close } = await follower({ maxQueuedKbPerApp: 40 })
   try {
     const put = () =>
       app.request('/node/a/batches', {
@@ -83,15 +82,15 @@ it("caps a follower's queue per app and answers 429 with Retry-After once full",
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
       'BatchesLimitExceededError',
     )
-    expect(node.queues.get('a')!.length).toBe(10)
-    expect(node.queues.get('a')!.bytes).toBe(40 * 1024)
+    expect(node.outbox.queued('a').length).toBe(10)
+    expect(node.outbox.queuedBytes('a')).toBe(40 * 1024)
   } finally {
-    node.close()
+    close()
   }
 })
 
 it('caps a bulk PUT body', async () => {
-  const { node, app } = syncedFollower({ maxRequestKb: 16 })
+  const { node, app, close } = await follower({ maxRequestKb: 16 })
   try {
     const response = await app.request('/node/batches', {
       method: 'PUT',
@@ -99,8 +98,8 @@ it('caps a bulk PUT body', async () => {
       headers: { 'Content-Type': 'application/json' },
     })
     expect(response.status).toBe(429)
-    expect(node.queues.get('a')!.length).toBe(0)
+    expect(node.outbox.queued('a').length).toBe(0)
   } finally {
-    node.close()
+    close()
   }
 })

@@ -15,7 +15,7 @@ const running = await startNode(loadNodeConfig(process.env), {
 function adversaryOf(spec: string | undefined): { adversary?: Adversary } {
   if (spec === undefined || spec.trim() === '') return {}
   const faults = new Faults(spec)
-  return { adversary: { name: spec, hooks: faults, act: (node) => misbehave(node, faults) } }
+  return { adversary: { name: spec, hooks: faults, act: (context) => misbehave(context, faults) } }
 }
 
 // zsequencer persists finalized batches at shutdown; ours are persisted as they finalize, so a

@@ -1,8 +1,10 @@
 import { Hono, type Context } from 'hono'
 import { z } from 'zod'
+import type { AppLogs } from './appLogs.ts'
 import type { BatchRecord } from './batchLog.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
-import { finalizationProofOf, type ZellularNode } from './node.ts'
+import type { ZellularNode } from './node.ts'
+import { finalizationProofOf } from './proofRecords.ts'
 import { readLimitedText } from '../http/limitedBody.ts'
 import {
   FRESHNESS_HEADER,
@@ -13,8 +15,8 @@ import {
   ReplayGuard,
 } from './freshness.ts'
 import { sizeKb } from './rateLimiter.ts'
-import { handleSequencerPut, sequencerPutSchema } from './sequencerApi.ts'
-import { handleSignSyncPoint, signSyncPointSchema } from './signer.ts'
+import { sequencerPutSchema } from './sequencerApi.ts'
+import { signSyncPoint, signSyncPointSchema } from './signer.ts'
 import {
   disputeSchema,
   handleDispute,
@@ -32,20 +34,22 @@ type Env = { Variables: { signer: string; rawBody: string } }
  */
 export function createNodeApp(node: ZellularNode): Hono<Env> {
   const app = new Hono<Env>()
+  const { context, role, logs } = node
+  const { config, network, hooks } = context
 
   const versionGuard = (c: Context, required: boolean) => {
     const version = c.req.header('Version')
-    if ((required || version !== undefined) && version !== node.config.version) {
+    if ((required || version !== undefined) && version !== config.version) {
       throw new ZsequencerHttpError('InvalidNodeVersionError')
     }
   }
   const syncedGuard = () => {
-    if (!node.isSequencer && !node.synced) throw new ZsequencerHttpError('NotSyncedError')
+    if (!role.isSequencer && !node.poster.synced) throw new ZsequencerHttpError('NotSyncedError')
   }
   const notPausedGuard = () => {
-    if (node.paused) throw new ZsequencerHttpError('IsPausedError')
+    if (role.paused) throw new ZsequencerHttpError('IsPausedError')
   }
-  const requestCap = node.config.maxRequestKb * 1024
+  const requestCap = config.maxRequestKb * 1024
   const replays = new ReplayGuard()
   /**
    * Reads the body (at most `maxBytes`) and checks that a known node signed it for this node,
@@ -62,9 +66,9 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     const signer = c.req.header('Signer')?.toLowerCase()
     const signature = c.req.header(FRESHNESS_SIGNATURE_HEADER)
     const fresh = parseFreshnessHeader(c.req.header(FRESHNESS_HEADER))
-    if (!signer || !node.network.operator(signer)) throw denied('Unknown signer.')
+    if (!signer || !network.operator(signer)) throw denied('Unknown signer.')
     if (!signature || !fresh) throw denied('The request is not signed with its time and target.')
-    if (fresh.target !== node.id) throw denied('The request was meant for another node.')
+    if (fresh.target !== context.id) throw denied('The request was meant for another node.')
     const now = Date.now()
     if (Math.abs(now - fresh.timestampMs) > FRESHNESS_WINDOW_MS) {
       throw denied('The request is too old or from the future.')
@@ -75,7 +79,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     const message = freshnessMessage({
       method: c.req.method,
       path: c.req.path,
-      target: node.id,
+      target: context.id,
       timestampMs: fresh.timestampMs,
       body,
     })
@@ -86,16 +90,16 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (!replays.admit(signature, fresh.timestampMs, now)) throw denied('The request was replayed.')
     c.set('signer', signer)
     c.set('rawBody', body)
-    if (node.hooks.enabled) {
+    if (hooks.enabled) {
       const headers = c.req.header()
-      node.hooks.capture({ method: c.req.method, path: c.req.path, headers, body, at: now })
+      hooks.capture({ method: c.req.method, path: c.req.path, headers, body, at: now })
     }
   }
 
   /** A read answer; the only place a test adversary (`nodeHooks.ts`) may change one. */
   const page = (c: Context, honest: { data: unknown }) => {
-    if (!node.hooks.enabled) return c.json(honest)
-    const { status, text } = node.hooks.servePage(honest)
+    if (!hooks.enabled) return c.json(honest)
+    const { status, text } = hooks.servePage(honest)
     return c.body(text, status as 200, { 'Content-Type': 'application/json' })
   }
 
@@ -105,7 +109,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
       if (error.status === 429 || error.status === 503) c.header('Retry-After', '1')
       return c.json(error.toJSON(), error.status as 400)
     }
-    node.log.error(`${c.req.method} ${c.req.path}: ${error.stack ?? error}`)
+    context.log.error(`${c.req.method} ${c.req.path}: ${error.stack ?? error}`)
     return c.text('Internal Server Error', 500)
   })
 
@@ -115,16 +119,16 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     syncedGuard()
     notPausedGuard()
-    const body = await readBatchBody(c, node.config.maxBatchSizeKb)
-    if (!node.network.operator(node.id)?.roles.includes('posting')) {
+    const body = await readBatchBody(c, config.maxBatchSizeKb)
+    if (!network.operator(context.id)?.roles.includes('posting')) {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
     }
     const appName = c.req.param('app')
-    node.appLog(appName)
-    if (sizeKb(body) > node.config.maxBatchSizeKb) {
+    logs.get(appName)
+    if (sizeKb(body) > config.maxBatchSizeKb) {
       throw new ZsequencerHttpError('BatchSizeExceededError')
     }
-    node.acceptClientBatches(appName, [body])
+    node.intake.accept(appName, [body], Date.now())
     return c.json(success({}, 'The batch is received successfully.'))
   })
 
@@ -136,14 +140,14 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
       parseJsonText(await readLimitedText(c, requestCap, tooLarge)),
     )
     if (!parsed.success) throw validationError(parsed.error)
-    if (!node.network.operator(node.id)?.roles.includes('posting')) {
+    if (!network.operator(context.id)?.roles.includes('posting')) {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
     }
     // Unknown apps and oversize batches are dropped silently, as zsequencer does.
     for (const [appName, bodies] of Object.entries(parsed.data)) {
-      if (!node.logs.has(appName)) continue
-      const fitting = bodies.filter((body) => sizeKb(body) <= node.config.maxBatchSizeKb)
-      node.acceptClientBatches(appName, fitting)
+      if (!logs.has(appName)) continue
+      const fitting = bodies.filter((body) => sizeKb(body) <= config.maxBatchSizeKb)
+      node.intake.accept(appName, fitting, Date.now())
     }
     return c.json(success({}, 'The batches are received successfully.'))
   })
@@ -151,12 +155,12 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
   app.get('/node/:app/batches/:state', (c) => {
     versionGuard(c, false)
     const after = parseAfter(c.req.query('after'))
-    const log = node.appLog(c.req.param('app'))
+    const log = logs.get(c.req.param('app'))
     const state = c.req.param('state')
     if (state !== 'sequenced' && state !== 'locked' && state !== 'finalized') {
       return c.json(success(null))
     }
-    const records = log.range(after, state, node.pageCapBytes)
+    const records = log.range(after, state, context.pageCapBytes)
     if (records.length === 0) return page(c, success(null))
     return page(
       c,
@@ -174,15 +178,15 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     versionGuard(c, false)
     const state = lastState(c.req.param('state'))
     const appName = c.req.param('app')
-    return page(c, success(statefulBatch(node, appName, state)))
+    return page(c, success(statefulBatch(node.logs, appName, state)))
   })
 
   app.get('/node/batches/:state/last', (c) => {
     versionGuard(c, false)
     const state = lastState(c.req.param('state'))
     const all: Record<string, unknown> = {}
-    for (const appName of node.logs.keys()) {
-      const record = statefulBatch(node, appName, state)
+    for (const appName of logs.apps()) {
+      const record = statefulBatch(node.logs, appName, state)
       if (record) all[appName] = record
     }
     return page(c, success(all))
@@ -190,9 +194,9 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
 
   app.get('/node/state', (c) => {
     versionGuard(c, false)
-    const self = node.network.operator(node.id)!
+    const self = network.operator(context.id)!
     const apps: Record<string, unknown> = {}
-    for (const [appName, log] of node.logs) {
+    for (const [appName, log] of logs.entries()) {
       apps[appName] = {
         last_sequenced_index: log.lastSequenced,
         last_locked_index: log.lastLocked,
@@ -201,10 +205,10 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     }
     // Keys are ~77-digit JSON numbers, as zsequencer serves them; splice them in as raw text.
     const state = {
-      sequencer: node.isSequencer,
-      version: node.config.version,
-      sequencer_id: node.sequencerId,
-      node_id: node.id,
+      sequencer: role.isSequencer,
+      version: config.version,
+      sequencer_id: role.sequencerId,
+      node_id: context.id,
       pubkeyG2_X: '@X@',
       pubkeyG2_Y: '@Y@',
       address: self.info.address,
@@ -224,10 +228,10 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
 
   app.post('/node/sign_sync_point', async (c) => {
     versionGuard(c, false)
-    if (node.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
+    if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
     syncedGuard()
     await verifyNodeAccess(c, CONTROL_BODY_MAX_BYTES, (signer) => {
-      if (signer !== node.sequencerId) {
+      if (signer !== role.sequencerId) {
         throw new ZsequencerHttpError(
           'PermissionDeniedError',
           'Only the current sequencer can call this endpoint',
@@ -236,7 +240,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     })
     const parsed = signSyncPointSchema.safeParse(parseJsonText(c.get('rawBody')))
     if (!parsed.success) throw validationError(parsed.error)
-    return c.json(success(handleSignSyncPoint(node, parsed.data)))
+    return c.json(success(signSyncPoint(context, logs, parsed.data)))
   })
 
   app.post('/node/dispute', async (c) => {
@@ -271,13 +275,13 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
   app.put('/sequencer/batches', async (c) => {
     versionGuard(c, true)
     await verifyNodeAccess(c, requestCap, () => {
-      if (!node.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+      if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
     })
-    if (!node.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+    if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
     notPausedGuard()
     const parsed = sequencerPutSchema.safeParse(parseJsonText(c.get('rawBody')))
     if (!parsed.success) throw validationError(parsed.error)
-    return c.json(success(handleSequencerPut(node, c.get('signer'), parsed.data)))
+    return c.json(success(node.inbox.accept(c.get('signer'), parsed.data)))
   })
 
   return app
@@ -344,8 +348,8 @@ function validationError(error: z.ZodError): ValidationHttpError {
 }
 
 /** zsequencer's `StatefulBatch`: every key present, absent values null. */
-function statefulBatch(node: ZellularNode, appName: string, state: 'locked' | 'finalized') {
-  const log = node.appLog(appName)
+function statefulBatch(logs: AppLogs, appName: string, state: 'locked' | 'finalized') {
+  const log = logs.get(appName)
   const index = log.lastIndex(state)
   const record: BatchRecord | undefined = log.get(index)
   if (!record) return null

@@ -1,7 +1,11 @@
 import { z } from 'zod'
+import type { AppLogs } from './appLogs.ts'
+import type { Chain } from './chain.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
-import { finalizationProofOf, lockProofOf, type ZellularNode } from './node.ts'
-import { sizeKb } from './rateLimiter.ts'
+import type { NodeContext } from './nodeContext.ts'
+import { finalizationProofOf, lockProofOf } from './proofRecords.ts'
+import { SlidingWindowLimiter, sizeKb } from './rateLimiter.ts'
+import type { Synchronizer } from './synchronizer.ts'
 
 export const sequencerPutSchema = z.object({
   app_name: z.string(),
@@ -16,51 +20,67 @@ export const sequencerPutSchema = z.object({
 export type SequencerPutRequest = z.output<typeof sequencerPutSchema>
 
 /**
- * `PUT /sequencer/batches`: sequence a node's queued batches, record how far the node is, and
- * answer with every batch it lacks plus the finalization proofs it has not applied
- * (zsequencer `sequencer/routers.py`, §7.11).
+ * The sequencer's side of `PUT /sequencer/batches` (zsequencer `sequencer/routers.py`, §7.11):
+ * sequence a node's queued batches, record how far the node is, and answer with every batch it
+ * lacks plus the finalization proofs it has not applied. Owns the per-signer receive budget.
  */
-export function handleSequencerPut(
-  node: ZellularNode,
-  signer: string,
-  request: SequencerPutRequest,
-) {
-  const kb = request.batches.reduce((sum, body) => sum + sizeKb(body), 0)
-  if (!node.receiveLimiter.tryCharge(signer, kb)) {
-    throw new ZsequencerHttpError('BatchesLimitExceededError')
-  }
-  if (request.batches.some((body) => sizeKb(body) > node.config.maxBatchSizeKb)) {
-    throw new ZsequencerHttpError('BatchSizeExceededError')
-  }
-  if (!node.network.operator(signer)?.roles.includes('posting')) {
-    throw new ZsequencerHttpError('IsNotPostingNodeError')
-  }
-  const log = node.appLog(request.app_name)
-  node.sequence(request.app_name, node.hooks.filterFrom(signer, request.batches))
+export class SequencerInbox {
+  readonly #receiveLimiter: SlidingWindowLimiter
 
-  const records = log.range(request.sequenced_index, 'sequenced', node.pageCapBytes)
-  node.reports.get(request.app_name)!.set(signer, {
-    sequencedIndex: request.sequenced_index,
-    sequencedChainingHash: request.sequenced_chaining_hash,
-    lockedIndex: request.locked_index,
-    lockedChainingHash: request.locked_chaining_hash,
-    finalizedIndex: request.finalized_index,
-    updatedAt: Date.now(),
-  })
-  node.onReport?.()
-  const lastReturned = records.at(-1)?.index ?? log.lastFinalized
-  const proofs = log
-    .finalizationProofsBetween(request.finalized_index, lastReturned)
-    .map(finalizationProofOf)
-  const locked = log.get(log.lastLocked)
-  return {
-    batches: node.hooks.equivocate(
-      signer,
-      request.sequenced_index,
-      records.map((record) => record.body),
-    ),
-    last_finalized_index: log.lastFinalized,
-    finalized_signatures: proofs,
-    last_locked_signature: locked?.lockedSignature ? lockProofOf(locked) : null,
+  constructor(
+    private readonly context: NodeContext,
+    private readonly logs: AppLogs,
+    private readonly chain: Chain,
+    private readonly synchronizer: Synchronizer,
+    /** A report can complete a quorum: the sequencer loop then signs at once, not a period later. */
+    private readonly onReport: () => void,
+    receiveKbPerWindow: number,
+  ) {
+    this.#receiveLimiter = new SlidingWindowLimiter(
+      receiveKbPerWindow,
+      context.config.pushRateLimitWindowMs,
+    )
+  }
+
+  accept(signer: string, request: SequencerPutRequest) {
+    const { context, chain } = this
+    const kb = request.batches.reduce((sum, body) => sum + sizeKb(body), 0)
+    if (!this.#receiveLimiter.tryCharge(signer, kb)) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError')
+    }
+    if (request.batches.some((body) => sizeKb(body) > context.config.maxBatchSizeKb)) {
+      throw new ZsequencerHttpError('BatchSizeExceededError')
+    }
+    if (!context.network.operator(signer)?.roles.includes('posting')) {
+      throw new ZsequencerHttpError('IsNotPostingNodeError')
+    }
+    const log = this.logs.get(request.app_name)
+    chain.append(request.app_name, context.hooks.filterFrom(signer, request.batches), Date.now())
+
+    const records = log.range(request.sequenced_index, 'sequenced', context.pageCapBytes)
+    this.synchronizer.recordReport(request.app_name, signer, {
+      sequencedIndex: request.sequenced_index,
+      sequencedChainingHash: request.sequenced_chaining_hash,
+      lockedIndex: request.locked_index,
+      lockedChainingHash: request.locked_chaining_hash,
+      finalizedIndex: request.finalized_index,
+      updatedAt: Date.now(),
+    })
+    this.onReport()
+    const lastReturned = records.at(-1)?.index ?? log.lastFinalized
+    const proofs = log
+      .finalizationProofsBetween(request.finalized_index, lastReturned)
+      .map(finalizationProofOf)
+    const locked = log.get(log.lastLocked)
+    return {
+      batches: context.hooks.equivocate(
+        signer,
+        request.sequenced_index,
+        records.map((record) => record.body),
+      ),
+      last_finalized_index: log.lastFinalized,
+      finalized_signatures: proofs,
+      last_locked_signature: locked?.lockedSignature ? lockProofOf(locked) : null,
+    }
   }
 }

@@ -1,16 +1,17 @@
-import type { ZellularNode } from './node.ts'
+import type { NodeContext } from './nodeContext.ts'
 
 /**
  * zsequencer's `_find_network_sequencer` (§8.1): ask every other attesting node whom it follows;
  * adopt the id backed (with own stake) by a threshold of stake if that node itself claims the
- * role, otherwise fall back to the configured initial sequencer.
+ * role, otherwise fall back to the configured initial sequencer, or keep `current`.
  */
-export async function discoverSequencer(node: ZellularNode): Promise<string> {
-  const others = node.network.attesting().filter((operator) => operator.id !== node.id)
+export async function discoverSequencer(context: NodeContext, current: string): Promise<string> {
+  const { network } = context
+  const others = network.attesting().filter((operator) => operator.id !== context.id)
   const answers = await Promise.all(
     others.map(async (operator) => {
       try {
-        const response = await node.peers.get(`${operator.socket}/node/state`, 2_000)
+        const response = await context.peers.get(`${operator.socket}/node/state`, 2_000)
         const data = (response.body as { data?: { sequencer_id?: unknown } } | null)?.data
         return typeof data?.sequencer_id === 'string'
           ? { id: operator.id, sequencerId: data.sequencer_id.toLowerCase() }
@@ -23,7 +24,7 @@ export async function discoverSequencer(node: ZellularNode): Promise<string> {
   const backers = new Map<string, string[]>()
   for (const answer of answers) {
     if (!answer) continue
-    const sequencer = node.network.operator(answer.sequencerId)
+    const sequencer = network.operator(answer.sequencerId)
     if (!sequencer?.roles.includes('sequencing')) continue
     backers.set(answer.sequencerId, [...(backers.get(answer.sequencerId) ?? []), answer.id])
   }
@@ -32,8 +33,8 @@ export async function discoverSequencer(node: ZellularNode): Promise<string> {
   if (best) {
     const [candidate, ids] = best
     const selfClaimed = answers.some((a) => a?.id === candidate && a.sequencerId === candidate)
-    const stake = node.network.stakePercent([...ids, node.id])
-    if (selfClaimed && stake >= node.network.thresholdPercent) return candidate
+    const stake = network.stakePercent([...ids, context.id])
+    if (selfClaimed && stake >= network.thresholdPercent) return candidate
   }
-  return node.config.initSequencerId || node.sequencerId
+  return context.config.initSequencerId || current
 }

@@ -1,6 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
 import { chainHash, initZellular } from '../../shared/zellular/index.ts'
-import { requeueUnlocked, startSwitch, switchSequencer } from './sequencerSwitch.ts'
 import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -60,10 +59,10 @@ for (const [name, page] of [
       config: { sequencerSetupDeadlineMs: 0 },
     })
     try {
-      await expect(switchSequencer(node, ids[2]!, ids[0]!)).resolves.toBeUndefined()
-      expect(node.paused).toBe(false)
-      expect(node.sequencerId).toBe(ids[2])
-      expect(node.appLog('a').lastFinalized).toBe(0) // nothing adopted from a broken page
+      await expect(node.switcher.switchTo(ids[2]!, ids[0]!)).resolves.toBeUndefined()
+      expect(node.role.paused).toBe(false)
+      expect(node.role.sequencerId).toBe(ids[2])
+      expect(node.logs.get('a').lastFinalized).toBe(0) // nothing adopted from a broken page
     } finally {
       node.close()
       peer.close()
@@ -89,8 +88,8 @@ it('adopts a well-formed proven prefix from a peer', async () => {
     config: { sequencerSetupDeadlineMs: 0 },
   })
   try {
-    await switchSequencer(node, ids[2]!, ids[0]!)
-    expect(node.appLog('a').lastFinalized).toBe(2)
+    await node.switcher.switchTo(ids[2]!, ids[0]!)
+    expect(node.logs.get('a').lastFinalized).toBe(2)
   } finally {
     node.close()
     peer.close()
@@ -110,13 +109,13 @@ it('a switch started in the background logs its failure instead of ending the pr
   const onUnhandled = (reason: unknown) => unhandled.push(reason)
   process.on('unhandledRejection', onUnhandled)
   try {
-    node.appLog = () => {
+    node.logs.get = () => {
       throw new TypeError('boom')
     }
-    startSwitch(node, ids[2]!, ids[0]!)
+    node.switcher.start(ids[2]!, ids[0]!)
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(unhandled).toEqual([])
-    expect(node.paused).toBe(false)
+    expect(node.role.paused).toBe(false)
     expect(lines.join('')).toMatch(/switch to .* failed: TypeError: boom/)
   } finally {
     process.off('unhandledRejection', onUnhandled)
@@ -130,13 +129,12 @@ it('a sequencer that loses the role puts the client batches it sequenced itself 
   // suite lost acknowledged intents this way).
   const { node, ids } = makeTestNode({ position: 0 })
   try {
-    expect(node.isSequencer).toBe(true)
-    node.acceptClientBatches('a', ['x', 'y'])
-    expect(node.appLog('a').lastSequenced).toBe(2)
-    node.sequencerId = ids[1]!
-    requeueUnlocked(node, 'a', node.appLog('a').lastFinalized)
-    expect(node.appLog('a').lastSequenced).toBe(0)
-    expect(node.queues.get('a')!.toArray()).toEqual(['x', 'y'])
+    expect(node.role.isSequencer).toBe(true)
+    node.intake.accept('a', ['x', 'y'], Date.now())
+    expect(node.logs.get('a').lastSequenced).toBe(2)
+    node.switcher.adopt(ids[1]!)
+    expect(node.logs.get('a').lastSequenced).toBe(0)
+    expect(node.outbox.queued('a')).toEqual(['x', 'y'])
   } finally {
     node.close()
   }

@@ -1,7 +1,8 @@
 import { z } from 'zod'
 import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
+import type { AppLogs } from './appLogs.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
-import type { ZellularNode } from './node.ts'
+import type { NodeContext } from './nodeContext.ts'
 
 export const signSyncPointSchema = z.object({
   app_name: z.string(),
@@ -20,8 +21,8 @@ const CLOCK_SKEW_SECONDS = 10
  * point only if it holds that batch with the same chaining hash in at least that state, and the
  * parent is its own last finalized index (zsequencer `node/tasks.py sign_sync_point`).
  */
-export function handleSignSyncPoint(node: ZellularNode, request: SignSyncPointRequest) {
-  const log = node.appLog(request.app_name)
+export function signSyncPoint(context: NodeContext, logs: AppLogs, request: SignSyncPointRequest) {
+  const log = logs.get(request.app_name)
   const refuse = (message: string) => new ZsequencerHttpError('InvalidRequestError', message)
   const now = Math.floor(Date.now() / 1000)
   if (request.state === 'locked') {
@@ -42,10 +43,6 @@ export function handleSignSyncPoint(node: ZellularNode, request: SignSyncPointRe
   if (!record || request.index > reached || record.chainingHash !== request.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  return {
-    ...request,
-    signature: bls.formatPoint(
-      bls.sign(node.secretKey, node.hooks.syncPointToSign(syncPointMessage(request))),
-    ),
-  }
+  const message = context.hooks.syncPointToSign(syncPointMessage(request))
+  return { ...request, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
 }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular, syncPointMessage } from '../../shared/zellular/index.ts'
 import { makeTestNode, testSecrets } from './testNodes.ts'
-import { gatherSignatures, INACTIVE_AFTER_MS, isAbandoned, synchronize } from './synchronizer.ts'
+import { INACTIVE_AFTER_MS } from './synchronizer.ts'
 
 let secrets: bls.SecretKey[] = []
 beforeAll(async () => {
@@ -27,18 +27,18 @@ const report = (updatedAt: number) => ({
 
 it('a sequencer whose peers stopped posting knows it was left behind', () => {
   const { node, ids } = makeSequencer()
-  expect(node.isSequencer).toBe(true)
+  expect(node.role.isSequencer).toBe(true)
   const now = 1_000_000
-  expect(isAbandoned(node, now)).toBe(false) // never heard from anyone: just started
-  const reports = node.reports.get('a')!
-  for (const id of ids.slice(1)) reports.set(id, report(now - 100))
-  expect(isAbandoned(node, now)).toBe(false)
+  expect(node.synchronizer.isAbandoned(now)).toBe(false) // never heard from anyone: just started
+  for (const id of ids.slice(1)) node.synchronizer.recordReport('a', id, report(now - 100))
+  expect(node.synchronizer.isAbandoned(now)).toBe(false)
   // One silent peer (25 % of stake) is an outage, not a switch.
-  reports.set(ids[1]!, report(now - INACTIVE_AFTER_MS - 1))
-  expect(isAbandoned(node, now)).toBe(false)
+  node.synchronizer.recordReport('a', ids[1]!, report(now - INACTIVE_AFTER_MS - 1))
+  expect(node.synchronizer.isAbandoned(now)).toBe(false)
   // Three silent peers hold 75 % ≥ 67 %.
-  for (const id of ids.slice(1)) reports.set(id, report(now - INACTIVE_AFTER_MS - 1))
-  expect(isAbandoned(node, now)).toBe(true)
+  for (const id of ids.slice(1))
+    node.synchronizer.recordReport('a', id, report(now - INACTIVE_AFTER_MS - 1))
+  expect(node.synchronizer.isAbandoned(now)).toBe(true)
   node.close()
 })
 
@@ -89,14 +89,14 @@ it('verifies answers together, and drops a forged one and waits for another sign
       parent_index: 0,
       timestamp: 0,
     }
-    const gathered = await gatherSignatures(node, request, ids.slice(1))
+    const gathered = await node.synchronizer.gatherSignatures(request, ids.slice(1))
     if (!gathered.ok) throw new Error('no aggregate')
     expect(gathered.aggregate.nonsigners).toEqual([ids[1]])
     // The forger is suspected: the next rounds pick their party without it.
-    expect(node.suspicion.isSuspected(ids[1]!, Date.now())).toBe(true)
+    expect(node.synchronizer.isSuspected(ids[1]!)).toBe(true)
     // The proof is what every node will check: it verifies under all keys minus the nonsigner.
     expect(() =>
-      node.network.verifyAggregate(syncPointMessage(request), gathered.aggregate),
+      node.context.network.verifyAggregate(syncPointMessage(request), gathered.aggregate),
     ).not.toThrow()
   } finally {
     node.close()
@@ -107,8 +107,8 @@ it('verifies answers together, and drops a forged one and waits for another sign
 /** A sequencer holding `count` batches of app `a`, its three peers on 127.0.0.1. */
 async function sequencerWithPeers(count: number, liar: { forge: boolean }) {
   const { node: probe } = makeSequencer()
-  probe.appLog('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
-  const chain = (index: number) => probe.appLog('a').chainingHashAt(index)
+  probe.logs.get('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
+  const chain = (index: number) => probe.logs.get('a').chainingHashAt(index)
   const peers = await Promise.all([
     signingPeer(secrets[1]!, { forge: liar.forge, delayMs: 0, chain }),
     signingPeer(secrets[2]!, { forge: false, delayMs: 10, chain }),
@@ -116,11 +116,11 @@ async function sequencerWithPeers(count: number, liar: { forge: boolean }) {
   ])
   probe.close()
   const { node, ids } = makeSequencer(['http://127.0.0.1:1', ...peers.map((peer) => peer.url)])
-  node.appLog('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
+  node.logs.get('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
   const honest = (index: number) => ({
     ...report(Date.now()),
     sequencedIndex: index,
-    sequencedChainingHash: node.appLog('a').chainingHashAt(index),
+    sequencedChainingHash: node.logs.get('a').chainingHashAt(index),
   })
   return {
     node,
@@ -137,12 +137,14 @@ it('locks from its own log when one peer reports a bogus chaining hash for the t
   const { node, ids, honest, close } = await sequencerWithPeers(3, { forge: false })
   try {
     // The liar's report comes first among the top-index ties (zsequencer took its hash).
-    const reports = node.reports.get('a')!
-    reports.set(ids[1]!, { ...honest(3), sequencedChainingHash: 'f'.repeat(64) })
-    reports.set(ids[2]!, honest(3))
-    reports.set(ids[3]!, honest(3))
-    await synchronize(node)
-    expect(node.appLog('a').lastLocked).toBe(3)
+    node.synchronizer.recordReport('a', ids[1]!, {
+      ...honest(3),
+      sequencedChainingHash: 'f'.repeat(64),
+    })
+    node.synchronizer.recordReport('a', ids[2]!, honest(3))
+    node.synchronizer.recordReport('a', ids[3]!, honest(3))
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastLocked).toBe(3)
   } finally {
     close()
   }
@@ -151,12 +153,11 @@ it('locks from its own log when one peer reports a bogus chaining hash for the t
 it('ignores a report of an index beyond its own log', async () => {
   const { node, ids, honest, close } = await sequencerWithPeers(3, { forge: true })
   try {
-    const reports = node.reports.get('a')!
-    reports.set(ids[1]!, { ...honest(3), sequencedIndex: 1_000_000 })
-    reports.set(ids[2]!, honest(3))
-    reports.set(ids[3]!, honest(2))
-    await synchronize(node)
-    expect(node.appLog('a').lastLocked).toBe(2)
+    node.synchronizer.recordReport('a', ids[1]!, { ...honest(3), sequencedIndex: 1_000_000 })
+    node.synchronizer.recordReport('a', ids[2]!, honest(3))
+    node.synchronizer.recordReport('a', ids[3]!, honest(2))
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastLocked).toBe(2)
   } finally {
     close()
   }
@@ -165,14 +166,13 @@ it('ignores a report of an index beyond its own log', async () => {
 it('a peer that claims the top index and withholds its signature delays one round trip, not the lock', async () => {
   const { node, ids, honest, close } = await sequencerWithPeers(3, { forge: true })
   try {
-    const reports = node.reports.get('a')!
-    reports.set(ids[1]!, honest(3)) // claims 3 truthfully, then signs garbage
-    reports.set(ids[2]!, honest(3))
-    reports.set(ids[3]!, honest(2))
-    await synchronize(node)
+    node.synchronizer.recordReport('a', ids[1]!, honest(3)) // claims 3 truthfully, then signs garbage
+    node.synchronizer.recordReport('a', ids[2]!, honest(3))
+    node.synchronizer.recordReport('a', ids[3]!, honest(2))
+    await node.synchronizer.run()
     // 3 needed the withholding peer; 2 is what the honest peers can complete without it.
-    expect(node.appLog('a').lastLocked).toBe(2)
-    expect(node.suspicion.isSuspected(ids[1]!, Date.now())).toBe(true)
+    expect(node.logs.get('a').lastLocked).toBe(2)
+    expect(node.synchronizer.isSuspected(ids[1]!)).toBe(true)
   } finally {
     close()
   }

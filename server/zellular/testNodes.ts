@@ -118,3 +118,43 @@ export function answer(response: ServerResponse, status: number, body: unknown):
   response.setHeader('Content-Type', 'application/json')
   response.end(typeof body === 'string' ? body : JSON.stringify(body))
 }
+
+/** The answer of a sequencer that has nothing: no batches, no proofs. */
+const EMPTY_SEQUENCER_ANSWER = {
+  status: 'success',
+  message: 'Operation successful',
+  data: {
+    batches: [],
+    last_finalized_index: 0,
+    finalized_signatures: [],
+    last_locked_signature: null,
+  },
+}
+
+/**
+ * A follower (`position` 1–3) that has done its first catch-up round with a sequencer faked on
+ * 127.0.0.1 (it answers every PUT with an empty, well-formed page), so its client and node routes
+ * are open. `failSequencer` makes that sequencer answer 500 from then on and lets the follower
+ * see it in one more round; `close` stops both.
+ */
+export async function syncedFollower(options: Parameters<typeof makeTestNode>[0]) {
+  let up = true
+  const sequencer = await fakePeer((_request, _body, response) =>
+    up ? answer(response, 200, EMPTY_SEQUENCER_ANSWER) : answer(response, 500, 'down'),
+  )
+  const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
+  const made = makeTestNode({ ...options, sockets: [sequencer.url, ...sockets.slice(1)] })
+  await made.node.poster.post()
+  if (!made.node.poster.synced) throw new Error('the follower did not sync with its sequencer')
+  return {
+    ...made,
+    async failSequencer() {
+      up = false
+      await made.node.poster.post()
+    },
+    close() {
+      made.node.close()
+      sequencer.close()
+    },
+  }
+}

@@ -1,0 +1,52 @@
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { BatchLog } from './batchLog.ts'
+import { ZsequencerHttpError } from './httpErrors.ts'
+
+/**
+ * The batch logs of every app this node serves, over one SQLite file. Apps can be added while
+ * running and are never removed (zsequencer's rule).
+ */
+export class AppLogs {
+  readonly #logs = new Map<string, BatchLog>()
+  readonly #db: Database.Database
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true })
+    this.#db = new Database(join(dataDir, 'batches.sqlite'))
+    this.#db.pragma('journal_mode = WAL')
+    this.#db.pragma('synchronous = NORMAL')
+    BatchLog.migrate(this.#db)
+  }
+
+  /** Adds `app`; says whether it is new. */
+  add(app: string): boolean {
+    if (this.#logs.has(app)) return false
+    this.#logs.set(app, new BatchLog(this.#db, app))
+    return true
+  }
+
+  has(app: string): boolean {
+    return this.#logs.has(app)
+  }
+
+  /** The log of `app`; an unknown app is the client's error (400), as in zsequencer. */
+  get(app: string): BatchLog {
+    const log = this.#logs.get(app)
+    if (!log) throw new ZsequencerHttpError('InvalidRequestError', `Invalid app name: ${app}.`)
+    return log
+  }
+
+  apps(): string[] {
+    return [...this.#logs.keys()]
+  }
+
+  entries(): IterableIterator<[string, BatchLog]> {
+    return this.#logs.entries()
+  }
+
+  close(): void {
+    this.#db.close()
+  }
+}

@@ -1,0 +1,66 @@
+import {
+  syncPointMessage,
+  type Network,
+  type SignatureRecord,
+} from '../../shared/zellular/index.ts'
+import type { AppLogs } from './appLogs.ts'
+import type { FinalizationWatch } from './finalizationWatch.ts'
+import type { Outbox } from './outbox.ts'
+import { recordFields } from './proofRecords.ts'
+
+/**
+ * Every change to a node's sequences goes through here: appending sequenced bodies and applying
+ * lock and finalization proofs. Finalizing tells the finalization watch (no dispute for what is
+ * final) and the outbox (no re-sending it after a switch).
+ */
+export class Chain {
+  constructor(
+    private readonly logs: AppLogs,
+    private readonly network: Network,
+    private readonly watch: FinalizationWatch,
+    private readonly outbox: Outbox,
+    private readonly pipelineLocks: boolean,
+  ) {}
+
+  /** Appends bodies as the next sequenced batches of `app`. */
+  append(app: string, bodies: readonly string[], now: number): void {
+    const log = this.logs.get(app)
+    const from = log.lastSequenced
+    log.append(bodies)
+    this.watch.sequenced(app, from, log.lastSequenced, now)
+  }
+
+  /**
+   * Verifies a lock or finalization proof and applies it (zsequencer's `promote_batches`).
+   * Returns why it was refused, or null when applied.
+   */
+  promote(app: string, record: SignatureRecord, alreadyVerified = false): string | null {
+    const log = this.logs.get(app)
+    if (record.index <= (record.state === 'locked' ? log.lastFinalized : log.lastLocked)) {
+      return 'old'
+    }
+    if (!alreadyVerified) {
+      try {
+        this.network.verifyAggregate(syncPointMessage({ app_name: app, ...recordFields(record) }), {
+          signature: record.signature,
+          nonsigners: record.nonsigners,
+        })
+      } catch (error) {
+        return (error as Error).message
+      }
+    }
+    const finalizedBefore = log.lastFinalized
+    const refusal = log.promote(record, this.pipelineLocks)
+    if (refusal === null && record.state === 'locked') {
+      this.watch.finalized(app, record.index)
+      if (this.outbox.hasUnfinalized(app)) {
+        const finalized = log.range(finalizedBefore, 'finalized', Number.MAX_SAFE_INTEGER)
+        this.outbox.finalized(
+          app,
+          finalized.map((batch) => batch.body),
+        )
+      }
+    }
+    return refusal
+  }
+}

@@ -1,0 +1,41 @@
+import type { Chain } from './chain.ts'
+import { ZsequencerHttpError } from './httpErrors.ts'
+import type { Outbox } from './outbox.ts'
+import { sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
+import type { RoleView } from './sequencerRole.ts'
+
+/**
+ * Where client batches (single or bulk PUT) enter a node: a follower queues them for its
+ * sequencer; the sequencer sequences them at once, within its own forwarding budget.
+ */
+export class ClientIntake {
+  constructor(
+    private readonly selfId: string,
+    private readonly role: RoleView,
+    private readonly outbox: Outbox,
+    private readonly chain: Chain,
+    /** The forwarding budget the poster also spends: one budget per node, as in zsequencer. */
+    private readonly sendLimiter: SlidingWindowLimiter,
+  ) {}
+
+  accept(app: string, bodies: readonly string[], now: number): void {
+    if (bodies.length === 0) return
+    if (!this.role.isSequencer) return this.outbox.enqueue(app, bodies)
+    const kb = bodies.reduce((sum, body) => sum + sizeKb(body), 0)
+    if (!this.sendLimiter.tryCharge(this.selfId, kb)) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError')
+    }
+    this.sequenceOwn(app, bodies, now)
+  }
+
+  /**
+   * As the sequencer: sequences client batches this node took itself, remembering them as sent
+   * until finalized. Should this node lose the role before they are locked (a pause, a
+   * partition, a missed switch), the switch puts them back in its queue for the next
+   * sequencer: only this node ever had them. zsequencer drops them with the unlocked tail.
+   */
+  sequenceOwn(app: string, bodies: readonly string[], now: number): void {
+    this.outbox.sequencedOwn(app, bodies)
+    this.chain.append(app, bodies, now)
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * When each sequenced index arrived, until it is finalized: the "delayed batches" dispute trigger
+ * (zsequencer `track_sequencing_indices` / `has_delayed_batches`, §8.5). Only the newest index of
+ * each arrival is kept; finalizing an index forgets every arrival up to it.
+ */
+export class FinalizationWatch {
+  readonly #arrivals = new Map<string, { index: number; at: number }[]>()
+
+  constructor(private readonly borderMs: number) {}
+
+  /** Indexes `(from, to]` of `app` were just sequenced here. */
+  sequenced(app: string, from: number, to: number, now: number): void {
+    if (to <= from) return
+    const arrivals = this.#arrivals.get(app)
+    if (arrivals) arrivals.push({ index: to, at: now })
+    else this.#arrivals.set(app, [{ index: to, at: now }])
+  }
+
+  /** Indexes up to `index` of `app` are finalized. */
+  finalized(app: string, index: number): void {
+    const arrivals = this.#arrivals.get(app)
+    while (arrivals && arrivals.length > 0 && arrivals[0]!.index <= index) arrivals.shift()
+  }
+
+  /** True when the oldest unfinalized sequenced batch has waited past the border. */
+  isDelayed(now: number): boolean {
+    for (const arrivals of this.#arrivals.values()) {
+      const oldest = arrivals[0]
+      if (oldest && now - oldest.at > this.borderMs) return true
+    }
+    return false
+  }
+
+  /** A new sequencer: what the old one kept waiting says nothing about the new one. */
+  clear(): void {
+    this.#arrivals.clear()
+  }
+}

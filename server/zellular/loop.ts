@@ -1,0 +1,50 @@
+/**
+ * Runs `task` every `intervalMs` once started, never overlapping itself; `wake` runs it at once
+ * (or right after the current run) instead of waiting out the interval; `stop` waits for the
+ * running one. A failing run is logged and the loop goes on.
+ */
+export class Loop {
+  #started = false
+  #stopped = false
+  #busy = false
+  #again = false
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> = Promise.resolve()
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly task: () => Promise<void>,
+  ) {}
+
+  start(): void {
+    if (this.#started) return
+    this.#started = true
+    this.#timer = setTimeout(() => this.tick(), this.intervalMs)
+  }
+
+  wake(): void {
+    if (!this.#started || this.#stopped) return
+    if (this.#busy) this.#again = true
+    else this.tick()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    clearTimeout(this.#timer)
+    await this.#running
+  }
+
+  private tick(): void {
+    clearTimeout(this.#timer)
+    this.#busy = true
+    this.#again = false
+    this.#running = this.task()
+      .catch((error: unknown) => console.error(error))
+      .finally(() => {
+        this.#busy = false
+        if (this.#stopped) return
+        const delay = this.#again ? 0 : this.intervalMs
+        this.#timer = setTimeout(() => this.tick(), delay)
+      })
+  }
+}

@@ -1,0 +1,219 @@
+import { BatchQueue } from './batchQueue.ts'
+import { ZsequencerHttpError } from './httpErrors.ts'
+import { addOne, removeOne, type Multiset } from './multiset.ts'
+import { sizeKb } from './rateLimiter.ts'
+
+export interface OutboxLimits {
+  readonly maxQueuedKbPerApp: number
+  readonly maxQueuedKb: number
+  readonly maxBatchSizeKb: number
+}
+
+/**
+ * The client batches a follower holds for its sequencer ("initialized" in zsequencer), and what
+ * it remembers about the ones it sent: which the sequencer has not yet echoed (the censorship
+ * check), which are not yet finalized (re-sent after a switch, since zsequencer loses them),
+ * which went out in a PUT that failed (the sequencer may or may not have them), and which are
+ * other nodes' censored samples forwarded once as probes.
+ */
+export class Outbox {
+  readonly #queues = new Map<string, BatchQueue>()
+  /** Bodies sent to the sequencer and not yet seen in one of its answers. */
+  readonly #awaitingEcho = new Map<string, Multiset>()
+  /** Bodies forwarded (or sequenced by this node itself) and not yet seen finalized. */
+  readonly #unfinalizedSent = new Map<string, Multiset>()
+  /** Queued bodies whose last PUT failed. */
+  readonly #uncertain = new Map<string, Multiset>()
+  /** Censored samples from other nodes' disputes, forwarded once to test the sequencer. */
+  readonly #probes = new Map<string, Set<string>>()
+  readonly #censoredApps = new Set<string>()
+
+  constructor(private readonly limits: OutboxLimits) {}
+
+  addApp(app: string): void {
+    if (this.#queues.has(app)) return
+    this.#queues.set(app, new BatchQueue())
+    this.#awaitingEcho.set(app, new Map())
+    this.#unfinalizedSent.set(app, new Map())
+    this.#uncertain.set(app, new Map())
+    this.#probes.set(app, new Set())
+  }
+
+  /** Queues client batches, within the per-app and total caps (zsequencer has none). */
+  enqueue(app: string, bodies: readonly string[]): void {
+    const queue = this.queue(app)
+    const incoming = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+    if (queue.bytes + incoming > this.limits.maxQueuedKbPerApp * 1024) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
+    }
+    if (this.queuedBytes() + incoming > this.limits.maxQueuedKb * 1024) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError', 'The node queue is full.')
+    }
+    queue.push(bodies)
+  }
+
+  /** What `app` has queued, oldest first. */
+  queued(app: string): readonly string[] {
+    return this.queue(app).toArray()
+  }
+
+  /** Bytes queued for `app`, or over all apps. */
+  queuedBytes(app?: string): number {
+    if (app !== undefined) return this.queue(app).bytes
+    let total = 0
+    for (const queue of this.#queues.values()) total += queue.bytes
+    return total
+  }
+
+  /** Takes queued bodies from the front while their total stays within `budgetKb`. */
+  take(app: string, budgetKb: number): string[] {
+    return this.queue(app).takeWithinKb(budgetKb)
+  }
+
+  /** Takes everything queued for `app` (this node became the sequencer). */
+  takeAll(app: string): string[] {
+    return this.queue(app).takeAll()
+  }
+
+  /**
+   * A PUT that failed may still have been sequenced (the sequencer can die after sequencing and
+   * before answering), so the bodies go back to the front marked uncertain; a switch drops them
+   * if the adopted locked prefix already holds them.
+   */
+  requeueUncertain(app: string, bodies: readonly string[]): void {
+    this.queue(app).pushFront(bodies)
+    const uncertain = this.#uncertain.get(app)!
+    for (const body of bodies) addOne(uncertain, body)
+  }
+
+  /** The sequencer answered the PUT that carried `bodies`. */
+  delivered(app: string, bodies: readonly string[]): void {
+    const probes = this.#probes.get(app)!
+    const sent = this.#unfinalizedSent.get(app)!
+    const uncertain = this.#uncertain.get(app)!
+    for (const body of bodies) {
+      removeOne(uncertain, body)
+      if (!probes.has(body)) addOne(sent, body)
+    }
+  }
+
+  /** As the sequencer: client batches this node sequenced itself; only it has them until locked. */
+  sequencedOwn(app: string, bodies: readonly string[]): void {
+    const sent = this.#unfinalizedSent.get(app)!
+    for (const body of bodies) addOne(sent, body)
+  }
+
+  /** Whether any sent body of `app` awaits finalization (so finalized bodies need a look). */
+  hasUnfinalized(app: string): boolean {
+    return (this.#unfinalizedSent.get(app)?.size ?? 0) > 0
+  }
+
+  /** Bodies of `app` were finalized: they need no re-sending after a switch. */
+  finalized(app: string, bodies: Iterable<string>): void {
+    const sent = this.#unfinalizedSent.get(app)!
+    for (const body of bodies) {
+      if (sent.size === 0) return
+      removeOne(sent, body)
+    }
+  }
+
+  /**
+   * Censorship check. zsequencer compares the bodies just sent with the page returned, which
+   * misfires when the page is cut by the size cap (its Q10). Here a sent body stays "awaiting"
+   * until it appears in some answer; only when an uncut page still lacks it is the sequencer
+   * censoring: the bodies go back to the queue and the app is marked. Returns how many bodies
+   * the sequencer dropped.
+   */
+  checkEcho(
+    app: string,
+    sent: readonly string[],
+    returned: readonly string[],
+    complete: boolean,
+  ): number {
+    const awaiting = this.#awaitingEcho.get(app)!
+    const probes = this.#probes.get(app)!
+    for (const body of sent) addOne(awaiting, body)
+    for (const body of returned) if (removeOne(awaiting, body)) probes.delete(body)
+    if (!complete) return 0
+    if (awaiting.size === 0) {
+      this.#censoredApps.delete(app)
+      return 0
+    }
+    const missing: string[] = []
+    for (const [body, count] of awaiting) for (let i = 0; i < count; i++) missing.push(body)
+    awaiting.clear()
+    // A dropped probe proves censorship but is the disputing node's batch, not ours to resend.
+    const own = missing.filter((body) => !probes.delete(body))
+    const unfinalized = this.#unfinalizedSent.get(app)!
+    for (const body of own) removeOne(unfinalized, body)
+    this.queue(app).pushFront(own)
+    this.#censoredApps.add(app)
+    return missing.length
+  }
+
+  /** Apps whose batches the sequencer was seen dropping. */
+  get censoredApps(): ReadonlySet<string> {
+    return this.#censoredApps
+  }
+
+  /** The censored sample a dispute carries for `app`: its first queued body. */
+  sample(app: string): string | undefined {
+    return this.#queues.get(app)?.first()
+  }
+
+  /**
+   * Another node's censored sample, forwarded once so this node tests the sequencer itself;
+   * ignored if unknown, too large, or already queued, sent or probing.
+   */
+  probe(app: string, body: string): void {
+    const queue = this.#queues.get(app)
+    const probes = this.#probes.get(app)
+    if (!queue || !probes || probes.has(body)) return
+    if (sizeKb(body) > this.limits.maxBatchSizeKb) return
+    if (this.#awaitingEcho.get(app)!.has(body) || queue.includes(body)) return
+    probes.add(body)
+    queue.push([body])
+  }
+
+  /**
+   * After a switch: re-queues this node's sent bodies that are neither finalized nor in the
+   * adopted locked prefix (`locked`, the records after the last finalization before the switch);
+   * probes are discarded, and so are queued copies of uncertain bodies the prefix holds.
+   * Returns how many bodies were re-queued.
+   */
+  requeueUnlocked(
+    app: string,
+    locked: readonly { index: number; body: string }[],
+    lastFinalized: number,
+  ): number {
+    const unfinalized = this.#unfinalizedSent.get(app)!
+    const pending = new Map(unfinalized)
+    const uncertain = this.#uncertain.get(app)!
+    const held: Multiset = new Map()
+    for (const record of locked) {
+      if (record.index > lastFinalized) removeOne(pending, record.body)
+      if (removeOne(uncertain, record.body)) addOne(held, record.body)
+    }
+    const again: string[] = []
+    for (const [body, count] of pending) {
+      for (let i = 0; i < count; i++) again.push(body)
+      for (let i = 0; i < count; i++) removeOne(unfinalized, body)
+    }
+    const probes = this.#probes.get(app)!
+    this.queue(app).rebuild(again, (body) => !probes.has(body) && !removeOne(held, body))
+    probes.clear()
+    return again.length
+  }
+
+  /** A new sequencer: echoes awaited from the old one and its censorship no longer matter. */
+  forgetSequencer(): void {
+    for (const awaiting of this.#awaitingEcho.values()) awaiting.clear()
+    this.#censoredApps.clear()
+  }
+
+  private queue(app: string): BatchQueue {
+    const queue = this.#queues.get(app)
+    if (!queue) throw new ZsequencerHttpError('InvalidRequestError', `Invalid app name: ${app}.`)
+    return queue
+  }
+}

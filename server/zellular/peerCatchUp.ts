@@ -1,0 +1,167 @@
+import { z } from 'zod'
+import {
+  parseSignatureRecord,
+  syncPointMessage,
+  type SignatureRecord,
+} from '../../shared/zellular/index.ts'
+import type { AppLogs } from './appLogs.ts'
+import type { Chain } from './chain.ts'
+import type { NodeContext } from './nodeContext.ts'
+
+/**
+ * A peer's `GET /node/{app}/batches/sequenced` answer, checked before any field is used: a
+ * Byzantine peer may answer anything (zsequencer reads the fields unchecked as well).
+ */
+const batchPageAnswerSchema = z.object({
+  data: z.object({
+    batches: z.array(z.string()),
+    finalized_signatures: z.array(z.unknown()),
+  }),
+})
+type BatchPage = z.output<typeof batchPageAnswerSchema>['data']
+
+interface PeerRecord {
+  readonly peer: string
+  readonly record: SignatureRecord
+}
+
+/**
+ * Every node syncs its peers' latest locked and finalized state before accepting the new
+ * sequencer. Proofs are verified (lock proofs with timestamp 0, zsequencer's Q4), and locks are
+ * promoted with their own `parent_index` (zsequencer forgets it, its Q3).
+ */
+export async function adoptPeersState(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  app: string,
+): Promise<void> {
+  const log = logs.get(app)
+  const candidates: PeerRecord[] = []
+  const peers = [...context.network.operators.values()].filter(
+    (operator) => operator.id !== context.id,
+  )
+  await Promise.all(
+    peers.map(async (peer) => {
+      for (const state of ['locked', 'finalized'] as const) {
+        try {
+          const url = `${peer.socket}/node/${app}/batches/${state}/last`
+          const response = await context.peers.get(url, 2_000)
+          const record = lastRecordProof(app, (response.body as { data?: unknown })?.data, state)
+          if (record && isVerified(context, app, record)) {
+            candidates.push({ peer: peer.socket, record })
+          }
+        } catch {
+          // an unreachable peer (the old sequencer, say) simply offers nothing
+        }
+      }
+    }),
+  )
+  const best = candidates
+    .filter(({ record }) => record.index > log.lastLocked || record.index > log.lastFinalized)
+    .sort((a, b) => b.record.index - a.record.index || rank(b.record) - rank(a.record))
+  for (const { peer, record } of best) {
+    if (await catchUpFrom(context, logs, chain, app, peer, record)) return
+  }
+}
+
+const rank = (record: SignatureRecord) => (record.state === 'locked' ? 1 : 0)
+
+function isVerified(context: NodeContext, app: string, record: SignatureRecord): boolean {
+  try {
+    const timestamp = record.state === 'sequenced' ? 0 : record.timestamp
+    context.network.verifyAggregate(
+      syncPointMessage({ app_name: app, ...record, timestamp }),
+      record,
+    )
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** The proof inside a `StatefulBatch`: its lock proof, or its finalization proof. */
+function lastRecordProof(
+  app: string,
+  data: unknown,
+  state: 'locked' | 'finalized',
+): SignatureRecord | null {
+  if (!data || typeof data !== 'object') return null
+  const batch = data as Record<string, unknown>
+  if (batch.app_name !== app) return null
+  const signature = state === 'locked' ? batch.locked_signature : batch.finalized_signature
+  if (typeof signature !== 'string') return null
+  try {
+    return parseSignatureRecord({
+      state: state === 'locked' ? 'sequenced' : 'locked',
+      index: batch.index,
+      parent_index: batch.parent_index ?? 0,
+      chaining_hash: batch.chaining_hash,
+      signature,
+      nonsigners: state === 'locked' ? batch.locked_nonsigners : batch.finalized_nonsigners,
+      tag: 0,
+      timestamp: state === 'locked' ? 0 : batch.timestamp,
+    })
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Pages the peer's sequenced batches after our last finalized index up to the proven index,
+ * appending what we lack and applying the finalization proofs on the way, then the proof itself.
+ */
+async function catchUpFrom(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  app: string,
+  peer: string,
+  target: SignatureRecord,
+): Promise<boolean> {
+  const log = logs.get(app)
+  log.dropUnlocked()
+  let after = log.lastFinalized
+  while (after < target.index) {
+    const url = `${peer}/node/${app}/batches/sequenced?after=${after}`
+    let page: BatchPage
+    try {
+      const response = await context.peers.get(url, 5_000)
+      const parsed = batchPageAnswerSchema.safeParse(response.body)
+      if (!parsed.success) {
+        context.log.warn(
+          `catch-up from ${peer}: malformed page after ${after}; trying another peer`,
+        )
+        return false
+      }
+      page = parsed.data.data
+    } catch {
+      return false
+    }
+    if (page.batches.length === 0) return false
+    const bodies = page.batches.slice(0, target.index - after)
+    const fresh = bodies.slice(Math.max(0, log.lastSequenced - after))
+    log.append(fresh)
+    after += bodies.length
+    for (const raw of page.finalized_signatures) {
+      try {
+        const proof = parseSignatureRecord(raw)
+        if (proof.index > log.lastFinalized && proof.index <= after) chain.promote(app, proof)
+      } catch {
+        // a malformed proof from a peer is ignored; the target proof decides
+      }
+    }
+  }
+  if (target.index > (target.state === 'locked' ? log.lastFinalized : log.lastLocked)) {
+    const refusal = chain.promote(app, target)
+    if (refusal) {
+      context.log.warn(`catch-up to ${target.index} of ${app} from ${peer} refused: ${refusal}`)
+      return false
+    }
+  }
+  context.log.info(
+    `caught up ${app} to ${target.state === 'locked' ? 'finalized' : 'locked'} ` +
+      `${target.index} from ${peer}`,
+  )
+  return true
+}

@@ -1,0 +1,122 @@
+import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
+import type { NodeContext } from './nodeContext.ts'
+
+export type Gathered =
+  | { readonly ok: true; readonly aggregate: { signature: string; nonsigners: string[] } }
+  | { readonly ok: false; readonly unsigned: string[] }
+
+/**
+ * zsequencer's `gather_and_aggregate_signatures`: ask the party to sign concurrently, stop once
+ * own + collected stake reaches the threshold, give up after the aggregation timeout. Answers
+ * are checked together: one verification of their aggregate under the sum of their keys instead
+ * of one pairing check per answer (the sequencer's main cost). Only when that fails is each
+ * answer verified on its own, the bad ones dropped and their signers reported to `suspect`.
+ */
+export async function gatherSignatures(
+  context: NodeContext,
+  request: Parameters<typeof syncPointMessage>[0],
+  party: readonly string[],
+  suspect: (id: string) => void,
+): Promise<Gathered> {
+  const { network } = context
+  const message = syncPointMessage(request)
+  const signatures = new Map<string, bls.G1>()
+  const ownStake = network.operator(context.id)?.stake ?? 0
+  if (ownStake > 0) signatures.set(context.id, bls.sign(context.secretKey, message))
+  const enough = () => network.stakePercent(signatures.keys()) >= network.thresholdPercent
+  // After an aggregate fails, every answer (those held and those still to come) is verified alone.
+  let verifyEach = false
+  // A peer whose answer fails alone is suspected, so the next rounds do not ask it: a forger
+  // would otherwise cost every round the individual checks of all answers.
+  const verifiesAlone = (id: string, signature: bls.G1) => {
+    const operator = network.operator(id)
+    const valid = operator !== undefined && bls.verify(signature, operator.publicKey, message)
+    if (!valid) suspect(id)
+    return valid
+  }
+  /** Enough valid stake is held; drops bad answers if the aggregate does not verify. */
+  const settled = () => {
+    if (!enough()) return false
+    if (verifyEach || verifiesTogether(context, signatures, message)) return true
+    verifyEach = true
+    for (const [id, signature] of signatures) {
+      if (id !== context.id && !verifiesAlone(id, signature)) signatures.delete(id)
+    }
+    return enough()
+  }
+  const controller = new AbortController()
+  const deadline = setTimeout(() => controller.abort(), context.config.aggregationTimeoutMs)
+
+  // Set the moment the outcome is known: an answer arriving after it must not join the aggregate
+  // unverified (it did, between the resolve and the code after the await).
+  let finished = false
+  const gathered = await new Promise<boolean>((resolve) => {
+    const finish = (outcome: boolean) => {
+      finished = true
+      resolve(outcome)
+    }
+    let pending = party.length
+    if (settled()) return finish(true)
+    if (pending === 0) return finish(false)
+    controller.signal.addEventListener('abort', () => finish(false))
+    for (const id of party) {
+      void askToSign(context, id, request).then(
+        (signature) => {
+          if (finished) return
+          if (signature && (!verifyEach || verifiesAlone(id, signature))) {
+            signatures.set(id, signature)
+          }
+          pending -= 1
+          if (settled()) finish(true)
+          else if (pending === 0) finish(false)
+        },
+        (error: unknown) => context.log.warn(`signature of ${id} not counted: ${String(error)}`),
+      )
+    }
+  })
+  clearTimeout(deadline)
+  controller.abort()
+  if (!gathered) return { ok: false, unsigned: party.filter((id) => !signatures.has(id)) }
+  const nonsigners = network
+    .attesting()
+    .map((operator) => operator.id)
+    .filter((id) => !signatures.has(id))
+  const aggregate = bls.aggregateSignatures([...signatures.values()])
+  return { ok: true, aggregate: { signature: bls.formatPoint(aggregate), nonsigners } }
+}
+
+async function askToSign(
+  context: NodeContext,
+  id: string,
+  request: object,
+): Promise<bls.G1 | null> {
+  const operator = context.network.operator(id)
+  if (!operator) return null
+  try {
+    const path = '/node/sign_sync_point'
+    const timeoutMs = context.config.aggregationTimeoutMs
+    const response = await context.peers.send('POST', operator, path, request, timeoutMs)
+    const signature = (response.body as { data?: { signature?: unknown } } | null)?.data?.signature
+    if (response.status !== 200 || typeof signature !== 'string') return null
+    // Only parsed here (a point on the curve); `gatherSignatures` verifies the answers together.
+    return bls.parseG1(signature)
+  } catch {
+    return null
+  }
+}
+
+/** Whether the signatures' aggregate verifies under the aggregate of their signers' keys. */
+function verifiesTogether(
+  context: NodeContext,
+  signatures: ReadonlyMap<string, bls.G1>,
+  message: string,
+): boolean {
+  const keys: bls.G2[] = []
+  for (const id of signatures.keys()) {
+    const operator = context.network.operator(id)
+    if (!operator) return false
+    keys.push(operator.publicKey)
+  }
+  const aggregate = bls.aggregateSignatures([...signatures.values()])
+  return bls.verify(aggregate, bls.aggregatePublicKeys(keys), message)
+}
