@@ -1,5 +1,6 @@
 import type { QueryClient } from '@tanstack/react-query'
 import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
+import { recordBatchTime } from './batchTimes.ts'
 import type { OrderbookSync } from './orderbookSync.ts'
 import { ordersQueryKey } from './queries.ts'
 import { receiveStreamedTrade } from './tradeFeed.ts'
@@ -14,7 +15,8 @@ export interface RouteLiveEventContext {
 
 /**
  * Applies one event of the live stream: book deltas to the book syncs, trades to the trade feed,
- * order events to invalidations, receipts to the listeners. Returns true at the end of a batch
+ * order events to invalidations, receipts to the listeners; the batch times of receipts and
+ * order events are remembered (`batchTimes.ts`). Returns true at the end of a batch
  * (`applied`) or on a resync (`hello`, `reset`), when balances touched meanwhile are refreshed.
  */
 export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext): boolean {
@@ -39,11 +41,13 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
       return false
     }
     case 'order':
+      recordBatchTime(queryClient, event.data.index, event.data.time)
       if (address) {
         queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })
       }
       return false
     case 'receipt':
+      recordBatchTime(queryClient, event.data.index, event.data.time)
       for (const listener of context.receiptListeners) listener(event.data)
       return false
     case 'balance':

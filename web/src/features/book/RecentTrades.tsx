@@ -1,11 +1,15 @@
 import { useQuery } from '@tanstack/react-query'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed } from '../../lib/format.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 
-/** The market's most recent trades, newest first, live from the stream. */
+/**
+ * The market's most recent trades, newest first, live from the stream, each with its batch's
+ * time in the user's time zone (the batch number in the tooltip).
+ */
 export function RecentTrades(props: {
   market: MarketInfo
   primary: ReplicaRef | undefined
@@ -29,7 +33,7 @@ export function RecentTrades(props: {
                 Amount
               </th>
               <th scope="col" className="num">
-                Batch
+                Time
               </th>
             </tr>
           </thead>
@@ -64,6 +68,7 @@ export function RecentTrades(props: {
                   data-price={trade.price}
                   data-quantity={trade.quantity}
                   data-mine={mine}
+                  data-time={trade.time}
                 >
                   <td className={`num ${trade.takerSide === 'buy' ? 'up' : 'down'}`}>
                     {mine && (
@@ -76,7 +81,9 @@ export function RecentTrades(props: {
                   <td className="num">
                     {formatFixed(BigInt(trade.quantity), market.baseDecimals, 4)}
                   </td>
-                  <td className="num muted">#{trade.index}</td>
+                  <td className="num muted">
+                    <BatchTime time={trade.time} detail={`batch #${trade.index}`} />
+                  </td>
                 </tr>
               )
             })}

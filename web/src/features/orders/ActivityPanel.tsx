@@ -1,7 +1,9 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shared/api/index.ts'
+import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
+import { batchTimeQueryKey, batchTimeQueryOptions, selectOrderTimes } from '../../lib/batchTimes.ts'
 import { formatFixed, humanizeCode, shortHash } from '../../lib/format.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
@@ -29,6 +31,28 @@ export function ActivityPanel(props: {
   const all = orders.data?.orders ?? []
   const open = all.filter((order) => order.status === 'open')
   const closed = all.filter((order) => order.status !== 'open')
+  // When each listed order was placed and last changed: from its fills and the batch times the
+  // stream told, else asked once per order of the tab shown (`GET /tx/:orderId`).
+  const listed = tab === 'open' ? open : tab === 'history' ? closed : []
+  const timeQueries = useQueries({
+    queries: listed.map((order) => ({
+      ...batchTimeQueryOptions(primary, order.placedIndex, order.orderId),
+      enabled:
+        primary !== undefined && order.fills.every((fill) => fill.index !== order.placedIndex),
+    })),
+  })
+  const knownTimes = new Map<number, number>()
+  for (const [position, order] of listed.entries()) {
+    const time = timeQueries[position]?.data
+    if (typeof time === 'number') knownTimes.set(order.placedIndex, time)
+  }
+  // Times of other batches the stream told (a cancel's): read as the orders refetch after them.
+  const queryClient = useQueryClient()
+  const timeOf = (index: number) =>
+    knownTimes.get(index) ??
+    queryClient.getQueryData<number | null>(batchTimeQueryKey(index)) ??
+    undefined
+  const timesOf = (order: OrderView) => selectOrderTimes(order, timeOf)
   const fills = all
     .flatMap((order) => order.fills.map((fill) => ({ order, fill })))
     .sort((a, b) => b.fill.index - a.fill.index || b.fill.tradeSeq - a.fill.tradeSeq)
@@ -122,6 +146,7 @@ export function ActivityPanel(props: {
           <table className="compact-table" data-testid="open-orders">
             <thead>
               <tr>
+                <th scope="col">Placed</th>
                 <th scope="col">Side</th>
                 <th scope="col" className="num">
                   Price
@@ -140,7 +165,7 @@ export function ActivityPanel(props: {
             <tbody>
               {open.length === 0 && (
                 <tr>
-                  <td colSpan={7} className="muted small">
+                  <td colSpan={8} className="muted small">
                     No open orders
                   </td>
                 </tr>
@@ -151,7 +176,14 @@ export function ActivityPanel(props: {
                   data-testid="open-order"
                   data-order-id={order.orderId}
                   data-price={order.price}
+                  data-placed-time={timesOf(order).placed}
                 >
+                  <td className="small muted">
+                    <BatchTime
+                      time={timesOf(order).placed}
+                      detail={`batch #${order.placedIndex}`}
+                    />
+                  </td>
                   <td className={order.side === 'buy' ? 'up' : 'down'}>
                     {order.side === 'buy' ? 'Buy' : 'Sell'}
                   </td>
@@ -182,6 +214,7 @@ export function ActivityPanel(props: {
           <table className="compact-table" data-testid="fills">
             <thead>
               <tr>
+                <th scope="col">Time</th>
                 <th scope="col">Side</th>
                 <th scope="col" className="num">
                   Price
@@ -190,9 +223,6 @@ export function ActivityPanel(props: {
                   Amount
                 </th>
                 <th scope="col">Role</th>
-                <th scope="col" className="num">
-                  Batch
-                </th>
               </tr>
             </thead>
             <tbody>
@@ -209,14 +239,17 @@ export function ActivityPanel(props: {
                   data-testid="fill"
                   data-price={fill.price}
                   data-quantity={fill.quantity}
+                  data-time={fill.time}
                 >
+                  <td className="small muted">
+                    <BatchTime time={fill.time} detail={`batch #${fill.index}`} />
+                  </td>
                   <td className={order.side === 'buy' ? 'up' : 'down'}>
                     {order.side === 'buy' ? 'Buy' : 'Sell'}
                   </td>
                   <td className="num">{price(fill.price)}</td>
                   <td className="num">{qty(fill.quantity)}</td>
                   <td className="small muted">{fill.role}</td>
-                  <td className="num muted">#{fill.index}</td>
                 </tr>
               ))}
             </tbody>
@@ -225,6 +258,7 @@ export function ActivityPanel(props: {
           <table className="compact-table">
             <thead>
               <tr>
+                <th scope="col">Placed</th>
                 <th scope="col">Side</th>
                 <th scope="col" className="num">
                   Price
@@ -241,13 +275,19 @@ export function ActivityPanel(props: {
             <tbody>
               {closed.length === 0 && (
                 <tr>
-                  <td colSpan={5} className="muted small">
+                  <td colSpan={6} className="muted small">
                     No closed orders
                   </td>
                 </tr>
               )}
               {closed.map((order) => (
                 <tr key={order.orderId} data-testid="closed-order" data-status={order.status}>
+                  <td className="small muted">
+                    <BatchTime
+                      time={timesOf(order).placed}
+                      detail={`batch #${order.placedIndex}`}
+                    />
+                  </td>
                   <td className={order.side === 'buy' ? 'up' : 'down'}>
                     {order.side === 'buy' ? 'Buy' : 'Sell'}
                   </td>
@@ -257,6 +297,12 @@ export function ActivityPanel(props: {
                   <td className="small" title={order.reason}>
                     {order.status}
                     {order.reason ? ` · ${humanizeCode(order.reason)}` : ''}
+                    {timesOf(order).updated !== undefined && (
+                      <>
+                        {' · '}
+                        <BatchTime time={timesOf(order).updated} />
+                      </>
+                    )}
                   </td>
                 </tr>
               ))}

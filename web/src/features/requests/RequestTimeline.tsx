@@ -1,3 +1,4 @@
+import { BatchTime } from '../../components/BatchTime.tsx'
 import { humanizeCode, shortHash } from '../../lib/format.ts'
 import type { RequestStage, TrackedRequest } from './requestsState.ts'
 
@@ -70,6 +71,14 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
         <span className="request-title">{request.title}</span>
         <span className="mono muted small" title={request.intentId}>
           {shortHash(request.intentId)}
+        </span>
+        {/* The batch's time once a replica applied or rejected it, until then when it began. */}
+        <span className="muted small request-time" data-testid="request-time">
+          <BatchTime
+            time={request.batchTime ?? request.startedAt}
+            relative
+            detail={request.batchTime === undefined ? 'signing started' : 'batch time'}
+          />
         </span>
         {props.onDismiss && (ended || request.stage === 'unknown') && (
           <button className="icon-btn small" aria-label="Dismiss" onClick={props.onDismiss}>

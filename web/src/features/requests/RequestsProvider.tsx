@@ -81,7 +81,11 @@ export function RequestsProvider(props: {
         const request = requestsRef.current.find((item) => item.intentId === receipt.intentId)
         if (request === undefined) return
         // One replica's receipt shows the batch was finalized; the outcome takes a quorum.
-        update(request.key, { stage: 'finalized', batchIndex: receipt.index })
+        update(request.key, {
+          stage: 'finalized',
+          batchIndex: receipt.index,
+          batchTime: receipt.time,
+        })
       }),
     [live, update],
   )

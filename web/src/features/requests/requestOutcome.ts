@@ -2,7 +2,8 @@ import type { TxResponse } from '../../../../shared/api/index.ts'
 import type { TrackedRequest } from './requestsState.ts'
 
 /** One replica's `GET /tx/:id` answer; undefined when it did not answer (in time). */
-export type ReplicaTxAnswer = Pick<TxResponse, 'status' | 'reason' | 'batchIndex'> | undefined
+export type ReplicaTxAnswer =
+  Pick<TxResponse, 'status' | 'reason' | 'batchIndex' | 'time'> | undefined
 
 /**
  * Where a request stands by the replicas' answers, under the app's k-of-n rule: it is `applied`
@@ -16,8 +17,14 @@ export function decideRequestOutcome(
 ): Partial<TrackedRequest> | undefined {
   const applied = answers.filter((answer) => answer?.status === 'applied')
   const rejected = answers.filter((answer) => answer?.status === 'rejected')
-  const batchIndex = [...applied, ...rejected][0]?.batchIndex
-  const batch = batchIndex === undefined ? {} : { batchIndex }
+  const decided = [...applied, ...rejected]
+  const batchIndex = decided[0]?.batchIndex
+  // Every replica gives a batch the same time (quorum-signed by Zellular).
+  const batchTime = decided.find((answer) => answer?.time !== undefined)?.time
+  const batch = {
+    ...(batchIndex === undefined ? {} : { batchIndex }),
+    ...(batchTime === undefined ? {} : { batchTime }),
+  }
   if (rejected.length >= quorum) {
     return {
       stage: 'rejected',

@@ -39,6 +39,16 @@ describe('decideRequestOutcome', () => {
     })
     expect(decideRequestOutcome([undefined, undefined, undefined], 2)).toBeUndefined()
   })
+
+  it('carries the batch time the replicas answer', () => {
+    const at = { time: 1_700_000_000_500 }
+    expect(decideRequestOutcome([{ ...applied, ...at }, applied, undefined], 2)).toEqual({
+      stage: 'applied',
+      appliedBy: 2,
+      batchIndex: 7,
+      batchTime: 1_700_000_000_500,
+    })
+  })
 })
 
 describe('RequestWatcher', () => {

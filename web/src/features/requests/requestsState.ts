@@ -34,6 +34,8 @@ export interface TrackedRequest {
   readonly stage: RequestStage
   readonly replicaId?: string
   readonly batchIndex?: number
+  /** The time of that batch (ms since the Unix epoch, the same on every replica). */
+  readonly batchTime?: number
   /** How many replicas report the intent applied, when known. */
   readonly appliedBy?: number
   readonly reason?: string

@@ -1,0 +1,83 @@
+import { QueryClient } from '@tanstack/react-query'
+import { describe, expect, it } from 'vitest'
+import type { OrderFill } from '../../../shared/api/index.ts'
+import { batchTimeQueryKey, batchTimeQueryOptions, selectOrderTimes } from './batchTimes.ts'
+import { routeLiveEvent, type RouteLiveEventContext } from './routeLiveEvent.ts'
+
+const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
+const me = '0x00000000000000000000000000000000000000aa'
+const fill = (index: number, time?: number): OrderFill => ({
+  tradeSeq: index,
+  price: '2000000000',
+  quantity: '1000',
+  role: 'maker',
+  index,
+  ...(time === undefined ? {} : { time }),
+})
+
+describe('selectOrderTimes', () => {
+  it('takes known batch times first, then the time of a fill in that batch', () => {
+    const known = new Map([[7, 7_000]])
+    const order = { placedIndex: 7, updatedIndex: 9, fills: [fill(8, 8_000), fill(9, 9_000)] }
+    expect(selectOrderTimes(order, (index) => known.get(index))).toEqual({
+      placed: 7_000,
+      updated: 9_000,
+    })
+  })
+
+  it('leaves unknown what neither tells (a cancel in a batch not seen)', () => {
+    const order = { placedIndex: 3, updatedIndex: 5, fills: [fill(3, 3_000), fill(4)] }
+    expect(selectOrderTimes(order, () => undefined)).toEqual({ placed: 3_000, updated: undefined })
+  })
+})
+
+describe('batch times from the stream', () => {
+  it('remembers the time of receipts and order events, so no request asks for them', async () => {
+    const queryClient = new QueryClient()
+    const context: RouteLiveEventContext = {
+      queryClient,
+      books: new Map(),
+      address: me,
+      receiptListeners: new Set(),
+    }
+    routeLiveEvent(
+      {
+        event: 'receipt',
+        data: {
+          intentId: hash(1),
+          action: 'order',
+          status: 'applied',
+          index: 12,
+          time: 1_700_000_000_123,
+          signer: me,
+        },
+      },
+      context,
+    )
+    routeLiveEvent(
+      {
+        event: 'order',
+        data: {
+          orderId: hash(1),
+          market: 'ETH/USDT',
+          owner: me,
+          side: 'sell',
+          price: '2000000000',
+          quantity: '1000',
+          status: 'cancelled',
+          filled: '0',
+          remaining: '0',
+          reason: 'user_cancelled',
+          index: 14,
+          time: 1_700_000_004_000,
+        },
+      },
+      context,
+    )
+    expect(queryClient.getQueryData(batchTimeQueryKey(12))).toBe(1_700_000_000_123)
+    // No replica is given: a fetch would fail. The remembered time answers instead.
+    await expect(
+      queryClient.fetchQuery(batchTimeQueryOptions(undefined, 14, hash(1))),
+    ).resolves.toBe(1_700_000_004_000)
+  })
+})
