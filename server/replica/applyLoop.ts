@@ -6,6 +6,8 @@ export interface BatchSource {
   batches(parameters: {
     after: number
     chainingHash?: string
+    /** The last finalization at or before `after`, if known: the first proof must link to it. */
+    finalizedIndex?: number
     signal?: AbortSignal
   }): AsyncIterable<FinalizedBatch>
 }
@@ -85,9 +87,11 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
   const itemAdded = new Notifier()
   const itemTaken = new Notifier()
   let readerDone = false
-  const { index, chainingHash } = state.position
+  const { index, chainingHash, finalizedIndex } = state.position
+  const from = { after: index, chainingHash, signal }
+  const reading = finalizedIndex === undefined ? from : { ...from, finalizedIndex }
   const reader = (async () => {
-    for await (const batch of source.batches({ after: index, chainingHash, signal })) {
+    for await (const batch of source.batches(reading)) {
       while (queue.length >= lookahead && !signal.aborted) await itemTaken.wait()
       const prepared = prepare?.(batch.body)
       const entry: Entry = { batch, prepared, ready: prepared === undefined }

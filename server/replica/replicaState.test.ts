@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { errorResponseSchema, signedBalanceSchema } from '../../shared/api/index.ts'
 import { signIntent, testAccount, testDomain } from '../../shared/exchange/testing.ts'
 import { createTokenRegistry, intentId, type Address } from '../../shared/intents/index.ts'
-import { ReplicaStateError } from './applyLoop.ts'
+import { ReplicaStateError, runApplyLoop } from './applyLoop.ts'
 import type { Replica } from './replica.ts'
 import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from './testing.ts'
 
@@ -81,6 +81,56 @@ describe('batch time', () => {
     replicas.push(restarted)
     expect(restarted.state.position.time).toBe(ms + 7_000)
     expect(restarted.state.exchange.time).toBe(ms + 7_000)
+  })
+})
+
+describe('the last finalization', () => {
+  it('is kept with the position, so reading resumes with the parent link checked', async () => {
+    const replica = createTestReplica({ sequencer: new InMemorySequencer() })
+    replicas.push(replica)
+    const state = replica.state
+    // Batches 1–3 released by the finalization at 3 (parent 0), 4–7 by the one at 7 (parent 3).
+    const batch = (index: number) => ({
+      index,
+      body: '[]',
+      chainingHash: `h${index}`,
+      timestamp: 1_800_000_000,
+      finalization: index <= 3 ? { index: 3, parentIndex: 0 } : { index: 7, parentIndex: 3 },
+    })
+    state.applyGroup([1, 2].map((index) => ({ batch: batch(index) })))
+    expect(state.position.finalizedIndex).toBe(0)
+    state.apply(batch(3))
+    expect(state.position.finalizedIndex).toBe(3)
+    state.apply(batch(4))
+    expect(state.position.finalizedIndex).toBe(3)
+
+    const asked: unknown[] = []
+    const source = {
+      async *batches(parameters: unknown) {
+        asked.push(parameters)
+        yield* []
+      },
+    }
+    const controller = new AbortController()
+    const loop = runApplyLoop({
+      source,
+      state,
+      onApplied: () => {},
+      signal: controller.signal,
+      log: () => {},
+      retryMs: 10,
+    })
+    await waitFor(() => asked.length > 0)
+    controller.abort()
+    await loop
+    expect(asked[0]).toMatchObject({ after: 4, chainingHash: 'h4', finalizedIndex: 3 })
+    // And from the database after a restart.
+    const file = state.store.sqlite.name
+    replicas.splice(replicas.indexOf(replica), 1)
+    await replica.stop()
+    const restarted = createTestReplica({ sequencer: new InMemorySequencer(), databaseFile: file })
+    replicas.push(restarted)
+    expect(restarted.state.position).toMatchObject({ index: 4, finalizedIndex: 3 })
   })
 })
 

@@ -27,6 +27,8 @@ export interface FinalizedBatch {
    * batch's time (see `Exchange.time`).
    */
   readonly timestamp?: number | undefined
+  /** The finalization that released it and that finalization's parent, when the source says. */
+  readonly finalization?: { readonly index: number; readonly parentIndex: number } | undefined
 }
 
 /**
@@ -126,14 +128,16 @@ export class ReplicaState {
           ? this.exchange.applyBatch(batch.body, batch.index, syncPointMs)
           : this.exchange.applyPrepared(prepared, batch.index, syncPointMs)
       })
+      const finalizedIndex = lastFinalizationAt(last.batch)
       this.store.commitBatches(
         all.map((effects, position) => ({
           effects,
           chainingHash: group[position]!.batch.chainingHash,
         })),
+        finalizedIndex,
       )
       const { index, chainingHash } = last.batch
-      this.current = { index, chainingHash, time: this.exchange.time }
+      this.current = { index, chainingHash, time: this.exchange.time, finalizedIndex }
       return all
     } catch (error) {
       this.haltedBy = error instanceof Error ? error : new Error(String(error))
@@ -148,6 +152,18 @@ export class ReplicaState {
   stateHash(): Hex {
     return this.exchange.stateHash()
   }
+}
+
+/**
+ * The last finalization at or before `batch`: the one that released it if it is that sync
+ * point, else that one's parent. Stored with the position so that reading resumes with the
+ * parent link checked (`finalizedIndex`), and every replica's batches keep the times of the same
+ * finalizations.
+ */
+function lastFinalizationAt(batch: FinalizedBatch): number | undefined {
+  const finalization = batch.finalization
+  if (finalization === undefined) return undefined
+  return finalization.index === batch.index ? finalization.index : finalization.parentIndex
 }
 
 /** Hash of what the state at index 0 is made of, stored so a database is never reused wrongly. */

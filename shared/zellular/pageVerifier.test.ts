@@ -94,6 +94,14 @@ describe('PageVerifier on v0.1.7 pages', () => {
     expect(released.map((batch) => batch.timestamp)).toEqual(
       released.map((batch) => expected(batch.index)),
     )
+    // And which finalization that was, with its parent, for resuming after any of them.
+    expect(released.map((batch) => batch.finalization?.index)).toEqual(
+      released.map((batch) => expected(batch.index) - 1733000000),
+    )
+    expect(released.find((batch) => batch.index === 5)?.finalization).toEqual({
+      index: 7,
+      parentIndex: 3,
+    })
   })
 
   it('verifies several proofs inside one page', () => {

@@ -29,6 +29,13 @@ export interface VerifiedBatch extends ChainedBatch {
    * which signs no time.
    */
   readonly timestamp: number | undefined
+  /**
+   * That finalization's index and its `parent_index` (the finalization before it), so a reader
+   * that stops after this batch knows the last finalization at or before it (`index` if the
+   * batch is the sync point itself, else `parentIndex`) and can resume with it as
+   * `finalizedIndex`. Undefined under a legacy proof.
+   */
+  readonly finalization: { readonly index: number; readonly parentIndex: number } | undefined
 }
 
 export interface PageVerifierParameters {
@@ -208,9 +215,15 @@ export class PageVerifier {
       } else {
         checkLegacyFinalization(this.network, this.app, proof.record, hash)
       }
-      const timestamp = proof.format === 'v0.1.7' ? proof.record.timestamp : undefined
+      const { timestamp, finalization } =
+        proof.format === 'v0.1.7'
+          ? {
+              timestamp: proof.record.timestamp,
+              finalization: { index, parentIndex: proof.record.parent_index },
+            }
+          : { timestamp: undefined, finalization: undefined }
       for (const end = start + position; start < end; start++) {
-        out.push({ ...buffer[start]!, timestamp })
+        out.push({ ...buffer[start]!, timestamp, finalization })
         bytes -= buffer[start]!.body.length
       }
       released = { index, chainingHash: hash, finalizedIndex: index }

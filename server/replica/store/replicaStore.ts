@@ -25,6 +25,11 @@ export interface AppliedPosition {
   readonly chainingHash: string
   /** The applied batch's deterministic time in ms (`Exchange.time`); 0 at genesis. */
   readonly time: number
+  /**
+   * The last Zellular finalization at or before `index`, when known (0 at genesis): reading
+   * resumes with it, so the first proof read must link to it.
+   */
+  readonly finalizedIndex?: number | undefined
 }
 
 /** A stored receipt. */
@@ -118,10 +123,13 @@ export class ReplicaStore {
   }
 
   position(): AppliedPosition {
+    const index = Number.parseInt(this.metaValue('applied_index') ?? '0', 10)
+    const finalized = this.metaValue('applied_finalized_index')
     return {
-      index: Number.parseInt(this.metaValue('applied_index') ?? '0', 10),
+      index,
       chainingHash: this.metaValue('applied_chaining_hash') ?? '',
       time: Number.parseInt(this.metaValue('applied_time') ?? '0', 10),
+      finalizedIndex: index === 0 ? 0 : finalized === undefined ? undefined : Number(finalized),
     }
   }
 
@@ -139,7 +147,10 @@ export class ReplicaStore {
    * stored or none, so a crash at any instant leaves the state of exactly some batch. Grouping
    * batches that are already waiting writes each touched page once instead of once per batch.
    */
-  commitBatches(group: readonly { effects: BatchEffects; chainingHash: string }[]): void {
+  commitBatches(
+    group: readonly { effects: BatchEffects; chainingHash: string }[],
+    finalizedIndex?: number,
+  ): void {
     const last = group.at(-1)
     if (last === undefined) return
     this.write.commit(() => {
@@ -155,6 +166,8 @@ export class ReplicaStore {
       this.write.setMeta.run('applied_index', String(last.effects.index))
       this.write.setMeta.run('applied_chaining_hash', last.chainingHash)
       this.write.setMeta.run('applied_time', String(last.effects.time))
+      if (finalizedIndex === undefined) this.write.deleteMeta.run('applied_finalized_index')
+      else this.write.setMeta.run('applied_finalized_index', String(finalizedIndex))
       this.hooks?.insideCommit(group.map(({ effects }) => effects.index))
     })
     this.appliedIndex = last.effects.index
@@ -341,6 +354,7 @@ export class ReplicaStore {
 
 function prepareWrites(sqlite: Database.Database) {
   const statements = {
+    deleteMeta: sqlite.prepare('DELETE FROM meta WHERE key = ?'),
     setMeta: sqlite.prepare(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     ),
