@@ -1,4 +1,5 @@
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
+import { unixSeconds } from './clock.ts'
 import { FRESHNESS_WINDOW_MS } from './freshness.ts'
 import type { Faults } from './faults.ts'
 import type { NodeContext } from './nodeContext.ts'
@@ -13,7 +14,7 @@ export async function misbehave(node: NodeContext, faults: Faults): Promise<void
   const peers = [...node.network.operators.values()].filter((operator) => operator.id !== node.id)
   const sends: Promise<unknown>[] = []
   if (faults.has('spam-disputes')) {
-    const timestamp = Math.floor(Date.now() / 1000)
+    const timestamp = unixSeconds(node.clock)
     for (const against of node.network.operators.keys()) {
       const payload = { sequencer_id: against, apps_censored_batches: {}, timestamp }
       const signature = bls.formatPoint(
@@ -28,7 +29,7 @@ export async function misbehave(node: NodeContext, faults: Faults): Promise<void
   }
   if (faults.has('replay')) {
     // Each captured request is replayed twice: at once, and once its window has passed.
-    const now = Date.now()
+    const now = node.clock.now()
     const keep = []
     for (const request of faults.captured.splice(0)) {
       const stale = now - request.at > FRESHNESS_WINDOW_MS

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { parseSignatureRecord, type SignatureRecord } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
+import { unixSeconds } from './clock.ts'
 import type { NodeContext } from './nodeContext.ts'
 import type { Outbox } from './outbox.ts'
 import { errorCode } from './peers.ts'
@@ -107,7 +108,7 @@ export class BatchPoster {
       locked_index: log.lastLocked,
       locked_chaining_hash: log.chainingHashAt(log.lastLocked),
       finalized_index: log.lastFinalized,
-      timestamp: Math.floor(Date.now() / 1000),
+      timestamp: unixSeconds(context.clock),
     })
     const sequencer = context.network.operator(this.role.sequencerId)
     if (!sequencer) return 'error'
@@ -156,7 +157,7 @@ export class BatchPoster {
   private applyAnswer(app: string, answer: SequencerAnswer): void {
     const { chain, context } = this
     const log = this.logs.get(app)
-    chain.append(app, answer.batches, Date.now())
+    chain.append(app, answer.batches, context.clock.now())
     const lock = parseOrNull(answer.last_locked_signature)
     if (lock && lock.index > log.lastLocked && lock.index <= log.lastSequenced) {
       const refusal = chain.promote(app, lock)

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
+import { unixSeconds } from './clock.ts'
 import { isProofValid, type SwitchProof } from './disputer.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
@@ -55,7 +56,7 @@ export function handleDispute(node: DisputeDeps, request: z.output<typeof disput
  * (a pairing): a faulty peer's flood of disputes then costs no pairing.
  */
 export function precheckDispute(node: DisputeDeps, request: z.output<typeof disputeSchema>) {
-  const now = Math.floor(Date.now() / 1000)
+  const now = unixSeconds(node.context.clock)
   if (Math.abs(request.timestamp - now) > DISPUTE_SKEW_SECONDS) {
     throw new ZsequencerHttpError('InvalidTimestampError')
   }

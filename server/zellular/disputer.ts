@@ -1,5 +1,6 @@
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
 import type { BatchPoster } from './batchPoster.ts'
+import { unixSeconds } from './clock.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { NodeContext } from './nodeContext.ts'
 import type { Outbox } from './outbox.ts'
@@ -37,12 +38,12 @@ export class Disputer {
    * Why this node would replace its sequencer now, or null: it censors one of our batches, lets
    * sequenced batches wait past the finalization border, or does not answer.
    */
-  reason(now = Date.now()): string | null {
+  reason(): string | null {
     const { role, poster, outbox } = this
     if (role.isSequencer || role.paused || !poster.synced) return null
     if (poster.sequencerDown) return 'sequencer unreachable'
     if (outbox.censoredApps.size > 0) return `censoring ${[...outbox.censoredApps].join(',')}`
-    if (this.watch.isDelayed(now)) return 'finalization delayed'
+    if (this.watch.isDelayed(this.context.clock.now())) return 'finalization delayed'
     return null
   }
 
@@ -55,7 +56,7 @@ export class Disputer {
     const reason = this.reason()
     if (!reason) return
     const sequencerId = this.role.sequencerId
-    const timestamp = Math.floor(Date.now() / 1000)
+    const timestamp = unixSeconds(context.clock)
     const message = disputeMessage(sequencerId, timestamp)
     const own: SwitchProof = {
       node_id: context.id,
@@ -107,7 +108,7 @@ export class Disputer {
     await new Promise<void>((resolve) => {
       let pending = voters.length
       if (pending === 0 || enough()) return resolve()
-      const timer = setTimeout(resolve, timeoutMs)
+      const cancel = context.clock.after(timeoutMs, resolve)
       for (const voter of voters) {
         void context.peers
           .send('POST', voter, '/node/dispute', payload, timeoutMs)
@@ -127,7 +128,7 @@ export class Disputer {
           .catch(() => undefined)
           .finally(() => {
             if (--pending === 0 || enough()) {
-              clearTimeout(timer)
+              cancel()
               resolve()
             }
           })
@@ -138,8 +139,8 @@ export class Disputer {
 }
 
 /** A switch proof counts if it is recent, not from the future and signed by its node. */
-export function isProofValid(context: NodeContext, proof: SwitchProof, now = Date.now()): boolean {
-  const seconds = Math.floor(now / 1000)
+export function isProofValid(context: NodeContext, proof: SwitchProof): boolean {
+  const seconds = unixSeconds(context.clock)
   if (proof.timestamp > seconds || proof.timestamp < seconds - PROOF_MAX_AGE_SECONDS) return false
   return context.network.verifyOperatorSignature(
     proof.node_id,

@@ -3,23 +3,26 @@
  * (or right after the current run) instead of waiting out the interval; `stop` waits for the
  * running one. A failing run is logged and the loop goes on.
  */
+import type { Clock } from './clock.ts'
+
 export class Loop {
   #started = false
   #stopped = false
   #busy = false
   #again = false
-  #timer: NodeJS.Timeout | undefined
+  #cancelTimer: () => void = () => {}
   #running: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly intervalMs: number,
     private readonly task: () => Promise<void>,
+    private readonly clock: Clock,
   ) {}
 
   start(): void {
     if (this.#started) return
     this.#started = true
-    this.#timer = setTimeout(() => this.tick(), this.intervalMs)
+    this.#cancelTimer = this.clock.after(this.intervalMs, () => this.tick())
   }
 
   wake(): void {
@@ -30,12 +33,12 @@ export class Loop {
 
   async stop(): Promise<void> {
     this.#stopped = true
-    clearTimeout(this.#timer)
+    this.#cancelTimer()
     await this.#running
   }
 
   private tick(): void {
-    clearTimeout(this.#timer)
+    this.#cancelTimer()
     this.#busy = true
     this.#again = false
     this.#running = this.task()
@@ -44,7 +47,7 @@ export class Loop {
         this.#busy = false
         if (this.#stopped) return
         const delay = this.#again ? 0 : this.intervalMs
-        this.#timer = setTimeout(() => this.tick(), delay)
+        this.#cancelTimer = this.clock.after(delay, () => this.tick())
       })
   }
 }

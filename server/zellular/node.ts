@@ -2,6 +2,7 @@ import { bls, type Network } from '../../shared/zellular/index.ts'
 import { AppLogs } from './appLogs.ts'
 import { BatchPoster } from './batchPoster.ts'
 import { Chain } from './chain.ts'
+import { systemClock, type Clock } from './clock.ts'
 import { ClientIntake } from './clientIntake.ts'
 import { appsFileSchema, readSource, type NodeConfig } from './config.ts'
 import { Disputer } from './disputer.ts'
@@ -24,6 +25,8 @@ export interface ZellularNodeOptions {
   readonly hooks?: NodeHooks
   /** What a test adversary does on its own, once per node loop (`adversaryActions.ts`). */
   readonly misbehave?: (context: NodeContext) => Promise<void>
+  /** The system clock unless a test drives time itself. */
+  readonly clock?: Clock
 }
 
 /**
@@ -79,14 +82,16 @@ export class ZellularNode {
     // Each node may receive its share of the network bandwidth, split among the posting nodes.
     const receiveKb = config.bandwidthKbPerWindow / network.operators.size
     const posting = Math.max(1, network.withRole('posting').length)
+    const clock = options.clock ?? systemClock
     this.context = {
       id: selfId,
       config,
       network,
       secretKey,
-      peers: new PeerClient(selfId, secretKey, config.version),
+      peers: new PeerClient(selfId, secretKey, config.version, clock.now),
       hooks: options.hooks ?? honestHooks,
       log,
+      clock,
       pageCapBytes: Math.floor(receiveKb * 1024),
     }
     const context = this.context
@@ -96,7 +101,11 @@ export class ZellularNode {
     this.outbox = new Outbox(config)
     this.watch = new FinalizationWatch(config.finalizationTimeBorderMs)
     this.chain = new Chain(this.logs, network, this.watch, this.outbox, config.pipelineLocks)
-    const sendLimiter = new SlidingWindowLimiter(receiveKb / posting, config.pushRateLimitWindowMs)
+    const sendLimiter = new SlidingWindowLimiter(
+      receiveKb / posting,
+      config.pushRateLimitWindowMs,
+      clock.now,
+    )
     this.intake = new ClientIntake(selfId, role, this.outbox, this.chain, sendLimiter)
     this.poster = new BatchPoster(context, role, this.logs, this.chain, this.outbox, sendLimiter)
     this.synchronizer = new Synchronizer(context, role, this.logs, this.chain)
@@ -112,9 +121,13 @@ export class ZellularNode {
     this.disputer = new Disputer(context, role, this.poster, this.outbox, this.watch, this.switcher)
     this.signatureBatcher = new OperatorSignatureBatcher(network)
 
-    const sequencerLoop = new Loop(config.syncIntervalMs, async () => {
-      if ((await this.synchronizer.run()) === 'abandoned') this.switcher.startRecovery()
-    })
+    const sequencerLoop = new Loop(
+      config.syncIntervalMs,
+      async () => {
+        if ((await this.synchronizer.run()) === 'abandoned') this.switcher.startRecovery()
+      },
+      clock,
+    )
     this.inbox = new SequencerInbox(
       context,
       this.logs,
@@ -125,13 +138,17 @@ export class ZellularNode {
     )
     const misbehave = options.misbehave
     this.#loops = [
-      new Loop(config.nodeLoopIntervalMs, async () => {
-        if ((await this.poster.post()) === 'not_sequencer') this.switcher.startRecovery()
-        await this.disputer.disputeIfNeeded()
-        if (misbehave !== undefined) await misbehave(context)
-      }),
+      new Loop(
+        config.nodeLoopIntervalMs,
+        async () => {
+          if ((await this.poster.post()) === 'not_sequencer') this.switcher.startRecovery()
+          await this.disputer.disputeIfNeeded()
+          if (misbehave !== undefined) await misbehave(context)
+        },
+        clock,
+      ),
       sequencerLoop,
-      new Loop(config.fetchAppsAndNodesIntervalMs, () => this.refreshApps()),
+      new Loop(config.fetchAppsAndNodesIntervalMs, () => this.refreshApps(), clock),
     ]
     for (const app of apps) this.addApp(app)
   }

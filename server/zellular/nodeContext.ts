@@ -1,4 +1,5 @@
 import type { bls, Network } from '../../shared/zellular/index.ts'
+import type { Clock } from './clock.ts'
 import type { NodeConfig } from './config.ts'
 import type { Logger } from './logger.ts'
 import type { NodeHooks } from './nodeHooks.ts'
@@ -18,6 +19,8 @@ export interface NodeContext {
   /** Honest unless a test wiring installs an adversary (`nodeHooks.ts`). */
   readonly hooks: NodeHooks
   readonly log: Logger
+  /** The system clock in production; a test may pass one it moves itself. */
+  readonly clock: Clock
   /** Largest page of bodies served or sent: this node's share of the network bandwidth. */
   readonly pageCapBytes: number
 }

@@ -4,6 +4,7 @@ import {
   parseJsonLosslessly,
   readCappedText,
 } from '../../shared/zellular/index.ts'
+import { systemClock } from './clock.ts'
 import {
   freshnessHeader,
   freshnessMessage,
@@ -37,7 +38,7 @@ export class PeerClient {
     private readonly selfId: string,
     private readonly secretKey: bls.SecretKey,
     private readonly version: string,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
     private readonly maxResponseBytes = PEER_RESPONSE_MAX_BYTES,
   ) {}
 

@@ -8,7 +8,7 @@ export class SlidingWindowLimiter {
   constructor(
     private readonly maxKb: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
 
   private live(key: string) {

@@ -35,7 +35,7 @@ type Env = { Variables: { signer: string; rawBody: string } }
 export function createNodeApp(node: ZellularNode): Hono<Env> {
   const app = new Hono<Env>()
   const { context, role, logs } = node
-  const { config, network, hooks } = context
+  const { config, network, hooks, clock } = context
 
   const versionGuard = (c: Context, required: boolean) => {
     const version = c.req.header('Version')
@@ -69,7 +69,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (!signer || !network.operator(signer)) throw denied('Unknown signer.')
     if (!signature || !fresh) throw denied('The request is not signed with its time and target.')
     if (fresh.target !== context.id) throw denied('The request was meant for another node.')
-    const now = Date.now()
+    const now = clock.now()
     if (Math.abs(now - fresh.timestampMs) > FRESHNESS_WINDOW_MS) {
       throw denied('The request is too old or from the future.')
     }
@@ -128,7 +128,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     if (sizeKb(body) > config.maxBatchSizeKb) {
       throw new ZsequencerHttpError('BatchSizeExceededError')
     }
-    node.intake.accept(appName, [body], Date.now())
+    node.intake.accept(appName, [body], clock.now())
     return c.json(success({}, 'The batch is received successfully.'))
   })
 
@@ -147,7 +147,7 @@ export function createNodeApp(node: ZellularNode): Hono<Env> {
     for (const [appName, bodies] of Object.entries(parsed.data)) {
       if (!logs.has(appName)) continue
       const fitting = bodies.filter((body) => sizeKb(body) <= config.maxBatchSizeKb)
-      node.intake.accept(appName, fitting, Date.now())
+      node.intake.accept(appName, fitting, clock.now())
     }
     return c.json(success({}, 'The batches are received successfully.'))
   })

@@ -39,6 +39,7 @@ export class SequencerInbox {
     this.#receiveLimiter = new SlidingWindowLimiter(
       receiveKbPerWindow,
       context.config.pushRateLimitWindowMs,
+      context.clock.now,
     )
   }
 
@@ -55,7 +56,8 @@ export class SequencerInbox {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
     }
     const log = this.logs.get(request.app_name)
-    chain.append(request.app_name, context.hooks.filterFrom(signer, request.batches), Date.now())
+    const now = context.clock.now()
+    chain.append(request.app_name, context.hooks.filterFrom(signer, request.batches), now)
 
     const records = log.range(request.sequenced_index, 'sequenced', context.pageCapBytes)
     this.synchronizer.recordReport(request.app_name, signer, {
@@ -64,7 +66,7 @@ export class SequencerInbox {
       lockedIndex: request.locked_index,
       lockedChainingHash: request.locked_chaining_hash,
       finalizedIndex: request.finalized_index,
-      updatedAt: Date.now(),
+      updatedAt: now,
     })
     this.onReport()
     const lastReturned = records.at(-1)?.index ?? log.lastFinalized

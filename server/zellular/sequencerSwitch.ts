@@ -1,6 +1,7 @@
 import type { AppLogs } from './appLogs.ts'
 import type { BatchPoster } from './batchPoster.ts'
 import type { Chain } from './chain.ts'
+import { sleep } from './clock.ts'
 import type { ClientIntake } from './clientIntake.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { NodeContext } from './nodeContext.ts'
@@ -53,10 +54,10 @@ export class SequencerSwitch {
       }
       if (role.isSequencer) {
         for (const app of parts.logs.apps()) {
-          parts.intake.sequenceOwn(app, parts.outbox.takeAll(app), Date.now())
+          parts.intake.sequenceOwn(app, parts.outbox.takeAll(app), context.clock.now())
         }
       } else {
-        await new Promise((resolve) => setTimeout(resolve, context.config.sequencerSetupDeadlineMs))
+        await sleep(context.clock, context.config.sequencerSetupDeadlineMs)
       }
     } finally {
       this.forgetPreviousSequencer()

@@ -45,7 +45,9 @@ export async function gatherSignatures(
     return enough()
   }
   const controller = new AbortController()
-  const deadline = setTimeout(() => controller.abort(), context.config.aggregationTimeoutMs)
+  const cancelDeadline = context.clock.after(context.config.aggregationTimeoutMs, () =>
+    controller.abort(),
+  )
 
   // Set the moment the outcome is known: an answer arriving after it must not join the aggregate
   // unverified (it did, between the resolve and the code after the await).
@@ -74,7 +76,7 @@ export async function gatherSignatures(
       )
     }
   })
-  clearTimeout(deadline)
+  cancelDeadline()
   controller.abort()
   if (!gathered) return { ok: false, unsigned: party.filter((id) => !signatures.has(id)) }
   const nonsigners = network

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
+import { unixSeconds } from './clock.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeContext } from './nodeContext.ts'
 
@@ -24,7 +25,7 @@ const CLOCK_SKEW_SECONDS = 10
 export function signSyncPoint(context: NodeContext, logs: AppLogs, request: SignSyncPointRequest) {
   const log = logs.get(request.app_name)
   const refuse = (message: string) => new ZsequencerHttpError('InvalidRequestError', message)
-  const now = Math.floor(Date.now() / 1000)
+  const now = unixSeconds(context.clock)
   if (request.state === 'locked') {
     const skew = Math.abs(request.timestamp - now)
     if (skew >= CLOCK_SKEW_SECONDS) throw refuse('Finalization timestamp is out of range.')

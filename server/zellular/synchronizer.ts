@@ -1,6 +1,7 @@
 import type { SignedState, syncPointMessage } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
+import { unixSeconds } from './clock.ts'
 import type { NodeContext } from './nodeContext.ts'
 import { PeerSuspicion } from './peerSuspicion.ts'
 import type { RoleView } from './sequencerRole.ts'
@@ -61,8 +62,8 @@ export class Synchronizer {
     reports.set(peer, report)
   }
 
-  isSuspected(id: string, now = Date.now()): boolean {
-    return this.#suspicion.isSuspected(id, now)
+  isSuspected(id: string): boolean {
+    return this.#suspicion.isSuspected(id, this.context.clock.now())
   }
 
   /** A new sequencer (maybe this node): start the view of the peers afresh. */
@@ -104,13 +105,13 @@ export class Synchronizer {
    * halt.
    */
   private async syncTo(app: string, state: SignedState): Promise<void> {
-    const now = Date.now()
+    const now = this.context.clock.now()
     const trusted = this.findSyncPoint(app, state, (id) => !this.#suspicion.isSuspected(id, now))
     const point = trusted ?? this.findSyncPoint(app, state, () => true)
     if (!point) return
     const unsigned = await this.signAndApply(app, state, point)
     if (unsigned.length === 0) return
-    this.#suspicion.suspect(unsigned, Date.now())
+    this.#suspicion.suspect(unsigned, this.context.clock.now())
     const fallback = this.findSyncPoint(app, state, (id) => !unsigned.includes(id))
     if (fallback && this.role.isSequencer && !this.role.paused) {
       await this.signAndApply(app, state, fallback)
@@ -170,8 +171,9 @@ export class Synchronizer {
    * zsequencer's `detect_and_reset_sequencer_on_failover` (§8.7): when peers holding a threshold
    * of stake have stopped posting, they have most likely moved to another sequencer without us.
    */
-  isAbandoned(now = Date.now()): boolean {
-    const { network } = this.context
+  isAbandoned(): boolean {
+    const { network, clock } = this.context
+    const now = clock.now()
     const lastSeen = new Map<string, number>()
     for (const reports of this.#reports.values()) {
       for (const [id, report] of reports) {
@@ -203,7 +205,7 @@ export class Synchronizer {
       index: point.index,
       chaining_hash: point.chainingHash,
       parent_index: log.lastFinalized,
-      timestamp: state === 'locked' ? Math.floor(Date.now() / 1000) : 0,
+      timestamp: state === 'locked' ? unixSeconds(this.context.clock) : 0,
     }
     const gathered = await this.gatherSignatures(request, point.party)
     if (!gathered.ok) return gathered.unsigned
@@ -226,7 +228,7 @@ export class Synchronizer {
     party: readonly string[],
   ): Promise<Gathered> {
     return gatherSignatures(this.context, request, party, (id) =>
-      this.#suspicion.suspect([id], Date.now()),
+      this.#suspicion.suspect([id], this.context.clock.now()),
     )
   }
 }

@@ -14,6 +14,7 @@ import {
   type NodesFile,
   type SyncPoint,
 } from '../../shared/zellular/index.ts'
+import type { Clock } from './clock.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
@@ -36,6 +37,7 @@ export function makeTestNode(options: {
   sockets?: readonly string[]
   config?: Partial<NodeConfig>
   lines?: string[]
+  clock?: Clock
 }): { node: ZellularNode; ids: string[]; secrets: bls.SecretKey[] } {
   const secrets = testSecrets()
   const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
@@ -75,6 +77,7 @@ export function makeTestNode(options: {
     TEST_NODE_IDS[position]!,
     ['a'],
     log,
+    options.clock === undefined ? {} : { clock: options.clock },
   )
   return { node, ids: [...TEST_NODE_IDS], secrets }
 }
@@ -156,5 +159,43 @@ export async function syncedFollower(options: Parameters<typeof makeTestNode>[0]
       made.node.close()
       sequencer.close()
     },
+  }
+}
+
+/**
+ * A clock a test moves by hand: `advance` runs the timers that fall due, in time order, each at
+ * its own time. Starts at a fixed, realistic time (2023-11-14).
+ */
+export class ManualClock implements Clock {
+  #time: number
+  #timers: { at: number; order: number; callback: () => void }[] = []
+  #order = 0
+
+  constructor(startMs = 1_700_000_000_000) {
+    this.#time = startMs
+  }
+
+  /** A property, not a method: the node passes `clock.now` around on its own. */
+  readonly now = (): number => this.#time
+
+  after(ms: number, callback: () => void): () => void {
+    const timer = { at: this.#time + Math.max(0, ms), order: this.#order++, callback }
+    this.#timers.push(timer)
+    return () => {
+      this.#timers = this.#timers.filter((other) => other !== timer)
+    }
+  }
+
+  advance(ms: number): void {
+    const until = this.#time + ms
+    for (;;) {
+      this.#timers.sort((a, b) => a.at - b.at || a.order - b.order)
+      const next = this.#timers[0]
+      if (!next || next.at > until) break
+      this.#timers.shift()
+      this.#time = next.at
+      next.callback()
+    }
+    this.#time = until
   }
 }
