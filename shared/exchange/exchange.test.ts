@@ -280,7 +280,7 @@ describe('batch time', () => {
     expect(effects.trades.map((trade) => trade.time)).toEqual([2_000])
   })
 
-  it('decides nonces against it: expired gets a receipt, a nonce below a full window is skipped', () => {
+  it('decides nonces: expired gets a receipt, one below a full window is skipped', () => {
     const exchange = createExchange(config)
     const T = 1_800_000_000_000
     const pay = (nonce: number) =>
@@ -438,7 +438,7 @@ describe('spam', () => {
     }
   })
 
-  it('from a signer with an account spends its nonces, and a stranger’s rejected intent may apply later', () => {
+  it('spends nonces of accounts; a stranger’s rejected intent may apply later', () => {
     const exchange = createExchange(config)
     const carol = testAccount(7_100)
     const early = sign(carol, {

@@ -1,9 +1,10 @@
 /**
  * @module ledger
  * The deterministic multi-token ledger: available and locked balances in bigint base units,
- * transfers, issuer-only mints, replay protection in a bounded nonce window per signer, receipts, the escrow the
- * orderbook uses, change sets for storage and a state hash for comparing replicas. Pure: no
- * clock, randomness, I/O or floats. Everything public is listed here.
+ * transfers, issuer-only mints, replay protection in a bounded nonce window per signer,
+ * receipts, the escrow the orderbook uses, change sets for storage and a state hash for
+ * comparing replicas. Pure: no clock, randomness, I/O or floats. Everything public is listed
+ * here.
  */
 export type { EscrowAccounts } from './accounts.ts'
 export { applyIntent, claimNonce, isReplay } from './applyIntent.ts'

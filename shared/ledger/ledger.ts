@@ -99,7 +99,7 @@ export class Ledger implements EscrowAccounts {
     return this.supplies.get(token) ?? 0n
   }
 
-  /** Whether `signer` may use `nonce` in a batch of time `timeMs`, or why not (`nonceWindow.ts`). */
+  /** Whether `signer` may use `nonce` in a batch of time `timeMs`, or why not. */
   checkNonce(signer: string, nonce: bigint, timeMs: number): NonceVerdict {
     return this.nonces.check(signer, nonce, timeMs)
   }

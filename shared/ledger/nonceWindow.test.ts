@@ -111,7 +111,7 @@ describe('NonceWindows against the reference (property)', () => {
     drift: fc.integer({ min: 0, max: 3 }),
   })
 
-  it('decides every nonce as the rule on the whole history does, keeping only the N highest', () => {
+  it('decides as the rule on the whole history does, keeping only the N highest', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 6 }),
@@ -139,7 +139,7 @@ describe('NonceWindows against the reference (property)', () => {
     )
   })
 
-  it('accepts only nonces above the smallest kept of a full window, unused, inside the time window', () => {
+  it('accepts only unused nonces above a full window’s smallest, in the time window', () => {
     fc.assert(
       fc.property(
         fc.uniqueArray(fc.integer({ min: -50, max: 50 }), { maxLength: 8 }),

@@ -21,7 +21,8 @@ export const stateHashDomain = 'zellular-orderbook/ledger-state/v2'
  *
  * v2 hashes each signer's nonce window (the 100 highest used nonces), where v1 hashed every
  * nonce ever used. Cost is linear in the state size (accounts and windows, not history); call
- * it per batch only where that is affordable. The hash runs in WebAssembly once `initKeccak` has resolved.
+ * it per batch only where that is affordable. The hash runs in WebAssembly once `initKeccak`
+ * has resolved.
  */
 export function stateHash(ledger: Ledger): Hex {
   const { tokens, issuer, balances, nonces } = snapshotLedger(ledger)
