@@ -2,7 +2,7 @@
 export declare const SERVER_ENTRIES: Readonly<Record<string, string>>
 
 /**
- * The directory of the compiled services for the sources as they are now, building it first
- * when it is missing. The answer is remembered for the process.
+ * The directory of the compiled services for the sources as they are at the first call, building it first
+ * when it is missing. Later calls in the process give the same directory.
  */
 export declare function ensureServerBuild(options?: { log?: (line: string) => void }): string

@@ -38,26 +38,27 @@ export const SERVER_ENTRIES = Object.freeze({
 /** Builds older than this are deleted by the next build (a day: no run lasts that long). */
 const KEEP_OLD_BUILDS_MS = 24 * 60 * 60 * 1000
 
-/** @type {Map<string, string>} */
-const ensured = new Map()
+/** @type {string | undefined} */
+let ensured
 
 /**
- * The directory of the compiled services for the sources as they are now, building it first when
- * it is missing (about a second). The answer is remembered for the process.
+ * The directory of the compiled services for the sources as they are at the first call, building
+ * it first when it is missing (about a second). Later calls in the same process give the same
+ * directory even if the sources changed since: a service restarted in the middle of a test or a
+ * chaos run must run the same code as its peers.
  * @param {{ log?: (line: string) => void }} [options]
  * @returns {string}
  */
 export function ensureServerBuild(options = {}) {
+  if (ensured !== undefined) return ensured
   const fingerprint = sourceFingerprint()
-  const known = ensured.get(fingerprint)
-  if (known !== undefined) return known
   const directory = join(BUILDS, `server-${fingerprint}`)
   if (!existsSync(join(directory, 'complete'))) {
     options.log?.('compiling the server (esbuild)…')
     build(directory)
     pruneOldBuilds(directory)
   }
-  ensured.set(fingerprint, directory)
+  ensured = directory
   return directory
 }
 
