@@ -24,16 +24,20 @@ async function expectRecentTime(page: Page, cell: ReturnType<Page['getByTestId']
   expect(Math.abs(now - shown)).toBeLessThan(5 * 60_000)
 }
 
-test('a resting order filled by another account: times on the trade and fill', async ({
+test('a resting order filled by another account: times, fill toasts to both, cancel and reject toasts', async ({
   browser,
   baseURL,
 }) => {
-  const alice = await openUser(browser, { baseURL: baseURL! })
-  const bob = await openUser(browser, { baseURL: baseURL! })
-  await connect(alice)
-  await connect(bob)
-  await useFaucet(alice)
-  await useFaucet(bob)
+  // Two traders, set up side by side; the machine is shared, so this test may take longer.
+  test.setTimeout(150_000)
+  const [alice, bob] = await Promise.all(
+    [0, 1].map(async () => {
+      const user = await openUser(browser, { baseURL: baseURL! })
+      await connect(user)
+      await useFaucet(user)
+      return user
+    }),
+  )
 
   const price = '2222.25'
   const priceUnits = units(price, 6).toString()
@@ -41,7 +45,20 @@ test('a resting order filled by another account: times on the trade and fill', a
   const placed = alice.page.locator(`[data-testid="open-order"][data-price="${priceUnits}"]`)
   await expectRecentTime(alice.page, placed)
 
+  // Alice's toast is awaited from before Bob buys: toasts leave by themselves after a while.
+  const aliceToast = alice.page.getByTestId('toast').filter({ hasText: 'Sell order filled' })
+  const aliceTold = expect(aliceToast).toContainText('0.2 ETH at 2,222.25 USDT', {
+    timeout: 40_000,
+  })
+  const bobToast = bob.page.getByTestId('toast').filter({ hasText: 'Buy order filled' })
+  const bobTold = expect(bobToast).toContainText('0.2 ETH at 2,222.25 USDT', { timeout: 40_000 })
   await placeLimit(bob.page, { side: 'buy', price, quantity: '0.2' })
+  await aliceTold
+  await bobTold
+  await expect(alice.page.getByRole('status', { name: 'Notifications' })).toHaveAttribute(
+    'aria-live',
+    'polite',
+  )
 
   // The trade row carries its batch time, shown as a time of day.
   const trade = alice.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first()
@@ -52,6 +69,32 @@ test('a resting order filled by another account: times on the trade and fill', a
     alice.page,
     alice.page.locator(`[data-testid="fill"][data-price="${priceUnits}"]`).first(),
   )
+
+  // A cancel, and a rejection with its reason in words, each told to its own trader.
+  const cancelled = alice.page.getByTestId('toast').filter({ hasText: 'Order cancelled' })
+  const rejected = bob.page.getByTestId('toast').filter({ hasText: 'Rejected' })
+  const aliceCancels = async () => {
+    const told = expect(cancelled).toContainText('Sell 0.1 ETH at 3,333.33 · Cancelled by you', {
+      timeout: 60_000,
+    })
+    await alice.page.getByTestId('tab-open').click()
+    await placeLimit(alice.page, { side: 'sell', price: '3333.33', quantity: '0.1' })
+    await alice.page.getByTestId('cancel-order').first().click()
+    await told
+  }
+  const bobIsRejected = async () => {
+    const told = expect(rejected).toContainText('No liquidity to match against', {
+      timeout: 60_000,
+    })
+    await bob.page.getByTestId('side-buy').click()
+    await bob.page.getByTestId('time-in-force').selectOption('IOC')
+    await bob.page.getByTestId('order-price').fill('10')
+    await bob.page.getByTestId('order-quantity').fill('0.1')
+    await bob.page.getByTestId('order-submit').click()
+    await told
+    await expect(rejected).toHaveAttribute('data-kind', 'reject')
+  }
+  await Promise.all([aliceCancels(), bobIsRejected()])
   await alice.context.close()
   await bob.context.close()
 })

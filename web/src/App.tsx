@@ -7,6 +7,7 @@ import { OrderBook } from './features/book/OrderBook.tsx'
 import { RecentTrades } from './features/book/RecentTrades.tsx'
 import { BalancesPanel } from './features/balances/BalancesPanel.tsx'
 import { NetworkPanel } from './features/network/NetworkPanel.tsx'
+import { NotificationsProvider } from './features/notifications/NotificationsProvider.tsx'
 import { ActivityPanel } from './features/orders/ActivityPanel.tsx'
 import { RequestsProvider } from './features/requests/RequestsProvider.tsx'
 import { OrderForm, type PickedPrice } from './features/trade/OrderForm.tsx'
@@ -72,9 +73,11 @@ function Connected(props: { registry: AppRegistry }) {
 
   return (
     <LiveProvider registry={registry} address={address}>
-      <RequestsProvider registry={registry} address={address}>
-        <TradingScreen key={address ?? 'guest'} registry={registry} address={address} />
-      </RequestsProvider>
+      <NotificationsProvider registry={registry} address={address}>
+        <RequestsProvider registry={registry} address={address}>
+          <TradingScreen key={address ?? 'guest'} registry={registry} address={address} />
+        </RequestsProvider>
+      </NotificationsProvider>
     </LiveProvider>
   )
 }

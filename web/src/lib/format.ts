@@ -1,4 +1,5 @@
 import { formatAmount } from '../../../shared/intents/index.ts'
+import { describeReason } from './rejectReasonText.ts'
 
 /**
  * Base units as a human decimal with thousands separators, at most `maxFraction` fractional
@@ -37,25 +38,7 @@ export function shortHash(hash: string): string {
   return `${hash.slice(0, 10)}…`
 }
 
-/** Reject and error codes as a sentence fragment: `insufficient_available` → `Insufficient available`. */
+/** Reject, cancel and error codes as a sentence: `insufficient_available` → readable text. */
 export function humanizeCode(code: string): string {
-  const known: Record<string, string> = {
-    insufficient_available: 'Insufficient available balance',
-    insufficient_balance: 'Insufficient balance',
-    nonce_already_used: 'This signed request was already used (replay)',
-    replay: 'This signed request was already submitted (replay)',
-    post_only_would_cross: 'Post-only order would cross the book',
-    no_liquidity: 'No liquidity to match against',
-    self_transfer: 'Cannot transfer to yourself',
-    price_not_on_tick: 'Price is not on the tick grid',
-    quantity_not_on_lot: 'Quantity is not a multiple of the lot size',
-    below_min_size: 'Quantity is below the minimum order size',
-    above_max_size: 'Quantity is above the maximum order size',
-    unknown_order: 'Order is no longer open',
-    not_owner: 'Not your order',
-    sequencer_unavailable: 'No Zellular node accepted the batch',
-    overloaded: 'Replica is overloaded, try again',
-  }
-  const text = known[code] ?? code.replace(/_/g, ' ')
-  return text.charAt(0).toUpperCase() + text.slice(1)
+  return describeReason(code)
 }

@@ -8,7 +8,7 @@ import {
   useSyncExternalStore,
   type ReactNode,
 } from 'react'
-import type { ReceiptEvent } from '../../../shared/api/index.ts'
+import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
 import { refreshVerifiedBalances } from './refreshVerifiedBalances.ts'
 import type { AppRegistry } from './registry.ts'
@@ -23,6 +23,8 @@ export interface Live {
   readonly books: ReadonlyMap<string, OrderbookSync>
   /** Calls `listener` for every receipt about the connected address. */
   onReceipt(listener: (receipt: ReceiptEvent) => void): () => void
+  /** Calls `listener` for every event of the stream, after it was routed. */
+  onEvent(listener: (event: SseEvent) => void): () => void
 }
 
 const LiveContext = createContext<Live | undefined>(undefined)
@@ -44,6 +46,7 @@ export function LiveProvider(props: {
 
   useEffect(() => {
     const receiptListeners = new Set<(receipt: ReceiptEvent) => void>()
+    const eventListeners = new Set<(event: SseEvent) => void>()
     const books = new Map<string, OrderbookSync>()
     let dirtyBalances = false
     const events: ReplicaEvents = new ReplicaEvents({
@@ -56,6 +59,7 @@ export function LiveProvider(props: {
           dirtyBalances = false
           refreshVerifiedBalances(queryClient, address)
         }
+        for (const listener of eventListeners) listener(event)
       },
     })
     for (const market of registry.markets) {
@@ -68,6 +72,10 @@ export function LiveProvider(props: {
       onReceipt(listener) {
         receiptListeners.add(listener)
         return () => receiptListeners.delete(listener)
+      },
+      onEvent(listener) {
+        eventListeners.add(listener)
+        return () => eventListeners.delete(listener)
       },
     })
     return () => {

@@ -16,6 +16,8 @@ import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { ReplicaRequestError, replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
 import { classifyWalletError, walletErrorMessage } from '../../lib/walletErrors.ts'
+import { requestNotification } from '../notifications/notifications.ts'
+import { useNotify } from '../notifications/NotificationsProvider.tsx'
 import { decideRequestOutcome } from './requestOutcome.ts'
 import { RequestWatcher } from './requestWatcher.ts'
 import {
@@ -68,6 +70,20 @@ export function RequestsProvider(props: {
   addressRef.current = address
 
   useEffect(() => dispatch({ type: 'accountChanged', address }), [address])
+
+  // A request that ends rejected or failed is told in a toast, once.
+  const notify = useNotify()
+  const stages = useRef(new Map<string, TrackedRequest['stage']>())
+  useEffect(() => {
+    const next = new Map<string, TrackedRequest['stage']>()
+    for (const request of requests) {
+      const before = stages.current.get(request.key)
+      next.set(request.key, request.stage)
+      const notification = requestNotification(before, request)
+      if (notification) notify(notification)
+    }
+    stages.current = next
+  }, [requests, notify])
 
   const update = useCallback(
     (key: string, patch: Partial<TrackedRequest>) => dispatch({ type: 'update', key, patch }),
