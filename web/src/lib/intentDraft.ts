@@ -26,9 +26,6 @@ export function freshNonce(): bigint {
   return lastNonce
 }
 
-/** The former name of `freshNonce` (nonces were random once); the same function. */
-export const randomNonce = freshNonce
-
 /** Action-specific wire fields of a draft; the header is added by `buildDraft`. */
 export type DraftFields = IntentFields extends infer fields
   ? fields extends IntentFields

@@ -3,7 +3,7 @@ import { useEffect, useId, useMemo, useReducer, useState } from 'react'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { formatAmount } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
-import { buildDraft, randomNonce } from '../../lib/intentDraft.ts'
+import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { useOrderbook } from '../../lib/live.tsx'
 import { bestPrices } from '../../lib/orderbookState.ts'
 import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
@@ -48,7 +48,7 @@ export function OrderForm(props: {
   const { registry, market, address, picked } = props
   const [state, dispatch] = useReducer(orderFormReducer, initialOrderForm)
   const [touched, setTouched] = useState({ price: false, quantity: false })
-  const [nonce, setNonce] = useState(randomNonce)
+  const [nonce, setNonce] = useState(freshNonce)
   const [busy, setBusy] = useState(false)
   const book = useOrderbook(market.id)
   const top = useMemo(() => bestPrices(book.book), [book.book])
@@ -142,7 +142,7 @@ export function OrderForm(props: {
           submit(draft, title)
             .then((stage) => {
               setBusy(false)
-              setNonce(randomNonce())
+              setNonce(freshNonce())
               if (stage === 'submitted') {
                 dispatch({ type: 'submitted' })
                 setTouched({ price: false, quantity: false })
