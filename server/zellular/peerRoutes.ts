@@ -1,0 +1,83 @@
+import type { Hono } from 'hono'
+import {
+  disputeSchema,
+  handleDispute,
+  handleSwitch,
+  precheckDispute,
+  precheckSwitch,
+  switchSchema,
+} from './disputeRoutes.ts'
+import { ZsequencerHttpError, success } from './httpErrors.ts'
+import {
+  CONTROL_BODY_MAX_BYTES,
+  parseBody,
+  type NodeEnv,
+  type NodeRequest,
+  type RouteDeps,
+  type RouteGuards,
+} from './routeGuards.ts'
+import { sequencerPutSchema } from './sequencerApi.ts'
+import { signSyncPoint, signSyncPointSchema } from './signer.ts'
+
+/**
+ * Node-to-node routes (§7.8–§7.11), each signed by a known node for this node, now and once
+ * (`RouteGuards.nodeAccess`): signing sync points, disputes, switches and the sequencer's PUT.
+ */
+export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: RouteGuards) {
+  const { context, role, logs } = node
+
+  /** `POST /node/sign_sync_point`: only the current sequencer may ask. */
+  const postSignSyncPoint = async (c: NodeRequest) => {
+    guards.version(c, false)
+    if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
+    guards.synced()
+    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (signer) => {
+      if (signer !== role.sequencerId) {
+        throw new ZsequencerHttpError(
+          'PermissionDeniedError',
+          'Only the current sequencer can call this endpoint',
+        )
+      }
+    })
+    const request = parseBody(signSyncPointSchema, c.get('rawBody'))
+    return c.json(success(signSyncPoint(context, logs, request)))
+  }
+
+  /** `POST /node/dispute`: a vote against this node's sequencer, if it sees the problem too. */
+  const postDispute = async (c: NodeRequest) => {
+    guards.version(c, false)
+    guards.synced()
+    guards.notPaused()
+    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
+      precheckDispute(node, parseBody(disputeSchema, body)),
+    )
+    return c.json(success(handleDispute(node, parseBody(disputeSchema, c.get('rawBody')))))
+  }
+
+  /** `POST /node/switch`: enough votes move the role to the next sequencer. */
+  const postSwitch = async (c: NodeRequest) => {
+    guards.notPaused()
+    guards.version(c, false)
+    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
+      precheckSwitch(node, parseBody(switchSchema, body)),
+    )
+    return c.json(handleSwitch(node, parseBody(switchSchema, c.get('rawBody'))))
+  }
+
+  /** `PUT /sequencer/batches`: a follower's batches and progress report, on the sequencer. */
+  const putSequencerBatches = async (c: NodeRequest) => {
+    guards.version(c, true)
+    await guards.nodeAccess(c, context.config.maxRequestKb * 1024, () => {
+      if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+    })
+    if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+    guards.notPaused()
+    const request = parseBody(sequencerPutSchema, c.get('rawBody'))
+    return c.json(success(node.inbox.accept(c.get('signer'), request)))
+  }
+
+  app.post('/node/sign_sync_point', postSignSyncPoint)
+  app.post('/node/dispute', postDispute)
+  app.post('/node/switch', postSwitch)
+  app.put('/sequencer/batches', putSequencerBatches)
+}

@@ -1,0 +1,129 @@
+import type { Hono } from 'hono'
+import type { AppLogs } from './appLogs.ts'
+import type { BatchRecord } from './batchLog.ts'
+import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
+import { nodeStateOf, serializeNodeState } from './nodeState.ts'
+import { finalizationProofOf } from './proofRecords.ts'
+import type { NodeEnv, NodeRequest, RouteDeps, RouteGuards } from './routeGuards.ts'
+
+/**
+ * Reads (§7.3–§7.7): batch pages, last locked or finalized batches, the node's state and
+ * readiness. Served on the sequencer and while unsynced too.
+ */
+export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: RouteGuards) {
+  const { context, role, logs } = node
+  const { hooks } = context
+
+  /** A read answer; the only place a test adversary (`nodeHooks.ts`) may change one. */
+  const page = (c: NodeRequest, honest: { data: unknown }) => {
+    if (!hooks.enabled) return c.json(honest)
+    const { status, text } = hooks.servePage(honest)
+    return c.body(text, status as 200, { 'Content-Type': 'application/json' })
+  }
+
+  /** `GET /node/{app}/batches/{state}?after=N`: the batches after N, within the page cap. */
+  const getPage = (c: NodeRequest) => {
+    guards.version(c, false)
+    const after = parseAfter(c.req.query('after'))
+    const log = logs.get(c.req.param('app')!)
+    const state = c.req.param('state')
+    if (state !== 'sequenced' && state !== 'locked' && state !== 'finalized') {
+      return c.json(success(null))
+    }
+    const records = log.range(after, state, context.pageCapBytes)
+    if (records.length === 0) return page(c, success(null))
+    return page(
+      c,
+      success({
+        batches: records.map((record) => record.body),
+        first_chaining_hash: records[0]!.chainingHash,
+        finalized_signatures: records
+          .filter((record) => record.finalizedSignature !== undefined)
+          .map(finalizationProofOf),
+      }),
+    )
+  }
+
+  /** `GET /node/{app}/batches/{state}/last`. */
+  const getLast = (c: NodeRequest) => {
+    guards.version(c, false)
+    const state = lastState(c.req.param('state')!)
+    return page(c, success(statefulBatch(logs, c.req.param('app')!, state)))
+  }
+
+  /** `GET /node/batches/{state}/last`: every app's, apps with none left out. */
+  const getLastOfAll = (c: NodeRequest) => {
+    guards.version(c, false)
+    const state = lastState(c.req.param('state')!)
+    const all: Record<string, unknown> = {}
+    for (const appName of logs.apps()) {
+      const record = statefulBatch(logs, appName, state)
+      if (record) all[appName] = record
+    }
+    return page(c, success(all))
+  }
+
+  /** `GET /node/state`, byte for byte as zsequencer serves it (`nodeState.ts`). */
+  const getState = (c: NodeRequest) => {
+    guards.version(c, false)
+    const text = serializeNodeState(nodeStateOf(context, role, logs))
+    return c.body(text, 200, { 'Content-Type': 'application/json' })
+  }
+
+  /** `GET /node/ready`: the bare `{"status": true}` once synced and not paused. */
+  const getReady = (c: NodeRequest) => {
+    guards.synced()
+    guards.notPaused()
+    return c.json({ status: true })
+  }
+
+  app.get('/node/:app/batches/:state', getPage)
+  app.get('/node/:app/batches/:state/last', getLast)
+  app.get('/node/batches/:state/last', getLastOfAll)
+  app.get('/node/state', getState)
+  app.get('/node/ready', getReady)
+}
+
+function parseAfter(raw: string | undefined): number {
+  if (raw === undefined) return 0
+  if (!/^\d{1,15}$/.test(raw)) {
+    throw new ValidationHttpError(
+      ['query', 'after'],
+      'Input should be greater than or equal to 0',
+      raw,
+    )
+  }
+  return Number(raw)
+}
+
+function lastState(state: string): 'locked' | 'finalized' {
+  if (state !== 'locked' && state !== 'finalized') {
+    throw new ZsequencerHttpError('InvalidRequestError', `Invalid state: ${state}.`)
+  }
+  return state
+}
+
+function statefulBatch(logs: AppLogs, appName: string, state: 'locked' | 'finalized') {
+  const log = logs.get(appName)
+  const index = log.lastIndex(state)
+  const record: BatchRecord | undefined = log.get(index)
+  if (!record) return null
+  return {
+    app_name: appName,
+    body: record.body,
+    chaining_hash: record.chainingHash,
+    // Each view names the parent its own proof was signed with (see `lockedParentIndex`).
+    parent_index:
+      (state === 'locked' ? record.lockedParentIndex : undefined) ?? record.parentIndex ?? null,
+    next_index: record.nextIndex ?? null,
+    timestamp: record.timestamp ?? null,
+    locked_signature: record.lockedSignature ?? null,
+    locked_nonsigners: record.lockedNonsigners ?? null,
+    locked_tag: record.lockedTag ?? null,
+    finalized_signature: record.finalizedSignature ?? null,
+    finalized_nonsigners: record.finalizedNonsigners ?? null,
+    finalized_tag: record.finalizedTag ?? null,
+    index,
+    state,
+  }
+}

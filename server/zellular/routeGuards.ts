@@ -1,0 +1,154 @@
+import type { Context } from 'hono'
+import type { z } from 'zod'
+import { readLimitedText } from '../http/limitedBody.ts'
+import { compareApiVersions, parseApiVersion } from './apiVersion.ts'
+import {
+  FRESHNESS_HEADER,
+  FRESHNESS_SIGNATURE_HEADER,
+  FRESHNESS_WINDOW_MS,
+  freshnessMessage,
+  parseFreshnessHeader,
+  ReplayGuard,
+} from './freshness.ts'
+import { ValidationHttpError, ZsequencerHttpError } from './httpErrors.ts'
+import type { ZellularNode } from './node.ts'
+
+/** What node routes keep on a request: who signed it and its body, once verified. */
+export type NodeEnv = { Variables: { signer: string; rawBody: string } }
+export type NodeRequest = Context<NodeEnv>
+
+/** What a route group uses of the node. */
+export type RouteDeps = Pick<
+  ZellularNode,
+  | 'context'
+  | 'role'
+  | 'logs'
+  | 'poster'
+  | 'intake'
+  | 'inbox'
+  | 'disputer'
+  | 'outbox'
+  | 'switcher'
+  | 'signatureBatcher'
+>
+
+/** Node-to-node control messages (sign, dispute, switch) are small. */
+export const CONTROL_BODY_MAX_BYTES = 64 * 1024
+
+/** A body over its cap is refused as it is read, with zsequencer's batch-size error (429). */
+export const tooLarge = () => new ZsequencerHttpError('BatchSizeExceededError')
+
+/**
+ * zsequencer's guards (FastAPI dependencies), run in its order before body validation, and the
+ * check of signed node requests. One per node: the replay guard remembers what it admitted.
+ */
+export class RouteGuards {
+  readonly #replays = new ReplayGuard()
+  readonly #version
+
+  constructor(private readonly node: RouteDeps) {
+    const version = parseApiVersion(node.context.config.version)
+    if (!version) throw new Error(`"${node.context.config.version}" is not an API version`)
+    this.#version = version
+  }
+
+  /**
+   * "node" routes refuse a `Version` header naming another version; the "sequencer" route
+   * requires one (`required`).
+   */
+  version(c: Context, required: boolean): void {
+    const header = c.req.header('Version')
+    if (header === undefined && !required) return
+    const version = header === undefined ? null : parseApiVersion(header)
+    if (!version || compareApiVersions(version, this.#version) !== 0) {
+      throw new ZsequencerHttpError('InvalidNodeVersionError')
+    }
+  }
+
+  /** Client routes wait for the first full catch-up round (the sequencer is always synced). */
+  synced(): void {
+    if (!this.node.role.isSequencer && !this.node.poster.synced) {
+      throw new ZsequencerHttpError('NotSyncedError')
+    }
+  }
+
+  notPaused(): void {
+    if (this.node.role.paused) throw new ZsequencerHttpError('IsPausedError')
+  }
+
+  /**
+   * Reads the body (at most `maxBytes`) and checks that a known node signed it for this node,
+   * this route, now, and once (the freshness headers, see `freshness.ts`). `precheck` refuses
+   * what would be refused whoever signed it, before the signature's pairing check: a flood of
+   * such requests from a faulty peer then costs no pairing at all.
+   */
+  async nodeAccess(
+    c: NodeRequest,
+    maxBytes = CONTROL_BODY_MAX_BYTES,
+    precheck?: (signer: string, body: string) => void,
+  ): Promise<void> {
+    const { context, signatureBatcher } = this.node
+    const denied = (why: string) => new ZsequencerHttpError('PermissionDeniedError', why)
+    const signer = c.req.header('Signer')?.toLowerCase()
+    const signature = c.req.header(FRESHNESS_SIGNATURE_HEADER)
+    const fresh = parseFreshnessHeader(c.req.header(FRESHNESS_HEADER))
+    if (!signer || !context.network.operator(signer)) throw denied('Unknown signer.')
+    if (!signature || !fresh) throw denied('The request is not signed with its time and target.')
+    if (fresh.target !== context.id) throw denied('The request was meant for another node.')
+    const now = context.clock.now()
+    if (Math.abs(now - fresh.timestampMs) > FRESHNESS_WINDOW_MS) {
+      throw denied('The request is too old or from the future.')
+    }
+    const body = await readLimitedText(c, maxBytes, tooLarge)
+    if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
+    precheck?.(signer, body)
+    const message = freshnessMessage({
+      method: c.req.method,
+      path: c.req.path,
+      target: context.id,
+      timestampMs: fresh.timestampMs,
+      body,
+    })
+    if (!(await signatureBatcher.verify({ id: signer, message, signature }))) {
+      throw denied('Bad signature.')
+    }
+    // Recorded only once verified: unsigned junk cannot fill the guard.
+    if (!this.#replays.admit(signature, fresh.timestampMs, now)) {
+      throw denied('The request was replayed.')
+    }
+    c.set('signer', signer)
+    c.set('rawBody', body)
+    const { hooks } = context
+    if (hooks.enabled) {
+      const headers = c.req.header()
+      hooks.capture({ method: c.req.method, path: c.req.path, headers, body, at: now })
+    }
+  }
+}
+
+export function parseJsonText(text: string): unknown {
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ValidationHttpError(['body'], 'JSON decode error', text.slice(0, 100))
+  }
+}
+
+/** Parses `text` as JSON and checks it with `schema`; a failure is FastAPI's 422. */
+export function parseBody<schema extends z.ZodType>(
+  schema: schema,
+  text: string,
+): z.output<schema> {
+  const parsed = schema.safeParse(parseJsonText(text))
+  if (!parsed.success) throw validationError(parsed.error)
+  return parsed.data
+}
+
+function validationError(error: z.ZodError): ValidationHttpError {
+  const issue = error.issues[0]
+  return new ValidationHttpError(
+    ['body', ...(issue?.path ?? []).map(String)],
+    issue?.message ?? '',
+    null,
+  )
+}
