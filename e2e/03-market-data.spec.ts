@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import { connect, openUser, units, useFaucet } from './support/app.ts'
+import { connect, keepScreenshot, openUser, units, useFaucet } from './support/app.ts'
 
 /** Places a limit order through the form and waits until a replica applied its batch. */
 async function placeLimit(
@@ -24,10 +24,10 @@ async function expectRecentTime(page: Page, cell: ReturnType<Page['getByTestId']
   expect(Math.abs(now - shown)).toBeLessThan(5 * 60_000)
 }
 
-test('a resting order filled by another account: times, fill toasts to both, cancel and reject toasts', async ({
+test('a resting order filled by another account: times, fill toasts to both, a candle on the chart, cancel and reject toasts', async ({
   browser,
   baseURL,
-}) => {
+}, testInfo) => {
   // Two traders, set up side by side; the machine is shared, so this test may take longer.
   test.setTimeout(150_000)
   const [alice, bob] = await Promise.all(
@@ -64,6 +64,15 @@ test('a resting order filled by another account: times, fill toasts to both, can
   const trade = alice.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first()
   await expect(trade).toHaveAttribute('data-time', /^\d+$/)
   await expectRecentTime(alice.page, trade)
+  // The chart draws a candle for the trade, and says its close in text (canvas is not read).
+  const summary = alice.page.getByTestId('chart-summary')
+  await expect(summary).toHaveAttribute('data-last-close', priceUnits)
+  await expect(summary).toContainText('close 2,222.25 USDT')
+  await alice.page.getByTestId('chart-interval-1h').click()
+  await expect(summary).toContainText('Last 1h candle')
+  await expect(summary).toHaveAttribute('data-last-close', priceUnits)
+  await expect(alice.page.getByTestId('chart').locator('canvas').first()).toBeVisible()
+  await keepScreenshot(alice.page, testInfo, 'chart-after-trade-1440x900')
   await alice.page.getByTestId('tab-fills').click()
   await expectRecentTime(
     alice.page,

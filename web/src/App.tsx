@@ -7,6 +7,7 @@ import { OrderBook } from './features/book/OrderBook.tsx'
 import { RecentTrades } from './features/book/RecentTrades.tsx'
 import { BalancesPanel } from './features/balances/BalancesPanel.tsx'
 import { NetworkPanel } from './features/network/NetworkPanel.tsx'
+import { PriceChart } from './features/chart/PriceChart.tsx'
 import { NotificationsProvider } from './features/notifications/NotificationsProvider.tsx'
 import { ActivityPanel } from './features/orders/ActivityPanel.tsx'
 import { RequestsProvider } from './features/requests/RequestsProvider.tsx'
@@ -140,6 +141,7 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
           <RecentTrades market={market} primary={primary} address={address} />
         </div>
         <div className="col col-center">
+          <PriceChart key={market.id} market={market} primary={primary} />
           <div className="forms">
             {/* One form per market: fields typed for one market never carry into another. */}
             <OrderForm

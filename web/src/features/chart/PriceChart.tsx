@@ -1,0 +1,220 @@
+import { queryOptions, useQuery } from '@tanstack/react-query'
+import {
+  CandlestickSeries,
+  ColorType,
+  createChart,
+  HistogramSeries,
+  type IChartApi,
+  type ISeriesApi,
+  type UTCTimestamp,
+} from 'lightweight-charts'
+import { useEffect, useMemo, useRef, useState } from 'react'
+import { tradesPageMax, type MarketInfo } from '../../../../shared/api/index.ts'
+import { LoadError } from '../../components/LoadError.tsx'
+import { formatUnits } from '../../lib/format.ts'
+import { formatFullTime, formatTimeOfDay } from '../../lib/formatTime.ts'
+import { replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
+import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
+import {
+  browserZoneOffsetMs,
+  buildCandles,
+  candleIntervals,
+  type Candle,
+  type CandleInterval,
+} from './buildCandles.ts'
+
+/**
+ * The chart's history: the market's last `tradesPageMax` trades. Its key starts like the trade
+ * feed's, so a new stream (a reconnection, a replica switch) refetches it too; trades after it
+ * come from the live feed.
+ */
+function chartTradesQueryOptions(replica: ReplicaRef | undefined, market: string) {
+  return queryOptions({
+    queryKey: ['trades', market, 'chart'] as const,
+    queryFn: ({ signal }) => replicaApi.trades(replica!, { market, limit: tradesPageMax }, signal),
+    enabled: replica !== undefined,
+    retry: 1,
+  })
+}
+
+/** A price or amount in base units as a chart number (display only; never used for money). */
+function toChartNumber(units: bigint, decimals: number): number {
+  return Number(units) / 10 ** decimals
+}
+
+/**
+ * Candles (1m, 5m, 1h, 1d) with volume, from the market's trades at their batch times, drawn
+ * with TradingView's lightweight-charts; the time axis reads in the user's time zone. Canvas is
+ * not readable by assistive technology, so the last candle is also said in text.
+ */
+export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | undefined }) {
+  const { market, primary } = props
+  const [interval, setCandleInterval] = useState<CandleInterval>('1m')
+  const history = useQuery(chartTradesQueryOptions(primary, market.id))
+  const feed = useQuery(tradeFeedQueryOptions(primary, market.id))
+  const candles = useMemo(
+    () =>
+      buildCandles({
+        trades: [...(history.data?.trades ?? []), ...(feed.data?.trades ?? [])],
+        interval,
+        zoneOffsetMs: browserZoneOffsetMs,
+      }),
+    [history.data, feed.data, interval],
+  )
+  const last = candles.at(-1)
+
+  return (
+    <section className="panel chart" aria-labelledby="chart-title" data-testid="chart">
+      <header className="panel-head">
+        <h2 id="chart-title">Chart</h2>
+        <div className="segmented small" role="radiogroup" aria-label="Candle interval">
+          {(Object.keys(candleIntervals) as CandleInterval[]).map((item) => (
+            <button
+              key={item}
+              type="button"
+              role="radio"
+              aria-checked={interval === item}
+              className={`seg ${interval === item ? 'on' : ''}`}
+              onClick={() => setCandleInterval(item)}
+              data-testid={`chart-interval-${item}`}
+            >
+              {item}
+            </button>
+          ))}
+        </div>
+      </header>
+      {history.isError && (
+        <LoadError
+          testId="chart-error"
+          message="Could not load the trade history for the chart."
+          // TanStack's refetch never rejects: a failure lands in the query's state.
+          // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
+          onRetry={() => void history.refetch()}
+        />
+      )}
+      <CandleCanvas candles={candles} market={market} view={`${market.id} ${interval}`} />
+      <p
+        className="chart-summary small muted"
+        data-testid="chart-summary"
+        data-candles={candles.length}
+        data-last-close={last?.close.toString()}
+        data-last-start={last?.start}
+        aria-live="off"
+      >
+        {last === undefined
+          ? history.isPending
+            ? 'Loading trades…'
+            : 'No trades yet: the chart starts with the first trade.'
+          : describeCandle(last, interval, market)}
+      </p>
+    </section>
+  )
+}
+
+function describeCandle(candle: Candle, interval: CandleInterval, market: MarketInfo): string {
+  const price = (units: bigint) => formatUnits(units, market.quoteDecimals, 2)
+  const context = { now: Date.now() }
+  return (
+    `Last ${interval} candle, from ${formatTimeOfDay(candle.start, context)}: ` +
+    `open ${price(candle.open)}, high ${price(candle.high)}, low ${price(candle.low)}, ` +
+    `close ${price(candle.close)} ${market.quote}; ` +
+    `volume ${formatUnits(candle.volume, market.baseDecimals, 4)} ${market.base} ` +
+    `in ${candle.trades} trade${candle.trades === 1 ? '' : 's'}`
+  )
+}
+
+const colors = {
+  text: '#8a94a8',
+  grid: 'rgba(35, 43, 59, 0.6)',
+  up: '#22c55e',
+  down: '#f43f5e',
+  upVolume: 'rgba(34, 197, 94, 0.35)',
+  downVolume: 'rgba(244, 63, 94, 0.35)',
+}
+
+/** The canvas: made once per mount, fed new data as candles change. */
+function CandleCanvas(props: {
+  candles: readonly Candle[]
+  market: MarketInfo
+  /** What is shown (market and interval): a new one fits the time axis to its candles. */
+  view: string
+}) {
+  const { candles, market, view } = props
+  const fitted = useRef<string | undefined>(undefined)
+  const container = useRef<HTMLDivElement>(null)
+  const chart = useRef<
+    | { api: IChartApi; price: ISeriesApi<'Candlestick'>; volume: ISeriesApi<'Histogram'> }
+    | undefined
+  >(undefined)
+
+  useEffect(() => {
+    const element = container.current
+    if (element === null) return
+    // Times reach the chart shifted into the user's time zone, since it labels them as UTC.
+    const api = createChart(element, {
+      autoSize: true,
+      layout: {
+        background: { type: ColorType.Solid, color: 'transparent' },
+        textColor: colors.text,
+        fontSize: 11,
+      },
+      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
+      rightPriceScale: { borderVisible: false },
+      timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
+      localization: {
+        timeFormatter: (time: number) =>
+          formatFullTime(time * 1000 - browserZoneOffsetMs(time * 1000), { now: Date.now() }),
+      },
+    })
+    const price = api.addSeries(CandlestickSeries, {
+      upColor: colors.up,
+      downColor: colors.down,
+      wickUpColor: colors.up,
+      wickDownColor: colors.down,
+      borderVisible: false,
+      priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
+    })
+    price.priceScale().applyOptions({ scaleMargins: { top: 0.1, bottom: 0.28 } })
+    const volume = api.addSeries(HistogramSeries, {
+      priceFormat: { type: 'volume' },
+      priceScaleId: '',
+      lastValueVisible: false,
+      priceLineVisible: false,
+    })
+    volume.priceScale().applyOptions({ scaleMargins: { top: 0.78, bottom: 0 } })
+    chart.current = { api, price, volume }
+    return () => {
+      chart.current = undefined
+      api.remove()
+    }
+  }, [])
+
+  useEffect(() => {
+    const current = chart.current
+    if (current === undefined) return
+    const time = (candle: Candle) =>
+      ((candle.start + browserZoneOffsetMs(candle.start)) / 1000) as UTCTimestamp
+    current.price.setData(
+      candles.map((candle) => ({
+        time: time(candle),
+        open: toChartNumber(candle.open, market.quoteDecimals),
+        high: toChartNumber(candle.high, market.quoteDecimals),
+        low: toChartNumber(candle.low, market.quoteDecimals),
+        close: toChartNumber(candle.close, market.quoteDecimals),
+      })),
+    )
+    current.volume.setData(
+      candles.map((candle) => ({
+        time: time(candle),
+        value: toChartNumber(candle.volume, market.baseDecimals),
+        color: candle.close >= candle.open ? colors.upVolume : colors.downVolume,
+      })),
+    )
+    if (fitted.current !== view && candles.length > 0) {
+      fitted.current = view
+      current.api.timeScale().fitContent()
+    }
+  }, [candles, market, view])
+
+  return <div className="chart-canvas" ref={container} aria-hidden />
+}
