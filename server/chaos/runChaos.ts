@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initKeccak } from '../../shared/intents/index.ts'
@@ -28,7 +28,7 @@ export interface ChaosOptions {
   /** Fault kinds to draw from (default all); empty lists run without a nemesis. */
   readonly nodeFaults?: readonly NodeFaultKind[]
   readonly replicaFaults?: readonly ReplicaFaultKind[]
-  /** Folder for the run (default a new temporary one). */
+  /** Folder for the run, new or empty (default a new temporary one). */
   readonly dir?: string
   /** Ports from here (default 19000). */
   readonly basePort?: number
@@ -51,6 +51,10 @@ export interface ChaosResult {
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? (() => {})
   await initKeccak()
+  if (options.dir !== undefined && existsSync(options.dir) && readdirSync(options.dir).length > 0) {
+    // An earlier run's keys and databases would join this one, and its anomalies be theirs.
+    throw new Error(`${options.dir} is not empty: a chaos run needs a new directory`)
+  }
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaos-'))
   const random = createRandom(options.seed)
   const planRandom = random.fork()
