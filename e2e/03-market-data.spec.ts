@@ -45,6 +45,13 @@ test('a resting order filled by another account: times, fill toasts to both, a c
   const placed = alice.page.locator(`[data-testid="open-order"][data-price="${priceUnits}"]`)
   await expectRecentTime(alice.page, placed)
 
+  const volume = async () =>
+    units(
+      (await alice.page.getByTestId('stat-volume').innerText()).replace(/[^0-9.]/g, '') || '0',
+      18,
+    )
+  const volumeBefore = await volume()
+
   // Alice's toast is awaited from before Bob buys: toasts leave by themselves after a while.
   const aliceToast = alice.page.getByTestId('toast').filter({ hasText: 'Sell order filled' })
   const aliceTold = expect(aliceToast).toContainText('0.2 ETH at 2,222.25 USDT', {
@@ -64,6 +71,11 @@ test('a resting order filled by another account: times, fill toasts to both, a c
   const trade = alice.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first()
   await expect(trade).toHaveAttribute('data-time', /^\d+$/)
   await expectRecentTime(alice.page, trade)
+  // The header's 24 h figures count the trade.
+  await expect(alice.page.getByTestId('last-price')).toHaveText('2,222.25')
+  await expect.poll(volume).toBe(volumeBefore + units('0.2', 18))
+  await expect(alice.page.getByTestId('stat-high')).not.toHaveText('—')
+
   // The chart draws a candle for the trade, and says its close in text (canvas is not read).
   const summary = alice.page.getByTestId('chart-summary')
   await expect(summary).toHaveAttribute('data-last-close', priceUnits)

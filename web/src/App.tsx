@@ -8,16 +8,15 @@ import { RecentTrades } from './features/book/RecentTrades.tsx'
 import { BalancesPanel } from './features/balances/BalancesPanel.tsx'
 import { NetworkPanel } from './features/network/NetworkPanel.tsx'
 import { PriceChart } from './features/chart/PriceChart.tsx'
+import { MarketStats } from './features/market/MarketStats.tsx'
 import { NotificationsProvider } from './features/notifications/NotificationsProvider.tsx'
 import { ActivityPanel } from './features/orders/ActivityPanel.tsx'
 import { RequestsProvider } from './features/requests/RequestsProvider.tsx'
 import { OrderForm, type PickedPrice } from './features/trade/OrderForm.tsx'
 import { TransferForm } from './features/transfer/TransferForm.tsx'
 import { WalletButton } from './features/wallet/WalletButton.tsx'
-import { formatFixed } from './lib/format.ts'
 import { LiveProvider, usePrimaryReplica } from './lib/live.tsx'
 import { fetchRegistry, type AppRegistry } from './lib/registry.ts'
-import { tradeFeedQueryOptions } from './lib/tradeFeed.ts'
 import { useMediaQuery } from './lib/useMediaQuery.ts'
 
 /** Loads the registry (the trust root), then the trading screen. */
@@ -204,8 +203,6 @@ function MarketTitle(props: {
   primary: ReturnType<typeof usePrimaryReplica>
 }) {
   const { registry, market, primary } = props
-  const trades = useQuery(tradeFeedQueryOptions(primary, market.id))
-  const last = trades.data?.trades[0]
   return (
     <div className="market-title">
       {registry.markets.length > 1 ? (
@@ -224,14 +221,7 @@ function MarketTitle(props: {
       ) : (
         <h1 className="market-name">{market.id}</h1>
       )}
-      <span
-        className={`last-price num ${last?.takerSide === 'sell' ? 'down' : 'up'}`}
-        data-testid="last-price"
-        aria-label="Last trade price"
-      >
-        {last ? formatFixed(BigInt(last.price), market.quoteDecimals, 2) : '—'}
-      </span>
-      <span className="muted small">last</span>
+      <MarketStats market={market} primary={primary} />
     </div>
   )
 }

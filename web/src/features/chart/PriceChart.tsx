@@ -1,4 +1,4 @@
-import { queryOptions, useQuery } from '@tanstack/react-query'
+import { useQuery } from '@tanstack/react-query'
 import {
   CandlestickSeries,
   ColorType,
@@ -9,12 +9,13 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts'
 import { useEffect, useMemo, useRef, useState } from 'react'
-import { tradesPageMax, type MarketInfo } from '../../../../shared/api/index.ts'
+import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
 import { formatFullTime, formatTimeOfDay } from '../../lib/formatTime.ts'
-import { replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
+import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
+import { tradeHistoryQueryOptions } from '../../lib/tradeHistory.ts'
 import {
   browserZoneOffsetMs,
   buildCandles,
@@ -22,20 +23,6 @@ import {
   type Candle,
   type CandleInterval,
 } from './buildCandles.ts'
-
-/**
- * The chart's history: the market's last `tradesPageMax` trades. Its key starts like the trade
- * feed's, so a new stream (a reconnection, a replica switch) refetches it too; trades after it
- * come from the live feed.
- */
-function chartTradesQueryOptions(replica: ReplicaRef | undefined, market: string) {
-  return queryOptions({
-    queryKey: ['trades', market, 'chart'] as const,
-    queryFn: ({ signal }) => replicaApi.trades(replica!, { market, limit: tradesPageMax }, signal),
-    enabled: replica !== undefined,
-    retry: 1,
-  })
-}
 
 /** A price or amount in base units as a chart number (display only; never used for money). */
 function toChartNumber(units: bigint, decimals: number): number {
@@ -50,7 +37,7 @@ function toChartNumber(units: bigint, decimals: number): number {
 export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | undefined }) {
   const { market, primary } = props
   const [interval, setCandleInterval] = useState<CandleInterval>('1m')
-  const history = useQuery(chartTradesQueryOptions(primary, market.id))
+  const history = useQuery(tradeHistoryQueryOptions(primary, market.id))
   const feed = useQuery(tradeFeedQueryOptions(primary, market.id))
   const candles = useMemo(
     () =>

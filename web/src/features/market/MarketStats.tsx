@@ -1,0 +1,92 @@
+import { useQuery } from '@tanstack/react-query'
+import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { formatFixed, formatUnits } from '../../lib/format.ts'
+import { useOrderbook } from '../../lib/live.tsx'
+import { bestPrices } from '../../lib/orderbookState.ts'
+import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
+import { tradeHistoryQueryOptions } from '../../lib/tradeHistory.ts'
+import { calculateMarketStats, calculateSpreadBps, formatBps } from './calculateMarketStats.ts'
+
+/**
+ * The header's market figures: the last price, coloured (and marked ▲/▼) by the way it last
+ * moved, and over 24 h the change, high, low and volume, then the book's spread as a share of
+ * the mid price.
+ */
+export function MarketStats(props: { market: MarketInfo; primary: ReplicaRef | undefined }) {
+  const { market, primary } = props
+  const history = useQuery(tradeHistoryQueryOptions(primary, market.id))
+  const feed = useQuery(tradeFeedQueryOptions(primary, market.id))
+  const book = useOrderbook(market.id)
+  const trades = [...(history.data?.trades ?? []), ...(feed.data?.trades ?? [])]
+  const latestTime = Math.max(0, ...trades.map((trade) => trade.time ?? 0))
+  const stats = calculateMarketStats({
+    trades,
+    // The browser's clock, or the latest batch time when the clock is behind it.
+    now: Math.max(Date.now(), latestTime),
+    more: history.data?.next != null,
+  })
+  const { bid, ask } = bestPrices(book.book)
+  const spreadBps = calculateSpreadBps(bid, ask)
+  const price = (units: bigint) => formatFixed(units, market.quoteDecimals, 2)
+  const approx = stats.partial ? '≥ ' : ''
+  const direction = stats.tick === 'up' ? 'up' : stats.tick === 'down' ? 'down' : ''
+  const changeClass =
+    stats.change === undefined ? '' : stats.change > 0n ? 'up' : stats.change < 0n ? 'down' : ''
+  return (
+    <>
+      <span
+        className={`last-price num ${direction}`}
+        data-testid="last-price"
+        data-tick={stats.tick}
+        aria-label="Last trade price"
+      >
+        {stats.last === undefined ? '—' : price(stats.last)}
+      </span>
+      <span className="muted small">
+        {stats.tick === 'up' ? '▲ last' : stats.tick === 'down' ? '▼ last' : 'last'}
+      </span>
+      <dl
+        className="market-stats small"
+        data-testid="market-stats"
+        title={
+          stats.partial ? 'From the latest 500 trades; older ones of the day are left out' : ''
+        }
+      >
+        <div>
+          <dt className="muted">24h change</dt>
+          <dd className={`num ${changeClass}`} data-testid="stat-change">
+            {stats.change === undefined || stats.changeBps === undefined
+              ? '—'
+              : `${stats.change < 0n ? '−' : stats.change > 0n ? '+' : ''}${price(stats.change < 0n ? -stats.change : stats.change)} (${formatBps(stats.changeBps)})`}
+          </dd>
+        </div>
+        <div>
+          <dt className="muted">24h high</dt>
+          <dd className="num" data-testid="stat-high">
+            {stats.high === undefined ? '—' : price(stats.high)}
+          </dd>
+        </div>
+        <div>
+          <dt className="muted">24h low</dt>
+          <dd className="num" data-testid="stat-low">
+            {stats.low === undefined ? '—' : price(stats.low)}
+          </dd>
+        </div>
+        <div>
+          <dt className="muted">24h volume</dt>
+          <dd className="num" data-testid="stat-volume">
+            {approx}
+            {formatUnits(stats.volume, market.baseDecimals, 4)} {market.base}
+          </dd>
+        </div>
+        <div>
+          <dt className="muted">Spread</dt>
+          <dd className="num" data-testid="stat-spread">
+            {spreadBps === undefined ? '—' : formatBps(spreadBps, false)}
+          </dd>
+        </div>
+      </dl>
+    </>
+  )
+}
