@@ -45,6 +45,19 @@ test('a resting order filled by another account: times, fill toasts to both, a c
   const placed = alice.page.locator(`[data-testid="open-order"][data-price="${priceUnits}"]`)
   await expectRecentTime(alice.page, placed)
 
+  // Bob's depth chart shows Alice's ask among the asks.
+  await bob.page.getByTestId('chart-kind-depth').click()
+  await expect
+    .poll(async () =>
+      BigInt((await bob.page.getByTestId('depth-summary').getAttribute('data-ask-depth')) ?? '0'),
+    )
+    .toBeGreaterThanOrEqual(units('0.2', 18))
+  await expect(bob.page.getByTestId('depth-summary')).toContainText('asks')
+  await expect(bob.page.getByTestId('depth-chart').locator('path.depth-asks')).toHaveAttribute(
+    'd',
+    /Z$/,
+  )
+
   const volume = async () =>
     units(
       (await alice.page.getByTestId('stat-volume').innerText()).replace(/[^0-9.]/g, '') || '0',

@@ -16,6 +16,7 @@ import { formatFullTime, formatTimeOfDay } from '../../lib/formatTime.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import { tradeHistoryQueryOptions } from '../../lib/tradeHistory.ts'
+import { DepthChart } from './DepthChart.tsx'
 import {
   browserZoneOffsetMs,
   buildCandles,
@@ -37,6 +38,7 @@ function toChartNumber(units: bigint, decimals: number): number {
 export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | undefined }) {
   const { market, primary } = props
   const [interval, setCandleInterval] = useState<CandleInterval>('1m')
+  const [kind, setKind] = useState<'candles' | 'depth'>('candles')
   const history = useQuery(tradeHistoryQueryOptions(primary, market.id))
   const feed = useQuery(tradeFeedQueryOptions(primary, market.id))
   const candles = useMemo(
@@ -54,46 +56,71 @@ export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | un
     <section className="panel chart" aria-labelledby="chart-title" data-testid="chart">
       <header className="panel-head">
         <h2 id="chart-title">Chart</h2>
-        <div className="segmented small" role="radiogroup" aria-label="Candle interval">
-          {(Object.keys(candleIntervals) as CandleInterval[]).map((item) => (
-            <button
-              key={item}
-              type="button"
-              role="radio"
-              aria-checked={interval === item}
-              className={`seg ${interval === item ? 'on' : ''}`}
-              onClick={() => setCandleInterval(item)}
-              data-testid={`chart-interval-${item}`}
-            >
-              {item}
-            </button>
-          ))}
+        <div className="row gap">
+          <div className="segmented small" role="radiogroup" aria-label="Chart kind">
+            {(['candles', 'depth'] as const).map((item) => (
+              <button
+                key={item}
+                type="button"
+                role="radio"
+                aria-checked={kind === item}
+                className={`seg ${kind === item ? 'on' : ''}`}
+                onClick={() => setKind(item)}
+                data-testid={`chart-kind-${item}`}
+              >
+                {item === 'candles' ? 'Candles' : 'Depth'}
+              </button>
+            ))}
+          </div>
+          {kind === 'candles' && (
+            <div className="segmented small" role="radiogroup" aria-label="Candle interval">
+              {(Object.keys(candleIntervals) as CandleInterval[]).map((item) => (
+                <button
+                  key={item}
+                  type="button"
+                  role="radio"
+                  aria-checked={interval === item}
+                  className={`seg ${interval === item ? 'on' : ''}`}
+                  onClick={() => setCandleInterval(item)}
+                  data-testid={`chart-interval-${item}`}
+                >
+                  {item}
+                </button>
+              ))}
+            </div>
+          )}
         </div>
       </header>
-      {history.isError && (
-        <LoadError
-          testId="chart-error"
-          message="Could not load the trade history for the chart."
-          // TanStack's refetch never rejects: a failure lands in the query's state.
-          // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
-          onRetry={() => void history.refetch()}
-        />
+      {kind === 'depth' ? (
+        <DepthChart market={market} />
+      ) : (
+        <>
+          {history.isError && (
+            <LoadError
+              testId="chart-error"
+              message="Could not load the trade history for the chart."
+              // TanStack's refetch never rejects: a failure lands in the query's state.
+              // eslint-disable-next-line @typescript-eslint/no-floating-promises -- never rejects
+              onRetry={() => void history.refetch()}
+            />
+          )}
+          <CandleCanvas candles={candles} market={market} view={`${market.id} ${interval}`} />
+          <p
+            className="chart-summary small muted"
+            data-testid="chart-summary"
+            data-candles={candles.length}
+            data-last-close={last?.close.toString()}
+            data-last-start={last?.start}
+            aria-live="off"
+          >
+            {last === undefined
+              ? history.isPending
+                ? 'Loading trades…'
+                : 'No trades yet: the chart starts with the first trade.'
+              : describeCandle(last, interval, market)}
+          </p>
+        </>
       )}
-      <CandleCanvas candles={candles} market={market} view={`${market.id} ${interval}`} />
-      <p
-        className="chart-summary small muted"
-        data-testid="chart-summary"
-        data-candles={candles.length}
-        data-last-close={last?.close.toString()}
-        data-last-start={last?.start}
-        aria-live="off"
-      >
-        {last === undefined
-          ? history.isPending
-            ? 'Loading trades…'
-            : 'No trades yet: the chart starts with the first trade.'
-          : describeCandle(last, interval, market)}
-      </p>
     </section>
   )
 }
