@@ -3,7 +3,10 @@ import type { NodeContext } from './nodeContext.ts'
 /**
  * zsequencer's `_find_network_sequencer` (§8.1): ask every other attesting node whom it follows;
  * adopt the id backed (with own stake) by a threshold of stake if that node itself claims the
- * role, otherwise fall back to the configured initial sequencer, or keep `current`.
+ * role, otherwise fall back to the configured initial sequencer, or keep `current`. When the
+ * threshold follows this node, it is the answer: this node can claim the role itself. Without
+ * that, a node restarted into following another one while the others follow it (each answering
+ * the other "not the sequencer") stalled the network for good (chaos seed 212).
  */
 export async function discoverSequencer(context: NodeContext, current: string): Promise<string> {
   const { network } = context
@@ -32,7 +35,9 @@ export async function discoverSequencer(context: NodeContext, current: string): 
   for (const entry of backers) if (!best || entry[1].length > best[1].length) best = entry
   if (best) {
     const [candidate, ids] = best
-    const selfClaimed = answers.some((a) => a?.id === candidate && a.sequencerId === candidate)
+    const selfClaimed =
+      candidate === context.id ||
+      answers.some((a) => a?.id === candidate && a.sequencerId === candidate)
     const stake = network.stakePercent([...ids, context.id])
     if (selfClaimed && stake >= network.thresholdPercent) return candidate
   }

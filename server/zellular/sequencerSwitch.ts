@@ -80,13 +80,20 @@ export class SequencerSwitch {
 
   /** At start: follow the sequencer the network follows (§8.1). */
   async join(): Promise<void> {
-    this.role.follow(await discoverSequencer(this.context, this.role.sequencerId))
+    const found = await discoverSequencer(this.context, this.role.sequencerId)
+    // Followed by the network (see `recover`): become the sequencer as a switch does.
+    if (found === this.context.id && found !== this.role.sequencerId) {
+      return this.switchTo(found, this.role.sequencerId)
+    }
+    this.role.follow(found)
   }
 
   /** zsequencer's missed-switch recovery (§8.7): ask the network who the sequencer is. */
   async recover(): Promise<void> {
     const found = await discoverSequencer(this.context, this.role.sequencerId)
     if (found === this.role.sequencerId) return
+    // The network follows this node: take the role as a switch does, catching up first.
+    if (found === this.context.id) return this.switchTo(found, this.role.sequencerId)
     this.context.log.info(`sequencer changed from ${this.role.sequencerId} to ${found} (recovered)`)
     this.adopt(found)
   }
