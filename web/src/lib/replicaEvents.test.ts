@@ -146,6 +146,25 @@ describe('ReplicaEvents', () => {
     expect(FakeEventSource.opened[1]!.url).toBe('http://127.0.0.1:5002/events')
     events.stop()
   })
+  it('moves on after one report of a stuck stream, though no later report changes', () => {
+    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), staleFailoverMs: 4000 })
+    events.start()
+    FakeEventSource.opened[0]!.emit('hello', hello)
+    // The replicas applied batch 6 and then nothing more: their reports stay the same.
+    events.observeReplicas(
+      [
+        { id: 'replica-1', appliedIndex: 6, reachable: true },
+        { id: 'replica-2', appliedIndex: 6, reachable: true },
+      ],
+      0,
+    )
+    vi.advanceTimersByTime(2000)
+    expect(events.getStatus()).toMatchObject({ replicaId: 'replica-1', stale: true })
+    vi.advanceTimersByTime(2000)
+    expect(FakeEventSource.opened[1]!.url).toBe('http://127.0.0.1:5002/events')
+    expect(events.getStatus()).toMatchObject({ replicaId: 'replica-2', stale: false })
+    events.stop()
+  })
 })
 
 describe('assessStream', () => {

@@ -72,6 +72,8 @@ export class ReplicaEvents {
   }
   /** `performance.now()` since which the live stream has been unhealthy. */
   private unhealthySince: number | undefined
+  /** Checks the last report again at the next stale or failover deadline. */
+  private recheckTimer: ReturnType<typeof setTimeout> | undefined
   private readonly listeners = new Set<() => void>()
   private stopped = false
 
@@ -98,6 +100,7 @@ export class ReplicaEvents {
   stop(): void {
     this.stopped = true
     this.disarmFailover()
+    this.disarmRecheck()
     this.source?.close()
     this.source = undefined
   }
@@ -115,6 +118,7 @@ export class ReplicaEvents {
    */
   observeReplicas(replicas: readonly ReplicaProgress[], nowMs = performance.now()): void {
     if (this.stopped) return
+    this.disarmRecheck()
     const health = assessStream(this.status, replicas)
     if (health === 'ok') {
       this.unhealthySince = undefined
@@ -124,12 +128,28 @@ export class ReplicaEvents {
     this.unhealthySince ??= nowMs
     const unhealthyMs = nowMs - this.unhealthySince
     const failoverMs = this.parameters.staleFailoverMs ?? 4000
-    if (unhealthyMs >= failoverMs) this.failover()
-    else if (unhealthyMs >= failoverMs / 2 && !this.status.stale) this.setStatus({ stale: true })
+    if (unhealthyMs >= failoverMs) {
+      this.failover()
+      return
+    }
+    if (unhealthyMs >= failoverMs / 2 && !this.status.stale) this.setStatus({ stale: true })
+    // The replicas' reports may not change again (no new batch): the same report, checked again
+    // when the next deadline passes, still moves a stuck stream on.
+    const wait = (unhealthyMs < failoverMs / 2 ? failoverMs / 2 : failoverMs) - unhealthyMs
+    this.recheckTimer = setTimeout(() => {
+      this.recheckTimer = undefined
+      this.observeReplicas(replicas, nowMs + wait)
+    }, wait)
+  }
+
+  private disarmRecheck(): void {
+    clearTimeout(this.recheckTimer)
+    this.recheckTimer = undefined
   }
 
   private open(): void {
     this.disarmFailover()
+    this.disarmRecheck()
     this.unhealthySince = undefined
     this.source?.close()
     const replica = this.currentReplica()

@@ -114,9 +114,11 @@ export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | un
             aria-live="off"
           >
             {last === undefined
-              ? history.isPending
-                ? 'Loading trades…'
-                : 'No trades yet: the chart starts with the first trade.'
+              ? history.isError
+                ? 'No candles: the trade history could not be loaded.'
+                : history.isPending
+                  ? 'Loading trades…'
+                  : 'No trades yet: the chart starts with the first trade.'
               : describeCandle(last, interval, market)}
           </p>
         </>
