@@ -30,14 +30,13 @@ test('a resting order filled by another account: times, fill toasts to both, a c
 }, testInfo) => {
   // Two traders, set up side by side; the machine is shared, so this test may take longer.
   test.setTimeout(150_000)
-  const [alice, bob] = await Promise.all(
-    [0, 1].map(async () => {
-      const user = await openUser(browser, { baseURL: baseURL! })
-      await connect(user)
-      await useFaucet(user)
-      return user
-    }),
-  )
+  const setUp = async () => {
+    const user = await openUser(browser, { baseURL: baseURL! })
+    await connect(user)
+    await useFaucet(user)
+    return user
+  }
+  const [alice, bob] = await Promise.all([setUp(), setUp()])
 
   const price = '2222.25'
   const priceUnits = units(price, 6).toString()
