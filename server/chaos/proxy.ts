@@ -216,18 +216,18 @@ class HttpLink implements Link {
     answer.on('close', () => outgoing.destroy())
     outgoing.on('error', () => answer.socket?.destroy())
     outgoing.on('response', (response) => {
-      void readAll(response).then(
-        (text) => {
+      readAll(response)
+        .then((text) => {
           const status = response.statusCode ?? 502
           const rewritten = this.destination.rewrite?.(path, status, text) ?? text
           const headers = { ...response.headers }
           delete headers['transfer-encoding']
-          headers['content-length'] = String(rewritten.length)
+          headers['content-length'] = String(Buffer.byteLength(rewritten))
           answer.writeHead(status, headers)
           answer.end(rewritten)
-        },
-        () => answer.socket?.destroy(),
-      )
+        })
+        // A failed read or rewrite drops this connection, never the whole mesh.
+        .catch(() => answer.socket?.destroy())
     })
     outgoing.end(body)
   }

@@ -61,19 +61,26 @@ export async function gatherSignatures(
     if (settled()) return finish(true)
     if (pending === 0) return finish(false)
     controller.signal.addEventListener('abort', () => finish(false))
+    const answered = () => {
+      pending -= 1
+      if (settled()) finish(true)
+      else if (pending === 0) finish(false)
+    }
     for (const id of party) {
-      void askToSign(context, id, request).then(
-        (signature) => {
+      askToSign(context, id, request)
+        .then((signature) => {
           if (finished) return
           if (signature && (!verifyEach || verifiesAlone(id, signature))) {
             signatures.set(id, signature)
           }
-          pending -= 1
-          if (settled()) finish(true)
-          else if (pending === 0) finish(false)
-        },
-        (error: unknown) => context.log.warn(`signature of ${id} not counted: ${String(error)}`),
-      )
+          answered()
+        })
+        // A failed ask (or check) counts as no signature: the round ends when all have answered,
+        // not at its deadline, and nothing is left unhandled to end the process.
+        .catch((error: unknown) => {
+          context.log.warn(`signature of ${id} not counted: ${String(error)}`)
+          if (!finished) answered()
+        })
     }
   })
   cancelDeadline()
