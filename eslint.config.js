@@ -4,7 +4,7 @@
  * from typescript-eslint's project service: each file is checked with the nearest tsconfig.json
  * (`web/tsconfig.json` for the web app, the root one for the rest). The rules kept are the ones
  * the compiler cannot enforce: no promise left without a catch, each `shared/<module>/` reached
- * through its `index.ts` only, and no import cycles.
+ * through its `index.ts` only, no import cycles, and every error class built on `BaseError`.
  */
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { defineConfig, globalIgnores, includeIgnoreFile } from 'eslint/config'
@@ -87,7 +87,21 @@ export default defineConfig(
       '@typescript-eslint/no-misused-promises': 'error',
       // Promise.all over a mix of values and promises (an own answer next to peers' ones) is fine.
       '@typescript-eslint/await-thenable': ['error', { allowMixedPromiseArrays: true }],
+      // One error base (viem's pattern): short message, details, cause chain and `walk`.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ':matches(ClassDeclaration, ClassExpression)[superClass.name="Error"]',
+          message: 'Extend BaseError from shared/errors, not Error.',
+        },
+      ],
     },
+  },
+  {
+    name: 'project/base-error',
+    // The one class that extends Error directly.
+    files: ['shared/errors/baseError.ts'],
+    rules: { 'no-restricted-syntax': 'off' },
   },
   {
     name: 'project/imports',

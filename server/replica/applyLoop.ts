@@ -1,5 +1,6 @@
 import type { BatchEffects, PreparedBatch } from '../../shared/exchange/index.ts'
 import type { FinalizedBatch, ReplicaState } from './replicaState.ts'
+import { BaseError } from '../../shared/errors/index.ts'
 
 /** Where finalized batches come from: the Zellular SDK client, or a test double. */
 export interface BatchSource {
@@ -13,7 +14,7 @@ export interface BatchSource {
 }
 
 /** A failure of the state itself (a broken invariant or the disk): the replica must stop. */
-export class ReplicaStateError extends Error {
+export class ReplicaStateError extends BaseError {
   override name = 'ReplicaStateError' as const
 }
 

@@ -175,6 +175,7 @@ describe('a failed commit', () => {
     )
     expect(outcome).toBeInstanceOf(ReplicaStateError)
     expect(((outcome as Error).cause as { code?: string }).code).toBe('SQLITE_FULL')
+    expect((outcome as ReplicaStateError).walk()).toMatchObject({ code: 'SQLITE_FULL' })
     expect(replica.state.position.index).toBe(1)
 
     for (const path of [

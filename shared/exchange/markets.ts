@@ -1,5 +1,6 @@
 import { defineMarket, type Market } from '../orderbook/index.ts'
 import type { TokenRegistry } from '../intents/index.ts'
+import { BaseError } from '../errors/index.ts'
 
 /**
  * A market as the operator configures it and as `GET /markets` shows it: every size in token
@@ -21,7 +22,7 @@ export interface MarketSpec {
 }
 
 /** Raised for a market specification that cannot be traded (an operator mistake). */
-export class MarketSpecError extends Error {
+export class MarketSpecError extends BaseError {
   override name = 'MarketSpecError' as const
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { BaseError } from '../errors/index.ts'
 import { LedgerConfigError } from './errors.ts'
 import { createLedger, ledgerGenesisSchema } from './genesis.ts'
 import { alice, bob, genesis, issuer } from './testing.ts'
@@ -43,5 +44,21 @@ describe('createLedger', () => {
   ])('refuses %s', (_, bad, message) => {
     expect(() => createLedger(bad)).toThrow(LedgerConfigError)
     expect(() => createLedger(bad)).toThrow(message)
+  })
+
+  it('says why in a BaseError whose cause is the parse failure', () => {
+    const bad = { ...genesis, tokens: [{ symbol: 'eth', decimals: 18 }] }
+    const error: unknown = (() => {
+      try {
+        createLedger(bad)
+      } catch (caught) {
+        return caught
+      }
+    })()
+    expect(error).toBeInstanceOf(BaseError)
+    const { shortMessage, message, cause } = error as BaseError
+    expect(shortMessage).toBe(message)
+    expect(cause).toBeInstanceOf(Error)
+    expect((error as BaseError).walk()).toBe(cause)
   })
 })

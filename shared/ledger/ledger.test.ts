@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { BaseError } from '../errors/index.ts'
 import { LedgerInvariantError } from './errors.ts'
 import { alice, bob, carol, setUpLedger, t0 } from './testing.ts'
 
@@ -19,6 +20,7 @@ describe('Ledger as EscrowAccounts', () => {
     ledger.unlock(alice, 'USDT', 4n)
     expect(ledger.balance(alice, 'USDT')).toEqual({ available: 999_999_994n, locked: 6n })
     expect(() => ledger.unlock(alice, 'USDT', 7n)).toThrow(LedgerInvariantError)
+    expect(() => ledger.unlock(alice, 'USDT', 7n)).toThrow(BaseError)
   })
 
   it('moves locked funds of one account to the available balance of another (a fill)', () => {
