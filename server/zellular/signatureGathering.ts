@@ -10,13 +10,13 @@ export type Gathered =
  * own + collected stake reaches the threshold, give up after the aggregation timeout. Answers
  * are checked together: one verification of their aggregate under the sum of their keys instead
  * of one pairing check per answer (the sequencer's main cost). Only when that fails is each
- * answer verified on its own, the bad ones dropped and their signers reported to `suspect`.
+ * answer verified on its own, the bad ones dropped and their signers reported to `convict`.
  */
 export async function gatherSignatures(
   context: NodeContext,
   request: Parameters<typeof syncPointMessage>[0],
   party: readonly string[],
-  suspect: (id: string) => void,
+  convict: (id: string) => void,
 ): Promise<Gathered> {
   const { network } = context
   const message = syncPointMessage(request)
@@ -26,12 +26,12 @@ export async function gatherSignatures(
   const enough = () => network.stakePercent(signatures.keys()) >= network.thresholdPercent
   // After an aggregate fails, every answer (those held and those still to come) is verified alone.
   let verifyEach = false
-  // A peer whose answer fails alone is suspected, so the next rounds do not ask it: a forger
+  // A peer whose answer fails alone is convicted, so the next rounds do not ask it: a forger
   // would otherwise cost every round the individual checks of all answers.
   const verifiesAlone = (id: string, signature: bls.G1) => {
     const operator = network.operator(id)
     const valid = operator !== undefined && bls.verify(signature, operator.publicKey, message)
-    if (!valid) suspect(id)
+    if (!valid) convict(id)
     return valid
   }
   /** Enough valid stake is held; drops bad answers if the aggregate does not verify. */

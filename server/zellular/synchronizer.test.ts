@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular, syncPointMessage } from '../../shared/zellular/index.ts'
+import type { Clock } from './clock.ts'
 import { makeTestNode, ManualClock, testSecrets } from './testNodes.ts'
 import { INACTIVE_AFTER_MS } from './synchronizer.ts'
 
@@ -11,8 +12,11 @@ beforeAll(async () => {
   secrets = testSecrets()
 })
 
-function makeSequencer(sockets?: readonly string[]) {
-  const { node, ids } = makeTestNode(sockets === undefined ? {} : { sockets })
+function makeSequencer(sockets?: readonly string[], clock?: Clock) {
+  const { node, ids } = makeTestNode({
+    ...(sockets === undefined ? {} : { sockets }),
+    ...(clock === undefined ? {} : { clock }),
+  })
   return { node, ids }
 }
 
@@ -47,12 +51,15 @@ it('a sequencer whose peers stopped posting knows it was left behind, by its own
 /**
  * A peer on 127.0.0.1 that answers `sign_sync_point` after `delayMs`, honestly or not. An honest
  * one given `chain` signs only points whose chaining hash it holds, as a real node does.
+ * `asked` counts the requests it received.
  */
 async function signingPeer(
   secret: bls.SecretKey,
   options: { forge: boolean; delayMs: number; chain?: (index: number) => string },
 ) {
+  const counter = { asked: 0 }
   const server: Server = createServer((request, response) => {
+    counter.asked += 1
     let body = ''
     request.on('data', (chunk: Buffer) => (body += chunk.toString()))
     request.on('end', () => {
@@ -71,7 +78,13 @@ async function signingPeer(
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get asked() {
+      return counter.asked
+    },
+  }
 }
 
 it('verifies answers together, and drops a forged one and waits for another signer', async () => {
@@ -107,7 +120,7 @@ it('verifies answers together, and drops a forged one and waits for another sign
 })
 
 /** A sequencer holding `count` batches of app `a`, its three peers on 127.0.0.1. */
-async function sequencerWithPeers(count: number, liar: { forge: boolean }) {
+async function sequencerWithPeers(count: number, liar: { forge: boolean }, clock?: Clock) {
   const { node: probe } = makeSequencer()
   probe.logs.get('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
   const chain = (index: number) => probe.logs.get('a').chainingHashAt(index)
@@ -117,10 +130,13 @@ async function sequencerWithPeers(count: number, liar: { forge: boolean }) {
     signingPeer(secrets[3]!, { forge: false, delayMs: 20, chain }),
   ])
   probe.close()
-  const { node, ids } = makeSequencer(['http://127.0.0.1:1', ...peers.map((peer) => peer.url)])
+  const { node, ids } = makeSequencer(
+    ['http://127.0.0.1:1', ...peers.map((peer) => peer.url)],
+    clock,
+  )
   node.logs.get('a').append(Array.from({ length: count }, (_, i) => `batch ${i + 1}`))
   const honest = (index: number) => ({
-    ...report(Date.now()),
+    ...report(clock?.now() ?? Date.now()),
     sequencedIndex: index,
     sequencedChainingHash: node.logs.get('a').chainingHashAt(index),
   })
@@ -128,6 +144,7 @@ async function sequencerWithPeers(count: number, liar: { forge: boolean }) {
     node,
     ids,
     honest,
+    peers,
     close() {
       node.close()
       for (const peer of peers) peer.server.close()
@@ -174,6 +191,35 @@ it('a peer that claims the top index and withholds its signature delays one roun
     await node.synchronizer.run()
     // 3 needed the withholding peer; 2 is what the honest peers can complete without it.
     expect(node.logs.get('a').lastLocked).toBe(2)
+    expect(node.synchronizer.isSuspected(ids[1]!)).toBe(true)
+  } finally {
+    close()
+  }
+})
+
+it('a peer that forged a signature is not asked again for a minute', async () => {
+  const clock = new ManualClock()
+  const { node, ids, honest, peers, close } = await sequencerWithPeers(3, { forge: true }, clock)
+  try {
+    const [forger] = peers
+    node.synchronizer.recordReport('a', ids[1]!, honest(3))
+    node.synchronizer.recordReport('a', ids[2]!, honest(3))
+    node.synchronizer.recordReport('a', ids[3]!, honest(2))
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastLocked).toBe(2)
+    expect(forger!.asked).toBe(1)
+    // Past the 5 s a refusal costs, everyone reports the lock: the finalization round can be
+    // completed by the honest peers alone, and the forger, proven faulty, is left out of it.
+    clock.advance(30_000)
+    const locked = (index: number) => ({
+      ...honest(3),
+      lockedIndex: index,
+      lockedChainingHash: node.logs.get('a').chainingHashAt(index),
+    })
+    for (const id of ids.slice(1)) node.synchronizer.recordReport('a', id, locked(2))
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastFinalized).toBe(2)
+    expect(forger!.asked).toBe(1)
     expect(node.synchronizer.isSuspected(ids[1]!)).toBe(true)
   } finally {
     close()

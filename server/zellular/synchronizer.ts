@@ -222,13 +222,16 @@ export class Synchronizer {
     return []
   }
 
-  /** Gathers the party's signatures on `request`; a peer whose answer is forged is suspected. */
+  /**
+   * Gathers the party's signatures on `request`; a peer whose answer is forged is proven faulty
+   * and not asked again for a while.
+   */
   gatherSignatures(
     request: Parameters<typeof syncPointMessage>[0],
     party: readonly string[],
   ): Promise<Gathered> {
     return gatherSignatures(this.context, request, party, (id) =>
-      this.#suspicion.suspect([id], this.context.clock.now()),
+      this.#suspicion.convict(id, this.context.clock.now()),
     )
   }
 }
