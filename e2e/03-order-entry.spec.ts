@@ -32,7 +32,7 @@ test('sizing buttons fill a share of the balance; a Shift+click on a level takes
 }) => {
   const user = await openUser(browser, { baseURL: baseURL! })
   await connect(user)
-  await useFaucet(user) // 10,000 USDT and 10 ETH
+  await useFaucet(user) // 10,000 USDT, 10 ETH and 0.5 BTC
   const { page } = user
   const quantity = page.getByTestId('order-quantity')
   await page.getByTestId('side-sell').click()

@@ -1,12 +1,12 @@
 // @ts-check
 /*
  * The server runs compiled JavaScript, not TypeScript through a loader: each service (Zellular
- * node, replica, its verifier thread, the launcher) is bundled by esbuild into one ES module under
- * `.build/server-<fingerprint>/`, with every npm package left external. The directory is named by
- * a hash of the sources, so a build is reused until a source changes, two processes building at
- * once cannot overwrite each other's output, and an older build that a running cluster still
- * uses stays where it is. Plain JavaScript because it must run before anything is compiled
- * (`server/start.mjs`); `tsx` stays a development tool.
+ * node, replica, its verifier thread, the launcher, the demo market maker) is bundled by esbuild
+ * into one ES module under `.build/server-<fingerprint>/`, with every npm package left external.
+ * The directory is named by a hash of the sources, so a build is reused until a source changes,
+ * two processes building at once cannot overwrite each other's output, and an older build that a
+ * running cluster still uses stays where it is. Plain JavaScript because it must run before
+ * anything is compiled (`server/start.mjs`); `tsx` stays a development tool.
  */
 import { createHash } from 'node:crypto'
 import {
@@ -33,6 +33,7 @@ export const SERVER_ENTRIES = Object.freeze({
   // Loaded by `server/replica/verifierPool.ts` as `./verifierThread.mjs` next to the replica.
   'server/replica/verifierWorker.ts': 'verifierThread.mjs',
   'server/devnet/main.ts': 'devnet.mjs',
+  'server/marketMaker/main.ts': 'marketMaker.mjs',
 })
 
 /** Builds older than this are deleted by the next build (a day: no run lasts that long). */

@@ -3,13 +3,15 @@ import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
 import { buildWebIfStale, startSystem } from './system.ts'
 
 /**
- * `npm start` / `npm run devnet`: the whole product on loopback. Keys and data live in `.devnet/`
+ * `npm start` / `npm run devnet`: the whole product on loopback, with the demo market maker
+ * quoting both markets (`--no-market-maker` leaves it out). Keys and data live in `.devnet/`
  * (git-ignored) and persist between runs; `--fresh` deletes it first.
  */
 const started = performance.now()
 const COLORS: Record<string, string> = {
   node: '\x1b[36m',
   replica: '\x1b[33m',
+  maker: '\x1b[35m',
 }
 const print = (name: string, line: string) => {
   const color = COLORS[name.split('-')[0]!] ?? ''
@@ -20,7 +22,15 @@ buildWebIfStale()
 const system = await startSystem({
   dataDir: join(REPOSITORY_ROOT, '.devnet'),
   fresh: process.argv.includes('--fresh'),
+  marketMaker: !process.argv.includes('--no-market-maker'),
   onLine: print,
+}).catch((error: unknown) => {
+  console.error(`\nnot started: ${error instanceof Error ? error.message : String(error)}`)
+  // The usual cause after an upgrade: `.devnet/` holds a network made with another genesis.
+  console.error(
+    'If a replica says its database was made from another genesis: npm start -- --fresh',
+  )
+  process.exit(1)
 })
 
 const lines = ['', 'Zellular orderbook is up:']
@@ -31,6 +41,11 @@ for (const [position, url] of system.replicas.urls().entries()) {
   lines.push(`  replica-${position + 1}        ${url}`)
 }
 lines.push(`  registry         ${system.registryFile}`)
+lines.push(
+  system.marketMaker === undefined
+    ? '  market maker     off (--no-market-maker)'
+    : '  market maker     quoting ETH/USDT and BTC/USDT',
+)
 lines.push('', `  Open ${system.webUrl}`, '')
 lines.push(
   `  ready in ${((performance.now() - started) / 1000).toFixed(1)} s; Ctrl-C stops everything.`,

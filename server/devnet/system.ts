@@ -1,18 +1,28 @@
 import type { ServerType } from '@hono/node-server'
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+import {
+  marketMakerBalances,
+  prepareMarketMakerKeys,
+  spawnMarketMaker,
+} from '../marketMaker/setup.ts'
 import { mintFromFaucet } from '../replica/faucet.ts'
 import { prepareReplicas, startReplicaCluster, type ReplicaCluster } from '../replica/setup.ts'
+import type { ServiceProcess } from '../serviceProcesses.ts'
 import { startLocalNetwork, type LocalNetwork } from './localNetwork.ts'
 import { prepareZellularNetwork } from './zellularNetwork.ts'
 import { startWebServer } from './webServer.ts'
 
 const WEB_DIST = join(REPOSITORY_ROOT, 'web/dist')
 
-/** What the faucet gives each address, in token units. */
-export const FAUCET_GRANT: Readonly<Record<string, string>> = { USDT: '10000', ETH: '10' }
+/** What the faucet gives each address, in token units: enough to trade both markets. */
+export const FAUCET_GRANT: Readonly<Record<string, string>> = {
+  USDT: '10000',
+  ETH: '10',
+  BTC: '0.5',
+}
 
 export interface SystemOptions {
   /** Everything generated lives here (git-ignored): keys, configs, node and replica data. */
@@ -23,6 +33,12 @@ export interface SystemOptions {
   readonly zellularBasePort?: number
   readonly replicaBasePort?: number
   readonly webPort?: number
+  /**
+   * Run the demo market maker (`server/marketMaker/`), which quotes both sides of each market
+   * and trades now and then. Off unless asked for: `npm start` asks, the end-to-end tests do
+   * not, so their books hold only what the tests put there.
+   */
+  readonly marketMaker?: boolean | { readonly seed?: number; readonly intervalMs?: number }
   /** Every process's output line, prefixed with its name. */
   readonly onLine?: (name: string, line: string) => void
 }
@@ -30,14 +46,17 @@ export interface SystemOptions {
 export interface RunningSystem {
   readonly zellular: LocalNetwork
   readonly replicas: ReplicaCluster
+  /** The demo market maker's process, when it runs. */
+  readonly marketMaker: ServiceProcess | undefined
   readonly webUrl: string
   readonly registryFile: string
   stop(): Promise<void>
 }
 
 /**
- * The whole product on loopback: 4 Zellular nodes, 3 replicas following them, and the web server
- * (app, replica registry, faucet). Used by `npm start` and by the end-to-end tests.
+ * The whole product on loopback: 4 Zellular nodes, 3 replicas following them, the web server
+ * (app, replica registry, faucet) and, if asked, the demo market maker. Used by `npm start` and
+ * by the end-to-end tests.
  */
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const host = options.host ?? '127.0.0.1'
@@ -52,12 +71,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   // Files first, then every process at once: replicas wait for Zellular by themselves, and
   // starting them side by side is most of the start-up time saved.
   const layout = await prepareZellularNetwork(zellularOptions)
+  const replicasDir = join(options.dataDir, 'replicas')
+  mkdirSync(replicasDir, { recursive: true })
+  // Funded at genesis whether it runs or not, so the genesis never depends on the flag.
+  const marketMakerKeys = prepareMarketMakerKeys(replicasDir)
   const prepared = prepareReplicas({
-    dir: join(options.dataDir, 'replicas'),
+    dir: replicasDir,
     host,
     basePort: options.replicaBasePort ?? 5001,
     zellularNodesFile: layout.nodesFile,
     zellularApp,
+    balances: marketMakerBalances(marketMakerKeys.keys),
   })
   const [zellularStart, replicasStart] = await Promise.allSettled([
     startLocalNetwork({
@@ -88,12 +112,28 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       faucet: (address) => faucet(cluster, address),
     })
     const server = web
+    const marketMakerSettings = options.marketMaker === true ? {} : options.marketMaker
+    const marketMaker =
+      marketMakerSettings === undefined || marketMakerSettings === false
+        ? undefined
+        : spawnMarketMaker({
+            registryFile: prepared.registryFile,
+            keyFile: marketMakerKeys.file,
+            ...marketMakerSettings,
+            onLine: (line) => options.onLine?.('maker', line),
+          })
     return {
       zellular,
       replicas: cluster,
+      marketMaker,
       webUrl: `http://${host}:${webPort}`,
       registryFile: prepared.registryFile,
       async stop() {
+        // First, while the replicas still take its cancels: it withdraws its quotes on SIGTERM.
+        if (marketMaker !== undefined && marketMaker.child.exitCode === null) {
+          marketMaker.child.kill('SIGTERM')
+          await marketMaker.exited
+        }
         await new Promise<void>((done) => server.close(() => done()))
         await cluster.stop()
         await zellular.stop()

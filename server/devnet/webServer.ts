@@ -13,7 +13,8 @@ import { FaucetAllowance } from './faucetAllowance.ts'
 export interface FaucetLimits {
   /**
    * Grants each address may receive in any hour. A grant is the launcher's fixed amount
-   * (`FAUCET_GRANT`: 10,000 USDT and 10 ETH), so this caps the amount per address per hour.
+   * (`FAUCET_GRANT`: 10,000 USDT, 10 ETH and 0.5 BTC), so this caps the amount per address per
+   * hour.
    */
   readonly grantsPerAddressPerHour: number
   /** Faucet requests each client IP address may make per minute (all at once, at most). */
