@@ -19,7 +19,12 @@ export const tokenInfoSchema = z.object({
   decimals: z.number().int().nonnegative(),
 })
 
-/** One tradable market and the grid its orders must sit on. */
+/**
+ * One tradable market and the grid its orders must sit on: the project's one market definition
+ * (the operator's configuration, the replica registry's `markets`, `GET /markets`). Each amount
+ * names its unit; the matching engine's view in ticks and lots is derived from it by
+ * `toEngineMarket` (`shared/orderbook`).
+ */
 export const marketInfoSchema = z.object({
   /** `BASE/QUOTE`, e.g. `ETH/USDT`. */
   id: z.string(),
@@ -28,15 +33,15 @@ export const marketInfoSchema = z.object({
   baseDecimals: z.number().int().nonnegative(),
   quoteDecimals: z.number().int().nonnegative(),
   /** Price step, in quote base units per whole base token; a price must be a multiple. */
-  tickSize: baseUnitsSchema,
+  tickQuoteUnitsPerBaseToken: baseUnitsSchema,
   /** Quantity step, in base base units; a quantity must be a multiple. */
-  lotSize: baseUnitsSchema,
+  lotBaseUnits: baseUnitsSchema,
   /** Smallest order quantity, base base units. */
-  minQuantity: baseUnitsSchema,
+  minQuantityBaseUnits: baseUnitsSchema,
   /** Largest order quantity, base base units. */
-  maxQuantity: baseUnitsSchema,
+  maxQuantityBaseUnits: baseUnitsSchema,
   /** Highest price, quote base units per whole base token. */
-  maxPrice: baseUnitsSchema,
+  maxPriceQuoteUnitsPerBaseToken: baseUnitsSchema,
 })
 
 export type MarketInfo = z.infer<typeof marketInfoSchema>

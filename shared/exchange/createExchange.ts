@@ -1,3 +1,4 @@
+import type { MarketInfo } from '../api/index.ts'
 import type { IntentDomain, SignerBackend } from '../intents/index.ts'
 import {
   createLedger,
@@ -8,14 +9,13 @@ import {
 import type { OrderUpdate } from './effects.ts'
 import { replayEngineOperations, type EngineOperation } from './engineOperations.ts'
 import { Exchange } from './exchange.ts'
-import type { MarketSpec } from './markets.ts'
 import { OrderState } from './orderState.ts'
 
 /** Configuration every replica of one deployment shares. */
 export interface ExchangeConfig {
   readonly domain: IntentDomain
   readonly genesis: LedgerGenesis
-  readonly markets: readonly MarketSpec[]
+  readonly markets: readonly MarketInfo[]
   readonly signerBackend?: SignerBackend
 }
 
@@ -64,7 +64,7 @@ export function restoreExchange(
   for (const row of stored.openOrders) {
     const open = exchange.engine.order(row.orderId)
     const market = exchange.markets.get(row.market)
-    const lots = market === undefined ? -1n : row.remaining / market.engine.lotSize
+    const lots = market === undefined ? -1n : row.remaining / market.engine.lotBaseUnits
     if (open === undefined || BigInt(open.lots) !== lots || open.owner !== row.owner) {
       throw new Error(`restore: open order ${row.orderId} differs from the replayed books`)
     }

@@ -6,7 +6,6 @@ it('exports exactly this public surface', () => {
   expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
     [
       "Exchange",
-      "MarketSpecError",
       "createExchange",
       "devnetMarkets",
       "devnetTokens",
@@ -14,7 +13,6 @@ it('exports exactly this public surface', () => {
       "precheckIntent",
       "prepareBatch",
       "restoreExchange",
-      "toEngineMarket",
     ]
   `)
 })

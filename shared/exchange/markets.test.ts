@@ -1,22 +1,32 @@
 import { describe, expect, it } from 'vitest'
+import type { MarketInfo } from '../api/index.ts'
 import { BaseError } from '../errors/index.ts'
 import { createTokenRegistry } from '../intents/index.ts'
-import { devnetMarkets, devnetTokens, MarketSpecError, toEngineMarket } from './markets.ts'
+import { devnetMarkets, MarketConfigError, toEngineMarket } from '../orderbook/index.ts'
+import { devnetTokens, listMarket } from './markets.ts'
 
 const tokens = createTokenRegistry(devnetTokens)
-const [ethUsdt] = devnetMarkets as [(typeof devnetMarkets)[0]]
+const [ethUsdt] = devnetMarkets as [MarketInfo]
 
-describe('toEngineMarket', () => {
-  it('refuses a specification that cannot be traded with a MarketSpecError naming the market', () => {
+describe('listMarket', () => {
+  it('pairs the definition with the engine view of it', () => {
+    expect(listMarket(ethUsdt, tokens)).toEqual({ spec: ethUsdt, engine: toEngineMarket(ethUsdt) })
+  })
+
+  it.each<[string, Partial<MarketInfo>]>([
+    ['market DAI/USDT: unknown token', { base: 'DAI', id: 'DAI/USDT' }],
+    ['market ETH/USDT: decimals differ from the token registry', { baseDecimals: 6 }],
+    ['market ETH/USDT: steps must be > 0', { lotBaseUnits: '0' }],
+  ])('refuses with a MarketConfigError: %s', (message, change) => {
     const error: unknown = (() => {
       try {
-        toEngineMarket({ ...ethUsdt, lotSize: '0' }, tokens)
+        listMarket({ ...ethUsdt, ...change }, tokens)
       } catch (caught) {
         return caught
       }
     })()
-    expect(error).toBeInstanceOf(MarketSpecError)
+    expect(error).toBeInstanceOf(MarketConfigError)
     expect(error).toBeInstanceOf(BaseError)
-    expect((error as BaseError).shortMessage).toBe('market ETH/USDT: steps must be > 0')
+    expect((error as BaseError).shortMessage).toBe(message)
   })
 })

@@ -6,10 +6,12 @@
 export {
   baseAmount,
   defineMarket,
+  devnetMarkets,
   ethUsdt,
   MarketConfigError,
   orderLockAmount,
   quoteAmount,
+  toEngineMarket,
   type Market,
   type MarketConfig,
 } from './markets.ts'

@@ -9,9 +9,10 @@
  * - Self-trade prevention, "cancel resting": when an incoming order meets a resting order of the
  *   same owner, the resting order is cancelled (`self_trade_prevention`) and matching continues.
  *   The book therefore never stays crossed.
- * - Escrow: placing an order locks its whole amount (a buy locks `price × lots × tickSize` quote
- *   at its limit, a sell locks `lots × lotSize` base) before it matches; each fill moves locked
- *   funds from each side to the other's available balance; cancels and `ioc` remainders unlock.
+ * - Escrow: placing an order locks its whole amount (a buy locks
+ *   `price × lots × tickQuoteUnitsPerLot` quote at its limit, a sell locks `lots × lotBaseUnits`
+ *   base) before it matches; each fill moves locked funds from each side to the other's available
+ *   balance; cancels and `ioc` remainders unlock.
  * - Every operation returns its events in order and the book deltas it caused, each delta with a
  *   per-market sequence number; a rejected operation changes nothing.
  * - Pure and deterministic: no clock, no randomness, no floats for money, no I/O. The same

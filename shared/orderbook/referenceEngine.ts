@@ -219,9 +219,9 @@ export class ReferenceEngine {
     takerRemaining: number,
     events: OrderEvent[],
   ): void {
-    const base = BigInt(lots) * market.lotSize
-    const quote = BigInt(lots) * BigInt(maker.price) * market.tickSize
-    const paidAtLimit = BigInt(lots) * BigInt(taker.price) * market.tickSize
+    const base = BigInt(lots) * market.lotBaseUnits
+    const quote = BigInt(lots) * BigInt(maker.price) * market.tickQuoteUnitsPerLot
+    const paidAtLimit = BigInt(lots) * BigInt(taker.price) * market.tickQuoteUnitsPerLot
     const priceImprovement = taker.side === 'buy' ? paidAtLimit - quote : 0n
     const buying = taker.side === 'buy'
     const [buyer, seller] = buying ? [taker.owner, maker.owner] : [maker.owner, taker.owner]
@@ -310,6 +310,6 @@ function lockOf(
   lots: number,
 ): [token: string, amount: bigint] {
   return side === 'buy'
-    ? [market.quote, BigInt(lots) * BigInt(price) * market.tickSize]
-    : [market.base, BigInt(lots) * market.lotSize]
+    ? [market.quote, BigInt(lots) * BigInt(price) * market.tickQuoteUnitsPerLot]
+    : [market.base, BigInt(lots) * market.lotBaseUnits]
 }

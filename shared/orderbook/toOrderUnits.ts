@@ -33,10 +33,11 @@ export function toOrderUnits(
 ): ToOrderUnitsReturnType {
   if (price <= 0n) return { ok: false, reason: 'invalid_price' }
   if (quantity <= 0n) return { ok: false, reason: 'invalid_quantity' }
-  if (price % market.priceIncrement !== 0n) return { ok: false, reason: 'price_not_on_tick' }
-  if (quantity % market.lotSize !== 0n) return { ok: false, reason: 'quantity_not_on_lot' }
-  const ticks = price / market.priceIncrement
-  const lots = quantity / market.lotSize
+  const { tickQuoteUnitsPerBaseToken: tick, lotBaseUnits: lot } = market
+  if (price % tick !== 0n) return { ok: false, reason: 'price_not_on_tick' }
+  if (quantity % lot !== 0n) return { ok: false, reason: 'quantity_not_on_lot' }
+  const ticks = price / tick
+  const lots = quantity / lot
   if (ticks > maxSafe) return { ok: false, reason: 'invalid_price' }
   if (lots > maxSafe) return { ok: false, reason: 'invalid_quantity' }
   // Both are below 2^53 (checked above): grid units, not amounts.

@@ -119,9 +119,9 @@ export type FillEvent = {
   /** Execution price in ticks (the maker's price). */
   price: number
   lots: number
-  /** `lots × lotSize` base units moved from the seller to the buyer. */
+  /** `lots × lotBaseUnits` base units moved from the seller to the buyer. */
   baseAmount: bigint
-  /** `price × lots × tickSize` quote units moved from the buyer to the seller. */
+  /** `price × lots × tickQuoteUnitsPerLot` quote units moved from the buyer to the seller. */
   quoteAmount: bigint
   /** Quote units released from a buying taker's lock because the maker's price was better. */
   priceImprovement: bigint

@@ -41,10 +41,10 @@ export function marketRoutes(deps: ReplicaDeps) {
       const query = parseQuery(c, orderbookQuerySchema)
       const market = listedMarket(deps, query.market)
       const depth = deps.state.exchange.engine.depth(market.spec.id, query.depth)
-      const { lotSize, priceIncrement } = market.engine
+      const { lotBaseUnits, tickQuoteUnitsPerBaseToken } = market.engine
       const level = (entry: { price: number; lots: number; orders: number }) => ({
-        price: (BigInt(entry.price) * priceIncrement).toString(),
-        quantity: (BigInt(entry.lots) * lotSize).toString(),
+        price: (BigInt(entry.price) * tickQuoteUnitsPerBaseToken).toString(),
+        quantity: (BigInt(entry.lots) * lotBaseUnits).toString(),
         orders: entry.orders,
       })
       const answer: OrderbookResponse = {

@@ -36,7 +36,7 @@ export function OrderBook(props: {
   const { market, primary, address, onPick } = props
   const view = useOrderbook(market.id)
   const { books } = useLive()
-  const tick = BigInt(market.tickSize)
+  const tick = BigInt(market.tickQuoteUnitsPerBaseToken)
   const [factor, setFactor] = useState(1n)
   const step = tick * factor
   const priceDigits = decimalsOfStep(step, market.quoteDecimals)

@@ -16,11 +16,11 @@ const market: MarketInfo = {
   quote: 'USDT',
   baseDecimals: 18,
   quoteDecimals: 6,
-  tickSize: '10000',
-  lotSize: '1000000000000000',
-  minQuantity: '1000000000000000',
-  maxQuantity: '1000000000000000000000',
-  maxPrice: '1000000000000',
+  tickQuoteUnitsPerBaseToken: '10000',
+  lotBaseUnits: '1000000000000000',
+  minQuantityBaseUnits: '1000000000000000',
+  maxQuantityBaseUnits: '1000000000000000000000',
+  maxPriceQuoteUnitsPerBaseToken: '1000000000000',
 }
 const marketOf = (id: string) => (id === market.id ? market : undefined)
 const alice = '0x00000000000000000000000000000000000000aa'

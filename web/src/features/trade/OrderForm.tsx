@@ -238,7 +238,7 @@ export function OrderForm(props: {
           className={`input num ${fieldError('quantity') ? 'invalid' : ''}`}
           inputMode="decimal"
           value={state.quantity}
-          placeholder={formatAmount(BigInt(market.minQuantity), market.baseDecimals)}
+          placeholder={formatAmount(BigInt(market.minQuantityBaseUnits), market.baseDecimals)}
           onChange={(event) => set({ type: 'quantity', quantity: event.target.value })}
           onBlur={() => setTouched((value) => ({ ...value, quantity: true }))}
           aria-invalid={!!fieldError('quantity')}

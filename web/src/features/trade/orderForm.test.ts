@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { devnetMarkets } from '../../../../shared/orderbook/index.ts'
 import {
   calculateOrderSummary,
   calculateSizedQuantity,
@@ -10,18 +11,8 @@ import {
   type OrderFormState,
 } from './orderForm.ts'
 
-const market: MarketInfo = {
-  id: 'ETH/USDT',
-  base: 'ETH',
-  quote: 'USDT',
-  baseDecimals: 18,
-  quoteDecimals: 6,
-  tickSize: '10000',
-  lotSize: '1000000000000000',
-  minQuantity: '10000000000000000',
-  maxQuantity: '1000000000000000000000000',
-  maxPrice: '100000000000000',
-}
+// The devnet ETH/USDT: price step 0.01 USDT, lot 0.001 ETH, 0.01 to 1,000,000 ETH.
+const market = devnetMarkets[0] as MarketInfo
 const top = { bid: 1_999_000_000n, ask: 2_001_000_000n }
 const rich = { ETH: 10n ** 20n, USDT: 10n ** 12n }
 const form = (patch: Partial<OrderFormState>): OrderFormState => ({ ...initialOrderForm, ...patch })

@@ -100,12 +100,17 @@ export function calculateOrderSummary(
   market: MarketInfo,
   top: BookTop,
 ): OrderSummary {
-  const tick = BigInt(market.tickSize)
+  const tick = BigInt(market.tickQuoteUnitsPerBaseToken)
   const bestOpposite = state.side === 'buy' ? top.ask : top.bid
   let price: bigint | undefined
   if (state.type === 'market') {
     if (bestOpposite !== undefined)
-      price = worstPrice(state.side, bestOpposite, tick, BigInt(market.maxPrice))
+      price = worstPrice(
+        state.side,
+        bestOpposite,
+        tick,
+        BigInt(market.maxPriceQuoteUnitsPerBaseToken),
+      )
   } else {
     const parsed = readAmount(state.price, market.quoteDecimals)
     if (parsed.ok) price = parsed.units
@@ -177,8 +182,8 @@ export function getOrderErrors(
     list.push({ code, severity: 'error', field, buttonText, text })
   const warning = (code: string, field: OrderField, text: string) =>
     list.push({ code, severity: 'warning', field, buttonText: '', text })
-  const tick = BigInt(market.tickSize)
-  const lot = BigInt(market.lotSize)
+  const tick = BigInt(market.tickQuoteUnitsPerBaseToken)
+  const lot = BigInt(market.lotBaseUnits)
   const quoteText = (units: bigint) => `${formatUnits(units, market.quoteDecimals)} ${market.quote}`
   const baseText = (units: bigint) =>
     `${formatUnits(units, market.baseDecimals, market.baseDecimals)} ${market.base}`
@@ -199,12 +204,12 @@ export function getOrderErrors(
         'Price not on tick',
         `Price must be a multiple of ${quoteText(tick)}.`,
       )
-    } else if (parsed.units > BigInt(market.maxPrice)) {
+    } else if (parsed.units > BigInt(market.maxPriceQuoteUnitsPerBaseToken)) {
       error(
         'price_too_high',
         'price',
         'Price too high',
-        `At most ${quoteText(BigInt(market.maxPrice))}.`,
+        `At most ${quoteText(BigInt(market.maxPriceQuoteUnitsPerBaseToken))}.`,
       )
     }
   } else if (summary.bestOpposite === undefined) {
@@ -228,19 +233,19 @@ export function getOrderErrors(
       'Amount not on lot size',
       `Amount must be a multiple of ${baseText(lot)}.`,
     )
-  } else if (quantity.units < BigInt(market.minQuantity)) {
+  } else if (quantity.units < BigInt(market.minQuantityBaseUnits)) {
     error(
       'below_min_size',
       'quantity',
       'Below minimum size',
-      `Minimum is ${baseText(BigInt(market.minQuantity))}.`,
+      `Minimum is ${baseText(BigInt(market.minQuantityBaseUnits))}.`,
     )
-  } else if (quantity.units > BigInt(market.maxQuantity)) {
+  } else if (quantity.units > BigInt(market.maxQuantityBaseUnits)) {
     error(
       'above_max_size',
       'quantity',
       'Above maximum size',
-      `Maximum is ${baseText(BigInt(market.maxQuantity))}.`,
+      `Maximum is ${baseText(BigInt(market.maxQuantityBaseUnits))}.`,
     )
   }
 
@@ -305,7 +310,7 @@ export function calculateSizedQuantity(
   available: { readonly base?: bigint | undefined; readonly quote?: bigint | undefined },
   price: bigint | undefined,
 ): string | undefined {
-  const lot = BigInt(market.lotSize)
+  const lot = BigInt(market.lotBaseUnits)
   let affordable: bigint | undefined
   if (side === 'sell') affordable = available.base
   else if (available.quote !== undefined && price !== undefined && price > 0n) {
@@ -315,7 +320,7 @@ export function calculateSizedQuantity(
   const share = choice === 'max' ? 100n : BigInt(choice)
   let quantity = ((affordable * share) / 100n / lot) * lot
   if (choice === 'max') {
-    const largest = (BigInt(market.maxQuantity) / lot) * lot
+    const largest = (BigInt(market.maxQuantityBaseUnits) / lot) * lot
     if (quantity > largest) quantity = largest
   }
   return formatAmount(quantity, market.baseDecimals)
