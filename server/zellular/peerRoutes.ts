@@ -40,7 +40,7 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       }
     })
     const request = parseBody(signSyncPointSchema, c.get('rawBody'))
-    return c.json(success(signSyncPoint(context, logs, request)))
+    return c.json(success(signSyncPoint(context, logs, node.chain, request)))
   }
 
   /** `POST /node/dispute`: a vote against this node's sequencer, if it sees the problem too. */

@@ -23,6 +23,7 @@ export type RouteDeps = Pick<
   | 'context'
   | 'role'
   | 'logs'
+  | 'chain'
   | 'poster'
   | 'intake'
   | 'inbox'

@@ -1,6 +1,7 @@
 import { z } from 'zod'
-import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
+import { bls, parseSignatureRecord, syncPointMessage } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
+import type { Chain } from './chain.ts'
 import { unixSeconds } from './clock.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeContext } from './nodeContext.ts'
@@ -12,6 +13,11 @@ export const signSyncPointSchema = z.object({
   parent_index: z.number().int().nonnegative(),
   chaining_hash: z.string(),
   timestamp: z.number().int().nonnegative(),
+  /**
+   * Not in zsequencer: proofs the sequencer sends along in case this node has not received them
+   * yet, the finalization at `parent_index` and, to finalize, the lock of `index` (see below).
+   */
+  proofs: z.array(z.unknown()).max(2).optional(),
 })
 export type SignSyncPointRequest = z.output<typeof signSyncPointSchema>
 
@@ -21,9 +27,23 @@ const CLOCK_SKEW_SECONDS = 10
  * `POST /node/sign_sync_point`: the node signs a lock (`sequenced`) or finalization (`locked`)
  * point only if it holds that batch with the same chaining hash in at least that state, and the
  * parent is its own last finalized index (zsequencer `node/tasks.py sign_sync_point`).
+ *
+ * In zsequencer a node learns of a new finalization or lock only from its next PUT to the
+ * sequencer, and reports it in the PUT after that; until then it refuses to sign on top of it,
+ * so the sequencer waits for those reports before every round. With one follower faulty, every
+ * round needs both other followers, so each cycle waited for the slower one twice more. Our
+ * sequencer sends the proofs along (`proofs`); they are applied first, through the same checks
+ * as proofs from the sequencer's answers (signature, chaining hash, parent), so a node signs
+ * only on top of what a threshold proved. Only the two proofs the request needs are looked at.
  */
-export function signSyncPoint(context: NodeContext, logs: AppLogs, request: SignSyncPointRequest) {
+export function signSyncPoint(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  request: SignSyncPointRequest,
+) {
   const log = logs.get(request.app_name)
+  applyCarriedProofs(chain, request)
   const refuse = (message: string) => new ZsequencerHttpError('InvalidRequestError', message)
   const now = unixSeconds(context.clock)
   if (request.state === 'locked') {
@@ -44,6 +64,28 @@ export function signSyncPoint(context: NodeContext, logs: AppLogs, request: Sign
   if (!record || request.index > reached || record.chainingHash !== request.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  const message = context.hooks.syncPointToSign(syncPointMessage(request))
-  return { ...request, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+  const { proofs: _proofs, ...point } = request
+  const message = context.hooks.syncPointToSign(syncPointMessage(point))
+  return { ...point, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+}
+
+/** Applies the request's proofs that it needs: the parent's finalization, then the lock. */
+function applyCarriedProofs(chain: Chain, request: SignSyncPointRequest): void {
+  const proofs = (request.proofs ?? []).flatMap((raw) => {
+    try {
+      return [parseSignatureRecord(raw)]
+    } catch {
+      return []
+    }
+  })
+  const parent = proofs.find(
+    (proof) => proof.state === 'locked' && proof.index === request.parent_index,
+  )
+  const lock = proofs.find(
+    (proof) =>
+      request.state === 'locked' && proof.state === 'sequenced' && proof.index === request.index,
+  )
+  // A refusal (already applied, does not verify, not this log) leaves the checks to decide.
+  if (parent) chain.promote(request.app_name, parent)
+  if (lock) chain.promote(request.app_name, lock)
 }

@@ -2,8 +2,8 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular, syncPointMessage } from '../../shared/zellular/index.ts'
-import type { Clock } from './clock.ts'
-import { makeTestNode, ManualClock, testSecrets } from './testNodes.ts'
+import { unixSeconds, type Clock } from './clock.ts'
+import { makeTestNode, ManualClock, signedProof, testSecrets } from './testNodes.ts'
 import { INACTIVE_AFTER_MS } from './synchronizer.ts'
 
 let secrets: bls.SecretKey[] = []
@@ -58,11 +58,13 @@ async function signingPeer(
   options: { forge: boolean; delayMs: number; chain?: (index: number) => string },
 ) {
   const counter = { asked: 0 }
+  const bodies: string[] = []
   const server: Server = createServer((request, response) => {
     counter.asked += 1
     let body = ''
     request.on('data', (chunk: Buffer) => (body += chunk.toString()))
     request.on('end', () => {
+      bodies.push(body)
       const point = JSON.parse(body) as Parameters<typeof syncPointMessage>[0]
       if (options.chain && options.chain(point.index) !== point.chaining_hash) {
         response.statusCode = 400
@@ -81,6 +83,7 @@ async function signingPeer(
   return {
     server,
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    bodies,
     get asked() {
       return counter.asked
     },
@@ -208,19 +211,66 @@ it('a peer that forged a signature is not asked again for a minute', async () =>
     await node.synchronizer.run()
     expect(node.logs.get('a').lastLocked).toBe(2)
     expect(forger!.asked).toBe(1)
-    // Past the 5 s a refusal costs, everyone reports the lock: the finalization round can be
-    // completed by the honest peers alone, and the forger, proven faulty, is left out of it.
+    // Past the 5 s a refusal costs, everyone reports 3: the honest peers can complete it
+    // alone, and the forger, proven faulty, is left out.
     clock.advance(30_000)
-    const locked = (index: number) => ({
-      ...honest(3),
-      lockedIndex: index,
-      lockedChainingHash: node.logs.get('a').chainingHashAt(index),
-    })
-    for (const id of ids.slice(1)) node.synchronizer.recordReport('a', id, locked(2))
+    for (const id of ids.slice(1)) node.synchronizer.recordReport('a', id, honest(3))
     await node.synchronizer.run()
-    expect(node.logs.get('a').lastFinalized).toBe(2)
+    expect(node.logs.get('a').lastLocked).toBe(3)
     expect(forger!.asked).toBe(1)
     expect(node.synchronizer.isSuspected(ids[1]!)).toBe(true)
+  } finally {
+    close()
+  }
+})
+
+/** Finalizes `index` of app `a` on `node` (parent: its last finalization) with a quorum proof. */
+function finalizeOwn(node: ReturnType<typeof makeTestNode>['node'], index: number) {
+  const log = node.logs.get('a')
+  const point = {
+    app_name: 'a',
+    state: 'locked' as const,
+    index,
+    chaining_hash: log.chainingHashAt(index),
+    parent_index: log.lastFinalized,
+    timestamp: unixSeconds(node.context.clock),
+  }
+  const refusal = node.chain.promote('a', { ...point, tag: 0, ...signedProof(point, [0, 1, 2]) })
+  if (refusal) throw new Error(refusal)
+}
+
+const carried = (body: string) =>
+  ((JSON.parse(body) as { proofs?: { state: string; index: number }[] }).proofs ?? []).map(
+    (proof) => `${proof.state} ${proof.index}`,
+  )
+
+it('locks with peers one finalization behind, sending them the proof of it', async () => {
+  const { node, ids, honest, peers, close } = await sequencerWithPeers(4, { forge: false })
+  try {
+    finalizeOwn(node, 1)
+    finalizeOwn(node, 2)
+    // The peers hold batch 4 but have not heard of finalization 2 yet (their next PUT brings it).
+    for (const id of ids.slice(1)) {
+      node.synchronizer.recordReport('a', id, { ...honest(4), finalizedIndex: 1 })
+    }
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastLocked).toBe(4)
+    const lockRequest = peers[1]!.bodies.find((body) => body.includes('"sequenced"'))!
+    expect(carried(lockRequest)).toEqual(['locked 2'])
+  } finally {
+    close()
+  }
+})
+
+it('finalizes a lock in the round that made it, sending the lock proof along', async () => {
+  const { node, ids, honest, peers, close } = await sequencerWithPeers(3, { forge: false })
+  try {
+    for (const id of ids.slice(1)) node.synchronizer.recordReport('a', id, honest(3))
+    // No peer has reported the lock yet: zsequencer waits for their next two PUTs.
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastFinalized).toBe(3)
+    const finalizationRequest = peers[1]!.bodies.find((body) => body.includes('"locked"'))!
+    expect(carried(finalizationRequest)).toEqual(['sequenced 3'])
   } finally {
     close()
   }

@@ -1,9 +1,10 @@
-import type { SignedState, syncPointMessage } from '../../shared/zellular/index.ts'
+import type { SignedState, SyncPoint } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
 import { unixSeconds } from './clock.ts'
 import type { NodeContext } from './nodeContext.ts'
 import { PeerSuspicion } from './peerSuspicion.ts'
+import { finalizationProofOf, lockProofOf } from './proofRecords.ts'
 import type { RoleView } from './sequencerRole.ts'
 import { gatherSignatures, type Gathered } from './signatureGathering.ts'
 
@@ -119,12 +120,18 @@ export class Synchronizer {
   }
 
   /**
-   * The highest index that peers holding, with the sequencer, a threshold of stake report
-   * having reached in `state` (sequenced for locks, locked for finalizations). The index and
-   * chaining hash come from the sequencer's own log: a report counts only if it names an index
-   * this log has reached, with this log's chaining hash there (chaining hashes commit to the
-   * whole prefix). zsequencer v0.1.7 takes the hash from a peer's report, so one peer's bogus
-   * hash makes every honest node refuse to sign, round after round.
+   * The highest index that peers holding, with the sequencer, a threshold of stake can sign in
+   * `state` (sequenced for locks, locked for finalizations). The index and chaining hash come
+   * from the sequencer's own log: a report counts only if it names an index this log has
+   * reached, with this log's chaining hash there (chaining hashes commit to the whole prefix).
+   * zsequencer v0.1.7 takes the hash from a peer's report, so one peer's bogus hash makes every
+   * honest node refuse to sign, round after round.
+   *
+   * The sign request carries the proofs of our last finalization and lock (`signer.ts`), so a
+   * peer need not have reported them yet: one that holds the batches of our last lock can
+   * finalize it, and one a finalization behind can sign on top of the newest. zsequencer asks
+   * only peers that reported both, which costs each round two more PUTs of its slowest needed
+   * peer; with one follower faulty, that is every round.
    */
   findSyncPoint(
     app: string,
@@ -137,29 +144,37 @@ export class Synchronizer {
       app,
     )
     const log = this.logs.get(app)
-    const own = state === 'sequenced' ? log.lastSequenced : log.lastLocked
-    const reached = (report: NodeReport) =>
-      state === 'sequenced' ? report.sequencedIndex : report.lockedIndex
-    const agrees = (report: NodeReport) => {
-      const index = reached(report)
-      const hash = state === 'sequenced' ? report.sequencedChainingHash : report.lockedChainingHash
-      return index <= own && hash === log.chainingHashAt(index)
+    const holds = (index: number, hash: string, upTo: number) =>
+      index <= upTo && hash === log.chainingHashAt(index)
+    const lastLock = log.lastLocked
+    const lockProven = log.get(lastLock)?.lockedSignature !== undefined
+    /** How far the peer can sign in `state`, or null when its report is not of this log. */
+    const reach = (report: NodeReport): number | null => {
+      const { sequencedIndex, lockedIndex } = report
+      const sequenced = holds(sequencedIndex, report.sequencedChainingHash, log.lastSequenced)
+      if (state === 'sequenced') return sequenced ? sequencedIndex : null
+      const locked = holds(lockedIndex, report.lockedChainingHash, lastLock)
+      const byLockProof = sequenced && lockProven && sequencedIndex >= lastLock ? lastLock : 0
+      if (!locked && byLockProof === 0) return null
+      return Math.max(locked ? lockedIndex : 0, byLockProof)
     }
+    // A node signs only on top of its own last finalization, which must be ours, or the one
+    // before ours when it takes our proof of ours on the way (a parent it cannot reach would be a
+    // refusal, and a refusal makes an honest peer suspected).
+    const lastFinalized = log.lastFinalized
+    const parentOfLast = lastFinalized === 0 ? 0 : (log.get(lastFinalized)?.parentIndex ?? 0)
+    const onOurParent = (report: NodeReport) =>
+      report.finalizedIndex === lastFinalized ||
+      (report.finalizedIndex < lastFinalized && report.finalizedIndex >= parentOfLast)
     const isAttesting = (id: string) => (network.operator(id)?.stake ?? 0) > 0
-    // A node signs only on top of its own last finalized index, so a lock can only gather nodes
-    // that already know the latest finalization; asking the others wastes a round.
+    const above = Math.max(floor ?? 0, state === 'sequenced' ? lastLock : lastFinalized)
     const candidates = [...reports.entries()]
-      .filter(([id, report]) => isAttesting(id) && counts(id) && agrees(report))
-      .filter(([, report]) => reached(report) > (floor ?? 0))
-      .filter(([, report]) => state === 'locked' || report.finalizedIndex === log.lastFinalized)
-      .filter(
-        ([, report]) =>
-          reached(report) > log.lastIndex(state === 'sequenced' ? 'locked' : 'finalized'),
-      )
-      .sort(([, a], [, b]) => reached(b) - reached(a))
-    for (const [, candidate] of candidates) {
-      const index = reached(candidate)
-      const party = candidates.filter(([, report]) => reached(report) >= index).map(([id]) => id)
+      .filter(([id, report]) => isAttesting(id) && counts(id) && onOurParent(report))
+      .map(([id, report]) => ({ id, reached: reach(report) ?? 0 }))
+      .filter(({ reached }) => reached > above)
+      .sort((a, b) => b.reached - a.reached)
+    for (const { reached: index } of candidates) {
+      const party = candidates.filter(({ reached }) => reached >= index).map(({ id }) => id)
       if (network.stakePercent([...party, this.context.id]) >= network.thresholdPercent) {
         return { index, chainingHash: log.chainingHashAt(index), party }
       }
@@ -207,7 +222,10 @@ export class Synchronizer {
       parent_index: log.lastFinalized,
       timestamp: state === 'locked' ? unixSeconds(this.context.clock) : 0,
     }
-    const gathered = await this.gatherSignatures(request, point.party)
+    const gathered = await this.gatherSignatures(
+      { ...request, proofs: this.proofsFor(app, state, point.index) },
+      point.party,
+    )
     if (!gathered.ok) return gathered.unsigned
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
@@ -222,12 +240,23 @@ export class Synchronizer {
     return []
   }
 
+  /** The proofs a peer may lack to sign: our last finalization and, to finalize, the lock. */
+  private proofsFor(app: string, state: SignedState, index: number): object[] {
+    const log = this.logs.get(app)
+    const parent = log.get(log.lastFinalized)
+    const lock = state === 'locked' ? log.get(index) : undefined
+    return [
+      ...(parent?.finalizedSignature === undefined ? [] : [finalizationProofOf(parent)]),
+      ...(lock?.lockedSignature === undefined ? [] : [lockProofOf(lock)]),
+    ]
+  }
+
   /**
    * Gathers the party's signatures on `request`; a peer whose answer is forged is proven faulty
    * and not asked again for a while.
    */
   gatherSignatures(
-    request: Parameters<typeof syncPointMessage>[0],
+    request: SyncPoint & { readonly proofs?: readonly object[] },
     party: readonly string[],
   ): Promise<Gathered> {
     return gatherSignatures(this.context, request, party, (id) =>

@@ -1,0 +1,91 @@
+import { beforeAll, expect, it } from 'vitest'
+import { bls, initZellular, syncPointMessage, type SyncPoint } from '../../shared/zellular/index.ts'
+import { unixSeconds } from './clock.ts'
+import { signSyncPoint, type SignSyncPointRequest } from './signer.ts'
+import { makeTestNode, signedProof } from './testNodes.ts'
+
+beforeAll(async () => {
+  await initZellular()
+})
+
+/**
+ * A follower holding batches 1–4 of app `a` with batch 1 finalized, while the sequencer has
+ * already finalized 2 (its proof still on its way to this follower) and locked 4.
+ */
+function followerOneFinalizationBehind() {
+  const { node } = makeTestNode({ position: 1 })
+  const log = node.logs.get('a')
+  log.append(['b1', 'b2', 'b3', 'b4'])
+  const now = unixSeconds(node.context.clock)
+  const point = (state: SyncPoint['state'], index: number, parent: number, timestamp: number) => ({
+    app_name: 'a',
+    state,
+    index,
+    chaining_hash: log.chainingHashAt(index),
+    parent_index: parent,
+    timestamp,
+  })
+  const proof = (at: SyncPoint, signers = [0, 2, 3]) => ({
+    ...at,
+    tag: 0,
+    ...signedProof(at, signers),
+  })
+  const refusal = node.chain.promote('a', proof(point('locked', 1, 0, now - 2)))
+  if (refusal) throw new Error(refusal)
+  const finalization2 = proof(point('locked', 2, 1, now - 1))
+  const lock4 = proof(point('sequenced', 4, 2, 0))
+  return { node, log, now, point, proof, finalization2, lock4 }
+}
+
+function signs(node: ReturnType<typeof makeTestNode>['node'], request: SignSyncPointRequest) {
+  const signed = signSyncPoint(node.context, node.logs, node.chain, request)
+  const publicKey = node.context.network.operator(node.id)!.publicKey
+  return bls.verify(bls.parseG1(signed.signature), publicKey, syncPointMessage(request))
+}
+
+it('signs a lock on a finalization it has not seen yet when the request carries its proof', () => {
+  const { node, log, point, finalization2 } = followerOneFinalizationBehind()
+  try {
+    const lock = point('sequenced', 4, 2, 0)
+    // Without the proof: zsequencer's rule, the parent must be this node's last finalization.
+    expect(() => signSyncPoint(node.context, node.logs, node.chain, lock)).toThrow(/parent/)
+    expect(signs(node, { ...lock, proofs: [finalization2] })).toBe(true)
+    expect(log.lastFinalized).toBe(2)
+  } finally {
+    node.close()
+  }
+})
+
+it('signs a finalization of a lock it has not seen yet when the request carries the proofs', () => {
+  const { node, log, now, point, finalization2, lock4 } = followerOneFinalizationBehind()
+  try {
+    const finalization = point('locked', 4, 2, now)
+    expect(() => signSyncPoint(node.context, node.logs, node.chain, finalization)).toThrow()
+    expect(signs(node, { ...finalization, proofs: [finalization2, lock4] })).toBe(true)
+    expect([log.lastFinalized, log.lastLocked]).toEqual([2, 4])
+  } finally {
+    node.close()
+  }
+})
+
+it('applies nothing from a carried proof that does not verify, or is not the one needed', () => {
+  const { node, log, point, proof, finalization2 } = followerOneFinalizationBehind()
+  try {
+    const lock = point('sequenced', 4, 2, 0)
+    const forged = {
+      ...finalization2,
+      signature: signedProof(point('locked', 3, 1, 0), [0, 2, 3]).signature,
+    }
+    expect(() =>
+      signSyncPoint(node.context, node.logs, node.chain, { ...lock, proofs: [forged] }),
+    ).toThrow(/parent/)
+    // A valid finalization, but of another index than the request's parent: not taken.
+    const other = proof(point('locked', 3, 1, finalization2.timestamp))
+    expect(() =>
+      signSyncPoint(node.context, node.logs, node.chain, { ...lock, proofs: [other] }),
+    ).toThrow(/parent/)
+    expect(log.lastFinalized).toBe(1)
+  } finally {
+    node.close()
+  }
+})
