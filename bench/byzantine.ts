@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { startLocalNetwork, type LocalNetwork } from '../server/devnet/localNetwork.ts'
@@ -21,7 +21,9 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '10000' },
     seconds: { type: 'string', default: '15' },
     'warmup-seconds': { type: 'string', default: '3' },
+    /** Comma list of scenario names, run in that order; a name may repeat (honest twice, say). */
     scenarios: { type: 'string', default: '' },
+    'base-port': { type: 'string', default: '17401' },
     /** Print every node log line to stderr (to see where a scenario's time goes). */
     verbose: { type: 'boolean', default: false },
   },
@@ -51,7 +53,14 @@ const ALL: Scenario[] = [
   { name: 'sequencer censor', adversary: 0, faults: (ids) => `censor=${ids[2]}` },
 ]
 const wanted = values.scenarios.split(',').filter(Boolean)
-const scenarios = wanted.length === 0 ? ALL : ALL.filter((s) => wanted.includes(s.name))
+const scenarios =
+  wanted.length === 0
+    ? ALL
+    : wanted.map((name) => {
+        const scenario = ALL.find((s) => s.name === name)
+        if (!scenario) throw new Error(`unknown scenario "${name}"`)
+        return scenario
+      })
 
 interface Outcome {
   readonly run: LoadRun
@@ -89,7 +98,7 @@ async function runScenario(scenario: Scenario, basePort: number): Promise<Outcom
       seconds,
       warmupSeconds,
       txBytes: 100,
-      txPerBatch: 45,
+      txPerBatch: TX_PER_BATCH,
       senders: senders.filter((position) => position !== 0),
       reader: honest.find((position) => position !== 0)!,
       startAfter: 0,
@@ -135,9 +144,11 @@ async function historiesConflict(network: LocalNetwork, honest: number[]): Promi
   return new Set(hashes).size !== 1
 }
 
+const TX_PER_BATCH = 45
+
 /**
- * CPU time per finalized transaction of each node process: independent of how many cores the
- * machine has, unlike latency on this shared 2-core machine.
+ * CPU time per finalized transaction and per finalized batch of each node process: independent
+ * of how many cores the machine has, unlike latency on this shared 2-core machine.
  */
 function cpuPerTx(run: LoadRun): number[] {
   return run.cpuPercentByNode.map((percent) =>
@@ -147,12 +158,18 @@ function cpuPerTx(run: LoadRun): number[] {
   )
 }
 
+function cpuMsPerBatch(run: LoadRun): number[] {
+  return cpuPerTx(run).map((micros) => Math.round((micros * TX_PER_BATCH) / 100) / 10)
+}
+
 const results: Record<string, string> = {}
 let honestThroughput: number | undefined
 let honestP99: number | undefined
 const switchTimes: number[] = []
-let port = 17401
+let port = Number(values['base-port'])
+const loadAverages: string[] = []
 for (const scenario of scenarios) {
+  loadAverages.push(loadavg()[0]!.toFixed(1))
   const outcome = await runScenario(scenario, port)
   port += 10
   const { run } = outcome
@@ -165,7 +182,9 @@ for (const scenario of scenarios) {
     honestThroughput === undefined
       ? ''
       : ` (${Math.round((100 * run.finalizedTxPerSecond) / honestThroughput)} % of honest)`
-  results[scenario.name] =
+  let key = scenario.name
+  for (let n = 2; results[key] !== undefined; n++) key = `${scenario.name} #${n}`
+  results[key] =
     `finalized ${run.finalizedTxPerSecond} tx/s${share}, p50 ${run.p50Ms} ms, p99 ${run.p99Ms} ms, ` +
     `lost ${run.lostBatches}, refused ${run.refusedBatches}, honest exits ${outcome.honestExited}, ` +
     `conflicting ${outcome.conflicting ? 'YES' : 'no'}` +
@@ -173,7 +192,9 @@ for (const scenario of scenarios) {
       ? ''
       : `, switch → next finalization ${outcome.switchToFinalizedMs} ms`) +
     `, CPU % per node [${run.cpuPercentByNode.join(', ')}]` +
-    `, CPU µs per finalized tx per node [${cpuPerTx(run).join(', ')}]`
+    `, CPU µs per finalized tx per node [${cpuPerTx(run).join(', ')}]` +
+    `, CPU ms per finalized batch per node [${cpuMsPerBatch(run).join(', ')}]` +
+    `, load average at start ${loadAverages.at(-1)}`
 }
 switchTimes.sort((a, b) => a - b)
 if (switchTimes.length > 0) {
