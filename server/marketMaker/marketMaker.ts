@@ -136,11 +136,11 @@ export class MarketMaker {
       }
       const grid: QuoteMarket = {
         baseDecimals: info.baseDecimals,
-        tickSize: BigInt(info.tickSize),
-        lotSize: BigInt(info.lotSize),
-        minQuantity: BigInt(info.minQuantity),
-        maxQuantity: BigInt(info.maxQuantity),
-        maxPrice: BigInt(info.maxPrice),
+        tickSize: BigInt(info.tickQuoteUnitsPerBaseToken),
+        lotSize: BigInt(info.lotBaseUnits),
+        minQuantity: BigInt(info.minQuantityBaseUnits),
+        maxQuantity: BigInt(info.maxQuantityBaseUnits),
+        maxPrice: BigInt(info.maxPriceQuoteUnitsPerBaseToken),
       }
       return [{ info, grid, anchor, levelNotional, mid: undefined }]
     })
