@@ -61,8 +61,33 @@ export async function adoptPeersState(
     .filter(({ record }) => record.index > log.lastLocked || record.index > log.lastFinalized)
     .sort((a, b) => b.record.index - a.record.index || rank(b.record) - rank(a.record))
   for (const { peer, record } of best) {
-    if (await catchUpFrom(context, logs, chain, app, peer, record)) return
+    if (await catchUpFrom(context, logs, chain, app, peer, record)) break
   }
+  adoptProvenPoints(chain, app, best)
+}
+
+/**
+ * After catching up, applies every proof the peers offered that this log can now take, lowest
+ * first: the peer caught up from may lack a finalization that another peer holds. That happens
+ * when the old sequencer fell right after finalizing, before every node had the proof. Without
+ * it, the new sequencer finalized the same batches again with a later time and an older parent.
+ * Replicas that had read the first proof then timed those batches differently from the others.
+ *
+ * The alternative was to leave this to the replicas: time a batch only by finalizations on the
+ * parent-linked chain. But a replica applies a batch when its first finalization arrives, before
+ * it can know whether a later one will name that one as parent. It would have to hold back every
+ * batch one finalization, or time it by the parent's timestamp, which lags a round and still
+ * diverges when one index is finalized twice with two times. Adopting the highest proven
+ * finalization keeps one proof per index on every node that reaches a live holder of it. The
+ * case that remains: nobody reachable at the switch holds the proof (only the fallen sequencer
+ * and nodes cut off then), and a replica read it from one of them before.
+ */
+function adoptProvenPoints(chain: Chain, app: string, proofs: readonly PeerRecord[]): void {
+  const ascending = [...proofs].sort(
+    (a, b) => a.record.index - b.record.index || rank(a.record) - rank(b.record),
+  )
+  // Verified in `adoptPeersState`; a refusal (old, not held here, another chain) skips one.
+  for (const { record } of ascending) chain.promote(app, record, true)
 }
 
 const rank = (record: SignatureRecord) => (record.state === 'locked' ? 1 : 0)

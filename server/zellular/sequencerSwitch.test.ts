@@ -139,3 +139,83 @@ it('a sequencer that loses the role puts the client batches it sequenced itself 
     node.close()
   }
 })
+
+it('adopts the highest finalization any peer proves, though the peer it catches up from lacks it', async () => {
+  // The old sequencer finalized 3 and fell before every node had the proof: peer 2 has it, peer
+  // 1 only the lock. Catching up to the lock alone left the new sequencer to finalize 3 again,
+  // with another time, so replicas that had read the first proof timed batches 1–3 differently.
+  const bodies = ['b1', 'b2', 'b3']
+  const hashes = bodies.reduce<string[]>(
+    (acc, body) => [...acc, chainHash(acc.at(-1) ?? '', body)],
+    [],
+  )
+  const at = (state: 'sequenced' | 'locked', timestamp: number) => ({
+    app_name: 'a',
+    state,
+    index: 3,
+    chaining_hash: hashes[2]!,
+    parent_index: 0,
+    timestamp,
+  })
+  const lock = signedProof(at('sequenced', 0), [0, 1, 2])
+  const finalization = signedProof(at('locked', 1_700_000_000), [0, 1, 2])
+  const lastBatch = {
+    app_name: 'a',
+    index: 3,
+    body: 'b3',
+    chaining_hash: hashes[2],
+    parent_index: 0,
+  }
+  const page = {
+    status: 'success',
+    data: { batches: bodies, first_chaining_hash: hashes[0], finalized_signatures: [] },
+  }
+  const lockHolder = await fakePeer((request, _body, response) => {
+    if (request.url?.startsWith('/node/a/batches/locked/last')) {
+      const data = {
+        ...lastBatch,
+        timestamp: 0,
+        locked_signature: lock.signature,
+        locked_nonsigners: lock.nonsigners,
+      }
+      return answer(response, 200, { status: 'success', data })
+    }
+    if (request.url?.startsWith('/node/a/batches/sequenced')) return answer(response, 200, page)
+    answer(response, 200, { status: 'success', data: null })
+  })
+  const finalizationHolder = await fakePeer((request, _body, response) => {
+    if (request.url?.startsWith('/node/a/batches/finalized/last')) {
+      const data = {
+        ...lastBatch,
+        timestamp: 1_700_000_000,
+        finalized_signature: finalization.signature,
+        finalized_nonsigners: finalization.nonsigners,
+      }
+      return answer(response, 200, { status: 'success', data })
+    }
+    // It serves no page: the catch-up goes through the lock holder.
+    answer(response, 200, { status: 'success', data: null })
+  })
+  const sockets = [
+    'http://127.0.0.1:1',
+    lockHolder.url,
+    finalizationHolder.url,
+    'http://127.0.0.1:1',
+  ]
+  const { node, ids } = makeTestNode({
+    position: 3,
+    sockets,
+    config: { sequencerSetupDeadlineMs: 0 },
+  })
+  try {
+    await node.switcher.switchTo(ids[3]!, ids[0]!)
+    const log = node.logs.get('a')
+    expect(log.lastLocked).toBe(3)
+    expect(log.lastFinalized).toBe(3)
+    expect(log.get(3)?.timestamp).toBe(1_700_000_000)
+  } finally {
+    node.close()
+    lockHolder.close()
+    finalizationHolder.close()
+  }
+})
