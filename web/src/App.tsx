@@ -15,7 +15,9 @@ import { RequestsProvider } from './features/requests/RequestsProvider.tsx'
 import { OrderForm, type PickedPrice } from './features/trade/OrderForm.tsx'
 import { TransferForm } from './features/transfer/TransferForm.tsx'
 import { WalletButton } from './features/wallet/WalletButton.tsx'
+import { ThemeToggle } from './components/ThemeToggle.tsx'
 import { LiveProvider, usePrimaryReplica } from './lib/live.tsx'
+import { marketIdFromSearch, searchWithMarket } from './lib/marketUrl.ts'
 import { fetchRegistry, type AppRegistry } from './lib/registry.ts'
 import { useMediaQuery } from './lib/useMediaQuery.ts'
 
@@ -84,13 +86,33 @@ function Connected(props: { registry: AppRegistry }) {
 
 function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | undefined }) {
   const { registry, address } = props
-  const [marketId, setMarketId] = useState(registry.markets[0]?.id ?? '')
+  const marketIds = registry.markets.map((item) => item.id)
+  const [marketId, setMarketId] = useState(
+    () => marketIdFromSearch(window.location.search, marketIds) ?? marketIds[0] ?? '',
+  )
   const market = registry.marketById(marketId)
   const primary = usePrimaryReplica(registry)
   const [picked, setPicked] = useState<PickedPrice>()
   const compact = useMediaQuery('(max-width: 900px)')
   const short = useMediaQuery('(max-height: 820px)')
   const rows = compact ? 8 : short ? 9 : 11
+
+  // The address names the market (`?market=BTC-USDT`); Back and Forward move between markets.
+  useEffect(() => {
+    const onPopState = () => {
+      const named = marketIdFromSearch(window.location.search, marketIds)
+      if (named !== undefined) {
+        setPicked(undefined)
+        setMarketId(named)
+      }
+    }
+    window.addEventListener('popstate', onPopState)
+    return () => window.removeEventListener('popstate', onPopState)
+    // Once: the registry's market list never changes while the page is open.
+  }, [])
+  useEffect(() => {
+    document.title = `${marketId} · Zellular Orderbook`
+  }, [marketId])
 
   if (market === undefined)
     return (
@@ -110,11 +132,13 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
             // A price picked in one market means nothing in another.
             setPicked(undefined)
             setMarketId(id)
+            window.history.pushState(null, '', searchWithMarket(window.location.search, id))
           }}
           primary={primary}
         />
         <div className="topbar-right">
           <LiveIndicator />
+          <ThemeToggle />
           <span className="tag tag-dim net-tag" title="Network">
             {registry.network}
           </span>
@@ -182,7 +206,7 @@ function Brand() {
         <rect width="32" height="32" rx="7" fill="var(--accent)" />
         <path
           d="M9 10h14L9 22h14"
-          stroke="#0b0e14"
+          stroke="var(--on-accent)"
           strokeWidth="3"
           fill="none"
           strokeLinecap="round"

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
-import { useId, useMemo, useState } from 'react'
+import { useId, useMemo, useRef, useState } from 'react'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed, formatUnits } from '../../lib/format.ts'
@@ -7,6 +7,7 @@ import { useLive, useOrderbook } from '../../lib/live.tsx'
 import { bestPrices, groupLevels, type BookRow } from '../../lib/orderbookState.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import { moveBookFocus } from './moveBookFocus.ts'
 
 const groupFactors = [1n, 10n, 100n, 1000n]
 
@@ -24,6 +25,8 @@ function decimalsOfStep(step: bigint, decimals: number): number {
 /**
  * The live book: asks above, bids below, the spread between, grouped by a chosen price step.
  * Rows are clickable (fill the order form's price) and mark levels holding the user's orders.
+ * From the keyboard the book is one Tab stop (the last level focused, at first the best ask);
+ * the arrow keys move between levels and Enter or Space picks one, as a click does.
  */
 export function OrderBook(props: {
   market: MarketInfo
@@ -41,6 +44,10 @@ export function OrderBook(props: {
   const step = tick * factor
   const priceDigits = decimalsOfStep(step, market.quoteDecimals)
   const groupId = useId()
+  const hintId = useId()
+  const table = useRef<HTMLTableElement>(null)
+  // The level that holds the book's Tab stop, by side and price, so it survives updates.
+  const [focusedKey, setFocusedKey] = useState<string>()
   const orders = useQuery({
     ...ordersQueryOptions(primary, address ?? '', market.id),
     enabled: !!address && !!primary,
@@ -64,25 +71,48 @@ export function OrderBook(props: {
   const top = bestPrices(book)
   const spread = top.ask !== undefined && top.bid !== undefined ? top.ask - top.bid : undefined
   const qtyDigits = Math.min(4, market.baseDecimals)
+  // Rows top to bottom, as on screen and in the DOM.
+  const ordered = [
+    ...[...asks].reverse().map((row) => `asks-${row.price}`),
+    ...bids.map((row) => `bids-${row.price}`),
+  ]
+  const focusedIndex = Math.max(
+    0,
+    focusedKey !== undefined && ordered.includes(focusedKey)
+      ? ordered.indexOf(focusedKey)
+      : asks.length - 1,
+  )
+  const focusRow = (index: number) => {
+    setFocusedKey(ordered[index])
+    table.current?.querySelectorAll<HTMLElement>('[data-testid="book-row"]')[index]?.focus()
+  }
 
   const renderRow = (row: BookRow, side: 'bids' | 'asks') => {
+    const key = `${side}-${row.price}`
+    const index = ordered.indexOf(key)
     const isMine = mine[side].has(row.price)
     const depth = Number((row.total * 1000n) / maxTotal) / 10
     const priceText = formatFixed(row.price, market.quoteDecimals, priceDigits)
     return (
       <tr
-        key={`${side}-${row.price}`}
+        key={key}
         className={`book-row ${side} ${isMine ? 'mine' : ''}`}
         style={{ ['--depth' as string]: `${depth}%` }}
-        tabIndex={0}
+        tabIndex={index === focusedIndex ? 0 : -1}
+        onFocus={() => setFocusedKey(key)}
         onClick={(event) => onPick(row.price, event.shiftKey ? row.total : undefined)}
         onKeyDown={(event) => {
           if (event.key === 'Enter' || event.key === ' ') {
             event.preventDefault()
             onPick(row.price, event.shiftKey ? row.total : undefined)
+            return
           }
+          const next = moveBookFocus(event.key, index, ordered.length)
+          if (next === undefined) return
+          event.preventDefault()
+          focusRow(next)
         }}
-        aria-label={`${side === 'bids' ? 'Bid' : 'Ask'} ${priceText} ${market.quote}, ${formatUnits(row.quantity, market.baseDecimals, qtyDigits)} ${market.base}${isMine ? ', includes your order' : ''}. Use this price; with Shift, also the size up to it.`}
+        aria-label={`${side === 'bids' ? 'Bid' : 'Ask'} ${priceText} ${market.quote}, ${formatUnits(row.quantity, market.baseDecimals, qtyDigits)} ${market.base}${isMine ? ', includes your order' : ''}`}
         data-testid="book-row"
         data-side={side === 'bids' ? 'buy' : 'sell'}
         data-price={row.price.toString()}
@@ -133,7 +163,16 @@ export function OrderBook(props: {
           </select>
         </div>
       </header>
-      <table className="book-table" aria-label={`${market.id} order book`}>
+      <p id={hintId} className="sr-only">
+        Up and Down arrows move between price levels; Enter uses a level&apos;s price, Shift+Enter
+        also the size up to it.
+      </p>
+      <table
+        ref={table}
+        className="book-table"
+        aria-label={`${market.id} order book`}
+        aria-describedby={hintId}
+      >
         <thead>
           <tr>
             <th scope="col">

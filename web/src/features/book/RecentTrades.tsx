@@ -32,6 +32,7 @@ export function RecentTrades(props: {
               <th scope="col" className="num">
                 Amount
               </th>
+              <th scope="col">Side</th>
               <th scope="col" className="num">
                 Time
               </th>
@@ -40,7 +41,7 @@ export function RecentTrades(props: {
           <tbody>
             {trades.isError && (
               <tr>
-                <td colSpan={3}>
+                <td colSpan={4}>
                   <LoadError
                     testId="trades-error"
                     message={`Could not load trades${list.length > 0 ? ' (showing the last known)' : ''}.`}
@@ -53,7 +54,7 @@ export function RecentTrades(props: {
             )}
             {list.length === 0 && !trades.isError && (
               <tr>
-                <td colSpan={3} className="muted small">
+                <td colSpan={4} className="muted small">
                   {trades.isPending ? 'Loading…' : 'No trades yet'}
                 </td>
               </tr>
@@ -80,6 +81,10 @@ export function RecentTrades(props: {
                   </td>
                   <td className="num">
                     {formatFixed(BigInt(trade.quantity), market.baseDecimals, 4)}
+                  </td>
+                  {/* The taker's side in words, not only the price's colour. */}
+                  <td className={`side ${trade.takerSide === 'buy' ? 'up' : 'down'}`}>
+                    {trade.takerSide === 'buy' ? 'Buy' : 'Sell'}
                   </td>
                   <td className="num muted">
                     <BatchTime time={trade.time} detail={`batch #${trade.index}`} />

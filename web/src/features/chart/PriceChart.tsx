@@ -14,6 +14,8 @@ import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
 import { formatFullTime, formatTimeOfDay } from '../../lib/formatTime.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import type { Theme } from '../../lib/theme.ts'
+import { useTheme } from '../../lib/useTheme.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import { tradeHistoryQueryOptions } from '../../lib/tradeHistory.ts'
 import { DepthChart } from './DepthChart.tsx'
@@ -139,13 +141,27 @@ function describeCandle(candle: Candle, interval: CandleInterval, market: Market
   )
 }
 
-const colors = {
-  text: '#8a94a8',
-  grid: 'rgba(35, 43, 59, 0.6)',
-  up: '#22c55e',
-  down: '#f43f5e',
-  upVolume: 'rgba(34, 197, 94, 0.35)',
-  downVolume: 'rgba(244, 63, 94, 0.35)',
+/** The canvas cannot read CSS variables: the themes' colours (styles.css) once more. */
+const themeColors: Record<
+  Theme,
+  Record<'text' | 'grid' | 'up' | 'down' | 'upVolume' | 'downVolume', string>
+> = {
+  dark: {
+    text: '#8a94a8',
+    grid: 'rgba(35, 43, 59, 0.6)',
+    up: '#22c55e',
+    down: '#f43f5e',
+    upVolume: 'rgba(34, 197, 94, 0.35)',
+    downVolume: 'rgba(244, 63, 94, 0.35)',
+  },
+  light: {
+    text: '#545e6f',
+    grid: 'rgba(221, 227, 236, 0.8)',
+    up: '#15803d',
+    down: '#be123c',
+    upVolume: 'rgba(21, 128, 61, 0.3)',
+    downVolume: 'rgba(190, 18, 60, 0.3)',
+  },
 }
 
 /** The canvas: made once per mount, fed new data as candles change. */
@@ -156,6 +172,8 @@ function CandleCanvas(props: {
   view: string
 }) {
   const { candles, market, view } = props
+  const { theme } = useTheme()
+  const colors = themeColors[theme]
   const fitted = useRef<string | undefined>(undefined)
   const container = useRef<HTMLDivElement>(null)
   const chart = useRef<
@@ -171,10 +189,8 @@ function CandleCanvas(props: {
       autoSize: true,
       layout: {
         background: { type: ColorType.Solid, color: 'transparent' },
-        textColor: colors.text,
         fontSize: 11,
       },
-      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
       rightPriceScale: { borderVisible: false },
       timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
       localization: {
@@ -183,10 +199,6 @@ function CandleCanvas(props: {
       },
     })
     const price = api.addSeries(CandlestickSeries, {
-      upColor: colors.up,
-      downColor: colors.down,
-      wickUpColor: colors.up,
-      wickDownColor: colors.down,
       borderVisible: false,
       priceFormat: { type: 'price', precision: 2, minMove: 0.01 },
     })
@@ -204,6 +216,22 @@ function CandleCanvas(props: {
       api.remove()
     }
   }, [])
+
+  // Colours follow the theme; the volume bars' colours come with the data below.
+  useEffect(() => {
+    const current = chart.current
+    if (current === undefined) return
+    current.api.applyOptions({
+      layout: { textColor: colors.text },
+      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
+    })
+    current.price.applyOptions({
+      upColor: colors.up,
+      downColor: colors.down,
+      wickUpColor: colors.up,
+      wickDownColor: colors.down,
+    })
+  }, [colors])
 
   useEffect(() => {
     const current = chart.current
@@ -230,7 +258,7 @@ function CandleCanvas(props: {
       fitted.current = view
       current.api.timeScale().fitContent()
     }
-  }, [candles, market, view])
+  }, [candles, market, view, colors])
 
   return <div className="chart-canvas" ref={container} aria-hidden />
 }
