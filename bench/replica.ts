@@ -20,26 +20,23 @@
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
-import { Agent, request } from 'node:http'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testAccount } from '../shared/exchange/testing.ts'
-import type { StatusResponse } from '../shared/api/index.ts'
-import { initKeccak, intentId, parseAddress, type WireIntent } from '../shared/intents/index.ts'
+import { initKeccak } from '../shared/intents/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
 import { BalanceSigner } from '../server/replica/balanceSigner.ts'
-import { prepareReplicas, startReplicaCluster } from '../server/replica/setup.ts'
-import { startLocalNetwork } from '../server/devnet/localNetwork.ts'
+import {
+  call,
+  drained,
+  processesByRole,
+  sendAtRate,
+  startBenchCluster,
+  type BenchAccounts,
+} from './clusterLoad.ts'
 import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { startCpuAccounting } from './processCpu.ts'
-
-/**
- * The load generator's HTTP client: node:http with keep-alive, which costs the shared CPU far
- * less than `fetch` per request, leaving it to the system under test.
- */
-// Idle sockets are dropped before the server's 5 s keep-alive timeout, so none is reused as it closes.
-const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4_000 })
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
 const phases = (argv.find((a) => a.startsWith('--phases='))?.slice(9) ?? 'A,B,C').split(',')
@@ -133,38 +130,14 @@ if (phases.includes('A')) {
 if (phases.includes('B') || phases.includes('C')) {
   const dir = mkdtempSync(join(tmpdir(), 'bench-replica-cluster-'))
   const accounts = benchAccounts(200)
-  const zellular = await startLocalNetwork({
-    dir: join(dir, 'zellular'),
-    basePort: parameters.zellularBasePort,
-    apps: ['orderbook'],
-    environment: zellularEnvironment,
+  const { zellular, cluster } = await startBenchCluster({
+    dir,
+    accounts,
+    zellularBasePort: parameters.zellularBasePort,
+    replicaBasePort: parameters.replicaBasePort,
+    zellularEnvironment,
+    replicaEnvironment,
     nodeOptions: profiledNodeOptions,
-  })
-  const prepared = prepareReplicas({
-    dir: join(dir, 'replicas'),
-    count: 3,
-    basePort: parameters.replicaBasePort,
-    zellularNodesFile: zellular.layout.nodesFile,
-    balances: accounts.map((account) => ({
-      address: account.address,
-      token: 'USDT',
-      amount: '1000000',
-    })),
-  })
-  const cluster = await startReplicaCluster(prepared, {
-    // Every intent comes from 127.0.0.1: the per-IP submission limit is set out of the way
-    // (explicitly, so the figures say what they measured); --replica-env still wins.
-    environment: {
-      REPLICA_SUBMIT_RATE_PER_SECOND: '1000000',
-      REPLICA_SUBMIT_BURST: '1000000',
-      REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
-      REPLICA_SIGNED_READ_BURST: '1000000',
-      ...replicaEnvironment,
-    },
-    nodeOptionsOf: () => profiledNodeOptions,
-    onLine: (position, line) => {
-      if (/FATAL|ERROR/.test(line)) console.error(`replica-${position + 1} ${line}`)
-    },
   })
   Object.assign(config, {
     zellularNodes: 4,
@@ -193,26 +166,10 @@ config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')
 printSummary(`replica${smoke ? '-smoke' : ''}`, config, results)
 process.exit(0)
 
-function call(url: string, body?: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'Content-Type': 'application/json' }
-    const outgoing = request(url, { method: body === undefined ? 'GET' : 'POST', agent, headers })
-    outgoing.on('response', (response) => {
-      let text = ''
-      response.setEncoding('utf8')
-      response.on('data', (chunk: string) => (text += chunk))
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }))
-      response.on('error', reject)
-    })
-    outgoing.on('error', reject)
-    outgoing.end(body)
-  })
-}
-
 /** Phase B at each rate: warm-up, then the measured run. */
 async function runLatency(
   urls: string[],
-  accounts: ReturnType<typeof benchAccounts>,
+  accounts: BenchAccounts,
   processes: Record<string, number | undefined>,
 ) {
   const { latencyRates, latencySeconds, latencyWarmupSeconds } = parameters
@@ -230,10 +187,10 @@ async function runLatency(
   }
   for (const rate of latencyRates) {
     await drained(urls)
-    await sendAtRate(urls, batchOf(rate * latencyWarmupSeconds), rate)
+    await sendAtRate(urls, batchOf(rate * latencyWarmupSeconds), rate, sampleLoad)
     const intents = batchOf(rate * latencySeconds)
     const cpu = startCpuAccounting(processes)
-    const run = await sendAtRate(urls, intents, rate)
+    const run = (await sendAtRate(urls, intents, rate, sampleLoad)).summary
     const prefix = `b${rate}_`
     for (const [key, value] of Object.entries(run)) results[prefix + key] = value
     // CPU per applied transfer of each process over the measured run (sending and draining).
@@ -256,110 +213,8 @@ async function runLatency(
   }
 }
 
-/**
- * POSTs `intents` at `rate` per second, open loop (each send at its due time whether or not the
- * earlier ones are answered), round-robin to the replicas, and times each from its POST to its
- * receipt on the SSE stream of every replica.
- */
-async function sendAtRate(urls: string[], intents: readonly WireIntent[], rate: number) {
-  const total = intents.length
-  const ids = intents.map((intent) => intentIdOf(intent))
-  const sentAt = new Map<string, number>()
-  const seen = urls.map(() => new Map<string, number>())
-  const appliedIndex = async () =>
-    (JSON.parse((await call(`${urls[0]}/status`)).text) as StatusResponse).appliedIndex
-  const firstIndex = await appliedIndex()
-  const streams = urls.map((url, position) => followReceipts(url, seen[position]!))
-  await Promise.all(streams.map((stream) => stream.ready))
-  sampleLoad()
-  const postLatencies: number[] = []
-  const failures = new Map<string, number>()
-  const fail = (why: string) => failures.set(why, (failures.get(why) ?? 0) + 1)
-  const started = performance.now()
-  const sends: Promise<void>[] = []
-  for (let n = 0; n < total; n++) {
-    const wait = started + (n * 1000) / rate - performance.now()
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait))
-    const t0 = performance.now()
-    sentAt.set(ids[n]!, t0)
-    const post = call(`${urls[n % urls.length]}/transfer`, JSON.stringify(intents[n]))
-    const done = (response: { status: number }) => {
-      if (response.status === 202) postLatencies.push(performance.now() - t0)
-      else fail(String(response.status))
-    }
-    sends.push(post.then(done, () => void fail('network')))
-  }
-  const sendSeconds = (performance.now() - started) / 1000
-  await Promise.all(sends)
-  sampleLoad()
-  const expected = total - [...failures.values()].reduce((sum, count) => sum + count, 0)
-  const deadline = performance.now() + 120_000
-  while (performance.now() < deadline && seen.some((map) => map.size < expected)) {
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  for (const stream of streams) stream.close()
-  // How full Zellular batches were: each costs the nodes the same whatever it carries.
-  const batches = (await appliedIndex()) - firstIndex
-  const slowest: number[] = []
-  const fastest: number[] = []
-  for (const [id, t0] of sentAt) {
-    const times = seen.map((map) => map.get(id))
-    if (times.some((time) => time === undefined)) continue
-    slowest.push(Math.max(...(times as number[])) - t0)
-    fastest.push(Math.min(...(times as number[])) - t0)
-  }
-  for (const list of [slowest, fastest, postLatencies]) list.sort((a, b) => a - b)
-  return {
-    sent: total,
-    offeredPerSecond: Math.round(total / sendSeconds),
-    appliedOnAllReplicas: slowest.length,
-    zellularBatches: batches,
-    transfersPerBatch: Number((total / Math.max(1, batches)).toFixed(1)),
-    refused: JSON.stringify(Object.fromEntries(failures)),
-    submitToAppliedAllP50Ms: Math.round(percentile(slowest, 50)),
-    submitToAppliedAllP99Ms: Math.round(percentile(slowest, 99)),
-    submitToAppliedFirstP50Ms: Math.round(percentile(fastest, 50)),
-    submitToAppliedFirstP99Ms: Math.round(percentile(fastest, 99)),
-    post202P50Ms: Math.round(percentile(postLatencies, 50)),
-    post202P99Ms: Math.round(percentile(postLatencies, 99)),
-  }
-}
-
-/** The pids of the sequencer, the follower nodes and the replicas, by role name. */
-async function processesByRole(
-  zellular: { processes: readonly { url: string; child: { pid?: number | undefined } }[] },
-  cluster: { processes: readonly { child: { pid?: number | undefined } }[] },
-): Promise<Record<string, number | undefined>> {
-  const roles: Record<string, number | undefined> = {}
-  let follower = 0
-  for (const node of zellular.processes) {
-    const state = JSON.parse((await call(`${node.url}/node/state`)).text) as {
-      data: { sequencer: boolean }
-    }
-    roles[state.data.sequencer ? 'sequencer' : `follower${++follower}`] = node.child.pid
-  }
-  cluster.processes.forEach((replica, position) => {
-    roles[`replica${position + 1}`] = replica.child.pid
-  })
-  return roles
-}
-
-/** Waits until every replica has applied all Zellular finalized and nothing more comes. */
-async function drained(urls: string[]): Promise<void> {
-  let previous = ''
-  for (;;) {
-    const statuses = await Promise.all(
-      urls.map(async (url) => JSON.parse((await call(`${url}/status`)).text) as StatusResponse),
-    )
-    const key = statuses.map((status) => `${status.appliedIndex}/${status.lag}`).join(' ')
-    if (key === previous && statuses.every((status) => (status.lag ?? 0) === 0)) return
-    previous = key
-    await new Promise((resolve) => setTimeout(resolve, 1_500))
-  }
-}
-
 /** Phase C: signed balance reads over HTTP, and the cold signing rate. */
-async function runReads(url: string, accounts: ReturnType<typeof benchAccounts>) {
+async function runReads(url: string, accounts: BenchAccounts) {
   const seconds = parameters.readSeconds
   const concurrency = parameters.readConcurrency
   Object.assign(config, { readSeconds: seconds, readConcurrency: concurrency, readAddresses: 100 })
@@ -403,44 +258,4 @@ async function runReads(url: string, accounts: ReturnType<typeof benchAccounts>)
     coldSignaturesPerSecond: Math.round(cold / ((performance.now() - t0) / 1000)),
   })
   console.log(`C: ${results.readsPerSecond} signed reads/s`)
-}
-
-/** Follows a replica's SSE stream and records when each receipt arrives. */
-function followReceipts(url: string, seen: Map<string, number>) {
-  const controller = new AbortController()
-  let markReady: () => void = () => {}
-  const ready = new Promise<void>((resolve) => (markReady = resolve))
-  void (async () => {
-    const response = await fetch(`${url}/events?types=receipt`, { signal: controller.signal })
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
-    let buffer = ''
-    markReady()
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) return
-      buffer += value
-      let end = buffer.indexOf('\n\n')
-      while (end >= 0) {
-        const message = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        if (message.includes('event: receipt')) {
-          const data = message.split('\n').find((line) => line.startsWith('data: '))
-          if (data !== undefined) {
-            const receipt = JSON.parse(data.slice(6)) as { intentId: string }
-            if (!seen.has(receipt.intentId)) seen.set(receipt.intentId, performance.now())
-          }
-        }
-        end = buffer.indexOf('\n\n')
-      }
-    }
-  })().catch(() => markReady())
-  return { ready, close: () => controller.abort() }
-}
-
-/** The intent id a replica answers for a transfer (the function the replicas use). */
-function intentIdOf(intent: { signer: string; nonce: string; app: string; network: string }) {
-  const signer = parseAddress(intent.signer)
-  if (!signer.ok) throw new Error('bad signer')
-  const { app, network } = intent
-  return intentId({ app, network, signer: signer.value, nonce: BigInt(intent.nonce) })
 }

@@ -4,6 +4,7 @@ import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { balanceRoutes } from './routes/balanceRoutes.ts'
+import { debugRoutes } from './routes/debugRoutes.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import { marketRoutes } from './routes/marketRoutes.ts'
 import { statusRoutes } from './routes/statusRoutes.ts'
@@ -27,6 +28,7 @@ export function createApp(deps: ReplicaDeps) {
     .route('/', statusRoutes(deps))
     .route('/', marketRoutes(deps))
     .route('/', eventRoutes(deps))
+    .route('/', debugRoutes(deps))
 }
 
 /** The app's type, for a typed client (`hc<ReplicaApp>` of `hono/client`); import it as a type. */

@@ -40,11 +40,14 @@ export interface SubmitOptions {
    * batch (its receipt was applied meanwhile, or nobody watches it any more).
    */
   readonly resendWanted?: () => boolean
+  /** Told when the intent's batch is first posted (the latency waterfall's "batched"). */
+  readonly onSent?: () => void
 }
 
 interface Item {
   readonly json: string
   readonly resendWanted: (() => boolean) | undefined
+  readonly onSent: (() => void) | undefined
 }
 
 interface Batch {
@@ -116,7 +119,7 @@ export class BatchSubmitter {
       this.open = batch = fresh
     }
     batch.bytes += size + (batch.items.length > 0 ? 1 : 0)
-    batch.items.push({ json, resendWanted: options.resendWanted })
+    batch.items.push({ json, resendWanted: options.resendWanted, onSent: options.onSent })
     this.queued += 1
     const joined = batch
     return new Promise((resolve) => joined.waiters.push(resolve))
@@ -179,6 +182,9 @@ export class BatchSubmitter {
       this.pump()
     }
     const bodies = batches.map((batch) => `[${batch.items.map((item) => item.json).join(',')}]`)
+    for (const batch of batches) {
+      if (batch.failures === 0) for (const item of batch.items) item.onSent?.()
+    }
     const { send, sendBulk } = this.parameters
     const sent = bodies.length > 1 && sendBulk !== undefined ? sendBulk(bodies) : send(bodies[0]!)
     sent.then(

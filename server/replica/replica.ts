@@ -9,6 +9,7 @@ import { BalanceSigner } from './balanceSigner.ts'
 import { BatchSubmitter } from './batchSubmitter.ts'
 import { DroppedReceipts } from './droppedReceipts.ts'
 import { EventHub } from './eventHub.ts'
+import { IntentStages } from './intentStages.ts'
 import { PendingIntents } from './pendingIntents.ts'
 import { PendingJournal } from './pendingJournal.ts'
 import { compactJournal, recoverJournaled, redeliverOverdue } from './redelivery.ts'
@@ -192,6 +193,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     journal,
     dropped: new DroppedReceipts(),
     hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
+    stages: new IntentStages(),
     stateHash: () => stateHashes.latest(),
     zellular: {
       finalizedIndex: () => finalizedIndex,
@@ -215,15 +217,20 @@ export function createReplica(config: ReplicaConfig): Replica {
   )
   let running: Promise<void> | undefined
   const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
+    const stamped = deps.stages.applied(effects)
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
     for (const receipt of effects.droppedReceipts) deps.pending.delete(receipt.intentId)
     deps.dropped.record(effects)
-    if (deps.hub.subscriberCount === 0) return
+    if (deps.hub.subscriberCount === 0) return deps.stages.eventSent(stamped)
     const stateHash = stateHashes.afterApply(batch.index)
     const applied = { index: batch.index, chainingHash: batch.chainingHash, time: effects.time }
-    deps.hub.publish(
-      toSseEvents(effects, stateHash === undefined ? applied : { ...applied, stateHash }),
+    const events = toSseEvents(
+      effects,
+      stateHash === undefined ? applied : { ...applied, stateHash },
     )
+    // Stamped as the events leave, before any stream can deliver them.
+    deps.stages.eventSent(stamped)
+    deps.hub.publish(events)
   }
   const pollFinalized = async () => {
     const signal = controller.signal
@@ -250,7 +257,8 @@ export function createReplica(config: ReplicaConfig): Replica {
       const signal = controller.signal
       const poller = pollFinalized()
       const prepare = verifiers.threads > 0 ? (body: string) => verifiers.prepare(body) : undefined
-      running = runApplyLoop({ source: zellular, state, onApplied, signal, log, prepare }).finally(
+      const source = deps.stages.stampReads(zellular)
+      running = runApplyLoop({ source, state, onApplied, signal, log, prepare }).finally(
         async () => {
           controller.abort()
           await poller

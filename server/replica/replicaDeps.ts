@@ -4,6 +4,7 @@ import type { BalanceSigner } from './balanceSigner.ts'
 import type { BatchSubmitter } from './batchSubmitter.ts'
 import type { DroppedReceipts } from './droppedReceipts.ts'
 import type { EventHub } from './eventHub.ts'
+import type { IntentStages } from './intentStages.ts'
 import type { PendingIntents } from './pendingIntents.ts'
 import type { PendingJournal } from './pendingJournal.ts'
 import type { ReplicaState } from './replicaState.ts'
@@ -24,6 +25,8 @@ export interface ReplicaDeps {
   /** Receipts of rejected intents that left no trace in the state (bounded, in memory). */
   readonly dropped: DroppedReceipts
   readonly hub: EventHub
+  /** When intents and batches reached each stage here (the latency waterfall). */
+  readonly stages: IntentStages
   /** The latest state hash and its index (computed on a schedule, never per request). */
   readonly stateHash: () => IndexedStateHash
   /** The last finalized index seen on Zellular (null until known), and the nodes' view. */

@@ -4,6 +4,7 @@ import {
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
+import type { BatchStages } from './batchStages.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { Outbox } from './outbox.ts'
 import { recordFields } from './proofRecords.ts'
@@ -20,6 +21,8 @@ export class Chain {
     private readonly watch: FinalizationWatch,
     private readonly outbox: Outbox,
     private readonly pipelineLocks: boolean,
+    /** Observability only: when batches reach each stage (the latency waterfall). */
+    private readonly stages?: BatchStages,
   ) {}
 
   /** Appends bodies as the next sequenced batches of `app`. */
@@ -28,6 +31,7 @@ export class Chain {
     const from = log.lastSequenced
     log.append(bodies)
     this.watch.sequenced(app, from, log.lastSequenced, now)
+    this.stages?.sequenced(app, from, bodies)
   }
 
   /**
@@ -51,6 +55,10 @@ export class Chain {
     }
     const finalizedBefore = log.lastFinalized
     const refusal = log.promote(record, this.pipelineLocks)
+    if (refusal === null) {
+      if (record.state === 'locked') this.stages?.finalized(app, record.index)
+      else this.stages?.locked(app, record.index)
+    }
     if (refusal === null && record.state === 'locked') {
       this.watch.finalized(app, record.index)
       if (this.outbox.hasUnfinalized(app)) {

@@ -1,3 +1,4 @@
+import type { BatchStages } from './batchStages.ts'
 import type { Chain } from './chain.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { Outbox } from './outbox.ts'
@@ -16,10 +17,13 @@ export class ClientIntake {
     private readonly chain: Chain,
     /** The forwarding budget the poster also spends: one budget per node, as in zsequencer. */
     private readonly sendLimiter: SlidingWindowLimiter,
+    /** Observability only: when client batches were taken (the latency waterfall). */
+    private readonly stages?: BatchStages,
   ) {}
 
   accept(app: string, bodies: readonly string[], now: number): void {
     if (bodies.length === 0) return
+    this.stages?.accepted(app, bodies)
     if (!this.role.isSequencer) return this.outbox.enqueue(app, bodies)
     const kb = bodies.reduce((sum, body) => sum + sizeKb(body), 0)
     if (!this.sendLimiter.tryCharge(this.selfId, kb)) {

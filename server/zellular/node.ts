@@ -1,6 +1,7 @@
 import { bls, type Network } from '../../shared/zellular/index.ts'
 import { AppLogs } from './appLogs.ts'
 import { BatchPoster } from './batchPoster.ts'
+import { BatchStages } from './batchStages.ts'
 import { Chain } from './chain.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { ClientIntake } from './clientIntake.ts'
@@ -61,6 +62,8 @@ export class ZellularNode {
   readonly switcher: SequencerSwitch
   /** Checks the Signature headers of node requests, batching the ones that arrive together. */
   readonly signatureBatcher: OperatorSignatureBatcher
+  /** When batches reached each stage here, for the latency waterfall (`GET /debug/…`). */
+  readonly stages = new BatchStages()
   readonly #loops: Loop[]
 
   constructor(
@@ -100,13 +103,15 @@ export class ZellularNode {
     this.logs = new AppLogs(config.dataDir)
     this.outbox = new Outbox(config)
     this.watch = new FinalizationWatch(config.finalizationTimeBorderMs)
-    this.chain = new Chain(this.logs, network, this.watch, this.outbox, config.pipelineLocks)
+    const { pipelineLocks } = config
+    this.chain = new Chain(this.logs, network, this.watch, this.outbox, pipelineLocks, this.stages)
     const sendLimiter = new SlidingWindowLimiter(
       receiveKb / posting,
       config.pushRateLimitWindowMs,
       clock.now,
     )
-    this.intake = new ClientIntake(selfId, role, this.outbox, this.chain, sendLimiter)
+    const { outbox, chain, stages } = this
+    this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, stages)
     this.poster = new BatchPoster(context, role, this.logs, this.chain, this.outbox, sendLimiter)
     this.synchronizer = new Synchronizer(context, role, this.logs, this.chain)
     this.switcher = new SequencerSwitch(context, role, {

@@ -31,6 +31,7 @@ export type RouteDeps = Pick<
   | 'outbox'
   | 'switcher'
   | 'signatureBatcher'
+  | 'stages'
 >
 
 /** Node-to-node control messages (sign, dispute, switch) are small. */

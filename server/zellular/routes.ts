@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { registerDebugRoutes } from './debugRoutes.ts'
 import { ValidationHttpError, ZsequencerHttpError } from './httpErrors.ts'
 import { registerPeerRoutes } from './peerRoutes.ts'
 import { registerReadRoutes } from './readRoutes.ts'
@@ -9,7 +10,8 @@ import { registerSubmitRoutes } from './submitRoutes.ts'
  * The HTTP API of zsequencer v0.1.7 (§7 of the protocol notes): same paths, envelopes, status
  * codes and error codes. Guards run in zsequencer's order, before body validation. The routes
  * come in three groups: client submissions (`submitRoutes.ts`), reads (`readRoutes.ts`) and
- * node-to-node calls (`peerRoutes.ts`).
+ * node-to-node calls (`peerRoutes.ts`); our own observability reads, outside zsequencer's paths,
+ * in `debugRoutes.ts`.
  */
 export function createNodeApp(node: RouteDeps): Hono<NodeEnv> {
   const app = new Hono<NodeEnv>()
@@ -28,5 +30,6 @@ export function createNodeApp(node: RouteDeps): Hono<NodeEnv> {
   registerSubmitRoutes(app, node, guards)
   registerReadRoutes(app, node, guards)
   registerPeerRoutes(app, node, guards)
+  registerDebugRoutes(app, node)
   return app
 }

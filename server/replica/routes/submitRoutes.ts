@@ -7,6 +7,7 @@ import {
 } from '../../../shared/intents/index.ts'
 import { precheckIntent } from '../../../shared/exchange/index.ts'
 import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
+import { stageNow } from '../../observability/stageClock.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import type { SubmitOutcome } from '../batchSubmitter.ts'
 import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
@@ -29,8 +30,9 @@ import { readJson } from './requestParsing.ts'
  */
 export function submitRoutes(deps: ReplicaDeps) {
   const submit = (actions: readonly IntentAction[]) => async (c: import('hono').Context) => {
+    const receivedAt = stageNow()
     const json = await readJson(c, deps.options.bodyLimitBytes)
-    const response = await submitIntent(deps, json, actions)
+    const response = await submitIntent(deps, json, actions, receivedAt)
     return c.json(response, 202)
   }
   // One allowance per client IP address across the four routes, checked before the body is read.
@@ -51,6 +53,8 @@ async function submitIntent(
   deps: ReplicaDeps,
   json: unknown,
   actions: readonly IntentAction[],
+  /** When the request arrived, for the latency waterfall (`IntentStages`). */
+  receivedAt: number,
 ): Promise<SubmitIntentResponse> {
   const { state, pending } = deps
   const exchange = state.exchange
@@ -100,7 +104,10 @@ async function submitIntent(
   let outcome: SubmitOutcome
   try {
     // Sent again only while still pending here, and its time to live starts over.
-    outcome = await deps.submitter.submit(wire, { resendWanted: stillWanted(deps, intent.id) })
+    outcome = await deps.submitter.submit(wire, {
+      resendWanted: stillWanted(deps, intent.id),
+      onSent: () => deps.stages.batched(intent.id, receivedAt),
+    })
   } catch (error) {
     // Refused before any send (queue full, too large): surely not in Zellular, so forgotten.
     pending.delete(intent.id)

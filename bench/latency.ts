@@ -1,0 +1,249 @@
+/**
+ * Latency waterfall (`npm run bench:latency`): 4 Zellular node processes and 3 replica processes
+ * on loopback (the cluster of `bench:replica` phase B, `clusterLoad.ts`), signed transfers POSTed
+ * at a few fixed rates, and every intent timed through each stage, from the stamps the processes
+ * keep (`GET /debug/stages` of the replicas, `GET /debug/{app}/stages` of the nodes, one
+ * machine-wide monotonic clock): sent → received by a replica → put into a Zellular batch →
+ * accepted by a node → sequenced → locked → finalized → read by each replica → applied and
+ * committed → event sent → seen by the client. Prints p50/p99 of each stage per rate, which
+ * stage holds the p50 and the p99, and the CPU time per transfer of each process (from
+ * /proc/<pid>/stat) and of the 7 system processes together.
+ *
+ *   npm run bench:latency                                   # 50, 200 and 1000 tx/s, 10 s each
+ *   npm run bench:latency -- --rates=200 --seconds=20
+ *   npm run bench:latency -- --smoke                        # seconds, for a quick check
+ *   npm run bench:latency -- --zellular-env=ZSEQUENCER_NODE_LOOP_INTERVAL=0.02
+ *   npm run bench:latency -- --replica-env=ZELLULAR_POLL_INTERVAL_MS=50
+ *
+ * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { initKeccak } from '../shared/intents/index.ts'
+import { initZellular } from '../shared/zellular/index.ts'
+import {
+  call,
+  drained,
+  processRoles,
+  sendAtRate,
+  startBenchCluster,
+  type RateRun,
+} from './clusterLoad.ts'
+import {
+  buildWaterfall,
+  emptyTimeline,
+  STAGES,
+  timelineProblems,
+  type IntentTimeline,
+  type Waterfall,
+} from './latencyWaterfall.ts'
+import { startCpuAccounting } from './processCpu.ts'
+import { benchAccounts, signTransfers } from './replicaApply.ts'
+import { environmentConfig, printSummary } from './report.ts'
+
+const argv = process.argv.slice(2)
+const smoke = argv.includes('--smoke')
+const option = (name: string, full: number, small: number): number => {
+  const given = argv.find((a) => a.startsWith(`--${name}=`))
+  return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
+}
+const rates = (
+  argv.find((a) => a.startsWith('--rates='))?.slice(8) ?? (smoke ? '50' : '50,200,1000')
+)
+  .split(',')
+  .map(Number)
+if (!rates.every((rate) => Number.isFinite(rate) && rate > 0)) throw new RangeError('--rates')
+/** `--zellular-env=NAME=value` and `--replica-env=NAME=value`, repeatable. */
+const environmentFlag = (flag: string): Record<string, string> =>
+  Object.fromEntries(
+    argv
+      .filter((a) => a.startsWith(`--${flag}=`))
+      .map((a) => a.slice(flag.length + 3).split('=') as [string, string]),
+  )
+const parameters = {
+  seconds: option('seconds', 10, 2),
+  warmupSeconds: option('warmup-seconds', 2, 1),
+  zellularBasePort: option('zellular-port', 17_401, 17_401),
+  replicaBasePort: option('replica-port', 17_501, 17_501),
+  zellularEnvironment: environmentFlag('zellular-env'),
+  replicaEnvironment: environmentFlag('replica-env'),
+}
+
+await Promise.all([initKeccak(), initZellular()])
+const config: Record<string, unknown> = {
+  ...environmentConfig(),
+  smoke,
+  zellularNodes: 4,
+  replicas: 3,
+  ratesPerSecond: rates.join(','),
+  seconds: parameters.seconds,
+  warmupSeconds: parameters.warmupSeconds,
+  zellularEnvironment: JSON.stringify(parameters.zellularEnvironment),
+  replicaEnvironment: JSON.stringify(parameters.replicaEnvironment),
+}
+const results: Record<string, unknown> = {}
+const loads: number[] = []
+const sampleLoad = () => loads.push(loadavg()[0] ?? 0)
+
+const dir = mkdtempSync(join(tmpdir(), 'bench-latency-'))
+const accounts = benchAccounts(200)
+const { zellular, cluster } = await startBenchCluster({ dir, accounts, ...parameters })
+try {
+  const roles = await processRoles(zellular, cluster)
+  const urls = cluster.urls()
+  let nextNonce = Date.now()
+  const batchOf = (count: number) => {
+    const intents = signTransfers(accounts, count, nextNonce)
+    nextNonce += Math.ceil(count / accounts.length) + 1
+    return intents
+  }
+  for (const rate of rates) {
+    await drained(urls)
+    await sendAtRate(urls, batchOf(Math.ceil(rate * parameters.warmupSeconds)), rate, sampleLoad)
+    await drained(urls)
+    const intents = batchOf(Math.ceil(rate * parameters.seconds))
+    const cpu = startCpuAccounting(Object.fromEntries(roles.map((role) => [role.name, role.pid])))
+    const run = await sendAtRate(urls, intents, rate, sampleLoad)
+    const used = cpu.stop()
+    const timelines = await collectTimelines(run, roles)
+    const incomplete = timelines.filter((timeline) => timelineProblems(timeline).length > 0)
+    const waterfall = buildWaterfall(timelines)
+    report(rate, run, waterfall, incomplete, used)
+  }
+} finally {
+  await cluster.stop()
+  await zellular.stop()
+  rmSync(dir, { recursive: true, force: true })
+}
+config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')
+printSummary(`latency${smoke ? '-smoke' : ''}`, config, results)
+process.exit(0)
+
+/** Every intent of the run with the stamps of the replicas and the nodes joined in. */
+async function collectTimelines(
+  run: RateRun,
+  roles: Awaited<ReturnType<typeof processRoles>>,
+): Promise<IntentTimeline[]> {
+  const replicas = roles.filter((role) => !role.node)
+  const timelines = new Map<string, IntentTimeline>()
+  for (const [id, sent] of run.sentAt) {
+    const timeline = emptyTimeline(id, replicas.length)
+    timeline.sent = sent
+    run.seen.forEach((seen, replica) => (timeline.seen[replica] = seen.get(id)))
+    timelines.set(id, timeline)
+  }
+  for (const [replica, role] of replicas.entries()) {
+    for (const batch of await pages<ReplicaBatchStages>(`${role.url}/debug/stages`, run)) {
+      for (const [id, received, batched] of batch.intents) {
+        const timeline = timelines.get(id)
+        if (timeline === undefined) continue
+        timeline.index = batch.index
+        timeline.read[replica] = batch.read
+        timeline.applied[replica] = batch.applied
+        timeline.eventSent[replica] = batch.eventSent ?? undefined
+        if (received !== undefined) Object.assign(timeline, { received, batched })
+      }
+    }
+  }
+  // The sequencer's view of sequencing, locks and finalizations; "accepted" from whichever
+  // node took the batch from a replica.
+  const byIndex = new Map<number, NodeBatchStages>()
+  const accepted = new Map<number, number>()
+  for (const role of roles.filter((each) => each.node)) {
+    for (const row of await pages<NodeBatchStages>(`${role.url}/debug/orderbook/stages`, run)) {
+      if (role.name === 'sequencer') byIndex.set(row[0], row)
+      if (row[1] !== null) accepted.set(row[0], Math.min(row[1], accepted.get(row[0]) ?? row[1]))
+    }
+  }
+  for (const timeline of timelines.values()) {
+    if (timeline.index === undefined) continue
+    const row = byIndex.get(timeline.index)
+    timeline.accepted = accepted.get(timeline.index)
+    timeline.sequenced = row?.[2]
+    timeline.locked = row?.[3] ?? undefined
+    timeline.finalized = row?.[4] ?? undefined
+  }
+  return [...timelines.values()]
+}
+
+type ReplicaBatchStages = {
+  index: number
+  read: number
+  applied: number
+  eventSent: number | null
+  intents: [string, number?, number?][]
+}
+type NodeBatchStages = [number, number | null, number, number | null, number | null]
+
+/** Every page of a stages route from the run's first index on. */
+async function pages<row>(url: string, run: RateRun): Promise<row[]> {
+  const rows: row[] = []
+  let after = run.firstIndex
+  for (;;) {
+    const answer = JSON.parse((await call(`${url}?after=${after}`)).text) as { batches: row[] }
+    if (answer.batches.length === 0) return rows
+    rows.push(...answer.batches)
+    const last = answer.batches.at(-1) as { index?: number } | [number]
+    after = Array.isArray(last) ? last[0] : last.index!
+  }
+}
+
+/** Prints one rate's waterfall and stores its figures in the results. */
+function report(
+  rate: number,
+  run: RateRun,
+  waterfall: Waterfall,
+  incomplete: readonly IntentTimeline[],
+  usedMs: Record<string, number>,
+) {
+  const prefix = `r${rate}_`
+  const lines = [`\n${rate} tx/s: ${waterfall.intents} intents timed through every stage`]
+  lines.push(
+    `  ${'stage (time from the one before)'.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+  )
+  for (const { stage, p50, p99 } of waterfall.stages) {
+    lines.push(`  ${stage.padEnd(34)} ${String(p50).padStart(8)} ${String(p99).padStart(8)}`)
+    results[`${prefix}${stage}P50Ms`] = p50
+    results[`${prefix}${stage}P99Ms`] = p99
+  }
+  const { endToEnd, holdsP50, holdsP99 } = waterfall
+  lines.push(
+    `  ${'sent → seen on every replica'.padEnd(34)} ${String(endToEnd.p50).padStart(8)} ${String(endToEnd.p99).padStart(8)}`,
+  )
+  lines.push(
+    `  p50 held by ${holdsP50.stage} (${holdsP50.ms} ms), p99 by ${holdsP99.stage} (${holdsP99.ms} ms)`,
+  )
+  Object.assign(results, {
+    [`${prefix}sent`]: run.summary.sent,
+    [`${prefix}offeredPerSecond`]: run.summary.offeredPerSecond,
+    [`${prefix}transfersPerBatch`]: run.summary.transfersPerBatch,
+    [`${prefix}refused`]: run.summary.refused,
+    [`${prefix}timedIntents`]: waterfall.intents,
+    [`${prefix}incompleteOrOutOfOrder`]: incomplete.length,
+    [`${prefix}endToEndP50Ms`]: endToEnd.p50,
+    [`${prefix}endToEndP99Ms`]: endToEnd.p99,
+    [`${prefix}holdsP50`]: `${holdsP50.stage} ${holdsP50.ms} ms`,
+    [`${prefix}holdsP99`]: `${holdsP99.stage} ${holdsP99.ms} ms`,
+  })
+  if (incomplete.length > 0) {
+    lines.push(
+      `  ${incomplete.length} timelines incomplete or out of order, e.g. ${incomplete[0]!.id}: ${timelineProblems(incomplete[0]!).join('; ')}`,
+    )
+  }
+  // CPU per transfer applied everywhere, per process and for the 7 system processes together.
+  const transfers = Math.max(1, run.summary.appliedOnAllReplicas)
+  const perTransfer = (ms: number) => Math.round((ms * 1000) / transfers)
+  let system = 0
+  const cpuLine: string[] = []
+  for (const [name, ms] of Object.entries(usedMs)) {
+    results[`${prefix}cpuMicrosPerTransfer_${name}`] = perTransfer(ms)
+    if (name !== 'loadGenerator') system += ms
+    cpuLine.push(`${name} ${perTransfer(ms)}`)
+  }
+  results[`${prefix}cpuMicrosPerTransfer_system`] = perTransfer(system)
+  lines.push(
+    `  CPU µs per transfer: ${cpuLine.join(', ')}; the 7 system processes ${perTransfer(system)}`,
+  )
+  console.log(lines.join('\n'))
+}
