@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server'
 import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
 import { initKeccak } from '../../shared/intents/index.ts'
+import { initSha256 } from '../../shared/stateHash/index.ts'
 import { loadReplicaConfig } from './config.ts'
 import { createReplica } from './replica.ts'
 import { createStoreFaults } from './storeFaults.ts'
@@ -19,7 +20,7 @@ const testFaults = {
   diskFullAfterCommits: testCount('REPLICA_TEST_DISK_FULL_AFTER_COMMITS', /^[0-9]{1,10}$/),
 }
 
-await Promise.all([initZellular(), initKeccak()])
+await Promise.all([initZellular(), initKeccak(), initSha256()])
 const network = await loadNetwork(config.zellular.nodesFile, config.zellular.thresholdPercent)
 const zellular = new ZellularClient({
   app: config.zellular.app,

@@ -146,8 +146,8 @@ export class ReplicaState {
   }
 
   /**
-   * The canonical state hash at the applied index. Linear in the state: the replica asks for it
-   * through `StateHashSchedule`, which decides when it is worth computing.
+   * The canonical state hash at the applied index (`docs/state-hash.md`): incremental, it costs
+   * what changed since the last call. The replica asks for it through `StateHashSchedule`.
    */
   stateHash(): Hex {
     return this.exchange.stateHash()

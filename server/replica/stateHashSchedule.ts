@@ -7,7 +7,7 @@ export interface IndexedStateHash {
 }
 
 export interface StateHashScheduleParameters {
-  /** Hashes the state at the applied index (linear in the state: consumed nonces grow forever). */
+  /** Hashes the state at the applied index (incremental: costs what changed since the last). */
   readonly compute: () => IndexedStateHash
   /** The applied index now. */
   readonly appliedIndex: () => number
@@ -23,13 +23,16 @@ export interface StateHashScheduleParameters {
 }
 
 /**
- * Decides when a replica hashes its state. The canonical state hash is linear in the state, so
- * computing it for every applied batch, or for every `GET /status` at a new index (the web app
- * polls every replica), would cost more and more as nonces accumulate, and anyone could make a
- * replica hash at will. Instead it is computed only when asked for (a `/status` read, or an SSE
- * `applied` event while someone listens), and then only if the applied index has moved and the
- * interval has passed since the last hash (longer when hashing is expensive). Otherwise the
- * asker gets the latest hash together with its index, which may trail the applied index.
+ * Decides when a replica hashes its state. The canonical state hash is incremental
+ * (`docs/state-hash.md`): it costs the keys changed since the last hash, each rehashing its
+ * bucket and up to 16 tree nodes, and the nodes near the root are shared by all of them. Hashing
+ * after every applied batch, or at every `GET /status` at a new index (the web app polls every
+ * replica, and anyone may), would pay the upper nodes once per batch; hashing once per interval
+ * pays them once for all the batches in it. So it is computed only when asked for (a `/status`
+ * read, or an SSE `applied` event while someone listens), and then only if the applied index has
+ * moved and the interval has passed since the last hash (longer if hashing ever gets expensive).
+ * Otherwise the asker gets the latest hash together with its index, which may trail the applied
+ * index.
  */
 export class StateHashSchedule {
   readonly #parameters: StateHashScheduleParameters

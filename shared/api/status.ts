@@ -6,8 +6,8 @@ import { blsPublicKeySchema } from './balances.ts'
  * `appliedChainingHash` its chaining hash ("" at 0); `zellularFinalizedIndex` the last
  * finalized index the replica has seen (null until known), `lag` their difference (null until
  * known). `stateHash` is the canonical hash of the whole state (ledger and books) at
- * `stateHashIndex`: equal on every honest replica at equal index. Hashing is linear in the state,
- * so a replica recomputes it at most about once a second (less often when the state is large):
+ * `stateHashIndex`: equal on every honest replica at equal index (`docs/state-hash.md`). A replica
+ * brings it up to date at most about once a second (it costs what changed since the last time):
  * `stateHashIndex` may trail `appliedIndex`; once the interval has passed, the next read is at it.
  */
 export const statusResponseSchema = z.object({

@@ -44,6 +44,8 @@ export interface OrderUpdate {
   readonly status: 'open' | 'filled' | 'cancelled' | 'rejected'
   readonly reason?: string
   readonly placedIndex: number
+  /** Position of the order's intent in its batch: (placedIndex, placedPosition) is its priority. */
+  readonly placedPosition: number
   readonly updatedIndex: number
 }
 

@@ -1,6 +1,5 @@
-import { stringToBytes, type Hex } from 'viem'
+import type { Hex } from 'viem'
 import {
-  keccak256Hex,
   type CancelAllIntent,
   type CancelIntent,
   type IntentDomain,
@@ -8,31 +7,35 @@ import {
   type SignerBackend,
   type VerifiedIntent,
 } from '../intents/index.ts'
-import { applyIntent, claimNonce, isReplay, stateHash, type Ledger } from '../ledger/index.ts'
+import { applyIntent, claimNonce, isReplay, type Ledger } from '../ledger/index.ts'
 import {
   createMatchingEngine,
   toOrderType,
   toOrderUnits,
+  type Market,
   type MatchingEngine,
   type OperationResult,
   type PlaceOrderParameters,
 } from '../orderbook/index.ts'
-import type { MarketInfo } from '../api/index.ts'
 import type { BatchEffects, BookLevelDelta, Receipt, SkippedItem, TradeRecord } from './effects.ts'
 import { nextBatchTime } from './batchTime.ts'
+import { ExchangeStateHash } from './exchangeStateHash.ts'
 import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
-import { listMarket, type ListedMarket } from './markets.ts'
+import { toEngineMarket, type MarketSpec } from './markets.ts'
 import { prepareBatch, type PreparedBatch, type PreparedItem } from './prepareBatch.ts'
 import { OrderState } from './orderState.ts'
 
-/** First line of the hashed exchange state; a new format gets a new tag. */
-export const exchangeStateHashDomain = 'zellular-orderbook/exchange-state/v1'
+/** A traded market: its specification (token units) and the engine's configuration. */
+export interface ListedMarket {
+  readonly spec: MarketSpec
+  readonly engine: Market
+}
 
 /** What `Exchange` is built from; see `createExchange` and `restoreExchange`. */
 export interface ExchangeParameters {
   readonly domain: IntentDomain
   readonly ledger: Ledger
-  readonly markets: readonly MarketInfo[]
+  readonly markets: readonly MarketSpec[]
   /** Signature recovery; default the native backend when it loads. */
   readonly signerBackend?: SignerBackend
 }
@@ -86,6 +89,7 @@ export class Exchange {
   readonly signerBackend: SignerBackend | undefined
   private readonly openOrders = new Map<string, OrderState>()
   private readonly tradeSeqs = new Map<string, number>()
+  private readonly stateHasher = new ExchangeStateHash(this)
   private batchTime = 0
 
   constructor(parameters: ExchangeParameters) {
@@ -94,7 +98,7 @@ export class Exchange {
     this.signerBackend = parameters.signerBackend
     const markets = new Map<string, ListedMarket>()
     for (const spec of parameters.markets) {
-      markets.set(spec.id, listMarket(spec, this.ledger.tokens))
+      markets.set(spec.id, { spec, engine: toEngineMarket(spec, this.ledger.tokens) })
       this.tradeSeqs.set(spec.id, 0)
     }
     this.markets = markets
@@ -145,7 +149,7 @@ export class Exchange {
     const { balances, nonces, evictedNonces } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
     const { receipts, droppedReceipts, skipped, trades, book, engineOperations } = context
-    return {
+    const effects = {
       index,
       time,
       receipts,
@@ -159,6 +163,8 @@ export class Exchange {
       book,
       engineOperations,
     }
+    this.stateHasher.markBatch(effects)
+    return effects
   }
 
   /** The open order with this id, as the exchange tracks it. */
@@ -187,18 +193,17 @@ export class Exchange {
     for (const [market, seq] of tradeSeqs) {
       if (this.tradeSeqs.has(market)) this.tradeSeqs.set(market, seq)
     }
+    this.stateHasher.markAll()
   }
 
   /**
-   * keccak256 of the whole replicated state: the ledger's state hash, the engine's book hash and
-   * each market's trade count. Equal on every honest replica at the same index. Linear in the
-   * state size, so callers cache it per index.
+   * The canonical hash of the consensus state (balances, nonce windows, open orders with their
+   * time priority, each market's trade and book sequence numbers; not history): equal on every
+   * honest replica at the same index. Incremental (`ExchangeStateHash`): it costs what changed
+   * since the last call, not the state's size. Definition: `docs/state-hash.md`.
    */
   stateHash(): Hex {
-    const lines = [exchangeStateHashDomain, `ledger ${stateHash(this.ledger)}`]
-    lines.push(`book ${this.engine.bookHash()}`)
-    for (const [market, seq] of this.tradeSeqs) lines.push(`trades ${market} ${seq}`)
-    return keccak256Hex(stringToBytes(lines.join('\n')))
+    return this.stateHasher.hash()
   }
 
   private applyIntent(intent: VerifiedIntent, context: BatchContext): void {
@@ -222,7 +227,7 @@ export class Exchange {
   }
 
   private placeOrder(intent: VerifiedIntent<OrderIntent>, context: BatchContext): void {
-    const order = OrderState.of(intent, context.index)
+    const order = OrderState.of(intent, context.index, context.position)
     const market = this.markets.get(intent.market.symbol)
     const refuse = (reason: string) => {
       order.status = 'rejected'
@@ -279,11 +284,11 @@ export class Exchange {
 
   /** Folds an accepted operation's events and deltas into order records, trades and deltas. */
   private absorb(result: OperationResult, market: ListedMarket, context: BatchContext): void {
-    const { lotBaseUnits, tickQuoteUnitsPerBaseToken } = market.engine
+    const { lotSize, priceIncrement } = market.engine
     for (const event of result.events) {
       if (event.type === 'accepted' || event.type === 'rejected') continue
       if (event.type === 'fill') {
-        const quantity = BigInt(event.lots) * lotBaseUnits
+        const quantity = BigInt(event.lots) * lotSize
         const maker = this.requireOrder(event.makerOrderId)
         const taker = this.requireOrder(event.takerOrderId)
         maker.filled += quantity
@@ -296,7 +301,7 @@ export class Exchange {
         context.trades.push({
           market: market.spec.id,
           seq,
-          price: BigInt(event.price) * tickQuoteUnitsPerBaseToken,
+          price: BigInt(event.price) * priceIncrement,
           quantity,
           takerSide: event.takerSide,
           makerOrderId: maker.orderId,
@@ -311,7 +316,7 @@ export class Exchange {
       const order = this.requireOrder(event.orderId)
       context.touch(order)
       if (event.type === 'rested') {
-        order.remaining = BigInt(event.lots) * lotBaseUnits
+        order.remaining = BigInt(event.lots) * lotSize
         continue
       }
       order.status = event.type === 'filled' ? 'filled' : 'cancelled'
@@ -324,8 +329,8 @@ export class Exchange {
         market: delta.market,
         seq: delta.seq,
         side: delta.side,
-        price: BigInt(delta.price) * tickQuoteUnitsPerBaseToken,
-        quantity: BigInt(delta.newTotalLots) * lotBaseUnits,
+        price: BigInt(delta.price) * priceIncrement,
+        quantity: BigInt(delta.newTotalLots) * lotSize,
         index: context.index,
       })
     }

@@ -6,13 +6,16 @@ it('exports exactly this public surface', () => {
   expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
     [
       "Exchange",
+      "MarketSpecError",
       "createExchange",
       "devnetMarkets",
       "devnetTokens",
       "exchangeStateHashDomain",
+      "fullStateHash",
       "precheckIntent",
       "prepareBatch",
       "restoreExchange",
+      "toEngineMarket",
     ]
   `)
 })

@@ -26,12 +26,14 @@ export class OrderState {
     readonly price: bigint,
     readonly quantity: bigint,
     readonly placedIndex: number,
+    /** Position of the order's intent in batch `placedIndex`: with it, its time priority. */
+    readonly placedPosition: number,
   ) {
     this.updatedIndex = placedIndex
   }
 
-  /** The record of a freshly verified order intent, placed at batch `index`. */
-  static of(intent: VerifiedIntent<OrderIntent>, index: number): OrderState {
+  /** The record of a freshly verified order intent, placed at `position` of batch `index`. */
+  static of(intent: VerifiedIntent<OrderIntent>, index: number, position: number): OrderState {
     return new OrderState(
       intent.id,
       intent.market.symbol,
@@ -42,6 +44,7 @@ export class OrderState {
       intent.price.units,
       intent.quantity.units,
       index,
+      position,
     )
   }
 
@@ -57,6 +60,7 @@ export class OrderState {
       row.price,
       row.quantity,
       row.placedIndex,
+      row.placedPosition,
     )
     state.filled = row.filled
     state.remaining = row.remaining
@@ -68,9 +72,9 @@ export class OrderState {
 
   toUpdate(): OrderUpdate {
     const { orderId, market, owner, side, type, timeInForce, price, quantity } = this
-    const { filled, remaining, status, placedIndex, updatedIndex } = this
+    const { filled, remaining, status, placedIndex, placedPosition, updatedIndex } = this
     const row = { orderId, market, owner, side, type, timeInForce, price, quantity, filled }
-    const rest = { remaining, status, placedIndex, updatedIndex }
+    const rest = { remaining, status, placedIndex, placedPosition, updatedIndex }
     return this.reason === undefined
       ? { ...row, ...rest }
       : { ...row, ...rest, reason: this.reason }

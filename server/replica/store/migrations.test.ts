@@ -258,3 +258,35 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
     for (const store of stores) store.close()
   }
 })
+
+it('migration 0007 gives every order the position of its intent in its batch, from its receipt', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
+  dirs.push(dir)
+  const file = join(dir, 'replica.db')
+  const old = new Database(file)
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(6) })
+  const receipt = old.prepare(
+    'INSERT INTO receipts VALUES (unhex(substr(?, 3)), ?, unhex(substr(?, 3)), ?, ?, ?, ?, ?)',
+  )
+  const order = old.prepare(
+    "INSERT INTO orders VALUES (?, 'ETH/USDT', ?, 'buy', 'limit', 'GTC', '2000000000', " +
+      "'1000000000000000000', '0', '1000000000000000000', 'open', NULL, 5, 5)",
+  )
+  const ids = ['0x' + '0a'.repeat(32), '0x' + '0b'.repeat(32)]
+  for (const [n, id] of ids.entries()) {
+    receipt.run(id, 'order', alice.address, String(n + 1), 'applied', null, 5, 3 - 3 * n)
+    order.run(id, alice.address)
+  }
+  old.close()
+  const store = new ReplicaStore(file)
+  try {
+    expect(
+      store.sqlite.prepare('SELECT order_id, placed_position FROM orders ORDER BY order_id').all(),
+    ).toEqual([
+      { order_id: ids[0], placed_position: 3 },
+      { order_id: ids[1], placed_position: 0 },
+    ])
+  } finally {
+    store.close()
+  }
+})

@@ -378,9 +378,9 @@ function prepareWrites(sqlite: Database.Database) {
     ),
     upsertOrder: sqlite.prepare(
       'INSERT OR REPLACE INTO orders (order_id, market, owner, side, type, time_in_force, price, quantity, ' +
-        'filled, remaining, status, reason, placed_index, updated_index) VALUES (@orderId, @market, @owner, ' +
-        '@side, @type, @timeInForce, @price, @quantity, @filled, @remaining, @status, @reason, @placedIndex, ' +
-        '@updatedIndex)',
+        'filled, remaining, status, reason, placed_index, placed_position, updated_index) VALUES (@orderId, ' +
+        '@market, @owner, @side, @type, @timeInForce, @price, @quantity, @filled, @remaining, @status, ' +
+        '@reason, @placedIndex, @placedPosition, @updatedIndex)',
     ),
     insertTrade: sqlite.prepare(
       'INSERT INTO trades (market, seq, price, quantity, taker_side, maker_order_id, taker_order_id, maker, ' +

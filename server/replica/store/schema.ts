@@ -107,6 +107,11 @@ export const orders = sqliteTable(
     status: text('status', { enum: ['open', 'filled', 'cancelled', 'rejected'] }).notNull(),
     reason: text('reason'),
     placedIndex: integer('placed_index').notNull(),
+    /**
+     * Position of the order's intent in batch `placed_index`: (placed_index, placed_position) is
+     * its time priority, which the state hash covers. Migration 0007 fills it from `receipts`.
+     */
+    placedPosition: integer('placed_position').notNull().default(0),
     updatedIndex: integer('updated_index').notNull(),
   },
   (table) => [

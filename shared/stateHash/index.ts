@@ -1,0 +1,3 @@
+/** The incremental state hash: a fixed-fan-out Merkle tree of (key, value) leaves. */
+export { initSha256, sha256Bytes } from './sha256.ts'
+export { bucketOf, leafDigest, StateTree, stateTreeBuckets, stateTreeDepth } from './stateTree.ts'

@@ -1,0 +1,111 @@
+import fc from 'fast-check'
+import { createHash } from 'node:crypto'
+import { bytesToHex } from 'viem'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initSha256, sha256Bytes } from './sha256.ts'
+import { StateTree, stateTreeBuckets } from './stateTree.ts'
+
+const sha = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest())
+const utf8 = (text: string) => new TextEncoder().encode(text)
+
+/** The root straight from the definition (docs/state-hash.md), with node's own SHA-256. */
+function referenceRoot(leaves: ReadonlyMap<string, string>): Uint8Array {
+  const buckets: Uint8Array[][] = Array.from({ length: stateTreeBuckets }, () => [])
+  for (const [key, value] of leaves) {
+    const k = utf8(key)
+    const digest = sha(k)
+    const length = new Uint8Array(4)
+    new DataView(length.buffer).setUint32(0, k.length)
+    buckets[(digest[0]! << 8) | digest[1]!]!.push(sha(concat(length, k, utf8(value))))
+  }
+  // Level by level; a zero node (an empty bucket, or a node over two zero nodes) is left out.
+  let level = new Map<number, Uint8Array>()
+  buckets.forEach((digests, bucket) => {
+    if (digests.length === 0) return
+    digests.sort((a, b) => Buffer.compare(a, b))
+    level.set(bucket, sha(concat(...digests)))
+  })
+  const zero = new Uint8Array(32)
+  for (let width = stateTreeBuckets; width > 1; width /= 2) {
+    const next = new Map<number, Uint8Array>()
+    for (const node of level.keys()) {
+      const parent = node >>> 1
+      if (next.has(parent)) continue
+      const pair = concat(level.get(2 * parent) ?? zero, level.get(2 * parent + 1) ?? zero)
+      next.set(parent, sha(pair))
+    }
+    level = next
+  }
+  return level.get(0) ?? zero
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat(parts))
+}
+
+describe('StateTree', () => {
+  it('is all zeros when empty, and again once every leaf is removed', () => {
+    const tree = new StateTree()
+    expect(tree.root()).toEqual(new Uint8Array(32))
+    tree.set('balance 0xab USDT', '1 0')
+    expect(tree.root()).not.toEqual(new Uint8Array(32))
+    tree.set('balance 0xab USDT', undefined)
+    expect(tree.root()).toEqual(new Uint8Array(32))
+    expect(tree.size).toBe(0)
+  })
+
+  it('pins the test vector of docs/state-hash.md', () => {
+    const tree = new StateTree()
+    tree.set('issuer', '0x7e5f4552091a69125d5dfcb7b8c2659029395bdf')
+    tree.set('token USDT', '6')
+    tree.set('balance 0x2b5ad5c4795c026514f8317c7a215e218dccd6cf USDT', '100000000 5000000')
+    expect(bytesToHex(tree.root())).toBe(
+      '0xf2cd5ed346adb58b6fd1645148bed26559f1a562b1b3811f64944533018b8b67',
+    )
+  })
+
+  it('equals the root built from its definition after any sequence of sets, in any order', () => {
+    const keys = fc.constantFrom(...Array.from({ length: 40 }, (_, i) => `key ${i}`))
+    const value = fc.option(fc.string({ maxLength: 20 }), { nil: undefined })
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.tuple(keys, value), { maxLength: 12 })), (rounds) => {
+        const tree = new StateTree()
+        const leaves = new Map<string, string>()
+        for (const round of rounds) {
+          for (const [key, v] of round) {
+            tree.set(key, v)
+            if (v === undefined) leaves.delete(key)
+            else leaves.set(key, v)
+          }
+          // A root between rounds: only the buckets changed since are rehashed.
+          expect(tree.root()).toEqual(referenceRoot(leaves))
+        }
+        const fresh = new StateTree()
+        for (const [key, v] of [...leaves].reverse()) fresh.set(key, v)
+        expect(fresh.root()).toEqual(tree.root())
+        expect(tree.size).toBe(leaves.size)
+      }),
+      { numRuns: 30 },
+    )
+  })
+
+  it('hashes alike before and after the WebAssembly SHA-256 loads', async () => {
+    const data = utf8('zellular')
+    const before = sha256Bytes(data)
+    await initSha256()
+    expect(sha256Bytes(data)).toEqual(before)
+    expect(sha256Bytes(data)).toEqual(sha(data))
+  })
+})
+
+describe('StateTree with WebAssembly SHA-256', () => {
+  beforeAll(() => initSha256())
+
+  it('tells apart a key and a value split differently (the key length is hashed)', () => {
+    const a = new StateTree()
+    a.set('ab', 'c')
+    const b = new StateTree()
+    b.set('a', 'bc')
+    expect(a.root()).not.toEqual(b.root())
+  })
+})

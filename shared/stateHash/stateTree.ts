@@ -1,0 +1,126 @@
+import { sha256Bytes } from './sha256.ts'
+
+/** Buckets of the tree: 2^16, chosen by the first two bytes of sha256(key). */
+export const stateTreeDepth = 16
+export const stateTreeBuckets = 1 << stateTreeDepth
+
+const encoder = new TextEncoder()
+const zero = new Uint8Array(32)
+
+/**
+ * A set of (key, value) leaves with a Merkle root that costs O(changed keys) to bring up to
+ * date: the byte-level definition is in `docs/state-hash.md`.
+ *
+ * - leaf digest = sha256(u32be(len(key)) ‖ key ‖ value), key and value UTF-8;
+ * - bucket of a key = the first two bytes of sha256(key), big-endian (0 … 65,535);
+ * - bucket hash = sha256 of its leaf digests sorted bytewise and concatenated; 32 zero bytes
+ *   for an empty bucket;
+ * - a binary Merkle tree over the 65,536 bucket hashes in bucket order: a node is
+ *   sha256(left ‖ right), or 32 zero bytes when both children are (so an empty tree costs
+ *   nothing to build); the root is the top node.
+ *
+ * `set` records a leaf and marks its bucket dirty; `root` rehashes only the dirty buckets and
+ * their paths to the root (16 nodes each, fewer where paths meet). Leaf order of insertion never
+ * matters: equal sets give equal roots. Pure: no I/O, no clock.
+ */
+export class StateTree {
+  /** Per bucket: key → leaf digest (a 32-character latin1 string, which sorts bytewise). */
+  private readonly buckets: (Map<string, string> | undefined)[] = new Array(stateTreeBuckets)
+  /** Heap layout: node 1 is the root, nodes 2^16 … 2^17 − 1 the bucket hashes. */
+  private readonly nodes = new Uint8Array(2 * stateTreeBuckets * 32)
+  private readonly dirty = new Set<number>()
+  private leafCount = 0
+
+  /** Number of leaves held. */
+  get size(): number {
+    return this.leafCount
+  }
+
+  /** Sets the leaf of `key` to `value`, or removes it (`undefined`). */
+  set(key: string, value: string | undefined): void {
+    const keyBytes = encoder.encode(key)
+    const bucket = bucketOf(keyBytes)
+    let leaves = this.buckets[bucket]
+    if (value === undefined) {
+      if (leaves?.delete(key) !== true) return
+      this.leafCount -= 1
+      this.dirty.add(bucket)
+      return
+    }
+    const digest = toLatin1(leafDigest(keyBytes, encoder.encode(value)))
+    if (leaves === undefined) this.buckets[bucket] = leaves = new Map()
+    const previous = leaves.get(key)
+    if (previous === digest) return
+    if (previous === undefined) this.leafCount += 1
+    leaves.set(key, digest)
+    this.dirty.add(bucket)
+  }
+
+  /** The root over every leaf set so far (32 bytes; all zero for an empty tree). */
+  root(): Uint8Array {
+    if (this.dirty.size > 0) this.update()
+    return this.nodes.slice(32, 64)
+  }
+
+  private update(): void {
+    let level = new Set<number>()
+    for (const bucket of this.dirty) {
+      const node = stateTreeBuckets + bucket
+      this.nodes.set(this.bucketHash(bucket), node * 32)
+      level.add(node >>> 1)
+    }
+    this.dirty.clear()
+    const pair = new Uint8Array(64)
+    while (level.size > 0) {
+      const next = new Set<number>()
+      for (const node of level) {
+        const left = 2 * node * 32
+        pair.set(this.nodes.subarray(left, left + 64))
+        this.nodes.set(isZero(pair) ? zero : sha256Bytes(pair), node * 32)
+        if (node > 1) next.add(node >>> 1)
+      }
+      level = next
+    }
+  }
+
+  private bucketHash(bucket: number): Uint8Array {
+    const leaves = this.buckets[bucket]
+    if (leaves === undefined || leaves.size === 0) {
+      this.buckets[bucket] = undefined
+      return zero
+    }
+    const digests = [...leaves.values()].sort()
+    const joined = new Uint8Array(digests.length * 32)
+    let at = 0
+    for (const digest of digests) {
+      for (let i = 0; i < 32; i++) joined[at++] = digest.charCodeAt(i)
+    }
+    return sha256Bytes(joined)
+  }
+}
+
+/** sha256(u32be(len(key)) ‖ key ‖ value). */
+export function leafDigest(key: Uint8Array, value: Uint8Array): Uint8Array {
+  const input = new Uint8Array(4 + key.length + value.length)
+  new DataView(input.buffer).setUint32(0, key.length)
+  input.set(key, 4)
+  input.set(value, 4 + key.length)
+  return sha256Bytes(input)
+}
+
+/** The bucket of a key: the first two bytes of sha256(key), big-endian. */
+export function bucketOf(key: Uint8Array): number {
+  const digest = sha256Bytes(key)
+  return (digest[0]! << 8) | digest[1]!
+}
+
+function toLatin1(bytes: Uint8Array): string {
+  let text = ''
+  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!)
+  return text
+}
+
+function isZero(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false
+  return true
+}
