@@ -12,30 +12,24 @@ import {
   createMatchingEngine,
   toOrderType,
   toOrderUnits,
-  type Market,
   type MatchingEngine,
   type OperationResult,
   type PlaceOrderParameters,
 } from '../orderbook/index.ts'
+import type { MarketInfo } from '../api/index.ts'
 import type { BatchEffects, BookLevelDelta, Receipt, SkippedItem, TradeRecord } from './effects.ts'
 import { nextBatchTime } from './batchTime.ts'
 import { ExchangeStateHash } from './exchangeStateHash.ts'
 import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
-import { toEngineMarket, type MarketSpec } from './markets.ts'
+import { listMarket, type ListedMarket } from './markets.ts'
 import { prepareBatch, type PreparedBatch, type PreparedItem } from './prepareBatch.ts'
 import { OrderState } from './orderState.ts'
-
-/** A traded market: its specification (token units) and the engine's configuration. */
-export interface ListedMarket {
-  readonly spec: MarketSpec
-  readonly engine: Market
-}
 
 /** What `Exchange` is built from; see `createExchange` and `restoreExchange`. */
 export interface ExchangeParameters {
   readonly domain: IntentDomain
   readonly ledger: Ledger
-  readonly markets: readonly MarketSpec[]
+  readonly markets: readonly MarketInfo[]
   /** Signature recovery; default the native backend when it loads. */
   readonly signerBackend?: SignerBackend
 }
@@ -98,7 +92,7 @@ export class Exchange {
     this.signerBackend = parameters.signerBackend
     const markets = new Map<string, ListedMarket>()
     for (const spec of parameters.markets) {
-      markets.set(spec.id, { spec, engine: toEngineMarket(spec, this.ledger.tokens) })
+      markets.set(spec.id, listMarket(spec, this.ledger.tokens))
       this.tradeSeqs.set(spec.id, 0)
     }
     this.markets = markets
@@ -284,11 +278,11 @@ export class Exchange {
 
   /** Folds an accepted operation's events and deltas into order records, trades and deltas. */
   private absorb(result: OperationResult, market: ListedMarket, context: BatchContext): void {
-    const { lotSize, priceIncrement } = market.engine
+    const { lotBaseUnits, tickQuoteUnitsPerBaseToken } = market.engine
     for (const event of result.events) {
       if (event.type === 'accepted' || event.type === 'rejected') continue
       if (event.type === 'fill') {
-        const quantity = BigInt(event.lots) * lotSize
+        const quantity = BigInt(event.lots) * lotBaseUnits
         const maker = this.requireOrder(event.makerOrderId)
         const taker = this.requireOrder(event.takerOrderId)
         maker.filled += quantity
@@ -301,7 +295,7 @@ export class Exchange {
         context.trades.push({
           market: market.spec.id,
           seq,
-          price: BigInt(event.price) * priceIncrement,
+          price: BigInt(event.price) * tickQuoteUnitsPerBaseToken,
           quantity,
           takerSide: event.takerSide,
           makerOrderId: maker.orderId,
@@ -316,7 +310,7 @@ export class Exchange {
       const order = this.requireOrder(event.orderId)
       context.touch(order)
       if (event.type === 'rested') {
-        order.remaining = BigInt(event.lots) * lotSize
+        order.remaining = BigInt(event.lots) * lotBaseUnits
         continue
       }
       order.status = event.type === 'filled' ? 'filled' : 'cancelled'
@@ -329,8 +323,8 @@ export class Exchange {
         market: delta.market,
         seq: delta.seq,
         side: delta.side,
-        price: BigInt(delta.price) * priceIncrement,
-        quantity: BigInt(delta.newTotalLots) * lotSize,
+        price: BigInt(delta.price) * tickQuoteUnitsPerBaseToken,
+        quantity: BigInt(delta.newTotalLots) * lotBaseUnits,
         index: context.index,
       })
     }

@@ -6,7 +6,6 @@ it('exports exactly this public surface', () => {
   expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
     [
       "Exchange",
-      "MarketSpecError",
       "createExchange",
       "devnetMarkets",
       "devnetTokens",
@@ -15,7 +14,6 @@ it('exports exactly this public surface', () => {
       "precheckIntent",
       "prepareBatch",
       "restoreExchange",
-      "toEngineMarket",
     ]
   `)
 })

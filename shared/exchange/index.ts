@@ -19,9 +19,12 @@ export type {
 export type { EngineOperation } from './engineOperations.ts'
 export { Exchange } from './exchange.ts'
 export { exchangeStateHashDomain, fullStateHash } from './exchangeStateHash.ts'
-export type { ExchangeParameters, ListedMarket } from './exchange.ts'
-export { devnetMarkets, devnetTokens, MarketSpecError, toEngineMarket } from './markets.ts'
-export type { MarketSpec } from './markets.ts'
+export type { ExchangeParameters } from './exchange.ts'
+export { devnetTokens } from './markets.ts'
+export type { ListedMarket } from './markets.ts'
+// The devnet markets (defined once, in shared/orderbook) beside the devnet tokens, for callers
+// that set up a whole exchange.
+export { devnetMarkets } from '../orderbook/index.ts'
 export type { OrderState } from './orderState.ts'
 export { precheckIntent } from './precheckIntent.ts'
 export { prepareBatch } from './prepareBatch.ts'
