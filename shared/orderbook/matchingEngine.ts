@@ -218,6 +218,49 @@ export class MatchingEngine {
     return result
   }
 
+  /**
+   * Puts an open order read back from storage at the back of its price level and its owner's
+   * list, as it rested: no matching, escrow, delta or sequence number. Restoring every open
+   * order in time priority rebuilds the books in O(n log n), whatever history made them.
+   * Throws on an unknown market, an id already open, or an order that would cross the book.
+   */
+  restoreOrder(order: OpenOrder): void {
+    const book = this.requireBook(order.market)
+    if (this.open.has(order.orderId)) throw new RangeError(`order ${order.orderId} is open`)
+    const buy = order.side === 'buy'
+    const best = (buy ? book.asks : book.bids).best()
+    if (best !== undefined && (buy ? best.price <= order.price : best.price >= order.price)) {
+      throw new RangeError(`order ${order.orderId} would cross the book`)
+    }
+    const level = (buy ? book.bids : book.asks).levelAt(order.price)
+    const owned = book.ownerOrders(order.owner)
+    const resting = new RestingOrder(
+      order.orderId,
+      order.owner,
+      book,
+      order.side,
+      order.orderType,
+      order.price,
+      order.lots,
+      order.originalLots,
+      level,
+      owned,
+    )
+    level.append(resting)
+    owned.append(resting)
+    this.open.set(order.orderId, resting)
+  }
+
+  /** The market-data sequence number of `market`'s last delta. */
+  marketSeq(market: string): number {
+    return this.requireBook(market).seq
+  }
+
+  /** Sets `market`'s market-data sequence number, restoring a book from storage. */
+  restoreMarketSeq(market: string, seq: number): void {
+    this.requireBook(market).seq = seq
+  }
+
   /** The number of open orders across markets. */
   get openOrderCount(): number {
     return this.open.size
