@@ -275,3 +275,30 @@ it('finalizes a lock in the round that made it, sending the lock proof along', a
     close()
   }
 })
+
+it('does not ask a suspected peer while the others hold the stake to sign without it', async () => {
+  const clock = new ManualClock()
+  const { node, ids, honest, peers, close } = await sequencerWithPeers(3, { forge: true }, clock)
+  try {
+    const [forger] = peers
+    node.synchronizer.recordReport('a', ids[1]!, honest(2))
+    node.synchronizer.recordReport('a', ids[2]!, honest(2))
+    node.synchronizer.recordReport('a', ids[3]!, honest(1))
+    await node.synchronizer.run() // the forger is caught and left out; 1 is locked and finalized
+    expect(node.logs.get('a').lastFinalized).toBe(1)
+    expect(forger!.asked).toBe(1)
+    // One honest peer has not reported 3 yet. Only the forger could complete it with the other:
+    // a round with it is sure to fail and delays the next one; its report will come.
+    node.synchronizer.recordReport('a', ids[1]!, honest(3))
+    node.synchronizer.recordReport('a', ids[2]!, honest(3))
+    await node.synchronizer.run()
+    expect(forger!.asked).toBe(1)
+    expect(node.logs.get('a').lastLocked).toBe(1)
+    node.synchronizer.recordReport('a', ids[3]!, honest(3))
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastFinalized).toBe(3)
+    expect(forger!.asked).toBe(1)
+  } finally {
+    close()
+  }
+})

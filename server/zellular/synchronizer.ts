@@ -106,17 +106,41 @@ export class Synchronizer {
    * halt.
    */
   private async syncTo(app: string, state: SignedState): Promise<void> {
-    const now = this.context.clock.now()
-    const trusted = this.findSyncPoint(app, state, (id) => !this.#suspicion.isSuspected(id, now))
-    const point = trusted ?? this.findSyncPoint(app, state, () => true)
+    const point = this.pickPoint(app, state, [])
     if (!point) return
     const unsigned = await this.signAndApply(app, state, point)
     if (unsigned.length === 0) return
     this.#suspicion.suspect(unsigned, this.context.clock.now())
-    const fallback = this.findSyncPoint(app, state, (id) => !unsigned.includes(id))
+    const fallback = this.pickPoint(app, state, unsigned)
     if (fallback && this.role.isSequencer && !this.role.paused) {
       await this.signAndApply(app, state, fallback)
     }
+  }
+
+  /**
+   * The point to ask for: one that peers not suspected (nor `excluded`) can sign. Suspected
+   * peers are asked only when the others lack the stake to ever reach the threshold, since a
+   * suspicion can be wrong (an honest peer may have been slow once). Otherwise, when the others
+   * have not reported the point yet, a round that needs a suspect is all but sure to fail, and
+   * the rounds after it wait for it: better to wait for the honest reports.
+   */
+  private pickPoint(
+    app: string,
+    state: SignedState,
+    excluded: readonly string[],
+  ): SyncPointCandidate | null {
+    const { network, clock, id } = this.context
+    const now = clock.now()
+    const trusted = (peer: string) =>
+      !excluded.includes(peer) && !this.#suspicion.isSuspected(peer, now)
+    const point = this.findSyncPoint(app, state, trusted)
+    if (point) return point
+    const trustedIds = network
+      .attesting()
+      .map((operator) => operator.id)
+      .filter((peer) => peer !== id && trusted(peer))
+    if (network.stakePercent([id, ...trustedIds]) >= network.thresholdPercent) return null
+    return this.findSyncPoint(app, state, (peer) => !excluded.includes(peer))
   }
 
   /**
