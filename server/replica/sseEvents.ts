@@ -8,6 +8,7 @@ import type {
 } from '../../shared/api/index.ts'
 import type { BatchEffects, TradeRecord } from '../../shared/exchange/index.ts'
 import type { OutgoingEvent } from './eventHub.ts'
+import { storedReasonCode } from './storedReasonCode.ts'
 
 /**
  * The SSE events of one committed batch, in the documented order: receipts, orders, trades,
@@ -39,7 +40,7 @@ export function toSseEvents(effects: BatchEffects, applied: AppliedEvent): Outgo
       index,
       time,
     }
-    if (order.reason !== undefined) data.reason = order.reason
+    if (order.reason !== undefined) data.reason = storedReasonCode(order.reason)
     events.push({ event: 'order', data, addresses: [order.owner] })
   }
   for (const trade of effects.trades) events.push({ event: 'trade', data: toTradeView(trade) })

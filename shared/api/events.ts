@@ -5,6 +5,7 @@ import {
   canonicalAddressSchema,
   hash32Schema,
   intentActionSchema,
+  reasonCodeSchema,
 } from './intents.ts'
 import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
 
@@ -48,7 +49,7 @@ export const receiptEventSchema = z.object({
   intentId: hash32Schema,
   action: intentActionSchema,
   status: z.enum(['applied', 'rejected']),
-  reason: z.string().optional(),
+  reason: reasonCodeSchema.optional(),
   index: z.number().int().positive(),
   /** The batch's deterministic time (`batchTimeSchema`). */
   time: batchTimeSchema,
@@ -92,7 +93,7 @@ export const orderEventSchema = z.object({
   status: orderStatusSchema,
   filled: baseUnitsSchema,
   remaining: baseUnitsSchema,
-  reason: z.string().optional(),
+  reason: reasonCodeSchema.optional(),
   index: z.number().int().positive(),
   /** The batch's deterministic time (`batchTimeSchema`). */
   time: batchTimeSchema,

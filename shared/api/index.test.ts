@@ -41,6 +41,7 @@ it('exports exactly this public surface', () => {
       "ordersQuerySchema",
       "ordersResponseSchema",
       "parseSseEvent",
+      "reasonCodeSchema",
       "receiptEventSchema",
       "replicaRegistrySchema",
       "resetEventSchema",

@@ -66,6 +66,7 @@ export {
   hash32Schema,
   intentActionSchema,
   intentStatusSchema,
+  reasonCodeSchema,
   submitIntentRequestSchema,
   submitIntentResponseSchema,
   txResponseSchema,

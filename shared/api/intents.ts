@@ -1,11 +1,17 @@
 import { z } from 'zod'
-import { wireIntentSchema } from '../intents/index.ts'
+import { stableReasonCodes, wireIntentSchema } from '../intents/index.ts'
 
 /** A 32-byte hash as `0x` + 64 lower-case hex digits (intent ids, order ids, state hashes). */
 export const hash32Schema = z.string().regex(/^0x[0-9a-f]{64}$/)
 
 /** An integer amount in token base units as a decimal string (no sign, no leading zeros). */
 export const baseUnitsSchema = z.string().regex(/^(?:0|[1-9][0-9]*)$/)
+
+/**
+ * Why an intent was refused or an order left the book: one of the stable codes of
+ * `shared/intents` (`stableReasonCodes`), e.g. `insufficient_available`, `ioc_remainder`.
+ */
+export const reasonCodeSchema = z.enum(stableReasonCodes)
 
 /** A canonical address: `0x` + 40 lower-case hex digits. */
 export const canonicalAddressSchema = z.string().regex(/^0x[0-9a-f]{40}$/)
@@ -67,7 +73,7 @@ export const txResponseSchema = z.object({
   status: intentStatusSchema,
   action: intentActionSchema,
   signer: canonicalAddressSchema,
-  reason: z.string().optional(),
+  reason: reasonCodeSchema.optional(),
   batchIndex: z.number().int().positive().optional(),
   /**
    * The time of the batch that applied or rejected it (`batchTimeSchema`); absent while pending

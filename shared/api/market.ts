@@ -5,6 +5,7 @@ import {
   batchTimeSchema,
   canonicalAddressSchema,
   hash32Schema,
+  reasonCodeSchema,
 } from './intents.ts'
 
 /*
@@ -121,7 +122,7 @@ export const orderViewSchema = z.object({
   /** Still open in the book; "0" unless `status` is `open`. */
   remaining: baseUnitsSchema,
   status: orderStatusSchema,
-  reason: z.string().optional(),
+  reason: reasonCodeSchema.optional(),
   /** Batch index at which the order was placed, and at which it last changed. */
   placedIndex: z.number().int().positive(),
   updatedIndex: z.number().int().positive(),

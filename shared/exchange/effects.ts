@@ -1,4 +1,10 @@
-import type { Address, IntentAction, IntentId, TimeInForce } from '../intents/index.ts'
+import type {
+  Address,
+  IntentAction,
+  IntentId,
+  StableReasonCode,
+  TimeInForce,
+} from '../intents/index.ts'
 import type { BalanceChange, UsedNonce } from '../ledger/index.ts'
 import type { EngineOperation } from './engineOperations.ts'
 
@@ -10,8 +16,8 @@ export interface Receipt {
   /** The nonce the intent consumed: each receipt stands for exactly one used (signer, nonce). */
   readonly nonce: bigint
   readonly status: 'applied' | 'rejected'
-  /** Stable code: a ledger, orderbook or order-unit reject reason. */
-  readonly reason?: string
+  /** Why it was refused: a ledger, orderbook, order-unit or pre-check code. */
+  readonly reason?: StableReasonCode
   /** Position of the intent in the batch's JSON array. */
   readonly position: number
 }

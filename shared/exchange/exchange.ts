@@ -5,6 +5,7 @@ import {
   type IntentDomain,
   type OrderIntent,
   type SignerBackend,
+  type StableReasonCode,
   type VerifiedIntent,
 } from '../intents/index.ts'
 import { applyIntent, claimNonce, isReplay, type Ledger } from '../ledger/index.ts'
@@ -223,7 +224,7 @@ export class Exchange {
   private placeOrder(intent: VerifiedIntent<OrderIntent>, context: BatchContext): void {
     const order = OrderState.of(intent, context.index, context.position)
     const market = this.markets.get(intent.market.symbol)
-    const refuse = (reason: string) => {
+    const refuse = (reason: StableReasonCode) => {
       order.status = 'rejected'
       order.reason = reason
       if (!context.stranger) context.touch(order)
@@ -336,7 +337,7 @@ export class Exchange {
     return order
   }
 
-  private receipt(context: BatchContext, intent: VerifiedIntent, reason?: string): void {
+  private receipt(context: BatchContext, intent: VerifiedIntent, reason?: StableReasonCode): void {
     const { id: intentId, action, signer, nonce } = intent
     const position = context.position
     const receipt: Receipt =

@@ -39,8 +39,13 @@ export { parseIntent, parseUnsignedIntent } from './parseIntent.ts'
 export type { ParseIntentReturnType, ParseUnsignedIntentReturnType } from './parseIntent.ts'
 export { recoverIntentSigner, recoverPersonalMessageSigner } from './recoverIntentSigner.ts'
 export type { RecoverSignerReturnType } from './recoverIntentSigner.ts'
-export { intentRejectReasons, isIntentRejectReason } from './rejectReasons.ts'
-export type { IntentRejectReason } from './rejectReasons.ts'
+export {
+  intentRejectReasons,
+  isIntentRejectReason,
+  isStableReasonCode,
+  stableReasonCodes,
+} from './rejectReasons.ts'
+export type { IntentRejectReason, StableReasonCode } from './rejectReasons.ts'
 export type { Rejection, Result } from './result.ts'
 export {
   cancelAllFieldsSchema,

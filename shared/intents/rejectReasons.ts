@@ -54,3 +54,56 @@ const reasonSet: ReadonlySet<string> = new Set(intentRejectReasons)
 export function isIntentRejectReason(text: string): text is IntentRejectReason {
   return reasonSet.has(text)
 }
+
+/**
+ * Every stable code a receipt, an order update or a pre-check refusal can carry: the intent
+ * reasons above, then the ledger's (`shared/ledger/applyIntent.ts`), the orderbook's
+ * (`shared/orderbook/types.ts`, `toOrderUnits.ts`), the exchange's (`no_open_orders`, and the
+ * pre-check's `replay`), and why an order left the book. The closed set the API schemas parse
+ * with and the web app has a sentence for; each module's own union must stay inside it (the
+ * exchange's receipts are typed with it, so a code missing here fails the type check). Like the
+ * intent reasons, codes are never renamed; new ones are appended.
+ */
+export const stableReasonCodes = [
+  ...intentRejectReasons,
+  // Ledger.
+  'nonce_already_used',
+  'nonce_too_low',
+  'not_issuer',
+  'self_transfer',
+  'insufficient_available',
+  'supply_cap_exceeded',
+  // Orderbook and the exchange.
+  'unknown_market',
+  'invalid_owner',
+  'invalid_price',
+  'invalid_quantity',
+  'price_not_on_tick',
+  'quantity_not_on_lot',
+  'below_min_size',
+  'above_max_size',
+  'duplicate_order_id',
+  'post_only_would_cross',
+  'no_liquidity',
+  'insufficient_balance',
+  'unknown_order',
+  'not_owner',
+  'no_open_orders',
+  'replay',
+  // Why an order left the book.
+  'user_cancelled',
+  'cancel_all',
+  'self_trade_prevention',
+  'ioc_remainder',
+  'level_size_overflow',
+] as const
+
+/** A stable code of a refused intent or of an order that left the book; see `stableReasonCodes`. */
+export type StableReasonCode = (typeof stableReasonCodes)[number]
+
+const stableReasonSet: ReadonlySet<string> = new Set(stableReasonCodes)
+
+/** True when `text` is one of the `StableReasonCode`s. */
+export function isStableReasonCode(text: string): text is StableReasonCode {
+  return stableReasonSet.has(text)
+}

@@ -5,6 +5,7 @@ import {
   type OrderView,
   type Trade,
 } from '../../../shared/api/index.ts'
+import { storedReasonCode } from '../storedReasonCode.ts'
 
 /*
  * Pages of orders, fills and trades read straight from the replica's SQLite tables, each query
@@ -158,7 +159,7 @@ export class MarketPages {
       fills,
       fillsTruncated: found.length > orderFillsMax,
     }
-    if (row.reason !== null) view.reason = row.reason
+    if (row.reason !== null) view.reason = storedReasonCode(row.reason)
     return view
   }
 }

@@ -3,6 +3,7 @@ import { hash32Schema, type TxResponse } from '../../../shared/api/index.ts'
 import type { IntentAction } from '../../../shared/intents/index.ts'
 import { ApiError } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
+import { storedReasonCode } from '../storedReasonCode.ts'
 
 /**
  * `GET /tx/:id`: the receipt of an applied intent (stored, or, for a rejected intent that left
@@ -24,7 +25,7 @@ export function txRoutes(deps: ReplicaDeps) {
         signer: receipt.signer,
         batchIndex: receipt.batchIndex,
       }
-      if (receipt.reason !== null) answer.reason = receipt.reason
+      if (receipt.reason !== null) answer.reason = storedReasonCode(receipt.reason)
       if (receipt.time !== null) answer.time = receipt.time
       return c.json(answer)
     }

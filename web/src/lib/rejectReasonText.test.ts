@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { intentRejectReasons } from '../../../shared/intents/index.ts'
+import { stableReasonCodes } from '../../../shared/intents/index.ts'
 import { describeReason, hasReasonText } from './rejectReasonText.ts'
 
 describe('describeReason', () => {
-  it('has a sentence for every stable intent reject code', () => {
-    const missing = intentRejectReasons.filter((code) => !hasReasonText(code))
+  it('has a sentence for every stable code', () => {
+    const missing = stableReasonCodes.filter((code) => !hasReasonText(code))
     expect(missing).toEqual([])
-    for (const code of intentRejectReasons) {
+    for (const code of stableReasonCodes) {
       expect(describeReason(code)).not.toContain('_')
     }
   })

@@ -1,24 +1,9 @@
-import type { PrecheckRejectReason } from '../../../shared/exchange/index.ts'
-import type { IntentRejectReason } from '../../../shared/intents/index.ts'
-import type { LedgerRejectReason } from '../../../shared/ledger/index.ts'
-import type {
-  CancelReason,
-  OrderUnitsRejectReason,
-  RejectReason as OrderRejectReason,
-} from '../../../shared/orderbook/index.ts'
-
-/** Every stable code a receipt, an order or a replica's refusal can carry. */
-export type StableReasonCode =
-  | IntentRejectReason
-  | LedgerRejectReason
-  | OrderRejectReason
-  | OrderUnitsRejectReason
-  | PrecheckRejectReason
-  | CancelReason
+import type { StableReasonCode } from '../../../shared/intents/index.ts'
 
 /**
- * A sentence for each stable code, for the person who signed. Typed over the shared unions, so
- * a code added to `shared/` without a text here fails the type check.
+ * A sentence for each stable code (the closed set of `shared/intents`, which the API schemas
+ * parse with), for the person who signed: a code added to `shared/` without a text here fails
+ * the type check.
  */
 const reasonText: Record<StableReasonCode, string> = {
   // Structure and fields of the signed intent (the app builds these, so they mean a bug or an

@@ -16,7 +16,11 @@ const request: TrackedRequest = {
 
 describe('decideRequestOutcome', () => {
   const applied = { status: 'applied' as const, batchIndex: 7 }
-  const rejected = { status: 'rejected' as const, reason: 'insufficient_available', batchIndex: 7 }
+  const rejected = {
+    status: 'rejected' as const,
+    reason: 'insufficient_available' as const,
+    batchIndex: 7,
+  }
 
   it('one replica saying rejected does not reject a request the others applied', () => {
     expect(decideRequestOutcome([rejected, applied, applied], 2)).toEqual({
