@@ -39,6 +39,15 @@ export const replicaEnvironmentSchema = z.object({
    * quiet spell, so a replica keeps it short (the SDK's own default is 2000 ms).
    */
   ZELLULAR_MAX_BACKOFF_MS: positiveInteger(200),
+  /**
+   * How long a node of ours may hold a read of finalized batches that finds nothing new, until
+   * the next finalization (`&wait=ms`); 0: plain v0.1.7 polling. zsequencer ignores it.
+   */
+  ZELLULAR_LONG_POLL_MS: z
+    .string()
+    .regex(/^[0-9]{1,6}$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .default(2_000),
   /** Comma-separated origins allowed by CORS, or `*`. */
   REPLICA_CORS_ORIGINS: z.string().default('*'),
   REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),
@@ -104,6 +113,7 @@ export interface ReplicaMainConfig {
     thresholdPercent: number
     pollIntervalMs: number
     maxBackoffMs: number
+    longPollMs: number
   }
   readonly parameters: ReplicaParameters
 }
@@ -139,6 +149,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       thresholdPercent: env.ZELLULAR_THRESHOLD_PERCENT,
       pollIntervalMs: env.ZELLULAR_POLL_INTERVAL_MS,
       maxBackoffMs: env.ZELLULAR_MAX_BACKOFF_MS,
+      longPollMs: env.ZELLULAR_LONG_POLL_MS,
     },
     parameters: {
       corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()),

@@ -27,6 +27,7 @@ const zellular = new ZellularClient({
   network,
   pollIntervalMs: config.zellular.pollIntervalMs,
   maxBackoffMs: config.zellular.maxBackoffMs,
+  longPollMs: config.zellular.longPollMs,
   onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
 })
 const replica = createReplica({
@@ -58,6 +59,7 @@ const effective = {
   zellularThresholdPercent: config.zellular.thresholdPercent,
   zellularPollIntervalMs: config.zellular.pollIntervalMs,
   zellularMaxBackoffMs: config.zellular.maxBackoffMs,
+  zellularLongPollMs: config.zellular.longPollMs,
   zellularNodes: [...network.operators.values()].map((o) => o.socket).join(' '),
   ...config.parameters,
   corsOrigins:

@@ -5,6 +5,7 @@ import {
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { BatchStages } from './batchStages.ts'
+import type { ProgressBell } from './progressBell.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { Outbox } from './outbox.ts'
 import { recordFields } from './proofRecords.ts'
@@ -21,8 +22,12 @@ export class Chain {
     private readonly watch: FinalizationWatch,
     private readonly outbox: Outbox,
     private readonly pipelineLocks: boolean,
-    /** Observability only: when batches reach each stage (the latency waterfall). */
-    private readonly stages?: BatchStages,
+    private readonly watchers: {
+      /** Observability only: when batches reach each stage (the latency waterfall). */
+      readonly stages?: BatchStages
+      /** Wakes the requests held until the sequences move (long-polls). */
+      readonly progress?: ProgressBell
+    } = {},
   ) {}
 
   /** Appends bodies as the next sequenced batches of `app`. */
@@ -31,7 +36,8 @@ export class Chain {
     const from = log.lastSequenced
     log.append(bodies)
     this.watch.sequenced(app, from, log.lastSequenced, now)
-    this.stages?.sequenced(app, from, bodies)
+    this.watchers.stages?.sequenced(app, from, bodies)
+    this.watchers.progress?.ring()
   }
 
   /**
@@ -56,8 +62,9 @@ export class Chain {
     const finalizedBefore = log.lastFinalized
     const refusal = log.promote(record, this.pipelineLocks)
     if (refusal === null) {
-      if (record.state === 'locked') this.stages?.finalized(app, record.index)
-      else this.stages?.locked(app, record.index)
+      if (record.state === 'locked') this.watchers.stages?.finalized(app, record.index)
+      else this.watchers.stages?.locked(app, record.index)
+      this.watchers.progress?.ring()
     }
     if (refusal === null && record.state === 'locked') {
       this.watch.finalized(app, record.index)

@@ -19,6 +19,7 @@ import { SequencerInbox } from './sequencerApi.ts'
 import { SequencerRole, type RoleView } from './sequencerRole.ts'
 import { SequencerSwitch } from './sequencerSwitch.ts'
 import { OperatorSignatureBatcher } from './signatureBatcher.ts'
+import { ProgressBell } from './progressBell.ts'
 import { Synchronizer } from './synchronizer.ts'
 
 export interface ZellularNodeOptions {
@@ -64,6 +65,8 @@ export class ZellularNode {
   readonly signatureBatcher: OperatorSignatureBatcher
   /** When batches reached each stage here, for the latency waterfall (`GET /debug/…`). */
   readonly stages = new BatchStages()
+  /** Rung whenever a sequence moves: wakes the long-polls held on this node. */
+  readonly progress = new ProgressBell()
   readonly #loops: Loop[]
 
   constructor(
@@ -103,14 +106,22 @@ export class ZellularNode {
     this.logs = new AppLogs(config.dataDir)
     this.outbox = new Outbox(config)
     this.watch = new FinalizationWatch(config.finalizationTimeBorderMs)
-    const { pipelineLocks } = config
-    this.chain = new Chain(this.logs, network, this.watch, this.outbox, pipelineLocks, this.stages)
+    const { stages, progress } = this
+    const watchers = { stages, progress }
+    this.chain = new Chain(
+      this.logs,
+      network,
+      this.watch,
+      this.outbox,
+      config.pipelineLocks,
+      watchers,
+    )
     const sendLimiter = new SlidingWindowLimiter(
       receiveKb / posting,
       config.pushRateLimitWindowMs,
       clock.now,
     )
-    const { outbox, chain, stages } = this
+    const { outbox, chain } = this
     this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, stages)
     this.poster = new BatchPoster(context, role, this.logs, this.chain, this.outbox, sendLimiter)
     this.synchronizer = new Synchronizer(context, role, this.logs, this.chain)
@@ -174,6 +185,7 @@ export class ZellularNode {
 
   /** Stops the loops, waiting for their current rounds. */
   async stop(): Promise<void> {
+    this.progress.close()
     await Promise.all(this.#loops.map((loop) => loop.stop()))
   }
 

@@ -21,14 +21,24 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     return c.body(text, status as 200, { 'Content-Type': 'application/json' })
   }
 
-  /** `GET /node/{app}/batches/{state}?after=N`: the batches after N, within the page cap. */
-  const getPage = (c: NodeRequest) => {
+  /**
+   * `GET /node/{app}/batches/{state}?after=N`: the batches after N, within the page cap. Our
+   * extension, `&wait=ms` on the finalized state: when nothing is finalized after N yet, the
+   * answer waits for a finalization up to `ms` (at most `LONG_POLL_MAX_MS`), so a reader learns
+   * of it at once instead of at its next poll. zsequencer ignores the parameter and answers at
+   * once, which readers take as plain polling.
+   */
+  const getPage = async (c: NodeRequest) => {
     guards.version(c, false)
     const after = parseAfter(c.req.query('after'))
     const log = logs.get(c.req.param('app')!)
     const state = c.req.param('state')
     if (state !== 'sequenced' && state !== 'locked' && state !== 'finalized') {
       return c.json(success(null))
+    }
+    const waitMs = parseWait(c.req.query('wait'))
+    if (state === 'finalized' && waitMs > 0) {
+      await node.progress.until(() => log.lastFinalized > after, waitMs)
     }
     const records = log.range(after, state, context.pageCapBytes)
     if (records.length === 0) return page(c, success(null))
@@ -82,6 +92,15 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
   app.get('/node/batches/:state/last', getLastOfAll)
   app.get('/node/state', getState)
   app.get('/node/ready', getReady)
+}
+
+/** Longest a read is held waiting for a finalization (`wait=ms`). */
+export const LONG_POLL_MAX_MS = 5_000
+
+/** `wait=ms` of our long-poll: anything but a whole number of ms means no wait. */
+function parseWait(raw: string | undefined): number {
+  if (raw === undefined || !/^\d{1,6}$/.test(raw)) return 0
+  return Math.min(Number(raw), LONG_POLL_MAX_MS)
 }
 
 function parseAfter(raw: string | undefined): number {

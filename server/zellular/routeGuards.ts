@@ -32,6 +32,7 @@ export type RouteDeps = Pick<
   | 'switcher'
   | 'signatureBatcher'
   | 'stages'
+  | 'progress'
 >
 
 /** Node-to-node control messages (sign, dispute, switch) are small. */

@@ -47,6 +47,8 @@ interface Recorded {
   readonly body: string
   /** The `after` of a page read. */
   readonly after: number | undefined
+  /** The `wait` (ms) a page read asked for, if any. */
+  readonly wait: number | undefined
 }
 
 const BODIES = Array.from({ length: 12 }, (_, i) => bodyAt(i + 1))
@@ -91,6 +93,11 @@ class FakeNode {
   pageSize = 4
   /** Wait before answering a page read. */
   delayMs = 0
+  /**
+   * Our nodes' extension: a page read with `wait=ms` that finds nothing new is held until
+   * `finalized` moves or the wait is over. Off: zsequencer, which ignores `wait`.
+   */
+  longPoll = false
   /** While this says no, page reads get 503 NotSynced. */
   gate: (() => boolean) | undefined
   /** `flood`: send a Content-Length header (of FLOOD_LIMIT) instead of chunks. */
@@ -128,7 +135,18 @@ class FakeNode {
     const afterParameter = url.searchParams.get('after')
     const after = afterParameter === null ? undefined : Number(afterParameter)
     const method = request.method ?? ''
-    this.requests.push({ method, path: url.pathname, contentType, body, after })
+    const waitParameter = url.searchParams.get('wait')
+    const wait = waitParameter === null ? undefined : Number(waitParameter)
+    this.requests.push({ method, path: url.pathname, contentType, body, after, wait })
+    if (this.longPoll && wait !== undefined && after !== undefined && after >= this.finalized) {
+      const deadline = performance.now() + wait
+      const held = () => {
+        if (this.finalized > after || performance.now() >= deadline) {
+          this.#answer(request, url, body, response)
+        } else setTimeout(held, 5)
+      }
+      return held()
+    }
     if (this.delayMs > 0 && after !== undefined) {
       setTimeout(() => this.#answer(request, url, body, response), this.delayMs)
       return
@@ -599,6 +617,45 @@ describe('ZellularClient.batches', () => {
       status: 400,
       code: 'InvalidRequestError',
     })
+  })
+})
+
+describe('ZellularClient.batches with long-polls', () => {
+  const pageReads = (node: FakeNode) =>
+    node.requests.filter((r) => r.method === 'GET' && r.after !== undefined)
+
+  it('falls back to polling a node without them (zsequencer answers at once)', async () => {
+    const [node] = await startNetwork([new FakeNode('good')])
+    node!.finalized = 3
+    const client = clientFor({ longPollMs: 500, maxBackoffMs: 40 })
+    const reading = collectWithin(client, 7, 10_000, { node: node!.id })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const idleReads = pageReads(node!).length
+    node!.finalized = 7
+    const { batches, timedOut } = await reading
+    expect(timedOut).toBe(false)
+    expectChain(batches, 1, 7)
+    // Every read asked the node to wait; this one did not, so the client kept polling, with
+    // pauses: more than a read per 500 ms wait, far fewer than a busy loop's.
+    expect(pageReads(node!).every((read) => read.wait === 500)).toBe(true)
+    expect(idleReads).toBeGreaterThan(3)
+    expect(idleReads).toBeLessThan(60)
+  })
+
+  it('reads a node that holds them once per wait while idle, and still gets what comes', async () => {
+    const [node] = await startNetwork([new FakeNode('good')])
+    node!.finalized = 3
+    node!.longPoll = true
+    const client = clientFor({ longPollMs: 500, maxBackoffMs: 40 })
+    const reading = collectWithin(client, 7, 10_000, { node: node!.id })
+    await new Promise((resolve) => setTimeout(resolve, 1_200))
+    // The first read returns batches 1–3; then each read is held for the whole 500 ms.
+    const idleReads = pageReads(node!).length
+    node!.finalized = 7
+    const { batches, timedOut } = await reading
+    expect(timedOut).toBe(false)
+    expectChain(batches, 1, 7)
+    expect(idleReads).toBeLessThanOrEqual(4)
   })
 })
 

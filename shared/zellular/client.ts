@@ -36,6 +36,13 @@ export interface ZellularClientParameters {
   /** Longest pause between polls or retries (default 2000 ms). */
   readonly maxBackoffMs?: number
   /**
+   * How long `batches()` asks a node to hold a read that finds nothing new, until something is
+   * finalized (`&wait=ms`, an extension of our nodes; default 2000, 0: never asked). A node
+   * without it answers at once, and the client then pauses as when polling; it never waits
+   * longer than half its `timeoutMs`.
+   */
+  readonly longPollMs?: number
+  /**
    * Most bytes read of one node's answer (default 64 MiB); the read is cut there and the node
    * counts as failing. A finalized page holds up to zsequencer's page cap of bodies
    * (`BANDWIDTH_KB_PER_WINDOW` / nodes KB, 25 MB on the local network) plus JSON escaping.
@@ -112,6 +119,7 @@ export type NodeState =
 const DEFAULT_TIMEOUT_MS = 5_000
 const DEFAULT_POLL_INTERVAL_MS = 50
 const DEFAULT_MAX_BACKOFF_MS = 2_000
+const DEFAULT_LONG_POLL_MS = 2_000
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 const DEFAULT_MAX_UNPROVEN_BATCHES = 100_000
 const DEFAULT_MAX_UNPROVEN_BYTES = 64 * 1024 * 1024
@@ -142,6 +150,7 @@ export class ZellularClient {
   readonly timeoutMs: number
   readonly pollIntervalMs: number
   readonly maxBackoffMs: number
+  readonly longPollMs: number
   readonly maxResponseBytes: number
   readonly maxUnprovenBatches: number
   readonly maxUnprovenBytes: number
@@ -161,6 +170,8 @@ export class ZellularClient {
     this.pollIntervalMs = parameters.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
     const maxBackoffMs = parameters.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS
     this.maxBackoffMs = Math.max(maxBackoffMs, this.pollIntervalMs)
+    const longPollMs = parameters.longPollMs ?? DEFAULT_LONG_POLL_MS
+    this.longPollMs = Math.max(0, Math.min(longPollMs, Math.floor(this.timeoutMs / 2)))
     this.maxResponseBytes = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.maxUnprovenBatches = parameters.maxUnprovenBatches ?? DEFAULT_MAX_UNPROVEN_BATCHES
     this.maxUnprovenBytes = parameters.maxUnprovenBytes ?? DEFAULT_MAX_UNPROVEN_BYTES
@@ -218,10 +229,13 @@ export class ZellularClient {
 
   /**
    * Streams finalized batches in index order, each released only after the page verifier has
-   * checked its chaining hash and the covering finalization proof. Polls
-   * `GET /node/{app}/batches/finalized?after=N`; when nothing is new it pauses (pollIntervalMs,
-   * doubling to maxBackoffMs) instead of busy-looping, and moves to another node once the pause
-   * is at its longest. Unreachable nodes, 5xx, answers over maxResponseBytes, nodes whose pages
+   * checked its chaining hash and the covering finalization proof. Reads
+   * `GET /node/{app}/batches/finalized?after=N&wait=longPollMs`: a node of ours holds a read that
+   * finds nothing new until the next finalization (a long-poll), so a batch arrives as soon as
+   * it is final; zsequencer ignores `wait` and answers at once. When nothing is new the client
+   * pauses (pollIntervalMs, doubling to maxBackoffMs) less the time the node held the read, so
+   * against a plain v0.1.7 node this is polling without a busy loop, and it moves to another
+   * node once the pause is at its longest. Unreachable nodes, 5xx, answers over maxResponseBytes, nodes whose pages
    * fail verification (a fork, a bad proof) and nodes that serve chained pages without a proof
    * past the maxUnproven* limits are left for the next node, with a pause, dropping everything
    * unproven they sent: the next node is read from the last released index. Each is reported
@@ -247,6 +261,7 @@ export class ZellularClient {
       maxBufferedBatches: this.maxUnprovenBatches,
       maxBufferedBytes: this.maxUnprovenBytes,
     })
+    const wait = this.longPollMs > 0 ? `&wait=${this.longPollMs}` : ''
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
     const pinned =
       parameters.node === undefined ? undefined : this.network.operator(parameters.node)
@@ -264,11 +279,13 @@ export class ZellularClient {
       const after = verifier.nextAfter
       const node = pinned ?? this.#reader()
       let released: VerifiedBatch[]
+      let heldMs: number
       try {
         const started = performance.now()
-        const data = await this.#call(node, 'GET', prefix + after, { signal })
+        const data = await this.#call(node, 'GET', prefix + after + wait, { signal })
         released = verifier.consume(data, after)
-        streak = this.#unprovenStreak(streak, released, verifier, performance.now() - started)
+        heldMs = performance.now() - started
+        streak = this.#unprovenStreak(streak, released, verifier, heldMs)
       } catch (error) {
         if (signal?.aborted) return
         if (classify(error) === 'fatal') throw error
@@ -284,9 +301,11 @@ export class ZellularClient {
       if (released.length === 0 && verifier.nextAfter === after) {
         // Nothing new. A node still silent at the longest pause may be lagging: try another.
         if (pause >= this.maxBackoffMs) switchNode()
-        await sleep(pause, signal)
+        // A node that held the read (a long-poll) has already made the pause.
+        const rest = Math.max(0, pause - heldMs)
+        if (rest > 0) await sleep(rest, signal)
         // Waiting on a node that holds back the proof for what it sent counts against it.
-        if (streak.pages > 0) streak = { pages: streak.pages, ms: streak.ms + pause }
+        if (streak.pages > 0) streak = { pages: streak.pages, ms: streak.ms + rest }
         pause = Math.min(pause * 2, this.maxBackoffMs)
         continue
       }
