@@ -130,8 +130,12 @@ export function spawnZellularNode(
   })
 }
 
-/** Polls `GET /node/state` until the node answers. */
-export async function waitUntilServing(url: string, timeoutMs = 20_000): Promise<void> {
+/**
+ * Polls `GET /node/state` until the node answers. A minute by default: a node starts in about a
+ * second, but on a machine loaded many times over its cores (tests of several suites side by
+ * side) loading the bundle alone has taken over 20 s.
+ */
+export async function waitUntilServing(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     try {
