@@ -71,7 +71,8 @@ export class ReplicaState {
     const storedHash = store.genesisHash()
     if (storedHash === undefined) {
       const exchange = createExchange(exchangeConfig)
-      store.initialize(expectedHash, snapshotLedger(exchange.ledger).balances)
+      const markets = [...exchange.markets.keys()]
+      store.initialize(expectedHash, snapshotLedger(exchange.ledger).balances, markets)
       return new ReplicaState(exchange, store, store.position(), expectedHash)
     }
     if (storedHash !== expectedHash) {
@@ -80,8 +81,19 @@ export class ReplicaState {
     const issuer = parseAddress(config.genesis.issuer)
     if (!issuer.ok) throw new Error(`genesis issuer: ${issuer.reason}`)
     const tokens = [...createTokenRegistry(config.genesis.tokens).values()]
-    const stored = store.loadState(tokens, issuer.value)
+    const markets = config.registry.markets.map((market) => market.id)
+    const stored = store.loadState(tokens, issuer.value, markets)
     const exchange = restoreExchange(exchangeConfig, stored)
+    if (stored.bookSeqs === undefined) {
+      // A database from before migration 0008: its books were replayed this once.
+      store.finishUpgrade(
+        markets.map((market) => ({
+          market,
+          tradeSeq: exchange.tradeSeq(market),
+          bookSeq: exchange.engine.marketSeq(market),
+        })),
+      )
+    }
     return new ReplicaState(exchange, store, stored.position, storedHash)
   }
 

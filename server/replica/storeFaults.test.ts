@@ -15,7 +15,7 @@ function openStore(hooks: ReturnType<typeof createStoreFaults>): ReplicaStore {
   const dir = mkdtempSync(join(tmpdir(), 'store-faults-'))
   dirs.push(dir)
   const store = new ReplicaStore(join(dir, 'replica.db'), hooks === undefined ? {} : { hooks })
-  store.initialize(`0x${'00'.repeat(32)}`, [])
+  store.initialize(`0x${'00'.repeat(32)}`, [], [])
   return store
 }
 

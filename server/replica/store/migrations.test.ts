@@ -122,7 +122,7 @@ it('migration 0003 stores addresses and intent ids as bytes and keeps the rows',
       batchIndex: 7,
     })
     const tokens = [...createTokenRegistry(devnetTokens).values()]
-    const loaded = store.loadState(tokens, address as Address)
+    const loaded = store.loadState(tokens, address as Address, [])
     expect(loaded.ledger.balances).toEqual([
       { address, token: 'USDT', available: 1_500_000n, locked: 250n },
     ])
@@ -249,7 +249,7 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
     expect(effects[0]!.evictedNonces).toEqual([{ signer: alice.address, nonce: 51n }])
     expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
     // And a restart of either reads back the same windows.
-    const reloaded = stores[0]!.loadState([...tokens.values()], testGenesis.issuer as Address)
+    const reloaded = stores[0]!.loadState([...tokens.values()], testGenesis.issuer as Address, [])
     const kept = reloaded.ledger.nonces.filter((row) => row.signer === alice.address)
     expect(kept.map((row) => row.nonce)).toEqual(
       Array.from({ length: 100 }, (_, i) => BigInt(52 + i)),
@@ -288,5 +288,85 @@ it('migration 0007 gives every order the position of its intent in its batch, fr
     ])
   } finally {
     store.close()
+  }
+})
+
+it('migration 0008 moves the current state into its own tables; the first start replays the books once, then restarts read the open orders', () => {
+  const registry = testRegistry(1, 15990)
+  const tokens = createTokenRegistry(testGenesis.tokens)
+  const nonces = new Map<string, number>()
+  const sign = (trader: (typeof traders)[0], fields: Record<string, string>) => {
+    const nonce = (nonces.get(trader.address) ?? 0) + 1
+    nonces.set(trader.address, nonce)
+    return signIntent(trader, tokens, { ...fields, nonce: String(nonce) })
+  }
+  const order = (trader: (typeof traders)[0], side: string, price: string, quantity: string) =>
+    sign(trader, {
+      action: 'order',
+      market: 'ETH/USDT',
+      side,
+      type: 'limit',
+      price,
+      quantity,
+      timeInForce: 'GTC',
+    })
+  const bodies = [
+    [order(alice, 'buy', '1990', '1'), order(bob, 'buy', '1990', '2')],
+    [order(alice, 'sell', '2010', '0.5'), order(bob, 'sell', '1990', '1.5')],
+    [sign(alice, { action: 'transfer', to: bob.address, token: 'USDT', amount: '1000' })],
+    [sign(bob, { action: 'cancelAll', market: 'ETH/USDT' }), order(bob, 'buy', '1980', '1')],
+  ].map((batch) => JSON.stringify(batch))
+  const batch = (i: number) => ({ index: i + 1, body: bodies[i]!, chainingHash: `c${i + 1}` })
+
+  // Today's code applies the first three batches; what it stores is copied into a database
+  // made by migrations 0000–0007, with the engine operations those migrations' code wrote.
+  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
+  dirs.push(dir)
+  const today = new ReplicaStore(join(dir, 'today.db'))
+  const original = ReplicaState.open(today, { registry, genesis: testGenesis })
+  const operations = [0, 1, 2].flatMap((i) =>
+    original.apply(batch(i)).engineOperations.map((op) => [i + 1, JSON.stringify(op)] as const),
+  )
+  expect(operations.length).toBeGreaterThan(0)
+  const file = join(dir, 'old.db')
+  const old = new Database(file)
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(7) })
+  old.prepare('ATTACH DATABASE ? AS today').run(join(dir, 'today.db'))
+  for (const table of ['meta', 'chaining_hashes', 'balance_history', 'receipts']) {
+    old.prepare(`INSERT INTO main.${table} SELECT * FROM today.${table}`).run()
+  }
+  for (const table of ['nonce_windows', 'orders', 'trades']) {
+    old.prepare(`INSERT INTO main.${table} SELECT * FROM today.${table}`).run()
+  }
+  const insert = old.prepare('INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)')
+  for (const [index, operation] of operations) insert.run(index, operation)
+  old.prepare('DETACH DATABASE today').run()
+  old.close()
+
+  const migrated = new ReplicaStore(file)
+  const rows = (sql: string) => migrated.sqlite.prepare(sql).all()
+  try {
+    expect(rows('SELECT * FROM balances ORDER BY address, token')).toEqual(
+      today.sqlite.prepare('SELECT * FROM balances ORDER BY address, token').all(),
+    )
+    expect(rows('SELECT market, trade_seq, book_seq FROM market_state')).toEqual([
+      { market: 'ETH/USDT', trade_seq: 1, book_seq: null },
+    ])
+    const upgraded = ReplicaState.open(migrated, { registry, genesis: testGenesis })
+    expect(upgraded.stateHash()).toBe(original.stateHash())
+    expect(rows('SELECT COUNT(*) AS n FROM engine_operations')).toEqual([{ n: 0 }])
+    expect(rows('SELECT market, book_seq FROM market_state ORDER BY market')).toEqual(
+      today.sqlite.prepare('SELECT market, book_seq FROM market_state ORDER BY market').all(),
+    )
+    // Both go on alike, and a restart of the migrated one reads the books from its open orders.
+    expect(upgraded.apply(batch(3))).toEqual(original.apply(batch(3)))
+    const restarted = ReplicaState.open(migrated, { registry, genesis: testGenesis })
+    expect(restarted.stateHash()).toBe(original.stateHash())
+    expect(restarted.exchange.engine.depth('ETH/USDT', 10)).toEqual(
+      original.exchange.engine.depth('ETH/USDT', 10),
+    )
+  } finally {
+    migrated.close()
+    today.close()
   }
 })

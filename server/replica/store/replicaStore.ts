@@ -48,6 +48,12 @@ export interface StoredReceipt {
 export interface StoredState {
   readonly position: AppliedPosition
   readonly ledger: LedgerSnapshot
+  /**
+   * Each market's book sequence number; undefined for a database from before migration 0008,
+   * whose books are then rebuilt by replaying `engineOperations` (see `finishUpgrade`).
+   */
+  readonly bookSeqs: Map<string, number> | undefined
+  /** Empty unless `bookSeqs` is undefined. */
   readonly engineOperations: EngineOperation[]
   readonly openOrders: OrderUpdate[]
   readonly tradeSeqs: Map<string, number>
@@ -65,9 +71,9 @@ export interface StoreHooks {
 }
 
 /**
- * The replica's SQLite database: the state after the last applied batch (balances as their
- * newest history rows, each signer's nonce window), balance history, each batch's chaining hash,
- * receipts, orders and trades. One
+ * The replica's SQLite database: the state after the last applied batch (current balances, each
+ * signer's nonce window, open orders, each market's sequence numbers), balance history, each
+ * batch's chaining hash, receipts, orders and trades. One
  * writer (the apply loop); every batch commits in one
  * transaction together with its index and chaining hash, so a crash at any instant leaves the
  * state of exactly some batch. Reads that need the latest state come from memory, not here.
@@ -108,11 +114,17 @@ export class ReplicaStore {
 
   /**
    * Writes the state at index 0 into a fresh database: genesis balances (also as history at 0),
-   * the position, and the hash of the configuration it came from.
+   * each market at sequence numbers 0, the position, and the hash of the configuration it came
+   * from.
    */
-  initialize(genesisHash: string, balances: LedgerSnapshot['balances']): void {
+  initialize(
+    genesisHash: string,
+    balances: LedgerSnapshot['balances'],
+    markets: readonly string[],
+  ): void {
     this.sqlite.transaction(() => {
       this.writeBalances(balances, 0)
+      for (const market of markets) this.write.setMarketState.run(market, 0, 0)
       this.write.insertChainingHash.run(0, '', 0)
       this.write.setMeta.run('genesis_hash', genesisHash)
       this.write.setMeta.run('applied_index', '0')
@@ -181,6 +193,7 @@ export class ReplicaStore {
       )
     }
     this.writeBalances(effects.balances, index)
+    this.writeMarketSeqs(effects)
     // Added, then evicted: a nonce may be both within one batch.
     const kept: unknown[] = []
     for (const { signer, nonce } of effects.nonces) kept.push(hexToBytes(signer), nonce.toString())
@@ -196,21 +209,21 @@ export class ReplicaStore {
       receipts.push(index, position)
     }
     this.write.insertReceipts.run(receipts)
-    for (const operation of effects.engineOperations) {
-      this.write.insertOperation.run(index, JSON.stringify(operation))
-    }
     for (const order of effects.orders) this.write.upsertOrder.run(orderRow(order))
     for (const trade of effects.trades) this.write.insertTrade.run(tradeRow(trade))
   }
 
-  /** Everything needed to rebuild the exchange as of the stored position. */
-  loadState(tokens: readonly TokenInfo[], issuer: Address): StoredState {
-    // SQLite takes the bare columns from the row with the MAX: the newest value of each balance.
+  /**
+   * Everything needed to rebuild the exchange of `markets` as of the stored position, read from
+   * the tables of the current state: O(accounts + open orders), whatever the history.
+   */
+  loadState(
+    tokens: readonly TokenInfo[],
+    issuer: Address,
+    markets: readonly string[],
+  ): StoredState {
     const balances = this.sqlite
-      .prepare(
-        'SELECT address, token, available, locked, MAX(batch_index) FROM balance_history ' +
-          'GROUP BY address, token ORDER BY address, token',
-      )
+      .prepare('SELECT address, token, available, locked FROM balances ORDER BY address, token')
       .all() as {
       address: Buffer
       token: TokenInfo['symbol']
@@ -238,27 +251,47 @@ export class ReplicaStore {
         nonce: BigInt(nonce),
       })),
     }
-    const engineOperations = (
-      this.sqlite.prepare('SELECT operation FROM engine_operations ORDER BY id').raw().all() as [
-        string,
-      ][]
-    ).map(([json]) => JSON.parse(json) as EngineOperation)
+    const marketRows = this.sqlite
+      .prepare('SELECT market, trade_seq, book_seq FROM market_state')
+      .raw()
+      .all() as [string, number, number | null][]
+    const tradeSeqs = new Map(marketRows.map(([market, tradeSeq]) => [market, tradeSeq]))
+    const known = new Map(
+      marketRows.flatMap(([market, , seq]) => (seq === null ? [] : [[market, seq] as const])),
+    )
+    const bookSeqs = markets.every((market) => known.has(market)) ? known : undefined
+    const engineOperations =
+      bookSeqs !== undefined
+        ? []
+        : (
+            this.sqlite
+              .prepare('SELECT operation FROM engine_operations ORDER BY id')
+              .raw()
+              .all() as [string][]
+          ).map(([json]) => JSON.parse(json) as EngineOperation)
     const openOrders = this.db
       .select()
       .from(schema.orders)
       .where(eq(schema.orders.status, 'open'))
       .all()
       .map(toOrderUpdate)
-    const tradeSeqs = new Map(
-      (
-        this.sqlite.prepare('SELECT market, MAX(seq) FROM trades GROUP BY market').raw().all() as [
-          string,
-          number,
-        ][]
-      ).map(([market, seq]) => [market, seq]),
-    )
     const position = this.position()
-    return { position, ledger, engineOperations, openOrders, tradeSeqs, time: position.time }
+    const time = position.time
+    return { position, ledger, bookSeqs, engineOperations, openOrders, tradeSeqs, time }
+  }
+
+  /**
+   * Completes the upgrade of a database from before migration 0008 once its books were rebuilt
+   * by replaying `engine_operations`: stores every market's sequence numbers and empties the
+   * operations, which no restart reads again.
+   */
+  finishUpgrade(markets: readonly { market: string; tradeSeq: number; bookSeq: number }[]): void {
+    this.sqlite.transaction(() => {
+      for (const { market, tradeSeq, bookSeq } of markets) {
+        this.write.setMarketState.run(market, tradeSeq, bookSeq)
+      }
+      this.sqlite.prepare('DELETE FROM engine_operations').run()
+    })()
   }
 
   /** The balance of (address, token) as of batch `index` (0 when never credited by then). */
@@ -339,12 +372,26 @@ export class ReplicaStore {
     return [...open, ...closed].map(toOrderUpdate)
   }
 
+  /** The balances a batch changed: a history row each, and the current value (none at zero). */
   private writeBalances(balances: LedgerSnapshot['balances'], index: number): void {
     const history: unknown[] = []
     for (const { address, token, available, locked } of balances) {
-      history.push(hexToBytes(address), token, index, available.toString(), locked.toString())
+      const key = hexToBytes(address)
+      history.push(key, token, index, available.toString(), locked.toString())
+      if (available === 0n && locked === 0n) this.write.deleteBalance.run(key, token)
+      else this.write.setBalance.run(key, token, available.toString(), locked.toString())
     }
     this.write.insertHistory.run(history)
+  }
+
+  /** The last trade and book delta sequence numbers a batch reached, per market. */
+  private writeMarketSeqs(effects: BatchEffects): void {
+    const trades = new Map<string, number>()
+    for (const { market, seq } of effects.trades) trades.set(market, seq)
+    for (const [market, seq] of trades) this.write.setTradeSeq.run(seq, market)
+    const book = new Map<string, number>()
+    for (const { market, seq } of effects.book) book.set(market, seq)
+    for (const [market, seq] of book) this.write.setBookSeq.run(seq, market)
   }
 
   private metaValue(key: string): string | undefined {
@@ -373,9 +420,16 @@ function prepareWrites(sqlite: Database.Database) {
     insertChainingHash: sqlite.prepare(
       'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (?, ?, ?)',
     ),
-    insertOperation: sqlite.prepare(
-      'INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)',
+    setBalance: sqlite.prepare(
+      'INSERT INTO balances (address, token, available, locked) VALUES (?, ?, ?, ?) ' +
+        'ON CONFLICT (address, token) DO UPDATE SET available = excluded.available, locked = excluded.locked',
     ),
+    deleteBalance: sqlite.prepare('DELETE FROM balances WHERE address = ? AND token = ?'),
+    setMarketState: sqlite.prepare(
+      'INSERT OR REPLACE INTO market_state (market, trade_seq, book_seq) VALUES (?, ?, ?)',
+    ),
+    setTradeSeq: sqlite.prepare('UPDATE market_state SET trade_seq = ? WHERE market = ?'),
+    setBookSeq: sqlite.prepare('UPDATE market_state SET book_seq = ? WHERE market = ?'),
     upsertOrder: sqlite.prepare(
       'INSERT OR REPLACE INTO orders (order_id, market, owner, side, type, time_in_force, price, quantity, ' +
         'filled, remaining, status, reason, placed_index, placed_position, updated_index) VALUES (@orderId, ' +

@@ -51,6 +51,36 @@ export const balanceHistory = sqliteTable(
 )
 
 /**
+ * The current balance of every (address, token) that is not zero: the ledger's state that a
+ * restart reads back in O(accounts), where `balance_history` grows with every batch. A batch
+ * upserts the balances it changed and deletes those it brought to zero, in its commit. WITHOUT
+ * ROWID (migration 0008, written by hand: drizzle cannot declare it), which also fills it from
+ * the newest `balance_history` rows.
+ */
+export const balances = sqliteTable(
+  'balances',
+  {
+    address: blob('address', { mode: 'buffer' }).notNull(),
+    token: text('token').notNull(),
+    available: text('available').notNull(),
+    locked: text('locked').notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.address, table.token] })],
+)
+
+/**
+ * Each market's trade count and market-data sequence number (of its last book delta), updated in
+ * every commit that changes them: with the open orders, what a restart rebuilds the books from.
+ * `book_seq` is NULL in a database from before migration 0008 (which fills `trade_seq` from
+ * `trades`); its first start then replays `engine_operations` once and fills it.
+ */
+export const marketState = sqliteTable('market_state', {
+  market: text('market').primaryKey(),
+  tradeSeq: integer('trade_seq').notNull(),
+  bookSeq: integer('book_seq'),
+})
+
+/**
  * The outcome of every signed, verified intent, by intent id. Each consumed (signer, nonce) has
  * exactly one receipt. History, not consensus state: the replay guard is `nonce_windows`.
  * Like `balance_history`, a WITHOUT ROWID table (migration 0002; drizzle cannot declare it).
@@ -82,7 +112,11 @@ export const nonceWindows = sqliteTable(
   (table) => [primaryKey({ columns: [table.signer, table.nonce] })],
 )
 
-/** Accepted matching-engine operations in apply order, replayed to rebuild the books. */
+/**
+ * Accepted matching-engine operations in apply order, written before migration 0008 and replayed
+ * once by the first start after it (to learn each market's book sequence number), then emptied.
+ * Restarts rebuild the books from the open orders (`orders`) and `market_state`.
+ */
 export const engineOperations = sqliteTable('engine_operations', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   batchIndex: integer('batch_index').notNull(),
