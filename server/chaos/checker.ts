@@ -596,7 +596,7 @@ async function committedBalance(
 }
 
 /** `fn` over `items` with at most `limit` running at once; results in input order. */
-export async function mapLimit<item, result>(
+async function mapLimit<item, result>(
   items: readonly item[],
   limit: number,
   fn: (item: item) => Promise<result>,

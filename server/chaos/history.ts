@@ -49,7 +49,7 @@ export interface ReadRecord {
   readonly valid?: boolean
 }
 
-export interface AggregateRecord {
+interface AggregateRecord {
   readonly kind: 'aggregate'
   readonly replica: number
   readonly startMs: number
@@ -60,7 +60,7 @@ export interface AggregateRecord {
   readonly valid?: boolean
 }
 
-export interface BookRecord {
+interface BookRecord {
   readonly kind: 'book'
   readonly replica: number
   readonly atMs: number
@@ -69,7 +69,7 @@ export interface BookRecord {
   readonly bestAsk?: string
 }
 
-export interface StatusRecord {
+interface StatusRecord {
   readonly kind: 'status'
   readonly replica: number
   readonly atMs: number
@@ -78,7 +78,7 @@ export interface StatusRecord {
   readonly status: StatusResponse
 }
 
-export interface NemesisRecord {
+interface NemesisRecord {
   readonly kind: 'nemesis'
   readonly atMs: number
   readonly phase: 'start' | 'heal' | 'note'
@@ -87,7 +87,7 @@ export interface NemesisRecord {
   readonly detail?: string
 }
 
-export interface LieRecord {
+interface LieRecord {
   readonly kind: 'lie'
   readonly atMs: number
   readonly replica: number

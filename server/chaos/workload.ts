@@ -327,7 +327,7 @@ async function poll(
 }
 
 /** `units` with `decimals` decimals as a decimal string without trailing zeros. */
-export function formatUnits(units: bigint, decimals: number): string {
+function formatUnits(units: bigint, decimals: number): string {
   const scale = 10n ** BigInt(decimals)
   const whole = units / scale
   const fraction = (units % scale).toString().padStart(decimals, '0').replace(/0+$/, '')

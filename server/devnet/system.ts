@@ -18,7 +18,7 @@ import { startWebServer } from './webServer.ts'
 const WEB_DIST = join(REPOSITORY_ROOT, 'web/dist')
 
 /** What the faucet gives each address, in token units: enough to trade both markets. */
-export const FAUCET_GRANT: Readonly<Record<string, string>> = {
+const FAUCET_GRANT: Readonly<Record<string, string>> = {
   USDT: '10000',
   ETH: '10',
   BTC: '0.5',

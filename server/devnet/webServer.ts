@@ -10,7 +10,7 @@ import { clientAddress, RateLimiter } from '../replica/middleware/rateLimit.ts'
 import { FaucetAllowance } from './faucetAllowance.ts'
 
 /** Limits of `POST /faucet`. */
-export interface FaucetLimits {
+interface FaucetLimits {
   /**
    * Grants each address may receive in any hour. A grant is the launcher's fixed amount
    * (`FAUCET_GRANT`: 10,000 USDT, 10 ETH and 0.5 BTC), so this caps the amount per address per
@@ -25,7 +25,7 @@ export interface FaucetLimits {
  * Three grants per address per hour cover a person's trying things out, and 20 requests per
  * minute per IP address the end-to-end tests, whose browsers all come from 127.0.0.1.
  */
-export const defaultFaucetLimits: FaucetLimits = {
+const defaultFaucetLimits: FaucetLimits = {
   grantsPerAddressPerHour: 3,
   requestsPerIpPerMinute: 20,
 }

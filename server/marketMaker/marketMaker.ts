@@ -67,7 +67,7 @@ export interface MarketRound {
   readonly refused: number
 }
 
-export const defaultReferencePrices: Readonly<Record<string, string>> = {
+const defaultReferencePrices: Readonly<Record<string, string>> = {
   ETH: '2000',
   BTC: '60000',
 }

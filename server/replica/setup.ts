@@ -40,7 +40,7 @@ export interface PrepareReplicasOptions {
 }
 
 /** One prepared replica. */
-export interface PreparedReplica {
+interface PreparedReplica {
   readonly id: string
   readonly url: string
   readonly host: string
@@ -152,10 +152,7 @@ function readBlsKey(file: string): Uint8Array {
 }
 
 /** The environment `spawnReplica` gives a replica process (exported for the launcher's logs). */
-export function replicaEnvironment(
-  prepared: PreparedReplicas,
-  position: number,
-): Record<string, string> {
+function replicaEnvironment(prepared: PreparedReplicas, position: number): Record<string, string> {
   const replica = prepared.replicas[position]
   if (replica === undefined) throw new RangeError(`no replica ${position}`)
   return {

@@ -65,6 +65,6 @@ export function toSseEvents(effects: BatchEffects, applied: AppliedEvent): Outgo
 }
 
 /** A trade in its API form (decimal strings). */
-export function toTradeView(trade: TradeRecord): TradeEvent {
+function toTradeView(trade: TradeRecord): TradeEvent {
   return { ...trade, price: trade.price.toString(), quantity: trade.quantity.toString() }
 }

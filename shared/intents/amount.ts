@@ -20,7 +20,7 @@ export type AmountRejectReason =
 export const maxAmountUnits = (1n << 128n) - 1n
 
 /** Longest accepted amount text; uint128 has 39 digits, plus a point and 36 decimals fit. */
-export const maxAmountTextLength = 80
+const maxAmountTextLength = 80
 
 // Plain decimal only: no sign, exponent, whitespace, leading zeros, or bare point.
 const decimalPattern = /^(0|[1-9][0-9]*)(?:\.([0-9]+))?$/

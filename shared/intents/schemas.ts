@@ -10,7 +10,7 @@ import { marketSymbolPattern, tokenSymbolPattern } from './tokens.ts'
  */
 
 /** App and network names: lower-case DNS-label style, at most 64 characters. */
-export const domainNamePattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
+const domainNamePattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/
 
 const addressText = z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'invalid_address')
 const amountText = z.string().regex(/^(?:0|[1-9][0-9]{0,79})(?:\.[0-9]{1,80})?$/, 'invalid_amount')

@@ -32,7 +32,7 @@ export type TokenRejectReason =
   'invalid_token' | 'unknown_token' | 'invalid_market' | 'market_tokens_equal'
 
 /** Most fractional digits a token may have; uint128 base units still hold 10^8 whole tokens. */
-export const maxTokenDecimals = 30
+const maxTokenDecimals = 30
 
 /** Shape of a token symbol: 1 to 12 upper-case letters or digits, starting with a letter. */
 export const tokenSymbolPattern = /^[A-Z][A-Z0-9]{0,11}$/

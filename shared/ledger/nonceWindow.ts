@@ -41,7 +41,7 @@ export function checkNonce(
 }
 
 /** Whether `nonce` lies strictly inside (timeMs − 2 days, timeMs + 1 day). */
-export function isInTimeWindow(nonce: bigint, timeMs: number): boolean {
+function isInTimeWindow(nonce: bigint, timeMs: number): boolean {
   const time = BigInt(timeMs)
   return nonce > time - BigInt(nonceMaxAgeMs) && nonce < time + BigInt(nonceMaxLeadMs)
 }

@@ -9,7 +9,7 @@ import { BaseError } from '../errors/index.ts'
 type Balance = { available: bigint; locked: bigint }
 
 /** Raised when an escrow call would break an invariant (the engine asked for more than locked). */
-export class EscrowInvariantError extends BaseError {
+class EscrowInvariantError extends BaseError {
   override name = 'EscrowInvariantError' as const
 }
 

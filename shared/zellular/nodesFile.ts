@@ -24,7 +24,7 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/)
   .transform((value) => value.toLowerCase())
 
-export const nodeInfoSchema = z.object({
+const nodeInfoSchema = z.object({
   id: address,
   address,
   socket: z

@@ -7,7 +7,7 @@ import type { Network } from './network.ts'
  * A lock or finalization proof as nodes serve it (`finalized_signatures[]` entries, the sequencer's
  * `last_locked_signature`). A finalization proof signs state `locked`; a lock proof `sequenced`.
  */
-export const signatureRecordSchema = z.object({
+const signatureRecordSchema = z.object({
   state: z.enum(['sequenced', 'locked']),
   index: z.number().int().positive(),
   parent_index: z.number().int().nonnegative(),

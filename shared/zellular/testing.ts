@@ -19,7 +19,7 @@ const SECRETS = [
   0x0a11ce5eed0a11ce5eed0a11ce5eed0a11ce5eed0a11ce5eed0a11ce5eed0a11n,
 ] as const
 
-export interface TestKey {
+interface TestKey {
   readonly id: string
   readonly secret: bls.SecretKey
 }

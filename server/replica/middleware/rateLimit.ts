@@ -74,7 +74,7 @@ export function clientAddress(c: Context): string {
 }
 
 /** The 429 answer of a refused request, in the one error shape, with `Retry-After` (seconds). */
-export function rateLimited(c: Context, waitMs: number, error: ApiError): Response {
+function rateLimited(c: Context, waitMs: number, error: ApiError): Response {
   const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)))
   return c.json(error.toBody(), 429, { 'Retry-After': retryAfter })
 }

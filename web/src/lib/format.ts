@@ -14,11 +14,6 @@ export function formatUnits(units: bigint, decimals: number, maxFraction = 6): s
   return `${negative ? '-' : ''}${grouped}${cut ? `.${cut}` : ''}`
 }
 
-/** Base units as a plain decimal for an input field (no separators, full precision). */
-export function unitsToInput(units: bigint, decimals: number): string {
-  return formatAmount(units, decimals)
-}
-
 /** Like `formatUnits` but with a fixed number of fractional digits (for aligned columns). */
 export function formatFixed(units: bigint, decimals: number, fractionDigits: number): string {
   const text = formatAmount(units, decimals)

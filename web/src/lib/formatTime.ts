@@ -15,7 +15,7 @@ export interface TimeContext {
 }
 
 /** Up to this age a time reads relative ("12 s ago"). */
-export const relativeTimeMaxMs = 60 * 60_000
+const relativeTimeMaxMs = 60 * 60_000
 
 /** A clock ahead of the batch by less than this still reads "just now" (clocks drift). */
 const justNowMs = 5_000

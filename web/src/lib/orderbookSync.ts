@@ -2,7 +2,7 @@ import type { BookEvent } from '../../../shared/api/index.ts'
 import { applyBookDelta, orderbookFromSnapshot, type OrderbookState } from './orderbookState.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 
-export type OrderbookSyncStatus = 'loading' | 'synced' | 'resyncing' | 'error'
+type OrderbookSyncStatus = 'loading' | 'synced' | 'resyncing' | 'error'
 
 export interface OrderbookView {
   readonly status: OrderbookSyncStatus

@@ -14,7 +14,7 @@ import {
  * and SSE handlers can invalidate by key. Keys hold strings only (TanStack cannot hash bigint).
  */
 
-export const replicaStatusQueryKey = (replicaId: string) => ['status', replicaId] as const
+const replicaStatusQueryKey = (replicaId: string) => ['status', replicaId] as const
 
 /** `GET /status` of one replica, polled for the network panel and the common index. */
 export function replicaStatusQueryOptions(replica: ReplicaRef) {
@@ -93,7 +93,7 @@ export function verifiedBalancesQueryOptions(registry: AppRegistry, address: str
   })
 }
 
-export async function fetchVerifiedBalances(
+async function fetchVerifiedBalances(
   registry: AppRegistry,
   address: string,
   signal?: AbortSignal,

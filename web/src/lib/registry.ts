@@ -22,7 +22,7 @@ export async function fetchRegistry(signal?: AbortSignal): Promise<AppRegistry> 
   return toAppRegistry(registry)
 }
 
-export function toAppRegistry(registry: ReplicaRegistry): AppRegistry {
+function toAppRegistry(registry: ReplicaRegistry): AppRegistry {
   const tokenRegistry = createTokenRegistry(registry.tokens)
   return {
     ...registry,

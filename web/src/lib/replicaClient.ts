@@ -63,7 +63,7 @@ export async function requestJson<schema extends z.ZodType>(
 }
 
 /** Like `requestJson` without a schema: the parsed JSON of a 2xx answer. */
-export async function requestRaw(url: string, options: RequestOptions = {}): Promise<unknown> {
+async function requestRaw(url: string, options: RequestOptions = {}): Promise<unknown> {
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 4000)
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
   let response: Response
@@ -111,7 +111,7 @@ function endpoint(
 }
 
 /** The submit route of each intent action. */
-export function submitRoute(action: SubmitIntentRequest['action']): string {
+function submitRoute(action: SubmitIntentRequest['action']): string {
   switch (action) {
     case 'transfer':
       return 'transfer'

@@ -3,7 +3,7 @@ import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import { assessStream, type ReplicaProgress } from './streamHealth.ts'
 
 /** Connection state of the live stream, as the indicator shows it. */
-export type StreamConnection = 'connecting' | 'live' | 'reconnecting'
+type StreamConnection = 'connecting' | 'live' | 'reconnecting'
 
 export interface StreamStatus {
   readonly connection: StreamConnection

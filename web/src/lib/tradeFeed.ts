@@ -4,7 +4,7 @@ import { tradesQueryKey } from './queries.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 
 /** Trades a market's feed shows, newest first. */
-export const tradeFeedLimit = 40
+const tradeFeedLimit = 40
 
 /**
  * Trades received on the stream lately, per query client and market, newest first, at most

@@ -4,7 +4,7 @@ const focusable =
   'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])'
 
 /** The index Tab (or Shift+Tab) moves to among `count` items, wrapping around; -1 is none. */
-export function nextFocusIndex(current: number, count: number, backwards: boolean): number {
+function nextFocusIndex(current: number, count: number, backwards: boolean): number {
   if (current < 0) return backwards ? count - 1 : 0
   return (current + (backwards ? count - 1 : 1)) % count
 }

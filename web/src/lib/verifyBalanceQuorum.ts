@@ -8,7 +8,6 @@
 export { verifyBalanceQuorum } from '../../../shared/attest/verifyBalanceQuorum.ts'
 export type {
   ReplicaBalanceAnswer,
-  ReplicaProof,
   ReplicaProofStatus,
   VerifyBalanceQuorumParameters,
   VerifyBalanceQuorumReturnType,

@@ -6,7 +6,7 @@ import { defineChain } from 'viem'
  * `personal_sign`, which needs no chain, so the transport refuses every call instead of
  * reaching for a network that is not there.
  */
-export const zellularDevnet = defineChain({
+const zellularDevnet = defineChain({
   id: 31337,
   name: 'Zellular devnet',
   nativeCurrency: { name: 'Ether', symbol: 'ETH', decimals: 18 },

@@ -7,7 +7,7 @@ export type LiveState = 'connecting' | 'live' | 'reconnecting' | 'stale'
  * another replica; stale when it is connected but has not delivered what the replicas report
  * for a few seconds (a stuck replica, a half-open connection): it then moves on by itself.
  */
-export function useLiveState(): { state: LiveState; replicaId: string | undefined } {
+function useLiveState(): { state: LiveState; replicaId: string | undefined } {
   const stream = useStreamStatus()
   const state: LiveState =
     stream.connection === 'live' ? (stream.stale ? 'stale' : 'live') : stream.connection

@@ -1,7 +1,7 @@
 import type { Trade } from '../../../../shared/api/index.ts'
 
 /** A day, the window of the header's change, high, low and volume. */
-export const statsWindowMs = 24 * 60 * 60_000
+const statsWindowMs = 24 * 60 * 60_000
 
 export interface MarketStats {
   /** The latest trade's price (quote base units per whole base token). */

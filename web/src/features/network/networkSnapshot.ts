@@ -1,7 +1,7 @@
 import type { StatusResponse, ZellularNode } from '../../../../shared/api/index.ts'
 
 /** One replica's row of the network panel. */
-export interface ReplicaProgress {
+interface ReplicaProgress {
   readonly id: string
   /** Last applied batch, when the replica answered `/status`. */
   readonly appliedIndex: number | undefined

@@ -20,7 +20,7 @@ export interface RequestWatcherParameters {
  * finalized), or applied by fewer replicas than there are (the count keeps rising as late
  * replicas apply it).
  */
-export function needsWatching(request: TrackedRequest, replicaCount: number): boolean {
+function needsWatching(request: TrackedRequest, replicaCount: number): boolean {
   switch (request.stage) {
     case 'submitted':
     case 'unknown':

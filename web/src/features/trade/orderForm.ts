@@ -9,7 +9,7 @@ import { readAmount } from '../../lib/readAmount.ts'
  */
 
 export type OrderSide = 'buy' | 'sell'
-export type OrderKind = 'limit' | 'market'
+type OrderKind = 'limit' | 'market'
 export type TimeInForce = 'GTC' | 'POST_ONLY' | 'IOC'
 
 export interface OrderFormState {
@@ -74,7 +74,7 @@ export function orderFormReducer(state: OrderFormState, action: OrderFormAction)
 }
 
 /** Slippage bound of market orders: the worst price signed is 5% past the best price. */
-export const marketSlippageBps = 500n
+const marketSlippageBps = 500n
 
 export interface OrderSummary {
   /** The price that will be signed (the worst price for a market order), base units. */
@@ -150,7 +150,7 @@ export function worstPrice(side: OrderSide, best: bigint, tick: bigint, maxPrice
   return onTick < tick ? tick : onTick
 }
 
-export type OrderField = 'price' | 'quantity' | 'side' | 'form'
+type OrderField = 'price' | 'quantity' | 'side' | 'form'
 
 export interface ValidationError {
   readonly code: string
