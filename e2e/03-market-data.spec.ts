@@ -83,6 +83,8 @@ test('a resting order filled by another account: times, fill toasts to both, a c
   const trade = alice.page.locator(`[data-testid="trade-row"][data-price="${priceUnits}"]`).first()
   await expect(trade).toHaveAttribute('data-time', /^\d+$/)
   await expectRecentTime(alice.page, trade)
+  // Bob took Alice's ask: the tape says so in words, not only in the price's colour.
+  await expect(trade.getByRole('cell').nth(2)).toHaveText('Buy')
   // The header's 24 h figures count the trade.
   await expect(alice.page.getByTestId('last-price')).toHaveText('2,222.25')
   await expect.poll(volume).toBe(volumeBefore + units('0.2', 18))

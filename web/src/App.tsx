@@ -12,7 +12,8 @@ import { MarketStats } from './features/market/MarketStats.tsx'
 import { NotificationsProvider } from './features/notifications/NotificationsProvider.tsx'
 import { ActivityPanel } from './features/orders/ActivityPanel.tsx'
 import { RequestsProvider } from './features/requests/RequestsProvider.tsx'
-import { OrderForm, type PickedPrice } from './features/trade/OrderForm.tsx'
+import { OrderForm, type ChosenSide, type PickedPrice } from './features/trade/OrderForm.tsx'
+import { MobileTradeBar } from './features/trade/MobileTradeBar.tsx'
 import { TransferForm } from './features/transfer/TransferForm.tsx'
 import { WalletButton } from './features/wallet/WalletButton.tsx'
 import { ThemeToggle } from './components/ThemeToggle.tsx'
@@ -93,6 +94,7 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
   const market = registry.marketById(marketId)
   const primary = usePrimaryReplica(registry)
   const [picked, setPicked] = useState<PickedPrice>()
+  const [chosenSide, setChosenSide] = useState<ChosenSide>()
   const compact = useMediaQuery('(max-width: 900px)')
   const short = useMediaQuery('(max-height: 820px)')
   const rows = compact ? 8 : short ? 9 : 11
@@ -103,6 +105,7 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
       const named = marketIdFromSearch(window.location.search, marketIds)
       if (named !== undefined) {
         setPicked(undefined)
+        setChosenSide(undefined)
         setMarketId(named)
       }
     }
@@ -129,8 +132,9 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
           registry={registry}
           market={market}
           onChange={(id) => {
-            // A price picked in one market means nothing in another.
+            // A price or side picked in one market means nothing in another.
             setPicked(undefined)
+            setChosenSide(undefined)
             setMarketId(id)
             window.history.pushState(null, '', searchWithMarket(window.location.search, id))
           }}
@@ -145,6 +149,11 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
           <WalletButton />
         </div>
       </header>
+      {/*
+        Desktop: the book and the tape on the left, the chart over the activity tabs in the
+        middle (both in view at 1440×900), order entry, balances, transfer and network on the
+        right. Phones: one column in the order of styles.css, with a sticky Buy/Sell bar.
+      */}
       <main className="grid">
         <div className="col col-book">
           <OrderBook
@@ -165,36 +174,43 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
         </div>
         <div className="col col-center">
           <PriceChart key={market.id} market={market} primary={primary} />
-          <div className="forms">
-            {/* One form per market: fields typed for one market never carry into another. */}
-            <OrderForm
-              key={market.id}
-              registry={registry}
-              market={market}
-              address={address}
-              picked={picked?.market === market.id ? picked : undefined}
-            />
-            {address ? (
-              <TransferForm registry={registry} address={address} />
-            ) : (
-              <section className="panel transfer" aria-labelledby="transfer-title">
-                <header className="panel-head">
-                  <h2 id="transfer-title">Transfer</h2>
-                </header>
-                <p className="muted pad">
-                  Connect a wallet to send tokens. You will see the exact text to sign before your
-                  wallet asks.
-                </p>
-              </section>
-            )}
-          </div>
           <ActivityPanel registry={registry} market={market} primary={primary} address={address} />
         </div>
         <div className="col col-side">
+          {/* One form per market: fields typed for one market never carry into another. */}
+          <OrderForm
+            key={market.id}
+            registry={registry}
+            market={market}
+            address={address}
+            picked={picked?.market === market.id ? picked : undefined}
+            chosenSide={chosenSide}
+          />
           <BalancesPanel registry={registry} address={address} />
+          {address ? (
+            <TransferForm registry={registry} address={address} />
+          ) : (
+            <section className="panel transfer" aria-labelledby="transfer-title">
+              <header className="panel-head">
+                <h2 id="transfer-title">Transfer</h2>
+              </header>
+              <p className="muted pad">
+                Connect a wallet to send tokens. You will see the exact text to sign before your
+                wallet asks.
+              </p>
+            </section>
+          )}
           <NetworkPanel registry={registry} primary={primary} />
         </div>
       </main>
+      {compact && (
+        <MobileTradeBar
+          market={market}
+          onChoose={(side) =>
+            setChosenSide((current) => ({ side, nonce: (current?.nonce ?? 0) + 1 }))
+          }
+        />
+      )}
     </div>
   )
 }

@@ -24,7 +24,8 @@ export function RecentTrades(props: {
       <header className="panel-head">
         <h2 id="trades-title">Recent trades</h2>
       </header>
-      <div className="scroll">
+      {/* Focusable, so the tape can be scrolled from the keyboard. */}
+      <div className="scroll" tabIndex={0} role="region" aria-label="Recent trades list">
         <table className="compact-table" aria-label="Recent trades">
           <thead>
             <tr>

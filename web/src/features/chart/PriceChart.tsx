@@ -150,14 +150,14 @@ const themeColors: Record<
     text: '#8a94a8',
     grid: 'rgba(35, 43, 59, 0.6)',
     up: '#22c55e',
-    down: '#f43f5e',
+    down: '#fb7185',
     upVolume: 'rgba(34, 197, 94, 0.35)',
     downVolume: 'rgba(244, 63, 94, 0.35)',
   },
   light: {
     text: '#545e6f',
     grid: 'rgba(221, 227, 236, 0.8)',
-    up: '#15803d',
+    up: '#166534',
     down: '#be123c',
     upVolume: 'rgba(21, 128, 61, 0.3)',
     downVolume: 'rgba(190, 18, 60, 0.3)',
@@ -260,5 +260,7 @@ function CandleCanvas(props: {
     }
   }, [candles, market, view, colors])
 
-  return <div className="chart-canvas" ref={container} aria-hidden />
+  // Not hidden from assistive technology: the canvas says nothing, but the library's
+  // attribution link in it is focusable (the candle is said in text below).
+  return <div className="chart-canvas" ref={container} />
 }

@@ -26,7 +26,8 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
           </strong>
         </span>
       </header>
-      <div className="scroll">
+      {/* Focusable, so the panel can be scrolled from the keyboard. */}
+      <div className="scroll" tabIndex={0} role="region" aria-labelledby="network-title">
         <h3 className="sub">Zellular nodes</h3>
         <ul className="node-list" data-testid="zellular-nodes">
           {nodes.length === 0 && (
@@ -46,6 +47,7 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
               >
                 <span
                   className={`dot ${node.ok ? 'dot-ok' : 'dot-bad'}`}
+                  role="img"
                   aria-label={node.ok ? 'up' : 'down'}
                 />
                 <span className="mono small ellipsis" title={`${node.id} · ${node.url}`}>
@@ -81,6 +83,7 @@ export function NetworkPanel(props: { registry: AppRegistry; primary: ReplicaRef
               >
                 <span
                   className={`dot ${replica.reachable ? ((lag ?? 0) > 3 ? 'dot-warn' : 'dot-ok') : replica.loading ? 'dot-idle' : 'dot-bad'}`}
+                  role="img"
                   aria-label={replica.reachable ? 'reachable' : 'unreachable'}
                 />
                 <span className="mono small">{replica.id}</span>

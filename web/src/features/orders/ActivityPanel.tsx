@@ -124,7 +124,14 @@ export function ActivityPanel(props: {
           </button>
         )}
       </header>
-      <div className="scroll" role="tabpanel" id={`activity-${tab}`} aria-labelledby={`tab-${tab}`}>
+      {/* A tab panel takes focus (ARIA practice), which also lets it scroll from the keyboard. */}
+      <div
+        className="scroll"
+        role="tabpanel"
+        tabIndex={0}
+        id={`activity-${tab}`}
+        aria-labelledby={`tab-${tab}`}
+      >
         {address && tab !== 'requests' && orders.isError && (
           <LoadError
             testId="orders-error"

@@ -35,6 +35,12 @@ export interface PickedPrice {
   readonly nonce: number
 }
 
+/** A side chosen outside the form (the phone's Buy/Sell bar), with a counter like `PickedPrice`. */
+export interface ChosenSide {
+  readonly side: 'buy' | 'sell'
+  readonly nonce: number
+}
+
 /**
  * Order entry: buy/sell, limit/market, time in force, price prefilled from the book (and from
  * clicks on book rows), per-field validation, a notional summary and the text to be signed.
@@ -44,8 +50,9 @@ export function OrderForm(props: {
   market: MarketInfo
   address: `0x${string}` | undefined
   picked: PickedPrice | undefined
+  chosenSide?: ChosenSide | undefined
 }) {
-  const { registry, market, address, picked } = props
+  const { registry, market, address, picked, chosenSide } = props
   const [state, dispatch] = useReducer(orderFormReducer, initialOrderForm)
   const [touched, setTouched] = useState({ price: false, quantity: false })
   const [nonce, setNonce] = useState(freshNonce)
@@ -71,6 +78,9 @@ export function OrderForm(props: {
       dispatch({ type: 'quantity', quantity: formatAmount(picked.quantity, market.baseDecimals) })
     }
   }, [picked, market])
+  useEffect(() => {
+    if (chosenSide !== undefined) dispatch({ type: 'side', side: chosenSide.side })
+  }, [chosenSide])
 
   const summary = calculateOrderSummary(state, market, top)
   const available: Record<string, bigint | undefined> = {}
