@@ -12,6 +12,7 @@ import { verifyBalanceAttestation } from '../../shared/attest/index.ts'
 import { parseAmount, type TokenRegistry } from '../../shared/intents/index.ts'
 import type { History, ReadRecord, SubmitRecord } from './history.ts'
 import { sleep, WORKLOAD_MARKET, WORKLOAD_TRANSFER_TOKEN } from './workload.ts'
+import { mapLimit } from '../mapLimit.ts'
 
 /** Something the system did that it must never do. */
 export interface Anomaly {
@@ -593,23 +594,4 @@ async function committedBalance(
     for (const [value, count] of counts) if (count >= registry.quorum) return { value, answers }
   }
   return { answers }
-}
-
-/** `fn` over `items` with at most `limit` running at once; results in input order. */
-async function mapLimit<item, result>(
-  items: readonly item[],
-  limit: number,
-  fn: (item: item) => Promise<result>,
-): Promise<result[]> {
-  const results: result[] = []
-  let next = 0
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const position = next++
-        results[position] = await fn(items[position]!)
-      }
-    }),
-  )
-  return results
 }

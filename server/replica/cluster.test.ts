@@ -21,6 +21,7 @@ import { toHighS, toZeroOneV } from '../../shared/intents/testing.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 import { mintFromFaucet } from './faucet.ts'
 import { prepareReplicas, startReplicaCluster, type ReplicaCluster } from './setup.ts'
+import { mapLimit } from '../mapLimit.ts'
 
 /*
  * Three replica processes on a real 4-node Zellular network (ports 16501-16504 and
@@ -183,25 +184,6 @@ async function usdtTotal(url: string): Promise<bigint> {
     return BigInt(available) + BigInt(locked)
   })
   return balances.reduce((sum, amount) => sum + amount, 0n)
-}
-
-/** `fn` over `items` with at most `limit` running at once; results in input order. */
-async function mapLimit<item, result>(
-  items: readonly item[],
-  limit: number,
-  fn: (item: item) => Promise<result>,
-): Promise<result[]> {
-  const results: result[] = []
-  let next = 0
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      while (next < items.length) {
-        const position = next++
-        results[position] = await fn(items[position]!)
-      }
-    }),
-  )
-  return results
 }
 
 describe('three replicas on Zellular', () => {

@@ -5,24 +5,12 @@
  * trade log, and a replay of the same history (what a restart does) must rebuild the same book.
  */
 import { describe, expect, test } from 'vitest'
-import { defineMarket } from './markets.ts'
 import { createMatchingEngine, type MatchingEngine } from './matchingEngine.ts'
 import { ReferenceEngine } from './referenceEngine.ts'
-import { createInMemoryEscrow, type InMemoryEscrow } from './testing.ts'
+import { createInMemoryEscrow, defineUnitMarket, type InMemoryEscrow } from './testing.ts'
 import type { OperationResult, OrderSide, OrderType, PlaceOrderParameters } from './types.ts'
 
-const market = defineMarket({
-  id: 'DEEP/QUOTE',
-  base: 'DEEP',
-  quote: 'QUOTE',
-  baseDecimals: 0,
-  quoteDecimals: 0,
-  tickQuoteUnitsPerLot: 1n,
-  lotBaseUnits: 1n,
-  minLots: 1,
-  maxLots: 1_000_000,
-  maxPriceTicks: 1_000_000,
-})
+const market = defineUnitMarket('DEEP/QUOTE', { maxLots: 1_000_000, maxPriceTicks: 1_000_000 })
 const owners = ['0xa', '0xb', '0xc']
 const levels = 100_000
 /** The first (best) price of the bids; asks start one tick above it. */

@@ -1,22 +1,11 @@
 import { describe, expect, test } from 'vitest'
 import { defineMarket, ethUsdt, type Market } from './markets.ts'
 import { createMatchingEngine, UnknownMarketError } from './matchingEngine.ts'
-import { createInMemoryEscrow } from './testing.ts'
+import { createInMemoryEscrow, defineUnitMarket } from './testing.ts'
 import type { FillEvent, OrderEvent, OrderSide, OrderType, PlaceOrderParameters } from './types.ts'
 
 /** Amounts equal ticks × lots, so expectations read directly. */
-const market = defineMarket({
-  id: 'BASE/QUOTE',
-  base: 'BASE',
-  quote: 'QUOTE',
-  baseDecimals: 0,
-  quoteDecimals: 0,
-  tickQuoteUnitsPerLot: 1n,
-  lotBaseUnits: 1n,
-  minLots: 1,
-  maxLots: 1_000,
-  maxPriceTicks: 10_000,
-})
+const market = defineUnitMarket('BASE/QUOTE', { maxLots: 1_000, maxPriceTicks: 10_000 })
 const other = defineMarket({ ...market, id: 'OTHER/QUOTE', base: 'OTHER' })
 const funds = 1_000_000n
 

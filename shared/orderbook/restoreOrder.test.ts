@@ -5,22 +5,11 @@
  */
 import fc from 'fast-check'
 import { expect, it } from 'vitest'
-import { defineMarket } from './markets.ts'
 import { createMatchingEngine, type MatchingEngine } from './matchingEngine.ts'
+import { defineUnitMarket } from './testing.ts'
 import type { PlaceOrderParameters } from './types.ts'
 
-const market = defineMarket({
-  id: 'R/Q',
-  base: 'R',
-  quote: 'Q',
-  baseDecimals: 0,
-  quoteDecimals: 0,
-  tickQuoteUnitsPerLot: 1n,
-  lotBaseUnits: 1n,
-  minLots: 1,
-  maxLots: 1_000,
-  maxPriceTicks: 1_000,
-})
+const market = defineUnitMarket('R/Q', { maxLots: 1_000, maxPriceTicks: 1_000 })
 const owners = ['0xa', '0xb', '0xc']
 const engine = () => createMatchingEngine({ markets: [market], escrow: null })
 

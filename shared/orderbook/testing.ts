@@ -4,6 +4,30 @@
  */
 import type { EscrowAccounts } from '../ledger/index.ts'
 import { BaseError } from '../errors/index.ts'
+import { defineMarket, type Market } from './markets.ts'
+
+/**
+ * A market on the unit grid, for engine tests: no decimals, a lot of one base unit, a tick worth
+ * one quote unit per lot, so lots and ticks read as amounts; orders from one lot.
+ * @param id - `BASE/QUOTE`, which also names the two tokens.
+ */
+export function defineUnitMarket(
+  id: string,
+  limits: { readonly maxLots: number; readonly maxPriceTicks: number },
+): Market {
+  const [base = '', quote = ''] = id.split('/')
+  return defineMarket({
+    id,
+    base,
+    quote,
+    baseDecimals: 0,
+    quoteDecimals: 0,
+    tickQuoteUnitsPerLot: 1n,
+    lotBaseUnits: 1n,
+    minLots: 1,
+    ...limits,
+  })
+}
 
 /** One account's balance of one token. */
 type Balance = { available: bigint; locked: bigint }
