@@ -30,6 +30,8 @@ export class StateTree {
   private readonly nodes = new Uint8Array(2 * stateTreeBuckets * 32)
   private readonly dirty = new Set<number>()
   private leafCount = 0
+  /** Reused input of `set`: u32be(len(key)) ‖ key ‖ value. */
+  private scratch = new Uint8Array(1024)
 
   /** Number of leaves held. */
   get size(): number {
@@ -38,8 +40,12 @@ export class StateTree {
 
   /** Sets the leaf of `key` to `value`, or removes it (`undefined`). */
   set(key: string, value: string | undefined): void {
-    const keyBytes = encoder.encode(key)
-    const bucket = bucketOf(keyBytes)
+    // The hot path of every changed key: encoded into one reused buffer, no array per call.
+    const keyLength = this.encode(key, 4)
+    const input = this.scratch
+    new DataView(input.buffer).setUint32(0, keyLength)
+    const keyDigest = sha256Bytes(input.subarray(4, 4 + keyLength))
+    const bucket = (keyDigest[0]! << 8) | keyDigest[1]!
     let leaves = this.buckets[bucket]
     if (value === undefined) {
       if (leaves?.delete(key) !== true) return
@@ -47,7 +53,8 @@ export class StateTree {
       this.dirty.add(bucket)
       return
     }
-    const digest = toLatin1(leafDigest(keyBytes, encoder.encode(value)))
+    const length = 4 + keyLength + this.encode(value, 4 + keyLength)
+    const digest = toLatin1(sha256Bytes(this.scratch.subarray(0, length)))
     if (leaves === undefined) this.buckets[bucket] = leaves = new Map()
     const previous = leaves.get(key)
     if (previous === digest) return
@@ -60,6 +67,22 @@ export class StateTree {
   root(): Uint8Array {
     if (this.dirty.size > 0) this.update()
     return this.nodes.slice(32, 64)
+  }
+
+  /** Writes `text` as UTF-8 at `offset` of the scratch buffer (growing it); its byte length. */
+  private encode(text: string, offset: number): number {
+    if (offset + 3 * text.length > this.scratch.length) {
+      const grown = new Uint8Array(2 * (offset + 3 * text.length))
+      grown.set(this.scratch.subarray(0, offset))
+      this.scratch = grown
+    }
+    const scratch = this.scratch
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      if (code >= 0x80) return encoder.encodeInto(text, scratch.subarray(offset)).written
+      scratch[offset + i] = code
+    }
+    return text.length
   }
 
   private update(): void {
@@ -114,10 +137,9 @@ export function bucketOf(key: Uint8Array): number {
   return (digest[0]! << 8) | digest[1]!
 }
 
+/** One flat one-byte string (not a chain of concatenations, which GC and `charCodeAt` pay for). */
 function toLatin1(bytes: Uint8Array): string {
-  let text = ''
-  for (let i = 0; i < bytes.length; i++) text += String.fromCharCode(bytes[i]!)
-  return text
+  return String.fromCharCode.apply(null, bytes as unknown as number[])
 }
 
 function isZero(bytes: Uint8Array): boolean {
