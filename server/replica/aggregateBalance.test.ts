@@ -8,16 +8,16 @@ import {
 } from '../../shared/api/index.ts'
 import { defaultQuorum, verifyAggregateBalance } from '../../shared/attest/index.ts'
 import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../shared/intents/index.ts'
 import { aggregateLimits } from './aggregateBalance.ts'
 import type { Replica } from './replica.ts'
 import {
   createTestReplica,
   InMemorySequencer,
-  testGenesis,
   testRegistry,
-  traders,
   waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
 } from './testing.ts'
 
 /*
@@ -25,8 +25,6 @@ import {
  * follow one sequence; replica 3 follows an empty one, so it honestly reports index 0.
  */
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const servers: ReturnType<typeof serve>[] = []
 const replicas: Replica[] = []
 const running: Promise<void>[] = []

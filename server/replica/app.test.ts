@@ -16,12 +16,7 @@ import {
 } from '../../shared/api/index.ts'
 import { verifyBalanceAttestation } from '../../shared/attest/index.ts'
 import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
-import {
-  createTokenRegistry,
-  intentId,
-  parseAddress,
-  type WireIntent,
-} from '../../shared/intents/index.ts'
+import { intentId, parseAddress, type WireIntent } from '../../shared/intents/index.ts'
 import { toHighS, toZeroOneV } from '../../shared/intents/testing.ts'
 import type { Replica } from './replica.ts'
 import {
@@ -29,12 +24,12 @@ import {
   faucet,
   InMemorySequencer,
   testGenesis,
-  traders,
   waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
 } from './testing.ts'
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const stranger = testAccount(999)
 let sequencer: InMemorySequencer
 let replica: Replica

@@ -1,13 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { errorResponseSchema, signedBalanceSchema } from '../../shared/api/index.ts'
 import { signIntent, testAccount, testDomain } from '../../shared/exchange/testing.ts'
-import { createTokenRegistry, intentId, type Address } from '../../shared/intents/index.ts'
+import { intentId, type Address } from '../../shared/intents/index.ts'
 import { ReplicaStateError, runApplyLoop } from './applyLoop.ts'
 import type { Replica } from './replica.ts'
-import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from './testing.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
+} from './testing.ts'
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const replicas: Replica[] = []
 afterEach(async () => {
   for (const replica of replicas.splice(0)) await replica.stop()

@@ -7,6 +7,7 @@ import type { ReplicaRegistry } from '../../shared/api/index.ts'
 import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
 import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
 import { testAccount, testDomain, type TestAccount } from '../../shared/exchange/testing.ts'
+import { createTokenRegistry } from '../../shared/intents/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import type { FinalizedBatch } from './replicaState.ts'
 import {
@@ -118,6 +119,12 @@ export const testGenesis: LedgerGenesis = {
     { address: trader.address, token: 'ETH', amount: '100' },
   ]),
 }
+
+/** The token registry of `testGenesis`, as a replica builds it. */
+export const testTokens = createTokenRegistry(testGenesis.tokens)
+
+/** The first two traders, by the names the tests give them. */
+export const [alice, bob] = traders as [TestAccount, TestAccount]
 
 /** BLS secret key of test replica `n` (1-based): 32 bytes of n. */
 export function testBlsKey(n: number): Uint8Array {

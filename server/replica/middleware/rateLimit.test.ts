@@ -4,17 +4,21 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
-import { createTestReplica, faucet, InMemorySequencer, testGenesis, traders } from '../testing.ts'
+import {
+  createTestReplica,
+  faucet,
+  InMemorySequencer,
+  alice,
+  bob,
+  testTokens as tokens,
+} from '../testing.ts'
 
 /*
  * Submissions are limited per client IP address, over real HTTP on loopback: 127.0.0.1 and
  * 127.0.0.2 are two clients of the same server.
  */
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 let replica: Replica
 let running: Promise<void>
 let server: ServerType

@@ -2,12 +2,16 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { signedBalanceSchema, type SignedBalance } from '../../../shared/api/index.ts'
 import { verifyBalanceAttestation } from '../../../shared/attest/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
-import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from '../testing.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
+} from '../testing.ts'
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const replicas: Replica[] = []
 const running: Promise<void>[] = []
 afterEach(async () => {

@@ -1,17 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
-import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from '../testing.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
+} from '../testing.ts'
 
 /*
  * The SSE route holds a bounded number of streams, each with a bounded queue: a replica's memory
  * and its apply thread's fan-out work do not grow with the number or the slowness of clients.
  */
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 let sequencer: InMemorySequencer
 let replica: Replica
 let running: Promise<void>

@@ -1,17 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
-import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from '../testing.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
+} from '../testing.ts'
 
 /*
  * Every list the market routes answer is a page with a cap: a request costs the apply thread
  * at most a page of rows, however many orders, fills or trades an address or market has.
  */
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const restingOrders = 7
 const takerOrders = 55
 let sequencer: InMemorySequencer

@@ -6,9 +6,15 @@ import {
   txResponseSchema,
 } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
-import { createTokenRegistry } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
-import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from '../testing.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  waitFor,
+  alice,
+  bob,
+  testTokens as tokens,
+} from '../testing.ts'
 
 /*
  * Delivery to Zellular is at least once: a send that fails may still have delivered the batch.
@@ -46,8 +52,6 @@ class FlakyZellular extends InMemorySequencer {
   }
 }
 
-const tokens = createTokenRegistry(testGenesis.tokens)
-const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 let zellular: FlakyZellular
 let replica: Replica
 let running: Promise<void>
