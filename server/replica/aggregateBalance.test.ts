@@ -11,13 +11,13 @@ import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
 import { aggregateLimits } from './aggregateBalance.ts'
 import type { Replica } from './replica.ts'
 import {
+  alice,
+  bob,
   createTestReplica,
   InMemorySequencer,
   testRegistry,
+  testTokens,
   waitFor,
-  alice,
-  bob,
-  testTokens as tokens,
 } from './testing.ts'
 
 /*
@@ -86,7 +86,7 @@ beforeAll(async () => {
   }
   for (let nonce = 1; nonce <= 3; nonce += 1) {
     const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
-    followed.append(JSON.stringify([signIntent(alice, tokens, { ...fields, amount: '2' })]))
+    followed.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount: '2' })]))
   }
   await waitFor(() => replicas.slice(0, 2).every((replica) => replica.state.position.index === 3))
 })

@@ -20,14 +20,14 @@ import { intentId, parseAddress, type WireIntent } from '../../shared/intents/in
 import { toHighS, toZeroOneV } from '../../shared/intents/testing.ts'
 import type { Replica } from './replica.ts'
 import {
+  alice,
+  bob,
   createTestReplica,
   faucet,
   InMemorySequencer,
   testGenesis,
+  testTokens,
   waitFor,
-  alice,
-  bob,
-  testTokens as tokens,
 } from './testing.ts'
 
 const stranger = testAccount(999)
@@ -47,7 +47,7 @@ afterAll(async () => {
 })
 
 const transfer = (fields: Record<string, string> = {}, account = alice) =>
-  signIntent(account, tokens, {
+  signIntent(account, testTokens, {
     action: 'transfer',
     nonce: String(++nonce),
     to: bob.address,
@@ -117,10 +117,10 @@ describe('submitting intents', () => {
       ['/transfer', transfer({ amount: '2000000' }), 422, 'insufficient_available'],
       ['/transfer', transfer({ to: alice.address }), 422, 'self_transfer'],
       ['/transfer', transfer({}, stranger), 422, 'insufficient_available'],
-      ['/mint', signIntent(bob, tokens, mintFields(bob.address)), 422, 'not_issuer'],
+      ['/mint', signIntent(bob, testTokens, mintFields(bob.address)), 422, 'not_issuer'],
       [
         '/transfer',
-        signIntent(alice, tokens, { ...transferFields(), nonce: '1' }, otherApp),
+        signIntent(alice, testTokens, { ...transferFields(), nonce: '1' }, otherApp),
         400,
         'wrong_app',
       ],
@@ -235,7 +235,10 @@ describe('submitting intents', () => {
   })
 
   it('lets the faucet mint', async () => {
-    const response = await post('/mint', signIntent(faucet, tokens, mintFields(stranger.address)))
+    const response = await post(
+      '/mint',
+      signIntent(faucet, testTokens, mintFields(stranger.address)),
+    )
     expect(response.status).toBe(202)
     const { intentId } = (await response.json()) as { intentId: string }
     expect((await applied(intentId)).status).toBe('applied')
@@ -382,7 +385,7 @@ describe('trading', () => {
     quantity: string,
     extra = {},
   ) =>
-    signIntent(account, tokens, {
+    signIntent(account, testTokens, {
       action: 'order',
       nonce: String(++nonce),
       market: 'ETH/USDT',
@@ -423,7 +426,7 @@ describe('trading', () => {
       (await get(`/balance?address=${bob.address}&token=ETH`)).body,
     )
     expect(locked.attestation.locked).toBe('1500000000000000000')
-    const cancel = signIntent(bob, tokens, {
+    const cancel = signIntent(bob, testTokens, {
       action: 'cancel',
       nonce: String(++nonce),
       market: 'ETH/USDT',
@@ -435,7 +438,7 @@ describe('trading', () => {
     const after = orderbookResponseSchema.parse((await get('/orderbook?market=ETH/USDT')).body)
     expect(after.asks).toEqual([])
     expect(after.seq).toBeGreaterThan(book.seq)
-    const foreign = signIntent(alice, tokens, {
+    const foreign = signIntent(alice, testTokens, {
       action: 'cancel',
       nonce: String(++nonce),
       market: 'ETH/USDT',
@@ -510,7 +513,7 @@ describe('the event stream', () => {
     }
     await readUntil(() => events.length >= 1)
     expect(events[0]).toMatchObject({ event: 'hello', data: { replicaId: 'replica-1' } })
-    const order = signIntent(alice, tokens, {
+    const order = signIntent(alice, testTokens, {
       action: 'order',
       nonce: String(++nonce),
       market: 'BTC/USDT',

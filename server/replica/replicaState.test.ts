@@ -4,14 +4,7 @@ import { signIntent, testAccount, testDomain } from '../../shared/exchange/testi
 import { intentId, type Address } from '../../shared/intents/index.ts'
 import { ReplicaStateError, runApplyLoop } from './applyLoop.ts'
 import type { Replica } from './replica.ts'
-import {
-  createTestReplica,
-  InMemorySequencer,
-  waitFor,
-  alice,
-  bob,
-  testTokens as tokens,
-} from './testing.ts'
+import { alice, bob, createTestReplica, InMemorySequencer, testTokens, waitFor } from './testing.ts'
 
 const replicas: Replica[] = []
 afterEach(async () => {
@@ -40,7 +33,7 @@ describe('batch time', () => {
     replicas.push(replica)
     void replica.start().catch(() => undefined)
     const transfer = (nonce: number) =>
-      signIntent(alice, tokens, {
+      signIntent(alice, testTokens, {
         action: 'transfer',
         nonce: String(nonce),
         to: bob.address,
@@ -147,7 +140,7 @@ describe('a failed commit', () => {
     const running = replica.start()
     let nonce = 0
     const transfer = (to: string) =>
-      signIntent(alice, tokens, {
+      signIntent(alice, testTokens, {
         action: 'transfer',
         nonce: String(++nonce),
         to,

@@ -5,14 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
-import {
-  createTestReplica,
-  faucet,
-  InMemorySequencer,
-  alice,
-  bob,
-  testTokens as tokens,
-} from '../testing.ts'
+import { alice, bob, createTestReplica, faucet, InMemorySequencer, testTokens } from '../testing.ts'
 
 /*
  * Submissions are limited per client IP address, over real HTTP on loopback: 127.0.0.1 and
@@ -69,7 +62,7 @@ function send(from: string, method: 'GET' | 'POST', path: string, body?: unknown
 }
 
 const transfer = (account = alice) =>
-  signIntent(account, tokens, {
+  signIntent(account, testTokens, {
     action: 'transfer',
     nonce: String(++nonce),
     to: bob.address,
@@ -77,7 +70,7 @@ const transfer = (account = alice) =>
     amount: '1',
   })
 const order = () =>
-  signIntent(alice, tokens, {
+  signIntent(alice, testTokens, {
     action: 'order',
     nonce: String(++nonce),
     market: 'ETH/USDT',
@@ -88,7 +81,7 @@ const order = () =>
     timeInForce: 'GTC',
   })
 const mint = () =>
-  signIntent(faucet, tokens, {
+  signIntent(faucet, testTokens, {
     action: 'mint',
     nonce: String(++nonce),
     to: alice.address,
@@ -109,7 +102,7 @@ describe('per-IP submission limit', () => {
     expect(refused.status).toBe(429)
     expect(errorResponseSchema.parse(refused.body).error.code).toBe('rate_limited')
     expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1)
-    const cancel = signIntent(alice, tokens, {
+    const cancel = signIntent(alice, testTokens, {
       action: 'cancelAll',
       nonce: String(++nonce),
       market: 'ETH/USDT',

@@ -4,12 +4,12 @@ import { verifyBalanceAttestation } from '../../../shared/attest/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
 import {
-  createTestReplica,
-  InMemorySequencer,
-  waitFor,
   alice,
   bob,
-  testTokens as tokens,
+  createTestReplica,
+  InMemorySequencer,
+  testTokens,
+  waitFor,
 } from '../testing.ts'
 
 const replicas: Replica[] = []
@@ -30,7 +30,7 @@ function startReplica(options: Parameters<typeof createTestReplica>[0]): Replica
 /** Appends one batch: alice sends bob `amount` USDT. */
 function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
   const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
-  sequencer.append(JSON.stringify([signIntent(alice, tokens, { ...fields, amount })]))
+  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount })]))
 }
 
 async function balanceOfBob(replica: Replica, index?: number): Promise<SignedBalance> {

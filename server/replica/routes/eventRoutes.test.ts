@@ -3,12 +3,12 @@ import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
 import {
-  createTestReplica,
-  InMemorySequencer,
-  waitFor,
   alice,
   bob,
-  testTokens as tokens,
+  createTestReplica,
+  InMemorySequencer,
+  testTokens,
+  waitFor,
 } from '../testing.ts'
 
 /*
@@ -37,7 +37,7 @@ afterAll(async () => {
 /** Applies a batch of `count` transfers: `count` receipts, 2 balances and 1 applied event. */
 async function applyTransfers(count: number): Promise<void> {
   const intents = Array.from({ length: count }, () =>
-    signIntent(alice, tokens, {
+    signIntent(alice, testTokens, {
       action: 'transfer',
       nonce: String(++nonce),
       to: bob.address,

@@ -3,12 +3,12 @@ import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
 import {
-  createTestReplica,
-  InMemorySequencer,
-  waitFor,
   alice,
   bob,
-  testTokens as tokens,
+  createTestReplica,
+  InMemorySequencer,
+  testTokens,
+  waitFor,
 } from '../testing.ts'
 
 /*
@@ -27,7 +27,7 @@ const batchTimeMs = syncPointSeconds * 1000
 let nonce = batchTimeMs
 
 const order = (account: typeof alice, side: string, price: string, timeInForce = 'GTC') =>
-  signIntent(account, tokens, {
+  signIntent(account, testTokens, {
     action: 'order',
     nonce: String(++nonce),
     market: 'ETH/USDT',

@@ -8,12 +8,12 @@ import {
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
 import {
-  createTestReplica,
-  InMemorySequencer,
-  waitFor,
   alice,
   bob,
-  testTokens as tokens,
+  createTestReplica,
+  InMemorySequencer,
+  testTokens,
+  waitFor,
 } from '../testing.ts'
 
 /*
@@ -68,7 +68,7 @@ afterAll(async () => {
 })
 
 const transfer = (amount = '1') =>
-  signIntent(alice, tokens, {
+  signIntent(alice, testTokens, {
     action: 'transfer',
     nonce: String(++nonce),
     to: bob.address,
