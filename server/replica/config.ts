@@ -62,6 +62,7 @@ export const replicaEnvironmentSchema = z.object({
     .default(defaultReplicaParameters.sqliteSynchronous),
   REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
   REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
+  REPLICA_HISTORY_RETAIN_BATCHES: positiveInteger(defaultReplicaParameters.historyRetainBatches),
   /**
    * Signature-verifying worker threads ahead of the apply loop; 0 verifies inline. Worth 1 on a
    * machine with a core to spare; the devnet runs 7 processes on 2 cores, so it defaults to 0.
@@ -163,6 +164,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       sqliteSynchronous: env.REPLICA_SQLITE_SYNCHRONOUS,
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,
       stateHashIntervalMs: env.REPLICA_STATE_HASH_INTERVAL_MS,
+      historyRetainBatches: env.REPLICA_HISTORY_RETAIN_BATCHES,
       verifierThreads: env.REPLICA_VERIFIER_THREADS,
       eventSubscribersMax: env.REPLICA_EVENT_SUBSCRIBERS_MAX,
       eventQueueMax: env.REPLICA_EVENT_QUEUE_MAX,

@@ -64,6 +64,12 @@ export interface ReplicaParameters {
    */
   readonly stateHashIntervalMs: number
   /**
+   * History (receipts, trades and their fills, closed orders) is kept for the last this many
+   * batches and pruned past them, at most `historyPruneRowsMax` rows per table per commit. Not
+   * consensus state: replicas may keep different amounts of history.
+   */
+  readonly historyRetainBatches: number
+  /**
    * Worker threads that verify batch signatures ahead of the apply loop (0: on the main thread).
    * Workers run the compiled `verifierThread.mjs` next to the replica's bundle (from source, in
    * tests, `server/replica/verifierThread.mjs`, which registers tsx).
@@ -106,6 +112,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   sqliteSynchronous: 'NORMAL',
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
+  historyRetainBatches: 1_000_000,
   verifierThreads: 0,
   eventSubscribersMax: 512,
   eventQueueMax: 10_000,
@@ -148,6 +155,7 @@ export function createReplica(config: ReplicaConfig): Replica {
   const { registry, zellular } = config
   const store = new ReplicaStore(config.databaseFile, {
     synchronous: parameters.sqliteSynchronous,
+    historyRetainBatches: parameters.historyRetainBatches,
     ...(config.storeHooks === undefined ? {} : { hooks: config.storeHooks }),
   })
   const state = ReplicaState.open(store, {

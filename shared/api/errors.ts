@@ -43,6 +43,11 @@ export const apiErrorStatus = {
   /** A market this replica does not trade. */
   unknown_market: 404,
   /**
+   * History the request reaches (e.g. trades below a cursor) is older than this replica keeps:
+   * it was pruned (`REPLICA_HISTORY_RETAIN_BATCHES`); the state it led to is still served.
+   */
+  pruned: 404,
+  /**
    * A balance asked at an index this replica applied before it kept chaining hashes (a
    * database from before migration 0004): it cannot bind that balance to its history.
    */

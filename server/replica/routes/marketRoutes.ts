@@ -9,7 +9,7 @@ import {
   type TradesResponse,
 } from '../../../shared/api/index.ts'
 import type { ListedMarket } from '../../../shared/exchange/index.ts'
-import { rejection } from '../apiError.ts'
+import { ApiError, rejection } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { MarketPages, type OrdersCursor } from './marketPages.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
@@ -79,6 +79,14 @@ export function marketRoutes(deps: ReplicaDeps) {
       const market = listedMarket(deps, query.market)
       const before = query.cursor === undefined ? undefined : Number(query.cursor)
       const trades = pages.trades(market.spec.id, query.limit + 1, before)
+      if (trades.length === 0 && before !== undefined && before > 1) {
+        // Trades below the cursor existed (seqs start at 1) but none is kept: pruned history.
+        const prunedBelow = deps.state.store.historyPrunedBelow
+        if (prunedBelow > 0 && deps.state.exchange.tradeSeq(market.spec.id) > 0) {
+          const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
+          throw new ApiError('pruned', message, 'cursor')
+        }
+      }
       const page = trades.slice(0, query.limit)
       const last = page.at(-1)
       const next = trades.length > query.limit && last !== undefined ? String(last.seq) : null

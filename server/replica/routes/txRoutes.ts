@@ -38,7 +38,12 @@ export function txRoutes(deps: ReplicaDeps) {
       return c.json(answer)
     }
     const pending = deps.pending.get(id)
-    if (pending === undefined) throw new ApiError('unknown_intent', `no intent ${id} seen here`)
+    if (pending === undefined) {
+      // An intent id says nothing of its batch: a pruned receipt and an unknown id look alike.
+      const prunedBelow = deps.state.store.historyPrunedBelow
+      const pruned = prunedBelow > 0 ? ` (receipts of batches below ${prunedBelow} are pruned)` : ''
+      throw new ApiError('unknown_intent', `no intent ${id} seen here${pruned}`)
+    }
     const answer: TxResponse = {
       intentId: pending.intentId,
       status: 'pending',

@@ -18,6 +18,12 @@ import { bytesToHex, hexToBytes } from './hexBytes.ts'
 
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
 
+/**
+ * Rows of each history table (receipts, trades, closed orders) that one commit deletes at most,
+ * so that pruning is bounded work per commit however far behind it is.
+ */
+export const historyPruneRowsMax = 2_000
+
 /** Where the replica stands: the last applied batch and its chaining hash. */
 export interface AppliedPosition {
   readonly index: number
@@ -85,8 +91,22 @@ export class ReplicaStore {
   private readonly hooks: StoreHooks | undefined
   /** The stored position, kept in memory: the apply loop is the only writer. */
   private appliedIndex: number
+  /** History of the last this many batches is kept (undefined: all of it). */
+  private readonly historyRetainBatches: number | undefined
+  /** History of the batches below this index is pruned (0: none). */
+  private prunedBelow: number
+  /** What `prunedBelow` becomes once the commit in progress has committed. */
+  private prunedBelowAfterCommit: number | undefined
 
-  constructor(file: string, options: { synchronous?: 'FULL' | 'NORMAL'; hooks?: StoreHooks } = {}) {
+  constructor(
+    file: string,
+    options: {
+      synchronous?: 'FULL' | 'NORMAL'
+      hooks?: StoreHooks
+      /** Keep the history of the last this many batches; default all (see `pruneHistory`). */
+      historyRetainBatches?: number
+    } = {},
+  ) {
     this.sqlite = new Database(file)
     this.sqlite.pragma('journal_mode = WAL')
     this.sqlite.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`)
@@ -101,6 +121,16 @@ export class ReplicaStore {
     this.write = prepareWrites(this.sqlite)
     this.hooks = options.hooks
     this.appliedIndex = this.position().index
+    this.historyRetainBatches = options.historyRetainBatches
+    this.prunedBelow = Number.parseInt(this.metaValue('history_pruned_below') ?? '0', 10)
+  }
+
+  /**
+   * The history (receipts, trades, closed orders) of batches below this index is pruned; 0 when
+   * nothing is. Reads that reach below it answer 404 `pruned` (or say so).
+   */
+  get historyPrunedBelow(): number {
+    return this.prunedBelow
   }
 
   close(): void {
@@ -165,6 +195,7 @@ export class ReplicaStore {
   ): void {
     const last = group.at(-1)
     if (last === undefined) return
+    this.prunedBelowAfterCommit = undefined
     this.write.commit(() => {
       let previous = this.appliedIndex
       for (const { effects, chainingHash } of group) {
@@ -180,9 +211,11 @@ export class ReplicaStore {
       this.write.setMeta.run('applied_time', String(last.effects.time))
       if (finalizedIndex === undefined) this.write.deleteMeta.run('applied_finalized_index')
       else this.write.setMeta.run('applied_finalized_index', String(finalizedIndex))
+      this.pruneHistory(last.effects.index)
       this.hooks?.insideCommit(group.map(({ effects }) => effects.index))
     })
     this.appliedIndex = last.effects.index
+    this.prunedBelow = this.prunedBelowAfterCommit ?? this.prunedBelow
   }
 
   private writeEffects(effects: BatchEffects): void {
@@ -384,6 +417,26 @@ export class ReplicaStore {
     this.write.insertHistory.run(history)
   }
 
+  /**
+   * Deletes, in the commit, the history of batches more than `historyRetainBatches` behind
+   * `appliedIndex`: at most `historyPruneRowsMax` rows of each table, oldest first (an index on
+   * each finds them), so a commit's work stays bounded and a backlog shrinks over later commits.
+   * The consensus state (and so the state hash) never depends on history, so replicas may prune
+   * differently; `historyPrunedBelow` moves once every table is pruned that far.
+   */
+  private pruneHistory(appliedIndex: number): void {
+    if (this.historyRetainBatches === undefined) return
+    const below = appliedIndex - this.historyRetainBatches + 1
+    if (below <= this.prunedBelow) return
+    const { pruneReceipts, pruneTrades, pruneOrders } = this.write
+    const deleted = [pruneReceipts, pruneTrades, pruneOrders].map(
+      (statement) => statement.run(below, historyPruneRowsMax).changes,
+    )
+    if (deleted.some((count) => count >= historyPruneRowsMax)) return
+    this.write.setMeta.run('history_pruned_below', String(below))
+    this.prunedBelowAfterCommit = below
+  }
+
   /** The last trade and book delta sequence numbers a batch reached, per market. */
   private writeMarketSeqs(effects: BatchEffects): void {
     const trades = new Map<string, number>()
@@ -427,6 +480,18 @@ function prepareWrites(sqlite: Database.Database) {
     deleteBalance: sqlite.prepare('DELETE FROM balances WHERE address = ? AND token = ?'),
     setMarketState: sqlite.prepare(
       'INSERT OR REPLACE INTO market_state (market, trade_seq, book_seq) VALUES (?, ?, ?)',
+    ),
+    pruneReceipts: sqlite.prepare(
+      'DELETE FROM receipts WHERE intent_id IN ' +
+        '(SELECT intent_id FROM receipts WHERE batch_index < ? ORDER BY batch_index LIMIT ?)',
+    ),
+    pruneTrades: sqlite.prepare(
+      'DELETE FROM trades WHERE rowid IN ' +
+        '(SELECT rowid FROM trades WHERE batch_index < ? ORDER BY batch_index LIMIT ?)',
+    ),
+    pruneOrders: sqlite.prepare(
+      "DELETE FROM orders WHERE order_id IN (SELECT order_id FROM orders WHERE status != 'open' " +
+        'AND updated_index < ? ORDER BY updated_index LIMIT ?)',
     ),
     setTradeSeq: sqlite.prepare('UPDATE market_state SET trade_seq = ? WHERE market = ?'),
     setBookSeq: sqlite.prepare('UPDATE market_state SET book_seq = ? WHERE market = ?'),

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 
 /*
@@ -82,20 +83,25 @@ export const marketState = sqliteTable('market_state', {
 
 /**
  * The outcome of every signed, verified intent, by intent id. Each consumed (signer, nonce) has
- * exactly one receipt. History, not consensus state: the replay guard is `nonce_windows`.
- * Like `balance_history`, a WITHOUT ROWID table (migration 0002; drizzle cannot declare it).
+ * exactly one receipt. History, not consensus state: the replay guard is `nonce_windows`; pruned
+ * past the retention (`receipts_batch`, migration 0009). Like `balance_history`, a WITHOUT ROWID
+ * table (migration 0002; drizzle cannot declare it).
  */
-export const receipts = sqliteTable('receipts', {
-  intentId: blob('intent_id', { mode: 'buffer' }).primaryKey(),
-  action: text('action').notNull(),
-  signer: blob('signer', { mode: 'buffer' }).notNull(),
-  /** uint64 as decimal text. */
-  nonce: text('nonce').notNull(),
-  status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
-  reason: text('reason'),
-  batchIndex: integer('batch_index').notNull(),
-  position: integer('position').notNull(),
-})
+export const receipts = sqliteTable(
+  'receipts',
+  {
+    intentId: blob('intent_id', { mode: 'buffer' }).primaryKey(),
+    action: text('action').notNull(),
+    signer: blob('signer', { mode: 'buffer' }).notNull(),
+    /** uint64 as decimal text. */
+    nonce: text('nonce').notNull(),
+    status: text('status', { enum: ['applied', 'rejected'] }).notNull(),
+    reason: text('reason'),
+    batchIndex: integer('batch_index').notNull(),
+    position: integer('position').notNull(),
+  },
+  (table) => [index('receipts_batch').on(table.batchIndex)],
+)
 
 /**
  * The nonces kept in each signer's replay window (`shared/ledger/nonceWindow.ts`: at most the
@@ -124,7 +130,7 @@ export const engineOperations = sqliteTable('engine_operations', {
   operation: text('operation').notNull(),
 })
 
-/** Every order placed (or rejected), with where it stands. */
+/** Every order placed (or rejected), with where it stands; closed ones are pruned history. */
 export const orders = sqliteTable(
   'orders',
   {
@@ -151,10 +157,14 @@ export const orders = sqliteTable(
   (table) => [
     index('orders_owner').on(table.owner, table.updatedIndex),
     index('orders_status').on(table.status),
+    // Closed orders are history, pruned oldest first past the retention (migration 0009).
+    index('orders_closed')
+      .on(table.updatedIndex)
+      .where(sql`status != 'open'`),
   ],
 )
 
-/** Every trade, numbered per market. */
+/** Every trade (fills are trades), numbered per market; pruned past the retention. */
 export const trades = sqliteTable(
   'trades',
   {
@@ -175,5 +185,7 @@ export const trades = sqliteTable(
     primaryKey({ columns: [table.market, table.seq] }),
     index('trades_maker_order').on(table.makerOrderId),
     index('trades_taker_order').on(table.takerOrderId),
+    // Trades are history, pruned oldest first past the retention (migration 0009).
+    index('trades_batch').on(table.batchIndex),
   ],
 )

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { errorResponseSchema } from '../../shared/api/index.ts'
+import { signIntent } from '../../shared/exchange/testing.ts'
+import { createTokenRegistry, intentId, type WireIntent } from '../../shared/intents/index.ts'
+import { ReplicaState } from './replicaState.ts'
+import { historyPruneRowsMax, ReplicaStore } from './store/replicaStore.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  testGenesis,
+  testRegistry,
+  traders,
+  waitFor,
+} from './testing.ts'
+
+/*
+ * History (receipts, trades, closed orders) is kept for the last `historyRetainBatches` batches
+ * and pruned past them in bounded steps; the consensus state, and so the state hash, does not
+ * depend on it, and reads that reach pruned history say so.
+ */
+
+const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
+const tokens = createTokenRegistry(testGenesis.tokens)
+const registry = testRegistry(1, 15990)
+const dirs: string[] = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+function databaseFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'history-'))
+  dirs.push(dir)
+  return join(dir, 'replica.db')
+}
+
+const nonces = new Map<string, number>()
+function sign(trader: (typeof traders)[0], fields: Record<string, string>): WireIntent {
+  const nonce = (nonces.get(trader.address) ?? 0) + 1
+  nonces.set(trader.address, nonce)
+  return signIntent(trader, tokens, { ...fields, nonce: String(nonce) })
+}
+const order = (trader: (typeof traders)[0], side: string, price: string) =>
+  sign(trader, {
+    action: 'order',
+    market: 'ETH/USDT',
+    side,
+    type: 'limit',
+    price,
+    quantity: '1',
+    timeInForce: 'GTC',
+  })
+const pay = (trader: (typeof traders)[0]) =>
+  sign(trader, { action: 'transfer', to: bob.address, token: 'USDT', amount: '1' })
+const idOf = (wire: WireIntent) =>
+  intentId({
+    app: wire.app,
+    network: wire.network,
+    signer: wire.signer,
+    nonce: BigInt(wire.nonce),
+  } as never)
+
+/** Ten batches: a trade in batch 1 (Alice's bid filled by Bob), Alice's open bid in 2, transfers after. */
+function bodies(): WireIntent[][] {
+  nonces.clear()
+  return [
+    [order(alice, 'buy', '2000'), order(bob, 'sell', '2000')],
+    [order(alice, 'buy', '1900')],
+    ...Array.from({ length: 8 }, () => [pay(alice)]),
+  ]
+}
+
+const count = (store: ReplicaStore, table: string) =>
+  (store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
+
+describe('history retention', () => {
+  it('prunes receipts, trades and closed orders past the last N batches, never the state', () => {
+    const batches = bodies()
+    const kept = new ReplicaStore(databaseFile())
+    const pruned = new ReplicaStore(databaseFile(), { historyRetainBatches: 3 })
+    const states = [kept, pruned].map((store) =>
+      ReplicaState.open(store, { registry, genesis: testGenesis }),
+    )
+    batches.forEach((batch, i) => {
+      const finalized = { index: i + 1, body: JSON.stringify(batch), chainingHash: `c${i + 1}` }
+      for (const state of states) state.apply(finalized)
+    })
+    // Batches 8–10 keep their history; 1–7 lose theirs.
+    expect(pruned.historyPrunedBelow).toBe(8)
+    expect(kept.historyPrunedBelow).toBe(0)
+    expect(count(pruned, 'receipts')).toBe(3)
+    expect(count(kept, 'receipts')).toBe(11)
+    expect(count(pruned, 'trades')).toBe(0)
+    expect(count(kept, 'trades')).toBe(1)
+    // The filled orders go; Alice's open bid stays (it is state).
+    expect(pruned.sqlite.prepare('SELECT status FROM orders').all()).toEqual([{ status: 'open' }])
+    expect(pruned.receipt(idOf(batches[0]![0]!))).toBeUndefined()
+    expect(pruned.receipt(idOf(batches[9]![0]!))?.status).toBe('applied')
+    expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
+    // A restart reads the state alone, so it is the same with or without history.
+    const reopened = ReplicaState.open(pruned, { registry, genesis: testGenesis })
+    expect(reopened.stateHash()).toBe(states[0]!.stateHash())
+    expect(reopened.exchange.tradeSeq('ETH/USDT')).toBe(1)
+    kept.close()
+    pruned.close()
+  })
+
+  it(`deletes at most ${historyPruneRowsMax} rows of a table per commit, and catches up later`, () => {
+    const file = databaseFile()
+    const unbounded = new ReplicaStore(file)
+    const state = ReplicaState.open(unbounded, { registry, genesis: testGenesis })
+    nonces.clear()
+    const payers = traders.slice(0, 6)
+    let index = 0
+    const applyBatch = (intents: WireIntent[]) => {
+      index += 1
+      state.apply({ index, body: JSON.stringify(intents), chainingHash: `c${index}` })
+    }
+    // 2,100 receipts in 140 batches of 15.
+    for (let b = 0; b < 140; b++)
+      applyBatch(Array.from({ length: 15 }, (_, i) => pay(payers[i % 6]!)))
+    unbounded.close()
+    const store = new ReplicaStore(file, { historyRetainBatches: 1 })
+    const reopened = ReplicaState.open(store, { registry, genesis: testGenesis })
+    index = 140
+    const next = (intents: WireIntent[]) => {
+      index += 1
+      reopened.apply({ index, body: JSON.stringify(intents), chainingHash: `c${index}` })
+    }
+    next([pay(alice)])
+    expect(count(store, 'receipts')).toBe(2_101 - historyPruneRowsMax)
+    expect(store.historyPrunedBelow).toBe(0)
+    next([pay(alice)])
+    expect(count(store, 'receipts')).toBe(1)
+    expect(store.historyPrunedBelow).toBe(142)
+    store.close()
+  })
+
+  it('answers reads of pruned history clearly: /tx says so, /trades 404 pruned', async () => {
+    const sequencer = new InMemorySequencer()
+    const replica = createTestReplica({ sequencer, parameters: { historyRetainBatches: 2 } })
+    const running = replica.start()
+    try {
+      const batches = bodies()
+      for (const batch of batches) sequencer.append(JSON.stringify(batch))
+      await waitFor(() => replica.state.position.index === batches.length)
+      const tx = await replica.app.request(`/tx/${idOf(batches[0]![0]!)}`)
+      expect(tx.status).toBe(404)
+      const txError = errorResponseSchema.parse(await tx.json()).error
+      expect(txError.code).toBe('unknown_intent')
+      expect(txError.message).toContain('pruned')
+      expect((await replica.app.request(`/tx/${idOf(batches[9]![0]!)}`)).status).toBe(200)
+
+      const trades = await replica.app.request('/trades?market=ETH/USDT&cursor=2')
+      expect(trades.status).toBe(404)
+      const tradesError = errorResponseSchema.parse(await trades.json()).error
+      expect(tradesError).toMatchObject({ code: 'pruned', field: 'cursor' })
+      // The newest page is simply empty: the state (trade count 1) is still served.
+      expect((await replica.app.request('/trades?market=ETH/USDT')).status).toBe(200)
+    } finally {
+      await replica.stop()
+      await running
+    }
+  })
+})
