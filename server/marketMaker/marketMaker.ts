@@ -19,7 +19,7 @@ import {
   type TokenRegistry,
 } from '../../shared/intents/index.ts'
 import { createRandom, driftPrice, type DriftConfig, type Random } from './driftPrice.ts'
-import { planQuotes, type QuoteConfig, type QuoteMarket } from './planQuotes.ts'
+import { planQuotes, toQuoteMarket, type QuoteConfig, type QuoteMarket } from './planQuotes.ts'
 
 /*
  * The demo market maker: an ordinary client of the replicas' HTTP API, so a newcomer's first
@@ -134,14 +134,7 @@ export class MarketMaker {
         this.log(`${info.id}: no reference price, not quoted`)
         return []
       }
-      const grid: QuoteMarket = {
-        baseDecimals: info.baseDecimals,
-        tickSize: BigInt(info.tickQuoteUnitsPerBaseToken),
-        lotSize: BigInt(info.lotBaseUnits),
-        minQuantity: BigInt(info.minQuantityBaseUnits),
-        maxQuantity: BigInt(info.maxQuantityBaseUnits),
-        maxPrice: BigInt(info.maxPriceQuoteUnitsPerBaseToken),
-      }
+      const grid = toQuoteMarket(info)
       return [{ info, grid, anchor, levelNotional, mid: undefined }]
     })
   }
@@ -253,11 +246,15 @@ export class MarketMaker {
     const side = this.random() < 0.5 ? 'buy' : 'sell'
     const whole = 10n ** BigInt(grid.baseDecimals)
     const size = (market.levelNotional * whole) / (4n * mid)
-    const lots = size - (size % grid.lotSize)
-    const quantity = lots < grid.minQuantity ? grid.minQuantity : lots
+    const lots = size - (size % grid.lotBaseUnits)
+    const quantity = lots < grid.minQuantityBaseUnits ? grid.minQuantityBaseUnits : lots
     const limit = side === 'buy' ? (mid * 102n) / 100n : (mid * 98n) / 100n
-    const onTick = limit - (limit % grid.tickSize) + (side === 'buy' ? grid.tickSize : 0n)
-    const price = onTick > grid.maxPrice ? grid.maxPrice : onTick
+    const onTick =
+      limit -
+      (limit % grid.tickQuoteUnitsPerBaseToken) +
+      (side === 'buy' ? grid.tickQuoteUnitsPerBaseToken : 0n)
+    const price =
+      onTick > grid.maxPriceQuoteUnitsPerBaseToken ? grid.maxPriceQuoteUnitsPerBaseToken : onTick
     return this.submit(this.taker, '/order', {
       action: 'order',
       market: info.id,

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest'
+import type { MarketInfo } from '../../shared/api/index.ts'
+import { devnetMarkets } from '../../shared/orderbook/index.ts'
 import { createRandom, driftPrice } from './driftPrice.ts'
-import { buildQuoteLadder, planQuotes, type OpenQuote, type QuoteConfig } from './planQuotes.ts'
+import {
+  buildQuoteLadder,
+  planQuotes,
+  toQuoteMarket,
+  type OpenQuote,
+  type QuoteConfig,
+} from './planQuotes.ts'
 
 /** ETH/USDT as the devnet lists it: price step 0.01 USDT, lot 0.001 ETH, at least 0.01 ETH. */
-const eth = {
-  baseDecimals: 18,
-  tickSize: 10_000n,
-  lotSize: 10n ** 15n,
-  minQuantity: 10n ** 16n,
-  maxQuantity: 10n ** 24n,
-  maxPrice: 10n ** 14n,
-}
+const eth = toQuoteMarket(devnetMarkets[0] as MarketInfo)
 const usdt = (whole: number) => BigInt(Math.round(whole * 100)) * 10_000n
 const config: QuoteConfig = {
   levels: 3,
@@ -20,6 +21,19 @@ const config: QuoteConfig = {
   actionsMax: 20,
 }
 const mid = usdt(2000)
+
+describe('toQuoteMarket', () => {
+  it('reads the amounts of the definition as bigint', () => {
+    expect(eth).toEqual({
+      baseDecimals: 18,
+      tickQuoteUnitsPerBaseToken: 10_000n,
+      lotBaseUnits: 10n ** 15n,
+      minQuantityBaseUnits: 10n ** 16n,
+      maxQuantityBaseUnits: 10n ** 24n,
+      maxPriceQuoteUnitsPerBaseToken: 10n ** 14n,
+    })
+  })
+})
 
 describe('buildQuoteLadder', () => {
   it('puts bids below and asks above the mid, on the price step, sized by value', () => {
@@ -34,8 +48,8 @@ describe('buildQuoteLadder', () => {
       'sell 200500',
     ])
     for (const quote of ladder) {
-      expect(quote.price % eth.tickSize).toBe(0n)
-      expect(quote.quantity % eth.lotSize).toBe(0n)
+      expect(quote.price % eth.tickQuoteUnitsPerBaseToken).toBe(0n)
+      expect(quote.quantity % eth.lotBaseUnits).toBe(0n)
     }
     // Level i holds (i + 1) × 2,000 USDT: 1.000 ETH at 1,999 rounds down to 1.000 ETH.
     expect(ladder[0]!.quantity).toBe(10n ** 18n)
@@ -44,13 +58,16 @@ describe('buildQuoteLadder', () => {
 
   it('keeps a bid strictly below and an ask strictly above the mid at a zero spread', () => {
     const ladder = buildQuoteLadder(eth, mid, { ...config, levels: 1, halfSpreadBps: 0 })
-    expect(ladder.map(({ price }) => price)).toEqual([mid - eth.tickSize, mid + eth.tickSize])
+    expect(ladder.map(({ price }) => price)).toEqual([
+      mid - eth.tickQuoteUnitsPerBaseToken,
+      mid + eth.tickQuoteUnitsPerBaseToken,
+    ])
   })
 
   it('never quotes below the minimum size or outside the market', () => {
     const small = buildQuoteLadder(eth, mid, { ...config, levelNotional: 1n })
-    expect(small.every(({ quantity }) => quantity === eth.minQuantity)).toBe(true)
-    const tooHigh = buildQuoteLadder({ ...eth, maxPrice: mid }, mid, config)
+    expect(small.every(({ quantity }) => quantity === eth.minQuantityBaseUnits)).toBe(true)
+    const tooHigh = buildQuoteLadder({ ...eth, maxPriceQuoteUnitsPerBaseToken: mid }, mid, config)
     expect(tooHigh.every(({ side }) => side === 'buy')).toBe(true)
   })
 })

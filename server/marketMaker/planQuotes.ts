@@ -4,17 +4,31 @@
  * tested by itself (`planQuotes.test.ts`) and the process around it (`marketMaker.ts`) only
  * carries it out.
  */
+import type { MarketInfo } from '../../shared/api/index.ts'
 
-/** The grid of one market, in base units (the fields of `GET /markets` it needs). */
+/** The grid of one market as amounts: the fields of the market definition it needs, as bigint. */
 export interface QuoteMarket {
   readonly baseDecimals: number
   /** Price step, quote base units per whole base token. */
-  readonly tickSize: bigint
+  readonly tickQuoteUnitsPerBaseToken: bigint
   /** Quantity step, base base units. */
-  readonly lotSize: bigint
-  readonly minQuantity: bigint
-  readonly maxQuantity: bigint
-  readonly maxPrice: bigint
+  readonly lotBaseUnits: bigint
+  readonly minQuantityBaseUnits: bigint
+  readonly maxQuantityBaseUnits: bigint
+  /** Quote base units per whole base token. */
+  readonly maxPriceQuoteUnitsPerBaseToken: bigint
+}
+
+/** The quoting view of a market definition (`GET /markets`): its decimal strings as bigint. */
+export function toQuoteMarket(info: MarketInfo): QuoteMarket {
+  return {
+    baseDecimals: info.baseDecimals,
+    tickQuoteUnitsPerBaseToken: BigInt(info.tickQuoteUnitsPerBaseToken),
+    lotBaseUnits: BigInt(info.lotBaseUnits),
+    minQuantityBaseUnits: BigInt(info.minQuantityBaseUnits),
+    maxQuantityBaseUnits: BigInt(info.maxQuantityBaseUnits),
+    maxPriceQuoteUnitsPerBaseToken: BigInt(info.maxPriceQuoteUnitsPerBaseToken),
+  }
 }
 
 /** How the maker quotes. Distances are in basis points (1/100 of a percent) of the mid. */
@@ -70,16 +84,16 @@ export function buildQuoteLadder(
   const ladder: NewQuote[] = []
   for (let level = 0; level < config.levels; level += 1) {
     const distance = BigInt(config.halfSpreadBps + level * config.levelStepBps)
-    const bidAtMost = roundDown((mid * (BPS - distance)) / BPS, market.tickSize)
-    const askAtLeast = roundUp((mid * (BPS + distance)) / BPS, market.tickSize)
+    const bidAtMost = roundDown((mid * (BPS - distance)) / BPS, market.tickQuoteUnitsPerBaseToken)
+    const askAtLeast = roundUp((mid * (BPS + distance)) / BPS, market.tickQuoteUnitsPerBaseToken)
     // Strictly on its own side of the mid, even at a zero distance.
-    const bid = bidAtMost < mid ? bidAtMost : bidAtMost - market.tickSize
-    const ask = askAtLeast > mid ? askAtLeast : askAtLeast + market.tickSize
+    const bid = bidAtMost < mid ? bidAtMost : bidAtMost - market.tickQuoteUnitsPerBaseToken
+    const ask = askAtLeast > mid ? askAtLeast : askAtLeast + market.tickQuoteUnitsPerBaseToken
     for (const [side, price] of [
       ['buy', bid],
       ['sell', ask],
     ] as const) {
-      if (price <= 0n || price > market.maxPrice) continue
+      if (price <= 0n || price > market.maxPriceQuoteUnitsPerBaseToken) continue
       const quantity = quantityFor(market, price, config.levelNotional * BigInt(level + 1))
       if (quantity !== undefined) ladder.push({ side, price, quantity })
     }
@@ -129,9 +143,9 @@ export function planQuotes(parameters: {
 /** The quantity worth about `notional` at `price`, on the lot, within the market's limits. */
 function quantityFor(market: QuoteMarket, price: bigint, notional: bigint): bigint | undefined {
   const whole = 10n ** BigInt(market.baseDecimals)
-  const quantity = roundDown((notional * whole) / price, market.lotSize)
-  const bounded = quantity < market.minQuantity ? market.minQuantity : quantity
-  return bounded > market.maxQuantity ? undefined : bounded
+  const quantity = roundDown((notional * whole) / price, market.lotBaseUnits)
+  const bounded = quantity < market.minQuantityBaseUnits ? market.minQuantityBaseUnits : quantity
+  return bounded > market.maxQuantityBaseUnits ? undefined : bounded
 }
 
 function nearestQuote(quotes: readonly NewQuote[], price: bigint): NewQuote | undefined {
