@@ -68,6 +68,8 @@ export async function startBenchCluster(options: {
       amount: '1000000',
     })),
   })
+  /** The replicas' last lines, shown if they fail to start. */
+  const lastLines: string[] = []
   const starting = startReplicaCluster(prepared, {
     // Every intent comes from 127.0.0.1: the per-IP submission limit is set out of the way
     // (explicitly, so the figures say what they measured); the given environment still wins.
@@ -79,12 +81,17 @@ export async function startBenchCluster(options: {
       ...options.replicaEnvironment,
     },
     nodeOptionsOf: () => options.nodeOptions ?? [],
+    // The machine a benchmark runs on may be busy: slow starts are not what it measures.
+    readyTimeoutMs: 120_000,
     onLine: (position, line) => {
       if (/FATAL|ERROR/.test(line)) console.error(`replica-${position + 1} ${line}`)
+      lastLines.push(`replica-${position + 1} ${line}`)
+      if (lastLines.length > 40) lastLines.shift()
     },
   })
   // Nodes left running by a failed start would hold the ports of the next run.
   const cluster = await starting.catch(async (error: unknown) => {
+    console.error(lastLines.join('\n'))
     await zellular.stop()
     throw error
   })

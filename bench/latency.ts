@@ -12,6 +12,7 @@
  *   npm run bench:latency                                   # 50, 200 and 1000 tx/s, 10 s each
  *   npm run bench:latency -- --rates=200 --seconds=20
  *   npm run bench:latency -- --smoke                        # seconds, for a quick check
+ *   npm run bench:latency -- --compare                      # old path, then the new one
  *   npm run bench:latency -- --zellular-env=ZSEQUENCER_NODE_LOOP_INTERVAL=0.02
  *   npm run bench:latency -- --replica-env=ZELLULAR_POLL_INTERVAL_MS=50
  *
@@ -86,39 +87,70 @@ const results: Record<string, unknown> = {}
 const loads: number[] = []
 const sampleLoad = () => loads.push(loadavg()[0] ?? 0)
 
-const dir = mkdtempSync(join(tmpdir(), 'bench-latency-'))
-const accounts = benchAccounts(200)
-const { zellular, cluster } = await startBenchCluster({ dir, accounts, ...parameters })
-try {
-  const roles = await processRoles(zellular, cluster)
-  const urls = cluster.urls()
-  let nextNonce = Date.now()
-  const batchOf = (count: number) => {
-    const intents = signTransfers(accounts, count, nextNonce)
-    nextNonce += Math.ceil(count / accounts.length) + 1
-    return intents
-  }
-  for (const rate of rates) {
-    await drained(urls)
-    await sendAtRate(urls, batchOf(Math.ceil(rate * parameters.warmupSeconds)), rate, sampleLoad)
-    await drained(urls)
-    const intents = batchOf(Math.ceil(rate * parameters.seconds))
-    const cpu = startCpuAccounting(Object.fromEntries(roles.map((role) => [role.name, role.pid])))
-    const run = await sendAtRate(urls, intents, rate, sampleLoad)
-    const used = cpu.stop()
-    const timelines = await collectTimelines(run, roles)
-    const incomplete = timelines.filter((timeline) => timelineProblems(timeline).length > 0)
-    const waterfall = buildWaterfall(timelines)
-    report(rate, run, waterfall, incomplete, used)
-  }
-} finally {
-  await cluster.stop()
-  await zellular.stop()
-  rmSync(dir, { recursive: true, force: true })
+/**
+ * `--compare`: the whole run twice, first on the old path (loops on their intervals, plain
+ * polling of finalized batches), then on the event-driven one, figures side by side.
+ */
+const OLD_PATH = {
+  zellular: { ZSEQUENCER_WAKE_ON_WORK: '0' },
+  replica: { ZELLULAR_LONG_POLL_MS: '0' },
 }
+const variants = argv.includes('--compare')
+  ? [
+      { name: 'old_', ...OLD_PATH },
+      { name: 'new_', zellular: {}, replica: {} },
+    ]
+  : [{ name: '', zellular: {}, replica: {} }]
+if (argv.includes('--compare')) config.oldPath = JSON.stringify(OLD_PATH)
+for (const variant of variants) await runVariant(variant)
 config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')
 printSummary(`latency${smoke ? '-smoke' : ''}`, config, results)
 process.exit(0)
+
+/** Starts the cluster with the variant's environment and measures every rate on it. */
+async function runVariant(variant: {
+  name: string
+  zellular: Record<string, string>
+  replica: Record<string, string>
+}) {
+  if (variant.name !== '') console.log(`\n=== ${variant.name.slice(0, -1)} path`)
+  const dir = mkdtempSync(join(tmpdir(), 'bench-latency-'))
+  const accounts = benchAccounts(200)
+  const { zellular, cluster } = await startBenchCluster({
+    dir,
+    accounts,
+    zellularBasePort: parameters.zellularBasePort,
+    replicaBasePort: parameters.replicaBasePort,
+    zellularEnvironment: { ...variant.zellular, ...parameters.zellularEnvironment },
+    replicaEnvironment: { ...variant.replica, ...parameters.replicaEnvironment },
+  })
+  try {
+    const roles = await processRoles(zellular, cluster)
+    const urls = cluster.urls()
+    let nextNonce = Date.now()
+    const batchOf = (count: number) => {
+      const intents = signTransfers(accounts, count, nextNonce)
+      nextNonce += Math.ceil(count / accounts.length) + 1
+      return intents
+    }
+    for (const rate of rates) {
+      await drained(urls)
+      await sendAtRate(urls, batchOf(Math.ceil(rate * parameters.warmupSeconds)), rate, sampleLoad)
+      await drained(urls)
+      const intents = batchOf(Math.ceil(rate * parameters.seconds))
+      const cpu = startCpuAccounting(Object.fromEntries(roles.map((role) => [role.name, role.pid])))
+      const run = await sendAtRate(urls, intents, rate, sampleLoad)
+      const used = cpu.stop()
+      const timelines = await collectTimelines(run, roles)
+      const incomplete = timelines.filter((timeline) => timelineProblems(timeline).length > 0)
+      report(`${variant.name}r${rate}_`, rate, run, buildWaterfall(timelines), incomplete, used)
+    }
+  } finally {
+    await cluster.stop()
+    await zellular.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 /** Every intent of the run with the stamps of the replicas and the nodes joined in. */
 async function collectTimelines(
@@ -191,13 +223,13 @@ async function pages<row>(url: string, run: RateRun): Promise<row[]> {
 
 /** Prints one rate's waterfall and stores its figures in the results. */
 function report(
+  prefix: string,
   rate: number,
   run: RateRun,
   waterfall: Waterfall,
   incomplete: readonly IntentTimeline[],
   usedMs: Record<string, number>,
 ) {
-  const prefix = `r${rate}_`
   const lines = [`\n${rate} tx/s: ${waterfall.intents} intents timed through every stage`]
   lines.push(
     `  ${'stage (time from the one before)'.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,

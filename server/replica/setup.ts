@@ -242,6 +242,8 @@ export async function startReplicaCluster(
     environmentOf?: (position: number) => Record<string, string>
     onLine?: (position: number, line: string) => void
     nodeOptionsOf?: (position: number) => readonly string[]
+    /** How long each replica may take to answer `/status` (default 30 s; a loaded machine). */
+    readyTimeoutMs?: number
   } = {},
 ): Promise<ReplicaCluster> {
   const spawnAt = (position: number, extra: Record<string, string> = {}) =>
@@ -255,7 +257,8 @@ export async function startReplicaCluster(
     spawnAt,
     waitUntilReady(position, running) {
       const { id: replicaId, blsPublicKey } = prepared.registry.replicas[position]!
-      return waitForReplica(running.url, 30_000, running.exited, { replicaId, blsPublicKey })
+      const timeoutMs = options.readyTimeoutMs ?? 30_000
+      return waitForReplica(running.url, timeoutMs, running.exited, { replicaId, blsPublicKey })
     },
   })
   return Object.assign(group, { prepared })

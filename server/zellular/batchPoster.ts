@@ -24,7 +24,7 @@ const sequencerAnswerSchema = z.object({
 })
 type SequencerAnswer = z.output<typeof sequencerAnswerSchema>['data']
 
-type Outcome = 'caught_up' | 'behind' | 'report' | 'error'
+type Outcome = 'caught_up' | 'behind' | 'report' | 'error' | 'interrupted'
 
 /**
  * What a posting round tells the node: `not_sequencer` when the sequencer says it no longer is
@@ -44,6 +44,12 @@ export class BatchPoster {
   /** The last PUT failed or was answered with garbage: a dispute trigger. */
   #sequencerDown = false
   #notSequencerSeen = false
+  /** Apps whose last round left nothing to send or learn: their next PUT may be held. */
+  readonly #idle = new Set<string>()
+  /** Ends the held PUT when client batches arrive. */
+  #hold: AbortController | undefined
+  /** The last round moved this node's sequences, or its PUT was held for news. */
+  #wantsAnotherRound = false
 
   constructor(
     private readonly context: NodeContext,
@@ -66,6 +72,22 @@ export class BatchPoster {
   /** A new sequencer: whether the old one answered says nothing about it. */
   forgetSequencer(): void {
     this.#sequencerDown = false
+    this.#idle.clear()
+  }
+
+  /**
+   * Whether the next round should start at once rather than after the interval (`wakeOnWork`):
+   * the last one learned something (more may follow right away), or the sequencer held its PUT
+   * (so holding paces the rounds). A sequencer that answers at once with nothing new (zsequencer)
+   * leaves the interval in charge.
+   */
+  get wantsAnotherRound(): boolean {
+    return this.#wantsAnotherRound
+  }
+
+  /** Client batches are waiting: the PUT held by the sequencer ends, to carry them. */
+  interrupt(): void {
+    this.#hold?.abort()
   }
 
   /** One posting round over every app. */
@@ -73,12 +95,15 @@ export class BatchPoster {
     const { role } = this
     if (role.isSequencer || role.paused) return undefined
     this.#notSequencerSeen = false
+    this.#wantsAnotherRound = false
     let caughtUpAtOnce = true
     for (const app of shuffled(this.logs.apps())) {
       for (let round = 1; ; round++) {
         const outcome = await this.postApp(app)
+        if (outcome === 'caught_up') this.#idle.add(app)
+        else this.#idle.delete(app)
         if (outcome === 'error') caughtUpAtOnce = false
-        if (outcome === 'error' || outcome === 'caught_up') break
+        if (outcome === 'error' || outcome === 'caught_up' || outcome === 'interrupted') break
         if (outcome === 'behind' && round === 1) caughtUpAtOnce = false
         // Reporting new proofs is bounded: at most one extra round trip per app and loop.
         if (outcome === 'report' && round > 1) break
@@ -112,11 +137,19 @@ export class BatchPoster {
     })
     const sequencer = context.network.operator(this.role.sequencerId)
     if (!sequencer) return 'error'
+    const holdMs = this.holdMsFor(app, bodies.length)
+    const hold = holdMs > 0 ? new AbortController() : undefined
+    const progressBefore = log.lastSequenced + log.lastLocked + log.lastFinalized
+    const started = performance.now()
     let answer: SequencerAnswer
     try {
-      const timeoutMs = this.#synced ? 5_000 : 30_000
+      const timeoutMs = (this.#synced ? 5_000 : 30_000) + holdMs
       const path = '/sequencer/batches'
-      const response = await context.peers.send('PUT', sequencer, path, request, timeoutMs)
+      const payload = holdMs > 0 ? { ...request, wait_ms: holdMs } : request
+      this.#hold = hold
+      const response = await context.peers
+        .send('PUT', sequencer, path, payload, timeoutMs, hold?.signal)
+        .finally(() => (this.#hold = undefined))
       if (response.status !== 200) {
         outbox.requeueUncertain(app, bodies)
         if (errorCode(response.body) === 'IsNotSequencerError') this.#notSequencerSeen = true
@@ -132,25 +165,43 @@ export class BatchPoster {
       }
       answer = parsed.data.data
     } catch {
+      // Ended to carry new client batches: the sequencer was fine, and nothing was sent.
+      if (hold?.signal.aborted === true) return 'interrupted'
       outbox.requeueUncertain(app, bodies)
       this.#sequencerDown = true
       return 'error'
     }
+    const held = holdMs > 0 && performance.now() - started >= holdMs / 2
     this.sendLimiter.charge(
       context.id,
       bodies.reduce((sum, body) => sum + sizeKb(body), 0),
     )
     outbox.delivered(app, bodies)
-    const progressBefore = log.lastLocked + log.lastFinalized
+    const reportedBefore = log.lastLocked + log.lastFinalized
     this.applyAnswer(app, answer)
     this.#sequencerDown = false
+    if (context.config.wakeOnWork) {
+      const progressed = log.lastSequenced + log.lastLocked + log.lastFinalized > progressBefore
+      this.#wantsAnotherRound ||= progressed || held
+    }
     const dropped = outbox.checkEcho(app, bodies, answer.batches, this.isCompletePage(answer))
     if (dropped > 0) {
       context.log.warn(`sequencer ${sequencer.id} dropped ${dropped} batches of ${app}`)
     }
     if (answer.last_finalized_index > log.lastSequenced) return 'behind'
     // A new lock or finalization is reported back at once: the sequencer's next step waits on it.
-    return log.lastLocked + log.lastFinalized > progressBefore ? 'report' : 'caught_up'
+    return log.lastLocked + log.lastFinalized > reportedBefore ? 'report' : 'caught_up'
+  }
+
+  /**
+   * How long the sequencer may hold this PUT (`wakeOnWork`): only when it carries nothing, the
+   * last round of the app found nothing new, and the app is the node's only one (a held PUT
+   * would keep the round from the other apps).
+   */
+  private holdMsFor(app: string, bodies: number): number {
+    const { wakeOnWork, followerHoldMs } = this.context.config
+    if (!wakeOnWork || !this.#synced || bodies > 0 || !this.#idle.has(app)) return 0
+    return this.logs.apps().length === 1 ? followerHoldMs : 0
   }
 
   /** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */

@@ -19,12 +19,17 @@ export class ClientIntake {
     private readonly sendLimiter: SlidingWindowLimiter,
     /** Observability only: when client batches were taken (the latency waterfall). */
     private readonly stages?: BatchStages,
+    /** A follower queued client batches: the posting loop should run now. */
+    private readonly onQueued: () => void = () => {},
   ) {}
 
   accept(app: string, bodies: readonly string[], now: number): void {
     if (bodies.length === 0) return
     this.stages?.accepted(app, bodies)
-    if (!this.role.isSequencer) return this.outbox.enqueue(app, bodies)
+    if (!this.role.isSequencer) {
+      this.outbox.enqueue(app, bodies)
+      return this.onQueued()
+    }
     const kb = bodies.reduce((sum, body) => sum + sizeKb(body), 0)
     if (!this.sendLimiter.tryCharge(this.selfId, kb)) {
       throw new ZsequencerHttpError('BatchesLimitExceededError')

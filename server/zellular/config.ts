@@ -53,12 +53,25 @@ export const nodeConfigSchema = z.object({
    * such locks, which costs them latency, not safety).
    */
   pipelineLocks: z.boolean().default(false),
+  /**
+   * Loops run on work, with their intervals as upper bounds (our nodes only): a client batch
+   * wakes the posting loop, and a follower with nothing to send asks the sequencer to hold its
+   * PUT until there is news for it (new batches, a lock or a finalization) for up to
+   * `followerHoldMs`, then posts again at once. A zsequencer sequencer ignores the request and
+   * answers at once, and the follower then keeps its interval. Off: rounds every interval.
+   */
+  wakeOnWork: z.boolean().default(true),
+  followerHoldMs: z.number().nonnegative().default(1_000),
+  /** Least time from the start of one posting round to the next when woken early. */
+  wakeGapMs: z.number().nonnegative().default(5),
 })
 export type NodeConfig = z.output<typeof nodeConfigSchema>
 
 /** `ZSEQUENCER_*` name → config field, and whether the value is in seconds. */
 const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'seconds' | 'flag']> = {
   ZSEQUENCER_PIPELINE_LOCKS: ['pipelineLocks', 'flag'],
+  ZSEQUENCER_WAKE_ON_WORK: ['wakeOnWork', 'flag'],
+  ZSEQUENCER_FOLLOWER_HOLD: ['followerHoldMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],
   ZSEQUENCER_NODES_FILE: ['nodesFile', 'text'],
   ZSEQUENCER_APPS_FILE: ['appsFile', 'text'],

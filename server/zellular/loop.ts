@@ -1,7 +1,8 @@
 /**
  * Runs `task` every `intervalMs` once started, never overlapping itself; `wake` runs it at once
- * (or right after the current run) instead of waiting out the interval; `stop` waits for the
- * running one. A failing run is logged and the loop goes on.
+ * (or right after the current run, but not sooner than `wakeGapMs` after that run started)
+ * instead of waiting out the interval; `stop` waits for the running one. A failing run is
+ * logged and the loop goes on.
  */
 import type { Clock } from './clock.ts'
 
@@ -17,6 +18,7 @@ export class Loop {
     private readonly intervalMs: number,
     private readonly task: () => Promise<void>,
     private readonly clock: Clock,
+    private readonly wakeGapMs = 0,
   ) {}
 
   start(): void {
@@ -39,6 +41,7 @@ export class Loop {
 
   private tick(): void {
     this.#cancelTimer()
+    const startedAt = performance.now()
     this.#busy = true
     this.#again = false
     this.#running = this.task()
@@ -46,7 +49,8 @@ export class Loop {
       .finally(() => {
         this.#busy = false
         if (this.#stopped) return
-        const delay = this.#again ? 0 : this.intervalMs
+        const gap = Math.max(0, startedAt + this.wakeGapMs - performance.now())
+        const delay = this.#again ? gap : this.intervalMs
         this.#cancelTimer = this.clock.after(delay, () => this.tick())
       })
   }

@@ -122,7 +122,13 @@ export class ZellularNode {
       clock.now,
     )
     const { outbox, chain } = this
-    this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, stages)
+    // With `wakeOnWork`, client batches end a held PUT and start a posting round at once.
+    const queued = () => {
+      this.poster.interrupt()
+      postingLoop.wake()
+    }
+    const onQueued = config.wakeOnWork ? queued : undefined
+    this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, stages, onQueued)
     this.poster = new BatchPoster(context, role, this.logs, this.chain, this.outbox, sendLimiter)
     this.synchronizer = new Synchronizer(context, role, this.logs, this.chain)
     this.switcher = new SequencerSwitch(context, role, {
@@ -153,16 +159,19 @@ export class ZellularNode {
       receiveKb / posting,
     )
     const misbehave = options.misbehave
+    const postingLoop = new Loop(
+      config.nodeLoopIntervalMs,
+      async () => {
+        if ((await this.poster.post()) === 'not_sequencer') this.switcher.startRecovery()
+        await this.disputer.disputeIfNeeded()
+        if (misbehave !== undefined) await misbehave(context)
+        if (this.poster.wantsAnotherRound) postingLoop.wake()
+      },
+      clock,
+      config.wakeGapMs,
+    )
     this.#loops = [
-      new Loop(
-        config.nodeLoopIntervalMs,
-        async () => {
-          if ((await this.poster.post()) === 'not_sequencer') this.switcher.startRecovery()
-          await this.disputer.disputeIfNeeded()
-          if (misbehave !== undefined) await misbehave(context)
-        },
-        clock,
-      ),
+      postingLoop,
       sequencerLoop,
       new Loop(config.fetchAppsAndNodesIntervalMs, () => this.refreshApps(), clock),
     ]

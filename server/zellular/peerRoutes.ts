@@ -73,7 +73,18 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
     guards.notPaused()
     const request = parseBody(sequencerPutSchema, c.get('rawBody'))
-    return c.json(success(node.inbox.accept(c.get('signer'), request)))
+    const signer = c.get('signer')
+    const answer = node.inbox.accept(signer, request)
+    // A follower with nothing to send may ask to hear of the next news at once (our nodes).
+    const holdMs = Math.min(request.wait_ms ?? 0, context.config.followerHoldMs)
+    if (holdMs === 0 || request.batches.length > 0 || node.inbox.hasNewsFor(request)) {
+      return c.json(success(answer))
+    }
+    const news = () => node.inbox.hasNewsFor(request) || !role.isSequencer || role.paused
+    if (!(await node.progress.until(news, holdMs)) || !role.isSequencer) {
+      return c.json(success(answer))
+    }
+    return c.json(success(node.inbox.answer(signer, request)))
   }
 
   app.post('/node/sign_sync_point', postSignSyncPoint)

@@ -48,13 +48,16 @@ export class PeerClient {
     path: string,
     payload: unknown,
     timeoutMs: number,
+    /** Ends the request early (a held follower PUT that new client batches interrupt). */
+    signal?: AbortSignal,
   ): Promise<PeerResponse> {
     const body = JSON.stringify(payload)
+    const timeout = AbortSignal.timeout(timeoutMs)
     const response = await fetch(`${target.socket}${path}`, {
       method,
       body,
       headers: this.signedHeaders(method, target.id, path, body),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
     })
     return { status: response.status, body: parseBody(await this.readText(response)) }
   }

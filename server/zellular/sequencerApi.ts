@@ -16,6 +16,11 @@ export const sequencerPutSchema = z.object({
   locked_chaining_hash: z.string(),
   finalized_index: z.number().int().nonnegative().default(0),
   timestamp: z.number().optional(),
+  /**
+   * Our extension: a follower with nothing to send asks the sequencer to hold the answer until
+   * there is news for it, up to this many ms (`followerHoldMs`). zsequencer ignores the field.
+   */
+  wait_ms: z.number().int().nonnegative().optional(),
 })
 export type SequencerPutRequest = z.output<typeof sequencerPutSchema>
 
@@ -55,11 +60,8 @@ export class SequencerInbox {
     if (!context.network.operator(signer)?.roles.includes('posting')) {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
     }
-    const log = this.logs.get(request.app_name)
     const now = context.clock.now()
     chain.append(request.app_name, context.hooks.filterFrom(signer, request.batches), now)
-
-    const records = log.range(request.sequenced_index, 'sequenced', context.pageCapBytes)
     this.synchronizer.recordReport(request.app_name, signer, {
       sequencedIndex: request.sequenced_index,
       sequencedChainingHash: request.sequenced_chaining_hash,
@@ -69,6 +71,24 @@ export class SequencerInbox {
       updatedAt: now,
     })
     this.onReport()
+    return this.answer(signer, request)
+  }
+
+  /** Whether the sequencer has something the reporting follower lacks. */
+  hasNewsFor(request: SequencerPutRequest): boolean {
+    const log = this.logs.get(request.app_name)
+    return (
+      log.lastSequenced > request.sequenced_index ||
+      log.lastLocked > request.locked_index ||
+      log.lastFinalized > request.finalized_index
+    )
+  }
+
+  /** The answer to a follower's PUT: the batches, lock and finalization proofs it lacks. */
+  answer(signer: string, request: SequencerPutRequest) {
+    const { context } = this
+    const log = this.logs.get(request.app_name)
+    const records = log.range(request.sequenced_index, 'sequenced', context.pageCapBytes)
     const lastReturned = records.at(-1)?.index ?? log.lastFinalized
     const proofs = log
       .finalizationProofsBetween(request.finalized_index, lastReturned)

@@ -1,0 +1,86 @@
+import { afterEach, beforeAll, expect, it } from 'vitest'
+import { initZellular } from '../../shared/zellular/index.ts'
+import { answer, fakePeer, makeTestNode } from './testNodes.ts'
+
+// Loops on work (`wakeOnWork`): an idle follower asks its sequencer to hold its PUT until there
+// is news, and client batches end that held PUT so they go out at once.
+
+beforeAll(() => initZellular())
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const cleanup of cleanups.splice(0)) cleanup()
+})
+
+/** A sequencer that echoes what it gets and holds a PUT asking to wait, recording each PUT. */
+async function holdingSequencer() {
+  const puts: { batches: string[]; wait_ms?: number }[] = []
+  let answeredHeld = 0
+  const timers = new Set<NodeJS.Timeout>()
+  const peer = await fakePeer((_request, body, response) => {
+    const put = JSON.parse(body) as { batches: string[]; wait_ms?: number }
+    puts.push(put)
+    const reply = () =>
+      answer(response, 200, {
+        status: 'success',
+        data: {
+          batches: put.batches,
+          last_finalized_index: 0,
+          finalized_signatures: [],
+          last_locked_signature: null,
+        },
+      })
+    if (put.wait_ms === undefined || put.batches.length > 0) return reply()
+    const timer = setTimeout(() => {
+      answeredHeld += 1
+      reply()
+    }, put.wait_ms)
+    timers.add(timer)
+  })
+  cleanups.push(() => {
+    for (const timer of timers) clearTimeout(timer)
+    peer.close()
+  })
+  return { peer, puts, answeredHeld: () => answeredHeld }
+}
+
+function followerOf(sequencerUrl: string, wakeOnWork: boolean) {
+  const sockets = [sequencerUrl, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const config = { wakeOnWork, followerHoldMs: 30_000 }
+  const { node } = makeTestNode({ position: 1, sockets, config })
+  cleanups.push(() => node.close())
+  return node
+}
+
+it('an idle follower asks the sequencer to hold its PUT; client batches end the hold', async () => {
+  const sequencer = await holdingSequencer()
+  const node = followerOf(sequencer.peer.url, true)
+  await node.poster.post() // the first catch-up round: synced, nothing new
+  expect(node.poster.synced).toBe(true)
+  const held = node.poster.post()
+  await waitUntil(() => sequencer.puts.length === 2)
+  expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000 })
+  // A client batch arrives: the held PUT ends (not at the sequencer's 30 s), and the next
+  // round carries the batch, not held.
+  node.intake.accept('a', ['["hello"]'], Date.now())
+  await held
+  expect(sequencer.answeredHeld()).toBe(0)
+  expect(node.poster.sequencerDown).toBe(false)
+  await node.poster.post()
+  expect(sequencer.puts.at(-1)).toEqual(expect.objectContaining({ batches: ['["hello"]'] }))
+  expect(sequencer.puts.at(-1)?.wait_ms).toBeUndefined()
+  expect(node.logs.get('a').lastSequenced).toBe(1)
+})
+
+it('without wakeOnWork every PUT is answered at once, as with zsequencer', async () => {
+  const sequencer = await holdingSequencer()
+  const node = followerOf(sequencer.peer.url, false)
+  await node.poster.post()
+  await node.poster.post()
+  expect(sequencer.puts).toHaveLength(2)
+  expect(sequencer.puts.every((put) => put.wait_ms === undefined)).toBe(true)
+})
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
+}
