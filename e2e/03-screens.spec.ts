@@ -1,0 +1,93 @@
+import { expect, test, type Page } from '@playwright/test'
+import { connect, keepScreenshot, openUser, units, useFaucet } from './support/app.ts'
+
+/*
+ * The layout at three sizes, with screenshots kept among the test artifacts
+ * (test-results/e2e/…): desktop 1440×900 and 1024×768 keep the chart and the activity tabs in
+ * view; a 390×844 phone has one column, no sideways scrolling and a sticky Buy/Sell bar. The
+ * book is BTC/USDT's, which the earlier tests leave alone (its levels sit far from theirs).
+ */
+
+async function placeLimit(
+  page: Page,
+  order: { side: 'buy' | 'sell'; price: string; quantity: string },
+): Promise<void> {
+  await page.getByTestId(`side-${order.side}`).click()
+  await page.getByTestId('type-limit').click()
+  await page.getByTestId('order-price').fill(order.price)
+  await page.getByTestId('order-quantity').fill(order.quantity)
+  await page.getByTestId('order-submit').click()
+  await expect(
+    page.locator(`[data-testid="book-row"][data-price="${units(order.price, 6)}"]`),
+  ).toBeVisible({ timeout: 30_000 })
+}
+
+/** Whether the element lies wholly inside the viewport. */
+async function inView(page: Page, testId: string): Promise<boolean> {
+  const box = await page.getByTestId(testId).boundingBox()
+  const viewport = page.viewportSize()!
+  return (
+    box !== null &&
+    box.y >= 0 &&
+    box.x >= 0 &&
+    box.y + box.height <= viewport.height + 1 &&
+    box.x + box.width <= viewport.width + 1
+  )
+}
+
+test('desktop and phone layouts: chart and activity in view, a sticky Buy/Sell bar on phones; screenshots kept', async ({
+  browser,
+  baseURL,
+}, testInfo) => {
+  test.setTimeout(300_000)
+  const setUp = async () => {
+    const user = await openUser(browser, { baseURL: baseURL! })
+    await user.page.goto('/?market=BTC-USDT')
+    await connect(user)
+    await useFaucet(user)
+    return user
+  }
+  const [maker, taker] = await Promise.all([setUp(), setUp()])
+  for (const order of [
+    { side: 'buy', price: '59900', quantity: '0.02' },
+    { side: 'buy', price: '59950', quantity: '0.01' },
+    { side: 'sell', price: '60050', quantity: '0.01' },
+    { side: 'sell', price: '60100', quantity: '0.03' },
+  ] as const) {
+    await placeLimit(maker.page, order)
+  }
+  // A trade, so the chart has a candle and the tape a row.
+  await placeLimit(taker.page, { side: 'buy', price: '60050', quantity: '0.004' })
+  await expect(maker.page.getByTestId('trade-row').first()).toBeVisible({ timeout: 30_000 })
+  await taker.context.close()
+
+  const { page } = maker
+  await page.getByTestId('tab-open').click()
+  for (const [width, height] of [
+    [1440, 900],
+    [1024, 768],
+  ] as const) {
+    await page.setViewportSize({ width, height })
+    await expect(page.getByTestId('chart-summary')).toContainText('Last 1m candle')
+    expect(await inView(page, 'chart'), `chart in view at ${width}×${height}`).toBe(true)
+    expect(await inView(page, 'activity'), `activity in view at ${width}×${height}`).toBe(true)
+    expect(await inView(page, 'orderbook'), `book in view at ${width}×${height}`).toBe(true)
+    await expect(page.getByTestId('trade-bar')).toHaveCount(0)
+    await keepScreenshot(page, testInfo, `screen-${width}x${height}`)
+  }
+
+  await page.setViewportSize({ width: 390, height: 844 })
+  const bar = page.getByTestId('trade-bar')
+  await expect(bar).toBeVisible()
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+  await keepScreenshot(page, testInfo, 'screen-390x844')
+  // The bar stays at the bottom of the screen while the page scrolls.
+  await page.mouse.wheel(0, 1200)
+  expect(await inView(page, 'trade-bar')).toBe(true)
+  await bar.getByRole('button', { name: 'Sell BTC' }).click()
+  await expect(page.getByTestId('side-sell')).toHaveAttribute('aria-checked', 'true')
+  await expect(page.getByTestId('order-quantity')).toBeFocused()
+  expect(await inView(page, 'order-quantity')).toBe(true)
+  await keepScreenshot(page, testInfo, 'screen-390x844-sell')
+  await maker.context.close()
+})
