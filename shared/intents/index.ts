@@ -61,7 +61,13 @@ export type { IntentFields, WireIntent } from './schemas.ts'
 export { defaultSignerBackend } from './signerBackend.ts'
 export type { SignerBackend } from './signerBackend.ts'
 export { createTokenRegistry, parseMarket, parseToken } from './tokens.ts'
-export type { Market, TokenInfo, TokenRegistry, TokenRejectReason, TokenSymbol } from './tokens.ts'
+export type {
+  MarketPair,
+  TokenInfo,
+  TokenRegistry,
+  TokenRejectReason,
+  TokenSymbol,
+} from './tokens.ts'
 export { toIntentFields, toWireIntent } from './toWireIntent.ts'
 export { verifyIntent } from './verifyIntent.ts'
 export type {

@@ -1,6 +1,6 @@
 import type { Address } from './address.ts'
 import type { Amount } from './amount.ts'
-import type { Market, TokenSymbol } from './tokens.ts'
+import type { MarketPair, TokenSymbol } from './tokens.ts'
 
 declare const intentIdBrand: unique symbol
 declare const verifiedBrand: unique symbol
@@ -56,7 +56,7 @@ export type TimeInForce = (typeof timeInForces)[number]
  */
 export interface OrderIntent extends IntentHeader {
   readonly action: 'order'
-  readonly market: Market
+  readonly market: MarketPair
   readonly side: OrderSide
   readonly type: OrderType
   /** Quote token base units per one whole base token (decimals of the quote token). */
@@ -69,14 +69,14 @@ export interface OrderIntent extends IntentHeader {
 /** Cancel one of the signer's open orders. */
 export interface CancelIntent extends IntentHeader {
   readonly action: 'cancel'
-  readonly market: Market
+  readonly market: MarketPair
   readonly orderId: IntentId
 }
 
 /** Cancel every open order of the signer in one market. */
 export interface CancelAllIntent extends IntentHeader {
   readonly action: 'cancelAll'
-  readonly market: Market
+  readonly market: MarketPair
 }
 
 /**

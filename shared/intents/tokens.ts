@@ -19,8 +19,11 @@ export interface TokenInfo {
  */
 export type TokenRegistry = ReadonlyMap<string, TokenInfo>
 
-/** A trading pair such as `ETH/USDT`: prices are in `quote` units per one whole `base`. */
-export interface Market {
+/**
+ * The trading pair an intent names, such as `ETH/USDT` (prices in `quote` units per one whole
+ * `base`); the market it trades on, with its grid, is the `MarketInfo` of `shared/api`.
+ */
+export interface MarketPair {
   /** Canonical `BASE/QUOTE` spelling, used in signed texts and as the book key. */
   readonly symbol: string
   readonly base: TokenSymbol
@@ -76,7 +79,7 @@ export function parseToken(
 export function parseMarket(
   registry: TokenRegistry,
   symbol: string,
-): Result<{ market: Market; base: TokenInfo; quote: TokenInfo }, TokenRejectReason> {
+): Result<{ market: MarketPair; base: TokenInfo; quote: TokenInfo }, TokenRejectReason> {
   if (!marketSymbolPattern.test(symbol)) return reject('invalid_market')
   const [baseSymbol = '', quoteSymbol = ''] = symbol.split('/')
   const base = registry.get(baseSymbol)
