@@ -3,7 +3,7 @@
  * The replicated state machine of a replica: the ledger and the matching engine behind one
  * deterministic `applyBatch(body, index)` that returns the batch's effects (receipts, balance
  * changes, nonces, order updates, trades, book deltas, engine operations) for storage and
- * events; restore from storage; submission pre-checks; market specifications in token units.
+ * events; restore from storage; submission pre-checks; markets listed against the token registry.
  * Pure: no clock, randomness, I/O or floats. Everything public is listed here.
  */
 export { createExchange, restoreExchange } from './createExchange.ts'
