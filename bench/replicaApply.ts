@@ -1,19 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { devnetMarkets, devnetTokens } from '../shared/exchange/index.ts'
-import {
-  signIntent,
-  testAccount,
-  testDomain,
-  type TestAccount,
-} from '../shared/exchange/testing.ts'
+import { devnetTokens } from '../shared/exchange/index.ts'
+import { signIntent, testAccount, type TestAccount } from '../shared/exchange/testing.ts'
 import { createTokenRegistry, type WireIntent } from '../shared/intents/index.ts'
-import type { ReplicaRegistry } from '../shared/api/index.ts'
 import { ReplicaState } from '../server/replica/replicaState.ts'
 import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
 import { runApplyLoop } from '../server/replica/applyLoop.ts'
 import { VerifierPool } from '../server/replica/verifierPool.ts'
+import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
 
 /*
  * Phase A of bench:replica: verified signed transfers applied per second by one replica through
@@ -49,7 +44,7 @@ export function benchAccounts(count: number): TestAccount[] {
   return Array.from({ length: count }, (_, i) => testAccount(50_000 + i))
 }
 
-/** `count` signed USDT transfers between `accounts` (fixed pattern, always affordable). */
+/** `count` signed USDT transfers between `accounts` (`transferOf`: always affordable). */
 export function signTransfers(
   accounts: readonly TestAccount[],
   count: number,
@@ -57,61 +52,15 @@ export function signTransfers(
 ): WireIntent[] {
   const tokens = createTokenRegistry(devnetTokens)
   return Array.from({ length: count }, (_, n) => {
-    const from = accounts[n % accounts.length]!
-    const to = accounts[(n * 7 + 3) % accounts.length]!
-    const target = to === from ? accounts[(n + 1) % accounts.length]! : to
-    const nonce = String(firstNonce + Math.floor(n / accounts.length))
-    return signIntent(from, tokens, {
-      action: 'transfer',
-      nonce,
-      to: target.address,
-      token: 'USDT',
-      amount: '0.25',
-    })
+    const { from, fields } = transferOf(accounts, n, firstNonce)
+    return signIntent(from, tokens, fields)
   })
-}
-
-/** Packs wire intents into batch bodies (JSON arrays) of at most `maxBytes`. */
-export function packBatches(intents: readonly WireIntent[], maxBytes: number): string[] {
-  const bodies: string[] = []
-  let items: string[] = []
-  let bytes = 2
-  for (const intent of intents) {
-    const json = JSON.stringify(intent)
-    if (items.length > 0 && bytes + json.length + 1 > maxBytes) {
-      bodies.push(`[${items.join(',')}]`)
-      items = []
-      bytes = 2
-    }
-    bytes += json.length + (items.length > 0 ? 1 : 0)
-    items.push(json)
-  }
-  if (items.length > 0) bodies.push(`[${items.join(',')}]`)
-  return bodies
-}
-
-export function benchRegistry(): ReplicaRegistry {
-  return {
-    ...testDomain,
-    quorum: 1,
-    replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:1', blsPublicKey: `0x${'a'.repeat(96)}` }],
-    tokens: [...devnetTokens],
-    markets: [...devnetMarkets],
-  }
 }
 
 /** Runs phase A; signing is done before the clock starts. */
 export async function measureApply(parameters: ApplyBenchParameters): Promise<ApplyBenchResult> {
   const accounts = benchAccounts(parameters.accounts)
-  const genesis = {
-    issuer: testAccount(1).address,
-    tokens: [...devnetTokens],
-    balances: accounts.map((account) => ({
-      address: account.address,
-      token: 'USDT',
-      amount: '1000000',
-    })),
-  }
+  const genesis = benchGenesis(accounts)
   const bodies = packBatches(
     signTransfers(accounts, parameters.transfers),
     parameters.batchBytesMax,
