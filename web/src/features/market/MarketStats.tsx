@@ -1,4 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
+import type { ReactNode } from 'react'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { formatFixed, formatUnits } from '../../lib/format.ts'
 import { useOrderbook } from '../../lib/live.tsx'
@@ -53,40 +54,37 @@ export function MarketStats(props: { market: MarketInfo; primary: ReplicaRef | u
           stats.partial ? 'From the latest 500 trades; older ones of the day are left out' : ''
         }
       >
-        <div>
-          <dt className="muted">24h change</dt>
-          <dd className={`num ${changeClass}`} data-testid="stat-change">
-            {stats.change === undefined || stats.changeBps === undefined
-              ? '—'
-              : `${stats.change < 0n ? '−' : stats.change > 0n ? '+' : ''}${price(stats.change < 0n ? -stats.change : stats.change)} (${formatBps(stats.changeBps)})`}
-          </dd>
-        </div>
-        <div>
-          <dt className="muted">24h high</dt>
-          <dd className="num" data-testid="stat-high">
-            {stats.high === undefined ? '—' : price(stats.high)}
-          </dd>
-        </div>
-        <div>
-          <dt className="muted">24h low</dt>
-          <dd className="num" data-testid="stat-low">
-            {stats.low === undefined ? '—' : price(stats.low)}
-          </dd>
-        </div>
-        <div>
-          <dt className="muted">24h volume</dt>
-          <dd className="num" data-testid="stat-volume">
-            {approx}
-            {formatUnits(stats.volume, market.baseDecimals, 4)} {market.base}
-          </dd>
-        </div>
-        <div>
-          <dt className="muted">Spread</dt>
-          <dd className="num" data-testid="stat-spread">
-            {spreadBps === undefined ? '—' : formatBps(spreadBps, false)}
-          </dd>
-        </div>
+        <Figure label="24h change" testId="stat-change" className={changeClass}>
+          {stats.change === undefined || stats.changeBps === undefined
+            ? '—'
+            : `${stats.change < 0n ? '−' : stats.change > 0n ? '+' : ''}${price(stats.change < 0n ? -stats.change : stats.change)} (${formatBps(stats.changeBps)})`}
+        </Figure>
+        <Figure label="24h high" testId="stat-high">
+          {stats.high === undefined ? '—' : price(stats.high)}
+        </Figure>
+        <Figure label="24h low" testId="stat-low">
+          {stats.low === undefined ? '—' : price(stats.low)}
+        </Figure>
+        <Figure label="24h volume" testId="stat-volume">
+          {approx}
+          {formatUnits(stats.volume, market.baseDecimals, 4)} {market.base}
+        </Figure>
+        <Figure label="Spread" testId="stat-spread">
+          {spreadBps === undefined ? '—' : formatBps(spreadBps, false)}
+        </Figure>
       </dl>
     </>
+  )
+}
+
+/** One figure of the header's list: its name over its value. */
+function Figure(props: { label: string; testId: string; className?: string; children: ReactNode }) {
+  return (
+    <div>
+      <dt className="muted">{props.label}</dt>
+      <dd className={`num ${props.className ?? ''}`} data-testid={props.testId}>
+        {props.children}
+      </dd>
+    </div>
   )
 }
