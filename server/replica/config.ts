@@ -41,13 +41,15 @@ export const replicaEnvironmentSchema = z.object({
   ZELLULAR_MAX_BACKOFF_MS: positiveInteger(200),
   /**
    * How long a node of ours may hold a read of finalized batches that finds nothing new, until
-   * the next finalization (`&wait=ms`); 0: plain v0.1.7 polling. zsequencer ignores it.
+   * the next finalization (`&wait=ms`); 0: plain v0.1.7 polling. zsequencer ignores it. A node
+   * that holds a read for the whole wait is left for the next one, so a lagging node costs one
+   * wait: kept short for that.
    */
   ZELLULAR_LONG_POLL_MS: z
     .string()
     .regex(/^[0-9]{1,6}$/)
     .transform((text) => Number.parseInt(text, 10))
-    .default(2_000),
+    .default(1_000),
   /** Comma-separated origins allowed by CORS, or `*`. */
   REPLICA_CORS_ORIGINS: z.string().default('*'),
   REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),

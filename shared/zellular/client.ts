@@ -39,7 +39,8 @@ export interface ZellularClientParameters {
    * How long `batches()` asks a node to hold a read that finds nothing new, until something is
    * finalized (`&wait=ms`, an extension of our nodes; default 2000, 0: never asked). A node
    * without it answers at once, and the client then pauses as when polling; it never waits
-   * longer than half its `timeoutMs`.
+   * longer than half its `timeoutMs`. A node that holds a read for the whole wait is left for
+   * the next one (it may be lagging), as a node silent at the longest pause is.
    */
   readonly longPollMs?: number
   /**
@@ -300,7 +301,9 @@ export class ZellularClient {
       }
       if (released.length === 0 && verifier.nextAfter === after) {
         // Nothing new. A node still silent at the longest pause may be lagging: try another.
-        if (pause >= this.maxBackoffMs) switchNode()
+        // So may a node that held the read for its whole wait: at worst one wait is lost to it.
+        const heldWhole = this.longPollMs > 0 && heldMs >= this.longPollMs
+        if (pause >= this.maxBackoffMs || heldWhole) switchNode()
         // A node that held the read (a long-poll) has already made the pause.
         const rest = Math.max(0, pause - heldMs)
         if (rest > 0) await sleep(rest, signal)
