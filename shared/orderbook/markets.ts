@@ -55,7 +55,7 @@ export type Market = Readonly<
   Required<MarketConfig> & {
     /** Quote base units per whole base token that one tick adds to a price (the price step). */
     tickQuoteUnitsPerBaseToken: bigint
-    /** `tickQuoteUnitsPerLot` as a number when it is a safe integer, else 0 (a hot-path shortcut). */
+    /** `tickQuoteUnitsPerLot` as a number when a safe integer, else 0 (a hot-path shortcut). */
     tickQuoteUnitsPerLotNumber: number
   }
 >

@@ -642,7 +642,7 @@ describe('ZellularClient.batches with long-polls', () => {
     expect(idleReads).toBeLessThan(60)
   })
 
-  it('reads a node that holds them once per wait while idle, and still gets what comes', async () => {
+  it('reads a holding node once per wait while idle, and still gets what comes', async () => {
     const [node] = await startNetwork([new FakeNode('good')])
     node!.finalized = 3
     node!.longPoll = true

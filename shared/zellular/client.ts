@@ -236,13 +236,13 @@ export class ZellularClient {
    * it is final; zsequencer ignores `wait` and answers at once. When nothing is new the client
    * pauses (pollIntervalMs, doubling to maxBackoffMs) less the time the node held the read, so
    * against a plain v0.1.7 node this is polling without a busy loop, and it moves to another
-   * node once the pause is at its longest. Unreachable nodes, 5xx, answers over maxResponseBytes, nodes whose pages
-   * fail verification (a fork, a bad proof) and nodes that serve chained pages without a proof
-   * past the maxUnproven* limits are left for the next node, with a pause, dropping everything
-   * unproven they sent: the next node is read from the last released index. Each is reported
-   * to `onWarning`. Other 4xx answers are thrown. With `node` set there is no next node: a
-   * ProofError, UnprovenPagesError or over-size answer is thrown, other failures are retried.
-   * Ends when `signal` aborts.
+   * node once the pause is at its longest. Unreachable nodes, 5xx, answers over
+   * maxResponseBytes, nodes whose pages fail verification (a fork, a bad proof) and nodes that
+   * serve chained pages without a proof past the maxUnproven* limits are left for the next node,
+   * with a pause, dropping everything unproven they sent: the next node is read from the last
+   * released index. Each is reported to `onWarning`. Other 4xx answers are thrown. With `node`
+   * set there is no next node: a ProofError, UnprovenPagesError or over-size answer is thrown,
+   * other failures are retried. Ends when `signal` aborts.
    * @example
    * const controller = new AbortController()
    * for await (const batch of client.batches({ after: 120, signal: controller.signal })) {
