@@ -1,22 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import type { Trade } from '../../../../shared/api/index.ts'
+import { fixtureTrade } from '../../testing/tradeFixture.ts'
 import { buildCandles } from './buildCandles.ts'
 
-const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
 const t0 = Date.UTC(2026, 11, 3, 10, 0, 0)
-const trade = (seq: number, time: number | undefined, price: number, quantity = 1n): Trade => ({
-  market: 'ETH/USDT',
-  seq,
-  price: String(price),
-  quantity: String(quantity),
-  takerSide: 'buy',
-  makerOrderId: hash(seq),
-  takerOrderId: hash(seq + 1000),
-  maker: '0x00000000000000000000000000000000000000aa',
-  taker: '0x00000000000000000000000000000000000000bb',
-  index: seq,
-  ...(time === undefined ? {} : { time }),
-})
+const trade = (seq: number, time: number | undefined, price: number, quantity = 1n): Trade =>
+  fixtureTrade(seq, {
+    price: String(price),
+    quantity: String(quantity),
+    ...(time === undefined ? {} : { time }),
+  })
 
 describe('buildCandles', () => {
   it('groups trades by interval: open, high, low, close and volume, oldest first', () => {

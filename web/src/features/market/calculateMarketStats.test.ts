@@ -1,23 +1,16 @@
 import { describe, expect, it } from 'vitest'
 import type { Trade } from '../../../../shared/api/index.ts'
+import { fixtureTrade } from '../../testing/tradeFixture.ts'
 import { calculateMarketStats, calculateSpreadBps, formatBps } from './calculateMarketStats.ts'
 
-const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
 const hour = 3_600_000
 const now = Date.UTC(2026, 11, 3, 12)
-const trade = (seq: number, hoursAgo: number, price: number, quantity = 1): Trade => ({
-  market: 'ETH/USDT',
-  seq,
-  price: String(price),
-  quantity: String(quantity),
-  takerSide: 'buy',
-  makerOrderId: hash(seq),
-  takerOrderId: hash(seq + 1000),
-  maker: '0x00000000000000000000000000000000000000aa',
-  taker: '0x00000000000000000000000000000000000000bb',
-  index: seq,
-  time: now - hoursAgo * hour,
-})
+const trade = (seq: number, hoursAgo: number, price: number, quantity = 1): Trade =>
+  fixtureTrade(seq, {
+    price: String(price),
+    quantity: String(quantity),
+    time: now - hoursAgo * hour,
+  })
 
 describe('calculateMarketStats', () => {
   it('measures change, high, low and volume over the last 24 h, from the price at its start', () => {
