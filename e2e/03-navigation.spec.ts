@@ -1,20 +1,5 @@
-import { expect, test, type Page } from '@playwright/test'
-import { connect, openUser, units, useFaucet } from './support/app.ts'
-
-/** Places a limit order through the form and waits until its level shows in the book. */
-async function placeLimit(
-  page: Page,
-  order: { side: 'buy' | 'sell'; price: string; quantity: string },
-): Promise<void> {
-  await page.getByTestId(`side-${order.side}`).click()
-  await page.getByTestId('type-limit').click()
-  await page.getByTestId('order-price').fill(order.price)
-  await page.getByTestId('order-quantity').fill(order.quantity)
-  await page.getByTestId('order-submit').click()
-  await expect(
-    page.locator(`[data-testid="book-row"][data-price="${units(order.price, 6)}"]`),
-  ).toBeVisible({ timeout: 30_000 })
-}
+import { expect, test } from '@playwright/test'
+import { connect, openUser, placeLimitAndSeeLevel, units, useFaucet } from './support/app.ts'
 
 test('the theme follows the system until toggled, and the choice outlives a reload', async ({
   browser,
@@ -81,9 +66,9 @@ test('the book is one Tab stop; arrows move between levels and Enter takes a pri
   await connect(user)
   await useFaucet(user)
   // Far from any other test's prices, in the market no other test trades.
-  await placeLimit(page, { side: 'sell', price: '95000', quantity: '0.001' })
-  await placeLimit(page, { side: 'buy', price: '101', quantity: '0.01' })
-  await placeLimit(page, { side: 'buy', price: '100', quantity: '0.01' })
+  await placeLimitAndSeeLevel(page, { side: 'sell', price: '95000', quantity: '0.001' })
+  await placeLimitAndSeeLevel(page, { side: 'buy', price: '101', quantity: '0.01' })
+  await placeLimitAndSeeLevel(page, { side: 'buy', price: '100', quantity: '0.01' })
 
   const rows = page.getByTestId('book-row')
   await expect(rows.and(page.locator('[tabindex="0"]'))).toHaveCount(1)

@@ -1,5 +1,12 @@
 import { expect, test, type Page } from '@playwright/test'
-import { connect, keepScreenshot, openUser, units, useFaucet } from './support/app.ts'
+import {
+  connect,
+  keepScreenshot,
+  openUser,
+  placeLimitAndSeeLevel,
+  units,
+  useFaucet,
+} from './support/app.ts'
 
 /*
  * The layout at three sizes, with screenshots kept among the test artifacts
@@ -7,20 +14,6 @@ import { connect, keepScreenshot, openUser, units, useFaucet } from './support/a
  * view; a 390×844 phone has one column, no sideways scrolling and a sticky Buy/Sell bar. The
  * book is BTC/USDT's, which the earlier tests leave alone (its levels sit far from theirs).
  */
-
-async function placeLimit(
-  page: Page,
-  order: { side: 'buy' | 'sell'; price: string; quantity: string },
-): Promise<void> {
-  await page.getByTestId(`side-${order.side}`).click()
-  await page.getByTestId('type-limit').click()
-  await page.getByTestId('order-price').fill(order.price)
-  await page.getByTestId('order-quantity').fill(order.quantity)
-  await page.getByTestId('order-submit').click()
-  await expect(
-    page.locator(`[data-testid="book-row"][data-price="${units(order.price, 6)}"]`),
-  ).toBeVisible({ timeout: 30_000 })
-}
 
 /** Whether the element lies wholly inside the viewport. */
 async function inView(page: Page, testId: string): Promise<boolean> {
@@ -54,10 +47,10 @@ test('desktop and phone layouts: chart and activity in view, a sticky Buy/Sell b
     { side: 'sell', price: '60050', quantity: '0.01' },
     { side: 'sell', price: '60100', quantity: '0.03' },
   ] as const) {
-    await placeLimit(maker.page, order)
+    await placeLimitAndSeeLevel(maker.page, order)
   }
   // A trade, so the chart has a candle and the tape a row.
-  await placeLimit(taker.page, { side: 'buy', price: '60050', quantity: '0.004' })
+  await placeLimitAndSeeLevel(taker.page, { side: 'buy', price: '60050', quantity: '0.004' })
   await expect(maker.page.getByTestId('trade-row').first()).toBeVisible({ timeout: 30_000 })
   await taker.context.close()
 
