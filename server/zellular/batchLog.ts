@@ -274,6 +274,15 @@ export class BatchLog {
     this.tail = this.tail.slice(0, keep)
     return dropped
   }
+
+  /**
+   * Drops every batch after the last finalization, locked ones too. Only for a tail a quorum
+   * has finalized other batches over (see `Chain.promote`): such locks can never be finalized.
+   */
+  dropUnfinalized(): void {
+    this.tail = this.tail.slice(0, this.lastFinalizedIndex - this.memoryBase)
+    this.lastLockedIndex = this.lastFinalizedIndex
+  }
 }
 
 interface Row {

@@ -218,6 +218,14 @@ export class BatchPoster {
       const proof = parseOrNull(raw)
       if (!proof || proof.index <= log.lastFinalized) continue
       const refusal = chain.promote(app, proof)
+      if (refusal === 'forked') {
+        // The next round (at once: this node is now behind) brings the network's batches.
+        context.log.warn(
+          `finalization ${proof.index} of ${app} conflicts with this node's unfinalized ` +
+            `batches: dropped them after ${log.lastFinalized} to catch up`,
+        )
+        break
+      }
       if (refusal) {
         context.log.warn(`finalization ${proof.index} of ${app} refused: ${refusal}`)
         break

@@ -43,6 +43,14 @@ export class Chain {
   /**
    * Verifies a lock or finalization proof and applies it (zsequencer's `promote_batches`).
    * Returns why it was refused, or null when applied.
+   *
+   * A verified finalization whose batch differs from this node's at its index means this node's
+   * unfinalized tail is a fork the network did not take: typically a sequencer cut off after it
+   * locked batches that no other node had locked, while the others switched and sequenced other
+   * batches there. zsequencer keeps such locks, so the node refuses every later proof and never
+   * recovers; here the tail is dropped ('forked') and the node's own batches in it go back to its
+   * queue, so the next answer from the sequencer brings the network's batches. A lock is not
+   * enough to drop anything: a conflicting lock may be the one a later switch abandons.
    */
   promote(app: string, record: SignatureRecord, alreadyVerified = false): string | null {
     const log = this.logs.get(app)
@@ -61,6 +69,10 @@ export class Chain {
     }
     const finalizedBefore = log.lastFinalized
     const refusal = log.promote(record, this.pipelineLocks)
+    if (refusal === 'chain_mismatch' && record.state === 'locked') {
+      this.dropForkedTail(app)
+      return 'forked'
+    }
     if (refusal === null) {
       if (record.state === 'locked') this.watchers.stages?.finalized(app, record.index)
       else this.watchers.stages?.locked(app, record.index)
@@ -77,5 +89,13 @@ export class Chain {
       }
     }
     return refusal
+  }
+
+  private dropForkedTail(app: string): void {
+    const log = this.logs.get(app)
+    log.dropUnfinalized()
+    this.watch.dropped(app, log.lastFinalized)
+    this.outbox.requeueUnlocked(app, [], log.lastFinalized)
+    this.watchers.progress?.ring()
   }
 }

@@ -22,6 +22,12 @@ export class FinalizationWatch {
     while (arrivals && arrivals.length > 0 && arrivals[0]!.index <= index) arrivals.shift()
   }
 
+  /** Indexes after `index` of `app` were dropped here: they will arrive again. */
+  dropped(app: string, index: number): void {
+    const arrivals = this.#arrivals.get(app)
+    while (arrivals && arrivals.length > 0 && arrivals.at(-1)!.index > index) arrivals.pop()
+  }
+
   /** True when the oldest unfinalized sequenced batch has waited past the border. */
   isDelayed(now: number): boolean {
     for (const arrivals of this.#arrivals.values()) {

@@ -147,7 +147,15 @@ async function catchUpFrom(
   const log = logs.get(app)
   log.dropUnlocked()
   let after = log.lastFinalized
+  let forkDropped = false
   while (after < target.index) {
+    if (log.lastSequenced < after) {
+      // A finalization on the way dropped this node's forked tail (`Chain.promote`): page again
+      // from there. Once only: a peer whose pages keep contradicting valid proofs is skipped.
+      if (forkDropped) return false
+      forkDropped = true
+      after = log.lastSequenced
+    }
     const url = `${peer}/node/${app}/batches/sequenced?after=${after}`
     let page: BatchPage
     try {

@@ -1,0 +1,165 @@
+import { beforeAll, expect, it } from 'vitest'
+import { chainHash, initZellular, type SyncPoint } from '../../shared/zellular/index.ts'
+import { unixSeconds } from './clock.ts'
+import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
+
+beforeAll(async () => {
+  await initZellular()
+})
+
+/**
+ * A node that was the sequencer and lost its link: it holds batches 1–4 of app `a`, 1–2
+ * finalized and 3–4 locked (its lock proof, signed by a quorum, never reached anyone else). The
+ * others switched, dropped their unlocked copies of 3–4 and finalized other batches at 3.
+ */
+function cutOffSequencer(sockets?: readonly string[]) {
+  // Pipelined locks, as the devnet runs: a lock may follow an unfinalized one.
+  const { node } = makeTestNode({
+    position: 1,
+    config: { pipelineLocks: true },
+    ...(sockets ? { sockets } : {}),
+  })
+  const log = node.logs.get('a')
+  const now = unixSeconds(node.context.clock)
+  const proof = (point: Omit<SyncPoint, 'app_name'>, signers = [0, 1, 2]) => {
+    const full = { app_name: 'a', ...point }
+    return { ...full, tag: 0, ...signedProof(full, signers) }
+  }
+  log.append(['b1', 'b2', 'own3', 'b4'])
+  node.outbox.sequencedOwn('a', ['own3'])
+  const applied = [
+    node.chain.promote(
+      'a',
+      proof({
+        state: 'locked',
+        index: 2,
+        parent_index: 0,
+        chaining_hash: log.chainingHashAt(2),
+        timestamp: now - 5,
+      }),
+    ),
+    node.chain.promote(
+      'a',
+      proof({
+        state: 'sequenced',
+        index: 4,
+        parent_index: 2,
+        chaining_hash: log.chainingHashAt(4),
+        timestamp: 0,
+      }),
+    ),
+  ]
+  if (applied.some((refusal) => refusal !== null)) throw new Error(applied.join())
+  const networkHash3 = chainHash(log.chainingHashAt(2), 'other3')
+  const networkFinalization3 = (signers = [0, 2, 3]) =>
+    proof(
+      {
+        state: 'locked',
+        index: 3,
+        parent_index: 2,
+        chaining_hash: networkHash3,
+        timestamp: now - 1,
+      },
+      signers,
+    )
+  return { node, log, now, proof, networkFinalization3 }
+}
+
+it('drops its unfinalized tail when a quorum finalized other batches there, and catches up', () => {
+  const { node, log, now, networkFinalization3 } = cutOffSequencer()
+  try {
+    expect([log.lastFinalized, log.lastLocked, log.lastSequenced]).toEqual([2, 4, 4])
+    // Before: refused with chain_mismatch, and every later proof too, for good.
+    expect(node.chain.promote('a', networkFinalization3())).toBe('forked')
+    expect([log.lastFinalized, log.lastLocked, log.lastSequenced]).toEqual([2, 2, 2])
+    // Its own batch in the dropped tail goes back to its queue, to reach the new sequencer.
+    expect(node.outbox.queued('a')).toEqual(['own3'])
+    // The next answer from the sequencer brings the network's batches after 2.
+    node.chain.append('a', ['other3'], now)
+    expect(node.chain.promote('a', networkFinalization3())).toBeNull()
+    expect([log.lastFinalized, log.get(3)?.body]).toEqual([3, 'other3'])
+  } finally {
+    node.close()
+  }
+})
+
+it('keeps its tail against a conflicting finalization that does not verify', () => {
+  const { node, log, networkFinalization3 } = cutOffSequencer()
+  try {
+    const forged = { ...networkFinalization3(), signature: networkFinalization3([0]).signature }
+    expect(node.chain.promote('a', forged)).not.toBeNull()
+    const tooFew = networkFinalization3([0, 3])
+    expect(node.chain.promote('a', tooFew)).not.toBeNull()
+    expect([log.lastFinalized, log.lastLocked, log.lastSequenced]).toEqual([2, 4, 4])
+    expect(node.outbox.queued('a')).toEqual([])
+  } finally {
+    node.close()
+  }
+})
+
+it('keeps its tail against a conflicting lock: only a finalization settles an index', () => {
+  const { node, log } = cutOffSequencer()
+  try {
+    // A lock of other batches at 5 on top of 2, as a new sequencer could make: this node's
+    // own lock at 4 may still be the one a quorum adopts, so nothing is dropped for it.
+    const hash = chainHash(chainHash(chainHash(log.chainingHashAt(2), 'x3'), 'x4'), 'x5')
+    const point = {
+      app_name: 'a',
+      state: 'sequenced' as const,
+      index: 5,
+      parent_index: 2,
+      chaining_hash: hash,
+      timestamp: 0,
+    }
+    log.append(['b5'])
+    const refusal = node.chain.promote('a', { ...point, tag: 0, ...signedProof(point, [0, 2, 3]) })
+    expect(refusal).toBe('chain_mismatch')
+    expect([log.lastFinalized, log.lastLocked, log.lastSequenced]).toEqual([2, 4, 5])
+  } finally {
+    node.close()
+  }
+})
+
+it("as a follower, gets the network's batches from its sequencer after the fork is dropped", async () => {
+  // The new sequencer holds 1–2 as this node does, then other3 and other4, finalized at 4.
+  let network: { bodies: string[]; finalization: unknown } | undefined
+  const received: string[] = []
+  const sequencer = await fakePeer((_request, body, response) => {
+    const put = JSON.parse(body) as { sequenced_index: number; batches: string[] }
+    received.push(...put.batches)
+    answer(response, 200, {
+      status: 'success',
+      data: {
+        batches: network!.bodies.slice(put.sequenced_index),
+        last_finalized_index: network!.bodies.length,
+        finalized_signatures: [network!.finalization],
+        last_locked_signature: null,
+      },
+    })
+  })
+  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node, log, now, proof } = cutOffSequencer(sockets)
+  try {
+    const hash3 = chainHash(log.chainingHashAt(2), 'other3')
+    network = {
+      bodies: ['b1', 'b2', 'other3', 'other4'],
+      finalization: proof(
+        {
+          state: 'locked',
+          index: 4,
+          parent_index: 2,
+          chaining_hash: chainHash(hash3, 'other4'),
+          timestamp: now - 1,
+        },
+        [0, 2, 3],
+      ),
+    }
+    await node.poster.post()
+    expect([log.lastFinalized, log.get(3)?.body, log.get(4)?.body]).toEqual([4, 'other3', 'other4'])
+    // Its own batch from the dropped tail went to the new sequencer.
+    expect(received).toContain('own3')
+  } finally {
+    node.close()
+    sequencer.close()
+  }
+})
