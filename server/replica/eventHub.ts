@@ -1,4 +1,11 @@
-import type { SseEventName } from '../../shared/api/index.ts'
+import type { HeartbeatEvent, SseEventName } from '../../shared/api/index.ts'
+
+/**
+ * How often every stream gets a `heartbeat` (default of `heartbeatMs`). Short enough that a
+ * client's silence timer (a few intervals) moves it off a hung replica or a half-open connection
+ * within seconds; it costs each stream one tiny event per interval.
+ */
+export const heartbeatIntervalMs = 2_000
 
 /** One event as the hub keeps it: data already serialized, and who it is about. */
 export interface HubEvent {
@@ -36,6 +43,8 @@ export interface EventHubParameters {
    * event for every stream, so this bounds the apply loop's fan-out work as well as memory.
    */
   readonly subscribersMax?: number
+  /** Interval of the `heartbeat` every stream gets (default `heartbeatIntervalMs`). */
+  readonly heartbeatMs?: number
 }
 
 /** A stream's hold on the hub. */
@@ -50,6 +59,11 @@ export interface HubSubscription {
  * the process); the last `bufferSize` events are kept so a client reconnecting with
  * `Last-Event-ID` gets what it missed, or learns it missed too much (`resumable: false`) and
  * refetches its snapshots. At most `subscribersMax` streams are attached at once.
+ *
+ * While any stream is attached, each gets a `heartbeat` every `heartbeatMs`, whatever its filter,
+ * after everything published before it: silence on a stream then means it is dead, even when no
+ * batch is applied. A heartbeat is not buffered; its id is the latest event's, so a client that
+ * resumes from it misses nothing.
  */
 export class EventHub {
   private nextId = 1
@@ -57,10 +71,13 @@ export class EventHub {
   private readonly subscribers = new Set<Subscriber>()
   private readonly bufferSize: number
   readonly subscribersMax: number
+  private readonly heartbeatMs: number
+  private heartbeatTimer: ReturnType<typeof setInterval> | undefined
 
   constructor(parameters: EventHubParameters = {}) {
     this.bufferSize = parameters.bufferSize ?? 10_000
     this.subscribersMax = parameters.subscribersMax ?? 512
+    this.heartbeatMs = parameters.heartbeatMs ?? heartbeatIntervalMs
   }
 
   /** Number of connected streams. */
@@ -113,7 +130,27 @@ export class EventHub {
     }
     const subscriber = { filter, deliver }
     this.subscribers.add(subscriber)
-    return { unsubscribe: () => void this.subscribers.delete(subscriber), resumable }
+    this.heartbeatTimer ??= setInterval(() => this.beat(), this.heartbeatMs)
+    // A replica with streams attached still exits when it is told to stop.
+    this.heartbeatTimer.unref?.()
+    const unsubscribe = () => {
+      this.subscribers.delete(subscriber)
+      if (this.subscribers.size > 0) return
+      clearInterval(this.heartbeatTimer)
+      this.heartbeatTimer = undefined
+    }
+    return { unsubscribe, resumable }
+  }
+
+  /** One `heartbeat` to every stream (see the class comment). */
+  private beat(): void {
+    const data: HeartbeatEvent = { intervalMs: this.heartbeatMs }
+    const heartbeat: HubEvent = {
+      id: this.nextId - 1,
+      event: 'heartbeat',
+      data: JSON.stringify(data),
+    }
+    for (const subscriber of this.subscribers) subscriber.deliver([heartbeat])
   }
 }
 

@@ -16,7 +16,10 @@ import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
  * `receipt`s (in batch order), `order`s, `trade`s, `book` deltas, `balance`s, then one
  * `applied`. With `address`, `receipt`, `order` and `balance` events are limited to those about
  * that address; `applied`, `book` and `trade` always flow. With `types`, only the named events
- * come (after `hello`). Comment lines (`: ping`) keep the connection alive every 15 s.
+ * come (after `hello`). Every stream also gets a `heartbeat` every `intervalMs` (2 s), whatever
+ * `types` asked for: a client that hears nothing for a few intervals knows the stream is dead
+ * even when no batch is being applied and no error arrives (a hung replica, a half-open
+ * connection), and moves to another replica.
  *
  * Limits: a replica holds a bounded number of streams and answers more with 503
  * `too_many_subscribers` and `Retry-After`; a stream whose client falls more events behind than
@@ -107,10 +110,17 @@ export const orderEventSchema = z.object({
  */
 export const resetEventSchema = z.object({ reason: z.enum(['slow_consumer']) })
 
+/**
+ * Sent on every stream every `intervalMs`, without an `id` (it is no event to resume from). Its
+ * only meaning is "this stream is alive"; the client's silence timer is a few `intervalMs`.
+ */
+export const heartbeatEventSchema = z.object({ intervalMs: z.number().int().positive() })
+
 /** Data schema of each SSE event name. */
 export const sseEventSchemas = {
   hello: helloEventSchema,
   reset: resetEventSchema,
+  heartbeat: heartbeatEventSchema,
   applied: appliedEventSchema,
   receipt: receiptEventSchema,
   balance: balanceEventSchema,
@@ -129,6 +139,7 @@ export type SseEvent = {
 
 export type HelloEvent = z.infer<typeof helloEventSchema>
 export type ResetEvent = z.infer<typeof resetEventSchema>
+export type HeartbeatEvent = z.infer<typeof heartbeatEventSchema>
 export type AppliedEvent = z.infer<typeof appliedEventSchema>
 export type ReceiptEvent = z.infer<typeof receiptEventSchema>
 export type BalanceEvent = z.infer<typeof balanceEventSchema>

@@ -22,6 +22,7 @@ it('exports exactly this public surface', () => {
       "errorResponseSchema",
       "eventsQuerySchema",
       "hash32Schema",
+      "heartbeatEventSchema",
       "helloEventSchema",
       "intentActionSchema",
       "intentStatusSchema",

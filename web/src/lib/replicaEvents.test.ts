@@ -77,7 +77,10 @@ describe('ReplicaEvents', () => {
     vi.advanceTimersByTime(3000)
     source.emit('hello', hello)
     source.emit('book', { market: 'ETH/USDT' }) // malformed: dropped
-    vi.advanceTimersByTime(10_000)
+    for (let beat = 0; beat < 5; beat += 1) {
+      vi.advanceTimersByTime(2000)
+      source.emit('heartbeat', { intervalMs: 2000 })
+    }
     expect(FakeEventSource.opened).toHaveLength(1)
     expect(events.getStatus().connection).toBe('live')
     expect(onEvent).toHaveBeenCalledTimes(1)
@@ -164,6 +167,90 @@ describe('ReplicaEvents', () => {
     expect(FakeEventSource.opened[1]!.url).toBe('http://127.0.0.1:5002/events')
     expect(events.getStatus()).toMatchObject({ replicaId: 'replica-2', stale: false })
     events.stop()
+  })
+})
+
+describe('ReplicaEvents silence timer', () => {
+  const beat = { intervalMs: 2000 }
+
+  it('keeps a quiet stream whose heartbeats arrive, without passing them on', () => {
+    const onEvent = vi.fn()
+    const events = new ReplicaEvents({ replicas, onEvent })
+    events.start()
+    const source = FakeEventSource.opened[0]!
+    source.emit('hello', hello)
+    for (let second = 0; second < 60; second += 2) {
+      vi.advanceTimersByTime(2000)
+      source.emit('heartbeat', beat)
+    }
+    expect(FakeEventSource.opened).toHaveLength(1)
+    expect(events.getStatus()).toMatchObject({ connection: 'live', replicaId: 'replica-1' })
+    expect(onEvent.mock.calls.map(([event]) => event.event)).toEqual(['hello'])
+    events.stop()
+  })
+
+  it('moves a live stream that goes silent (no error, no byte) to the next replica', () => {
+    // A half-open connection on a quiet market: the replicas apply nothing and every `/status`
+    // answers, so only the missing heartbeats tell.
+    const onEvent = vi.fn()
+    const events = new ReplicaEvents({ replicas, onEvent })
+    events.start()
+    const first = FakeEventSource.opened[0]!
+    first.emit('hello', hello)
+    vi.advanceTimersByTime(2000)
+    first.emit('heartbeat', beat)
+    vi.advanceTimersByTime(2000)
+    first.emit('applied', { index: 5, chainingHash: '0x', time: 0 })
+    // Silent from here: three intervals after the last event it moves on, not before.
+    vi.advanceTimersByTime(5999)
+    expect(FakeEventSource.opened).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(first.closed).toBe(true)
+    const next = FakeEventSource.opened[1]!
+    expect(next.url).toBe('http://127.0.0.1:5002/events')
+    expect(events.getStatus()).toMatchObject({ replicaId: 'replica-2', connection: 'reconnecting' })
+    // The new stream's hello is what makes the consumers resync their snapshots.
+    next.emit('hello', { ...hello, replicaId: 'replica-2' })
+    expect(onEvent).toHaveBeenLastCalledWith(
+      { event: 'hello', data: { ...hello, replicaId: 'replica-2' } },
+      replicas[1],
+    )
+    expect(events.getStatus()).toMatchObject({ replicaId: 'replica-2', connection: 'live' })
+    events.stop()
+  })
+
+  it('sizes the silence to the interval the heartbeats state, within a bound', () => {
+    const events = new ReplicaEvents({ replicas, onEvent: vi.fn() })
+    events.start()
+    const first = FakeEventSource.opened[0]!
+    first.emit('hello', hello)
+    first.emit('heartbeat', { intervalMs: 5000 })
+    vi.advanceTimersByTime(14_999)
+    expect(FakeEventSource.opened).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(FakeEventSource.opened).toHaveLength(2)
+    const second = FakeEventSource.opened[1]!
+    second.emit('hello', { ...hello, replicaId: 'replica-2' })
+    second.emit('heartbeat', { intervalMs: 3_600_000 })
+    vi.advanceTimersByTime(30_000)
+    expect(FakeEventSource.opened).toHaveLength(3)
+    events.stop()
+  })
+
+  it('leaves a broken connection to the failover timer, and a stopped stream alone', () => {
+    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), failoverMs: 20_000 })
+    events.start()
+    const first = FakeEventSource.opened[0]!
+    first.emit('hello', hello)
+    first.emit('error')
+    vi.advanceTimersByTime(19_999)
+    expect(FakeEventSource.opened).toHaveLength(1)
+    vi.advanceTimersByTime(1)
+    expect(FakeEventSource.opened).toHaveLength(2)
+    FakeEventSource.opened[1]!.emit('hello', hello)
+    events.stop()
+    vi.advanceTimersByTime(60_000)
+    expect(FakeEventSource.opened).toHaveLength(2)
   })
 })
 

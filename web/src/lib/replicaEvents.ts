@@ -32,9 +32,17 @@ export interface ReplicaEventsParameters {
   readonly staleFailoverMs?: number
 }
 
+/** Heartbeat intervals a live stream may stay silent before it moves on. */
+const silentBeatsMax = 3
+/** Heartbeat interval assumed until the stream's first `heartbeat` states it (the replicas'). */
+const defaultHeartbeatMs = 2000
+/** Longest heartbeat interval believed: a stream is given up after 30 s of silence at most. */
+const maxHeartbeatMs = 10_000
+
 const eventNames: readonly SseEventName[] = [
   'hello',
   'reset',
+  'heartbeat',
   'applied',
   'receipt',
   'balance',
@@ -57,7 +65,10 @@ const resetReopenMs = 500
  * A stream can also fail without an error: its replica hangs, or the connection goes half-open,
  * and no byte arrives. `observeReplicas` compares the stream with what every replica reports;
  * a stream behind them, or attached to a replica that stopped answering, is marked stale after
- * half of `staleFailoverMs` and moved to the next replica after all of it.
+ * half of `staleFailoverMs` and moved to the next replica after all of it. And every replica
+ * sends each stream a `heartbeat` every couple of seconds: a live stream silent for
+ * `silentBeatsMax` heartbeat intervals is dead (even on a quiet market, even while its replica
+ * answers `/status`) and moves to the next replica. Heartbeats are not passed to `onEvent`.
  */
 export class ReplicaEvents {
   private source: EventSource | undefined
@@ -74,8 +85,14 @@ export class ReplicaEvents {
   private unhealthySince: number | undefined
   /** Checks the last report again at the next stale or failover deadline. */
   private recheckTimer: ReturnType<typeof setTimeout> | undefined
+  /** Fires when the live stream has been silent too long (see the class comment). */
+  private silenceTimer: ReturnType<typeof setTimeout> | undefined
+  /** The interval the stream's heartbeats state. */
+  private heartbeatMs = defaultHeartbeatMs
   private readonly listeners = new Set<() => void>()
   private stopped = false
+  /** `performance.now()` of the last event of any kind, heartbeats included. */
+  private lastHeardAt = 0
 
   constructor(private readonly parameters: ReplicaEventsParameters) {}
 
@@ -101,6 +118,7 @@ export class ReplicaEvents {
     this.stopped = true
     this.disarmFailover()
     this.disarmRecheck()
+    this.disarmSilence()
     this.source?.close()
     this.source = undefined
   }
@@ -150,6 +168,7 @@ export class ReplicaEvents {
   private open(): void {
     this.disarmFailover()
     this.disarmRecheck()
+    this.disarmSilence()
     this.unhealthySince = undefined
     this.source?.close()
     const replica = this.currentReplica()
@@ -167,9 +186,16 @@ export class ReplicaEvents {
         if (this.source !== source) return
         const event = parseSseEvent(name, (message as MessageEvent<string>).data)
         if (event === undefined) return
+        this.lastHeardAt = performance.now()
+        if (event.event === 'heartbeat') {
+          // Bounded: a replica stating a long interval cannot keep a dead stream attached.
+          this.heartbeatMs = Math.min(event.data.intervalMs, maxHeartbeatMs)
+          return
+        }
         if (event.event === 'hello') {
           this.disarmFailover()
           this.setStatus({ connection: 'live', appliedIndex: event.data.appliedIndex })
+          this.armSilence()
         } else if (event.event === 'reset') {
           this.reopenSoon()
         } else if (event.event === 'applied') {
@@ -181,6 +207,8 @@ export class ReplicaEvents {
     }
     source.addEventListener('error', () => {
       if (this.source !== source) return
+      // Broken, not silent: the browser's retries and the failover timers take over.
+      this.disarmSilence()
       if (source.readyState === EventSource.CLOSED) {
         // The browser gave up (e.g. a non-200 answer): move on soon, without a hot loop when
         // every replica refuses.
@@ -202,6 +230,7 @@ export class ReplicaEvents {
   private reopenSoon(): void {
     this.source?.close()
     this.source = undefined
+    this.disarmSilence()
     this.setStatus({ connection: 'reconnecting' })
     this.disarmFailover()
     this.failoverTimer = setTimeout(() => this.open(), resetReopenMs + Math.random() * 1000)
@@ -217,6 +246,30 @@ export class ReplicaEvents {
       this.failoverTimer = undefined
       if (this.status.connection !== 'live') this.failover()
     }, this.parameters.failoverMs ?? 5000)
+  }
+
+  /**
+   * Watches the live stream for silence: a check at the deadline, pushed back by what was heard
+   * meanwhile (one timer per stream, not one per event).
+   */
+  private armSilence(): void {
+    this.disarmSilence()
+    const check = () => {
+      const silentMs = performance.now() - this.lastHeardAt
+      const limitMs = silentBeatsMax * this.heartbeatMs
+      if (silentMs >= limitMs) {
+        this.silenceTimer = undefined
+        this.failover()
+        return
+      }
+      this.silenceTimer = setTimeout(check, limitMs - silentMs)
+    }
+    this.silenceTimer = setTimeout(check, silentBeatsMax * this.heartbeatMs)
+  }
+
+  private disarmSilence(): void {
+    clearTimeout(this.silenceTimer)
+    this.silenceTimer = undefined
   }
 
   private disarmFailover(): void {

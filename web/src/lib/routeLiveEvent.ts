@@ -54,5 +54,8 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
       return false
     case 'applied':
       return true
+    case 'heartbeat':
+      // Kept by the stream itself (its silence timer); never routed here.
+      return false
   }
 }

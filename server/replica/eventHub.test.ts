@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { EventHub, type HubEvent } from './eventHub.ts'
+
+/*
+ * The heartbeat is what lets a client tell a dead stream (a hung replica, a half-open
+ * connection) from a quiet market: every attached stream gets one per interval, whatever it
+ * filters, and only while streams are attached.
+ */
+
+beforeEach(() => vi.useFakeTimers())
+afterEach(() => vi.useRealTimers())
+
+describe('EventHub heartbeat', () => {
+  it('gives every stream a heartbeat per interval, past its filter, after what came before', () => {
+    const hub = new EventHub({ heartbeatMs: 2000 })
+    const trades: HubEvent[] = []
+    const mine: HubEvent[] = []
+    const a = hub.subscribe({ types: new Set(['trade']) }, (events) => trades.push(...events))!
+    const b = hub.subscribe({ address: '0xab' }, (events) => mine.push(...events))!
+    hub.publish([{ event: 'applied', data: { index: 1 } }])
+    vi.advanceTimersByTime(1999)
+    expect(trades).toEqual([])
+    vi.advanceTimersByTime(1)
+    const beat = { id: 1, event: 'heartbeat', data: JSON.stringify({ intervalMs: 2000 }) }
+    expect(trades).toEqual([beat])
+    // The heartbeat comes after the events published before it; its id is the latest event's,
+    // so resuming from it (`Last-Event-ID`) misses nothing.
+    expect(mine.map((event) => [event.event, event.id])).toEqual([
+      ['applied', 1],
+      ['heartbeat', 1],
+    ])
+    vi.advanceTimersByTime(4000)
+    expect(trades.filter((event) => event.event === 'heartbeat')).toHaveLength(3)
+    a.unsubscribe()
+    b.unsubscribe()
+  })
+
+  it('beats only while streams are attached', () => {
+    const hub = new EventHub({ heartbeatMs: 1000 })
+    const first = hub.subscribe({}, () => undefined)!
+    expect(vi.getTimerCount()).toBe(1)
+    const second = hub.subscribe({}, () => undefined)!
+    expect(vi.getTimerCount()).toBe(1)
+    first.unsubscribe()
+    expect(vi.getTimerCount()).toBe(1)
+    second.unsubscribe()
+    expect(vi.getTimerCount()).toBe(0)
+    const received: HubEvent[] = []
+    const third = hub.subscribe({}, (events) => received.push(...events))!
+    vi.advanceTimersByTime(1000)
+    expect(received.map((event) => event.event)).toEqual(['heartbeat'])
+    third.unsubscribe()
+  })
+})
