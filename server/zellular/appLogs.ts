@@ -5,19 +5,31 @@ import { BatchLog } from './batchLog.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 
 /**
- * The batch logs of every app this node serves, over one SQLite file. Apps can be added while
+ * The batch logs of every app this node serves, over one SQLite database (the batch store). Apps can be added while
  * running and are never removed (zsequencer's rule).
  */
 export class AppLogs {
   readonly #logs = new Map<string, BatchLog>()
   readonly #db: Database.Database
 
-  constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true })
-    this.#db = new Database(join(dataDir, 'batches.sqlite'))
-    this.#db.pragma('journal_mode = WAL')
-    this.#db.pragma('synchronous = NORMAL')
+  /** Over `db`, an open SQLite database (a file in the data directory, or `:memory:`). */
+  constructor(db: Database.Database) {
+    this.#db = db
     BatchLog.migrate(this.#db)
+  }
+
+  /** The node's batch store: `batches.sqlite` in `dataDir`. */
+  static open(dataDir: string): AppLogs {
+    mkdirSync(dataDir, { recursive: true })
+    const db = new Database(join(dataDir, 'batches.sqlite'))
+    db.pragma('journal_mode = WAL')
+    db.pragma('synchronous = NORMAL')
+    return new AppLogs(db)
+  }
+
+  /** A store that lives as long as the process: for tests and simulations. */
+  static inMemory(): AppLogs {
+    return new AppLogs(new Database(':memory:'))
   }
 
   /** Adds `app`; says whether it is new. */

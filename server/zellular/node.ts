@@ -29,6 +29,8 @@ export interface ZellularNodeOptions {
   readonly misbehave?: (context: NodeContext) => Promise<void>
   /** The system clock unless a test drives time itself. */
   readonly clock?: Clock
+  /** The batch store: `batches.sqlite` in the data directory unless a test passes another. */
+  readonly logs?: AppLogs
 }
 
 /**
@@ -103,7 +105,7 @@ export class ZellularNode {
     const context = this.context
     const role = new SequencerRole(selfId, config.initSequencerId || lowestSequencingId(context))
     this.role = role
-    this.logs = new AppLogs(config.dataDir)
+    this.logs = options.logs ?? AppLogs.open(config.dataDir)
     this.outbox = new Outbox(config)
     this.watch = new FinalizationWatch(config.finalizationTimeBorderMs)
     const { stages, progress } = this

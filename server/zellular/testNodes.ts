@@ -2,11 +2,8 @@
  * In-process nodes for unit tests of the node's logic: four operators with fixed keys, one
  * `ZellularNode` built for any of them, and peers faked by small HTTP servers on 127.0.0.1.
  */
-import { mkdtempSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import {
   bls,
   Network,
@@ -14,6 +11,7 @@ import {
   type NodesFile,
   type SyncPoint,
 } from '../../shared/zellular/index.ts'
+import { AppLogs } from './appLogs.ts'
 import type { Clock } from './clock.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
@@ -38,6 +36,7 @@ export function makeTestNode(options: {
   config?: Partial<NodeConfig>
   lines?: string[]
   clock?: Clock
+  logs?: AppLogs
 }): { node: ZellularNode; ids: string[]; secrets: bls.SecretKey[] } {
   const secrets = testSecrets()
   const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
@@ -57,7 +56,7 @@ export function makeTestNode(options: {
   const config = nodeConfigSchema.parse({
     nodesFile: 'unused',
     keyFile: 'unused',
-    dataDir: mkdtempSync(join(tmpdir(), 'zellular-node-')),
+    dataDir: 'unused',
     thresholdPercent: 67,
     ...options.config,
   })
@@ -77,7 +76,11 @@ export function makeTestNode(options: {
     TEST_NODE_IDS[position]!,
     ['a'],
     log,
-    options.clock === undefined ? {} : { clock: options.clock },
+    // An in-memory batch store: nothing is left on disk.
+    {
+      logs: options.logs ?? AppLogs.inMemory(),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    },
   )
   return { node, ids: [...TEST_NODE_IDS], secrets }
 }
