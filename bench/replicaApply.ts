@@ -6,6 +6,7 @@ import { signIntent, testAccount, type TestAccount } from '../shared/exchange/te
 import { createTokenRegistry, type WireIntent } from '../shared/intents/index.ts'
 import { ReplicaState } from '../server/replica/replicaState.ts'
 import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
+import { SqliteStorage } from '../server/replica/store/sqliteStorage.ts'
 import { runApplyLoop } from '../server/replica/applyLoop.ts'
 import { VerifierPool } from '../server/replica/verifierPool.ts'
 import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
@@ -69,7 +70,10 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
   const store = new ReplicaStore(join(dir, 'replica.db'), {
     synchronous: parameters.sqliteSynchronous,
   })
-  const state = ReplicaState.open(store, { registry: benchRegistry(), genesis })
+  const state = await ReplicaState.open(new SqliteStorage(store), {
+    registry: benchRegistry(),
+    genesis,
+  })
   const pool = new VerifierPool(parameters.verifierThreads, {
     tokens: state.exchange.ledger.tokens,
     domain: state.exchange.domain,

@@ -17,6 +17,7 @@ import { signIntent, testAccount, type TestAccount } from '../shared/exchange/te
 import { createTokenRegistry, initKeccak, type WireIntent } from '../shared/intents/index.ts'
 import { ReplicaState, type FinalizedBatch } from '../server/replica/replicaState.ts'
 import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
+import { SqliteStorage } from '../server/replica/store/sqliteStorage.ts'
 import { createReplica } from '../server/replica/replica.ts'
 import { InMemorySequencer, testBlsKey } from '../server/replica/testing.ts'
 import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
@@ -111,7 +112,7 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-state-'))
 const databaseFile = join(dir, 'replica.db')
 const store = new ReplicaStore(databaseFile)
 const registry = benchRegistry()
-const state = ReplicaState.open(store, { registry, genesis })
+const state = await ReplicaState.open(new SqliteStorage(store), { registry, genesis })
 const results: Record<string, unknown> = {}
 
 function count(table: string): number {
@@ -182,7 +183,7 @@ function measure(at: number): void {
  * committed `groupMax` at a time as the apply loop does; returns the last batch index. The batch
  * bodies are released before the checkpoint measures the heap.
  */
-function applyUpTo(from: number, to: number, index: number): number {
+async function applyUpTo(from: number, to: number, index: number): Promise<number> {
   const intents: WireIntent[] = []
   for (let n = from; n < to; n++) intents.push(wireOf(n, signatures))
   const bodies = packBatches(intents, 5_000)
@@ -190,7 +191,7 @@ function applyUpTo(from: number, to: number, index: number): number {
     const group = bodies.slice(start, start + groupMax).map((body): { batch: FinalizedBatch } => ({
       batch: { index: ++index, body, chainingHash: `h${index}`, timestamp: syncPointSeconds },
     }))
-    state.applyGroup(group)
+    await state.applyGroup(group)
     groupHashes.push(timed(() => state.stateHash()))
   }
   return index
@@ -202,7 +203,7 @@ try {
   let index = 0
   const started = performance.now()
   for (const checkpoint of checkpoints) {
-    index = applyUpTo(applied, checkpoint, index)
+    index = await applyUpTo(applied, checkpoint, index)
     applied = checkpoint
     console.log(`applied ${applied} intents in ${elapsed(started)} s`)
     measure(checkpoint)
@@ -215,7 +216,7 @@ try {
   gc()
   const restartStarted = performance.now()
   const restartCpu = process.cpuUsage()
-  const replica = createReplica({
+  const replica = await createReplica({
     replicaId: 'replica-1',
     registry,
     genesis,

@@ -74,7 +74,7 @@ beforeAll(async () => {
   const followed = new InMemorySequencer()
   const sequencers = [followed, followed, new InMemorySequencer()]
   for (const [i, sequencer] of sequencers.entries()) {
-    const replica = createTestReplica({
+    const replica = await createTestReplica({
       sequencer,
       registry,
       position: i + 1,

@@ -151,17 +151,17 @@ const nonSignerReasons: Record<Exclude<ReplicaProofStatus, 'signed'>, NonSignerR
   invalid_answer: 'unreachable',
 }
 
-function ownAnswer(
+async function ownAnswer(
   deps: ReplicaDeps,
   address: string,
   token: string,
   index: number,
-): ReplicaBalanceAnswer {
+): Promise<ReplicaBalanceAnswer> {
   const replicaId = deps.replicaId
   if (index > deps.state.position.index) return { replicaId, kind: 'behind' }
-  let found: ReturnType<typeof balanceAt>
+  let found: Awaited<ReturnType<typeof balanceAt>>
   try {
-    found = balanceAt(deps, address, token, index)
+    found = await balanceAt(deps, address, token, index)
   } catch (error) {
     // An index from before this database kept chaining hashes: no statement to sign.
     const unknown = error instanceof ApiError && error.code === 'chaining_hash_unknown'

@@ -28,6 +28,7 @@ import {
   testGenesis,
   testTokens,
   waitFor,
+  sqliteOf,
 } from './testing.ts'
 
 const stranger = testAccount(999)
@@ -36,9 +37,9 @@ let replica: Replica
 let running: Promise<void>
 let nonce = 0
 
-beforeAll(() => {
+beforeAll(async () => {
   sequencer = new InMemorySequencer()
-  replica = createTestReplica({ sequencer })
+  replica = await createTestReplica({ sequencer })
   running = replica.start()
 })
 afterAll(async () => {
@@ -359,7 +360,7 @@ describe('CORS', () => {
     expect(answer.headers.get('access-control-allow-origin')).toBe('*')
     const error = await replica.app.request('/nope', { headers: { Origin: 'http://x.test' } })
     expect(error.headers.get('access-control-allow-origin')).toBe('*')
-    const strict = createTestReplica({
+    const strict = await createTestReplica({
       sequencer: new InMemorySequencer(),
       parameters: { corsOrigins: ['http://app.test'] },
     })
@@ -469,10 +470,13 @@ describe('trading', () => {
 
 describe('restarting', () => {
   it('rebuilds the same state from the database', async () => {
-    const file = replica.state.store.sqlite.name
+    const file = sqliteOf(replica.state).name
     const hash = replica.state.stateHash()
     const index = replica.state.position.index
-    const second = createTestReplica({ sequencer: new InMemorySequencer(), databaseFile: file })
+    const second = await createTestReplica({
+      sequencer: new InMemorySequencer(),
+      databaseFile: file,
+    })
     expect(second.state.position.index).toBe(index)
     expect(second.state.stateHash()).toBe(hash)
     await second.stop()

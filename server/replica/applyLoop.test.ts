@@ -7,7 +7,7 @@ import { signIntent } from '../../shared/exchange/testing.ts'
 import { createTokenRegistry, initKeccak } from '../../shared/intents/index.ts'
 import { runApplyLoop } from './applyLoop.ts'
 import { ReplicaState, type FinalizedBatch } from './replicaState.ts'
-import { ReplicaStore } from './store/replicaStore.ts'
+import { openSqliteStorage } from './store/sqliteStorage.ts'
 import { testGenesis, testRegistry, traders } from './testing.ts'
 
 await initKeccak()
@@ -34,10 +34,10 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-function openState(): ReplicaState {
+function openState(): Promise<ReplicaState> {
   const dir = mkdtempSync(join(tmpdir(), 'apply-loop-'))
   dirs.push(dir)
-  return ReplicaState.open(new ReplicaStore(join(dir, 'replica.db')), {
+  return ReplicaState.open(openSqliteStorage(join(dir, 'replica.db')), {
     registry,
     genesis: testGenesis,
   })
@@ -48,7 +48,7 @@ function openState(): ReplicaState {
  * as a single verifier thread delivers them. Returns how many commits it made and the state.
  */
 async function applyAll(options: { groupWaitMs: number; stepMs: number }) {
-  const state = openState()
+  const state = await openState()
   const parameters = { tokens: state.exchange.ledger.tokens, domain: state.exchange.domain }
   let previous: Promise<unknown> = Promise.resolve()
   const prepare = (body: string): Promise<PreparedBatch> => {
@@ -81,7 +81,7 @@ async function applyAll(options: { groupWaitMs: number; stepMs: number }) {
       if (effects.index === batches.length) controller.abort()
     },
   })
-  state.store.close()
+  await state.storage.close()
   return { commits: committedAt.size, state }
 }
 
@@ -95,9 +95,9 @@ describe('runApplyLoop', () => {
     expect(grouped.state.stateHash()).toBe(each.state.stateHash())
 
     // And the same as applying each batch on its own, inline.
-    const inline = openState()
-    for (const batch of batches) inline.apply(batch)
+    const inline = await openState()
+    for (const batch of batches) await inline.apply(batch)
     expect(inline.stateHash()).toBe(grouped.state.stateHash())
-    inline.store.close()
+    await inline.storage.close()
   })
 })

@@ -140,14 +140,17 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
       }
       const group = queue.splice(0, count)
       itemTaken.notify()
-      let all: BatchEffects[]
+      // Events leave inside the commit's last step, before any read held back by the commit.
+      const publish = (all: BatchEffects[]) => {
+        for (const [position, effects] of all.entries()) onApplied(effects, group[position]!.batch)
+      }
       try {
-        all = state.applyGroup(group.map(({ batch, result }) => ({ batch, prepared: result })))
+        const items = group.map(({ batch, result }) => ({ batch, prepared: result }))
+        await state.applyGroup(items, publish)
       } catch (error) {
         const range = `${group[0]!.batch.index}..${group.at(-1)!.batch.index}`
         throw new ReplicaStateError(`applying batches ${range} failed`, { cause: error })
       }
-      for (const [position, effects] of all.entries()) onApplied(effects, group[position]!.batch)
     }
   } catch (error) {
     session.abort()

@@ -17,16 +17,18 @@ export function requireIntactState(deps: ReplicaDeps): void {
 /**
  * The balance of (address, token) as of `index` (default: the applied index) and the position it
  * is signed at, with Zellular's chaining hash of that index: both from memory at the applied
- * index, both from the store below it (balance history, chaining hashes); 409 `index_ahead`
- * above it; 404 `chaining_hash_unknown` for an index applied before the store kept chaining
- * hashes (such a balance cannot be bound to its history, so it is not signed).
+ * index (once no commit is in flight), both from the storage below it (balance history,
+ * chaining hashes); 409 `index_ahead` above it; 404 `chaining_hash_unknown` for an index
+ * applied before the store kept chaining hashes (such a balance cannot be bound to its history,
+ * so it is not signed).
  */
-export function balanceAt(
+export async function balanceAt(
   deps: ReplicaDeps,
   address: string,
   token: string,
   index: number | undefined,
-): { balance: { available: bigint; locked: bigint }; at: AttestedPosition } {
+): Promise<{ balance: { available: bigint; locked: bigint }; at: AttestedPosition }> {
+  await deps.state.settled()
   requireIntactState(deps)
   const position = deps.state.position
   if (index === undefined || index === position.index) {
@@ -35,7 +37,11 @@ export function balanceAt(
   if (index > position.index) {
     throw rejection('index_ahead', 'index', `applied index is ${position.index}`)
   }
-  const chainingHash = deps.state.store.chainingHashAt(index)
+  const storage = deps.state.storage
+  const [chainingHash, balance] = await Promise.all([
+    storage.chainingHashAt(index),
+    storage.balanceAt(address, token, index),
+  ])
   if (chainingHash === undefined) throw rejection('chaining_hash_unknown', 'index')
-  return { balance: deps.state.store.balanceAt(address, token, index), at: { index, chainingHash } }
+  return { balance, at: { index, chainingHash } }
 }

@@ -6,7 +6,9 @@ import { errorResponseSchema } from '../../shared/api/index.ts'
 import { signIntent } from '../../shared/exchange/testing.ts'
 import { createTokenRegistry, intentId, type WireIntent } from '../../shared/intents/index.ts'
 import { ReplicaState } from './replicaState.ts'
-import { historyPruneRowsMax, ReplicaStore } from './store/replicaStore.ts'
+import { historyPruneRowsMax } from './store/replicaStorage.ts'
+import { ReplicaStore } from './store/replicaStore.ts'
+import { SqliteStorage } from './store/sqliteStorage.ts'
 import {
   createTestReplica,
   InMemorySequencer,
@@ -76,17 +78,19 @@ const count = (store: ReplicaStore, table: string) =>
   (store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
 
 describe('history retention', () => {
-  it('prunes receipts, trades and closed orders past the last N batches, never the state', () => {
+  it('prunes receipts, trades and closed orders past the last N batches, never the state', async () => {
     const batches = bodies()
     const kept = new ReplicaStore(databaseFile())
     const pruned = new ReplicaStore(databaseFile(), { historyRetainBatches: 3 })
-    const states = [kept, pruned].map((store) =>
-      ReplicaState.open(store, { registry, genesis: testGenesis }),
+    const states = await Promise.all(
+      [kept, pruned].map((store) =>
+        ReplicaState.open(new SqliteStorage(store), { registry, genesis: testGenesis }),
+      ),
     )
-    batches.forEach((batch, i) => {
+    for (const [i, batch] of batches.entries()) {
       const finalized = { index: i + 1, body: JSON.stringify(batch), chainingHash: `c${i + 1}` }
-      for (const state of states) state.apply(finalized)
-    })
+      for (const state of states) await state.apply(finalized)
+    }
     // Batches 8–10 keep their history; 1–7 lose theirs.
     expect(pruned.historyPrunedBelow).toBe(8)
     expect(kept.historyPrunedBelow).toBe(0)
@@ -100,39 +104,48 @@ describe('history retention', () => {
     expect(pruned.receipt(idOf(batches[9]![0]!))?.status).toBe('applied')
     expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
     // A restart reads the state alone, so it is the same with or without history.
-    const reopened = ReplicaState.open(pruned, { registry, genesis: testGenesis })
+    const reopened = await ReplicaState.open(new SqliteStorage(pruned), {
+      registry,
+      genesis: testGenesis,
+    })
     expect(reopened.stateHash()).toBe(states[0]!.stateHash())
     expect(reopened.exchange.tradeSeq('ETH/USDT')).toBe(1)
     kept.close()
     pruned.close()
   })
 
-  it(`deletes at most ${historyPruneRowsMax} rows of a table per commit, and catches up later`, () => {
+  it(`deletes at most ${historyPruneRowsMax} rows of a table per commit, and catches up later`, async () => {
     const file = databaseFile()
     const unbounded = new ReplicaStore(file)
-    const state = ReplicaState.open(unbounded, { registry, genesis: testGenesis })
+    const state = await ReplicaState.open(new SqliteStorage(unbounded), {
+      registry,
+      genesis: testGenesis,
+    })
     nonces.clear()
     const payers = traders.slice(0, 6)
     let index = 0
-    const applyBatch = (intents: WireIntent[]) => {
+    const applyBatch = async (intents: WireIntent[]) => {
       index += 1
-      state.apply({ index, body: JSON.stringify(intents), chainingHash: `c${index}` })
+      await state.apply({ index, body: JSON.stringify(intents), chainingHash: `c${index}` })
     }
     // 2,100 receipts in 140 batches of 15.
     for (let b = 0; b < 140; b++)
-      applyBatch(Array.from({ length: 15 }, (_, i) => pay(payers[i % 6]!)))
+      await applyBatch(Array.from({ length: 15 }, (_, i) => pay(payers[i % 6]!)))
     unbounded.close()
     const store = new ReplicaStore(file, { historyRetainBatches: 1 })
-    const reopened = ReplicaState.open(store, { registry, genesis: testGenesis })
+    const reopened = await ReplicaState.open(new SqliteStorage(store), {
+      registry,
+      genesis: testGenesis,
+    })
     index = 140
-    const next = (intents: WireIntent[]) => {
+    const next = async (intents: WireIntent[]) => {
       index += 1
-      reopened.apply({ index, body: JSON.stringify(intents), chainingHash: `c${index}` })
+      await reopened.apply({ index, body: JSON.stringify(intents), chainingHash: `c${index}` })
     }
-    next([pay(alice)])
+    await next([pay(alice)])
     expect(count(store, 'receipts')).toBe(2_101 - historyPruneRowsMax)
     expect(store.historyPrunedBelow).toBe(0)
-    next([pay(alice)])
+    await next([pay(alice)])
     expect(count(store, 'receipts')).toBe(1)
     expect(store.historyPrunedBelow).toBe(142)
     store.close()
@@ -140,7 +153,7 @@ describe('history retention', () => {
 
   it('answers reads of pruned history clearly: /tx says so, /trades 404 pruned', async () => {
     const sequencer = new InMemorySequencer()
-    const replica = createTestReplica({ sequencer, parameters: { historyRetainBatches: 2 } })
+    const replica = await createTestReplica({ sequencer, parameters: { historyRetainBatches: 2 } })
     const running = replica.start()
     try {
       const batches = bodies()

@@ -30,7 +30,7 @@ const zellular = new ZellularClient({
   longPollMs: config.zellular.longPollMs,
   onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
 })
-const replica = createReplica({
+const replica = await createReplica({
   replicaId: config.replicaId,
   registry: config.registry,
   genesis: config.genesis,

@@ -1,5 +1,6 @@
 import { parseIntent, verifyIntent } from '../../shared/intents/index.ts'
 import type { JournaledIntent } from './pendingJournal.ts'
+import { readReceipt } from './readQueries.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 
 /** Most intents sent again per sweep, so one sweep's work is bounded. */
@@ -41,10 +42,13 @@ export function redeliverOverdue(deps: ReplicaDeps): void {
  * applied become pending again, sent at the first sweep, and the journal keeps only them. One
  * whose wire no longer parses or verifies (the rules changed) or whose receipt exists is dropped.
  */
-export function recoverJournaled(deps: ReplicaDeps, recovered: readonly JournaledIntent[]): void {
+export async function recoverJournaled(
+  deps: ReplicaDeps,
+  recovered: readonly JournaledIntent[],
+): Promise<void> {
   const { exchange } = deps.state
   for (const { intentId, wire } of recovered) {
-    if (deps.state.store.receipt(intentId) !== undefined) continue
+    if ((await readReceipt(deps.state, intentId)) !== undefined) continue
     let json: unknown
     try {
       json = JSON.parse(wire)

@@ -18,7 +18,8 @@ import { ReplicaState } from './replicaState.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
 import { toSseEvents } from './sseEvents.ts'
 import { VerifierPool } from './verifierPool.ts'
-import { ReplicaStore, type StoreHooks } from './store/replicaStore.ts'
+import { openReplicaStorage } from './store/openReplicaStorage.ts'
+import type { StoreHooks } from './store/replicaStorage.ts'
 
 /** The replica's view of Zellular: the SDK client (`ZellularClient`) or a test double. */
 export interface ZellularPort extends BatchSource {
@@ -129,7 +130,16 @@ export interface ReplicaConfig {
   readonly genesis: LedgerGenesis
   /** 32-byte BLS12-381 secret key. */
   readonly blsSecretKey: Uint8Array
+  /**
+   * The SQLite database file (the default storage); the pending journal lives beside it
+   * (`<file>.pending.jsonl`) whichever storage holds the state.
+   */
   readonly databaseFile: string
+  /**
+   * `postgres://…`: the state lives in that PostgreSQL database instead of `databaseFile`
+   * (`REPLICA_DATABASE_URL`). Never shared between replicas.
+   */
+  readonly databaseUrl?: string | undefined
   readonly zellular: ZellularPort
   readonly parameters?: Partial<ReplicaParameters>
   /** Test faults inside commits (`storeFaults.ts`); production wiring installs none. */
@@ -149,16 +159,18 @@ export interface Replica {
 }
 
 /** Opens (or creates) the replica's database, rebuilds its state and wires the HTTP app. */
-export function createReplica(config: ReplicaConfig): Replica {
+export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   const parameters = { ...defaultReplicaParameters, ...config.parameters }
   const log = config.log ?? ((line: string) => console.log(line))
   const { registry, zellular } = config
-  const store = new ReplicaStore(config.databaseFile, {
-    synchronous: parameters.sqliteSynchronous,
+  const store = await openReplicaStorage({
+    databaseFile: config.databaseFile,
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: parameters.sqliteSynchronous,
     historyRetainBatches: parameters.historyRetainBatches,
-    ...(config.storeHooks === undefined ? {} : { hooks: config.storeHooks }),
+    hooks: config.storeHooks,
   })
-  const state = ReplicaState.open(store, {
+  const state = await ReplicaState.open(store, {
     registry,
     genesis: config.genesis,
     // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
@@ -214,7 +226,7 @@ export function createReplica(config: ReplicaConfig): Replica {
     log,
     now: () => Date.now(),
   }
-  recoverJournaled(deps, recovered)
+  await recoverJournaled(deps, recovered)
   const verifiers = new VerifierPool(
     parameters.verifierThreads,
     {
@@ -280,7 +292,7 @@ export function createReplica(config: ReplicaConfig): Replica {
       deps.submitter.stop()
       await verifiers.close()
       await deps.journal.close()
-      store.close()
+      await store.close()
     },
   }
 }

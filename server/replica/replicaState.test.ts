@@ -2,9 +2,25 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { errorResponseSchema, signedBalanceSchema } from '../../shared/api/index.ts'
 import { signIntent, testAccount, testDomain } from '../../shared/exchange/testing.ts'
 import { intentId, type Address } from '../../shared/intents/index.ts'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ReplicaStateError, runApplyLoop } from './applyLoop.ts'
+import { ReplicaState } from './replicaState.ts'
+import type { ReplicaStorage } from './store/replicaStorage.ts'
+import { openSqliteStorage, type SqliteStorage } from './store/sqliteStorage.ts'
 import type { Replica } from './replica.ts'
-import { alice, bob, createTestReplica, InMemorySequencer, testTokens, waitFor } from './testing.ts'
+import {
+  alice,
+  bob,
+  createTestReplica,
+  InMemorySequencer,
+  testGenesis,
+  testRegistry,
+  testTokens,
+  waitFor,
+  sqliteOf,
+} from './testing.ts'
 
 const replicas: Replica[] = []
 afterEach(async () => {
@@ -29,7 +45,7 @@ function within<value>(promise: Promise<value>, ms: number): Promise<value | 'ti
 describe('batch time', () => {
   it('comes from the sync point, never goes back, is stored with the batch and survives a restart', async () => {
     const sequencer = new InMemorySequencer()
-    const replica = createTestReplica({ sequencer })
+    const replica = await createTestReplica({ sequencer })
     replicas.push(replica)
     void replica.start().catch(() => undefined)
     const transfer = (nonce: number) =>
@@ -53,8 +69,8 @@ describe('batch time', () => {
       sequencer.append(JSON.stringify([transfer(base * 1000 + index)]))
     }
     await waitFor(() => replica.state.position.index === 4)
-    const store = replica.state.store
-    const times = store.sqlite
+    const sqlite = sqliteOf(replica.state)
+    const times = sqlite
       .prepare('SELECT batch_index, time FROM chaining_hashes ORDER BY batch_index')
       .raw()
       .all()
@@ -75,7 +91,7 @@ describe('batch time', () => {
 
     replicas.splice(replicas.indexOf(replica), 1)
     await replica.stop()
-    const restarted = createTestReplica({ sequencer, databaseFile: store.sqlite.name })
+    const restarted = await createTestReplica({ sequencer, databaseFile: sqlite.name })
     replicas.push(restarted)
     expect(restarted.state.position.time).toBe(ms + 7_000)
     expect(restarted.state.exchange.time).toBe(ms + 7_000)
@@ -84,7 +100,7 @@ describe('batch time', () => {
 
 describe('the last finalization', () => {
   it('is kept with the position, so reading resumes with the parent link checked', async () => {
-    const replica = createTestReplica({ sequencer: new InMemorySequencer() })
+    const replica = await createTestReplica({ sequencer: new InMemorySequencer() })
     replicas.push(replica)
     const state = replica.state
     // Batches 1–3 released by the finalization at 3 (parent 0), 4–7 by the one at 7 (parent 3).
@@ -95,11 +111,11 @@ describe('the last finalization', () => {
       timestamp: 1_800_000_000,
       finalization: index <= 3 ? { index: 3, parentIndex: 0 } : { index: 7, parentIndex: 3 },
     })
-    state.applyGroup([1, 2].map((index) => ({ batch: batch(index) })))
+    await state.applyGroup([1, 2].map((index) => ({ batch: batch(index) })))
     expect(state.position.finalizedIndex).toBe(0)
-    state.apply(batch(3))
+    await state.apply(batch(3))
     expect(state.position.finalizedIndex).toBe(3)
-    state.apply(batch(4))
+    await state.apply(batch(4))
     expect(state.position.finalizedIndex).toBe(3)
 
     const asked: unknown[] = []
@@ -123,10 +139,13 @@ describe('the last finalization', () => {
     await loop
     expect(asked[0]).toMatchObject({ after: 4, chainingHash: 'h4', finalizedIndex: 3 })
     // And from the database after a restart.
-    const file = state.store.sqlite.name
+    const file = sqliteOf(state).name
     replicas.splice(replicas.indexOf(replica), 1)
     await replica.stop()
-    const restarted = createTestReplica({ sequencer: new InMemorySequencer(), databaseFile: file })
+    const restarted = await createTestReplica({
+      sequencer: new InMemorySequencer(),
+      databaseFile: file,
+    })
     replicas.push(restarted)
     expect(restarted.state.position).toMatchObject({ index: 4, finalizedIndex: 3 })
   })
@@ -135,7 +154,7 @@ describe('the last finalization', () => {
 describe('a failed commit', () => {
   it('stops every signed answer at once, rejects the apply loop without waiting for the poller, and a restart serves the last commit', async () => {
     const sequencer = new HangingSequencer()
-    const replica = createTestReplica({ sequencer })
+    const replica = await createTestReplica({ sequencer })
     replicas.push(replica)
     const running = replica.start()
     let nonce = 0
@@ -158,7 +177,7 @@ describe('a failed commit', () => {
     // The disk fills: SQLite refuses to grow the database (a real SQLITE_FULL), so the next
     // batch, which credits many new addresses, is applied in memory but cannot commit. VACUUM
     // first drops the free pages the migrations left, which the batch could otherwise fill.
-    const sqlite = replica.state.store.sqlite
+    const sqlite = sqliteOf(replica.state)
     sqlite.exec('VACUUM')
     sqlite.pragma(`max_page_count = ${sqlite.pragma('page_count', { simple: true }) as number}`)
     const strangers = Array.from({ length: 150 }, (_, i) => testAccount(5_000 + i).address)
@@ -189,7 +208,7 @@ describe('a failed commit', () => {
     replicas.splice(replicas.indexOf(replica), 1)
     expect(await within(replica.stop(), 2_000)).not.toBe('timeout')
 
-    const restarted = createTestReplica({
+    const restarted = await createTestReplica({
       sequencer: new InMemorySequencer(),
       databaseFile: sqlite.name,
     })
@@ -201,5 +220,47 @@ describe('a failed commit', () => {
       ).json(),
     )
     expect(again.attestation).toEqual(committed.attestation)
+  })
+})
+
+describe('a commit in flight', () => {
+  it('holds reads of memory back until it lands, so none sees a batch ahead of the position', async () => {
+    // The real SQLite storage, whose commits wait for `land` as a database server's would.
+    let land = () => {}
+    const landed = new Promise<void>((resolve) => (land = resolve))
+    const sqlite = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'replica-gate-')), 'r.db'))
+    const slow: ReplicaStorage = Object.assign(Object.create(sqlite) as SqliteStorage, {
+      commitBatches: async (...args: Parameters<ReplicaStorage['commitBatches']>) => {
+        await landed
+        return sqlite.commitBatches(...args)
+      },
+    })
+    const state = await ReplicaState.open(slow, {
+      registry: testRegistry(1, 15990),
+      genesis: testGenesis,
+    })
+    const before = state.exchange.ledger.balance(bob.address, 'USDT').available
+    const body = JSON.stringify([
+      signIntent(alice, testTokens, {
+        action: 'transfer',
+        nonce: '1',
+        to: bob.address,
+        token: 'USDT',
+        amount: '5',
+      }),
+    ])
+    const applying = state.apply({ index: 1, body, chainingHash: 'h1' })
+    const seen: { index: number; available: bigint }[] = []
+    const read = state.settled().then(() => {
+      const available = state.exchange.ledger.balance(bob.address, 'USDT').available
+      seen.push({ index: state.position.index, available })
+    })
+    await new Promise(setImmediate)
+    expect(seen).toEqual([])
+    land()
+    await applying
+    await read
+    expect(seen).toEqual([{ index: 1, available: before + 5_000_000n }])
+    await sqlite.close()
   })
 })

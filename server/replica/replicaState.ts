@@ -14,7 +14,7 @@ import {
   type SignerBackend,
 } from '../../shared/intents/index.ts'
 import { snapshotLedger, type LedgerGenesis } from '../../shared/ledger/index.ts'
-import type { AppliedPosition, ReplicaStore } from './store/replicaStore.ts'
+import type { AppliedPosition, ReplicaStorage } from './store/replicaStorage.ts'
 
 /** One finalized batch, as the Zellular SDK releases it. */
 export interface FinalizedBatch {
@@ -33,21 +33,26 @@ export interface FinalizedBatch {
 
 /**
  * The replica's state: the in-memory exchange and the database it mirrors, kept equal batch by
- * batch. `apply` is synchronous from the exchange step to the commit, so no HTTP read ever sees
- * a half-applied batch, and the database always holds exactly the state of `position`.
+ * batch. Applying a group is synchronous from the first exchange step to the start of its
+ * commit; while that commit is in flight (a database server answers asynchronously) memory is
+ * ahead of the database, so every read of memory first awaits `settled()`: no read ever sees a
+ * half-applied batch, and the database always holds exactly the state of `position` when one
+ * runs.
  *
  * If applying or committing fails after the exchange has changed (a full disk, an I/O error, a
  * broken invariant), memory is ahead of the database and matches no batch's state: the state
- * halts in the same synchronous step, before any read can run. A halted state applies nothing
- * more, and the routes that sign refuse to (`halted`); the process must restart from the
- * database, which still holds the last committed batch.
+ * halts before any read of memory can run again. A halted state applies nothing more, and the
+ * routes that sign refuse to (`halted`); the process must restart from the database, which
+ * still holds the last committed batch.
  */
 export class ReplicaState {
   private haltedBy: Error | undefined
+  /** Resolves when the commit in flight has landed (or failed); undefined when none is. */
+  private committing: Promise<void> | undefined
 
   private constructor(
     readonly exchange: Exchange,
-    readonly store: ReplicaStore,
+    readonly storage: ReplicaStorage,
     private current: AppliedPosition,
     /** Hash of the configuration the state at index 0 was made of; signed with every balance. */
     readonly genesisHash: string,
@@ -57,10 +62,10 @@ export class ReplicaState {
    * Opens the state: a fresh database is initialized from genesis; an existing one is loaded
    * and the exchange rebuilt from it. Refuses a database made from another configuration.
    */
-  static open(
-    store: ReplicaStore,
+  static async open(
+    store: ReplicaStorage,
     config: { registry: ReplicaRegistry; genesis: LedgerGenesis; signerBackend?: SignerBackend },
-  ): ReplicaState {
+  ): Promise<ReplicaState> {
     const exchangeConfig: ExchangeConfig = {
       domain: { app: config.registry.app, network: config.registry.network },
       genesis: config.genesis,
@@ -68,12 +73,12 @@ export class ReplicaState {
       ...(config.signerBackend === undefined ? {} : { signerBackend: config.signerBackend }),
     }
     const expectedHash = configurationHash(exchangeConfig)
-    const storedHash = store.genesisHash()
+    const storedHash = await store.genesisHash()
     if (storedHash === undefined) {
       const exchange = createExchange(exchangeConfig)
       const markets = [...exchange.markets.keys()]
-      store.initialize(expectedHash, snapshotLedger(exchange.ledger).balances, markets)
-      return new ReplicaState(exchange, store, store.position(), expectedHash)
+      await store.initialize(expectedHash, snapshotLedger(exchange.ledger).balances, markets)
+      return new ReplicaState(exchange, store, await store.position(), expectedHash)
     }
     if (storedHash !== expectedHash) {
       throw new Error('the database was made from another genesis or market configuration')
@@ -82,11 +87,11 @@ export class ReplicaState {
     if (!issuer.ok) throw new Error(`genesis issuer: ${issuer.reason}`)
     const tokens = [...createTokenRegistry(config.genesis.tokens).values()]
     const markets = config.registry.markets.map((market) => market.id)
-    const stored = store.loadState(tokens, issuer.value, markets)
+    const stored = await store.loadState(tokens, issuer.value, markets)
     const exchange = restoreExchange(exchangeConfig, stored)
     if (stored.bookSeqs === undefined) {
       // A database from before migration 0008: its books were replayed this once.
-      store.finishUpgrade(
+      await store.finishUpgrade(
         markets.map((market) => ({
           market,
           tradeSeq: exchange.tradeSeq(market),
@@ -107,22 +112,34 @@ export class ReplicaState {
   }
 
   /**
+   * Resolves once memory equals the committed position: at once when no commit is in flight
+   * (always, between SQLite commits). Memory reads start right after it, with no await between.
+   */
+  async settled(): Promise<void> {
+    while (this.committing !== undefined) await this.committing
+  }
+
+  /**
    * Applies and commits one batch; it must be the next one. `prepared` is the batch body already
    * parsed and verified by `prepareBatch` (e.g. in a worker thread); without it, it is done here.
    */
-  apply(batch: FinalizedBatch, prepared?: PreparedBatch): BatchEffects {
-    return this.applyGroup([{ batch, prepared }])[0] as BatchEffects
+  async apply(batch: FinalizedBatch, prepared?: PreparedBatch): Promise<BatchEffects> {
+    return (await this.applyGroup([{ batch, prepared }]))[0] as BatchEffects
   }
 
   /**
    * Applies consecutive batches, in order, and commits them in one database transaction (see
-   * `ReplicaStore.commitBatches`). Returns each batch's effects.
+   * `ReplicaStorage.commitBatches`). Returns each batch's effects. `afterCommit` runs once the
+   * commit landed and before any read held back by `settled()` resumes, so events leave in the
+   * same step the position moves.
    */
-  applyGroup(
+  async applyGroup(
     group: readonly { batch: FinalizedBatch; prepared?: PreparedBatch | undefined }[],
-  ): BatchEffects[] {
+    afterCommit?: (all: BatchEffects[]) => void,
+  ): Promise<BatchEffects[]> {
     const last = group.at(-1)
     if (last === undefined) return []
+    if (this.committing !== undefined) throw new Error('a commit is already in flight')
     if (this.haltedBy !== undefined) {
       throw new Error('the replica state halted after a failed apply', { cause: this.haltedBy })
     }
@@ -133,6 +150,8 @@ export class ReplicaState {
         throw new Error(`batch ${batch.index} does not follow ${expected - 1}`)
       }
     }
+    let release = () => {}
+    this.committing = new Promise((resolve) => (release = resolve))
     try {
       const all = group.map(({ batch, prepared }) => {
         const syncPointMs = batch.timestamp === undefined ? undefined : batch.timestamp * 1000
@@ -141,7 +160,7 @@ export class ReplicaState {
           : this.exchange.applyPrepared(prepared, batch.index, syncPointMs)
       })
       const finalizedIndex = lastFinalizationAt(last.batch)
-      this.store.commitBatches(
+      await this.storage.commitBatches(
         all.map((effects, position) => ({
           effects,
           chainingHash: group[position]!.batch.chainingHash,
@@ -150,10 +169,15 @@ export class ReplicaState {
       )
       const { index, chainingHash } = last.batch
       this.current = { index, chainingHash, time: this.exchange.time, finalizedIndex }
+      afterCommit?.(all)
       return all
     } catch (error) {
       this.haltedBy = error instanceof Error ? error : new Error(String(error))
       throw error
+    } finally {
+      // Reads held back resume now, ahead of the caller's continuation (queued after them).
+      this.committing = undefined
+      release()
     }
   }
 

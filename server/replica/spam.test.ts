@@ -8,7 +8,14 @@ import {
   type WireIntent,
 } from '../../shared/intents/index.ts'
 import type { Replica } from './replica.ts'
-import { createTestReplica, InMemorySequencer, testGenesis, traders, waitFor } from './testing.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  testGenesis,
+  traders,
+  waitFor,
+  sqliteOf,
+} from './testing.ts'
 
 /*
  * Anyone can put batches straight into Zellular for this app, skipping every pre-check. A
@@ -24,7 +31,7 @@ let running: Promise<void>
 
 beforeAll(async () => {
   sequencer = new InMemorySequencer()
-  replica = createTestReplica({ sequencer })
+  replica = await createTestReplica({ sequencer })
   running = replica.start()
   // Some state to keep: Alice rests an order.
   sequencer.append(
@@ -102,7 +109,7 @@ function spamIntent(n: number): WireIntent | unknown {
 }
 
 function counts(): Record<string, number> {
-  const sqlite = replica.state.store.sqlite
+  const sqlite = sqliteOf(replica.state)
   const tables = ['receipts', 'nonce_windows', 'balance_history', 'orders', 'trades']
   return Object.fromEntries(
     [...tables, 'engine_operations'].map((table) => [

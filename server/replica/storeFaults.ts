@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import type { StoreHooks } from './store/replicaStore.ts'
+import type { StoreHooks } from './store/replicaStorage.ts'
 
 /** The test faults a replica process can be started with (cluster and chaos suites). */
 export interface StoreFaults {

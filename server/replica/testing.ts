@@ -9,7 +9,9 @@ import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
 import { testAccount, testDomain, type TestAccount } from '../../shared/exchange/testing.ts'
 import { createTokenRegistry } from '../../shared/intents/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
-import type { FinalizedBatch } from './replicaState.ts'
+import type Database from 'better-sqlite3'
+import type { FinalizedBatch, ReplicaState } from './replicaState.ts'
+import { SqliteStorage } from './store/sqliteStorage.ts'
 import {
   createReplica,
   type Replica,
@@ -154,7 +156,7 @@ export function createTestReplica(options: {
   databaseFile?: string
   parameters?: Partial<ReplicaParameters>
   fetch?: typeof fetch
-}): Replica {
+}): Promise<Replica> {
   const position = options.position ?? 1
   const registry = options.registry ?? testRegistry(1, 15990)
   const databaseFile =
@@ -175,6 +177,13 @@ export function createTestReplica(options: {
     log: () => {},
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   })
+}
+
+/** The SQLite connection of a replica state on SQLite (tests look inside the tables). */
+export function sqliteOf(state: ReplicaState): Database.Database {
+  if (!(state.storage instanceof SqliteStorage))
+    throw new Error(`not SQLite: ${state.storage.location}`)
+  return state.storage.store.sqlite
 }
 
 /** Polls `check` every 10 ms until it returns true, or throws after `timeoutMs`. */

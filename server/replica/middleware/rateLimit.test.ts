@@ -19,7 +19,7 @@ let port: number
 let nonce = 0
 
 beforeAll(async () => {
-  replica = createTestReplica({
+  replica = await createTestReplica({
     sequencer: new InMemorySequencer(),
     parameters: { submitRatePerSecond: 1, submitBurst: 4 },
   })

@@ -10,6 +10,7 @@ import {
   InMemorySequencer,
   testTokens,
   waitFor,
+  sqliteOf,
 } from '../testing.ts'
 
 const replicas: Replica[] = []
@@ -20,8 +21,8 @@ afterEach(async () => {
 })
 
 /** A started test replica on `sequencer`, stopped after the test. */
-function startReplica(options: Parameters<typeof createTestReplica>[0]): Replica {
-  const replica = createTestReplica(options)
+async function startReplica(options: Parameters<typeof createTestReplica>[0]): Promise<Replica> {
+  const replica = await createTestReplica(options)
   replicas.push(replica)
   running.push(replica.start())
   return replica
@@ -43,10 +44,10 @@ async function balanceOfBob(replica: Replica, index?: number): Promise<SignedBal
 describe('signed balances', () => {
   it('name the chaining hash of their index and the genesis hash, from the store for past indexes and after a restart', async () => {
     const sequencer = new InMemorySequencer()
-    const replica = startReplica({ sequencer })
+    const replica = await startReplica({ sequencer })
     for (let nonce = 1; nonce <= 3; nonce += 1) sendToBob(sequencer, nonce, '1')
     await waitFor(() => replica.state.position.index === 3)
-    const genesisHash = replica.state.store.genesisHash()!
+    const genesisHash = replica.state.genesisHash
     expect(genesisHash).toMatch(/^0x[0-9a-f]{64}$/)
     const key = replica.deps.registry.replicas[0]!.blsPublicKey
 
@@ -72,7 +73,7 @@ describe('signed balances', () => {
     const before = await answers(replica)
     await replica.stop()
     replicas.splice(replicas.indexOf(replica), 1)
-    const restarted = startReplica({ sequencer, databaseFile: replica.state.store.sqlite.name })
+    const restarted = await startReplica({ sequencer, databaseFile: sqliteOf(replica.state).name })
     expect((await answers(restarted)).map((signed) => signed.attestation)).toEqual(
       before.map((signed) => signed.attestation),
     )
@@ -85,8 +86,8 @@ describe('signed balances', () => {
     const second = new InMemorySequencer()
     sendToBob(first, 1, '1')
     sendToBob(second, 1, '5')
-    const one = startReplica({ sequencer: first })
-    const other = startReplica({ sequencer: second })
+    const one = await startReplica({ sequencer: first })
+    const other = await startReplica({ sequencer: second })
     await waitFor(() => one.state.position.index === 1 && other.state.position.index === 1)
     const [a, b] = [await balanceOfBob(one, 1), await balanceOfBob(other, 1)]
     expect(a.attestation.available).not.toBe(b.attestation.available)
@@ -101,7 +102,7 @@ describe('signed reads', () => {
     // Each answer may cost a fresh BLS signature or a fan-out: one client cannot make a replica
     // sign without bound.
     const sequencer = new InMemorySequencer()
-    const replica = startReplica({
+    const replica = await startReplica({
       sequencer,
       parameters: { signedReadRatePerSecond: 1, signedReadBurst: 3 },
     })

@@ -9,6 +9,7 @@ import { BalanceAggregator } from '../aggregateBalance.ts'
 import { rejection } from '../apiError.ts'
 import { balanceAt, requireIntactState } from '../balanceAt.ts'
 import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import { listTokens } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
@@ -31,24 +32,26 @@ export function balanceRoutes(deps: ReplicaDeps) {
     .use('/balance', limited)
     .use('/balances', limited)
     .use('/aggregate_balance', limited)
-    .get('/balance', (c) => {
+    .get('/balance', async (c) => {
       requireIntactState(deps)
       const query = parseQuery(c, balanceQuerySchema)
       const address = canonicalAddress(query.address)
       const token = knownToken(deps, query.token)
-      const { balance, at } = balanceAt(deps, address, token, query.index)
+      const { balance, at } = await balanceAt(deps, address, token, query.index)
       const json = deps.signer.signJson(address, token, balance, at)
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
-    .get('/balances', (c) => {
+    .get('/balances', async (c) => {
       requireIntactState(deps)
       const query = parseQuery(c, balancesQuerySchema)
       const address = canonicalAddress(query.address)
+      await deps.state.settled()
       const index = query.index ?? deps.state.position.index
-      const balances = [...deps.state.exchange.ledger.tokens.keys()].map((token) => {
-        const found = balanceAt(deps, address, token, index)
-        return deps.signer.sign(address, token, found.balance, found.at)
-      })
+      const tokens = listTokens(deps.state).map(({ symbol }) => symbol)
+      const found = await Promise.all(tokens.map((token) => balanceAt(deps, address, token, index)))
+      const balances = found.map(({ balance, at }, position) =>
+        deps.signer.sign(address, tokens[position]!, balance, at),
+      )
       const answer: BalancesResponse = { address, index, balances }
       return c.json(answer)
     })

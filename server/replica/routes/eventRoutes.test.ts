@@ -21,9 +21,9 @@ let replica: Replica
 let running: Promise<void>
 let nonce = 0
 
-beforeAll(() => {
+beforeAll(async () => {
   sequencer = new InMemorySequencer()
-  replica = createTestReplica({
+  replica = await createTestReplica({
     sequencer,
     parameters: { eventSubscribersMax: 2, eventQueueMax: 10 },
   })

@@ -3,6 +3,7 @@ import { streamSSE } from 'hono/streaming'
 import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../shared/api/index.ts'
 import { ApiError } from '../apiError.ts'
 import type { HubEvent, HubSubscription } from '../eventHub.ts'
+import { readBookSeqs } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
@@ -24,8 +25,10 @@ const resetTimeoutMs = 5_000
  */
 export function eventRoutes(deps: ReplicaDeps) {
   const queueMax = deps.options.eventQueueMax
-  return new Hono().get('/events', (c) => {
+  return new Hono().get('/events', async (c) => {
     const query = parseQuery(c, eventsQuerySchema)
+    // Taken with no await before the subscription, so `hello` and the first event are adjacent.
+    const start = await readBookSeqs(deps.state)
     const address = query.address === undefined ? undefined : canonicalAddress(query.address)
     const lastHeader = c.req.header('Last-Event-ID')
     const lastEventId =
@@ -72,11 +75,8 @@ export function eventRoutes(deps: ReplicaDeps) {
     const held = subscription
     const hello: HelloEvent = {
       replicaId: deps.replicaId,
-      appliedIndex: deps.state.position.index,
-      books: [...deps.state.exchange.markets.keys()].map((market) => ({
-        market,
-        seq: deps.state.exchange.engine.depth(market, 0).seq,
-      })),
+      appliedIndex: start.index,
+      books: start.books,
     }
     const helloId = String(deps.hub.upcomingId - 1)
 

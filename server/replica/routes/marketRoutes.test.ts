@@ -41,7 +41,7 @@ const order = (account: typeof alice, side: string, price: string, timeInForce =
 beforeAll(async () => {
   sequencer = new InMemorySequencer()
   sequencer.timestamp = syncPointSeconds
-  replica = createTestReplica({ sequencer })
+  replica = await createTestReplica({ sequencer })
   running = replica.start()
   // Bob's one sell order is filled by 55 small IOC buys of Alice, who also rests 7 bids.
   const intents = [order(bob, 'sell', '2500')]

@@ -10,8 +10,16 @@ import {
 } from '../../../shared/api/index.ts'
 import type { ListedMarket } from '../../../shared/exchange/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
+import {
+  findMarket,
+  listMarkets,
+  listTokens,
+  readBook,
+  readOrders,
+  readTrades,
+} from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
-import { MarketPages, type OrdersCursor } from './marketPages.ts'
+import type { OrdersCursor } from '../store/replicaStorage.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
@@ -22,45 +30,25 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
  * base-unit decimal strings.
  */
 export function marketRoutes(deps: ReplicaDeps) {
-  const pages = new MarketPages(deps.state.store.sqlite)
   return new Hono()
     .get('/markets', (c) => {
-      const tokens = [...deps.state.exchange.ledger.tokens.values()].map(
-        ({ symbol, decimals }) => ({
-          symbol,
-          decimals,
-        }),
-      )
-      const markets = [...deps.state.exchange.markets.values()].map((market) => ({
-        ...market.spec,
-      }))
-      const answer: MarketsResponse = { markets, tokens }
-      return c.json(answer)
-    })
-    .get('/orderbook', (c) => {
-      const query = parseQuery(c, orderbookQuerySchema)
-      const market = listedMarket(deps, query.market)
-      const depth = deps.state.exchange.engine.depth(market.spec.id, query.depth)
-      const { lotBaseUnits, tickQuoteUnitsPerBaseToken } = market.engine
-      const level = (entry: { price: number; lots: number; orders: number }) => ({
-        price: (BigInt(entry.price) * tickQuoteUnitsPerBaseToken).toString(),
-        quantity: (BigInt(entry.lots) * lotBaseUnits).toString(),
-        orders: entry.orders,
-      })
-      const answer: OrderbookResponse = {
-        market: market.spec.id,
-        seq: depth.seq,
-        index: deps.state.position.index,
-        bids: depth.bids.map(level),
-        asks: depth.asks.map(level),
+      const answer: MarketsResponse = {
+        markets: listMarkets(deps.state),
+        tokens: listTokens(deps.state),
       }
       return c.json(answer)
     })
-    .get('/orders', (c) => {
+    .get('/orderbook', async (c) => {
+      const query = parseQuery(c, orderbookQuerySchema)
+      const market = listedMarket(deps, query.market)
+      const answer: OrderbookResponse = await readBook(deps.state, market, query.depth)
+      return c.json(answer)
+    })
+    .get('/orders', async (c) => {
       const query = parseQuery(c, ordersQuerySchema)
       const address = canonicalAddress(query.address)
       if (query.market !== undefined) listedMarket(deps, query.market)
-      const page = pages.orders({
+      const page = await readOrders(deps.state, {
         owner: address,
         market: query.market,
         limit: query.limit,
@@ -68,29 +56,25 @@ export function marketRoutes(deps: ReplicaDeps) {
       })
       const answer: OrdersResponse = {
         address,
-        index: deps.state.position.index,
+        index: page.index,
         orders: page.orders,
         next: page.next === null ? null : formatOrdersCursor(page.next),
       }
       return c.json(answer)
     })
-    .get('/trades', (c) => {
+    .get('/trades', async (c) => {
       const query = parseQuery(c, tradesQuerySchema)
-      const market = listedMarket(deps, query.market)
+      const market = listedMarket(deps, query.market).spec.id
       const before = query.cursor === undefined ? undefined : Number(query.cursor)
-      const trades = pages.trades(market.spec.id, query.limit + 1, before)
-      if (trades.length === 0 && before !== undefined && before > 1) {
-        // Trades below the cursor existed (seqs start at 1) but none is kept: pruned history.
-        const prunedBelow = deps.state.store.historyPrunedBelow
-        if (prunedBelow > 0 && deps.state.exchange.tradeSeq(market.spec.id) > 0) {
-          const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
-          throw new ApiError('pruned', message, 'cursor')
-        }
+      const { trades, prunedBelow } = await readTrades(deps.state, market, query.limit + 1, before)
+      if (prunedBelow !== undefined) {
+        const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
+        throw new ApiError('pruned', message, 'cursor')
       }
       const page = trades.slice(0, query.limit)
       const last = page.at(-1)
       const next = trades.length > query.limit && last !== undefined ? String(last.seq) : null
-      const answer: TradesResponse = { market: market.spec.id, trades: page, next }
+      const answer: TradesResponse = { market, trades: page, next }
       return c.json(answer)
     })
 }
@@ -107,7 +91,7 @@ function parseOrdersCursor(text: string): OrdersCursor {
 }
 
 function listedMarket(deps: ReplicaDeps, id: string): ListedMarket {
-  const market = deps.state.exchange.markets.get(id)
+  const market = findMarket(deps.state, id)
   if (market === undefined) throw rejection('unknown_market', 'market', id)
   return market
 }

@@ -9,7 +9,9 @@ import type { ReplicaDeps } from '../replicaDeps.ts'
  */
 export function statusRoutes(deps: ReplicaDeps) {
   return new Hono()
-    .get('/status', (c) => {
+    .get('/status', async (c) => {
+      // The state hash is of memory: computed only when memory equals the committed position.
+      await deps.state.settled()
       const { index, chainingHash, time } = deps.state.position
       const finalized = deps.zellular.finalizedIndex()
       const stateHash = deps.stateHash()

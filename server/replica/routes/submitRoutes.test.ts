@@ -14,6 +14,7 @@ import {
   InMemorySequencer,
   testTokens,
   waitFor,
+  sqliteOf,
 } from '../testing.ts'
 
 /*
@@ -57,9 +58,9 @@ let replica: Replica
 let running: Promise<void>
 let nonce = 0
 
-beforeAll(() => {
+beforeAll(async () => {
   zellular = new FlakyZellular()
-  replica = createTestReplica({ sequencer: zellular, parameters: { pendingMax: 2 } })
+  replica = await createTestReplica({ sequencer: zellular, parameters: { pendingMax: 2 } })
   running = replica.start()
 })
 afterAll(async () => {
@@ -152,7 +153,7 @@ describe('a send to Zellular whose outcome is unknown', () => {
 describe('an intent a node accepted and then lost', () => {
   it('is sent again after the redelivery wait, and applies once', async () => {
     const lossy = new FlakyZellular()
-    const own = createTestReplica({
+    const own = await createTestReplica({
       sequencer: lossy,
       parameters: { redeliverAfterMs: 200 },
       position: 2,
@@ -186,7 +187,7 @@ describe('an intent a node accepted and then lost', () => {
     const lossy = new FlakyZellular()
     // The redelivery wait outlasts the first replica: only a restart can send the intent again.
     const parameters = { redeliverAfterMs: 60_000 }
-    const first = createTestReplica({ sequencer: lossy, parameters, position: 3 })
+    const first = await createTestReplica({ sequencer: lossy, parameters, position: 3 })
     const firstRun = first.start()
     lossy.losing = 1
     const response = await first.app.request('/transfer', {
@@ -199,8 +200,13 @@ describe('an intent a node accepted and then lost', () => {
     expect(lossy.bodies).toEqual([])
     await first.stop()
     await firstRun
-    const databaseFile = first.state.store.sqlite.name
-    const second = createTestReplica({ sequencer: lossy, parameters, position: 3, databaseFile })
+    const databaseFile = sqliteOf(first.state).name
+    const second = await createTestReplica({
+      sequencer: lossy,
+      parameters,
+      position: 3,
+      databaseFile,
+    })
     const secondRun = second.start()
     try {
       const status = async () =>
@@ -217,9 +223,9 @@ describe('an intent a node accepted and then lost', () => {
 describe('an intent the replica cannot record on its disk', () => {
   it('is refused with 503 storage_unavailable, never sent, and may be submitted again', async () => {
     const node = new FlakyZellular()
-    const own = createTestReplica({ sequencer: node, position: 4 })
+    const own = await createTestReplica({ sequencer: node, position: 4 })
     const started = own.start()
-    const journal = `${own.state.store.sqlite.name}.pending.jsonl`
+    const journal = `${sqliteOf(own.state).name}.pending.jsonl`
     try {
       // Every write to /dev/full fails with "no space left on device", as on a full disk.
       rmSync(journal, { force: true })

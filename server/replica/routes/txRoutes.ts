@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { hash32Schema, type TxResponse } from '../../../shared/api/index.ts'
 import type { IntentAction } from '../../../shared/intents/index.ts'
 import { ApiError } from '../apiError.ts'
+import { historyPrunedBelow, readReceipt } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
 
@@ -11,12 +12,12 @@ import { storedReasonCode } from '../storedReasonCode.ts'
  * submitted here and not yet applied, else 404 `unknown_intent`.
  */
 export function txRoutes(deps: ReplicaDeps) {
-  return new Hono().get('/tx/:id', (c) => {
+  return new Hono().get('/tx/:id', async (c) => {
     const id = c.req.param('id').toLowerCase()
     if (!hash32Schema.safeParse(id).success) {
       throw new ApiError('invalid_request', 'an intent id is 0x and 64 hex digits', 'id')
     }
-    const receipt = deps.state.store.receipt(id)
+    const receipt = await readReceipt(deps.state, id)
     if (receipt !== undefined) {
       const answer: TxResponse = {
         intentId: receipt.intentId,
@@ -40,7 +41,7 @@ export function txRoutes(deps: ReplicaDeps) {
     const pending = deps.pending.get(id)
     if (pending === undefined) {
       // An intent id says nothing of its batch: a pruned receipt and an unknown id look alike.
-      const prunedBelow = deps.state.store.historyPrunedBelow
+      const prunedBelow = historyPrunedBelow(deps.state)
       const pruned = prunedBelow > 0 ? ` (receipts of batches below ${prunedBelow} are pruned)` : ''
       throw new ApiError('unknown_intent', `no intent ${id} seen here${pruned}`)
     }

@@ -12,6 +12,7 @@ import { signIntent } from '../../../shared/exchange/testing.ts'
 import { ReplicaState } from '../replicaState.ts'
 import { testGenesis, testRegistry, traders } from '../testing.ts'
 import { ReplicaStore } from './replicaStore.ts'
+import { SqliteStorage } from './sqliteStorage.ts'
 
 const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 
@@ -192,10 +193,13 @@ function filledOldDatabase(genesisHash: string, order: 'forward' | 'backward'): 
   return file
 }
 
-it('migration 0006 collapses every signer’s nonces to its 100 highest, and migrated replicas agree on what follows', () => {
+it('migration 0006 collapses every signer’s nonces to its 100 highest, and migrated replicas agree on what follows', async () => {
   // The genesis hash a replica of this configuration writes, so the old databases open.
   const fresh = new ReplicaStore(join(mkdtempSync(join(tmpdir(), 'replica-db-')), 'replica.db'))
-  ReplicaState.open(fresh, { registry: testRegistry(1, 15990), genesis: testGenesis })
+  await ReplicaState.open(new SqliteStorage(fresh), {
+    registry: testRegistry(1, 15990),
+    genesis: testGenesis,
+  })
   const genesisHash = fresh.genesisHash()!
   fresh.close()
 
@@ -218,8 +222,13 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
       expect(store.sqlite.prepare('SELECT COUNT(*) AS n FROM receipts').get()).toEqual({ n: 153 })
       expect(store.position()).toEqual({ index: 7, chainingHash: 'c7'.repeat(16), time: 0 })
     }
-    const states = stores.map((store) =>
-      ReplicaState.open(store, { registry: testRegistry(1, 15990), genesis: testGenesis }),
+    const states = await Promise.all(
+      stores.map((store) =>
+        ReplicaState.open(new SqliteStorage(store), {
+          registry: testRegistry(1, 15990),
+          genesis: testGenesis,
+        }),
+      ),
     )
     expect(states[0]!.exchange.ledger.keptNonces(alice.address)[0]).toBe(51n)
     expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
@@ -239,7 +248,7 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
       body: JSON.stringify([pay(151), pay(50), pay(120)]),
       chainingHash: 'c8',
     }
-    const effects = states.map((state) => state.apply(batch))
+    const effects = [await states[0]!.apply(batch), await states[1]!.apply(batch)]
     expect(effects[1]).toEqual(effects[0])
     expect(effects[0]!.receipts.map((r) => r.nonce)).toEqual([151n])
     expect(effects[0]!.skipped.map((s) => s.reason)).toEqual([
@@ -291,7 +300,7 @@ it('migration 0007 gives every order the position of its intent in its batch, fr
   }
 })
 
-it('migration 0008 moves the current state into its own tables; the first start replays the books once, then restarts read the open orders', () => {
+it('migration 0008 moves the current state into its own tables; the first start replays the books once, then restarts read the open orders', async () => {
   const registry = testRegistry(1, 15990)
   const tokens = createTokenRegistry(testGenesis.tokens)
   const nonces = new Map<string, number>()
@@ -323,10 +332,15 @@ it('migration 0008 moves the current state into its own tables; the first start 
   const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
   dirs.push(dir)
   const today = new ReplicaStore(join(dir, 'today.db'))
-  const original = ReplicaState.open(today, { registry, genesis: testGenesis })
-  const operations = [0, 1, 2].flatMap((i) =>
-    original.apply(batch(i)).engineOperations.map((op) => [i + 1, JSON.stringify(op)] as const),
-  )
+  const original = await ReplicaState.open(new SqliteStorage(today), {
+    registry,
+    genesis: testGenesis,
+  })
+  const operations: (readonly [number, string])[] = []
+  for (const i of [0, 1, 2]) {
+    const { engineOperations } = await original.apply(batch(i))
+    operations.push(...engineOperations.map((op) => [i + 1, JSON.stringify(op)] as const))
+  }
   expect(operations.length).toBeGreaterThan(0)
   const file = join(dir, 'old.db')
   const old = new Database(file)
@@ -352,15 +366,21 @@ it('migration 0008 moves the current state into its own tables; the first start 
     expect(rows('SELECT market, trade_seq, book_seq FROM market_state')).toEqual([
       { market: 'ETH/USDT', trade_seq: 1, book_seq: null },
     ])
-    const upgraded = ReplicaState.open(migrated, { registry, genesis: testGenesis })
+    const upgraded = await ReplicaState.open(new SqliteStorage(migrated), {
+      registry,
+      genesis: testGenesis,
+    })
     expect(upgraded.stateHash()).toBe(original.stateHash())
     expect(rows('SELECT COUNT(*) AS n FROM engine_operations')).toEqual([{ n: 0 }])
     expect(rows('SELECT market, book_seq FROM market_state ORDER BY market')).toEqual(
       today.sqlite.prepare('SELECT market, book_seq FROM market_state ORDER BY market').all(),
     )
     // Both go on alike, and a restart of the migrated one reads the books from its open orders.
-    expect(upgraded.apply(batch(3))).toEqual(original.apply(batch(3)))
-    const restarted = ReplicaState.open(migrated, { registry, genesis: testGenesis })
+    expect(await upgraded.apply(batch(3))).toEqual(await original.apply(batch(3)))
+    const restarted = await ReplicaState.open(new SqliteStorage(migrated), {
+      registry,
+      genesis: testGenesis,
+    })
     expect(restarted.stateHash()).toBe(original.stateHash())
     expect(restarted.exchange.engine.depth('ETH/USDT', 10)).toEqual(
       original.exchange.engine.depth('ETH/USDT', 10),

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3'
-import { and, desc, eq, lte, or } from 'drizzle-orm'
+import { and, desc, eq, lte } from 'drizzle-orm'
 import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { join } from 'node:path'
@@ -11,6 +11,13 @@ import type {
   OrderUpdate,
   TradeRecord,
 } from '../../../shared/exchange/index.ts'
+import {
+  historyPruneRowsMax,
+  type AppliedPosition,
+  type StoredReceipt,
+  type StoredState,
+  type StoreHooks,
+} from './replicaStorage.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
@@ -19,70 +26,13 @@ import { bytesToHex, hexToBytes } from './hexBytes.ts'
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
 
 /**
- * Rows of each history table (receipts, trades, closed orders) that one commit deletes at most,
- * so that pruning is bounded work per commit however far behind it is.
- */
-export const historyPruneRowsMax = 2_000
-
-/** Where the replica stands: the last applied batch and its chaining hash. */
-export interface AppliedPosition {
-  readonly index: number
-  /** "" at index 0. */
-  readonly chainingHash: string
-  /** The applied batch's deterministic time in ms (`Exchange.time`); 0 at genesis. */
-  readonly time: number
-  /**
-   * The last Zellular finalization at or before `index`, when known (0 at genesis): reading
-   * resumes with it, so the first proof read must link to it.
-   */
-  readonly finalizedIndex?: number | undefined
-}
-
-/** A stored receipt. */
-export interface StoredReceipt {
-  readonly intentId: string
-  readonly action: string
-  readonly signer: string
-  readonly status: 'applied' | 'rejected'
-  readonly reason: string | null
-  readonly batchIndex: number
-  /** The batch's time; null for batches applied before migration 0005. */
-  readonly time: number | null
-}
-
-/** What `loadState` reads back to rebuild the exchange. */
-export interface StoredState {
-  readonly position: AppliedPosition
-  readonly ledger: LedgerSnapshot
-  /**
-   * Each market's book sequence number; undefined for a database from before migration 0008,
-   * whose books are then rebuilt by replaying `engineOperations` (see `finishUpgrade`).
-   */
-  readonly bookSeqs: Map<string, number> | undefined
-  /** Empty unless `bookSeqs` is undefined. */
-  readonly engineOperations: EngineOperation[]
-  readonly openOrders: OrderUpdate[]
-  readonly tradeSeqs: Map<string, number>
-  /** The applied batch's deterministic time (`position.time`). */
-  readonly time: number
-}
-
-/**
- * The store's one test seam (crash and full-disk faults, `storeFaults.ts`): called inside each
- * commit's transaction after its writes, with the batch indexes it commits; a throw rolls the
- * commit back. Only the test wiring of `main.ts` installs hooks; a store has none by default.
- */
-export interface StoreHooks {
-  insideCommit(indexes: readonly number[]): void
-}
-
-/**
  * The replica's SQLite database: the state after the last applied batch (current balances, each
  * signer's nonce window, open orders, each market's sequence numbers), balance history, each
  * batch's chaining hash, receipts, orders and trades. One
  * writer (the apply loop); every batch commits in one
  * transaction together with its index and chaining hash, so a crash at any instant leaves the
  * state of exactly some batch. Reads that need the latest state come from memory, not here.
+ * Synchronous (better-sqlite3): `SqliteStorage` presents it as a `ReplicaStorage`.
  */
 export class ReplicaStore {
   readonly sqlite: Database.Database
@@ -371,38 +321,6 @@ export class ReplicaStore {
     if (found === undefined) return undefined
     const { row, time } = found
     return { ...row, intentId: bytesToHex(row.intentId), signer: bytesToHex(row.signer), time }
-  }
-
-  /** The owner's open orders, then up to `limit` closed ones, most recently updated first. */
-  ordersOf(owner: string, market: string | undefined, limit: number): OrderUpdate[] {
-    const { orders } = schema
-    const byOwner =
-      market === undefined
-        ? eq(orders.owner, owner)
-        : and(eq(orders.owner, owner), eq(orders.market, market))
-    const open = this.db
-      .select()
-      .from(orders)
-      .where(and(byOwner, eq(orders.status, 'open')))
-      .orderBy(desc(orders.updatedIndex))
-      .all()
-    const closed = this.db
-      .select()
-      .from(orders)
-      .where(
-        and(
-          byOwner,
-          or(
-            eq(orders.status, 'filled'),
-            eq(orders.status, 'cancelled'),
-            eq(orders.status, 'rejected'),
-          ),
-        ),
-      )
-      .orderBy(desc(orders.updatedIndex))
-      .limit(limit)
-      .all()
-    return [...open, ...closed].map(toOrderUpdate)
   }
 
   /** The balances a batch changed: a history row each, and the current value (none at zero). */

@@ -6,30 +6,15 @@ import {
   type Trade,
 } from '../../../shared/api/index.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
+import type { OrdersCursor, OrdersPage, OrdersPageParameters } from './replicaStorage.ts'
 
 /*
- * Pages of orders, fills and trades read straight from the replica's SQLite tables, each query
+ * Pages of orders, fills and trades read from the replica's SQLite tables, each query
  * walking an index for at most a page of rows, so a request costs the (single) apply thread the
  * same whether an address has ten orders or a million. Rows are turned into their API views
  * here: amounts are stored as decimal text, which is what the views carry.
- *
- * These reads belong with `ReplicaStore`; they live here until the store offers pages itself.
+ * `SqliteStorage` answers `ordersPage` and `tradesPage` with them.
  */
-
-/** Where a page of orders resumes: after this order of this group. */
-export interface OrdersCursor {
-  readonly group: 'open' | 'closed'
-  readonly updatedIndex: number
-  readonly orderId: string
-}
-
-/** Parameters of `MarketPages.orders`. */
-export interface OrdersPageParameters {
-  readonly owner: string
-  readonly market: string | undefined
-  readonly limit: number
-  readonly cursor: OrdersCursor | undefined
-}
 
 interface OrderRow {
   order_id: string
@@ -74,7 +59,7 @@ export class MarketPages {
    * One page of an owner's orders: open ones, then closed ones, each group most recently updated
    * first (the `orders_owner` index), each order with its latest fills.
    */
-  orders(parameters: OrdersPageParameters): { orders: OrderView[]; next: OrdersCursor | null } {
+  orders(parameters: OrdersPageParameters): OrdersPage {
     const { owner, market, limit, cursor } = parameters
     const rows: OrderRow[] = []
     if (cursor === undefined || cursor.group === 'open') {
