@@ -1,5 +1,8 @@
 /**
- * `npm run bench:browser`: browser-side verification of a 3-of-3 balance proof. Builds a tiny
+ * `npm run bench:browser`: two scenarios in Debian's Chromium. `repaint` (`browserRepaint.ts`):
+ * the app against the whole product with the demo market maker quoting fast, each applied
+ * batch timed from its SSE event to the book, chart and balances repainted, with long tasks.
+ * `verify`: browser-side verification of a 3-of-3 balance proof. Builds a tiny
  * page around the project's quorum rule as the web app runs it (`verifyBalanceQuorum`, herumi BLS
  * lazy-loaded exactly as in the app), serves it on loopback, drives Debian's Chromium with
  * playwright-core, and times `reads` verifications of distinct signed balances (each: three
@@ -9,7 +12,10 @@
  * proofs, and `repeat-read` (the same proof read `reads` times, as the app's polling does while a
  * balance does not change; the verifier's cache of successful checks answers).
  *
- * Options: `--reads=N` (default 200), `--warmup=N` (default 20), `--seed=N` (default 1).
+ * Options: `--only=repaint|verify` (default both); repaint: `--seconds=N` (60),
+ * `--warmup-seconds=N` (10), `--maker-interval-ms=N` (100, the market maker's least),
+ * `--port=N` (17400, and the 30 after it); verify: `--reads=N` (200), `--warmup=N` (20),
+ * `--seed=N` (1).
  */
 import bls from '@chainsafe/bls/herumi'
 import { createServer } from 'node:http'
@@ -22,6 +28,7 @@ import { sha256, stringToBytes } from 'viem'
 import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
 import { balanceAttestationDigest } from '../shared/attest/index.ts'
 import type { BenchInput, BenchOutput, BenchRead } from './browser/verifyPage.ts'
+import { runRepaintBench } from './browserRepaint.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 
 const argument = (name: string, fallback: number) => {
@@ -126,59 +133,75 @@ function serve(dir: string): Promise<{ url: string; close: () => void }> {
   )
 }
 
-const fixtures = makeFixtures(reads, 0)
-const warmupReads = makeFixtures(warmup, reads).reads
-// The app re-reads an unchanged balance every few seconds: the same proof, `reads` times.
-const repeated = { ...fixtures, reads: Array.from({ length: reads }, () => fixtures.reads[0]!) }
-const dir = await buildPage()
-const site = await serve(dir)
-const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] })
-try {
-  const page = await browser.newPage()
-  await page.goto(site.url)
-  await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
-  const results: Record<string, unknown> = {}
-  const outcomes: string[] = []
-  const scenarios = [
-    { name: 'each', input: { ...fixtures, warmupReads, mode: 'each' as const } },
-    {
-      name: 'aggregate-first',
-      input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const },
-    },
-    { name: 'repeat-read', input: { ...repeated, warmupReads, mode: 'each' as const } },
-  ]
-  for (const { name: mode, input } of scenarios) {
-    const output: BenchOutput = await page.evaluate((value) => window.runVerifyBench(value), input)
-    const sorted = [...output.timesMs].sort((a, b) => a - b)
-    const bad = output.outcomes.filter((outcome) => !outcome.startsWith('v3/3'))
-    if (bad.length > 0) throw new Error(`${bad.length} proofs did not verify 3 of 3 (${bad[0]})`)
-    if (mode === 'each') results['bls_lazy_load_ms'] = output.blsLoadMs.toFixed(1)
-    results[`${mode}_p50_ms`] = percentile(sorted, 50).toFixed(2)
-    results[`${mode}_p99_ms`] = percentile(sorted, 99).toFixed(2)
-    results[`${mode}_mean_ms`] = (sorted.reduce((a, b) => a + b, 0) / sorted.length).toFixed(2)
-    // The fastest read is the least disturbed by other load on the machine.
-    results[`${mode}_min_ms`] = (sorted[0] ?? Number.NaN).toFixed(2)
-    outcomes.push(...output.outcomes)
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.split('=')[1]
+if (only === undefined || only === 'repaint') {
+  await runRepaintBench({
+    seconds: argument('seconds', 60),
+    warmupSeconds: argument('warmup-seconds', 10),
+    makerIntervalMs: argument('maker-interval-ms', 100),
+    basePort: argument('port', 17400),
+  })
+}
+if (only === undefined || only === 'verify') await runVerifyBench()
+
+async function runVerifyBench(): Promise<void> {
+  const fixtures = makeFixtures(reads, 0)
+  const warmupReads = makeFixtures(warmup, reads).reads
+  // The app re-reads an unchanged balance every few seconds: the same proof, `reads` times.
+  const repeated = { ...fixtures, reads: Array.from({ length: reads }, () => fixtures.reads[0]!) }
+  const dir = await buildPage()
+  const site = await serve(dir)
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] })
+  try {
+    const page = await browser.newPage()
+    await page.goto(site.url)
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
+    const results: Record<string, unknown> = {}
+    const outcomes: string[] = []
+    const scenarios = [
+      { name: 'each', input: { ...fixtures, warmupReads, mode: 'each' as const } },
+      {
+        name: 'aggregate-first',
+        input: { ...fixtures, warmupReads, mode: 'aggregate-first' as const },
+      },
+      { name: 'repeat-read', input: { ...repeated, warmupReads, mode: 'each' as const } },
+    ]
+    for (const { name: mode, input } of scenarios) {
+      const output: BenchOutput = await page.evaluate(
+        (value) => window.runVerifyBench(value),
+        input,
+      )
+      const sorted = [...output.timesMs].sort((a, b) => a - b)
+      const bad = output.outcomes.filter((outcome) => !outcome.startsWith('v3/3'))
+      if (bad.length > 0) throw new Error(`${bad.length} proofs did not verify 3 of 3 (${bad[0]})`)
+      if (mode === 'each') results['bls_lazy_load_ms'] = output.blsLoadMs.toFixed(1)
+      results[`${mode}_p50_ms`] = percentile(sorted, 50).toFixed(2)
+      results[`${mode}_p99_ms`] = percentile(sorted, 99).toFixed(2)
+      results[`${mode}_mean_ms`] = (sorted.reduce((a, b) => a + b, 0) / sorted.length).toFixed(2)
+      // The fastest read is the least disturbed by other load on the machine.
+      results[`${mode}_min_ms`] = (sorted[0] ?? Number.NaN).toFixed(2)
+      outcomes.push(...output.outcomes)
+    }
+    results['verified'] = `${outcomes.length} of ${outcomes.length} reads 3/3`
+    results['outcomes_hash'] = sha256(stringToBytes(outcomes.join('\n'))).slice(0, 18)
+    printSummary(
+      `browser-${reads}`,
+      {
+        ...environmentConfig(),
+        browser: `${browser.version()} (${chromiumPath})`,
+        reads,
+        warmup,
+        seed,
+        replicas: 3,
+        quorum: 2,
+        goal: 'p50 <= 10 ms',
+        load_average_1m: loadavg()[0]!.toFixed(2),
+      },
+      results,
+    )
+  } finally {
+    await browser.close()
+    site.close()
+    rmSync(dir, { recursive: true, force: true })
   }
-  results['verified'] = `${outcomes.length} of ${outcomes.length} reads 3/3`
-  results['outcomes_hash'] = sha256(stringToBytes(outcomes.join('\n'))).slice(0, 18)
-  printSummary(
-    `browser-${reads}`,
-    {
-      ...environmentConfig(),
-      browser: `${browser.version()} (${chromiumPath})`,
-      reads,
-      warmup,
-      seed,
-      replicas: 3,
-      quorum: 2,
-      goal: 'p50 <= 10 ms',
-      load_average_1m: loadavg()[0]!.toFixed(2),
-    },
-    results,
-  )
-} finally {
-  await browser.close()
-  site.close()
-  rmSync(dir, { recursive: true, force: true })
 }

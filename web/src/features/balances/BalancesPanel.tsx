@@ -31,7 +31,13 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
   })
   const isLocal = registry.network === 'devnet' || registry.network === 'local'
   return (
-    <section className="panel balances" aria-labelledby="balances-title" data-testid="balances">
+    <section
+      className="panel balances"
+      aria-labelledby="balances-title"
+      data-testid="balances"
+      // The batch the shown balances were verified at (bench:browser times repaints with it).
+      data-index={query.data?.index ?? undefined}
+    >
       <header className="panel-head">
         <h2 id="balances-title">Balances</h2>
         {address && isLocal && <FaucetButton registry={registry} address={address} />}

@@ -140,6 +140,8 @@ export function OrderBook(props: {
       aria-labelledby="book-title"
       data-testid="orderbook"
       data-status={view.status}
+      // The delta the rows show: tests and bench:browser tell from it when a batch is drawn.
+      data-seq={view.book?.seq}
     >
       <header className="panel-head">
         <h2 id="book-title">Order book</h2>

@@ -53,6 +53,8 @@ export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | un
     [history.data, feed.data, interval],
   )
   const last = candles.at(-1)
+  // Trades are numbered per market; the newest drawn one tells which batches the canvas shows.
+  const lastSeq = Math.max(feed.data?.trades[0]?.seq ?? 0, history.data?.trades[0]?.seq ?? 0)
 
   return (
     <section className="panel chart" aria-labelledby="chart-title" data-testid="chart">
@@ -106,7 +108,12 @@ export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | un
               onRetry={() => void history.refetch()}
             />
           )}
-          <CandleCanvas candles={candles} market={market} view={`${market.id} ${interval}`} />
+          <CandleCanvas
+            candles={candles}
+            lastSeq={lastSeq}
+            market={market}
+            view={`${market.id} ${interval}`}
+          />
           <p
             className="chart-summary small muted"
             data-testid="chart-summary"
@@ -167,11 +174,13 @@ const themeColors: Record<
 /** The canvas: made once per mount, fed new data as candles change. */
 function CandleCanvas(props: {
   candles: readonly Candle[]
+  /** `seq` of the newest trade in `candles`, set on the canvas once drawn (`data-drawn-seq`). */
+  lastSeq: number
   market: MarketInfo
   /** What is shown (market and interval): a new one fits the time axis to its candles. */
   view: string
 }) {
-  const { candles, market, view } = props
+  const { candles, lastSeq, market, view } = props
   const { theme } = useTheme()
   const colors = themeColors[theme]
   const fitted = useRef<string | undefined>(undefined)
@@ -258,7 +267,9 @@ function CandleCanvas(props: {
       fitted.current = view
       current.api.timeScale().fitContent()
     }
-  }, [candles, market, view, colors])
+    // Set after the data: the library draws it in the next animation frame.
+    container.current?.setAttribute('data-drawn-seq', String(lastSeq))
+  }, [candles, lastSeq, market, view, colors])
 
   // Not hidden from assistive technology: the canvas says nothing, but the library's
   // attribution link in it is focusable (the candle is said in text below).

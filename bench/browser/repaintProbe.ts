@@ -1,0 +1,142 @@
+/*
+ * Runs in the app's page (`addInitScript`) for `bench:browser`'s repaint scenario. It listens to
+ * the app's own SSE stream (its listeners are added before the app's, so they see each event
+ * first) and notes, per batch, when its first event arrived, the shown market's last book `seq`
+ * and trade `seq` in it, and whether it carries a balance of the connected account. The app says
+ * what it shows in data attributes (the book's `data-seq`, the chart canvas's `data-drawn-seq`,
+ * the balances' `data-index`); when one reaches a batch, the batch counts as repainted on that
+ * panel at the end of the next frame (an animation frame, then a message: after the paint).
+ * Long tasks come from a `longtask` PerformanceObserver. Self-contained: it is serialized.
+ */
+
+export interface ProbeBatch {
+  readonly index: number
+  /** `performance.now()` when the batch's first event was dispatched. */
+  readonly t0: number
+  bookSeq?: number
+  tradeSeq?: number
+  balance: boolean
+  /** Milliseconds from `t0` to the frame that shows the batch, per panel. */
+  book?: number
+  chart?: number
+  balances?: number
+}
+
+export interface ProbeReport {
+  readonly batches: ProbeBatch[]
+  readonly longTasks: { start: number; duration: number }[]
+  readonly recordedMs: number
+  /** Events of the stream received while recording. */
+  readonly events: number
+}
+
+declare global {
+  interface Window {
+    repaintProbe: { start(): void; stop(): ProbeReport }
+  }
+}
+
+export function installRepaintProbe(market: string): void {
+  type Panel = 'book' | 'chart' | 'balances'
+  const names = ['receipt', 'order', 'trade', 'book', 'balance', 'applied']
+  const batches = new Map<number, ProbeBatch>()
+  const recorded: ProbeBatch[] = []
+  const waiting: Record<Panel, ProbeBatch[]> = { book: [], chart: [], balances: [] }
+  const longTasks: { start: number; duration: number }[] = []
+  let recording = false
+  let startedAt = 0
+  let stoppedAt = 0
+
+  new PerformanceObserver((list) => {
+    if (!recording) return
+    for (const entry of list.getEntries()) {
+      longTasks.push({ start: entry.startTime, duration: entry.duration })
+    }
+  }).observe({ type: 'longtask', buffered: false })
+
+  let events = 0
+  const onEvent = (name: string, text: string) => {
+    const now = performance.now()
+    if (recording) events += 1
+    const data = JSON.parse(text) as { index?: number; market?: string; seq?: number }
+    if (typeof data.index !== 'number') return
+    let batch = batches.get(data.index)
+    if (batch === undefined) {
+      batch = { index: data.index, t0: now, balance: false }
+      batches.set(data.index, batch)
+    }
+    // A batch waits on a panel from its first event for it: the app may draw it before the
+    // batch's `applied` arrives.
+    if (name === 'book' && data.market === market) {
+      if (batch.bookSeq === undefined) waiting.book.push(batch)
+      batch.bookSeq = data.seq
+    }
+    if (name === 'trade' && data.market === market) {
+      if (batch.tradeSeq === undefined) waiting.chart.push(batch)
+      batch.tradeSeq = data.seq
+    }
+    if (name === 'balance' && !batch.balance) {
+      batch.balance = true
+      waiting.balances.push(batch)
+    }
+    if (name !== 'applied') return
+    batches.delete(data.index)
+    if (recording) recorded.push(batch)
+  }
+
+  const Native = window.EventSource
+  class ProbedEventSource extends Native {
+    constructor(url: string | URL, init?: EventSourceInit) {
+      super(url, init)
+      for (const name of names) {
+        this.addEventListener(name, (message) => onEvent(name, (message as MessageEvent).data))
+      }
+    }
+  }
+  window.EventSource = ProbedEventSource
+
+  const afterPaint = (done: () => void) =>
+    requestAnimationFrame(() => {
+      const channel = new MessageChannel()
+      channel.port1.onmessage = done
+      channel.port2.postMessage(0)
+    })
+
+  /** Batches of `panel` shown once the panel shows `reached` (per `key`). */
+  const reach = (panel: Panel, reached: number, key: (batch: ProbeBatch) => number) => {
+    const shown = waiting[panel].filter((batch) => key(batch) <= reached)
+    if (shown.length === 0) return
+    waiting[panel] = waiting[panel].filter((batch) => key(batch) > reached)
+    afterPaint(() => {
+      const now = performance.now()
+      for (const batch of shown) batch[panel] = now - batch.t0
+    })
+  }
+
+  new MutationObserver((mutations) => {
+    for (const mutation of mutations) {
+      const element = mutation.target as Element
+      const value = Number(element.getAttribute(mutation.attributeName ?? ''))
+      if (!Number.isFinite(value)) continue
+      if (mutation.attributeName === 'data-seq') reach('book', value, (b) => b.bookSeq!)
+      if (mutation.attributeName === 'data-drawn-seq') reach('chart', value, (b) => b.tradeSeq!)
+      if (mutation.attributeName === 'data-index') reach('balances', value, (b) => b.index)
+    }
+  }).observe(document, {
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['data-seq', 'data-drawn-seq', 'data-index'],
+  })
+
+  window.repaintProbe = {
+    start() {
+      recording = true
+      startedAt = performance.now()
+    },
+    stop() {
+      recording = false
+      stoppedAt = performance.now()
+      return { batches: recorded, longTasks, recordedMs: stoppedAt - startedAt, events }
+    },
+  }
+}

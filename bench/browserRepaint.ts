@@ -1,0 +1,172 @@
+/**
+ * `npm run bench:browser`'s repaint scenario (issue 18's goal): the whole product on loopback
+ * (`startSystem`: 4 Zellular nodes, 3 replicas, the web server) with the demo market maker
+ * quoting fast, and the built app in Debian's Chromium, connected as the market maker's quoting
+ * account so that its batches move the book, print trades for the chart and change the balances.
+ * `repaintProbe.ts` times, per applied batch, its first SSE event → the frame that shows it on
+ * the book, the chart and the balances, and collects long tasks (> 50 ms) meanwhile; the
+ * renderer's main-thread time per batch comes from the DevTools protocol's Performance metrics.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
+import { TestWallet } from '../e2e/wallet/testWallet.ts'
+import { buildWebIfStale, startSystem } from '../server/devnet/system.ts'
+import { prepareMarketMakerKeys } from '../server/marketMaker/setup.ts'
+import { installRepaintProbe, type ProbeBatch } from './browser/repaintProbe.ts'
+import { environmentConfig, percentile, printSummary } from './report.ts'
+
+export interface RepaintBenchOptions {
+  readonly seconds: number
+  readonly warmupSeconds: number
+  /** The market maker's pause between rounds. */
+  readonly makerIntervalMs: number
+  readonly basePort: number
+}
+
+const market = 'ETH/USDT'
+
+export async function runRepaintBench(options: RepaintBenchOptions): Promise<void> {
+  buildWebIfStale()
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-repaint-'))
+  // The system makes the key file on start; made first here so the page can hold the key.
+  mkdirSync(join(dataDir, 'replicas'))
+  const keys = prepareMarketMakerKeys(join(dataDir, 'replicas')).keys
+  const system = await startSystem({
+    dataDir,
+    webPort: options.basePort,
+    replicaBasePort: options.basePort + 10,
+    zellularBasePort: options.basePort + 20,
+    marketMaker: { seed: 7, intervalMs: options.makerIntervalMs },
+    onLine: (name, line) => {
+      if (process.env.BENCH_VERBOSE === '1') console.log(`${name}: ${line}`)
+    },
+  })
+  const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] })
+  try {
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    await TestWallet.install(context, { privateKeys: [keys.makerKey] })
+    // As source text: tsx wraps named functions in `__name(…)`, which the page lacks.
+    await context.addInitScript({
+      content: `var __name = (f) => f; (${installRepaintProbe.toString()})(${JSON.stringify(market)})`,
+    })
+    const page = await context.newPage()
+    page.on('pageerror', (error) => console.error(`page error: ${error.message}`))
+    await page.goto(`${system.webUrl}/?market=${market.replace('/', '-')}`)
+    await page.getByTestId('connect-wallet').click()
+    await page.getByTestId('wallet-io.metamask').click()
+    await page.getByTestId('balances').locator('[data-verified="true"]').first().waitFor()
+    await page.waitForTimeout(options.warmupSeconds * 1000)
+
+    if (system.marketMaker?.child.exitCode !== null) throw new Error('the market maker stopped')
+    const cdp = await context.newCDPSession(page)
+    await cdp.send('Performance.enable')
+    const metrics = async () => {
+      const { metrics: list } = await cdp.send('Performance.getMetrics')
+      return Object.fromEntries(list.map((metric) => [metric.name, metric.value]))
+    }
+    const profiling = process.argv.includes('--profile')
+    if (profiling) {
+      await cdp.send('Profiler.enable')
+      await cdp.send('Profiler.start')
+    }
+    const before = await metrics()
+    const load = [loadavg()[0]!]
+    await page.evaluate(() => window.repaintProbe.start())
+    for (let second = 0; second < options.seconds; second += 10) {
+      await page.waitForTimeout(Math.min(10, options.seconds - second) * 1000)
+      load.push(loadavg()[0]!)
+    }
+    const report = await page.evaluate(() => window.repaintProbe.stop())
+    const after = await metrics()
+    if (profiling) printHotFunctions((await cdp.send('Profiler.stop')).profile)
+    // Late frames of the last batches.
+    await page.waitForTimeout(500)
+
+    const seconds = report.recordedMs / 1000
+    const { batches } = report
+    const bookBatches = batches.filter((batch) => batch.bookSeq !== undefined)
+    const results: Record<string, string | number> = {
+      events: report.events,
+      batches: batches.length,
+      book_updates_per_s: (bookBatches.length / seconds).toFixed(1),
+      trades_batches: batches.filter((batch) => batch.tradeSeq !== undefined).length,
+      balance_batches: batches.filter((batch) => batch.balance).length,
+    }
+    const describe = (name: string, pick: (batch: ProbeBatch) => number | undefined) => {
+      const relevant = batches.filter((batch) => pick(batch) !== -1)
+      const times = relevant.map(pick).filter((time): time is number => time !== undefined)
+      times.sort((a, b) => a - b)
+      results[`${name}_p50_ms`] = percentile(times, 50).toFixed(1)
+      results[`${name}_p99_ms`] = percentile(times, 99).toFixed(1)
+      results[`${name}_timed`] = `${times.length} of ${relevant.length}`
+    }
+    describe('book', (batch) => (batch.bookSeq === undefined ? -1 : batch.book))
+    describe('chart', (batch) => (batch.tradeSeq === undefined ? -1 : batch.chart))
+    describe('balances', (batch) => (batch.balance ? batch.balances : -1))
+    // A batch is repainted when every panel it changes shows it.
+    describe('book_chart', (batch) => {
+      if (batch.bookSeq === undefined) return -1
+      if (batch.book === undefined) return undefined
+      if (batch.tradeSeq !== undefined && batch.chart === undefined) return undefined
+      return Math.max(batch.book, batch.chart ?? 0)
+    })
+    const long = report.longTasks.map((task) => task.duration).sort((a, b) => a - b)
+    results['long_tasks'] = long.length
+    results['long_tasks_per_min'] = ((long.length / seconds) * 60).toFixed(1)
+    results['long_task_max_ms'] = (long.at(-1) ?? 0).toFixed(0)
+    results['long_task_total_ms'] = long.reduce((sum, value) => sum + value, 0).toFixed(0)
+    const perBatch = (name: string) =>
+      (((after[name]! - before[name]!) * 1000) / Math.max(1, batches.length)).toFixed(2)
+    results['renderer_task_ms_per_batch'] = perBatch('TaskDuration')
+    results['renderer_script_ms_per_batch'] = perBatch('ScriptDuration')
+    results['renderer_layout_style_ms_per_batch'] = (
+      Number(perBatch('LayoutDuration')) + Number(perBatch('RecalcStyleDuration'))
+    ).toFixed(2)
+    results['renderer_busy_percent'] = (
+      ((after['TaskDuration']! - before['TaskDuration']!) / seconds) *
+      100
+    ).toFixed(0)
+    printSummary(
+      `browser-repaint-${market.replace('/', '-')}`,
+      {
+        ...environmentConfig(),
+        browser: `${browser.version()} (${chromiumPath})`,
+        market,
+        seconds: options.seconds,
+        warmup_seconds: options.warmupSeconds,
+        maker_interval_ms: options.makerIntervalMs,
+        goal: 'book, chart, balances repainted p50 <= 16 ms, p99 <= 50 ms; no long task > 50 ms',
+        load_average_1m: load.map((value) => value.toFixed(1)).join(' → '),
+      },
+      results,
+    )
+  } finally {
+    await browser.close()
+    await system.stop()
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** `--profile`: the renderer's functions by self time over the window, top 25. */
+function printHotFunctions(profile: {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]
+  samples?: number[]
+  timeDeltas?: number[]
+}): void {
+  const byNode = new Map(profile.nodes.map((node) => [node.id, node]))
+  const self = new Map<string, number>()
+  const samples = profile.samples ?? []
+  const deltas = profile.timeDeltas ?? []
+  for (let i = 0; i < samples.length; i += 1) {
+    const frame = byNode.get(samples[i]!)?.callFrame
+    if (frame === undefined) continue
+    const file = frame.url.split('/').pop() ?? ''
+    const name = `${frame.functionName || '(anonymous)'} ${file}:${frame.lineNumber}`
+    self.set(name, (self.get(name) ?? 0) + (deltas[i] ?? 0) / 1000)
+  }
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)
+  for (const [name, ms] of top) console.log(`${ms.toFixed(0).padStart(7)} ms  ${name}`)
+}
