@@ -1,51 +1,15 @@
 import type Database from 'better-sqlite3'
-import {
-  orderFillsMax,
-  type OrderFill,
-  type OrderView,
-  type Trade,
-} from '../../../shared/api/index.ts'
-import { storedReasonCode } from '../storedReasonCode.ts'
+import { orderFillsMax, type Trade } from '../../../shared/api/index.ts'
+import { toOrdersPage, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
 import type { OrdersCursor, OrdersPage, OrdersPageParameters } from './replicaStorage.ts'
 
 /*
- * Pages of orders, fills and trades read from the replica's SQLite tables, each query
- * walking an index for at most a page of rows, so a request costs the (single) apply thread the
- * same whether an address has ten orders or a million. Rows are turned into their API views
- * here: amounts are stored as decimal text, which is what the views carry.
- * `SqliteStorage` answers `ordersPage` and `tradesPage` with them.
+ * Pages of orders, fills and trades read from the replica's SQLite tables, each query walking an
+ * index for at most a page of rows, so a request costs the (single) apply thread the same
+ * whether an address has ten orders or a million. `SqliteStorage` answers `ordersPage` and
+ * `tradesPage` with them; SQLite's one connection reads between commits, so every page is of
+ * one committed position.
  */
-
-interface OrderRow {
-  order_id: string
-  market: string
-  owner: string
-  side: 'buy' | 'sell'
-  type: 'limit' | 'market'
-  time_in_force: OrderView['timeInForce']
-  price: string
-  quantity: string
-  filled: string
-  remaining: string
-  status: 'open' | 'filled' | 'cancelled' | 'rejected'
-  reason: string | null
-  placed_index: number
-  updated_index: number
-}
-
-interface TradeRow {
-  market: string
-  seq: number
-  price: string
-  quantity: string
-  taker_side: 'buy' | 'sell'
-  maker_order_id: string
-  taker_order_id: string
-  maker: string
-  taker: string
-  batch_index: number
-  time: number | null
-}
 
 /** Page reads over one database; statements are prepared once. */
 export class MarketPages {
@@ -69,17 +33,7 @@ export class MarketPages {
       const after = cursor?.group === 'closed' ? cursor : undefined
       rows.push(...this.group('closed', owner, market, after, limit + 1 - rows.length))
     }
-    const page = rows.slice(0, limit)
-    const last = page.at(-1)
-    const next =
-      rows.length > limit && last !== undefined
-        ? {
-            group: last.status === 'open' ? ('open' as const) : ('closed' as const),
-            updatedIndex: last.updated_index,
-            orderId: last.order_id,
-          }
-        : null
-    return { orders: page.map((row) => this.toOrderView(row)), next }
+    return toOrdersPage(rows, limit, (row) => this.fills(row.order_id))
   }
 
   /** One page of a market's trades, newest first, below trade `beforeSeq` when given. */
@@ -106,62 +60,16 @@ export class MarketPages {
   }
 
   /**
-   * The order's latest `orderFillsMax` fills, oldest first. An order's trades are in one market,
-   * where rowid order is trade order, so each side's index gives its newest rows first without a
-   * sort over all of them.
+   * The order's newest fills as maker and as taker. An order's trades are in one market, where
+   * rowid order is trade order, so each side's index gives its newest rows first without a sort
+   * over all of them.
    */
-  private toOrderView(row: OrderRow): OrderView {
+  private fills(orderId: string): TradeRow[] {
     const { makerFills, takerFills } = this.statements
-    const found = [
-      ...(makerFills.all(row.order_id, orderFillsMax + 1) as TradeRow[]),
-      ...(takerFills.all(row.order_id, orderFillsMax + 1) as TradeRow[]),
-    ].sort((a, b) => b.seq - a.seq)
-    const fills = found
-      .slice(0, orderFillsMax)
-      .reverse()
-      .map((trade): OrderFill => ({
-        tradeSeq: trade.seq,
-        price: trade.price,
-        quantity: trade.quantity,
-        role: trade.maker_order_id === row.order_id ? 'maker' : 'taker',
-        index: trade.batch_index,
-        ...(trade.time === null ? {} : { time: trade.time }),
-      }))
-    const view: OrderView = {
-      orderId: row.order_id,
-      market: row.market,
-      owner: row.owner,
-      side: row.side,
-      type: row.type,
-      timeInForce: row.time_in_force,
-      price: row.price,
-      quantity: row.quantity,
-      filled: row.filled,
-      remaining: row.remaining,
-      status: row.status,
-      placedIndex: row.placed_index,
-      updatedIndex: row.updated_index,
-      fills,
-      fillsTruncated: found.length > orderFillsMax,
-    }
-    if (row.reason !== null) view.reason = storedReasonCode(row.reason)
-    return view
-  }
-}
-
-function toTrade(row: TradeRow): Trade {
-  return {
-    market: row.market,
-    seq: row.seq,
-    price: row.price,
-    quantity: row.quantity,
-    takerSide: row.taker_side,
-    makerOrderId: row.maker_order_id,
-    takerOrderId: row.taker_order_id,
-    maker: row.maker,
-    taker: row.taker,
-    index: row.batch_index,
-    ...(row.time === null ? {} : { time: row.time }),
+    return [
+      ...(makerFills.all(orderId, orderFillsMax + 1) as TradeRow[]),
+      ...(takerFills.all(orderId, orderFillsMax + 1) as TradeRow[]),
+    ]
   }
 }
 

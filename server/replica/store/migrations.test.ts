@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import { ReplicaState } from '../replicaState.ts'
 import { testGenesis, testRegistry, traders } from '../testing.ts'
+import { migrationsUpTo as copyMigrationsUpTo } from './migrationsUpTo.ts'
 import { ReplicaStore } from './replicaStore.ts'
 import { SqliteStorage } from './sqliteStorage.ts'
 
@@ -24,13 +25,8 @@ afterEach(() => {
 
 /** A copy of the migrations folder that stops after migration number `last`. */
 function migrationsUpTo(last: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'migrations-'))
+  const dir = copyMigrationsUpTo(MIGRATIONS, last)
   dirs.push(dir)
-  cpSync(MIGRATIONS, dir, { recursive: true })
-  const journalFile = join(dir, 'meta/_journal.json')
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: { idx: number }[] }
-  journal.entries = journal.entries.filter((entry) => entry.idx <= last)
-  writeFileSync(journalFile, JSON.stringify(journal))
   return dir
 }
 

@@ -95,7 +95,13 @@ export class SqliteStorage implements ReplicaStorage {
   }
 
   receipt(intentId: string): Promise<StoredReceipt | undefined> {
-    return settle(() => this.store.receipt(intentId))
+    return settle(() => {
+      const found = this.store.receipt(intentId)
+      if (found === undefined) return undefined
+      // The row has more columns (nonce, position) than a receipt answer carries.
+      const { action, signer, status, reason, batchIndex, time } = found
+      return { intentId: found.intentId, action, signer, status, reason, batchIndex, time }
+    })
   }
 
   ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {

@@ -1,0 +1,366 @@
+import { describe, expect, it } from 'vitest'
+import { signIntent } from '../../../shared/exchange/testing.ts'
+import { intentId, type Address } from '../../../shared/intents/index.ts'
+import type { BatchEffects } from '../../../shared/exchange/index.ts'
+import { snapshotLedger, type LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import { ReplicaState } from '../replicaState.ts'
+import { alice, bob, testGenesis, testRegistry, testTokens, traders } from '../testing.ts'
+import type { ReplicaStorage, StoreHooks } from './replicaStorage.ts'
+
+/*
+ * The cases every `ReplicaStorage` must pass, whatever database is under it (Hono's router
+ * `*.case` pattern): `sqliteStorage.test.ts` and `postgresStorage.test.ts` run them. Data comes
+ * from real applied batches (signed intents through the exchange), and every check goes through
+ * the interface, so one implementation's quirks cannot hide behind its own tests.
+ */
+
+/** Options a case opens a storage with. */
+export interface StorageCaseOptions {
+  readonly historyRetainBatches?: number
+  readonly hooks?: StoreHooks
+}
+
+/** The state at index 0 that `fromPreviousSchema` writes with the previous schema's layout. */
+export interface PreviousGenesis {
+  readonly hash: string
+  readonly balances: LedgerSnapshot['balances']
+  readonly markets: readonly string[]
+}
+
+/** How a suite opens the implementation under test. */
+export interface StorageSubject {
+  /** A storage on a new, empty database, and a way to open that same database again. */
+  fresh(options?: StorageCaseOptions): Promise<{
+    storage: ReplicaStorage
+    reopen(options?: StorageCaseOptions): Promise<ReplicaStorage>
+  }>
+  /**
+   * Makes a database with the migrations of the previous schema (all but the dialect's last),
+   * writes genesis into it the way that schema's code did (`genesisHash`, the genesis balances
+   * as history and current balances at index 0, the markets at sequence numbers 0), and opens
+   * it with today's code, which migrates it.
+   */
+  fromPreviousSchema(genesis: PreviousGenesis): Promise<ReplicaStorage>
+}
+
+const registry = testRegistry(1, 15990)
+const config = { registry, genesis: testGenesis }
+const syncPointSeconds = 1_800_000_000
+const nonces = new Map<string, number>()
+
+function sign(trader: (typeof traders)[0], fields: Record<string, string>) {
+  const nonce = (nonces.get(trader.address) ?? syncPointSeconds * 1000) + 1
+  nonces.set(trader.address, nonce)
+  return signIntent(trader, testTokens, { ...fields, nonce: String(nonce) })
+}
+
+const order = (trader: (typeof traders)[0], side: string, price: string, quantity: string) =>
+  sign(trader, {
+    action: 'order',
+    market: 'ETH/USDT',
+    side,
+    type: 'limit',
+    price,
+    quantity,
+    timeInForce: 'GTC',
+  })
+
+const pay = (trader: (typeof traders)[0], to: string, amount: string) =>
+  sign(trader, { action: 'transfer', to, token: 'USDT', amount })
+
+/** The id of a signed wire intent. */
+function idOf(wire: { signer?: string; nonce: string }): string {
+  const signer = wire.signer as Address
+  return intentId({
+    app: registry.app,
+    network: registry.network,
+    signer,
+    nonce: BigInt(wire.nonce),
+  })
+}
+
+/** Five batches: transfers, resting orders, a trade, a cancel. */
+function history() {
+  const intents = [
+    [pay(alice, bob.address, '10'), pay(bob, alice.address, '1')],
+    [order(alice, 'buy', '1990', '1'), order(bob, 'sell', '2010', '2')],
+    [order(bob, 'sell', '1990', '0.5')],
+    [sign(bob, { action: 'cancelAll', market: 'ETH/USDT' }), order(bob, 'sell', '2020', '1')],
+    [pay(alice, traders[2]!.address, '3')],
+  ]
+  return intents.map((batch, i) => ({
+    wire: batch,
+    finalized: {
+      index: i + 1,
+      body: JSON.stringify(batch),
+      chainingHash: `c${i + 1}`.padEnd(32, '0'),
+      timestamp: syncPointSeconds + i,
+    },
+  }))
+}
+
+/** Applies `batches` one commit each; returns the effects. */
+async function applyAll(state: ReplicaState, batches: ReturnType<typeof history>) {
+  const effects: BatchEffects[] = []
+  for (const { finalized } of batches) effects.push(await state.apply(finalized))
+  return effects
+}
+
+export function describeReplicaStorage(name: string, subject: StorageSubject): void {
+  describe(`ReplicaStorage cases: ${name}`, () => {
+    it('starts empty, then holds genesis at index 0', async () => {
+      const { storage } = await subject.fresh()
+      try {
+        expect(await storage.genesisHash()).toBeUndefined()
+        const state = await ReplicaState.open(storage, config)
+        expect(await storage.genesisHash()).toBe(state.genesisHash)
+        expect(await storage.position()).toEqual({
+          index: 0,
+          chainingHash: '',
+          time: 0,
+          finalizedIndex: 0,
+        })
+        expect(await storage.chainingHashAt(0)).toBe('')
+        expect(await storage.balanceAt(alice.address, 'USDT', 0)).toEqual({
+          available: 1_000_000_000_000n,
+          locked: 0n,
+        })
+        expect(storage.historyPrunedBelow).toBe(0)
+      } finally {
+        await storage.close()
+      }
+    })
+
+    it('commits a group all or nothing: a failure inside it leaves the previous position', async () => {
+      let failAt: number | undefined
+      const hooks: StoreHooks = {
+        insideCommit(indexes) {
+          if (failAt !== undefined && indexes.includes(failAt)) throw new Error('disk full')
+        },
+      }
+      const { storage, reopen } = await subject.fresh({ hooks })
+      const batches = history()
+      const other = await subject.fresh()
+      try {
+        await ReplicaState.open(storage, config)
+        // The effects come from a second replica, so this one's memory does not matter here.
+        const source = await ReplicaState.open(other.storage, config)
+        const effects = await applyAll(source, batches)
+        const group = (from: number, to: number) =>
+          effects.slice(from, to).map((batch, i) => ({
+            effects: batch,
+            chainingHash: batches[from + i]!.finalized.chainingHash,
+          }))
+        await storage.commitBatches(group(0, 2), 2)
+        expect(await storage.position()).toMatchObject({ index: 2, finalizedIndex: 2 })
+        failAt = 4
+        await expect(storage.commitBatches(group(2, 4))).rejects.toThrow('disk full')
+        // Nothing of batch 3 or 4: not the position, not a chaining hash, not a receipt.
+        expect((await storage.position()).index).toBe(2)
+        expect(await storage.chainingHashAt(3)).toBeUndefined()
+        expect(await storage.receipt(idOf(batches[2]!.wire[0]!))).toBeUndefined()
+        // A group that does not follow the position is refused whole.
+        failAt = undefined
+        await expect(storage.commitBatches(group(3, 5))).rejects.toThrow(/after 2/)
+        await storage.commitBatches(group(2, 5))
+        expect(await storage.position()).toMatchObject({
+          index: 5,
+          chainingHash: 'c5'.padEnd(32, '0'),
+        })
+        await storage.close()
+        const again = await reopen()
+        expect((await again.position()).index).toBe(5)
+        expect((await again.receipt(idOf(batches[4]!.wire[0]!)))?.batchIndex).toBe(5)
+        await again.close()
+      } finally {
+        await other.storage.close()
+      }
+    })
+
+    it('never shows a reader part of a group', async () => {
+      const { storage } = await subject.fresh()
+      const other = await subject.fresh()
+      try {
+        await ReplicaState.open(storage, config)
+        const source = await ReplicaState.open(other.storage, config)
+        const batches = history()
+        const effects = await applyAll(source, batches)
+        const ids = batches.flatMap(({ wire }) => wire.map(idOf))
+        const group = effects.map((batch, i) => ({
+          effects: batch,
+          chainingHash: batches[i]!.finalized.chainingHash,
+        }))
+        const commit = storage.commitBatches(group)
+        // Readers race the commit: each sees every receipt of the group or none of them.
+        const seen = await Promise.all(
+          Array.from({ length: 20 }, async () => {
+            const found = await Promise.all(ids.map((id) => storage.receipt(id)))
+            return found.filter((receipt) => receipt !== undefined).length
+          }),
+        )
+        await commit
+        for (const count of seen) expect([0, ids.length]).toContain(count)
+        expect((await storage.position()).index).toBe(5)
+      } finally {
+        await storage.close()
+        await other.storage.close()
+      }
+    })
+
+    it('loads after a restart exactly the state it committed', async () => {
+      const { storage, reopen } = await subject.fresh()
+      const state = await ReplicaState.open(storage, config)
+      await applyAll(state, history())
+      const hash = state.stateHash()
+      const book = state.exchange.engine.depth('ETH/USDT', 10)
+      await storage.close()
+      const again = await reopen()
+      try {
+        const restarted = await ReplicaState.open(again, config)
+        expect(restarted.position).toEqual(state.position)
+        expect(restarted.stateHash()).toBe(hash)
+        expect(restarted.exchange.engine.depth('ETH/USDT', 10)).toEqual(book)
+        expect(restarted.exchange.tradeSeq('ETH/USDT')).toBe(1)
+        expect(restarted.exchange.time).toBe((syncPointSeconds + 4) * 1000)
+      } finally {
+        await again.close()
+      }
+    })
+
+    it('answers every read query from what was committed', async () => {
+      const { storage } = await subject.fresh()
+      try {
+        const state = await ReplicaState.open(storage, config)
+        const batches = history()
+        const effects = await applyAll(state, batches)
+        // Balances and chaining hashes as of past indexes.
+        expect(await storage.chainingHashAt(3)).toBe('c3'.padEnd(32, '0'))
+        expect(await storage.chainingHashAt(6)).toBeUndefined()
+        const start = 1_000_000_000_000n
+        expect(await storage.balanceAt(bob.address, 'USDT', 1)).toEqual({
+          available: start + 9_000_000n,
+          locked: 0n,
+        })
+        expect(await storage.balanceAt(bob.address, 'USDT', 0)).toEqual({
+          available: start,
+          locked: 0n,
+        })
+        expect(await storage.balanceAt(traders[5]!.address, 'USDT', 5)).toEqual({
+          available: start,
+          locked: 0n,
+        })
+        const stranger = '0x00000000000000000000000000000000000000aa'
+        expect(await storage.balanceAt(stranger, 'USDT', 5)).toEqual({ available: 0n, locked: 0n })
+        // Receipts, with their batch's time.
+        const receipt = await storage.receipt(idOf(batches[0]!.wire[0]!))
+        expect(receipt).toEqual({
+          intentId: idOf(batches[0]!.wire[0]!),
+          action: 'transfer',
+          signer: alice.address,
+          status: 'applied',
+          reason: null,
+          batchIndex: 1,
+          time: syncPointSeconds * 1000,
+        })
+        expect(await storage.receipt(`0x${'ab'.repeat(32)}`)).toBeUndefined()
+        // Orders: open first, then closed, in pages that resume at the cursor.
+        const all = await storage.ordersPage({
+          owner: bob.address,
+          market: undefined,
+          limit: 10,
+          cursor: undefined,
+        })
+        expect(all.next).toBeNull()
+        expect(all.orders.map((o) => o.status)).toEqual(['open', 'cancelled', 'filled'])
+        const first = await storage.ordersPage({
+          owner: bob.address,
+          market: 'ETH/USDT',
+          limit: 1,
+          cursor: undefined,
+        })
+        expect(first.orders.map((o) => o.orderId)).toEqual([all.orders[0]!.orderId])
+        const rest = await storage.ordersPage({
+          owner: bob.address,
+          market: 'ETH/USDT',
+          limit: 5,
+          cursor: first.next ?? undefined,
+        })
+        expect(rest.orders.map((o) => o.orderId)).toEqual(all.orders.slice(1).map((o) => o.orderId))
+        const filled = all.orders[2]!
+        expect(filled.fills).toEqual([
+          {
+            tradeSeq: 1,
+            price: effects[2]!.trades[0]!.price.toString(),
+            quantity: filled.quantity,
+            role: 'taker',
+            index: 3,
+            time: (syncPointSeconds + 2) * 1000,
+          },
+        ])
+        expect(
+          await storage.ordersPage({
+            owner: bob.address,
+            market: 'BTC/USDT',
+            limit: 5,
+            cursor: undefined,
+          }),
+        ).toEqual({ orders: [], next: null })
+        // Trades, newest first, below a cursor.
+        const trades = await storage.tradesPage('ETH/USDT', 10, undefined)
+        expect(trades.map((t) => [t.seq, t.maker, t.taker, t.index])).toEqual([
+          [1, alice.address, bob.address, 3],
+        ])
+        expect(await storage.tradesPage('ETH/USDT', 10, 1)).toEqual([])
+      } finally {
+        await storage.close()
+      }
+    })
+
+    it('prunes history past the retention and says from where', async () => {
+      const { storage } = await subject.fresh({ historyRetainBatches: 2 })
+      try {
+        const state = await ReplicaState.open(storage, config)
+        const batches = history()
+        await applyAll(state, batches)
+        expect(storage.historyPrunedBelow).toBe(4)
+        expect(await storage.receipt(idOf(batches[2]!.wire[0]!))).toBeUndefined()
+        expect(await storage.receipt(idOf(batches[3]!.wire[0]!))).toBeDefined()
+        expect(await storage.tradesPage('ETH/USDT', 10, undefined)).toEqual([])
+        // Balance history is kept: signed balances at past indexes stay available.
+        expect((await storage.balanceAt(bob.address, 'USDT', 1)).available).toBe(
+          1_000_000_000_000n + 9_000_000n,
+        )
+      } finally {
+        await storage.close()
+      }
+    })
+
+    it('migrates a database of the previous schema and goes on from its state', async () => {
+      // The genesis hash a replica of this configuration writes, so the old database opens.
+      const { storage: probe } = await subject.fresh()
+      const opened = await ReplicaState.open(probe, config)
+      const genesis: PreviousGenesis = {
+        hash: opened.genesisHash,
+        balances: snapshotLedger(opened.exchange.ledger).balances,
+        markets: [...opened.exchange.markets.keys()],
+      }
+      await probe.close()
+      const storage = await subject.fromPreviousSchema(genesis)
+      try {
+        expect(await storage.genesisHash()).toBe(genesis.hash)
+        const state = await ReplicaState.open(storage, config)
+        expect(state.position.index).toBe(0)
+        const batches = history()
+        await applyAll(state, batches)
+        expect((await storage.position()).index).toBe(5)
+        const fresh = await subject.fresh()
+        const reference = await ReplicaState.open(fresh.storage, config)
+        await applyAll(reference, batches)
+        await fresh.storage.close()
+        expect(state.stateHash()).toBe(reference.stateHash())
+      } finally {
+        await storage.close()
+      }
+    })
+  })
+}
