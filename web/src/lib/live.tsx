@@ -55,6 +55,8 @@ export function LiveProvider(props: {
       onEvent: (event) => {
         const flush = routeLiveEvent(event, { queryClient, books, address, receiptListeners })
         if (event.event === 'balance') dirtyBalances = true
+        // The end of a batch (or a resync): its book deltas show together, at once.
+        if (event.event === 'applied') for (const book of books.values()) book.flush()
         if (flush && dirtyBalances && address) {
           dirtyBalances = false
           refreshVerifiedBalances(queryClient, address)

@@ -73,6 +73,41 @@ describe('OrderbookSync', () => {
     expect(sync.getView().book?.bids.get(100n)).toBe(3n)
     sync.stop()
   })
+
+  it("shows a batch's deltas at its end, and at most once per 50 ms", async () => {
+    vi.useFakeTimers()
+    const server = snapshots(snapshot(5, [['100', '1']]))
+    const sync = new OrderbookSync('ETH/USDT', () => replica)
+    try {
+      sync.resync()
+      server.release()
+      await vi.advanceTimersByTimeAsync(10)
+      expect(sync.getView().status).toBe('synced')
+      const published: (number | undefined)[] = []
+      sync.subscribe(() => published.push(sync.getView().book?.seq))
+      vi.advanceTimersByTime(1000)
+      // One batch, two deltas: nothing shows half of it; its `applied` shows it at once.
+      sync.onDelta(delta(6, '101', '2'))
+      sync.onDelta(delta(7, '102', '3'))
+      expect(published).toEqual([])
+      sync.flush()
+      expect(published).toEqual([7])
+      // The next batch ends 10 ms later: it waits for the 50 ms timer instead.
+      vi.advanceTimersByTime(10)
+      sync.onDelta(delta(8, '103', '4'))
+      sync.flush()
+      expect(published).toEqual([7])
+      vi.advanceTimersByTime(50)
+      expect(published).toEqual([7, 8])
+      // A flush with nothing new publishes nothing.
+      vi.advanceTimersByTime(100)
+      sync.flush()
+      expect(published).toEqual([7, 8])
+    } finally {
+      vi.useRealTimers()
+      sync.stop()
+    }
+  })
 })
 
 /** A replica stand-in on 127.0.0.1 whose `GET /orderbook` fails (500), counting the requests. */

@@ -4,6 +4,9 @@ import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 
 type OrderbookSyncStatus = 'loading' | 'synced' | 'resyncing' | 'error'
 
+/** Least time between two publications of the view (one React render of the book each). */
+const publishGapMs = 50
+
 export interface OrderbookView {
   readonly status: OrderbookSyncStatus
   readonly book: OrderbookState | undefined
@@ -16,7 +19,9 @@ export interface OrderbookView {
  * on top. Deltas that arrive while a snapshot is loading are buffered and replayed after it; a
  * `seq` gap triggers a new snapshot. A failed snapshot is retried after 1 s, then 2, 4 … up to
  * 30 s; `stop` ends everything, including a retry that is waiting or a load in flight. Views are
- * published at most every 50 ms (timers, not animation frames, so background tabs stay current).
+ * published at the end of each batch (`flush`, on its `applied` event), so a batch's deltas show
+ * together in the next frame; but at most once per 50 ms, a later change waiting for a timer
+ * (not animation frames, so background tabs stay current).
  */
 export class OrderbookSync {
   private view: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }
@@ -28,6 +33,8 @@ export class OrderbookSync {
   /** Failed snapshots in a row: the next retry waits 1 s × 2^(failures − 1), at most 30 s. */
   private failures = 0
   private stopped = false
+  /** `performance.now()` of the last publication. */
+  private publishedAt = Number.NEGATIVE_INFINITY
 
   constructor(
     readonly market: string,
@@ -93,6 +100,16 @@ export class OrderbookSync {
     else if (result.kind === 'applied') this.patch({ book: result.state })
   }
 
+  /**
+   * The end of a batch: publishes the deltas it applied now, unless a view went out less than
+   * `publishGapMs` ago (then the pending timer publishes them).
+   */
+  flush(): void {
+    if (this.frame === undefined || this.stopped) return
+    if (performance.now() - this.publishedAt < publishGapMs) return
+    this.notify()
+  }
+
   /** Ends the sync for good: no load, retry or publication happens after this. */
   stop(): void {
     this.stopped = true
@@ -112,12 +129,13 @@ export class OrderbookSync {
     this.view = { ...this.view, ...patch }
     if (this.stopped) return
     if (now) return this.notify()
-    this.frame ??= setTimeout(() => this.notify(), 50)
+    this.frame ??= setTimeout(() => this.notify(), publishGapMs)
   }
 
   private notify(): void {
     clearTimeout(this.frame)
     this.frame = undefined
+    this.publishedAt = performance.now()
     for (const listener of this.listeners) listener()
   }
 }
