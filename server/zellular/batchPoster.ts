@@ -50,6 +50,8 @@ export class BatchPoster {
   #hold: AbortController | undefined
   /** The last round moved this node's sequences, or its PUT was held for news. */
   #wantsAnotherRound = false
+  /** When this node began following its sequencer (a switch's end), for its setup window. */
+  #followingSince = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly context: NodeContext,
@@ -73,6 +75,20 @@ export class BatchPoster {
   forgetSequencer(): void {
     this.#sequencerDown = false
     this.#idle.clear()
+    this.#followingSince = this.context.clock.now()
+  }
+
+  /**
+   * zsequencer's followers sleep the setup deadline after a switch before posting, so the new
+   * sequencer can adopt its peers' state first; a PUT it refuses meanwhile (still paused, or the
+   * switch request not yet there) would count as a failure and start a dispute. Ours post at
+   * once and take those two refusals as "not yet" within the deadline: the switch costs what the
+   * new sequencer's setup takes, not the whole deadline.
+   */
+  private isSettingUp(code: string | undefined): boolean {
+    if (code !== 'IsPausedError' && code !== 'IsNotSequencerError') return false
+    const since = this.context.clock.now() - this.#followingSince
+    return since < this.context.config.sequencerSetupDeadlineMs
   }
 
   /**
@@ -152,7 +168,9 @@ export class BatchPoster {
         .finally(() => (this.#hold = undefined))
       if (response.status !== 200) {
         outbox.requeueUncertain(app, bodies)
-        if (errorCode(response.body) === 'IsNotSequencerError') this.#notSequencerSeen = true
+        const code = errorCode(response.body)
+        if (this.isSettingUp(code)) return 'error'
+        if (code === 'IsNotSequencerError') this.#notSequencerSeen = true
         else this.#sequencerDown = true
         return 'error'
       }

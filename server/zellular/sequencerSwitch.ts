@@ -1,7 +1,6 @@
 import type { AppLogs } from './appLogs.ts'
 import type { BatchPoster } from './batchPoster.ts'
 import type { Chain } from './chain.ts'
-import { sleep } from './clock.ts'
 import type { ClientIntake } from './clientIntake.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { NodeContext } from './nodeContext.ts'
@@ -37,7 +36,8 @@ export class SequencerSwitch {
    * Moves the sequencer role to `next` (zsequencer `switch_to_sequencer`): pause, adopt the
    * highest lock and finalization any peer can prove, drop the old sequencer's unlocked tail,
    * put this node's own unlocked batches back in its queue, then resume. Unlike zsequencer,
-   * queued client batches are kept when this node becomes the sequencer (its Q11).
+   * queued client batches are kept when this node becomes the sequencer (its Q11), and a
+   * follower resumes posting at once rather than after the setup deadline.
    */
   async switchTo(next: string, expectedCurrent: string): Promise<void> {
     const { context, role, parts } = this
@@ -56,9 +56,8 @@ export class SequencerSwitch {
         for (const app of parts.logs.apps()) {
           parts.intake.sequenceOwn(app, parts.outbox.takeAll(app), context.clock.now())
         }
-      } else {
-        await sleep(context.clock, context.config.sequencerSetupDeadlineMs)
       }
+      // A follower does not sleep the setup deadline here: see `BatchPoster.isSettingUp`.
     } finally {
       this.forgetPreviousSequencer()
       role.resume()
