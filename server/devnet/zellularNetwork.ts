@@ -23,7 +23,7 @@ export interface LocalNetworkOptions {
 }
 
 /** The local network's tunables: zsequencer's e2e values, with 50 ms loops. */
-export const LOCAL_NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
+const LOCAL_NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
   ZSEQUENCER_THRESHOLD_PERCENT: '67',
   ZSEQUENCER_SYNC_INTERVAL: '0.05',
   ZSEQUENCER_NODE_LOOP_INTERVAL: '0.05',

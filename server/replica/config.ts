@@ -17,7 +17,7 @@ const positiveInteger = (fallback: number) =>
  * REPLICA_REGISTRY_FILE, REPLICA_GENESIS_FILE, ZELLULAR_NODES_FILE; everything else has a
  * default. Units are in the names.
  */
-export const replicaEnvironmentSchema = z.object({
+const replicaEnvironmentSchema = z.object({
   /** This replica's id in the registry, e.g. `replica-1`. */
   REPLICA_ID: z.string().min(1),
   REPLICA_HOST: z.string().default('127.0.0.1'),

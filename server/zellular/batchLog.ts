@@ -3,7 +3,7 @@ import { chainHash } from '../../shared/zellular/index.ts'
 import type { SignatureRecord } from '../../shared/zellular/index.ts'
 
 /** The four batch states, in order; a batch in a later state is also in every earlier one. */
-export type BatchState = 'initialized' | 'sequenced' | 'locked' | 'finalized'
+type BatchState = 'initialized' | 'sequenced' | 'locked' | 'finalized'
 
 /** One sequenced batch, with the sync-point fields present only on signed indices. */
 export interface BatchRecord {

@@ -19,11 +19,6 @@ export const systemClock: Clock = {
   },
 }
 
-/** Resolves once `ms` have passed on `clock`. */
-export function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.after(ms, resolve))
-}
-
 /** Whole seconds since the epoch: zsequencer's `int(time.time())`, used in signed messages. */
 export function unixSeconds(clock: Clock): number {
   return Math.floor(clock.now() / 1000)

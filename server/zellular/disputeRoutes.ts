@@ -90,7 +90,7 @@ export function precheckSwitch(node: DisputeDeps, request: z.output<typeof switc
  * `is_switch_approved` (§7.10): one (sequencer, timestamp) for all proofs, no node twice, each
  * recent and validly signed, together at least half the threshold of stake.
  */
-export function isSwitchApproved(node: DisputeDeps, proofs: readonly SwitchProof[]): boolean {
+function isSwitchApproved(node: DisputeDeps, proofs: readonly SwitchProof[]): boolean {
   const first = proofs[0]
   if (!first) return false
   const sameVote = proofs.every(

@@ -17,7 +17,7 @@ export interface SwitchProof {
 }
 
 /** Dispute answers older than this, or from the future, do not count (zsequencer: 10 s). */
-export const PROOF_MAX_AGE_SECONDS = 10
+const PROOF_MAX_AGE_SECONDS = 10
 
 /**
  * Judges the sequencer and, when it fails, gathers the votes to replace it (zsequencer

@@ -150,7 +150,7 @@ export const FOLLOWER_FAULTS = [
 ] as const
 
 /** What a sequencer adversary can do besides `censor=<node id>`. */
-export const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate'] as const
+const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate'] as const
 
 export type FaultName = (typeof FOLLOWER_FAULTS)[number] | (typeof SEQUENCER_FAULTS)[number]
 

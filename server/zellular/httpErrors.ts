@@ -4,7 +4,7 @@
  */
 import { BaseError } from '../../shared/errors/index.ts'
 
-export const ERRORS = {
+const ERRORS = {
   InvalidRequestError: [400, 'The request is invalid.'],
   InvalidSequencerError: [400, 'The sequencer ID is invalid.'],
   InvalidTimestampError: [400, 'Requested timestamp does not match the node timestamp.'],

@@ -4,7 +4,7 @@ import type { NodeContext } from './nodeContext.ts'
 import type { RoleView } from './sequencerRole.ts'
 
 /** One app's progress in `GET /node/state`. */
-export interface AppProgressBody {
+interface AppProgressBody {
   readonly last_sequenced_index: number
   readonly last_locked_index: number
   readonly last_finalized_index: number

@@ -25,7 +25,7 @@ export interface PeerTarget {
 }
 
 /** Largest peer answer read (a page is at most ~2.5 MB of bodies; escaping can grow it). */
-export const PEER_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
+const PEER_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
 
 /**
  * Node-to-node HTTP with zsequencer's authentication: every request with a body carries

@@ -95,7 +95,7 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
 }
 
 /** Longest a read is held waiting for a finalization (`wait=ms`). */
-export const LONG_POLL_MAX_MS = 5_000
+const LONG_POLL_MAX_MS = 5_000
 
 /** `wait=ms` of our long-poll: anything but a whole number of ms means no wait. */
 function parseWait(raw: string | undefined): number {

@@ -17,7 +17,7 @@ import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
 
-export const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) =>
+const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) =>
   prefix.padEnd(42, '0'),
 )
 
