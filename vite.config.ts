@@ -24,6 +24,8 @@ export default defineConfig({
     // The herumi BLS chunk (about 680 kB) is lazy-loaded on purpose.
     chunkSizeWarningLimit: 800,
   },
+  // The BLS worker loads herumi, whose module uses top-level await: an ES module worker.
+  worker: { format: 'es' },
   server: { host: '127.0.0.1', proxy, fs: { allow: [repoRoot] } },
   preview: { host: '127.0.0.1', proxy },
 })

@@ -1,13 +1,9 @@
 import { queryOptions } from '@tanstack/react-query'
 import { ordersPageMax, type StatusResponse } from '../../../shared/api/index.ts'
-import { loadBls } from './bls.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
-import {
-  selectCommonIndex,
-  verifyBalanceQuorum,
-  type VerifyBalanceQuorumReturnType,
-} from './verifyBalanceQuorum.ts'
+import { selectCommonIndex, type VerifyBalanceQuorumReturnType } from './verifyBalanceQuorum.ts'
+import { verifyBalanceQuorumOffThread } from './verifyOffThread.ts'
 
 /*
  * Query-option factories: one key and one fetcher per kind of read, so hooks stay a few lines
@@ -98,7 +94,6 @@ async function fetchVerifiedBalances(
   address: string,
   signal?: AbortSignal,
 ): Promise<VerifiedBalances> {
-  const blsLoading = loadBls()
   const statuses = await Promise.all(
     registry.replicas.map((replica) =>
       replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),
@@ -122,20 +117,24 @@ async function fetchVerifiedBalances(
       ),
     ),
   )
-  const bls = await blsLoading
   const byToken: Record<string, VerifyBalanceQuorumReturnType> = {}
   let verifyMs = 0
+  // Plain data only: the worker gets a copy.
+  const quorumRegistry = {
+    app: registry.app,
+    network: registry.network,
+    quorum: registry.quorum,
+    replicas: registry.replicas.map(({ id, blsPublicKey }) => ({ id, blsPublicKey })),
+  }
   for (const [position, token] of tokens.entries()) {
-    // One token at a time, yielding in between, so the pairings never hold the page for long.
-    if (position > 0) await new Promise((resolve) => setTimeout(resolve, 0))
+    // One token at a time, in the BLS worker: the pairings never hold the page.
     const started = performance.now()
-    byToken[token] = verifyBalanceQuorum({
-      registry,
+    byToken[token] = await verifyBalanceQuorumOffThread({
+      registry: quorumRegistry,
       address,
       token,
       index: index ?? 0,
       answers: answersByToken[position]!,
-      bls,
       // Every signature on its own, then the aggregate: the per-replica status under the badge
       // is then a proven fact for each replica, not an inference from the aggregate.
       mode: 'each',

@@ -1,0 +1,72 @@
+import { loadBls } from './bls.ts'
+import {
+  verifyBalanceQuorum,
+  type VerifyBalanceQuorumParameters,
+  type VerifyBalanceQuorumReturnType,
+} from './verifyBalanceQuorum.ts'
+
+/** What the page asks the worker: one token's proof, with plain data only (no verifier). */
+export type BlsWorkerParameters = Omit<VerifyBalanceQuorumParameters, 'bls'>
+
+export interface BlsWorkerRequest {
+  readonly id: number
+  readonly parameters: BlsWorkerParameters
+}
+
+export type BlsWorkerResponse =
+  | { readonly id: number; readonly result: VerifyBalanceQuorumReturnType }
+  | { readonly id: number; readonly error: string }
+
+/** Most checks waiting for the worker at once; more are refused (the next refresh retries). */
+const pendingMax = 64
+
+let worker: Worker | undefined
+/** Set once the worker failed: from then on checks run on the main thread, as before. */
+let workerBroken = typeof Worker === 'undefined'
+let nextId = 1
+const pending = new Map<
+  number,
+  { resolve: (result: VerifyBalanceQuorumReturnType) => void; reject: (error: Error) => void }
+>()
+
+function startWorker(): Worker {
+  const started = new Worker(new URL('./blsWorker.ts', import.meta.url), { type: 'module' })
+  started.onmessage = (event: MessageEvent<BlsWorkerResponse>) => {
+    const response = event.data
+    const waiting = pending.get(response.id)
+    if (waiting === undefined) return
+    pending.delete(response.id)
+    if ('result' in response) waiting.resolve(response.result)
+    else waiting.reject(new Error(response.error))
+  }
+  // A worker that cannot load (or dies) fails what it holds; later checks use the main thread.
+  started.onerror = () => {
+    workerBroken = true
+    worker = undefined
+    started.terminate()
+    for (const waiting of pending.values()) waiting.reject(new Error('BLS worker failed'))
+    pending.clear()
+  }
+  return started
+}
+
+/**
+ * `verifyBalanceQuorum` of one token in a Web Worker (`blsWorker.ts`), so the pairings never
+ * hold the page's main thread; the same function on the main thread where workers are missing
+ * or the worker failed. The registry passed must be plain data (it is copied to the worker).
+ */
+export function verifyBalanceQuorumOffThread(
+  parameters: BlsWorkerParameters,
+): Promise<VerifyBalanceQuorumReturnType> {
+  if (workerBroken) return loadBls().then((bls) => verifyBalanceQuorum({ ...parameters, bls }))
+  if (pending.size >= pendingMax) {
+    return Promise.reject(new Error(`more than ${pendingMax} balance checks waiting`))
+  }
+  worker ??= startWorker()
+  const target = worker
+  const id = nextId++
+  return new Promise((resolve, reject) => {
+    pending.set(id, { resolve, reject })
+    target.postMessage({ id, parameters } satisfies BlsWorkerRequest)
+  })
+}
