@@ -26,6 +26,14 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_DATA_DIR: z.string().min(1),
   REPLICA_KEY_FILE: z.string().optional(),
   REPLICA_DATABASE_FILE: z.string().optional(),
+  /**
+   * `postgres://user:password@host:port/database`: keep the state in that PostgreSQL database
+   * instead of the SQLite file (which then holds nothing; the pending journal stays beside it).
+   */
+  REPLICA_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/./, 'a postgres:// or postgresql:// URL')
+    .optional(),
   REPLICA_REGISTRY_FILE: z.string().min(1),
   REPLICA_GENESIS_FILE: z.string().min(1),
   ZELLULAR_NODES_FILE: z.string().min(1),
@@ -105,6 +113,8 @@ export interface ReplicaMainConfig {
   readonly port: number
   readonly keyFile: string
   readonly databaseFile: string
+  /** PostgreSQL instead of `databaseFile`, when set (`REPLICA_DATABASE_URL`). */
+  readonly databaseUrl: string | undefined
   readonly registryFile: string
   readonly genesisFile: string
   readonly registry: ReplicaRegistry
@@ -141,6 +151,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
     port: env.REPLICA_PORT,
     keyFile,
     databaseFile,
+    databaseUrl: env.REPLICA_DATABASE_URL || undefined,
     registryFile: env.REPLICA_REGISTRY_FILE,
     genesisFile: env.REPLICA_GENESIS_FILE,
     registry,

@@ -154,6 +154,8 @@ export function createTestReplica(options: {
   registry?: ReplicaRegistry
   position?: number
   databaseFile?: string
+  /** `postgres://…`: the state in that database instead of the SQLite file. */
+  databaseUrl?: string
   parameters?: Partial<ReplicaParameters>
   fetch?: typeof fetch
 }): Promise<Replica> {
@@ -167,6 +169,7 @@ export function createTestReplica(options: {
     genesis: testGenesis,
     blsSecretKey: testBlsKey(position),
     databaseFile,
+    databaseUrl: options.databaseUrl,
     zellular: options.sequencer,
     parameters: {
       batchWindowMs: 1,

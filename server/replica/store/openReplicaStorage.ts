@@ -1,3 +1,4 @@
+import { PostgresStorage } from './postgresStorage.ts'
 import { openSqliteStorage } from './sqliteStorage.ts'
 import type { ReplicaStorage, StoreHooks } from './replicaStorage.ts'
 
@@ -7,6 +8,7 @@ export interface OpenReplicaStorageParameters {
   readonly databaseFile: string
   /** `postgres://…` (or `postgresql://…`): PostgreSQL instead of SQLite. */
   readonly databaseUrl?: string | undefined
+  /** FULL: every commit waits for the disk (SQLite `synchronous`, PostgreSQL `synchronous_commit`). */
   readonly sqliteSynchronous?: 'FULL' | 'NORMAL'
   readonly historyRetainBatches?: number
   readonly hooks?: StoreHooks | undefined
@@ -21,7 +23,11 @@ export async function openReplicaStorage(
 ): Promise<ReplicaStorage> {
   const { databaseUrl, hooks, historyRetainBatches } = parameters
   if (databaseUrl !== undefined) {
-    throw new Error(`unsupported database URL ${databaseUrl}: only SQLite is built in`)
+    return PostgresStorage.open(databaseUrl, {
+      synchronousCommit: parameters.sqliteSynchronous === 'FULL',
+      hooks,
+      historyRetainBatches,
+    })
   }
   return openSqliteStorage(parameters.databaseFile, {
     ...(parameters.sqliteSynchronous === undefined

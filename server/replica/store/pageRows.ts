@@ -47,7 +47,7 @@ export interface TradeRow {
 }
 
 /** Where the orders page after `rows` (up to `limit + 1` of them) starts; null: none. */
-export function nextOrdersCursor(rows: readonly OrderRow[], limit: number): OrdersCursor | null {
+function nextOrdersCursor(rows: readonly OrderRow[], limit: number): OrdersCursor | null {
   const last = rows.slice(0, limit).at(-1)
   if (rows.length <= limit || last === undefined) return null
   return {
@@ -71,7 +71,7 @@ export function toOrdersPage(
 }
 
 /** The order's view with its latest `orderFillsMax` fills (of `trades`), oldest first. */
-export function toOrderView(row: OrderRow, trades: readonly TradeRow[]): OrderView {
+function toOrderView(row: OrderRow, trades: readonly TradeRow[]): OrderView {
   const found = [...trades].sort((a, b) => b.seq - a.seq)
   const fills = found
     .slice(0, orderFillsMax)

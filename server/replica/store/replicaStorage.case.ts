@@ -21,7 +21,7 @@ export interface StorageCaseOptions {
 }
 
 /** The state at index 0 that `fromPreviousSchema` writes with the previous schema's layout. */
-export interface PreviousGenesis {
+interface PreviousGenesis {
   readonly hash: string
   readonly balances: LedgerSnapshot['balances']
   readonly markets: readonly string[]
@@ -44,6 +44,7 @@ export interface StorageSubject {
 }
 
 const registry = testRegistry(1, 15990)
+const bobAddress = bob.address
 const config = { registry, genesis: testGenesis }
 const syncPointSeconds = 1_800_000_000
 const nonces = new Map<string, number>()
@@ -191,15 +192,23 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
           chainingHash: batches[i]!.finalized.chainingHash,
         }))
         const commit = storage.commitBatches(group)
-        // Readers race the commit: each sees every receipt of the group or none of them.
+        // Readers race the commit. A page of orders is one read: it shows all three of Bob's
+        // orders (batches 2 to 4) or none. Reads one after the other never see the last batch's
+        // receipt and then miss the first batch's.
+        const bob = { owner: bobAddress, market: undefined, limit: 10, cursor: undefined }
         const seen = await Promise.all(
           Array.from({ length: 20 }, async () => {
-            const found = await Promise.all(ids.map((id) => storage.receipt(id)))
-            return found.filter((receipt) => receipt !== undefined).length
+            const orders = (await storage.ordersPage(bob)).orders.length
+            const last = await storage.receipt(ids.at(-1)!)
+            const first = await storage.receipt(ids[0]!)
+            return { orders, torn: last !== undefined && first === undefined }
           }),
         )
         await commit
-        for (const count of seen) expect([0, ids.length]).toContain(count)
+        for (const { orders, torn } of seen) {
+          expect([0, 3]).toContain(orders)
+          expect(torn).toBe(false)
+        }
         expect((await storage.position()).index).toBe(5)
       } finally {
         await storage.close()

@@ -1,0 +1,110 @@
+import type { OrderUpdate, TradeRecord } from '../../../shared/exchange/index.ts'
+import { hexToBytes } from './hexBytes.ts'
+import type { CommittedBatch } from './replicaStorage.ts'
+
+/*
+ * A group of applied batches as the net rows it writes, one list per table, so a database server
+ * takes the group in one statement per table (a round trip each) rather than one per row. The
+ * net effect equals applying the batches one by one: history rows are all kept (each is under
+ * its own batch index), current rows (balances, open orders, nonce windows, market sequence
+ * numbers) keep the group's last value of each key, and a nonce added then evicted inside the
+ * group is neither inserted nor deleted.
+ */
+
+/** The rows a group writes, by table. */
+export interface CommitRows {
+  /** (address, token, batch index, available, locked) per balance a batch changed. */
+  readonly balanceHistory: [Buffer, string, number, string, string][]
+  /** The group's last non-zero value of each (address, token) it changed. */
+  readonly balanceUpserts: [Buffer, string, string, string][]
+  /** The (address, token) pairs the group leaves at zero. */
+  readonly balanceDeletes: [Buffer, string][]
+  readonly nonceInserts: [Buffer, string][]
+  readonly nonceDeletes: [Buffer, string][]
+  /** (intent id, action, signer, nonce, status, reason, batch index, position) */
+  readonly receipts: [Buffer, string, Buffer, string, string, string | null, number, number][]
+  /** The group's last version of each order it touched. */
+  readonly orders: OrderUpdate[]
+  readonly trades: TradeRecord[]
+  /** (batch index, chaining hash, time) */
+  readonly chainingHashes: [number, string, number][]
+  /** Per market: its last trade and book sequence numbers in the group (null: unchanged). */
+  readonly marketSeqs: [string, number | null, number | null][]
+}
+
+/** The net rows of `group` (consecutive batches, in order). */
+export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
+  const balanceHistory: CommitRows['balanceHistory'] = []
+  const balances = new Map<string, [Buffer, string, bigint, bigint]>()
+  const nonces = new Map<string, [Buffer, string]>()
+  const nonceDeletes: CommitRows['nonceDeletes'] = []
+  const receipts: CommitRows['receipts'] = []
+  const orders = new Map<string, OrderUpdate>()
+  const trades: TradeRecord[] = []
+  const chainingHashes: CommitRows['chainingHashes'] = []
+  const seqs = new Map<string, [number | null, number | null]>()
+  for (const { effects, chainingHash } of group) {
+    const index = effects.index
+    for (const { address, token, available, locked } of effects.balances) {
+      const key = hexToBytes(address)
+      balanceHistory.push([key, token, index, available.toString(), locked.toString()])
+      balances.set(`${address}/${token}`, [key, token, available, locked])
+    }
+    // Added, then evicted: a nonce may be both within one batch, or within one group.
+    for (const { signer, nonce } of effects.nonces) {
+      nonces.set(`${signer}/${nonce}`, [hexToBytes(signer), nonce.toString()])
+    }
+    for (const { signer, nonce } of effects.evictedNonces) {
+      const key = `${signer}/${nonce}`
+      if (!nonces.delete(key)) nonceDeletes.push([hexToBytes(signer), nonce.toString()])
+    }
+    for (const r of effects.receipts) {
+      receipts.push([
+        hexToBytes(r.intentId),
+        r.action,
+        hexToBytes(r.signer),
+        r.nonce.toString(),
+        r.status,
+        r.reason ?? null,
+        index,
+        r.position,
+      ])
+    }
+    for (const order of effects.orders) orders.set(order.orderId, order)
+    trades.push(...effects.trades)
+    chainingHashes.push([index, chainingHash, effects.time])
+    for (const { market, seq } of effects.trades)
+      seqs.set(market, [seq, seqs.get(market)?.[1] ?? null])
+    for (const { market, seq } of effects.book)
+      seqs.set(market, [seqs.get(market)?.[0] ?? null, seq])
+  }
+  const values = [...balances.values()]
+  return {
+    balanceHistory,
+    balanceUpserts: values
+      .filter(([, , available, locked]) => available !== 0n || locked !== 0n)
+      .map(([key, token, available, locked]) => [
+        key,
+        token,
+        available.toString(),
+        locked.toString(),
+      ]),
+    balanceDeletes: values
+      .filter(([, , available, locked]) => available === 0n && locked === 0n)
+      .map(([key, token]) => [key, token]),
+    nonceInserts: [...nonces.values()],
+    nonceDeletes,
+    receipts,
+    orders: [...orders.values()],
+    trades,
+    chainingHashes,
+    marketSeqs: [...seqs].map(([market, [trade, book]]) => [market, trade, book]),
+  }
+}
+
+/** The columns of `rows` (tuples of equal length), for `unnest($1::type[], $2::type[], …)`. */
+export function columnsOf<Row extends readonly unknown[]>(rows: readonly Row[], width: number) {
+  const columns: unknown[][] = Array.from({ length: width }, () => [])
+  for (const row of rows) for (let i = 0; i < width; i += 1) columns[i]!.push(row[i])
+  return columns
+}

@@ -1,0 +1,123 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+
+/*
+ * A real PostgreSQL server for tests and benchmarks: Debian's binaries, installed with apt when
+ * missing (as `e2e/ensureChromium.ts` does for Chromium), a cluster made in a temporary folder,
+ * started on a free loopback port and removed when stopped. PostgreSQL refuses to run as root,
+ * so a root process runs it as the `postgres` user the package creates. Never a mock.
+ */
+
+/** A running server; `createDatabase` gives each test a database of its own. */
+export interface PostgresServer {
+  readonly port: number
+  /** Creates an empty database and returns its `postgres://` URL. */
+  createDatabase(): Promise<string>
+  /** Stops the server at once and removes its folder. */
+  stop(): void
+}
+
+const BIN_ROOT = '/usr/lib/postgresql'
+
+/** The `bin` folder of the newest PostgreSQL installed, if any. */
+function findBinaries(): string | undefined {
+  if (!existsSync(BIN_ROOT)) return undefined
+  const versions = readdirSync(BIN_ROOT)
+    .filter((version) => existsSync(join(BIN_ROOT, version, 'bin', 'pg_ctl')))
+    .sort((a, b) => Number(b) - Number(a))
+  return versions[0] === undefined ? undefined : join(BIN_ROOT, versions[0], 'bin')
+}
+
+/** Installs Debian's `postgresql` with apt-get (root, or passwordless sudo). */
+function install(): void {
+  const asRoot = process.getuid?.() === 0
+  const run = (args: string[]) =>
+    execFileSync(asRoot ? args[0]! : 'sudo', asRoot ? args.slice(1) : ['-n', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    })
+  console.error('PostgreSQL not found: installing Debian package "postgresql" with apt-get')
+  run(['apt-get', 'update'])
+  run(['apt-get', 'install', '-y', '--no-install-recommends', 'postgresql'])
+}
+
+/** PostgreSQL's binaries, installed first if they are missing. */
+function ensurePostgres(): string {
+  let bin = findBinaries()
+  if (bin === undefined) {
+    install()
+    bin = findBinaries()
+  }
+  if (bin === undefined) throw new Error('no PostgreSQL: install the Debian package "postgresql"')
+  return bin
+}
+
+/** A port nothing listens on now (the server takes it right after). */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address()
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
+    })
+  })
+}
+
+/**
+ * Starts a throwaway server: `initdb` into a temporary folder (trust authentication on loopback
+ * only, no fsync of the cluster's creation), then `pg_ctl start` on a free port.
+ */
+export async function startPostgresServer(): Promise<PostgresServer> {
+  const bin = ensurePostgres()
+  const dir = mkdtempSync(join(tmpdir(), 'replica-pg-'))
+  const data = join(dir, 'data')
+  const asRoot = process.getuid?.() === 0
+  const postgresUser = asRoot ? Number(execFileSync('id', ['-u', 'postgres']).toString()) : -1
+  if (asRoot) chownSync(dir, postgresUser, Number(execFileSync('id', ['-g', 'postgres'])))
+  const run = (program: string, args: string[]) => {
+    const command = asRoot
+      ? ['runuser', ['-u', 'postgres', '--', join(bin, program), ...args]]
+      : [join(bin, program), args]
+    const result = spawnSync(command[0] as string, command[1] as string[], { encoding: 'utf8' })
+    if (result.status !== 0) {
+      throw new Error(`${program} failed: ${result.stderr || result.stdout || result.error}`)
+    }
+  }
+  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
+  const port = await freePort()
+  const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`
+  run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start'])
+  let databases = 0
+  return {
+    port,
+    async createDatabase() {
+      databases += 1
+      const name = `replica_${process.pid}_${databases}`
+      const admin = new pg.Client({
+        host: '127.0.0.1',
+        port,
+        user: 'postgres',
+        database: 'postgres',
+      })
+      await admin.connect()
+      try {
+        await admin.query(`CREATE DATABASE ${name}`)
+      } finally {
+        await admin.end()
+      }
+      return `postgres://postgres@127.0.0.1:${port}/${name}`
+    },
+    stop() {
+      try {
+        run('pg_ctl', ['-D', data, '-m', 'immediate', 'stop'])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  }
+}

@@ -1,0 +1,68 @@
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
+import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
+import { columnsOf } from './commitRows.ts'
+import { hexToBytes } from './hexBytes.ts'
+import { migrationsUpTo } from './migrationsUpTo.ts'
+import { startPostgresServer, type PostgresServer } from './postgresServer.ts'
+import { PostgresStorage } from './postgresStorage.ts'
+import { describeReplicaStorage, type StorageCaseOptions } from './replicaStorage.case.ts'
+
+/**
+ * The shared `ReplicaStorage` cases on a real PostgreSQL server (started for this file on a free
+ * port, stopped after it), each case on a database of its own.
+ */
+
+let server: PostgresServer
+beforeAll(async () => {
+  server = await startPostgresServer()
+})
+afterAll(() => server?.stop())
+
+const open = (url: string, options: StorageCaseOptions = {}) => PostgresStorage.open(url, options)
+
+describeReplicaStorage('PostgreSQL', {
+  async fresh(options) {
+    const url = await server.createDatabase()
+    return { storage: await open(url, options), reopen: (again) => open(url, again) }
+  },
+  async fromPreviousSchema(genesis) {
+    // 0001 (storage parameters, by hand) is the last migration; 0000's layout holds genesis.
+    const url = await server.createDatabase()
+    const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle-pg'), 0)
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await migrate(drizzle({ client }), { migrationsFolder: folder })
+      await client.query(
+        'INSERT INTO meta (key, value) SELECT * FROM unnest($1::text[], $2::text[])',
+        columnsOf(
+          [
+            ['genesis_hash', genesis.hash],
+            ['applied_index', '0'],
+            ['applied_chaining_hash', ''],
+            ['applied_time', '0'],
+          ],
+          2,
+        ),
+      )
+      await client.query("INSERT INTO chaining_hashes VALUES (0, '', 0)")
+      for (const { address, token, available, locked } of genesis.balances) {
+        const row = [hexToBytes(address), token, available.toString(), locked.toString()]
+        await client.query('INSERT INTO balance_history VALUES ($1, $2, 0, $3, $4)', row)
+        await client.query('INSERT INTO balances VALUES ($1, $2, $3, $4)', row)
+      }
+      for (const market of genesis.markets) {
+        await client.query('INSERT INTO market_state VALUES ($1, 0, 0)', [market])
+      }
+    } finally {
+      await client.end()
+      rmSync(folder, { recursive: true, force: true })
+    }
+    return open(url)
+  },
+})

@@ -1,0 +1,459 @@
+import { drizzle } from 'drizzle-orm/node-postgres'
+import { migrate } from 'drizzle-orm/node-postgres/migrator'
+import { join } from 'node:path'
+import pg from 'pg'
+import { orderFillsMax, type Trade } from '../../../shared/api/index.ts'
+import type { OrderUpdate } from '../../../shared/exchange/index.ts'
+import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
+import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
+import { columnsOf, toCommitRows } from './commitRows.ts'
+import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
+import { bytesToHex, hexToBytes } from './hexBytes.ts'
+import { toOrdersPage, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
+import {
+  historyPruneRowsMax,
+  type AppliedPosition,
+  type CommittedBatch,
+  type OrdersPage,
+  type OrdersPageParameters,
+  type ReplicaStorage,
+  type StoredReceipt,
+  type StoredState,
+  type StoreHooks,
+} from './replicaStorage.ts'
+
+const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle-pg')
+/** One applier per database: the advisory lock its writer connection holds while open. */
+const APPLIER_LOCK = 'SELECT pg_try_advisory_lock(hashtext($1)) AS locked'
+const APPLIER_LOCK_NAME = 'zellular-orderbook replica applier'
+
+/** Options of `PostgresStorage.open`. */
+export interface PostgresStorageOptions {
+  /**
+   * Wait for the WAL flush at each commit (`synchronous_commit = on`). Off by default, like
+   * SQLite's NORMAL: a crash of the server may undo the last commits, which the replica then
+   * applies again from Zellular; it never leaves part of one.
+   */
+  readonly synchronousCommit?: boolean
+  readonly hooks?: StoreHooks | undefined
+  /** Keep the history of the last this many batches; default all. */
+  readonly historyRetainBatches?: number | undefined
+  /** Most connections for reads (the writer has its own). Default 4. */
+  readonly readConnectionsMax?: number
+}
+
+/** BIGINT (oid 20) as a JavaScript number: indexes, sequence numbers and times stay below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === 20
+      ? (text: string) => Number(text)
+      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+}
+
+/**
+ * The replica's state in a PostgreSQL database (node-postgres, migrations by drizzle from
+ * `drizzle-pg/`). One writer connection, which holds an advisory lock so that no second applier
+ * can write the same database, commits each group in one transaction with one statement per
+ * table (`commitRows.ts`); reads run on a pool of other connections and, under PostgreSQL's
+ * MVCC, see only whole commits (a page of orders reads from one snapshot).
+ */
+export class PostgresStorage implements ReplicaStorage {
+  private appliedIndex = 0
+  private prunedBelow = 0
+  private prunedBelowAfterCommit: number | undefined
+
+  private constructor(
+    readonly location: string,
+    private readonly pool: pg.Pool,
+    private readonly writer: pg.PoolClient,
+    private readonly options: PostgresStorageOptions,
+  ) {}
+
+  /** Connects to `url`, takes the applier lock, migrates, and reads the position. */
+  static async open(url: string, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: (options.readConnectionsMax ?? 4) + 1,
+      types,
+    })
+    // An idle connection that the server drops is replaced at the next query; without a
+    // listener its error would end the process.
+    pool.on('error', () => undefined)
+    let writer: pg.PoolClient | undefined
+    try {
+      writer = await pool.connect()
+      const { rows } = await writer.query<{ locked: boolean }>(APPLIER_LOCK, [APPLIER_LOCK_NAME])
+      if (rows[0]?.locked !== true) {
+        throw new Error(`another replica applier holds the database ${redact(url)}`)
+      }
+      const synchronous = options.synchronousCommit === true ? 'on' : 'off'
+      await writer.query(`SET synchronous_commit = ${synchronous}`)
+      await migrate(drizzle({ client: writer }), { migrationsFolder: MIGRATIONS })
+      const storage = new PostgresStorage(redact(url), pool, writer, options)
+      storage.appliedIndex = (await storage.position()).index
+      storage.prunedBelow = Number((await storage.metaValue('history_pruned_below')) ?? '0')
+      return storage
+    } catch (error) {
+      writer?.release(true)
+      await pool.end()
+      throw error
+    }
+  }
+
+  get historyPrunedBelow(): number {
+    return this.prunedBelow
+  }
+
+  async close(): Promise<void> {
+    // Dropping the writer's session releases the advisory lock.
+    this.writer.release(true)
+    await this.pool.end()
+  }
+
+  async genesisHash(): Promise<string | undefined> {
+    return this.metaValue('genesis_hash')
+  }
+
+  async initialize(
+    genesisHash: string,
+    balances: LedgerSnapshot['balances'],
+    markets: readonly string[],
+  ): Promise<void> {
+    await this.transaction(async (client) => {
+      const rows = balances.map(({ address, token, available, locked }) => [
+        hexToBytes(address),
+        token,
+        available.toString(),
+        locked.toString(),
+      ])
+      const [addresses, tokens, available, locked] = columnsOf(rows, 4)
+      await client.query(
+        'INSERT INTO balance_history (address, token, batch_index, available, locked) ' +
+          'SELECT a, t, 0, v, l FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) ' +
+          'AS u(a, t, v, l)',
+        [addresses, tokens, available, locked],
+      )
+      await client.query(
+        'INSERT INTO balances (address, token, available, locked) ' +
+          'SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[])',
+        [addresses, tokens, available, locked],
+      )
+      await client.query(
+        'INSERT INTO market_state (market, trade_seq, book_seq) SELECT m, 0, 0 FROM unnest($1::text[]) AS m',
+        [markets],
+      )
+      await client.query(
+        "INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (0, '', 0)",
+      )
+      await setMeta(client, [
+        ['genesis_hash', genesisHash],
+        ['applied_index', '0'],
+        ['applied_chaining_hash', ''],
+        ['applied_time', '0'],
+      ])
+    })
+    this.appliedIndex = 0
+  }
+
+  async position(): Promise<AppliedPosition> {
+    const { rows } = await this.pool.query<{ key: string; value: string }>(
+      "SELECT key, value FROM meta WHERE key LIKE 'applied%'",
+    )
+    const meta = new Map(rows.map(({ key, value }) => [key, value]))
+    const index = Number(meta.get('applied_index') ?? '0')
+    const finalized = meta.get('applied_finalized_index')
+    return {
+      index,
+      chainingHash: meta.get('applied_chaining_hash') ?? '',
+      time: Number(meta.get('applied_time') ?? '0'),
+      finalizedIndex: index === 0 ? 0 : finalized === undefined ? undefined : Number(finalized),
+    }
+  }
+
+  async loadState(
+    tokens: readonly TokenInfo[],
+    issuer: Address,
+    markets: readonly string[],
+  ): Promise<StoredState> {
+    // One snapshot, so the pieces are of one position even if something else wrote meanwhile.
+    return this.snapshot(async (client) => {
+      const balanceRows = await client.query<{
+        address: Buffer
+        token: TokenInfo['symbol']
+        available: string
+        locked: string
+      }>('SELECT address, token, available, locked FROM balances ORDER BY address, token')
+      // Ascending per signer, so no window evicts while it loads.
+      const nonceRows = await client.query<{ signer: Buffer; nonce: string }>(
+        'SELECT signer, nonce FROM nonce_windows ORDER BY signer, length(nonce), nonce',
+      )
+      const marketRows = await client.query<{
+        market: string
+        trade_seq: number
+        book_seq: number
+      }>('SELECT market, trade_seq, book_seq FROM market_state')
+      const openRows = await client.query<OrderRow & { placed_position: number }>(
+        "SELECT * FROM orders WHERE status = 'open' ORDER BY placed_index, placed_position",
+      )
+      const ledger: LedgerSnapshot = {
+        tokens,
+        issuer,
+        balances: balanceRows.rows.map(({ address, token, available, locked }) => ({
+          address: bytesToHex(address) as Address,
+          token,
+          available: BigInt(available),
+          locked: BigInt(locked),
+        })),
+        nonces: nonceRows.rows.map(({ signer, nonce }) => ({
+          signer: bytesToHex(signer) as Address,
+          nonce: BigInt(nonce),
+        })),
+      }
+      const bookSeqs = new Map(marketRows.rows.map((row) => [row.market, row.book_seq]))
+      const missing = markets.filter((market) => !bookSeqs.has(market))
+      if (missing.length > 0) throw new Error(`no stored state for markets ${missing.join(', ')}`)
+      const tradeSeqs = new Map(marketRows.rows.map((row) => [row.market, row.trade_seq]))
+      const position = await this.position()
+      return {
+        position,
+        ledger,
+        bookSeqs,
+        engineOperations: [],
+        openOrders: openRows.rows.map(toOrderUpdate),
+        tradeSeqs,
+        time: position.time,
+      }
+    })
+  }
+
+  async finishUpgrade(
+    markets: readonly { market: string; tradeSeq: number; bookSeq: number }[],
+  ): Promise<void> {
+    const rows = markets.map(({ market, tradeSeq, bookSeq }) => [market, tradeSeq, bookSeq])
+    await this.transaction(async (client) => {
+      await client.query(
+        'INSERT INTO market_state (market, trade_seq, book_seq) ' +
+          'SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[]) ' +
+          'ON CONFLICT (market) DO UPDATE SET trade_seq = excluded.trade_seq, book_seq = excluded.book_seq',
+        columnsOf(rows, 3),
+      )
+    })
+  }
+
+  async commitBatches(group: readonly CommittedBatch[], finalizedIndex?: number): Promise<void> {
+    const last = group.at(-1)
+    if (last === undefined) return
+    let previous = this.appliedIndex
+    for (const { effects } of group) {
+      if (effects.index !== previous + 1) {
+        throw new Error(`commit of batch ${effects.index} after ${previous}`)
+      }
+      if (effects.nonces.length !== effects.receipts.length) {
+        throw new Error(`batch ${effects.index}: nonces and receipts differ in number`)
+      }
+      previous = effects.index
+    }
+    this.prunedBelowAfterCommit = undefined
+    await this.transaction(async (client) => {
+      await writeRows(client, toCommitRows(group))
+      const meta: [string, string][] = [
+        ['applied_index', String(last.effects.index)],
+        ['applied_chaining_hash', last.chainingHash],
+        ['applied_time', String(last.effects.time)],
+      ]
+      if (finalizedIndex !== undefined)
+        meta.push(['applied_finalized_index', String(finalizedIndex)])
+      else await client.query("DELETE FROM meta WHERE key = 'applied_finalized_index'")
+      await setMeta(client, meta)
+      await this.pruneHistory(client, last.effects.index)
+      this.options.hooks?.insideCommit(group.map(({ effects }) => effects.index))
+    })
+    this.appliedIndex = last.effects.index
+    this.prunedBelow = this.prunedBelowAfterCommit ?? this.prunedBelow
+  }
+
+  async balanceAt(
+    address: string,
+    token: string,
+    index: number,
+  ): Promise<{ available: bigint; locked: bigint }> {
+    const { rows } = await this.pool.query<{ available: string; locked: string }>(
+      'SELECT available, locked FROM balance_history WHERE address = $1 AND token = $2 ' +
+        'AND batch_index <= $3 ORDER BY batch_index DESC LIMIT 1',
+      [hexToBytes(address), token, index],
+    )
+    const row = rows[0]
+    return row === undefined
+      ? { available: 0n, locked: 0n }
+      : { available: BigInt(row.available), locked: BigInt(row.locked) }
+  }
+
+  async chainingHashAt(index: number): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ chaining_hash: string }>(
+      'SELECT chaining_hash FROM chaining_hashes WHERE batch_index = $1',
+      [index],
+    )
+    return rows[0]?.chaining_hash
+  }
+
+  async receipt(intentId: string): Promise<StoredReceipt | undefined> {
+    const { rows } = await this.pool.query<{
+      intent_id: Buffer
+      action: string
+      signer: Buffer
+      status: 'applied' | 'rejected'
+      reason: string | null
+      batch_index: number
+      time: number | null
+    }>(
+      'SELECT r.intent_id, r.action, r.signer, r.status, r.reason, r.batch_index, c.time ' +
+        'FROM receipts r LEFT JOIN chaining_hashes c ON c.batch_index = r.batch_index ' +
+        'WHERE r.intent_id = $1',
+      [hexToBytes(intentId)],
+    )
+    const row = rows[0]
+    if (row === undefined) return undefined
+    return {
+      intentId: bytesToHex(row.intent_id),
+      action: row.action,
+      signer: bytesToHex(row.signer),
+      status: row.status,
+      reason: row.reason,
+      batchIndex: row.batch_index,
+      time: row.time,
+    }
+  }
+
+  async ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {
+    const { owner, market, limit, cursor } = parameters
+    return this.snapshot(async (client) => {
+      const rows: OrderRow[] = []
+      const group = async (open: boolean, after: typeof cursor, count: number) => {
+        // After the cursor: (updated_index, order_id) below the cursor's, in descending order;
+        // order ids compare as bytes ("C"), as SQLite compares them, whatever the collation.
+        const found = await client.query<OrderRow>(
+          `SELECT * FROM orders WHERE owner = $1 AND status ${open ? '=' : '<>'} 'open' ` +
+            'AND ($2::text IS NULL OR market = $2) ' +
+            'AND (updated_index < $3 OR (updated_index = $3 AND order_id COLLATE "C" < $4)) ' +
+            'ORDER BY updated_index DESC, order_id COLLATE "C" DESC LIMIT $5',
+          [
+            owner,
+            market ?? null,
+            after?.updatedIndex ?? Number.MAX_SAFE_INTEGER,
+            after?.orderId ?? '',
+            count,
+          ],
+        )
+        rows.push(...found.rows)
+      }
+      if (cursor === undefined || cursor.group === 'open') await group(true, cursor, limit + 1)
+      if (rows.length <= limit) {
+        const after = cursor?.group === 'closed' ? cursor : undefined
+        await group(false, after, limit + 1 - rows.length)
+      }
+      const ids = rows.slice(0, limit).map((row) => row.order_id)
+      // Each order's newest fills as maker and as taker, for the whole page in one query.
+      const fills = await client.query<TradeRow & { page_order_id: string }>(
+        'SELECT o.id AS page_order_id, t.* FROM unnest($1::text[]) AS o(id), LATERAL (' +
+          '(SELECT * FROM trades WHERE maker_order_id = o.id ORDER BY seq DESC LIMIT $2) UNION ALL ' +
+          '(SELECT * FROM trades WHERE taker_order_id = o.id ORDER BY seq DESC LIMIT $2)) AS t',
+        [ids, orderFillsMax + 1],
+      )
+      const byOrder = new Map<string, TradeRow[]>()
+      for (const { page_order_id: id, ...trade } of fills.rows) {
+        byOrder.set(id, [...(byOrder.get(id) ?? []), trade])
+      }
+      return toOrdersPage(rows, limit, (row) => byOrder.get(row.order_id) ?? [])
+    })
+  }
+
+  async tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {
+    const { rows } = await this.pool.query<TradeRow>(
+      'SELECT * FROM trades WHERE market = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
+      [market, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
+    )
+    return rows.map(toTrade)
+  }
+
+  /**
+   * Deletes, in the commit, at most `historyPruneRowsMax` rows of each history table of batches
+   * more than `historyRetainBatches` behind, oldest first (see `ReplicaStore.pruneHistory`).
+   */
+  private async pruneHistory(client: pg.PoolClient, appliedIndex: number): Promise<void> {
+    const retain = this.options.historyRetainBatches
+    if (retain === undefined) return
+    const below = appliedIndex - retain + 1
+    if (below <= this.prunedBelow) return
+    const deleted: number[] = []
+    for (const statement of PRUNE_STATEMENTS) {
+      deleted.push((await client.query(statement, [below, historyPruneRowsMax])).rowCount ?? 0)
+    }
+    if (deleted.some((count) => count >= historyPruneRowsMax)) return
+    await setMeta(client, [['history_pruned_below', String(below)]])
+    this.prunedBelowAfterCommit = below
+  }
+
+  private async metaValue(key: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ value: string }>(
+      'SELECT value FROM meta WHERE key = $1',
+      [key],
+    )
+    return rows[0]?.value
+  }
+
+  /** Runs `work` in one transaction on the writer connection; rolls back if it throws. */
+  private async transaction(work: (client: pg.PoolClient) => Promise<void>): Promise<void> {
+    await this.writer.query('BEGIN')
+    try {
+      await work(this.writer)
+      await this.writer.query('COMMIT')
+    } catch (error) {
+      await this.writer.query('ROLLBACK').catch(() => undefined)
+      throw error
+    }
+  }
+
+  /** Runs read-only `work` on a pooled connection, every query in it from one snapshot. */
+  private async snapshot<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
+      const result = await work(client)
+      await client.query('COMMIT')
+      return result
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release()
+    }
+  }
+}
+
+function toOrderUpdate(row: OrderRow & { placed_position: number }): OrderUpdate {
+  return {
+    orderId: row.order_id as IntentId,
+    market: row.market,
+    owner: row.owner as Address,
+    side: row.side,
+    type: row.type,
+    timeInForce: row.time_in_force,
+    price: BigInt(row.price),
+    quantity: BigInt(row.quantity),
+    filled: BigInt(row.filled),
+    remaining: BigInt(row.remaining),
+    status: row.status,
+    placedIndex: row.placed_index,
+    placedPosition: row.placed_position,
+    updatedIndex: row.updated_index,
+    ...(row.reason === null ? {} : { reason: row.reason }),
+  }
+}
+
+/** The URL without its password, for logs and errors. */
+function redact(url: string): string {
+  const parsed = new URL(url)
+  if (parsed.password !== '') parsed.password = '***'
+  return parsed.toString()
+}
