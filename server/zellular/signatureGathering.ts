@@ -3,7 +3,12 @@ import type { NodeContext } from './nodeContext.ts'
 
 export type Gathered =
   | { readonly ok: true; readonly aggregate: { signature: string; nonsigners: string[] } }
-  | { readonly ok: false; readonly unsigned: string[] }
+  | {
+      readonly ok: false
+      readonly unsigned: string[]
+      /** Why each party member's signature is missing, for the sequencer's log. */
+      readonly why: ReadonlyMap<string, string>
+    }
 
 /**
  * zsequencer's `gather_and_aggregate_signatures`: ask the party to sign concurrently, stop once
@@ -52,6 +57,7 @@ export async function gatherSignatures(
   // Set the moment the outcome is known: an answer arriving after it must not join the aggregate
   // unverified (it did, between the resolve and the code after the await).
   let finished = false
+  const why = new Map<string, string>()
   const gathered = await new Promise<boolean>((resolve) => {
     const finish = (outcome: boolean) => {
       finished = true
@@ -68,11 +74,12 @@ export async function gatherSignatures(
     }
     for (const id of party) {
       askToSign(context, id, request)
-        .then((signature) => {
+        .then((answer) => {
           if (finished) return
-          if (signature && (!verifyEach || verifiesAlone(id, signature))) {
-            signatures.set(id, signature)
-          }
+          if ('refusal' in answer) why.set(id, answer.refusal)
+          else if (!verifyEach || verifiesAlone(id, answer.signature)) {
+            signatures.set(id, answer.signature)
+          } else why.set(id, 'a signature that does not verify')
           answered()
         })
         // A failed ask (or check) counts as no signature: the round ends when all have answered,
@@ -85,7 +92,11 @@ export async function gatherSignatures(
   })
   cancelDeadline()
   controller.abort()
-  if (!gathered) return { ok: false, unsigned: party.filter((id) => !signatures.has(id)) }
+  if (!gathered) {
+    const unsigned = party.filter((id) => !signatures.has(id))
+    for (const id of unsigned) if (!why.has(id)) why.set(id, 'no answer in time')
+    return { ok: false, unsigned, why }
+  }
   const nonsigners = network
     .attesting()
     .map((operator) => operator.id)
@@ -98,20 +109,29 @@ async function askToSign(
   context: NodeContext,
   id: string,
   request: object,
-): Promise<bls.G1 | null> {
+): Promise<{ signature: bls.G1 } | { refusal: string }> {
   const operator = context.network.operator(id)
-  if (!operator) return null
+  if (!operator) return { refusal: 'not an operator' }
   try {
     const path = '/node/sign_sync_point'
     const timeoutMs = context.config.aggregationTimeoutMs
     const response = await context.peers.send('POST', operator, path, request, timeoutMs)
     const signature = (response.body as { data?: { signature?: unknown } } | null)?.data?.signature
-    if (response.status !== 200 || typeof signature !== 'string') return null
+    if (response.status !== 200 || typeof signature !== 'string') {
+      return { refusal: `${response.status} ${errorMessage(response.body)}` }
+    }
     // Only parsed here (a point on the curve); `gatherSignatures` verifies the answers together.
-    return bls.parseG1(signature)
-  } catch {
-    return null
+    return { signature: bls.parseG1(signature) }
+  } catch (error) {
+    return { refusal: (error as Error)?.message ?? String(error) }
   }
+}
+
+/** A zsequencer error envelope's code and message, short, or what the body is. */
+function errorMessage(body: unknown): string {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error
+  if (typeof error?.code !== 'string') return 'without a signature'
+  return `${error.code}${typeof error.message === 'string' ? `: ${error.message.slice(0, 120)}` : ''}`
 }
 
 /** Whether the signatures' aggregate verifies under the aggregate of their signers' keys. */

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net'
 import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular, syncPointMessage } from '../../shared/zellular/index.ts'
 import { unixSeconds, type Clock } from './clock.ts'
-import { makeTestNode, ManualClock, signedProof, testSecrets } from './testNodes.ts'
+import {
+  answer,
+  fakePeer,
+  makeTestNode,
+  ManualClock,
+  signedProof,
+  testSecrets,
+} from './testNodes.ts'
 import { INACTIVE_AFTER_MS } from './synchronizer.ts'
 
 let secrets: bls.SecretKey[] = []
@@ -300,5 +307,39 @@ it('does not ask a suspected peer while the others hold the stake to sign withou
     expect(forger!.asked).toBe(1)
   } finally {
     close()
+  }
+})
+
+it('a round short of the threshold is logged with each missing signer and its refusal', async () => {
+  const refusing = await fakePeer((_request, _body, response) =>
+    answer(response, 400, {
+      status: 'error',
+      error: { code: 'InvalidRequestError', message: 'Wrong parent index.' },
+    }),
+  )
+  const lines: string[] = []
+  const unreachable = 'http://127.0.0.1:1'
+  const { node, ids } = makeTestNode({
+    sockets: [unreachable, refusing.url, unreachable, unreachable],
+    lines,
+  })
+  try {
+    const log = node.logs.get('a')
+    log.append(['b1', 'b2'])
+    for (const id of ids.slice(1)) {
+      node.synchronizer.recordReport('a', id, {
+        ...report(node.context.clock.now()),
+        sequencedIndex: 2,
+        sequencedChainingHash: log.chainingHashAt(2),
+      })
+    }
+    await node.synchronizer.run()
+    expect(log.lastLocked).toBe(0)
+    const line = lines.find((text) => text.includes('lock 2 of a short of the threshold'))
+    expect(line).toContain(`${ids[1]!.slice(0, 8)}: 400 InvalidRequestError: Wrong parent index.`)
+    expect(line).toContain(`${ids[2]!.slice(0, 8)}: `)
+  } finally {
+    node.close()
+    refusing.close()
   }
 })

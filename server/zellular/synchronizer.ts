@@ -48,6 +48,8 @@ export class Synchronizer {
   readonly #lastFinalizationPoint = new Map<string, number>()
   /** Peers that claimed a sync point and did not sign it. */
   readonly #suspicion = new PeerSuspicion()
+  /** When a failed round of each app and state was last logged (one line per 5 s at most). */
+  readonly #failureLoggedAt = new Map<string, number>()
 
   constructor(
     private readonly context: NodeContext,
@@ -250,7 +252,10 @@ export class Synchronizer {
       { ...request, proofs: this.proofsFor(app, state, point.index) },
       point.party,
     )
-    if (!gathered.ok) return gathered.unsigned
+    if (!gathered.ok) {
+      this.logFailedRound(app, state, point.index, gathered.why)
+      return gathered.unsigned
+    }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
     if (refusal) {
@@ -262,6 +267,25 @@ export class Synchronizer {
     const memory = state === 'sequenced' ? this.#lastLockPoint : this.#lastFinalizationPoint
     memory.set(app, point.index)
     return []
+  }
+
+  /**
+   * Says why a round found no threshold, each missing signer with its refusal: a stalled
+   * network is otherwise silent about which peer holds it up and why.
+   */
+  private logFailedRound(
+    app: string,
+    state: SignedState,
+    index: number,
+    why: ReadonlyMap<string, string>,
+  ): void {
+    const key = `${app} ${state}`
+    const now = this.context.clock.now()
+    if (now - (this.#failureLoggedAt.get(key) ?? Number.NEGATIVE_INFINITY) < 5_000) return
+    this.#failureLoggedAt.set(key, now)
+    const missing = [...why].map(([id, reason]) => `${id.slice(0, 8)}: ${reason}`).join('; ')
+    const what = state === 'locked' ? 'finalization' : 'lock'
+    this.context.log.warn(`${what} ${index} of ${app} short of the threshold (${missing})`)
   }
 
   /** The proofs a peer may lack to sign: our last finalization and, to finalize, the lock. */
