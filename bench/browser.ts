@@ -14,7 +14,8 @@
  *
  * Options: `--only=repaint|verify` (default both); repaint: `--seconds=N` (60),
  * `--warmup-seconds=N` (10), `--maker-interval-ms=N` (100, the market maker's least),
- * `--port=N` (17400, and the 30 after it); verify: `--reads=N` (200), `--warmup=N` (20),
+ * `--port=N` (17400, and the 30 after it), `--churn-hz=N` (20 book orders a second besides; 0:
+ * none); verify: `--reads=N` (200), `--warmup=N` (20),
  * `--seed=N` (1).
  */
 import bls from '@chainsafe/bls/herumi'
@@ -140,6 +141,7 @@ if (only === undefined || only === 'repaint') {
     warmupSeconds: argument('warmup-seconds', 10),
     makerIntervalMs: argument('maker-interval-ms', 100),
     basePort: argument('port', 17400),
+    churnHz: argument('churn-hz', 20),
   })
 }
 if (only === undefined || only === 'verify') await runVerifyBench()

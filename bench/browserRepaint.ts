@@ -2,7 +2,8 @@
  * `npm run bench:browser`'s repaint scenario (issue 18's goal): the whole product on loopback
  * (`startSystem`: 4 Zellular nodes, 3 replicas, the web server) with the demo market maker
  * quoting fast, and the built app in Debian's Chromium, connected as the market maker's quoting
- * account so that its batches move the book, print trades for the chart and change the balances.
+ * account so that its batches move the book, print trades for the chart and change the balances;
+ * `bookChurn.ts` moves the shown book about 20 times a second besides.
  * `repaintProbe.ts` times, per applied batch, its first SSE event → the frame that shows it on
  * the book, the chart and the balances, and collects long tasks (> 50 ms) meanwhile; the
  * renderer's main-thread time per batch comes from the DevTools protocol's Performance metrics.
@@ -15,6 +16,7 @@ import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
 import { TestWallet } from '../e2e/wallet/testWallet.ts'
 import { buildWebIfStale, startSystem } from '../server/devnet/system.ts'
 import { prepareMarketMakerKeys } from '../server/marketMaker/setup.ts'
+import { startBookChurn } from './bookChurn.ts'
 import { installRepaintProbe, type ProbeBatch } from './browser/repaintProbe.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 
@@ -24,6 +26,8 @@ export interface RepaintBenchOptions {
   /** The market maker's pause between rounds. */
   readonly makerIntervalMs: number
   readonly basePort: number
+  /** Intents a second of `bookChurn.ts` on the shown market (0: the market maker alone). */
+  readonly churnHz: number
 }
 
 const market = 'ETH/USDT'
@@ -58,6 +62,10 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     await page.getByTestId('connect-wallet').click()
     await page.getByTestId('wallet-io.metamask').click()
     await page.getByTestId('balances').locator('[data-verified="true"]').first().waitFor()
+    const churn =
+      options.churnHz > 0
+        ? await startBookChurn({ webUrl: system.webUrl, market, rateHz: options.churnHz })
+        : undefined
     await page.waitForTimeout(options.warmupSeconds * 1000)
 
     if (system.marketMaker?.child.exitCode !== null) throw new Error('the market maker stopped')
@@ -81,6 +89,7 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     }
     const report = await page.evaluate(() => window.repaintProbe.stop())
     const after = await metrics()
+    const churned = await churn?.stop()
     if (profiling) printHotFunctions((await cdp.send('Profiler.stop')).profile)
     // Late frames of the last batches.
     await page.waitForTimeout(500)
@@ -89,6 +98,7 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     const { batches } = report
     const bookBatches = batches.filter((batch) => batch.bookSeq !== undefined)
     const results: Record<string, string | number> = {
+      churn_intents: churned === undefined ? 0 : `${churned.sent} (${churned.refused} refused)`,
       events: report.events,
       batches: batches.length,
       book_updates_per_s: (bookBatches.length / seconds).toFixed(1),
@@ -138,6 +148,7 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
         seconds: options.seconds,
         warmup_seconds: options.warmupSeconds,
         maker_interval_ms: options.makerIntervalMs,
+        churn_hz: options.churnHz,
         goal: 'book, chart, balances repainted p50 <= 16 ms, p99 <= 50 ms; no long task > 50 ms',
         load_average_1m: load.map((value) => value.toFixed(1)).join(' → '),
       },
