@@ -7,6 +7,7 @@ import {
   type Theme,
   type ThemeChoice,
 } from './theme.ts'
+import { mediaQueryList } from './useMediaQuery.ts'
 
 /*
  * The theme as one shared store: the user's choice (read once from localStorage) plus the system
@@ -28,7 +29,7 @@ function readStoredChoice(): ThemeChoice {
 }
 
 function currentTheme(): Theme {
-  return resolveTheme(choice, window.matchMedia(darkQuery).matches)
+  return resolveTheme(choice, mediaQueryList(darkQuery).matches)
 }
 
 function apply(): void {
@@ -39,11 +40,11 @@ function apply(): void {
 }
 
 function subscribe(listener: () => void): () => void {
-  if (listeners.size === 0) window.matchMedia(darkQuery).addEventListener('change', apply)
+  if (listeners.size === 0) mediaQueryList(darkQuery).addEventListener('change', apply)
   listeners.add(listener)
   return () => {
     listeners.delete(listener)
-    if (listeners.size === 0) window.matchMedia(darkQuery).removeEventListener('change', apply)
+    if (listeners.size === 0) mediaQueryList(darkQuery).removeEventListener('change', apply)
   }
 }
 
