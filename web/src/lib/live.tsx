@@ -115,12 +115,16 @@ export function useStreamStatus(): StreamStatus {
   return useSyncExternalStore(events.subscribe, events.getStatus)
 }
 
-/** The replica the app reads from and writes to: the one the stream is attached to. */
+/**
+ * The replica the app reads from and writes to: the one the stream is attached to. Subscribed
+ * to the replica's id alone, so the app around it renders when the stream moves, not per batch.
+ */
 export function usePrimaryReplica(registry: AppRegistry): ReplicaRef | undefined {
-  const status = useStreamStatus()
+  const { events } = useLive()
+  const replicaId = useSyncExternalStore(events.subscribe, () => events.getStatus().replicaId)
   return useMemo(
-    () => registry.replicas.find((replica) => replica.id === status.replicaId),
-    [registry, status.replicaId],
+    () => registry.replicas.find((replica) => replica.id === replicaId),
+    [registry, replicaId],
   )
 }
 

@@ -170,6 +170,25 @@ describe('ReplicaEvents', () => {
   })
 })
 
+describe('ReplicaEvents status', () => {
+  it('changes once per batch at most, not per event', () => {
+    const events = new ReplicaEvents({ replicas, onEvent: vi.fn() })
+    events.start()
+    const source = FakeEventSource.opened[0]!
+    source.emit('hello', hello)
+    const changes = vi.fn()
+    events.subscribe(changes)
+    const book = { market: 'ETH/USDT', seq: 1, side: 'buy', price: '1', quantity: '1', index: 5 }
+    for (let seq = 1; seq <= 5; seq += 1) source.emit('book', { ...book, seq })
+    source.emit('heartbeat', { intervalMs: 2000 })
+    expect(changes).not.toHaveBeenCalled()
+    source.emit('applied', { index: 5, chainingHash: '0x', time: 0 })
+    expect(changes).toHaveBeenCalledTimes(1)
+    expect(events.getStatus().appliedIndex).toBe(5)
+    events.stop()
+  })
+})
+
 describe('ReplicaEvents silence timer', () => {
   const beat = { intervalMs: 2000 }
 

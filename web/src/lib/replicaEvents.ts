@@ -9,10 +9,11 @@ export interface StreamStatus {
   readonly connection: StreamConnection
   /** The replica the stream is attached to. */
   readonly replicaId: string | undefined
-  /** Highest `applied` index received on this stream. */
+  /**
+   * Highest `applied` index received on this stream. The status changes once per batch at most,
+   * never per event: whatever renders from it renders once per batch.
+   */
   readonly appliedIndex: number | undefined
-  /** `performance.now()` of the last event. */
-  readonly lastEventAt: number | undefined
   /** Live, but not delivering what the replicas report (see `observeReplicas`). */
   readonly stale: boolean
 }
@@ -78,7 +79,6 @@ export class ReplicaEvents {
     connection: 'connecting',
     replicaId: undefined,
     appliedIndex: undefined,
-    lastEventAt: undefined,
     stale: false,
   }
   /** `performance.now()` since which the live stream has been unhealthy. */
@@ -201,7 +201,6 @@ export class ReplicaEvents {
         } else if (event.event === 'applied') {
           this.setStatus({ appliedIndex: event.data.index })
         }
-        this.setStatus({ lastEventAt: performance.now() })
         this.parameters.onEvent(event, replica)
       })
     }
