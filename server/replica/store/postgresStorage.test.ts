@@ -3,7 +3,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import pg from 'pg'
-import { afterAll, beforeAll } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { columnsOf } from './commitRows.ts'
 import { hexToBytes } from './hexBytes.ts'
@@ -65,4 +65,16 @@ describeReplicaStorage('PostgreSQL', {
     }
     return open(url)
   },
+})
+
+describe('PostgreSQL: one applier per database', () => {
+  it('refuses a second storage on a database another one holds, and admits it once closed', async () => {
+    const url = await server.createDatabase()
+    const first = await open(url)
+    await expect(open(url)).rejects.toThrow(/another replica applier holds the database/)
+    await first.close()
+    const second = await open(url)
+    expect(second.location).toBe(url)
+    await second.close()
+  })
 })
