@@ -4,7 +4,9 @@
  * A. apply throughput: verified signed transfers applied per second by one replica through its
  *    real apply path (JSON, intent rules, EIP-191 signer recovery, ledger, one SQLite commit per
  *    batch, WAL with synchronous=NORMAL), fed pre-signed 5 KB batches so nothing else competes.
- *    Run with signatures checked inline and with one verifier worker thread reading ahead.
+ *    Run with signatures checked inline and with one verifier worker thread reading ahead, on
+ *    each database of `--db` (`sqlite`, the default, and/or `postgres`: a throwaway PostgreSQL
+ *    server started for the run, `store/postgresServer.ts`); every run must reach one state hash.
  * B. latency: 3 replica processes on a real 4-node Zellular network; transfers are POSTed at a
  *    fixed rate round-robin to the replicas, and the time from POST to the receipt on the SSE
  *    stream of every replica is recorded (p50/p99 of the slowest replica, and of the first).
@@ -14,6 +16,7 @@
  *   npm run bench:replica                         # full run
  *   npm run bench:replica -- --smoke              # seconds, for a quick check
  *   npm run bench:replica -- --phases=A,C          # some phases only
+ *   npm run bench:replica -- --phases=A --db=sqlite,postgres   # phase A on both databases
  *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
  *   npm run bench:replica -- --phases=B --rates=600 --cpu-prof-dir=/tmp/prof   # profiles
  *
@@ -26,6 +29,7 @@ import { testAccount } from '../shared/exchange/testing.ts'
 import { initKeccak } from '../shared/intents/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
 import { BalanceSigner } from '../server/replica/balanceSigner.ts'
+import { startPostgresServer } from '../server/replica/store/postgresServer.ts'
 import {
   call,
   drained,
@@ -40,6 +44,11 @@ import { startCpuAccounting } from './processCpu.ts'
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
 const phases = (argv.find((a) => a.startsWith('--phases='))?.slice(9) ?? 'A,B,C').split(',')
+/** `--db=sqlite,postgres`: the databases phase A commits into (B and C run on SQLite). */
+const databases = (argv.find((a) => a.startsWith('--db='))?.slice(5) ?? 'sqlite').split(',')
+if (!databases.every((db) => db === 'sqlite' || db === 'postgres')) {
+  throw new RangeError(`--db takes sqlite and/or postgres, not ${databases.join(',')}`)
+}
 const option = (name: string, full: number, small: number): number => {
   const given = argv.find((a) => a.startsWith(`--${name}=`))
   return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
@@ -101,29 +110,43 @@ if (phases.includes('A')) {
     applyBatchBytesMax: 5_000,
     applySqliteSynchronous: 'NORMAL',
   })
+  config.applyDatabases = databases.join(',')
   const hashes: string[] = []
-  for (const threads of parameters.applyVerifierThreads) {
-    sampleLoad()
-    const run = await measureApply({
-      transfers: parameters.applyTransfers,
-      accounts: parameters.applyAccounts,
-      batchBytesMax: 5_000,
-      sqliteSynchronous: 'NORMAL',
-      verifierThreads: threads,
-    })
-    console.log(
-      `A threads=${threads}: ${run.transfersPerSecond} transfers/s (${run.batches} batches)`,
-    )
-    results[`applyTransfersPerSecond_verifierThreads${threads}`] = run.transfersPerSecond
-    results[`applyCpuMicrosPerTransfer_verifierThreads${threads}`] = run.cpuMicrosPerTransfer
-    // A thread that failed to start would silently leave the work inline: show it.
-    results[`applyBatchesPreparedInThreads_verifierThreads${threads}`] = run.preparedInThreads
-    results.applyBatches = run.batches
-    results.applyRejected = run.rejected
-    hashes.push(run.stateHash)
+  const server = databases.includes('postgres') ? await startPostgresServer() : undefined
+  try {
+    for (const db of databases) {
+      for (const threads of parameters.applyVerifierThreads) {
+        sampleLoad()
+        const run = await measureApply({
+          transfers: parameters.applyTransfers,
+          accounts: parameters.applyAccounts,
+          batchBytesMax: 5_000,
+          sqliteSynchronous: 'NORMAL',
+          verifierThreads: threads,
+          databaseUrl: db === 'postgres' ? await server!.createDatabase() : undefined,
+        })
+        const load = loadavg()[0]?.toFixed(2)
+        console.log(
+          `A ${db} threads=${threads}: ${run.transfersPerSecond} transfers/s, ` +
+            `${run.cpuMicrosPerTransfer} µs CPU per transfer (${run.batches} batches, load ${load})`,
+        )
+        // SQLite keeps the names of the results from before `--db`.
+        const name = (what: string) =>
+          `apply${what}_${db === 'sqlite' ? '' : `${db}_`}verifierThreads${threads}`
+        results[name('TransfersPerSecond')] = run.transfersPerSecond
+        results[name('CpuMicrosPerTransfer')] = run.cpuMicrosPerTransfer
+        // A thread that failed to start would silently leave the work inline: show it.
+        results[name('BatchesPreparedInThreads')] = run.preparedInThreads
+        results.applyBatches = run.batches
+        results.applyRejected = run.rejected
+        hashes.push(run.stateHash)
+      }
+    }
+  } finally {
+    server?.stop()
   }
   results.applyStateHash = hashes[0]
-  // Verifying in a worker thread must not change a single bit of the state.
+  // Verifying in a worker thread, or committing elsewhere, must not change a bit of the state.
   results.applySameStateHash = hashes.every((hash) => hash === hashes[0])
 }
 

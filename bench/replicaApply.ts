@@ -5,15 +5,15 @@ import { devnetTokens } from '../shared/exchange/index.ts'
 import { signIntent, testAccount, type TestAccount } from '../shared/exchange/testing.ts'
 import { createTokenRegistry, type WireIntent } from '../shared/intents/index.ts'
 import { ReplicaState } from '../server/replica/replicaState.ts'
-import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
-import { SqliteStorage } from '../server/replica/store/sqliteStorage.ts'
+import { openReplicaStorage } from '../server/replica/store/openReplicaStorage.ts'
 import { runApplyLoop } from '../server/replica/applyLoop.ts'
 import { VerifierPool } from '../server/replica/verifierPool.ts'
 import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
 
 /*
  * Phase A of bench:replica: verified signed transfers applied per second by one replica through
- * its real apply path (parse, EIP-191 signer recovery, ledger, SQLite commit per batch), fed
+ * its real apply path (parse, EIP-191 signer recovery, ledger, a commit per group of batches into
+ * SQLite or PostgreSQL), fed
  * from pre-signed batches so that nothing else competes for the CPU.
  */
 
@@ -25,6 +25,8 @@ export interface ApplyBenchParameters {
   readonly sqliteSynchronous: 'FULL' | 'NORMAL'
   /** Verifier worker threads reading ahead of the apply loop (0: verify inline). */
   readonly verifierThreads: number
+  /** `postgres://…`: commit into that (empty) PostgreSQL database instead of a SQLite file. */
+  readonly databaseUrl?: string | undefined
 }
 
 export interface ApplyBenchResult {
@@ -67,10 +69,12 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
     parameters.batchBytesMax,
   )
   const dir = mkdtempSync(join(tmpdir(), 'bench-replica-'))
-  const store = new ReplicaStore(join(dir, 'replica.db'), {
-    synchronous: parameters.sqliteSynchronous,
+  const store = await openReplicaStorage({
+    databaseFile: join(dir, 'replica.db'),
+    databaseUrl: parameters.databaseUrl,
+    sqliteSynchronous: parameters.sqliteSynchronous,
   })
-  const state = await ReplicaState.open(new SqliteStorage(store), {
+  const state = await ReplicaState.open(store, {
     registry: benchRegistry(),
     genesis,
   })
@@ -120,7 +124,7 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
     }
   } finally {
     await pool.close()
-    store.close()
+    await store.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
