@@ -343,3 +343,46 @@ it('a round short of the threshold is logged with each missing signer and its re
     refusing.close()
   }
 })
+
+it('asks a suspected peer when the unsuspected ones that could sign without it are silent', async () => {
+  const clock = new ManualClock()
+  const { node: probe } = makeSequencer()
+  probe.logs.get('a').append(['b1', 'b2', 'b3'])
+  const hashes = [1, 2, 3].map((index) => probe.logs.get('a').chainingHashAt(index))
+  probe.close()
+  let laggardHolds = 2
+  const peers = await Promise.all([
+    signingPeer(secrets[1]!, { forge: false, delayMs: 0, chain: (i) => hashes[i - 1]! }),
+    signingPeer(secrets[2]!, {
+      forge: false,
+      delayMs: 0,
+      chain: (i) => (i <= laggardHolds ? hashes[i - 1]! : 'not yet'),
+    }),
+  ])
+  const { node, ids } = makeSequencer(
+    ['http://127.0.0.1:1', ...peers.map((peer) => peer.url), 'http://127.0.0.1:1'],
+    clock,
+  )
+  try {
+    node.logs.get('a').append(['b1', 'b2', 'b3'])
+    const holding3 = {
+      ...report(clock.now()),
+      sequencedIndex: 3,
+      sequencedChainingHash: hashes[2]!,
+    }
+    // The fourth node is down since the switch: it never reports. The laggard claims 3 a moment
+    // before it holds it, refuses, and is suspected.
+    node.synchronizer.recordReport('a', ids[1]!, holding3)
+    node.synchronizer.recordReport('a', ids[2]!, holding3)
+    await node.synchronizer.run()
+    expect(node.synchronizer.isSuspected(ids[2]!)).toBe(true)
+    expect(node.logs.get('a').lastLocked).toBe(0)
+    // Now it holds 3. Without it only the silent node could complete the threshold.
+    laggardHolds = 3
+    await node.synchronizer.run()
+    expect(node.logs.get('a').lastLocked).toBe(3)
+  } finally {
+    node.close()
+    for (const peer of peers) peer.server.close()
+  }
+})

@@ -28,6 +28,12 @@ interface SyncPointCandidate {
 export const INACTIVE_AFTER_MS = 10_000
 
 /**
+ * A live follower posts at least once per `followerHoldMs` (1 s) or node loop: one silent for
+ * longer is not counted on to bring a report soon (see `pickPoint`).
+ */
+const REPORT_FRESH_MS = 3_000
+
+/**
  * What a sequencer round tells the node: `abandoned` when the peers stopped posting here (they
  * most likely moved to another sequencer without this node, §8.7).
  */
@@ -137,10 +143,16 @@ export class Synchronizer {
       !excluded.includes(peer) && !this.#suspicion.isSuspected(peer, now)
     const point = this.findSyncPoint(app, state, trusted)
     if (point) return point
+    // Only peers heard from lately can bring the missing reports: one that is down (or has not
+    // posted since a switch) would keep the round waiting for good while a suspect, maybe only
+    // slow once, could sign.
+    const reports = this.#reports.get(app)
+    const heardLately = (peer: string) =>
+      now - (reports?.get(peer)?.updatedAt ?? Number.NEGATIVE_INFINITY) <= REPORT_FRESH_MS
     const trustedIds = network
       .attesting()
       .map((operator) => operator.id)
-      .filter((peer) => peer !== id && trusted(peer))
+      .filter((peer) => peer !== id && trusted(peer) && heardLately(peer))
     if (network.stakePercent([id, ...trustedIds]) >= network.thresholdPercent) return null
     return this.findSyncPoint(app, state, (peer) => !excluded.includes(peer))
   }
