@@ -10,18 +10,35 @@ export interface SystemControl {
   killReplica(id: string): Promise<void>
   /** Kills one Zellular node process (SIGKILL), by its node id. */
   killNode(id: string): Promise<void>
+  /**
+   * Pauses one replica process (SIGSTOP): its connections stay open and take no bytes, as a hung
+   * process's do; `resumeReplica` (SIGCONT) lets it go on.
+   */
+  pauseReplica(id: string): Promise<void>
+  resumeReplica(id: string): Promise<void>
 }
 
-/** Serves `SystemControl` on 127.0.0.1:`port`: `POST /kill/replica/:id`, `POST /kill/node/:id`. */
+/**
+ * Serves `SystemControl` on 127.0.0.1:`port`: `POST /kill/replica/:id`, `POST /kill/node/:id`,
+ * `POST /pause/replica/:id`, `POST /resume/replica/:id`.
+ */
 export function startControlServer(control: SystemControl, port: number): Promise<Server> {
   const server = createServer((request, response) => {
-    const match = /^\/kill\/(replica|node)\/([^/]+)$/.exec(request.url ?? '')
+    const match = /^\/(kill|pause|resume)\/(replica|node)\/([^/]+)$/.exec(request.url ?? '')
     if (request.method !== 'POST' || !match) return void response.writeHead(404).end()
-    const [, kind, id] = match as unknown as [string, 'replica' | 'node', string]
+    const [, verb, kind, id] = match as unknown as [string, string, 'replica' | 'node', string]
+    const operations: Record<string, ((id: string) => Promise<void>) | undefined> = {
+      'kill replica': (target) => control.killReplica(target),
+      'kill node': (target) => control.killNode(target),
+      'pause replica': (target) => control.pauseReplica(target),
+      'resume replica': (target) => control.resumeReplica(target),
+    }
+    const operation = operations[`${verb} ${kind}`]
+    if (operation === undefined) return void response.writeHead(404).end()
     const target = decodeURIComponent(id)
     // Never let a failing operation take the runner (and the system's teardown) down.
     Promise.resolve()
-      .then(() => (kind === 'replica' ? control.killReplica(target) : control.killNode(target)))
+      .then(() => operation(target))
       .then(
         () => response.writeHead(204).end(),
         (error: Error) =>
@@ -44,5 +61,7 @@ export function controlClient(port: number) {
   return {
     killReplica: (id: string) => post(`/kill/replica/${encodeURIComponent(id)}`),
     killNode: (id: string) => post(`/kill/node/${encodeURIComponent(id)}`),
+    pauseReplica: (id: string) => post(`/pause/replica/${encodeURIComponent(id)}`),
+    resumeReplica: (id: string) => post(`/resume/replica/${encodeURIComponent(id)}`),
   }
 }

@@ -33,12 +33,24 @@ export async function startE2eSystem(options: E2eSystemOptions): Promise<E2eSyst
       zellularBasePort: options.zellularBasePort,
       ...(options.onLine ? { onLine: options.onLine } : {}),
     })
+    const signalReplica = (id: string, signal: NodeJS.Signals) => {
+      const position = system.replicas.prepared.replicas.findIndex((replica) => replica.id === id)
+      const pid = system.replicas.processes[position]?.child.pid
+      if (pid === undefined) throw new Error(`no running replica ${id}`)
+      process.kill(pid, signal)
+    }
     return {
       webUrl: system.webUrl,
       async killReplica(id) {
         const position = system.replicas.prepared.replicas.findIndex((replica) => replica.id === id)
         if (position < 0) throw new Error(`no replica ${id}`)
         await system.replicas.kill(position)
+      },
+      async pauseReplica(id) {
+        signalReplica(id, 'SIGSTOP')
+      },
+      async resumeReplica(id) {
+        signalReplica(id, 'SIGCONT')
       },
       async killNode(id) {
         const position = system.zellular.layout.nodes.findIndex((node) => node.id === id)
