@@ -12,8 +12,7 @@ let replica: Replica
 let running: Promise<void>
 
 beforeAll(async () => {
-  // `Promise.resolve`: the same whether the test replica is built synchronously or not.
-  replica = await Promise.resolve(createTestReplica({ sequencer: new InMemorySequencer() }))
+  replica = await createTestReplica({ sequencer: new InMemorySequencer() })
   running = replica.start()
 })
 afterAll(async () => {
