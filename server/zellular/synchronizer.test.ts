@@ -97,6 +97,24 @@ async function signingPeer(
   }
 }
 
+it('a sequencer nobody has posted to since it took the role knows it was left behind', async () => {
+  const clock = new ManualClock()
+  const { node } = makeTestNode({ clock })
+  try {
+    // E.g. restarted while no peer answered whom it follows, it took the role by default.
+    expect(node.role.isSequencer).toBe(true)
+    clock.advance(INACTIVE_AFTER_MS)
+    expect(node.synchronizer.isAbandoned()).toBe(false)
+    clock.advance(1)
+    expect(node.synchronizer.isAbandoned()).toBe(true)
+    // It asks the network once (the node's loop starts the recovery), then listens afresh.
+    await expect(node.synchronizer.run()).resolves.toBe('abandoned')
+    expect(node.synchronizer.isAbandoned()).toBe(false)
+  } finally {
+    node.close()
+  }
+})
+
 it('verifies answers together, and drops a forged one and waits for another signer', async () => {
   // Peer 2 forges and answers first; peers 3 and 4 sign honestly, 4 last. Own + 2 peers = 75 %.
   const peers = await Promise.all([

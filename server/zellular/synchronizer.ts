@@ -54,6 +54,11 @@ export class Synchronizer {
   readonly #lastFinalizationPoint = new Map<string, number>()
   /** Peers that claimed a sync point and did not sign it. */
   readonly #suspicion = new PeerSuspicion()
+  /**
+   * Since when peers that never reported count as silent: this node's start, the last switch or
+   * the last recovery. A peer never heard from is silent since then, not "not yet known".
+   */
+  #listeningSince: number
   /** When a failed round of each app and state was last logged (one line per 5 s at most). */
   readonly #failureLoggedAt = new Map<string, number>()
 
@@ -62,7 +67,9 @@ export class Synchronizer {
     private readonly role: RoleView,
     private readonly logs: AppLogs,
     private readonly chain: Chain,
-  ) {}
+  ) {
+    this.#listeningSince = context.clock.now()
+  }
 
   /** A peer's report arrived with its PUT /sequencer/batches. */
   recordReport(app: string, peer: string, report: NodeReport): void {
@@ -81,6 +88,7 @@ export class Synchronizer {
     this.#lastLockPoint.clear()
     this.#lastFinalizationPoint.clear()
     this.#suspicion.clear()
+    this.#listeningSince = this.context.clock.now()
   }
 
   /** One sequencer round over every app. */
@@ -89,6 +97,7 @@ export class Synchronizer {
     if (!role.isSequencer || role.paused) return undefined
     if (this.isAbandoned()) {
       this.#reports.clear()
+      this.#listeningSince = this.context.clock.now()
       return 'abandoned'
     }
     if (this.context.hooks.stopFinalizing) return undefined
@@ -222,7 +231,8 @@ export class Synchronizer {
 
   /**
    * zsequencer's `detect_and_reset_sequencer_on_failover` (§8.7): when peers holding a threshold
-   * of stake have stopped posting, they have most likely moved to another sequencer without us.
+   * of stake have stopped posting, or never posted since this node took the role, they have most
+   * likely moved to another sequencer without us.
    */
   isAbandoned(): boolean {
     const { network, clock } = this.context
@@ -233,11 +243,14 @@ export class Synchronizer {
         lastSeen.set(id, Math.max(lastSeen.get(id) ?? 0, report.updatedAt))
       }
     }
-    if (lastSeen.size === 0) return false
+    // zsequencer counts only peers that posted and stopped, so a node that restarted believing
+    // itself the sequencer (no peer answered its discovery) while the network follows another
+    // waited for posts that never come, and took client batches it could never finalize.
+    const since = (id: string) => lastSeen.get(id) ?? this.#listeningSince
     const inactive = network
       .attesting()
       .filter((operator) => operator.id !== this.context.id)
-      .filter((operator) => now - (lastSeen.get(operator.id) ?? 0) > INACTIVE_AFTER_MS)
+      .filter((operator) => now - since(operator.id) > INACTIVE_AFTER_MS)
       .map((operator) => operator.id)
     return network.stakePercent(inactive) >= network.thresholdPercent
   }
