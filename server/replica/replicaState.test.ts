@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ReplicaStateError, runApplyLoop } from './applyLoop.ts'
-import { ReplicaState } from './replicaState.ts'
+import { ReplicaHaltedError, ReplicaState } from './replicaState.ts'
 import type { ReplicaStorage } from './store/replicaStorage.ts'
 import { openSqliteStorage, type SqliteStorage } from './store/sqliteStorage.ts'
 import type { Replica } from './replica.ts'
@@ -200,6 +200,9 @@ describe('a failed commit', () => {
       `/balance?address=${alice.address}&token=USDT`,
       `/balances?address=${alice.address}`,
       `/aggregate_balance?address=${alice.address}&token=USDT`,
+      // Not signed, but claims about the state too: the status names a state hash.
+      '/status',
+      '/orderbook?market=ETH/USDT',
     ]) {
       const response = await read(path)
       const body = errorResponseSchema.parse(await response.json())
@@ -224,6 +227,35 @@ describe('a failed commit', () => {
 })
 
 describe('a commit in flight', () => {
+  it('refuses the reads it held back when it fails, rather than answer from memory', async () => {
+    let fail = () => {}
+    const failing = new Promise<void>((_resolve, reject) => (fail = () => reject(new Error('EIO'))))
+    const sqlite = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'replica-gate-')), 'r.db'))
+    const broken: ReplicaStorage = Object.assign(Object.create(sqlite) as SqliteStorage, {
+      commitBatches: () => failing,
+    })
+    const state = await ReplicaState.open(broken, {
+      registry: testRegistry(1, 15991),
+      genesis: testGenesis,
+    })
+    const body = JSON.stringify([
+      signIntent(alice, testTokens, {
+        action: 'transfer',
+        nonce: '1',
+        to: bob.address,
+        token: 'USDT',
+        amount: '5',
+      }),
+    ])
+    const applying = state.apply({ index: 1, body, chainingHash: 'h1' })
+    const read = state.settled()
+    fail()
+    await expect(applying).rejects.toThrow('EIO')
+    await expect(read).rejects.toBeInstanceOf(ReplicaHaltedError)
+    await expect(state.settled()).rejects.toBeInstanceOf(ReplicaHaltedError)
+    await sqlite.close()
+  })
+
   it('holds reads of memory back until it lands, so none sees a batch ahead of the position', async () => {
     // The real SQLite storage, whose commits wait for `land` as a database server's would.
     let land = () => {}

@@ -1,5 +1,6 @@
 import { keccak256, stringToBytes, type Hex } from 'viem'
 import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import { BaseError } from '../../shared/errors/index.ts'
 import {
   createExchange,
   restoreExchange,
@@ -15,6 +16,14 @@ import {
 } from '../../shared/intents/index.ts'
 import { snapshotLedger, type LedgerGenesis } from '../../shared/ledger/index.ts'
 import type { AppliedPosition, ReplicaStorage } from './store/replicaStorage.ts'
+
+/**
+ * A read of memory after a failed commit: memory is ahead of the database and matches no
+ * batch's state, so nothing may be answered from it (the routes answer 503 `replica_halted`).
+ */
+export class ReplicaHaltedError extends BaseError {
+  override name = 'ReplicaHaltedError' as const
+}
 
 /** One finalized batch, as the Zellular SDK releases it. */
 export interface FinalizedBatch {
@@ -114,9 +123,17 @@ export class ReplicaState {
   /**
    * Resolves once memory equals the committed position: at once when no commit is in flight
    * (always, between SQLite commits). Memory reads start right after it, with no await between.
+   * Rejects with `ReplicaHaltedError` once a commit failed.
    */
   async settled(): Promise<void> {
     while (this.committing !== undefined) await this.committing
+    // A read held back by a commit that failed resumes before the failure reaches the apply
+    // loop's handler, and the process may serve requests a while longer before it exits.
+    if (this.haltedBy !== undefined) {
+      throw new ReplicaHaltedError('the replica state halted after a failed commit', {
+        cause: this.haltedBy,
+      })
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { ApiError } from '../apiError.ts'
+import { ReplicaHaltedError } from '../replicaState.ts'
 
 /**
  * The one error handler: an `ApiError` becomes its JSON body and status; Hono's own
@@ -10,6 +11,13 @@ import { ApiError } from '../apiError.ts'
 export function errorHandler(log: (line: string) => void): ErrorHandler {
   return function handleError(error: Error, c: Context) {
     if (error instanceof ApiError) return c.json(error.toBody(), error.status)
+    if (error instanceof ReplicaHaltedError) {
+      const halted = new ApiError(
+        'replica_halted',
+        'this replica stopped answering from memory after a failed commit and is restarting; ask another replica',
+      )
+      return c.json(halted.toBody(), halted.status)
+    }
     if (error instanceof HTTPException) {
       const code = error.status === 413 ? 'body_too_large' : 'invalid_request'
       const body = { error: { code, message: error.message || code.replaceAll('_', ' ') } }
