@@ -232,7 +232,9 @@ export class Synchronizer {
   /**
    * zsequencer's `detect_and_reset_sequencer_on_failover` (§8.7): when peers holding a threshold
    * of stake have stopped posting, or never posted since this node took the role, they have most
-   * likely moved to another sequencer without us.
+   * likely moved to another sequencer without us. Here: once the peers posting (with this node)
+   * no longer hold the threshold, this node asks the network whom it follows; when that is still
+   * this node (the others are down, not elsewhere), nothing changes.
    */
   isAbandoned(): boolean {
     const { network, clock } = this.context
@@ -246,13 +248,16 @@ export class Synchronizer {
     // zsequencer counts only peers that posted and stopped, so a node that restarted believing
     // itself the sequencer (no peer answered its discovery) while the network follows another
     // waited for posts that never come, and took client batches it could never finalize.
+    // And it asks once the peers still posting here, with its own stake, are short of the
+    // threshold, not only once the silent ones hold it: a restarted node that one peer followed
+    // into its self-appointed role kept that peer from the real sequencer's quorum for good.
     const since = (id: string) => lastSeen.get(id) ?? this.#listeningSince
-    const inactive = network
+    const active = network
       .attesting()
       .filter((operator) => operator.id !== this.context.id)
-      .filter((operator) => now - since(operator.id) > INACTIVE_AFTER_MS)
+      .filter((operator) => now - since(operator.id) <= INACTIVE_AFTER_MS)
       .map((operator) => operator.id)
-    return network.stakePercent(inactive) >= network.thresholdPercent
+    return network.stakePercent([this.context.id, ...active]) < network.thresholdPercent
   }
 
   /**
