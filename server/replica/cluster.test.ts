@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   aggregateBalanceResponseSchema,
@@ -20,13 +21,16 @@ import {
 import { toHighS, toZeroOneV } from '../../shared/intents/testing.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 import { mintFromFaucet } from './faucet.ts'
+import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
 import { prepareReplicas, startReplicaCluster, type ReplicaCluster } from './setup.ts'
 import { mapLimit } from '../mapLimit.ts'
 
 /*
  * Three replica processes on a real 4-node Zellular network (ports 16501-16504 and
  * 15101-15103): the bank invariant, replays, kill -9 during apply, the orderbook across
- * replicas, and quorum-verified balances. One network for all, in this order.
+ * replicas, and quorum-verified balances. One network for all, in this order. Replica 3 keeps
+ * its state in PostgreSQL (a real server started for this file), the others in SQLite, so every
+ * agreement below is also between the two storages, and the kill -9 lands in a PostgreSQL commit.
  */
 
 const ACCOUNTS = Array.from({ length: 40 }, (_, i) => testAccount(1_000 + i))
@@ -34,6 +38,9 @@ const TRANSFERS = 3_000
 const INITIAL = 1_000_000n // USDT per account, token units
 let zellular: LocalNetwork
 let cluster: ReplicaCluster
+let postgres: PostgresServer
+/** Replica 3's database. */
+let databaseUrl: string
 let tokens: ReturnType<typeof createTokenRegistry>
 // Nonces are millisecond times: the batches carry Zellular's finalization timestamps.
 const nonces = new Map<string, bigint>()
@@ -61,7 +68,11 @@ beforeAll(async () => {
     ]),
   })
   tokens = createTokenRegistry(prepared.registry.tokens)
+  postgres = await startPostgresServer()
+  databaseUrl = await postgres.createDatabase()
   cluster = await startReplicaCluster(prepared, {
+    environmentOf: (position): Record<string, string> =>
+      position === 2 ? { REPLICA_DATABASE_URL: databaseUrl } : {},
     // Thousands of intents from 127.0.0.1: the per-IP submission limit is lifted explicitly.
     environment: {
       REPLICA_SQLITE_SYNCHRONOUS: 'NORMAL',
@@ -77,6 +88,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop()
   await zellular?.stop()
+  postgres?.stop()
 })
 
 async function status(url: string): Promise<StatusResponse> {
@@ -289,6 +301,12 @@ describe('three replicas on Zellular', () => {
       const statuses = await settled()
       expect(statuses[2]!.appliedIndex).toBeGreaterThanOrEqual(crashAt)
       expect(new Set(statuses.map((s) => s.stateHash)).size).toBe(1)
+      // Replica 3's position is the one in its PostgreSQL database.
+      const client = new pg.Client({ connectionString: databaseUrl })
+      await client.connect()
+      const stored = await client.query("SELECT value FROM meta WHERE key = 'applied_index'")
+      await client.end()
+      expect(Number(stored.rows[0]?.value)).toBe((await status(cluster.urls()[2]!)).appliedIndex)
     },
   )
 

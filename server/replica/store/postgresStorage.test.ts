@@ -71,7 +71,8 @@ describe('PostgreSQL: one applier per database', () => {
   it('refuses a second storage on a database another one holds, and admits it once closed', async () => {
     const url = await server.createDatabase()
     const first = await open(url)
-    await expect(open(url)).rejects.toThrow(/another replica applier holds the database/)
+    const waiting = PostgresStorage.open(url, { lockWaitMs: 0 })
+    await expect(waiting).rejects.toThrow(/another replica applier holds the database/)
     await first.close()
     const second = await open(url)
     expect(second.location).toBe(url)

@@ -39,8 +39,26 @@ export interface PostgresStorageOptions {
   readonly hooks?: StoreHooks | undefined
   /** Keep the history of the last this many batches; default all. */
   readonly historyRetainBatches?: number | undefined
+  /**
+   * How long to wait for the applier lock before refusing to open (default 10 s): after a crash
+   * the server may take a moment to notice the dead session that held it.
+   */
+  readonly lockWaitMs?: number
   /** Most connections for reads (the writer has its own). Default 4. */
   readonly readConnectionsMax?: number
+}
+
+/** Takes the applier lock on `writer`'s session, trying again every 200 ms for `waitMs`. */
+async function takeApplierLock(writer: pg.PoolClient, waitMs: number, database: string) {
+  const deadline = performance.now() + waitMs
+  for (;;) {
+    const { rows } = await writer.query<{ locked: boolean }>(APPLIER_LOCK, [APPLIER_LOCK_NAME])
+    if (rows[0]?.locked === true) return
+    if (performance.now() >= deadline) {
+      throw new Error(`another replica applier holds the database ${database}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200))
+  }
 }
 
 /** BIGINT (oid 20) as a JavaScript number: indexes, sequence numbers and times stay below 2^53. */
@@ -83,10 +101,7 @@ export class PostgresStorage implements ReplicaStorage {
     let writer: pg.PoolClient | undefined
     try {
       writer = await pool.connect()
-      const { rows } = await writer.query<{ locked: boolean }>(APPLIER_LOCK, [APPLIER_LOCK_NAME])
-      if (rows[0]?.locked !== true) {
-        throw new Error(`another replica applier holds the database ${redact(url)}`)
-      }
+      await takeApplierLock(writer, options.lockWaitMs ?? 10_000, redact(url))
       const synchronous = options.synchronousCommit === true ? 'on' : 'off'
       await writer.query(`SET synchronous_commit = ${synchronous}`)
       await migrate(drizzle({ client: writer }), { migrationsFolder: MIGRATIONS })
