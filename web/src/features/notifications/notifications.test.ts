@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MarketInfo, OrderUpdateEvent, Trade } from '../../../../shared/api/index.ts'
+import { describeReason } from '../../lib/rejectReasonText.ts'
+import { reasonCode, reasonText } from '../requests/requestReason.ts'
 import type { TrackedRequest } from '../requests/requestsState.ts'
 import {
   buildBatchNotifications,
@@ -165,7 +167,7 @@ describe('requestNotification', () => {
     intentId: hash(5),
     signer: alice,
     stage: 'rejected',
-    reason: 'no_liquidity',
+    reason: reasonCode('no_liquidity'),
     startedAt: 0,
   }
 
@@ -178,9 +180,20 @@ describe('requestNotification', () => {
     expect(requestNotification('rejected', request)).toBeUndefined()
     expect(requestNotification('wallet', { ...request, stage: 'declined' })).toBeUndefined()
     expect(
-      requestNotification('submitting', { ...request, stage: 'failed', reason: 'x' }),
+      requestNotification('submitting', { ...request, stage: 'failed', reason: reasonText('x') }),
     ).toMatchObject({
       kind: 'error',
     })
+  })
+
+  it('shows the text of a failure as written, and a code only through the sentence table', () => {
+    // Text that happens to look like a code is prose, not a code to translate.
+    const transport = reasonText('Cannot reach replica_2.local:9000')
+    expect(
+      requestNotification('submitting', { ...request, stage: 'failed', reason: transport }),
+    ).toMatchObject({ kind: 'error', body: 'Cannot reach replica_2.local:9000' })
+    const expired = { ...request, reason: reasonCode('expired') }
+    expect(requestNotification('finalized', expired)?.body).toBe(describeReason('expired'))
+    expect(requestNotification('finalized', expired)?.body).not.toContain('_')
   })
 })

@@ -1,6 +1,7 @@
 import type { MarketInfo, OrderUpdateEvent, TradeEvent } from '../../../../shared/api/index.ts'
 import { formatUnits } from '../../lib/format.ts'
 import { describeReason } from '../../lib/rejectReasonText.ts'
+import { describeRequestReason } from '../requests/requestReason.ts'
 import type { TrackedRequest } from '../requests/requestsState.ts'
 
 /** One toast: what happened to the user's orders or requests. */
@@ -156,7 +157,7 @@ export function requestNotification(
       id: `reject:${request.key}`,
       kind: 'reject',
       title: `Rejected: ${request.title}`,
-      body: describeReason(request.reason ?? 'rejected'),
+      body: request.reason ? describeRequestReason(request.reason) : 'Rejected',
       time: request.batchTime,
     }
   }
@@ -165,7 +166,7 @@ export function requestNotification(
       id: `failed:${request.key}`,
       kind: 'error',
       title: `Failed: ${request.title}`,
-      body: request.reason ?? 'unknown error',
+      body: request.reason ? describeRequestReason(request.reason) : 'unknown error',
     }
   }
   return undefined

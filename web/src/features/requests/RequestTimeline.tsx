@@ -1,5 +1,6 @@
 import { BatchTime } from '../../components/BatchTime.tsx'
-import { humanizeCode, shortHash } from '../../lib/format.ts'
+import { shortHash } from '../../lib/format.ts'
+import { requestStatusText } from './requestStatusText.ts'
 import type { RequestStage, TrackedRequest } from './requestsState.ts'
 
 const steps: { stage: RequestStage; label: string; long: string }[] = [
@@ -20,32 +21,6 @@ const rank: Record<RequestStage, number> = {
   cancelled: -1,
   rejected: -1,
   failed: -1,
-}
-
-/** One sentence for where the request stands now. */
-function describe(request: TrackedRequest): string {
-  switch (request.stage) {
-    case 'wallet':
-      return 'Waiting for wallet — confirm the signature in MetaMask'
-    case 'submitting':
-      return 'Signed — submitting to a replica…'
-    case 'submitted':
-      return `Submitted to ${request.replicaId ?? 'a replica'} — waiting for Zellular to finalize`
-    case 'unknown':
-      return 'Not confirmed yet — still watching. It may still apply: do not sign it again'
-    case 'finalized':
-      return `Finalized by Zellular${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`} — replicas applying`
-    case 'applied':
-      return `Applied${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`}${request.appliedBy === undefined ? '' : ` by ${request.appliedBy} replicas`}`
-    case 'declined':
-      return 'Declined in wallet — nothing was signed'
-    case 'cancelled':
-      return 'Cancelled: the wallet account changed before signing finished — nothing was sent'
-    case 'rejected':
-      return `Rejected: ${humanizeCode(request.reason ?? 'rejected')}`
-    case 'failed':
-      return `Failed: ${request.reason ?? 'unknown error'}`
-  }
 }
 
 /** One request's progress: waiting for wallet → submitted → finalized by Zellular → applied. */
@@ -114,7 +89,7 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
         role="status"
         data-testid="request-status"
       >
-        {describe(request)}
+        {requestStatusText(request)}
       </p>
     </div>
   )

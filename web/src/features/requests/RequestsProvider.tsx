@@ -20,8 +20,8 @@ import { requestNotification } from '../notifications/notifications.ts'
 import { useNotify } from '../notifications/NotificationsProvider.tsx'
 import { decideRequestOutcome } from './requestOutcome.ts'
 import { RequestWatcher } from './requestWatcher.ts'
+import { reasonText } from './requestReason.ts'
 import {
-  accountChangedReason,
   requestsReducer,
   stageAfterFailedSubmit,
   visibleRequests,
@@ -152,13 +152,16 @@ export function RequestsProvider(props: {
         signature = await signMessage.mutateAsync({ message: draft.text, account: address })
       } catch (error) {
         const declined = classifyWalletError(error) === 'rejected'
-        update(key, { stage: declined ? 'declined' : 'failed', reason: walletErrorMessage(error) })
+        update(key, {
+          stage: declined ? 'declined' : 'failed',
+          reason: reasonText(walletErrorMessage(error)),
+        })
         return declined ? 'declined' : 'failed'
       }
       // The account changed while the wallet asked: the user now acts as someone else, so the
       // old account's signature is dropped (the list already shows the request cancelled).
       if (addressRef.current?.toLowerCase() !== signer) {
-        update(key, { stage: 'cancelled', reason: accountChangedReason })
+        update(key, { stage: 'cancelled' })
         return 'cancelled'
       }
       update(key, { stage: 'submitting' })

@@ -1,4 +1,6 @@
 import type { TxResponse } from '../../../../shared/api/index.ts'
+import type { StableReasonCode } from '../../../../shared/intents/index.ts'
+import { reasonCode } from './requestReason.ts'
 import type { TrackedRequest } from './requestsState.ts'
 
 /** One replica's `GET /tx/:id` answer; undefined when it did not answer (in time). */
@@ -26,9 +28,10 @@ export function decideRequestOutcome(
     ...(batchTime === undefined ? {} : { batchTime }),
   }
   if (rejected.length >= quorum) {
+    const code = mostCommon(rejected.flatMap((answer) => answer?.reason ?? []))
     return {
       stage: 'rejected',
-      reason: mostCommon(rejected.map((a) => a?.reason ?? 'rejected')),
+      ...(code === undefined ? {} : { reason: reasonCode(code) }),
       ...batch,
     }
   }
@@ -37,8 +40,9 @@ export function decideRequestOutcome(
   return { stage: 'finalized', appliedBy: applied.length, ...batch }
 }
 
-function mostCommon(reasons: readonly string[]): string {
-  const counts = new Map<string, number>()
-  for (const reason of reasons) counts.set(reason, (counts.get(reason) ?? 0) + 1)
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'rejected'
+/** The code most of the rejecting replicas give; undefined when none gave one. */
+function mostCommon(codes: readonly StableReasonCode[]): StableReasonCode | undefined {
+  const counts = new Map<StableReasonCode, number>()
+  for (const code of codes) counts.set(code, (counts.get(code) ?? 0) + 1)
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0]
 }

@@ -38,10 +38,23 @@ describe('decideRequestOutcome', () => {
   it('a quorum saying rejected rejects it, with their reason', () => {
     expect(decideRequestOutcome([rejected, rejected, applied], 2)).toEqual({
       stage: 'rejected',
-      reason: 'insufficient_available',
+      reason: { kind: 'code', code: 'insufficient_available' },
       batchIndex: 7,
     })
     expect(decideRequestOutcome([undefined, undefined, undefined], 2)).toBeUndefined()
+  })
+
+  it('takes the code most rejecting replicas give, and makes none up', () => {
+    const expired = { ...rejected, reason: 'expired' as const }
+    expect(decideRequestOutcome([rejected, expired, expired], 2)?.reason).toEqual({
+      kind: 'code',
+      code: 'expired',
+    })
+    const bare = { status: 'rejected' as const, batchIndex: 7 }
+    expect(decideRequestOutcome([bare, bare, undefined], 2)).toEqual({
+      stage: 'rejected',
+      batchIndex: 7,
+    })
   })
 
   it('carries the batch time the replicas answer', () => {

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
+import { reasonCode, reasonText } from './requestReason.ts'
 import {
   isFinal,
   requestsReducer,
   stageAfterFailedSubmit,
+  visibleRequests,
   type TrackedRequest,
 } from './requestsState.ts'
 
@@ -64,6 +66,27 @@ describe('requestsReducer', () => {
     })
     expect(state[0]).toMatchObject({ stage: 'applied', appliedBy: 3 })
   })
+
+  it('the reject code of a quorum replaces the text of an unknown delivery', () => {
+    let state = requestsReducer([], { type: 'add', request })
+    const patch = { stage: 'unknown' as const, reason: reasonText('No answer in time') }
+    state = requestsReducer(state, { type: 'update', key: 'a', patch })
+    state = requestsReducer(state, {
+      type: 'update',
+      key: 'a',
+      patch: { stage: 'rejected', reason: reasonCode('insufficient_available') },
+    })
+    expect(state[0]!.reason).toEqual({ kind: 'code', code: 'insufficient_available' })
+  })
+
+  it('cancels, without a reason, a prompt left open by an account switch, and keeps it in view', () => {
+    let state = requestsReducer([], { type: 'add', request })
+    state = requestsReducer(state, { type: 'accountChanged', address: '0xBB' })
+    expect(state[0]).toEqual({ ...request, stage: 'cancelled' })
+    expect(visibleRequests(state, '0xbb').map((r) => r.key)).toEqual(['a'])
+    const other = { ...request, key: 'b', signer: '0xcc', stage: 'failed' as const }
+    expect(visibleRequests([other], '0xbb')).toEqual([])
+  })
 })
 
 describe('stageAfterFailedSubmit', () => {
@@ -87,11 +110,35 @@ describe('stageAfterFailedSubmit', () => {
   it('calls rejected what every replica refused before sending', () => {
     expect(stageAfterFailedSubmit([http('insufficient_available')])).toEqual({
       stage: 'rejected',
-      reason: 'insufficient_available',
+      reason: { kind: 'code', code: 'insufficient_available' },
     })
+    // An API error code that is no reject code reads as its sentence, as text.
     const busy = [http('overloaded'), http('rate_limited'), http('overloaded')]
-    expect(stageAfterFailedSubmit(busy)).toEqual({ stage: 'rejected', reason: 'overloaded' })
+    expect(stageAfterFailedSubmit(busy)).toEqual({
+      stage: 'rejected',
+      reason: { kind: 'text', text: 'Replica is overloaded, try again' },
+    })
     expect(stageAfterFailedSubmit([http('replay')]).stage).toBe('rejected')
     expect(stageAfterFailedSubmit([{ kind: 'other', message: 'bug' }]).stage).toBe('failed')
+  })
+
+  it('keeps an error answer without a code, and transport errors, as text', () => {
+    const bare = { kind: 'http' as const, message: 'HTTP 502' }
+    expect(stageAfterFailedSubmit([bare])).toEqual({
+      stage: 'rejected',
+      reason: { kind: 'text', text: 'HTTP 502' },
+    })
+    // A message that looks like a code is still the replica's prose.
+    const wordy = { kind: 'http' as const, message: 'expired' }
+    expect(stageAfterFailedSubmit([wordy]).reason).toEqual({ kind: 'text', text: 'expired' })
+    const unreachable = { kind: 'network' as const, message: 'Cannot reach 127.0.0.1:9001' }
+    expect(stageAfterFailedSubmit([unreachable])).toEqual({
+      stage: 'unknown',
+      reason: { kind: 'text', text: 'Cannot reach 127.0.0.1:9001' },
+    })
+    expect(stageAfterFailedSubmit([{ kind: 'other', message: 'bug' }]).reason).toEqual({
+      kind: 'text',
+      text: 'bug',
+    })
   })
 })

@@ -1,4 +1,5 @@
 import type { IntentAction } from '../../../../shared/intents/index.ts'
+import { reasonText, replicaErrorReason, type RequestReason } from './requestReason.ts'
 
 /**
  * Where one signing request stands. The happy path is
@@ -38,7 +39,11 @@ export interface TrackedRequest {
   readonly batchTime?: number
   /** How many replicas report the intent applied, when known. */
   readonly appliedBy?: number
-  readonly reason?: string
+  /**
+   * Why it was `rejected` (a stable code), `declined` or `failed` (text), or why it is `unknown`
+   * (the last attempt's error). A `cancelled` request has none: the stage says why.
+   */
+  readonly reason?: RequestReason
   readonly startedAt: number
 }
 
@@ -73,9 +78,6 @@ export function isFinal(stage: RequestStage): boolean {
     stage === 'failed'
   )
 }
-
-/** Why a request was cancelled when the wallet switched accounts during its prompt. */
-export const accountChangedReason = 'account_changed'
 
 /**
  * The request list, newest first, at most 30. Updates never move a request backwards (a late
@@ -113,7 +115,7 @@ export function requestsReducer(
       const address = action.address?.toLowerCase()
       return state.map((request) =>
         request.stage === 'wallet' && request.signer !== address
-          ? { ...request, stage: 'cancelled', reason: accountChangedReason }
+          ? { ...request, stage: 'cancelled' }
           : request,
       )
     }
@@ -130,11 +132,7 @@ export function visibleRequests(
   address: string | undefined,
 ): TrackedRequest[] {
   const current = address?.toLowerCase()
-  return requests.filter(
-    (request) =>
-      request.signer === current ||
-      (request.stage === 'cancelled' && request.reason === accountChangedReason),
-  )
+  return requests.filter((request) => request.signer === current || request.stage === 'cancelled')
 }
 
 /** A failed submission attempt to one replica (see `ReplicaRequestError`). */
@@ -168,12 +166,14 @@ function mayHaveArrived(failure: SubmitFailure, earlier: boolean): boolean {
  */
 export function stageAfterFailedSubmit(failures: readonly SubmitFailure[]): {
   stage: 'unknown' | 'rejected' | 'failed'
-  reason: string
+  reason: RequestReason
 } {
   let uncertain = false
   for (const failure of failures) uncertain = mayHaveArrived(failure, uncertain) || uncertain
   const last = failures.at(-1)
-  if (uncertain) return { stage: 'unknown', reason: last?.message ?? 'no answer' }
-  if (last?.kind === 'http') return { stage: 'rejected', reason: last.code ?? last.message }
-  return { stage: 'failed', reason: last?.message ?? 'No replica answered' }
+  if (uncertain) return { stage: 'unknown', reason: reasonText(last?.message ?? 'no answer') }
+  if (last?.kind === 'http') {
+    return { stage: 'rejected', reason: replicaErrorReason(last.code, last.message) }
+  }
+  return { stage: 'failed', reason: reasonText(last?.message ?? 'No replica answered') }
 }

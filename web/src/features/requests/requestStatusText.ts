@@ -1,0 +1,28 @@
+import { describeRequestReason } from './requestReason.ts'
+import type { TrackedRequest } from './requestsState.ts'
+
+/** One sentence for where the request stands now. */
+export function requestStatusText(request: TrackedRequest): string {
+  switch (request.stage) {
+    case 'wallet':
+      return 'Waiting for wallet — confirm the signature in MetaMask'
+    case 'submitting':
+      return 'Signed — submitting to a replica…'
+    case 'submitted':
+      return `Submitted to ${request.replicaId ?? 'a replica'} — waiting for Zellular to finalize`
+    case 'unknown':
+      return 'Not confirmed yet — still watching. It may still apply: do not sign it again'
+    case 'finalized':
+      return `Finalized by Zellular${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`} — replicas applying`
+    case 'applied':
+      return `Applied${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`}${request.appliedBy === undefined ? '' : ` by ${request.appliedBy} replicas`}`
+    case 'declined':
+      return 'Declined in wallet — nothing was signed'
+    case 'cancelled':
+      return 'Cancelled: the wallet account changed before signing finished — nothing was sent'
+    case 'rejected':
+      return `Rejected: ${request.reason ? describeRequestReason(request.reason) : 'Rejected'}`
+    case 'failed':
+      return `Failed: ${request.reason ? describeRequestReason(request.reason) : 'unknown error'}`
+  }
+}
