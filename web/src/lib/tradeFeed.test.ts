@@ -2,23 +2,13 @@ import { QueryClient, QueryObserver } from '@tanstack/react-query'
 import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Trade, TradesResponse } from '../../../shared/api/index.ts'
+import { fixtureTrade } from '../testing/tradeFixture.ts'
 import { routeLiveEvent, type RouteLiveEventContext } from './routeLiveEvent.ts'
 import { mergeTrades, tradeFeedQueryOptions } from './tradeFeed.ts'
 
 const market = 'ETH/USDT'
-const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
-const trade = (seq: number): Trade => ({
-  market,
-  seq,
-  price: '2000000000',
-  quantity: '1000000000000000000',
-  takerSide: 'buy',
-  makerOrderId: hash(seq * 2),
-  takerOrderId: hash(seq * 2 + 1),
-  maker: '0x00000000000000000000000000000000000000aa',
-  taker: '0x00000000000000000000000000000000000000bb',
-  index: seq,
-})
+const trade = (seq: number): Trade =>
+  fixtureTrade(seq, { market, price: '2000000000', quantity: '1000000000000000000' })
 const page = (...seqs: number[]): TradesResponse => ({
   market,
   trades: seqs.map(trade),

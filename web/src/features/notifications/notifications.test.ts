@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import type { MarketInfo, OrderUpdateEvent, Trade } from '../../../../shared/api/index.ts'
+import type { MarketInfo, OrderUpdateEvent } from '../../../../shared/api/index.ts'
 import { describeReason } from '../../lib/rejectReasonText.ts'
+import { fixtureTrade } from '../../testing/tradeFixture.ts'
 import { reasonCode, reasonText } from '../requests/requestReason.ts'
 import type { TrackedRequest } from '../requests/requestsState.ts'
 import {
@@ -31,19 +32,18 @@ const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
 const eth = (text: string) => BigInt(Math.round(Number(text) * 1000)) * 10n ** 15n
 
 function trade(seq: number, price: string, quantity: string, maker = alice): OrderActivityEvent {
-  const data: Trade = {
+  // Alice's resting order hash(1) meets Bob's taker order hash(100 + seq), all in batch 9.
+  const data = fixtureTrade(seq, {
     market: market.id,
-    seq,
     price: (BigInt(price) * 1_000_000n).toString(),
     quantity: eth(quantity).toString(),
-    takerSide: 'buy',
     makerOrderId: hash(1),
     takerOrderId: hash(100 + seq),
     maker,
     taker: bob,
     index: 9,
     time: 1_700_000_000_000,
-  }
+  })
   return { event: 'trade', data }
 }
 
