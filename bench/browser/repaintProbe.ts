@@ -22,7 +22,7 @@ export interface ProbeBatch {
   balances?: number
 }
 
-export interface ProbeReport {
+interface ProbeReport {
   readonly batches: ProbeBatch[]
   readonly longTasks: { start: number; duration: number }[]
   readonly recordedMs: number
