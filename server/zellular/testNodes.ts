@@ -17,9 +17,7 @@ import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
 
-const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) =>
-  prefix.padEnd(42, '0'),
-)
+const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) => prefix.padEnd(42, '0'))
 
 /** The four operators' secret keys (needs `initZellular()` first). */
 export function testSecrets(): bls.SecretKey[] {
