@@ -227,15 +227,24 @@ describe('a failed commit', () => {
 })
 
 describe('a commit in flight', () => {
-  it('refuses the reads it held back when it fails, rather than answer from memory', async () => {
-    let fail = () => {}
-    const failing = new Promise<void>((_resolve, reject) => (fail = () => reject(new Error('EIO'))))
+  /**
+   * A state over the real SQLite storage whose commits go through `commit` instead, as a
+   * database server's would answer later (or fail), and one signed transfer of 5 USDT to apply.
+   */
+  async function stateCommittingThrough(
+    commit: (
+      sqlite: SqliteStorage,
+      ...args: Parameters<ReplicaStorage['commitBatches']>
+    ) => Promise<void>,
+    port: number,
+  ) {
     const sqlite = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'replica-gate-')), 'r.db'))
-    const broken: ReplicaStorage = Object.assign(Object.create(sqlite) as SqliteStorage, {
-      commitBatches: () => failing,
+    const gated: ReplicaStorage = Object.assign(Object.create(sqlite) as SqliteStorage, {
+      commitBatches: (...args: Parameters<ReplicaStorage['commitBatches']>) =>
+        commit(sqlite, ...args),
     })
-    const state = await ReplicaState.open(broken, {
-      registry: testRegistry(1, 15991),
+    const state = await ReplicaState.open(gated, {
+      registry: testRegistry(1, port),
       genesis: testGenesis,
     })
     const body = JSON.stringify([
@@ -247,7 +256,14 @@ describe('a commit in flight', () => {
         amount: '5',
       }),
     ])
-    const applying = state.apply({ index: 1, body, chainingHash: 'h1' })
+    return { sqlite, state, batch: { index: 1, body, chainingHash: 'h1' } }
+  }
+
+  it('refuses the reads it held back when it fails, rather than answer from memory', async () => {
+    let fail = () => {}
+    const failing = new Promise<void>((_resolve, reject) => (fail = () => reject(new Error('EIO'))))
+    const { sqlite, state, batch } = await stateCommittingThrough(() => failing, 15991)
+    const applying = state.apply(batch)
     const read = state.settled()
     fail()
     await expect(applying).rejects.toThrow('EIO')
@@ -257,31 +273,14 @@ describe('a commit in flight', () => {
   })
 
   it('holds reads of memory back until it lands, so none sees a batch ahead of the position', async () => {
-    // The real SQLite storage, whose commits wait for `land` as a database server's would.
     let land = () => {}
     const landed = new Promise<void>((resolve) => (land = resolve))
-    const sqlite = openSqliteStorage(join(mkdtempSync(join(tmpdir(), 'replica-gate-')), 'r.db'))
-    const slow: ReplicaStorage = Object.assign(Object.create(sqlite) as SqliteStorage, {
-      commitBatches: async (...args: Parameters<ReplicaStorage['commitBatches']>) => {
-        await landed
-        return sqlite.commitBatches(...args)
-      },
-    })
-    const state = await ReplicaState.open(slow, {
-      registry: testRegistry(1, 15990),
-      genesis: testGenesis,
-    })
+    const { sqlite, state, batch } = await stateCommittingThrough(async (store, ...args) => {
+      await landed
+      return store.commitBatches(...args)
+    }, 15990)
     const before = state.exchange.ledger.balance(bob.address, 'USDT').available
-    const body = JSON.stringify([
-      signIntent(alice, testTokens, {
-        action: 'transfer',
-        nonce: '1',
-        to: bob.address,
-        token: 'USDT',
-        amount: '5',
-      }),
-    ])
-    const applying = state.apply({ index: 1, body, chainingHash: 'h1' })
+    const applying = state.apply(batch)
     const seen: { index: number; available: bigint }[] = []
     const read = state.settled().then(() => {
       const available = state.exchange.ledger.balance(bob.address, 'USDT').available
