@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { aptInstall } from '../server/devnet/aptInstall.ts'
 
 /**
  * `npm test` needs a Chromium for the end-to-end suite and must never download one: use the
@@ -12,22 +12,10 @@ function found(): string | undefined {
   return CANDIDATES.find((path): path is string => !!path && existsSync(path))
 }
 
-function install(): void {
-  const asRoot = process.getuid?.() === 0
-  const run = (args: string[]) =>
-    execFileSync(asRoot ? args[0]! : 'sudo', asRoot ? args.slice(1) : ['-n', ...args], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    })
-  console.error('Chromium not found: installing Debian package "chromium" with apt-get')
-  run(['apt-get', 'update'])
-  run(['apt-get', 'install', '-y', '--no-install-recommends', 'chromium'])
-}
-
 let path = found()
 if (!path) {
   try {
-    install()
+    aptInstall('chromium', 'Chromium')
   } catch (error) {
     console.error(`could not install chromium: ${(error as Error).message}`)
   }

@@ -4,6 +4,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { aptInstall } from '../../devnet/aptInstall.ts'
 
 /*
  * A real PostgreSQL server for tests and benchmarks: Debian's binaries, installed with apt when
@@ -39,24 +40,11 @@ function findBinaries(): string | undefined {
   return versions[0] === undefined ? undefined : join(BIN_ROOT, versions[0], 'bin')
 }
 
-/** Installs Debian's `postgresql` with apt-get (root, or passwordless sudo). */
-function install(): void {
-  const asRoot = process.getuid?.() === 0
-  const run = (args: string[]) =>
-    execFileSync(asRoot ? args[0]! : 'sudo', asRoot ? args.slice(1) : ['-n', ...args], {
-      stdio: 'inherit',
-      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    })
-  console.error('PostgreSQL not found: installing Debian package "postgresql" with apt-get')
-  run(['apt-get', 'update'])
-  run(['apt-get', 'install', '-y', '--no-install-recommends', 'postgresql'])
-}
-
 /** PostgreSQL's binaries, installed first if they are missing. */
 function ensurePostgres(): string {
   let bin = findBinaries()
   if (bin === undefined) {
-    install()
+    aptInstall('postgresql', 'PostgreSQL')
     bin = findBinaries()
   }
   if (bin === undefined) throw new Error('no PostgreSQL: install the Debian package "postgresql"')
