@@ -1,16 +1,17 @@
 import { expect, test, type Page } from '@playwright/test'
-import { connect, keepScreenshot, openUser, units, useFaucet } from './support/app.ts'
+import {
+  connect,
+  keepScreenshot,
+  openUser,
+  submitLimit,
+  units,
+  useFaucet,
+  type LimitOrder,
+} from './support/app.ts'
 
 /** Places a limit order through the form and waits until a replica applied its batch. */
-async function placeLimit(
-  page: Page,
-  order: { side: 'buy' | 'sell'; price: string; quantity: string },
-): Promise<void> {
-  await page.getByTestId(`side-${order.side}`).click()
-  await page.getByTestId('type-limit').click()
-  await page.getByTestId('order-price').fill(order.price)
-  await page.getByTestId('order-quantity').fill(order.quantity)
-  await page.getByTestId('order-submit').click()
+async function placeLimit(page: Page, order: LimitOrder): Promise<void> {
+  await submitLimit(page, order)
   const request = page.getByTestId('request').first()
   await expect(request).toHaveAttribute('data-stage', /finalized|applied/, { timeout: 30_000 })
 }

@@ -123,16 +123,25 @@ export function units(text: string, decimals: number): bigint {
   return BigInt(whole + fraction.padEnd(decimals, '0').slice(0, decimals))
 }
 
-/** Places a limit order through the form and waits until its level shows in the book. */
-export async function placeLimitAndSeeLevel(
-  page: Page,
-  order: { side: 'buy' | 'sell'; price: string; quantity: string },
-): Promise<void> {
+/** A limit order as the order form takes it. */
+export interface LimitOrder {
+  side: 'buy' | 'sell'
+  price: string
+  quantity: string
+}
+
+/** Fills the order form with a limit order and submits it. */
+export async function submitLimit(page: Page, order: LimitOrder): Promise<void> {
   await page.getByTestId(`side-${order.side}`).click()
   await page.getByTestId('type-limit').click()
   await page.getByTestId('order-price').fill(order.price)
   await page.getByTestId('order-quantity').fill(order.quantity)
   await page.getByTestId('order-submit').click()
+}
+
+/** Places a limit order through the form and waits until its level shows in the book. */
+export async function placeLimitAndSeeLevel(page: Page, order: LimitOrder): Promise<void> {
+  await submitLimit(page, order)
   await expect(
     page.locator(`[data-testid="book-row"][data-price="${units(order.price, 6)}"]`),
   ).toBeVisible({ timeout: 30_000 })
