@@ -40,7 +40,7 @@ export function toSseEvents(effects: BatchEffects, applied: AppliedEvent): Outgo
       index,
       time,
     }
-    if (order.reason !== undefined) data.reason = storedReasonCode(order.reason)
+    if (order.reason !== undefined) data.reason = order.reason
     events.push({ event: 'order', data, addresses: [order.owner] })
   }
   for (const trade of effects.trades) events.push({ event: 'trade', data: toTradeView(trade) })

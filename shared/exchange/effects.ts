@@ -2,10 +2,11 @@ import type {
   Address,
   IntentAction,
   IntentId,
+  IntentRejectReason,
   StableReasonCode,
   TimeInForce,
 } from '../intents/index.ts'
-import type { BalanceChange, UsedNonce } from '../ledger/index.ts'
+import type { BalanceChange, ReplayReason, UsedNonce } from '../ledger/index.ts'
 import type { EngineOperation } from './engineOperations.ts'
 
 /** The outcome of one signed, verified intent of a batch. */
@@ -29,8 +30,11 @@ export interface Receipt {
  */
 export interface SkippedItem {
   readonly position: number
-  readonly reason: string
+  readonly reason: SkipReason
 }
+
+/** Why a batch item was skipped: the batch is not a JSON array, the item fails, or a replay. */
+export type SkipReason = 'malformed_batch' | IntentRejectReason | ReplayReason
 
 /** Where an order stands after a batch (the full row, so storage can overwrite it). */
 export interface OrderUpdate {
@@ -48,7 +52,7 @@ export interface OrderUpdate {
   /** Open in the book; 0 unless `status` is `open`. */
   readonly remaining: bigint
   readonly status: 'open' | 'filled' | 'cancelled' | 'rejected'
-  readonly reason?: string
+  readonly reason?: StableReasonCode
   readonly placedIndex: number
   /** Position of the order's intent in its batch: (placedIndex, placedPosition) is its priority. */
   readonly placedPosition: number

@@ -83,6 +83,12 @@ describe('applyBatch', () => {
       'malformed_intent',
       'wrong_app',
     ])
+    // Reasons are closed sets of codes end to end, not free text (checked by the type check).
+    // @ts-expect-error a skip reason is a stable code, `malformed_batch` or a replay code
+    const free: BatchEffects['skipped'][number]['reason'] = 'looked wrong'
+    // @ts-expect-error an order's reason is a `StableReasonCode`
+    const freeOrder: OrderUpdate['reason'] = 'cancelled by admin'
+    expect([free, freeOrder]).toHaveLength(2)
     expect(exchange.ledger.available(bob.address, 'USDT')).toBe(30_000_000n)
     expect(exchange.ledger.available(bob.address, 'BTC')).toBe(150_000_000n)
     expect(effects.balances.map((b) => [b.address, b.token])).toEqual(

@@ -18,7 +18,14 @@ import {
   type PlaceOrderParameters,
 } from '../orderbook/index.ts'
 import type { MarketInfo } from '../api/index.ts'
-import type { BatchEffects, BookLevelDelta, Receipt, SkippedItem, TradeRecord } from './effects.ts'
+import type {
+  BatchEffects,
+  BookLevelDelta,
+  Receipt,
+  SkippedItem,
+  SkipReason,
+  TradeRecord,
+} from './effects.ts'
 import { nextBatchTime } from './batchTime.ts'
 import { ExchangeStateHash } from './exchangeStateHash.ts'
 import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
@@ -206,7 +213,7 @@ export class Exchange {
     if (intent.action === 'transfer' || intent.action === 'mint') {
       const receipt = applyIntent(this.ledger, intent, context.time)
       const reason = receipt.status === 'rejected' ? receipt.reason : undefined
-      if (isReplay(reason)) return this.skip(context, reason as string)
+      if (isReplay(reason)) return this.skip(context, reason)
       return this.receipt(context, intent, reason)
     }
     const refused = claimNonce(this.ledger, intent, context.time)
@@ -352,7 +359,7 @@ export class Exchange {
     }
   }
 
-  private skip(context: BatchContext, reason: string): void {
+  private skip(context: BatchContext, reason: SkipReason): void {
     context.skipped.push({ position: context.position, reason })
   }
 }

@@ -2,6 +2,7 @@ import type {
   Address,
   IntentId,
   OrderIntent,
+  StableReasonCode,
   TimeInForce,
   VerifiedIntent,
 } from '../intents/index.ts'
@@ -11,7 +12,7 @@ import type { OrderUpdate } from './effects.ts'
 export class OrderState {
   filled = 0n
   status: OrderUpdate['status'] = 'open'
-  reason: string | undefined = undefined
+  reason: StableReasonCode | undefined = undefined
   /** Base units still resting in the book (0 unless open). */
   remaining = 0n
   updatedIndex: number

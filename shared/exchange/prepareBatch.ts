@@ -1,5 +1,6 @@
 import {
   parseIntent,
+  type IntentRejectReason,
   verifyIntent,
   type IntentDomain,
   type SignerBackend,
@@ -10,7 +11,7 @@ import {
 /** One batch item after the state-independent checks: a verified intent, or why not. */
 export type PreparedItem =
   | { readonly ok: true; readonly intent: VerifiedIntent }
-  | { readonly ok: false; readonly reason: string }
+  | { readonly ok: false; readonly reason: IntentRejectReason }
 
 /**
  * A batch body after the checks that do not depend on the state: JSON, the wire schema and the

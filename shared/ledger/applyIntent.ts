@@ -96,7 +96,10 @@ export function claimNonce(
   return { intentId: intent.id, status: 'rejected', reason: verdict }
 }
 
+/** The ledger's refusals that leave a nonce unspent: replays, which get no receipt. */
+export type ReplayReason = 'nonce_already_used' | 'nonce_too_low'
+
 /** Whether a rejection left the nonce unspent: a replay, so no receipt may be written for it. */
-export function isReplay(reason: string | undefined): boolean {
+export function isReplay(reason: string | undefined): reason is ReplayReason {
   return reason === 'nonce_already_used' || reason === 'nonce_too_low'
 }

@@ -7,7 +7,7 @@
  * here.
  */
 export type { EscrowAccounts } from './accounts.ts'
-export { applyIntent, claimNonce, isReplay } from './applyIntent.ts'
+export { applyIntent, claimNonce, isReplay, type ReplayReason } from './applyIntent.ts'
 export type { LedgerIntent, LedgerReceipt, LedgerRejectReason } from './applyIntent.ts'
 export { LedgerConfigError, LedgerInvariantError } from './errors.ts'
 export { createLedger, ledgerGenesisSchema } from './genesis.ts'

@@ -7,6 +7,7 @@ import type { OrderUpdate } from '../../../shared/exchange/index.ts'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
+import { storedReasonCode } from '../storedReasonCode.ts'
 import { columnsOf, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
@@ -462,7 +463,7 @@ function toOrderUpdate(row: OrderRow & { placed_position: number }): OrderUpdate
     placedIndex: row.placed_index,
     placedPosition: row.placed_position,
     updatedIndex: row.updated_index,
-    ...(row.reason === null ? {} : { reason: row.reason }),
+    ...(row.reason === null ? {} : { reason: storedReasonCode(row.reason) }),
   }
 }
 

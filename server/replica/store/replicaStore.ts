@@ -19,6 +19,7 @@ import {
   type StoreHooks,
 } from './replicaStorage.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
+import { storedReasonCode } from '../storedReasonCode.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
@@ -454,7 +455,7 @@ function toOrderUpdate(row: typeof schema.orders.$inferSelect): OrderUpdate {
     quantity: BigInt(row.quantity),
     filled: BigInt(row.filled),
     remaining: BigInt(row.remaining),
-    reason: row.reason ?? undefined,
+    reason: row.reason === null ? undefined : storedReasonCode(row.reason),
   }
   if (update.reason === undefined) delete update.reason
   return update

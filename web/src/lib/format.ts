@@ -1,5 +1,4 @@
 import { formatAmount } from '../../../shared/intents/index.ts'
-import { describeReason } from './rejectReasonText.ts'
 
 /**
  * Base units as a human decimal with thousands separators, at most `maxFraction` fractional
@@ -31,9 +30,4 @@ export function shortAddress(address: string): string {
 /** `0x12345678…` for ids. */
 export function shortHash(hash: string): string {
   return `${hash.slice(0, 10)}…`
-}
-
-/** Reject, cancel and error codes as a sentence: `insufficient_available` → readable text. */
-export function humanizeCode(code: string): string {
-  return describeReason(code)
 }

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { stableReasonCodes } from '../../../shared/intents/index.ts'
-import { describeReason, hasReasonText } from './rejectReasonText.ts'
+import { describeErrorCode, describeReason } from './rejectReasonText.ts'
 
 describe('describeReason', () => {
-  it('has a sentence for every stable code', () => {
-    const missing = stableReasonCodes.filter((code) => !hasReasonText(code))
-    expect(missing).toEqual([])
+  it('has a sentence of its own for every stable code', () => {
     for (const code of stableReasonCodes) {
       expect(describeReason(code)).not.toContain('_')
+      expect(describeReason(code)).not.toBe(describeErrorCode('some_new_code'))
     }
   })
 
@@ -18,9 +17,20 @@ describe('describeReason', () => {
     expect(describeReason('no_open_orders')).toBe('No open orders to cancel')
   })
 
-  it('an unknown code reads as its words', () => {
-    expect(describeReason('some_new_code')).toBe('Some new code')
-    expect(hasReasonText('some_new_code')).toBe(false)
-    expect(describeReason('toString')).toBe('ToString')
+  it('takes only stable codes', () => {
+    // @ts-expect-error an API error code is not a reject reason: describeErrorCode reads those
+    describeReason('rate_limited')
+  })
+})
+
+describe('describeErrorCode', () => {
+  it('reads stable codes and submission errors with their sentences', () => {
+    expect(describeErrorCode('no_liquidity')).toBe(describeReason('no_liquidity'))
+    expect(describeErrorCode('rate_limited')).toBe('Too many requests, try again shortly')
+  })
+
+  it('reads an unknown code as its words', () => {
+    expect(describeErrorCode('some_new_code')).toBe('Some new code')
+    expect(describeErrorCode('toString')).toBe('ToString')
   })
 })

@@ -77,18 +77,18 @@ const submitErrorText: Record<string, string> = {
   storage_unavailable: 'The replica cannot store the request now, try another',
 }
 
+/** The sentence for a stable reject, cancel or replay code (every code has one). */
+export function describeReason(code: StableReasonCode): string {
+  return reasonText[code]
+}
+
 /**
- * A readable sentence for a reject, cancel or error code; an unknown code reads as its words
- * ("some_new_code" → "Some new code"), so a newer replica's reason still shows.
+ * A sentence for any code a replica answers with: a stable code, a submission error, or else
+ * its words ("some_new_code" → "Some new code"), so a newer replica's code still reads.
  */
-export function describeReason(code: string): string {
+export function describeErrorCode(code: string): string {
   if (Object.hasOwn(reasonText, code)) return reasonText[code as StableReasonCode]
   if (Object.hasOwn(submitErrorText, code)) return submitErrorText[code]!
   const words = code.replace(/_/g, ' ')
   return words.charAt(0).toUpperCase() + words.slice(1)
-}
-
-/** True when `code` has its own sentence (not the words of the code). */
-export function hasReasonText(code: string): boolean {
-  return Object.hasOwn(reasonText, code) || Object.hasOwn(submitErrorText, code)
 }

@@ -4,7 +4,8 @@ import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shar
 import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
 import { batchTimeQueryKey, batchTimeQueryOptions, selectOrderTimes } from '../../lib/batchTimes.ts'
-import { formatFixed, humanizeCode, shortHash } from '../../lib/format.ts'
+import { formatFixed, shortHash } from '../../lib/format.ts'
+import { describeReason } from '../../lib/rejectReasonText.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
@@ -303,7 +304,7 @@ export function ActivityPanel(props: {
                   <td className="num">{qty(order.filled)}</td>
                   <td className="small" title={order.reason}>
                     {order.status}
-                    {order.reason ? ` · ${humanizeCode(order.reason)}` : ''}
+                    {order.reason ? ` · ${describeReason(order.reason)}` : ''}
                     {timesOf(order).updated !== undefined && (
                       <>
                         {' · '}

@@ -1,6 +1,6 @@
 import type { StableReasonCode } from '../../../../shared/intents/index.ts'
 import { isStableReasonCode } from '../../../../shared/intents/index.ts'
-import { describeReason } from '../../lib/rejectReasonText.ts'
+import { describeErrorCode, describeReason } from '../../lib/rejectReasonText.ts'
 
 /**
  * Why a request stopped short of applied, or is not confirmed yet. A stable reject code (a
@@ -30,7 +30,7 @@ export function reasonText(text: string): RequestReason {
  */
 export function replicaErrorReason(code: string | undefined, message: string): RequestReason {
   if (code === undefined) return reasonText(message)
-  return isStableReasonCode(code) ? reasonCode(code) : reasonText(describeReason(code))
+  return isStableReasonCode(code) ? reasonCode(code) : reasonText(describeErrorCode(code))
 }
 
 /** The reason as one sentence: a code through the sentence table, text as it is. */
