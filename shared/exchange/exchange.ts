@@ -208,6 +208,17 @@ export class Exchange {
     return this.stateHasher.hash()
   }
 
+  /**
+   * A proof of the leaf `key` (`docs/state-commitment.md`) under the latest `stateHash()`, or
+   * undefined when it cannot be made now; see `ExchangeStateHash.prove`.
+   */
+  stateProof(
+    key: string,
+    value?: { readonly value: string | undefined },
+  ): ReturnType<ExchangeStateHash['prove']> {
+    return this.stateHasher.prove(key, value)
+  }
+
   private applyIntent(intent: VerifiedIntent, context: BatchContext): void {
     context.stranger = !this.ledger.hasAccount(intent.signer)
     if (intent.action === 'transfer' || intent.action === 'mint') {

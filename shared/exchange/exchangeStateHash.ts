@@ -1,7 +1,7 @@
 import { bytesToHex, stringToBytes, type Hex } from 'viem'
 import type { Ledger } from '../ledger/index.ts'
 import type { MatchingEngine } from '../orderbook/index.ts'
-import { sha256Bytes, StateTree } from '../stateHash/index.ts'
+import { buildStateProof, sha256Bytes, StateTree, type StateProof } from '../stateHash/index.ts'
 import type { BatchEffects } from './effects.ts'
 import type { OrderState } from './orderState.ts'
 import {
@@ -52,8 +52,8 @@ export function* exchangeStateLeaves(exchange: HashedExchange): Generator<StateL
   }
 }
 
-/** The state hash of `root`: sha256(domain ‖ root), as 0x hex. */
-function finalHash(root: Uint8Array): Hex {
+/** The state hash of a tree root: sha256(domain ‖ root), as 0x hex (`docs/state-hash.md`). */
+export function stateHashOfRoot(root: Uint8Array): Hex {
   const domain = stringToBytes(exchangeStateHashDomain)
   const input = new Uint8Array(domain.length + root.length)
   input.set(domain)
@@ -65,7 +65,7 @@ function finalHash(root: Uint8Array): Hex {
 export function fullStateHash(exchange: HashedExchange): Hex {
   const tree = new StateTree()
   for (const [key, value] of exchangeStateLeaves(exchange)) tree.set(key, value)
-  return finalHash(tree.root())
+  return stateHashOfRoot(tree.root())
 }
 
 /**
@@ -79,6 +79,8 @@ export function fullStateHash(exchange: HashedExchange): Hex {
 export class ExchangeStateHash {
   private tree = new StateTree()
   private rebuild = true
+  /** The root and state hash of the latest `hash()`, which `prove` proves against. */
+  private hashed: { root: Uint8Array; hash: Hex } | undefined
   private readonly balances = new Set<string>()
   private readonly signers = new Set<string>()
   private readonly orders = new Set<string>()
@@ -111,7 +113,62 @@ export class ExchangeStateHash {
   /** The state hash now: sha256(domain ‖ root of the state tree), as 0x hex. */
   hash(): Hex {
     this.fold()
-    return finalHash(this.tree.root())
+    const root = this.tree.root()
+    this.hashed = { root, hash: stateHashOfRoot(root) }
+    return this.hashed.hash
+  }
+
+  /**
+   * A proof of `key` under the latest `hash()` (`shared/stateHash/stateProof.ts`), with the
+   * value it proves (`undefined`: no leaf). The tree stays as that hash left it until the next
+   * one, but the exchange moves on: the value is the caller's `value` (what the key held at that
+   * hash, e.g. a balance from history) or else the current one, and every other leaf of an
+   * absence proof is the current one; a key changed since the hash has no current value to
+   * give. Undefined when a value is not known that way, when no hash was made since the state
+   * was loaded, or when the marks overflowed into the tree (`dirtyMax`) since the hash: the next
+   * hash proves again.
+   */
+  prove(
+    key: string,
+    value?: { readonly value: string | undefined },
+  ): { stateHash: Hex; value: string | undefined; proof: StateProof } | undefined {
+    const hashed = this.hashed
+    if (hashed === undefined || this.rebuild) return undefined
+    const path = this.tree.proof(key)
+    if (!equalBytes(this.tree.root(), hashed.root)) return undefined
+    const own = value ?? this.valueAtHash(key)
+    if (own === undefined) return undefined
+    const proof = buildStateProof(path, key, own.value, (other) => this.valueAtHash(other)?.value)
+    return proof === undefined ? undefined : { stateHash: hashed.hash, value: own.value, proof }
+  }
+
+  /** The value of a leaf key as of the latest hash, when it has not changed since; else undefined. */
+  private valueAtHash(key: string): { value: string | undefined } | undefined {
+    const { ledger, engine } = this.exchange
+    const [kind, first = '', second = ''] = key.split(' ')
+    const leaf = (entry: StateLeaf) => ({ value: entry[1] })
+    switch (kind) {
+      case 'issuer':
+        return leaf(issuerLeaf(ledger.issuer))
+      case 'token': {
+        const token = ledger.tokens.get(first)
+        return token === undefined ? { value: undefined } : leaf(tokenLeaf(first, token.decimals))
+      }
+      case 'balance':
+        if (this.balances.has(`${first} ${second}`)) return undefined
+        return leaf(balanceLeaf(first, second, ledger.balance(first, second)))
+      case 'nonces':
+        if (this.signers.has(first)) return undefined
+        return leaf(nonceWindowLeaf(first, ledger.keptNonces(first)))
+      case 'order':
+        if (this.orders.has(first)) return undefined
+        return leaf(orderLeaf(first, engine.order(first), this.exchange.openOrder(first)))
+      case 'market':
+        if (this.markets.has(first) || !this.exchange.markets.has(first)) return undefined
+        return leaf(marketLeaf(first, this.exchange.tradeSeq(first), engine.depth(first, 0).seq))
+      default:
+        return undefined
+    }
   }
 
   private fold(): void {
@@ -145,4 +202,8 @@ export class ExchangeStateHash {
     this.orders.clear()
     this.markets.clear()
   }
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i])
 }

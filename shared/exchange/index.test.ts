@@ -6,14 +6,22 @@ it('exports exactly this public surface', () => {
   expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
     [
       "Exchange",
+      "balanceLeaf",
       "createExchange",
+      "decodeProofHex",
       "devnetMarkets",
       "devnetTokens",
+      "encodeProofHex",
       "exchangeStateHashDomain",
       "fullStateHash",
+      "marketLeaf",
+      "nonceWindowLeaf",
+      "orderLeaf",
       "precheckIntent",
       "prepareBatch",
       "restoreExchange",
+      "stateHashOfRoot",
+      "verifyExchangeStateProof",
     ]
   `)
 })

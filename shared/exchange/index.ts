@@ -18,7 +18,13 @@ export type {
 } from './effects.ts'
 export type { EngineOperation } from './engineOperations.ts'
 export { Exchange } from './exchange.ts'
-export { exchangeStateHashDomain, fullStateHash } from './exchangeStateHash.ts'
+export { exchangeStateHashDomain, fullStateHash, stateHashOfRoot } from './exchangeStateHash.ts'
+export { balanceLeaf, marketLeaf, nonceWindowLeaf, orderLeaf } from './stateLeaves.ts'
+export {
+  decodeProofHex,
+  encodeProofHex,
+  verifyExchangeStateProof,
+} from './verifyExchangeStateProof.ts'
 export type { ExchangeParameters } from './exchange.ts'
 export { devnetTokens } from './markets.ts'
 export type { ListedMarket } from './markets.ts'

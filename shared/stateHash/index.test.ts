@@ -7,11 +7,18 @@ it('exports exactly this public surface', () => {
     [
       "StateTree",
       "bucketOf",
+      "buildStateProof",
+      "computeStateProofRoot",
+      "decodeStateProof",
+      "encodeStateProof",
       "initSha256",
       "leafDigest",
       "sha256Bytes",
+      "stateProofLeavesMax",
+      "stateProofVersion",
       "stateTreeBuckets",
       "stateTreeDepth",
+      "verifyStateProof",
     ]
   `)
 })

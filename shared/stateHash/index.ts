@@ -1,3 +1,14 @@
 /** The incremental state hash: a fixed-fan-out Merkle tree of (key, value) leaves. */
 export { initSha256, sha256Bytes } from './sha256.ts'
+export {
+  buildStateProof,
+  computeStateProofRoot,
+  decodeStateProof,
+  encodeStateProof,
+  stateProofLeavesMax,
+  stateProofVersion,
+  verifyStateProof,
+} from './stateProof.ts'
+export type { StateProof, StateProofRejectReason } from './stateProof.ts'
 export { bucketOf, leafDigest, StateTree, stateTreeBuckets, stateTreeDepth } from './stateTree.ts'
+export type { StateTreePath } from './stateTree.ts'

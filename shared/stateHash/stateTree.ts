@@ -69,6 +69,23 @@ export class StateTree {
     return this.nodes.slice(32, 64)
   }
 
+  /**
+   * What a proof of `key` is made of (`stateProof.ts`), under `root()`: its bucket, the bucket's
+   * leaves (key and digest, in no order) and the 16 sibling hashes from the bucket level up.
+   */
+  proof(key: string): StateTreePath {
+    if (this.dirty.size > 0) this.update()
+    const bucket = bucketOf(encoder.encode(key))
+    const leaves = [...(this.buckets[bucket] ?? [])].map(
+      ([leafKey, digest]) => [leafKey, fromLatin1(digest)] as const,
+    )
+    const siblings: Uint8Array[] = []
+    for (let node = stateTreeBuckets + bucket; node > 1; node >>>= 1) {
+      siblings.push(this.nodes.slice((node ^ 1) * 32, ((node ^ 1) + 1) * 32))
+    }
+    return { bucket, leaves, siblings }
+  }
+
   /** Writes `text` as UTF-8 at `offset` of the scratch buffer (growing it); its byte length. */
   private encode(text: string, offset: number): number {
     if (offset + 3 * text.length > this.scratch.length) {
@@ -122,6 +139,13 @@ export class StateTree {
   }
 }
 
+/** A key's bucket, its leaves and its 16 siblings (bucket level first); see `StateTree.proof`. */
+export interface StateTreePath {
+  readonly bucket: number
+  readonly leaves: readonly (readonly [key: string, digest: Uint8Array])[]
+  readonly siblings: readonly Uint8Array[]
+}
+
 /** sha256(u32be(len(key)) ‖ key ‖ value). */
 export function leafDigest(key: Uint8Array, value: Uint8Array): Uint8Array {
   const input = new Uint8Array(4 + key.length + value.length)
@@ -140,6 +164,12 @@ export function bucketOf(key: Uint8Array): number {
 /** One flat one-byte string (not a chain of concatenations, which GC and `charCodeAt` pay for). */
 function toLatin1(bytes: Uint8Array): string {
   return String.fromCharCode.apply(null, bytes as unknown as number[])
+}
+
+function fromLatin1(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length)
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
+  return bytes
 }
 
 function isZero(bytes: Uint8Array): boolean {
