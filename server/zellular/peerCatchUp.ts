@@ -41,22 +41,23 @@ export async function adoptPeersState(
   const peers = [...context.network.operators.values()].filter(
     (operator) => operator.id !== context.id,
   )
-  await Promise.all(
-    peers.map(async (peer) => {
-      for (const state of ['locked', 'finalized'] as const) {
-        try {
-          const url = `${peer.socket}/node/${app}/batches/${state}/last`
-          const response = await context.peers.get(url, 2_000)
-          const record = lastRecordProof(app, (response.body as { data?: unknown })?.data, state)
-          if (record && isVerified(context, app, record)) {
-            candidates.push({ peer: peer.socket, record })
-          }
-        } catch {
-          // an unreachable peer (the old sequencer, say) simply offers nothing
+  // Every question at once: a paused peer (the old sequencer, say) holds each until the timeout,
+  // and asked in turn it would cost the switch that timeout twice.
+  const questions = peers.flatMap((peer) =>
+    (['locked', 'finalized'] as const).map(async (state) => {
+      try {
+        const url = `${peer.socket}/node/${app}/batches/${state}/last`
+        const response = await context.peers.get(url, 2_000)
+        const record = lastRecordProof(app, (response.body as { data?: unknown })?.data, state)
+        if (record && isVerified(context, app, record)) {
+          candidates.push({ peer: peer.socket, record })
         }
+      } catch {
+        // an unreachable peer simply offers nothing
       }
     }),
   )
+  await Promise.all(questions)
   const best = candidates
     .filter(({ record }) => record.index > log.lastLocked || record.index > log.lastFinalized)
     .sort((a, b) => b.record.index - a.record.index || rank(b.record) - rank(a.record))

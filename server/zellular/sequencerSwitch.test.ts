@@ -219,3 +219,57 @@ it('adopts the highest finalization any peer proves, though the peer it catches 
     finalizationHolder.close()
   }
 })
+
+it('a switch asks each peer for its lock and its finalization at once, not one after the other', async () => {
+  // A paused peer holds every request until the timeout: asked in turn, it cost a switch the
+  // timeout twice (the chaos suite's longest stalls). This peer answers neither question until
+  // it has both, so a node that asks in turn gives up on the lock before it asks the second.
+  const hash1 = chainHash('', 'b1')
+  const hash2 = chainHash(hash1, 'b2')
+  const point = {
+    app_name: 'a',
+    state: 'sequenced' as const,
+    index: 2,
+    chaining_hash: hash2,
+    parent_index: 0,
+    timestamp: 0,
+  }
+  const proof = signedProof(point, [0, 1, 2])
+  const held: (() => void)[] = []
+  const peer = await fakePeer((request, _body, response) => {
+    const url = request.url ?? ''
+    if (url.startsWith('/node/a/batches/locked/last')) {
+      held.push(() =>
+        answer(response, 200, {
+          status: 'success',
+          data: {
+            app_name: 'a',
+            index: 2,
+            body: 'b2',
+            chaining_hash: hash2,
+            parent_index: 0,
+            locked_signature: proof.signature,
+            locked_nonsigners: proof.nonsigners,
+          },
+        }),
+      )
+    } else if (url.startsWith('/node/a/batches/finalized/last')) {
+      held.push(() => answer(response, 200, { status: 'success', data: null }))
+    } else if (url.startsWith('/node/a/batches/sequenced')) {
+      const page = { batches: ['b1', 'b2'], first_chaining_hash: hash1, finalized_signatures: [] }
+      return answer(response, 200, { status: 'success', data: page })
+    } else {
+      return answer(response, 200, { status: 'success', data: null })
+    }
+    if (held.length === 2) for (const release of held.splice(0)) release()
+  })
+  const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node, ids } = makeTestNode({ position: 3, sockets })
+  try {
+    await node.switcher.switchTo(ids[2]!, ids[0]!)
+    expect(node.logs.get('a').lastLocked).toBe(2)
+  } finally {
+    node.close()
+    peer.close()
+  }
+})
