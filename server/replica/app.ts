@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
+import { readBookSeqs } from './readQueries.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { balanceRoutes } from './routes/balanceRoutes.ts'
 import { debugRoutes } from './routes/debugRoutes.ts'
@@ -27,7 +28,15 @@ export function createApp(deps: ReplicaDeps) {
     .route('/', balanceRoutes(deps))
     .route('/', statusRoutes(deps))
     .route('/', marketRoutes(deps))
-    .route('/', eventRoutes(deps))
+    .route(
+      '/',
+      eventRoutes({
+        replicaId: deps.replicaId,
+        hub: deps.hub,
+        eventQueueMax: deps.options.eventQueueMax,
+        streamStart: () => readBookSeqs(deps.state),
+      }),
+    )
     .route('/', debugRoutes(deps))
 }
 

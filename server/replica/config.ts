@@ -36,7 +36,27 @@ const replicaEnvironmentSchema = z.object({
     .optional(),
   REPLICA_REGISTRY_FILE: z.string().min(1),
   REPLICA_GENESIS_FILE: z.string().min(1),
-  ZELLULAR_NODES_FILE: z.string().min(1),
+  /** Required, except in an API process (`REPLICA_APPLIER_URL`), which talks to no node. */
+  ZELLULAR_NODES_FILE: z.string().min(1).optional(),
+  /**
+   * Set in an API process of a replica on PostgreSQL: the base URL of the replica's applier
+   * (the process that applies and writes, and holds the Zellular client). The process then
+   * serves reads from `REPLICA_DATABASE_URL`, which it never writes, relays the applier's events
+   * and forwards submissions to it (`apiReplica.ts`).
+   */
+  REPLICA_APPLIER_URL: z
+    .string()
+    .regex(/^https?:\/\/[^/]+$/, 'an http:// base URL without a path')
+    .optional(),
+  /**
+   * API processes sharing `REPLICA_PORT` (node:cluster, connections spread round-robin); with
+   * `REPLICA_APPLIER_URL` only.
+   */
+  REPLICA_API_PROCESSES: z
+    .string()
+    .regex(/^[1-9]$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .default(1),
   /** Zellular app name the batches go to. */
   ZELLULAR_APP: z.string().default('orderbook'),
   ZELLULAR_THRESHOLD_PERCENT: positiveInteger(67),
@@ -115,6 +135,10 @@ export interface ReplicaMainConfig {
   readonly databaseFile: string
   /** PostgreSQL instead of `databaseFile`, when set (`REPLICA_DATABASE_URL`). */
   readonly databaseUrl: string | undefined
+  /** Set in an API process: its applier's base URL (`REPLICA_APPLIER_URL`). */
+  readonly applierUrl: string | undefined
+  /** API processes sharing the port (`REPLICA_API_PROCESSES`). */
+  readonly apiProcesses: number
   readonly registryFile: string
   readonly genesisFile: string
   readonly registry: ReplicaRegistry
@@ -144,6 +168,16 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       `REPLICA_ID ${env.REPLICA_ID} is not in the registry ${env.REPLICA_REGISTRY_FILE}`,
     )
   }
+  const applierUrl = env.REPLICA_APPLIER_URL
+  if (applierUrl !== undefined && !env.REPLICA_DATABASE_URL) {
+    throw new Error('REPLICA_APPLIER_URL (an API process) needs REPLICA_DATABASE_URL')
+  }
+  if (applierUrl === undefined && env.REPLICA_API_PROCESSES > 1) {
+    throw new Error('REPLICA_API_PROCESSES is for API processes (with REPLICA_APPLIER_URL)')
+  }
+  if (applierUrl === undefined && env.ZELLULAR_NODES_FILE === undefined) {
+    throw new Error('ZELLULAR_NODES_FILE is required (except with REPLICA_APPLIER_URL)')
+  }
   const origins = env.REPLICA_CORS_ORIGINS.trim()
   return {
     replicaId: env.REPLICA_ID,
@@ -152,13 +186,15 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
     keyFile,
     databaseFile,
     databaseUrl: env.REPLICA_DATABASE_URL || undefined,
+    applierUrl,
+    apiProcesses: env.REPLICA_API_PROCESSES,
     registryFile: env.REPLICA_REGISTRY_FILE,
     genesisFile: env.REPLICA_GENESIS_FILE,
     registry,
     genesis,
     blsSecretKey: Uint8Array.from(Buffer.from(key.blsSecretKey.slice(2), 'hex')),
     zellular: {
-      nodesFile: env.ZELLULAR_NODES_FILE,
+      nodesFile: env.ZELLULAR_NODES_FILE ?? '',
       app: env.ZELLULAR_APP,
       thresholdPercent: env.ZELLULAR_THRESHOLD_PERCENT,
       pollIntervalMs: env.ZELLULAR_POLL_INTERVAL_MS,

@@ -52,3 +52,35 @@ describe('EventHub heartbeat', () => {
     third.unsubscribe()
   })
 })
+
+describe('EventHub reset', () => {
+  it('tells every stream that events were lost and resumes no id from before it', () => {
+    const hub = new EventHub()
+    const resets: string[] = []
+    const a = hub.subscribe(
+      {},
+      () => undefined,
+      undefined,
+      () => resets.push('a'),
+    )!
+    const b = hub.subscribe(
+      { address: '0xab' },
+      () => undefined,
+      undefined,
+      () => resets.push('b'),
+    )!
+    hub.publish([{ event: 'applied', data: { index: 1 } }])
+    hub.publish([{ event: 'applied', data: { index: 2 } }])
+    expect(hub.subscribe({}, () => undefined, 1)!.resumable).toBe(true)
+    hub.reset()
+    expect(resets).toEqual(['a', 'b'])
+    // A stream that resumes from before the reset learns it cannot, and gets nothing replayed.
+    const replayed: HubEvent[] = []
+    const late = hub.subscribe({}, (events) => replayed.push(...events), 1)!
+    expect(late.resumable).toBe(false)
+    expect(replayed).toEqual([])
+    a.unsubscribe()
+    b.unsubscribe()
+    late.unsubscribe()
+  })
+})

@@ -20,6 +20,8 @@ export interface HubEvent {
 export interface OutgoingEvent {
   readonly event: SseEventName
   readonly data: unknown
+  /** `data` already serialized (a relayed event keeps its publisher's exact text). */
+  readonly json?: string
   readonly addresses?: readonly string[]
 }
 
@@ -32,6 +34,7 @@ export interface EventFilter {
 interface Subscriber {
   readonly filter: EventFilter
   readonly deliver: (events: readonly HubEvent[]) => void
+  readonly onReset: (() => void) | undefined
 }
 
 /** Parameters of `EventHub`. */
@@ -95,7 +98,7 @@ export class EventHub {
     const events = outgoing.map((item) => ({
       id: this.nextId++,
       event: item.event,
-      data: JSON.stringify(item.data),
+      data: item.json ?? JSON.stringify(item.data),
       ...(item.addresses === undefined ? {} : { addresses: item.addresses }),
     }))
     this.buffer.push(...events)
@@ -117,6 +120,7 @@ export class EventHub {
     filter: EventFilter,
     deliver: (events: readonly HubEvent[]) => void,
     lastEventId?: number,
+    onReset?: () => void,
   ): HubSubscription | undefined {
     if (this.subscribers.size >= this.subscribersMax) return undefined
     let resumable = true
@@ -128,7 +132,7 @@ export class EventHub {
       )
       if (missed.length > 0) deliver(missed)
     }
-    const subscriber = { filter, deliver }
+    const subscriber = { filter, deliver, onReset }
     this.subscribers.add(subscriber)
     this.heartbeatTimer ??= setInterval(() => this.beat(), this.heartbeatMs)
     // A replica with streams attached still exits when it is told to stop.
@@ -140,6 +144,17 @@ export class EventHub {
       this.heartbeatTimer = undefined
     }
     return { unsubscribe, resumable }
+  }
+
+  /**
+   * Forgets every buffered event and tells every stream (its `onReset`) that events were lost:
+   * for a publisher that learns it missed some (an API process whose feed from the applier has
+   * a gap), so that no stream goes on as if it had them all. Streams unsubscribe themselves;
+   * a resumption from an id before the reset is no longer resumable.
+   */
+  reset(): void {
+    this.buffer.length = 0
+    for (const subscriber of [...this.subscribers]) subscriber.onReset?.()
   }
 
   /** One `heartbeat` to every stream (see the class comment). */

@@ -220,7 +220,7 @@ function lastFinalizationAt(batch: FinalizedBatch): number | undefined {
 }
 
 /** Hash of what the state at index 0 is made of, stored so a database is never reused wrongly. */
-function configurationHash(config: ExchangeConfig): string {
+export function configurationHash(config: ExchangeConfig): string {
   const { domain, genesis, markets } = config
   return keccak256(stringToBytes(JSON.stringify({ domain, genesis, markets })))
 }

@@ -98,6 +98,11 @@ export const apiErrorStatus = {
    * it and does not acknowledge it: nothing happened; retry later or at another replica.
    */
   storage_unavailable: 503,
+  /**
+   * An API process of the replica could not reach the replica's applier, which it forwards
+   * submissions and status to and takes its live events from: retry later or at another replica.
+   */
+  applier_unavailable: 503,
   /** A bug or a storage fault; details are in the replica's log. */
   internal_error: 500,
 } as const

@@ -2,9 +2,7 @@ import { Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../shared/api/index.ts'
 import { ApiError } from '../apiError.ts'
-import type { HubEvent, HubSubscription } from '../eventHub.ts'
-import { readBookSeqs } from '../readQueries.ts'
-import type { ReplicaDeps } from '../replicaDeps.ts'
+import type { EventHub, HubEvent, HubSubscription } from '../eventHub.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 const pingIntervalMs = 15_000
@@ -12,6 +10,19 @@ const pingIntervalMs = 15_000
 const retryAfterSeconds = 5
 /** How long a dropped stream may take to take its `reset` before the connection is cut. */
 const resetTimeoutMs = 5_000
+
+/** What the event stream needs: the hub, and where a new stream starts. */
+export interface EventRoutesDeps {
+  readonly replicaId: string
+  readonly hub: EventHub
+  /** Most events a stream's client may fall behind before it is reset. */
+  readonly eventQueueMax: number
+  /**
+   * The applied index and every market's book sequence number as of the last event published,
+   * read with no await between it and the subscription (`hello`).
+   */
+  readonly streamStart: () => Promise<{ index: number; books: { market: string; seq: number }[] }>
+}
 
 /**
  * `GET /events[?address][&types]`: the one multiplexed SSE stream (see `shared/api/events.ts`).
@@ -23,12 +34,12 @@ const resetTimeoutMs = 5_000
  * is unsubscribed at once, told `reset`, and closed; if it does not even take the `reset`
  * within 5 s the connection is cut.
  */
-export function eventRoutes(deps: ReplicaDeps) {
-  const queueMax = deps.options.eventQueueMax
+export function eventRoutes(deps: EventRoutesDeps) {
+  const queueMax = deps.eventQueueMax
   return new Hono().get('/events', async (c) => {
     const query = parseQuery(c, eventsQuerySchema)
     // Taken with no await before the subscription, so `hello` and the first event are adjacent.
-    const start = await readBookSeqs(deps.state)
+    const start = await deps.streamStart()
     const address = query.address === undefined ? undefined : canonicalAddress(query.address)
     const lastHeader = c.req.header('Last-Event-ID')
     const lastEventId =
@@ -42,12 +53,12 @@ export function eventRoutes(deps: ReplicaDeps) {
     let queue: HubEvent[] = []
     let head = 0
     let wake: (() => void) | undefined
-    let overflowed = false
+    let overflowed: ResetEvent['reason'] | undefined
     let cut: ReturnType<typeof setTimeout> | undefined
     let abortStream: (() => void) | undefined
     let subscription: HubSubscription | undefined
-    const drop = () => {
-      overflowed = true
+    const drop = (reason: ResetEvent['reason']) => {
+      overflowed = reason
       queue = []
       head = 0
       subscription?.unsubscribe()
@@ -57,12 +68,13 @@ export function eventRoutes(deps: ReplicaDeps) {
     subscription = deps.hub.subscribe(
       { address, types },
       (events) => {
-        if (overflowed) return
+        if (overflowed !== undefined) return
         for (const event of events) queue.push(event)
-        if (queue.length - head > queueMax) drop()
+        if (queue.length - head > queueMax) drop('slow_consumer')
         wake?.()
       },
       lastEventId,
+      () => drop('events_lost'),
     )
     if (subscription === undefined) {
       const refusal = new ApiError(
@@ -71,7 +83,7 @@ export function eventRoutes(deps: ReplicaDeps) {
       )
       return c.json(refusal.toBody(), 503, { 'Retry-After': String(retryAfterSeconds) })
     }
-    if (overflowed) subscription.unsubscribe()
+    if (overflowed !== undefined) subscription.unsubscribe()
     const held = subscription
     const hello: HelloEvent = {
       replicaId: deps.replicaId,
@@ -98,8 +110,8 @@ export function eventRoutes(deps: ReplicaDeps) {
       try {
         await stream.writeSSE({ event: 'hello', id: helloId, data: JSON.stringify(hello) })
         while (!closed && !stream.aborted) {
-          if (overflowed) {
-            const reset: ResetEvent = { reason: 'slow_consumer' }
+          if (overflowed !== undefined) {
+            const reset: ResetEvent = { reason: overflowed }
             await stream.writeSSE({ event: 'reset', data: JSON.stringify(reset) })
             break
           }

@@ -80,12 +80,12 @@ export function marketRoutes(deps: ReplicaDeps) {
 }
 
 /** An orders cursor as clients see it: `o` or `c` (the group), updated index, order id. */
-function formatOrdersCursor(cursor: OrdersCursor): string {
+export function formatOrdersCursor(cursor: OrdersCursor): string {
   return `${cursor.group === 'open' ? 'o' : 'c'}.${cursor.updatedIndex}.${cursor.orderId}`
 }
 
 /** The inverse of `formatOrdersCursor`; the query schema has checked the form. */
-function parseOrdersCursor(text: string): OrdersCursor {
+export function parseOrdersCursor(text: string): OrdersCursor {
   const [group, index, orderId] = text.split('.') as [string, string, string]
   return { group: group === 'o' ? 'open' : 'closed', updatedIndex: Number(index), orderId }
 }

@@ -1,0 +1,234 @@
+import { Hono, type Context } from 'hono'
+import {
+  balanceQuerySchema,
+  balancesQuerySchema,
+  hash32Schema,
+  orderbookQuerySchema,
+  ordersQuerySchema,
+  tradesQuerySchema,
+  type BalancesResponse,
+  type MarketsResponse,
+  type OrderbookResponse,
+  type OrdersResponse,
+  type TradesResponse,
+  type TxResponse,
+} from '../../shared/api/index.ts'
+import type { ListedMarket } from '../../shared/exchange/index.ts'
+import { parseToken, type IntentAction, type TokenRegistry } from '../../shared/intents/index.ts'
+import { ApiError, rejection } from './apiError.ts'
+import type { BalanceSigner } from './balanceSigner.ts'
+import type { EventHub } from './eventHub.ts'
+import type { EventRelay } from './eventRelay.ts'
+import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
+import { corsPolicy } from './middleware/corsPolicy.ts'
+import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
+import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
+import { eventRoutes } from './routes/eventRoutes.ts'
+import { formatOrdersCursor, parseOrdersCursor } from './routes/marketRoutes.ts'
+import { canonicalAddress, parseQuery } from './routes/requestParsing.ts'
+import { storedReasonCode } from './storedReasonCode.ts'
+import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
+
+/** How long a new event stream waits for the relay to hold a position before a 503. */
+const streamStartWaitMs = 5_000
+
+/** What an API process's HTTP app needs; `apiReplica.ts` wires it. */
+export interface ApiDeps {
+  readonly replicaId: string
+  readonly reads: PostgresReads
+  readonly markets: ReadonlyMap<string, ListedMarket>
+  readonly tokens: TokenRegistry
+  /** Signs balances with the replica's key (see the README: why API processes hold it). */
+  readonly signer: BalanceSigner
+  readonly hub: EventHub
+  readonly relay: EventRelay
+  /** Sends the request to the applier and returns its answer (`applierForward.ts`). */
+  readonly forward: (c: Context) => Promise<Response>
+  readonly options: {
+    readonly corsOrigins: readonly string[] | '*'
+    readonly bodyLimitBytes: number
+    readonly eventQueueMax: number
+    readonly submitRatePerSecond: number
+    readonly submitBurst: number
+    readonly signedReadRatePerSecond: number
+    readonly signedReadBurst: number
+  }
+  readonly log: (line: string) => void
+}
+
+/**
+ * The HTTP API of an API process: the replica's routes and answers, served from the replica's
+ * PostgreSQL database by a process that never writes it. Reads of the state (books, orders,
+ * trades, receipts, balances signed with the replica's key) come from the database, each from
+ * one committed snapshot; live events from the applier's stream (`EventRelay`); submissions,
+ * `/status`, `/network`, `/aggregate_balance`, `/debug/stages` and the `/tx` of an intent not
+ * yet applied go to the applier. Rate limits per client IP address are applied here, before
+ * anything is forwarded.
+ */
+export function createApiApp(deps: ApiDeps) {
+  const { options, forward } = deps
+  const submitLimit = rateLimit(
+    new RateLimiter({ ratePerSecond: options.submitRatePerSecond, burst: options.submitBurst }),
+  )
+  const signedLimit = rateLimit(
+    new RateLimiter({
+      ratePerSecond: options.signedReadRatePerSecond,
+      burst: options.signedReadBurst,
+    }),
+  )
+  return new Hono()
+    .use(corsPolicy(options.corsOrigins))
+    .use(bodySizeLimit(options.bodyLimitBytes))
+    .onError(errorHandler(deps.log))
+    .notFound(notFoundHandler)
+    .post('/transfer', submitLimit, forward)
+    .post('/mint', submitLimit, forward)
+    .post('/order', submitLimit, forward)
+    .post('/cancel', submitLimit, forward)
+    .get('/status', forward)
+    .get('/network', forward)
+    .get('/debug/stages', forward)
+    .get('/aggregate_balance', signedLimit, forward)
+    .get('/tx/:id', async (c) => {
+      const id = c.req.param('id').toLowerCase()
+      if (!hash32Schema.safeParse(id).success) {
+        throw new ApiError('invalid_request', 'an intent id is 0x and 64 hex digits', 'id')
+      }
+      const receipt = await deps.reads.receipt(id)
+      // Pending, dropped and unknown intents are the applier's to tell (its memory).
+      if (receipt === undefined) return forward(c)
+      const answer: TxResponse = {
+        intentId: receipt.intentId,
+        status: receipt.status,
+        action: receipt.action as IntentAction,
+        signer: receipt.signer,
+        batchIndex: receipt.batchIndex,
+      }
+      if (receipt.reason !== null) answer.reason = storedReasonCode(receipt.reason)
+      if (receipt.time !== null) answer.time = receipt.time
+      return c.json(answer)
+    })
+    .get('/balance', signedLimit, async (c) => {
+      const query = parseQuery(c, balanceQuerySchema)
+      const address = canonicalAddress(query.address)
+      const token = knownToken(deps.tokens, query.token)
+      const [balance] = await storedBalances(deps, address, [token], query.index)
+      const json = deps.signer.signJson(address, token, balance!, attested(balance!))
+      return c.body(json, 200, { 'Content-Type': 'application/json' })
+    })
+    .get('/balances', signedLimit, async (c) => {
+      const query = parseQuery(c, balancesQuerySchema)
+      const address = canonicalAddress(query.address)
+      const tokens = [...deps.tokens.keys()]
+      const found = await storedBalances(deps, address, tokens, query.index)
+      const balances = found.map((balance, position) =>
+        deps.signer.sign(address, tokens[position]!, balance, attested(balance)),
+      )
+      const answer: BalancesResponse = { address, index: found[0]!.index, balances }
+      return c.json(answer)
+    })
+    .get('/markets', (c) => {
+      const answer: MarketsResponse = {
+        markets: [...deps.markets.values()].map((market) => ({ ...market.spec })),
+        tokens: [...deps.tokens.values()].map(({ symbol, decimals }) => ({ symbol, decimals })),
+      }
+      return c.json(answer)
+    })
+    .get('/orderbook', async (c) => {
+      const query = parseQuery(c, orderbookQuerySchema)
+      const market = listedMarket(deps, query.market).spec.id
+      const book = await deps.reads.bookAt(market, query.depth)
+      const answer: OrderbookResponse = { market, ...book }
+      return c.json(answer)
+    })
+    .get('/orders', async (c) => {
+      const query = parseQuery(c, ordersQuerySchema)
+      const address = canonicalAddress(query.address)
+      if (query.market !== undefined) listedMarket(deps, query.market)
+      const page = await deps.reads.ordersPage({
+        owner: address,
+        market: query.market,
+        limit: query.limit,
+        cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
+      })
+      const answer: OrdersResponse = {
+        address,
+        index: page.index,
+        orders: page.orders,
+        next: page.next === null ? null : formatOrdersCursor(page.next),
+      }
+      return c.json(answer)
+    })
+    .get('/trades', async (c) => {
+      const query = parseQuery(c, tradesQuerySchema)
+      const market = listedMarket(deps, query.market).spec.id
+      const before = query.cursor === undefined ? undefined : Number(query.cursor)
+      const trades = await deps.reads.tradesPage(market, query.limit + 1, before)
+      if (trades.length === 0 && before !== undefined && before > 1) {
+        // Trades below the cursor existed (seqs start at 1) but none is kept: pruned history.
+        const prunedBelow = await deps.reads.historyPrunedBelow()
+        if (prunedBelow > 0 && (await deps.reads.tradeSeq(market)) > 0) {
+          const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
+          throw new ApiError('pruned', message, 'cursor')
+        }
+      }
+      const page = trades.slice(0, query.limit)
+      const last = page.at(-1)
+      const next = trades.length > query.limit && last !== undefined ? String(last.seq) : null
+      const answer: TradesResponse = { market, trades: page, next }
+      return c.json(answer)
+    })
+    .route(
+      '/',
+      eventRoutes({
+        replicaId: deps.replicaId,
+        hub: deps.hub,
+        eventQueueMax: options.eventQueueMax,
+        streamStart: async () => {
+          const position = await deps.relay.ready(streamStartWaitMs)
+          if (position === undefined) {
+            throw new ApiError('applier_unavailable', "no events from the replica's applier yet")
+          }
+          const books = [...position.books].map(([market, seq]) => ({ market, seq }))
+          return { index: position.index, books }
+        },
+      }),
+    )
+}
+
+/**
+ * The stored balances of `address` in `tokens` at `index` (default: the applied index), all of
+ * one committed snapshot; 409 `index_ahead` above the applied index, 404
+ * `chaining_hash_unknown` where the database cannot bind the balance to its history.
+ */
+async function storedBalances(
+  deps: ApiDeps,
+  address: string,
+  tokens: readonly string[],
+  index: number | undefined,
+): Promise<StoredBalance[]> {
+  const found = await deps.reads.balancesAt(address, tokens, index)
+  if ('appliedIndex' in found) {
+    throw rejection('index_ahead', 'index', `applied index is ${found.appliedIndex}`)
+  }
+  if (found.balances[0]?.chainingHash === undefined) {
+    throw rejection('chaining_hash_unknown', 'index')
+  }
+  return found.balances
+}
+
+function attested(balance: StoredBalance): { index: number; chainingHash: string } {
+  return { index: balance.index, chainingHash: balance.chainingHash! }
+}
+
+function knownToken(tokens: TokenRegistry, symbol: string): string {
+  const token = parseToken(tokens, symbol)
+  if (!token.ok) throw rejection(token.reason, 'token')
+  return token.value.symbol
+}
+
+function listedMarket(deps: ApiDeps, id: string): ListedMarket {
+  const market = deps.markets.get(id)
+  if (market === undefined) throw rejection('unknown_market', 'market', id)
+  return market
+}
