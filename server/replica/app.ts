@@ -8,6 +8,7 @@ import { balanceRoutes } from './routes/balanceRoutes.ts'
 import { debugRoutes } from './routes/debugRoutes.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import { marketRoutes } from './routes/marketRoutes.ts'
+import { proofRoutes } from './routes/proofRoutes.ts'
 import { statusRoutes } from './routes/statusRoutes.ts'
 import { submitRoutes } from './routes/submitRoutes.ts'
 import { txRoutes } from './routes/txRoutes.ts'
@@ -27,6 +28,7 @@ export function createApp(deps: ReplicaDeps) {
     .route('/', txRoutes(deps))
     .route('/', balanceRoutes(deps))
     .route('/', statusRoutes(deps))
+    .route('/', proofRoutes(deps))
     .route('/', marketRoutes(deps))
     .route(
       '/',

@@ -1,5 +1,5 @@
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
-import { blsPublicKeyOf } from '../../shared/attest/index.ts'
+import { blsPublicKeyOf, registryHashOf } from '../../shared/attest/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import { createCachingSignerBackend } from '../../shared/intents/index.ts'
 import type { NodeState } from '../../shared/zellular/index.ts'
@@ -15,6 +15,7 @@ import { PendingJournal } from './pendingJournal.ts'
 import { compactJournal, recoverJournaled, redeliverOverdue } from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState } from './replicaState.ts'
+import { RootAttestations } from './rootAttestations.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
 import { toSseEvents } from './sseEvents.ts'
 import { VerifierPool } from './verifierPool.ts'
@@ -65,6 +66,11 @@ export interface ReplicaParameters {
    */
   readonly stateHashIntervalMs: number
   /**
+   * Root attestations kept for `GET /root?index` (one is signed per state hash): enough for a
+   * client to gather a quorum of them for the index a proof is at. Default 256.
+   */
+  readonly rootAttestationsKept?: number
+  /**
    * History (receipts, trades and their fills, closed orders) is kept for the last this many
    * batches and pruned past them, at most `historyPruneRowsMax` rows per table per commit. Not
    * consensus state: replicas may keep different amounts of history.
@@ -113,6 +119,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   sqliteSynchronous: 'NORMAL',
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
+  rootAttestationsKept: 256,
   historyRetainBatches: 1_000_000,
   verifierThreads: 0,
   eventSubscribersMax: 512,
@@ -176,8 +183,24 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
     signerBackend: createCachingSignerBackend(),
   })
+  const roots = new RootAttestations(
+    config.blsSecretKey,
+    {
+      app: registry.app,
+      network: registry.network,
+      registryHash: registryHashOf(registry),
+      replicaId: config.replicaId,
+    },
+    parameters.rootAttestationsKept,
+  )
   const stateHashes = new StateHashSchedule({
-    compute: () => ({ index: state.position.index, hash: state.stateHash() }),
+    // Every state hash is signed as it is made: the schedule bounds both costs together.
+    compute: () => {
+      const { index, chainingHash, time } = state.position
+      const hash = state.stateHash()
+      roots.record({ index, chainingHash, time, stateHash: hash })
+      return { index, hash }
+    },
     appliedIndex: () => state.position.index,
     intervalMs: parameters.stateHashIntervalMs,
   })
@@ -215,6 +238,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
     stages: new IntentStages(),
     stateHash: () => stateHashes.latest(),
+    roots,
     zellular: {
       finalizedIndex: () => finalizedIndex,
       network: cached(1_000, async () =>

@@ -8,6 +8,7 @@ import type { IntentStages } from './intentStages.ts'
 import type { PendingIntents } from './pendingIntents.ts'
 import type { PendingJournal } from './pendingJournal.ts'
 import type { ReplicaState } from './replicaState.ts'
+import type { RootAttestations } from './rootAttestations.ts'
 import type { IndexedStateHash } from './stateHashSchedule.ts'
 
 /** What the HTTP app needs from the rest of the replica; `createApp` takes it. */
@@ -29,6 +30,8 @@ export interface ReplicaDeps {
   readonly stages: IntentStages
   /** The latest state hash and its index (computed on a schedule, never per request). */
   readonly stateHash: () => IndexedStateHash
+  /** The signed root attestation of each recent state hash (`GET /root`). */
+  readonly roots: RootAttestations
   /** The last finalized index seen on Zellular (null until known), and the nodes' view. */
   readonly zellular: {
     finalizedIndex(): number | null

@@ -52,6 +52,11 @@ export const apiErrorStatus = {
    * database from before migration 0004): it cannot bind that balance to its history.
    */
   chaining_hash_unknown: 404,
+  /**
+   * `GET /root?index`: this replica computed no state hash at that index, or no longer keeps
+   * its attestation (only recent ones are kept); ask for the latest, or another replica.
+   */
+  root_not_kept: 404,
   /** The method is not allowed on this route. */
   method_not_allowed: 405,
   /** (signer, nonce) was already submitted or applied: the intent can apply at most once. */
@@ -76,6 +81,11 @@ export const apiErrorStatus = {
   no_open_orders: 422,
   /** This client (IP address) sent more requests than its rate allows; see `Retry-After`. */
   rate_limited: 429,
+  /**
+   * `GET /balance_proof`: the replica's tree cannot prove the value at its latest state hash
+   * right now (a key of the bucket changed since, or a new hash was made meanwhile); retry.
+   */
+  proof_unavailable: 503,
   /** Too many intents waiting to be sequenced, or aggregates being gathered; retry later. */
   overloaded: 503,
   /** The replica holds as many event streams as it allows; retry after `Retry-After` seconds. */

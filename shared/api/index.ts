@@ -11,6 +11,8 @@
  * - `GET /balance?address&token[&index]` → `signedBalanceSchema`
  * - `GET /balances?address[&index]` → `balancesResponseSchema`
  * - `GET /aggregate_balance?address&token[&index]` → `aggregateBalanceResponseSchema`
+ * - `GET /root[?index]` → `signedRootSchema` of `shared/attest` (404 `root_not_kept`);
+ *   `GET /balance_proof?address&token` → `balanceProofResponseSchema`
  * - `GET /status` → `statusResponseSchema`; `GET /network` → `networkResponseSchema`
  * - `GET /markets` → `marketsResponseSchema`; `GET /orderbook?market[&depth]` →
  *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit][&cursor]` →
@@ -106,13 +108,17 @@ export type {
   Trade,
   TradesResponse,
 } from './market.ts'
+export { balanceProofResponseSchema } from './proofs.ts'
+export type { BalanceProofResponse } from './proofs.ts'
 export {
+  balanceProofQuerySchema,
   balanceQuerySchema,
   balancesQuerySchema,
   eventsQuerySchema,
   orderbookQuerySchema,
   ordersPageMax,
   ordersQuerySchema,
+  rootQuerySchema,
   tradesPageMax,
   tradesQuerySchema,
 } from './queries.ts'

@@ -30,6 +30,12 @@ export const balanceQuerySchema = z.object({
   index: indexParam.optional(),
 })
 
+/** `GET /root`: the root attestation at `index`, or the latest without it. */
+export const rootQuerySchema = z.object({ index: indexParam.optional() })
+
+/** `GET /balance_proof`: a balance with its state proof, at the latest state hash. */
+export const balanceProofQuerySchema = z.object({ address: addressParam, token: tokenParam })
+
 /** `GET /balances`. */
 export const balancesQuerySchema = z.object({ address: addressParam, index: indexParam.optional() })
 

@@ -12,13 +12,23 @@ it('exports exactly this public surface', () => {
       "balanceStatementSchema",
       "blsPublicKeyOf",
       "buildBalanceAttestationText",
+      "buildRootAttestationText",
       "createBlsVerifier",
       "defaultQuorum",
+      "groupRootAnswers",
+      "registryHashOf",
+      "replicaRegistryHashDomain",
+      "rootAttestationDigest",
+      "rootAttestationDomain",
+      "rootAttestationSchema",
       "selectCommonIndex",
       "signBalanceAttestation",
+      "signRootAttestation",
+      "signedRootSchema",
       "verifyAggregateBalance",
       "verifyBalanceAttestation",
       "verifyBalanceQuorum",
+      "verifyRootQuorum",
     ]
   `)
 })

@@ -1,10 +1,12 @@
 /**
  * @module attest
- * Balance attestations: the canonical statement a replica signs, its 32-byte digest, BLS12-381
- * signing and aggregation (herumi), and the quorum rule: `verifyBalanceQuorum` judges replicas'
- * answers with an injected `BlsVerifier`, so the web app can load BLS late. Pure; runs in Node
- * and the browser. Everything public is listed here. `verifyBalanceQuorum.ts`, `blsVerifier.ts`
- * and `balanceAttestation.ts` load no BLS code; the web app imports them directly.
+ * Balance and root attestations: the canonical statements a replica signs, their 32-byte
+ * digests, BLS12-381 signing and aggregation (herumi), and the quorum rules:
+ * `verifyBalanceQuorum` judges replicas' balance answers, `verifyRootQuorum` checks a quorum of
+ * root attestations, both with an injected `BlsVerifier`, so the web app can load BLS late.
+ * Pure; runs in Node and the browser. Everything public is listed here. `verifyBalanceQuorum.ts`,
+ * `verifyRootQuorum.ts`, `blsVerifier.ts`, `balanceAttestation.ts` and `rootAttestation.ts` load
+ * no BLS code; the web app imports them directly.
  */
 export {
   balanceAttestationDigest,
@@ -31,6 +33,24 @@ export type {
   VerifyBalanceQuorumReturnType,
 } from './verifyBalanceQuorum.ts'
 export { defaultQuorum, selectCommonIndex } from './quorum.ts'
+export {
+  buildRootAttestationText,
+  registryHashOf,
+  replicaRegistryHashDomain,
+  rootAttestationDigest,
+  rootAttestationDomain,
+  rootAttestationSchema,
+  signedRootSchema,
+} from './rootAttestation.ts'
+export type { HashedRegistry, RootAttestation, SignedRoot } from './rootAttestation.ts'
+export { signRootAttestation } from './signRootAttestation.ts'
+export { groupRootAnswers, verifyRootQuorum } from './verifyRootQuorum.ts'
+export type {
+  RootStatement,
+  VerifyRootQuorumParameters,
+  VerifyRootQuorumRejectReason,
+  VerifyRootQuorumReturnType,
+} from './verifyRootQuorum.ts'
 export {
   aggregateBalanceSignatures,
   blsPublicKeyOf,

@@ -1,0 +1,200 @@
+import bls from '@chainsafe/bls/herumi'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  balanceProofResponseSchema,
+  errorResponseSchema,
+  statusResponseSchema,
+} from '../../../shared/api/index.ts'
+import {
+  createBlsVerifier,
+  signedRootSchema,
+  verifyRootQuorum,
+  type SignedRoot,
+} from '../../../shared/attest/index.ts'
+import { balanceLeaf, verifyExchangeStateProof } from '../../../shared/exchange/index.ts'
+import { signIntent, testAccount } from '../../../shared/exchange/testing.ts'
+import type { Replica } from '../replica.ts'
+import { RootAttestations } from '../rootAttestations.ts'
+import {
+  alice,
+  bob,
+  createTestReplica,
+  InMemorySequencer,
+  testBlsKey,
+  testRegistry,
+  testTokens,
+  waitFor,
+} from '../testing.ts'
+
+const replicas: Replica[] = []
+const running: Promise<void>[] = []
+afterEach(async () => {
+  for (const replica of replicas.splice(0)) await replica.stop()
+  await Promise.all(running.splice(0))
+})
+
+async function startReplica(options: Parameters<typeof createTestReplica>[0]): Promise<Replica> {
+  const replica = await createTestReplica(options)
+  replicas.push(replica)
+  running.push(replica.start())
+  return replica
+}
+
+function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
+  const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
+  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount })]))
+}
+
+async function get(replica: Replica, path: string) {
+  const response = await replica.app.request(path)
+  return { status: response.status, body: (await response.json()) as unknown }
+}
+
+const verifier = createBlsVerifier(bls)
+
+describe('root attestations and balance proofs', () => {
+  it('a quorum of replicas signs the same root, and a proof from one checks against it', async () => {
+    const sequencer = new InMemorySequencer()
+    sequencer.timestamp = 1_800_000_000
+    const registry = testRegistry(3, 15_960)
+    const [one, two] = await Promise.all(
+      [1, 2].map((position) => startReplica({ sequencer, registry, position })),
+    )
+    // Nonces are milliseconds near the batch time (the window of the nonce check).
+    for (let n = 1; n <= 3; n += 1) sendToBob(sequencer, 1_800_000_000_000 + n, '1')
+    await waitFor(() => one!.state.position.index === 3 && two!.state.position.index === 3)
+
+    // Idle at one index, each replica hashes and signs there when asked.
+    const roots: SignedRoot[] = []
+    for (const replica of [one!, two!]) {
+      const status = statusResponseSchema.parse((await get(replica, '/status')).body)
+      expect(status.stateHashIndex).toBe(3)
+      const latest = await get(replica, '/root')
+      expect(latest.status).toBe(200)
+      const signed = signedRootSchema.parse(latest.body)
+      expect(signed.attestation).toMatchObject({
+        index: 3,
+        chainingHash: sequencer.chainingHashes[2],
+        time: 1_800_000_000_000,
+        stateHash: status.stateHash,
+        replicaId: replica.deps.replicaId,
+      })
+      expect((await get(replica, '/root?index=3')).body).toEqual(latest.body)
+      roots.push(signed)
+    }
+    const quorum = verifyRootQuorum({ registry, index: 3, attestations: roots, bls: verifier })
+    expect(quorum).toMatchObject({ ok: true, signers: ['replica-1', 'replica-2'] })
+    if (!quorum.ok) return
+    expect(
+      verifyRootQuorum({ registry, index: 3, attestations: roots.slice(1), bls: verifier }),
+    ).toEqual({ ok: false, reason: 'below_quorum' })
+
+    // Bob's balance and a stranger's zero balance, proven by replica 1 against the quorum root.
+    const stranger = testAccount(4242).address
+    for (const [address, expected] of [
+      [bob.address, '1000003000000 0'],
+      [stranger, null],
+    ] as const) {
+      const answer = await get(one!, `/balance_proof?address=${address}&token=USDT`)
+      expect(answer.status).toBe(200)
+      const proven = balanceProofResponseSchema.parse(answer.body)
+      expect(proven).toMatchObject({ index: 3, stateHash: quorum.root.stateHash, value: expected })
+      const [key, value] = balanceLeaf(address, 'USDT', {
+        available: BigInt(proven.available),
+        locked: BigInt(proven.locked),
+      })
+      expect(key).toBe(proven.key)
+      const stateHash = quorum.root.stateHash
+      expect(verifyExchangeStateProof({ key, value, proof: proven.proof, stateHash })).toEqual({
+        ok: true,
+      })
+      // A replica serving another amount with this proof is caught.
+      const [, lie] = balanceLeaf(address, 'USDT', { available: 7n, locked: 0n })
+      expect(verifyExchangeStateProof({ key, value: lie, proof: proven.proof, stateHash }).ok).toBe(
+        false,
+      )
+    }
+  })
+
+  it('prove at the latest hash while the replica has applied more, with the balance of then', async () => {
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({
+      sequencer,
+      parameters: { stateHashIntervalMs: 3_600_000 },
+    })
+    sendToBob(sequencer, 1, '1')
+    await waitFor(() => replica.state.position.index === 1)
+    const first = signedRootSchema.parse((await get(replica, '/root')).body)
+    expect(first.attestation.index).toBe(1)
+    sendToBob(sequencer, 2, '5')
+    await waitFor(() => replica.state.position.index === 2)
+    // No hash is due for an hour: proofs and the latest root stay at index 1.
+    const answer = balanceProofResponseSchema.parse(
+      (await get(replica, `/balance_proof?address=${bob.address}&token=USDT`)).body,
+    )
+    expect(answer).toMatchObject({ index: 1, available: '1000001000000' })
+    expect(answer.stateHash).toBe(first.attestation.stateHash)
+    const { key, value, proof } = answer
+    expect(
+      verifyExchangeStateProof({
+        key,
+        value: value ?? undefined,
+        proof,
+        stateHash: first.attestation.stateHash,
+      }),
+    ).toEqual({ ok: true })
+    expect((await get(replica, '/root')).body).toEqual(first)
+  })
+
+  it('answer 404 root_not_kept for an index without a kept root, 400 for a bad index', async () => {
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({ sequencer })
+    sendToBob(sequencer, 1, '1')
+    await waitFor(() => replica.state.position.index === 1)
+    const missing = await get(replica, '/root?index=0')
+    expect(missing.status).toBe(404)
+    expect(errorResponseSchema.parse(missing.body).error).toMatchObject({
+      code: 'root_not_kept',
+      field: 'index',
+    })
+    const bad = await get(replica, '/root?index=x')
+    expect(bad.status).toBe(400)
+    expect(errorResponseSchema.parse(bad.body).error.code).toBe('invalid_request')
+    const noToken = await get(replica, `/balance_proof?address=${bob.address}&token=DOGE`)
+    expect(noToken.status).toBe(400)
+  })
+})
+
+describe('RootAttestations', () => {
+  const identity = {
+    app: 'zellular-orderbook',
+    network: 'devnet',
+    registryHash: `0x${'ab'.repeat(32)}`,
+    replicaId: 'replica-1',
+  }
+  const at = (index: number, stateHash = `0x${'11'.repeat(32)}`) => ({
+    index,
+    chainingHash: '',
+    time: 0,
+    stateHash,
+  })
+
+  it('keep the last keptMax roots, signing each index and hash once', () => {
+    const roots = new RootAttestations(testBlsKey(1), identity, 3)
+    for (const index of [1, 2, 3, 4, 5]) roots.record(at(index))
+    expect(roots.signed).toBe(5)
+    expect([1, 2, 3, 4, 5].map((index) => roots.at(index)?.attestation.index)).toEqual([
+      undefined,
+      undefined,
+      3,
+      4,
+      5,
+    ])
+    expect(roots.latest()?.attestation.index).toBe(5)
+    roots.record(at(5))
+    expect(roots.signed).toBe(5)
+    roots.record(at(5, `0x${'22'.repeat(32)}`))
+    expect(roots.signed).toBe(6)
+    expect(roots.at(5)?.attestation.stateHash).toBe(`0x${'22'.repeat(32)}`)
+  })
+})

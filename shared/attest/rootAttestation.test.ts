@@ -1,0 +1,161 @@
+import bls from '@chainsafe/bls/herumi'
+import { describe, expect, it } from 'vitest'
+import {
+  blsPublicKeyOf,
+  buildRootAttestationText,
+  createBlsVerifier,
+  groupRootAnswers,
+  registryHashOf,
+  rootAttestationDigest,
+  signRootAttestation,
+  verifyRootQuorum,
+  type RootAttestation,
+  type SignedRoot,
+} from './index.ts'
+
+const secretKeys = [1, 2, 3, 4].map((n) => new Uint8Array(32).fill(n))
+const ids = ['replica-1', 'replica-2', 'replica-3', 'replica-4']
+const registry = {
+  app: 'zellular-orderbook',
+  network: 'devnet',
+  quorum: 2,
+  replicas: ids.slice(0, 3).map((id, i) => ({ id, blsPublicKey: blsPublicKeyOf(secretKeys[i]!) })),
+}
+const registryHash = registryHashOf(registry)
+const statement = {
+  app: 'zellular-orderbook',
+  network: 'devnet',
+  registryHash,
+  index: 42,
+  chainingHash: '06b05ab6733a618578af5f94892f3950',
+  time: 1_800_000_000_000,
+  stateHash: `0x${'3e'.repeat(32)}`,
+}
+const verifier = createBlsVerifier(bls)
+
+function signed(position: number, override: Partial<RootAttestation> = {}): SignedRoot {
+  return signRootAttestation(secretKeys[position]!, {
+    ...statement,
+    replicaId: ids[position]!,
+    ...override,
+  })
+}
+
+const verify = (attestations: unknown[], index = 42, trusted = registry) =>
+  verifyRootQuorum({ registry: trusted, index, attestations, bls: verifier })
+
+describe('root attestations', () => {
+  it('have a fixed canonical text, digest and registry hash', () => {
+    const attestation = { ...statement, replicaId: 'replica-1' }
+    expect(buildRootAttestationText(attestation)).toBe(
+      [
+        'zellular-orderbook/root-attestation/v1',
+        'zellular-orderbook',
+        'devnet',
+        registryHash,
+        'replica-1',
+        '42',
+        '06b05ab6733a618578af5f94892f3950',
+        '1800000000000',
+        `0x${'3e'.repeat(32)}`,
+      ].join('\n'),
+    )
+    // Test vectors of docs/state-commitment.md: a change of either text or its hashing shows.
+    expect(registryHash).toMatchInlineSnapshot(`"0xa63c7142ba19fa64e9cbfdea5bcf1cd1f526b5e02dee5f2d6c20877a27d77146"`)
+    expect(rootAttestationDigest(attestation)).toMatchInlineSnapshot(`"0x50f746801211ce557716dbd1dfe5e60a2560c248672ad483cf379edeb767552b"`)
+    expect(() => buildRootAttestationText({ ...attestation, stateHash: '0x12' })).toThrow()
+    expect(() => buildRootAttestationText({ ...attestation, chainingHash: 'x\n' })).toThrow()
+    const genesis = { ...attestation, index: 0, chainingHash: '', time: 0 }
+    expect(buildRootAttestationText(genesis)).toContain('\n0\n\n0\n')
+  })
+
+  it('hash the registry by its replicas, keys and quorum, not by its URLs', () => {
+    const withUrls = {
+      ...registry,
+      replicas: registry.replicas.map((r, i) => ({ ...r, url: `http://127.0.0.1:${5001 + i}` })),
+    }
+    expect(registryHashOf(withUrls)).toBe(registryHash)
+    expect(registryHashOf({ ...registry, quorum: 3 })).not.toBe(registryHash)
+    const swapped = [registry.replicas[1]!, registry.replicas[0]!, registry.replicas[2]!]
+    expect(registryHashOf({ ...registry, replicas: swapped })).not.toBe(registryHash)
+  })
+
+  it('verify as a quorum with one aggregate check, and name the root', () => {
+    const result = verify([signed(0), signed(1)])
+    expect(result).toEqual({
+      ok: true,
+      root: statement,
+      signers: ['replica-1', 'replica-2'],
+    })
+    expect(verify([signed(2), signed(0), signed(1)])).toMatchObject({ ok: true })
+  })
+
+  it('reject wrong index, wrong domain, below quorum, duplicate or unknown signers', () => {
+    expect(verify([signed(0), signed(1)], 43)).toEqual({
+      ok: false,
+      reason: 'wrong_index',
+      replicaId: 'replica-1',
+    })
+    expect(verify([signed(0), signed(1, { index: 41 })])).toMatchObject({ reason: 'wrong_index' })
+    for (const domain of [
+      { app: 'other-app' },
+      { network: 'testnet' },
+      { registryHash: registryHashOf({ ...registry, quorum: 3 }) },
+    ]) {
+      expect(verify([signed(0), signed(1, domain)])).toEqual({
+        ok: false,
+        reason: 'wrong_domain',
+        replicaId: 'replica-2',
+      })
+    }
+    expect(verify([signed(0)])).toEqual({ ok: false, reason: 'below_quorum' })
+    expect(verify([])).toEqual({ ok: false, reason: 'below_quorum' })
+    expect(verify([signed(0), signed(1)], 42, { ...registry, quorum: 3 })).toMatchObject({
+      reason: 'wrong_domain', // a registry hash covers the quorum: another quorum, another domain
+    })
+    expect(verify([signed(0), signed(0)])).toEqual({
+      ok: false,
+      reason: 'duplicate_signer',
+      replicaId: 'replica-1',
+    })
+    expect(verify([signed(0), signed(3)])).toEqual({
+      ok: false,
+      reason: 'unknown_signer',
+      replicaId: 'replica-4',
+    })
+  })
+
+  it('reject disagreeing roots, bad signatures and malformed entries', () => {
+    for (const other of [
+      { stateHash: `0x${'3f'.repeat(32)}` },
+      { chainingHash: 'ffffffffffffffffffffffffffffffff' },
+      { time: statement.time + 1 },
+    ]) {
+      expect(verify([signed(0), signed(1, other)])).toEqual({
+        ok: false,
+        reason: 'disagreeing_roots',
+        replicaId: 'replica-2',
+      })
+    }
+    // Replica 2's signature over another root, presented as over the quorum's root.
+    const lying = signed(1, { stateHash: `0x${'3f'.repeat(32)}` })
+    const presented = { ...lying, attestation: { ...lying.attestation, ...statement } }
+    expect(verify([signed(0), presented])).toEqual({ ok: false, reason: 'bad_signature' })
+    // Replica 1's signature under replica 2's name.
+    const borrowed = { ...signed(1), signature: signed(0).signature }
+    expect(verify([signed(0), borrowed])).toEqual({ ok: false, reason: 'bad_signature' })
+    expect(verify([signed(0), { ...signed(1), signature: '0x1234' }])).toEqual({
+      ok: false,
+      reason: 'malformed',
+    })
+    expect(verify([null, signed(1)])).toEqual({ ok: false, reason: 'malformed' })
+  })
+
+  it('group replicas answers by root, largest group first', () => {
+    const other = signed(2, { stateHash: `0x${'3f'.repeat(32)}` })
+    const groups = groupRootAnswers([signed(0), other, signed(1), signed(1), 'junk'], 42)
+    expect(groups.map((group) => group.length)).toEqual([2, 1])
+    expect(verify(groups[0]!)).toMatchObject({ ok: true })
+    expect(groupRootAnswers([signed(0)], 41)).toEqual([])
+  })
+})
