@@ -12,6 +12,10 @@
  *    stream of every replica is recorded (p50/p99 of the slowest replica, and of the first).
  * C. signed balance reads per second from one replica process over HTTP (keep-alive, 32
  *    concurrent), with the (address, token, index) signature cache, plus the cold signing rate.
+ * D. (only when asked: `--phases=D`) reads per second of a replica on PostgreSQL served by 1 and
+ *    by 2 API processes beside its applier (`bench/apiReads.ts`): cold signed balances and the
+ *    order book, with CPU per read of each API process, of the PostgreSQL server and of the
+ *    benchmark process.
  *
  *   npm run bench:replica                         # full run
  *   npm run bench:replica -- --smoke              # seconds, for a quick check
@@ -19,6 +23,7 @@
  *   npm run bench:replica -- --phases=A --db=sqlite,postgres   # phase A on both databases
  *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
  *   npm run bench:replica -- --phases=B --rates=600 --cpu-prof-dir=/tmp/prof   # profiles
+ *   npm run bench:replica -- --phases=D --read-seconds=10 --read-concurrency=16  # API processes
  *
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
@@ -38,6 +43,7 @@ import {
   startBenchCluster,
   type BenchAccounts,
 } from './clusterLoad.ts'
+import { measureApiReads } from './apiReads.ts'
 import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { startCpuAccounting } from './processCpu.ts'
@@ -194,6 +200,27 @@ if (phases.includes('B') || phases.includes('C')) {
     await zellular.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+if (phases.includes('D')) {
+  const batches = smoke ? 50 : 400
+  sampleLoad()
+  Object.assign(config, {
+    apiReadSeconds: parameters.readSeconds,
+    apiReadConcurrency: parameters.readConcurrency,
+    apiReadSeedBatches: batches,
+    apiReadRunsPerConfiguration: 2,
+  })
+  Object.assign(
+    results,
+    await measureApiReads({
+      seconds: parameters.readSeconds,
+      concurrency: parameters.readConcurrency,
+      batches,
+      log: (line) => console.log(line),
+    }),
+  )
+  sampleLoad()
 }
 
 config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')

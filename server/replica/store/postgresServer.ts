@@ -23,6 +23,12 @@ export interface PostgresServer {
    * (Linux `/proc`); a benchmark reads it around a run, after closing its connections.
    */
   cpuMs(): number
+  /**
+   * CPU time the whole server has used so far, in ms: `cpuMs` plus every live backend and
+   * background process (Linux `/proc`), so it can be read around a run whose clients stay
+   * connected.
+   */
+  totalCpuMs(): number
   /** Stops the server at once and removes its folder. */
   stop(): void
 }
@@ -88,6 +94,14 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`
   run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start'])
   let databases = 0
+  const postmasterCpuMs = () => {
+    const pid = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]
+    // Fields 14–17 after the command name: utime, stime, cutime, cstime, in clock ticks.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
+    return (ticks * 1000) / CLOCK_TICKS_PER_SECOND
+  }
   return {
     port,
     async createDatabase() {
@@ -107,13 +121,23 @@ export async function startPostgresServer(): Promise<PostgresServer> {
       }
       return `postgres://postgres@127.0.0.1:${port}/${name}`
     },
-    cpuMs() {
-      const pid = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]
-      // Fields 14–17 after the command name: utime, stime, cutime, cstime, in clock ticks.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0)
-      return (ticks * 1000) / CLOCK_TICKS_PER_SECOND
+    cpuMs: postmasterCpuMs,
+    totalCpuMs() {
+      const pid = readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]!
+      let ticks = 0
+      for (const entry of readdirSync('/proc')) {
+        if (!/^[0-9]+$/.test(entry)) continue
+        let stat: string
+        try {
+          stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+        } catch {
+          continue // ended meanwhile: its time is in the postmaster's cutime now
+        }
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+        // Field 4 is the parent pid; 14 and 15 (utime, stime) are at 11 and 12 here.
+        if (fields[1] === pid) ticks += Number(fields[11]) + Number(fields[12])
+      }
+      return postmasterCpuMs() + (ticks * 1000) / CLOCK_TICKS_PER_SECOND
     },
     stop() {
       try {

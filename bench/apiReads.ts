@@ -1,0 +1,231 @@
+import { serve } from '@hono/node-server'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { signIntent } from '../shared/exchange/testing.ts'
+import { spawnService, type ServiceProcess } from '../server/serviceProcesses.ts'
+import { startPostgresServer } from '../server/replica/store/postgresServer.ts'
+import {
+  createTestReplica,
+  InMemorySequencer,
+  testBlsKey,
+  testGenesis,
+  testRegistry,
+  testTokens,
+  traders,
+} from '../server/replica/testing.ts'
+import { call } from './clusterLoad.ts'
+import { cpuMillisOf } from './processCpu.ts'
+import { percentile } from './report.ts'
+
+/*
+ * Phase D of `bench:replica`: read throughput of a replica on PostgreSQL served by 1 and by 2 API
+ * processes (the compiled `main.ts` with `REPLICA_APPLIER_URL`), beside an applier that holds
+ * the state (in this process, idle during the reads). Two reads: a signed balance that is a
+ * signature cache miss every time (a new address each request: the expensive read, a BLS
+ * signature, that API processes exist to spread), and the order book (20 levels, a database
+ * read). Each configuration runs twice, alternated (1, 2, 1, 2), and reports its best run.
+ */
+
+/** Parameters of `measureApiReads`. */
+export interface ApiReadsParameters {
+  readonly seconds: number
+  /** Requests in flight at once, spread round-robin over the API processes. */
+  readonly concurrency: number
+  /** Batches applied before the reads, so that books and balances have content. */
+  readonly batches: number
+  readonly log: (line: string) => void
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/** A batch that rests and crosses orders of two traders, and pays one of them. */
+function seedBatch(n: number): string {
+  const [maker, taker] = [traders[n % 8]!, traders[(n + 3) % 8]!]
+  const nonce = String(n + 1)
+  const price = String(1900 + (n % 40) * 5)
+  const order = (account: typeof maker, side: string, quantity: string) =>
+    signIntent(account, testTokens, {
+      action: 'order',
+      nonce,
+      market: 'ETH/USDT',
+      side,
+      type: 'limit',
+      price,
+      quantity,
+      timeInForce: 'GTC',
+    })
+  return JSON.stringify([
+    order(maker, n % 2 === 0 ? 'sell' : 'buy', '1'),
+    order(taker, n % 2 === 0 ? 'buy' : 'sell', '0.25'),
+  ])
+}
+
+/** The address of read `n`: never asked before, so its signature is never cached. */
+function freshAddress(n: number): string {
+  return `0x${n.toString(16).padStart(40, '0')}`
+}
+
+/** Runs the reads of one workload against `urls` for `seconds`; counts and latencies. */
+async function runLoad(
+  urls: readonly string[],
+  path: (n: number) => string,
+  parameters: ApiReadsParameters,
+  start: { next: number },
+) {
+  let reads = 0
+  let errors = 0
+  const latencies: number[] = []
+  const end = performance.now() + parameters.seconds * 1000
+  await Promise.all(
+    Array.from({ length: parameters.concurrency }, async (_, worker) => {
+      const url = urls[worker % urls.length]!
+      while (performance.now() < end) {
+        const t0 = performance.now()
+        const response = await call(`${url}${path(start.next++)}`)
+        if (response.status === 200) reads += 1
+        else errors += 1
+        latencies.push(performance.now() - t0)
+      }
+    }),
+  )
+  latencies.sort((a, b) => a - b)
+  return { reads, errors, latencies }
+}
+
+/** Phase D; returns its results as flat key/values for the SUMMARY block. */
+export async function measureApiReads(
+  parameters: ApiReadsParameters,
+): Promise<Record<string, string | number>> {
+  const { log } = parameters
+  const server = await startPostgresServer()
+  const folder = mkdtempSync(join(tmpdir(), 'bench-api-reads-'))
+  const processes: ServiceProcess[] = []
+  const sequencer = new InMemorySequencer()
+  const databaseUrl = await server.createDatabase()
+  const applierPort = await freePort()
+  const registry = testRegistry(1, applierPort)
+  const applier = await createTestReplica({ sequencer, databaseUrl, registry })
+  const running = applier.start()
+  const http = serve({ fetch: applier.app.fetch, hostname: '127.0.0.1', port: applierPort })
+  try {
+    for (let n = 0; n < parameters.batches; n++) sequencer.append(seedBatch(n))
+    while (applier.state.position.index < parameters.batches) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const files = {
+      key: join(folder, 'bls-key.json'),
+      registry: join(folder, 'registry.json'),
+      genesis: join(folder, 'genesis.json'),
+    }
+    const blsSecretKey = `0x${Buffer.from(testBlsKey(1)).toString('hex')}`
+    writeFileSync(files.key, JSON.stringify({ blsSecretKey }), { mode: 0o600 })
+    writeFileSync(files.registry, JSON.stringify(registry))
+    writeFileSync(files.genesis, JSON.stringify(testGenesis))
+    const urls: string[] = []
+    for (const id of ['api-1', 'api-2']) {
+      const port = await freePort()
+      const url = `http://127.0.0.1:${port}`
+      processes.push(
+        spawnService('server/replica/main.ts', {
+          id,
+          url,
+          environment: {
+            REPLICA_ID: 'replica-1',
+            REPLICA_PORT: String(port),
+            REPLICA_DATA_DIR: folder,
+            REPLICA_KEY_FILE: files.key,
+            REPLICA_REGISTRY_FILE: files.registry,
+            REPLICA_GENESIS_FILE: files.genesis,
+            REPLICA_DATABASE_URL: databaseUrl,
+            REPLICA_APPLIER_URL: `http://127.0.0.1:${applierPort}`,
+            // The load comes from one address: the per-client limits would cap it.
+            REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
+            REPLICA_SIGNED_READ_BURST: '1000000',
+          },
+        }),
+      )
+      urls.push(url)
+    }
+    for (const url of urls) {
+      for (let tries = 0; (await call(`${url}/markets`).catch(() => undefined))?.status !== 200;) {
+        if (++tries > 600) throw new Error(`API process ${url} did not start`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    }
+    const workloads = {
+      signed: (n: number) => `/balance?address=${freshAddress(n)}&token=USDT`,
+      book: () => '/orderbook?market=ETH/USDT&depth=20',
+    }
+    const results: Record<string, string | number> = {}
+    const loads: number[] = []
+    const counter = { next: 1 }
+    for (const [name, path] of Object.entries(workloads)) {
+      // Warm-up: connections, JIT, the database's caches.
+      await runLoad(urls, path, { ...parameters, seconds: 1 }, counter)
+      for (const count of [1, 2, 1, 2]) {
+        const used = urls.slice(0, count)
+        loads.push(loadavg()[0]!)
+        const before = {
+          api: processes.map((p) => cpuMillisOf(p.child.pid) ?? 0),
+          postgres: server.totalCpuMs(),
+          self: process.cpuUsage(),
+        }
+        const run = await runLoad(used, path, parameters, counter)
+        const api = processes.map((p, at) => (cpuMillisOf(p.child.pid) ?? 0) - before.api[at]!)
+        const postgres = server.totalCpuMs() - before.postgres
+        const self = process.cpuUsage(before.self)
+        const perRead = (ms: number) => Math.round((ms * 1000) / Math.max(1, run.reads))
+        const prefix = `d_${name}_${count}api_`
+        const rate = Math.round(run.reads / parameters.seconds)
+        if (rate <= Number(results[`${prefix}readsPerSecond`] ?? 0)) continue
+        Object.assign(results, {
+          [`${prefix}readsPerSecond`]: rate,
+          [`${prefix}errors`]: run.errors,
+          [`${prefix}p50Ms`]: percentile(run.latencies, 50).toFixed(2),
+          [`${prefix}p99Ms`]: percentile(run.latencies, 99).toFixed(2),
+          [`${prefix}cpuMicrosPerRead_api1`]: perRead(api[0]!),
+          [`${prefix}cpuMicrosPerRead_api2`]: perRead(api[1]!),
+          [`${prefix}cpuMicrosPerRead_postgres`]: perRead(postgres),
+          // The load generator and the idle applier share this process.
+          [`${prefix}cpuMicrosPerRead_benchProcess`]: perRead((self.user + self.system) / 1000),
+          // What the API processes could serve with a core each at this cost: the rate that
+          // holds still when other processes take the machine's cores.
+          [`${prefix}apiCpuBoundReadsPerSecond`]: Math.round(
+            (count * 1e6) / Math.max(1, perRead(api[0]! + api[1]!)),
+          ),
+        })
+        log(`D ${name} ${count} API process(es): ${rate} reads/s (${run.errors} errors)`)
+      }
+      const one = Number(results[`d_${name}_1api_readsPerSecond`] ?? 0)
+      const two = Number(results[`d_${name}_2api_readsPerSecond`] ?? 0)
+      results[`d_${name}_speedup`] = (two / Math.max(1, one)).toFixed(2)
+      const bound = (count: number) =>
+        Number(results[`d_${name}_${count}api_apiCpuBoundReadsPerSecond`] ?? 0)
+      results[`d_${name}_apiCpuBoundSpeedup`] = (bound(2) / Math.max(1, bound(1))).toFixed(2)
+    }
+    results.d_loadAverage1mMin = Math.min(...loads).toFixed(1)
+    results.d_loadAverage1mMax = Math.max(...loads).toFixed(1)
+    return results
+  } finally {
+    for (const process of processes) {
+      process.child.kill('SIGTERM')
+      await process.exited
+    }
+    http.close()
+    await applier.stop()
+    await running.catch(() => undefined)
+    server.stop()
+    rmSync(folder, { recursive: true, force: true })
+  }
+}
