@@ -21,8 +21,17 @@ export class ReplicaStateError extends BaseError {
 export interface ApplyLoopParameters {
   readonly source: BatchSource
   readonly state: ReplicaState
-  /** Called after each commit, for events and pending bookkeeping. Must not throw. */
-  readonly onApplied: (effects: BatchEffects, batch: FinalizedBatch) => void
+  /**
+   * Called after each commit, for events and pending bookkeeping. Must not throw. `endsGroup`:
+   * the batch was the last of its group because `endsGroup` said so, so memory holds the state
+   * right after it while this runs.
+   */
+  readonly onApplied: (effects: BatchEffects, batch: FinalizedBatch, endsGroup: boolean) => void
+  /**
+   * Makes, for each reading session, a rule fed every batch read, once and in order: true ends
+   * a commit group after that batch (root checkpoints, `rootCheckpoints.ts`). Default: none.
+   */
+  readonly endsGroup?: () => (batch: FinalizedBatch) => boolean
   readonly signal: AbortSignal
   readonly log: (line: string) => void
   /**
@@ -83,6 +92,8 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
     /** The preparation result once it is in. */
     result?: PreparedBatch
     ready: boolean
+    /** No batch joins this one's group after it. */
+    readonly endsGroup: boolean
   }
   const queue: Entry[] = []
   const itemAdded = new Notifier()
@@ -91,11 +102,13 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
   const { index, chainingHash, finalizedIndex } = state.position
   const from = { after: index, chainingHash, signal }
   const reading = finalizedIndex === undefined ? from : { ...from, finalizedIndex }
+  const endsGroup = parameters.endsGroup?.()
   const reader = (async () => {
     for await (const batch of source.batches(reading)) {
       while (queue.length >= lookahead && !signal.aborted) await itemTaken.wait()
       const prepared = prepare?.(batch.body)
-      const entry: Entry = { batch, prepared, ready: prepared === undefined }
+      const ready = prepared === undefined
+      const entry: Entry = { batch, prepared, ready, endsGroup: endsGroup?.(batch) ?? false }
       prepared?.then(
         (result) => {
           entry.result = result
@@ -127,7 +140,7 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
       if (queue.length < groupMax && !readerDone) await new Promise(setImmediate)
       const deadline = performance.now() + groupWaitMs
       let count = 1
-      while (count < groupMax) {
+      while (count < groupMax && !queue[count - 1]!.endsGroup) {
         const next = queue[count]
         if (next === undefined) break
         if (!next.ready) {
@@ -142,7 +155,10 @@ async function runSession(parameters: ApplyLoopParameters): Promise<void> {
       itemTaken.notify()
       // Events leave inside the commit's last step, before any read held back by the commit.
       const publish = (all: BatchEffects[]) => {
-        for (const [position, effects] of all.entries()) onApplied(effects, group[position]!.batch)
+        for (const [position, effects] of all.entries()) {
+          const entry = group[position]!
+          onApplied(effects, entry.batch, entry.endsGroup && position === group.length - 1)
+        }
       }
       try {
         const items = group.map(({ batch, result }) => ({ batch, prepared: result }))

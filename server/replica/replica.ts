@@ -14,7 +14,8 @@ import { PendingIntents } from './pendingIntents.ts'
 import { PendingJournal } from './pendingJournal.ts'
 import { compactJournal, recoverJournaled, redeliverOverdue } from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
-import { ReplicaState } from './replicaState.ts'
+import { ReplicaState, type FinalizedBatch } from './replicaState.ts'
+import { RootCheckpoints } from './rootCheckpoints.ts'
 import { RootAttestations } from './rootAttestations.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
 import { toSseEvents } from './sseEvents.ts'
@@ -260,7 +261,13 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     log,
   )
   let running: Promise<void> | undefined
-  const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (effects, batch) => {
+  const onApplied: Parameters<typeof runApplyLoop>[0]['onApplied'] = (
+    effects,
+    batch,
+    checkpoint,
+  ) => {
+    // First: at a root checkpoint memory is the state right after this batch (`endsGroup`).
+    stateHashes.applied(batch.index, checkpoint)
     const stamped = deps.stages.applied(effects)
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
     for (const receipt of effects.droppedReceipts) deps.pending.delete(receipt.intentId)
@@ -302,12 +309,17 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       const poller = pollFinalized()
       const prepare = verifiers.threads > 0 ? (body: string) => verifiers.prepare(body) : undefined
       const source = deps.stages.stampReads(zellular)
-      running = runApplyLoop({ source, state, onApplied, signal, log, prepare }).finally(
-        async () => {
-          controller.abort()
-          await poller
-        },
-      )
+      // Roots at the same indexes on every replica, about once per hashing interval.
+      const periodSeconds = Math.max(1, Math.round(parameters.stateHashIntervalMs / 1000))
+      const endsGroup = () => {
+        const checkpoints = new RootCheckpoints(periodSeconds)
+        return (batch: FinalizedBatch) => checkpoints.isCheckpoint(batch)
+      }
+      const loop = { source, state, onApplied, signal, log, prepare, endsGroup }
+      running = runApplyLoop(loop).finally(async () => {
+        controller.abort()
+        await poller
+      })
       return running
     },
     async stop() {

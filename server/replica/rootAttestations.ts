@@ -13,11 +13,12 @@ export interface RootPosition {
 /**
  * The replica's signed root attestations (`docs/state-commitment.md`): one per state hash it
  * computes, signed at once with its BLS key, and the last `keptMax` of them kept by index for
- * `GET /root?index`. Signing rides on the state hash schedule (`StateHashSchedule`), which
- * measures it with the hash and spaces computations by at least `stateHashIntervalMs` and 20
- * times their cost, so signing stays a small bounded share of a core whatever the load.
- * Kept long enough (256 hashes: at least 4 minutes at one a second) for a client to fetch a
- * proof from one replica and the same index's attestations from the others.
+ * `GET /root?index`. Signing rides on the state hash schedule (`StateHashSchedule`): hashes
+ * are made at root checkpoints (`rootCheckpoints.ts`, the same indexes on every replica, about
+ * one per second of sequenced time) and at pauses, and the schedule measures the signature with
+ * the hash and keeps both under 1/20 of the time between two, whatever the load. Kept long
+ * enough (256 hashes: about 4 minutes at one a second) for a client to fetch a proof from one
+ * replica and the same index's attestations from the others.
  */
 export class RootAttestations {
   private readonly kept = new Map<number, SignedRoot>()

@@ -84,3 +84,42 @@ describe('StateHashSchedule', () => {
     expect(schedule.computed).toBe(2)
   })
 })
+
+describe('StateHashSchedule with root checkpoints', () => {
+  it('hashes at each checkpoint and at a pause, never at whatever index a read finds', () => {
+    const { world, schedule } = fakeState(1)
+    schedule.applied(0, false)
+    const hashedAt = () => schedule.latest().index
+    for (let batch = 1; batch <= 300; batch++) {
+      world.applied = batch
+      world.now += 10
+      schedule.applied(batch, batch % 100 === 0) // a checkpoint every 100 batches (1 s)
+      hashedAt() // /status reads in between
+    }
+    // Busy: reads got the checkpoints' hashes only (and the very first read's).
+    expect(schedule.computed).toBe(4)
+    expect(hashedAt()).toBe(300)
+    world.applied = 305
+    schedule.applied(305, false)
+    world.now += 500
+    expect(hashedAt()).toBe(300) // still within the interval of the last batch
+    world.now += 600
+    expect(hashedAt()).toBe(305) // a pause: the tip is hashed
+  })
+
+  it('skips a checkpoint only when hashing is expensive', () => {
+    const { world, schedule } = fakeState(200)
+    world.applied = 1
+    schedule.applied(1, true)
+    expect(schedule.computed).toBe(1)
+    world.applied = 2
+    world.now += 1_000
+    schedule.applied(2, true) // 200 ms × 20 = 4 s not yet passed
+    expect(schedule.computed).toBe(1)
+    world.applied = 3
+    world.now += 3_500
+    schedule.applied(3, true)
+    expect(schedule.computed).toBe(2)
+    expect(schedule.latest().index).toBe(3)
+  })
+})

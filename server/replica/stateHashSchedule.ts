@@ -33,12 +33,24 @@ export interface StateHashScheduleParameters {
  * moved and the interval has passed since the last hash (longer if hashing ever gets expensive).
  * Otherwise the asker gets the latest hash together with its index, which may trail the applied
  * index.
+ *
+ * Root checkpoints (`rootCheckpoints.ts`) change that once the batches carry finalization data:
+ * a hash is then made at each checkpoint as it is applied (`applied`), the indexes every honest
+ * replica hashes, and otherwise only once the replica has applied nothing for an interval (the
+ * tip of the sequence, where idle replicas all stand), never at whatever index a request finds:
+ * such a hash would move the tree, and the proofs with it, to an index no other replica signs.
+ * A checkpoint is skipped only when hashing is expensive (`costFactor`).
  */
 export class StateHashSchedule {
   readonly #parameters: StateHashScheduleParameters
   readonly #clock: () => number
   #latest: IndexedStateHash | undefined
   #dueAt = Number.NEGATIVE_INFINITY
+  /** When the last hash's cost share allows the next (checkpoints wait for this alone). */
+  #affordableAt = Number.NEGATIVE_INFINITY
+  /** Set at the first checkpoint: hashes are then made at checkpoints or when idle. */
+  #checkpoints = false
+  #lastAppliedAt = Number.NEGATIVE_INFINITY
   /** Hashes computed so far (for tests). */
   computed = 0
 
@@ -52,11 +64,23 @@ export class StateHashSchedule {
     const latest = this.#latest
     if (
       latest !== undefined &&
-      (latest.index === this.#parameters.appliedIndex() || !this.#due())
+      (latest.index === this.#parameters.appliedIndex() || !this.#due() || this.#busy())
     ) {
       return latest
     }
     return this.#refresh()
+  }
+
+  /**
+   * Tells the schedule a batch was applied; at a root checkpoint (the batch is the applied
+   * index, memory holds the state right after it) the state is hashed there and then.
+   */
+  applied(index: number, checkpoint: boolean): void {
+    this.#lastAppliedAt = this.#clock()
+    if (!checkpoint) return
+    this.#checkpoints = true
+    if (index !== this.#parameters.appliedIndex() || index === this.#latest?.index) return
+    if (this.#clock() >= this.#affordableAt) this.#refresh()
   }
 
   /**
@@ -66,11 +90,17 @@ export class StateHashSchedule {
   afterApply(index: number): Hex | undefined {
     if (index !== this.#parameters.appliedIndex()) return undefined
     if (index === this.#latest?.index) return this.#latest.hash
-    return this.#due() ? this.#refresh().hash : undefined
+    return this.#due() && !this.#busy() ? this.#refresh().hash : undefined
   }
 
   #due(): boolean {
     return this.#clock() >= this.#dueAt
+  }
+
+  /** With checkpoints, batches applied within the interval: wait for a checkpoint or a pause. */
+  #busy(): boolean {
+    if (!this.#checkpoints) return false
+    return this.#clock() - this.#lastAppliedAt < this.#parameters.intervalMs
   }
 
   #refresh(): IndexedStateHash {
@@ -80,7 +110,8 @@ export class StateHashSchedule {
     this.#latest = latest
     const { intervalMs, costFactor = 20 } = this.#parameters
     const finished = this.#clock()
-    this.#dueAt = finished + Math.max(intervalMs, (finished - started) * costFactor)
+    this.#affordableAt = finished + (finished - started) * costFactor
+    this.#dueAt = Math.max(finished + intervalMs, this.#affordableAt)
     return latest
   }
 }

@@ -45,6 +45,14 @@ export class InMemorySequencer implements ZellularPort {
    * batch's time (see `Exchange.time`).
    */
   timestamp: number | undefined = undefined
+  /**
+   * When set, batches are released only once a later sync point finalizes them, each carrying
+   * that finalization and its parent, as a Zellular node's verified pages do; `append(body,
+   * true)` makes a batch a sync point. Unset (the default), batches carry no finalization.
+   */
+  finalizing = false
+  /** Indexes of the sync points, ascending. */
+  readonly syncPoints: number[] = []
   private waiters: (() => void)[] = []
   /** Set to make `send` fail, as if every node were down. */
   failing = false
@@ -59,11 +67,12 @@ export class InMemorySequencer implements ZellularPort {
     for (const body of bodies) this.append(body)
   }
 
-  append(body: string): void {
+  append(body: string, syncPoint = false): void {
     const previous = this.chainingHashes.at(-1) ?? ''
     this.chainingHashes.push(shortHash(previous + shortHash(body)))
     this.timestamps.push(this.timestamp)
     this.bodies.push(body)
+    if (syncPoint) this.syncPoints.push(this.bodies.length)
     const waiters = this.waiters
     this.waiters = []
     for (const wake of waiters) wake()
@@ -76,11 +85,18 @@ export class InMemorySequencer implements ZellularPort {
     let next = parameters.after
     const signal = parameters.signal
     while (!signal?.aborted) {
-      if (next < this.bodies.length) {
+      const at = this.syncPoints.findIndex((index) => index > next)
+      if (next < this.bodies.length && (!this.finalizing || at >= 0)) {
         const body = this.bodies[next]!
         next += 1
         const chainingHash = this.chainingHashes[next - 1]!
-        yield { index: next, body, chainingHash, timestamp: this.timestamps[next - 1] }
+        // A batch takes the time of the sync point that releases it, as Zellular's do.
+        const index = this.syncPoints[at] ?? next
+        const timestamp = this.timestamps[(this.finalizing ? index : next) - 1]
+        const finalization = this.finalizing
+          ? { index, parentIndex: this.syncPoints[at - 1] ?? 0 }
+          : undefined
+        yield { index: next, body, chainingHash, timestamp, finalization }
         continue
       }
       await new Promise<void>((resolve) => {

@@ -116,6 +116,43 @@ describe('root attestations and balance proofs', () => {
     }
   })
 
+  it('replicas reading a busy sequence sign roots at the same checkpoints, in any grouping', async () => {
+    const sequencer = new InMemorySequencer()
+    sequencer.finalizing = true
+    const seconds = [1_800_000_000, 1_800_000_000, 1_800_000_001, 1_800_000_001, 1_800_000_002]
+    const syncPoints = [2, 4, 5]
+    seconds.forEach((second, i) => {
+      sequencer.timestamp = second
+      const fields = { action: 'transfer', nonce: String(second * 1000 + i), to: bob.address }
+      const amount = { token: 'USDT', amount: '1' }
+      const body = JSON.stringify([signIntent(alice, testTokens, { ...fields, ...amount })])
+      sequencer.append(body, syncPoints.includes(i + 1))
+    })
+    // Everything is final before the replicas start: each may read and commit it in one group.
+    const registry = testRegistry(3, 15_950)
+    const started = await Promise.all(
+      [1, 2].map((position) => startReplica({ sequencer, registry, position })),
+    )
+    await waitFor(() => started.every((replica) => replica.state.position.index === 5))
+    // Sync point 4 is the first of second 1 and 5 the first of second 2: both checkpoints (a
+    // replica whose hash of 4 was slow skips 5 while applying, then hashes it once idle there).
+    for (const index of [4, 5]) {
+      const kept = (replica: Replica) => get(replica, `/root?index=${index}`)
+      await waitFor(async () =>
+        (await Promise.all(started.map(kept))).every((r) => r.status === 200),
+      )
+      const answers = await Promise.all(
+        started.map(async (replica) => (await get(replica, `/root?index=${index}`)).body),
+      )
+      const result = verifyRootQuorum({ registry, index, attestations: answers, bls: verifier })
+      expect(result).toMatchObject({ ok: true, root: { time: seconds[index - 1]! * 1000 } })
+    }
+    for (const replica of started) {
+      expect((await get(replica, '/root?index=3')).status).toBe(404)
+      expect(replica.deps.roots.signed).toBe(2)
+    }
+  })
+
   it('prove at the latest hash while the replica has applied more, with the balance of then', async () => {
     const sequencer = new InMemorySequencer()
     const replica = await startReplica({
