@@ -7,13 +7,18 @@ it(
   async () => {
     const options = ['--accounts', '20', '--intents', '3000', '--checkpoints', '1000,3000']
     const results = await runBenchSmoke('state.ts', options)
-    // 20 accounts: 50 nonces each at 1,000 intents, then their windows of 100 are full.
+    // 20 accounts: 50 nonces each at 1,000 intents, then their windows of 100 are full; one
+    // row per window.
     expect(results).toMatchObject({
-      at1000_nonceRows: 1_000,
-      at3000_nonceRows: 2_000,
+      at1000_keptNonces: 1_000,
+      at3000_keptNonces: 2_000,
+      at3000_windowRows: 20,
       receiptsApplied: 3_000,
     })
     expect(Number(results.at3000_stateHashGroups)).toBeGreaterThan(0)
     expect(Number(results.restartToServingMs)).toBeGreaterThan(0)
+    for (const step of ['load', 'restore', 'hash']) {
+      expect(Number(results[`restart_${step}CpuMs`])).toBeGreaterThanOrEqual(0)
+    }
   },
 )

@@ -1,4 +1,5 @@
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -11,13 +12,25 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { devnetTokens, fullStateHash } from '../shared/exchange/index.ts'
+import {
+  devnetTokens,
+  fullStateHash,
+  restoreExchange,
+  type Exchange,
+  type ExchangeConfig,
+} from '../shared/exchange/index.ts'
 import { initSha256 } from '../shared/stateHash/index.ts'
 import { signIntent, testAccount, type TestAccount } from '../shared/exchange/testing.ts'
-import { createTokenRegistry, initKeccak, type WireIntent } from '../shared/intents/index.ts'
+import {
+  createTokenRegistry,
+  initKeccak,
+  type Address,
+  type WireIntent,
+} from '../shared/intents/index.ts'
 import { ReplicaState, type FinalizedBatch } from '../server/replica/replicaState.ts'
 import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
 import { SqliteStorage } from '../server/replica/store/sqliteStorage.ts'
+import type { StoredState } from '../server/replica/store/replicaStorage.ts'
 import { createReplica } from '../server/replica/replica.ts'
 import { InMemorySequencer, testBlsKey } from '../server/replica/testing.ts'
 import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
@@ -28,12 +41,13 @@ import { environmentConfig, printSummary } from './report.ts'
  * transfers from `accounts` accounts (each account's nonces are millisecond times, several per
  * account) through the replica's real apply path (parse, signer recovery, ledger, SQLite commit),
  * in 5 KB batches that carry a Zellular sync-point time, and reports at each checkpoint: the
- * consensus state's rows (nonce-window entries, live balances), its bytes on disk (the
+ * consensus state's size (nonces kept, nonce-window rows, live balances), its bytes on disk (the
  * nonce_windows and balances tables; balance_history and receipts are history), the heap after a
  * full GC, the incremental state hash after each commit group of up to 32 batches (median and
  * largest since the previous checkpoint, as the replica pays it once per interval) and the hash
  * built from scratch (what a restart pays); at the end, the time from opening the database to
- * answering /status.
+ * answering /status, and that restart step by step (`restart_*`: read the state, rebuild the
+ * exchange, build the state tree).
  * The intents are signed once into a cached fixture (bench/.state-scratch/, git-ignored; not
  * timed): one 65-byte signature per intent, the rest derived from the intent's number.
  *
@@ -41,6 +55,8 @@ import { environmentConfig, printSummary } from './report.ts'
  *   npm run bench:state -- --smoke      # 2,000 accounts, 20,000 intents
  *   npm run bench:state -- --accounts 1000 --intents 500000 --checkpoints 100000,250000,500000
  *                                       # windows full after 100,000 intents: the state is flat
+ *   npm run bench:state -- --keep-database /tmp/state.db
+ *                                       # also keeps a copy of the database (for profiling restart)
  */
 
 const smoke = process.argv.includes('--smoke')
@@ -112,6 +128,11 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-state-'))
 const databaseFile = join(dir, 'replica.db')
 const store = new ReplicaStore(databaseFile)
 const registry = benchRegistry()
+const exchangeConfig: ExchangeConfig = {
+  domain: { app: registry.app, network: registry.network },
+  genesis,
+  markets: registry.markets,
+}
 const state = await ReplicaState.open(new SqliteStorage(store), { registry, genesis })
 const results: Record<string, unknown> = {}
 
@@ -156,7 +177,10 @@ function measure(at: number): void {
   const ledger = state.exchange.ledger
   const key = `at${at}`
   Object.assign(results, {
-    [`${key}_nonceRows`]: count('nonce_windows'),
+    [`${key}_keptNonces`]: ledger
+      .signers()
+      .reduce((sum, signer) => sum + ledger.keptNonces(signer).length, 0),
+    [`${key}_windowRows`]: count('nonce_windows'),
     [`${key}_signersWithWindow`]: ledger.signers().length,
     [`${key}_liveBalances`]: ledger.addresses().flatMap((a) => ledger.balancesOf(a)).length,
     [`${key}_nonceWindowsMB`]: (tableBytes('nonce_windows') / 2 ** 20).toFixed(1),
@@ -173,7 +197,7 @@ function measure(at: number): void {
     [`${key}_fullStateHashMs`]: full.wallMs.toFixed(0),
     [`${key}_fullStateHashCpuMs`]: full.cpuMs.toFixed(0),
   })
-  const names = ['nonceRows', 'heapMB', 'stateHashP50Ms', 'stateHashMaxMs', 'fullStateHashMs']
+  const names = ['keptNonces', 'heapMB', 'stateHashP50Ms', 'stateHashMaxMs', 'fullStateHashMs']
   const summary = names.map((name) => results[`${key}_${name}`])
   console.log(`at ${at} intents: ${names.join(', ')}`, summary)
 }
@@ -189,12 +213,45 @@ async function applyUpTo(from: number, to: number, index: number): Promise<numbe
   const bodies = packBatches(intents, 5_000)
   for (let start = 0; start < bodies.length; start += groupMax) {
     const group = bodies.slice(start, start + groupMax).map((body): { batch: FinalizedBatch } => ({
-      batch: { index: ++index, body, chainingHash: `h${index}`, timestamp: syncPointSeconds },
+      batch: {
+        index: ++index,
+        body,
+        chainingHash: index.toString(16).padStart(32, '0'),
+        timestamp: syncPointSeconds,
+      },
     }))
     await state.applyGroup(group)
     groupHashes.push(timed(() => state.stateHash()))
   }
   return index
+}
+
+/**
+ * Where a restart's time goes, step by step as `ReplicaState.open` and the first `/status` take
+ * them: open (and migrate) the database, read the current state, rebuild the exchange (ledger
+ * and books), build the state tree from scratch. Wall and CPU ms of each.
+ */
+function measureRestartSteps(): void {
+  const reopened = new ReplicaStore(databaseFile)
+  try {
+    const tokenList = [...createTokenRegistry(genesis.tokens).values()]
+    const markets = registry.markets.map((market) => market.id)
+    let stored: StoredState | undefined
+    let exchange: Exchange | undefined
+    const steps = {
+      load: timed(
+        () => (stored = reopened.loadState(tokenList, genesis.issuer as Address, markets)),
+      ),
+      restore: timed(() => (exchange = restoreExchange(exchangeConfig, stored!))),
+      hash: timed(() => exchange!.stateHash()),
+    }
+    for (const [name, { wallMs, cpuMs }] of Object.entries(steps)) {
+      results[`restart_${name}Ms`] = wallMs.toFixed(0)
+      results[`restart_${name}CpuMs`] = cpuMs.toFixed(0)
+    }
+  } finally {
+    reopened.close()
+  }
 }
 
 try {
@@ -213,6 +270,10 @@ try {
 
   // Restart to serving: open the database, rebuild the state, answer /status.
   store.close()
+  const keep = option('keep-database', '')
+  if (keep !== '') copyFileSync(databaseFile, keep)
+  gc()
+  measureRestartSteps()
   gc()
   const restartStarted = performance.now()
   const restartCpu = process.cpuUsage()
@@ -226,7 +287,8 @@ try {
     log: () => {},
   })
   const status = await replica.app.request('/status')
-  if (status.status !== 200) throw new Error(`/status answered ${status.status}`)
+  if (status.status !== 200)
+    throw new Error(`/status answered ${status.status}: ${await status.text()}`)
   results.restartToServingMs = (performance.now() - restartStarted).toFixed(0)
   const restartUsed = process.cpuUsage(restartCpu)
   results.restartToServingCpuMs = ((restartUsed.user + restartUsed.system) / 1000).toFixed(0)

@@ -6,7 +6,7 @@ import type {
   StableReasonCode,
   TimeInForce,
 } from '../intents/index.ts'
-import type { BalanceChange, ReplayReason, UsedNonce } from '../ledger/index.ts'
+import type { BalanceChange, NonceWindow, ReplayReason, UsedNonce } from '../ledger/index.ts'
 import type { EngineOperation } from './engineOperations.ts'
 
 /** The outcome of one signed, verified intent of a batch. */
@@ -109,6 +109,11 @@ export interface BatchEffects {
   readonly nonces: readonly UsedNonce[]
   /** Nonces evicted from their windows (some maybe consumed in this same batch), in order. */
   readonly evictedNonces: readonly UsedNonce[]
+  /**
+   * The window after the batch of each signer whose window changed (what storage keeps, one row
+   * per signer), in order of first change.
+   */
+  readonly nonceWindows: readonly NonceWindow[]
   /** Orders touched, final state after the batch, in order of first touch. */
   readonly orders: readonly OrderUpdate[]
   readonly trades: readonly TradeRecord[]

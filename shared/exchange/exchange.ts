@@ -148,7 +148,7 @@ export class Exchange {
         else this.skip(context, item.reason)
       }
     }
-    const { balances, nonces, evictedNonces } = this.ledger.takeChanges()
+    const { balances, nonces, evictedNonces, nonceWindows } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
     const { receipts, droppedReceipts, skipped, trades, book, engineOperations } = context
     const effects = {
@@ -160,6 +160,7 @@ export class Exchange {
       balances,
       nonces,
       evictedNonces,
+      nonceWindows,
       orders,
       trades,
       book,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { BaseError } from '../errors/index.ts'
 import { LedgerInvariantError } from './errors.ts'
 import { alice, bob, carol, setUpLedger, t0 } from './testing.ts'
+import { nonceWindowSize } from './nonceWindow.ts'
 
 describe('Ledger as EscrowAccounts', () => {
   it('locks from available and refuses, changing nothing, when short', () => {
@@ -58,8 +59,10 @@ describe('Ledger as EscrowAccounts', () => {
 })
 
 describe('Ledger.takeChanges', () => {
+  const noChanges = { balances: [], nonces: [], evictedNonces: [], nonceWindows: [] }
+
   it('starts empty after genesis', () => {
-    expect(setUpLedger().takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
+    expect(setUpLedger().takeChanges()).toEqual(noChanges)
   })
 
   it('lists each touched (address, token) once, sorted, with its current balance', () => {
@@ -77,8 +80,32 @@ describe('Ledger.takeChanges', () => {
       ],
       nonces: [{ signer: bob, nonce: 9n }],
       evictedNonces: [],
+      nonceWindows: [{ signer: bob, nonces: [9n] }],
     })
-    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
+    expect(ledger.takeChanges()).toEqual(noChanges)
+  })
+
+  it('gives the window after the changes of each signer whose window changed, once', () => {
+    const ledger = setUpLedger()
+    const nonce = (n: number) => BigInt(t0 + n)
+    const full = Array.from({ length: nonceWindowSize }, (_, i) => nonce(i))
+    for (const n of full) ledger.useNonce(alice, n, t0)
+    ledger.takeChanges()
+    // Two nonces of Alice evict her two smallest; Carol, with no account, is released again.
+    ledger.useNonce(alice, nonce(200), t0)
+    ledger.useNonce(carol, nonce(1), t0)
+    ledger.releaseNonce(carol, nonce(1))
+    ledger.useNonce(alice, nonce(201), t0)
+    ledger.useNonce(bob, nonce(1), t0)
+    const changes = ledger.takeChanges()
+    expect(changes.evictedNonces.map((used) => used.nonce)).toEqual([full[0], full[1]])
+    expect(changes.nonceWindows).toEqual([
+      { signer: alice, nonces: [...full.slice(2), nonce(200), nonce(201)] },
+      { signer: bob, nonces: [nonce(1)] },
+    ])
+    // A copy: later nonces do not change what was taken.
+    ledger.useNonce(bob, nonce(2), t0)
+    expect(changes.nonceWindows[1]!.nonces).toEqual([nonce(1)])
   })
 
   it('records nothing for refused operations', () => {
@@ -87,7 +114,7 @@ describe('Ledger.takeChanges', () => {
     expect(ledger.transfer(carol, alice, 'USDT', 1n)).toBe(false)
     expect(ledger.lock(alice, 'USDT', 10n ** 12n)).toBe(false)
     expect(ledger.lock(carol, 'ETH', 1n)).toBe(false)
-    expect(ledger.takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
+    expect(ledger.takeChanges()).toEqual(noChanges)
     // Not even an empty entry is left for the refused stranger.
     expect(ledger.addresses()).not.toContain(carol)
     expect(ledger.hasAccount(carol)).toBe(false)

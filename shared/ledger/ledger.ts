@@ -31,17 +31,24 @@ export interface UsedNonce {
   readonly nonce: bigint
 }
 
+/** The nonces kept in one signer's window, ascending (empty: the signer has no window). */
+export interface NonceWindow {
+  readonly signer: Address
+  readonly nonces: readonly bigint[]
+}
+
 /**
  * What to write to storage after a batch: every (address, token) whose balance changed, with its
  * new value (zero included, so storage can drop the row), sorted by address then token; the
- * nonces consumed, in the order they were used; and the nonces evicted from their windows, in
- * order (possibly some consumed in the same batch). Storage adds the first and then removes the
- * second to hold exactly the windows.
+ * nonces consumed, in the order they were used; the nonces evicted from their windows, in order
+ * (possibly some consumed in the same batch); and the window after the batch of every signer
+ * whose window changed, in order of first change, which is what storage keeps (one row each).
  */
 export interface LedgerChanges {
   readonly balances: readonly BalanceChange[]
   readonly nonces: readonly UsedNonce[]
   readonly evictedNonces: readonly UsedNonce[]
+  readonly nonceWindows: readonly NonceWindow[]
 }
 
 interface AccountEntry {
@@ -72,6 +79,8 @@ export class Ledger implements EscrowAccounts {
   private touched = new Set<AccountEntry>()
   private newNonces: UsedNonce[] = []
   private evictedNonces: UsedNonce[] = []
+  /** Signers whose window changed since the last `takeChanges`. */
+  private windowsChanged = new Set<Address>()
 
   /** An empty ledger: no balances, no supply, no nonce used. */
   constructor(tokens: TokenRegistry, issuer: Address) {
@@ -156,17 +165,21 @@ export class Ledger implements EscrowAccounts {
   }
 
   /**
-   * Puts (signer, nonce) back in `signer`'s window without a time check: for restoring a state
-   * from storage. Throws `LedgerInvariantError` if it is kept already or below a full window.
+   * Sets `signer`'s whole window, without a time check: for restoring a state from storage.
+   * Throws `LedgerInvariantError` unless the signer has no window yet and `nonces` is one: at
+   * most `nonceWindowSize` nonces in uint64, strictly ascending. It is not a change.
    */
-  restoreNonce(signer: string, nonce: bigint): void {
+  restoreNonceWindow(signer: string, nonces: readonly bigint[]): void {
     assertAddress(signer)
-    if (nonce < 0n || nonce > maxNonce) throw new LedgerInvariantError(`nonce ${nonce}`)
-    const verdict = this.nonces.check(signer, nonce, 0)
-    if (verdict === 'nonce_already_used' || verdict === 'nonce_too_low') {
-      throw new LedgerInvariantError(`restore nonce ${signer} ${nonce}: ${verdict}`)
+    if (this.nonces.has(signer)) throw new LedgerInvariantError(`restore window ${signer} again`)
+    let previous = -1n
+    for (const nonce of nonces) {
+      if (nonce <= previous || nonce > maxNonce) {
+        throw new LedgerInvariantError(`restore window ${signer}: nonce ${nonce} after ${previous}`)
+      }
+      previous = nonce
     }
-    this.keepNonce(signer, nonce)
+    this.nonces.restore(signer, nonces)
   }
 
   /**
@@ -185,6 +198,8 @@ export class Ledger implements EscrowAccounts {
       throw new LedgerInvariantError(`release nonce ${signer} ${nonce}: not the last one used`)
     }
     this.newNonces.pop()
+    // It had no window before this nonce, and has none again: nothing for storage to write.
+    this.windowsChanged.delete(last.signer)
   }
 
   /**
@@ -260,15 +275,21 @@ export class Ledger implements EscrowAccounts {
     const balances = [...this.touched].sort(compareEntries).map(toBalanceChange)
     const nonces = this.newNonces
     const evictedNonces = this.evictedNonces
+    const nonceWindows = [...this.windowsChanged].map((signer) => ({
+      signer,
+      nonces: [...this.nonces.kept(signer)],
+    }))
     this.touched = new Set()
     this.newNonces = []
     this.evictedNonces = []
-    return { balances, nonces, evictedNonces }
+    this.windowsChanged = new Set()
+    return { balances, nonces, evictedNonces, nonceWindows }
   }
 
   private keepNonce(signer: Address, nonce: bigint): void {
     const evicted = this.nonces.use(signer, nonce)
     this.newNonces.push({ signer, nonce })
+    this.windowsChanged.add(signer)
     if (evicted !== undefined) this.evictedNonces.push({ signer, nonce: evicted })
   }
 

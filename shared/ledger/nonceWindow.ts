@@ -78,6 +78,15 @@ export class NonceWindows {
     return kept.length > this.size ? kept.shift() : undefined
   }
 
+  /**
+   * Sets `signer`'s window to `kept` (ascending, distinct: the caller checks), as storage holds
+   * it; an empty one is no window. Throws if it holds more than `size` nonces.
+   */
+  restore(signer: string, kept: readonly bigint[]): void {
+    if (kept.length > this.size) throw new RangeError(`${kept.length} nonces in a window`)
+    if (kept.length > 0) this.windows.set(signer, [...kept])
+  }
+
   /** Drops `signer`'s window altogether (see `Ledger.releaseNonce`). */
   forget(signer: string): void {
     this.windows.delete(signer)

@@ -1,30 +1,30 @@
 import { maxNonce, parseAddress, type Address, type TokenInfo } from '../intents/index.ts'
 import { LedgerConfigError } from './errors.ts'
 import { registryOf } from './genesis.ts'
-import { compareStrings, Ledger, type BalanceChange, type UsedNonce } from './ledger.ts'
+import { compareStrings, Ledger, type BalanceChange, type NonceWindow } from './ledger.ts'
 import { nonceWindowSize } from './nonceWindow.ts'
 
 /**
  * The whole ledger state in canonical order: tokens by symbol, non-zero balances by address then
- * token, the nonces kept in each signer's window (at most `nonceWindowSize` each, never the
- * whole history) by signer then nonce. Two ledgers in the same state have equal snapshots
- * whatever history led there, which is what `stateHash` hashes and what storage can reload.
+ * token, each signer's window of kept nonces (at most `nonceWindowSize`, never the whole
+ * history; ascending) by signer. Two ledgers in the same state have equal snapshots whatever
+ * history led there, which is what `stateHash` hashes and what storage can reload.
  */
 export interface LedgerSnapshot {
   readonly tokens: readonly TokenInfo[]
   readonly issuer: Address
   readonly balances: readonly BalanceChange[]
-  readonly nonces: readonly UsedNonce[]
+  readonly nonceWindows: readonly NonceWindow[]
 }
 
 /** Takes the canonical snapshot of a ledger; it does not touch the ledger's change set. */
 export function snapshotLedger(ledger: Ledger): LedgerSnapshot {
   const tokens = [...ledger.tokens.values()].sort((a, b) => compareStrings(a.symbol, b.symbol))
   const balances = ledger.addresses().flatMap((address) => ledger.balancesOf(address))
-  const nonces = ledger
+  const nonceWindows = ledger
     .signers()
-    .flatMap((signer) => ledger.keptNonces(signer).map((nonce) => ({ signer, nonce })))
-  return { tokens, issuer: ledger.issuer, balances, nonces }
+    .map((signer) => ({ signer, nonces: [...ledger.keptNonces(signer)] }))
+  return { tokens, issuer: ledger.issuer, balances, nonceWindows }
 }
 
 /**
@@ -49,18 +49,19 @@ export function restoreLedger(snapshot: LedgerSnapshot): Ledger {
       throw new LedgerConfigError(`${where}: supply exceeds uint128`)
     }
   }
-  for (const { signer, nonce } of snapshot.nonces) {
-    const where = `snapshot nonce ${signer} ${nonce}`
-    if (nonce < 0n || nonce > maxNonce) throw new LedgerConfigError(`${where}: out of range`)
+  for (const { signer, nonces } of snapshot.nonceWindows) {
+    const where = `snapshot nonce window ${signer}`
     const address = checkedAddress(signer, where)
-    // Windows are stored ascending, so none ever evicts while loading: more is a bad snapshot.
-    if (ledger.keptNonces(address).length >= nonceWindowSize) {
+    if (nonces.length > nonceWindowSize) {
       throw new LedgerConfigError(`${where}: more than ${nonceWindowSize} nonces`)
     }
+    if (nonces.length > 0 && (nonces[0]! < 0n || nonces.at(-1)! > maxNonce)) {
+      throw new LedgerConfigError(`${where}: out of range`)
+    }
     try {
-      ledger.restoreNonce(address, nonce)
+      ledger.restoreNonceWindow(address, nonces)
     } catch (error) {
-      throw new LedgerConfigError(`${where}: duplicate`, { cause: error })
+      throw new LedgerConfigError(`${where}: a duplicate, or not ascending`, { cause: error })
     }
   }
   // Loading is not a change: storage already holds all of it.

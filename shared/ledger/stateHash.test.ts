@@ -75,7 +75,12 @@ describe('stateHash', () => {
     expect(restored.balance(carol, 'USDT')).toEqual({ available: 9_999_997n, locked: 3n })
     expect(restored.keptNonces(carol)).toEqual([1n])
     expect(restored.supply('USDT')).toBe(ledger.supply('USDT'))
-    expect(restored.takeChanges()).toEqual({ balances: [], nonces: [], evictedNonces: [] })
+    expect(restored.takeChanges()).toEqual({
+      balances: [],
+      nonces: [],
+      evictedNonces: [],
+      nonceWindows: [],
+    })
   })
 })
 
@@ -86,8 +91,15 @@ describe('restoreLedger', () => {
     ['a negative balance', { ...good, balances: [{ ...good.balances[0], available: -1n }] }],
     ['a duplicate balance', { ...good, balances: [...good.balances, ...good.balances] }],
     ['an unknown token', { ...good, balances: [{ ...good.balances[0], token: 'DAI' }] }],
-    ['a duplicate nonce', { ...good, nonces: Array(2).fill({ signer: alice, nonce: 1n }) }],
-    ['a nonce beyond uint64', { ...good, nonces: [{ signer: alice, nonce: 2n ** 64n }] }],
+    ['a duplicate nonce', { ...good, nonceWindows: [{ signer: alice, nonces: [1n, 1n] }] }],
+    ['descending nonces', { ...good, nonceWindows: [{ signer: alice, nonces: [2n, 1n] }] }],
+    ['a nonce beyond uint64', { ...good, nonceWindows: [{ signer: alice, nonces: [2n ** 64n] }] }],
+    ['a negative nonce', { ...good, nonceWindows: [{ signer: alice, nonces: [-1n] }] }],
+    ['a signer twice', { ...good, nonceWindows: Array(2).fill({ signer: alice, nonces: [1n] }) }],
+    [
+      'more than a window',
+      { ...good, nonceWindows: [{ signer: alice, nonces: [...Array(101).keys()].map(BigInt) }] },
+    ],
   ])('refuses a snapshot with %s', (_, bad) => {
     expect(() => restoreLedger(bad as LedgerSnapshot)).toThrow(LedgerConfigError)
   })

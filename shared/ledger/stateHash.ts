@@ -25,12 +25,14 @@ export const stateHashDomain = 'zellular-orderbook/ledger-state/v2'
  * has resolved.
  */
 export function stateHash(ledger: Ledger): Hex {
-  const { tokens, issuer, balances, nonces } = snapshotLedger(ledger)
+  const { tokens, issuer, balances, nonceWindows } = snapshotLedger(ledger)
   const lines = [stateHashDomain, `issuer ${issuer}`]
   for (const token of tokens) lines.push(`token ${token.symbol} ${token.decimals}`)
   for (const { address, token, available, locked } of balances) {
     lines.push(`balance ${address} ${token} ${available} ${locked}`)
   }
-  for (const { signer, nonce } of nonces) lines.push(`nonce ${signer} ${nonce}`)
+  for (const { signer, nonces } of nonceWindows) {
+    for (const nonce of nonces) lines.push(`nonce ${signer} ${nonce}`)
+  }
   return keccak256Hex(stringToBytes(lines.join('\n')))
 }

@@ -1,5 +1,7 @@
 import type { OrderUpdate, TradeRecord } from '../../../shared/exchange/index.ts'
+import type { NonceWindow } from '../../../shared/ledger/index.ts'
 import { hexToBytes } from './hexBytes.ts'
+import { nonceWindowText } from './nonceWindowRows.ts'
 import type { CommittedBatch } from './replicaStorage.ts'
 
 /*
@@ -7,8 +9,7 @@ import type { CommittedBatch } from './replicaStorage.ts'
  * takes the group in one statement per table (a round trip each) rather than one per row. The
  * net effect equals applying the batches one by one: history rows are all kept (each is under
  * its own batch index), current rows (balances, open orders, nonce windows, market sequence
- * numbers) keep the group's last value of each key, and a nonce added then evicted inside the
- * group is neither inserted nor deleted.
+ * numbers) keep the group's last value of each key.
  */
 
 /** The rows a group writes, by table. */
@@ -19,8 +20,10 @@ export interface CommitRows {
   readonly balanceUpserts: [Buffer, string, string, string][]
   /** The (address, token) pairs the group leaves at zero. */
   readonly balanceDeletes: [Buffer, string][]
-  readonly nonceInserts: [Buffer, string][]
-  readonly nonceDeletes: [Buffer, string][]
+  /** The group's last window (signer, nonces as stored) of each signer whose window changed. */
+  readonly nonceWindows: [Buffer, string][]
+  /** The signers the group leaves without a window. */
+  readonly nonceWindowDeletes: Buffer[]
   /** (intent id, action, signer, nonce, status, reason, batch index, position) */
   readonly receipts: [Buffer, string, Buffer, string, string, string | null, number, number][]
   /** The group's last version of each order it touched. */
@@ -36,8 +39,7 @@ export interface CommitRows {
 export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
   const balanceHistory: CommitRows['balanceHistory'] = []
   const balances = new Map<string, [Buffer, string, bigint, bigint]>()
-  const nonces = new Map<string, [Buffer, string]>()
-  const nonceDeletes: CommitRows['nonceDeletes'] = []
+  const windows = new Map<string, NonceWindow>()
   const receipts: CommitRows['receipts'] = []
   const orders = new Map<string, OrderUpdate>()
   const trades: TradeRecord[] = []
@@ -50,14 +52,7 @@ export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
       balanceHistory.push([key, token, index, available.toString(), locked.toString()])
       balances.set(`${address}/${token}`, [key, token, available, locked])
     }
-    // Added, then evicted: a nonce may be both within one batch, or within one group.
-    for (const { signer, nonce } of effects.nonces) {
-      nonces.set(`${signer}/${nonce}`, [hexToBytes(signer), nonce.toString()])
-    }
-    for (const { signer, nonce } of effects.evictedNonces) {
-      const key = `${signer}/${nonce}`
-      if (!nonces.delete(key)) nonceDeletes.push([hexToBytes(signer), nonce.toString()])
-    }
+    for (const window of effects.nonceWindows) windows.set(window.signer, window)
     for (const r of effects.receipts) {
       receipts.push([
         hexToBytes(r.intentId),
@@ -92,8 +87,12 @@ export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
     balanceDeletes: values
       .filter(([, , available, locked]) => available === 0n && locked === 0n)
       .map(([key, token]) => [key, token]),
-    nonceInserts: [...nonces.values()],
-    nonceDeletes,
+    nonceWindows: [...windows.values()]
+      .filter(({ nonces }) => nonces.length > 0)
+      .map(({ signer, nonces }) => [hexToBytes(signer), nonceWindowText(nonces)]),
+    nonceWindowDeletes: [...windows.values()]
+      .filter(({ nonces }) => nonces.length === 0)
+      .map(({ signer }) => hexToBytes(signer)),
     receipts,
     orders: [...orders.values()],
     trades,

@@ -123,7 +123,7 @@ it('migration 0003 stores addresses and intent ids as bytes and keeps the rows',
     expect(loaded.ledger.balances).toEqual([
       { address, token: 'USDT', available: 1_500_000n, locked: 250n },
     ])
-    expect(loaded.ledger.nonces).toEqual([{ signer: address, nonce: 3n }])
+    expect(loaded.ledger.nonceWindows).toEqual([{ signer: address, nonces: [3n] }])
   } finally {
     store.close()
   }
@@ -204,14 +204,15 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
   )
   try {
     for (const store of stores) {
+      // Migration 0010 then folds each window into one row, its nonces in numeric order.
       const windows = store.sqlite
-        .prepare('SELECT hex(signer) AS signer, nonce FROM nonce_windows')
-        .all() as { signer: string; nonce: string }[]
+        .prepare('SELECT hex(signer) AS signer, nonces FROM nonce_windows')
+        .all() as { signer: string; nonces: string }[]
       const of = (address: string) =>
         windows
-          .filter((row) => `0x${row.signer.toLowerCase()}` === address)
-          .map((row) => Number(row.nonce))
-          .sort((a, b) => a - b)
+          .find((row) => `0x${row.signer.toLowerCase()}` === address)
+          ?.nonces.split(' ')
+          .map(Number)
       expect(of(alice.address)).toEqual(Array.from({ length: 100 }, (_, i) => 51 + i))
       expect(of(bob.address)).toEqual([7, 9, 10])
       // Receipts stay (history); batch times before the migration are unknown, never made up.
@@ -255,10 +256,8 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
     expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
     // And a restart of either reads back the same windows.
     const reloaded = stores[0]!.loadState([...tokens.values()], testGenesis.issuer as Address, [])
-    const kept = reloaded.ledger.nonces.filter((row) => row.signer === alice.address)
-    expect(kept.map((row) => row.nonce)).toEqual(
-      Array.from({ length: 100 }, (_, i) => BigInt(52 + i)),
-    )
+    const kept = reloaded.ledger.nonceWindows.find((row) => row.signer === alice.address)
+    expect(kept?.nonces).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(52 + i)))
   } finally {
     for (const store of stores) store.close()
   }
@@ -345,8 +344,14 @@ it('migration 0008 moves the current state into its own tables; the first start 
   for (const table of ['meta', 'chaining_hashes', 'balance_history', 'receipts']) {
     old.prepare(`INSERT INTO main.${table} SELECT * FROM today.${table}`).run()
   }
-  for (const table of ['nonce_windows', 'orders', 'trades']) {
+  for (const table of ['orders', 'trades']) {
     old.prepare(`INSERT INTO main.${table} SELECT * FROM today.${table}`).run()
+  }
+  // Before migration 0010 each kept nonce had a row of its own.
+  const nonce = old.prepare('INSERT INTO main.nonce_windows (signer, nonce) VALUES (?, ?)')
+  const windows = old.prepare('SELECT signer, nonces FROM today.nonce_windows').raw().all()
+  for (const [signer, nonces] of windows as [Buffer, string][]) {
+    for (const kept of nonces.split(' ')) nonce.run(signer, kept)
   }
   const insert = old.prepare('INSERT INTO engine_operations (batch_index, operation) VALUES (?, ?)')
   for (const [index, operation] of operations) insert.run(index, operation)

@@ -30,33 +30,48 @@ describeReplicaStorage('PostgreSQL', {
     const url = await server.createDatabase()
     return { storage: await open(url, options), reopen: (again) => open(url, again) }
   },
-  async fromPreviousSchema(genesis) {
-    // 0001 (storage parameters, by hand) is the last migration; 0000's layout holds genesis.
+  async fromPreviousSchema(state) {
+    // 0002 (a row per nonce window) is the last migration; the layout of 0000–0001 holds the state.
     const url = await server.createDatabase()
-    const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle-pg'), 0)
+    const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle-pg'), 1)
     const client = new pg.Client({ connectionString: url })
     await client.connect()
     try {
       await migrate(drizzle({ client }), { migrationsFolder: folder })
+      const { index, chainingHash, time } = state.position
       await client.query(
         'INSERT INTO meta (key, value) SELECT * FROM unnest($1::text[], $2::text[])',
         columnsOf(
           [
-            ['genesis_hash', genesis.hash],
-            ['applied_index', '0'],
-            ['applied_chaining_hash', ''],
-            ['applied_time', '0'],
+            ['genesis_hash', state.hash],
+            ['applied_index', String(index)],
+            ['applied_chaining_hash', chainingHash],
+            ['applied_time', String(time)],
           ],
           2,
         ),
       )
       await client.query("INSERT INTO chaining_hashes VALUES (0, '', 0)")
-      for (const { address, token, available, locked } of genesis.balances) {
+      await client.query('INSERT INTO chaining_hashes VALUES ($1, $2, $3)', [
+        index,
+        chainingHash,
+        time,
+      ])
+      for (const { address, token, available, locked } of state.balances) {
         const row = [hexToBytes(address), token, available.toString(), locked.toString()]
-        await client.query('INSERT INTO balance_history VALUES ($1, $2, 0, $3, $4)', row)
+        await client.query('INSERT INTO balance_history VALUES ($1, $2, $5, $3, $4)', [
+          ...row,
+          index,
+        ])
         await client.query('INSERT INTO balances VALUES ($1, $2, $3, $4)', row)
       }
-      for (const market of genesis.markets) {
+      for (const { signer, nonce } of state.nonces) {
+        await client.query('INSERT INTO nonce_windows (signer, nonce) VALUES ($1, $2)', [
+          hexToBytes(signer),
+          nonce.toString(),
+        ])
+      }
+      for (const market of state.markets) {
         await client.query('INSERT INTO market_state VALUES ($1, 0, 0)', [market])
       }
     } finally {

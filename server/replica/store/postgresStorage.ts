@@ -11,6 +11,7 @@ import { storedReasonCode } from '../storedReasonCode.ts'
 import { columnsOf, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
+import { toNonceWindow } from './nonceWindowRows.ts'
 import { toOrdersPage, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
 import {
   historyPruneRowsMax,
@@ -200,9 +201,8 @@ export class PostgresStorage implements ReplicaStorage {
         available: string
         locked: string
       }>('SELECT address, token, available, locked FROM balances ORDER BY address, token')
-      // Ascending per signer, so no window evicts while it loads.
-      const nonceRows = await client.query<{ signer: Buffer; nonce: string }>(
-        'SELECT signer, nonce FROM nonce_windows ORDER BY signer, length(nonce), nonce',
+      const windowRows = await client.query<{ signer: Buffer; nonces: string }>(
+        'SELECT signer, nonces FROM nonce_windows ORDER BY signer',
       )
       const marketRows = await client.query<{
         market: string
@@ -221,10 +221,7 @@ export class PostgresStorage implements ReplicaStorage {
           available: BigInt(available),
           locked: BigInt(locked),
         })),
-        nonces: nonceRows.rows.map(({ signer, nonce }) => ({
-          signer: bytesToHex(signer) as Address,
-          nonce: BigInt(nonce),
-        })),
+        nonceWindows: windowRows.rows.map(({ signer, nonces }) => toNonceWindow(signer, nonces)),
       }
       const bookSeqs = new Map(marketRows.rows.map((row) => [row.market, row.book_seq]))
       const missing = markets.filter((market) => !bookSeqs.has(market))

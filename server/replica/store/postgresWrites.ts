@@ -42,15 +42,15 @@ export async function writeRows(client: pg.PoolClient, rows: CommitRows): Promis
     columnsOf(rows.balanceDeletes, 2),
   )
   await run(
-    rows.nonceInserts.length,
-    'INSERT INTO nonce_windows (signer, nonce) SELECT * FROM unnest($1::bytea[], $2::text[])',
-    columnsOf(rows.nonceInserts, 2),
+    rows.nonceWindows.length,
+    'INSERT INTO nonce_windows (signer, nonces) SELECT * FROM unnest($1::bytea[], $2::text[]) ' +
+      'ON CONFLICT (signer) DO UPDATE SET nonces = excluded.nonces',
+    columnsOf(rows.nonceWindows, 2),
   )
   await run(
-    rows.nonceDeletes.length,
-    'DELETE FROM nonce_windows n USING unnest($1::bytea[], $2::text[]) AS d(signer, nonce) ' +
-      'WHERE n.signer = d.signer AND n.nonce = d.nonce',
-    columnsOf(rows.nonceDeletes, 2),
+    rows.nonceWindowDeletes.length,
+    'DELETE FROM nonce_windows WHERE signer = ANY($1::bytea[])',
+    [rows.nonceWindowDeletes],
   )
   await run(
     rows.receipts.length,

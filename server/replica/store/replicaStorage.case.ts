@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import { intentId, type Address } from '../../../shared/intents/index.ts'
 import type { BatchEffects } from '../../../shared/exchange/index.ts'
-import { snapshotLedger, type LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import {
+  snapshotLedger,
+  type LedgerSnapshot,
+  type UsedNonce,
+} from '../../../shared/ledger/index.ts'
 import { ReplicaState } from '../replicaState.ts'
 import { alice, bob, testGenesis, testRegistry, testTokens, traders } from '../testing.ts'
 import type { ReplicaStorage, StoreHooks } from './replicaStorage.ts'
@@ -20,10 +24,20 @@ export interface StorageCaseOptions {
   readonly hooks?: StoreHooks
 }
 
-/** The state at index 0 that `fromPreviousSchema` writes with the previous schema's layout. */
-interface PreviousGenesis {
+/**
+ * The state that `fromPreviousSchema` writes with the previous schema's layout: after transfers
+ * only (balances and nonce windows, the markets still at sequence numbers 0), at `position`.
+ */
+interface PreviousState {
   readonly hash: string
+  readonly position: {
+    readonly index: number
+    readonly chainingHash: string
+    readonly time: number
+  }
   readonly balances: LedgerSnapshot['balances']
+  /** Every kept nonce, one row each as the previous layout stores them. */
+  readonly nonces: readonly UsedNonce[]
   readonly markets: readonly string[]
 }
 
@@ -36,11 +50,11 @@ export interface StorageSubject {
   }>
   /**
    * Makes a database with the migrations of the previous schema (all but the dialect's last),
-   * writes genesis into it the way that schema's code did (`genesisHash`, the genesis balances
-   * as history and current balances at index 0, the markets at sequence numbers 0), and opens
-   * it with today's code, which migrates it.
+   * writes `state` into it the way that schema's code did (`genesisHash` and the position in
+   * meta, the balances as history and current balances at the position, a row per kept nonce,
+   * the markets at sequence numbers 0), and opens it with today's code, which migrates it.
    */
-  fromPreviousSchema(genesis: PreviousGenesis): Promise<ReplicaStorage>
+  fromPreviousSchema(state: PreviousState): Promise<ReplicaStorage>
 }
 
 const registry = testRegistry(1, 15990)
@@ -344,31 +358,87 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
       }
     })
 
-    it('migrates a database of the previous schema and goes on from its state', async () => {
-      // The genesis hash a replica of this configuration writes, so the old database opens.
-      const { storage: probe } = await subject.fresh()
-      const opened = await ReplicaState.open(probe, config)
-      const genesis: PreviousGenesis = {
-        hash: opened.genesisHash,
-        balances: snapshotLedger(opened.exchange.ledger).balances,
-        markets: [...opened.exchange.markets.keys()],
-      }
-      await probe.close()
-      const storage = await subject.fromPreviousSchema(genesis)
+    it('migrates a database of the previous schema: the same state hash and next batches as a replica that never migrated', async () => {
+      // A replica of today applies transfers; its state is written in the previous layout.
+      const { storage: reference } = await subject.fresh()
+      const storages = [reference]
       try {
-        expect(await storage.genesisHash()).toBe(genesis.hash)
-        const state = await ReplicaState.open(storage, config)
-        expect(state.position.index).toBe(0)
-        const batches = history()
-        await applyAll(state, batches)
-        expect((await storage.position()).index).toBe(5)
-        const fresh = await subject.fresh()
-        const reference = await ReplicaState.open(fresh.storage, config)
-        await applyAll(reference, batches)
-        await fresh.storage.close()
-        expect(state.stateHash()).toBe(reference.stateHash())
+        const original = await ReplicaState.open(reference, config)
+        const transfers = [
+          [pay(alice, bob.address, '1'), pay(bob, alice.address, '2')],
+          [pay(alice, traders[2]!.address, '3'), pay(alice, bob.address, '4')],
+        ].map((batch, i) => ({
+          index: i + 1,
+          body: JSON.stringify(batch),
+          chainingHash: `t${i + 1}`.padEnd(32, '0'),
+          timestamp: syncPointSeconds + i,
+        }))
+        for (const batch of transfers) await original.apply(batch)
+        const ledger = snapshotLedger(original.exchange.ledger)
+        const nonces = ledger.nonceWindows.flatMap(({ signer, nonces }) =>
+          nonces.map((nonce) => ({ signer, nonce })),
+        )
+        expect(nonces.filter((row) => row.signer === alice.address)).toHaveLength(3)
+        const migrated = await subject.fromPreviousSchema({
+          hash: original.genesisHash,
+          position: original.position,
+          balances: ledger.balances,
+          nonces,
+          markets: [...original.exchange.markets.keys()],
+        })
+        storages.push(migrated)
+        const state = await ReplicaState.open(migrated, config)
+        expect(state.position).toMatchObject({ index: 2, chainingHash: transfers[1]!.chainingHash })
+        expect(state.exchange.ledger.keptNonces(alice.address)).toEqual(
+          original.exchange.ledger.keptNonces(alice.address),
+        )
+        expect(state.stateHash()).toBe(original.stateHash())
+        // Both go on alike: a replay of a migrated nonce is skipped on both, then the history.
+        const replay = { ...transfers[0]!, index: 3, chainingHash: 'r3'.padEnd(32, '0') }
+        const replayed = await state.apply(replay)
+        expect(replayed).toEqual(await original.apply(replay))
+        expect(replayed.skipped.map((item) => item.reason)).toEqual([
+          'nonce_already_used',
+          'nonce_already_used',
+        ])
+        for (const { finalized } of history()) {
+          const batch = { ...finalized, index: finalized.index + 3 }
+          expect(await state.apply(batch)).toEqual(await original.apply(batch))
+        }
+        expect(state.stateHash()).toBe(original.stateHash())
+        const restarted = await ReplicaState.open(migrated, config)
+        expect(restarted.stateHash()).toBe(original.stateHash())
       } finally {
-        await storage.close()
+        for (const storage of storages) await storage.close()
+      }
+    })
+
+    it('keeps each signer’s window across a restart, evictions inside one commit included', async () => {
+      const { storage, reopen } = await subject.fresh()
+      const state = await ReplicaState.open(storage, config)
+      // 130 nonces of Alice in three batches committed together: her window of 100 is full
+      // after the second, so the group both adds and evicts nonces of one signer.
+      const batches = [40, 50, 40].map((count, i) => ({
+        batch: {
+          index: i + 1,
+          body: JSON.stringify(Array.from({ length: count }, () => pay(alice, bob.address, '1'))),
+          chainingHash: `w${i + 1}`.padEnd(32, '0'),
+          timestamp: syncPointSeconds,
+        },
+      }))
+      const effects = await state.applyGroup(batches)
+      expect(effects.flatMap((batch) => batch.evictedNonces)).toHaveLength(30)
+      const kept = state.exchange.ledger.keptNonces(alice.address)
+      expect(kept).toHaveLength(100)
+      await storage.close()
+      const again = await reopen()
+      try {
+        const restarted = await ReplicaState.open(again, config)
+        expect(restarted.exchange.ledger.keptNonces(alice.address)).toEqual(kept)
+        expect(restarted.exchange.ledger.keptNonces(bob.address)).toEqual([])
+        expect(restarted.stateHash()).toBe(state.stateHash())
+      } finally {
+        await again.close()
       }
     })
   })

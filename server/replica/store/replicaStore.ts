@@ -23,6 +23,7 @@ import { storedReasonCode } from '../storedReasonCode.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
+import { nonceWindowText, toNonceWindow } from './nonceWindowRows.ts'
 
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
 
@@ -178,13 +179,12 @@ export class ReplicaStore {
     }
     this.writeBalances(effects.balances, index)
     this.writeMarketSeqs(effects)
-    // Added, then evicted: a nonce may be both within one batch.
-    const kept: unknown[] = []
-    for (const { signer, nonce } of effects.nonces) kept.push(hexToBytes(signer), nonce.toString())
-    this.write.insertNonces.run(kept)
-    for (const { signer, nonce } of effects.evictedNonces) {
-      this.write.deleteNonce.run(hexToBytes(signer), nonce.toString())
+    const windows: unknown[] = []
+    for (const { signer, nonces } of effects.nonceWindows) {
+      if (nonces.length === 0) this.write.deleteNonceWindow.run(hexToBytes(signer))
+      else windows.push(hexToBytes(signer), nonceWindowText(nonces))
     }
+    this.write.setNonceWindows.run(windows)
     const receipts: unknown[] = []
     for (const r of effects.receipts) {
       const { intentId, action, signer, status, position } = r
@@ -214,9 +214,8 @@ export class ReplicaStore {
       available: string
       locked: string
     }[]
-    // Ascending per signer, so no window evicts while it loads.
-    const nonceRows = this.sqlite
-      .prepare('SELECT signer, nonce FROM nonce_windows ORDER BY signer, length(nonce), nonce')
+    const windowRows = this.sqlite
+      .prepare('SELECT signer, nonces FROM nonce_windows ORDER BY signer')
       .raw()
       .all() as [Buffer, string][]
     const ledger: LedgerSnapshot = {
@@ -230,10 +229,7 @@ export class ReplicaStore {
           locked: BigInt(locked),
         }))
         .filter((row) => row.available !== 0n || row.locked !== 0n),
-      nonces: nonceRows.map(([signer, nonce]) => ({
-        signer: bytesToHex(signer) as Address,
-        nonce: BigInt(nonce),
-      })),
+      nonceWindows: windowRows.map(([signer, nonces]) => toNonceWindow(signer, nonces)),
     }
     const marketRows = this.sqlite
       .prepare('SELECT market, trade_seq, book_seq FROM market_state')
@@ -387,8 +383,13 @@ function prepareWrites(sqlite: Database.Database) {
       'INSERT INTO receipts (intent_id, action, signer, nonce, status, reason, batch_index, position)',
       8,
     ),
-    insertNonces: new BulkInsert(sqlite, 'INSERT INTO nonce_windows (signer, nonce)', 2),
-    deleteNonce: sqlite.prepare('DELETE FROM nonce_windows WHERE signer = ? AND nonce = ?'),
+    setNonceWindows: new BulkInsert(
+      sqlite,
+      'INSERT INTO nonce_windows (signer, nonces)',
+      2,
+      'ON CONFLICT (signer) DO UPDATE SET nonces = excluded.nonces',
+    ),
+    deleteNonceWindow: sqlite.prepare('DELETE FROM nonce_windows WHERE signer = ?'),
     insertChainingHash: sqlite.prepare(
       'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (?, ?, ?)',
     ),

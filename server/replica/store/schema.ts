@@ -104,19 +104,17 @@ export const receipts = sqliteTable(
 )
 
 /**
- * The nonces kept in each signer's replay window (`shared/ledger/nonceWindow.ts`: at most the
- * 100 highest used), the ledger's nonce state that a restart reloads. A batch adds the nonces it
- * consumed and removes those it evicted. Nonces are uint64 as decimal text (no leading zeros, so
- * numeric order is length, then text). WITHOUT ROWID (migration 0006, written by hand).
+ * Each signer's replay window (`shared/ledger/nonceWindow.ts`: at most the 100 highest used
+ * nonces), the ledger's nonce state that a restart reloads: one row per signer, its nonces
+ * ascending as space-separated decimal text (uint64 does not fit SQLite's int64). A batch
+ * rewrites the row of each signer whose window it changed. Migration 0010 (written by hand)
+ * folded the one-row-per-nonce layout of 0006 into these rows, so a restart reads a row per
+ * signer, not per nonce.
  */
-export const nonceWindows = sqliteTable(
-  'nonce_windows',
-  {
-    signer: blob('signer', { mode: 'buffer' }).notNull(),
-    nonce: text('nonce').notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.signer, table.nonce] })],
-)
+export const nonceWindows = sqliteTable('nonce_windows', {
+  signer: blob('signer', { mode: 'buffer' }).primaryKey(),
+  nonces: text('nonces').notNull(),
+})
 
 /**
  * Accepted matching-engine operations in apply order, written before migration 0008 and replayed

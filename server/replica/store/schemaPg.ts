@@ -79,15 +79,11 @@ export const receipts = pgTable(
   (table) => [index('receipts_batch').on(table.batchIndex)],
 )
 
-/** The nonces kept in each signer's replay window. */
-export const nonceWindows = pgTable(
-  'nonce_windows',
-  {
-    signer: bytea('signer').notNull(),
-    nonce: text('nonce').notNull(),
-  },
-  (table) => [primaryKey({ columns: [table.signer, table.nonce] })],
-)
+/** Each signer's replay window: its nonces ascending, space-separated (one row per signer). */
+export const nonceWindows = pgTable('nonce_windows', {
+  signer: bytea('signer').primaryKey(),
+  nonces: text('nonces').notNull(),
+})
 
 /** Every order placed (or rejected), with where it stands; closed ones are pruned history. */
 export const orders = pgTable(

@@ -31,32 +31,36 @@ describeReplicaStorage('SQLite', {
     const file = newFile()
     return { storage: open(file, options), reopen: async (again) => open(file, again) }
   },
-  async fromPreviousSchema(genesis) {
-    // Migration 0009 (history retention indexes) is the last; 0008's layout holds genesis.
+  async fromPreviousSchema(state) {
+    // Migration 0010 (a row per nonce window) is the last; 0009's layout holds the state.
     const file = newFile()
     const old = new Database(file)
-    const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle'), 8)
+    const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle'), 9)
     dirs.push(folder)
     migrate(drizzle({ client: old }), { migrationsFolder: folder })
+    const { index, chainingHash, time } = state.position
     const meta = old.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
     for (const [key, value] of [
-      ['genesis_hash', genesis.hash],
-      ['applied_index', '0'],
-      ['applied_chaining_hash', ''],
-      ['applied_time', '0'],
+      ['genesis_hash', state.hash],
+      ['applied_index', String(index)],
+      ['applied_chaining_hash', chainingHash],
+      ['applied_time', String(time)],
     ]) {
       meta.run(key, value)
     }
     old.prepare("INSERT INTO chaining_hashes VALUES (0, '', 0)").run()
-    const history = old.prepare('INSERT INTO balance_history VALUES (?, ?, 0, ?, ?)')
+    old.prepare('INSERT INTO chaining_hashes VALUES (?, ?, ?)').run(index, chainingHash, time)
+    const history = old.prepare('INSERT INTO balance_history VALUES (?, ?, ?, ?, ?)')
     const current = old.prepare('INSERT INTO balances VALUES (?, ?, ?, ?)')
-    for (const { address, token, available, locked } of genesis.balances) {
-      const row = [hexToBytes(address), token, available.toString(), locked.toString()]
-      history.run(...row)
+    for (const { address, token, available, locked } of state.balances) {
+      const row = [hexToBytes(address), token, available.toString(), locked.toString()] as const
+      history.run(row[0], token, index, row[2], row[3])
       current.run(...row)
     }
+    const nonce = old.prepare('INSERT INTO nonce_windows (signer, nonce) VALUES (?, ?)')
+    for (const used of state.nonces) nonce.run(hexToBytes(used.signer), used.nonce.toString())
     const market = old.prepare('INSERT INTO market_state VALUES (?, 0, 0)')
-    for (const id of genesis.markets) market.run(id)
+    for (const id of state.markets) market.run(id)
     old.close()
     return open(file)
   },
