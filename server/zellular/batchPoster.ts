@@ -11,6 +11,14 @@ import type { SequencerPutRequest } from './sequencerApi.ts'
 import type { RoleView } from './sequencerRole.ts'
 
 /**
+ * How long past its hold a held PUT may go unanswered before the sequencer counts as down. An
+ * honest sequencer answers a held PUT when the hold ends, or sooner with news; one that is
+ * paused or cut off answers never, so this margin (not the 5 s of a PUT carrying batches, which
+ * the sequencer must first take in) is what an idle follower waits to notice it.
+ */
+export const HELD_ANSWER_MARGIN_MS = 2_000
+
+/**
  * The sequencer's answer to `PUT /sequencer/batches`, checked before use: a Byzantine sequencer
  * may answer anything, and a malformed answer counts as no answer (it leads to a dispute).
  */
@@ -159,7 +167,7 @@ export class BatchPoster {
     const started = performance.now()
     let answer: SequencerAnswer
     try {
-      const timeoutMs = (this.#synced ? 5_000 : 30_000) + holdMs
+      const timeoutMs = holdMs > 0 ? holdMs + HELD_ANSWER_MARGIN_MS : this.#synced ? 5_000 : 30_000
       const path = '/sequencer/batches'
       const payload = holdMs > 0 ? { ...request, wait_ms: holdMs } : request
       this.#hold = hold

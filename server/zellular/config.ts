@@ -61,7 +61,12 @@ export const nodeConfigSchema = z.object({
    * answers at once, and the follower then keeps its interval. Off: rounds every interval.
    */
   wakeOnWork: z.boolean().default(true),
-  followerHoldMs: z.number().nonnegative().default(1_000),
+  /**
+   * An idle follower posts about once per hold: longer holds cost less CPU when nothing
+   * happens (each PUT is a BLS signature and a pairing), and news still ends a hold at once.
+   * A held PUT unanswered `HELD_ANSWER_MARGIN_MS` after its hold marks the sequencer down.
+   */
+  followerHoldMs: z.number().nonnegative().default(3_000),
   /** Least time from the start of one posting round to the next when woken early. */
   wakeGapMs: z.number().nonnegative().default(5),
 })

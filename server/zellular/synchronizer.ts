@@ -1,4 +1,5 @@
 import type { SignedState, SyncPoint } from '../../shared/zellular/index.ts'
+import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
 import { unixSeconds } from './clock.ts'
@@ -28,10 +29,11 @@ interface SyncPointCandidate {
 export const INACTIVE_AFTER_MS = 10_000
 
 /**
- * A live follower posts at least once per `followerHoldMs` (1 s) or node loop: one silent for
- * longer is not counted on to bring a report soon (see `pickPoint`).
+ * A live follower posts at least once per `followerHoldMs` or node loop, and a held PUT is
+ * answered within `HELD_ANSWER_MARGIN_MS` of its hold: one silent for longer is not counted on
+ * to bring a report soon (see `pickPoint`).
  */
-const REPORT_FRESH_MS = 3_000
+const reportFreshMs = (followerHoldMs: number) => followerHoldMs + HELD_ANSWER_MARGIN_MS
 
 /**
  * What a sequencer round tells the node: `abandoned` when the peers stopped posting here (they
@@ -156,8 +158,9 @@ export class Synchronizer {
     // posted since a switch) would keep the round waiting for good while a suspect, maybe only
     // slow once, could sign.
     const reports = this.#reports.get(app)
+    const freshMs = reportFreshMs(this.context.config.followerHoldMs)
     const heardLately = (peer: string) =>
-      now - (reports?.get(peer)?.updatedAt ?? Number.NEGATIVE_INFINITY) <= REPORT_FRESH_MS
+      now - (reports?.get(peer)?.updatedAt ?? Number.NEGATIVE_INFINITY) <= freshMs
     const trustedIds = network
       .attesting()
       .map((operator) => operator.id)

@@ -1,5 +1,6 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
+import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
 import { answer, fakePeer, makeTestNode } from './testNodes.ts'
 
 // Loops on work (`wakeOnWork`): an idle follower asks its sequencer to hold its PUT until there
@@ -79,6 +80,34 @@ it('without wakeOnWork every PUT is answered at once, as with zsequencer', async
   await node.poster.post()
   expect(sequencer.puts).toHaveLength(2)
   expect(sequencer.puts.every((put) => put.wait_ms === undefined)).toBe(true)
+})
+
+it('a held PUT the sequencer never answers marks it down a margin after the hold, not 5 s after', async () => {
+  // A paused sequencer accepts the connection and answers nothing. An idle follower's PUT is
+  // held anyway, so the follower knows when the answer is due: the hold, plus a margin.
+  let paused = false
+  const sequencer = await fakePeer((_request, _body, response) => {
+    if (paused) return
+    const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
+    answer(response, 200, { status: 'success', data: { ...data, last_locked_signature: null } })
+  })
+  cleanups.push(() => sequencer.close())
+  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const config = { wakeOnWork: true, followerHoldMs: 100 }
+  const { node } = makeTestNode({ position: 1, sockets, config })
+  cleanups.push(() => node.close())
+  const timeouts: number[] = []
+  const send = node.context.peers.send.bind(node.context.peers)
+  node.context.peers.send = (method, target, path, payload, timeoutMs, signal) => {
+    timeouts.push(timeoutMs)
+    return send(method, target, path, payload, timeoutMs, signal)
+  }
+  await node.poster.post() // the first round: synced, nothing new, so the next one is held
+  expect(node.poster.synced).toBe(true)
+  paused = true
+  await node.poster.post()
+  expect(node.poster.sequencerDown).toBe(true)
+  expect(timeouts.at(-1)).toBe(100 + HELD_ANSWER_MARGIN_MS)
 })
 
 async function waitUntil(condition: () => boolean): Promise<void> {
