@@ -5,7 +5,9 @@ import { buildWebIfStale, startSystem } from './system.ts'
 /**
  * `npm start` / `npm run devnet`: the whole product on loopback, with the demo market maker
  * quoting both markets (`--no-market-maker` leaves it out). Keys and data live in `.devnet/`
- * (git-ignored) and persist between runs; `--fresh` deletes it first.
+ * (git-ignored) and persist between runs; `--fresh` deletes it first. `--postgres` keeps the
+ * replicas' state in PostgreSQL (a throwaway local server, or `--postgres=postgres://…` for
+ * one of yours) and serves replica 1 through 2 API processes beside its applier.
  */
 const started = performance.now()
 const COLORS: Record<string, string> = {
@@ -18,8 +20,17 @@ const print = (name: string, line: string) => {
   process.stdout.write(`${color}${name.padEnd(9)}\x1b[0m ${line}\n`)
 }
 
+const postgresFlag = process.argv.find((a) => a === '--postgres' || a.startsWith('--postgres='))
+const postgres =
+  postgresFlag === undefined
+    ? undefined
+    : postgresFlag === '--postgres'
+      ? {}
+      : { serverUrl: postgresFlag.slice('--postgres='.length) }
+
 buildWebIfStale()
 const system = await startSystem({
+  ...(postgres === undefined ? {} : { postgres }),
   dataDir: join(REPOSITORY_ROOT, '.devnet'),
   fresh: process.argv.includes('--fresh'),
   marketMaker: !process.argv.includes('--no-market-maker'),
@@ -39,6 +50,10 @@ for (const [position, url] of system.zellular.urls().entries()) {
 }
 for (const [position, url] of system.replicas.urls().entries()) {
   lines.push(`  replica-${position + 1}        ${url}`)
+}
+if (system.postgres !== undefined) {
+  lines.push(`  replica state    PostgreSQL, ${system.postgres.location}`)
+  lines.push(`  replica-1        applier on its port + 100, 2 API processes on its own port`)
 }
 lines.push(`  registry         ${system.registryFile}`)
 lines.push(

@@ -9,7 +9,13 @@ import {
   spawnMarketMaker,
 } from '../marketMaker/setup.ts'
 import { mintFromFaucet } from '../replica/faucet.ts'
-import { prepareReplicas, startReplicaCluster, type ReplicaCluster } from '../replica/setup.ts'
+import {
+  prepareReplicas,
+  spawnReplica,
+  startReplicaCluster,
+  type PreparedReplicas,
+  type ReplicaCluster,
+} from '../replica/setup.ts'
 import type { ServiceProcess } from '../serviceProcesses.ts'
 import { startLocalNetwork, type LocalNetwork } from './localNetwork.ts'
 import { prepareZellularNetwork } from './zellularNetwork.ts'
@@ -41,6 +47,12 @@ export interface SystemOptions {
   readonly marketMaker?: boolean | { readonly seed?: number; readonly intervalMs?: number }
   /** Every process's output line, prefixed with its name. */
   readonly onLine?: (name: string, line: string) => void
+  /**
+   * Keep every replica's state in PostgreSQL (`npm start -- --postgres[=URL]`): on the server at
+   * `serverUrl`, or on a throwaway local one; and serve replica 1 as an applier on a private
+   * port (its registry port + 100) with `apiProcesses` API processes on its registry port.
+   */
+  readonly postgres?: { readonly serverUrl?: string; readonly apiProcesses?: number }
 }
 
 export interface RunningSystem {
@@ -50,6 +62,8 @@ export interface RunningSystem {
   readonly marketMaker: ServiceProcess | undefined
   readonly webUrl: string
   readonly registryFile: string
+  /** With `postgres`: where the databases are, and replica 1's API processes. */
+  readonly postgres?: { readonly location: string; readonly apiProcesses: ServiceProcess }
   stop(): Promise<void>
 }
 
@@ -83,6 +97,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     zellularApp,
     balances: marketMakerBalances(marketMakerKeys.keys),
   })
+  const onPostgres =
+    options.postgres === undefined
+      ? undefined
+      : await startOnPostgres(prepared, options.postgres, options.fresh === true, options.onLine)
   const [zellularStart, replicasStart] = await Promise.allSettled([
     startLocalNetwork({
       ...zellularOptions,
@@ -90,11 +108,18 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     }),
     startReplicaCluster(prepared, {
       onLine: (position, line) => options.onLine?.(`replica-${position + 1}`, line),
+      // Replica 1 answers once its applier and its API processes (forking, then waiting for the
+      // applier's schema) are up: longer on a loaded machine.
+      ...(onPostgres === undefined
+        ? {}
+        : { environmentOf: onPostgres.environmentOf, readyTimeoutMs: 90_000 }),
     }),
   ])
   if (zellularStart.status === 'rejected' || replicasStart.status === 'rejected') {
     if (replicasStart.status === 'fulfilled') await replicasStart.value.stop()
     if (zellularStart.status === 'fulfilled') await zellularStart.value.stop()
+    await onPostgres?.stopApiProcesses()
+    onPostgres?.stopDatabases()
     const failed = [zellularStart, replicasStart].find((result) => result.status === 'rejected')
     throw (failed as PromiseRejectedResult).reason
   }
@@ -128,6 +153,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       marketMaker,
       webUrl: `http://${host}:${webPort}`,
       registryFile: prepared.registryFile,
+      ...(onPostgres === undefined
+        ? {}
+        : {
+            postgres: {
+              location: onPostgres.location,
+              apiProcesses: onPostgres.apiProcesses,
+            },
+          }),
       async stop() {
         // First, while the replicas still take its cancels: it withdraws its quotes on SIGTERM.
         if (marketMaker !== undefined && marketMaker.child.exitCode === null) {
@@ -135,15 +168,74 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
           await marketMaker.exited
         }
         await new Promise<void>((done) => server.close(() => done()))
+        await onPostgres?.stopApiProcesses()
         await cluster.stop()
+        onPostgres?.stopDatabases()
         await zellular.stop()
       },
     }
   } catch (error) {
     web?.close()
+    await onPostgres?.stopApiProcesses()
     await replicas.stop()
+    onPostgres?.stopDatabases()
     await zellular.stop()
     throw error
+  }
+}
+
+/**
+ * Every replica on its own PostgreSQL database, and replica 1 split: its applier moves to its
+ * registry port + 100 (private) and `apiProcesses` API processes (one `main.ts` forking them,
+ * node:cluster) take its registry port, so every client reaches them and its readiness check
+ * (`/status`, forwarded) passes once both are up. The applier's submit limit is lifted: every
+ * submission reaches it from its API processes' address, after their own per-client limit.
+ */
+async function startOnPostgres(
+  prepared: PreparedReplicas,
+  settings: NonNullable<SystemOptions['postgres']>,
+  fresh: boolean,
+  onLine: SystemOptions['onLine'],
+) {
+  // Loaded only here: plain `npm start` never loads the PostgreSQL client.
+  const { prepareReplicaDatabases } = await import('./replicaDatabases.ts')
+  const databases = await prepareReplicaDatabases({
+    count: prepared.replicas.length,
+    serverUrl: settings.serverUrl,
+    fresh,
+  })
+  const first = prepared.replicas[0]!
+  const applierPort = first.port + 100
+  const environmentOf = (position: number): Record<string, string> => ({
+    REPLICA_DATABASE_URL: databases.urls[position]!,
+    ...(position === 0
+      ? {
+          REPLICA_PORT: String(applierPort),
+          REPLICA_SUBMIT_RATE_PER_SECOND: '1000000',
+          REPLICA_SUBMIT_BURST: '1000000',
+        }
+      : {}),
+  })
+  const apiProcesses = spawnReplica(prepared, 0, {
+    environment: {
+      REPLICA_DATABASE_URL: databases.urls[0]!,
+      REPLICA_APPLIER_URL: `http://${first.host}:${applierPort}`,
+      REPLICA_API_PROCESSES: String(settings.apiProcesses ?? 2),
+    },
+    onLine: (line) => onLine?.('api-1', line),
+  })
+  return {
+    environmentOf,
+    apiProcesses,
+    location: databases.location,
+    async stopApiProcesses() {
+      if (apiProcesses.child.exitCode === null) {
+        apiProcesses.child.kill('SIGTERM')
+        await apiProcesses.exited
+      }
+    },
+    /** After the replicas: a server stopped under a running applier would fail its commit. */
+    stopDatabases: () => databases.stop(),
   }
 }
 
