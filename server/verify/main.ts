@@ -1,0 +1,68 @@
+import bls from '@chainsafe/bls/herumi'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { formatUnits } from 'viem'
+import { replicaRegistrySchema } from '../../shared/api/index.ts'
+import { createBlsVerifier } from '../../shared/attest/index.ts'
+import { parseAddress } from '../../shared/intents/index.ts'
+import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+import { verifyAddressBalances } from './verifyAddress.ts'
+
+/*
+ * npm run verify -- --address 0x… [--replica URL] [--registry FILE]
+ *
+ * Prints an address's balances with each one's state proof checked against a quorum of the
+ * replicas' signed roots (`verifyAddress.ts`), trusting only the registry file (the devnet's by
+ * default): no replica's word alone. Exits 1 if any balance is not verified.
+ */
+
+function option(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`)
+  return at >= 0 ? process.argv[at + 1] : undefined
+}
+
+async function main(): Promise<number> {
+  const address = parseAddress(option('address') ?? '')
+  if (!address.ok) {
+    console.error('usage: npm run verify -- --address 0x… [--replica URL] [--registry FILE]')
+    return 2
+  }
+  const registryFile =
+    option('registry') ?? join(REPOSITORY_ROOT, '.devnet', 'replicas', 'registry.json')
+  const registry = replicaRegistrySchema.parse(JSON.parse(readFileSync(registryFile, 'utf8')))
+  const replicaUrl = option('replica')
+  const results = await verifyAddressBalances({
+    registry,
+    address: address.value,
+    bls: createBlsVerifier(bls),
+    ...(replicaUrl === undefined ? {} : { replicaUrl }),
+  })
+  const decimals = new Map(registry.tokens.map((token) => [token.symbol, token.decimals]))
+  const n = registry.replicas.length
+  console.log(
+    `address ${address.value}  (registry ${registryFile}, quorum ${registry.quorum} of ${n})`,
+  )
+  for (const result of results) {
+    const units = decimals.get(result.token) ?? 0
+    const amount = (value: bigint | undefined) =>
+      value === undefined ? '?' : formatUnits(value, units)
+    const where = result.index === undefined ? '' : ` at index ${result.index}`
+    const verdict = result.verified
+      ? `verified by ${result.signers.length} of ${n} (${result.signers.join(', ')}), root ${result.root?.stateHash}`
+      : `NOT VERIFIED: ${result.problem}`
+    console.log(
+      `  ${result.token.padEnd(6)} available ${amount(result.available)}, locked ${amount(result.locked)}${where}: ${verdict}`,
+    )
+  }
+  return results.every((result) => result.verified) ? 0 : 1
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error)
+    process.exitCode = 2
+  },
+)

@@ -1,0 +1,125 @@
+import bls from '@chainsafe/bls/herumi'
+import { serve, type ServerType } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import { createBlsVerifier } from '../../shared/attest/index.ts'
+import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
+import type { Replica } from '../replica/replica.ts'
+import {
+  alice,
+  bob,
+  createTestReplica,
+  InMemorySequencer,
+  testRegistry,
+  testTokens,
+  waitFor,
+} from '../replica/testing.ts'
+import { verifyAddressBalances } from './verifyAddress.ts'
+
+const sequencer = new InMemorySequencer()
+const trusted = testRegistry(3, 15_940)
+const replicas: Replica[] = []
+const servers: ServerType[] = []
+const running: Promise<void>[] = []
+/** The registry with the real URLs of replicas 1 and 2; replica 3 never runs. */
+let registry: ReplicaRegistry
+const bobUsdt = 1_000_000_000_000n + 2_500_000n
+
+beforeAll(async () => {
+  for (const position of [1, 2]) {
+    const replica = await createTestReplica({ sequencer, registry: trusted, position })
+    replicas.push(replica)
+    running.push(replica.start())
+    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
+    await new Promise((resolve) => server.once('listening', resolve))
+    servers.push(server)
+  }
+  const urls = servers.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  registry = {
+    ...trusted,
+    replicas: trusted.replicas.map((replica, i) => ({
+      ...replica,
+      url: urls[i] ?? 'http://127.0.0.1:9', // nothing listens there
+    })),
+  }
+  const fields = { action: 'transfer', nonce: '1', to: bob.address, token: 'USDT' }
+  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount: '2.5' })]))
+  await waitFor(() => replicas.every((replica) => replica.state.position.index === 1))
+})
+
+afterAll(async () => {
+  for (const server of servers) server.close()
+  for (const replica of replicas) await replica.stop()
+  await Promise.all(running)
+})
+
+const verifier = createBlsVerifier(bls)
+const noWait = async () => {}
+
+describe('verifyAddressBalances over HTTP', () => {
+  it('verifies every token of an address, and the zero balances of a stranger', async () => {
+    const results = await verifyAddressBalances({
+      registry,
+      address: bob.address,
+      bls: verifier,
+      sleep: noWait,
+    })
+    expect(
+      results.map(({ token, available, verified }) => ({ token, available, verified })),
+    ).toEqual([
+      { token: 'USDT', available: bobUsdt, verified: true },
+      { token: 'ETH', available: 100n * 10n ** 18n, verified: true },
+      { token: 'BTC', available: 0n, verified: true }, // no leaf: proven absent
+    ])
+    expect(results[0]).toMatchObject({ index: 1, signers: ['replica-1', 'replica-2'] })
+    const stranger = await verifyAddressBalances({
+      registry,
+      address: testAccount(777).address,
+      bls: verifier,
+      sleep: noWait,
+    })
+    expect(stranger.every((result) => result.verified && result.available === 0n)).toBe(true)
+  })
+
+  it('names a replica that serves a value its proof does not tie to the quorum root', async () => {
+    const lyingUrl = registry.replicas[0]!.url
+    const lying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).startsWith(`${lyingUrl}/balance_proof`)) return response
+      const body = (await response.json()) as { available: string }
+      body.available = String(BigInt(body.available) + 1n)
+      return new Response(JSON.stringify(body), { status: 200 })
+    }
+    const [usdt] = await verifyAddressBalances({
+      registry,
+      address: bob.address,
+      replicaUrl: lyingUrl,
+      bls: verifier,
+      fetch: lying,
+      sleep: noWait,
+    })
+    expect(usdt).toMatchObject({ token: 'USDT', available: bobUsdt + 1n, verified: false })
+    expect(usdt!.problem).toMatch(/^replica-1 served a value .*root_mismatch/)
+  })
+
+  it('refuses a root fewer replicas than the quorum signed', async () => {
+    const alone = {
+      ...registry,
+      replicas: registry.replicas.map((replica, i) =>
+        i === 1 ? { ...replica, url: 'http://127.0.0.1:9' } : replica,
+      ),
+    }
+    const [usdt] = await verifyAddressBalances({
+      registry: alone,
+      address: bob.address,
+      replicaUrl: registry.replicas[0]!.url,
+      bls: verifier,
+      attempts: 2,
+      sleep: noWait,
+      timeoutMs: 2_000,
+    })
+    expect(usdt).toMatchObject({ verified: false, available: bobUsdt })
+    expect(usdt!.problem).toMatch(/1 of 3 replicas signed index 1, quorum 2: below_quorum/)
+  })
+})
