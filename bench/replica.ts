@@ -128,7 +128,7 @@ if (phases.includes('A')) {
           transfers: parameters.applyTransfers,
           accounts: parameters.applyAccounts,
           batchBytesMax: 5_000,
-          sqliteSynchronous: 'NORMAL',
+          durability: 'NORMAL',
           verifierThreads: threads,
           databaseUrl: db === 'postgres' ? await server!.createDatabase() : undefined,
         })

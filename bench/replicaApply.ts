@@ -22,7 +22,7 @@ export interface ApplyBenchParameters {
   readonly accounts: number
   /** Largest batch body in bytes (Zellular's cap). */
   readonly batchBytesMax: number
-  readonly sqliteSynchronous: 'FULL' | 'NORMAL'
+  readonly durability: 'FULL' | 'NORMAL'
   /** Verifier worker threads reading ahead of the apply loop (0: verify inline). */
   readonly verifierThreads: number
   /** `postgres://…`: commit into that (empty) PostgreSQL database instead of a SQLite file. */
@@ -72,7 +72,7 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
   const store = await openReplicaStorage({
     databaseFile: join(dir, 'replica.db'),
     databaseUrl: parameters.databaseUrl,
-    sqliteSynchronous: parameters.sqliteSynchronous,
+    durability: parameters.durability,
   })
   const state = await ReplicaState.open(store, {
     registry: benchRegistry(),

@@ -75,7 +75,7 @@ beforeAll(async () => {
       position === 2 ? { REPLICA_DATABASE_URL: databaseUrl } : {},
     // Thousands of intents from 127.0.0.1: the per-IP submission limit is lifted explicitly.
     environment: {
-      REPLICA_SQLITE_SYNCHRONOUS: 'NORMAL',
+      REPLICA_DURABILITY: 'NORMAL',
       REPLICA_SUBMIT_RATE_PER_SECOND: '1000000',
       REPLICA_SUBMIT_BURST: '1000000',
     },

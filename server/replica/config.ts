@@ -87,9 +87,14 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_SUBMIT_IN_FLIGHT_MAX: positiveInteger(defaultReplicaParameters.submitInFlightMax),
   REPLICA_SUBMIT_BULK_MAX: positiveInteger(defaultReplicaParameters.submitBulkMax),
   REPLICA_AGGREGATE_TIMEOUT_MS: positiveInteger(defaultReplicaParameters.aggregateTimeoutMs),
-  REPLICA_SQLITE_SYNCHRONOUS: z
-    .enum(['FULL', 'NORMAL'])
-    .default(defaultReplicaParameters.sqliteSynchronous),
+  /**
+   * FULL: every commit waits for the disk (SQLite `synchronous=FULL`, PostgreSQL
+   * `synchronous_commit=on`); NORMAL: a power loss (or a crash of the database server) may undo
+   * the last commits, which the replica applies again from Zellular.
+   */
+  REPLICA_DURABILITY: z.enum(['FULL', 'NORMAL']).optional(),
+  /** The old name of `REPLICA_DURABILITY` (from when only SQLite had it): read, with a warning. */
+  REPLICA_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).optional(),
   REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
   REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
   REPLICA_HISTORY_RETAIN_BATCHES: positiveInteger(defaultReplicaParameters.historyRetainBatches),
@@ -153,6 +158,8 @@ export interface ReplicaMainConfig {
     longPollMs: number
   }
   readonly parameters: ReplicaParameters
+  /** What the environment asks that `main.ts` should warn about once, at start. */
+  readonly warnings: readonly string[]
 }
 
 /** Parses the environment and loads the files it names; throws with the offending variable. */
@@ -178,6 +185,17 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
   if (applierUrl === undefined && env.ZELLULAR_NODES_FILE === undefined) {
     throw new Error('ZELLULAR_NODES_FILE is required (except with REPLICA_APPLIER_URL)')
   }
+  const warnings: string[] = []
+  if (env.REPLICA_SQLITE_SYNCHRONOUS !== undefined) {
+    const current = env.REPLICA_DURABILITY
+    if (current !== undefined && current !== env.REPLICA_SQLITE_SYNCHRONOUS) {
+      throw new Error(
+        `REPLICA_SQLITE_SYNCHRONOUS=${env.REPLICA_SQLITE_SYNCHRONOUS} (the old name of ` +
+          `REPLICA_DURABILITY) contradicts REPLICA_DURABILITY=${current}`,
+      )
+    }
+    warnings.push('REPLICA_SQLITE_SYNCHRONOUS is the old name of REPLICA_DURABILITY: rename it')
+  }
   const origins = env.REPLICA_CORS_ORIGINS.trim()
   return {
     replicaId: env.REPLICA_ID,
@@ -201,6 +219,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       maxBackoffMs: env.ZELLULAR_MAX_BACKOFF_MS,
       longPollMs: env.ZELLULAR_LONG_POLL_MS,
     },
+    warnings,
     parameters: {
       corsOrigins: origins === '*' ? '*' : origins.split(',').map((origin) => origin.trim()),
       bodyLimitBytes: env.REPLICA_BODY_LIMIT_KB * 1024,
@@ -210,7 +229,10 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       submitInFlightMax: env.REPLICA_SUBMIT_IN_FLIGHT_MAX,
       submitBulkMax: env.REPLICA_SUBMIT_BULK_MAX,
       aggregateTimeoutMs: env.REPLICA_AGGREGATE_TIMEOUT_MS,
-      sqliteSynchronous: env.REPLICA_SQLITE_SYNCHRONOUS,
+      durability:
+        env.REPLICA_DURABILITY ??
+        env.REPLICA_SQLITE_SYNCHRONOUS ??
+        defaultReplicaParameters.durability,
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,
       stateHashIntervalMs: env.REPLICA_STATE_HASH_INTERVAL_MS,
       historyRetainBatches: env.REPLICA_HISTORY_RETAIN_BATCHES,

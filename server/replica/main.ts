@@ -17,6 +17,7 @@ import { createStoreFaults } from './storeFaults.ts'
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
 const config = loadReplicaConfig(process.env)
+for (const warning of config.warnings) log(`WARNING ${warning}`)
 // Test-only faults (cluster and chaos suites), read here alone: the rest of the replica knows
 // only the store's hooks, which nothing else installs.
 const testFaults = {

@@ -53,12 +53,14 @@ export interface ReplicaParameters {
   /** Per-replica timeout of `/aggregate_balance` requests. */
   readonly aggregateTimeoutMs: number
   /**
-   * SQLite `synchronous` in WAL mode. Both survive a process crash (kill -9) exactly once. With
-   * NORMAL a power loss may undo the last commits; the replica then resumes from an earlier
-   * index and applies those batches again from Zellular, which is the source of truth, so
-   * NORMAL is the default. FULL fsyncs every commit.
+   * Whether each commit waits for the disk (`REPLICA_DURABILITY`): SQLite's `synchronous` in WAL
+   * mode, PostgreSQL's `synchronous_commit` (FULL: on). Both survive a process crash (kill -9)
+   * exactly once. With NORMAL a power loss (or a crash of the database server) may undo the
+   * last commits; the replica then resumes from an earlier index and applies those batches
+   * again from Zellular, which is the source of truth, so NORMAL is the default. FULL waits for
+   * the disk at every commit.
    */
-  readonly sqliteSynchronous: 'FULL' | 'NORMAL'
+  readonly durability: 'FULL' | 'NORMAL'
   /** How often Zellular's last finalized index is polled for `/status`. */
   readonly finalizedPollMs: number
   /**
@@ -117,7 +119,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   submitInFlightMax: 4,
   submitBulkMax: 8,
   aggregateTimeoutMs: 3_000,
-  sqliteSynchronous: 'NORMAL',
+  durability: 'NORMAL',
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
   rootAttestationsKept: 256,
@@ -174,7 +176,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   const store = await openReplicaStorage({
     databaseFile: config.databaseFile,
     databaseUrl: config.databaseUrl,
-    sqliteSynchronous: parameters.sqliteSynchronous,
+    durability: parameters.durability,
     historyRetainBatches: parameters.historyRetainBatches,
     hooks: config.storeHooks,
   })

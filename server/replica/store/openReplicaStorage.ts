@@ -9,7 +9,7 @@ export interface OpenReplicaStorageParameters {
   /** `postgres://…` (or `postgresql://…`): PostgreSQL instead of SQLite. */
   readonly databaseUrl?: string | undefined
   /** FULL: every commit waits for the disk (SQLite `synchronous`, PostgreSQL `synchronous_commit`). */
-  readonly sqliteSynchronous?: 'FULL' | 'NORMAL'
+  readonly durability?: 'FULL' | 'NORMAL'
   readonly historyRetainBatches?: number
   readonly hooks?: StoreHooks | undefined
 }
@@ -24,15 +24,13 @@ export async function openReplicaStorage(
   const { databaseUrl, hooks, historyRetainBatches } = parameters
   if (databaseUrl !== undefined) {
     return PostgresStorage.open(databaseUrl, {
-      synchronousCommit: parameters.sqliteSynchronous === 'FULL',
+      synchronousCommit: parameters.durability === 'FULL',
       hooks,
       historyRetainBatches,
     })
   }
   return openSqliteStorage(parameters.databaseFile, {
-    ...(parameters.sqliteSynchronous === undefined
-      ? {}
-      : { synchronous: parameters.sqliteSynchronous }),
+    ...(parameters.durability === undefined ? {} : { synchronous: parameters.durability }),
     ...(historyRetainBatches === undefined ? {} : { historyRetainBatches }),
     ...(hooks === undefined ? {} : { hooks }),
   })

@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadReplicaConfig } from './config.ts'
+import { testBlsKey, testGenesis, testRegistry } from './testing.ts'
+
+/** The environment of a replica whose files exist, plus `extra`. */
+function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'replica-config-'))
+  const blsSecretKey = `0x${Buffer.from(testBlsKey(1)).toString('hex')}`
+  writeFileSync(join(dir, 'bls-key.json'), JSON.stringify({ blsSecretKey }))
+  writeFileSync(join(dir, 'registry.json'), JSON.stringify(testRegistry(1, 15990)))
+  writeFileSync(join(dir, 'genesis.json'), JSON.stringify(testGenesis))
+  return {
+    REPLICA_ID: 'replica-1',
+    REPLICA_DATA_DIR: dir,
+    REPLICA_REGISTRY_FILE: join(dir, 'registry.json'),
+    REPLICA_GENESIS_FILE: join(dir, 'genesis.json'),
+    ZELLULAR_NODES_FILE: join(dir, 'nodes.json'),
+    ...extra,
+  }
+}
+
+describe('loadReplicaConfig', () => {
+  it('reads REPLICA_DURABILITY, NORMAL by default', () => {
+    expect(loadReplicaConfig(environment({})).parameters.durability).toBe('NORMAL')
+    const full = loadReplicaConfig(environment({ REPLICA_DURABILITY: 'FULL' }))
+    expect(full.parameters.durability).toBe('FULL')
+    expect(full.warnings).toEqual([])
+  })
+
+  it('still reads the old name REPLICA_SQLITE_SYNCHRONOUS, with a warning', () => {
+    const old = loadReplicaConfig(environment({ REPLICA_SQLITE_SYNCHRONOUS: 'FULL' }))
+    expect(old.parameters.durability).toBe('FULL')
+    expect(old.warnings).toEqual([
+      'REPLICA_SQLITE_SYNCHRONOUS is the old name of REPLICA_DURABILITY: rename it',
+    ])
+    expect(() =>
+      loadReplicaConfig(
+        environment({ REPLICA_SQLITE_SYNCHRONOUS: 'FULL', REPLICA_DURABILITY: 'NORMAL' }),
+      ),
+    ).toThrow(/contradicts REPLICA_DURABILITY=NORMAL/)
+  })
+
+  it('makes an API process of REPLICA_APPLIER_URL, which needs the database and no nodes', () => {
+    const api = environment({
+      REPLICA_APPLIER_URL: 'http://127.0.0.1:5101',
+      REPLICA_DATABASE_URL: 'postgres://127.0.0.1:5432/replica',
+      REPLICA_API_PROCESSES: '2',
+      ZELLULAR_NODES_FILE: '',
+    })
+    delete api.ZELLULAR_NODES_FILE
+    const config = loadReplicaConfig(api)
+    expect(config).toMatchObject({ applierUrl: 'http://127.0.0.1:5101', apiProcesses: 2 })
+    delete api.REPLICA_DATABASE_URL
+    expect(() => loadReplicaConfig(api)).toThrow(/needs REPLICA_DATABASE_URL/)
+    expect(() => loadReplicaConfig(environment({ REPLICA_API_PROCESSES: '2' }))).toThrow(
+      /for API processes/,
+    )
+  })
+})
