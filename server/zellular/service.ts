@@ -1,4 +1,3 @@
-import { serve, type ServerType } from '@hono/node-server'
 import { readFileSync } from 'node:fs'
 import { bls, initZellular, Network, parseNodesFile } from '../../shared/zellular/index.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
@@ -6,6 +5,7 @@ import { createLogger, type Logger } from './logger.ts'
 import { ZellularNode } from './node.ts'
 import type { NodeContext } from './nodeContext.ts'
 import type { NodeHooks } from './nodeHooks.ts'
+import { listenHttp } from '../listenHttp.ts'
 import { createNodeApp } from './routes.ts'
 
 /** A test adversary: the hooks a node consults, and what it does on its own once per loop. */
@@ -53,7 +53,7 @@ export async function startNode(
   await node.switcher.join()
   logParameters(node)
 
-  const server = await listen(createNodeApp(node).fetch, config)
+  const server = await listenHttp(createNodeApp(node).fetch, config.host, config.port)
   node.start()
   const url = `http://${config.host}:${config.port}`
   const { role } = node
@@ -69,13 +69,6 @@ export async function startNode(
       node.close()
     },
   }
-}
-
-function listen(fetch: Parameters<typeof serve>[0]['fetch'], config: NodeConfig) {
-  return new Promise<ServerType>((resolve, reject) => {
-    const server = serve({ fetch, hostname: config.host, port: config.port }, () => resolve(server))
-    server.once('error', reject)
-  })
 }
 
 function logParameters(node: ZellularNode): void {
