@@ -35,6 +35,8 @@ it('exports exactly this public surface', () => {
       "orderEventSchema",
       "orderFillSchema",
       "orderFillsMax",
+      "orderProofQuerySchema",
+      "orderProofResponseSchema",
       "orderSideSchema",
       "orderStatusSchema",
       "orderViewSchema",

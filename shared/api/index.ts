@@ -12,7 +12,8 @@
  * - `GET /balances?address[&index]` → `balancesResponseSchema`
  * - `GET /aggregate_balance?address&token[&index]` → `aggregateBalanceResponseSchema`
  * - `GET /root[?index]` → `signedRootSchema` of `shared/attest` (404 `root_not_kept`);
- *   `GET /balance_proof?address&token` → `balanceProofResponseSchema`
+ *   `GET /balance_proof?address&token` → `balanceProofResponseSchema`; `GET /order_proof?orderId`
+ *   → `orderProofResponseSchema` (503 `proof_unavailable` when not provable now)
  * - `GET /status` → `statusResponseSchema`; `GET /network` → `networkResponseSchema`
  * - `GET /markets` → `marketsResponseSchema`; `GET /orderbook?market[&depth]` →
  *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit][&cursor]` →
@@ -108,8 +109,8 @@ export type {
   Trade,
   TradesResponse,
 } from './market.ts'
-export { balanceProofResponseSchema } from './proofs.ts'
-export type { BalanceProofResponse } from './proofs.ts'
+export { balanceProofResponseSchema, orderProofResponseSchema } from './proofs.ts'
+export type { BalanceProofResponse, OrderProofResponse } from './proofs.ts'
 export {
   balanceProofQuerySchema,
   balanceQuerySchema,
@@ -117,6 +118,7 @@ export {
   eventsQuerySchema,
   orderbookQuerySchema,
   ordersPageMax,
+  orderProofQuerySchema,
   ordersQuerySchema,
   rootQuerySchema,
   tradesPageMax,

@@ -26,3 +26,22 @@ export const balanceProofResponseSchema = z.object({
 })
 
 export type BalanceProofResponse = z.infer<typeof balanceProofResponseSchema>
+
+/**
+ * `GET /order_proof?orderId`: an order's state leaf with its proof at the index of the
+ * replica's latest state hash. `value` is the open order as the matching engine holds it
+ * (`<market> <side> <priceTicks> <owner> <orderType> <lots> <originalLots> <placedIndex>
+ * <placedPosition>`, `docs/state-hash.md`), null when the order is not open there (filled,
+ * cancelled or never placed: the proof shows there is no leaf). Check it like a balance proof.
+ */
+export const orderProofResponseSchema = z.object({
+  replicaId: z.string(),
+  orderId: hash32Schema,
+  index: z.number().int().nonnegative(),
+  stateHash: hash32Schema,
+  key: z.string(),
+  value: z.string().nullable(),
+  proof: z.string().regex(/^0x(?:[0-9a-f]{2})+$/),
+})
+
+export type OrderProofResponse = z.infer<typeof orderProofResponseSchema>

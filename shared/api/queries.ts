@@ -36,6 +36,9 @@ export const rootQuerySchema = z.object({ index: indexParam.optional() })
 /** `GET /balance_proof`: a balance with its state proof, at the latest state hash. */
 export const balanceProofQuerySchema = z.object({ address: addressParam, token: tokenParam })
 
+/** `GET /order_proof`: an order's state leaf with its proof, at the latest state hash. */
+export const orderProofQuerySchema = z.object({ orderId: z.string().regex(/^0x[0-9a-f]{64}$/) })
+
 /** `GET /balances`. */
 export const balancesQuerySchema = z.object({ address: addressParam, index: indexParam.optional() })
 

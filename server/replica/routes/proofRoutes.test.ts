@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   balanceProofResponseSchema,
   errorResponseSchema,
+  orderProofResponseSchema,
   statusResponseSchema,
 } from '../../../shared/api/index.ts'
 import {
@@ -12,7 +13,8 @@ import {
   type SignedRoot,
 } from '../../../shared/attest/index.ts'
 import { balanceLeaf, verifyExchangeStateProof } from '../../../shared/exchange/index.ts'
-import { signIntent, testAccount } from '../../../shared/exchange/testing.ts'
+import { signIntent, testAccount, testDomain } from '../../../shared/exchange/testing.ts'
+import { intentId } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
 import { RootAttestations } from '../rootAttestations.ts'
 import {
@@ -181,6 +183,36 @@ describe('root attestations and balance proofs', () => {
       }),
     ).toEqual({ ok: true })
     expect((await get(replica, '/root')).body).toEqual(first)
+  })
+
+  it('prove an open order with its fields, and a never-placed order absent', async () => {
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({ sequencer })
+    const fields = { action: 'order', nonce: '7', market: 'ETH/USDT', side: 'buy' }
+    const limit = { type: 'limit', price: '1990', quantity: '0.01', timeInForce: 'GTC' }
+    sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, ...limit })]))
+    await waitFor(() => replica.state.position.index === 1)
+    const orderId = intentId({ ...testDomain, signer: alice.address, nonce: 7n } as never)
+    const root = signedRootSchema.parse((await get(replica, '/root')).body).attestation
+    for (const [id, open] of [
+      [orderId, true],
+      [`0x${'0'.repeat(64)}`, false],
+    ] as const) {
+      const answer = await get(replica, `/order_proof?orderId=${id}`)
+      expect(answer.status).toBe(200)
+      const proven = orderProofResponseSchema.parse(answer.body)
+      expect(proven).toMatchObject({ orderId: id, index: 1, stateHash: root.stateHash })
+      if (open)
+        expect(proven.value).toBe(`ETH/USDT buy 199000 ${alice.address} limit 10 10 1 0`) // ticks, lots
+      else expect(proven.value).toBeNull()
+      const { key, proof } = proven
+      const value = proven.value ?? undefined
+      const stateHash = root.stateHash
+      expect(verifyExchangeStateProof({ key, value, proof, stateHash })).toEqual({ ok: true })
+      const other = open ? undefined : 'ETH/USDT buy 1 0x00 limit 1 1 1 0'
+      expect(verifyExchangeStateProof({ key, value: other, proof, stateHash }).ok).toBe(false)
+    }
+    expect((await get(replica, '/order_proof?orderId=0x12')).status).toBe(400)
   })
 
   it('answer 404 root_not_kept for an index without a kept root, 400 for a bad index', async () => {

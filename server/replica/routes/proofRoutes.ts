@@ -1,10 +1,12 @@
 import { Hono } from 'hono'
 import {
   balanceProofQuerySchema,
+  orderProofQuerySchema,
   rootQuerySchema,
   type BalanceProofResponse,
+  type OrderProofResponse,
 } from '../../../shared/api/index.ts'
-import { balanceLeaf, encodeProofHex } from '../../../shared/exchange/index.ts'
+import { balanceLeaf, encodeProofHex, orderLeaf } from '../../../shared/exchange/index.ts'
 import { parseToken } from '../../../shared/intents/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import { balanceAt, requireIntactState } from '../balanceAt.ts'
@@ -14,9 +16,10 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
  * `GET /root[?index]`: this replica's signed root attestation at `index` (or of its latest
- * state hash), `docs/state-commitment.md`; `GET /balance_proof?address&token`: a balance with
- * its state proof at the index of the latest state hash. A client checks the proof against the
- * state hash a quorum of replicas' `/root?index` attestations signed.
+ * state hash), `docs/state-commitment.md`; `GET /balance_proof?address&token` and
+ * `GET /order_proof?orderId`: a balance or an order with its state proof at the index of the
+ * latest state hash. A client checks the proof against the state hash a quorum of replicas'
+ * `/root?index` attestations signed.
  */
 export function proofRoutes(deps: ReplicaDeps) {
   // A proof reads the balance history and hashes a bucket: limited like the signed reads.
@@ -28,6 +31,7 @@ export function proofRoutes(deps: ReplicaDeps) {
   )
   return new Hono()
     .use('/balance_proof', limited)
+    .use('/order_proof', limited)
     .get('/root', async (c) => {
       requireIntactState(deps)
       const { index } = parseQuery(c, rootQuerySchema)
@@ -67,6 +71,28 @@ export function proofRoutes(deps: ReplicaDeps) {
         stateHash: latest.hash,
         key,
         value: value ?? null,
+        proof: encodeProofHex(proven.proof),
+      }
+      return c.json(answer)
+    })
+    .get('/order_proof', async (c) => {
+      requireIntactState(deps)
+      const { orderId } = parseQuery(c, orderProofQuerySchema)
+      await deps.state.settled()
+      const latest = deps.stateHash()
+      const [key] = orderLeaf(orderId, undefined, undefined)
+      // No history of orders: provable while the order has not changed since the latest hash.
+      const proven = deps.state.exchange.stateProof(key)
+      if (proven === undefined || proven.stateHash !== latest.hash) {
+        throw new ApiError('proof_unavailable', 'the order changed since the latest state hash')
+      }
+      const answer: OrderProofResponse = {
+        replicaId: deps.replicaId,
+        orderId,
+        index: latest.index,
+        stateHash: latest.hash,
+        key,
+        value: proven.value ?? null,
         proof: encodeProofHex(proven.proof),
       }
       return c.json(answer)
