@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { bytesToHex } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initSha256 } from './sha256.ts'
@@ -176,6 +177,38 @@ describe('state proofs', () => {
       expect(decodeStateProof(bytes.subarray(0, bytes.length - 1))).toBeUndefined()
       expect(decodeStateProof(new Uint8Array([...bytes, 0]))).toBeUndefined()
     }
+  })
+
+  it('prove every key of any tree, present or absent, after any changes (property)', () => {
+    // 12 of the keys share one bucket, so buckets hold several leaves and absence proofs list them.
+    const keys = [...neighbours, ...keysInBucketOf(target, 'nonces', 8), 'issuer', 'token ETH']
+    const value = fc.option(fc.string({ maxLength: 12 }), { nil: undefined })
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.constantFrom(...keys), value), { maxLength: 40 }),
+        (sets) => {
+          const tree = new StateTree()
+          const held = new Map<string, string>()
+          for (const [key, v] of sets) {
+            tree.set(key, v)
+            if (v === undefined) held.delete(key)
+            else held.set(key, v)
+          }
+          const root = tree.root()
+          for (const key of keys) {
+            const path = tree.proof(key)
+            const proof = buildStateProof(path, key, held.get(key), (k) => held.get(k))!
+            const decoded = decodeStateProof(encodeStateProof(proof))!
+            expect(verifyStateProof({ key, value: held.get(key), proof: decoded, root })).toEqual({
+              ok: true,
+            })
+            const wrong = held.has(key) ? undefined : 'x'
+            expect(verifyStateProof({ key, value: wrong, proof: decoded, root }).ok).toBe(false)
+          }
+        },
+      ),
+      { numRuns: 25 },
+    )
   })
 
   it('refuse to build a proof from values the tree does not hold', () => {
