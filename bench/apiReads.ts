@@ -25,7 +25,8 @@ import { percentile } from './report.ts'
  * the state (in this process, idle during the reads). Two reads: a signed balance that is a
  * signature cache miss every time (a new address each request: the expensive read, a BLS
  * signature, that API processes exist to spread), and the order book (20 levels, a database
- * read). Each configuration runs twice, alternated (1, 2, 1, 2), and reports its best run.
+ * read). The configurations alternate (1, 2, 1, 2, …) for `rounds` rounds; the medians are
+ * reported with every round's rate, since other processes load the machine unevenly.
  */
 
 /** Parameters of `measureApiReads`. */
@@ -35,6 +36,8 @@ export interface ApiReadsParameters {
   readonly concurrency: number
   /** Batches applied before the reads, so that books and balances have content. */
   readonly batches: number
+  /** Runs of each configuration, alternated (1, 2, 1, 2, …); medians are reported. */
+  readonly rounds: number
   readonly log: (line: string) => void
 }
 
@@ -69,6 +72,12 @@ function seedBatch(n: number): string {
     order(maker, n % 2 === 0 ? 'sell' : 'buy', '1'),
     order(taker, n % 2 === 0 ? 'buy' : 'sell', '0.25'),
   ])
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2
 }
 
 /** The address of read `n`: never asked before, so its signature is never cached. */
@@ -173,46 +182,57 @@ export async function measureApiReads(
     for (const [name, path] of Object.entries(workloads)) {
       // Warm-up: connections, JIT, the database's caches.
       await runLoad(urls, path, { ...parameters, seconds: 1 }, counter)
-      for (const count of [1, 2, 1, 2]) {
-        const used = urls.slice(0, count)
-        loads.push(loadavg()[0]!)
-        const before = {
-          api: processes.map((p) => cpuMillisOf(p.child.pid) ?? 0),
-          postgres: server.totalCpuMs(),
-          self: process.cpuUsage(),
+      const runs: Record<number, Record<string, number>[]> = { 1: [], 2: [] }
+      for (let round = 0; round < parameters.rounds; round++) {
+        for (const count of [1, 2]) {
+          loads.push(loadavg()[0]!)
+          const before = {
+            api: processes.map((p) => cpuMillisOf(p.child.pid) ?? 0),
+            postgres: server.totalCpuMs(),
+            self: process.cpuUsage(),
+          }
+          const run = await runLoad(urls.slice(0, count), path, parameters, counter)
+          const api = processes.map((p, at) => (cpuMillisOf(p.child.pid) ?? 0) - before.api[at]!)
+          const self = process.cpuUsage(before.self)
+          const perRead = (ms: number) => Math.round((ms * 1000) / Math.max(1, run.reads))
+          const rate = Math.round(run.reads / parameters.seconds)
+          runs[count]!.push({
+            readsPerSecond: rate,
+            errors: run.errors,
+            p50Ms: percentile(run.latencies, 50),
+            p99Ms: percentile(run.latencies, 99),
+            cpuMicrosPerRead_api1: perRead(api[0]!),
+            cpuMicrosPerRead_api2: perRead(api[1]!),
+            cpuMicrosPerRead_postgres: perRead(server.totalCpuMs() - before.postgres),
+            // The load generator and the idle applier share this process.
+            cpuMicrosPerRead_benchProcess: perRead((self.user + self.system) / 1000),
+            // What the API processes could serve with a core each at this cost: the rate that
+            // holds still when other processes take the machine's cores.
+            apiCpuBoundReadsPerSecond: Math.round(
+              (count * 1e6) / Math.max(1, perRead(api[0]! + api[1]!)),
+            ),
+          })
+          log(`D ${name} ${count} API process(es): ${rate} reads/s (${run.errors} errors)`)
         }
-        const run = await runLoad(used, path, parameters, counter)
-        const api = processes.map((p, at) => (cpuMillisOf(p.child.pid) ?? 0) - before.api[at]!)
-        const postgres = server.totalCpuMs() - before.postgres
-        const self = process.cpuUsage(before.self)
-        const perRead = (ms: number) => Math.round((ms * 1000) / Math.max(1, run.reads))
-        const prefix = `d_${name}_${count}api_`
-        const rate = Math.round(run.reads / parameters.seconds)
-        if (rate <= Number(results[`${prefix}readsPerSecond`] ?? 0)) continue
-        Object.assign(results, {
-          [`${prefix}readsPerSecond`]: rate,
-          [`${prefix}errors`]: run.errors,
-          [`${prefix}p50Ms`]: percentile(run.latencies, 50).toFixed(2),
-          [`${prefix}p99Ms`]: percentile(run.latencies, 99).toFixed(2),
-          [`${prefix}cpuMicrosPerRead_api1`]: perRead(api[0]!),
-          [`${prefix}cpuMicrosPerRead_api2`]: perRead(api[1]!),
-          [`${prefix}cpuMicrosPerRead_postgres`]: perRead(postgres),
-          // The load generator and the idle applier share this process.
-          [`${prefix}cpuMicrosPerRead_benchProcess`]: perRead((self.user + self.system) / 1000),
-          // What the API processes could serve with a core each at this cost: the rate that
-          // holds still when other processes take the machine's cores.
-          [`${prefix}apiCpuBoundReadsPerSecond`]: Math.round(
-            (count * 1e6) / Math.max(1, perRead(api[0]! + api[1]!)),
-          ),
-        })
-        log(`D ${name} ${count} API process(es): ${rate} reads/s (${run.errors} errors)`)
       }
-      const one = Number(results[`d_${name}_1api_readsPerSecond`] ?? 0)
-      const two = Number(results[`d_${name}_2api_readsPerSecond`] ?? 0)
-      results[`d_${name}_speedup`] = (two / Math.max(1, one)).toFixed(2)
-      const bound = (count: number) =>
-        Number(results[`d_${name}_${count}api_apiCpuBoundReadsPerSecond`] ?? 0)
-      results[`d_${name}_apiCpuBoundSpeedup`] = (bound(2) / Math.max(1, bound(1))).toFixed(2)
+      // Medians over the rounds, and every round's rate (alternated 1, 2, 1, 2, …).
+      for (const count of [1, 2]) {
+        const prefix = `d_${name}_${count}api_`
+        for (const key of Object.keys(runs[count]![0]!)) {
+          const value = median(runs[count]!.map((run) => run[key]!))
+          results[prefix + key] = key.endsWith('Ms') ? value.toFixed(2) : Math.round(value)
+        }
+        results[`${prefix}readsPerSecondEachRound`] = runs[count]!.map(
+          (run) => run.readsPerSecond,
+        ).join(' ')
+      }
+      const ratio = (key: string) =>
+        (
+          Number(results[`d_${name}_2api_${key}`]) /
+          Math.max(1, Number(results[`d_${name}_1api_${key}`]))
+        ).toFixed(2)
+      results[`d_${name}_speedup`] = ratio('readsPerSecond')
+      results[`d_${name}_apiCpuBoundSpeedup`] = ratio('apiCpuBoundReadsPerSecond')
     }
     results.d_loadAverage1mMin = Math.min(...loads).toFixed(1)
     results.d_loadAverage1mMax = Math.max(...loads).toFixed(1)

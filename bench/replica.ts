@@ -23,7 +23,7 @@
  *   npm run bench:replica -- --phases=A --db=sqlite,postgres   # phase A on both databases
  *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
  *   npm run bench:replica -- --phases=B --rates=600 --cpu-prof-dir=/tmp/prof   # profiles
- *   npm run bench:replica -- --phases=D --read-seconds=10 --read-concurrency=16  # API processes
+ *   npm run bench:replica -- --phases=D --read-seconds=5 --read-concurrency=64 --read-rounds=5
  *
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
@@ -204,12 +204,13 @@ if (phases.includes('B') || phases.includes('C')) {
 
 if (phases.includes('D')) {
   const batches = smoke ? 50 : 400
+  const rounds = option('read-rounds', 3, 1)
   sampleLoad()
   Object.assign(config, {
     apiReadSeconds: parameters.readSeconds,
     apiReadConcurrency: parameters.readConcurrency,
     apiReadSeedBatches: batches,
-    apiReadRunsPerConfiguration: 2,
+    apiReadRounds: rounds,
   })
   Object.assign(
     results,
@@ -217,6 +218,7 @@ if (phases.includes('D')) {
       seconds: parameters.readSeconds,
       concurrency: parameters.readConcurrency,
       batches,
+      rounds,
       log: (line) => console.log(line),
     }),
   )

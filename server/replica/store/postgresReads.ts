@@ -111,27 +111,44 @@ export class PostgresReads {
 
   /**
    * The balances of `address` in `tokens` as of `index` (default: the applied index), with the
-   * position they are of, all from one snapshot: a commit landing meanwhile changes nothing.
-   * Undefined when `index` is above the applied index (`appliedIndex` says where it stands).
+   * position they are of, in one statement (so from one snapshot: a commit landing meanwhile
+   * changes nothing) and one round trip. Undefined balances when `index` is above the applied
+   * index (`appliedIndex` says where it stands).
    */
   async balancesAt(
     address: string,
     tokens: readonly string[],
     index: number | undefined,
   ): Promise<{ balances: StoredBalance[] } | { appliedIndex: number }> {
-    return this.snapshot(async (client) => {
-      const position = await this.position(client)
-      const at = index ?? position.index
-      if (at > position.index) return { appliedIndex: position.index }
-      const chainingHash =
-        at === position.index ? position.chainingHash : await this.chainingHashAt(at, client)
-      const balances: StoredBalance[] = []
-      for (const token of tokens) {
-        const balance = await this.balanceAt(address, token, at, client)
-        balances.push({ ...balance, index: at, chainingHash })
-      }
-      return { balances }
-    })
+    const { rows } = await this.pool.query<{
+      applied: number
+      at: number
+      chaining_hash: string | null
+      available: string | null
+      locked: string | null
+    }>(
+      'WITH p AS (SELECT ' +
+        "(SELECT value::bigint FROM meta WHERE key = 'applied_index') AS applied, " +
+        "(SELECT value FROM meta WHERE key = 'applied_chaining_hash') AS hash), " +
+        'a AS (SELECT applied, COALESCE($3::bigint, applied) AS at, hash FROM p) ' +
+        'SELECT a.applied, a.at, CASE WHEN a.at = a.applied THEN a.hash ELSE ' +
+        '(SELECT chaining_hash FROM chaining_hashes WHERE batch_index = a.at) END AS chaining_hash, ' +
+        'b.available, b.locked FROM a CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS t(token, n) ' +
+        'LEFT JOIN LATERAL (SELECT available, locked FROM balance_history h ' +
+        'WHERE h.address = $1 AND h.token = t.token AND h.batch_index <= a.at ' +
+        'ORDER BY h.batch_index DESC LIMIT 1) b ON true ORDER BY t.n',
+      [hexToBytes(address), tokens, index ?? null],
+    )
+    const first = rows[0]
+    if (first === undefined) return { balances: [] }
+    if (first.at > first.applied) return { appliedIndex: first.applied }
+    const balances = rows.map((row) => ({
+      available: BigInt(row.available ?? '0'),
+      locked: BigInt(row.locked ?? '0'),
+      index: row.at,
+      chainingHash: row.chaining_hash ?? undefined,
+    }))
+    return { balances }
   }
 
   async receipt(intentId: string): Promise<StoredReceipt | undefined> {
@@ -225,29 +242,39 @@ export class PostgresReads {
 
   /**
    * The top `depth` price levels of each side of `market`'s book, with its sequence number and
-   * the applied index, from one snapshot: the open orders aggregated by price (best first), as
-   * the matching engine aggregates its book.
+   * the applied index, in one statement (one snapshot, one round trip): the open orders summed
+   * per price, best first, as the matching engine aggregates its book.
    */
   async bookAt(market: string, depth: number): Promise<StoredBook> {
-    return this.snapshot(async (client) => {
-      const { index } = await this.position(client)
-      const state = await client.query<{ book_seq: number }>(
-        'SELECT book_seq FROM market_state WHERE market = $1',
-        [market],
-      )
-      const side = async (name: 'buy' | 'sell') => {
-        const { rows } = await client.query<StoredBookLevel>(
-          'SELECT price, sum(remaining::numeric)::text AS quantity, count(*)::int AS orders ' +
-            "FROM orders WHERE status = 'open' AND market = $1 AND side = $2 GROUP BY price " +
-            `ORDER BY price::numeric ${name === 'buy' ? 'DESC' : 'ASC'} LIMIT $3`,
-          [market, name, depth],
-        )
-        return rows
-      }
-      const bids = await side('buy')
-      const asks = await side('sell')
-      return { seq: state.rows[0]?.book_seq ?? 0, index, bids, asks }
-    })
+    const level = (side: 'buy' | 'sell') =>
+      '(SELECT side, price, sum(remaining::numeric)::text AS quantity, count(*)::int AS orders ' +
+      `FROM orders WHERE status = 'open' AND market = $1 AND side = '${side}' GROUP BY side, price ` +
+      `ORDER BY price::numeric ${side === 'buy' ? 'DESC' : 'ASC'} LIMIT $2)`
+    const { rows } = await this.pool.query<{
+      applied: number
+      seq: number | null
+      side: 'buy' | 'sell' | null
+      price: string | null
+      quantity: string | null
+      orders: number | null
+    }>(
+      "SELECT (SELECT value::bigint FROM meta WHERE key = 'applied_index') AS applied, " +
+        '(SELECT book_seq FROM market_state WHERE market = $1) AS seq, l.* ' +
+        `FROM (SELECT 1) AS one LEFT JOIN (${level('buy')} UNION ALL ${level('sell')}) AS l ON true`,
+      [market, depth],
+    )
+    const bids: StoredBookLevel[] = []
+    const asks: StoredBookLevel[] = []
+    for (const { side, price, quantity, orders } of rows) {
+      if (side === null || price === null || quantity === null || orders === null) continue
+      ;(side === 'buy' ? bids : asks).push({ price, quantity, orders })
+    }
+    // UNION ALL keeps no order: best first again, comparing prices as integers.
+    const byPrice = (a: StoredBookLevel, b: StoredBookLevel) =>
+      a.price.length - b.price.length || (a.price < b.price ? -1 : a.price > b.price ? 1 : 0)
+    bids.sort((a, b) => byPrice(b, a))
+    asks.sort(byPrice)
+    return { seq: rows[0]?.seq ?? 0, index: rows[0]?.applied ?? 0, bids, asks }
   }
 
   /** Runs read-only `work` on a pooled connection, every query in it from one snapshot. */
