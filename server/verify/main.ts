@@ -6,13 +6,13 @@ import { replicaRegistrySchema } from '../../shared/api/index.ts'
 import { createBlsVerifier } from '../../shared/attest/index.ts'
 import { parseAddress } from '../../shared/intents/index.ts'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
-import { verifyAddressBalances } from './verifyAddress.ts'
+import { rootGatherer, verifyAddressBalances, verifyOpenOrders } from './verifyAddress.ts'
 
 /*
  * npm run verify -- --address 0x… [--replica URL] [--registry FILE]
  *
- * Prints an address's balances with each one's state proof checked against a quorum of the
- * replicas' signed roots (`verifyAddress.ts`), trusting only the registry file (the devnet's by
+ * Prints an address's balances and open orders with each one's state proof checked against a
+ * quorum of the replicas' signed roots (`verifyAddress.ts`), trusting only the registry file (the devnet's by
  * default): no replica's word alone. Exits 1 if any balance is not verified.
  */
 
@@ -31,12 +31,15 @@ async function main(): Promise<number> {
     option('registry') ?? join(REPOSITORY_ROOT, '.devnet', 'replicas', 'registry.json')
   const registry = replicaRegistrySchema.parse(JSON.parse(readFileSync(registryFile, 'utf8')))
   const replicaUrl = option('replica')
-  const results = await verifyAddressBalances({
+  const parameters = {
     registry,
     address: address.value,
     bls: createBlsVerifier(bls),
     ...(replicaUrl === undefined ? {} : { replicaUrl }),
-  })
+  }
+  const rootAt = rootGatherer(parameters)
+  const results = await verifyAddressBalances(parameters, rootAt)
+  const { orders, truncated } = await verifyOpenOrders(parameters, rootAt)
   const decimals = new Map(registry.tokens.map((token) => [token.symbol, token.decimals]))
   const n = registry.replicas.length
   console.log(
@@ -54,7 +57,16 @@ async function main(): Promise<number> {
       `  ${result.token.padEnd(6)} available ${amount(result.available)}, locked ${amount(result.locked)}${where}: ${verdict}`,
     )
   }
-  return results.every((result) => result.verified) ? 0 : 1
+  console.log(`open orders: ${orders.length}${truncated ? ' (first page only)' : ''}`)
+  for (const order of orders) {
+    const where = order.index === undefined ? '' : ` at index ${order.index}`
+    const verdict = order.verified
+      ? `verified by ${order.signers.length} of ${n}`
+      : `NOT VERIFIED: ${order.problem}`
+    console.log(`  ${order.orderId} ${order.value ?? '?'}${where}: ${verdict}`)
+  }
+  const all = [...results, ...orders]
+  return all.every((result) => result.verified) && !truncated ? 0 : 1
 }
 
 main().then(

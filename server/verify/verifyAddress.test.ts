@@ -15,7 +15,7 @@ import {
   testTokens,
   waitFor,
 } from '../replica/testing.ts'
-import { verifyAddressBalances } from './verifyAddress.ts'
+import { verifyAddressBalances, verifyOpenOrders } from './verifyAddress.ts'
 
 const sequencer = new InMemorySequencer()
 const trusted = testRegistry(3, 15_940)
@@ -45,7 +45,10 @@ beforeAll(async () => {
   }
   const fields = { action: 'transfer', nonce: '1', to: bob.address, token: 'USDT' }
   sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount: '2.5' })]))
-  await waitFor(() => replicas.every((replica) => replica.state.position.index === 1))
+  const order = { action: 'order', nonce: '2', market: 'ETH/USDT', side: 'buy', type: 'limit' }
+  const limit = { price: '1990', quantity: '0.01', timeInForce: 'GTC' }
+  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...order, ...limit })]))
+  await waitFor(() => replicas.every((replica) => replica.state.position.index === 2))
 })
 
 afterAll(async () => {
@@ -72,7 +75,7 @@ describe('verifyAddressBalances over HTTP', () => {
       { token: 'ETH', available: 100n * 10n ** 18n, verified: true },
       { token: 'BTC', available: 0n, verified: true }, // no leaf: proven absent
     ])
-    expect(results[0]).toMatchObject({ index: 1, signers: ['replica-1', 'replica-2'] })
+    expect(results[0]).toMatchObject({ index: 2, signers: ['replica-1', 'replica-2'] })
     const stranger = await verifyAddressBalances({
       registry,
       address: testAccount(777).address,
@@ -80,6 +83,43 @@ describe('verifyAddressBalances over HTTP', () => {
       sleep: noWait,
     })
     expect(stranger.every((result) => result.verified && result.available === 0n)).toBe(true)
+  })
+
+  it("verifies an address's open orders, and names a replica that alters one", async () => {
+    const { orders, truncated } = await verifyOpenOrders({
+      registry,
+      address: alice.address,
+      bls: verifier,
+      sleep: noWait,
+    })
+    expect(truncated).toBe(false)
+    expect(orders).toEqual([
+      {
+        orderId: expect.stringMatching(/^0x[0-9a-f]{64}$/),
+        value: `ETH/USDT buy 199000 ${alice.address} limit 10 10 2 0`,
+        index: 2,
+        signers: ['replica-1', 'replica-2'],
+        verified: true,
+      },
+    ])
+    const lyingUrl = registry.replicas[0]!.url
+    const lying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).startsWith(`${lyingUrl}/order_proof`)) return response
+      const body = (await response.json()) as { value: string }
+      body.value = body.value.replace(' 10 10 ', ' 9 10 ')
+      return new Response(JSON.stringify(body), { status: 200 })
+    }
+    const altered = await verifyOpenOrders({
+      registry,
+      address: alice.address,
+      replicaUrl: lyingUrl,
+      bls: verifier,
+      fetch: lying,
+      sleep: noWait,
+    })
+    expect(altered.orders[0]).toMatchObject({ verified: false })
+    expect(altered.orders[0]!.problem).toMatch(/^replica-1 served an order .*root_mismatch/)
   })
 
   it('names a replica that serves a value its proof does not tie to the quorum root', async () => {
@@ -120,6 +160,6 @@ describe('verifyAddressBalances over HTTP', () => {
       timeoutMs: 2_000,
     })
     expect(usdt).toMatchObject({ verified: false, available: bobUsdt })
-    expect(usdt!.problem).toMatch(/1 of 3 replicas signed index 1, quorum 2: below_quorum/)
+    expect(usdt!.problem).toMatch(/1 of 3 replicas signed index 2, quorum 2: below_quorum/)
   })
 })

@@ -1,5 +1,7 @@
 import {
   balanceProofResponseSchema,
+  orderProofResponseSchema,
+  ordersResponseSchema,
   type BalanceProofResponse,
   type ReplicaRegistry,
 } from '../../shared/api/index.ts'
@@ -9,7 +11,7 @@ import {
   type BlsVerifier,
   type RootStatement,
 } from '../../shared/attest/index.ts'
-import { balanceLeaf, verifyExchangeStateProof } from '../../shared/exchange/index.ts'
+import { balanceLeaf, orderLeaf, verifyExchangeStateProof } from '../../shared/exchange/index.ts'
 
 /** One token's balance of the address, and whether it is proven. */
 export interface VerifiedBalance {
@@ -55,11 +57,96 @@ export interface VerifyAddressParameters {
  */
 export async function verifyAddressBalances(
   parameters: VerifyAddressParameters,
+  rootAt = rootGatherer(parameters),
 ): Promise<VerifiedBalance[]> {
-  const { registry } = parameters
+  const results: VerifiedBalance[] = []
+  for (const { symbol } of parameters.registry.tokens) {
+    results.push(await verifyToken(parameters, symbol, rootAt))
+  }
+  return results
+}
+
+/** One open order of the address, and whether it is proven open with these fields. */
+export interface VerifiedOrder {
+  readonly orderId: string
+  /** The order's state leaf (`market side priceTicks owner type lots originalLots …`). */
+  readonly value?: string
+  readonly index?: number
+  readonly signers: readonly string[]
+  readonly verified: boolean
+  readonly problem?: string
+}
+
+/**
+ * The open orders a replica lists for `address` (its first page of `GET /orders`, at most 100:
+ * the list itself is not proven), each checked like a balance: `GET /order_proof` against a
+ * quorum of root attestations of the proof's index, and the proven leaf must name the address as
+ * owner. An order that changed since the replica's latest hash is asked again (`attempts`).
+ */
+export async function verifyOpenOrders(
+  parameters: VerifyAddressParameters,
+  rootAt = rootGatherer(parameters),
+): Promise<{ orders: VerifiedOrder[]; truncated: boolean }> {
+  const url = parameters.replicaUrl ?? parameters.registry.replicas[0]!.url
+  const address = parameters.address.toLowerCase()
+  const listed = ordersResponseSchema.safeParse(
+    await getJson(parameters, `${url}/orders?address=${address}&limit=100`),
+  )
+  if (!listed.success) return { orders: [], truncated: true }
+  const open = listed.data.orders.filter((order) => order.status === 'open')
+  const orders: VerifiedOrder[] = []
+  for (const { orderId } of open) orders.push(await verifyOrder(parameters, url, orderId, rootAt))
+  return { orders, truncated: listed.data.next !== null }
+}
+
+async function verifyOrder(
+  parameters: VerifyAddressParameters,
+  url: string,
+  orderId: string,
+  rootAt: (index: number) => Promise<QuorumRoot>,
+): Promise<VerifiedOrder> {
+  const attempts = parameters.attempts ?? 5
+  const sleep = parameters.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  let last: VerifiedOrder = { orderId, signers: [], verified: false, problem: 'no proof served' }
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (attempt > 1) await sleep(1_000)
+    const body = await getJson(parameters, `${url}/order_proof?orderId=${orderId}`)
+    const parsed = orderProofResponseSchema.safeParse(body)
+    if (!parsed.success || parsed.data.orderId !== orderId) continue
+    const answer = parsed.data
+    const value = answer.value ?? undefined
+    const quorum = await rootAt(answer.index)
+    const seen = { orderId, index: answer.index, ...(value === undefined ? {} : { value }) }
+    if (!quorum.ok) {
+      last = { ...seen, signers: [], verified: false, problem: quorum.problem }
+      continue
+    }
+    const stateHash = quorum.root.stateHash
+    const [key] = orderLeaf(orderId, undefined, undefined)
+    const proof = verifyExchangeStateProof({ key, value, proof: answer.proof, stateHash })
+    const signers = quorum.signers
+    if (!proof.ok) {
+      const problem = `${answer.replicaId} served an order its proof does not tie to the root`
+      return { ...seen, signers, verified: false, problem: `${problem} (${proof.reason})` }
+    }
+    const owner = value?.split(' ')[3]
+    if (owner !== parameters.address.toLowerCase()) {
+      return { ...seen, signers, verified: false, problem: 'not an open order of this address' }
+    }
+    return { ...seen, signers, verified: true }
+  }
+  return last
+}
+
+/**
+ * Fetches and checks the quorum root of an index once for every value proven there; a failed
+ * gathering is not kept, so a retry asks again.
+ */
+export function rootGatherer(
+  parameters: VerifyAddressParameters,
+): (index: number) => Promise<QuorumRoot> {
   const roots = new Map<number, Promise<QuorumRoot>>()
-  // One gathering per index for all tokens; a failed one is not kept, so a retry asks again.
-  const rootAt = async (index: number) => {
+  return async (index) => {
     let found = roots.get(index)
     if (found === undefined) {
       found = gatherRoot(parameters, index)
@@ -69,14 +156,9 @@ export async function verifyAddressBalances(
     if (!result.ok) roots.delete(index)
     return result
   }
-  const results: VerifiedBalance[] = []
-  for (const { symbol } of registry.tokens) {
-    results.push(await verifyToken(parameters, symbol, rootAt))
-  }
-  return results
 }
 
-type QuorumRoot =
+export type QuorumRoot =
   | { readonly ok: true; readonly root: RootStatement; readonly signers: readonly string[] }
   | { readonly ok: false; readonly problem: string }
 
