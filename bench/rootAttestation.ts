@@ -17,12 +17,12 @@ import { environmentConfig, percentile, printSummary } from './report.ts'
  * (process.cpuUsage) beside wall time, since the machine may be shared.
  *
  *   npx tsx bench/rootAttestation.ts            # 200 signatures, 100 checks per registry
- *   npx tsx bench/rootAttestation.ts --smoke    # 20 and 10
+ *   npx tsx bench/rootAttestation.ts --smoke    # 10 and 3
  */
 
 const smoke = process.argv.includes('--smoke')
-const signCount = smoke ? 20 : 200
-const checkCount = smoke ? 10 : 100
+const signCount = smoke ? 10 : 200
+const checkCount = smoke ? 3 : 100
 
 function registryOf(size: number) {
   const keys = Array.from({ length: size }, (_, i) => new Uint8Array(32).fill(i + 1))
