@@ -17,102 +17,172 @@ export const PRUNE_STATEMENTS = [
     'AND updated_index < $1 ORDER BY updated_index LIMIT $2)',
 ]
 
+/** A table's columns in the order of its rows' values, each with its PostgreSQL type. */
+type Columns = readonly (readonly [name: string, type: string])[]
+
+/**
+ * `INSERT INTO table (columns) SELECT * FROM unnest($1::type[], …)`: every row of a group in
+ * one statement, each column as one array parameter. With `upsert`, a row whose `key` exists
+ * overwrites the `set` columns instead.
+ */
+function unnestInsert(
+  table: string,
+  columns: Columns,
+  upsert?: { readonly key: string; readonly set: readonly string[] },
+): { readonly text: string; readonly width: number } {
+  const names = columns.map(([name]) => name).join(', ')
+  const arrays = columns.map(([, type], at) => `$${at + 1}::${type}[]`).join(', ')
+  const conflict =
+    upsert === undefined
+      ? ''
+      : ` ON CONFLICT (${upsert.key}) DO UPDATE SET ` +
+        upsert.set.map((name) => `${name} = excluded.${name}`).join(', ')
+  const text = `INSERT INTO ${table} (${names}) SELECT * FROM unnest(${arrays})${conflict}`
+  return { text, width: columns.length }
+}
+
+/** The statement and width of each table a commit inserts into or upserts. */
+const INSERTS = {
+  balanceHistory: unnestInsert('balance_history', [
+    ['address', 'bytea'],
+    ['token', 'text'],
+    ['batch_index', 'bigint'],
+    ['available', 'text'],
+    ['locked', 'text'],
+  ]),
+  balances: unnestInsert(
+    'balances',
+    [
+      ['address', 'bytea'],
+      ['token', 'text'],
+      ['available', 'text'],
+      ['locked', 'text'],
+    ],
+    { key: 'address, token', set: ['available', 'locked'] },
+  ),
+  nonceWindows: unnestInsert(
+    'nonce_windows',
+    [
+      ['signer', 'bytea'],
+      ['nonces', 'text'],
+    ],
+    { key: 'signer', set: ['nonces'] },
+  ),
+  receipts: unnestInsert('receipts', [
+    ['intent_id', 'bytea'],
+    ['action', 'text'],
+    ['signer', 'bytea'],
+    ['nonce', 'text'],
+    ['status', 'text'],
+    ['reason', 'text'],
+    ['batch_index', 'bigint'],
+    ['position', 'int'],
+  ]),
+  // An order's terms never change once placed; what a later batch changes is its fill.
+  orders: unnestInsert(
+    'orders',
+    [
+      ['order_id', 'text'],
+      ['market', 'text'],
+      ['owner', 'text'],
+      ['side', 'text'],
+      ['type', 'text'],
+      ['time_in_force', 'text'],
+      ['price', 'text'],
+      ['quantity', 'text'],
+      ['filled', 'text'],
+      ['remaining', 'text'],
+      ['status', 'text'],
+      ['reason', 'text'],
+      ['placed_index', 'bigint'],
+      ['placed_position', 'int'],
+      ['updated_index', 'bigint'],
+    ],
+    { key: 'order_id', set: ['filled', 'remaining', 'status', 'reason', 'updated_index'] },
+  ),
+  trades: unnestInsert('trades', [
+    ['market', 'text'],
+    ['seq', 'bigint'],
+    ['price', 'text'],
+    ['quantity', 'text'],
+    ['taker_side', 'text'],
+    ['maker_order_id', 'text'],
+    ['taker_order_id', 'text'],
+    ['maker', 'text'],
+    ['taker', 'text'],
+    ['batch_index', 'bigint'],
+    ['time', 'bigint'],
+  ]),
+  chainingHashes: unnestInsert('chaining_hashes', [
+    ['batch_index', 'bigint'],
+    ['chaining_hash', 'text'],
+    ['time', 'bigint'],
+  ]),
+}
+
 /** Writes a group's net rows: one statement per table that has rows. */
 export async function writeRows(client: pg.PoolClient, rows: CommitRows): Promise<void> {
+  const insert = async (
+    { text, width }: { text: string; width: number },
+    values: readonly (readonly unknown[])[],
+  ) => {
+    if (values.length > 0) await client.query(text, columnsOf(values, width))
+  }
   const run = async (rowCount: number, text: string, columns: unknown[][]) => {
     if (rowCount > 0) await client.query(text, columns)
   }
-  await run(
-    rows.balanceHistory.length,
-    'INSERT INTO balance_history (address, token, batch_index, available, locked) ' +
-      'SELECT * FROM unnest($1::bytea[], $2::text[], $3::bigint[], $4::text[], $5::text[])',
-    columnsOf(rows.balanceHistory, 5),
-  )
-  await run(
-    rows.balanceUpserts.length,
-    'INSERT INTO balances (address, token, available, locked) ' +
-      'SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) ' +
-      'ON CONFLICT (address, token) DO UPDATE SET available = excluded.available, locked = excluded.locked',
-    columnsOf(rows.balanceUpserts, 4),
-  )
+  await insert(INSERTS.balanceHistory, rows.balanceHistory)
+  await insert(INSERTS.balances, rows.balanceUpserts)
   await run(
     rows.balanceDeletes.length,
     'DELETE FROM balances b USING unnest($1::bytea[], $2::text[]) AS d(address, token) ' +
       'WHERE b.address = d.address AND b.token = d.token',
     columnsOf(rows.balanceDeletes, 2),
   )
-  await run(
-    rows.nonceWindows.length,
-    'INSERT INTO nonce_windows (signer, nonces) SELECT * FROM unnest($1::bytea[], $2::text[]) ' +
-      'ON CONFLICT (signer) DO UPDATE SET nonces = excluded.nonces',
-    columnsOf(rows.nonceWindows, 2),
-  )
+  await insert(INSERTS.nonceWindows, rows.nonceWindows)
   await run(
     rows.nonceWindowDeletes.length,
     'DELETE FROM nonce_windows WHERE signer = ANY($1::bytea[])',
     [rows.nonceWindowDeletes],
   )
-  await run(
-    rows.receipts.length,
-    'INSERT INTO receipts (intent_id, action, signer, nonce, status, reason, batch_index, position) ' +
-      'SELECT * FROM unnest($1::bytea[], $2::text[], $3::bytea[], $4::text[], $5::text[], ' +
-      '$6::text[], $7::bigint[], $8::int[])',
-    columnsOf(rows.receipts, 8),
+  await insert(INSERTS.receipts, rows.receipts)
+  await insert(
+    INSERTS.orders,
+    rows.orders.map((o) => [
+      o.orderId,
+      o.market,
+      o.owner,
+      o.side,
+      o.type,
+      o.timeInForce,
+      o.price.toString(),
+      o.quantity.toString(),
+      o.filled.toString(),
+      o.remaining.toString(),
+      o.status,
+      o.reason ?? null,
+      o.placedIndex,
+      o.placedPosition,
+      o.updatedIndex,
+    ]),
   )
-  const orders = rows.orders.map((o) => [
-    o.orderId,
-    o.market,
-    o.owner,
-    o.side,
-    o.type,
-    o.timeInForce,
-    o.price.toString(),
-    o.quantity.toString(),
-    o.filled.toString(),
-    o.remaining.toString(),
-    o.status,
-    o.reason ?? null,
-    o.placedIndex,
-    o.placedPosition,
-    o.updatedIndex,
-  ])
-  await run(
-    orders.length,
-    'INSERT INTO orders (order_id, market, owner, side, type, time_in_force, price, quantity, ' +
-      'filled, remaining, status, reason, placed_index, placed_position, updated_index) ' +
-      'SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ' +
-      '$6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], ' +
-      '$13::bigint[], $14::int[], $15::bigint[]) ON CONFLICT (order_id) DO UPDATE SET ' +
-      'filled = excluded.filled, remaining = excluded.remaining, status = excluded.status, ' +
-      'reason = excluded.reason, updated_index = excluded.updated_index',
-    columnsOf(orders, 15),
+  await insert(
+    INSERTS.trades,
+    rows.trades.map((t) => [
+      t.market,
+      t.seq,
+      t.price.toString(),
+      t.quantity.toString(),
+      t.takerSide,
+      t.makerOrderId,
+      t.takerOrderId,
+      t.maker,
+      t.taker,
+      t.index,
+      t.time,
+    ]),
   )
-  const trades = rows.trades.map((t) => [
-    t.market,
-    t.seq,
-    t.price.toString(),
-    t.quantity.toString(),
-    t.takerSide,
-    t.makerOrderId,
-    t.takerOrderId,
-    t.maker,
-    t.taker,
-    t.index,
-    t.time,
-  ])
-  await run(
-    trades.length,
-    'INSERT INTO trades (market, seq, price, quantity, taker_side, maker_order_id, taker_order_id, ' +
-      'maker, taker, batch_index, time) SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], ' +
-      '$4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[], $11::bigint[])',
-    columnsOf(trades, 11),
-  )
-  await run(
-    rows.chainingHashes.length,
-    'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) ' +
-      'SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])',
-    columnsOf(rows.chainingHashes, 3),
-  )
+  await insert(INSERTS.chainingHashes, rows.chainingHashes)
   await run(
     rows.marketSeqs.length,
     'UPDATE market_state m SET trade_seq = COALESCE(u.trade_seq, m.trade_seq), ' +
