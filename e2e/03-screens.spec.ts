@@ -28,6 +28,34 @@ async function inView(page: Page, testId: string): Promise<boolean> {
   )
 }
 
+/**
+ * The texts the page cuts short (wider than their box: an ellipsis or a clip) among the book,
+ * the trade tape, the open orders, the order type and the request steps: numbers and labels a
+ * trader must read whole.
+ */
+async function cutTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const selectors = [
+      '[data-testid=orderbook] td',
+      '[data-testid=trades] td',
+      '[data-testid=open-orders] td',
+      '[role=radiogroup][aria-label="Order type"] button',
+      'ol.steps li',
+    ]
+    const cut: string[] = []
+    for (const element of document.querySelectorAll<HTMLElement>(selectors.join(','))) {
+      if (element.offsetParent === null) continue // hidden at this size
+      for (const box of [element, ...element.querySelectorAll<HTMLElement>('span')]) {
+        if (box.scrollWidth > box.clientWidth + 1 && box.clientWidth > 0) {
+          cut.push(element.textContent?.trim() ?? '')
+          break
+        }
+      }
+    }
+    return cut
+  })
+}
+
 test('desktop and phone layouts: chart and activity in view, a sticky Buy/Sell bar on phones; screenshots kept', async ({
   browser,
   baseURL,
@@ -67,6 +95,7 @@ test('desktop and phone layouts: chart and activity in view, a sticky Buy/Sell b
     expect(await inView(page, 'orderbook'), `book in view at ${width}×${height}`).toBe(true)
     await expect(page.getByTestId('trade-bar')).toHaveCount(0)
     await keepScreenshot(page, testInfo, `screen-${width}x${height}`)
+    expect(await cutTexts(page), `texts cut short at ${width}×${height}`).toEqual([])
   }
 
   await page.setViewportSize({ width: 390, height: 844 })

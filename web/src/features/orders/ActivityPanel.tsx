@@ -151,7 +151,7 @@ export function ActivityPanel(props: {
             </p>
           )
         ) : tab === 'open' ? (
-          <table className="compact-table" data-testid="open-orders">
+          <table className="compact-table fit" data-testid="open-orders">
             <thead>
               <tr>
                 <th scope="col">Placed</th>
@@ -219,7 +219,7 @@ export function ActivityPanel(props: {
             </tbody>
           </table>
         ) : tab === 'fills' ? (
-          <table className="compact-table" data-testid="fills">
+          <table className="compact-table fit" data-testid="fills">
             <thead>
               <tr>
                 <th scope="col">Time</th>
@@ -263,7 +263,7 @@ export function ActivityPanel(props: {
             </tbody>
           </table>
         ) : tab === 'history' ? (
-          <table className="compact-table">
+          <table className="compact-table fit">
             <thead>
               <tr>
                 <th scope="col">Placed</th>

@@ -180,7 +180,7 @@ export function OrderForm(props: {
           ))}
         </div>
         <div className="row gap">
-          <div className="segmented small grow" role="radiogroup" aria-label="Order type">
+          <div className="segmented small order-type" role="radiogroup" aria-label="Order type">
             {(['limit', 'market'] as const).map((kind) => (
               <button
                 key={kind}
@@ -200,7 +200,7 @@ export function OrderForm(props: {
           </label>
           <select
             id={ids.tif}
-            className="input compact"
+            className="input compact time-in-force"
             value={timeInForce}
             disabled={state.type === 'market'}
             onChange={(event) =>
