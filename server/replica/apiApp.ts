@@ -145,7 +145,7 @@ export function createApiApp(deps: ApiDeps) {
       const query = parseQuery(c, ordersQuerySchema)
       const address = canonicalAddress(query.address)
       if (query.market !== undefined) listedMarket(deps, query.market)
-      const page = await deps.reads.ordersPage({
+      const page = await deps.reads.ordersPageAt({
         owner: address,
         market: query.market,
         limit: query.limit,

@@ -179,48 +179,61 @@ export class PostgresReads {
     }
   }
 
-  async ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage & { index: number }> {
-    const { owner, market, limit, cursor } = parameters
+  /** A page of an owner's orders, all from one snapshot (see `ReplicaStorage.ordersPage`). */
+  ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {
+    return this.snapshot((client) => this.ordersPageIn(client, parameters))
+  }
+
+  /** `ordersPage` with the applied index it is of, from the same snapshot. */
+  ordersPageAt(parameters: OrdersPageParameters): Promise<OrdersPage & { index: number }> {
     return this.snapshot(async (client) => {
       const { index } = await this.position(client)
-      const rows: OrderRow[] = []
-      const group = async (open: boolean, after: typeof cursor, count: number) => {
-        // After the cursor: (updated_index, order_id) below the cursor's, in descending order;
-        // order ids compare as bytes ("C"), as SQLite compares them, whatever the collation.
-        const found = await client.query<OrderRow>(
-          `SELECT * FROM orders WHERE owner = $1 AND status ${open ? '=' : '<>'} 'open' ` +
-            'AND ($2::text IS NULL OR market = $2) ' +
-            'AND (updated_index < $3 OR (updated_index = $3 AND order_id COLLATE "C" < $4)) ' +
-            'ORDER BY updated_index DESC, order_id COLLATE "C" DESC LIMIT $5',
-          [
-            owner,
-            market ?? null,
-            after?.updatedIndex ?? Number.MAX_SAFE_INTEGER,
-            after?.orderId ?? '',
-            count,
-          ],
-        )
-        rows.push(...found.rows)
-      }
-      if (cursor === undefined || cursor.group === 'open') await group(true, cursor, limit + 1)
-      if (rows.length <= limit) {
-        const after = cursor?.group === 'closed' ? cursor : undefined
-        await group(false, after, limit + 1 - rows.length)
-      }
-      const ids = rows.slice(0, limit).map((row) => row.order_id)
-      // Each order's newest fills as maker and as taker, for the whole page in one query.
-      const fills = await client.query<TradeRow & { page_order_id: string }>(
-        'SELECT o.id AS page_order_id, t.* FROM unnest($1::text[]) AS o(id), LATERAL (' +
-          '(SELECT * FROM trades WHERE maker_order_id = o.id ORDER BY seq DESC LIMIT $2) UNION ALL ' +
-          '(SELECT * FROM trades WHERE taker_order_id = o.id ORDER BY seq DESC LIMIT $2)) AS t',
-        [ids, orderFillsMax + 1],
-      )
-      const byOrder = new Map<string, TradeRow[]>()
-      for (const { page_order_id: id, ...trade } of fills.rows) {
-        byOrder.set(id, [...(byOrder.get(id) ?? []), trade])
-      }
-      return { ...toOrdersPage(rows, limit, (row) => byOrder.get(row.order_id) ?? []), index }
+      return { ...(await this.ordersPageIn(client, parameters)), index }
     })
+  }
+
+  private async ordersPageIn(
+    client: pg.PoolClient,
+    parameters: OrdersPageParameters,
+  ): Promise<OrdersPage> {
+    const { owner, market, limit, cursor } = parameters
+    const rows: OrderRow[] = []
+    const group = async (open: boolean, after: typeof cursor, count: number) => {
+      // After the cursor: (updated_index, order_id) below the cursor's, in descending order;
+      // order ids compare as bytes ("C"), as SQLite compares them, whatever the collation.
+      const found = await client.query<OrderRow>(
+        `SELECT * FROM orders WHERE owner = $1 AND status ${open ? '=' : '<>'} 'open' ` +
+          'AND ($2::text IS NULL OR market = $2) ' +
+          'AND (updated_index < $3 OR (updated_index = $3 AND order_id COLLATE "C" < $4)) ' +
+          'ORDER BY updated_index DESC, order_id COLLATE "C" DESC LIMIT $5',
+        [
+          owner,
+          market ?? null,
+          after?.updatedIndex ?? Number.MAX_SAFE_INTEGER,
+          after?.orderId ?? '',
+          count,
+        ],
+      )
+      rows.push(...found.rows)
+    }
+    if (cursor === undefined || cursor.group === 'open') await group(true, cursor, limit + 1)
+    if (rows.length <= limit) {
+      const after = cursor?.group === 'closed' ? cursor : undefined
+      await group(false, after, limit + 1 - rows.length)
+    }
+    const ids = rows.slice(0, limit).map((row) => row.order_id)
+    // Each order's newest fills as maker and as taker, for the whole page in one query.
+    const fills = await client.query<TradeRow & { page_order_id: string }>(
+      'SELECT o.id AS page_order_id, t.* FROM unnest($1::text[]) AS o(id), LATERAL (' +
+        '(SELECT * FROM trades WHERE maker_order_id = o.id ORDER BY seq DESC LIMIT $2) UNION ALL ' +
+        '(SELECT * FROM trades WHERE taker_order_id = o.id ORDER BY seq DESC LIMIT $2)) AS t',
+      [ids, orderFillsMax + 1],
+    )
+    const byOrder = new Map<string, TradeRow[]>()
+    for (const { page_order_id: id, ...trade } of fills.rows) {
+      byOrder.set(id, [...(byOrder.get(id) ?? []), trade])
+    }
+    return toOrdersPage(rows, limit, (row) => byOrder.get(row.order_id) ?? [])
   }
 
   async tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {

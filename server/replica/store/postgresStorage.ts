@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { join } from 'node:path'
 import pg from 'pg'
-import { orderFillsMax, type Trade } from '../../../shared/api/index.ts'
+import type { Trade } from '../../../shared/api/index.ts'
 import type { OrderUpdate } from '../../../shared/exchange/index.ts'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
@@ -12,7 +12,8 @@ import { columnsOf, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
 import { toNonceWindow } from './nonceWindowRows.ts'
-import { toOrdersPage, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
+import type { OrderRow } from './pageRows.ts'
+import { bigintAsNumber, PostgresReads, redactUrl } from './postgresReads.ts'
 import {
   historyPruneRowsMax,
   type AppliedPosition,
@@ -63,14 +64,6 @@ async function takeApplierLock(writer: pg.PoolClient, waitMs: number, database: 
   }
 }
 
-/** BIGINT (oid 20) as a JavaScript number: indexes, sequence numbers and times stay below 2^53. */
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === 20
-      ? (text: string) => Number(text)
-      : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
-}
-
 /**
  * The replica's state in a PostgreSQL database (node-postgres, migrations by drizzle from
  * `drizzle-pg/`). One writer connection, which holds an advisory lock so that no second applier
@@ -82,20 +75,24 @@ export class PostgresStorage implements ReplicaStorage {
   private appliedIndex = 0
   private prunedBelow = 0
   private prunedBelowAfterCommit: number | undefined
+  /** The read queries, on the same pool (the writer is not in it). */
+  private readonly reads: PostgresReads
 
   private constructor(
     readonly location: string,
     private readonly pool: pg.Pool,
     private readonly writer: pg.PoolClient,
     private readonly options: PostgresStorageOptions,
-  ) {}
+  ) {
+    this.reads = new PostgresReads(pool)
+  }
 
   /** Connects to `url`, takes the applier lock, migrates, and reads the position. */
   static async open(url: string, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
     const pool = new pg.Pool({
       connectionString: url,
       max: (options.readConnectionsMax ?? 4) + 1,
-      types,
+      types: bigintAsNumber,
     })
     // An idle connection that the server drops is replaced at the next query; without a
     // listener its error would end the process.
@@ -103,11 +100,11 @@ export class PostgresStorage implements ReplicaStorage {
     let writer: pg.PoolClient | undefined
     try {
       writer = await pool.connect()
-      await takeApplierLock(writer, options.lockWaitMs ?? 10_000, redact(url))
+      await takeApplierLock(writer, options.lockWaitMs ?? 10_000, redactUrl(url))
       const synchronous = options.synchronousCommit === true ? 'on' : 'off'
       await writer.query(`SET synchronous_commit = ${synchronous}`)
       await migrate(drizzle({ client: writer }), { migrationsFolder: MIGRATIONS })
-      const storage = new PostgresStorage(redact(url), pool, writer, options)
+      const storage = new PostgresStorage(redactUrl(url), pool, writer, options)
       storage.appliedIndex = (await storage.position()).index
       storage.prunedBelow = Number((await storage.metaValue('history_pruned_below')) ?? '0')
       return storage
@@ -173,19 +170,8 @@ export class PostgresStorage implements ReplicaStorage {
     this.appliedIndex = 0
   }
 
-  async position(): Promise<AppliedPosition> {
-    const { rows } = await this.pool.query<{ key: string; value: string }>(
-      "SELECT key, value FROM meta WHERE key LIKE 'applied%'",
-    )
-    const meta = new Map(rows.map(({ key, value }) => [key, value]))
-    const index = Number(meta.get('applied_index') ?? '0')
-    const finalized = meta.get('applied_finalized_index')
-    return {
-      index,
-      chainingHash: meta.get('applied_chaining_hash') ?? '',
-      time: Number(meta.get('applied_time') ?? '0'),
-      finalizedIndex: index === 0 ? 0 : finalized === undefined ? undefined : Number(finalized),
-    }
+  position(): Promise<AppliedPosition> {
+    return this.reads.position()
   }
 
   async loadState(
@@ -194,7 +180,7 @@ export class PostgresStorage implements ReplicaStorage {
     markets: readonly string[],
   ): Promise<StoredState> {
     // One snapshot, so the pieces are of one position even if something else wrote meanwhile.
-    return this.snapshot(async (client) => {
+    return this.reads.snapshot(async (client) => {
       const balanceRows = await client.query<{
         address: Buffer
         token: TokenInfo['symbol']
@@ -286,107 +272,28 @@ export class PostgresStorage implements ReplicaStorage {
     this.prunedBelow = this.prunedBelowAfterCommit ?? this.prunedBelow
   }
 
-  async balanceAt(
+  balanceAt(
     address: string,
     token: string,
     index: number,
   ): Promise<{ available: bigint; locked: bigint }> {
-    const { rows } = await this.pool.query<{ available: string; locked: string }>(
-      'SELECT available, locked FROM balance_history WHERE address = $1 AND token = $2 ' +
-        'AND batch_index <= $3 ORDER BY batch_index DESC LIMIT 1',
-      [hexToBytes(address), token, index],
-    )
-    const row = rows[0]
-    return row === undefined
-      ? { available: 0n, locked: 0n }
-      : { available: BigInt(row.available), locked: BigInt(row.locked) }
+    return this.reads.balanceAt(address, token, index)
   }
 
-  async chainingHashAt(index: number): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ chaining_hash: string }>(
-      'SELECT chaining_hash FROM chaining_hashes WHERE batch_index = $1',
-      [index],
-    )
-    return rows[0]?.chaining_hash
+  chainingHashAt(index: number): Promise<string | undefined> {
+    return this.reads.chainingHashAt(index)
   }
 
-  async receipt(intentId: string): Promise<StoredReceipt | undefined> {
-    const { rows } = await this.pool.query<{
-      intent_id: Buffer
-      action: string
-      signer: Buffer
-      status: 'applied' | 'rejected'
-      reason: string | null
-      batch_index: number
-      time: number | null
-    }>(
-      'SELECT r.intent_id, r.action, r.signer, r.status, r.reason, r.batch_index, c.time ' +
-        'FROM receipts r LEFT JOIN chaining_hashes c ON c.batch_index = r.batch_index ' +
-        'WHERE r.intent_id = $1',
-      [hexToBytes(intentId)],
-    )
-    const row = rows[0]
-    if (row === undefined) return undefined
-    return {
-      intentId: bytesToHex(row.intent_id),
-      action: row.action,
-      signer: bytesToHex(row.signer),
-      status: row.status,
-      reason: row.reason,
-      batchIndex: row.batch_index,
-      time: row.time,
-    }
+  receipt(intentId: string): Promise<StoredReceipt | undefined> {
+    return this.reads.receipt(intentId)
   }
 
-  async ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {
-    const { owner, market, limit, cursor } = parameters
-    return this.snapshot(async (client) => {
-      const rows: OrderRow[] = []
-      const group = async (open: boolean, after: typeof cursor, count: number) => {
-        // After the cursor: (updated_index, order_id) below the cursor's, in descending order;
-        // order ids compare as bytes ("C"), as SQLite compares them, whatever the collation.
-        const found = await client.query<OrderRow>(
-          `SELECT * FROM orders WHERE owner = $1 AND status ${open ? '=' : '<>'} 'open' ` +
-            'AND ($2::text IS NULL OR market = $2) ' +
-            'AND (updated_index < $3 OR (updated_index = $3 AND order_id COLLATE "C" < $4)) ' +
-            'ORDER BY updated_index DESC, order_id COLLATE "C" DESC LIMIT $5',
-          [
-            owner,
-            market ?? null,
-            after?.updatedIndex ?? Number.MAX_SAFE_INTEGER,
-            after?.orderId ?? '',
-            count,
-          ],
-        )
-        rows.push(...found.rows)
-      }
-      if (cursor === undefined || cursor.group === 'open') await group(true, cursor, limit + 1)
-      if (rows.length <= limit) {
-        const after = cursor?.group === 'closed' ? cursor : undefined
-        await group(false, after, limit + 1 - rows.length)
-      }
-      const ids = rows.slice(0, limit).map((row) => row.order_id)
-      // Each order's newest fills as maker and as taker, for the whole page in one query.
-      const fills = await client.query<TradeRow & { page_order_id: string }>(
-        'SELECT o.id AS page_order_id, t.* FROM unnest($1::text[]) AS o(id), LATERAL (' +
-          '(SELECT * FROM trades WHERE maker_order_id = o.id ORDER BY seq DESC LIMIT $2) UNION ALL ' +
-          '(SELECT * FROM trades WHERE taker_order_id = o.id ORDER BY seq DESC LIMIT $2)) AS t',
-        [ids, orderFillsMax + 1],
-      )
-      const byOrder = new Map<string, TradeRow[]>()
-      for (const { page_order_id: id, ...trade } of fills.rows) {
-        byOrder.set(id, [...(byOrder.get(id) ?? []), trade])
-      }
-      return toOrdersPage(rows, limit, (row) => byOrder.get(row.order_id) ?? [])
-    })
+  ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {
+    return this.reads.ordersPage(parameters)
   }
 
-  async tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {
-    const { rows } = await this.pool.query<TradeRow>(
-      'SELECT * FROM trades WHERE market = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
-      [market, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit],
-    )
-    return rows.map(toTrade)
+  tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {
+    return this.reads.tradesPage(market, limit, beforeSeq)
   }
 
   /**
@@ -407,12 +314,8 @@ export class PostgresStorage implements ReplicaStorage {
     this.prunedBelowAfterCommit = below
   }
 
-  private async metaValue(key: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ value: string }>(
-      'SELECT value FROM meta WHERE key = $1',
-      [key],
-    )
-    return rows[0]?.value
+  private metaValue(key: string): Promise<string | undefined> {
+    return this.reads.metaValue(key)
   }
 
   /** Runs `work` in one transaction on the writer connection; rolls back if it throws. */
@@ -424,22 +327,6 @@ export class PostgresStorage implements ReplicaStorage {
     } catch (error) {
       await this.writer.query('ROLLBACK').catch(() => undefined)
       throw error
-    }
-  }
-
-  /** Runs read-only `work` on a pooled connection, every query in it from one snapshot. */
-  private async snapshot<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect()
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
-      const result = await work(client)
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined)
-      throw error
-    } finally {
-      client.release()
     }
   }
 }
@@ -462,11 +349,4 @@ function toOrderUpdate(row: OrderRow & { placed_position: number }): OrderUpdate
     updatedIndex: row.updated_index,
     ...(row.reason === null ? {} : { reason: storedReasonCode(row.reason) }),
   }
-}
-
-/** The URL without its password, for logs and errors. */
-function redact(url: string): string {
-  const parsed = new URL(url)
-  if (parsed.password !== '') parsed.password = '***'
-  return parsed.toString()
 }
