@@ -33,17 +33,18 @@ export type ChangedKeys = Pick<
   'balances' | 'nonces' | 'evictedNonces' | 'orders' | 'trades' | 'book'
 >
 
-/** Every leaf of the exchange's consensus state (see `stateLeaves.ts`), from scratch. */
+/**
+ * Every leaf of the exchange's consensus state (see `stateLeaves.ts`), from scratch, in no
+ * particular order (the tree's root does not depend on it, so nothing is sorted here).
+ */
 export function* exchangeStateLeaves(exchange: HashedExchange): Generator<StateLeaf> {
   const { ledger, engine } = exchange
   yield issuerLeaf(ledger.issuer)
   for (const token of ledger.tokens.values()) yield tokenLeaf(token.symbol, token.decimals)
-  for (const address of ledger.addresses()) {
-    for (const balance of ledger.balancesOf(address)) {
-      yield balanceLeaf(address, balance.token, balance)
-    }
+  for (const balance of ledger.eachBalance()) {
+    yield balanceLeaf(balance.address, balance.token, balance)
   }
-  for (const signer of ledger.signers()) yield nonceWindowLeaf(signer, ledger.keptNonces(signer))
+  for (const [signer, kept] of ledger.eachNonceWindow()) yield nonceWindowLeaf(signer, kept)
   for (const order of exchange.allOpenOrders()) {
     yield orderLeaf(order.orderId, engine.order(order.orderId), order)
   }

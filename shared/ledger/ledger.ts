@@ -135,6 +135,23 @@ export class Ledger implements EscrowAccounts {
     return [...this.accounts.keys()].sort() as Address[]
   }
 
+  /**
+   * Every non-zero balance, in no particular order: for folding the whole state where order does
+   * not matter (the state tree), without the sorting and copies of `addresses` and `balancesOf`.
+   */
+  *eachBalance(): Generator<BalanceChange> {
+    for (const byToken of this.accounts.values()) {
+      for (const entry of byToken.values()) {
+        if (entry.available !== 0n || entry.locked !== 0n) yield entry
+      }
+    }
+  }
+
+  /** Every signer's kept nonces (ascending), signers in no particular order; see `eachBalance`. */
+  eachNonceWindow(): IterableIterator<[Address, readonly bigint[]]> {
+    return this.nonces.entries() as IterableIterator<[Address, readonly bigint[]]>
+  }
+
   /** Every signer with kept nonces, in ascending order. */
   signers(): Address[] {
     return this.nonces.signers() as Address[]
@@ -162,6 +179,30 @@ export class Ledger implements EscrowAccounts {
     const verdict = this.nonces.check(signer, nonce, timeMs)
     if (verdict === 'fresh' || verdict === 'expired') this.keepNonce(signer, nonce)
     return verdict
+  }
+
+  /**
+   * Sets the balance of (address, token), which has none yet, and adds it to the supply: for
+   * restoring a state from storage, so it is not a change. Throws `LedgerInvariantError` for an
+   * address that is not canonical, an unknown token, a negative amount, a second balance of the
+   * key, or a supply beyond uint128.
+   */
+  restoreBalance(address: string, token: string, available: bigint, locked: bigint): void {
+    const info = this.tokenInfo(address, token)
+    if (available < 0n || locked < 0n) {
+      throw new LedgerInvariantError(`restore balance ${address} ${token}: negative`)
+    }
+    let byToken = this.accounts.get(address)
+    if (byToken === undefined) this.accounts.set(address, (byToken = new Map()))
+    if (byToken.has(token)) {
+      throw new LedgerInvariantError(`restore balance ${address} ${token}: a second one`)
+    }
+    const supply = this.supply(token) + available + locked
+    if (supply > maxAmountUnits) {
+      throw new LedgerInvariantError(`restore balance ${address} ${token}: supply beyond uint128`)
+    }
+    this.supplies.set(token, supply)
+    byToken.set(token, { address: address as Address, token: info.symbol, available, locked })
   }
 
   /**

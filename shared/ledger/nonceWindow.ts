@@ -101,6 +101,11 @@ export class NonceWindows {
     return this.windows.has(signer)
   }
 
+  /** Every (signer, kept nonces), in no particular order. */
+  entries(): IterableIterator<[string, readonly bigint[]]> {
+    return this.windows.entries()
+  }
+
   /** Every signer with a window, in code-unit order. */
   signers(): string[] {
     return [...this.windows.keys()].sort()

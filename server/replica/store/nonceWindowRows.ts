@@ -13,13 +13,17 @@ export function nonceWindowText(nonces: readonly bigint[]): string {
 }
 
 /**
- * The window of a stored row. Throws on a row that is not decimal nonces separated by single
- * spaces (`BigInt` alone would read "" as 0); the ledger checks order and range on restore.
+ * The nonces of a stored row's text. Throws on text that is not decimal nonces separated by
+ * single spaces (`BigInt` alone would read "" as 0); the ledger checks order and range on restore.
  */
-export function toNonceWindow(signer: Uint8Array, text: string): NonceWindow {
-  const nonces = text.split(' ').map((digits) => {
+export function parseNonces(text: string): bigint[] {
+  return text.split(' ').map((digits) => {
     if (digits === '' || digits.length > 20) throw new Error(`nonce window row: "${text}"`)
     return BigInt(digits)
   })
-  return { signer: bytesToHex(signer) as Address, nonces }
+}
+
+/** The window of a stored row. */
+export function toNonceWindow(signer: Uint8Array, text: string): NonceWindow {
+  return { signer: bytesToHex(signer) as Address, nonces: parseNonces(text) }
 }

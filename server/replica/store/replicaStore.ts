@@ -23,7 +23,8 @@ import { storedReasonCode } from '../storedReasonCode.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
-import { nonceWindowText, toNonceWindow } from './nonceWindowRows.ts'
+import { readBalances, readNonceWindows } from './currentStateReads.ts'
+import { nonceWindowText } from './nonceWindowRows.ts'
 
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
 
@@ -206,30 +207,11 @@ export class ReplicaStore {
     issuer: Address,
     markets: readonly string[],
   ): StoredState {
-    const balances = this.sqlite
-      .prepare('SELECT address, token, available, locked FROM balances ORDER BY address, token')
-      .all() as {
-      address: Buffer
-      token: TokenInfo['symbol']
-      available: string
-      locked: string
-    }[]
-    const windowRows = this.sqlite
-      .prepare('SELECT signer, nonces FROM nonce_windows ORDER BY signer')
-      .raw()
-      .all() as [Buffer, string][]
     const ledger: LedgerSnapshot = {
       tokens,
       issuer,
-      balances: balances
-        .map(({ address, token, available, locked }) => ({
-          address: bytesToHex(address) as Address,
-          token,
-          available: BigInt(available),
-          locked: BigInt(locked),
-        }))
-        .filter((row) => row.available !== 0n || row.locked !== 0n),
-      nonceWindows: windowRows.map(([signer, nonces]) => toNonceWindow(signer, nonces)),
+      balances: readBalances(this.sqlite),
+      nonceWindows: readNonceWindows(this.sqlite),
     }
     const marketRows = this.sqlite
       .prepare('SELECT market, trade_seq, book_seq FROM market_state')
