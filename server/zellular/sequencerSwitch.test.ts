@@ -4,22 +4,20 @@ import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
+/** Batches `b1`, `b2` of app `a`, with a proof of index 2 in `state` signed by three keys. */
+function provenTwo(state: 'sequenced' | 'locked', timestamp: number) {
+  const hash1 = chainHash('', 'b1')
+  const hash2 = chainHash(hash1, 'b2')
+  const point = { app_name: 'a', state, index: 2, chaining_hash: hash2, parent_index: 0, timestamp }
+  return { hash1, hash2, point, proof: signedProof(point, [0, 1, 2]) }
+}
+
 /**
  * A peer that proves a finalization at index 2 (signed by three honest keys) and then serves
  * `page` for the batches before it: what a Byzantine node can answer during a switch.
  */
 async function peerWithProofAnd(page: string) {
-  const hash1 = chainHash('', 'b1')
-  const hash2 = chainHash(hash1, 'b2')
-  const point = {
-    app_name: 'a',
-    state: 'locked' as const,
-    index: 2,
-    chaining_hash: hash2,
-    parent_index: 0,
-    timestamp: 1_700_000_000,
-  }
-  const proof = signedProof(point, [0, 1, 2])
+  const { hash2, point, proof } = provenTwo('locked', 1_700_000_000)
   return fakePeer((request, _body, response) => {
     if (request.url?.startsWith('/node/a/batches/finalized/last')) {
       return answer(response, 200, {
@@ -224,17 +222,7 @@ it('a switch asks each peer for its lock and its finalization at once, not one a
   // A paused peer holds every request until the timeout: asked in turn, it cost a switch the
   // timeout twice (the chaos suite's longest stalls). This peer answers neither question until
   // it has both, so a node that asks in turn gives up on the lock before it asks the second.
-  const hash1 = chainHash('', 'b1')
-  const hash2 = chainHash(hash1, 'b2')
-  const point = {
-    app_name: 'a',
-    state: 'sequenced' as const,
-    index: 2,
-    chaining_hash: hash2,
-    parent_index: 0,
-    timestamp: 0,
-  }
-  const proof = signedProof(point, [0, 1, 2])
+  const { hash1, hash2, proof } = provenTwo('sequenced', 0)
   const held: (() => void)[] = []
   const peer = await fakePeer((request, _body, response) => {
     const url = request.url ?? ''
