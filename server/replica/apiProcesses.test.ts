@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIntent } from '../../shared/exchange/testing.ts'
 import { spawnService, type ServiceProcess } from '../serviceProcesses.ts'
 import type { Replica } from './replica.ts'
-import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
 import {
   alice,
   bob,
@@ -17,6 +16,7 @@ import {
   testGenesis,
   testRegistry,
   testTokens,
+  usePostgresServer,
   waitFor,
 } from './testing.ts'
 
@@ -28,14 +28,10 @@ import {
  * makes them reset, never skip.
  */
 
-let server: PostgresServer
+const server = usePostgresServer({ beforeAll, afterAll })
 const cleanups: (() => Promise<unknown> | void)[] = []
-beforeAll(async () => {
-  server = await startPostgresServer()
-})
 afterAll(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  server?.stop()
 })
 
 let nonce = 0

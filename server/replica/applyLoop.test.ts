@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { devnetTokens, prepareBatch, type PreparedBatch } from '../../shared/exchange/index.ts'
 import { signIntent } from '../../shared/exchange/testing.ts'
@@ -8,7 +5,13 @@ import { createTokenRegistry, initKeccak } from '../../shared/intents/index.ts'
 import { runApplyLoop } from './applyLoop.ts'
 import { ReplicaState, type FinalizedBatch } from './replicaState.ts'
 import { openSqliteStorage } from './store/sqliteStorage.ts'
-import { testGenesis, testRegistry, traders } from './testing.ts'
+import {
+  removeTemporaryFolders,
+  temporaryDatabaseFile,
+  testGenesis,
+  testRegistry,
+  traders,
+} from './testing.ts'
 
 await initKeccak()
 const registry = testRegistry(1, 1)
@@ -29,15 +32,10 @@ const batches: FinalizedBatch[] = Array.from({ length: 40 }, (_, i) => ({
   ),
 }))
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+afterEach(removeTemporaryFolders)
 
 function openState(): Promise<ReplicaState> {
-  const dir = mkdtempSync(join(tmpdir(), 'apply-loop-'))
-  dirs.push(dir)
-  return ReplicaState.open(openSqliteStorage(join(dir, 'replica.db')), {
+  return ReplicaState.open(openSqliteStorage(temporaryDatabaseFile('apply-loop-')), {
     registry,
     genesis: testGenesis,
   })

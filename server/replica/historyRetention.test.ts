@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../shared/api/index.ts'
 import { signIntent } from '../../shared/exchange/testing.ts'
@@ -11,6 +8,8 @@ import { ReplicaStore } from './store/replicaStore.ts'
 import { SqliteStorage } from './store/sqliteStorage.ts'
 import {
   createTestReplica,
+  removeTemporaryFolders,
+  temporaryDatabaseFile,
   InMemorySequencer,
   testGenesis,
   testRegistry,
@@ -27,16 +26,9 @@ import {
 const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 const tokens = createTokenRegistry(testGenesis.tokens)
 const registry = testRegistry(1, 15990)
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+afterEach(removeTemporaryFolders)
 
-function databaseFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'history-'))
-  dirs.push(dir)
-  return join(dir, 'replica.db')
-}
+const databaseFile = () => temporaryDatabaseFile('history-')
 
 const nonces = new Map<string, number>()
 function sign(trader: (typeof traders)[0], fields: Record<string, string>): WireIntent {

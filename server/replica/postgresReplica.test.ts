@@ -2,8 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signedBalanceSchema } from '../../shared/api/index.ts'
 import { signIntent } from '../../shared/exchange/testing.ts'
 import type { Replica } from './replica.ts'
-import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
-import { alice, bob, createTestReplica, InMemorySequencer, testTokens, waitFor } from './testing.ts'
+import {
+  alice,
+  bob,
+  createTestReplica,
+  InMemorySequencer,
+  testTokens,
+  usePostgresServer,
+  waitFor,
+} from './testing.ts'
 
 /*
  * A whole replica on a real PostgreSQL server (`REPLICA_DATABASE_URL`): it agrees with a replica
@@ -11,14 +18,10 @@ import { alice, bob, createTestReplica, InMemorySequencer, testTokens, waitFor }
  * database resumes where it stood.
  */
 
-let server: PostgresServer
+const server = usePostgresServer({ beforeAll, afterAll })
 const replicas: Replica[] = []
-beforeAll(async () => {
-  server = await startPostgresServer()
-})
 afterAll(async () => {
   for (const replica of replicas.splice(0)) await replica.stop()
-  server?.stop()
 })
 
 let nonce = 0

@@ -1,20 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import type { BatchEffects } from '../../shared/exchange/index.ts'
 import { ReplicaStore } from './store/replicaStore.ts'
 import { createStoreFaults } from './storeFaults.ts'
+import { removeTemporaryFolders, temporaryDatabaseFile } from './testing.ts'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+afterEach(removeTemporaryFolders)
 
 function openStore(hooks: ReturnType<typeof createStoreFaults>): ReplicaStore {
-  const dir = mkdtempSync(join(tmpdir(), 'store-faults-'))
-  dirs.push(dir)
-  const store = new ReplicaStore(join(dir, 'replica.db'), hooks === undefined ? {} : { hooks })
+  const file = temporaryDatabaseFile('store-faults-')
+  const store = new ReplicaStore(file, hooks === undefined ? {} : { hooks })
   store.initialize(`0x${'00'.repeat(32)}`, [], [])
   return store
 }

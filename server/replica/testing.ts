@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeState } from '../../shared/zellular/index.ts'
@@ -11,6 +11,7 @@ import { createTokenRegistry } from '../../shared/intents/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import type Database from 'better-sqlite3'
 import type { FinalizedBatch, ReplicaState } from './replicaState.ts'
+import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
 import { SqliteStorage } from './store/sqliteStorage.ts'
 import {
   createReplica,
@@ -177,8 +178,7 @@ export function createTestReplica(options: {
 }): Promise<Replica> {
   const position = options.position ?? 1
   const registry = options.registry ?? testRegistry(1, 15990)
-  const databaseFile =
-    options.databaseFile ?? join(mkdtempSync(join(tmpdir(), 'replica-test-')), 'replica.db')
+  const databaseFile = options.databaseFile ?? temporaryDatabaseFile('replica-test-')
   return createReplica({
     replicaId: `replica-${position}`,
     registry,
@@ -196,6 +196,55 @@ export function createTestReplica(options: {
     log: () => {},
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
   })
+}
+
+/** Folders made by `temporaryFolder` (or handed to `removeLater`), until `removeTemporaryFolders`. */
+const temporaryFolders: string[] = []
+
+/** A new empty folder under the system's temporary folder, removed by `removeTemporaryFolders`. */
+export function temporaryFolder(prefix = 'replica-test-'): string {
+  return removeLater(mkdtempSync(join(tmpdir(), prefix)))
+}
+
+/**
+ * The path of a database file (not created) in a new temporary folder: the setup every storage
+ * test repeats. Pair with `afterEach(removeTemporaryFolders)` (or `afterAll`).
+ */
+export function temporaryDatabaseFile(prefix = 'replica-db-', name = 'replica.db'): string {
+  return join(temporaryFolder(prefix), name)
+}
+
+/** Marks a folder made elsewhere for `removeTemporaryFolders`; returns it. */
+export function removeLater(folder: string): string {
+  temporaryFolders.push(folder)
+  return folder
+}
+
+/** Deletes every folder `temporaryFolder` made (and those handed to `removeLater`). */
+export function removeTemporaryFolders(): void {
+  for (const folder of temporaryFolders.splice(0)) rmSync(folder, { recursive: true, force: true })
+}
+
+/**
+ * A real PostgreSQL server for one test file (`store/postgresServer.ts`): started before its
+ * tests and stopped after them through the hooks given, vitest's `beforeAll` and `afterAll`
+ * (passed in, so that this module needs no test runner). `createDatabase()` gives each test an
+ * empty database of its own; `server()` the running server.
+ */
+export function usePostgresServer(hooks: {
+  beforeAll(run: () => Promise<void>): void
+  afterAll(run: () => void): void
+}): { createDatabase(): Promise<string>; server(): PostgresServer } {
+  let server: PostgresServer | undefined
+  hooks.beforeAll(async () => {
+    server = await startPostgresServer()
+  })
+  hooks.afterAll(() => server?.stop())
+  const running = () => {
+    if (server === undefined) throw new Error('the PostgreSQL server is not started yet')
+    return server
+  }
+  return { createDatabase: () => running().createDatabase(), server: running }
 }
 
 /** The SQLite connection of a replica state on SQLite (tests look inside the tables). */

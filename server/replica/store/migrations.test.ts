@@ -1,16 +1,22 @@
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, expect, it } from 'vitest'
 import { devnetTokens } from '../../../shared/exchange/index.ts'
 import { createTokenRegistry, type Address } from '../../../shared/intents/index.ts'
 import { createHash } from 'node:crypto'
-import { signIntent } from '../../../shared/exchange/testing.ts'
+import { recordEngineOperations, signIntent } from '../../../shared/exchange/testing.ts'
 import { ReplicaState } from '../replicaState.ts'
-import { testGenesis, testRegistry, traders } from '../testing.ts'
+import {
+  removeLater,
+  removeTemporaryFolders,
+  temporaryDatabaseFile,
+  temporaryFolder,
+  testGenesis,
+  testRegistry,
+  traders,
+} from '../testing.ts'
 import { migrationsUpTo as copyMigrationsUpTo } from './migrationsUpTo.ts'
 import { ReplicaStore } from './replicaStore.ts'
 import { SqliteStorage } from './sqliteStorage.ts'
@@ -18,16 +24,11 @@ import { SqliteStorage } from './sqliteStorage.ts'
 const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
 
 const MIGRATIONS = resolve(import.meta.dirname, '../../../drizzle')
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+afterEach(removeTemporaryFolders)
 
 /** A copy of the migrations folder that stops after migration number `last`. */
 function migrationsUpTo(last: number): string {
-  const dir = copyMigrationsUpTo(MIGRATIONS, last)
-  dirs.push(dir)
-  return dir
+  return removeLater(copyMigrationsUpTo(MIGRATIONS, last))
 }
 
 /**
@@ -36,9 +37,7 @@ function migrationsUpTo(last: number): string {
  * on), closed; returns its file.
  */
 function databaseAt(last: number, rows: { address: string; intentId: string }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
-  dirs.push(dir)
-  const file = join(dir, 'replica.db')
+  const file = temporaryDatabaseFile()
   const old = new Database(file)
   migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(last) })
   // From migration 0003 on, keys are bytes (`unhex` turns the hex into them).
@@ -157,9 +156,7 @@ it('migration 0004 keeps the chaining hash of index 0 and of the applied index',
  * (1…150, so decimal text order differs from numeric order), Bob 3 — inserted in `order`.
  */
 function filledOldDatabase(genesisHash: string, order: 'forward' | 'backward'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
-  dirs.push(dir)
-  const file = join(dir, 'replica.db')
+  const file = temporaryDatabaseFile()
   const old = new Database(file)
   migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(4) })
   const balance = old.prepare(
@@ -191,7 +188,7 @@ function filledOldDatabase(genesisHash: string, order: 'forward' | 'backward'): 
 
 it('migration 0006 collapses every signer’s nonces to its 100 highest, and migrated replicas agree on what follows', async () => {
   // The genesis hash a replica of this configuration writes, so the old databases open.
-  const fresh = new ReplicaStore(join(mkdtempSync(join(tmpdir(), 'replica-db-')), 'replica.db'))
+  const fresh = new ReplicaStore(temporaryDatabaseFile())
   await ReplicaState.open(new SqliteStorage(fresh), {
     registry: testRegistry(1, 15990),
     genesis: testGenesis,
@@ -264,9 +261,7 @@ it('migration 0006 collapses every signer’s nonces to its 100 highest, and mig
 })
 
 it('migration 0007 gives every order the position of its intent in its batch, from its receipt', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
-  dirs.push(dir)
-  const file = join(dir, 'replica.db')
+  const file = temporaryDatabaseFile()
   const old = new Database(file)
   migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(6) })
   const receipt = old.prepare(
@@ -324,17 +319,18 @@ it('migration 0008 moves the current state into its own tables; the first start 
 
   // Today's code applies the first three batches; what it stores is copied into a database
   // made by migrations 0000–0007, with the engine operations those migrations' code wrote.
-  const dir = mkdtempSync(join(tmpdir(), 'replica-db-'))
-  dirs.push(dir)
+  const dir = temporaryFolder('replica-db-')
   const today = new ReplicaStore(join(dir, 'today.db'))
   const original = await ReplicaState.open(new SqliteStorage(today), {
     registry,
     genesis: testGenesis,
   })
+  const accepted = recordEngineOperations(original.exchange.engine)
   const operations: (readonly [number, string])[] = []
   for (const i of [0, 1, 2]) {
-    const { engineOperations } = await original.apply(batch(i))
-    operations.push(...engineOperations.map((op) => [i + 1, JSON.stringify(op)] as const))
+    const before = accepted.length
+    await original.apply(batch(i))
+    operations.push(...accepted.slice(before).map((op) => [i + 1, JSON.stringify(op)] as const))
   }
   expect(operations.length).toBeGreaterThan(0)
   const file = join(dir, 'old.db')

@@ -8,20 +8,16 @@ import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { columnsOf } from './commitRows.ts'
 import { hexToBytes } from './hexBytes.ts'
 import { migrationsUpTo } from './migrationsUpTo.ts'
-import { startPostgresServer, type PostgresServer } from './postgresServer.ts'
 import { PostgresStorage } from './postgresStorage.ts'
 import { describeReplicaStorage, type StorageCaseOptions } from './replicaStorage.case.ts'
+import { usePostgresServer } from '../testing.ts'
 
 /**
  * The shared `ReplicaStorage` cases on a real PostgreSQL server (started for this file on a free
  * port, stopped after it), each case on a database of its own.
  */
 
-let server: PostgresServer
-beforeAll(async () => {
-  server = await startPostgresServer()
-})
-afterAll(() => server?.stop())
+const server = usePostgresServer({ beforeAll, afterAll })
 
 const open = (url: string, options: StorageCaseOptions = {}) => PostgresStorage.open(url, options)
 

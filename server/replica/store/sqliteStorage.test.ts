@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3'
 import { drizzle } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll } from 'vitest'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
@@ -10,19 +8,13 @@ import { hexToBytes } from './hexBytes.ts'
 import { migrationsUpTo } from './migrationsUpTo.ts'
 import { describeReplicaStorage, type StorageCaseOptions } from './replicaStorage.case.ts'
 import { openSqliteStorage } from './sqliteStorage.ts'
+import { removeLater, removeTemporaryFolders, temporaryDatabaseFile } from '../testing.ts'
 
 /** The shared `ReplicaStorage` cases on SQLite files in a temporary folder. */
 
-const dirs: string[] = []
-afterAll(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
+afterAll(removeTemporaryFolders)
 
-function newFile(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sqlite-storage-'))
-  dirs.push(dir)
-  return join(dir, 'replica.db')
-}
+const newFile = () => temporaryDatabaseFile('sqlite-storage-')
 
 const open = (file: string, options: StorageCaseOptions = {}) => openSqliteStorage(file, options)
 
@@ -35,8 +27,7 @@ describeReplicaStorage('SQLite', {
     // Migration 0010 (a row per nonce window) is the last; 0009's layout holds the state.
     const file = newFile()
     const old = new Database(file)
-    const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle'), 9)
-    dirs.push(folder)
+    const folder = removeLater(migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle'), 9))
     migrate(drizzle({ client: old }), { migrationsFolder: folder })
     const { index, chainingHash, time } = state.position
     const meta = old.prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
