@@ -61,8 +61,12 @@ describe('root attestations', () => {
       ].join('\n'),
     )
     // Test vectors of docs/state-commitment.md: a change of either text or its hashing shows.
-    expect(registryHash).toMatchInlineSnapshot(`"0xa63c7142ba19fa64e9cbfdea5bcf1cd1f526b5e02dee5f2d6c20877a27d77146"`)
-    expect(rootAttestationDigest(attestation)).toMatchInlineSnapshot(`"0x50f746801211ce557716dbd1dfe5e60a2560c248672ad483cf379edeb767552b"`)
+    expect(registryHash).toMatchInlineSnapshot(
+      `"0xa63c7142ba19fa64e9cbfdea5bcf1cd1f526b5e02dee5f2d6c20877a27d77146"`,
+    )
+    expect(rootAttestationDigest(attestation)).toMatchInlineSnapshot(
+      `"0x50f746801211ce557716dbd1dfe5e60a2560c248672ad483cf379edeb767552b"`,
+    )
     expect(() => buildRootAttestationText({ ...attestation, stateHash: '0x12' })).toThrow()
     expect(() => buildRootAttestationText({ ...attestation, chainingHash: 'x\n' })).toThrow()
     const genesis = { ...attestation, index: 0, chainingHash: '', time: 0 }
