@@ -7,7 +7,6 @@ import type {
   TimeInForce,
 } from '../intents/index.ts'
 import type { BalanceChange, NonceWindow, ReplayReason, UsedNonce } from '../ledger/index.ts'
-import type { EngineOperation } from './engineOperations.ts'
 
 /** The outcome of one signed, verified intent of a batch. */
 export interface Receipt {
@@ -118,6 +117,4 @@ export interface BatchEffects {
   readonly orders: readonly OrderUpdate[]
   readonly trades: readonly TradeRecord[]
   readonly book: readonly BookLevelDelta[]
-  /** Engine operations that changed the book, to replay the books at startup. */
-  readonly engineOperations: readonly EngineOperation[]
 }

@@ -13,7 +13,7 @@ import {
   type Exchange,
   type OrderUpdate,
 } from './index.ts'
-import { signIntent, testAccount, testDomain } from './testing.ts'
+import { recordEngineOperations, signIntent, testAccount, testDomain } from './testing.ts'
 
 const faucet = testAccount(1)
 const alice = testAccount(2)
@@ -241,7 +241,6 @@ function precheckWire(exchange: Exchange, wire: WireIntent): string | undefined 
 
 /** Storage as a replica keeps it, folded from effects. */
 class FakeStore {
-  readonly operations: EngineOperation[] = []
   readonly orders = new Map<string, OrderUpdate>()
   readonly tradeSeqs = new Map<string, number>()
   readonly bookSeqs = new Map<string, number>()
@@ -249,17 +248,19 @@ class FakeStore {
 
   write(effects: BatchEffects): void {
     this.time = effects.time
-    this.operations.push(...effects.engineOperations)
     for (const update of effects.orders) this.orders.set(update.orderId, update)
     for (const trade of effects.trades) this.tradeSeqs.set(trade.market, trade.seq)
     for (const delta of effects.book) this.bookSeqs.set(delta.market, delta.seq)
   }
 
-  /** Books from the open orders and sequence numbers, or by replaying the engine operations. */
-  restore(exchange: Exchange, books: 'open orders' | 'replay' = 'open orders'): Exchange {
+  /**
+   * Books from the open orders and sequence numbers, or by replaying `replay`, the engine
+   * operations a replica stored before migration 0008.
+   */
+  restore(exchange: Exchange, replay?: readonly EngineOperation[]): Exchange {
     return restoreExchange(config, {
       ledger: snapshotLedger(exchange.ledger),
-      ...(books === 'replay' ? { engineOperations: this.operations } : { bookSeqs: this.bookSeqs }),
+      ...(replay !== undefined ? { engineOperations: [...replay] } : { bookSeqs: this.bookSeqs }),
       openOrders: [...this.orders.values()].filter((o) => o.status === 'open'),
       tradeSeqs: this.tradeSeqs,
       time: this.time,
@@ -369,10 +370,11 @@ describe('restore', () => {
           const bodies = batches.map((batch) => JSON.stringify(batch.map(wire)))
           const half = Math.floor(bodies.length / 2)
           const original = createExchange(richConfig)
+          const operations = recordEngineOperations(original.engine)
           const store = new FakeStore()
           bodies.slice(0, half).forEach((body, i) => store.write(original.applyBatch(body, i + 1)))
           const restored = store.restore(original)
-          const replayed = store.restore(original, 'replay')
+          const replayed = store.restore(original, operations)
           expect(restored.stateHash()).toBe(original.stateHash())
           expect(replayed.stateHash()).toBe(original.stateHash())
           bodies.slice(half).forEach((body, i) => {
@@ -432,7 +434,7 @@ describe('spam', () => {
     expect(effects.nonces).toEqual([])
     expect(effects.orders).toEqual([])
     expect(effects.balances).toEqual([])
-    expect(effects.engineOperations).toEqual([])
+    expect(effects.book).toEqual([])
     expect(effects.droppedReceipts).toHaveLength(body.length)
     expect(new Set(effects.droppedReceipts.map((r) => r.reason))).toEqual(
       new Set([

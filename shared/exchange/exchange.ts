@@ -28,7 +28,7 @@ import type {
 } from './effects.ts'
 import { nextBatchTime } from './batchTime.ts'
 import { ExchangeStateHash } from './exchangeStateHash.ts'
-import { SwitchableEscrow, type EngineOperation } from './engineOperations.ts'
+import { SwitchableEscrow } from './engineOperations.ts'
 import { listMarket, type ListedMarket } from './markets.ts'
 import { prepareBatch, type PreparedBatch, type PreparedItem } from './prepareBatch.ts'
 import { OrderState } from './orderState.ts'
@@ -50,7 +50,6 @@ class BatchContext {
   readonly touched = new Map<string, OrderState>()
   readonly trades: TradeRecord[] = []
   readonly book: BookLevelDelta[] = []
-  readonly engineOperations: EngineOperation[] = []
   position = 0
   /** The signer of the intent being applied had no account before it (see `Exchange`). */
   stranger = false
@@ -150,7 +149,7 @@ export class Exchange {
     }
     const { balances, nonces, evictedNonces, nonceWindows } = this.ledger.takeChanges()
     const orders = [...context.touched.values()].map((order) => order.toUpdate())
-    const { receipts, droppedReceipts, skipped, trades, book, engineOperations } = context
+    const { receipts, droppedReceipts, skipped, trades, book } = context
     const effects = {
       index,
       time,
@@ -164,7 +163,6 @@ export class Exchange {
       orders,
       trades,
       book,
-      engineOperations,
     }
     this.stateHasher.markBatch(effects)
     return effects
@@ -266,7 +264,6 @@ export class Exchange {
     context.touch(order)
     this.openOrders.set(order.orderId, order)
     this.absorb(result, market, context)
-    context.engineOperations.push({ kind: 'place', order: parameters })
     this.receipt(context, intent)
   }
 
@@ -279,7 +276,6 @@ export class Exchange {
     const result = this.engine.cancel(cancel)
     if (!result.ok) return this.receipt(context, intent, result.reason)
     this.absorb(result, this.markets.get(open.market) as ListedMarket, context)
-    context.engineOperations.push({ kind: 'cancel', cancel })
     this.receipt(context, intent)
   }
 
@@ -292,7 +288,6 @@ export class Exchange {
     // Cancelling nothing is refused, so that it cannot open an account for a stranger.
     if (result.events.length === 0) return this.receipt(context, intent, 'no_open_orders')
     this.absorb(result, market, context)
-    context.engineOperations.push({ kind: 'cancelAll', cancelAll })
     this.receipt(context, intent)
   }
 

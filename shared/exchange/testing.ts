@@ -10,6 +10,8 @@ import {
   type TokenRegistry,
   type WireIntent,
 } from '../intents/index.ts'
+import type { MatchingEngine } from '../orderbook/index.ts'
+import type { EngineOperation } from './engineOperations.ts'
 
 /*
  * Helpers for tests and benchmarks only; not exported from the module façade. Signing uses the
@@ -56,4 +58,36 @@ export function signIntent(
   bytes.set(signature)
   bytes[64] = 27 + recid
   return toWireIntent({ intent: parsed.value, signature: bytesToHex(bytes) as IntentSignature })
+}
+
+/**
+ * Records every operation `engine` accepts from now on, in order: what replicas stored in
+ * `engine_operations` before migration 0008, for the tests of the replay that still upgrades
+ * such a database (`restoreExchange` without book sequence numbers). The real engine runs; each
+ * accepted place, cancel and cancel-all is also pushed to the list returned.
+ */
+export function recordEngineOperations(engine: MatchingEngine): EngineOperation[] {
+  const operations: EngineOperation[] = []
+  const place = engine.place.bind(engine)
+  const cancel = engine.cancel.bind(engine)
+  const cancelAll = engine.cancelAll.bind(engine)
+  engine.place = (order) => {
+    const result = place(order)
+    if (result.ok) operations.push({ kind: 'place', order })
+    return result
+  }
+  engine.cancel = (parameters) => {
+    const result = cancel(parameters)
+    if (result.ok) operations.push({ kind: 'cancel', cancel: parameters })
+    return result
+  }
+  engine.cancelAll = (parameters) => {
+    const result = cancelAll(parameters)
+    // One that cancels nothing is refused by the exchange (`no_open_orders`), so never stored.
+    if (result.ok && result.events.length > 0) {
+      operations.push({ kind: 'cancelAll', cancelAll: parameters })
+    }
+    return result
+  }
+  return operations
 }
