@@ -43,9 +43,11 @@ async function cutTexts(page: Page): Promise<string[]> {
       'ol.steps li',
     ]
     const cut: string[] = []
-    for (const element of document.querySelectorAll<HTMLElement>(selectors.join(','))) {
+    const all = (root: ParentNode, selector: string) =>
+      Array.from(root.querySelectorAll(selector)) as HTMLElement[]
+    for (const element of all(document, selectors.join(','))) {
       if (element.offsetParent === null) continue // hidden at this size
-      for (const box of [element, ...element.querySelectorAll<HTMLElement>('span')]) {
+      for (const box of [element, ...all(element, 'span')]) {
         if (box.scrollWidth > box.clientWidth + 1 && box.clientWidth > 0) {
           cut.push(element.textContent?.trim() ?? '')
           break
