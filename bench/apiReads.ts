@@ -1,16 +1,14 @@
 import { serve } from '@hono/node-server'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
-import { loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { loadavg } from 'node:os'
 import { signIntent } from '../shared/exchange/testing.ts'
-import { spawnService, type ServiceProcess } from '../server/serviceProcesses.ts'
+import type { ServiceProcess } from '../server/serviceProcesses.ts'
 import { startPostgresServer } from '../server/replica/store/postgresServer.ts'
 import {
   createTestReplica,
+  freeLoopbackPort,
   InMemorySequencer,
-  testBlsKey,
-  testGenesis,
+  removeTemporaryFolders,
+  spawnApiProcesses,
   testRegistry,
   testTokens,
   traders,
@@ -39,17 +37,6 @@ export interface ApiReadsParameters {
   /** Runs of each configuration, alternated (1, 2, 1, 2, …); medians are reported. */
   readonly rounds: number
   readonly log: (line: string) => void
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 /** A batch that rests and crosses orders of two traders, and pays one of them. */
@@ -118,11 +105,10 @@ export async function measureApiReads(
 ): Promise<Record<string, string | number>> {
   const { log } = parameters
   const server = await startPostgresServer()
-  const folder = mkdtempSync(join(tmpdir(), 'bench-api-reads-'))
   const processes: ServiceProcess[] = []
   const sequencer = new InMemorySequencer()
   const databaseUrl = await server.createDatabase()
-  const applierPort = await freePort()
+  const applierPort = await freeLoopbackPort()
   const registry = testRegistry(1, applierPort)
   const applier = await createTestReplica({ sequencer, databaseUrl, registry })
   const running = applier.start()
@@ -132,40 +118,19 @@ export async function measureApiReads(
     while (applier.state.position.index < parameters.batches) {
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    const files = {
-      key: join(folder, 'bls-key.json'),
-      registry: join(folder, 'registry.json'),
-      genesis: join(folder, 'genesis.json'),
-    }
-    const blsSecretKey = `0x${Buffer.from(testBlsKey(1)).toString('hex')}`
-    writeFileSync(files.key, JSON.stringify({ blsSecretKey }), { mode: 0o600 })
-    writeFileSync(files.registry, JSON.stringify(registry))
-    writeFileSync(files.genesis, JSON.stringify(testGenesis))
-    const urls: string[] = []
-    for (const id of ['api-1', 'api-2']) {
-      const port = await freePort()
-      const url = `http://127.0.0.1:${port}`
-      processes.push(
-        spawnService('server/replica/main.ts', {
-          id,
-          url,
-          environment: {
-            REPLICA_ID: 'replica-1',
-            REPLICA_PORT: String(port),
-            REPLICA_DATA_DIR: folder,
-            REPLICA_KEY_FILE: files.key,
-            REPLICA_REGISTRY_FILE: files.registry,
-            REPLICA_GENESIS_FILE: files.genesis,
-            REPLICA_DATABASE_URL: databaseUrl,
-            REPLICA_APPLIER_URL: `http://127.0.0.1:${applierPort}`,
-            // The load comes from one address: the per-client limits would cap it.
-            REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
-            REPLICA_SIGNED_READ_BURST: '1000000',
-          },
-        }),
-      )
-      urls.push(url)
-    }
+    const apis = await spawnApiProcesses({
+      count: 2,
+      registry,
+      databaseUrl,
+      applierUrl: `http://127.0.0.1:${applierPort}`,
+      // The load comes from one address: the per-client limits would cap it.
+      environment: {
+        REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
+        REPLICA_SIGNED_READ_BURST: '1000000',
+      },
+    })
+    processes.push(...apis.map(({ process }) => process))
+    const urls = apis.map(({ url }) => url)
     for (const url of urls) {
       for (let tries = 0; (await call(`${url}/markets`).catch(() => undefined))?.status !== 200;) {
         if (++tries > 600) throw new Error(`API process ${url} did not start`)
@@ -246,6 +211,6 @@ export async function measureApiReads(
     await applier.stop()
     await running.catch(() => undefined)
     server.stop()
-    rmSync(folder, { recursive: true, force: true })
+    removeTemporaryFolders()
   }
 }

@@ -1,19 +1,15 @@
 import { serve, type ServerType } from '@hono/node-server'
-import { mkdtempSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signIntent } from '../../shared/exchange/testing.ts'
-import { spawnService, type ServiceProcess } from '../serviceProcesses.ts'
 import type { Replica } from './replica.ts'
 import {
   alice,
   bob,
   createTestReplica,
+  freeLoopbackPort,
   InMemorySequencer,
-  testBlsKey,
-  testGenesis,
+  spawnApiProcesses,
   testRegistry,
   testTokens,
   usePostgresServer,
@@ -59,17 +55,6 @@ const pay = (amount: string) =>
 function tradingBatch(n: number): string {
   const price = String(2000 + (n % 5) * 10)
   return JSON.stringify([order(bob, 'sell', price), order(alice, 'buy', price, '0.25'), pay('1')])
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
 }
 
 /** Serves `replica` on 127.0.0.1:`port` (0: any), and stops serving when cleaned up. */
@@ -173,7 +158,7 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
   it('serves consistent reads and gap-free events while the applier writes; resets on a gap', async () => {
     const sequencer = new InMemorySequencer()
     const databaseUrl = await server.createDatabase()
-    const applierPort = await freePort()
+    const applierPort = await freeLoopbackPort()
     const registry = testRegistry(1, applierPort)
     let applier = await createTestReplica({
       sequencer,
@@ -190,41 +175,19 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
     })
     const applierUrl = served.url
 
-    const folder = mkdtempSync(join(tmpdir(), 'api-processes-'))
-    const files = {
-      key: join(folder, 'bls-key.json'),
-      registry: join(folder, 'registry.json'),
-      genesis: join(folder, 'genesis.json'),
-    }
-    const blsSecretKey = `0x${Buffer.from(testBlsKey(1)).toString('hex')}`
-    writeFileSync(files.key, JSON.stringify({ blsSecretKey }), { mode: 0o600 })
-    writeFileSync(files.registry, JSON.stringify(registry))
-    writeFileSync(files.genesis, JSON.stringify(testGenesis))
     const lines: string[] = []
-    const apis: { url: string; process: ServiceProcess }[] = []
-    for (const id of ['api-1', 'api-2']) {
-      const port = await freePort()
-      const url = `http://127.0.0.1:${port}`
-      const process = spawnService('server/replica/main.ts', {
-        id,
-        url,
-        environment: {
-          REPLICA_ID: 'replica-1',
-          REPLICA_PORT: String(port),
-          REPLICA_DATA_DIR: folder,
-          REPLICA_KEY_FILE: files.key,
-          REPLICA_REGISTRY_FILE: files.registry,
-          REPLICA_GENESIS_FILE: files.genesis,
-          REPLICA_DATABASE_URL: databaseUrl,
-          REPLICA_APPLIER_URL: applierUrl,
-        },
-        onLine: (line) => lines.push(`${id}: ${line}`),
-      })
+    const apis = await spawnApiProcesses({
+      count: 2,
+      registry,
+      databaseUrl,
+      applierUrl,
+      onLine: (id, line) => lines.push(`${id}: ${line}`),
+    })
+    for (const { process } of apis) {
       cleanups.push(async () => {
         process.child.kill('SIGTERM')
         await process.exited
       })
-      apis.push({ url, process })
     }
     const get = async (url: string, path: string) => {
       const response = await fetch(`${url}${path}`)

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeState } from '../../shared/zellular/index.ts'
@@ -11,6 +12,7 @@ import { createTokenRegistry } from '../../shared/intents/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import type Database from 'better-sqlite3'
 import type { FinalizedBatch, ReplicaState } from './replicaState.ts'
+import { spawnService, type ServiceProcess } from '../serviceProcesses.ts'
 import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
 import { SqliteStorage } from './store/sqliteStorage.ts'
 import {
@@ -245,6 +247,68 @@ export function usePostgresServer(hooks: {
     return server
   }
   return { createDatabase: () => running().createDatabase(), server: running }
+}
+
+/** A loopback port nothing listens on now (the caller takes it right after). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts `count` API processes of `replica-1` (the compiled `main.ts` with
+ * `REPLICA_APPLIER_URL`), each on a free loopback port of its own, reading `databaseUrl` and
+ * following the applier at `applierUrl`; the key (`testBlsKey(1)`), registry and genesis files
+ * they read go in a temporary folder. Returns at once: each answers once it has started.
+ */
+export async function spawnApiProcesses(options: {
+  readonly count: number
+  readonly registry: ReplicaRegistry
+  readonly databaseUrl: string
+  readonly applierUrl: string
+  readonly environment?: Record<string, string>
+  readonly onLine?: (id: string, line: string) => void
+}): Promise<{ readonly url: string; readonly process: ServiceProcess }[]> {
+  const folder = temporaryFolder('api-processes-')
+  const files = {
+    key: join(folder, 'bls-key.json'),
+    registry: join(folder, 'registry.json'),
+    genesis: join(folder, 'genesis.json'),
+  }
+  const blsSecretKey = `0x${Buffer.from(testBlsKey(1)).toString('hex')}`
+  writeFileSync(files.key, JSON.stringify({ blsSecretKey }), { mode: 0o600 })
+  writeFileSync(files.registry, JSON.stringify(options.registry))
+  writeFileSync(files.genesis, JSON.stringify(testGenesis))
+  const started: { url: string; process: ServiceProcess }[] = []
+  for (let n = 1; n <= options.count; n++) {
+    const id = `api-${n}`
+    const port = await freeLoopbackPort()
+    const url = `http://127.0.0.1:${port}`
+    const process = spawnService('server/replica/main.ts', {
+      id,
+      url,
+      environment: {
+        REPLICA_ID: 'replica-1',
+        REPLICA_PORT: String(port),
+        REPLICA_DATA_DIR: folder,
+        REPLICA_KEY_FILE: files.key,
+        REPLICA_REGISTRY_FILE: files.registry,
+        REPLICA_GENESIS_FILE: files.genesis,
+        REPLICA_DATABASE_URL: options.databaseUrl,
+        REPLICA_APPLIER_URL: options.applierUrl,
+        ...options.environment,
+      },
+      onLine: (line) => options.onLine?.(id, line),
+    })
+    started.push({ url, process })
+  }
+  return started
 }
 
 /** The SQLite connection of a replica state on SQLite (tests look inside the tables). */

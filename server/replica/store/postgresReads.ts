@@ -25,7 +25,7 @@ export const bigintAsNumber = {
 }
 
 /** One aggregated price level of a book, in API units (decimal strings). */
-export interface StoredBookLevel {
+interface StoredBookLevel {
   readonly price: string
   readonly quantity: string
   readonly orders: number
