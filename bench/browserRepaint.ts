@@ -116,6 +116,7 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     describe('book', (batch) => (batch.bookSeq === undefined ? -1 : batch.book))
     describe('chart', (batch) => (batch.tradeSeq === undefined ? -1 : batch.chart))
     describe('balances', (batch) => (batch.balance ? batch.balances : -1))
+    describe('balances_verified', (batch) => (batch.balance ? batch.verified : -1))
     // A batch is repainted when every panel it changes shows it.
     describe('book_chart', (batch) => {
       if (batch.bookSeq === undefined) return -1

@@ -4,7 +4,7 @@
  * first) and notes, per batch, when its first event arrived, the shown market's last book `seq`
  * and trade `seq` in it, and whether it carries a balance of the connected account. The app says
  * what it shows in data attributes (the book's `data-seq`, the chart canvas's `data-drawn-seq`,
- * the balances' `data-index`); when one reaches a batch, the batch counts as repainted on that
+ * the balances' `data-shown-index`, and `data-index` for the batch they are verified at); when one reaches a batch, the batch counts as repainted on that
  * panel at the end of the next frame (an animation frame, then a message: after the paint).
  * Long tasks come from a `longtask` PerformanceObserver. Self-contained: it is serialized.
  */
@@ -19,7 +19,10 @@ export interface ProbeBatch {
   /** Milliseconds from `t0` to the frame that shows the batch, per panel. */
   book?: number
   chart?: number
+  /** Shown, from the stream or verified. */
   balances?: number
+  /** Verified by a quorum's signed reads. */
+  verified?: number
 }
 
 interface ProbeReport {
@@ -37,11 +40,11 @@ declare global {
 }
 
 export function installRepaintProbe(market: string): void {
-  type Panel = 'book' | 'chart' | 'balances'
+  type Panel = 'book' | 'chart' | 'balances' | 'verified'
   const names = ['receipt', 'order', 'trade', 'book', 'balance', 'applied']
   const batches = new Map<number, ProbeBatch>()
   const recorded: ProbeBatch[] = []
-  const waiting: Record<Panel, ProbeBatch[]> = { book: [], chart: [], balances: [] }
+  const waiting: Record<Panel, ProbeBatch[]> = { book: [], chart: [], balances: [], verified: [] }
   const longTasks: { start: number; duration: number }[] = []
   let recording = false
   let startedAt = 0
@@ -78,6 +81,7 @@ export function installRepaintProbe(market: string): void {
     if (name === 'balance' && !batch.balance) {
       batch.balance = true
       waiting.balances.push(batch)
+      waiting.verified.push(batch)
     }
     if (name !== 'applied') return
     batches.delete(data.index)
@@ -120,12 +124,13 @@ export function installRepaintProbe(market: string): void {
       if (!Number.isFinite(value)) continue
       if (mutation.attributeName === 'data-seq') reach('book', value, (b) => b.bookSeq!)
       if (mutation.attributeName === 'data-drawn-seq') reach('chart', value, (b) => b.tradeSeq!)
-      if (mutation.attributeName === 'data-index') reach('balances', value, (b) => b.index)
+      if (mutation.attributeName === 'data-shown-index') reach('balances', value, (b) => b.index)
+      if (mutation.attributeName === 'data-index') reach('verified', value, (b) => b.index)
     }
   }).observe(document, {
     subtree: true,
     attributes: true,
-    attributeFilter: ['data-seq', 'data-drawn-seq', 'data-index'],
+    attributeFilter: ['data-seq', 'data-drawn-seq', 'data-shown-index', 'data-index'],
   })
 
   window.repaintProbe = {

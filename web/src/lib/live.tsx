@@ -15,6 +15,7 @@ import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
 import { routeLiveEvent } from './routeLiveEvent.ts'
+import { recordStreamedBalance } from './streamedBalances.ts'
 import { useReplicaStatuses } from './useReplicaStatuses.ts'
 
 /** The live data of the app: one SSE stream, the books it keeps in sync, receipt listeners. */
@@ -54,7 +55,11 @@ export function LiveProvider(props: {
       address,
       onEvent: (event) => {
         const flush = routeLiveEvent(event, { queryClient, books, address, receiptListeners })
-        if (event.event === 'balance') dirtyBalances = true
+        if (event.event === 'balance') {
+          dirtyBalances = true
+          // Shown at once, marked as being verified, while the quorum's signed reads follow.
+          if (address) recordStreamedBalance(queryClient, address, event.data)
+        }
         // The end of a batch (or a resync): its book deltas show together, at once.
         if (event.event === 'applied') for (const book of books.values()) book.flush()
         if (flush && dirtyBalances && address) {

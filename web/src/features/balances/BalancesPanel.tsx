@@ -1,9 +1,16 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
 import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
 import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
+import {
+  shownBalance,
+  STREAMED_BALANCE_TTL_MS,
+  streamedBalancesQueryKey,
+  type ShownBalance,
+  type StreamedBalances,
+} from '../../lib/streamedBalances.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
 import type {
   ReplicaProofStatus,
@@ -29,14 +36,42 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
     ...verifiedBalancesQueryOptions(registry, address ?? ''),
     enabled: !!address,
   })
+  // Filled by the live stream (`recordStreamedBalance`); never fetched.
+  const streamed = useQuery({
+    queryKey: streamedBalancesQueryKey(address ?? ''),
+    queryFn: (): StreamedBalances => ({}),
+    enabled: false,
+    staleTime: Infinity,
+  }).data
+  const shown = (token: string, proof: VerifyBalanceQuorumReturnType) =>
+    shownBalance(proof, query.data?.index, streamed?.[token])
+  // An unverified streamed balance expires (`STREAMED_BALANCE_TTL_MS`): render again then.
+  const [, setExpired] = useState(0)
+  const now = Date.now()
+  const expiresAt = Math.min(
+    ...Object.values(streamed ?? {})
+      .map((balance) => balance.receivedAtMs + STREAMED_BALANCE_TTL_MS)
+      .filter((at) => at > now),
+  )
+  useEffect(() => {
+    if (!Number.isFinite(expiresAt)) return
+    const timer = setTimeout(() => setExpired(expiresAt), Math.max(0, expiresAt - Date.now()))
+    return () => clearTimeout(timer)
+  }, [expiresAt])
+  const shownIndex = Math.max(
+    query.data?.index ?? 0,
+    ...Object.values(streamed ?? {}).map((balance) => balance.index),
+  )
   const isLocal = registry.network === 'devnet' || registry.network === 'local'
   return (
     <section
       className="panel balances"
       aria-labelledby="balances-title"
       data-testid="balances"
-      // The batch the shown balances were verified at (bench:browser times repaints with it).
+      // The batch the shown balances were verified at, and the latest batch shown at all
+      // (bench:browser times repaints with it).
       data-index={query.data?.index ?? undefined}
+      data-shown-index={shownIndex > 0 ? shownIndex : undefined}
     >
       <header className="panel-head">
         <h2 id="balances-title">Balances</h2>
@@ -70,6 +105,7 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
                 token={token.symbol}
                 decimals={token.decimals}
                 proof={proof}
+                shown={shown(token.symbol, proof)}
               />
             ) : null
           })}
@@ -89,10 +125,13 @@ function BalanceRow(props: {
   token: string
   decimals: number
   proof: VerifyBalanceQuorumReturnType
+  shown: ShownBalance
 }) {
   const { token, decimals, proof } = props
   const [open, setOpen] = useState(false)
-  const shown = proof.available !== undefined
+  const value = props.shown
+  const verifying = value.source === 'streamed'
+  const shown = value.available !== undefined
   return (
     <li
       className={`balance ${proof.verified ? 'is-verified' : 'is-unverified'}`}
@@ -106,27 +145,40 @@ function BalanceRow(props: {
       <div className="balance-main">
         <span className="token">{token}</span>
         <div className="amounts">
-          <span className="amount" aria-label={`${token} available`}>
-            {shown ? formatUnits(proof.available!, decimals) : '—'}
+          <span
+            className="amount"
+            aria-label={`${token} available`}
+            data-testid={`amount-${token}`}
+            data-source={value.source}
+          >
+            {shown ? formatUnits(value.available!, decimals) : '—'}
           </span>
           <span className="muted small">
-            {!proof.verified && shown && <span className="warn">unverified · </span>}
+            {verifying ? (
+              <span title={`Reported by the streaming replica at batch #${value.index}`}>
+                verifying ·
+              </span>
+            ) : (
+              !proof.verified && shown && <span className="warn">unverified · </span>
+            )}
             locked{' '}
             <span aria-label={`${token} locked`}>
-              {shown ? formatUnits(proof.locked!, decimals) : '—'}
+              {shown ? formatUnits(value.locked!, decimals) : '—'}
             </span>
           </span>
         </div>
       </div>
       <button
-        className={`badge ${proof.verified ? 'badge-ok' : 'badge-warn'}`}
+        className={`badge ${proof.verified && !verifying ? 'badge-ok' : 'badge-warn'}`}
         aria-expanded={open}
         onClick={() => setOpen((value) => !value)}
         data-testid={`badge-${token}`}
       >
-        {proof.verified
-          ? `✓ verified by ${proof.k} of ${proof.n} replicas`
-          : `⚠ unverified · needs ${proof.quorum} of ${proof.n}`}
+        {verifying
+          ? `… verifying batch #${value.index}`
+          : proof.verified
+            ? `✓ verified by ${proof.k} of ${proof.n} replicas`
+            : `⚠ unverified · needs ${proof.quorum} of ${proof.n}`}
       </button>
       {open && (
         <ul className="replica-proofs" aria-label={`${token} replica signatures`}>
