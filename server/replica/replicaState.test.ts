@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { errorResponseSchema, signedBalanceSchema } from '../../shared/api/index.ts'
 import { signIntent, testAccount, testDomain } from '../../shared/exchange/testing.ts'
-import { intentId, type Address } from '../../shared/intents/index.ts'
+import { initKeccak, intentId, type Address } from '../../shared/intents/index.ts'
+import { keccak256, stringToBytes } from 'viem'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ReplicaStateError, runApplyLoop } from './applyLoop.ts'
-import { ReplicaHaltedError, ReplicaState } from './replicaState.ts'
+import { configurationHash, ReplicaHaltedError, ReplicaState } from './replicaState.ts'
 import type { ReplicaStorage } from './store/replicaStorage.ts'
 import { openSqliteStorage, type SqliteStorage } from './store/sqliteStorage.ts'
 import type { Replica } from './replica.ts'
@@ -293,5 +294,22 @@ describe('a commit in flight', () => {
     await read
     expect(seen).toEqual([{ index: 1, available: before + 5_000_000n }])
     await sqlite.close()
+  })
+})
+
+describe('the configuration hash', () => {
+  it('is keccak-256 of the configuration JSON, as databases already store it', async () => {
+    await initKeccak()
+    const config = {
+      domain: testDomain,
+      genesis: testGenesis,
+      markets: testRegistry(1, 15990).markets,
+    }
+    const text = JSON.stringify({
+      domain: config.domain,
+      genesis: config.genesis,
+      markets: config.markets,
+    })
+    expect(configurationHash(config)).toBe(keccak256(stringToBytes(text)))
   })
 })
