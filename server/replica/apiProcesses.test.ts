@@ -271,6 +271,23 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
       applier.state.position.index,
     )
 
+    // The API processes lose the applier's stream while it applies on: they resume with
+    // Last-Event-ID, the applier replays what they missed, and their streams go on gap-free.
+    await closeHttp(served.http)
+    const resumeFrom = sequencer.bodies.length + 1
+    for (let n = 0; n < 3; n++) sequencer.append(tradingBatch(100 + n))
+    await waitFor(() => applier.state.position.index === sequencer.bodies.length)
+    served = await serveReplica(applier, applierPort)
+    const resumedTo = sequencer.bodies.length
+    // (The test's own stream from the applier ended with the connection: only the relays'.)
+    const relayed = streams.slice(1)
+    await waitFor(() => relayed.every((stream) => streamIndex(stream.events) === resumedTo))
+    for (const stream of relayed) {
+      const batches = checkGapFree(stream.events)
+      expect(batches.has(resumeFrom)).toBe(true)
+      expect(stream.events.some((event) => event.event === 'reset')).toBe(false)
+    }
+
     // The applier restarts while batches keep coming: its new hub cannot replay what the
     // API processes missed, so their streams are reset and fresh ones start gap-free.
     await closeHttp(served.http)

@@ -84,3 +84,20 @@ describe('EventHub reset', () => {
     late.unsubscribe()
   })
 })
+
+describe('EventHub wanted', () => {
+  it('wants events while a stream is attached and for the resume window after the last left', () => {
+    let nowMs = 0
+    const hub = new EventHub({ resumeWindowMs: 30_000, now: () => nowMs })
+    expect(hub.wanted).toBe(false)
+    const stream = hub.subscribe({}, () => undefined)!
+    expect(hub.wanted).toBe(true)
+    nowMs = 100_000
+    stream.unsubscribe()
+    // A relay that lost its connection comes back within the window and resumes from its id.
+    nowMs += 29_999
+    expect(hub.wanted).toBe(true)
+    nowMs += 1
+    expect(hub.wanted).toBe(false)
+  })
+})

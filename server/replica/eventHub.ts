@@ -48,6 +48,13 @@ export interface EventHubParameters {
   readonly subscribersMax?: number
   /** Interval of the `heartbeat` every stream gets (default `heartbeatIntervalMs`). */
   readonly heartbeatMs?: number
+  /**
+   * How long after the last stream left its events are still wanted (default 30 s), so that
+   * a stream that comes back (an API process's relay after a broken connection) can resume.
+   */
+  readonly resumeWindowMs?: number
+  /** Milliseconds; injected for tests. */
+  readonly now?: () => number
 }
 
 /** A stream's hold on the hub. */
@@ -76,11 +83,27 @@ export class EventHub {
   readonly subscribersMax: number
   private readonly heartbeatMs: number
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined
+  private readonly resumeWindowMs: number
+  private readonly now: () => number
+  /** When the last stream left; undefined while streams are attached or none ever was. */
+  private lastLeftAt: number | undefined
 
   constructor(parameters: EventHubParameters = {}) {
     this.bufferSize = parameters.bufferSize ?? 10_000
     this.subscribersMax = parameters.subscribersMax ?? 512
     this.heartbeatMs = parameters.heartbeatMs ?? heartbeatIntervalMs
+    this.resumeWindowMs = parameters.resumeWindowMs ?? 30_000
+    this.now = parameters.now ?? (() => Date.now())
+  }
+
+  /**
+   * Whether events are worth making: some stream is attached, or one left less than
+   * `resumeWindowMs` ago and may resume with `Last-Event-ID`. The publisher skips building the
+   * events of a batch nobody wants.
+   */
+  get wanted(): boolean {
+    if (this.subscribers.size > 0) return true
+    return this.lastLeftAt !== undefined && this.now() - this.lastLeftAt < this.resumeWindowMs
   }
 
   /** Number of connected streams. */
@@ -138,8 +161,9 @@ export class EventHub {
     // A replica with streams attached still exits when it is told to stop.
     this.heartbeatTimer.unref?.()
     const unsubscribe = () => {
-      this.subscribers.delete(subscriber)
+      if (!this.subscribers.delete(subscriber)) return
       if (this.subscribers.size > 0) return
+      this.lastLeftAt = this.now()
       clearInterval(this.heartbeatTimer)
       this.heartbeatTimer = undefined
     }

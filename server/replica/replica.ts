@@ -274,7 +274,8 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
     for (const receipt of effects.droppedReceipts) deps.pending.delete(receipt.intentId)
     deps.dropped.record(effects)
-    if (deps.hub.subscriberCount === 0) return deps.stages.eventSent(stamped)
+    // Streams attached, or one that may resume soon (an API process's relay reconnecting).
+    if (!deps.hub.wanted) return deps.stages.eventSent(stamped)
     const stateHash = stateHashes.afterApply(batch.index)
     const applied = { index: batch.index, chainingHash: batch.chainingHash, time: effects.time }
     const events = toSseEvents(
