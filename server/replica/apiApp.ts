@@ -61,9 +61,10 @@ export interface ApiDeps {
  * PostgreSQL database by a process that never writes it. Reads of the state (books, orders,
  * trades, receipts, balances signed with the replica's key) come from the database, each from
  * one committed snapshot; live events from the applier's stream (`EventRelay`); submissions,
- * `/status`, `/network`, `/aggregate_balance`, `/debug/stages` and the `/tx` of an intent not
- * yet applied go to the applier. Rate limits per client IP address are applied here, before
- * anything is forwarded.
+ * `/status`, `/network`, `/aggregate_balance`, `/debug/stages`, the `/tx` of an intent not yet
+ * applied, and the roots and proofs (the state tree lives in the applier's memory alone) go to
+ * the applier. Rate limits per client IP address are applied here, before anything is
+ * forwarded.
  */
 export function createApiApp(deps: ApiDeps) {
   const { options, forward } = deps
@@ -89,6 +90,9 @@ export function createApiApp(deps: ApiDeps) {
     .get('/network', forward)
     .get('/debug/stages', forward)
     .get('/aggregate_balance', signedLimit, forward)
+    .get('/root', forward)
+    .get('/balance_proof', signedLimit, forward)
+    .get('/order_proof', signedLimit, forward)
     .get('/tx/:id', async (c) => {
       const id = c.req.param('id').toLowerCase()
       if (!hash32Schema.safeParse(id).success) {

@@ -249,9 +249,12 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
       '/trades?market=ETH/USDT&limit=5',
       `/balances?address=${alice.address}`,
       '/markets',
+      // Forwarded: the state tree is the applier's.
+      `/balance_proof?address=${bob.address}&token=USDT`,
+      '/root',
     ]) {
       const expected = await get(applierUrl, path)
-      expect(expected.status).toBe(200)
+      expect(expected.status, path).toBe(200)
       for (const { url } of apis) expect(await get(url, path), path).toEqual(expected)
     }
 
