@@ -261,3 +261,33 @@ it('a switch asks each peer for its lock and its finalization at once, not one a
     peer.close()
   }
 })
+
+it('a recovery whose answers arrive after a switch keeps the switch', async () => {
+  // The network is asked who the sequencer is (up to 2 s). A switch done meanwhile is newer
+  // than the answers: adopting them put a node back on the old sequencer for 10 s in the
+  // chaos suite (seed 325), out of the new sequencer's quorum.
+  const held: (() => void)[] = []
+  let old = ''
+  const peer = await fakePeer((request, _body, response) => {
+    if (request.url?.startsWith('/node/state')) {
+      held.push(() => answer(response, 200, { status: 'success', data: { sequencer_id: old } }))
+      return
+    }
+    answer(response, 200, { status: 'success', data: null })
+  })
+  // Every peer is this one server: all three back the old sequencer, as before the switch.
+  const { node, ids } = makeTestNode({ position: 3, sockets: [peer.url, peer.url, peer.url, '4'] })
+  old = ids[0]!
+  try {
+    const recovering = node.switcher.recover()
+    await expect.poll(() => held.length).toBe(3)
+    await node.switcher.switchTo(ids[1]!, ids[0]!)
+    expect(node.role.sequencerId).toBe(ids[1])
+    for (const release of held.splice(0)) release()
+    await recovering
+    expect(node.role.sequencerId).toBe(ids[1])
+  } finally {
+    node.close()
+    peer.close()
+  }
+})

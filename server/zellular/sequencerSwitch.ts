@@ -89,7 +89,10 @@ export class SequencerSwitch {
 
   /** zsequencer's missed-switch recovery (§8.7): ask the network who the sequencer is. */
   async recover(): Promise<void> {
-    const found = await discoverSequencer(this.context, this.role.sequencerId)
+    const asked = this.role.sequencerId
+    const found = await discoverSequencer(this.context, asked)
+    // A switch made while the peers answered is newer than their answers: it stands.
+    if (this.role.sequencerId !== asked || this.role.paused) return
     if (found === this.role.sequencerId) return
     // The network follows this node: take the role as a switch does, catching up first.
     if (found === this.context.id) return this.switchTo(found, this.role.sequencerId)
