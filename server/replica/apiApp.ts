@@ -11,10 +11,9 @@ import {
   type OrderbookResponse,
   type OrdersResponse,
   type TradesResponse,
-  type TxResponse,
 } from '../../shared/api/index.ts'
 import type { ListedMarket } from '../../shared/exchange/index.ts'
-import { parseToken, type IntentAction, type TokenRegistry } from '../../shared/intents/index.ts'
+import { parseToken, type TokenRegistry } from '../../shared/intents/index.ts'
 import { ApiError, rejection } from './apiError.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
 import type { EventHub } from './eventHub.ts'
@@ -25,8 +24,8 @@ import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import { formatOrdersCursor, parseOrdersCursor } from './routes/marketRoutes.ts'
+import { toTxResponse } from './routes/txRoutes.ts'
 import { canonicalAddress, parseQuery } from './routes/requestParsing.ts'
-import { storedReasonCode } from './storedReasonCode.ts'
 import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
 
 /** How long a new event stream waits for the relay to hold a position before a 503. */
@@ -101,16 +100,7 @@ export function createApiApp(deps: ApiDeps) {
       const receipt = await deps.reads.receipt(id)
       // Pending, dropped and unknown intents are the applier's to tell (its memory).
       if (receipt === undefined) return forward(c)
-      const answer: TxResponse = {
-        intentId: receipt.intentId,
-        status: receipt.status,
-        action: receipt.action as IntentAction,
-        signer: receipt.signer,
-        batchIndex: receipt.batchIndex,
-      }
-      if (receipt.reason !== null) answer.reason = storedReasonCode(receipt.reason)
-      if (receipt.time !== null) answer.time = receipt.time
-      return c.json(answer)
+      return c.json(toTxResponse(receipt))
     })
     .get('/balance', signedLimit, async (c) => {
       const query = parseQuery(c, balanceQuerySchema)

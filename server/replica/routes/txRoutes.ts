@@ -5,6 +5,7 @@ import { ApiError } from '../apiError.ts'
 import { historyPrunedBelow, readReceipt } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
+import type { StoredReceipt } from '../store/replicaStorage.ts'
 
 /**
  * `GET /tx/:id`: the receipt of an applied intent (stored, or, for a rejected intent that left
@@ -18,18 +19,7 @@ export function txRoutes(deps: ReplicaDeps) {
       throw new ApiError('invalid_request', 'an intent id is 0x and 64 hex digits', 'id')
     }
     const receipt = await readReceipt(deps.state, id)
-    if (receipt !== undefined) {
-      const answer: TxResponse = {
-        intentId: receipt.intentId,
-        status: receipt.status,
-        action: receipt.action as IntentAction,
-        signer: receipt.signer,
-        batchIndex: receipt.batchIndex,
-      }
-      if (receipt.reason !== null) answer.reason = storedReasonCode(receipt.reason)
-      if (receipt.time !== null) answer.time = receipt.time
-      return c.json(answer)
-    }
+    if (receipt !== undefined) return c.json(toTxResponse(receipt))
     const dropped = deps.dropped.get(id)
     if (dropped !== undefined) {
       const { receipt, batchIndex, time } = dropped
@@ -53,4 +43,18 @@ export function txRoutes(deps: ReplicaDeps) {
     }
     return c.json(answer)
   })
+}
+
+/** The `GET /tx/:id` answer of a stored receipt (replica and API processes alike). */
+export function toTxResponse(receipt: StoredReceipt): TxResponse {
+  const answer: TxResponse = {
+    intentId: receipt.intentId,
+    status: receipt.status,
+    action: receipt.action as IntentAction,
+    signer: receipt.signer,
+    batchIndex: receipt.batchIndex,
+  }
+  if (receipt.reason !== null) answer.reason = storedReasonCode(receipt.reason)
+  if (receipt.time !== null) answer.time = receipt.time
+  return answer
 }
