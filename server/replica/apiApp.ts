@@ -9,7 +9,6 @@ import {
   type BalancesResponse,
   type MarketsResponse,
   type OrderbookResponse,
-  type OrdersResponse,
   type TradesResponse,
 } from '../../shared/api/index.ts'
 import type { ListedMarket } from '../../shared/exchange/index.ts'
@@ -23,7 +22,7 @@ import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
-import { formatOrdersCursor, parseOrdersCursor } from './routes/marketRoutes.ts'
+import { parseOrdersCursor, toOrdersResponse } from './routes/marketRoutes.ts'
 import { toTxResponse } from './routes/txRoutes.ts'
 import { canonicalAddress, parseQuery } from './routes/requestParsing.ts'
 import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
@@ -145,13 +144,7 @@ export function createApiApp(deps: ApiDeps) {
         limit: query.limit,
         cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
       })
-      const answer: OrdersResponse = {
-        address,
-        index: page.index,
-        orders: page.orders,
-        next: page.next === null ? null : formatOrdersCursor(page.next),
-      }
-      return c.json(answer)
+      return c.json(toOrdersResponse(address, page))
     })
     .get('/trades', async (c) => {
       const query = parseQuery(c, tradesQuerySchema)

@@ -9,6 +9,7 @@ import {
   type TradesResponse,
 } from '../../../shared/api/index.ts'
 import type { ListedMarket } from '../../../shared/exchange/index.ts'
+import type { Address } from '../../../shared/intents/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import {
   findMarket,
@@ -19,7 +20,7 @@ import {
   readTrades,
 } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
-import type { OrdersCursor } from '../store/replicaStorage.ts'
+import type { OrdersCursor, OrdersPage } from '../store/replicaStorage.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
@@ -54,13 +55,7 @@ export function marketRoutes(deps: ReplicaDeps) {
         limit: query.limit,
         cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
       })
-      const answer: OrdersResponse = {
-        address,
-        index: page.index,
-        orders: page.orders,
-        next: page.next === null ? null : formatOrdersCursor(page.next),
-      }
-      return c.json(answer)
+      return c.json(toOrdersResponse(address, page))
     })
     .get('/trades', async (c) => {
       const query = parseQuery(c, tradesQuerySchema)
@@ -80,7 +75,16 @@ export function marketRoutes(deps: ReplicaDeps) {
 }
 
 /** An orders cursor as clients see it: `o` or `c` (the group), updated index, order id. */
-export function formatOrdersCursor(cursor: OrdersCursor): string {
+/** The `GET /orders` answer of a page of `address`'s orders (replica and API processes). */
+export function toOrdersResponse(
+  address: Address,
+  page: OrdersPage & { readonly index: number },
+): OrdersResponse {
+  const next = page.next === null ? null : formatOrdersCursor(page.next)
+  return { address, index: page.index, orders: page.orders, next }
+}
+
+function formatOrdersCursor(cursor: OrdersCursor): string {
   return `${cursor.group === 'open' ? 'o' : 'c'}.${cursor.updatedIndex}.${cursor.orderId}`
 }
 
