@@ -143,7 +143,7 @@ export class ExchangeStateHash {
     return proof === undefined ? undefined : { stateHash: hashed.hash, value: own.value, proof }
   }
 
-  /** The value of a leaf key as of the latest hash, when it has not changed since; else undefined. */
+  /** A leaf key's value as of the latest hash, when it has not changed since; else undefined. */
   private valueAtHash(key: string): { value: string | undefined } | undefined {
     const { ledger, engine } = this.exchange
     const [kind, first = '', second = ''] = key.split(' ')
