@@ -7,7 +7,12 @@ import type { NodeState } from '../../shared/zellular/index.ts'
 import type { ReplicaRegistry } from '../../shared/api/index.ts'
 import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
 import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
-import { testAccount, testDomain, type TestAccount } from '../../shared/exchange/testing.ts'
+import {
+  signIntent,
+  testAccount,
+  testDomain,
+  type TestAccount,
+} from '../../shared/exchange/testing.ts'
 import { createTokenRegistry } from '../../shared/intents/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import type Database from 'better-sqlite3'
@@ -328,4 +333,38 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
+}
+
+/** Replicas `startReplica` started, each with its running apply loop. */
+const startedReplicas: { replica: Replica; running: Promise<void> }[] = []
+
+/** A started test replica; pair with `afterEach(stopStartedReplicas)`. */
+export async function startReplica(
+  options: Parameters<typeof createTestReplica>[0],
+): Promise<Replica> {
+  const replica = await createTestReplica(options)
+  startedReplicas.push({ replica, running: replica.start() })
+  return replica
+}
+
+/** Stops one replica `startReplica` started (a restart in the middle of a test). */
+export async function stopReplica(replica: Replica): Promise<void> {
+  const position = startedReplicas.findIndex((started) => started.replica === replica)
+  const [started] = startedReplicas.splice(position, 1)
+  await replica.stop()
+  await started?.running
+}
+
+/** Stops every replica `startReplica` started and waits for their apply loops to end. */
+export async function stopStartedReplicas(): Promise<void> {
+  for (const { replica, running } of startedReplicas.splice(0)) {
+    await replica.stop()
+    await running
+  }
+}
+
+/** Appends one batch to `sequencer`: alice sends bob `amount` USDT with `nonce`. */
+export function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
+  const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
+  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount })]))
 }

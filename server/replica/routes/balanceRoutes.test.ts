@@ -1,38 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { signedBalanceSchema, type SignedBalance } from '../../../shared/api/index.ts'
 import { verifyBalanceAttestation } from '../../../shared/attest/index.ts'
-import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
 import {
-  alice,
   bob,
-  createTestReplica,
   InMemorySequencer,
-  testTokens,
   waitFor,
   sqliteOf,
+  sendToBob,
+  startReplica,
+  stopReplica,
+  stopStartedReplicas,
 } from '../testing.ts'
 
-const replicas: Replica[] = []
-const running: Promise<void>[] = []
-afterEach(async () => {
-  for (const replica of replicas.splice(0)) await replica.stop()
-  await Promise.all(running.splice(0))
-})
-
-/** A started test replica on `sequencer`, stopped after the test. */
-async function startReplica(options: Parameters<typeof createTestReplica>[0]): Promise<Replica> {
-  const replica = await createTestReplica(options)
-  replicas.push(replica)
-  running.push(replica.start())
-  return replica
-}
-
-/** Appends one batch: alice sends bob `amount` USDT. */
-function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
-  const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
-  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount })]))
-}
+afterEach(stopStartedReplicas)
 
 async function balanceOfBob(replica: Replica, index?: number): Promise<SignedBalance> {
   const query = `address=${bob.address}&token=USDT${index === undefined ? '' : `&index=${index}`}`
@@ -71,8 +52,7 @@ describe('signed balances', () => {
 
     // Restarted from its database, the replica signs the same statements.
     const before = await answers(replica)
-    await replica.stop()
-    replicas.splice(replicas.indexOf(replica), 1)
+    await stopReplica(replica)
     const restarted = await startReplica({ sequencer, databaseFile: sqliteOf(replica.state).name })
     expect((await answers(restarted)).map((signed) => signed.attestation)).toEqual(
       before.map((signed) => signed.attestation),

@@ -20,32 +20,17 @@ import { RootAttestations } from '../rootAttestations.ts'
 import {
   alice,
   bob,
-  createTestReplica,
   InMemorySequencer,
   testBlsKey,
   testRegistry,
   testTokens,
   waitFor,
+  sendToBob,
+  startReplica,
+  stopStartedReplicas,
 } from '../testing.ts'
 
-const replicas: Replica[] = []
-const running: Promise<void>[] = []
-afterEach(async () => {
-  for (const replica of replicas.splice(0)) await replica.stop()
-  await Promise.all(running.splice(0))
-})
-
-async function startReplica(options: Parameters<typeof createTestReplica>[0]): Promise<Replica> {
-  const replica = await createTestReplica(options)
-  replicas.push(replica)
-  running.push(replica.start())
-  return replica
-}
-
-function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
-  const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
-  sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount })]))
-}
+afterEach(stopStartedReplicas)
 
 async function get(replica: Replica, path: string) {
   const response = await replica.app.request(path)
