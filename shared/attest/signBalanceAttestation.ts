@@ -25,10 +25,18 @@ export function signBalanceAttestation(
   attestation: BalanceAttestation,
 ): SignedBalanceAttestation {
   const digest = balanceAttestationDigest(attestation)
+  return { attestation, digest, ...signDigest(secretKey, digest) }
+}
+
+/**
+ * A 32-byte digest signed with a replica's BLS secret key (herumi), with its public key: what
+ * every signed statement of a replica (balance, root) carries.
+ */
+export function signDigest(secretKey: Uint8Array, digest: Hex): { signature: Hex; publicKey: Hex } {
   const key = bls.SecretKey.fromBytes(secretKey)
   const signature = bytesToHex(key.sign(hexToBytes(digest)).toBytes())
   const publicKey = bytesToHex(key.toPublicKey().toBytes())
-  return { attestation, digest, signature, publicKey }
+  return { signature, publicKey }
 }
 
 /** The compressed G1 public key of a BLS secret key, as `0x` hex. */

@@ -1,6 +1,5 @@
-import bls from '@chainsafe/bls/herumi'
-import { bytesToHex, hexToBytes } from 'viem'
 import { rootAttestationDigest, type RootAttestation, type SignedRoot } from './rootAttestation.ts'
+import { signDigest } from './signBalanceAttestation.ts'
 
 /**
  * Signs a root attestation with a replica's BLS secret key (32 bytes, big-endian): about as
@@ -15,8 +14,5 @@ export function signRootAttestation(
   attestation: RootAttestation,
 ): SignedRoot {
   const digest = rootAttestationDigest(attestation)
-  const key = bls.SecretKey.fromBytes(secretKey)
-  const signature = bytesToHex(key.sign(hexToBytes(digest)).toBytes())
-  const publicKey = bytesToHex(key.toPublicKey().toBytes())
-  return { attestation, digest, signature, publicKey }
+  return { attestation, digest, ...signDigest(secretKey, digest) }
 }
