@@ -32,6 +32,31 @@ test('the theme follows the system until toggled, and the choice outlives a relo
   await Promise.all([context.close(), fresh.close()])
 })
 
+test('a system theme change while the app loads is still followed', async ({
+  browser,
+  baseURL,
+}) => {
+  // The inline script paints the light theme; the system turns dark before the app's code runs
+  // (held here), so no change event reaches it: the app must apply the theme it reads itself.
+  const context = await browser.newContext({ baseURL: baseURL!, colorScheme: 'light' })
+  const page = await context.newPage()
+  let releaseScripts = (): void => {}
+  const scriptsHeld = new Promise<void>((resolve) => (releaseScripts = resolve))
+  await page.route('**/assets/*.js', async (route) => {
+    await scriptsHeld
+    await route.continue()
+  })
+  await page.goto('/', { waitUntil: 'commit' })
+  const html = page.locator('html')
+  await expect(html).toHaveAttribute('data-theme', 'light')
+  await page.emulateMedia({ colorScheme: 'dark' })
+  releaseScripts()
+  await expect(page.getByTestId('theme-toggle')).toBeVisible()
+  await expect(html).toHaveAttribute('data-theme', 'dark')
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('aria-pressed', 'true')
+  await context.close()
+})
+
 test('each market has its own address: ?market= opens it, a switch updates it, Back returns', async ({
   browser,
   baseURL,

@@ -11,8 +11,8 @@ import { mediaQueryList } from './useMediaQuery.ts'
 
 /*
  * The theme as one shared store: the user's choice (read once from localStorage) plus the system
- * preference, applied to <html data-theme> whenever either changes, so the CSS and the canvas
- * chart follow the same value.
+ * preference, applied to <html data-theme> when the module loads and whenever either changes, so
+ * the CSS and the canvas chart follow the same value.
  */
 
 const darkQuery = '(prefers-color-scheme: dark)'
@@ -40,13 +40,16 @@ function apply(): void {
 }
 
 function subscribe(listener: () => void): () => void {
-  if (listeners.size === 0) mediaQueryList(darkQuery).addEventListener('change', apply)
   listeners.add(listener)
-  return () => {
-    listeners.delete(listener)
-    if (listeners.size === 0) mediaQueryList(darkQuery).removeEventListener('change', apply)
-  }
+  return () => listeners.delete(listener)
 }
+
+// The store lives as long as the page, so it follows the system from the moment it loads rather
+// than from the first subscriber: a change between the inline script's paint and React's
+// subscription (effects run after paint, later still under load) would otherwise leave <html>
+// on the old theme while React renders the new one.
+apply()
+mediaQueryList(darkQuery).addEventListener('change', apply)
 
 /** The theme shown, and a toggle that switches to the other one and remembers it. */
 export function useTheme(): { theme: Theme; toggle: () => void } {
