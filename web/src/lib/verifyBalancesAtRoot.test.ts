@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest'
+import {
+  balanceProofBody,
+  countingVerifier,
+  fixtureIndex,
+  fixtureRegistry,
+  holder,
+  holderEth,
+  holderUsdt,
+  replicaIds,
+  signedRoot,
+} from '../testing/provenStateFixture.ts'
+import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
+import type { ReplicaRootAnswer } from './judgeRootAnswers.ts'
+import { replicasToAskNext, verifyBalancesAtRoot } from './verifyBalancesAtRoot.ts'
+
+const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
+  positions.map((position) => ({
+    replicaId: replicaIds[position]!,
+    kind: 'answer',
+    body: signedRoot(position),
+  }))
+const proof = (position: number, token: string, patch: object = {}): BalanceProofAnswer => ({
+  replicaId: replicaIds[position]!,
+  kind: 'answer',
+  body: balanceProofBody(position, holder, token, patch),
+})
+const lie = (position: number) => proof(position, 'USDT', { available: '999999999999' })
+
+function verify(
+  roots: ReplicaRootAnswer[],
+  proofs: Record<string, BalanceProofAnswer[]>,
+  bls = countingVerifier(),
+) {
+  return verifyBalancesAtRoot({
+    registry: fixtureRegistry,
+    index: fixtureIndex,
+    answers: roots,
+    bls,
+    address: holder,
+    tokens: ['USDT', 'ETH'],
+    proofs,
+  })
+}
+
+describe('verifyBalancesAtRoot', () => {
+  it('proves every balance from one replica against one aggregate of the root', () => {
+    const bls = countingVerifier()
+    const result = verify(
+      rootsOf([0, 1, 2]),
+      { USDT: [proof(0, 'USDT')], ETH: [proof(0, 'ETH')] },
+      bls,
+    )
+    expect(result.byToken['USDT']).toMatchObject({
+      verified: true,
+      k: 3,
+      n: 3,
+      index: fixtureIndex,
+      available: holderUsdt,
+      locked: 0n,
+      servedBy: 'replica-1',
+      falseValues: [],
+    })
+    expect(result.byToken['ETH']).toMatchObject({ verified: true, k: 3, available: holderEth })
+    expect(result.byToken['USDT']!.replicas.map((line) => [line.status, line.proof])).toEqual([
+      ['signed', 'verified'],
+      ['signed', undefined],
+      ['signed', undefined],
+    ])
+    expect({ single: bls.single, aggregate: bls.aggregate }).toEqual({ single: 0, aggregate: 1 })
+  })
+
+  it('names a replica whose value its proof does not tie to the quorum root, and takes the next', () => {
+    const first = verify(rootsOf([0, 1, 2]), { USDT: [lie(0)], ETH: [proof(0, 'ETH')] })
+    const usdt = first.byToken['USDT']!
+    expect(usdt).toMatchObject({ verified: false, k: 0, falseValues: ['replica-1'] })
+    // The lie is never shown, not even as unverified.
+    expect(usdt.available).toBeUndefined()
+    expect(usdt.replicas[0]).toMatchObject({ status: 'signed', proof: 'false_value' })
+    expect(usdt.replicas[0]!.proofDetail).toContain('does not tie to the quorum root')
+    expect(replicasToAskNext(first, 'USDT', ['replica-1'], [...replicaIds])).toEqual([
+      'replica-2',
+      'replica-3',
+    ])
+    expect(replicasToAskNext(first, 'ETH', ['replica-1'], [...replicaIds])).toEqual([])
+
+    const second = verify(rootsOf([0, 1, 2]), { USDT: [lie(0), proof(1, 'USDT')], ETH: [] })
+    expect(second.byToken['USDT']).toMatchObject({
+      verified: true,
+      // k counts the root aggregate: the liar signed the true root with the others.
+      k: 3,
+      available: holderUsdt,
+      servedBy: 'replica-2',
+      falseValues: ['replica-1'],
+    })
+    expect(second.byToken['USDT']!.replicas.map((line) => line.proof)).toEqual([
+      'false_value',
+      'verified',
+      undefined,
+    ])
+  })
+
+  it('shows a claimed balance as unverified below the quorum, and asks nobody else', () => {
+    const result = verify(rootsOf([2]), { USDT: [proof(2, 'USDT')], ETH: [] })
+    expect(result.root.verified).toBe(false)
+    expect(result.byToken['USDT']).toMatchObject({
+      verified: false,
+      k: 0,
+      available: holderUsdt,
+      aggregate: 'not_checked',
+    })
+    expect(result.byToken['ETH']!.available).toBeUndefined()
+    expect(replicasToAskNext(result, 'USDT', ['replica-3'], ['replica-3'])).toEqual([])
+  })
+
+  it('does not take a proof of a newer index, and asks the signers not yet asked', () => {
+    const moved = proof(0, 'USDT', { index: fixtureIndex + 1 })
+    const result = verify(rootsOf([0, 1]), { USDT: [moved], ETH: [] })
+    expect(result.byToken['USDT']).toMatchObject({ verified: false, falseValues: [] })
+    expect(result.byToken['USDT']!.replicas[0]!.proof).toBe('other_index')
+    // Replica 3 is reachable but not in the aggregate: asked last.
+    expect(replicasToAskNext(result, 'USDT', ['replica-1'], ['replica-3', 'replica-1'])).toEqual([
+      'replica-2',
+      'replica-3',
+    ])
+  })
+})
