@@ -34,7 +34,6 @@ import {
 import {
   buildWaterfall,
   emptyTimeline,
-  STAGES,
   timelineProblems,
   type IntentTimeline,
   type Waterfall,

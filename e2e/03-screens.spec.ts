@@ -4,7 +4,6 @@ import {
   keepScreenshot,
   openUser,
   placeLimitAndSeeLevel,
-  units,
   useFaucet,
 } from './support/app.ts'
 

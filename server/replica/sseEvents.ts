@@ -8,7 +8,6 @@ import type {
 } from '../../shared/api/index.ts'
 import type { BatchEffects, TradeRecord } from '../../shared/exchange/index.ts'
 import type { OutgoingEvent } from './eventHub.ts'
-import { storedReasonCode } from './storedReasonCode.ts'
 
 /**
  * The SSE events of one committed batch, in the documented order: receipts, orders, trades,

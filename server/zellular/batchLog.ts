@@ -5,6 +5,9 @@ import type { SignatureRecord } from '../../shared/zellular/index.ts'
 /** The four batch states, in order; a batch in a later state is also in every earlier one. */
 type BatchState = 'initialized' | 'sequenced' | 'locked' | 'finalized'
 
+/** The states a batch reaches once the sequencer has ordered it. */
+type OrderedState = Exclude<BatchState, 'initialized'>
+
 /** One sequenced batch, with the sync-point fields present only on signed indices. */
 export interface BatchRecord {
   readonly index: number
@@ -114,7 +117,7 @@ export class BatchLog {
     return this.lastFinalizedIndex
   }
 
-  lastIndex(state: 'sequenced' | 'locked' | 'finalized'): number {
+  lastIndex(state: OrderedState): number {
     if (state === 'sequenced') return this.lastSequenced
     return state === 'locked' ? this.lastLockedIndex : this.lastFinalizedIndex
   }
@@ -146,7 +149,7 @@ export class BatchLog {
    * Batches in `(after, last index of state]`, stopping before the body bytes would pass
    * `capBytes` (zsequencer's page cap).
    */
-  range(after: number, state: 'sequenced' | 'locked' | 'finalized', capBytes: number) {
+  range(after: number, state: OrderedState, capBytes: number) {
     const last = this.lastIndex(state)
     const out: BatchRecord[] = []
     let bytes = 0

@@ -124,7 +124,6 @@ export const nodeKeySchema = z.object({
     .transform((id) => id.toLowerCase()),
   blsSecretKey: z.string().regex(/^(0x)?[0-9a-fA-F]{1,64}$/),
 })
-type NodeKey = z.output<typeof nodeKeySchema>
 
 /** The apps file: only its keys matter (zsequencer's `fetch_apps`). */
 export const appsFileSchema = z.record(z.string(), z.unknown())

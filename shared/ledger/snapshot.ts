@@ -1,4 +1,4 @@
-import { maxNonce, parseAddress, type Address, type TokenInfo } from '../intents/index.ts'
+import { parseAddress, type Address, type TokenInfo } from '../intents/index.ts'
 import { LedgerConfigError } from './errors.ts'
 import { registryOf } from './genesis.ts'
 import { compareStrings, Ledger, type BalanceChange, type NonceWindow } from './ledger.ts'

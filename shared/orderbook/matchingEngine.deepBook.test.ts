@@ -104,7 +104,7 @@ describe('100k price levels inserted in the worst order', () => {
       const referenceEscrow = funded()
       const reference = new ReferenceEngine([market], referenceEscrow)
       let fills = 0
-      for (const [i, op] of ops.entries()) {
+      for (const op of ops) {
         const result = apply(engine, op)
         const expected = apply(reference, op)
         expectSameEvents(result, expected)
