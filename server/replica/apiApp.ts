@@ -4,12 +4,9 @@ import {
   balancesQuerySchema,
   hash32Schema,
   orderbookQuerySchema,
-  ordersQuerySchema,
-  tradesQuerySchema,
   type BalancesResponse,
   type MarketsResponse,
   type OrderbookResponse,
-  type TradesResponse,
 } from '../../shared/api/index.ts'
 import type { ListedMarket } from '../../shared/exchange/index.ts'
 import { parseToken, type TokenRegistry } from '../../shared/intents/index.ts'
@@ -22,7 +19,14 @@ import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
-import { parseOrdersCursor, toOrdersResponse } from './routes/marketRoutes.ts'
+import {
+  ordersPageRequest,
+  prunedTrades,
+  requireListedMarket,
+  toOrdersResponse,
+  toTradesResponse,
+  tradesPageRequest,
+} from './routes/marketRoutes.ts'
 import { toTxResponse } from './routes/txRoutes.ts'
 import { canonicalAddress, parseQuery } from './routes/requestParsing.ts'
 import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
@@ -75,6 +79,7 @@ export function createApiApp(deps: ApiDeps) {
       burst: options.signedReadBurst,
     }),
   )
+  const findListed = (id: string) => deps.markets.get(id)
   return new Hono()
     .use(corsPolicy(options.corsOrigins))
     .use(bodySizeLimit(options.bodyLimitBytes))
@@ -129,41 +134,28 @@ export function createApiApp(deps: ApiDeps) {
     })
     .get('/orderbook', async (c) => {
       const query = parseQuery(c, orderbookQuerySchema)
-      const market = listedMarket(deps, query.market).spec.id
+      const market = requireListedMarket(findListed, query.market).spec.id
       const book = await deps.reads.bookAt(market, query.depth)
       const answer: OrderbookResponse = { market, ...book }
       return c.json(answer)
     })
     .get('/orders', async (c) => {
-      const query = parseQuery(c, ordersQuerySchema)
-      const address = canonicalAddress(query.address)
-      if (query.market !== undefined) listedMarket(deps, query.market)
-      const page = await deps.reads.ordersPageAt({
-        owner: address,
-        market: query.market,
-        limit: query.limit,
-        cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
-      })
-      return c.json(toOrdersResponse(address, page))
+      const request = ordersPageRequest(c, findListed)
+      const page = await deps.reads.ordersPageAt(request)
+      return c.json(toOrdersResponse(request.owner, page))
     })
     .get('/trades', async (c) => {
-      const query = parseQuery(c, tradesQuerySchema)
-      const market = listedMarket(deps, query.market).spec.id
-      const before = query.cursor === undefined ? undefined : Number(query.cursor)
-      const trades = await deps.reads.tradesPage(market, query.limit + 1, before)
+      const request = tradesPageRequest(c, findListed)
+      const { market, limit, before } = request
+      const trades = await deps.reads.tradesPage(market, limit + 1, before)
       if (trades.length === 0 && before !== undefined && before > 1) {
         // Trades below the cursor existed (seqs start at 1) but none is kept: pruned history.
         const prunedBelow = await deps.reads.historyPrunedBelow()
         if (prunedBelow > 0 && (await deps.reads.tradeSeq(market)) > 0) {
-          const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
-          throw new ApiError('pruned', message, 'cursor')
+          throw prunedTrades(before, prunedBelow)
         }
       }
-      const page = trades.slice(0, query.limit)
-      const last = page.at(-1)
-      const next = trades.length > query.limit && last !== undefined ? String(last.seq) : null
-      const answer: TradesResponse = { market, trades: page, next }
-      return c.json(answer)
+      return c.json(toTradesResponse(request, trades))
     })
     .route(
       '/',
@@ -212,10 +204,4 @@ function knownToken(tokens: TokenRegistry, symbol: string): string {
   const token = parseToken(tokens, symbol)
   if (!token.ok) throw rejection(token.reason, 'token')
   return token.value.symbol
-}
-
-function listedMarket(deps: ApiDeps, id: string): ListedMarket {
-  const market = deps.markets.get(id)
-  if (market === undefined) throw rejection('unknown_market', 'market', id)
-  return market
 }

@@ -1,4 +1,4 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import {
   orderbookQuerySchema,
   ordersQuerySchema,
@@ -6,6 +6,7 @@ import {
   type MarketsResponse,
   type OrderbookResponse,
   type OrdersResponse,
+  type Trade,
   type TradesResponse,
 } from '../../../shared/api/index.ts'
 import type { ListedMarket } from '../../../shared/exchange/index.ts'
@@ -20,7 +21,7 @@ import {
   readTrades,
 } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
-import type { OrdersCursor, OrdersPage } from '../store/replicaStorage.ts'
+import type { OrdersCursor, OrdersPage, OrdersPageParameters } from '../store/replicaStorage.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
@@ -31,6 +32,7 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
  * base-unit decimal strings.
  */
 export function marketRoutes(deps: ReplicaDeps) {
+  const findListed: FindMarket = (id) => findMarket(deps.state, id)
   return new Hono()
     .get('/markets', (c) => {
       const answer: MarketsResponse = {
@@ -41,40 +43,86 @@ export function marketRoutes(deps: ReplicaDeps) {
     })
     .get('/orderbook', async (c) => {
       const query = parseQuery(c, orderbookQuerySchema)
-      const market = listedMarket(deps, query.market)
+      const market = requireListedMarket(findListed, query.market)
       const answer: OrderbookResponse = await readBook(deps.state, market, query.depth)
       return c.json(answer)
     })
     .get('/orders', async (c) => {
-      const query = parseQuery(c, ordersQuerySchema)
-      const address = canonicalAddress(query.address)
-      if (query.market !== undefined) listedMarket(deps, query.market)
-      const page = await readOrders(deps.state, {
-        owner: address,
-        market: query.market,
-        limit: query.limit,
-        cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
-      })
-      return c.json(toOrdersResponse(address, page))
+      const request = ordersPageRequest(c, findListed)
+      const page = await readOrders(deps.state, request)
+      return c.json(toOrdersResponse(request.owner, page))
     })
     .get('/trades', async (c) => {
-      const query = parseQuery(c, tradesQuerySchema)
-      const market = listedMarket(deps, query.market).spec.id
-      const before = query.cursor === undefined ? undefined : Number(query.cursor)
-      const { trades, prunedBelow } = await readTrades(deps.state, market, query.limit + 1, before)
-      if (prunedBelow !== undefined) {
-        const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
-        throw new ApiError('pruned', message, 'cursor')
-      }
-      const page = trades.slice(0, query.limit)
-      const last = page.at(-1)
-      const next = trades.length > query.limit && last !== undefined ? String(last.seq) : null
-      const answer: TradesResponse = { market, trades: page, next }
-      return c.json(answer)
+      const request = tradesPageRequest(c, findListed)
+      const { trades, prunedBelow } = await readTrades(
+        deps.state,
+        request.market,
+        request.limit + 1,
+        request.before,
+      )
+      if (prunedBelow !== undefined) throw prunedTrades(request.before, prunedBelow)
+      return c.json(toTradesResponse(request, trades))
     })
 }
 
-/** An orders cursor as clients see it: `o` or `c` (the group), updated index, order id. */
+/** Looks a market up by id; undefined when it is not listed. */
+type FindMarket = (id: string) => ListedMarket | undefined
+
+/** The listed market of a query parameter, or the stable `unknown_market` rejection. */
+export function requireListedMarket(find: FindMarket, id: string): ListedMarket {
+  const market = find(id)
+  if (market === undefined) throw rejection('unknown_market', 'market', id)
+  return market
+}
+
+/** The page of `GET /orders` a request asks for (replica and API processes parse it alike). */
+export function ordersPageRequest(
+  c: Context,
+  find: FindMarket,
+): OrdersPageParameters & { readonly owner: Address } {
+  const query = parseQuery(c, ordersQuerySchema)
+  if (query.market !== undefined) requireListedMarket(find, query.market)
+  return {
+    owner: canonicalAddress(query.address),
+    market: query.market,
+    limit: query.limit,
+    cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
+  }
+}
+
+/** The page of `GET /trades` a request asks for: trades of `market` below seq `before`. */
+interface TradesPageRequest {
+  readonly market: string
+  readonly limit: number
+  readonly before: number | undefined
+}
+
+export function tradesPageRequest(c: Context, find: FindMarket): TradesPageRequest {
+  const query = parseQuery(c, tradesQuerySchema)
+  return {
+    market: requireListedMarket(find, query.market).spec.id,
+    limit: query.limit,
+    before: query.cursor === undefined ? undefined : Number(query.cursor),
+  }
+}
+
+/** The refusal of a trades cursor whose page the history retention has pruned. */
+export function prunedTrades(before: number | undefined, prunedBelow: number): ApiError {
+  const message = `trades before ${before} are pruned (batches below ${prunedBelow})`
+  return new ApiError('pruned', message, 'cursor')
+}
+
+/** The `GET /trades` answer from up to `limit + 1` trades read (the extra one says a next page). */
+export function toTradesResponse(
+  request: TradesPageRequest,
+  trades: readonly Trade[],
+): TradesResponse {
+  const page = trades.slice(0, request.limit)
+  const last = page.at(-1)
+  const next = trades.length > request.limit && last !== undefined ? String(last.seq) : null
+  return { market: request.market, trades: page, next }
+}
+
 /** The `GET /orders` answer of a page of `address`'s orders (replica and API processes). */
 export function toOrdersResponse(
   address: Address,
@@ -89,13 +137,7 @@ function formatOrdersCursor(cursor: OrdersCursor): string {
 }
 
 /** The inverse of `formatOrdersCursor`; the query schema has checked the form. */
-export function parseOrdersCursor(text: string): OrdersCursor {
+function parseOrdersCursor(text: string): OrdersCursor {
   const [group, index, orderId] = text.split('.') as [string, string, string]
   return { group: group === 'o' ? 'open' : 'closed', updatedIndex: Number(index), orderId }
-}
-
-function listedMarket(deps: ReplicaDeps, id: string): ListedMarket {
-  const market = findMarket(deps.state, id)
-  if (market === undefined) throw rejection('unknown_market', 'market', id)
-  return market
 }
