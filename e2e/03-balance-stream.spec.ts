@@ -3,8 +3,9 @@ import { connect, openUser, useFaucet } from './support/app.ts'
 
 /*
  * A batch that changes the account's balance shows at once, from the stream, marked as being
- * verified; the quorum's signed reads then verify it. Here the signed reads are held back, so
- * the streamed balance is all there is until they are let through.
+ * verified; a quorum's root and the balance's proof then verify it. Here the root attestations
+ * and balance proofs are held back, so the streamed balance is all there is until they are let
+ * through.
  */
 test('a new balance shows from the stream at once, marked as verifying, then verified by the quorum', async ({
   browser,
@@ -20,14 +21,14 @@ test('a new balance shows from the stream at once, marked as verifying, then ver
   const held: (() => void)[] = []
   let holding = true
   await user.page.route(
-    (url) => url.pathname === '/balance',
+    (url) => url.pathname === '/root' || url.pathname === '/balance_proof',
     async (route) => {
       if (holding) await new Promise<void>((release) => held.push(release))
       await route.continue().catch(() => undefined)
     },
   )
   await user.page.getByTestId('faucet').click()
-  // The mint's batch reaches the page through the stream while every signed read waits.
+  // The mint's batch reaches the page through the stream while every root and proof waits.
   await expect(amount).toHaveAttribute('data-source', 'streamed', { timeout: 30_000 })
   await expect(amount).not.toHaveText(before!)
   await expect(user.page.getByTestId('badge-USDT')).toContainText('verifying batch #')

@@ -1,9 +1,17 @@
 import { queryOptions } from '@tanstack/react-query'
 import { ordersPageMax, type StatusResponse } from '../../../shared/api/index.ts'
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+import { selectCommonIndex } from '../../../shared/attest/quorum.ts'
+import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
+import type { ReplicaRootAnswer, RootJudgement } from './judgeRootAnswers.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
-import { selectCommonIndex, type VerifyBalanceQuorumReturnType } from './verifyBalanceQuorum.ts'
-import { verifyBalanceQuorumOffThread } from './verifyOffThread.ts'
+import {
+  replicasToAskNext,
+  type ProvenBalance,
+  type VerifyBalancesAtRootReturnType,
+} from './verifyBalancesAtRoot.ts'
+import { verifyBalancesAtRootOffThread } from './verifyOffThread.ts'
 
 /*
  * Query-option factories: one key and one fetcher per kind of read, so hooks stay a few lines
@@ -60,36 +68,70 @@ export function ordersQueryOptions(
 /** A market's trade feed; its options are `tradeFeedQueryOptions` (`tradeFeed.ts`). */
 export const tradesQueryKey = (market: string) => ['trades', market] as const
 
-/** The verified balances of one address: one quorum proof per registry token. */
+/** The verified balances of one address: every registry token proven against one root. */
 export interface VerifiedBalances {
   readonly address: string
-  /** The common index every replica was asked to attest at; undefined if none answered. */
+  /** The index of the root the balances were proven against; undefined if no replica answered. */
   readonly index: number | undefined
-  readonly byToken: Readonly<Record<string, VerifyBalanceQuorumReturnType>>
-  /** Milliseconds the BLS checks took in the browser (all tokens). */
+  /** How the replicas' root attestations of `index` were judged (the quorum root, signers). */
+  readonly root: RootJudgement | undefined
+  readonly byToken: Readonly<Record<string, ProvenBalance>>
+  /** Milliseconds the checks took in the browser (the root aggregate and every proof). */
   readonly verifyMs: number
+  /** The highest index a quorum of replicas has applied; the root may trail it. */
+  readonly appliedIndex: number | undefined
 }
 
 export const verifiedBalancesQueryKey = (address: string) =>
   ['verifiedBalances', address.toLowerCase()] as const
 
 /**
- * Asks every replica for its applied index, picks the common index a quorum has reached, asks
- * every replica for its signed balance of each token at that index, and verifies the answers
- * in the browser against the registry keys (BLS loaded lazily on first use).
+ * Proves an address's balances from one root aggregate (`fetchVerifiedBalances`), again every
+ * 4 s, or every second while the proven root trails what a quorum has applied (replicas sign a
+ * new root about once a second while batches come, then at the idle tip).
  */
 export function verifiedBalancesQueryOptions(registry: AppRegistry, address: string) {
   return queryOptions({
     queryKey: verifiedBalancesQueryKey(address),
     queryFn: ({ signal }) => fetchVerifiedBalances(registry, address, signal),
     enabled: address !== '',
-    refetchInterval: 4000,
+    refetchInterval: (query) => {
+      const data = query.state.data
+      const trailing =
+        data?.index !== undefined &&
+        data.appliedIndex !== undefined &&
+        data.index < data.appliedIndex
+      return trailing ? 1000 : 4000
+    },
     retry: false,
     staleTime: 500,
   })
 }
 
+/**
+ * Proves every registry token's balance of `address` against one root: asks every replica for
+ * its status, takes the latest root index a quorum has signed (the quorum-th highest of their
+ * latest state hash indexes), asks every replica for its root attestation of that index and one
+ * replica (one whose latest root is that index, so its proofs are at it) for each balance's
+ * proof, and checks them in the BLS worker: one aggregate verification for the root, one proof
+ * per balance (`verifyBalancesAtRoot`). A proof refused (a replica serving a false value, or one
+ * that has hashed a newer state since) is asked of the next replica, signers of the root first.
+ * When every replica has moved past the index before serving its proofs, the whole check runs
+ * once more at the new index.
+ */
 async function fetchVerifiedBalances(
+  registry: AppRegistry,
+  address: string,
+  signal?: AbortSignal,
+): Promise<VerifiedBalances> {
+  const first = await proveAtLatestRoot(registry, address, signal)
+  const movedOn = Object.values(first.byToken).some(
+    (balance) => !balance.verified && balance.replicas.some((line) => line.proof === 'other_index'),
+  )
+  return movedOn && first.root?.verified ? proveAtLatestRoot(registry, address, signal) : first
+}
+
+async function proveAtLatestRoot(
   registry: AppRegistry,
   address: string,
   signal?: AbortSignal,
@@ -99,26 +141,42 @@ async function fetchVerifiedBalances(
       replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),
     ),
   )
-  const applied = statuses.flatMap((status) => (status ? [status.appliedIndex] : []))
-  const index = selectCommonIndex(applied, registry.quorum)
+  const answered = statuses.flatMap((status) => (status ? [status] : []))
+  const index = selectCommonIndex(
+    answered.map((status) => status.stateHashIndex),
+    registry.quorum,
+  )
+  const appliedIndex = selectCommonIndex(
+    answered.map((status) => status.appliedIndex),
+    registry.quorum,
+  )
+  const reachable = registry.replicas.filter((_, position) => statuses[position] !== undefined)
+  // Proofs are served at a replica's latest root: ask one whose latest root is the index first.
+  const latestRoot = new Map(
+    registry.replicas.map((replica, position) => [replica.id, statuses[position]?.stateHashIndex]),
+  )
+  const atIndex = (replica: ReplicaRef) => Number(latestRoot.get(replica.id) !== index)
+  const sources = [...reachable].sort((a, b) => atIndex(a) - atIndex(b))
   const tokens = registry.tokens.map((token) => token.symbol)
-  const answersByToken = await Promise.all(
-    tokens.map((token) =>
-      Promise.all(
-        registry.replicas.map((replica, position) =>
-          index === undefined || statuses[position] === undefined
-            ? Promise.resolve({
-                replicaId: replica.id,
-                kind: 'unreachable' as const,
-                message: 'no answer to /status',
-              })
-            : replicaApi.balanceAnswer(replica, { address, token, index }, signal),
-        ),
-      ),
+  const rootAnswers = Promise.all(
+    registry.replicas.map((replica, position): Promise<ReplicaRootAnswer> =>
+      index === undefined || statuses[position] === undefined
+        ? Promise.resolve({
+            replicaId: replica.id,
+            kind: 'unreachable',
+            message: 'no answer to /status',
+          })
+        : replicaApi.rootAnswer(replica, index, signal),
     ),
   )
-  const byToken: Record<string, VerifyBalanceQuorumReturnType> = {}
-  let verifyMs = 0
+  const proofs: Record<string, BalanceProofAnswer[]> = {}
+  const ask = async (token: string, replica: ReplicaRef) => {
+    const answer = await replicaApi.balanceProofAnswer(replica, { address, token }, signal)
+    proofs[token] = [...(proofs[token] ?? []), answer]
+  }
+  const firstSource = sources[0]
+  await Promise.all(tokens.map((token) => (firstSource ? ask(token, firstSource) : undefined)))
+  const answers = await rootAnswers
   // Plain data only: the worker gets a copy.
   const quorumRegistry = {
     app: registry.app,
@@ -126,20 +184,37 @@ async function fetchVerifiedBalances(
     quorum: registry.quorum,
     replicas: registry.replicas.map(({ id, blsPublicKey }) => ({ id, blsPublicKey })),
   }
-  for (const [position, token] of tokens.entries()) {
-    // One token at a time, in the BLS worker: the pairings never hold the page.
+  let verifyMs = 0
+  let result: VerifyBalancesAtRootReturnType | undefined
+  // Each round asks one more replica per unproven token: at most one round per replica.
+  for (let round = 0; round <= registry.replicas.length; round++) {
     const started = performance.now()
-    byToken[token] = await verifyBalanceQuorumOffThread({
+    result = await verifyBalancesAtRootOffThread({
       registry: quorumRegistry,
-      address,
-      token,
       index: index ?? 0,
-      answers: answersByToken[position]!,
-      // Every signature on its own, then the aggregate: the per-replica status under the badge
-      // is then a proven fact for each replica, not an inference from the aggregate.
-      mode: 'each',
+      answers,
+      address,
+      tokens,
+      proofs: { ...proofs },
     })
     verifyMs += performance.now() - started
+    const checked = result
+    const next = tokens.flatMap((token) => {
+      const asked = (proofs[token] ?? []).map((answer) => answer.replicaId)
+      const ids = reachable.map((replica) => replica.id)
+      const [replicaId] = replicasToAskNext(checked, token, asked, ids)
+      const replica = registry.replicas.find((candidate) => candidate.id === replicaId)
+      return replica === undefined ? [] : [{ token, replica }]
+    })
+    if (next.length === 0) break
+    await Promise.all(next.map(({ token, replica }) => ask(token, replica)))
   }
-  return { address, index, byToken, verifyMs }
+  return {
+    address,
+    index,
+    root: result?.root,
+    byToken: result?.byToken ?? {},
+    verifyMs,
+    appliedIndex,
+  }
 }

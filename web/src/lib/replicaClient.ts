@@ -11,7 +11,8 @@ import {
   type SubmitIntentRequest,
 } from '../../../shared/api/index.ts'
 import { BaseError } from '../../../shared/errors/index.ts'
-import type { ReplicaBalanceAnswer } from './verifyBalanceQuorum.ts'
+import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
+import type { ReplicaRootAnswer } from './judgeRootAnswers.ts'
 
 /** Why a request to a replica (or the app server) failed. */
 export type ReplicaErrorKind =
@@ -159,26 +160,47 @@ export const replicaApi = {
   eventsUrl: (replica: ReplicaRef, address?: string) => endpoint(replica, 'events', { address }),
 
   /**
-   * `GET /balance` at `index`, classified for the quorum verifier: the raw body (checked there,
-   * not here), `behind` for 409 `index_ahead`, or `unreachable` for anything else.
+   * `GET /root?index`, classified for `judgeRootAnswers`: the raw body (checked there, not
+   * here), `behind` for 404 `root_not_kept`, or `unreachable` for anything else.
    */
-  async balanceAnswer(
+  async rootAnswer(
     replica: ReplicaRef,
-    query: { address: string; token: string; index: number },
+    index: number,
     signal?: AbortSignal,
-  ): Promise<ReplicaBalanceAnswer> {
+  ): Promise<ReplicaRootAnswer> {
     try {
-      const body = await requestRaw(endpoint(replica, 'balance', query), {
+      const body = await requestRaw(endpoint(replica, 'root', { index }), {
         signal,
         timeoutMs: 2500,
       })
       return { replicaId: replica.id, kind: 'answer', body }
     } catch (error) {
-      if (error instanceof ReplicaRequestError && error.code === 'index_ahead') {
-        return { replicaId: replica.id, kind: 'behind' }
-      }
       const message = error instanceof Error ? error.message : String(error)
+      if (error instanceof ReplicaRequestError && error.code === 'root_not_kept') {
+        return { replicaId: replica.id, kind: 'behind', message: `no root of index ${index}` }
+      }
       return { replicaId: replica.id, kind: 'unreachable', message }
+    }
+  },
+
+  /**
+   * `GET /balance_proof?address&token` (at the replica's latest state hash), classified for
+   * `judgeBalanceProof`: the raw body, or `unavailable` with the reason.
+   */
+  async balanceProofAnswer(
+    replica: ReplicaRef,
+    query: { address: string; token: string },
+    signal?: AbortSignal,
+  ): Promise<BalanceProofAnswer> {
+    try {
+      const body = await requestRaw(endpoint(replica, 'balance_proof', query), {
+        signal,
+        timeoutMs: 2500,
+      })
+      return { replicaId: replica.id, kind: 'answer', body }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      return { replicaId: replica.id, kind: 'unavailable', message }
     }
   },
 }

@@ -1,12 +1,11 @@
 import { loadBls } from './bls.ts'
-import {
-  verifyBalanceQuorum,
-  type VerifyBalanceQuorumParameters,
-  type VerifyBalanceQuorumReturnType,
-} from './verifyBalanceQuorum.ts'
+import type {
+  VerifyBalancesAtRootParameters,
+  VerifyBalancesAtRootReturnType,
+} from './verifyBalancesAtRoot.ts'
 
-/** What the page asks the worker: one token's proof, with plain data only (no verifier). */
-export type BlsWorkerParameters = Omit<VerifyBalanceQuorumParameters, 'bls'>
+/** What the page asks the worker: one index's roots and proofs, as plain data (no verifier). */
+export type BlsWorkerParameters = Omit<VerifyBalancesAtRootParameters, 'bls'>
 
 export interface BlsWorkerRequest {
   readonly id: number
@@ -14,7 +13,7 @@ export interface BlsWorkerRequest {
 }
 
 export type BlsWorkerResponse =
-  | { readonly id: number; readonly result: VerifyBalanceQuorumReturnType }
+  | { readonly id: number; readonly result: VerifyBalancesAtRootReturnType }
   | { readonly id: number; readonly error: string }
 
 /** Most checks waiting for the worker at once; more are refused (the next refresh retries). */
@@ -26,7 +25,7 @@ let workerBroken = typeof Worker === 'undefined'
 let nextId = 1
 const pending = new Map<
   number,
-  { resolve: (result: VerifyBalanceQuorumReturnType) => void; reject: (error: Error) => void }
+  { resolve: (result: VerifyBalancesAtRootReturnType) => void; reject: (error: Error) => void }
 >()
 
 function startWorker(): Worker {
@@ -51,14 +50,19 @@ function startWorker(): Worker {
 }
 
 /**
- * `verifyBalanceQuorum` of one token in a Web Worker (`blsWorker.ts`), so the pairings never
- * hold the page's main thread; the same function on the main thread where workers are missing
- * or the worker failed. The registry passed must be plain data (it is copied to the worker).
+ * `verifyBalancesAtRoot` in a Web Worker (`blsWorker.ts`), so the pairings never hold the
+ * page's main thread; the same function on the main thread where workers are missing or the
+ * worker failed (loaded then, so the first paint carries none of it). The registry passed must
+ * be plain data (it is copied to the worker).
  */
-export function verifyBalanceQuorumOffThread(
+export function verifyBalancesAtRootOffThread(
   parameters: BlsWorkerParameters,
-): Promise<VerifyBalanceQuorumReturnType> {
-  if (workerBroken) return loadBls().then((bls) => verifyBalanceQuorum({ ...parameters, bls }))
+): Promise<VerifyBalancesAtRootReturnType> {
+  if (workerBroken) {
+    return Promise.all([loadBls(), import('./verifyBalancesAtRoot.ts')]).then(([bls, module]) =>
+      module.verifyBalancesAtRoot({ ...parameters, bls }),
+    )
+  }
   if (pending.size >= pendingMax) {
     return Promise.reject(new Error(`more than ${pendingMax} balance checks waiting`))
   }

@@ -12,12 +12,11 @@ import {
   type StreamedBalances,
 } from '../../lib/streamedBalances.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
-import type {
-  ReplicaProofStatus,
-  VerifyBalanceQuorumReturnType,
-} from '../../lib/verifyBalanceQuorum.ts'
+import type { ReplicaRootStatus, RootJudgement } from '../../lib/judgeRootAnswers.ts'
+import type { ProvenBalance, ProvenBalanceLine } from '../../lib/verifyBalancesAtRoot.ts'
 
-const statusLabels: Record<ReplicaProofStatus, string> = {
+/** A replica's root attestation of the index, as the line under a badge names it. */
+const statusLabels: Record<ReplicaRootStatus, string> = {
   signed: 'signed',
   bad_signature: 'bad signature',
   behind: 'behind',
@@ -26,9 +25,20 @@ const statusLabels: Record<ReplicaProofStatus, string> = {
   invalid_answer: 'invalid answer',
 }
 
+/** A replica's balance proof, when it was asked for one. */
+const proofLabels: Record<NonNullable<ProvenBalanceLine['proof']>, string> = {
+  verified: 'proof verified',
+  false_value: 'served a false balance',
+  other_index: 'proof of another index',
+  unavailable: 'no proof',
+  invalid_answer: 'invalid proof answer',
+}
+
 /**
- * Per token: available and locked, with the quorum badge computed in this browser. A number
- * is shown as verified only when the proof verified; otherwise it is marked unverified.
+ * Per token: available and locked, with the quorum badge computed in this browser: every balance
+ * is proven against one root a quorum of replicas signed (one aggregate signature per index).
+ * A number is shown as verified only when its proof ties it to that root; otherwise it is marked
+ * unverified. A replica that served a balance its proof does not tie to the root is named.
  */
 export function BalancesPanel(props: { registry: AppRegistry; address: string | undefined }) {
   const { registry, address } = props
@@ -43,7 +53,7 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
     enabled: false,
     staleTime: Infinity,
   }).data
-  const shown = (token: string, proof: VerifyBalanceQuorumReturnType) =>
+  const shown = (token: string, proof: ProvenBalance) =>
     shownBalance(proof, query.data?.index, streamed?.[token])
   // An unverified streamed balance expires (`STREAMED_BALANCE_TTL_MS`): render again then.
   const [, setExpired] = useState(0)
@@ -105,6 +115,7 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
                 token={token.symbol}
                 decimals={token.decimals}
                 proof={proof}
+                root={query.data.root}
                 shown={shown(token.symbol, proof)}
               />
             ) : null
@@ -113,8 +124,8 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
       )}
       {query.data && (
         <p className="muted small pad-x" data-testid="balances-index">
-          At batch #{query.data.index ?? '—'} · checked in this browser in{' '}
-          {query.data.verifyMs.toFixed(1)} ms against the registry keys
+          At batch #{query.data.index ?? '—'} · every balance proven against one root, checked in
+          this browser in {query.data.verifyMs.toFixed(1)} ms against the registry keys
         </p>
       )}
     </section>
@@ -124,7 +135,8 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
 function BalanceRow(props: {
   token: string
   decimals: number
-  proof: VerifyBalanceQuorumReturnType
+  proof: ProvenBalance
+  root: RootJudgement | undefined
   shown: ShownBalance
 }) {
   const { token, decimals, proof } = props
@@ -180,12 +192,19 @@ function BalanceRow(props: {
             ? `✓ verified by ${proof.k} of ${proof.n} replicas`
             : `⚠ unverified · needs ${proof.quorum} of ${proof.n}`}
       </button>
+      {proof.falseValues.length > 0 && (
+        // A flex item of the row (no paragraph margins).
+        <span className="warn small" data-testid={`false-value-${token}`}>
+          {proof.falseValues.join(', ')} served a balance that does not match the quorum root
+        </span>
+      )}
       {open && (
-        <ul className="replica-proofs" aria-label={`${token} replica signatures`}>
+        <ul className="replica-proofs" aria-label={`${token} replica roots and proofs`}>
           {proof.replicas.map((replica) => (
             <li
               key={replica.replicaId}
               data-status={replica.status}
+              data-proof={replica.proof}
               data-testid={`proof-${token}-${replica.replicaId}`}
             >
               <span
@@ -199,16 +218,31 @@ function BalanceRow(props: {
                   {replica.detail}
                 </span>
               )}
+              {replica.proof && (
+                <span
+                  className={`small ${replica.proof === 'false_value' ? 'warn' : 'muted'}`}
+                  title={replica.proofDetail}
+                >
+                  · {proofLabels[replica.proof]}
+                </span>
+              )}
             </li>
           ))}
           <li className="muted small">
-            aggregate signature:{' '}
+            root aggregate signature:{' '}
             {proof.aggregate === 'valid'
               ? 'valid'
               : proof.aggregate === 'invalid'
                 ? 'invalid'
                 : 'not checked'}
           </li>
+          {props.root?.root && (
+            <li className="muted small" data-testid={`root-${token}`}>
+              root <span className="mono">{props.root.root.stateHash.slice(0, 18)}…</span> at batch
+              #{props.root.index}, signed by {props.root.signers.join(', ')}
+              {proof.servedBy && <> · proof from {proof.servedBy}</>}
+            </li>
+          )}
         </ul>
       )}
     </li>

@@ -1,0 +1,58 @@
+import { expect, test } from '@playwright/test'
+import { connect, fetchRegistry, openUser, useFaucet, verifiedBalance } from './support/app.ts'
+
+/*
+ * Balances are proven against one root a quorum of replicas signed: one replica's proof per
+ * balance, checked in the browser. A replica that serves a balance its proof does not tie to
+ * that root is named, and the balance is proven from another replica's proof instead. The lie is
+ * made at the page's network boundary; the replicas themselves are the real ones.
+ */
+test('a replica serving a false balance is named, and the balance still verifies 3 of 3 from another replica against the quorum root', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const liar = registry.replicas[0]!
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  const truth = await verifiedBalance(user.page, 'USDT')
+
+  // From now on the liar claims ten times the balance, beside its true proof.
+  let lies = 0
+  await user.page.route(
+    (url) => url.href.startsWith(`${liar.url}/balance_proof`),
+    async (route) => {
+      const response = await route.fetch()
+      const body = (await response.json()) as { token: string; available: string }
+      if (body.token === 'USDT') {
+        body.available = (BigInt(body.available) * 10n + 1n).toString()
+        lies += 1
+      }
+      await route.fulfill({ response, json: body })
+    },
+  )
+  const named = user.page.getByTestId('false-value-USDT')
+  await expect(named).toContainText(liar.id, { timeout: 30_000 })
+  expect(lies).toBeGreaterThan(0)
+  await expect(named).toContainText('does not match the quorum root')
+
+  // The balance is the true one, proven against the root all three replicas signed.
+  const row = user.page.getByTestId('balance-USDT')
+  await expect(row).toHaveAttribute('data-verified', 'true')
+  await expect(row).toHaveAttribute('data-available', truth.available.toString())
+  await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
+  await user.page.getByTestId('badge-USDT').click()
+  const liarLine = user.page.getByTestId(`proof-USDT-${liar.id}`)
+  // Its root is in the aggregate (it signed the true root); its balance proof is refused.
+  await expect(liarLine).toHaveAttribute('data-status', 'signed')
+  await expect(liarLine).toHaveAttribute('data-proof', 'false_value')
+  await expect(user.page.getByTestId('root-USDT')).toContainText(
+    `signed by ${registry.replicas.map((replica) => replica.id).join(', ')}`,
+  )
+  await expect(user.page.getByTestId('root-USDT')).not.toContainText(`proof from ${liar.id}`)
+  // The other tokens, which the liar does not lie about, name nobody.
+  await expect(user.page.getByTestId('false-value-ETH')).toHaveCount(0)
+  await user.context.close()
+})
