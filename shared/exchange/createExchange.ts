@@ -4,7 +4,7 @@ import {
   createLedger,
   restoreLedger,
   type LedgerGenesis,
-  type LedgerSnapshot,
+  type StoredLedger,
 } from '../ledger/index.ts'
 import type { OrderUpdate } from './effects.ts'
 import { replayEngineOperations, type EngineOperation } from './engineOperations.ts'
@@ -32,7 +32,7 @@ export function createExchange(config: ExchangeConfig): Exchange {
 
 /** What storage holds to rebuild an exchange; see `restoreExchange`. */
 export interface ExchangeRestoreParameters {
-  readonly ledger: LedgerSnapshot
+  readonly ledger: StoredLedger
   /**
    * Each market's market-data sequence number: the books are rebuilt from `openOrders` in time
    * priority. Undefined for storage from before these were kept: the books are then rebuilt by

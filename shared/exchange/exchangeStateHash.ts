@@ -44,7 +44,7 @@ export function* exchangeStateLeaves(exchange: HashedExchange): Generator<StateL
   for (const balance of ledger.eachBalance()) {
     yield balanceLeaf(balance.address, balance.token, balance)
   }
-  for (const [signer, kept] of ledger.eachNonceWindow()) yield nonceWindowLeaf(signer, kept)
+  for (const [signer, text] of ledger.eachNonceWindowText()) yield nonceWindowLeaf(signer, text)
   for (const order of exchange.allOpenOrders()) {
     yield orderLeaf(order.orderId, engine.order(order.orderId), order)
   }
@@ -160,7 +160,7 @@ export class ExchangeStateHash {
         return leaf(balanceLeaf(first, second, ledger.balance(first, second)))
       case 'nonces':
         if (this.signers.has(first)) return undefined
-        return leaf(nonceWindowLeaf(first, ledger.keptNonces(first)))
+        return leaf(nonceWindowLeaf(first, ledger.nonceWindowText(first)))
       case 'order':
         if (this.orders.has(first)) return undefined
         return leaf(orderLeaf(first, engine.order(first), this.exchange.openOrder(first)))
@@ -187,7 +187,7 @@ export class ExchangeStateHash {
       tree.set(...balanceLeaf(address, token, ledger.balance(address, token)))
     }
     for (const signer of this.signers)
-      tree.set(...nonceWindowLeaf(signer, ledger.keptNonces(signer)))
+      tree.set(...nonceWindowLeaf(signer, ledger.nonceWindowText(signer)))
     for (const orderId of this.orders) {
       tree.set(...orderLeaf(orderId, engine.order(orderId), exchange.openOrder(orderId)))
     }

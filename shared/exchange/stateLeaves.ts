@@ -24,9 +24,13 @@ export function balanceLeaf(address: string, token: string, balance: Balance): S
   return [`balance ${address} ${token}`, value]
 }
 
-/** The nonces kept in a signer's window, ascending; no leaf for an empty window. */
-export function nonceWindowLeaf(signer: string, kept: readonly bigint[]): StateLeaf {
-  return [`nonces ${signer}`, kept.length === 0 ? undefined : kept.join(' ')]
+/**
+ * The nonces kept in a signer's window, ascending, or that as its text (`Ledger.nonceWindowText`:
+ * decimal, space-separated); no leaf for an empty window.
+ */
+export function nonceWindowLeaf(signer: string, kept: readonly bigint[] | string): StateLeaf {
+  const text = typeof kept === 'string' ? kept : kept.join(' ')
+  return [`nonces ${signer}`, text === '' ? undefined : text]
 }
 
 /**

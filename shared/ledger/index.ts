@@ -16,7 +16,14 @@ export { checkLedgerInvariants } from './invariants.ts'
 export { Ledger } from './ledger.ts'
 export { nonceMaxAgeMs, nonceMaxLeadMs, nonceWindowSize } from './nonceWindow.ts'
 export type { NonceVerdict } from './nonceWindow.ts'
-export type { Balance, BalanceChange, LedgerChanges, NonceWindow, UsedNonce } from './ledger.ts'
+export type {
+  Balance,
+  BalanceChange,
+  LedgerChanges,
+  NonceWindow,
+  NonceWindowText,
+  UsedNonce,
+} from './ledger.ts'
 export { restoreLedger, snapshotLedger } from './snapshot.ts'
-export type { LedgerSnapshot } from './snapshot.ts'
+export type { LedgerSnapshot, StoredLedger } from './snapshot.ts'
 export { stateHash, stateHashDomain } from './stateHash.ts'

@@ -9,7 +9,7 @@ import {
 } from '../intents/index.ts'
 import type { EscrowAccounts } from './accounts.ts'
 import { LedgerConfigError, LedgerInvariantError } from './errors.ts'
-import { NonceWindows, type NonceVerdict } from './nonceWindow.ts'
+import { isNonceWindowText, NonceWindows, type NonceVerdict } from './nonceWindow.ts'
 
 /** Balance of one (address, token), in integer base units. */
 export interface Balance {
@@ -35,6 +35,15 @@ export interface UsedNonce {
 export interface NonceWindow {
   readonly signer: Address
   readonly nonces: readonly bigint[]
+}
+
+/**
+ * A signer's window as storage keeps it: its nonces ascending as decimal text separated by single
+ * spaces (the value of its state leaf). A restart restores it without parsing it.
+ */
+export interface NonceWindowText {
+  readonly signer: Address
+  readonly text: string
 }
 
 /**
@@ -147,9 +156,17 @@ export class Ledger implements EscrowAccounts {
     }
   }
 
-  /** Every signer's kept nonces (ascending), signers in no particular order; see `eachBalance`. */
-  eachNonceWindow(): IterableIterator<[Address, readonly bigint[]]> {
-    return this.nonces.entries() as IterableIterator<[Address, readonly bigint[]]>
+  /**
+   * Every signer's kept nonces as the text of its state leaf (ascending, space-separated),
+   * signers in no particular order; see `eachBalance`.
+   */
+  eachNonceWindowText(): IterableIterator<[Address, string]> {
+    return this.nonces.texts() as IterableIterator<[Address, string]>
+  }
+
+  /** The nonces kept in `signer`'s window as the text of its state leaf (`""`: none). */
+  nonceWindowText(signer: string): string {
+    return this.nonces.text(signer)
   }
 
   /** Every signer with kept nonces, in ascending order. */
@@ -221,6 +238,21 @@ export class Ledger implements EscrowAccounts {
       previous = nonce
     }
     this.nonces.restore(signer, nonces)
+  }
+
+  /**
+   * `restoreNonceWindow` from the window's stored text (`NonceWindowText`), checked on its
+   * characters and kept as text until the window is first used: a restart parses none of the
+   * windows it does not touch. Throws `LedgerInvariantError` unless the signer has no window yet
+   * and `text` is one (`isNonceWindowText`).
+   */
+  restoreNonceWindowText(signer: string, text: string): void {
+    assertAddress(signer)
+    if (this.nonces.has(signer)) throw new LedgerInvariantError(`restore window ${signer} again`)
+    if (!isNonceWindowText(text, this.nonces.size)) {
+      throw new LedgerInvariantError(`restore window ${signer}: "${text.slice(0, 100)}"`)
+    }
+    this.nonces.restoreText(signer, text)
   }
 
   /**

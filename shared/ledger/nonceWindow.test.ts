@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   checkNonce,
+  isNonceWindowText,
   nonceMaxAgeMs,
   nonceMaxLeadMs,
   nonceWindowSize,
@@ -156,6 +157,40 @@ describe('NonceWindows against the reference (property)', () => {
         },
       ),
       { numRuns: 500 },
+    )
+  })
+})
+
+describe('isNonceWindowText', () => {
+  it('accepts exactly the texts of 1 … size ascending uint64 nonces (the form the leaf hashes)', () => {
+    const nonce = fc.oneof(
+      fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+      fc.bigInt({ min: 0n, max: 200n }),
+    )
+    fc.assert(
+      fc.property(fc.uniqueArray(nonce, { minLength: 1, maxLength: 8 }), (nonces) => {
+        const ascending = [...nonces].sort((a, b) => (a < b ? -1 : 1))
+        expect(isNonceWindowText(ascending.join(' '), 8)).toBe(true)
+        if (nonces.length > 1 && nonces.join() !== ascending.join()) {
+          expect(isNonceWindowText(nonces.join(' '), 8)).toBe(false)
+        }
+        expect(isNonceWindowText(ascending.join(' '), ascending.length - 1)).toBe(false)
+      }),
+    )
+  })
+
+  it('refuses any text that is not canonical decimal (what reading it back would change)', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: fc.constantFrom('0', '1', '9', ' ', 'x'), maxLength: 12 }),
+        (text) => {
+          const parts = text.split(' ')
+          const canonical =
+            parts.every((part) => /^(0|[1-9][0-9]*)$/.test(part)) &&
+            parts.map(BigInt).every((n, i, all) => i === 0 || n > all[i - 1]!)
+          expect(isNonceWindowText(text)).toBe(canonical)
+        },
+      ),
     )
   })
 })

@@ -13,6 +13,8 @@
  * the smallest kept nonce only grows: a nonce once used stays refused by rule 1 or 2 forever.
  */
 
+import { maxNonce } from '../intents/index.ts'
+
 /** Most nonces kept per signer. */
 export const nonceWindowSize = 100
 
@@ -51,14 +53,18 @@ function isInTimeWindow(nonce: bigint, timeMs: number): boolean {
  * Callers check with `check` first; `use` records a nonce that is not kept yet.
  */
 export class NonceWindows {
-  private readonly windows = new Map<string, bigint[]>()
+  /**
+   * Kept nonces per signer, ascending; a window restored from storage stays the stored text
+   * until first used (most signers of a restart never are, and the state tree hashes the text).
+   */
+  private readonly windows = new Map<string, bigint[] | string>()
 
   constructor(readonly size: number = nonceWindowSize) {
     if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`window size ${size}`)
   }
 
   check(signer: string, nonce: bigint, timeMs: number): NonceVerdict {
-    return checkNonce(this.windows.get(signer) ?? [], nonce, timeMs, this.size)
+    return checkNonce(this.keptOf(signer) ?? [], nonce, timeMs, this.size)
   }
 
   /**
@@ -67,7 +73,7 @@ export class NonceWindows {
    * caller that checked first never meets either.
    */
   use(signer: string, nonce: bigint): bigint | undefined {
-    let kept = this.windows.get(signer)
+    let kept = this.keptOf(signer)
     if (kept === undefined) this.windows.set(signer, (kept = []))
     const position = insertionPoint(kept, nonce)
     if (kept[position] === nonce) throw new RangeError(`nonce ${nonce} is kept already`)
@@ -87,6 +93,14 @@ export class NonceWindows {
     if (kept.length > 0) this.windows.set(signer, [...kept])
   }
 
+  /**
+   * Sets `signer`'s window to stored text (`isNonceWindowText`: the caller checks), kept as text
+   * until the window is first used.
+   */
+  restoreText(signer: string, text: string): void {
+    this.windows.set(signer, text)
+  }
+
   /** Drops `signer`'s window altogether (see `Ledger.releaseNonce`). */
   forget(signer: string): void {
     this.windows.delete(signer)
@@ -94,22 +108,76 @@ export class NonceWindows {
 
   /** The nonces kept for `signer`, ascending. */
   kept(signer: string): readonly bigint[] {
-    return this.windows.get(signer) ?? []
+    return this.keptOf(signer) ?? []
+  }
+
+  /** The nonces kept for `signer` as the text of its state leaf (`""`: no window). */
+  text(signer: string): string {
+    const kept = this.windows.get(signer) ?? ''
+    return typeof kept === 'string' ? kept : kept.join(' ')
   }
 
   has(signer: string): boolean {
     return this.windows.has(signer)
   }
 
-  /** Every (signer, kept nonces), in no particular order. */
-  entries(): IterableIterator<[string, readonly bigint[]]> {
-    return this.windows.entries()
+  /** Every (signer, kept nonces as text), in no particular order. */
+  *texts(): Generator<[string, string]> {
+    for (const [signer, kept] of this.windows) {
+      yield [signer, typeof kept === 'string' ? kept : kept.join(' ')]
+    }
   }
 
   /** Every signer with a window, in code-unit order. */
   signers(): string[] {
     return [...this.windows.keys()].sort()
   }
+
+  /** The window of `signer`, parsed from its stored text on first use. */
+  private keptOf(signer: string): bigint[] | undefined {
+    const kept = this.windows.get(signer)
+    if (typeof kept !== 'string') return kept
+    const parsed = kept.split(' ').map(BigInt)
+    this.windows.set(signer, parsed)
+    return parsed
+  }
+}
+
+const maxNonceText = String(maxNonce)
+
+/**
+ * Whether `text` is a window as storage keeps it and the state leaf hashes it: 1 to `size`
+ * nonces in uint64, strictly ascending, as decimal without leading zeros separated by single
+ * spaces. Checked on the characters (numeric order is length, then text), without parsing.
+ */
+export function isNonceWindowText(text: string, size: number = nonceWindowSize): boolean {
+  let count = 0
+  let start = 0
+  let previous = -1
+  for (let end = 0; end <= text.length; end++) {
+    const code = end < text.length ? text.charCodeAt(end) : 32
+    if (code >= 48 && code <= 57) continue
+    if (code !== 32) return false
+    const length = end - start
+    if (length === 0 || length > maxNonceText.length) return false
+    if (length > 1 && text.charCodeAt(start) === 48) return false
+    if (length === maxNonceText.length && text.slice(start, end) > maxNonceText) return false
+    if (previous >= 0 && !isAbove(text, previous, start - 1, start, end)) return false
+    if (++count > size) return false
+    previous = start
+    start = end + 1
+  }
+  return true
+}
+
+/** Whether the digits text[from, to) are a larger number than text[lowFrom, lowTo). */
+function isAbove(text: string, lowFrom: number, lowTo: number, from: number, to: number): boolean {
+  if (to - from !== lowTo - lowFrom) return to - from > lowTo - lowFrom
+  for (let i = 0; i < to - from; i++) {
+    const difference = text.charCodeAt(from + i) - text.charCodeAt(lowFrom + i)
+    if (difference !== 0) return difference > 0
+  }
+  return false
 }
 
 /** Position of `nonce` in ascending `kept`, or −1. */

@@ -1,7 +1,13 @@
 import { parseAddress, type Address, type TokenInfo } from '../intents/index.ts'
 import { LedgerConfigError } from './errors.ts'
 import { registryOf } from './genesis.ts'
-import { compareStrings, Ledger, type BalanceChange, type NonceWindow } from './ledger.ts'
+import {
+  compareStrings,
+  Ledger,
+  type BalanceChange,
+  type NonceWindow,
+  type NonceWindowText,
+} from './ledger.ts'
 import { nonceWindowSize } from './nonceWindow.ts'
 
 /**
@@ -15,6 +21,14 @@ export interface LedgerSnapshot {
   readonly issuer: Address
   readonly balances: readonly BalanceChange[]
   readonly nonceWindows: readonly NonceWindow[]
+}
+
+/**
+ * A snapshot as storage reads it back: in any order, and a window may come as its stored text
+ * (`NonceWindowText`), which the ledger keeps unparsed until the window is used.
+ */
+export interface StoredLedger extends Omit<LedgerSnapshot, 'nonceWindows'> {
+  readonly nonceWindows: readonly (NonceWindow | NonceWindowText)[]
 }
 
 /** Takes the canonical snapshot of a ledger; it does not touch the ledger's change set. */
@@ -32,7 +46,7 @@ export function snapshotLedger(ledger: Ledger): LedgerSnapshot {
  * balances. Storage is trusted but checked: a malformed snapshot throws `LedgerConfigError`
  * rather than loading a state no other replica has.
  */
-export function restoreLedger(snapshot: LedgerSnapshot): Ledger {
+export function restoreLedger(snapshot: StoredLedger): Ledger {
   const tokens = registryOf(snapshot.tokens)
   const issuer = checkedAddress(snapshot.issuer, 'issuer')
   const ledger = new Ledger(tokens, issuer)
@@ -45,8 +59,17 @@ export function restoreLedger(snapshot: LedgerSnapshot): Ledger {
       throw new LedgerConfigError(`snapshot balance ${address} ${token}`, { cause: error })
     }
   }
-  for (const { signer, nonces } of snapshot.nonceWindows) {
-    const where = `snapshot nonce window ${signer}`
+  for (const window of snapshot.nonceWindows) {
+    const where = `snapshot nonce window ${window.signer}`
+    if ('text' in window) {
+      try {
+        ledger.restoreNonceWindowText(window.signer, window.text)
+      } catch (error) {
+        throw new LedgerConfigError(where, { cause: error })
+      }
+      continue
+    }
+    const { signer, nonces } = window
     if (nonces.length > nonceWindowSize) {
       throw new LedgerConfigError(`${where}: more than ${nonceWindowSize} nonces`)
     }

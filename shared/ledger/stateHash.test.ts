@@ -103,6 +103,51 @@ describe('restoreLedger', () => {
   ])('refuses a snapshot with %s', (_, bad) => {
     expect(() => restoreLedger(bad as LedgerSnapshot)).toThrow(LedgerConfigError)
   })
+
+  const max = '18446744073709551615'
+  it.each([
+    ['empty', ''],
+    ['a leading zero', '1 02'],
+    ['a duplicate nonce', '1 1'],
+    ['descending nonces', '10 9'],
+    ['descending nonces of equal length', '12 11'],
+    ['a nonce beyond uint64', `1 ${max.slice(0, -1)}6`],
+    ['a nonce of 21 digits', `1${'0'.repeat(20)}`],
+    ['two spaces', '1  2'],
+    ['a leading space', ' 1'],
+    ['a trailing space', '1 '],
+    ['a sign', '-1'],
+    ['not digits', '1 2a'],
+    ['more than a window', [...Array(101).keys()].join(' ')],
+  ])('refuses a stored window text with %s', (_, text) => {
+    const bad = { ...good, nonceWindows: [{ signer: alice, text }] }
+    expect(() => restoreLedger(bad)).toThrow(LedgerConfigError)
+  })
+
+  it('restores a stored window text as the same state as its nonces', () => {
+    const nonces = [0n, 9n, 10n, 99n, 1_800_000_000_000n, 2n ** 64n - 1n]
+    const text = restoreLedger({
+      ...good,
+      nonceWindows: [{ signer: alice, text: nonces.join(' ') }],
+    })
+    const parsed = restoreLedger({ ...good, nonceWindows: [{ signer: alice, nonces }] })
+    expect(stateHash(text)).toBe(stateHash(parsed))
+    expect(text.nonceWindowText(alice)).toBe(`0 9 10 99 1800000000000 ${max}`)
+    expect(text.keptNonces(alice)).toEqual(nonces)
+    // Used after the restore, it decides as the parsed one does.
+    expect(text.checkNonce(alice, 99n, 0)).toBe('nonce_already_used')
+    expect(text.useNonce(alice, 100n, 0)).toBe(parsed.useNonce(alice, 100n, 0))
+    expect(stateHash(text)).toBe(stateHash(parsed))
+    expect(() =>
+      restoreLedger({
+        ...good,
+        nonceWindows: [
+          { signer: alice, text: '1' },
+          { signer: alice, nonces: [2n] },
+        ],
+      }),
+    ).toThrow(LedgerConfigError)
+  })
 })
 
 function reviveBigints(value: unknown): unknown {

@@ -32,6 +32,16 @@ export class StateTree {
   private leafCount = 0
   /** Reused input of `set`: u32be(len(key)) ‖ key ‖ value. */
   private scratch = new Uint8Array(1024)
+  /**
+   * Views of `scratch` by length: of the key (from byte 4) and of the whole input (from byte 0).
+   * A typed array view costs more to make than the rest of a key's bookkeeping, and keys and
+   * leaves come in few lengths.
+   */
+  private keyViews: (Uint8Array | undefined)[] = []
+  private inputViews: (Uint8Array | undefined)[] = []
+  /** Reused input of a bucket hash: its leaf digests, sorted; views of it by leaf count. */
+  private joined = new Uint8Array(32 * 64)
+  private joinedViews: (Uint8Array | undefined)[] = []
 
   /** Number of leaves held. */
   get size(): number {
@@ -48,7 +58,7 @@ export class StateTree {
     input[1] = (keyLength >>> 16) & 0xff
     input[2] = (keyLength >>> 8) & 0xff
     input[3] = keyLength & 0xff
-    const keyDigest = sha256Bytes(input.subarray(4, 4 + keyLength))
+    const keyDigest = sha256Bytes((this.keyViews[keyLength] ??= input.subarray(4, 4 + keyLength)))
     const bucket = (keyDigest[0]! << 8) | keyDigest[1]!
     let leaves = this.buckets[bucket]
     if (value === undefined) {
@@ -58,7 +68,9 @@ export class StateTree {
       return
     }
     const length = 4 + keyLength + this.encode(value, 4 + keyLength)
-    const digest = toLatin1(sha256Bytes(this.scratch.subarray(0, length)))
+    const digest = toLatin1(
+      sha256Bytes((this.inputViews[length] ??= this.scratch.subarray(0, length))),
+    )
     if (leaves === undefined) this.buckets[bucket] = leaves = new Map()
     const previous = leaves.get(key)
     if (previous === digest) return
@@ -96,6 +108,8 @@ export class StateTree {
       const grown = new Uint8Array(2 * (offset + 3 * text.length))
       grown.set(this.scratch.subarray(0, offset))
       this.scratch = grown
+      this.keyViews = []
+      this.inputViews = []
     }
     const scratch = this.scratch
     for (let i = 0; i < text.length; i++) {
@@ -107,24 +121,42 @@ export class StateTree {
   }
 
   private update(): void {
+    const sweep = this.dirty.size > stateTreeBuckets / 2
     let level = new Set<number>()
     for (const bucket of this.dirty) {
       const node = stateTreeBuckets + bucket
       this.nodes.set(this.bucketHash(bucket), node * 32)
-      level.add(node >>> 1)
+      if (!sweep) level.add(node >>> 1)
     }
     this.dirty.clear()
-    const pair = new Uint8Array(64)
+    if (sweep) {
+      // Most buckets changed (a build from scratch): nearly every node above them did too, and
+      // one pass over all of them, children before parents, costs less than tracking which.
+      for (let node = stateTreeBuckets - 1; node >= 1; node--) this.hashNode(node)
+      return
+    }
     while (level.size > 0) {
       const next = new Set<number>()
       for (const node of level) {
-        const left = 2 * node * 32
-        pair.set(this.nodes.subarray(left, left + 64))
-        this.nodes.set(isZero(pair) ? zero : sha256Bytes(pair), node * 32)
+        this.hashNode(node)
         if (node > 1) next.add(node >>> 1)
       }
       level = next
     }
+  }
+
+  /** Sets an inner node from its two children: sha256(left ‖ right), or zero over two zeros. */
+  private hashNode(node: number): void {
+    const left = 2 * node * 32
+    const nodes = this.nodes
+    let empty = true
+    for (let i = left; i < left + 64; i++) {
+      if (nodes[i] !== 0) {
+        empty = false
+        break
+      }
+    }
+    nodes.set(empty ? zero : sha256Bytes(nodes.subarray(left, left + 64)), node * 32)
   }
 
   private bucketHash(bucket: number): Uint8Array {
@@ -133,13 +165,17 @@ export class StateTree {
       this.buckets[bucket] = undefined
       return zero
     }
-    const digests = [...leaves.values()].sort()
-    const joined = new Uint8Array(digests.length * 32)
+    const count = leaves.size
+    if (32 * count > this.joined.length) {
+      this.joined = new Uint8Array(64 * count)
+      this.joinedViews = []
+    }
+    const joined = this.joined
     let at = 0
-    for (const digest of digests) {
+    for (const digest of count === 1 ? leaves.values() : [...leaves.values()].sort()) {
       for (let i = 0; i < 32; i++) joined[at++] = digest.charCodeAt(i)
     }
-    return sha256Bytes(joined)
+    return sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
   }
 }
 
@@ -166,17 +202,47 @@ export function bucketOf(key: Uint8Array): number {
 }
 
 /** One flat one-byte string (not a chain of concatenations, which GC and `charCodeAt` pay for). */
-function toLatin1(bytes: Uint8Array): string {
-  return String.fromCharCode.apply(null, bytes as unknown as number[])
+function toLatin1(b: Uint8Array): string {
+  // Named arguments, not `apply` over the array: spreading a typed array into arguments costs
+  // more than the rest of a leaf's bookkeeping.
+  return String.fromCharCode(
+    b[0]!,
+    b[1]!,
+    b[2]!,
+    b[3]!,
+    b[4]!,
+    b[5]!,
+    b[6]!,
+    b[7]!,
+    b[8]!,
+    b[9]!,
+    b[10]!,
+    b[11]!,
+    b[12]!,
+    b[13]!,
+    b[14]!,
+    b[15]!,
+    b[16]!,
+    b[17]!,
+    b[18]!,
+    b[19]!,
+    b[20]!,
+    b[21]!,
+    b[22]!,
+    b[23]!,
+    b[24]!,
+    b[25]!,
+    b[26]!,
+    b[27]!,
+    b[28]!,
+    b[29]!,
+    b[30]!,
+    b[31]!,
+  )
 }
 
 function fromLatin1(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length)
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
   return bytes
-}
-
-function isZero(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false
-  return true
 }

@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3'
 import type { Address, TokenSymbol } from '../../../shared/intents/index.ts'
-import type { BalanceChange, NonceWindow } from '../../../shared/ledger/index.ts'
+import type { BalanceChange, NonceWindowText } from '../../../shared/ledger/index.ts'
 import { hexToBytes } from './hexBytes.ts'
-import { parseNonces } from './nonceWindowRows.ts'
 
 /*
  * What a restart reads of the current state in SQLite (`balances`, `nonce_windows`), in pages of
@@ -49,28 +48,28 @@ export function readBalances(
   }
 }
 
-/** Every signer's nonce window (in no particular order). */
+/**
+ * Every signer's nonce window as its stored text (in no particular order), which the ledger
+ * checks and keeps unparsed until the window is used.
+ */
 export function readNonceWindows(
   sqlite: Database.Database,
   pageRows = defaultPageRows,
-): NonceWindow[] {
+): NonceWindowText[] {
   const page = sqlite
     .prepare(
       "SELECT group_concat(lower(hex(signer)) || ' ' || nonces, char(10)), count(*), " +
         'max(signer) FROM (SELECT * FROM nonce_windows WHERE signer > ? ORDER BY signer LIMIT ?)',
     )
     .raw()
-  const windows: NonceWindow[] = []
+  const windows: NonceWindowText[] = []
   let after: Buffer = Buffer.alloc(0)
   for (;;) {
     const [text, count, last] = page.get(after, pageRows) as [string | null, number, Buffer]
     if (text === null) return windows
     for (const line of text.split('\n')) {
       // 40 hex digits of the signer, a space, its nonces.
-      windows.push({
-        signer: `0x${line.slice(0, 40)}` as Address,
-        nonces: parseNonces(line.slice(41)),
-      })
+      windows.push({ signer: `0x${line.slice(0, 40)}` as Address, text: line.slice(41) })
     }
     if (count < pageRows) return windows
     after = last

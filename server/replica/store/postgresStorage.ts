@@ -5,13 +5,12 @@ import pg from 'pg'
 import type { Trade } from '../../../shared/api/index.ts'
 import type { OrderUpdate } from '../../../shared/exchange/index.ts'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
-import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
 import { columnsOf, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
-import { toNonceWindow } from './nonceWindowRows.ts'
 import type { OrderRow } from './pageRows.ts'
 import { bigintAsNumber, PostgresReads, redactUrl } from './postgresReads.ts'
 import {
@@ -198,7 +197,7 @@ export class PostgresStorage implements ReplicaStorage {
       const openRows = await client.query<OrderRow & { placed_position: number }>(
         "SELECT * FROM orders WHERE status = 'open' ORDER BY placed_index, placed_position",
       )
-      const ledger: LedgerSnapshot = {
+      const ledger: StoredLedger = {
         tokens,
         issuer,
         balances: balanceRows.rows.map(({ address, token, available, locked }) => ({
@@ -207,7 +206,10 @@ export class PostgresStorage implements ReplicaStorage {
           available: BigInt(available),
           locked: BigInt(locked),
         })),
-        nonceWindows: windowRows.rows.map(({ signer, nonces }) => toNonceWindow(signer, nonces)),
+        nonceWindows: windowRows.rows.map(({ signer, nonces }) => ({
+          signer: bytesToHex(signer) as Address,
+          text: nonces,
+        })),
       }
       const bookSeqs = new Map(marketRows.rows.map((row) => [row.market, row.book_seq]))
       const missing = markets.filter((market) => !bookSeqs.has(market))

@@ -1,6 +1,6 @@
 import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { Address, TokenInfo } from '../../../shared/intents/index.ts'
-import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
 import type { BatchEffects, EngineOperation, OrderUpdate } from '../../../shared/exchange/index.ts'
 
 /*
@@ -45,7 +45,7 @@ export interface StoredReceipt {
 /** What `loadState` reads back to rebuild the exchange. */
 export interface StoredState {
   readonly position: AppliedPosition
-  readonly ledger: LedgerSnapshot
+  readonly ledger: StoredLedger
   /**
    * Each market's book sequence number; undefined for a database from before migration 0008,
    * whose books are then rebuilt by replaying `engineOperations` (see `finishUpgrade`).

@@ -4,7 +4,7 @@ import { drizzle, type BetterSQLite3Database } from 'drizzle-orm/better-sqlite3'
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator'
 import { join } from 'node:path'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
-import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
+import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
 import type {
   BatchEffects,
   EngineOperation,
@@ -207,7 +207,7 @@ export class ReplicaStore {
     issuer: Address,
     markets: readonly string[],
   ): StoredState {
-    const ledger: LedgerSnapshot = {
+    const ledger: StoredLedger = {
       tokens,
       issuer,
       balances: readBalances(this.sqlite),
