@@ -57,7 +57,7 @@ export function LiveProvider(props: {
         const flush = routeLiveEvent(event, { queryClient, books, address, receiptListeners })
         if (event.event === 'balance') {
           dirtyBalances = true
-          // Shown at once, marked as being verified, while the quorum's signed reads follow.
+          // Shown at once, marked as being verified, while its proof against a quorum root follows.
           if (address) recordStreamedBalance(queryClient, address, event.data)
         }
         // The end of a batch (or a resync): its book deltas show together, at once.

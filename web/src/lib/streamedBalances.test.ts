@@ -53,7 +53,7 @@ describe('shownBalance', () => {
     })
   })
 
-  it('shows the verified balance once the signed reads reach the streamed batch', () => {
+  it('shows the verified balance once the proven balances reach the streamed batch', () => {
     expect(shownBalance(verified, 8, at(8), 2_000)).toEqual({ source: 'verified', ...verified })
     expect(shownBalance(verified, 9, at(8), 2_000)).toEqual({ source: 'verified', ...verified })
     expect(shownBalance(verified, 3, undefined, 2_000)).toEqual({ source: 'verified', ...verified })

@@ -4,8 +4,8 @@ import type { BalanceEvent } from '../../../shared/api/index.ts'
 /**
  * The connected account's balances as the streaming replica reports them, batch by batch, so
  * the panel can show a new balance within a frame of the batch that changed it. They are one
- * replica's word: the panel marks them as being verified until a quorum's signed reads reach
- * their batch (`shownBalance`).
+ * replica's word: the panel marks them as being verified until the balances proven against a
+ * root a quorum signed reach their batch (`shownBalance`).
  */
 export interface StreamedBalance {
   readonly available: bigint
@@ -62,8 +62,8 @@ export type ShownBalance =
 /**
  * The streamed balance when it is from a later batch than the verified one (or there is no
  * verified one yet) and arrived less than `STREAMED_BALANCE_TTL_MS` ago; otherwise the
- * verified balance. Once the signed reads reach the streamed
- * batch, the verified value shows again, whatever the stream said.
+ * verified balance. Once the proven balances reach the streamed batch, the verified value shows
+ * again, whatever the stream said.
  */
 export function shownBalance(
   verified: { readonly available?: bigint | undefined; readonly locked?: bigint | undefined },
