@@ -57,6 +57,9 @@ import { environmentConfig, printSummary } from './report.ts'
  *                                       # windows full after 100,000 intents: the state is flat
  *   npm run bench:state -- --keep-database /tmp/state.db
  *                                       # also keeps a copy of the database (for profiling restart)
+ *   npm run bench:state -- --restart /tmp/state.db
+ *                                       # only the restart, on a copy of a kept database (made
+ *                                       # with the same --accounts)
  */
 
 const smoke = process.argv.includes('--smoke')
@@ -123,9 +126,12 @@ function elapsed(started: number): string {
 
 const genesis = benchGenesis(accounts)
 
-const signatures = loadSignatures()
+/** A kept database to restart from, skipping the apply (`--restart`). */
+const restartFrom = option('restart', '')
+const signatures = restartFrom === '' ? loadSignatures() : Buffer.alloc(0)
 const dir = mkdtempSync(join(tmpdir(), 'bench-state-'))
 const databaseFile = join(dir, 'replica.db')
+if (restartFrom !== '') copyFileSync(restartFrom, databaseFile)
 const store = new ReplicaStore(databaseFile)
 const registry = benchRegistry()
 const exchangeConfig: ExchangeConfig = {
@@ -133,7 +139,10 @@ const exchangeConfig: ExchangeConfig = {
   genesis,
   markets: registry.markets,
 }
-const state = await ReplicaState.open(new SqliteStorage(store), { registry, genesis })
+const state =
+  restartFrom === ''
+    ? await ReplicaState.open(new SqliteStorage(store), { registry, genesis })
+    : undefined
 const results: Record<string, unknown> = {}
 
 function count(table: string): number {
@@ -173,8 +182,9 @@ function measure(at: number): void {
   const wall = groupHashes.map((h) => h.wallMs)
   const cpu = groupHashes.map((h) => h.cpuMs)
   groupHashes.length = 0
-  const full = timed(() => fullStateHash(state.exchange))
-  const ledger = state.exchange.ledger
+  const exchange = state!.exchange
+  const full = timed(() => fullStateHash(exchange))
+  const ledger = exchange.ledger
   const key = `at${at}`
   Object.assign(results, {
     [`${key}_keptNonces`]: ledger
@@ -220,8 +230,8 @@ async function applyUpTo(from: number, to: number, index: number): Promise<numbe
         timestamp: syncPointSeconds,
       },
     }))
-    await state.applyGroup(group)
-    groupHashes.push(timed(() => state.stateHash()))
+    await state!.applyGroup(group)
+    groupHashes.push(timed(() => state!.stateHash()))
   }
   return index
 }
@@ -259,13 +269,13 @@ try {
   let applied = 0
   let index = 0
   const started = performance.now()
-  for (const checkpoint of checkpoints) {
+  for (const checkpoint of restartFrom === '' ? checkpoints : []) {
     index = await applyUpTo(applied, checkpoint, index)
     applied = checkpoint
     console.log(`applied ${applied} intents in ${elapsed(started)} s`)
     measure(checkpoint)
   }
-  results.applySeconds = elapsed(started)
+  if (restartFrom === '') results.applySeconds = elapsed(started)
   results.receiptsApplied = count('receipts')
 
   // Restart to serving: open the database, rebuild the state, answer /status.
@@ -298,11 +308,13 @@ try {
 }
 
 printSummary(
-  smoke
-    ? 'state-smoke'
-    : accountCount === 100_000 && intentCount === 1_000_000
-      ? 'state'
-      : `state-${accountCount}-${intentCount}`,
+  restartFrom !== ''
+    ? 'state-restart'
+    : smoke
+      ? 'state-smoke'
+      : accountCount === 100_000 && intentCount === 1_000_000
+        ? 'state'
+        : `state-${accountCount}-${intentCount}`,
   { ...environmentConfig(), accounts: accountCount, intents: intentCount, nonceWindow: 100 },
   results,
 )
