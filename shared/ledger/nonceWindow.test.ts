@@ -162,7 +162,7 @@ describe('NonceWindows against the reference (property)', () => {
 })
 
 describe('isNonceWindowText', () => {
-  it('accepts exactly the texts of 1 … size ascending uint64 nonces (the form the leaf hashes)', () => {
+  it('accepts exactly the texts of 1 … size ascending uint64 nonces (what the leaf hashes)', () => {
     const nonce = fc.oneof(
       fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
       fc.bigInt({ min: 0n, max: 200n }),
