@@ -85,6 +85,60 @@ describe('EventHub reset', () => {
   })
 })
 
+describe('EventHub ids', () => {
+  const applied = (index: number, id?: number) => ({
+    event: 'applied' as const,
+    data: { index },
+    ...(id === undefined ? {} : { id }),
+  })
+  const resume = (hub: EventHub, lastEventId: number) => {
+    const replayed: (number | undefined)[] = []
+    const stream = hub.subscribe(
+      {},
+      (events) => replayed.push(...events.map((e) => e.id)),
+      lastEventId,
+    )!
+    stream.unsubscribe()
+    return { resumable: stream.resumable, replayed }
+  }
+
+  it("keeps a relayed event's id, so every process of a replica numbers it alike", () => {
+    const a = new EventHub()
+    const b = new EventHub()
+    a.publish([applied(5, 1_000), applied(6, 1_001)])
+    b.publish([applied(6, 1_001)]) // b joined later
+    // A client that had 1,000 from `a` resumes on `b`, which holds everything after it.
+    expect(resume(b, 1_000)).toEqual({ resumable: true, replayed: [1_001] })
+    // One that had only 999 cannot: `b` never had 1,000.
+    expect(resume(b, 999)).toEqual({ resumable: false, replayed: [] })
+    expect(() => b.publish([applied(7, 1_001)])).toThrow(RangeError)
+  })
+
+  it('starts at `firstId` and refuses ids it never gave, or gave before a reset', () => {
+    const hub = new EventHub({ firstId: 500 })
+    expect(hub.resumeId).toBe(499)
+    hub.publish([applied(1), applied(2)])
+    expect(resume(hub, 500)).toEqual({ resumable: true, replayed: [501] })
+    expect(resume(hub, 501)).toEqual({ resumable: true, replayed: [] })
+    // Not given yet (another process's, or this one's before a restart that started lower).
+    expect(resume(hub, 502).resumable).toBe(false)
+    hub.reset()
+    // The last event before the reset included: what followed it is lost.
+    expect(resume(hub, 501).resumable).toBe(false)
+    expect(hub.resumeId).toBeUndefined()
+    hub.publish([applied(9)])
+    expect(hub.resumeId).toBe(502)
+    expect(resume(hub, 502)).toEqual({ resumable: true, replayed: [] })
+  })
+
+  it('refuses a resumption whose next events are no longer buffered', () => {
+    const hub = new EventHub({ bufferSize: 2 })
+    hub.publish([applied(1), applied(2), applied(3), applied(4)])
+    expect(resume(hub, 1)).toEqual({ resumable: false, replayed: [] })
+    expect(resume(hub, 2)).toEqual({ resumable: true, replayed: [3, 4] })
+  })
+})
+
 describe('EventHub wanted', () => {
   it('wants events while a stream is attached and for the resume window after the last left', () => {
     let nowMs = 0

@@ -9,12 +9,16 @@ export const heartbeatIntervalMs = 2_000
 
 /** One event as the hub keeps it: data already serialized, and who it is about. */
 export interface HubEvent {
-  readonly id: number
+  /** Undefined only on a heartbeat when no event came since a reset. */
+  readonly id: number | undefined
   readonly event: SseEventName
   readonly data: string
   /** Addresses the event concerns; undefined for events everyone receives. */
   readonly addresses?: readonly string[]
 }
+
+/** A published event: it always has its id. */
+type NumberedEvent = HubEvent & { readonly id: number }
 
 /** What a publisher hands in. */
 export interface OutgoingEvent {
@@ -22,6 +26,12 @@ export interface OutgoingEvent {
   readonly data: unknown
   /** `data` already serialized (a relayed event keeps its publisher's exact text). */
   readonly json?: string
+  /**
+   * The event's id, for a relayed event: its publisher's, so that every API process of one
+   * replica numbers an event alike and a client resumes on any of them. Above every id given
+   * before; without it the hub numbers the event itself.
+   */
+  readonly id?: number
   readonly addresses?: readonly string[]
 }
 
@@ -55,6 +65,21 @@ export interface EventHubParameters {
   readonly resumeWindowMs?: number
   /** Milliseconds; injected for tests. */
   readonly now?: () => number
+  /**
+   * The first event's id (default 1). A replica starts above any id its previous run can have
+   * given (see `firstEventIdNow`), so that an id from before a restart is never taken for one
+   * after it.
+   */
+  readonly firstId?: number
+}
+
+/**
+ * A first event id above every id a previous run of this process gave, as long as that run
+ * averaged under 1,000 events per millisecond: the time in microsecond-sized steps. Event ids
+ * are a transport detail, never part of the replicated state, so the clock is fine here.
+ */
+export function firstEventIdNow(): number {
+  return Date.now() * 1_000
 }
 
 /** A stream's hold on the hub. */
@@ -65,10 +90,11 @@ export interface HubSubscription {
 }
 
 /**
- * Fans events out to the SSE streams. Every event gets the next id (increasing for the life of
- * the process); the last `bufferSize` events are kept so a client reconnecting with
- * `Last-Event-ID` gets what it missed, or learns it missed too much (`resumable: false`) and
- * refetches its snapshots. At most `subscribersMax` streams are attached at once.
+ * Fans events out to the SSE streams. Every event gets an id above every earlier one (the next
+ * one, or its publisher's for a relayed event); the last `bufferSize` events are kept so a client
+ * reconnecting with `Last-Event-ID` gets what it missed, or learns it cannot (`resumable: false`:
+ * some events after its id are no longer buffered, a reset came after it, or this hub never gave
+ * that id) and refetches its snapshots. At most `subscribersMax` streams are attached at once.
  *
  * While any stream is attached, each gets a `heartbeat` every `heartbeatMs`, whatever its filter,
  * after everything published before it: silence on a stream then means it is dead, even when no
@@ -76,8 +102,10 @@ export interface HubSubscription {
  * resumes from it misses nothing.
  */
 export class EventHub {
-  private nextId = 1
-  private readonly buffer: HubEvent[] = []
+  private nextId: number
+  /** Ids up to this one were given before the last `reset`: no resumption from them. */
+  private resetAtId = 0
+  private readonly buffer: NumberedEvent[] = []
   private readonly subscribers = new Set<Subscriber>()
   private readonly bufferSize: number
   readonly subscribersMax: number
@@ -94,6 +122,7 @@ export class EventHub {
     this.heartbeatMs = parameters.heartbeatMs ?? heartbeatIntervalMs
     this.resumeWindowMs = parameters.resumeWindowMs ?? 30_000
     this.now = parameters.now ?? (() => Date.now())
+    this.nextId = parameters.firstId ?? 1
   }
 
   /**
@@ -111,19 +140,35 @@ export class EventHub {
     return this.subscribers.size
   }
 
-  /** The id the next event will get. */
-  get upcomingId(): number {
-    return this.nextId
+  /** The last id given, reset or not: a publisher's next id must be above it. */
+  get lastId(): number {
+    return this.nextId - 1
+  }
+
+  /**
+   * The id a stream opened now resumes from (its `hello`'s): the last event's, or undefined when
+   * no event came since a reset (none to resume from; the one before the reset is not).
+   */
+  get resumeId(): number | undefined {
+    const last = this.nextId - 1
+    return last > this.resetAtId ? last : undefined
   }
 
   publish(outgoing: readonly OutgoingEvent[]): void {
     if (outgoing.length === 0) return
-    const events = outgoing.map((item) => ({
-      id: this.nextId++,
-      event: item.event,
-      data: item.json ?? JSON.stringify(item.data),
-      ...(item.addresses === undefined ? {} : { addresses: item.addresses }),
-    }))
+    const events = outgoing.map((item): NumberedEvent => {
+      const id = item.id ?? this.nextId
+      if (!Number.isSafeInteger(id) || id < this.nextId) {
+        throw new RangeError(`event id ${id} is not above the last one (${this.nextId - 1})`)
+      }
+      this.nextId = id + 1
+      return {
+        id,
+        event: item.event,
+        data: item.json ?? JSON.stringify(item.data),
+        ...(item.addresses === undefined ? {} : { addresses: item.addresses }),
+      }
+    })
     this.buffer.push(...events)
     if (this.buffer.length > this.bufferSize) {
       this.buffer.splice(0, this.buffer.length - this.bufferSize)
@@ -146,10 +191,8 @@ export class EventHub {
     onReset?: () => void,
   ): HubSubscription | undefined {
     if (this.subscribers.size >= this.subscribersMax) return undefined
-    let resumable = true
-    if (lastEventId !== undefined && lastEventId < this.nextId - 1) {
-      const oldest = this.buffer[0]?.id ?? this.nextId
-      resumable = lastEventId + 1 >= oldest
+    const resumable = lastEventId === undefined || this.canResumeAfter(lastEventId)
+    if (lastEventId !== undefined && resumable) {
       const missed = this.buffer.filter(
         (event) => event.id > lastEventId && isVisible(event, filter),
       )
@@ -178,14 +221,26 @@ export class EventHub {
    */
   reset(): void {
     this.buffer.length = 0
+    this.resetAtId = this.nextId - 1
     for (const subscriber of [...this.subscribers]) subscriber.onReset?.()
+  }
+
+  /**
+   * Whether every event after `lastEventId` is still here: an id this hub gave (not one of
+   * another process, or of a later event it has not had yet), after the last reset, and no
+   * younger than the oldest buffered event's predecessor.
+   */
+  private canResumeAfter(lastEventId: number): boolean {
+    if (lastEventId > this.nextId - 1 || lastEventId <= this.resetAtId) return false
+    const oldest = this.buffer[0]?.id ?? this.nextId
+    return lastEventId + 1 >= oldest
   }
 
   /** One `heartbeat` to every stream (see the class comment). */
   private beat(): void {
     const data: HeartbeatEvent = { intervalMs: this.heartbeatMs }
     const heartbeat: HubEvent = {
-      id: this.nextId - 1,
+      id: this.resumeId,
       event: 'heartbeat',
       data: JSON.stringify(data),
     }

@@ -1,7 +1,7 @@
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
-import { EventHub } from './eventHub.ts'
+import { EventHub, type HubEvent } from './eventHub.ts'
 import { EventRelay } from './eventRelay.ts'
 import { waitFor } from './testing.ts'
 
@@ -77,7 +77,7 @@ async function relayOf(url: string) {
     () => (resets += 1),
   )!
   stops.push(async () => stream.unsubscribe())
-  return { relay, received, resets: () => resets }
+  return { relay, hub, received, resets: () => resets }
 }
 
 describe('EventRelay', () => {
@@ -100,6 +100,34 @@ describe('EventRelay', () => {
     await waitFor(() => upstream.connections() === 2 && upstream.connected())
     upstream.send('hello', hello(7, 8), 1)
     await waitFor(() => relay.position?.index === 7)
+  })
+
+  it("numbers relayed events with the applier's ids: a client resumes on another API process", async () => {
+    const upstream = await scriptedStream()
+    const first = await relayOf(upstream.url)
+    await waitFor(upstream.connected)
+    upstream.send('hello', hello(4, 7), 10)
+    upstream.send('book', book(8, 5), 11)
+    upstream.send('applied', applied(5), 12)
+    await waitFor(() => first.relay.position?.index === 5)
+    // A second API process joins at batch 5.
+    const second = await relayOf(upstream.url)
+    await waitFor(() => upstream.connections() === 2)
+    upstream.send('hello', hello(5, 8), 12)
+    await waitFor(() => second.relay.position?.index === 5)
+    upstream.send('book', book(9, 6), 13)
+    upstream.send('applied', applied(6), 14)
+    await waitFor(() => first.relay.position?.index === 6 && second.relay.position?.index === 6)
+    expect(first.hub.lastId).toBe(14)
+    // A client that read up to batch 5 on the first process resumes on the second.
+    const replayed: HubEvent[] = []
+    const resumed = second.hub.subscribe({}, (events) => replayed.push(...events), 12)!
+    resumed.unsubscribe()
+    expect(resumed.resumable).toBe(true)
+    expect(replayed.map((event) => [event.event, event.id])).toEqual([
+      ['book', 13],
+      ['applied', 14],
+    ])
   })
 
   it('resets the streams at a book delta that skips a sequence number', async () => {

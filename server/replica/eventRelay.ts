@@ -185,10 +185,15 @@ export class EventRelay {
     const field = addressField[event]
     const addresses =
       field === undefined ? undefined : [(parsed.data as Record<string, string>)[field]!]
+    const upstreamId = id === undefined ? Number.NaN : Number(id)
+    if (!Number.isSafeInteger(upstreamId) || upstreamId <= this.lastEventIdIn()) {
+      return this.gap(`${event} event with id ${id ?? 'none'} after ${this.lastEventIdIn()}`)
+    }
     this.batch.push({
       event: event as OutgoingEvent['event'],
       data: parsed.data,
       json,
+      id: upstreamId,
       ...(addresses === undefined ? {} : { addresses }),
     })
     if (this.batch.length > (this.parameters.batchEventsMax ?? 100_000)) {
@@ -212,8 +217,9 @@ export class EventRelay {
     if (appliedIndex < this.current.index) {
       return this.gap(`the applier is at ${appliedIndex}, behind ${this.current.index}`)
     }
-    // Ahead, with no event after ours to replay (its ids went back: it restarted): lost now,
-    // rather than at the next batch, which may be long in coming.
+    // Ahead, with no event after ours to replay (it made none for batches nobody wanted): lost
+    // now, rather than at the next batch, which may be long in coming. (An applier that cannot
+    // replay from our id, e.g. after its restart, sends `reset` instead.)
     const nothingToReplay = Number(id ?? 0) <= Number(this.lastUpstreamId ?? 0)
     if (appliedIndex > this.current.index && nothingToReplay) {
       return this.gap(
@@ -221,6 +227,14 @@ export class EventRelay {
       )
     }
     return true
+  }
+
+  /**
+   * The id an event from the applier must be above: the last one received, or the last the hub
+   * gave (a restarted applier's ids start above its earlier ones; see `firstEventIdNow`).
+   */
+  private lastEventIdIn(): number {
+    return this.batch.at(-1)?.id ?? this.parameters.hub.lastId
   }
 
   /** The batch is complete: checked for continuity, then published at once. */

@@ -8,7 +8,7 @@ import { runApplyLoop, type BatchSource } from './applyLoop.ts'
 import { BalanceSigner } from './balanceSigner.ts'
 import { BatchSubmitter } from './batchSubmitter.ts'
 import { DroppedReceipts } from './droppedReceipts.ts'
-import { EventHub } from './eventHub.ts'
+import { EventHub, firstEventIdNow } from './eventHub.ts'
 import { IntentStages } from './intentStages.ts'
 import { PendingIntents } from './pendingIntents.ts'
 import { PendingJournal } from './pendingJournal.ts'
@@ -238,7 +238,10 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     pending: new PendingIntents(),
     journal,
     dropped: new DroppedReceipts(),
-    hub: new EventHub({ subscribersMax: parameters.eventSubscribersMax }),
+    hub: new EventHub({
+      subscribersMax: parameters.eventSubscribersMax,
+      firstId: firstEventIdNow(),
+    }),
     stages: new IntentStages(),
     stateHash: () => stateHashes.latest(),
     roots,

@@ -104,10 +104,11 @@ export const orderEventSchema = z.object({
 
 /**
  * The replica gave up on this stream and closes it: the client fell further behind than the
- * stream's queue holds (`slow_consumer`), or the API process serving it found a gap in its own
- * feed of events from the replica's applier (`events_lost`). Events were lost: reconnect afresh
- * (without `Last-Event-ID`, which would ask for the same backlog again) and refetch every
- * snapshot. Sent whatever `types` asked for.
+ * stream's queue holds (`slow_consumer`); or the API process serving it found a gap in its own
+ * feed of events from the replica's applier, or the stream asked to resume (`Last-Event-ID`)
+ * after an event the replica no longer holds or never gave (`events_lost`). Events were lost:
+ * reconnect afresh (without `Last-Event-ID`, which would ask for the same backlog again) and
+ * refetch every snapshot. Sent whatever `types` asked for.
  */
 export const resetEventSchema = z.object({
   reason: z.enum(['slow_consumer', 'events_lost']),

@@ -110,6 +110,36 @@ describe('GET /events limits', () => {
     controller.abort()
   })
 
+  it('sends `reset` at once to a stream that resumes after an id it never gave', async () => {
+    await applyTransfers(1)
+    const lastId = replica.deps.hub.resumeId!
+    for (const asked of [lastId + 1_000, replica.deps.hub.lastId + 1]) {
+      const controller = new AbortController()
+      const response = await replica.app.request('/events', {
+        signal: controller.signal,
+        headers: { 'Last-Event-ID': String(asked) },
+      })
+      expect(response.status).toBe(200)
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+      const { text } = await readUntil(reader, (read) => read.includes('event: reset'))
+      expect(eventNames(text)).toEqual(['hello', 'reset'])
+      expect(text).toContain('"reason":"events_lost"')
+      controller.abort()
+    }
+    // Resuming from the last event given goes on as a stream.
+    const controller = new AbortController()
+    const response = await replica.app.request('/events', {
+      signal: controller.signal,
+      headers: { 'Last-Event-ID': String(lastId) },
+    })
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader()
+    await applyTransfers(1)
+    const { text } = await readUntil(reader, (read) => read.includes('event: applied'))
+    expect(eventNames(text)).not.toContain('reset')
+    controller.abort()
+    await waitFor(() => replica.deps.hub.subscriberCount === 0)
+  })
+
   it('keeps a consumer that reads, however many batches go by', async () => {
     const controller = new AbortController()
     const response = await replica.app.request('/events', { signal: controller.signal })

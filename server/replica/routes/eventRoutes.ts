@@ -26,8 +26,9 @@ export interface EventRoutesDeps {
 
 /**
  * `GET /events[?address][&types]`: the one multiplexed SSE stream (see `shared/api/events.ts`).
- * It starts with `hello`, resumes from `Last-Event-ID` while the events are still buffered, pings
- * every 15 s, and releases its subscription when the client leaves (both abort paths).
+ * It starts with `hello`, resumes from `Last-Event-ID` while the events are still buffered (else
+ * it sends `reset` `events_lost` at once), pings every 15 s, and releases its subscription when
+ * the client leaves (both abort paths).
  *
  * Bounded: the hub holds at most `subscribersMax` streams (more get 503 `too_many_subscribers`
  * with `Retry-After`), and a stream whose client falls more than `eventQueueMax` events behind
@@ -42,10 +43,8 @@ export function eventRoutes(deps: EventRoutesDeps) {
     const start = await deps.streamStart()
     const address = query.address === undefined ? undefined : canonicalAddress(query.address)
     const lastHeader = c.req.header('Last-Event-ID')
-    const lastEventId =
-      lastHeader !== undefined && /^[0-9]{1,15}$/.test(lastHeader)
-        ? Number.parseInt(lastHeader, 10)
-        : undefined
+    const lastId = lastHeader !== undefined && /^[0-9]{1,16}$/.test(lastHeader) ? +lastHeader : NaN
+    const lastEventId = Number.isSafeInteger(lastId) ? lastId : undefined
     const types = query.types === undefined ? undefined : new Set<string>(query.types)
 
     // Subscribed before the stream starts: a full hub is a plain 503, and nothing published
@@ -83,6 +82,9 @@ export function eventRoutes(deps: EventRoutesDeps) {
       )
       return c.json(refusal.toBody(), 503, { 'Retry-After': String(retryAfterSeconds) })
     }
+    // Asked to resume where this hub cannot (see `EventHub`): say so rather than go on with a
+    // gap the client would not see.
+    if (!subscription.resumable) drop('events_lost')
     if (overflowed !== undefined) subscription.unsubscribe()
     const held = subscription
     const hello: HelloEvent = {
@@ -90,7 +92,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
       appliedIndex: start.index,
       books: start.books,
     }
-    const helloId = String(deps.hub.upcomingId - 1)
+    const helloId = deps.hub.resumeId
 
     return streamSSE(c, async (stream) => {
       let closed = false
@@ -108,7 +110,11 @@ export function eventRoutes(deps: EventRoutesDeps) {
         pingIntervalMs,
       )
       try {
-        await stream.writeSSE({ event: 'hello', id: helloId, data: JSON.stringify(hello) })
+        await stream.writeSSE({
+          event: 'hello',
+          ...(helloId === undefined ? {} : { id: String(helloId) }),
+          data: JSON.stringify(hello),
+        })
         while (!closed && !stream.aborted) {
           if (overflowed !== undefined) {
             const reset: ResetEvent = { reason: overflowed }
@@ -129,7 +135,11 @@ export function eventRoutes(deps: EventRoutesDeps) {
             queue = queue.slice(head)
             head = 0
           }
-          await stream.writeSSE({ event: event.event, id: String(event.id), data: event.data })
+          await stream.writeSSE({
+            event: event.event,
+            ...(event.id === undefined ? {} : { id: String(event.id) }),
+            data: event.data,
+          })
         }
       } finally {
         clearInterval(ping)
