@@ -42,8 +42,10 @@ test('a replica serving a false balance is named, and the balance still verifies
   const row = user.page.getByTestId('balance-USDT')
   await expect(row).toHaveAttribute('data-verified', 'true')
   await expect(row).toHaveAttribute('data-available', truth.available.toString())
-  await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
-  await user.page.getByTestId('badge-USDT').click()
+  const badge = user.page.getByTestId('badge-USDT')
+  await expect(badge).toHaveText('✓ verified by 3 of 3 replicas')
+  await expect(badge).toHaveAttribute('title', new RegExp(`${liar.id}: served a false balance`))
+  await badge.click()
   const liarLine = user.page.getByTestId(`proof-USDT-${liar.id}`)
   // Its root is in the aggregate (it signed the true root); its balance proof is refused.
   await expect(liarLine).toHaveAttribute('data-status', 'signed')

@@ -8,6 +8,7 @@ import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import {
   replicasToAskNext,
+  worthCheckingAgain,
   type ProvenBalance,
   type VerifyBalancesAtRootReturnType,
 } from './verifyBalancesAtRoot.ts'
@@ -116,8 +117,9 @@ export function verifiedBalancesQueryOptions(registry: AppRegistry, address: str
  * proof, and checks them in the BLS worker: one aggregate verification for the root, one proof
  * per balance (`verifyBalancesAtRoot`). A proof refused (a replica serving a false value, or one
  * that has hashed a newer state since) is asked of the next replica, signers of the root first.
- * When every replica has moved past the index before serving its proofs, the whole check runs
- * once more at the new index.
+ * The whole check runs once more, from fresh statuses, when it failed for a passing reason:
+ * every replica asked had moved past the index before serving its proof, or a quorum of replicas
+ * answered but not with one root of the index (one had not signed it yet).
  */
 async function fetchVerifiedBalances(
   registry: AppRegistry,
@@ -125,10 +127,7 @@ async function fetchVerifiedBalances(
   signal?: AbortSignal,
 ): Promise<VerifiedBalances> {
   const first = await proveAtLatestRoot(registry, address, signal)
-  const movedOn = Object.values(first.byToken).some(
-    (balance) => !balance.verified && balance.replicas.some((line) => line.proof === 'other_index'),
-  )
-  return movedOn && first.root?.verified ? proveAtLatestRoot(registry, address, signal) : first
+  return worthCheckingAgain(first) ? proveAtLatestRoot(registry, address, signal) : first
 }
 
 async function proveAtLatestRoot(

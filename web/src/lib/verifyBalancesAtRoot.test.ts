@@ -12,7 +12,11 @@ import {
 } from '../testing/provenStateFixture.ts'
 import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
 import type { ReplicaRootAnswer } from './judgeRootAnswers.ts'
-import { replicasToAskNext, verifyBalancesAtRoot } from './verifyBalancesAtRoot.ts'
+import {
+  replicasToAskNext,
+  verifyBalancesAtRoot,
+  worthCheckingAgain,
+} from './verifyBalancesAtRoot.ts'
 
 const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
   positions.map((position) => ({
@@ -123,5 +127,29 @@ describe('verifyBalancesAtRoot', () => {
       'replica-2',
       'replica-3',
     ])
+  })
+
+  it('is checked again from fresh statuses only when it failed for a passing reason', () => {
+    const moved = proof(0, 'USDT', { index: fixtureIndex + 1 })
+    const down = (position: number): ReplicaRootAnswer => ({
+      replicaId: replicaIds[position]!,
+      kind: 'unreachable',
+      message: 'Cannot reach',
+    })
+    const behind = (position: number): ReplicaRootAnswer => ({
+      replicaId: replicaIds[position]!,
+      kind: 'behind',
+      message: `no root of index ${fixtureIndex}`,
+    })
+    const again = (roots: ReplicaRootAnswer[], usdt: BalanceProofAnswer[]) =>
+      worthCheckingAgain(verify(roots, { USDT: usdt, ETH: [proof(0, 'ETH')] }))
+    expect(again(rootsOf([0, 1, 2]), [proof(0, 'USDT')])).toBe(false)
+    // Every replica asked had moved on: again. One lied: no (the next replica is asked instead).
+    expect(again(rootsOf([0, 1, 2]), [moved])).toBe(true)
+    expect(again(rootsOf([0, 1, 2]), [moved, lie(1)])).toBe(false)
+    // Two replicas answered, one had not signed the index yet: again. Two down: no.
+    expect(again([...rootsOf([0]), behind(1), down(2)], [proof(0, 'USDT')])).toBe(true)
+    expect(again([...rootsOf([0]), down(1), down(2)], [proof(0, 'USDT')])).toBe(false)
+    expect(worthCheckingAgain({ root: undefined, byToken: {} })).toBe(false)
   })
 })

@@ -134,3 +134,27 @@ export function replicasToAskNext(
   const order = [...result.root.signers, ...reachable]
   return [...new Set(order)].filter((replicaId) => !asked.includes(replicaId))
 }
+
+/**
+ * Whether a check failed for a passing reason, so that the same check from fresh statuses may
+ * succeed: a quorum of replicas answered but not with one verified root of the index (one had not
+ * signed it yet), or a balance's every proof was of another index (the replicas asked had moved
+ * past the root's index before serving it). Not when too few replicas answer, or one lied.
+ */
+export function worthCheckingAgain(result: {
+  readonly root: RootJudgement | undefined
+  readonly byToken: Readonly<Record<string, ProvenBalance>>
+}): boolean {
+  const { root } = result
+  if (root === undefined) return false
+  if (!root.verified) {
+    const answered = root.replicas.filter((line) => line.status !== 'unreachable')
+    return answered.length >= root.quorum
+  }
+  return Object.values(result.byToken).some(
+    (balance) =>
+      !balance.verified &&
+      balance.replicas.every((line) => line.proof === undefined || line.proof === 'other_index') &&
+      balance.replicas.some((line) => line.proof === 'other_index'),
+  )
+}

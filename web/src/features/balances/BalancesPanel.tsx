@@ -184,6 +184,7 @@ function BalanceRow(props: {
         className={`badge ${proof.verified && !verifying ? 'badge-ok' : 'badge-warn'}`}
         aria-expanded={open}
         onClick={() => setOpen((value) => !value)}
+        title={badgeTitle(proof, props.root)}
         data-testid={`badge-${token}`}
       >
         {verifying
@@ -247,6 +248,27 @@ function BalanceRow(props: {
       )}
     </li>
   )
+}
+
+/**
+ * The badge's tooltip: the root the balance is proven against and who signed it, then every
+ * replica left out of the aggregate or whose proof was refused, with why.
+ */
+function badgeTitle(proof: ProvenBalance, root: RootJudgement | undefined): string {
+  const lines =
+    root?.root === undefined
+      ? [`No root of batch #${proof.index} signed by ${proof.quorum} of ${proof.n} replicas`]
+      : [`Root of batch #${root.index} signed by ${root.signers.join(', ')}`]
+  for (const replica of proof.replicas) {
+    if (replica.status !== 'signed') {
+      lines.push(`${replica.replicaId}: ${statusLabels[replica.status]}`)
+    }
+    if (replica.proof !== undefined && replica.proof !== 'verified') {
+      lines.push(`${replica.replicaId}: ${proofLabels[replica.proof]}`)
+    }
+  }
+  if (proof.servedBy !== undefined) lines.push(`Proof from ${proof.servedBy}`)
+  return lines.join('\n')
 }
 
 function FaucetButton(props: { registry: AppRegistry; address: string }) {
