@@ -8,16 +8,51 @@ import { hexToBytes } from './hexBytes.ts'
  * rows that SQLite joins into one text each (a line per row, fields separated by spaces; keys in
  * lowercase hex). better-sqlite3 builds a JavaScript array and a Buffer for every row it returns,
  * which cost about 4 µs of CPU per row, most of a restart's read at 100,000 accounts; one text per
- * page costs a split. Pages bound the text (a few MB), whatever the state's size.
+ * page costs a split. Pages bound the text (a few MB), whatever the state's size. PostgreSQL's
+ * reads (`postgresStateReads.ts`) page the same way and share the parsing of the lines.
  */
 
-/** Rows per page unless told. */
-const defaultPageRows = 20_000
+/** Rows per page of a restart's reads unless told (`restorePageRows`). */
+export const restorePageRowsDefault = 20_000
+
+/**
+ * Appends the non-zero balances of a page's lines ("hex token available locked") to `into`;
+ * returns the last line's key (hex address and token), where the next page starts.
+ */
+export function parseBalanceLines(text: string, into: BalanceChange[]): [string, string] {
+  let hex = ''
+  let token = ''
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ') as [string, string, string, string]
+    hex = fields[0]
+    token = fields[1]
+    const available = BigInt(fields[2])
+    const locked = BigInt(fields[3])
+    if (available !== 0n || locked !== 0n) {
+      into.push({ address: `0x${hex}` as Address, token: token as TokenSymbol, available, locked })
+    }
+  }
+  return [hex, token]
+}
+
+/**
+ * Appends the windows of a page's lines ("hex nonces") to `into` as their text; returns the last
+ * line's signer (hex), where the next page starts.
+ */
+export function parseWindowLines(text: string, into: NonceWindowText[]): string {
+  let hex = ''
+  for (const line of text.split('\n')) {
+    // 40 hex digits of the signer, a space, its nonces.
+    hex = line.slice(0, 40)
+    into.push({ signer: `0x${hex}` as Address, text: line.slice(41) })
+  }
+  return hex
+}
 
 /** Every non-zero current balance (in no particular order). */
 export function readBalances(
   sqlite: Database.Database,
-  pageRows = defaultPageRows,
+  pageRows = restorePageRowsDefault,
 ): BalanceChange[] {
   const page = sqlite
     .prepare(
@@ -32,16 +67,7 @@ export function readBalances(
   for (;;) {
     const [text, count, last] = page.get(...after, pageRows) as [string | null, number, string]
     if (text === null) return balances
-    for (const line of text.split('\n')) {
-      const [hex, token, available, locked] = line.split(' ') as [string, string, string, string]
-      const balance = {
-        address: `0x${hex}` as Address,
-        token: token as TokenSymbol,
-        available: BigInt(available),
-        locked: BigInt(locked),
-      }
-      if (balance.available !== 0n || balance.locked !== 0n) balances.push(balance)
-    }
+    parseBalanceLines(text, balances)
     if (count < pageRows) return balances
     const [hex, token] = last.split(' ') as [string, string]
     after = [hexToBytes(`0x${hex}`), token]
@@ -54,7 +80,7 @@ export function readBalances(
  */
 export function readNonceWindows(
   sqlite: Database.Database,
-  pageRows = defaultPageRows,
+  pageRows = restorePageRowsDefault,
 ): NonceWindowText[] {
   const page = sqlite
     .prepare(
@@ -67,10 +93,7 @@ export function readNonceWindows(
   for (;;) {
     const [text, count, last] = page.get(after, pageRows) as [string | null, number, Buffer]
     if (text === null) return windows
-    for (const line of text.split('\n')) {
-      // 40 hex digits of the signer, a space, its nonces.
-      windows.push({ signer: `0x${line.slice(0, 40)}` as Address, text: line.slice(41) })
-    }
+    parseWindowLines(text, windows)
     if (count < pageRows) return windows
     after = last
   }

@@ -9,8 +9,10 @@ import { columnsOf } from './commitRows.ts'
 import { hexToBytes } from './hexBytes.ts'
 import { migrationsUpTo } from './migrationsUpTo.ts'
 import { PostgresStorage } from './postgresStorage.ts'
+import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
 import { describeReplicaStorage, type StorageCaseOptions } from './replicaStorage.case.ts'
-import { usePostgresServer } from '../testing.ts'
+import { ReplicaState } from '../replicaState.ts'
+import { testGenesis, testRegistry, usePostgresServer } from '../testing.ts'
 
 /**
  * The shared `ReplicaStorage` cases on a real PostgreSQL server (started for this file on a free
@@ -88,5 +90,42 @@ describe('PostgreSQL: one applier per database', () => {
     const second = await open(url)
     expect(second.location).toBe(url)
     await second.close()
+  })
+})
+
+describe('PostgreSQL: a restart reads the current state in pages', () => {
+  it('asks for one page of rows at a time, following the key from the last page', async () => {
+    const url = await server.createDatabase()
+    const storage = await open(url)
+    await ReplicaState.open(storage, { registry: testRegistry(1, 15990), genesis: testGenesis })
+    await storage.close()
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    try {
+      await client.query(
+        "INSERT INTO nonce_windows SELECT address, '1 2' FROM balances WHERE token = 'USDT'",
+      )
+      const everything = await readBalancesPg(client)
+      const windows = await readNonceWindowsPg(client)
+      expect(everything).toHaveLength(testGenesis.balances.length)
+      expect(windows).toHaveLength(testGenesis.balances.length / 2)
+      const pages: unknown[][] = []
+      const query = client.query.bind(client) as (text: string, values: unknown[]) => unknown
+      const counted = Object.assign(Object.create(client) as pg.Client, {
+        query: (text: string, values: unknown[]) => {
+          pages.push(values)
+          return query(text, values)
+        },
+      })
+      // 3 rows a page: pages end between an address’s two tokens.
+      expect(await readBalancesPg(counted, 3)).toEqual(everything)
+      expect(pages).toHaveLength(Math.floor(everything.length / 3) + 1)
+      expect(pages.every((values) => values.at(-1) === 3)).toBe(true)
+      pages.length = 0
+      expect(await readNonceWindowsPg(counted, 2)).toEqual(windows)
+      expect(pages).toHaveLength(Math.floor(windows.length / 2) + 1)
+    } finally {
+      await client.end()
+    }
   })
 })

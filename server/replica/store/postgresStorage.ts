@@ -10,9 +10,10 @@ import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
 import { columnsOf, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
-import { bytesToHex, hexToBytes } from './hexBytes.ts'
+import { hexToBytes } from './hexBytes.ts'
 import type { OrderRow } from './pageRows.ts'
 import { bigintAsNumber, PostgresReads, redactUrl } from './postgresReads.ts'
+import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
 import {
   historyPruneRowsMax,
   type AppliedPosition,
@@ -48,6 +49,8 @@ export interface PostgresStorageOptions {
   readonly lockWaitMs?: number
   /** Most connections for reads (the writer has its own). Default 4. */
   readonly readConnectionsMax?: number
+  /** Rows per page of a restart's reads of balances and nonce windows (default 20,000). */
+  readonly restorePageRows?: number | undefined
 }
 
 /** Takes the applier lock on `writer`'s session, trying again every 200 ms for `waitMs`. */
@@ -180,15 +183,9 @@ export class PostgresStorage implements ReplicaStorage {
   ): Promise<StoredState> {
     // One snapshot, so the pieces are of one position even if something else wrote meanwhile.
     return this.reads.snapshot(async (client) => {
-      const balanceRows = await client.query<{
-        address: Buffer
-        token: TokenInfo['symbol']
-        available: string
-        locked: string
-      }>('SELECT address, token, available, locked FROM balances ORDER BY address, token')
-      const windowRows = await client.query<{ signer: Buffer; nonces: string }>(
-        'SELECT signer, nonces FROM nonce_windows ORDER BY signer',
-      )
+      const pageRows = this.options.restorePageRows
+      const balances = await readBalancesPg(client, pageRows)
+      const nonceWindows = await readNonceWindowsPg(client, pageRows)
       const marketRows = await client.query<{
         market: string
         trade_seq: number
@@ -197,20 +194,7 @@ export class PostgresStorage implements ReplicaStorage {
       const openRows = await client.query<OrderRow & { placed_position: number }>(
         "SELECT * FROM orders WHERE status = 'open' ORDER BY placed_index, placed_position",
       )
-      const ledger: StoredLedger = {
-        tokens,
-        issuer,
-        balances: balanceRows.rows.map(({ address, token, available, locked }) => ({
-          address: bytesToHex(address) as Address,
-          token,
-          available: BigInt(available),
-          locked: BigInt(locked),
-        })),
-        nonceWindows: windowRows.rows.map(({ signer, nonces }) => ({
-          signer: bytesToHex(signer) as Address,
-          text: nonces,
-        })),
-      }
+      const ledger: StoredLedger = { tokens, issuer, balances, nonceWindows }
       const bookSeqs = new Map(marketRows.rows.map((row) => [row.market, row.book_seq]))
       const missing = markets.filter((market) => !bookSeqs.has(market))
       if (missing.length > 0) throw new Error(`no stored state for markets ${missing.join(', ')}`)

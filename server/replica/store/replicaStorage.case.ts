@@ -22,6 +22,7 @@ import type { ReplicaStorage, StoreHooks } from './replicaStorage.ts'
 export interface StorageCaseOptions {
   readonly historyRetainBatches?: number
   readonly hooks?: StoreHooks
+  readonly restorePageRows?: number
 }
 
 /**
@@ -247,6 +248,39 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
         expect(restarted.exchange.time).toBe((syncPointSeconds + 4) * 1000)
       } finally {
         await again.close()
+      }
+    })
+
+    it('loads the state in restart pages of any size, pages ending inside an address’s tokens', async () => {
+      const { storage, reopen } = await subject.fresh()
+      const state = await ReplicaState.open(storage, config)
+      await applyAll(state, history())
+      const hash = state.stateHash()
+      const expected = snapshotLedger(state.exchange.ledger)
+      await storage.close()
+      // Every trader holds two tokens, so pages of 1 and 3 rows end between an address's tokens.
+      expect(expected.balances.length).toBeGreaterThan(6)
+      const byKey = <T extends { address?: string; signer?: string; token?: string }>(rows: T[]) =>
+        [...rows].sort((a, b) =>
+          `${a.address ?? a.signer} ${a.token}` < `${b.address ?? b.signer} ${b.token}` ? -1 : 1,
+        )
+      const markets = registry.markets.map((market) => market.id)
+      for (const restorePageRows of [1, 2, 3, expected.balances.length, 20_000]) {
+        const again = await reopen({ restorePageRows })
+        try {
+          const { ledger } = await again.loadState(
+            [...testTokens.values()],
+            testGenesis.issuer as Address,
+            markets,
+          )
+          expect(byKey([...ledger.balances])).toEqual(expected.balances)
+          expect(byKey([...ledger.nonceWindows])).toEqual(
+            expected.nonceWindows.map(({ signer, nonces }) => ({ signer, text: nonces.join(' ') })),
+          )
+          expect((await ReplicaState.open(again, config)).stateHash()).toBe(hash)
+        } finally {
+          await again.close()
+        }
       }
     })
 

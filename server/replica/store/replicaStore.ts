@@ -48,6 +48,7 @@ export class ReplicaStore {
   private readonly historyRetainBatches: number | undefined
   /** History of the batches below this index is pruned (0: none). */
   private prunedBelow: number
+  private readonly restorePageRows: number | undefined
   /** What `prunedBelow` becomes once the commit in progress has committed. */
   private prunedBelowAfterCommit: number | undefined
 
@@ -58,6 +59,8 @@ export class ReplicaStore {
       hooks?: StoreHooks
       /** Keep the history of the last this many batches; default all (see `pruneHistory`). */
       historyRetainBatches?: number
+      /** Rows per page of a restart's reads of balances and nonce windows (default 20,000). */
+      restorePageRows?: number
     } = {},
   ) {
     this.sqlite = new Database(file)
@@ -75,6 +78,7 @@ export class ReplicaStore {
     this.hooks = options.hooks
     this.appliedIndex = this.position().index
     this.historyRetainBatches = options.historyRetainBatches
+    this.restorePageRows = options.restorePageRows
     this.prunedBelow = Number.parseInt(this.metaValue('history_pruned_below') ?? '0', 10)
   }
 
@@ -210,8 +214,8 @@ export class ReplicaStore {
     const ledger: StoredLedger = {
       tokens,
       issuer,
-      balances: readBalances(this.sqlite),
-      nonceWindows: readNonceWindows(this.sqlite),
+      balances: readBalances(this.sqlite, this.restorePageRows),
+      nonceWindows: readNonceWindows(this.sqlite, this.restorePageRows),
     }
     const marketRows = this.sqlite
       .prepare('SELECT market, trade_seq, book_seq FROM market_state')

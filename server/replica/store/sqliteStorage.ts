@@ -20,6 +20,8 @@ export interface SqliteStorageOptions {
   hooks?: StoreHooks
   /** Keep the history of the last this many batches; default all. */
   historyRetainBatches?: number
+  /** Rows per page of a restart's reads of balances and nonce windows (default 20,000). */
+  restorePageRows?: number
 }
 
 /** Opens (creating and migrating as needed) the SQLite database in `file`. */
