@@ -163,9 +163,12 @@ async function ownAnswer(
   try {
     found = await balanceAt(deps, address, token, index)
   } catch (error) {
-    // An index from before this database kept chaining hashes: no statement to sign.
-    const unknown = error instanceof ApiError && error.code === 'chaining_hash_unknown'
-    if (unknown) return { replicaId, kind: 'unreachable', message: 'chaining hash unknown' }
+    // An index from before this database kept chaining hashes, or whose balances the history
+    // retention pruned: no statement to sign.
+    const code = error instanceof ApiError ? error.code : undefined
+    if (code === 'chaining_hash_unknown' || code === 'pruned') {
+      return { replicaId, kind: 'unreachable', message: code.replaceAll('_', ' ') }
+    }
     throw error
   }
   const body = deps.signer.sign(address, token, found.balance, found.at)

@@ -11,6 +11,7 @@ import {
 import type { ListedMarket } from '../../shared/exchange/index.ts'
 import { parseToken, type TokenRegistry } from '../../shared/intents/index.ts'
 import { ApiError, rejection } from './apiError.ts'
+import { prunedBalances } from './balanceAt.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
 import type { EventHub } from './eventHub.ts'
 import type { EventRelay } from './eventRelay.ts'
@@ -190,6 +191,7 @@ async function storedBalances(
   if ('appliedIndex' in found) {
     throw rejection('index_ahead', 'index', `applied index is ${found.appliedIndex}`)
   }
+  if ('prunedBelow' in found) throw prunedBalances(found.prunedBelow)
   if (found.balances[0]?.chainingHash === undefined) {
     throw rejection('chaining_hash_unknown', 'index')
   }

@@ -18,7 +18,8 @@ export function requireIntactState(deps: ReplicaDeps): void {
  * The balance of (address, token) as of `index` (default: the applied index) and the position it
  * is signed at, with Zellular's chaining hash of that index: both from memory at the applied
  * index (once no commit is in flight), both from the storage below it (balance history,
- * chaining hashes); 409 `index_ahead` above it; 404 `chaining_hash_unknown` for an index
+ * chaining hashes); 409 `index_ahead` above it; 404 `pruned` below the balance history the
+ * retention keeps (`prunedBalances`); 404 `chaining_hash_unknown` for an index
  * applied before the store kept chaining hashes (such a balance cannot be bound to its history,
  * so it is not signed).
  */
@@ -42,6 +43,16 @@ export async function balanceAt(
     storage.chainingHashAt(index),
     storage.balanceAt(address, token, index),
   ])
+  if ('prunedBelow' in balance) throw prunedBalances(balance.prunedBelow)
   if (chainingHash === undefined) throw rejection('chaining_hash_unknown', 'index')
   return { balance, at: { index, chainingHash } }
+}
+
+/**
+ * The refusal of a balance at an index whose history the retention pruned
+ * (`REPLICA_HISTORY_RETAIN_BATCHES`): the balances of batches from `prunedBelow` on are kept.
+ */
+export function prunedBalances(prunedBelow: number): ApiError {
+  const message = `balances before batch ${prunedBelow} are pruned; ask at a later index`
+  return new ApiError('pruned', message, 'index')
 }

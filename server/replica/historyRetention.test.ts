@@ -18,9 +18,10 @@ import {
 } from './testing.ts'
 
 /*
- * History (receipts, trades, closed orders) is kept for the last `historyRetainBatches` batches
- * and pruned past them in bounded steps; the consensus state, and so the state hash, does not
- * depend on it, and reads that reach pruned history say so.
+ * History (receipts, trades, closed orders, balances at past indexes and their chaining hashes)
+ * is kept for the last `historyRetainBatches` batches and pruned past them in bounded steps; the
+ * consensus state, and so the state hash, does not depend on it, and reads that reach pruned
+ * history say so.
  */
 
 const [alice, bob] = traders as [(typeof traders)[0], (typeof traders)[0]]
@@ -106,6 +107,48 @@ describe('history retention', () => {
     pruned.close()
   })
 
+  it('keeps one balance row per key below the retention and the chaining hashes from it', async () => {
+    const batches = bodies()
+    const kept = new ReplicaStore(databaseFile())
+    const pruned = new ReplicaStore(databaseFile(), { historyRetainBatches: 3 })
+    const states = await Promise.all(
+      [kept, pruned].map((store) =>
+        ReplicaState.open(new SqliteStorage(store), { registry, genesis: testGenesis }),
+      ),
+    )
+    for (const [i, batch] of batches.entries()) {
+      const finalized = { index: i + 1, body: JSON.stringify(batch), chainingHash: `c${i + 1}` }
+      for (const state of states) await state.apply(finalized)
+    }
+    const rowsBelow = (store: ReplicaStore, index: number) =>
+      store.sqlite
+        .prepare(
+          'SELECT COUNT(*) AS n FROM balance_history WHERE batch_index < ? ' +
+            'GROUP BY address, token ORDER BY n DESC LIMIT 1',
+        )
+        .get(index) as { n: number }
+    // Alice's USDT changes at genesis and in every batch: without pruning, 8 rows below 8.
+    expect(rowsBelow(kept, 8).n).toBe(8)
+    expect(rowsBelow(pruned, 8).n).toBe(1)
+    expect(count(pruned, 'balance_history')).toBeLessThan(count(kept, 'balance_history') - 10)
+    expect(count(kept, 'chaining_hashes')).toBe(11)
+    expect(count(pruned, 'chaining_hashes')).toBe(3)
+    // From batch 8 on every balance reads as without pruning; below it, none does.
+    for (const trader of traders) {
+      for (const token of ['USDT', 'ETH']) {
+        for (const index of [8, 9, 10]) {
+          expect(pruned.balanceAt(trader.address, token, index)).toEqual(
+            kept.balanceAt(trader.address, token, index),
+          )
+        }
+        expect(pruned.balanceAt(trader.address, token, 7)).toEqual({ prunedBelow: 8 })
+      }
+    }
+    expect(states[1]!.stateHash()).toBe(states[0]!.stateHash())
+    kept.close()
+    pruned.close()
+  })
+
   it(`deletes at most ${historyPruneRowsMax} rows of a table per commit, and catches up later`, async () => {
     const file = databaseFile()
     const unbounded = new ReplicaStore(file)
@@ -164,6 +207,19 @@ describe('history retention', () => {
       expect(tradesError).toMatchObject({ code: 'pruned', field: 'cursor' })
       // The newest page is simply empty: the state (trade count 1) is still served.
       expect((await replica.app.request('/trades?market=ETH/USDT')).status).toBe(200)
+
+      // A signed balance at a pruned index is refused with the stable error; at 9 it is signed.
+      const balance = (index: number) =>
+        replica.app.request(`/balance?address=${bob.address}&token=USDT&index=${index}`)
+      const old = await balance(8)
+      expect(old.status).toBe(404)
+      expect(errorResponseSchema.parse(await old.json()).error).toMatchObject({
+        code: 'pruned',
+        field: 'index',
+      })
+      const recent = await balance(9)
+      expect(recent.status).toBe(200)
+      expect(await recent.json()).toMatchObject({ attestation: { index: 9 } })
     } finally {
       await replica.stop()
       await running

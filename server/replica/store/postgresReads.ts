@@ -86,16 +86,22 @@ export class PostgresReads {
     token: string,
     index: number,
     client: pg.Pool | pg.PoolClient = this.pool,
-  ): Promise<{ available: bigint; locked: bigint }> {
-    const { rows } = await client.query<{ available: string; locked: string }>(
-      'SELECT available, locked FROM balance_history WHERE address = $1 AND token = $2 ' +
-        'AND batch_index <= $3 ORDER BY batch_index DESC LIMIT 1',
+  ): Promise<{ available: bigint; locked: bigint } | { prunedBelow: number }> {
+    // The pruned mark and the row in one statement, so of one snapshot (`pruneBalanceHistory`).
+    const { rows } = await client.query<{
+      pruned: number | null
+      available: string | null
+      locked: string | null
+    }>(
+      "SELECT (SELECT value::bigint FROM meta WHERE key = 'balance_history_pruned_below') AS " +
+        'pruned, h.available, h.locked FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT ' +
+        'available, locked FROM balance_history WHERE address = $1 AND token = $2 AND ' +
+        'batch_index <= $3 ORDER BY batch_index DESC LIMIT 1) h ON true',
       [hexToBytes(address), token, index],
     )
-    const row = rows[0]
-    return row === undefined
-      ? { available: 0n, locked: 0n }
-      : { available: BigInt(row.available), locked: BigInt(row.locked) }
+    const row = rows[0]!
+    if (row.pruned !== null && index < row.pruned) return { prunedBelow: row.pruned }
+    return { available: BigInt(row.available ?? '0'), locked: BigInt(row.locked ?? '0') }
   }
 
   async chainingHashAt(
@@ -113,15 +119,17 @@ export class PostgresReads {
    * The balances of `address` in `tokens` as of `index` (default: the applied index), with the
    * position they are of, in one statement (so from one snapshot: a commit landing meanwhile
    * changes nothing) and one round trip. Undefined balances when `index` is above the applied
-   * index (`appliedIndex` says where it stands).
+   * index (`appliedIndex` says where it stands) or below the pruned balance history
+   * (`prunedBelow`, see `PostgresStorage.balanceAt`).
    */
   async balancesAt(
     address: string,
     tokens: readonly string[],
     index: number | undefined,
-  ): Promise<{ balances: StoredBalance[] } | { appliedIndex: number }> {
+  ): Promise<{ balances: StoredBalance[] } | { appliedIndex: number } | { prunedBelow: number }> {
     const { rows } = await this.pool.query<{
       applied: number
+      pruned: number | null
       at: number
       chaining_hash: string | null
       available: string | null
@@ -129,9 +137,10 @@ export class PostgresReads {
     }>(
       'WITH p AS (SELECT ' +
         "(SELECT value::bigint FROM meta WHERE key = 'applied_index') AS applied, " +
-        "(SELECT value FROM meta WHERE key = 'applied_chaining_hash') AS hash), " +
-        'a AS (SELECT applied, COALESCE($3::bigint, applied) AS at, hash FROM p) ' +
-        'SELECT a.applied, a.at, CASE WHEN a.at = a.applied THEN a.hash ELSE ' +
+        "(SELECT value FROM meta WHERE key = 'applied_chaining_hash') AS hash, " +
+        "(SELECT value::bigint FROM meta WHERE key = 'balance_history_pruned_below') AS pruned), " +
+        'a AS (SELECT applied, pruned, COALESCE($3::bigint, applied) AS at, hash FROM p) ' +
+        'SELECT a.applied, a.pruned, a.at, CASE WHEN a.at = a.applied THEN a.hash ELSE ' +
         '(SELECT chaining_hash FROM chaining_hashes WHERE batch_index = a.at) END AS chaining_hash, ' +
         'b.available, b.locked FROM a CROSS JOIN unnest($2::text[]) WITH ORDINALITY AS t(token, n) ' +
         'LEFT JOIN LATERAL (SELECT available, locked FROM balance_history h ' +
@@ -142,6 +151,9 @@ export class PostgresReads {
     const first = rows[0]
     if (first === undefined) return { balances: [] }
     if (first.at > first.applied) return { appliedIndex: first.applied }
+    if (first.pruned !== null && first.at < first.pruned) {
+      return { prunedBelow: first.pruned }
+    }
     const balances = rows.map((row) => ({
       available: BigInt(row.available ?? '0'),
       locked: BigInt(row.locked ?? '0'),

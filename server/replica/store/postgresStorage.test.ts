@@ -10,9 +10,10 @@ import { hexToBytes } from './hexBytes.ts'
 import { migrationsUpTo } from './migrationsUpTo.ts'
 import { PostgresStorage } from './postgresStorage.ts'
 import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
+import { openPostgresReads } from './postgresReads.ts'
 import { describeReplicaStorage, type StorageCaseOptions } from './replicaStorage.case.ts'
 import { ReplicaState } from '../replicaState.ts'
-import { testGenesis, testRegistry, usePostgresServer } from '../testing.ts'
+import { alice, testGenesis, testRegistry, usePostgresServer } from '../testing.ts'
 
 /**
  * The shared `ReplicaStorage` cases on a real PostgreSQL server (started for this file on a free
@@ -126,6 +127,38 @@ describe('PostgreSQL: a restart reads the current state in pages', () => {
       expect(pages).toHaveLength(Math.floor(windows.length / 2) + 1)
     } finally {
       await client.end()
+    }
+  })
+})
+
+describe('PostgreSQL: API processes read balances within the history retention', () => {
+  it('refuses a balance below the pruned balance history and reads one from it on', async () => {
+    const url = await server.createDatabase()
+    const storage = await open(url, { historyRetainBatches: 1 })
+    let reads: Awaited<ReturnType<typeof openPostgresReads>> | undefined
+    try {
+      const state = await ReplicaState.open(storage, {
+        registry: testRegistry(1, 15990),
+        genesis: testGenesis,
+      })
+      for (const index of [1, 2, 3]) {
+        await state.apply({ index, body: '[]', chainingHash: `c${index}`.padEnd(32, '0') })
+      }
+      reads = await openPostgresReads(url)
+      expect(await reads.balancesAt(alice.address, ['USDT'], 2)).toEqual({ prunedBelow: 3 })
+      expect(await reads.balancesAt(alice.address, ['USDT'], 3)).toEqual({
+        balances: [
+          {
+            available: 1_000_000_000_000n,
+            locked: 0n,
+            index: 3,
+            chainingHash: 'c3'.padEnd(32, '0'),
+          },
+        ],
+      })
+    } finally {
+      await reads?.close()
+      await storage.close()
     }
   })
 })

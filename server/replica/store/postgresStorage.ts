@@ -262,7 +262,7 @@ export class PostgresStorage implements ReplicaStorage {
     address: string,
     token: string,
     index: number,
-  ): Promise<{ available: bigint; locked: bigint }> {
+  ): Promise<{ available: bigint; locked: bigint } | { prunedBelow: number }> {
     return this.reads.balanceAt(address, token, index)
   }
 
@@ -290,6 +290,7 @@ export class PostgresStorage implements ReplicaStorage {
     const retain = this.options.historyRetainBatches
     if (retain === undefined) return
     const below = appliedIndex - retain + 1
+    await this.pruneBalanceHistory(client, below)
     if (below <= this.prunedBelow) return
     const deleted: number[] = []
     for (const statement of PRUNE_STATEMENTS) {
@@ -298,6 +299,30 @@ export class PostgresStorage implements ReplicaStorage {
     if (deleted.some((count) => count >= historyPruneRowsMax)) return
     await setMeta(client, [['history_pruned_below', String(below)]])
     this.prunedBelowAfterCommit = below
+  }
+
+  /** `ReplicaStore.pruneBalanceHistory`, in PostgreSQL. */
+  private async pruneBalanceHistory(client: pg.PoolClient, below: number): Promise<void> {
+    const mark = await client.query<{ value: string }>(
+      "SELECT value FROM meta WHERE key = 'balance_history_pruned_below'",
+    )
+    const from = Number(mark.rows[0]?.value ?? '0')
+    if (below <= from) return
+    const { rows } = await client.query<{ batch_index: number }>(
+      'SELECT batch_index FROM balance_history WHERE batch_index >= $1 AND batch_index < $2 ' +
+        'ORDER BY batch_index LIMIT 1 OFFSET $3',
+      [from, below, historyPruneRowsMax],
+    )
+    const next = rows[0]?.batch_index ?? below
+    const upTo = Math.min(below, from + historyPruneRowsMax, Math.max(next, from + 1))
+    await client.query(
+      'DELETE FROM balance_history o USING (SELECT address, token, batch_index FROM ' +
+        'balance_history WHERE batch_index >= $1 AND batch_index < $2) w ' +
+        'WHERE o.address = w.address AND o.token = w.token AND o.batch_index < w.batch_index',
+      [from, upTo],
+    )
+    await client.query('DELETE FROM chaining_hashes WHERE batch_index < $1', [upTo])
+    await setMeta(client, [['balance_history_pruned_below', String(upTo)]])
   }
 
   private metaValue(key: string): Promise<string | undefined> {

@@ -375,20 +375,37 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
 
     it('prunes history past the retention and says from where', async () => {
       const { storage } = await subject.fresh({ historyRetainBatches: 2 })
+      const { storage: reference } = await subject.fresh()
       try {
         const state = await ReplicaState.open(storage, config)
         const batches = history()
         await applyAll(state, batches)
+        await applyAll(await ReplicaState.open(reference, config), batches)
         expect(storage.historyPrunedBelow).toBe(4)
         expect(await storage.receipt(idOf(batches[2]!.wire[0]!))).toBeUndefined()
         expect(await storage.receipt(idOf(batches[3]!.wire[0]!))).toBeDefined()
         expect(await storage.tradesPage('ETH/USDT', 10, undefined)).toEqual([])
-        // Balance history is kept: signed balances at past indexes stay available.
-        expect((await storage.balanceAt(bob.address, 'USDT', 1)).available).toBe(
-          1_000_000_000_000n + 9_000_000n,
-        )
+        // Balances are kept from batch 4 on, each as of its index, whenever it last changed
+        // (batch 0 for the untouched genesis balances); below it they are refused, not guessed.
+        for (const trader of traders) {
+          for (const token of ['USDT', 'ETH']) {
+            for (const index of [4, 5]) {
+              expect(await storage.balanceAt(trader.address, token, index)).toEqual(
+                await reference.balanceAt(trader.address, token, index),
+              )
+            }
+            for (const index of [0, 1, 3]) {
+              expect(await storage.balanceAt(trader.address, token, index)).toEqual({
+                prunedBelow: 4,
+              })
+            }
+          }
+        }
+        expect(await storage.chainingHashAt(3)).toBeUndefined()
+        expect(await storage.chainingHashAt(4)).toBe('c4'.padEnd(32, '0'))
       } finally {
         await storage.close()
+        await reference.close()
       }
     })
 

@@ -156,12 +156,18 @@ export interface ReplicaStorage {
    */
   commitBatches(group: readonly CommittedBatch[], finalizedIndex?: number): Promise<void>
 
-  /** The balance of (address, token) as of batch `index` (0 when never credited by then). */
+  /**
+   * The balance of (address, token) as of batch `index` (0 when never credited by then), or
+   * `prunedBelow` when the history retention pruned the balances of batches below that mark
+   * (only each key's latest row below it is kept, which answers every index from it on; see
+   * `ReplicaStore.pruneBalanceHistory`). The mark and the balance are read together, so a
+   * prune committing meanwhile never shows a half-pruned history.
+   */
   balanceAt(
     address: string,
     token: string,
     index: number,
-  ): Promise<{ available: bigint; locked: bigint }>
+  ): Promise<{ available: bigint; locked: bigint } | { prunedBelow: number }>
   /**
    * Zellular's chaining hash of applied batch `index` ("" at 0); undefined for an index not
    * applied yet, or applied before this database kept them (migration 0004).

@@ -49,6 +49,9 @@ export class ReplicaStore {
   /** History of the batches below this index is pruned (0: none). */
   private prunedBelow: number
   private readonly restorePageRows: number | undefined
+  /** Balances at batches below this are pruned (`pruneBalanceHistory`; 0: none). */
+  private balancesPrunedBelow: number
+  private balancesPrunedBelowAfterCommit: number | undefined
   /** What `prunedBelow` becomes once the commit in progress has committed. */
   private prunedBelowAfterCommit: number | undefined
 
@@ -80,6 +83,7 @@ export class ReplicaStore {
     this.historyRetainBatches = options.historyRetainBatches
     this.restorePageRows = options.restorePageRows
     this.prunedBelow = Number.parseInt(this.metaValue('history_pruned_below') ?? '0', 10)
+    this.balancesPrunedBelow = Number(this.metaValue('balance_history_pruned_below') ?? '0')
   }
 
   /**
@@ -153,6 +157,7 @@ export class ReplicaStore {
     const last = group.at(-1)
     if (last === undefined) return
     this.prunedBelowAfterCommit = undefined
+    this.balancesPrunedBelowAfterCommit = undefined
     this.write.commit(() => {
       let previous = this.appliedIndex
       for (const { effects, chainingHash } of group) {
@@ -173,6 +178,7 @@ export class ReplicaStore {
     })
     this.appliedIndex = last.effects.index
     this.prunedBelow = this.prunedBelowAfterCommit ?? this.prunedBelow
+    this.balancesPrunedBelow = this.balancesPrunedBelowAfterCommit ?? this.balancesPrunedBelow
   }
 
   private writeEffects(effects: BatchEffects): void {
@@ -260,8 +266,16 @@ export class ReplicaStore {
     })()
   }
 
-  /** The balance of (address, token) as of batch `index` (0 when never credited by then). */
-  balanceAt(address: string, token: string, index: number): { available: bigint; locked: bigint } {
+  /**
+   * The balance of (address, token) as of batch `index` (0 when never credited by then), or
+   * where the pruned balances end when `index` is below that.
+   */
+  balanceAt(
+    address: string,
+    token: string,
+    index: number,
+  ): { available: bigint; locked: bigint } | { prunedBelow: number } {
+    if (index < this.balancesPrunedBelow) return { prunedBelow: this.balancesPrunedBelow }
     const row = this.db
       .select({ available: schema.balanceHistory.available, locked: schema.balanceHistory.locked })
       .from(schema.balanceHistory)
@@ -328,6 +342,7 @@ export class ReplicaStore {
   private pruneHistory(appliedIndex: number): void {
     if (this.historyRetainBatches === undefined) return
     const below = appliedIndex - this.historyRetainBatches + 1
+    this.pruneBalanceHistory(below)
     if (below <= this.prunedBelow) return
     const { pruneReceipts, pruneTrades, pruneOrders } = this.write
     const deleted = [pruneReceipts, pruneTrades, pruneOrders].map(
@@ -336,6 +351,30 @@ export class ReplicaStore {
     if (deleted.some((count) => count >= historyPruneRowsMax)) return
     this.write.setMeta.run('history_pruned_below', String(below))
     this.prunedBelowAfterCommit = below
+  }
+
+  /**
+   * Moves the balance history's mark (`balance_history_pruned_below`) towards `below`, whole
+   * batches oldest first, about `historyPruneRowsMax` rows and at most as many batches per
+   * commit: every row of those batches deletes the older rows of its (address, token), and the
+   * chaining hashes below the new mark go. Below the mark each key then keeps only its latest
+   * row, which is what a balance at any index from the mark on reads (the latest row at or
+   * before it), so the table holds the retained batches plus a row per key ever credited,
+   * whatever the history. Signed balances at an index below the mark are refused (`pruned`).
+   */
+  private pruneBalanceHistory(below: number): void {
+    const from = this.balancesPrunedBelow
+    if (below <= from) return
+    const next = this.write.historyBatchAfterRows.get(from, below, historyPruneRowsMax) as
+      number | undefined
+    const upTo = Math.min(below, from + historyPruneRowsMax, Math.max(next ?? below, from + 1))
+    const rows = this.write.historyRowsIn.all(from, upTo) as [Buffer, string, number][]
+    for (const [address, token, index] of rows) {
+      this.write.deleteOlderHistory.run(address, token, index)
+    }
+    this.write.pruneChainingHashes.run(upTo)
+    this.write.setMeta.run('balance_history_pruned_below', String(upTo))
+    this.balancesPrunedBelowAfterCommit = upTo
   }
 
   /** The last trade and book delta sequence numbers a batch reached, per market. */
@@ -399,6 +438,22 @@ function prepareWrites(sqlite: Database.Database) {
       "DELETE FROM orders WHERE order_id IN (SELECT order_id FROM orders WHERE status != 'open' " +
         'AND updated_index < ? ORDER BY updated_index LIMIT ?)',
     ),
+    historyBatchAfterRows: sqlite
+      .prepare(
+        'SELECT batch_index FROM balance_history WHERE batch_index >= ? AND batch_index < ? ' +
+          'ORDER BY batch_index LIMIT 1 OFFSET ?',
+      )
+      .pluck(),
+    historyRowsIn: sqlite
+      .prepare(
+        'SELECT address, token, batch_index FROM balance_history ' +
+          'WHERE batch_index >= ? AND batch_index < ?',
+      )
+      .raw(),
+    deleteOlderHistory: sqlite.prepare(
+      'DELETE FROM balance_history WHERE address = ? AND token = ? AND batch_index < ?',
+    ),
+    pruneChainingHashes: sqlite.prepare('DELETE FROM chaining_hashes WHERE batch_index < ?'),
     setTradeSeq: sqlite.prepare('UPDATE market_state SET trade_seq = ? WHERE market = ?'),
     setBookSeq: sqlite.prepare('UPDATE market_state SET book_seq = ? WHERE market = ?'),
     upsertOrder: sqlite.prepare(

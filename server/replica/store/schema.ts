@@ -48,7 +48,11 @@ export const balanceHistory = sqliteTable(
     available: text('available').notNull(),
     locked: text('locked').notNull(),
   },
-  (table) => [primaryKey({ columns: [table.address, table.token, table.batchIndex] })],
+  (table) => [
+    primaryKey({ columns: [table.address, table.token, table.batchIndex] }),
+    // Pruning walks the history oldest batch first (migration 0011 / pg 0003).
+    index('balance_history_batch').on(table.batchIndex),
+  ],
 )
 
 /**

@@ -88,7 +88,7 @@ export class SqliteStorage implements ReplicaStorage {
     address: string,
     token: string,
     index: number,
-  ): Promise<{ available: bigint; locked: bigint }> {
+  ): Promise<{ available: bigint; locked: bigint } | { prunedBelow: number }> {
     return settle(() => this.store.balanceAt(address, token, index))
   }
 

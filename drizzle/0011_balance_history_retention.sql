@@ -1,0 +1,4 @@
+-- Storage layout 12: balances at past indexes are history too, pruned past the retention
+-- (REPLICA_HISTORY_RETAIN_BATCHES) oldest batch first, a bounded number of rows per commit: this
+-- index finds the oldest rows without a scan.
+CREATE INDEX `balance_history_batch` ON `balance_history` (`batch_index`);
