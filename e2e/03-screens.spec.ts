@@ -97,6 +97,12 @@ test('desktop and phone layouts: chart and activity in view, a sticky Buy/Sell b
     await expect(page.getByTestId('trade-bar')).toHaveCount(0)
     await keepScreenshot(page, testInfo, `screen-${width}x${height}`)
     expect(await cutTexts(page), `texts cut short at ${width}×${height}`).toEqual([])
+    // Every activity tab in view at once, with "Cancel all" showing beside or below them.
+    await expect(page.getByTestId('cancel-all')).toBeVisible()
+    const tabsHidden = await page
+      .getByRole('tablist', { name: 'Activity' })
+      .evaluate((tabs) => tabs.scrollWidth - tabs.clientWidth)
+    expect(tabsHidden, `activity tabs scroll sideways at ${width}×${height}`).toBeLessThanOrEqual(1)
   }
 
   await page.setViewportSize({ width: 390, height: 844 })

@@ -82,11 +82,16 @@ export function ActivityPanel(props: {
     cancel(order).catch((error: unknown) => console.error('Cancelling failed:', error))
   }
 
-  const tabs: { id: Tab; label: string }[] = [
-    { id: 'open', label: `Open orders (${open.length})` },
-    { id: 'fills', label: `Fills (${fills.length})` },
-    { id: 'history', label: 'Order history' },
-    { id: 'requests', label: `Requests (${requests.length})` },
+  // `short` replaces `label` where the panel is narrow (styles.css), so every tab stays in view.
+  const tabs: { id: Tab; label: string; short: string }[] = [
+    { id: 'open', label: `Open orders (${open.length})`, short: `Open (${open.length})` },
+    { id: 'fills', label: `Fills (${fills.length})`, short: `Fills (${fills.length})` },
+    { id: 'history', label: 'Order history', short: 'History' },
+    {
+      id: 'requests',
+      label: `Requests (${requests.length})`,
+      short: `Requests (${requests.length})`,
+    },
   ]
   const price = (units: string) => formatFixed(BigInt(units), market.quoteDecimals, 2)
   const qty = (units: string) => formatFixed(BigInt(units), market.baseDecimals, 4)
@@ -106,7 +111,8 @@ export function ActivityPanel(props: {
               onClick={() => setTab(item.id)}
               data-testid={`tab-${item.id}`}
             >
-              {item.label}
+              <span className="tab-long">{item.label}</span>
+              <span className="tab-short">{item.short}</span>
             </button>
           ))}
         </div>
