@@ -162,4 +162,29 @@ describe('verifyAddressBalances over HTTP', () => {
     expect(usdt).toMatchObject({ verified: false, available: bobUsdt })
     expect(usdt!.problem).toMatch(/1 of 3 replicas signed index 2, quorum 2: below_quorum/)
   })
+
+  it('names a replica whose root attestation does not verify, beside the missing quorum', async () => {
+    const lyingUrl = registry.replicas[0]!.url
+    const lying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).startsWith(`${lyingUrl}/root`)) return response
+      const body = (await response.json()) as { attestation: { stateHash: string } }
+      body.attestation.stateHash = `0x${'77'.repeat(32)}`
+      return new Response(JSON.stringify(body), { status: 200 })
+    }
+    const [usdt] = await verifyAddressBalances({
+      registry,
+      address: bob.address,
+      replicaUrl: registry.replicas[1]!.url,
+      bls: verifier,
+      fetch: lying,
+      attempts: 1,
+      sleep: noWait,
+    })
+    expect(usdt).toMatchObject({ verified: false, available: bobUsdt })
+    expect(usdt!.problem).toBe(
+      '1 of 3 replicas signed index 2, quorum 2: below_quorum ' +
+        '(replica-1 bad_signature: signature does not verify under the registry key)',
+    )
+  })
 })

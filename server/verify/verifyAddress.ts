@@ -6,9 +6,9 @@ import {
   type ReplicaRegistry,
 } from '../../shared/api/index.ts'
 import {
-  groupRootAnswers,
-  verifyRootQuorum,
+  judgeRootAnswers,
   type BlsVerifier,
+  type RootJudgement,
   type RootStatement,
 } from '../../shared/attest/index.ts'
 import { balanceLeaf, orderLeaf, verifyExchangeStateProof } from '../../shared/exchange/index.ts'
@@ -225,17 +225,46 @@ function described(answer: BalanceProofResponse) {
   }
 }
 
-/** Every registry replica's root attestation of `index`, and the quorum among them, if any. */
+/**
+ * Every registry replica's root attestation of `index`, and the quorum among them, if any
+ * (`judgeRootAnswers`: a replica that signed another root, a bad signature or an attestation of
+ * another domain is left out of the aggregate and named).
+ */
 async function gatherRoot(parameters: VerifyAddressParameters, index: number): Promise<QuorumRoot> {
   const { registry, bls } = parameters
   const answers = await Promise.all(
-    registry.replicas.map((replica) => getJson(parameters, `${replica.url}/root?index=${index}`)),
+    registry.replicas.map(async (replica) => {
+      const body = await getJson(parameters, `${replica.url}/root?index=${index}`)
+      const replicaId = replica.id
+      return body === undefined
+        ? { replicaId, kind: 'unreachable' as const, message: 'no root attestation served' }
+        : { replicaId, kind: 'answer' as const, body }
+    }),
   )
-  const group = groupRootAnswers(answers, index)[0] ?? []
-  const result = verifyRootQuorum({ registry, index, attestations: group, bls })
-  if (result.ok) return result
-  const signed = `${group.length} of ${registry.replicas.length} replicas signed index ${index}`
-  return { ok: false, problem: `${signed}, quorum ${registry.quorum}: ${result.reason}` }
+  const judged = judgeRootAnswers({ registry, index, answers, bls })
+  if (judged.verified && judged.root !== undefined) {
+    return { ok: true, root: judged.root, signers: judged.signers }
+  }
+  return { ok: false, problem: rootProblem(judged, registry.replicas.length) }
+}
+
+/**
+ * Why no quorum root: how many replicas signed the index, the quorum, why the aggregate was not
+ * taken, and each replica that answered with a bad signature, another root or an invalid answer.
+ */
+function rootProblem(judged: RootJudgement, replicas: number): string {
+  const signed = judged.replicas.filter((line) => line.status === 'signed').length
+  const reason =
+    judged.aggregate === 'invalid'
+      ? 'bad_signature'
+      : signed >= judged.quorum
+        ? 'disagreeing_roots'
+        : 'below_quorum'
+  const named = judged.replicas
+    .filter((line) => !['signed', 'behind', 'unreachable'].includes(line.status))
+    .map((line) => `${line.replicaId} ${line.status}: ${line.detail}`)
+  const problem = `${signed} of ${replicas} replicas signed index ${judged.index}, quorum ${judged.quorum}: ${reason}`
+  return named.length === 0 ? problem : `${problem} (${named.join('; ')})`
 }
 
 /** A JSON body, or undefined on any failure (refused, timeout, non-2xx, not JSON, > 1 MB). */

@@ -16,6 +16,7 @@ it('exports exactly this public surface', () => {
       "createBlsVerifier",
       "defaultQuorum",
       "groupRootAnswers",
+      "judgeRootAnswers",
       "registryHashOf",
       "replicaRegistryHashDomain",
       "rootAttestationDigest",

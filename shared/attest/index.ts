@@ -3,10 +3,12 @@
  * Balance and root attestations: the canonical statements a replica signs, their 32-byte
  * digests, BLS12-381 signing and aggregation (herumi), and the quorum rules:
  * `verifyBalanceQuorum` judges replicas' balance answers, `verifyRootQuorum` checks a quorum of
- * root attestations, both with an injected `BlsVerifier`, so the web app can load BLS late.
- * Pure; runs in Node and the browser. Everything public is listed here. `verifyBalanceQuorum.ts`,
- * `verifyRootQuorum.ts`, `blsVerifier.ts`, `balanceAttestation.ts` and `rootAttestation.ts` load
- * no BLS code; the web app imports them directly.
+ * root attestations and `judgeRootAnswers` names each replica's root answer against it (the web
+ * app's badge and `npm run verify` both), all with an injected `BlsVerifier`, so the web app can
+ * load BLS late. Pure; runs in Node and the browser. Everything public is listed here.
+ * `verifyBalanceQuorum.ts`, `verifyRootQuorum.ts`, `judgeRootAnswers.ts`, `blsVerifier.ts`,
+ * `balanceAttestation.ts` and `rootAttestation.ts` load no BLS code; the web app imports them
+ * directly.
  */
 export {
   balanceAttestationDigest,
@@ -18,6 +20,14 @@ export {
 export type { BalanceAttestation, BalanceStatement } from './balanceAttestation.ts'
 export { createBlsVerifier } from './blsVerifier.ts'
 export type { BlsVerifier } from './blsVerifier.ts'
+export { judgeRootAnswers } from './judgeRootAnswers.ts'
+export type {
+  JudgeRootAnswersParameters,
+  ReplicaRootAnswer,
+  ReplicaRootLine,
+  ReplicaRootStatus,
+  RootJudgement,
+} from './judgeRootAnswers.ts'
 export { verifyAggregateBalance } from './verifyAggregateBalance.ts'
 export type {
   AttestationCommittee,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import { fixtureIndex } from '../../../shared/attest/testing.ts'
 import {
   balanceProofBody,
-  fixtureIndex,
   fixtureStateHash,
   holder,
   holderUsdt,

@@ -2,8 +2,12 @@ import { queryOptions } from '@tanstack/react-query'
 import { ordersPageMax, type StatusResponse } from '../../../shared/api/index.ts'
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import { selectCommonIndex } from '../../../shared/attest/quorum.ts'
+import type {
+  ReplicaRootAnswer,
+  RootJudgement,
+  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+} from '../../../shared/attest/judgeRootAnswers.ts'
 import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
-import type { ReplicaRootAnswer, RootJudgement } from './judgeRootAnswers.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import {

@@ -10,9 +10,10 @@ import {
   txResponseSchema,
   type SubmitIntentRequest,
 } from '../../../shared/api/index.ts'
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+import type { ReplicaRootAnswer } from '../../../shared/attest/judgeRootAnswers.ts'
 import { BaseError } from '../../../shared/errors/index.ts'
 import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
-import type { ReplicaRootAnswer } from './judgeRootAnswers.ts'
 
 /** Why a request to a replica (or the app server) failed. */
 export type ReplicaErrorKind =

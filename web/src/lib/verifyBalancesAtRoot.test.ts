@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest'
+import type { ReplicaRootAnswer } from '../../../shared/attest/index.ts'
 import {
-  balanceProofBody,
   countingVerifier,
   fixtureIndex,
   fixtureRegistry,
+  replicaIds,
+  signedRoot,
+} from '../../../shared/attest/testing.ts'
+import {
+  balanceProofBody,
+  fixtureStateHash,
   holder,
   holderEth,
   holderUsdt,
-  replicaIds,
-  signedRoot,
 } from '../testing/provenStateFixture.ts'
 import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
-import type { ReplicaRootAnswer } from './judgeRootAnswers.ts'
 import {
   replicasToAskNext,
   verifyBalancesAtRoot,
@@ -22,7 +25,7 @@ const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
   positions.map((position) => ({
     replicaId: replicaIds[position]!,
     kind: 'answer',
-    body: signedRoot(position),
+    body: signedRoot(position, { stateHash: fixtureStateHash }),
   }))
 const proof = (position: number, token: string, patch: object = {}): BalanceProofAnswer => ({
   replicaId: replicaIds[position]!,

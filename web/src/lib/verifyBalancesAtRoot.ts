@@ -9,7 +9,8 @@ import {
   type JudgeRootAnswersParameters,
   type ReplicaRootLine,
   type RootJudgement,
-} from './judgeRootAnswers.ts'
+  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+} from '../../../shared/attest/judgeRootAnswers.ts'
 
 export interface VerifyBalancesAtRootParameters extends JudgeRootAnswersParameters {
   readonly address: string

@@ -1,5 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
+import type {
+  ReplicaRootStatus,
+  RootJudgement,
+  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+} from '../../../../shared/attest/judgeRootAnswers.ts'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
 import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
@@ -12,7 +17,6 @@ import {
   type StreamedBalances,
 } from '../../lib/streamedBalances.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
-import type { ReplicaRootStatus, RootJudgement } from '../../lib/judgeRootAnswers.ts'
 import type { ProvenBalance, ProvenBalanceLine } from '../../lib/verifyBalancesAtRoot.ts'
 
 /** A replica's root attestation of the index, as the line under a badge names it. */

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  countingVerifier,
-  fixtureIndex,
-  fixtureRegistry,
-  signedRoot,
-} from '../testing/provenStateFixture.ts'
+import { countingVerifier, fixtureIndex, fixtureRegistry, signedRoot } from './testing.ts'
 import { judgeRootAnswers, type ReplicaRootAnswer } from './judgeRootAnswers.ts'
 
 const answer = (position: number, body: unknown = signedRoot(position)): ReplicaRootAnswer => ({

@@ -1,20 +1,13 @@
 import { hexToBytes, type Hex } from 'viem'
-// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
-import type { BlsVerifier } from '../../../shared/attest/blsVerifier.ts'
+import type { BlsVerifier } from './blsVerifier.ts'
 import {
   registryHashOf,
   rootAttestationDigest,
   signedRootSchema,
   type HashedRegistry,
   type SignedRoot,
-  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
-} from '../../../shared/attest/rootAttestation.ts'
-import {
-  groupRootAnswers,
-  verifyRootQuorum,
-  type RootStatement,
-  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
-} from '../../../shared/attest/verifyRootQuorum.ts'
+} from './rootAttestation.ts'
+import { groupRootAnswers, verifyRootQuorum, type RootStatement } from './verifyRootQuorum.ts'
 
 /** A replica's answer to `GET /root?index`, as the transport saw it. */
 export type ReplicaRootAnswer =
@@ -122,51 +115,20 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
     }
     return ok
   }
-
-  let pool = candidates
-  let aggregate: RootJudgement['aggregate'] = 'not_checked'
-  let accepted: { root: RootStatement; signers: readonly string[] } | undefined
-  // Each failed aggregate removes at least one bad signature, so this ends within n rounds.
-  for (let round = 0; round <= replicas.length && accepted === undefined; round++) {
-    const group = largestGroup(pool, index)
-    if (group.length === 0 || group.length < registry.quorum) break
-    const result = verifyRootQuorum({
-      registry,
-      index,
-      attestations: group.map((candidate) => candidate.body),
-      bls,
-    })
-    if (result.ok) {
-      aggregate = 'valid'
-      accepted = result
-      break
-    }
-    aggregate = 'invalid'
-    const bad = group.filter((candidate) => !verifyAlone(candidate))
-    if (bad.length === 0) break // refused for a reason single checks cannot name
-    pool = pool.filter((candidate) => !bad.includes(candidate))
-  }
-
+  const search = { ...parameters, candidates, rounds: replicas.length, verifyAlone }
+  const { aggregate, accepted } = findQuorum(search)
   const quorumRoot = accepted?.root
   for (const candidate of candidates) {
     const { replicaId } = candidate
     if (accepted?.signers.includes(replicaId)) {
       lines.set(replicaId, { replicaId, status: 'signed' })
-    } else if (!verifyAlone(candidate)) {
-      const detail = 'signature does not verify under the registry key'
-      lines.set(replicaId, { replicaId, status: 'bad_signature', detail })
-    } else if (quorumRoot !== undefined) {
-      const { stateHash } = candidate.signed.attestation
-      const detail = `signed root ${stateHash.slice(0, 10)}…, not the quorum's ${quorumRoot.stateHash.slice(0, 10)}…`
-      lines.set(replicaId, { replicaId, status: 'disagrees', detail })
     } else {
-      lines.set(replicaId, { replicaId, status: 'signed', detail: 'below the quorum' })
+      lines.set(replicaId, outsideLine(candidate, verifyAlone(candidate), quorumRoot))
     }
   }
-  const verified = accepted !== undefined
   const signers = accepted?.signers ?? []
   return {
-    verified,
+    verified: accepted !== undefined,
     k: signers.length,
     n: replicas.length,
     quorum: registry.quorum,
@@ -176,6 +138,60 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
     aggregate,
     replicas: replicas.map((replica) => lines.get(replica.id)!),
   }
+}
+
+interface QuorumSearch {
+  readonly registry: HashedRegistry
+  readonly index: number
+  readonly bls: BlsVerifier
+  readonly candidates: readonly Candidate[]
+  /** At most this many failed aggregates (the distinct registry replicas). */
+  readonly rounds: number
+  readonly verifyAlone: (candidate: Candidate) => boolean
+}
+
+/**
+ * The largest group of candidates naming one root goes to `verifyRootQuorum`; when its
+ * aggregate fails, the candidates whose own signature does not verify leave the pool and the
+ * search goes on. Each failed aggregate removes at least one bad signature, so this ends within
+ * `rounds` rounds.
+ */
+function findQuorum(search: QuorumSearch): {
+  aggregate: RootJudgement['aggregate']
+  accepted?: { root: RootStatement; signers: readonly string[] }
+} {
+  const { registry, index, bls } = search
+  let pool = search.candidates
+  let aggregate: RootJudgement['aggregate'] = 'not_checked'
+  for (let round = 0; round <= search.rounds; round++) {
+    const group = largestGroup(pool, index)
+    if (group.length === 0 || group.length < registry.quorum) break
+    const attestations = group.map((candidate) => candidate.body)
+    const result = verifyRootQuorum({ registry, index, attestations, bls })
+    if (result.ok) return { aggregate: 'valid', accepted: result }
+    aggregate = 'invalid'
+    const bad = group.filter((candidate) => !search.verifyAlone(candidate))
+    if (bad.length === 0) break // refused for a reason single checks cannot name
+    pool = pool.filter((candidate) => !bad.includes(candidate))
+  }
+  return { aggregate }
+}
+
+/** The line of a well-formed answer outside the verified aggregate (or of no aggregate). */
+function outsideLine(
+  candidate: Candidate,
+  verifies: boolean,
+  quorumRoot: RootStatement | undefined,
+): ReplicaRootLine {
+  const { replicaId } = candidate
+  if (!verifies) {
+    const detail = 'signature does not verify under the registry key'
+    return { replicaId, status: 'bad_signature', detail }
+  }
+  if (quorumRoot === undefined) return { replicaId, status: 'signed', detail: 'below the quorum' }
+  const signed = candidate.signed.attestation.stateHash.slice(0, 10)
+  const detail = `signed root ${signed}…, not the quorum's ${quorumRoot.stateHash.slice(0, 10)}…`
+  return { replicaId, status: 'disagrees', detail }
 }
 
 /** The registry with each replica id once (its first entry), so no id votes twice. */

@@ -1,0 +1,59 @@
+import bls from '@chainsafe/bls/herumi'
+import { createBlsVerifier, type BlsVerifier } from './blsVerifier.ts'
+import { registryHashOf, type RootAttestation, type SignedRoot } from './rootAttestation.ts'
+import { blsPublicKeyOf } from './signBalanceAttestation.ts'
+import { signRootAttestation } from './signRootAttestation.ts'
+
+/*
+ * Helpers for tests only; not exported from the module façade. Three replicas' BLS keys in a
+ * registry of quorum 2, and their signed root attestations of one index as `GET /root?index`
+ * answers them, for the tests of the root judges (here, in shared/exchange and in the web app).
+ */
+
+export const fixtureIndex = 42
+
+const secretKeys = [1, 2, 3].map((n) => new Uint8Array(32).fill(n))
+export const replicaIds = ['replica-1', 'replica-2', 'replica-3'] as const
+
+export const fixtureRegistry = {
+  app: 'zellular-orderbook',
+  network: 'devnet',
+  quorum: 2,
+  replicas: replicaIds.map((id, i) => ({ id, blsPublicKey: blsPublicKeyOf(secretKeys[i]!) })),
+}
+
+/** A verifier that counts the BLS checks it makes (cache hits included). */
+export function countingVerifier(): BlsVerifier & { single: number; aggregate: number } {
+  const real = createBlsVerifier(bls)
+  const counted = {
+    single: 0,
+    aggregate: 0,
+    verify: (...args: Parameters<BlsVerifier['verify']>) => {
+      counted.single += 1
+      return real.verify(...args)
+    },
+    verifyAggregate: (...args: Parameters<BlsVerifier['verifyAggregate']>) => {
+      counted.aggregate += 1
+      return real.verifyAggregate(...args)
+    },
+  }
+  return counted
+}
+
+/**
+ * Replica `position`'s `GET /root?index` answer at `fixtureIndex`; `override` changes what it
+ * signs (a test of proofs passes the `stateHash` of a real state).
+ */
+export function signedRoot(position: number, override: Partial<RootAttestation> = {}): SignedRoot {
+  return signRootAttestation(secretKeys[position]!, {
+    app: fixtureRegistry.app,
+    network: fixtureRegistry.network,
+    registryHash: registryHashOf(fixtureRegistry),
+    replicaId: replicaIds[position]!,
+    index: fixtureIndex,
+    chainingHash: '06b05ab6733a618578af5f94892f3950',
+    time: 1_800_000_000_000,
+    stateHash: `0x${'5e'.repeat(32)}`,
+    ...override,
+  })
+}
