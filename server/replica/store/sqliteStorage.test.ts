@@ -24,7 +24,8 @@ describeReplicaStorage('SQLite', {
     return { storage: open(file, options), reopen: async (again) => open(file, again) }
   },
   async fromPreviousSchema(state) {
-    // Migration 0010 (a row per nonce window) is the last; 0009's layout holds the state.
+    // Built with the migrations up to 0009 (a row per nonce), before 0010 folded them into a row
+    // per window: opening it applies 0010 onwards.
     const file = newFile()
     const old = new Database(file)
     const folder = removeLater(migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle'), 9))
