@@ -11,7 +11,11 @@ import {
   type RootJudgement,
   type RootStatement,
 } from '../../shared/attest/index.ts'
-import { balanceLeaf, orderLeaf, verifyExchangeStateProof } from '../../shared/exchange/index.ts'
+import {
+  judgeBalanceProof,
+  judgeOrderProof,
+  type BalanceProofJudgement,
+} from '../../shared/exchange/index.ts'
 
 /** One token's balance of the address, and whether it is proven. */
 export interface VerifiedBalance {
@@ -50,10 +54,10 @@ export interface VerifyAddressParameters {
  * replica serves the value with its state proof (`GET /balance_proof`), every registry replica
  * is asked for its root attestation of the proof's index (`GET /root?index`), the largest
  * agreeing group must be a quorum whose aggregate signature verifies under the registry keys
- * (`verifyRootQuorum`), and the proof must lead from the value to that root
- * (`verifyExchangeStateProof`). A value that does not match the quorum's root names the replica
- * that served it. Replicas that have not yet signed the proof's index are given `attempts`
- * rounds; then the next replica is asked for a proof.
+ * (`judgeRootAnswers` of `shared/attest`), and the proof must lead from the value to that root
+ * (`judgeBalanceProof` of `shared/exchange`, as in the web app). A value that does not match the
+ * quorum's root names the replica that served it. Replicas that have not yet signed the proof's
+ * index are given `attempts` rounds; then the next replica is asked for a proof.
  */
 export async function verifyAddressBalances(
   parameters: VerifyAddressParameters,
@@ -81,7 +85,8 @@ export interface VerifiedOrder {
  * The open orders a replica lists for `address` (its first page of `GET /orders`, at most 100:
  * the list itself is not proven), each checked like a balance: `GET /order_proof` against a
  * quorum of root attestations of the proof's index, and the proven leaf must name the address as
- * owner. An order that changed since the replica's latest hash is asked again (`attempts`).
+ * owner (`judgeOrderProof`). An order that changed since the replica's latest hash is asked
+ * again (`attempts`).
  */
 export async function verifyOpenOrders(
   parameters: VerifyAddressParameters,
@@ -121,19 +126,19 @@ async function verifyOrder(
       last = { ...seen, signers: [], verified: false, problem: quorum.problem }
       continue
     }
-    const stateHash = quorum.root.stateHash
-    const [key] = orderLeaf(orderId, undefined, undefined)
-    const proof = verifyExchangeStateProof({ key, value, proof: answer.proof, stateHash })
+    const judged = judgeOrderProof({
+      orderId,
+      owner: parameters.address,
+      root: { index: answer.index, stateHash: quorum.root.stateHash },
+      answer: { replicaId: answer.replicaId, kind: 'answer', body },
+    })
     const signers = quorum.signers
-    if (!proof.ok) {
-      const problem = `${answer.replicaId} served an order its proof does not tie to the root`
-      return { ...seen, signers, verified: false, problem: `${problem} (${proof.reason})` }
-    }
-    const owner = value?.split(' ')[3]
-    if (owner !== parameters.address.toLowerCase()) {
-      return { ...seen, signers, verified: false, problem: 'not an open order of this address' }
-    }
-    return { ...seen, signers, verified: true }
+    if (judged.ok) return { ...seen, signers, verified: true }
+    const problem =
+      judged.refusal === 'false_value'
+        ? `${answer.replicaId} served an order its proof does not tie to the root (${judged.reason})`
+        : judged.detail
+    return { ...seen, signers, verified: false, problem }
   }
   return last
 }
@@ -192,27 +197,34 @@ async function verifyToken(
         if (attempt < attempts) await sleep(1_000)
         continue
       }
-      return checkProof(answer, quorum, address, token)
+      const judged = judgeBalanceProof({
+        address,
+        token,
+        root: { index: answer.index, stateHash: quorum.root.stateHash },
+        // The replica as its answer names itself: `--replica` may be a URL the registry lacks.
+        answer: { replicaId: answer.replicaId, kind: 'answer', body },
+      })
+      const base = { ...described(answer), root: quorum.root, signers: quorum.signers }
+      return { ...base, ...verdict(answer.replicaId, judged) }
     }
   }
   return last
 }
 
-/** The proof against the quorum's root: the value is rebuilt here, never taken as given. */
-function checkProof(
-  answer: BalanceProofResponse,
-  quorum: Extract<QuorumRoot, { ok: true }>,
-  address: string,
-  token: string,
-): VerifiedBalance {
-  const balance = { available: BigInt(answer.available), locked: BigInt(answer.locked) }
-  const [key, value] = balanceLeaf(address.toLowerCase(), token, balance)
-  const stateHash = quorum.root.stateHash
-  const proof = verifyExchangeStateProof({ key, value, proof: answer.proof, stateHash })
-  const base = { ...described(answer), root: quorum.root, signers: quorum.signers }
-  if (proof.ok) return { ...base, verified: true }
-  const problem = `${answer.replicaId} served a value its proof does not tie to the quorum root (${proof.reason})`
-  return { ...base, verified: false, problem }
+/**
+ * The verdict of `judgeBalanceProof` (which rebuilds the leaf from the served amounts, never
+ * taking the replica's leaf as given), in this command's words.
+ */
+function verdict(
+  replicaId: string,
+  judged: BalanceProofJudgement,
+): { verified: boolean; problem?: string } {
+  if (judged.ok) return { verified: true }
+  if (judged.refusal === 'false_value') {
+    const problem = `${replicaId} served a value its proof does not tie to the quorum root (${judged.reason})`
+    return { verified: false, problem }
+  }
+  return { verified: false, problem: `${replicaId}: ${judged.detail}` }
 }
 
 function described(answer: BalanceProofResponse) {

@@ -3,8 +3,10 @@
  * The replicated state machine of a replica: the ledger and the matching engine behind one
  * deterministic `applyBatch(body, index)` that returns the batch's effects (receipts, balance
  * changes, nonces, order updates, trades, book deltas, engine operations) for storage and
- * events; restore from storage; submission pre-checks; markets listed against the token registry.
- * Pure: no clock, randomness, I/O or floats. Everything public is listed here.
+ * events; restore from storage; submission pre-checks; markets listed against the token registry;
+ * state proofs, and the judges of a replica's balance or order proof against the root a quorum
+ * signed (`judgeProofAnswers.ts`, for the web app and `npm run verify` both). Pure: no clock,
+ * randomness, I/O or floats. Everything public is listed here.
  */
 export { createExchange, restoreExchange } from './createExchange.ts'
 export type { ExchangeConfig, ExchangeRestoreParameters } from './createExchange.ts'
@@ -19,6 +21,16 @@ export type {
 export type { EngineOperation } from './engineOperations.ts'
 export { Exchange } from './exchange.ts'
 export { exchangeStateHashDomain, fullStateHash, stateHashOfRoot } from './exchangeStateHash.ts'
+export { judgeBalanceProof, judgeOrderProof, readBalanceClaim } from './judgeProofAnswers.ts'
+export type {
+  BalanceClaim,
+  BalanceProofJudgement,
+  JudgeBalanceProofParameters,
+  JudgeOrderProofParameters,
+  OrderProofJudgement,
+  ProofAnswer,
+  ProofRefusal,
+} from './judgeProofAnswers.ts'
 export { balanceLeaf, marketLeaf, nonceWindowLeaf, orderLeaf } from './stateLeaves.ts'
 export {
   decodeProofHex,

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module'
 import { bytesToHex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
+import type { BalanceProofResponse, OrderProofResponse } from '../api/index.ts'
+import { fixtureIndex, fixtureRegistry, replicaIds } from '../attest/testing.ts'
 import {
   buildIntentText,
   hashPersonalMessage,
@@ -10,8 +12,12 @@ import {
   type TokenRegistry,
   type WireIntent,
 } from '../intents/index.ts'
-import type { MatchingEngine } from '../orderbook/index.ts'
+import { devnetMarkets, type MatchingEngine } from '../orderbook/index.ts'
+import { createExchange } from './createExchange.ts'
 import type { EngineOperation } from './engineOperations.ts'
+import { devnetTokens } from './markets.ts'
+import { balanceLeaf, orderLeaf } from './stateLeaves.ts'
+import { encodeProofHex } from './verifyExchangeStateProof.ts'
 
 /*
  * Helpers for tests and benchmarks only; not exported from the module façade. Signing uses the
@@ -90,4 +96,95 @@ export function recordEngineOperations(engine: MatchingEngine): EngineOperation[
     return result
   }
   return operations
+}
+
+/*
+ * A real exchange state and proofs of it as the replicas of `shared/attest/testing.ts` answer
+ * `GET /balance_proof` and `GET /order_proof` at its `fixtureIndex`, for the tests of the proof
+ * judges here and of the web app's balance verification (their root attestations sign
+ * `fixtureStateHash`).
+ */
+
+export const holder = '0x00000000000000000000000000000000000000aa'
+export const stranger = '0x00000000000000000000000000000000000000bb'
+/** `holder`'s genesis balances, in base units. */
+export const holderUsdt = 1_500_000_000n
+export const holderEth = 2_000_000_000_000_000_000n
+/** The owner of the one open order, `openOrderId`. */
+export const orderOwner = testAccount(7)
+
+const provenExchange = createExchange({
+  domain: { app: fixtureRegistry.app, network: fixtureRegistry.network },
+  genesis: {
+    issuer: '0x00000000000000000000000000000000000000ff',
+    tokens: [...devnetTokens],
+    balances: [
+      { address: holder, token: 'USDT', amount: '1500' },
+      { address: holder, token: 'ETH', amount: '2' },
+      { address: orderOwner.address, token: 'USDT', amount: '1000' },
+    ],
+  },
+  markets: devnetMarkets,
+})
+/** `orderOwner`'s resting buy of 0.01 ETH at 1990 USDT. */
+export const openOrderId = provenExchange.applyBatch(
+  JSON.stringify([
+    signIntent(orderOwner, provenExchange.ledger.tokens, {
+      action: 'order',
+      nonce: '1',
+      market: 'ETH/USDT',
+      side: 'buy',
+      type: 'limit',
+      price: '1990',
+      quantity: '0.01',
+      timeInForce: 'GTC',
+    }),
+  ]),
+  1,
+).receipts[0]!.intentId
+export const fixtureStateHash = provenExchange.stateHash()
+
+/** Replica `position`'s honest `GET /balance_proof` answer; `patch` makes it lie. */
+export function balanceProofBody(
+  position: number,
+  address: string,
+  token: string,
+  patch: Partial<BalanceProofResponse> = {},
+): BalanceProofResponse {
+  const balance = provenExchange.ledger.balance(address, token)
+  const [key, value] = balanceLeaf(address, token, balance)
+  const proven = provenExchange.stateProof(key, { value })!
+  return {
+    replicaId: replicaIds[position]!,
+    address,
+    token,
+    available: balance.available.toString(),
+    locked: balance.locked.toString(),
+    index: fixtureIndex,
+    stateHash: proven.stateHash,
+    key,
+    value: value ?? null,
+    proof: encodeProofHex(proven.proof),
+    ...patch,
+  }
+}
+
+/** Replica `position`'s honest `GET /order_proof` answer; `patch` makes it lie. */
+export function orderProofBody(
+  position: number,
+  orderId: string,
+  patch: Partial<OrderProofResponse> = {},
+): OrderProofResponse {
+  const [key] = orderLeaf(orderId, undefined, undefined)
+  const proven = provenExchange.stateProof(key)!
+  return {
+    replicaId: replicaIds[position]!,
+    orderId,
+    index: fixtureIndex,
+    stateHash: proven.stateHash,
+    key,
+    value: proven.value ?? null,
+    proof: encodeProofHex(proven.proof),
+    ...patch,
+  }
 }

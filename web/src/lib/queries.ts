@@ -7,7 +7,7 @@ import type {
   RootJudgement,
   // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 } from '../../../shared/attest/judgeRootAnswers.ts'
-import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
+import type { ProofAnswer } from '../../../shared/exchange/index.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import {
@@ -172,7 +172,7 @@ async function proveAtLatestRoot(
         : replicaApi.rootAnswer(replica, index, signal),
     ),
   )
-  const proofs: Record<string, BalanceProofAnswer[]> = {}
+  const proofs: Record<string, ProofAnswer[]> = {}
   const ask = async (token: string, replica: ReplicaRef) => {
     const answer = await replicaApi.balanceProofAnswer(replica, { address, token }, signal)
     proofs[token] = [...(proofs[token] ?? []), answer]

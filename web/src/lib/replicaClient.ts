@@ -13,7 +13,7 @@ import {
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import type { ReplicaRootAnswer } from '../../../shared/attest/judgeRootAnswers.ts'
 import { BaseError } from '../../../shared/errors/index.ts'
-import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
+import type { ProofAnswer } from '../../../shared/exchange/index.ts'
 
 /** Why a request to a replica (or the app server) failed. */
 export type ReplicaErrorKind =
@@ -186,13 +186,13 @@ export const replicaApi = {
 
   /**
    * `GET /balance_proof?address&token` (at the replica's latest state hash), classified for
-   * `judgeBalanceProof`: the raw body, or `unavailable` with the reason.
+   * `judgeBalanceProof` of `shared/exchange`: the raw body, or `unavailable` with the reason.
    */
   async balanceProofAnswer(
     replica: ReplicaRef,
     query: { address: string; token: string },
     signal?: AbortSignal,
-  ): Promise<BalanceProofAnswer> {
+  ): Promise<ProofAnswer> {
     try {
       const body = await requestRaw(endpoint(replica, 'balance_proof', query), {
         signal,

@@ -7,14 +7,14 @@ import {
   replicaIds,
   signedRoot,
 } from '../../../shared/attest/testing.ts'
+import type { ProofAnswer } from '../../../shared/exchange/index.ts'
 import {
   balanceProofBody,
   fixtureStateHash,
   holder,
   holderEth,
   holderUsdt,
-} from '../testing/provenStateFixture.ts'
-import type { BalanceProofAnswer } from './judgeBalanceProof.ts'
+} from '../../../shared/exchange/testing.ts'
 import {
   replicasToAskNext,
   verifyBalancesAtRoot,
@@ -27,7 +27,7 @@ const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
     kind: 'answer',
     body: signedRoot(position, { stateHash: fixtureStateHash }),
   }))
-const proof = (position: number, token: string, patch: object = {}): BalanceProofAnswer => ({
+const proof = (position: number, token: string, patch: object = {}): ProofAnswer => ({
   replicaId: replicaIds[position]!,
   kind: 'answer',
   body: balanceProofBody(position, holder, token, patch),
@@ -36,7 +36,7 @@ const lie = (position: number) => proof(position, 'USDT', { available: '99999999
 
 function verify(
   roots: ReplicaRootAnswer[],
-  proofs: Record<string, BalanceProofAnswer[]>,
+  proofs: Record<string, ProofAnswer[]>,
   bls = countingVerifier(),
 ) {
   return verifyBalancesAtRoot({
@@ -144,7 +144,7 @@ describe('verifyBalancesAtRoot', () => {
       kind: 'behind',
       message: `no root of index ${fixtureIndex}`,
     })
-    const again = (roots: ReplicaRootAnswer[], usdt: BalanceProofAnswer[]) =>
+    const again = (roots: ReplicaRootAnswer[], usdt: ProofAnswer[]) =>
       worthCheckingAgain(verify(roots, { USDT: usdt, ETH: [proof(0, 'ETH')] }))
     expect(again(rootsOf([0, 1, 2]), [proof(0, 'USDT')])).toBe(false)
     // Every replica asked had moved on: again. One lied: no (the next replica is asked instead).

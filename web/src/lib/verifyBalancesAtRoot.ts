@@ -1,28 +1,28 @@
 import {
-  judgeBalanceProof,
-  readBalanceClaim,
-  type BalanceProofAnswer,
-  type BalanceProofRefusal,
-} from './judgeBalanceProof.ts'
-import {
   judgeRootAnswers,
   type JudgeRootAnswersParameters,
   type ReplicaRootLine,
   type RootJudgement,
   // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 } from '../../../shared/attest/judgeRootAnswers.ts'
+import {
+  judgeBalanceProof,
+  readBalanceClaim,
+  type ProofAnswer,
+  type ProofRefusal,
+} from '../../../shared/exchange/index.ts'
 
 export interface VerifyBalancesAtRootParameters extends JudgeRootAnswersParameters {
   readonly address: string
   readonly tokens: readonly string[]
   /** Per token, the balance proofs asked for so far, in the order the replicas were asked. */
-  readonly proofs: Readonly<Record<string, readonly BalanceProofAnswer[]>>
+  readonly proofs: Readonly<Record<string, readonly ProofAnswer[]>>
 }
 
 /** One replica's line under a balance's badge: its root, and its proof of this balance. */
 export interface ProvenBalanceLine extends ReplicaRootLine {
   /** How its balance proof was judged, when it was asked for one. */
-  readonly proof?: 'verified' | BalanceProofRefusal
+  readonly proof?: 'verified' | ProofRefusal
   readonly proofDetail?: string
 }
 

@@ -1,25 +1,28 @@
 import { describe, expect, it } from 'vitest'
-import { fixtureIndex } from '../../../shared/attest/testing.ts'
+import { fixtureIndex } from '../attest/testing.ts'
+import { judgeBalanceProof, judgeOrderProof, type ProofAnswer } from './judgeProofAnswers.ts'
 import {
   balanceProofBody,
   fixtureStateHash,
   holder,
   holderUsdt,
+  openOrderId,
+  orderOwner,
+  orderProofBody,
   stranger,
-} from '../testing/provenStateFixture.ts'
-import { judgeBalanceProof, type BalanceProofAnswer } from './judgeBalanceProof.ts'
+} from './testing.ts'
 
 const root = { index: fixtureIndex, stateHash: fixtureStateHash }
-const answer = (body: unknown, replicaId = 'replica-1'): BalanceProofAnswer => ({
+const answer = (body: unknown, replicaId = 'replica-1'): ProofAnswer => ({
   replicaId,
   kind: 'answer',
   body,
 })
-const judge = (address: string, token: string, proofAnswer: BalanceProofAnswer) =>
+const judge = (address: string, token: string, proofAnswer: ProofAnswer) =>
   judgeBalanceProof({ address, token, root, answer: proofAnswer })
 
 describe('judgeBalanceProof', () => {
-  it('takes a balance whose proof leads to the quorum root, and a zero balance proven absent', () => {
+  it('takes a balance its proof ties to the quorum root, and a zero balance proven absent', () => {
     expect(judge(holder, 'USDT', answer(balanceProofBody(0, holder, 'USDT')))).toEqual({
       ok: true,
       available: holderUsdt,
@@ -80,6 +83,56 @@ describe('judgeBalanceProof', () => {
       'invalid_answer',
       'invalid_answer',
       'unavailable',
+    ])
+  })
+})
+
+describe('judgeOrderProof', () => {
+  const judgeOrder = (orderId: string, body: unknown, owner: string = orderOwner.address) =>
+    judgeOrderProof({ orderId, owner, root, answer: answer(body) })
+  const closedId = `0x${'c1'.repeat(32)}`
+
+  it('takes an open order of the owner whose proof leads to the quorum root', () => {
+    const judged = judgeOrder(openOrderId, orderProofBody(0, openOrderId))
+    expect(judged).toEqual({
+      ok: true,
+      value: `ETH/USDT buy 199000 ${orderOwner.address} limit 10 10 1 0`,
+    })
+  })
+
+  it('refuses an altered order, and one that is not open for the owner', () => {
+    const honest = orderProofBody(0, openOrderId)
+    const altered = { ...honest, value: honest.value!.replace(' 10 10 ', ' 9 10 ') }
+    expect(judgeOrder(openOrderId, altered)).toMatchObject({
+      ok: false,
+      refusal: 'false_value',
+      reason: 'root_mismatch',
+    })
+    // An order the state does not hold, claimed open with the proof of its absence.
+    const claimed = orderProofBody(0, closedId, { value: honest.value })
+    expect(judgeOrder(closedId, claimed)).toMatchObject({ refusal: 'false_value' })
+    const notOpen = { ok: false, refusal: 'not_open', detail: 'not an open order of this address' }
+    expect(judgeOrder(closedId, orderProofBody(0, closedId))).toEqual(notOpen)
+    expect(judgeOrder(openOrderId, honest, holder)).toEqual(notOpen)
+  })
+
+  it('tells a proof of another index, order or replica from a lie', () => {
+    const judged = [
+      judgeOrder(openOrderId, orderProofBody(0, openOrderId, { index: fixtureIndex + 1 })),
+      judgeOrder(closedId, orderProofBody(0, openOrderId)),
+      judgeOrderProof({
+        orderId: openOrderId,
+        owner: orderOwner.address,
+        root,
+        answer: answer(orderProofBody(0, openOrderId), 'replica-2'),
+      }),
+      judgeOrder(openOrderId, { value: null }),
+    ]
+    expect(judged.map((one) => (one.ok ? 'ok' : one.refusal))).toEqual([
+      'other_index',
+      'invalid_answer',
+      'invalid_answer',
+      'invalid_answer',
     ])
   })
 })

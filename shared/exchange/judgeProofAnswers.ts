@@ -1,0 +1,177 @@
+import { balanceProofResponseSchema, orderProofResponseSchema } from '../api/index.ts'
+import type { StateProofRejectReason } from '../stateHash/index.ts'
+import { balanceLeaf, orderLeaf } from './stateLeaves.ts'
+import { verifyExchangeStateProof } from './verifyExchangeStateProof.ts'
+
+/**
+ * A replica's answer to `GET /balance_proof?address&token` or `GET /order_proof?orderId`, as the
+ * transport saw it.
+ */
+export type ProofAnswer =
+  /** A response body, parsed here with the schema of `shared/api`. */
+  | { readonly replicaId: string; readonly kind: 'answer'; readonly body: unknown }
+  /** No usable answer: unreachable, timed out, 503 `proof_unavailable`, any other error. */
+  | { readonly replicaId: string; readonly kind: 'unavailable'; readonly message: string }
+
+/** Why a replica's state proof was not taken. */
+export type ProofRefusal =
+  /** Its value is not the one its proof ties to the quorum's root: the replica lied. */
+  | 'false_value'
+  /** A proof at another index than the quorum root's (the replica has hashed a newer state). */
+  | 'other_index'
+  /** No proof served. */
+  | 'unavailable'
+  /** An answer about another replica, address, token or order, or malformed. */
+  | 'invalid_answer'
+
+/** A refused proof: why, and for `false_value` the proof check's own reason. */
+interface Refused<refusal extends string> {
+  readonly ok: false
+  readonly refusal: refusal
+  readonly detail: string
+  readonly reason?: StateProofRejectReason
+}
+
+export type BalanceProofJudgement =
+  | { readonly ok: true; readonly available: bigint; readonly locked: bigint }
+  | (Refused<ProofRefusal> & {
+      /** The amounts the replica claimed, when it sent any. */
+      readonly claimed?: { readonly available: bigint; readonly locked: bigint }
+    })
+
+/** The root a quorum signed: its index and state hash. */
+interface QuorumRootHash {
+  readonly index: number
+  readonly stateHash: string
+}
+
+export interface JudgeBalanceProofParameters {
+  readonly address: string
+  readonly token: string
+  readonly root: QuorumRootHash
+  readonly answer: ProofAnswer
+}
+
+/** The amounts a replica's answer claims for the address and token, checked against nothing. */
+export type BalanceClaim =
+  | {
+      readonly ok: true
+      readonly available: bigint
+      readonly locked: bigint
+      readonly index: number
+      readonly proof: string
+    }
+  | Refused<ProofRefusal>
+
+const invalid = (detail: string) => ({
+  ok: false as const,
+  refusal: 'invalid_answer' as const,
+  detail,
+})
+
+/**
+ * Reads a balance answer: the amounts, index and proof it claims for `address` and `token`, or
+ * why it is no such answer (unavailable, malformed, about another replica, address or token).
+ * What a page shows, marked unverified, when there is no quorum root to check it against.
+ */
+export function readBalanceClaim(
+  address: string,
+  token: string,
+  answer: ProofAnswer,
+): BalanceClaim {
+  if (answer.kind === 'unavailable') {
+    return { ok: false, refusal: 'unavailable', detail: answer.message }
+  }
+  const parsed = balanceProofResponseSchema.safeParse(answer.body)
+  if (!parsed.success) return invalid('malformed balance proof')
+  const served = parsed.data
+  if (served.replicaId !== answer.replicaId) return invalid('other replica id')
+  if (served.address !== address.toLowerCase()) return invalid('other address')
+  if (served.token !== token) return invalid('other token')
+  const { index, proof } = served
+  return {
+    ok: true,
+    available: BigInt(served.available),
+    locked: BigInt(served.locked),
+    index,
+    proof,
+  }
+}
+
+/**
+ * Checks one replica's balance answer against the root a quorum signed: the leaf is rebuilt here
+ * from the amounts the replica claims (never taken from its `key`, `value` or `stateHash`), and
+ * its proof must lead from that leaf to the quorum's state hash (`verifyExchangeStateProof`). A
+ * proof that does not is `false_value`: the replica served a balance its own proof does not
+ * tie to the root it signed with the others. Pure and never throws.
+ *
+ * @example
+ * const judged = judgeBalanceProof({ address, token, root: { index, stateHash }, answer })
+ * if (judged.ok) show(judged.available)
+ */
+export function judgeBalanceProof(parameters: JudgeBalanceProofParameters): BalanceProofJudgement {
+  const { root, token } = parameters
+  const address = parameters.address.toLowerCase()
+  const claim = readBalanceClaim(address, token, parameters.answer)
+  if (!claim.ok) return claim
+  const claimed = { available: claim.available, locked: claim.locked }
+  if (claim.index !== root.index) return { ...otherIndex(claim.index, root), claimed }
+  const [key, value] = balanceLeaf(address, token, claimed)
+  const stateHash = root.stateHash
+  const proof = verifyExchangeStateProof({ key, value, proof: claim.proof, stateHash })
+  if (!proof.ok) {
+    const detail = `served a balance its proof does not tie to the quorum root (${proof.reason})`
+    return { ok: false, refusal: 'false_value', detail, reason: proof.reason, claimed }
+  }
+  return { ok: true, ...claimed }
+}
+
+export type OrderProofJudgement =
+  /** The order is open at the root with this leaf (`orderLeaf`). */
+  | { readonly ok: true; readonly value: string }
+  /** `not_open`: the proven leaf is absent or names another owner. */
+  | Refused<ProofRefusal | 'not_open'>
+
+export interface JudgeOrderProofParameters {
+  readonly orderId: string
+  /** The address the order must belong to. */
+  readonly owner: string
+  readonly root: QuorumRootHash
+  readonly answer: ProofAnswer
+}
+
+/**
+ * Checks one replica's order answer against the root a quorum signed, like a balance: its proof
+ * must lead from the order's leaf (the value it serves, or none) to the quorum's state hash, and
+ * the proven leaf must be an open order of `owner`. Pure and never throws.
+ */
+export function judgeOrderProof(parameters: JudgeOrderProofParameters): OrderProofJudgement {
+  const { orderId, root, answer } = parameters
+  if (answer.kind === 'unavailable') {
+    return { ok: false, refusal: 'unavailable', detail: answer.message }
+  }
+  const parsed = orderProofResponseSchema.safeParse(answer.body)
+  if (!parsed.success) return invalid('malformed order proof')
+  const served = parsed.data
+  if (served.replicaId !== answer.replicaId) return invalid('other replica id')
+  if (served.orderId !== orderId) return invalid('other order')
+  if (served.index !== root.index) return otherIndex(served.index, root)
+  const [key] = orderLeaf(orderId, undefined, undefined)
+  const value = served.value ?? undefined
+  const stateHash = root.stateHash
+  const proof = verifyExchangeStateProof({ key, value, proof: served.proof, stateHash })
+  if (!proof.ok) {
+    const detail = `served an order its proof does not tie to the quorum root (${proof.reason})`
+    return { ok: false, refusal: 'false_value', detail, reason: proof.reason }
+  }
+  // The leaf's fields: market side priceTicks owner … (`orderLeaf`).
+  if (value === undefined || value.split(' ')[3] !== parameters.owner.toLowerCase()) {
+    return { ok: false, refusal: 'not_open', detail: 'not an open order of this address' }
+  }
+  return { ok: true, value }
+}
+
+function otherIndex(index: number, root: QuorumRootHash) {
+  const detail = `proof at index ${index}, not the quorum root's ${root.index}`
+  return { ok: false as const, refusal: 'other_index' as const, detail }
+}
