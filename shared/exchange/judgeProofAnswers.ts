@@ -1,6 +1,7 @@
+import type { z } from 'zod'
 import { balanceProofResponseSchema, orderProofResponseSchema } from '../api/index.ts'
 import type { StateProofRejectReason } from '../stateHash/index.ts'
-import { balanceLeaf, orderLeaf } from './stateLeaves.ts'
+import { balanceLeaf, orderLeaf, type StateLeaf } from './stateLeaves.ts'
 import { verifyExchangeStateProof } from './verifyExchangeStateProof.ts'
 
 /**
@@ -79,13 +80,9 @@ export function readBalanceClaim(
   token: string,
   answer: ProofAnswer,
 ): BalanceClaim {
-  if (answer.kind === 'unavailable') {
-    return { ok: false, refusal: 'unavailable', detail: answer.message }
-  }
-  const parsed = balanceProofResponseSchema.safeParse(answer.body)
-  if (!parsed.success) return invalid('malformed balance proof')
-  const served = parsed.data
-  if (served.replicaId !== answer.replicaId) return invalid('other replica id')
+  const read = readServed(answer, balanceProofResponseSchema, 'balance')
+  if (!read.ok) return read
+  const { served } = read
   if (served.address !== address.toLowerCase()) return invalid('other address')
   if (served.token !== token) return invalid('other token')
   const { index, proof } = served
@@ -116,14 +113,8 @@ export function judgeBalanceProof(parameters: JudgeBalanceProofParameters): Bala
   if (!claim.ok) return claim
   const claimed = { available: claim.available, locked: claim.locked }
   if (claim.index !== root.index) return { ...otherIndex(claim.index, root), claimed }
-  const [key, value] = balanceLeaf(address, token, claimed)
-  const stateHash = root.stateHash
-  const proof = verifyExchangeStateProof({ key, value, proof: claim.proof, stateHash })
-  if (!proof.ok) {
-    const detail = `served a balance its proof does not tie to the quorum root (${proof.reason})`
-    return { ok: false, refusal: 'false_value', detail, reason: proof.reason, claimed }
-  }
-  return { ok: true, ...claimed }
+  const lie = falseValue(balanceLeaf(address, token, claimed), claim.proof, root, 'a balance')
+  return lie === undefined ? { ok: true, ...claimed } : { ...lie, claimed }
 }
 
 export type OrderProofJudgement =
@@ -147,28 +138,52 @@ export interface JudgeOrderProofParameters {
  */
 export function judgeOrderProof(parameters: JudgeOrderProofParameters): OrderProofJudgement {
   const { orderId, root, answer } = parameters
-  if (answer.kind === 'unavailable') {
-    return { ok: false, refusal: 'unavailable', detail: answer.message }
-  }
-  const parsed = orderProofResponseSchema.safeParse(answer.body)
-  if (!parsed.success) return invalid('malformed order proof')
-  const served = parsed.data
-  if (served.replicaId !== answer.replicaId) return invalid('other replica id')
+  const read = readServed(answer, orderProofResponseSchema, 'order')
+  if (!read.ok) return read
+  const { served } = read
   if (served.orderId !== orderId) return invalid('other order')
   if (served.index !== root.index) return otherIndex(served.index, root)
   const [key] = orderLeaf(orderId, undefined, undefined)
   const value = served.value ?? undefined
-  const stateHash = root.stateHash
-  const proof = verifyExchangeStateProof({ key, value, proof: served.proof, stateHash })
-  if (!proof.ok) {
-    const detail = `served an order its proof does not tie to the quorum root (${proof.reason})`
-    return { ok: false, refusal: 'false_value', detail, reason: proof.reason }
-  }
+  const lie = falseValue([key, value], served.proof, root, 'an order')
+  if (lie !== undefined) return lie
   // The leaf's fields: market side priceTicks owner … (`orderLeaf`).
   if (value === undefined || value.split(' ')[3] !== parameters.owner.toLowerCase()) {
     return { ok: false, refusal: 'not_open', detail: 'not an open order of this address' }
   }
   return { ok: true, value }
+}
+
+/** The parsed body, when it is an answer (of the kind `schema` parses) of the replica asked. */
+function readServed<served extends { readonly replicaId: string }>(
+  answer: ProofAnswer,
+  schema: z.ZodType<served>,
+  what: string,
+): { readonly ok: true; readonly served: served } | Refused<ProofRefusal> {
+  if (answer.kind === 'unavailable') {
+    return { ok: false, refusal: 'unavailable', detail: answer.message }
+  }
+  const parsed = schema.safeParse(answer.body)
+  if (!parsed.success) return invalid(`malformed ${what} proof`)
+  if (parsed.data.replicaId !== answer.replicaId) return invalid('other replica id')
+  return { ok: true, served: parsed.data }
+}
+
+/**
+ * Undefined when `proof` leads from `leaf`, as rebuilt by the caller, to the root's state hash;
+ * otherwise the refusal that names the replica's `what` (a balance, an order) a lie.
+ */
+function falseValue(
+  leaf: StateLeaf,
+  proof: string,
+  root: QuorumRootHash,
+  what: string,
+): Refused<'false_value'> | undefined {
+  const [key, value] = leaf
+  const checked = verifyExchangeStateProof({ key, value, proof, stateHash: root.stateHash })
+  if (checked.ok) return undefined
+  const detail = `served ${what} its proof does not tie to the quorum root (${checked.reason})`
+  return { ok: false, refusal: 'false_value', detail, reason: checked.reason }
 }
 
 function otherIndex(index: number, root: QuorumRootHash) {
