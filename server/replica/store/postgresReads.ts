@@ -271,10 +271,7 @@ export class PostgresReads {
    * per price, best first, as the matching engine aggregates its book.
    */
   async bookAt(market: string, depth: number): Promise<StoredBook> {
-    const level = (side: 'buy' | 'sell') =>
-      '(SELECT side, price, sum(remaining::numeric)::text AS quantity, count(*)::int AS orders ' +
-      `FROM orders WHERE status = 'open' AND market = $1 AND side = '${side}' GROUP BY side, price ` +
-      `ORDER BY price::numeric ${side === 'buy' ? 'DESC' : 'ASC'} LIMIT $2)`
+    const level = (side: 'buy' | 'sell') => bookLevelsStatement(side, '$1', '$2')
     const { rows } = await this.pool.query<{
       applied: number
       seq: number | null
@@ -321,6 +318,23 @@ export class PostgresReads {
   close(): Promise<void> {
     return this.pool.end()
   }
+}
+
+/**
+ * The statement of one side's top levels of a market's book, best first: open orders grouped by
+ * price in the order of the `orders_book` index (market, side, price as a number), so PostgreSQL
+ * reads them in that order and stops after `depth` levels rather than grouping every open order.
+ * Prices are canonical base-unit integers, so the number's text is the stored text. `market` and
+ * `depth` are the statement's parameter placeholders.
+ */
+export function bookLevelsStatement(side: 'buy' | 'sell', market: string, depth: string): string {
+  const order = side === 'buy' ? 'DESC' : 'ASC'
+  return (
+    `(SELECT '${side}' AS side, (price::numeric)::text AS price, ` +
+    'sum(remaining::numeric)::text AS quantity, count(*)::int AS orders FROM orders ' +
+    `WHERE status = 'open' AND market = ${market} AND side = '${side}' ` +
+    `GROUP BY price::numeric ORDER BY price::numeric ${order} LIMIT ${depth})`
+  )
 }
 
 /**

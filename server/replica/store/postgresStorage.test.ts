@@ -10,7 +10,7 @@ import { hexToBytes } from './hexBytes.ts'
 import { migrationsUpTo } from './migrationsUpTo.ts'
 import { PostgresStorage } from './postgresStorage.ts'
 import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
-import { openPostgresReads } from './postgresReads.ts'
+import { bookLevelsStatement, openPostgresReads } from './postgresReads.ts'
 import { describeReplicaStorage, type StorageCaseOptions } from './replicaStorage.case.ts'
 import { ReplicaState } from '../replicaState.ts'
 import { alice, testGenesis, testRegistry, usePostgresServer } from '../testing.ts'
@@ -30,7 +30,8 @@ describeReplicaStorage('PostgreSQL', {
     return { storage: await open(url, options), reopen: (again) => open(url, again) }
   },
   async fromPreviousSchema(state) {
-    // 0002 (a row per nonce window) is the last migration; the layout of 0000–0001 holds the state.
+    // Built with the migrations up to 0001, before 0002 folded a row per nonce into a row per
+    // window: opening it applies 0002 onwards.
     const url = await server.createDatabase()
     const folder = migrationsUpTo(join(REPOSITORY_ROOT, 'drizzle-pg'), 1)
     const client = new pg.Client({ connectionString: url })
@@ -158,6 +159,53 @@ describe('PostgreSQL: API processes read balances within the history retention',
       })
     } finally {
       await reads?.close()
+      await storage.close()
+    }
+  })
+})
+
+describe('PostgreSQL: API processes read the book from an index in price order', () => {
+  it('reads the best levels by walking orders_book, with no sort of every open order', async () => {
+    const url = await server.createDatabase()
+    const storage = await open(url)
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    let reads: Awaited<ReturnType<typeof openPostgresReads>> | undefined
+    try {
+      await ReplicaState.open(storage, { registry: testRegistry(1, 15990), genesis: testGenesis })
+      // 20,000 open orders of ETH/USDT, two per price on each side, prices of 3 and 4 digits (so
+      // text order is not price order), and closed orders at better prices that must not count.
+      await client.query(`
+        INSERT INTO orders (order_id, market, owner, side, type, time_in_force, price, quantity,
+          filled, remaining, status, placed_index, placed_position, updated_index)
+        SELECT side || n, 'ETH/USDT', 'owner', side, 'limit', 'GTC', (500 + n / 2)::text, '10', '0',
+          (n % 7 + 1)::text, 'open', 1, n, 1
+        FROM generate_series(0, 9999) AS n, (VALUES ('buy'), ('sell')) AS sides(side)
+        UNION ALL
+        SELECT 'c' || n, 'ETH/USDT', 'owner', 'buy', 'limit', 'GTC', '99999', '1', '1', '0',
+          'filled', 1, n, 1
+        FROM generate_series(1, 50) AS n`)
+      await client.query('ANALYZE orders')
+      const explained = await client.query<{ 'QUERY PLAN': unknown }>(
+        `EXPLAIN (FORMAT JSON) SELECT * FROM ${bookLevelsStatement('buy', "'ETH/USDT'", '5')} AS l`,
+      )
+      const plan = JSON.stringify(explained.rows[0]!['QUERY PLAN'])
+      expect(plan).toContain('"Index Name":"orders_book"')
+      expect(plan).not.toContain('"Node Type":"Sort"')
+
+      reads = await openPostgresReads(url)
+      const book = await reads.bookAt('ETH/USDT', 3)
+      // Prices 500 + n/2 for n < 10,000: bids best first from 5499, asks from 500; each level
+      // holds orders n = 2p and 2p + 1, of remaining n % 7 + 1.
+      const level = (price: number) => {
+        const [a, b] = [2 * (price - 500), 2 * (price - 500) + 1]
+        return { price: String(price), quantity: String((a % 7) + 1 + (b % 7) + 1), orders: 2 }
+      }
+      expect(book.bids).toEqual([5499, 5498, 5497].map(level))
+      expect(book.asks).toEqual([500, 501, 502].map(level))
+    } finally {
+      await reads?.close()
+      await client.end()
       await storage.close()
     }
   })

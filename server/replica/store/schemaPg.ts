@@ -117,6 +117,11 @@ export const orders = pgTable(
     index('orders_closed')
       .on(table.updatedIndex)
       .where(sql`status != 'open'`),
+    // The book's levels best first (`bookAt`): open orders of one market and side in price order,
+    // so reading the top levels stops after them instead of grouping every open order.
+    index('orders_book')
+      .on(table.market, table.side, sql`(${table.price}::numeric)`)
+      .where(sql`status = 'open'`),
   ],
 )
 
