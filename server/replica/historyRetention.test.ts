@@ -70,20 +70,26 @@ function bodies(): WireIntent[][] {
 const count = (store: ReplicaStore, table: string) =>
   (store.sqlite.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n
 
+/** The ten batches applied to a store that keeps all history and one that keeps 3 batches. */
+async function applyKeptAndPruned() {
+  const batches = bodies()
+  const kept = new ReplicaStore(databaseFile())
+  const pruned = new ReplicaStore(databaseFile(), { historyRetainBatches: 3 })
+  const states = await Promise.all(
+    [kept, pruned].map((store) =>
+      ReplicaState.open(new SqliteStorage(store), { registry, genesis: testGenesis }),
+    ),
+  )
+  for (const [i, batch] of batches.entries()) {
+    const finalized = { index: i + 1, body: JSON.stringify(batch), chainingHash: `c${i + 1}` }
+    for (const state of states) await state.apply(finalized)
+  }
+  return { batches, kept, pruned, states }
+}
+
 describe('history retention', () => {
   it('prunes receipts, trades and closed orders past the last N batches, never the state', async () => {
-    const batches = bodies()
-    const kept = new ReplicaStore(databaseFile())
-    const pruned = new ReplicaStore(databaseFile(), { historyRetainBatches: 3 })
-    const states = await Promise.all(
-      [kept, pruned].map((store) =>
-        ReplicaState.open(new SqliteStorage(store), { registry, genesis: testGenesis }),
-      ),
-    )
-    for (const [i, batch] of batches.entries()) {
-      const finalized = { index: i + 1, body: JSON.stringify(batch), chainingHash: `c${i + 1}` }
-      for (const state of states) await state.apply(finalized)
-    }
+    const { batches, kept, pruned, states } = await applyKeptAndPruned()
     // Batches 8–10 keep their history; 1–7 lose theirs.
     expect(pruned.historyPrunedBelow).toBe(8)
     expect(kept.historyPrunedBelow).toBe(0)
@@ -108,18 +114,7 @@ describe('history retention', () => {
   })
 
   it('keeps one balance row per key below the retention and the chaining hashes from it', async () => {
-    const batches = bodies()
-    const kept = new ReplicaStore(databaseFile())
-    const pruned = new ReplicaStore(databaseFile(), { historyRetainBatches: 3 })
-    const states = await Promise.all(
-      [kept, pruned].map((store) =>
-        ReplicaState.open(new SqliteStorage(store), { registry, genesis: testGenesis }),
-      ),
-    )
-    for (const [i, batch] of batches.entries()) {
-      const finalized = { index: i + 1, body: JSON.stringify(batch), chainingHash: `c${i + 1}` }
-      for (const state of states) await state.apply(finalized)
-    }
+    const { kept, pruned, states } = await applyKeptAndPruned()
     const rowsBelow = (store: ReplicaStore, index: number) =>
       store.sqlite
         .prepare(
