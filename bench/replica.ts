@@ -16,6 +16,8 @@
  *    by 2 API processes beside its applier (`bench/apiReads.ts`): cold signed balances and the
  *    order book, with CPU per read of each API process, of the PostgreSQL server and of the
  *    benchmark process.
+ * E. (only when asked: `--phases=E`) one order-book read of the PostgreSQL API processes at 10k
+ *    and 100k open orders (`bench/bookReads.ts`).
  *
  *   npm run bench:replica                         # full run
  *   npm run bench:replica -- --smoke              # seconds, for a quick check
@@ -24,6 +26,7 @@
  *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
  *   npm run bench:replica -- --phases=B --rates=600 --cpu-prof-dir=/tmp/prof   # profiles
  *   npm run bench:replica -- --phases=D --read-seconds=5 --read-concurrency=64 --read-rounds=5
+ *   npm run bench:replica -- --phases=E
  *
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
@@ -44,6 +47,7 @@ import {
   type BenchAccounts,
 } from './clusterLoad.ts'
 import { measureApiReads } from './apiReads.ts'
+import { measureBookReads } from './bookReads.ts'
 import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { startCpuAccounting } from './processCpu.ts'
@@ -222,6 +226,14 @@ if (phases.includes('D')) {
       log: (line) => console.log(line),
     }),
   )
+  sampleLoad()
+}
+
+if (phases.includes('E')) {
+  sampleLoad()
+  const openOrders = smoke ? [1_000] : [10_000, 100_000]
+  Object.assign(config, { bookReadOpenOrders: openOrders.join(',') })
+  Object.assign(results, await measureBookReads({ openOrders, reads: smoke ? 5 : 30 }))
   sampleLoad()
 }
 
