@@ -95,6 +95,30 @@ interface LieRecord {
   readonly told: string
 }
 
+/** One node's own view in a probe, or how it failed to answer. */
+export type NodeView =
+  | {
+      readonly answerMs: number
+      /** The first 10 characters of the sequencer's id. */
+      readonly sequencer: string
+      readonly sequenced: number
+      readonly locked: number
+      readonly finalized: number
+    }
+  | { readonly answerMs: number; readonly error: string }
+
+/** The cluster once a second (`clusterProbe.ts`); CPU ms since the previous probe, null if down. */
+export interface ProbeRecord {
+  readonly kind: 'probe'
+  readonly atMs: number
+  /** 1-minute load average of the machine. */
+  readonly load: number
+  readonly nodes: readonly NodeView[]
+  readonly nodeCpuMs: readonly (number | null)[]
+  readonly replicaCpuMs: readonly (number | null)[]
+  readonly harnessCpuMs: number | null
+}
+
 export type HistoryRecord =
   | SubmitRecord
   | ReadRecord
@@ -103,6 +127,7 @@ export type HistoryRecord =
   | StatusRecord
   | NemesisRecord
   | LieRecord
+  | ProbeRecord
 
 export class History {
   readonly records: HistoryRecord[] = []

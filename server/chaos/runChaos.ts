@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initKeccak } from '../../shared/intents/index.ts'
 import { GENESIS_PER_ACCOUNT, startChaosCluster } from './chaosCluster.ts'
+import { probeCluster } from './clusterProbe.ts'
 import { checkHistory, type Anomaly, type Detection } from './checker.ts'
 import { History } from './history.ts'
 import {
@@ -15,6 +16,7 @@ import {
   type ReplicaFaultKind,
 } from './nemesis.ts'
 import { createRandom } from './random.ts'
+import { explainStall } from './stallReport.ts'
 import { runWorkload } from './workload.ts'
 
 /** Options of `runChaos`. */
@@ -100,6 +102,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         activeFaults: () => nemesis.activeFaults(),
       }),
       nemesis.run(plan, history.now() + durationMs),
+      probeCluster(cluster, history, history.now() + durationMs),
     ])
     await nemesis.healAll()
     const workloadEndMs = history.now()
@@ -187,6 +190,11 @@ function summarize(
   summary['harness CPU s (workload, mesh, checker)'] = round((cpu.user + cpu.system) / 1e6)
   summary['longest window with no intent applied ms'] = longest
   summary['  ... starting at ms'] = longestAt
+  for (const [key, value] of Object.entries(
+    explainStall(history.records, longestAt, longestAt + longest),
+  )) {
+    summary[`  ... ${key}`] = value
+  }
   return summary
 }
 
