@@ -26,7 +26,7 @@ function faultsDuring(records: readonly HistoryRecord[], fromMs: number, toMs: n
   const seconds = (ms: number) => (ms / 1_000).toFixed(1)
   for (const record of records) {
     if (record.kind !== 'nemesis' || record.phase === 'note') continue
-    const key = `${record.target} ${record.fault}`
+    const key = record.target // its description, e.g. `node-2 partition drop in`
     if (record.phase === 'start') started.set(key, record.atMs)
     else {
       const startMs = started.get(key) ?? 0
