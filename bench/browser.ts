@@ -4,7 +4,7 @@
  * batch timed from its SSE event to the book, chart and balances repainted, with long tasks.
  * `verify`: browser-side verification of a portfolio (every devnet token's balance of one
  * address) against one root a quorum signed. Builds a tiny page around the check the web app
- * runs in its BLS worker (`verifyBalancesAtRoot`: three root attestations judged, one aggregate
+ * runs in its BLS worker (`verifyPortfolioAtRoot`: three root attestations judged, one aggregate
  * verification, one state proof per balance; herumi BLS lazy-loaded exactly as in the app),
  * serves it on loopback, drives Debian's Chromium with playwright-core, and times `reads`
  * portfolio checks. Scenarios: `fresh-root` (each read at a new index: new signatures, so the
@@ -112,7 +112,7 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
         return [token, [{ replicaId: 'replica-1', kind: 'answer' as const, body }]]
       }),
     )
-    list.push({ index, answers, address, tokens, proofs })
+    list.push({ index, answers, address, tokens, proofs, orderIds: [], orderProofs: {} })
   }
   return { registry, reads: list }
 }

@@ -1,6 +1,6 @@
 /*
  * The tiny page `npm run bench:browser` drives: the web app's balance check
- * (`web/src/lib/verifyBalancesAtRoot.ts`: one root aggregate, then one proof per balance) and its
+ * (`web/src/lib/verifyPortfolioAtRoot.ts`: one root aggregate, then one proof per balance) and its
  * lazy BLS loader, timed over prepared replica answers. Runs in Chromium.
  */
 // The page loads herumi late, like the app (`blsLoadMs`); attest's index.ts would load it first.
@@ -8,15 +8,15 @@
 import { createBlsVerifier } from '../../shared/attest/blsVerifier.ts'
 import { loadBls } from '../../web/src/lib/bls.ts'
 import {
-  verifyBalancesAtRoot,
-  type VerifyBalancesAtRootParameters,
-} from '../../web/src/lib/verifyBalancesAtRoot.ts'
+  verifyPortfolioAtRoot,
+  type VerifyPortfolioAtRootParameters,
+} from '../../web/src/lib/verifyPortfolioAtRoot.ts'
 
 /** One portfolio check: the replicas' root attestations of an index and a proof per balance. */
-export type BenchRead = Omit<VerifyBalancesAtRootParameters, 'bls' | 'registry'>
+export type BenchRead = Omit<VerifyPortfolioAtRootParameters, 'bls' | 'registry'>
 
 export interface BenchInput {
-  readonly registry: VerifyBalancesAtRootParameters['registry']
+  readonly registry: VerifyPortfolioAtRootParameters['registry']
   /** Timed reads. */
   readonly reads: readonly BenchRead[]
   /** Untimed reads first (other roots, so they warm the engine, not the cache). */
@@ -44,7 +44,7 @@ window.runVerifyBench = async (input) => {
   const blsLoadMs = performance.now() - loadStart
   // A fresh verifier per run, so no run profits from another's cache.
   const bls = createBlsVerifier((await import('@chainsafe/bls/herumi')).default)
-  const run = (read: BenchRead) => verifyBalancesAtRoot({ ...read, registry: input.registry, bls })
+  const run = (read: BenchRead) => verifyPortfolioAtRoot({ ...read, registry: input.registry, bls })
   const outcomesOf = (result: ReturnType<typeof run>) =>
     Object.values(result.byToken).map(
       (balance) => `${balance.verified ? 'v' : 'u'}${balance.k}/${balance.n}:${balance.available}`,

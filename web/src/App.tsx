@@ -70,7 +70,7 @@ function Connected(props: { registry: AppRegistry }) {
     previous.current = address
     if (old && old !== address) {
       queryClient.removeQueries({ queryKey: ['orders', old.toLowerCase()] })
-      queryClient.removeQueries({ queryKey: ['verifiedBalances', old.toLowerCase()] })
+      queryClient.removeQueries({ queryKey: ['verifiedPortfolio', old.toLowerCase()] })
     }
   }, [address, queryClient])
 

@@ -10,7 +10,7 @@ import {
 } from 'react'
 import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
-import { refreshVerifiedBalances } from './refreshVerifiedBalances.ts'
+import { refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
 import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
@@ -64,7 +64,7 @@ export function LiveProvider(props: {
         if (event.event === 'applied') for (const book of books.values()) book.flush()
         if (flush && dirtyBalances && address) {
           dirtyBalances = false
-          refreshVerifiedBalances(queryClient, address)
+          refreshVerifiedPortfolio(queryClient, address)
         }
         for (const listener of eventListeners) listener(event)
       },

@@ -14,9 +14,10 @@ import {
   replicasToAskNext,
   worthCheckingAgain,
   type ProvenBalance,
-  type VerifyBalancesAtRootReturnType,
-} from './verifyBalancesAtRoot.ts'
-import { verifyBalancesAtRootOffThread } from './verifyOffThread.ts'
+  type ProvenOrder,
+  type VerifyPortfolioAtRootReturnType,
+} from './verifyPortfolioAtRoot.ts'
+import { verifyPortfolioAtRootOffThread } from './verifyOffThread.ts'
 
 /*
  * Query-option factories: one key and one fetcher per kind of read, so hooks stay a few lines
@@ -73,32 +74,40 @@ export function ordersQueryOptions(
 /** A market's trade feed; its options are `tradeFeedQueryOptions` (`tradeFeed.ts`). */
 export const tradesQueryKey = (market: string) => ['trades', market] as const
 
-/** The verified balances of one address: every registry token proven against one root. */
-export interface VerifiedBalances {
+/** The verified portfolio of one address: every registry token's balance and every open order
+ * a replica listed, each proven against one root. */
+export interface VerifiedPortfolio {
   readonly address: string
-  /** The index of the root the balances were proven against; undefined if no replica answered. */
+  /** The index of the root the values were proven against; undefined if no replica answered. */
   readonly index: number | undefined
   /** How the replicas' root attestations of `index` were judged (the quorum root, signers). */
   readonly root: RootJudgement | undefined
   readonly byToken: Readonly<Record<string, ProvenBalance>>
+  /** Per order id: the open orders the replica `ordersListedBy` listed, proven at the root. */
+  readonly byOrder: Readonly<Record<string, ProvenOrder>>
+  /** The replica whose list of open orders was proven (the list itself is not proven). */
+  readonly ordersListedBy: string | undefined
+  /** Its list was one page: more open orders than `ordersPageMax` are left unproven. */
+  readonly ordersTruncated: boolean
   /** Milliseconds the checks took in the browser (the root aggregate and every proof). */
   readonly verifyMs: number
   /** The highest index a quorum of replicas has applied; the root may trail it. */
   readonly appliedIndex: number | undefined
 }
 
-export const verifiedBalancesQueryKey = (address: string) =>
-  ['verifiedBalances', address.toLowerCase()] as const
+export const verifiedPortfolioQueryKey = (address: string) =>
+  ['verifiedPortfolio', address.toLowerCase()] as const
 
 /**
- * Proves an address's balances from one root aggregate (`fetchVerifiedBalances`), again every
- * 4 s, or every second while the proven root trails what a quorum has applied (replicas sign a
- * new root about once a second while batches come, then at the idle tip).
+ * Proves an address's balances and open orders from one root aggregate
+ * (`fetchVerifiedPortfolio`), again every 4 s, or every second while the proven root trails what
+ * a quorum has applied (replicas sign a new root about once a second while batches come, then
+ * at the idle tip).
  */
-export function verifiedBalancesQueryOptions(registry: AppRegistry, address: string) {
+export function verifiedPortfolioQueryOptions(registry: AppRegistry, address: string) {
   return queryOptions({
-    queryKey: verifiedBalancesQueryKey(address),
-    queryFn: ({ signal }) => fetchVerifiedBalances(registry, address, signal),
+    queryKey: verifiedPortfolioQueryKey(address),
+    queryFn: ({ signal }) => fetchVerifiedPortfolio(registry, address, signal),
     enabled: address !== '',
     refetchInterval: (query) => {
       const data = query.state.data
@@ -114,22 +123,23 @@ export function verifiedBalancesQueryOptions(registry: AppRegistry, address: str
 }
 
 /**
- * Proves every registry token's balance of `address` against one root: asks every replica for
- * its status, takes the latest root index a quorum has signed (the quorum-th highest of their
- * latest state hash indexes), asks every replica for its root attestation of that index and one
- * replica (one whose latest root is that index, so its proofs are at it) for each balance's
- * proof, and checks them in the BLS worker: one aggregate verification for the root, one proof
- * per balance (`verifyBalancesAtRoot`). A proof refused (a replica serving a false value, or one
- * that has hashed a newer state since) is asked of the next replica, signers of the root first.
- * The whole check runs once more, from fresh statuses, when it failed for a passing reason:
- * every replica asked had moved past the index before serving its proof, or a quorum of replicas
+ * Proves every registry token's balance of `address` and every open order of it against one
+ * root: asks every replica for its status, takes the latest root index a quorum has signed (the
+ * quorum-th highest of their latest state hash indexes), asks every replica for its root
+ * attestation of that index and one replica (one whose latest root is that index, so its proofs
+ * are at it) for its list of the address's open orders and each balance's and order's proof,
+ * and checks them in the BLS worker: one aggregate verification for the root, one proof per
+ * value (`verifyPortfolioAtRoot`). A proof refused (a replica serving a false value, or one that
+ * has hashed a newer state since) is asked of the next replica, signers of the root first. The
+ * whole check runs once more, from fresh statuses, when it failed for a passing reason: every
+ * replica asked had moved past the index before serving its proof, or a quorum of replicas
  * answered but not with one root of the index (one had not signed it yet).
  */
-async function fetchVerifiedBalances(
+async function fetchVerifiedPortfolio(
   registry: AppRegistry,
   address: string,
   signal?: AbortSignal,
-): Promise<VerifiedBalances> {
+): Promise<VerifiedPortfolio> {
   const first = await proveAtLatestRoot(registry, address, signal)
   return worthCheckingAgain(first) ? proveAtLatestRoot(registry, address, signal) : first
 }
@@ -138,7 +148,7 @@ async function proveAtLatestRoot(
   registry: AppRegistry,
   address: string,
   signal?: AbortSignal,
-): Promise<VerifiedBalances> {
+): Promise<VerifiedPortfolio> {
   const statuses = await Promise.all(
     registry.replicas.map((replica) =>
       replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),
@@ -173,12 +183,25 @@ async function proveAtLatestRoot(
     ),
   )
   const proofs: Record<string, ProofAnswer[]> = {}
-  const ask = async (token: string, replica: ReplicaRef) => {
-    const answer = await replicaApi.balanceProofAnswer(replica, { address, token }, signal)
-    proofs[token] = [...(proofs[token] ?? []), answer]
+  const orderProofs: Record<string, ProofAnswer[]> = {}
+  const ask = async (kind: 'balance' | 'order', item: string, replica: ReplicaRef) => {
+    const answer =
+      kind === 'balance'
+        ? await replicaApi.balanceProofAnswer(replica, { address, token: item }, signal)
+        : await replicaApi.orderProofAnswer(replica, item, signal)
+    const asked = kind === 'balance' ? proofs : orderProofs
+    asked[item] = [...(asked[item] ?? []), answer]
   }
   const firstSource = sources[0]
-  await Promise.all(tokens.map((token) => (firstSource ? ask(token, firstSource) : undefined)))
+  const listing = firstSource && listOpenOrders(firstSource, address, signal)
+  await Promise.all([
+    ...tokens.map((token) => firstSource && ask('balance', token, firstSource)),
+    listing?.then((listed) =>
+      Promise.all((listed?.orderIds ?? []).map((orderId) => ask('order', orderId, firstSource!))),
+    ),
+  ])
+  const listed = await listing
+  const orderIds = listed?.orderIds ?? []
   const answers = await rootAnswers
   // Plain data only: the worker gets a copy.
   const quorumRegistry = {
@@ -188,36 +211,69 @@ async function proveAtLatestRoot(
     replicas: registry.replicas.map(({ id, blsPublicKey }) => ({ id, blsPublicKey })),
   }
   let verifyMs = 0
-  let result: VerifyBalancesAtRootReturnType | undefined
-  // Each round asks one more replica per unproven token: at most one round per replica.
+  let result: VerifyPortfolioAtRootReturnType | undefined
+  // Each round asks one more replica per unproven value: at most one round per replica.
   for (let round = 0; round <= registry.replicas.length; round++) {
     const started = performance.now()
-    result = await verifyBalancesAtRootOffThread({
+    result = await verifyPortfolioAtRootOffThread({
       registry: quorumRegistry,
       index: index ?? 0,
       answers,
       address,
       tokens,
       proofs: { ...proofs },
+      orderIds,
+      orderProofs: { ...orderProofs },
     })
     verifyMs += performance.now() - started
     const checked = result
-    const next = tokens.flatMap((token) => {
-      const asked = (proofs[token] ?? []).map((answer) => answer.replicaId)
-      const ids = reachable.map((replica) => replica.id)
-      const [replicaId] = replicasToAskNext(checked, token, asked, ids)
-      const replica = registry.replicas.find((candidate) => candidate.id === replicaId)
-      return replica === undefined ? [] : [{ token, replica }]
-    })
+    const ids = reachable.map((replica) => replica.id)
+    const nextOf = (proven: ProvenBalance | ProvenOrder | undefined, asked: ProofAnswer[] = []) => {
+      const askedIds = asked.map((answer) => answer.replicaId)
+      const [replicaId] = replicasToAskNext(checked.root, proven, askedIds, ids)
+      return registry.replicas.find((candidate) => candidate.id === replicaId)
+    }
+    const next = [
+      ...tokens.map((item) => ({
+        kind: 'balance' as const,
+        item,
+        replica: nextOf(checked.byToken[item], proofs[item]),
+      })),
+      ...orderIds.map((item) => ({
+        kind: 'order' as const,
+        item,
+        replica: nextOf(checked.byOrder[item], orderProofs[item]),
+      })),
+    ].flatMap(({ kind, item, replica }) => (replica === undefined ? [] : [{ kind, item, replica }]))
     if (next.length === 0) break
-    await Promise.all(next.map(({ token, replica }) => ask(token, replica)))
+    await Promise.all(next.map(({ kind, item, replica }) => ask(kind, item, replica)))
   }
   return {
     address,
     index,
     root: result?.root,
     byToken: result?.byToken ?? {},
+    byOrder: result?.byOrder ?? {},
+    ordersListedBy: listed?.replicaId,
+    ordersTruncated: listed?.truncated ?? false,
     verifyMs,
     appliedIndex,
+  }
+}
+
+/**
+ * The open orders `replica` lists for `address` in every market (its first page, open ones
+ * first), or undefined when it does not answer: the values to prove, not proven themselves.
+ */
+async function listOpenOrders(replica: ReplicaRef, address: string, signal?: AbortSignal) {
+  try {
+    const page = await replicaApi.orders(replica, { address, limit: ordersPageMax }, signal)
+    const open = page.orders.filter((order) => order.status === 'open')
+    // A full page of open orders may leave more out.
+    const truncated = page.next !== null && open.length === page.orders.length
+    return { replicaId: replica.id, orderIds: open.map((order) => order.orderId), truncated }
+  } catch (error) {
+    if (signal?.aborted) throw error
+    return undefined
   }
 }

@@ -1,5 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query'
-import { verifiedBalancesQueryKey } from './queries.ts'
+import { verifiedPortfolioQueryKey } from './queries.ts'
 
 /** Per query client and address: whether a refresh is running, and whether another is owed. */
 interface RefreshState {
@@ -10,13 +10,14 @@ interface RefreshState {
 const states = new WeakMap<QueryClient, Map<string, RefreshState>>()
 
 /**
- * Asks for the verified balances of `address` again after a batch touched them, without ever
- * cancelling a check that is running: each check fetches from every replica and verifies BLS
- * signatures, and a plain invalidation cancels it, so under steady fills no check would ever
- * finish. A refresh asked for while one runs is owed, and every owed refresh together becomes
- * one more check when the running one ends, so the latest batch is always checked.
+ * Asks for the verified portfolio (balances and open orders) of `address` again after a batch
+ * touched its balances (every placement, fill and cancel does), without ever cancelling a check
+ * that is running: each check fetches from every replica and verifies BLS signatures, and a
+ * plain invalidation cancels it, so under steady fills no check would ever finish. A refresh
+ * asked for while one runs is owed, and every owed refresh together becomes one more check when
+ * the running one ends, so the latest batch is always checked.
  */
-export function refreshVerifiedBalances(queryClient: QueryClient, address: string): void {
+export function refreshVerifiedPortfolio(queryClient: QueryClient, address: string): void {
   const key = address.toLowerCase()
   let byAddress = states.get(queryClient)
   if (byAddress === undefined) states.set(queryClient, (byAddress = new Map()))
@@ -27,7 +28,7 @@ export function refreshVerifiedBalances(queryClient: QueryClient, address: strin
     return
   }
   const current = state
-  const queryKey = verifiedBalancesQueryKey(address)
+  const queryKey = verifiedPortfolioQueryKey(address)
   current.running = true
   // A check already in flight (a poll, the first load) started before this batch: it is joined,
   // not cancelled (`cancelRefetch: false`), and one more check is owed after it.
@@ -39,6 +40,6 @@ export function refreshVerifiedBalances(queryClient: QueryClient, address: strin
     .catch(() => undefined)
     .finally(() => {
       current.running = false
-      if (current.owed) refreshVerifiedBalances(queryClient, address)
+      if (current.owed) refreshVerifiedPortfolio(queryClient, address)
     })
 }

@@ -188,20 +188,31 @@ export const replicaApi = {
    * `GET /balance_proof?address&token` (at the replica's latest state hash), classified for
    * `judgeBalanceProof` of `shared/exchange`: the raw body, or `unavailable` with the reason.
    */
-  async balanceProofAnswer(
+  balanceProofAnswer: (
     replica: ReplicaRef,
     query: { address: string; token: string },
     signal?: AbortSignal,
-  ): Promise<ProofAnswer> {
-    try {
-      const body = await requestRaw(endpoint(replica, 'balance_proof', query), {
-        signal,
-        timeoutMs: 2500,
-      })
-      return { replicaId: replica.id, kind: 'answer', body }
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      return { replicaId: replica.id, kind: 'unavailable', message }
-    }
-  },
+  ) => proofAnswer(replica, endpoint(replica, 'balance_proof', query), signal),
+
+  /**
+   * `GET /order_proof?orderId` (at the replica's latest state hash), classified for
+   * `judgeOrderProof` of `shared/exchange` like a balance proof.
+   */
+  orderProofAnswer: (replica: ReplicaRef, orderId: string, signal?: AbortSignal) =>
+    proofAnswer(replica, endpoint(replica, 'order_proof', { orderId }), signal),
+}
+
+/** A proof route's raw body, or `unavailable` with the reason. */
+async function proofAnswer(
+  replica: ReplicaRef,
+  url: string,
+  signal: AbortSignal | undefined,
+): Promise<ProofAnswer> {
+  try {
+    const body = await requestRaw(url, { signal, timeoutMs: 2500 })
+    return { replicaId: replica.id, kind: 'answer', body }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    return { replicaId: replica.id, kind: 'unavailable', message }
+  }
 }

@@ -1,11 +1,11 @@
 import { loadBls } from './bls.ts'
 import type {
-  VerifyBalancesAtRootParameters,
-  VerifyBalancesAtRootReturnType,
-} from './verifyBalancesAtRoot.ts'
+  VerifyPortfolioAtRootParameters,
+  VerifyPortfolioAtRootReturnType,
+} from './verifyPortfolioAtRoot.ts'
 
 /** What the page asks the worker: one index's roots and proofs, as plain data (no verifier). */
-export type BlsWorkerParameters = Omit<VerifyBalancesAtRootParameters, 'bls'>
+export type BlsWorkerParameters = Omit<VerifyPortfolioAtRootParameters, 'bls'>
 
 export interface BlsWorkerRequest {
   readonly id: number
@@ -13,7 +13,7 @@ export interface BlsWorkerRequest {
 }
 
 export type BlsWorkerResponse =
-  | { readonly id: number; readonly result: VerifyBalancesAtRootReturnType }
+  | { readonly id: number; readonly result: VerifyPortfolioAtRootReturnType }
   | { readonly id: number; readonly error: string }
 
 /** Most checks waiting for the worker at once; more are refused (the next refresh retries). */
@@ -25,7 +25,7 @@ let workerBroken = typeof Worker === 'undefined'
 let nextId = 1
 const pending = new Map<
   number,
-  { resolve: (result: VerifyBalancesAtRootReturnType) => void; reject: (error: Error) => void }
+  { resolve: (result: VerifyPortfolioAtRootReturnType) => void; reject: (error: Error) => void }
 >()
 
 function startWorker(): Worker {
@@ -50,21 +50,21 @@ function startWorker(): Worker {
 }
 
 /**
- * `verifyBalancesAtRoot` in a Web Worker (`blsWorker.ts`), so the pairings never hold the
+ * `verifyPortfolioAtRoot` in a Web Worker (`blsWorker.ts`), so the pairings never hold the
  * page's main thread; the same function on the main thread where workers are missing or the
  * worker failed (loaded then, so the first paint carries none of it). The registry passed must
  * be plain data (it is copied to the worker).
  */
-export function verifyBalancesAtRootOffThread(
+export function verifyPortfolioAtRootOffThread(
   parameters: BlsWorkerParameters,
-): Promise<VerifyBalancesAtRootReturnType> {
+): Promise<VerifyPortfolioAtRootReturnType> {
   if (workerBroken) {
-    return Promise.all([loadBls(), import('./verifyBalancesAtRoot.ts')]).then(([bls, module]) =>
-      module.verifyBalancesAtRoot({ ...parameters, bls }),
+    return Promise.all([loadBls(), import('./verifyPortfolioAtRoot.ts')]).then(([bls, module]) =>
+      module.verifyPortfolioAtRoot({ ...parameters, bls }),
     )
   }
   if (pending.size >= pendingMax) {
-    return Promise.reject(new Error(`more than ${pendingMax} balance checks waiting`))
+    return Promise.reject(new Error(`more than ${pendingMax} portfolio checks waiting`))
   }
   worker ??= startWorker()
   const target = worker

@@ -14,12 +14,15 @@ import {
   holder,
   holderEth,
   holderUsdt,
+  openOrderId,
+  orderOwner,
+  orderProofBody,
 } from '../../../shared/exchange/testing.ts'
 import {
   replicasToAskNext,
-  verifyBalancesAtRoot,
+  verifyPortfolioAtRoot,
   worthCheckingAgain,
-} from './verifyBalancesAtRoot.ts'
+} from './verifyPortfolioAtRoot.ts'
 
 const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
   positions.map((position) => ({
@@ -39,7 +42,7 @@ function verify(
   proofs: Record<string, ProofAnswer[]>,
   bls = countingVerifier(),
 ) {
-  return verifyBalancesAtRoot({
+  return verifyPortfolioAtRoot({
     registry: fixtureRegistry,
     index: fixtureIndex,
     answers: roots,
@@ -47,10 +50,12 @@ function verify(
     address: holder,
     tokens: ['USDT', 'ETH'],
     proofs,
+    orderIds: [],
+    orderProofs: {},
   })
 }
 
-describe('verifyBalancesAtRoot', () => {
+describe('verifyPortfolioAtRoot: balances', () => {
   it('proves every balance from one replica against one aggregate of the root', () => {
     const bls = countingVerifier()
     const result = verify(
@@ -85,11 +90,12 @@ describe('verifyBalancesAtRoot', () => {
     expect(usdt.available).toBeUndefined()
     expect(usdt.replicas[0]).toMatchObject({ status: 'signed', proof: 'false_value' })
     expect(usdt.replicas[0]!.proofDetail).toContain('does not tie to the quorum root')
-    expect(replicasToAskNext(first, 'USDT', ['replica-1'], [...replicaIds])).toEqual([
-      'replica-2',
-      'replica-3',
-    ])
-    expect(replicasToAskNext(first, 'ETH', ['replica-1'], [...replicaIds])).toEqual([])
+    expect(
+      replicasToAskNext(first.root, first.byToken['USDT'], ['replica-1'], [...replicaIds]),
+    ).toEqual(['replica-2', 'replica-3'])
+    expect(
+      replicasToAskNext(first.root, first.byToken['ETH'], ['replica-1'], [...replicaIds]),
+    ).toEqual([])
 
     const second = verify(rootsOf([0, 1, 2]), { USDT: [lie(0), proof(1, 'USDT')], ETH: [] })
     expect(second.byToken['USDT']).toMatchObject({
@@ -117,7 +123,9 @@ describe('verifyBalancesAtRoot', () => {
       aggregate: 'not_checked',
     })
     expect(result.byToken['ETH']!.available).toBeUndefined()
-    expect(replicasToAskNext(result, 'USDT', ['replica-3'], ['replica-3'])).toEqual([])
+    expect(
+      replicasToAskNext(result.root, result.byToken['USDT'], ['replica-3'], ['replica-3']),
+    ).toEqual([])
   })
 
   it('does not take a proof of a newer index, and asks the signers not yet asked', () => {
@@ -126,10 +134,14 @@ describe('verifyBalancesAtRoot', () => {
     expect(result.byToken['USDT']).toMatchObject({ verified: false, falseValues: [] })
     expect(result.byToken['USDT']!.replicas[0]!.proof).toBe('other_index')
     // Replica 3 is reachable but not in the aggregate: asked last.
-    expect(replicasToAskNext(result, 'USDT', ['replica-1'], ['replica-3', 'replica-1'])).toEqual([
-      'replica-2',
-      'replica-3',
-    ])
+    expect(
+      replicasToAskNext(
+        result.root,
+        result.byToken['USDT'],
+        ['replica-1'],
+        ['replica-3', 'replica-1'],
+      ),
+    ).toEqual(['replica-2', 'replica-3'])
   })
 
   it('is checked again from fresh statuses only when it failed for a passing reason', () => {
@@ -153,6 +165,121 @@ describe('verifyBalancesAtRoot', () => {
     // Two replicas answered, one had not signed the index yet: again. Two down: no.
     expect(again([...rootsOf([0]), behind(1), down(2)], [proof(0, 'USDT')])).toBe(true)
     expect(again([...rootsOf([0]), down(1), down(2)], [proof(0, 'USDT')])).toBe(false)
-    expect(worthCheckingAgain({ root: undefined, byToken: {} })).toBe(false)
+    expect(worthCheckingAgain({ root: undefined, byToken: {}, byOrder: {} })).toBe(false)
+  })
+})
+
+describe('verifyPortfolioAtRoot: open orders', () => {
+  const owner = orderOwner.address
+  const orderProof = (position: number, patch: object = {}): ProofAnswer => ({
+    replicaId: replicaIds[position]!,
+    kind: 'answer',
+    body: orderProofBody(position, openOrderId, patch),
+  })
+  /** The open order's leaf with its remaining lots (field 6) raised tenfold. */
+  const inflated = () => {
+    const fields = orderProofBody(0, openOrderId).value!.split(' ')
+    fields[5] = String(Number(fields[5]) * 10)
+    return fields.join(' ')
+  }
+  /** The honest proof with its last byte changed. */
+  const tamperedProof = () => {
+    const { proof: bytes } = orderProofBody(0, openOrderId)
+    return `${bytes.slice(0, -2)}${bytes.endsWith('00') ? '01' : '00'}`
+  }
+  const verifyOrders = (
+    orderProofs: ProofAnswer[],
+    options: { address?: string; bls?: ReturnType<typeof countingVerifier> } = {},
+  ) =>
+    verifyPortfolioAtRoot({
+      registry: fixtureRegistry,
+      index: fixtureIndex,
+      answers: rootsOf([0, 1, 2]),
+      bls: options.bls ?? countingVerifier(),
+      address: options.address ?? owner,
+      tokens: ['USDT'],
+      proofs: {
+        USDT: [
+          { replicaId: 'replica-1', kind: 'answer', body: balanceProofBody(0, owner, 'USDT') },
+        ],
+      },
+      orderIds: [openOrderId],
+      orderProofs: { [openOrderId]: orderProofs },
+    })
+
+  it('proves an open order against the same one aggregate as the balances', () => {
+    const bls = countingVerifier()
+    const result = verifyOrders([orderProof(0)], { bls })
+    const order = result.byOrder[openOrderId]!
+    expect(order).toMatchObject({
+      verified: true,
+      k: 3,
+      n: 3,
+      index: fixtureIndex,
+      servedBy: 'replica-1',
+      notOpen: false,
+      falseValues: [],
+    })
+    expect(order.value).toMatch(new RegExp(`^ETH/USDT buy \\d+ ${owner} limit `))
+    expect(order.replicas.map((line) => line.proof)).toEqual(['verified', undefined, undefined])
+    // The balance rides on the same root: one aggregate verification in all.
+    expect(result.byToken['USDT']!.replicas[0]!.proof).toBe('verified')
+    expect({ single: bls.single, aggregate: bls.aggregate }).toEqual({ single: 0, aggregate: 1 })
+  })
+
+  it('refuses a tampered order (value or proof bytes), names the replica and asks the next', () => {
+    for (const patch of [{ value: inflated() }, { proof: tamperedProof() }]) {
+      const first = verifyOrders([orderProof(0, patch)])
+      const order = first.byOrder[openOrderId]!
+      expect(order).toMatchObject({ verified: false, k: 0, falseValues: ['replica-1'] })
+      // The lie is never shown.
+      expect(order.value).toBeUndefined()
+      expect(order.replicas[0]).toMatchObject({ status: 'signed', proof: 'false_value' })
+      expect(replicasToAskNext(first.root, order, ['replica-1'], [...replicaIds])).toEqual([
+        'replica-2',
+        'replica-3',
+      ])
+      const second = verifyOrders([orderProof(0, patch), orderProof(1)])
+      expect(second.byOrder[openOrderId]).toMatchObject({
+        verified: true,
+        k: 3,
+        servedBy: 'replica-2',
+        falseValues: ['replica-1'],
+      })
+    }
+  })
+
+  it('settles an order the root shows is not open for this address, and asks nobody else', () => {
+    const result = verifyOrders([orderProof(0)], { address: holder })
+    const order = result.byOrder[openOrderId]!
+    expect(order).toMatchObject({ verified: false, notOpen: true, falseValues: [] })
+    expect(order.replicas[0]!.proof).toBe('not_open')
+    expect(replicasToAskNext(result.root, order, ['replica-1'], [...replicaIds])).toEqual([])
+  })
+
+  it('is checked again when every order proof was of a newer index', () => {
+    const moved = orderProof(0, { index: fixtureIndex + 1 })
+    const result = verifyOrders([moved])
+    expect(result.byOrder[openOrderId]!.replicas[0]!.proof).toBe('other_index')
+    expect(worthCheckingAgain(result)).toBe(true)
+    expect(worthCheckingAgain(verifyOrders([moved, orderProof(1, { value: inflated() })]))).toBe(
+      false,
+    )
+  })
+
+  it('proves no order without a quorum root', () => {
+    const result = verifyPortfolioAtRoot({
+      registry: fixtureRegistry,
+      index: fixtureIndex,
+      answers: rootsOf([2]),
+      bls: countingVerifier(),
+      address: owner,
+      tokens: [],
+      proofs: {},
+      orderIds: [openOrderId],
+      orderProofs: { [openOrderId]: [orderProof(2)] },
+    })
+    expect(result.byOrder[openOrderId]).toMatchObject({ verified: false, k: 0, notOpen: false })
+    expect(result.byOrder[openOrderId]!.value).toBeUndefined()
   })
 })

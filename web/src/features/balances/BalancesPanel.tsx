@@ -1,14 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useEffect, useState } from 'react'
-import type {
-  ReplicaRootStatus,
-  RootJudgement,
-  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
-} from '../../../../shared/attest/judgeRootAnswers.ts'
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+import type { RootJudgement } from '../../../../shared/attest/judgeRootAnswers.ts'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
-import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
-import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
+import { verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
+import { refreshVerifiedPortfolio } from '../../lib/refreshVerifiedPortfolio.ts'
 import {
   shownBalance,
   STREAMED_BALANCE_TTL_MS,
@@ -17,26 +14,8 @@ import {
   type StreamedBalances,
 } from '../../lib/streamedBalances.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
-import type { ProvenBalance, ProvenBalanceLine } from '../../lib/verifyBalancesAtRoot.ts'
-
-/** A replica's root attestation of the index, as the line under a badge names it. */
-const statusLabels: Record<ReplicaRootStatus, string> = {
-  signed: 'signed',
-  bad_signature: 'bad signature',
-  behind: 'behind',
-  unreachable: 'unreachable',
-  disagrees: 'disagrees',
-  invalid_answer: 'invalid answer',
-}
-
-/** A replica's balance proof, when it was asked for one. */
-const proofLabels: Record<NonNullable<ProvenBalanceLine['proof']>, string> = {
-  verified: 'proof verified',
-  false_value: 'served a false balance',
-  other_index: 'proof of another index',
-  unavailable: 'no proof',
-  invalid_answer: 'invalid proof answer',
-}
+import type { ProvenBalance } from '../../lib/verifyPortfolioAtRoot.ts'
+import { ProofDetails, proofBadgeTitle } from '../proofs/ProofDetails.tsx'
 
 /**
  * Per token: available and locked, with the quorum badge computed in this browser: every balance
@@ -47,7 +26,7 @@ const proofLabels: Record<NonNullable<ProvenBalanceLine['proof']>, string> = {
 export function BalancesPanel(props: { registry: AppRegistry; address: string | undefined }) {
   const { registry, address } = props
   const query = useQuery({
-    ...verifiedBalancesQueryOptions(registry, address ?? ''),
+    ...verifiedPortfolioQueryOptions(registry, address ?? ''),
     enabled: !!address,
   })
   // Filled by the live stream (`recordStreamedBalance`); never fetched.
@@ -188,7 +167,7 @@ function BalanceRow(props: {
         className={`badge ${proof.verified && !verifying ? 'badge-ok' : 'badge-warn'}`}
         aria-expanded={open}
         onClick={() => setOpen((value) => !value)}
-        title={badgeTitle(proof, props.root)}
+        title={proofBadgeTitle(proof, props.root, 'balance')}
         data-testid={`badge-${token}`}
       >
         {verifying
@@ -204,75 +183,16 @@ function BalanceRow(props: {
         </span>
       )}
       {open && (
-        <ul className="replica-proofs" aria-label={`${token} replica roots and proofs`}>
-          {proof.replicas.map((replica) => (
-            <li
-              key={replica.replicaId}
-              data-status={replica.status}
-              data-proof={replica.proof}
-              data-testid={`proof-${token}-${replica.replicaId}`}
-            >
-              <span
-                className={`dot ${replica.status === 'signed' ? 'dot-ok' : replica.status === 'behind' ? 'dot-warn' : 'dot-bad'}`}
-                aria-hidden
-              />
-              <span className="mono small">{replica.replicaId}</span>
-              <span className="small">{statusLabels[replica.status]}</span>
-              {replica.detail && (
-                <span className="muted small ellipsis" title={replica.detail}>
-                  {replica.detail}
-                </span>
-              )}
-              {replica.proof && (
-                <span
-                  className={`small ${replica.proof === 'false_value' ? 'warn' : 'muted'}`}
-                  title={replica.proofDetail}
-                >
-                  · {proofLabels[replica.proof]}
-                </span>
-              )}
-            </li>
-          ))}
-          <li className="muted small">
-            root aggregate signature:{' '}
-            {proof.aggregate === 'valid'
-              ? 'valid'
-              : proof.aggregate === 'invalid'
-                ? 'invalid'
-                : 'not checked'}
-          </li>
-          {props.root?.root && (
-            <li className="muted small" data-testid={`root-${token}`}>
-              root <span className="mono">{props.root.root.stateHash.slice(0, 18)}…</span> at batch
-              #{props.root.index}, signed by {props.root.signers.join(', ')}
-              {proof.servedBy && <> · proof from {proof.servedBy}</>}
-            </li>
-          )}
-        </ul>
+        <ProofDetails
+          proven={proof}
+          root={props.root}
+          what="balance"
+          label={token}
+          testKey={token}
+        />
       )}
     </li>
   )
-}
-
-/**
- * The badge's tooltip: the root the balance is proven against and who signed it, then every
- * replica left out of the aggregate or whose proof was refused, with why.
- */
-function badgeTitle(proof: ProvenBalance, root: RootJudgement | undefined): string {
-  const lines =
-    root?.root === undefined
-      ? [`No root of batch #${proof.index} signed by ${proof.quorum} of ${proof.n} replicas`]
-      : [`Root of batch #${root.index} signed by ${root.signers.join(', ')}`]
-  for (const replica of proof.replicas) {
-    if (replica.status !== 'signed') {
-      lines.push(`${replica.replicaId}: ${statusLabels[replica.status]}`)
-    }
-    if (replica.proof !== undefined && replica.proof !== 'verified') {
-      lines.push(`${replica.replicaId}: ${proofLabels[replica.proof]}`)
-    }
-  }
-  if (proof.servedBy !== undefined) lines.push(`Proof from ${proof.servedBy}`)
-  return lines.join('\n')
 }
 
 function FaucetButton(props: { registry: AppRegistry; address: string }) {
@@ -282,7 +202,7 @@ function FaucetButton(props: { registry: AppRegistry; address: string }) {
     onSuccess: () => {
       // The mint goes through Zellular; refresh a few times while it lands.
       for (const delay of [500, 1500, 3000]) {
-        setTimeout(() => refreshVerifiedBalances(queryClient, props.address), delay)
+        setTimeout(() => refreshVerifiedPortfolio(queryClient, props.address), delay)
       }
     },
   })

@@ -12,7 +12,7 @@ import {
 import { useSignMessage } from 'wagmi'
 import { useLive, usePrimaryReplica } from '../../lib/live.tsx'
 import { toSignedWire, type IntentDraft } from '../../lib/intentDraft.ts'
-import { refreshVerifiedBalances } from '../../lib/refreshVerifiedBalances.ts'
+import { refreshVerifiedPortfolio } from '../../lib/refreshVerifiedPortfolio.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { ReplicaRequestError, replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
 import { classifyWalletError, walletErrorMessage } from '../../lib/walletErrors.ts'
@@ -119,7 +119,7 @@ export function RequestsProvider(props: {
         // Balances move when the request reaches a new stage, not at each recount of replicas.
         const moved = patch.stage === 'applied' || patch.stage === 'finalized'
         if (before && moved && patch.stage !== before.stage) {
-          refreshVerifiedBalances(queryClient, before.signer)
+          refreshVerifiedPortfolio(queryClient, before.signer)
         }
       },
     })

@@ -6,7 +6,7 @@ import { formatUnits } from '../../lib/format.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { useOrderbook } from '../../lib/live.tsx'
 import { bestPrices } from '../../lib/orderbookState.ts'
-import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import { verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
@@ -60,7 +60,7 @@ export function OrderForm(props: {
   const book = useOrderbook(market.id)
   const top = useMemo(() => bestPrices(book.book), [book.book])
   const balances = useQuery({
-    ...verifiedBalancesQueryOptions(registry, address ?? ''),
+    ...verifiedPortfolioQueryOptions(registry, address ?? ''),
     enabled: !!address,
   })
   const ids = { price: useId(), quantity: useId(), tif: useId() }

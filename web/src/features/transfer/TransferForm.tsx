@@ -3,7 +3,7 @@ import { useId, useMemo, useState } from 'react'
 import { parseAddress } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
-import { verifiedBalancesQueryOptions } from '../../lib/queries.ts'
+import { verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
 import { readAmount } from '../../lib/readAmount.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
@@ -28,7 +28,7 @@ export function TransferForm(props: { registry: AppRegistry; address: `0x${strin
   const [nonce, setNonce] = useState(freshNonce)
   const [touched, setTouched] = useState<Record<string, boolean>>({})
   const [busy, setBusy] = useState(false)
-  const balances = useQuery(verifiedBalancesQueryOptions(registry, address))
+  const balances = useQuery(verifiedPortfolioQueryOptions(registry, address))
   const ids = { to: useId(), token: useId(), amount: useId() }
   const decimals = registry.decimalsOf(token)
   const proof = balances.data?.byToken[token]

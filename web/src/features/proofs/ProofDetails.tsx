@@ -1,0 +1,121 @@
+import type {
+  ReplicaRootStatus,
+  RootJudgement,
+  // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+} from '../../../../shared/attest/judgeRootAnswers.ts'
+import type { ProvenAtRoot, ProvenLine } from '../../lib/verifyPortfolioAtRoot.ts'
+
+/** A replica's root attestation of the index, as the line under a badge names it. */
+const statusLabels: Record<ReplicaRootStatus, string> = {
+  signed: 'signed',
+  bad_signature: 'bad signature',
+  behind: 'behind',
+  unreachable: 'unreachable',
+  disagrees: 'disagrees',
+  invalid_answer: 'invalid answer',
+}
+
+/** A replica's proof of a balance or an order (`what`), when it was asked for one. */
+function proofLabel(proof: NonNullable<ProvenLine['proof']>, what: string): string {
+  switch (proof) {
+    case 'verified':
+      return 'proof verified'
+    case 'false_value':
+      return `served a false ${what}`
+    case 'other_index':
+      return 'proof of another index'
+    case 'unavailable':
+      return 'no proof'
+    case 'invalid_answer':
+      return 'invalid proof answer'
+    case 'not_open':
+      return 'proof: not open at the root'
+  }
+}
+
+/**
+ * What a badge opens: every replica's root attestation and proof of one value (a balance or an
+ * order, `what`), whether the root's aggregate signature verified, and the root itself (hash,
+ * batch, signers) with the replica whose proof tied the value to it. Test ids carry `testKey`.
+ */
+export function ProofDetails(props: {
+  proven: ProvenAtRoot
+  root: RootJudgement | undefined
+  what: string
+  label: string
+  testKey: string
+}) {
+  const { proven, root, what, testKey } = props
+  return (
+    <ul className="replica-proofs" aria-label={`${props.label} replica roots and proofs`}>
+      {proven.replicas.map((replica) => (
+        <li
+          key={replica.replicaId}
+          data-status={replica.status}
+          data-proof={replica.proof}
+          data-testid={`proof-${testKey}-${replica.replicaId}`}
+        >
+          <span
+            className={`dot ${replica.status === 'signed' ? 'dot-ok' : replica.status === 'behind' ? 'dot-warn' : 'dot-bad'}`}
+            aria-hidden
+          />
+          <span className="mono small">{replica.replicaId}</span>
+          <span className="small">{statusLabels[replica.status]}</span>
+          {replica.detail && (
+            <span className="muted small ellipsis" title={replica.detail}>
+              {replica.detail}
+            </span>
+          )}
+          {replica.proof && (
+            <span
+              className={`small ${replica.proof === 'false_value' ? 'warn' : 'muted'}`}
+              title={replica.proofDetail}
+            >
+              · {proofLabel(replica.proof, what)}
+            </span>
+          )}
+        </li>
+      ))}
+      <li className="muted small">
+        root aggregate signature:{' '}
+        {proven.aggregate === 'valid'
+          ? 'valid'
+          : proven.aggregate === 'invalid'
+            ? 'invalid'
+            : 'not checked'}
+      </li>
+      {root?.root && (
+        <li className="muted small" data-testid={`root-${testKey}`}>
+          root <span className="mono">{root.root.stateHash.slice(0, 18)}…</span> at batch #
+          {root.index}, signed by {root.signers.join(', ')}
+          {proven.servedBy && <> · proof from {proven.servedBy}</>}
+        </li>
+      )}
+    </ul>
+  )
+}
+
+/**
+ * A badge's tooltip: the root the value (`what`) is proven against and who signed it, then
+ * every replica left out of the aggregate or whose proof was refused, with why.
+ */
+export function proofBadgeTitle(
+  proven: ProvenAtRoot,
+  root: RootJudgement | undefined,
+  what: string,
+): string {
+  const lines =
+    root?.root === undefined
+      ? [`No root of batch #${proven.index} signed by ${proven.quorum} of ${proven.n} replicas`]
+      : [`Root ${root.root.stateHash} of batch #${root.index} signed by ${root.signers.join(', ')}`]
+  for (const replica of proven.replicas) {
+    if (replica.status !== 'signed') {
+      lines.push(`${replica.replicaId}: ${statusLabels[replica.status]}`)
+    }
+    if (replica.proof !== undefined && replica.proof !== 'verified') {
+      lines.push(`${replica.replicaId}: ${proofLabel(replica.proof, what)}`)
+    }
+  }
+  if (proven.servedBy !== undefined) lines.push(`Proof from ${proven.servedBy}`)
+  return lines.join('\n')
+}
