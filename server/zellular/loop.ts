@@ -50,6 +50,13 @@ export class Loop {
         this.#busy = false
         if (this.#stopped) return
         const gap = Math.max(0, startedAt + this.wakeGapMs - performance.now())
+        if (this.#again && gap === 0) {
+          // Woken while busy and no gap left to keep: the next run is the next thing to do,
+          // not a timer of the clock (at least a millisecond, and never on a test's clock).
+          const immediate = setImmediate(() => this.tick())
+          this.#cancelTimer = () => clearImmediate(immediate)
+          return
+        }
         const delay = this.#again ? gap : this.intervalMs
         this.#cancelTimer = this.clock.after(delay, () => this.tick())
       })
