@@ -89,3 +89,22 @@ it('applies nothing from a carried proof that does not verify, or is not the one
     node.close()
   }
 })
+
+it('signs a lock whose parent is an older finalization, but no finalization on an old parent', () => {
+  // The sequencer asked for lock 4 on parent 1 while its finalization round of 2 still ran, and
+  // that finalization reached this node first (pipelined rounds, `synchronizer.ts`).
+  const { node, now, point, finalization2 } = followerOneFinalizationBehind()
+  try {
+    expect(node.chain.promote('a', finalization2)).toBeNull()
+    expect(signs(node, point('sequenced', 4, 1, 0))).toBe(true)
+    // Finalizations stay a chain: each names the one before it.
+    const finalization = point('locked', 3, 1, now)
+    expect(() => signSyncPoint(node.context, node.logs, node.chain, finalization)).toThrow(/parent/)
+    // A parent beyond this node's last finalization is still refused.
+    expect(() =>
+      signSyncPoint(node.context, node.logs, node.chain, point('sequenced', 4, 3, 0)),
+    ).toThrow(/parent/)
+  } finally {
+    node.close()
+  }
+})

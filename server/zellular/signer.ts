@@ -26,7 +26,8 @@ const CLOCK_SKEW_SECONDS = 10
 /**
  * `POST /node/sign_sync_point`: the node signs a lock (`sequenced`) or finalization (`locked`)
  * point only if it holds that batch with the same chaining hash in at least that state, and the
- * parent is its own last finalized index (zsequencer `node/tasks.py sign_sync_point`).
+ * parent is its own last finalized index (zsequencer `node/tasks.py sign_sync_point`; for a lock,
+ * or an earlier one, see below).
  *
  * In zsequencer a node learns of a new finalization or lock only from its next PUT to the
  * sequencer, and reports it in the PUT after that; until then it refuses to sign on top of it,
@@ -57,7 +58,15 @@ export function signSyncPoint(
     if (request.state === 'locked' && (finalized?.timestamp ?? 0) > request.timestamp) {
       throw refuse('Finalization timestamp is older than the last finalization.')
     }
-    if (request.parent_index !== log.lastFinalized) throw refuse('Wrong parent index.')
+    // zsequencer wants the parent to be this node's last finalization. A lock may name an older
+    // one: the sequencer asks for locks while its finalization round before them still runs
+    // (`synchronizer.ts`), and that finalization may reach this node first. Such a lock binds
+    // this log as any other (chaining hash below), and `promote` takes it. Finalizations stay a
+    // chain, each on the one before it.
+    const olderParentOk = request.state === 'sequenced' && request.parent_index < log.lastFinalized
+    if (request.parent_index !== log.lastFinalized && !olderParentOk) {
+      throw refuse('Wrong parent index.')
+    }
   }
   const reached = request.state === 'sequenced' ? log.lastSequenced : log.lastLocked
   const record = log.get(request.index)
