@@ -1,5 +1,5 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { Fragment, useState } from 'react'
 import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shared/api/index.ts'
 import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
@@ -7,15 +7,24 @@ import { batchTimeQueryKey, batchTimeQueryOptions, selectOrderTimes } from '../.
 import { formatFixed, shortHash } from '../../lib/format.ts'
 import { describeReason } from '../../lib/rejectReasonText.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
-import { ordersQueryOptions } from '../../lib/queries.ts'
+import { ordersQueryOptions, verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import { shownOrderProof } from '../../lib/shownOrderProof.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
+import {
+  OpenOrderProofBadge,
+  OpenOrderProofDetails,
+  OpenOrdersProofSummary,
+} from './OpenOrderProof.tsx'
 
 type Tab = 'open' | 'fills' | 'history' | 'requests'
 
-/** My open orders (cancel, cancel all), my fills, closed orders and every signing request. */
+/**
+ * My open orders (cancel, cancel all), each proven against the quorum root the balances are
+ * proven against (the portfolio check), my fills, closed orders and every signing request.
+ */
 export function ActivityPanel(props: {
   registry: AppRegistry
   market: MarketInfo
@@ -28,9 +37,16 @@ export function ActivityPanel(props: {
     ...ordersQueryOptions(primary, address ?? '', market.id),
     enabled: !!address && !!primary,
   })
+  // The same query as the balances' (one check, one root aggregate, for both).
+  const portfolio = useQuery({
+    ...verifiedPortfolioQueryOptions(registry, address ?? ''),
+    enabled: !!address,
+  }).data
+  const [proofShown, setProofShown] = useState<string | undefined>(undefined)
   const { submit, requests, dismiss, clearFinished } = useRequests()
   const all = orders.data?.orders ?? []
   const open = all.filter((order) => order.status === 'open')
+  const openProofs = open.map((order) => shownOrderProof(order, market, portfolio))
   const closed = all.filter((order) => order.status !== 'open')
   // When each listed order was placed and last changed: from its fills and the batch times the
   // stream told, else asked once per order of the tab shown (`GET /tx/:orderId`).
@@ -157,73 +173,102 @@ export function ActivityPanel(props: {
             </p>
           )
         ) : tab === 'open' ? (
-          <table className="compact-table fit" data-testid="open-orders">
-            <thead>
-              <tr>
-                <th scope="col">Placed</th>
-                <th scope="col">Side</th>
-                <th scope="col" className="num">
-                  Price
-                </th>
-                <th scope="col" className="num">
-                  Amount
-                </th>
-                <th scope="col" className="num">
-                  Filled
-                </th>
-                <th scope="col">Type</th>
-                <th scope="col">Order</th>
-                <th scope="col" />
-              </tr>
-            </thead>
-            <tbody>
-              {open.length === 0 && (
+          <>
+            <table className="compact-table fit" data-testid="open-orders">
+              <thead>
                 <tr>
-                  <td colSpan={8} className="muted small">
-                    No open orders
-                  </td>
+                  <th scope="col">Placed</th>
+                  <th scope="col">Side</th>
+                  <th scope="col" className="num">
+                    Price
+                  </th>
+                  <th scope="col" className="num">
+                    Amount
+                  </th>
+                  <th scope="col" className="num">
+                    Filled
+                  </th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Order</th>
+                  <th scope="col">Proof</th>
+                  <th scope="col" />
                 </tr>
-              )}
-              {open.map((order) => (
-                <tr
-                  key={order.orderId}
-                  data-testid="open-order"
-                  data-order-id={order.orderId}
-                  data-price={order.price}
-                  data-placed-time={timesOf(order).placed}
-                >
-                  <td className="small muted">
-                    <BatchTime
-                      time={timesOf(order).placed}
-                      detail={`batch #${order.placedIndex}`}
-                    />
-                  </td>
-                  <td className={order.side === 'buy' ? 'up' : 'down'}>
-                    {order.side === 'buy' ? 'Buy' : 'Sell'}
-                  </td>
-                  <td className="num">{price(order.price)}</td>
-                  <td className="num">{qty(order.quantity)}</td>
-                  <td className="num">{qty(order.filled)}</td>
-                  <td className="small muted">
-                    {order.timeInForce === 'POST_ONLY' ? 'Post only' : order.type}
-                  </td>
-                  <td className="mono small muted" title={order.orderId}>
-                    {shortHash(order.orderId)}
-                  </td>
-                  <td className="num">
-                    <button
-                      className="btn btn-small btn-ghost"
-                      onClick={() => cancelAndReport(order)}
-                      aria-label={`Cancel order ${shortHash(order.orderId)}`}
-                      data-testid="cancel-order"
+              </thead>
+              <tbody>
+                {open.length === 0 && (
+                  <tr>
+                    <td colSpan={9} className="muted small">
+                      No open orders
+                    </td>
+                  </tr>
+                )}
+                {open.map((order, position) => (
+                  <Fragment key={order.orderId}>
+                    <tr
+                      data-testid="open-order"
+                      data-order-id={order.orderId}
+                      data-price={order.price}
+                      data-placed-time={timesOf(order).placed}
+                      data-proof={openProofs[position]!.state}
                     >
-                      Cancel
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+                      <td className="small muted">
+                        <BatchTime
+                          time={timesOf(order).placed}
+                          detail={`batch #${order.placedIndex}`}
+                        />
+                      </td>
+                      <td className={order.side === 'buy' ? 'up' : 'down'}>
+                        {order.side === 'buy' ? 'Buy' : 'Sell'}
+                      </td>
+                      <td className="num">{price(order.price)}</td>
+                      <td className="num">{qty(order.quantity)}</td>
+                      <td className="num">{qty(order.filled)}</td>
+                      <td className="small muted">
+                        {order.timeInForce === 'POST_ONLY' ? 'Post only' : order.type}
+                      </td>
+                      <td className="mono small muted" title={order.orderId}>
+                        {shortHash(order.orderId)}
+                      </td>
+                      <td>
+                        <OpenOrderProofBadge
+                          shown={openProofs[position]!}
+                          portfolio={portfolio}
+                          open={proofShown === order.orderId}
+                          onToggle={() =>
+                            setProofShown((shown) =>
+                              shown === order.orderId ? undefined : order.orderId,
+                            )
+                          }
+                        />
+                      </td>
+                      <td className="num">
+                        <button
+                          className="btn btn-small btn-ghost"
+                          onClick={() => cancelAndReport(order)}
+                          aria-label={`Cancel order ${shortHash(order.orderId)}`}
+                          data-testid="cancel-order"
+                        >
+                          Cancel
+                        </button>
+                      </td>
+                    </tr>
+                    {proofShown === order.orderId && (
+                      <tr>
+                        <td colSpan={9}>
+                          <OpenOrderProofDetails
+                            orderId={order.orderId}
+                            shown={openProofs[position]!}
+                            portfolio={portfolio}
+                          />
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                ))}
+              </tbody>
+            </table>
+            <OpenOrdersProofSummary shown={openProofs} portfolio={portfolio} />
+          </>
         ) : tab === 'fills' ? (
           <table className="compact-table fit" data-testid="fills">
             <thead>

@@ -1,0 +1,89 @@
+import { expect, test } from '@playwright/test'
+import { connect, fetchRegistry, openUser, submitLimit, useFaucet } from './support/app.ts'
+
+/*
+ * Open orders are proven against the same root a quorum of replicas signed as the balances: one
+ * replica's proof per order, checked in the browser. A replica that serves an order its proof
+ * does not tie to that root is named, and the order is proven from another replica's proof. The
+ * lie is made at the page's network boundary; the replicas themselves are the real ones.
+ */
+test('every open order verifies 3 of 3 against the quorum root, and a replica serving a false order is named', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const signers = registry.replicas.map((replica) => replica.id).join(', ')
+  const liar = registry.replicas[0]!
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  const { page } = user
+  // Two resting buys far below any ask, so they stay open.
+  for (const price of ['101', '102']) {
+    await submitLimit(page, { side: 'buy', price, quantity: '0.01' })
+    await expect(
+      page.locator(`[data-testid="open-order"][data-price="${price}000000"]`),
+    ).toHaveCount(1, {
+      timeout: 30_000,
+    })
+  }
+  const rows = page.getByTestId('open-order')
+  await expect(rows).toHaveCount(2)
+  for (const row of await rows.all()) {
+    await expect(row).toHaveAttribute('data-proof', 'verified', { timeout: 30_000 })
+    await expect(row.getByTestId('order-proof')).toHaveText('✓ 3 of 3')
+  }
+  const summary = page.getByTestId('open-orders-proof')
+  await expect(summary).toHaveAttribute('data-verified', '2')
+  await expect(summary).toContainText('2 of 2 open orders verified by 3 of 3 replicas')
+  await expect(summary).toContainText(`signed by ${signers}`)
+
+  // The details of one order: its root (batch, signers) and every replica's root and proof.
+  const first = rows.first()
+  const orderId = (await first.getAttribute('data-order-id'))!
+  await first.getByTestId('order-proof').click()
+  await expect(page.getByTestId(`root-order-${orderId}`)).toContainText(`signed by ${signers}`)
+  await expect(page.getByTestId(`root-order-${orderId}`)).toContainText('· proof from')
+  for (const replica of registry.replicas) {
+    await expect(page.getByTestId(`proof-order-${orderId}-${replica.id}`)).toHaveAttribute(
+      'data-status',
+      'signed',
+    )
+  }
+
+  // From now on the liar raises every order's remaining lots (field 6 of the leaf) tenfold.
+  let lies = 0
+  await page.route(
+    (url) => url.href.startsWith(`${liar.url}/order_proof`),
+    async (route) => {
+      const response = await route.fetch()
+      const body = (await response.json()) as { value: string | null }
+      if (body.value !== null) {
+        const fields = body.value.split(' ')
+        fields[5] = String(Number(fields[5]) * 10)
+        body.value = fields.join(' ')
+        lies += 1
+      }
+      await route.fulfill({ response, json: body })
+    },
+  )
+  const named = page.getByTestId('false-orders')
+  await expect(named).toContainText(liar.id, { timeout: 30_000 })
+  await expect(named).toContainText('served an order that does not match the quorum root')
+  expect(lies).toBeGreaterThan(0)
+  // Every order is still proven, 3 of 3, from another replica's proof; the liar's is refused.
+  for (const row of await rows.all()) {
+    await expect(row).toHaveAttribute('data-proof', 'verified')
+    await expect(row.getByTestId('order-proof')).toHaveAttribute(
+      'title',
+      new RegExp(`${liar.id}: served a false order`),
+    )
+  }
+  await expect(page.getByTestId(`proof-order-${orderId}-${liar.id}`)).toHaveAttribute(
+    'data-proof',
+    'false_value',
+  )
+  await expect(page.getByTestId(`root-order-${orderId}`)).not.toContainText(`proof from ${liar.id}`)
+  await user.context.close()
+})

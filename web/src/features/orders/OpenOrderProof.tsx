@@ -1,0 +1,115 @@
+import { shortHash } from '../../lib/format.ts'
+import type { VerifiedPortfolio } from '../../lib/queries.ts'
+import type { ShownOrderProof } from '../../lib/shownOrderProof.ts'
+import { ProofDetails, proofBadgeTitle } from '../proofs/ProofDetails.tsx'
+
+/**
+ * An open order's badge: verified by k of n when the quorum root proves the order as shown,
+ * otherwise why not. Opens the order's proof details (`OpenOrderProofDetails`).
+ */
+export function OpenOrderProofBadge(props: {
+  shown: ShownOrderProof
+  portfolio: VerifiedPortfolio | undefined
+  open: boolean
+  onToggle: () => void
+}) {
+  const { shown, portfolio } = props
+  const proven = 'proven' in shown ? shown.proven : undefined
+  const text =
+    shown.state === 'verified'
+      ? `✓ ${shown.proven.k} of ${shown.proven.n}`
+      : shown.state === 'verifying'
+        ? '… verifying'
+        : shown.state === 'not_open'
+          ? '⚠ not open at root'
+          : shown.state === 'differs'
+            ? '⚠ differs from root'
+            : '⚠ unverified'
+  const title =
+    proven === undefined
+      ? shown.state === 'verifying' || shown.state === 'unverified'
+        ? shown.why
+        : undefined
+      : [
+          ...(shown.state === 'unverified' ? [shown.why] : []),
+          proofBadgeTitle(proven, portfolio?.root, 'order'),
+        ].join('\n')
+  return (
+    <button
+      className={`badge ${shown.state === 'verified' ? 'badge-ok' : 'badge-warn'}`}
+      aria-expanded={proven === undefined ? undefined : props.open}
+      aria-label={`Order proof: ${text}`}
+      disabled={proven === undefined}
+      onClick={props.onToggle}
+      title={title}
+      data-testid="order-proof"
+    >
+      {text}
+    </button>
+  )
+}
+
+/** The proof details of one open order, under its row. */
+export function OpenOrderProofDetails(props: {
+  orderId: string
+  shown: ShownOrderProof
+  portfolio: VerifiedPortfolio | undefined
+}) {
+  const { shown, portfolio } = props
+  if (!('proven' in shown) || shown.proven === undefined) return null
+  return (
+    <ProofDetails
+      proven={shown.proven}
+      root={portfolio?.root}
+      what="order"
+      label={`Order ${shortHash(props.orderId)}`}
+      testKey={`order-${props.orderId}`}
+    />
+  )
+}
+
+/**
+ * Under the open orders: how many of those shown are verified against which root (batch, hash,
+ * signers, the replica that listed them), and every replica that served an order its proof does
+ * not tie to the quorum root.
+ */
+export function OpenOrdersProofSummary(props: {
+  shown: readonly ShownOrderProof[]
+  portfolio: VerifiedPortfolio | undefined
+}) {
+  const { shown, portfolio } = props
+  const root = portfolio?.root
+  if (portfolio === undefined || shown.length === 0) return null
+  const verified = shown.filter((item) => item.state === 'verified').length
+  const liars = [...new Set(Object.values(portfolio.byOrder).flatMap((order) => order.falseValues))]
+  return (
+    <div
+      className="muted small pad-x"
+      data-testid="open-orders-proof"
+      data-verified={verified}
+      data-shown={shown.length}
+    >
+      <p>
+        {verified} of {shown.length} open orders verified
+        {root?.verified && root.root ? (
+          <>
+            {' '}
+            by {root.k} of {root.n} replicas against root{' '}
+            <span className="mono" title={root.root.stateHash}>
+              {root.root.stateHash.slice(0, 18)}…
+            </span>{' '}
+            at batch #{root.index}, signed by {root.signers.join(', ')}
+            {portfolio.ordersListedBy && <> · listed by {portfolio.ordersListedBy}</>}
+          </>
+        ) : (
+          <> · no root signed by a quorum of replicas</>
+        )}
+      </p>
+      {liars.length > 0 && (
+        <p className="warn" data-testid="false-orders">
+          {liars.join(', ')} served an order that does not match the quorum root
+        </p>
+      )}
+    </div>
+  )
+}

@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest'
+import type { MarketInfo, OrderView } from '../../../shared/api/index.ts'
+import {
+  countingVerifier,
+  fixtureIndex,
+  fixtureRegistry,
+  replicaIds,
+  signedRoot,
+} from '../../../shared/attest/testing.ts'
+import { devnetMarkets, type ProofAnswer } from '../../../shared/exchange/index.ts'
+import {
+  fixtureStateHash,
+  holder,
+  openOrderId,
+  orderOwner,
+  orderProofBody,
+} from '../../../shared/exchange/testing.ts'
+import type { VerifiedPortfolio } from './queries.ts'
+import { shownOrderProof } from './shownOrderProof.ts'
+import { verifyPortfolioAtRoot } from './verifyPortfolioAtRoot.ts'
+
+const ethUsdt = devnetMarkets[0] as MarketInfo
+
+/** The fixture's open order as `GET /orders` lists it: a buy of 0.01 ETH at 1990 USDT. */
+function listed(patch: Partial<OrderView> = {}): OrderView {
+  return {
+    orderId: openOrderId,
+    market: 'ETH/USDT',
+    owner: orderOwner.address,
+    side: 'buy',
+    type: 'limit',
+    timeInForce: 'GTC',
+    price: '1990000000',
+    quantity: '10000000000000000',
+    filled: '0',
+    remaining: '10000000000000000',
+    status: 'open',
+    placedIndex: 1,
+    updatedIndex: 1,
+    fills: [],
+    fillsTruncated: false,
+    ...patch,
+  }
+}
+
+/** The portfolio check of `address` at the fixture root, with these proofs of the order. */
+function portfolio(
+  orderProofs: ProofAnswer[],
+  address: string = orderOwner.address,
+): VerifiedPortfolio {
+  const result = verifyPortfolioAtRoot({
+    registry: fixtureRegistry,
+    index: fixtureIndex,
+    answers: [0, 1, 2].map((position) => ({
+      replicaId: replicaIds[position]!,
+      kind: 'answer',
+      body: signedRoot(position, { stateHash: fixtureStateHash }),
+    })),
+    bls: countingVerifier(),
+    address,
+    tokens: [],
+    proofs: {},
+    orderIds: [openOrderId],
+    orderProofs: { [openOrderId]: orderProofs },
+  })
+  return {
+    address,
+    index: fixtureIndex,
+    root: result.root,
+    byToken: result.byToken,
+    byOrder: result.byOrder,
+    ordersListedBy: 'replica-1',
+    ordersTruncated: false,
+    verifyMs: 1,
+    appliedIndex: fixtureIndex,
+  }
+}
+
+const honest = (position: number, patch: object = {}): ProofAnswer => ({
+  replicaId: replicaIds[position]!,
+  kind: 'answer',
+  body: orderProofBody(position, openOrderId, patch),
+})
+
+describe('shownOrderProof', () => {
+  it('is verified when the proven leaf is the order shown, field by field', () => {
+    const shown = shownOrderProof(listed(), ethUsdt, portfolio([honest(0)]))
+    expect(shown.state).toBe('verified')
+    // Another price, size or remaining size than the root proves is not the proven order.
+    for (const patch of [
+      { price: '1990010000' },
+      { quantity: '20000000000000000' },
+      { remaining: '5000000000000000', filled: '5000000000000000' },
+      { side: 'sell' as const },
+    ]) {
+      expect(shownOrderProof(listed(patch), ethUsdt, portfolio([honest(0)])).state).toBe('differs')
+    }
+  })
+
+  it('waits for the next root when the order changed after the proven one', () => {
+    const changed = listed({ updatedIndex: fixtureIndex + 1, remaining: '5000000000000000' })
+    expect(shownOrderProof(changed, ethUsdt, portfolio([honest(0)]))).toEqual({
+      state: 'verifying',
+      why: `changed at batch #${fixtureIndex + 1}, after the root`,
+    })
+    expect(shownOrderProof(listed(), ethUsdt, undefined).state).toBe('verifying')
+  })
+
+  it('names the replica whose order proof does not tie to the root, when no other proves it', () => {
+    const lie = honest(0, { value: orderProofBody(0, openOrderId).value!.replace(' 10 ', ' 99 ') })
+    const shown = shownOrderProof(listed(), ethUsdt, portfolio([lie]))
+    expect(shown).toMatchObject({
+      state: 'unverified',
+      why: 'replica-1 served an order that does not match the quorum root',
+    })
+    // Another replica's true proof verifies it; the liar stays named in the proof lines.
+    const proven = shownOrderProof(listed(), ethUsdt, portfolio([lie, honest(1)]))
+    expect(proven.state).toBe('verified')
+    expect(proven.state === 'verified' && proven.proven.falseValues).toEqual(['replica-1'])
+  })
+
+  it('says the root shows no open order of the address under that id', () => {
+    const shown = shownOrderProof(
+      listed({ owner: holder }),
+      ethUsdt,
+      portfolio([honest(0)], holder),
+    )
+    expect(shown.state).toBe('not_open')
+  })
+})
