@@ -54,6 +54,14 @@ export const nodeConfigSchema = z.object({
    */
   pipelineLocks: z.boolean().default(false),
   /**
+   * The sequencer's lock and finalization rounds run in two lanes that wake each other when they
+   * apply a proof, so a lock round does not wait for the finalization round before it (with
+   * `pipelineLocks`; without, the lanes take turns as zsequencer's loop does). Nothing changes on
+   * the wire. Off: one loop runs a lock round, then a finalization round (zsequencer's
+   * `sync_app`), kept to compare the two.
+   */
+  pipelineRounds: z.boolean().default(true),
+  /**
    * Loops run on work, with their intervals as upper bounds (our nodes only): a client batch
    * wakes the posting loop, and a follower with nothing to send asks the sequencer to hold its
    * PUT until there is news for it (new batches, a lock or a finalization) for up to
@@ -75,6 +83,7 @@ export type NodeConfig = z.output<typeof nodeConfigSchema>
 /** `ZSEQUENCER_*` name → config field, and whether the value is in seconds. */
 const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'seconds' | 'flag']> = {
   ZSEQUENCER_PIPELINE_LOCKS: ['pipelineLocks', 'flag'],
+  ZSEQUENCER_PIPELINE_ROUNDS: ['pipelineRounds', 'flag'],
   ZSEQUENCER_WAKE_ON_WORK: ['wakeOnWork', 'flag'],
   ZSEQUENCER_FOLLOWER_HOLD: ['followerHoldMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],

@@ -20,7 +20,7 @@ import { SequencerRole, type RoleView } from './sequencerRole.ts'
 import { SequencerSwitch } from './sequencerSwitch.ts'
 import { OperatorSignatureBatcher } from './signatureBatcher.ts'
 import { ProgressBell } from './progressBell.ts'
-import { Synchronizer } from './synchronizer.ts'
+import { Synchronizer, type SynchronizeSignal } from './synchronizer.ts'
 
 export interface ZellularNodeOptions {
   /** Honest unless a test wiring installs an adversary (`nodeHooks.ts`). */
@@ -43,7 +43,7 @@ export interface ZellularNodeOptions {
  * - `intake` (`clientIntake.ts`): client PUTs, queued (follower) or sequenced (sequencer).
  * - `poster` (`batchPoster.ts`): the node → sequencer loop; owns "synced" and "sequencer down".
  * - `inbox` (`sequencerApi.ts`): the sequencer's side of those PUTs.
- * - `synchronizer` (`synchronizer.ts`): the sequencer loop, locking and finalizing.
+ * - `synchronizer` (`synchronizer.ts`): the sequencer's rounds, locking and finalizing.
  * - `disputer` (`disputer.ts`): judges the sequencer and gathers votes to replace it.
  * - `switcher` (`sequencerSwitch.ts`): the one writer of who the sequencer is (`role`).
  *
@@ -132,7 +132,10 @@ export class ZellularNode {
     const onQueued = config.wakeOnWork ? queued : undefined
     this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, stages, onQueued)
     this.poster = new BatchPoster(context, role, this.logs, this.chain, this.outbox, sendLimiter)
-    this.synchronizer = new Synchronizer(context, role, this.logs, this.chain)
+    // With `pipelineRounds` a lane that applied a proof wakes the other (and itself): the next
+    // round starts on that proof, not on a timer.
+    const onApplied = config.pipelineRounds ? () => wakeSequencer() : undefined
+    this.synchronizer = new Synchronizer(context, role, this.logs, this.chain, onApplied)
     this.switcher = new SequencerSwitch(context, role, {
       logs: this.logs,
       chain: this.chain,
@@ -145,19 +148,25 @@ export class ZellularNode {
     this.disputer = new Disputer(context, role, this.poster, this.outbox, this.watch, this.switcher)
     this.signatureBatcher = new OperatorSignatureBatcher(network)
 
-    const sequencerLoop = new Loop(
-      config.syncIntervalMs,
-      async () => {
-        if ((await this.synchronizer.run()) === 'abandoned') this.switcher.startRecovery()
-      },
-      clock,
-    )
+    const recoverIf = (signal: SynchronizeSignal) => {
+      if (signal === 'abandoned') this.switcher.startRecovery()
+    }
+    const { synchronizer } = this
+    const sequencerLoops = config.pipelineRounds
+      ? [
+          new Loop(config.syncIntervalMs, async () => recoverIf(await synchronizer.lock()), clock),
+          new Loop(config.syncIntervalMs, () => synchronizer.finalize(), clock),
+        ]
+      : [new Loop(config.syncIntervalMs, async () => recoverIf(await synchronizer.run()), clock)]
+    const wakeSequencer = () => {
+      for (const loop of sequencerLoops) loop.wake()
+    }
     this.inbox = new SequencerInbox(
       context,
       this.logs,
       this.chain,
       this.synchronizer,
-      () => sequencerLoop.wake(),
+      wakeSequencer,
       receiveKb / posting,
     )
     const misbehave = options.misbehave
@@ -174,7 +183,7 @@ export class ZellularNode {
     )
     this.#loops = [
       postingLoop,
-      sequencerLoop,
+      ...sequencerLoops,
       new Loop(config.fetchAppsAndNodesIntervalMs, () => this.refreshApps(), clock),
     ]
     for (const app of apps) this.addApp(app)

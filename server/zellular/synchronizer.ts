@@ -42,11 +42,14 @@ const reportFreshMs = (followerHoldMs: number) => followerHoldMs + HELD_ANSWER_M
 export type SynchronizeSignal = 'abandoned' | undefined
 
 /**
- * The sequencer loop (zsequencer `sequencer/tasks.py sync_app`, §8.4): per app, find the highest
- * index a threshold of stake has sequenced and lock it; find the highest index a threshold has
- * locked and finalize it. As in zsequencer v0.1.7 a new lock waits for the previous one to be
- * finalized. Owns the sequencer's view of its peers: their reports, the sync points it signed
- * and the peers it suspects of withholding signatures.
+ * The sequencer's rounds (zsequencer `sequencer/tasks.py sync_app`, §8.4): per app, find the
+ * highest index a threshold of stake has sequenced and lock it; find the highest index a
+ * threshold has locked and finalize it. As in zsequencer v0.1.7 a new lock waits for the previous
+ * one to be finalized, unless `pipelineLocks`. zsequencer runs both in one loop, a lock round then
+ * a finalization round (`run`); our node runs them in two lanes (`lock`, `finalize`), so a lock
+ * round need not wait for the finalization round before it. Owns the sequencer's view of its
+ * peers: their reports, the sync points it signed and the peers it suspects of withholding
+ * signatures.
  */
 export class Synchronizer {
   /** Each peer's last report, per app. */
@@ -69,6 +72,8 @@ export class Synchronizer {
     private readonly role: RoleView,
     private readonly logs: AppLogs,
     private readonly chain: Chain,
+    /** A lock or finalization of this sequencer was applied: the other lane may have work. */
+    private readonly onApplied: () => void = () => {},
   ) {
     this.#listeningSince = context.clock.now()
   }
@@ -93,29 +98,56 @@ export class Synchronizer {
     this.#listeningSince = this.context.clock.now()
   }
 
-  /** One sequencer round over every app. */
-  async run(): Promise<SynchronizeSignal> {
+  /** One round of each kind over every app, a lock then a finalization (zsequencer's loop). */
+  run(): Promise<SynchronizeSignal> {
+    return this.overApps(true, async (app) => {
+      await this.lockApp(app)
+      await this.syncTo(app, 'locked')
+    })
+  }
+
+  /**
+   * The lock lane: one lock round over every app. It also notices when the peers left this
+   * sequencer (`isAbandoned`).
+   */
+  lock(): Promise<SynchronizeSignal> {
+    return this.overApps(true, (app) => this.lockApp(app))
+  }
+
+  /** The finalization lane: one finalization round over every app. */
+  async finalize(): Promise<void> {
+    await this.overApps(false, (app) => this.syncTo(app, 'locked'))
+  }
+
+  private async overApps(
+    detectAbandoned: boolean,
+    round: (app: string) => Promise<void>,
+  ): Promise<SynchronizeSignal> {
     const { role } = this
     if (!role.isSequencer || role.paused) return undefined
-    if (this.isAbandoned()) {
+    if (detectAbandoned && this.isAbandoned()) {
       this.#reports.clear()
       this.#listeningSince = this.context.clock.now()
       return 'abandoned'
     }
     if (this.context.hooks.stopFinalizing) return undefined
     for (const app of this.logs.apps()) {
-      await this.synchronizeApp(app)
+      await round(app)
       if (!role.isSequencer || role.paused) return undefined
     }
     return undefined
   }
 
-  private async synchronizeApp(app: string): Promise<void> {
+  /**
+   * A lock round, when the last lock is finalized or locks may run ahead (`pipelineLocks`). Its
+   * parent is the last finalization at the start: a finalization round running beside it may
+   * end first, and followers sign such a lock on an older parent (`signer.ts`).
+   */
+  private async lockApp(app: string): Promise<void> {
     const log = this.logs.get(app)
     if (this.context.config.pipelineLocks || log.lastLocked === log.lastFinalized) {
       await this.syncTo(app, 'sequenced')
     }
-    await this.syncTo(app, 'locked')
   }
 
   /**
@@ -299,6 +331,7 @@ export class Synchronizer {
     }
     const memory = state === 'sequenced' ? this.#lastLockPoint : this.#lastFinalizationPoint
     memory.set(app, point.index)
+    this.onApplied()
     return []
   }
 
