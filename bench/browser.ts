@@ -3,9 +3,10 @@
  * the app against the whole product with the demo market maker quoting fast, each applied
  * batch timed from its SSE event to the book, chart and balances repainted, with long tasks.
  * `verify`: browser-side verification of a portfolio (every devnet token's balance of one
- * address) against one root a quorum signed. Builds a tiny page around the check the web app
- * runs in its BLS worker (`verifyPortfolioAtRoot`: three root attestations judged, one aggregate
- * verification, one state proof per balance; herumi BLS lazy-loaded exactly as in the app),
+ * address and its open orders) against one root a quorum signed. Builds a tiny page around the
+ * check the web app runs in its BLS worker (`verifyPortfolioAtRoot`: three root attestations
+ * judged, one aggregate verification, one state proof per balance and per open order; herumi BLS
+ * lazy-loaded exactly as in the app),
  * serves it on loopback, drives Debian's Chromium with playwright-core, and times `reads`
  * portfolio checks. Scenarios: `fresh-root` (each read at a new index: new signatures, so the
  * aggregate is verified every time) and `repeat-read` (the same root and proofs `reads` times,
@@ -15,8 +16,8 @@
  * Options: `--only=repaint|verify` (default both); repaint: `--seconds=N` (60),
  * `--warmup-seconds=N` (10), `--maker-interval-ms=N` (100, the market maker's least),
  * `--port=N` (17400, and the 30 after it), `--churn-hz=N` (20 book orders a second besides; 0:
- * none); verify: `--reads=N` (200), `--warmup=N` (20),
- * `--seed=N` (1).
+ * none); verify: `--reads=N` (200), `--warmup=N` (20), `--orders=N` (20 open orders besides
+ * the 3 balances), `--seed=N` (1).
  */
 import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -33,7 +34,9 @@ import {
   devnetMarkets,
   devnetTokens,
   encodeProofHex,
+  orderLeaf,
 } from '../shared/exchange/index.ts'
+import { signIntent, testAccount } from '../shared/exchange/testing.ts'
 import type { BenchInput, BenchOutput, BenchRead } from './browser/verifyPage.ts'
 import { runRepaintBench } from './browserRepaint.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
@@ -45,11 +48,13 @@ const argument = (name: string, fallback: number) => {
 const reads = argument('reads', 200)
 const warmup = argument('warmup', 20)
 const seed = argument('seed', 1)
+const orders = argument('orders', 20)
 
 /**
- * Deterministic keys, one address holding every devnet token, and `count` portfolio checks at
- * indexes `1000 + offset + j`: each with the three replicas' root attestations of that index and
- * one replica's proof of each balance.
+ * Deterministic keys, one address holding every devnet token with `orders` resting ETH/USDT buys
+ * (one placed per batch), and `count` portfolio checks at indexes `1000 + offset + j`: each with
+ * the three replicas' root attestations of that index and one replica's proof of each balance
+ * and each open order.
  */
 function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupReads'> {
   const secretKeys = [1, 2, 3].map((i) => new Uint8Array(32).fill(seed * 16 + i))
@@ -62,7 +67,8 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
       blsPublicKey: blsPublicKeyOf(key),
     })),
   }
-  const address = `0x${(BigInt(seed) * 1_000_003n).toString(16).padStart(40, '0')}`
+  const account = testAccount(1_000 + seed)
+  const { address } = account
   const tokens = devnetTokens.map((token) => token.symbol)
   const exchange = createExchange({
     domain: { app: registry.app, network: registry.network },
@@ -72,6 +78,20 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
       balances: tokens.map((token, i) => ({ address, token, amount: String(1000 * (i + 1)) })),
     },
     markets: devnetMarkets,
+  })
+  const orderIds = Array.from({ length: orders }, (_, i) => {
+    const fields = {
+      action: 'order',
+      nonce: String(i + 1),
+      market: 'ETH/USDT',
+      side: 'buy',
+      type: 'limit',
+      price: String(100 + i),
+      quantity: '0.01',
+      timeInForce: 'GTC',
+    }
+    const intent = signIntent(account, exchange.ledger.tokens, fields)
+    return exchange.applyBatch(JSON.stringify([intent]), i + 1).receipts[0]!.intentId
   })
   const stateHash = exchange.stateHash()
   const registryHash = registryHashOf(registry)
@@ -112,7 +132,23 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
         return [token, [{ replicaId: 'replica-1', kind: 'answer' as const, body }]]
       }),
     )
-    list.push({ index, answers, address, tokens, proofs, orderIds: [], orderProofs: {} })
+    const orderProofs = Object.fromEntries(
+      orderIds.map((orderId) => {
+        const [key] = orderLeaf(orderId, undefined, undefined)
+        const proven = exchange.stateProof(key)!
+        const body = {
+          replicaId: 'replica-1',
+          orderId,
+          index,
+          stateHash,
+          key,
+          value: proven.value ?? null,
+          proof: encodeProofHex(proven.proof),
+        }
+        return [orderId, [{ replicaId: 'replica-1', kind: 'answer' as const, body }]]
+      }),
+    )
+    list.push({ index, answers, address, tokens, proofs, orderIds, orderProofs })
   }
   return { registry, reads: list }
 }
@@ -210,7 +246,7 @@ async function runVerifyBench(): Promise<void> {
       results[`${mode}_min_ms`] = (sorted[0] ?? Number.NaN).toFixed(2)
       outcomes.push(...output.outcomes)
     }
-    results['verified'] = `${outcomes.length} of ${outcomes.length} balances 3/3`
+    results['verified'] = `${outcomes.length} of ${outcomes.length} balances and orders 3/3`
     results['outcomes_hash'] = sha256(stringToBytes(outcomes.join('\n'))).slice(0, 18)
     printSummary(
       `browser-${reads}`,
@@ -223,6 +259,7 @@ async function runVerifyBench(): Promise<void> {
         replicas: 3,
         quorum: 2,
         balances_per_check: devnetTokens.length,
+        open_orders_per_check: orders,
         goal: 'p50 <= 10 ms warm, cold <= 100 ms including the BLS module',
         load_average_1m: loadavg()[0]!.toFixed(2),
       },

@@ -1,7 +1,7 @@
 /*
- * The tiny page `npm run bench:browser` drives: the web app's balance check
- * (`web/src/lib/verifyPortfolioAtRoot.ts`: one root aggregate, then one proof per balance) and its
- * lazy BLS loader, timed over prepared replica answers. Runs in Chromium.
+ * The tiny page `npm run bench:browser` drives: the web app's portfolio check
+ * (`web/src/lib/verifyPortfolioAtRoot.ts`: one root aggregate, then one proof per balance and per
+ * open order) and its lazy BLS loader, timed over prepared replica answers. Runs in Chromium.
  */
 // The page loads herumi late, like the app (`blsLoadMs`); attest's index.ts would load it first.
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the page
@@ -12,7 +12,7 @@ import {
   type VerifyPortfolioAtRootParameters,
 } from '../../web/src/lib/verifyPortfolioAtRoot.ts'
 
-/** One portfolio check: the replicas' root attestations of an index and a proof per balance. */
+/** One portfolio check: the replicas' root attestations of an index and a proof per value. */
 export type BenchRead = Omit<VerifyPortfolioAtRootParameters, 'bls' | 'registry'>
 
 export interface BenchInput {
@@ -28,7 +28,7 @@ export interface BenchOutput {
   /** The first warm-up read on a fresh verifier (BLS module already loaded). */
   readonly firstReadMs: number
   readonly timesMs: number[]
-  /** Every balance of every read (`v3/3:amount`), so the runner can check and hash them. */
+  /** Every balance and order of every read (`v3/3:value`), so the runner can check and hash them. */
   readonly outcomes: string[]
 }
 
@@ -45,10 +45,14 @@ window.runVerifyBench = async (input) => {
   // A fresh verifier per run, so no run profits from another's cache.
   const bls = createBlsVerifier((await import('@chainsafe/bls/herumi')).default)
   const run = (read: BenchRead) => verifyPortfolioAtRoot({ ...read, registry: input.registry, bls })
-  const outcomesOf = (result: ReturnType<typeof run>) =>
-    Object.values(result.byToken).map(
+  const outcomesOf = (result: ReturnType<typeof run>) => [
+    ...Object.values(result.byToken).map(
       (balance) => `${balance.verified ? 'v' : 'u'}${balance.k}/${balance.n}:${balance.available}`,
-    )
+    ),
+    ...Object.values(result.byOrder).map(
+      (order) => `${order.verified ? 'v' : 'u'}${order.k}/${order.n}:${order.value}`,
+    ),
+  ]
   const outcomes: string[] = []
   const firstStarted = performance.now()
   // A warm-up read: the timed ones must not find its root in the verifier's cache.
