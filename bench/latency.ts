@@ -13,6 +13,7 @@
  *   npm run bench:latency -- --rates=200 --seconds=20
  *   npm run bench:latency -- --smoke                        # seconds, for a quick check
  *   npm run bench:latency -- --compare                      # old path, then the new one
+ *   npm run bench:latency -- --compare --old-zellular-env=ZSEQUENCER_PIPELINE_ROUNDS=0
  *   npm run bench:latency -- --zellular-env=ZSEQUENCER_NODE_LOOP_INTERVAL=0.02
  *   npm run bench:latency -- --replica-env=ZELLULAR_POLL_INTERVAL_MS=50
  *
@@ -87,13 +88,16 @@ const loads: number[] = []
 const sampleLoad = () => loads.push(loadavg()[0] ?? 0)
 
 /**
- * `--compare`: the whole run twice, first on the old path (loops on their intervals, plain
- * polling of finalized batches), then on the event-driven one, figures side by side.
+ * `--compare`: the whole run twice, first on the old path, then on the new one, figures side by
+ * side. The old path is `--old-zellular-env` / `--old-replica-env` when given (one change
+ * switched off), else loops on their intervals and plain polling of finalized batches.
  */
-const OLD_PATH = {
-  zellular: { ZSEQUENCER_WAKE_ON_WORK: '0' },
-  replica: { ZELLULAR_LONG_POLL_MS: '0' },
-}
+const oldZellular = environmentFlag('old-zellular-env')
+const oldReplica = environmentFlag('old-replica-env')
+const OLD_PATH =
+  Object.keys(oldZellular).length + Object.keys(oldReplica).length > 0
+    ? { zellular: oldZellular, replica: oldReplica }
+    : { zellular: { ZSEQUENCER_WAKE_ON_WORK: '0' }, replica: { ZELLULAR_LONG_POLL_MS: '0' } }
 const variants = argv.includes('--compare')
   ? [
       { name: 'old_', ...OLD_PATH },
