@@ -87,3 +87,36 @@ test('every open order verifies 3 of 3 against the quorum root, and a replica se
   await expect(page.getByTestId(`root-order-${orderId}`)).not.toContainText(`proof from ${liar.id}`)
   await user.context.close()
 })
+
+test('a replica listing an open order at another price than the quorum root proves is named', async ({
+  browser,
+  baseURL,
+}) => {
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  const { page } = user
+  await submitLimit(page, { side: 'buy', price: '103', quantity: '0.01' })
+  const row = page.getByTestId('open-order')
+  await expect(row).toHaveAttribute('data-proof', 'verified', { timeout: 30_000 })
+
+  // From now on every replica lists the order one dollar higher; its proofs stay true.
+  await page.route(
+    (url) => url.pathname === '/orders',
+    async (route) => {
+      const response = await route.fetch()
+      const body = (await response.json()) as { orders: { price: string }[] }
+      for (const order of body.orders) order.price = (BigInt(order.price) + 1_000_000n).toString()
+      await route.fulfill({ response, json: body })
+    },
+  )
+  // The orders are listed again every 10 s.
+  await expect(row).toHaveAttribute('data-price', '104000000', { timeout: 30_000 })
+  await expect(row).toHaveAttribute('data-proof', 'differs')
+  await expect(row.getByTestId('order-proof')).toHaveText('⚠ differs from root')
+  await expect(page.getByTestId('false-listing')).toContainText(
+    'lists an order the quorum root does not prove',
+  )
+  await expect(page.getByTestId('open-orders-proof')).toHaveAttribute('data-verified', '0')
+  await user.context.close()
+})

@@ -16,10 +16,12 @@ import {
   orderProofBody,
 } from '../../../shared/exchange/testing.ts'
 import type { VerifiedPortfolio } from './queries.ts'
-import { shownOrderProof } from './shownOrderProof.ts'
+import { shownOrderProof, type OrderListing } from './shownOrderProof.ts'
 import { verifyPortfolioAtRoot } from './verifyPortfolioAtRoot.ts'
 
 const ethUsdt = devnetMarkets[0] as MarketInfo
+/** The table's list, served by replica-2 at the root's index. */
+const atRoot: OrderListing = { replicaId: 'replica-2', index: fixtureIndex }
 
 /** The fixture's open order as `GET /orders` lists it: a buy of 0.01 ETH at 1990 USDT. */
 function listed(patch: Partial<OrderView> = {}): OrderView {
@@ -84,47 +86,57 @@ const honest = (position: number, patch: object = {}): ProofAnswer => ({
 
 describe('shownOrderProof', () => {
   it('is verified when the proven leaf is the order shown, field by field', () => {
-    const shown = shownOrderProof(listed(), ethUsdt, portfolio([honest(0)]))
+    const shown = shownOrderProof(listed(), ethUsdt, atRoot, portfolio([honest(0)]))
     expect(shown.state).toBe('verified')
-    // Another price, size or remaining size than the root proves is not the proven order.
+    // Another price, size or remaining size than the root proves: the listing replica is named.
     for (const patch of [
       { price: '1990010000' },
       { quantity: '20000000000000000' },
       { remaining: '5000000000000000', filled: '5000000000000000' },
       { side: 'sell' as const },
     ]) {
-      expect(shownOrderProof(listed(patch), ethUsdt, portfolio([honest(0)])).state).toBe('differs')
+      const row = listed(patch)
+      expect(shownOrderProof(row, ethUsdt, atRoot, portfolio([honest(0)]))).toMatchObject({
+        state: 'differs',
+        listedBy: 'replica-2',
+      })
+      // Listed before the root, the row may just be old: it waits for the next check.
+      const before = { ...atRoot, index: fixtureIndex - 1 }
+      expect(shownOrderProof(row, ethUsdt, before, portfolio([honest(0)]))).toEqual({
+        state: 'verifying',
+        why: `listed at batch #${fixtureIndex - 1}, before the root`,
+      })
     }
   })
 
   it('waits for the next root when the order changed after the proven one', () => {
     const changed = listed({ updatedIndex: fixtureIndex + 1, remaining: '5000000000000000' })
-    expect(shownOrderProof(changed, ethUsdt, portfolio([honest(0)]))).toEqual({
+    expect(shownOrderProof(changed, ethUsdt, atRoot, portfolio([honest(0)]))).toEqual({
       state: 'verifying',
       why: `changed at batch #${fixtureIndex + 1}, after the root`,
     })
-    expect(shownOrderProof(listed(), ethUsdt, undefined).state).toBe('verifying')
+    expect(shownOrderProof(listed(), ethUsdt, atRoot, undefined).state).toBe('verifying')
   })
 
   it('names the replica whose order proof does not tie to the root, when no other proves it', () => {
     const lie = honest(0, { value: orderProofBody(0, openOrderId).value!.replace(' 10 ', ' 99 ') })
-    const shown = shownOrderProof(listed(), ethUsdt, portfolio([lie]))
+    const shown = shownOrderProof(listed(), ethUsdt, atRoot, portfolio([lie]))
     expect(shown).toMatchObject({
       state: 'unverified',
       why: 'replica-1 served an order that does not match the quorum root',
     })
     // Another replica's true proof verifies it; the liar stays named in the proof lines.
-    const proven = shownOrderProof(listed(), ethUsdt, portfolio([lie, honest(1)]))
+    const proven = shownOrderProof(listed(), ethUsdt, atRoot, portfolio([lie, honest(1)]))
     expect(proven.state).toBe('verified')
     expect(proven.state === 'verified' && proven.proven.falseValues).toEqual(['replica-1'])
   })
 
-  it('says the root shows no open order of the address under that id', () => {
-    const shown = shownOrderProof(
-      listed({ owner: holder }),
-      ethUsdt,
-      portfolio([honest(0)], holder),
-    )
-    expect(shown.state).toBe('not_open')
+  it('names the listing replica when the root shows no open order of the address there', () => {
+    const row = listed({ owner: holder })
+    expect(shownOrderProof(row, ethUsdt, atRoot, portfolio([honest(0)], holder))).toMatchObject({
+      state: 'differs',
+      listedBy: 'replica-2',
+      proven: { notOpen: true },
+    })
   })
 })

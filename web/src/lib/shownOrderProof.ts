@@ -6,25 +6,34 @@ import type { ProvenOrder } from './verifyPortfolioAtRoot.ts'
 export type ShownOrderProof =
   /** The root proves the order open with exactly the fields shown. */
   | { readonly state: 'verified'; readonly proven: ProvenOrder }
-  /** Not checked against a root yet: placed or changed after the proven root, or not yet listed. */
+  /** Not settled against the root yet: placed or changed after it, or listed before it. */
   | { readonly state: 'verifying'; readonly why: string }
-  /** The root shows the order closed (or absent): the listing shown is older than the root. */
-  | { readonly state: 'not_open'; readonly proven: ProvenOrder }
-  /** The root proves other fields than shown for an order unchanged since: the list is false. */
-  | { readonly state: 'differs'; readonly proven: ProvenOrder }
+  /**
+   * The replica that listed the order, at the root's index or later, shows it open with fields
+   * the root does not prove (other ones, or no open order at all) though it has not changed
+   * since: that replica served a false order.
+   */
+  | { readonly state: 'differs'; readonly proven: ProvenOrder; readonly listedBy: string }
   /** No proof tied the order to a quorum root (a false value, no proof, no quorum). */
   | { readonly state: 'unverified'; readonly proven: ProvenOrder | undefined; readonly why: string }
 
+/** Who served the list of orders the table shows, and at which applied index. */
+export interface OrderListing {
+  readonly replicaId: string
+  readonly index: number
+}
+
 /**
- * How an open order, as the orders table shows it (`GET /orders` of one replica, at whatever
- * index that replica stands), stands against the portfolio check (`verifyPortfolioAtRoot`, at
- * the latest root a quorum signed): verified only when the proven leaf has the same market,
- * side, price, size, remaining size, owner and placement batch as the row. An order placed or
- * changed after the root is waiting for the next one. Pure.
+ * How an open order, as the orders table shows it (`GET /orders` of one replica, `listing`),
+ * stands against the portfolio check (`verifyPortfolioAtRoot`, at the latest root a quorum
+ * signed): verified only when the proven leaf has the same market, side, price, size, remaining
+ * size, owner and placement batch as the row. An order placed or changed after the root, or
+ * listed before it, waits for the next check. Pure.
  */
 export function shownOrderProof(
   order: OrderView,
   market: MarketInfo,
+  listing: OrderListing,
   portfolio: VerifiedPortfolio | undefined,
 ): ShownOrderProof {
   const index = portfolio?.index
@@ -40,12 +49,15 @@ export function shownOrderProof(
       ? { state: 'unverified', proven, why: 'beyond the page of open orders checked' }
       : { state: 'verifying', why: 'not listed when the root was checked' }
   }
-  if (proven.verified && proven.value !== undefined) {
-    return leafMatches(proven.value, order, market)
-      ? { state: 'verified', proven }
-      : { state: 'differs', proven }
+  if (proven.verified && proven.value !== undefined && leafMatches(proven.value, order, market)) {
+    return { state: 'verified', proven }
   }
-  if (proven.notOpen) return { state: 'not_open', proven }
+  if (proven.verified || proven.notOpen) {
+    // The root settles the order: the row is false, unless it was listed before the root.
+    return listing.index < index
+      ? { state: 'verifying', why: `listed at batch #${listing.index}, before the root` }
+      : { state: 'differs', proven, listedBy: listing.replicaId }
+  }
   const why =
     proven.falseValues.length > 0
       ? `${proven.falseValues.join(', ')} served an order that does not match the quorum root`

@@ -46,7 +46,8 @@ export function ActivityPanel(props: {
   const { submit, requests, dismiss, clearFinished } = useRequests()
   const all = orders.data?.orders ?? []
   const open = all.filter((order) => order.status === 'open')
-  const openProofs = open.map((order) => shownOrderProof(order, market, portfolio))
+  const listing = { replicaId: primary?.id ?? '', index: orders.data?.index ?? 0 }
+  const openProofs = open.map((order) => shownOrderProof(order, market, listing, portfolio))
   const closed = all.filter((order) => order.status !== 'open')
   // When each listed order was placed and last changed: from its fills and the batch times the
   // stream told, else asked once per order of the tab shown (`GET /tx/:orderId`).

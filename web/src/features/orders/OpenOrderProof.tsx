@@ -3,6 +3,22 @@ import type { VerifiedPortfolio } from '../../lib/queries.ts'
 import type { ShownOrderProof } from '../../lib/shownOrderProof.ts'
 import { ProofDetails, proofBadgeTitle } from '../proofs/ProofDetails.tsx'
 
+function badgeText(shown: ShownOrderProof): string {
+  switch (shown.state) {
+    case 'verified':
+      return `✓ ${shown.proven.k} of ${shown.proven.n}`
+    case 'verifying':
+      return '… verifying'
+    case 'differs':
+      return '⚠ differs from root'
+    case 'unverified':
+      return '⚠ unverified'
+  }
+}
+
+const differsText = (replicaId: string) =>
+  `${replicaId} lists an order the quorum root does not prove`
+
 /**
  * An open order's badge: verified by k of n when the quorum root proves the order as shown,
  * otherwise why not. Opens the order's proof details (`OpenOrderProofDetails`).
@@ -15,25 +31,9 @@ export function OpenOrderProofBadge(props: {
 }) {
   const { shown, portfolio } = props
   const proven = 'proven' in shown ? shown.proven : undefined
-  const text =
-    shown.state === 'verified'
-      ? `✓ ${shown.proven.k} of ${shown.proven.n}`
-      : shown.state === 'verifying'
-        ? '… verifying'
-        : shown.state === 'not_open'
-          ? '⚠ not open at root'
-          : shown.state === 'differs'
-            ? '⚠ differs from root'
-            : '⚠ unverified'
-  const title =
-    proven === undefined
-      ? shown.state === 'verifying' || shown.state === 'unverified'
-        ? shown.why
-        : undefined
-      : [
-          ...(shown.state === 'unverified' ? [shown.why] : []),
-          proofBadgeTitle(proven, portfolio?.root, 'order'),
-        ].join('\n')
+  const text = badgeText(shown)
+  const why = shown.state === 'differs' ? differsText(shown.listedBy) : 'why' in shown && shown.why
+  const lines = [why, proven && proofBadgeTitle(proven, portfolio?.root, 'order')]
   return (
     <button
       className={`badge ${shown.state === 'verified' ? 'badge-ok' : 'badge-warn'}`}
@@ -41,7 +41,7 @@ export function OpenOrderProofBadge(props: {
       aria-label={`Order proof: ${text}`}
       disabled={proven === undefined}
       onClick={props.onToggle}
-      title={title}
+      title={lines.filter(Boolean).join('\n')}
       data-testid="order-proof"
     >
       {text}
@@ -82,6 +82,9 @@ export function OpenOrdersProofSummary(props: {
   if (portfolio === undefined || shown.length === 0) return null
   const verified = shown.filter((item) => item.state === 'verified').length
   const liars = [...new Set(Object.values(portfolio.byOrder).flatMap((order) => order.falseValues))]
+  const listers = [
+    ...new Set(shown.flatMap((item) => (item.state === 'differs' ? [item.listedBy] : []))),
+  ]
   return (
     <div
       className="muted small pad-x"
@@ -110,6 +113,11 @@ export function OpenOrdersProofSummary(props: {
           {liars.join(', ')} served an order that does not match the quorum root
         </p>
       )}
+      {listers.map((replicaId) => (
+        <p key={replicaId} className="warn" data-testid="false-listing">
+          {differsText(replicaId)}
+        </p>
+      ))}
     </div>
   )
 }
