@@ -17,7 +17,7 @@ import {
   type ProvenOrder,
   type VerifyPortfolioAtRootReturnType,
 } from './verifyPortfolioAtRoot.ts'
-import { verifyPortfolioAtRootOffThread } from './verifyOffThread.ts'
+import { verifyPortfolioAtRootOffThread, type BlsWorkerParameters } from './verifyOffThread.ts'
 
 /*
  * Query-option factories: one key and one fetcher per kind of read, so hooks stay a few lines
@@ -182,27 +182,68 @@ async function proveAtLatestRoot(
         : replicaApi.rootAnswer(replica, index, signal),
     ),
   )
+  const asked = askedProofs(address, signal)
+  const firstSource = sources[0]
+  const listing = firstSource && listOpenOrders(firstSource, address, signal)
+  await Promise.all([
+    ...tokens.map((token) => firstSource && asked.ask('balance', token, firstSource)),
+    listing?.then((listed) =>
+      Promise.all(
+        (listed?.orderIds ?? []).map((orderId) => asked.ask('order', orderId, firstSource!)),
+      ),
+    ),
+  ])
+  const listed = await listing
+  const checked = await verifyInRounds(registry, asked, {
+    index: index ?? 0,
+    answers: await rootAnswers,
+    address,
+    tokens,
+    orderIds: listed?.orderIds ?? [],
+    reachable: reachable.map((replica) => replica.id),
+  })
+  return {
+    address,
+    index,
+    root: checked.result?.root,
+    byToken: checked.result?.byToken ?? {},
+    byOrder: checked.result?.byOrder ?? {},
+    ordersListedBy: listed?.replicaId,
+    ordersTruncated: listed?.truncated ?? false,
+    verifyMs: checked.verifyMs,
+    appliedIndex,
+  }
+}
+
+type ProofKind = 'balance' | 'order'
+
+/** The proofs asked for so far, per token and per order id, in the order asked; `ask` adds one. */
+function askedProofs(address: string, signal: AbortSignal | undefined) {
   const proofs: Record<string, ProofAnswer[]> = {}
   const orderProofs: Record<string, ProofAnswer[]> = {}
-  const ask = async (kind: 'balance' | 'order', item: string, replica: ReplicaRef) => {
+  const ask = async (kind: ProofKind, item: string, replica: ReplicaRef) => {
     const answer =
       kind === 'balance'
         ? await replicaApi.balanceProofAnswer(replica, { address, token: item }, signal)
         : await replicaApi.orderProofAnswer(replica, item, signal)
-    const asked = kind === 'balance' ? proofs : orderProofs
-    asked[item] = [...(asked[item] ?? []), answer]
+    const list = kind === 'balance' ? proofs : orderProofs
+    list[item] = [...(list[item] ?? []), answer]
   }
-  const firstSource = sources[0]
-  const listing = firstSource && listOpenOrders(firstSource, address, signal)
-  await Promise.all([
-    ...tokens.map((token) => firstSource && ask('balance', token, firstSource)),
-    listing?.then((listed) =>
-      Promise.all((listed?.orderIds ?? []).map((orderId) => ask('order', orderId, firstSource!))),
-    ),
-  ])
-  const listed = await listing
-  const orderIds = listed?.orderIds ?? []
-  const answers = await rootAnswers
+  return { proofs, orderProofs, ask }
+}
+
+/**
+ * Checks the answers in the BLS worker, then asks one more replica for each value not proven
+ * yet (signers of the root first) and checks again: at most one round per replica.
+ */
+async function verifyInRounds(
+  registry: AppRegistry,
+  asked: ReturnType<typeof askedProofs>,
+  check: Pick<BlsWorkerParameters, 'index' | 'answers' | 'address' | 'tokens' | 'orderIds'> & {
+    readonly reachable: readonly string[]
+  },
+): Promise<{ result: VerifyPortfolioAtRootReturnType | undefined; verifyMs: number }> {
+  const { proofs, orderProofs } = asked
   // Plain data only: the worker gets a copy.
   const quorumRegistry = {
     app: registry.app,
@@ -212,53 +253,33 @@ async function proveAtLatestRoot(
   }
   let verifyMs = 0
   let result: VerifyPortfolioAtRootReturnType | undefined
-  // Each round asks one more replica per unproven value: at most one round per replica.
   for (let round = 0; round <= registry.replicas.length; round++) {
     const started = performance.now()
+    const { reachable, ...values } = check
     result = await verifyPortfolioAtRootOffThread({
+      ...values,
       registry: quorumRegistry,
-      index: index ?? 0,
-      answers,
-      address,
-      tokens,
       proofs: { ...proofs },
-      orderIds,
       orderProofs: { ...orderProofs },
     })
     verifyMs += performance.now() - started
-    const checked = result
-    const ids = reachable.map((replica) => replica.id)
-    const nextOf = (proven: ProvenBalance | ProvenOrder | undefined, asked: ProofAnswer[] = []) => {
-      const askedIds = asked.map((answer) => answer.replicaId)
-      const [replicaId] = replicasToAskNext(checked.root, proven, askedIds, ids)
-      return registry.replicas.find((candidate) => candidate.id === replicaId)
+    const { root, byToken, byOrder } = result
+    const nextOf = (kind: ProofKind, item: string) => {
+      const [proven, answers] =
+        kind === 'balance' ? [byToken[item], proofs[item]] : [byOrder[item], orderProofs[item]]
+      const askedIds = (answers ?? []).map((answer) => answer.replicaId)
+      const [replicaId] = replicasToAskNext(root, proven, askedIds, reachable)
+      const replica = registry.replicas.find((candidate) => candidate.id === replicaId)
+      return replica === undefined ? [] : [{ kind, item, replica }]
     }
     const next = [
-      ...tokens.map((item) => ({
-        kind: 'balance' as const,
-        item,
-        replica: nextOf(checked.byToken[item], proofs[item]),
-      })),
-      ...orderIds.map((item) => ({
-        kind: 'order' as const,
-        item,
-        replica: nextOf(checked.byOrder[item], orderProofs[item]),
-      })),
-    ].flatMap(({ kind, item, replica }) => (replica === undefined ? [] : [{ kind, item, replica }]))
+      ...check.tokens.flatMap((token) => nextOf('balance', token)),
+      ...check.orderIds.flatMap((orderId) => nextOf('order', orderId)),
+    ]
     if (next.length === 0) break
-    await Promise.all(next.map(({ kind, item, replica }) => ask(kind, item, replica)))
+    await Promise.all(next.map(({ kind, item, replica }) => asked.ask(kind, item, replica)))
   }
-  return {
-    address,
-    index,
-    root: result?.root,
-    byToken: result?.byToken ?? {},
-    byOrder: result?.byOrder ?? {},
-    ordersListedBy: listed?.replicaId,
-    ordersTruncated: listed?.truncated ?? false,
-    verifyMs,
-    appliedIndex,
-  }
+  return { result, verifyMs }
 }
 
 /**
