@@ -45,6 +45,11 @@ test('every open order verifies 3 of 3 against the quorum root, and a replica se
   await first.getByTestId('order-proof').click()
   await expect(page.getByTestId(`root-order-${orderId}`)).toContainText(`signed by ${signers}`)
   await expect(page.getByTestId(`root-order-${orderId}`)).toContainText('· proof from')
+  // Its fields as the root holds them: market side priceTicks owner type lots originalLots …
+  await expect(page.getByTestId(`leaf-order-${orderId}`)).toContainText(
+    new RegExp(`ETH/USDT buy 10[12]00 ${user.address.toLowerCase()} limit 10 10 `),
+  )
+  await expect(page.getByTestId(`proof-bytes-order-${orderId}`)).toContainText(/proof \d+ bytes 0x/)
   for (const replica of registry.replicas) {
     await expect(page.getByTestId(`proof-order-${orderId}-${replica.id}`)).toHaveAttribute(
       'data-status',

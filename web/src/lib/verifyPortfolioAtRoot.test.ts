@@ -221,6 +221,8 @@ describe('verifyPortfolioAtRoot: open orders', () => {
       falseValues: [],
     })
     expect(order.value).toMatch(new RegExp(`^ETH/USDT buy \\d+ ${owner} limit `))
+    // The proof that tied it, for the badge's details.
+    expect(order.proof).toBe(orderProofBody(0, openOrderId).proof)
     expect(order.replicas.map((line) => line.proof)).toEqual(['verified', undefined, undefined])
     // The balance rides on the same root: one aggregate verification in all.
     expect(result.byToken['USDT']!.replicas[0]!.proof).toBe('verified')
@@ -232,8 +234,9 @@ describe('verifyPortfolioAtRoot: open orders', () => {
       const first = verifyOrders([orderProof(0, patch)])
       const order = first.byOrder[openOrderId]!
       expect(order).toMatchObject({ verified: false, k: 0, falseValues: ['replica-1'] })
-      // The lie is never shown.
+      // The lie is never shown, nor its proof.
       expect(order.value).toBeUndefined()
+      expect(order.proof).toBeUndefined()
       expect(order.replicas[0]).toMatchObject({ status: 'signed', proof: 'false_value' })
       expect(replicasToAskNext(first.root, order, ['replica-1'], [...replicaIds])).toEqual([
         'replica-2',

@@ -43,6 +43,8 @@ export interface ProvenAtRoot {
   readonly aggregate: RootJudgement['aggregate']
   /** The replica whose proof verified. */
   readonly servedBy?: string
+  /** Its proof (`0x` hex of `encodeStateProof`), for the badge's details. */
+  readonly proof?: string
   /** Replicas that served a value their proof does not tie to the quorum root. */
   readonly falseValues: readonly string[]
   /** One line per distinct registry replica, in registry order. */
@@ -120,14 +122,14 @@ function judgeInTurn<value>(
 ) {
   const lines = new Map<string, Pick<ProvenLine, 'proof' | 'proofDetail'>>()
   const falseValues: string[] = []
-  let proven: { value: value; servedBy: string } | undefined
+  let proven: { value: value; servedBy: string; proof: string | undefined } | undefined
   let settled = false
   const quorumRoot = root.root && { index: root.index, stateHash: root.root.stateHash }
   for (const answer of answers) {
     if (quorumRoot === undefined || proven !== undefined || settled) break
     const judged = judge(answer, quorumRoot)
     if (judged.ok) {
-      proven = { value: judged.value, servedBy: answer.replicaId }
+      proven = { value: judged.value, servedBy: answer.replicaId, proof: proofOf(answer) }
       lines.set(answer.replicaId, { proof: 'verified' })
     } else {
       lines.set(answer.replicaId, { proof: judged.refusal, proofDetail: judged.detail })
@@ -144,10 +146,20 @@ function judgeInTurn<value>(
     index: root.index,
     aggregate: root.aggregate,
     ...(proven === undefined ? {} : { servedBy: proven.servedBy }),
+    ...(proven?.proof === undefined ? {} : { proof: proven.proof }),
     falseValues,
     replicas: root.replicas.map((line) => ({ ...line, ...lines.get(line.replicaId) })),
   }
   return { proven, settled, shared }
+}
+
+/** The proof hex of an answer a judge took (its schema checked the field). */
+function proofOf(answer: ProofAnswer): string | undefined {
+  if (answer.kind !== 'answer' || typeof answer.body !== 'object' || answer.body === null) {
+    return undefined
+  }
+  const { proof } = answer.body as { proof?: unknown }
+  return typeof proof === 'string' ? proof : undefined
 }
 
 function proveBalance(

@@ -64,6 +64,7 @@ export function OpenOrderProofDetails(props: {
       what="order"
       label={`Order ${shortHash(props.orderId)}`}
       testKey={`order-${props.orderId}`}
+      leaf={shown.proven.value}
     />
   )
 }

@@ -35,8 +35,9 @@ function proofLabel(proof: NonNullable<ProvenLine['proof']>, what: string): stri
 
 /**
  * What a badge opens: every replica's root attestation and proof of one value (a balance or an
- * order, `what`), whether the root's aggregate signature verified, and the root itself (hash,
- * batch, signers) with the replica whose proof tied the value to it. Test ids carry `testKey`.
+ * order, `what`), whether the root's aggregate signature verified, the root itself (hash, batch,
+ * signers) with the replica whose proof tied the value to it, and that proof. Test ids carry
+ * `testKey`.
  */
 export function ProofDetails(props: {
   proven: ProvenAtRoot
@@ -44,6 +45,8 @@ export function ProofDetails(props: {
   what: string
   label: string
   testKey: string
+  /** The proven state leaf's value, when it is worth showing (an order's fields). */
+  leaf?: string | undefined
 }) {
   const { proven, root, what, testKey } = props
   return (
@@ -89,6 +92,19 @@ export function ProofDetails(props: {
           root <span className="mono">{root.root.stateHash.slice(0, 18)}…</span> at batch #
           {root.index}, signed by {root.signers.join(', ')}
           {proven.servedBy && <> · proof from {proven.servedBy}</>}
+        </li>
+      )}
+      {props.leaf && (
+        <li className="muted small" data-testid={`leaf-${testKey}`}>
+          proven {what} <span className="mono">{props.leaf}</span>
+        </li>
+      )}
+      {proven.proof && (
+        <li className="muted small" data-testid={`proof-bytes-${testKey}`}>
+          proof {(proven.proof.length - 2) / 2} bytes{' '}
+          <span className="mono ellipsis" title={proven.proof}>
+            {proven.proof.slice(0, 26)}…
+          </span>
         </li>
       )}
     </ul>
