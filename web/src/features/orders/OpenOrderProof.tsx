@@ -71,8 +71,8 @@ export function OpenOrderProofDetails(props: {
 
 /**
  * Under the open orders: how many of those shown are verified against which root (batch, hash,
- * signers, the replica that listed them), and every replica that served an order its proof does
- * not tie to the quorum root.
+ * signers, the replica whose list of open orders the check proved), every replica that served
+ * an order its proof does not tie to the quorum root, and every replica whose list differs.
  */
 export function OpenOrdersProofSummary(props: {
   shown: readonly ShownOrderProof[]
@@ -103,7 +103,7 @@ export function OpenOrdersProofSummary(props: {
               {root.root.stateHash.slice(0, 18)}…
             </span>{' '}
             at batch #{root.index}, signed by {root.signers.join(', ')}
-            {portfolio.ordersListedBy && <> · listed by {portfolio.ordersListedBy}</>}
+            {portfolio.ordersListedBy && <> · checked from {portfolio.ordersListedBy}'s list</>}
           </>
         ) : (
           <> · no root signed by a quorum of replicas</>
