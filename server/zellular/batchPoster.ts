@@ -158,6 +158,8 @@ export class BatchPoster {
       locked_chaining_hash: log.chainingHashAt(log.lastLocked),
       finalized_index: log.lastFinalized,
       timestamp: unixSeconds(context.clock),
+      // Our sequencer may then ask for locks of what it answers before this node reports it.
+      ...(context.config.signWaitMs > 0 ? { sign_wait_ms: context.config.signWaitMs } : {}),
     })
     const sequencer = context.network.operator(this.role.sequencerId)
     if (!sequencer) return 'error'

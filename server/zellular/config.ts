@@ -62,6 +62,14 @@ export const nodeConfigSchema = z.object({
    */
   pipelineRounds: z.boolean().default(true),
   /**
+   * How long a follower holds the sequencer's lock request for batches it does not hold yet, for
+   * the answer bringing them (our nodes; 0: refuse at once, as zsequencer). A follower that
+   * holds them says so in its PUTs (`sign_wait_ms`), and our sequencer then asks it to lock what
+   * it answered it without waiting for its next PUT to report them: the request travels beside
+   * the answer instead of after a report. Below the sequencer's aggregation timeout.
+   */
+  signWaitMs: z.number().nonnegative().default(1_000),
+  /**
    * Loops run on work, with their intervals as upper bounds (our nodes only): a client batch
    * wakes the posting loop, and a follower with nothing to send asks the sequencer to hold its
    * PUT until there is news for it (new batches, a lock or a finalization) for up to
@@ -84,6 +92,7 @@ export type NodeConfig = z.output<typeof nodeConfigSchema>
 const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'seconds' | 'flag']> = {
   ZSEQUENCER_PIPELINE_LOCKS: ['pipelineLocks', 'flag'],
   ZSEQUENCER_PIPELINE_ROUNDS: ['pipelineRounds', 'flag'],
+  ZSEQUENCER_SIGN_WAIT: ['signWaitMs', 'seconds'],
   ZSEQUENCER_WAKE_ON_WORK: ['wakeOnWork', 'flag'],
   ZSEQUENCER_FOLLOWER_HOLD: ['followerHoldMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],

@@ -17,7 +17,7 @@ import {
   type RouteGuards,
 } from './routeGuards.ts'
 import { sequencerPutSchema } from './sequencerApi.ts'
-import { signSyncPoint, signSyncPointSchema } from './signer.ts'
+import { signSyncPointSchema, signSyncPointWhenHeld } from './signer.ts'
 
 /**
  * Node-to-node routes (§7.8–§7.11), each signed by a known node for this node, now and once
@@ -40,7 +40,8 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       }
     })
     const request = parseBody(signSyncPointSchema, c.get('rawBody'))
-    return c.json(success(signSyncPoint(context, logs, node.chain, request)))
+    const signed = await signSyncPointWhenHeld(context, logs, node.chain, node.progress, request)
+    return c.json(success(signed))
   }
 
   /** `POST /node/dispute`: a vote against this node's sequencer, if it sees the problem too. */

@@ -21,6 +21,12 @@ export const sequencerPutSchema = z.object({
    * there is news for it, up to this many ms (`followerHoldMs`). zsequencer ignores the field.
    */
   wait_ms: z.number().int().nonnegative().optional(),
+  /**
+   * Our extension: this follower holds a lock request for batches it was answered but has not
+   * taken in yet, up to this many ms (`signWaitMs`), so the sequencer may ask it to lock them
+   * before its next report. zsequencer ignores the field.
+   */
+  sign_wait_ms: z.number().int().nonnegative().optional(),
 })
 export type SequencerPutRequest = z.output<typeof sequencerPutSchema>
 
@@ -37,8 +43,11 @@ export class SequencerInbox {
     private readonly logs: AppLogs,
     private readonly chain: Chain,
     private readonly synchronizer: Synchronizer,
-    /** A report can complete a quorum: the sequencer loop then signs at once, not a period later. */
-    private readonly onReport: () => void,
+    /**
+     * A report, or an answer to a follower that waits to sign (`sign_wait_ms`), can complete a
+     * quorum: the sequencer's rounds then start at once, not a period later.
+     */
+    private readonly onNews: () => void,
     receiveKbPerWindow: number,
   ) {
     this.#receiveLimiter = new SlidingWindowLimiter(
@@ -69,8 +78,8 @@ export class SequencerInbox {
       lockedChainingHash: request.locked_chaining_hash,
       finalizedIndex: request.finalized_index,
       updatedAt: now,
+      waitsToSign: (request.sign_wait_ms ?? 0) > 0,
     })
-    this.onReport()
     return this.answer(signer, request)
   }
 
@@ -89,6 +98,11 @@ export class SequencerInbox {
     const { context } = this
     const log = this.logs.get(request.app_name)
     const records = log.range(request.sequenced_index, 'sequenced', context.pageCapBytes)
+    const answeredUpTo = records.at(-1)?.index
+    if (answeredUpTo !== undefined) {
+      this.synchronizer.recordAnswered(request.app_name, signer, answeredUpTo)
+    }
+    this.onNews()
     const lastReturned = records.at(-1)?.index ?? log.lastFinalized
     const proofs = log
       .finalizationProofsBetween(request.finalized_index, lastReturned)

@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular, syncPointMessage, type SyncPoint } from '../../shared/zellular/index.ts'
 import { unixSeconds } from './clock.ts'
-import { signSyncPoint, type SignSyncPointRequest } from './signer.ts'
+import { signSyncPoint, signSyncPointWhenHeld, type SignSyncPointRequest } from './signer.ts'
 import { makeTestNode, signedProof } from './testNodes.ts'
 
 beforeAll(async () => {
@@ -104,6 +104,43 @@ it('signs a lock whose parent is an older finalization, but no finalization on a
     expect(() =>
       signSyncPoint(node.context, node.logs, node.chain, point('sequenced', 4, 3, 0)),
     ).toThrow(/parent/)
+  } finally {
+    node.close()
+  }
+})
+
+it('holds a lock request for batches not taken in yet, up to its wait, then signs or refuses', async () => {
+  // The sequencer asks for a lock as soon as it has answered the batches to this node, and the
+  // answer may be taken in after the request (`signWaitMs`).
+  const { node: probe } = makeTestNode({ position: 2 })
+  probe.logs.get('a').append(['b1', 'b2', 'b3'])
+  const hashAt = (index: number) => probe.logs.get('a').chainingHashAt(index)
+  probe.close()
+  const { node } = makeTestNode({ position: 1, config: { signWaitMs: 300 } })
+  try {
+    const lock = (index: number) => ({
+      app_name: 'a',
+      state: 'sequenced' as const,
+      index,
+      chaining_hash: hashAt(index),
+      parent_index: 0,
+      timestamp: 0,
+    })
+    const signing = signSyncPointWhenHeld(
+      node.context,
+      node.logs,
+      node.chain,
+      node.progress,
+      lock(2),
+    )
+    setTimeout(() => node.chain.append('a', ['b1', 'b2'], Date.now()), 50)
+    await expect(signing).resolves.toMatchObject({ index: 2 })
+    // Batch 3 never comes: refused once the wait is over, not before.
+    const started = performance.now()
+    await expect(
+      signSyncPointWhenHeld(node.context, node.logs, node.chain, node.progress, lock(3)),
+    ).rejects.toThrow(/not in the requested state/)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290)
   } finally {
     node.close()
   }

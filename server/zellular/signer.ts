@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { bls, parseSignatureRecord, syncPointMessage } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
+import type { ProgressBell } from './progressBell.ts'
 import { unixSeconds } from './clock.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeContext } from './nodeContext.ts'
@@ -76,6 +77,27 @@ export function signSyncPoint(
   const { proofs: _proofs, ...point } = request
   const message = context.hooks.syncPointToSign(syncPointMessage(point))
   return { ...point, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+}
+
+/**
+ * `signSyncPoint`, once this node holds the batch a lock asks for or `signWaitMs` have passed:
+ * our sequencer asks followers that say they wait (`sign_wait_ms` in their PUTs) to lock what it
+ * has just answered them, and the request may come in before the answer is taken in. What is
+ * signed is checked as ever, after the wait.
+ */
+export async function signSyncPointWhenHeld(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  progress: ProgressBell,
+  request: SignSyncPointRequest,
+) {
+  const log = logs.get(request.app_name)
+  const waitMs = context.config.signWaitMs
+  if (request.state === 'sequenced' && waitMs > 0) {
+    await progress.until(() => log.lastSequenced >= request.index, waitMs)
+  }
+  return signSyncPoint(context, logs, chain, request)
 }
 
 /** Applies the request's proofs that it needs: the parent's finalization, then the lock. */

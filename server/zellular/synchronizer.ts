@@ -17,12 +17,19 @@ export interface NodeReport {
   readonly lockedChainingHash: string
   readonly finalizedIndex: number
   readonly updatedAt: number
+  /** The PUT said the node holds lock requests for batches on their way (`sign_wait_ms`). */
+  readonly waitsToSign?: boolean
 }
 
 interface SyncPointCandidate {
   readonly index: number
   readonly chainingHash: string
   readonly party: readonly string[]
+  /**
+   * Party members whose own report does not reach the point yet (they were answered the batches,
+   * or signed the lock): a refusal from them is no withheld signature, only news still on its way.
+   */
+  readonly presumed: readonly string[]
 }
 
 /** Peers that reported before and then fell silent this long count as gone (zsequencer: 10 s). */
@@ -54,6 +61,8 @@ export type SynchronizeSignal = 'abandoned' | undefined
 export class Synchronizer {
   /** Each peer's last report, per app. */
   readonly #reports = new Map<string, Map<string, NodeReport>>()
+  /** The last index answered to each peer, per app (`recordAnswered`). */
+  readonly #answered = new Map<string, Map<string, number>>()
   /** The last sync points this sequencer signed, per app (0 after a switch). */
   readonly #lastLockPoint = new Map<string, number>()
   readonly #lastFinalizationPoint = new Map<string, number>()
@@ -85,6 +94,13 @@ export class Synchronizer {
     reports.set(peer, report)
   }
 
+  /** The sequencer answered a peer's PUT with the batches up to `index`. */
+  recordAnswered(app: string, peer: string, index: number): void {
+    let answered = this.#answered.get(app)
+    if (!answered) this.#answered.set(app, (answered = new Map()))
+    answered.set(peer, index)
+  }
+
   isSuspected(id: string): boolean {
     return this.#suspicion.isSuspected(id, this.context.clock.now())
   }
@@ -92,6 +108,7 @@ export class Synchronizer {
   /** A new sequencer (maybe this node): start the view of the peers afresh. */
   forgetSequencer(): void {
     this.#reports.clear()
+    this.#answered.clear()
     this.#lastLockPoint.clear()
     this.#lastFinalizationPoint.clear()
     this.#suspicion.clear()
@@ -161,7 +178,8 @@ export class Synchronizer {
     if (!point) return
     const unsigned = await this.signAndApply(app, state, point)
     if (unsigned.length === 0) return
-    this.#suspicion.suspect(unsigned, this.context.clock.now())
+    const withheld = unsigned.filter((id) => !point.presumed.includes(id))
+    this.#suspicion.suspect(withheld, this.context.clock.now())
     const fallback = this.pickPoint(app, state, unsigned)
     if (fallback && this.role.isSequencer && !this.role.paused) {
       await this.signAndApply(app, state, fallback)
@@ -214,6 +232,11 @@ export class Synchronizer {
    * finalize it, and one a finalization behind can sign on top of the newest. zsequencer asks
    * only peers that reported both, which costs each round two more PUTs of its slowest needed
    * peer; with one follower faulty, that is every round.
+   *
+   * A peer that waits to sign (`waitsToSign`) reaches further than its report: a lock up to the
+   * batches answered to it (the answer is on its way, and it holds the request for it), and a
+   * finalization of our last lock if it signed that lock (it holds the batches). The request then
+   * travels beside the news instead of after the peer's next report of it.
    */
   findSyncPoint(
     app: string,
@@ -229,16 +252,27 @@ export class Synchronizer {
     const holds = (index: number, hash: string, upTo: number) =>
       index <= upTo && hash === log.chainingHashAt(index)
     const lastLock = log.lastLocked
-    const lockProven = log.get(lastLock)?.lockedSignature !== undefined
-    /** How far the peer can sign in `state`, or null when its report is not of this log. */
-    const reach = (report: NodeReport): number | null => {
+    const lastLockRecord = log.get(lastLock)
+    const lockProven = lastLockRecord?.lockedSignature !== undefined
+    const answered = this.#answered.get(app)
+    /**
+     * How far the peer can sign in `state` by its report alone, and with what this sequencer
+     * knows it holds since; zeros when its report is not of this log.
+     */
+    const reach = (id: string, report: NodeReport): { reported: number; reached: number } => {
       const { sequencedIndex, lockedIndex } = report
       const sequenced = holds(sequencedIndex, report.sequencedChainingHash, log.lastSequenced)
-      if (state === 'sequenced') return sequenced ? sequencedIndex : null
+      const waits = sequenced && report.waitsToSign === true
+      if (state === 'sequenced') {
+        if (!sequenced) return { reported: 0, reached: 0 }
+        const sent = waits ? Math.min(answered?.get(id) ?? 0, log.lastSequenced) : 0
+        return { reported: sequencedIndex, reached: Math.max(sequencedIndex, sent) }
+      }
       const locked = holds(lockedIndex, report.lockedChainingHash, lastLock)
       const byLockProof = sequenced && lockProven && sequencedIndex >= lastLock ? lastLock : 0
-      if (!locked && byLockProof === 0) return null
-      return Math.max(locked ? lockedIndex : 0, byLockProof)
+      const reported = Math.max(locked ? lockedIndex : 0, byLockProof)
+      const signedLock = waits && lockProven && !lastLockRecord.lockedNonsigners?.includes(id)
+      return { reported, reached: Math.max(reported, signedLock ? lastLock : 0) }
     }
     // A node signs only on top of its own last finalization, which must be ours, or the one
     // before ours when it takes our proof of ours on the way (a parent it cannot reach would be a
@@ -252,13 +286,15 @@ export class Synchronizer {
     const above = Math.max(floor ?? 0, state === 'sequenced' ? lastLock : lastFinalized)
     const candidates = [...reports.entries()]
       .filter(([id, report]) => isAttesting(id) && counts(id) && onOurParent(report))
-      .map(([id, report]) => ({ id, reached: reach(report) ?? 0 }))
+      .map(([id, report]) => ({ id, ...reach(id, report) }))
       .filter(({ reached }) => reached > above)
       .sort((a, b) => b.reached - a.reached)
     for (const { reached: index } of candidates) {
-      const party = candidates.filter(({ reached }) => reached >= index).map(({ id }) => id)
+      const members = candidates.filter(({ reached }) => reached >= index)
+      const party = members.map(({ id }) => id)
       if (network.stakePercent([...party, this.context.id]) >= network.thresholdPercent) {
-        return { index, chainingHash: log.chainingHashAt(index), party }
+        const presumed = members.filter(({ reported }) => reported < index).map(({ id }) => id)
+        return { index, chainingHash: log.chainingHashAt(index), party, presumed }
       }
     }
     return null

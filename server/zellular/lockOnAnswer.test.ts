@@ -1,0 +1,97 @@
+import { afterEach, beforeAll, expect, it } from 'vitest'
+import { bls, initZellular, syncPointMessage, type SyncPoint } from '../../shared/zellular/index.ts'
+import type { SequencerPutRequest } from './sequencerApi.ts'
+import { answer, fakePeer, makeTestNode, ManualClock, testSecrets } from './testNodes.ts'
+
+// A follower that says it holds a lock request for batches on their way to it (`sign_wait_ms`)
+// is asked to lock what the sequencer answered it, without waiting for its next report: the
+// request travels beside the answer instead of after a report of it.
+
+beforeAll(() => initZellular())
+
+const cleanups: (() => void | Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+/** A started sequencer whose three followers sign every point; the clock never moves. */
+async function sequencerWithSigners() {
+  const secrets = testSecrets()
+  const asked: SyncPoint[] = []
+  const peers = await Promise.all(
+    [1, 2, 3].map((position) =>
+      fakePeer((_request, body, response) => {
+        const point = JSON.parse(body) as SyncPoint
+        asked.push(point)
+        const signature = bls.formatPoint(bls.sign(secrets[position]!, syncPointMessage(point)))
+        answer(response, 200, { status: 'success', data: { signature } })
+      }),
+    ),
+  )
+  const clock = new ManualClock()
+  const sockets = ['http://127.0.0.1:1', ...peers.map((peer) => peer.url)]
+  const { node, ids } = makeTestNode({ sockets, clock, config: { pipelineLocks: true } })
+  node.start()
+  cleanups.push(async () => {
+    await node.stop()
+    node.close()
+    for (const peer of peers) peer.close()
+  })
+  return { node, followers: ids.slice(1), asked, log: node.logs.get('a') }
+}
+
+/** A follower's PUT reporting an empty log. */
+function put(batches: string[], signWaitMs: number | undefined): SequencerPutRequest {
+  return {
+    app_name: 'a',
+    batches,
+    sequenced_index: 0,
+    sequenced_chaining_hash: '',
+    locked_index: 0,
+    locked_chaining_hash: '',
+    finalized_index: 0,
+    ...(signWaitMs === undefined ? {} : { sign_wait_ms: signWaitMs }),
+  }
+}
+
+it('locks batches once answered to followers that wait for them, before they report them', async () => {
+  const { node, followers, asked, log } = await sequencerWithSigners()
+  const [first, ...others] = followers as [string, string, string]
+  // The others' PUTs are held (nothing new); the first one brings two batches.
+  for (const id of others) node.inbox.accept(id, put([], 1_000))
+  node.inbox.accept(first, put(['b1', 'b2'], 1_000))
+  // The held PUTs are answered with the news, as the route does when the bell rings.
+  for (const id of others) node.inbox.answer(id, put([], 1_000))
+  expect(await within(() => log.lastLocked === 2)).toBe(true)
+  expect(asked.find((point) => point.state === 'sequenced')?.index).toBe(2)
+  // The lock's signers hold the batches: they finalize it without a report either.
+  expect(await within(() => log.lastFinalized === 2)).toBe(true)
+})
+
+it('waits for the reports of followers that do not say they wait (zsequencer)', async () => {
+  const { node, followers, asked, log } = await sequencerWithSigners()
+  const [first, ...others] = followers as [string, string, string]
+  for (const id of others) node.inbox.accept(id, put([], undefined))
+  node.inbox.accept(first, put(['b1', 'b2'], undefined))
+  for (const id of others) node.inbox.answer(id, put([], undefined))
+  expect(await within(() => asked.length > 0, 300)).toBe(false)
+  // Their next PUTs report the batches: now the lock is asked for.
+  for (const id of followers) {
+    node.inbox.accept(id, {
+      ...put([], undefined),
+      sequenced_index: 2,
+      sequenced_chaining_hash: log.chainingHashAt(2),
+    })
+  }
+  expect(await within(() => log.lastFinalized === 2)).toBe(true)
+})
+
+/** Whether `condition` holds within `ms` of real time (the sockets run on it). */
+async function within(condition: () => boolean, ms = 3_000): Promise<boolean> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) return false
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  return true
+}
