@@ -95,3 +95,24 @@ async function within(condition: () => boolean, ms = 3_000): Promise<boolean> {
   }
   return true
 }
+
+it('answers the PUT before the rounds it wakes start their signing work', async () => {
+  // A round's start signs a request per party member (BLS, milliseconds each): done inside the
+  // PUT handler, it held the follower's answer back by that much.
+  const { node, followers, asked, log } = await sequencerWithSigners()
+  const sends: string[] = []
+  const send = node.context.peers.send.bind(node.context.peers)
+  node.context.peers.send = (method, target, path, payload, timeoutMs, signal) => {
+    sends.push(path)
+    return send(method, target, path, payload, timeoutMs, signal)
+  }
+  const [first, second] = followers as [string, string, string]
+  node.inbox.accept(second, put([], 1_000))
+  node.inbox.accept(first, put(['b1'], 1_000))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  // The second follower's held PUT is answered: with the first, a threshold holds batch 1.
+  node.inbox.answer(second, put([], 1_000))
+  expect(sends).toEqual([])
+  expect(await within(() => log.lastLocked === 1)).toBe(true)
+  expect(asked.length).toBeGreaterThan(0)
+})

@@ -11,6 +11,7 @@ export class Loop {
   #stopped = false
   #busy = false
   #again = false
+  #wakeSoon = false
   #cancelTimer: () => void = () => {}
   #running: Promise<void> = Promise.resolve()
 
@@ -31,6 +32,20 @@ export class Loop {
     if (!this.#started || this.#stopped) return
     if (this.#busy) this.#again = true
     else this.tick()
+  }
+
+  /**
+   * `wake`, once the current turn of the event loop is over: the caller (a request handler) has
+   * its answer to send first, and a run starts with synchronous work (a round signs its requests).
+   * Several calls in one turn wake once.
+   */
+  wakeSoon(): void {
+    if (this.#wakeSoon) return
+    this.#wakeSoon = true
+    setImmediate(() => {
+      this.#wakeSoon = false
+      this.wake()
+    })
   }
 
   async stop(): Promise<void> {

@@ -159,7 +159,7 @@ export class ZellularNode {
         ]
       : [new Loop(config.syncIntervalMs, async () => recoverIf(await synchronizer.run()), clock)]
     const wakeSequencer = () => {
-      for (const loop of sequencerLoops) loop.wake()
+      for (const loop of sequencerLoops) loop.wakeSoon()
     }
     this.inbox = new SequencerInbox(
       context,
