@@ -33,7 +33,8 @@ export class ProgressBell {
     for (;;) {
       if (ready()) return true
       const left = deadline - performance.now()
-      if (left <= 0 || this.#closed) return false
+      // Past the cap a wait ends at once: answer now, not poll the condition until the deadline.
+      if (left <= 0 || this.#closed || this.#waiters.size >= WAITERS_MAX) return false
       await this.wait(left)
     }
   }
