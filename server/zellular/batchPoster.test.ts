@@ -1,5 +1,6 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
+import { nodeConfigSchema } from './config.ts'
 import { answer, fakePeer, makeTestNode } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -30,3 +31,38 @@ for (const [name, body] of [
     }
   })
 }
+
+it('a synced follower gives a silent sequencer sequencerAnswerTimeoutMs (2.5 s), not 5 s', async () => {
+  // A paused sequencer accepts the connection and answers nothing: the dispute can only start
+  // once two followers time out, so this timeout is most of the time a silent sequencer costs.
+  expect(nodeConfigSchema.parse({ nodesFile: 'n', keyFile: 'k' }).sequencerAnswerTimeoutMs).toBe(
+    2_500,
+  )
+  let paused = false
+  const sequencer = await fakePeer((_request, _body, response) => {
+    if (paused) return
+    const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
+    answer(response, 200, { status: 'success', data: { ...data, last_locked_signature: null } })
+  })
+  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node } = makeTestNode({ position: 1, sockets, config: { sequencerAnswerTimeoutMs: 300 } })
+  try {
+    await node.poster.post()
+    expect(node.poster.synced).toBe(true)
+    const timeouts: number[] = []
+    const send = node.context.peers.send.bind(node.context.peers)
+    node.context.peers.send = (method, target, path, payload, timeoutMs, signal) => {
+      timeouts.push(timeoutMs)
+      return send(method, target, path, payload, timeoutMs, signal)
+    }
+    paused = true
+    node.outbox.enqueue('a', ['hello'])
+    await node.poster.post()
+    expect(node.poster.sequencerDown).toBe(true)
+    expect(timeouts).toEqual([300])
+    expect(node.outbox.queued('a')).toEqual(['hello']) // kept for the next sequencer
+  } finally {
+    node.close()
+    sequencer.close()
+  }
+})

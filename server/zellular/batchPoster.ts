@@ -169,7 +169,13 @@ export class BatchPoster {
     const started = performance.now()
     let answer: SequencerAnswer
     try {
-      const timeoutMs = holdMs > 0 ? holdMs + HELD_ANSWER_MARGIN_MS : this.#synced ? 5_000 : 30_000
+      // Before the first sync the sequencer may be sending a long history (zsequencer: 30 s).
+      const timeoutMs =
+        holdMs > 0
+          ? holdMs + HELD_ANSWER_MARGIN_MS
+          : this.#synced
+            ? context.config.sequencerAnswerTimeoutMs
+            : 30_000
       const path = '/sequencer/batches'
       const payload = holdMs > 0 ? { ...request, wait_ms: holdMs } : request
       this.#hold = hold

@@ -83,6 +83,14 @@ export const nodeConfigSchema = z.object({
    * A held PUT unanswered `HELD_ANSWER_MARGIN_MS` after its hold marks the sequencer down.
    */
   followerHoldMs: z.number().nonnegative().default(3_000),
+  /**
+   * How long a synced follower waits for the sequencer's answer to a PUT it does not ask to be
+   * held (zsequencer: 5 s). A live sequencer answers such a PUT in milliseconds; a paused or cut
+   * off one is disputed once two followers time out, so this bounds how long the network waits
+   * on a silent sequencer before replacing it. Too short, and a sequencer slowed by a busy host
+   * is replaced for nothing (a switch costs ~2 s of progress).
+   */
+  sequencerAnswerTimeoutMs: z.number().positive().default(2_500),
   /** Least time from the start of one posting round to the next when woken early. */
   wakeGapMs: z.number().nonnegative().default(5),
 })
@@ -95,6 +103,7 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_SIGN_WAIT: ['signWaitMs', 'seconds'],
   ZSEQUENCER_WAKE_ON_WORK: ['wakeOnWork', 'flag'],
   ZSEQUENCER_FOLLOWER_HOLD: ['followerHoldMs', 'seconds'],
+  ZSEQUENCER_SEQUENCER_ANSWER_TIMEOUT: ['sequencerAnswerTimeoutMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],
   ZSEQUENCER_NODES_FILE: ['nodesFile', 'text'],
   ZSEQUENCER_APPS_FILE: ['appsFile', 'text'],
