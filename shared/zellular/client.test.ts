@@ -657,6 +657,32 @@ describe('ZellularClient.batches with long-polls', () => {
     expectChain(batches, 1, 7)
     expect(idleReads).toBeLessThanOrEqual(4)
   })
+  it('leaves a node that does not start to answer a held read soon after its wait', async () => {
+    // A paused node (SIGSTOP) keeps the connection and says nothing: waiting for the request
+    // timeout (here a minute) would stall the reader that long; its wait plus a margin is enough.
+    const silent = new FakeNode('good')
+    silent.delayMs = 8_000
+    const [paused, good] = await startNetwork([silent, new FakeNode('good')])
+    good!.finalized = 3
+    good!.longPoll = true
+    const client = clientFor({ longPollMs: 200, timeoutMs: 60_000 })
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), 6_000)
+    const batches: VerifiedBatch[] = []
+    try {
+      for await (const batch of client.batches({
+        startAt: paused!.id,
+        signal: controller.signal,
+      })) {
+        if (batches.push(batch) === 3) controller.abort()
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+    expectChain(batches, 1, 3)
+    const left = warnings.find((warning) => warning.node === paused!.id)
+    expect(left?.error.message).toContain('no answer within 1700 ms')
+  })
 })
 
 describe('ZellularClient.batches against nodes that withhold proofs, fork or flood', () => {

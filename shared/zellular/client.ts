@@ -40,7 +40,8 @@ export interface ZellularClientParameters {
    * finalized (`&wait=ms`, an extension of our nodes; default 2000, 0: never asked). A node
    * without it answers at once, and the client then pauses as when polling; it never waits
    * longer than half its `timeoutMs`. A node that holds a read for the whole wait is left for
-   * the next one (it may be lagging), as a node silent at the longest pause is.
+   * the next one (it may be lagging), as a node silent at the longest pause is, and one that has
+   * not started to answer 1.5 s after the wait (paused or cut off) at once, not at `timeoutMs`.
    */
   readonly longPollMs?: number
   /**
@@ -118,6 +119,8 @@ export type NodeState =
   | { readonly id: string; readonly socket: string; readonly ok: false; readonly error: Error }
 
 const DEFAULT_TIMEOUT_MS = 5_000
+/** How late after its wait a held read may start to answer before its node is left. */
+const LONG_POLL_MARGIN_MS = 1_500
 const DEFAULT_POLL_INTERVAL_MS = 50
 const DEFAULT_MAX_BACKOFF_MS = 2_000
 const DEFAULT_LONG_POLL_MS = 2_000
@@ -283,7 +286,7 @@ export class ZellularClient {
       let heldMs: number
       try {
         const started = performance.now()
-        const data = await this.#call(node, 'GET', prefix + after + wait, { signal })
+        const data = await this.#readPage(node, prefix + after + wait, signal)
         released = verifier.consume(data, after)
         heldMs = performance.now() - started
         streak = this.#unprovenStreak(streak, released, verifier, heldMs)
@@ -467,6 +470,15 @@ export class ZellularClient {
     return [...shuffle(preferred), ...shuffle(unknown), ...sequencers]
   }
 
+  /**
+   * One page read. A held read is answered by the end of its wait: one still silent a margin
+   * later is from a paused or cut-off node, left now rather than at the request timeout.
+   */
+  #readPage(node: Operator, path: string, signal: AbortSignal | undefined): Promise<unknown> {
+    const answerWithinMs = this.longPollMs > 0 ? this.longPollMs + LONG_POLL_MARGIN_MS : undefined
+    return this.#call(node, 'GET', path, { signal, answerWithinMs })
+  }
+
   #reader(): Operator {
     return this.#readers[this.#readPosition % this.#readers.length]!
   }
@@ -486,11 +498,23 @@ export class ZellularClient {
     operator: Operator,
     method: 'GET' | 'PUT',
     path: string,
-    options: { body?: string; contentType?: string; signal?: AbortSignal; lossless?: boolean },
+    options: {
+      body?: string
+      contentType?: string
+      signal?: AbortSignal
+      lossless?: boolean
+      /** Abort unless the answer starts (status and headers) within this many ms. */
+      answerWithinMs?: number | undefined
+    },
   ): Promise<unknown> {
     const url = operator.socket + path
     const timeout = AbortSignal.timeout(this.timeoutMs)
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+    const firstByte = new AbortController()
+    const signals = [timeout, firstByte.signal, ...(options.signal ? [options.signal] : [])]
+    const signal = AbortSignal.any(signals)
+    const waitMs = Math.min(options.answerWithinMs ?? this.timeoutMs, this.timeoutMs)
+    const firstByteTimer =
+      waitMs < this.timeoutMs ? setTimeout(() => firstByte.abort(), waitMs) : undefined
     let status: number
     let text: string
     try {
@@ -499,7 +523,7 @@ export class ZellularClient {
         body: options.body,
         headers: options.contentType ? { 'Content-Type': options.contentType } : {},
         signal,
-      })
+      }).finally(() => clearTimeout(firstByteTimer))
       status = response.status
       text = await readText(response, url, this.maxResponseBytes)
     } catch (error) {
@@ -507,7 +531,9 @@ export class ZellularClient {
       if (error instanceof NodeHttpError) throw error
       const failure = timeout.aborted
         ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${this.timeoutMs} ms`)
-        : new NodeHttpError(url, 0, 'NetworkError', describe(error))
+        : firstByte.signal.aborted
+          ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${waitMs} ms`)
+          : new NodeHttpError(url, 0, 'NetworkError', describe(error))
       failure.cause = error
       throw failure
     }
