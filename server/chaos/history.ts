@@ -139,7 +139,9 @@ export class History {
     header: Record<string, unknown>,
   ) {
     this.stream = createWriteStream(file)
-    this.stream.write(`${JSON.stringify({ kind: 'header', ...header })}\n`)
+    // The wall-clock start lines the history's ms up with the processes' log times.
+    const startedAt = new Date(this.startedAtMs).toISOString()
+    this.stream.write(`${JSON.stringify({ kind: 'header', startedAt, ...header })}\n`)
   }
 
   /** Milliseconds since the run started. */
