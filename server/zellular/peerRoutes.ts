@@ -26,21 +26,37 @@ import { signSyncPointSchema, signSyncPointWhenHeld } from './signer.ts'
 export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: RouteGuards) {
   const { context, role, logs } = node
 
-  /** `POST /node/sign_sync_point`: only the current sequencer may ask. */
+  /**
+   * Only the current sequencer may ask for a signature, and not while a switch is under way:
+   * checked when the request comes and again right before signing, since the signature's check
+   * and a held request's wait come between.
+   */
+  const requireCurrentSequencer = (signer: string) => {
+    if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
+    if (signer !== role.sequencerId || role.paused) {
+      throw new ZsequencerHttpError(
+        'PermissionDeniedError',
+        'Only the current sequencer can call this endpoint',
+      )
+    }
+  }
+
+  /** `POST /node/sign_sync_point`. */
   const postSignSyncPoint = async (c: NodeRequest) => {
     guards.version(c, false)
     if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
     guards.synced()
-    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (signer) => {
-      if (signer !== role.sequencerId) {
-        throw new ZsequencerHttpError(
-          'PermissionDeniedError',
-          'Only the current sequencer can call this endpoint',
-        )
-      }
-    })
+    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, requireCurrentSequencer)
     const request = parseBody(signSyncPointSchema, c.get('rawBody'))
-    const signed = await signSyncPointWhenHeld(context, logs, node.chain, node.progress, request)
+    const signer = c.get('signer')
+    const signed = await signSyncPointWhenHeld(
+      context,
+      logs,
+      node.chain,
+      node.progress,
+      request,
+      () => requireCurrentSequencer(signer),
+    )
     return c.json(success(signed))
   }
 

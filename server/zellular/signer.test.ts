@@ -2,7 +2,9 @@ import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular, syncPointMessage, type SyncPoint } from '../../shared/zellular/index.ts'
 import { unixSeconds } from './clock.ts'
 import { signSyncPoint, signSyncPointWhenHeld, type SignSyncPointRequest } from './signer.ts'
-import { makeTestNode, signedProof } from './testNodes.ts'
+import { PeerClient } from './peers.ts'
+import { createNodeApp } from './routes.ts'
+import { makeTestNode, signedProof, syncedFollower } from './testNodes.ts'
 
 beforeAll(async () => {
   await initZellular()
@@ -132,16 +134,48 @@ it('holds a lock request for batches not taken in yet, up to its wait, then sign
       node.chain,
       node.progress,
       lock(2),
+      () => {},
     )
     setTimeout(() => node.chain.append('a', ['b1', 'b2'], Date.now()), 50)
     await expect(signing).resolves.toMatchObject({ index: 2 })
     // Batch 3 never comes: refused once the wait is over, not before.
     const started = performance.now()
     await expect(
-      signSyncPointWhenHeld(node.context, node.logs, node.chain, node.progress, lock(3)),
+      signSyncPointWhenHeld(node.context, node.logs, node.chain, node.progress, lock(3), () => {}),
     ).rejects.toThrow(/not in the requested state/)
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
   } finally {
     node.close()
+  }
+})
+
+it('a lock request held while the node switches sequencer is refused, not signed for the old one', async () => {
+  // Signed after the switch began, the old sequencer's lock would be missing from what the new
+  // one adopted from its peers: it builds another chain over that index and stalls.
+  const { node: probe } = makeTestNode({ position: 2 })
+  probe.logs.get('a').append(['b1', 'b2'])
+  const hashAt = (index: number) => probe.logs.get('a').chainingHashAt(index)
+  probe.close()
+  const { node, ids, secrets, close } = await syncedFollower({
+    position: 1,
+    config: { signWaitMs: 2_000 },
+  })
+  try {
+    const app = createNodeApp(node)
+    const sequencer = new PeerClient(ids[0]!, secrets[0]!, 'v0.1.7')
+    const path = '/node/sign_sync_point'
+    const lock = { app_name: 'a', state: 'sequenced', index: 2, timestamp: 0 }
+    const body = JSON.stringify({ ...lock, chaining_hash: hashAt(2), parent_index: 0 })
+    const headers = sequencer.signedHeaders('POST', node.id, path, body)
+    const answer = app.request(path, { method: 'POST', body, headers })
+    await new Promise((resolve) => setTimeout(resolve, 50)) // held: batches 1–2 are not in
+    const switching = node.switcher.switchTo(ids[2]!, ids[0]!)
+    node.chain.append('a', ['b1', 'b2'], Date.now())
+    const response = await answer
+    await switching
+    expect(response.status).toBe(403)
+    expect(await response.json()).toMatchObject({ error: { code: 'PermissionDeniedError' } })
+  } finally {
+    close()
   }
 })

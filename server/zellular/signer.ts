@@ -83,7 +83,12 @@ export function signSyncPoint(
  * `signSyncPoint`, once this node holds the batch a lock asks for or `signWaitMs` have passed:
  * our sequencer asks followers that say they wait (`sign_wait_ms` in their PUTs) to lock what it
  * has just answered them, and the request may come in before the answer is taken in. What is
- * signed is checked as ever, after the wait.
+ * signed is checked as ever, after the wait, and so is who asks: `mayStillAsk` throws unless the
+ * asker is still this node's sequencer. A node that began a switch while it held the request
+ * and signed anyway would lock for the old sequencer after asking its peers for their locks:
+ * the new sequencer then misses that lock, builds another chain over its index, and no report
+ * of the followers, who hold the lock, matches its log again (chaos seed 900, 12 s without a
+ * lock until a dispute).
  */
 export async function signSyncPointWhenHeld(
   context: NodeContext,
@@ -91,12 +96,14 @@ export async function signSyncPointWhenHeld(
   chain: Chain,
   progress: ProgressBell,
   request: SignSyncPointRequest,
+  mayStillAsk: () => void,
 ) {
   const log = logs.get(request.app_name)
   const waitMs = context.config.signWaitMs
   if (request.state === 'sequenced' && waitMs > 0) {
     await progress.until(() => log.lastSequenced >= request.index, waitMs)
   }
+  mayStillAsk()
   return signSyncPoint(context, logs, chain, request)
 }
 
