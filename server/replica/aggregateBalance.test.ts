@@ -117,8 +117,10 @@ describe('GET /aggregate_balance', () => {
     const address = testAccount(4_242).address
     const before = { ...peerRequests }
     peerRequests.inFlightMax = 0
-    // Slow peers keep the first gathering open while the other requests arrive.
-    peerDelayMs = 100
+    // Slow peers keep the first gathering open while the other requests arrive: a full second,
+    // since on a loaded machine the 30 requests can take hundreds of ms to all come in (with
+    // 100 ms, a second gathering started under load 14 and the peers were asked twice).
+    peerDelayMs = 1_000
     const answers = await Promise.all(
       Array.from({ length: 30 }, () => aggregate(`address=${address}&token=ETH`)),
     ).finally(() => (peerDelayMs = 0))
