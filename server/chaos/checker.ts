@@ -84,20 +84,27 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
   const replicaIds = options.registry.replicas.map((replica) => replica.id)
 
   // 1. Quiescence: one applied index on every replica, equal to the finalized one, stable, and
-  //    no acknowledged intent still pending at the replica that took it (it sends an intent a
-  //    node lost again after REPLICA_REDELIVER_AFTER_MS: until then it is in flight, not lost).
+  //    no acknowledged intent still pending at the replica that took it. A receipt of a batch
+  //    above that index means Zellular was still finalizing after 3 quiet seconds (a stall after
+  //    healing): settle again, or balances read at the index would miss what receipts say.
   const timeoutMs = options.quiescenceTimeoutMs ?? 90_000
-  let statuses = await quiescent(urls, timeoutMs)
-  if (statuses !== undefined) {
-    const deadline = Date.now() + REDELIVERY_WAIT_MS
-    let waiting = await stillPending(urls, options.history.of('submit'))
-    if (waiting > 0) facts.waitedForPending = waiting
-    while (waiting > 0 && Date.now() < deadline) {
-      await sleep(1_000)
-      waiting = await stillPending(urls, options.history.of('submit'))
-    }
-    // What is still pending after the wait is reported below as lost, by kind.
-    if (facts.waitedForPending !== undefined) statuses = await quiescent(urls, timeoutMs)
+  const submits = options.history.of('submit')
+  const settled = await settleWithReceipts(
+    () => settle(urls, submits, timeoutMs, facts),
+    () =>
+      Promise.all(
+        urls.map((url) => mapLimit(submits, 16, (record) => fetchReceipt(url, record.intentId))),
+      ),
+  )
+  const { statuses, receiptsByReplica } = settled
+  if (settled.settledAgain > 0) {
+    facts['settled again (applied after a quiet index)'] = settled.settledAgain
+  }
+  if (settled.stillBeyond) {
+    anomalies.push({
+      kind: 'applied_after_quiescence',
+      detail: `receipts of batches above ${statuses?.[0]?.appliedIndex} after settling 3 times`,
+    })
   }
   if (statuses === undefined) {
     anomalies.push({ kind: 'no_quiescence', detail: 'replicas did not converge after healing' })
@@ -116,10 +123,6 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
 
   // 3. Every acknowledged intent applied or rejected exactly once, identically everywhere; a
   //    refused one never; an unknown one at most once.
-  const submits = options.history.of('submit')
-  const receiptsByReplica = await Promise.all(
-    urls.map((url) => mapLimit(submits, 16, (record) => fetchReceipt(url, record.intentId))),
-  )
   const receipts = new Map<string, TxResponse>()
   const outcomeCounts: Record<string, number> = {}
   for (const [position, record] of submits.entries()) {
@@ -443,6 +446,61 @@ async function stillPending(
     fetchReceipt(urls[record.replica]!, record.intentId),
   )
   return answers.filter((answer) => answer !== 'error' && answer?.status === 'pending').length
+}
+
+/**
+ * Settles, then reads the receipts; a receipt of a batch above the settled index means the
+ * replicas were not done (Zellular was still finalizing after the quiet seconds), so it settles
+ * and reads again, up to 3 times. Balances read at the settled index then match the receipts.
+ */
+export async function settleWithReceipts<receipt extends { readonly batchIndex?: number }>(
+  settle: () => Promise<StatusResponse[] | undefined>,
+  readReceipts: () => Promise<(receipt | undefined | 'error')[][]>,
+): Promise<{
+  statuses: StatusResponse[] | undefined
+  receiptsByReplica: (receipt | undefined | 'error')[][]
+  settledAgain: number
+  stillBeyond: boolean
+}> {
+  for (let settledAgain = 0; ; settledAgain++) {
+    const statuses = await settle()
+    if (statuses === undefined) {
+      return { statuses, receiptsByReplica: [], settledAgain, stillBeyond: false }
+    }
+    const quietIndex = statuses[0]!.appliedIndex
+    const receiptsByReplica = await readReceipts()
+    const stillBeyond = receiptsByReplica
+      .flat()
+      .some((found) => typeof found === 'object' && (found.batchIndex ?? 0) > quietIndex)
+    if (!stillBeyond || settledAgain === 2) {
+      return { statuses, receiptsByReplica, settledAgain, stillBeyond }
+    }
+  }
+}
+
+/**
+ * Quiescence, then until no acknowledged intent is pending at the replica that took it (it sends
+ * an intent a node lost again after REPLICA_REDELIVER_AFTER_MS: until then it is in flight, not
+ * lost), then quiescence again if it waited.
+ */
+async function settle(
+  urls: readonly string[],
+  submits: readonly SubmitRecord[],
+  timeoutMs: number,
+  facts: Record<string, number | string>,
+): Promise<StatusResponse[] | undefined> {
+  const statuses = await quiescent(urls, timeoutMs)
+  if (statuses === undefined) return undefined
+  const deadline = Date.now() + REDELIVERY_WAIT_MS
+  let waiting = await stillPending(urls, submits)
+  if (waiting === 0) return statuses
+  facts.waitedForPending = waiting
+  while (waiting > 0 && Date.now() < deadline) {
+    await sleep(1_000)
+    waiting = await stillPending(urls, submits)
+  }
+  // What is still pending after the wait is reported by the caller as lost, by kind.
+  return quiescent(urls, timeoutMs)
 }
 
 async function quiescent(
