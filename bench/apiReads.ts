@@ -14,7 +14,7 @@ import {
   traders,
 } from '../server/replica/testing.ts'
 import { call } from './clusterLoad.ts'
-import { cpuMillisOf } from './processCpu.ts'
+import { cpuMillisOf } from '../server/processCpu.ts'
 import { percentile } from './report.ts'
 
 /*

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { cpuMillisOf } from '../processCpu.ts'
 import type { ChaosCluster } from './chaosCluster.ts'
 import type { History, NodeView, ProbeRecord } from './history.ts'
 import { sleep } from './workload.ts'
@@ -12,23 +12,6 @@ import { sleep } from './workload.ts'
  * that never caught up, a sequencer nobody followed, a process starved of CPU or spinning.
  */
 
-/** Clock ticks per second of /proc's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100
-
-/** CPU time (user + system) of process `pid` in ms, or undefined when it is gone. */
-export function processCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // The command name may hold spaces and parentheses: the fields start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(fields[11]) + Number(fields[12])
-    return Number.isFinite(ticks) ? (ticks * 1_000) / TICKS_PER_SECOND : undefined
-  } catch {
-    return undefined
-  }
-}
-
 /** Probes the cluster every `everyMs` until `stopAtMs` (ms since the run started). */
 export async function probeCluster(
   cluster: ChaosCluster,
@@ -39,7 +22,7 @@ export async function probeCluster(
   // Keyed by pid, so a restarted process starts from its own zero.
   const lastCpu = new Map<number, number>()
   const cpuSince = (pid: number | undefined): number | null => {
-    const now = processCpuMs(pid)
+    const now = cpuMillisOf(pid)
     if (pid === undefined || now === undefined) return null
     const before = lastCpu.get(pid) ?? 0
     lastCpu.set(pid, now)

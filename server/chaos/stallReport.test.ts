@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest'
-import { processCpuMs } from './clusterProbe.ts'
+import { cpuMillisOf } from '../processCpu.ts'
 import type { HistoryRecord, ProbeRecord } from './history.ts'
 import { explainStall } from './stallReport.ts'
 
@@ -47,10 +47,10 @@ it('says so when nothing was probed or faulty', () => {
 })
 
 it('reads a live process CPU time and nothing for a gone one', () => {
-  const before = processCpuMs(process.pid)!
+  const before = cpuMillisOf(process.pid)!
   const until = performance.now() + 60
   while (performance.now() < until) Math.sqrt(until) // burn ~60 ms of CPU
-  expect(processCpuMs(process.pid)!).toBeGreaterThan(before)
-  expect(processCpuMs(2 ** 22 + 1)).toBeUndefined()
-  expect(processCpuMs(undefined)).toBeUndefined()
+  expect(cpuMillisOf(process.pid)!).toBeGreaterThan(before)
+  expect(cpuMillisOf(2 ** 22 + 1)).toBeUndefined()
+  expect(cpuMillisOf(undefined)).toBeUndefined()
 })
