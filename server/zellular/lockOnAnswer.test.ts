@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
-import { bls, initZellular, syncPointMessage, type SyncPoint } from '../../shared/zellular/index.ts'
+import { initZellular } from '../../shared/zellular/index.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
-import { answer, fakePeer, makeTestNode, ManualClock, testSecrets } from './testNodes.ts'
+import { signingFollowers, startedSequencer } from './testNodes.ts'
 
 // A follower that says it holds a lock request for batches on their way to it (`sign_wait_ms`)
 // is asked to lock what the sequencer answered it, without waiting for its next report: the
@@ -14,30 +14,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup()
 })
 
-/** A started sequencer whose three followers sign every point; the clock never moves. */
+/** A started sequencer with pipelined locks whose three followers sign every point. */
 async function sequencerWithSigners() {
-  const secrets = testSecrets()
-  const asked: SyncPoint[] = []
-  const peers = await Promise.all(
-    [1, 2, 3].map((position) =>
-      fakePeer((_request, body, response) => {
-        const point = JSON.parse(body) as SyncPoint
-        asked.push(point)
-        const signature = bls.formatPoint(bls.sign(secrets[position]!, syncPointMessage(point)))
-        answer(response, 200, { status: 'success', data: { signature } })
-      }),
-    ),
-  )
-  const clock = new ManualClock()
-  const sockets = ['http://127.0.0.1:1', ...peers.map((peer) => peer.url)]
-  const { node, ids } = makeTestNode({ sockets, clock, config: { pipelineLocks: true } })
-  node.start()
-  cleanups.push(async () => {
-    await node.stop()
-    node.close()
-    for (const peer of peers) peer.close()
-  })
-  return { node, followers: ids.slice(1), asked, log: node.logs.get('a') }
+  const { urls, asked } = await signingFollowers(cleanups)
+  const { node, ids, log } = startedSequencer(urls, { pipelineLocks: true }, cleanups)
+  return { node, followers: ids.slice(1), asked, log }
 }
 
 /** A follower's PUT reporting an empty log. */

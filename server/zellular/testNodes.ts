@@ -200,3 +200,67 @@ export class ManualClock implements Clock {
     this.#time = until
   }
 }
+
+/** What a test file runs after each test (its `afterEach` empties it). */
+type Cleanups = (() => void | Promise<void>)[]
+
+/** Three followers that sign every point at once, except finalizations while `held` is set. */
+export async function signingFollowers(cleanups: Cleanups) {
+  const secrets = testSecrets()
+  const asked: SyncPoint[] = []
+  const heldAnswers: (() => void)[] = []
+  const state = { holdFinalizations: false }
+  const peers = await Promise.all(
+    [1, 2, 3].map((position) =>
+      fakePeer((_request, body, response: ServerResponse) => {
+        const point = JSON.parse(body) as SyncPoint
+        asked.push(point)
+        const signature = bls.formatPoint(bls.sign(secrets[position]!, syncPointMessage(point)))
+        const reply = () => answer(response, 200, { status: 'success', data: { signature } })
+        if (state.holdFinalizations && point.state === 'locked') heldAnswers.push(reply)
+        else reply()
+      }),
+    ),
+  )
+  cleanups.push(() => {
+    for (const reply of heldAnswers.splice(0)) reply()
+    for (const peer of peers) peer.close()
+  })
+  const release = () => {
+    state.holdFinalizations = false
+    for (const reply of heldAnswers.splice(0)) reply()
+  }
+  return { urls: peers.map((peer) => peer.url), asked, state, heldAnswers, release }
+}
+
+/** A started sequencer whose three followers are `urls`, on a clock that never moves. */
+export function startedSequencer(
+  urls: readonly string[],
+  config: Partial<NodeConfig>,
+  cleanups: Cleanups,
+) {
+  const clock = new ManualClock()
+  const sockets = ['http://127.0.0.1:1', ...urls]
+  const { node, ids } = makeTestNode({ sockets, clock, config })
+  node.start()
+  cleanups.push(async () => {
+    await node.stop()
+    node.close()
+  })
+  const log = node.logs.get('a')
+  /** Every follower reports holding the sequencer's whole log, as its PUT would. */
+  const followersReport = () => {
+    for (const id of ids.slice(1)) {
+      node.inbox.accept(id, {
+        app_name: 'a',
+        batches: [],
+        sequenced_index: log.lastSequenced,
+        sequenced_chaining_hash: log.chainingHashAt(log.lastSequenced),
+        locked_index: 0,
+        locked_chaining_hash: log.chainingHashAt(0),
+        finalized_index: 0,
+      })
+    }
+  }
+  return { node, ids, log, clock, followersReport }
+}
