@@ -97,3 +97,34 @@ it('answers the PUT before the rounds it wakes start their signing work', async 
   expect(await within(() => log.lastLocked === 1)).toBe(true)
   expect(asked.length).toBeGreaterThan(0)
 })
+
+it('stops presuming a waiting follower that refused what it was presumed to sign', async () => {
+  // A Byzantine follower can claim it waits to sign and then refuse every lock it is presumed to
+  // hold. A refusal from a presumed signer is not taken as withholding (the news may still be on
+  // its way), so it was presumed again in every round, each of which then failed.
+  const { urls, refused, state } = await signingFollowers(cleanups)
+  state.refusing.add(3)
+  const { node, ids, log } = startedSequencer(urls, { pipelineLocks: true }, cleanups)
+  const [first, second, liar] = ids.slice(1) as [string, string, string]
+  node.inbox.accept(liar, put([], 1_000))
+  node.inbox.accept(first, put(['b1', 'b2'], 1_000))
+  node.inbox.answer(liar, put([], 1_000))
+  expect(await within(() => refused.length === 1)).toBe(true)
+  // More batches, answered to both waiting followers: only the honest one is presumed now.
+  const reportingTwo = {
+    ...put(['b3'], 1_000),
+    sequenced_index: 2,
+    sequenced_chaining_hash: log.chainingHashAt(2),
+  }
+  node.inbox.accept(first, reportingTwo)
+  node.inbox.answer(liar, put([], 1_000))
+  expect(await within(() => refused.length > 1, 300)).toBe(false)
+  // The other honest follower reports the batches: the honest two lock them.
+  node.inbox.accept(second, {
+    ...put([], undefined),
+    sequenced_index: 3,
+    sequenced_chaining_hash: log.chainingHashAt(3),
+  })
+  expect(await within(() => log.lastLocked === 3)).toBe(true)
+  expect(refused).toHaveLength(1)
+})

@@ -10,6 +10,9 @@
  * was enough to move the p99 of finalization). A forged signature proves the fault, so it costs
  * the whole minute at once. A peer that was only slow once is trusted again after 5 s, and one
  * that stays clean for a minute after its suspicion ends starts over.
+ *
+ * The synchronizer keeps a second one, with the same backoff, for a milder fault: followers that
+ * said they wait to sign and refused a point they were presumed to hold lose that presumption.
  */
 export class PeerSuspicion {
   /** At most one entry per operator that ever failed (the network's size bounds it). */

@@ -69,6 +69,13 @@ export class Synchronizer {
   /** Peers that claimed a sync point and did not sign it. */
   readonly #suspicion = new PeerSuspicion()
   /**
+   * Peers that said they wait to sign (`waitsToSign`) and refused a point they were presumed to
+   * hold. They are not suspected (an honest one may not have got the answer in time), but are
+   * counted by their reports alone for a while: a Byzantine follower claiming to wait and
+   * refusing every presumed point would otherwise fail a round each time, unsuspected.
+   */
+  readonly #presumptionLost = new PeerSuspicion()
+  /**
    * Since when peers that never reported count as silent: this node's start, the last switch or
    * the last recovery. A peer never heard from is silent since then, not "not yet known".
    */
@@ -112,6 +119,7 @@ export class Synchronizer {
     this.#lastLockPoint.clear()
     this.#lastFinalizationPoint.clear()
     this.#suspicion.clear()
+    this.#presumptionLost.clear()
     this.#listeningSince = this.context.clock.now()
   }
 
@@ -178,8 +186,15 @@ export class Synchronizer {
     if (!point) return
     const unsigned = await this.signAndApply(app, state, point)
     if (unsigned.length === 0) return
-    const withheld = unsigned.filter((id) => !point.presumed.includes(id))
-    this.#suspicion.suspect(withheld, this.context.clock.now())
+    const now = this.context.clock.now()
+    this.#suspicion.suspect(
+      unsigned.filter((id) => !point.presumed.includes(id)),
+      now,
+    )
+    this.#presumptionLost.suspect(
+      unsigned.filter((id) => point.presumed.includes(id)),
+      now,
+    )
     const fallback = this.pickPoint(app, state, unsigned)
     if (fallback && this.role.isSequencer && !this.role.paused) {
       await this.signAndApply(app, state, fallback)
@@ -236,7 +251,8 @@ export class Synchronizer {
    * A peer that waits to sign (`waitsToSign`) reaches further than its report: a lock up to the
    * batches answered to it (the answer is on its way, and it holds the request for it), and a
    * finalization of our last lock if it signed that lock (it holds the batches). The request then
-   * travels beside the news instead of after the peer's next report of it.
+   * travels beside the news instead of after the peer's next report of it. One that refused such
+   * a presumed point lately is counted by its report alone (`#presumptionLost`).
    */
   findSyncPoint(
     app: string,
@@ -255,6 +271,7 @@ export class Synchronizer {
     const lastLockRecord = log.get(lastLock)
     const lockProven = lastLockRecord?.lockedSignature !== undefined
     const answered = this.#answered.get(app)
+    const now = this.context.clock.now()
     /**
      * How far the peer can sign in `state` by its report alone, and with what this sequencer
      * knows it holds since; zeros when its report is not of this log.
@@ -262,7 +279,8 @@ export class Synchronizer {
     const reach = (id: string, report: NodeReport): { reported: number; reached: number } => {
       const { sequencedIndex, lockedIndex } = report
       const sequenced = holds(sequencedIndex, report.sequencedChainingHash, log.lastSequenced)
-      const waits = sequenced && report.waitsToSign === true
+      const waits =
+        sequenced && report.waitsToSign === true && !this.#presumptionLost.isSuspected(id, now)
       if (state === 'sequenced') {
         if (!sequenced) return { reported: 0, reached: 0 }
         const sent = waits ? Math.min(answered?.get(id) ?? 0, log.lastSequenced) : 0

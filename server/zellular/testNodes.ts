@@ -204,16 +204,25 @@ export class ManualClock implements Clock {
 /** What a test file runs after each test (its `afterEach` empties it). */
 type Cleanups = (() => void | Promise<void>)[]
 
-/** Three followers that sign every point at once, except finalizations while `held` is set. */
+/**
+ * Three followers that sign every point at once, except finalizations while `held` is set; those
+ * in `refusing` (positions 1–3) refuse every point instead, as a Byzantine one may (`refused`).
+ */
 export async function signingFollowers(cleanups: Cleanups) {
   const secrets = testSecrets()
   const asked: SyncPoint[] = []
+  const refused: SyncPoint[] = []
   const heldAnswers: (() => void)[] = []
-  const state = { holdFinalizations: false }
+  const state = { holdFinalizations: false, refusing: new Set<number>() }
   const peers = await Promise.all(
     [1, 2, 3].map((position) =>
       fakePeer((_request, body, response: ServerResponse) => {
         const point = JSON.parse(body) as SyncPoint
+        if (state.refusing.has(position)) {
+          refused.push(point)
+          const error = { code: 'InvalidRequest', message: 'refused' }
+          return answer(response, 400, { status: 'error', error })
+        }
         asked.push(point)
         const signature = bls.formatPoint(bls.sign(secrets[position]!, syncPointMessage(point)))
         const reply = () => answer(response, 200, { status: 'success', data: { signature } })
@@ -230,7 +239,7 @@ export async function signingFollowers(cleanups: Cleanups) {
     state.holdFinalizations = false
     for (const reply of heldAnswers.splice(0)) reply()
   }
-  return { urls: peers.map((peer) => peer.url), asked, state, heldAnswers, release }
+  return { urls: peers.map((peer) => peer.url), asked, refused, state, heldAnswers, release }
 }
 
 /** A started sequencer whose three followers are `urls`, on a clock that never moves. */
