@@ -91,6 +91,15 @@ export const nodeConfigSchema = z.object({
    * is replaced for nothing (a switch costs ~2 s of progress).
    */
   sequencerAnswerTimeoutMs: z.number().positive().default(2_500),
+  /**
+   * How long a follower holding unfinalized batches lets its sequencer go without asking it to
+   * sign anything before it disputes (`ZSEQUENCER_SIGN_SILENCE_BORDER`; 0 turns it off). A
+   * sequencer that answers PUTs but cannot reach its followers' sign route (its own requests
+   * cut off), or will not gather signatures, was otherwise replaced only at the finalization
+   * border. Unset: twice the sync interval plus the aggregation timeout, at least 3 s (a
+   * zsequencer sequencer with its 30 s sync interval asks only that often).
+   */
+  signSilenceBorderMs: z.number().nonnegative().optional(),
   /** Least time from the start of one posting round to the next when woken early. */
   wakeGapMs: z.number().nonnegative().default(5),
 })
@@ -104,6 +113,7 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_WAKE_ON_WORK: ['wakeOnWork', 'flag'],
   ZSEQUENCER_FOLLOWER_HOLD: ['followerHoldMs', 'seconds'],
   ZSEQUENCER_SEQUENCER_ANSWER_TIMEOUT: ['sequencerAnswerTimeoutMs', 'seconds'],
+  ZSEQUENCER_SIGN_SILENCE_BORDER: ['signSilenceBorderMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],
   ZSEQUENCER_NODES_FILE: ['nodesFile', 'text'],
   ZSEQUENCER_APPS_FILE: ['appsFile', 'text'],
@@ -131,6 +141,14 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
  * Defaults, then the JSON config file (`ZSEQUENCER_CONFIG_FILE`, field names as in the schema),
  * then the environment. Parsed once at start; nothing below `main.ts` reads `process.env`.
  */
+/** `signSilenceBorderMs`, or its default; never past the finalization border (it adds nothing). */
+export function signSilenceBorderOf(config: NodeConfig): number {
+  const border =
+    config.signSilenceBorderMs ??
+    Math.max(3_000, 2 * config.syncIntervalMs + config.aggregationTimeoutMs)
+  return Math.min(border, config.finalizationTimeBorderMs)
+}
+
 export function loadNodeConfig(environment: NodeJS.ProcessEnv): NodeConfig {
   const file = environment.ZSEQUENCER_CONFIG_FILE
   const merged: Record<string, unknown> = file ? JSON.parse(readFileSync(file, 'utf8')) : {}

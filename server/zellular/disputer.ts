@@ -36,14 +36,17 @@ export class Disputer {
 
   /**
    * Why this node would replace its sequencer now, or null: it censors one of our batches, lets
-   * sequenced batches wait past the finalization border, or does not answer.
+   * sequenced batches wait past the finalization border (or past the silence border without
+   * asking this node to sign anything), or does not answer.
    */
   reason(): string | null {
     const { role, poster, outbox } = this
     if (role.isSequencer || role.paused || !poster.synced) return null
     if (poster.sequencerDown) return 'sequencer unreachable'
     if (outbox.censoredApps.size > 0) return `censoring ${[...outbox.censoredApps].join(',')}`
-    if (this.watch.isDelayed(this.context.clock.now())) return 'finalization delayed'
+    const now = this.context.clock.now()
+    if (this.watch.isDelayed(now)) return 'finalization delayed'
+    if (this.watch.isUnasked(now)) return 'no signature asked for'
     return null
   }
 

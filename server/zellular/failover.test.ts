@@ -162,6 +162,30 @@ describe('sequencer failover', () => {
     await expectSameHistory(net, [1, 2, 3], [body])
   })
 
+  it(
+    'replaces a sequencer that asks for no signature long before the finalization border',
+    { timeout: 120_000 },
+    async () => {
+      // It answers PUTs, so it looks alive, and never asks its followers to sign (as when its own
+      // requests are cut off): the followers' silence border (3 s here) catches it, not the 60 s
+      // finalization border.
+      const net = await start(
+        (position) => (position === 0 ? { ZSEQUENCER_FAULTS: 'stop-finalizing' } : none),
+        { ZSEQUENCER_FINALIZATION_TIME_BORDER: '60' },
+      )
+      const body = JSON.stringify({ unasked: true })
+      await fetch(`${net.urls()[1]}/node/${APP}/batches`, {
+        method: 'PUT',
+        body,
+        headers: { 'Content-Type': 'text/plain' },
+      })
+      const next = net.layout.nodes[1]!.id
+      await waitFor(async () => (await sequencerOf(net.urls()[2]!)) === next, 20_000)
+      await waitFor(async () => (await finalizedBodies(net.urls()[2]!, APP)).includes(body), 30_000)
+      expect(lines.some((line) => line.includes('approved (no signature asked for)'))).toBe(true)
+    },
+  )
+
   it('ignores stale, future, forged or under-staked disputes and switches', async () => {
     const net = await start()
     const sequencer = net.layout.nodes[0]!.id

@@ -5,7 +5,7 @@ import { BatchStages } from './batchStages.ts'
 import { Chain } from './chain.ts'
 import { systemClock, type Clock } from './clock.ts'
 import { ClientIntake } from './clientIntake.ts'
-import { appsFileSchema, readSource, type NodeConfig } from './config.ts'
+import { appsFileSchema, readSource, signSilenceBorderOf, type NodeConfig } from './config.ts'
 import { Disputer } from './disputer.ts'
 import { FinalizationWatch } from './finalizationWatch.ts'
 import type { Logger } from './logger.ts'
@@ -107,7 +107,7 @@ export class ZellularNode {
     this.role = role
     this.logs = options.logs ?? AppLogs.open(config.dataDir)
     this.outbox = new Outbox(config)
-    this.watch = new FinalizationWatch(config.finalizationTimeBorderMs)
+    this.watch = new FinalizationWatch(config.finalizationTimeBorderMs, signSilenceBorderOf(config))
     const { stages, progress } = this
     const watchers = { stages, progress }
     this.chain = new Chain(

@@ -47,6 +47,8 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
     guards.synced()
     await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, requireCurrentSequencer)
+    // The sequencer is trying to gather signatures, whatever this node answers (`isUnasked`).
+    node.watch.asked(context.clock.now())
     const request = parseBody(signSyncPointSchema, c.get('rawBody'))
     const signer = c.get('signer')
     const signed = await signSyncPointWhenHeld(

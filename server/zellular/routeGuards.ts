@@ -33,6 +33,7 @@ export type RouteDeps = Pick<
   | 'signatureBatcher'
   | 'stages'
   | 'progress'
+  | 'watch'
 >
 
 /** Node-to-node control messages (sign, dispute, switch) are small. */
