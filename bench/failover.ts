@@ -16,6 +16,8 @@ const { values } = parseArgs({
   options: {
     kills: { type: 'string', default: '10' },
     rate: { type: 'string', default: '200' },
+    /** The first node's port; the others follow it. */
+    port: { type: 'string', default: '17501' },
   },
 })
 const kills = Number(values.kills)
@@ -25,7 +27,7 @@ const APP = 'bench'
 await initZellular()
 const network = await startLocalNetwork({
   dir: mkdtempSync(join(tmpdir(), 'zellular-failover-bench-')),
-  basePort: 17501,
+  basePort: Number(values.port),
   apps: [APP],
 })
 const urls = network.urls()

@@ -2,7 +2,8 @@
  * Runs `task` every `intervalMs` once started, never overlapping itself; `wake` runs it at once
  * (or right after the current run, but not sooner than `wakeGapMs` after that run started)
  * instead of waiting out the interval; `stop` waits for the running one. A failing run is
- * logged and the loop goes on.
+ * logged and the loop goes on. `intervalMs` may be a function, asked after each run: a loop
+ * whose work arrives with a `wake` can wait longer while it has none.
  */
 import type { Clock } from './clock.ts'
 
@@ -16,7 +17,7 @@ export class Loop {
   #running: Promise<void> = Promise.resolve()
 
   constructor(
-    private readonly intervalMs: number,
+    private readonly intervalMs: number | (() => number),
     private readonly task: () => Promise<void>,
     private readonly clock: Clock,
     private readonly wakeGapMs = 0,
@@ -25,7 +26,11 @@ export class Loop {
   start(): void {
     if (this.#started) return
     this.#started = true
-    this.#cancelTimer = this.clock.after(this.intervalMs, () => this.tick())
+    this.#cancelTimer = this.clock.after(this.interval(), () => this.tick())
+  }
+
+  private interval(): number {
+    return typeof this.intervalMs === 'number' ? this.intervalMs : this.intervalMs()
   }
 
   wake(): void {
@@ -72,7 +77,7 @@ export class Loop {
           this.#cancelTimer = () => clearImmediate(immediate)
           return
         }
-        const delay = this.#again ? gap : this.intervalMs
+        const delay = this.#again ? gap : this.interval()
         this.#cancelTimer = this.clock.after(delay, () => this.tick())
       })
   }

@@ -22,6 +22,12 @@ import { OperatorSignatureBatcher } from './signatureBatcher.ts'
 import { ProgressBell } from './progressBell.ts'
 import { Synchronizer, type SynchronizeSignal } from './synchronizer.ts'
 
+/**
+ * How often the sequencer's rounds run while every batch is finalized (`wakeOnWork`): they find
+ * nothing to sign then, and peers gone for `INACTIVE_AFTER_MS` (10 s) are still noticed in time.
+ */
+const IDLE_ROUND_INTERVAL_MS = 1_000
+
 export interface ZellularNodeOptions {
   /** Honest unless a test wiring installs an adversary (`nodeHooks.ts`). */
   readonly hooks?: NodeHooks
@@ -151,13 +157,23 @@ export class ZellularNode {
     const recoverIf = (signal: SynchronizeSignal) => {
       if (signal === 'abandoned') this.switcher.startRecovery()
     }
-    const { synchronizer } = this
+    const { synchronizer, logs } = this
+    // With `wakeOnWork` every answered PUT wakes the rounds, and only batches not yet finalized
+    // give them work: with none, a round a second is left to notice that the peers are gone.
+    const unfinalized = () =>
+      logs.apps().some((app) => logs.get(app).lastSequenced > logs.get(app).lastFinalized)
+    const roundIntervalMs = config.wakeOnWork
+      ? () =>
+          unfinalized()
+            ? config.syncIntervalMs
+            : Math.max(config.syncIntervalMs, IDLE_ROUND_INTERVAL_MS)
+      : config.syncIntervalMs
     const sequencerLoops = config.pipelineRounds
       ? [
-          new Loop(config.syncIntervalMs, async () => recoverIf(await synchronizer.lock()), clock),
-          new Loop(config.syncIntervalMs, () => synchronizer.finalize(), clock),
+          new Loop(roundIntervalMs, async () => recoverIf(await synchronizer.lock()), clock),
+          new Loop(roundIntervalMs, () => synchronizer.finalize(), clock),
         ]
-      : [new Loop(config.syncIntervalMs, async () => recoverIf(await synchronizer.run()), clock)]
+      : [new Loop(roundIntervalMs, async () => recoverIf(await synchronizer.run()), clock)]
     const wakeSequencer = () => {
       for (const loop of sequencerLoops) loop.wakeSoon()
     }
