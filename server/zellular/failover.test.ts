@@ -29,6 +29,27 @@ afterEach(async (context) => {
 const lines: string[] = []
 const none: Record<string, string> = {}
 
+/**
+ * A network whose sequencer never locks or finalizes, with this finalization border (s): a batch
+ * put to node 2 is final once node 2 follows the next sequencer, within `switchWithinMs`.
+ */
+async function batchFinalAfterStopFinalizing(borderSeconds: string, switchWithinMs: number) {
+  const net = await start(
+    (position) => (position === 0 ? { ZSEQUENCER_FAULTS: 'stop-finalizing' } : none),
+    { ZSEQUENCER_FINALIZATION_TIME_BORDER: borderSeconds },
+  )
+  const body = JSON.stringify({ waiting: true })
+  await fetch(`${net.urls()[1]}/node/${APP}/batches`, {
+    method: 'PUT',
+    body,
+    headers: { 'Content-Type': 'text/plain' },
+  })
+  const next = net.layout.nodes[1]!.id
+  await waitFor(async () => (await sequencerOf(net.urls()[2]!)) === next, switchWithinMs)
+  await waitFor(async () => (await finalizedBodies(net.urls()[2]!, APP)).includes(body), 30_000)
+  return { net, body }
+}
+
 async function start(
   environmentOf?: (position: number, layout: ZellularLayout) => Record<string, string>,
   environment: Record<string, string> = {},
@@ -146,19 +167,7 @@ describe('sequencer failover', () => {
   })
 
   it('replaces a sequencer that stops finalizing', { timeout: 120_000 }, async () => {
-    const net = await start(
-      (position) => (position === 0 ? { ZSEQUENCER_FAULTS: 'stop-finalizing' } : none),
-      { ZSEQUENCER_FINALIZATION_TIME_BORDER: '2' },
-    )
-    const body = JSON.stringify({ waiting: true })
-    await fetch(`${net.urls()[1]}/node/${APP}/batches`, {
-      method: 'PUT',
-      body,
-      headers: { 'Content-Type': 'text/plain' },
-    })
-    const next = net.layout.nodes[1]!.id
-    await waitFor(async () => (await sequencerOf(net.urls()[2]!)) === next, 30_000)
-    await waitFor(async () => (await finalizedBodies(net.urls()[2]!, APP)).includes(body), 30_000)
+    const { net, body } = await batchFinalAfterStopFinalizing('2', 30_000)
     await expectSameHistory(net, [1, 2, 3], [body])
   })
 
@@ -169,19 +178,7 @@ describe('sequencer failover', () => {
       // It answers PUTs, so it looks alive, and never asks its followers to sign (as when its own
       // requests are cut off): the followers' silence border (3 s here) catches it, not the 60 s
       // finalization border.
-      const net = await start(
-        (position) => (position === 0 ? { ZSEQUENCER_FAULTS: 'stop-finalizing' } : none),
-        { ZSEQUENCER_FINALIZATION_TIME_BORDER: '60' },
-      )
-      const body = JSON.stringify({ unasked: true })
-      await fetch(`${net.urls()[1]}/node/${APP}/batches`, {
-        method: 'PUT',
-        body,
-        headers: { 'Content-Type': 'text/plain' },
-      })
-      const next = net.layout.nodes[1]!.id
-      await waitFor(async () => (await sequencerOf(net.urls()[2]!)) === next, 20_000)
-      await waitFor(async () => (await finalizedBodies(net.urls()[2]!, APP)).includes(body), 30_000)
+      await batchFinalAfterStopFinalizing('60', 20_000)
       expect(lines.some((line) => line.includes('approved (no signature asked for)'))).toBe(true)
     },
   )
