@@ -61,7 +61,10 @@ export interface ReplicaParameters {
    * the disk at every commit.
    */
   readonly durability: 'FULL' | 'NORMAL'
-  /** How often Zellular's last finalized index is polled for `/status`. */
+  /**
+   * Least time between two asks of Zellular's last finalized index, made when a `/status` wants
+   * it; also the period of the sweep of pending intents.
+   */
   readonly finalizedPollMs: number
   /**
    * Least time between two state hashes (for `/status` and SSE `applied` events); longer when a
@@ -215,6 +218,21 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   }
   const controller = new AbortController()
   let finalizedIndex: number | null = null
+  /**
+   * Zellular's last finalized index is asked for when a `/status` wants it, at most once per
+   * `finalizedPollMs`: a replica nobody asks sends the nodes nothing for it.
+   */
+  const askFinalized = cached(parameters.finalizedPollMs, async () => {
+    try {
+      const last = await untilAborted(
+        zellular.lastFinalized({ signal: controller.signal }),
+        controller.signal,
+      )
+      finalizedIndex = last?.index ?? finalizedIndex
+    } catch {
+      // Nodes unreachable: keep the last known value.
+    }
+  })
   // Beside the database: what this replica acknowledged and must see applied (`redelivery.ts`).
   const { journal, recovered } = PendingJournal.open(`${config.databaseFile}.pending.jsonl`)
   const deps: ReplicaDeps = {
@@ -246,7 +264,14 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     stateHash: () => stateHashes.latest(),
     roots,
     zellular: {
-      finalizedIndex: () => finalizedIndex,
+      async finalizedIndex() {
+        // A node slow to answer leaves the last known value, not a status held for seconds.
+        let timer: NodeJS.Timeout | undefined
+        const late = new Promise((resolve) => (timer = setTimeout(resolve, FINALIZED_ASK_MAX_MS)))
+        await Promise.race([askFinalized(), late])
+        clearTimeout(timer)
+        return finalizedIndex
+      },
       network: cached(1_000, async () =>
         summarizeNetwork(zellular.app, await zellular.nodeStates()),
       ),
@@ -289,17 +314,9 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     deps.stages.eventSent(stamped)
     deps.hub.publish(events)
   }
-  const pollFinalized = async () => {
+  const sweepPending = async () => {
     const signal = controller.signal
     while (!signal.aborted) {
-      try {
-        // The SDK retries slow nodes for many seconds; raced with the abort so that stopping
-        // (or exiting after a fatal error) never waits for it.
-        const last = await untilAborted(zellular.lastFinalized({ signal }), signal)
-        finalizedIndex = last?.index ?? finalizedIndex
-      } catch {
-        // Nodes unreachable: keep the last known value.
-      }
       deps.pending.sweep(deps.now())
       redeliverOverdue(deps)
       compactJournal(deps)
@@ -312,7 +329,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     state,
     start() {
       const signal = controller.signal
-      const poller = pollFinalized()
+      const poller = sweepPending()
       const prepare = verifiers.threads > 0 ? (body: string) => verifiers.prepare(body) : undefined
       const source = deps.stages.stampReads(zellular)
       // Roots at the same indexes on every replica, about once per hashing interval.
@@ -368,6 +385,9 @@ function summarizeNetwork(app: string, states: NodeState[]): NetworkResponse {
   const sequencerId = [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null
   return { app, sequencerId, nodes }
 }
+
+/** Longest a `/status` waits for Zellular's last finalized index before giving the last known. */
+const FINALIZED_ASK_MAX_MS = 1_000
 
 function cached<value>(ms: number, load: () => Promise<value>): () => Promise<value> {
   let entry: { at: number; value: Promise<value> } | undefined

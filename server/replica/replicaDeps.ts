@@ -32,9 +32,9 @@ export interface ReplicaDeps {
   readonly stateHash: () => IndexedStateHash
   /** The signed root attestation of each recent state hash (`GET /root`). */
   readonly roots: RootAttestations
-  /** The last finalized index seen on Zellular (null until known), and the nodes' view. */
+  /** The last finalized index on Zellular (null until known), and the nodes' view. */
   readonly zellular: {
-    finalizedIndex(): number | null
+    finalizedIndex(): Promise<number | null>
     network(): Promise<NetworkResponse>
   }
   /** Fetch used to ask the other replicas (aggregate balances). */

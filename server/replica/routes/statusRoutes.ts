@@ -13,7 +13,7 @@ export function statusRoutes(deps: ReplicaDeps) {
       // The state hash is of memory: computed only when memory equals the committed position.
       await deps.state.settled()
       const { index, chainingHash, time } = deps.state.position
-      const finalized = deps.zellular.finalizedIndex()
+      const finalized = await deps.zellular.finalizedIndex()
       const stateHash = deps.stateHash()
       const answer: StatusResponse = {
         replicaId: deps.replicaId,
