@@ -53,6 +53,10 @@ export interface SystemOptions {
    * port (its registry port + 100) with `apiProcesses` API processes on its registry port.
    */
   readonly postgres?: { readonly serverUrl?: string; readonly apiProcesses?: number }
+  /** Extra environment of every Zellular node (over the local network's settings). */
+  readonly zellularEnvironment?: Record<string, string>
+  /** Extra environment of every replica. */
+  readonly replicaEnvironment?: Record<string, string>
 }
 
 export interface RunningSystem {
@@ -104,9 +108,15 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   const [zellularStart, replicasStart] = await Promise.allSettled([
     startLocalNetwork({
       ...zellularOptions,
+      ...(options.zellularEnvironment === undefined
+        ? {}
+        : { environment: options.zellularEnvironment }),
       onLine: (position, line) => options.onLine?.(`node-${position + 1}`, line),
     }),
     startReplicaCluster(prepared, {
+      ...(options.replicaEnvironment === undefined
+        ? {}
+        : { environment: options.replicaEnvironment }),
       onLine: (position, line) => options.onLine?.(`replica-${position + 1}`, line),
       // Replica 1 answers once its applier and its API processes (forking, then waiting for the
       // applier's schema) are up: longer on a loaded machine.
