@@ -125,8 +125,6 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
           locked: balance.locked.toString(),
           index,
           stateHash,
-          key,
-          value: value ?? null,
           proof: encodeProofHex(proven.proof),
         }
         return [token, [{ replicaId: 'replica-1', kind: 'answer' as const, body }]]
@@ -141,7 +139,6 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
           orderId,
           index,
           stateHash,
-          key,
           value: proven.value ?? null,
           proof: encodeProofHex(proven.proof),
         }

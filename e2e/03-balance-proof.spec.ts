@@ -2,8 +2,8 @@ import { expect, test } from '@playwright/test'
 import { connect, fetchRegistry, openUser, useFaucet, verifiedBalance } from './support/app.ts'
 
 /*
- * Balances are proven against one root a quorum of replicas signed: one replica's proof per
- * balance, checked in the browser. A replica that serves a balance its proof does not tie to
+ * Balances are proven against one root a quorum of replicas signed: one replica's answer holds
+ * every balance with its proof, checked in the browser. A replica that serves a balance its proof does not tie to
  * that root is named, and the balance is proven from another replica's proof instead. The lie is
  * made at the page's network boundary; the replicas themselves are the real ones.
  */
@@ -19,15 +19,16 @@ test('a replica serving a false balance is named, and the balance still verifies
   await useFaucet(user)
   const truth = await verifiedBalance(user.page, 'USDT')
 
-  // From now on the liar claims ten times the balance, beside its true proof.
+  // From now on the liar claims ten times the USDT balance, beside its true proof.
   let lies = 0
   await user.page.route(
-    (url) => url.href.startsWith(`${liar.url}/balance_proof`),
+    (url) => url.href.startsWith(`${liar.url}/balances`) && url.searchParams.has('proof'),
     async (route) => {
       const response = await route.fetch()
-      const body = (await response.json()) as { token: string; available: string }
-      if (body.token === 'USDT') {
-        body.available = (BigInt(body.available) * 10n + 1n).toString()
+      const body = (await response.json()) as { balances: { token: string; available: string }[] }
+      for (const balance of body.balances) {
+        if (balance.token !== 'USDT') continue
+        balance.available = (BigInt(balance.available) * 10n + 1n).toString()
         lies += 1
       }
       await route.fulfill({ response, json: body })

@@ -21,7 +21,8 @@ test('a new balance shows from the stream at once, marked as verifying, then ver
   const held: (() => void)[] = []
   let holding = true
   await user.page.route(
-    (url) => url.pathname === '/root' || url.pathname === '/balance_proof',
+    (url) =>
+      url.pathname === '/root' || (url.pathname === '/balances' && url.searchParams.has('proof')),
     async (route) => {
       if (holding) await new Promise<void>((release) => held.push(release))
       await route.continue().catch(() => undefined)

@@ -3,7 +3,7 @@ import { connect, fetchRegistry, openUser, submitLimit, useFaucet } from './supp
 
 /*
  * Open orders are proven against the same root a quorum of replicas signed as the balances: one
- * replica's proof per order, checked in the browser. A replica that serves an order its proof
+ * replica's page of open orders carries every order's proof, checked in the browser. A replica that serves an order its proof
  * does not tie to that root is named, and the order is proven from another replica's proof. The
  * lie is made at the page's network boundary; the replicas themselves are the real ones.
  */
@@ -19,6 +19,14 @@ test('every open order verifies 3 of 3 against the quorum root, and a replica se
   await connect(user)
   await useFaucet(user)
   const { page } = user
+  // Every request for proofs the page makes: one answer per kind of value, never one per order.
+  const proofRequests: string[] = []
+  page.on('request', (request) => {
+    const url = new URL(request.url())
+    if (url.searchParams.has('proof') || url.pathname.endsWith('_proof')) {
+      proofRequests.push(url.pathname)
+    }
+  })
   // Two resting buys far below any ask, so they stay open.
   for (const price of ['101', '102']) {
     await submitLimit(page, { side: 'buy', price, quantity: '0.01' })
@@ -38,6 +46,9 @@ test('every open order verifies 3 of 3 against the quorum root, and a replica se
   await expect(summary).toHaveAttribute('data-verified', '2')
   await expect(summary).toContainText('2 of 2 open orders verified by 3 of 3 replicas')
   await expect(summary).toContainText(`signed by ${signers}`)
+  // Each check asks for one page of open orders beside one answer of balances.
+  expect(proofRequests.filter((path) => path === '/orders').length).toBeGreaterThan(0)
+  expect(proofRequests.filter((path) => !['/orders', '/balances'].includes(path))).toEqual([])
 
   // The details of one order: its root (batch, signers) and every replica's root and proof.
   const first = rows.first()
@@ -60,14 +71,15 @@ test('every open order verifies 3 of 3 against the quorum root, and a replica se
   // From now on the liar raises every order's remaining lots (field 6 of the leaf) tenfold.
   let lies = 0
   await page.route(
-    (url) => url.href.startsWith(`${liar.url}/order_proof`),
+    (url) => url.href.startsWith(`${liar.url}/orders`) && url.searchParams.has('proof'),
     async (route) => {
       const response = await route.fetch()
-      const body = (await response.json()) as { value: string | null }
-      if (body.value !== null) {
-        const fields = body.value.split(' ')
+      const body = (await response.json()) as { proofs: { orders: { value: string | null }[] } }
+      for (const order of body.proofs.orders) {
+        if (order.value === null) continue
+        const fields = order.value.split(' ')
         fields[5] = String(Number(fields[5]) * 10)
-        body.value = fields.join(' ')
+        order.value = fields.join(' ')
         lies += 1
       }
       await route.fulfill({ response, json: body })

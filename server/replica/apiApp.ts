@@ -19,6 +19,7 @@ import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
+import { whenProofAsked } from './middleware/whenProofAsked.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import {
   ordersPageRequest,
@@ -95,8 +96,6 @@ export function createApiApp(deps: ApiDeps) {
     .get('/debug/stages', forward)
     .get('/aggregate_balance', signedLimit, forward)
     .get('/root', forward)
-    .get('/balance_proof', signedLimit, forward)
-    .get('/order_proof', signedLimit, forward)
     .get('/tx/:id', async (c) => {
       const id = c.req.param('id').toLowerCase()
       if (!hash32Schema.safeParse(id).success) {
@@ -117,6 +116,8 @@ export function createApiApp(deps: ApiDeps) {
     })
     .get('/balances', signedLimit, async (c) => {
       const query = parseQuery(c, balancesQuerySchema)
+      // State proofs come from the applier's tree.
+      if (query.proof) return forward(c)
       const address = canonicalAddress(query.address)
       const tokens = [...deps.tokens.keys()]
       const found = await storedBalances(deps, address, tokens, query.index)
@@ -140,8 +141,10 @@ export function createApiApp(deps: ApiDeps) {
       const answer: OrderbookResponse = { market, ...book }
       return c.json(answer)
     })
-    .get('/orders', async (c) => {
+    .get('/orders', whenProofAsked(signedLimit), async (c) => {
       const request = ordersPageRequest(c, findListed)
+      // State proofs come from the applier's tree.
+      if (request.proof) return forward(c)
       const page = await deps.reads.ordersPageAt(request)
       return c.json(toOrdersResponse(request.owner, page))
     })

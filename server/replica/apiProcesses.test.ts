@@ -250,7 +250,8 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
       `/balances?address=${alice.address}`,
       '/markets',
       // Forwarded: the state tree is the applier's.
-      `/balance_proof?address=${bob.address}&token=USDT`,
+      `/balances?address=${bob.address}&proof=1`,
+      `/orders?address=${bob.address}&proof=1`,
       '/root',
     ]) {
       const expected = await get(applierUrl, path)

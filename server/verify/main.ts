@@ -57,7 +57,7 @@ async function main(): Promise<number> {
       `  ${result.token.padEnd(6)} available ${amount(result.available)}, locked ${amount(result.locked)}${where}: ${verdict}`,
     )
   }
-  console.log(`open orders: ${orders.length}${truncated ? ' (first page only)' : ''}`)
+  console.log(`open orders: ${orders.length}${truncated ? ' (more are listed: not checked)' : ''}`)
   for (const order of orders) {
     const where = order.index === undefined ? '' : ` at index ${order.index}`
     const verdict = order.verified

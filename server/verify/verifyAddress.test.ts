@@ -13,6 +13,7 @@ import {
   InMemorySequencer,
   testRegistry,
   testTokens,
+  traders,
   waitFor,
 } from '../replica/testing.ts'
 import { verifyAddressBalances, verifyOpenOrders } from './verifyAddress.ts'
@@ -105,9 +106,9 @@ describe('verifyAddressBalances over HTTP', () => {
     const lyingUrl = registry.replicas[0]!.url
     const lying: typeof fetch = async (input, init) => {
       const response = await fetch(input, init)
-      if (!String(input).startsWith(`${lyingUrl}/order_proof`)) return response
-      const body = (await response.json()) as { value: string }
-      body.value = body.value.replace(' 10 10 ', ' 9 10 ')
+      if (!String(input).startsWith(`${lyingUrl}/orders`)) return response
+      const body = (await response.json()) as { proofs: { orders: { value: string }[] } }
+      for (const order of body.proofs.orders) order.value = order.value.replace(' 10 10 ', ' 9 10 ')
       return new Response(JSON.stringify(body), { status: 200 })
     }
     const altered = await verifyOpenOrders({
@@ -126,9 +127,10 @@ describe('verifyAddressBalances over HTTP', () => {
     const lyingUrl = registry.replicas[0]!.url
     const lying: typeof fetch = async (input, init) => {
       const response = await fetch(input, init)
-      if (!String(input).startsWith(`${lyingUrl}/balance_proof`)) return response
-      const body = (await response.json()) as { available: string }
-      body.available = String(BigInt(body.available) + 1n)
+      if (!String(input).startsWith(`${lyingUrl}/balances`)) return response
+      const body = (await response.json()) as { balances: { available: string }[] }
+      const usdt = body.balances[0]!
+      usdt.available = String(BigInt(usdt.available) + 1n)
       return new Response(JSON.stringify(body), { status: 200 })
     }
     const [usdt] = await verifyAddressBalances({
@@ -186,5 +188,52 @@ describe('verifyAddressBalances over HTTP', () => {
       '1 of 3 replicas signed index 2, quorum 2: below_quorum ' +
         '(replica-1 bad_signature: signature does not verify under the registry key)',
     )
+  })
+})
+
+describe('verifyOpenOrders over HTTP, past one page', () => {
+  it('verifies all of 150 open orders from two pages and one root', async () => {
+    const trader = traders[5]!
+    const orders = Array.from({ length: 150 }, (_, i) => ({
+      action: 'order',
+      nonce: String(1_000 + i),
+      market: 'ETH/USDT',
+      side: 'buy',
+      type: 'limit',
+      price: String(1_000 + i),
+      quantity: '0.01',
+      timeInForce: 'GTC',
+    }))
+    for (let at = 0; at < orders.length; at += 15) {
+      const batch = orders.slice(at, at + 15).map((order) => signIntent(trader, testTokens, order))
+      sequencer.append(JSON.stringify(batch))
+    }
+    const index = sequencer.chainingHashes.length
+    await waitFor(() => replicas.every((replica) => replica.state.position.index === index))
+    // Both replicas have signed the root of the last batch: the first check can succeed.
+    const latestRoot = async (replica: Replica) =>
+      ((await (await replica.app.request('/root')).json()) as { attestation: { index: number } })
+        .attestation.index
+    await waitFor(async () =>
+      (await Promise.all(replicas.map(latestRoot))).every((i) => i === index),
+    )
+    const asked: string[] = []
+    const counting: typeof fetch = async (input, init) => {
+      asked.push(new URL(String(input)).pathname)
+      return fetch(input, init)
+    }
+    const { orders: verified, truncated } = await verifyOpenOrders({
+      registry,
+      address: trader.address,
+      bls: verifier,
+      fetch: counting,
+      sleep: noWait,
+    })
+    expect(truncated).toBe(false)
+    expect(verified).toHaveLength(150)
+    expect(verified.filter((order) => order.verified)).toHaveLength(150)
+    // One request per page of 100 orders, and one root attestation per registry replica.
+    expect(asked.filter((path) => path === '/orders')).toHaveLength(2)
+    expect(asked.filter((path) => path === '/root')).toHaveLength(3)
   })
 })

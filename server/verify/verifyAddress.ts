@@ -1,8 +1,9 @@
 import {
-  balanceProofResponseSchema,
-  orderProofResponseSchema,
-  ordersResponseSchema,
-  type BalanceProofResponse,
+  balanceProofSchema,
+  orderProofSchema,
+  ordersPageMax,
+  provenOrderPagesMax,
+  type BalanceProof,
   type ReplicaRegistry,
 } from '../../shared/api/index.ts'
 import {
@@ -14,7 +15,11 @@ import {
 import {
   judgeBalanceProof,
   judgeOrderProof,
+  nextOpenOrdersCursor,
+  splitBalanceProofs,
+  splitOrderProofs,
   type BalanceProofJudgement,
+  type ProofAnswer,
 } from '../../shared/exchange/index.ts'
 
 /** One token's balance of the address, and whether it is proven. */
@@ -51,23 +56,68 @@ export interface VerifyAddressParameters {
 
 /**
  * Checks every registry token's balance of `address` without trusting any one replica: a
- * replica serves the value with its state proof (`GET /balance_proof`), every registry replica
- * is asked for its root attestation of the proof's index (`GET /root?index`), the largest
- * agreeing group must be a quorum whose aggregate signature verifies under the registry keys
- * (`judgeRootAnswers` of `shared/attest`), and the proof must lead from the value to that root
- * (`judgeBalanceProof` of `shared/exchange`, as in the web app). A value that does not match the
- * quorum's root names the replica that served it. Replicas that have not yet signed the proof's
- * index are given `attempts` rounds; then the next replica is asked for a proof.
+ * replica serves them all with their state proofs in one answer (`GET /balances?proof=1`),
+ * every registry replica is asked for its root attestation of the answer's index
+ * (`GET /root?index`), the largest agreeing group must be a quorum whose aggregate signature
+ * verifies under the registry keys (`judgeRootAnswers` of `shared/attest`), and each proof must
+ * lead from its value to that root (`splitBalanceProofs` and `judgeBalanceProof` of
+ * `shared/exchange`, as in the web app). A value that does not match the quorum's root names the
+ * replica that served it. Replicas that have not yet signed the answer's index are given
+ * `attempts` rounds; then the next replica is asked.
  */
 export async function verifyAddressBalances(
   parameters: VerifyAddressParameters,
   rootAt = rootGatherer(parameters),
 ): Promise<VerifiedBalance[]> {
-  const results: VerifiedBalance[] = []
-  for (const { symbol } of parameters.registry.tokens) {
-    results.push(await verifyToken(parameters, symbol, rootAt))
+  const { registry } = parameters
+  const address = parameters.address.toLowerCase()
+  const tokens = registry.tokens.map((token) => token.symbol)
+  const attempts = parameters.attempts ?? 5
+  const sleep = parameters.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  const sources =
+    parameters.replicaUrl === undefined
+      ? registry.replicas.map((replica) => replica.url)
+      : [parameters.replicaUrl]
+  const unverified = (problem: string) =>
+    tokens.map((token): VerifiedBalance => ({ token, signers: [], verified: false, problem }))
+  let last = unverified('no replica asked')
+  for (const url of sources) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const body = await getJson(parameters, `${url}/balances?address=${address}&proof=1`)
+      const replicaId = answerReplicaId(body)
+      if (replicaId === undefined) {
+        last = unverified(`${url}: no proofs served`)
+        break
+      }
+      // The replica as its answer names itself: `--replica` may be a URL the registry lacks.
+      const split = splitBalanceProofs(address, tokens, { replicaId, kind: 'answer', body })
+      const served = tokens.map((token) => readServedBalance(split[token]!))
+      const index = served.find((answer) => answer !== undefined)?.index
+      if (index === undefined) {
+        last = unverified(`${url}: ${problemOf(split[tokens[0]!]!)}`)
+        break
+      }
+      const quorum = await rootAt(index)
+      if (!quorum.ok) {
+        last = tokens.map((token, position) => ({
+          ...described(token, served[position]),
+          signers: [],
+          verified: false,
+          problem: quorum.problem,
+        }))
+        // Peers may not have reached or signed this index yet: ask again for fresher proofs.
+        if (attempt < attempts) await sleep(1_000)
+        continue
+      }
+      const root = { index, stateHash: quorum.root.stateHash }
+      return tokens.map((token, position) => {
+        const judged = judgeBalanceProof({ address, token, root, answer: split[token]! })
+        const base = { ...described(token, served[position]), root: quorum.root }
+        return { ...base, signers: quorum.signers, ...verdict(replicaId, judged) }
+      })
+    }
   }
-  return results
+  return last
 }
 
 /** One open order of the address, and whether it is proven open with these fields. */
@@ -82,65 +132,105 @@ export interface VerifiedOrder {
 }
 
 /**
- * The open orders a replica lists for `address` (its first page of `GET /orders`, at most 100:
- * the list itself is not proven), each checked like a balance: `GET /order_proof` against a
- * quorum of root attestations of the proof's index, and the proven leaf must name the address as
- * owner (`judgeOrderProof`). An order that changed since the replica's latest hash is asked
- * again (`attempts`).
+ * The open orders a replica lists for `address` (its pages of `GET /orders?proof=1`, open ones
+ * first, at most `provenOrderPagesMax` of them; the list itself is not proven), each checked like
+ * a balance: the page's proof of it against a quorum of root attestations of the proofs' index,
+ * and the proven leaf must name the address as owner (`splitOrderProofs`, `judgeOrderProof`). An
+ * order that changed since the replica's latest hash, or whose root no quorum has signed yet, is
+ * asked again with the whole list (`attempts`).
  */
 export async function verifyOpenOrders(
   parameters: VerifyAddressParameters,
   rootAt = rootGatherer(parameters),
 ): Promise<{ orders: VerifiedOrder[]; truncated: boolean }> {
   const url = parameters.replicaUrl ?? parameters.registry.replicas[0]!.url
-  const address = parameters.address.toLowerCase()
-  const listed = ordersResponseSchema.safeParse(
-    await getJson(parameters, `${url}/orders?address=${address}&limit=100`),
-  )
-  if (!listed.success) return { orders: [], truncated: true }
-  const open = listed.data.orders.filter((order) => order.status === 'open')
-  const orders: VerifiedOrder[] = []
-  for (const { orderId } of open) orders.push(await verifyOrder(parameters, url, orderId, rootAt))
-  return { orders, truncated: listed.data.next !== null }
-}
-
-async function verifyOrder(
-  parameters: VerifyAddressParameters,
-  url: string,
-  orderId: string,
-  rootAt: (index: number) => Promise<QuorumRoot>,
-): Promise<VerifiedOrder> {
   const attempts = parameters.attempts ?? 5
   const sleep = parameters.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
-  let last: VerifiedOrder = { orderId, signers: [], verified: false, problem: 'no proof served' }
+  let settled = new Map<string, JudgedOrder>()
+  let last: { orders: VerifiedOrder[]; truncated: boolean } = { orders: [], truncated: true }
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (attempt > 1) await sleep(1_000)
-    const body = await getJson(parameters, `${url}/order_proof?orderId=${orderId}`)
-    const parsed = orderProofResponseSchema.safeParse(body)
-    if (!parsed.success || parsed.data.orderId !== orderId) continue
-    const answer = parsed.data
-    const value = answer.value ?? undefined
-    const quorum = await rootAt(answer.index)
-    const seen = { orderId, index: answer.index, ...(value === undefined ? {} : { value }) }
-    if (!quorum.ok) {
-      last = { ...seen, signers: [], verified: false, problem: quorum.problem }
-      continue
-    }
-    const judged = judgeOrderProof({
-      orderId,
-      owner: parameters.address,
-      root: { index: answer.index, stateHash: quorum.root.stateHash },
-      answer: { replicaId: answer.replicaId, kind: 'answer', body },
-    })
-    const signers = quorum.signers
-    if (judged.ok) return { ...seen, signers, verified: true }
-    const problem =
-      judged.refusal === 'false_value'
-        ? `${answer.replicaId} served an order its proof does not tie to the root (${judged.reason})`
-        : judged.detail
-    return { ...seen, signers, verified: false, problem }
+    const walked = await walkProvenOrders(parameters, url)
+    if (walked === undefined) continue
+    const judged: JudgedOrder[] = []
+    for (const page of walked.pages) judged.push(...(await judgePage(parameters, page, rootAt)))
+    // A verdict that asking again cannot change is kept for an order still listed.
+    const merged = judged.map((entry) => settled.get(entry.order.orderId) ?? entry)
+    last = { orders: merged.map((entry) => entry.order), truncated: walked.truncated }
+    settled = new Map(merged.filter((entry) => !entry.retry).map((e) => [e.order.orderId, e]))
+    if (settled.size === merged.length) break
   }
   return last
+}
+
+/** An order's verdict, and whether asking the same replica again may change it. */
+interface JudgedOrder {
+  readonly order: VerifiedOrder
+  readonly retry: boolean
+}
+
+/**
+ * `address`'s pages of `GET /orders?proof=1` from `url`, following `next` while a page holds
+ * open orders only (open ones come first), up to `provenOrderPagesMax`; undefined when a page is
+ * not served. `truncated` when more open orders may follow the last page read.
+ */
+async function walkProvenOrders(
+  parameters: VerifyAddressParameters,
+  url: string,
+): Promise<{ pages: ProofAnswer[]; truncated: boolean } | undefined> {
+  const address = parameters.address.toLowerCase()
+  const pages: ProofAnswer[] = []
+  let cursor: string | undefined
+  for (let read = 0; read < provenOrderPagesMax; read++) {
+    const query = `address=${address}&limit=${ordersPageMax}&proof=1`
+    const more = cursor === undefined ? '' : `&cursor=${cursor}`
+    const body = await getJson(parameters, `${url}/orders?${query}${more}`)
+    const replicaId = answerReplicaId((body as { proofs?: unknown } | undefined)?.proofs)
+    if (replicaId === undefined) return undefined
+    pages.push({ replicaId, kind: 'answer', body })
+    cursor = nextOpenOrdersCursor(body)
+    if (cursor === undefined) return { pages, truncated: false }
+  }
+  return { pages, truncated: true }
+}
+
+/** The verdict on each order of one proven page, against the quorum root of its proofs' index. */
+async function judgePage(
+  parameters: VerifyAddressParameters,
+  page: ProofAnswer,
+  rootAt: (index: number) => Promise<QuorumRoot>,
+): Promise<JudgedOrder[]> {
+  const split = splitOrderProofs(parameters.address, page)
+  const verdicts: JudgedOrder[] = []
+  for (const [orderId, answer] of Object.entries(split)) {
+    const parsed = orderProofSchema.safeParse(answer.kind === 'answer' ? answer.body : undefined)
+    if (!parsed.success) {
+      const problem = `${page.replicaId}: ${problemOf(answer)}`
+      verdicts.push({ order: { orderId, signers: [], verified: false, problem }, retry: true })
+      continue
+    }
+    const { index, value } = parsed.data
+    const seen = { orderId, index, ...(value === null ? {} : { value }) }
+    const quorum = await rootAt(index)
+    if (!quorum.ok) {
+      const problem = quorum.problem
+      verdicts.push({ order: { ...seen, signers: [], verified: false, problem }, retry: true })
+      continue
+    }
+    const root = { index, stateHash: quorum.root.stateHash }
+    const judged = judgeOrderProof({ orderId, owner: parameters.address, root, answer })
+    const signers = quorum.signers
+    if (judged.ok) {
+      verdicts.push({ order: { ...seen, signers, verified: true }, retry: false })
+      continue
+    }
+    const problem =
+      judged.refusal === 'false_value'
+        ? `${page.replicaId} served an order its proof does not tie to the root (${judged.reason})`
+        : judged.detail
+    verdicts.push({ order: { ...seen, signers, verified: false, problem }, retry: false })
+  }
+  return verdicts
 }
 
 /**
@@ -167,50 +257,6 @@ export type QuorumRoot =
   | { readonly ok: true; readonly root: RootStatement; readonly signers: readonly string[] }
   | { readonly ok: false; readonly problem: string }
 
-async function verifyToken(
-  parameters: VerifyAddressParameters,
-  token: string,
-  rootAt: (index: number) => Promise<QuorumRoot>,
-): Promise<VerifiedBalance> {
-  const { registry, address } = parameters
-  const attempts = parameters.attempts ?? 5
-  const sleep = parameters.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
-  const sources =
-    parameters.replicaUrl === undefined
-      ? registry.replicas.map((replica) => replica.url)
-      : [parameters.replicaUrl]
-  let last: VerifiedBalance = { token, signers: [], verified: false, problem: 'no replica asked' }
-  for (const url of sources) {
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const query = `address=${address}&token=${token}`
-      const body = await getJson(parameters, `${url}/balance_proof?${query}`)
-      const parsed = balanceProofResponseSchema.safeParse(body)
-      if (!parsed.success) {
-        last = { token, signers: [], verified: false, problem: `${url}: no proof served` }
-        break
-      }
-      const answer = parsed.data
-      const quorum = await rootAt(answer.index)
-      if (!quorum.ok) {
-        last = { ...described(answer), verified: false, signers: [], problem: quorum.problem }
-        // Peers may not have reached or signed this index yet: ask again for a fresher proof.
-        if (attempt < attempts) await sleep(1_000)
-        continue
-      }
-      const judged = judgeBalanceProof({
-        address,
-        token,
-        root: { index: answer.index, stateHash: quorum.root.stateHash },
-        // The replica as its answer names itself: `--replica` may be a URL the registry lacks.
-        answer: { replicaId: answer.replicaId, kind: 'answer', body },
-      })
-      const base = { ...described(answer), root: quorum.root, signers: quorum.signers }
-      return { ...base, ...verdict(answer.replicaId, judged) }
-    }
-  }
-  return last
-}
-
 /**
  * The verdict of `judgeBalanceProof` (which rebuilds the leaf from the served amounts, never
  * taking the replica's leaf as given), in this command's words.
@@ -227,14 +273,32 @@ function verdict(
   return { verified: false, problem: `${replicaId}: ${judged.detail}` }
 }
 
-function described(answer: BalanceProofResponse) {
+function described(token: string, answer: BalanceProof | undefined) {
+  if (answer === undefined) return { token }
   return {
-    token: answer.token,
+    token,
     replicaId: answer.replicaId,
     available: BigInt(answer.available),
     locked: BigInt(answer.locked),
     index: answer.index,
   }
+}
+
+/** One token's part of a proven `/balances` answer, when it has one. */
+function readServedBalance(answer: ProofAnswer): BalanceProof | undefined {
+  if (answer.kind !== 'answer') return undefined
+  const parsed = balanceProofSchema.safeParse(answer.body)
+  return parsed.success ? parsed.data : undefined
+}
+
+/** The replica id an answer (or its `proofs`) names, if it names one. */
+function answerReplicaId(body: unknown): string | undefined {
+  const replicaId = (body as { replicaId?: unknown } | undefined)?.replicaId
+  return typeof replicaId === 'string' ? replicaId : undefined
+}
+
+function problemOf(answer: ProofAnswer): string {
+  return answer.kind === 'answer' ? 'malformed proof' : answer.message
 }
 
 /**

@@ -82,7 +82,7 @@ export const apiErrorStatus = {
   /** This client (IP address) sent more requests than its rate allows; see `Retry-After`. */
   rate_limited: 429,
   /**
-   * `GET /balance_proof`: the replica's tree cannot prove the value at its latest state hash
+   * `GET /balances?proof=1`: the replica's tree cannot prove the value at its latest state hash
    * right now (a key of the bucket changed since, or a new hash was made meanwhile); retry.
    */
   proof_unavailable: 503,

@@ -9,16 +9,16 @@
  *   `submitIntentResponseSchema`
  * - `GET /tx/:id` → `txResponseSchema`
  * - `GET /balance?address&token[&index]` → `signedBalanceSchema`
- * - `GET /balances?address[&index]` → `balancesResponseSchema`
+ * - `GET /balances?address[&index]` → `balancesResponseSchema`; `GET /balances?address&proof=1`
+ *   → `provenBalancesResponseSchema` (503 `proof_unavailable` when not provable now)
  * - `GET /aggregate_balance?address&token[&index]` → `aggregateBalanceResponseSchema`
- * - `GET /root[?index]` → `signedRootSchema` of `shared/attest` (404 `root_not_kept`);
- *   `GET /balance_proof?address&token` → `balanceProofResponseSchema`; `GET /order_proof?orderId`
- *   → `orderProofResponseSchema` (503 `proof_unavailable` when not provable now)
+ * - `GET /root[?index]` → `signedRootSchema` of `shared/attest` (404 `root_not_kept`)
  * - `GET /status` → `statusResponseSchema`; `GET /network` → `networkResponseSchema`
  * - `GET /markets` → `marketsResponseSchema`; `GET /orderbook?market[&depth]` →
- *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit][&cursor]` →
- *   `ordersResponseSchema`; `GET /trades?market[&limit][&cursor]` → `tradesResponseSchema`
- *   (pages: `limit` up to `ordersPageMax` / `tradesPageMax`, `next` is the following cursor)
+ *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit][&cursor][&proof=1]` →
+ *   `ordersResponseSchema` (with `proof=1`, `proofs`: `orderProofsSchema`);
+ *   `GET /trades?market[&limit][&cursor]` → `tradesResponseSchema` (pages: `limit` up to
+ *   `ordersPageMax` / `tradesPageMax`, `next` is the following cursor)
  * - `GET /events[?address][&types]`: SSE, `sseEventSchemas` (503 `too_many_subscribers` when full;
  *   `reset` before closing a stream that fell too far behind)
  */
@@ -109,16 +109,20 @@ export type {
   Trade,
   TradesResponse,
 } from './market.ts'
-export { balanceProofResponseSchema, orderProofResponseSchema } from './proofs.ts'
-export type { BalanceProofResponse, OrderProofResponse } from './proofs.ts'
 export {
-  balanceProofQuerySchema,
+  balanceProofSchema,
+  orderProofSchema,
+  orderProofsSchema,
+  provenOrderPagesMax,
+  provenBalancesResponseSchema,
+} from './proofs.ts'
+export type { BalanceProof, OrderProof, OrderProofs, ProvenBalancesResponse } from './proofs.ts'
+export {
   balanceQuerySchema,
   balancesQuerySchema,
   eventsQuerySchema,
   orderbookQuerySchema,
   ordersPageMax,
-  orderProofQuerySchema,
   ordersQuerySchema,
   rootQuerySchema,
   tradesPageMax,

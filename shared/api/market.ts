@@ -7,6 +7,7 @@ import {
   hash32Schema,
   reasonCodeSchema,
 } from './intents.ts'
+import { orderProofsSchema } from './proofs.ts'
 
 /*
  * Market data. Every price is in quote-token base units per ONE WHOLE base token (the unit of
@@ -148,6 +149,8 @@ export const ordersResponseSchema = z.object({
   index: z.number().int().nonnegative(),
   orders: z.array(orderViewSchema),
   next: z.string().nullable(),
+  /** With `proof=1`: the state proofs of the page's open orders at the latest state hash. */
+  proofs: orderProofsSchema.optional(),
 })
 
 export type OrdersResponse = z.infer<typeof ordersResponseSchema>

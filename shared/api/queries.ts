@@ -33,14 +33,22 @@ export const balanceQuerySchema = z.object({
 /** `GET /root`: the root attestation at `index`, or the latest without it. */
 export const rootQuerySchema = z.object({ index: indexParam.optional() })
 
-/** `GET /balance_proof`: a balance with its state proof, at the latest state hash. */
-export const balanceProofQuerySchema = z.object({ address: addressParam, token: tokenParam })
+/** `proof=1`: the answer carries state proofs at the replica's latest state hash. */
+const proofParam = z
+  .literal('1', 'invalid_request')
+  .optional()
+  .transform((value) => value !== undefined)
 
-/** `GET /order_proof`: an order's state leaf with its proof, at the latest state hash. */
-export const orderProofQuerySchema = z.object({ orderId: z.string().regex(/^0x[0-9a-f]{64}$/) })
-
-/** `GET /balances`. */
-export const balancesQuerySchema = z.object({ address: addressParam, index: indexParam.optional() })
+/**
+ * `GET /balances`: signed balances at `index` (default: the applied index), or with `proof=1`
+ * every balance with its state proof at the latest state hash (then without `index`).
+ */
+export const balancesQuerySchema = z
+  .object({ address: addressParam, index: indexParam.optional(), proof: proofParam })
+  .refine((query) => !query.proof || query.index === undefined, {
+    message: 'invalid_request',
+    path: ['index'],
+  })
 
 /** `GET /orderbook`: `depth` levels per side, 1..500, default 50. */
 export const orderbookQuerySchema = z.object({ market: marketParam, depth: countParam(500, 50) })
@@ -53,7 +61,8 @@ export const tradesPageMax = 500
 
 /**
  * `GET /orders`: a page of at most `limit` orders (1..100, default 50), open ones first; `cursor`
- * is the `next` of the previous page, opaque to clients.
+ * is the `next` of the previous page, opaque to clients. With `proof=1` the page carries the
+ * state proofs of its open orders at the replica's latest state hash.
  */
 export const ordersQuerySchema = z.object({
   address: addressParam,
@@ -63,6 +72,7 @@ export const ordersQuerySchema = z.object({
     .string()
     .regex(/^[oc]\.(?:0|[1-9][0-9]{0,15})\.0x[0-9a-f]{64}$/)
     .optional(),
+  proof: proofParam,
 })
 
 /**

@@ -5,7 +5,8 @@
  * changes, nonces, order updates, trades, book deltas, engine operations) for storage and
  * events; restore from storage; submission pre-checks; markets listed against the token registry;
  * state proofs, and the judges of a replica's balance or order proof against the root a quorum
- * signed (`judgeProofAnswers.ts`, for the web app and `npm run verify` both). Pure: no clock,
+ * signed (`judgeProofAnswers.ts`, for the web app and `npm run verify` both), taken out of its
+ * proven `/balances` and `/orders` answers (`splitProofAnswers.ts`). Pure: no clock,
  * randomness, I/O or floats. Everything public is listed here.
  */
 export { createExchange, restoreExchange } from './createExchange.ts'
@@ -31,6 +32,7 @@ export type {
   ProofAnswer,
   ProofRefusal,
 } from './judgeProofAnswers.ts'
+export { nextOpenOrdersCursor, splitBalanceProofs, splitOrderProofs } from './splitProofAnswers.ts'
 export { balanceLeaf, marketLeaf, nonceWindowLeaf, orderLeaf } from './stateLeaves.ts'
 export {
   decodeProofHex,

@@ -41,8 +41,8 @@ describe('judgeBalanceProof', () => {
     const lies = [
       { available: (holderUsdt * 10n).toString() },
       { locked: '1' },
-      // A leaf and state hash that match the lie do not help: they are never read.
-      { available: '1', value: '1 0', stateHash: `0x${'11'.repeat(32)}` },
+      // A state hash that matches the lie does not help: it is never read.
+      { available: '1', stateHash: `0x${'11'.repeat(32)}` },
       // A zero balance claimed with the presence proof.
       { available: '0' },
     ]

@@ -1,18 +1,20 @@
 import type { z } from 'zod'
-import { balanceProofResponseSchema, orderProofResponseSchema } from '../api/index.ts'
+import { balanceProofSchema, orderProofSchema } from '../api/index.ts'
 import type { StateProofRejectReason } from '../stateHash/index.ts'
 import { balanceLeaf, orderLeaf, type StateLeaf } from './stateLeaves.ts'
 import { verifyExchangeStateProof } from './verifyExchangeStateProof.ts'
 
 /**
- * A replica's answer to `GET /balance_proof?address&token` or `GET /order_proof?orderId`, as the
- * transport saw it.
+ * A replica's answer about one value: as the transport saw `GET /balances?proof=1` or
+ * `GET /orders?proof=1`, or that value's part of it (`splitBalanceProofs`, `splitOrderProofs`).
  */
 export type ProofAnswer =
-  /** A response body, parsed here with the schema of `shared/api`. */
+  /** A response body, or one value's part of it, parsed here with the schema of `shared/api`. */
   | { readonly replicaId: string; readonly kind: 'answer'; readonly body: unknown }
   /** No usable answer: unreachable, timed out, 503 `proof_unavailable`, any other error. */
   | { readonly replicaId: string; readonly kind: 'unavailable'; readonly message: string }
+  /** An answer whose list of values is not to be trusted: a key missing, repeated or extra. */
+  | { readonly replicaId: string; readonly kind: 'invalid'; readonly message: string }
 
 /** Why a replica's state proof was not taken. */
 export type ProofRefusal =
@@ -80,7 +82,7 @@ export function readBalanceClaim(
   token: string,
   answer: ProofAnswer,
 ): BalanceClaim {
-  const read = readServed(answer, balanceProofResponseSchema, 'balance')
+  const read = readServed(answer, balanceProofSchema, 'balance')
   if (!read.ok) return read
   const { served } = read
   if (served.address !== address.toLowerCase()) return invalid('other address')
@@ -138,7 +140,7 @@ export interface JudgeOrderProofParameters {
  */
 export function judgeOrderProof(parameters: JudgeOrderProofParameters): OrderProofJudgement {
   const { orderId, root, answer } = parameters
-  const read = readServed(answer, orderProofResponseSchema, 'order')
+  const read = readServed(answer, orderProofSchema, 'order')
   if (!read.ok) return read
   const { served } = read
   if (served.orderId !== orderId) return invalid('other order')
@@ -163,6 +165,7 @@ function readServed<served extends { readonly replicaId: string }>(
   if (answer.kind === 'unavailable') {
     return { ok: false, refusal: 'unavailable', detail: answer.message }
   }
+  if (answer.kind === 'invalid') return invalid(answer.message)
   const parsed = schema.safeParse(answer.body)
   if (!parsed.success) return invalid(`malformed ${what} proof`)
   if (parsed.data.replicaId !== answer.replicaId) return invalid('other replica id')

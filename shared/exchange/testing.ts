@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { bytesToHex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
-import type { BalanceProofResponse, OrderProofResponse } from '../api/index.ts'
+import type { BalanceProof, OrderProof, ProvenBalancesResponse } from '../api/index.ts'
 import { fixtureIndex, fixtureRegistry, replicaIds } from '../attest/testing.ts'
 import {
   buildIntentText,
@@ -100,8 +100,8 @@ export function recordEngineOperations(engine: MatchingEngine): EngineOperation[
 
 /*
  * A real exchange state and proofs of it as the replicas of `shared/attest/testing.ts` answer
- * `GET /balance_proof` and `GET /order_proof` at its `fixtureIndex`, for the tests of the proof
- * judges here and of the web app's balance verification (their root attestations sign
+ * `GET /balances?proof=1` and `GET /orders?proof=1` at its `fixtureIndex`, for the tests of the
+ * proof judges here and of the web app's balance verification (their root attestations sign
  * `fixtureStateHash`).
  */
 
@@ -144,13 +144,13 @@ export const openOrderId = provenExchange.applyBatch(
 ).receipts[0]!.intentId
 export const fixtureStateHash = provenExchange.stateHash()
 
-/** Replica `position`'s honest `GET /balance_proof` answer; `patch` makes it lie. */
+/** Replica `position`'s honest proof of one balance (`splitBalanceProofs`); `patch` makes it lie. */
 export function balanceProofBody(
   position: number,
   address: string,
   token: string,
-  patch: Partial<BalanceProofResponse> = {},
-): BalanceProofResponse {
+  patch: Partial<BalanceProof> = {},
+): BalanceProof {
   const balance = provenExchange.ledger.balance(address, token)
   const [key, value] = balanceLeaf(address, token, balance)
   const proven = provenExchange.stateProof(key, { value })!
@@ -162,19 +162,17 @@ export function balanceProofBody(
     locked: balance.locked.toString(),
     index: fixtureIndex,
     stateHash: proven.stateHash,
-    key,
-    value: value ?? null,
     proof: encodeProofHex(proven.proof),
     ...patch,
   }
 }
 
-/** Replica `position`'s honest `GET /order_proof` answer; `patch` makes it lie. */
+/** Replica `position`'s honest proof of one order (`splitOrderProofs`); `patch` makes it lie. */
 export function orderProofBody(
   position: number,
   orderId: string,
-  patch: Partial<OrderProofResponse> = {},
-): OrderProofResponse {
+  patch: Partial<OrderProof> = {},
+): OrderProof {
   const [key] = orderLeaf(orderId, undefined, undefined)
   const proven = provenExchange.stateProof(key)!
   return {
@@ -182,9 +180,42 @@ export function orderProofBody(
     orderId,
     index: fixtureIndex,
     stateHash: proven.stateHash,
-    key,
     value: proven.value ?? null,
     proof: encodeProofHex(proven.proof),
     ...patch,
+  }
+}
+
+/** Replica `position`'s honest `GET /balances?address&proof=1` answer, every devnet token. */
+export function provenBalancesBody(position: number, address: string): ProvenBalancesResponse {
+  const tokens = devnetTokens.map((token) => token.symbol)
+  const [first, ...rest] = tokens.map((token) => balanceProofBody(position, address, token))
+  const { replicaId, index, stateHash } = first!
+  const balances = [first!, ...rest].map(({ token, available, locked, proof }) => ({
+    token,
+    available,
+    locked,
+    proof,
+  }))
+  return { replicaId, address, index, stateHash, balances }
+}
+
+/**
+ * Replica `position`'s honest page of `GET /orders?address&proof=1` listing `orderIds` as open,
+ * each proven (only the fields `splitOrderProofs` reads of the listed orders).
+ */
+export function provenOrdersPage(position: number, address: string, orderIds: readonly string[]) {
+  const proven = orderIds.map((orderId) => orderProofBody(position, orderId))
+  return {
+    address,
+    index: fixtureIndex,
+    orders: orderIds.map((orderId) => ({ orderId, status: 'open' })),
+    next: null,
+    proofs: {
+      replicaId: replicaIds[position]!,
+      index: fixtureIndex,
+      stateHash: fixtureStateHash,
+      orders: proven.map(({ orderId, value, proof }) => ({ orderId, value, proof })),
+    },
   }
 }

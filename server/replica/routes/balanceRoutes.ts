@@ -11,17 +11,19 @@ import { balanceAt, requireIntactState } from '../balanceAt.ts'
 import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
 import { listTokens } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
+import { readProvenBalances } from '../stateProofs.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
  * `GET /balance`, `GET /balances`: signed balances as of the applied index or an older one
- * (from the balance history); `GET /aggregate_balance`: a quorum of replicas' signatures over
+ * (from the balance history), or with `proof=1` every balance with its state proof at the latest
+ * state hash (`readProvenBalances`); `GET /aggregate_balance`: a quorum of replicas' signatures over
  * one balance at one common index, aggregated with BLS.
  */
 export function balanceRoutes(deps: ReplicaDeps) {
   const aggregator = new BalanceAggregator(deps)
   // One allowance per client IP address across the three routes: each answer may cost a fresh
-  // BLS signature (a new address or index) or a fan-out to every peer.
+  // BLS signature (a new address or index), state proofs or a fan-out to every peer.
   const limited = rateLimit(
     new RateLimiter({
       ratePerSecond: deps.options.signedReadRatePerSecond,
@@ -45,6 +47,7 @@ export function balanceRoutes(deps: ReplicaDeps) {
       requireIntactState(deps)
       const query = parseQuery(c, balancesQuerySchema)
       const address = canonicalAddress(query.address)
+      if (query.proof) return c.json(await readProvenBalances(deps, address))
       await deps.state.settled()
       const index = query.index ?? deps.state.position.index
       const tokens = listTokens(deps.state).map(({ symbol }) => symbol)

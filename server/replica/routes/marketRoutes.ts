@@ -12,6 +12,8 @@ import {
 import type { ListedMarket } from '../../../shared/exchange/index.ts'
 import type { Address } from '../../../shared/intents/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
+import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import { whenProofAsked } from '../middleware/whenProofAsked.ts'
 import {
   findMarket,
   listMarkets,
@@ -21,18 +23,26 @@ import {
   readTrades,
 } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
+import { readOrderProofs } from '../stateProofs.ts'
 import type { OrdersCursor, OrdersPage, OrdersPageParameters } from '../store/replicaStorage.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 /**
  * Market data: `GET /markets` (tokens and market grids), `GET /orderbook` (at most 500 aggregated
  * levels per side, with the market's delta `seq`), `GET /orders` (pages of an address's orders,
- * open ones first, each with its latest fills), `GET /trades` (pages of a market's trades, newest
- * first). Every list has a cap, so no request costs more than a page. Prices and quantities are
- * base-unit decimal strings.
+ * open ones first, each with its latest fills; with `proof=1`, the open ones' state proofs at the
+ * latest state hash), `GET /trades` (pages of a market's trades, newest first). Every list has
+ * a cap, so no request costs more than a page. Prices and quantities are base-unit decimal
+ * strings.
  */
 export function marketRoutes(deps: ReplicaDeps) {
   const findListed: FindMarket = (id) => findMarket(deps.state, id)
+  const provenLimit = rateLimit(
+    new RateLimiter({
+      ratePerSecond: deps.options.signedReadRatePerSecond,
+      burst: deps.options.signedReadBurst,
+    }),
+  )
   return new Hono()
     .get('/markets', (c) => {
       const answer: MarketsResponse = {
@@ -47,10 +57,18 @@ export function marketRoutes(deps: ReplicaDeps) {
       const answer: OrderbookResponse = await readBook(deps.state, market, query.depth)
       return c.json(answer)
     })
+    .use('/orders', whenProofAsked(provenLimit))
     .get('/orders', async (c) => {
       const request = ordersPageRequest(c, findListed)
       const page = await readOrders(deps.state, request)
-      return c.json(toOrdersResponse(request.owner, page))
+      const answer = toOrdersResponse(request.owner, page)
+      if (!request.proof) return c.json(answer)
+      const open = page.orders.filter((order) => order.status === 'open')
+      const proofs = await readOrderProofs(
+        deps,
+        open.map((order) => order.orderId),
+      )
+      return c.json({ ...answer, proofs } satisfies OrdersResponse)
     })
     .get('/trades', async (c) => {
       const request = tradesPageRequest(c, findListed)
@@ -79,7 +97,7 @@ export function requireListedMarket(find: FindMarket, id: string): ListedMarket 
 export function ordersPageRequest(
   c: Context,
   find: FindMarket,
-): OrdersPageParameters & { readonly owner: Address } {
+): OrdersPageParameters & { readonly owner: Address; readonly proof: boolean } {
   const query = parseQuery(c, ordersQuerySchema)
   if (query.market !== undefined) requireListedMarket(find, query.market)
   return {
@@ -87,6 +105,7 @@ export function ordersPageRequest(
     market: query.market,
     limit: query.limit,
     cursor: query.cursor === undefined ? undefined : parseOrdersCursor(query.cursor),
+    proof: query.proof,
   }
 }
 

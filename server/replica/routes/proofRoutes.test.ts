@@ -1,9 +1,9 @@
 import bls from '@chainsafe/bls/herumi'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  balanceProofResponseSchema,
   errorResponseSchema,
-  orderProofResponseSchema,
+  ordersResponseSchema,
+  provenBalancesResponseSchema,
   statusResponseSchema,
 } from '../../../shared/api/index.ts'
 import {
@@ -12,7 +12,13 @@ import {
   verifyRootQuorum,
   type SignedRoot,
 } from '../../../shared/attest/index.ts'
-import { balanceLeaf, verifyExchangeStateProof } from '../../../shared/exchange/index.ts'
+import {
+  judgeBalanceProof,
+  judgeOrderProof,
+  splitBalanceProofs,
+  splitOrderProofs,
+  type ProofAnswer,
+} from '../../../shared/exchange/index.ts'
 import { signIntent, testAccount, testDomain } from '../../../shared/exchange/testing.ts'
 import { intentId } from '../../../shared/intents/index.ts'
 import type { Replica } from '../replica.ts'
@@ -39,7 +45,31 @@ async function get(replica: Replica, path: string) {
 
 const verifier = createBlsVerifier(bls)
 
-describe('root attestations and balance proofs', () => {
+const tokens = ['USDT', 'ETH', 'BTC']
+
+/** A replica's answer as a client's transport hands it to the judges. */
+const answerOf = (replica: Replica, body: unknown): ProofAnswer => ({
+  replicaId: replica.deps.replicaId,
+  kind: 'answer',
+  body,
+})
+
+/** Every token's verdict on a proven `/balances` answer, as the web app and the CLI judge it. */
+function judgeAll(
+  address: string,
+  root: { index: number; stateHash: string },
+  answer: ProofAnswer,
+) {
+  const split = splitBalanceProofs(address, tokens, answer)
+  return Object.fromEntries(
+    tokens.map((token) => [
+      token,
+      judgeBalanceProof({ address, token, root, answer: split[token]! }),
+    ]),
+  )
+}
+
+describe('root attestations and proven answers', () => {
   it('a quorum of replicas signs the same root, and a proof from one checks against it', async () => {
     const sequencer = new InMemorySequencer()
     sequencer.timestamp = 1_800_000_000
@@ -76,30 +106,29 @@ describe('root attestations and balance proofs', () => {
       verifyRootQuorum({ registry, index: 3, attestations: roots.slice(1), bls: verifier }),
     ).toEqual({ ok: false, reason: 'below_quorum' })
 
-    // Bob's balance and a stranger's zero balance, proven by replica 1 against the quorum root.
+    // Bob's balances and a stranger's zero balances, proven by replica 1 in one answer each.
     const stranger = testAccount(4242).address
-    for (const [address, expected] of [
-      [bob.address, '1000003000000 0'],
-      [stranger, null],
+    for (const [address, usdt, eth] of [
+      [bob.address, 1_000_003_000_000n, 100n * 10n ** 18n],
+      [stranger, 0n, 0n],
     ] as const) {
-      const answer = await get(one!, `/balance_proof?address=${address}&token=USDT`)
+      const answer = await get(one!, `/balances?address=${address}&proof=1`)
       expect(answer.status).toBe(200)
-      const proven = balanceProofResponseSchema.parse(answer.body)
-      expect(proven).toMatchObject({ index: 3, stateHash: quorum.root.stateHash, value: expected })
-      const [key, value] = balanceLeaf(address, 'USDT', {
-        available: BigInt(proven.available),
-        locked: BigInt(proven.locked),
+      const proven = provenBalancesResponseSchema.parse(answer.body)
+      expect(proven).toMatchObject({ index: 3, stateHash: quorum.root.stateHash })
+      expect(proven.balances.map((balance) => balance.token)).toEqual(tokens)
+      const root = { index: 3, stateHash: quorum.root.stateHash }
+      expect(judgeAll(address, root, answerOf(one!, proven))).toEqual({
+        USDT: { ok: true, available: usdt, locked: 0n },
+        ETH: { ok: true, available: eth, locked: 0n },
+        BTC: { ok: true, available: 0n, locked: 0n },
       })
-      expect(key).toBe(proven.key)
-      const stateHash = quorum.root.stateHash
-      expect(verifyExchangeStateProof({ key, value, proof: proven.proof, stateHash })).toEqual({
-        ok: true,
+      // A replica serving another amount with these proofs is caught.
+      const lie = { ...proven, balances: proven.balances.map((b) => ({ ...b, available: '7' })) }
+      expect(judgeAll(address, root, answerOf(one!, lie)).USDT).toMatchObject({
+        ok: false,
+        refusal: 'false_value',
       })
-      // A replica serving another amount with this proof is caught.
-      const [, lie] = balanceLeaf(address, 'USDT', { available: 7n, locked: 0n })
-      expect(verifyExchangeStateProof({ key, value: lie, proof: proven.proof, stateHash }).ok).toBe(
-        false,
-      )
     }
   })
 
@@ -153,51 +182,60 @@ describe('root attestations and balance proofs', () => {
     sendToBob(sequencer, 2, '5')
     await waitFor(() => replica.state.position.index === 2)
     // No hash is due for an hour: proofs and the latest root stay at index 1.
-    const answer = balanceProofResponseSchema.parse(
-      (await get(replica, `/balance_proof?address=${bob.address}&token=USDT`)).body,
+    const answer = provenBalancesResponseSchema.parse(
+      (await get(replica, `/balances?address=${bob.address}&proof=1`)).body,
     )
-    expect(answer).toMatchObject({ index: 1, available: '1000001000000' })
-    expect(answer.stateHash).toBe(first.attestation.stateHash)
-    const { key, value, proof } = answer
-    expect(
-      verifyExchangeStateProof({
-        key,
-        value: value ?? undefined,
-        proof,
-        stateHash: first.attestation.stateHash,
-      }),
-    ).toEqual({ ok: true })
+    expect(answer).toMatchObject({ index: 1, stateHash: first.attestation.stateHash })
+    const root = { index: 1, stateHash: first.attestation.stateHash }
+    expect(judgeAll(bob.address, root, answerOf(replica, answer)).USDT).toEqual({
+      ok: true,
+      available: 1_000_001_000_000n,
+      locked: 0n,
+    })
     expect((await get(replica, '/root')).body).toEqual(first)
   })
 
-  it('prove an open order with its fields, and a never-placed order absent', async () => {
+  it('prove the open orders of a page with their fields, leaving out one placed since the hash', async () => {
     const sequencer = new InMemorySequencer()
-    const replica = await startReplica({ sequencer })
-    const fields = { action: 'order', nonce: '7', market: 'ETH/USDT', side: 'buy' }
-    const limit = { type: 'limit', price: '1990', quantity: '0.01', timeInForce: 'GTC' }
-    sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, ...limit })]))
-    await waitFor(() => replica.state.position.index === 1)
-    const orderId = intentId({ ...testDomain, signer: alice.address, nonce: 7n } as never)
-    const root = signedRootSchema.parse((await get(replica, '/root')).body).attestation
-    for (const [id, open] of [
-      [orderId, true],
-      [`0x${'0'.repeat(64)}`, false],
-    ] as const) {
-      const answer = await get(replica, `/order_proof?orderId=${id}`)
-      expect(answer.status).toBe(200)
-      const proven = orderProofResponseSchema.parse(answer.body)
-      expect(proven).toMatchObject({ orderId: id, index: 1, stateHash: root.stateHash })
-      if (open)
-        expect(proven.value).toBe(`ETH/USDT buy 199000 ${alice.address} limit 10 10 1 0`) // ticks, lots
-      else expect(proven.value).toBeNull()
-      const { key, proof } = proven
-      const value = proven.value ?? undefined
-      const stateHash = root.stateHash
-      expect(verifyExchangeStateProof({ key, value, proof, stateHash })).toEqual({ ok: true })
-      const other = open ? undefined : 'ETH/USDT buy 1 0x00 limit 1 1 1 0'
-      expect(verifyExchangeStateProof({ key, value: other, proof, stateHash }).ok).toBe(false)
+    const replica = await startReplica({
+      sequencer,
+      parameters: { stateHashIntervalMs: 3_600_000 },
+    })
+    const place = (nonce: number, price: string) => {
+      const fields = { action: 'order', nonce: String(nonce), market: 'ETH/USDT', side: 'buy' }
+      const limit = { type: 'limit', price, quantity: '0.01', timeInForce: 'GTC' }
+      sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, ...limit })]))
+      return intentId({ ...testDomain, signer: alice.address, nonce: BigInt(nonce) } as never)
     }
-    expect((await get(replica, '/order_proof?orderId=0x12')).status).toBe(400)
+    const first = place(7, '1990')
+    await waitFor(() => replica.state.position.index === 1)
+    const root = signedRootSchema.parse((await get(replica, '/root')).body).attestation
+    // No hash is due for an hour: the order placed at index 2 has no leaf at the latest root.
+    const second = place(8, '1980')
+    await waitFor(() => replica.state.position.index === 2)
+    const answer = await get(replica, `/orders?address=${alice.address}&proof=1`)
+    expect(answer.status).toBe(200)
+    const page = ordersResponseSchema.parse(answer.body)
+    expect(page.orders.map((order) => order.orderId).sort()).toEqual([first, second].sort())
+    expect(page.proofs).toMatchObject({ index: 1, stateHash: root.stateHash })
+    expect(page.proofs?.orders).toEqual([
+      {
+        orderId: first,
+        // Price in ticks, sizes in lots.
+        value: `ETH/USDT buy 199000 ${alice.address} limit 10 10 1 0`,
+        proof: expect.stringMatching(/^0x/),
+      },
+    ])
+    const split = splitOrderProofs(alice.address, answerOf(replica, page))
+    const quorumRoot = { index: 1, stateHash: root.stateHash }
+    const judge = (orderId: string) =>
+      judgeOrderProof({ orderId, owner: alice.address, root: quorumRoot, answer: split[orderId]! })
+    expect(judge(first)).toMatchObject({ ok: true })
+    expect(judge(second)).toMatchObject({ ok: false, refusal: 'unavailable' })
+    // Without `proof`, the page is as before.
+    const plain = await get(replica, `/orders?address=${alice.address}`)
+    expect(plain.body).not.toHaveProperty('proofs')
+    expect((await get(replica, `/orders?address=${alice.address}&proof=yes`)).status).toBe(400)
   })
 
   it('answer 404 root_not_kept for an index without a kept root, 400 for a bad index', async () => {
@@ -214,8 +252,13 @@ describe('root attestations and balance proofs', () => {
     const bad = await get(replica, '/root?index=x')
     expect(bad.status).toBe(400)
     expect(errorResponseSchema.parse(bad.body).error.code).toBe('invalid_request')
-    const noToken = await get(replica, `/balance_proof?address=${bob.address}&token=DOGE`)
-    expect(noToken.status).toBe(400)
+    // Proofs are at the latest state hash only.
+    const atIndex = await get(replica, `/balances?address=${bob.address}&proof=1&index=1`)
+    expect(atIndex.status).toBe(400)
+    expect(errorResponseSchema.parse(atIndex.body).error).toMatchObject({
+      code: 'invalid_request',
+      field: 'index',
+    })
   })
 })
 

@@ -7,7 +7,11 @@ import type {
   RootJudgement,
   // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 } from '../../../shared/attest/judgeRootAnswers.ts'
-import type { ProofAnswer } from '../../../shared/exchange/index.ts'
+import {
+  splitBalanceProofs,
+  splitOrderProofs,
+  type ProofAnswer,
+} from '../../../shared/exchange/index.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import {
@@ -87,7 +91,7 @@ export interface VerifiedPortfolio {
   readonly byOrder: Readonly<Record<string, ProvenOrder>>
   /** The replica whose list of open orders was proven (the list itself is not proven). */
   readonly ordersListedBy: string | undefined
-  /** Its list was one page: more open orders than `ordersPageMax` are left unproven. */
+  /** Its list filled `provenOrderPagesMax` pages: more open orders are left unproven. */
   readonly ordersTruncated: boolean
   /** Milliseconds the checks took in the browser (the root aggregate and every proof). */
   readonly verifyMs: number
@@ -127,13 +131,16 @@ export function verifiedPortfolioQueryOptions(registry: AppRegistry, address: st
  * root: asks every replica for its status, takes the latest root index a quorum has signed (the
  * quorum-th highest of their latest state hash indexes), asks every replica for its root
  * attestation of that index and one replica (one whose latest root is that index, so its proofs
- * are at it) for its list of the address's open orders and each balance's and order's proof,
- * and checks them in the BLS worker: one aggregate verification for the root, one proof per
- * value (`verifyPortfolioAtRoot`). A proof refused (a replica serving a false value, or one that
- * has hashed a newer state since) is asked of the next replica, signers of the root first. The
- * whole check runs once more, from fresh statuses, when it failed for a passing reason: every
- * replica asked had moved past the index before serving its proof, or a quorum of replicas
- * answered but not with one root of the index (one had not signed it yet).
+ * are at it) for all its balances with their proofs in one answer (`GET /balances?proof=1`) and
+ * its pages of the address's open orders with theirs (`GET /orders?proof=1`, one per 100 open
+ * orders), and checks them in the BLS worker: one aggregate verification for the root, one
+ * proof per value (`verifyPortfolioAtRoot`). Values not proven (a replica serving a false value,
+ * or one that has hashed a newer state since) are asked of the next replica, signers of the root
+ * first, again one answer for its balances and its pages for the orders: at most
+ * 1 + `provenOrderPagesMax` requests per replica. The whole check runs once more, from fresh
+ * statuses, when it failed for a passing reason: every replica asked had moved past the index
+ * before serving its proof, or a quorum of replicas answered but not with one root of the index
+ * (one had not signed it yet).
  */
 async function fetchVerifiedPortfolio(
   registry: AppRegistry,
@@ -182,18 +189,14 @@ async function proveAtLatestRoot(
         : replicaApi.rootAnswer(replica, index, signal),
     ),
   )
-  const asked = askedProofs(address, signal)
+  const asked = askedProofs(address, tokens, signal)
   const firstSource = sources[0]
-  const listing = firstSource && listOpenOrders(firstSource, address, signal)
-  await Promise.all([
-    ...tokens.map((token) => firstSource && asked.ask('balance', token, firstSource)),
-    listing?.then((listed) =>
-      Promise.all(
-        (listed?.orderIds ?? []).map((orderId) => asked.ask('order', orderId, firstSource!)),
-      ),
-    ),
+  // One answer proves every balance, and one page per 100 open orders proves those orders.
+  const [listing] = await Promise.all([
+    firstSource && asked.askOrders(firstSource),
+    firstSource && asked.askBalances(firstSource),
   ])
-  const listed = await listing
+  const listed = listing && { replicaId: firstSource!.id, ...listing }
   const checked = await verifyInRounds(registry, asked, {
     index: index ?? 0,
     answers: await rootAnswers,
@@ -217,19 +220,42 @@ async function proveAtLatestRoot(
 
 type ProofKind = 'balance' | 'order'
 
-/** The proofs asked for so far, per token and per order id, in the order asked; `ask` adds one. */
-function askedProofs(address: string, signal: AbortSignal | undefined) {
+/**
+ * The answers asked for so far, per token and per order id, in the order asked: `askBalances`
+ * adds one replica's answer for every token (`GET /balances?proof=1`, split per token),
+ * `askOrders` its pages of open orders (`GET /orders?proof=1`) for the orders given, or for
+ * those it lists, which it returns.
+ */
+function askedProofs(address: string, tokens: readonly string[], signal: AbortSignal | undefined) {
   const proofs: Record<string, ProofAnswer[]> = {}
   const orderProofs: Record<string, ProofAnswer[]> = {}
-  const ask = async (kind: ProofKind, item: string, replica: ReplicaRef) => {
-    const answer =
-      kind === 'balance'
-        ? await replicaApi.balanceProofAnswer(replica, { address, token: item }, signal)
-        : await replicaApi.orderProofAnswer(replica, item, signal)
-    const list = kind === 'balance' ? proofs : orderProofs
+  const record = (list: Record<string, ProofAnswer[]>, item: string, answer: ProofAnswer) => {
     list[item] = [...(list[item] ?? []), answer]
   }
-  return { proofs, orderProofs, ask }
+  const askBalances = async (replica: ReplicaRef) => {
+    const answer = await replicaApi.provenBalancesAnswer(replica, address, signal)
+    const split = splitBalanceProofs(address, tokens, answer)
+    for (const token of tokens) record(proofs, token, split[token]!)
+  }
+  const askOrders = async (replica: ReplicaRef, orderIds?: readonly string[]) => {
+    const { pages, truncated } = await replicaApi.provenOrderPages(replica, address, signal)
+    const split: Record<string, ProofAnswer> = Object.assign(
+      {},
+      ...pages.map((page) => splitOrderProofs(address, page)),
+    )
+    const listedIds = Object.keys(split)
+    const unanswered = pages.find((page) => page.kind !== 'answer') ?? {
+      replicaId: replica.id,
+      kind: 'unavailable' as const,
+      message: 'not among the open orders it lists',
+    }
+    for (const orderId of orderIds ?? listedIds) {
+      record(orderProofs, orderId, split[orderId] ?? unanswered)
+    }
+    // No list at all when its first page is not served.
+    return pages[0]?.kind === 'answer' ? { orderIds: listedIds, truncated } : undefined
+  }
+  return { proofs, orderProofs, askBalances, askOrders }
 }
 
 /**
@@ -270,31 +296,21 @@ async function verifyInRounds(
       const askedIds = (answers ?? []).map((answer) => answer.replicaId)
       const [replicaId] = replicasToAskNext(root, proven, askedIds, reachable)
       const replica = registry.replicas.find((candidate) => candidate.id === replicaId)
-      return replica === undefined ? [] : [{ kind, item, replica }]
+      return replica === undefined ? [] : [replica]
     }
-    const next = [
-      ...check.tokens.flatMap((token) => nextOf('balance', token)),
-      ...check.orderIds.flatMap((orderId) => nextOf('order', orderId)),
-    ]
-    if (next.length === 0) break
-    await Promise.all(next.map(({ kind, item, replica }) => asked.ask(kind, item, replica)))
+    // One answer per replica asked: its balances, and its pages for the orders it is asked for.
+    const balancesOf = new Set(check.tokens.flatMap((token) => nextOf('balance', token)))
+    const ordersOf = new Map<ReplicaRef, string[]>()
+    for (const orderId of check.orderIds) {
+      for (const replica of nextOf('order', orderId)) {
+        ordersOf.set(replica, [...(ordersOf.get(replica) ?? []), orderId])
+      }
+    }
+    if (balancesOf.size === 0 && ordersOf.size === 0) break
+    await Promise.all([
+      ...[...balancesOf].map((replica) => asked.askBalances(replica)),
+      ...[...ordersOf].map(([replica, orderIds]) => asked.askOrders(replica, orderIds)),
+    ])
   }
   return { result, verifyMs }
-}
-
-/**
- * The open orders `replica` lists for `address` in every market (its first page, open ones
- * first), or undefined when it does not answer: the values to prove, not proven themselves.
- */
-async function listOpenOrders(replica: ReplicaRef, address: string, signal?: AbortSignal) {
-  try {
-    const page = await replicaApi.orders(replica, { address, limit: ordersPageMax }, signal)
-    const open = page.orders.filter((order) => order.status === 'open')
-    // A full page of open orders may leave more out.
-    const truncated = page.next !== null && open.length === page.orders.length
-    return { replicaId: replica.id, orderIds: open.map((order) => order.orderId), truncated }
-  } catch (error) {
-    if (signal?.aborted) throw error
-    return undefined
-  }
 }

@@ -3,7 +3,9 @@ import {
   errorResponseSchema,
   networkResponseSchema,
   orderbookResponseSchema,
+  ordersPageMax,
   ordersResponseSchema,
+  provenOrderPagesMax,
   statusResponseSchema,
   submitIntentResponseSchema,
   tradesResponseSchema,
@@ -13,7 +15,7 @@ import {
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import type { ReplicaRootAnswer } from '../../../shared/attest/judgeRootAnswers.ts'
 import { BaseError } from '../../../shared/errors/index.ts'
-import type { ProofAnswer } from '../../../shared/exchange/index.ts'
+import { nextOpenOrdersCursor, type ProofAnswer } from '../../../shared/exchange/index.ts'
 
 /** Why a request to a replica (or the app server) failed. */
 export type ReplicaErrorKind =
@@ -185,21 +187,33 @@ export const replicaApi = {
   },
 
   /**
-   * `GET /balance_proof?address&token` (at the replica's latest state hash), classified for
-   * `judgeBalanceProof` of `shared/exchange`: the raw body, or `unavailable` with the reason.
+   * `GET /balances?address&proof=1` (every balance at the replica's latest state hash), for
+   * `splitBalanceProofs` of `shared/exchange`: the raw body, or `unavailable` with the reason.
    */
-  balanceProofAnswer: (
-    replica: ReplicaRef,
-    query: { address: string; token: string },
-    signal?: AbortSignal,
-  ) => proofAnswer(replica, endpoint(replica, 'balance_proof', query), signal),
+  provenBalancesAnswer: (replica: ReplicaRef, address: string, signal?: AbortSignal) =>
+    proofAnswer(replica, endpoint(replica, 'balances', { address, proof: 1 }), signal),
 
   /**
-   * `GET /order_proof?orderId` (at the replica's latest state hash), classified for
-   * `judgeOrderProof` of `shared/exchange` like a balance proof.
+   * The pages of `GET /orders?address&proof=1` that list `address`'s open orders (open ones come
+   * first), at most `provenOrderPagesMax`, each for `splitOrderProofs` like a balance answer;
+   * `truncated` when more open orders may follow the last page read.
    */
-  orderProofAnswer: (replica: ReplicaRef, orderId: string, signal?: AbortSignal) =>
-    proofAnswer(replica, endpoint(replica, 'order_proof', { orderId }), signal),
+  async provenOrderPages(
+    replica: ReplicaRef,
+    address: string,
+    signal?: AbortSignal,
+  ): Promise<{ pages: ProofAnswer[]; truncated: boolean }> {
+    const pages: ProofAnswer[] = []
+    let cursor: string | undefined
+    for (let read = 0; read < provenOrderPagesMax; read++) {
+      const query = { address, limit: ordersPageMax, proof: 1, cursor }
+      const page = await proofAnswer(replica, endpoint(replica, 'orders', query), signal)
+      pages.push(page)
+      cursor = page.kind === 'answer' ? nextOpenOrdersCursor(page.body) : undefined
+      if (cursor === undefined) return { pages, truncated: false }
+    }
+    return { pages, truncated: true }
+  },
 }
 
 /** A proof route's raw body, or `unavailable` with the reason. */

@@ -46,7 +46,7 @@ export function shownOrderProof(
   const proven = portfolio.byOrder[order.orderId]
   if (proven === undefined) {
     return portfolio.ordersTruncated
-      ? { state: 'unverified', proven, why: 'beyond the page of open orders checked' }
+      ? { state: 'unverified', proven, why: 'beyond the pages of open orders checked' }
       : { state: 'verifying', why: 'not listed when the root was checked' }
   }
   if (proven.verified && proven.value !== undefined && leafMatches(proven.value, order, market)) {
