@@ -78,6 +78,17 @@ const replicaEnvironmentSchema = z.object({
     .regex(/^[0-9]{1,6}$/)
     .transform((text) => Number.parseInt(text, 10))
     .default(1_000),
+  /**
+   * The longest that wait grows to while nothing comes (it doubles after each read held whole,
+   * and is back at `ZELLULAR_LONG_POLL_MS` once batches come): an idle replica reads a node
+   * every 2.5 s, not every second, while a busy one, whose reads end at each finalization,
+   * leaves a paused node as soon as before. At most half the SDK's 5 s request timeout.
+   */
+  ZELLULAR_LONG_POLL_MAX_MS: z
+    .string()
+    .regex(/^[0-9]{1,6}$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .default(2_500),
   /** Comma-separated origins allowed by CORS, or `*`. */
   REPLICA_CORS_ORIGINS: z.string().default('*'),
   REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),
@@ -156,6 +167,7 @@ export interface ReplicaMainConfig {
     pollIntervalMs: number
     maxBackoffMs: number
     longPollMs: number
+    longPollMaxMs: number
   }
   readonly parameters: ReplicaParameters
   /** What the environment asks that `main.ts` should warn about once, at start. */
@@ -218,6 +230,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       pollIntervalMs: env.ZELLULAR_POLL_INTERVAL_MS,
       maxBackoffMs: env.ZELLULAR_MAX_BACKOFF_MS,
       longPollMs: env.ZELLULAR_LONG_POLL_MS,
+      longPollMaxMs: env.ZELLULAR_LONG_POLL_MAX_MS,
     },
     warnings,
     parameters: {

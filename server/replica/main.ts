@@ -39,6 +39,7 @@ async function runApplier(): Promise<void> {
     pollIntervalMs: config.zellular.pollIntervalMs,
     maxBackoffMs: config.zellular.maxBackoffMs,
     longPollMs: config.zellular.longPollMs,
+    longPollMaxMs: config.zellular.longPollMaxMs,
     onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
   })
   const replica = await createReplica({
@@ -72,6 +73,7 @@ async function runApplier(): Promise<void> {
     zellularPollIntervalMs: config.zellular.pollIntervalMs,
     zellularMaxBackoffMs: config.zellular.maxBackoffMs,
     zellularLongPollMs: config.zellular.longPollMs,
+    zellularLongPollMaxMs: config.zellular.longPollMaxMs,
     zellularNodes: [...network.operators.values()].map((o) => o.socket).join(' '),
     ...config.parameters,
     corsOrigins:

@@ -657,6 +657,30 @@ describe('ZellularClient.batches with long-polls', () => {
     expectChain(batches, 1, 7)
     expect(idleReads).toBeLessThanOrEqual(4)
   })
+  it('asks an idle node for longer waits, up to longPollMaxMs, and for the short one once batches come', async () => {
+    const [node] = await startNetwork([new FakeNode('good')])
+    node!.finalized = 3
+    node!.longPoll = true
+    const client = clientFor({ longPollMs: 100, longPollMaxMs: 400, maxBackoffMs: 40 })
+    const reading = collectWithin(client, 7, 10_000, { node: node!.id })
+    await new Promise((resolve) => setTimeout(resolve, 2_000))
+    // The first read returns batches 1–3; the next ones are held whole: 100, 200, 400, 400…
+    const idleWaits = pageReads(node!).map((read) => read.wait)
+    expect(idleWaits.slice(0, 4)).toEqual([100, 100, 200, 400])
+    expect(idleWaits.slice(4).every((wait) => wait === 400)).toBe(true)
+    expect(idleWaits.length).toBeLessThanOrEqual(8)
+    // Batches come (the held read in flight returns them): the next read asks for 100 again.
+    node!.finalized = 5
+    while (pageReads(node!).length <= idleWaits.length) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(pageReads(node!)[idleWaits.length]?.wait).toBe(100)
+    node!.finalized = 7
+    const { batches, timedOut } = await reading
+    expect(timedOut).toBe(false)
+    expectChain(batches, 1, 7)
+  })
+
   it('leaves a node that does not start to answer a held read soon after its wait', async () => {
     // A paused node (SIGSTOP) keeps the connection and says nothing: waiting for the request
     // timeout (here a minute) would stall the reader that long; its wait plus a margin is enough.

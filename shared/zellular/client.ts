@@ -45,6 +45,14 @@ export interface ZellularClientParameters {
    */
   readonly longPollMs?: number
   /**
+   * Longest wait `batches()` asks for while idle (default `longPollMs`; never over half
+   * `timeoutMs`): after each read held for its whole wait with nothing new, the next one asks
+   * twice as long, up to this, and once batches come it is back at `longPollMs`. An idle reader
+   * then costs its node one read per this many ms, while a busy one, whose reads end at each
+   * finalization, still leaves a paused node `longPollMs` plus a margin after asking.
+   */
+  readonly longPollMaxMs?: number
+  /**
    * Most bytes read of one node's answer (default 64 MiB); the read is cut there and the node
    * counts as failing. A finalized page holds up to zsequencer's page cap of bodies
    * (`BANDWIDTH_KB_PER_WINDOW` / nodes KB, 25 MB on the local network) plus JSON escaping.
@@ -155,6 +163,7 @@ export class ZellularClient {
   readonly pollIntervalMs: number
   readonly maxBackoffMs: number
   readonly longPollMs: number
+  readonly longPollMaxMs: number
   readonly maxResponseBytes: number
   readonly maxUnprovenBatches: number
   readonly maxUnprovenBytes: number
@@ -176,6 +185,11 @@ export class ZellularClient {
     this.maxBackoffMs = Math.max(maxBackoffMs, this.pollIntervalMs)
     const longPollMs = parameters.longPollMs ?? DEFAULT_LONG_POLL_MS
     this.longPollMs = Math.max(0, Math.min(longPollMs, Math.floor(this.timeoutMs / 2)))
+    const longPollMaxMs = parameters.longPollMaxMs ?? this.longPollMs
+    this.longPollMaxMs = Math.max(
+      this.longPollMs,
+      Math.min(longPollMaxMs, Math.floor(this.timeoutMs / 2)),
+    )
     this.maxResponseBytes = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
     this.maxUnprovenBatches = parameters.maxUnprovenBatches ?? DEFAULT_MAX_UNPROVEN_BATCHES
     this.maxUnprovenBytes = parameters.maxUnprovenBytes ?? DEFAULT_MAX_UNPROVEN_BYTES
@@ -236,7 +250,8 @@ export class ZellularClient {
    * checked its chaining hash and the covering finalization proof. Reads
    * `GET /node/{app}/batches/finalized?after=N&wait=longPollMs`: a node of ours holds a read that
    * finds nothing new until the next finalization (a long-poll), so a batch arrives as soon as
-   * it is final; zsequencer ignores `wait` and answers at once. When nothing is new the client
+   * it is final (the wait grows to longPollMaxMs while nothing comes); zsequencer ignores `wait`
+   * and answers at once. When nothing is new the client
    * pauses (pollIntervalMs, doubling to maxBackoffMs) less the time the node held the read, so
    * against a plain v0.1.7 node this is polling without a busy loop, and it moves to another
    * node once the pause is at its longest. Unreachable nodes, 5xx, answers over
@@ -265,7 +280,8 @@ export class ZellularClient {
       maxBufferedBatches: this.maxUnprovenBatches,
       maxBufferedBytes: this.maxUnprovenBytes,
     })
-    const wait = this.longPollMs > 0 ? `&wait=${this.longPollMs}` : ''
+    // Grows while reads are held whole with nothing new (`longPollMaxMs`).
+    let waitMs = this.longPollMs
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
     const pinned =
       parameters.node === undefined ? undefined : this.network.operator(parameters.node)
@@ -286,7 +302,8 @@ export class ZellularClient {
       let heldMs: number
       try {
         const started = performance.now()
-        const data = await this.#readPage(node, prefix + after + wait, signal)
+        const wait = waitMs > 0 ? `&wait=${waitMs}` : ''
+        const data = await this.#readPage(node, prefix + after + wait, waitMs, signal)
         released = verifier.consume(data, after)
         heldMs = performance.now() - started
         streak = this.#unprovenStreak(streak, released, verifier, heldMs)
@@ -298,6 +315,7 @@ export class ZellularClient {
         // Down, failing, lying (a ProofError) or stalling (an UnprovenPagesError): another node.
         this.#onWarning(error as ZellularError, node.id)
         switchNode()
+        waitMs = this.longPollMs
         await sleep(pause, signal)
         pause = Math.min(pause * 2, this.maxBackoffMs)
         continue
@@ -305,8 +323,9 @@ export class ZellularClient {
       if (released.length === 0 && verifier.nextAfter === after) {
         // Nothing new. A node still silent at the longest pause may be lagging: try another.
         // So may a node that held the read for its whole wait: at worst one wait is lost to it.
-        const heldWhole = this.longPollMs > 0 && heldMs >= this.longPollMs
+        const heldWhole = waitMs > 0 && heldMs >= waitMs
         if (pause >= this.maxBackoffMs || heldWhole) switchNode()
+        if (heldWhole) waitMs = Math.min(waitMs * 2, this.longPollMaxMs)
         // A node that held the read (a long-poll) has already made the pause.
         const rest = Math.max(0, pause - heldMs)
         if (rest > 0) await sleep(rest, signal)
@@ -316,6 +335,7 @@ export class ZellularClient {
         continue
       }
       pause = this.pollIntervalMs
+      waitMs = this.longPollMs
       for (const batch of released) {
         if (signal?.aborted) return
         yield batch
@@ -474,8 +494,13 @@ export class ZellularClient {
    * One page read. A held read is answered by the end of its wait: one still silent a margin
    * later is from a paused or cut-off node, left now rather than at the request timeout.
    */
-  #readPage(node: Operator, path: string, signal: AbortSignal | undefined): Promise<unknown> {
-    const answerWithinMs = this.longPollMs > 0 ? this.longPollMs + LONG_POLL_MARGIN_MS : undefined
+  #readPage(
+    node: Operator,
+    path: string,
+    waitMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const answerWithinMs = waitMs > 0 ? waitMs + LONG_POLL_MARGIN_MS : undefined
     return this.#call(node, 'GET', path, { signal, answerWithinMs })
   }
 
