@@ -9,6 +9,7 @@ import {
 import type { OrderUpdate } from './effects.ts'
 import { replayEngineOperations, type EngineOperation } from './engineOperations.ts'
 import { Exchange } from './exchange.ts'
+import type { KeptLedgerLeaves } from './exchangeStateHash.ts'
 import { OrderState } from './orderState.ts'
 import { toOrderType, toOrderUnits } from '../orderbook/index.ts'
 
@@ -47,6 +48,12 @@ export interface ExchangeRestoreParameters {
   readonly tradeSeqs: ReadonlyMap<string, number>
   /** The deterministic time of the last applied batch (`Exchange.time`). */
   readonly time: number
+  /**
+   * The state-tree leaves storage kept beside the `ledger` rows (`KeptLedgerLeaves`): the tree
+   * is rebuilt from them instead of hashing every balance and window; undefined: it is built
+   * from the values at the first state hash.
+   */
+  readonly ledgerLeaves?: KeptLedgerLeaves | undefined
 }
 
 /**
@@ -68,6 +75,9 @@ export function restoreExchange(
     restoreBooks(exchange, open, stored.bookSeqs)
   }
   exchange.restoreOrders(open, stored.tradeSeqs, stored.time)
+  if (stored.ledgerLeaves !== undefined) {
+    exchange.restoreStateTree(stored.ledger, stored.ledgerLeaves)
+  }
   if (exchange.engine.openOrderCount !== stored.openOrders.length) {
     throw new Error(
       `restore: ${exchange.engine.openOrderCount} open orders in the books, ` +

@@ -8,7 +8,13 @@ import {
   type StableReasonCode,
   type VerifiedIntent,
 } from '../intents/index.ts'
-import { applyIntent, claimNonce, isReplay, type Ledger } from '../ledger/index.ts'
+import {
+  applyIntent,
+  claimNonce,
+  isReplay,
+  type Ledger,
+  type StoredLedger,
+} from '../ledger/index.ts'
 import {
   createMatchingEngine,
   toOrderType,
@@ -27,7 +33,7 @@ import type {
   TradeRecord,
 } from './effects.ts'
 import { nextBatchTime } from './batchTime.ts'
-import { ExchangeStateHash } from './exchangeStateHash.ts'
+import { ExchangeStateHash, type KeptLedgerLeaves } from './exchangeStateHash.ts'
 import { SwitchableEscrow } from './engineOperations.ts'
 import { listMarket, type ListedMarket } from './markets.ts'
 import { prepareBatch, type PreparedBatch, type PreparedItem } from './prepareBatch.ts'
@@ -195,6 +201,15 @@ export class Exchange {
       if (this.tradeSeqs.has(market)) this.tradeSeqs.set(market, seq)
     }
     this.stateHasher.markAll()
+  }
+
+  /**
+   * Builds the state tree from the leaves storage kept beside the ledger rows the ledger was
+   * restored from (`ExchangeStateHash.restore`), after `restoreOrders`; only `restoreExchange`
+   * calls it.
+   */
+  restoreStateTree(stored: StoredLedger, kept: KeptLedgerLeaves): void {
+    this.stateHasher.restore(stored, kept)
   }
 
   /**

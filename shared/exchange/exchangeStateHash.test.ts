@@ -2,8 +2,9 @@ import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { intentId, type WireIntent } from '../intents/index.ts'
 import type { OpenOrder } from '../orderbook/index.ts'
-import { initSha256 } from '../stateHash/index.ts'
-import { exchangeStateLeaves } from './exchangeStateHash.ts'
+import { snapshotLedger } from '../ledger/index.ts'
+import { hashLeaf, initSha256 } from '../stateHash/index.ts'
+import { ExchangeStateHash, exchangeStateLeaves, type KeptLeaf } from './exchangeStateHash.ts'
 import { createExchange, devnetMarkets, devnetTokens, fullStateHash } from './index.ts'
 import {
   balanceLeaf,
@@ -86,6 +87,52 @@ describe('the incremental state hash', () => {
         expect(exchange.stateHash()).toBe(fullStateHash(exchange))
       }),
       { numRuns: 25 },
+    )
+  })
+
+  it('restored from the leaves storage kept (some missing) equals the hash from scratch, and goes on incrementally', () => {
+    const exchange = createExchange(config)
+    exchange.applyBatch(
+      JSON.stringify([order(0, 1, 'buy', 1999, 100), order(1, 1, 'sell', 2001, 50)]),
+      1,
+    )
+    exchange.applyBatch(JSON.stringify([order(2, 1, 'sell', 1999, 40)]), 2)
+    const ledger = snapshotLedger(exchange.ledger)
+    const stored = {
+      ...ledger,
+      nonceWindows: ledger.nonceWindows.map(({ signer, nonces }, i) =>
+        i % 2 === 0 ? { signer, text: nonces.join(' ') } : { signer, nonces },
+      ),
+    }
+    const keep = ([key, value]: readonly [string, string | undefined]): KeptLeaf => {
+      const { bucket, digest } = hashLeaf(key, value!)
+      return { bucket, digest: Buffer.from(digest).toString('hex') }
+    }
+    const kept = {
+      // Every third leaf not kept (rows from before leaves were kept): hashed from its value.
+      balances: ledger.balances.map((b, i) =>
+        i % 3 === 0 ? undefined : keep(balanceLeaf(b.address, b.token, b)),
+      ),
+      nonceWindows: ledger.nonceWindows.map((w, i) =>
+        i % 3 === 1 ? undefined : keep(nonceWindowLeaf(w.signer, w.nonces)),
+      ),
+    }
+    expect(kept.balances.filter(Boolean).length).toBeGreaterThan(3)
+    const hasher = new ExchangeStateHash(exchange)
+    hasher.restore(stored, kept)
+    expect(hasher.hash()).toBe(fullStateHash(exchange))
+    const effects = exchange.applyBatch(JSON.stringify([order(3, 1, 'buy', 2001, 70)]), 3)
+    hasher.markBatch(effects)
+    expect(hasher.hash()).toBe(fullStateHash(exchange))
+    // A kept leaf of another value gives another root: restore trusts what storage kept.
+    const wrong = {
+      ...kept,
+      balances: [keep(['balance 0x00 USDT', '1 0']), ...kept.balances.slice(1)],
+    }
+    hasher.restore(stored, wrong)
+    expect(hasher.hash()).not.toBe(fullStateHash(exchange))
+    expect(() => hasher.restore(stored, { ...kept, balances: kept.balances.slice(1) })).toThrow(
+      /kept leaves/,
     )
   })
 

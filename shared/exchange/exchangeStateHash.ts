@@ -1,14 +1,16 @@
 import { bytesToHex, stringToBytes, type Hex } from 'viem'
-import type { Ledger } from '../ledger/index.ts'
+import type { Ledger, StoredLedger } from '../ledger/index.ts'
 import type { MatchingEngine } from '../orderbook/index.ts'
 import { buildStateProof, sha256Bytes, StateTree, type StateProof } from '../stateHash/index.ts'
 import type { BatchEffects } from './effects.ts'
 import type { OrderState } from './orderState.ts'
 import {
   balanceLeaf,
+  balanceLeafKey,
   issuerLeaf,
   marketLeaf,
   nonceWindowLeaf,
+  nonceWindowLeafKey,
   orderLeaf,
   tokenLeaf,
   type StateLeaf,
@@ -38,19 +40,41 @@ export type ChangedKeys = Pick<
  * particular order (the tree's root does not depend on it, so nothing is sorted here).
  */
 export function* exchangeStateLeaves(exchange: HashedExchange): Generator<StateLeaf> {
-  const { ledger, engine } = exchange
-  yield issuerLeaf(ledger.issuer)
-  for (const token of ledger.tokens.values()) yield tokenLeaf(token.symbol, token.decimals)
+  const { ledger } = exchange
   for (const balance of ledger.eachBalance()) {
     yield balanceLeaf(balance.address, balance.token, balance)
   }
   for (const [signer, text] of ledger.eachNonceWindowText()) yield nonceWindowLeaf(signer, text)
+  yield* otherStateLeaves(exchange)
+}
+
+/** The leaves of everything but the balances and nonce windows. */
+function* otherStateLeaves(exchange: HashedExchange): Generator<StateLeaf> {
+  const { ledger, engine } = exchange
+  yield issuerLeaf(ledger.issuer)
+  for (const token of ledger.tokens.values()) yield tokenLeaf(token.symbol, token.decimals)
   for (const order of exchange.allOpenOrders()) {
     yield orderLeaf(order.orderId, engine.order(order.orderId), order)
   }
   for (const market of exchange.markets.keys()) {
     yield marketLeaf(market, exchange.tradeSeq(market), engine.depth(market, 0).seq)
   }
+}
+
+/** A leaf's bucket and digest (64 hex digits) as storage kept them beside its value. */
+export interface KeptLeaf {
+  readonly bucket: number
+  readonly digest: string
+}
+
+/**
+ * The leaves storage kept beside the ledger rows a restore reads: one per entry of the stored
+ * `balances` and `nonceWindows`, in their order; undefined where none was kept (that leaf is
+ * hashed from its value).
+ */
+export interface KeptLedgerLeaves {
+  readonly balances: readonly (KeptLeaf | undefined)[]
+  readonly nonceWindows: readonly (KeptLeaf | undefined)[]
 }
 
 /** The state hash of a tree root: sha256(domain ‖ root), as 0x hex (`docs/state-hash.md`). */
@@ -95,6 +119,45 @@ export class ExchangeStateHash {
   /** Everything may have changed (a restore): the next `hash` builds the tree from scratch. */
   markAll(): void {
     this.rebuild = true
+    this.clearMarks()
+  }
+
+  /**
+   * Builds the tree of a restored exchange from the leaves storage kept beside its ledger rows
+   * (`stored`, what the ledger was restored from), hashing only the leaves without one and the
+   * rest of the state (issuer, tokens, orders, markets); the buckets and nodes are hashed by the
+   * next `hash`. Equal to building from scratch when each kept leaf is `hashLeaf` of its row's
+   * leaf, which storage writes with the row.
+   */
+  restore(stored: StoredLedger, kept: KeptLedgerLeaves): void {
+    const { balances, nonceWindows } = stored
+    if (kept.balances.length !== balances.length) {
+      throw new Error(`${kept.balances.length} kept leaves for ${balances.length} balances`)
+    }
+    if (kept.nonceWindows.length !== nonceWindows.length) {
+      throw new Error(`${kept.nonceWindows.length} kept leaves for ${nonceWindows.length} windows`)
+    }
+    const tree = new StateTree()
+    for (let i = 0; i < balances.length; i++) {
+      const { address, token, available, locked } = balances[i]!
+      const leaf = kept.balances[i]
+      // A zero balance has no leaf (storage deletes its row, so it never keeps one).
+      if (leaf === undefined || (available === 0n && locked === 0n)) {
+        tree.set(...balanceLeaf(address, token, { available, locked }))
+      } else tree.setHashed(balanceLeafKey(address, token), leaf.bucket, leaf.digest)
+    }
+    for (let i = 0; i < nonceWindows.length; i++) {
+      const window = nonceWindows[i]!
+      const leaf = kept.nonceWindows[i]
+      if (leaf === undefined) {
+        const text = 'text' in window ? window.text : window.nonces
+        tree.set(...nonceWindowLeaf(window.signer, text))
+      } else tree.setHashed(nonceWindowLeafKey(window.signer), leaf.bucket, leaf.digest)
+    }
+    for (const [key, value] of otherStateLeaves(this.exchange)) tree.set(key, value)
+    this.tree = tree
+    this.rebuild = false
+    this.hashed = undefined
     this.clearMarks()
   }
 

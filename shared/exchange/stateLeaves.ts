@@ -21,7 +21,12 @@ export function tokenLeaf(symbol: string, decimals: number): StateLeaf {
 export function balanceLeaf(address: string, token: string, balance: Balance): StateLeaf {
   const { available, locked } = balance
   const value = available === 0n && locked === 0n ? undefined : `${available} ${locked}`
-  return [`balance ${address} ${token}`, value]
+  return [balanceLeafKey(address, token), value]
+}
+
+/** The key of the balance leaf of (address, token). */
+export function balanceLeafKey(address: string, token: string): string {
+  return `balance ${address} ${token}`
 }
 
 /**
@@ -30,7 +35,12 @@ export function balanceLeaf(address: string, token: string, balance: Balance): S
  */
 export function nonceWindowLeaf(signer: string, kept: readonly bigint[] | string): StateLeaf {
   const text = typeof kept === 'string' ? kept : kept.join(' ')
-  return [`nonces ${signer}`, text === '' ? undefined : text]
+  return [nonceWindowLeafKey(signer), text === '' ? undefined : text]
+}
+
+/** The key of the nonce window leaf of `signer`. */
+export function nonceWindowLeafKey(signer: string): string {
+  return `nonces ${signer}`
 }
 
 /**

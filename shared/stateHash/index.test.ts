@@ -11,6 +11,7 @@ it('exports exactly this public surface', () => {
       "computeStateProofRoot",
       "decodeStateProof",
       "encodeStateProof",
+      "hashLeaf",
       "initSha256",
       "leafDigest",
       "sha256Bytes",

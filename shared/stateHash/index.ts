@@ -10,5 +10,12 @@ export {
   verifyStateProof,
 } from './stateProof.ts'
 export type { StateProof, StateProofRejectReason } from './stateProof.ts'
-export { bucketOf, leafDigest, StateTree, stateTreeBuckets, stateTreeDepth } from './stateTree.ts'
-export type { StateTreePath } from './stateTree.ts'
+export {
+  bucketOf,
+  hashLeaf,
+  leafDigest,
+  StateTree,
+  stateTreeBuckets,
+  stateTreeDepth,
+} from './stateTree.ts'
+export type { HashedLeaf, StateTreePath } from './stateTree.ts'

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { bytesToHex } from 'viem'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initSha256, sha256Bytes } from './sha256.ts'
-import { StateTree, stateTreeBuckets } from './stateTree.ts'
+import { hashLeaf, StateTree, stateTreeBuckets } from './stateTree.ts'
 
 const sha = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest())
 const utf8 = (text: string) => new TextEncoder().encode(text)
@@ -87,6 +87,56 @@ describe('StateTree', () => {
       }),
       { numRuns: 30 },
     )
+  })
+
+  it('rebuilds the same root from the buckets and digests hashLeaf kept of each leaf', () => {
+    const leaves = fc.dictionary(fc.string({ maxLength: 30 }), fc.string({ maxLength: 200 }))
+    fc.assert(
+      fc.property(leaves, fc.boolean(), (entries, upper) => {
+        const built = new StateTree()
+        const kept = new StateTree()
+        for (const [key, value] of Object.entries(entries)) {
+          built.set(key, value)
+          const { bucket, digest } = hashLeaf(key, value)
+          const hex = Buffer.from(digest).toString('hex')
+          kept.setHashed(key, bucket, upper ? hex.toUpperCase() : hex)
+        }
+        expect(kept.root()).toEqual(built.root())
+        expect(kept.root()).toEqual(referenceRoot(new Map(Object.entries(entries))))
+        expect(kept.size).toBe(built.size)
+      }),
+      { numRuns: 30 },
+    )
+  })
+
+  it('equals its definition when the leaves it sets were hashed by hashLeaf before, with the same values or others', () => {
+    const keys = fc.constantFrom(...Array.from({ length: 20 }, (_, i) => `key ${i}`))
+    const value = fc.option(fc.string({ maxLength: 20 }), { nil: undefined })
+    const step = fc.tuple(keys, value, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }))
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 30 }), (steps) => {
+        const tree = new StateTree()
+        const leaves = new Map<string, string>()
+        // Storage hashes a leaf (maybe of another value than the tree then sets, as when more
+        // batches were applied in between), then the tree sets it.
+        for (const [key, v, hashed] of steps) {
+          if (hashed !== undefined) hashLeaf(key, hashed)
+          tree.set(key, v)
+          if (v === undefined) leaves.delete(key)
+          else leaves.set(key, v)
+        }
+        expect(tree.root()).toEqual(referenceRoot(leaves))
+      }),
+      { numRuns: 50 },
+    )
+  })
+
+  it('refuses a kept digest that is not 64 hex digits, or a bucket out of range', () => {
+    const tree = new StateTree()
+    expect(() => tree.setHashed('a', 0, 'ab')).toThrow(RangeError)
+    expect(() => tree.setHashed('a', 0, `${'0'.repeat(62)}g0`)).toThrow(RangeError)
+    expect(() => tree.setHashed('a', stateTreeBuckets, '0'.repeat(64))).toThrow(RangeError)
+    expect(() => tree.setHashed('a', -1, '0'.repeat(64))).toThrow(RangeError)
   })
 
   it('hashes alike before and after the WebAssembly SHA-256 loads', async () => {

@@ -19,9 +19,10 @@ const zero = new Uint8Array(32)
  *   sha256(left ‖ right), or 32 zero bytes when both children are (so an empty tree costs
  *   nothing to build); the root is the top node.
  *
- * `set` records a leaf and marks its bucket dirty; `root` rehashes only the dirty buckets and
- * their paths to the root (16 nodes each, fewer where paths meet). Leaf order of insertion never
- * matters: equal sets give equal roots. Pure: no I/O, no clock.
+ * `set` records a leaf and marks its bucket dirty (`setHashed` does so with the bucket and digest
+ * an earlier `hashLeaf` gave, which storage keeps, without hashing); `root` rehashes only the
+ * dirty buckets and their paths to the root (16 nodes each, fewer where paths meet). Leaf order
+ * of insertion never matters: equal sets give equal roots. Pure: no I/O, no clock.
  */
 export class StateTree {
   /** Per bucket: key → leaf digest (a 32-character latin1 string, which sorts bytewise). */
@@ -30,15 +31,6 @@ export class StateTree {
   private readonly nodes = new Uint8Array(2 * stateTreeBuckets * 32)
   private readonly dirty = new Set<number>()
   private leafCount = 0
-  /** Reused input of `set`: u32be(len(key)) ‖ key ‖ value. */
-  private scratch = new Uint8Array(1024)
-  /**
-   * Views of `scratch` by length: of the key (from byte 4) and of the whole input (from byte 0).
-   * A typed array view costs more to make than the rest of a key's bookkeeping, and keys and
-   * leaves come in few lengths.
-   */
-  private keyViews: (Uint8Array | undefined)[] = []
-  private inputViews: (Uint8Array | undefined)[] = []
   /** Reused input of a bucket hash: its leaf digests, sorted; views of it by leaf count. */
   private joined = new Uint8Array(32 * 64)
   private joinedViews: (Uint8Array | undefined)[] = []
@@ -50,27 +42,40 @@ export class StateTree {
 
   /** Sets the leaf of `key` to `value`, or removes it (`undefined`). */
   set(key: string, value: string | undefined): void {
-    // The hot path of every changed key: encoded into one reused buffer, no array per call.
-    const keyLength = this.encode(key, 4)
-    const input = this.scratch
-    // u32be(len(key)), byte by byte: a DataView per call was a measurable share of a full build.
-    input[0] = keyLength >>> 24
-    input[1] = (keyLength >>> 16) & 0xff
-    input[2] = (keyLength >>> 8) & 0xff
-    input[3] = keyLength & 0xff
-    const keyDigest = sha256Bytes((this.keyViews[keyLength] ??= input.subarray(4, 4 + keyLength)))
-    const bucket = (keyDigest[0]! << 8) | keyDigest[1]!
-    let leaves = this.buckets[bucket]
+    const recent = recentLeaves.get(key)
+    if (recent !== undefined) {
+      recentLeaves.delete(key)
+      if (recent.value === value) {
+        this.put(key, recent.bucket, recent.digest)
+        return
+      }
+    }
+    const keyLength = leafHasher.hashKey(key)
+    const bucket = leafHasher.bucket
     if (value === undefined) {
-      if (leaves?.delete(key) !== true) return
+      if (this.buckets[bucket]?.delete(key) !== true) return
       this.leafCount -= 1
       this.dirty.add(bucket)
       return
     }
-    const length = 4 + keyLength + this.encode(value, 4 + keyLength)
-    const digest = toLatin1(
-      sha256Bytes((this.inputViews[length] ??= this.scratch.subarray(0, length))),
-    )
+    this.put(key, bucket, toLatin1(leafHasher.digest(keyLength, value)))
+  }
+
+  /**
+   * Sets the leaf of `key` from its bucket and digest as `hashLeaf` made them (the digest as
+   * 64 hex digits, either case), without hashing: for a tree rebuilt from what storage kept
+   * beside each value. Trusts that they are of `key` and its value; a wrong one gives a wrong
+   * root, which only rebuilding from the values would show.
+   */
+  setHashed(key: string, bucket: number, digestHex: string): void {
+    if (!(bucket >= 0 && bucket < stateTreeBuckets && Number.isInteger(bucket))) {
+      throw new RangeError(`leaf ${key}: bucket ${bucket}`)
+    }
+    this.put(key, bucket, latin1OfHex(digestHex))
+  }
+
+  private put(key: string, bucket: number, digest: string): void {
+    let leaves = this.buckets[bucket]
     if (leaves === undefined) this.buckets[bucket] = leaves = new Map()
     const previous = leaves.get(key)
     if (previous === digest) return
@@ -100,24 +105,6 @@ export class StateTree {
       siblings.push(this.nodes.slice((node ^ 1) * 32, ((node ^ 1) + 1) * 32))
     }
     return { bucket, leaves, siblings }
-  }
-
-  /** Writes `text` as UTF-8 at `offset` of the scratch buffer (growing it); its byte length. */
-  private encode(text: string, offset: number): number {
-    if (offset + 3 * text.length > this.scratch.length) {
-      const grown = new Uint8Array(2 * (offset + 3 * text.length))
-      grown.set(this.scratch.subarray(0, offset))
-      this.scratch = grown
-      this.keyViews = []
-      this.inputViews = []
-    }
-    const scratch = this.scratch
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i)
-      if (code >= 0x80) return encoder.encodeInto(text, scratch.subarray(offset)).written
-      scratch[offset + i] = code
-    }
-    return text.length
   }
 
   private update(): void {
@@ -178,6 +165,92 @@ export class StateTree {
     return sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
   }
 }
+
+/** A leaf's bucket and digest (`docs/state-hash.md`), as storage keeps them beside its value. */
+export interface HashedLeaf {
+  readonly bucket: number
+  readonly digest: Uint8Array
+}
+
+/**
+ * The bucket and digest of the leaf (key, value), as `StateTree.set` computes them. Storage
+ * calls it for each leaf it writes, and a tree sets the same leaf at its next root: the result
+ * is remembered until a tree takes it (`recentLeaves`), so each changed leaf is hashed once.
+ */
+export function hashLeaf(key: string, value: string): HashedLeaf {
+  const keyLength = leafHasher.hashKey(key)
+  const bucket = leafHasher.bucket
+  const digest = leafHasher.digest(keyLength, value)
+  if (recentLeaves.size >= recentLeavesMax) recentLeaves.clear()
+  recentLeaves.set(key, { value, bucket, digest: toLatin1(digest) })
+  return { bucket, digest }
+}
+
+/**
+ * Leaves `hashLeaf` hashed that no tree has set since, by key: a memo of a pure function, so a
+ * tree that sets one with the same value (any tree: equal leaves hash alike) takes its bucket
+ * and digest instead of hashing again. Bounded: cleared when full, which only costs a rehash.
+ */
+const recentLeaves = new Map<string, { value: string; bucket: number; digest: string }>()
+const recentLeavesMax = 200_000
+
+/**
+ * Encodes leaves into one reused buffer and hashes them: the hot path of every changed key, so
+ * no array per call. One per module: hashing is synchronous and never reentered.
+ */
+class LeafHasher {
+  /** The bucket of the key last given to `hashKey`. */
+  bucket = 0
+  /** Reused input: u32be(len(key)) ‖ key ‖ value. */
+  private scratch = new Uint8Array(1024)
+  /**
+   * Views of `scratch` by length: of the key (from byte 4) and of the whole input (from byte 0).
+   * A typed array view costs more to make than the rest of a key's bookkeeping, and keys and
+   * leaves come in few lengths.
+   */
+  private keyViews: (Uint8Array | undefined)[] = []
+  private inputViews: (Uint8Array | undefined)[] = []
+
+  /** Encodes `key`, sets `bucket` to its bucket and returns its length in bytes (for `digest`). */
+  hashKey(key: string): number {
+    const keyLength = this.encode(key, 4)
+    const input = this.scratch
+    // u32be(len(key)), byte by byte: a DataView per call was a measurable share of a full build.
+    input[0] = keyLength >>> 24
+    input[1] = (keyLength >>> 16) & 0xff
+    input[2] = (keyLength >>> 8) & 0xff
+    input[3] = keyLength & 0xff
+    const keyDigest = sha256Bytes((this.keyViews[keyLength] ??= input.subarray(4, 4 + keyLength)))
+    this.bucket = (keyDigest[0]! << 8) | keyDigest[1]!
+    return keyLength
+  }
+
+  /** The leaf digest of the key `hashKey` last encoded (`keyLength` bytes) with `value`. */
+  digest(keyLength: number, value: string): Uint8Array {
+    const length = 4 + keyLength + this.encode(value, 4 + keyLength)
+    return sha256Bytes((this.inputViews[length] ??= this.scratch.subarray(0, length)))
+  }
+
+  /** Writes `text` as UTF-8 at `offset` of the scratch buffer (growing it); its byte length. */
+  private encode(text: string, offset: number): number {
+    if (offset + 3 * text.length > this.scratch.length) {
+      const grown = new Uint8Array(2 * (offset + 3 * text.length))
+      grown.set(this.scratch.subarray(0, offset))
+      this.scratch = grown
+      this.keyViews = []
+      this.inputViews = []
+    }
+    const scratch = this.scratch
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      if (code >= 0x80) return encoder.encodeInto(text, scratch.subarray(offset)).written
+      scratch[offset + i] = code
+    }
+    return text.length
+  }
+}
+
+const leafHasher = new LeafHasher()
 
 /** A key's bucket, its leaves and its 16 siblings (bucket level first); see `StateTree.proof`. */
 export interface StateTreePath {
@@ -245,4 +318,26 @@ function fromLatin1(text: string): Uint8Array {
   const bytes = new Uint8Array(text.length)
   for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i)
   return bytes
+}
+
+/** Nibble of each hex digit's character code (both cases); -1 for any other character. */
+const nibbles = new Int8Array(128).fill(-1)
+for (let i = 0; i < 16; i++) {
+  nibbles['0123456789abcdef'.charCodeAt(i)] = i
+  nibbles['0123456789ABCDEF'.charCodeAt(i)] = i
+}
+
+const latin1Scratch = new Uint8Array(32)
+
+/** A 32-byte digest written as 64 hex digits, as the tree keeps it (`toLatin1`). */
+function latin1OfHex(hex: string): string {
+  if (hex.length !== 64) throw new RangeError(`a leaf digest is 64 hex digits: "${hex}"`)
+  const bytes = latin1Scratch
+  for (let i = 0; i < 32; i++) {
+    const high = nibbles[hex.charCodeAt(2 * i)] ?? -1
+    const low = nibbles[hex.charCodeAt(2 * i + 1)] ?? -1
+    if (high < 0 || low < 0) throw new RangeError(`a leaf digest is 64 hex digits: "${hex}"`)
+    bytes[i] = (high << 4) | low
+  }
+  return toLatin1(bytes)
 }

@@ -1,6 +1,8 @@
 import type { OrderUpdate, TradeRecord } from '../../../shared/exchange/index.ts'
 import type { NonceWindow } from '../../../shared/ledger/index.ts'
+import type { Address } from '../../../shared/intents/index.ts'
 import { hexToBytes } from './hexBytes.ts'
+import { balanceLeafColumns, windowLeafColumns } from './keptLeaves.ts'
 import { nonceWindowText } from './nonceWindowRows.ts'
 import type { CommittedBatch } from './replicaStorage.ts'
 
@@ -16,12 +18,15 @@ import type { CommittedBatch } from './replicaStorage.ts'
 export interface CommitRows {
   /** (address, token, batch index, available, locked) per balance a batch changed. */
   readonly balanceHistory: [Buffer, string, number, string, string][]
-  /** The group's last non-zero value of each (address, token) it changed. */
-  readonly balanceUpserts: [Buffer, string, string, string][]
+  /** The group's last non-zero value of each (address, token) it changed, with its leaf. */
+  readonly balanceUpserts: [Buffer, string, string, string, number, Buffer][]
   /** The (address, token) pairs the group leaves at zero. */
   readonly balanceDeletes: [Buffer, string][]
-  /** The group's last window (signer, nonces as stored) of each signer whose window changed. */
-  readonly nonceWindows: [Buffer, string][]
+  /**
+   * The group's last window (signer, nonces as stored, leaf bucket and digest) of each signer
+   * whose window changed.
+   */
+  readonly nonceWindows: [Buffer, string, number, Buffer][]
   /** The signers the group leaves without a window. */
   readonly nonceWindowDeletes: Buffer[]
   /** (intent id, action, signer, nonce, status, reason, batch index, position) */
@@ -38,7 +43,7 @@ export interface CommitRows {
 /** The net rows of `group` (consecutive batches, in order). */
 export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
   const balanceHistory: CommitRows['balanceHistory'] = []
-  const balances = new Map<string, [Buffer, string, bigint, bigint]>()
+  const balances = new Map<string, [Buffer, Address, string, bigint, bigint]>()
   const windows = new Map<string, NonceWindow>()
   const receipts: CommitRows['receipts'] = []
   const orders = new Map<string, OrderUpdate>()
@@ -50,7 +55,7 @@ export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
     for (const { address, token, available, locked } of effects.balances) {
       const key = hexToBytes(address)
       balanceHistory.push([key, token, index, available.toString(), locked.toString()])
-      balances.set(`${address}/${token}`, [key, token, available, locked])
+      balances.set(`${address}/${token}`, [key, address, token, available, locked])
     }
     for (const window of effects.nonceWindows) windows.set(window.signer, window)
     for (const r of effects.receipts) {
@@ -77,19 +82,23 @@ export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
   return {
     balanceHistory,
     balanceUpserts: values
-      .filter(([, , available, locked]) => available !== 0n || locked !== 0n)
-      .map(([key, token, available, locked]) => [
+      .filter(([, , , available, locked]) => available !== 0n || locked !== 0n)
+      .map(([key, address, token, available, locked]) => [
         key,
         token,
         available.toString(),
         locked.toString(),
+        ...balanceLeafColumns(address, token, available, locked),
       ]),
     balanceDeletes: values
-      .filter(([, , available, locked]) => available === 0n && locked === 0n)
-      .map(([key, token]) => [key, token]),
+      .filter(([, , , available, locked]) => available === 0n && locked === 0n)
+      .map(([key, , token]) => [key, token]),
     nonceWindows: [...windows.values()]
       .filter(({ nonces }) => nonces.length > 0)
-      .map(({ signer, nonces }) => [hexToBytes(signer), nonceWindowText(nonces)]),
+      .map(({ signer, nonces }) => {
+        const text = nonceWindowText(nonces)
+        return [hexToBytes(signer), text, ...windowLeafColumns(signer, text)]
+      }),
     nonceWindowDeletes: [...windows.values()]
       .filter(({ nonces }) => nonces.length === 0)
       .map(({ signer }) => hexToBytes(signer)),

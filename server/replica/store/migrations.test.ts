@@ -360,9 +360,9 @@ it('migration 0008 moves the current state into its own tables; the first start 
   const migrated = new ReplicaStore(file)
   const rows = (sql: string) => migrated.sqlite.prepare(sql).all()
   try {
-    expect(rows('SELECT * FROM balances ORDER BY address, token')).toEqual(
-      today.sqlite.prepare('SELECT * FROM balances ORDER BY address, token').all(),
-    )
+    // The values; the migrated rows keep no leaf yet (NULL until they change, migration 0012).
+    const values = 'SELECT address, token, available, locked FROM balances ORDER BY address, token'
+    expect(rows(values)).toEqual(today.sqlite.prepare(values).all())
     expect(rows('SELECT market, trade_seq, book_seq FROM market_state')).toEqual([
       { market: 'ETH/USDT', trade_seq: 1, book_seq: null },
     ])

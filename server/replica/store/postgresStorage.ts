@@ -14,6 +14,7 @@ import { hexToBytes } from './hexBytes.ts'
 import type { OrderRow } from './pageRows.ts'
 import { bigintAsNumber, PostgresReads, redactUrl } from './postgresReads.ts'
 import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
+import { balanceLeafColumns, type KeptLeafOfRow } from './keptLeaves.ts'
 import {
   historyPruneRowsMax,
   type AppliedPosition,
@@ -142,8 +143,9 @@ export class PostgresStorage implements ReplicaStorage {
         token,
         available.toString(),
         locked.toString(),
+        ...balanceLeafColumns(address, token, available, locked),
       ])
-      const [addresses, tokens, available, locked] = columnsOf(rows, 4)
+      const [addresses, tokens, available, locked, buckets, digests] = columnsOf(rows, 6)
       await client.query(
         'INSERT INTO balance_history (address, token, batch_index, available, locked) ' +
           'SELECT a, t, 0, v, l FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[]) ' +
@@ -151,9 +153,10 @@ export class PostgresStorage implements ReplicaStorage {
         [addresses, tokens, available, locked],
       )
       await client.query(
-        'INSERT INTO balances (address, token, available, locked) ' +
-          'SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[])',
-        [addresses, tokens, available, locked],
+        'INSERT INTO balances (address, token, available, locked, leaf_bucket, leaf_digest) ' +
+          'SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::text[], $5::int[], ' +
+          '$6::bytea[])',
+        [addresses, tokens, available, locked, buckets, digests],
       )
       await client.query(
         'INSERT INTO market_state (market, trade_seq, book_seq) SELECT m, 0, 0 FROM unnest($1::text[]) AS m',
@@ -184,8 +187,9 @@ export class PostgresStorage implements ReplicaStorage {
     // One snapshot, so the pieces are of one position even if something else wrote meanwhile.
     return this.reads.snapshot(async (client) => {
       const pageRows = this.options.restorePageRows
-      const balances = await readBalancesPg(client, pageRows)
-      const nonceWindows = await readNonceWindowsPg(client, pageRows)
+      const ledgerLeaves = { balances: [] as KeptLeafOfRow[], nonceWindows: [] as KeptLeafOfRow[] }
+      const balances = await readBalancesPg(client, pageRows, ledgerLeaves.balances)
+      const nonceWindows = await readNonceWindowsPg(client, pageRows, ledgerLeaves.nonceWindows)
       const marketRows = await client.query<{
         market: string
         trade_seq: number
@@ -203,6 +207,7 @@ export class PostgresStorage implements ReplicaStorage {
       return {
         position,
         ledger,
+        ledgerLeaves,
         bookSeqs,
         engineOperations: [],
         openOrders: openRows.rows.map(toOrderUpdate),

@@ -57,16 +57,20 @@ const INSERTS = {
       ['token', 'text'],
       ['available', 'text'],
       ['locked', 'text'],
+      ['leaf_bucket', 'int'],
+      ['leaf_digest', 'bytea'],
     ],
-    { key: 'address, token', set: ['available', 'locked'] },
+    { key: 'address, token', set: ['available', 'locked', 'leaf_bucket', 'leaf_digest'] },
   ),
   nonceWindows: unnestInsert(
     'nonce_windows',
     [
       ['signer', 'bytea'],
       ['nonces', 'text'],
+      ['leaf_bucket', 'int'],
+      ['leaf_digest', 'bytea'],
     ],
-    { key: 'signer', set: ['nonces'] },
+    { key: 'signer', set: ['nonces', 'leaf_bucket', 'leaf_digest'] },
   ),
   receipts: unnestInsert('receipts', [
     ['intent_id', 'bytea'],

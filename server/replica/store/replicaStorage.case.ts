@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import { intentId, type Address } from '../../../shared/intents/index.ts'
-import type { BatchEffects } from '../../../shared/exchange/index.ts'
+import { fullStateHash, type BatchEffects } from '../../../shared/exchange/index.ts'
 import {
   snapshotLedger,
   type LedgerSnapshot,
@@ -248,6 +248,58 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
         expect(restarted.exchange.time).toBe((syncPointSeconds + 4) * 1000)
       } finally {
         await again.close()
+      }
+    })
+
+    it('rebuilds the state tree from the leaves kept with each row, equal to the tree of the values, after a commit that failed midway too', async () => {
+      let failing = false
+      const hooks: StoreHooks = {
+        insideCommit() {
+          if (failing) throw new Error('killed inside the commit')
+        },
+      }
+      const { storage, reopen } = await subject.fresh({ hooks })
+      const state = await ReplicaState.open(storage, config)
+      const batches = history()
+      await applyAll(state, batches.slice(0, 3))
+      const hash = state.stateHash()
+      // The last two batches change balances and windows of rows that already keep leaves.
+      failing = true
+      await expect(
+        state.applyGroup(batches.slice(3).map(({ finalized }) => ({ batch: finalized }))),
+      ).rejects.toThrow('killed')
+      await storage.close()
+      const again = await reopen()
+      try {
+        const markets = registry.markets.map((market) => market.id)
+        const stored = await again.loadState(
+          [...testTokens.values()],
+          testGenesis.issuer as Address,
+          markets,
+        )
+        // Every row keeps its leaf: the tree is rebuilt from them, none hashed from its value.
+        expect(stored.ledgerLeaves?.balances).toHaveLength(stored.ledger.balances.length)
+        expect(stored.ledgerLeaves?.balances.every((leaf) => leaf !== undefined)).toBe(true)
+        expect(stored.ledgerLeaves?.nonceWindows).toHaveLength(stored.ledger.nonceWindows.length)
+        expect(stored.ledger.nonceWindows).toHaveLength(2)
+        expect(stored.ledgerLeaves?.nonceWindows.every((leaf) => leaf !== undefined)).toBe(true)
+        const restarted = await ReplicaState.open(again, config)
+        expect(restarted.position.index).toBe(3)
+        expect(restarted.stateHash()).toBe(hash)
+        expect(restarted.stateHash()).toBe(fullStateHash(restarted.exchange))
+        // And it goes on: the leaves it writes next are kept alike.
+        for (const { finalized } of batches.slice(3)) await restarted.apply(finalized)
+        const expected = fullStateHash(restarted.exchange)
+        expect(restarted.stateHash()).toBe(expected)
+        await again.close()
+        const third = await reopen()
+        try {
+          expect((await ReplicaState.open(third, config)).stateHash()).toBe(expected)
+        } finally {
+          await third.close()
+        }
+      } finally {
+        await again.close().catch(() => {})
       }
     })
 

@@ -2,6 +2,7 @@ import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { Address, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
 import type { BatchEffects, EngineOperation, OrderUpdate } from '../../../shared/exchange/index.ts'
+import type { KeptLedgerLeaves } from './keptLeaves.ts'
 
 /*
  * The replica's persistence seam: what the apply loop commits, what a restart loads and what the
@@ -46,6 +47,8 @@ export interface StoredReceipt {
 export interface StoredState {
   readonly position: AppliedPosition
   readonly ledger: StoredLedger
+  /** The state-tree leaves kept beside the `ledger` rows (`keptLeaves.ts`), in their order. */
+  readonly ledgerLeaves?: KeptLedgerLeaves | undefined
   /**
    * Each market's book sequence number; undefined for a database from before migration 0008,
    * whose books are then rebuilt by replaying `engineOperations` (see `finishUpgrade`).

@@ -24,6 +24,7 @@ import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
 import { readBalances, readNonceWindows } from './currentStateReads.ts'
+import { balanceLeafColumns, windowLeafColumns, type KeptLeafOfRow } from './keptLeaves.ts'
 import { nonceWindowText } from './nonceWindowRows.ts'
 
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
@@ -193,7 +194,10 @@ export class ReplicaStore {
     const windows: unknown[] = []
     for (const { signer, nonces } of effects.nonceWindows) {
       if (nonces.length === 0) this.write.deleteNonceWindow.run(hexToBytes(signer))
-      else windows.push(hexToBytes(signer), nonceWindowText(nonces))
+      else {
+        const text = nonceWindowText(nonces)
+        windows.push(hexToBytes(signer), text, ...windowLeafColumns(signer, text))
+      }
     }
     this.write.setNonceWindows.run(windows)
     const receipts: unknown[] = []
@@ -217,11 +221,12 @@ export class ReplicaStore {
     issuer: Address,
     markets: readonly string[],
   ): StoredState {
+    const ledgerLeaves = { balances: [] as KeptLeafOfRow[], nonceWindows: [] as KeptLeafOfRow[] }
     const ledger: StoredLedger = {
       tokens,
       issuer,
-      balances: readBalances(this.sqlite, this.restorePageRows),
-      nonceWindows: readNonceWindows(this.sqlite, this.restorePageRows),
+      balances: readBalances(this.sqlite, this.restorePageRows, ledgerLeaves.balances),
+      nonceWindows: readNonceWindows(this.sqlite, this.restorePageRows, ledgerLeaves.nonceWindows),
     }
     const marketRows = this.sqlite
       .prepare('SELECT market, trade_seq, book_seq FROM market_state')
@@ -249,7 +254,16 @@ export class ReplicaStore {
       .map(toOrderUpdate)
     const position = this.position()
     const time = position.time
-    return { position, ledger, bookSeqs, engineOperations, openOrders, tradeSeqs, time }
+    return {
+      position,
+      ledger,
+      ledgerLeaves,
+      bookSeqs,
+      engineOperations,
+      openOrders,
+      tradeSeqs,
+      time,
+    }
   }
 
   /**
@@ -327,7 +341,10 @@ export class ReplicaStore {
       const key = hexToBytes(address)
       history.push(key, token, index, available.toString(), locked.toString())
       if (available === 0n && locked === 0n) this.write.deleteBalance.run(key, token)
-      else this.write.setBalance.run(key, token, available.toString(), locked.toString())
+      else {
+        const leaf = balanceLeafColumns(address, token, available, locked)
+        this.write.setBalance.run(key, token, available.toString(), locked.toString(), ...leaf)
+      }
     }
     this.write.insertHistory.run(history)
   }
@@ -410,17 +427,20 @@ function prepareWrites(sqlite: Database.Database) {
     ),
     setNonceWindows: new BulkInsert(
       sqlite,
-      'INSERT INTO nonce_windows (signer, nonces)',
-      2,
-      'ON CONFLICT (signer) DO UPDATE SET nonces = excluded.nonces',
+      'INSERT INTO nonce_windows (signer, nonces, leaf_bucket, leaf_digest)',
+      4,
+      'ON CONFLICT (signer) DO UPDATE SET nonces = excluded.nonces, ' +
+        'leaf_bucket = excluded.leaf_bucket, leaf_digest = excluded.leaf_digest',
     ),
     deleteNonceWindow: sqlite.prepare('DELETE FROM nonce_windows WHERE signer = ?'),
     insertChainingHash: sqlite.prepare(
       'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (?, ?, ?)',
     ),
     setBalance: sqlite.prepare(
-      'INSERT INTO balances (address, token, available, locked) VALUES (?, ?, ?, ?) ' +
-        'ON CONFLICT (address, token) DO UPDATE SET available = excluded.available, locked = excluded.locked',
+      'INSERT INTO balances (address, token, available, locked, leaf_bucket, leaf_digest) ' +
+        'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address, token) DO UPDATE SET ' +
+        'available = excluded.available, locked = excluded.locked, ' +
+        'leaf_bucket = excluded.leaf_bucket, leaf_digest = excluded.leaf_digest',
     ),
     deleteBalance: sqlite.prepare('DELETE FROM balances WHERE address = ? AND token = ?'),
     setMarketState: sqlite.prepare(

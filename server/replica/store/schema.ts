@@ -56,6 +56,17 @@ export const balanceHistory = sqliteTable(
 )
 
 /**
+ * The state-tree leaf of a current-state row (`hashLeaf` of `shared/stateHash`): its bucket and
+ * its 32-byte digest, written with the row's value in the same statement, so a restart rebuilds
+ * the tree without hashing every value again. NULL in rows from before migration 0012, whose
+ * leaves a restart hashes from the value.
+ */
+const keptLeafColumns = {
+  leafBucket: integer('leaf_bucket'),
+  leafDigest: blob('leaf_digest', { mode: 'buffer' }),
+}
+
+/**
  * The current balance of every (address, token) that is not zero: the ledger's state that a
  * restart reads back in O(accounts), where `balance_history` grows with every batch. A batch
  * upserts the balances it changed and deletes those it brought to zero, in its commit. WITHOUT
@@ -69,6 +80,7 @@ export const balances = sqliteTable(
     token: text('token').notNull(),
     available: text('available').notNull(),
     locked: text('locked').notNull(),
+    ...keptLeafColumns,
   },
   (table) => [primaryKey({ columns: [table.address, table.token] })],
 )
@@ -118,6 +130,7 @@ export const receipts = sqliteTable(
 export const nonceWindows = sqliteTable('nonce_windows', {
   signer: blob('signer', { mode: 'buffer' }).primaryKey(),
   nonces: text('nonces').notNull(),
+  ...keptLeafColumns,
 })
 
 /**

@@ -31,6 +31,15 @@ export const chainingHashes = pgTable('chaining_hashes', {
   time: bigint('time', { mode: 'number' }),
 })
 
+/**
+ * The state-tree leaf of a current-state row (bucket and digest, `hashLeaf`), written with its
+ * value; NULL in rows from before migration 0005 (see `schema.ts`).
+ */
+const keptLeafColumns = {
+  leafBucket: integer('leaf_bucket'),
+  leafDigest: bytea('leaf_digest'),
+}
+
 /** One row per (address, token) per batch that changed it: balances as of any applied index. */
 export const balanceHistory = pgTable(
   'balance_history',
@@ -56,6 +65,7 @@ export const balances = pgTable(
     token: text('token').notNull(),
     available: text('available').notNull(),
     locked: text('locked').notNull(),
+    ...keptLeafColumns,
   },
   (table) => [primaryKey({ columns: [table.address, table.token] })],
 )
@@ -87,6 +97,7 @@ export const receipts = pgTable(
 export const nonceWindows = pgTable('nonce_windows', {
   signer: bytea('signer').primaryKey(),
   nonces: text('nonces').notNull(),
+  ...keptLeafColumns,
 })
 
 /** Every order placed (or rejected), with where it stands; closed ones are pruned history. */
