@@ -262,6 +262,22 @@ describe('root attestations and proven answers', () => {
   })
 })
 
+describe('proven orders', () => {
+  it('are limited like the signed reads, while plain pages of orders are not', async () => {
+    // A proven page hashes a bucket per open order; a plain page reads the store only.
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({
+      sequencer,
+      parameters: { signedReadRatePerSecond: 1, signedReadBurst: 2 },
+    })
+    const orders = (query: string) => replica.app.request(`/orders?address=${bob.address}${query}`)
+    expect((await orders('&proof=1')).status).toBe(200)
+    expect((await orders('&proof=1')).status).toBe(200)
+    expect((await orders('&proof=1')).status).toBe(429)
+    for (let i = 0; i < 5; i++) expect((await orders('')).status).toBe(200)
+  })
+})
+
 describe('RootAttestations', () => {
   const identity = {
     app: 'zellular-orderbook',
