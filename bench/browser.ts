@@ -4,9 +4,10 @@
  * batch timed from its SSE event to the book, chart and balances repainted, with long tasks.
  * `verify`: browser-side verification of a portfolio (every devnet token's balance of one
  * address and its open orders) against one root a quorum signed. Builds a tiny page around the
- * check the web app runs in its BLS worker (`verifyPortfolioAtRoot`: three root attestations
- * judged, one aggregate verification, one state proof per balance and per open order; herumi BLS
- * lazy-loaded exactly as in the app),
+ * check the web app runs on its answers (`splitBalanceProofs` and `splitOrderProofs` of one
+ * replica's proven balances and page of open orders, then in its BLS worker
+ * `verifyPortfolioAtRoot`: three root attestations judged, one aggregate verification, one state
+ * proof per balance and per open order; herumi BLS lazy-loaded exactly as in the app),
  * serves it on loopback, drives Debian's Chromium with playwright-core, and times `reads`
  * portfolio checks. Scenarios: `fresh-root` (each read at a new index: new signatures, so the
  * aggregate is verified every time) and `repeat-read` (the same root and proofs `reads` times,
@@ -53,8 +54,8 @@ const orders = argument('orders', 20)
 /**
  * Deterministic keys, one address holding every devnet token with `orders` resting ETH/USDT buys
  * (one placed per batch), and `count` portfolio checks at indexes `1000 + offset + j`: each with
- * the three replicas' root attestations of that index and one replica's proof of each balance
- * and each open order.
+ * the three replicas' root attestations of that index and one replica's proven balances and
+ * proven page of open orders.
  */
 function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupReads'> {
   const secretKeys = [1, 2, 3].map((i) => new Uint8Array(32).fill(seed * 16 + i))
@@ -112,40 +113,36 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
         stateHash,
       }),
     }))
-    const proofs = Object.fromEntries(
-      tokens.map((token) => {
-        const balance = exchange.ledger.balance(address, token)
-        const [key, value] = balanceLeaf(address, token, balance)
-        const proven = exchange.stateProof(key, { value })!
-        const body = {
-          replicaId: 'replica-1',
-          address,
-          token,
-          available: balance.available.toString(),
-          locked: balance.locked.toString(),
-          index,
-          stateHash,
-          proof: encodeProofHex(proven.proof),
-        }
-        return [token, [{ replicaId: 'replica-1', kind: 'answer' as const, body }]]
-      }),
-    )
-    const orderProofs = Object.fromEntries(
-      orderIds.map((orderId) => {
-        const [key] = orderLeaf(orderId, undefined, undefined)
-        const proven = exchange.stateProof(key)!
-        const body = {
-          replicaId: 'replica-1',
-          orderId,
-          index,
-          stateHash,
-          value: proven.value ?? null,
-          proof: encodeProofHex(proven.proof),
-        }
-        return [orderId, [{ replicaId: 'replica-1', kind: 'answer' as const, body }]]
-      }),
-    )
-    list.push({ index, answers, address, tokens, proofs, orderIds, orderProofs })
+    // One replica's wire answers, as the app receives them: all balances in one answer, the
+    // open orders in one page (`GET /balances?proof=1`, `GET /orders?proof=1`).
+    const balances = tokens.map((token) => {
+      const balance = exchange.ledger.balance(address, token)
+      const [key, value] = balanceLeaf(address, token, balance)
+      const proof = encodeProofHex(exchange.stateProof(key, { value })!.proof)
+      const { available, locked } = balance
+      return { token, available: available.toString(), locked: locked.toString(), proof }
+    })
+    const balancesBody = { replicaId: 'replica-1', address, index, stateHash, balances }
+    const provenOrders = orderIds.map((orderId) => {
+      const proven = exchange.stateProof(orderLeaf(orderId, undefined, undefined)[0])!
+      return { orderId, value: proven.value ?? null, proof: encodeProofHex(proven.proof) }
+    })
+    const ordersBody = {
+      address,
+      index,
+      orders: orderIds.map((orderId) => ({ orderId, status: 'open' })),
+      next: null,
+      proofs: { replicaId: 'replica-1', index, stateHash, orders: provenOrders },
+    }
+    const answer = (body: unknown) => ({ replicaId: 'replica-1', kind: 'answer' as const, body })
+    list.push({
+      index,
+      answers,
+      address,
+      tokens,
+      balancesAnswer: answer(balancesBody),
+      orderPages: [answer(ordersBody)],
+    })
   }
   return { registry, reads: list }
 }
