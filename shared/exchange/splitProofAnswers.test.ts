@@ -110,7 +110,7 @@ describe('splitBalanceProofs', () => {
     )
   })
 
-  it('refuses a token left out alone, and every token of an answer with one repeated or extra', () => {
+  it('refuses a missing token alone, every token of an answer with one repeated or extra', () => {
     const honest = provenBalancesBody(0, holder)
     const [usdt, eth, btc] = honest.balances
     expect(judgeBalances({ ...honest, balances: [usdt, btc] })).toMatchObject({
@@ -169,7 +169,7 @@ describe('splitOrderProofs', () => {
     expect(judgeOrders(later)).toEqual({ [openOrderId]: 'other_index' })
   })
 
-  it('counts an open order left unproven as unavailable, and refuses a page whose proofs repeat or add an order', () => {
+  it('takes an open order left unproven as unavailable; refuses proofs repeated or extra', () => {
     const page = provenOrdersPage(0, orderOwner.address, [openOrderId])
     const unproven = { ...page, proofs: { ...page.proofs, orders: [] } }
     expect(judgeOrders(unproven)).toEqual({ [openOrderId]: 'unavailable' })

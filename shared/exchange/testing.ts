@@ -144,7 +144,7 @@ export const openOrderId = provenExchange.applyBatch(
 ).receipts[0]!.intentId
 export const fixtureStateHash = provenExchange.stateHash()
 
-/** Replica `position`'s honest proof of one balance (`splitBalanceProofs`); `patch` makes it lie. */
+/** Replica `position`'s honest proof of one balance (`splitBalanceProofs`); `patch`: a lie. */
 export function balanceProofBody(
   position: number,
   address: string,
