@@ -7,7 +7,11 @@ import {
   replicaIds,
   signedRoot,
 } from '../../../shared/attest/testing.ts'
-import type { ProofAnswer } from '../../../shared/exchange/index.ts'
+import {
+  splitBalanceProofs,
+  splitOrderProofs,
+  type ProofAnswer,
+} from '../../../shared/exchange/index.ts'
 import {
   balanceProofBody,
   fixtureStateHash,
@@ -17,6 +21,8 @@ import {
   openOrderId,
   orderOwner,
   orderProofBody,
+  provenBalancesBody,
+  provenOrdersPage,
 } from '../../../shared/exchange/testing.ts'
 import {
   replicasToAskNext,
@@ -284,5 +290,70 @@ describe('verifyPortfolioAtRoot: open orders', () => {
     })
     expect(result.byOrder[openOrderId]).toMatchObject({ verified: false, k: 0, notOpen: false })
     expect(result.byOrder[openOrderId]!.value).toBeUndefined()
+  })
+})
+
+describe('verifyPortfolioAtRoot: from proven answers', () => {
+  const tokens = ['USDT', 'ETH', 'BTC']
+  const answer = (position: number, body: unknown): ProofAnswer => ({
+    replicaId: replicaIds[position]!,
+    kind: 'answer',
+    body,
+  })
+
+  it('proves every balance and open order from one /balances answer and one /orders page', () => {
+    const balances = splitBalanceProofs(holder, tokens, answer(0, provenBalancesBody(0, holder)))
+    const page = provenOrdersPage(0, orderOwner.address, [openOrderId])
+    const orders = splitOrderProofs(orderOwner.address, answer(0, page))
+    const holderResult = verifyPortfolioAtRoot({
+      registry: fixtureRegistry,
+      index: fixtureIndex,
+      answers: rootsOf([0, 1, 2]),
+      bls: countingVerifier(),
+      address: holder,
+      tokens,
+      proofs: Object.fromEntries(tokens.map((token) => [token, [balances[token]!]])),
+      orderIds: [],
+      orderProofs: {},
+    })
+    expect(Object.values(holderResult.byToken).map((proven) => proven.verified)).toEqual([
+      true,
+      true,
+      true,
+    ])
+    const ownerResult = verifyPortfolioAtRoot({
+      registry: fixtureRegistry,
+      index: fixtureIndex,
+      answers: rootsOf([0, 1, 2]),
+      bls: countingVerifier(),
+      address: orderOwner.address,
+      tokens: [],
+      proofs: {},
+      orderIds: Object.keys(orders),
+      orderProofs: { [openOrderId]: [orders[openOrderId]!] },
+    })
+    expect(ownerResult.byOrder[openOrderId]).toMatchObject({ verified: true, k: 3 })
+  })
+
+  it("refuses an answer repeating a token, and proves every balance from the next one's", () => {
+    const honest = provenBalancesBody(0, holder)
+    const repeated = { ...honest, balances: [...honest.balances, honest.balances[0]] }
+    const first = splitBalanceProofs(holder, tokens, answer(0, repeated))
+    const second = splitBalanceProofs(holder, tokens, answer(1, provenBalancesBody(1, holder)))
+    const result = verifyPortfolioAtRoot({
+      registry: fixtureRegistry,
+      index: fixtureIndex,
+      answers: rootsOf([0, 1, 2]),
+      bls: countingVerifier(),
+      address: holder,
+      tokens,
+      proofs: Object.fromEntries(tokens.map((token) => [token, [first[token]!, second[token]!]])),
+      orderIds: [],
+      orderProofs: {},
+    })
+    for (const token of tokens) {
+      expect(result.byToken[token]).toMatchObject({ verified: true, servedBy: 'replica-2' })
+      expect(result.byToken[token]!.replicas[0]).toMatchObject({ proof: 'invalid_answer' })
+    }
   })
 })
