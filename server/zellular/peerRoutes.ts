@@ -73,9 +73,12 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     return c.json(success(handleDispute(node, parseBody(disputeSchema, c.get('rawBody')))))
   }
 
-  /** `POST /node/switch`: enough votes move the role to the next sequencer. */
+  /**
+   * `POST /node/switch`: enough votes move the role to the next sequencer. zsequencer refuses
+   * it while paused; here one that comes during a switch is carried out after it
+   * (`SequencerSwitch.start`), so a sequencer voted out while still setting up learns it.
+   */
   const postSwitch = async (c: NodeRequest) => {
-    guards.notPaused()
     guards.version(c, false)
     await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
       precheckSwitch(node, parseBody(switchSchema, body)),

@@ -1,5 +1,8 @@
 import { beforeAll, expect, it } from 'vitest'
-import { chainHash, initZellular } from '../../shared/zellular/index.ts'
+import { bls, chainHash, disputeMessage, initZellular } from '../../shared/zellular/index.ts'
+import { PeerClient } from './peers.ts'
+import { createNodeApp } from './routes.ts'
+import { waitFor } from './testing.ts'
 import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -289,5 +292,39 @@ it('a recovery whose answers arrive after a switch keeps the switch', async () =
   } finally {
     node.close()
     peer.close()
+  }
+})
+
+it('an approved switch request that arrives during a switch is carried out after it, not lost', async () => {
+  // A new sequencer still setting up (its peers slow to answer under load) answered such a
+  // request "paused"; its followers moved on without it, and it stayed a sequencer nobody
+  // followed until it noticed the silence 10 s later, holding back the stake they needed.
+  const silent = await fakePeer(() => {}) // holds every question until the asker's timeout
+  const sockets = [silent.url, silent.url, silent.url, silent.url]
+  const { node, ids, secrets } = makeTestNode({ position: 1, sockets })
+  try {
+    const app = createNodeApp(node)
+    const switching = node.switcher.switchTo(ids[1]!, ids[0]!) // this node becomes the sequencer
+    expect(node.role.paused).toBe(true)
+    // Nodes 3 and 4 (half the threshold of stake) vote it out before its setup ends.
+    const timestamp = Math.floor(Date.now() / 1000)
+    const proofs = [2, 3].map((position) => ({
+      node_id: ids[position]!,
+      sequencer_id: ids[1]!,
+      timestamp,
+      signature: bls.formatPoint(bls.sign(secrets[position]!, disputeMessage(ids[1]!, timestamp))),
+    }))
+    const body = JSON.stringify({ proofs })
+    const path = '/node/switch'
+    const client = new PeerClient(ids[2]!, secrets[2]!, 'v0.1.7')
+    const headers = client.signedHeaders('POST', node.id, path, body)
+    const response = await app.request(path, { method: 'POST', body, headers })
+    expect(response.status).toBe(200)
+    await switching
+    await waitFor(() => node.role.sequencerId === ids[2]! && !node.role.paused, 10_000)
+    expect(node.role.isSequencer).toBe(false)
+  } finally {
+    node.close()
+    silent.close()
   }
 })

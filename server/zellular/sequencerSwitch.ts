@@ -26,6 +26,13 @@ export interface SwitchParticipants {
  * (§8.6), recovery from a missed switch (§8.7) and the network's answer at start (§8.1).
  */
 export class SequencerSwitch {
+  /**
+   * An approved switch that came while another was under way (`start`), carried out right
+   * after it. Refused, it was lost: a new sequencer still setting up stayed one that its
+   * followers had voted out, until it noticed their silence (`Synchronizer.isAbandoned`).
+   */
+  #deferred: { readonly next: string; readonly expectedCurrent: string } | undefined
+
   constructor(
     private readonly context: NodeContext,
     private readonly role: SequencerRole,
@@ -62,14 +69,21 @@ export class SequencerSwitch {
       this.forgetPreviousSequencer()
       role.resume()
     }
+    const deferred = this.#deferred
+    this.#deferred = undefined
+    if (deferred) this.start(deferred.next, deferred.expectedCurrent)
   }
 
   /**
-   * Starts a switch in the background (a switch request, a dispute's outcome). Its failure is
-   * logged: an unhandled rejection would end the process, and one malformed peer answer must
-   * not take an honest node down.
+   * Starts a switch in the background (a switch request, a dispute's outcome), or after the one
+   * under way (`#deferred`). Its failure is logged: an unhandled rejection would end the
+   * process, and one malformed peer answer must not take an honest node down.
    */
   start(next: string, expectedCurrent: string): void {
+    if (this.role.paused) {
+      this.#deferred = { next, expectedCurrent }
+      return
+    }
     this.switchTo(next, expectedCurrent).catch((error: unknown) => {
       this.context.log.error(
         `switch to ${next} failed: ${(error as Error)?.stack ?? String(error)}`,
