@@ -5,6 +5,7 @@ import type { Chain } from './chain.ts'
 import { unixSeconds } from './clock.ts'
 import type { NodeContext } from './nodeContext.ts'
 import type { Outbox } from './outbox.ts'
+import { HOLD_BEAT_MS } from './heldAnswer.ts'
 import { errorCode } from './peers.ts'
 import { sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
@@ -177,10 +178,12 @@ export class BatchPoster {
             ? context.config.sequencerAnswerTimeoutMs
             : 30_000
       const path = '/sequencer/batches'
-      const payload = holdMs > 0 ? { ...request, wait_ms: holdMs } : request
+      const payload = holdMs > 0 ? { ...request, wait_ms: holdMs, beat_ms: HOLD_BEAT_MS } : request
+      // Our sequencer beats while it holds: silence for a beat and the margin means it is gone.
+      const silenceMs = holdMs > 0 ? HOLD_BEAT_MS + HELD_ANSWER_MARGIN_MS : undefined
       this.#hold = hold
       const response = await context.peers
-        .send('PUT', sequencer, path, payload, timeoutMs, hold?.signal)
+        .send('PUT', sequencer, path, payload, timeoutMs, hold?.signal, silenceMs)
         .finally(() => (this.#hold = undefined))
       if (response.status !== 200) {
         outbox.requeueUncertain(app, bodies)
@@ -230,12 +233,16 @@ export class BatchPoster {
   /**
    * How long the sequencer may hold this PUT (`wakeOnWork`): only when it carries nothing, the
    * last round of the app found nothing new, and the app is the node's only one (a held PUT
-   * would keep the round from the other apps).
+   * would keep the round from the other apps). `followerIdleHoldMs` once all is finalized:
+   * the sequencer's beats show it alive meanwhile (`heldAnswer.ts`).
    */
   private holdMsFor(app: string, bodies: number): number {
-    const { wakeOnWork, followerHoldMs } = this.context.config
+    const { wakeOnWork, followerHoldMs, followerIdleHoldMs } = this.context.config
     if (!wakeOnWork || !this.#synced || bodies > 0 || !this.#idle.has(app)) return 0
-    return this.logs.apps().length === 1 ? followerHoldMs : 0
+    if (this.logs.apps().length !== 1) return 0
+    // With batches waiting for finalization, the dispute checks between PUTs must run soon.
+    const log = this.logs.get(app)
+    return log.lastSequenced > log.lastFinalized ? followerHoldMs : followerIdleHoldMs
   }
 
   /** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */

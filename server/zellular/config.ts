@@ -84,6 +84,16 @@ export const nodeConfigSchema = z.object({
    */
   followerHoldMs: z.number().nonnegative().default(3_000),
   /**
+   * The hold of an idle follower's PUT while every batch it holds is finalized (our nodes): our
+   * sequencer writes a space into a held answer every `HOLD_BEAT_MS` (JSON allows leading
+   * whitespace), so a silent sequencer is noticed `HELD_ANSWER_MARGIN_MS` after a missed beat,
+   * whatever the hold; the hold only sets how often an idle follower signs a PUT and its
+   * sequencer checks it. Kept under the 10 s after which a sequencer counts a silent follower
+   * as gone. While batches wait for finalization the hold is `followerHoldMs`: the follower's
+   * dispute checks run between PUTs.
+   */
+  followerIdleHoldMs: z.number().nonnegative().default(6_000),
+  /**
    * How long a synced follower waits for the sequencer's answer to a PUT it does not ask to be
    * held (zsequencer: 5 s). A live sequencer answers such a PUT in milliseconds; a paused or cut
    * off one is disputed once two followers time out, so this bounds how long the network waits
@@ -112,6 +122,7 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_SIGN_WAIT: ['signWaitMs', 'seconds'],
   ZSEQUENCER_WAKE_ON_WORK: ['wakeOnWork', 'flag'],
   ZSEQUENCER_FOLLOWER_HOLD: ['followerHoldMs', 'seconds'],
+  ZSEQUENCER_FOLLOWER_IDLE_HOLD: ['followerIdleHoldMs', 'seconds'],
   ZSEQUENCER_SEQUENCER_ANSWER_TIMEOUT: ['sequencerAnswerTimeoutMs', 'seconds'],
   ZSEQUENCER_SIGN_SILENCE_BORDER: ['signSilenceBorderMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],

@@ -7,6 +7,7 @@ import {
   precheckSwitch,
   switchSchema,
 } from './disputeRoutes.ts'
+import { streamHeldAnswer } from './heldAnswer.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import {
   CONTROL_BODY_MAX_BYTES,
@@ -98,15 +99,19 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     const signer = c.get('signer')
     const answer = node.inbox.accept(signer, request)
     // A follower with nothing to send may ask to hear of the next news at once (our nodes).
-    const holdMs = Math.min(request.wait_ms ?? 0, context.config.followerHoldMs)
+    const { followerHoldMs, followerIdleHoldMs } = context.config
+    const holdMs = Math.min(request.wait_ms ?? 0, Math.max(followerHoldMs, followerIdleHoldMs))
     if (holdMs === 0 || request.batches.length > 0 || node.inbox.hasNewsFor(request)) {
       return c.json(success(answer))
     }
     const news = () => node.inbox.hasNewsFor(request) || !role.isSequencer || role.paused
-    if (!(await node.progress.until(news, holdMs)) || !role.isSequencer) {
-      return c.json(success(answer))
-    }
-    return c.json(success(node.inbox.answer(signer, request)))
+    const held = node.progress
+      .until(news, holdMs)
+      .then((moved) =>
+        success(moved && role.isSequencer ? node.inbox.answer(signer, request) : answer),
+      )
+    if (request.beat_ms !== undefined) return streamHeldAnswer(request.beat_ms, held)
+    return c.json(await held)
   }
 
   app.post('/node/sign_sync_point', postSignSyncPoint)

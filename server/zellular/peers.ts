@@ -50,16 +50,35 @@ export class PeerClient {
     timeoutMs: number,
     /** Ends the request early (a held follower PUT that new client batches interrupt). */
     signal?: AbortSignal,
+    /**
+     * Fails the request when the peer sends nothing for this long, from the start to its status
+     * and between the bytes of its answer (a held PUT answered with beats, `heldAnswer.ts`).
+     */
+    silenceMs?: number,
   ): Promise<PeerResponse> {
     const body = JSON.stringify(payload)
     const timeout = AbortSignal.timeout(timeoutMs)
-    const response = await fetch(`${target.socket}${path}`, {
-      method,
-      body,
-      headers: this.signedHeaders(method, target.id, path, body),
-      signal: signal === undefined ? timeout : AbortSignal.any([timeout, signal]),
-    })
-    return { status: response.status, body: parseBody(await this.readText(response)) }
+    const silence = new AbortController()
+    let silenceTimer: NodeJS.Timeout | undefined
+    const heard = () => {
+      if (silenceMs === undefined) return
+      clearTimeout(silenceTimer)
+      silenceTimer = setTimeout(() => silence.abort(new Error('peer silent')), silenceMs)
+    }
+    heard()
+    const signals = [timeout, silence.signal, ...(signal === undefined ? [] : [signal])]
+    try {
+      const response = await fetch(`${target.socket}${path}`, {
+        method,
+        body,
+        headers: this.signedHeaders(method, target.id, path, body),
+        signal: AbortSignal.any(signals),
+      })
+      heard()
+      return { status: response.status, body: parseBody(await this.readText(response, heard)) }
+    } finally {
+      clearTimeout(silenceTimer)
+    }
   }
 
   /** The headers that authenticate `body` sent to node `targetId` at `path`, now. */
@@ -86,13 +105,13 @@ export class PeerClient {
     return { status: response.status, body: parseBody(await this.readText(response), lossless) }
   }
 
-  private async readText(response: Response): Promise<string> {
+  private async readText(response: Response, onChunk?: () => void): Promise<string> {
     const announced = Number(response.headers.get('content-length') ?? 0)
     if (announced > this.maxResponseBytes) {
       await response.body?.cancel()
       throw new Error(`peer answer of ${announced} bytes is over the cap`)
     }
-    const read = await readCappedText(response.body, this.maxResponseBytes)
+    const read = await readCappedText(response.body, this.maxResponseBytes, onChunk)
     if ('tooLarge' in read) throw new Error(`peer answer over ${this.maxResponseBytes} bytes`)
     return read.text
   }

@@ -18,9 +18,16 @@ export const sequencerPutSchema = z.object({
   timestamp: z.number().optional(),
   /**
    * Our extension: a follower with nothing to send asks the sequencer to hold the answer until
-   * there is news for it, up to this many ms (`followerHoldMs`). zsequencer ignores the field.
+   * there is news for it, up to this many ms (`followerHoldMs`, or `followerIdleHoldMs` while
+   * all it holds is finalized). zsequencer ignores the field.
    */
   wait_ms: z.number().int().nonnegative().optional(),
+  /**
+   * Our extension, with `wait_ms`: the sequencer answers a held PUT at once with its status and
+   * headers and a space every this many ms until the JSON (`heldAnswer.ts`), so the follower
+   * tells a silent sequencer from one holding its PUT within a beat. zsequencer ignores it.
+   */
+  beat_ms: z.number().int().positive().optional(),
   /**
    * Our extension: this follower holds a lock request for batches it was answered but has not
    * taken in yet, up to this many ms (`signWaitMs`), so the sequencer may ask it to lock them

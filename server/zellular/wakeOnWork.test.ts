@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
+import { HOLD_BEAT_MS } from './heldAnswer.ts'
 import { answer, fakePeer, makeTestNode } from './testNodes.ts'
 
 // Loops on work (`wakeOnWork`): an idle follower asks its sequencer to hold its PUT until there
@@ -47,7 +48,7 @@ async function holdingSequencer() {
 
 function followerOf(sequencerUrl: string, wakeOnWork: boolean) {
   const sockets = [sequencerUrl, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const config = { wakeOnWork, followerHoldMs: 30_000 }
+  const config = { wakeOnWork, followerHoldMs: 30_000, followerIdleHoldMs: 30_000 }
   const { node } = makeTestNode({ position: 1, sockets, config })
   cleanups.push(() => node.close())
   return node
@@ -60,7 +61,7 @@ it('an idle follower asks the sequencer to hold its PUT; client batches end the 
   expect(node.poster.synced).toBe(true)
   const held = node.poster.post()
   await waitUntil(() => sequencer.puts.length === 2)
-  expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000 })
+  expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000, beat_ms: 1_000 })
   // A client batch arrives: the held PUT ends (not at the sequencer's 30 s), and the next
   // round carries the batch, not held.
   node.intake.accept('a', ['["hello"]'], Date.now())
@@ -93,7 +94,7 @@ it('a held PUT the sequencer never answers marks it down a margin after the hold
   })
   cleanups.push(() => sequencer.close())
   const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const config = { wakeOnWork: true, followerHoldMs: 100 }
+  const config = { wakeOnWork: true, followerHoldMs: 100, followerIdleHoldMs: 100 }
   const { node } = makeTestNode({ position: 1, sockets, config })
   cleanups.push(() => node.close())
   const timeouts: number[] = []
@@ -108,6 +109,52 @@ it('a held PUT the sequencer never answers marks it down a margin after the hold
   await node.poster.post()
   expect(node.poster.sequencerDown).toBe(true)
   expect(timeouts.at(-1)).toBe(100 + HELD_ANSWER_MARGIN_MS)
+})
+
+it('an idle follower holds its PUT for the idle hold, and for the short one while a batch waits for finalization', async () => {
+  const sequencer = await holdingSequencer()
+  const sockets = [
+    sequencer.peer.url,
+    'http://127.0.0.1:1',
+    'http://127.0.0.1:1',
+    'http://127.0.0.1:1',
+  ]
+  const config = { wakeOnWork: true, followerHoldMs: 50, followerIdleHoldMs: 200 }
+  const { node } = makeTestNode({ position: 1, sockets, config })
+  cleanups.push(() => node.close())
+  await node.poster.post()
+  await node.poster.post()
+  expect(sequencer.puts.at(-1)?.wait_ms).toBe(200)
+  node.intake.accept('a', ['["hello"]'], Date.now())
+  await node.poster.post() // carries the batch: sequenced here, not finalized
+  await node.poster.post()
+  expect(node.logs.get('a').lastSequenced).toBe(1)
+  expect(sequencer.puts.at(-1)?.wait_ms).toBe(50)
+})
+
+it('a sequencer that stops beating while it holds a PUT is marked down a beat and a margin later, not after the hold', async () => {
+  // A sequencer of ours answers a held PUT with its headers and a space at once, then a space a
+  // beat; one paused mid-hold sends nothing more.
+  const sequencer = await fakePeer((_request, body, response) => {
+    const put = JSON.parse(body) as { wait_ms?: number }
+    const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
+    const page = { status: 'success', data: { ...data, last_locked_signature: null } }
+    if (put.wait_ms === undefined) return answer(response, 200, page)
+    response.writeHead(200, { 'Content-Type': 'application/json' })
+    response.write(' ') // then silence: paused
+  })
+  cleanups.push(() => sequencer.close())
+  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const config = { wakeOnWork: true, followerIdleHoldMs: 30_000 }
+  const { node } = makeTestNode({ position: 1, sockets, config })
+  cleanups.push(() => node.close())
+  await node.poster.post()
+  const started = performance.now()
+  await node.poster.post()
+  const tookMs = performance.now() - started
+  expect(node.poster.sequencerDown).toBe(true)
+  expect(tookMs).toBeGreaterThanOrEqual(HOLD_BEAT_MS + HELD_ANSWER_MARGIN_MS - 50)
+  expect(tookMs).toBeLessThan(HOLD_BEAT_MS + HELD_ANSWER_MARGIN_MS + 1_500)
 })
 
 async function waitUntil(condition: () => boolean): Promise<void> {

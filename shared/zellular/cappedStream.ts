@@ -7,6 +7,8 @@
 export async function readCappedText(
   stream: ReadableStream<Uint8Array> | null,
   maxBytes: number,
+  /** Called as each chunk arrives (a reader timing the silences between them). */
+  onChunk: () => void = () => {},
 ): Promise<{ text: string } | { tooLarge: number }> {
   if (stream === null) return { text: '' }
   const reader = stream.getReader()
@@ -16,6 +18,7 @@ export async function readCappedText(
   for (;;) {
     const { done, value } = await reader.read()
     if (done) break
+    onChunk()
     size += value.byteLength
     if (size > maxBytes) {
       reader.cancel().catch(() => undefined)

@@ -1,0 +1,113 @@
+import type { AddressInfo } from 'node:net'
+import type { ServerType } from '@hono/node-server'
+import { afterEach, beforeAll, expect, it } from 'vitest'
+import { initZellular } from '../../shared/zellular/index.ts'
+import { listenHttp } from '../listenHttp.ts'
+import { createNodeApp } from './routes.ts'
+import { makeTestNode } from './testNodes.ts'
+
+// An idle follower's PUT is held by its sequencer for `followerIdleHoldMs` while everything is
+// finalized, and the sequencer beats (a space a second) while it holds, so a long hold costs
+// few PUTs without hiding a silent sequencer. Real nodes, on 127.0.0.1.
+
+beforeAll(() => initZellular())
+
+const cleanups: (() => void | Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup()
+})
+
+/** A sequencer node serving its routes, and a follower of it, counting the PUTs it takes. */
+async function sequencerAndFollower(config: {
+  followerHoldMs: number
+  followerIdleHoldMs: number
+}) {
+  const sequencer = makeTestNode({ position: 0, config }).node
+  const server: ServerType = await listenHttp(createNodeApp(sequencer).fetch, '127.0.0.1', 0)
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const puts = { count: 0 }
+  const accept = sequencer.inbox.accept.bind(sequencer.inbox)
+  sequencer.inbox.accept = (signer, request) => {
+    puts.count += 1
+    return accept(signer, request)
+  }
+  const sockets = [url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node: follower, ids } = makeTestNode({ position: 1, sockets, config })
+  cleanups.push(async () => {
+    await follower.stop()
+    follower.close()
+    await new Promise((resolve) => server.close(resolve))
+    sequencer.close()
+  })
+  return { sequencer, follower, url, ids, puts }
+}
+
+it('an idle follower sends a PUT per idle hold to a sequencer that holds it and beats', async () => {
+  const { follower, puts } = await sequencerAndFollower({
+    followerHoldMs: 250,
+    followerIdleHoldMs: 1_500,
+  })
+  follower.start()
+  await new Promise((resolve) => setTimeout(resolve, 3_200))
+  // The first catch-up PUT, then one per 1.5 s hold (one per 250 ms without the idle hold).
+  expect(puts.count).toBeGreaterThanOrEqual(2)
+  expect(puts.count).toBeLessThanOrEqual(4)
+  expect(follower.poster.synced).toBe(true)
+  expect(follower.poster.sequencerDown).toBe(false)
+})
+
+it('the sequencer answers a held PUT asking for beats with a space at once and one a beat', async () => {
+  const { follower, url, ids } = await sequencerAndFollower({
+    followerHoldMs: 250,
+    followerIdleHoldMs: 1_500,
+  })
+  const path = '/sequencer/batches'
+  const log = follower.logs.get('a')
+  const body = JSON.stringify({
+    app_name: 'a',
+    batches: [],
+    sequenced_index: 0,
+    sequenced_chaining_hash: log.chainingHashAt(0),
+    locked_index: 0,
+    locked_chaining_hash: log.chainingHashAt(0),
+    finalized_index: 0,
+    timestamp: Math.floor(Date.now() / 1000),
+    wait_ms: 1_000,
+    beat_ms: 300,
+  })
+  const headers = follower.context.peers.signedHeaders('PUT', ids[0]!, path, body)
+  const started = performance.now()
+  const response = await fetch(url + path, { method: 'PUT', body, headers })
+  expect(response.status).toBe(200)
+  const chunks: { at: number; text: string }[] = []
+  const decoder = new TextDecoder()
+  const reader = response.body!.getReader()
+  for (let read = await reader.read(); !read.done; read = await reader.read()) {
+    chunks.push({ at: performance.now() - started, text: decoder.decode(read.value) })
+  }
+  expect(chunks[0]!.text).toBe(' ')
+  expect(chunks[0]!.at).toBeLessThan(500)
+  const text = chunks.map((chunk) => chunk.text).join('')
+  expect(text).toMatch(/^ {3,4}\{/)
+  expect(JSON.parse(text)).toMatchObject({ status: 'success', data: { batches: [] } })
+  expect(chunks.at(-1)!.at).toBeGreaterThanOrEqual(950)
+})
+
+it('a follower leaving a held PUT early (client batches came) leaves the sequencer serving', async () => {
+  const { sequencer, follower, url } = await sequencerAndFollower({
+    followerHoldMs: 250,
+    followerIdleHoldMs: 1_500,
+  })
+  await follower.poster.post() // synced: the next PUT is held
+  for (let round = 0; round < 3; round++) {
+    const held = follower.poster.post()
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    follower.intake.accept('a', [`["batch ${round}"]`], Date.now())
+    await held
+    await follower.poster.post() // carries the batch
+  }
+  // The abandoned holds ended on the sequencer without an error; it still answers.
+  await new Promise((resolve) => setTimeout(resolve, 1_800))
+  expect(sequencer.logs.get('a').lastSequenced).toBe(3)
+  expect((await fetch(`${url}/node/state`)).status).toBe(200)
+})
