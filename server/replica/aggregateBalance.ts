@@ -10,8 +10,8 @@ import {
   selectCommonIndex,
   verifyBalanceQuorum,
   type BlsVerifier,
+  type ReplicaAttestationStatus,
   type ReplicaBalanceAnswer,
-  type ReplicaProofStatus,
 } from '../../shared/attest/index.ts'
 import { ApiError, rejection } from './apiError.ts'
 import { balanceAt } from './balanceAt.ts'
@@ -143,7 +143,7 @@ async function gatherAggregate(
  * something else than what was asked (another index, token, replica...) or malformed is no
  * signed balance of it, which the API calls `unreachable`.
  */
-const nonSignerReasons: Record<Exclude<ReplicaProofStatus, 'signed'>, NonSignerReason> = {
+const nonSignerReasons: Record<Exclude<ReplicaAttestationStatus, 'signed'>, NonSignerReason> = {
   bad_signature: 'bad_signature',
   behind: 'behind',
   unreachable: 'unreachable',

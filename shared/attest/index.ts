@@ -7,8 +7,8 @@
  * app's badge and `npm run verify` both), all with an injected `BlsVerifier`, so the web app can
  * load BLS late. Pure; runs in Node and the browser. Everything public is listed here.
  * `verifyBalanceQuorum.ts`, `verifyRootQuorum.ts`, `judgeRootAnswers.ts`, `blsVerifier.ts`,
- * `balanceAttestation.ts` and `rootAttestation.ts` load no BLS code; the web app imports them
- * directly.
+ * `balanceAttestation.ts`, `rootAttestation.ts` and `replicaAttestationStatus.ts` load no BLS
+ * code; the web app imports them directly.
  */
 export {
   balanceAttestationDigest,
@@ -25,7 +25,6 @@ export type {
   JudgeRootAnswersParameters,
   ReplicaRootAnswer,
   ReplicaRootLine,
-  ReplicaRootStatus,
   RootJudgement,
 } from './judgeRootAnswers.ts'
 export { verifyAggregateBalance } from './verifyAggregateBalance.ts'
@@ -38,11 +37,11 @@ export type {
   BalanceQuorumRegistry,
   ReplicaBalanceAnswer,
   ReplicaProof,
-  ReplicaProofStatus,
   VerifyBalanceQuorumParameters,
   VerifyBalanceQuorumReturnType,
 } from './verifyBalanceQuorum.ts'
 export { defaultQuorum, selectCommonIndex } from './quorum.ts'
+export type { ReplicaAttestationStatus } from './replicaAttestationStatus.ts'
 export {
   buildRootAttestationText,
   registryHashOf,

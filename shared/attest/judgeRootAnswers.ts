@@ -1,5 +1,6 @@
 import { hexToBytes, type Hex } from 'viem'
 import type { BlsVerifier } from './blsVerifier.ts'
+import type { ReplicaAttestationStatus } from './replicaAttestationStatus.ts'
 import {
   registryHashOf,
   rootAttestationDigest,
@@ -17,25 +18,10 @@ export type ReplicaRootAnswer =
   | { readonly replicaId: string; readonly kind: 'behind'; readonly message: string }
   | { readonly replicaId: string; readonly kind: 'unreachable'; readonly message: string }
 
-/** How one replica's root attestation was judged. */
-export type ReplicaRootStatus =
-  /** Its attestation is in the quorum aggregate (or, below the quorum, verifies on its own). */
-  | 'signed'
-  /** It has no root attestation of the index. */
-  | 'behind'
-  /** No answer (connection refused, timeout, 5xx). */
-  | 'unreachable'
-  /** A valid signature over another root of the same index than the quorum's. */
-  | 'disagrees'
-  /** A signature that does not verify under the registry key. */
-  | 'bad_signature'
-  /** An attestation of another app, network, registry, replica or index, or malformed. */
-  | 'invalid_answer'
-
 /** One replica's line under the badge. */
 export interface ReplicaRootLine {
   readonly replicaId: string
-  readonly status: ReplicaRootStatus
+  readonly status: ReplicaAttestationStatus
   /** A short human reason for anything but `signed`. */
   readonly detail?: string
 }
@@ -229,7 +215,7 @@ function judgeAnswer(
   replicaId: string,
   answer: ReplicaRootAnswer | undefined,
 ): Judged {
-  const refuse = (status: ReplicaRootStatus, detail: string): Judged => ({
+  const refuse = (status: ReplicaAttestationStatus, detail: string): Judged => ({
     line: { replicaId, status, detail },
   })
   if (answer === undefined) return refuse('unreachable', 'not asked')

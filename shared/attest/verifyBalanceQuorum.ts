@@ -2,6 +2,7 @@ import { hexToBytes, type Hex } from 'viem'
 import { signedBalanceSchema } from '../api/index.ts'
 import { balanceAttestationDigest, type BalanceStatement } from './balanceAttestation.ts'
 import type { BlsVerifier } from './blsVerifier.ts'
+import type { ReplicaAttestationStatus } from './replicaAttestationStatus.ts'
 
 /** A replica's answer to `GET /balance?address&token&index`, as the transport saw it. */
 export type ReplicaBalanceAnswer =
@@ -10,25 +11,10 @@ export type ReplicaBalanceAnswer =
   | { readonly replicaId: string; readonly kind: 'behind'; readonly appliedIndex?: number }
   | { readonly replicaId: string; readonly kind: 'unreachable'; readonly message: string }
 
-/** How one replica's answer was judged. */
-export type ReplicaProofStatus =
-  /** A valid signature, by the registry key, over the agreed balance at the common index. */
-  | 'signed'
-  /** A signature that does not verify against the registry key, or a digest that is not ours. */
-  | 'bad_signature'
-  /** The replica has not applied the common index yet. */
-  | 'behind'
-  /** No answer (connection refused, timeout, 5xx). */
-  | 'unreachable'
-  /** A valid signature over a different balance, or another history, than the quorum's. */
-  | 'disagrees'
-  /** An answer about another app, network, replica, address, token or index, or malformed. */
-  | 'invalid_answer'
-
 /** One replica's line in the proof. */
 export interface ReplicaProof {
   readonly replicaId: string
-  readonly status: ReplicaProofStatus
+  readonly status: ReplicaAttestationStatus
   /** A short human reason for anything but `signed`. */
   readonly detail?: string
   readonly available?: bigint
@@ -247,7 +233,7 @@ function judgeAnswer(
   answer: ReplicaBalanceAnswer | undefined,
 ): Judged {
   const replicaId = replica.id
-  const refuse = (status: ReplicaProofStatus, detail: string): Judged => ({
+  const refuse = (status: ReplicaAttestationStatus, detail: string): Judged => ({
     proof: { replicaId, status, detail },
   })
   if (answer === undefined) return refuse('unreachable', 'not asked')
@@ -287,7 +273,7 @@ function otherSubject(
   parameters: VerifyBalanceQuorumParameters,
   replicaId: string,
   attestation: BalanceStatement & { readonly replicaId: string },
-): { status: ReplicaProofStatus; detail: string } | undefined {
+): { status: ReplicaAttestationStatus; detail: string } | undefined {
   const invalid = (detail: string) => ({ status: 'invalid_answer' as const, detail })
   if (attestation.app !== parameters.registry.app) return invalid('other app')
   if (attestation.network !== parameters.registry.network) return invalid('other network')

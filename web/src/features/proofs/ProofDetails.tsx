@@ -1,12 +1,12 @@
 import type {
-  ReplicaRootStatus,
+  ReplicaRootLine,
   RootJudgement,
   // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 } from '../../../../shared/attest/judgeRootAnswers.ts'
 import type { ProvenAtRoot, ProvenLine } from '../../lib/verifyPortfolioAtRoot.ts'
 
 /** A replica's root attestation of the index, as the line under a badge names it. */
-const statusLabels: Record<ReplicaRootStatus, string> = {
+const statusLabels: Record<ReplicaRootLine['status'], string> = {
   signed: 'signed',
   bad_signature: 'bad signature',
   behind: 'behind',
