@@ -1,5 +1,6 @@
 import bls from '@chainsafe/bls/herumi'
 import { createBlsVerifier, type BlsVerifier } from './blsVerifier.ts'
+import { fixtureDomain, fixtureIndex, replicaIds } from './fixtureIdsTesting.ts'
 import { registryHashOf, type RootAttestation, type SignedRoot } from './rootAttestation.ts'
 import { blsPublicKeyOf } from './signBalanceAttestation.ts'
 import { signRootAttestation } from './signRootAttestation.ts'
@@ -10,14 +11,12 @@ import { signRootAttestation } from './signRootAttestation.ts'
  * answers them, for the tests of the root judges (here, in shared/exchange and in the web app).
  */
 
-export const fixtureIndex = 42
+export { fixtureIndex, replicaIds }
 
 const secretKeys = [1, 2, 3].map((n) => new Uint8Array(32).fill(n))
-export const replicaIds = ['replica-1', 'replica-2', 'replica-3'] as const
 
 export const fixtureRegistry = {
-  app: 'zellular-orderbook',
-  network: 'devnet',
+  ...fixtureDomain,
   quorum: 2,
   replicas: replicaIds.map((id, i) => ({ id, blsPublicKey: blsPublicKeyOf(secretKeys[i]!) })),
 }

@@ -2,7 +2,8 @@ import { createRequire } from 'node:module'
 import { bytesToHex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { BalanceProof, OrderProof, ProvenBalancesResponse } from '../api/index.ts'
-import { fixtureIndex, fixtureRegistry, replicaIds } from '../attest/testing.ts'
+// eslint-disable-next-line project/module-boundaries -- the BLS-free part of attest's fixture
+import { fixtureDomain, fixtureIndex, replicaIds } from '../attest/fixtureIdsTesting.ts'
 import {
   buildIntentText,
   hashPersonalMessage,
@@ -114,7 +115,7 @@ export const holderEth = 2_000_000_000_000_000_000n
 export const orderOwner = testAccount(7)
 
 const provenExchange = createExchange({
-  domain: { app: fixtureRegistry.app, network: fixtureRegistry.network },
+  domain: fixtureDomain,
   genesis: {
     issuer: '0x00000000000000000000000000000000000000ff',
     tokens: [...devnetTokens],
