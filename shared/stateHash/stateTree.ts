@@ -192,7 +192,11 @@ export function hashLeaf(key: string, value: string): HashedLeaf {
  * and digest instead of hashing again. Bounded: cleared when full, which only costs a rehash.
  */
 const recentLeaves = new Map<string, { value: string; bucket: number; digest: string }>()
-const recentLeavesMax = 200_000
+/**
+ * Three leaves per transfer at 10,000 transfers/s for the second between two state hashes: a
+ * few MB of heap with short nonce windows, at most about 60 MB when every value is a full one.
+ */
+const recentLeavesMax = 30_000
 
 /**
  * Encodes leaves into one reused buffer and hashes them: the hot path of every changed key, so
