@@ -3,16 +3,15 @@ import { fixtureIndex } from '../attest/testing.ts'
 import { judgeBalanceProof, judgeOrderProof, type ProofAnswer } from './judgeProofAnswers.ts'
 import {
   balanceProofBody,
-  fixtureStateHash,
   holder,
   holderUsdt,
-  openOrderId,
   orderOwner,
   orderProofBody,
+  provenState,
   stranger,
 } from './testing.ts'
 
-const root = { index: fixtureIndex, stateHash: fixtureStateHash }
+const { openOrderId, root } = provenState()
 const answer = (body: unknown, replicaId = 'replica-1'): ProofAnswer => ({
   replicaId,
   kind: 'answer',

@@ -4,17 +4,16 @@ import { fixtureIndex } from '../attest/testing.ts'
 import { judgeBalanceProof, judgeOrderProof, type ProofAnswer } from './judgeProofAnswers.ts'
 import { nextOpenOrdersCursor, splitBalanceProofs, splitOrderProofs } from './splitProofAnswers.ts'
 import {
-  fixtureStateHash,
   holder,
   holderEth,
   holderUsdt,
-  openOrderId,
   orderOwner,
   provenBalancesBody,
   provenOrdersPage,
+  provenState,
 } from './testing.ts'
 
-const root = { index: fixtureIndex, stateHash: fixtureStateHash }
+const { openOrderId, root } = provenState()
 const tokens = ['USDT', 'ETH', 'BTC']
 const answer = (body: unknown): ProofAnswer => ({ replicaId: 'replica-1', kind: 'answer', body })
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { bytesToHex } from 'viem'
+import { bytesToHex, type Hex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
 import type { BalanceProof, OrderProof, ProvenBalancesResponse } from '../api/index.ts'
 // eslint-disable-next-line project/module-boundaries -- the BLS-free part of attest's fixture
@@ -9,6 +9,7 @@ import {
   hashPersonalMessage,
   parseUnsignedIntent,
   toWireIntent,
+  type IntentId,
   type IntentSignature,
   type TokenRegistry,
   type WireIntent,
@@ -16,6 +17,7 @@ import {
 import { devnetMarkets, type MatchingEngine } from '../orderbook/index.ts'
 import { createExchange } from './createExchange.ts'
 import type { EngineOperation } from './engineOperations.ts'
+import type { Exchange } from './exchange.ts'
 import { devnetTokens } from './markets.ts'
 import { balanceLeaf, orderLeaf } from './stateLeaves.ts'
 import { encodeProofHex } from './verifyExchangeStateProof.ts'
@@ -103,7 +105,7 @@ export function recordEngineOperations(engine: MatchingEngine): EngineOperation[
  * A real exchange state and proofs of it as the replicas of `shared/attest/testing.ts` answer
  * `GET /balances?proof=1` and `GET /orders?proof=1` at its `fixtureIndex`, for the tests of the
  * proof judges here and of the web app's balance verification (their root attestations sign
- * `fixtureStateHash`).
+ * `provenState().root.stateHash`).
  */
 
 export const holder = '0x00000000000000000000000000000000000000aa'
@@ -111,39 +113,56 @@ export const stranger = '0x00000000000000000000000000000000000000bb'
 /** `holder`'s genesis balances, in base units. */
 export const holderUsdt = 1_500_000_000n
 export const holderEth = 2_000_000_000_000_000_000n
-/** The owner of the one open order, `openOrderId`. */
+/** The owner of the one open order, `provenState().openOrderId`. */
 export const orderOwner = testAccount(7)
 
-const provenExchange = createExchange({
-  domain: fixtureDomain,
-  genesis: {
-    issuer: '0x00000000000000000000000000000000000000ff',
-    tokens: [...devnetTokens],
-    balances: [
-      { address: holder, token: 'USDT', amount: '1500' },
-      { address: holder, token: 'ETH', amount: '2' },
-      { address: orderOwner.address, token: 'USDT', amount: '1000' },
-    ],
-  },
-  markets: devnetMarkets,
-})
-/** `orderOwner`'s resting buy of 0.01 ETH at 1990 USDT. */
-export const openOrderId = provenExchange.applyBatch(
-  JSON.stringify([
-    signIntent(orderOwner, provenExchange.ledger.tokens, {
-      action: 'order',
-      nonce: '1',
-      market: 'ETH/USDT',
-      side: 'buy',
-      type: 'limit',
-      price: '1990',
-      quantity: '0.01',
-      timeInForce: 'GTC',
-    }),
-  ]),
-  1,
-).receipts[0]!.intentId
-export const fixtureStateHash = provenExchange.stateHash()
+/** The proven state: the exchange, its one open order and the root its replicas sign. */
+interface ProvenState {
+  readonly exchange: Exchange
+  /** `orderOwner`'s resting buy of 0.01 ETH at 1990 USDT. */
+  readonly openOrderId: IntentId
+  /** The root the fixture's replicas sign, as the proof judges take it. */
+  readonly root: { readonly index: number; readonly stateHash: Hex }
+}
+
+let proven: ProvenState | undefined
+
+/**
+ * The proven state, built on first use and shared after: most importers of this file want
+ * accounts and signed intents only, and skip building an exchange and signing its order.
+ */
+export function provenState(): ProvenState {
+  proven ??= buildProvenState()
+  return proven
+}
+
+function buildProvenState(): ProvenState {
+  const exchange = createExchange({
+    domain: fixtureDomain,
+    genesis: {
+      issuer: '0x00000000000000000000000000000000000000ff',
+      tokens: [...devnetTokens],
+      balances: [
+        { address: holder, token: 'USDT', amount: '1500' },
+        { address: holder, token: 'ETH', amount: '2' },
+        { address: orderOwner.address, token: 'USDT', amount: '1000' },
+      ],
+    },
+    markets: devnetMarkets,
+  })
+  const order = signIntent(orderOwner, exchange.ledger.tokens, {
+    action: 'order',
+    nonce: '1',
+    market: 'ETH/USDT',
+    side: 'buy',
+    type: 'limit',
+    price: '1990',
+    quantity: '0.01',
+    timeInForce: 'GTC',
+  })
+  const openOrderId = exchange.applyBatch(JSON.stringify([order]), 1).receipts[0]!.intentId
+  return { exchange, openOrderId, root: { index: fixtureIndex, stateHash: exchange.stateHash() } }
+}
 
 /** Replica `position`'s honest proof of one balance (`splitBalanceProofs`); `patch`: a lie. */
 export function balanceProofBody(
@@ -152,9 +171,10 @@ export function balanceProofBody(
   token: string,
   patch: Partial<BalanceProof> = {},
 ): BalanceProof {
-  const balance = provenExchange.ledger.balance(address, token)
+  const { exchange } = provenState()
+  const balance = exchange.ledger.balance(address, token)
   const [key, value] = balanceLeaf(address, token, balance)
-  const proven = provenExchange.stateProof(key, { value })!
+  const proven = exchange.stateProof(key, { value })!
   return {
     replicaId: replicaIds[position]!,
     address,
@@ -175,7 +195,7 @@ export function orderProofBody(
   patch: Partial<OrderProof> = {},
 ): OrderProof {
   const [key] = orderLeaf(orderId, undefined, undefined)
-  const proven = provenExchange.stateProof(key)!
+  const proven = provenState().exchange.stateProof(key)!
   return {
     replicaId: replicaIds[position]!,
     orderId,
@@ -215,7 +235,7 @@ export function provenOrdersPage(position: number, address: string, orderIds: re
     proofs: {
       replicaId: replicaIds[position]!,
       index: fixtureIndex,
-      stateHash: fixtureStateHash,
+      stateHash: provenState().root.stateHash,
       orders: proven.map(({ orderId, value, proof }) => ({ orderId, value, proof })),
     },
   }

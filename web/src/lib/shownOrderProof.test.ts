@@ -9,15 +9,16 @@ import {
 } from '../../../shared/attest/testing.ts'
 import { devnetMarkets, type ProofAnswer } from '../../../shared/exchange/index.ts'
 import {
-  fixtureStateHash,
   holder,
-  openOrderId,
   orderOwner,
   orderProofBody,
+  provenState,
 } from '../../../shared/exchange/testing.ts'
 import type { VerifiedPortfolio } from './queries.ts'
 import { shownOrderProof, type OrderListing } from './shownOrderProof.ts'
 import { verifyPortfolioAtRoot } from './verifyPortfolioAtRoot.ts'
+
+const { openOrderId, root: provenRoot } = provenState()
 
 const ethUsdt = devnetMarkets[0] as MarketInfo
 /** The table's list, served by replica-2 at the root's index. */
@@ -56,7 +57,7 @@ function portfolio(
     answers: [0, 1, 2].map((position) => ({
       replicaId: replicaIds[position]!,
       kind: 'answer',
-      body: signedRoot(position, { stateHash: fixtureStateHash }),
+      body: signedRoot(position, { stateHash: provenRoot.stateHash }),
     })),
     bls: countingVerifier(),
     address,

@@ -14,15 +14,14 @@ import {
 } from '../../../shared/exchange/index.ts'
 import {
   balanceProofBody,
-  fixtureStateHash,
   holder,
   holderEth,
   holderUsdt,
-  openOrderId,
   orderOwner,
   orderProofBody,
   provenBalancesBody,
   provenOrdersPage,
+  provenState,
 } from '../../../shared/exchange/testing.ts'
 import {
   replicasToAskNext,
@@ -30,11 +29,13 @@ import {
   worthCheckingAgain,
 } from './verifyPortfolioAtRoot.ts'
 
+const { openOrderId, root: provenRoot } = provenState()
+
 const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
   positions.map((position) => ({
     replicaId: replicaIds[position]!,
     kind: 'answer',
-    body: signedRoot(position, { stateHash: fixtureStateHash }),
+    body: signedRoot(position, { stateHash: provenRoot.stateHash }),
   }))
 const proof = (position: number, token: string, patch: object = {}): ProofAnswer => ({
   replicaId: replicaIds[position]!,
