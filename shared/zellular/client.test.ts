@@ -657,7 +657,7 @@ describe('ZellularClient.batches with long-polls', () => {
     expectChain(batches, 1, 7)
     expect(idleReads).toBeLessThanOrEqual(4)
   })
-  it('asks an idle node for longer waits, up to longPollMaxMs, and for the short one once batches come', async () => {
+  it('waits double up to longPollMaxMs while idle and drop back once batches come', async () => {
     const [node] = await startNetwork([new FakeNode('good')])
     node!.finalized = 3
     node!.longPoll = true

@@ -271,15 +271,7 @@ export class ZellularClient {
     parameters: BatchesParameters = {},
   ): AsyncGenerator<VerifiedBatch, void, undefined> {
     const { signal } = parameters
-    const verifier = new PageVerifier({
-      network: this.network,
-      app: this.app,
-      after: parameters.after ?? 0,
-      chainingHash: parameters.chainingHash,
-      finalizedIndex: parameters.finalizedIndex,
-      maxBufferedBatches: this.maxUnprovenBatches,
-      maxBufferedBytes: this.maxUnprovenBytes,
-    })
+    const verifier = this.#pageVerifier(parameters)
     // Grows while reads are held whole with nothing new (`longPollMaxMs`).
     let waitMs = this.longPollMs
     const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
@@ -302,8 +294,7 @@ export class ZellularClient {
       let heldMs: number
       try {
         const started = performance.now()
-        const wait = waitMs > 0 ? `&wait=${waitMs}` : ''
-        const data = await this.#readPage(node, prefix + after + wait, waitMs, signal)
+        const data = await this.#readPage(node, prefix + after, waitMs, signal)
         released = verifier.consume(data, after)
         heldMs = performance.now() - started
         streak = this.#unprovenStreak(streak, released, verifier, heldMs)
@@ -341,6 +332,19 @@ export class ZellularClient {
         yield batch
       }
     }
+  }
+
+  /** The verifier of one `batches()` stream, from where it starts. */
+  #pageVerifier(parameters: BatchesParameters): PageVerifier {
+    return new PageVerifier({
+      network: this.network,
+      app: this.app,
+      after: parameters.after ?? 0,
+      chainingHash: parameters.chainingHash,
+      finalizedIndex: parameters.finalizedIndex,
+      maxBufferedBatches: this.maxUnprovenBatches,
+      maxBufferedBytes: this.maxUnprovenBytes,
+    })
   }
 
   /**
@@ -491,8 +495,9 @@ export class ZellularClient {
   }
 
   /**
-   * One page read. A held read is answered by the end of its wait: one still silent a margin
-   * later is from a paused or cut-off node, left now rather than at the request timeout.
+   * One page read, held up to `waitMs` (`&wait=`) by a node of ours. A held read is answered by
+   * the end of its wait: one still silent a margin later is from a paused or cut-off node, left
+   * now rather than at the request timeout.
    */
   #readPage(
     node: Operator,
@@ -500,8 +505,9 @@ export class ZellularClient {
     waitMs: number,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    const answerWithinMs = waitMs > 0 ? waitMs + LONG_POLL_MARGIN_MS : undefined
-    return this.#call(node, 'GET', path, { signal, answerWithinMs })
+    if (waitMs === 0) return this.#call(node, 'GET', path, { signal })
+    const answerWithinMs = waitMs + LONG_POLL_MARGIN_MS
+    return this.#call(node, 'GET', `${path}&wait=${waitMs}`, { signal, answerWithinMs })
   }
 
   #reader(): Operator {
