@@ -90,7 +90,7 @@ describe('the incremental state hash', () => {
     )
   })
 
-  it('restored from the leaves storage kept (some missing) equals the hash from scratch, and goes on incrementally', () => {
+  it('restored from kept leaves (some missing) equals the hash from scratch, then goes on', () => {
     const exchange = createExchange(config)
     exchange.applyBatch(
       JSON.stringify([order(0, 1, 'buy', 1999, 100), order(1, 1, 'sell', 2001, 50)]),

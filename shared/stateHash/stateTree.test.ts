@@ -109,7 +109,7 @@ describe('StateTree', () => {
     )
   })
 
-  it('equals its definition when the leaves it sets were hashed by hashLeaf before, with the same values or others', () => {
+  it('equals its definition with leaves hashed by hashLeaf before (same values or others)', () => {
     const keys = fc.constantFrom(...Array.from({ length: 20 }, (_, i) => `key ${i}`))
     const value = fc.option(fc.string({ maxLength: 20 }), { nil: undefined })
     const step = fc.tuple(keys, value, fc.option(fc.string({ maxLength: 20 }), { nil: undefined }))
