@@ -386,8 +386,11 @@ function summarizeNetwork(app: string, states: NodeState[]): NetworkResponse {
   return { app, sequencerId, nodes }
 }
 
-/** Longest a `/status` waits for Zellular's last finalized index before giving the last known. */
-const FINALIZED_ASK_MAX_MS = 1_000
+/**
+ * Longest a `/status` waits for Zellular's last finalized index before giving the last known:
+ * an ask takes milliseconds, and a paused node must not hold the status (clients time out at 1 s).
+ */
+const FINALIZED_ASK_MAX_MS = 200
 
 function cached<value>(ms: number, load: () => Promise<value>): () => Promise<value> {
   let entry: { at: number; value: Promise<value> } | undefined
