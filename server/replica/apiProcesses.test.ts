@@ -243,6 +243,12 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
           expect(withoutStateHash(events)).toEqual(withoutStateHash(original))
       }
     }
+    // Proven answers and `/root` are of the latest state hash, made at most once per interval:
+    // until it is of index 41, two reads of one path a moment apart may name different ones.
+    await waitFor(async () => {
+      const { body } = await get(applierUrl, '/root')
+      return (body.attestation as { index?: number } | undefined)?.index === 41
+    })
     for (const path of [
       '/orderbook?market=ETH/USDT',
       `/orders?address=${bob.address}`,
