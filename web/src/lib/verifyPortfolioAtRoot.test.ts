@@ -296,6 +296,20 @@ describe('verifyPortfolioAtRoot: open orders', () => {
 
 describe('verifyPortfolioAtRoot: from proven answers', () => {
   const tokens = ['USDT', 'ETH', 'BTC']
+  /** Checked against the root all three replicas signed at the fixture's index. */
+  const atQuorumRoot = (
+    portfolio: Omit<
+      Parameters<typeof verifyPortfolioAtRoot>[0],
+      'registry' | 'index' | 'answers' | 'bls'
+    >,
+  ) =>
+    verifyPortfolioAtRoot({
+      registry: fixtureRegistry,
+      index: fixtureIndex,
+      answers: rootsOf([0, 1, 2]),
+      bls: countingVerifier(),
+      ...portfolio,
+    })
   const answer = (position: number, body: unknown): ProofAnswer => ({
     replicaId: replicaIds[position]!,
     kind: 'answer',
@@ -306,11 +320,7 @@ describe('verifyPortfolioAtRoot: from proven answers', () => {
     const balances = splitBalanceProofs(holder, tokens, answer(0, provenBalancesBody(0, holder)))
     const page = provenOrdersPage(0, orderOwner.address, [openOrderId])
     const orders = splitOrderProofs(orderOwner.address, answer(0, page))
-    const holderResult = verifyPortfolioAtRoot({
-      registry: fixtureRegistry,
-      index: fixtureIndex,
-      answers: rootsOf([0, 1, 2]),
-      bls: countingVerifier(),
+    const holderResult = atQuorumRoot({
       address: holder,
       tokens,
       proofs: Object.fromEntries(tokens.map((token) => [token, [balances[token]!]])),
@@ -322,11 +332,7 @@ describe('verifyPortfolioAtRoot: from proven answers', () => {
       true,
       true,
     ])
-    const ownerResult = verifyPortfolioAtRoot({
-      registry: fixtureRegistry,
-      index: fixtureIndex,
-      answers: rootsOf([0, 1, 2]),
-      bls: countingVerifier(),
+    const ownerResult = atQuorumRoot({
       address: orderOwner.address,
       tokens: [],
       proofs: {},
@@ -341,11 +347,7 @@ describe('verifyPortfolioAtRoot: from proven answers', () => {
     const repeated = { ...honest, balances: [...honest.balances, honest.balances[0]] }
     const first = splitBalanceProofs(holder, tokens, answer(0, repeated))
     const second = splitBalanceProofs(holder, tokens, answer(1, provenBalancesBody(1, holder)))
-    const result = verifyPortfolioAtRoot({
-      registry: fixtureRegistry,
-      index: fixtureIndex,
-      answers: rootsOf([0, 1, 2]),
-      bls: countingVerifier(),
+    const result = atQuorumRoot({
       address: holder,
       tokens,
       proofs: Object.fromEntries(tokens.map((token) => [token, [first[token]!, second[token]!]])),
