@@ -2,7 +2,6 @@ import {
   balanceProofSchema,
   orderProofSchema,
   ordersPageMax,
-  provenOrderPagesMax,
   type BalanceProof,
   type ReplicaRegistry,
 } from '../../shared/api/index.ts'
@@ -15,9 +14,9 @@ import {
 import {
   judgeBalanceProof,
   judgeOrderProof,
-  nextOpenOrdersCursor,
   splitBalanceProofs,
   splitOrderProofs,
+  walkOpenOrderPages,
   type BalanceProofJudgement,
   type ProofAnswer,
 } from '../../shared/exchange/index.ts'
@@ -179,19 +178,16 @@ async function walkProvenOrders(
   url: string,
 ): Promise<{ pages: ProofAnswer[]; truncated: boolean } | undefined> {
   const address = parameters.address.toLowerCase()
-  const pages: ProofAnswer[] = []
-  let cursor: string | undefined
-  for (let read = 0; read < provenOrderPagesMax; read++) {
+  const walked = await walkOpenOrderPages(async (cursor): Promise<ProofAnswer> => {
     const query = `address=${address}&limit=${ordersPageMax}&proof=1`
     const more = cursor === undefined ? '' : `&cursor=${cursor}`
     const body = await getJson(parameters, `${url}/orders?${query}${more}`)
     const replicaId = answerReplicaId((body as { proofs?: unknown } | undefined)?.proofs)
-    if (replicaId === undefined) return undefined
-    pages.push({ replicaId, kind: 'answer', body })
-    cursor = nextOpenOrdersCursor(body)
-    if (cursor === undefined) return { pages, truncated: false }
-  }
-  return { pages, truncated: true }
+    if (replicaId === undefined)
+      return { replicaId: url, kind: 'unavailable', message: 'no proofs' }
+    return { replicaId, kind: 'answer', body }
+  })
+  return walked.pages.every((page) => page.kind === 'answer') ? walked : undefined
 }
 
 /** The verdict on each order of one proven page, against the quorum root of its proofs' index. */

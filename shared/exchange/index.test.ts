@@ -17,7 +17,6 @@ it('exports exactly this public surface', () => {
       "judgeBalanceProof",
       "judgeOrderProof",
       "marketLeaf",
-      "nextOpenOrdersCursor",
       "nonceWindowLeaf",
       "orderLeaf",
       "precheckIntent",
@@ -28,6 +27,7 @@ it('exports exactly this public surface', () => {
       "splitOrderProofs",
       "stateHashOfRoot",
       "verifyExchangeStateProof",
+      "walkOpenOrderPages",
     ]
   `)
 })

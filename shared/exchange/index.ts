@@ -32,7 +32,7 @@ export type {
   ProofAnswer,
   ProofRefusal,
 } from './judgeProofAnswers.ts'
-export { nextOpenOrdersCursor, splitBalanceProofs, splitOrderProofs } from './splitProofAnswers.ts'
+export { splitBalanceProofs, splitOrderProofs, walkOpenOrderPages } from './splitProofAnswers.ts'
 export { balanceLeaf, marketLeaf, nonceWindowLeaf, orderLeaf } from './stateLeaves.ts'
 export {
   decodeProofHex,

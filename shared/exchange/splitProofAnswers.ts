@@ -4,6 +4,7 @@ import {
   orderProofsSchema,
   ordersPageMax,
   provenBalancesResponseSchema,
+  provenOrderPagesMax,
   type BalanceProof,
   type OrderProof,
   type OrderProofs,
@@ -124,6 +125,26 @@ export function nextOpenOrdersCursor(body: unknown): string | undefined {
   const page = openOrdersWalkSchema.safeParse(body)
   if (!page.success || page.data.next === null) return undefined
   return page.data.orders.every((order) => order.status === 'open') ? page.data.next : undefined
+}
+
+/**
+ * An address's pages of `GET /orders?proof=1` as `readPage(cursor)` answers them (no cursor: the
+ * first), following `nextOpenOrdersCursor` while a page may list more open orders, at most
+ * `provenOrderPagesMax`; a page that is no answer ends the walk. `truncated` when more open
+ * orders may follow the last page read. The web app and the verify CLI read pages their own way.
+ */
+export async function walkOpenOrderPages(
+  readPage: (cursor: string | undefined) => Promise<ProofAnswer>,
+): Promise<{ pages: ProofAnswer[]; truncated: boolean }> {
+  const pages: ProofAnswer[] = []
+  let cursor: string | undefined
+  for (let read = 0; read < provenOrderPagesMax; read++) {
+    const page = await readPage(cursor)
+    pages.push(page)
+    cursor = page.kind === 'answer' ? nextOpenOrdersCursor(page.body) : undefined
+    if (cursor === undefined) return { pages, truncated: false }
+  }
+  return { pages, truncated: true }
 }
 
 /** What `nextOpenOrdersCursor` reads of a page. */

@@ -5,7 +5,6 @@ import {
   orderbookResponseSchema,
   ordersPageMax,
   ordersResponseSchema,
-  provenOrderPagesMax,
   statusResponseSchema,
   submitIntentResponseSchema,
   tradesResponseSchema,
@@ -15,7 +14,7 @@ import {
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import type { ReplicaRootAnswer } from '../../../shared/attest/judgeRootAnswers.ts'
 import { BaseError } from '../../../shared/errors/index.ts'
-import { nextOpenOrdersCursor, type ProofAnswer } from '../../../shared/exchange/index.ts'
+import { walkOpenOrderPages, type ProofAnswer } from '../../../shared/exchange/index.ts'
 
 /** Why a request to a replica (or the app server) failed. */
 export type ReplicaErrorKind =
@@ -203,16 +202,10 @@ export const replicaApi = {
     address: string,
     signal?: AbortSignal,
   ): Promise<{ pages: ProofAnswer[]; truncated: boolean }> {
-    const pages: ProofAnswer[] = []
-    let cursor: string | undefined
-    for (let read = 0; read < provenOrderPagesMax; read++) {
+    return walkOpenOrderPages((cursor) => {
       const query = { address, limit: ordersPageMax, proof: 1, cursor }
-      const page = await proofAnswer(replica, endpoint(replica, 'orders', query), signal)
-      pages.push(page)
-      cursor = page.kind === 'answer' ? nextOpenOrdersCursor(page.body) : undefined
-      if (cursor === undefined) return { pages, truncated: false }
-    }
-    return { pages, truncated: true }
+      return proofAnswer(replica, endpoint(replica, 'orders', query), signal)
+    })
   },
 }
 
