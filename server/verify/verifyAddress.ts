@@ -71,8 +71,7 @@ export async function verifyAddressBalances(
   const { registry } = parameters
   const address = parameters.address.toLowerCase()
   const tokens = registry.tokens.map((token) => token.symbol)
-  const attempts = parameters.attempts ?? 5
-  const sleep = parameters.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  const { attempts, sleep } = retriesOf(parameters)
   const sources =
     parameters.replicaUrl === undefined
       ? registry.replicas.map((replica) => replica.url)
@@ -143,8 +142,7 @@ export async function verifyOpenOrders(
   rootAt = rootGatherer(parameters),
 ): Promise<{ orders: VerifiedOrder[]; truncated: boolean }> {
   const url = parameters.replicaUrl ?? parameters.registry.replicas[0]!.url
-  const attempts = parameters.attempts ?? 5
-  const sleep = parameters.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)))
+  const { attempts, sleep } = retriesOf(parameters)
   let settled = new Map<string, JudgedOrder>()
   let last: { orders: VerifiedOrder[]; truncated: boolean } = { orders: [], truncated: true }
   for (let attempt = 1; attempt <= attempts; attempt++) {
@@ -160,6 +158,15 @@ export async function verifyOpenOrders(
     if (settled.size === merged.length) break
   }
   return last
+}
+
+/** How many rounds to ask a replica, and how to wait between them (tests pass their own). */
+function retriesOf(parameters: VerifyAddressParameters) {
+  return {
+    attempts: parameters.attempts ?? 5,
+    sleep:
+      parameters.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+  }
 }
 
 /** An order's verdict, and whether asking the same replica again may change it. */
