@@ -57,6 +57,10 @@ export class BatchPoster {
   readonly #idle = new Set<string>()
   /** Ends the held PUT when client batches arrive. */
   #hold: AbortController | undefined
+  /** Ends the PUT under way when a switch starts (`settle`). */
+  #sending: AbortController | undefined
+  /** The posting round under way, which a switch waits for (`settle`). */
+  #round: Promise<PostSignal> | undefined
   /** The last round moved this node's sequences, or its PUT was held for news. */
   #wantsAnotherRound = false
   /** When this node began following its sequencer (a switch's end), for its setup window. */
@@ -115,14 +119,34 @@ export class BatchPoster {
     this.#hold?.abort()
   }
 
+  /**
+   * A switch has paused the node: the PUT under way ends at once (its bodies go back to the
+   * queue, uncertain, as after a failure) and the round returns. The switch waits for this
+   * before it decides what to re-send, so no body of the old sequencer's era comes back after
+   * that decision, and no late answer of the old sequencer lands in the new one's log.
+   */
+  async settle(): Promise<void> {
+    this.#sending?.abort()
+    await this.#round?.catch(() => undefined)
+  }
+
   /** One posting round over every app. */
-  async post(): Promise<PostSignal> {
+  post(): Promise<PostSignal> {
+    const round = this.postApps().finally(() => {
+      if (this.#round === round) this.#round = undefined
+    })
+    this.#round = round
+    return round
+  }
+
+  private async postApps(): Promise<PostSignal> {
     const { role } = this
     if (role.isSequencer || role.paused) return undefined
     this.#notSequencerSeen = false
     this.#wantsAnotherRound = false
     let caughtUpAtOnce = true
     for (const app of shuffled(this.logs.apps())) {
+      if (role.isSequencer || role.paused) return this.signal()
       for (let round = 1; ; round++) {
         const outcome = await this.postApp(app)
         if (outcome === 'caught_up') this.#idle.add(app)
@@ -166,6 +190,7 @@ export class BatchPoster {
     if (!sequencer) return 'error'
     const holdMs = this.holdMsFor(app, bodies.length)
     const hold = holdMs > 0 ? new AbortController() : undefined
+    const sending = new AbortController()
     const progressBefore = log.lastSequenced + log.lastLocked + log.lastFinalized
     const started = performance.now()
     let answer: SequencerAnswer
@@ -182,9 +207,14 @@ export class BatchPoster {
       // Our sequencer beats while it holds: silence for a beat and the margin means it is gone.
       const silenceMs = holdMs > 0 ? HOLD_BEAT_MS + HELD_ANSWER_MARGIN_MS : undefined
       this.#hold = hold
+      this.#sending = sending
+      const ends = hold ? AbortSignal.any([hold.signal, sending.signal]) : sending.signal
       const response = await context.peers
-        .send('PUT', sequencer, path, payload, timeoutMs, hold?.signal, silenceMs)
-        .finally(() => (this.#hold = undefined))
+        .send('PUT', sequencer, path, payload, timeoutMs, ends, silenceMs)
+        .finally(() => {
+          this.#hold = undefined
+          this.#sending = undefined
+        })
       if (response.status !== 200) {
         outbox.requeueUncertain(app, bodies)
         const code = errorCode(response.body)
@@ -205,6 +235,8 @@ export class BatchPoster {
       // Ended to carry new client batches: the sequencer was fine, and nothing was sent.
       if (hold?.signal.aborted === true) return 'interrupted'
       outbox.requeueUncertain(app, bodies)
+      // Ended by a switch (`settle`): says nothing about the sequencer.
+      if (sending.signal.aborted) return 'interrupted'
       this.#sequencerDown = true
       return 'error'
     }

@@ -328,3 +328,44 @@ it('an approved switch request that arrives during a switch is carried out after
     silent.close()
   }
 })
+
+it('a batch whose PUT is under way when a switch starts is sent again only if the adopted prefix lacks it', async () => {
+  // The old sequencer may have sequenced it before the switch: the round under way ends first,
+  // so its bodies count as uncertain when the switch decides what to re-send. Left running, its
+  // late failure put `b2` back in the queue after that decision, and the new sequencer then
+  // finalized it a second time (the "censors one node" Byzantine test, under load).
+  const held: (() => void)[] = []
+  const sequencer = await fakePeer((_request, _body, response) => {
+    held.push(() => answer(response, 500, 'gone'))
+  })
+  const peer = await peerWithProofAnd(
+    JSON.stringify({
+      status: 'success',
+      data: {
+        batches: ['b1', 'b2'],
+        first_chaining_hash: chainHash('', 'b1'),
+        finalized_signatures: [],
+      },
+    }),
+  )
+  const sockets = [sequencer.url, peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node, ids } = makeTestNode({
+    position: 3,
+    sockets,
+    config: { sequencerSetupDeadlineMs: 0 },
+  })
+  try {
+    node.intake.accept('a', ['b2', 'c'], Date.now())
+    const posting = node.poster.post()
+    await expect.poll(() => held.length).toBe(1)
+    await node.switcher.switchTo(ids[2]!, ids[0]!)
+    expect(node.logs.get('a').lastFinalized).toBe(2)
+    for (const release of held.splice(0)) release()
+    await posting
+    expect(node.outbox.queued('a')).toEqual(['c'])
+  } finally {
+    node.close()
+    peer.close()
+    sequencer.close()
+  }
+})

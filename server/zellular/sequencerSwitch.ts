@@ -51,9 +51,11 @@ export class SequencerSwitch {
     if (role.paused || role.sequencerId !== expectedCurrent || next === role.sequencerId) return
     role.pause()
     const previous = role.sequencerId
-    role.follow(next)
     context.log.warn(`SEQUENCER SWITCH ${previous} -> ${next}${next === context.id ? ' (me)' : ''}`)
     try {
+      // The posting round under way ends first: what it sent is then known, sent or uncertain.
+      await parts.poster.settle()
+      role.follow(next)
       for (const app of parts.logs.apps()) {
         const finalizedBefore = parts.logs.get(app).lastFinalized
         await adoptPeersState(context, parts.logs, parts.chain, app)
