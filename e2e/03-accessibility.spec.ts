@@ -35,9 +35,10 @@ for (const theme of ['dark', 'light'] as const) {
     baseURL,
   }) => {
     test.setTimeout(120_000)
-    const user = await openUser(browser, { baseURL: baseURL! })
+    // A system in that theme from the start, as its users have: following a change of the
+    // system's theme is the navigation tests' subject.
+    const user = await openUser(browser, { baseURL: baseURL!, colorScheme: theme })
     const { page } = user
-    await page.emulateMedia({ colorScheme: theme })
     await expect(page.locator('html')).toHaveAttribute('data-theme', theme)
     await settle(page)
     expect(await seriousViolations(page)).toEqual([])

@@ -23,11 +23,18 @@ export interface User {
  */
 export async function openUser(
   browser: Browser,
-  options: { mode?: WalletMode; baseURL: string; prepare?: (page: Page) => Promise<unknown> },
+  options: {
+    mode?: WalletMode
+    baseURL: string
+    prepare?: (page: Page) => Promise<unknown>
+    /** The system's theme preference (Playwright's default: light). */
+    colorScheme?: 'light' | 'dark'
+  },
 ): Promise<User> {
   const context = await browser.newContext({
     baseURL: options.baseURL,
     viewport: { width: 1440, height: 900 },
+    ...(options.colorScheme ? { colorScheme: options.colorScheme } : {}),
   })
   const wallet = await TestWallet.install(context, {
     privateKeys: [generatePrivateKey(), generatePrivateKey()],
