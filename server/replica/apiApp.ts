@@ -2,11 +2,12 @@ import { Hono, type Context } from 'hono'
 import {
   balanceQuerySchema,
   balancesQuerySchema,
-  hash32Schema,
   orderbookQuerySchema,
+  orderQuerySchema,
   type BalancesResponse,
   type MarketsResponse,
   type OrderbookResponse,
+  type OrderResponse,
 } from '../../shared/api/index.ts'
 import type { ListedMarket } from '../../shared/exchange/index.ts'
 import { parseToken, type TokenRegistry } from '../../shared/intents/index.ts'
@@ -22,6 +23,7 @@ import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
 import { whenProofAsked } from './middleware/whenProofAsked.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import {
+  orderNotFound,
   ordersPageRequest,
   prunedTrades,
   requireListedMarket,
@@ -30,7 +32,7 @@ import {
   tradesPageRequest,
 } from './routes/marketRoutes.ts'
 import { toTxResponse } from './routes/txRoutes.ts'
-import { canonicalAddress, parseQuery } from './routes/requestParsing.ts'
+import { canonicalAddress, hashIdParam, parseQuery } from './routes/requestParsing.ts'
 import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
 
 /** How long a new event stream waits for the relay to hold a position before a 503. */
@@ -97,10 +99,7 @@ export function createApiApp(deps: ApiDeps) {
     .get('/aggregate_balance', signedLimit, forward)
     .get('/root', forward)
     .get('/tx/:id', async (c) => {
-      const id = c.req.param('id').toLowerCase()
-      if (!hash32Schema.safeParse(id).success) {
-        throw new ApiError('invalid_request', 'an intent id is 0x and 64 hex digits', 'id')
-      }
+      const id = hashIdParam(c, 'an intent')
       const receipt = await deps.reads.receipt(id)
       // Pending, dropped and unknown intents are the applier's to tell (its memory).
       if (receipt === undefined) return forward(c)
@@ -147,6 +146,14 @@ export function createApiApp(deps: ApiDeps) {
       if (request.proof) return forward(c)
       const page = await deps.reads.ordersPageAt(request)
       return c.json(toOrdersResponse(request.owner, page))
+    })
+    .get('/order/:id', whenProofAsked(signedLimit), async (c) => {
+      const orderId = hashIdParam(c, 'an order')
+      // The state proof comes from the applier's tree.
+      if (parseQuery(c, orderQuerySchema).proof) return forward(c)
+      const { order, index } = await deps.reads.orderAt(orderId)
+      if (order === undefined) throw orderNotFound(orderId)
+      return c.json({ index, order } satisfies OrderResponse)
     })
     .get('/trades', async (c) => {
       const request = tradesPageRequest(c, findListed)

@@ -249,15 +249,19 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
       const { body } = await get(applierUrl, '/root')
       return (body.attestation as { index?: number } | undefined)?.index === 41
     })
+    const { body: bobOrders } = await get(applierUrl, `/orders?address=${bob.address}&limit=1`)
+    const bobOrder = (bobOrders.orders as { orderId: string }[])[0]!.orderId
     for (const path of [
       '/orderbook?market=ETH/USDT',
       `/orders?address=${bob.address}`,
+      `/order/${bobOrder}`,
       '/trades?market=ETH/USDT&limit=5',
       `/balances?address=${alice.address}`,
       '/markets',
       // Forwarded: the state tree is the applier's.
       `/balances?address=${bob.address}&proof=1`,
       `/orders?address=${bob.address}&proof=1`,
+      `/order/${bobOrder}?proof=1`,
       '/root',
     ]) {
       const expected = await get(applierUrl, path)

@@ -42,6 +42,8 @@ export const apiErrorStatus = {
   unknown_intent: 404,
   /** A market this replica does not trade. */
   unknown_market: 404,
+  /** GET /order/:id for an order this replica does not hold (never placed, or pruned). */
+  order_not_found: 404,
   /**
    * History the request reaches (e.g. trades below a cursor) is older than this replica keeps:
    * it was pruned (`REPLICA_HISTORY_RETAIN_BATCHES`); the state it led to is still served.

@@ -36,6 +36,8 @@ it('exports exactly this public surface', () => {
       "orderFillsMax",
       "orderProofSchema",
       "orderProofsSchema",
+      "orderQuerySchema",
+      "orderResponseSchema",
       "orderSideSchema",
       "orderStatusSchema",
       "orderViewSchema",

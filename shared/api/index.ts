@@ -17,6 +17,7 @@
  * - `GET /markets` → `marketsResponseSchema`; `GET /orderbook?market[&depth]` →
  *   `orderbookResponseSchema`; `GET /orders?address[&market][&limit][&cursor][&proof=1]` →
  *   `ordersResponseSchema` (with `proof=1`, `proofs`: `orderProofsSchema`);
+ *   `GET /order/:id[?proof=1]` → `orderResponseSchema` (404 `order_not_found`);
  *   `GET /trades?market[&limit][&cursor]` → `tradesResponseSchema` (pages: `limit` up to
  *   `ordersPageMax` / `tradesPageMax`, `next` is the following cursor)
  * - `GET /events[?address][&types]`: SSE, `sseEventSchemas` (503 `too_many_subscribers` when full;
@@ -89,6 +90,7 @@ export {
   orderbookResponseSchema,
   orderFillSchema,
   orderFillsMax,
+  orderResponseSchema,
   ordersResponseSchema,
   orderSideSchema,
   orderStatusSchema,
@@ -103,6 +105,7 @@ export type {
   MarketsResponse,
   OrderbookResponse,
   OrderFill,
+  OrderResponse,
   OrdersResponse,
   OrderStatus,
   OrderView,
@@ -123,6 +126,7 @@ export {
   eventsQuerySchema,
   orderbookQuerySchema,
   ordersPageMax,
+  orderQuerySchema,
   ordersQuerySchema,
   rootQuerySchema,
   tradesPageMax,

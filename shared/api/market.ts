@@ -7,7 +7,7 @@ import {
   hash32Schema,
   reasonCodeSchema,
 } from './intents.ts'
-import { orderProofsSchema } from './proofs.ts'
+import { orderProofSchema, orderProofsSchema } from './proofs.ts'
 
 /*
  * Market data. Every price is in quote-token base units per ONE WHOLE base token (the unit of
@@ -152,6 +152,21 @@ export const ordersResponseSchema = z.object({
   /** With `proof=1`: the state proofs of the page's open orders at the latest state hash. */
   proofs: orderProofsSchema.optional(),
 })
+
+/**
+ * `GET /order/:id[?proof=1]`: one order with its latest fills, as `GET /orders` lists it, read
+ * at applied index `index` or later. With `proof=1`, `proof` is the order's state leaf at the
+ * replica's latest state hash (`value` null: not open there) with its proof, which a client
+ * checks against the state hash a quorum signed at `proof.index` (`judgeOrderProof`), not
+ * against `order`, which may be newer. 404 `order_not_found` for an order not held here.
+ */
+export const orderResponseSchema = z.object({
+  index: z.number().int().nonnegative(),
+  order: orderViewSchema,
+  proof: orderProofSchema.optional(),
+})
+
+export type OrderResponse = z.infer<typeof orderResponseSchema>
 
 export type OrdersResponse = z.infer<typeof ordersResponseSchema>
 

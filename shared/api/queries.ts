@@ -39,6 +39,9 @@ const proofParam = z
   .optional()
   .transform((value) => value !== undefined)
 
+/** `GET /order/:id`: with `proof=1`, the order's state proof at the latest state hash. */
+export const orderQuerySchema = z.object({ proof: proofParam })
+
 /**
  * `GET /balances`: signed balances at `index` (default: the applied index), or with `proof=1`
  * every balance with its state proof at the latest state hash (then without `index`).

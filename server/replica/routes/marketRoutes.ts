@@ -1,10 +1,12 @@
 import { Hono, type Context } from 'hono'
 import {
   orderbookQuerySchema,
+  orderQuerySchema,
   ordersQuerySchema,
   tradesQuerySchema,
   type MarketsResponse,
   type OrderbookResponse,
+  type OrderResponse,
   type OrdersResponse,
   type Trade,
   type TradesResponse,
@@ -25,13 +27,13 @@ import {
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { readOrderProofs } from '../stateProofs.ts'
 import type { OrdersCursor, OrdersPage, OrdersPageParameters } from '../store/replicaStorage.ts'
-import { canonicalAddress, parseQuery } from './requestParsing.ts'
+import { canonicalAddress, hashIdParam, parseQuery } from './requestParsing.ts'
 
 /**
  * Market data: `GET /markets` (tokens and market grids), `GET /orderbook` (at most 500 aggregated
  * levels per side, with the market's delta `seq`), `GET /orders` (pages of an address's orders,
  * open ones first, each with its latest fills; with `proof=1`, the open ones' state proofs at the
- * latest state hash), `GET /trades` (pages of a market's trades, newest first). Every list has
+ * latest state hash), `GET /order/:id` (one order, with `proof=1` its state proof), `GET /trades` (pages of a market's trades, newest first). Every list has
  * a cap, so no request costs more than a page. Prices and quantities are base-unit decimal
  * strings.
  */
@@ -70,6 +72,27 @@ export function marketRoutes(deps: ReplicaDeps) {
       )
       return c.json({ ...answer, proofs } satisfies OrdersResponse)
     })
+    .use('/order/:id', whenProofAsked(provenLimit))
+    .get('/order/:id', async (c) => {
+      const orderId = hashIdParam(c, 'an order')
+      const { proof } = parseQuery(c, orderQuerySchema)
+      // The index is taken first: the order is as of it or of a later commit, never older.
+      const index = deps.state.position.index
+      const order = await deps.state.storage.order(orderId)
+      if (order === undefined) throw orderNotFound(orderId)
+      if (!proof) return c.json({ index, order } satisfies OrderResponse)
+      const proofs = await readOrderProofs(deps, [orderId])
+      const proven = proofs.orders[0]
+      if (proven === undefined) {
+        throw new ApiError(
+          'proof_unavailable',
+          'the order changed since the latest state hash; retry',
+        )
+      }
+      const { replicaId, stateHash } = proofs
+      const leaf = { replicaId, index: proofs.index, stateHash, ...proven }
+      return c.json({ index, order, proof: leaf } satisfies OrderResponse)
+    })
     .get('/trades', async (c) => {
       const request = tradesPageRequest(c, findListed)
       const { trades, prunedBelow } = await readTrades(
@@ -81,6 +104,11 @@ export function marketRoutes(deps: ReplicaDeps) {
       if (prunedBelow !== undefined) throw prunedTrades(request.before, prunedBelow)
       return c.json(toTradesResponse(request, trades))
     })
+}
+
+/** The 404 of `GET /order/:id` for an order not held here (replica and API processes alike). */
+export function orderNotFound(orderId: string): ApiError {
+  return new ApiError('order_not_found', `no order ${orderId} here (never placed, or pruned)`, 'id')
 }
 
 /** Looks a market up by id; undefined when it is not listed. */

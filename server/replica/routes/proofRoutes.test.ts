@@ -2,6 +2,7 @@ import bls from '@chainsafe/bls/herumi'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   errorResponseSchema,
+  orderResponseSchema,
   ordersResponseSchema,
   provenBalancesResponseSchema,
   statusResponseSchema,
@@ -236,6 +237,77 @@ describe('root attestations and proven answers', () => {
     const plain = await get(replica, `/orders?address=${alice.address}`)
     expect(plain.body).not.toHaveProperty('proofs')
     expect((await get(replica, `/orders?address=${alice.address}&proof=yes`)).status).toBe(400)
+  })
+
+  it('prove one order by id: open while it rests, then, cancelled, that it is no longer open', async () => {
+    const sequencer = new InMemorySequencer()
+    // A state hash at every applied index: each proof is at the index just applied.
+    const replica = await startReplica({ sequencer, parameters: { stateHashIntervalMs: 0 } })
+    const fields = { nonce: '7', market: 'ETH/USDT', side: 'buy', type: 'limit', price: '1990' }
+    const limit = { ...fields, quantity: '0.01', timeInForce: 'GTC' }
+    sequencer.append(JSON.stringify([signIntent(alice, testTokens, { action: 'order', ...limit })]))
+    const orderId = intentId({ ...testDomain, signer: alice.address, nonce: 7n } as never)
+    await waitFor(() => replica.state.position.index === 1)
+    const rootAt = async () =>
+      signedRootSchema.parse((await get(replica, '/root')).body).attestation
+    const proven = async (index: number) => {
+      // The replica hashes its state once it has applied nothing for the interval.
+      await waitFor(async () => (await rootAt()).index === index)
+      const root = await rootAt()
+      const answer = await get(replica, `/order/${orderId}?proof=1`)
+      expect(answer.status).toBe(200)
+      const { order, proof } = orderResponseSchema.parse(answer.body)
+      const quorumRoot = { index: root.index, stateHash: root.stateHash }
+      const judge = (body: unknown) =>
+        judgeOrderProof({
+          orderId,
+          owner: alice.address,
+          root: quorumRoot,
+          answer: answerOf(replica, body),
+        })
+      return { order, proof: proof!, judge }
+    }
+
+    const open = await proven(1)
+    expect(open.order).toMatchObject({ orderId, status: 'open', price: '1990000000' })
+    expect(open.proof).toMatchObject({
+      orderId,
+      index: 1,
+      value: expect.stringMatching(/^ETH\/USDT buy /),
+    })
+    expect(open.judge(open.proof)).toMatchObject({ ok: true })
+    // A replica that serves another price than its proof ties to the root is caught.
+    const otherPrice = { ...open.proof, value: open.proof.value!.replace('199000', '198000') }
+    expect(open.judge(otherPrice)).toMatchObject({ ok: false, refusal: 'false_value' })
+
+    const cancel = { action: 'cancel', nonce: '8', market: 'ETH/USDT', orderId }
+    sequencer.append(JSON.stringify([signIntent(alice, testTokens, cancel)]))
+    await waitFor(() => replica.state.position.index === 2)
+    const closed = await proven(2)
+    expect(closed.order).toMatchObject({ orderId, status: 'cancelled' })
+    expect(closed.proof).toMatchObject({ index: 2, value: null })
+    // The proof shows the leaf is gone: not open, and no lie.
+    expect(closed.judge(closed.proof)).toMatchObject({ ok: false, refusal: 'not_open' })
+    // Claiming it still open at that root is a lie.
+    expect(closed.judge({ ...closed.proof, value: open.proof.value })).toMatchObject({
+      ok: false,
+      refusal: 'false_value',
+    })
+
+    // Without `proof`, the order alone; an unknown id is 404, a malformed one 400.
+    const plain = await get(replica, `/order/${orderId.toUpperCase().replace('0X', '0x')}`)
+    expect(plain.status).toBe(200)
+    expect(orderResponseSchema.parse(plain.body)).toEqual({ index: 2, order: closed.order })
+    const unknown = await get(replica, `/order/0x${'cd'.repeat(32)}`)
+    expect(unknown.status).toBe(404)
+    expect(errorResponseSchema.parse(unknown.body).error).toMatchObject({
+      code: 'order_not_found',
+      field: 'id',
+    })
+    for (const path of ['/order/0x12', `/order/${orderId}?proof=yes`]) {
+      const bad = await get(replica, path)
+      expect([path, bad.status]).toEqual([path, 400])
+    }
   })
 
   it('answer 404 root_not_kept for an index without a kept root, 400 for a bad index', async () => {

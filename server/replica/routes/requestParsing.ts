@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import type { z } from 'zod'
+import { hash32Schema } from '../../../shared/api/index.ts'
 import { parseAddress, type Address } from '../../../shared/intents/index.ts'
 import { ApiError, rejection, statusOf } from '../apiError.ts'
 import { readBodyText } from '../middleware/bodySizeLimit.ts'
@@ -27,6 +28,18 @@ export function canonicalAddress(text: string, field = 'address'): Address {
   const parsed = parseAddress(text)
   if (!parsed.ok) throw rejection(parsed.reason, field)
   return parsed.value
+}
+
+/**
+ * The `:id` path parameter of `/tx/:id` and `/order/:id` in lower case (ids are hashes), or a
+ * 400 `invalid_request` naming it.
+ */
+export function hashIdParam(c: Context, what: 'an intent' | 'an order'): string {
+  const id = (c.req.param('id') ?? '').toLowerCase()
+  if (!hash32Schema.safeParse(id).success) {
+    throw new ApiError('invalid_request', `${what} id is 0x and 64 hex digits`, 'id')
+  }
+  return id
 }
 
 /** The request body as JSON: 400 `malformed_json`, or 413 over `maxBytes`. */

@@ -1,11 +1,12 @@
 import { Hono } from 'hono'
-import { hash32Schema, type TxResponse } from '../../../shared/api/index.ts'
+import type { TxResponse } from '../../../shared/api/index.ts'
 import type { IntentAction } from '../../../shared/intents/index.ts'
 import { ApiError } from '../apiError.ts'
 import { historyPrunedBelow, readReceipt } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
 import type { StoredReceipt } from '../store/replicaStorage.ts'
+import { hashIdParam } from './requestParsing.ts'
 
 /**
  * `GET /tx/:id`: the receipt of an applied intent (stored, or, for a rejected intent that left
@@ -14,10 +15,7 @@ import type { StoredReceipt } from '../store/replicaStorage.ts'
  */
 export function txRoutes(deps: ReplicaDeps) {
   return new Hono().get('/tx/:id', async (c) => {
-    const id = c.req.param('id').toLowerCase()
-    if (!hash32Schema.safeParse(id).success) {
-      throw new ApiError('invalid_request', 'an intent id is 0x and 64 hex digits', 'id')
-    }
+    const id = hashIdParam(c, 'an intent')
     const receipt = await readReceipt(deps.state, id)
     if (receipt !== undefined) return c.json(toTxResponse(receipt))
     const dropped = deps.dropped.get(id)

@@ -1,12 +1,12 @@
 import type Database from 'better-sqlite3'
-import { orderFillsMax, type Trade } from '../../../shared/api/index.ts'
-import { toOrdersPage, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
+import { orderFillsMax, type OrderView, type Trade } from '../../../shared/api/index.ts'
+import { toOrdersPage, toOrderView, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
 import type { OrdersCursor, OrdersPage, OrdersPageParameters } from './replicaStorage.ts'
 
 /*
  * Pages of orders, fills and trades read from the replica's SQLite tables, each query walking an
  * index for at most a page of rows, so a request costs the (single) apply thread the same
- * whether an address has ten orders or a million. `SqliteStorage` answers `ordersPage` and
+ * whether an address has ten orders or a million. `SqliteStorage` answers `ordersPage`, `order` and
  * `tradesPage` with them; SQLite's one connection reads between commits, so every page is of
  * one committed position.
  */
@@ -34,6 +34,12 @@ export class MarketPages {
       rows.push(...this.group('closed', owner, market, after, limit + 1 - rows.length))
     }
     return toOrdersPage(rows, limit, (row) => this.fills(row.order_id))
+  }
+
+  /** One order with its latest fills; undefined when there is no such row. */
+  order(orderId: string): OrderView | undefined {
+    const row = this.statements.order.get(orderId) as OrderRow | undefined
+    return row === undefined ? undefined : toOrderView(row, this.fills(orderId))
   }
 
   /** One page of a market's trades, newest first, below trade `beforeSeq` when given. */
@@ -85,6 +91,7 @@ function prepare(sqlite: Database.Database) {
   return {
     open: orders("status = 'open'"),
     closed: orders("status <> 'open'"),
+    order: sqlite.prepare('SELECT * FROM orders WHERE order_id = ?'),
     makerFills: sqlite.prepare(
       'SELECT * FROM trades WHERE maker_order_id = ? ORDER BY rowid DESC LIMIT ?',
     ),

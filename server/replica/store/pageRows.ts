@@ -71,7 +71,7 @@ export function toOrdersPage(
 }
 
 /** The order's view with its latest `orderFillsMax` fills (of `trades`), oldest first. */
-function toOrderView(row: OrderRow, trades: readonly TradeRow[]): OrderView {
+export function toOrderView(row: OrderRow, trades: readonly TradeRow[]): OrderView {
   const found = [...trades].sort((a, b) => b.seq - a.seq)
   const fills = found
     .slice(0, orderFillsMax)

@@ -1,7 +1,7 @@
 import pg from 'pg'
-import { orderFillsMax, type Trade } from '../../../shared/api/index.ts'
+import { orderFillsMax, type OrderView, type Trade } from '../../../shared/api/index.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
-import { toOrdersPage, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
+import { toOrdersPage, toOrderView, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
 import type {
   AppliedPosition,
   OrdersPage,
@@ -233,19 +233,33 @@ export class PostgresReads {
       const after = cursor?.group === 'closed' ? cursor : undefined
       await group(false, after, limit + 1 - rows.length)
     }
-    const ids = rows.slice(0, limit).map((row) => row.order_id)
-    // Each order's newest fills as maker and as taker, for the whole page in one query.
-    const fills = await client.query<TradeRow & { page_order_id: string }>(
-      'SELECT o.id AS page_order_id, t.* FROM unnest($1::text[]) AS o(id), LATERAL (' +
-        '(SELECT * FROM trades WHERE maker_order_id = o.id ORDER BY seq DESC LIMIT $2) UNION ALL ' +
-        '(SELECT * FROM trades WHERE taker_order_id = o.id ORDER BY seq DESC LIMIT $2)) AS t',
-      [ids, orderFillsMax + 1],
+    const byOrder = await fillsOf(
+      client,
+      rows.slice(0, limit).map((row) => row.order_id),
     )
-    const byOrder = new Map<string, TradeRow[]>()
-    for (const { page_order_id: id, ...trade } of fills.rows) {
-      byOrder.set(id, [...(byOrder.get(id) ?? []), trade])
-    }
     return toOrdersPage(rows, limit, (row) => byOrder.get(row.order_id) ?? [])
+  }
+
+  /** One order with its latest fills and the applied index, all from one snapshot. */
+  orderAt(orderId: string): Promise<{ order: OrderView | undefined; index: number }> {
+    return this.snapshot(async (client) => {
+      const { index } = await this.position(client)
+      return { order: await this.orderIn(client, orderId), index }
+    })
+  }
+
+  /** One order with its latest fills (see `ReplicaStorage.order`). */
+  order(orderId: string): Promise<OrderView | undefined> {
+    return this.snapshot((client) => this.orderIn(client, orderId))
+  }
+
+  private async orderIn(client: pg.PoolClient, orderId: string): Promise<OrderView | undefined> {
+    const { rows } = await client.query<OrderRow>('SELECT * FROM orders WHERE order_id = $1', [
+      orderId,
+    ])
+    const row = rows[0]
+    if (row === undefined) return undefined
+    return toOrderView(row, (await fillsOf(client, [orderId])).get(orderId) ?? [])
   }
 
   async tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {
@@ -374,4 +388,22 @@ export function redactUrl(url: string): string {
   const parsed = new URL(url)
   if (parsed.password !== '') parsed.password = '***'
   return parsed.toString()
+}
+
+/** Each order's newest fills as maker and as taker, for all of `orderIds` in one query. */
+async function fillsOf(
+  client: pg.PoolClient,
+  orderIds: readonly string[],
+): Promise<Map<string, TradeRow[]>> {
+  const fills = await client.query<TradeRow & { page_order_id: string }>(
+    'SELECT o.id AS page_order_id, t.* FROM unnest($1::text[]) AS o(id), LATERAL (' +
+      '(SELECT * FROM trades WHERE maker_order_id = o.id ORDER BY seq DESC LIMIT $2) UNION ALL ' +
+      '(SELECT * FROM trades WHERE taker_order_id = o.id ORDER BY seq DESC LIMIT $2)) AS t',
+    [orderIds, orderFillsMax + 1],
+  )
+  const byOrder = new Map<string, TradeRow[]>()
+  for (const { page_order_id: id, ...trade } of fills.rows) {
+    byOrder.set(id, [...(byOrder.get(id) ?? []), trade])
+  }
+  return byOrder
 }

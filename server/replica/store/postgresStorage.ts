@@ -2,7 +2,7 @@ import { drizzle } from 'drizzle-orm/node-postgres'
 import { migrate } from 'drizzle-orm/node-postgres/migrator'
 import { join } from 'node:path'
 import pg from 'pg'
-import type { Trade } from '../../../shared/api/index.ts'
+import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { OrderUpdate } from '../../../shared/exchange/index.ts'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
@@ -281,6 +281,10 @@ export class PostgresStorage implements ReplicaStorage {
 
   ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {
     return this.reads.ordersPage(parameters)
+  }
+
+  order(orderId: string): Promise<OrderView | undefined> {
+    return this.reads.order(orderId)
   }
 
   tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {

@@ -406,6 +406,9 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
             time: (syncPointSeconds + 2) * 1000,
           },
         ])
+        // One order by id, as its page shows it; none for an id never placed.
+        for (const order of all.orders) expect(await storage.order(order.orderId)).toEqual(order)
+        expect(await storage.order(`0x${'cd'.repeat(32)}`)).toBeUndefined()
         expect(
           await storage.ordersPage({
             owner: bob.address,

@@ -183,6 +183,8 @@ export interface ReplicaStorage {
    * first, each order with its latest fills.
    */
   ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage>
+  /** One order with its latest fills, or undefined when never placed (or its history pruned). */
+  order(orderId: string): Promise<OrderView | undefined>
   /** One page of a market's trades, newest first, below trade `beforeSeq` when given. */
   tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]>
 

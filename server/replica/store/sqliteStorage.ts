@@ -1,4 +1,4 @@
-import type { Trade } from '../../../shared/api/index.ts'
+import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
 import type { Address, TokenInfo } from '../../../shared/intents/index.ts'
 import { MarketPages } from './marketPages.ts'
@@ -108,6 +108,10 @@ export class SqliteStorage implements ReplicaStorage {
 
   ordersPage(parameters: OrdersPageParameters): Promise<OrdersPage> {
     return settle(() => this.pages.orders(parameters))
+  }
+
+  order(orderId: string): Promise<OrderView | undefined> {
+    return settle(() => this.pages.order(orderId))
   }
 
   tradesPage(market: string, limit: number, beforeSeq: number | undefined): Promise<Trade[]> {
