@@ -16,7 +16,7 @@ import {
   traders,
   waitFor,
 } from '../replica/testing.ts'
-import { verifyAddressBalances, verifyOpenOrders } from './verifyAddress.ts'
+import { verifyAddressBalances, verifyOpenOrders, verifyOrder } from './verifyAddress.ts'
 
 const sequencer = new InMemorySequencer()
 const trusted = testRegistry(3, 15_940)
@@ -237,3 +237,60 @@ describe('verifyOpenOrders over HTTP, past one page', () => {
     expect(asked.filter((path) => path === '/root')).toHaveLength(3)
   })
 })
+
+describe('verifyOrder over HTTP', () => {
+  it('proves an order open, then cancelled no longer open, and names a replica that alters it', async () => {
+    // Trader 6 rests one order, proven open at a root both replicas signed.
+    const trader = traders[6]!
+    const fields = { action: 'order', nonce: '5000', market: 'ETH/USDT', side: 'sell' }
+    const limit = { type: 'limit', price: '2600', quantity: '0.01', timeInForce: 'GTC' }
+    sequencer.append(JSON.stringify([signIntent(trader, testTokens, { ...fields, ...limit })]))
+    const placedAt = sequencer.chainingHashes.length
+    await waitFor(() => replicas.every((replica) => replica.state.position.index === placedAt))
+    const listed = await replicas[0]!.app.request(`/orders?address=${trader.address}`)
+    const orderId = ((await listed.json()) as { orders: { orderId: string }[] }).orders[0]!.orderId
+    const check = (extra: { fetch?: typeof fetch; replicaUrl?: string } = {}) =>
+      verifyOrder(
+        { registry, bls: verifier, sleep: async () => delay(200), attempts: 25, ...extra },
+        orderId,
+      )
+
+    const open = await check()
+    expect(open).toMatchObject({ proven: 'open', verified: true, index: placedAt })
+    expect(open.value).toMatch(new RegExp(`^ETH/USDT sell 260000 ${trader.address} limit 10 10 `))
+    expect(open.stored).toMatchObject({ orderId, status: 'open' })
+
+    const lyingUrl = registry.replicas[0]!.url
+    const lying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (!String(input).startsWith(`${lyingUrl}/order/`)) return response
+      const body = (await response.json()) as { proof: { value: string } }
+      body.proof.value = body.proof.value.replace(' 10 10 ', ' 9 10 ')
+      return new Response(JSON.stringify(body), { status: 200 })
+    }
+    const altered = await check({ fetch: lying, replicaUrl: lyingUrl })
+    expect(altered).toMatchObject({ verified: false })
+    expect(altered.problem).toMatch(/^replica-1 served an order .*root_mismatch/)
+
+    const cancel = { action: 'cancel', nonce: '5001', market: 'ETH/USDT', orderId }
+    sequencer.append(JSON.stringify([signIntent(trader, testTokens, cancel)]))
+    const cancelledAt = sequencer.chainingHashes.length
+    await waitFor(() => replicas.every((replica) => replica.state.position.index === cancelledAt))
+    // Proofs are at each replica's latest hash: asked again until both have signed this index.
+    const closed = await check()
+    expect(closed).toMatchObject({ proven: 'not_open', verified: true, index: cancelledAt })
+    expect(closed.value).toBeUndefined()
+    expect(closed.stored).toMatchObject({ orderId, status: 'cancelled' })
+
+    const unknown = await verifyOrder(
+      { registry, bls: verifier, sleep: noWait },
+      `0x${'cd'.repeat(32)}`,
+    )
+    expect(unknown).toMatchObject({
+      verified: false,
+      problem: expect.stringMatching(/no proof served$/),
+    })
+  })
+})
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -1,8 +1,10 @@
 import {
   balanceProofSchema,
   orderProofSchema,
+  orderResponseSchema,
   ordersPageMax,
   type BalanceProof,
+  type OrderView,
   type ReplicaRegistry,
 } from '../../shared/api/index.ts'
 import {
@@ -38,10 +40,14 @@ export interface VerifiedBalance {
   readonly problem?: string
 }
 
-export interface VerifyAddressParameters {
+export interface VerifyAddressParameters extends VerifyParameters {
+  readonly address: string
+}
+
+/** How to reach and trust the replicas, whatever is checked. */
+export interface VerifyParameters {
   /** The trust root (ids, keys, quorum, URLs, tokens), from the caller's own file. */
   readonly registry: ReplicaRegistry
-  readonly address: string
   /** Ask this replica for values and proofs (default: each registry replica in turn). */
   readonly replicaUrl?: string
   readonly bls: BlsVerifier
@@ -160,8 +166,92 @@ export async function verifyOpenOrders(
   return last
 }
 
+/** One order by id: what a replica stores of it, and what its proof shows at a quorum root. */
+export interface VerifiedOrderState {
+  readonly orderId: string
+  /** The replica that served it. */
+  readonly replicaId?: string
+  /** Its stored view (status, fills, history): the replica's word, not proven. */
+  readonly stored?: OrderView
+  /** What the proof shows at `index`: open with the leaf `value`, or not open (no leaf). */
+  readonly proven?: 'open' | 'not_open'
+  readonly value?: string
+  readonly index?: number
+  readonly signers: readonly string[]
+  readonly verified: boolean
+  readonly problem?: string
+}
+
+/**
+ * Checks one order without trusting any one replica (`GET /order/:id?proof=1`): its state leaf
+ * at a quorum-signed root shows it open with those fields, or its absence shows it no longer open
+ * (filled or cancelled, as the stored view says). A proof that does not tie the served leaf to
+ * the quorum's root names the replica. Replicas are asked in turn, each for `attempts` rounds
+ * while no quorum has signed the proof's index yet.
+ */
+export async function verifyOrder(
+  parameters: VerifyParameters,
+  orderId: string,
+  rootAt = rootGatherer(parameters),
+): Promise<VerifiedOrderState> {
+  const id = orderId.toLowerCase()
+  const { attempts, sleep } = retriesOf(parameters)
+  const sources =
+    parameters.replicaUrl === undefined
+      ? parameters.registry.replicas.map((replica) => replica.url)
+      : [parameters.replicaUrl]
+  let last: VerifiedOrderState = {
+    orderId: id,
+    signers: [],
+    verified: false,
+    problem: 'no replica asked',
+  }
+  for (const url of sources) {
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const parsed = orderResponseSchema.safeParse(
+        await getJson(parameters, `${url}/order/${id}?proof=1`),
+      )
+      const proof = parsed.success ? parsed.data.proof : undefined
+      if (!parsed.success || proof === undefined || proof.orderId !== id) {
+        last = { orderId: id, signers: [], verified: false, problem: `${url}: no proof served` }
+        break
+      }
+      const { replicaId, index, value } = proof
+      const seen = {
+        orderId: id,
+        replicaId,
+        stored: parsed.data.order,
+        index,
+        ...(value === null ? {} : { value }),
+      }
+      const quorum = await rootAt(index)
+      if (!quorum.ok) {
+        last = { ...seen, signers: [], verified: false, problem: quorum.problem }
+        if (attempt < attempts) await sleep(1_000)
+        continue
+      }
+      const root = { index, stateHash: quorum.root.stateHash }
+      // The owner a leaf names is the one its proof is checked with: an open leaf of anyone.
+      const owner = value?.split(' ')[3] ?? parsed.data.order.owner
+      const answer = { replicaId, kind: 'answer' as const, body: proof }
+      const judged = judgeOrderProof({ orderId: id, owner, root, answer })
+      const signers = quorum.signers
+      if (judged.ok) return { ...seen, proven: 'open', signers, verified: true }
+      if (judged.refusal === 'not_open' && value === null) {
+        return { ...seen, proven: 'not_open', signers, verified: true }
+      }
+      const problem =
+        judged.refusal === 'false_value'
+          ? `${replicaId} served an order its proof does not tie to the root (${judged.reason})`
+          : `${replicaId}: ${judged.detail}`
+      return { ...seen, signers, verified: false, problem }
+    }
+  }
+  return last
+}
+
 /** How many rounds to ask a replica, and how to wait between them (tests pass their own). */
-function retriesOf(parameters: VerifyAddressParameters) {
+function retriesOf(parameters: VerifyParameters) {
   return {
     attempts: parameters.attempts ?? 5,
     sleep:
@@ -240,9 +330,7 @@ async function judgePage(
  * Fetches and checks the quorum root of an index once for every value proven there; a failed
  * gathering is not kept, so a retry asks again.
  */
-export function rootGatherer(
-  parameters: VerifyAddressParameters,
-): (index: number) => Promise<QuorumRoot> {
+export function rootGatherer(parameters: VerifyParameters): (index: number) => Promise<QuorumRoot> {
   const roots = new Map<number, Promise<QuorumRoot>>()
   return async (index) => {
     let found = roots.get(index)
@@ -309,7 +397,7 @@ function problemOf(answer: ProofAnswer): string {
  * (`judgeRootAnswers`: a replica that signed another root, a bad signature or an attestation of
  * another domain is left out of the aggregate and named).
  */
-async function gatherRoot(parameters: VerifyAddressParameters, index: number): Promise<QuorumRoot> {
+async function gatherRoot(parameters: VerifyParameters, index: number): Promise<QuorumRoot> {
   const { registry, bls } = parameters
   const answers = await Promise.all(
     registry.replicas.map(async (replica) => {
@@ -347,7 +435,7 @@ function rootProblem(judged: RootJudgement, replicas: number): string {
 }
 
 /** A JSON body, or undefined on any failure (refused, timeout, non-2xx, not JSON, > 1 MB). */
-async function getJson(parameters: VerifyAddressParameters, url: string): Promise<unknown> {
+async function getJson(parameters: VerifyParameters, url: string): Promise<unknown> {
   const doFetch = parameters.fetch ?? globalThis.fetch
   try {
     const response = await doFetch(url, {
