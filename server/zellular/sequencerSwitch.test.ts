@@ -71,17 +71,19 @@ for (const [name, page] of [
   })
 }
 
+/** The page of `b1`, `b2` a peer that proves index 2 serves when it is honest. */
+const wellFormedPage = () =>
+  JSON.stringify({
+    status: 'success',
+    data: {
+      batches: ['b1', 'b2'],
+      first_chaining_hash: chainHash('', 'b1'),
+      finalized_signatures: [],
+    },
+  })
+
 it('adopts a well-formed proven prefix from a peer', async () => {
-  const peer = await peerWithProofAnd(
-    JSON.stringify({
-      status: 'success',
-      data: {
-        batches: ['b1', 'b2'],
-        first_chaining_hash: chainHash('', 'b1'),
-        finalized_signatures: [],
-      },
-    }),
-  )
+  const peer = await peerWithProofAnd(wellFormedPage())
   const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
   const { node, ids } = makeTestNode({
     position: 3,
@@ -338,16 +340,7 @@ it('a batch whose PUT is under way when a switch starts is sent again only if th
   const sequencer = await fakePeer((_request, _body, response) => {
     held.push(() => answer(response, 500, 'gone'))
   })
-  const peer = await peerWithProofAnd(
-    JSON.stringify({
-      status: 'success',
-      data: {
-        batches: ['b1', 'b2'],
-        first_chaining_hash: chainHash('', 'b1'),
-        finalized_signatures: [],
-      },
-    }),
-  )
+  const peer = await peerWithProofAnd(wellFormedPage())
   const sockets = [sequencer.url, peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
   const { node, ids } = makeTestNode({
     position: 3,
