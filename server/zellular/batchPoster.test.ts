@@ -66,3 +66,55 @@ it('a synced follower gives a silent sequencer sequencerAnswerTimeoutMs (2.5 s),
     sequencer.close()
   }
 })
+
+/**
+ * A sequencer that appends every PUT's batches to its log and answers the log past the
+ * follower's sequenced index; the first PUT carrying batches fails (500), after it took them
+ * when `takesFailed`, as a sequencer that crashes or times out after sequencing does.
+ */
+async function sequencerFailingOnce(takesFailed: boolean) {
+  const log: string[] = []
+  let failed = false
+  const peer = await fakePeer((_request, body, response) => {
+    const request = JSON.parse(body) as { batches: string[]; sequenced_index: number }
+    const failing = !failed && request.batches.length > 0
+    if (!failing || takesFailed) log.push(...request.batches)
+    if (failing) {
+      failed = true
+      return answer(response, 500, 'gone after sequencing')
+    }
+    const data = { batches: log.slice(request.sequenced_index), last_finalized_index: 0 }
+    const proofs = { finalized_signatures: [], last_locked_signature: null }
+    answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
+  })
+  return { log, url: peer.url, close: peer.close }
+}
+
+for (const takesFailed of [true, false]) {
+  it(`the batches of a failed PUT are sent again only if the sequencer did not take them (${takesFailed ? 'it did' : 'it did not'})`, async () => {
+    // Zellular does not deduplicate: sent again, batches a sequencer took before failing to
+    // answer would be sequenced twice. The follower's next PUT carries nothing new until an
+    // answer's uncut page shows which of them the sequencer holds.
+    const sequencer = await sequencerFailingOnce(takesFailed)
+    const sockets = [
+      sequencer.url,
+      'http://127.0.0.1:1',
+      'http://127.0.0.1:1',
+      'http://127.0.0.1:1',
+    ]
+    const { node } = makeTestNode({ position: 1, sockets })
+    try {
+      node.outbox.enqueue('a', ['x', 'y'])
+      await node.poster.post()
+      expect(node.outbox.queued('a')).toEqual(['x', 'y'])
+      node.outbox.enqueue('a', ['z'])
+      for (let round = 0; round < 3; round++) await node.poster.post()
+      expect(sequencer.log).toEqual(['x', 'y', 'z'])
+      expect(node.logs.get('a').lastSequenced).toBe(3)
+      expect(node.outbox.queued('a')).toEqual([])
+    } finally {
+      node.close()
+      sequencer.close()
+    }
+  })
+}

@@ -173,7 +173,10 @@ export class BatchPoster {
   private async postApp(app: string): Promise<Outcome> {
     const { context, outbox } = this
     const log = this.logs.get(app)
-    const bodies = outbox.take(app, this.sendLimiter.remainingKb(context.id))
+    // After a failed PUT nothing new goes out until an answer shows what the sequencer took.
+    const bodies = outbox.hasUncertain(app)
+      ? []
+      : outbox.take(app, this.sendLimiter.remainingKb(context.id))
     const request: SequencerPutRequest = context.hooks.alterReport({
       app_name: app,
       batches: bodies,
@@ -253,7 +256,9 @@ export class BatchPoster {
       const progressed = log.lastSequenced + log.lastLocked + log.lastFinalized > progressBefore
       this.#wantsAnotherRound ||= progressed || held
     }
-    const dropped = outbox.checkEcho(app, bodies, answer.batches, this.isCompletePage(answer))
+    const complete = this.isCompletePage(answer)
+    if (outbox.resolveUncertain(app, answer.batches, complete)) this.#wantsAnotherRound = true
+    const dropped = outbox.checkEcho(app, bodies, answer.batches, complete)
     if (dropped > 0) {
       context.log.warn(`sequencer ${sequencer.id} dropped ${dropped} batches of ${app}`)
     }
@@ -271,6 +276,8 @@ export class BatchPoster {
   private holdMsFor(app: string, bodies: number): number {
     const { wakeOnWork, followerHoldMs, followerIdleHoldMs } = this.context.config
     if (!wakeOnWork || !this.#synced || bodies > 0 || !this.#idle.has(app)) return 0
+    // Bodies of a failed PUT wait for this answer to learn whether they were taken.
+    if (this.outbox.hasUncertain(app)) return 0
     if (this.logs.apps().length !== 1) return 0
     // With batches waiting for finalization, the dispute checks between PUTs must run soon.
     const log = this.logs.get(app)

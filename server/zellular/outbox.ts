@@ -86,6 +86,37 @@ export class Outbox {
     for (const body of bodies) addOne(uncertain, body)
   }
 
+  /** Whether bodies of `app` wait to learn if a failed PUT delivered them (`resolveUncertain`). */
+  hasUncertain(app: string): boolean {
+    return (this.#uncertain.get(app)?.size ?? 0) > 0
+  }
+
+  /**
+   * What the sequencer answered after a PUT failed: uncertain bodies among its new batches
+   * (`seen`) were taken after all, so their queued copies go (sent again, they would be
+   * sequenced twice: Zellular does not deduplicate) and they await finalization as sent. Once an
+   * uncut page (`complete`) lacks the rest, they were not taken and may go out again. Returns
+   * whether anything was settled.
+   */
+  resolveUncertain(app: string, seen: readonly string[], complete: boolean): boolean {
+    const uncertain = this.#uncertain.get(app)!
+    if (uncertain.size === 0) return false
+    const taken: Multiset = new Map()
+    for (const body of seen) if (removeOne(uncertain, body)) addOne(taken, body)
+    if (taken.size > 0) {
+      const probes = this.#probes.get(app)!
+      const sent = this.#unfinalizedSent.get(app)!
+      for (const [body, count] of taken) {
+        if (probes.has(body)) continue
+        for (let i = 0; i < count; i++) addOne(sent, body)
+      }
+      // The queued copies are at the front, where a failed PUT put them back.
+      this.queue(app).rebuild([], (body) => !removeOne(taken, body))
+    }
+    if (complete) uncertain.clear()
+    return true
+  }
+
   /** The sequencer answered the PUT that carried `bodies`. */
   delivered(app: string, bodies: readonly string[]): void {
     const probes = this.#probes.get(app)!
