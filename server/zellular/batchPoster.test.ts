@@ -118,3 +118,34 @@ for (const takesFailed of [true, false]) {
     }
   })
 }
+
+it('a sequencer that answers no uncut page after a failed PUT holds its batches back a few rounds at most', async () => {
+  // Whether it took them shows only on an uncut page; a Byzantine sequencer that keeps every
+  // page full would otherwise keep them out of every PUT, unseen by the censorship checks.
+  const received: string[] = []
+  let failed = false
+  let junk = 0
+  const peer = await fakePeer((_request, body, response) => {
+    const request = JSON.parse(body) as { batches: string[] }
+    received.push(...request.batches)
+    if (!failed && request.batches.length > 0) {
+      failed = true
+      return answer(response, 500, 'gone')
+    }
+    // 4,000 bytes: with a 5 KB batch size and an 8 KB page, the page counts as cut.
+    const data = { batches: [`${junk++} ${'j'.repeat(4_000)}`], last_finalized_index: 0 }
+    const proofs = { finalized_signatures: [], last_locked_signature: null }
+    answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
+  })
+  const sockets = [peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const config = { bandwidthKbPerWindow: 32, maxBatchSizeKb: 5 }
+  const { node } = makeTestNode({ position: 1, sockets, config })
+  try {
+    node.outbox.enqueue('a', ['x'])
+    for (let round = 0; round < 12; round++) await node.poster.post()
+    expect(received.filter((body) => body === 'x')).toHaveLength(2)
+  } finally {
+    node.close()
+    peer.close()
+  }
+})

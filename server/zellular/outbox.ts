@@ -3,6 +3,12 @@ import { ZsequencerHttpError } from './httpErrors.ts'
 import { addOne, removeOne, type Multiset } from './multiset.ts'
 import { sizeKb } from './rateLimiter.ts'
 
+/**
+ * Cut pages a follower reads, after a failed PUT, before it sends that PUT's batches again
+ * without knowing whether the sequencer took them: enough to catch up on a few pages of news.
+ */
+const uncertainCutPagesMax = 8
+
 export interface OutboxLimits {
   readonly maxQueuedKbPerApp: number
   readonly maxQueuedKb: number
@@ -24,6 +30,8 @@ export class Outbox {
   readonly #unfinalizedSent = new Map<string, Multiset>()
   /** Queued bodies whose last PUT failed. */
   readonly #uncertain = new Map<string, Multiset>()
+  /** Cut pages answered since bodies became uncertain (`resolveUncertain`). */
+  readonly #cutPagesSinceUncertain = new Map<string, number>()
   /** Censored samples from other nodes' disputes, forwarded once to test the sequencer. */
   readonly #probes = new Map<string, Set<string>>()
   readonly #censoredApps = new Set<string>()
@@ -101,6 +109,10 @@ export class Outbox {
   resolveUncertain(app: string, seen: readonly string[], complete: boolean): boolean {
     const uncertain = this.#uncertain.get(app)!
     if (uncertain.size === 0) return false
+    // A Byzantine sequencer could keep every page cut and so keep these out of every PUT, where
+    // no censorship check sees them: after a few cut pages they go out again (at least once).
+    const cutPages = complete ? 0 : (this.#cutPagesSinceUncertain.get(app) ?? 0) + 1
+    this.#cutPagesSinceUncertain.set(app, cutPages >= uncertainCutPagesMax ? 0 : cutPages)
     const taken: Multiset = new Map()
     for (const body of seen) if (removeOne(uncertain, body)) addOne(taken, body)
     if (taken.size > 0) {
@@ -113,7 +125,7 @@ export class Outbox {
       // The queued copies are at the front, where a failed PUT put them back.
       this.queue(app).rebuild([], (body) => !removeOne(taken, body))
     }
-    if (complete) uncertain.clear()
+    if (complete || cutPages >= uncertainCutPagesMax) uncertain.clear()
     return true
   }
 
