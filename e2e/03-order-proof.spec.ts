@@ -1,4 +1,12 @@
 import { expect, test } from '@playwright/test'
+import { replicaRegistrySchema } from '../shared/api/index.ts'
+import {
+  buildIntentText,
+  createTokenRegistry,
+  parseUnsignedIntent,
+  toWireIntent,
+  type IntentSignature,
+} from '../shared/intents/index.ts'
 import { connect, fetchRegistry, openUser, submitLimit, useFaucet } from './support/app.ts'
 
 /*
@@ -135,5 +143,60 @@ test('a replica listing an open order at another price than the quorum root prov
     'lists an order the quorum root does not prove',
   )
   await expect(page.getByTestId('open-orders-proof')).toHaveAttribute('data-verified', '0')
+  await user.context.close()
+})
+
+test('more than a page of open orders: every one is listed and verified against the quorum root', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  test.setTimeout(120_000)
+  const registry = replicaRegistrySchema.parse(await (await request.get('/registry.json')).json())
+  const tokens = createTokenRegistry(registry.tokens)
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  // 105 resting buys, signed with the connected account outside the page (the form would take
+  // minutes) and sent to one replica: the replica serves pages of at most 100 orders.
+  const count = 105
+  const account = user.wallet.accounts[0]!
+  const replica = registry.replicas[0]!
+  const firstNonce = BigInt(Date.now())
+  for (let i = 0; i < count; i++) {
+    const parsed = parseUnsignedIntent(
+      {
+        action: 'order',
+        nonce: String(firstNonce + BigInt(i)),
+        market: 'ETH/USDT',
+        side: 'buy',
+        type: 'limit',
+        price: '100',
+        quantity: '0.01',
+        timeInForce: 'GTC',
+        app: registry.app,
+        network: registry.network,
+        signer: user.address.toLowerCase(),
+        version: 1,
+      },
+      tokens,
+    )
+    if (!parsed.ok) throw new Error(`order rejected: ${parsed.reason}`)
+    const signature = (await account.signMessage({
+      message: buildIntentText(parsed.value),
+    })) as IntentSignature
+    const body = toWireIntent({ intent: parsed.value, signature })
+    // Past the replica's burst of submissions per address, a 429 asks to slow down.
+    await expect
+      .poll(async () => (await request.post(`${replica.url}/order`, { data: body })).status(), {
+        intervals: [200],
+      })
+      .toBe(202)
+  }
+  const { page } = user
+  await expect(page.getByTestId('open-order')).toHaveCount(count, { timeout: 60_000 })
+  const summary = page.getByTestId('open-orders-proof')
+  await expect(summary).toHaveAttribute('data-verified', String(count), { timeout: 60_000 })
+  await expect(summary).toContainText(`${count} of ${count} open orders verified by 3 of 3`)
   await user.context.close()
 })

@@ -1,5 +1,9 @@
 import { queryOptions } from '@tanstack/react-query'
-import { ordersPageMax, type StatusResponse } from '../../../shared/api/index.ts'
+import {
+  ordersPageMax,
+  type OrdersResponse,
+  type StatusResponse,
+} from '../../../shared/api/index.ts'
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import { selectCommonIndex } from '../../../shared/attest/quorum.ts'
 import type {
@@ -10,6 +14,7 @@ import type {
 import {
   splitBalanceProofs,
   splitOrderProofs,
+  walkOpenOrderPages,
   type ProofAnswer,
 } from '../../../shared/exchange/index.ts'
 import type { AppRegistry } from './registry.ts'
@@ -56,9 +61,11 @@ export const ordersQueryKey = (address: string, market: string) =>
   ['orders', address.toLowerCase(), market] as const
 
 /**
- * The first page of an address's orders in a market: the largest the replica serves, open ones
- * first, so every open order is listed unless there are more than a page of them (`next` then
- * says some are left out).
+ * An address's orders in a market, open ones first, in the largest pages the replica serves:
+ * the following pages are read while a page lists open orders only, so every open order is
+ * listed (up to `provenOrderPagesMax` pages, as many as the portfolio check proves), then the
+ * most recently closed ones of the last page read (`next` says more follow). `index` is the
+ * first page's.
  */
 export function ordersQueryOptions(
   replica: ReplicaRef | undefined,
@@ -67,8 +74,21 @@ export function ordersQueryOptions(
 ) {
   return queryOptions({
     queryKey: ordersQueryKey(address, market),
-    queryFn: ({ signal }) =>
-      replicaApi.orders(replica!, { address, market, limit: ordersPageMax }, signal),
+    queryFn: async ({ signal }): Promise<OrdersResponse> => {
+      const pages: OrdersResponse[] = []
+      await walkOpenOrderPages(async (cursor) => {
+        const query = { address, market, limit: ordersPageMax, ...(cursor ? { cursor } : {}) }
+        const page = await replicaApi.orders(replica!, query, signal)
+        pages.push(page)
+        return { replicaId: replica!.id, kind: 'answer', body: page }
+      })
+      const seen = new Set<string>()
+      // An order updated between two reads moves ahead of the cursor: never listed twice.
+      const orders = pages
+        .flatMap((page) => page.orders)
+        .filter((order) => !seen.has(order.orderId) && seen.add(order.orderId))
+      return { ...pages[0]!, orders, next: pages.at(-1)!.next }
+    },
     enabled: replica !== undefined && address !== '',
     retry: 1,
     refetchInterval: 10_000,
