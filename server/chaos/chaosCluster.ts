@@ -48,7 +48,8 @@ export interface ChaosClusterOptions {
  */
 export interface ChaosCluster {
   readonly dir: string
-  readonly nodes: ServiceGroup<undefined>
+  /** `restart` takes extra environment (`ZSEQUENCER_FAULTS`: a Byzantine node) too. */
+  readonly nodes: ServiceGroup<Record<string, string>>
   /** `restart` takes extra environment (test faults) for the new process. */
   readonly replicas: ServiceGroup<Record<string, string>>
   readonly prepared: PreparedReplicas
@@ -147,10 +148,10 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
 
   // Started like `startLocalNetwork` and `startReplicaCluster` do, with longer waits: the suite
   // shares two cores with whatever else runs.
-  const spawnNode = (position: number) =>
+  const spawnNode = (position: number, extra: Record<string, string> = {}) =>
     spawnZellularNode(layout, position, {
       host,
-      environment: { ZSEQUENCER_NODES_FILE: nodeFiles[position]! },
+      environment: { ZSEQUENCER_NODES_FILE: nodeFiles[position]!, ...extra },
       onLine: (line) => logLine(nodeNames[position]!, line),
     })
   const spawnAt = (position: number, extra: Record<string, string> = {}) =>
@@ -170,7 +171,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
       onLine: (line) => logLine(replicaNames[position]!, line),
     })
   const [nodesStart, replicasStart] = await Promise.allSettled([
-    startServiceGroup({
+    startServiceGroup<Record<string, string>>({
       count: layout.nodes.length,
       spawnAt: spawnNode,
       waitUntilReady: (_, running) => waitUntilServing(running.url, START_TIMEOUT_MS),

@@ -5,18 +5,33 @@ import type { ChaosCluster } from './chaosCluster.ts'
 import type { History } from './history.ts'
 import type { Link, LinkFault } from './proxy.ts'
 import type { Random } from './random.ts'
+import { FOLLOWER_FAULTS } from '../zellular/faults.ts'
 import { sleep } from './workload.ts'
 
 /*
  * The nemesis: faults on a schedule drawn from the seed, in two tracks that run side by side,
  * one for the Zellular nodes and one for the replicas, each with at most one fault at a time.
  * So at most one node of four and one replica of three are faulty at once: the fault model the
- * system claims to survive. Every fault is healed before the run ends.
+ * system claims to survive. A faulty node may crash, stall, be cut off or lie (`byzantine`:
+ * restarted with `ZSEQUENCER_FAULTS`); a faulty replica may crash, stall, be cut off, find its
+ * disk full or lie. Every fault is healed before the run ends.
  */
 
-export type NodeFaultKind = 'kill' | 'pause' | 'partition'
+export type NodeFaultKind = 'kill' | 'pause' | 'partition' | 'byzantine'
 export type ReplicaFaultKind = 'kill' | 'pause' | 'partition' | 'disk-full' | 'lie'
-export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['kill', 'pause', 'partition']
+export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
+  'kill',
+  'pause',
+  'partition',
+  'byzantine',
+]
+
+/**
+ * What a Byzantine node does (`server/zellular/faults.ts`), one or two at once. It comes back as
+ * a follower (its restart makes the network replace it if it led), so the sequencer's own faults
+ * are `byzantine.test`'s; `huge-pages` is left out, its 96 MiB answers would starve two cores.
+ */
+const BYZANTINE_BEHAVIOURS = FOLLOWER_FAULTS.filter((name) => name !== 'huge-pages')
 export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
   'kill',
   'pause',
@@ -42,6 +57,8 @@ export interface PlannedFault {
   readonly peers?: readonly number[]
   /** Disk full: commits that still succeed after the restart. */
   readonly commitsBeforeFull?: number
+  /** Byzantine node: its `ZSEQUENCER_FAULTS` until it is restarted honest. */
+  readonly behaviour?: string
 }
 
 /** The faults of both tracks for a run of `durationMs`, drawn from `random` alone. */
@@ -79,6 +96,13 @@ export function planFaults(
         // Long enough for the restart, a few commits and the halt (commits come grouped).
         const holdMs = random.between(10_000, 14_000)
         plan.push({ ...fault, holdMs, commitsBeforeFull: random.between(0, 6) })
+      } else if (kind === 'byzantine') {
+        // Long enough to outlast the restart and be felt by its peers.
+        const holdMs = random.between(8_000, 16_000)
+        const first = random.pick(BYZANTINE_BEHAVIOURS)
+        const second = random.chance(0.5) ? random.pick(BYZANTINE_BEHAVIOURS) : first
+        const behaviour = [...new Set([first, second])].join(',')
+        plan.push({ ...fault, holdMs, behaviour })
       } else plan.push(fault)
     }
   }
@@ -97,6 +121,7 @@ export function describeFault(cluster: ChaosCluster, fault: PlannedFault): strin
     }
   }
   if (fault.commitsBeforeFull !== undefined) parts.push(`after ${fault.commitsBeforeFull} commits`)
+  if (fault.behaviour !== undefined) parts.push(fault.behaviour)
   return parts.join(' ')
 }
 
@@ -185,6 +210,17 @@ export class Nemesis {
         nodes.processes[fault.target]!.child.kill('SIGSTOP')
         await sleep(fault.holdMs)
         nodes.processes[fault.target]!.child.kill('SIGCONT')
+        return
+      case 'byzantine':
+        // Restarted with its faults on, then again honest, whatever happens in between (the
+        // healing after a failure only restarts a process that is down): its data folder is
+        // kept throughout.
+        try {
+          await nodes.restart(fault.target, { ZSEQUENCER_FAULTS: fault.behaviour! })
+          await sleep(fault.holdMs)
+        } finally {
+          await nodes.restart(fault.target)
+        }
         return
       case 'partition': {
         const peers = new Set(fault.peers!.map((peer) => nodeNames[peer]!))
