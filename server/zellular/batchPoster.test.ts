@@ -1,9 +1,19 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
-import { nodeConfigSchema } from './config.ts'
+import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { answer, fakePeer, makeTestNode } from './testNodes.ts'
 
 beforeAll(() => initZellular())
+
+/** A follower (operator 2) of the sequencer at `url`; the other peers are unreachable. */
+function followerOf(url: string, config?: Partial<NodeConfig>) {
+  const unreachable = 'http://127.0.0.1:1'
+  return makeTestNode({
+    position: 1,
+    sockets: [url, unreachable, unreachable, unreachable],
+    config,
+  })
+}
 
 for (const [name, body] of [
   ['batches that are not a list', { status: 'success', data: { batches: 5 } }],
@@ -12,13 +22,7 @@ for (const [name, body] of [
 ] as const) {
   it(`a sequencer answering with ${name} counts as down (a dispute follows), not as a crash`, async () => {
     const sequencer = await fakePeer((_request, _body, response) => answer(response, 200, body))
-    const sockets = [
-      sequencer.url,
-      'http://127.0.0.1:1',
-      'http://127.0.0.1:1',
-      'http://127.0.0.1:1',
-    ]
-    const { node } = makeTestNode({ position: 1, sockets })
+    const { node } = followerOf(sequencer.url)
     try {
       node.outbox.enqueue('a', ['hello'])
       await expect(node.poster.post()).resolves.toBeUndefined()
@@ -44,8 +48,7 @@ it('a synced follower gives a silent sequencer sequencerAnswerTimeoutMs (2.5 s),
     const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
     answer(response, 200, { status: 'success', data: { ...data, last_locked_signature: null } })
   })
-  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const { node } = makeTestNode({ position: 1, sockets, config: { sequencerAnswerTimeoutMs: 300 } })
+  const { node } = followerOf(sequencer.url, { sequencerAnswerTimeoutMs: 300 })
   try {
     await node.poster.post()
     expect(node.poster.synced).toBe(true)
@@ -96,13 +99,7 @@ for (const takesFailed of [true, false]) {
     // answer would be sequenced twice. The follower's next PUT carries nothing new until an
     // answer's uncut page shows which of them the sequencer holds.
     const sequencer = await sequencerFailingOnce(takesFailed)
-    const sockets = [
-      sequencer.url,
-      'http://127.0.0.1:1',
-      'http://127.0.0.1:1',
-      'http://127.0.0.1:1',
-    ]
-    const { node } = makeTestNode({ position: 1, sockets })
+    const { node } = followerOf(sequencer.url)
     try {
       node.outbox.enqueue('a', ['x', 'y'])
       await node.poster.post()
@@ -137,9 +134,7 @@ it('a sequencer that answers no uncut page after a failed PUT holds its batches 
     const proofs = { finalized_signatures: [], last_locked_signature: null }
     answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
   })
-  const sockets = [peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const config = { bandwidthKbPerWindow: 32, maxBatchSizeKb: 5 }
-  const { node } = makeTestNode({ position: 1, sockets, config })
+  const { node } = followerOf(peer.url, { bandwidthKbPerWindow: 32, maxBatchSizeKb: 5 })
   try {
     node.outbox.enqueue('a', ['x'])
     for (let round = 0; round < 12; round++) await node.poster.post()
