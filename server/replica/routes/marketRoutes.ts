@@ -33,9 +33,9 @@ import { canonicalAddress, hashIdParam, parseQuery } from './requestParsing.ts'
  * Market data: `GET /markets` (tokens and market grids), `GET /orderbook` (at most 500 aggregated
  * levels per side, with the market's delta `seq`), `GET /orders` (pages of an address's orders,
  * open ones first, each with its latest fills; with `proof=1`, the open ones' state proofs at the
- * latest state hash), `GET /order/:id` (one order, with `proof=1` its state proof), `GET /trades` (pages of a market's trades, newest first). Every list has
- * a cap, so no request costs more than a page. Prices and quantities are base-unit decimal
- * strings.
+ * latest state hash), `GET /order/:id` (one order; with `proof=1`, its state proof there),
+ * `GET /trades` (pages of a market's trades, newest first). Every list has a cap, so no request
+ * costs more than a page. Prices and quantities are base-unit decimal strings.
  */
 export function marketRoutes(deps: ReplicaDeps) {
   const findListed: FindMarket = (id) => findMarket(deps.state, id)
