@@ -17,6 +17,7 @@ import {
   walkOpenOrderPages,
   type ProofAnswer,
 } from '../../../shared/exchange/index.ts'
+import { mergeOrderPages } from './orderPages.ts'
 import type { AppRegistry } from './registry.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import {
@@ -82,12 +83,7 @@ export function ordersQueryOptions(
         pages.push(page)
         return { replicaId: replica!.id, kind: 'answer', body: page }
       })
-      const seen = new Set<string>()
-      // An order updated between two reads moves ahead of the cursor: never listed twice.
-      const orders = pages
-        .flatMap((page) => page.orders)
-        .filter((order) => !seen.has(order.orderId) && seen.add(order.orderId))
-      return { ...pages[0]!, orders, next: pages.at(-1)!.next }
+      return mergeOrderPages(pages)
     },
     enabled: replica !== undefined && address !== '',
     retry: 1,
