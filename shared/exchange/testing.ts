@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module'
 import { bytesToHex, type Hex } from 'viem'
 import { privateKeyToAddress } from 'viem/accounts'
-import type { BalanceProof, OrderProof, ProvenBalancesResponse } from '../api/index.ts'
+import type { BalanceProof, OrderProof, OrderView, ProvenBalancesResponse } from '../api/index.ts'
 // eslint-disable-next-line project/module-boundaries -- the BLS-free part of attest's fixture
 import { fixtureDomain, fixtureIndex, replicaIds } from '../attest/fixtureIdsTesting.ts'
 import {
@@ -238,5 +238,29 @@ export function provenOrdersPage(position: number, address: string, orderIds: re
       stateHash: provenState().root.stateHash,
       orders: proven.map(({ orderId, value, proof }) => ({ orderId, value, proof })),
     },
+  }
+}
+
+/**
+ * An order as `GET /orders` lists it: by default an open buy of 0.01 ETH at 1990 USDT by
+ * `orderOwner`, placed at index 1, without fills.
+ */
+export function listedOrder(patch: Partial<OrderView> & Pick<OrderView, 'orderId'>): OrderView {
+  return {
+    market: 'ETH/USDT',
+    owner: orderOwner.address,
+    side: 'buy',
+    type: 'limit',
+    timeInForce: 'GTC',
+    price: '1990000000',
+    quantity: '10000000000000000',
+    filled: '0',
+    remaining: '10000000000000000',
+    status: 'open',
+    placedIndex: 1,
+    updatedIndex: 1,
+    fills: [],
+    fillsTruncated: false,
+    ...patch,
   }
 }

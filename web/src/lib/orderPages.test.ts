@@ -1,27 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { OrderView, OrdersResponse } from '../../../shared/api/index.ts'
+import { listedOrder } from '../../../shared/exchange/testing.ts'
 import { mergeOrderPages } from './orderPages.ts'
 
 const address = `0x${'11'.repeat(20)}`
 
 function order(n: number, status: OrderView['status'] = 'open'): OrderView {
-  return {
-    orderId: `0x${n.toString(16).padStart(64, '0')}`,
-    market: 'ETH/USDT',
-    owner: address,
-    side: 'buy',
-    type: 'limit',
-    timeInForce: 'GTC',
-    price: '1990000000',
-    quantity: '10000000000000000',
-    filled: '0',
-    remaining: '10000000000000000',
-    status,
-    placedIndex: n,
-    updatedIndex: n,
-    fills: [],
-    fillsTruncated: false,
-  }
+  const orderId = `0x${n.toString(16).padStart(64, '0')}`
+  return listedOrder({ orderId, owner: address, status, placedIndex: n, updatedIndex: n })
 }
 
 const page = (index: number, orders: OrderView[], next: string | null): OrdersResponse => ({

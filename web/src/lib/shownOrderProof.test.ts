@@ -10,6 +10,7 @@ import {
 import { devnetMarkets, type ProofAnswer } from '../../../shared/exchange/index.ts'
 import {
   holder,
+  listedOrder,
   orderOwner,
   orderProofBody,
   provenState,
@@ -25,26 +26,8 @@ const ethUsdt = devnetMarkets[0] as MarketInfo
 const atRoot: OrderListing = { replicaId: 'replica-2', index: fixtureIndex }
 
 /** The fixture's open order as `GET /orders` lists it: a buy of 0.01 ETH at 1990 USDT. */
-function listed(patch: Partial<OrderView> = {}): OrderView {
-  return {
-    orderId: openOrderId,
-    market: 'ETH/USDT',
-    owner: orderOwner.address,
-    side: 'buy',
-    type: 'limit',
-    timeInForce: 'GTC',
-    price: '1990000000',
-    quantity: '10000000000000000',
-    filled: '0',
-    remaining: '10000000000000000',
-    status: 'open',
-    placedIndex: 1,
-    updatedIndex: 1,
-    fills: [],
-    fillsTruncated: false,
-    ...patch,
-  }
-}
+const listed = (patch: Partial<OrderView> = {}): OrderView =>
+  listedOrder({ orderId: openOrderId, ...patch })
 
 /** The portfolio check of `address` at the fixture root, with these proofs of the order. */
 function portfolio(
