@@ -2,7 +2,7 @@ import bls from '@chainsafe/bls/herumi'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatUnits } from 'viem'
-import { replicaRegistrySchema } from '../../shared/api/index.ts'
+import { hash32Schema, replicaRegistrySchema } from '../../shared/api/index.ts'
 import { createBlsVerifier } from '../../shared/attest/index.ts'
 import { parseAddress } from '../../shared/intents/index.ts'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
@@ -50,7 +50,7 @@ async function main(): Promise<number> {
   }
   const quorum = `registry ${registryFile}, quorum ${registry.quorum} of ${registry.replicas.length}`
   if (orderId !== undefined) {
-    if (!/^0x[0-9a-fA-F]{64}$/.test(orderId)) {
+    if (!hash32Schema.safeParse(orderId.toLowerCase()).success) {
       console.error(`${usage}\n(an order id is 0x and 64 hex digits)`)
       return 2
     }
