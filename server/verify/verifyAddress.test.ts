@@ -1,11 +1,11 @@
 import bls from '@chainsafe/bls/herumi'
-import { serve, type ServerType } from '@hono/node-server'
+import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import type { OrderView, ReplicaRegistry } from '../../shared/api/index.ts'
 import { createBlsVerifier } from '../../shared/attest/index.ts'
 import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
-import type { Replica } from '../replica/replica.ts'
+import type { Replica, ReplicaParameters } from '../replica/replica.ts'
 import {
   alice,
   bob,
@@ -21,29 +21,51 @@ import { verifyAddressBalances, verifyOpenOrders, verifyOrder } from './verifyAd
 const sequencer = new InMemorySequencer()
 const trusted = testRegistry(3, 15_940)
 const replicas: Replica[] = []
-const servers: ServerType[] = []
-const running: Promise<void>[] = []
 /** The registry with the real URLs of replicas 1 and 2; replica 3 never runs. */
 let registry: ReplicaRegistry
 const bobUsdt = 1_000_000_000_000n + 2_500_000n
+/** What `servePair` started, stopped after all tests. */
+const stops: (() => Promise<void>)[] = []
 
-beforeAll(async () => {
+/**
+ * Replicas 1 and 2 of `trusted` reading `from`, each served over HTTP on 127.0.0.1, and the
+ * registry naming their URLs (replica 3's is a port nothing listens on).
+ */
+async function servePair(from: InMemorySequencer, parameters?: Partial<ReplicaParameters>) {
+  const pair: Replica[] = []
+  const urls: string[] = []
   for (const position of [1, 2]) {
-    const replica = await createTestReplica({ sequencer, registry: trusted, position })
-    replicas.push(replica)
-    running.push(replica.start())
+    const replica = await createTestReplica({
+      sequencer: from,
+      registry: trusted,
+      position,
+      parameters,
+    })
+    const running = replica.start()
     const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
     await new Promise((resolve) => server.once('listening', resolve))
-    servers.push(server)
+    stops.push(async () => {
+      server.close()
+      await replica.stop()
+      await running
+    })
+    pair.push(replica)
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
   }
-  const urls = servers.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-  registry = {
+  const served: ReplicaRegistry = {
     ...trusted,
     replicas: trusted.replicas.map((replica, i) => ({
       ...replica,
       url: urls[i] ?? 'http://127.0.0.1:9', // nothing listens there
     })),
   }
+  return { replicas: pair, registry: served }
+}
+
+beforeAll(async () => {
+  const pair = await servePair(sequencer)
+  replicas.push(...pair.replicas)
+  registry = pair.registry
   const fields = { action: 'transfer', nonce: '1', to: bob.address, token: 'USDT' }
   sequencer.append(JSON.stringify([signIntent(alice, testTokens, { ...fields, amount: '2.5' })]))
   const order = { action: 'order', nonce: '2', market: 'ETH/USDT', side: 'buy', type: 'limit' }
@@ -53,9 +75,7 @@ beforeAll(async () => {
 })
 
 afterAll(async () => {
-  for (const server of servers) server.close()
-  for (const replica of replicas) await replica.stop()
-  await Promise.all(running)
+  await Promise.all(stops.map((stop) => stop()))
 })
 
 const verifier = createBlsVerifier(bls)
@@ -191,6 +211,47 @@ describe('verifyAddressBalances over HTTP', () => {
   })
 })
 
+describe('verifying right after an apply', () => {
+  it('asks a replica again while it answers 503 proof_unavailable, not the next one', async () => {
+    // Replicas that hash at most every 2 s: an order placed right after a hash cannot be proven
+    // until the next, and each replica answers 503 `proof_unavailable` meanwhile.
+    const slow = new InMemorySequencer()
+    const pair = await servePair(slow, { stateHashIntervalMs: 2_000 })
+    const trader = traders[7]!
+    const hashedAt = async (replica: Replica) =>
+      ((await (await replica.app.request('/root')).json()) as { attestation: { index: number } })
+        .attestation.index
+    const fields = { action: 'order', market: 'ETH/USDT', side: 'sell', type: 'limit' }
+    const limit = { price: '2700', quantity: '0.01', timeInForce: 'GTC' }
+    slow.append(
+      JSON.stringify([signIntent(trader, testTokens, { ...fields, ...limit, nonce: '1' })]),
+    )
+    await waitFor(async () =>
+      (await Promise.all(pair.replicas.map(hashedAt))).every((i) => i === 1),
+    )
+    slow.append(
+      JSON.stringify([signIntent(trader, testTokens, { ...fields, ...limit, nonce: '2' })]),
+    )
+    await waitFor(() => pair.replicas.every((replica) => replica.state.position.index === 2))
+    const listed = await pair.replicas[0]!.app.request(`/orders?address=${trader.address}`)
+    const { orders } = (await listed.json()) as { orders: OrderView[] }
+    const orderId = orders.find((order) => order.placedIndex === 2)!.orderId
+    const statuses: string[] = []
+    const recording: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      const url = new URL(String(input))
+      if (url.pathname.startsWith('/order/')) statuses.push(`${url.port} ${response.status}`)
+      return response
+    }
+    const parameters = { registry: pair.registry, bls: verifier, fetch: recording, attempts: 25 }
+    const checked = await verifyOrder({ ...parameters, sleep: async () => delay(200) }, orderId)
+    expect(checked).toMatchObject({ verified: true, index: 2 })
+    const first = new URL(pair.registry.replicas[0]!.url).port
+    expect(statuses[0]).toBe(`${first} 503`)
+    expect(statuses.every((line) => line.startsWith(`${first} `))).toBe(true)
+  })
+})
+
 describe('verifyOpenOrders over HTTP, past one page', () => {
   it('verifies all of 150 open orders from two pages and one root', async () => {
     const trader = traders[5]!
@@ -288,7 +349,7 @@ describe('verifyOrder over HTTP', () => {
     )
     expect(unknown).toMatchObject({
       verified: false,
-      problem: expect.stringMatching(/no proof served$/),
+      problem: expect.stringMatching(/: no proof served \((404 order_not_found|fetch failed)\)$/),
     })
   })
 })

@@ -1,5 +1,6 @@
 import {
   balanceProofSchema,
+  errorResponseSchema,
   orderProofSchema,
   orderResponseSchema,
   ordersPageMax,
@@ -87,10 +88,16 @@ export async function verifyAddressBalances(
   let last = unverified('no replica asked')
   for (const url of sources) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const body = await getJson(parameters, `${url}/balances?address=${address}&proof=1`)
+      const answer = await getAnswer(parameters, `${url}/balances?address=${address}&proof=1`)
+      const body = answer.ok ? answer.body : undefined
       const replicaId = answerReplicaId(body)
       if (replicaId === undefined) {
-        last = unverified(`${url}: no proofs served`)
+        last = unverified(`${url}: no proofs served${answer.ok ? '' : ` (${answer.problem})`}`)
+        // A replica that cannot prove the values now (503) can at its next state hash.
+        if (!answer.ok && answer.retry && attempt < attempts) {
+          await sleep(1_000)
+          continue
+        }
         break
       }
       // The replica as its answer names itself: `--replica` may be a URL the registry lacks.
@@ -208,12 +215,22 @@ export async function verifyOrder(
   }
   for (const url of sources) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const parsed = orderResponseSchema.safeParse(
-        await getJson(parameters, `${url}/order/${id}?proof=1`),
-      )
+      const served = await getAnswer(parameters, `${url}/order/${id}?proof=1`)
+      const parsed = orderResponseSchema.safeParse(served.ok ? served.body : undefined)
       const proof = parsed.success ? parsed.data.proof : undefined
       if (!parsed.success || proof === undefined || proof.orderId !== id) {
-        last = { orderId: id, signers: [], verified: false, problem: `${url}: no proof served` }
+        const why = served.ok ? '' : ` (${served.problem})`
+        last = {
+          orderId: id,
+          signers: [],
+          verified: false,
+          problem: `${url}: no proof served${why}`,
+        }
+        // A replica that cannot prove the order now (503) can at its next state hash.
+        if (!served.ok && served.retry && attempt < attempts) {
+          await sleep(1_000)
+          continue
+        }
         break
       }
       const { replicaId, index, value } = proof
@@ -436,15 +453,32 @@ function rootProblem(judged: RootJudgement, replicas: number): string {
 
 /** A JSON body, or undefined on any failure (refused, timeout, non-2xx, not JSON, > 1 MB). */
 async function getJson(parameters: VerifyParameters, url: string): Promise<unknown> {
+  const answer = await getAnswer(parameters, url)
+  return answer.ok ? answer.body : undefined
+}
+
+/**
+ * A 2xx JSON body, or why there is none; `retry` when the replica said to ask again later
+ * (503: `proof_unavailable` until its next state hash, or its state not yet loaded).
+ */
+type Answer =
+  | { readonly ok: true; readonly body: unknown }
+  | { readonly ok: false; readonly retry: boolean; readonly problem: string }
+
+async function getAnswer(parameters: VerifyParameters, url: string): Promise<Answer> {
   const doFetch = parameters.fetch ?? globalThis.fetch
   try {
     const response = await doFetch(url, {
       signal: AbortSignal.timeout(parameters.timeoutMs ?? 5_000),
     })
-    if (!response.ok) return undefined
     const text = await response.text()
-    return text.length > 1_000_000 ? undefined : (JSON.parse(text) as unknown)
-  } catch {
-    return undefined
+    if (text.length > 1_000_000) return { ok: false, retry: false, problem: 'answer over 1 MB' }
+    const body = JSON.parse(text) as unknown
+    if (response.ok) return { ok: true, body }
+    const error = errorResponseSchema.safeParse(body)
+    const code = error.success ? ` ${error.data.error.code}` : ''
+    return { ok: false, retry: response.status === 503, problem: `${response.status}${code}` }
+  } catch (error) {
+    return { ok: false, retry: false, problem: error instanceof Error ? error.message : 'failed' }
   }
 }
