@@ -141,6 +141,8 @@ export type {
   TradesQuery,
 } from './queries.ts'
 export { replicaRegistrySchema } from './registry.ts'
+export { snapshotOrderSchema, stateSnapshotSchema } from './snapshot.ts'
+export type { SnapshotOrder, StateSnapshot } from './snapshot.ts'
 export type { ReplicaRegistry } from './registry.ts'
 export { networkResponseSchema, statusResponseSchema, zellularNodeSchema } from './status.ts'
 export type { NetworkResponse, StatusResponse, ZellularNode } from './status.ts'

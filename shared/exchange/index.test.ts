@@ -23,9 +23,11 @@ it('exports exactly this public surface', () => {
       "prepareBatch",
       "readBalanceClaim",
       "restoreExchange",
+      "restoreParametersOf",
       "splitBalanceProofs",
       "splitOrderProofs",
       "stateHashOfRoot",
+      "takeStateSnapshot",
       "verifyExchangeStateProof",
       "walkOpenOrderPages",
     ]

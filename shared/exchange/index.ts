@@ -34,6 +34,8 @@ export type {
 } from './judgeProofAnswers.ts'
 export { splitBalanceProofs, splitOrderProofs, walkOpenOrderPages } from './splitProofAnswers.ts'
 export { balanceLeaf, marketLeaf, nonceWindowLeaf, orderLeaf } from './stateLeaves.ts'
+export { restoreParametersOf, takeStateSnapshot } from './stateSnapshot.ts'
+export type { SnapshotPosition } from './stateSnapshot.ts'
 export {
   decodeProofHex,
   encodeProofHex,
