@@ -1,7 +1,9 @@
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
-import { blsPublicKeyOf, registryHashOf } from '../../shared/attest/index.ts'
+import herumi from '@chainsafe/bls/herumi'
+import { blsPublicKeyOf, createBlsVerifier, registryHashOf } from '../../shared/attest/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import { createCachingSignerBackend } from '../../shared/intents/index.ts'
+import { takeStateSnapshot } from '../../shared/exchange/index.ts'
 import type { NodeState } from '../../shared/zellular/index.ts'
 import { createApp, type ReplicaApp } from './app.ts'
 import { runApplyLoop, type BatchSource } from './applyLoop.ts'
@@ -14,14 +16,16 @@ import { PendingIntents } from './pendingIntents.ts'
 import { PendingJournal } from './pendingJournal.ts'
 import { compactJournal, recoverJournaled, redeliverOverdue } from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
-import { ReplicaState, type FinalizedBatch } from './replicaState.ts'
+import { ReplicaState, type FinalizedBatch, type StateConfig } from './replicaState.ts'
+import { syncState } from './stateSync.ts'
 import { RootCheckpoints } from './rootCheckpoints.ts'
 import { RootAttestations } from './rootAttestations.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
+import { StateSnapshots } from './stateSnapshots.ts'
 import { toSseEvents } from './sseEvents.ts'
 import { VerifierPool } from './verifierPool.ts'
 import { openReplicaStorage } from './store/openReplicaStorage.ts'
-import type { StoreHooks } from './store/replicaStorage.ts'
+import type { ReplicaStorage, StoreHooks } from './store/replicaStorage.ts'
 
 /** The replica's view of Zellular: the SDK client (`ZellularClient`) or a test double. */
 export interface ZellularPort extends BatchSource {
@@ -159,6 +163,12 @@ export interface ReplicaConfig {
   readonly storeHooks?: StoreHooks | undefined
   readonly log?: (line: string) => void
   readonly fetch?: typeof fetch
+  /**
+   * When set and the database is fresh, start from a peer's snapshot checked against a quorum
+   * root (`stateSync.ts`) instead of replaying Zellular from index 0; `sources` are the URLs to
+   * ask (default: every other registry replica).
+   */
+  readonly stateSync?: { readonly sources?: readonly string[] | undefined } | undefined
 }
 
 /** A replica wired together: its HTTP app, its state, and the loops `start` runs. */
@@ -183,11 +193,15 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     historyRetainBatches: parameters.historyRetainBatches,
     hooks: config.storeHooks,
   })
-  const state = await ReplicaState.open(store, {
+  const stateConfig = {
     registry,
     genesis: config.genesis,
     // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
     signerBackend: createCachingSignerBackend(),
+  }
+  const state = await openState(store, stateConfig, config, log).catch(async (error: unknown) => {
+    await store.close()
+    throw error
   })
   const roots = new RootAttestations(
     config.blsSecretKey,
@@ -263,6 +277,9 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     stages: new IntentStages(),
     stateHash: () => stateHashes.latest(),
     roots,
+    snapshots: new StateSnapshots(() =>
+      takeStateSnapshot(state.exchange, state.position, config.replicaId),
+    ),
     zellular: {
       async finalizedIndex() {
         // A node slow to answer leaves the last known value, not a status held for seconds.
@@ -298,6 +315,9 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   ) => {
     // First: at a root checkpoint memory is the state right after this batch (`endsGroup`).
     stateHashes.applied(batch.index, checkpoint)
+    if (stateHashes.hashedIndex === batch.index && batch.index === state.position.index) {
+      deps.snapshots.hashedAtApplied(batch.index)
+    }
     const stamped = deps.stages.applied(effects)
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
     for (const receipt of effects.droppedReceipts) deps.pending.delete(receipt.intentId)
@@ -354,6 +374,28 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       await store.close()
     },
   }
+}
+
+/** The replica's state: its database's, or, fresh and asked to, a peer's snapshot's. */
+async function openState(
+  store: ReplicaStorage,
+  stateConfig: StateConfig,
+  config: ReplicaConfig,
+  log: (line: string) => void,
+): Promise<ReplicaState> {
+  if (config.stateSync === undefined || (await store.genesisHash()) !== undefined) {
+    return ReplicaState.open(store, stateConfig)
+  }
+  return syncState({
+    storage: store,
+    config: stateConfig,
+    registry: config.registry,
+    replicaId: config.replicaId,
+    sources: config.stateSync.sources,
+    bls: createBlsVerifier(herumi),
+    ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
+    log,
+  })
 }
 
 /** The `/network` answer from the nodes' states. */

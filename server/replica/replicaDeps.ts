@@ -10,6 +10,7 @@ import type { PendingJournal } from './pendingJournal.ts'
 import type { ReplicaState } from './replicaState.ts'
 import type { RootAttestations } from './rootAttestations.ts'
 import type { IndexedStateHash } from './stateHashSchedule.ts'
+import type { StateSnapshots } from './stateSnapshots.ts'
 
 /** What the HTTP app needs from the rest of the replica; `createApp` takes it. */
 export interface ReplicaDeps {
@@ -32,6 +33,8 @@ export interface ReplicaDeps {
   readonly stateHash: () => IndexedStateHash
   /** The signed root attestation of each recent state hash (`GET /root`). */
   readonly roots: RootAttestations
+  /** The state at a hashed index, for replicas that sync from this one (`GET /snapshot`). */
+  readonly snapshots: StateSnapshots
   /** The last finalized index on Zellular (null until known), and the nodes' view. */
   readonly zellular: {
     finalizedIndex(): Promise<number | null>

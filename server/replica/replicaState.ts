@@ -1,9 +1,11 @@
 import { stringToBytes, type Hex } from 'viem'
-import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import type { ReplicaRegistry, StateSnapshot } from '../../shared/api/index.ts'
+import type { RootStatement } from '../../shared/attest/index.ts'
 import { BaseError } from '../../shared/errors/index.ts'
 import {
   createExchange,
   restoreExchange,
+  restoreParametersOf,
   type BatchEffects,
   type Exchange,
   type ExchangeConfig,
@@ -15,7 +17,7 @@ import {
   parseAddress,
   type SignerBackend,
 } from '../../shared/intents/index.ts'
-import { snapshotLedger, type LedgerGenesis } from '../../shared/ledger/index.ts'
+import { snapshotLedger, type LedgerGenesis, type NonceWindow } from '../../shared/ledger/index.ts'
 import type { AppliedPosition, ReplicaStorage } from './store/replicaStorage.ts'
 
 /**
@@ -24,6 +26,36 @@ import type { AppliedPosition, ReplicaStorage } from './store/replicaStorage.ts'
  */
 export class ReplicaHaltedError extends BaseError {
   override name = 'ReplicaHaltedError' as const
+}
+
+/** A snapshot refused, or a database state sync cannot write into. */
+export class StateSyncError extends BaseError {
+  override name = 'StateSyncError' as const
+}
+
+/** What a replica's state is made of, besides its database. */
+export interface StateConfig {
+  readonly registry: ReplicaRegistry
+  readonly genesis: LedgerGenesis
+  readonly signerBackend?: SignerBackend
+}
+
+function exchangeConfigOf(config: StateConfig): ExchangeConfig {
+  return {
+    domain: { app: config.registry.app, network: config.registry.network },
+    genesis: config.genesis,
+    markets: config.registry.markets,
+    ...(config.signerBackend === undefined ? {} : { signerBackend: config.signerBackend }),
+  }
+}
+
+/** The tokens, issuer and market ids of the configuration: what a restore trusts. */
+function trustedListsOf(config: StateConfig) {
+  const issuer = parseAddress(config.genesis.issuer)
+  if (!issuer.ok) throw new Error(`genesis issuer: ${issuer.reason}`)
+  const tokens = [...createTokenRegistry(config.genesis.tokens).values()]
+  const markets = config.registry.markets.map((market) => market.id)
+  return { tokens, issuer: issuer.value, markets }
 }
 
 /** One finalized batch, as the Zellular SDK releases it. */
@@ -72,16 +104,8 @@ export class ReplicaState {
    * Opens the state: a fresh database is initialized from genesis; an existing one is loaded
    * and the exchange rebuilt from it. Refuses a database made from another configuration.
    */
-  static async open(
-    store: ReplicaStorage,
-    config: { registry: ReplicaRegistry; genesis: LedgerGenesis; signerBackend?: SignerBackend },
-  ): Promise<ReplicaState> {
-    const exchangeConfig: ExchangeConfig = {
-      domain: { app: config.registry.app, network: config.registry.network },
-      genesis: config.genesis,
-      markets: config.registry.markets,
-      ...(config.signerBackend === undefined ? {} : { signerBackend: config.signerBackend }),
-    }
+  static async open(store: ReplicaStorage, config: StateConfig): Promise<ReplicaState> {
+    const exchangeConfig = exchangeConfigOf(config)
     const expectedHash = configurationHash(exchangeConfig)
     const storedHash = await store.genesisHash()
     if (storedHash === undefined) {
@@ -93,11 +117,8 @@ export class ReplicaState {
     if (storedHash !== expectedHash) {
       throw new Error('the database was made from another genesis or market configuration')
     }
-    const issuer = parseAddress(config.genesis.issuer)
-    if (!issuer.ok) throw new Error(`genesis issuer: ${issuer.reason}`)
-    const tokens = [...createTokenRegistry(config.genesis.tokens).values()]
-    const markets = config.registry.markets.map((market) => market.id)
-    const stored = await store.loadState(tokens, issuer.value, markets)
+    const { tokens, issuer, markets } = trustedListsOf(config)
+    const stored = await store.loadState(tokens, issuer, markets)
     const exchange = restoreExchange(exchangeConfig, stored)
     if (stored.bookSeqs === undefined) {
       // A database from before migration 0008: its books were replayed this once.
@@ -110,6 +131,64 @@ export class ReplicaState {
       )
     }
     return new ReplicaState(exchange, store, stored.position, storedHash)
+  }
+
+  /**
+   * Opens a fresh database from a peer's snapshot (state sync): rebuilds the exchange from it
+   * (tokens, issuer and markets from `config`, never from the snapshot), refuses it unless its
+   * index, chaining hash, time and state hash are those of `root`, the root a quorum of replicas
+   * signed (checked by the caller), writes it (`ReplicaStorage.installState`), and opens the
+   * database as a restart does, refusing it again unless that gives the same state hash.
+   */
+  static async openFromSnapshot(
+    store: ReplicaStorage,
+    config: StateConfig,
+    snapshot: StateSnapshot,
+    root: RootStatement,
+  ): Promise<ReplicaState> {
+    if ((await store.genesisHash()) !== undefined) {
+      throw new StateSyncError('state sync needs a fresh database; this one holds a state')
+    }
+    const exchangeConfig = exchangeConfigOf(config)
+    const { tokens, issuer, markets } = trustedListsOf(config)
+    const position = {
+      index: snapshot.index,
+      chainingHash: snapshot.chainingHash,
+      time: snapshot.time,
+      finalizedIndex: snapshot.finalizedIndex,
+    }
+    if (
+      position.index !== root.index ||
+      position.chainingHash !== root.chainingHash ||
+      position.time !== root.time
+    ) {
+      throw new StateSyncError(
+        `the snapshot is of index ${position.index} (${position.chainingHash}, ${position.time}), ` +
+          `the quorum root of index ${root.index} (${root.chainingHash}, ${root.time})`,
+      )
+    }
+    const restored = restoreParametersOf(snapshot, tokens, issuer, markets)
+    const exchange = restoreExchange(exchangeConfig, restored)
+    const rebuilt = exchange.stateHash()
+    if (rebuilt !== root.stateHash) {
+      throw new StateSyncError(
+        `the snapshot's state hash ${rebuilt} is not the quorum root ${root.stateHash}`,
+      )
+    }
+    await store.installState(configurationHash(exchangeConfig), {
+      position,
+      balances: restored.ledger.balances,
+      nonceWindows: restored.ledger.nonceWindows.filter(
+        (window): window is NonceWindow => 'nonces' in window,
+      ),
+      openOrders: restored.openOrders,
+      markets: snapshot.markets,
+    })
+    const state = await ReplicaState.open(store, config)
+    if (state.stateHash() !== root.stateHash) {
+      throw new StateSyncError('the installed state does not load back to the quorum root')
+    }
+    return state
   }
 
   get position(): AppliedPosition {

@@ -59,6 +59,11 @@ export class StateHashSchedule {
     this.#clock = parameters.clock ?? (() => performance.now())
   }
 
+  /** The index of the latest hash made, if any (never makes one). */
+  get hashedIndex(): number | undefined {
+    return this.#latest?.index
+  }
+
   /** The hash at the applied index if one is due, else the most recent one and its index. */
   latest(): IndexedStateHash {
     const latest = this.#latest

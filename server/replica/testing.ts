@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
+import { serve, type ServerType } from '@hono/node-server'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeState } from '../../shared/zellular/index.ts'
@@ -23,6 +24,7 @@ import { SqliteStorage } from './store/sqliteStorage.ts'
 import {
   createReplica,
   type Replica,
+  type ReplicaConfig,
   type ReplicaParameters,
   type ZellularPort,
 } from './replica.ts'
@@ -182,6 +184,8 @@ export function createTestReplica(options: {
   databaseUrl?: string
   parameters?: Partial<ReplicaParameters>
   fetch?: typeof fetch
+  stateSync?: ReplicaConfig['stateSync']
+  log?: (line: string) => void
 }): Promise<Replica> {
   const position = options.position ?? 1
   const registry = options.registry ?? testRegistry(1, 15990)
@@ -200,10 +204,45 @@ export function createTestReplica(options: {
       stateHashIntervalMs: 50,
       ...options.parameters,
     },
-    log: () => {},
+    log: options.log ?? (() => {}),
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    stateSync: options.stateSync,
   })
 }
+
+/**
+ * Replicas `positions` of `registry` reading `sequencer`, started and each served over HTTP on
+ * 127.0.0.1, and the registry naming their URLs (the others' are a port nothing listens on).
+ * Pair with `afterAll(stopStartedReplicas)`.
+ */
+export async function serveReplicas(options: {
+  sequencer: InMemorySequencer
+  registry: ReplicaRegistry
+  positions: readonly number[]
+  parameters?: Partial<ReplicaParameters>
+}): Promise<{ replicas: Replica[]; registry: ReplicaRegistry }> {
+  const replicas: Replica[] = []
+  const urls = new Map<string, string>()
+  for (const position of options.positions) {
+    const replica = await startReplica({ ...options, position })
+    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
+    await new Promise((resolve) => server.once('listening', resolve))
+    servers.set(replica, server)
+    replicas.push(replica)
+    urls.set(replica.deps.replicaId, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  }
+  const registry: ReplicaRegistry = {
+    ...options.registry,
+    replicas: options.registry.replicas.map((replica) => ({
+      ...replica,
+      url: urls.get(replica.id) ?? 'http://127.0.0.1:9', // nothing listens there
+    })),
+  }
+  return { replicas, registry }
+}
+
+/** The HTTP server of each replica `serveReplicas` serves, closed when it stops. */
+const servers = new Map<Replica, ServerType>()
 
 /** Folders made by `temporaryFolder` (or handed to `removeLater`), until `removeTemporaryFolders`. */
 const temporaryFolders: string[] = []
@@ -351,6 +390,8 @@ export async function startReplica(
 export async function stopReplica(replica: Replica): Promise<void> {
   const position = startedReplicas.findIndex((started) => started.replica === replica)
   const [started] = startedReplicas.splice(position, 1)
+  servers.get(replica)?.close()
+  servers.delete(replica)
   await replica.stop()
   await started?.running
 }
@@ -358,6 +399,8 @@ export async function stopReplica(replica: Replica): Promise<void> {
 /** Stops every replica `startReplica` started and waits for their apply loops to end. */
 export async function stopStartedReplicas(): Promise<void> {
   for (const { replica, running } of startedReplicas.splice(0)) {
+    servers.get(replica)?.close()
+    servers.delete(replica)
     await replica.stop()
     await running
   }

@@ -1,16 +1,15 @@
 import bls from '@chainsafe/bls/herumi'
-import { serve } from '@hono/node-server'
-import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OrderView, ReplicaRegistry } from '../../shared/api/index.ts'
 import { createBlsVerifier } from '../../shared/attest/index.ts'
 import { signIntent, testAccount } from '../../shared/exchange/testing.ts'
-import type { Replica, ReplicaParameters } from '../replica/replica.ts'
+import type { Replica } from '../replica/replica.ts'
 import {
   alice,
   bob,
-  createTestReplica,
   InMemorySequencer,
+  serveReplicas,
+  stopStartedReplicas,
   testRegistry,
   testTokens,
   traders,
@@ -24,46 +23,9 @@ const replicas: Replica[] = []
 /** The registry with the real URLs of replicas 1 and 2; replica 3 never runs. */
 let registry: ReplicaRegistry
 const bobUsdt = 1_000_000_000_000n + 2_500_000n
-/** What `servePair` started, stopped after all tests. */
-const stops: (() => Promise<void>)[] = []
-
-/**
- * Replicas 1 and 2 of `trusted` reading `from`, each served over HTTP on 127.0.0.1, and the
- * registry naming their URLs (replica 3's is a port nothing listens on).
- */
-async function servePair(from: InMemorySequencer, parameters?: Partial<ReplicaParameters>) {
-  const pair: Replica[] = []
-  const urls: string[] = []
-  for (const position of [1, 2]) {
-    const replica = await createTestReplica({
-      sequencer: from,
-      registry: trusted,
-      position,
-      parameters,
-    })
-    const running = replica.start()
-    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
-    await new Promise((resolve) => server.once('listening', resolve))
-    stops.push(async () => {
-      server.close()
-      await replica.stop()
-      await running
-    })
-    pair.push(replica)
-    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
-  }
-  const served: ReplicaRegistry = {
-    ...trusted,
-    replicas: trusted.replicas.map((replica, i) => ({
-      ...replica,
-      url: urls[i] ?? 'http://127.0.0.1:9', // nothing listens there
-    })),
-  }
-  return { replicas: pair, registry: served }
-}
 
 beforeAll(async () => {
-  const pair = await servePair(sequencer)
+  const pair = await serveReplicas({ sequencer, registry: trusted, positions: [1, 2] })
   replicas.push(...pair.replicas)
   registry = pair.registry
   const fields = { action: 'transfer', nonce: '1', to: bob.address, token: 'USDT' }
@@ -74,9 +36,7 @@ beforeAll(async () => {
   await waitFor(() => replicas.every((replica) => replica.state.position.index === 2))
 })
 
-afterAll(async () => {
-  await Promise.all(stops.map((stop) => stop()))
-})
+afterAll(stopStartedReplicas)
 
 const verifier = createBlsVerifier(bls)
 const noWait = async () => {}
@@ -216,7 +176,12 @@ describe('verifying right after an apply', () => {
     // Replicas that hash at most every 2 s: an order placed right after a hash cannot be proven
     // until the next, and each replica answers 503 `proof_unavailable` meanwhile.
     const slow = new InMemorySequencer()
-    const pair = await servePair(slow, { stateHashIntervalMs: 2_000 })
+    const pair = await serveReplicas({
+      sequencer: slow,
+      registry: trusted,
+      positions: [1, 2],
+      parameters: { stateHashIntervalMs: 2_000 },
+    })
     const trader = traders[7]!
     const hashedAt = async (replica: Replica) =>
       ((await (await replica.app.request('/root')).json()) as { attestation: { index: number } })

@@ -414,7 +414,7 @@ function problemOf(answer: ProofAnswer): string {
  * (`judgeRootAnswers`: a replica that signed another root, a bad signature or an attestation of
  * another domain is left out of the aggregate and named).
  */
-async function gatherRoot(parameters: VerifyParameters, index: number): Promise<QuorumRoot> {
+export async function gatherRoot(parameters: VerifyParameters, index: number): Promise<QuorumRoot> {
   const { registry, bls } = parameters
   const answers = await Promise.all(
     registry.replicas.map(async (replica) => {

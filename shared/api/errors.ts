@@ -88,6 +88,11 @@ export const apiErrorStatus = {
    * right now (a key of the bucket changed since, or a new hash was made meanwhile); retry.
    */
   proof_unavailable: 503,
+  /**
+   * `GET /snapshot`: the replica made no state hash at its applied index in time (it hashes at
+   * root checkpoints and when idle); retry, or ask another replica.
+   */
+  snapshot_unavailable: 503,
   /** Too many intents waiting to be sequenced, or aggregates being gathered; retry later. */
   overloaded: 503,
   /** The replica holds as many event streams as it allows; retry after `Retry-After` seconds. */

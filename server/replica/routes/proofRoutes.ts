@@ -1,6 +1,6 @@
 import { Hono } from 'hono'
 import { rootQuerySchema } from '../../../shared/api/index.ts'
-import { rejection } from '../apiError.ts'
+import { ApiError, rejection } from '../apiError.ts'
 import { requireIntactState } from '../balanceAt.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { parseQuery } from './requestParsing.ts'
@@ -10,19 +10,50 @@ import { parseQuery } from './requestParsing.ts'
  * state hash), `docs/state-commitment.md`. A client checks the state proofs of
  * `GET /balances?proof=1` and `GET /orders?proof=1` against the state hash a quorum of
  * replicas' `/root?index` attestations signed.
+ *
+ * `GET /snapshot`: the whole consensus state at the index of a state hash (`StateSnapshots`),
+ * which a new replica checks against a quorum's `/root?index` before it installs it (state sync).
  */
 export function proofRoutes(deps: ReplicaDeps) {
-  return new Hono().get('/root', async (c) => {
-    requireIntactState(deps)
-    const { index } = parseQuery(c, rootQuerySchema)
-    await deps.state.settled()
-    // The latest hash, computed now if one is due: each hash is signed as it is made.
-    const latest = deps.stateHash()
-    const signed = deps.roots.at(index ?? latest.index)
-    if (signed === undefined) {
-      const detail = `latest is at ${latest.index}; only recent ones are kept`
-      throw rejection('root_not_kept', 'index', detail)
-    }
-    return c.json(signed)
-  })
+  return new Hono()
+    .get('/root', async (c) => {
+      requireIntactState(deps)
+      const { index } = parseQuery(c, rootQuerySchema)
+      await deps.state.settled()
+      // The latest hash, computed now if one is due: each hash is signed as it is made.
+      const latest = deps.stateHash()
+      const signed = deps.roots.at(index ?? latest.index)
+      if (signed === undefined) {
+        const detail = `latest is at ${latest.index}; only recent ones are kept`
+        throw rejection('root_not_kept', 'index', detail)
+      }
+      return c.json(signed)
+    })
+    .get('/snapshot', async (c) => {
+      requireIntactState(deps)
+      const deadline = Date.now() + snapshotWaitMs
+      for (;;) {
+        await deps.state.settled()
+        // No await from here to the snapshot: memory is the latest hash's state, or it waits.
+        const index = deps.state.position.index
+        if (deps.stateHash().index === index) {
+          return c.body(deps.snapshots.now(index).body, 200, { 'content-type': 'application/json' })
+        }
+        const left = deadline - Date.now()
+        if (left <= 0) break
+        // The next root checkpoint's hash, or a look again (an idle replica hashes on asking).
+        const served = await deps.snapshots.next(Math.min(left, 100))
+        if (served === 'full') break
+        if (served !== undefined) {
+          return c.body(served.body, 200, { 'content-type': 'application/json' })
+        }
+      }
+      throw new ApiError(
+        'snapshot_unavailable',
+        'no state hash at the applied index in time (made at root checkpoints and when idle); retry',
+      )
+    })
 }
+
+/** How long `GET /snapshot` waits for a state hash at the applied index. */
+const snapshotWaitMs = 10_000

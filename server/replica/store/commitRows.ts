@@ -4,7 +4,7 @@ import type { Address } from '../../../shared/intents/index.ts'
 import { hexToBytes } from './hexBytes.ts'
 import { balanceLeafColumns, windowLeafColumns } from './keptLeaves.ts'
 import { nonceWindowText } from './nonceWindowRows.ts'
-import type { CommittedBatch } from './replicaStorage.ts'
+import type { CommittedBatch, InstalledState } from './replicaStorage.ts'
 
 /*
  * A group of applied batches as the net rows it writes, one list per table, so a database server
@@ -107,6 +107,43 @@ export function toCommitRows(group: readonly CommittedBatch[]): CommitRows {
     trades,
     chainingHashes,
     marketSeqs: [...seqs].map(([market, [trade, book]]) => [market, trade, book]),
+  }
+}
+
+/** The rows of a whole state installed at its index (`ReplicaStorage.installState`). */
+export function installedStateRows(state: InstalledState): CommitRows {
+  const { index, chainingHash, time } = state.position
+  const balances = state.balances.filter(
+    ({ available, locked }) => available !== 0n || locked !== 0n,
+  )
+  return {
+    balanceHistory: balances.map(({ address, token, available, locked }) => [
+      hexToBytes(address),
+      token,
+      index,
+      available.toString(),
+      locked.toString(),
+    ]),
+    balanceUpserts: balances.map(({ address, token, available, locked }) => [
+      hexToBytes(address),
+      token,
+      available.toString(),
+      locked.toString(),
+      ...balanceLeafColumns(address, token, available, locked),
+    ]),
+    balanceDeletes: [],
+    nonceWindows: state.nonceWindows
+      .filter(({ nonces }) => nonces.length > 0)
+      .map(({ signer, nonces }) => {
+        const text = nonceWindowText(nonces)
+        return [hexToBytes(signer), text, ...windowLeafColumns(signer, text)]
+      }),
+    nonceWindowDeletes: [],
+    receipts: [],
+    orders: [...state.openOrders],
+    trades: [],
+    chainingHashes: [[index, chainingHash, time]],
+    marketSeqs: state.markets.map(({ market, tradeSeq, bookSeq }) => [market, tradeSeq, bookSeq]),
   }
 }
 

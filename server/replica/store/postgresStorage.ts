@@ -8,7 +8,7 @@ import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index
 import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
-import { columnsOf, toCommitRows } from './commitRows.ts'
+import { columnsOf, installedStateRows, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
 import { hexToBytes } from './hexBytes.ts'
 import type { OrderRow } from './pageRows.ts'
@@ -19,6 +19,7 @@ import {
   historyPruneRowsMax,
   type AppliedPosition,
   type CommittedBatch,
+  type InstalledState,
   type OrdersPage,
   type OrdersPageParameters,
   type ReplicaStorage,
@@ -173,6 +174,33 @@ export class PostgresStorage implements ReplicaStorage {
       ])
     })
     this.appliedIndex = 0
+  }
+
+  async installState(genesisHash: string, state: InstalledState): Promise<void> {
+    const { index, chainingHash, time, finalizedIndex } = state.position
+    await this.transaction(async (client) => {
+      const { rows } = await client.query("SELECT 1 FROM meta WHERE key = 'genesis_hash'")
+      if (rows.length > 0) throw new Error('the database is not fresh')
+      // The market rows first: `writeRows` sets their sequence numbers.
+      await client.query(
+        'INSERT INTO market_state (market, trade_seq, book_seq) SELECT m, 0, 0 FROM unnest($1::text[]) AS m',
+        [state.markets.map(({ market }) => market)],
+      )
+      await writeRows(client, installedStateRows(state))
+      const meta: [string, string][] = [
+        ['genesis_hash', genesisHash],
+        ['applied_index', String(index)],
+        ['applied_chaining_hash', chainingHash],
+        ['applied_time', String(time)],
+        ['history_pruned_below', String(index + 1)],
+        ['balance_history_pruned_below', String(index)],
+      ]
+      if (finalizedIndex !== undefined)
+        meta.push(['applied_finalized_index', String(finalizedIndex)])
+      await setMeta(client, meta)
+    })
+    this.appliedIndex = index
+    this.prunedBelow = index + 1
   }
 
   position(): Promise<AppliedPosition> {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import { intentId, type Address } from '../../../shared/intents/index.ts'
-import { fullStateHash, type BatchEffects } from '../../../shared/exchange/index.ts'
+import {
+  fullStateHash,
+  takeStateSnapshot,
+  type BatchEffects,
+} from '../../../shared/exchange/index.ts'
+import { registryHashOf } from '../../../shared/attest/index.ts'
 import {
   snapshotLedger,
   type LedgerSnapshot,
@@ -228,6 +233,61 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
       } finally {
         await storage.close()
         await other.storage.close()
+      }
+    })
+
+    it('installs a state synced from a snapshot, then commits the batches after it', async () => {
+      const { storage, reopen } = await subject.fresh()
+      const other = await subject.fresh()
+      const refused = await subject.fresh()
+      try {
+        const source = await ReplicaState.open(other.storage, config)
+        const batches = history()
+        await applyAll(source, batches.slice(0, 3))
+        const snapshot = takeStateSnapshot(source.exchange, source.position, 'replica-1')
+        const { index, chainingHash, time } = source.position
+        const root = {
+          app: registry.app,
+          network: registry.network,
+          registryHash: registryHashOf(registry),
+          index,
+          chainingHash,
+          time,
+          stateHash: source.stateHash(),
+        }
+        // A root of another state is refused, and the database stays fresh.
+        const wrong = { ...root, stateHash: `0x${'00'.repeat(32)}` }
+        await expect(
+          ReplicaState.openFromSnapshot(refused.storage, config, snapshot, wrong),
+        ).rejects.toThrow(/is not the quorum root/)
+        expect(await refused.storage.genesisHash()).toBeUndefined()
+
+        const synced = await ReplicaState.openFromSnapshot(storage, config, snapshot, root)
+        expect(synced.position).toMatchObject({ index: 3, chainingHash, time })
+        expect(synced.stateHash()).toBe(source.stateHash())
+        const bobUsdt = source.exchange.ledger.balance(bobAddress, 'USDT')
+        expect(await storage.balanceAt(bobAddress, 'USDT', 3)).toEqual(bobUsdt)
+        // The history before the snapshot is not here, and reads say so.
+        expect(await storage.balanceAt(bobAddress, 'USDT', 2)).toEqual({ prunedBelow: 3 })
+        expect(storage.historyPrunedBelow).toBe(4)
+        expect(await storage.chainingHashAt(3)).toBe(chainingHash)
+        const bobsOrders = { owner: bobAddress, market: undefined, limit: 10, cursor: undefined }
+        const open = (await storage.ordersPage(bobsOrders)).orders
+        expect(open.map((order) => order.status)).toEqual(['open'])
+
+        // Both go on from index 3 alike, and the synced one restarts at the same state.
+        await applyAll(source, batches.slice(3))
+        await applyAll(synced, batches.slice(3))
+        expect(synced.stateHash()).toBe(source.stateHash())
+        await storage.close()
+        const again = await reopen()
+        const restarted = await ReplicaState.open(again, config)
+        expect(restarted.stateHash()).toBe(source.stateHash())
+        expect(restarted.position.index).toBe(5)
+        await again.close()
+      } finally {
+        await other.storage.close()
+        await refused.storage.close()
       }
     })
 

@@ -1,6 +1,6 @@
 import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { Address, TokenInfo } from '../../../shared/intents/index.ts'
-import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
+import type { LedgerSnapshot, NonceWindow, StoredLedger } from '../../../shared/ledger/index.ts'
 import type { BatchEffects, EngineOperation, OrderUpdate } from '../../../shared/exchange/index.ts'
 import type { KeptLedgerLeaves } from './keptLeaves.ts'
 
@@ -41,6 +41,20 @@ export interface StoredReceipt {
   readonly batchIndex: number
   /** The batch's time; null for batches applied before migration 0005. */
   readonly time: number | null
+}
+
+/**
+ * A whole consensus state at one index, taken from a peer's snapshot and already checked against
+ * the root a quorum signed there (state sync, `stateSync.ts`), for `installState`.
+ */
+export interface InstalledState {
+  readonly position: AppliedPosition
+  /** Every non-zero balance. */
+  readonly balances: LedgerSnapshot['balances']
+  /** Every non-empty nonce window. */
+  readonly nonceWindows: readonly NonceWindow[]
+  readonly openOrders: readonly OrderUpdate[]
+  readonly markets: readonly { market: string; tradeSeq: number; bookSeq: number }[]
 }
 
 /** What `loadState` reads back to rebuild the exchange. */
@@ -133,6 +147,14 @@ export interface ReplicaStorage {
     balances: LedgerSnapshot['balances'],
     markets: readonly string[],
   ): Promise<void>
+  /**
+   * Writes `state` into a fresh database as the state at its index (state sync), as `initialize`
+   * writes genesis: balances (also as history at that index), nonce windows, open orders, each
+   * market's sequence numbers, the position and chaining hash, and the configuration hash. The
+   * history of the batches up to that index is not here, and reads say it is pruned (receipts,
+   * trades and closed orders below index + 1, balances below index). All or nothing.
+   */
+  installState(genesisHash: string, state: InstalledState): Promise<void>
   /** The stored position. */
   position(): Promise<AppliedPosition>
   /**

@@ -14,6 +14,7 @@ import type {
 import {
   historyPruneRowsMax,
   type AppliedPosition,
+  type InstalledState,
   type StoredReceipt,
   type StoredState,
   type StoreHooks,
@@ -124,6 +125,38 @@ export class ReplicaStore {
       this.write.setMeta.run('applied_time', '0')
     })()
     this.appliedIndex = 0
+  }
+
+  /** See `ReplicaStorage.installState`. */
+  installState(genesisHash: string, state: InstalledState): void {
+    const { index, chainingHash, time, finalizedIndex } = state.position
+    this.sqlite.transaction(() => {
+      if (this.metaValue('genesis_hash') !== undefined) throw new Error('the database is not fresh')
+      this.writeBalances(state.balances, index)
+      const windows: unknown[] = []
+      for (const { signer, nonces } of state.nonceWindows) {
+        const text = nonceWindowText(nonces)
+        windows.push(hexToBytes(signer), text, ...windowLeafColumns(signer, text))
+      }
+      this.write.setNonceWindows.run(windows)
+      for (const order of state.openOrders) this.write.upsertOrder.run(orderRow(order))
+      for (const { market, tradeSeq, bookSeq } of state.markets) {
+        this.write.setMarketState.run(market, tradeSeq, bookSeq)
+      }
+      this.write.insertChainingHash.run(index, chainingHash, time)
+      this.write.setMeta.run('genesis_hash', genesisHash)
+      this.write.setMeta.run('applied_index', String(index))
+      this.write.setMeta.run('applied_chaining_hash', chainingHash)
+      this.write.setMeta.run('applied_time', String(time))
+      if (finalizedIndex !== undefined) {
+        this.write.setMeta.run('applied_finalized_index', String(finalizedIndex))
+      }
+      this.write.setMeta.run('history_pruned_below', String(index + 1))
+      this.write.setMeta.run('balance_history_pruned_below', String(index))
+    })()
+    this.appliedIndex = index
+    this.prunedBelow = index + 1
+    this.balancesPrunedBelow = index
   }
 
   position(): AppliedPosition {

@@ -6,6 +6,7 @@ import { ReplicaStore } from './replicaStore.ts'
 import type {
   AppliedPosition,
   CommittedBatch,
+  InstalledState,
   OrdersPage,
   OrdersPageParameters,
   ReplicaStorage,
@@ -60,6 +61,10 @@ export class SqliteStorage implements ReplicaStorage {
     markets: readonly string[],
   ): Promise<void> {
     return settle(() => this.store.initialize(genesisHash, balances, markets))
+  }
+
+  installState(genesisHash: string, state: InstalledState): Promise<void> {
+    return settle(() => this.store.installState(genesisHash, state))
   }
 
   position(): Promise<AppliedPosition> {

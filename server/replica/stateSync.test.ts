@@ -1,0 +1,141 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { stateSnapshotSchema, type StateSnapshot } from '../../shared/api/index.ts'
+import { signIntent } from '../../shared/exchange/testing.ts'
+import type { Replica } from './replica.ts'
+import {
+  InMemorySequencer,
+  removeTemporaryFolders,
+  serveReplicas,
+  startReplica,
+  stopStartedReplicas,
+  temporaryDatabaseFile,
+  testRegistry,
+  testTokens,
+  traders,
+  waitFor,
+} from './testing.ts'
+
+afterAll(async () => {
+  await stopStartedReplicas()
+  removeTemporaryFolders()
+})
+
+const [maker, taker, payer] = [traders[2]!, traders[3]!, traders[4]!]
+const nonces = new Map<string, number>()
+function sign(trader: (typeof traders)[number], fields: Record<string, string>) {
+  const nonce = (nonces.get(trader.address) ?? 0) + 1
+  nonces.set(trader.address, nonce)
+  return signIntent(trader, testTokens, { ...fields, nonce: String(nonce) })
+}
+const order = (trader: (typeof traders)[number], side: string, price: string, quantity: string) =>
+  sign(trader, {
+    action: 'order',
+    market: 'ETH/USDT',
+    side,
+    type: 'limit',
+    price,
+    quantity,
+    timeInForce: 'GTC',
+  })
+const pay = (amount: string) =>
+  sign(payer, { action: 'transfer', to: maker.address, token: 'USDT', amount })
+
+/** Batches with resting orders on both sides, a partial fill, transfers and nonce windows. */
+function trade(sequencer: InMemorySequencer, rounds: number) {
+  for (let round = 0; round < rounds; round++) {
+    const price = String(1_990 + (round % 5))
+    sequencer.append(JSON.stringify([order(maker, 'buy', price, '0.02'), pay('1.5')]))
+    sequencer.append(JSON.stringify([order(taker, 'sell', price, '0.01')]))
+    sequencer.append(JSON.stringify([order(taker, 'sell', String(2_100 + round), '0.01')]))
+  }
+}
+
+/** Each replica's latest signed root index, once all of them reached `index`. */
+async function allHashedAt(replicas: readonly Replica[], index: number) {
+  await waitFor(() => replicas.every((replica) => replica.state.position.index === index))
+  const hashedAt = async (replica: Replica) =>
+    ((await (await replica.app.request('/root')).json()) as { attestation: { index: number } })
+      .attestation.index
+  await waitFor(async () => (await Promise.all(replicas.map(hashedAt))).every((i) => i === index))
+}
+
+describe('state sync', () => {
+  it('starts a new replica from a peer snapshot checked against a quorum root, then follows', async () => {
+    const sequencer = new InMemorySequencer()
+    const trusted = testRegistry(3, 15_960)
+    const served = await serveReplicas({ sequencer, registry: trusted, positions: [1, 2] })
+    trade(sequencer, 20)
+    await allHashedAt(served.replicas, sequencer.chainingHashes.length)
+
+    // Replica 1 lies in its snapshot (one more USDT for the payer): refused and named, and the
+    // snapshot of replica 2 is taken.
+    const lyingUrl = served.registry.replicas[0]!.url
+    const lying: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init)
+      if (String(input) !== `${lyingUrl}/snapshot`) return response
+      const snapshot = (await response.json()) as StateSnapshot
+      const at = snapshot.balances.findIndex(([address]) => address === payer.address)
+      const [address, token, available, locked] = snapshot.balances[at]!
+      snapshot.balances[at] = [address, token, String(BigInt(available) + 1n), locked]
+      return new Response(JSON.stringify(snapshot), { status: 200 })
+    }
+    const lines: string[] = []
+    const joined = await startReplica({
+      sequencer,
+      registry: served.registry,
+      position: 3,
+      databaseFile: temporaryDatabaseFile('state-sync-'),
+      fetch: lying,
+      stateSync: {},
+      log: (line) => lines.push(line),
+    })
+    const synced = sequencer.chainingHashes.length
+    expect(joined.state.position.index).toBe(synced)
+    expect(joined.state.stateHash()).toBe(served.replicas[1]!.state.stateHash())
+    expect(lines.join('\n')).toMatch(/served a refused snapshot: .*is not the quorum root/)
+    expect(lines.join('\n')).toMatch(/installed replica-2's snapshot of index 60/)
+    // It applied nothing before the snapshot: no receipt of the first batch is here.
+    expect(
+      (await joined.app.request('/balance?address=' + payer.address + '&token=USDT&index=1'))
+        .status,
+    ).toBe(404)
+
+    // All three go on from there alike, matching against the books the snapshot held.
+    trade(sequencer, 5)
+    sequencer.append(JSON.stringify([order(maker, 'sell', '1980', '0.5')]))
+    const last = sequencer.chainingHashes.length
+    const all = [...served.replicas, joined]
+    await allHashedAt(all, last)
+    const roots = await Promise.all(
+      all.map(
+        async (replica) =>
+          (await (await replica.app.request(`/root?index=${last}`)).json()) as {
+            attestation: { stateHash: string }
+          },
+      ),
+    )
+    expect(new Set(roots.map((root) => root.attestation.stateHash)).size).toBe(1)
+    const book = (replica: Replica) => replica.state.exchange.engine.depth('ETH/USDT', 50)
+    expect(book(joined)).toEqual(book(served.replicas[0]!))
+    expect(joined.state.exchange.tradeSeq('ETH/USDT')).toBeGreaterThan(20)
+  })
+
+  it('serves its snapshot at its latest hash, which parses and names its index', async () => {
+    const sequencer = new InMemorySequencer()
+    const served = await serveReplicas({
+      sequencer,
+      registry: testRegistry(3, 15_970),
+      positions: [1],
+    })
+    trade(sequencer, 2)
+    const [replica] = served.replicas
+    await allHashedAt([replica!], sequencer.chainingHashes.length)
+    const response = await replica!.app.request('/snapshot')
+    expect(response.status).toBe(200)
+    const snapshot = stateSnapshotSchema.parse(await response.json())
+    expect(snapshot).toMatchObject({ version: 1, replicaId: 'replica-1', index: 6 })
+    expect(snapshot.openOrders.map((o) => o.owner).sort()).toEqual(
+      [maker.address, maker.address, taker.address, taker.address].sort(),
+    )
+  })
+})

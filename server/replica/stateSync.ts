@@ -1,0 +1,126 @@
+import { stateSnapshotSchema, type ReplicaRegistry } from '../../shared/api/index.ts'
+import type { BlsVerifier } from '../../shared/attest/index.ts'
+import { gatherRoot } from '../verify/verifyAddress.ts'
+import { ReplicaState, StateSyncError, type StateConfig } from './replicaState.ts'
+import type { ReplicaStorage } from './store/replicaStorage.ts'
+
+/** Largest snapshot body read, in bytes (about 2 million balances). */
+export const snapshotBytesMax = 512 * 1024 * 1024
+
+export interface StateSyncParameters {
+  readonly storage: ReplicaStorage
+  readonly config: StateConfig
+  /** The trust root: whose root attestations make a quorum, and where the replicas are. */
+  readonly registry: ReplicaRegistry
+  /** This replica's id: it is not asked for a snapshot. */
+  readonly replicaId: string
+  /** Ask these URLs for a snapshot, in turn (default: every other registry replica). */
+  readonly sources?: readonly string[] | undefined
+  readonly bls: BlsVerifier
+  readonly fetch?: typeof fetch
+  /** Rounds over the sources before giving up. */
+  readonly rounds?: number
+  readonly sleep?: (ms: number) => Promise<void>
+  readonly log: (line: string) => void
+}
+
+/**
+ * State sync (CometBFT's is the model): a new or wiped replica starts from a peer's snapshot
+ * (`GET /snapshot`) instead of replaying Zellular from index 0. No peer is trusted: the snapshot
+ * is accepted only when the state rebuilt from it has the state hash, chaining hash and time that
+ * a quorum of the registry's replicas signed at its index (`gatherRoot`, `judgeRootAnswers`), and
+ * the database it is written into loads back to that same hash
+ * (`ReplicaState.openFromSnapshot`). A source whose snapshot does not match is named in the log
+ * and the next one is asked; while no quorum has signed the snapshot's index yet (peers hash at
+ * root checkpoints), it is asked again a second later. The replica then follows Zellular from the
+ * snapshot's index + 1 like any restarted replica.
+ */
+export async function syncState(parameters: StateSyncParameters): Promise<ReplicaState> {
+  const { registry, log } = parameters
+  const sources =
+    parameters.sources ??
+    registry.replicas
+      .filter((replica) => replica.id !== parameters.replicaId)
+      .map((replica) => replica.url)
+  const rounds = parameters.rounds ?? 30
+  const sleep =
+    parameters.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
+  const doFetch = parameters.fetch ?? globalThis.fetch
+  const problems: string[] = []
+  for (let round = 1; round <= rounds; round++) {
+    for (const url of sources) {
+      const snapshot = await fetchSnapshot(doFetch, url)
+      if (typeof snapshot === 'string') {
+        problems.push(`${url}: ${snapshot}`)
+        continue
+      }
+      const quorum = await gatherRoot(
+        { registry, bls: parameters.bls, fetch: doFetch },
+        snapshot.index,
+      )
+      if (!quorum.ok) {
+        problems.push(`${url}: index ${snapshot.index}: ${quorum.problem}`)
+        continue
+      }
+      try {
+        const state = await ReplicaState.openFromSnapshot(
+          parameters.storage,
+          parameters.config,
+          snapshot,
+          quorum.root,
+        )
+        const signers = quorum.signers.join(', ')
+        log(`state sync: installed ${snapshot.replicaId}'s snapshot of index ${snapshot.index}`)
+        log(`state sync: its state hash is the root ${signers} signed; following from there`)
+        return state
+      } catch (error) {
+        if (!(error instanceof StateSyncError)) throw error
+        log(
+          `state sync: ${url} (${snapshot.replicaId}) served a refused snapshot: ${error.message}`,
+        )
+        problems.push(`${url}: ${error.message}`)
+      }
+    }
+    if (round < rounds) await sleep(1_000)
+  }
+  throw new StateSyncError(
+    `no snapshot matched a quorum root after ${rounds} rounds; last: ${problems.slice(-3).join('; ')}`,
+  )
+}
+
+/** A parsed snapshot, or why there is none. */
+async function fetchSnapshot(doFetch: typeof fetch, url: string) {
+  try {
+    const response = await doFetch(`${url}/snapshot`, { signal: AbortSignal.timeout(120_000) })
+    if (!response.ok) return `answered ${response.status}`
+    const text = await boundedText(response, snapshotBytesMax)
+    if (text === undefined) return `a snapshot over ${snapshotBytesMax} bytes`
+    const parsed = stateSnapshotSchema.safeParse(JSON.parse(text))
+    return parsed.success ? parsed.data : 'a malformed snapshot'
+  } catch (error) {
+    return error instanceof Error ? error.message : 'failed'
+  }
+}
+
+/** The body as text, or undefined (and the rest not read) once it passes `bytesMax`. */
+async function boundedText(response: Response, bytesMax: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length') ?? '0')
+  if (declared > bytesMax || response.body === null) {
+    await response.body?.cancel()
+    return declared > bytesMax ? undefined : ''
+  }
+  const chunks: Uint8Array[] = []
+  let bytes = 0
+  const reader = response.body.getReader()
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > bytesMax) {
+      await reader.cancel().catch(() => undefined)
+      return undefined
+    }
+    chunks.push(value)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
