@@ -1,18 +1,23 @@
 import { describe, expect, it } from 'vitest'
 import { StateHashSchedule } from './stateHashSchedule.ts'
 
-/** A state whose index moves as batches apply, and whose hash costs `costMs` on a fake clock. */
-function fakeState(costMs: number) {
-  const world = { now: 0, applied: 0 }
+/**
+ * A state whose index moves as batches apply, and whose hash costs `costMs` of CPU on fake
+ * clocks; `stalledMs` more of wall time pass during it (the process stopped or starved).
+ */
+function fakeState(costMs: number, stalledMs = 0) {
+  const world = { now: 0, cpu: 0, applied: 0 }
   const schedule = new StateHashSchedule({
     compute: () => {
-      world.now += costMs
+      world.now += costMs + stalledMs
+      world.cpu += costMs
       return { index: world.applied, hash: `0x${world.applied.toString(16).padStart(64, '0')}` }
     },
     appliedIndex: () => world.applied,
     intervalMs: 1_000,
     costFactor: 20,
     clock: () => world.now,
+    cpuClock: () => world.cpu,
   })
   return { world, schedule }
 }
@@ -47,6 +52,18 @@ describe('StateHashSchedule', () => {
     // 60 s of batches (plus the hashing time): every 20 × 200 ms = 4 s, not every second.
     expect(hashes).toBeGreaterThanOrEqual(10)
     expect(hashes).toBeLessThanOrEqual(18)
+  })
+
+  it('measures a hash by the CPU it used: one stalled by a pause holds the next back no longer', () => {
+    // SIGSTOP for 8 s in the middle of a 1 ms hash: by the wall clock it "cost" 8 s, and the
+    // next would wait 20 × 8 s (a chaos run found replicas not converging after healing).
+    const { world, schedule } = fakeState(1, 8_000)
+    world.applied = 1
+    expect(schedule.latest().index).toBe(1)
+    world.applied = 2
+    world.now += 1_500
+    expect(schedule.latest().index).toBe(2)
+    expect(schedule.computed).toBe(2)
   })
 
   it('does not hash a batch of a group that is not the applied index', () => {

@@ -18,8 +18,20 @@ export interface StateHashScheduleParameters {
    * most about 1 / costFactor of a core however large the state grows.
    */
   readonly costFactor?: number
-  /** Milliseconds, monotonic; also used to measure what a hash costs. */
+  /** Milliseconds, monotonic: when hashes are due. */
   readonly clock?: () => number
+  /**
+   * Milliseconds of CPU this process has used: what a hash costs is measured with it, not with
+   * `clock`, so a hash during which the process was stopped (SIGSTOP) or starved of a core does
+   * not count as expensive and hold the next hashes back for 20 times the stall.
+   */
+  readonly cpuClock?: () => number
+}
+
+/** CPU time of this process (every thread), in ms. */
+function processCpuMs(): number {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1_000
 }
 
 /**
@@ -44,6 +56,7 @@ export interface StateHashScheduleParameters {
 export class StateHashSchedule {
   readonly #parameters: StateHashScheduleParameters
   readonly #clock: () => number
+  readonly #cpuClock: () => number
   #latest: IndexedStateHash | undefined
   #dueAt = Number.NEGATIVE_INFINITY
   /** When the last hash's cost share allows the next (checkpoints wait for this alone). */
@@ -57,6 +70,7 @@ export class StateHashSchedule {
   constructor(parameters: StateHashScheduleParameters) {
     this.#parameters = parameters
     this.#clock = parameters.clock ?? (() => performance.now())
+    this.#cpuClock = parameters.cpuClock ?? processCpuMs
   }
 
   /** The index of the latest hash made, if any (never makes one). */
@@ -109,13 +123,14 @@ export class StateHashSchedule {
   }
 
   #refresh(): IndexedStateHash {
-    const started = this.#clock()
+    const started = this.#cpuClock()
     const latest = this.#parameters.compute()
     this.computed += 1
     this.#latest = latest
     const { intervalMs, costFactor = 20 } = this.#parameters
     const finished = this.#clock()
-    this.#affordableAt = finished + (finished - started) * costFactor
+    const cost = Math.max(0, this.#cpuClock() - started)
+    this.#affordableAt = finished + cost * costFactor
     this.#dueAt = Math.max(finished + intervalMs, this.#affordableAt)
     return latest
   }
