@@ -8,6 +8,7 @@ import { buildWebIfStale, startSystem } from './system.ts'
  * (git-ignored) and persist between runs; `--fresh` deletes it first. `--postgres` keeps the
  * replicas' state in PostgreSQL (a throwaway local server, or `--postgres=postgres://…` for
  * one of yours) and serves replica 1 through 2 API processes beside its applier.
+ * `--sync-replica` wipes replica 3's database and starts it by state sync from its peers.
  */
 const started = performance.now()
 const COLORS: Record<string, string> = {
@@ -33,6 +34,7 @@ const system = await startSystem({
   ...(postgres === undefined ? {} : { postgres }),
   dataDir: join(REPOSITORY_ROOT, '.devnet'),
   fresh: process.argv.includes('--fresh'),
+  syncReplica: process.argv.includes('--sync-replica'),
   marketMaker: !process.argv.includes('--no-market-maker'),
   onLine: print,
 }).catch((error: unknown) => {
@@ -50,6 +52,9 @@ for (const [position, url] of system.zellular.urls().entries()) {
 }
 for (const [position, url] of system.replicas.urls().entries()) {
   lines.push(`  replica-${position + 1}        ${url}`)
+}
+if (process.argv.includes('--sync-replica')) {
+  lines.push('  replica-3        started from a peer snapshot checked against a quorum root')
 }
 if (system.postgres !== undefined) {
   lines.push(`  replica state    PostgreSQL, ${system.postgres.location}`)

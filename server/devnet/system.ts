@@ -53,6 +53,11 @@ export interface SystemOptions {
    * port (its registry port + 100) with `apiProcesses` API processes on its registry port.
    */
   readonly postgres?: { readonly serverUrl?: string; readonly apiProcesses?: number }
+  /**
+   * Start the last replica from a wiped database by state sync (`npm start -- --sync-replica`):
+   * it installs a peer's snapshot once a quorum root matches it, then follows Zellular.
+   */
+  readonly syncReplica?: boolean
   /** Extra environment of every Zellular node (over the local network's settings). */
   readonly zellularEnvironment?: Record<string, string>
   /** Extra environment of every replica. */
@@ -101,6 +106,16 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     zellularApp,
     balances: marketMakerBalances(marketMakerKeys.keys),
   })
+  const synced = options.syncReplica === true ? prepared.replicas.length - 1 : undefined
+  if (synced !== undefined) {
+    if (options.postgres !== undefined) throw new Error('--sync-replica is for SQLite replicas')
+    const { databaseFile } = prepared.replicas[synced]!
+    for (const suffix of ['', '-wal', '-shm', '.pending.jsonl']) {
+      rmSync(`${databaseFile}${suffix}`, { force: true })
+    }
+  }
+  const syncing = (position: number): Record<string, string> =>
+    position === synced ? { REPLICA_STATE_SYNC: 'peers' } : {}
   const onPostgres =
     options.postgres === undefined
       ? undefined
@@ -121,7 +136,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // Replica 1 answers once its applier and its API processes (forking, then waiting for the
       // applier's schema) are up: longer on a loaded machine.
       ...(onPostgres === undefined
-        ? {}
+        ? { environmentOf: syncing }
         : { environmentOf: onPostgres.environmentOf, readyTimeoutMs: 90_000 }),
     }),
   ])

@@ -43,6 +43,18 @@ describe('loadReplicaConfig', () => {
     ).toThrow(/contradicts REPLICA_DURABILITY=NORMAL/)
   })
 
+  it('reads REPLICA_STATE_SYNC as the peers of the registry or URLs to ask, and refuses others', () => {
+    expect(loadReplicaConfig(environment({})).stateSync).toBeUndefined()
+    expect(loadReplicaConfig(environment({ REPLICA_STATE_SYNC: 'peers' })).stateSync).toEqual({})
+    const urls = 'http://127.0.0.1:5001,http://127.0.0.1:5002'
+    expect(loadReplicaConfig(environment({ REPLICA_STATE_SYNC: urls })).stateSync).toEqual({
+      sources: ['http://127.0.0.1:5001', 'http://127.0.0.1:5002'],
+    })
+    for (const wrong of ['yes', 'http://127.0.0.1:5001/snapshot', 'ftp://x']) {
+      expect(() => loadReplicaConfig(environment({ REPLICA_STATE_SYNC: wrong }))).toThrow()
+    }
+  })
+
   it('makes an API process of REPLICA_APPLIER_URL, which needs the database and no nodes', () => {
     const api = environment({
       REPLICA_APPLIER_URL: 'http://127.0.0.1:5101',

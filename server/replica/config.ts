@@ -34,6 +34,18 @@ const replicaEnvironmentSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\/./, 'a postgres:// or postgresql:// URL')
     .optional(),
+  /**
+   * State sync: when the database is fresh, start from a peer's snapshot checked against a quorum
+   * root instead of replaying Zellular from index 0. `peers`: ask every other registry replica;
+   * or comma-separated base URLs to ask, in turn. Ignored when the database holds a state.
+   */
+  REPLICA_STATE_SYNC: z
+    .string()
+    .regex(
+      /^(peers|https?:\/\/[^/,]+(,https?:\/\/[^/,]+)*)$/,
+      '`peers` or http:// base URLs, comma-separated',
+    )
+    .optional(),
   REPLICA_REGISTRY_FILE: z.string().min(1),
   REPLICA_GENESIS_FILE: z.string().min(1),
   /** Required, except in an API process (`REPLICA_APPLIER_URL`), which talks to no node. */
@@ -149,6 +161,8 @@ export interface ReplicaMainConfig {
   readonly port: number
   readonly keyFile: string
   readonly databaseFile: string
+  /** Start a fresh database from a peer's snapshot (`REPLICA_STATE_SYNC`), from `sources`. */
+  readonly stateSync: { readonly sources?: readonly string[] } | undefined
   /** PostgreSQL instead of `databaseFile`, when set (`REPLICA_DATABASE_URL`). */
   readonly databaseUrl: string | undefined
   /** Set in an API process: its applier's base URL (`REPLICA_APPLIER_URL`). */
@@ -216,6 +230,12 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
     keyFile,
     databaseFile,
     databaseUrl: env.REPLICA_DATABASE_URL || undefined,
+    stateSync:
+      env.REPLICA_STATE_SYNC === undefined
+        ? undefined
+        : env.REPLICA_STATE_SYNC === 'peers'
+          ? {}
+          : { sources: env.REPLICA_STATE_SYNC.split(',') },
     applierUrl,
     apiProcesses: env.REPLICA_API_PROCESSES,
     registryFile: env.REPLICA_REGISTRY_FILE,

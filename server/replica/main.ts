@@ -52,6 +52,7 @@ async function runApplier(): Promise<void> {
     zellular,
     parameters: config.parameters,
     storeHooks: createStoreFaults(testFaults),
+    stateSync: config.stateSync,
     log,
   })
 

@@ -151,11 +151,12 @@ export class ReplicaState {
     }
     const exchangeConfig = exchangeConfigOf(config)
     const { tokens, issuer, markets } = trustedListsOf(config)
+    // No finalization is taken from the peer: reading Zellular resumes from the chaining hash
+    // alone, as after a restart on a database that kept none.
     const position = {
       index: snapshot.index,
       chainingHash: snapshot.chainingHash,
       time: snapshot.time,
-      finalizedIndex: snapshot.finalizedIndex,
     }
     if (
       position.index !== root.index ||

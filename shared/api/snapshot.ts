@@ -44,8 +44,6 @@ export const stateSnapshotSchema = z.object({
   chainingHash: z.string(),
   /** The batch time of `index` (`batchTimeSchema`). */
   time: batchTimeSchema,
-  /** The last Zellular finalization at or before `index`, where reading Zellular resumes. */
-  finalizedIndex: z.number().int().nonnegative().optional(),
   /** Every non-zero balance, as `[address, token, available, locked]`. */
   balances: z.array(
     z.tuple([canonicalAddressSchema, z.string(), baseUnitsSchema, baseUnitsSchema]),

@@ -57,7 +57,7 @@ function tradedExchange() {
   return exchange
 }
 
-const position = { index: 3, chainingHash: `0x${'ab'.repeat(32)}`, time: 2_000, finalizedIndex: 3 }
+const position = { index: 3, chainingHash: `0x${'ab'.repeat(32)}`, time: 2_000 }
 
 /** The snapshot as a joining replica reads it: JSON over HTTP, parsed with the API schema. */
 const overTheWire = (snapshot: StateSnapshot) =>
@@ -114,6 +114,15 @@ describe('a state snapshot', () => {
     expect(restored(forgetful).stateHash()).not.toBe(source.stateHash())
     const markets = honest.markets.map((m) => ({ ...m, tradeSeq: m.tradeSeq + 1 }))
     expect(restored({ ...honest, markets }).stateHash()).not.toBe(source.stateHash())
+  })
+
+  it('is refused when an open order is one that cannot rest, or its fills do not add up', () => {
+    const honest = takeStateSnapshot(tradedExchange(), position, 'replica-1')
+    const [first, ...rest] = honest.openOrders
+    const ioc = { ...honest, openOrders: [{ ...first!, timeInForce: 'IOC' as const }, ...rest] }
+    expect(() => restored(ioc)).toThrow(/order rests/)
+    const filled = { ...honest, openOrders: [{ ...first!, filled: '1' }, ...rest] }
+    expect(() => restored(filled)).toThrow(/not its quantity/)
   })
 
   it('is refused when it names markets this network does not list', () => {

@@ -10,7 +10,6 @@ export interface SnapshotPosition {
   readonly index: number
   readonly chainingHash: string
   readonly time: number
-  readonly finalizedIndex?: number | undefined
 }
 
 /**
@@ -37,14 +36,13 @@ export function takeStateSnapshot(
     tradeSeq: exchange.tradeSeq(market),
     bookSeq: exchange.engine.marketSeq(market),
   }))
-  const { index, chainingHash, time, finalizedIndex } = position
+  const { index, chainingHash, time } = position
   return {
     version: 1,
     replicaId,
     index,
     chainingHash,
     time,
-    ...(finalizedIndex === undefined ? {} : { finalizedIndex }),
     balances,
     nonceWindows,
     openOrders,
@@ -112,6 +110,16 @@ function wireOrder(order: OrderUpdate): SnapshotOrder {
 }
 
 function orderUpdateOf(order: SnapshotOrder): OrderUpdate {
+  // What the state leaf does not hold must still be what the leaf implies: an order rests only
+  // as GTC or POST_ONLY, and what is not filled of it is what rests.
+  if (order.timeInForce === 'IOC' || order.type !== 'limit') {
+    throw new Error(
+      `snapshot order ${order.orderId}: a ${order.type} ${order.timeInForce} order rests`,
+    )
+  }
+  if (BigInt(order.filled) + BigInt(order.remaining) !== BigInt(order.quantity)) {
+    throw new Error(`snapshot order ${order.orderId}: filled and remaining are not its quantity`)
+  }
   return {
     ...order,
     orderId: order.orderId as OrderUpdate['orderId'],
