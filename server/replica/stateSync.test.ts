@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { stateSnapshotSchema, type StateSnapshot } from '../../shared/api/index.ts'
-import { signIntent } from '../../shared/exchange/testing.ts'
+import { signIntent, signLimitOrder } from '../../shared/exchange/testing.ts'
 import type { Replica } from './replica.ts'
 import {
   InMemorySequencer,
@@ -27,16 +27,11 @@ function sign(trader: (typeof traders)[number], fields: Record<string, string>) 
   nonces.set(trader.address, nonce)
   return signIntent(trader, testTokens, { ...fields, nonce: String(nonce) })
 }
-const order = (trader: (typeof traders)[number], side: string, price: string, quantity: string) =>
-  sign(trader, {
-    action: 'order',
-    market: 'ETH/USDT',
-    side,
-    type: 'limit',
-    price,
-    quantity,
-    timeInForce: 'GTC',
-  })
+const order = (trader: (typeof traders)[number], side: string, price: string, quantity: string) => {
+  const nonce = (nonces.get(trader.address) ?? 0) + 1
+  nonces.set(trader.address, nonce)
+  return signLimitOrder(trader, testTokens, { nonce, side, price, quantity })
+}
 const pay = (amount: string) =>
   sign(payer, { action: 'transfer', to: maker.address, token: 'USDT', amount })
 

@@ -1,29 +1,27 @@
 import { z } from 'zod'
-import {
-  baseUnitsSchema,
-  batchTimeSchema,
-  canonicalAddressSchema,
-  hash32Schema,
-} from './intents.ts'
-import { orderFieldsSchema } from '../intents/index.ts'
-import { orderSideSchema } from './market.ts'
+import { baseUnitsSchema, batchTimeSchema, canonicalAddressSchema } from './intents.ts'
+import { orderViewSchema } from './market.ts'
 
-/** A resting order in a snapshot (`OrderUpdate` of `shared/exchange`, amounts as text). */
-export const snapshotOrderSchema = z.object({
-  orderId: hash32Schema,
-  market: z.string(),
-  owner: canonicalAddressSchema,
-  side: orderSideSchema,
-  type: z.enum(['limit', 'market']),
-  timeInForce: orderFieldsSchema.shape.timeInForce,
-  price: baseUnitsSchema,
-  quantity: baseUnitsSchema,
-  filled: baseUnitsSchema,
-  remaining: baseUnitsSchema,
-  placedIndex: z.number().int().positive(),
-  placedPosition: z.number().int().nonnegative(),
-  updatedIndex: z.number().int().positive(),
-})
+/**
+ * A resting order in a snapshot: the fields of `orderViewSchema` that the exchange keeps of an
+ * open order (`OrderUpdate` of `shared/exchange`), and its position in its batch.
+ */
+export const snapshotOrderSchema = orderViewSchema
+  .pick({
+    orderId: true,
+    market: true,
+    owner: true,
+    side: true,
+    type: true,
+    timeInForce: true,
+    price: true,
+    quantity: true,
+    filled: true,
+    remaining: true,
+    placedIndex: true,
+    updatedIndex: true,
+  })
+  .extend({ placedPosition: z.number().int().nonnegative() })
 
 export type SnapshotOrder = z.infer<typeof snapshotOrderSchema>
 

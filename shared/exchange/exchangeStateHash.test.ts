@@ -5,7 +5,7 @@ import type { OpenOrder } from '../orderbook/index.ts'
 import { snapshotLedger } from '../ledger/index.ts'
 import { hashLeaf, initSha256 } from '../stateHash/index.ts'
 import { ExchangeStateHash, exchangeStateLeaves, type KeptLeaf } from './exchangeStateHash.ts'
-import { createExchange, devnetMarkets, devnetTokens, fullStateHash } from './index.ts'
+import { createExchange, fullStateHash } from './index.ts'
 import {
   balanceLeaf,
   issuerLeaf,
@@ -14,32 +14,15 @@ import {
   orderLeaf,
   tokenLeaf,
 } from './stateLeaves.ts'
-import { signIntent, testAccount, testDomain } from './testing.ts'
+import { signIntent, signLimitOrder, testAccount, testDomain, tradingConfig } from './testing.ts'
 
 const traders = [2, 3, 4, 5].map(testAccount)
 const alice = traders[0]!
-const genesis = {
-  issuer: testAccount(1).address,
-  tokens: [...devnetTokens],
-  balances: traders.flatMap((t) => [
-    { address: t.address, token: 'USDT', amount: '1000000' },
-    { address: t.address, token: 'ETH', amount: '500' },
-  ]),
-}
-const config = { domain: testDomain, genesis, markets: devnetMarkets }
+const config = tradingConfig(traders)
 const tokens = createExchange(config).ledger.tokens
 
 const order = (trader: number, nonce: number, side: string, price: number, lots: number) =>
-  signIntent(traders[trader]!, tokens, {
-    action: 'order',
-    nonce: String(nonce),
-    market: 'ETH/USDT',
-    side,
-    type: 'limit',
-    price: String(price),
-    quantity: String(lots / 1000),
-    timeInForce: 'GTC',
-  })
+  signLimitOrder(traders[trader]!, tokens, { nonce, side, price, quantity: String(lots / 1000) })
 const idOf = (trader: number, nonce: number) =>
   intentId({ ...testDomain, signer: traders[trader]!.address, nonce: BigInt(nonce) } as never)
 

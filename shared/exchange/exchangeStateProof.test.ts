@@ -5,24 +5,14 @@ import {
   balanceLeaf,
   createExchange,
   decodeProofHex,
-  devnetMarkets,
-  devnetTokens,
   encodeProofHex,
   fullStateHash,
   verifyExchangeStateProof,
 } from './index.ts'
-import { signIntent, testAccount, testDomain } from './testing.ts'
+import { signIntent, testAccount, tradingConfig } from './testing.ts'
 
 const traders = [2, 3, 4].map(testAccount)
-const genesis = {
-  issuer: testAccount(1).address,
-  tokens: [...devnetTokens],
-  balances: traders.flatMap((t) => [
-    { address: t.address, token: 'USDT', amount: '1000000' },
-    { address: t.address, token: 'ETH', amount: '500' },
-  ]),
-}
-const config = { domain: testDomain, genesis, markets: devnetMarkets }
+const config = tradingConfig(traders)
 const tokens = createExchange(config).ledger.tokens
 
 const transfer = (from: number, nonce: number, to: string, amount: string) =>

@@ -4,38 +4,19 @@ import { initSha256 } from '../stateHash/index.ts'
 import {
   createExchange,
   devnetMarkets,
-  devnetTokens,
   restoreExchange,
   restoreParametersOf,
   takeStateSnapshot,
 } from './index.ts'
-import { signIntent, testAccount, testDomain } from './testing.ts'
+import { signIntent, signLimitOrder, testAccount, tradingConfig } from './testing.ts'
 
 const traders = [2, 3, 4].map(testAccount)
-const issuer = testAccount(1).address
-const genesis = {
-  issuer,
-  tokens: [...devnetTokens],
-  balances: traders.flatMap((t) => [
-    { address: t.address, token: 'USDT', amount: '1000000' },
-    { address: t.address, token: 'ETH', amount: '500' },
-  ]),
-}
-const config = { domain: testDomain, genesis, markets: devnetMarkets }
+const config = tradingConfig(traders)
 const tokens = createExchange(config).ledger.tokens
 const markets = devnetMarkets.map((market) => market.id)
 
 const order = (trader: number, nonce: number, side: string, price: number, lots: number) =>
-  signIntent(traders[trader]!, tokens, {
-    action: 'order',
-    nonce: String(nonce),
-    market: 'ETH/USDT',
-    side,
-    type: 'limit',
-    price: String(price),
-    quantity: String(lots / 1000),
-    timeInForce: 'GTC',
-  })
+  signLimitOrder(traders[trader]!, tokens, { nonce, side, price, quantity: String(lots / 1000) })
 const transfer = (trader: number, nonce: number) =>
   signIntent(traders[trader]!, tokens, {
     action: 'transfer',

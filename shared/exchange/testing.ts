@@ -70,6 +70,43 @@ export function signIntent(
 }
 
 /**
+ * The exchange configuration of the trading tests: the devnet tokens and markets, each of
+ * `traders` holding 1,000,000 USDT and 500 ETH at genesis, the issuer `testAccount(1)`.
+ */
+export function tradingConfig(traders: readonly TestAccount[]) {
+  const genesis = {
+    issuer: testAccount(1).address,
+    tokens: [...devnetTokens],
+    balances: traders.flatMap((t) => [
+      { address: t.address, token: 'USDT', amount: '1000000' },
+      { address: t.address, token: 'ETH', amount: '500' },
+    ]),
+  }
+  return { domain: testDomain, genesis, markets: devnetMarkets }
+}
+
+/**
+ * A signed GTC limit order on ETH/USDT: `price` in USDT per ETH, `quantity` in ETH (a decimal
+ * string, e.g. `'0.01'`).
+ */
+export function signLimitOrder(
+  account: TestAccount,
+  tokens: TokenRegistry,
+  order: { nonce: number | string; side: string; price: number | string; quantity: string },
+): WireIntent {
+  return signIntent(account, tokens, {
+    action: 'order',
+    nonce: String(order.nonce),
+    market: 'ETH/USDT',
+    side: order.side,
+    type: 'limit',
+    price: String(order.price),
+    quantity: order.quantity,
+    timeInForce: 'GTC',
+  })
+}
+
+/**
  * Records every operation `engine` accepts from now on, in order: what replicas stored in
  * `engine_operations` before migration 0008, for the tests of the replay that still upgrades
  * such a database (`restoreExchange` without book sequence numbers). The real engine runs; each
