@@ -31,6 +31,7 @@ import {
   toTradesResponse,
   tradesPageRequest,
 } from './routes/marketRoutes.ts'
+import { snapshotLimit } from './routes/proofRoutes.ts'
 import { toTxResponse } from './routes/txRoutes.ts'
 import { canonicalAddress, hashIdParam, parseQuery } from './routes/requestParsing.ts'
 import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
@@ -69,8 +70,8 @@ export interface ApiDeps {
  * one committed snapshot; live events from the applier's stream (`EventRelay`); submissions,
  * `/status`, `/network`, `/aggregate_balance`, `/debug/stages`, the `/tx` of an intent not yet
  * applied, and the roots and proofs (the state tree lives in the applier's memory alone) go to
- * the applier. Rate limits per client IP address are applied here, before anything is
- * forwarded.
+ * the applier, as does `/snapshot` (state sync takes the applier's memory). Rate limits per
+ * client IP address are applied here, before anything is forwarded.
  */
 export function createApiApp(deps: ApiDeps) {
   const { options, forward } = deps
@@ -98,6 +99,7 @@ export function createApiApp(deps: ApiDeps) {
     .get('/debug/stages', forward)
     .get('/aggregate_balance', signedLimit, forward)
     .get('/root', forward)
+    .get('/snapshot', snapshotLimit(), forward)
     .get('/tx/:id', async (c) => {
       const id = hashIdParam(c, 'an intent')
       const receipt = await deps.reads.receipt(id)

@@ -115,7 +115,7 @@ describe('state sync', () => {
     expect(joined.state.exchange.tradeSeq('ETH/USDT')).toBeGreaterThan(20)
   })
 
-  it('serves its snapshot at its latest hash, which parses and names its index', async () => {
+  it('serves its snapshot at its latest hash, which parses and names its index, and limits them', async () => {
     const sequencer = new InMemorySequencer()
     const served = await serveReplicas({
       sequencer,
@@ -129,6 +129,10 @@ describe('state sync', () => {
     expect(response.status).toBe(200)
     const snapshot = stateSnapshotSchema.parse(await response.json())
     expect(snapshot).toMatchObject({ version: 1, replicaId: 'replica-1', index: 6 })
+    // Three at once per client address, then one per 5 s: the fourth now is refused.
+    const statuses = []
+    for (let n = 0; n < 3; n++) statuses.push((await replica!.app.request('/snapshot')).status)
+    expect(statuses).toEqual([200, 200, 429])
     expect(snapshot.openOrders.map((o) => o.owner).sort()).toEqual(
       [maker.address, maker.address, taker.address, taker.address].sort(),
     )

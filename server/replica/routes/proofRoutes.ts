@@ -3,6 +3,7 @@ import { rootQuerySchema } from '../../../shared/api/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import { requireIntactState } from '../balanceAt.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
+import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
 import { parseQuery } from './requestParsing.ts'
 
 /**
@@ -29,7 +30,7 @@ export function proofRoutes(deps: ReplicaDeps) {
       }
       return c.json(signed)
     })
-    .get('/snapshot', async (c) => {
+    .get('/snapshot', snapshotLimit(), async (c) => {
       requireIntactState(deps)
       const deadline = Date.now() + snapshotWaitMs
       for (;;) {
@@ -53,6 +54,15 @@ export function proofRoutes(deps: ReplicaDeps) {
         'no state hash at the applied index in time (made at root checkpoints and when idle); retry',
       )
     })
+}
+
+/**
+ * Snapshots per client IP address: 3 at once, then one per 5 s. Each is the whole state (tens of
+ * MB at 100,000 accounts), and a joining replica needs one; the limit keeps one client from
+ * taking the replica's bandwidth.
+ */
+export function snapshotLimit() {
+  return rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 }))
 }
 
 /** How long `GET /snapshot` waits for a state hash at the applied index. */
