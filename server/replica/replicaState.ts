@@ -137,8 +137,7 @@ export class ReplicaState {
    * Opens a fresh database from a peer's snapshot (state sync): rebuilds the exchange from it
    * (tokens, issuer and markets from `config`, never from the snapshot), refuses it unless its
    * index, chaining hash, time and state hash are those of `root`, the root a quorum of replicas
-   * signed (checked by the caller), writes it (`ReplicaStorage.installState`), and opens the
-   * database as a restart does, refusing it again unless that gives the same state hash.
+   * signed (checked by the caller), and writes it (`ReplicaStorage.installState`).
    */
   static async openFromSnapshot(
     store: ReplicaStorage,
@@ -176,7 +175,8 @@ export class ReplicaState {
         `the snapshot's state hash ${rebuilt} is not the quorum root ${root.stateHash}`,
       )
     }
-    await store.installState(configurationHash(exchangeConfig), {
+    const genesisHash = configurationHash(exchangeConfig)
+    await store.installState(genesisHash, {
       position,
       balances: restored.ledger.balances,
       nonceWindows: restored.ledger.nonceWindows.filter(
@@ -185,11 +185,9 @@ export class ReplicaState {
       openOrders: restored.openOrders,
       markets: snapshot.markets,
     })
-    const state = await ReplicaState.open(store, config)
-    if (state.stateHash() !== root.stateHash) {
-      throw new StateSyncError('the installed state does not load back to the quorum root')
-    }
-    return state
+    // The exchange just checked is the state the database now holds, as after any commit; a
+    // restart later loads it back (the storage case suite checks that it gives the same root).
+    return new ReplicaState(exchange, store, await store.position(), genesisHash)
   }
 
   get position(): AppliedPosition {
