@@ -5,7 +5,7 @@ import { ReplicaState, StateSyncError, type StateConfig } from './replicaState.t
 import type { ReplicaStorage } from './store/replicaStorage.ts'
 
 /** Largest snapshot body read, in bytes (about 2 million balances). */
-export const snapshotBytesMax = 512 * 1024 * 1024
+const snapshotBytesMax = 512 * 1024 * 1024
 
 export interface StateSyncParameters {
   readonly storage: ReplicaStorage
