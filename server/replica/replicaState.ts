@@ -167,8 +167,17 @@ export class ReplicaState {
           `the quorum root of index ${root.index} (${root.chainingHash}, ${root.time})`,
       )
     }
-    const restored = restoreParametersOf(snapshot, tokens, issuer, markets)
-    const exchange = restoreExchange(exchangeConfig, restored)
+    // A snapshot that does not even rebuild (an order that cannot rest, a malformed balance) is
+    // the serving peer's fault like one of another root: refused, and the next peer asked.
+    let restored: ReturnType<typeof restoreParametersOf>
+    let exchange: Exchange
+    try {
+      restored = restoreParametersOf(snapshot, tokens, issuer, markets)
+      exchange = restoreExchange(exchangeConfig, restored)
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new StateSyncError(`the snapshot does not rebuild: ${reason}`, { cause: error })
+    }
     const rebuilt = exchange.stateHash()
     if (rebuilt !== root.stateHash) {
       throw new StateSyncError(

@@ -62,18 +62,26 @@ describe('state sync', () => {
     trade(sequencer, 20)
     await allHashedAt(served.replicas, sequencer.chainingHashes.length)
 
-    // Replica 1 lies in its snapshot (one more USDT for the payer): refused and named, and the
-    // snapshot of replica 2 is taken.
+    // Replica 1 lies in its snapshot, asked twice: first an order that cannot rest (the snapshot
+    // does not rebuild), then one more USDT for the payer (another root). Both are refused and
+    // named, and the snapshot of replica 2 is taken.
     const lyingUrl = served.registry.replicas[0]!.url
+    let lies = 0
     const lying: typeof fetch = async (input, init) => {
       const response = await fetch(input, init)
       if (String(input) !== `${lyingUrl}/snapshot`) return response
       const snapshot = (await response.json()) as StateSnapshot
-      const at = snapshot.balances.findIndex(([address]) => address === payer.address)
-      const [address, token, available, locked] = snapshot.balances[at]!
-      snapshot.balances[at] = [address, token, String(BigInt(available) + 1n), locked]
+      lies += 1
+      if (lies === 1) {
+        snapshot.openOrders[0] = { ...snapshot.openOrders[0]!, timeInForce: 'IOC' }
+      } else {
+        const at = snapshot.balances.findIndex(([address]) => address === payer.address)
+        const [address, token, available, locked] = snapshot.balances[at]!
+        snapshot.balances[at] = [address, token, String(BigInt(available) + 1n), locked]
+      }
       return new Response(JSON.stringify(snapshot), { status: 200 })
     }
+    const [first, second] = served.registry.replicas.map((replica) => replica.url)
     const lines: string[] = []
     const joined = await startReplica({
       sequencer,
@@ -81,12 +89,13 @@ describe('state sync', () => {
       position: 3,
       databaseFile: temporaryDatabaseFile('state-sync-'),
       fetch: lying,
-      stateSync: {},
+      stateSync: { sources: [first!, first!, second!] },
       log: (line) => lines.push(line),
     })
     const synced = sequencer.chainingHashes.length
     expect(joined.state.position.index).toBe(synced)
     expect(joined.state.stateHash()).toBe(served.replicas[1]!.state.stateHash())
+    expect(lines.join('\n')).toMatch(/served a refused snapshot: the snapshot does not rebuild/)
     expect(lines.join('\n')).toMatch(/served a refused snapshot: .*is not the quorum root/)
     expect(lines.join('\n')).toMatch(/installed replica-2's snapshot of index 60/)
     // It applied nothing before the snapshot: no receipt of the first batch is here.
