@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { signedBalanceSchema, statusResponseSchema } from '../../shared/api/index.ts'
 import { signBalanceAttestation } from '../../shared/attest/index.ts'
@@ -18,7 +19,7 @@ import { sleep } from './workload.ts'
  */
 
 export type NodeFaultKind = 'kill' | 'pause' | 'partition' | 'byzantine'
-export type ReplicaFaultKind = 'kill' | 'pause' | 'partition' | 'disk-full' | 'lie'
+export type ReplicaFaultKind = 'kill' | 'pause' | 'partition' | 'disk-full' | 'lie' | 'wipe'
 export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
   'kill',
   'pause',
@@ -38,6 +39,7 @@ export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
   'partition',
   'disk-full',
   'lie',
+  'wipe',
 ]
 
 /** One planned fault. */
@@ -283,6 +285,26 @@ export class Nemesis {
           `disk full: the replica ${code === 'running' ? 'still runs' : `exited with ${code}`}`,
         )
         await replicas.restart(fault.target)
+        return
+      }
+      case 'wipe': {
+        // A replica added mid-run: its database is lost (the pending journal kept, as an
+        // operator restoring a replica would), and it starts again by state sync from its peers
+        // through the mesh. Until a quorum root matches a snapshot it may exit; it is asked
+        // again, then restarted as usual once its database holds a state.
+        await replicas.kill(fault.target, 'SIGKILL')
+        const { databaseFile } = this.cluster.prepared.replicas[fault.target]!
+        for (const suffix of ['', '-wal', '-shm'])
+          rmSync(`${databaseFile}${suffix}`, { force: true })
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          try {
+            await replicas.restart(fault.target, { REPLICA_STATE_SYNC: 'peers' })
+            break
+          } catch (error) {
+            this.note('note', fault, `state sync attempt ${attempt}: ${String(error)}`)
+          }
+        }
+        await sleep(fault.holdMs)
         return
       }
       case 'lie': {

@@ -1,5 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest'
-import { stateSnapshotSchema, type StateSnapshot } from '../../shared/api/index.ts'
+import {
+  stateSnapshotSchema,
+  type StateSnapshot,
+  type StatusResponse,
+} from '../../shared/api/index.ts'
 import { signIntent, signLimitOrder } from '../../shared/exchange/testing.ts'
 import type { Replica } from './replica.ts'
 import {
@@ -98,6 +102,8 @@ describe('state sync', () => {
     expect(lines.join('\n')).toMatch(/served a refused snapshot: the snapshot does not rebuild/)
     expect(lines.join('\n')).toMatch(/served a refused snapshot: .*is not the quorum root/)
     expect(lines.join('\n')).toMatch(/installed replica-2's snapshot of index 60/)
+    const status = (await (await joined.app.request('/status')).json()) as StatusResponse
+    expect(status.historyPrunedBelow).toBe(synced + 1)
     // It applied nothing before the snapshot: no receipt of the first batch is here.
     expect(
       (await joined.app.request('/balance?address=' + payer.address + '&token=USDT&index=1'))

@@ -23,6 +23,11 @@ export const statusResponseSchema = z.object({
   stateHash: z.string().regex(/^0x[0-9a-f]{64}$/),
   stateHashIndex: z.number().int().nonnegative(),
   blsPublicKey: blsPublicKeySchema,
+  /**
+   * Receipts, trades and closed orders of batches below this index are not here: pruned by the
+   * history retention, or before the snapshot a state sync started from (0 when all are kept).
+   */
+  historyPrunedBelow: z.number().int().nonnegative().optional(),
 })
 
 export type StatusResponse = z.infer<typeof statusResponseSchema>

@@ -27,6 +27,7 @@ export function statusRoutes(deps: ReplicaDeps) {
         stateHash: stateHash.hash,
         stateHashIndex: stateHash.index,
         blsPublicKey: deps.blsPublicKey,
+        historyPrunedBelow: deps.state.storage.historyPrunedBelow,
       }
       return c.json(answer)
     })
