@@ -9,7 +9,7 @@ import { runChaos } from './runChaos.ts'
  */
 describe('chaos', () => {
   it(
-    'keeps the bank invariants under kills, pauses, partitions, a Byzantine node, a full disk, a lying replica and a replica added by state sync',
+    'keeps the bank invariants under kills, pauses, partitions, a Byzantine node, a full disk and a lying replica',
     {
       timeout: 300_000,
     },

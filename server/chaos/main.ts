@@ -12,6 +12,7 @@
 import { parseArgs } from 'node:util'
 import {
   NODE_FAULT_KINDS,
+  OPTIONAL_REPLICA_FAULT_KINDS,
   REPLICA_FAULT_KINDS,
   type NodeFaultKind,
   type ReplicaFaultKind,
@@ -51,7 +52,10 @@ const result = await runChaos({
   accounts: Number(values.accounts),
   basePort: Number(values['base-port']),
   nodeFaults: list<NodeFaultKind>(values['node-faults'], NODE_FAULT_KINDS),
-  replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], REPLICA_FAULT_KINDS),
+  replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], [
+    ...REPLICA_FAULT_KINDS,
+    ...OPTIONAL_REPLICA_FAULT_KINDS,
+  ]),
   ...(values.dir === undefined ? {} : { dir: values.dir }),
   log: (line) => console.log(line),
 })

@@ -39,8 +39,14 @@ export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
   'partition',
   'disk-full',
   'lie',
-  'wipe',
 ]
+
+/**
+ * Replica faults only on request (`--replica-faults …,wipe`): after two replicas were wiped the
+ * balances of early indexes are held by one replica alone, and the checker, which needs a quorum
+ * to tell what was committed at an index, counts every read of them as an anomaly.
+ */
+export const OPTIONAL_REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = ['wipe']
 
 /** One planned fault. */
 export interface PlannedFault {
