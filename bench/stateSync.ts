@@ -124,16 +124,7 @@ function buildState() {
 
 /** Runs `step`, recording its wall and CPU time in ms under `name`. */
 const results: Record<string, string | number> = {}
-function timed<T>(name: string, step: () => T): T {
-  const cpu = process.cpuUsage()
-  const started = performance.now()
-  const value = step()
-  results[`${name}Ms`] = (performance.now() - started).toFixed(0)
-  const used = process.cpuUsage(cpu)
-  results[`${name}CpuMs`] = ((used.user + used.system) / 1000).toFixed(0)
-  return value
-}
-async function timedAsync<T>(name: string, step: () => Promise<T>): Promise<T> {
+async function timed<T>(name: string, step: () => T | Promise<T>): Promise<T> {
   const cpu = process.cpuUsage()
   const started = performance.now()
   const value = await step()
@@ -149,9 +140,11 @@ const position = { index, chainingHash: 'c'.repeat(32), time: 0 }
 const rootHash = source.stateHash()
 const total = performance.now()
 const totalCpu = process.cpuUsage()
-const body = timed('take', () => JSON.stringify(takeStateSnapshot(source, position, 'replica-1')))
+const body = await timed('take', () =>
+  JSON.stringify(takeStateSnapshot(source, position, 'replica-1')),
+)
 results.snapshotBytes = body.length
-const snapshot = timed('parse', () => stateSnapshotSchema.parse(JSON.parse(body)))
+const snapshot = await timed('parse', () => stateSnapshotSchema.parse(JSON.parse(body)))
 const dir = mkdtempSync(join(tmpdir(), 'bench-state-sync-'))
 const storage = new SqliteStorage(new ReplicaStore(join(dir, 'replica.db')))
 const root = {
@@ -162,7 +155,7 @@ const root = {
   stateHash: rootHash,
 }
 // Rebuild + hash + install, as `ReplicaState.openFromSnapshot` does them.
-const state = await timedAsync('rebuildHashAndInstall', () =>
+const state = await timed('rebuildHashAndInstall', () =>
   ReplicaState.openFromSnapshot(storage, { registry, genesis }, snapshot, root),
 )
 results.totalMs = (performance.now() - total).toFixed(0)
@@ -171,7 +164,7 @@ results.totalCpuMs = ((used.user + used.system) / 1000).toFixed(0)
 results.sameRoot = String(state.stateHash() === rootHash)
 // The first part of that alone, for where the time goes: rebuilding the exchange and hashing it.
 const markets = registry.markets.map((market) => market.id)
-timed('rebuildAndHash', () =>
+await timed('rebuildAndHash', () =>
   restoreExchange(
     config,
     restoreParametersOf(snapshot, [...tokens.values()], source.ledger.issuer, markets),

@@ -389,7 +389,6 @@ async function openState(
   return syncState({
     storage: store,
     config: stateConfig,
-    registry: config.registry,
     replicaId: config.replicaId,
     sources: config.stateSync.sources,
     bls: createBlsVerifier(herumi),

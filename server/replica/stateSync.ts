@@ -1,4 +1,4 @@
-import { stateSnapshotSchema, type ReplicaRegistry } from '../../shared/api/index.ts'
+import { stateSnapshotSchema } from '../../shared/api/index.ts'
 import type { BlsVerifier } from '../../shared/attest/index.ts'
 import { gatherRoot } from '../verify/verifyAddress.ts'
 import { ReplicaState, StateSyncError, type StateConfig } from './replicaState.ts'
@@ -9,9 +9,8 @@ const snapshotBytesMax = 512 * 1024 * 1024
 
 export interface StateSyncParameters {
   readonly storage: ReplicaStorage
+  /** Its registry is the trust root: whose root attestations make a quorum, and where. */
   readonly config: StateConfig
-  /** The trust root: whose root attestations make a quorum, and where the replicas are. */
-  readonly registry: ReplicaRegistry
   /** This replica's id: it is not asked for a snapshot. */
   readonly replicaId: string
   /** Ask these URLs for a snapshot, in turn (default: every other registry replica). */
@@ -28,15 +27,15 @@ export interface StateSyncParameters {
  * State sync (CometBFT's is the model): a new or wiped replica starts from a peer's snapshot
  * (`GET /snapshot`) instead of replaying Zellular from index 0. No peer is trusted: the snapshot
  * is accepted only when the state rebuilt from it has the state hash, chaining hash and time that
- * a quorum of the registry's replicas signed at its index (`gatherRoot`, `judgeRootAnswers`), and
- * the database it is written into loads back to that same hash
- * (`ReplicaState.openFromSnapshot`). A source whose snapshot does not match is named in the log
+ * a quorum of the registry's replicas signed at its index (`gatherRoot`, `judgeRootAnswers`);
+ * then it is written into the database (`ReplicaState.openFromSnapshot`). A source whose snapshot does not match is named in the log
  * and the next one is asked; while no quorum has signed the snapshot's index yet (peers hash at
  * root checkpoints), it is asked again a second later. The replica then follows Zellular from the
  * snapshot's index + 1 like any restarted replica.
  */
 export async function syncState(parameters: StateSyncParameters): Promise<ReplicaState> {
-  const { registry, log } = parameters
+  const { log } = parameters
+  const { registry } = parameters.config
   const sources =
     parameters.sources ??
     registry.replicas
