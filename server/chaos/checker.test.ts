@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest'
-import type { StatusResponse } from '../../shared/api/index.ts'
-import { settleWithReceipts } from './checker.ts'
+import type { ReplicaRegistry, StatusResponse } from '../../shared/api/index.ts'
+import { agreementNeeded, settleWithReceipts } from './checker.ts'
+import { planFaults } from './nemesis.ts'
+import { createRandom } from './random.ts'
 
 /** Replicas that settle at each of `indexes` in turn, and receipts of batches up to `top`. */
 function replicas(indexes: number[], top: number) {
@@ -33,4 +35,22 @@ it('reads once when the receipts are within the quiet index', async () => {
   const cluster = replicas([9], 9)
   const settled = await settleWithReceipts(cluster.settle, cluster.readReceipts)
   expect([settled.settledAgain, settled.stillBeyond, cluster.settles()]).toEqual([0, false, 1])
+})
+
+it('decides a past balance by the replicas that still hold its index (chaos seed 9100)', () => {
+  // Two replicas were wiped and synced at 188 and 917: index 50 is held by the first alone, and
+  // the checker asked for a quorum of 2, reporting 208 reads of early indexes as anomalies.
+  const holding = { registry: { quorum: 2 } as ReplicaRegistry, prunedBelow: [0, 188, 917] }
+  expect([50, 188, 500, 917, 2000].map((index) => agreementNeeded(holding, index))).toEqual([
+    1, 2, 2, 2, 2,
+  ])
+  const none = { ...holding, prunedBelow: [300, 188, 917] }
+  expect(agreementNeeded(none, 50)).toBe(1)
+})
+
+it('never wipes the first replica, which keeps the whole history', () => {
+  const plan = planFaults(createRandom(7), 600_000, { node: [], replica: ['wipe'] })
+  const targets = new Set(plan.map((fault) => fault.target))
+  expect(plan.length).toBeGreaterThan(50)
+  expect([...targets].sort()).toEqual([1, 2])
 })

@@ -293,7 +293,8 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     }
   }
   const unanswered = new Map<string, string>()
-  const committed = await committedBalances(urls, options.registry, reads, unanswered)
+  const holding = { registry: options.registry, prunedBelow }
+  const committed = await committedBalances(urls, holding, reads, unanswered)
   // Index 0 is the genesis, which has no chaining hash row to sign a past balance with.
   for (const address of holders) {
     for (const [token] of options.tokens) {
@@ -339,7 +340,7 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     const a = answer.attestation
     const truth =
       committed.get(`${a.index}|${a.address}|${a.token}`) ??
-      (await committedBalance(urls, options.registry, a.index, a.address, a.token)).value
+      (await committedBalance(urls, holding, a.index, a.address, a.token)).value
     const said = `${a.available}/${a.locked}/${a.chainingHash}`
     if (truth !== said) {
       anomalies.push({
@@ -587,12 +588,32 @@ async function readBalances(
 }
 
 /**
- * The committed balance of each (index, address, token) the clients read, as a quorum of
- * replicas signs it now: `available/locked/chainingHash`.
+ * Which replicas can say what was committed at an index: a replica started from a snapshot
+ * (state sync, the `wipe` fault) holds no balance below the index it synced at.
+ */
+interface Holding {
+  readonly registry: ReplicaRegistry
+  /** Each replica's `historyPrunedBelow`, by position. */
+  readonly prunedBelow: readonly number[]
+}
+
+/**
+ * How many agreeing replicas decide what was committed at `index`: a quorum, or every replica
+ * that still holds it when fewer do (after wipes; the nemesis never wipes the first replica, so
+ * one always does). Every replica is asked on its own port, where no lie is told.
+ */
+export function agreementNeeded(holding: Holding, index: number): number {
+  const holders = holding.prunedBelow.filter((below) => below <= index).length
+  return Math.max(1, Math.min(holding.registry.quorum, holders))
+}
+
+/**
+ * The committed balance of each (index, address, token) the clients read, as the replicas that
+ * hold it sign it now (`agreementNeeded`): `available/locked/chainingHash`.
  */
 async function committedBalances(
   urls: readonly string[],
-  registry: ReplicaRegistry,
+  holding: Holding,
   reads: readonly ReadRecord[],
   unanswered: Map<string, string>,
 ): Promise<Map<string, string>> {
@@ -606,7 +627,7 @@ async function committedBalances(
   ]
   const truths = await mapLimit(keys, 8, async (key) => {
     const [index, address, token] = key.split('|') as [string, string, string]
-    return committedBalance(urls, registry, Number(index), address, token)
+    return committedBalance(urls, holding, Number(index), address, token)
   })
   const committed = new Map<string, string>()
   for (const [position, key] of keys.entries()) {
@@ -619,7 +640,7 @@ async function committedBalances(
 
 async function committedBalance(
   urls: readonly string[],
-  registry: ReplicaRegistry,
+  holding: Holding,
   index: number,
   address: string,
   token: string,
@@ -638,7 +659,7 @@ async function committedBalance(
           const body: unknown = await response.json()
           if (response.status !== 200) return `error ${response.status} ${JSON.stringify(body)}`
           const signed = signedBalanceSchema.parse(body)
-          const key = registry.replicas[position]!.blsPublicKey
+          const key = holding.registry.replicas[position]!.blsPublicKey
           if (!verifyBalanceAttestation(signed.attestation, signed.signature, key)) {
             return `error bad signature`
           }
@@ -653,7 +674,8 @@ async function committedBalance(
     for (const answer of answers) {
       if (!answer.startsWith('error')) counts.set(answer, (counts.get(answer) ?? 0) + 1)
     }
-    for (const [value, count] of counts) if (count >= registry.quorum) return { value, answers }
+    const needed = agreementNeeded(holding, index)
+    for (const [value, count] of counts) if (count >= needed) return { value, answers }
   }
   return { answers }
 }

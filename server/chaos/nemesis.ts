@@ -88,7 +88,9 @@ export function planFaults(
       if (atMs + gapMs + holdMs > durationMs - 4_000) break
       atMs += gapMs + holdMs
       const kind = random.pick(choices)
-      const target = random.int(count)
+      // The first replica is never wiped: like an archive node it keeps the whole history, so
+      // the checker can still tell what was committed at every index a client read.
+      const target = kind === 'wipe' ? 1 + random.int(count - 1) : random.int(count)
       const fault: PlannedFault = { track, kind, target, gapMs, holdMs }
       if (kind === 'partition') {
         const link: LinkFault = random.pick([

@@ -1,6 +1,6 @@
 import { stateSnapshotSchema } from '../../shared/api/index.ts'
 import type { BlsVerifier } from '../../shared/attest/index.ts'
-import { gatherRoot } from '../verify/verifyAddress.ts'
+import { gatherRoot } from '../verify/quorumRoot.ts'
 import { ReplicaState, StateSyncError, type StateConfig } from './replicaState.ts'
 import type { ReplicaStorage } from './store/replicaStorage.ts'
 

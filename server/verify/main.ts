@@ -6,8 +6,8 @@ import { hash32Schema, replicaRegistrySchema } from '../../shared/api/index.ts'
 import { createBlsVerifier } from '../../shared/attest/index.ts'
 import { parseAddress } from '../../shared/intents/index.ts'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+import { rootGatherer } from './quorumRoot.ts'
 import {
-  rootGatherer,
   verifyAddressBalances,
   verifyOpenOrders,
   verifyOrder,

@@ -1,19 +1,12 @@
 import {
   balanceProofSchema,
-  errorResponseSchema,
   orderProofSchema,
   orderResponseSchema,
   ordersPageMax,
   type BalanceProof,
   type OrderView,
-  type ReplicaRegistry,
 } from '../../shared/api/index.ts'
-import {
-  judgeRootAnswers,
-  type BlsVerifier,
-  type RootJudgement,
-  type RootStatement,
-} from '../../shared/attest/index.ts'
+import type { RootStatement } from '../../shared/attest/index.ts'
 import {
   judgeBalanceProof,
   judgeOrderProof,
@@ -23,6 +16,8 @@ import {
   type BalanceProofJudgement,
   type ProofAnswer,
 } from '../../shared/exchange/index.ts'
+import { rootGatherer, type QuorumRoot, type RootParameters } from './quorumRoot.ts'
+import { getAnswer, getJson } from './replicaAnswer.ts'
 
 /** One token's balance of the address, and whether it is proven. */
 export interface VerifiedBalance {
@@ -46,15 +41,9 @@ export interface VerifyAddressParameters extends VerifyParameters {
 }
 
 /** How to reach and trust the replicas, whatever is checked. */
-export interface VerifyParameters {
-  /** The trust root (ids, keys, quorum, URLs, tokens), from the caller's own file. */
-  readonly registry: ReplicaRegistry
+export interface VerifyParameters extends RootParameters {
   /** Ask this replica for values and proofs (default: each registry replica in turn). */
   readonly replicaUrl?: string
-  readonly bls: BlsVerifier
-  readonly fetch?: typeof fetch
-  /** Per request, in ms. */
-  readonly timeoutMs?: number
   /** Rounds per token while peers have not signed the proof's index yet (1 s apart). */
   readonly attempts?: number
   readonly sleep?: (ms: number) => Promise<void>
@@ -344,28 +333,6 @@ async function judgePage(
 }
 
 /**
- * Fetches and checks the quorum root of an index once for every value proven there; a failed
- * gathering is not kept, so a retry asks again.
- */
-export function rootGatherer(parameters: VerifyParameters): (index: number) => Promise<QuorumRoot> {
-  const roots = new Map<number, Promise<QuorumRoot>>()
-  return async (index) => {
-    let found = roots.get(index)
-    if (found === undefined) {
-      found = gatherRoot(parameters, index)
-      roots.set(index, found)
-    }
-    const result = await found
-    if (!result.ok) roots.delete(index)
-    return result
-  }
-}
-
-export type QuorumRoot =
-  | { readonly ok: true; readonly root: RootStatement; readonly signers: readonly string[] }
-  | { readonly ok: false; readonly problem: string }
-
-/**
  * The verdict of `judgeBalanceProof` (which rebuilds the leaf from the served amounts, never
  * taking the replica's leaf as given), in this command's words.
  */
@@ -407,78 +374,4 @@ function answerReplicaId(body: unknown): string | undefined {
 
 function problemOf(answer: ProofAnswer): string {
   return answer.kind === 'answer' ? 'malformed proof' : answer.message
-}
-
-/**
- * Every registry replica's root attestation of `index`, and the quorum among them, if any
- * (`judgeRootAnswers`: a replica that signed another root, a bad signature or an attestation of
- * another domain is left out of the aggregate and named).
- */
-export async function gatherRoot(parameters: VerifyParameters, index: number): Promise<QuorumRoot> {
-  const { registry, bls } = parameters
-  const answers = await Promise.all(
-    registry.replicas.map(async (replica) => {
-      const body = await getJson(parameters, `${replica.url}/root?index=${index}`)
-      const replicaId = replica.id
-      return body === undefined
-        ? { replicaId, kind: 'unreachable' as const, message: 'no root attestation served' }
-        : { replicaId, kind: 'answer' as const, body }
-    }),
-  )
-  const judged = judgeRootAnswers({ registry, index, answers, bls })
-  if (judged.verified && judged.root !== undefined) {
-    return { ok: true, root: judged.root, signers: judged.signers }
-  }
-  return { ok: false, problem: rootProblem(judged, registry.replicas.length) }
-}
-
-/**
- * Why no quorum root: how many replicas signed the index, the quorum, why the aggregate was not
- * taken, and each replica that answered with a bad signature, another root or an invalid answer.
- */
-function rootProblem(judged: RootJudgement, replicas: number): string {
-  const signed = judged.replicas.filter((line) => line.status === 'signed').length
-  const reason =
-    judged.aggregate === 'invalid'
-      ? 'bad_signature'
-      : signed >= judged.quorum
-        ? 'disagreeing_roots'
-        : 'below_quorum'
-  const named = judged.replicas
-    .filter((line) => !['signed', 'behind', 'unreachable'].includes(line.status))
-    .map((line) => `${line.replicaId} ${line.status}: ${line.detail}`)
-  const problem = `${signed} of ${replicas} replicas signed index ${judged.index}, quorum ${judged.quorum}: ${reason}`
-  return named.length === 0 ? problem : `${problem} (${named.join('; ')})`
-}
-
-/** A JSON body, or undefined on any failure (refused, timeout, non-2xx, not JSON, > 1 MB). */
-async function getJson(parameters: VerifyParameters, url: string): Promise<unknown> {
-  const answer = await getAnswer(parameters, url)
-  return answer.ok ? answer.body : undefined
-}
-
-/**
- * A 2xx JSON body, or why there is none; `retry` when the replica said to ask again later
- * (503: `proof_unavailable` until its next state hash, or its state not yet loaded).
- */
-type Answer =
-  | { readonly ok: true; readonly body: unknown }
-  | { readonly ok: false; readonly retry: boolean; readonly problem: string }
-
-async function getAnswer(parameters: VerifyParameters, url: string): Promise<Answer> {
-  const doFetch = parameters.fetch ?? globalThis.fetch
-  try {
-    const response = await doFetch(url, {
-      signal: AbortSignal.timeout(parameters.timeoutMs ?? 5_000),
-    })
-    const text = await response.text()
-    if (text.length > 1_000_000) return { ok: false, retry: false, problem: 'answer over 1 MB' }
-    const body = JSON.parse(text) as unknown
-    if (response.ok) return { ok: true, body }
-    const error = errorResponseSchema.safeParse(body)
-    const code = error.success ? ` ${error.data.error.code}` : ''
-    return { ok: false, retry: response.status === 503, problem: `${response.status}${code}` }
-  } catch (error) {
-    return { ok: false, retry: false, problem: error instanceof Error ? error.message : 'failed' }
-  }
 }

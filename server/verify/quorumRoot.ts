@@ -1,0 +1,79 @@
+import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import {
+  judgeRootAnswers,
+  type BlsVerifier,
+  type RootJudgement,
+  type RootStatement,
+} from '../../shared/attest/index.ts'
+import { getJson, type AskParameters } from './replicaAnswer.ts'
+
+/** What gathering a quorum root needs: the trust root, a BLS verifier, and how to ask. */
+export interface RootParameters extends AskParameters {
+  readonly registry: ReplicaRegistry
+  readonly bls: BlsVerifier
+}
+
+/** The root a quorum signed at an index with who signed it, or why there is none. */
+export type QuorumRoot =
+  | { readonly ok: true; readonly root: RootStatement; readonly signers: readonly string[] }
+  | { readonly ok: false; readonly problem: string }
+
+/**
+ * Every registry replica's root attestation of `index`, and the quorum among them, if any
+ * (`judgeRootAnswers`: a replica that signed another root, a bad signature or an attestation of
+ * another domain is left out of the aggregate and named).
+ */
+export async function gatherRoot(parameters: RootParameters, index: number): Promise<QuorumRoot> {
+  const { registry, bls } = parameters
+  const answers = await Promise.all(
+    registry.replicas.map(async (replica) => {
+      const body = await getJson(parameters, `${replica.url}/root?index=${index}`)
+      const replicaId = replica.id
+      return body === undefined
+        ? { replicaId, kind: 'unreachable' as const, message: 'no root attestation served' }
+        : { replicaId, kind: 'answer' as const, body }
+    }),
+  )
+  const judged = judgeRootAnswers({ registry, index, answers, bls })
+  if (judged.verified && judged.root !== undefined) {
+    return { ok: true, root: judged.root, signers: judged.signers }
+  }
+  return { ok: false, problem: rootProblem(judged, registry.replicas.length) }
+}
+
+/**
+ * Why no quorum root: how many replicas signed the index, the quorum, why the aggregate was not
+ * taken, and each replica that answered with a bad signature, another root or an invalid answer.
+ */
+function rootProblem(judged: RootJudgement, replicas: number): string {
+  const signed = judged.replicas.filter((line) => line.status === 'signed').length
+  const reason =
+    judged.aggregate === 'invalid'
+      ? 'bad_signature'
+      : signed >= judged.quorum
+        ? 'disagreeing_roots'
+        : 'below_quorum'
+  const named = judged.replicas
+    .filter((line) => !['signed', 'behind', 'unreachable'].includes(line.status))
+    .map((line) => `${line.replicaId} ${line.status}: ${line.detail}`)
+  const problem = `${signed} of ${replicas} replicas signed index ${judged.index}, quorum ${judged.quorum}: ${reason}`
+  return named.length === 0 ? problem : `${problem} (${named.join('; ')})`
+}
+
+/**
+ * Fetches and checks the quorum root of an index once for every value proven there; a failed
+ * gathering is not kept, so a retry asks again.
+ */
+export function rootGatherer(parameters: RootParameters): (index: number) => Promise<QuorumRoot> {
+  const roots = new Map<number, Promise<QuorumRoot>>()
+  return async (index) => {
+    let found = roots.get(index)
+    if (found === undefined) {
+      found = gatherRoot(parameters, index)
+      roots.set(index, found)
+    }
+    const result = await found
+    if (!result.ok) roots.delete(index)
+    return result
+  }
+}
