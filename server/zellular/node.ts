@@ -109,7 +109,10 @@ export class ZellularNode {
       pageCapBytes: Math.floor(receiveKb * 1024),
     }
     const context = this.context
-    const role = new SequencerRole(selfId, config.initSequencerId || lowestSequencingId(context))
+    // A node that stops being the sequencer posts at once, not after its sequencer interval.
+    let roleChanged = () => {}
+    const initialSequencer = config.initSequencerId || lowestSequencingId(context)
+    const role = new SequencerRole(selfId, initialSequencer, () => roleChanged())
     this.role = role
     this.logs = options.logs ?? AppLogs.open(config.dataDir)
     this.outbox = new Outbox(config)
@@ -186,8 +189,18 @@ export class ZellularNode {
       receiveKb / posting,
     )
     const misbehave = options.misbehave
+    // The sequencer posts nothing (client batches are sequenced on arrival) and disputes nobody:
+    // with `wakeOnWork` its posting loop wakes once a second, not 20 times (an adversary's acts
+    // keep their pace).
+    const postingIntervalMs =
+      config.wakeOnWork && misbehave === undefined
+        ? () =>
+            role.isSequencer
+              ? Math.max(config.nodeLoopIntervalMs, IDLE_ROUND_INTERVAL_MS)
+              : config.nodeLoopIntervalMs
+        : config.nodeLoopIntervalMs
     const postingLoop = new Loop(
-      config.nodeLoopIntervalMs,
+      postingIntervalMs,
       async () => {
         if ((await this.poster.post()) === 'not_sequencer') this.switcher.startRecovery()
         await this.disputer.disputeIfNeeded()
@@ -197,6 +210,7 @@ export class ZellularNode {
       clock,
       config.wakeGapMs,
     )
+    roleChanged = () => postingLoop.wakeSoon()
     this.#loops = [
       postingLoop,
       ...sequencerLoops,

@@ -17,6 +17,8 @@ export class SequencerRole implements RoleView {
   constructor(
     private readonly selfId: string,
     initialSequencerId: string,
+    /** Told after the sequencer changed or a switch ended (a loop may have work again). */
+    private readonly changed: () => void = () => {},
   ) {
     this.#sequencerId = initialSequencerId
   }
@@ -34,7 +36,9 @@ export class SequencerRole implements RoleView {
   }
 
   follow(sequencerId: string): void {
+    if (sequencerId === this.#sequencerId) return
     this.#sequencerId = sequencerId
+    this.changed()
   }
 
   pause(): void {
@@ -43,5 +47,6 @@ export class SequencerRole implements RoleView {
 
   resume(): void {
     this.#paused = false
+    this.changed()
   }
 }
