@@ -81,7 +81,10 @@ function loadGenerator(net: LocalNetwork) {
     const client = new ZellularClient({
       app: APP,
       network: await loadNetwork(net.layout.nodesFile, 67),
-      timeoutMs: 2_000,
+      // The SDK sends a batch whose PUT timed out to another node, and both may have taken it
+      // (delivery is at least once): on a loaded machine a 2 s limit finalized two batches twice
+      // here. A dead node refuses at once; only a hung one waits out this limit.
+      timeoutMs: 10_000,
     })
     for (let n = 0; running; n++) {
       const body = JSON.stringify({ n })
