@@ -5,7 +5,7 @@ import {
   type NonSignerReason,
 } from '../../shared/api/index.ts'
 import {
-  aggregateBalanceSignatures,
+  aggregateSignatures,
   createBlsVerifier,
   selectCommonIndex,
   verifyBalanceQuorum,
@@ -133,7 +133,7 @@ async function gatherAggregate(
     index: at,
     signers: result.signers.map((signer) => signer.replicaId),
     nonSigners,
-    aggregateSignature: aggregateBalanceSignatures(result.signers.map((s) => s.signature)),
+    aggregateSignature: aggregateSignatures(result.signers.map((s) => s.signature)),
     quorum: { required: registry.quorum, total: result.n },
   }
 }

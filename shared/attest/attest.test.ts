@@ -2,7 +2,7 @@ import bls from '@chainsafe/bls/herumi'
 import { hexToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
 import {
-  aggregateBalanceSignatures,
+  aggregateSignatures,
   balanceAttestationDigest,
   blsPublicKeyOf,
   buildBalanceAttestationText,
@@ -56,7 +56,7 @@ function aggregate(answers: ReplicaBalanceAnswer[]) {
   if (!result.verified) return { ok: false as const, replicas: result.replicas }
   const signers = result.signers.map((signer) => signer.replicaId)
   const signatures = result.signers.map((signer) => signer.signature)
-  const aggregateSignature = aggregateBalanceSignatures(signatures)
+  const aggregateSignature = aggregateSignatures(signatures)
   return {
     ok: true as const,
     value: { attestation: result.statement!, signers, aggregateSignature },

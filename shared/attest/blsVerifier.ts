@@ -19,6 +19,15 @@ export interface BlsVerifier {
     messages: Uint8Array[],
     signatures: Uint8Array[],
   ): boolean
+  /**
+   * The same check when the signatures come already added up into one (a quorum certificate):
+   * BLS `verifyMultiple` of `aggregateSignature` over the pairs (key i, message i).
+   */
+  verifyMultiple(
+    publicKeys: Uint8Array[],
+    messages: Uint8Array[],
+    aggregateSignature: Uint8Array,
+  ): boolean
 }
 
 /**
@@ -53,37 +62,42 @@ export function createBlsVerifier(bls: IBls, capacity = 2048): BlsVerifier {
     bounded(publicKeys, bytesToHex(bytes), () => bls.PublicKey.fromBytes(bytes))
   const signatureOf = (bytes: Uint8Array) =>
     bounded(signatures, bytesToHex(bytes), () => bls.Signature.fromBytes(bytes))
-  const remember = (key: string) => {
-    if (verified.size >= capacity) verified.delete(verified.values().next().value!)
-    verified.add(key)
+  /** A check run once per exact input: only a success is remembered, so a hit is a fact. */
+  const checked = (key: string, check: () => boolean): boolean => {
+    if (verified.has(key)) return true
+    try {
+      const ok = check()
+      if (ok) {
+        if (verified.size >= capacity) verified.delete(verified.values().next().value!)
+        verified.add(key)
+      }
+      return ok
+    } catch {
+      return false
+    }
   }
+  const hex = (list: Uint8Array[]) => list.map((bytes) => bytesToHex(bytes)).join(',')
   return {
     verify(publicKey, message, signature) {
       const key = `1:${bytesToHex(publicKey)}:${bytesToHex(message)}:${bytesToHex(signature)}`
-      if (verified.has(key)) return true
-      try {
-        const ok = signatureOf(signature).verify(publicKeyOf(publicKey), message)
-        if (ok) remember(key)
-        return ok
-      } catch {
-        return false
-      }
+      return checked(key, () => signatureOf(signature).verify(publicKeyOf(publicKey), message))
     },
     verifyAggregate(keys, messages, parts) {
       if (keys.length === 0 || keys.length !== messages.length || keys.length !== parts.length) {
         return false
       }
-      const hex = (list: Uint8Array[]) => list.map((bytes) => bytesToHex(bytes)).join(',')
-      const key = `n:${hex(keys)}:${hex(messages)}:${hex(parts)}`
-      if (verified.has(key)) return true
-      try {
-        const aggregate = bls.Signature.aggregate(parts.map(signatureOf))
-        const ok = aggregate.verifyMultiple(keys.map(publicKeyOf), messages)
-        if (ok) remember(key)
-        return ok
-      } catch {
-        return false
-      }
+      return checked(`n:${hex(keys)}:${hex(messages)}:${hex(parts)}`, () =>
+        bls.Signature.aggregate(parts.map(signatureOf)).verifyMultiple(
+          keys.map(publicKeyOf),
+          messages,
+        ),
+      )
+    },
+    verifyMultiple(keys, messages, aggregate) {
+      if (keys.length === 0 || keys.length !== messages.length) return false
+      return checked(`m:${hex(keys)}:${hex(messages)}:${bytesToHex(aggregate)}`, () =>
+        signatureOf(aggregate).verifyMultiple(keys.map(publicKeyOf), messages),
+      )
     },
   }
 }

@@ -5,7 +5,7 @@ it('exports exactly this public surface', () => {
   // A change here is a change to the module's API: review it as one.
   expect(Object.keys(module).sort()).toMatchInlineSnapshot(`
     [
-      "aggregateBalanceSignatures",
+      "aggregateSignatures",
       "balanceAttestationDigest",
       "balanceAttestationDomain",
       "balanceAttestationSchema",
@@ -13,6 +13,7 @@ it('exports exactly this public surface', () => {
       "blsPublicKeyOf",
       "buildBalanceAttestationText",
       "buildRootAttestationText",
+      "certifyRoot",
       "createBlsVerifier",
       "defaultQuorum",
       "groupRootAnswers",
@@ -22,6 +23,7 @@ it('exports exactly this public surface', () => {
       "rootAttestationDigest",
       "rootAttestationDomain",
       "rootAttestationSchema",
+      "rootCertificateSchema",
       "selectCommonIndex",
       "signBalanceAttestation",
       "signRootAttestation",
@@ -29,6 +31,7 @@ it('exports exactly this public surface', () => {
       "verifyAggregateBalance",
       "verifyBalanceAttestation",
       "verifyBalanceQuorum",
+      "verifyRootCertificate",
       "verifyRootQuorum",
     ]
   `)

@@ -52,7 +52,9 @@ export {
   signedRootSchema,
 } from './rootAttestation.ts'
 export type { HashedRegistry, RootAttestation, SignedRoot } from './rootAttestation.ts'
-export { signRootAttestation } from './signRootAttestation.ts'
+export { rootCertificateSchema, verifyRootCertificate } from './rootCertificate.ts'
+export type { RootCertificate, VerifyRootCertificateParameters } from './rootCertificate.ts'
+export { certifyRoot, signRootAttestation } from './signRootAttestation.ts'
 export { groupRootAnswers, verifyRootQuorum } from './verifyRootQuorum.ts'
 export type {
   RootStatement,
@@ -61,7 +63,7 @@ export type {
   VerifyRootQuorumReturnType,
 } from './verifyRootQuorum.ts'
 export {
-  aggregateBalanceSignatures,
+  aggregateSignatures,
   blsPublicKeyOf,
   signBalanceAttestation,
   verifyBalanceAttestation,

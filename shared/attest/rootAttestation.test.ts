@@ -3,11 +3,13 @@ import { describe, expect, it } from 'vitest'
 import {
   blsPublicKeyOf,
   buildRootAttestationText,
+  certifyRoot,
   createBlsVerifier,
   groupRootAnswers,
   registryHashOf,
   rootAttestationDigest,
   signRootAttestation,
+  verifyRootCertificate,
   verifyRootQuorum,
   type RootAttestation,
   type SignedRoot,
@@ -161,5 +163,54 @@ describe('root attestations', () => {
     expect(groups.map((group) => group.length)).toEqual([2, 1])
     expect(verify(groups[0]!)).toMatchObject({ ok: true })
     expect(groupRootAnswers([signed(0)], 41)).toEqual([])
+  })
+})
+
+describe('root certificates', () => {
+  const certificate = certifyRoot([signed(0), signed(2)])
+  const check = (given: unknown, index = 42, trusted = registry) =>
+    verifyRootCertificate({ registry: trusted, index, certificate: given, bls: verifier })
+
+  it('carry a quorum root in one aggregate signature, checked with the registry alone', () => {
+    expect(certificate.signers).toEqual(['replica-1', 'replica-3'])
+    expect(certificate.statement).toEqual(statement)
+    expect(certificate.aggregateSignature).toMatch(/^0x[0-9a-f]{192}$/)
+    expect(check(certificate)).toEqual({ ok: true, root: statement, signers: certificate.signers })
+    expect(check(JSON.parse(JSON.stringify(certificate)))).toMatchObject({ ok: true })
+    // As many signers as the registry has: the signature of every one of them is in the sum.
+    expect(check(certifyRoot([signed(0), signed(1), signed(2)]))).toMatchObject({ ok: true })
+  })
+
+  it('are refused when any part is tampered with', () => {
+    const withStatement = (override: Partial<RootAttestation>) => ({
+      ...certificate,
+      statement: { ...statement, ...override },
+    })
+    const refused = (given: unknown, index = 42, trusted = registry) => {
+      const result = check(given, index, trusted)
+      return result.ok ? 'accepted' : result.reason
+    }
+    expect(refused(withStatement({ stateHash: `0x${'3f'.repeat(32)}` }))).toBe('bad_signature')
+    expect(refused(withStatement({ chainingHash: 'ab'.repeat(16) }))).toBe('bad_signature')
+    expect(refused(withStatement({ time: statement.time + 1 }))).toBe('bad_signature')
+    expect(refused(certificate, 43)).toBe('wrong_index')
+    expect(refused(withStatement({ network: 'mainnet' }))).toBe('wrong_domain')
+    // Another signer set than the one whose signatures were added up.
+    expect(refused({ ...certificate, signers: ['replica-1', 'replica-2'] })).toBe('bad_signature')
+    expect(refused({ ...certificate, signers: ['replica-1'] })).toBe('below_quorum')
+    expect(refused({ ...certificate, signers: ['replica-1', 'replica-1'] })).toBe(
+      'duplicate_signer',
+    )
+    expect(refused({ ...certificate, signers: ['replica-1', 'replica-4'] })).toBe('unknown_signer')
+    // A signature that is not the sum of the signers' (one of them alone).
+    expect(refused({ ...certificate, aggregateSignature: signed(0).signature })).toBe(
+      'bad_signature',
+    )
+    expect(refused({ ...certificate, aggregateSignature: '0x1234' })).toBe('malformed')
+    expect(refused({ ...certificate, extra: 1 })).toBe('malformed')
+    expect(refused(null)).toBe('malformed')
+    // Certified under another registry (another key set): its hash is not the caller's.
+    const other = { ...registry, replicas: registry.replicas.slice(0, 2) }
+    expect(refused(certificate, 42, other)).toBe('wrong_domain')
   })
 })

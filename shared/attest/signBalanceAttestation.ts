@@ -63,9 +63,10 @@ export function verifyBalanceAttestation(
 }
 
 /**
- * Aggregates the signatures of a verified quorum (see `verifyBalanceQuorum`) into the one
- * signature `GET /aggregate_balance` answers, as `0x` hex; `verifyAggregateBalance` checks it.
+ * Adds up the signatures of a verified quorum into one, as `0x` hex: what `GET
+ * /aggregate_balance` answers (`verifyAggregateBalance` checks it) and a root certificate
+ * carries (`certifyRoot`, `verifyRootCertificate`).
  */
-export function aggregateBalanceSignatures(signatures: readonly Uint8Array[]): Hex {
+export function aggregateSignatures(signatures: readonly Uint8Array[]): Hex {
   return bytesToHex(bls.aggregateSignatures([...signatures]))
 }

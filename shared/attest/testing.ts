@@ -35,6 +35,10 @@ export function countingVerifier(): BlsVerifier & { single: number; aggregate: n
       counted.aggregate += 1
       return real.verifyAggregate(...args)
     },
+    verifyMultiple: (...args: Parameters<BlsVerifier['verifyMultiple']>) => {
+      counted.aggregate += 1
+      return real.verifyMultiple(...args)
+    },
   }
   return counted
 }

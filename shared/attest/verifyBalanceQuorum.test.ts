@@ -2,7 +2,7 @@ import herumi from '@chainsafe/bls/herumi'
 import { bytesToHex, hexToBytes, sha256, stringToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
 import {
-  aggregateBalanceSignatures,
+  aggregateSignatures,
   blsPublicKeyOf,
   buildBalanceAttestationText,
   createBlsVerifier,
@@ -274,7 +274,7 @@ for (const mode of ['aggregate-first', 'each'] as const)
       const aggregate = {
         attestation: result.statement!,
         signers: result.signers.map((signer) => signer.replicaId),
-        aggregateSignature: aggregateBalanceSignatures(result.signers.map((s) => s.signature)),
+        aggregateSignature: aggregateSignatures(result.signers.map((s) => s.signature)),
       }
       expect(verifyAggregateBalance(aggregate, registry)).toEqual({
         ok: true,
