@@ -99,6 +99,7 @@ export function createApiApp(deps: ApiDeps) {
     .get('/debug/stages', forward)
     .get('/aggregate_balance', signedLimit, forward)
     .get('/root', forward)
+    .get('/root_certificate', signedLimit, forward)
     .get('/snapshot', snapshotLimit(), forward)
     .get('/tx/:id', async (c) => {
       const id = hashIdParam(c, 'an intent')

@@ -1,4 +1,5 @@
 import bls from '@chainsafe/bls/herumi'
+import { serve, type ServerType } from '@hono/node-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   errorResponseSchema,
@@ -9,7 +10,9 @@ import {
 } from '../../../shared/api/index.ts'
 import {
   createBlsVerifier,
+  rootCertificateSchema,
   signedRootSchema,
+  verifyRootCertificate,
   verifyRootQuorum,
   type SignedRoot,
 } from '../../../shared/attest/index.ts'
@@ -381,5 +384,72 @@ describe('RootAttestations', () => {
     roots.record(at(5, `0x${'22'.repeat(32)}`))
     expect(roots.signed).toBe(6)
     expect(roots.at(5)?.attestation.stateHash).toBe(`0x${'22'.repeat(32)}`)
+  })
+})
+
+describe('root certificates', () => {
+  const servers: ServerType[] = []
+  afterEach(async () => {
+    for (const server of servers.splice(0)) {
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('one replica gathers its peers’ attestations into one certificate, only with a quorum', async () => {
+    const sequencer = new InMemorySequencer()
+    sequencer.timestamp = 1_800_000_000
+    const registry = testRegistry(3, 15_990)
+    const replicas = await Promise.all(
+      [1, 2, 3].map((position) => startReplica({ sequencer, registry, position })),
+    )
+    // Each replica on its registry URL: peers ask each other over HTTP on 127.0.0.1.
+    for (const [position, replica] of replicas.entries()) {
+      const server = serve({
+        fetch: replica!.app.fetch,
+        hostname: '127.0.0.1',
+        port: 15_990 + position,
+      })
+      await new Promise((resolve) => server.once('listening', resolve))
+      servers.push(server)
+    }
+    const [one] = replicas
+    const applied = (index: number) => replicas.every((r) => r!.state.position.index === index)
+    for (let n = 1; n <= 3; n += 1) sendToBob(sequencer, 1_800_000_000_000 + n, '1')
+    await waitFor(() => applied(3))
+
+    const answer = await get(one!, '/root_certificate?index=3')
+    expect(answer.status).toBe(200)
+    const certificate = rootCertificateSchema.parse(answer.body)
+    expect(certificate.signers).toEqual(['replica-1', 'replica-2', 'replica-3'])
+    const checked = verifyRootCertificate({ registry, index: 3, certificate, bls: verifier })
+    expect(checked).toMatchObject({ ok: true, root: { index: 3 } })
+    // The same as each replica's own attestation names.
+    const own = signedRootSchema.parse((await get(one!, '/root?index=3')).body)
+    expect(certificate.statement.stateHash).toBe(own.attestation.stateHash)
+    // Without an index: this replica's latest state hash.
+    expect((await get(one!, '/root_certificate')).body).toEqual(answer.body)
+
+    // Replica 3 gone: 2 of 3 is still a quorum.
+    await new Promise((resolve) => servers.pop()!.close(resolve))
+    sendToBob(sequencer, 1_800_000_000_004, '1')
+    await waitFor(() => applied(4))
+    const fewer = await get(one!, '/root_certificate?index=4')
+    expect(rootCertificateSchema.parse(fewer.body).signers).toEqual(['replica-1', 'replica-2'])
+    expect(
+      verifyRootCertificate({ registry, index: 4, certificate: fewer.body, bls: verifier }),
+    ).toMatchObject({ ok: true })
+
+    // Replica 2 gone too: no certificate, and why.
+    await new Promise((resolve) => servers.pop()!.close(resolve))
+    sendToBob(sequencer, 1_800_000_000_005, '1')
+    await waitFor(() => applied(5))
+    const refused = await get(one!, '/root_certificate?index=5')
+    expect(refused.status).toBe(503)
+    const error = errorResponseSchema.parse(refused.body).error
+    expect(error.code).toBe('quorum_not_reached')
+    expect(error.message).toMatch(/replica-2 unreachable/)
+    // A certificate made is kept: index 4's is served without asking the peers again.
+    expect((await get(one!, '/root_certificate?index=4')).body).toEqual(fewer.body)
+    expect((await get(one!, '/root_certificate?index=x')).status).toBe(400)
   })
 })

@@ -4,6 +4,7 @@ import { ApiError, rejection } from '../apiError.ts'
 import { requireIntactState } from '../balanceAt.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import { RootCertifier } from '../rootCertifier.ts'
 import { parseQuery } from './requestParsing.ts'
 
 /**
@@ -12,10 +13,22 @@ import { parseQuery } from './requestParsing.ts'
  * `GET /balances?proof=1` and `GET /orders?proof=1` against the state hash a quorum of
  * replicas' `/root?index` attestations signed.
  *
+ * `GET /root_certificate[?index]`: the root a quorum signed at `index` (or at this replica's
+ * latest state hash) as one certificate (`RootCertifier`): the statement, the signers and their
+ * signatures added up, which a client checks with its registry alone.
+ *
  * `GET /snapshot`: the whole consensus state at the index of a state hash (`StateSnapshots`),
  * which a new replica checks against a quorum's `/root?index` before it installs it (state sync).
  */
 export function proofRoutes(deps: ReplicaDeps) {
+  const certifier = new RootCertifier(deps)
+  // A certificate not kept yet costs a request to every peer: the allowance of signed reads.
+  const certificateLimit = rateLimit(
+    new RateLimiter({
+      ratePerSecond: deps.options.signedReadRatePerSecond,
+      burst: deps.options.signedReadBurst,
+    }),
+  )
   return new Hono()
     .get('/root', async (c) => {
       requireIntactState(deps)
@@ -29,6 +42,14 @@ export function proofRoutes(deps: ReplicaDeps) {
         throw rejection('root_not_kept', 'index', detail)
       }
       return c.json(signed)
+    })
+    .get('/root_certificate', certificateLimit, async (c) => {
+      requireIntactState(deps)
+      const { index } = parseQuery(c, rootQuerySchema)
+      await deps.state.settled()
+      // This replica's own attestation is among them: its hash is made now if one is due.
+      const latest = deps.stateHash()
+      return c.json(await certifier.certificate(index ?? latest.index))
     })
     .get('/snapshot', snapshotLimit(), async (c) => {
       requireIntactState(deps)

@@ -1,0 +1,120 @@
+import herumi from '@chainsafe/bls/herumi'
+import {
+  certifyRoot,
+  createBlsVerifier,
+  judgeRootAnswers,
+  signedRootSchema,
+  type ReplicaRootAnswer,
+  type RootCertificate,
+  type SignedRoot,
+} from '../../shared/attest/index.ts'
+import { rejection } from './apiError.ts'
+import type { ReplicaDeps } from './replicaDeps.ts'
+
+/** Bounds on the work `/root_certificate` requests can cause. */
+const rootCertificateLimits = {
+  /** Certificates kept, by index: a root a quorum signed never changes, so none goes stale. */
+  kept: 64,
+  /**
+   * Indexes being certified at once; requests for one index share its gathering, and more
+   * distinct ones get 503 `overloaded`. Each asks every peer once and checks one aggregate.
+   */
+  inFlightMax: 8,
+} as const
+
+/**
+ * Makes root certificates for `GET /root_certificate?index` (`shared/attest/rootCertificate.ts`):
+ * asks every registry replica for its root attestation of the index (this one's from memory),
+ * judges them as a client does (`judgeRootAnswers`: the largest agreeing group, each signature
+ * against its REGISTRY key, one aggregate verification), and adds up the quorum's signatures.
+ * Nobody needs to trust this replica for it: the certificate verifies with the registry alone.
+ * A client that gets one saves asking every replica itself.
+ */
+export class RootCertifier {
+  readonly #kept = new Map<number, RootCertificate>()
+  readonly #gathering = new Map<number, Promise<RootCertificate>>()
+  /** herumi behind the verifier's caches: the same attestations are judged for every request. */
+  readonly #bls = createBlsVerifier(herumi)
+
+  constructor(
+    private readonly deps: ReplicaDeps,
+    private readonly limits: {
+      readonly kept: number
+      readonly inFlightMax: number
+    } = rootCertificateLimits,
+  ) {}
+
+  certificate(index: number): Promise<RootCertificate> {
+    const kept = this.#kept.get(index)
+    if (kept !== undefined) return Promise.resolve(kept)
+    const shared = this.#gathering.get(index)
+    if (shared !== undefined) return shared
+    if (this.#gathering.size >= this.limits.inFlightMax) {
+      throw rejection('overloaded', undefined, 'too many root certificates being gathered')
+    }
+    const gathered = this.gather(index).finally(() => this.#gathering.delete(index))
+    this.#gathering.set(index, gathered)
+    return gathered
+  }
+
+  private async gather(index: number): Promise<RootCertificate> {
+    const { registry } = this.deps
+    const answers = await Promise.all(
+      registry.replicas.map((replica) =>
+        replica.id === this.deps.replicaId
+          ? this.ownAnswer(index)
+          : this.peerAnswer(replica, index),
+      ),
+    )
+    const judged = judgeRootAnswers({ registry, index, answers, bls: this.#bls })
+    if (!judged.verified) {
+      const missing = judged.replicas
+        .filter((line) => line.status !== 'signed')
+        .map((line) => `${line.replicaId} ${line.status}`)
+        .join(', ')
+      throw rejection('quorum_not_reached', 'index', `${registry.quorum} needed; ${missing}`)
+    }
+    const agreeing = judged.signers.map((replicaId) => signedBy(answers, replicaId))
+    const certificate = certifyRoot(agreeing)
+    if (this.#kept.size >= this.limits.kept) this.#kept.delete(this.#kept.keys().next().value!)
+    this.#kept.set(index, certificate)
+    return certificate
+  }
+
+  private ownAnswer(index: number): ReplicaRootAnswer {
+    const replicaId = this.deps.replicaId
+    const signed = this.deps.roots.at(index)
+    if (signed === undefined) return { replicaId, kind: 'behind', message: 'not signed here' }
+    return { replicaId, kind: 'answer', body: signed }
+  }
+
+  private async peerAnswer(
+    replica: { readonly id: string; readonly url: string },
+    index: number,
+  ): Promise<ReplicaRootAnswer> {
+    const replicaId = replica.id
+    try {
+      const response = await this.deps.fetch(`${replica.url}/root?index=${index}`, {
+        signal: AbortSignal.timeout(this.deps.options.aggregateTimeoutMs),
+      })
+      if (response.status === 404) {
+        await response.body?.cancel()
+        return { replicaId, kind: 'behind', message: 'not signed (yet)' }
+      }
+      if (!response.ok) {
+        await response.body?.cancel()
+        return { replicaId, kind: 'unreachable', message: `${response.status}` }
+      }
+      return { replicaId, kind: 'answer', body: (await response.json()) as unknown }
+    } catch {
+      return { replicaId, kind: 'unreachable', message: 'no answer' }
+    }
+  }
+}
+
+/** The signed root `replicaId` answered, which `judgeRootAnswers` counted as signed. */
+function signedBy(answers: readonly ReplicaRootAnswer[], replicaId: string): SignedRoot {
+  const answer = answers.find((one) => one.replicaId === replicaId)
+  if (answer?.kind !== 'answer') throw new Error(`${replicaId} signed, but no answer is kept`)
+  return signedRootSchema.parse(answer.body)
+}
