@@ -27,11 +27,13 @@ export interface StateSyncParameters {
  * State sync (CometBFT's is the model): a new or wiped replica starts from a peer's snapshot
  * (`GET /snapshot`) instead of replaying Zellular from index 0. No peer is trusted: the snapshot
  * is accepted only when the state rebuilt from it has the state hash, chaining hash and time that
- * a quorum of the registry's replicas signed at its index (`gatherRoot`, `judgeRootAnswers`);
- * then it is written into the database (`ReplicaState.openFromSnapshot`). A source whose snapshot does not match is named in the log
- * and the next one is asked; while no quorum has signed the snapshot's index yet (peers hash at
- * root checkpoints), it is asked again a second later. The replica then follows Zellular from the
- * snapshot's index + 1 like any restarted replica.
+ * a quorum of the registry's replicas signed at its index (`gatherRoot`: the source's root
+ * certificate if it verifies, else every replica's attestation judged by `judgeRootAnswers`);
+ * then it is written into the database (`ReplicaState.openFromSnapshot`). A source whose
+ * snapshot does not match is named in the log and the next one is asked; while no quorum has
+ * signed the snapshot's index yet (peers hash at root checkpoints), it is asked again a second
+ * later. The replica then follows Zellular from the snapshot's index + 1 like any restarted
+ * replica.
  */
 export async function syncState(parameters: StateSyncParameters): Promise<ReplicaState> {
   const { log } = parameters
@@ -56,6 +58,7 @@ export async function syncState(parameters: StateSyncParameters): Promise<Replic
       const quorum = await gatherRoot(
         { registry, bls: parameters.bls, fetch: doFetch },
         snapshot.index,
+        url,
       )
       if (!quorum.ok) {
         problems.push(`${url}: index ${snapshot.index}: ${quorum.problem}`)

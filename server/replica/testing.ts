@@ -213,19 +213,23 @@ export function createTestReplica(options: {
 /**
  * Replicas `positions` of `registry` reading `sequencer`, started and each served over HTTP on
  * 127.0.0.1, and the registry naming their URLs (the others' are a port nothing listens on).
- * Pair with `afterAll(stopStartedReplicas)`.
+ * With `atRegistryPorts`, each listens on its registry URL's port, so the replicas reach each
+ * other too (root certificates, aggregates). Pair with `afterAll(stopStartedReplicas)`.
  */
 export async function serveReplicas(options: {
   sequencer: InMemorySequencer
   registry: ReplicaRegistry
   positions: readonly number[]
   parameters?: Partial<ReplicaParameters>
+  atRegistryPorts?: boolean
 }): Promise<{ replicas: Replica[]; registry: ReplicaRegistry }> {
   const replicas: Replica[] = []
   const urls = new Map<string, string>()
   for (const position of options.positions) {
     const replica = await startReplica({ ...options, position })
-    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
+    const own = new URL(options.registry.replicas[position - 1]!.url)
+    const port = options.atRegistryPorts === true ? Number(own.port) : 0
+    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port })
     await new Promise((resolve) => server.once('listening', resolve))
     servers.set(replica, server)
     replicas.push(replica)

@@ -1,6 +1,7 @@
 import type { ReplicaRegistry } from '../../shared/api/index.ts'
 import {
   judgeRootAnswers,
+  verifyRootCertificate,
   type BlsVerifier,
   type RootJudgement,
   type RootStatement,
@@ -19,12 +20,25 @@ export type QuorumRoot =
   | { readonly ok: false; readonly problem: string }
 
 /**
- * Every registry replica's root attestation of `index`, and the quorum among them, if any
- * (`judgeRootAnswers`: a replica that signed another root, a bad signature or an attestation of
- * another domain is left out of the aggregate and named).
+ * The quorum root of `index`: first as one certificate from `certifierUrl` when given (the
+ * replica that served the value: `GET /root_certificate`, checked with the registry alone), else
+ * from every registry replica's root attestation of `index` (`judgeRootAnswers`: a replica that
+ * signed another root, a bad signature or an attestation of another domain is left out of the
+ * aggregate and named). A certificate that does not verify is only a wasted request.
  */
-export async function gatherRoot(parameters: RootParameters, index: number): Promise<QuorumRoot> {
+export async function gatherRoot(
+  parameters: RootParameters,
+  index: number,
+  certifierUrl?: string,
+): Promise<QuorumRoot> {
   const { registry, bls } = parameters
+  if (certifierUrl !== undefined) {
+    const certificate = await getJson(parameters, `${certifierUrl}/root_certificate?index=${index}`)
+    if (certificate !== undefined) {
+      const checked = verifyRootCertificate({ registry, index, certificate, bls })
+      if (checked.ok) return { ok: true, root: checked.root, signers: checked.signers }
+    }
+  }
   const answers = await Promise.all(
     registry.replicas.map(async (replica) => {
       const body = await getJson(parameters, `${replica.url}/root?index=${index}`)
@@ -61,15 +75,18 @@ function rootProblem(judged: RootJudgement, replicas: number): string {
 }
 
 /**
- * Fetches and checks the quorum root of an index once for every value proven there; a failed
- * gathering is not kept, so a retry asks again.
+ * Fetches and checks the quorum root of an index once for every value proven there, asking the
+ * replica that served the first of them for a certificate first; a failed gathering is not
+ * kept, so a retry asks again.
  */
-export function rootGatherer(parameters: RootParameters): (index: number) => Promise<QuorumRoot> {
+export function rootGatherer(
+  parameters: RootParameters,
+): (index: number, servedBy?: string) => Promise<QuorumRoot> {
   const roots = new Map<number, Promise<QuorumRoot>>()
-  return async (index) => {
+  return async (index, servedBy) => {
     let found = roots.get(index)
     if (found === undefined) {
-      found = gatherRoot(parameters, index)
+      found = gatherRoot(parameters, index, servedBy)
       roots.set(index, found)
     }
     const result = await found

@@ -97,7 +97,7 @@ export async function verifyAddressBalances(
         last = unverified(`${url}: ${problemOf(split[tokens[0]!]!)}`)
         break
       }
-      const quorum = await rootAt(index)
+      const quorum = await rootAt(index, url)
       if (!quorum.ok) {
         last = tokens.map((token, position) => ({
           ...described(token, served[position]),
@@ -230,7 +230,7 @@ export async function verifyOrder(
         index,
         ...(value === null ? {} : { value }),
       }
-      const quorum = await rootAt(index)
+      const quorum = await rootAt(index, url)
       if (!quorum.ok) {
         last = { ...seen, signers: [], verified: false, problem: quorum.problem }
         if (attempt < attempts) await sleep(1_000)
@@ -297,7 +297,7 @@ async function walkProvenOrders(
 async function judgePage(
   parameters: VerifyAddressParameters,
   page: ProofAnswer,
-  rootAt: (index: number) => Promise<QuorumRoot>,
+  rootAt: (index: number, servedBy?: string) => Promise<QuorumRoot>,
 ): Promise<JudgedOrder[]> {
   const split = splitOrderProofs(parameters.address, page)
   const verdicts: JudgedOrder[] = []
