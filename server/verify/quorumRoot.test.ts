@@ -27,6 +27,17 @@ beforeAll(async () => {
   registry = served.registry
   for (let n = 1; n <= 2; n += 1) sendToBob(sequencer, 1_800_000_000_000 + n, '1')
   await waitFor(() => served.replicas.every((replica) => replica.state.position.index === 2))
+  // Replicas hash at most once per interval: wait until each signed index 2.
+  await waitFor(async () => {
+    const statuses = await Promise.all(
+      registry.replicas.map(async (replica) => {
+        const answer = await fetch(`${replica.url}/root?index=2`)
+        await answer.body?.cancel()
+        return answer.status
+      }),
+    )
+    return statuses.every((status) => status === 200)
+  })
 })
 
 afterAll(stopStartedReplicas)

@@ -412,10 +412,17 @@ describe('root certificates', () => {
       await new Promise((resolve) => server.once('listening', resolve))
       servers.push(server)
     }
-    const [one] = replicas
+    const [one, two] = replicas
     const applied = (index: number) => replicas.every((r) => r!.state.position.index === index)
+    // Replicas hash at most once per interval: a client asks again until they signed the index.
+    const signedAt = (index: number, by: Replica[]) =>
+      waitFor(async () => {
+        const answers = await Promise.all(by.map((replica) => get(replica, `/root?index=${index}`)))
+        return answers.every((answer) => answer.status === 200)
+      })
     for (let n = 1; n <= 3; n += 1) sendToBob(sequencer, 1_800_000_000_000 + n, '1')
     await waitFor(() => applied(3))
+    await signedAt(3, replicas as Replica[])
 
     const answer = await get(one!, '/root_certificate?index=3')
     expect(answer.status).toBe(200)
@@ -433,6 +440,7 @@ describe('root certificates', () => {
     await new Promise((resolve) => servers.pop()!.close(resolve))
     sendToBob(sequencer, 1_800_000_000_004, '1')
     await waitFor(() => applied(4))
+    await signedAt(4, [one!, two!])
     const fewer = await get(one!, '/root_certificate?index=4')
     expect(rootCertificateSchema.parse(fewer.body).signers).toEqual(['replica-1', 'replica-2'])
     expect(
