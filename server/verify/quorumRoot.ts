@@ -10,6 +10,7 @@ import { getJson, type AskParameters } from './replicaAnswer.ts'
 
 /** What gathering a quorum root needs: the trust root, a BLS verifier, and how to ask. */
 export interface RootParameters extends AskParameters {
+  /** The trust root (ids, keys, quorum, URLs, tokens), from the caller's own file. */
   readonly registry: ReplicaRegistry
   readonly bls: BlsVerifier
 }
