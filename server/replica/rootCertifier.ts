@@ -8,19 +8,19 @@ import {
   type RootCertificate,
   type SignedRoot,
 } from '../../shared/attest/index.ts'
+import { askRoot } from '../verify/quorumRoot.ts'
+import type { AskParameters } from '../verify/replicaAnswer.ts'
 import { rejection } from './apiError.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 
-/** Bounds on the work `/root_certificate` requests can cause. */
-const rootCertificateLimits = {
-  /** Certificates kept, by index: a root a quorum signed never changes, so none goes stale. */
-  kept: 64,
-  /**
-   * Indexes being certified at once; requests for one index share its gathering, and more
-   * distinct ones get 503 `overloaded`. Each asks every peer once and checks one aggregate.
-   */
-  inFlightMax: 8,
-} as const
+/** Certificates kept, by index: a root a quorum signed never changes, so none goes stale. */
+const certificatesKept = 64
+
+/**
+ * Indexes being certified at once; requests for one index share its gathering, and more distinct
+ * ones get 503 `overloaded`. Each asks every peer once and checks one aggregate.
+ */
+const gatheringsMax = 8
 
 /**
  * Makes root certificates for `GET /root_certificate?index` (`shared/attest/rootCertificate.ts`):
@@ -36,20 +36,19 @@ export class RootCertifier {
   /** herumi behind the verifier's caches: the same attestations are judged for every request. */
   readonly #bls = createBlsVerifier(herumi)
 
-  constructor(
-    private readonly deps: ReplicaDeps,
-    private readonly limits: {
-      readonly kept: number
-      readonly inFlightMax: number
-    } = rootCertificateLimits,
-  ) {}
+  /** How peers are asked: this replica's fetch, with the aggregate timeout. */
+  readonly #asking: AskParameters
+
+  constructor(private readonly deps: ReplicaDeps) {
+    this.#asking = { fetch: deps.fetch, timeoutMs: deps.options.aggregateTimeoutMs }
+  }
 
   certificate(index: number): Promise<RootCertificate> {
     const kept = this.#kept.get(index)
     if (kept !== undefined) return Promise.resolve(kept)
     const shared = this.#gathering.get(index)
     if (shared !== undefined) return shared
-    if (this.#gathering.size >= this.limits.inFlightMax) {
+    if (this.#gathering.size >= gatheringsMax) {
       throw rejection('overloaded', undefined, 'too many root certificates being gathered')
     }
     const gathered = this.gather(index).finally(() => this.#gathering.delete(index))
@@ -63,7 +62,7 @@ export class RootCertifier {
       registry.replicas.map((replica) =>
         replica.id === this.deps.replicaId
           ? this.ownAnswer(index)
-          : this.peerAnswer(replica, index),
+          : askRoot(this.#asking, replica, index),
       ),
     )
     const judged = judgeRootAnswers({ registry, index, answers, bls: this.#bls })
@@ -76,7 +75,7 @@ export class RootCertifier {
     }
     const agreeing = judged.signers.map((replicaId) => signedBy(answers, replicaId))
     const certificate = certifyRoot(agreeing)
-    if (this.#kept.size >= this.limits.kept) this.#kept.delete(this.#kept.keys().next().value!)
+    if (this.#kept.size >= certificatesKept) this.#kept.delete(this.#kept.keys().next().value!)
     this.#kept.set(index, certificate)
     return certificate
   }
@@ -86,29 +85,6 @@ export class RootCertifier {
     const signed = this.deps.roots.at(index)
     if (signed === undefined) return { replicaId, kind: 'behind', message: 'not signed here' }
     return { replicaId, kind: 'answer', body: signed }
-  }
-
-  private async peerAnswer(
-    replica: { readonly id: string; readonly url: string },
-    index: number,
-  ): Promise<ReplicaRootAnswer> {
-    const replicaId = replica.id
-    try {
-      const response = await this.deps.fetch(`${replica.url}/root?index=${index}`, {
-        signal: AbortSignal.timeout(this.deps.options.aggregateTimeoutMs),
-      })
-      if (response.status === 404) {
-        await response.body?.cancel()
-        return { replicaId, kind: 'behind', message: 'not signed (yet)' }
-      }
-      if (!response.ok) {
-        await response.body?.cancel()
-        return { replicaId, kind: 'unreachable', message: `${response.status}` }
-      }
-      return { replicaId, kind: 'answer', body: (await response.json()) as unknown }
-    } catch {
-      return { replicaId, kind: 'unreachable', message: 'no answer' }
-    }
   }
 }
 

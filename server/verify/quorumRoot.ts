@@ -3,10 +3,11 @@ import {
   judgeRootAnswers,
   verifyRootCertificate,
   type BlsVerifier,
+  type ReplicaRootAnswer,
   type RootJudgement,
   type RootStatement,
 } from '../../shared/attest/index.ts'
-import { getJson, type AskParameters } from './replicaAnswer.ts'
+import { getAnswer, getJson, type AskParameters } from './replicaAnswer.ts'
 
 /** What gathering a quorum root needs: the trust root, a BLS verifier, and how to ask. */
 export interface RootParameters extends AskParameters {
@@ -41,19 +42,30 @@ export async function gatherRoot(
     }
   }
   const answers = await Promise.all(
-    registry.replicas.map(async (replica) => {
-      const body = await getJson(parameters, `${replica.url}/root?index=${index}`)
-      const replicaId = replica.id
-      return body === undefined
-        ? { replicaId, kind: 'unreachable' as const, message: 'no root attestation served' }
-        : { replicaId, kind: 'answer' as const, body }
-    }),
+    registry.replicas.map((replica) => askRoot(parameters, replica, index)),
   )
   const judged = judgeRootAnswers({ registry, index, answers, bls })
   if (judged.verified && judged.root !== undefined) {
     return { ok: true, root: judged.root, signers: judged.signers }
   }
   return { ok: false, problem: rootProblem(judged, registry.replicas.length) }
+}
+
+/**
+ * One replica's `GET /root?index`, classified for `judgeRootAnswers`: 404 `root_not_kept` is
+ * `behind` (not signed there yet, or no longer kept), any other failure `unreachable`. Used by
+ * clients and by a replica gathering a certificate (`RootCertifier`).
+ */
+export async function askRoot(
+  parameters: AskParameters,
+  replica: { readonly id: string; readonly url: string },
+  index: number,
+): Promise<ReplicaRootAnswer> {
+  const replicaId = replica.id
+  const answer = await getAnswer(parameters, `${replica.url}/root?index=${index}`)
+  if (answer.ok) return { replicaId, kind: 'answer', body: answer.body }
+  const kind = answer.problem.startsWith('404') ? 'behind' : 'unreachable'
+  return { replicaId, kind, message: `no root attestation served (${answer.problem})` }
 }
 
 /**

@@ -1,5 +1,4 @@
 import bls from '@chainsafe/bls/herumi'
-import { serve, type ServerType } from '@hono/node-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   errorResponseSchema,
@@ -36,7 +35,9 @@ import {
   testTokens,
   waitFor,
   sendToBob,
+  serveReplicas,
   startReplica,
+  stopReplica,
   stopStartedReplicas,
 } from '../testing.ts'
 
@@ -388,32 +389,21 @@ describe('RootAttestations', () => {
 })
 
 describe('root certificates', () => {
-  const servers: ServerType[] = []
-  afterEach(async () => {
-    for (const server of servers.splice(0)) {
-      await new Promise((resolve) => server.close(resolve))
-    }
-  })
-
   it('one replica gathers its peers’ attestations into one certificate, only with a quorum', async () => {
     const sequencer = new InMemorySequencer()
     sequencer.timestamp = 1_800_000_000
     const registry = testRegistry(3, 15_990)
-    const replicas = await Promise.all(
-      [1, 2, 3].map((position) => startReplica({ sequencer, registry, position })),
-    )
     // Each replica on its registry URL: peers ask each other over HTTP on 127.0.0.1.
-    for (const [position, replica] of replicas.entries()) {
-      const server = serve({
-        fetch: replica!.app.fetch,
-        hostname: '127.0.0.1',
-        port: 15_990 + position,
-      })
-      await new Promise((resolve) => server.once('listening', resolve))
-      servers.push(server)
-    }
-    const [one, two] = replicas
-    const applied = (index: number) => replicas.every((r) => r!.state.position.index === index)
+    const positions = [1, 2, 3]
+    const { replicas } = await serveReplicas({
+      sequencer,
+      registry,
+      positions,
+      atRegistryPorts: true,
+    })
+    const [one, two, three] = replicas
+    const running = [...replicas]
+    const applied = (index: number) => running.every((r) => r.state.position.index === index)
     // Replicas hash at most once per interval: a client asks again until they signed the index.
     const signedAt = (index: number, by: Replica[]) =>
       waitFor(async () => {
@@ -422,7 +412,7 @@ describe('root certificates', () => {
       })
     for (let n = 1; n <= 3; n += 1) sendToBob(sequencer, 1_800_000_000_000 + n, '1')
     await waitFor(() => applied(3))
-    await signedAt(3, replicas as Replica[])
+    await signedAt(3, replicas)
 
     const answer = await get(one!, '/root_certificate?index=3')
     expect(answer.status).toBe(200)
@@ -437,7 +427,8 @@ describe('root certificates', () => {
     expect((await get(one!, '/root_certificate')).body).toEqual(answer.body)
 
     // Replica 3 gone: 2 of 3 is still a quorum.
-    await new Promise((resolve) => servers.pop()!.close(resolve))
+    await stopReplica(three!)
+    running.pop()
     sendToBob(sequencer, 1_800_000_000_004, '1')
     await waitFor(() => applied(4))
     await signedAt(4, [one!, two!])
@@ -448,7 +439,8 @@ describe('root certificates', () => {
     ).toMatchObject({ ok: true })
 
     // Replica 2 gone too: no certificate, and why.
-    await new Promise((resolve) => servers.pop()!.close(resolve))
+    await stopReplica(two!)
+    running.pop()
     sendToBob(sequencer, 1_800_000_000_005, '1')
     await waitFor(() => applied(5))
     const refused = await get(one!, '/root_certificate?index=5')
