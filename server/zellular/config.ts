@@ -112,6 +112,13 @@ export const nodeConfigSchema = z.object({
   signSilenceBorderMs: z.number().nonnegative().optional(),
   /** Least time from the start of one posting round to the next when woken early. */
   wakeGapMs: z.number().nonnegative().default(5),
+  /**
+   * Least time from the start of one sequencer round (lock or finalization) to the next of its
+   * lane when woken early. With it and `wakeGapMs` an operator trades latency for CPU: every
+   * round and every follower PUT costs BLS pairings, and on a busy host woken loops otherwise
+   * run as often as the cores allow (`BENCHMARKS.md`, latency waterfall).
+   */
+  roundGapMs: z.number().nonnegative().default(0),
 })
 export type NodeConfig = z.output<typeof nodeConfigSchema>
 
@@ -125,6 +132,8 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_FOLLOWER_IDLE_HOLD: ['followerIdleHoldMs', 'seconds'],
   ZSEQUENCER_SEQUENCER_ANSWER_TIMEOUT: ['sequencerAnswerTimeoutMs', 'seconds'],
   ZSEQUENCER_SIGN_SILENCE_BORDER: ['signSilenceBorderMs', 'seconds'],
+  ZSEQUENCER_ROUND_GAP: ['roundGapMs', 'seconds'],
+  ZSEQUENCER_WAKE_GAP: ['wakeGapMs', 'seconds'],
   ZSEQUENCER_VERSION: ['version', 'text'],
   ZSEQUENCER_NODES_FILE: ['nodesFile', 'text'],
   ZSEQUENCER_APPS_FILE: ['appsFile', 'text'],

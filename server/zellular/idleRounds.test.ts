@@ -96,10 +96,12 @@ it('the sequencer posts nothing, so its posting loop wakes once a second; a new 
   // Before, every 50 ms: 60 rounds in 3 s that found nothing to post and nobody to dispute.
   expect(posts.count).toBeLessThanOrEqual(3)
   expect(posts.count).toBeGreaterThanOrEqual(2)
-  // Following another node (a switch, a recovery), it posts without waiting out that second.
+  // Following another node (a switch, a recovery), it posts without waiting out that second:
+  // at once, or when the wake gap (5 ms) since its last round is over.
   const before = posts.count
   node.switcher.adopt(ids[1]!)
   await new Promise((resolve) => setImmediate(resolve))
+  await run(10)
   expect(posts.count).toBe(before + 1)
 })
 

@@ -32,3 +32,20 @@ it('a wake during a run starts the next run right after it, without the clock mo
   finishRun()
   await loop.stop()
 })
+
+it('a wake soon after a run waits out the gap from that run’s start, then runs at once', async () => {
+  const clock = new ManualClock()
+  let runs = 0
+  const loop = new Loop(60_000, async () => void (runs += 1), clock, 10_000)
+  loop.start()
+  loop.wake()
+  await new Promise((resolve) => setImmediate(resolve))
+  expect(runs).toBe(1)
+  // The run is over: news now (well inside the gap) waits for the gap, not for the interval.
+  loop.wake()
+  await new Promise((resolve) => setImmediate(resolve))
+  expect(runs).toBe(1)
+  clock.advance(10_000)
+  expect(runs).toBe(2)
+  await loop.stop()
+})

@@ -1,7 +1,7 @@
 /**
  * Runs `task` every `intervalMs` once started, never overlapping itself; `wake` runs it at once
- * (or right after the current run, but not sooner than `wakeGapMs` after that run started)
- * instead of waiting out the interval; `stop` waits for the running one. A failing run is
+ * (or right after the current run), but never sooner than `wakeGapMs` after the last run
+ * started, instead of waiting out the interval; `stop` waits for the running one. A failing run is
  * logged and the loop goes on. `intervalMs` may be a function, asked after each run: a loop
  * whose work arrives with a `wake` can wait longer while it has none.
  */
@@ -15,6 +15,8 @@ export class Loop {
   #wakeSoon = false
   #cancelTimer: () => void = () => {}
   #running: Promise<void> = Promise.resolve()
+  /** When the last run started (`performance.now()`), for the gap a wake keeps. */
+  #startedAt = Number.NEGATIVE_INFINITY
 
   constructor(
     private readonly intervalMs: number | (() => number),
@@ -35,8 +37,19 @@ export class Loop {
 
   wake(): void {
     if (!this.#started || this.#stopped) return
-    if (this.#busy) this.#again = true
-    else this.tick()
+    if (this.#busy) {
+      this.#again = true
+      return
+    }
+    const gap = this.#startedAt + this.wakeGapMs - performance.now()
+    if (gap <= 0) {
+      this.tick()
+      return
+    }
+    // Too soon after the last run: the next one starts when the gap is over (sooner than the
+    // interval's timer, which this replaces).
+    this.#cancelTimer()
+    this.#cancelTimer = this.clock.after(gap, () => this.tick())
   }
 
   /**
@@ -62,6 +75,7 @@ export class Loop {
   private tick(): void {
     this.#cancelTimer()
     const startedAt = performance.now()
+    this.#startedAt = startedAt
     this.#busy = true
     this.#again = false
     this.#running = this.task()

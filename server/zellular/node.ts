@@ -173,10 +173,22 @@ export class ZellularNode {
       : config.syncIntervalMs
     const sequencerLoops = config.pipelineRounds
       ? [
-          new Loop(roundIntervalMs, async () => recoverIf(await synchronizer.lock()), clock),
-          new Loop(roundIntervalMs, () => synchronizer.finalize(), clock),
+          new Loop(
+            roundIntervalMs,
+            async () => recoverIf(await synchronizer.lock()),
+            clock,
+            config.roundGapMs,
+          ),
+          new Loop(roundIntervalMs, () => synchronizer.finalize(), clock, config.roundGapMs),
         ]
-      : [new Loop(roundIntervalMs, async () => recoverIf(await synchronizer.run()), clock)]
+      : [
+          new Loop(
+            roundIntervalMs,
+            async () => recoverIf(await synchronizer.run()),
+            clock,
+            config.roundGapMs,
+          ),
+        ]
     const wakeSequencer = () => {
       for (const loop of sequencerLoops) loop.wakeSoon()
     }
