@@ -2,11 +2,11 @@ import { hexToBytes, type Hex } from 'viem'
 import { z } from 'zod'
 import type { BlsVerifier } from './blsVerifier.ts'
 import {
-  registryHashOf,
   rootAttestationDigest,
   rootAttestationSchema,
   type HashedRegistry,
 } from './rootAttestation.ts'
+import { trustedRegistry } from './trustedRegistry.ts'
 import type { VerifyRootQuorumReturnType } from './verifyRootQuorum.ts'
 
 /**
@@ -53,26 +53,14 @@ export function verifyRootCertificate(
   const parsed = rootCertificateSchema.safeParse(parameters.certificate)
   if (!parsed.success) return { ok: false, reason: 'malformed' }
   const { statement, signers, aggregateSignature } = parsed.data
-  let registryHash: Hex
-  try {
-    registryHash = registryHashOf(registry)
-  } catch {
-    return { ok: false, reason: 'malformed' }
-  }
+  const trusted = trustedRegistry(registry)
+  if (trusted === undefined) return { ok: false, reason: 'malformed' }
   if (statement.index !== index) return { ok: false, reason: 'wrong_index' }
-  const { app, network } = statement
-  if (app !== registry.app || network !== registry.network) {
-    return { ok: false, reason: 'wrong_domain' }
-  }
-  if (statement.registryHash !== registryHash) return { ok: false, reason: 'wrong_domain' }
-  const keys = new Map<string, string>()
-  for (const replica of registry.replicas) {
-    if (!keys.has(replica.id)) keys.set(replica.id, replica.blsPublicKey)
-  }
+  if (!trusted.inDomain(statement)) return { ok: false, reason: 'wrong_domain' }
   const publicKeys: Uint8Array[] = []
   const digests: Uint8Array[] = []
   for (const [position, replicaId] of signers.entries()) {
-    const key = keys.get(replicaId)
+    const key = trusted.keyOf(replicaId)
     if (key === undefined) return { ok: false, reason: 'unknown_signer', replicaId }
     if (signers.indexOf(replicaId) !== position) {
       return { ok: false, reason: 'duplicate_signer', replicaId }

@@ -1,12 +1,12 @@
 import { hexToBytes, type Hex } from 'viem'
 import type { BlsVerifier } from './blsVerifier.ts'
 import {
-  registryHashOf,
   rootAttestationDigest,
   signedRootSchema,
   type HashedRegistry,
   type RootAttestation,
 } from './rootAttestation.ts'
+import { trustedRegistry } from './trustedRegistry.ts'
 
 /** Why a set of root attestations is not a quorum proof of one root. */
 export type VerifyRootQuorumRejectReason =
@@ -67,16 +67,8 @@ export function verifyRootQuorum(
   parameters: VerifyRootQuorumParameters,
 ): VerifyRootQuorumReturnType {
   const { registry, index, bls } = parameters
-  let registryHash: Hex
-  try {
-    registryHash = registryHashOf(registry)
-  } catch {
-    return { ok: false, reason: 'malformed' }
-  }
-  const keys = new Map<string, string>()
-  for (const replica of registry.replicas) {
-    if (!keys.has(replica.id)) keys.set(replica.id, replica.blsPublicKey)
-  }
+  const trusted = trustedRegistry(registry)
+  if (trusted === undefined) return { ok: false, reason: 'malformed' }
   const publicKeys: Uint8Array[] = []
   const digests: Uint8Array[] = []
   const signatures: Uint8Array[] = []
@@ -93,10 +85,8 @@ export function verifyRootQuorum(
       replicaId,
     })
     if (attestation.index !== index) return refuse('wrong_index')
-    const { app, network } = attestation
-    if (app !== registry.app || network !== registry.network) return refuse('wrong_domain')
-    if (attestation.registryHash !== registryHash) return refuse('wrong_domain')
-    const key = keys.get(replicaId)
+    if (!trusted.inDomain(attestation)) return refuse('wrong_domain')
+    const key = trusted.keyOf(replicaId)
     if (key === undefined) return refuse('unknown_signer')
     if (signers.includes(replicaId)) return refuse('duplicate_signer')
     root ??= statement
