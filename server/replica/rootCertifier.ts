@@ -3,10 +3,8 @@ import {
   certifyRoot,
   createBlsVerifier,
   judgeRootAnswers,
-  signedRootSchema,
   type ReplicaRootAnswer,
   type RootCertificate,
-  type SignedRoot,
 } from '../../shared/attest/index.ts'
 import { askRoot } from '../verify/quorumRoot.ts'
 import type { AskParameters } from '../verify/replicaAnswer.ts'
@@ -73,8 +71,7 @@ export class RootCertifier {
         .join(', ')
       throw rejection('quorum_not_reached', 'index', `${registry.quorum} needed; ${missing}`)
     }
-    const agreeing = judged.signers.map((replicaId) => signedBy(answers, replicaId))
-    const certificate = certifyRoot(agreeing)
+    const certificate = certifyRoot(judged.agreeing)
     if (this.#kept.size >= certificatesKept) this.#kept.delete(this.#kept.keys().next().value!)
     this.#kept.set(index, certificate)
     return certificate
@@ -86,11 +83,4 @@ export class RootCertifier {
     if (signed === undefined) return { replicaId, kind: 'behind', message: 'not signed here' }
     return { replicaId, kind: 'answer', body: signed }
   }
-}
-
-/** The signed root `replicaId` answered, which `judgeRootAnswers` counted as signed. */
-function signedBy(answers: readonly ReplicaRootAnswer[], replicaId: string): SignedRoot {
-  const answer = answers.find((one) => one.replicaId === replicaId)
-  if (answer?.kind !== 'answer') throw new Error(`${replicaId} signed, but no answer is kept`)
-  return signedRootSchema.parse(answer.body)
 }

@@ -33,9 +33,12 @@ describe('judgeRootAnswers', () => {
   it('counts 2 of 3 with one replica down, and nothing with two down', () => {
     const two = judge([down(0), answer(1), answer(2)])
     expect(two).toMatchObject({ verified: true, k: 2, signers: ['replica-2', 'replica-3'] })
+    // The quorum's signed attestations, in registry order: what a certificate adds up.
+    expect(two.agreeing).toEqual([signedRoot(1), signedRoot(2)])
     expect(statuses(two)).toEqual(['unreachable', 'signed', 'signed'])
     const one = judge([down(0), down(1), answer(2)])
     expect(one).toMatchObject({ verified: false, k: 0, signers: [], aggregate: 'not_checked' })
+    expect(one.agreeing).toEqual([])
     expect(one.root).toBeUndefined()
     // Its signature is valid on its own, but one replica is below the quorum.
     expect(one.replicas[2]).toEqual({

@@ -48,6 +48,8 @@ export interface RootJudgement {
   readonly root?: RootStatement
   /** The replicas in the verified aggregate, in registry order; empty unless verified. */
   readonly signers: readonly string[]
+  /** Their signed attestations, in the same order (what `certifyRoot` adds up). */
+  readonly agreeing: readonly SignedRoot[]
   readonly aggregate: 'valid' | 'invalid' | 'not_checked'
   /** One line per distinct registry replica, in registry order. */
   readonly replicas: readonly ReplicaRootLine[]
@@ -113,6 +115,10 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
     }
   }
   const signers = accepted?.signers ?? []
+  const agreeing = replicas.flatMap((replica) => {
+    const candidate = candidates.find((one) => one.replicaId === replica.id)
+    return candidate !== undefined && signers.includes(replica.id) ? [candidate.signed] : []
+  })
   return {
     verified: accepted !== undefined,
     k: signers.length,
@@ -120,7 +126,8 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
     quorum: registry.quorum,
     index,
     ...(quorumRoot === undefined ? {} : { root: quorumRoot }),
-    signers: replicas.map((replica) => replica.id).filter((id) => signers.includes(id)),
+    signers: agreeing.map((signed) => signed.attestation.replicaId),
+    agreeing,
     aggregate,
     replicas: replicas.map((replica) => lines.get(replica.id)!),
   }
