@@ -263,6 +263,7 @@ describe('a replica as one applier and two API processes on PostgreSQL', () => {
       `/orders?address=${bob.address}&proof=1`,
       `/order/${bobOrder}?proof=1`,
       '/root',
+      '/root_certificate?index=41',
       '/snapshot',
     ]) {
       const expected = await get(applierUrl, path)

@@ -1,4 +1,5 @@
 import bls from '@chainsafe/bls/herumi'
+import { createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   errorResponseSchema,
@@ -451,5 +452,47 @@ describe('root certificates', () => {
     // A certificate made is kept: index 4's is served without asking the peers again.
     expect((await get(one!, '/root_certificate?index=4')).body).toEqual(fewer.body)
     expect((await get(one!, '/root_certificate?index=x')).status).toBe(400)
+  })
+
+  it('gathers at most 8 indexes at once: more answer 503 overloaded, asking nobody', async () => {
+    const registry = testRegistry(3, 15_980)
+    // Peers that take the connection and never answer (paused): each gathering waits them out.
+    const connections: Socket[] = []
+    const silent = await Promise.all(
+      [15_981, 15_982].map(async (port) => {
+        const server = createServer((socket) => void connections.push(socket))
+        await new Promise<void>((listening) => server.listen(port, '127.0.0.1', listening))
+        return server
+      }),
+    )
+    try {
+      const one = await startReplica({
+        sequencer: new InMemorySequencer(),
+        registry,
+        parameters: { aggregateTimeoutMs: 30_000 },
+      })
+      const gathering = [1, 2, 3, 4, 5, 6, 7, 8].map((index) =>
+        get(one, `/root_certificate?index=${index}`),
+      )
+      await waitFor(() => connections.length === 16)
+      const refused = await get(one, '/root_certificate?index=9')
+      expect(refused.status).toBe(503)
+      expect(errorResponseSchema.parse(refused.body).error.code).toBe('overloaded')
+      // Asking for an index already being gathered shares that gathering.
+      const shared = get(one, '/root_certificate?index=8')
+      expect(connections).toHaveLength(16)
+      // The peers go away: every gathering ends, below the quorum, and makes room again.
+      const closed = silent.map((server) => new Promise((done) => server.close(done)))
+      for (const socket of connections) socket.destroy()
+      await Promise.all(closed)
+      for (const answer of [...(await Promise.all(gathering)), await shared]) {
+        expect(errorResponseSchema.parse(answer.body).error.code).toBe('quorum_not_reached')
+      }
+      const again = await get(one, '/root_certificate?index=9')
+      expect(errorResponseSchema.parse(again.body).error.code).toBe('quorum_not_reached')
+    } finally {
+      for (const server of silent) if (server.listening) server.close()
+      for (const socket of connections) socket.destroy()
+    }
   })
 })
