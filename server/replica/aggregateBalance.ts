@@ -16,6 +16,7 @@ import {
 import { ApiError, rejection } from './apiError.ts'
 import { balanceAt } from './balanceAt.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
+import { SharedGatherings } from './sharedGatherings.ts'
 
 /** Bounds on the work `/aggregate_balance` requests can cause. */
 export const aggregateLimits = {
@@ -49,9 +50,9 @@ export const aggregateLimits = {
  */
 export class BalanceAggregator {
   private chosenIndex: { readonly at: number; readonly value: Promise<number> } | undefined
-  private readonly gathering = new Map<string, Promise<AggregateBalanceResponse>>()
   /** herumi behind the verifier's caches: peers' signatures repeat while nothing changes. */
   private readonly bls = createBlsVerifier(herumi)
+  private readonly gathering: SharedGatherings<AggregateBalanceResponse>
 
   constructor(
     private readonly deps: ReplicaDeps,
@@ -59,7 +60,9 @@ export class BalanceAggregator {
       readonly indexTtlMs: number
       readonly inFlightMax: number
     } = aggregateLimits,
-  ) {}
+  ) {
+    this.gathering = new SharedGatherings(limits.inFlightMax, 'aggregate balances')
+  }
 
   async aggregate(
     address: string,
@@ -67,17 +70,9 @@ export class BalanceAggregator {
     requested: number | undefined,
   ): Promise<AggregateBalanceResponse> {
     const index = requested ?? (await this.commonIndex())
-    const key = `${address}|${token}|${index}`
-    const shared = this.gathering.get(key)
-    if (shared !== undefined) return shared
-    if (this.gathering.size >= this.limits.inFlightMax) {
-      throw rejection('overloaded', undefined, 'too many aggregate balances being gathered')
-    }
-    const gathered = gatherAggregate(this.deps, this.bls, address, token, index).finally(() =>
-      this.gathering.delete(key),
+    return this.gathering.run(`${address}|${token}|${index}`, () =>
+      gatherAggregate(this.deps, this.bls, address, token, index),
     )
-    this.gathering.set(key, gathered)
-    return gathered
   }
 
   /** The common index, asked of the peers at most once per `indexTtlMs`. */

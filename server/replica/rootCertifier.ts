@@ -10,6 +10,7 @@ import { askRoot } from '../verify/quorumRoot.ts'
 import type { AskParameters } from '../verify/replicaAnswer.ts'
 import { rejection } from './apiError.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
+import { SharedGatherings } from './sharedGatherings.ts'
 
 /** Certificates kept, by index: a root a quorum signed never changes, so none goes stale. */
 const certificatesKept = 64
@@ -30,7 +31,7 @@ const gatheringsMax = 8
  */
 export class RootCertifier {
   readonly #kept = new Map<number, RootCertificate>()
-  readonly #gathering = new Map<number, Promise<RootCertificate>>()
+  readonly #gathering = new SharedGatherings<RootCertificate>(gatheringsMax, 'root certificates')
   /** herumi behind the verifier's caches: the same attestations are judged for every request. */
   readonly #bls = createBlsVerifier(herumi)
 
@@ -44,14 +45,7 @@ export class RootCertifier {
   certificate(index: number): Promise<RootCertificate> {
     const kept = this.#kept.get(index)
     if (kept !== undefined) return Promise.resolve(kept)
-    const shared = this.#gathering.get(index)
-    if (shared !== undefined) return shared
-    if (this.#gathering.size >= gatheringsMax) {
-      throw rejection('overloaded', undefined, 'too many root certificates being gathered')
-    }
-    const gathered = this.gather(index).finally(() => this.#gathering.delete(index))
-    this.#gathering.set(index, gathered)
-    return gathered
+    return this.#gathering.run(String(index), () => this.gather(index))
   }
 
   private async gather(index: number): Promise<RootCertificate> {
