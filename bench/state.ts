@@ -157,8 +157,12 @@ function tableBytes(table: string): number {
   return row.bytes ?? 0
 }
 
-/** Incremental hashes since the last checkpoint: wall and CPU ms each. */
-const groupHashes: { wallMs: number; cpuMs: number }[] = []
+/**
+ * Incremental hashes since the last checkpoint: wall and CPU ms each, and the state leaves the
+ * group changed (each transfer's sender and receiver balances and the sender's nonce window,
+ * each once per group), for the root's cost per changed leaf.
+ */
+const groupHashes: { wallMs: number; cpuMs: number; changedLeaves: number }[] = []
 
 /** Runs `work`, returning its wall and CPU (user + system) milliseconds. */
 function timed(work: () => unknown): { wallMs: number; cpuMs: number } {
@@ -181,6 +185,8 @@ function measure(at: number): void {
   const heapMb = process.memoryUsage().heapUsed / 2 ** 20
   const wall = groupHashes.map((h) => h.wallMs)
   const cpu = groupHashes.map((h) => h.cpuMs)
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0)
+  const changedLeaves = sum(groupHashes.map((h) => h.changedLeaves))
   groupHashes.length = 0
   const exchange = state!.exchange
   const full = timed(() => fullStateHash(exchange))
@@ -204,12 +210,39 @@ function measure(at: number): void {
     [`${key}_stateHashP50CpuMs`]: percentile(cpu, 0.5).toFixed(2),
     [`${key}_stateHashMaxMs`]: Math.max(0, ...wall).toFixed(2),
     [`${key}_stateHashMaxCpuMs`]: Math.max(0, ...cpu).toFixed(2),
+    [`${key}_stateHashChangedLeavesPerGroup`]: (changedLeaves / Math.max(1, wall.length)).toFixed(
+      0,
+    ),
+    [`${key}_stateHashCpuUsPerChangedLeaf`]: (
+      (1000 * sum(cpu)) /
+      Math.max(1, changedLeaves)
+    ).toFixed(2),
     [`${key}_fullStateHashMs`]: full.wallMs.toFixed(0),
     [`${key}_fullStateHashCpuMs`]: full.cpuMs.toFixed(0),
   })
-  const names = ['keptNonces', 'heapMB', 'stateHashP50Ms', 'stateHashMaxMs', 'fullStateHashMs']
+  const names = [
+    'keptNonces',
+    'heapMB',
+    'stateHashP50Ms',
+    'stateHashMaxMs',
+    'stateHashCpuUsPerChangedLeaf',
+    'fullStateHashMs',
+  ]
   const summary = names.map((name) => results[`${key}_${name}`])
   console.log(`at ${at} intents: ${names.join(', ')}`, summary)
+}
+
+/** The distinct state leaves the transfers in `bodies` write (see `groupHashes`). */
+function changedLeavesOf(bodies: readonly string[]): number {
+  const leaves = new Set<string>()
+  for (const body of bodies) {
+    for (const intent of JSON.parse(body) as { signer: string; to: string; token: string }[]) {
+      leaves.add(`balance ${intent.signer} ${intent.token}`)
+      leaves.add(`balance ${intent.to} ${intent.token}`)
+      leaves.add(`nonces ${intent.signer}`)
+    }
+  }
+  return leaves.size
 }
 
 /**
@@ -231,7 +264,8 @@ async function applyUpTo(from: number, to: number, index: number): Promise<numbe
       },
     }))
     await state!.applyGroup(group)
-    groupHashes.push(timed(() => state!.stateHash()))
+    const changedLeaves = changedLeavesOf(group.map(({ batch }) => batch.body))
+    groupHashes.push({ ...timed(() => state!.stateHash()), changedLeaves })
   }
   return index
 }
