@@ -1,7 +1,7 @@
 /**
  * Runs `task` every `intervalMs` once started, never overlapping itself; `wake` runs it at once
- * (or right after the current run), but never sooner than `wakeGapMs` after the last run
- * started, instead of waiting out the interval; `stop` waits for the running one. A failing run is
+ * (or right after the current run) instead of waiting out the interval, but never sooner than
+ * `wakeGapMs` after the last run started; `stop` waits for the running one. A failing run is
  * logged and the loop goes on. `intervalMs` may be a function, asked after each run: a loop
  * whose work arrives with a `wake` can wait longer while it has none.
  */
