@@ -157,8 +157,9 @@ test('failed reads show as errors with a retry, never as an empty book or "no or
           })
         },
       )
-      // The BLS verifier (a lazily loaded chunk) does not load: balances cannot be checked.
-      await page.route('**/assets/herumi-*.js', (route) => route.abort())
+      // Neither BLS verifier (lazily loaded chunks: herumi, and the JavaScript one that answers
+      // until herumi is in) loads: balances cannot be checked.
+      await page.route(/\/assets\/(herumi|nobleBlsVerifier)-[^/]*\.js$/, (route) => route.abort())
     },
   })
   await connect(user)

@@ -4,11 +4,22 @@ import { createBlsVerifier, type BlsVerifier } from '../../../shared/attest/blsV
 let loading: Promise<BlsVerifier> | undefined
 
 /**
- * The BLS12-381 backend for balance proofs: `@chainsafe/bls/herumi` (WASM), loaded on first use
- * so the 680 kB chunk stays out of the first paint, and wrapped once in `createBlsVerifier` of
- * `shared/attest` (its caches then serve every later read). Later calls share the promise.
+ * The BLS12-381 backend for proofs, loaded on first use so neither chunk is in the first paint.
+ * herumi (`@chainsafe/bls/herumi`, WebAssembly, 680 kB) is the fast one, wrapped once in
+ * `createBlsVerifier` of `shared/attest` (its caches then serve every later read), but fetching
+ * and compiling it takes longer than a check. So the first checks are answered in plain
+ * JavaScript (`@noble/curves`, same answers) as soon as that small chunk is in, and every check
+ * from the moment herumi is ready uses herumi (`tieredBlsVerifier`). Later calls share the
+ * promise.
  */
 export function loadBls(): Promise<BlsVerifier> {
-  loading ??= import('@chainsafe/bls/herumi').then((module) => createBlsVerifier(module.default))
+  loading ??= (async () => {
+    const herumi = import('@chainsafe/bls/herumi').then((module) =>
+      createBlsVerifier(module.default),
+    )
+    // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+    const noble = await import('../../../shared/attest/nobleBlsVerifier.ts')
+    return noble.tieredBlsVerifier(noble.createNobleBlsVerifier(), herumi)
+  })()
   return loading
 }

@@ -1,0 +1,159 @@
+import herumi from '@chainsafe/bls/herumi'
+import { bls12_381 } from '@noble/curves/bls12-381'
+import { describe, expect, it } from 'vitest'
+import { createBlsVerifier, type BlsVerifier } from './blsVerifier.ts'
+import { createNobleBlsVerifier, tieredBlsVerifier } from './nobleBlsVerifier.ts'
+
+const keys = [1, 2, 3].map((n) => herumi.SecretKey.fromBytes(new Uint8Array(32).fill(n)))
+const publicKeys = keys.map((key) => key.toPublicKey().toBytes())
+const messages = [1, 2, 3].map((n) => new Uint8Array(32).fill(40 + n))
+const signatures = keys.map((key, i) => key.sign(messages[i]!).toBytes())
+const aggregate = herumi.Signature.aggregate(
+  signatures.map((bytes) => herumi.Signature.fromBytes(bytes)),
+).toBytes()
+
+const { Fp, Fp2 } = bls12_381.fields
+
+/** 48 big-endian bytes of a field element, with the compressed-point flags on the first byte. */
+const bytes48 = (value: bigint, flags = 0) => {
+  const out = Uint8Array.from(value.toString(16).padStart(96, '0').match(/../g)!, (h) =>
+    parseInt(h, 16),
+  )
+  out[0]! |= flags
+  return out
+}
+
+/**
+ * Points on the curves (y² = x³ + 4 and its twist) outside the prime-order subgroups, found by
+ * walking x, encoded compressed by hand (noble refuses to encode them). The y-sign flag is left
+ * out: the negated point is outside the subgroup too.
+ */
+function offSubgroupPoints() {
+  let g1: { point: ReturnType<typeof bls12_381.G1.ProjectivePoint.fromAffine>; x: bigint }
+  for (let x = 1n; ; x++) {
+    let y: bigint
+    try {
+      y = Fp.sqrt(Fp.add(Fp.pow(x, 3n), 4n))
+    } catch {
+      continue
+    }
+    const point = bls12_381.G1.ProjectivePoint.fromAffine({ x, y })
+    if (!point.isTorsionFree()) {
+      g1 = { point, x }
+      break
+    }
+  }
+  let g2: { point: ReturnType<typeof bls12_381.G2.ProjectivePoint.fromAffine>; x: typeof Fp2.ONE }
+  for (let k = 1n; ; k++) {
+    const x = Fp2.create({ c0: k, c1: 1n })
+    let y: typeof Fp2.ONE
+    try {
+      y = Fp2.sqrt(Fp2.add(Fp2.pow(x, 3n), Fp2.create({ c0: 4n, c1: 4n })))
+    } catch {
+      continue
+    }
+    const point = bls12_381.G2.ProjectivePoint.fromAffine({ x, y })
+    if (!point.isTorsionFree()) {
+      g2 = { point, x }
+      break
+    }
+  }
+  return {
+    g1: g1.point,
+    g2: g2.point,
+    key: bytes48(g1.x, 0x80),
+    signature: Uint8Array.from([...bytes48(g2.x.c1, 0x80), ...bytes48(g2.x.c0)]),
+  }
+}
+const offSubgroup = offSubgroupPoints()
+const offSubgroupKey = offSubgroup.key
+const offSubgroupSignature = offSubgroup.signature
+const keyAtInfinity = Uint8Array.from([0xc0, ...new Uint8Array(47)])
+const signatureAtInfinity = Uint8Array.from([0xc0, ...new Uint8Array(95)])
+
+const flipped = (bytes: Uint8Array, at: number) =>
+  Uint8Array.from(bytes, (byte, i) => (i === at ? byte ^ 1 : byte))
+
+/** Every case as [name, check], each run against both verifiers. */
+const cases: [string, (bls: BlsVerifier) => boolean][] = [
+  ['valid', (bls) => bls.verify(publicKeys[0]!, messages[0]!, signatures[0]!)],
+  ['other message', (bls) => bls.verify(publicKeys[0]!, messages[1]!, signatures[0]!)],
+  ['other key', (bls) => bls.verify(publicKeys[1]!, messages[0]!, signatures[0]!)],
+  [
+    'tampered signature',
+    (bls) => bls.verify(publicKeys[0]!, messages[0]!, flipped(signatures[0]!, 50)),
+  ],
+  ['short signature', (bls) => bls.verify(publicKeys[0]!, messages[0]!, signatures[0]!.slice(1))],
+  ['key off the subgroup', (bls) => bls.verify(offSubgroupKey, messages[0]!, signatures[0]!)],
+  [
+    'signature off the subgroup',
+    (bls) => bls.verify(publicKeys[0]!, messages[0]!, offSubgroupSignature),
+  ],
+  ['key at infinity', (bls) => bls.verify(keyAtInfinity, messages[0]!, signatureAtInfinity)],
+  ['aggregate', (bls) => bls.verifyAggregate(publicKeys, messages, signatures)],
+  [
+    'aggregate, one signature twice',
+    (bls) =>
+      bls.verifyAggregate(publicKeys, messages, [signatures[1]!, signatures[1]!, signatures[2]!]),
+  ],
+  [
+    'aggregate, keys short',
+    (bls) => bls.verifyAggregate(publicKeys.slice(1), messages, signatures),
+  ],
+  ['aggregate of none', (bls) => bls.verifyAggregate([], [], [])],
+  ['multiple', (bls) => bls.verifyMultiple(publicKeys, messages, aggregate)],
+  [
+    'multiple, other messages',
+    (bls) => bls.verifyMultiple(publicKeys, [...messages].reverse(), aggregate),
+  ],
+  [
+    'multiple, a signer less',
+    (bls) => bls.verifyMultiple(publicKeys.slice(0, 2), messages.slice(0, 2), aggregate),
+  ],
+  ['multiple at infinity', (bls) => bls.verifyMultiple(publicKeys, messages, signatureAtInfinity)],
+  [
+    'multiple off the subgroup',
+    (bls) => bls.verifyMultiple(publicKeys, messages, offSubgroupSignature),
+  ],
+]
+
+describe('createNobleBlsVerifier', () => {
+  it('answers every case as herumi does', () => {
+    const answersOf = (bls: BlsVerifier) => cases.map(([name, check]) => [name, check(bls)])
+    const noble = answersOf(createNobleBlsVerifier())
+    expect(noble).toEqual(answersOf(createBlsVerifier(herumi)))
+    // Both accept exactly the valid ones.
+    expect(noble.filter(([, ok]) => ok).map(([name]) => name)).toEqual([
+      'valid',
+      'aggregate',
+      'multiple',
+    ])
+  })
+
+  it('the test points are on their curves and outside the subgroups', () => {
+    for (const point of [offSubgroup.g1, offSubgroup.g2]) {
+      expect(() => point.assertValidity()).toThrow()
+      expect(point.isTorsionFree()).toBe(false)
+    }
+  })
+})
+
+describe('tieredBlsVerifier', () => {
+  it('answers with the interim verifier until the fast one has loaded, then with the fast one', async () => {
+    const asked: string[] = []
+    const counting = (name: string, bls: BlsVerifier): BlsVerifier => ({
+      verify: (...check) => (asked.push(name), bls.verify(...check)),
+      verifyAggregate: (...check) => (asked.push(name), bls.verifyAggregate(...check)),
+      verifyMultiple: (...check) => (asked.push(name), bls.verifyMultiple(...check)),
+    })
+    let load: (bls: BlsVerifier) => void = () => {}
+    const fast = new Promise<BlsVerifier>((resolve) => (load = resolve))
+    const tiered = tieredBlsVerifier(counting('noble', createNobleBlsVerifier()), fast)
+    expect(tiered.verifyMultiple(publicKeys, messages, aggregate)).toBe(true)
+    load(counting('herumi', createBlsVerifier(herumi)))
+    await fast
+    expect(tiered.verifyMultiple(publicKeys, messages, aggregate)).toBe(true)
+    expect(tiered.verify(publicKeys[0]!, messages[1]!, signatures[0]!)).toBe(false)
+    expect(asked).toEqual(['noble', 'herumi', 'herumi'])
+  })
+})
