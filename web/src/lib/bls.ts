@@ -14,11 +14,17 @@ let loading: Promise<BlsVerifier> | undefined
  */
 export function loadBls(): Promise<BlsVerifier> {
   loading ??= (async () => {
-    const herumi = import('@chainsafe/bls/herumi').then((module) =>
-      createBlsVerifier(module.default),
-    )
     // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
     const noble = await import('../../../shared/attest/nobleBlsVerifier.ts')
+    // herumi's chunk carries its WebAssembly as text: decoding it holds the thread for hundreds
+    // of milliseconds, so it is asked for only after the caller's first check has run.
+    const herumi = new Promise<BlsVerifier>((loaded, failed) =>
+      setTimeout(() => {
+        import('@chainsafe/bls/herumi')
+          .then((module) => loaded(createBlsVerifier(module.default)))
+          .catch(failed)
+      }),
+    )
     return noble.tieredBlsVerifier(noble.createNobleBlsVerifier(), herumi)
   })()
   return loading
