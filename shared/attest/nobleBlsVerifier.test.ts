@@ -23,41 +23,42 @@ const bytes48 = (value: bigint, flags = 0) => {
   return out
 }
 
+/** The first x from `xOf(1), xOf(2), …` with a point (x, y) on the curve outside the subgroup. */
+function firstOffSubgroup<F, P extends { isTorsionFree(): boolean }>(
+  xOf: (k: bigint) => F,
+  /** y² = x³ + b, or throws when that has no root. */
+  yOf: (x: F) => F,
+  pointOf: (x: F, y: F) => P,
+): { x: F; point: P } {
+  for (let k = 1n; ; k++) {
+    const x = xOf(k)
+    let y: F
+    try {
+      y = yOf(x)
+    } catch {
+      continue
+    }
+    const point = pointOf(x, y)
+    if (!point.isTorsionFree()) return { x, point }
+  }
+}
+
 /**
- * Points on the curves (y² = x³ + 4 and its twist) outside the prime-order subgroups, found by
- * walking x, encoded compressed by hand (noble refuses to encode them). The y-sign flag is left
- * out: the negated point is outside the subgroup too.
+ * Points on the curves (y² = x³ + 4 and its twist) outside the prime-order subgroups, encoded
+ * compressed by hand (noble refuses to encode them). The y-sign flag is left out: the negated
+ * point is outside the subgroup too.
  */
 function offSubgroupPoints() {
-  let g1: { point: ReturnType<typeof bls12_381.G1.ProjectivePoint.fromAffine>; x: bigint }
-  for (let x = 1n; ; x++) {
-    let y: bigint
-    try {
-      y = Fp.sqrt(Fp.add(Fp.pow(x, 3n), 4n))
-    } catch {
-      continue
-    }
-    const point = bls12_381.G1.ProjectivePoint.fromAffine({ x, y })
-    if (!point.isTorsionFree()) {
-      g1 = { point, x }
-      break
-    }
-  }
-  let g2: { point: ReturnType<typeof bls12_381.G2.ProjectivePoint.fromAffine>; x: typeof Fp2.ONE }
-  for (let k = 1n; ; k++) {
-    const x = Fp2.create({ c0: k, c1: 1n })
-    let y: typeof Fp2.ONE
-    try {
-      y = Fp2.sqrt(Fp2.add(Fp2.pow(x, 3n), Fp2.create({ c0: 4n, c1: 4n })))
-    } catch {
-      continue
-    }
-    const point = bls12_381.G2.ProjectivePoint.fromAffine({ x, y })
-    if (!point.isTorsionFree()) {
-      g2 = { point, x }
-      break
-    }
-  }
+  const g1 = firstOffSubgroup(
+    (k) => k,
+    (x) => Fp.sqrt(Fp.add(Fp.pow(x, 3n), 4n)),
+    (x, y) => bls12_381.G1.ProjectivePoint.fromAffine({ x, y }),
+  )
+  const g2 = firstOffSubgroup(
+    (k) => Fp2.create({ c0: k, c1: 1n }),
+    (x) => Fp2.sqrt(Fp2.add(Fp2.pow(x, 3n), Fp2.create({ c0: 4n, c1: 4n }))),
+    (x, y) => bls12_381.G2.ProjectivePoint.fromAffine({ x, y }),
+  )
   return {
     g1: g1.point,
     g2: g2.point,
