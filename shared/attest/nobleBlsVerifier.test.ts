@@ -140,7 +140,7 @@ describe('createNobleBlsVerifier', () => {
 })
 
 describe('tieredBlsVerifier', () => {
-  it('answers with the interim verifier until the fast one has loaded, then with the fast one', async () => {
+  it('uses the interim verifier until the fast one has loaded, then the fast one', async () => {
     const asked: string[] = []
     const counting = (name: string, bls: BlsVerifier): BlsVerifier => ({
       verify: (...check) => (asked.push(name), bls.verify(...check)),
