@@ -11,6 +11,7 @@
  */
 import { parseArgs } from 'node:util'
 import {
+  chosenFaultKinds,
   NODE_FAULT_KINDS,
   OPTIONAL_REPLICA_FAULT_KINDS,
   REPLICA_FAULT_KINDS,
@@ -34,15 +35,11 @@ const { values } = parseArgs({
   },
 })
 
-const list = <kind extends string>(text: string | undefined, all: readonly kind[]): kind[] => {
-  if (values['no-nemesis']) return []
-  if (text === undefined) return [...all]
-  const chosen = text.split(',').filter((item) => item !== '')
-  for (const item of chosen) {
-    if (!all.includes(item as kind)) throw new Error(`unknown fault ${item}; one of ${all}`)
-  }
-  return chosen as kind[]
-}
+const list = <kind extends string>(
+  text: string | undefined,
+  byDefault: readonly kind[],
+  allowed: readonly kind[] = byDefault,
+): kind[] => (values['no-nemesis'] ? [] : chosenFaultKinds(text, byDefault, allowed))
 
 const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed)
 const result = await runChaos({
@@ -52,7 +49,8 @@ const result = await runChaos({
   accounts: Number(values.accounts),
   basePort: Number(values['base-port']),
   nodeFaults: list<NodeFaultKind>(values['node-faults'], NODE_FAULT_KINDS),
-  replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], [
+  // `wipe` only when asked for (`OPTIONAL_REPLICA_FAULT_KINDS`).
+  replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], REPLICA_FAULT_KINDS, [
     ...REPLICA_FAULT_KINDS,
     ...OPTIONAL_REPLICA_FAULT_KINDS,
   ]),

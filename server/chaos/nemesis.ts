@@ -49,6 +49,23 @@ export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
  */
 export const OPTIONAL_REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = ['wipe']
 
+/**
+ * The fault kinds a `--node-faults` / `--replica-faults` list names (comma-separated), or
+ * `byDefault` when it is not given; a kind outside `allowed` is an error.
+ */
+export function chosenFaultKinds<kind extends string>(
+  text: string | undefined,
+  byDefault: readonly kind[],
+  allowed: readonly kind[],
+): kind[] {
+  if (text === undefined) return [...byDefault]
+  const chosen = text.split(',').filter((item) => item !== '')
+  for (const item of chosen) {
+    if (!allowed.includes(item as kind)) throw new Error(`unknown fault ${item}; one of ${allowed}`)
+  }
+  return chosen as kind[]
+}
+
 /** One planned fault. */
 export interface PlannedFault {
   readonly track: 'node' | 'replica'
