@@ -171,24 +171,14 @@ export class ZellularNode {
             ? config.syncIntervalMs
             : Math.max(config.syncIntervalMs, IDLE_ROUND_INTERVAL_MS)
       : config.syncIntervalMs
+    const roundLoop = (task: () => Promise<void>) =>
+      new Loop(roundIntervalMs, task, clock, config.roundGapMs)
     const sequencerLoops = config.pipelineRounds
       ? [
-          new Loop(
-            roundIntervalMs,
-            async () => recoverIf(await synchronizer.lock()),
-            clock,
-            config.roundGapMs,
-          ),
-          new Loop(roundIntervalMs, () => synchronizer.finalize(), clock, config.roundGapMs),
+          roundLoop(async () => recoverIf(await synchronizer.lock())),
+          roundLoop(() => synchronizer.finalize()),
         ]
-      : [
-          new Loop(
-            roundIntervalMs,
-            async () => recoverIf(await synchronizer.run()),
-            clock,
-            config.roundGapMs,
-          ),
-        ]
+      : [roundLoop(async () => recoverIf(await synchronizer.run()))]
     const wakeSequencer = () => {
       for (const loop of sequencerLoops) loop.wakeSoon()
     }
