@@ -89,7 +89,7 @@ it('does not dispute for silence a sequencer that keeps asking to sign, even poi
   })
   try {
     const app = createNodeApp(node)
-    const sequencer = new PeerClient(ids[0]!, secrets[0]!, 'v0.1.7')
+    const sequencer = new PeerClient(ids[0]!, secrets[0]!, 'v0.1.7', node.context.network)
     const path = '/node/sign_sync_point'
     // A point this node cannot sign (it never sequenced index 5): refused, but asked.
     const body = JSON.stringify({

@@ -206,7 +206,8 @@ describe('sequencer failover', () => {
         signature: bls.formatPoint(signature),
       }
     }
-    const client = new PeerClient(signerKey(1).id, signerKey(1).secret, 'v0.1.7')
+    const operators = await loadNetwork(net.layout.nodesFile, 67)
+    const client = new PeerClient(signerKey(1).id, signerKey(1).secret, 'v0.1.7', operators)
     const target = { id: net.layout.nodes[2]!.id, socket: net.urls()[2]! }
     const now = Math.floor(Date.now() / 1000)
     const attempts = [

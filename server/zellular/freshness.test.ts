@@ -1,9 +1,9 @@
 import { beforeAll, expect, it } from 'vitest'
-import { initZellular } from '../../shared/zellular/index.ts'
-import { FRESHNESS_HEADER, FRESHNESS_SIGNATURE_HEADER } from './freshness.ts'
+import { bls, initZellular } from '../../shared/zellular/index.ts'
+import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER } from './freshness.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { syncedFollower } from './testNodes.ts'
+import { syncedFollower, testSecrets } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -11,7 +11,7 @@ beforeAll(() => initZellular())
 async function setup(clockMs = Date.now()) {
   const { node, ids, secrets, close } = await syncedFollower({ position: 2 })
   const app = createNodeApp(node)
-  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', () => clockMs)
+  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network, () => clockMs)
   const body = JSON.stringify({
     sequencer_id: ids[0],
     // A censored sample makes the node check the signature, then judge (404, probe queued).
@@ -67,8 +67,52 @@ it("refuses zsequencer's body-only signature, which can be replayed", async () =
       body,
     )
     delete headers[FRESHNESS_HEADER]
-    delete headers[FRESHNESS_SIGNATURE_HEADER]
+    delete headers[FRESHNESS_MAC_HEADER]
     expect((await send(headers)).status).toBe(403)
+  } finally {
+    close()
+  }
+})
+
+it("refuses a request MAC'd by another operator in the signer's name, or with a signer changed", async () => {
+  const { node, ids, body, send, close } = await setup()
+  try {
+    const secrets = testSecrets()
+    const impostor = new PeerClient(ids[1]!, secrets[3]!, 'v0.1.7', node.context.network)
+    const forged = impostor.signedHeaders('POST', node.id, '/node/dispute', body)
+    expect(await codeOf(await send(forged))).toMatchObject({ message: 'Bad signature.' })
+    const honest = new PeerClient(ids[3]!, secrets[3]!, 'v0.1.7', node.context.network)
+    const renamed = { ...honest.signedHeaders('POST', node.id, '/node/dispute', body) }
+    renamed.Signer = ids[1]!
+    expect(await codeOf(await send(renamed))).toMatchObject({ message: 'Bad signature.' })
+    expect((await send(honest.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(
+      404,
+    )
+  } finally {
+    close()
+  }
+})
+
+it('authenticates node requests without a pairing check, once the two nodes share a key', async () => {
+  const { node, ids, body, send, close } = await setup()
+  // A request a millisecond: the same request twice in one would be a replay.
+  let clockMs = Date.now()
+  const peer = new PeerClient(
+    ids[1]!,
+    testSecrets()[1]!,
+    'v0.1.7',
+    node.context.network,
+    () => clockMs++,
+  )
+  try {
+    const accepted = async () =>
+      expect((await send(peer.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(
+        404,
+      )
+    await accepted() // derives the shared key on each side: one pairing each
+    const before = bls.pairingChecks()
+    for (let i = 0; i < 10; i++) await accepted()
+    expect(bls.pairingChecks()).toBe(before)
   } finally {
     close()
   }

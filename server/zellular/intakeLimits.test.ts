@@ -1,6 +1,6 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
-import { FRESHNESS_HEADER, FRESHNESS_SIGNATURE_HEADER, freshnessHeader } from './freshness.ts'
+import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER, freshnessHeader } from './freshness.ts'
 import { createNodeApp } from './routes.ts'
 import { syncedFollower } from './testNodes.ts'
 
@@ -56,7 +56,7 @@ it('refuses a huge signed node request by its announced size before reading it',
       headers: {
         Signer: ids[0]!,
         [FRESHNESS_HEADER]: freshnessHeader(Date.now(), node.id),
-        [FRESHNESS_SIGNATURE_HEADER]: '1 2',
+        [FRESHNESS_MAC_HEADER]: '00',
         'Content-Type': 'application/json',
       },
     })

@@ -18,7 +18,6 @@ import { SlidingWindowLimiter } from './rateLimiter.ts'
 import { SequencerInbox } from './sequencerApi.ts'
 import { SequencerRole, type RoleView } from './sequencerRole.ts'
 import { SequencerSwitch } from './sequencerSwitch.ts'
-import { OperatorSignatureBatcher } from './signatureBatcher.ts'
 import { ProgressBell } from './progressBell.ts'
 import { Synchronizer, type SynchronizeSignal } from './synchronizer.ts'
 
@@ -70,7 +69,6 @@ export class ZellularNode {
   readonly disputer: Disputer
   readonly switcher: SequencerSwitch
   /** Checks the Signature headers of node requests, batching the ones that arrive together. */
-  readonly signatureBatcher: OperatorSignatureBatcher
   /** When batches reached each stage here, for the latency waterfall (`GET /debug/…`). */
   readonly stages = new BatchStages()
   /** Rung whenever a sequence moves: wakes the long-polls held on this node. */
@@ -102,7 +100,7 @@ export class ZellularNode {
       config,
       network,
       secretKey,
-      peers: new PeerClient(selfId, secretKey, config.version, clock.now),
+      peers: new PeerClient(selfId, secretKey, config.version, network, clock.now),
       hooks: options.hooks ?? honestHooks,
       log,
       clock,
@@ -155,7 +153,6 @@ export class ZellularNode {
       synchronizer: this.synchronizer,
     })
     this.disputer = new Disputer(context, role, this.poster, this.outbox, this.watch, this.switcher)
-    this.signatureBatcher = new OperatorSignatureBatcher(network)
 
     const recoverIf = (signal: SynchronizeSignal) => {
       if (signal === 'abandoned') this.switcher.startRecovery()

@@ -3,14 +3,16 @@ import {
   bls,
   parseJsonLosslessly,
   readCappedText,
+  type Network,
 } from '../../shared/zellular/index.ts'
 import { systemClock } from './clock.ts'
 import {
   freshnessHeader,
-  freshnessMessage,
+  freshnessText,
   FRESHNESS_HEADER,
-  FRESHNESS_SIGNATURE_HEADER,
+  FRESHNESS_MAC_HEADER,
 } from './freshness.ts'
+import { RequestMacs } from './requestMac.ts'
 
 /** A peer's answer: the HTTP status and the parsed JSON body (null if it was not JSON). */
 export interface PeerResponse {
@@ -30,17 +32,23 @@ const PEER_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
 /**
  * Node-to-node HTTP with zsequencer's authentication: every request with a body carries
  * `Signature` (BLS over the xxh128 of the exact body bytes), `Signer` and `Version`, plus the
- * freshness headers our nodes require (see `freshness.ts`). Answers are read with a size cap:
- * a Byzantine peer's endless body is cut off, not buffered.
+ * freshness headers our nodes require (see `freshness.ts`), MAC'd under the key shared with the
+ * target operator of `network`. Answers are read with a size cap: a Byzantine peer's endless
+ * body is cut off, not buffered.
  */
 export class PeerClient {
+  readonly #macs: RequestMacs
+
   constructor(
     private readonly selfId: string,
     private readonly secretKey: bls.SecretKey,
     private readonly version: string,
+    private readonly network: Pick<Network, 'operator'>,
     private readonly now: () => number = systemClock.now,
     private readonly maxResponseBytes = PEER_RESPONSE_MAX_BYTES,
-  ) {}
+  ) {
+    this.#macs = new RequestMacs(secretKey)
+  }
 
   async send(
     method: 'PUT' | 'POST',
@@ -81,19 +89,27 @@ export class PeerClient {
     }
   }
 
-  /** The headers that authenticate `body` sent to node `targetId` at `path`, now. */
+  /**
+   * The headers that authenticate `body` sent to node `targetId` at `path`, now. A target that
+   * is not an operator gets no MAC (and refuses the request, as it should).
+   */
   signedHeaders(method: string, targetId: string, path: string, body: string) {
     const timestampMs = this.now()
     const target = targetId.toLowerCase()
-    const fresh = freshnessMessage({ method, path, target, timestampMs, body })
-    return {
+    const signer = this.selfId
+    const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       Version: this.version,
       Signature: bls.formatPoint(bls.sign(this.secretKey, authMessage(body))),
-      Signer: this.selfId,
+      Signer: signer,
       [FRESHNESS_HEADER]: freshnessHeader(timestampMs, target),
-      [FRESHNESS_SIGNATURE_HEADER]: bls.formatPoint(bls.sign(this.secretKey, fresh)),
     }
+    const targetKey = this.network.operator(target)?.publicKey
+    if (targetKey !== undefined) {
+      const text = freshnessText({ signer, method, path, target, timestampMs, body })
+      headers[FRESHNESS_MAC_HEADER] = this.#macs.mac(targetKey, text)
+    }
+    return headers
   }
 
   /** `lossless` keeps ~77-digit numbers exact (`/node/state` keys); it is slower, so opt-in. */

@@ -4,14 +4,15 @@ import { readLimitedText } from '../http/limitedBody.ts'
 import { compareApiVersions, parseApiVersion } from './apiVersion.ts'
 import {
   FRESHNESS_HEADER,
-  FRESHNESS_SIGNATURE_HEADER,
+  FRESHNESS_MAC_HEADER,
   FRESHNESS_WINDOW_MS,
-  freshnessMessage,
+  freshnessText,
   parseFreshnessHeader,
   ReplayGuard,
 } from './freshness.ts'
 import { ValidationHttpError, ZsequencerHttpError } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
+import { RequestMacs } from './requestMac.ts'
 
 /** What node routes keep on a request: who signed it and its body, once verified. */
 export type NodeEnv = { Variables: { signer: string; rawBody: string } }
@@ -30,7 +31,6 @@ export type RouteDeps = Pick<
   | 'disputer'
   | 'outbox'
   | 'switcher'
-  | 'signatureBatcher'
   | 'stages'
   | 'progress'
   | 'watch'
@@ -49,8 +49,10 @@ export const tooLarge = () => new ZsequencerHttpError('BatchSizeExceededError')
 export class RouteGuards {
   readonly #replays = new ReplayGuard()
   readonly #version
+  readonly #macs: RequestMacs
 
   constructor(private readonly node: RouteDeps) {
+    this.#macs = new RequestMacs(node.context.secretKey)
     const version = parseApiVersion(node.context.config.version)
     if (!version) throw new Error(`"${node.context.config.version}" is not an API version`)
     this.#version = version
@@ -81,23 +83,23 @@ export class RouteGuards {
   }
 
   /**
-   * Reads the body (at most `maxBytes`) and checks that a known node signed it for this node,
+   * Reads the body (at most `maxBytes`) and checks that a known node sent it to this node, for
    * this route, now, and once (the freshness headers, see `freshness.ts`). `precheck` refuses
-   * what would be refused whoever signed it, before the signature's pairing check: a flood of
-   * such requests from a faulty peer then costs no pairing at all.
+   * what would be refused whoever sent it, before the MAC is computed over the body.
    */
   async nodeAccess(
     c: NodeRequest,
     maxBytes = CONTROL_BODY_MAX_BYTES,
     precheck?: (signer: string, body: string) => void,
   ): Promise<void> {
-    const { context, signatureBatcher } = this.node
+    const { context } = this.node
     const denied = (why: string) => new ZsequencerHttpError('PermissionDeniedError', why)
     const signer = c.req.header('Signer')?.toLowerCase()
-    const signature = c.req.header(FRESHNESS_SIGNATURE_HEADER)
+    const mac = c.req.header(FRESHNESS_MAC_HEADER)
     const fresh = parseFreshnessHeader(c.req.header(FRESHNESS_HEADER))
-    if (!signer || !context.network.operator(signer)) throw denied('Unknown signer.')
-    if (!signature || !fresh) throw denied('The request is not signed with its time and target.')
+    const operator = signer === undefined ? undefined : context.network.operator(signer)
+    if (!signer || !operator) throw denied('Unknown signer.')
+    if (!mac || !fresh) throw denied('The request is not signed with its time and target.')
     if (fresh.target !== context.id) throw denied('The request was meant for another node.')
     const now = context.clock.now()
     if (Math.abs(now - fresh.timestampMs) > FRESHNESS_WINDOW_MS) {
@@ -106,18 +108,17 @@ export class RouteGuards {
     const body = await readLimitedText(c, maxBytes, tooLarge)
     if (body.length === 0) throw new ZsequencerHttpError('InvalidRequestError')
     precheck?.(signer, body)
-    const message = freshnessMessage({
+    const text = freshnessText({
+      signer,
       method: c.req.method,
       path: c.req.path,
       target: context.id,
       timestampMs: fresh.timestampMs,
       body,
     })
-    if (!(await signatureBatcher.verify({ id: signer, message, signature }))) {
-      throw denied('Bad signature.')
-    }
+    if (!this.#macs.matches(operator.publicKey, text, mac)) throw denied('Bad signature.')
     // Recorded only once verified: unsigned junk cannot fill the guard.
-    if (!this.#replays.admit(signature, fresh.timestampMs, now)) {
+    if (!this.#replays.admit(mac, fresh.timestampMs, now)) {
       throw denied('The request was replayed.')
     }
     c.set('signer', signer)

@@ -318,7 +318,7 @@ it('an approved switch request that arrives during a switch is carried out after
     }))
     const body = JSON.stringify({ proofs })
     const path = '/node/switch'
-    const client = new PeerClient(ids[2]!, secrets[2]!, 'v0.1.7')
+    const client = new PeerClient(ids[2]!, secrets[2]!, 'v0.1.7', node.context.network)
     const headers = client.signedHeaders('POST', node.id, path, body)
     const response = await app.request(path, { method: 'POST', body, headers })
     expect(response.status).toBe(200)

@@ -162,7 +162,7 @@ it('a lock request held while the node switches sequencer is refused, not signed
   })
   try {
     const app = createNodeApp(node)
-    const sequencer = new PeerClient(ids[0]!, secrets[0]!, 'v0.1.7')
+    const sequencer = new PeerClient(ids[0]!, secrets[0]!, 'v0.1.7', node.context.network)
     const path = '/node/sign_sync_point'
     const lock = { app_name: 'a', state: 'sequenced', index: 2, timestamp: 0 }
     const body = JSON.stringify({ ...lock, chaining_hash: hashAt(2), parent_index: 0 })

@@ -47,3 +47,23 @@ it('refuses two invalid signatures whose errors cancel out in a plain sum', () =
   expect(sum.isEqual(bls.aggregateSignatures([a.signature, b.signature]))).toBe(true)
   expect(bls.verifyAll([shiftedA, shiftedB])).toBe(false)
 })
+
+it('shares a secret between two keys, the same from either side and no one else’s', () => {
+  const [a, b, c] = keys as [bls.SecretKey, bls.SecretKey, bls.SecretKey]
+  const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
+  const ab = hex(bls.sharedSecret(a, bls.publicKeyOf(b)))
+  expect(hex(bls.sharedSecret(b, bls.publicKeyOf(a)))).toBe(ab)
+  // A third key, with either public key, meets neither of them at that secret.
+  expect(hex(bls.sharedSecret(c, bls.publicKeyOf(a)))).not.toBe(ab)
+  expect(hex(bls.sharedSecret(c, bls.publicKeyOf(b)))).not.toBe(ab)
+  expect(hex(bls.sharedSecret(a, bls.publicKeyOf(c)))).not.toBe(ab)
+  expect(() => bls.sharedSecret(a, new mcl.G2())).toThrow(RangeError)
+})
+
+it('counts its pairing checks', () => {
+  const before = bls.pairingChecks()
+  const [first] = checks as [bls.SignatureCheck]
+  bls.verify(first.signature, first.publicKey, first.message)
+  bls.verifyAll(checks)
+  expect(bls.pairingChecks() - before).toBe(2)
+})

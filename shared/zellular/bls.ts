@@ -36,6 +36,21 @@ let g2GeneratorLines: mcl.PrecomputedG2 | undefined
  * so only keys that are kept (and prepared on purpose) hold wasm memory here.
  */
 const preparedKeys = new WeakMap<mcl.G2, mcl.PrecomputedG2>()
+/** Final exponentiations so far (one per `verify`, `verifyAll` or `sharedSecret`). */
+let finalExps = 0
+
+/**
+ * How many pairing checks this process has made: the dominant cost of BLS here (~4 ms each on
+ * this machine). Tests use it to show that a path costs none; benches to count where they go.
+ */
+export function pairingChecks(): number {
+  return finalExps
+}
+
+function finalExp(product: mcl.GT): mcl.GT {
+  finalExps += 1
+  return mcl.finalExp(product)
+}
 
 /** Loads the mcl wasm module for BN_SNARK1 once. */
 export async function initBls(): Promise<void> {
@@ -146,7 +161,23 @@ export function verify(signature: mcl.G1, publicKey: mcl.G2, message: string): b
     keyLines === undefined
       ? mcl.precomputedMillerLoop2mixed(hash, publicKey, mcl.neg(signature), lines)
       : mcl.precomputedMillerLoop2(hash, keyLines, mcl.neg(signature), lines)
-  return mcl.finalExp(product).isOne()
+  return finalExp(product).isOne()
+}
+
+/** Where `sharedSecret` meets: a fixed point no node signs (nodes sign 32-character digests). */
+const SHARED_SECRET_BASE = 'zellular-ts/bn254-shared-secret/v1'
+
+/**
+ * A secret that only the owners of `key` and of `peerKey` can compute, the same from either
+ * side: e(sk·X, pk_peer) = e(X, g2)^(sk·sk_peer) = e(sk_peer·X, pk) (pairing-based
+ * non-interactive key agreement). Anyone else, another operator included, would have to solve
+ * bilinear Diffie-Hellman for it. Returned as the pairing value's bytes (384): hash it into a
+ * key. One pairing: compute it once per peer.
+ */
+export function sharedSecret(key: SecretKey, peerKey: mcl.G2): Uint8Array {
+  if (peerKey.isZero()) throw new RangeError('no secret is shared with the zero key')
+  const point = mcl.mul(hashToG1(SHARED_SECRET_BASE), key)
+  return finalExp(mcl.millerLoop(point, peerKey)).serialize()
 }
 
 /** One signature to check with `verifyAll`. */
@@ -183,7 +214,7 @@ export function verifyAll(checks: readonly SignatureCheck[]): boolean {
     const loop = millerLoopOfPairs(pairs[i]!, pairs[i + 1])
     product = product === undefined ? loop : mcl.mul(product, loop)
   }
-  return mcl.finalExp(product!).isOne()
+  return finalExp(product!).isOne()
 }
 
 type Pair = readonly [mcl.G1, mcl.G2 | mcl.PrecomputedG2]

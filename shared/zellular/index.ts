@@ -14,13 +14,7 @@ export {
   type SignedState,
   type SyncPoint,
 } from './messages.ts'
-export {
-  Network,
-  type AggregateSignature,
-  type Operator,
-  type OperatorSignatureRequest,
-  type Role,
-} from './network.ts'
+export { Network, type AggregateSignature, type Operator, type Role } from './network.ts'
 export {
   formatNodesFile,
   parseJsonLosslessly,

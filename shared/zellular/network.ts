@@ -119,43 +119,15 @@ export class Network {
   }
 
   /**
-   * Verifies one operator's own signature (auth headers, dispute answers, sign_sync_point).
-   * Recent answers are remembered: an idle node posts the same body (same indices, same second)
-   * to the sequencer twenty times a second, and BLS signatures are deterministic, so most auth
-   * checks repeat one already made. The answer for given inputs never changes, so this only
-   * saves pairings.
+   * Verifies one operator's own signature (a dispute vote). Recent answers are remembered: the
+   * answer for given inputs never changes, so this only saves pairings.
    */
   verifyOperatorSignature(id: string, message: string, signature: string): boolean {
-    return this.verifyOperatorSignatures([{ id, message, signature }])[0]!
-  }
-
-  /**
-   * Verifies several operators' signatures, the answer for each in order. The ones not
-   * remembered are checked together in one final exponentiation (`bls.verifyAll`); only when
-   * that fails is each checked alone, so a forgery costs its sender's batch mates one extra
-   * pairing and never makes a valid signature fail.
-   */
-  verifyOperatorSignatures(requests: readonly OperatorSignatureRequest[]): boolean[] {
-    const answers: boolean[] = []
-    const pending: { at: number; key: string; check: bls.SignatureCheck }[] = []
-    for (const { id, message, signature } of requests) {
-      const key = `${id.toLowerCase()}|${message}|${signature}`
-      const known = this.recentVerifications.find(key)
-      const check = known === undefined ? this.signatureCheck(id, message, signature) : undefined
-      answers.push(known ?? check !== undefined)
-      if (check !== undefined) pending.push({ at: answers.length - 1, key, check })
-      else if (known === undefined) this.recentVerifications.remember(key, false)
-    }
-    const allValid = bls.verifyAll(pending.map(({ check }) => check))
-    for (const { at, key, check } of pending) {
-      // A lone check was already made alone by `verifyAll`.
-      const valid =
-        allValid ||
-        (pending.length > 1 && bls.verify(check.signature, check.publicKey, check.message))
-      answers[at] = valid
-      this.recentVerifications.remember(key, valid)
-    }
-    return answers
+    const key = `${id.toLowerCase()}|${message}|${signature}`
+    return this.recentVerifications.getOrCompute(key, () => {
+      const check = this.signatureCheck(id, message, signature)
+      return check !== undefined && bls.verify(check.signature, check.publicKey, check.message)
+    })
   }
 
   /** The check for one operator signature, or undefined when it cannot be valid at all. */
@@ -175,11 +147,4 @@ export class Network {
       return undefined
     }
   }
-}
-
-/** One operator signature to verify: who claims it, over what, and the mcl string of the point. */
-export interface OperatorSignatureRequest {
-  readonly id: string
-  readonly message: string
-  readonly signature: string
 }
