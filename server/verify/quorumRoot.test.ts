@@ -10,7 +10,7 @@ import {
   testRegistry,
   waitFor,
 } from '../replica/testing.ts'
-import { gatherRoot } from './quorumRoot.ts'
+import { askRoot, gatherRoot } from './quorumRoot.ts'
 
 const sequencer = new InMemorySequencer()
 let registry: ReplicaRegistry
@@ -83,4 +83,22 @@ it('trusts no certificate: a forged one costs a request, then every replica is a
   const direct = recordingFetch()
   expect(await gatherRoot({ ...parameters, fetch: direct.recording }, 2)).toEqual(root)
   expect(direct.asked).toEqual(['/root', '/root', '/root'])
+})
+
+it('classifies a replica without the root by the HTTP status, whatever the body', async () => {
+  const replica = registry.replicas[0]!
+  const answering =
+    (status: number, body: string): typeof fetch =>
+    async () =>
+      new Response(body, { status })
+  const kindOf = async (ask: typeof fetch) => (await askRoot({ fetch: ask }, replica, 2)).kind
+  expect((await askRoot({}, replica, 99)).kind).toBe('behind') // root_not_kept
+  expect(await kindOf(answering(404, '404 Not Found'))).toBe('behind')
+  expect(await kindOf(answering(503, '{}'))).toBe('unreachable')
+  expect(await kindOf(answering(500, 'Internal Server Error'))).toBe('unreachable')
+  const refused: typeof fetch = async () => {
+    throw new TypeError('fetch failed')
+  }
+  expect(await kindOf(refused)).toBe('unreachable')
+  expect(await kindOf(answering(200, '{}'))).toBe('answer')
 })

@@ -52,8 +52,8 @@ export async function gatherRoot(
 }
 
 /**
- * One replica's `GET /root?index`, classified for `judgeRootAnswers`: 404 `root_not_kept` is
- * `behind` (not signed there yet, or no longer kept), any other failure `unreachable`. Used by
+ * One replica's `GET /root?index`, classified for `judgeRootAnswers`: a 404 is `behind` (not
+ * signed there yet, or no longer kept: `root_not_kept`), any other failure `unreachable`. Used by
  * clients and by a replica gathering a certificate (`RootCertifier`).
  */
 export async function askRoot(
@@ -64,7 +64,7 @@ export async function askRoot(
   const replicaId = replica.id
   const answer = await getAnswer(parameters, `${replica.url}/root?index=${index}`)
   if (answer.ok) return { replicaId, kind: 'answer', body: answer.body }
-  const kind = answer.problem.startsWith('404') ? 'behind' : 'unreachable'
+  const kind = answer.status === 404 ? 'behind' : 'unreachable'
   return { replicaId, kind, message: `no root attestation served (${answer.problem})` }
 }
 
