@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest'
-import { initZellular } from '../../shared/zellular/index.ts'
+import { bls, chainHash, initZellular } from '../../shared/zellular/index.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
-import { answer, fakePeer, makeTestNode } from './testNodes.ts'
+import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -142,5 +142,46 @@ it('a sequencer that answers no uncut page after a failed PUT holds its batches 
   } finally {
     node.close()
     peer.close()
+  }
+})
+
+it('a follower checks the proofs of one answer from its sequencer together, in one pairing check', async () => {
+  const bodies = ['one', 'two', 'three']
+  const hashes: string[] = []
+  for (const body of bodies) hashes.push(chainHash(hashes.at(-1) ?? '', body))
+  const timestamp = Math.floor(Date.now() / 1000)
+  const proof = (state: 'locked' | 'sequenced', index: number, parent: number) => {
+    const point = {
+      app_name: 'a',
+      state,
+      index,
+      chaining_hash: hashes[index - 1]!,
+      parent_index: parent,
+      timestamp: state === 'locked' ? timestamp : 0,
+    }
+    return { ...point, tag: 0, ...signedProof(point, [0, 1, 2]) }
+  }
+  const data = {
+    batches: bodies,
+    last_finalized_index: 2,
+    finalized_signatures: [proof('locked', 1, 0), proof('locked', 2, 1)],
+    last_locked_signature: proof('sequenced', 3, 2),
+  }
+  const sequencer = await fakePeer((_request, body, response) => {
+    const after = (JSON.parse(body) as { sequenced_index: number }).sequenced_index
+    answer(response, 200, { status: 'success', data: { ...data, batches: bodies.slice(after) } })
+  })
+  const { node } = followerOf(sequencer.url)
+  try {
+    // The key this follower shares with the sequencer (a pairing) is made before counting.
+    node.context.peers.signedHeaders('PUT', node.context.network.attesting()[0]!.id, '/', '{}')
+    const before = bls.pairingChecks()
+    await node.poster.post()
+    const log = node.logs.get('a')
+    expect([log.lastSequenced, log.lastLocked, log.lastFinalized]).toEqual([3, 3, 2])
+    expect(bls.pairingChecks() - before).toBe(1)
+  } finally {
+    node.close()
+    sequencer.close()
   }
 })

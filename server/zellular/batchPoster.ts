@@ -289,15 +289,24 @@ export class BatchPoster {
     const { chain, context } = this
     const log = this.logs.get(app)
     chain.append(app, answer.batches, context.clock.now())
-    const lock = parseOrNull(answer.last_locked_signature)
-    if (lock && lock.index > log.lastLocked && lock.index <= log.lastSequenced) {
-      const refusal = chain.promote(app, lock)
+    const parsedLock = parseOrNull(answer.last_locked_signature)
+    const lock =
+      parsedLock && parsedLock.index > log.lastLocked && parsedLock.index <= log.lastSequenced
+        ? parsedLock
+        : null
+    const finalizations = answer.finalized_signatures.flatMap((raw) => {
+      const proof = parseOrNull(raw)
+      return proof && proof.index > log.lastFinalized ? [proof] : []
+    })
+    // One pairing check for the answer's proofs, not one each.
+    const verified = chain.verifiedTogether(app, lock ? [lock, ...finalizations] : finalizations)
+    if (lock) {
+      const refusal = chain.promote(app, lock, verified)
       if (refusal) context.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
     }
-    for (const raw of answer.finalized_signatures) {
-      const proof = parseOrNull(raw)
-      if (!proof || proof.index <= log.lastFinalized) continue
-      const refusal = chain.promote(app, proof)
+    for (const proof of finalizations) {
+      if (proof.index <= log.lastFinalized) continue
+      const refusal = chain.promote(app, proof, verified)
       if (refusal === 'forked') {
         // The next round (at once: this node is now behind) brings the network's batches.
         context.log.warn(

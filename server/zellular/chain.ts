@@ -1,5 +1,5 @@
 import {
-  syncPointMessage,
+  signatureRecordCheck,
   type Network,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
@@ -8,7 +8,6 @@ import type { BatchStages } from './batchStages.ts'
 import type { ProgressBell } from './progressBell.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { Outbox } from './outbox.ts'
-import { recordFields } from './proofRecords.ts'
 
 /**
  * Every change to a node's sequences goes through here: appending sequenced bodies and applying
@@ -41,6 +40,22 @@ export class Chain {
   }
 
   /**
+   * Whether every one of `records` verifies, checked together in one pairing check (the lock
+   * and finalizations of one answer from the sequencer): then each is promoted with
+   * `alreadyVerified`. False leaves each to be verified alone by `promote`, which names the bad
+   * one.
+   */
+  verifiedTogether(app: string, records: readonly SignatureRecord[]): boolean {
+    if (records.length < 2) return false
+    try {
+      this.network.verifyAggregates(records.map((record) => signatureRecordCheck(app, record)))
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /**
    * Verifies a lock or finalization proof and applies it (zsequencer's `promote_batches`).
    * Returns why it was refused, or null when applied.
    *
@@ -59,10 +74,7 @@ export class Chain {
     }
     if (!alreadyVerified) {
       try {
-        this.network.verifyAggregate(syncPointMessage({ app_name: app, ...recordFields(record) }), {
-          signature: record.signature,
-          nonsigners: record.nonsigners,
-        })
+        this.network.verifyAggregates([signatureRecordCheck(app, record)])
       } catch (error) {
         return (error as Error).message
       }

@@ -1,16 +1,4 @@
-import type { SignatureRecord } from '../../shared/zellular/index.ts'
 import type { BatchRecord } from './batchLog.ts'
-
-/** The signed fields of a stored proof; lock proofs are always signed with timestamp 0. */
-export function recordFields(record: SignatureRecord) {
-  return {
-    state: record.state,
-    index: record.index,
-    chaining_hash: record.chaining_hash,
-    parent_index: record.parent_index,
-    timestamp: record.state === 'sequenced' ? 0 : record.timestamp,
-  }
-}
 
 /** The `finalized_signatures[]` entry for a finalization sync point. */
 export function finalizationProofOf(record: BatchRecord) {

@@ -48,6 +48,23 @@ it('refuses two invalid signatures whose errors cancel out in a plain sum', () =
   expect(bls.verifyAll([shiftedA, shiftedB])).toBe(false)
 })
 
+it('checks signatures under one key object together, and still refuses a forged or shifted one', () => {
+  const key = keys[0]!
+  const publicKey = bls.preparePublicKey(bls.publicKeyOf(key))
+  const sameKey = [0, 1, 2, 3, 4].map((n) => {
+    const message = `proof ${n}`
+    return { signature: bls.sign(key, message), publicKey, message }
+  })
+  expect(bls.verifyAll(sameKey)).toBe(true)
+  expect(bls.verifyAll([...sameKey, ...checks])).toBe(true)
+  const [p0, p1, ...rest] = sameKey as [bls.SignatureCheck, bls.SignatureCheck]
+  expect(bls.verifyAll([p0, { ...p1, message: 'other' }, ...rest])).toBe(false)
+  const delta = bls.sign(keys[1]!, 'anything')
+  const shifted0 = { ...p0, signature: bls.aggregateSignatures([p0.signature, delta]) }
+  const shifted1 = { ...p1, signature: mcl.sub(p1.signature, delta) }
+  expect(bls.verifyAll([shifted0, shifted1, ...rest])).toBe(false)
+})
+
 it('shares a secret between two keys, the same from either side and no one else’s', () => {
   const [a, b, c] = keys as [bls.SecretKey, bls.SecretKey, bls.SecretKey]
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')

@@ -24,6 +24,7 @@ export {
 } from './nodesFile.ts'
 export {
   parseSignatureRecord,
+  signatureRecordCheck,
   verifyLegacyRecord,
   verifySignatureRecord,
   type LegacySignatureRecord,

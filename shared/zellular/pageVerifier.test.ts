@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ProofError, UnprovenPagesError, type ProofFailure } from './errors.ts'
-import { initZellular } from './index.ts'
+import { bls, initZellular } from './index.ts'
 import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
 import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './testing.ts'
 
@@ -104,9 +104,18 @@ describe('PageVerifier on v0.1.7 pages', () => {
     })
   })
 
-  it('verifies several proofs inside one page', () => {
+  it('verifies several proofs inside one page, together in one pairing check', () => {
     const verifier = verifierFrom({})
+    const before = bls.pairingChecks()
     expectBatches(verifier.consume(chain.page(0, 12, chain.proofs([3, 7, 12])), 0), 1, 12)
+    expect(bls.pairingChecks() - before).toBe(1)
+    // Proofs signed by different sets are checked together too.
+    const mixed = [chain.proof(3, 0, { signers: [0, 1, 2] }), chain.proof(7, 3)]
+    expectBatches(verifierFrom({}).consume(chain.page(0, 8, mixed), 0), 1, 7)
+    const forged = [mixed[0]!, { ...mixed[1]!, signature: mixed[0]!.signature }]
+    expect(failure(() => verifierFrom({}).consume(chain.page(0, 8, forged), 0))).toBe(
+      'bad_signature',
+    )
   })
 
   it('keeps the tail of a page that ends between proofs buffered', () => {

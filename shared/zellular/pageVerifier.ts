@@ -2,11 +2,12 @@ import { ProofError, UnprovenPagesError } from './errors.ts'
 import { chainHash } from './hash.ts'
 import type { Network } from './network.ts'
 import {
+  legacyRecordCheck,
   legacySignatureRecordSchema,
   parseSignatureRecord,
-  verifyLegacyRecord,
-  verifySignatureRecord,
+  signatureRecordCheck,
   type LegacySignatureRecord,
+  type ProofCheck,
   type SignatureRecord,
 } from './proof.ts'
 
@@ -187,6 +188,9 @@ export class PageVerifier {
     let released = this.#released
     let start = 0 // buffer[start] holds index released.index + 1
     const out: VerifiedBatch[] = []
+    // The proofs' signatures are verified together once the page is walked (one aggregate check
+    // for all of them), before anything is committed.
+    const checks: ProofCheck[] = []
     const proofs = page.format === 'v0.1.7' ? page.proofs : page.proof === null ? [] : [page.proof]
     for (const wire of proofs) {
       const proof = parseProof(page.format, wire)
@@ -211,9 +215,9 @@ export class PageVerifier {
       if (proof.format === 'v0.1.7') {
         // A proof at the known finalization itself (the resume anchor) has its own parent.
         const parent = released.finalizedIndex === index ? undefined : released.finalizedIndex
-        checkFinalization(this.network, this.app, proof.record, hash, parent)
+        checks.push(checkFinalization(this.app, proof.record, hash, parent))
       } else {
-        checkLegacyFinalization(this.network, this.app, proof.record, hash)
+        checks.push(checkLegacyFinalization(this.app, proof.record, hash))
       }
       const { timestamp, finalization } =
         proof.format === 'v0.1.7'
@@ -230,6 +234,7 @@ export class PageVerifier {
       anchor = undefined
     }
     this.#checkLimits(buffer.length - start, bytes, released.index)
+    this.network.verifyAggregates(checks)
     this.#buffer = start === 0 ? buffer : buffer.slice(start)
     this.#bufferedBytes = bytes
     this.#released = released
@@ -284,14 +289,16 @@ export class PageVerifier {
   }
 }
 
-/** A v0.1.7 finalization proof at a position whose local chaining hash is `hash`. */
+/**
+ * A v0.1.7 finalization proof at a position whose local chaining hash is `hash`: throws if it
+ * cannot be valid there, else returns its signature's check.
+ */
 function checkFinalization(
-  network: Network,
   app: string,
   proof: SignatureRecord,
   hash: string,
   parentIndex: number | undefined,
-): void {
+): ProofCheck {
   if (proof.state !== 'locked') {
     throw new ProofError('malformed', `a finalization proof signs state ${proof.state}`)
   }
@@ -311,23 +318,22 @@ function checkFinalization(
       `proof at ${proof.index} has parent ${proof.parent_index}, after ${parentIndex}`,
     )
   }
-  verifySignatureRecord(network, app, proof)
+  return signatureRecordCheck(app, proof)
 }
 
 /** Legacy messages carry no parent; the signature is checked against the local chain. */
 function checkLegacyFinalization(
-  network: Network,
   app: string,
   proof: LegacySignatureRecord,
   hash: string,
-): void {
+): ProofCheck {
   if (proof.chaining_hash !== '' && proof.chaining_hash !== hash) {
     throw new ProofError(
       'chain_mismatch',
       `proof at ${proof.index} names ${proof.chaining_hash}, the bodies chain to ${hash}`,
     )
   }
-  verifyLegacyRecord(network, app, { ...proof, chaining_hash: hash })
+  return legacyRecordCheck(app, { ...proof, chaining_hash: hash })
 }
 
 function parsePage(data: unknown): ParsedPage {

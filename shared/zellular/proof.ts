@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { ProofError } from './errors.ts'
 import { legacySyncPointMessage, syncPointMessage } from './messages.ts'
-import type { Network } from './network.ts'
+import type { AggregateSignature, Network } from './network.ts'
 
 /**
  * A lock or finalization proof as nodes serve it (`finalized_signatures[]` entries, the sequencer's
@@ -35,12 +35,18 @@ export const legacySignatureRecordSchema = z.object({
 })
 export type LegacySignatureRecord = z.output<typeof legacySignatureRecordSchema>
 
+/** What verifying a proof checks: its aggregate signature over the sync-point message. */
+export interface ProofCheck {
+  readonly message: string
+  readonly aggregate: AggregateSignature
+}
+
 /**
- * Verifies a v0.1.7 sync-point proof for `app`. Lock proofs are always checked with timestamp 0:
- * zsequencer overwrites the stored timestamp when the same index is finalized (its Q4 defect).
- * @throws ProofError
+ * The check of a v0.1.7 sync-point proof for `app`. Lock proofs are always checked with
+ * timestamp 0: zsequencer overwrites the stored timestamp when the same index is finalized (its
+ * Q4 defect).
  */
-export function verifySignatureRecord(network: Network, app: string, record: SignatureRecord) {
+export function signatureRecordCheck(app: string, record: SignatureRecord): ProofCheck {
   const message = syncPointMessage({
     app_name: app,
     state: record.state,
@@ -49,18 +55,34 @@ export function verifySignatureRecord(network: Network, app: string, record: Sig
     parent_index: record.parent_index,
     timestamp: record.state === 'sequenced' ? 0 : record.timestamp,
   })
-  network.verifyAggregate(message, record)
+  return { message, aggregate: record }
 }
 
-/** Verifies a legacy (v0.1.5) finalization proof, whose state is always `locked`. */
-export function verifyLegacyRecord(network: Network, app: string, record: LegacySignatureRecord) {
+/** The check of a legacy (v0.1.5) finalization proof, whose state is always `locked`. */
+export function legacyRecordCheck(app: string, record: LegacySignatureRecord): ProofCheck {
   const message = legacySyncPointMessage({
     app_name: app,
     state: 'locked',
     index: record.index,
     chaining_hash: record.chaining_hash,
   })
-  network.verifyAggregate(message, record)
+  return { message, aggregate: record }
+}
+
+/**
+ * Verifies a v0.1.7 sync-point proof for `app` (`signatureRecordCheck`).
+ * @throws ProofError
+ */
+export function verifySignatureRecord(network: Network, app: string, record: SignatureRecord) {
+  network.verifyAggregates([signatureRecordCheck(app, record)])
+}
+
+/**
+ * Verifies a legacy (v0.1.5) finalization proof (`legacyRecordCheck`).
+ * @throws ProofError
+ */
+export function verifyLegacyRecord(network: Network, app: string, record: LegacySignatureRecord) {
+  network.verifyAggregates([legacyRecordCheck(app, record)])
 }
 
 /** Parses an untrusted proof, turning schema failures into `ProofError('malformed')`. */
