@@ -40,19 +40,26 @@ export class Chain {
   }
 
   /**
-   * Whether every one of `records` verifies, checked together in one pairing check (the lock
-   * and finalizations of one answer from the sequencer): then each is promoted with
-   * `alreadyVerified`. False leaves each to be verified alone by `promote`, which names the bad
-   * one.
+   * Whether every one of `records` that `promote` would not skip as old verifies, checked
+   * together in one pairing check (the lock and finalizations of one answer from the sequencer,
+   * the proofs a sign request carries): then each is promoted with `alreadyVerified`. False
+   * leaves each to be verified alone by `promote`, which names the bad one.
    */
   verifiedTogether(app: string, records: readonly SignatureRecord[]): boolean {
-    if (records.length < 2) return false
+    const fresh = records.filter((record) => !this.isOld(app, record))
+    if (fresh.length < 2) return false
     try {
-      this.network.verifyAggregates(records.map((record) => signatureRecordCheck(app, record)))
+      this.network.verifyAggregates(fresh.map((record) => signatureRecordCheck(app, record)))
       return true
     } catch {
       return false
     }
+  }
+
+  /** A lock at or below the last lock, or a finalization at or below the last finalization. */
+  private isOld(app: string, record: SignatureRecord): boolean {
+    const log = this.logs.get(app)
+    return record.index <= (record.state === 'locked' ? log.lastFinalized : log.lastLocked)
   }
 
   /**
@@ -68,10 +75,8 @@ export class Chain {
    * enough to drop anything: a conflicting lock may be the one a later switch abandons.
    */
   promote(app: string, record: SignatureRecord, alreadyVerified = false): string | null {
+    if (this.isOld(app, record)) return 'old'
     const log = this.logs.get(app)
-    if (record.index <= (record.state === 'locked' ? log.lastFinalized : log.lastLocked)) {
-      return 'old'
-    }
     if (!alreadyVerified) {
       try {
         this.network.verifyAggregates([signatureRecordCheck(app, record)])

@@ -124,6 +124,7 @@ function applyCarriedProofs(chain: Chain, request: SignSyncPointRequest): void {
       request.state === 'locked' && proof.state === 'sequenced' && proof.index === request.index,
   )
   // A refusal (already applied, does not verify, not this log) leaves the checks to decide.
-  if (parent) chain.promote(request.app_name, parent)
-  if (lock) chain.promote(request.app_name, lock)
+  const carried = [parent, lock].filter((proof) => proof !== undefined)
+  const verified = chain.verifiedTogether(request.app_name, carried)
+  for (const proof of carried) chain.promote(request.app_name, proof, verified)
 }
