@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import {
   parseSignatureRecord,
-  syncPointMessage,
+  signatureRecordCheck,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -95,11 +95,7 @@ const rank = (record: SignatureRecord) => (record.state === 'locked' ? 1 : 0)
 
 function isVerified(context: NodeContext, app: string, record: SignatureRecord): boolean {
   try {
-    const timestamp = record.state === 'sequenced' ? 0 : record.timestamp
-    context.network.verifyAggregate(
-      syncPointMessage({ app_name: app, ...record, timestamp }),
-      record,
-    )
+    context.network.verifyAggregates([signatureRecordCheck(app, record)])
     return true
   } catch {
     return false
@@ -177,14 +173,18 @@ async function catchUpFrom(
     const fresh = bodies.slice(Math.max(0, log.lastSequenced - after))
     log.append(fresh)
     after += bodies.length
-    for (const raw of page.finalized_signatures) {
+    // A malformed proof from a peer is ignored (the target proof decides); the others are
+    // checked together, one pairing check a page.
+    const proofs = page.finalized_signatures.flatMap((raw) => {
       try {
         const proof = parseSignatureRecord(raw)
-        if (proof.index > log.lastFinalized && proof.index <= after) chain.promote(app, proof)
+        return proof.index <= after ? [proof] : []
       } catch {
-        // a malformed proof from a peer is ignored; the target proof decides
+        return []
       }
-    }
+    })
+    const verified = chain.verifiedTogether(app, proofs)
+    for (const proof of proofs) chain.promote(app, proof, verified)
   }
   if (target.index > (target.state === 'locked' ? log.lastFinalized : log.lastLocked)) {
     const refusal = chain.promote(app, target)

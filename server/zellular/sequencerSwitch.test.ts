@@ -362,3 +362,64 @@ it('a batch whose PUT is under way when a switch starts is sent again only if th
     sequencer.close()
   }
 })
+
+it('a switch catching up from a peer checks the proofs of each page together', async () => {
+  const bodies = ['b1', 'b2', 'b3', 'b4']
+  const hashes: string[] = []
+  for (const body of bodies) hashes.push(chainHash(hashes.at(-1) ?? '', body))
+  const timestamp = 1_700_000_000
+  const finalization = (index: number) => {
+    const point = {
+      app_name: 'a',
+      state: 'locked' as const,
+      index,
+      chaining_hash: hashes[index - 1]!,
+      parent_index: index - 1,
+      timestamp: timestamp + index,
+    }
+    return { point, proof: signedProof(point, [0, 1, 2]) }
+  }
+  const last = finalization(4)
+  const peer = await fakePeer((request, _body, response) => {
+    if (request.url?.startsWith('/node/a/batches/finalized/last')) {
+      return answer(response, 200, {
+        status: 'success',
+        data: {
+          app_name: 'a',
+          index: 4,
+          body: 'b4',
+          chaining_hash: hashes[3],
+          parent_index: 3,
+          timestamp: last.point.timestamp,
+          finalized_signature: last.proof.signature,
+          finalized_nonsigners: last.proof.nonsigners,
+        },
+      })
+    }
+    if (request.url?.startsWith('/node/a/batches/sequenced')) {
+      const proofs = [1, 2, 3, 4].map((index) => {
+        const { point, proof } = finalization(index)
+        return { ...point, tag: 0, ...proof }
+      })
+      const data = { batches: bodies, finalized_signatures: proofs }
+      return answer(response, 200, { status: 'success', data })
+    }
+    answer(response, 200, { status: 'success', data: null })
+  })
+  const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  const { node, ids } = makeTestNode({
+    position: 3,
+    sockets,
+    config: { sequencerSetupDeadlineMs: 0 },
+  })
+  try {
+    const before = bls.pairingChecks()
+    await node.switcher.switchTo(ids[2]!, ids[0]!)
+    expect(node.logs.get('a').lastFinalized).toBe(4)
+    // The peer's last finalization, then its page's four proofs together.
+    expect(bls.pairingChecks() - before).toBe(2)
+  } finally {
+    node.close()
+    peer.close()
+  }
+})
