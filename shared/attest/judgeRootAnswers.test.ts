@@ -91,6 +91,18 @@ describe('judgeRootAnswers', () => {
     ])
   })
 
+  it('refuses every answer, without a BLS check, under a registry that cannot be hashed', () => {
+    const registry = { ...fixtureRegistry, app: 'two\nlines' }
+    const bls = countingVerifier()
+    const answers = [answer(0), answer(1), answer(2)]
+    const judged = judgeRootAnswers({ registry, index: fixtureIndex, answers, bls })
+    expect(judged).toMatchObject({ verified: false, k: 0 })
+    expect(judged.replicas.map((line) => line.detail)).toEqual(
+      Array(3).fill('the registry cannot be hashed'),
+    )
+    expect({ single: bls.single, aggregate: bls.aggregate }).toEqual({ single: 0, aggregate: 0 })
+  })
+
   it('counts each registry replica once and ignores replicas outside the registry', () => {
     const judged = judge([
       answer(1),

@@ -2,12 +2,12 @@ import { hexToBytes, type Hex } from 'viem'
 import type { BlsVerifier } from './blsVerifier.ts'
 import type { ReplicaAttestationStatus } from './replicaAttestationStatus.ts'
 import {
-  registryHashOf,
   rootAttestationDigest,
   signedRootSchema,
   type HashedRegistry,
   type SignedRoot,
 } from './rootAttestation.ts'
+import { trustedRegistry, type TrustedRegistry } from './trustedRegistry.ts'
 import { groupRootAnswers, verifyRootQuorum, type RootStatement } from './verifyRootQuorum.ts'
 
 /** A replica's answer to `GET /root?index`, as the transport saw it. */
@@ -80,25 +80,20 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
   const { registry, index, bls } = parameters
   const lines = new Map<string, ReplicaRootLine>()
   const replicas = distinctMembers(registry.replicas)
-  let registryHash: Hex | undefined
-  try {
-    registryHash = registryHashOf(registry)
-  } catch {
-    registryHash = undefined
-  }
+  const trusted = trustedRegistry(registry)
   const candidates: Candidate[] = []
   for (const replica of replicas) {
     const answer = parameters.answers.find((candidate) => candidate.replicaId === replica.id)
-    const judged = judgeAnswer(registry, registryHash, index, replica.id, answer)
+    const judged = judgeAnswer(trusted, index, replica.id, answer)
     if ('candidate' in judged) candidates.push(judged.candidate)
     else lines.set(replica.id, judged.line)
   }
-  const keyOf = new Map(replicas.map((replica) => [replica.id, replica.blsPublicKey]))
   const verifiedAlone = new Map<Candidate, boolean>()
   const verifyAlone = (candidate: Candidate): boolean => {
     let ok = verifiedAlone.get(candidate)
     if (ok === undefined) {
-      ok = verifySingle(bls, keyOf.get(candidate.replicaId)!, candidate.signed)
+      // A candidate passed `judgeAnswer`, so the registry was trusted and lists its replica.
+      ok = verifySingle(bls, trusted!.keyOf(candidate.replicaId)!, candidate.signed)
       verifiedAlone.set(candidate, ok)
     }
     return ok
@@ -216,8 +211,7 @@ function verifySingle(bls: BlsVerifier, publicKey: string, signed: SignedRoot): 
 type Judged = { candidate: Candidate } | { line: ReplicaRootLine }
 
 function judgeAnswer(
-  registry: HashedRegistry,
-  registryHash: Hex | undefined,
+  trusted: TrustedRegistry | undefined,
   index: number,
   replicaId: string,
   answer: ReplicaRootAnswer | undefined,
@@ -231,11 +225,9 @@ function judgeAnswer(
   if (!parsed.success) return refuse('invalid_answer', 'malformed root attestation')
   const { attestation } = parsed.data
   if (attestation.replicaId !== replicaId) return refuse('invalid_answer', 'other replica id')
-  if (attestation.app !== registry.app) return refuse('invalid_answer', 'other app')
-  if (attestation.network !== registry.network) return refuse('invalid_answer', 'other network')
-  if (attestation.registryHash !== registryHash) {
-    return refuse('invalid_answer', 'signed under another replica registry')
-  }
+  if (trusted === undefined) return refuse('invalid_answer', 'the registry cannot be hashed')
+  const outOfDomain = trusted.outOfDomain(attestation)
+  if (outOfDomain !== undefined) return refuse('invalid_answer', outOfDomain)
   if (attestation.index < index) {
     return refuse('behind', `signed index ${attestation.index}, not ${index}`)
   }

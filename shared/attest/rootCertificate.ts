@@ -56,7 +56,7 @@ export function verifyRootCertificate(
   const trusted = trustedRegistry(registry)
   if (trusted === undefined) return { ok: false, reason: 'malformed' }
   if (statement.index !== index) return { ok: false, reason: 'wrong_index' }
-  if (!trusted.inDomain(statement)) return { ok: false, reason: 'wrong_domain' }
+  if (trusted.outOfDomain(statement)) return { ok: false, reason: 'wrong_domain' }
   const publicKeys: Uint8Array[] = []
   const digests: Uint8Array[] = []
   for (const [position, replicaId] of signers.entries()) {

@@ -3,15 +3,21 @@ import { registryHashOf, type HashedRegistry, type RootAttestation } from './roo
 
 /** What checking a root against a caller's registry needs: its domain and its replicas' keys. */
 export interface TrustedRegistry {
-  /** Whether a statement names the registry's app, network and registry hash. */
-  inDomain(statement: Pick<RootAttestation, 'app' | 'network' | 'registryHash'>): boolean
+  /**
+   * Why a statement is outside the registry's domain (another app, network or registry hash),
+   * or undefined when it names all three.
+   */
+  outOfDomain(
+    statement: Pick<RootAttestation, 'app' | 'network' | 'registryHash'>,
+  ): 'other app' | 'other network' | 'signed under another replica registry' | undefined
   /** The registry's BLS public key of a replica (its first entry), or undefined if unlisted. */
   keyOf(replicaId: string): string | undefined
 }
 
 /**
- * The caller's registry prepared for `verifyRootQuorum` and `verifyRootCertificate`, or
- * undefined when it cannot be hashed (a malformed entry): both refuse everything then.
+ * The caller's registry prepared for `verifyRootQuorum`, `verifyRootCertificate` and
+ * `judgeRootAnswers`, or undefined when it cannot be hashed (a malformed entry): they refuse
+ * everything then.
  */
 export function trustedRegistry(registry: HashedRegistry): TrustedRegistry | undefined {
   let registryHash: Hex
@@ -25,10 +31,12 @@ export function trustedRegistry(registry: HashedRegistry): TrustedRegistry | und
     if (!keys.has(replica.id)) keys.set(replica.id, replica.blsPublicKey)
   }
   return {
-    inDomain: (statement) =>
-      statement.app === registry.app &&
-      statement.network === registry.network &&
-      statement.registryHash === registryHash,
+    outOfDomain: (statement) => {
+      if (statement.app !== registry.app) return 'other app'
+      if (statement.network !== registry.network) return 'other network'
+      if (statement.registryHash !== registryHash) return 'signed under another replica registry'
+      return undefined
+    },
     keyOf: (replicaId) => keys.get(replicaId),
   }
 }

@@ -85,7 +85,7 @@ export function verifyRootQuorum(
       replicaId,
     })
     if (attestation.index !== index) return refuse('wrong_index')
-    if (!trusted.inDomain(attestation)) return refuse('wrong_domain')
+    if (trusted.outOfDomain(attestation)) return refuse('wrong_domain')
     const key = trusted.keyOf(replicaId)
     if (key === undefined) return refuse('unknown_signer')
     if (signers.includes(replicaId)) return refuse('duplicate_signer')
