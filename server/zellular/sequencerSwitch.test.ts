@@ -42,6 +42,12 @@ async function peerWithProofAnd(page: string) {
   })
 }
 
+/** Node 4, switching sequencer with `peerUrl` as node 2 and the other peers unreachable. */
+function nodeBeside(peerUrl: string) {
+  const sockets = ['http://127.0.0.1:1', peerUrl, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  return makeTestNode({ position: 3, sockets, config: { sequencerSetupDeadlineMs: 0 } })
+}
+
 for (const [name, page] of [
   ['batches that are not a list', '{"status":"success","data":{"batches":5}}'],
   ['no proofs list', '{"status":"success","data":{"batches":["b1","b2"]}}'],
@@ -53,12 +59,7 @@ for (const [name, page] of [
 ] as const) {
   it(`a switch survives a peer page with ${name}`, async () => {
     const peer = await peerWithProofAnd(page)
-    const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-    const { node, ids } = makeTestNode({
-      position: 3,
-      sockets,
-      config: { sequencerSetupDeadlineMs: 0 },
-    })
+    const { node, ids } = nodeBeside(peer.url)
     try {
       await expect(node.switcher.switchTo(ids[2]!, ids[0]!)).resolves.toBeUndefined()
       expect(node.role.paused).toBe(false)
@@ -84,12 +85,7 @@ const wellFormedPage = () =>
 
 it('adopts a well-formed proven prefix from a peer', async () => {
   const peer = await peerWithProofAnd(wellFormedPage())
-  const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const { node, ids } = makeTestNode({
-    position: 3,
-    sockets,
-    config: { sequencerSetupDeadlineMs: 0 },
-  })
+  const { node, ids } = nodeBeside(peer.url)
   try {
     await node.switcher.switchTo(ids[2]!, ids[0]!)
     expect(node.logs.get('a').lastFinalized).toBe(2)
@@ -406,12 +402,7 @@ it('a switch catching up from a peer checks the proofs of each page together', a
     }
     answer(response, 200, { status: 'success', data: null })
   })
-  const sockets = ['http://127.0.0.1:1', peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const { node, ids } = makeTestNode({
-    position: 3,
-    sockets,
-    config: { sequencerSetupDeadlineMs: 0 },
-  })
+  const { node, ids } = nodeBeside(peer.url)
   try {
     const before = bls.pairingChecks()
     await node.switcher.switchTo(ids[2]!, ids[0]!)
