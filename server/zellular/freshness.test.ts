@@ -85,6 +85,10 @@ it("refuses a request MAC'd by another operator in the signer's name, or with a 
     const renamed = { ...honest.signedHeaders('POST', node.id, '/node/dispute', body) }
     renamed.Signer = ids[1]!
     expect(await codeOf(await send(renamed))).toMatchObject({ message: 'Bad signature.' })
+    // The same MAC in upper case would pass a byte comparison and dodge the replay guard.
+    const shouted = { ...honest.signedHeaders('POST', node.id, '/node/dispute', body) }
+    shouted[FRESHNESS_MAC_HEADER] = shouted[FRESHNESS_MAC_HEADER]!.toUpperCase()
+    expect(await codeOf(await send(shouted))).toMatchObject({ message: 'Bad signature.' })
     expect((await send(honest.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(
       404,
     )

@@ -22,10 +22,14 @@ export class RequestMacs {
     return createHmac('sha256', this.keyFor(peerKey)).update(text).digest('hex')
   }
 
-  /** Whether `mac` is the MAC of `text` under the key shared with `peerKey`. */
+  /**
+   * Whether `mac` is exactly the MAC of `text` under the key shared with `peerKey`, as lower-case
+   * hex: one spelling only, so a replay cannot pass the replay guard as another string (upper
+   * case, a hex prefix that `Buffer.from` would decode to the same bytes).
+   */
   matches(peerKey: bls.G2, text: string, mac: string): boolean {
-    const expected = Buffer.from(this.mac(peerKey, text), 'hex')
-    const given = Buffer.from(mac, 'hex')
+    const expected = Buffer.from(this.mac(peerKey, text))
+    const given = Buffer.from(mac)
     return given.length === expected.length && timingSafeEqual(given, expected)
   }
 
