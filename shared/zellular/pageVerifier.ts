@@ -233,8 +233,8 @@ export class PageVerifier {
       released = { index, chainingHash: hash, finalizedIndex: index }
       anchor = undefined
     }
-    this.#checkLimits(buffer.length - start, bytes, released.index)
     this.network.verifyAggregates(checks)
+    this.#checkLimits(buffer.length - start, bytes, released.index)
     this.#buffer = start === 0 ? buffer : buffer.slice(start)
     this.#bufferedBytes = bytes
     this.#released = released
