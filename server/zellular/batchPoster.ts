@@ -301,12 +301,12 @@ export class BatchPoster {
     // One pairing check for the answer's proofs, not one each.
     const verified = chain.verifiedTogether(app, lock ? [lock, ...finalizations] : finalizations)
     if (lock) {
-      const refusal = chain.promote(app, lock, verified)
+      const refusal = chain.promote(app, lock, verified.has(lock))
       if (refusal) context.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
     }
     for (const proof of finalizations) {
       if (proof.index <= log.lastFinalized) continue
-      const refusal = chain.promote(app, proof, verified)
+      const refusal = chain.promote(app, proof, verified.has(proof))
       if (refusal === 'forked') {
         // The next round (at once: this node is now behind) brings the network's batches.
         context.log.warn(

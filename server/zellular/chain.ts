@@ -40,19 +40,21 @@ export class Chain {
   }
 
   /**
-   * Whether every one of `records` that `promote` would not skip as old verifies, checked
-   * together in one pairing check (the lock and finalizations of one answer from the sequencer,
-   * the proofs a sign request carries): then each is promoted with `alreadyVerified`. False
-   * leaves each to be verified alone by `promote`, which names the bad one.
+   * The records among `records` that `promote` would not skip as old, when they all verify,
+   * checked together in one pairing check (the lock and finalizations of one answer from the
+   * sequencer, the proofs a sign request carries, a catch-up page): promote each of those with
+   * `alreadyVerified`. Empty when they do not all verify (or are fewer than two): `promote` then
+   * verifies each alone and names the bad one. A record left out as old must still be verified
+   * if it is promoted after all (a dropped forked tail makes an old lock new again).
    */
-  verifiedTogether(app: string, records: readonly SignatureRecord[]): boolean {
+  verifiedTogether(app: string, records: readonly SignatureRecord[]): ReadonlySet<SignatureRecord> {
     const fresh = records.filter((record) => !this.isOld(app, record))
-    if (fresh.length < 2) return false
+    if (fresh.length < 2) return new Set()
     try {
       this.network.verifyAggregates(fresh.map((record) => signatureRecordCheck(app, record)))
-      return true
+      return new Set(fresh)
     } catch {
-      return false
+      return new Set()
     }
   }
 

@@ -184,7 +184,7 @@ async function catchUpFrom(
       }
     })
     const verified = chain.verifiedTogether(app, proofs)
-    for (const proof of proofs) chain.promote(app, proof, verified)
+    for (const proof of proofs) chain.promote(app, proof, verified.has(proof))
   }
   if (target.index > (target.state === 'locked' ? log.lastFinalized : log.lastLocked)) {
     const refusal = chain.promote(app, target)

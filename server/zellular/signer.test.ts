@@ -186,3 +186,20 @@ it('a lock request held while the node switches sequencer is refused, not signed
     close()
   }
 })
+
+it('counts as verified together only the proofs it checked, not one skipped as old', () => {
+  const { node, now, point, proof, finalization2, lock4 } = followerOneFinalizationBehind()
+  try {
+    const old = proof(point('locked', 1, 0, now - 2))
+    const verified = node.chain.verifiedTogether('a', [old, finalization2, lock4])
+    expect([verified.has(old), verified.has(finalization2), verified.has(lock4)]).toEqual([
+      false,
+      true,
+      true,
+    ])
+    const forged = { ...lock4, signature: finalization2.signature }
+    expect(node.chain.verifiedTogether('a', [finalization2, forged]).size).toBe(0)
+  } finally {
+    node.close()
+  }
+})

@@ -126,5 +126,5 @@ function applyCarriedProofs(chain: Chain, request: SignSyncPointRequest): void {
   // A refusal (already applied, does not verify, not this log) leaves the checks to decide.
   const carried = [parent, lock].filter((proof) => proof !== undefined)
   const verified = chain.verifiedTogether(request.app_name, carried)
-  for (const proof of carried) chain.promote(request.app_name, proof, verified)
+  for (const proof of carried) chain.promote(request.app_name, proof, verified.has(proof))
 }
