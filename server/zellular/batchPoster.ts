@@ -296,7 +296,7 @@ export class BatchPoster {
         : null
     const finalizations = answer.finalized_signatures.flatMap((raw) => {
       const proof = parseOrNull(raw)
-      return proof && proof.index > log.lastFinalized ? [proof] : []
+      return proof && !chain.isOld(app, proof) ? [proof] : []
     })
     // One pairing check for the answer's proofs, not one each.
     const verified = chain.verifiedTogether(app, lock ? [lock, ...finalizations] : finalizations)
@@ -305,7 +305,7 @@ export class BatchPoster {
       if (refusal) context.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
     }
     for (const proof of finalizations) {
-      if (proof.index <= log.lastFinalized) continue
+      if (chain.isOld(app, proof)) continue
       const refusal = chain.promote(app, proof, verified.has(proof))
       if (refusal === 'forked') {
         // The next round (at once: this node is now behind) brings the network's batches.

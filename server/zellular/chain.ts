@@ -1,5 +1,6 @@
 import {
   signatureRecordCheck,
+  verifySignatureRecord,
   type Network,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
@@ -59,7 +60,7 @@ export class Chain {
   }
 
   /** A lock at or below the last lock, or a finalization at or below the last finalization. */
-  private isOld(app: string, record: SignatureRecord): boolean {
+  isOld(app: string, record: SignatureRecord): boolean {
     const log = this.logs.get(app)
     return record.index <= (record.state === 'locked' ? log.lastFinalized : log.lastLocked)
   }
@@ -81,7 +82,7 @@ export class Chain {
     const log = this.logs.get(app)
     if (!alreadyVerified) {
       try {
-        this.network.verifyAggregates([signatureRecordCheck(app, record)])
+        verifySignatureRecord(this.network, app, record)
       } catch (error) {
         return (error as Error).message
       }

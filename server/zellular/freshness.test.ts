@@ -121,3 +121,19 @@ it('authenticates node requests without a pairing check, once the two nodes shar
     close()
   }
 })
+
+it('derives the key it shares with a peer once, for what it sends and what it checks', async () => {
+  const { node, ids, body, send, close } = await setup()
+  const peer = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network)
+  try {
+    peer.signedHeaders('POST', node.id, '/node/dispute', '{}') // the peer's side of the key
+    node.context.peers.signedHeaders('POST', ids[1]!, '/node/dispute', '{}') // this node's side
+    const before = bls.pairingChecks()
+    expect((await send(peer.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(
+      404,
+    )
+    expect(bls.pairingChecks()).toBe(before)
+  } finally {
+    close()
+  }
+})

@@ -68,7 +68,6 @@ export class ZellularNode {
   readonly synchronizer: Synchronizer
   readonly disputer: Disputer
   readonly switcher: SequencerSwitch
-  /** Checks the Signature headers of node requests, batching the ones that arrive together. */
   /** When batches reached each stage here, for the latency waterfall (`GET /debug/…`). */
   readonly stages = new BatchStages()
   /** Rung whenever a sequence moves: wakes the long-polls held on this node. */

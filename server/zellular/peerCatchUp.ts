@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import {
   parseSignatureRecord,
-  signatureRecordCheck,
+  verifySignatureRecord,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -95,7 +95,7 @@ const rank = (record: SignatureRecord) => (record.state === 'locked' ? 1 : 0)
 
 function isVerified(context: NodeContext, app: string, record: SignatureRecord): boolean {
   try {
-    context.network.verifyAggregates([signatureRecordCheck(app, record)])
+    verifySignatureRecord(context.network, app, record)
     return true
   } catch {
     return false
@@ -186,7 +186,7 @@ async function catchUpFrom(
     const verified = chain.verifiedTogether(app, proofs)
     for (const proof of proofs) chain.promote(app, proof, verified.has(proof))
   }
-  if (target.index > (target.state === 'locked' ? log.lastFinalized : log.lastLocked)) {
+  if (!chain.isOld(app, target)) {
     const refusal = chain.promote(app, target)
     if (refusal) {
       context.log.warn(`catch-up to ${target.index} of ${app} from ${peer} refused: ${refusal}`)

@@ -37,7 +37,8 @@ const PEER_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
  * body is cut off, not buffered.
  */
 export class PeerClient {
-  readonly #macs: RequestMacs
+  /** The keys this node shares with each peer: its route guards check MACs with them too. */
+  readonly macs: RequestMacs
 
   constructor(
     private readonly selfId: string,
@@ -47,7 +48,7 @@ export class PeerClient {
     private readonly now: () => number = systemClock.now,
     private readonly maxResponseBytes = PEER_RESPONSE_MAX_BYTES,
   ) {
-    this.#macs = new RequestMacs(secretKey)
+    this.macs = new RequestMacs(secretKey)
   }
 
   async send(
@@ -107,7 +108,7 @@ export class PeerClient {
     const targetKey = this.network.operator(target)?.publicKey
     if (targetKey !== undefined) {
       const text = freshnessText({ signer, method, path, target, timestampMs, body })
-      headers[FRESHNESS_MAC_HEADER] = this.#macs.mac(targetKey, text)
+      headers[FRESHNESS_MAC_HEADER] = this.macs.mac(targetKey, text)
     }
     return headers
   }

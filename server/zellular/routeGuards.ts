@@ -12,7 +12,6 @@ import {
 } from './freshness.ts'
 import { ValidationHttpError, ZsequencerHttpError } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
-import { RequestMacs } from './requestMac.ts'
 
 /** What node routes keep on a request: who signed it and its body, once verified. */
 export type NodeEnv = { Variables: { signer: string; rawBody: string } }
@@ -49,10 +48,8 @@ export const tooLarge = () => new ZsequencerHttpError('BatchSizeExceededError')
 export class RouteGuards {
   readonly #replays = new ReplayGuard()
   readonly #version
-  readonly #macs: RequestMacs
 
   constructor(private readonly node: RouteDeps) {
-    this.#macs = new RequestMacs(node.context.secretKey)
     const version = parseApiVersion(node.context.config.version)
     if (!version) throw new Error(`"${node.context.config.version}" is not an API version`)
     this.#version = version
@@ -116,7 +113,8 @@ export class RouteGuards {
       timestampMs: fresh.timestampMs,
       body,
     })
-    if (!this.#macs.matches(operator.publicKey, text, mac)) throw denied('Bad signature.')
+    if (!this.node.context.peers.macs.matches(operator.publicKey, text, mac))
+      throw denied('Bad signature.')
     // Recorded only once verified: unsigned junk cannot fill the guard.
     if (!this.#replays.admit(mac, fresh.timestampMs, now)) {
       throw denied('The request was replayed.')

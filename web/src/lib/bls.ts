@@ -14,7 +14,7 @@ let loading: Promise<BlsVerifier> | undefined
  */
 export function loadBls(): Promise<BlsVerifier> {
   loading ??= (async () => {
-    // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+    // eslint-disable-next-line project/module-boundaries -- its own lazy chunk: attest's index would bring herumi in
     const noble = await import('../../../shared/attest/nobleBlsVerifier.ts')
     // herumi's chunk carries its WebAssembly as text: decoding it holds the thread for hundreds
     // of milliseconds, so it is asked for only after the caller's first check has run.
