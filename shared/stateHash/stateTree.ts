@@ -197,6 +197,8 @@ const recentLeaves = new Map<string, { value: string; bucket: number; digest: st
  * few MB of heap with short nonce windows, at most about 60 MB when every value is a full one.
  */
 const recentLeavesMax = 30_000
+/** About 10 MB of keys and map entries at most. */
+const knownBucketsMax = 65_536
 
 /**
  * Encodes leaves into one reused buffer and hashes them: the hot path of every changed key, so
@@ -205,6 +207,12 @@ const recentLeavesMax = 30_000
 class LeafHasher {
   /** The bucket of the key last given to `hashKey`. */
   bucket = 0
+  /**
+   * Buckets of keys hashed lately: a key's bucket never changes, and the same balances and
+   * nonce windows change batch after batch, so a lookup replaces a SHA-256 (a quarter of a
+   * changed leaf's hashing). Bounded: cleared when full, which only costs a rehash.
+   */
+  private readonly knownBuckets = new Map<string, number>()
   /** Reused input: u32be(len(key)) ‖ key ‖ value. */
   private scratch = new Uint8Array(1024)
   /**
@@ -224,8 +232,15 @@ class LeafHasher {
     input[1] = (keyLength >>> 16) & 0xff
     input[2] = (keyLength >>> 8) & 0xff
     input[3] = keyLength & 0xff
+    const known = this.knownBuckets.get(key)
+    if (known !== undefined) {
+      this.bucket = known
+      return keyLength
+    }
     const keyDigest = sha256Bytes((this.keyViews[keyLength] ??= input.subarray(4, 4 + keyLength)))
     this.bucket = (keyDigest[0]! << 8) | keyDigest[1]!
+    if (this.knownBuckets.size >= knownBucketsMax) this.knownBuckets.clear()
+    this.knownBuckets.set(key, this.bucket)
     return keyLength
   }
 

@@ -370,15 +370,22 @@ export class ReplicaStore {
   /** The balances a batch changed: a history row each, and the current value (none at zero). */
   private writeBalances(balances: LedgerSnapshot['balances'], index: number): void {
     const history: unknown[] = []
+    const current: unknown[] = []
     for (const { address, token, available, locked } of balances) {
       const key = hexToBytes(address)
-      history.push(key, token, index, available.toString(), locked.toString())
+      const amounts = [available.toString(), locked.toString()]
+      history.push(key, token, index, ...amounts)
       if (available === 0n && locked === 0n) this.write.deleteBalance.run(key, token)
-      else {
-        const leaf = balanceLeafColumns(address, token, available, locked)
-        this.write.setBalance.run(key, token, available.toString(), locked.toString(), ...leaf)
-      }
+      else
+        current.push(
+          key,
+          token,
+          ...amounts,
+          ...balanceLeafColumns(address, token, available, locked),
+        )
     }
+    // A batch lists each (address, token) once, so deletes and upserts never meet on one key.
+    this.write.setBalances.run(current)
     this.write.insertHistory.run(history)
   }
 
@@ -469,9 +476,11 @@ function prepareWrites(sqlite: Database.Database) {
     insertChainingHash: sqlite.prepare(
       'INSERT INTO chaining_hashes (batch_index, chaining_hash, time) VALUES (?, ?, ?)',
     ),
-    setBalance: sqlite.prepare(
-      'INSERT INTO balances (address, token, available, locked, leaf_bucket, leaf_digest) ' +
-        'VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (address, token) DO UPDATE SET ' +
+    setBalances: new BulkInsert(
+      sqlite,
+      'INSERT INTO balances (address, token, available, locked, leaf_bucket, leaf_digest)',
+      6,
+      'ON CONFLICT (address, token) DO UPDATE SET ' +
         'available = excluded.available, locked = excluded.locked, ' +
         'leaf_bucket = excluded.leaf_bucket, leaf_digest = excluded.leaf_digest',
     ),
