@@ -1,4 +1,5 @@
 import { sha256Bytes } from './sha256.ts'
+import { sha256PairInto } from './sha256Pair.ts'
 
 /** Buckets of the tree: 2^16, chosen by the first two bytes of sha256(key). */
 export const stateTreeDepth = 16
@@ -109,26 +110,28 @@ export class StateTree {
 
   private update(): void {
     const sweep = this.dirty.size > stateTreeBuckets / 2
-    let level = new Set<number>()
     for (const bucket of this.dirty) {
-      const node = stateTreeBuckets + bucket
-      this.nodes.set(this.bucketHash(bucket), node * 32)
-      if (!sweep) level.add(node >>> 1)
+      this.nodes.set(this.bucketHash(bucket), (stateTreeBuckets + bucket) * 32)
     }
-    this.dirty.clear()
     if (sweep) {
+      this.dirty.clear()
       // Most buckets changed (a build from scratch): nearly every node above them did too, and
       // one pass over all of them, children before parents, costs less than tracking which.
       for (let node = stateTreeBuckets - 1; node >= 1; node--) this.hashNode(node)
       return
     }
-    while (level.size > 0) {
-      const next = new Set<number>()
-      for (const node of level) {
-        this.hashNode(node)
-        if (node > 1) next.add(node >>> 1)
+    // The changed nodes of one level, ascending: their parents come out ascending too, so a
+    // parent shared by two of them is dropped by comparing neighbours, in place.
+    let level = Int32Array.from(this.dirty, (bucket) => stateTreeBuckets + bucket).sort()
+    this.dirty.clear()
+    while (level[0]! > 1) {
+      let count = 0
+      for (let i = 0; i < level.length; i++) {
+        const parent = level[i]! >>> 1
+        if (count === 0 || level[count - 1] !== parent) level[count++] = parent
       }
-      level = next
+      level = level.subarray(0, count)
+      for (let i = 0; i < count; i++) this.hashNode(level[i]!)
     }
   }
 
@@ -143,7 +146,8 @@ export class StateTree {
         break
       }
     }
-    nodes.set(empty ? zero : sha256Bytes(nodes.subarray(left, left + 64)), node * 32)
+    if (empty) nodes.set(zero, node * 32)
+    else sha256PairInto(nodes, left, nodes, node * 32)
   }
 
   private bucketHash(bucket: number): Uint8Array {

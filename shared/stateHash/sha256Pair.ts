@@ -1,0 +1,113 @@
+/**
+ * SHA-256 of exactly 64 bytes (two 32-byte child hashes), read from one buffer and written into
+ * another at given offsets: the inner node of the state tree (`stateTree.ts`), its most
+ * frequent hash. A general hasher pays, per node, for a view of the input, a call into its
+ * state, the padding and a new digest array; here nothing is allocated, and the second block,
+ * the padding of a 64-byte message, is the same for every node, so its message schedule (plus
+ * the round constants) is computed once. Equal to SHA-256 (FIPS 180-4) on every input
+ * (`sha256Pair.test.ts` checks it against node's). Not reentrant: synchronous, one scratch.
+ */
+export function sha256PairInto(
+  source: Uint8Array,
+  sourceOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+): void {
+  for (let i = 0; i < 16; i++) {
+    const at = sourceOffset + 4 * i
+    schedule[i] =
+      (source[at]! << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!
+  }
+  for (let t = 16; t < 64; t++) {
+    const a = schedule[t - 15]!
+    const b = schedule[t - 2]!
+    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
+    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
+    schedule[t] = (schedule[t - 16]! + s0 + schedule[t - 7]! + s1) | 0
+  }
+  for (let t = 0; t < 64; t++) schedule[t] = (schedule[t]! + roundConstants[t]!) | 0
+  state.set(initialState)
+  compress(schedule)
+  compress(paddingSchedule)
+  for (let i = 0; i < 8; i++) {
+    const word = state[i]!
+    const at = targetOffset + 4 * i
+    target[at] = word >>> 24
+    target[at + 1] = (word >>> 16) & 0xff
+    target[at + 2] = (word >>> 8) & 0xff
+    target[at + 3] = word & 0xff
+  }
+}
+
+/** One SHA-256 compression of `state` with a block's schedule already added to the constants. */
+function compress(scheduledWords: Int32Array): void {
+  let a = state[0]!
+  let b = state[1]!
+  let c = state[2]!
+  let d = state[3]!
+  let e = state[4]!
+  let f = state[5]!
+  let g = state[6]!
+  let h = state[7]!
+  for (let t = 0; t < 64; t++) {
+    const s1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7))
+    const t1 = (h + s1 + ((e & f) ^ (~e & g)) + scheduledWords[t]!) | 0
+    const s0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10))
+    const t2 = (s0 + ((a & b) ^ (a & c) ^ (b & c))) | 0
+    h = g
+    g = f
+    f = e
+    e = (d + t1) | 0
+    d = c
+    c = b
+    b = a
+    a = (t1 + t2) | 0
+  }
+  state[0] = (state[0]! + a) | 0
+  state[1] = (state[1]! + b) | 0
+  state[2] = (state[2]! + c) | 0
+  state[3] = (state[3]! + d) | 0
+  state[4] = (state[4]! + e) | 0
+  state[5] = (state[5]! + f) | 0
+  state[6] = (state[6]! + g) | 0
+  state[7] = (state[7]! + h) | 0
+}
+
+/** FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the primes' cube roots. */
+const roundConstants = new Int32Array([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+])
+
+/** FIPS 180-4 §5.3.3: the first 32 bits of the fractional parts of the primes' square roots. */
+const initialState = new Int32Array([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+])
+
+const state = new Int32Array(8)
+const schedule = new Int32Array(64)
+
+/**
+ * The second block of every 64-byte message: 0x80, zeros, and the length in bits (512) in its
+ * last word; expanded to 64 words once, each plus its round constant.
+ */
+const paddingSchedule = (() => {
+  const words = new Int32Array(64)
+  words[0] = 0x80000000 | 0
+  words[15] = 512
+  for (let t = 16; t < 64; t++) {
+    const a = words[t - 15]!
+    const b = words[t - 2]!
+    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
+    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
+    words[t] = (words[t - 16]! + s0 + words[t - 7]! + s1) | 0
+  }
+  for (let t = 0; t < 64; t++) words[t] = (words[t]! + roundConstants[t]!) | 0
+  return words
+})()
