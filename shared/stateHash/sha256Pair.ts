@@ -18,14 +18,7 @@ export function sha256PairInto(
     schedule[i] =
       (source[at]! << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!
   }
-  for (let t = 16; t < 64; t++) {
-    const a = schedule[t - 15]!
-    const b = schedule[t - 2]!
-    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
-    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
-    schedule[t] = (schedule[t - 16]! + s0 + schedule[t - 7]! + s1) | 0
-  }
-  for (let t = 0; t < 64; t++) schedule[t] = (schedule[t]! + roundConstants[t]!) | 0
+  expandSchedule(schedule)
   state.set(initialState)
   compress(schedule)
   compress(paddingSchedule)
@@ -37,6 +30,21 @@ export function sha256PairInto(
     target[at + 2] = (word >>> 8) & 0xff
     target[at + 3] = word & 0xff
   }
+}
+
+/**
+ * Expands a block's 16 words (FIPS 180-4 §6.2.2, step 1) to its 64-word schedule in place, and
+ * adds each round's constant, which `compress` would otherwise add in every round.
+ */
+function expandSchedule(words: Int32Array): void {
+  for (let t = 16; t < 64; t++) {
+    const a = words[t - 15]!
+    const b = words[t - 2]!
+    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
+    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
+    words[t] = (words[t - 16]! + s0 + words[t - 7]! + s1) | 0
+  }
+  for (let t = 0; t < 64; t++) words[t] = (words[t]! + roundConstants[t]!) | 0
 }
 
 /** One SHA-256 compression of `state` with a block's schedule already added to the constants. */
@@ -101,13 +109,6 @@ const paddingSchedule = (() => {
   const words = new Int32Array(64)
   words[0] = 0x80000000 | 0
   words[15] = 512
-  for (let t = 16; t < 64; t++) {
-    const a = words[t - 15]!
-    const b = words[t - 2]!
-    const s0 = ((a >>> 7) | (a << 25)) ^ ((a >>> 18) | (a << 14)) ^ (a >>> 3)
-    const s1 = ((b >>> 17) | (b << 15)) ^ ((b >>> 19) | (b << 13)) ^ (b >>> 10)
-    words[t] = (words[t - 16]! + s0 + words[t - 7]! + s1) | 0
-  }
-  for (let t = 0; t < 64; t++) words[t] = (words[t]! + roundConstants[t]!) | 0
+  expandSchedule(words)
   return words
 })()
