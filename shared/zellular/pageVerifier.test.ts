@@ -292,6 +292,20 @@ describe('PageVerifier on v0.1.7 pages', () => {
     expectBatches(byBytes.consume(chain.page(0, 3, proofs), 0), 1, 3)
   })
 
+  it('refuses a bad proof as a bad proof, even when the tail is also over a limit', () => {
+    // The proof decides whether the node lied; the limits only whether its tail can wait.
+    const good = chain.proof(3, 0)
+    const forged = { ...good, signature: chain.proof(3, 0, { timestamp: 1 }).signature }
+    const verifier = new PageVerifier({
+      network: committee.network,
+      app: TEST_APP,
+      maxBufferedBatches: 2,
+    })
+    expect(failure(() => verifier.consume(chain.page(0, 6, [forged]), 0))).toBe('bad_signature')
+    expect(verifier.nextAfter).toBe(0)
+    expect(() => verifier.consume(chain.page(0, 6, [good]), 0)).toThrow(UnprovenPagesError)
+  })
+
   it('checks the app name inside the signed message', () => {
     const other = new PageVerifier({ network: committee.network, app: 'other_app' })
     const page = chain.page(0, 4, chain.proofs([3]))
