@@ -187,6 +187,7 @@ function measure(at: number): void {
   const cpu = groupHashes.map((h) => h.cpuMs)
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0)
   const changedLeaves = sum(groupHashes.map((h) => h.changedLeaves))
+  const cpuPerLeaf = groupHashes.map((h) => (1000 * h.cpuMs) / Math.max(1, h.changedLeaves))
   groupHashes.length = 0
   const exchange = state!.exchange
   const full = timed(() => fullStateHash(exchange))
@@ -217,6 +218,7 @@ function measure(at: number): void {
       (1000 * sum(cpu)) /
       Math.max(1, changedLeaves)
     ).toFixed(2),
+    [`${key}_stateHashP50CpuUsPerChangedLeaf`]: percentile(cpuPerLeaf, 0.5).toFixed(2),
     [`${key}_fullStateHashMs`]: full.wallMs.toFixed(0),
     [`${key}_fullStateHashCpuMs`]: full.cpuMs.toFixed(0),
   })
@@ -226,6 +228,7 @@ function measure(at: number): void {
     'stateHashP50Ms',
     'stateHashMaxMs',
     'stateHashCpuUsPerChangedLeaf',
+    'stateHashP50CpuUsPerChangedLeaf',
     'fullStateHashMs',
   ]
   const summary = names.map((name) => results[`${key}_${name}`])
