@@ -35,7 +35,6 @@ import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testAccount } from '../shared/exchange/testing.ts'
 import { initKeccak } from '../shared/intents/index.ts'
-import { initSha256 } from '../shared/stateHash/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
 import { BalanceSigner } from '../server/replica/balanceSigner.ts'
 import { startPostgresServer } from '../server/replica/store/postgresServer.ts'
@@ -108,9 +107,7 @@ const parameters = {
   replicaBasePort: 17_101,
 }
 
-// The WebAssembly hashers a replica loads at start (`server/replica/main.ts`), so that phase A
-// applies as a replica does.
-await Promise.all([initKeccak(), initZellular(), initSha256()])
+await Promise.all([initKeccak(), initZellular()])
 const config: Record<string, unknown> = { ...environmentConfig(), smoke, phases: phases.join(',') }
 const results: Record<string, unknown> = {}
 const loads: number[] = []

@@ -55,6 +55,7 @@ import { environmentConfig, printSummary } from './report.ts'
  *   npm run bench:state -- --smoke      # 2,000 accounts, 20,000 intents
  *   npm run bench:state -- --accounts 1000 --intents 500000 --checkpoints 100000,250000,500000
  *                                       # windows full after 100,000 intents: the state is flat
+ *   npm run bench:state -- --hash-every 5000  # one state hash per 5,000 intents, not per group
  *   npm run bench:state -- --keep-database /tmp/state.db
  *                                       # also keeps a copy of the database (for profiling restart)
  *   npm run bench:state -- --restart /tmp/state.db
@@ -73,6 +74,13 @@ const intentCount = Number(option('intents', smoke ? '20000' : '1000000'))
 const checkpoints = option('checkpoints', smoke ? '2000,10000,20000' : '100000,500000,1000000')
   .split(',')
   .map(Number)
+/**
+ * `--hash-every N`: intents applied between two state hashes. By default (0) the state is hashed
+ * after every commit group, the most often a replica can hash; a replica hashes at its root
+ * checkpoints, once per `REPLICA_STATE_HASH_INTERVAL_MS` (1 s), so e.g. 5,000 is a second of
+ * phase A's apply rate: paths to the root shared by more changed leaves.
+ */
+const hashEvery = Number(option('hash-every', '0'))
 /** The sync-point time of every batch (unix seconds); nonces are milliseconds from it. */
 const syncPointSeconds = 1_800_000_000
 const groupMax = 32
@@ -163,6 +171,9 @@ function tableBytes(table: string): number {
  * each once per group), for the root's cost per changed leaf.
  */
 const groupHashes: { wallMs: number; cpuMs: number; changedLeaves: number }[] = []
+/** The batches applied since the last state hash, and their intents (`--hash-every`). */
+let bodiesSinceHash: string[] = []
+let intentsSinceHash = 0
 
 /** Runs `work`, returning its wall and CPU (user + system) milliseconds. */
 function timed(work: () => unknown): { wallMs: number; cpuMs: number } {
@@ -279,16 +290,6 @@ async function applyUpTo(from: number, to: number, index: number): Promise<numbe
   }
   return index
 }
-
-/**
- * `--hash-every N`: intents applied between two state hashes. By default (0) the state is hashed
- * after every commit group, the most often a replica can hash; a replica hashes at its root
- * checkpoints, once per `REPLICA_STATE_HASH_INTERVAL_MS` (1 s), so e.g. 5,000 is a second of
- * phase A's apply rate: paths to the root shared by more changed leaves.
- */
-const hashEvery = Number(option('hash-every', '0'))
-let bodiesSinceHash: string[] = []
-let intentsSinceHash = 0
 
 /**
  * Where a restart's time goes, step by step as `ReplicaState.open` and the first `/status` take

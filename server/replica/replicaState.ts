@@ -18,6 +18,7 @@ import {
   type SignerBackend,
 } from '../../shared/intents/index.ts'
 import { snapshotLedger, type LedgerGenesis, type NonceWindow } from '../../shared/ledger/index.ts'
+import { initSha256 } from '../../shared/stateHash/index.ts'
 import type { AppliedPosition, ReplicaStorage } from './store/replicaStorage.ts'
 
 /**
@@ -105,6 +106,7 @@ export class ReplicaState {
    * and the exchange rebuilt from it. Refuses a database made from another configuration.
    */
   static async open(store: ReplicaStorage, config: StateConfig): Promise<ReplicaState> {
+    await initSha256()
     const exchangeConfig = exchangeConfigOf(config)
     const expectedHash = configurationHash(exchangeConfig)
     const storedHash = await store.genesisHash()
@@ -148,6 +150,7 @@ export class ReplicaState {
     if ((await store.genesisHash()) !== undefined) {
       throw new StateSyncError('state sync needs a fresh database; this one holds a state')
     }
+    await initSha256()
     const exchangeConfig = exchangeConfigOf(config)
     const { tokens, issuer, markets } = trustedListsOf(config)
     // No finalization is taken from the peer: reading Zellular resumes from the chaining hash

@@ -14,6 +14,7 @@ it('exports exactly this public surface', () => {
       "hashLeaf",
       "initSha256",
       "leafDigest",
+      "sha256Backend",
       "sha256Bytes",
       "stateProofLeavesMax",
       "stateProofVersion",

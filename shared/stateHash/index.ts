@@ -1,5 +1,5 @@
 /** The incremental state hash: a fixed-fan-out Merkle tree of (key, value) leaves. */
-export { initSha256, sha256Bytes } from './sha256.ts'
+export { initSha256, sha256Backend, sha256Bytes } from './sha256.ts'
 export {
   buildStateProof,
   computeStateProofRoot,

@@ -20,3 +20,8 @@ export function sha256Bytes(data: Uint8Array): Uint8Array {
   hasher.update(data)
   return hasher.digest('binary')
 }
+
+/** Which SHA-256 `sha256Bytes` uses now: the WebAssembly one once `initSha256` has loaded it. */
+export function sha256Backend(): 'wasm' | 'js' {
+  return wasmHasher === undefined ? 'js' : 'wasm'
+}
