@@ -17,7 +17,7 @@ import {
 } from './stateLeaves.ts'
 
 /** Hashed before the tree's root; a new leaf format gets a new tag. */
-export const exchangeStateHashDomain = 'zellular-orderbook/exchange-state/v2'
+export const exchangeStateHashDomain = 'zellular-orderbook/exchange-state/v3'
 
 /** What the state hash reads of an exchange. */
 export interface HashedExchange {

@@ -9,19 +9,18 @@ import {
   verifyStateProof,
   type StateProof,
 } from './stateProof.ts'
-import { bucketOf, StateTree } from './stateTree.ts'
+import { bucketOf, StateTree, stateTreeDepth } from './stateTree.ts'
 
 const utf8 = (text: string) => new TextEncoder().encode(text)
 
-/** `count` keys `<prefix> <n>` that fall in the bucket of `key` (about 65,536 tries each). */
-function keysInBucketOf(key: string, prefix: string, count: number): string[] {
-  const bucket = bucketOf(utf8(key))
-  const found: string[] = []
-  for (let n = 0; found.length < count; n++) {
-    if (bucketOf(utf8(`${prefix} ${n}`)) === bucket) found.push(`${prefix} ${n}`)
-  }
-  return found
-}
+/**
+ * Keys that fall in the bucket of `target` (387,405), found once by trying `<prefix> <n>` for
+ * n = 0, 1, … (about 2^20 tries per key, too slow to repeat in every run); checked below.
+ */
+const orderKeys = [95_637, 116_528, 1_217_150, 2_202_135].map((n) => `order ${n}`)
+const nonceKeys = [
+  1_630_101, 1_861_215, 3_929_135, 4_320_556, 5_677_428, 5_974_904, 6_384_992, 7_801_155,
+].map((n) => `nonces ${n}`)
 
 /** A tree over `leaves` and a proof builder that reads values from the same map. */
 function treeOf(leaves: ReadonlyMap<string, string>) {
@@ -46,7 +45,7 @@ describe('state proofs', () => {
   let leaves: Map<string, string>
   let neighbours: string[]
   beforeAll(() => {
-    neighbours = keysInBucketOf(target, 'order', 4)
+    neighbours = orderKeys
     leaves = new Map<string, string>([
       ['issuer', '0x7e5f4552091a69125d5dfcb7b8c2659029395bdf'],
       ['token USDT', '6'],
@@ -54,6 +53,12 @@ describe('state proofs', () => {
       ...neighbours.slice(0, 3).map((key, n): [string, string] => [key, `value ${n}`]),
       ...Array.from({ length: 500 }, (_, n): [string, string] => [`market m${n}`, `${n} 0`]),
     ])
+  })
+
+  it('share one bucket among the target and the keys found for it', () => {
+    const bucket = bucketOf(utf8(target))
+    expect(bucket).toBe(387_405)
+    for (const key of [...orderKeys, ...nonceKeys]) expect(bucketOf(utf8(key))).toBe(bucket)
   })
 
   it('prove a present key and an absent key of a shared bucket, before and after encoding', () => {
@@ -104,7 +109,7 @@ describe('state proofs', () => {
     expect(check(withOthers([...others, new Uint8Array(32).fill(7)]))).toEqual(mismatch)
     expect(check(withOthers([flip(others[0]!, 31), ...others.slice(1)]))).toEqual(mismatch)
     expect(check(withOthers([others[0]!, ...others]))).toEqual({ ok: false, reason: 'malformed' })
-    for (let height = 0; height < 16; height++) {
+    for (let height = 0; height < stateTreeDepth; height++) {
       const siblings = present.siblings.map((s, h) => (h === height ? flip(s, 5) : s))
       expect(check({ ...present, siblings })).toEqual(mismatch)
     }
@@ -176,12 +181,21 @@ describe('state proofs', () => {
       }
       expect(decodeStateProof(bytes.subarray(0, bytes.length - 1))).toBeUndefined()
       expect(decodeStateProof(new Uint8Array([...bytes, 0]))).toBeUndefined()
+      // A bucket or a zero-sibling bit past the tree's 20 levels: one encoding per proof.
+      for (const at of [2, 6]) {
+        const beyond = bytes.slice()
+        new DataView(beyond.buffer).setUint32(
+          at,
+          new DataView(bytes.buffer).getUint32(at) | (1 << 20),
+        )
+        expect(decodeStateProof(beyond)).toBeUndefined()
+      }
     }
   })
 
   it('prove every key of any tree, present or absent, after any changes (property)', () => {
     // 12 of the keys share one bucket, so buckets hold several leaves and absence proofs list them.
-    const keys = [...neighbours, ...keysInBucketOf(target, 'nonces', 8), 'issuer', 'token ETH']
+    const keys = [...neighbours, ...nonceKeys, 'issuer', 'token ETH']
     const value = fc.option(fc.string({ maxLength: 12 }), { nil: undefined })
     fc.assert(
       fc.property(
@@ -227,20 +241,20 @@ describe('state proofs', () => {
     ])
     const { root, prove } = treeOf(vector)
     expect(bytesToHex(root)).toBe(
-      '0xf2cd5ed346adb58b6fd1645148bed26559f1a562b1b3811f64944533018b8b67',
+      '0xf3662c9f8aae80e64c1584a10158a659a4ff58cec53eac6e6e572a387b7d5368',
     )
     const present = encodeStateProof(prove(target))
     expect(bytesToHex(present)).toBe(
-      '0x01015e9477ff0000000054f3d7df3ec6b73b0a1dbc673f126fef1ba402c1b74881182d' +
-        'f95a61c7c5dd3105d9a6a5f9a39aee40b1bfed057bbb04e7b30d17ba54bc7ceeb4aae4f6' +
-        'c83b02',
+      '0x02010005e94d00077fff0000000051e04d442f91ad50cf7ded14b607caf5ee8d85e4f7' +
+        '430c5f4bd8ba4a39d8bc205d0df873b274f8b57d32e6a54f1d3f7d38d4326464d73bbe11' +
+        'b3c7552f1f65b4',
     )
     const absentKey = 'balance 0x2b5ad5c4795c026514f8317c7a215e218dccd6cf BTC'
     const absent = encodeStateProof(prove(absentKey))
     expect(bytesToHex(absent)).toBe(
-      '0x0100b4e35fff000000009e9f859e44d69c3552cf3d37e2503c03ed4e7507be11025267' +
-        '2f6b51f3d7a4b8a910ba6e074d6f1249719c73b7cabdd30b8a77cf06f9b39830b0de9ca5' +
-        '9ab023',
+      '0x0200000b4e340005ffff0000000086d688cadd29c9c8063d55c9af969feab20ef4977d' +
+        '15dc031cebfe495b6078e62f4c28e2840750fbeb373cda8df291ec5e7df01994d895bdce' +
+        'ed86217bf01d56',
     )
     expect(
       verifyStateProof({ key: absentKey, value: undefined, proof: prove(absentKey), root }),

@@ -2,9 +2,9 @@ import { sha256Bytes } from './sha256.ts'
 import { bucketOf, leafDigest, stateTreeDepth, type StateTreePath } from './stateTree.ts'
 
 /** First byte of an encoded proof; a new layout gets a new number (`docs/state-commitment.md`). */
-export const stateProofVersion = 1
+export const stateProofVersion = 2
 
-/** Most leaves one proof may list: far above any honest bucket (15 at 1M keys), so bounded. */
+/** Most leaves one proof may list: far above any honest bucket (about 1 at 1M keys), so bounded. */
 export const stateProofLeavesMax = 65_536
 
 /**
@@ -16,16 +16,16 @@ export const stateProofLeavesMax = 65_536
  * - `absent`: every leaf of the bucket as (key, value). A digest alone does not say whose key it
  *   is, so the verifier rehashes each leaf and checks that none is the key's.
  *
- * Then the 16 sibling hashes on the bucket's path, from the bucket level up. Built by
+ * Then the 20 sibling hashes on the bucket's path, from the bucket level up. Built by
  * `buildStateProof`, checked by `verifyStateProof`; `encodeStateProof` gives the wire bytes.
  */
 export interface StateProof {
-  /** The key's bucket (0 … 65,535): the first two bytes of sha256(key). */
+  /** The key's bucket (0 … 2^20 − 1): the first 20 bits of sha256(key). */
   readonly bucket: number
   readonly leaves:
     | { readonly kind: 'present'; readonly others: readonly Uint8Array[] }
     | { readonly kind: 'absent'; readonly entries: readonly (readonly [string, string])[] }
-  /** 16 hashes of 32 bytes, the bucket's sibling first; all-zero ones stand for empty subtrees. */
+  /** 20 hashes of 32 bytes, the bucket's sibling first; all-zero ones stand for empty subtrees. */
   readonly siblings: readonly Uint8Array[]
 }
 
@@ -80,7 +80,7 @@ export function buildStateProof(
 
 /**
  * The root a proof leads to for (key, value), `value` undefined for "no leaf", or why it leads
- * nowhere. Pure and cheap: one hash per leaf of an absence proof, one for the bucket, at most 16
+ * nowhere. Pure and cheap: one hash per leaf of an absence proof, one for the bucket, at most 20
  * for the path.
  */
 export function computeStateProofRoot(
@@ -149,8 +149,8 @@ export function verifyStateProof(parameters: {
 }
 
 /**
- * The wire bytes of a proof (`docs/state-commitment.md`, version 1):
- * `u8 version ‖ u8 kind (1 present, 0 absent) ‖ u16be bucket ‖ u16be zero-sibling mask ‖
+ * The wire bytes of a proof (`docs/state-commitment.md`, version 2):
+ * `u8 version ‖ u8 kind (1 present, 0 absent) ‖ u32be bucket ‖ u32be zero-sibling mask ‖
  * u32be leaf count ‖ leaves ‖ non-zero siblings`. A present leaf is its 32-byte digest, an
  * absent-proof leaf `u32be len(key) ‖ key ‖ u32be len(value) ‖ value`; bit h of the mask set
  * means the sibling at height h is all zero and left out.
@@ -163,13 +163,13 @@ export function encodeStateProof(proof: StateProof): Uint8Array {
   })
   const { leaves } = proof
   const count = leaves.kind === 'present' ? leaves.others.length : leaves.entries.length
-  const header = new Uint8Array(10)
+  const header = new Uint8Array(14)
   const view = new DataView(header.buffer)
   view.setUint8(0, stateProofVersion)
   view.setUint8(1, leaves.kind === 'present' ? 1 : 0)
-  view.setUint16(2, proof.bucket)
-  view.setUint16(4, mask)
-  view.setUint32(6, count)
+  view.setUint32(2, proof.bucket)
+  view.setUint32(6, mask)
+  view.setUint32(10, count)
   parts.push(header)
   if (leaves.kind === 'present') parts.push(...leaves.others)
   else {
@@ -187,13 +187,15 @@ export function encodeStateProof(proof: StateProof): Uint8Array {
 export function decodeStateProof(bytes: Uint8Array): StateProof | undefined {
   const decoder = new TextDecoder('utf-8', { fatal: true })
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
-  if (bytes.length < 10 || view.getUint8(0) !== stateProofVersion) return undefined
+  if (bytes.length < 14 || view.getUint8(0) !== stateProofVersion) return undefined
   const kind = view.getUint8(1)
-  const bucket = view.getUint16(2)
-  const mask = view.getUint16(4)
-  const count = view.getUint32(6)
+  const bucket = view.getUint32(2)
+  const mask = view.getUint32(6)
+  const count = view.getUint32(10)
+  // A bucket or mask bit past the tree's 20 levels would be a second encoding of a proof.
+  if (bucket >>> stateTreeDepth !== 0 || mask >>> stateTreeDepth !== 0) return undefined
   if (kind > 1 || count > stateProofLeavesMax) return undefined
-  let at = 10
+  let at = 14
   const take = (length: number): Uint8Array | undefined => {
     if (at + length > bytes.length) return undefined
     at += length

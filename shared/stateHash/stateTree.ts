@@ -1,35 +1,62 @@
 import { sha256Bytes } from './sha256.ts'
 import { sha256PairInto } from './sha256Pair.ts'
 
-/** Buckets of the tree: 2^16, chosen by the first two bytes of sha256(key). */
-export const stateTreeDepth = 16
+/**
+ * Buckets of the tree: 2^20, chosen by the first 20 bits of sha256(key). About one leaf per
+ * bucket at 1M keys, so a proof is mostly its 20 siblings: under 1 KB, absence included
+ * (`docs/state-commitment.md`, sizes at 16, 18 and 20 bits there).
+ */
+export const stateTreeDepth = 20
 export const stateTreeBuckets = 1 << stateTreeDepth
 
 const encoder = new TextEncoder()
 const zero = new Uint8Array(32)
+
+/** A bucket's leaves: key → leaf digest. */
+type Bucket = Map<string, string>
+const bucketPageBits = 10
+const bucketPageSize = 1 << bucketPageBits
+const nodePageBits = 8
+
+/** Where a node's 32 bytes start in its page. */
+function nodeOffset(node: number): number {
+  return (node & ((1 << nodePageBits) - 1)) << 5
+}
 
 /**
  * A set of (key, value) leaves with a Merkle root that costs O(changed keys) to bring up to
  * date: the byte-level definition is in `docs/state-hash.md`.
  *
  * - leaf digest = sha256(u32be(len(key)) ‖ key ‖ value), key and value UTF-8;
- * - bucket of a key = the first two bytes of sha256(key), big-endian (0 … 65,535);
+ * - bucket of a key = the first 20 bits of sha256(key), big-endian (0 … 1,048,575);
  * - bucket hash = sha256 of its leaf digests sorted bytewise and concatenated; 32 zero bytes
  *   for an empty bucket;
- * - a binary Merkle tree over the 65,536 bucket hashes in bucket order: a node is
+ * - a binary Merkle tree over the 2^20 bucket hashes in bucket order: a node is
  *   sha256(left ‖ right), or 32 zero bytes when both children are (so an empty tree costs
  *   nothing to build); the root is the top node.
  *
  * `set` records a leaf and marks its bucket dirty (`setHashed` does so with the bucket and digest
  * an earlier `hashLeaf` gave, which storage keeps, without hashing); `root` rehashes only the
- * dirty buckets and their paths to the root (16 nodes each, fewer where paths meet). Leaf order
+ * dirty buckets and their paths to the root (20 nodes each, fewer where paths meet). Leaf order
  * of insertion never matters: equal sets give equal roots. Pure: no I/O, no clock.
  */
 export class StateTree {
-  /** Per bucket: key → leaf digest (a 32-character latin1 string, which sorts bytewise). */
-  private readonly buckets: (Map<string, string> | undefined)[] = new Array(stateTreeBuckets)
-  /** Heap layout: node 1 is the root, nodes 2^16 … 2^17 − 1 the bucket hashes. */
-  private readonly nodes = new Uint8Array(2 * stateTreeBuckets * 32)
+  /**
+   * Per bucket: key → leaf digest (a 32-character latin1 string, which sorts bytewise), in pages
+   * of 2^10 buckets made when first used: an array of all 2^20 costs 24 ms to make, and a tree
+   * is made for every state sync and test.
+   */
+  private readonly bucketPages: ((Bucket | undefined)[] | undefined)[] = new Array(
+    stateTreeBuckets >>> bucketPageBits,
+  )
+  /**
+   * The nodes, heap layout (node 1 is the root, nodes 2^20 … 2^21 − 1 the bucket hashes), in
+   * pages of 2^8 nodes (8 KB) made when a non-zero node is first written, so a small tree holds
+   * its paths only, not 64 MB. A node's two children are in one page (2n is even).
+   */
+  private readonly nodePages: (Uint8Array | undefined)[] = new Array(
+    (2 * stateTreeBuckets) >>> nodePageBits,
+  )
   private readonly dirty = new Set<number>()
   private leafCount = 0
   /** Reused input of a bucket hash: its leaf digests, sorted; views of it by leaf count. */
@@ -54,7 +81,7 @@ export class StateTree {
     const keyLength = leafHasher.hashKey(key)
     const bucket = leafHasher.bucket
     if (value === undefined) {
-      if (this.buckets[bucket]?.delete(key) !== true) return
+      if (this.leavesOf(bucket)?.delete(key) !== true) return
       this.leafCount -= 1
       this.dirty.add(bucket)
       return
@@ -76,8 +103,11 @@ export class StateTree {
   }
 
   private put(key: string, bucket: number, digest: string): void {
-    let leaves = this.buckets[bucket]
-    if (leaves === undefined) this.buckets[bucket] = leaves = new Map()
+    let leaves = this.leavesOf(bucket)
+    if (leaves === undefined) {
+      const page = (this.bucketPages[bucket >>> bucketPageBits] ??= new Array(bucketPageSize))
+      page[bucket & (bucketPageSize - 1)] = leaves = new Map()
+    }
     const previous = leaves.get(key)
     if (previous === digest) return
     if (previous === undefined) this.leafCount += 1
@@ -88,22 +118,22 @@ export class StateTree {
   /** The root over every leaf set so far (32 bytes; all zero for an empty tree). */
   root(): Uint8Array {
     if (this.dirty.size > 0) this.update()
-    return this.nodes.slice(32, 64)
+    return this.node(1)
   }
 
   /**
    * What a proof of `key` is made of (`stateProof.ts`), under `root()`: its bucket, the bucket's
-   * leaves (key and digest, in no order) and the 16 sibling hashes from the bucket level up.
+   * leaves (key and digest, in no order) and the 20 sibling hashes from the bucket level up.
    */
   proof(key: string): StateTreePath {
     if (this.dirty.size > 0) this.update()
     const bucket = bucketOf(encoder.encode(key))
-    const leaves = [...(this.buckets[bucket] ?? [])].map(
+    const leaves = [...(this.leavesOf(bucket) ?? [])].map(
       ([leafKey, digest]) => [leafKey, fromLatin1(digest)] as const,
     )
     const siblings: Uint8Array[] = []
     for (let node = stateTreeBuckets + bucket; node > 1; node >>>= 1) {
-      siblings.push(this.nodes.slice((node ^ 1) * 32, ((node ^ 1) + 1) * 32))
+      siblings.push(this.node(node ^ 1))
     }
     return { bucket, leaves, siblings }
   }
@@ -111,7 +141,11 @@ export class StateTree {
   private update(): void {
     const sweep = this.dirty.size > stateTreeBuckets / 2
     for (const bucket of this.dirty) {
-      this.nodes.set(this.bucketHash(bucket), (stateTreeBuckets + bucket) * 32)
+      const hash = this.bucketHash(bucket)
+      const node = stateTreeBuckets + bucket
+      const page = this.nodePages[node >>> nodePageBits]
+      if (page !== undefined) page.set(hash, nodeOffset(node))
+      else if (hash !== zero) this.nodePage(node).set(hash, nodeOffset(node))
     }
     if (sweep) {
       this.dirty.clear()
@@ -137,23 +171,42 @@ export class StateTree {
 
   /** Sets an inner node from its two children: sha256(left ‖ right), or zero over two zeros. */
   private hashNode(node: number): void {
-    const left = 2 * node * 32
-    const nodes = this.nodes
+    const children = this.nodePages[(2 * node) >>> nodePageBits]
+    const left = nodeOffset(2 * node)
     let empty = true
-    for (let i = left; i < left + 64; i++) {
-      if (nodes[i] !== 0) {
-        empty = false
-        break
+    if (children !== undefined) {
+      for (let i = left; i < left + 64; i++) {
+        if (children[i] !== 0) {
+          empty = false
+          break
+        }
       }
     }
-    if (empty) nodes.set(zero, node * 32)
-    else sha256PairInto(nodes, left, nodes, node * 32)
+    if (!empty) sha256PairInto(children!, left, this.nodePage(node), nodeOffset(node))
+    else this.nodePages[node >>> nodePageBits]?.set(zero, nodeOffset(node))
+  }
+
+  /** A copy of a node's 32 bytes (zero when its page was never written). */
+  private node(node: number): Uint8Array {
+    const page = this.nodePages[node >>> nodePageBits]
+    if (page === undefined) return new Uint8Array(32)
+    return page.slice(nodeOffset(node), nodeOffset(node) + 32)
+  }
+
+  /** The page holding `node`, made (all zero) if missing. */
+  private nodePage(node: number): Uint8Array {
+    return (this.nodePages[node >>> nodePageBits] ??= new Uint8Array(32 << nodePageBits))
+  }
+
+  private leavesOf(bucket: number): Bucket | undefined {
+    return this.bucketPages[bucket >>> bucketPageBits]?.[bucket & (bucketPageSize - 1)]
   }
 
   private bucketHash(bucket: number): Uint8Array {
-    const leaves = this.buckets[bucket]
+    const leaves = this.leavesOf(bucket)
     if (leaves === undefined || leaves.size === 0) {
-      this.buckets[bucket] = undefined
+      const page = this.bucketPages[bucket >>> bucketPageBits]
+      if (page !== undefined) page[bucket & (bucketPageSize - 1)] = undefined
       return zero
     }
     const count = leaves.size
@@ -242,7 +295,7 @@ class LeafHasher {
       return keyLength
     }
     const keyDigest = sha256Bytes((this.keyViews[keyLength] ??= input.subarray(4, 4 + keyLength)))
-    this.bucket = (keyDigest[0]! << 8) | keyDigest[1]!
+    this.bucket = bucketOfDigest(keyDigest)
     if (this.knownBuckets.size >= knownBucketsMax) this.knownBuckets.clear()
     this.knownBuckets.set(key, this.bucket)
     return keyLength
@@ -275,7 +328,7 @@ class LeafHasher {
 
 const leafHasher = new LeafHasher()
 
-/** A key's bucket, its leaves and its 16 siblings (bucket level first); see `StateTree.proof`. */
+/** A key's bucket, its leaves and its 20 siblings (bucket level first); see `StateTree.proof`. */
 export interface StateTreePath {
   readonly bucket: number
   readonly leaves: readonly (readonly [key: string, digest: Uint8Array])[]
@@ -291,10 +344,14 @@ export function leafDigest(key: Uint8Array, value: Uint8Array): Uint8Array {
   return sha256Bytes(input)
 }
 
-/** The bucket of a key: the first two bytes of sha256(key), big-endian. */
+/** The bucket of a key: the first 20 bits of sha256(key), big-endian. */
 export function bucketOf(key: Uint8Array): number {
-  const digest = sha256Bytes(key)
-  return (digest[0]! << 8) | digest[1]!
+  return bucketOfDigest(sha256Bytes(key))
+}
+
+/** The first `stateTreeDepth` (at most 24) bits of a key's digest, big-endian. */
+function bucketOfDigest(digest: Uint8Array): number {
+  return ((digest[0]! << 16) | (digest[1]! << 8) | digest[2]!) >>> (24 - stateTreeDepth)
 }
 
 /** One flat one-byte string (not a chain of concatenations, which GC and `charCodeAt` pay for). */

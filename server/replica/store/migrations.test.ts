@@ -390,3 +390,74 @@ it('migration 0008 moves the current state into its own tables; the first start 
     today.close()
   }
 })
+
+it('migration 0013 forgets the leaves kept for the 16-bit state tree; a restart rebuilds the same root', async () => {
+  const registry = testRegistry(1, 15990)
+  const tokens = createTokenRegistry(testGenesis.tokens)
+  const pay = (trader: (typeof traders)[0], to: Address, amount: string, nonce: number) =>
+    signIntent(trader, tokens, {
+      action: 'transfer',
+      to,
+      token: 'USDT',
+      amount,
+      nonce: String(nonce),
+    })
+  const bodies = [
+    [pay(alice, bob.address, '10', 1), pay(bob, alice.address, '2', 1)],
+    [pay(alice, bob.address, '3', 2)],
+  ].map((batch) => JSON.stringify(batch))
+  const batch = (i: number) => ({ index: i + 1, body: bodies[i]!, chainingHash: `c${i + 1}` })
+
+  // Today's code applies the batches and keeps each row's leaf; the rows are copied into a
+  // database of layout 13, their buckets turned into the 16-bit tree's, as that layout kept them.
+  const dir = temporaryFolder('replica-db-')
+  const today = new ReplicaStore(join(dir, 'today.db'))
+  const original = await ReplicaState.open(new SqliteStorage(today), {
+    registry,
+    genesis: testGenesis,
+  })
+  await original.apply(batch(0))
+  const file = join(dir, 'old.db')
+  const old = new Database(file)
+  migrate(drizzle({ client: old }), { migrationsFolder: migrationsUpTo(12) })
+  old.prepare('ATTACH DATABASE ? AS today').run(join(dir, 'today.db'))
+  const tables = old
+    .prepare("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+    .pluck()
+    .all() as string[]
+  for (const table of tables.filter(
+    (name) => !name.startsWith('__') && name !== 'sqlite_sequence',
+  )) {
+    old.prepare(`INSERT INTO main.${table} SELECT * FROM today.${table}`).run()
+  }
+  for (const table of ['balances', 'nonce_windows']) {
+    // The first 16 of the 20 bits of sha256(key) that pick today's bucket.
+    old.prepare(`UPDATE ${table} SET leaf_bucket = leaf_bucket >> 4`).run()
+  }
+  const kept = 'SELECT COUNT(*) AS n FROM balances WHERE leaf_bucket IS NOT NULL'
+  expect((old.prepare(kept).get() as { n: number }).n).toBeGreaterThan(2)
+  old.prepare('DETACH DATABASE today').run()
+  old.close()
+
+  const migrated = new ReplicaStore(file)
+  try {
+    expect(migrated.sqlite.prepare(kept).get()).toEqual({ n: 0 })
+    const upgraded = await ReplicaState.open(new SqliteStorage(migrated), {
+      registry,
+      genesis: testGenesis,
+    })
+    expect(upgraded.stateHash()).toBe(original.stateHash())
+    // Both go on alike; the rows the next batch writes keep today's leaves again.
+    expect(await upgraded.apply(batch(1))).toEqual(await original.apply(batch(1)))
+    expect(upgraded.stateHash()).toBe(original.stateHash())
+    expect(migrated.sqlite.prepare(kept).get()).toEqual({ n: 2 })
+    const restarted = await ReplicaState.open(new SqliteStorage(migrated), {
+      registry,
+      genesis: testGenesis,
+    })
+    expect(restarted.stateHash()).toBe(original.stateHash())
+  } finally {
+    migrated.close()
+    today.close()
+  }
+})
