@@ -22,14 +22,46 @@ export function sha256PairInto(
   state.set(initialState)
   compress(schedule)
   compress(paddingSchedule)
+  writeState(target, targetOffset)
+}
+
+/** Writes the 8 words of `state`, the digest, big-endian at `offset` of `target`. */
+function writeState(target: Uint8Array, offset: number): void {
   for (let i = 0; i < 8; i++) {
     const word = state[i]!
-    const at = targetOffset + 4 * i
+    const at = offset + 4 * i
     target[at] = word >>> 24
     target[at + 1] = (word >>> 16) & 0xff
     target[at + 2] = (word >>> 8) & 0xff
     target[at + 3] = word & 0xff
   }
+}
+
+/**
+ * SHA-256 of exactly 32 bytes (one leaf digest: the hash of a bucket that holds one leaf, most
+ * buckets of a tree of 2^20), read and written like `sha256PairInto`. A 32-byte message and its
+ * padding fill one block, so this is one compression with nothing allocated, where a call into
+ * the WebAssembly hasher costs twice that in calls and copies.
+ */
+export function sha256Of32Into(
+  source: Uint8Array,
+  sourceOffset: number,
+  target: Uint8Array,
+  targetOffset: number,
+): void {
+  for (let i = 0; i < 8; i++) {
+    const at = sourceOffset + 4 * i
+    schedule[i] =
+      (source[at]! << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!
+  }
+  // The padding: 0x80, zeros, and the length in bits (256) in the last word.
+  schedule[8] = 0x80000000 | 0
+  schedule.fill(0, 9, 15)
+  schedule[15] = 256
+  expandSchedule(schedule)
+  state.set(initialState)
+  compress(schedule)
+  writeState(target, targetOffset)
 }
 
 /**

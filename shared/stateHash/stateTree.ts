@@ -1,5 +1,5 @@
 import { sha256Bytes } from './sha256.ts'
-import { sha256PairInto } from './sha256Pair.ts'
+import { sha256Of32Into, sha256PairInto } from './sha256Pair.ts'
 
 /**
  * Buckets of the tree: 2^20, chosen by the first 20 bits of sha256(key). About one leaf per
@@ -140,13 +140,7 @@ export class StateTree {
 
   private update(): void {
     const sweep = this.dirty.size > stateTreeBuckets / 2
-    for (const bucket of this.dirty) {
-      const hash = this.bucketHash(bucket)
-      const node = stateTreeBuckets + bucket
-      const page = this.nodePages[node >>> nodePageBits]
-      if (page !== undefined) page.set(hash, nodeOffset(node))
-      else if (hash !== zero) this.nodePage(node).set(hash, nodeOffset(node))
-    }
+    for (const bucket of this.dirty) this.hashBucket(bucket)
     if (sweep) {
       this.dirty.clear()
       // Most buckets changed (a build from scratch): nearly every node above them did too, and
@@ -202,12 +196,15 @@ export class StateTree {
     return this.bucketPages[bucket >>> bucketPageBits]?.[bucket & (bucketPageSize - 1)]
   }
 
-  private bucketHash(bucket: number): Uint8Array {
+  /** Sets a bucket's node: the hash of its sorted leaf digests, or zero when it has none. */
+  private hashBucket(bucket: number): void {
+    const node = stateTreeBuckets + bucket
     const leaves = this.leavesOf(bucket)
     if (leaves === undefined || leaves.size === 0) {
       const page = this.bucketPages[bucket >>> bucketPageBits]
       if (page !== undefined) page[bucket & (bucketPageSize - 1)] = undefined
-      return zero
+      this.nodePages[node >>> nodePageBits]?.set(zero, nodeOffset(node))
+      return
     }
     const count = leaves.size
     if (32 * count > this.joined.length) {
@@ -219,7 +216,12 @@ export class StateTree {
     for (const digest of count === 1 ? leaves.values() : [...leaves.values()].sort()) {
       for (let i = 0; i < 32; i++) joined[at++] = digest.charCodeAt(i)
     }
-    return sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
+    // Most buckets hold one leaf: its digest and padding are one block, hashed in place.
+    if (count === 1) sha256Of32Into(joined, 0, this.nodePage(node), nodeOffset(node))
+    else {
+      const hash = sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
+      this.nodePage(node).set(hash, nodeOffset(node))
+    }
   }
 }
 
