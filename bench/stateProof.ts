@@ -3,6 +3,7 @@ import {
   bucketOf,
   buildStateProof,
   encodeStateProof,
+  hashLeaf,
   initSha256,
   StateTree,
   verifyStateProof,
@@ -18,6 +19,11 @@ import { environmentConfig, percentile, printSummary } from './report.ts'
  * windows, open orders) with realistic values; keys are derived from their number (seeded, no
  * randomness), so every run builds the same tree and prints the same root.
  *
+ * Then the root's update cost at that size: `--root-rounds` rounds each change `--changed` keys
+ * (by default 15,800, what a second of phase A of bench:replica changes) chosen by a seeded
+ * generator, as a replica does between two roots: each leaf hashed as storage does at commit
+ * (`hashLeaf`), set in the tree, then one `root()`; CPU per changed key.
+ *
  *   npx tsx bench/stateProof.ts               # 1,000,000 keys, 2,000 proofs of each kind
  *   npx tsx bench/stateProof.ts --smoke       # 20,000 keys, 200 proofs
  */
@@ -29,6 +35,8 @@ function option(name: string, fallback: string): string {
 }
 const keyCount = Number(option('keys', smoke ? '20000' : '1000000'))
 const proofCount = Number(option('proofs', smoke ? '200' : '2000'))
+const rootRounds = Number(option('root-rounds', smoke ? '2' : '12'))
+const changedPerRound = Number(option('changed', smoke ? '500' : '15800'))
 
 /** A deterministic 20-byte address of account `n`. */
 const address = (n: number) => `0x${(n * 2654435761 + 0x1234567).toString(16).padStart(40, '9')}`
@@ -60,6 +68,39 @@ function leafOf(n: number): readonly [string, string | undefined] {
   return orderLeaf(order.orderId, order, { placedIndex: n, placedPosition: n % 40 })
 }
 
+/**
+ * Mean and median of per-proof CPU times (µs): the mean takes in any garbage collection of the
+ * 1M-key heap that falls into a proof's measurement, the median the proof's own cost.
+ */
+function meanAndMedian(times: number[]): string {
+  const mean = times.reduce((sum, time) => sum + time, 0) / times.length
+  const sorted = times.slice().sort((a, b) => a - b)
+  return `mean ${mean.toFixed(1)}, p50 ${percentile(sorted, 50).toFixed(1)}`
+}
+
+/**
+ * CPU per changed key of bringing the root up to date, `rootRounds` times `changedPerRound`
+ * keys (a seeded linear congruential generator picks them; each gets another value).
+ */
+function measureRootUpdates(tree: StateTree): string {
+  let seed = 12_345
+  const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31
+  const perKey: number[] = []
+  for (let round = 0; round < rootRounds; round++) {
+    const changes: (readonly [string, string])[] = []
+    for (let i = 0; i < changedPerRound; i++) {
+      const [key, value] = leafOf(Math.floor(next() * keyCount))
+      if (value !== undefined) changes.push([key, `${value.slice(0, -1)}${round % 10}`])
+    }
+    const started = process.cpuUsage()
+    for (const [key, value] of changes) hashLeaf(key, value)
+    for (const [key, value] of changes) tree.set(key, value)
+    tree.root()
+    perKey.push(elapsedUs(started) / changes.length)
+  }
+  return meanAndMedian(perKey)
+}
+
 async function main() {
   await initSha256()
   const tree = new StateTree()
@@ -76,17 +117,17 @@ async function main() {
   const measure = (keys: readonly string[]) => {
     const sizes: number[] = []
     const leafCounts: number[] = []
-    let buildCpu = 0
-    let verifyCpu = 0
+    const buildCpu: number[] = []
+    const verifyCpu: number[] = []
     for (const key of keys) {
       const value = values.get(key)
       let started = process.cpuUsage()
       const proof = buildStateProof(tree.proof(key), key, value, (other) => values.get(other))!
       const bytes = encodeStateProof(proof)
-      buildCpu += elapsedUs(started)
+      buildCpu.push(elapsedUs(started))
       started = process.cpuUsage()
       const verdict = verifyStateProof({ key, value, proof, root })
-      verifyCpu += elapsedUs(started)
+      verifyCpu.push(elapsedUs(started))
       if (!verdict.ok) throw new Error(`proof of ${key} does not verify: ${verdict.reason}`)
       sizes.push(bytes.length)
       leafCounts.push(
@@ -102,8 +143,8 @@ async function main() {
       bytes: `mean ${mean.toFixed(0)}, p50 ${percentile(sizes, 50)}, p99 ${percentile(sizes, 99)}, max ${sizes.at(-1)}`,
       bucketLeaves: `p50 ${percentile(leafCounts, 50)}, p99 ${percentile(leafCounts, 99)}`,
       underOneKb: `${((100 * sizes.filter((size) => size <= 1024).length) / sizes.length).toFixed(1)} %`,
-      buildCpuUs: (buildCpu / keys.length).toFixed(1),
-      verifyCpuUs: (verifyCpu / keys.length).toFixed(1),
+      buildCpuUs: meanAndMedian(buildCpu),
+      verifyCpuUs: meanAndMedian(verifyCpu),
     }
   }
   // Present: every 10th key's balance slots (0..4), spread over the whole tree.
@@ -121,6 +162,7 @@ async function main() {
   const presentResult = measure(present)
   const absentResult = measure(absent)
   const buckets = new Set(present.map((key) => bucketOf(new TextEncoder().encode(key)))).size
+  const rootCpu = measureRootUpdates(tree)
   printSummary(
     `state-proof-${keyCount}`,
     {
@@ -145,6 +187,7 @@ async function main() {
       absentUnderOneKb: absentResult.underOneKb,
       absentBuildCpuUsPerProof: absentResult.buildCpuUs,
       absentVerifyCpuUsPerProof: absentResult.verifyCpuUs,
+      rootCpuUsPerChangedKey: rootCpu,
     },
   )
 }

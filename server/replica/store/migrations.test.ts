@@ -394,7 +394,7 @@ it('migration 0008 moves the current state into its own tables; the first start 
 it('migration 0013 forgets the leaves kept for the 16-bit state tree; a restart rebuilds the same root', async () => {
   const registry = testRegistry(1, 15990)
   const tokens = createTokenRegistry(testGenesis.tokens)
-  const pay = (trader: (typeof traders)[0], to: Address, amount: string, nonce: number) =>
+  const pay = (trader: (typeof traders)[0], to: string, amount: string, nonce: number) =>
     signIntent(trader, tokens, {
       action: 'transfer',
       to,
