@@ -63,7 +63,7 @@ describe('sha256Of32Into', () => {
     )
   })
 
-  it('gives the FIPS 180-4 digest of 32 zero bytes, after a pair hash used the same scratch', () => {
+  it('gives the FIPS 180-4 digest of 32 zero bytes after a pair hash used the scratch', () => {
     const out = new Uint8Array(32)
     sha256PairInto(new Uint8Array(64).fill(0xff), 0, out, 0)
     sha256Of32Into(new Uint8Array(32), 0, out, 0)

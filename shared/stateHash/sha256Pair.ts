@@ -38,8 +38,9 @@ function writeState(target: Uint8Array, offset: number): void {
 }
 
 /**
- * SHA-256 of exactly 32 bytes (one leaf digest: the hash of a bucket that holds one leaf, most
- * buckets of a tree of 2^20), read and written like `sha256PairInto`. A 32-byte message and its
+ * SHA-256 of exactly 32 bytes (one leaf digest: the hash of a bucket that holds one leaf, a
+ * quarter of the buckets of 1M keys, most of a smaller state), read and written like
+ * `sha256PairInto`. A 32-byte message and its
  * padding fill one block, so this is one compression with nothing allocated, where a call into
  * the WebAssembly hasher costs twice that in calls and copies.
  */

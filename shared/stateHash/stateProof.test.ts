@@ -10,17 +10,13 @@ import {
   type StateProof,
 } from './stateProof.ts'
 import { bucketOf, StateTree, stateTreeDepth } from './stateTree.ts'
+import {
+  sharedBucketNonceKeys as nonceKeys,
+  sharedBucketOrderKeys as orderKeys,
+  sharedBucketTarget,
+} from './testing.ts'
 
 const utf8 = (text: string) => new TextEncoder().encode(text)
-
-/**
- * Keys that fall in the bucket of `target` (387,405), found once by trying `<prefix> <n>` for
- * n = 0, 1, … (about 2^20 tries per key, too slow to repeat in every run); checked below.
- */
-const orderKeys = [95_637, 116_528, 1_217_150, 2_202_135].map((n) => `order ${n}`)
-const nonceKeys = [
-  1_630_101, 1_861_215, 3_929_135, 4_320_556, 5_677_428, 5_974_904, 6_384_992, 7_801_155,
-].map((n) => `nonces ${n}`)
 
 /** A tree over `leaves` and a proof builder that reads values from the same map. */
 function treeOf(leaves: ReadonlyMap<string, string>) {
@@ -41,7 +37,7 @@ const flip = (bytes: Uint8Array, at = 0) => {
 describe('state proofs', () => {
   beforeAll(() => initSha256())
 
-  const target = 'balance 0x2b5ad5c4795c026514f8317c7a215e218dccd6cf USDT'
+  const target = sharedBucketTarget
   let leaves: Map<string, string>
   let neighbours: string[]
   beforeAll(() => {
@@ -57,7 +53,7 @@ describe('state proofs', () => {
 
   it('share one bucket among the target and the keys found for it', () => {
     const bucket = bucketOf(utf8(target))
-    expect(bucket).toBe(387_405)
+    expect(bucket).toBe(96_851)
     for (const key of [...orderKeys, ...nonceKeys]) expect(bucketOf(utf8(key))).toBe(bucket)
   })
 
@@ -181,12 +177,12 @@ describe('state proofs', () => {
       }
       expect(decodeStateProof(bytes.subarray(0, bytes.length - 1))).toBeUndefined()
       expect(decodeStateProof(new Uint8Array([...bytes, 0]))).toBeUndefined()
-      // A bucket or a zero-sibling bit past the tree's 20 levels: one encoding per proof.
+      // A bucket or a zero-sibling bit past the tree's 18 levels: one encoding per proof.
       for (const at of [2, 6]) {
         const beyond = bytes.slice()
         new DataView(beyond.buffer).setUint32(
           at,
-          new DataView(bytes.buffer).getUint32(at) | (1 << 20),
+          new DataView(bytes.buffer).getUint32(at) | (1 << 18),
         )
         expect(decodeStateProof(beyond)).toBeUndefined()
       }
@@ -241,20 +237,20 @@ describe('state proofs', () => {
     ])
     const { root, prove } = treeOf(vector)
     expect(bytesToHex(root)).toBe(
-      '0xf3662c9f8aae80e64c1584a10158a659a4ff58cec53eac6e6e572a387b7d5368',
+      '0x97a1639409c3c7d01d91f888fdb6514ebaeb381aa82a98515fb1fe7db00ec289',
     )
     const present = encodeStateProof(prove(target))
     expect(bytesToHex(present)).toBe(
-      '0x02010005e94d00077fff0000000051e04d442f91ad50cf7ded14b607caf5ee8d85e4f7' +
-        '430c5f4bd8ba4a39d8bc205d0df873b274f8b57d32e6a54f1d3f7d38d4326464d73bbe11' +
-        'b3c7552f1f65b4',
+      '0x020100017a530001dfff00000000afb878a6bbfef1d36c85a50782933cdd87a7c2b728' +
+        'a094b773cfada988cd988dc87df8c0372605a249ba37252261ec72d80ddd61b48c28364a' +
+        '3e634ac617e287',
     )
     const absentKey = 'balance 0x2b5ad5c4795c026514f8317c7a215e218dccd6cf BTC'
     const absent = encodeStateProof(prove(absentKey))
     expect(bytesToHex(absent)).toBe(
-      '0x0200000b4e340005ffff0000000086d688cadd29c9c8063d55c9af969feab20ef4977d' +
-        '15dc031cebfe495b6078e62f4c28e2840750fbeb373cda8df291ec5e7df01994d895bdce' +
-        'ed86217bf01d56',
+      '0x02000002d38d00017fff000000009b75261009425428e11708aae046a347d52ddabb47' +
+        '840289b7c21de8c577c8685955de7cb8a5c9743341d2a73015b2e19ddc5f4918aebe2534' +
+        '52599fb962540d',
     )
     expect(
       verifyStateProof({ key: absentKey, value: undefined, proof: prove(absentKey), root }),

@@ -4,7 +4,7 @@ import { bucketOf, leafDigest, stateTreeDepth, type StateTreePath } from './stat
 /** First byte of an encoded proof; a new layout gets a new number (`docs/state-commitment.md`). */
 export const stateProofVersion = 2
 
-/** Most leaves one proof may list: far above any honest bucket (about 1 at 1M keys), so bounded. */
+/** Most leaves one proof may list: far above any honest bucket (about 4 at 1M keys), so bounded. */
 export const stateProofLeavesMax = 65_536
 
 /**
@@ -16,16 +16,16 @@ export const stateProofLeavesMax = 65_536
  * - `absent`: every leaf of the bucket as (key, value). A digest alone does not say whose key it
  *   is, so the verifier rehashes each leaf and checks that none is the key's.
  *
- * Then the 20 sibling hashes on the bucket's path, from the bucket level up. Built by
+ * Then the 18 sibling hashes on the bucket's path, from the bucket level up. Built by
  * `buildStateProof`, checked by `verifyStateProof`; `encodeStateProof` gives the wire bytes.
  */
 export interface StateProof {
-  /** The key's bucket (0 … 2^20 − 1): the first 20 bits of sha256(key). */
+  /** The key's bucket (0 … 2^18 − 1): the first 18 bits of sha256(key). */
   readonly bucket: number
   readonly leaves:
     | { readonly kind: 'present'; readonly others: readonly Uint8Array[] }
     | { readonly kind: 'absent'; readonly entries: readonly (readonly [string, string])[] }
-  /** 20 hashes of 32 bytes, the bucket's sibling first; all-zero ones stand for empty subtrees. */
+  /** 18 hashes of 32 bytes, the bucket's sibling first; all-zero ones stand for empty subtrees. */
   readonly siblings: readonly Uint8Array[]
 }
 
@@ -80,7 +80,7 @@ export function buildStateProof(
 
 /**
  * The root a proof leads to for (key, value), `value` undefined for "no leaf", or why it leads
- * nowhere. Pure and cheap: one hash per leaf of an absence proof, one for the bucket, at most 20
+ * nowhere. Pure and cheap: one hash per leaf of an absence proof, one for the bucket, at most 18
  * for the path.
  */
 export function computeStateProofRoot(
@@ -192,7 +192,7 @@ export function decodeStateProof(bytes: Uint8Array): StateProof | undefined {
   const bucket = view.getUint32(2)
   const mask = view.getUint32(6)
   const count = view.getUint32(10)
-  // A bucket or mask bit past the tree's 20 levels would be a second encoding of a proof.
+  // A bucket or mask bit past the tree's 18 levels would be a second encoding of a proof.
   if (bucket >>> stateTreeDepth !== 0 || mask >>> stateTreeDepth !== 0) return undefined
   if (kind > 1 || count > stateProofLeavesMax) return undefined
   let at = 14

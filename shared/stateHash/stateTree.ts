@@ -2,18 +2,18 @@ import { sha256Bytes } from './sha256.ts'
 import { sha256Of32Into, sha256PairInto } from './sha256Pair.ts'
 
 /**
- * Buckets of the tree: 2^20, chosen by the first 20 bits of sha256(key). About one leaf per
- * bucket at 1M keys, so a proof is mostly its 20 siblings: under 1 KB, absence included
- * (`docs/state-commitment.md`, sizes at 16, 18 and 20 bits there).
+ * Buckets of the tree: 2^18, chosen by the first 18 bits of sha256(key). About four leaves per
+ * bucket at 1M keys, so a proof is mostly its 18 siblings: under 1 KB on average, absence
+ * included (`docs/state-commitment.md`: sizes and costs at 16, 18 and 20 bits).
  */
-export const stateTreeDepth = 20
+export const stateTreeDepth = 18
 export const stateTreeBuckets = 1 << stateTreeDepth
 
 const encoder = new TextEncoder()
 const zero = new Uint8Array(32)
 
-/** A bucket's leaves: key → leaf digest. */
-type Bucket = Map<string, string>
+/** The keys of a bucket's leaves: one key, or an array of two or more. */
+type BucketKeys = string | string[]
 const bucketPageBits = 10
 const bucketPageSize = 1 << bucketPageBits
 const nodePageBits = 8
@@ -28,44 +28,46 @@ function nodeOffset(node: number): number {
  * date: the byte-level definition is in `docs/state-hash.md`.
  *
  * - leaf digest = sha256(u32be(len(key)) ‖ key ‖ value), key and value UTF-8;
- * - bucket of a key = the first 20 bits of sha256(key), big-endian (0 … 1,048,575);
+ * - bucket of a key = the first 18 bits of sha256(key), big-endian (0 … 262,143);
  * - bucket hash = sha256 of its leaf digests sorted bytewise and concatenated; 32 zero bytes
  *   for an empty bucket;
- * - a binary Merkle tree over the 2^20 bucket hashes in bucket order: a node is
+ * - a binary Merkle tree over the 2^18 bucket hashes in bucket order: a node is
  *   sha256(left ‖ right), or 32 zero bytes when both children are (so an empty tree costs
  *   nothing to build); the root is the top node.
  *
  * `set` records a leaf and marks its bucket dirty (`setHashed` does so with the bucket and digest
  * an earlier `hashLeaf` gave, which storage keeps, without hashing); `root` rehashes only the
- * dirty buckets and their paths to the root (20 nodes each, fewer where paths meet). Leaf order
+ * dirty buckets and their paths to the root (18 nodes each, fewer where paths meet). Leaf order
  * of insertion never matters: equal sets give equal roots. Pure: no I/O, no clock.
  */
 export class StateTree {
+  /** Every leaf's digest by key (a 32-character latin1 string, which sorts bytewise). */
+  private readonly digests = new Map<string, string>()
   /**
-   * Per bucket: key → leaf digest (a 32-character latin1 string, which sorts bytewise), in pages
-   * of 2^10 buckets made when first used: an array of all 2^20 costs 24 ms to make, and a tree
-   * is made for every state sync and test.
+   * Per bucket, the keys of its leaves: the key itself when it holds one (no collection for
+   * the many buckets of one leaf), an array when more. In pages of 2^10 buckets made when first
+   * used: an array of all of them costs milliseconds to make, and a tree is made for every state
+   * sync and test.
    */
-  private readonly bucketPages: ((Bucket | undefined)[] | undefined)[] = new Array(
+  private readonly bucketPages: ((BucketKeys | undefined)[] | undefined)[] = new Array(
     stateTreeBuckets >>> bucketPageBits,
   )
   /**
-   * The nodes, heap layout (node 1 is the root, nodes 2^20 … 2^21 − 1 the bucket hashes), in
+   * The nodes, heap layout (node 1 is the root, nodes 2^18 … 2^19 − 1 the bucket hashes), in
    * pages of 2^8 nodes (8 KB) made when a non-zero node is first written, so a small tree holds
-   * its paths only, not 64 MB. A node's two children are in one page (2n is even).
+   * its paths only, not 16 MB. A node's two children are in one page (2n is even).
    */
   private readonly nodePages: (Uint8Array | undefined)[] = new Array(
     (2 * stateTreeBuckets) >>> nodePageBits,
   )
   private readonly dirty = new Set<number>()
-  private leafCount = 0
   /** Reused input of a bucket hash: its leaf digests, sorted; views of it by leaf count. */
   private joined = new Uint8Array(32 * 64)
   private joinedViews: (Uint8Array | undefined)[] = []
 
   /** Number of leaves held. */
   get size(): number {
-    return this.leafCount
+    return this.digests.size
   }
 
   /** Sets the leaf of `key` to `value`, or removes it (`undefined`). */
@@ -81,8 +83,8 @@ export class StateTree {
     const keyLength = leafHasher.hashKey(key)
     const bucket = leafHasher.bucket
     if (value === undefined) {
-      if (this.leavesOf(bucket)?.delete(key) !== true) return
-      this.leafCount -= 1
+      if (!this.digests.delete(key)) return
+      this.removeKey(bucket, key)
       this.dirty.add(bucket)
       return
     }
@@ -103,16 +105,33 @@ export class StateTree {
   }
 
   private put(key: string, bucket: number, digest: string): void {
-    let leaves = this.leavesOf(bucket)
-    if (leaves === undefined) {
-      const page = (this.bucketPages[bucket >>> bucketPageBits] ??= new Array(bucketPageSize))
-      page[bucket & (bucketPageSize - 1)] = leaves = new Map()
-    }
-    const previous = leaves.get(key)
+    const previous = this.digests.get(key)
     if (previous === digest) return
-    if (previous === undefined) this.leafCount += 1
-    leaves.set(key, digest)
+    this.digests.set(key, digest)
+    if (previous === undefined) this.addKey(bucket, key)
     this.dirty.add(bucket)
+  }
+
+  private addKey(bucket: number, key: string): void {
+    const page = (this.bucketPages[bucket >>> bucketPageBits] ??= new Array(bucketPageSize))
+    const slot = bucket & (bucketPageSize - 1)
+    const keys = page[slot]
+    if (keys === undefined) page[slot] = key
+    else if (typeof keys === 'string') page[slot] = [keys, key]
+    else keys.push(key)
+  }
+
+  private removeKey(bucket: number, key: string): void {
+    const page = this.bucketPages[bucket >>> bucketPageBits]
+    const slot = bucket & (bucketPageSize - 1)
+    const keys = page?.[slot]
+    if (page === undefined || keys === undefined) return
+    if (typeof keys === 'string') {
+      if (keys === key) page[slot] = undefined
+      return
+    }
+    const rest = keys.filter((other) => other !== key)
+    page[slot] = rest.length === 1 ? rest[0] : rest
   }
 
   /** The root over every leaf set so far (32 bytes; all zero for an empty tree). */
@@ -123,13 +142,14 @@ export class StateTree {
 
   /**
    * What a proof of `key` is made of (`stateProof.ts`), under `root()`: its bucket, the bucket's
-   * leaves (key and digest, in no order) and the 20 sibling hashes from the bucket level up.
+   * leaves (key and digest, in no order) and the 18 sibling hashes from the bucket level up.
    */
   proof(key: string): StateTreePath {
     if (this.dirty.size > 0) this.update()
     const bucket = bucketOf(encoder.encode(key))
-    const leaves = [...(this.leavesOf(bucket) ?? [])].map(
-      ([leafKey, digest]) => [leafKey, fromLatin1(digest)] as const,
+    const keys = this.keysOf(bucket)
+    const leaves = (keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys).map(
+      (leafKey) => [leafKey, fromLatin1(this.digests.get(leafKey)!)] as const,
     )
     const siblings: Uint8Array[] = []
     for (let node = stateTreeBuckets + bucket; node > 1; node >>>= 1) {
@@ -192,36 +212,37 @@ export class StateTree {
     return (this.nodePages[node >>> nodePageBits] ??= new Uint8Array(32 << nodePageBits))
   }
 
-  private leavesOf(bucket: number): Bucket | undefined {
+  private keysOf(bucket: number): BucketKeys | undefined {
     return this.bucketPages[bucket >>> bucketPageBits]?.[bucket & (bucketPageSize - 1)]
   }
 
   /** Sets a bucket's node: the hash of its sorted leaf digests, or zero when it has none. */
   private hashBucket(bucket: number): void {
     const node = stateTreeBuckets + bucket
-    const leaves = this.leavesOf(bucket)
-    if (leaves === undefined || leaves.size === 0) {
-      const page = this.bucketPages[bucket >>> bucketPageBits]
-      if (page !== undefined) page[bucket & (bucketPageSize - 1)] = undefined
+    const keys = this.keysOf(bucket)
+    if (keys === undefined) {
       this.nodePages[node >>> nodePageBits]?.set(zero, nodeOffset(node))
       return
     }
-    const count = leaves.size
+    if (typeof keys === 'string') {
+      // A bucket of one leaf: its digest and padding are one block, hashed in place.
+      const digest = this.digests.get(keys)!
+      for (let i = 0; i < 32; i++) this.joined[i] = digest.charCodeAt(i)
+      sha256Of32Into(this.joined, 0, this.nodePage(node), nodeOffset(node))
+      return
+    }
+    const count = keys.length
     if (32 * count > this.joined.length) {
       this.joined = new Uint8Array(64 * count)
       this.joinedViews = []
     }
     const joined = this.joined
     let at = 0
-    for (const digest of count === 1 ? leaves.values() : [...leaves.values()].sort()) {
+    for (const digest of keys.map((key) => this.digests.get(key)!).sort()) {
       for (let i = 0; i < 32; i++) joined[at++] = digest.charCodeAt(i)
     }
-    // Most buckets hold one leaf: its digest and padding are one block, hashed in place.
-    if (count === 1) sha256Of32Into(joined, 0, this.nodePage(node), nodeOffset(node))
-    else {
-      const hash = sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
-      this.nodePage(node).set(hash, nodeOffset(node))
-    }
+    const hash = sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
+    this.nodePage(node).set(hash, nodeOffset(node))
   }
 }
 
@@ -330,7 +351,7 @@ class LeafHasher {
 
 const leafHasher = new LeafHasher()
 
-/** A key's bucket, its leaves and its 20 siblings (bucket level first); see `StateTree.proof`. */
+/** A key's bucket, its leaves and its 18 siblings (bucket level first); see `StateTree.proof`. */
 export interface StateTreePath {
   readonly bucket: number
   readonly leaves: readonly (readonly [key: string, digest: Uint8Array])[]
@@ -346,7 +367,7 @@ export function leafDigest(key: Uint8Array, value: Uint8Array): Uint8Array {
   return sha256Bytes(input)
 }
 
-/** The bucket of a key: the first 20 bits of sha256(key), big-endian. */
+/** The bucket of a key: the first 18 bits of sha256(key), big-endian. */
 export function bucketOf(key: Uint8Array): number {
   return bucketOfDigest(sha256Bytes(key))
 }

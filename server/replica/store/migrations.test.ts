@@ -431,8 +431,8 @@ it('migration 0013 forgets the leaves kept for the 16-bit state tree; a restart 
     old.prepare(`INSERT INTO main.${table} SELECT * FROM today.${table}`).run()
   }
   for (const table of ['balances', 'nonce_windows']) {
-    // The first 16 of the 20 bits of sha256(key) that pick today's bucket.
-    old.prepare(`UPDATE ${table} SET leaf_bucket = leaf_bucket >> 4`).run()
+    // The first 16 of the 18 bits of sha256(key) that pick today's bucket.
+    old.prepare(`UPDATE ${table} SET leaf_bucket = leaf_bucket >> 2`).run()
   }
   const kept = 'SELECT COUNT(*) AS n FROM balances WHERE leaf_bucket IS NOT NULL'
   expect((old.prepare(kept).get() as { n: number }).n).toBeGreaterThan(2)
