@@ -13,16 +13,21 @@ export function sha256PairInto(
   target: Uint8Array,
   targetOffset: number,
 ): void {
-  for (let i = 0; i < 16; i++) {
-    const at = sourceOffset + 4 * i
-    schedule[i] =
-      (source[at]! << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!
-  }
+  loadWords(source, sourceOffset, 16)
   expandSchedule(schedule)
   state.set(initialState)
   compress(schedule)
   compress(paddingSchedule)
   writeState(target, targetOffset)
+}
+
+/** Reads `count` big-endian words from `offset` of `source` into the first words of `schedule`. */
+function loadWords(source: Uint8Array, offset: number, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const at = offset + 4 * i
+    schedule[i] =
+      (source[at]! << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!
+  }
 }
 
 /** Writes the 8 words of `state`, the digest, big-endian at `offset` of `target`. */
@@ -50,11 +55,7 @@ export function sha256Of32Into(
   target: Uint8Array,
   targetOffset: number,
 ): void {
-  for (let i = 0; i < 8; i++) {
-    const at = sourceOffset + 4 * i
-    schedule[i] =
-      (source[at]! << 24) | (source[at + 1]! << 16) | (source[at + 2]! << 8) | source[at + 3]!
-  }
+  loadWords(source, sourceOffset, 8)
   // The padding: 0x80, zeros, and the length in bits (256) in the last word.
   schedule[8] = 0x80000000 | 0
   schedule.fill(0, 9, 15)

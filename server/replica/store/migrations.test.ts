@@ -52,6 +52,16 @@ function databaseAt(last: number, rows: { address: string; intentId: string }): 
   return file
 }
 
+/** A replica of today's code on a new SQLite database at `file`: its store and its state. */
+async function replicaOfToday(file: string, registry: ReturnType<typeof testRegistry>) {
+  const today = new ReplicaStore(file)
+  const original = await ReplicaState.open(new SqliteStorage(today), {
+    registry,
+    genesis: testGenesis,
+  })
+  return { today, original }
+}
+
 it('migration 0002 rebuilds balance_history and receipts WITHOUT ROWID and keeps their rows', () => {
   const file = databaseAt(1, { address: '0x' + 'ab'.repeat(20), intentId: '0x' + '01'.repeat(32) })
   const store = new ReplicaStore(file)
@@ -323,11 +333,7 @@ it('migration 0008 moves the current state into its own tables; the first start 
   // Today's code applies the first three batches; what it stores is copied into a database
   // made by migrations 0000–0007, with the engine operations those migrations' code wrote.
   const dir = temporaryFolder('replica-db-')
-  const today = new ReplicaStore(join(dir, 'today.db'))
-  const original = await ReplicaState.open(new SqliteStorage(today), {
-    registry,
-    genesis: testGenesis,
-  })
+  const { today, original } = await replicaOfToday(join(dir, 'today.db'), registry)
   const accepted = recordEngineOperations(original.exchange.engine)
   const operations: (readonly [number, string])[] = []
   for (const i of [0, 1, 2]) {
@@ -411,11 +417,7 @@ it('migration 0013 forgets the leaves kept for the 16-bit state tree; a restart 
   // Today's code applies the batches and keeps each row's leaf; the rows are copied into a
   // database of layout 13, their buckets turned into the 16-bit tree's, as that layout kept them.
   const dir = temporaryFolder('replica-db-')
-  const today = new ReplicaStore(join(dir, 'today.db'))
-  const original = await ReplicaState.open(new SqliteStorage(today), {
-    registry,
-    genesis: testGenesis,
-  })
+  const { today, original } = await replicaOfToday(join(dir, 'today.db'), registry)
   await original.apply(batch(0))
   const file = join(dir, 'old.db')
   const old = new Database(file)
