@@ -1,5 +1,4 @@
-import { sha256Bytes } from './sha256.ts'
-import { sha256Of32Into, sha256PairInto } from './sha256Pair.ts'
+import { Sha256PairBatch, sha256Bytes, sha256Into } from './sha256.ts'
 
 /**
  * Buckets of the tree: 2^18, chosen by the first 18 bits of sha256(key). About four leaves per
@@ -12,8 +11,13 @@ export const stateTreeBuckets = 1 << stateTreeDepth
 const encoder = new TextEncoder()
 const zero = new Uint8Array(32)
 
-/** The keys of a bucket's leaves: one key, or an array of two or more. */
-type BucketKeys = string | string[]
+/**
+ * A bucket's leaves, flat: key, digest, key, digest… (a digest is its 32 bytes as a latin1
+ * string, which sorts bytewise). About four leaves a bucket at 1M keys, so a scan is cheaper
+ * than a lookup in a map of every key, which also cost a cache miss per changed key and a
+ * bucket's worth of them per bucket hash.
+ */
+type BucketLeaves = string[]
 const bucketPageBits = 10
 const bucketPageSize = 1 << bucketPageBits
 const nodePageBits = 8
@@ -41,15 +45,13 @@ function nodeOffset(node: number): number {
  * of insertion never matters: equal sets give equal roots. Pure: no I/O, no clock.
  */
 export class StateTree {
-  /** Every leaf's digest by key (a 32-character latin1 string, which sorts bytewise). */
-  private readonly digests = new Map<string, string>()
+  private leafCount = 0
   /**
-   * Per bucket, the keys of its leaves: the key itself when it holds one (no collection for
-   * the many buckets of one leaf), an array when more. In pages of 2^10 buckets made when first
-   * used: an array of all of them costs milliseconds to make, and a tree is made for every state
-   * sync and test.
+   * Per bucket, its leaves (`BucketLeaves`), in pages of 2^10 buckets made when first used: an
+   * array of all of them costs milliseconds to make, and a tree is made for every state sync
+   * and test.
    */
-  private readonly bucketPages: ((BucketKeys | undefined)[] | undefined)[] = new Array(
+  private readonly bucketPages: ((BucketLeaves | undefined)[] | undefined)[] = new Array(
     stateTreeBuckets >>> bucketPageBits,
   )
   /**
@@ -60,35 +62,32 @@ export class StateTree {
   private readonly nodePages: (Uint8Array | undefined)[] = new Array(
     (2 * stateTreeBuckets) >>> nodePageBits,
   )
-  private readonly dirty = new Set<number>()
-  /** Reused input of a bucket hash: its leaf digests, sorted; views of it by leaf count. */
-  private joined = new Uint8Array(32 * 64)
-  private joinedViews: (Uint8Array | undefined)[] = []
+  /** Buckets changed since the last root: a flag per bucket, and the flagged ones in a list. */
+  private readonly dirtyFlags = new Uint8Array(stateTreeBuckets)
+  private dirty: number[] = []
 
   /** Number of leaves held. */
   get size(): number {
-    return this.digests.size
+    return this.leafCount
   }
 
   /** Sets the leaf of `key` to `value`, or removes it (`undefined`). */
   set(key: string, value: string | undefined): void {
-    const recent = recentLeaves.get(key)
-    if (recent !== undefined) {
-      recentLeaves.delete(key)
-      if (recent.value === value) {
-        this.put(key, recent.bucket, recent.digest)
+    let known = leafMemo.get(key)
+    if (known !== undefined && known.value !== undefined) {
+      // Taken: the memo keeps the bucket only, not a value the tree holds now.
+      const { value: hashedValue, digest } = known
+      known.value = known.digest = undefined
+      heldValues--
+      if (hashedValue === value) {
+        this.put(key, known.bucket, digest!)
         return
       }
     }
-    const keyLength = leafHasher.hashKey(key)
-    const bucket = leafHasher.bucket
-    if (value === undefined) {
-      if (!this.digests.delete(key)) return
-      this.removeKey(bucket, key)
-      this.dirty.add(bucket)
-      return
-    }
-    this.put(key, bucket, toLatin1(leafHasher.digest(keyLength, value)))
+    const keyLength = leafHasher.encodeKey(key)
+    known ??= knownLeaf(key, keyLength)
+    if (value === undefined) this.remove(key, known.bucket)
+    else this.put(key, known.bucket, toLatin1(leafHasher.digest(keyLength, value)))
   }
 
   /**
@@ -105,38 +104,49 @@ export class StateTree {
   }
 
   private put(key: string, bucket: number, digest: string): void {
-    const previous = this.digests.get(key)
-    if (previous === digest) return
-    this.digests.set(key, digest)
-    if (previous === undefined) this.addKey(bucket, key)
-    this.dirty.add(bucket)
-  }
-
-  private addKey(bucket: number, key: string): void {
     const page = (this.bucketPages[bucket >>> bucketPageBits] ??= new Array(bucketPageSize))
     const slot = bucket & (bucketPageSize - 1)
-    const keys = page[slot]
-    if (keys === undefined) page[slot] = key
-    else if (typeof keys === 'string') page[slot] = [keys, key]
-    else keys.push(key)
+    const leaves = page[slot]
+    if (leaves === undefined) {
+      page[slot] = [key, digest]
+    } else {
+      let at = 0
+      while (at < leaves.length && leaves[at] !== key) at += 2
+      if (at < leaves.length) {
+        if (leaves[at + 1] === digest) return
+        leaves[at + 1] = digest
+        this.markDirty(bucket)
+        return
+      }
+      leaves.push(key, digest)
+    }
+    this.leafCount++
+    this.markDirty(bucket)
   }
 
-  private removeKey(bucket: number, key: string): void {
+  private remove(key: string, bucket: number): void {
     const page = this.bucketPages[bucket >>> bucketPageBits]
     const slot = bucket & (bucketPageSize - 1)
-    const keys = page?.[slot]
-    if (page === undefined || keys === undefined) return
-    if (typeof keys === 'string') {
-      if (keys === key) page[slot] = undefined
-      return
-    }
-    const rest = keys.filter((other) => other !== key)
-    page[slot] = rest.length === 1 ? rest[0] : rest
+    const leaves = page?.[slot]
+    if (page === undefined || leaves === undefined) return
+    let at = 0
+    while (at < leaves.length && leaves[at] !== key) at += 2
+    if (at === leaves.length) return
+    if (leaves.length === 2) page[slot] = undefined
+    else leaves.splice(at, 2)
+    this.leafCount--
+    this.markDirty(bucket)
+  }
+
+  private markDirty(bucket: number): void {
+    if (this.dirtyFlags[bucket] === 1) return
+    this.dirtyFlags[bucket] = 1
+    this.dirty.push(bucket)
   }
 
   /** The root over every leaf set so far (32 bytes; all zero for an empty tree). */
   root(): Uint8Array {
-    if (this.dirty.size > 0) this.update()
+    if (this.dirty.length > 0) this.update()
     return this.node(1)
   }
 
@@ -145,12 +155,11 @@ export class StateTree {
    * leaves (key and digest, in no order) and the 18 sibling hashes from the bucket level up.
    */
   proof(key: string): StateTreePath {
-    if (this.dirty.size > 0) this.update()
+    if (this.dirty.length > 0) this.update()
     const bucket = bucketOf(encoder.encode(key))
-    const keys = this.keysOf(bucket)
-    const leaves = (keys === undefined ? [] : typeof keys === 'string' ? [keys] : keys).map(
-      (leafKey) => [leafKey, fromLatin1(this.digests.get(leafKey)!)] as const,
-    )
+    const flat = this.leavesOf(bucket) ?? []
+    const leaves: (readonly [string, Uint8Array])[] = []
+    for (let at = 0; at < flat.length; at += 2) leaves.push([flat[at]!, fromLatin1(flat[at + 1]!)])
     const siblings: Uint8Array[] = []
     for (let node = stateTreeBuckets + bucket; node > 1; node >>>= 1) {
       siblings.push(this.node(node ^ 1))
@@ -159,19 +168,26 @@ export class StateTree {
   }
 
   private update(): void {
-    const sweep = this.dirty.size > stateTreeBuckets / 2
-    for (const bucket of this.dirty) this.hashBucket(bucket)
-    if (sweep) {
-      this.dirty.clear()
+    const dirty = this.dirty
+    this.dirty = []
+    for (const bucket of dirty) {
+      this.dirtyFlags[bucket] = 0
+      this.hashBucket(bucket)
+    }
+    if (dirty.length > stateTreeBuckets / 2) {
       // Most buckets changed (a build from scratch): nearly every node above them did too, and
-      // one pass over all of them, children before parents, costs less than tracking which.
-      for (let node = stateTreeBuckets - 1; node >= 1; node--) this.hashNode(node)
+      // one pass over all of them, level by level, costs less than tracking which.
+      for (let width = stateTreeBuckets >>> 1; width >= 1; width >>>= 1) {
+        for (let node = width; node < 2 * width; node++) this.hashNode(node)
+        pairBatch.flush()
+      }
       return
     }
     // The changed nodes of one level, ascending: their parents come out ascending too, so a
     // parent shared by two of them is dropped by comparing neighbours, in place.
-    let level = Int32Array.from(this.dirty, (bucket) => stateTreeBuckets + bucket).sort()
-    this.dirty.clear()
+    let level = new Int32Array(dirty.length)
+    for (let i = 0; i < dirty.length; i++) level[i] = stateTreeBuckets + dirty[i]!
+    level.sort()
     while (level[0]! > 1) {
       let count = 0
       for (let i = 0; i < level.length; i++) {
@@ -180,10 +196,14 @@ export class StateTree {
       }
       level = level.subarray(0, count)
       for (let i = 0; i < count; i++) this.hashNode(level[i]!)
+      pairBatch.flush()
     }
   }
 
-  /** Sets an inner node from its two children: sha256(left ‖ right), or zero over two zeros. */
+  /**
+   * Sets an inner node from its two children: sha256(left ‖ right), queued in `pairBatch` (the
+   * caller flushes it once per level), or zero over two zeros.
+   */
   private hashNode(node: number): void {
     const children = this.nodePages[(2 * node) >>> nodePageBits]
     const left = nodeOffset(2 * node)
@@ -196,7 +216,7 @@ export class StateTree {
         }
       }
     }
-    if (!empty) sha256PairInto(children!, left, this.nodePage(node), nodeOffset(node))
+    if (!empty) pairBatch.add(children!, left, this.nodePage(node), nodeOffset(node))
     else this.nodePages[node >>> nodePageBits]?.set(zero, nodeOffset(node))
   }
 
@@ -212,39 +232,59 @@ export class StateTree {
     return (this.nodePages[node >>> nodePageBits] ??= new Uint8Array(32 << nodePageBits))
   }
 
-  private keysOf(bucket: number): BucketKeys | undefined {
+  private leavesOf(bucket: number): BucketLeaves | undefined {
     return this.bucketPages[bucket >>> bucketPageBits]?.[bucket & (bucketPageSize - 1)]
   }
 
   /** Sets a bucket's node: the hash of its sorted leaf digests, or zero when it has none. */
   private hashBucket(bucket: number): void {
     const node = stateTreeBuckets + bucket
-    const keys = this.keysOf(bucket)
-    if (keys === undefined) {
+    const leaves = this.leavesOf(bucket)
+    if (leaves === undefined) {
       this.nodePages[node >>> nodePageBits]?.set(zero, nodeOffset(node))
       return
     }
-    if (typeof keys === 'string') {
-      // A bucket of one leaf: its digest and padding are one block, hashed in place.
-      const digest = this.digests.get(keys)!
-      for (let i = 0; i < 32; i++) this.joined[i] = digest.charCodeAt(i)
-      sha256Of32Into(this.joined, 0, this.nodePage(node), nodeOffset(node))
-      return
-    }
-    const count = keys.length
-    if (32 * count > this.joined.length) {
-      this.joined = new Uint8Array(64 * count)
-      this.joinedViews = []
-    }
-    const joined = this.joined
-    let at = 0
-    for (const digest of keys.map((key) => this.digests.get(key)!).sort()) {
-      for (let i = 0; i < 32; i++) joined[at++] = digest.charCodeAt(i)
-    }
-    const hash = sha256Bytes((this.joinedViews[count] ??= joined.subarray(0, 32 * count)))
-    this.nodePage(node).set(hash, nodeOffset(node))
+    // The digests are 32 bytes: one leaf and its padding are a single block.
+    const count = leaves.length >>> 1
+    sha256Into(bucketInput.of(leaves), 0, 32 * count, this.nodePage(node), nodeOffset(node))
   }
 }
+
+/**
+ * The input of a bucket hash: its leaf digests sorted bytewise, concatenated, in one reused
+ * buffer. Synchronous and never reentered, so one serves every tree.
+ */
+class BucketInput {
+  private bytes = new Uint8Array(32 * 64)
+  private readonly sorted: string[] = []
+
+  /** The sorted digests of `leaves` (`BucketLeaves`), joined from byte 0. */
+  of(leaves: BucketLeaves): Uint8Array {
+    const count = leaves.length >>> 1
+    if (32 * count > this.bytes.length) this.bytes = new Uint8Array(64 * count)
+    // Insertion sort: a bucket holds a few leaves, and `Array.sort` costs a call per compare.
+    const sorted = this.sorted
+    for (let i = 0; i < count; i++) {
+      const digest = leaves[2 * i + 1]!
+      let at = i
+      while (at > 0 && sorted[at - 1]! > digest) {
+        sorted[at] = sorted[at - 1]!
+        at--
+      }
+      sorted[at] = digest
+    }
+    const bytes = this.bytes
+    for (let i = 0, at = 0; i < count; i++) {
+      const digest = sorted[i]!
+      for (let j = 0; j < 32; j++) bytes[at++] = digest.charCodeAt(j)
+    }
+    return bytes
+  }
+}
+
+const bucketInput = new BucketInput()
+/** The inner nodes of the level being hashed: synchronous, so one serves every tree. */
+const pairBatch = new Sha256PairBatch()
 
 /** A leaf's bucket and digest (`docs/state-hash.md`), as storage keeps them beside its value. */
 export interface HashedLeaf {
@@ -255,56 +295,72 @@ export interface HashedLeaf {
 /**
  * The bucket and digest of the leaf (key, value), as `StateTree.set` computes them. Storage
  * calls it for each leaf it writes, and a tree sets the same leaf at its next root: the result
- * is remembered until a tree takes it (`recentLeaves`), so each changed leaf is hashed once.
+ * is remembered until a tree takes it (`leafMemo`), so each changed leaf is hashed once.
  */
 export function hashLeaf(key: string, value: string): HashedLeaf {
-  const keyLength = leafHasher.hashKey(key)
-  const bucket = leafHasher.bucket
+  const keyLength = leafHasher.encodeKey(key)
+  const known = knownLeaf(key, keyLength)
   const digest = leafHasher.digest(keyLength, value)
-  if (recentLeaves.size >= recentLeavesMax) recentLeaves.clear()
-  recentLeaves.set(key, { value, bucket, digest: toLatin1(digest) })
-  return { bucket, digest }
+  if (known.value === undefined) heldValues++
+  known.value = value
+  known.digest = toLatin1(digest)
+  return { bucket: known.bucket, digest: digest.slice() }
 }
 
 /**
- * Leaves `hashLeaf` hashed that no tree has set since, by key: a memo of a pure function, so a
- * tree that sets one with the same value (any tree: equal leaves hash alike) takes its bucket
- * and digest instead of hashing again. Bounded: cleared when full, which only costs a rehash.
+ * What the memo knows of a key: its bucket (which never changes), and the value `hashLeaf`
+ * last hashed with its digest until a tree takes them.
  */
-const recentLeaves = new Map<string, { value: string; bucket: number; digest: string }>()
+interface KnownLeaf {
+  readonly bucket: number
+  value: string | undefined
+  digest: string | undefined
+}
+
+/**
+ * Keys hashed lately: a memo of pure functions, shared by every tree (equal leaves hash alike).
+ * The same balances and nonce windows change batch after batch, so a lookup replaces the
+ * SHA-256 of the key (a fifth of `hashLeaf`'s time), and a tree that sets a leaf `hashLeaf`
+ * hashed takes its digest instead of hashing again. Bounded: cleared when full, which only
+ * costs a rehash.
+ */
+const leafMemo = new Map<string, KnownLeaf>()
+/** About 10 MB of keys and entries. */
+const leafMemoMax = 65_536
+/** Entries holding a value not taken yet, and how many may: cleared when more. */
+let heldValues = 0
 /**
  * Three leaves per transfer at 10,000 transfers/s for the second between two state hashes: a
  * few MB of heap with short nonce windows, at most about 60 MB when every value is a full one.
  */
-const recentLeavesMax = 30_000
-/** About 10 MB of keys and map entries at most. */
-const knownBucketsMax = 65_536
+const heldValuesMax = 30_000
+
+/** The memo's entry for `key` (`keyLength` bytes, encoded last), made if missing. */
+function knownLeaf(key: string, keyLength: number): KnownLeaf {
+  let known = leafMemo.get(key)
+  if (known === undefined) {
+    if (leafMemo.size >= leafMemoMax || heldValues >= heldValuesMax) {
+      leafMemo.clear()
+      heldValues = 0
+    }
+    known = { bucket: leafHasher.bucketOf(keyLength), value: undefined, digest: undefined }
+    leafMemo.set(key, known)
+  }
+  return known
+}
 
 /**
  * Encodes leaves into one reused buffer and hashes them: the hot path of every changed key, so
  * no array per call. One per module: hashing is synchronous and never reentered.
  */
 class LeafHasher {
-  /** The bucket of the key last given to `hashKey`. */
-  bucket = 0
-  /**
-   * Buckets of keys hashed lately: a key's bucket never changes, and the same balances and
-   * nonce windows change batch after batch, so a lookup replaces a SHA-256 (a fifth of
-   * `hashLeaf`'s time). Bounded: cleared when full, which only costs a rehash.
-   */
-  private readonly knownBuckets = new Map<string, number>()
   /** Reused input: u32be(len(key)) ‖ key ‖ value. */
   private scratch = new Uint8Array(1024)
-  /**
-   * Views of `scratch` by length: of the key (from byte 4) and of the whole input (from byte 0).
-   * A typed array view costs more to make than the rest of a key's bookkeeping, and keys and
-   * leaves come in few lengths.
-   */
-  private keyViews: (Uint8Array | undefined)[] = []
-  private inputViews: (Uint8Array | undefined)[] = []
+  /** Reused output: the digest last computed. */
+  private readonly output = new Uint8Array(32)
 
-  /** Encodes `key`, sets `bucket` to its bucket and returns its length in bytes (for `digest`). */
-  hashKey(key: string): number {
+  /** Encodes u32be(len(key)) ‖ key and returns its length in bytes (for `bucketOf`, `digest`). */
+  encodeKey(key: string): number {
     const keyLength = this.encode(key, 4)
     const input = this.scratch
     // u32be(len(key)), byte by byte: a DataView per call was a measurable share of a full build.
@@ -312,22 +368,20 @@ class LeafHasher {
     input[1] = (keyLength >>> 16) & 0xff
     input[2] = (keyLength >>> 8) & 0xff
     input[3] = keyLength & 0xff
-    const known = this.knownBuckets.get(key)
-    if (known !== undefined) {
-      this.bucket = known
-      return keyLength
-    }
-    const keyDigest = sha256Bytes((this.keyViews[keyLength] ??= input.subarray(4, 4 + keyLength)))
-    this.bucket = bucketOfDigest(keyDigest)
-    if (this.knownBuckets.size >= knownBucketsMax) this.knownBuckets.clear()
-    this.knownBuckets.set(key, this.bucket)
     return keyLength
   }
 
-  /** The leaf digest of the key `hashKey` last encoded (`keyLength` bytes) with `value`. */
+  /** The bucket of the key `encodeKey` last encoded (`keyLength` bytes). */
+  bucketOf(keyLength: number): number {
+    sha256Into(this.scratch, 4, keyLength, this.output, 0)
+    return bucketOfDigest(this.output)
+  }
+
+  /** The leaf digest of the key `encodeKey` last encoded (`keyLength` bytes) with `value`. */
   digest(keyLength: number, value: string): Uint8Array {
     const length = 4 + keyLength + this.encode(value, 4 + keyLength)
-    return sha256Bytes((this.inputViews[length] ??= this.scratch.subarray(0, length)))
+    sha256Into(this.scratch, 0, length, this.output, 0)
+    return this.output
   }
 
   /** Writes `text` as UTF-8 at `offset` of the scratch buffer (growing it); its byte length. */
@@ -336,8 +390,6 @@ class LeafHasher {
       const grown = new Uint8Array(2 * (offset + 3 * text.length))
       grown.set(this.scratch.subarray(0, offset))
       this.scratch = grown
-      this.keyViews = []
-      this.inputViews = []
     }
     const scratch = this.scratch
     for (let i = 0; i < text.length; i++) {

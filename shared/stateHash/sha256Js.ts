@@ -1,13 +1,17 @@
+/*
+ * The state hash's SHA-256 in JavaScript: what runs until the WebAssembly kernel is loaded
+ * (`sha256.ts` picks), and in the browser, which never loads it.
+ */
+
 /**
  * SHA-256 of exactly 64 bytes (two 32-byte child hashes), read from one buffer and written into
  * another at given offsets: the inner node of the state tree (`stateTree.ts`), its most
- * frequent hash. A general hasher pays, per node, for a view of the input, a call into its
- * state, the padding and a new digest array; here nothing is allocated, and the second block,
+ * frequent hash. Nothing is allocated, and the second block,
  * the padding of a 64-byte message, is the same for every node, so its message schedule (plus
  * the round constants) is computed once. Equal to SHA-256 (FIPS 180-4) on every input
- * (`sha256Pair.test.ts` checks it against node's). Not reentrant: synchronous, one scratch.
+ * (`sha256Js.test.ts` checks it against node's). Not reentrant: synchronous, one scratch.
  */
-export function sha256PairInto(
+export function sha256PairJs(
   source: Uint8Array,
   sourceOffset: number,
   target: Uint8Array,
@@ -43,26 +47,48 @@ function writeState(target: Uint8Array, offset: number): void {
 }
 
 /**
- * SHA-256 of exactly 32 bytes (one leaf digest: the hash of a bucket that holds one leaf, a
- * quarter of the buckets of 1M keys, most of a smaller state), read and written like
- * `sha256PairInto`. A 32-byte message and its
- * padding fill one block, so this is one compression with nothing allocated, where a call into
- * the WebAssembly hasher costs twice that in calls and copies.
+ * SHA-256 of `length` bytes of `source` from `sourceOffset`, written at `targetOffset` of
+ * `target` (which may overlap the input: it is read whole first). Any length; nothing
+ * allocated.
  */
-export function sha256Of32Into(
+export function sha256IntoJs(
   source: Uint8Array,
   sourceOffset: number,
+  length: number,
   target: Uint8Array,
   targetOffset: number,
 ): void {
-  loadWords(source, sourceOffset, 8)
-  // The padding: 0x80, zeros, and the length in bits (256) in the last word.
-  schedule[8] = 0x80000000 | 0
-  schedule.fill(0, 9, 15)
-  schedule[15] = 256
-  expandSchedule(schedule)
   state.set(initialState)
-  compress(schedule)
+  const whole = length >>> 6
+  for (let block = 0; block < whole; block++) {
+    loadWords(source, sourceOffset + 64 * block, 16)
+    expandSchedule(schedule)
+    compress(schedule)
+  }
+  // The last bytes, 0x80, zeros and the length in bits, big-endian in the last 8 bytes: one
+  // block, or two when fewer than 9 bytes are left after the message in the first.
+  const rest = length & 63
+  const from = sourceOffset + 64 * whole
+  const blocks = rest < 56 ? 1 : 2
+  tail.fill(0, 0, 64 * blocks)
+  for (let i = 0; i < rest; i++) tail[i] = source[from + i]!
+  tail[rest] = 0x80
+  const end = 64 * blocks
+  const bitsHigh = Math.floor(length / 0x20000000)
+  const bitsLow = (length << 3) >>> 0
+  tail[end - 8] = bitsHigh >>> 24
+  tail[end - 7] = (bitsHigh >>> 16) & 0xff
+  tail[end - 6] = (bitsHigh >>> 8) & 0xff
+  tail[end - 5] = bitsHigh & 0xff
+  tail[end - 4] = bitsLow >>> 24
+  tail[end - 3] = (bitsLow >>> 16) & 0xff
+  tail[end - 2] = (bitsLow >>> 8) & 0xff
+  tail[end - 1] = bitsLow & 0xff
+  for (let block = 0; block < blocks; block++) {
+    loadWords(tail, 64 * block, 16)
+    expandSchedule(schedule)
+    compress(schedule)
+  }
   writeState(target, targetOffset)
 }
 
@@ -134,6 +160,8 @@ const initialState = new Int32Array([
 
 const state = new Int32Array(8)
 const schedule = new Int32Array(64)
+/** The padded last block or two of `sha256IntoJs`. */
+const tail = new Uint8Array(128)
 
 /**
  * The second block of every 64-byte message: 0x80, zeros, and the length in bits (512) in its

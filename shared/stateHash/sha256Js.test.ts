@@ -1,11 +1,11 @@
 import fc from 'fast-check'
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { sha256Of32Into, sha256PairInto } from './sha256Pair.ts'
+import { sha256IntoJs, sha256PairJs } from './sha256Js.ts'
 
 const sha = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest())
 
-describe('sha256PairInto', () => {
+describe('sha256PairJs', () => {
   it('is SHA-256 of the 64 bytes at any offset, written at any offset', () => {
     fc.assert(
       fc.property(
@@ -15,7 +15,7 @@ describe('sha256PairInto', () => {
         (bytes, start, targetOffset) => {
           const sourceOffset = start % (bytes.length - 63)
           const target = new Uint8Array(targetOffset + 40).fill(0xaa)
-          sha256PairInto(bytes, sourceOffset, target, targetOffset)
+          sha256PairJs(bytes, sourceOffset, target, targetOffset)
           const expected = sha(bytes.subarray(sourceOffset, sourceOffset + 64))
           expect(target.subarray(targetOffset, targetOffset + 32)).toEqual(expected)
           // Nothing around the 32 bytes is written.
@@ -29,46 +29,58 @@ describe('sha256PairInto', () => {
 
   it('gives the FIPS 180-4 digest of 64 zero bytes and of 64 bytes 0xff', () => {
     const out = new Uint8Array(32)
-    sha256PairInto(new Uint8Array(64), 0, out, 0)
+    sha256PairJs(new Uint8Array(64), 0, out, 0)
     expect(Buffer.from(out).toString('hex')).toBe(
       'f5a5fd42d16a20302798ef6ed309979b43003d2320d9f0e8ea9831a92759fb4b',
     )
-    sha256PairInto(new Uint8Array(64).fill(0xff), 0, out, 0)
+    sha256PairJs(new Uint8Array(64).fill(0xff), 0, out, 0)
     expect(out).toEqual(sha(new Uint8Array(64).fill(0xff)))
   })
 })
 
-describe('sha256Of32Into', () => {
-  it('is SHA-256 of the 32 bytes at any offset, written at any offset (even over them)', () => {
+describe('sha256IntoJs', () => {
+  it('is SHA-256 of any length at any offset, written at any offset (even over its input)', () => {
     fc.assert(
       fc.property(
-        fc.uint8Array({ minLength: 32, maxLength: 100 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.nat(),
         fc.nat(),
         fc.nat(40),
-        (bytes, start, targetOffset) => {
-          const sourceOffset = start % (bytes.length - 31)
+        (bytes, start, size, targetOffset) => {
+          const sourceOffset = start % (bytes.length + 1)
+          const length = size % (bytes.length - sourceOffset + 1)
           const target = new Uint8Array(targetOffset + 40).fill(0xaa)
-          sha256Of32Into(bytes, sourceOffset, target, targetOffset)
-          const expected = sha(bytes.subarray(sourceOffset, sourceOffset + 32))
+          sha256IntoJs(bytes, sourceOffset, length, target, targetOffset)
+          const expected = sha(bytes.subarray(sourceOffset, sourceOffset + length))
           expect(target.subarray(targetOffset, targetOffset + 32)).toEqual(expected)
           expect(target.subarray(0, targetOffset).every((byte) => byte === 0xaa)).toBe(true)
           expect(target.subarray(targetOffset + 32).every((byte) => byte === 0xaa)).toBe(true)
+          if (length < 32) return
           // In place: the input is read whole before the digest is written.
           const copy = bytes.slice()
-          sha256Of32Into(copy, sourceOffset, copy, sourceOffset)
+          sha256IntoJs(copy, sourceOffset, length, copy, sourceOffset)
           expect(copy.subarray(sourceOffset, sourceOffset + 32)).toEqual(expected)
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     )
   })
 
-  it('gives the FIPS 180-4 digest of 32 zero bytes after a pair hash used the scratch', () => {
+  it('pads at every length around a block boundary (55, 56, 63, 64, 119, 120 bytes)', () => {
     const out = new Uint8Array(32)
-    sha256PairInto(new Uint8Array(64).fill(0xff), 0, out, 0)
-    sha256Of32Into(new Uint8Array(32), 0, out, 0)
+    for (const length of [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128]) {
+      const bytes = Uint8Array.from({ length }, (_, i) => (i * 7 + length) & 0xff)
+      sha256IntoJs(bytes, 0, length, out, 0)
+      expect(out, `${length} bytes`).toEqual(sha(bytes))
+    }
+  })
+
+  it('gives the FIPS 180-4 digest of "abc" after a pair hash used the scratch', () => {
+    const out = new Uint8Array(32)
+    sha256PairJs(new Uint8Array(64).fill(0xff), 0, out, 0)
+    sha256IntoJs(new TextEncoder().encode('abc'), 0, 3, out, 0)
     expect(Buffer.from(out).toString('hex')).toBe(
-      '66687aadf862bd776c8fc18b8e9f8e20089714856ee233b3902a591d0d5f2925',
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     )
   })
 })
