@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { initSha256, Sha256PairBatch, sha256Backend, sha256Bytes, sha256Into } from './sha256.ts'
 import { sha256WasmLayout } from './sha256Wasm.ts'
-
-const sha = (data: Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest())
+import { nodeSha256 } from './testing.ts'
 
 /** More pairs than the kernel hashes in one call, each written to its own target. */
 function expectPairBatchHashes(count: number) {
@@ -13,7 +11,7 @@ function expectPairBatchHashes(count: number) {
   for (let pair = 0; pair < count; pair++) batch.add(source, 64 * pair, targets[pair]!, pair % 9)
   batch.flush()
   targets.forEach((target, pair) => {
-    const expected = sha(source.subarray(64 * pair, 64 * pair + 64))
+    const expected = nodeSha256(source.subarray(64 * pair, 64 * pair + 64))
     expect(target.subarray(pair % 9, (pair % 9) + 32)).toEqual(expected)
     expect(target.subarray(0, pair % 9).every((byte) => byte === 0xaa)).toBe(true)
   })
@@ -25,14 +23,14 @@ describe('sha256 (the state hash kernel in use)', () => {
     const data = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff)
     const count = 2 * sha256WasmLayout.pairsMax + 3
     expect(sha256Backend()).toBe('js')
-    expect(sha256Bytes(data)).toEqual(sha(data))
+    expect(sha256Bytes(data)).toEqual(nodeSha256(data))
     expectPairBatchHashes(count)
     await initSha256()
     expect(sha256Backend()).toBe('wasm')
-    expect(sha256Bytes(data)).toEqual(sha(data))
+    expect(sha256Bytes(data)).toEqual(nodeSha256(data))
     const out = new Uint8Array(32)
     sha256Into(data, 5, 100, out, 0)
-    expect(out).toEqual(sha(data.subarray(5, 105)))
+    expect(out).toEqual(nodeSha256(data.subarray(5, 105)))
     expectPairBatchHashes(count)
   })
 
@@ -42,10 +40,10 @@ describe('sha256 (the state hash kernel in use)', () => {
     const target = new Uint8Array(64)
     const batch = new Sha256PairBatch()
     batch.add(source, 0, target, 0)
-    expect(sha256Bytes(source)).toEqual(sha(source))
+    expect(sha256Bytes(source)).toEqual(nodeSha256(source))
     batch.add(source, 64, target, 32)
     batch.flush()
-    expect(target.subarray(0, 32)).toEqual(sha(source.subarray(0, 64)))
-    expect(target.subarray(32)).toEqual(sha(source.subarray(64)))
+    expect(target.subarray(0, 32)).toEqual(nodeSha256(source.subarray(0, 64)))
+    expect(target.subarray(32)).toEqual(nodeSha256(source.subarray(64)))
   })
 })

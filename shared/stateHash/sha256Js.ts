@@ -1,3 +1,5 @@
+import { initialState, padLastBlocks, roundConstants } from './sha256Spec.ts'
+
 /*
  * The state hash's SHA-256 in JavaScript: what runs until the WebAssembly kernel is loaded
  * (`sha256.ts` picks), and in the browser, which never loads it.
@@ -65,25 +67,11 @@ export function sha256IntoJs(
     expandSchedule(schedule)
     compress(schedule)
   }
-  // The last bytes, 0x80, zeros and the length in bits, big-endian in the last 8 bytes: one
-  // block, or two when fewer than 9 bytes are left after the message in the first.
+  // The last bytes and their padding, in a scratch block or two.
   const rest = length & 63
   const from = sourceOffset + 64 * whole
-  const blocks = rest < 56 ? 1 : 2
-  tail.fill(0, 0, 64 * blocks)
   for (let i = 0; i < rest; i++) tail[i] = source[from + i]!
-  tail[rest] = 0x80
-  const end = 64 * blocks
-  const bitsHigh = Math.floor(length / 0x20000000)
-  const bitsLow = (length << 3) >>> 0
-  tail[end - 8] = bitsHigh >>> 24
-  tail[end - 7] = (bitsHigh >>> 16) & 0xff
-  tail[end - 6] = (bitsHigh >>> 8) & 0xff
-  tail[end - 5] = bitsHigh & 0xff
-  tail[end - 4] = bitsLow >>> 24
-  tail[end - 3] = (bitsLow >>> 16) & 0xff
-  tail[end - 2] = (bitsLow >>> 8) & 0xff
-  tail[end - 1] = bitsLow & 0xff
+  const blocks = padLastBlocks(tail, 0, rest, length)
   for (let block = 0; block < blocks; block++) {
     loadWords(tail, 64 * block, 16)
     expandSchedule(schedule)
@@ -140,23 +128,6 @@ function compress(scheduledWords: Int32Array): void {
   state[6] = (state[6]! + g) | 0
   state[7] = (state[7]! + h) | 0
 }
-
-/** FIPS 180-4 §4.2.2: the first 32 bits of the fractional parts of the primes' cube roots. */
-const roundConstants = new Int32Array([
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-])
-
-/** FIPS 180-4 §5.3.3: the first 32 bits of the fractional parts of the primes' square roots. */
-const initialState = new Int32Array([
-  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-])
 
 const state = new Int32Array(8)
 const schedule = new Int32Array(64)

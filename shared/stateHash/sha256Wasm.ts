@@ -18,6 +18,8 @@
  * hashes `count` 64-byte messages from `at`, their digests to `out` one after another.
  */
 
+import { initialState, padLastBlocks, roundConstants } from './sha256Spec.ts'
+
 const i32 = 0x7f
 const op = {
   block: 0x02,
@@ -117,21 +119,6 @@ class Code {
     return this.get(scratch).const(8).op(op.rotr).const(0xff00ff00).op(op.and, op.or)
   }
 }
-
-/** FIPS 180-4 §4.2.2 and §5.3.3. */
-const roundConstants = [
-  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-]
-const initialState = [
-  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
-]
 
 /**
  * Where things are in the module's memory (bytes): the pairs `hashPairs` hashes and their
@@ -344,17 +331,8 @@ export class Sha256Wasm {
       done += 64 * blocks
     }
     const rest = length - done
-    const blocks = rest < 56 ? 1 : 2
     this.copyIn(source, offset + done, rest)
-    memory[input + rest] = 0x80
-    const end = input + 64 * blocks
-    memory.fill(0, input + rest + 1, end - 8)
-    const bitsHigh = Math.floor(length / 0x20000000)
-    const bitsLow = (length << 3) >>> 0
-    for (let i = 0; i < 4; i++) {
-      memory[end - 8 + i] = (bitsHigh >>> (24 - 8 * i)) & 0xff
-      memory[end - 4 + i] = (bitsLow >>> (24 - 8 * i)) & 0xff
-    }
+    const blocks = padLastBlocks(memory, input, rest, length)
     this.exports.blocks(input, blocks)
     this.exports.finish(input)
     for (let i = 0; i < 32; i++) target[targetOffset + i] = memory[input + i]!
