@@ -298,6 +298,7 @@ export interface HashedLeaf {
  * is remembered until a tree takes it (`leafMemo`), so each changed leaf is hashed once.
  */
 export function hashLeaf(key: string, value: string): HashedLeaf {
+  if (heldValues >= heldValuesMax) forgetLeaves()
   const keyLength = leafHasher.encodeKey(key)
   const known = knownLeaf(key, keyLength)
   const digest = leafHasher.digest(keyLength, value)
@@ -327,7 +328,7 @@ interface KnownLeaf {
 const leafMemo = new Map<string, KnownLeaf>()
 /** About 10 MB of keys and entries. */
 const leafMemoMax = 65_536
-/** Entries holding a value not taken yet, and how many may: cleared when more. */
+/** Entries holding a value not taken yet, and how many may: the memo is cleared first. */
 let heldValues = 0
 /**
  * Three leaves per transfer at 10,000 transfers/s for the second between two state hashes: a
@@ -339,14 +340,16 @@ const heldValuesMax = 30_000
 function knownLeaf(key: string, keyLength: number): KnownLeaf {
   let known = leafMemo.get(key)
   if (known === undefined) {
-    if (leafMemo.size >= leafMemoMax || heldValues >= heldValuesMax) {
-      leafMemo.clear()
-      heldValues = 0
-    }
+    if (leafMemo.size >= leafMemoMax) forgetLeaves()
     known = { bucket: leafHasher.bucketOf(keyLength), value: undefined, digest: undefined }
     leafMemo.set(key, known)
   }
   return known
+}
+
+function forgetLeaves(): void {
+  leafMemo.clear()
+  heldValues = 0
 }
 
 /**
