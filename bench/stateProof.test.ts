@@ -14,6 +14,9 @@ it('bench/stateProof.ts builds, sizes and verifies proofs of present and absent 
 it('bench/rootAttestation.ts signs and checks quorums of root attestations', async () => {
   const results = await runBenchSmoke('rootAttestation.ts', [])
   expect(Object.keys(results).sort()).toEqual([
+    'aggregateVerify1MessageCpu',
+    'aggregateVerify3MessagesCpu',
+    'decode3SignaturesCpu',
     'signCpu',
     'signWall',
     'verifyQuorum2of3Cpu',
