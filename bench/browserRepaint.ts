@@ -33,7 +33,7 @@ export interface RepaintBenchOptions {
 const market = 'ETH/USDT'
 
 export async function runRepaintBench(options: RepaintBenchOptions): Promise<void> {
-  buildWebIfStale()
+  await buildWebIfStale()
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-repaint-'))
   // The system makes the key file on start; made first here so the page can hold the key.
   mkdirSync(join(dataDir, 'replicas'))

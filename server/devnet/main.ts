@@ -29,7 +29,7 @@ const postgres =
       ? {}
       : { serverUrl: postgresFlag.slice('--postgres='.length) }
 
-buildWebIfStale()
+const webBuilt = buildWebIfStale()
 const system = await startSystem({
   ...(postgres === undefined ? {} : { postgres }),
   dataDir: join(REPOSITORY_ROOT, '.devnet'),
@@ -43,6 +43,12 @@ const system = await startSystem({
   console.error(
     'If a replica says its database was made from another genesis: npm start -- --fresh',
   )
+  process.exit(1)
+})
+
+await webBuilt.catch(async (error: unknown) => {
+  console.error(`\nnot started: ${error instanceof Error ? error.message : String(error)}`)
+  await system.stop()
   process.exit(1)
 })
 

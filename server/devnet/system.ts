@@ -1,5 +1,5 @@
 import type { ServerType } from '@hono/node-server'
-import { execFileSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
@@ -286,8 +286,12 @@ async function faucet(cluster: ReplicaCluster, address: string) {
   throw lastError
 }
 
-/** Builds the web app unless `web/dist` is newer than every source file. */
-export function buildWebIfStale(log: (line: string) => void = console.log): void {
+/**
+ * Builds the web app unless `web/dist` is newer than every source file; resolves once built. A
+ * child process, so the caller can start the system meanwhile: their start-up waits (nodes
+ * syncing, replicas catching up) leave a core to the build.
+ */
+export function buildWebIfStale(log: (line: string) => void = console.log): Promise<void> {
   const index = join(WEB_DIST, 'index.html')
   const built = existsSync(index) ? statSync(index).mtimeMs : 0
   const sources = [join(REPOSITORY_ROOT, 'web'), join(REPOSITORY_ROOT, 'shared')]
@@ -295,16 +299,19 @@ export function buildWebIfStale(log: (line: string) => void = console.log): void
     ...sources.map(newestMtime),
     statSync(join(REPOSITORY_ROOT, 'vite.config.ts')).mtimeMs,
   )
-  if (built > newest) return
+  if (built > newest) return Promise.resolve()
   log('building the web app (vite build)…')
-  execFileSync(
+  const build = spawn(
     process.execPath,
     [join(REPOSITORY_ROOT, 'node_modules/vite/bin/vite.js'), 'build'],
-    {
-      cwd: REPOSITORY_ROOT,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
+    { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   )
+  return new Promise((resolve, reject) => {
+    build.on('error', reject)
+    build.on('exit', (code, signal) =>
+      code === 0 ? resolve() : reject(new Error(`vite build ended with ${signal ?? code}`)),
+    )
+  })
 }
 
 function newestMtime(path: string): number {
