@@ -29,7 +29,12 @@ const postgres =
       ? {}
       : { serverUrl: postgresFlag.slice('--postgres='.length) }
 
-const webBuilt = buildWebIfStale()
+// Settled to its error at once, so a build that fails while the system starts is not an
+// unhandled rejection (which would end this process and leave its services running).
+const webBuildFailure = buildWebIfStale().then(
+  () => undefined,
+  (error: unknown) => error,
+)
 const system = await startSystem({
   ...(postgres === undefined ? {} : { postgres }),
   dataDir: join(REPOSITORY_ROOT, '.devnet'),
@@ -46,11 +51,12 @@ const system = await startSystem({
   process.exit(1)
 })
 
-await webBuilt.catch(async (error: unknown) => {
-  console.error(`\nnot started: ${error instanceof Error ? error.message : String(error)}`)
+const webError = await webBuildFailure
+if (webError !== undefined) {
+  console.error(`\nnot started: ${webError instanceof Error ? webError.message : String(webError)}`)
   await system.stop()
   process.exit(1)
-})
+}
 
 const lines = ['', 'Zellular orderbook is up:']
 for (const [position, url] of system.zellular.urls().entries()) {

@@ -1,5 +1,6 @@
 import type { ServerType } from '@hono/node-server'
 import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
@@ -291,7 +292,7 @@ async function faucet(cluster: ReplicaCluster, address: string) {
  * child process, so the caller can start the system meanwhile: their start-up waits (nodes
  * syncing, replicas catching up) leave a core to the build.
  */
-export function buildWebIfStale(log: (line: string) => void = console.log): Promise<void> {
+export async function buildWebIfStale(log: (line: string) => void = console.log): Promise<void> {
   const index = join(WEB_DIST, 'index.html')
   const built = existsSync(index) ? statSync(index).mtimeMs : 0
   const sources = [join(REPOSITORY_ROOT, 'web'), join(REPOSITORY_ROOT, 'shared')]
@@ -299,19 +300,16 @@ export function buildWebIfStale(log: (line: string) => void = console.log): Prom
     ...sources.map(newestMtime),
     statSync(join(REPOSITORY_ROOT, 'vite.config.ts')).mtimeMs,
   )
-  if (built > newest) return Promise.resolve()
+  if (built > newest) return
   log('building the web app (vite build)…')
   const build = spawn(
     process.execPath,
     [join(REPOSITORY_ROOT, 'node_modules/vite/bin/vite.js'), 'build'],
     { cwd: REPOSITORY_ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
   )
-  return new Promise((resolve, reject) => {
-    build.on('error', reject)
-    build.on('exit', (code, signal) =>
-      code === 0 ? resolve() : reject(new Error(`vite build ended with ${signal ?? code}`)),
-    )
-  })
+  // `once` rejects on the child's 'error' (node missing, say) as well.
+  const [code, signal] = (await once(build, 'exit')) as [number | null, string | null]
+  if (code !== 0) throw new Error(`vite build ended with ${signal ?? code}`)
 }
 
 function newestMtime(path: string): number {
