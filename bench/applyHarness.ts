@@ -64,7 +64,14 @@ export function benchRegistry(): ReplicaRegistry {
   return {
     ...testDomain,
     quorum: 1,
-    replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:1', blsPublicKey: `0x${'a'.repeat(96)}` }],
+    replicas: [
+      {
+        id: 'replica-1',
+        url: 'http://127.0.0.1:1',
+        blsPublicKey: `0x${'a'.repeat(96)}`,
+        blsProofOfPossession: `0x${'b'.repeat(192)}`,
+      },
+    ],
     tokens: [...devnetTokens],
     markets: [...devnetMarkets],
   }

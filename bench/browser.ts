@@ -30,7 +30,7 @@ import { chromium } from 'playwright-core'
 import { build } from 'vite'
 import { sha256, stringToBytes } from 'viem'
 import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
-import { blsPublicKeyOf, registryHashOf, signRootAttestation } from '../shared/attest/index.ts'
+import { blsIdentityOf, registryHashOf, signRootAttestation } from '../shared/attest/index.ts'
 import {
   balanceLeaf,
   createExchange,
@@ -67,7 +67,7 @@ function makeFixtures(count: number, offset: number): Omit<BenchInput, 'warmupRe
     quorum: 2,
     replicas: secretKeys.map((key, i) => ({
       id: `replica-${i + 1}`,
-      blsPublicKey: blsPublicKeyOf(key),
+      ...blsIdentityOf(key),
     })),
   }
   const account = testAccount(1_000 + seed)

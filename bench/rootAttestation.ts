@@ -1,7 +1,7 @@
 import bls from '@chainsafe/bls/herumi'
 import { loadavg } from 'node:os'
 import {
-  blsPublicKeyOf,
+  blsIdentityOf,
   createBlsVerifier,
   registryHashOf,
   signRootAttestation,
@@ -31,7 +31,7 @@ function registryOf(size: number) {
     app: 'zellular-orderbook',
     network: 'devnet',
     quorum: Math.ceil((2 * size) / 3),
-    replicas: keys.map((key, i) => ({ id: `replica-${i + 1}`, blsPublicKey: blsPublicKeyOf(key) })),
+    replicas: keys.map((key, i) => ({ id: `replica-${i + 1}`, ...blsIdentityOf(key) })),
   }
   return { keys, registry }
 }

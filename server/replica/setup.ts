@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { bytesToHex } from 'viem'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import type { MarketInfo, ReplicaRegistry } from '../../shared/api/index.ts'
-import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
+import { blsIdentityOf, defaultQuorum } from '../../shared/attest/index.ts'
 import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import {
@@ -113,7 +113,7 @@ export function prepareReplicas(options: PrepareReplicasOptions): PreparedReplic
     replicas: replicas.map(({ id, url, keyFile }) => ({
       id,
       url,
-      blsPublicKey: blsPublicKeyOf(readBlsKey(keyFile)),
+      ...blsIdentityOf(readBlsKey(keyFile)),
     })),
     tokens,
     markets: [...(options.markets ?? devnetMarkets)],

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeState } from '../../shared/zellular/index.ts'
 import type { ReplicaRegistry } from '../../shared/api/index.ts'
-import { blsPublicKeyOf, defaultQuorum } from '../../shared/attest/index.ts'
+import { blsIdentityOf, defaultQuorum } from '../../shared/attest/index.ts'
 import { devnetMarkets, devnetTokens } from '../../shared/exchange/index.ts'
 import {
   signIntent,
@@ -167,7 +167,7 @@ export function testRegistry(count: number, basePort: number): ReplicaRegistry {
     replicas: Array.from({ length: count }, (_, i) => ({
       id: `replica-${i + 1}`,
       url: `http://127.0.0.1:${basePort + i}`,
-      blsPublicKey: blsPublicKeyOf(testBlsKey(i + 1)),
+      ...blsIdentityOf(testBlsKey(i + 1)),
     })),
     tokens: [...devnetTokens],
     markets: [...devnetMarkets],

@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { blsPublicKeyOf, defaultQuorum } from '../attest/index.ts'
+import { blsIdentityOf, defaultQuorum } from '../attest/index.ts'
 import { replicaRegistrySchema } from './registry.ts'
-
-const key = (n: number) => blsPublicKeyOf(new Uint8Array(32).fill(n))
 
 /** A registry of `count` distinct replicas with the given quorum. */
 function registry(count: number, quorum: number) {
@@ -13,7 +11,7 @@ function registry(count: number, quorum: number) {
     replicas: Array.from({ length: count }, (_, i) => ({
       id: `replica-${i + 1}`,
       url: `http://127.0.0.1:${5001 + i}`,
-      blsPublicKey: key(i + 1),
+      ...blsIdentityOf(new Uint8Array(32).fill(i + 1)),
     })),
     tokens: [],
     markets: [],

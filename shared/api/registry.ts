@@ -7,6 +7,11 @@ const replicaEntrySchema = z.object({
   /** Base URL of its HTTP API, e.g. `http://127.0.0.1:5001`. */
   url: z.string(),
   blsPublicKey: blsPublicKeySchema,
+  /**
+   * The key's signature of its own `proofOfPossessionDigest` (`shared/attest`): without it a
+   * rogue key could cancel the others out of a quorum's sum of keys. Clients check it.
+   */
+  blsProofOfPossession: z.string().regex(/^0x[0-9a-f]{192}$/),
 })
 
 /**

@@ -2,7 +2,7 @@ import type { IBls, PublicKey, Signature } from '@chainsafe/bls/types'
 import { bytesToHex } from 'viem'
 
 /**
- * The two BLS12-381 checks a balance quorum needs, injected so that the caller chooses the
+ * The BLS12-381 checks quorums need, injected so that the caller chooses the
  * backend and when it loads (the web app loads herumi's WASM on first use; replicas and benches
  * pass it at once). Both return false on any bad input (malformed point, wrong length, wrong
  * subgroup) and never throw.
@@ -27,6 +27,17 @@ export interface BlsVerifier {
     publicKeys: Uint8Array[],
     messages: Uint8Array[],
     aggregateSignature: Uint8Array,
+  ): boolean
+  /**
+   * True only when the sum of `signatures` (one or more: a certificate's aggregate is one)
+   * verifies for the one `message` under the sum of `publicKeys`: BLS FastAggregateVerify, two
+   * pairings whatever the number of signers. Sound only for keys whose proofs of possession
+   * were checked (`unprovenMember`): a rogue key could otherwise cancel the others out.
+   */
+  fastAggregateVerify(
+    publicKeys: Uint8Array[],
+    message: Uint8Array,
+    signatures: Uint8Array[],
   ): boolean
 }
 
@@ -90,6 +101,15 @@ export function createBlsVerifier(bls: IBls, capacity = 2048): BlsVerifier {
         bls.Signature.aggregate(parts.map(signatureOf)).verifyMultiple(
           keys.map(publicKeyOf),
           messages,
+        ),
+      )
+    },
+    fastAggregateVerify(keys, message, parts) {
+      if (keys.length === 0 || parts.length === 0) return false
+      return checked(`f:${hex(keys)}:${bytesToHex(message)}:${hex(parts)}`, () =>
+        bls.Signature.aggregate(parts.map(signatureOf)).verifyAggregate(
+          keys.map(publicKeyOf),
+          message,
         ),
       )
     },

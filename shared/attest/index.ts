@@ -51,19 +51,26 @@ export {
   rootAttestationSchema,
   signedRootSchema,
 } from './rootAttestation.ts'
-export type { HashedRegistry, RootAttestation, SignedRoot } from './rootAttestation.ts'
+export type {
+  HashedRegistry,
+  RegistryMember,
+  RootAttestation,
+  RootStatement,
+  SignedRoot,
+} from './rootAttestation.ts'
+export { proofOfPossessionDigest } from './proofOfPossession.ts'
 export { rootCertificateSchema, verifyRootCertificate } from './rootCertificate.ts'
 export type { RootCertificate, VerifyRootCertificateParameters } from './rootCertificate.ts'
 export { certifyRoot, signRootAttestation } from './signRootAttestation.ts'
 export { groupRootAnswers, verifyRootQuorum } from './verifyRootQuorum.ts'
 export type {
-  RootStatement,
   VerifyRootQuorumParameters,
   VerifyRootQuorumRejectReason,
   VerifyRootQuorumReturnType,
 } from './verifyRootQuorum.ts'
 export {
   aggregateSignatures,
+  blsIdentityOf,
   blsPublicKeyOf,
   signBalanceAttestation,
   verifyBalanceAttestation,

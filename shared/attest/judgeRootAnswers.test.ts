@@ -66,6 +66,27 @@ describe('judgeRootAnswers', () => {
     expect(bls.aggregate).toBe(2)
   })
 
+  it('leaves out a replica whose registry key has no valid proof of possession', () => {
+    // The caller's registry lists replica 1 with replica 2's proof: replica 1's signature is
+    // valid, but a same-message aggregate that counts an unproven key proves nothing.
+    const [first, second, third] = fixtureRegistry.replicas
+    const unproven = { ...first!, blsProofOfPossession: second!.blsProofOfPossession }
+    const registry = { ...fixtureRegistry, replicas: [unproven, second!, third!] }
+    const answers = [answer(0), answer(1), answer(2)]
+    const judged = judgeRootAnswers({
+      registry,
+      index: fixtureIndex,
+      answers,
+      bls: countingVerifier(),
+    })
+    expect(judged).toMatchObject({ verified: true, k: 2, signers: ['replica-2', 'replica-3'] })
+    expect(judged.replicas[0]).toEqual({
+      replicaId: 'replica-1',
+      status: 'bad_signature',
+      detail: 'its registry key has no valid proof of possession',
+    })
+  })
+
   it('refuses answers about another index, domain, registry or replica', () => {
     const judged = judge([
       answer(0, signedRoot(0, { index: fixtureIndex - 1 })),

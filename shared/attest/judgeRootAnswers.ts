@@ -1,14 +1,17 @@
 import { hexToBytes, type Hex } from 'viem'
 import type { BlsVerifier } from './blsVerifier.ts'
 import type { ReplicaAttestationStatus } from './replicaAttestationStatus.ts'
+import { unprovenMember } from './proofOfPossession.ts'
 import {
   rootAttestationDigest,
   signedRootSchema,
   type HashedRegistry,
+  type RegistryMember,
+  type RootStatement,
   type SignedRoot,
 } from './rootAttestation.ts'
 import { trustedRegistry, type TrustedRegistry } from './trustedRegistry.ts'
-import { groupRootAnswers, verifyRootQuorum, type RootStatement } from './verifyRootQuorum.ts'
+import { groupRootAnswers, verifyRootQuorum } from './verifyRootQuorum.ts'
 
 /** A replica's answer to `GET /root?index`, as the transport saw it. */
 export type ReplicaRootAnswer =
@@ -88,16 +91,16 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
     if ('candidate' in judged) candidates.push(judged.candidate)
     else lines.set(replica.id, judged.line)
   }
-  const verifiedAlone = new Map<Candidate, boolean>()
-  const verifyAlone = (candidate: Candidate): boolean => {
-    let ok = verifiedAlone.get(candidate)
-    if (ok === undefined) {
+  const judgedAlone = new Map<Candidate, string | undefined>()
+  const refusalAlone = (candidate: Candidate): string | undefined => {
+    if (!judgedAlone.has(candidate)) {
       // A candidate passed `judgeAnswer`, so the registry was trusted and lists its replica.
-      ok = verifySingle(bls, trusted!.keyOf(candidate.replicaId)!, candidate.signed)
-      verifiedAlone.set(candidate, ok)
+      const member = trusted!.memberOf(candidate.replicaId)!
+      judgedAlone.set(candidate, refuseAlone(bls, member, candidate.signed))
     }
-    return ok
+    return judgedAlone.get(candidate)
   }
+  const verifyAlone = (candidate: Candidate) => refusalAlone(candidate) === undefined
   const search = { ...parameters, candidates, rounds: replicas.length, verifyAlone }
   const { aggregate, accepted } = findQuorum(search)
   const quorumRoot = accepted?.root
@@ -106,7 +109,7 @@ export function judgeRootAnswers(parameters: JudgeRootAnswersParameters): RootJu
     if (accepted?.signers.includes(replicaId)) {
       lines.set(replicaId, { replicaId, status: 'signed' })
     } else {
-      lines.set(replicaId, outsideLine(candidate, verifyAlone(candidate), quorumRoot))
+      lines.set(replicaId, outsideLine(candidate, refusalAlone(candidate), quorumRoot))
     }
   }
   const signers = accepted?.signers ?? []
@@ -168,14 +171,11 @@ function findQuorum(search: QuorumSearch): {
 /** The line of a well-formed answer outside the verified aggregate (or of no aggregate). */
 function outsideLine(
   candidate: Candidate,
-  verifies: boolean,
+  refusal: string | undefined,
   quorumRoot: RootStatement | undefined,
 ): ReplicaRootLine {
   const { replicaId } = candidate
-  if (!verifies) {
-    const detail = 'signature does not verify under the registry key'
-    return { replicaId, status: 'bad_signature', detail }
-  }
+  if (refusal !== undefined) return { replicaId, status: 'bad_signature', detail: refusal }
   if (quorumRoot === undefined) return { replicaId, status: 'signed', detail: 'below the quorum' }
   const signed = candidate.signed.attestation.stateHash.slice(0, 10)
   const detail = `signed root ${signed}…, not the quorum's ${quorumRoot.stateHash.slice(0, 10)}…`
@@ -199,13 +199,24 @@ function largestGroup(pool: readonly Candidate[], index: number): Candidate[] {
   return pool.filter((candidate) => largest.includes(candidate.body))
 }
 
-function verifySingle(bls: BlsVerifier, publicKey: string, signed: SignedRoot): boolean {
-  if (!/^0x(?:[0-9a-fA-F]{2})+$/.test(publicKey)) return false
-  return bls.verify(
-    hexToBytes(publicKey as Hex),
+/**
+ * Why a candidate's attestation does not count on its own, or undefined when it does: its
+ * signature verifies under its registry key, and that key's proof of possession verifies.
+ */
+function refuseAlone(
+  bls: BlsVerifier,
+  member: RegistryMember,
+  signed: SignedRoot,
+): string | undefined {
+  if (unprovenMember([member], bls) !== undefined) {
+    return 'its registry key has no valid proof of possession'
+  }
+  const verifies = bls.verify(
+    hexToBytes(member.blsPublicKey as Hex),
     hexToBytes(rootAttestationDigest(signed.attestation)),
     hexToBytes(signed.signature as Hex),
   )
+  return verifies ? undefined : 'signature does not verify under the registry key'
 }
 
 type Judged = { candidate: Candidate } | { line: ReplicaRootLine }

@@ -11,6 +11,11 @@ const signatures = keys.map((key, i) => key.sign(messages[i]!).toBytes())
 const aggregate = herumi.Signature.aggregate(
   signatures.map((bytes) => herumi.Signature.fromBytes(bytes)),
 ).toBytes()
+const shared = messages[0]!
+const sharedSignatures = keys.map((key) => key.sign(shared).toBytes())
+const sharedAggregate = herumi.Signature.aggregate(
+  sharedSignatures.map((bytes) => herumi.Signature.fromBytes(bytes)),
+).toBytes()
 
 const { Fp, Fp2 } = bls12_381.fields
 
@@ -116,6 +121,33 @@ const cases: [string, (bls: BlsVerifier) => boolean][] = [
     'multiple off the subgroup',
     (bls) => bls.verifyMultiple(publicKeys, messages, offSubgroupSignature),
   ],
+  ['fast aggregate', (bls) => bls.fastAggregateVerify(publicKeys, shared, sharedSignatures)],
+  [
+    'fast aggregate, summed',
+    (bls) => bls.fastAggregateVerify(publicKeys, shared, [sharedAggregate]),
+  ],
+  [
+    'fast aggregate, other message',
+    (bls) => bls.fastAggregateVerify(publicKeys, messages[1]!, sharedSignatures),
+  ],
+  [
+    'fast aggregate, a signer less',
+    (bls) => bls.fastAggregateVerify(publicKeys.slice(1), shared, sharedSignatures),
+  ],
+  [
+    'fast aggregate, a part off the subgroup',
+    (bls) =>
+      bls.fastAggregateVerify(publicKeys, shared, [...sharedSignatures, offSubgroupSignature]),
+  ],
+  [
+    'fast aggregate, a key off the subgroup',
+    (bls) => bls.fastAggregateVerify([...publicKeys, offSubgroupKey], shared, sharedSignatures),
+  ],
+  ['fast aggregate of none', (bls) => bls.fastAggregateVerify([], shared, [])],
+  [
+    'fast aggregate at infinity',
+    (bls) => bls.fastAggregateVerify(publicKeys, shared, [signatureAtInfinity]),
+  ],
 ]
 
 describe('createNobleBlsVerifier', () => {
@@ -128,6 +160,8 @@ describe('createNobleBlsVerifier', () => {
       'valid',
       'aggregate',
       'multiple',
+      'fast aggregate',
+      'fast aggregate, summed',
     ])
   })
 
@@ -146,6 +180,7 @@ describe('tieredBlsVerifier', () => {
       verify: (...check) => (asked.push(name), bls.verify(...check)),
       verifyAggregate: (...check) => (asked.push(name), bls.verifyAggregate(...check)),
       verifyMultiple: (...check) => (asked.push(name), bls.verifyMultiple(...check)),
+      fastAggregateVerify: (...check) => (asked.push(name), bls.fastAggregateVerify(...check)),
     })
     let load: (bls: BlsVerifier) => void = () => {}
     const fast = new Promise<BlsVerifier>((resolve) => (load = resolve))

@@ -34,6 +34,14 @@ export function createNobleBlsVerifier(): BlsVerifier {
     verifyMultiple(publicKeys, messages, aggregateSignature) {
       return checked(() => verifyMultiple(publicKeys, messages, signatureOf(aggregateSignature)))
     },
+    fastAggregateVerify(publicKeys, message, signatures) {
+      if (publicKeys.length === 0 || signatures.length === 0) return false
+      return checked(() => {
+        const signature = bls12_381.aggregateSignatures(signatures.map(signatureOf))
+        const key = bls12_381.aggregatePublicKeys(publicKeys.map(publicKeyOf))
+        return bls12_381.verify(signature, message, key, { DST })
+      })
+    },
   }
 }
 
@@ -78,5 +86,6 @@ export function tieredBlsVerifier(interim: BlsVerifier, fast: Promise<BlsVerifie
     verify: (...check) => current.verify(...check),
     verifyAggregate: (...check) => current.verifyAggregate(...check),
     verifyMultiple: (...check) => current.verifyMultiple(...check),
+    fastAggregateVerify: (...check) => current.fastAggregateVerify(...check),
   }
 }

@@ -1,27 +1,32 @@
 import bls from '@chainsafe/bls/herumi'
 import { describe, expect, it } from 'vitest'
+import { bls12_381 } from '@noble/curves/bls12-381'
+import { bytesToHex, hexToBytes, type Hex } from 'viem'
 import {
+  blsIdentityOf,
   blsPublicKeyOf,
   buildRootAttestationText,
   certifyRoot,
   createBlsVerifier,
+  proofOfPossessionDigest,
   groupRootAnswers,
   registryHashOf,
   rootAttestationDigest,
   signRootAttestation,
   verifyRootCertificate,
   verifyRootQuorum,
+  type HashedRegistry,
   type RootAttestation,
   type SignedRoot,
 } from './index.ts'
 
 const secretKeys = [1, 2, 3, 4].map((n) => new Uint8Array(32).fill(n))
 const ids = ['replica-1', 'replica-2', 'replica-3', 'replica-4']
-const registry = {
+const registry: HashedRegistry = {
   app: 'zellular-orderbook',
   network: 'devnet',
   quorum: 2,
-  replicas: ids.slice(0, 3).map((id, i) => ({ id, blsPublicKey: blsPublicKeyOf(secretKeys[i]!) })),
+  replicas: ids.slice(0, 3).map((id, i) => ({ id, ...blsIdentityOf(secretKeys[i]!) })),
 }
 const registryHash = registryHashOf(registry)
 const statement = {
@@ -51,11 +56,10 @@ describe('root attestations', () => {
     const attestation = { ...statement, replicaId: 'replica-1' }
     expect(buildRootAttestationText(attestation)).toBe(
       [
-        'zellular-orderbook/root-attestation/v1',
+        'zellular-orderbook/root-attestation/v2',
         'zellular-orderbook',
         'devnet',
         registryHash,
-        'replica-1',
         '42',
         '06b05ab6733a618578af5f94892f3950',
         '1800000000000',
@@ -67,12 +71,90 @@ describe('root attestations', () => {
       `"0xa63c7142ba19fa64e9cbfdea5bcf1cd1f526b5e02dee5f2d6c20877a27d77146"`,
     )
     expect(rootAttestationDigest(attestation)).toMatchInlineSnapshot(
-      `"0x50f746801211ce557716dbd1dfe5e60a2560c248672ad483cf379edeb767552b"`,
+      `"0x1581d56c00ed657135405031dd8feef372492510f8c528a79e39df71a396b07a"`,
     )
     expect(() => buildRootAttestationText({ ...attestation, stateHash: '0x12' })).toThrow()
     expect(() => buildRootAttestationText({ ...attestation, chainingHash: 'x\n' })).toThrow()
     const genesis = { ...attestation, index: 0, chainingHash: '', time: 0 }
     expect(buildRootAttestationText(genesis)).toContain('\n0\n\n0\n')
+  })
+
+  it('are one message for every replica of a quorum: the replica id is not signed', () => {
+    expect(signed(0).digest).toBe(signed(1).digest)
+    expect(signed(0).digest).toBe(rootAttestationDigest(statement))
+    expect(signed(0).signature).not.toBe(signed(1).signature)
+  })
+
+  it('come with registry keys that prove possession of their secret keys', () => {
+    const [first] = registry.replicas
+    // Test vector of docs/state-commitment.md.
+    expect(first!.blsProofOfPossession).toBe(
+      '0x88e622f45e027cf27f1d6b1ec7659253d0207bc1ffa0319db4e9db92fcebd02707a61c3d419d6081' +
+        '39c5fa23e4fdf8f9126fd2f9c2fc4d322593aa15230eccbf8e75614a84485bc51d7fe0438ead7d6b' +
+        '776c2f4bf38d07686810e85806645c13',
+    )
+    expect(proofOfPossessionDigest(first!.blsPublicKey)).toMatchInlineSnapshot(
+      `"0xbd8f958007abed88259e2a669080d6baaa311d27918fa03ba5a317fc4db75f28"`,
+    )
+    expect(
+      verifier.verify(
+        hexToBytes(first!.blsPublicKey as Hex),
+        hexToBytes(proofOfPossessionDigest(first!.blsPublicKey)),
+        hexToBytes(first!.blsProofOfPossession as Hex),
+      ),
+    ).toBe(true)
+    // Another key's proof, or a proof of another text, proves nothing.
+    const borrowed = { ...registry.replicas[1]!, blsProofOfPossession: first!.blsProofOfPossession }
+    const withBorrowed = { ...registry, replicas: [first!, borrowed, registry.replicas[2]!] }
+    expect(verify([signed(0), signed(1)], 42, withBorrowed)).toEqual({
+      ok: false,
+      reason: 'unproven_key',
+      replicaId: 'replica-2',
+    })
+    const rootSignature = signed(1).signature
+    const wrongText = { ...registry.replicas[1]!, blsProofOfPossession: rootSignature }
+    const withWrongText = { ...registry, replicas: [first!, wrongText, registry.replicas[2]!] }
+    expect(verify([signed(0), signed(1)], 42, withWrongText)).toMatchObject({
+      reason: 'unproven_key',
+    })
+    // A member that does not sign is not asked for its proof.
+    expect(verify([signed(0), signed(2)], 42, withBorrowed)).toMatchObject({ ok: true })
+  })
+
+  it('refuse a rogue key, whose sum with an honest key is a key its owner holds', () => {
+    // The attacker holds `own` and registers `rogue = own - honest`: the sum of the two keys is
+    // `own`, so the attacker alone signs for both, unless the registry asks each key to prove
+    // possession of its secret key, which the rogue key's owner does not have.
+    const honest = registry.replicas[0]!
+    const own = new Uint8Array(32).fill(9)
+    const G1 = bls12_381.G1.ProjectivePoint
+    const point = (hex: string) => G1.fromHex(hexToBytes(hex as Hex))
+    const rogueKey = point(blsPublicKeyOf(own)).subtract(point(honest.blsPublicKey))
+    const rogue = {
+      id: 'replica-2',
+      blsPublicKey: bytesToHex(rogueKey.toRawBytes(true)),
+      blsProofOfPossession: blsIdentityOf(own).blsProofOfPossession,
+    }
+    const trusted = { ...registry, quorum: 2, replicas: [honest, rogue] }
+    const rogueStatement = { ...statement, registryHash: registryHashOf(trusted) }
+    const forged = signRootAttestation(own, { ...rogueStatement, replicaId: 'replica-2' })
+    const keys = [honest.blsPublicKey, rogue.blsPublicKey].map((key) => hexToBytes(key as Hex))
+    const digest = hexToBytes(rootAttestationDigest(rogueStatement))
+    const sum = hexToBytes(forged.signature as Hex)
+    // The forgery is what a same-message aggregate check alone accepts.
+    expect(verifier.fastAggregateVerify(keys, digest, [sum])).toBe(true)
+    const certificate = {
+      statement: rogueStatement,
+      signers: ['replica-1', 'replica-2'],
+      aggregateSignature: forged.signature,
+    }
+    expect(
+      verifyRootCertificate({ registry: trusted, index: 42, certificate, bls: verifier }),
+    ).toEqual({
+      ok: false,
+      reason: 'unproven_key',
+      replicaId: 'replica-2',
+    })
   })
 
   it('hash the registry by its replicas, keys and quorum, not by its URLs', () => {

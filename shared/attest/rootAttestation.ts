@@ -2,7 +2,7 @@ import { sha256, stringToBytes, type Hex } from 'viem'
 import { z } from 'zod'
 
 /** First line of the canonical root attestation text; a new format gets a new tag. */
-export const rootAttestationDomain = 'zellular-orderbook/root-attestation/v1'
+export const rootAttestationDomain = 'zellular-orderbook/root-attestation/v2'
 
 /** First line of the canonical registry text hashed by `registryHashOf`. */
 export const replicaRegistryHashDomain = 'zellular-orderbook/replica-registry/v1'
@@ -16,16 +16,17 @@ const chainingHashText = z.string().regex(/^(?:[0-9a-f]{32})?$/)
 const safeCount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
 
 /**
- * What one replica signs about its state at one applied index (`docs/state-commitment.md`):
- * the domain (app, network, and the hash of the replica registry the signers belong to), its
- * own id, the index, Zellular's chaining hash of that index, the batch's deterministic time and
- * the state hash. Every field is a function of the finalized sequence (index, chaining hash,
- * quorum-signed time) or of configuration; none is a replica's clock. Each field has a closed
- * alphabet without line breaks, so the canonical text is unambiguous.
+ * One replica's answer about its state at one applied index (`docs/state-commitment.md`): who
+ * it is, and the statement it signs: the domain (app, network, and the hash of the replica
+ * registry the signers belong to), the index, Zellular's chaining hash of that index, the
+ * batch's deterministic time and the state hash. Every field of the statement is a function of
+ * the finalized sequence (index, chaining hash, quorum-signed time) or of configuration; none is
+ * a replica's clock. Each field has a closed alphabet without line breaks, so the canonical text
+ * is unambiguous.
  *
- * The replica id makes each replica's message its own, so a quorum is checked with one
- * aggregate verification over distinct messages (BLS AggregateVerify), which needs no proof of
- * possession of the registry keys.
+ * The replica id is not signed: honest replicas at one index sign the same message, so a quorum
+ * is checked with two pairings whatever its size (BLS FastAggregateVerify), which is sound
+ * because every registry key comes with a proof of possession (`proofOfPossession.ts`).
  */
 export const rootAttestationSchema = z.strictObject({
   app: nameText,
@@ -46,6 +47,12 @@ export const rootAttestationSchema = z.strictObject({
 /** One replica's root statement; see `rootAttestationSchema`. */
 export type RootAttestation = z.infer<typeof rootAttestationSchema>
 
+/** What replicas sign and a quorum agrees on: a root attestation without its replica id. */
+export const rootStatementSchema = rootAttestationSchema.omit({ replicaId: true })
+
+/** The root a replica signed; see `rootStatementSchema`. */
+export type RootStatement = z.infer<typeof rootStatementSchema>
+
 /** A root attestation as a replica answers it (`GET /root`). */
 export const signedRootSchema = z.strictObject({
   attestation: rootAttestationSchema,
@@ -60,17 +67,26 @@ export const signedRootSchema = z.strictObject({
 export type SignedRoot = z.infer<typeof signedRootSchema>
 
 /**
- * The canonical text: the domain tag, then one field per line in this fixed order: app,
- * network, registryHash, replicaId, index, chainingHash (empty at index 0), time, stateHash.
+ * The canonical text of a statement (a whole attestation may be passed: its replica id is not
+ * part of it): the domain tag, then one field per line in this fixed order: app, network,
+ * registryHash, index, chainingHash (empty at index 0), time, stateHash.
  */
-export function buildRootAttestationText(attestation: RootAttestation): string {
-  const checked = rootAttestationSchema.parse(attestation)
+export function buildRootAttestationText(statement: RootStatement): string {
+  const { app, network, registryHash, index, chainingHash, time, stateHash } = statement
+  const checked = rootStatementSchema.parse({
+    app,
+    network,
+    registryHash,
+    index,
+    chainingHash,
+    time,
+    stateHash,
+  })
   return [
     rootAttestationDomain,
     checked.app,
     checked.network,
     checked.registryHash,
-    checked.replicaId,
     String(checked.index),
     checked.chainingHash,
     String(checked.time),
@@ -78,17 +94,28 @@ export function buildRootAttestationText(attestation: RootAttestation): string {
   ].join('\n')
 }
 
-/** The 32-byte message a replica signs: sha256 of the UTF-8 canonical text. */
-export function rootAttestationDigest(attestation: RootAttestation): Hex {
-  return sha256(stringToBytes(buildRootAttestationText(attestation)))
+/** The 32-byte message every replica of a quorum signs: sha256 of the UTF-8 canonical text. */
+export function rootAttestationDigest(statement: RootStatement): Hex {
+  return sha256(stringToBytes(buildRootAttestationText(statement)))
 }
 
-/** What a registry hash covers: the replica set and quorum (URLs, tokens, markets are not). */
+/**
+ * What a registry hash covers: the replica set and quorum (URLs, tokens, markets are not; nor
+ * the proofs of possession, facts about the keys that every check verifies).
+ */
 export interface HashedRegistry {
   readonly app: string
   readonly network: string
   readonly quorum: number
-  readonly replicas: readonly { readonly id: string; readonly blsPublicKey: string }[]
+  readonly replicas: readonly RegistryMember[]
+}
+
+/** A registry replica as root checks need it: its id, key and the key's proof of possession. */
+export interface RegistryMember {
+  readonly id: string
+  readonly blsPublicKey: string
+  /** `proveBlsPossession(secretKey)`: the key's signature of `proofOfPossessionDigest(key)`. */
+  readonly blsProofOfPossession: string
 }
 
 /**

@@ -2,12 +2,13 @@ import { hexToBytes, type Hex } from 'viem'
 import { z } from 'zod'
 import type { BlsVerifier } from './blsVerifier.ts'
 import {
-  rootAttestationDigest,
   rootAttestationSchema,
+  rootStatementSchema,
   type HashedRegistry,
+  type RegistryMember,
 } from './rootAttestation.ts'
 import { trustedRegistry } from './trustedRegistry.ts'
-import type { VerifyRootQuorumReturnType } from './verifyRootQuorum.ts'
+import { checkQuorumSignature, type VerifyRootQuorumReturnType } from './verifyRootQuorum.ts'
 
 /**
  * A quorum certificate of one state root (`GET /root_certificate?index`): the statement a quorum
@@ -16,7 +17,7 @@ import type { VerifyRootQuorumReturnType } from './verifyRootQuorum.ts'
  * aggregate verification, whoever served it.
  */
 export const rootCertificateSchema = z.strictObject({
-  statement: rootAttestationSchema.omit({ replicaId: true }),
+  statement: rootStatementSchema,
   signers: z.array(rootAttestationSchema.shape.replicaId).min(1).max(256),
   /** The BLS12-381 G2 sum of the signers' root attestation signatures, compressed. */
   aggregateSignature: z.string().regex(/^0x[0-9a-f]{192}$/),
@@ -37,10 +38,10 @@ export interface VerifyRootCertificateParameters {
 /**
  * Checks a root certificate under the caller's registry: of `index`, of the registry's app,
  * network and registry hash, signed by distinct registry replicas, at least `registry.quorum`
- * of them, and the aggregate signature verifies (BLS `verifyMultiple`) over each signer's own
- * attestation digest (`rootAttestationDigest` of the statement with its replica id) with its
- * registry key: the same facts `verifyRootQuorum` checks from separate attestations, with the
- * same reasons. Pure apart from the injected BLS check; never throws.
+ * of them, and the aggregate signature verifies for the statement under the sum of the signers'
+ * registry keys, each with its proof of possession (`checkQuorumSignature`): the same facts
+ * `verifyRootQuorum` checks from separate attestations, with the same reasons. Pure apart from
+ * the injected BLS check; never throws.
  *
  * @example
  * const result = verifyRootCertificate({ registry, index, certificate: body, bls })
@@ -57,20 +58,18 @@ export function verifyRootCertificate(
   if (trusted === undefined) return { ok: false, reason: 'malformed' }
   if (statement.index !== index) return { ok: false, reason: 'wrong_index' }
   if (trusted.outOfDomain(statement)) return { ok: false, reason: 'wrong_domain' }
-  const publicKeys: Uint8Array[] = []
-  const digests: Uint8Array[] = []
+  const members: RegistryMember[] = []
   for (const [position, replicaId] of signers.entries()) {
-    const key = trusted.keyOf(replicaId)
-    if (key === undefined) return { ok: false, reason: 'unknown_signer', replicaId }
+    const member = trusted.memberOf(replicaId)
+    if (member === undefined) return { ok: false, reason: 'unknown_signer', replicaId }
     if (signers.indexOf(replicaId) !== position) {
       return { ok: false, reason: 'duplicate_signer', replicaId }
     }
-    publicKeys.push(hexToBytes(key as Hex))
-    digests.push(hexToBytes(rootAttestationDigest({ ...statement, replicaId })))
+    members.push(member)
   }
   if (signers.length < registry.quorum) return { ok: false, reason: 'below_quorum' }
-  if (!bls.verifyMultiple(publicKeys, digests, hexToBytes(aggregateSignature as Hex))) {
-    return { ok: false, reason: 'bad_signature' }
-  }
+  const aggregate = hexToBytes(aggregateSignature as Hex)
+  const refused = checkQuorumSignature(bls, members, statement, [aggregate])
+  if (refused !== undefined) return { ok: false, ...refused }
   return { ok: true, root: statement, signers }
 }

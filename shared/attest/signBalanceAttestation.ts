@@ -1,6 +1,7 @@
 import bls from '@chainsafe/bls/herumi'
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
 import { balanceAttestationDigest, type BalanceAttestation } from './balanceAttestation.ts'
+import { proofOfPossessionDigest } from './proofOfPossession.ts'
 
 /** A signed attestation as a replica answers it (`GET /balance`). */
 export interface SignedBalanceAttestation {
@@ -42,6 +43,25 @@ export function signDigest(secretKey: Uint8Array, digest: Hex): { signature: Hex
 /** The compressed G1 public key of a BLS secret key, as `0x` hex. */
 export function blsPublicKeyOf(secretKey: Uint8Array): Hex {
   return bytesToHex(bls.SecretKey.fromBytes(secretKey).toPublicKey().toBytes())
+}
+
+/**
+ * A BLS key's proof of possession, as `0x` hex: its signature of `proofOfPossessionDigest` of
+ * its own public key. A registry lists it beside the key (`docs/state-commitment.md`).
+ */
+function proveBlsPossession(secretKey: Uint8Array): Hex {
+  return signDigest(secretKey, proofOfPossessionDigest(blsPublicKeyOf(secretKey))).signature
+}
+
+/** A BLS key as a registry lists it: the public key and its proof of possession. */
+export function blsIdentityOf(secretKey: Uint8Array): {
+  blsPublicKey: Hex
+  blsProofOfPossession: Hex
+} {
+  return {
+    blsPublicKey: blsPublicKeyOf(secretKey),
+    blsProofOfPossession: proveBlsPossession(secretKey),
+  }
 }
 
 /**

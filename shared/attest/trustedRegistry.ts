@@ -1,5 +1,10 @@
 import type { Hex } from 'viem'
-import { registryHashOf, type HashedRegistry, type RootAttestation } from './rootAttestation.ts'
+import {
+  registryHashOf,
+  type HashedRegistry,
+  type RegistryMember,
+  type RootAttestation,
+} from './rootAttestation.ts'
 
 /** What checking a root against a caller's registry needs: its domain and its replicas' keys. */
 export interface TrustedRegistry {
@@ -10,8 +15,8 @@ export interface TrustedRegistry {
   outOfDomain(
     statement: Pick<RootAttestation, 'app' | 'network' | 'registryHash'>,
   ): 'other app' | 'other network' | 'signed under another replica registry' | undefined
-  /** The registry's BLS public key of a replica (its first entry), or undefined if unlisted. */
-  keyOf(replicaId: string): string | undefined
+  /** A replica's registry entry (its first), with its BLS key, or undefined if unlisted. */
+  memberOf(replicaId: string): RegistryMember | undefined
 }
 
 /**
@@ -26,9 +31,9 @@ export function trustedRegistry(registry: HashedRegistry): TrustedRegistry | und
   } catch {
     return undefined
   }
-  const keys = new Map<string, string>()
+  const members = new Map<string, RegistryMember>()
   for (const replica of registry.replicas) {
-    if (!keys.has(replica.id)) keys.set(replica.id, replica.blsPublicKey)
+    if (!members.has(replica.id)) members.set(replica.id, replica)
   }
   return {
     outOfDomain: (statement) => {
@@ -37,6 +42,6 @@ export function trustedRegistry(registry: HashedRegistry): TrustedRegistry | und
       if (statement.registryHash !== registryHash) return 'signed under another replica registry'
       return undefined
     },
-    keyOf: (replicaId) => keys.get(replicaId),
+    memberOf: (replicaId) => members.get(replicaId),
   }
 }

@@ -1,10 +1,12 @@
 import { hexToBytes, type Hex } from 'viem'
 import type { BlsVerifier } from './blsVerifier.ts'
+import { unprovenMember } from './proofOfPossession.ts'
 import {
   rootAttestationDigest,
   signedRootSchema,
   type HashedRegistry,
-  type RootAttestation,
+  type RegistryMember,
+  type RootStatement,
 } from './rootAttestation.ts'
 import { trustedRegistry } from './trustedRegistry.ts'
 
@@ -24,11 +26,10 @@ export type VerifyRootQuorumRejectReason =
   | 'disagreeing_roots'
   /** Fewer distinct registry replicas than the registry's quorum. */
   | 'below_quorum'
+  /** A signer whose registry key has no valid proof of possession (the caller's registry). */
+  | 'unproven_key'
   /** The aggregate of the signatures does not verify under the signers' registry keys. */
   | 'bad_signature'
-
-/** The root a quorum agreed on: the attestation without its replica id. */
-export type RootStatement = Omit<RootAttestation, 'replicaId'>
 
 export interface VerifyRootQuorumParameters {
   /** The trust root, from the caller's own configuration, never from a replica's answer. */
@@ -52,12 +53,12 @@ export type VerifyRootQuorumReturnType =
 /**
  * Checks that `attestations` are a quorum proof of one state root at `index`: each is a signed
  * root attestation of that index, under the registry's app, network and registry hash, by a
- * distinct registry replica; all name the same chaining hash, time and state hash; there are
- * at least `registry.quorum` of them; and the aggregate of their signatures verifies over each
- * signer's own digest with its registry key, in one aggregate verification (BLS
- * `verifyMultiple`). Strict: one refused entry refuses the set, naming the replica, so a caller
- * that gathered answers from every replica passes the agreeing ones (`groupRootAnswers`).
- * Pure apart from the injected BLS check; never throws.
+ * distinct registry replica; all make the same statement (chaining hash, time and state hash);
+ * there are at least `registry.quorum` of them; and their signatures added up verify for that
+ * one statement under the signers' registry keys added up (`checkQuorumSignature`). Strict: one
+ * refused entry refuses the set, naming the replica, so a caller that gathered answers from
+ * every replica passes the agreeing ones (`groupRootAnswers`). Pure apart from the injected BLS
+ * check; never throws.
  *
  * @example
  * const result = verifyRootQuorum({ registry, index, attestations, bls })
@@ -69,10 +70,8 @@ export function verifyRootQuorum(
   const { registry, index, bls } = parameters
   const trusted = trustedRegistry(registry)
   if (trusted === undefined) return { ok: false, reason: 'malformed' }
-  const publicKeys: Uint8Array[] = []
-  const digests: Uint8Array[] = []
+  const members: RegistryMember[] = []
   const signatures: Uint8Array[] = []
-  const signers: string[] = []
   let root: RootStatement | undefined
   for (const entry of parameters.attestations) {
     const parsed = signedRootSchema.safeParse(entry)
@@ -86,9 +85,9 @@ export function verifyRootQuorum(
     })
     if (attestation.index !== index) return refuse('wrong_index')
     if (trusted.outOfDomain(attestation)) return refuse('wrong_domain')
-    const key = trusted.keyOf(replicaId)
-    if (key === undefined) return refuse('unknown_signer')
-    if (signers.includes(replicaId)) return refuse('duplicate_signer')
+    const member = trusted.memberOf(replicaId)
+    if (member === undefined) return refuse('unknown_signer')
+    if (members.includes(member)) return refuse('duplicate_signer')
     root ??= statement
     if (
       statement.stateHash !== root.stateHash ||
@@ -97,18 +96,34 @@ export function verifyRootQuorum(
     ) {
       return refuse('disagreeing_roots')
     }
-    signers.push(replicaId)
-    publicKeys.push(hexToBytes(key as Hex))
-    digests.push(hexToBytes(rootAttestationDigest(attestation)))
+    members.push(member)
     signatures.push(hexToBytes(signature as Hex))
   }
-  if (root === undefined || signers.length < registry.quorum) {
+  if (root === undefined || members.length < registry.quorum) {
     return { ok: false, reason: 'below_quorum' }
   }
-  if (!bls.verifyAggregate(publicKeys, digests, signatures)) {
-    return { ok: false, reason: 'bad_signature' }
-  }
-  return { ok: true, root, signers }
+  const refused = checkQuorumSignature(bls, members, root, signatures)
+  if (refused !== undefined) return { ok: false, ...refused }
+  return { ok: true, root, signers: members.map((member) => member.id) }
+}
+
+/**
+ * Whether `signatures` (the signers' own, or their sum) prove that every one of `members`
+ * signed `statement`: their keys' proofs of possession verify (once per key and proof, for the
+ * life of the process), then the signatures' sum verifies for the statement's digest under the
+ * sum of their keys (BLS FastAggregateVerify, two pairings). Undefined when they do, or why not.
+ */
+export function checkQuorumSignature(
+  bls: BlsVerifier,
+  members: readonly RegistryMember[],
+  statement: RootStatement,
+  signatures: Uint8Array[],
+): { reason: 'unproven_key' | 'bad_signature'; replicaId?: string } | undefined {
+  const unproven = unprovenMember(members, bls)
+  if (unproven !== undefined) return { reason: 'unproven_key', replicaId: unproven.id }
+  const keys = members.map((member) => hexToBytes(member.blsPublicKey as Hex))
+  const digest = hexToBytes(rootAttestationDigest(statement))
+  return bls.fastAggregateVerify(keys, digest, signatures) ? undefined : { reason: 'bad_signature' }
 }
 
 /**

@@ -291,7 +291,11 @@ async function verifyInRounds(
     app: registry.app,
     network: registry.network,
     quorum: registry.quorum,
-    replicas: registry.replicas.map(({ id, blsPublicKey }) => ({ id, blsPublicKey })),
+    replicas: registry.replicas.map(({ id, blsPublicKey, blsProofOfPossession }) => ({
+      id,
+      blsPublicKey,
+      blsProofOfPossession,
+    })),
   }
   let verifyMs = 0
   let result: VerifyPortfolioAtRootReturnType | undefined
