@@ -7,13 +7,13 @@
  */
 // The page loads BLS late, like the app (`blsLoadMs`); attest's index.ts would load herumi first.
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the page
-import { createBlsVerifier, type BlsVerifier } from '../../shared/attest/blsVerifier.ts'
+import type { BlsVerifier } from '../../shared/attest/blsVerifier.ts'
 import {
   splitBalanceProofs,
   splitOrderProofs,
   type ProofAnswer,
 } from '../../shared/exchange/index.ts'
-import { loadBls } from '../../web/src/lib/bls.ts'
+import { loadBls, loadHerumiVerifier } from '../../web/src/lib/bls.ts'
 import {
   verifyPortfolioAtRoot,
   type VerifyPortfolioAtRootParameters,
@@ -98,7 +98,7 @@ window.runVerifyBench = async (input) => {
   outcomes.push(...outcomesOf(first))
   // The timed reads: herumi, which answers every check once loaded, in a fresh verifier per run
   // so that no run profits from another's cache.
-  const bls = createBlsVerifier((await import('@chainsafe/bls/herumi')).default)
+  const bls = await loadHerumiVerifier()
   const herumiReadyMs = performance.now() - loadStart
   for (const read of input.warmupReads) run(read, bls)
   const timesMs: number[] = []

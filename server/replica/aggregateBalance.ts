@@ -1,4 +1,3 @@
-import herumi from '@chainsafe/bls/herumi'
 import {
   statusResponseSchema,
   type AggregateBalanceResponse,
@@ -6,12 +5,13 @@ import {
 } from '../../shared/api/index.ts'
 import {
   aggregateSignatures,
-  createBlsVerifier,
-  selectCommonIndex,
-  verifyBalanceQuorum,
   type BlsVerifier,
+  createBlsVerifier,
+  herumi,
   type ReplicaAttestationStatus,
   type ReplicaBalanceAnswer,
+  selectCommonIndex,
+  verifyBalanceQuorum,
 } from '../../shared/attest/index.ts'
 import { ApiError, rejection } from './apiError.ts'
 import { balanceAt } from './balanceAt.ts'

@@ -1,6 +1,10 @@
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
-import herumi from '@chainsafe/bls/herumi'
-import { blsPublicKeyOf, createBlsVerifier, registryHashOf } from '../../shared/attest/index.ts'
+import {
+  blsPublicKeyOf,
+  createBlsVerifier,
+  herumi,
+  registryHashOf,
+} from '../../shared/attest/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import { createCachingSignerBackend } from '../../shared/intents/index.ts'
 import { takeStateSnapshot } from '../../shared/exchange/index.ts'

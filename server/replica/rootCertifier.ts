@@ -1,7 +1,7 @@
-import herumi from '@chainsafe/bls/herumi'
 import {
   certifyRoot,
   createBlsVerifier,
+  herumi,
   judgeRootAnswers,
   type ReplicaRootAnswer,
   type RootCertificate,

@@ -1,4 +1,4 @@
-import bls from '@chainsafe/bls/herumi'
+import { herumi } from '../../shared/attest/herumi.ts'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -89,7 +89,7 @@ it(
       const results = await verifyAddressBalances({
         registry,
         address: accounts[0]!.address,
-        bls: createBlsVerifier(bls),
+        bls: createBlsVerifier(herumi),
         attempts: 10,
       })
       const usdt = results.find((result) => result.token === 'USDT')!

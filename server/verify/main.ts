@@ -1,9 +1,8 @@
-import bls from '@chainsafe/bls/herumi'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatUnits } from 'viem'
 import { hash32Schema, replicaRegistrySchema } from '../../shared/api/index.ts'
-import { createBlsVerifier } from '../../shared/attest/index.ts'
+import { createBlsVerifier, herumi } from '../../shared/attest/index.ts'
 import { parseAddress } from '../../shared/intents/index.ts'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
 import { rootGatherer } from './quorumRoot.ts'
@@ -45,7 +44,7 @@ async function main(): Promise<number> {
   const replicaUrl = option('replica')
   const trust = {
     registry,
-    bls: createBlsVerifier(bls),
+    bls: createBlsVerifier(herumi),
     ...(replicaUrl === undefined ? {} : { replicaUrl }),
   }
   const quorum = `registry ${registryFile}, quorum ${registry.quorum} of ${registry.replicas.length}`

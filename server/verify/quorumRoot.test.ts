@@ -1,4 +1,4 @@
-import bls from '@chainsafe/bls/herumi'
+import { herumi } from '../../shared/attest/herumi.ts'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { ReplicaRegistry } from '../../shared/api/index.ts'
 import { createBlsVerifier, type RootCertificate } from '../../shared/attest/index.ts'
@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 afterAll(stopStartedReplicas)
 
-const verifier = createBlsVerifier(bls)
+const verifier = createBlsVerifier(herumi)
 
 /** A fetch that records the paths asked, and lets `alter` rewrite certificates on the way. */
 function recordingFetch(alter?: (certificate: RootCertificate) => RootCertificate) {

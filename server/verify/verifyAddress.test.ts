@@ -1,4 +1,4 @@
-import bls from '@chainsafe/bls/herumi'
+import { herumi } from '../../shared/attest/herumi.ts'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { OrderView, ReplicaRegistry } from '../../shared/api/index.ts'
 import { createBlsVerifier } from '../../shared/attest/index.ts'
@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(stopStartedReplicas)
 
-const verifier = createBlsVerifier(bls)
+const verifier = createBlsVerifier(herumi)
 const noWait = async () => {}
 
 describe('verifyAddressBalances over HTTP', () => {

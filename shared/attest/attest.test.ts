@@ -1,4 +1,5 @@
 import bls from '@chainsafe/bls/herumi'
+import { herumi } from './herumi.ts'
 import { hexToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
 import {
@@ -51,7 +52,7 @@ function aggregate(answers: ReplicaBalanceAnswer[]) {
     token: statement.token,
     index: statement.index,
     answers,
-    bls: createBlsVerifier(bls),
+    bls: createBlsVerifier(herumi),
   })
   if (!result.verified) return { ok: false as const, replicas: result.replicas }
   const signers = result.signers.map((signer) => signer.replicaId)

@@ -18,6 +18,7 @@ it('exports exactly this public surface', () => {
       "createBlsVerifier",
       "defaultQuorum",
       "groupRootAnswers",
+      "herumi",
       "judgeRootAnswers",
       "proofOfPossessionDigest",
       "registryHashOf",

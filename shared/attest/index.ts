@@ -19,7 +19,8 @@ export {
 } from './balanceAttestation.ts'
 export type { BalanceAttestation, BalanceStatement } from './balanceAttestation.ts'
 export { createBlsVerifier } from './blsVerifier.ts'
-export type { BlsVerifier } from './blsVerifier.ts'
+export type { BlsVerifier, Herumi } from './blsVerifier.ts'
+export { herumi } from './herumi.ts'
 export { judgeRootAnswers } from './judgeRootAnswers.ts'
 export type {
   JudgeRootAnswersParameters,

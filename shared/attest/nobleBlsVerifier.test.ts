@@ -1,20 +1,21 @@
-import herumi from '@chainsafe/bls/herumi'
+import chainsafe from '@chainsafe/bls/herumi'
+import { herumi } from './herumi.ts'
 import { bls12_381 } from '@noble/curves/bls12-381'
 import { describe, expect, it } from 'vitest'
 import { createBlsVerifier, type BlsVerifier } from './blsVerifier.ts'
 import { createNobleBlsVerifier, tieredBlsVerifier } from './nobleBlsVerifier.ts'
 
-const keys = [1, 2, 3].map((n) => herumi.SecretKey.fromBytes(new Uint8Array(32).fill(n)))
+const keys = [1, 2, 3].map((n) => chainsafe.SecretKey.fromBytes(new Uint8Array(32).fill(n)))
 const publicKeys = keys.map((key) => key.toPublicKey().toBytes())
 const messages = [1, 2, 3].map((n) => new Uint8Array(32).fill(40 + n))
 const signatures = keys.map((key, i) => key.sign(messages[i]!).toBytes())
-const aggregate = herumi.Signature.aggregate(
-  signatures.map((bytes) => herumi.Signature.fromBytes(bytes)),
+const aggregate = chainsafe.Signature.aggregate(
+  signatures.map((bytes) => chainsafe.Signature.fromBytes(bytes)),
 ).toBytes()
 const shared = messages[0]!
 const sharedSignatures = keys.map((key) => key.sign(shared).toBytes())
-const sharedAggregate = herumi.Signature.aggregate(
-  sharedSignatures.map((bytes) => herumi.Signature.fromBytes(bytes)),
+const sharedAggregate = chainsafe.Signature.aggregate(
+  sharedSignatures.map((bytes) => chainsafe.Signature.fromBytes(bytes)),
 ).toBytes()
 
 const { Fp, Fp2 } = bls12_381.fields

@@ -1,4 +1,4 @@
-import bls from '@chainsafe/bls/herumi'
+import { herumi } from './herumi.ts'
 import { describe, expect, it } from 'vitest'
 import { bls12_381 } from '@noble/curves/bls12-381'
 import { bytesToHex, hexToBytes, type Hex } from 'viem'
@@ -38,7 +38,7 @@ const statement = {
   time: 1_800_000_000_000,
   stateHash: `0x${'3e'.repeat(32)}`,
 }
-const verifier = createBlsVerifier(bls)
+const verifier = createBlsVerifier(herumi)
 
 function signed(position: number, override: Partial<RootAttestation> = {}): SignedRoot {
   return signRootAttestation(secretKeys[position]!, {

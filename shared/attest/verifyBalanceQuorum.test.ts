@@ -1,4 +1,5 @@
-import herumi from '@chainsafe/bls/herumi'
+import chainsafe from '@chainsafe/bls/herumi'
+import { herumi } from './herumi.ts'
 import { bytesToHex, hexToBytes, sha256, stringToBytes } from 'viem'
 import { describe, expect, it } from 'vitest'
 import {
@@ -248,7 +249,7 @@ for (const mode of ['aggregate-first', 'each'] as const)
       const oldText = buildBalanceAttestationText(attested).replace('/v2\n', '/v1\n')
       const oldDigest = hexToBytes(sha256(stringToBytes(oldText)))
       const signed = signBalanceAttestation(key2, attested)
-      const otherDomain = herumi.SecretKey.fromBytes(key2).sign(oldDigest).toBytes()
+      const otherDomain = chainsafe.SecretKey.fromBytes(key2).sign(oldDigest).toBytes()
       const answers = honest()
       answers[1] = {
         replicaId: 'replica-2',

@@ -1,4 +1,4 @@
-import bls from '@chainsafe/bls/herumi'
+import { herumi } from '../../../shared/attest/herumi.ts'
 import { createServer, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -49,7 +49,7 @@ async function get(replica: Replica, path: string) {
   return { status: response.status, body: (await response.json()) as unknown }
 }
 
-const verifier = createBlsVerifier(bls)
+const verifier = createBlsVerifier(herumi)
 
 const tokens = ['USDT', 'ETH', 'BTC']
 

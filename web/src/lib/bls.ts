@@ -5,7 +5,7 @@ let loading: Promise<BlsVerifier> | undefined
 
 /**
  * The BLS12-381 backend for proofs, loaded on first use so neither chunk is in the first paint.
- * herumi (`@chainsafe/bls/herumi`, WebAssembly, 680 kB) is the fast one, wrapped once in
+ * herumi (`bls-eth-wasm`, WebAssembly, 680 kB) is the fast one, wrapped once in
  * `createBlsVerifier` of `shared/attest` (its caches then serve every later read), but fetching
  * and compiling it takes longer than a check. So the first checks are answered in plain
  * JavaScript (`@noble/curves`, same answers) as soon as that small chunk is in, and every check
@@ -20,12 +20,16 @@ export function loadBls(): Promise<BlsVerifier> {
     // of milliseconds, so it is asked for only after the caller's first check has run.
     const herumi = new Promise<BlsVerifier>((loaded, failed) =>
       setTimeout(() => {
-        import('@chainsafe/bls/herumi')
-          .then((module) => loaded(createBlsVerifier(module.default)))
-          .catch(failed)
+        loadHerumiVerifier().then(loaded, failed)
       }),
     )
     return noble.tieredBlsVerifier(noble.createNobleBlsVerifier(), herumi)
   })()
   return loading
+}
+
+/** A fresh `createBlsVerifier` (empty caches) on herumi, loaded once per page. */
+export async function loadHerumiVerifier(): Promise<BlsVerifier> {
+  const { herumi } = await import('./herumi.ts')
+  return createBlsVerifier(herumi)
 }
