@@ -23,6 +23,20 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 describe('loadReplicaConfig', () => {
+  it('refuses a registry key without a valid proof of possession, naming the replica', () => {
+    const env = environment({})
+    const registry = testRegistry(2, 15990)
+    const [first, second] = registry.replicas
+    const swapped = { ...second!, blsProofOfPossession: first!.blsProofOfPossession }
+    const file = env.REPLICA_REGISTRY_FILE!
+    writeFileSync(file, JSON.stringify({ ...registry, replicas: [first, swapped] }))
+    expect(() => loadReplicaConfig(env)).toThrow(
+      `${file} lists replica-2 with a BLS key whose proof of possession does not verify`,
+    )
+    writeFileSync(file, JSON.stringify(registry))
+    expect(loadReplicaConfig(env).registry).toEqual(registry)
+  })
+
   it('reads REPLICA_DURABILITY, NORMAL by default', () => {
     expect(loadReplicaConfig(environment({})).parameters.durability).toBe('NORMAL')
     const full = loadReplicaConfig(environment({ REPLICA_DURABILITY: 'FULL' }))

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { replicaRegistrySchema, type ReplicaRegistry } from '../../shared/api/index.ts'
+import { createBlsVerifier, herumi, unprovenMember } from '../../shared/attest/index.ts'
 import { ledgerGenesisSchema, type LedgerGenesis } from '../../shared/ledger/index.ts'
 import { defaultReplicaParameters, type ReplicaParameters } from './replica.ts'
 
@@ -196,6 +197,15 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
   const registry = replicaRegistrySchema.parse(readJson(env.REPLICA_REGISTRY_FILE))
   const genesis = ledgerGenesisSchema.parse(readJson(env.REPLICA_GENESIS_FILE))
   const key = replicaKeyFileSchema.parse(readJson(keyFile))
+  // Clients refuse a quorum counting such a key; a replica refuses to start under it, so the
+  // operator learns of it at once.
+  const unproven = unprovenMember(registry.replicas, createBlsVerifier(herumi))
+  if (unproven !== undefined) {
+    throw new Error(
+      `${env.REPLICA_REGISTRY_FILE} lists ${unproven.id} with a BLS key whose proof of ` +
+        'possession does not verify (blsProofOfPossession)',
+    )
+  }
   if (!registry.replicas.some((replica) => replica.id === env.REPLICA_ID)) {
     throw new Error(
       `REPLICA_ID ${env.REPLICA_ID} is not in the registry ${env.REPLICA_REGISTRY_FILE}`,

@@ -61,4 +61,15 @@ describe('replicaRegistrySchema', () => {
     // A duplicate must not make a small quorum look large: 3 entries, 2 distinct replicas.
     expect(problems(withReplicas([first, second, first]))).not.toBe('ok')
   })
+
+  it('needs each key with a proof of possession, a 96-byte signature (clients verify it)', () => {
+    const base = registry(1, 1)
+    const [only] = base.replicas
+    const { blsProofOfPossession: _, ...withoutProof } = only!
+    expect(problems({ ...base, replicas: [withoutProof] })).toEqual([
+      'replicas.0.blsProofOfPossession',
+    ])
+    const short = { ...only!, blsProofOfPossession: only!.blsProofOfPossession.slice(0, -2) }
+    expect(problems({ ...base, replicas: [short] })).toEqual(['replicas.0.blsProofOfPossession'])
+  })
 })

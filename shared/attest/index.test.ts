@@ -31,6 +31,7 @@ it('exports exactly this public surface', () => {
       "signBalanceAttestation",
       "signRootAttestation",
       "signedRootSchema",
+      "unprovenMember",
       "verifyAggregateBalance",
       "verifyBalanceAttestation",
       "verifyBalanceQuorum",

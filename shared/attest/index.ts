@@ -59,7 +59,7 @@ export type {
   RootStatement,
   SignedRoot,
 } from './rootAttestation.ts'
-export { proofOfPossessionDigest } from './proofOfPossession.ts'
+export { proofOfPossessionDigest, unprovenMember } from './proofOfPossession.ts'
 export { rootCertificateSchema, verifyRootCertificate } from './rootCertificate.ts'
 export type { RootCertificate, VerifyRootCertificateParameters } from './rootCertificate.ts'
 export { certifyRoot, signRootAttestation } from './signRootAttestation.ts'
