@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { blsPublicKeySchema } from './balances.ts'
+import { blsPublicKeySchema, blsSignatureSchema } from './balances.ts'
 import { marketInfoSchema, tokenInfoSchema } from './market.ts'
 
 const replicaEntrySchema = z.object({
@@ -11,7 +11,7 @@ const replicaEntrySchema = z.object({
    * The key's signature of its own `proofOfPossessionDigest` (`shared/attest`): without it a
    * rogue key could cancel the others out of a quorum's sum of keys. Clients check it.
    */
-  blsProofOfPossession: z.string().regex(/^0x[0-9a-f]{192}$/),
+  blsProofOfPossession: blsSignatureSchema,
 })
 
 /**

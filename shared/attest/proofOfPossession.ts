@@ -1,6 +1,6 @@
 import { hexToBytes, sha256, stringToBytes, type Hex } from 'viem'
 import type { BlsVerifier } from './blsVerifier.ts'
-import type { RegistryMember } from './rootAttestation.ts'
+import { blsPublicKeyText, blsSignatureText, type RegistryMember } from './rootAttestation.ts'
 
 /** First line of the text whose hash a registry key signs to prove it holds its secret key. */
 const proofOfPossessionDomain = 'zellular-orderbook/bls-proof-of-possession/v1'
@@ -33,7 +33,8 @@ export function unprovenMember<member extends RegistryMember>(
 ): member | undefined {
   const malformed = members.find(
     (member) =>
-      !publicKeyHex.test(member.blsPublicKey) || !signatureHex.test(member.blsProofOfPossession),
+      !blsPublicKeyText.safeParse(member.blsPublicKey).success ||
+      !blsSignatureText.safeParse(member.blsProofOfPossession).success,
   )
   if (malformed !== undefined) return malformed
   const unchecked = [
@@ -55,9 +56,6 @@ export function unprovenMember<member extends RegistryMember>(
   }
   return undefined
 }
-
-const publicKeyHex = /^0x[0-9a-f]{96}$/
-const signatureHex = /^0x[0-9a-f]{192}$/
 
 const provenKey = (member: RegistryMember) =>
   `${member.blsPublicKey} ${member.blsProofOfPossession}`

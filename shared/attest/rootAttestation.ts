@@ -10,7 +10,10 @@ export const replicaRegistryHashDomain = 'zellular-orderbook/replica-registry/v1
 const nameText = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/)
 const replicaIdText = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/)
 const hash32Text = z.string().regex(/^0x[0-9a-f]{64}$/)
-const blsPublicKeyText = z.string().regex(/^0x[0-9a-f]{96}$/)
+/** A compressed BLS12-381 G1 public key (48 bytes) as lower-case `0x` hex. */
+export const blsPublicKeyText = z.string().regex(/^0x[0-9a-f]{96}$/)
+/** A compressed BLS12-381 G2 signature (96 bytes) as lower-case `0x` hex. */
+export const blsSignatureText = z.string().regex(/^0x[0-9a-f]{192}$/)
 /** Zellular's chaining hash: xxh128 as 32 lower-case hex digits; "" before the first batch. */
 const chainingHashText = z.string().regex(/^(?:[0-9a-f]{32})?$/)
 const safeCount = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)
@@ -59,7 +62,7 @@ export const signedRootSchema = z.strictObject({
   /** `rootAttestationDigest(attestation)`; recomputed by verifiers, never trusted. */
   digest: hash32Text,
   /** BLS12-381 G2 signature of the digest, 96 bytes compressed. */
-  signature: z.string().regex(/^0x[0-9a-f]{192}$/),
+  signature: blsSignatureText,
   /** The signer's G1 public key; informative only (verify with the registry's). */
   publicKey: blsPublicKeyText,
 })

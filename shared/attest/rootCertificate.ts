@@ -2,6 +2,7 @@ import { hexToBytes, type Hex } from 'viem'
 import { z } from 'zod'
 import type { BlsVerifier } from './blsVerifier.ts'
 import {
+  blsSignatureText,
   rootAttestationSchema,
   rootStatementSchema,
   type HashedRegistry,
@@ -20,7 +21,7 @@ export const rootCertificateSchema = z.strictObject({
   statement: rootStatementSchema,
   signers: z.array(rootAttestationSchema.shape.replicaId).min(1).max(256),
   /** The BLS12-381 G2 sum of the signers' root attestation signatures, compressed. */
-  aggregateSignature: z.string().regex(/^0x[0-9a-f]{192}$/),
+  aggregateSignature: blsSignatureText,
 })
 
 export type RootCertificate = z.infer<typeof rootCertificateSchema>
