@@ -38,10 +38,8 @@ export interface BenchInput {
 }
 
 export interface BenchOutput {
-  /** `loadBls` until it resolves: the JavaScript verifier's chunk (or herumi, if first). */
+  /** `loadBls` until it resolves: herumi's chunk and its WebAssembly, compiled and set up. */
   readonly blsLoadMs: number
-  /** From the start until herumi's WebAssembly is loaded and compiled. */
-  readonly herumiReadyMs: number
   /** The first warm-up read, with the verifier `loadBls` gave. */
   readonly firstReadMs: number
   readonly timesMs: number[]
@@ -54,11 +52,6 @@ export interface BenchOutput {
 declare global {
   interface Window {
     runVerifyBench(input: BenchInput): Promise<BenchOutput>
-    /** In a fresh page: herumi alone, loaded then used for a first check. */
-    measureHerumiCold(
-      registry: BenchInput['registry'],
-      read: BenchRead,
-    ): Promise<{ loadMs: number; firstReadMs: number; verified: boolean }>
   }
 }
 
@@ -85,15 +78,6 @@ function checkPortfolio(registry: BenchInput['registry'], read: BenchRead, bls: 
   })
 }
 
-window.measureHerumiCold = async (registry, read) => {
-  const started = performance.now()
-  const bls = await loadHerumiVerifier()
-  const loadMs = performance.now() - started
-  const checked = performance.now()
-  const verified = checkPortfolio(registry, read, bls).root.verified
-  return { loadMs, firstReadMs: performance.now() - checked, verified }
-}
-
 window.runVerifyBench = async (input) => {
   const loadStart = performance.now()
   const appVerifier = await loadBls()
@@ -109,15 +93,14 @@ window.runVerifyBench = async (input) => {
   ]
   const outcomes: string[] = []
   const firstStarted = performance.now()
-  // The app's first check, with what `loadBls` gave (in JavaScript unless herumi is in already);
-  // a warm-up read: the timed ones must not find its root in a verifier's cache.
+  // The app's first check, with what `loadBls` gave, its code run for the first time; a warm-up
+  // read: the timed ones must not find its root in a verifier's cache.
   const first = run(input.warmupReads[0]!, appVerifier)
   const firstReadMs = performance.now() - firstStarted
   outcomes.push(...outcomesOf(first))
-  // The timed reads: herumi, which answers every check once loaded, in a fresh verifier per run
-  // so that no run profits from another's cache.
+  // The timed reads: herumi in a fresh verifier per run, so that no run profits from another's
+  // cache.
   const herumi = await loadHerumiVerifier()
-  const herumiReadyMs = performance.now() - loadStart
   for (const read of input.warmupReads) run(read, herumi)
   const { bls, spentMs } = timedVerifier(herumi)
   const timesMs: number[] = []
@@ -130,7 +113,7 @@ window.runVerifyBench = async (input) => {
     blsTimesMs.push(spentMs() - blsBefore)
     outcomes.push(...outcomesOf(result))
   }
-  return { blsLoadMs, firstReadMs, herumiReadyMs, timesMs, blsTimesMs, outcomes }
+  return { blsLoadMs, firstReadMs, timesMs, blsTimesMs, outcomes }
 }
 
 /** `bls`, adding up the time its checks take. */

@@ -3,7 +3,7 @@ import { herumi } from './herumi.ts'
 import { bls12_381 } from '@noble/curves/bls12-381'
 import { describe, expect, it } from 'vitest'
 import { createBlsVerifier, type BlsVerifier } from './blsVerifier.ts'
-import { createNobleBlsVerifier, tieredBlsVerifier } from './nobleBlsVerifier.ts'
+import { createNobleBlsVerifier } from './nobleBlsVerifier.ts'
 
 const keys = [1, 2, 3].map((n) => chainsafe.SecretKey.fromBytes(new Uint8Array(32).fill(n)))
 const publicKeys = keys.map((key) => key.toPublicKey().toBytes())
@@ -171,26 +171,5 @@ describe('createNobleBlsVerifier', () => {
       expect(() => point.assertValidity()).toThrow()
       expect(point.isTorsionFree()).toBe(false)
     }
-  })
-})
-
-describe('tieredBlsVerifier', () => {
-  it('uses the interim verifier until the fast one has loaded, then the fast one', async () => {
-    const asked: string[] = []
-    const counting = (name: string, bls: BlsVerifier): BlsVerifier => ({
-      verify: (...check) => (asked.push(name), bls.verify(...check)),
-      verifyAggregate: (...check) => (asked.push(name), bls.verifyAggregate(...check)),
-      verifyMultiple: (...check) => (asked.push(name), bls.verifyMultiple(...check)),
-      fastAggregateVerify: (...check) => (asked.push(name), bls.fastAggregateVerify(...check)),
-    })
-    let load: (bls: BlsVerifier) => void = () => {}
-    const fast = new Promise<BlsVerifier>((resolve) => (load = resolve))
-    const tiered = tieredBlsVerifier(counting('noble', createNobleBlsVerifier()), fast)
-    expect(tiered.verifyMultiple(publicKeys, messages, aggregate)).toBe(true)
-    load(counting('herumi', createBlsVerifier(herumi)))
-    await fast
-    expect(tiered.verifyMultiple(publicKeys, messages, aggregate)).toBe(true)
-    expect(tiered.verify(publicKeys[0]!, messages[1]!, signatures[0]!)).toBe(false)
-    expect(asked).toEqual(['noble', 'herumi', 'herumi'])
   })
 })

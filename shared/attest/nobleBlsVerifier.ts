@@ -8,12 +8,11 @@ type G1Point = ReturnType<typeof bls12_381.G1.ProjectivePoint.fromHex>
 type G2Point = ReturnType<typeof bls12_381.Signature.fromHex>
 
 /**
- * The `BlsVerifier` checks in plain JavaScript (`@noble/curves`), with no WebAssembly to fetch
- * and compile: the web app answers its first check with it while herumi's WASM loads (about a
- * third of a second, more than the check itself), then uses herumi, four times faster warm
- * (`tieredBlsVerifier`). The same answers as herumi's (`nobleBlsVerifier.test.ts`): points are
- * decoded with their curve and subgroup checks, and a key or signature at infinity is refused,
- * as Ethereum's KeyValidate does. Never throws.
+ * The `BlsVerifier` checks in plain JavaScript (`@noble/curves`), with no WebAssembly: the web
+ * app's verifier where herumi's cannot load (WebAssembly turned off by policy, or its file not
+ * served), about four times slower warm. The same answers as herumi's
+ * (`nobleBlsVerifier.test.ts`): points are decoded with their curve and subgroup checks, and a
+ * key or signature at infinity is refused, as Ethereum's KeyValidate does. Never throws.
  */
 export function createNobleBlsVerifier(): BlsVerifier {
   return {
@@ -68,24 +67,5 @@ function checked(check: () => boolean): boolean {
     return check()
   } catch {
     return false
-  }
-}
-
-/**
- * A verifier that answers with `interim` until `fast` has loaded, then with `fast`: every check
- * is synchronous and pure, so which backend answers changes nothing but the time it takes.
- * A `fast` that fails to load leaves `interim` in charge.
- */
-export function tieredBlsVerifier(interim: BlsVerifier, fast: Promise<BlsVerifier>): BlsVerifier {
-  let current = interim
-  fast.then(
-    (loaded) => (current = loaded),
-    () => undefined,
-  )
-  return {
-    verify: (...check) => current.verify(...check),
-    verifyAggregate: (...check) => current.verifyAggregate(...check),
-    verifyMultiple: (...check) => current.verifyMultiple(...check),
-    fastAggregateVerify: (...check) => current.fastAggregateVerify(...check),
   }
 }

@@ -2,8 +2,9 @@ import herumiModule from 'bls-eth-wasm'
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import type { Herumi } from '../../../shared/attest/blsVerifier.ts'
 
-// Compiled and initialised once per page, when this module (its own lazy chunk, `herumi-*.js`,
-// about 680 kB with the WebAssembly inlined) is first imported.
+// Compiled and initialised once per page (or worker), when this module (its own lazy chunk,
+// `herumi-*.js`, 18 kB, whose WebAssembly the build serves as `herumi-*.wasm`,
+// `web/vite/herumiWasm.ts`) is first imported.
 await herumiModule.init(herumiModule.BLS12_381)
 
 /** herumi's BLS12-381, initialised: what `createBlsVerifier` of `shared/attest` takes. */

@@ -27,7 +27,11 @@ import {
   type ProvenOrder,
   type VerifyPortfolioAtRootReturnType,
 } from './verifyPortfolioAtRoot.ts'
-import { verifyPortfolioAtRootOffThread, type BlsWorkerParameters } from './verifyOffThread.ts'
+import {
+  prepareVerifierOffThread,
+  verifyPortfolioAtRootOffThread,
+  type BlsWorkerParameters,
+} from './verifyOffThread.ts'
 
 /*
  * Query-option factories: one key and one fetcher per kind of read, so hooks stay a few lines
@@ -172,6 +176,7 @@ async function proveAtLatestRoot(
   address: string,
   signal?: AbortSignal,
 ): Promise<VerifiedPortfolio> {
+  prepareVerifierOffThread()
   const statuses = await Promise.all(
     registry.replicas.map((replica) =>
       replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),

@@ -50,6 +50,14 @@ function startWorker(): Worker {
 }
 
 /**
+ * Starts the BLS worker, which loads its verifier at once: called as the answers to check are
+ * asked for, so the verifier loads while they travel. Nothing where workers do not run.
+ */
+export function prepareVerifierOffThread(): void {
+  if (!workerBroken) worker ??= startWorker()
+}
+
+/**
  * `verifyPortfolioAtRoot` in a Web Worker (`blsWorker.ts`), so the pairings never hold the
  * page's main thread; the same function on the main thread where workers are missing or the
  * worker failed (loaded then, so the first paint carries none of it). The registry passed must
