@@ -16,6 +16,7 @@ it('exports exactly this public surface', () => {
       "leafDigest",
       "sha256Backend",
       "sha256Bytes",
+      "stateLeafFormat",
       "stateProofLeavesMax",
       "stateProofVersion",
       "stateTreeBuckets",

@@ -14,6 +14,7 @@ export {
   bucketOf,
   hashLeaf,
   leafDigest,
+  stateLeafFormat,
   StateTree,
   stateTreeBuckets,
   stateTreeDepth,

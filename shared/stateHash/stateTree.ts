@@ -8,6 +8,14 @@ import { Sha256PairBatch, sha256Bytes, sha256Into } from './sha256.ts'
 export const stateTreeDepth = 18
 export const stateTreeBuckets = 1 << stateTreeDepth
 
+/**
+ * What a leaf's `hashLeaf` result (its bucket and digest) depends on, as storage records it
+ * beside the leaves it keeps: a store whose leaves were kept under another format forgets them
+ * (each row's leaf is hashed again from its value). The bucket bits follow `stateTreeDepth`;
+ * the leaf number changes with `leafDigest`'s definition.
+ */
+export const stateLeafFormat = `leaf 1, ${stateTreeDepth}-bit buckets`
+
 const encoder = new TextEncoder()
 const zero = new Uint8Array(32)
 

@@ -6,6 +6,7 @@ import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { OrderUpdate } from '../../../shared/exchange/index.ts'
 import type { Address, IntentId, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot, StoredLedger } from '../../../shared/ledger/index.ts'
+import { stateLeafFormat } from '../../../shared/stateHash/index.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
 import { columnsOf, installedStateRows, toCommitRows } from './commitRows.ts'
@@ -14,7 +15,13 @@ import { hexToBytes } from './hexBytes.ts'
 import type { OrderRow } from './pageRows.ts'
 import { bigintAsNumber, PostgresReads, redactUrl } from './postgresReads.ts'
 import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
-import { balanceLeafColumns, type KeptLeafOfRow } from './keptLeaves.ts'
+import {
+  balanceLeafColumns,
+  forgetKeptLeaves,
+  keptLeavesOfAnotherFormat,
+  leafFormatKey,
+  type KeptLeafOfRow,
+} from './keptLeaves.ts'
 import {
   historyPruneRowsMax,
   type AppliedPosition,
@@ -53,6 +60,8 @@ export interface PostgresStorageOptions {
   readonly readConnectionsMax?: number
   /** Rows per page of a restart's reads of balances and nonce windows (default 20,000). */
   readonly restorePageRows?: number | undefined
+  /** The format of the leaves this code keeps (default `stateLeafFormat`; tests vary it). */
+  readonly leafFormat?: string | undefined
 }
 
 /** Takes the applier lock on `writer`'s session, trying again every 200 ms for `waitMs`. */
@@ -109,6 +118,7 @@ export class PostgresStorage implements ReplicaStorage {
       await writer.query(`SET synchronous_commit = ${synchronous}`)
       await migrate(drizzle({ client: writer }), { migrationsFolder: MIGRATIONS })
       const storage = new PostgresStorage(redactUrl(url), pool, writer, options)
+      await storage.keepLeavesOf(options.leafFormat ?? stateLeafFormat)
       storage.appliedIndex = (await storage.position()).index
       storage.prunedBelow = Number((await storage.metaValue('history_pruned_below')) ?? '0')
       return storage
@@ -364,6 +374,18 @@ export class PostgresStorage implements ReplicaStorage {
 
   private metaValue(key: string): Promise<string | undefined> {
     return this.reads.metaValue(key)
+  }
+
+  /** Forgets the kept leaves if they are of another format than `format`, and records it. */
+  private async keepLeavesOf(format: string): Promise<void> {
+    const recorded = await this.metaValue(leafFormatKey)
+    if (recorded === format) return
+    await this.transaction(async (client) => {
+      if (keptLeavesOfAnotherFormat(recorded, format)) {
+        for (const statement of forgetKeptLeaves) await client.query(statement)
+      }
+      await setMeta(client, [[leafFormatKey, format]])
+    })
   }
 
   /** Runs `work` in one transaction on the writer connection; rolls back if it throws. */

@@ -28,6 +28,7 @@ export interface StorageCaseOptions {
   readonly historyRetainBatches?: number
   readonly hooks?: StoreHooks
   readonly restorePageRows?: number
+  readonly leafFormat?: string
 }
 
 /**
@@ -360,6 +361,42 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
         }
       } finally {
         await again.close().catch(() => {})
+      }
+    })
+
+    it('forgets the leaves it kept when opened by code of another leaf format, then keeps that one’s', async () => {
+      const markets = registry.markets.map((market) => market.id)
+      const keptLeaves = async (storage: ReplicaStorage) => {
+        const stored = await storage.loadState(
+          [...testTokens.values()],
+          testGenesis.issuer as Address,
+          markets,
+        )
+        const { balances = [], nonceWindows = [] } = stored.ledgerLeaves ?? {}
+        return [...balances, ...nonceWindows].filter((leaf) => leaf !== undefined).length
+      }
+      const { storage, reopen } = await subject.fresh({ leafFormat: 'format A' })
+      const state = await ReplicaState.open(storage, config)
+      const batches = history()
+      await applyAll(state, batches.slice(0, 3))
+      const hash = state.stateHash()
+      const keptUnderA = await keptLeaves(storage)
+      expect(keptUnderA).toBeGreaterThan(4)
+      await storage.close()
+      const sameFormat = await reopen({ leafFormat: 'format A' })
+      expect(await keptLeaves(sameFormat)).toBe(keptUnderA)
+      await sameFormat.close()
+      const other = await reopen({ leafFormat: 'format B' })
+      try {
+        // None trusted: the tree is built from the values, and the next batch keeps B's leaves.
+        expect(await keptLeaves(other)).toBe(0)
+        const restarted = await ReplicaState.open(other, config)
+        expect(restarted.stateHash()).toBe(hash)
+        await restarted.apply(batches[3]!.finalized)
+        expect(await keptLeaves(other)).toBeGreaterThan(0)
+        expect(restarted.stateHash()).toBe(fullStateHash(restarted.exchange))
+      } finally {
+        await other.close()
       }
     })
 

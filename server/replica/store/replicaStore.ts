@@ -19,13 +19,21 @@ import {
   type StoredState,
   type StoreHooks,
 } from './replicaStorage.ts'
+import { stateLeafFormat } from '../../../shared/stateHash/index.ts'
 import { REPOSITORY_ROOT } from '../../repositoryRoot.ts'
 import { storedReasonCode } from '../storedReasonCode.ts'
 import { BulkInsert } from './bulkInsert.ts'
 import * as schema from './schema.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
 import { readBalances, readNonceWindows } from './currentStateReads.ts'
-import { balanceLeafColumns, windowLeafColumns, type KeptLeafOfRow } from './keptLeaves.ts'
+import {
+  balanceLeafColumns,
+  forgetKeptLeaves,
+  keptLeavesOfAnotherFormat,
+  leafFormatKey,
+  windowLeafColumns,
+  type KeptLeafOfRow,
+} from './keptLeaves.ts'
 import { nonceWindowText } from './nonceWindowRows.ts'
 
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
@@ -66,6 +74,8 @@ export class ReplicaStore {
       historyRetainBatches?: number
       /** Rows per page of a restart's reads of balances and nonce windows (default 20,000). */
       restorePageRows?: number
+      /** The format of the leaves this code keeps (default `stateLeafFormat`; tests vary it). */
+      leafFormat?: string
     } = {},
   ) {
     this.sqlite = new Database(file)
@@ -80,12 +90,25 @@ export class ReplicaStore {
     this.db = drizzle({ client: this.sqlite, schema })
     migrate(this.db, { migrationsFolder: MIGRATIONS })
     this.write = prepareWrites(this.sqlite)
+    this.keepLeavesOf(options.leafFormat ?? stateLeafFormat)
     this.hooks = options.hooks
     this.appliedIndex = this.position().index
     this.historyRetainBatches = options.historyRetainBatches
     this.restorePageRows = options.restorePageRows
     this.prunedBelow = Number.parseInt(this.metaValue('history_pruned_below') ?? '0', 10)
     this.balancesPrunedBelow = Number(this.metaValue('balance_history_pruned_below') ?? '0')
+  }
+
+  /** Forgets the kept leaves if they are of another format than `format`, and records it. */
+  private keepLeavesOf(format: string): void {
+    const recorded = this.metaValue(leafFormatKey)
+    if (recorded === format) return
+    this.sqlite.transaction(() => {
+      if (keptLeavesOfAnotherFormat(recorded, format)) {
+        for (const statement of forgetKeptLeaves) this.sqlite.prepare(statement).run()
+      }
+      this.write.setMeta.run(leafFormatKey, format)
+    })()
   }
 
   /**

@@ -23,6 +23,8 @@ export interface SqliteStorageOptions {
   historyRetainBatches?: number
   /** Rows per page of a restart's reads of balances and nonce windows (default 20,000). */
   restorePageRows?: number
+  /** The format of the leaves this code keeps (default `stateLeafFormat`; tests vary it). */
+  leafFormat?: string
 }
 
 /** Opens (creating and migrating as needed) the SQLite database in `file`. */
