@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -147,5 +147,26 @@ describe('POST /faucet', () => {
     } finally {
       server.close()
     }
+  })
+})
+
+describe('the app’s files', () => {
+  it('are cached for good under assets/, where names carry their content hash; the shell is not', async () => {
+    const dir = mkdtempSync(`${tmpdir()}/web-server-test-`)
+    mkdirSync(`${dir}/assets`)
+    writeFileSync(`${dir}/assets/herumi-B1z4RmKB.wasm`, new Uint8Array([0, 97, 115, 109]))
+    writeFileSync(`${dir}/index.html`, '<!doctype html>')
+    const { app } = faucetApp({ distDir: dir })
+    const wasm = await app.request('http://127.0.0.1:8000/assets/herumi-B1z4RmKB.wasm')
+    expect(wasm.status).toBe(200)
+    expect(wasm.headers.get('content-type')).toBe('application/wasm')
+    expect(wasm.headers.get('cache-control')).toBe('public, max-age=31536000, immutable')
+    // A file of another build is missing, not the app shell under a name cached for good.
+    const missing = await app.request('http://127.0.0.1:8000/assets/gone-00000000.js')
+    expect(missing.status).toBe(404)
+    expect(missing.headers.get('cache-control')).toBeNull()
+    const shell = await app.request('http://127.0.0.1:8000/')
+    expect(shell.status).toBe(200)
+    expect(shell.headers.get('cache-control')).toBeNull()
   })
 })

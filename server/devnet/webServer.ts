@@ -110,7 +110,16 @@ export function createWebApp(options: WebServerOptions): Hono {
     }
   })
   const root = relative(process.cwd(), options.distDir) || '.'
+  // Vite names each file under assets/ by its content, so a copy never goes stale: a returning
+  // visitor's browser loads them from its cache, herumi's compiled WebAssembly included (V8
+  // keeps the code it compiled for a streamed module beside a cached response).
+  app.use('/assets/*', async (c, next) => {
+    await next()
+    if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable')
+  })
   app.use('/*', serveStatic({ root }))
+  // A file of an older build is gone, not a client-side route.
+  app.get('/assets/*', (c) => c.text('Not found', 404))
   // Client-side routes fall back to the app shell.
   app.get('*', (c) => {
     const index = resolve(options.distDir, 'index.html')
