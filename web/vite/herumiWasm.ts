@@ -12,9 +12,9 @@ const instantiated = 'WebAssembly.instantiate(wasmBytes, imports)'
  * it downloads (`WebAssembly.instantiateStreaming`), instead of base64 in its JavaScript chunk:
  * the glue decodes that text one character at a time through a callback, about a quarter of a
  * second on this machine's Chromium before the first check can start (343 ms to load it, against
- * 65–140 ms streamed, `npm run bench:browser -- --only=verify`). Build only: `vite` (dev) serves the package as published. The glue is
- * rewritten by exact text, so a version of the package whose glue differs fails the build here
- * rather than shipping the slow path unnoticed.
+ * 65–140 ms streamed, `npm run bench:browser -- --only=verify`). Build only: `vite` (dev)
+ * serves the package as published. The glue is rewritten by exact text, so a version of the
+ * package whose glue differs fails the build here rather than shipping the slow path unnoticed.
  */
 export function herumiWasm(): Plugin {
   return {
