@@ -4,24 +4,21 @@
  * against it, long enough to hold the book and chart back for frames under steady fills. The
  * verifier and its cache of successful checks live here, loaded as the worker starts: the app
  * starts it when it begins fetching the answers to check (`verifyOffThread.ts`), so the
- * WebAssembly downloads and compiles while they travel.
+ * WebAssembly downloads and compiles, and the registry's proofs of possession are checked, while
+ * they travel (`blsWorkerHandler.ts`).
  */
 import { loadBls } from './bls.ts'
-import { verifyPortfolioAtRoot } from './verifyPortfolioAtRoot.ts'
-import type { BlsWorkerRequest, BlsWorkerResponse } from './verifyOffThread.ts'
+import { createBlsWorkerHandler } from './blsWorkerHandler.ts'
+import type { BlsWorkerMessage, BlsWorkerResponse } from './verifyOffThread.ts'
 
 const scope = self as unknown as {
-  onmessage: ((event: MessageEvent<BlsWorkerRequest>) => void) | null
+  onmessage: ((event: MessageEvent<BlsWorkerMessage>) => void) | null
   postMessage(message: BlsWorkerResponse): void
 }
 
 const loaded = loadBls()
-// Its failure reaches each request below.
+// Its failure reaches each request (`createBlsWorkerHandler`).
 loaded.catch(() => undefined)
+const handle = createBlsWorkerHandler(loaded, (response) => scope.postMessage(response))
 
-scope.onmessage = (event) => {
-  const { id, parameters } = event.data
-  loaded
-    .then((bls) => scope.postMessage({ id, result: verifyPortfolioAtRoot({ ...parameters, bls }) }))
-    .catch((error: unknown) => scope.postMessage({ id, error: String(error) }))
-}
+scope.onmessage = (event) => handle(event.data)

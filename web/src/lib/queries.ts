@@ -176,7 +176,7 @@ async function proveAtLatestRoot(
   address: string,
   signal?: AbortSignal,
 ): Promise<VerifiedPortfolio> {
-  prepareVerifierOffThread()
+  prepareVerifierOffThread(quorumRegistryOf(registry))
   const statuses = await Promise.all(
     registry.replicas.map((replica) =>
       replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),
@@ -279,6 +279,20 @@ function askedProofs(address: string, tokens: readonly string[], signal: AbortSi
   return { proofs, orderProofs, askBalances, askOrders }
 }
 
+/** What the BLS worker needs of the registry, as plain data (the worker gets a copy). */
+function quorumRegistryOf(registry: AppRegistry): BlsWorkerParameters['registry'] {
+  return {
+    app: registry.app,
+    network: registry.network,
+    quorum: registry.quorum,
+    replicas: registry.replicas.map(({ id, blsPublicKey, blsProofOfPossession }) => ({
+      id,
+      blsPublicKey,
+      blsProofOfPossession,
+    })),
+  }
+}
+
 /**
  * Checks the answers in the BLS worker, then asks one more replica for each value not proven
  * yet (signers of the root first) and checks again: at most one round per replica.
@@ -291,17 +305,7 @@ async function verifyInRounds(
   },
 ): Promise<{ result: VerifyPortfolioAtRootReturnType | undefined; verifyMs: number }> {
   const { proofs, orderProofs } = asked
-  // Plain data only: the worker gets a copy.
-  const quorumRegistry = {
-    app: registry.app,
-    network: registry.network,
-    quorum: registry.quorum,
-    replicas: registry.replicas.map(({ id, blsPublicKey, blsProofOfPossession }) => ({
-      id,
-      blsPublicKey,
-      blsProofOfPossession,
-    })),
-  }
+  const quorumRegistry = quorumRegistryOf(registry)
   let verifyMs = 0
   let result: VerifyPortfolioAtRootReturnType | undefined
   for (let round = 0; round <= registry.replicas.length; round++) {

@@ -7,10 +7,14 @@ import type {
 /** What the page asks the worker: one index's roots and proofs, as plain data (no verifier). */
 export type BlsWorkerParameters = Omit<VerifyPortfolioAtRootParameters, 'bls'>
 
-export interface BlsWorkerRequest {
+interface BlsWorkerRequest {
   readonly id: number
   readonly parameters: BlsWorkerParameters
 }
+
+/** A check, or the registry whose keys' proofs of possession the worker checks ahead. */
+export type BlsWorkerMessage =
+  BlsWorkerRequest | { readonly prepare: BlsWorkerParameters['registry'] }
 
 export type BlsWorkerResponse =
   | { readonly id: number; readonly result: VerifyPortfolioAtRootReturnType }
@@ -50,11 +54,14 @@ function startWorker(): Worker {
 }
 
 /**
- * Starts the BLS worker, which loads its verifier at once: called as the answers to check are
- * asked for, so the verifier loads while they travel. Nothing where workers do not run.
+ * Starts the BLS worker, which loads its verifier at once, and has it check `registry`'s proofs
+ * of possession: called as the answers to check are asked for, so both happen while they travel.
+ * The registry must be plain data. Nothing where workers do not run.
  */
-export function prepareVerifierOffThread(): void {
-  if (!workerBroken) worker ??= startWorker()
+export function prepareVerifierOffThread(registry: BlsWorkerParameters['registry']): void {
+  if (workerBroken) return
+  worker ??= startWorker()
+  worker.postMessage({ prepare: registry } satisfies BlsWorkerMessage)
 }
 
 /**
