@@ -6,7 +6,8 @@ import { connect, openUser, useFaucet, verifiedBalance } from './support/app.ts'
  * milliseconds per token, checked again after each batch that touches the account) never hold
  * the page's main thread, so the book and chart keep painting under steady fills. Its verifier
  * is herumi, whose WebAssembly comes as its own file, compiled as it streams in (the build's
- * `web/vite/herumiWasm.ts`), which needs the WebAssembly media type.
+ * `web/vite/herumiWasm.ts`), which needs the WebAssembly media type; the worker starts once the
+ * page is up, before a wallet connects.
  */
 test('balance proofs are checked in a worker, and still verify 3 of 3', async ({
   browser,
@@ -22,15 +23,17 @@ test('balance proofs are checked in a worker, and still verify 3 of 3', async ({
         await route.fulfill({ response })
       }),
   })
-  const workers: string[] = []
-  user.page.on('worker', (worker) => workers.push(worker.url()))
+  const blsWorkers = () => user.page.workers().filter((worker) => /blsWorker/.test(worker.url()))
+  // Started, and herumi fetched, before any wallet is connected: a first check waits for neither.
+  await expect.poll(() => blsWorkers().length).toBe(1)
+  await expect.poll(() => wasmTypes.length).toBe(1)
   await connect(user)
   await useFaucet(user)
   const usdt = await verifiedBalance(user.page, 'USDT')
   expect(usdt.k).toBe(3)
   expect(usdt.available).toBeGreaterThan(0n)
   await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
-  expect(workers.filter((url) => /blsWorker/.test(url))).toHaveLength(1)
+  expect(blsWorkers()).toHaveLength(1)
   expect(wasmTypes).toEqual(['application/wasm'])
   await user.context.close()
 })

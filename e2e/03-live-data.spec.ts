@@ -157,8 +157,8 @@ test('failed reads show as errors with a retry, never as an empty book or "no or
           })
         },
       )
-      // Neither BLS verifier (lazily loaded chunks: herumi, and the JavaScript one that answers
-      // until herumi is in) loads: balances cannot be checked.
+      // Neither BLS verifier (lazily loaded chunks: herumi, and the JavaScript one used where
+      // WebAssembly will not run) loads: balances cannot be checked.
       await page.route(/\/assets\/(herumi|nobleBlsVerifier)-[^/]*\.js$/, (route) => route.abort())
     },
   })

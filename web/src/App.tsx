@@ -19,6 +19,7 @@ import { WalletButton } from './features/wallet/WalletButton.tsx'
 import { ThemeToggle } from './components/ThemeToggle.tsx'
 import { LiveProvider, usePrimaryReplica } from './lib/live.tsx'
 import { marketIdFromSearch, searchWithMarket } from './lib/marketUrl.ts'
+import { prepareVerifier } from './lib/queries.ts'
 import { fetchRegistry, type AppRegistry } from './lib/registry.ts'
 import { useMediaQuery } from './lib/useMediaQuery.ts'
 
@@ -57,11 +58,21 @@ export function App() {
   return <Connected registry={registry.data} />
 }
 
+/** After the first paint and the book's first reads, which come first. */
+const verifierPreloadDelayMs = 500
+
 function Connected(props: { registry: AppRegistry }) {
   const { registry } = props
   const connection = useConnection()
   const address = connection.status === 'connected' ? connection.address : undefined
   const queryClient = useQueryClient()
+
+  // The BLS verifier loads after the first paint while the visitor looks and connects, so the
+  // first check of a portfolio waits for no WebAssembly.
+  useEffect(() => {
+    const timer = setTimeout(() => prepareVerifier(registry), verifierPreloadDelayMs)
+    return () => clearTimeout(timer)
+  }, [registry])
 
   // A new account starts clean: drop the previous account's cached reads.
   const previous = useRef<string | undefined>(address)

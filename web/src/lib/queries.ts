@@ -176,7 +176,7 @@ async function proveAtLatestRoot(
   address: string,
   signal?: AbortSignal,
 ): Promise<VerifiedPortfolio> {
-  prepareVerifierOffThread(quorumRegistryOf(registry))
+  prepareVerifier(registry)
   const statuses = await Promise.all(
     registry.replicas.map((replica) =>
       replicaApi.status(replica, signal).catch(() => undefined as StatusResponse | undefined),
@@ -277,6 +277,15 @@ function askedProofs(address: string, tokens: readonly string[], signal: AbortSi
     return pages[0]?.kind === 'answer' ? { orderIds: listedIds, truncated } : undefined
   }
   return { proofs, orderProofs, askBalances, askOrders }
+}
+
+/**
+ * Starts the BLS worker, which loads herumi and checks the registry keys' proofs of possession
+ * (`blsWorkerHandler.ts`): the app calls it once the page is up, and every portfolio check as it
+ * starts asking for answers, so a first check waits for neither. Cheap once done.
+ */
+export function prepareVerifier(registry: AppRegistry): void {
+  prepareVerifierOffThread(quorumRegistryOf(registry))
 }
 
 /** What the BLS worker needs of the registry, as plain data (the worker gets a copy). */
