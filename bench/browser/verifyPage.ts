@@ -40,12 +40,6 @@ export interface BenchInput {
 }
 
 export interface BenchOutput {
-  /** `loadBls` until it resolves: herumi's chunk and its WebAssembly, compiled and set up. */
-  readonly blsLoadMs: number
-  /** The registry keys' proofs of possession, checked as the app's worker does ahead. */
-  readonly prepareMs: number
-  /** The first warm-up read, with the verifier `loadBls` gave. */
-  readonly firstReadMs: number
   readonly timesMs: number[]
   /** Of each timed read, the time spent in BLS checks (the rest is parsing and proofs). */
   readonly blsTimesMs: number[]
@@ -55,8 +49,11 @@ export interface BenchOutput {
 
 /** A page's first check, and whether herumi's WebAssembly came from the browser's cache. */
 export interface FirstCheck {
+  /** `loadBls` until it resolves: herumi's chunk and its WebAssembly, compiled and set up. */
   readonly loadMs: number
+  /** The registry keys' proofs of possession, checked as the app's worker does ahead. */
   readonly prepareMs: number
+  /** The check of one read, its code run for the first time. */
   readonly checkMs: number
   /** Of `checkMs`, the time in BLS checks. */
   readonly blsMs: number
@@ -124,10 +121,6 @@ window.measureFirstCheck = async (registry, read) => {
 }
 
 window.runVerifyBench = async (input) => {
-  const loadStart = performance.now()
-  const appVerifier = await loadBls()
-  const blsLoadMs = performance.now() - loadStart
-  const prepareMs = prepare(input.registry, appVerifier)
   const run = (read: BenchRead, bls: BlsVerifier) => checkPortfolio(input.registry, read, bls)
   const outcomesOf = (result: ReturnType<typeof run>) => [
     ...Object.values(result.byToken).map(
@@ -138,16 +131,10 @@ window.runVerifyBench = async (input) => {
     ),
   ]
   const outcomes: string[] = []
-  const firstStarted = performance.now()
-  // The app's first check, with what `loadBls` gave, its code run for the first time; a warm-up
-  // read: the timed ones must not find its root in a verifier's cache.
-  const first = run(input.warmupReads[0]!, appVerifier)
-  const firstReadMs = performance.now() - firstStarted
-  outcomes.push(...outcomesOf(first))
-  // The timed reads: herumi in a fresh verifier per run, so that no run profits from another's
-  // cache.
+  // herumi in a fresh verifier per run, so that no run profits from another's cache; warm-up
+  // reads at other roots first, so the timed ones warm the engine, not the cache.
   const herumi = await loadHerumiVerifier()
-  for (const read of input.warmupReads) run(read, herumi)
+  for (const read of input.warmupReads) outcomes.push(...outcomesOf(run(read, herumi)))
   const { bls, spentMs } = timedVerifier(herumi)
   const timesMs: number[] = []
   const blsTimesMs: number[] = []
@@ -159,7 +146,7 @@ window.runVerifyBench = async (input) => {
     blsTimesMs.push(spentMs() - blsBefore)
     outcomes.push(...outcomesOf(result))
   }
-  return { blsLoadMs, prepareMs, firstReadMs, timesMs, blsTimesMs, outcomes }
+  return { timesMs, blsTimesMs, outcomes }
 }
 
 /** `bls`, adding up the time its checks take. */
