@@ -3,9 +3,9 @@
  * (tens of milliseconds, more on a busy machine) and the proofs of each balance and open order
  * against it, long enough to hold the book and chart back for frames under steady fills. The
  * verifier and its cache of successful checks live here, loaded as the worker starts: the app
- * starts it when it begins fetching the answers to check (`verifyOffThread.ts`), so the
- * WebAssembly downloads and compiles, and the registry's proofs of possession are checked, while
- * they travel (`blsWorkerHandler.ts`).
+ * starts it half a second after its screen shows, or as it first asks for answers to check
+ * (`prepareVerifier`), so the WebAssembly downloads and compiles, and the registry's proofs of
+ * possession are checked (`blsWorkerHandler.ts`), before a first check needs them.
  */
 import { loadBls } from './bls.ts'
 import { createBlsWorkerHandler } from './blsWorkerHandler.ts'

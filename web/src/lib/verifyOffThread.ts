@@ -55,8 +55,8 @@ function startWorker(): Worker {
 
 /**
  * Starts the BLS worker, which loads its verifier at once, and has it check `registry`'s proofs
- * of possession: called as the answers to check are asked for, so both happen while they travel.
- * The registry must be plain data. Nothing where workers do not run.
+ * of possession, so a first check waits for neither (`prepareVerifier` of `queries.ts` says
+ * when). The registry must be plain data. Nothing where workers do not run.
  */
 export function prepareVerifierOffThread(registry: BlsWorkerParameters['registry']): void {
   if (workerBroken) return
