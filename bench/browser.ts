@@ -29,11 +29,12 @@ import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { extname, join, normalize } from 'node:path'
-import { chromium } from 'playwright-core'
+import { chromium, type Page } from 'playwright-core'
 import { build } from 'vite'
 import { herumiWasm } from '../web/vite/herumiWasm.ts'
 import { sha256, stringToBytes } from 'viem'
 import { chromiumArgs, chromiumPath } from '../e2e/chromiumLaunch.ts'
+import { assetCacheControl } from '../server/devnet/webServer.ts'
 import { blsIdentityOf, registryHashOf, signRootAttestation } from '../shared/attest/index.ts'
 import {
   balanceLeaf,
@@ -185,9 +186,7 @@ function serve(dir: string): Promise<{ url: string; close: () => void }> {
     try {
       const body = readFileSync(file)
       // As the devnet web server: files named by their content are cached for good.
-      const cached = path.startsWith('/assets/')
-        ? { 'cache-control': 'public, max-age=31536000, immutable' }
-        : {}
+      const cached = path.startsWith('/assets/') ? { 'cache-control': assetCacheControl } : {}
       const type = types[extname(file)] ?? 'application/octet-stream'
       response.writeHead(200, { 'content-type': type, ...cached }).end(body)
     } catch {
@@ -215,6 +214,20 @@ if (only === undefined || only === 'repaint') {
 if (only === undefined || only === 'verify') await runVerifyBench()
 
 /**
+ * The app's first check in `page`, which has loaded nothing of BLS yet, once the browser has
+ * settled after starting (on 2 cores its start-up work otherwise lands in the check).
+ */
+async function firstCheckIn(page: Page, registry: BenchInput['registry'], read: BenchRead) {
+  await page.waitForTimeout(settleMs)
+  const check: FirstCheck = await page.evaluate(
+    ([registry, read]) => window.measureFirstCheck(registry, read),
+    [registry, read] as const,
+  )
+  if (!check.verified) throw new Error('a first check did not verify')
+  return check
+}
+
+/**
  * The app's first check on three visits of one browser profile, each in a new browser process:
  * the first from nothing, the later ones with what the browser kept of the earlier ones (the
  * files in its HTTP cache, and whatever code V8 kept beside them). Each visit then checks
@@ -234,12 +247,7 @@ async function measureVisits(url: string, session: BenchInput, read: BenchRead) 
         const page = context.pages()[0] ?? (await context.newPage())
         await page.goto(url)
         await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
-        await page.waitForTimeout(settleMs)
-        const check: FirstCheck = await page.evaluate(
-          ([registry, read]) => window.measureFirstCheck(registry, read),
-          [registry, read] as const,
-        )
-        if (!check.verified) throw new Error(`the ${visit} visit's first check did not verify`)
+        const check = await firstCheckIn(page, registry, read)
         const cold = check.loadMs + check.prepareMs + check.checkMs
         results[`${visit}_visit_cold_ms`] = cold.toFixed(1)
         results[`${visit}_visit_load_ms`] = check.loadMs.toFixed(1)
@@ -277,14 +285,7 @@ async function runVerifyBench(): Promise<void> {
     await page.goto(site.url)
     await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready')
     const results: Record<string, unknown> = {}
-    // The app's first check, in a page that has loaded nothing of BLS yet, once the browser has
-    // settled after starting (on 2 cores its start-up work otherwise lands in the check).
-    await page.waitForTimeout(settleMs)
-    const first: FirstCheck = await page.evaluate(
-      ([registry, read]) => window.measureFirstCheck(registry, read),
-      [fixtures.registry, warmupReads[0]!] as const,
-    )
-    if (!first.verified) throw new Error('the first check did not verify')
+    const first = await firstCheckIn(page, fixtures.registry, warmupReads[0]!)
     results['bls_lazy_load_ms'] = first.loadMs.toFixed(1)
     results['prepare_ms'] = first.prepareMs.toFixed(1)
     results['first_check_ms'] = first.checkMs.toFixed(1)

@@ -58,6 +58,9 @@ const faucetRequest = z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/
  * most `requestsPerIpPerMinute` per client IP address (429 `rate_limited`) and
  * `grantsPerAddressPerHour` per address (429 `faucet_limit`), both with `Retry-After`.
  */
+/** How long a browser keeps a file under `assets/`: for good (its name is its content hash). */
+export const assetCacheControl = 'public, max-age=31536000, immutable'
+
 export function createWebApp(options: WebServerOptions): Hono {
   const limits = options.faucetLimits ?? defaultFaucetLimits
   const now = options.now ?? (() => Date.now())
@@ -114,7 +117,7 @@ export function createWebApp(options: WebServerOptions): Hono {
   // visitor's browser loads the app's 1.2 MB (herumi's WebAssembly included) from its cache.
   app.use('/assets/*', async (c, next) => {
     await next()
-    if (c.res.status === 200) c.header('Cache-Control', 'public, max-age=31536000, immutable')
+    if (c.res.status === 200) c.header('Cache-Control', assetCacheControl)
   })
   app.use('/*', serveStatic({ root }))
   // A file of an older build is gone, not a client-side route.

@@ -2,12 +2,14 @@ import { z } from 'zod'
 // The web app loads this module; attest's index.ts would bring herumi (BLS) into its first load.
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import { balanceAttestationSchema, balanceStatementSchema } from '../attest/balanceAttestation.ts'
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+import { blsPublicKeyText, blsSignatureText } from '../attest/rootAttestation.ts'
 
-/** A BLS12-381 G2 signature, compressed: `0x` + 192 hex digits (96 bytes). */
-export const blsSignatureSchema = z.string().regex(/^0x[0-9a-f]{192}$/)
+/** A BLS12-381 G2 signature, compressed: `0x` + 192 hex digits (96 bytes); attest's pattern. */
+export const blsSignatureSchema = blsSignatureText
 
-/** A BLS12-381 G1 public key, compressed: `0x` + 96 hex digits (48 bytes). */
-export const blsPublicKeySchema = z.string().regex(/^0x[0-9a-f]{96}$/)
+/** A BLS12-381 G1 public key, compressed: `0x` + 96 hex digits (48 bytes); attest's pattern. */
+export const blsPublicKeySchema = blsPublicKeyText
 
 /**
  * `GET /balance?address&token[&index]`: one replica's signed balance. `digest` is

@@ -279,12 +279,18 @@ function askedProofs(address: string, tokens: readonly string[], signal: AbortSi
   return { proofs, orderProofs, askBalances, askOrders }
 }
 
+/** Registries the BLS worker was prepared for (the app has one, loaded once). */
+const prepared = new WeakSet<AppRegistry>()
+
 /**
  * Starts the BLS worker, which loads herumi and checks the registry keys' proofs of possession
- * (`blsWorkerHandler.ts`): the app calls it once the page is up, and every portfolio check as it
- * starts asking for answers, so a first check waits for neither. Cheap once done.
+ * (`blsWorkerHandler.ts`), once per registry: the app calls it once the page is up, and every
+ * portfolio check as it starts asking for answers (whichever comes first does it), so a first
+ * check waits for neither.
  */
 export function prepareVerifier(registry: AppRegistry): void {
+  if (prepared.has(registry)) return
+  prepared.add(registry)
   prepareVerifierOffThread(quorumRegistryOf(registry))
 }
 
