@@ -8,8 +8,8 @@
  */
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { defineConfig, globalIgnores, includeIgnoreFile } from 'eslint/config'
-import { createNodeResolver, importX } from 'eslint-plugin-import-x'
 import tseslint from 'typescript-eslint'
+import { noImportCycles } from './.ci/eslint/importCycles.js'
 
 const root = import.meta.dirname
 const shared = join(root, 'shared')
@@ -106,16 +106,13 @@ export default defineConfig(
   {
     name: 'project/imports',
     files: ['**/*.{ts,tsx,mts,cts,js,mjs}'],
-    plugins: { 'import-x': importX, project: { rules: { 'module-boundaries': moduleBoundaries } } },
-    settings: {
-      'import-x/extensions': ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs'],
-      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx', '.mts', '.cts'] },
-      'import-x/resolver-next': [
-        createNodeResolver({ extensions: ['.ts', '.tsx', '.mts', '.cts', '.js', '.mjs'] }),
-      ],
+    plugins: {
+      project: {
+        rules: { 'module-boundaries': moduleBoundaries, 'no-import-cycles': noImportCycles },
+      },
     },
     rules: {
-      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+      'project/no-import-cycles': 'error',
       'project/module-boundaries': 'error',
     },
   },

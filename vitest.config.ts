@@ -11,7 +11,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['shared/**/*.test.ts', 'web/src/**/*.test.ts'],
+          include: ['shared/**/*.test.ts', 'web/src/**/*.test.ts', '.ci/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },
