@@ -6,57 +6,13 @@
  * the compiler cannot enforce: no promise left without a catch, each `shared/<module>/` reached
  * through its `index.ts` only, no import cycles, and every error class built on `BaseError`.
  */
-import { dirname, join, relative, resolve, sep } from 'node:path'
+import { join } from 'node:path'
 import { defineConfig, globalIgnores, includeIgnoreFile } from 'eslint/config'
 import tseslint from 'typescript-eslint'
 import { noImportCycles } from './.ci/eslint/importCycles.js'
+import { moduleBoundaries } from './.ci/eslint/moduleBoundaries.js'
 
 const root = import.meta.dirname
-const shared = join(root, 'shared')
-
-/**
- * Files of a `shared/<module>/` that code outside the module may import: the façade, and the test
- * fixtures (`testing.ts`), which tests, fixtures and benchmarks elsewhere share but which stay out
- * of the public surface that `index.ts` lists and `index.test.ts` snapshots.
- */
-const entryPoints = ['index.ts', 'testing.ts']
-
-/** The `shared/` module a path belongs to, or undefined outside `shared/<module>/`. */
-function sharedModuleOf(/** @type {string} */ path) {
-  const parts = relative(shared, path).split(sep)
-  return parts.length > 1 && parts[0] !== '..' && parts[0] !== '' ? parts[0] : undefined
-}
-
-/** @type {import('eslint').Rule.RuleModule} */
-const moduleBoundaries = {
-  meta: {
-    type: 'problem',
-    docs: { description: 'Import a shared/<module>/ from outside it through its index.ts only' },
-    messages: {
-      deep: "Import shared/{{module}}/ through its index.ts, not its internal '{{file}}'.",
-    },
-    schema: [],
-  },
-  create(context) {
-    const importer = context.filename
-    const check = (/** @type {import('estree').Node | null | undefined} */ source) => {
-      if (source?.type !== 'Literal' || typeof source.value !== 'string') return
-      if (!source.value.startsWith('.')) return
-      const target = resolve(dirname(importer), source.value)
-      const module = sharedModuleOf(target)
-      if (module === undefined || module === sharedModuleOf(importer)) return
-      const file = relative(join(shared, module), target).split(sep).join('/')
-      if (file === '' || entryPoints.includes(file)) return
-      context.report({ node: source, messageId: 'deep', data: { module, file } })
-    }
-    return {
-      ImportDeclaration: (node) => check(node.source),
-      ExportNamedDeclaration: (node) => check(node.source),
-      ExportAllDeclaration: (node) => check(node.source),
-      ImportExpression: (node) => check(node.source),
-    }
-  },
-}
 
 export default defineConfig(
   includeIgnoreFile(join(root, '.gitignore')),
@@ -108,7 +64,10 @@ export default defineConfig(
     files: ['**/*.{ts,tsx,mts,cts,js,mjs}'],
     plugins: {
       project: {
-        rules: { 'module-boundaries': moduleBoundaries, 'no-import-cycles': noImportCycles },
+        rules: {
+          'module-boundaries': moduleBoundaries(join(root, 'shared')),
+          'no-import-cycles': noImportCycles,
+        },
       },
     },
     rules: {

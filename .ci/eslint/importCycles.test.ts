@@ -1,46 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { ESLint } from 'eslint'
-import tseslint from 'typescript-eslint'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { noImportCycles } from './importCycles.js'
+import { lintTree } from './lintTree.ts'
 
-const dirs: string[] = []
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
-})
-
-/** Lints a tree of files with only this rule on; answers each file's messages, by path. */
-async function lint(files: Record<string, string>) {
-  const dir = mkdtempSync(join(tmpdir(), 'import-cycles-'))
-  dirs.push(dir)
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true })
-    writeFileSync(join(dir, path), text)
-  }
-  const eslint = new ESLint({
-    cwd: dir,
-    overrideConfigFile: true,
-    overrideConfig: [
-      {
-        files: ['**/*.ts'],
-        languageOptions: { parser: tseslint.parser },
-        plugins: { project: { rules: { 'no-import-cycles': noImportCycles } } },
-        rules: { 'project/no-import-cycles': 'error' },
-      },
-    ],
-  })
-  const results = await eslint.lintFiles(['.'])
-  return Object.fromEntries(
-    results
-      .filter((result) => result.messages.length > 0)
-      .map((result) => [
-        result.filePath.slice(dir.length + 1),
-        result.messages.map((m) => `${m.line}:${m.column} ${m.message}`),
-      ]),
-  )
-}
+const lint = (files: Record<string, string>) => lintTree(noImportCycles, files)
 
 describe('project/no-import-cycles', () => {
   it('reports each import that closes a cycle, with the chain', async () => {
