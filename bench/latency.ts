@@ -16,6 +16,8 @@
  *   npm run bench:latency -- --compare --old-zellular-env=ZSEQUENCER_PIPELINE_ROUNDS=0
  *   npm run bench:latency -- --zellular-env=ZSEQUENCER_NODE_LOOP_INTERVAL=0.02
  *   npm run bench:latency -- --replica-env=ZELLULAR_POLL_INTERVAL_MS=50
+ *   npm run bench:latency -- --rates=5 '--zellular-env=SERVICE_NODE_FLAGS=--cpu-prof
+ *     --cpu-prof-dir=/tmp/prof'                             # a CPU profile of each node
  *
  * NOTE: the SUMMARY block and JSON line are printed by `printSummary` of `bench/report.ts`.
  */
@@ -42,6 +44,7 @@ import {
 import { startCpuAccounting } from './processCpu.ts'
 import { benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, printSummary } from './report.ts'
+import { environmentFlags } from './environmentFlags.ts'
 
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
@@ -55,13 +58,7 @@ const rates = (
   .split(',')
   .map(Number)
 if (!rates.every((rate) => Number.isFinite(rate) && rate > 0)) throw new RangeError('--rates')
-/** `--zellular-env=NAME=value` and `--replica-env=NAME=value`, repeatable. */
-const environmentFlag = (flag: string): Record<string, string> =>
-  Object.fromEntries(
-    argv
-      .filter((a) => a.startsWith(`--${flag}=`))
-      .map((a) => a.slice(flag.length + 3).split('=') as [string, string]),
-  )
+const environmentFlag = (flag: string) => environmentFlags(argv, flag)
 const parameters = {
   seconds: option('seconds', 10, 2),
   warmupSeconds: option('warmup-seconds', 2, 1),

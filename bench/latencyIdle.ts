@@ -21,17 +21,12 @@ import { startSystem } from '../server/devnet/system.ts'
 import { processRoles } from './clusterLoad.ts'
 import { startCpuAccounting } from './processCpu.ts'
 import { environmentConfig, printSummary } from './report.ts'
+import { environmentFlags } from './environmentFlags.ts'
 
 const argv = process.argv.slice(2)
 const option = (name: string, fallback: number) =>
   Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
-/** `--zellular-env=NAME=value` and `--replica-env=NAME=value`, repeatable. */
-const environmentFlag = (flag: string): Record<string, string> =>
-  Object.fromEntries(
-    argv
-      .filter((a) => a.startsWith(`--${flag}=`))
-      .map((a) => a.slice(flag.length + 3).split('=') as [string, string]),
-  )
+const environmentFlag = (flag: string) => environmentFlags(argv, flag)
 const seconds = option('seconds', 60)
 const settleSeconds = option('settle-seconds', 10)
 const port = option('port', 17_800)

@@ -51,6 +51,7 @@ import { measureBookReads } from './bookReads.ts'
 import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { startCpuAccounting } from './processCpu.ts'
+import { environmentFlags } from './environmentFlags.ts'
 const argv = process.argv.slice(2)
 const smoke = argv.includes('--smoke')
 const phases = (argv.find((a) => a.startsWith('--phases='))?.slice(9) ?? 'A,B,C').split(',')
@@ -74,13 +75,7 @@ const listOption = (name: string, fallback: string): number[] => {
   return values
 }
 
-/** Settings for experiments, e.g. `--replica-env=REPLICA_SUBMIT_BULK_MAX=1`. */
-const environmentFlag = (flag: string): Record<string, string> =>
-  Object.fromEntries(
-    argv
-      .filter((a) => a.startsWith(`--${flag}=`))
-      .map((a) => a.slice(flag.length + 3).split('=') as [string, string]),
-  )
+const environmentFlag = (flag: string) => environmentFlags(argv, flag)
 const replicaEnvironment = environmentFlag('replica-env')
 /** Zellular node settings, e.g. `--zellular-env=ZSEQUENCER_SYNC_INTERVAL=0.1`. */
 const zellularEnvironment = environmentFlag('zellular-env')

@@ -42,7 +42,10 @@ export interface ServiceProcess {
 
 /**
  * Runs `entry` (a TypeScript file under the repository) in a new Node.js process with the
- * parent's environment plus `environment`, and hands each line it prints to `onLine`.
+ * parent's environment plus `environment`, and hands each line it prints to `onLine`. Node.js
+ * flags come from `nodeOptions` and from `SERVICE_NODE_FLAGS` in that environment (separated
+ * by spaces), for flags Node.js refuses in `NODE_OPTIONS`: a bench's
+ * `--zellular-env=SERVICE_NODE_FLAGS=--cpu-prof --cpu-prof-dir=/tmp/prof` profiles its nodes.
  */
 export function spawnService(
   entry: string,
@@ -55,10 +58,12 @@ export function spawnService(
     readonly nodeOptions?: readonly string[] | undefined
   },
 ): ServiceProcess {
-  const nodeOptions = options.nodeOptions ?? []
+  const env = { ...process.env, ...options.environment }
+  const flags = (env.SERVICE_NODE_FLAGS ?? '').split(' ').filter((flag) => flag !== '')
+  const nodeOptions = [...(options.nodeOptions ?? []), ...flags]
   const child = spawn(process.execPath, [...nodeOptions, ...entryArguments(entry)], {
     cwd: REPOSITORY_ROOT,
-    env: { ...process.env, ...options.environment },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   // Whole lines, even when one arrives split across two chunks.
