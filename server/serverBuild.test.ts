@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
@@ -35,6 +36,24 @@ describe('the compiled server', () => {
     expect(service.child.spawnargs.join(' ')).toContain(join(ensureServerBuild(), 'replica.mjs'))
     expect(service.child.spawnargs.join(' ')).not.toContain('tsx')
     expect(output.join('')).toMatch(/REPLICA_/)
+  })
+
+  it('passes SERVICE_NODE_FLAGS to Node.js, for flags NODE_OPTIONS refuses', async () => {
+    const profiles = mkdtempSync(join(tmpdir(), 'service-flags-'))
+    try {
+      const service = spawnService('server/replica/main.ts', {
+        id: 'replica-profiled',
+        url: 'http://127.0.0.1:0',
+        environment: {
+          REPLICA_ID: '',
+          SERVICE_NODE_FLAGS: `--cpu-prof --cpu-prof-dir=${profiles}`,
+        },
+      })
+      expect(await service.exited).not.toBe(0)
+      expect(readdirSync(profiles).filter((name) => name.endsWith('.cpuprofile'))).toHaveLength(1)
+    } finally {
+      rmSync(profiles, { recursive: true, force: true })
+    }
   })
 
   it('runs the verifier thread compiled, preparing batches as inline preparation does', async () => {
