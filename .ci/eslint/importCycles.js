@@ -62,7 +62,7 @@ function allTypes(/** @type {ts.NodeArray<ts.ImportSpecifier | ts.ExportSpecifie
 }
 
 /** The run-time imports of one file, in source order, each resolved to a project file. */
-export function importsOf(/** @type {string} */ file, /** @type {string} */ text) {
+function importsOf(/** @type {string} */ file, /** @type {string} */ text) {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false)
   /** @type {Edge[]} */
   const edges = []
@@ -93,7 +93,7 @@ export function importsOf(/** @type {string} */ file, /** @type {string} */ text
  * component, once found, never changes (it is closed under the graph's edges), so Tarjan's
  * algorithm resumes from each new file over the nodes not yet assigned.
  */
-export class ImportGraph {
+class ImportGraph {
   /** @type {Map<string, Edge[]>} */
   #edges = new Map()
   /** @type {Map<string, Set<string>>} */
