@@ -34,6 +34,8 @@ const LOCAL_NODE_ENVIRONMENT: Readonly<Record<string, string>> = {
   ZSEQUENCER_FETCH_APPS_AND_NODES_INTERVAL: '5',
   ZSEQUENCER_SEQUENCER_SETUP_DEADLINE_TIME_IN_SECONDS: '1',
   ZSEQUENCER_PIPELINE_LOCKS: 'true',
+  // Every node here is ours: the MAC authenticates requests, zsequencer's BLS header is not sent.
+  ZSEQUENCER_SIGNATURE_HEADER: 'false',
 }
 
 /**

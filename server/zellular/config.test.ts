@@ -12,3 +12,13 @@ it('reads the pacing gaps in seconds, as every ZSEQUENCER_* duration, and keeps 
   })
   expect(paced).toMatchObject({ wakeGapMs: 250, roundGapMs: 250 })
 })
+
+it("sends zsequencer's Signature header unless ZSEQUENCER_SIGNATURE_HEADER turns it off", () => {
+  expect(loadNodeConfig(required).signatureHeader).toBe(true)
+  expect(
+    loadNodeConfig({ ...required, ZSEQUENCER_SIGNATURE_HEADER: 'false' }).signatureHeader,
+  ).toBe(false)
+  expect(loadNodeConfig({ ...required, ZSEQUENCER_SIGNATURE_HEADER: '0' }).signatureHeader).toBe(
+    false,
+  )
+})

@@ -1,5 +1,5 @@
 import { beforeAll, expect, it } from 'vitest'
-import { bls, initZellular } from '../../shared/zellular/index.ts'
+import { authMessage, bls, initZellular } from '../../shared/zellular/index.ts'
 import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER } from './freshness.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
@@ -11,7 +11,9 @@ beforeAll(() => initZellular())
 async function setup(clockMs = Date.now()) {
   const { node, ids, secrets, close } = await syncedFollower({ position: 2 })
   const app = createNodeApp(node)
-  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network, () => clockMs)
+  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network, {
+    now: () => clockMs,
+  })
   const body = JSON.stringify({
     sequencer_id: ids[0],
     // A censored sample makes the node check the signature, then judge (404, probe queued).
@@ -20,7 +22,7 @@ async function setup(clockMs = Date.now()) {
   })
   const send = (headers: Record<string, string>) =>
     app.request('/node/dispute', { method: 'POST', body, headers })
-  return { node, ids, peer, body, send, close }
+  return { node, ids, secrets, peer, body, send, close }
 }
 
 const codeOf = async (response: Response) =>
@@ -74,6 +76,26 @@ it("refuses zsequencer's body-only signature, which can be replayed", async () =
   }
 })
 
+it("signs zsequencer's Signature header for zsequencer peers, and takes requests without it", async () => {
+  const { node, ids, secrets, body, send, close } = await setup()
+  const { network } = node.context
+  const withHeader = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', network)
+  const without = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', network, {
+    signatureHeader: false,
+  })
+  try {
+    const signature = withHeader.signedHeaders('POST', node.id, '/node/dispute', body).Signature
+    // What a zsequencer peer checks: BLS over the body's xxh128, under the sender's key.
+    expect(network.verifyOperatorSignature(ids[1]!, authMessage(body), signature!)).toBe(true)
+    const headers = without.signedHeaders('POST', node.id, '/node/dispute', body)
+    expect(headers).not.toHaveProperty('Signature')
+    // The freshness MAC alone authenticates it here (404: taken, the sample then judged).
+    expect((await send(headers)).status).toBe(404)
+  } finally {
+    close()
+  }
+})
+
 it("refuses a request MAC'd by another operator in the signer's name, or with a signer changed", async () => {
   const { node, ids, body, send, close } = await setup()
   try {
@@ -101,13 +123,9 @@ it('authenticates node requests without a pairing check, once the two nodes shar
   const { node, ids, body, send, close } = await setup()
   // A request a millisecond: the same request twice in one would be a replay.
   let clockMs = Date.now()
-  const peer = new PeerClient(
-    ids[1]!,
-    testSecrets()[1]!,
-    'v0.1.7',
-    node.context.network,
-    () => clockMs++,
-  )
+  const peer = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network, {
+    now: () => clockMs++,
+  })
   try {
     const accepted = async () =>
       expect((await send(peer.signedHeaders('POST', node.id, '/node/dispute', body))).status).toBe(

@@ -6,8 +6,8 @@
  * an HMAC over signer, method, path, target, time and body under the key the two nodes share
  * (`requestMac.ts`), and require them: a request is taken once, from the node that made it, by
  * the node it was meant for, within `FRESHNESS_WINDOW_MS`. The legacy `Signature` header is
- * still sent (a zsequencer peer checks it) but not checked, since the MAC proves more and costs
- * no pairing.
+ * sent for zsequencer peers, which check it (`NodeConfig.signatureHeader`, off in a network of
+ * our nodes alone), and not checked here, since the MAC proves more and costs no pairing.
  */
 
 export const FRESHNESS_HEADER = 'Zellular-Freshness'

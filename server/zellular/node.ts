@@ -99,7 +99,10 @@ export class ZellularNode {
       config,
       network,
       secretKey,
-      peers: new PeerClient(selfId, secretKey, config.version, network, clock.now),
+      peers: new PeerClient(selfId, secretKey, config.version, network, {
+        now: clock.now,
+        signatureHeader: config.signatureHeader,
+      }),
       hooks: options.hooks ?? honestHooks,
       log,
       clock,

@@ -29,26 +29,41 @@ export interface PeerTarget {
 /** Largest peer answer read (a page is at most ~2.5 MB of bodies; escaping can grow it). */
 const PEER_RESPONSE_MAX_BYTES = 32 * 1024 * 1024
 
+export interface PeerClientOptions {
+  /** The clock of the freshness headers. */
+  readonly now?: () => number
+  /** Largest answer read from a peer. */
+  readonly maxResponseBytes?: number
+  /** Whether requests carry zsequencer's BLS `Signature` header (`NodeConfig.signatureHeader`). */
+  readonly signatureHeader?: boolean
+}
+
 /**
  * Node-to-node HTTP with zsequencer's authentication: every request with a body carries
- * `Signature` (BLS over the xxh128 of the exact body bytes), `Signer` and `Version`, plus the
- * freshness headers our nodes require (see `freshness.ts`), MAC'd under the key shared with the
- * target operator of `network`. Answers are read with a size cap: a Byzantine peer's endless
- * body is cut off, not buffered.
+ * `Signer` and `Version`, the freshness headers our nodes require (see `freshness.ts`), MAC'd
+ * under the key shared with the target operator of `network`, and unless turned off `Signature`
+ * (BLS over the xxh128 of the exact body bytes), which zsequencer peers check. Answers are read
+ * with a size cap: a Byzantine peer's endless body is cut off, not buffered.
  */
 export class PeerClient {
   /** The keys this node shares with each peer: its route guards check MACs with them too. */
   readonly macs: RequestMacs
+
+  private readonly now: () => number
+  private readonly maxResponseBytes: number
+  private readonly signatureHeader: boolean
 
   constructor(
     private readonly selfId: string,
     private readonly secretKey: bls.SecretKey,
     private readonly version: string,
     private readonly network: Pick<Network, 'operator'>,
-    private readonly now: () => number = systemClock.now,
-    private readonly maxResponseBytes = PEER_RESPONSE_MAX_BYTES,
+    options: PeerClientOptions = {},
   ) {
     this.macs = new RequestMacs(secretKey)
+    this.now = options.now ?? systemClock.now
+    this.maxResponseBytes = options.maxResponseBytes ?? PEER_RESPONSE_MAX_BYTES
+    this.signatureHeader = options.signatureHeader ?? true
   }
 
   async send(
@@ -101,9 +116,11 @@ export class PeerClient {
     const headers: Record<string, string> = {
       'Content-Type': 'application/json',
       Version: this.version,
-      Signature: bls.formatPoint(bls.sign(this.secretKey, authMessage(body))),
       Signer: signer,
       [FRESHNESS_HEADER]: freshnessHeader(timestampMs, target),
+    }
+    if (this.signatureHeader) {
+      headers.Signature = bls.formatPoint(bls.sign(this.secretKey, authMessage(body)))
     }
     const targetKey = this.network.operator(target)?.publicKey
     if (targetKey !== undefined) {
