@@ -15,7 +15,7 @@
  * sees the tree as it is, an editor's long-lived ESLint server sees changed imports after restart.
  * The linted file's own imports come from the text being linted.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs'
+import { readFileSync, statSync } from 'node:fs'
 import { dirname, relative, resolve } from 'node:path'
 import ts from 'typescript'
 
@@ -37,8 +37,13 @@ function resolveRelative(/** @type {string} */ from, /** @type {string} */ speci
   return candidates.find((path) => sourceFile.test(path) && isFile(path))
 }
 
+/** Whether `path` is a file; false for a folder, nothing, or a path through a file. */
 function isFile(/** @type {string} */ path) {
-  return existsSync(path) && statSync(path).isFile()
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
+  }
 }
 
 /** Whether an import or export declaration brings in nothing but types. */
@@ -215,7 +220,6 @@ export const noImportCycles = {
       Program() {
         graph.read(file, context.sourceCode.text)
         const component = graph.componentOf(file)
-        if (component.size === 1 && !graph.edgesOf(file).some((e) => e.target === file)) return
         const cwd = context.cwd
         for (const edge of graph.edgesOf(file)) {
           if (!component.has(edge.target)) continue

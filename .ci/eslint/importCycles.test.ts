@@ -38,7 +38,7 @@ describe('project/no-import-cycles', () => {
     })
   })
 
-  it('ignores imports of types only, and packages', async () => {
+  it('ignores imports of types only, packages and files that are not modules', async () => {
     expect(
       await lint({
         'a.ts': "import type { B } from './b.ts'\nexport type A = B",
@@ -46,6 +46,9 @@ describe('project/no-import-cycles', () => {
         'c.ts': "export type { A } from './a.ts'\nexport { type B } from './b.ts'",
         'd.ts': "import { c } from 'c'\nexport const d = c",
         'node_modules/c/index.ts': "import { d } from '../../d.ts'\nexport const c = d",
+        // Not a module: `styles.css/index.ts` and the like are looked for and not found.
+        'e.ts': "import './styles.css'\nexport const e = 1",
+        'styles.css': 'body {}',
       }),
     ).toEqual({})
   })

@@ -46,6 +46,9 @@ export interface WebServerOptions {
 
 const faucetRequest = z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/) })
 
+/** How long a browser keeps a file under `assets/`: for good (its name is its content hash). */
+export const assetCacheControl = 'public, max-age=31536000, immutable'
+
 /**
  * Serves the web app, its trust root (`/registry.json`, read from the launcher's file, never from
  * a replica) and, on the local network, `POST /faucet`.
@@ -58,9 +61,6 @@ const faucetRequest = z.object({ address: z.string().regex(/^0x[0-9a-fA-F]{40}$/
  * most `requestsPerIpPerMinute` per client IP address (429 `rate_limited`) and
  * `grantsPerAddressPerHour` per address (429 `faucet_limit`), both with `Retry-After`.
  */
-/** How long a browser keeps a file under `assets/`: for good (its name is its content hash). */
-export const assetCacheControl = 'public, max-age=31536000, immutable'
-
 export function createWebApp(options: WebServerOptions): Hono {
   const limits = options.faucetLimits ?? defaultFaucetLimits
   const now = options.now ?? (() => Date.now())

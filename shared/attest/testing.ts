@@ -1,6 +1,7 @@
 import { herumi } from './herumi.ts'
 import { createBlsVerifier, type BlsVerifier } from './blsVerifier.ts'
 import { fixtureDomain, fixtureIndex, replicaIds } from './fixtureIdsTesting.ts'
+import type { ReplicaRootAnswer } from './judgeRootAnswers.ts'
 import { registryHashOf, type RootAttestation, type SignedRoot } from './rootAttestation.ts'
 import { blsIdentityOf } from './signBalanceAttestation.ts'
 import { signRootAttestation } from './signRootAttestation.ts'
@@ -73,4 +74,13 @@ export function signedRoot(position: number, override: Partial<RootAttestation> 
     stateHash: `0x${'5e'.repeat(32)}`,
     ...override,
   })
+}
+
+/** The `GET /root?index` answers of the replicas at `positions`, each signing `stateHash`. */
+export function rootAnswers(stateHash: string, positions = [0, 1, 2]): ReplicaRootAnswer[] {
+  return positions.map((position) => ({
+    replicaId: replicaIds[position]!,
+    kind: 'answer',
+    body: signedRoot(position, { stateHash }),
+  }))
 }

@@ -4,7 +4,7 @@ import {
   fixtureIndex,
   fixtureRegistry,
   replicaIds,
-  signedRoot,
+  rootAnswers,
 } from '../../../shared/attest/testing.ts'
 import { balanceProofBody, holder, provenState } from '../../../shared/exchange/testing.ts'
 import { createBlsWorkerHandler } from './blsWorkerHandler.ts'
@@ -19,11 +19,7 @@ const { root } = provenState()
 const check = {
   registry: fixtureRegistry,
   index: fixtureIndex,
-  answers: [0, 1, 2].map((position) => ({
-    replicaId: replicaIds[position]!,
-    kind: 'answer' as const,
-    body: signedRoot(position, { stateHash: root.stateHash }),
-  })),
+  answers: rootAnswers(root.stateHash),
   address: holder,
   tokens: ['USDT'],
   proofs: {

@@ -5,7 +5,7 @@ import {
   fixtureIndex,
   fixtureRegistry,
   replicaIds,
-  signedRoot,
+  rootAnswers,
 } from '../../../shared/attest/testing.ts'
 import { devnetMarkets, type ProofAnswer } from '../../../shared/exchange/index.ts'
 import {
@@ -37,11 +37,7 @@ function portfolio(
   const result = verifyPortfolioAtRoot({
     registry: fixtureRegistry,
     index: fixtureIndex,
-    answers: [0, 1, 2].map((position) => ({
-      replicaId: replicaIds[position]!,
-      kind: 'answer',
-      body: signedRoot(position, { stateHash: provenRoot.stateHash }),
-    })),
+    answers: rootAnswers(provenRoot.stateHash),
     bls: countingVerifier(),
     address,
     tokens: [],

@@ -5,7 +5,7 @@ import {
   fixtureIndex,
   fixtureRegistry,
   replicaIds,
-  signedRoot,
+  rootAnswers,
 } from '../../../shared/attest/testing.ts'
 import {
   splitBalanceProofs,
@@ -32,11 +32,7 @@ import {
 const { openOrderId, root: provenRoot } = provenState()
 
 const rootsOf = (positions: number[]): ReplicaRootAnswer[] =>
-  positions.map((position) => ({
-    replicaId: replicaIds[position]!,
-    kind: 'answer',
-    body: signedRoot(position, { stateHash: provenRoot.stateHash }),
-  }))
+  rootAnswers(provenRoot.stateHash, positions)
 const proof = (position: number, token: string, patch: object = {}): ProofAnswer => ({
   replicaId: replicaIds[position]!,
   kind: 'answer',
