@@ -39,6 +39,40 @@ test('balance proofs are checked in a worker, and still verify 3 of 3', async ({
 })
 
 /*
+ * herumi's WebAssembly (454 kB, compiled as it streams in) is asked for as soon as the worker
+ * wants herumi, together with herumi's script chunk, not once that chunk has arrived and run:
+ * here the chunk is held back until the WebAssembly has been asked for (or 5 s have passed).
+ */
+test("herumi's WebAssembly downloads while its script chunk is still on its way", async ({
+  browser,
+  baseURL,
+}) => {
+  let wasmAsked: () => void = () => {}
+  const wasmRequested = new Promise<void>((resolve) => (wasmAsked = resolve))
+  const chunkHeldUntil: string[] = []
+  const user = await openUser(browser, {
+    baseURL: baseURL!,
+    prepare: async (page) => {
+      await page.route('**/assets/herumi-*.wasm', async (route) => {
+        wasmAsked()
+        await route.continue()
+      })
+      await page.route('**/assets/herumi-*.js', async (route) => {
+        const timeout = new Promise<string>((resolve) => setTimeout(resolve, 5000, 'timeout'))
+        chunkHeldUntil.push(await Promise.race([wasmRequested.then(() => 'wasm'), timeout]))
+        await route.continue()
+      })
+    },
+  })
+  await expect.poll(() => chunkHeldUntil.length).toBeGreaterThan(0)
+  expect(chunkHeldUntil).toEqual(['wasm'])
+  await connect(user)
+  await useFaucet(user)
+  await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
+  await user.context.close()
+})
+
+/*
  * A browser that will not run WebAssembly (turned off by policy, or its file not served) checks
  * in JavaScript (`@noble/curves`, the same answers): with herumi's file never loading, every
  * check still verifies.

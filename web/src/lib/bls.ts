@@ -1,5 +1,6 @@
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import { createBlsVerifier, type BlsVerifier } from '../../../shared/attest/blsVerifier.ts'
+import { startHerumiWasm } from './startHerumiWasm.ts'
 
 let loading: Promise<BlsVerifier> | undefined
 
@@ -22,6 +23,8 @@ export function loadBls(): Promise<BlsVerifier> {
 
 /** A fresh `createBlsVerifier` (empty caches) on herumi, loaded once per page. */
 export async function loadHerumiVerifier(): Promise<BlsVerifier> {
+  // Its WebAssembly compiles while the chunk below downloads and runs, not after it.
+  startHerumiWasm()
   const { herumi } = await import('./herumi.ts')
   return createBlsVerifier(herumi)
 }
