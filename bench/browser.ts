@@ -13,11 +13,13 @@
  * aggregate is verified every time) and `repeat-read` (the same root and proofs `reads` times,
  * as the app's polling does while nothing changes; the verifier's cache of successful checks
  * answers), both on herumi. `cold` is the app's first check from nothing: `loadBls` (herumi's
- * chunk, its WebAssembly streamed as the app's build serves it, `web/vite/herumiWasm.ts`), the
- * registry keys' proofs of possession (`prepare`, which the app's worker checks while the answers
- * travel), and that check, its code run for the first time (`first_check`: from the answers'
- * arrival to the verdict when they come after the rest); `first_visit`, `second_visit` and
- * `third_visit` the same in a new browser process each, on one profile (`measureVisits`).
+ * chunk, its WebAssembly streamed as the app's build serves it, `web/vite/herumiWasm.ts`; split
+ * at the marks `herumi.ts` leaves into `chunk`, until the chunk runs, and `setup`, until herumi
+ * is instantiated and set up), the registry keys' proofs of possession (`prepare`, which the
+ * app's worker checks while the answers travel), and that check, its code run for the first
+ * time (`first_check`: from the answers' arrival to the verdict when they come after the rest);
+ * `first_visit`, `second_visit` and `third_visit` the same in a new browser process each, on
+ * one profile (`measureVisits`).
  *
  * Options: `--only=repaint|verify` (default both); repaint: `--seconds=N` (60),
  * `--warmup-seconds=N` (10), `--maker-interval-ms=N` (100, the market maker's least),
@@ -251,6 +253,8 @@ async function measureVisits(url: string, session: BenchInput, read: BenchRead) 
         const cold = check.loadMs + check.prepareMs + check.checkMs
         results[`${visit}_visit_cold_ms`] = cold.toFixed(1)
         results[`${visit}_visit_load_ms`] = check.loadMs.toFixed(1)
+        results[`${visit}_visit_chunk_ms`] = check.chunkMs.toFixed(1)
+        results[`${visit}_visit_setup_ms`] = check.setupMs.toFixed(1)
         results[`${visit}_visit_prepare_ms`] = check.prepareMs.toFixed(1)
         results[`${visit}_visit_check_ms`] = check.checkMs.toFixed(1)
         results[`${visit}_visit_check_bls_ms`] = check.blsMs.toFixed(1)
@@ -287,6 +291,8 @@ async function runVerifyBench(): Promise<void> {
     const results: Record<string, unknown> = {}
     const first = await firstCheckIn(page, fixtures.registry, warmupReads[0]!)
     results['bls_lazy_load_ms'] = first.loadMs.toFixed(1)
+    results['bls_chunk_ms'] = first.chunkMs.toFixed(1)
+    results['bls_setup_ms'] = first.setupMs.toFixed(1)
     results['prepare_ms'] = first.prepareMs.toFixed(1)
     results['first_check_ms'] = first.checkMs.toFixed(1)
     results['first_check_bls_ms'] = first.blsMs.toFixed(1)

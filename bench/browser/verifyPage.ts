@@ -16,6 +16,7 @@ import {
   type ProofAnswer,
 } from '../../shared/exchange/index.ts'
 import { loadBls, loadHerumiVerifier } from '../../web/src/lib/bls.ts'
+import { herumiMarks } from '../../web/src/lib/herumiMarks.ts'
 import {
   verifyPortfolioAtRoot,
   type VerifyPortfolioAtRootParameters,
@@ -51,6 +52,10 @@ export interface BenchOutput {
 export interface FirstCheck {
   /** `loadBls` until it resolves: herumi's chunk and its WebAssembly, compiled and set up. */
   readonly loadMs: number
+  /** Of `loadMs`, until herumi's chunk has arrived and runs. */
+  readonly chunkMs: number
+  /** Of `loadMs`, from then until herumi is instantiated and set up. */
+  readonly setupMs: number
   /** The registry keys' proofs of possession, checked as the app's worker does ahead. */
   readonly prepareMs: number
   /** The check of one read, its code run for the first time. */
@@ -108,6 +113,10 @@ window.measureFirstCheck = async (registry, read) => {
   const started = performance.now()
   const { bls, spentMs } = timedVerifier(await loadBls())
   const loadMs = performance.now() - started
+  const markedAt = (name: string) =>
+    performance.getEntriesByName(name, 'mark')[0]?.startTime ?? Number.NaN
+  const chunkMs = markedAt(herumiMarks.chunk) - started
+  const setupMs = markedAt(herumiMarks.ready) - markedAt(herumiMarks.chunk)
   const prepareMs = prepare(registry, bls)
   const blsBefore = spentMs()
   const checked = performance.now()
@@ -117,7 +126,8 @@ window.measureFirstCheck = async (registry, read) => {
     .getEntriesByType('resource')
     .find((entry) => entry.name.endsWith('.wasm')) as PerformanceResourceTiming | undefined
   const wasmFromCache = wasm !== undefined && wasm.transferSize === 0 && wasm.decodedBodySize > 0
-  return { loadMs, prepareMs, checkMs, blsMs: spentMs() - blsBefore, verified, wasmFromCache }
+  const blsMs = spentMs() - blsBefore
+  return { loadMs, chunkMs, setupMs, prepareMs, checkMs, blsMs, verified, wasmFromCache }
 }
 
 window.runVerifyBench = async (input) => {
