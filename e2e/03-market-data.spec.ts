@@ -99,6 +99,10 @@ test('a resting order filled by another account: times, fill toasts to both, a c
   await expect(summary).toContainText('Last 1h candle')
   await expect(summary).toHaveAttribute('data-last-close', priceUnits)
   await expect(alice.page.getByTestId('chart').locator('canvas').first()).toBeVisible()
+  // One candle fitted to the chart keeps a candle's width instead of filling half of it.
+  const spacing = await alice.page.locator('[data-bar-spacing]').getAttribute('data-bar-spacing')
+  expect(Number(spacing)).toBeGreaterThan(0)
+  expect(Number(spacing)).toBeLessThanOrEqual(24)
   await keepScreenshot(alice.page, testInfo, 'chart-after-trade-1440x900')
   await alice.page.getByTestId('tab-fills').click()
   await expectRecentTime(

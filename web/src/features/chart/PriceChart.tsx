@@ -171,6 +171,13 @@ const themeColors: Record<
   },
 }
 
+/**
+ * Widest a candle's slot may be, in CSS pixels: fitting a handful of candles to the chart's
+ * width (a market's first minutes, a new interval) would otherwise stretch one candle across
+ * half of it. Capped, few candles keep their shape at the right edge, as on any exchange.
+ */
+const maxCandleSpacingPx = 24
+
 /** The canvas: made once per mount, fed new data as candles change. */
 function CandleCanvas(props: {
   candles: readonly Candle[]
@@ -201,7 +208,13 @@ function CandleCanvas(props: {
         fontSize: 11,
       },
       rightPriceScale: { borderVisible: false },
-      timeScale: { borderVisible: false, timeVisible: true, secondsVisible: false },
+      timeScale: {
+        borderVisible: false,
+        timeVisible: true,
+        secondsVisible: false,
+        maxBarSpacing: maxCandleSpacingPx,
+        rightOffset: 2,
+      },
       localization: {
         timeFormatter: (time: number) =>
           formatFullTime(time * 1000 - browserZoneOffsetMs(time * 1000), { now: Date.now() }),
@@ -267,6 +280,10 @@ function CandleCanvas(props: {
       fitted.current = view
       current.api.timeScale().fitContent()
     }
+    container.current?.setAttribute(
+      'data-bar-spacing',
+      String(Math.round(current.api.timeScale().options().barSpacing)),
+    )
     // Set after the data: the library draws it in the next animation frame.
     container.current?.setAttribute('data-drawn-seq', String(lastSeq))
   }, [candles, lastSeq, market, view, colors])
