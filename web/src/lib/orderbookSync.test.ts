@@ -103,6 +103,18 @@ describe('OrderbookSync', () => {
       vi.advanceTimersByTime(100)
       sync.flush()
       expect(published).toEqual([7, 8])
+      // A batch ending 40 ms after a publication shows 50 ms after that publication, not 50 ms
+      // after its own first delta.
+      sync.onDelta(delta(9, '104', '5'))
+      sync.flush()
+      expect(published).toEqual([7, 8, 9])
+      vi.advanceTimersByTime(40)
+      sync.onDelta(delta(10, '105', '6'))
+      sync.flush()
+      vi.advanceTimersByTime(9)
+      expect(published).toEqual([7, 8, 9])
+      vi.advanceTimersByTime(1)
+      expect(published).toEqual([7, 8, 9, 10])
     } finally {
       vi.useRealTimers()
       sync.stop()

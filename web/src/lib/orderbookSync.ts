@@ -20,8 +20,8 @@ export interface OrderbookView {
  * `seq` gap triggers a new snapshot. A failed snapshot is retried after 1 s, then 2, 4 … up to
  * 30 s; `stop` ends everything, including a retry that is waiting or a load in flight. Views are
  * published at the end of each batch (`flush`, on its `applied` event), so a batch's deltas show
- * together in the next frame; but at most once per 50 ms, a later change waiting for a timer
- * (not animation frames, so background tabs stay current).
+ * together in the next frame; but at most once per 50 ms, a later batch waiting out the rest of
+ * the gap on a timer (not animation frames, so background tabs stay current).
  */
 export class OrderbookSync {
   private view: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }
@@ -101,13 +101,16 @@ export class OrderbookSync {
   }
 
   /**
-   * The end of a batch: publishes the deltas it applied now, unless a view went out less than
-   * `publishGapMs` ago (then the pending timer publishes them).
+   * The end of a batch: publishes the deltas it applied now, or, when a view went out less than
+   * `publishGapMs` ago, as soon as that gap is over (sooner than the timer its first delta set,
+   * which counts the gap from that delta, not from the last publication).
    */
   flush(): void {
     if (this.frame === undefined || this.stopped) return
-    if (performance.now() - this.publishedAt < publishGapMs) return
-    this.notify()
+    const waitMs = this.publishedAt + publishGapMs - performance.now()
+    if (waitMs <= 0) return this.notify()
+    clearTimeout(this.frame)
+    this.frame = setTimeout(() => this.notify(), waitMs)
   }
 
   /** Ends the sync for good: no load, retry or publication happens after this. */
