@@ -4,8 +4,11 @@ import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 
 type OrderbookSyncStatus = 'loading' | 'synced' | 'resyncing' | 'error'
 
-/** Least time between two publications of the view (one React render of the book each). */
-const publishGapMs = 50
+/**
+ * Least time between two publications of the view (one React render of the book each): a frame,
+ * so a batch shows in the next frame, and a burst of batches costs at most a render per frame.
+ */
+const publishGapMs = 16
 
 export interface OrderbookView {
   readonly status: OrderbookSyncStatus
@@ -20,8 +23,8 @@ export interface OrderbookView {
  * `seq` gap triggers a new snapshot. A failed snapshot is retried after 1 s, then 2, 4 … up to
  * 30 s; `stop` ends everything, including a retry that is waiting or a load in flight. Views are
  * published at the end of each batch (`flush`, on its `applied` event), so a batch's deltas show
- * together in the next frame; but at most once per 50 ms, a later batch waiting out the rest of
- * the gap on a timer (not animation frames, so background tabs stay current).
+ * together in the next frame; but at most once per `publishGapMs`, a later batch waiting out the
+ * rest of the gap on a timer (not animation frames, so background tabs stay current).
  */
 export class OrderbookSync {
   private view: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }
