@@ -65,5 +65,8 @@ it(
     expect(json.results.r40_incompleteOrOutOfOrder).toBe(0)
     expect(json.results.r40_timedIntents).toBe(80)
     expect(json.results.r40_endToEndP50Ms).toBeGreaterThan(0)
+    // Finalizing costs pairing checks on the nodes and on the replicas that check the proofs.
+    expect(json.results.r40_pairingChecksPerTransfer_sequencer).toBeGreaterThan(0)
+    expect(json.results.r40_pairingChecksPerTransfer_replica1).toBeGreaterThan(0)
   },
 )

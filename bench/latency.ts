@@ -6,8 +6,9 @@
  * machine-wide monotonic clock): sent → received by a replica → put into a Zellular batch →
  * accepted by a node → sequenced → locked → finalized → read by each replica → applied and
  * committed → event sent → seen by the client. Prints p50/p99 of each stage per rate, which
- * stage holds the p50 and the p99, and the CPU time per transfer of each process (from
- * /proc/<pid>/stat) and of the 7 system processes together.
+ * stage holds the p50 and the p99, the CPU time per transfer of each process (from
+ * /proc/<pid>/stat) and of the 7 system processes together, and the BLS pairing checks per
+ * transfer of each node and replica (`GET /debug/pairing-checks`).
  *
  *   npm run bench:latency                                   # 50, 200 and 1000 tx/s, 10 s each
  *   npm run bench:latency -- --rates=200 --seconds=20
@@ -138,18 +139,39 @@ async function runVariant(variant: {
       await sendAtRate(urls, batchOf(Math.ceil(rate * parameters.warmupSeconds)), rate, sampleLoad)
       await drained(urls)
       const intents = batchOf(Math.ceil(rate * parameters.seconds))
+      const checksBefore = await pairingChecks(roles)
       const cpu = startCpuAccounting(Object.fromEntries(roles.map((role) => [role.name, role.pid])))
       const run = await sendAtRate(urls, intents, rate, sampleLoad)
       const used = cpu.stop()
+      const checksAfter = await pairingChecks(roles)
+      const checks = Object.fromEntries(
+        Object.entries(checksAfter).map(([name, count]) => [name, count - checksBefore[name]!]),
+      )
       const timelines = await collectTimelines(run, roles)
       const incomplete = timelines.filter((timeline) => timelineProblems(timeline).length > 0)
-      report(`${variant.name}r${rate}_`, rate, run, buildWaterfall(timelines), incomplete, used)
+      const waterfall = buildWaterfall(timelines)
+      report(`${variant.name}r${rate}_`, rate, run, waterfall, incomplete, { used, checks })
     }
   } finally {
     await cluster.stop()
     await zellular.stop()
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * The BLS pairing checks each node and replica has made so far (`GET /debug/pairing-checks`):
+ * the largest share of their CPU, one per lock or finalization proof verified.
+ */
+async function pairingChecks(
+  roles: Awaited<ReturnType<typeof processRoles>>,
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {}
+  for (const role of roles) {
+    const answer = await call(`${role.url}/debug/pairing-checks`)
+    counts[role.name] = (JSON.parse(answer.text) as { pairingChecks: number }).pairingChecks
+  }
+  return counts
 }
 
 /** Every intent of the run with the stamps of the replicas and the nodes joined in. */
@@ -228,8 +250,14 @@ function report(
   run: RateRun,
   waterfall: Waterfall,
   incomplete: readonly IntentTimeline[],
-  usedMs: Record<string, number>,
+  processes: {
+    /** CPU milliseconds per process over the run. */
+    readonly used: Record<string, number>
+    /** BLS pairing checks per node and replica over the run. */
+    readonly checks: Record<string, number>
+  },
 ) {
+  const { used: usedMs, checks } = processes
   const lines = [`\n${rate} tx/s: ${waterfall.intents} intents timed through every stage`]
   lines.push(
     `  ${'stage (time from the one before)'.padEnd(34)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
@@ -276,6 +304,19 @@ function report(
   results[`${prefix}cpuMicrosPerTransfer_system`] = perTransfer(system)
   lines.push(
     `  CPU µs per transfer: ${cpuLine.join(', ')}; the 7 system processes ${perTransfer(system)}`,
+  )
+  // Pairing checks per transfer: how much of that CPU the rounds' proofs take (each ~4 ms here).
+  const checksPerTransfer = (count: number) => Math.round((100 * count) / transfers) / 100
+  let systemChecks = 0
+  const checkLine: string[] = []
+  for (const [name, count] of Object.entries(checks)) {
+    results[`${prefix}pairingChecksPerTransfer_${name}`] = checksPerTransfer(count)
+    systemChecks += count
+    checkLine.push(`${name} ${checksPerTransfer(count)}`)
+  }
+  results[`${prefix}pairingChecksPerTransfer_system`] = checksPerTransfer(systemChecks)
+  lines.push(
+    `  BLS pairing checks per transfer: ${checkLine.join(', ')}; all ${checksPerTransfer(systemChecks)}`,
   )
   console.log(lines.join('\n'))
 }

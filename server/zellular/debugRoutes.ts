@@ -1,4 +1,5 @@
 import type { Hono } from 'hono'
+import { bls } from '../../shared/zellular/index.ts'
 import { ValidationHttpError } from './httpErrors.ts'
 import type { NodeEnv, RouteDeps } from './routeGuards.ts'
 
@@ -14,6 +15,10 @@ const STAGES_PAGE_MAX = 2_000
  * machine, meaningless elsewhere): `{ batches: [[index, accepted, sequenced, locked,
  * finalized], …] }`, `null` for a stage not reached (or, for `accepted`, a batch another node
  * took). At most 2,000 batches; read on from the last index.
+ *
+ * `GET /debug/pairing-checks`: `{ pairingChecks }`, how many BLS pairing checks this process has
+ * made since it started, the largest share of its CPU; `bench:latency` reads it before and after
+ * each rate.
  */
 export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps) {
   app.get('/debug/:app/stages', (c) => {
@@ -31,4 +36,5 @@ export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps) {
     ])
     return c.json({ batches })
   })
+  app.get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { bls } from '../../../shared/zellular/index.ts'
 import { ApiError } from '../apiError.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 
@@ -11,13 +12,19 @@ const STAGES_PAGE_MAX = 2_000
  * read, applied, eventSent, intents: [[intentId, received, batched] | [intentId]] }] }`, the
  * received and batched stamps only for intents this replica took. Stamps are `stageNow`
  * milliseconds, comparable only between processes of one machine (`IntentStages`).
+ *
+ * `GET /debug/pairing-checks`: `{ pairingChecks }`, the BN254 pairing checks this process has
+ * made since it started (Zellular's finalization proofs, checked by the applier), for
+ * `bench:latency`.
  */
 export function debugRoutes(deps: ReplicaDeps) {
-  return new Hono().get('/debug/stages', (c) => {
-    const raw = c.req.query('after') ?? '0'
-    if (!/^\d{1,15}$/.test(raw)) {
-      throw new ApiError('invalid_request', 'after is an integer ≥ 0', 'after')
-    }
-    return c.json({ batches: deps.stages.page(Number(raw), STAGES_PAGE_MAX) })
-  })
+  return new Hono()
+    .get('/debug/stages', (c) => {
+      const raw = c.req.query('after') ?? '0'
+      if (!/^\d{1,15}$/.test(raw)) {
+        throw new ApiError('invalid_request', 'after is an integer ≥ 0', 'after')
+      }
+      return c.json({ batches: deps.stages.page(Number(raw), STAGES_PAGE_MAX) })
+    })
+    .get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
 }
