@@ -36,14 +36,20 @@ export function herumiWasm(): Plugin {
     transform(code, id) {
       const starter = starterFile.test(id)
       if (!starter && !glueFile.test(id)) return null
-      asset ??= this.emitFile({ type: 'asset', name: 'herumi.wasm', source: herumiWasmBytes() })
+      const rewritable = inlined.test(code) && code.includes(decoded) && code.includes(instantiated)
+      if (!starter && !rewritable) {
+        this.error(`${id} is not the bls-eth-wasm glue this plugin rewrites: update web/vite/`)
+      }
+      // Once per build, from the glue being transformed or, for the starter, the installed one.
+      asset ??= this.emitFile({
+        type: 'asset',
+        name: 'herumi.wasm',
+        source: wasmOf(starter ? installedGlue() : code),
+      })
       const compiled = compiledModule(`import.meta.ROLLUP_FILE_URL_${asset}`)
       if (starter) {
         // The rejection (no WebAssembly here) reaches the glue's `init`, which the app catches.
         return `export function startHerumiWasm() { ${compiled}.catch(function () {}) }`
-      }
-      if (!inlined.test(code) || !code.includes(decoded) || !code.includes(instantiated)) {
-        this.error(`${id} is not the bls-eth-wasm glue this plugin rewrites: update web/vite/`)
       }
       return code
         .replace(inlined, '')
@@ -68,10 +74,15 @@ function compiledModule(url: string): string {
   )
 }
 
-/** herumi's WebAssembly, from the base64 in the installed package's glue. */
-function herumiWasmBytes(): Buffer {
-  const glue = createRequire(import.meta.url).resolve('bls-eth-wasm/src/bls_c.js')
-  const base64 = inlined.exec(readFileSync(glue, 'utf8'))?.[1]
-  if (base64 === undefined) throw new Error(`${glue} has no inlined WebAssembly: update web/vite/`)
+/** The installed package's glue, for the starter when it is transformed before the glue. */
+function installedGlue(): string {
+  return readFileSync(createRequire(import.meta.url).resolve('bls-eth-wasm/src/bls_c.js'), 'utf8')
+}
+
+/** herumi's WebAssembly, from the base64 inlined in `glue`. */
+function wasmOf(glue: string): Buffer {
+  const base64 = inlined.exec(glue)?.[1]
+  if (base64 === undefined)
+    throw new Error('bls-eth-wasm has no inlined WebAssembly: update web/vite/')
   return Buffer.from(base64, 'base64')
 }
