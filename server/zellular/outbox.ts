@@ -19,8 +19,8 @@ export interface OutboxLimits {
  * The client batches a follower holds for its sequencer ("initialized" in zsequencer), and what
  * it remembers about the ones it sent: which the sequencer has not yet echoed (the censorship
  * check), which are not yet finalized (re-sent after a switch, since zsequencer loses them),
- * which went out in a PUT that failed (the sequencer may or may not have them), and which are
- * other nodes' censored samples forwarded once as probes.
+ * which the sequencer may or may not have (a PUT that failed, a switch that re-queued them),
+ * and which are other nodes' censored samples forwarded once as probes.
  */
 export class Outbox {
   readonly #queues = new Map<string, BatchQueue>()
@@ -28,7 +28,7 @@ export class Outbox {
   readonly #awaitingEcho = new Map<string, Multiset>()
   /** Bodies forwarded (or sequenced by this node itself) and not yet seen finalized. */
   readonly #unfinalizedSent = new Map<string, Multiset>()
-  /** Queued bodies whose last PUT failed. */
+  /** Queued bodies the sequencer may hold already: their PUT failed, or a switch re-queued them. */
   readonly #uncertain = new Map<string, Multiset>()
   /** Cut pages answered since bodies became uncertain (`resolveUncertain`). */
   readonly #cutPagesSinceUncertain = new Map<string, number>()
@@ -78,8 +78,13 @@ export class Outbox {
     return this.queue(app).takeWithinKb(budgetKb)
   }
 
-  /** Takes everything queued for `app` (this node became the sequencer). */
+  /**
+   * Takes everything queued for `app`: this node became the sequencer, so what it sequences
+   * decides, and nothing is uncertain any more.
+   */
   takeAll(app: string): string[] {
+    this.#uncertain.get(app)!.clear()
+    this.#cutPagesSinceUncertain.delete(app)
     return this.queue(app).takeAll()
   }
 
@@ -222,6 +227,9 @@ export class Outbox {
    * After a switch: re-queues this node's sent bodies that are neither finalized nor in the
    * adopted locked prefix (`locked`, the records after the last finalization before the switch);
    * probes are discarded, and so are queued copies of uncertain bodies the prefix holds.
+   * The re-queued bodies are uncertain too: the new sequencer may have adopted a higher lock
+   * than this node (the old one can go on locking with the nodes that have not switched yet),
+   * so its first answer shows whether its history holds them (`resolveUncertain`).
    * Returns how many bodies were re-queued.
    */
   requeueUnlocked(
@@ -245,6 +253,8 @@ export class Outbox {
     const probes = this.#probes.get(app)!
     this.queue(app).rebuild(again, (body) => !probes.has(body) && !removeOne(held, body))
     probes.clear()
+    for (const body of again) addOne(uncertain, body)
+    this.#cutPagesSinceUncertain.delete(app)
     return again.length
   }
 

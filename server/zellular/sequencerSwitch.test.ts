@@ -359,6 +359,59 @@ it('a batch whose PUT is under way when a switch starts is sent again only if th
   }
 })
 
+/**
+ * A sequencer fake that sequences every PUT's batches after `history` and answers the log past
+ * the follower's sequenced index (no proofs); other questions get no record. `puts` holds the
+ * batches of each PUT.
+ */
+async function sequencerAfter(history: readonly string[]) {
+  const log = [...history]
+  const puts: string[][] = []
+  const peer = await fakePeer((request, body, response) => {
+    if (request.method !== 'PUT') return answer(response, 200, { status: 'success', data: null })
+    const put = JSON.parse(body) as { batches: string[]; sequenced_index: number }
+    puts.push(put.batches)
+    log.push(...put.batches)
+    const data = { batches: log.slice(put.sequenced_index), last_finalized_index: 0 }
+    const proofs = { finalized_signatures: [], last_locked_signature: null }
+    answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
+  })
+  return { ...peer, log, puts }
+}
+
+for (const holds of [true, false]) {
+  it(`a batch re-queued at a switch goes to the new sequencer only if its history lacks it (${holds ? 'it holds it' : 'it lacks it'})`, async () => {
+    // The old sequencer may go on locking with the nodes that have not switched yet: the new
+    // one can then adopt a higher lock than this node did, holding a batch this node re-queued.
+    // Sent again, it was finalized twice (the "censors one node" Byzantine test, under load).
+    const old = await sequencerAfter(['b1', 'b2'])
+    const peer = await peerWithProofAnd(wellFormedPage())
+    const next = await sequencerAfter(holds ? ['b1', 'b2', 'b3'] : ['b1', 'b2'])
+    const sockets = [old.url, peer.url, next.url, 'http://127.0.0.1:1']
+    const { node, ids } = makeTestNode({
+      position: 3,
+      sockets,
+      config: { sequencerSetupDeadlineMs: 0 },
+    })
+    try {
+      node.outbox.enqueue('a', ['b3'])
+      await node.poster.post()
+      expect(node.logs.get('a').lastSequenced).toBe(3)
+      await node.switcher.switchTo(ids[2]!, ids[0]!)
+      expect(node.logs.get('a').lastSequenced).toBe(2) // b3 was not locked: re-queued
+      for (let round = 0; round < 3; round++) await node.poster.post()
+      expect(next.log).toEqual(['b1', 'b2', 'b3'])
+      expect(node.logs.get('a').lastSequenced).toBe(3)
+      expect(node.outbox.queued('a')).toEqual([])
+    } finally {
+      node.close()
+      peer.close()
+      old.close()
+      next.close()
+    }
+  })
+}
+
 it('a switch catching up from a peer checks the proofs of each page together', async () => {
   const bodies = ['b1', 'b2', 'b3', 'b4']
   const hashes: string[] = []
