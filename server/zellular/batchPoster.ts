@@ -250,14 +250,18 @@ export class BatchPoster {
     )
     outbox.delivered(app, bodies)
     const reportedBefore = log.lastLocked + log.lastFinalized
-    this.applyAnswer(app, answer)
+    const forked = this.applyAnswer(app, answer)
     this.#sequencerDown = false
     if (context.config.wakeOnWork) {
       const progressed = log.lastSequenced + log.lastLocked + log.lastFinalized > progressBefore
       this.#wantsAnotherRound ||= progressed || held
     }
     const complete = this.isCompletePage(answer)
-    if (outbox.resolveUncertain(app, answer.batches, complete)) this.#wantsAnotherRound = true
+    // A fork's answer holds the batches after the index this node reported, not those after the
+    // fork: it cannot tell which of the re-queued batches the sequencer holds. The next one can.
+    if (!forked && outbox.resolveUncertain(app, answer.batches, complete)) {
+      this.#wantsAnotherRound = true
+    }
     const dropped = outbox.checkEcho(app, bodies, answer.batches, complete)
     if (dropped > 0) {
       context.log.warn(`sequencer ${sequencer.id} dropped ${dropped} batches of ${app}`)
@@ -284,8 +288,11 @@ export class BatchPoster {
     return log.lastSequenced > log.lastFinalized ? followerHoldMs : followerIdleHoldMs
   }
 
-  /** `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs. */
-  private applyAnswer(app: string, answer: SequencerAnswer): void {
+  /**
+   * `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs.
+   * Returns whether a finalization contradicted this node's unfinalized tail, which is dropped.
+   */
+  private applyAnswer(app: string, answer: SequencerAnswer): boolean {
     const { chain, context } = this
     const log = this.logs.get(app)
     chain.append(app, answer.batches, context.clock.now())
@@ -313,13 +320,14 @@ export class BatchPoster {
           `finalization ${proof.index} of ${app} conflicts with this node's unfinalized ` +
             `batches: dropped them after ${log.lastFinalized} to catch up`,
         )
-        break
+        return true
       }
       if (refusal) {
         context.log.warn(`finalization ${proof.index} of ${app} refused: ${refusal}`)
         break
       }
     }
+    return false
   }
 
   /** A page with room for one more batch was not cut by the size cap: it holds everything. */
