@@ -68,5 +68,9 @@ it(
     // Finalizing costs pairing checks on the nodes and on the replicas that check the proofs.
     expect(json.results.r40_pairingChecksPerTransfer_sequencer).toBeGreaterThan(0)
     expect(json.results.r40_pairingChecksPerTransfer_replica1).toBeGreaterThan(0)
+    // The followers' PUTs reach the sequencer; the load generator's POSTs the replicas.
+    expect(json.results.r40_requestsPerTransfer_sequencer).toBeGreaterThan(0)
+    expect(json.results.r40_requestsPerTransfer_nodesByRoute).toContain('PUT /sequencer/batches')
+    expect(json.results.r40_requestsPerTransfer_replicasByRoute).toContain('POST /transfer')
   },
 )

@@ -7,8 +7,10 @@
  * accepted by a node → sequenced → locked → finalized → read by each replica → applied and
  * committed → event sent → seen by the client. Prints p50/p99 of each stage per rate, which
  * stage holds the p50 and the p99, the CPU time per transfer of each process (from
- * /proc/<pid>/stat) and of the 7 system processes together, and the BLS pairing checks per
- * transfer of each node and replica (`GET /debug/pairing-checks`).
+ * /proc/<pid>/stat) and of the 7 system processes together, the BLS pairing checks per
+ * transfer of each node and replica (`GET /debug/pairing-checks`), and the requests each
+ * answered per transfer, with the most frequent routes of the nodes and of the replicas
+ * (`GET /debug/requests`).
  *
  *   npm run bench:latency                                   # 50, 200 and 1000 tx/s, 10 s each
  *   npm run bench:latency -- --rates=200 --seconds=20
@@ -140,6 +142,7 @@ async function runVariant(variant: {
       await drained(urls)
       const intents = batchOf(Math.ceil(rate * parameters.seconds))
       const checksBefore = await pairingChecks(roles)
+      const requestsBefore = await requestCounts(roles)
       const cpu = startCpuAccounting(Object.fromEntries(roles.map((role) => [role.name, role.pid])))
       const run = await sendAtRate(urls, intents, rate, sampleLoad)
       const used = cpu.stop()
@@ -147,10 +150,12 @@ async function runVariant(variant: {
       const checks = Object.fromEntries(
         Object.entries(checksAfter).map(([name, count]) => [name, count - checksBefore[name]!]),
       )
+      const requests = requestsSince(requestsBefore, await requestCounts(roles))
       const timelines = await collectTimelines(run, roles)
       const incomplete = timelines.filter((timeline) => timelineProblems(timeline).length > 0)
       const waterfall = buildWaterfall(timelines)
-      report(`${variant.name}r${rate}_`, rate, run, waterfall, incomplete, { used, checks })
+      const processes = { used, checks, requests }
+      report(`${variant.name}r${rate}_`, rate, run, waterfall, incomplete, processes)
     }
   } finally {
     await cluster.stop()
@@ -172,6 +177,37 @@ async function pairingChecks(
     counts[role.name] = (JSON.parse(answer.text) as { pairingChecks: number }).pairingChecks
   }
   return counts
+}
+
+type RequestsByRoute = Record<string, number>
+
+/** The requests each node and replica has answered so far, by route (`GET /debug/requests`). */
+async function requestCounts(
+  roles: Awaited<ReturnType<typeof processRoles>>,
+): Promise<{ name: string; node: boolean; requests: RequestsByRoute }[]> {
+  const counts = []
+  for (const role of roles) {
+    const answer = await call(`${role.url}/debug/requests`)
+    const { requests } = JSON.parse(answer.text) as { requests: RequestsByRoute }
+    counts.push({ name: role.name, node: role.node, requests })
+  }
+  return counts
+}
+
+/** Per process, the requests answered between two readings (the readings themselves left out). */
+function requestsSince(
+  before: Awaited<ReturnType<typeof requestCounts>>,
+  after: Awaited<ReturnType<typeof requestCounts>>,
+) {
+  return after.map(({ name, node, requests }) => {
+    const earlier = before.find((entry) => entry.name === name)?.requests ?? {}
+    const since: RequestsByRoute = {}
+    for (const [route, count] of Object.entries(requests)) {
+      const added = count - (earlier[route] ?? 0) - (route === 'GET /debug/requests' ? 1 : 0)
+      if (added > 0) since[route] = added
+    }
+    return { name, node, requests: since }
+  })
 }
 
 /** Every intent of the run with the stamps of the replicas and the nodes joined in. */
@@ -255,6 +291,8 @@ function report(
     readonly used: Record<string, number>
     /** BLS pairing checks per node and replica over the run. */
     readonly checks: Record<string, number>
+    /** Requests each node and replica answered over the run, by route. */
+    readonly requests: ReturnType<typeof requestsSince>
   },
 ) {
   const { used: usedMs, checks } = processes
@@ -318,5 +356,31 @@ function report(
   lines.push(
     `  BLS pairing checks per transfer: ${checkLine.join(', ')}; all ${checksPerTransfer(systemChecks)}`,
   )
+  // Requests per transfer: the calls between the processes (and from the load generator).
+  const requestLine: string[] = []
+  for (const { name, requests } of processes.requests) {
+    const total = Object.values(requests).reduce((sum, count) => sum + count, 0)
+    results[`${prefix}requestsPerTransfer_${name}`] = checksPerTransfer(total)
+    requestLine.push(`${name} ${checksPerTransfer(total)}`)
+  }
+  lines.push(`  requests answered per transfer: ${requestLine.join(', ')}`)
+  for (const [group, node] of [
+    ['nodes', true],
+    ['replicas', false],
+  ] as const) {
+    const byRoute: RequestsByRoute = {}
+    for (const entry of processes.requests.filter((process) => process.node === node)) {
+      for (const [route, count] of Object.entries(entry.requests)) {
+        byRoute[route] = (byRoute[route] ?? 0) + count
+      }
+    }
+    const top = Object.entries(byRoute)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([route, count]) => `${route} ${checksPerTransfer(count)}`)
+      .join(', ')
+    results[`${prefix}requestsPerTransfer_${group}ByRoute`] = top
+    lines.push(`  ${group}' most frequent requests per transfer: ${top}`)
+  }
   console.log(lines.join('\n'))
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { RequestCounts } from '../requestCounts.ts'
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
@@ -19,7 +20,9 @@ import { txRoutes } from './routes/txRoutes.ts'
  * one JSON shape of `shared/api`.
  */
 export function createApp(deps: ReplicaDeps) {
+  const requests = new RequestCounts()
   return new Hono()
+    .use(requests.middleware)
     .use(corsPolicy(deps.options.corsOrigins))
     .use(bodySizeLimit(deps.options.bodyLimitBytes))
     .onError(errorHandler(deps.log))
@@ -39,7 +42,7 @@ export function createApp(deps: ReplicaDeps) {
         streamStart: () => readBookSeqs(deps.state),
       }),
     )
-    .route('/', debugRoutes(deps))
+    .route('/', debugRoutes(deps, requests))
 }
 
 /** The app's type, for a typed client (`hc<ReplicaApp>` of `hono/client`); import it as a type. */

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import { bls } from '../../shared/zellular/index.ts'
+import type { RequestCounts } from '../requestCounts.ts'
 import { ValidationHttpError } from './httpErrors.ts'
 import type { NodeEnv, RouteDeps } from './routeGuards.ts'
 
@@ -19,8 +20,11 @@ const STAGES_PAGE_MAX = 2_000
  * `GET /debug/pairing-checks`: `{ pairingChecks }`, how many BLS pairing checks this process has
  * made since it started, the largest share of its CPU; `bench:latency` reads it before and after
  * each rate.
+ *
+ * `GET /debug/requests`: `{ requests: { "PUT /sequencer/batches": n, … } }`, the requests this
+ * node has answered since it started, by route (`RequestCounts`), for the same bench.
  */
-export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps) {
+export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps, requests: RequestCounts) {
   app.get('/debug/:app/stages', (c) => {
     const raw = c.req.query('after') ?? '0'
     if (!/^\d{1,15}$/.test(raw)) {
@@ -37,4 +41,5 @@ export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps) {
     return c.json({ batches })
   })
   app.get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
+  app.get('/debug/requests', (c) => c.json({ requests: requests.snapshot() }))
 }

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { RequestCounts } from '../requestCounts.ts'
 import { registerDebugRoutes } from './debugRoutes.ts'
 import { ValidationHttpError, ZsequencerHttpError } from './httpErrors.ts'
 import { registerPeerRoutes } from './peerRoutes.ts'
@@ -16,6 +17,8 @@ import { registerSubmitRoutes } from './submitRoutes.ts'
 export function createNodeApp(node: RouteDeps): Hono<NodeEnv> {
   const app = new Hono<NodeEnv>()
   const guards = new RouteGuards(node)
+  const requests = new RequestCounts()
+  app.use(requests.middleware)
 
   app.onError((error, c) => {
     if (error instanceof ZsequencerHttpError || error instanceof ValidationHttpError) {
@@ -30,6 +33,6 @@ export function createNodeApp(node: RouteDeps): Hono<NodeEnv> {
   registerSubmitRoutes(app, node, guards)
   registerReadRoutes(app, node, guards)
   registerPeerRoutes(app, node, guards)
-  registerDebugRoutes(app, node)
+  registerDebugRoutes(app, node, requests)
   return app
 }

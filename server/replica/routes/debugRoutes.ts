@@ -1,6 +1,7 @@
 import { Hono } from 'hono'
 import { bls } from '../../../shared/zellular/index.ts'
 import { ApiError } from '../apiError.ts'
+import type { RequestCounts } from '../../requestCounts.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 
 /** Most batches in one stages answer. */
@@ -16,8 +17,11 @@ const STAGES_PAGE_MAX = 2_000
  * `GET /debug/pairing-checks`: `{ pairingChecks }`, the BN254 pairing checks this process has
  * made since it started (Zellular's finalization proofs, checked by the applier), for
  * `bench:latency`.
+ *
+ * `GET /debug/requests`: `{ requests: { "POST /transfer": n, … } }`, the requests this replica
+ * has answered since it started, by route (`RequestCounts`), for the same bench.
  */
-export function debugRoutes(deps: ReplicaDeps) {
+export function debugRoutes(deps: ReplicaDeps, requests: RequestCounts) {
   return new Hono()
     .get('/debug/stages', (c) => {
       const raw = c.req.query('after') ?? '0'
@@ -27,4 +31,5 @@ export function debugRoutes(deps: ReplicaDeps) {
       return c.json({ batches: deps.stages.page(Number(raw), STAGES_PAGE_MAX) })
     })
     .get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
+    .get('/debug/requests', (c) => c.json({ requests: requests.snapshot() }))
 }
