@@ -120,46 +120,49 @@ it('keeps its tail against a conflicting lock: only a finalization settles an in
   }
 })
 
-it("as a follower, gets the network's batches from its sequencer after the fork is dropped", async () => {
-  // The new sequencer holds 1–2 as this node does, then other3 and other4, finalized at 4.
-  let network: { bodies: string[]; finalization: unknown } | undefined
+/**
+ * The new sequencer of the network that finalized other batches at 3 (a fake): it holds
+ * `bodies` (the network's history, finalized at 4 by `network.finalization`, set once the node
+ * exists), sequences what it is sent after them and answers each PUT with the history after the
+ * follower's sequenced index. `received` collects the batches of every PUT.
+ */
+async function newSequencer(network: { bodies: string[]; finalization?: unknown }) {
   const received: string[] = []
-  const sequencer = await fakePeer((_request, body, response) => {
+  const peer = await fakePeer((_request, body, response) => {
     const put = JSON.parse(body) as { sequenced_index: number; batches: string[] }
     received.push(...put.batches)
-    network!.bodies.push(...put.batches)
+    network.bodies.push(...put.batches)
     answer(response, 200, {
       status: 'success',
       data: {
-        batches: network!.bodies.slice(put.sequenced_index),
+        batches: network.bodies.slice(put.sequenced_index),
         last_finalized_index: 4,
-        finalized_signatures: [network!.finalization],
+        finalized_signatures: [network.finalization],
         last_locked_signature: null,
       },
     })
   })
-  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const { node, log, now, proof } = cutOffSequencer(sockets)
+  const sockets = [peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
+  return { received, sockets, close: peer.close }
+}
+
+it("as a follower, gets the network's batches from its sequencer after the fork is dropped", async () => {
+  // The new sequencer holds 1–2 as this node does, then other3 and other4, finalized at 4.
+  const network: { bodies: string[]; finalization?: unknown } = {
+    bodies: ['b1', 'b2', 'other3', 'other4'],
+  }
+  const sequencer = await newSequencer(network)
+  const { node, log, now, proof } = cutOffSequencer(sequencer.sockets)
   try {
     const hash3 = chainHash(log.chainingHashAt(2), 'other3')
-    network = {
-      bodies: ['b1', 'b2', 'other3', 'other4'],
-      finalization: proof(
-        {
-          state: 'locked',
-          index: 4,
-          parent_index: 2,
-          chaining_hash: chainHash(hash3, 'other4'),
-          timestamp: now - 1,
-        },
-        [0, 2, 3],
-      ),
-    }
+    const hash4 = chainHash(hash3, 'other4')
+    const point = { state: 'locked', index: 4, parent_index: 2, chaining_hash: hash4 } as const
+    network.finalization = proof({ ...point, timestamp: now - 1 }, [0, 2, 3])
     // Rounds: the fork shows; the network's batches after it (own3 is not among them); own3.
     for (let round = 0; round < 3; round++) await node.poster.post()
     expect([log.lastFinalized, log.get(3)?.body, log.get(4)?.body]).toEqual([4, 'other3', 'other4'])
     // Its own batch from the dropped tail went to the new sequencer, once.
-    expect(received.filter((body) => body === 'own3')).toEqual(['own3'])
+    expect(sequencer.received.filter((body) => body === 'own3')).toEqual(['own3'])
   } finally {
     node.close()
     sequencer.close()
@@ -170,42 +173,20 @@ it('sends its own batch from a dropped tail again only if the network lacks it, 
   // The answer that shows the fork holds only what follows the index this node reported (4),
   // not the network's batches from the fork (2) on: own3 may be among those. Before, that
   // answer settled own3 as not taken, and the next PUT carried it whatever the network held.
-  let network: { bodies: string[]; finalization: unknown } | undefined
-  const received: string[][] = []
-  const sequencer = await fakePeer((_request, body, response) => {
-    const put = JSON.parse(body) as { sequenced_index: number; batches: string[] }
-    received.push(put.batches)
-    answer(response, 200, {
-      status: 'success',
-      data: {
-        batches: network!.bodies.slice(put.sequenced_index),
-        last_finalized_index: 4,
-        finalized_signatures: [network!.finalization],
-        last_locked_signature: null,
-      },
-    })
-  })
-  const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const { node, log, now, proof } = cutOffSequencer(sockets)
+  // Here the network holds own3 after all (a copy of it reached the new sequencer), at 4.
+  const network: { bodies: string[]; finalization?: unknown } = {
+    bodies: ['b1', 'b2', 'other3', 'own3', 'other5'],
+  }
+  const sequencer = await newSequencer(network)
+  const { node, log, now, proof } = cutOffSequencer(sequencer.sockets)
   try {
-    // The network holds own3 after all (a copy of it reached the new sequencer), at 4.
     const hash3 = chainHash(log.chainingHashAt(2), 'other3')
-    network = {
-      bodies: ['b1', 'b2', 'other3', 'own3', 'other5'],
-      finalization: proof(
-        {
-          state: 'locked',
-          index: 4,
-          parent_index: 2,
-          chaining_hash: chainHash(hash3, 'own3'),
-          timestamp: now - 1,
-        },
-        [0, 2, 3],
-      ),
-    }
+    const hash4 = chainHash(hash3, 'own3')
+    const point = { state: 'locked', index: 4, parent_index: 2, chaining_hash: hash4 } as const
+    network.finalization = proof({ ...point, timestamp: now - 1 }, [0, 2, 3])
     for (let round = 0; round < 3; round++) await node.poster.post()
     expect([log.lastFinalized, log.get(4)?.body]).toEqual([4, 'own3'])
-    expect(received.flat()).not.toContain('own3')
+    expect(sequencer.received).not.toContain('own3')
     expect(node.outbox.queued('a')).toEqual([])
   } finally {
     node.close()
