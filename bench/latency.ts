@@ -194,7 +194,7 @@ async function requestCounts(
   return counts
 }
 
-/** Per process, the requests answered between two readings (the readings themselves left out). */
+/** Per process, the requests answered between two readings, but the bench's own (`/debug/…`). */
 function requestsSince(
   before: Awaited<ReturnType<typeof requestCounts>>,
   after: Awaited<ReturnType<typeof requestCounts>>,
@@ -203,8 +203,8 @@ function requestsSince(
     const earlier = before.find((entry) => entry.name === name)?.requests ?? {}
     const since: RequestsByRoute = {}
     for (const [route, count] of Object.entries(requests)) {
-      const added = count - (earlier[route] ?? 0) - (route === 'GET /debug/requests' ? 1 : 0)
-      if (added > 0) since[route] = added
+      const added = count - (earlier[route] ?? 0)
+      if (added > 0 && !route.startsWith('GET /debug/')) since[route] = added
     }
     return { name, node, requests: since }
   })

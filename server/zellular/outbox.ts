@@ -224,12 +224,13 @@ export class Outbox {
   }
 
   /**
-   * After a switch: re-queues this node's sent bodies that are neither finalized nor in the
-   * adopted locked prefix (`locked`, the records after the last finalization before the switch);
-   * probes are discarded, and so are queued copies of uncertain bodies the prefix holds.
-   * The re-queued bodies are uncertain too: the new sequencer may have adopted a higher lock
-   * than this node (the old one can go on locking with the nodes that have not switched yet),
-   * so its first answer shows whether its history holds them (`resolveUncertain`).
+   * After a switch (or a forked tail dropped): re-queues this node's sent bodies that are neither
+   * finalized nor in the adopted locked prefix (`locked`, the records after the last
+   * finalization before the switch); probes are discarded, and so are queued copies of uncertain
+   * bodies the prefix holds. The re-queued bodies are uncertain too: the sequencer's history may
+   * hold them (a new sequencer may have adopted a higher lock than this node, the old one going
+   * on locking with the nodes that had not switched yet), which its next answer shows
+   * (`resolveUncertain`).
    * Returns how many bodies were re-queued.
    */
   requeueUnlocked(
