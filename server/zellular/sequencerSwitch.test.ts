@@ -360,23 +360,20 @@ it('a batch whose PUT is under way when a switch starts is sent again only if th
 })
 
 /**
- * A sequencer fake that sequences every PUT's batches after `history` and answers the log past
- * the follower's sequenced index (no proofs); other questions get no record. `puts` holds the
- * batches of each PUT.
+ * A sequencer fake that sequences every PUT's batches after `history` (its `log`) and answers
+ * the log past the follower's sequenced index (no proofs); other questions get no record.
  */
 async function sequencerAfter(history: readonly string[]) {
   const log = [...history]
-  const puts: string[][] = []
   const peer = await fakePeer((request, body, response) => {
     if (request.method !== 'PUT') return answer(response, 200, { status: 'success', data: null })
     const put = JSON.parse(body) as { batches: string[]; sequenced_index: number }
-    puts.push(put.batches)
     log.push(...put.batches)
     const data = { batches: log.slice(put.sequenced_index), last_finalized_index: 0 }
     const proofs = { finalized_signatures: [], last_locked_signature: null }
     answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
   })
-  return { ...peer, log, puts }
+  return { ...peer, log }
 }
 
 for (const holds of [true, false]) {
