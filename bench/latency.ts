@@ -164,6 +164,19 @@ async function runVariant(variant: {
   }
 }
 
+/** One `/debug/…` reading of every node and replica, each answer parsed. */
+async function readEach<answer>(
+  roles: Awaited<ReturnType<typeof processRoles>>,
+  path: string,
+): Promise<{ name: string; node: boolean; answer: answer }[]> {
+  const readings = []
+  for (const role of roles) {
+    const { text } = await call(`${role.url}${path}`)
+    readings.push({ name: role.name, node: role.node, answer: JSON.parse(text) as answer })
+  }
+  return readings
+}
+
 /**
  * The BLS pairing checks each node and replica has made so far (`GET /debug/pairing-checks`):
  * the largest share of their CPU, one per lock or finalization proof verified.
@@ -171,27 +184,16 @@ async function runVariant(variant: {
 async function pairingChecks(
   roles: Awaited<ReturnType<typeof processRoles>>,
 ): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {}
-  for (const role of roles) {
-    const answer = await call(`${role.url}/debug/pairing-checks`)
-    counts[role.name] = (JSON.parse(answer.text) as { pairingChecks: number }).pairingChecks
-  }
-  return counts
+  const readings = await readEach<{ pairingChecks: number }>(roles, '/debug/pairing-checks')
+  return Object.fromEntries(readings.map(({ name, answer }) => [name, answer.pairingChecks]))
 }
 
 type RequestsByRoute = Record<string, number>
 
 /** The requests each node and replica has answered so far, by route (`GET /debug/requests`). */
-async function requestCounts(
-  roles: Awaited<ReturnType<typeof processRoles>>,
-): Promise<{ name: string; node: boolean; requests: RequestsByRoute }[]> {
-  const counts = []
-  for (const role of roles) {
-    const answer = await call(`${role.url}/debug/requests`)
-    const { requests } = JSON.parse(answer.text) as { requests: RequestsByRoute }
-    counts.push({ name: role.name, node: role.node, requests })
-  }
-  return counts
+async function requestCounts(roles: Awaited<ReturnType<typeof processRoles>>) {
+  const readings = await readEach<{ requests: RequestsByRoute }>(roles, '/debug/requests')
+  return readings.map(({ name, node, answer }) => ({ name, node, requests: answer.requests }))
 }
 
 /** Per process, the requests answered between two readings, but the bench's own (`/debug/…`). */
@@ -343,25 +345,26 @@ function report(
   lines.push(
     `  CPU µs per transfer: ${cpuLine.join(', ')}; the 7 system processes ${perTransfer(system)}`,
   )
-  // Pairing checks per transfer: how much of that CPU the rounds' proofs take (each ~4 ms here).
-  const checksPerTransfer = (count: number) => Math.round((100 * count) / transfers) / 100
+  // Counts per transfer, to the hundredth: pairing checks (how much of that CPU the proofs take,
+  // each ~4 ms here), then requests (the calls between the processes and from the load).
+  const hundredthsPerTransfer = (count: number) => Math.round((100 * count) / transfers) / 100
   let systemChecks = 0
   const checkLine: string[] = []
   for (const [name, count] of Object.entries(checks)) {
-    results[`${prefix}pairingChecksPerTransfer_${name}`] = checksPerTransfer(count)
+    results[`${prefix}pairingChecksPerTransfer_${name}`] = hundredthsPerTransfer(count)
     systemChecks += count
-    checkLine.push(`${name} ${checksPerTransfer(count)}`)
+    checkLine.push(`${name} ${hundredthsPerTransfer(count)}`)
   }
-  results[`${prefix}pairingChecksPerTransfer_system`] = checksPerTransfer(systemChecks)
+  results[`${prefix}pairingChecksPerTransfer_system`] = hundredthsPerTransfer(systemChecks)
   lines.push(
-    `  BLS pairing checks per transfer: ${checkLine.join(', ')}; all ${checksPerTransfer(systemChecks)}`,
+    `  BLS pairing checks per transfer: ${checkLine.join(', ')}; all ${hundredthsPerTransfer(systemChecks)}`,
   )
   // Requests per transfer: the calls between the processes (and from the load generator).
   const requestLine: string[] = []
   for (const { name, requests } of processes.requests) {
     const total = Object.values(requests).reduce((sum, count) => sum + count, 0)
-    results[`${prefix}requestsPerTransfer_${name}`] = checksPerTransfer(total)
-    requestLine.push(`${name} ${checksPerTransfer(total)}`)
+    results[`${prefix}requestsPerTransfer_${name}`] = hundredthsPerTransfer(total)
+    requestLine.push(`${name} ${hundredthsPerTransfer(total)}`)
   }
   lines.push(`  requests answered per transfer: ${requestLine.join(', ')}`)
   for (const [group, node] of [
@@ -377,7 +380,7 @@ function report(
     const top = Object.entries(byRoute)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 6)
-      .map(([route, count]) => `${route} ${checksPerTransfer(count)}`)
+      .map(([route, count]) => `${route} ${hundredthsPerTransfer(count)}`)
       .join(', ')
     results[`${prefix}requestsPerTransfer_${group}ByRoute`] = top
     lines.push(`  ${group}' most frequent requests per transfer: ${top}`)

@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { processDebugRoutes } from '../processDebugRoutes.ts'
 import { RequestCounts } from '../requestCounts.ts'
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
@@ -42,7 +43,8 @@ export function createApp(deps: ReplicaDeps) {
         streamStart: () => readBookSeqs(deps.state),
       }),
     )
-    .route('/', debugRoutes(deps, requests))
+    .route('/', debugRoutes(deps))
+    .route('/', processDebugRoutes(requests))
 }
 
 /** The app's type, for a typed client (`hc<ReplicaApp>` of `hono/client`); import it as a type. */

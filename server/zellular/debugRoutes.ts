@@ -1,6 +1,4 @@
 import type { Hono } from 'hono'
-import { bls } from '../../shared/zellular/index.ts'
-import type { RequestCounts } from '../requestCounts.ts'
 import { ValidationHttpError } from './httpErrors.ts'
 import type { NodeEnv, RouteDeps } from './routeGuards.ts'
 
@@ -16,15 +14,9 @@ const STAGES_PAGE_MAX = 2_000
  * machine, meaningless elsewhere): `{ batches: [[index, accepted, sequenced, locked,
  * finalized], …] }`, `null` for a stage not reached (or, for `accepted`, a batch another node
  * took). At most 2,000 batches; read on from the last index.
- *
- * `GET /debug/pairing-checks`: `{ pairingChecks }`, how many BLS pairing checks this process has
- * made since it started, the largest share of its CPU; `bench:latency` reads it before and after
- * each rate.
- *
- * `GET /debug/requests`: `{ requests: { "PUT /sequencer/batches": n, … } }`, the requests this
- * node has answered since it started, by route (`RequestCounts`), for the same bench.
+ * The process-wide reads (pairing checks, requests) are `processDebugRoutes`, as on replicas.
  */
-export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps, requests: RequestCounts) {
+export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps) {
   app.get('/debug/:app/stages', (c) => {
     const raw = c.req.query('after') ?? '0'
     if (!/^\d{1,15}$/.test(raw)) {
@@ -40,6 +32,4 @@ export function registerDebugRoutes(app: Hono<NodeEnv>, node: RouteDeps, request
     ])
     return c.json({ batches })
   })
-  app.get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
-  app.get('/debug/requests', (c) => c.json({ requests: requests.snapshot() }))
 }

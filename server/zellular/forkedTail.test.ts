@@ -62,7 +62,13 @@ function cutOffSequencer(sockets?: readonly string[]) {
       },
       signers,
     )
-  return { node, log, now, proof, networkFinalization3 }
+  /** The network's finalization of other3 and `body4` at 4, on top of 2. */
+  const networkFinalization4 = (body4: string) => {
+    const chaining_hash = chainHash(networkHash3, body4)
+    const point = { state: 'locked', index: 4, parent_index: 2, chaining_hash } as const
+    return proof({ ...point, timestamp: now - 1 }, [0, 2, 3])
+  }
+  return { node, log, now, networkFinalization3, networkFinalization4 }
 }
 
 it('drops its unfinalized tail when a quorum finalized other batches there, and catches up', () => {
@@ -152,12 +158,9 @@ it("as a follower, gets the network's batches from its sequencer after the fork 
     bodies: ['b1', 'b2', 'other3', 'other4'],
   }
   const sequencer = await newSequencer(network)
-  const { node, log, now, proof } = cutOffSequencer(sequencer.sockets)
+  const { node, log, networkFinalization4 } = cutOffSequencer(sequencer.sockets)
   try {
-    const hash3 = chainHash(log.chainingHashAt(2), 'other3')
-    const hash4 = chainHash(hash3, 'other4')
-    const point = { state: 'locked', index: 4, parent_index: 2, chaining_hash: hash4 } as const
-    network.finalization = proof({ ...point, timestamp: now - 1 }, [0, 2, 3])
+    network.finalization = networkFinalization4('other4')
     // Rounds: the fork shows; the network's batches after it (own3 is not among them); own3.
     for (let round = 0; round < 3; round++) await node.poster.post()
     expect([log.lastFinalized, log.get(3)?.body, log.get(4)?.body]).toEqual([4, 'other3', 'other4'])
@@ -178,12 +181,9 @@ it('sends its own batch from a dropped tail again only if the network lacks it, 
     bodies: ['b1', 'b2', 'other3', 'own3', 'other5'],
   }
   const sequencer = await newSequencer(network)
-  const { node, log, now, proof } = cutOffSequencer(sequencer.sockets)
+  const { node, log, networkFinalization4 } = cutOffSequencer(sequencer.sockets)
   try {
-    const hash3 = chainHash(log.chainingHashAt(2), 'other3')
-    const hash4 = chainHash(hash3, 'own3')
-    const point = { state: 'locked', index: 4, parent_index: 2, chaining_hash: hash4 } as const
-    network.finalization = proof({ ...point, timestamp: now - 1 }, [0, 2, 3])
+    network.finalization = networkFinalization4('own3')
     for (let round = 0; round < 3; round++) await node.poster.post()
     expect([log.lastFinalized, log.get(4)?.body]).toEqual([4, 'own3'])
     expect(sequencer.received).not.toContain('own3')

@@ -95,8 +95,15 @@ export class Outbox {
    */
   requeueUncertain(app: string, bodies: readonly string[]): void {
     this.queue(app).pushFront(bodies)
+    this.markUncertain(app, bodies)
+  }
+
+  /** Queued `bodies` wait for the sequencer's next answers to show whether it holds them. */
+  private markUncertain(app: string, bodies: readonly string[]): void {
+    if (bodies.length === 0) return
     const uncertain = this.#uncertain.get(app)!
     for (const body of bodies) addOne(uncertain, body)
+    this.#cutPagesSinceUncertain.delete(app)
   }
 
   /** Whether bodies of `app` wait to learn if a failed PUT delivered them (`resolveUncertain`). */
@@ -254,8 +261,7 @@ export class Outbox {
     const probes = this.#probes.get(app)!
     this.queue(app).rebuild(again, (body) => !probes.has(body) && !removeOne(held, body))
     probes.clear()
-    for (const body of again) addOne(uncertain, body)
-    this.#cutPagesSinceUncertain.delete(app)
+    this.markUncertain(app, again)
     return again.length
   }
 

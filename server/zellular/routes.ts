@@ -1,4 +1,5 @@
 import { Hono } from 'hono'
+import { processDebugRoutes } from '../processDebugRoutes.ts'
 import { RequestCounts } from '../requestCounts.ts'
 import { registerDebugRoutes } from './debugRoutes.ts'
 import { ValidationHttpError, ZsequencerHttpError } from './httpErrors.ts'
@@ -33,6 +34,7 @@ export function createNodeApp(node: RouteDeps): Hono<NodeEnv> {
   registerSubmitRoutes(app, node, guards)
   registerReadRoutes(app, node, guards)
   registerPeerRoutes(app, node, guards)
-  registerDebugRoutes(app, node, requests)
+  registerDebugRoutes(app, node)
+  app.route('/', processDebugRoutes(requests))
   return app
 }

@@ -1,7 +1,5 @@
 import { Hono } from 'hono'
-import { bls } from '../../../shared/zellular/index.ts'
 import { ApiError } from '../apiError.ts'
-import type { RequestCounts } from '../../requestCounts.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 
 /** Most batches in one stages answer. */
@@ -13,23 +11,14 @@ const STAGES_PAGE_MAX = 2_000
  * read, applied, eventSent, intents: [[intentId, received, batched] | [intentId]] }] }`, the
  * received and batched stamps only for intents this replica took. Stamps are `stageNow`
  * milliseconds, comparable only between processes of one machine (`IntentStages`).
- *
- * `GET /debug/pairing-checks`: `{ pairingChecks }`, the BN254 pairing checks this process has
- * made since it started (Zellular's finalization proofs, checked by the applier), for
- * `bench:latency`.
- *
- * `GET /debug/requests`: `{ requests: { "POST /transfer": n, … } }`, the requests this replica
- * has answered since it started, by route (`RequestCounts`), for the same bench.
+ * The process-wide reads (pairing checks, requests) are `processDebugRoutes`, as on nodes.
  */
-export function debugRoutes(deps: ReplicaDeps, requests: RequestCounts) {
-  return new Hono()
-    .get('/debug/stages', (c) => {
-      const raw = c.req.query('after') ?? '0'
-      if (!/^\d{1,15}$/.test(raw)) {
-        throw new ApiError('invalid_request', 'after is an integer ≥ 0', 'after')
-      }
-      return c.json({ batches: deps.stages.page(Number(raw), STAGES_PAGE_MAX) })
-    })
-    .get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
-    .get('/debug/requests', (c) => c.json({ requests: requests.snapshot() }))
+export function debugRoutes(deps: ReplicaDeps) {
+  return new Hono().get('/debug/stages', (c) => {
+    const raw = c.req.query('after') ?? '0'
+    if (!/^\d{1,15}$/.test(raw)) {
+      throw new ApiError('invalid_request', 'after is an integer ≥ 0', 'after')
+    }
+    return c.json({ batches: deps.stages.page(Number(raw), STAGES_PAGE_MAX) })
+  })
 }
