@@ -267,8 +267,11 @@ export class BatchPoster {
       context.log.warn(`sequencer ${sequencer.id} dropped ${dropped} batches of ${app}`)
     }
     if (answer.last_finalized_index > log.lastSequenced) return 'behind'
-    // A new lock or finalization is reported back at once: the sequencer's next step waits on it.
-    return log.lastLocked + log.lastFinalized > reportedBefore ? 'report' : 'caught_up'
+    // A new lock or finalization is reported back at once: the sequencer's next step waits on
+    // it. With `wakeOnWork` the next round starts at once anyway (this one moved the sequences)
+    // and its PUT, held, is that report: a PUT of its own would only add a round trip.
+    const learned = log.lastLocked + log.lastFinalized > reportedBefore
+    return learned && !context.config.wakeOnWork ? 'report' : 'caught_up'
   }
 
   /**

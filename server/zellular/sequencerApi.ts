@@ -90,13 +90,16 @@ export class SequencerInbox {
     return this.answer(signer, request)
   }
 
-  /** Whether the sequencer has something the reporting follower lacks. */
+  /**
+   * Whether the sequencer has news that ends the reporting follower's held PUT: batches it lacks
+   * or a finalization. A lock alone is none: the follower needs its proof only to sign the
+   * finalization, whose sign request carries it (`proofsFor`), and the PUT that ends with the
+   * finalization brings the lock too. Ending holds for locks cost each follower a PUT a round.
+   */
   hasNewsFor(request: SequencerPutRequest): boolean {
     const log = this.logs.get(request.app_name)
     return (
-      log.lastSequenced > request.sequenced_index ||
-      log.lastLocked > request.locked_index ||
-      log.lastFinalized > request.finalized_index
+      log.lastSequenced > request.sequenced_index || log.lastFinalized > request.finalized_index
     )
   }
 
