@@ -1,10 +1,5 @@
-import {
-  authMessage,
-  bls,
-  parseJsonLosslessly,
-  readCappedText,
-  type Network,
-} from '../../shared/zellular/index.ts'
+import { authMessage, bls, parseJsonLosslessly, type Network } from '../../shared/zellular/index.ts'
+import { httpCall } from '../httpCall.ts'
 import { systemClock } from './clock.ts'
 import {
   freshnessHeader,
@@ -81,28 +76,17 @@ export class PeerClient {
     silenceMs?: number,
   ): Promise<PeerResponse> {
     const body = JSON.stringify(payload)
-    const timeout = AbortSignal.timeout(timeoutMs)
-    const silence = new AbortController()
-    let silenceTimer: NodeJS.Timeout | undefined
-    const heard = () => {
-      if (silenceMs === undefined) return
-      clearTimeout(silenceTimer)
-      silenceTimer = setTimeout(() => silence.abort(new Error('peer silent')), silenceMs)
-    }
-    heard()
-    const signals = [timeout, silence.signal, ...(signal === undefined ? [] : [signal])]
-    try {
-      const response = await fetch(`${target.socket}${path}`, {
-        method,
-        body,
-        headers: this.signedHeaders(method, target.id, path, body),
-        signal: AbortSignal.any(signals),
-      })
-      heard()
-      return { status: response.status, body: parseBody(await this.readText(response, heard)) }
-    } finally {
-      clearTimeout(silenceTimer)
-    }
+    const answer = await httpCall({
+      method,
+      url: `${target.socket}${path}`,
+      headers: this.signedHeaders(method, target.id, path, body),
+      body,
+      timeoutMs,
+      signal,
+      silenceMs,
+      maxBytes: this.maxResponseBytes,
+    })
+    return { status: answer.status, body: parseBody(answer.text) }
   }
 
   /**
@@ -132,22 +116,14 @@ export class PeerClient {
 
   /** `lossless` keeps ~77-digit numbers exact (`/node/state` keys); it is slower, so opt-in. */
   async get(url: string, timeoutMs: number, lossless = false): Promise<PeerResponse> {
-    const response = await fetch(url, {
+    const answer = await httpCall({
+      method: 'GET',
+      url,
       headers: { 'Content-Type': 'application/json', Version: this.version },
-      signal: AbortSignal.timeout(timeoutMs),
+      timeoutMs,
+      maxBytes: this.maxResponseBytes,
     })
-    return { status: response.status, body: parseBody(await this.readText(response), lossless) }
-  }
-
-  private async readText(response: Response, onChunk?: () => void): Promise<string> {
-    const announced = Number(response.headers.get('content-length') ?? 0)
-    if (announced > this.maxResponseBytes) {
-      await response.body?.cancel()
-      throw new Error(`peer answer of ${announced} bytes is over the cap`)
-    }
-    const read = await readCappedText(response.body, this.maxResponseBytes, onChunk)
-    if ('tooLarge' in read) throw new Error(`peer answer over ${this.maxResponseBytes} bytes`)
-    return read.text
+    return { status: answer.status, body: parseBody(answer.text, lossless) }
   }
 }
 

@@ -1,0 +1,112 @@
+import http from 'node:http'
+
+/**
+ * One HTTP/1.1 request between the system's own processes (node to node, replica to node), on
+ * `node:http` with kept-alive connections. `fetch` costs several times more CPU per request
+ * (undici's WHATWG machinery, a web stream per body, an AbortSignal per timeout): on this hop a
+ * follower sends a PUT or a signature for every round, and that overhead was ~20 % of a node's
+ * busy time. Answers are read whole, with a size cap counted as bytes arrive.
+ */
+
+/**
+ * Idle connections are kept until a second before the server's announced keep-alive timeout
+ * (Node's agent reads its `Keep-Alive: timeout=` hint only when it has a timeout of its own):
+ * reusing one the server is closing would fail a request that did nothing wrong.
+ */
+const agent = new http.Agent({ keepAlive: true, timeout: 60_000 })
+
+export interface HttpCall {
+  readonly method: string
+  readonly url: string
+  readonly headers?: Readonly<Record<string, string>>
+  readonly body?: string
+  /** The whole exchange, from sending to the answer's last byte. */
+  readonly timeoutMs: number
+  /** Ends the request early; the call rejects with the signal's reason. */
+  readonly signal?: AbortSignal
+  /** Fails when the peer sends nothing for this long: before its status, or between bytes. */
+  readonly silenceMs?: number
+  /** Largest answer read: past it the connection is dropped and the call rejects. */
+  readonly maxBytes: number
+}
+
+export interface HttpAnswer {
+  readonly status: number
+  readonly headers: http.IncomingHttpHeaders
+  readonly text: string
+}
+
+export function httpCall(call: HttpCall): Promise<HttpAnswer> {
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const { signal, silenceMs, maxBytes } = call
+    if (signal?.aborted) {
+      reject(signal.reason)
+      return
+    }
+    const url = new URL(call.url)
+    const body = call.body === undefined ? undefined : Buffer.from(call.body, 'utf8')
+    const request = http.request({
+      agent,
+      method: call.method,
+      hostname: url.hostname,
+      port: url.port,
+      path: `${url.pathname}${url.search}`,
+      headers:
+        body === undefined ? call.headers : { ...call.headers, 'Content-Length': body.length },
+    })
+    let settled = false
+    let silence: NodeJS.Timeout | undefined
+    const timeout = setTimeout(
+      () => fail(new Error(`no answer within ${call.timeoutMs} ms`)),
+      call.timeoutMs,
+    )
+    const heard = () => {
+      if (silenceMs === undefined) return
+      clearTimeout(silence)
+      silence = setTimeout(() => fail(new Error(`peer silent for ${silenceMs} ms`)), silenceMs)
+    }
+    const onAbort = () => fail(signal?.reason ?? new Error('aborted'))
+    const settle = () => {
+      settled = true
+      clearTimeout(timeout)
+      clearTimeout(silence)
+      signal?.removeEventListener('abort', onAbort)
+    }
+    function fail(error: unknown): void {
+      if (settled) return
+      settle()
+      // A connection left mid-answer cannot carry another request: it is closed, not pooled.
+      request.destroy()
+      reject(error instanceof Error ? error : new Error(String(error)))
+    }
+    heard()
+    signal?.addEventListener('abort', onAbort, { once: true })
+    request.on('error', fail)
+    request.on('response', (response) => {
+      heard()
+      const announced = Number(response.headers['content-length'] ?? 0)
+      if (announced > maxBytes) {
+        fail(new Error(`answer of ${announced} bytes is over the cap of ${maxBytes}`))
+        return
+      }
+      const chunks: Buffer[] = []
+      let size = 0
+      response.on('data', (chunk: Buffer) => {
+        heard()
+        size += chunk.length
+        if (size > maxBytes) fail(new Error(`answer over ${maxBytes} bytes`))
+        else chunks.push(chunk)
+      })
+      response.on('end', () => {
+        if (settled) return
+        settle()
+        const text = Buffer.concat(chunks, size).toString('utf8')
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text })
+      })
+      // Closed before its end (the peer went away mid-answer): no answer.
+      response.on('close', () => fail(new Error('connection closed before the answer ended')))
+      response.on('error', fail)
+    })
+    request.end(body)
+  })
+}
