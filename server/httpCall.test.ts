@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import { afterEach, expect, it } from 'vitest'
-import { httpCall } from './httpCall.ts'
+import { httpCall, nodeHttpTransport } from './httpCall.ts'
 
 const servers: Server[] = []
 afterEach(async () => {
@@ -60,7 +60,7 @@ it('refuses an answer over the cap, announced or streamed', async () => {
     response.write('x'.repeat(600))
     setTimeout(() => response.end('x'.repeat(600)), 20)
   })
-  await expect(call(streamed.url)).rejects.toThrow(/over 1000 bytes/)
+  await expect(call(streamed.url)).rejects.toThrow(/at least 1200 bytes is over the cap/)
 })
 
 it('fails past its timeout, and when the peer falls silent between bytes', async () => {
@@ -102,4 +102,30 @@ it('rejects when the peer closes the connection mid-answer or refuses it', async
   })
   await expect(call(closes.url)).rejects.toThrow()
   await expect(call('http://127.0.0.1:1')).rejects.toThrow(/ECONNREFUSED/)
+})
+
+it("serves the Zellular SDK: the answer, its start, and an answer over the cap as the node's fault", async () => {
+  const server = await serve((request, body, response) => {
+    if (request.url === '/big') return void response.end('x'.repeat(2_000))
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"got":${body}}`)
+  })
+  let started = 0
+  const request = {
+    method: 'PUT' as const,
+    signal: AbortSignal.timeout(2_000),
+    maxBytes: 1_000,
+    onAnswerStart: () => (started += 1),
+  }
+  expect(
+    await nodeHttpTransport({ ...request, url: `${server.url}/`, body: '[1]', contentType: 'x' }),
+  ).toEqual({ status: 200, text: '{"got":[1]}' })
+  expect(started).toBe(1)
+  expect(await nodeHttpTransport({ ...request, url: `${server.url}/big` })).toEqual({
+    status: 200,
+    tooLarge: '2000',
+  })
+  const aborted = AbortSignal.abort(new Error('gone'))
+  await expect(
+    nodeHttpTransport({ ...request, url: `${server.url}/`, signal: aborted }),
+  ).rejects.toThrow('gone')
 })

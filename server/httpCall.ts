@@ -1,4 +1,6 @@
 import http from 'node:http'
+import { BaseError } from '../shared/errors/index.ts'
+import type { NodeTransport } from '../shared/zellular/index.ts'
 
 /**
  * One HTTP/1.1 request between the system's own processes (node to node, replica to node), on
@@ -20,14 +22,30 @@ export interface HttpCall {
   readonly url: string
   readonly headers?: Readonly<Record<string, string>>
   readonly body?: string
-  /** The whole exchange, from sending to the answer's last byte. */
-  readonly timeoutMs: number
+  /** The whole exchange, from sending to the answer's last byte (none: the signal ends it). */
+  readonly timeoutMs?: number
   /** Ends the request early; the call rejects with the signal's reason. */
   readonly signal?: AbortSignal
   /** Fails when the peer sends nothing for this long: before its status, or between bytes. */
   readonly silenceMs?: number
   /** Largest answer read: past it the connection is dropped and the call rejects. */
   readonly maxBytes: number
+  /** Called when the answer's status and headers arrive. */
+  readonly onResponse?: () => void
+}
+
+/** The answer passed `HttpCall.maxBytes`: the peer's fault, not the link's. */
+export class AnswerTooLargeError extends BaseError {
+  override name = 'AnswerTooLargeError' as const
+
+  constructor(
+    readonly status: number,
+    /** How big it was: announced, or `at least` what arrived. */
+    readonly size: string,
+    max: number,
+  ) {
+    super(`answer of ${size} bytes is over the cap of ${max}`)
+  }
 }
 
 export interface HttpAnswer {
@@ -56,10 +74,11 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
     })
     let settled = false
     let silence: NodeJS.Timeout | undefined
-    const timeout = setTimeout(
-      () => fail(new Error(`no answer within ${call.timeoutMs} ms`)),
-      call.timeoutMs,
-    )
+    const { timeoutMs } = call
+    const timeout =
+      timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
     const heard = () => {
       if (silenceMs === undefined) return
       clearTimeout(silence)
@@ -84,9 +103,11 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
     request.on('error', fail)
     request.on('response', (response) => {
       heard()
+      call.onResponse?.()
+      const status = response.statusCode ?? 0
       const announced = Number(response.headers['content-length'] ?? 0)
       if (announced > maxBytes) {
-        fail(new Error(`answer of ${announced} bytes is over the cap of ${maxBytes}`))
+        fail(new AnswerTooLargeError(status, String(announced), maxBytes))
         return
       }
       const chunks: Buffer[] = []
@@ -94,14 +115,14 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
       response.on('data', (chunk: Buffer) => {
         heard()
         size += chunk.length
-        if (size > maxBytes) fail(new Error(`answer over ${maxBytes} bytes`))
+        if (size > maxBytes) fail(new AnswerTooLargeError(status, `at least ${size}`, maxBytes))
         else chunks.push(chunk)
       })
       response.on('end', () => {
         if (settled) return
         settle()
         const text = Buffer.concat(chunks, size).toString('utf8')
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, text })
+        resolve({ status, headers: response.headers, text })
       })
       // Closed before its end (the peer went away mid-answer): no answer.
       response.on('close', () => fail(new Error('connection closed before the answer ended')))
@@ -109,4 +130,23 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
     })
     request.end(body)
   })
+}
+
+/** The Zellular SDK's requests to the nodes on this stack (`ZellularClientParameters.transport`). */
+export const nodeHttpTransport: NodeTransport = async (request) => {
+  try {
+    const answer = await httpCall({
+      method: request.method,
+      url: request.url,
+      headers: request.contentType === undefined ? {} : { 'Content-Type': request.contentType },
+      body: request.body,
+      signal: request.signal,
+      maxBytes: request.maxBytes,
+      onResponse: request.onAnswerStart,
+    })
+    return { status: answer.status, text: answer.text }
+  } catch (error) {
+    if (error instanceof AnswerTooLargeError) return { status: error.status, tooLarge: error.size }
+    throw error
+  }
 }

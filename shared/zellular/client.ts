@@ -31,6 +31,11 @@ export interface ZellularClientParameters {
   readonly timeoutMs?: number
   /** The fetch to use; default the global one. */
   readonly fetch?: typeof fetch
+  /**
+   * How requests reach the nodes; default `fetchTransport` over `fetch`. A server passes one
+   * on its own HTTP stack (`server/httpCall.ts`): fetch costs several times its CPU a request.
+   */
+  readonly transport?: NodeTransport
   /** First pause when a node has nothing new or fails (default 50 ms); doubles up to the max. */
   readonly pollIntervalMs?: number
   /** Longest pause between polls or retries (default 2000 ms). */
@@ -169,7 +174,7 @@ export class ZellularClient {
   readonly maxUnprovenBytes: number
   readonly maxUnprovenPages: number
   readonly maxUnprovenMs: number
-  readonly #fetch: typeof fetch
+  readonly #transport: NodeTransport
   readonly #onWarning: (error: ZellularError, node: string) => void
   /** Node that took the last batch; kept until it fails. */
   #gateway: string | undefined
@@ -202,7 +207,9 @@ export class ZellularClient {
         console.warn(line) // tidy: allow the default warning hook of an I/O module
       })
     // Keep the global fetch bound to the global object; browsers refuse other receivers.
-    this.#fetch = parameters.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.#transport =
+      parameters.transport ??
+      fetchTransport(parameters.fetch ?? ((input, init) => globalThis.fetch(input, init)))
     this.#readers = [...this.network.operators.values()]
     if (this.#readers.length === 0) throw new RangeError('the network has no operators')
     this.#readPosition = Math.floor(randomFraction() * this.#readers.length)
@@ -546,20 +553,19 @@ export class ZellularClient {
     const waitMs = Math.min(options.answerWithinMs ?? this.timeoutMs, this.timeoutMs)
     const firstByteTimer =
       waitMs < this.timeoutMs ? setTimeout(() => firstByte.abort(), waitMs) : undefined
-    let status: number
-    let text: string
+    let answer: NodeTransportAnswer
     try {
-      const response = await this.#fetch(url, {
+      answer = await this.#transport({
         method,
+        url,
         body: options.body,
-        headers: options.contentType ? { 'Content-Type': options.contentType } : {},
+        contentType: options.contentType,
         signal,
-      }).finally(() => clearTimeout(firstByteTimer))
-      status = response.status
-      text = await readText(response, url, this.maxResponseBytes)
+        maxBytes: this.maxResponseBytes,
+        onAnswerStart: () => clearTimeout(firstByteTimer),
+      })
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason
-      if (error instanceof NodeHttpError) throw error
       const failure = timeout.aborted
         ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${this.timeoutMs} ms`)
         : firstByte.signal.aborted
@@ -567,7 +573,11 @@ export class ZellularClient {
           : new NodeHttpError(url, 0, 'NetworkError', describe(error))
       failure.cause = error
       throw failure
+    } finally {
+      clearTimeout(firstByteTimer)
     }
+    if ('tooLarge' in answer) throw tooLargeError(url, answer, this.maxResponseBytes)
+    const { status, text } = answer
     if (status < 200 || status > 299) throw parseErrorResponse(url, status, text)
     return parseSuccessResponse(url, status, text, options.lossless ?? false)
   }
@@ -595,14 +605,22 @@ export async function loadNetwork(
     return new Network(nodesFileSchema.parse(source), thresholdPercent)
   }
   if (/^https?:\/\//i.test(source)) {
-    const fetchNodes = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
-    const response = await fetchNodes(source, {
-      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-    })
+    const transport = fetchTransport(
+      options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    )
     const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-    const text = await readText(response, source, maxBytes)
-    if (!response.ok) throw parseErrorResponse(source, response.status, text)
-    return new Network(parseNodesFile(text), thresholdPercent)
+    const answer = await transport({
+      method: 'GET',
+      url: source,
+      signal: AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      maxBytes,
+      onAnswerStart: () => {},
+    })
+    if ('tooLarge' in answer) throw tooLargeError(source, answer, maxBytes)
+    if (answer.status < 200 || answer.status > 299) {
+      throw parseErrorResponse(source, answer.status, answer.text)
+    }
+    return new Network(parseNodesFile(answer.text), thresholdPercent)
   }
   // A variable specifier keeps bundlers from resolving node:fs for the browser.
   const fsModule = 'node:fs/promises'
@@ -657,22 +675,54 @@ function isNodeFault(error: unknown): boolean {
   return error instanceof NodeHttpError && error.code === TOO_LARGE
 }
 
+function tooLargeError(url: string, answer: { status: number; tooLarge: string }, max: number) {
+  return new NodeHttpError(url, answer.status, TOO_LARGE, `${answer.tooLarge} bytes, over ${max}`)
+}
+
+/** One HTTP exchange with a node, for `ZellularClient` (`ZellularClientParameters.transport`). */
+export type NodeTransport = (request: NodeTransportRequest) => Promise<NodeTransportAnswer>
+
+export interface NodeTransportRequest {
+  readonly method: 'GET' | 'PUT'
+  readonly url: string
+  readonly body?: string | undefined
+  readonly contentType?: string | undefined
+  /** Ends the exchange (a timeout, or the caller): the transport rejects then. */
+  readonly signal: AbortSignal
+  /** Most bytes of the answer read: past them the connection is dropped, the answer `tooLarge`. */
+  readonly maxBytes: number
+  /** Called when the answer's status and headers arrive. */
+  readonly onAnswerStart: () => void
+}
+
+/** The status and body, or how big an answer over the cap was (`at least 70000000`). */
+export type NodeTransportAnswer =
+  | { readonly status: number; readonly text: string }
+  | { readonly status: number; readonly tooLarge: string }
+
 /**
- * The body as text, read chunk by chunk and cut (the connection dropped) once it passes
- * `maxBytes`, so a node cannot make the client hold an answer of any size.
- * @throws NodeHttpError `ResponseTooLarge` past the cap (or a declared Content-Length over it).
+ * The transport over `fetch`: the body read chunk by chunk and cut (the connection dropped) once
+ * it passes `maxBytes`, so a node cannot make the client hold an answer of any size.
  */
-async function readText(response: Response, url: string, maxBytes: number): Promise<string> {
-  const tooLarge = (size: string) =>
-    new NodeHttpError(url, response.status, TOO_LARGE, `${size} bytes, over ${maxBytes}`)
-  const declared = Number(response.headers.get('content-length') ?? 0)
-  if (declared > maxBytes) {
-    response.body?.cancel().catch(() => {})
-    throw tooLarge(String(declared))
+export function fetchTransport(doFetch: typeof fetch): NodeTransport {
+  return async (request) => {
+    const response = await doFetch(request.url, {
+      method: request.method,
+      body: request.body,
+      headers: request.contentType ? { 'Content-Type': request.contentType } : {},
+      signal: request.signal,
+    })
+    request.onAnswerStart()
+    const { status } = response
+    const declared = Number(response.headers.get('content-length') ?? 0)
+    if (declared > request.maxBytes) {
+      response.body?.cancel().catch(() => {})
+      return { status, tooLarge: String(declared) }
+    }
+    const read = await readCappedText(response.body, request.maxBytes)
+    if ('tooLarge' in read) return { status, tooLarge: `at least ${read.tooLarge}` }
+    return { status, text: read.text }
   }
-  const read = await readCappedText(response.body, maxBytes)
-  if ('tooLarge' in read) throw tooLarge(`at least ${read.tooLarge}`)
-  return read.text
 }
 
 function parseSuccessResponse(url: string, status: number, text: string, lossless: boolean) {

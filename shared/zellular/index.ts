@@ -47,9 +47,13 @@ export {
 } from './pageVerifier.ts'
 export { verifyLastFinalized, type LastFinalized } from './lastFinalized.ts'
 export {
+  fetchTransport,
   loadNetwork,
   ZellularClient,
   type AppProgress,
+  type NodeTransport,
+  type NodeTransportAnswer,
+  type NodeTransportRequest,
   type BatchesParameters,
   type NodeState,
   type RequestOptions,
