@@ -35,7 +35,7 @@ export interface HttpCall {
 }
 
 /** The answer passed `HttpCall.maxBytes`: the peer's fault, not the link's. */
-export class AnswerTooLargeError extends BaseError {
+class AnswerTooLargeError extends BaseError {
   override name = 'AnswerTooLargeError' as const
 
   constructor(
