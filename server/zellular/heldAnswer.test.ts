@@ -56,7 +56,7 @@ it('an idle follower sends a PUT per idle hold to a sequencer that holds it and 
   expect(follower.poster.sequencerDown).toBe(false)
 })
 
-it('the sequencer answers a held PUT asking for beats with a space at once and one a beat', async () => {
+it('the sequencer answers a held PUT still held after a beat with a space, and one a beat', async () => {
   const { follower, url, ids } = await sequencerAndFollower({
     followerHoldMs: 250,
     followerIdleHoldMs: 1_500,
@@ -91,6 +91,37 @@ it('the sequencer answers a held PUT asking for beats with a space at once and o
   expect(text).toMatch(/^ {3,4}\{/)
   expect(JSON.parse(text)).toMatchObject({ status: 'success', data: { batches: [] } })
   expect(chunks.at(-1)!.at).toBeGreaterThanOrEqual(950)
+})
+
+it('a held PUT answered within its first beat is one plain JSON answer, not a stream', async () => {
+  const { sequencer, follower, url, ids } = await sequencerAndFollower({
+    followerHoldMs: 250,
+    followerIdleHoldMs: 1_500,
+  })
+  const path = '/sequencer/batches'
+  const log = follower.logs.get('a')
+  const body = JSON.stringify({
+    app_name: 'a',
+    batches: [],
+    sequenced_index: 0,
+    sequenced_chaining_hash: log.chainingHashAt(0),
+    locked_index: 0,
+    locked_chaining_hash: log.chainingHashAt(0),
+    finalized_index: 0,
+    timestamp: Math.floor(Date.now() / 1000),
+    wait_ms: 5_000,
+    beat_ms: 1_000,
+  })
+  const headers = follower.context.peers.signedHeaders('PUT', ids[0]!, path, body)
+  const answering = fetch(url + path, { method: 'PUT', body, headers })
+  setTimeout(() => sequencer.intake.accept('a', ['["news"]'], Date.now()), 100)
+  const response = await answering
+  // Sent whole (its length announced), so the socket takes it in one write: no headers and
+  // spaces first, no chunked stream. Under load most holds end this way.
+  expect(response.headers.get('content-length')).not.toBeNull()
+  const text = await response.text()
+  expect(text.startsWith('{')).toBe(true)
+  expect(JSON.parse(text)).toMatchObject({ data: { batches: ['["news"]'] } })
 })
 
 it('a follower leaving a held PUT early (client batches came) leaves the sequencer serving', async () => {

@@ -1,9 +1,10 @@
 /**
  * A held `PUT /sequencer/batches` answer that shows the sequencer is alive while it holds
- * (`beat_ms`, our extension): the status and headers at once, then a space every beat (JSON
- * allows leading whitespace), then the answer. A follower holding a PUT for seconds notices a
- * paused or cut-off sequencer a beat and a margin after it falls silent, at the cost of a few
- * bytes a second, not of PUTs (a BLS signature and a pairing each) every few seconds.
+ * (`beat_ms`, our extension): once a beat has passed, the status and headers with a space, then
+ * a space every beat (JSON allows leading whitespace), then the answer. A follower holding a PUT
+ * for seconds notices a paused or cut-off sequencer a beat and a margin after it falls silent,
+ * at the cost of a few bytes a second, not of PUTs (a BLS signature and a pairing each) every
+ * few seconds. A hold that ends within its first beat (under load, most) is a plain answer.
  */
 
 /** The beat a follower asks for. */
@@ -13,9 +14,28 @@ export const HOLD_BEAT_MS = 1_000
 const BEAT_MIN_MS = 250
 const BEAT_MAX_MS = 5_000
 
-/** Streams `answer` (JSON once it resolves) after a space now and one every `beatMs`. */
-export function streamHeldAnswer(beatMs: number, answer: Promise<unknown>): Response {
+/**
+ * `answer` as `json` makes it if it resolves within a beat: one write on the socket, where a
+ * stream costs one for its headers, one per beat and one for its end, each a wake-up of the
+ * follower too. Otherwise streamed: a space now, one every beat, then the JSON.
+ */
+export async function heldAnswer(
+  beatMs: number,
+  answer: Promise<unknown>,
+  json: (value: unknown) => Response,
+): Promise<Response> {
   const every = Math.min(BEAT_MAX_MS, Math.max(BEAT_MIN_MS, beatMs))
+  let timer: NodeJS.Timeout | undefined
+  const beat = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), every)
+  })
+  const early = await Promise.race([answer.then((value) => ({ value })), beat]).finally(() =>
+    clearTimeout(timer),
+  )
+  return early === undefined ? streamHeldAnswer(every, answer) : json(early.value)
+}
+
+function streamHeldAnswer(every: number, answer: Promise<unknown>): Response {
   const encoder = new TextEncoder()
   let timer: NodeJS.Timeout | undefined
   // The follower may leave first (new client batches end its hold): nothing is written then.

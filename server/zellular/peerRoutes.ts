@@ -7,7 +7,7 @@ import {
   precheckSwitch,
   switchSchema,
 } from './disputeRoutes.ts'
-import { streamHeldAnswer } from './heldAnswer.ts'
+import { heldAnswer } from './heldAnswer.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import {
   CONTROL_BODY_MAX_BYTES,
@@ -110,7 +110,9 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       .then((moved) =>
         success(moved && role.isSequencer ? node.inbox.answer(signer, request) : answer),
       )
-    if (request.beat_ms !== undefined) return streamHeldAnswer(request.beat_ms, held)
+    if (request.beat_ms !== undefined) {
+      return heldAnswer(request.beat_ms, held, (value) => c.json(value))
+    }
     return c.json(await held)
   }
 
