@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import { bls, chainHash, initZellular } from '../../shared/zellular/index.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
-import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
+import { answer, fakePeer, makeTestNode, signedProof, sequencerAnswer } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -45,8 +45,7 @@ it('a synced follower gives a silent sequencer sequencerAnswerTimeoutMs (2.5 s),
   let paused = false
   const sequencer = await fakePeer((_request, _body, response) => {
     if (paused) return
-    const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
-    answer(response, 200, { status: 'success', data: { ...data, last_locked_signature: null } })
+    answer(response, 200, sequencerAnswer())
   })
   const { node } = followerOf(sequencer.url, { sequencerAnswerTimeoutMs: 300 })
   try {
@@ -86,9 +85,7 @@ async function sequencerFailingOnce(takesFailed: boolean) {
       failed = true
       return answer(response, 500, 'gone after sequencing')
     }
-    const data = { batches: log.slice(request.sequenced_index), last_finalized_index: 0 }
-    const proofs = { finalized_signatures: [], last_locked_signature: null }
-    answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
+    answer(response, 200, sequencerAnswer({ batches: log.slice(request.sequenced_index) }))
   })
   return { log, url: peer.url, close: peer.close }
 }
@@ -130,9 +127,7 @@ it('a sequencer that answers no uncut page after a failed PUT holds its batches 
       return answer(response, 500, 'gone')
     }
     // 4,000 bytes: with a 5 KB batch size and an 8 KB page, the page counts as cut.
-    const data = { batches: [`${junk++} ${'j'.repeat(4_000)}`], last_finalized_index: 0 }
-    const proofs = { finalized_signatures: [], last_locked_signature: null }
-    answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
+    answer(response, 200, sequencerAnswer({ batches: [`${junk++} ${'j'.repeat(4_000)}`] }))
   })
   const { node } = followerOf(peer.url, { bandwidthKbPerWindow: 32, maxBatchSizeKb: 5 })
   try {
@@ -169,7 +164,7 @@ it('a follower checks the proofs of one answer from its sequencer together, in o
   }
   const sequencer = await fakePeer((_request, body, response) => {
     const after = (JSON.parse(body) as { sequenced_index: number }).sequenced_index
-    answer(response, 200, { status: 'success', data: { ...data, batches: bodies.slice(after) } })
+    answer(response, 200, sequencerAnswer({ ...data, batches: bodies.slice(after) }))
   })
   const { node } = followerOf(sequencer.url)
   try {

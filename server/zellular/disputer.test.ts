@@ -4,7 +4,7 @@ import type { Clock } from './clock.ts'
 import type { NodeConfig } from './config.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { answer, fakePeer, makeTestNode, ManualClock } from './testNodes.ts'
+import { answer, fakePeer, makeTestNode, ManualClock, sequencerAnswer } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -14,16 +14,7 @@ beforeAll(() => initZellular())
  */
 async function followerOfANonFinalizingSequencer(config: Partial<NodeConfig>, clock?: Clock) {
   const sequencer = await fakePeer((_request, _body, response) =>
-    answer(response, 200, {
-      status: 'success',
-      message: 'Operation successful',
-      data: {
-        batches: ['b1'],
-        last_finalized_index: 0,
-        finalized_signatures: [],
-        last_locked_signature: null,
-      },
-    }),
+    answer(response, 200, sequencerAnswer({ batches: ['b1'] })),
   )
   const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
   const { node, ids, secrets } = makeTestNode({

@@ -1,7 +1,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import { chainHash, initZellular, type SyncPoint } from '../../shared/zellular/index.ts'
 import { unixSeconds } from './clock.ts'
-import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
+import { answer, fakePeer, makeTestNode, signedProof, sequencerAnswer } from './testNodes.ts'
 
 beforeAll(async () => {
   await initZellular()
@@ -138,15 +138,15 @@ async function newSequencer(network: { bodies: string[]; finalization?: unknown 
     const put = JSON.parse(body) as { sequenced_index: number; batches: string[] }
     received.push(...put.batches)
     network.bodies.push(...put.batches)
-    answer(response, 200, {
-      status: 'success',
-      data: {
+    answer(
+      response,
+      200,
+      sequencerAnswer({
         batches: network.bodies.slice(put.sequenced_index),
         last_finalized_index: 4,
         finalized_signatures: [network.finalization],
-        last_locked_signature: null,
-      },
-    })
+      }),
+    )
   })
   const sockets = [peer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
   return { received, sockets, close: peer.close }

@@ -3,7 +3,7 @@ import { bls, chainHash, disputeMessage, initZellular } from '../../shared/zellu
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
 import { waitFor } from './testing.ts'
-import { answer, fakePeer, makeTestNode, signedProof } from './testNodes.ts'
+import { answer, fakePeer, makeTestNode, signedProof, sequencerAnswer } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -369,9 +369,7 @@ async function sequencerAfter(history: readonly string[]) {
     if (request.method !== 'PUT') return answer(response, 200, { status: 'success', data: null })
     const put = JSON.parse(body) as { batches: string[]; sequenced_index: number }
     log.push(...put.batches)
-    const data = { batches: log.slice(put.sequenced_index), last_finalized_index: 0 }
-    const proofs = { finalized_signatures: [], last_locked_signature: null }
-    answer(response, 200, { status: 'success', data: { ...data, ...proofs } })
+    answer(response, 200, sequencerAnswer({ batches: log.slice(put.sequenced_index) }))
   })
   return { ...peer, log }
 }

@@ -123,16 +123,23 @@ export function answer(response: ServerResponse, status: number, body: unknown):
   response.end(typeof body === 'string' ? body : JSON.stringify(body))
 }
 
-/** The answer of a sequencer that has nothing: no batches, no proofs. */
-const EMPTY_SEQUENCER_ANSWER = {
-  status: 'success',
-  message: 'Operation successful',
-  data: {
+/** What a sequencer's answer to a follower's PUT holds (`PUT /sequencer/batches`). */
+interface SequencerAnswerData {
+  readonly batches: readonly string[]
+  readonly last_finalized_index: number
+  readonly finalized_signatures: readonly unknown[]
+  readonly last_locked_signature: unknown
+}
+
+/** A fake sequencer's success answer: no batches and no proofs unless `data` gives some. */
+export function sequencerAnswer(data: Partial<SequencerAnswerData> = {}) {
+  const empty = {
     batches: [],
     last_finalized_index: 0,
     finalized_signatures: [],
     last_locked_signature: null,
-  },
+  }
+  return { status: 'success', message: 'Operation successful', data: { ...empty, ...data } }
 }
 
 /**
@@ -144,7 +151,7 @@ const EMPTY_SEQUENCER_ANSWER = {
 export async function syncedFollower(options: Parameters<typeof makeTestNode>[0]) {
   let up = true
   const sequencer = await fakePeer((_request, _body, response) =>
-    up ? answer(response, 200, EMPTY_SEQUENCER_ANSWER) : answer(response, 500, 'down'),
+    up ? answer(response, 200, sequencerAnswer()) : answer(response, 500, 'down'),
   )
   const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
   const made = makeTestNode({ ...options, sockets: [sequencer.url, ...sockets.slice(1)] })

@@ -2,7 +2,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
 import { HOLD_BEAT_MS } from './heldAnswer.ts'
-import { answer, fakePeer, makeTestNode } from './testNodes.ts'
+import { answer, fakePeer, makeTestNode, sequencerAnswer } from './testNodes.ts'
 
 // Loops on work (`wakeOnWork`): an idle follower asks its sequencer to hold its PUT until there
 // is news, and client batches end that held PUT so they go out at once.
@@ -22,16 +22,7 @@ async function holdingSequencer() {
   const peer = await fakePeer((_request, body, response) => {
     const put = JSON.parse(body) as { batches: string[]; wait_ms?: number }
     puts.push(put)
-    const reply = () =>
-      answer(response, 200, {
-        status: 'success',
-        data: {
-          batches: put.batches,
-          last_finalized_index: 0,
-          finalized_signatures: [],
-          last_locked_signature: null,
-        },
-      })
+    const reply = () => answer(response, 200, sequencerAnswer({ batches: put.batches }))
     if (put.wait_ms === undefined || put.batches.length > 0) return reply()
     const timer = setTimeout(() => {
       answeredHeld += 1
@@ -89,8 +80,7 @@ it('a held PUT the sequencer never answers marks it down a margin after the hold
   let paused = false
   const sequencer = await fakePeer((_request, _body, response) => {
     if (paused) return
-    const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
-    answer(response, 200, { status: 'success', data: { ...data, last_locked_signature: null } })
+    answer(response, 200, sequencerAnswer())
   })
   cleanups.push(() => sequencer.close())
   const sockets = [sequencer.url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
@@ -137,9 +127,7 @@ it('a sequencer that stops beating while it holds a PUT is marked down a beat an
   // beat; one paused mid-hold sends nothing more.
   const sequencer = await fakePeer((_request, body, response) => {
     const put = JSON.parse(body) as { wait_ms?: number }
-    const data = { batches: [], last_finalized_index: 0, finalized_signatures: [] }
-    const page = { status: 'success', data: { ...data, last_locked_signature: null } }
-    if (put.wait_ms === undefined) return answer(response, 200, page)
+    if (put.wait_ms === undefined) return answer(response, 200, sequencerAnswer())
     response.writeHead(200, { 'Content-Type': 'application/json' })
     response.write(' ') // then silence: paused
   })
