@@ -18,3 +18,11 @@ it('computes each key once while it is remembered, and forgets the oldest key fi
   expect(computed).toEqual(['a', 'none', 'b', 'a'])
   expect(() => new RecentResults(0)).toThrow(RangeError)
 })
+
+it('hands each value it drops to make room to onEvict, and no other', () => {
+  const dropped: string[] = []
+  const results = new RecentResults<string, string>(2, (value) => dropped.push(value))
+  for (const key of ['a', 'b', 'a', 'c', 'd']) results.getOrCompute(key, () => key.toUpperCase())
+  expect(dropped).toEqual(['A', 'B'])
+  expect(results.find('c')).toBe('C')
+})

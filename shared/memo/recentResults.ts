@@ -12,7 +12,11 @@ export class RecentResults<Key, Value> {
   /** Lookups answered from memory so far. */
   hits = 0
 
-  constructor(private readonly capacity: number) {
+  constructor(
+    private readonly capacity: number,
+    /** Told of each value dropped to make room (one holding memory outside the JS heap). */
+    private readonly onEvict: (value: Value) => void = () => {},
+  ) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError('capacity ≥ 1')
   }
 
@@ -35,7 +39,11 @@ export class RecentResults<Key, Value> {
 
   remember(key: Key, value: Value): void {
     if (this.results.has(key)) return
-    if (this.results.size >= this.capacity) this.results.delete(this.results.keys().next().value!)
+    if (this.results.size >= this.capacity) {
+      const [oldest, dropped] = this.results.entries().next().value!
+      this.results.delete(oldest)
+      this.onEvict(dropped)
+    }
     this.results.set(key, value)
   }
 }

@@ -64,10 +64,33 @@ export async function initBls(): Promise<void> {
   g2GeneratorLines = new mcl.PrecomputedG2(generator)
 }
 
+/** Keys with precomputed lines now: each holds ~20 KB of wasm memory until released. */
+let preparedKeyCount = 0
+
 /** Precomputes a key that will verify many signatures (see `preparedKeys`); returns it. */
 export function preparePublicKey(key: mcl.G2): mcl.G2 {
-  if (!preparedKeys.has(key) && !key.isZero()) preparedKeys.set(key, new mcl.PrecomputedG2(key))
+  if (!preparedKeys.has(key) && !key.isZero()) {
+    preparedKeys.set(key, new mcl.PrecomputedG2(key))
+    preparedKeyCount += 1
+  }
   return key
+}
+
+/**
+ * Frees a prepared key's lines (wasm memory, which garbage collection never frees); the key
+ * still verifies, computing its lines on the fly again.
+ */
+export function releasePublicKey(key: mcl.G2): void {
+  const lines = preparedKeys.get(key)
+  if (lines === undefined) return
+  preparedKeys.delete(key)
+  lines.destroy()
+  preparedKeyCount -= 1
+}
+
+/** How many keys hold precomputed lines: tests show that a cache of them stays bounded. */
+export function preparedPublicKeys(): number {
+  return preparedKeyCount
 }
 
 function generatorG2(): mcl.G2 {

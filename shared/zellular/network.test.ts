@@ -1,6 +1,9 @@
 import { beforeAll, expect, it } from 'vitest'
 import * as bls from './bls.ts'
 import { initZellular } from './index.ts'
+import { ProofError } from './errors.ts'
+import { Network } from './network.ts'
+import { nodesFileSchema } from './nodesFile.ts'
 import { authMessage } from './messages.ts'
 import { buildTestCommittee } from './testing.ts'
 
@@ -52,4 +55,42 @@ it('answers an operator signature, forgeries included, and the same again from m
   const before = bls.pairingChecks()
   expect(verified(mixed)).toEqual(answers)
   expect(bls.pairingChecks()).toBe(before)
+})
+
+it("keeps the precomputed lines of the last nonsigner sets' keys, and frees those it drops", () => {
+  // 20 operators of equal stake: a proof may leave out any one of them, 20 different signer
+  // keys, of which the network keeps the last 16 with their lines (wasm memory each).
+  const keys = Array.from({ length: 20 }, (_, position) => ({
+    id: `0x${(position + 1).toString(16).padStart(40, '0')}`,
+    secret: bls.secretKeyFromBigInt(BigInt(1_000 + position)),
+  }))
+  const nodes = Object.fromEntries(
+    keys.map(({ id, secret }) => [
+      id,
+      {
+        id,
+        address: id,
+        socket: 'http://127.0.0.1:1',
+        stake: 10,
+        ...bls.g2ToNodesFile(bls.publicKeyOf(secret)),
+      },
+    ]),
+  )
+  const network = new Network(nodesFileSchema.parse(nodes), 67)
+  const before = bls.preparedPublicKeys()
+  const message = 'a'.repeat(32)
+  const signatures = keys.map(({ secret }) => bls.sign(secret, message))
+  const proofWithout = (left: number) => ({
+    signature: bls.formatPoint(bls.aggregateSignatures(signatures.filter((_, i) => i !== left))),
+    nonsigners: [keys[left]!.id],
+  })
+  for (let round = 0; round < 2; round++) {
+    for (let left = 0; left < keys.length; left++) {
+      network.verifyAggregate(message, proofWithout(left))
+      expect(bls.preparedPublicKeys() - before).toBe(Math.min(16, round * 20 + left + 1))
+    }
+  }
+  // A key whose lines were freed still checks signatures (its lines computed on the fly again).
+  expect(() => network.verifyAggregate('b'.repeat(32), proofWithout(0))).toThrow(ProofError)
+  network.verifyAggregate(message, proofWithout(0))
 })
