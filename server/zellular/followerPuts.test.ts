@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
-import { finalizedIndex, waitFor } from './testing.ts'
+import type { LocalNetwork } from '../devnet/localNetwork.ts'
+import { finalizedIndex, startReadyNetwork, waitFor } from './testing.ts'
 
 // What a batch costs in follower PUTs on a quiet network of our nodes (`wakeOnWork`): each PUT
 // is MAC'd, parsed, checked and answered on both sides, and under load every one of them takes
@@ -17,14 +14,7 @@ const BATCHES = 6
 let network: LocalNetwork
 
 beforeAll(async () => {
-  network = await startLocalNetwork({
-    dir: mkdtempSync(join(tmpdir(), 'zellular-follower-puts-')),
-    basePort: 16701,
-    apps: [APP],
-  })
-  for (const url of network.urls()) {
-    await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
-  }
+  network = await startReadyNetwork('follower-puts', 16701, [APP])
 })
 afterAll(() => network?.stop())
 

@@ -3,6 +3,7 @@ import type { ServerType } from '@hono/node-server'
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { listenHttp } from '../listenHttp.ts'
+import type { ZellularNode } from './node.ts'
 import { createNodeApp } from './routes.ts'
 import { makeTestNode } from './testNodes.ts'
 
@@ -42,6 +43,33 @@ async function sequencerAndFollower(config: {
   return { sequencer, follower, url, ids, puts }
 }
 
+/** The signed PUT of a follower that holds nothing, asking its sequencer to hold it. */
+function idlePut(
+  follower: ZellularNode,
+  sequencerId: string,
+  hold: { wait_ms: number; beat_ms: number },
+) {
+  const log = follower.logs.get('a')
+  const body = JSON.stringify({
+    app_name: 'a',
+    batches: [],
+    sequenced_index: 0,
+    sequenced_chaining_hash: log.chainingHashAt(0),
+    locked_index: 0,
+    locked_chaining_hash: log.chainingHashAt(0),
+    finalized_index: 0,
+    timestamp: Math.floor(Date.now() / 1000),
+    ...hold,
+  })
+  const headers = follower.context.peers.signedHeaders(
+    'PUT',
+    sequencerId,
+    '/sequencer/batches',
+    body,
+  )
+  return { body, headers }
+}
+
 it('an idle follower sends a PUT per idle hold to a sequencer that holds it and beats', async () => {
   const { follower, puts } = await sequencerAndFollower({
     followerHoldMs: 250,
@@ -62,20 +90,7 @@ it('the sequencer answers a held PUT still held after a beat with a space, and o
     followerIdleHoldMs: 1_500,
   })
   const path = '/sequencer/batches'
-  const log = follower.logs.get('a')
-  const body = JSON.stringify({
-    app_name: 'a',
-    batches: [],
-    sequenced_index: 0,
-    sequenced_chaining_hash: log.chainingHashAt(0),
-    locked_index: 0,
-    locked_chaining_hash: log.chainingHashAt(0),
-    finalized_index: 0,
-    timestamp: Math.floor(Date.now() / 1000),
-    wait_ms: 1_000,
-    beat_ms: 300,
-  })
-  const headers = follower.context.peers.signedHeaders('PUT', ids[0]!, path, body)
+  const { body, headers } = idlePut(follower, ids[0]!, { wait_ms: 1_000, beat_ms: 300 })
   const started = performance.now()
   const response = await fetch(url + path, { method: 'PUT', body, headers })
   expect(response.status).toBe(200)
@@ -99,20 +114,7 @@ it('a held PUT answered within its first beat is one plain JSON answer, not a st
     followerIdleHoldMs: 1_500,
   })
   const path = '/sequencer/batches'
-  const log = follower.logs.get('a')
-  const body = JSON.stringify({
-    app_name: 'a',
-    batches: [],
-    sequenced_index: 0,
-    sequenced_chaining_hash: log.chainingHashAt(0),
-    locked_index: 0,
-    locked_chaining_hash: log.chainingHashAt(0),
-    finalized_index: 0,
-    timestamp: Math.floor(Date.now() / 1000),
-    wait_ms: 5_000,
-    beat_ms: 1_000,
-  })
-  const headers = follower.context.peers.signedHeaders('PUT', ids[0]!, path, body)
+  const { body, headers } = idlePut(follower, ids[0]!, { wait_ms: 5_000, beat_ms: 1_000 })
   const answering = fetch(url + path, { method: 'PUT', body, headers })
   setTimeout(() => sequencer.intake.accept('a', ['["news"]'], Date.now()), 100)
   const response = await answering

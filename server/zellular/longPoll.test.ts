@@ -1,9 +1,6 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
-import { finalizedIndex, waitFor } from './testing.ts'
+import type { LocalNetwork } from '../devnet/localNetwork.ts'
+import { finalizedIndex, startReadyNetwork } from './testing.ts'
 
 // Our extension of the finalized page read: `&wait=ms` holds a read that finds nothing new
 // until the next finalization, so readers learn of it without polling.
@@ -11,14 +8,7 @@ import { finalizedIndex, waitFor } from './testing.ts'
 let network: LocalNetwork
 
 beforeAll(async () => {
-  network = await startLocalNetwork({
-    dir: mkdtempSync(join(tmpdir(), 'zellular-long-poll-')),
-    basePort: 16601,
-    apps: ['simple_app'],
-  })
-  for (const url of network.urls()) {
-    await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
-  }
+  network = await startReadyNetwork('long-poll', 16601, ['simple_app'])
 })
 afterAll(() => network?.stop())
 

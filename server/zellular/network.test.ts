@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   initZellular,
@@ -8,8 +5,8 @@ import {
   ZellularClient,
   type VerifiedBatch,
 } from '../../shared/zellular/index.ts'
-import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
-import { waitFor } from './testing.ts'
+import type { LocalNetwork } from '../devnet/localNetwork.ts'
+import { startReadyNetwork } from './testing.ts'
 
 const APP = 'simple_app'
 const COUNT = 2_000
@@ -17,14 +14,7 @@ let network: LocalNetwork
 
 beforeAll(async () => {
   await initZellular()
-  network = await startLocalNetwork({
-    dir: mkdtempSync(join(tmpdir(), 'zellular-network-')),
-    basePort: 16401,
-    apps: [APP],
-  })
-  for (const url of network.urls()) {
-    await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
-  }
+  network = await startReadyNetwork('network', 16401, [APP])
 })
 afterAll(() => network?.stop())
 

@@ -1,21 +1,11 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
-import { finalizedBodies, waitFor } from './testing.ts'
+import type { LocalNetwork } from '../devnet/localNetwork.ts'
+import { finalizedBodies, startReadyNetwork, waitFor } from './testing.ts'
 
 let network: LocalNetwork
 
 beforeAll(async () => {
-  network = await startLocalNetwork({
-    dir: mkdtempSync(join(tmpdir(), 'zellular-restart-')),
-    basePort: 16201,
-    apps: ['simple_app'],
-  })
-  for (const url of network.urls()) {
-    await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
-  }
+  network = await startReadyNetwork('restart', 16201, ['simple_app'])
 })
 afterAll(() => network?.stop())
 

@@ -1,4 +1,25 @@
 /** Helpers for tests that drive real nodes over HTTP. */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
+
+/**
+ * A local network of 4 node processes (`startLocalNetwork`) in a fresh temporary folder named
+ * after `name`, on `basePort` and up, once every node says it is ready.
+ */
+export async function startReadyNetwork(
+  name: string,
+  basePort: number,
+  apps: readonly string[],
+): Promise<LocalNetwork> {
+  const dir = mkdtempSync(join(tmpdir(), `zellular-${name}-`))
+  const network = await startLocalNetwork({ dir, basePort, apps })
+  for (const url of network.urls()) {
+    await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
+  }
+  return network
+}
 
 /** Polls `check` until it is true or the timeout passes. */
 export async function waitFor(
