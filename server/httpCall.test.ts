@@ -1,10 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
+import {
+  createServer as createNetServer,
+  type AddressInfo,
+  type Server as NetServer,
+  type Socket,
+} from 'node:net'
 import { afterEach, expect, it } from 'vitest'
-import { httpCall, nodeHttpTransport } from './httpCall.ts'
+import { httpCall, nodeHttpTransport, requestTarget } from './httpCall.ts'
 
 const servers: Server[] = []
+const netServers: NetServer[] = []
 afterEach(async () => {
+  for (const server of netServers.splice(0)) server.close()
   for (const server of servers.splice(0)) {
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
@@ -44,6 +51,35 @@ it('sends the method, path, headers and body, and reads the status, headers and 
   expect(answer.status).toBe(201)
   expect(answer.headers['x-seen']).toBe('PUT /p?q=1 b')
   expect(answer.text).toBe('héllo wörld')
+})
+
+it('sends to the host, port and path of the URL, an IPv6 host without its brackets', () => {
+  expect(requestTarget('http://[::1]:6001/node/a?after=2')).toEqual({
+    protocol: 'http:',
+    hostname: '::1',
+    port: '6001',
+    path: '/node/a?after=2',
+  })
+  expect(requestTarget('http://node-1.example:80/x')).toMatchObject({ hostname: 'node-1.example' })
+  expect(() => requestTarget('file:///etc/passwd')).toThrow(TypeError)
+})
+
+it('speaks TLS to an https URL', async () => {
+  // A plain TCP listener sees what the client sends first: a TLS handshake record (0x16).
+  const first = new Promise<number>((resolve) => {
+    const server = createNetServer((socket) =>
+      socket.once('data', (bytes: Buffer) => {
+        resolve(bytes[0]!)
+        socket.destroy()
+      }),
+    )
+    netServers.push(server)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      call(`https://127.0.0.1:${port}/`).catch(() => undefined)
+    })
+  })
+  expect(await first).toBe(0x16)
 })
 
 it('keeps the connection for the next request', async () => {

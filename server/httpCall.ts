@@ -1,13 +1,15 @@
 import http from 'node:http'
+import https from 'node:https'
 import { BaseError } from '../shared/errors/index.ts'
 import type { NodeTransport } from '../shared/zellular/index.ts'
 
 /**
  * One HTTP/1.1 request between the system's own processes (node to node, replica to node), on
- * `node:http` with kept-alive connections. `fetch` costs several times more CPU per request
- * (undici's WHATWG machinery, a web stream per body, an AbortSignal per timeout): on this hop a
- * follower sends a PUT or a signature for every round, and that overhead was ~20 % of a node's
- * busy time. Answers are read whole, with a size cap counted as bytes arrive.
+ * `node:http` (`node:https` for https URLs) with kept-alive connections. `fetch` costs several
+ * times more CPU per request (undici's WHATWG machinery, a web stream per body, an AbortSignal
+ * per timeout): on this hop a follower sends a PUT or a signature for every round, and that
+ * overhead was ~20 % of a node's busy time. Answers are read whole, with a size cap counted as
+ * bytes arrive.
  */
 
 /**
@@ -15,7 +17,10 @@ import type { NodeTransport } from '../shared/zellular/index.ts'
  * (Node's agent reads its `Keep-Alive: timeout=` hint only when it has a timeout of its own):
  * reusing one the server is closing would fail a request that did nothing wrong.
  */
-const agent = new http.Agent({ keepAlive: true, timeout: 60_000 })
+const agents = {
+  'http:': new http.Agent({ keepAlive: true, timeout: 60_000 }),
+  'https:': new https.Agent({ keepAlive: true, timeout: 60_000 }),
+}
 
 export interface HttpCall {
   readonly method: string
@@ -61,14 +66,12 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
       reject(signal.reason)
       return
     }
-    const url = new URL(call.url)
     const body = call.body === undefined ? undefined : Buffer.from(call.body, 'utf8')
-    const request = http.request({
-      agent,
+    const { protocol, ...target } = requestTarget(call.url)
+    const request = (protocol === 'https:' ? https : http).request({
+      agent: agents[protocol],
       method: call.method,
-      hostname: url.hostname,
-      port: url.port,
-      path: `${url.pathname}${url.search}`,
+      ...target,
       headers:
         body === undefined ? call.headers : { ...call.headers, 'Content-Length': body.length },
     })
@@ -130,6 +133,22 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
     })
     request.end(body)
   })
+}
+
+/**
+ * Where a request for `url` goes: over TLS for `https:` (a real Zellular node may serve it), to
+ * an IPv6 host without the URL's brackets.
+ */
+export function requestTarget(url: string) {
+  const parsed = new URL(url)
+  const protocol = (['http:', 'https:'] as const).find((known) => known === parsed.protocol)
+  if (protocol === undefined) throw new TypeError(`${parsed.protocol} URLs are not HTTP: ${url}`)
+  return {
+    protocol,
+    hostname: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port,
+    path: `${parsed.pathname}${parsed.search}`,
+  }
 }
 
 /** The Zellular SDK's requests to the nodes on this stack (`ZellularClientParameters.transport`). */
