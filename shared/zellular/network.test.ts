@@ -90,7 +90,7 @@ it("keeps the precomputed lines of the last nonsigner sets' keys, and frees thos
       expect(bls.preparedPublicKeys() - before).toBe(Math.min(16, round * 20 + left + 1))
     }
   }
-  // A key whose lines were freed still checks signatures (its lines computed on the fly again).
+  // Set 0 left the cache again: its key is made and prepared anew, and checks as before.
   expect(() => network.verifyAggregate('b'.repeat(32), proofWithout(0))).toThrow(ProofError)
   network.verifyAggregate(message, proofWithout(0))
 })
