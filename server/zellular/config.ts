@@ -72,7 +72,7 @@ export const nodeConfigSchema = z.object({
   /**
    * Loops run on work, with their intervals as upper bounds (our nodes only): a client batch
    * wakes the posting loop, and a follower with nothing to send asks the sequencer to hold its
-   * PUT until there is news for it (new batches, a lock or a finalization) for up to
+   * PUT until there is news for it (new batches or a finalization) for up to
    * `followerHoldMs`, then posts again at once. A zsequencer sequencer ignores the request and
    * answers at once, and the follower then keeps its interval. Off: rounds every interval.
    */
