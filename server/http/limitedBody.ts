@@ -33,13 +33,30 @@ async function readNodeBody(
   maxBytes: number,
   tooLarge: () => Error,
 ): Promise<string> {
+  // Past the cap the reading stops; the server answers and Node discards the rest of the body.
+  const read = await readNodeText(incoming, maxBytes)
+  if ('tooLarge' in read) throw tooLarge()
+  return read.text
+}
+
+/**
+ * A Node byte stream (a request or an answer) read to UTF-8 text with a size cap counted as
+ * chunks arrive: past `maxBytes` the reading stops and the answer says how much had come. The
+ * Node counterpart of `readCappedText` (Web streams); rejects if the stream fails or closes early.
+ */
+export async function readNodeText(
+  stream: AsyncIterable<Buffer>,
+  maxBytes: number,
+  /** Called as each chunk arrives (a reader timing the silences between them). */
+  onChunk: () => void = () => {},
+): Promise<{ text: string } | { tooLarge: number }> {
   const chunks: Buffer[] = []
   let size = 0
-  for await (const chunk of incoming as AsyncIterable<Buffer>) {
+  for await (const chunk of stream) {
+    onChunk()
     size += chunk.byteLength
-    // Stop reading; the server answers and Node discards the rest of the body.
-    if (size > maxBytes) throw tooLarge()
+    if (size > maxBytes) return { tooLarge: size }
     chunks.push(chunk)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return { text: Buffer.concat(chunks, size).toString('utf8') }
 }

@@ -3,7 +3,7 @@ import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular
 import { initKeccak } from '../../shared/intents/index.ts'
 import { initSha256 } from '../../shared/stateHash/index.ts'
 import cluster from 'node:cluster'
-import { nodeHttpTransport } from '../httpCall.ts'
+import { nodeHttpTransport } from '../http/httpCall.ts'
 import { loadReplicaConfig, type ReplicaMainConfig } from './config.ts'
 import { createApiReplica } from './apiReplica.ts'
 import { createReplica } from './replica.ts'

@@ -1,5 +1,5 @@
 import { authMessage, bls, parseJsonLosslessly, type Network } from '../../shared/zellular/index.ts'
-import { httpCall } from '../httpCall.ts'
+import { httpCall } from '../http/httpCall.ts'
 import { systemClock } from './clock.ts'
 import {
   freshnessHeader,

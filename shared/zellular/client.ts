@@ -33,7 +33,7 @@ export interface ZellularClientParameters {
   readonly fetch?: typeof fetch
   /**
    * How requests reach the nodes; default `fetchTransport` over `fetch`. A server passes one
-   * on its own HTTP stack (`server/httpCall.ts`): fetch costs several times its CPU a request.
+   * on its own HTTP stack (`server/http/httpCall.ts`): fetch costs several times its CPU a request.
    */
   readonly transport?: NodeTransport
   /** First pause when a node has nothing new or fails (default 50 ms); doubles up to the max. */

@@ -1,7 +1,8 @@
 import http from 'node:http'
 import https from 'node:https'
-import { BaseError } from '../shared/errors/index.ts'
-import type { NodeTransport } from '../shared/zellular/index.ts'
+import { BaseError } from '../../shared/errors/index.ts'
+import type { NodeTransport } from '../../shared/zellular/index.ts'
+import { readNodeText } from './limitedBody.ts'
 
 /**
  * One HTTP/1.1 request between the system's own processes (node to node, replica to node), on
@@ -113,23 +114,14 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
         fail(new AnswerTooLargeError(status, String(announced), maxBytes))
         return
       }
-      const chunks: Buffer[] = []
-      let size = 0
-      response.on('data', (chunk: Buffer) => {
-        heard()
-        size += chunk.length
-        if (size > maxBytes) fail(new AnswerTooLargeError(status, `at least ${size}`, maxBytes))
-        else chunks.push(chunk)
-      })
-      response.on('end', () => {
-        if (settled) return
-        settle()
-        const text = Buffer.concat(chunks, size).toString('utf8')
-        resolve({ status, headers: response.headers, text })
-      })
-      // Closed before its end (the peer went away mid-answer): no answer.
-      response.on('close', () => fail(new Error('connection closed before the answer ended')))
-      response.on('error', fail)
+      readNodeText(response, maxBytes, heard).then((read) => {
+        if ('tooLarge' in read) {
+          fail(new AnswerTooLargeError(status, `at least ${read.tooLarge}`, maxBytes))
+        } else if (!settled) {
+          settle()
+          resolve({ status, headers: response.headers, text: read.text })
+        }
+      }, fail)
     })
     request.end(body)
   })
