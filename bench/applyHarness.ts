@@ -1,7 +1,13 @@
 import { devnetMarkets, devnetTokens } from '../shared/exchange/index.ts'
 import { testAccount, testDomain, type TestAccount } from '../shared/exchange/testing.ts'
 import type { ReplicaRegistry } from '../shared/api/index.ts'
-import type { WireIntent } from '../shared/intents/index.ts'
+import {
+  createTokenRegistry,
+  parseIntent,
+  toBatchItem,
+  type BatchItemEncoding,
+  type WireIntent,
+} from '../shared/intents/index.ts'
 
 /*
  * What the apply benchmarks (bench:replica phase A, bench:state) share: the transfer pattern,
@@ -40,13 +46,25 @@ export function benchGenesis(accounts: readonly TestAccount[]) {
   }
 }
 
-/** Packs wire intents into batch bodies (JSON arrays) of at most `maxBytes`. */
-export function packBatches(intents: readonly WireIntent[], maxBytes: number): string[] {
+/** The batch items of wire intents in `encoding`, as a replica writes them (`toBatchItem`). */
+export function batchItemsOf(
+  intents: readonly WireIntent[],
+  encoding: BatchItemEncoding = 'compact',
+): string[] {
+  const tokens = createTokenRegistry(devnetTokens)
+  return intents.map((intent) => {
+    const parsed = parseIntent(intent, tokens)
+    if (!parsed.ok) throw new Error(`bench intent rejected: ${parsed.reason}`)
+    return toBatchItem(parsed.value, encoding)
+  })
+}
+
+/** Packs serialized batch items into batch bodies (JSON arrays) of at most `maxBytes`. */
+export function packBatches(serialized: readonly string[], maxBytes: number): string[] {
   const bodies: string[] = []
   let items: string[] = []
   let bytes = 2
-  for (const intent of intents) {
-    const json = JSON.stringify(intent)
+  for (const json of serialized) {
     if (items.length > 0 && bytes + json.length + 1 > maxBytes) {
       bodies.push(`[${items.join(',')}]`)
       items = []

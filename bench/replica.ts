@@ -23,6 +23,7 @@
  *   npm run bench:replica -- --smoke              # seconds, for a quick check
  *   npm run bench:replica -- --phases=A,C          # some phases only
  *   npm run bench:replica -- --phases=A --db=sqlite,postgres   # phase A on both databases
+ *   npm run bench:replica -- --phases=A --batch-encoding=json  # batches of wire JSON objects
  *   npm run bench:replica -- --phases=B --rates=1000,300 --seconds=20
  *   npm run bench:replica -- --phases=B --rates=600 --cpu-prof-dir=/tmp/prof   # profiles
  *   npm run bench:replica -- --phases=D --read-seconds=5 --read-concurrency=64 --read-rounds=5
@@ -75,6 +76,15 @@ const listOption = (name: string, fallback: string): number[] => {
   return values
 }
 
+/** `--batch-encoding=compact|json`: the form of the intents in phase A's batches. */
+function batchEncodingOption(): 'compact' | 'json' {
+  const given = argv.find((a) => a.startsWith('--batch-encoding='))?.slice(17) ?? 'compact'
+  if (given !== 'compact' && given !== 'json') {
+    throw new RangeError(`--batch-encoding takes compact or json, not ${given}`)
+  }
+  return given
+}
+
 const environmentFlag = (flag: string) => environmentFlags(argv, flag)
 const replicaEnvironment = environmentFlag('replica-env')
 /** Zellular node settings, e.g. `--zellular-env=ZSEQUENCER_SYNC_INTERVAL=0.1`. */
@@ -94,6 +104,8 @@ const parameters = {
   latencyRates: listOption('rates', smoke ? '200' : '300,1000'),
   /** `--verifier-threads=0,1,2`: phase A runs once per count; all must reach the same hash. */
   applyVerifierThreads: listOption('verifier-threads', '0,1'),
+  /** `--batch-encoding=json`: phase A's batches in the wire JSON instead of the compact form. */
+  applyBatchEncoding: batchEncodingOption(),
   latencySeconds: option('seconds', 20, 3),
   latencyWarmupSeconds: option('warmup-seconds', 3, 1),
   readSeconds: option('read-seconds', 10, 2),
@@ -113,6 +125,7 @@ if (phases.includes('A')) {
     applyTransfers: parameters.applyTransfers,
     applyAccounts: parameters.applyAccounts,
     applyBatchBytesMax: 5_000,
+    applyBatchEncoding: parameters.applyBatchEncoding,
     applySqliteSynchronous: 'NORMAL',
   })
   config.applyDatabases = databases.join(',')
@@ -127,6 +140,7 @@ if (phases.includes('A')) {
           transfers: parameters.applyTransfers,
           accounts: parameters.applyAccounts,
           batchBytesMax: 5_000,
+          batchEncoding: parameters.applyBatchEncoding,
           durability: 'NORMAL',
           verifierThreads: threads,
           databaseUrl: db === 'postgres' ? await server!.createDatabase() : undefined,

@@ -3,12 +3,22 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { devnetTokens } from '../shared/exchange/index.ts'
 import { signIntent, testAccount, type TestAccount } from '../shared/exchange/testing.ts'
-import { createTokenRegistry, type WireIntent } from '../shared/intents/index.ts'
+import {
+  createTokenRegistry,
+  type BatchItemEncoding,
+  type WireIntent,
+} from '../shared/intents/index.ts'
 import { ReplicaState } from '../server/replica/replicaState.ts'
 import { openReplicaStorage } from '../server/replica/store/openReplicaStorage.ts'
 import { runApplyLoop } from '../server/replica/applyLoop.ts'
 import { VerifierPool } from '../server/replica/verifierPool.ts'
-import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
+import {
+  batchItemsOf,
+  benchGenesis,
+  benchRegistry,
+  packBatches,
+  transferOf,
+} from './applyHarness.ts'
 
 /*
  * Phase A of bench:replica: verified signed transfers applied per second by one replica through
@@ -22,6 +32,8 @@ export interface ApplyBenchParameters {
   readonly accounts: number
   /** Largest batch body in bytes (Zellular's cap). */
   readonly batchBytesMax: number
+  /** The form of the intents in the batches (`REPLICA_BATCH_ENCODING`). */
+  readonly batchEncoding: BatchItemEncoding
   readonly durability: 'FULL' | 'NORMAL'
   /** Verifier worker threads reading ahead of the apply loop (0: verify inline). */
   readonly verifierThreads: number
@@ -65,7 +77,7 @@ export async function measureApply(parameters: ApplyBenchParameters): Promise<Ap
   const accounts = benchAccounts(parameters.accounts)
   const genesis = benchGenesis(accounts)
   const bodies = packBatches(
-    signTransfers(accounts, parameters.transfers),
+    batchItemsOf(signTransfers(accounts, parameters.transfers), parameters.batchEncoding),
     parameters.batchBytesMax,
   )
   const dir = mkdtempSync(join(tmpdir(), 'bench-replica-'))

@@ -33,7 +33,13 @@ import { SqliteStorage } from '../server/replica/store/sqliteStorage.ts'
 import type { StoredState } from '../server/replica/store/replicaStorage.ts'
 import { createReplica } from '../server/replica/replica.ts'
 import { InMemorySequencer, testBlsKey } from '../server/replica/testing.ts'
-import { benchGenesis, benchRegistry, packBatches, transferOf } from './applyHarness.ts'
+import {
+  batchItemsOf,
+  benchGenesis,
+  benchRegistry,
+  packBatches,
+  transferOf,
+} from './applyHarness.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 
 /*
@@ -272,7 +278,7 @@ function changedLeavesOf(bodies: readonly string[]): number {
 async function applyUpTo(from: number, to: number, index: number): Promise<number> {
   const intents: WireIntent[] = []
   for (let n = from; n < to; n++) intents.push(wireOf(n, signatures))
-  const bodies = packBatches(intents, 5_000)
+  const bodies = packBatches(batchItemsOf(intents), 5_000)
   for (let start = 0; start < bodies.length; start += groupMax) {
     const group = bodies.slice(start, start + groupMax).map((body): { batch: FinalizedBatch } => ({
       batch: {

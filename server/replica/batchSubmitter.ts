@@ -64,7 +64,7 @@ interface Batch {
 const defaultResendDelaysMs = [500, 1_000, 2_000, 4_000, 8_000, 16_000]
 
 /**
- * Coalesces intents into Zellular batches (a JSON array of wire intents) under the size cap, and
+ * Coalesces intents into Zellular batches (a JSON array of batch items, `toBatchItem`) under the size cap, and
  * tells each submitter when its batch was accepted by a node. A batch leaves when its window
  * (a few ms after its first intent) has passed or it is full, and a sending slot is free; while
  * `maxInFlight` batches are out, later intents keep joining the open batch (Nagle's algorithm),
@@ -90,7 +90,7 @@ export class BatchSubmitter {
   constructor(private readonly parameters: BatchSubmitterParameters) {}
 
   /**
-   * Adds one serialized wire intent; resolves when a node accepted its batch (`accepted`) or
+   * Adds one serialized batch item; resolves when a node accepted its batch (`accepted`) or
    * the first send failed (`unknown`: it is being sent again).
    * @throws ApiError `overloaded` or `body_too_large`: refused, nothing was sent.
    */

@@ -44,6 +44,13 @@ describe('loadReplicaConfig', () => {
     expect(full.warnings).toEqual([])
   })
 
+  it('reads REPLICA_BATCH_ENCODING, compact by default, and refuses other forms', () => {
+    expect(loadReplicaConfig(environment({})).parameters.batchEncoding).toBe('compact')
+    const json = loadReplicaConfig(environment({ REPLICA_BATCH_ENCODING: 'json' }))
+    expect(json.parameters.batchEncoding).toBe('json')
+    expect(() => loadReplicaConfig(environment({ REPLICA_BATCH_ENCODING: 'cbor' }))).toThrow()
+  })
+
   it('still reads the old name REPLICA_SQLITE_SYNCHRONOUS, with a warning', () => {
     const old = loadReplicaConfig(environment({ REPLICA_SQLITE_SYNCHRONOUS: 'FULL' }))
     expect(old.parameters.durability).toBe('FULL')

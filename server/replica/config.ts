@@ -107,6 +107,9 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),
   REPLICA_BATCH_WINDOW_MS: positiveInteger(defaultReplicaParameters.batchWindowMs),
   REPLICA_BATCH_SIZE_BYTES_MAX: positiveInteger(defaultReplicaParameters.batchBytesMax),
+  REPLICA_BATCH_ENCODING: z
+    .enum(['compact', 'json'])
+    .default(defaultReplicaParameters.batchEncoding),
   REPLICA_PENDING_MAX: positiveInteger(defaultReplicaParameters.pendingMax),
   REPLICA_SUBMIT_IN_FLIGHT_MAX: positiveInteger(defaultReplicaParameters.submitInFlightMax),
   REPLICA_SUBMIT_BULK_MAX: positiveInteger(defaultReplicaParameters.submitBulkMax),
@@ -268,6 +271,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       bodyLimitBytes: env.REPLICA_BODY_LIMIT_KB * 1024,
       batchWindowMs: env.REPLICA_BATCH_WINDOW_MS,
       batchBytesMax: env.REPLICA_BATCH_SIZE_BYTES_MAX,
+      batchEncoding: env.REPLICA_BATCH_ENCODING,
       pendingMax: env.REPLICA_PENDING_MAX,
       submitInFlightMax: env.REPLICA_SUBMIT_IN_FLIGHT_MAX,
       submitBulkMax: env.REPLICA_SUBMIT_BULK_MAX,

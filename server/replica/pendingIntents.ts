@@ -9,8 +9,8 @@ export interface PendingIntent {
   readonly nonce: bigint
   /** When it was last sent to Zellular. */
   readonly submittedAtMs: number
-  /** Its wire JSON, as it goes into a batch: what a redelivery sends again. */
-  readonly wire: string
+  /** Its batch item (`toBatchItem`): what a redelivery sends again. */
+  readonly item: string
   /** Times it was sent again because it was accepted but not applied in time. */
   readonly redeliveries: number
 }
@@ -68,9 +68,9 @@ export class PendingIntents {
     this.orders.delete(intentId)
   }
 
-  /** Every pending intent's id and wire JSON: the live part of the journal. */
+  /** Every pending intent's id and batch item: the live part of the journal. */
   journaled(): JournaledIntent[] {
-    return [...this.byId.values()].map(({ intentId, wire }) => ({ intentId, wire }))
+    return [...this.byId.values()].map(({ intentId, item }) => ({ intentId, item }))
   }
 
   /** Whether `signer` has a pending order: a cancel-all may be submitted before it applies. */

@@ -6,7 +6,7 @@ import { PendingJournal, type JournaledIntent } from './pendingJournal.ts'
 
 const intent = (n: number): JournaledIntent => ({
   intentId: `0x${n.toString(16).padStart(64, '0')}`,
-  wire: JSON.stringify({ action: 'transfer', nonce: String(n) }),
+  item: JSON.stringify({ action: 'transfer', nonce: String(n) }),
 })
 
 describe('PendingJournal', () => {

@@ -5,8 +5,8 @@ import { dirname } from 'node:path'
 /** What the journal keeps of an acknowledged intent: enough to send it again. */
 export interface JournaledIntent {
   readonly intentId: string
-  /** Its wire JSON, as it goes into a batch. */
-  readonly wire: string
+  /** Its batch item (`toBatchItem`), as it goes into a batch. */
+  readonly item: string
 }
 
 /**
@@ -130,7 +130,8 @@ export class PendingJournal {
 }
 
 function lineOf(intent: JournaledIntent): string {
-  return JSON.stringify({ id: intent.intentId, wire: intent.wire }) + '\n'
+  // The key stays `wire`, the journal format's name for it, whatever form the item has.
+  return JSON.stringify({ id: intent.intentId, wire: intent.item }) + '\n'
 }
 
 /** Replaces `file` with `entries`, durably: temporary file, flush, rename, flush the directory. */
@@ -157,7 +158,7 @@ function parseLine(line: string): JournaledIntent | undefined {
   try {
     const entry = JSON.parse(line) as { id?: unknown; wire?: unknown }
     if (typeof entry.id !== 'string' || typeof entry.wire !== 'string') return undefined
-    return { intentId: entry.id, wire: entry.wire }
+    return { intentId: entry.id, item: entry.wire }
   } catch {
     return undefined
   }

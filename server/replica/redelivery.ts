@@ -1,4 +1,4 @@
-import { parseIntent, verifyIntent } from '../../shared/intents/index.ts'
+import { parseBatchItem, verifyIntent } from '../../shared/intents/index.ts'
 import type { JournaledIntent } from './pendingJournal.ts'
 import { readReceipt } from './readQueries.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
@@ -32,7 +32,7 @@ export function redeliverOverdue(deps: ReplicaDeps): void {
   if (overdue.length > 0) deps.log(`sending ${overdue.length} unapplied intents again`)
   for (const intent of overdue) {
     deps.submitter
-      .submit(intent.wire, { resendWanted: stillWanted(deps, intent.intentId) })
+      .submit(intent.item, { resendWanted: stillWanted(deps, intent.intentId) })
       .catch((error: unknown) => deps.log(`redelivery of ${intent.intentId} waits: ${error}`))
   }
 }
@@ -40,29 +40,29 @@ export function redeliverOverdue(deps: ReplicaDeps): void {
 /**
  * At start: the intents acknowledged before the last stop (`PendingJournal`) that are still not
  * applied become pending again, sent at the first sweep, and the journal keeps only them. One
- * whose wire no longer parses or verifies (the rules changed) or whose receipt exists is dropped.
+ * whose item no longer parses or verifies (the rules changed) or whose receipt exists is dropped.
  */
 export async function recoverJournaled(
   deps: ReplicaDeps,
   recovered: readonly JournaledIntent[],
 ): Promise<void> {
   const { exchange } = deps.state
-  for (const { intentId, wire } of recovered) {
+  for (const { intentId, item } of recovered) {
     if ((await readReceipt(deps.state, intentId)) !== undefined) continue
     let json: unknown
     try {
-      json = JSON.parse(wire)
+      json = JSON.parse(item)
     } catch {
       continue
     }
-    const parsed = parseIntent(json, exchange.ledger.tokens)
+    const parsed = parseBatchItem(json, exchange.ledger.tokens, exchange.domain)
     if (!parsed.ok) continue
     const verified = verifyIntent(parsed.value, exchange.domain, exchange.signerBackend)
     if (!verified.ok || verified.value.id !== intentId) continue
     const { action, signer, nonce } = verified.value
     // As if sent one redelivery wait ago: overdue at the first sweep, far from its time to live.
     const submittedAtMs = deps.now() - deps.options.redeliverAfterMs - 1
-    deps.pending.add({ intentId, action, signer, nonce, submittedAtMs, wire, redeliveries: 0 })
+    deps.pending.add({ intentId, action, signer, nonce, submittedAtMs, item, redeliveries: 0 })
   }
   if (recovered.length === 0) return
   deps.log(`${deps.pending.size} acknowledged intents from before the restart will be sent again`)

@@ -6,7 +6,7 @@ import {
   registryHashOf,
 } from '../../shared/attest/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
-import { createCachingSignerBackend } from '../../shared/intents/index.ts'
+import { createCachingSignerBackend, type BatchItemEncoding } from '../../shared/intents/index.ts'
 import { takeStateSnapshot } from '../../shared/exchange/index.ts'
 import type { NodeState } from '../../shared/zellular/index.ts'
 import { createApp, type ReplicaApp } from './app.ts'
@@ -52,6 +52,11 @@ export interface ReplicaParameters {
   readonly batchWindowMs: number
   /** Largest batch posted to Zellular, in bytes. */
   readonly batchBytesMax: number
+  /**
+   * The form intents take in the batches this replica posts (`toBatchItem`): `compact` (about
+   * half the bytes of `json`, the wire object). Replicas read both, whichever each other writes.
+   */
+  readonly batchEncoding: BatchItemEncoding
   /** Most intents waiting to be sequenced before submissions get 503. */
   readonly pendingMax: number
   /** Most requests posting batches to Zellular at once; more batches wait and go in bulk. */
@@ -126,6 +131,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   bodyLimitBytes: 16 * 1024,
   batchWindowMs: 5,
   batchBytesMax: 5_000,
+  batchEncoding: 'compact',
   pendingMax: 20_000,
   submitInFlightMax: 4,
   submitBulkMax: 8,

@@ -1,5 +1,6 @@
 import type { Hex } from 'viem'
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
+import type { BatchItemEncoding } from '../../shared/intents/index.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
 import type { BatchSubmitter } from './batchSubmitter.ts'
 import type { DroppedReceipts } from './droppedReceipts.ts'
@@ -56,6 +57,8 @@ export interface ReplicaDeps {
     readonly signedReadBurst: number
     /** Least time before an accepted but unapplied intent is sent again. */
     readonly redeliverAfterMs: number
+    /** The form of the intents this replica writes into batches. */
+    readonly batchEncoding: BatchItemEncoding
   }
   readonly log: (line: string) => void
   /** Milliseconds since the epoch; injected for tests. */

@@ -1,5 +1,5 @@
 import {
-  parseIntent,
+  parseBatchItem,
   type IntentRejectReason,
   verifyIntent,
   type IntentDomain,
@@ -14,9 +14,10 @@ export type PreparedItem =
   | { readonly ok: false; readonly reason: IntentRejectReason }
 
 /**
- * A batch body after the checks that do not depend on the state: JSON, the wire schema and the
- * intent rules, app and network, and the signature. `null` when the body is not a JSON array.
- * Plain data (bigints included), so it can be computed in a worker thread and sent back.
+ * A batch body after the checks that do not depend on the state: JSON, each item's form (the wire
+ * object or the compact array, `parseBatchItem`), the wire schema and the intent rules, app and
+ * network, and the signature. `null` when the body is not a JSON array. Plain data (bigints
+ * included), so it can be computed in a worker thread and sent back.
  */
 export type PreparedBatch = readonly PreparedItem[] | null
 
@@ -46,7 +47,7 @@ export function prepareBatch(body: string, parameters: PrepareBatchParameters): 
   if (!Array.isArray(items)) return null
   const { tokens, domain, signerBackend } = parameters
   return items.map((json: unknown): PreparedItem => {
-    const parsed = parseIntent(json, tokens)
+    const parsed = parseBatchItem(json, tokens, domain)
     if (!parsed.ok) return { ok: false, reason: parsed.reason }
     const verified = verifyIntent(parsed.value, domain, signerBackend)
     if (!verified.ok) return { ok: false, reason: verified.reason }

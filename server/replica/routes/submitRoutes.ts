@@ -1,7 +1,7 @@
 import { Hono } from 'hono'
 import {
   parseIntent,
-  toWireIntent,
+  toBatchItem,
   verifyIntent,
   type IntentAction,
 } from '../../../shared/intents/index.ts'
@@ -83,18 +83,18 @@ async function submitIntent(
     throw rejection(refused, refused === 'replay' || refused === 'expired' ? 'nonce' : undefined)
   }
   if (pending.full) throw new ApiError('overloaded', 'too many intents are waiting to be applied')
-  const wire = JSON.stringify(toWireIntent(parsed.value))
+  const item = toBatchItem(parsed.value, deps.options.batchEncoding)
   pending.add({
     intentId: intent.id,
     action: intent.action,
     signer: intent.signer,
     nonce: intent.nonce,
     submittedAtMs: deps.now(),
-    wire,
+    item,
     redeliveries: 0,
   })
   try {
-    await deps.journal.record({ intentId: intent.id, wire })
+    await deps.journal.record({ intentId: intent.id, item })
   } catch (error) {
     // Not on disk, so not acknowledged and not sent: a restart would not know to send it again.
     pending.delete(intent.id)
@@ -104,7 +104,7 @@ async function submitIntent(
   let outcome: SubmitOutcome
   try {
     // Sent again only while still pending here, and its time to live starts over.
-    outcome = await deps.submitter.submit(wire, {
+    outcome = await deps.submitter.submit(item, {
       resendWanted: stillWanted(deps, intent.id),
       onSent: () => deps.stages.batched(intent.id, receivedAt),
     })
