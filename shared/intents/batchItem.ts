@@ -1,5 +1,5 @@
-import { bytesToHex, hexToBytes } from 'viem'
-import { base64urlToBytes, bytesToBase64url } from './base64url.ts'
+import { hexToBytes } from 'viem'
+import { base64urlToHex, bytesToBase64url } from './base64url.ts'
 import { intentVersion, type IntentAction, type SignedIntent } from './intent.ts'
 import { parseIntent, type ParseIntentReturnType } from './parseIntent.ts'
 import { reject } from './result.ts'
@@ -99,9 +99,8 @@ export function parseBatchItem(
       wire[name] = value
       return
     }
-    const decoded = base64urlToBytes(value, bytes)
     // Empty fails the field's own format check, so the reason names the field, as for JSON.
-    wire[name] = decoded === undefined ? '' : bytesToHex(decoded)
+    wire[name] = base64urlToHex(value, bytes) ?? ''
   })
   return parseIntent(wire, tokens)
 }
