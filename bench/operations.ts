@@ -20,9 +20,10 @@
  * 200-byte PUT answered with a small JSON): `httpNodeHttp` (`httpCall`, what the processes use
  * between themselves) and `httpFetch` (undici's `fetch`, what the browser SDK uses).
  *
- * Each operation: a warm-up, then `--rounds` rounds of a fixed count; the median round's µs of
- * CPU per operation is reported (`<name>CpuMicros`), and the spread of the rounds
- * (`<name>SpreadPercent`: (max − min) / median).
+ * Each operation: a warm-up, then `--rounds` rounds of a fixed count, taken in turn with the
+ * other operations' rounds; the median round's µs of CPU per operation is reported
+ * (`<name>CpuMicros`), and the spread of the rounds (`<name>SpreadPercent`: (max − min) /
+ * median).
  *
  * NOTE: the SUMMARY block and the JSON line are read by `bench/operations.test.ts`.
  */
@@ -175,14 +176,18 @@ const operations: Operation[] = [
 const config: Record<string, unknown> = { ...environmentConfig(), smoke, rounds }
 const results: Record<string, unknown> = {}
 config.loadAverage1mBefore = loadavg()[0]?.toFixed(2)
-for (const operation of operations) {
-  const count = Math.max(1, Math.floor(operation.count / scale))
-  await timeRound(operation, Math.ceil(count / 4)) // warm-up
-  const perOperation: number[] = []
-  for (let round = 0; round < rounds; round++) {
-    perOperation.push(await timeRound(operation, count))
+const countOf = (operation: Operation) => Math.max(1, Math.floor(operation.count / scale))
+for (const operation of operations) await timeRound(operation, Math.ceil(countOf(operation) / 4))
+// Round-robin: each round times every operation once, so a slower spell of this shared VM
+// falls on all of them, not on the few that happened to run through it.
+const timings = operations.map((): number[] => [])
+for (let round = 0; round < rounds; round++) {
+  for (const [position, operation] of operations.entries()) {
+    timings[position]!.push(await timeRound(operation, countOf(operation)))
   }
-  perOperation.sort((a, b) => a - b)
+}
+for (const [position, operation] of operations.entries()) {
+  const perOperation = timings[position]!.sort((a, b) => a - b)
   const median = perOperation[Math.floor(perOperation.length / 2)]!
   const spread = ((perOperation.at(-1)! - perOperation[0]!) / median) * 100
   results[`${operation.name}CpuMicros`] = Number(median.toFixed(median < 10 ? 2 : 1))
