@@ -15,7 +15,8 @@ import type { IntentDomain } from './verifyIntent.ts'
  *   fixed order, with the app, network and version left out (they are the batch's: every replica
  *   of one service has the same domain, and the signature covers them, so an intent signed for
  *   another domain still fails to verify) and the addresses, order id and signature in unpadded
- *   base64url. A transfer is ~175 bytes instead of ~370, so a 5 KB batch holds twice as many.
+ *   base64url. A transfer or an order is ~190 bytes instead of ~390, so a 5 KB batch holds twice
+ *   as many.
  *
  * Either way the item becomes the wire object and `parseIntent` applies the one set of rules,
  * and the signed text is rebuilt from the fields, as for a POST.
