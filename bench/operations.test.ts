@@ -11,12 +11,20 @@ it(
   { timeout: 120_000 },
   async () => {
     const script = join(import.meta.dirname, 'operations.ts')
-    const { stdout } = await run(process.execPath, [TSX, script, '--smoke', '--rounds=1'], {
-      env: { ...process.env, BENCH_SMOKE: '1' },
-    })
+    const { stdout } = await run(
+      process.execPath,
+      [TSX, script, '--smoke', '--rounds=1', '--busy=1'],
+      {
+        env: { ...process.env, BENCH_SMOKE: '1' },
+      },
+    )
     const lines = stdout.trim().split('\n')
     expect(lines).toContain('SUMMARY')
-    const { results } = JSON.parse(lines.at(-1) ?? '') as { results: Record<string, number> }
+    const { config, results } = JSON.parse(lines.at(-1) ?? '') as {
+      config: Record<string, unknown>
+      results: Record<string, number>
+    }
+    expect(config.busy).toBe(1)
     const names = [
       'intakeParse',
       'signerRecovery',

@@ -8,6 +8,7 @@
  *   npm run bench:operations                 # every operation, 5 rounds each
  *   npm run bench:operations -- --smoke      # a second, for a quick check
  *   npm run bench:operations -- --rounds=9
+ *   npm run bench:operations -- --busy=3     # with 3 processes competing for the cores
  *
  * Per transfer (a replica): `intakeParse` (JSON.parse and `parseIntent` of a POSTed transfer),
  * `signerRecovery` (its text rebuilt, EIP-191 hash, libsecp256k1 recovery: `verifyIntent`),
@@ -20,6 +21,10 @@
  * 200-byte PUT answered with a small JSON): `httpNodeHttp` (`httpCall`, what the processes use
  * between themselves) and `httpFetch` (undici's `fetch`, what the browser SDK uses).
  *
+ * With `--busy=N`, N other processes keep the cores busy meanwhile, each sweeping 32 MB of
+ * memory, as the system's 7 processes do to each other on this 2-core machine: what each step
+ * costs in CPU time when it shares the cores and the caches.
+ *
  * Each operation: a warm-up, then `--rounds` rounds of a fixed count, taken in turn with the
  * other operations' rounds; the median round's µs of CPU per operation is reported
  * (`<name>CpuMicros`), the best round's (`<name>BestCpuMicros`: this VM has slower spells, which
@@ -28,6 +33,7 @@
  *
  * NOTE: the SUMMARY block and the JSON line are read by `bench/operations.test.ts`.
  */
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { loadavg } from 'node:os'
@@ -55,6 +61,9 @@ const rounds = roundsText === undefined ? (smoke ? 2 : 5) : Number(roundsText)
 if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('--rounds takes a count ≥ 1')
 /** Operations per round are scaled down this much in a smoke run. */
 const scale = smoke ? 20 : 1
+const busyText = argv.find((a) => a.startsWith('--busy='))?.slice(7) ?? '0'
+const busy = Number(busyText)
+if (!Number.isInteger(busy) || busy < 0) throw new RangeError('--busy takes a count ≥ 0')
 
 /** One operation to time: `run` does it once (synchronously) or `runAsync` does. */
 interface Operation {
@@ -176,7 +185,9 @@ const operations: Operation[] = [
 
 const config: Record<string, unknown> = { ...environmentConfig(), smoke, rounds }
 const results: Record<string, unknown> = {}
+config.busy = busy
 config.loadAverage1mBefore = loadavg()[0]?.toFixed(2)
+const neighbours = Array.from({ length: busy }, startBusyNeighbour)
 const countOf = (operation: Operation) => Math.max(1, Math.floor(operation.count / scale))
 for (const operation of operations) await timeRound(operation, Math.ceil(countOf(operation) / 4))
 // Round-robin: each round times every operation once, so a slower spell of this shared VM
@@ -205,6 +216,7 @@ results.prepareIntentsPerBatchCompact = intentsIn(compactBatch)
 results.prepareIntentsPerBatchJson = intentsIn(jsonBatch)
 config.loadAverage1mAfter = loadavg()[0]?.toFixed(2)
 server.close()
+for (const neighbour of neighbours) neighbour.kill()
 printSummary(`operations${smoke ? '-smoke' : ''}`, config, results)
 process.exit(0)
 
@@ -217,6 +229,20 @@ async function timeRound(operation: Operation, count: number): Promise<number> {
   }
   const used = process.cpuUsage(started)
   return (used.user + used.system) / (count * (operation.per ?? 1))
+}
+
+/**
+ * A process that keeps a core busy sweeping 32 MB, as the cluster's other processes compete for
+ * the cores and the caches (`--busy=N`); killed at the end, and with this process.
+ */
+function startBusyNeighbour(): ChildProcess {
+  const loop =
+    'const a = new Float64Array(1 << 22); let x = 0; ' +
+    'setInterval(() => { if (process.ppid === 1) process.exit() }, 1000).unref(); ' +
+    'for (;;) { for (let i = 0; i < a.length; i += 16) a[i] += x++; if (x % 64 === 0) break }'
+  return spawn(process.execPath, ['-e', `(function run() { ${loop}; setImmediate(run) })()`], {
+    stdio: 'ignore',
+  })
 }
 
 function check(condition: boolean): void {
