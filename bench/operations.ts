@@ -2,11 +2,12 @@
  * CPU per operation (`npm run bench:operations`): the steps a transfer or a Zellular round costs
  * in the system's processes, each timed alone in this one process (`process.cpuUsage`, user +
  * system; nothing here runs in another thread), so the figures do not depend on how many cores
- * there are or on what else runs. `bench:latency` shows their sum in a live cluster, where they
- * cannot be told apart; this is where each is measured.
+ * there are, nor, but for the cache and scheduler effects `--busy` shows, on what else runs.
+ * `bench:latency` shows their sum in a live cluster, where they cannot be told apart; this is
+ * where each is measured.
  *
  *   npm run bench:operations                 # every operation, 5 rounds each
- *   npm run bench:operations -- --smoke      # a second, for a quick check
+ *   npm run bench:operations -- --smoke      # seconds, for a quick check
  *   npm run bench:operations -- --rounds=9
  *   npm run bench:operations -- --busy=3     # with 3 processes competing for the cores
  *
