@@ -237,13 +237,18 @@ async function timeRound(operation: Operation, count: number): Promise<number> {
  * the cores and the caches (`--busy=N`); killed at the end, and with this process.
  */
 function startBusyNeighbour(): ChildProcess {
-  const loop =
-    'const a = new Float64Array(1 << 22); let x = 0; ' +
-    'setInterval(() => { if (process.ppid === 1) process.exit() }, 1000).unref(); ' +
-    'for (;;) { for (let i = 0; i < a.length; i += 16) a[i] += x++; if (x % 64 === 0) break }'
-  return spawn(process.execPath, ['-e', `(function run() { ${loop}; setImmediate(run) })()`], {
-    stdio: 'ignore',
-  })
+  // One sweep per turn of its event loop, so its check of the parent can run.
+  const program = `
+    const parent = ${process.pid}
+    setInterval(() => { if (process.ppid !== parent) process.exit() }, 1000)
+    const memory = new Float64Array(1 << 22)
+    let x = 0
+    const sweep = () => {
+      for (let i = 0; i < memory.length; i += 16) memory[i] += x++
+      setImmediate(sweep)
+    }
+    sweep()`
+  return spawn(process.execPath, ['-e', program], { stdio: 'ignore' })
 }
 
 function check(condition: boolean): void {
