@@ -27,6 +27,8 @@ it(
     expect(config.busy).toBe(1)
     const names = [
       'intakeParse',
+      'readCompactItem',
+      'readJsonItem',
       'signerRecovery',
       'prepareCompact',
       'prepareJson',

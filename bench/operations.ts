@@ -12,6 +12,8 @@
  *   npm run bench:operations -- --busy=3     # with 3 processes competing for the cores
  *
  * Per transfer (a replica): `intakeParse` (JSON.parse and `parseIntent` of a POSTed transfer),
+ * `readCompactItem` and `readJsonItem` (JSON.parse and `parseBatchItem` of one batch item in
+ * each `REPLICA_BATCH_ENCODING`, without the signature check),
  * `signerRecovery` (its text rebuilt, EIP-191 hash, libsecp256k1 recovery: `verifyIntent`),
  * `prepareCompact` and `prepareJson` (`prepareBatch` per intent of a 5 KB batch of transfers in
  * each `REPLICA_BATCH_ENCODING`, recovery included). Per round: `bn254Sign` (a node signs a sync
@@ -45,14 +47,16 @@ import {
   createTokenRegistry,
   defaultSignerBackend,
   initKeccak,
+  parseBatchItem,
   parseIntent,
+  toBatchItem,
   verifyIntent,
   type SignedIntent,
   type WireIntent,
 } from '../shared/intents/index.ts'
 import { bls, initZellular } from '../shared/zellular/index.ts'
 import { httpCall } from '../server/http/httpCall.ts'
-import { batchItemsOf, packBatches } from './applyHarness.ts'
+import { packBatches } from './applyHarness.ts'
 import { environmentConfig, printSummary } from './report.ts'
 
 const argv = process.argv.slice(2)
@@ -98,8 +102,10 @@ const signed: SignedIntent[] = wires.map((wire) => {
   if (!parsed.ok) throw new Error(parsed.reason)
   return parsed.value
 })
-const compactBatch = packBatches(batchItemsOf(wires, 'compact'), 5_000)[0]!
-const jsonBatch = packBatches(batchItemsOf(wires, 'json'), 5_000)[0]!
+const compactItems = signed.map((intent) => toBatchItem(intent, 'compact'))
+const jsonItems = signed.map((intent) => toBatchItem(intent, 'json'))
+const compactBatch = packBatches(compactItems, 5_000)[0]!
+const jsonBatch = packBatches(jsonItems, 5_000)[0]!
 const intentsIn = (body: string) => (JSON.parse(body) as unknown[]).length
 
 const nodeKey = bls.secretKeyFromBigInt(123_456_789n)
@@ -130,6 +136,18 @@ const operations: Operation[] = [
     name: 'intakeParse',
     count: 20_000,
     run: (n) => void parseIntent(JSON.parse(posted[n % posted.length]!), tokens),
+  },
+  {
+    name: 'readCompactItem',
+    count: 20_000,
+    run: (n) =>
+      void parseBatchItem(JSON.parse(compactItems[n % compactItems.length]!), tokens, testDomain),
+  },
+  {
+    name: 'readJsonItem',
+    count: 20_000,
+    run: (n) =>
+      void parseBatchItem(JSON.parse(jsonItems[n % jsonItems.length]!), tokens, testDomain),
   },
   {
     name: 'signerRecovery',
