@@ -35,7 +35,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testAccount } from '../shared/exchange/testing.ts'
-import { initKeccak } from '../shared/intents/index.ts'
+import { batchItemEncodings, initKeccak, type BatchItemEncoding } from '../shared/intents/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
 import { BalanceSigner } from '../server/replica/balanceSigner.ts'
 import { startPostgresServer } from '../server/replica/store/postgresServer.ts'
@@ -77,12 +77,13 @@ const listOption = (name: string, fallback: string): number[] => {
 }
 
 /** `--batch-encoding=compact|json`: the form of the intents in phase A's batches. */
-function batchEncodingOption(): 'compact' | 'json' {
+function batchEncodingOption(): BatchItemEncoding {
   const given = argv.find((a) => a.startsWith('--batch-encoding='))?.slice(17) ?? 'compact'
-  if (given !== 'compact' && given !== 'json') {
-    throw new RangeError(`--batch-encoding takes compact or json, not ${given}`)
+  const encoding = batchItemEncodings.find((name) => name === given)
+  if (encoding === undefined) {
+    throw new RangeError(`--batch-encoding takes ${batchItemEncodings.join(' or ')}, not ${given}`)
   }
-  return given
+  return encoding
 }
 
 const environmentFlag = (flag: string) => environmentFlags(argv, flag)

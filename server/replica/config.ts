@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { replicaRegistrySchema, type ReplicaRegistry } from '../../shared/api/index.ts'
 import { createBlsVerifier, herumi, unprovenMember } from '../../shared/attest/index.ts'
 import { ledgerGenesisSchema, type LedgerGenesis } from '../../shared/ledger/index.ts'
+import { batchItemEncodings } from '../../shared/intents/index.ts'
 import { defaultReplicaParameters, type ReplicaParameters } from './replica.ts'
 
 const positiveInteger = (fallback: number) =>
@@ -108,7 +109,7 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_BATCH_WINDOW_MS: positiveInteger(defaultReplicaParameters.batchWindowMs),
   REPLICA_BATCH_SIZE_BYTES_MAX: positiveInteger(defaultReplicaParameters.batchBytesMax),
   REPLICA_BATCH_ENCODING: z
-    .enum(['compact', 'json'])
+    .enum(batchItemEncodings)
     .default(defaultReplicaParameters.batchEncoding),
   REPLICA_PENDING_MAX: positiveInteger(defaultReplicaParameters.pendingMax),
   REPLICA_SUBMIT_IN_FLIGHT_MAX: positiveInteger(defaultReplicaParameters.submitInFlightMax),

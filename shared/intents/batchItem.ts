@@ -22,8 +22,11 @@ import type { IntentDomain } from './verifyIntent.ts'
  * and the signed text is rebuilt from the fields, as for a POST.
  */
 
-/** The form replicas write intents into batches in: `compact` (default) or the wire `json`. */
-export type BatchItemEncoding = 'compact' | 'json'
+/** The forms replicas may write intents into batches in: `compact` (default) or the wire `json`. */
+export const batchItemEncodings = ['compact', 'json'] as const
+
+/** The form replicas write intents into batches in (`batchItemEncodings`). */
+export type BatchItemEncoding = (typeof batchItemEncodings)[number]
 
 /** Fields of the compact form after the action, in order. */
 const compactLayouts: Record<IntentAction, readonly string[]> = {

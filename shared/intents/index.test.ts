@@ -5,6 +5,7 @@ it('exports exactly this public surface', () => {
   // A change here is a change to the module's API: review it as one.
   expect(Object.keys(intents).sort()).toMatchInlineSnapshot(`
     [
+      "batchItemEncodings",
       "buildIntentText",
       "cancelAllFieldsSchema",
       "cancelFieldsSchema",
