@@ -50,15 +50,26 @@ import { signIntent, testAccount } from '../shared/exchange/testing.ts'
 import type { BenchInput, BenchOutput, BenchRead, FirstCheck } from './browser/verifyPage.ts'
 import { runRepaintBench } from './browserRepaint.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
-const argument = (name: string, fallback: number) => {
-  const found = process.argv.find((arg) => arg.startsWith(`--${name}=`))
-  return found ? Number(found.split('=')[1]) : fallback
-}
+const args = new BenchArguments(process.argv.slice(2))
+const argument = (name: string, fallback: number) => args.number(name, fallback)
 const reads = argument('reads', 200)
 const warmup = argument('warmup', 20)
 const seed = argument('seed', 1)
 const orders = argument('orders', 20)
+/** `--only=repaint` or `--only=verify`: one of the two benches (both by default). */
+const benches = args.choices('only', ['repaint', 'verify'], ['repaint', 'verify'])
+const repaint = {
+  seconds: argument('seconds', 60),
+  warmupSeconds: argument('warmup-seconds', 10),
+  makerIntervalMs: argument('maker-interval-ms', 100),
+  basePort: args.number('port', 17400, { integer: true }),
+  churnHz: argument('churn-hz', 20),
+  /** `--profile`: the renderer's hot functions over the window. */
+  profile: args.flag('profile'),
+}
+args.finish()
 /** How long a first check waits after its page is ready: the browser's start-up work is done. */
 const settleMs = 2000
 
@@ -203,17 +214,8 @@ function serve(dir: string): Promise<{ url: string; close: () => void }> {
   )
 }
 
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.split('=')[1]
-if (only === undefined || only === 'repaint') {
-  await runRepaintBench({
-    seconds: argument('seconds', 60),
-    warmupSeconds: argument('warmup-seconds', 10),
-    makerIntervalMs: argument('maker-interval-ms', 100),
-    basePort: argument('port', 17400),
-    churnHz: argument('churn-hz', 20),
-  })
-}
-if (only === undefined || only === 'verify') await runVerifyBench()
+if (benches.includes('repaint')) await runRepaintBench(repaint)
+if (benches.includes('verify')) await runVerifyBench()
 
 /**
  * The app's first check in `page`, which has loaded nothing of BLS yet, once the browser has

@@ -28,6 +28,8 @@ export interface RepaintBenchOptions {
   readonly basePort: number
   /** Intents a second of `bookChurn.ts` on the shown market (0: the market maker alone). */
   readonly churnHz: number
+  /** Prints the renderer's functions by self time over the window. */
+  readonly profile: boolean
 }
 
 const market = 'ETH/USDT'
@@ -75,7 +77,7 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
       const { metrics: list } = await cdp.send('Performance.getMetrics')
       return Object.fromEntries(list.map((metric) => [metric.name, metric.value]))
     }
-    const profiling = process.argv.includes('--profile')
+    const profiling = options.profile
     if (profiling) {
       await cdp.send('Profiler.enable')
       await cdp.send('Profiler.start')

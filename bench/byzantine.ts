@@ -1,12 +1,12 @@
 import { mkdtempSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { startLocalNetwork, type LocalNetwork } from '../server/devnet/localNetwork.ts'
 import { FOLLOWER_FAULTS } from '../server/zellular/faults.ts'
 import { waitFor } from '../server/zellular/testing.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { runOpenLoop, type LoadRun } from './zellularLoad.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 /**
  * `npm run bench:byzantine`: the 4-node local network under the same open-loop load, once with
@@ -16,22 +16,16 @@ import { runOpenLoop, type LoadRun } from './zellularLoad.ts'
  * whether the honest nodes' finalized histories conflict. With a Byzantine sequencer also the
  * time from the first honest SEQUENCER SWITCH to the next finalized batch.
  */
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '10000' },
-    seconds: { type: 'string', default: '15' },
-    'warmup-seconds': { type: 'string', default: '3' },
-    /** Comma list of scenario names, run in that order; a name may repeat (honest twice, say). */
-    scenarios: { type: 'string', default: '' },
-    'base-port': { type: 'string', default: '17401' },
-    /** Print every node log line to stderr (to see where a scenario's time goes). */
-    verbose: { type: 'boolean', default: false },
-  },
-})
-const rate = Number(values.rate)
-const seconds = Number(values.seconds)
-const warmupSeconds = Number(values['warmup-seconds'])
-if (![rate, seconds, warmupSeconds].every(Number.isFinite)) throw new Error('numbers expected')
+const args = new BenchArguments(process.argv.slice(2))
+const rate = args.number('rate', 10_000)
+const seconds = args.number('seconds', 15)
+const warmupSeconds = args.number('warmup-seconds', 3)
+/** Comma list of scenario names, run in that order; a name may repeat (honest twice, say). */
+const wanted = (args.text('scenarios') ?? '').split(',').filter(Boolean)
+const basePort = args.number('base-port', 17_401, { integer: true })
+/** Print every node log line to stderr (to see where a scenario's time goes). */
+const verbose = args.flag('verbose')
+args.finish()
 const APP = 'bench'
 
 interface Scenario {
@@ -52,7 +46,6 @@ const ALL: Scenario[] = [
   { name: 'sequencer equivocate', adversary: 0, faults: () => 'equivocate' },
   { name: 'sequencer censor', adversary: 0, faults: (ids) => `censor=${ids[2]}` },
 ]
-const wanted = values.scenarios.split(',').filter(Boolean)
 const scenarios =
   wanted.length === 0
     ? ALL
@@ -80,7 +73,7 @@ async function runScenario(scenario: Scenario, basePort: number): Promise<Outcom
         ? { ZSEQUENCER_FAULTS: scenario.faults!(layout.nodes.map((node) => node.id)) }
         : {},
     onLine: (position, line) => {
-      if (values.verbose) process.stderr.write(`node-${position + 1} ${line}\n`)
+      if (verbose) process.stderr.write(`node-${position + 1} ${line}\n`)
       if (position !== scenario.adversary && /SEQUENCER SWITCH/.test(line)) {
         switches.push(performance.now())
       }
@@ -166,7 +159,7 @@ const results: Record<string, string> = {}
 let honestThroughput: number | undefined
 let honestP99: number | undefined
 const switchTimes: number[] = []
-let port = Number(values['base-port'])
+let port = basePort
 const loadAverages: string[] = []
 for (const scenario of scenarios) {
   loadAverages.push(loadavg()[0]!.toFixed(1))

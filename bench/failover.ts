@@ -1,33 +1,29 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { initZellular, loadNetwork, ZellularClient } from '../shared/zellular/index.ts'
 import { startLocalNetwork } from '../server/devnet/localNetwork.ts'
 import { finalizedIndex, sequencerOf, waitFor } from '../server/zellular/testing.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 /**
  * `npm run bench:failover`: under a steady load, kill -9 the current sequencer, time how long
  * until a surviving node finalizes a new batch, restart the dead node (it rejoins as a follower)
  * and repeat. Reports p50/p99 of kill → next finalization.
  */
-const { values } = parseArgs({
-  options: {
-    kills: { type: 'string', default: '10' },
-    rate: { type: 'string', default: '200' },
-    /** The first node's port; the others follow it. */
-    port: { type: 'string', default: '17501' },
-  },
-})
-const kills = Number(values.kills)
-const batchesPerSecond = Number(values.rate)
+const args = new BenchArguments(process.argv.slice(2))
+const kills = args.number('kills', 10, { integer: true, min: 1 })
+const batchesPerSecond = args.number('rate', 200)
+/** The first node's port; the others follow it. */
+const basePort = args.number('port', 17_501, { integer: true })
+args.finish()
 const APP = 'bench'
 
 await initZellular()
 const network = await startLocalNetwork({
   dir: mkdtempSync(join(tmpdir(), 'zellular-failover-bench-')),
-  basePort: Number(values.port),
+  basePort,
   apps: [APP],
 })
 const urls = network.urls()

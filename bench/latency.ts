@@ -47,29 +47,29 @@ import {
 import { startCpuAccounting } from './processCpu.ts'
 import { benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, printSummary } from './report.ts'
-import { environmentFlags } from './environmentFlags.ts'
+import { BenchArguments } from './benchArguments.ts'
 
-const argv = process.argv.slice(2)
-const smoke = argv.includes('--smoke')
-const option = (name: string, full: number, small: number): number => {
-  const given = argv.find((a) => a.startsWith(`--${name}=`))
-  return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
-}
-const rates = (
-  argv.find((a) => a.startsWith('--rates='))?.slice(8) ?? (smoke ? '50' : '50,200,1000')
-)
-  .split(',')
-  .map(Number)
-if (!rates.every((rate) => Number.isFinite(rate) && rate > 0)) throw new RangeError('--rates')
-const environmentFlag = (flag: string) => environmentFlags(argv, flag)
+const args = new BenchArguments(process.argv.slice(2))
+const smoke = args.smoke
+const rates = args.numbers('rates', smoke ? [50] : [50, 200, 1000])
+if (!rates.every((rate) => rate > 0)) throw new RangeError('--rates takes rates above 0')
 const parameters = {
-  seconds: option('seconds', 10, 2),
-  warmupSeconds: option('warmup-seconds', 2, 1),
-  zellularBasePort: option('zellular-port', 17_401, 17_401),
-  replicaBasePort: option('replica-port', 17_501, 17_501),
-  zellularEnvironment: environmentFlag('zellular-env'),
-  replicaEnvironment: environmentFlag('replica-env'),
+  seconds: args.number('seconds', smoke ? 2 : 10),
+  warmupSeconds: args.number('warmup-seconds', smoke ? 1 : 2),
+  zellularBasePort: args.number('zellular-port', 17_401, { integer: true }),
+  replicaBasePort: args.number('replica-port', 17_501, { integer: true }),
+  zellularEnvironment: args.environment('zellular-env'),
+  replicaEnvironment: args.environment('replica-env'),
 }
+/**
+ * `--compare`: the whole run twice, first on the old path, then on the new one, figures side by
+ * side. The old path is `--old-zellular-env` / `--old-replica-env` when given (one change
+ * switched off), else loops on their intervals and plain polling of finalized batches.
+ */
+const compare = args.flag('compare')
+const oldZellular = args.environment('old-zellular-env')
+const oldReplica = args.environment('old-replica-env')
+args.finish()
 
 await Promise.all([initKeccak(), initZellular()])
 const config: Record<string, unknown> = {
@@ -87,24 +87,17 @@ const results: Record<string, unknown> = {}
 const loads: number[] = []
 const sampleLoad = () => loads.push(loadavg()[0] ?? 0)
 
-/**
- * `--compare`: the whole run twice, first on the old path, then on the new one, figures side by
- * side. The old path is `--old-zellular-env` / `--old-replica-env` when given (one change
- * switched off), else loops on their intervals and plain polling of finalized batches.
- */
-const oldZellular = environmentFlag('old-zellular-env')
-const oldReplica = environmentFlag('old-replica-env')
 const OLD_PATH =
   Object.keys(oldZellular).length + Object.keys(oldReplica).length > 0
     ? { zellular: oldZellular, replica: oldReplica }
     : { zellular: { ZSEQUENCER_WAKE_ON_WORK: '0' }, replica: { ZELLULAR_LONG_POLL_MS: '0' } }
-const variants = argv.includes('--compare')
+const variants = compare
   ? [
       { name: 'old_', ...OLD_PATH },
       { name: 'new_', zellular: {}, replica: {} },
     ]
   : [{ name: '', zellular: {}, replica: {} }]
-if (argv.includes('--compare')) config.oldPath = JSON.stringify(OLD_PATH)
+if (compare) config.oldPath = JSON.stringify(OLD_PATH)
 for (const variant of variants) await runVariant(variant)
 config.loadAverage1m = loads.map((load) => load.toFixed(1)).join(' ')
 printSummary(`latency${smoke ? '-smoke' : ''}`, config, results)

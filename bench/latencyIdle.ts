@@ -21,25 +21,23 @@ import { startSystem } from '../server/devnet/system.ts'
 import { processRoles } from './clusterLoad.ts'
 import { startCpuAccounting } from './processCpu.ts'
 import { environmentConfig, printSummary } from './report.ts'
-import { environmentFlags } from './environmentFlags.ts'
+import { BenchArguments } from './benchArguments.ts'
 
-const argv = process.argv.slice(2)
-const option = (name: string, fallback: number) =>
-  Number(argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback)
-const environmentFlag = (flag: string) => environmentFlags(argv, flag)
-const seconds = option('seconds', 60)
-const settleSeconds = option('settle-seconds', 10)
-const port = option('port', 17_800)
-const oldPath = argv.includes('--old-path')
-const marketMaker = argv.includes('--market-maker')
+const args = new BenchArguments(process.argv.slice(2))
+const seconds = args.number('seconds', 60)
+const settleSeconds = args.number('settle-seconds', 10)
+const port = args.number('port', 17_800, { integer: true })
+const oldPath = args.flag('old-path')
+const marketMaker = args.flag('market-maker')
 const zellularEnvironment = {
   ...(oldPath ? { ZSEQUENCER_WAKE_ON_WORK: '0' } : {}),
-  ...environmentFlag('zellular-env'),
+  ...args.environment('zellular-env'),
 }
 const replicaEnvironment = {
   ...(oldPath ? { ZELLULAR_LONG_POLL_MS: '0' } : {}),
-  ...environmentFlag('replica-env'),
+  ...args.environment('replica-env'),
 }
+args.finish()
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-idle-'))
 const system = await startSystem({

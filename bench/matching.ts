@@ -50,6 +50,7 @@ import {
 } from '../shared/orderbook/index.ts'
 import { createInMemoryEscrow } from '../shared/orderbook/testing.ts'
 import { environmentConfig, percentile } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 type Options = {
   ops: number
@@ -91,25 +92,21 @@ const targetOpenOrders = 2_000
 const twoTo32 = 4294967296
 
 function parseOptions(argv: readonly string[]): Options {
-  const value = (name: string, fallback: number) => {
-    const index = argv.indexOf(`--${name}`)
-    if (index < 0) return fallback
-    const parsed = Number(argv[index + 1] ?? '') // decimal or 0x hex
-    if (!Number.isSafeInteger(parsed) || parsed < 0) throw new Error(`--${name} needs an integer`)
-    return parsed
-  }
+  const args = new BenchArguments(argv)
+  const value = (name: string, fallback: number) => args.number(name, fallback, { integer: true }) // decimal or 0x hex
   const ops = value('ops', 1_000_000)
-  const outIndex = argv.indexOf('--out')
-  return {
+  const options = {
     ops,
     batch: value('batch', 1_000),
     rounds: Math.max(1, value('rounds', 3)),
     warmup: value('warmup', Math.min(ops, 200_000)),
     seed: value('seed', 0xa5a5a5a5),
     levels: value('levels', 100_000),
-    out: outIndex >= 0 ? (argv[outIndex + 1] ?? '') : join(import.meta.dirname, 'results'),
-    save: !argv.includes('--no-save'),
+    out: args.text('out') ?? join(import.meta.dirname, 'results'),
+    save: !args.flag('no-save'),
   }
+  args.finish()
+  return options
 }
 
 /** sfc32, a small fast 32-bit PRNG; the seed fixes the whole stream. */

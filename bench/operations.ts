@@ -58,17 +58,15 @@ import { bls, initZellular } from '../shared/zellular/index.ts'
 import { httpCall } from '../server/http/httpCall.ts'
 import { packBatches } from './applyHarness.ts'
 import { environmentConfig, printSummary } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
-const argv = process.argv.slice(2)
-const smoke = argv.includes('--smoke')
-const roundsText = argv.find((a) => a.startsWith('--rounds='))?.slice(9)
-const rounds = roundsText === undefined ? (smoke ? 2 : 5) : Number(roundsText)
-if (!Number.isInteger(rounds) || rounds < 1) throw new RangeError('--rounds takes a count ≥ 1')
+const args = new BenchArguments(process.argv.slice(2))
+const smoke = args.smoke
+const rounds = args.number('rounds', smoke ? 2 : 5, { integer: true, min: 1 })
 /** Operations per round are scaled down this much in a smoke run. */
 const scale = smoke ? 20 : 1
-const busyText = argv.find((a) => a.startsWith('--busy='))?.slice(7) ?? '0'
-const busy = Number(busyText)
-if (!Number.isInteger(busy) || busy < 0) throw new RangeError('--busy takes a count ≥ 0')
+const busy = args.number('busy', 0, { integer: true })
+args.finish()
 
 /** One operation to time: `run` does it once (synchronously) or `runAsync` does. */
 interface Operation {

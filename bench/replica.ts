@@ -35,7 +35,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { testAccount } from '../shared/exchange/testing.ts'
-import { batchItemEncodings, initKeccak, type BatchItemEncoding } from '../shared/intents/index.ts'
+import { batchItemEncodings, initKeccak } from '../shared/intents/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
 import { BalanceSigner } from '../server/replica/balanceSigner.ts'
 import { startPostgresServer } from '../server/replica/store/postgresServer.ts'
@@ -52,68 +52,44 @@ import { measureBookReads } from './bookReads.ts'
 import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { startCpuAccounting } from './processCpu.ts'
-import { environmentFlags } from './environmentFlags.ts'
-const argv = process.argv.slice(2)
-const smoke = argv.includes('--smoke')
-const phases = (argv.find((a) => a.startsWith('--phases='))?.slice(9) ?? 'A,B,C').split(',')
+import { BenchArguments } from './benchArguments.ts'
+const args = new BenchArguments(process.argv.slice(2))
+const smoke = args.smoke
+const phases = args.choices('phases', ['A', 'B', 'C', 'D', 'E'], ['A', 'B', 'C'])
 /** `--db=sqlite,postgres`: the databases phase A commits into (B and C run on SQLite). */
-const databases = (argv.find((a) => a.startsWith('--db='))?.slice(5) ?? 'sqlite').split(',')
-if (!databases.every((db) => db === 'sqlite' || db === 'postgres')) {
-  throw new RangeError(`--db takes sqlite and/or postgres, not ${databases.join(',')}`)
-}
-const option = (name: string, full: number, small: number): number => {
-  const given = argv.find((a) => a.startsWith(`--${name}=`))
-  return given === undefined ? (smoke ? small : full) : Number(given.split('=')[1])
-}
-
-/** `--name=1,2,3`: a comma list of non-negative numbers. */
-const listOption = (name: string, fallback: string): number[] => {
-  const text = argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
-  const values = text.split(',').map(Number)
-  if (!values.every((value) => Number.isFinite(value) && value >= 0)) {
-    throw new RangeError(`--${name} takes a comma list of numbers, not ${text}`)
-  }
-  return values
-}
-
-/** `--batch-encoding=compact|json`: the form of the intents in phase A's batches. */
-function batchEncodingOption(): BatchItemEncoding {
-  const given = argv.find((a) => a.startsWith('--batch-encoding='))?.slice(17) ?? 'compact'
-  const encoding = batchItemEncodings.find((name) => name === given)
-  if (encoding === undefined) {
-    throw new RangeError(`--batch-encoding takes ${batchItemEncodings.join(' or ')}, not ${given}`)
-  }
-  return encoding
-}
-
-const environmentFlag = (flag: string) => environmentFlags(argv, flag)
-const replicaEnvironment = environmentFlag('replica-env')
+const databases = args.choices('db', ['sqlite', 'postgres'], ['sqlite'])
+const option = (name: string, full: number, small: number): number =>
+  args.number(name, smoke ? small : full)
+const replicaEnvironment = args.environment('replica-env')
 /** Zellular node settings, e.g. `--zellular-env=ZSEQUENCER_SYNC_INTERVAL=0.1`. */
-const zellularEnvironment = environmentFlag('zellular-env')
+const zellularEnvironment = args.environment('zellular-env')
 
 /**
  * `--cpu-prof-dir=DIR`: every node and replica process writes a V8 CPU profile there when the
  * benchmark stops it (open them in Chrome DevTools), to see where the shared cores go.
  */
-const cpuProfileDir = argv.find((a) => a.startsWith('--cpu-prof-dir='))?.slice(15)
+const cpuProfileDir = args.text('cpu-prof-dir')
 const profiledNodeOptions =
   cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`]
 
 const parameters = {
   applyTransfers: option('transfers', 60_000, 3_000),
   applyAccounts: option('accounts', 2_000, 200),
-  latencyRates: listOption('rates', smoke ? '200' : '300,1000'),
+  latencyRates: args.numbers('rates', smoke ? [200] : [300, 1000]),
   /** `--verifier-threads=0,1,2`: phase A runs once per count; all must reach the same hash. */
-  applyVerifierThreads: listOption('verifier-threads', '0,1'),
+  applyVerifierThreads: args.numbers('verifier-threads', [0, 1]),
   /** `--batch-encoding=json`: phase A's batches in the wire JSON instead of the compact form. */
-  applyBatchEncoding: batchEncodingOption(),
+  applyBatchEncoding: args.choice('batch-encoding', batchItemEncodings, 'compact'),
   latencySeconds: option('seconds', 20, 3),
   latencyWarmupSeconds: option('warmup-seconds', 3, 1),
   readSeconds: option('read-seconds', 10, 2),
   readConcurrency: option('read-concurrency', 32, 16),
+  /** Phase D: rounds of 1 and 2 API processes, alternated. */
+  readRounds: option('read-rounds', 3, 1),
   zellularBasePort: 17_001,
   replicaBasePort: 17_101,
 }
+args.finish()
 
 await Promise.all([initKeccak(), initZellular()])
 const config: Record<string, unknown> = { ...environmentConfig(), smoke, phases: phases.join(',') }
@@ -218,7 +194,7 @@ if (phases.includes('B') || phases.includes('C')) {
 
 if (phases.includes('D')) {
   const batches = smoke ? 50 : 400
-  const rounds = option('read-rounds', 3, 1)
+  const rounds = parameters.readRounds
   sampleLoad()
   Object.assign(config, {
     apiReadSeconds: parameters.readSeconds,

@@ -41,6 +41,7 @@ import {
   transferOf,
 } from './applyHarness.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 /*
  * bench:state — whether a replica's consensus state stays bounded. Applies `intents` signed
@@ -69,24 +70,26 @@ import { environmentConfig, percentile, printSummary } from './report.ts'
  *                                       # with the same --accounts)
  */
 
-const smoke = process.argv.includes('--smoke')
-/** `--name value` from the command line, else `fallback`. */
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
-}
-const accountCount = Number(option('accounts', smoke ? '2000' : '100000'))
-const intentCount = Number(option('intents', smoke ? '20000' : '1000000'))
-const checkpoints = option('checkpoints', smoke ? '2000,10000,20000' : '100000,500000,1000000')
-  .split(',')
-  .map(Number)
+const args = new BenchArguments(process.argv.slice(2))
+const smoke = args.smoke
+const accountCount = args.number('accounts', smoke ? 2_000 : 100_000, { integer: true, min: 1 })
+const intentCount = args.number('intents', smoke ? 20_000 : 1_000_000, { integer: true })
+const checkpoints = args.numbers(
+  'checkpoints',
+  smoke ? [2_000, 10_000, 20_000] : [100_000, 500_000, 1_000_000],
+)
 /**
  * `--hash-every N`: intents applied between two state hashes. By default (0) the state is hashed
  * after every commit group, the most often a replica can hash; a replica hashes at its root
  * checkpoints, once per `REPLICA_STATE_HASH_INTERVAL_MS` (1 s), so e.g. 5,000 is a second of
  * phase A's apply rate: paths to the root shared by more changed leaves.
  */
-const hashEvery = Number(option('hash-every', '0'))
+const hashEvery = args.number('hash-every', 0, { integer: true })
+/** A kept database to restart from, skipping the apply (`--restart`). */
+const restartFrom = args.text('restart') ?? ''
+/** Where to keep a copy of the database after the apply (`--keep-database`). */
+const keepDatabase = args.text('keep-database') ?? ''
+args.finish()
 /** The sync-point time of every batch (unix seconds); nonces are milliseconds from it. */
 const syncPointSeconds = 1_800_000_000
 const groupMax = 32
@@ -140,8 +143,6 @@ function elapsed(started: number): string {
 
 const genesis = benchGenesis(accounts)
 
-/** A kept database to restart from, skipping the apply (`--restart`). */
-const restartFrom = option('restart', '')
 const signatures = restartFrom === '' ? loadSignatures() : Buffer.alloc(0)
 const dir = mkdtempSync(join(tmpdir(), 'bench-state-'))
 const databaseFile = join(dir, 'replica.db')
@@ -346,8 +347,7 @@ try {
 
   // Restart to serving: open the database, rebuild the state, answer /status.
   store.close()
-  const keep = option('keep-database', '')
-  if (keep !== '') copyFileSync(databaseFile, keep)
+  if (keepDatabase !== '') copyFileSync(databaseFile, keepDatabase)
   gc()
   measureRestartSteps()
   gc()

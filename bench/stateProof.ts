@@ -10,6 +10,7 @@ import {
 } from '../shared/stateHash/index.ts'
 import { loadavg } from 'node:os'
 import { environmentConfig, percentile, printSummary } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 /*
  * bench:state-proof — what a state proof (`docs/state-commitment.md`) costs at a given state
@@ -28,15 +29,13 @@ import { environmentConfig, percentile, printSummary } from './report.ts'
  *   npx tsx bench/stateProof.ts --smoke       # 20,000 keys, 200 proofs
  */
 
-const smoke = process.argv.includes('--smoke')
-function option(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`)
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback
-}
-const keyCount = Number(option('keys', smoke ? '20000' : '1000000'))
-const proofCount = Number(option('proofs', smoke ? '200' : '2000'))
-const rootRounds = Number(option('root-rounds', smoke ? '2' : '12'))
-const changedPerRound = Number(option('changed', smoke ? '500' : '15800'))
+const args = new BenchArguments(process.argv.slice(2))
+const smoke = args.smoke
+const keyCount = args.number('keys', smoke ? 20_000 : 1_000_000, { integer: true, min: 1 })
+const proofCount = args.number('proofs', smoke ? 200 : 2_000, { integer: true })
+const rootRounds = args.number('root-rounds', smoke ? 2 : 12, { integer: true })
+const changedPerRound = args.number('changed', smoke ? 500 : 15_800, { integer: true })
+args.finish()
 
 /** A deterministic 20-byte address of account `n`. */
 const address = (n: number) => `0x${(n * 2654435761 + 0x1234567).toString(16).padStart(40, '9')}`

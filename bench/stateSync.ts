@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { stateSnapshotSchema } from '../shared/api/index.ts'
 import {
   createExchange,
@@ -24,6 +23,7 @@ import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
 import { registryHashOf } from '../shared/attest/index.ts'
 import { benchGenesis, benchRegistry } from './applyHarness.ts'
 import { environmentConfig, printSummary } from './report.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 /*
  * bench:state-sync — what state sync costs (`server/replica/stateSync.ts`): a state of
@@ -37,16 +37,12 @@ import { environmentConfig, printSummary } from './report.ts'
  *   npm run bench:state-sync                      # 100,000 accounts, 2,000 orders
  *   npm run bench:state-sync -- --accounts 2000 --orders 200
  */
-const { values } = parseArgs({
-  options: {
-    accounts: { type: 'string', default: '100000' },
-    orders: { type: 'string', default: '2000' },
-    /** The smoke test's flag (`bench/smokeRun.ts`); sizes come from the other options. */
-    smoke: { type: 'boolean', default: false },
-  },
-})
-const accountCount = Number(values.accounts)
-const orderCount = Number(values.orders)
+const args = new BenchArguments(process.argv.slice(2))
+const accountCount = args.number('accounts', 100_000, { integer: true, min: 1 })
+const orderCount = args.number('orders', 2_000, { integer: true })
+// The smoke test's flag (`bench/smokeRun.ts`) is taken; the sizes come from the other options.
+args.flag('smoke')
+args.finish()
 await Promise.all([initKeccak(), initSha256()])
 
 const traders = Array.from({ length: 100 }, (_, i) => testAccount(1_000 + i))

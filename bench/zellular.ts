@@ -1,11 +1,11 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { parseArgs } from 'node:util'
 import { startLocalNetwork } from '../server/devnet/localNetwork.ts'
 import { waitFor } from '../server/zellular/testing.ts'
 import { environmentConfig, printSummary } from './report.ts'
 import { makeBatch, runOpenLoop, TICK_MS } from './zellularLoad.ts'
+import { BenchArguments } from './benchArguments.ts'
 
 /**
  * `npm run bench:zellular`: the 4-node local network under an open-loop load. Every tick the
@@ -13,20 +13,13 @@ import { makeBatch, runOpenLoop, TICK_MS } from './zellularLoad.ts'
  * whether or not earlier ones are done), and a reader follows one node's finalized stream. Each
  * batch carries its send time, so latency is submit → visible as finalized.
  */
-const { values } = parseArgs({
-  options: {
-    rates: { type: 'string', default: '50000,25000' },
-    seconds: { type: 'string', default: '30' },
-    'tx-bytes': { type: 'string', default: '100' },
-    'tx-per-batch': { type: 'string', default: '45' },
-    'warmup-seconds': { type: 'string', default: '5' },
-  },
-})
-const rates = values.rates.split(',').map(Number)
-const seconds = Number(values.seconds)
-const txBytes = Number(values['tx-bytes'])
-const txPerBatch = Number(values['tx-per-batch'])
-const warmupSeconds = Number(values['warmup-seconds'])
+const args = new BenchArguments(process.argv.slice(2))
+const rates = args.numbers('rates', [50_000, 25_000])
+const seconds = args.number('seconds', 30)
+const txBytes = args.number('tx-bytes', 100, { integer: true, min: 1 })
+const txPerBatch = args.number('tx-per-batch', 45, { integer: true, min: 1 })
+const warmupSeconds = args.number('warmup-seconds', 5)
+args.finish()
 const APP = 'bench'
 
 const network = await startLocalNetwork({
