@@ -23,6 +23,23 @@ describe('the compiled server', () => {
     expect(existsSync(join(directory, 'complete'))).toBe(true)
   })
 
+  it('carries its packages but the native ones, with their WebAssembly decoded by Node.js', () => {
+    const directory = ensureServerBuild()
+    const external = new Set<string>()
+    for (const bundle of Object.values(SERVER_ENTRIES)) {
+      const code = readFileSync(join(directory, bundle), 'utf8')
+      for (const [, specifier] of code.matchAll(/^import .*?["']([^"'.][^"']*)["'];?$/gm)) {
+        if (!specifier!.startsWith('node:')) external.add(specifier!)
+      }
+      // herumi's and mcl's glue decode their inlined WebAssembly one character at a time.
+      expect(code).not.toMatch(/Uint8Array\.from\(atob\(/)
+    }
+    // Loading viem, zod, hono and drizzle as separate modules was most of a service's start.
+    expect([...external].sort()).toEqual(['better-sqlite3', 'pg'])
+    const replica = readFileSync(join(directory, 'replica.mjs'), 'utf8')
+    expect(replica.match(/new Uint8Array\(Buffer\.from\(wasmBase64, "base64"/g)).toHaveLength(2)
+  })
+
   it('starts services from the bundle, with plain Node.js', async () => {
     const service = spawnService('server/replica/main.ts', {
       id: 'replica-unconfigured',
