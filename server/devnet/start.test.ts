@@ -1,0 +1,91 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+
+const dir = mkdtempSync(join(tmpdir(), 'npm-start-'))
+const launchers: ChildProcess[] = []
+afterAll(() => {
+  for (const launcher of launchers) {
+    if (launcher.exitCode === null && launcher.pid !== undefined) process.kill(-launcher.pid, 9)
+  }
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** Every port of the network moved by this much: nodes 26001–26004, replicas 25001–25003. */
+const portOffset = 20_000
+/** What the launcher process sleeps before it runs, standing in for any work before the bundle. */
+const preloadMs = 2_000
+
+describe('npm start (server/start.mjs, the compiled launcher)', () => {
+  it('brings the system up where asked, reports the time from its own start, and stops', async () => {
+    const preload = join(dir, 'sleep.mjs')
+    writeFileSync(
+      preload,
+      `Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ${preloadMs})\n`,
+    )
+    const arguments_ = [`--data-dir=${join(dir, 'devnet')}`, `--port-offset=${portOffset}`]
+    const spawnedAt = performance.now()
+    const launcher = spawn(
+      process.execPath,
+      ['--import', preload, 'server/start.mjs', ...arguments_, '--no-market-maker'],
+      { cwd: REPOSITORY_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    launchers.push(launcher)
+    let output = ''
+    launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    const ready = await new Promise<{ seconds: number; atMs: number }>((resolve, reject) => {
+      launcher.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        const match = /ready in ([\d.]+) s/.exec(output)
+        if (match) resolve({ seconds: Number(match[1]), atMs: performance.now() - spawnedAt })
+      })
+      launcher.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
+    })
+
+    const webUrl = `http://127.0.0.1:${8000 + portOffset}`
+    expect(output).toContain(`Open ${webUrl}`)
+    expect(output).toContain(`replica-1        http://127.0.0.1:${5001 + portOffset}`)
+    expect(output).toContain(`zellular node-4  http://127.0.0.1:${6004 + portOffset}`)
+    const page = await fetch(webUrl)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('<div id="root">')
+    const registry = (await (await fetch(`${webUrl}/registry.json`)).json()) as {
+      replicas: { url: string }[]
+    }
+    expect(registry.replicas.map((replica) => replica.url)).toEqual(
+      [1, 2, 3].map((n) => `http://127.0.0.1:${5000 + n + portOffset}`),
+    )
+    const status = await fetch(`${registry.replicas[0]!.url}/status`)
+    expect(status.status).toBe(200)
+    // Counted from the process's start: the sleep before the launcher ran is in it, and what
+    // the test waited beyond it is only Node.js starting and the line reaching the pipe.
+    expect(ready.seconds).toBeGreaterThanOrEqual(preloadMs / 1000)
+    expect(ready.atMs / 1000 - ready.seconds).toBeLessThan(1)
+
+    const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve))
+    launcher.kill('SIGINT')
+    expect(await exited).toBe(0)
+    await expect(fetch(`${registry.replicas[0]!.url}/status`)).rejects.toThrow()
+  }, 120_000)
+
+  it('refuses an option it does not know, and starts nothing', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['server/start.mjs', `--data-dir=${join(dir, 'unused')}`, '--no-market-makers'],
+      { cwd: REPOSITORY_ROOT, encoding: 'utf8', timeout: 60_000 },
+    )
+    expect(run.status).toBe(2)
+    expect(run.stderr).toContain('npm start: not an option: --no-market-makers')
+    expect(run.stdout).not.toContain('ready in')
+    const offset = spawnSync(process.execPath, ['server/start.mjs', '--port-offset=-5'], {
+      cwd: REPOSITORY_ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    })
+    expect(offset.status).toBe(2)
+    expect(offset.stderr).toContain('--port-offset takes a whole number from 0 to 50000, not -5')
+  }, 120_000)
+})
