@@ -6,3 +6,6 @@ export declare const SERVER_ENTRIES: Readonly<Record<string, string>>
  * when it is missing. Later calls in the process give the same directory.
  */
 export declare function ensureServerBuild(options?: { log?: (line: string) => void }): string
+
+/** Where the compiled services for the sources as they are now are, or will be once built. */
+export declare function serverBuildDirectory(): string

@@ -68,8 +68,7 @@ let ensured
  */
 export function ensureServerBuild(options = {}) {
   if (ensured !== undefined) return ensured
-  const fingerprint = sourceFingerprint()
-  const directory = join(BUILDS, `server-${fingerprint}`)
+  const directory = serverBuildDirectory()
   if (!existsSync(join(directory, 'complete'))) {
     options.log?.('compiling the server (esbuild)…')
     build(directory)
@@ -77,6 +76,15 @@ export function ensureServerBuild(options = {}) {
   }
   ensured = directory
   return directory
+}
+
+/**
+ * Where the compiled services for the sources as they are now are, or will be once built
+ * (`bench:start` deletes it to time a start that compiles).
+ * @returns {string}
+ */
+export function serverBuildDirectory() {
+  return join(BUILDS, `server-${sourceFingerprint()}`)
 }
 
 /** @param {string} directory */
