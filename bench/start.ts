@@ -66,15 +66,18 @@ async function timeStart(dataDir: string): Promise<Start> {
   })
   const wallSeconds = (performance.now() - spawnedAt) / 1000
   const cpuMs: Record<string, number> = {}
-  const group = execFileSync('pgrep', ['-g', String(launcher.pid)], { encoding: 'utf8' })
-  for (const pid of group.trim().split('\n').map(Number)) {
-    const kind = kindOf(pid)
-    cpuMs[kind] = (cpuMs[kind] ?? 0) + (cpuMillisOf(pid) ?? 0)
+  try {
+    const group = execFileSync('pgrep', ['-g', String(launcher.pid)], { encoding: 'utf8' })
+    for (const pid of group.trim().split('\n').map(Number)) {
+      const kind = kindOf(pid)
+      cpuMs[kind] = (cpuMs[kind] ?? 0) + (cpuMillisOf(pid) ?? 0)
+    }
+    // Children that ended before ready (the web app's build) count in the launcher's own record.
+    const ended = endedChildrenCpuMs(launcher.pid!)
+    if (ended > 0) cpuMs.endedChildren = ended
+  } finally {
+    launcher.kill('SIGINT')
   }
-  // Children that ended before ready (the web app's build) count in the launcher's own record.
-  const ended = endedChildrenCpuMs(launcher.pid!)
-  if (ended > 0) cpuMs.endedChildren = ended
-  launcher.kill('SIGINT')
   if ((await exited) !== 0) throw new Error(`the launcher did not stop cleanly: ${output}`)
   return { wallSeconds, printedSeconds, cpuMs }
 }

@@ -78,7 +78,7 @@ lines.push('', `  Open ${system.webUrl}`, '')
 // From this process's start (Node's time origin), so the server's compile and the loading of
 // this bundle count, as the user waits for them too; only npm's own start is left out.
 lines.push(`  ready in ${(performance.now() / 1000).toFixed(1)} s; Ctrl-C stops everything.`)
-// NOTE: scripts and the start-time benchmark parse the "Open <url>" line.
+// NOTE: scripts parse the "Open <url>" line; `bench:start` and `start.test.ts` the "ready in" one.
 console.log(lines.join('\n') + '\n')
 
 let stopping = false
