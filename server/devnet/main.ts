@@ -54,6 +54,24 @@ if (webError !== undefined) {
   process.exit(1)
 }
 
+// Before the ready line: whoever reads it may signal at once, and a signal with no handler yet
+// would end this process and leave every service running.
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    console.log('\nstopping…')
+    system.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('stopping failed:', error)
+        process.exit(1)
+      },
+    )
+  })
+}
+
 const lines = ['', 'Zellular orderbook is up:']
 for (const [position, url] of system.zellular.urls().entries()) {
   lines.push(`  zellular node-${position + 1}  ${url}`)
@@ -80,22 +98,6 @@ lines.push('', `  Open ${system.webUrl}`, '')
 lines.push(`  ready in ${(performance.now() / 1000).toFixed(1)} s; Ctrl-C stops everything.`)
 // NOTE: scripts parse the "Open <url>" line; `bench:start` and `start.test.ts` the "ready in" one.
 console.log(lines.join('\n') + '\n')
-
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    console.log('\nstopping…')
-    system.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('stopping failed:', error)
-        process.exit(1)
-      },
-    )
-  })
-}
 
 interface LauncherOptions {
   readonly dataDir: string
