@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
-import { buildWebIfStale, startSystem } from './system.ts'
+import { buildWebIfStale, startSystem, type RunningSystem } from './system.ts'
 
 /**
  * `npm start` / `npm run devnet`: the whole product on loopback, with the demo market maker
@@ -20,6 +20,30 @@ const COLORS: Record<string, string> = {
 const print = (name: string, line: string) => {
   const color = COLORS[name.split('-')[0]!] ?? ''
   process.stdout.write(`${color}${name.padEnd(9)}\x1b[0m ${line}\n`)
+}
+
+// From the start, not once the system is up: a signal with no handler would end this process
+// and leave every service it had spawned running. One that comes while the system starts stops
+// it as soon as it is up; one that comes after the ready line stops it at once.
+let stopping = false
+let running: RunningSystem | undefined
+/** Stops every process of the system, then exits: 0, or 1 when stopping failed. */
+async function stopAndExit(system: RunningSystem): Promise<never> {
+  try {
+    await system.stop()
+  } catch (error) {
+    console.error('stopping failed:', error)
+    process.exit(1)
+  }
+  process.exit(0)
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    console.log('\nstopping…')
+    if (running !== undefined) stopAndExit(running).catch(() => process.exit(1))
+  })
 }
 
 // Settled to its error at once, so a build that fails while the system starts is not an
@@ -47,29 +71,13 @@ const system = await startSystem({
   process.exit(1)
 })
 
+running = system
+if (stopping) await stopAndExit(system)
 const webError = await webBuildFailure
 if (webError !== undefined) {
   console.error(`\nnot started: ${webError instanceof Error ? webError.message : String(webError)}`)
   await system.stop()
   process.exit(1)
-}
-
-// Before the ready line: whoever reads it may signal at once, and a signal with no handler yet
-// would end this process and leave every service running.
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    console.log('\nstopping…')
-    system.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error('stopping failed:', error)
-        process.exit(1)
-      },
-    )
-  })
 }
 
 const lines = ['', 'Zellular orderbook is up:']

@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -7,6 +8,18 @@ import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'npm-start-'))
 const launchers: ChildProcess[] = []
+
+/** Whether something accepts connections on 127.0.0.1:`port`. */
+function isServing(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1')
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once('error', () => resolve(false))
+  })
+}
 afterAll(() => {
   for (const launcher of launchers) {
     if (launcher.exitCode === null && launcher.pid !== undefined) process.kill(-launcher.pid, 9)
@@ -69,6 +82,42 @@ describe('npm start (server/start.mjs, the compiled launcher)', () => {
     launcher.kill('SIGINT')
     expect(await exited).toBe(0)
     await expect(fetch(`${registry.replicas[0]!.url}/status`)).rejects.toThrow()
+  }, 120_000)
+
+  it('stops every service when a signal comes while it starts, leaving none running', async () => {
+    const offset = portOffset + 100
+    const launcher = spawn(
+      process.execPath,
+      [
+        'server/start.mjs',
+        `--data-dir=${join(dir, 'interrupted')}`,
+        `--port-offset=${offset}`,
+        '--no-market-maker',
+      ],
+      { cwd: REPOSITORY_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    launchers.push(launcher)
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      launcher.once('exit', (code, signal) => resolve([code, signal])),
+    )
+    let output = ''
+    launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
+    // Interrupted when the first node serves: every service is spawned, none is ready yet.
+    await new Promise<void>((resolve, reject) => {
+      launcher.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString()
+        if (output.includes('listening on http://')) resolve()
+      })
+      launcher.once('exit', () => reject(new Error(`exited before starting: ${output}`)))
+    })
+    launcher.kill('SIGINT')
+    expect(await exited).toEqual([0, null])
+    expect(output).not.toContain('ready in')
+    const ports = [
+      ...[1, 2, 3, 4].map((n) => 6000 + n + offset),
+      ...[1, 2, 3].map((n) => 5000 + n + offset),
+    ]
+    expect(await Promise.all(ports.map(isServing))).toEqual(ports.map(() => false))
   }, 120_000)
 
   it('refuses an option it does not know, and starts nothing', () => {
