@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { REPOSITORY_ROOT } from '../server/repositoryRoot.ts'
-import { cpuMillisOf } from '../server/processCpu.ts'
+import { cpuMillisOf, endedChildrenCpuMillisOf } from '../server/processCpu.ts'
 import { serverBuildDirectory } from '../server/serverBuild.mjs'
 import { BenchArguments } from './benchArguments.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
@@ -73,21 +73,13 @@ async function timeStart(dataDir: string): Promise<Start> {
       cpuMs[kind] = (cpuMs[kind] ?? 0) + (cpuMillisOf(pid) ?? 0)
     }
     // Children that ended before ready (the web app's build) count in the launcher's own record.
-    const ended = endedChildrenCpuMs(launcher.pid!)
+    const ended = endedChildrenCpuMillisOf(launcher.pid) ?? 0
     if (ended > 0) cpuMs.endedChildren = ended
   } finally {
     launcher.kill('SIGINT')
   }
   if ((await exited) !== 0) throw new Error(`the launcher did not stop cleanly: ${output}`)
   return { wallSeconds, printedSeconds, cpuMs }
-}
-
-/** CPU milliseconds of the children `pid` waited for after they ended (cutime + cstime). */
-function endedChildrenCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  // USER_HZ is 100: a tick is 10 ms.
-  return (Number(fields[13]) + Number(fields[14])) * 10
 }
 
 /** What a process of the system is, from its command line. */
