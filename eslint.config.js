@@ -1,8 +1,10 @@
 // @ts-check
 /**
- * ESLint, run by `npm run lint` (with `prettier --check .`) before the tests. Type-aware rules come
- * from typescript-eslint's project service: each file is checked with the nearest tsconfig.json
- * (`web/tsconfig.json` for the web app, the root one for the rest). The rules kept are the ones
+ * ESLint, run by `npm run lint` (with `prettier --check .`) before the tests. Type-aware rules read
+ * the two TypeScript programs, `web/tsconfig.json` (the web app) and the root one (the rest), each
+ * built once: typescript-eslint's project service, which finds a file's tsconfig.json as it goes,
+ * made the whole lint ~20 % slower here (38 against 49 s). A TypeScript file neither includes is
+ * an error, so each file is checked with the options it compiles with. The rules kept are the ones
  * the compiler cannot enforce: no promise left without a catch, each `shared/<module>/` reached
  * through its `index.ts` only, no import cycles, and every error class built on `BaseError`.
  */
@@ -22,7 +24,7 @@ export default defineConfig(
     files: ['**/*.{ts,tsx,mts,cts}'],
     languageOptions: {
       parser: tseslint.parser,
-      parserOptions: { projectService: true, tsconfigRootDir: root },
+      parserOptions: { project: ['./tsconfig.json', './web/tsconfig.json'], tsconfigRootDir: root },
     },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
     plugins: { '@typescript-eslint': tseslint.plugin },
