@@ -13,10 +13,11 @@
  *   npm run bench:start                  # 3 rounds
  *   npm run bench:start -- --rounds=5 --port-offset=21000
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { LauncherProcess } from '../server/devnet/launcherProcess.ts'
 import { REPOSITORY_ROOT } from '../server/repositoryRoot.ts'
 import { cpuMillisOf, endedChildrenCpuMillisOf } from '../server/processCpu.ts'
 import { serverBuildDirectory } from '../server/serverBuild.mjs'
@@ -43,42 +44,28 @@ interface Start {
 /** Starts the system once, waits for it to be ready, reads its processes' CPU, stops it. */
 async function timeStart(dataDir: string): Promise<Start> {
   const spawnedAt = performance.now()
-  const launcher = spawn(
-    process.execPath,
-    [
-      'server/start.mjs',
-      '--no-market-maker',
-      `--data-dir=${dataDir}`,
-      `--port-offset=${portOffset}`,
-    ],
-    { cwd: REPOSITORY_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve))
-  let output = ''
-  launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-  const printedSeconds = await new Promise<number>((resolve, reject) => {
-    launcher.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /ready in ([\d.]+) s/.exec(output)
-      if (match) resolve(Number(match[1]))
-    })
-    launcher.once('exit', (code) => reject(new Error(`the launcher exited ${code}: ${output}`)))
-  })
+  const launcher = new LauncherProcess([
+    '--no-market-maker',
+    `--data-dir=${dataDir}`,
+    `--port-offset=${portOffset}`,
+  ])
+  const printedSeconds = await launcher.ready()
   const wallSeconds = (performance.now() - spawnedAt) / 1000
   const cpuMs: Record<string, number> = {}
   try {
-    const group = execFileSync('pgrep', ['-g', String(launcher.pid)], { encoding: 'utf8' })
+    const group = execFileSync('pgrep', ['-g', String(launcher.child.pid)], { encoding: 'utf8' })
     for (const pid of group.trim().split('\n').map(Number)) {
       const kind = kindOf(pid)
       cpuMs[kind] = (cpuMs[kind] ?? 0) + (cpuMillisOf(pid) ?? 0)
     }
     // Children that ended before ready (the web app's build) count in the launcher's own record.
-    const ended = endedChildrenCpuMillisOf(launcher.pid) ?? 0
+    const ended = endedChildrenCpuMillisOf(launcher.child.pid) ?? 0
     if (ended > 0) cpuMs.endedChildren = ended
   } finally {
-    launcher.kill('SIGINT')
+    launcher.child.kill('SIGINT')
   }
-  if ((await exited) !== 0) throw new Error(`the launcher did not stop cleanly: ${output}`)
+  const { code } = await launcher.exited
+  if (code !== 0) throw new Error(`the launcher did not stop cleanly: ${launcher.output}`)
   return { wallSeconds, printedSeconds, cpuMs }
 }
 

@@ -1,13 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+import { LauncherProcess } from './launcherProcess.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'npm-start-'))
-const launchers: ChildProcess[] = []
+const launchers: LauncherProcess[] = []
 
 /** Whether something accepts connections on 127.0.0.1:`port`. */
 function isServing(port: number): Promise<boolean> {
@@ -21,9 +22,7 @@ function isServing(port: number): Promise<boolean> {
   })
 }
 afterAll(() => {
-  for (const launcher of launchers) {
-    if (launcher.exitCode === null && launcher.pid !== undefined) process.kill(-launcher.pid, 9)
-  }
+  for (const launcher of launchers) launcher.killGroup()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -41,27 +40,17 @@ describe('npm start (server/start.mjs, the compiled launcher)', () => {
     )
     const arguments_ = [`--data-dir=${join(dir, 'devnet')}`, `--port-offset=${portOffset}`]
     const spawnedAt = performance.now()
-    const launcher = spawn(
-      process.execPath,
-      ['--import', preload, 'server/start.mjs', ...arguments_, '--no-market-maker'],
-      { cwd: REPOSITORY_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+    const launcher = new LauncherProcess(
+      [...arguments_, '--no-market-maker'],
+      ['--import', preload],
     )
     launchers.push(launcher)
-    let output = ''
-    launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    const ready = await new Promise<{ seconds: number; atMs: number }>((resolve, reject) => {
-      launcher.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        const match = /ready in ([\d.]+) s/.exec(output)
-        if (match) resolve({ seconds: Number(match[1]), atMs: performance.now() - spawnedAt })
-      })
-      launcher.once('exit', (code) => reject(new Error(`exited ${code}: ${output}`)))
-    })
+    const ready = { seconds: await launcher.ready(), atMs: performance.now() - spawnedAt }
 
     const webUrl = `http://127.0.0.1:${8000 + portOffset}`
-    expect(output).toContain(`Open ${webUrl}`)
-    expect(output).toContain(`replica-1        http://127.0.0.1:${5001 + portOffset}`)
-    expect(output).toContain(`zellular node-4  http://127.0.0.1:${6004 + portOffset}`)
+    expect(launcher.output).toContain(`Open ${webUrl}`)
+    expect(launcher.output).toContain(`replica-1        http://127.0.0.1:${5001 + portOffset}`)
+    expect(launcher.output).toContain(`zellular node-4  http://127.0.0.1:${6004 + portOffset}`)
     const page = await fetch(webUrl)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('<div id="root">')
@@ -78,41 +67,24 @@ describe('npm start (server/start.mjs, the compiled launcher)', () => {
     expect(ready.seconds).toBeGreaterThanOrEqual(preloadMs / 1000)
     expect(ready.atMs / 1000 - ready.seconds).toBeLessThan(1)
 
-    const exited = new Promise<number | null>((resolve) => launcher.once('exit', resolve))
-    launcher.kill('SIGINT')
-    expect(await exited).toBe(0)
+    launcher.child.kill('SIGINT')
+    expect((await launcher.exited).code).toBe(0)
     await expect(fetch(`${registry.replicas[0]!.url}/status`)).rejects.toThrow()
   }, 120_000)
 
   it('stops every service when a signal comes while it starts, leaving none running', async () => {
     const offset = portOffset + 100
-    const launcher = spawn(
-      process.execPath,
-      [
-        'server/start.mjs',
-        `--data-dir=${join(dir, 'interrupted')}`,
-        `--port-offset=${offset}`,
-        '--no-market-maker',
-      ],
-      { cwd: REPOSITORY_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
-    )
+    const launcher = new LauncherProcess([
+      `--data-dir=${join(dir, 'interrupted')}`,
+      `--port-offset=${offset}`,
+      '--no-market-maker',
+    ])
     launchers.push(launcher)
-    const exited = new Promise<[number | null, string | null]>((resolve) =>
-      launcher.once('exit', (code, signal) => resolve([code, signal])),
-    )
-    let output = ''
-    launcher.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
     // Interrupted when the first node serves: every service is spawned, none is ready yet.
-    await new Promise<void>((resolve, reject) => {
-      launcher.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString()
-        if (output.includes('listening on http://')) resolve()
-      })
-      launcher.once('exit', () => reject(new Error(`exited before starting: ${output}`)))
-    })
-    launcher.kill('SIGINT')
-    expect(await exited).toEqual([0, null])
-    expect(output).not.toContain('ready in')
+    await launcher.waitFor(/listening on http:\/\//)
+    launcher.child.kill('SIGINT')
+    expect(await launcher.exited).toEqual({ code: 0, signal: null })
+    expect(launcher.output).not.toContain('ready in')
     const ports = [
       ...[1, 2, 3, 4].map((n) => 6000 + n + offset),
       ...[1, 2, 3].map((n) => 5000 + n + offset),
