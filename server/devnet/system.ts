@@ -237,8 +237,8 @@ async function startOnPostgres(
     ...(position === 0
       ? {
           REPLICA_PORT: String(applierPort),
-          REPLICA_SUBMIT_RATE_PER_SECOND: '1000000',
-          REPLICA_SUBMIT_BURST: '1000000',
+          // Its clients are its API processes, which limit each of theirs.
+          REPLICA_RATE_LIMITS: 'off',
         }
       : {}),
   })

@@ -19,7 +19,7 @@ import type { EventRelay } from './eventRelay.ts'
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
-import { rateLimit, RateLimiter } from './middleware/rateLimit.ts'
+import { clientLimits, type ClientLimitSettings } from './middleware/clientLimits.ts'
 import { whenProofAsked } from './middleware/whenProofAsked.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import {
@@ -31,7 +31,6 @@ import {
   toTradesResponse,
   tradesPageRequest,
 } from './routes/marketRoutes.ts'
-import { snapshotLimit } from './routes/proofRoutes.ts'
 import { toTxResponse } from './routes/txRoutes.ts'
 import { canonicalAddress, hashIdParam, parseQuery } from './routes/requestParsing.ts'
 import type { PostgresReads, StoredBalance } from './store/postgresReads.ts'
@@ -51,14 +50,10 @@ export interface ApiDeps {
   readonly relay: EventRelay
   /** Sends the request to the applier and returns its answer (`applierForward.ts`). */
   readonly forward: (c: Context) => Promise<Response>
-  readonly options: {
+  readonly options: ClientLimitSettings & {
     readonly corsOrigins: readonly string[] | '*'
     readonly bodyLimitBytes: number
     readonly eventQueueMax: number
-    readonly submitRatePerSecond: number
-    readonly submitBurst: number
-    readonly signedReadRatePerSecond: number
-    readonly signedReadBurst: number
   }
   readonly log: (line: string) => void
 }
@@ -75,32 +70,24 @@ export interface ApiDeps {
  */
 export function createApiApp(deps: ApiDeps) {
   const { options, forward } = deps
-  const submitLimit = rateLimit(
-    new RateLimiter({ ratePerSecond: options.submitRatePerSecond, burst: options.submitBurst }),
-  )
-  const signedLimit = rateLimit(
-    new RateLimiter({
-      ratePerSecond: options.signedReadRatePerSecond,
-      burst: options.signedReadBurst,
-    }),
-  )
+  const limits = clientLimits(options)
   const findListed = (id: string) => deps.markets.get(id)
   return new Hono()
     .use(corsPolicy(options.corsOrigins))
     .use(bodySizeLimit(options.bodyLimitBytes))
     .onError(errorHandler(deps.log))
     .notFound(notFoundHandler)
-    .post('/transfer', submitLimit, forward)
-    .post('/mint', submitLimit, forward)
-    .post('/order', submitLimit, forward)
-    .post('/cancel', submitLimit, forward)
+    .post('/transfer', limits.submit, forward)
+    .post('/mint', limits.submit, forward)
+    .post('/order', limits.submit, forward)
+    .post('/cancel', limits.submit, forward)
     .get('/status', forward)
     .get('/network', forward)
     .get('/debug/stages', forward)
-    .get('/aggregate_balance', signedLimit, forward)
+    .get('/aggregate_balance', limits.signedRead, forward)
     .get('/root', forward)
-    .get('/root_certificate', signedLimit, forward)
-    .get('/snapshot', snapshotLimit(), forward)
+    .get('/root_certificate', limits.signedRead, forward)
+    .get('/snapshot', limits.snapshot, forward)
     .get('/tx/:id', async (c) => {
       const id = hashIdParam(c, 'an intent')
       const receipt = await deps.reads.receipt(id)
@@ -108,7 +95,7 @@ export function createApiApp(deps: ApiDeps) {
       if (receipt === undefined) return forward(c)
       return c.json(toTxResponse(receipt))
     })
-    .get('/balance', signedLimit, async (c) => {
+    .get('/balance', limits.signedRead, async (c) => {
       const query = parseQuery(c, balanceQuerySchema)
       const address = canonicalAddress(query.address)
       const token = knownToken(deps.tokens, query.token)
@@ -116,7 +103,7 @@ export function createApiApp(deps: ApiDeps) {
       const json = deps.signer.signJson(address, token, balance!, attested(balance!))
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
-    .get('/balances', signedLimit, async (c) => {
+    .get('/balances', limits.signedRead, async (c) => {
       const query = parseQuery(c, balancesQuerySchema)
       // State proofs come from the applier's tree.
       if (query.proof) return forward(c)
@@ -143,14 +130,14 @@ export function createApiApp(deps: ApiDeps) {
       const answer: OrderbookResponse = { market, ...book }
       return c.json(answer)
     })
-    .get('/orders', whenProofAsked(signedLimit), async (c) => {
+    .get('/orders', whenProofAsked(limits.signedRead), async (c) => {
       const request = ordersPageRequest(c, findListed)
       // State proofs come from the applier's tree.
       if (request.proof) return forward(c)
       const page = await deps.reads.ordersPageAt(request)
       return c.json(toOrdersResponse(request.owner, page))
     })
-    .get('/order/:id', whenProofAsked(signedLimit), async (c) => {
+    .get('/order/:id', whenProofAsked(limits.signedRead), async (c) => {
       const orderId = hashIdParam(c, 'an order')
       // The state proof comes from the applier's tree.
       if (parseQuery(c, orderQuerySchema).proof) return forward(c)

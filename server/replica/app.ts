@@ -2,6 +2,7 @@ import { Hono } from 'hono'
 import { processDebugRoutes } from '../processDebugRoutes.ts'
 import { RequestCounts } from '../requestCounts.ts'
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
+import { clientLimits } from './middleware/clientLimits.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { readBookSeqs } from './readQueries.ts'
@@ -22,18 +23,19 @@ import { txRoutes } from './routes/txRoutes.ts'
  */
 export function createApp(deps: ReplicaDeps) {
   const requests = new RequestCounts()
+  const limits = clientLimits(deps.options)
   return new Hono()
     .use(requests.middleware)
     .use(corsPolicy(deps.options.corsOrigins))
     .use(bodySizeLimit(deps.options.bodyLimitBytes))
     .onError(errorHandler(deps.log))
     .notFound(notFoundHandler)
-    .route('/', submitRoutes(deps))
+    .route('/', submitRoutes(deps, limits))
     .route('/', txRoutes(deps))
-    .route('/', balanceRoutes(deps))
+    .route('/', balanceRoutes(deps, limits))
     .route('/', statusRoutes(deps))
-    .route('/', proofRoutes(deps))
-    .route('/', marketRoutes(deps))
+    .route('/', proofRoutes(deps, limits))
+    .route('/', marketRoutes(deps, limits))
     .route(
       '/',
       eventRoutes({

@@ -51,6 +51,13 @@ describe('loadReplicaConfig', () => {
     expect(() => loadReplicaConfig(environment({ REPLICA_BATCH_ENCODING: 'cbor' }))).toThrow()
   })
 
+  it('reads REPLICA_RATE_LIMITS, on by default, off for an applier behind API processes', () => {
+    expect(loadReplicaConfig(environment({})).parameters.rateLimits).toBe(true)
+    const off = loadReplicaConfig(environment({ REPLICA_RATE_LIMITS: 'off' }))
+    expect(off.parameters.rateLimits).toBe(false)
+    expect(() => loadReplicaConfig(environment({ REPLICA_RATE_LIMITS: 'false' }))).toThrow()
+  })
+
   it('still reads the old name REPLICA_SQLITE_SYNCHRONOUS, with a warning', () => {
     const old = loadReplicaConfig(environment({ REPLICA_SQLITE_SYNCHRONOUS: 'FULL' }))
     expect(old.parameters.durability).toBe('FULL')

@@ -149,6 +149,8 @@ const replicaEnvironmentSchema = z.object({
   ),
   /** Signed reads a client IP address may make at once after a quiet spell. */
   REPLICA_SIGNED_READ_BURST: positiveInteger(defaultReplicaParameters.signedReadBurst),
+  /** `off` on an applier behind its API processes only, which limit each client themselves. */
+  REPLICA_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   /** Least time before an intent accepted by a node but not applied is sent again. */
   REPLICA_REDELIVER_AFTER_MS: positiveInteger(defaultReplicaParameters.redeliverAfterMs),
 })
@@ -291,6 +293,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       submitBurst: env.REPLICA_SUBMIT_BURST,
       signedReadRatePerSecond: env.REPLICA_SIGNED_READ_RATE_PER_SECOND,
       signedReadBurst: env.REPLICA_SIGNED_READ_BURST,
+      rateLimits: env.REPLICA_RATE_LIMITS === 'on',
       redeliverAfterMs: env.REPLICA_REDELIVER_AFTER_MS,
     },
   }

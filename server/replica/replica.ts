@@ -114,11 +114,19 @@ export interface ReplicaParameters {
   /** Submissions a client IP address may make at once after a quiet spell. */
   readonly submitBurst: number
   /**
-   * Signed reads (`GET /balance`, `/balances`, `/aggregate_balance` together) each client IP
-   * address may make per second: each may cost a fresh BLS signature or a fan-out to the peers.
+   * Signed reads (`GET /balance`, `/balances`, `/aggregate_balance`, `/root_certificate`, and
+   * `/orders`, `/order/:id` with `proof=1`, together) each client IP address may make per
+   * second: each may cost a fresh BLS signature, state proofs or a fan-out to the peers.
    */
   readonly signedReadRatePerSecond: number
   readonly signedReadBurst: number
+  /**
+   * Whether clients are limited per IP address at all (submissions, signed reads, snapshots).
+   * Off only on an applier behind its API processes (`REPLICA_RATE_LIMITS=off`): they limit
+   * each client before forwarding, and every request forwarded comes from their address, so
+   * limits here would make all their clients share one allowance. Its port must be private.
+   */
+  readonly rateLimits: boolean
   /**
    * How long an intent whose batch a node accepted may stay unapplied before it is sent again
    * (then twice as long, up to 16 times): a node can acknowledge a batch and lose it.
@@ -148,6 +156,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   submitBurst: 100,
   signedReadRatePerSecond: 200,
   signedReadBurst: 400,
+  rateLimits: true,
   redeliverAfterMs: 15_000,
 }
 

@@ -6,6 +6,7 @@ import type { BatchSubmitter } from './batchSubmitter.ts'
 import type { DroppedReceipts } from './droppedReceipts.ts'
 import type { EventHub } from './eventHub.ts'
 import type { IntentStages } from './intentStages.ts'
+import type { ClientLimitSettings } from './middleware/clientLimits.ts'
 import type { PendingIntents } from './pendingIntents.ts'
 import type { PendingJournal } from './pendingJournal.ts'
 import type { ReplicaState } from './replicaState.ts'
@@ -43,18 +44,13 @@ export interface ReplicaDeps {
   }
   /** Fetch used to ask the other replicas (aggregate balances). */
   readonly fetch: typeof fetch
-  readonly options: {
+  /** With the per-client limits (`clientLimits`): submissions, signed reads, snapshots. */
+  readonly options: ClientLimitSettings & {
     readonly corsOrigins: readonly string[] | '*'
     readonly bodyLimitBytes: number
     readonly aggregateTimeoutMs: number
     /** Most events an SSE client may fall behind before its stream is reset. */
     readonly eventQueueMax: number
-    /** Per-IP submission limit: sustained rate per second, and burst. */
-    readonly submitRatePerSecond: number
-    readonly submitBurst: number
-    /** Per-IP signed-read limit (balances, aggregates): sustained rate per second, and burst. */
-    readonly signedReadRatePerSecond: number
-    readonly signedReadBurst: number
     /** Least time before an accepted but unapplied intent is sent again. */
     readonly redeliverAfterMs: number
     /** The form of the intents this replica writes into batches. */

@@ -95,4 +95,43 @@ describe('signed reads', () => {
     expect(refused.headers.get('Retry-After')).toBe('1')
     expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } })
   })
+
+  it('share that one allowance with proven orders and root certificates', async () => {
+    // As an API process gives it: one allowance per client for every read that costs a
+    // signature, a proof or a fan-out, not one per group of routes.
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({
+      sequencer,
+      parameters: { signedReadRatePerSecond: 0.01, signedReadBurst: 2 },
+    })
+    const get = (path: string) => replica.app.request(path)
+    expect((await get(`/balance?address=${bob.address}&token=USDT`)).status).toBe(200)
+    expect((await get(`/orders?address=${bob.address}&proof=1`)).status).toBe(200)
+    expect((await get(`/orders?address=${bob.address}&proof=1`)).status).toBe(429)
+    expect((await get('/root_certificate')).status).toBe(429)
+    expect((await get(`/orders?address=${bob.address}`)).status).toBe(200)
+  })
+
+  it('are not limited, nor submissions and snapshots, on an applier behind its API processes', async () => {
+    // Every request it gets comes from its API processes' address, each client already limited
+    // there: limits here would make all their clients share one allowance.
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({
+      sequencer,
+      parameters: {
+        rateLimits: false,
+        signedReadRatePerSecond: 0.01,
+        signedReadBurst: 1,
+        submitRatePerSecond: 0.01,
+        submitBurst: 1,
+      },
+    })
+    for (let read = 0; read < 4; read++) {
+      const balance = await replica.app.request(`/balance?address=${bob.address}&token=USDT`)
+      expect(balance.status).toBe(200)
+      expect((await replica.app.request('/snapshot')).status).not.toBe(429)
+      const submit = await replica.app.request('/transfer', { method: 'POST', body: '{}' })
+      expect(submit.status).toBe(400)
+    }
+  })
 })

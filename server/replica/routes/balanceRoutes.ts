@@ -8,7 +8,7 @@ import { parseToken } from '../../../shared/intents/index.ts'
 import { BalanceAggregator } from '../aggregateBalance.ts'
 import { rejection } from '../apiError.ts'
 import { balanceAt, requireIntactState } from '../balanceAt.ts'
-import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import type { ClientLimits } from '../middleware/clientLimits.ts'
 import { listTokens } from '../readQueries.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { readProvenBalances } from '../stateProofs.ts'
@@ -20,20 +20,12 @@ import { canonicalAddress, parseQuery } from './requestParsing.ts'
  * state hash (`readProvenBalances`); `GET /aggregate_balance`: a quorum of replicas' signatures over
  * one balance at one common index, aggregated with BLS.
  */
-export function balanceRoutes(deps: ReplicaDeps) {
+export function balanceRoutes(deps: ReplicaDeps, limits: ClientLimits) {
   const aggregator = new BalanceAggregator(deps)
-  // One allowance per client IP address across the three routes: each answer may cost a fresh
-  // BLS signature (a new address or index), state proofs or a fan-out to every peer.
-  const limited = rateLimit(
-    new RateLimiter({
-      ratePerSecond: deps.options.signedReadRatePerSecond,
-      burst: deps.options.signedReadBurst,
-    }),
-  )
   return new Hono()
-    .use('/balance', limited)
-    .use('/balances', limited)
-    .use('/aggregate_balance', limited)
+    .use('/balance', limits.signedRead)
+    .use('/balances', limits.signedRead)
+    .use('/aggregate_balance', limits.signedRead)
     .get('/balance', async (c) => {
       requireIntactState(deps)
       const query = parseQuery(c, balanceQuerySchema)

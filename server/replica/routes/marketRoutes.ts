@@ -14,7 +14,7 @@ import {
 import type { ListedMarket } from '../../../shared/exchange/index.ts'
 import type { Address } from '../../../shared/intents/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
-import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import type { ClientLimits } from '../middleware/clientLimits.ts'
 import { whenProofAsked } from '../middleware/whenProofAsked.ts'
 import {
   findMarket,
@@ -37,14 +37,8 @@ import { canonicalAddress, hashIdParam, parseQuery } from './requestParsing.ts'
  * `GET /trades` (pages of a market's trades, newest first). Every list has a cap, so no request
  * costs more than a page. Prices and quantities are base-unit decimal strings.
  */
-export function marketRoutes(deps: ReplicaDeps) {
+export function marketRoutes(deps: ReplicaDeps, limits: ClientLimits) {
   const findListed: FindMarket = (id) => findMarket(deps.state, id)
-  const provenLimit = rateLimit(
-    new RateLimiter({
-      ratePerSecond: deps.options.signedReadRatePerSecond,
-      burst: deps.options.signedReadBurst,
-    }),
-  )
   return new Hono()
     .get('/markets', (c) => {
       const answer: MarketsResponse = {
@@ -59,7 +53,7 @@ export function marketRoutes(deps: ReplicaDeps) {
       const answer: OrderbookResponse = await readBook(deps.state, market, query.depth)
       return c.json(answer)
     })
-    .use('/orders', whenProofAsked(provenLimit))
+    .use('/orders', whenProofAsked(limits.signedRead))
     .get('/orders', async (c) => {
       const request = ordersPageRequest(c, findListed)
       const page = await readOrders(deps.state, request)
@@ -72,7 +66,7 @@ export function marketRoutes(deps: ReplicaDeps) {
       )
       return c.json({ ...answer, proofs } satisfies OrdersResponse)
     })
-    .use('/order/:id', whenProofAsked(provenLimit))
+    .use('/order/:id', whenProofAsked(limits.signedRead))
     .get('/order/:id', async (c) => {
       const orderId = hashIdParam(c, 'an order')
       const { proof } = parseQuery(c, orderQuerySchema)

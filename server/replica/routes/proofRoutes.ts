@@ -3,7 +3,7 @@ import { rootQuerySchema } from '../../../shared/api/index.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import { requireIntactState } from '../balanceAt.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
-import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import type { ClientLimits } from '../middleware/clientLimits.ts'
 import { RootCertifier } from '../rootCertifier.ts'
 import { parseQuery } from './requestParsing.ts'
 
@@ -20,15 +20,9 @@ import { parseQuery } from './requestParsing.ts'
  * `GET /snapshot`: the whole consensus state at the index of a state hash (`StateSnapshots`),
  * which a new replica checks against a quorum's `/root?index` before it installs it (state sync).
  */
-export function proofRoutes(deps: ReplicaDeps) {
+export function proofRoutes(deps: ReplicaDeps, limits: ClientLimits) {
   const certifier = new RootCertifier(deps)
-  // A certificate not kept yet costs a request to every peer: the allowance of signed reads.
-  const certificateLimit = rateLimit(
-    new RateLimiter({
-      ratePerSecond: deps.options.signedReadRatePerSecond,
-      burst: deps.options.signedReadBurst,
-    }),
-  )
+  // A root certificate not kept yet costs a request to every peer: it counts as a signed read.
   return new Hono()
     .get('/root', async (c) => {
       requireIntactState(deps)
@@ -43,7 +37,7 @@ export function proofRoutes(deps: ReplicaDeps) {
       }
       return c.json(signed)
     })
-    .get('/root_certificate', certificateLimit, async (c) => {
+    .get('/root_certificate', limits.signedRead, async (c) => {
       requireIntactState(deps)
       const { index } = parseQuery(c, rootQuerySchema)
       await deps.state.settled()
@@ -51,7 +45,7 @@ export function proofRoutes(deps: ReplicaDeps) {
       const latest = deps.stateHash()
       return c.json(await certifier.certificate(index ?? latest.index))
     })
-    .get('/snapshot', snapshotLimit(), async (c) => {
+    .get('/snapshot', limits.snapshot, async (c) => {
       requireIntactState(deps)
       const deadline = Date.now() + snapshotWaitMs
       for (;;) {
@@ -75,15 +69,6 @@ export function proofRoutes(deps: ReplicaDeps) {
         'no state hash at the applied index in time (made at root checkpoints and when idle); retry',
       )
     })
-}
-
-/**
- * Snapshots per client IP address: 3 at once, then one per 5 s. Each is the whole state (tens of
- * MB at 100,000 accounts), and a joining replica needs one; the limit keeps one client from
- * taking the replica's bandwidth.
- */
-export function snapshotLimit() {
-  return rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 }))
 }
 
 /** How long `GET /snapshot` waits for a state hash at the applied index. */

@@ -10,7 +10,7 @@ import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
 import { stageNow } from '../../observability/stageClock.ts'
 import { ApiError, rejection } from '../apiError.ts'
 import type { SubmitOutcome } from '../batchSubmitter.ts'
-import { rateLimit, RateLimiter } from '../middleware/rateLimit.ts'
+import type { ClientLimits } from '../middleware/clientLimits.ts'
 import { stillWanted } from '../redelivery.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
 import { readJson } from './requestParsing.ts'
@@ -28,25 +28,18 @@ import { readJson } from './requestParsing.ts'
  * Each client IP address may submit `submitRatePerSecond` intents per second (burst
  * `submitBurst`) over the four routes together; beyond, 429 `rate_limited` with `Retry-After`.
  */
-export function submitRoutes(deps: ReplicaDeps) {
+export function submitRoutes(deps: ReplicaDeps, limits: ClientLimits) {
   const submit = (actions: readonly IntentAction[]) => async (c: import('hono').Context) => {
     const receivedAt = stageNow()
     const json = await readJson(c, deps.options.bodyLimitBytes)
     const response = await submitIntent(deps, json, actions, receivedAt)
     return c.json(response, 202)
   }
-  // One allowance per client IP address across the four routes, checked before the body is read.
-  const limited = rateLimit(
-    new RateLimiter({
-      ratePerSecond: deps.options.submitRatePerSecond,
-      burst: deps.options.submitBurst,
-    }),
-  )
   return new Hono()
-    .post('/transfer', limited, submit(['transfer']))
-    .post('/mint', limited, submit(['mint']))
-    .post('/order', limited, submit(['order']))
-    .post('/cancel', limited, submit(['cancel', 'cancelAll']))
+    .post('/transfer', limits.submit, submit(['transfer']))
+    .post('/mint', limits.submit, submit(['mint']))
+    .post('/order', limits.submit, submit(['order']))
+    .post('/cancel', limits.submit, submit(['cancel', 'cancelAll']))
 }
 
 async function submitIntent(

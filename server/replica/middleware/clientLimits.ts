@@ -1,0 +1,59 @@
+import type { MiddlewareHandler } from 'hono'
+import { rateLimit, RateLimiter } from './rateLimit.ts'
+
+/** The settings `clientLimits` reads (a replica's parameters, or an API process's). */
+export interface ClientLimitSettings {
+  /** Off only on an applier whose clients are its API processes (`REPLICA_RATE_LIMITS=off`). */
+  readonly rateLimits: boolean
+  readonly submitRatePerSecond: number
+  readonly submitBurst: number
+  readonly signedReadRatePerSecond: number
+  readonly signedReadBurst: number
+}
+
+/**
+ * The per-client-address limits of one replica HTTP app, each made once and shared by every
+ * route it guards, so that a client has one allowance for each kind of request whichever routes
+ * it spreads them over, in a replica process as in an API process.
+ */
+export interface ClientLimits {
+  /** `POST /transfer`, `/mint`, `/order`, `/cancel`. */
+  readonly submit: MiddlewareHandler
+  /**
+   * Reads that cost a BLS signature, state proofs or a fan-out to every peer: `GET /balance`,
+   * `/balances`, `/aggregate_balance`, `/orders?proof=1`, `/order/:id?proof=1`,
+   * `/root_certificate`.
+   */
+  readonly signedRead: MiddlewareHandler
+  /**
+   * `GET /snapshot`: 3 at once, then one per 5 s. Each is the whole state (tens of MB at 100,000
+   * accounts) and a joining replica needs one; the limit keeps one client from taking the
+   * replica's bandwidth.
+   */
+  readonly snapshot: MiddlewareHandler
+}
+
+const unlimited: MiddlewareHandler = async (_c, next) => {
+  await next()
+}
+
+/**
+ * The limits of one app. Without `rateLimits` nothing is limited: on an applier behind its API
+ * processes every request comes from their address, each client already limited there, and a
+ * limit here would make all their clients share one allowance (its port must be private).
+ */
+export function clientLimits(settings: ClientLimitSettings): ClientLimits {
+  if (!settings.rateLimits) return { submit: unlimited, signedRead: unlimited, snapshot: unlimited }
+  return {
+    submit: rateLimit(
+      new RateLimiter({ ratePerSecond: settings.submitRatePerSecond, burst: settings.submitBurst }),
+    ),
+    signedRead: rateLimit(
+      new RateLimiter({
+        ratePerSecond: settings.signedReadRatePerSecond,
+        burst: settings.signedReadBurst,
+      }),
+    ),
+    snapshot: rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 })),
+  }
+}
