@@ -45,7 +45,7 @@ import {
   type Waterfall,
 } from './latencyWaterfall.ts'
 import { startCpuAccounting } from './processCpu.ts'
-import { benchAccounts, signTransfers } from './replicaApply.ts'
+import { benchAccounts, transferRounds } from './replicaApply.ts'
 import { environmentConfig, printSummary } from './report.ts'
 import { BenchArguments } from './benchArguments.ts'
 
@@ -123,12 +123,7 @@ async function runVariant(variant: {
   try {
     const roles = await processRoles(zellular, cluster)
     const urls = cluster.urls()
-    let nextNonce = Date.now()
-    const batchOf = (count: number) => {
-      const intents = signTransfers(accounts, count, nextNonce)
-      nextNonce += Math.ceil(count / accounts.length) + 1
-      return intents
-    }
+    const batchOf = transferRounds(accounts)
     for (const rate of rates) {
       await drained(urls)
       await sendAtRate(urls, batchOf(Math.ceil(rate * parameters.warmupSeconds)), rate, sampleLoad)

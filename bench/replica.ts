@@ -49,7 +49,7 @@ import {
 } from './clusterLoad.ts'
 import { measureApiReads } from './apiReads.ts'
 import { measureBookReads } from './bookReads.ts'
-import { measureApply, benchAccounts, signTransfers } from './replicaApply.ts'
+import { measureApply, benchAccounts, transferRounds } from './replicaApply.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 import { startCpuAccounting } from './processCpu.ts'
 import { BenchArguments } from './benchArguments.ts'
@@ -239,13 +239,7 @@ async function runLatency(
     latencySeconds,
     latencyWarmupSeconds,
   })
-  // Millisecond times: a real network's batches carry finalization timestamps.
-  let nextNonce = Date.now()
-  const batchOf = (count: number) => {
-    const intents = signTransfers(accounts, count, nextNonce)
-    nextNonce += Math.ceil(count / accounts.length) + 1
-    return intents
-  }
+  const batchOf = transferRounds(accounts)
   for (const rate of latencyRates) {
     await drained(urls)
     await sendAtRate(urls, batchOf(rate * latencyWarmupSeconds), rate, sampleLoad)

@@ -72,6 +72,20 @@ export function signTransfers(
   })
 }
 
+/**
+ * Signs `count` transfers a call, the accounts in turn, each call's nonces above the last's. They
+ * start at now in milliseconds: a real network's batches carry finalization times, and a nonce
+ * must lie within days of its batch's time (`shared/ledger/nonceWindow.ts`).
+ */
+export function transferRounds(accounts: readonly TestAccount[]): (count: number) => WireIntent[] {
+  let nextNonce = Date.now()
+  return (count) => {
+    const intents = signTransfers(accounts, count, nextNonce)
+    nextNonce += Math.ceil(count / accounts.length) + 1
+    return intents
+  }
+}
+
 /** Runs phase A; signing is done before the clock starts. */
 export async function measureApply(parameters: ApplyBenchParameters): Promise<ApplyBenchResult> {
   const accounts = benchAccounts(parameters.accounts)
