@@ -164,6 +164,7 @@ export function createApiApp(deps: ApiDeps) {
         replicaId: deps.replicaId,
         hub: deps.hub,
         eventQueueMax: options.eventQueueMax,
+        streams: limits.eventStreams,
         streamStart: async () => {
           const position = await deps.relay.ready(streamStartWaitMs)
           if (position === undefined) {

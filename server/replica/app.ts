@@ -42,6 +42,7 @@ export function createApp(deps: ReplicaDeps) {
         replicaId: deps.replicaId,
         hub: deps.hub,
         eventQueueMax: deps.options.eventQueueMax,
+        streams: limits.eventStreams,
         streamStart: () => readBookSeqs(deps.state),
       }),
     )

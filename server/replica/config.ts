@@ -137,6 +137,10 @@ const replicaEnvironmentSchema = z.object({
     .default(defaultReplicaParameters.verifierThreads),
   /** Most SSE streams at once; more get 503 `too_many_subscribers`. */
   REPLICA_EVENT_SUBSCRIBERS_MAX: positiveInteger(defaultReplicaParameters.eventSubscribersMax),
+  /** Most SSE streams one client IP address may hold; more get 429 `rate_limited`. */
+  REPLICA_EVENT_STREAMS_PER_CLIENT_MAX: positiveInteger(
+    defaultReplicaParameters.eventStreamsPerClientMax,
+  ),
   /** Most events an SSE client may fall behind before its stream gets `reset` and is closed. */
   REPLICA_EVENT_QUEUE_MAX: positiveInteger(defaultReplicaParameters.eventQueueMax),
   /** Submissions per second each client IP address may make, sustained (429 beyond). */
@@ -288,6 +292,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       historyRetainBatches: env.REPLICA_HISTORY_RETAIN_BATCHES,
       verifierThreads: env.REPLICA_VERIFIER_THREADS,
       eventSubscribersMax: env.REPLICA_EVENT_SUBSCRIBERS_MAX,
+      eventStreamsPerClientMax: env.REPLICA_EVENT_STREAMS_PER_CLIENT_MAX,
       eventQueueMax: env.REPLICA_EVENT_QUEUE_MAX,
       submitRatePerSecond: env.REPLICA_SUBMIT_RATE_PER_SECOND,
       submitBurst: env.REPLICA_SUBMIT_BURST,

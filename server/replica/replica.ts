@@ -103,6 +103,12 @@ export interface ReplicaParameters {
   readonly verifierThreads: number
   /** Most SSE streams at once; more get 503 `too_many_subscribers`. */
   readonly eventSubscribersMax: number
+  /**
+   * Most SSE streams one client IP address may hold at once; more get 429 `rate_limited`.
+   * Below `eventSubscribersMax`, so one machine cannot take every stream (a browser tab holds
+   * one per replica).
+   */
+  readonly eventStreamsPerClientMax: number
   /** Most events a stream's client may fall behind before it gets `reset` and is dropped. */
   readonly eventQueueMax: number
   /**
@@ -151,6 +157,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   historyRetainBatches: 1_000_000,
   verifierThreads: 0,
   eventSubscribersMax: 512,
+  eventStreamsPerClientMax: 32,
   eventQueueMax: 10_000,
   submitRatePerSecond: 50,
   submitBurst: 100,

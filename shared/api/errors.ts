@@ -81,7 +81,10 @@ export const apiErrorStatus = {
   not_owner: 422,
   /** A cancel-all of a signer with no open (or pending) order in that market. */
   no_open_orders: 422,
-  /** This client (IP address) sent more requests than its rate allows; see `Retry-After`. */
+  /**
+   * This client (IP address) sent more requests than its rate allows, or holds as many event
+   * streams as one client may; see `Retry-After`.
+   */
   rate_limited: 429,
   /**
    * `GET /balances?proof=1`: the replica's tree cannot prove the value at its latest state hash

@@ -22,8 +22,9 @@ import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
  * connection), and moves to another replica.
  *
  * Limits: a replica holds a bounded number of streams and answers more with 503
- * `too_many_subscribers` and `Retry-After`; a stream whose client falls more events behind than
- * its queue holds gets `reset` and is closed.
+ * `too_many_subscribers` and `Retry-After`, and a client (IP address) a few of them (more: 429
+ * `rate_limited`); a stream whose client falls more events behind than its queue holds gets
+ * `reset` and is closed.
  */
 
 /** First event of every stream: where the replica stands, and each market's book `seq`. */

@@ -20,8 +20,9 @@
  *   `GET /order/:id[?proof=1]` → `orderResponseSchema` (404 `order_not_found`);
  *   `GET /trades?market[&limit][&cursor]` → `tradesResponseSchema` (pages: `limit` up to
  *   `ordersPageMax` / `tradesPageMax`, `next` is the following cursor)
- * - `GET /events[?address][&types]`: SSE, `sseEventSchemas` (503 `too_many_subscribers` when full;
- *   `reset` before closing a stream that fell too far behind)
+ * - `GET /events[?address][&types]`: SSE, `sseEventSchemas` (503 `too_many_subscribers` when full,
+ *   429 `rate_limited` past a client's share; `reset` before closing a stream that fell too far
+ *   behind)
  */
 export {
   aggregateBalanceResponseSchema,

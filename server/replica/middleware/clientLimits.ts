@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
+import { StreamsPerClient } from '../streamsPerClient.ts'
 import { rateLimit, RateLimiter } from './rateLimit.ts'
 
 /** The settings `clientLimits` reads (a replica's parameters, or an API process's). */
@@ -9,6 +10,7 @@ export interface ClientLimitSettings {
   readonly submitBurst: number
   readonly signedReadRatePerSecond: number
   readonly signedReadBurst: number
+  readonly eventStreamsPerClientMax: number
 }
 
 /**
@@ -31,6 +33,8 @@ export interface ClientLimits {
    * replica's bandwidth.
    */
   readonly snapshot: MiddlewareHandler
+  /** `GET /events`: the streams each client holds open (`eventStreamsPerClientMax`). */
+  readonly eventStreams: StreamsPerClient
 }
 
 const unlimited: MiddlewareHandler = async (_c, next) => {
@@ -43,7 +47,14 @@ const unlimited: MiddlewareHandler = async (_c, next) => {
  * limit here would make all their clients share one allowance (its port must be private).
  */
 export function clientLimits(settings: ClientLimitSettings): ClientLimits {
-  if (!settings.rateLimits) return { submit: unlimited, signedRead: unlimited, snapshot: unlimited }
+  if (!settings.rateLimits) {
+    return {
+      submit: unlimited,
+      signedRead: unlimited,
+      snapshot: unlimited,
+      eventStreams: new StreamsPerClient(Number.POSITIVE_INFINITY),
+    }
+  }
   return {
     submit: rateLimit(
       new RateLimiter({ ratePerSecond: settings.submitRatePerSecond, burst: settings.submitBurst }),
@@ -55,5 +66,6 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
       }),
     ),
     snapshot: rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 })),
+    eventStreams: new StreamsPerClient(settings.eventStreamsPerClientMax),
   }
 }

@@ -3,6 +3,8 @@ import { streamSSE } from 'hono/streaming'
 import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../shared/api/index.ts'
 import { ApiError } from '../apiError.ts'
 import type { EventHub, HubEvent, HubSubscription } from '../eventHub.ts'
+import { clientAddress } from '../middleware/rateLimit.ts'
+import type { StreamsPerClient } from '../streamsPerClient.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 const pingIntervalMs = 15_000
@@ -17,6 +19,8 @@ export interface EventRoutesDeps {
   readonly hub: EventHub
   /** Most events a stream's client may fall behind before it is reset. */
   readonly eventQueueMax: number
+  /** The streams each client holds (`clientLimits`). */
+  readonly streams: StreamsPerClient
   /**
    * The applied index and every market's book sequence number as of the last event published,
    * read with no await between it and the subscription (`hello`).
@@ -31,7 +35,8 @@ export interface EventRoutesDeps {
  * the client leaves (both abort paths).
  *
  * Bounded: the hub holds at most `subscribersMax` streams (more get 503 `too_many_subscribers`
- * with `Retry-After`), and a stream whose client falls more than `eventQueueMax` events behind
+ * with `Retry-After`), a client at most `streams.perClientMax` of them (more get 429
+ * `rate_limited` with `Retry-After`), and a stream whose client falls more than `eventQueueMax` events behind
  * is unsubscribed at once, told `reset`, and closed; if it does not even take the `reset`
  * within 5 s the connection is cut.
  */
@@ -46,6 +51,14 @@ export function eventRoutes(deps: EventRoutesDeps) {
     const lastId = lastHeader !== undefined && /^[0-9]{1,16}$/.test(lastHeader) ? +lastHeader : NaN
     const lastEventId = Number.isSafeInteger(lastId) ? lastId : undefined
     const types = query.types === undefined ? undefined : new Set<string>(query.types)
+    const release = deps.streams.open(clientAddress(c))
+    if (release === undefined) {
+      const refusal = new ApiError(
+        'rate_limited',
+        `this address holds ${deps.streams.perClientMax} event streams, the most one client may`,
+      )
+      return c.json(refusal.toBody(), 429, { 'Retry-After': String(retryAfterSeconds) })
+    }
 
     // Subscribed before the stream starts: a full hub is a plain 503, and nothing published
     // between `hello` and the subscription can fall in between.
@@ -76,6 +89,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
       () => drop('events_lost'),
     )
     if (subscription === undefined) {
+      release()
       const refusal = new ApiError(
         'too_many_subscribers',
         `this replica serves ${deps.hub.subscribersMax} event streams at most; retry later`,
@@ -145,6 +159,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
         clearInterval(ping)
         clearTimeout(cut)
         held.unsubscribe()
+        release()
       }
     })
   })
