@@ -25,9 +25,4 @@ export class StreamsPerClient {
       else this.#open.delete(client)
     }
   }
-
-  /** Clients with a stream open (for tests). */
-  get clients(): number {
-    return this.#open.size
-  }
 }
