@@ -1,7 +1,5 @@
 import bls from '@chainsafe/bls/herumi'
-import { serve } from '@hono/node-server'
 import { request as httpRequest } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { hexToBytes } from 'viem'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -25,6 +23,7 @@ import {
   createTestReplica,
   faucet,
   InMemorySequencer,
+  serveOnLoopback,
   testGenesis,
   testTokens,
   waitFor,
@@ -156,9 +155,8 @@ describe('submitting intents', () => {
 
   it('limits and reads bodies the same when served over HTTP by @hono/node-server', async () => {
     // Served for real, bodies are read from the Node request, not through a Web stream.
-    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
-    await new Promise((resolve) => server.once('listening', resolve))
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/transfer`
+    const { server, port } = await serveOnLoopback(replica.app.fetch)
+    const url = `http://127.0.0.1:${port}/transfer`
     const send = (body: string, chunked: boolean) =>
       new Promise<{ status: number; code: string }>((resolve, reject) => {
         const outgoing = httpRequest(url, {

@@ -210,6 +210,16 @@ export function createTestReplica(options: {
   })
 }
 
+/** Serves `fetch` over HTTP on 127.0.0.1 (`port` 0: any free one), once it listens. */
+export async function serveOnLoopback(
+  fetch: (request: Request) => Response | Promise<Response>,
+  port = 0,
+): Promise<{ server: ServerType; port: number }> {
+  const server = serve({ fetch, hostname: '127.0.0.1', port })
+  await new Promise((resolve) => server.once('listening', resolve))
+  return { server, port: (server.address() as AddressInfo).port }
+}
+
 /**
  * Replicas `positions` of `registry` reading `sequencer`, started and each served over HTTP on
  * 127.0.0.1, and the registry naming their URLs (the others' are a port nothing listens on).
@@ -229,11 +239,10 @@ export async function serveReplicas(options: {
     const replica = await startReplica({ ...options, position })
     const own = new URL(options.registry.replicas[position - 1]!.url)
     const port = options.atRegistryPorts === true ? Number(own.port) : 0
-    const server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port })
-    await new Promise((resolve) => server.once('listening', resolve))
-    servers.set(replica, server)
+    const served = await serveOnLoopback(replica.app.fetch, port)
+    servers.set(replica, served.server)
     replicas.push(replica)
-    urls.set(replica.deps.replicaId, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    urls.set(replica.deps.replicaId, `http://127.0.0.1:${served.port}`)
   }
   const registry: ReplicaRegistry = {
     ...options.registry,

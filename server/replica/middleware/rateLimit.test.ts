@@ -1,16 +1,23 @@
-import { serve, type ServerType } from '@hono/node-server'
-import { request as httpRequest } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { ServerType } from '@hono/node-server'
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
 import { clientKey } from './rateLimit.ts'
-import { alice, bob, createTestReplica, faucet, InMemorySequencer, testTokens } from '../testing.ts'
+import {
+  alice,
+  bob,
+  createTestReplica,
+  faucet,
+  InMemorySequencer,
+  serveOnLoopback,
+  testTokens,
+} from '../testing.ts'
 
 /*
- * Submissions are limited per client IP address, over real HTTP on loopback: 127.0.0.1 and
- * 127.0.0.2 are two clients of the same server.
+ * Submissions and event streams are limited per client IP address, over real HTTP on loopback:
+ * 127.0.0.1 and 127.0.0.2 are two clients of the same server.
  */
 
 let replica: Replica
@@ -18,18 +25,25 @@ let running: Promise<void>
 let server: ServerType
 let port: number
 let nonce = 0
+const opened: ClientRequest[] = []
 
 beforeAll(async () => {
   replica = await createTestReplica({
     sequencer: new InMemorySequencer(),
-    parameters: { submitRatePerSecond: 1, submitBurst: 4 },
+    parameters: {
+      submitRatePerSecond: 1,
+      submitBurst: 4,
+      eventStreamsPerClientMax: 2,
+      eventSubscribersMax: 10,
+    },
   })
   running = replica.start()
-  server = serve({ fetch: replica.app.fetch, hostname: '127.0.0.1', port: 0 })
-  await new Promise((resolve) => server.once('listening', resolve))
-  port = (server.address() as AddressInfo).port
+  const served = await serveOnLoopback(replica.app.fetch)
+  server = served.server
+  port = served.port
 })
 afterAll(async () => {
+  for (const request of opened) request.destroy()
   server.close()
   await replica.stop()
   await running
@@ -118,6 +132,50 @@ describe('per-IP submission limit', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100))
     expect((await send('127.0.0.1', 'POST', '/transfer', transfer())).status).toBe(202)
     expect((await send('127.0.0.1', 'POST', '/transfer', transfer())).status).toBe(429)
+  })
+})
+
+/** Opens `GET /events` from `from`; resolves with the answer once its status is known. */
+function openStream(from: string): Promise<{ request: ClientRequest; response: IncomingMessage }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: '/events', localAddress: from })
+    opened.push(request)
+    request.on('response', (response) => resolve({ request, response }))
+    request.on('error', reject)
+    request.end()
+  })
+}
+
+async function bodyOf(response: IncomingMessage): Promise<unknown> {
+  let text = ''
+  for await (const chunk of response) text += String(chunk)
+  return JSON.parse(text)
+}
+
+describe('event streams per client', () => {
+  // The hub's cap is shared by every client: one machine holding all of it would cut every
+  // other user's live data.
+  it('refuses a client past its share with 429 and Retry-After, others still served', async () => {
+    const first = await openStream('127.0.0.1')
+    const second = await openStream('127.0.0.1')
+    expect([first.response.statusCode, second.response.statusCode]).toEqual([200, 200])
+
+    const third = await openStream('127.0.0.1')
+    expect(third.response.statusCode).toBe(429)
+    expect(Number(third.response.headers['retry-after'])).toBeGreaterThanOrEqual(1)
+    expect(errorResponseSchema.parse(await bodyOf(third.response)).error.code).toBe('rate_limited')
+    // Another address has its own share of the hub.
+    expect((await openStream('127.0.0.2')).response.statusCode).toBe(200)
+
+    // A stream that ends gives its place back.
+    first.request.destroy()
+    let again = await openStream('127.0.0.1')
+    for (let tries = 0; again.response.statusCode === 429 && tries < 50; tries++) {
+      again.request.destroy()
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      again = await openStream('127.0.0.1')
+    }
+    expect(again.response.statusCode).toBe(200)
   })
 })
 
