@@ -75,9 +75,9 @@ export function clientAddress(c: Context): string {
 
 /**
  * The key of a peer address: an IPv4 address as it is (also when a dual-stack socket gives it
- * IPv4-mapped, `::ffff:a.b.c.d`); an IPv6 address by its /64 prefix, the block one subscriber is
- * given, since whoever holds one can send from any of its 2^64 addresses and would otherwise get
- * a fresh allowance from each.
+ * IPv4-mapped, `::ffff:a.b.c.d`); an IPv6 address by its /64 prefix, the least block a network
+ * hands one subscriber, since whoever holds one can send from any of its 2^64 addresses and would
+ * otherwise get a fresh allowance from each.
  */
 export function clientKey(address: string | undefined): string {
   if (address === undefined) return 'local'

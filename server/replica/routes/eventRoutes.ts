@@ -35,10 +35,10 @@ export interface EventRoutesDeps {
  * the client leaves (both abort paths).
  *
  * Bounded: the hub holds at most `subscribersMax` streams (more get 503 `too_many_subscribers`
- * with `Retry-After`), a client at most `streams.perClientMax` of them (more get 429
- * `rate_limited` with `Retry-After`), and a stream whose client falls more than `eventQueueMax` events behind
- * is unsubscribed at once, told `reset`, and closed; if it does not even take the `reset`
- * within 5 s the connection is cut.
+ * with `Retry-After`), one client at most `streams.perClientMax` of them (more get 429
+ * `rate_limited` with `Retry-After`), and a stream whose client falls more than `eventQueueMax`
+ * events behind is unsubscribed at once, told `reset`, and closed; if it does not even take the
+ * `reset` within 5 s the connection is cut.
  */
 export function eventRoutes(deps: EventRoutesDeps) {
   const queueMax = deps.eventQueueMax
