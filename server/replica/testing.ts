@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo } from 'node:net'
-import { serve, type ServerType } from '@hono/node-server'
+import type { ServerType } from '@hono/node-server'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { NodeState } from '../../shared/zellular/index.ts'
@@ -18,6 +18,7 @@ import { createTokenRegistry } from '../../shared/intents/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import type Database from 'better-sqlite3'
 import type { FinalizedBatch, ReplicaState } from './replicaState.ts'
+import { listenHttp } from '../listenHttp.ts'
 import { spawnService, type ServiceProcess } from '../serviceProcesses.ts'
 import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
 import { SqliteStorage } from './store/sqliteStorage.ts'
@@ -210,13 +211,12 @@ export function createTestReplica(options: {
   })
 }
 
-/** Serves `fetch` over HTTP on 127.0.0.1 (`port` 0: any free one), once it listens. */
+/** `listenHttp` on 127.0.0.1 (`port` 0: any free one), with the port it listens on. */
 export async function serveOnLoopback(
-  fetch: (request: Request) => Response | Promise<Response>,
+  fetch: Parameters<typeof listenHttp>[0],
   port = 0,
 ): Promise<{ server: ServerType; port: number }> {
-  const server = serve({ fetch, hostname: '127.0.0.1', port })
-  await new Promise((resolve) => server.once('listening', resolve))
+  const server = await listenHttp(fetch, '127.0.0.1', port)
   return { server, port: (server.address() as AddressInfo).port }
 }
 
