@@ -58,6 +58,14 @@ describe('loadReplicaConfig', () => {
     expect(() => loadReplicaConfig(environment({ REPLICA_RATE_LIMITS: 'false' }))).toThrow()
   })
 
+  it('reads REPLICA_EVENT_STREAMS_PER_CLIENT_MAX, 32 by default', () => {
+    expect(loadReplicaConfig(environment({})).parameters.eventStreamsPerClientMax).toBe(32)
+    const four = environment({ REPLICA_EVENT_STREAMS_PER_CLIENT_MAX: '4' })
+    expect(loadReplicaConfig(four).parameters.eventStreamsPerClientMax).toBe(4)
+    const zero = environment({ REPLICA_EVENT_STREAMS_PER_CLIENT_MAX: '0' })
+    expect(() => loadReplicaConfig(zero)).toThrow()
+  })
+
   it('still reads the old name REPLICA_SQLITE_SYNCHRONOUS, with a warning', () => {
     const old = loadReplicaConfig(environment({ REPLICA_SQLITE_SYNCHRONOUS: 'FULL' }))
     expect(old.parameters.durability).toBe('FULL')

@@ -112,7 +112,7 @@ describe('signed reads', () => {
     expect((await get(`/orders?address=${bob.address}`)).status).toBe(200)
   })
 
-  it('are not limited, nor submissions and snapshots, on an applier behind its API processes', async () => {
+  it('are not limited, nor submissions, snapshots and event streams, on an applier behind its API processes', async () => {
     // Every request it gets comes from its API processes' address, each client already limited
     // there: limits here would make all their clients share one allowance.
     const sequencer = new InMemorySequencer()
@@ -124,8 +124,12 @@ describe('signed reads', () => {
         signedReadBurst: 1,
         submitRatePerSecond: 0.01,
         submitBurst: 1,
+        eventStreamsPerClientMax: 1,
       },
     })
+    const streams = [await replica.app.request('/events'), await replica.app.request('/events')]
+    expect(streams.map((stream) => stream.status)).toEqual([200, 200])
+    for (const stream of streams) await stream.body?.cancel()
     for (let read = 0; read < 4; read++) {
       const balance = await replica.app.request(`/balance?address=${bob.address}&token=USDT`)
       expect(balance.status).toBe(200)
