@@ -6,7 +6,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { z } from 'zod'
-import { clientAddress, RateLimiter } from '../replica/middleware/rateLimit.ts'
+import { clientAddress } from '../http/clientKey.ts'
+import { RateLimiter } from '../replica/middleware/rateLimit.ts'
 import { FaucetAllowance } from './faucetAllowance.ts'
 
 /** Limits of `POST /faucet`. */

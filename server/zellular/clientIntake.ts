@@ -17,23 +17,32 @@ export class ClientIntake {
     private readonly chain: Chain,
     /** The forwarding budget the poster also spends: one budget per node, as in zsequencer. */
     private readonly sendLimiter: SlidingWindowLimiter,
-    /** Observability only: when client batches were taken (the latency waterfall). */
-    private readonly stages?: BatchStages,
-    /** A follower queued client batches: the posting loop should run now. */
-    private readonly onQueued: () => void = () => {},
+    /** As the sequencer, each client's share of `sendLimiter`'s budget, per client address. */
+    private readonly clientLimiter: SlidingWindowLimiter,
+    private readonly watchers: {
+      /** Observability only: when client batches were taken (the latency waterfall). */
+      readonly stages?: BatchStages
+      /** A follower queued client batches: the posting loop should run now. */
+      readonly onQueued?: () => void
+    } = {},
   ) {}
 
-  accept(app: string, bodies: readonly string[], now: number): void {
+  /** Takes `client`'s batches (`clientKey`), or throws 429 BatchesLimitExceededError. */
+  accept(app: string, client: string, bodies: readonly string[], now: number): void {
     if (bodies.length === 0) return
-    this.stages?.accepted(app, bodies)
     if (!this.role.isSequencer) {
-      this.outbox.enqueue(app, bodies)
-      return this.onQueued()
+      this.outbox.enqueue(app, client, bodies)
+      this.watchers.stages?.accepted(app, bodies)
+      return this.watchers.onQueued?.()
     }
+    const { sendLimiter, clientLimiter, selfId } = this
     const kb = bodies.reduce((sum, body) => sum + sizeKb(body), 0)
-    if (!this.sendLimiter.tryCharge(this.selfId, kb)) {
+    if (kb > sendLimiter.remainingKb(selfId) || kb > clientLimiter.remainingKb(client)) {
       throw new ZsequencerHttpError('BatchesLimitExceededError')
     }
+    sendLimiter.charge(selfId, kb)
+    clientLimiter.charge(client, kb)
+    this.watchers.stages?.accepted(app, bodies)
     this.sequenceOwn(app, bodies, now)
   }
 

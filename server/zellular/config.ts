@@ -39,6 +39,12 @@ export const nodeConfigSchema = z.object({
     .number()
     .positive()
     .default(64 * 1024),
+  /**
+   * The share, in percent, of a follower's queue caps (per app and in all) that one client (an
+   * IPv4 address or IPv6 /64) may hold, and of the batches a sequencer takes from clients itself
+   * a window; 100 lets one client take everything, as zsequencer does.
+   */
+  clientSharePercent: z.number().positive().max(100).default(25),
   /** Largest request body read: bulk client PUTs and node-to-node requests. */
   maxRequestKb: z
     .number()
@@ -161,6 +167,7 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_MAX_BATCH_SIZE_KB: ['maxBatchSizeKb', 'number'],
   ZSEQUENCER_MAX_QUEUED_KB_PER_APP: ['maxQueuedKbPerApp', 'number'],
   ZSEQUENCER_MAX_QUEUED_KB: ['maxQueuedKb', 'number'],
+  ZSEQUENCER_CLIENT_SHARE_PERCENT: ['clientSharePercent', 'number'],
   ZSEQUENCER_MAX_REQUEST_KB: ['maxRequestKb', 'number'],
   ZSEQUENCER_INIT_SEQUENCER_ID: ['initSequencerId', 'text'],
   ZSEQUENCER_THRESHOLD_PERCENT: ['thresholdPercent', 'number'],

@@ -1,8 +1,11 @@
-import { beforeAll, expect, it } from 'vitest'
+import { request as httpRequest } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER, freshnessHeader } from './freshness.ts'
 import { createNodeApp } from './routes.ts'
-import { syncedFollower } from './testNodes.ts'
+import { listenHttp } from '../listenHttp.ts'
+import { makeTestNode, syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -67,7 +70,7 @@ it('refuses a huge signed node request by its announced size before reading it',
 })
 
 it("caps a follower's queue per app and answers 429 with Retry-After once full", async () => {
-  const { node, app, close } = await follower({ maxQueuedKbPerApp: 40 })
+  const { node, app, close } = await follower({ maxQueuedKbPerApp: 40, clientSharePercent: 100 })
   try {
     const put = () =>
       app.request('/node/a/batches', {
@@ -102,4 +105,78 @@ it('caps a bulk PUT body', async () => {
   } finally {
     close()
   }
+})
+
+/** `PUT path` with `body` as text/plain to 127.0.0.1:`port`, sent from the address `from`. */
+function putFrom(from: string, port: number, path: string, body: string) {
+  return new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'PUT', localAddress: from },
+      (response) => {
+        let text = ''
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()))
+        response.on('end', () => {
+          const parsed = JSON.parse(text) as { error?: { code: string } }
+          resolve({
+            status: response.statusCode!,
+            retryAfter: response.headers['retry-after'],
+            code: parsed.error?.code,
+          })
+        })
+      },
+    )
+    request.on('error', reject)
+    request.setHeader('Content-Type', 'text/plain')
+    request.end(body)
+  })
+}
+
+/** A 4 KB batch whose first character tells it apart. */
+const batchOf = (tag: string) => tag + 'z'.repeat(4 * 1024 - tag.length)
+
+/*
+ * One client (an IP address; 127.0.0.1 and 127.0.0.2 are two over loopback) may not fill a
+ * node's intake: it holds at most its share of a follower's queue, and of what the sequencer
+ * takes itself, and a follower forwards its clients' batches in turn, not in arrival order.
+ */
+describe('one client among many', () => {
+  it("holds at most its share of a follower's queue, and the clients are forwarded in turn", async () => {
+    const { node, close } = await follower({ maxQueuedKbPerApp: 40, clientSharePercent: 25 })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 0)
+    const port = (server.address() as AddressInfo).port
+    try {
+      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A1'))).status).toBe(200)
+      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A2'))).status).toBe(200)
+      const over = await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A3'))
+      expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
+      expect((await putFrom('127.0.0.2', port, '/node/a/batches', batchOf('B1'))).status).toBe(200)
+      expect(node.outbox.queued('a').map((body) => body.slice(0, 2))).toEqual(['A1', 'B1', 'A2'])
+      expect(node.outbox.take('a', 4).map((body) => body.slice(0, 2))).toEqual(['A1'])
+      // Taking frees the client's share.
+      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A3'))).status).toBe(200)
+      expect(node.outbox.queued('a').map((body) => body.slice(0, 2))).toEqual(['B1', 'A2', 'A3'])
+    } finally {
+      server.close()
+      close()
+    }
+  })
+
+  it('takes itself, as the sequencer, at most its share of its intake budget a window', async () => {
+    // 4 nodes, 4 posting: the sequencer takes 640 / 4 / 4 = 40 KB a window itself, a client 10.
+    const config = { bandwidthKbPerWindow: 640, clientSharePercent: 25 }
+    const sequencer = makeTestNode({ position: 0, config }).node
+    const server = await listenHttp(createNodeApp(sequencer).fetch, '127.0.0.1', 0)
+    const port = (server.address() as AddressInfo).port
+    try {
+      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A1'))).status).toBe(200)
+      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A2'))).status).toBe(200)
+      const over = await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A3'))
+      expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
+      expect((await putFrom('127.0.0.2', port, '/node/a/batches', batchOf('B1'))).status).toBe(200)
+      expect(sequencer.logs.get('a').lastSequenced).toBe(3)
+    } finally {
+      server.close()
+      sequencer.close()
+    }
+  })
 })

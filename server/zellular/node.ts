@@ -139,7 +139,15 @@ export class ZellularNode {
       postingLoop.wake()
     }
     const onQueued = config.wakeOnWork ? queued : undefined
-    this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, stages, onQueued)
+    const clientLimiter = new SlidingWindowLimiter(
+      ((receiveKb / posting) * config.clientSharePercent) / 100,
+      config.pushRateLimitWindowMs,
+      clock.now,
+    )
+    this.intake = new ClientIntake(selfId, role, outbox, chain, sendLimiter, clientLimiter, {
+      stages,
+      onQueued,
+    })
     this.poster = new BatchPoster(context, role, this.logs, this.chain, this.outbox, sendLimiter)
     // With `pipelineRounds` a lane that applied a proof wakes the other (and itself): the next
     // round starts on that proof, not on a timer.

@@ -13,7 +13,12 @@ export interface OutboxLimits {
   readonly maxQueuedKbPerApp: number
   readonly maxQueuedKb: number
   readonly maxBatchSizeKb: number
+  /** The share of each cap one client may hold (`NodeConfig.clientSharePercent`). */
+  readonly clientSharePercent: number
 }
+
+/** Whom a forwarded censored sample (`probe`) is queued as: no client address looks like it. */
+const PROBES = '#probes'
 
 /**
  * The client batches a follower holds for its sequencer ("initialized" in zsequencer), and what
@@ -47,20 +52,39 @@ export class Outbox {
     this.#probes.set(app, new Set())
   }
 
-  /** Queues client batches, within the per-app and total caps (zsequencer has none). */
-  enqueue(app: string, bodies: readonly string[]): void {
+  /**
+   * Queues `client`'s batches (`clientKey`), within the per-app and total caps and the client's
+   * share of each (zsequencer has none): one address cannot fill a node's queue and so refuse
+   * everyone else.
+   */
+  enqueue(app: string, client: string, bodies: readonly string[]): void {
     const queue = this.queue(app)
     const incoming = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
-    if (queue.bytes + incoming > this.limits.maxQueuedKbPerApp * 1024) {
+    const { maxQueuedKbPerApp, maxQueuedKb, clientSharePercent } = this.limits
+    const share = clientSharePercent / 100
+    if (queue.bytes + incoming > maxQueuedKbPerApp * 1024) {
       throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
     }
-    if (this.queuedBytes() + incoming > this.limits.maxQueuedKb * 1024) {
+    if (this.queuedBytes() + incoming > maxQueuedKb * 1024) {
       throw new ZsequencerHttpError('BatchesLimitExceededError', 'The node queue is full.')
     }
-    queue.push(bodies)
+    if (queue.clientBytes(client) + incoming > share * maxQueuedKbPerApp * 1024) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError', `Your share of ${app} is full.`)
+    }
+    if (this.clientBytes(client) + incoming > share * maxQueuedKb * 1024) {
+      throw new ZsequencerHttpError('BatchesLimitExceededError', 'Your share of the node is full.')
+    }
+    queue.push(client, bodies)
   }
 
-  /** What `app` has queued, oldest first. */
+  /** Bytes `client` has queued over all apps. */
+  private clientBytes(client: string): number {
+    let total = 0
+    for (const queue of this.#queues.values()) total += queue.clientBytes(client)
+    return total
+  }
+
+  /** What `app` has queued, in the order it goes out. */
   queued(app: string): readonly string[] {
     return this.queue(app).toArray()
   }
@@ -73,7 +97,7 @@ export class Outbox {
     return total
   }
 
-  /** Takes queued bodies from the front while their total stays within `budgetKb`. */
+  /** Takes queued bodies, clients in turn, while their total stays within `budgetKb`. */
   take(app: string, budgetKb: number): string[] {
     return this.queue(app).takeWithinKb(budgetKb)
   }
@@ -227,7 +251,7 @@ export class Outbox {
     if (sizeKb(body) > this.limits.maxBatchSizeKb) return
     if (this.#awaitingEcho.get(app)!.has(body) || queue.includes(body)) return
     probes.add(body)
-    queue.push([body])
+    queue.push(PROBES, [body])
   }
 
   /**

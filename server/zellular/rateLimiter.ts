@@ -1,9 +1,15 @@
 /**
  * A sliding-window budget in KB per key (zsequencer's `rate_limit.py`): the sum of costs charged
- * in the last `windowMs` may not pass `maxKb`.
+ * in the last `windowMs` may not pass `maxKb`. Keys may be clients' addresses, so each call is
+ * O(1) amortized and a key is forgotten once its charges leave the window: memory follows the
+ * traffic of one window, not every client ever seen.
  */
 export class SlidingWindowLimiter {
-  private readonly entries = new Map<string, { at: number; kb: number }[]>()
+  /** Every charge still in the window, oldest first, for all keys (expired from `head`). */
+  private charges: { at: number; key: string; kb: number }[] = []
+  private head = 0
+  /** Each key's charges in the window: their sum and how many. */
+  private readonly totals = new Map<string, { kb: number; count: number }>()
 
   constructor(
     private readonly maxKb: number,
@@ -11,15 +17,15 @@ export class SlidingWindowLimiter {
     private readonly now: () => number,
   ) {}
 
-  private live(key: string) {
-    const cutoff = this.now() - this.windowMs
-    const list = (this.entries.get(key) ?? []).filter((entry) => entry.at > cutoff)
-    this.entries.set(key, list)
-    return list
+  /** Keys with charges in the window. */
+  get keys(): number {
+    this.expire()
+    return this.totals.size
   }
 
   remainingKb(key: string): number {
-    return this.maxKb - this.live(key).reduce((sum, entry) => sum + entry.kb, 0)
+    this.expire()
+    return this.maxKb - (this.totals.get(key)?.kb ?? 0)
   }
 
   /** Charges `kb` if it fits and says whether it did. */
@@ -30,7 +36,31 @@ export class SlidingWindowLimiter {
   }
 
   charge(key: string, kb: number): void {
-    if (kb > 0) this.live(key).push({ at: this.now(), kb })
+    if (kb <= 0) return
+    this.charges.push({ at: this.now(), key, kb })
+    const total = this.totals.get(key)
+    if (total) {
+      total.kb += kb
+      total.count++
+    } else {
+      this.totals.set(key, { kb, count: 1 })
+    }
+  }
+
+  private expire(): void {
+    const cutoff = this.now() - this.windowMs
+    const { charges, totals } = this
+    while (this.head < charges.length && charges[this.head]!.at <= cutoff) {
+      const { key, kb } = charges[this.head++]!
+      const total = totals.get(key)!
+      total.kb -= kb
+      if (--total.count === 0) totals.delete(key)
+    }
+    // Drop the expired part once it is most of the list: amortized O(1) per charge.
+    if (this.head > 64 && this.head * 2 > charges.length) {
+      this.charges = charges.slice(this.head)
+      this.head = 0
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono'
 import { z } from 'zod'
+import { clientAddress } from '../http/clientKey.ts'
 import { readLimitedText } from '../http/limitedBody.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
 import { sizeKb } from './rateLimiter.ts'
@@ -32,7 +33,7 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     logs.get(appName)
     if (sizeKb(body) > config.maxBatchSizeKb)
       throw new ZsequencerHttpError('BatchSizeExceededError')
-    intake.accept(appName, [body], clock.now())
+    intake.accept(appName, clientAddress(c), [body], clock.now())
     return c.json(success({}, 'The batch is received successfully.'))
   }
 
@@ -44,11 +45,12 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     const text = await readLimitedText(c, config.maxRequestKb * 1024, tooLarge)
     const request = parseBody(bulkSchema, text)
     if (!isPostingNode()) throw new ZsequencerHttpError('IsNotPostingNodeError')
+    const client = clientAddress(c)
     // Dropped silently, as zsequencer does.
     for (const [appName, bodies] of Object.entries(request)) {
       if (!logs.has(appName)) continue
       const fitting = bodies.filter((body) => sizeKb(body) <= config.maxBatchSizeKb)
-      intake.accept(appName, fitting, clock.now())
+      intake.accept(appName, client, fitting, clock.now())
     }
     return c.json(success({}, 'The batches are received successfully.'))
   }

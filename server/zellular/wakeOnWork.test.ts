@@ -55,7 +55,7 @@ it('an idle follower asks the sequencer to hold its PUT; client batches end the 
   expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000, beat_ms: 1_000 })
   // A client batch arrives: the held PUT ends (not at the sequencer's 30 s), and the next
   // round carries the batch, not held.
-  node.intake.accept('a', ['["hello"]'], Date.now())
+  node.intake.accept('a', 'local', ['["hello"]'], Date.now())
   await held
   expect(sequencer.answeredHeld()).toBe(0)
   expect(node.poster.sequencerDown).toBe(false)
@@ -115,7 +115,7 @@ it('an idle follower holds its PUT for the idle hold, and for the short one whil
   await node.poster.post()
   await node.poster.post()
   expect(sequencer.puts.at(-1)?.wait_ms).toBe(200)
-  node.intake.accept('a', ['["hello"]'], Date.now())
+  node.intake.accept('a', 'local', ['["hello"]'], Date.now())
   await node.poster.post() // carries the batch: sequenced here, not finalized
   await node.poster.post()
   expect(node.logs.get('a').lastSequenced).toBe(1)

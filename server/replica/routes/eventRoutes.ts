@@ -3,7 +3,7 @@ import { streamSSE } from 'hono/streaming'
 import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../shared/api/index.ts'
 import { ApiError } from '../apiError.ts'
 import type { EventHub, HubEvent, HubSubscription } from '../eventHub.ts'
-import { clientAddress } from '../middleware/rateLimit.ts'
+import { clientAddress } from '../../http/clientKey.ts'
 import type { StreamsPerClient } from '../streamsPerClient.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
