@@ -288,7 +288,12 @@ export class BatchPoster {
     if (this.logs.apps().length !== 1) return 0
     // With batches waiting for finalization, the dispute checks between PUTs must run soon.
     const log = this.logs.get(app)
-    return log.lastSequenced > log.lastFinalized ? followerHoldMs : followerIdleHoldMs
+    const holdMs = log.lastSequenced > log.lastFinalized ? followerHoldMs : followerIdleHoldMs
+    // Queued bodies wait for the forwarding budget: the PUT that carries them goes out once it
+    // frees (under a backlog a full hold would cut the forwarding rate to a budget a hold).
+    const next = this.outbox.sample(app)
+    if (next === undefined) return holdMs
+    return Math.min(holdMs, this.sendLimiter.msUntilFits(this.context.id, sizeKb(next)))
   }
 
   /**

@@ -1,10 +1,10 @@
-import { request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER, freshnessHeader } from './freshness.ts'
 import { createNodeApp } from './routes.ts'
 import { listenHttp } from '../listenHttp.ts'
+import { putBatchFrom } from './testing.ts'
 import { makeTestNode, syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -107,30 +107,6 @@ it('caps a bulk PUT body', async () => {
   }
 })
 
-/** `PUT path` with `body` as text/plain to 127.0.0.1:`port`, sent from the address `from`. */
-function putFrom(from: string, port: number, path: string, body: string) {
-  return new Promise<{ status: number; retryAfter?: string; code?: string }>((resolve, reject) => {
-    const request = httpRequest(
-      { host: '127.0.0.1', port, path, method: 'PUT', localAddress: from },
-      (response) => {
-        let text = ''
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()))
-        response.on('end', () => {
-          const parsed = JSON.parse(text) as { error?: { code: string } }
-          resolve({
-            status: response.statusCode!,
-            retryAfter: response.headers['retry-after'],
-            code: parsed.error?.code,
-          })
-        })
-      },
-    )
-    request.on('error', reject)
-    request.setHeader('Content-Type', 'text/plain')
-    request.end(body)
-  })
-}
-
 /** A 4 KB batch whose first character tells it apart. */
 const batchOf = (tag: string) => tag + 'z'.repeat(4 * 1024 - tag.length)
 
@@ -143,17 +119,17 @@ describe('one client among many', () => {
   it("holds at most its share of a follower's queue, and the clients are forwarded in turn", async () => {
     const { node, close } = await follower({ maxQueuedKbPerApp: 40, clientSharePercent: 25 })
     const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 0)
-    const port = (server.address() as AddressInfo).port
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     try {
-      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A1'))).status).toBe(200)
-      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A2'))).status).toBe(200)
-      const over = await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A3'))
+      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A1'))).status).toBe(200)
+      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A2'))).status).toBe(200)
+      const over = await putBatchFrom('127.0.0.1', url, 'a', batchOf('A3'))
       expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
-      expect((await putFrom('127.0.0.2', port, '/node/a/batches', batchOf('B1'))).status).toBe(200)
+      expect((await putBatchFrom('127.0.0.2', url, 'a', batchOf('B1'))).status).toBe(200)
       expect(node.outbox.queued('a').map((body) => body.slice(0, 2))).toEqual(['A1', 'B1', 'A2'])
       expect(node.outbox.take('a', 4).map((body) => body.slice(0, 2))).toEqual(['A1'])
       // Taking frees the client's share.
-      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A3'))).status).toBe(200)
+      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A3'))).status).toBe(200)
       expect(node.outbox.queued('a').map((body) => body.slice(0, 2))).toEqual(['B1', 'A2', 'A3'])
     } finally {
       server.close()
@@ -166,13 +142,13 @@ describe('one client among many', () => {
     const config = { bandwidthKbPerWindow: 640, clientSharePercent: 25 }
     const sequencer = makeTestNode({ position: 0, config }).node
     const server = await listenHttp(createNodeApp(sequencer).fetch, '127.0.0.1', 0)
-    const port = (server.address() as AddressInfo).port
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     try {
-      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A1'))).status).toBe(200)
-      expect((await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A2'))).status).toBe(200)
-      const over = await putFrom('127.0.0.1', port, '/node/a/batches', batchOf('A3'))
+      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A1'))).status).toBe(200)
+      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A2'))).status).toBe(200)
+      const over = await putBatchFrom('127.0.0.1', url, 'a', batchOf('A3'))
       expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
-      expect((await putFrom('127.0.0.2', port, '/node/a/batches', batchOf('B1'))).status).toBe(200)
+      expect((await putBatchFrom('127.0.0.2', url, 'a', batchOf('B1'))).status).toBe(200)
       expect(sequencer.logs.get('a').lastSequenced).toBe(3)
     } finally {
       server.close()

@@ -30,3 +30,17 @@ it('forgets keys whose charges left the window', () => {
   now += 1_000
   expect(limiter.keys).toBe(0)
 })
+
+it('says how long until a charge fits', () => {
+  let now = 0
+  const limiter = new SlidingWindowLimiter(10, 1_000, () => now)
+  expect(limiter.msUntilFits('a', 4)).toBe(0)
+  limiter.charge('a', 6)
+  now = 300
+  limiter.charge('b', 10)
+  limiter.charge('a', 3)
+  expect(limiter.msUntilFits('a', 1)).toBe(0)
+  expect(limiter.msUntilFits('a', 2)).toBe(700) // once the first charge leaves the window
+  expect(limiter.msUntilFits('a', 8)).toBe(1_000) // once both have
+  expect(limiter.msUntilFits('a', 11)).toBe(Infinity)
+})

@@ -35,6 +35,22 @@ export class SlidingWindowLimiter {
     return true
   }
 
+  /** Milliseconds until `kb` fits `key`'s budget: 0 if it fits now, Infinity if it never can. */
+  msUntilFits(key: string, kb: number): number {
+    if (kb > this.maxKb) return Infinity
+    let over = kb - this.remainingKb(key)
+    if (over <= 0) return 0
+    const { charges, windowMs } = this
+    for (let i = this.head; i < charges.length; i++) {
+      const charge = charges[i]!
+      if (charge.key !== key) continue
+      over -= charge.kb
+      // A charge at `at` leaves the window once `at + windowMs` has come (`expire`).
+      if (over <= 1e-9) return Math.max(1, charge.at + windowMs - this.now())
+    }
+    return Infinity
+  }
+
   charge(key: string, kb: number): void {
     if (kb <= 0) return
     this.charges.push({ at: this.now(), key, kb })

@@ -1,6 +1,7 @@
 /** Helpers for tests that drive real nodes over HTTP. */
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { request as httpRequest } from 'node:http'
 import { join } from 'node:path'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 
@@ -12,9 +13,10 @@ export async function startReadyNetwork(
   name: string,
   basePort: number,
   apps: readonly string[],
+  environment?: Record<string, string>,
 ): Promise<LocalNetwork> {
   const dir = mkdtempSync(join(tmpdir(), `zellular-${name}-`))
-  const network = await startLocalNetwork({ dir, basePort, apps })
+  const network = await startLocalNetwork({ dir, basePort, apps, environment })
   for (const url of network.urls()) {
     await waitFor(async () => (await fetch(`${url}/node/ready`)).ok)
   }
@@ -63,4 +65,38 @@ export async function finalizedIndex(url: string, app: string): Promise<number> 
   })
   const body = (await response.json()) as { data: { index: number } | null }
   return body.data?.index ?? 0
+}
+
+/**
+ * `PUT /node/{app}/batches` of `body` (text/plain) to the node at `url`, sent from the loopback
+ * address `from`: 127.0.0.1 and 127.0.0.2 are two clients of one node.
+ */
+export function putBatchFrom(
+  from: string,
+  url: string,
+  app: string,
+  body: string,
+): Promise<{ status: number; retryAfter?: string; code?: string }> {
+  const { hostname, port } = new URL(url)
+  const path = `/node/${encodeURIComponent(app)}/batches`
+  const headers = { 'Content-Type': 'text/plain' }
+  return new Promise((resolve, reject) => {
+    const options = { host: hostname, port, path, method: 'PUT', localAddress: from, headers }
+    const request = httpRequest(options, (response) => {
+      let text = ''
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      response.on('end', () => {
+        try {
+          const parsed = JSON.parse(text) as { error?: { code: string } }
+          const retryAfter = response.headers['retry-after']
+          resolve({ status: response.statusCode!, retryAfter, code: parsed.error?.code })
+        } catch (error) {
+          reject(error as Error)
+        }
+      })
+      response.on('error', reject)
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
 }

@@ -148,3 +148,31 @@ it('a sequencer that stops beating while it holds a PUT is marked down a beat an
 async function waitUntil(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 10))
 }
+
+it('a follower whose queued batches wait for its forwarding budget holds its PUT only until the budget frees', async () => {
+  const sequencer = await holdingSequencer()
+  const sockets = [
+    sequencer.peer.url,
+    'http://127.0.0.1:1',
+    'http://127.0.0.1:1',
+    'http://127.0.0.1:1',
+  ]
+  // 4 nodes, 4 posting: a follower forwards 256 / 4 / 4 = 16 KB a second, four of these batches.
+  const config = { wakeOnWork: true, followerHoldMs: 30_000, bandwidthKbPerWindow: 256 }
+  const { node } = makeTestNode({ position: 1, sockets, config })
+  cleanups.push(() => node.close())
+  await node.poster.post()
+  const batches = Array.from({ length: 5 }, (_, n) => `${n}`.padEnd(4_000, 'b'))
+  node.intake.accept('a', 'local', batches, Date.now())
+  await node.poster.post()
+  expect(sequencer.puts[1]?.batches.length).toBe(4)
+  // The fifth waits for the budget: the next PUT carries nothing and asks to be held till then.
+  const round = node.poster.post()
+  await waitUntil(() => sequencer.puts.length === 3)
+  expect(sequencer.puts[2]?.batches).toEqual([])
+  expect(sequencer.puts[2]?.wait_ms).toBeGreaterThan(0)
+  expect(sequencer.puts[2]?.wait_ms).toBeLessThanOrEqual(1_000) // the window, not 30 s
+  await round
+  await node.poster.post()
+  expect(sequencer.puts.at(-1)?.batches).toEqual([batches[4]])
+})
