@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -21,6 +21,23 @@ function isServing(port: number): Promise<boolean> {
     socket.once('error', () => resolve(false))
   })
 }
+/**
+ * The local addresses of this machine's established IPv4 TCP connections to `ports` on
+ * 127.0.0.1, from `/proc/net/tcp` (hex, the address's bytes in reverse).
+ */
+function sourcesOfConnectionsTo(ports: readonly number[]): Set<string> {
+  const sources = new Set<string>()
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').trim().split('\n').slice(1)) {
+    const [, local = '', remote = '', state] = line.trim().split(/\s+/)
+    const [remoteAddress, remotePort = ''] = remote.split(':')
+    if (state !== '01' || remoteAddress !== '0100007F') continue // ESTABLISHED, to 127.0.0.1
+    if (!ports.includes(Number.parseInt(remotePort, 16))) continue
+    const hex = local.split(':')[0]!
+    sources.add([6, 4, 2, 0].map((at) => Number.parseInt(hex.slice(at, at + 2), 16)).join('.'))
+  }
+  return sources
+}
+
 afterAll(() => {
   for (const launcher of launchers) launcher.killGroup()
   rmSync(dir, { recursive: true, force: true })
@@ -62,6 +79,12 @@ describe('npm start (server/start.mjs, the compiled launcher)', () => {
     )
     const status = await fetch(`${registry.replicas[0]!.url}/status`)
     expect(status.status).toBe(200)
+    // Each replica reads and posts to the nodes from its own loopback address: the nodes share
+    // their intake per client address, and these are three clients.
+    const nodePorts = [1, 2, 3, 4].map((n) => 6000 + n + portOffset)
+    await expect
+      .poll(() => [...sourcesOfConnectionsTo(nodePorts)].filter((a) => a !== '127.0.0.1').sort())
+      .toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13'])
     // Counted from the process's start: the sleep before the launcher ran is in it, and what
     // the test waited beyond it is only Node.js starting and the line reaching the pipe.
     expect(ready.seconds).toBeGreaterThanOrEqual(preloadMs / 1000)

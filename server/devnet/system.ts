@@ -65,6 +65,18 @@ export interface SystemOptions {
   readonly replicaEnvironment?: Record<string, string>
 }
 
+/**
+ * The address replica `position` sends to the nodes from. The nodes share their intake per
+ * client address (`ZSEQUENCER_CLIENT_SHARE_PERCENT`), and replicas are three clients, each
+ * allowed its share, as on three machines: on Linux every 127.0.0.0/8 address is the loopback,
+ * so each takes one of its own (127.0.0.11, .12, …). Elsewhere, or off loopback, the system
+ * picks.
+ */
+function replicaSourceAddress(host: string, position: number): Record<string, string> {
+  if (host !== '127.0.0.1' || process.platform !== 'linux') return {}
+  return { ZELLULAR_SOURCE_ADDRESS: `127.0.0.${11 + position}` }
+}
+
 export interface RunningSystem {
   readonly zellular: LocalNetwork
   readonly replicas: ReplicaCluster
@@ -117,6 +129,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
   }
   const syncing = (position: number): Record<string, string> =>
     position === synced ? { REPLICA_STATE_SYNC: 'peers' } : {}
+  const ownAddress = (position: number) => replicaSourceAddress(host, position)
   const onPostgres =
     options.postgres === undefined
       ? undefined
@@ -137,8 +150,14 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       // Replica 1 answers once its applier and its API processes (forking, then waiting for the
       // applier's schema) are up: longer on a loaded machine.
       ...(onPostgres === undefined
-        ? { environmentOf: syncing }
-        : { environmentOf: onPostgres.environmentOf, readyTimeoutMs: 90_000 }),
+        ? { environmentOf: (position) => ({ ...ownAddress(position), ...syncing(position) }) }
+        : {
+            environmentOf: (position) => ({
+              ...ownAddress(position),
+              ...onPostgres.environmentOf(position),
+            }),
+            readyTimeoutMs: 90_000,
+          }),
     }),
   ])
   if (zellularStart.status === 'rejected' || replicasStart.status === 'rejected') {

@@ -6,7 +6,8 @@ import {
   type Socket,
 } from 'node:net'
 import { afterEach, expect, it } from 'vitest'
-import { httpCall, nodeHttpTransport, requestTarget } from './httpCall.ts'
+import type { NodeTransport } from '../../shared/zellular/index.ts'
+import { httpCall, nodeHttpTransport, nodeHttpTransportFrom, requestTarget } from './httpCall.ts'
 
 const servers: Server[] = []
 const netServers: NetServer[] = []
@@ -164,4 +165,25 @@ it("serves the Zellular SDK: the answer, its start, and an answer over the cap a
   await expect(
     nodeHttpTransport({ ...request, url: `${server.url}/`, signal: aborted }),
   ).rejects.toThrow('gone')
+})
+
+it("sends the Zellular SDK's requests from the local address it is given, each on its own connections", async () => {
+  const server = await serve((request, _body, response) => {
+    response.end(JSON.stringify(request.socket.remoteAddress))
+  })
+  const request = { method: 'GET' as const, url: `${server.url}/`, maxBytes: 1_000 }
+  const onAnswerStart = () => {}
+  const from = async (transport: NodeTransport) => {
+    const answer = await transport({
+      ...request,
+      onAnswerStart,
+      signal: AbortSignal.timeout(2_000),
+    })
+    return 'text' in answer ? JSON.parse(answer.text) : undefined
+  }
+  expect(await from(nodeHttpTransportFrom('127.0.0.3'))).toBe('127.0.0.3')
+  expect(await from(nodeHttpTransportFrom('127.0.0.4'))).toBe('127.0.0.4')
+  // A kept-alive connection from one address is not reused for another.
+  expect(await from(nodeHttpTransportFrom('127.0.0.3'))).toBe('127.0.0.3')
+  expect(await from(nodeHttpTransport)).toBe('127.0.0.1')
 })

@@ -38,6 +38,8 @@ export interface HttpCall {
   readonly maxBytes: number
   /** Called when the answer's status and headers arrive. */
   readonly onResponse?: () => void
+  /** The local address to send from (the agent keeps connections apart per address). */
+  readonly localAddress?: string
 }
 
 /** The answer passed `HttpCall.maxBytes`: the peer's fault, not the link's. */
@@ -73,6 +75,7 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
       agent: agents[protocol],
       method: call.method,
       ...target,
+      ...(call.localAddress === undefined ? {} : { localAddress: call.localAddress }),
       headers:
         body === undefined ? call.headers : { ...call.headers, 'Content-Length': body.length },
     })
@@ -143,21 +146,32 @@ export function requestTarget(url: string) {
   }
 }
 
-/** The Zellular SDK's requests to the nodes on this stack (`ZellularClientParameters.transport`). */
-export const nodeHttpTransport: NodeTransport = async (request) => {
-  try {
-    const answer = await httpCall({
-      method: request.method,
-      url: request.url,
-      headers: request.contentType === undefined ? {} : { 'Content-Type': request.contentType },
-      body: request.body,
-      signal: request.signal,
-      maxBytes: request.maxBytes,
-      onResponse: request.onAnswerStart,
-    })
-    return { status: answer.status, text: answer.text }
-  } catch (error) {
-    if (error instanceof AnswerTooLargeError) return { status: error.status, tooLarge: error.size }
-    throw error
+/**
+ * The Zellular SDK's requests to the nodes on this stack (`ZellularClientParameters.transport`),
+ * sent from `localAddress` if given: the nodes share their intake per client address, so
+ * replicas on one machine (the local network) each send from their own loopback address.
+ */
+export function nodeHttpTransportFrom(localAddress?: string): NodeTransport {
+  return async (request) => {
+    try {
+      const answer = await httpCall({
+        method: request.method,
+        url: request.url,
+        headers: request.contentType === undefined ? {} : { 'Content-Type': request.contentType },
+        body: request.body,
+        signal: request.signal,
+        maxBytes: request.maxBytes,
+        onResponse: request.onAnswerStart,
+        localAddress,
+      })
+      return { status: answer.status, text: answer.text }
+    } catch (error) {
+      if (error instanceof AnswerTooLargeError)
+        return { status: error.status, tooLarge: error.size }
+      throw error
+    }
   }
 }
+
+/** `nodeHttpTransportFrom` the address the system picks. */
+export const nodeHttpTransport: NodeTransport = nodeHttpTransportFrom()

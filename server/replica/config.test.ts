@@ -58,6 +58,16 @@ describe('loadReplicaConfig', () => {
     expect(() => loadReplicaConfig(environment({ REPLICA_RATE_LIMITS: 'false' }))).toThrow()
   })
 
+  it('reads ZELLULAR_SOURCE_ADDRESS, an IP address, unset by default', () => {
+    expect(loadReplicaConfig(environment({})).zellular.sourceAddress).toBeUndefined()
+    const from = environment({ ZELLULAR_SOURCE_ADDRESS: '127.0.0.12' })
+    expect(loadReplicaConfig(from).zellular.sourceAddress).toBe('127.0.0.12')
+    const v6 = environment({ ZELLULAR_SOURCE_ADDRESS: '::1' })
+    expect(loadReplicaConfig(v6).zellular.sourceAddress).toBe('::1')
+    const host = environment({ ZELLULAR_SOURCE_ADDRESS: 'localhost' })
+    expect(() => loadReplicaConfig(host)).toThrow()
+  })
+
   it('reads REPLICA_EVENT_STREAMS_PER_CLIENT_MAX, 32 by default', () => {
     expect(loadReplicaConfig(environment({})).parameters.eventStreamsPerClientMax).toBe(32)
     const four = environment({ REPLICA_EVENT_STREAMS_PER_CLIENT_MAX: '4' })

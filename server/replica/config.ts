@@ -103,6 +103,12 @@ const replicaEnvironmentSchema = z.object({
     .regex(/^[0-9]{1,6}$/)
     .transform((text) => Number.parseInt(text, 10))
     .default(2_500),
+  /**
+   * The local IP address the replica's requests to the nodes go from. Nodes share their intake
+   * per client address, so replicas on one machine each send from their own (the local network
+   * gives each a loopback address of its own); unset, the system picks.
+   */
+  ZELLULAR_SOURCE_ADDRESS: z.union([z.ipv4(), z.ipv6()]).optional(),
   /** Comma-separated origins allowed by CORS, or `*`. */
   REPLICA_CORS_ORIGINS: z.string().default('*'),
   REPLICA_BODY_LIMIT_KB: positiveInteger(defaultReplicaParameters.bodyLimitBytes / 1024),
@@ -193,6 +199,7 @@ export interface ReplicaMainConfig {
     maxBackoffMs: number
     longPollMs: number
     longPollMaxMs: number
+    sourceAddress: string | undefined
   }
   readonly parameters: ReplicaParameters
   /** What the environment asks that `main.ts` should warn about once, at start. */
@@ -271,6 +278,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       maxBackoffMs: env.ZELLULAR_MAX_BACKOFF_MS,
       longPollMs: env.ZELLULAR_LONG_POLL_MS,
       longPollMaxMs: env.ZELLULAR_LONG_POLL_MAX_MS,
+      sourceAddress: env.ZELLULAR_SOURCE_ADDRESS,
     },
     warnings,
     parameters: {

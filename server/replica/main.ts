@@ -3,7 +3,7 @@ import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular
 import { initKeccak } from '../../shared/intents/index.ts'
 import { initSha256 } from '../../shared/stateHash/index.ts'
 import cluster from 'node:cluster'
-import { nodeHttpTransport } from '../http/httpCall.ts'
+import { nodeHttpTransportFrom } from '../http/httpCall.ts'
 import { loadReplicaConfig, type ReplicaMainConfig } from './config.ts'
 import { createApiReplica } from './apiReplica.ts'
 import { createReplica } from './replica.ts'
@@ -41,7 +41,7 @@ async function runApplier(): Promise<void> {
     maxBackoffMs: config.zellular.maxBackoffMs,
     longPollMs: config.zellular.longPollMs,
     longPollMaxMs: config.zellular.longPollMaxMs,
-    transport: nodeHttpTransport,
+    transport: nodeHttpTransportFrom(config.zellular.sourceAddress),
     onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
   })
   const replica = await createReplica({
