@@ -24,7 +24,7 @@ for (const [name, body] of [
     const sequencer = await fakePeer((_request, _body, response) => answer(response, 200, body))
     const { node } = followerOf(sequencer.url)
     try {
-      node.outbox.enqueue('a', 'local', ['hello'])
+      node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])
       await expect(node.poster.post()).resolves.toBeUndefined()
       expect(node.poster.sequencerDown).toBe(true)
       expect(node.outbox.queued('a')).toEqual(['hello']) // kept for the next sequencer
@@ -58,7 +58,7 @@ it('a synced follower gives a silent sequencer sequencerAnswerTimeoutMs (2.5 s),
       return send(method, target, path, payload, timeoutMs, signal)
     }
     paused = true
-    node.outbox.enqueue('a', 'local', ['hello'])
+    node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])
     await node.poster.post()
     expect(node.poster.sequencerDown).toBe(true)
     expect(timeouts).toEqual([300])
@@ -98,10 +98,10 @@ for (const takesFailed of [true, false]) {
     const sequencer = await sequencerFailingOnce(takesFailed)
     const { node } = followerOf(sequencer.url)
     try {
-      node.outbox.enqueue('a', 'local', ['x', 'y'])
+      node.outbox.enqueue('local', [{ app: 'a', bodies: ['x', 'y'] }])
       await node.poster.post()
       expect(node.outbox.queued('a')).toEqual(['x', 'y'])
-      node.outbox.enqueue('a', 'local', ['z'])
+      node.outbox.enqueue('local', [{ app: 'a', bodies: ['z'] }])
       for (let round = 0; round < 3; round++) await node.poster.post()
       expect(sequencer.log).toEqual(['x', 'y', 'z'])
       expect(node.logs.get('a').lastSequenced).toBe(3)
@@ -131,7 +131,7 @@ it('a sequencer that answers no uncut page after a failed PUT holds its batches 
   })
   const { node } = followerOf(peer.url, { bandwidthKbPerWindow: 32, maxBatchSizeKb: 5 })
   try {
-    node.outbox.enqueue('a', 'local', ['x'])
+    node.outbox.enqueue('local', [{ app: 'a', bodies: ['x'] }])
     for (let round = 0; round < 12; round++) await node.poster.post()
     expect(received.filter((body) => body === 'x')).toHaveLength(2)
   } finally {

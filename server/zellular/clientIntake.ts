@@ -1,7 +1,7 @@
 import type { BatchStages } from './batchStages.ts'
 import type { Chain } from './chain.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
-import type { Outbox } from './outbox.ts'
+import type { AppBatches, Outbox } from './outbox.ts'
 import { sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
 import type { RoleView } from './sequencerRole.ts'
 
@@ -27,23 +27,31 @@ export class ClientIntake {
     } = {},
   ) {}
 
-  /** Takes `client`'s batches (`clientKey`), or throws 429 BatchesLimitExceededError. */
-  accept(app: string, client: string, bodies: readonly string[], now: number): void {
-    if (bodies.length === 0) return
+  /**
+   * Takes `client`'s batches (`clientKey`), all or none (a refused client sends the whole
+   * request again), or throws 429 BatchesLimitExceededError.
+   */
+  accept(client: string, requested: readonly AppBatches[], now: number): void {
+    const batches = requested.filter(({ bodies }) => bodies.length > 0)
+    if (batches.length === 0) return
+    const { stages, onQueued } = this.watchers
     if (!this.role.isSequencer) {
-      this.outbox.enqueue(app, client, bodies)
-      this.watchers.stages?.accepted(app, bodies)
-      return this.watchers.onQueued?.()
+      this.outbox.enqueue(client, batches)
+      for (const { app, bodies } of batches) stages?.accepted(app, bodies)
+      return onQueued?.()
     }
     const { sendLimiter, clientLimiter, selfId } = this
-    const kb = bodies.reduce((sum, body) => sum + sizeKb(body), 0)
+    let kb = 0
+    for (const { bodies } of batches) for (const body of bodies) kb += sizeKb(body)
     if (kb > sendLimiter.remainingKb(selfId) || kb > clientLimiter.remainingKb(client)) {
       throw new ZsequencerHttpError('BatchesLimitExceededError')
     }
     sendLimiter.charge(selfId, kb)
     clientLimiter.charge(client, kb)
-    this.watchers.stages?.accepted(app, bodies)
-    this.sequenceOwn(app, bodies, now)
+    for (const { app, bodies } of batches) {
+      stages?.accepted(app, bodies)
+      this.sequenceOwn(app, bodies, now)
+    }
   }
 
   /**

@@ -12,7 +12,7 @@ it('counts the requests a node answered by route pattern, refusals and unknown p
     const counts = async () =>
       ((await (await app.request('/debug/requests')).json()) as { requests: object }).requests
     expect(await counts()).toEqual({})
-    node.intake.accept('a', 'local', ['b1'], Date.now())
+    node.intake.accept('local', [{ app: 'a', bodies: ['b1'] }], Date.now())
     for (let i = 0; i < 2; i++)
       expect((await app.request('/node/a/batches/sequenced?after=0')).status).toBe(200)
     expect((await app.request('/node/nope/batches/sequenced?after=0')).status).toBe(400)

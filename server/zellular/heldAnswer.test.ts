@@ -116,7 +116,10 @@ it('a held PUT answered within its first beat is one plain JSON answer, not a st
   const path = '/sequencer/batches'
   const { body, headers } = idlePut(follower, ids[0]!, { wait_ms: 5_000, beat_ms: 1_000 })
   const answering = fetch(url + path, { method: 'PUT', body, headers })
-  setTimeout(() => sequencer.intake.accept('a', 'local', ['["news"]'], Date.now()), 100)
+  setTimeout(
+    () => sequencer.intake.accept('local', [{ app: 'a', bodies: ['["news"]'] }], Date.now()),
+    100,
+  )
   const response = await answering
   // Sent whole (its length announced), so the socket takes it in one write: no headers and
   // spaces first, no chunked stream. Under load most holds end this way.
@@ -135,7 +138,7 @@ it('a follower leaving a held PUT early (client batches came) leaves the sequenc
   for (let round = 0; round < 3; round++) {
     const held = follower.poster.post()
     await new Promise((resolve) => setTimeout(resolve, 200))
-    follower.intake.accept('a', 'local', [`["batch ${round}"]`], Date.now())
+    follower.intake.accept('local', [{ app: 'a', bodies: [`["batch ${round}"]`] }], Date.now())
     await held
     await follower.poster.post() // carries the batch
   }

@@ -92,6 +92,31 @@ it("caps a follower's queue per app and answers 429 with Retry-After once full",
   }
 })
 
+it('takes a bulk PUT whole or not at all: a 429 leaves nothing queued to be sent twice', async () => {
+  const config = { maxQueuedKbPerApp: 8, clientSharePercent: 100 }
+  const { node, app, close } = await follower(config)
+  node.addApp('b')
+  try {
+    const bulk = (batches: Record<string, string[]>) =>
+      app.request('/node/batches', {
+        method: 'PUT',
+        body: JSON.stringify(batches),
+        headers: { 'Content-Type': 'application/json' },
+      })
+    const four = (tag: string) => tag.padEnd(4 * 1024, 'z')
+    // `b` would pass its queue's cap: the client retries the whole request, so `a` must wait.
+    const refused = await bulk({ a: [four('a1')], b: [four('b1'), four('b2'), four('b3')] })
+    expect(refused.status).toBe(429)
+    expect(node.outbox.queued('a')).toEqual([])
+    expect(node.outbox.queued('b')).toEqual([])
+    expect((await bulk({ a: [four('a1')], b: [four('b1'), four('b2')] })).status).toBe(200)
+    expect(node.outbox.queued('a')).toEqual([four('a1')])
+    expect(node.outbox.queued('b')).toHaveLength(2)
+  } finally {
+    close()
+  }
+})
+
 it('caps a bulk PUT body', async () => {
   const { node, app, close } = await follower({ maxRequestKb: 16 })
   try {
@@ -141,7 +166,8 @@ describe('one client among many', () => {
     // 4 nodes, 4 posting: the sequencer takes 640 / 4 / 4 = 40 KB a window itself, a client 10.
     const config = { bandwidthKbPerWindow: 640, clientSharePercent: 25 }
     const sequencer = makeTestNode({ position: 0, config }).node
-    const server = await listenHttp(createNodeApp(sequencer).fetch, '127.0.0.1', 0)
+    const sequencerApp = createNodeApp(sequencer)
+    const server = await listenHttp(sequencerApp.fetch, '127.0.0.1', 0)
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     try {
       expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A1'))).status).toBe(200)
@@ -150,6 +176,17 @@ describe('one client among many', () => {
       expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
       expect((await putBatchFrom('127.0.0.2', url, 'a', batchOf('B1'))).status).toBe(200)
       expect(sequencer.logs.get('a').lastSequenced).toBe(3)
+
+      // A bulk PUT is charged whole: over the share, nothing of it is sequenced.
+      sequencer.addApp('b')
+      const bulk = JSON.stringify({ b: [batchOf('B2')], a: [batchOf('B3'), batchOf('B4')] })
+      const refused = await sequencerApp.request('/node/batches', {
+        method: 'PUT',
+        body: bulk,
+        headers: { 'Content-Type': 'application/json' },
+      })
+      expect(refused.status).toBe(429)
+      expect(sequencer.logs.get('b').lastSequenced).toBe(0)
     } finally {
       server.close()
       sequencer.close()

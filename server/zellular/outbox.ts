@@ -9,6 +9,12 @@ import { sizeKb } from './rateLimiter.ts'
  */
 const uncertainCutPagesMax = 8
 
+/** Client batches for one app, as a request brings them. */
+export interface AppBatches {
+  readonly app: string
+  readonly bodies: readonly string[]
+}
+
 export interface OutboxLimits {
   readonly maxQueuedKbPerApp: number
   readonly maxQueuedKb: number
@@ -53,28 +59,33 @@ export class Outbox {
   }
 
   /**
-   * Queues `client`'s batches (`clientKey`), within the per-app and total caps and the client's
-   * share of each (zsequencer has none): one address cannot fill a node's queue and so refuse
-   * everyone else.
+   * Queues `client`'s batches (`clientKey`) for their apps, all or none, within the per-app and
+   * total caps and the client's share of each (zsequencer has none): one address cannot fill a
+   * node's queue and so refuse everyone else. None on a refusal, since the client then sends
+   * the whole request again and Zellular does not deduplicate.
    */
-  enqueue(app: string, client: string, bodies: readonly string[]): void {
-    const queue = this.queue(app)
-    const incoming = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+  enqueue(client: string, batches: readonly AppBatches[]): void {
     const { maxQueuedKbPerApp, maxQueuedKb, clientSharePercent } = this.limits
     const share = clientSharePercent / 100
-    if (queue.bytes + incoming > maxQueuedKbPerApp * 1024) {
-      throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
+    let incoming = 0
+    for (const { app, bodies } of batches) {
+      const queue = this.queue(app)
+      const bytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+      incoming += bytes
+      if (queue.bytes + bytes > maxQueuedKbPerApp * 1024) {
+        throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
+      }
+      if (queue.clientBytes(client) + bytes > share * maxQueuedKbPerApp * 1024) {
+        throw new ZsequencerHttpError('BatchesLimitExceededError', `Your share of ${app} is full.`)
+      }
     }
     if (this.queuedBytes() + incoming > maxQueuedKb * 1024) {
       throw new ZsequencerHttpError('BatchesLimitExceededError', 'The node queue is full.')
     }
-    if (queue.clientBytes(client) + incoming > share * maxQueuedKbPerApp * 1024) {
-      throw new ZsequencerHttpError('BatchesLimitExceededError', `Your share of ${app} is full.`)
-    }
     if (this.clientBytes(client) + incoming > share * maxQueuedKb * 1024) {
       throw new ZsequencerHttpError('BatchesLimitExceededError', 'Your share of the node is full.')
     }
-    queue.push(client, bodies)
+    for (const { app, bodies } of batches) this.queue(app).push(client, bodies)
   }
 
   /** Bytes `client` has queued over all apps. */

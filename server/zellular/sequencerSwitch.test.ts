@@ -129,7 +129,7 @@ it('a sequencer that loses the role puts the client batches it sequenced itself 
   const { node, ids } = makeTestNode({ position: 0 })
   try {
     expect(node.role.isSequencer).toBe(true)
-    node.intake.accept('a', 'local', ['x', 'y'], Date.now())
+    node.intake.accept('local', [{ app: 'a', bodies: ['x', 'y'] }], Date.now())
     expect(node.logs.get('a').lastSequenced).toBe(2)
     node.switcher.adopt(ids[1]!)
     expect(node.logs.get('a').lastSequenced).toBe(0)
@@ -344,7 +344,7 @@ it('a batch whose PUT is under way when a switch starts is sent again only if th
     config: { sequencerSetupDeadlineMs: 0 },
   })
   try {
-    node.intake.accept('a', 'local', ['b2', 'c'], Date.now())
+    node.intake.accept('local', [{ app: 'a', bodies: ['b2', 'c'] }], Date.now())
     const posting = node.poster.post()
     await expect.poll(() => held.length).toBe(1)
     await node.switcher.switchTo(ids[2]!, ids[0]!)
@@ -389,7 +389,7 @@ for (const holds of [true, false]) {
       config: { sequencerSetupDeadlineMs: 0 },
     })
     try {
-      node.outbox.enqueue('a', 'local', ['b3'])
+      node.outbox.enqueue('local', [{ app: 'a', bodies: ['b3'] }])
       await node.poster.post()
       expect(node.logs.get('a').lastSequenced).toBe(3)
       await node.switcher.switchTo(ids[2]!, ids[0]!)

@@ -33,7 +33,7 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     logs.get(appName)
     if (sizeKb(body) > config.maxBatchSizeKb)
       throw new ZsequencerHttpError('BatchSizeExceededError')
-    intake.accept(appName, clientAddress(c), [body], clock.now())
+    intake.accept(clientAddress(c), [{ app: appName, bodies: [body] }], clock.now())
     return c.json(success({}, 'The batch is received successfully.'))
   }
 
@@ -45,13 +45,14 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     const text = await readLimitedText(c, config.maxRequestKb * 1024, tooLarge)
     const request = parseBody(bulkSchema, text)
     if (!isPostingNode()) throw new ZsequencerHttpError('IsNotPostingNodeError')
-    const client = clientAddress(c)
-    // Dropped silently, as zsequencer does.
-    for (const [appName, bodies] of Object.entries(request)) {
-      if (!logs.has(appName)) continue
-      const fitting = bodies.filter((body) => sizeKb(body) <= config.maxBatchSizeKb)
-      intake.accept(appName, client, fitting, clock.now())
-    }
+    // Unknown apps and oversize batches are dropped silently, as zsequencer does.
+    const batches = Object.entries(request)
+      .filter(([appName]) => logs.has(appName))
+      .map(([appName, bodies]) => ({
+        app: appName,
+        bodies: bodies.filter((body) => sizeKb(body) <= config.maxBatchSizeKb),
+      }))
+    intake.accept(clientAddress(c), batches, clock.now())
     return c.json(success({}, 'The batches are received successfully.'))
   }
 

@@ -42,7 +42,7 @@ for (const [code, status] of [
       clock,
     })
     try {
-      node.outbox.enqueue('a', 'local', ['hello'])
+      node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])
       node.poster.forgetSequencer() // what the end of a switch does
       await expect(node.poster.post()).resolves.toBeUndefined()
       expect(node.poster.sequencerDown).toBe(false)

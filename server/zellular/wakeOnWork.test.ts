@@ -55,7 +55,7 @@ it('an idle follower asks the sequencer to hold its PUT; client batches end the 
   expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000, beat_ms: 1_000 })
   // A client batch arrives: the held PUT ends (not at the sequencer's 30 s), and the next
   // round carries the batch, not held.
-  node.intake.accept('a', 'local', ['["hello"]'], Date.now())
+  node.intake.accept('local', [{ app: 'a', bodies: ['["hello"]'] }], Date.now())
   await held
   expect(sequencer.answeredHeld()).toBe(0)
   expect(node.poster.sequencerDown).toBe(false)
@@ -115,7 +115,7 @@ it('an idle follower holds its PUT for the idle hold, and for the short one whil
   await node.poster.post()
   await node.poster.post()
   expect(sequencer.puts.at(-1)?.wait_ms).toBe(200)
-  node.intake.accept('a', 'local', ['["hello"]'], Date.now())
+  node.intake.accept('local', [{ app: 'a', bodies: ['["hello"]'] }], Date.now())
   await node.poster.post() // carries the batch: sequenced here, not finalized
   await node.poster.post()
   expect(node.logs.get('a').lastSequenced).toBe(1)
@@ -163,7 +163,7 @@ it('a follower whose queued batches wait for its forwarding budget holds its PUT
   cleanups.push(() => node.close())
   await node.poster.post()
   const batches = Array.from({ length: 5 }, (_, n) => `${n}`.padEnd(4_000, 'b'))
-  node.intake.accept('a', 'local', batches, Date.now())
+  node.intake.accept('local', [{ app: 'a', bodies: batches }], Date.now())
   await node.poster.post()
   expect(sequencer.puts[1]?.batches.length).toBe(4)
   // The fifth waits for the budget: the next PUT carries nothing and asks to be held till then.
