@@ -25,6 +25,10 @@ class Lane {
     return body
   }
 
+  includes(body: string): boolean {
+    return this.items.indexOf(body, this.head) !== -1
+  }
+
   live(): string[] {
     return this.items.slice(this.head)
   }
@@ -69,7 +73,7 @@ export class BatchQueue {
 
   includes(body: string): boolean {
     if (this.front.includes(body)) return true
-    for (const lane of this.lanes.values()) if (lane.live().includes(body)) return true
+    for (const lane of this.lanes.values()) if (lane.includes(body)) return true
     return false
   }
 

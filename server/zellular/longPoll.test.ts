@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { LocalNetwork } from '../devnet/localNetwork.ts'
-import { finalizedIndex, startReadyNetwork } from './testing.ts'
+import { finalizedIndex, requestFrom, startReadyNetwork } from './testing.ts'
 
 // Our extension of the finalized page read: `&wait=ms` holds a read that finds nothing new
 // until the next finalization, so readers learn of it without polling.
@@ -46,4 +46,28 @@ it('a held read ends empty when its wait is over', async () => {
   expect(
     await page(`${reader}/node/simple_app/batches/finalized?after=${after}&wait=300`),
   ).toBeNull()
+})
+
+it('holds at most 16 reads of one client address: its next is answered at once, others still wait', async () => {
+  const [reader, sender] = network.urls() as [string, string]
+  const after = await finalizedIndex(reader, 'simple_app')
+  const path = `/node/simple_app/batches/finalized?after=${after}&wait=5000`
+  const greedy = Array.from({ length: 16 }, () => requestFrom('127.0.0.2', reader, 'GET', path))
+  let greedyAnswered = 0
+  for (const read of greedy) read.then(() => (greedyAnswered += 1)).catch(() => {})
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  // The 17th is answered empty before any of the 16 it holds.
+  expect((await requestFrom('127.0.0.2', reader, 'GET', path)).body).toEqual(
+    expect.objectContaining({ data: null }),
+  )
+  expect(greedyAnswered).toBe(0)
+  // Another address is held as before: the next finalization answers it.
+  const other = requestFrom('127.0.0.1', reader, 'GET', path)
+  await new Promise((resolve) => setTimeout(resolve, 300))
+  const body = JSON.stringify([{ other: true }])
+  expect(
+    (await requestFrom('127.0.0.1', sender, 'PUT', '/node/simple_app/batches', body)).status,
+  ).toBe(200)
+  expect(((await other).body as { data: { batches: string[] } }).data.batches).toContain(body)
+  await Promise.all(greedy)
 })

@@ -58,6 +58,7 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       node.chain,
       node.progress,
       request,
+      signer,
       () => requireCurrentSequencer(signer),
     )
     return c.json(success(signed))
@@ -106,7 +107,7 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     }
     const news = () => node.inbox.hasNewsFor(request) || !role.isSequencer || role.paused
     const held = node.progress
-      .until(news, holdMs)
+      .until(news, holdMs, { key: signer, peer: true })
       .then((moved) =>
         success(moved && role.isSequencer ? node.inbox.answer(signer, request) : answer),
       )

@@ -1,41 +1,44 @@
-/** Most requests held at once on one node; more are answered at once, as without waiting. */
-const WAITERS_MAX = 1_024
+/** Most clients' requests held at once on one node; more are answered at once, as unheld. */
+const CLIENT_WAITERS_MAX = 1_024
+/** Most requests held at once for one holder: no client takes every place, nor one peer. */
+const WAITERS_PER_HOLDER_MAX = 16
+
+/**
+ * Whom a wait is held for: a client by its address (`clientKey`), or a peer node by its id. A
+ * peer's waits (a follower holding the sequencer's sign request) are the network's own work:
+ * clients filling their places do not end them.
+ */
+export interface WaitHolder {
+  readonly key: string
+  readonly peer?: boolean
+}
 
 /**
  * Wakes requests held until a node's sequences move (the long-polls of our node: a reader
- * waiting for a finalization, a follower waiting for the sequencer's news). Rung by the chain on
- * every append, lock and finalization; a woken waiter checks its own condition and may wait
- * again for what is left of its time. Bounded: past `WAITERS_MAX` a wait ends at once.
+ * waiting for a finalization, a follower waiting for the sequence it is asked to sign). Rung by
+ * the chain on every append, lock and finalization; a woken waiter checks its own condition and
+ * may wait again for what is left of its time. Bounded: past `WAITERS_PER_HOLDER_MAX` for its
+ * holder, or `CLIENT_WAITERS_MAX` for all clients, a wait ends at once.
  */
 export class ProgressBell {
   readonly #waiters = new Set<() => void>()
+  /** Waits held per holder key (peers' keys apart from clients'). */
+  readonly #heldBy = new Map<string, number>()
+  #clientsHeld = 0
   #closed = false
-
-  /** Resolves at the next ring, after `ms`, or at once when closed or too many wait already. */
-  wait(ms: number): Promise<void> {
-    if (this.#closed || ms <= 0 || this.#waiters.size >= WAITERS_MAX) return Promise.resolve()
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer)
-        this.#waiters.delete(done)
-        resolve()
-      }
-      const timer = setTimeout(done, ms)
-      this.#waiters.add(done)
-    })
-  }
 
   /**
    * Waits until `ready()` holds or `ms` have passed, whichever comes first; true if it holds.
    */
-  async until(ready: () => boolean, ms: number): Promise<boolean> {
+  async until(ready: () => boolean, ms: number, holder: WaitHolder): Promise<boolean> {
     const deadline = performance.now() + ms
+    const key = `${holder.peer === true ? 'peer' : 'client'}:${holder.key}`
     for (;;) {
       if (ready()) return true
       const left = deadline - performance.now()
-      // Past the cap a wait ends at once: answer now, not poll the condition until the deadline.
-      if (left <= 0 || this.#closed || this.#waiters.size >= WAITERS_MAX) return false
-      await this.wait(left)
+      // Past a cap a wait ends at once: answer now, not poll the condition until the deadline.
+      if (left <= 0 || !this.#mayHold(key, holder.peer === true)) return false
+      await this.#wait(left, key, holder.peer === true)
     }
   }
 
@@ -47,5 +50,29 @@ export class ProgressBell {
   close(): void {
     this.#closed = true
     this.ring()
+  }
+
+  #mayHold(key: string, peer: boolean): boolean {
+    if (this.#closed || (this.#heldBy.get(key) ?? 0) >= WAITERS_PER_HOLDER_MAX) return false
+    return peer || this.#clientsHeld < CLIENT_WAITERS_MAX
+  }
+
+  /** Resolves at the next ring or after `ms`. */
+  #wait(ms: number, key: string, peer: boolean): Promise<void> {
+    this.#heldBy.set(key, (this.#heldBy.get(key) ?? 0) + 1)
+    if (!peer) this.#clientsHeld++
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.#waiters.delete(done)
+        const left = this.#heldBy.get(key)! - 1
+        if (left === 0) this.#heldBy.delete(key)
+        else this.#heldBy.set(key, left)
+        if (!peer) this.#clientsHeld--
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.#waiters.add(done)
+    })
   }
 }

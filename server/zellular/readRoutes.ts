@@ -1,4 +1,5 @@
 import type { Hono } from 'hono'
+import { clientAddress } from '../http/clientKey.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { BatchRecord } from './batchLog.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
@@ -38,7 +39,8 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     }
     const waitMs = parseWait(c.req.query('wait'))
     if (state === 'finalized' && waitMs > 0) {
-      await node.progress.until(() => log.lastFinalized > after, waitMs)
+      const holder = { key: clientAddress(c) }
+      await node.progress.until(() => log.lastFinalized > after, waitMs, holder)
     }
     const records = log.range(after, state, context.pageCapBytes)
     if (records.length === 0) return page(c, success(null))

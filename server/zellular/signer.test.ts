@@ -125,7 +125,7 @@ it('holds a lock request for batches not taken in yet, up to its wait, then sign
   probe.logs.get('a').append(['b1', 'b2', 'b3'])
   const hashAt = (index: number) => probe.logs.get('a').chainingHashAt(index)
   probe.close()
-  const { node } = makeTestNode({ position: 1, config: { signWaitMs: 300 } })
+  const { node, ids } = makeTestNode({ position: 1, config: { signWaitMs: 300 } })
   try {
     const lock = (index: number) => ({
       app_name: 'a',
@@ -141,6 +141,7 @@ it('holds a lock request for batches not taken in yet, up to its wait, then sign
       node.chain,
       node.progress,
       lock(2),
+      ids[0]!,
       () => {},
     )
     setTimeout(() => node.chain.append('a', ['b1', 'b2'], Date.now()), 50)
@@ -148,7 +149,15 @@ it('holds a lock request for batches not taken in yet, up to its wait, then sign
     // Batch 3 never comes: refused once the wait is over, not before.
     const started = performance.now()
     await expect(
-      signSyncPointWhenHeld(node.context, node.logs, node.chain, node.progress, lock(3), () => {}),
+      signSyncPointWhenHeld(
+        node.context,
+        node.logs,
+        node.chain,
+        node.progress,
+        lock(3),
+        ids[0]!,
+        () => {},
+      ),
     ).rejects.toThrow(/not in the requested state/)
     expect(performance.now() - started).toBeGreaterThanOrEqual(290)
   } finally {

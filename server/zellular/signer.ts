@@ -96,12 +96,15 @@ export async function signSyncPointWhenHeld(
   chain: Chain,
   progress: ProgressBell,
   request: SignSyncPointRequest,
+  /** The node that asks (the sequencer), for whom the request is held. */
+  signer: string,
   mayStillAsk: () => void,
 ) {
   const log = logs.get(request.app_name)
   const waitMs = context.config.signWaitMs
   if (request.state === 'sequenced' && waitMs > 0) {
-    await progress.until(() => log.lastSequenced >= request.index, waitMs)
+    const holder = { key: signer, peer: true }
+    await progress.until(() => log.lastSequenced >= request.index, waitMs, holder)
   }
   mayStillAsk()
   return signSyncPoint(context, logs, chain, request)

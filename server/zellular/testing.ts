@@ -67,29 +67,39 @@ export async function finalizedIndex(url: string, app: string): Promise<number> 
   return body.data?.index ?? 0
 }
 
+/** What `requestFrom` tells of an answer. */
+interface AnswerFrom {
+  readonly status: number
+  readonly retryAfter?: string
+  /** The error code of an error answer. */
+  readonly code?: string
+  readonly body: unknown
+}
+
 /**
- * `PUT /node/{app}/batches` of `body` (text/plain) to the node at `url`, sent from the loopback
- * address `from`: 127.0.0.1 and 127.0.0.2 are two clients of one node.
+ * `method` `path` on the node at `url`, sent from the loopback address `from`: 127.0.0.1 and
+ * 127.0.0.2 are two clients of one node. `body` goes as text/plain.
  */
-export function putBatchFrom(
+export function requestFrom(
   from: string,
   url: string,
-  app: string,
-  body: string,
-): Promise<{ status: number; retryAfter?: string; code?: string }> {
+  method: 'GET' | 'PUT',
+  path: string,
+  body?: string,
+): Promise<AnswerFrom> {
   const { hostname, port } = new URL(url)
-  const path = `/node/${encodeURIComponent(app)}/batches`
-  const headers = { 'Content-Type': 'text/plain' }
+  const headers = body === undefined ? {} : { 'Content-Type': 'text/plain' }
   return new Promise((resolve, reject) => {
-    const options = { host: hostname, port, path, method: 'PUT', localAddress: from, headers }
+    const options = { host: hostname, port, path, method, localAddress: from, headers }
     const request = httpRequest(options, (response) => {
       let text = ''
       response.on('data', (chunk: Buffer) => (text += chunk.toString()))
       response.on('end', () => {
         try {
-          const parsed = JSON.parse(text) as { error?: { code: string } }
+          const parsed = JSON.parse(text) as { error?: { code: string } } | null
           const retryAfter = response.headers['retry-after']
-          resolve({ status: response.statusCode!, retryAfter, code: parsed.error?.code })
+          const code = parsed?.error?.code
+          resolve({ status: response.statusCode!, retryAfter, code, body: parsed })
         } catch (error) {
           reject(error as Error)
         }
@@ -99,4 +109,11 @@ export function putBatchFrom(
     request.on('error', reject)
     request.end(body)
   })
+}
+
+/** `PUT /node/{app}/batches` of `body` from the loopback address `from` (`requestFrom`). */
+export async function putBatchFrom(from: string, url: string, app: string, body: string) {
+  const path = `/node/${encodeURIComponent(app)}/batches`
+  const { status, retryAfter, code } = await requestFrom(from, url, 'PUT', path, body)
+  return { status, retryAfter, code }
 }
