@@ -140,17 +140,24 @@ const batchOf = (tag: string) => tag + 'z'.repeat(4 * 1024 - tag.length)
  * node's intake: it holds at most its share of a follower's queue, and of what the sequencer
  * takes itself, and a follower forwards its clients' batches in turn, not in arrival order.
  */
+/**
+ * 127.0.0.1 sends A1 and A2 (8 KB of a 10 KB share), then A3, refused; 127.0.0.2's B1 is taken.
+ */
+async function fillShareOf127001(url: string) {
+  expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A1'))).status).toBe(200)
+  expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A2'))).status).toBe(200)
+  const over = await putBatchFrom('127.0.0.1', url, 'a', batchOf('A3'))
+  expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
+  expect((await putBatchFrom('127.0.0.2', url, 'a', batchOf('B1'))).status).toBe(200)
+}
+
 describe('one client among many', () => {
   it("holds at most its share of a follower's queue, and the clients are forwarded in turn", async () => {
     const { node, close } = await follower({ maxQueuedKbPerApp: 40, clientSharePercent: 25 })
     const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 0)
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     try {
-      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A1'))).status).toBe(200)
-      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A2'))).status).toBe(200)
-      const over = await putBatchFrom('127.0.0.1', url, 'a', batchOf('A3'))
-      expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
-      expect((await putBatchFrom('127.0.0.2', url, 'a', batchOf('B1'))).status).toBe(200)
+      await fillShareOf127001(url)
       expect(node.outbox.queued('a').map((body) => body.slice(0, 2))).toEqual(['A1', 'B1', 'A2'])
       expect(node.outbox.take('a', 4).map((body) => body.slice(0, 2))).toEqual(['A1'])
       // Taking frees the client's share.
@@ -170,11 +177,7 @@ describe('one client among many', () => {
     const server = await listenHttp(sequencerApp.fetch, '127.0.0.1', 0)
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
     try {
-      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A1'))).status).toBe(200)
-      expect((await putBatchFrom('127.0.0.1', url, 'a', batchOf('A2'))).status).toBe(200)
-      const over = await putBatchFrom('127.0.0.1', url, 'a', batchOf('A3'))
-      expect(over).toEqual({ status: 429, retryAfter: '1', code: 'BatchesLimitExceededError' })
-      expect((await putBatchFrom('127.0.0.2', url, 'a', batchOf('B1'))).status).toBe(200)
+      await fillShareOf127001(url)
       expect(sequencer.logs.get('a').lastSequenced).toBe(3)
 
       // A bulk PUT is charged whole: over the share, nothing of it is sequenced.

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
 import { HOLD_BEAT_MS } from './heldAnswer.ts'
+import type { NodeConfig } from './config.ts'
 import { answer, fakePeer, makeTestNode, sequencerAnswer } from './testNodes.ts'
 
 // Loops on work (`wakeOnWork`): an idle follower asks its sequencer to hold its PUT until there
@@ -37,17 +38,18 @@ async function holdingSequencer() {
   return { peer, puts, answeredHeld: () => answeredHeld }
 }
 
-function followerOf(sequencerUrl: string, wakeOnWork: boolean) {
+/** A follower of the sequencer at `sequencerUrl` (the other peers are nowhere), held 30 s. */
+function followerOf(sequencerUrl: string, config: Partial<NodeConfig>) {
   const sockets = [sequencerUrl, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
-  const config = { wakeOnWork, followerHoldMs: 30_000, followerIdleHoldMs: 30_000 }
-  const { node } = makeTestNode({ position: 1, sockets, config })
+  const held = { followerHoldMs: 30_000, followerIdleHoldMs: 30_000 }
+  const { node } = makeTestNode({ position: 1, sockets, config: { ...held, ...config } })
   cleanups.push(() => node.close())
   return node
 }
 
 it('an idle follower asks the sequencer to hold its PUT; client batches end the hold', async () => {
   const sequencer = await holdingSequencer()
-  const node = followerOf(sequencer.peer.url, true)
+  const node = followerOf(sequencer.peer.url, { wakeOnWork: true })
   await node.poster.post() // the first catch-up round: synced, nothing new
   expect(node.poster.synced).toBe(true)
   const held = node.poster.post()
@@ -67,7 +69,7 @@ it('an idle follower asks the sequencer to hold its PUT; client batches end the 
 
 it('without wakeOnWork every PUT is answered at once, as with zsequencer', async () => {
   const sequencer = await holdingSequencer()
-  const node = followerOf(sequencer.peer.url, false)
+  const node = followerOf(sequencer.peer.url, { wakeOnWork: false })
   await node.poster.post()
   await node.poster.post()
   expect(sequencer.puts).toHaveLength(2)
@@ -103,15 +105,8 @@ it('a held PUT the sequencer never answers marks it down a margin after the hold
 
 it('an idle follower holds its PUT for the idle hold, and for the short one while a batch waits for finalization', async () => {
   const sequencer = await holdingSequencer()
-  const sockets = [
-    sequencer.peer.url,
-    'http://127.0.0.1:1',
-    'http://127.0.0.1:1',
-    'http://127.0.0.1:1',
-  ]
   const config = { wakeOnWork: true, followerHoldMs: 50, followerIdleHoldMs: 200 }
-  const { node } = makeTestNode({ position: 1, sockets, config })
-  cleanups.push(() => node.close())
+  const node = followerOf(sequencer.peer.url, config)
   await node.poster.post()
   await node.poster.post()
   expect(sequencer.puts.at(-1)?.wait_ms).toBe(200)
@@ -151,16 +146,8 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 
 it('a follower whose queued batches wait for its forwarding budget holds its PUT only until the budget frees', async () => {
   const sequencer = await holdingSequencer()
-  const sockets = [
-    sequencer.peer.url,
-    'http://127.0.0.1:1',
-    'http://127.0.0.1:1',
-    'http://127.0.0.1:1',
-  ]
   // 4 nodes, 4 posting: a follower forwards 256 / 4 / 4 = 16 KB a second, four of these batches.
-  const config = { wakeOnWork: true, followerHoldMs: 30_000, bandwidthKbPerWindow: 256 }
-  const { node } = makeTestNode({ position: 1, sockets, config })
-  cleanups.push(() => node.close())
+  const node = followerOf(sequencer.peer.url, { wakeOnWork: true, bandwidthKbPerWindow: 256 })
   await node.poster.post()
   const batches = Array.from({ length: 5 }, (_, n) => `${n}`.padEnd(4_000, 'b'))
   node.intake.accept('local', [{ app: 'a', bodies: batches }], Date.now())
