@@ -6,6 +6,7 @@ import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.
 import { nodeStateOf, serializeNodeState } from './nodeState.ts'
 import { finalizationProofOf } from './proofRecords.ts'
 import type { NodeEnv, NodeRequest, RouteDeps, RouteGuards } from './routeGuards.ts'
+import { limitUnflushedAnswers } from './unflushedAnswers.ts'
 
 /**
  * Reads (§7.3–§7.7): batch pages, last locked or finalized batches, the node's state and
@@ -89,7 +90,7 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     return c.json({ status: true })
   }
 
-  app.get('/node/:app/batches/:state', getPage)
+  app.get('/node/:app/batches/:state', limitUnflushedAnswers(), getPage)
   app.get('/node/:app/batches/:state/last', getLast)
   app.get('/node/batches/:state/last', getLastOfAll)
   app.get('/node/state', getState)
