@@ -78,6 +78,7 @@ export async function startBenchCluster(options: {
       REPLICA_SUBMIT_BURST: '1000000',
       REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
       REPLICA_SIGNED_READ_BURST: '1000000',
+      REPLICA_CONNECTIONS_PER_CLIENT_MAX: '1000000',
       ...options.replicaEnvironment,
     },
     nodeOptionsOf: () => options.nodeOptions ?? [],

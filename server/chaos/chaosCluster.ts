@@ -151,7 +151,12 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
   const spawnNode = (position: number, extra: Record<string, string> = {}) =>
     spawnZellularNode(layout, position, {
       host,
-      environment: { ZSEQUENCER_NODES_FILE: nodeFiles[position]!, ...extra },
+      environment: {
+        ZSEQUENCER_NODES_FILE: nodeFiles[position]!,
+        // Every peer and replica reaches a node through the mesh, from 127.0.0.1.
+        ZSEQUENCER_CONNECTIONS_PER_CLIENT_MAX: '100000',
+        ...extra,
+      },
       onLine: (line) => logLine(nodeNames[position]!, line),
     })
   const spawnAt = (position: number, extra: Record<string, string> = {}) =>
@@ -162,6 +167,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
         REPLICA_SUBMIT_BURST: '100000',
         REPLICA_SIGNED_READ_RATE_PER_SECOND: '100000',
         REPLICA_SIGNED_READ_BURST: '100000',
+        REPLICA_CONNECTIONS_PER_CLIENT_MAX: '100000',
         // A batch a node acknowledged and lost is sent again after 5 s, within a run's healing.
         REPLICA_REDELIVER_AFTER_MS: '5000',
         ZELLULAR_NODES_FILE: replicaFiles[position]!.nodesFile,

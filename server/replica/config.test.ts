@@ -68,6 +68,14 @@ describe('loadReplicaConfig', () => {
     expect(() => loadReplicaConfig(host)).toThrow()
   })
 
+  it('reads REPLICA_CONNECTIONS_PER_CLIENT_MAX, 256 by default', () => {
+    expect(loadReplicaConfig(environment({})).parameters.connectionsPerClientMax).toBe(256)
+    const few = environment({ REPLICA_CONNECTIONS_PER_CLIENT_MAX: '16' })
+    expect(loadReplicaConfig(few).parameters.connectionsPerClientMax).toBe(16)
+    const zero = environment({ REPLICA_CONNECTIONS_PER_CLIENT_MAX: '0' })
+    expect(() => loadReplicaConfig(zero)).toThrow()
+  })
+
   it('reads REPLICA_EVENT_STREAMS_PER_CLIENT_MAX, 32 by default', () => {
     expect(loadReplicaConfig(environment({})).parameters.eventStreamsPerClientMax).toBe(32)
     const four = environment({ REPLICA_EVENT_STREAMS_PER_CLIENT_MAX: '4' })

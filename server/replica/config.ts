@@ -147,6 +147,10 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_EVENT_STREAMS_PER_CLIENT_MAX: positiveInteger(
     defaultReplicaParameters.eventStreamsPerClientMax,
   ),
+  /** TCP connections each client IP address may hold open; more are closed at once. */
+  REPLICA_CONNECTIONS_PER_CLIENT_MAX: positiveInteger(
+    defaultReplicaParameters.connectionsPerClientMax,
+  ),
   /** Most events an SSE client may fall behind before its stream gets `reset` and is closed. */
   REPLICA_EVENT_QUEUE_MAX: positiveInteger(defaultReplicaParameters.eventQueueMax),
   /** Submissions per second each client IP address may make, sustained (429 beyond). */
@@ -301,6 +305,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       verifierThreads: env.REPLICA_VERIFIER_THREADS,
       eventSubscribersMax: env.REPLICA_EVENT_SUBSCRIBERS_MAX,
       eventStreamsPerClientMax: env.REPLICA_EVENT_STREAMS_PER_CLIENT_MAX,
+      connectionsPerClientMax: env.REPLICA_CONNECTIONS_PER_CLIENT_MAX,
       eventQueueMax: env.REPLICA_EVENT_QUEUE_MAX,
       submitRatePerSecond: env.REPLICA_SUBMIT_RATE_PER_SECOND,
       submitBurst: env.REPLICA_SUBMIT_BURST,

@@ -3,6 +3,7 @@ import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular
 import { initKeccak } from '../../shared/intents/index.ts'
 import { initSha256 } from '../../shared/stateHash/index.ts'
 import cluster from 'node:cluster'
+import { limitConnectionsPerClient } from '../http/connectionsPerClient.ts'
 import { nodeHttpTransportFrom } from '../http/httpCall.ts'
 import { loadReplicaConfig, type ReplicaMainConfig } from './config.ts'
 import { createApiReplica } from './apiReplica.ts'
@@ -93,6 +94,9 @@ async function runApplier(): Promise<void> {
   )
 
   const server = serve({ fetch: replica.app.fetch, hostname: config.host, port: config.port })
+  // An applier's only clients are its API processes, which limit each of theirs.
+  const { rateLimits, connectionsPerClientMax } = config.parameters
+  if (rateLimits) limitConnectionsPerClient(server, connectionsPerClientMax)
   // NOTE: parsed by nothing; readiness is `GET /status` answering.
   log(`replica ${config.replicaId} listening on http://${config.host}:${config.port}`)
 
@@ -146,6 +150,7 @@ async function runApiProcess(config: ReplicaMainConfig, applierUrl: string): Pro
   )
   api.start()
   const server = serve({ fetch: api.app.fetch, hostname: config.host, port: config.port })
+  limitConnectionsPerClient(server, config.parameters.connectionsPerClientMax)
   log(`replica ${config.replicaId} API process listening on http://${config.host}:${config.port}`)
   let stopping = false
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -109,6 +109,11 @@ export interface ReplicaParameters {
    * one per replica).
    */
   readonly eventStreamsPerClientMax: number
+  /**
+   * TCP connections one client IP address may hold open to the replica's port; more are closed
+   * at once (`limitConnectionsPerClient`). Not applied with `rateLimits` off.
+   */
+  readonly connectionsPerClientMax: number
   /** Most events a stream's client may fall behind before it gets `reset` and is dropped. */
   readonly eventQueueMax: number
   /**
@@ -158,6 +163,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   verifierThreads: 0,
   eventSubscribersMax: 512,
   eventStreamsPerClientMax: 32,
+  connectionsPerClientMax: 256,
   eventQueueMax: 10_000,
   submitRatePerSecond: 50,
   submitBurst: 100,

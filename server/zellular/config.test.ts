@@ -22,3 +22,17 @@ it("sends zsequencer's Signature header unless ZSEQUENCER_SIGNATURE_HEADER turns
     false,
   )
 })
+
+it('reads the per-client shares: 25 % of the queues and 256 connections by default', () => {
+  expect(loadNodeConfig(required)).toMatchObject({
+    clientSharePercent: 25,
+    connectionsPerClientMax: 256,
+  })
+  const set = loadNodeConfig({
+    ...required,
+    ZSEQUENCER_CLIENT_SHARE_PERCENT: '100',
+    ZSEQUENCER_CONNECTIONS_PER_CLIENT_MAX: '16',
+  })
+  expect(set).toMatchObject({ clientSharePercent: 100, connectionsPerClientMax: 16 })
+  expect(() => loadNodeConfig({ ...required, ZSEQUENCER_CLIENT_SHARE_PERCENT: '0' })).toThrow()
+})

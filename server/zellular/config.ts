@@ -45,6 +45,11 @@ export const nodeConfigSchema = z.object({
    * a window; 100 lets one client take everything, as zsequencer does.
    */
   clientSharePercent: z.number().positive().max(100).default(25),
+  /**
+   * TCP connections one client address may hold open to the node; more are closed at once
+   * (`limitConnectionsPerClient`), so one machine cannot take every file descriptor.
+   */
+  connectionsPerClientMax: z.number().int().positive().default(256),
   /** Largest request body read: bulk client PUTs and node-to-node requests. */
   maxRequestKb: z
     .number()
@@ -168,6 +173,7 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_MAX_QUEUED_KB_PER_APP: ['maxQueuedKbPerApp', 'number'],
   ZSEQUENCER_MAX_QUEUED_KB: ['maxQueuedKb', 'number'],
   ZSEQUENCER_CLIENT_SHARE_PERCENT: ['clientSharePercent', 'number'],
+  ZSEQUENCER_CONNECTIONS_PER_CLIENT_MAX: ['connectionsPerClientMax', 'number'],
   ZSEQUENCER_MAX_REQUEST_KB: ['maxRequestKb', 'number'],
   ZSEQUENCER_INIT_SEQUENCER_ID: ['initSequencerId', 'text'],
   ZSEQUENCER_THRESHOLD_PERCENT: ['thresholdPercent', 'number'],

@@ -1,6 +1,13 @@
+import { connect, type Socket } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { LocalNetwork } from '../devnet/localNetwork.ts'
-import { finalizedBodies, putBatchFrom, startReadyNetwork, waitFor } from './testing.ts'
+import {
+  finalizedBodies,
+  putBatchFrom,
+  requestFrom,
+  startReadyNetwork,
+  waitFor,
+} from './testing.ts'
 
 // One client that floods a follower (here from 127.0.0.2) with more than it can forward at once
 // must delay its own batches, not everyone's: the follower forwards its clients in turn. The
@@ -44,3 +51,34 @@ it("a client's flood of a follower delays its own batches, not another client's"
   }, 60_000)
   expect(finalized.filter((body) => body.startsWith('flood-'))).toHaveLength(FLOOD)
 }, 120_000)
+
+/** A TCP connection from `from` to the node at `url`; resolves once open, or says it closed. */
+function connectFrom(from: string, url: string): Promise<Socket | 'closed'> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port), localAddress: from })
+    // Accepted, then closed by the node at once: 'close' with nothing received.
+    const timer = setTimeout(() => resolve(socket), 500)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve('closed')
+    })
+    socket.on('error', () => {})
+  })
+}
+
+it('holds at most 256 connections of one client address; another still gets in', async () => {
+  const [, follower] = network.urls() as [string, string]
+  const held: Socket[] = []
+  try {
+    const opened = await Promise.all(
+      Array.from({ length: 256 }, () => connectFrom('127.0.0.2', follower)),
+    )
+    for (const socket of opened) if (socket !== 'closed') held.push(socket)
+    expect(held).toHaveLength(256)
+    expect(await connectFrom('127.0.0.2', follower)).toBe('closed')
+    expect((await requestFrom('127.0.0.1', follower, 'GET', '/node/state')).status).toBe(200)
+  } finally {
+    for (const socket of held) socket.destroy()
+  }
+})

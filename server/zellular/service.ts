@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { bls, initZellular, Network, parseNodesFile } from '../../shared/zellular/index.ts'
+import { limitConnectionsPerClient } from '../http/connectionsPerClient.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { ZellularNode } from './node.ts'
@@ -54,6 +55,7 @@ export async function startNode(
   logParameters(node)
 
   const server = await listenHttp(createNodeApp(node).fetch, config.host, config.port)
+  limitConnectionsPerClient(server, config.connectionsPerClientMax)
   node.start()
   const url = `http://${config.host}:${config.port}`
   const { role } = node

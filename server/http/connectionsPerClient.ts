@@ -1,0 +1,27 @@
+import type { Server, Socket } from 'node:net'
+import { clientKey } from './clientKey.ts'
+
+/**
+ * Caps the TCP connections one client address (`clientKey`) holds open to `server`: past `max`
+ * a new one is closed at once. A process has a fixed number of file descriptors (20,000 here),
+ * and a connection that sends nothing is only dropped after Node's 60 s header timeout: without
+ * a cap one machine could hold every descriptor, and the server could then take no one else's
+ * connection (a Zellular node could neither serve its peers nor reach them).
+ */
+export function limitConnectionsPerClient(server: Server, max: number): void {
+  const open = new Map<string, number>()
+  server.on('connection', (socket: Socket) => {
+    const key = clientKey(socket.remoteAddress)
+    const count = open.get(key) ?? 0
+    if (count >= max) {
+      socket.destroy()
+      return
+    }
+    open.set(key, count + 1)
+    socket.once('close', () => {
+      const left = open.get(key)! - 1
+      if (left === 0) open.delete(key)
+      else open.set(key, left)
+    })
+  })
+}
