@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+import { connectFrom } from '../zellular/testing.ts'
 import { LauncherProcess } from './launcherProcess.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'npm-start-'))
@@ -85,6 +86,18 @@ describe('npm start (server/start.mjs, the compiled launcher)', () => {
     await expect
       .poll(() => [...sourcesOfConnectionsTo(nodePorts)].filter((a) => a !== '127.0.0.1').sort())
       .toEqual(['127.0.0.11', '127.0.0.12', '127.0.0.13'])
+    // A replica holds at most 256 connections of one client address; another still gets in.
+    const replicaUrl = registry.replicas[0]!.url
+    const held = await Promise.all(
+      Array.from({ length: 256 }, () => connectFrom('127.0.0.3', replicaUrl)),
+    )
+    try {
+      expect(held.filter((socket) => socket === 'closed')).toEqual([])
+      expect(await connectFrom('127.0.0.3', replicaUrl)).toBe('closed')
+      expect((await fetch(`${replicaUrl}/status`)).status).toBe(200)
+    } finally {
+      for (const socket of held) if (socket !== 'closed') socket.destroy()
+    }
     // Counted from the process's start: the sleep before the launcher ran is in it, and what
     // the test waited beyond it is only Node.js starting and the line reaching the pipe.
     expect(ready.seconds).toBeGreaterThanOrEqual(preloadMs / 1000)

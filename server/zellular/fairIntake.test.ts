@@ -1,7 +1,8 @@
-import { connect, type Socket } from 'node:net'
+import type { Socket } from 'node:net'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { LocalNetwork } from '../devnet/localNetwork.ts'
 import {
+  connectFrom,
   finalizedBodies,
   putBatchFrom,
   requestFrom,
@@ -51,21 +52,6 @@ it("a client's flood of a follower delays its own batches, not another client's"
   }, 60_000)
   expect(finalized.filter((body) => body.startsWith('flood-'))).toHaveLength(FLOOD)
 }, 120_000)
-
-/** A TCP connection from `from` to the node at `url`; resolves once open, or says it closed. */
-function connectFrom(from: string, url: string): Promise<Socket | 'closed'> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port), localAddress: from })
-    // Accepted, then closed by the node at once: 'close' with nothing received.
-    const timer = setTimeout(() => resolve(socket), 500)
-    socket.once('close', () => {
-      clearTimeout(timer)
-      resolve('closed')
-    })
-    socket.on('error', () => {})
-  })
-}
 
 it('holds at most 256 connections of one client address; another still gets in', async () => {
   const [, follower] = network.urls() as [string, string]

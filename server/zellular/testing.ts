@@ -2,6 +2,7 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { request as httpRequest } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 
@@ -116,4 +117,22 @@ export async function putBatchFrom(from: string, url: string, app: string, body:
   const path = `/node/${encodeURIComponent(app)}/batches`
   const { status, retryAfter, code } = await requestFrom(from, url, 'PUT', path, body)
   return { status, retryAfter, code }
+}
+
+/**
+ * A TCP connection from the loopback address `from` to the server at `url`: the socket once it
+ * has stayed open half a second, or `closed` if the server closed it at once.
+ */
+export function connectFrom(from: string, url: string): Promise<Socket | 'closed'> {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port), localAddress: from })
+    // Accepted, then closed by the server at once: 'close' with nothing received.
+    const timer = setTimeout(() => resolve(socket), 500)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve('closed')
+    })
+    socket.on('error', () => {})
+  })
 }
