@@ -98,7 +98,7 @@ export class BatchQueue {
     this.totalBytes += bytes
   }
 
-  /** Puts bodies back before everything, in their order (no spread: a long list must not overflow). */
+  /** Puts bodies back before everything, in their order (no spread: a long list may not fit). */
   pushFront(bodies: readonly string[]): void {
     if (bodies.length === 0) return
     this.front = bodies.concat(this.front)

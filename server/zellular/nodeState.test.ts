@@ -8,7 +8,8 @@ beforeAll(() => initZellular())
 it('serves /node/state byte for byte as zsequencer, key coordinates as bare integers', async () => {
   const { node, ids, secrets } = makeTestNode({ position: 0 })
   try {
-    node.intake.accept('local', [{ app: 'a', bodies: ['b1', 'b2'] }], Date.now()) // the sequencer sequences them at once
+    // The sequencer sequences them at once.
+    node.intake.accept('local', [{ app: 'a', bodies: ['b1', 'b2'] }], Date.now())
     const key = bls.g2ToNodesFile(bls.publicKeyOf(secrets[0]!))
     const [x1, x0] = key.pubkeyG2_X
     const [y1, y0] = key.pubkeyG2_Y
