@@ -13,7 +13,8 @@ import {
 // One client that floods a follower (here from 127.0.0.2) with more than it can forward at once
 // must delay its own batches, not everyone's: the follower forwards its clients in turn. The
 // network's bandwidth is cut so that a follower forwards 16 KB a second (256 KB a window over
-// 4 nodes, of which a quarter is each posting node's), four of the flood's 4 KB batches.
+// 4 nodes, of which a quarter is each posting node's), four of the flood's 4 KB batches. Nor
+// may one client hold every connection a node process can take.
 
 const APP = 'simple_app'
 const FLOOD = 40
