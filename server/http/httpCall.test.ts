@@ -7,7 +7,7 @@ import {
 } from 'node:net'
 import { afterEach, expect, it } from 'vitest'
 import type { NodeTransport } from '../../shared/zellular/index.ts'
-import { httpCall, nodeHttpTransport, nodeHttpTransportFrom, requestTarget } from './httpCall.ts'
+import { httpCall, nodeHttpTransportFrom, requestTarget } from './httpCall.ts'
 
 const servers: Server[] = []
 const netServers: NetServer[] = []
@@ -142,6 +142,7 @@ it('rejects when the peer closes the connection mid-answer or refuses it', async
 })
 
 it("serves the Zellular SDK: the answer, its start, and an answer over the cap as the node's fault", async () => {
+  const nodeHttpTransport = nodeHttpTransportFrom()
   const server = await serve((request, body, response) => {
     if (request.url === '/big') return void response.end('x'.repeat(2_000))
     response.writeHead(200, { 'Content-Type': 'application/json' }).end(`{"got":${body}}`)
@@ -185,5 +186,5 @@ it("sends the Zellular SDK's requests from the local address it is given, each o
   expect(await from(nodeHttpTransportFrom('127.0.0.4'))).toBe('127.0.0.4')
   // A kept-alive connection from one address is not reused for another.
   expect(await from(nodeHttpTransportFrom('127.0.0.3'))).toBe('127.0.0.3')
-  expect(await from(nodeHttpTransport)).toBe('127.0.0.1')
+  expect(await from(nodeHttpTransportFrom())).toBe('127.0.0.1')
 })

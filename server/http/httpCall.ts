@@ -172,6 +172,3 @@ export function nodeHttpTransportFrom(localAddress?: string): NodeTransport {
     }
   }
 }
-
-/** `nodeHttpTransportFrom` the address the system picks. */
-export const nodeHttpTransport: NodeTransport = nodeHttpTransportFrom()
