@@ -78,6 +78,7 @@ async function runApplier(): Promise<void> {
     zellularMaxBackoffMs: config.zellular.maxBackoffMs,
     zellularLongPollMs: config.zellular.longPollMs,
     zellularLongPollMaxMs: config.zellular.longPollMaxMs,
+    zellularSourceAddress: config.zellular.sourceAddress ?? '(the system picks)',
     zellularNodes: [...network.operators.values()].map((o) => o.socket).join(' '),
     ...config.parameters,
     corsOrigins:
