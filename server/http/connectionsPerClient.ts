@@ -1,5 +1,6 @@
 import type { Server, Socket } from 'node:net'
 import { clientKey } from './clientKey.ts'
+import { PlacesPerClient } from './placesPerClient.ts'
 
 /**
  * Caps the TCP connections one client address (`clientKey`) holds open to `server`: past `max`
@@ -9,19 +10,10 @@ import { clientKey } from './clientKey.ts'
  * connection (a Zellular node could neither serve its peers nor reach them).
  */
 export function limitConnectionsPerClient(server: Server, max: number): void {
-  const open = new Map<string, number>()
+  const connections = new PlacesPerClient(max)
   server.on('connection', (socket: Socket) => {
-    const key = clientKey(socket.remoteAddress)
-    const count = open.get(key) ?? 0
-    if (count >= max) {
-      socket.destroy()
-      return
-    }
-    open.set(key, count + 1)
-    socket.once('close', () => {
-      const left = open.get(key)! - 1
-      if (left === 0) open.delete(key)
-      else open.set(key, left)
-    })
+    const release = connections.open(clientKey(socket.remoteAddress))
+    if (release === undefined) socket.destroy()
+    else socket.once('close', release)
   })
 }

@@ -1,3 +1,5 @@
+import { PlacesPerClient } from '../http/placesPerClient.ts'
+
 /** Most clients' requests held at once on one node; more are answered at once, as unheld. */
 const CLIENT_WAITERS_MAX = 1_024
 /** Most requests held at once for one holder: no client takes every place, nor one peer. */
@@ -23,7 +25,7 @@ export interface WaitHolder {
 export class ProgressBell {
   readonly #waiters = new Set<() => void>()
   /** Waits held per holder key (peers' keys apart from clients'). */
-  readonly #heldBy = new Map<string, number>()
+  readonly #perHolder = new PlacesPerClient(WAITERS_PER_HOLDER_MAX)
   #clientsHeld = 0
   #closed = false
 
@@ -32,13 +34,21 @@ export class ProgressBell {
    */
   async until(ready: () => boolean, ms: number, holder: WaitHolder): Promise<boolean> {
     const deadline = performance.now() + ms
-    const key = `${holder.peer === true ? 'peer' : 'client'}:${holder.key}`
+    const peer = holder.peer === true
+    const key = `${peer ? 'peer' : 'client'}:${holder.key}`
     for (;;) {
       if (ready()) return true
       const left = deadline - performance.now()
       // Past a cap a wait ends at once: answer now, not poll the condition until the deadline.
-      if (left <= 0 || !this.#mayHold(key, holder.peer === true)) return false
-      await this.#wait(left, key, holder.peer === true)
+      if (left <= 0 || this.#closed || (!peer && this.#clientsHeld >= CLIENT_WAITERS_MAX)) {
+        return false
+      }
+      const release = this.#perHolder.open(key)
+      if (release === undefined) return false
+      if (!peer) this.#clientsHeld++
+      await this.#wait(left)
+      release()
+      if (!peer) this.#clientsHeld--
     }
   }
 
@@ -52,23 +62,12 @@ export class ProgressBell {
     this.ring()
   }
 
-  #mayHold(key: string, peer: boolean): boolean {
-    if (this.#closed || (this.#heldBy.get(key) ?? 0) >= WAITERS_PER_HOLDER_MAX) return false
-    return peer || this.#clientsHeld < CLIENT_WAITERS_MAX
-  }
-
   /** Resolves at the next ring or after `ms`. */
-  #wait(ms: number, key: string, peer: boolean): Promise<void> {
-    this.#heldBy.set(key, (this.#heldBy.get(key) ?? 0) + 1)
-    if (!peer) this.#clientsHeld++
+  #wait(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)
         this.#waiters.delete(done)
-        const left = this.#heldBy.get(key)! - 1
-        if (left === 0) this.#heldBy.delete(key)
-        else this.#heldBy.set(key, left)
-        if (!peer) this.#clientsHeld--
         resolve()
       }
       const timer = setTimeout(done, ms)

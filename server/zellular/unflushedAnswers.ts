@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import type { ServerResponse } from 'node:http'
 import { clientAddress } from '../http/clientKey.ts'
+import { PlacesPerClient } from '../http/placesPerClient.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeEnv } from './routeGuards.ts'
 
@@ -16,12 +17,12 @@ const UNFLUSHED_PER_CLIENT_MAX = 4
  * take as "wait and retry". Requests without a socket (`app.request`) are not counted.
  */
 export function limitUnflushedAnswers(): MiddlewareHandler<NodeEnv> {
-  const unflushed = new Map<string, number>()
+  const unflushed = new PlacesPerClient(UNFLUSHED_PER_CLIENT_MAX)
   return async function unflushedAnswers(c, next) {
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing
     if (outgoing === undefined) return next()
     const client = clientAddress(c)
-    if ((unflushed.get(client) ?? 0) >= UNFLUSHED_PER_CLIENT_MAX) {
+    if (unflushed.isFull(client)) {
       throw new ZsequencerHttpError(
         'BatchesLimitExceededError',
         'Too many answers to this address are unread.',
@@ -30,15 +31,10 @@ export function limitUnflushedAnswers(): MiddlewareHandler<NodeEnv> {
     await next()
     // Gone already (the client left while a long-poll held it): nothing will be written.
     if (outgoing.destroyed || outgoing.writableFinished) return
-    unflushed.set(client, (unflushed.get(client) ?? 0) + 1)
-    let released = false
-    const release = () => {
-      if (released) return
-      released = true
-      const left = unflushed.get(client)! - 1
-      if (left === 0) unflushed.delete(client)
-      else unflushed.set(client, left)
-    }
+    // Others of this client's answers may have taken the last place meanwhile: this one goes out
+    // uncounted rather than refused after it was built.
+    const release = unflushed.open(client)
+    if (release === undefined) return
     outgoing.once('finish', release)
     outgoing.once('close', release)
   }

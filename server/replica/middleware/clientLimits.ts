@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { StreamsPerClient } from '../streamsPerClient.ts'
+import { PlacesPerClient } from '../../http/placesPerClient.ts'
 import { rateLimit, RateLimiter } from './rateLimit.ts'
 
 /** The settings `clientLimits` reads (a replica's parameters, or an API process's). */
@@ -34,7 +34,7 @@ export interface ClientLimits {
    */
   readonly snapshot: MiddlewareHandler
   /** `GET /events`: the streams each client holds open (`eventStreamsPerClientMax`). */
-  readonly eventStreams: StreamsPerClient
+  readonly eventStreams: PlacesPerClient
 }
 
 const unlimited: MiddlewareHandler = async (_c, next) => {
@@ -52,7 +52,7 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
       submit: unlimited,
       signedRead: unlimited,
       snapshot: unlimited,
-      eventStreams: new StreamsPerClient(Number.POSITIVE_INFINITY),
+      eventStreams: new PlacesPerClient(Number.POSITIVE_INFINITY),
     }
   }
   return {
@@ -66,6 +66,6 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
       }),
     ),
     snapshot: rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 })),
-    eventStreams: new StreamsPerClient(settings.eventStreamsPerClientMax),
+    eventStreams: new PlacesPerClient(settings.eventStreamsPerClientMax),
   }
 }

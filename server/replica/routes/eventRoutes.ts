@@ -4,7 +4,7 @@ import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../sh
 import { ApiError } from '../apiError.ts'
 import type { EventHub, HubEvent, HubSubscription } from '../eventHub.ts'
 import { clientAddress } from '../../http/clientKey.ts'
-import type { StreamsPerClient } from '../streamsPerClient.ts'
+import type { PlacesPerClient } from '../../http/placesPerClient.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 const pingIntervalMs = 15_000
@@ -20,7 +20,7 @@ export interface EventRoutesDeps {
   /** Most events a stream's client may fall behind before it is reset. */
   readonly eventQueueMax: number
   /** The streams each client holds (`clientLimits`). */
-  readonly streams: StreamsPerClient
+  readonly streams: PlacesPerClient
   /**
    * The applied index and every market's book sequence number as of the last event published,
    * read with no await between it and the subscription (`hello`).
