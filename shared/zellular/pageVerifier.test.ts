@@ -151,6 +151,20 @@ describe('PageVerifier on v0.1.7 pages', () => {
     )
   })
 
+  it('refuses, on a resume without the finalized index, a first proof that skips one', () => {
+    // Resumed at 4 (a state sync): 5..7 were released by the finalization at 7, so a node that
+    // drops it and serves 12 (parent 7) would stamp them with 12's time: another replica's
+    // nonce windows would judge them at another time.
+    const skipped = verifierFrom({ after: 4, chainingHash: chain.hashAt(4) })
+    expect(failure(() => skipped.consume(chain.page(4, 8, [chain.proof(12, 7)]), 4))).toBe(
+      'broken_parent_link',
+    )
+    const whole = verifierFrom({ after: 4, chainingHash: chain.hashAt(4) })
+    const released = whole.consume(chain.page(4, 8, chain.proofs([3, 7, 12])), 4)
+    expectBatches(released, 5, 12)
+    expect(released[0]?.finalization).toEqual({ index: 7, parentIndex: 3 })
+  })
+
   it('resumes with an unknown hash from the page after − 1, dropping its first body', () => {
     const verifier = verifierFrom({ after: 5 })
     expect(verifier.nextAfter).toBe(4)

@@ -52,7 +52,8 @@ export interface PageVerifierParameters {
   readonly chainingHash?: string
   /**
    * Index of the last finalization sync point at or before `after`, if known, so that the first
-   * proof's `parent_index` can be checked too. Implied 0 when `after` is 0.
+   * proof's `parent_index` can be checked too; unknown, that parent must be at or before `after`.
+   * Implied 0 when `after` is 0.
    */
   readonly finalizedIndex?: number
   /**
@@ -214,7 +215,11 @@ export class PageVerifier {
       }
       if (proof.format === 'v0.1.7') {
         // A proof at the known finalization itself (the resume anchor) has its own parent.
-        const parent = released.finalizedIndex === index ? undefined : released.finalizedIndex
+        // Without a known one (a resume from a state snapshot), the first proof must still
+        // release everything past `after`: a parent past it names a finalization this reader
+        // was not shown, and its batches would be stamped with the wrong sync point's time.
+        const known = released.finalizedIndex ?? released.index
+        const parent = released.finalizedIndex === index ? undefined : known
         checks.push(checkFinalization(this.app, proof.record, hash, parent))
       } else {
         checks.push(checkLegacyFinalization(this.app, proof.record, hash))
