@@ -7,8 +7,13 @@ export interface PendingIntent {
   readonly action: IntentAction
   readonly signer: string
   readonly nonce: bigint
-  /** When it was last sent to Zellular. */
+  /**
+   * When it was submitted here (or recovered from the journal at a restart): its time to live
+   * counts from then, however often it is sent again.
+   */
   readonly submittedAtMs: number
+  /** When it was last sent to Zellular: the next redelivery waits from then. */
+  readonly lastSentAtMs: number
   /** Its batch item (`toBatchItem`): what a redelivery sends again. */
   readonly item: string
   /** Times it was sent again because it was accepted but not applied in time. */
@@ -20,12 +25,15 @@ export interface PendingIntent {
  * for them, and a second submission of the same (signer, nonce) is refused as a replay before
  * it reaches Zellular. This holds for an intent whose send had an unknown outcome too: it may
  * still be sequenced, and the replica keeps sending it (see `BatchSubmitter`). Entries leave
- * when their receipt (or a replay of their nonce) is applied, or `ttlMs` after their last send
- * if their batch was lost. At most `maxEntries` are held.
+ * when their receipt is applied, when the applied state refuses their (signer, nonce) for good
+ * (`forgetSpentNonces`: it will only ever be skipped as a replay, which leaves no receipt), or
+ * `ttlMs` after their submission whatever else happens. At most `maxEntries` are held.
  */
 export class PendingIntents {
   private readonly byId = new Map<string, PendingIntent>()
   private readonly orders = new Set<string>()
+  /** Ids of each signer's entries: what a batch that changed the signer's nonces may decide. */
+  private readonly bySigner = new Map<string, Set<string>>()
 
   constructor(
     private readonly ttlMs = 10 * 60_000,
@@ -54,18 +62,33 @@ export class PendingIntents {
     if (this.byId.has(intent.intentId) || this.full) return false
     this.byId.set(intent.intentId, intent)
     if (intent.action === 'order') this.orders.add(intent.intentId)
+    const ids = this.bySigner.get(intent.signer)
+    if (ids === undefined) this.bySigner.set(intent.signer, new Set([intent.intentId]))
+    else ids.add(intent.intentId)
     return true
   }
 
-  /** The intent was sent again at `nowMs`: its time to live starts over. */
-  renew(intentId: string, nowMs: number): void {
+  /** The intent was sent again at `nowMs`: its next redelivery waits from now. */
+  sentAgain(intentId: string, nowMs: number): void {
     const intent = this.byId.get(intentId)
-    if (intent !== undefined) this.byId.set(intentId, { ...intent, submittedAtMs: nowMs })
+    if (intent !== undefined) this.byId.set(intentId, { ...intent, lastSentAtMs: nowMs })
   }
 
   delete(intentId: string): void {
+    const intent = this.byId.get(intentId)
+    if (intent === undefined) return
     this.byId.delete(intentId)
     this.orders.delete(intentId)
+    const ids = this.bySigner.get(intent.signer)
+    ids?.delete(intentId)
+    if (ids?.size === 0) this.bySigner.delete(intent.signer)
+  }
+
+  /** The pending intents of `signer`. */
+  fromSigner(signer: string): PendingIntent[] {
+    const ids = this.bySigner.get(signer)
+    if (ids === undefined) return []
+    return [...ids].map((id) => this.byId.get(id)!)
   }
 
   /** Every pending intent's id and batch item: the live part of the journal. */
@@ -96,15 +119,19 @@ export class PendingIntents {
     for (const intent of this.byId.values()) {
       if (overdue.length >= max) break
       const waitMs = afterMs * 2 ** Math.min(intent.redeliveries, 4)
-      if (nowMs - intent.submittedAtMs <= waitMs) continue
-      const again = { ...intent, submittedAtMs: nowMs, redeliveries: intent.redeliveries + 1 }
+      if (nowMs - intent.lastSentAtMs <= waitMs) continue
+      const again = { ...intent, lastSentAtMs: nowMs, redeliveries: intent.redeliveries + 1 }
       this.byId.set(intent.intentId, again)
       overdue.push(again)
     }
     return overdue
   }
 
-  /** Drops entries older than the TTL. */
+  /**
+   * Drops entries submitted more than the TTL ago, sent again or not: a batch that no copy of
+   * reached the applied state by then (the last redelivery waits 240 s) is given up, and no
+   * cause can keep an entry, and its redeliveries, forever.
+   */
   sweep(nowMs: number): void {
     for (const [id, intent] of this.byId) {
       if (nowMs - intent.submittedAtMs > this.ttlMs) this.delete(id)

@@ -1,4 +1,6 @@
+import type { BatchEffects, Exchange } from '../../shared/exchange/index.ts'
 import { parseBatchItem, verifyIntent } from '../../shared/intents/index.ts'
+import { isReplay } from '../../shared/ledger/index.ts'
 import type { JournaledIntent } from './pendingJournal.ts'
 import { readReceipt } from './readQueries.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
@@ -7,14 +9,40 @@ import type { ReplicaDeps } from './replicaDeps.ts'
 const REDELIVERIES_PER_SWEEP_MAX = 500
 
 /**
- * Asked before each new send of an intent: true (and its time to live starts over) while it is
- * still pending here, false once its receipt was applied or it was forgotten.
+ * Asked before each new send of an intent: true (and its next redelivery waits from now) while
+ * it is still pending here, false once its receipt was applied or it was forgotten.
  */
 export function stillWanted(deps: ReplicaDeps, intentId: string): () => boolean {
   return () => {
     if (!deps.pending.has(intentId)) return false
-    deps.pending.renew(intentId, deps.now())
+    deps.pending.sentAgain(intentId, deps.now())
     return true
+  }
+}
+
+/**
+ * Whether the applied state refuses `signer`'s `nonce` for good: used, or below a full window.
+ * A window's smallest nonce only grows (`shared/ledger/nonceWindow.ts`), so an intent with such
+ * a nonce can never apply: every copy of it the sequence holds or will hold is skipped as a
+ * replay, with no receipt, on every replica.
+ */
+function nonceSpent(exchange: Exchange, signer: string, nonce: bigint): boolean {
+  return isReplay(exchange.ledger.checkNonce(signer, nonce, exchange.time))
+}
+
+/**
+ * After a batch: forgets the pending intents of the signers whose nonces it changed that can
+ * now never apply (`nonceSpent`), so that none waits for a receipt that cannot come, sent again
+ * and holding a place. `GET /tx` then answers for them what every other replica does (404
+ * `unknown_intent`: no receipt of them exists), and the journal drops them at its next
+ * compaction or restart (`recoverJournaled`).
+ */
+export function forgetSpentNonces(deps: ReplicaDeps, effects: BatchEffects): void {
+  const { exchange } = deps.state
+  for (const { signer } of effects.nonceWindows) {
+    for (const intent of deps.pending.fromSigner(signer)) {
+      if (nonceSpent(exchange, intent.signer, intent.nonce)) deps.pending.delete(intent.intentId)
+    }
   }
 }
 
@@ -40,7 +68,9 @@ export function redeliverOverdue(deps: ReplicaDeps): void {
 /**
  * At start: the intents acknowledged before the last stop (`PendingJournal`) that are still not
  * applied become pending again, sent at the first sweep, and the journal keeps only them. One
- * whose item no longer parses or verifies (the rules changed) or whose receipt exists is dropped.
+ * whose item no longer parses or verifies (the rules changed), whose receipt exists or whose
+ * nonce is spent (`nonceSpent`: it can never apply) is dropped. The time to live of those kept
+ * counts from the restart: the journal does not keep submission times.
  */
 export async function recoverJournaled(
   deps: ReplicaDeps,
@@ -60,9 +90,20 @@ export async function recoverJournaled(
     const verified = verifyIntent(parsed.value, exchange.domain, exchange.signerBackend)
     if (!verified.ok || verified.value.id !== intentId) continue
     const { action, signer, nonce } = verified.value
-    // As if sent one redelivery wait ago: overdue at the first sweep, far from its time to live.
-    const submittedAtMs = deps.now() - deps.options.redeliverAfterMs - 1
-    deps.pending.add({ intentId, action, signer, nonce, submittedAtMs, item, redeliveries: 0 })
+    if (nonceSpent(exchange, signer, nonce)) continue
+    const submittedAtMs = deps.now()
+    // As if sent one redelivery wait ago: overdue at the first sweep.
+    const lastSentAtMs = submittedAtMs - deps.options.redeliverAfterMs - 1
+    deps.pending.add({
+      intentId,
+      action,
+      signer,
+      nonce,
+      submittedAtMs,
+      lastSentAtMs,
+      item,
+      redeliveries: 0,
+    })
   }
   if (recovered.length === 0) return
   deps.log(`${deps.pending.size} acknowledged intents from before the restart will be sent again`)

@@ -18,7 +18,12 @@ import { EventHub, firstEventIdNow } from './eventHub.ts'
 import { IntentStages } from './intentStages.ts'
 import { PendingIntents } from './pendingIntents.ts'
 import { PendingJournal } from './pendingJournal.ts'
-import { compactJournal, recoverJournaled, redeliverOverdue } from './redelivery.ts'
+import {
+  compactJournal,
+  forgetSpentNonces,
+  recoverJournaled,
+  redeliverOverdue,
+} from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState, type FinalizedBatch, type StateConfig } from './replicaState.ts'
 import { syncState } from './stateSync.ts'
@@ -353,6 +358,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     const stamped = deps.stages.applied(effects)
     for (const receipt of effects.receipts) deps.pending.delete(receipt.intentId)
     for (const receipt of effects.droppedReceipts) deps.pending.delete(receipt.intentId)
+    forgetSpentNonces(deps, effects)
     deps.dropped.record(effects)
     // Streams attached, or one that may resume soon (an API process's relay reconnecting).
     if (!deps.hub.wanted) return deps.stages.eventSent(stamped)

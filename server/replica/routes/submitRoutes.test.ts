@@ -1,17 +1,23 @@
 import { rmSync, symlinkSync } from 'node:fs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
   errorResponseSchema,
   submitIntentResponseSchema,
   txResponseSchema,
 } from '../../../shared/api/index.ts'
-import { signIntent } from '../../../shared/exchange/testing.ts'
+import { signIntent, testAccount, type TestAccount } from '../../../shared/exchange/testing.ts'
+import { PendingJournal } from '../pendingJournal.ts'
 import type { Replica } from '../replica.ts'
 import {
   alice,
   bob,
   createTestReplica,
   InMemorySequencer,
+  removeTemporaryFolders,
+  startReplica,
+  stopReplica,
+  stopStartedReplicas,
+  temporaryDatabaseFile,
   testTokens,
   waitFor,
   sqliteOf,
@@ -66,7 +72,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await replica.stop()
   await running
+  removeTemporaryFolders()
 })
+afterEach(stopStartedReplicas)
+
+/** `from` sends `to` `amount` USDT with `nonce`, signed. */
+const transferFrom = (from: TestAccount, nonce: number, to: string, amount = '1') =>
+  signIntent(from, testTokens, {
+    action: 'transfer',
+    nonce: String(nonce),
+    to,
+    token: 'USDT',
+    amount,
+  })
 
 const transfer = (amount = '1') =>
   signIntent(alice, testTokens, {
@@ -83,6 +101,18 @@ function post(body: unknown) {
     body: JSON.stringify(body),
     headers: { 'Content-Type': 'application/json' },
   })
+}
+
+function postTo(target: Replica, body: unknown) {
+  return target.app.request('/transfer', {
+    method: 'POST',
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+  })
+}
+
+async function intentIdOf(response: Response | Promise<Response>): Promise<string> {
+  return submitIntentResponseSchema.parse(await (await response).json()).intentId
 }
 
 async function tx(intentId: string) {
@@ -250,5 +280,55 @@ describe('an intent the replica cannot record on its disk', () => {
       await own.stop()
       await started
     }
+  })
+})
+
+describe('an intent whose nonce the applied state has passed', () => {
+  it('leaves the pending set and the journal: not pending, never sent again, even after a restart', async () => {
+    const node = new FlakyZellular()
+    const databaseFile = temporaryDatabaseFile('passed-nonce-')
+    const options = { sequencer: node, databaseFile, position: 5 }
+    const parameters = { redeliverAfterMs: 100 }
+    const first = await startReplica({ ...options, parameters })
+    const mallory = testAccount(777)
+    const toAlice = (nonce: number) => transferFrom(mallory, nonce, alice.address)
+    // Mallory holds 1 USDT and has used 99 nonces far apart: her window holds 99 of its 100.
+    node.append(JSON.stringify([transferFrom(alice, 1, mallory.address, '100')]))
+    node.append(JSON.stringify(Array.from({ length: 99 }, (_, i) => toAlice((i + 1) * 1_000))))
+    await waitFor(() => first.state.position.index === 2)
+    expect(first.state.exchange.ledger.keptNonces(mallory.address)).toHaveLength(99)
+    // A new highest nonce, then, before it applies, nonces below her lowest kept one: each low
+    // one passes the intake (its window has room), and is too low once the high one applied.
+    let open!: () => void
+    node.gate = new Promise((resolve) => (open = resolve))
+    const sendsBefore = node.sends
+    const high = postTo(first, toAlice(1_000_000))
+    await waitFor(() => node.sends > sendsBefore)
+    const lows = [501, 502, 503].map((nonce) => postTo(first, toAlice(nonce)))
+    await waitFor(() => first.deps.pending.size === 4)
+    open()
+    node.gate = undefined
+    const answers = await Promise.all([high, ...lows])
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202, 202])
+    const [highId, ...lowIds] = await Promise.all(answers.map(intentIdOf))
+    const statusAt = async (target: Replica, id: string) =>
+      (await target.app.request(`/tx/${id}`)).status
+    await waitFor(async () => {
+      const answer = await (await first.app.request(`/tx/${highId}`)).json()
+      return txResponseSchema.parse(answer).status === 'applied'
+    })
+    expect(first.deps.pending.size).toBe(0)
+    for (const id of lowIds) expect(await statusAt(first, id)).toBe(404)
+    await stopReplica(first)
+    const second = await startReplica({ ...options, parameters })
+    expect(second.deps.pending.size).toBe(0)
+    const sendsAtRestart = node.sends
+    // Several sweeps and redelivery waits: nothing is left to send again.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(node.sends).toBe(sendsAtRestart)
+    for (const id of lowIds) expect(await statusAt(second, id)).toBe(404)
+    await stopReplica(second)
+    const journaled = PendingJournal.open(`${databaseFile}.pending.jsonl`).recovered
+    expect(journaled.map((entry) => entry.intentId)).toEqual([])
   })
 })

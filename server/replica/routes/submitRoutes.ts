@@ -77,12 +77,14 @@ async function submitIntent(
   }
   if (pending.full) throw new ApiError('overloaded', 'too many intents are waiting to be applied')
   const item = toBatchItem(parsed.value, deps.options.batchEncoding)
+  const submittedAtMs = deps.now()
   pending.add({
     intentId: intent.id,
     action: intent.action,
     signer: intent.signer,
     nonce: intent.nonce,
-    submittedAtMs: deps.now(),
+    submittedAtMs,
+    lastSentAtMs: submittedAtMs,
     item,
     redeliveries: 0,
   })
