@@ -44,6 +44,14 @@ export interface SubmitOptions {
   readonly onSent?: () => void
 }
 
+/** A place in the submit queue (`BatchSubmitter.reserve`), used once. */
+export interface QueuePlace {
+  /** Adds the item to a batch; never refused. Resolves as `BatchSubmitter.submit` does. */
+  submit(options?: SubmitOptions): Promise<SubmitOutcome>
+  /** Gives the place back without sending anything. */
+  release(): void
+}
+
 interface Item {
   readonly json: string
   readonly resendWanted: (() => boolean) | undefined
@@ -95,12 +103,42 @@ export class BatchSubmitter {
    * @throws ApiError `overloaded` or `body_too_large`: refused, nothing was sent.
    */
   submit(json: string, options: SubmitOptions = {}): Promise<SubmitOutcome> {
-    const { maxBytes, maxQueued, windowMs } = this.parameters
+    return this.reserve(json).submit(options)
+  }
+
+  /**
+   * Takes a place in the queue for one serialized batch item without adding it yet, so that
+   * whatever refuses it happens now: a caller that must record the item before it is sent (the
+   * pending journal) records only what will be sent, never something it then refuses. The
+   * place counts towards `maxQueued` until it is used, once: `submit` then cannot refuse, and
+   * `release` gives it back unused.
+   * @throws ApiError `overloaded` or `body_too_large`: refused, nothing was sent.
+   */
+  reserve(json: string): QueuePlace {
+    const { maxBytes, maxQueued } = this.parameters
     const size = Buffer.byteLength(json)
     if (size + 2 > maxBytes) throw new ApiError('body_too_large', 'the intent exceeds a batch')
     if (this.queued >= maxQueued || this.closed) {
       throw new ApiError('overloaded', 'too many intents are waiting to be sequenced')
     }
+    this.queued += 1
+    return {
+      submit: (options = {}) => this.enqueue(json, size, options),
+      release: () => {
+        this.queued -= 1
+      },
+    }
+  }
+
+  /** Puts a reserved item into the open batch (a new one if it does not fit). */
+  private enqueue(json: string, size: number, options: SubmitOptions): Promise<SubmitOutcome> {
+    if (this.closed) {
+      // Stopped since the place was taken: this process sends nothing more. The caller took the
+      // place to record the item first, and that record sends it after a restart: `unknown`.
+      this.queued -= 1
+      return Promise.resolve('unknown')
+    }
+    const { maxBytes, windowMs } = this.parameters
     if (this.open !== undefined && this.open.bytes + size + 1 > maxBytes) this.close()
     let batch = this.open
     if (batch === undefined) {
@@ -120,7 +158,6 @@ export class BatchSubmitter {
     }
     batch.bytes += size + (batch.items.length > 0 ? 1 : 0)
     batch.items.push({ json, resendWanted: options.resendWanted, onSent: options.onSent })
-    this.queued += 1
     const joined = batch
     return new Promise((resolve) => joined.waiters.push(resolve))
   }

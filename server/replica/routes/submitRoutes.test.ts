@@ -332,3 +332,38 @@ describe('an intent whose nonce the applied state has passed', () => {
     expect(journaled.map((entry) => entry.intentId)).toEqual([])
   })
 })
+
+describe('an intent refused with 503 overloaded', () => {
+  it('leaves no trace in the journal: a restarted replica does not send it', async () => {
+    const node = new FlakyZellular()
+    const databaseFile = temporaryDatabaseFile('refused-')
+    const options = { sequencer: node, databaseFile, position: 6 }
+    const first = await startReplica({ ...options, parameters: { pendingMax: 2 } })
+    const bobBefore = first.state.exchange.ledger.available(bob.address, 'USDT')
+    let open!: () => void
+    node.gate = new Promise((resolve) => (open = resolve))
+    // Two intents fill the submit queue (pendingMax 2) while the node is slow to answer.
+    const filling = [postTo(first, transfer('1')), postTo(first, transfer('1'))]
+    await waitFor(() => node.sends > 0 && first.deps.pending.size === 2)
+    const refused = await postTo(first, transfer('500'))
+    expect(refused.status).toBe(503)
+    expect(errorResponseSchema.parse(await refused.json()).error.code).toBe('overloaded')
+    open()
+    node.gate = undefined
+    for (const answer of await Promise.all(filling)) expect(answer.status).toBe(202)
+    // Told that nothing was sent, the user signs the payment again with a new nonce.
+    const againId = await intentIdOf(postTo(first, transfer('500')))
+    await waitFor(async () => {
+      const answer = await (await first.app.request(`/tx/${againId}`)).json()
+      return txResponseSchema.parse(answer).status === 'applied'
+    })
+    const paid = first.state.exchange.ledger.available(bob.address, 'USDT') - bobBefore
+    expect(paid).toBe(502_000_000n)
+    await stopReplica(first)
+    const second = await startReplica({ ...options, parameters: { redeliverAfterMs: 100 } })
+    expect(second.deps.pending.size).toBe(0)
+    // Several sweeps and redelivery waits: the refused payment is not sent, so bob has one.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(second.state.exchange.ledger.available(bob.address, 'USDT') - bobBefore).toBe(paid)
+  })
+})

@@ -9,7 +9,6 @@ import { precheckIntent } from '../../../shared/exchange/index.ts'
 import type { SubmitIntentResponse } from '../../../shared/api/index.ts'
 import { stageNow } from '../../observability/stageClock.ts'
 import { ApiError, rejection } from '../apiError.ts'
-import type { SubmitOutcome } from '../batchSubmitter.ts'
 import type { ClientLimits } from '../middleware/clientLimits.ts'
 import { stillWanted } from '../redelivery.ts'
 import type { ReplicaDeps } from '../replicaDeps.ts'
@@ -19,12 +18,13 @@ import { readJson } from './requestParsing.ts'
  * `POST /transfer`, `/mint`, `/order`, `/cancel`: validate the signed wire intent (zod and the
  * intent rules), rebuild its text and recover the signer, check app and network, refuse a
  * (signer, nonce) already pending or used (409 `replay`) or outside its time window (400
- * `expired`), run the cheap state pre-checks (422), then record it in the journal (on disk, so
- * that a restarted replica sends it again; 503 `storage_unavailable` if it cannot be), hand it
- * to Zellular in a coalesced batch and answer 202 with its id once a node took it (`pending`),
- * or once a send failed in a way that may still have delivered it (`unknown`: the replica keeps
- * the intent pending and sends it again). Only a refusal before sending is an error (503
- * `overloaded`).
+ * `expired`), run the cheap state pre-checks (422), take a place in the submit queue (503
+ * `overloaded` when there is none), then record it in the journal (on disk, so that a restarted
+ * replica sends it again; 503 `storage_unavailable` if it cannot be), hand it to Zellular in a
+ * coalesced batch and answer 202 with its id once a node took it (`pending`), or once a send
+ * failed in a way that may still have delivered it (`unknown`: the replica keeps the intent
+ * pending and sends it again). Every refusal comes before the journal write, so a refused
+ * intent leaves no trace that a restart would send.
  * Each client IP address may submit `submitRatePerSecond` intents per second (burst
  * `submitBurst`) over the four routes together; beyond, 429 `rate_limited` with `Retry-After`.
  */
@@ -77,6 +77,9 @@ async function submitIntent(
   }
   if (pending.full) throw new ApiError('overloaded', 'too many intents are waiting to be applied')
   const item = toBatchItem(parsed.value, deps.options.batchEncoding)
+  // Refused now or never: a restart sends what the journal holds, so an intent refused after
+  // its journal write would still be sent, though its client, told so, may sign it again.
+  const place = deps.submitter.reserve(item)
   const submittedAtMs = deps.now()
   pending.add({
     intentId: intent.id,
@@ -93,21 +96,15 @@ async function submitIntent(
   } catch (error) {
     // Not on disk, so not acknowledged and not sent: a restart would not know to send it again.
     pending.delete(intent.id)
+    place.release()
     deps.log(`cannot record intent ${intent.id}: ${error}`)
     throw new ApiError('storage_unavailable', 'the replica could not record the intent on disk')
   }
-  let outcome: SubmitOutcome
-  try {
-    // Sent again only while still pending here, and its time to live starts over.
-    outcome = await deps.submitter.submit(item, {
-      resendWanted: stillWanted(deps, intent.id),
-      onSent: () => deps.stages.batched(intent.id, receivedAt),
-    })
-  } catch (error) {
-    // Refused before any send (queue full, too large): surely not in Zellular, so forgotten.
-    pending.delete(intent.id)
-    throw error
-  }
+  // Sent again only while still pending here; its next redelivery waits from each send.
+  const outcome = await place.submit({
+    resendWanted: stillWanted(deps, intent.id),
+    onSent: () => deps.stages.batched(intent.id, receivedAt),
+  })
   // `unknown`: the send failed but may have delivered the batch. The intent stays pending (a
   // second submission is a replay) and the replica keeps sending it, so the client watches
   // its id instead of signing again with a new nonce, which could apply both.
