@@ -1,5 +1,6 @@
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { CapturedRequest, NodeHooks, ProgressReport } from './nodeHooks.ts'
+import { CATCH_UP_PAGE_TIMEOUT_MS } from './peerCatchUp.ts'
 
 /**
  * The adversary: test-only Byzantine behaviour of one node, the hooks (`nodeHooks.ts`) that
@@ -23,6 +24,9 @@ import type { CapturedRequest, NodeHooks, ProgressReport } from './nodeHooks.ts'
  * - `censor=<node id>`: drops that node's batches, and the same bodies relayed by others;
  * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
  * - `equivocate`: tells each follower a different order (a body of its own at a different place).
+ * In either role:
+ * - `slow-pages`: answers each page read with its first batch alone, just before the reader's
+ *   page timeout, so a node catching up from it gets one batch per timeout.
  */
 export class Faults implements NodeHooks {
   readonly censored: ReadonlySet<string>
@@ -54,6 +58,10 @@ export class Faults implements NodeHooks {
 
   get stopFinalizing(): boolean {
     return this.names.has('stop-finalizing')
+  }
+
+  get pageDelayMs(): number {
+    return this.names.has('slow-pages') ? SLOW_PAGE_DELAY_MS : 0
   }
 
   /** The bodies a censoring sequencer accepts from `signer`. */
@@ -110,6 +118,7 @@ export class Faults implements NodeHooks {
       if (this.names.has('unproven-pages')) {
         return ok({ ...honest, data: { ...data, finalized_signatures: [] } })
       }
+      if (this.names.has('slow-pages')) return ok({ ...honest, data: firstBatchOf(data) })
       if (this.names.has('forked-pages')) {
         const batches = (data.batches as string[]).map((body) => `${body} (forked)`)
         return ok({ ...honest, data: { ...data, batches } })
@@ -152,11 +161,37 @@ export const FOLLOWER_FAULTS = [
 /** What a sequencer adversary can do besides `censor=<node id>`. */
 const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate'] as const
 
-export type FaultName = (typeof FOLLOWER_FAULTS)[number] | (typeof SEQUENCER_FAULTS)[number]
+/** What an adversary can do in either role. */
+const ANY_ROLE_FAULTS = ['slow-pages'] as const
 
-const KNOWN: ReadonlySet<string> = new Set<FaultName>([...FOLLOWER_FAULTS, ...SEQUENCER_FAULTS])
+export type FaultName =
+  | (typeof FOLLOWER_FAULTS)[number]
+  | (typeof SEQUENCER_FAULTS)[number]
+  | (typeof ANY_ROLE_FAULTS)[number]
+
+const KNOWN: ReadonlySet<string> = new Set<FaultName>([
+  ...FOLLOWER_FAULTS,
+  ...SEQUENCER_FAULTS,
+  ...ANY_ROLE_FAULTS,
+])
+
+/** A slow page comes just inside the reader's timeout: the reader waits it out every time. */
+const SLOW_PAGE_DELAY_MS = CATCH_UP_PAGE_TIMEOUT_MS - 100
 
 const BOGUS_HASH = 'b0'.repeat(32)
+
+/** A page cut to its first batch, with that batch's finalization proof if it has one. */
+function firstBatchOf(page: { batches?: unknown; finalized_signatures?: unknown }) {
+  const first = (page as { first_chaining_hash?: unknown }).first_chaining_hash
+  const proofs = Array.isArray(page.finalized_signatures) ? page.finalized_signatures : []
+  return {
+    ...page,
+    batches: (page.batches as unknown[]).slice(0, 1),
+    finalized_signatures: proofs.filter(
+      (proof) => (proof as { chaining_hash?: unknown } | null)?.chaining_hash === first,
+    ),
+  }
+}
 
 function ok(body: unknown): { status: number; text: string } {
   return { status: 200, text: JSON.stringify(body) }

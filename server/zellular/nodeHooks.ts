@@ -20,6 +20,8 @@ export interface NodeHooks {
   syncPointToSign(message: string): string
   /** What a page or last-batch read answers: the body text and its status. */
   servePage(honest: { data: unknown }): { status: number; text: string }
+  /** How long a page read (`GET /node/{app}/batches/{state}?after=N`) waits before it answers. */
+  readonly pageDelayMs: number
   /** Sees each verified signed request another node sent. */
   capture(request: CapturedRequest): void
 }
@@ -51,5 +53,6 @@ export const honestHooks: NodeHooks = {
   alterReport: (report) => report,
   syncPointToSign: (message) => message,
   servePage: (honest) => ({ status: 200, text: JSON.stringify(honest) }),
+  pageDelayMs: 0,
   capture: () => {},
 }

@@ -20,6 +20,9 @@ const batchPageAnswerSchema = z.object({
 })
 type BatchPage = z.output<typeof batchPageAnswerSchema>['data']
 
+/** How long a peer may take to answer one page of batches (zsequencer's 5 s). */
+export const CATCH_UP_PAGE_TIMEOUT_MS = 5_000
+
 interface PeerRecord {
   readonly peer: string
   readonly record: SignatureRecord
@@ -156,7 +159,7 @@ async function catchUpFrom(
     const url = `${peer}/node/${app}/batches/sequenced?after=${after}`
     let page: BatchPage
     try {
-      const response = await context.peers.get(url, 5_000)
+      const response = await context.peers.get(url, CATCH_UP_PAGE_TIMEOUT_MS)
       const parsed = batchPageAnswerSchema.safeParse(response.body)
       if (!parsed.success) {
         context.log.warn(

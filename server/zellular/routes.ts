@@ -20,6 +20,14 @@ export function createNodeApp(node: RouteDeps): Hono<NodeEnv> {
   const guards = new RouteGuards(node)
   const requests = new RequestCounts()
   app.use(requests.middleware)
+  const { pageDelayMs } = node.context.hooks
+  if (pageDelayMs > 0) {
+    // A test adversary's slow pages (`faults.ts`); an honest node never registers this.
+    app.get('/node/:app/batches/:state', async (_c, next) => {
+      await new Promise((resolve) => setTimeout(resolve, pageDelayMs))
+      await next()
+    })
+  }
 
   app.onError((error, c) => {
     if (error instanceof ZsequencerHttpError || error instanceof ValidationHttpError) {

@@ -16,6 +16,7 @@ import type { Clock } from './clock.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
+import type { NodeHooks } from './nodeHooks.ts'
 
 const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) => prefix.padEnd(42, '0'))
 
@@ -35,6 +36,8 @@ export function makeTestNode(options: {
   lines?: string[]
   clock?: Clock
   logs?: AppLogs
+  /** A test adversary's hooks (`faults.ts`); honest unless given. */
+  hooks?: NodeHooks
 }): { node: ZellularNode; ids: string[]; secrets: bls.SecretKey[] } {
   const secrets = testSecrets()
   const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
@@ -78,6 +81,7 @@ export function makeTestNode(options: {
     {
       logs: options.logs ?? AppLogs.inMemory(),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.hooks === undefined ? {} : { hooks: options.hooks }),
     },
   )
   return { node, ids: [...TEST_NODE_IDS], secrets }
@@ -95,9 +99,13 @@ export function signedProof(point: SyncPoint, signers: readonly number[]) {
   }
 }
 
-/** A fake peer: an HTTP server on 127.0.0.1 whose answers the test writes. */
+/**
+ * A fake peer: an HTTP server on 127.0.0.1, on `port` or a free one, whose answers the test
+ * writes.
+ */
 export async function fakePeer(
   handle: (request: IncomingMessage, body: string, response: ServerResponse) => void,
+  port = 0,
 ): Promise<{ url: string; requests: string[]; close(): void }> {
   const requests: string[] = []
   const server: Server = createServer((request, response) => {
@@ -108,7 +116,7 @@ export async function fakePeer(
       handle(request, body, response)
     })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
