@@ -57,6 +57,10 @@ export const nodeConfigSchema = z.object({
     .default(8 * 1024),
   initSequencerId: z.string().default(''),
   thresholdPercent: z.number().min(0).max(100).default(100),
+  /**
+   * How long followers take a new sequencer's "paused" as "not yet" (`BatchPoster.isSettingUp`),
+   * and how long a switch may spend catching up from its peers (`catchUpBudgetOf`).
+   */
   sequencerSetupDeadlineMs: z.number().nonnegative().default(10_000),
   /**
    * Lock a new index while the previous lock awaits finalization, as zsequencer v0.1.5 did; v0.1.7

@@ -6,6 +6,7 @@ import {
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
+import type { NodeConfig } from './config.ts'
 import type { NodeContext } from './nodeContext.ts'
 
 /**
@@ -23,23 +24,49 @@ type BatchPage = z.output<typeof batchPageAnswerSchema>['data']
 /** How long a peer may take to answer one page of batches (zsequencer's 5 s). */
 export const CATCH_UP_PAGE_TIMEOUT_MS = 5_000
 
+/**
+ * How long one sequencer switch may spend adopting its peers' state, asking for their last
+ * proofs and catching up: the setup deadline, the time followers give a new sequencer before
+ * they take its "paused" answers as a failure (`BatchPoster.isSettingUp`), and at least one
+ * page's time.
+ */
+export function catchUpBudgetOf(config: Pick<NodeConfig, 'sequencerSetupDeadlineMs'>): number {
+  return Math.max(config.sequencerSetupDeadlineMs, CATCH_UP_PAGE_TIMEOUT_MS)
+}
+
+/** How long a peer may take to say what it last locked or finalized. */
+const LAST_RECORD_TIMEOUT_MS = 2_000
+
 interface PeerRecord {
   readonly peer: string
   readonly record: SignatureRecord
 }
 
+/** A proof the peers offered, and the peers that offered it, in the order they answered. */
+interface Target {
+  readonly record: SignatureRecord
+  readonly offeredBy: string[]
+}
+
 /**
  * Every node syncs its peers' latest locked and finalized state before accepting the new
  * sequencer. Proofs are verified (lock proofs with timestamp 0, zsequencer's Q4), and locks are
- * promoted with their own `parent_index` (zsequencer forgets it, its Q3).
+ * promoted with their own `parent_index` (zsequencer forgets it, its Q3). Nothing is asked or
+ * paged after `deadline` (see `catchUpBudgetOf`): the node then goes on with what it holds.
  */
 export async function adoptPeersState(
   context: NodeContext,
   logs: AppLogs,
   chain: Chain,
   app: string,
+  deadline: number,
 ): Promise<void> {
   const log = logs.get(app)
+  const questionMs = Math.min(LAST_RECORD_TIMEOUT_MS, deadline - context.clock.now())
+  if (questionMs <= 0) {
+    context.log.warn(`switch out of time before asking the peers about ${app}`)
+    return
+  }
   const candidates: PeerRecord[] = []
   const peers = [...context.network.operators.values()].filter(
     (operator) => operator.id !== context.id,
@@ -50,7 +77,7 @@ export async function adoptPeersState(
     (['locked', 'finalized'] as const).map(async (state) => {
       try {
         const url = `${peer.socket}/node/${app}/batches/${state}/last`
-        const response = await context.peers.get(url, 2_000)
+        const response = await context.peers.get(url, questionMs)
         const record = lastRecordProof(app, (response.body as { data?: unknown })?.data, state)
         if (record && isVerified(context, app, record)) {
           candidates.push({ peer: peer.socket, record })
@@ -64,10 +91,22 @@ export async function adoptPeersState(
   const best = candidates
     .filter(({ record }) => record.index > log.lastLocked || record.index > log.lastFinalized)
     .sort((a, b) => b.record.index - a.record.index || rank(b.record) - rank(a.record))
-  for (const { peer, record } of best) {
-    if (await catchUpFrom(context, logs, chain, app, peer, record)) break
+  for (const target of targetsOf(best)) {
+    if (await catchUpTo(context, logs, chain, app, target, deadline)) break
   }
   adoptProvenPoints(chain, app, best)
+}
+
+/** The offered proofs, each once with every peer that offered it, in `offers`' order. */
+function targetsOf(offers: readonly PeerRecord[]): Target[] {
+  const targets = new Map<string, Target>()
+  for (const { peer, record } of offers) {
+    const key = `${record.state} ${record.index} ${record.chaining_hash}`
+    const target = targets.get(key)
+    if (target) target.offeredBy.push(peer)
+    else targets.set(key, { record, offeredBy: [peer] })
+  }
+  return [...targets.values()]
 }
 
 /**
@@ -133,8 +172,94 @@ function lastRecordProof(
 }
 
 /**
+ * Brings this log up to `target`'s proof: a lock over the batches it holds if it holds them,
+ * else from the peers that offered the proof, then from its other signers (each held the
+ * batches to sign it). A source has an even share of the time left before `deadline`, the last
+ * one all of it: a Byzantine source that answers each page just inside the page timeout (the old
+ * sequencer that kept its lock to itself, say) costs the switch its share, not a page timeout
+ * per batch, and an honest signer still has time to serve the batches.
+ */
+async function catchUpTo(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  app: string,
+  target: Target,
+  deadline: number,
+): Promise<boolean> {
+  if (adoptOverHeldBatches(context, logs, chain, app, target.record)) return true
+  const sources = sourcesOf(context, target)
+  for (const [i, source] of sources.entries()) {
+    const now = context.clock.now()
+    if (now >= deadline) break
+    const until = now + (deadline - now) / (sources.length - i)
+    const time = { started: now, until, deadline }
+    if (await catchUpFrom(context, logs, chain, app, source, target.record, time)) return true
+  }
+  if (context.clock.now() >= deadline) {
+    context.log.warn(
+      `switch out of time catching up ${app} to ${target.record.index}; going on with what ` +
+        `this node holds (${logs.get(app).lastLocked} locked)`,
+    )
+  }
+  return false
+}
+
+/**
+ * Applies a lock over the batches this node holds, when it holds the locked batch: a node that
+ * signed the lock has them, and paging them from a peer would first drop them (`catchUpFrom`).
+ * The chaining hash at the index binds the whole prefix. Only a lock on a parent this node has
+ * finalized: a finalization, or a lock over finalizations this node lacks, is paged with the
+ * finalization proofs under it, by which replicas time the batches. So is an old lock (this
+ * node has it, not the finalizations under it) or a refused one.
+ */
+function adoptOverHeldBatches(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  app: string,
+  record: SignatureRecord,
+): boolean {
+  const log = logs.get(app)
+  if (record.state !== 'sequenced' || record.parent_index > log.lastFinalized) return false
+  if (chain.isOld(app, record) || record.index > log.lastSequenced) return false
+  if (log.chainingHashAt(record.index) !== record.chaining_hash) return false
+  // Verified when it was offered (`adoptPeersState`).
+  if (chain.promote(app, record, true) !== null) return false
+  context.log.info(`adopted lock ${record.index} of ${app} over the batches held here`)
+  return true
+}
+
+/**
+ * Where the target's batches are: the peers that offered its proof, then the others that
+ * signed it (a proof names its nonsigners), this node left out.
+ */
+function sourcesOf(context: NodeContext, target: Target): string[] {
+  const nonsigners = new Set(target.record.nonsigners.map((id) => id.toLowerCase()))
+  const signers = context.network
+    .attesting()
+    .filter((operator) => operator.id !== context.id && !nonsigners.has(operator.id))
+    .map((operator) => operator.socket)
+  return [...new Set([...target.offeredBy, ...signers])]
+}
+
+const describe = (record: SignatureRecord) =>
+  `${record.state === 'locked' ? 'finalization' : 'lock'} ${record.index}`
+
+/** When catching up from one source started, and by when it must be done. */
+interface SourceTime {
+  readonly started: number
+  /** Its share: no page is awaited past it. */
+  readonly until: number
+  /** The switch's: a source whose pace cannot reach the target by then is left at once. */
+  readonly deadline: number
+}
+
+/**
  * Pages the peer's sequenced batches after our last finalized index up to the proven index,
  * appending what we lack and applying the finalization proofs on the way, then the proof itself.
+ * A page slower than its share of time, or a pace that reaches the target only after the
+ * deadline, ends it: another source may serve the batches at once.
  */
 async function catchUpFrom(
   context: NodeContext,
@@ -143,11 +268,14 @@ async function catchUpFrom(
   app: string,
   peer: string,
   target: SignatureRecord,
+  time: SourceTime,
 ): Promise<boolean> {
+  const { clock } = context
   const log = logs.get(app)
   log.dropUnlocked()
   let after = log.lastFinalized
   let forkDropped = false
+  let delivered = 0
   while (after < target.index) {
     if (log.lastSequenced < after) {
       // A finalization on the way dropped this node's forked tail (`Chain.promote`): page again
@@ -156,10 +284,12 @@ async function catchUpFrom(
       forkDropped = true
       after = log.lastSequenced
     }
+    const pageMs = Math.min(CATCH_UP_PAGE_TIMEOUT_MS, Math.floor(time.until - clock.now()))
+    if (pageMs <= 0) return tooSlow(context, peer, app, delivered, time)
     const url = `${peer}/node/${app}/batches/sequenced?after=${after}`
     let page: BatchPage
     try {
-      const response = await context.peers.get(url, CATCH_UP_PAGE_TIMEOUT_MS)
+      const response = await context.peers.get(url, pageMs)
       const parsed = batchPageAnswerSchema.safeParse(response.body)
       if (!parsed.success) {
         context.log.warn(
@@ -168,7 +298,11 @@ async function catchUpFrom(
         return false
       }
       page = parsed.data.data
-    } catch {
+    } catch (error) {
+      context.log.warn(
+        `catch-up from ${peer}: no page after ${after} (${(error as Error).message}); ` +
+          'trying another peer',
+      )
       return false
     }
     if (page.batches.length === 0) return false
@@ -176,6 +310,7 @@ async function catchUpFrom(
     const fresh = bodies.slice(Math.max(0, log.lastSequenced - after))
     log.append(fresh)
     after += bodies.length
+    delivered += bodies.length
     // A malformed proof from a peer is ignored (the target proof decides); the others are
     // checked together, one pairing check a page.
     const proofs = page.finalized_signatures.flatMap((raw) => {
@@ -188,6 +323,12 @@ async function catchUpFrom(
     })
     const verified = chain.verifiedTogether(app, proofs)
     for (const proof of proofs) chain.promote(app, proof, verified.has(proof))
+    // The pace so far, not the last page, judges the source: slow pages are no progress.
+    const now = clock.now()
+    const needed = ((now - time.started) / delivered) * (target.index - after)
+    if (after < target.index && now + needed > time.deadline) {
+      return tooSlow(context, peer, app, delivered, time)
+    }
   }
   if (!chain.isOld(app, target)) {
     const refusal = chain.promote(app, target)
@@ -196,9 +337,21 @@ async function catchUpFrom(
       return false
     }
   }
-  context.log.info(
-    `caught up ${app} to ${target.state === 'locked' ? 'finalized' : 'locked'} ` +
-      `${target.index} from ${peer}`,
-  )
+  context.log.info(`caught up ${app} to ${describe(target)} from ${peer}`)
   return true
+}
+
+function tooSlow(
+  context: NodeContext,
+  peer: string,
+  app: string,
+  delivered: number,
+  time: SourceTime,
+): false {
+  const spent = context.clock.now() - time.started
+  context.log.warn(
+    `catch-up of ${app} from ${peer} too slow (${delivered} batches in ${spent} ms); ` +
+      'trying another peer',
+  )
+  return false
 }

@@ -5,7 +5,7 @@ import type { ClientIntake } from './clientIntake.ts'
 import type { FinalizationWatch } from './finalizationWatch.ts'
 import type { NodeContext } from './nodeContext.ts'
 import type { Outbox } from './outbox.ts'
-import { adoptPeersState } from './peerCatchUp.ts'
+import { adoptPeersState, catchUpBudgetOf } from './peerCatchUp.ts'
 import { discoverSequencer } from './sequencerDiscovery.ts'
 import type { SequencerRole } from './sequencerRole.ts'
 import type { Synchronizer } from './synchronizer.ts'
@@ -56,9 +56,12 @@ export class SequencerSwitch {
       // The posting round under way ends first: what it sent is then known, sent or uncertain.
       await parts.poster.settle()
       role.follow(next)
+      // One deadline for every app: paused, this node neither signs nor disputes, and followers
+      // take a new sequencer's "paused" as "not yet" only so long.
+      const deadline = context.clock.now() + catchUpBudgetOf(context.config)
       for (const app of parts.logs.apps()) {
         const finalizedBefore = parts.logs.get(app).lastFinalized
-        await adoptPeersState(context, parts.logs, parts.chain, app)
+        await adoptPeersState(context, parts.logs, parts.chain, app, deadline)
         this.requeueUnlocked(app, finalizedBefore)
       }
       if (role.isSequencer) {
