@@ -15,6 +15,7 @@ import {
 } from '../../shared/attest/index.ts'
 import { ApiError, rejection } from './apiError.ts'
 import { balanceAt } from './balanceAt.ts'
+import type { SignatureBudget } from './balanceSigner.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { SharedGatherings } from './sharedGatherings.ts'
 
@@ -68,10 +69,12 @@ export class BalanceAggregator {
     address: string,
     token: string,
     requested: number | undefined,
+    budget: SignatureBudget,
   ): Promise<AggregateBalanceResponse> {
     const index = requested ?? (await this.commonIndex())
+    // A shared gathering signs once, paid by the request that started it.
     return this.gathering.run(`${address}|${token}|${index}`, () =>
-      gatherAggregate(this.deps, this.bls, address, token, index),
+      gatherAggregate(this.deps, this.bls, { address, token, at: index, budget }),
     )
   }
 
@@ -98,15 +101,14 @@ async function chooseCommonIndex(deps: ReplicaDeps): Promise<number> {
 async function gatherAggregate(
   deps: ReplicaDeps,
   bls: BlsVerifier,
-  address: string,
-  token: string,
-  at: number,
+  asked: { address: string; token: string; at: number; budget: SignatureBudget },
 ): Promise<AggregateBalanceResponse> {
   const { registry } = deps
+  const { address, token, at } = asked
   const answers = await Promise.all(
     registry.replicas.map((replica) =>
       replica.id === deps.replicaId
-        ? ownAnswer(deps, address, token, at)
+        ? ownAnswer(deps, address, token, at, asked.budget)
         : peerAnswer(deps, replica, address, token, at),
     ),
   )
@@ -151,6 +153,7 @@ async function ownAnswer(
   address: string,
   token: string,
   index: number,
+  budget: SignatureBudget,
 ): Promise<ReplicaBalanceAnswer> {
   const replicaId = deps.replicaId
   if (index > deps.state.position.index) return { replicaId, kind: 'behind' }
@@ -166,7 +169,7 @@ async function ownAnswer(
     }
     throw error
   }
-  const body = deps.signer.sign(address, token, found.balance, found.at)
+  const [body] = deps.signer.signAll(address, [{ token, ...found }], budget)
   return { replicaId, kind: 'answer', body }
 }
 

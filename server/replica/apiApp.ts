@@ -20,6 +20,7 @@ import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { clientLimits, type ClientLimitSettings } from './middleware/clientLimits.ts'
+import { signatureBudget } from './middleware/signedReads.ts'
 import { whenProofAsked } from './middleware/whenProofAsked.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import {
@@ -100,7 +101,8 @@ export function createApiApp(deps: ApiDeps) {
       const address = canonicalAddress(query.address)
       const token = knownToken(deps.tokens, query.token)
       const [balance] = await storedBalances(deps, address, [token], query.index)
-      const json = deps.signer.signJson(address, token, balance!, attested(balance!))
+      const signing = { token, balance: balance!, at: attested(balance!) }
+      const json = deps.signer.signJson(address, signing, signatureBudget(c))
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
     .get('/balances', limits.signedRead, async (c) => {
@@ -110,9 +112,10 @@ export function createApiApp(deps: ApiDeps) {
       const address = canonicalAddress(query.address)
       const tokens = [...deps.tokens.keys()]
       const found = await storedBalances(deps, address, tokens, query.index)
-      const balances = found.map((balance, position) =>
-        deps.signer.sign(address, tokens[position]!, balance, attested(balance)),
-      )
+      const signing = found.map((balance, position) => {
+        return { token: tokens[position]!, balance, at: attested(balance) }
+      })
+      const balances = deps.signer.signAll(address, signing, signatureBudget(c))
       const answer: BalancesResponse = { address, index: found[0]!.index, balances }
       return c.json(answer)
     })

@@ -8,11 +8,31 @@ export interface AttestedPosition {
 }
 
 /**
+ * What the signatures of one request may cost its client (`signedReads.ts`): `spend(n)` before
+ * `n` new signatures, which throws (429 `rate_limited`) when the client's allowance has not
+ * that many left. Signatures served from the cache are free.
+ */
+export interface SignatureBudget {
+  spend(signatures: number): void
+}
+
+/** One balance to sign: of `token`, as of `at`. */
+export interface BalanceToSign {
+  readonly token: string
+  readonly balance: { available: bigint; locked: bigint }
+  readonly at: AttestedPosition
+}
+
+/**
  * Signs balance attestations with the replica's BLS key and caches them per
  * (address, token, index, chaining hash): a balance at an applied index never changes, and a
  * herumi signature costs about 2 ms, so repeated reads (every open wallet polls) are served from
  * the cache. `identity` holds what every statement of this replica names: app, network, its id
  * and the genesis (configuration) hash of its database.
+ *
+ * Every signature is paid for: each call names the `SignatureBudget` of the request it answers
+ * and spends on it, before signing, the signatures the cache does not hold; so a client's
+ * signed-read allowance bounds the signatures it makes, however many values each read asks for.
  */
 export class BalanceSigner {
   private readonly cache = new Map<string, { signed: SignedBalance; json: string }>()
@@ -30,22 +50,26 @@ export class BalanceSigner {
     private readonly cacheSize = 100_000,
   ) {}
 
-  sign(
+  /** The signed balances of `address` in `balances` (in that order), paid from `budget`. */
+  signAll(
     address: string,
-    token: string,
-    balance: { available: bigint; locked: bigint },
-    at: AttestedPosition,
-  ): SignedBalance {
-    return this.entry(address, token, balance, at).signed
+    balances: readonly BalanceToSign[],
+    budget: SignatureBudget,
+  ): SignedBalance[] {
+    const unsigned = new Set<string>()
+    for (const { token, at } of balances) {
+      const key = keyOf(address, token, at)
+      if (!this.cache.has(key)) unsigned.add(key)
+    }
+    // No await from here on: what was counted is what is signed.
+    if (unsigned.size > 0) budget.spend(unsigned.size)
+    return balances.map(({ token, balance, at }) => this.entry(address, token, balance, at).signed)
   }
 
-  /** The same signed balance as JSON text, serialized once per cache entry. */
-  signJson(
-    address: string,
-    token: string,
-    balance: { available: bigint; locked: bigint },
-    at: AttestedPosition,
-  ): string {
+  /** One signed balance as JSON text, serialized once per cache entry; paid from `budget`. */
+  signJson(address: string, signing: BalanceToSign, budget: SignatureBudget): string {
+    const { token, balance, at } = signing
+    if (!this.cache.has(keyOf(address, token, at))) budget.spend(1)
     return this.entry(address, token, balance, at).json
   }
 
@@ -55,7 +79,7 @@ export class BalanceSigner {
     balance: { available: bigint; locked: bigint },
     at: AttestedPosition,
   ): { signed: SignedBalance; json: string } {
-    const key = `${address}|${token}|${at.index}|${at.chainingHash}`
+    const key = keyOf(address, token, at)
     const cached = this.cache.get(key)
     if (cached !== undefined) {
       this.hits += 1
@@ -84,4 +108,8 @@ export class BalanceSigner {
     this.cache.set(key, entry)
     return entry
   }
+}
+
+function keyOf(address: string, token: string, at: AttestedPosition): string {
+  return `${address}|${token}|${at.index}|${at.chainingHash}`
 }

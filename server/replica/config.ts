@@ -157,11 +157,11 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_SUBMIT_RATE_PER_SECOND: positiveInteger(defaultReplicaParameters.submitRatePerSecond),
   /** Submissions a client IP address may make at once after a quiet spell. */
   REPLICA_SUBMIT_BURST: positiveInteger(defaultReplicaParameters.submitBurst),
-  /** Signed reads (balances, aggregates) per second each client IP address may make. */
+  /** Signed-read units (one per read, or per new signature) each client IP may spend per second. */
   REPLICA_SIGNED_READ_RATE_PER_SECOND: positiveInteger(
     defaultReplicaParameters.signedReadRatePerSecond,
   ),
-  /** Signed reads a client IP address may make at once after a quiet spell. */
+  /** Signed-read units a client IP address may spend at once after a quiet spell. */
   REPLICA_SIGNED_READ_BURST: positiveInteger(defaultReplicaParameters.signedReadBurst),
   /** `off` on an applier behind its API processes only, which limit each client themselves. */
   REPLICA_RATE_LIMITS: z.enum(['on', 'off']).default('on'),

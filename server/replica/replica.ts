@@ -130,11 +130,14 @@ export interface ReplicaParameters {
   /** Submissions a client IP address may make at once after a quiet spell. */
   readonly submitBurst: number
   /**
-   * Signed reads (`GET /balance`, `/balances`, `/aggregate_balance`, `/root_certificate`, and
-   * `/orders`, `/order/:id` with `proof=1`, together) each client IP address may make per
-   * second: each may cost a fresh BLS signature, state proofs or a fan-out to the peers.
+   * Signed-read units (`GET /balance`, `/balances`, `/aggregate_balance`, `/root_certificate`,
+   * and `/orders`, `/order/:id` with `proof=1`, together) each client IP address may spend per
+   * second: each read may cost fresh BLS signatures (about 2 ms each, on the apply thread), state
+   * proofs or a fan-out to the peers. A read costs one unit, or one per balance signature it
+   * makes where it makes more (`signedReadLimit`), so this bounds signatures, not requests.
    */
   readonly signedReadRatePerSecond: number
+  /** Signed-read units a client IP address may spend at once after a quiet spell. */
   readonly signedReadBurst: number
   /**
    * Whether clients are limited per IP address at all (submissions, signed reads, snapshots).

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { PlacesPerClient } from '../../http/placesPerClient.ts'
 import { rateLimit, RateLimiter } from './rateLimit.ts'
+import { signedReadLimit } from './signedReads.ts'
 
 /** The settings `clientLimits` reads (a replica's parameters, or an API process's). */
 export interface ClientLimitSettings {
@@ -22,9 +23,10 @@ export interface ClientLimits {
   /** `POST /transfer`, `/mint`, `/order`, `/cancel`. */
   readonly submit: MiddlewareHandler
   /**
-   * Reads that cost a BLS signature, state proofs or a fan-out to every peer: `GET /balance`,
+   * Reads that cost BLS signatures, state proofs or a fan-out to every peer: `GET /balance`,
    * `/balances`, `/aggregate_balance`, `/orders?proof=1`, `/order/:id?proof=1`,
-   * `/root_certificate`.
+   * `/root_certificate`. Each costs one unit, or one per new balance signature it makes where
+   * it makes more (`signedReadLimit`): the allowance bounds signatures, not requests.
    */
   readonly signedRead: MiddlewareHandler
   /**
@@ -50,7 +52,7 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
   if (!settings.rateLimits) {
     return {
       submit: unlimited,
-      signedRead: unlimited,
+      signedRead: signedReadLimit(undefined),
       snapshot: unlimited,
       eventStreams: new PlacesPerClient(Number.POSITIVE_INFINITY),
     }
@@ -59,7 +61,7 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
     submit: rateLimit(
       new RateLimiter({ ratePerSecond: settings.submitRatePerSecond, burst: settings.submitBurst }),
     ),
-    signedRead: rateLimit(
+    signedRead: signedReadLimit(
       new RateLimiter({
         ratePerSecond: settings.signedReadRatePerSecond,
         burst: settings.signedReadBurst,

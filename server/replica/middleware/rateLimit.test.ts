@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
 import type { Replica } from '../replica.ts'
+import { RateLimiter } from './rateLimit.ts'
 import {
   alice,
   bob,
@@ -175,5 +176,20 @@ describe('event streams per client', () => {
       again = await openStream('127.0.0.1')
     }
     expect(again.response.statusCode).toBe(200)
+  })
+})
+
+describe('RateLimiter costs', () => {
+  it('takes a cost all or none, and a cost above the burst as a full bucket', () => {
+    let nowMs = 0
+    const limiter = new RateLimiter({ ratePerSecond: 1, burst: 4, now: () => nowMs })
+    expect(limiter.take('a', 3)).toBe(0)
+    // One token left: two are a second away, and none is taken meanwhile.
+    expect(limiter.take('a', 2)).toBe(1000)
+    expect(limiter.take('a', 1)).toBe(0)
+    expect(limiter.take('a', 1)).toBe(1000)
+    nowMs += 4000
+    expect(limiter.take('a', 10)).toBe(0)
+    expect(limiter.take('a', 1)).toBe(1000)
   })
 })

@@ -41,9 +41,13 @@ export class RateLimiter {
     this.now = parameters.now ?? (() => Date.now())
   }
 
-  /** Takes a token for `key`: 0 if it had one, else the milliseconds until it will. */
-  take(key: string): number {
+  /**
+   * Takes `cost` tokens for `key`, all or none: 0 if it had them, else the milliseconds until it
+   * will. A cost above `burst` takes a full bucket, so that it can ever pass.
+   */
+  take(key: string, cost = 1): number {
     const { ratePerSecond, burst } = this.parameters
+    const needed = Math.min(cost, burst)
     const nowMs = this.now()
     const bucket = this.buckets.get(key) ?? { tokens: burst, atMs: nowMs }
     this.buckets.delete(key)
@@ -54,18 +58,32 @@ export class RateLimiter {
     const elapsedMs = Math.max(0, nowMs - bucket.atMs)
     bucket.tokens = Math.min(burst, bucket.tokens + (elapsedMs * ratePerSecond) / 1000)
     bucket.atMs = nowMs
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1
+    if (bucket.tokens >= needed) {
+      bucket.tokens -= needed
       return 0
     }
-    return Math.ceil(((1 - bucket.tokens) * 1000) / ratePerSecond)
+    return Math.ceil(((needed - bucket.tokens) * 1000) / ratePerSecond)
   }
 }
 
-/** The 429 answer of a refused request, in the one error shape, with `Retry-After` (seconds). */
-function rateLimited(c: Context, waitMs: number, error: ApiError): Response {
-  const retryAfter = String(Math.max(1, Math.ceil(waitMs / 1000)))
-  return c.json(error.toBody(), 429, { 'Retry-After': retryAfter })
+/**
+ * 429 `rate_limited`: a client went past its allowance. Thrown from within a route (a signed
+ * read that would make more signatures than its client has left); the error handler adds
+ * `Retry-After`.
+ */
+export class RateLimitedError extends ApiError {
+  /** Seconds until the client's allowance covers the request, for `Retry-After` (at least 1). */
+  readonly retryAfterSeconds: number
+
+  constructor(waitMs: number, message = 'too many requests from this address; slow down') {
+    super('rate_limited', message)
+    this.retryAfterSeconds = Math.max(1, Math.ceil(waitMs / 1000))
+  }
+
+  /** The 429 answer, in the one error shape, with `Retry-After`. */
+  toResponse(c: Context): Response {
+    return c.json(this.toBody(), 429, { 'Retry-After': String(this.retryAfterSeconds) })
+  }
 }
 
 /**
@@ -76,10 +94,7 @@ function rateLimited(c: Context, waitMs: number, error: ApiError): Response {
 export function rateLimit(limiter: RateLimiter): MiddlewareHandler {
   return async function limitRate(c, next) {
     const waitMs = limiter.take(clientAddress(c))
-    if (waitMs > 0) {
-      const error = new ApiError('rate_limited', 'too many requests from this address; slow down')
-      return rateLimited(c, waitMs, error)
-    }
+    if (waitMs > 0) return new RateLimitedError(waitMs).toResponse(c)
     await next()
   }
 }

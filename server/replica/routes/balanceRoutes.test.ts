@@ -1,5 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { signedBalanceSchema, type SignedBalance } from '../../../shared/api/index.ts'
+import {
+  errorResponseSchema,
+  signedBalanceSchema,
+  type SignedBalance,
+} from '../../../shared/api/index.ts'
 import { verifyBalanceAttestation } from '../../../shared/attest/index.ts'
 import type { Replica } from '../replica.ts'
 import {
@@ -79,12 +83,13 @@ describe('signed balances', () => {
 
 describe('signed reads', () => {
   it('are limited per client address across /balance, /balances and /aggregate_balance', async () => {
-    // Each answer may cost a fresh BLS signature or a fan-out: one client cannot make a replica
-    // sign without bound.
+    // Each answer may cost fresh BLS signatures or a fan-out: one client cannot make a replica
+    // sign without bound. Four units: the USDT balance (one signature), the two others (two),
+    // the USDT balance again (cached: one request).
     const sequencer = new InMemorySequencer()
     const replica = await startReplica({
       sequencer,
-      parameters: { signedReadRatePerSecond: 1, signedReadBurst: 3 },
+      parameters: { signedReadRatePerSecond: 1, signedReadBurst: 4 },
     })
     const read = (path: string) => replica.app.request(`${path}?address=${bob.address}&token=USDT`)
     expect((await read('/balance')).status).toBe(200)
@@ -94,6 +99,45 @@ describe('signed reads', () => {
     expect(refused.status).toBe(429)
     expect(refused.headers.get('Retry-After')).toBe('1')
     expect(await refused.json()).toMatchObject({ error: { code: 'rate_limited' } })
+  })
+
+  it('bound the signatures a client makes, not its requests', async () => {
+    // Each `/balances` for a new address signs every token (about 2 ms each on the apply
+    // thread): counted per request, one client's burst made three times as many signatures.
+    const burst = 400
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({
+      sequencer,
+      parameters: { signedReadRatePerSecond: 0.01, signedReadBurst: burst },
+    })
+    const statuses: number[] = []
+    for (let n = 0; n < burst; n++) {
+      const address = `0x${(0x1000 + n).toString(16).padStart(40, '0')}`
+      const response = await replica.app.request(`/balances?address=${address}`)
+      statuses.push(response.status)
+      if (response.status === 429) {
+        expect(Number(response.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
+        const body = errorResponseSchema.parse(await response.json())
+        expect(body.error.code).toBe('rate_limited')
+      }
+    }
+    expect(replica.deps.signer.misses).toBeLessThanOrEqual(burst)
+    expect(statuses.filter((status) => status === 200).length).toBeGreaterThan(0)
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0)
+  })
+
+  it('cost one request each when every signature is cached', async () => {
+    // A wallet polling its balances at an unchanged index makes no signature after its first.
+    const sequencer = new InMemorySequencer()
+    const replica = await startReplica({
+      sequencer,
+      parameters: { signedReadRatePerSecond: 0.01, signedReadBurst: 6 },
+    })
+    const read = () => replica.app.request(`/balances?address=${bob.address}`)
+    // Three signatures (one per token), then three answers from the cache.
+    for (let n = 0; n < 4; n++) expect((await read()).status).toBe(200)
+    expect(replica.deps.signer.misses).toBe(3)
+    expect((await read()).status).toBe(429)
   })
 
   it('share that one allowance with proven orders and root certificates', async () => {
