@@ -98,7 +98,10 @@ export const apiErrorStatus = {
   snapshot_unavailable: 503,
   /** Too many intents waiting to be sequenced, or aggregates being gathered; retry later. */
   overloaded: 503,
-  /** The replica holds as many event streams as it allows; retry after `Retry-After` seconds. */
+  /**
+   * The replica holds as many event streams as it allows, and the asking client would hold as
+   * many as the address that holds the most; retry after `Retry-After` seconds.
+   */
   too_many_subscribers: 503,
   /**
    * No Zellular node accepted the batch. No longer answered by the submit routes: a failed send

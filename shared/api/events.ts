@@ -21,10 +21,12 @@ import { orderSideSchema, orderStatusSchema, tradeSchema } from './market.ts'
  * even when no batch is being applied and no error arrives (a hung replica, a half-open
  * connection), and moves to another replica.
  *
- * Limits: a replica holds a bounded number of streams and answers more with 503
- * `too_many_subscribers` and `Retry-After`, and a client (IP address) a few of them (more: 429
- * `rate_limited`); a stream whose client falls more events behind than its queue holds gets
- * `reset` and is closed.
+ * Limits: a replica holds a bounded number of streams, and a client (IP address) a few of them
+ * (more: 429 `rate_limited`). When all are taken, a client holding fewer than the address that
+ * holds the most takes the place of that address's oldest stream, which gets `reset`
+ * (`too_many_streams`) and is closed; anyone else gets 503 `too_many_subscribers` and
+ * `Retry-After`. A stream whose client falls more events behind than its queue holds gets `reset`
+ * and is closed.
  */
 
 /** First event of every stream: where the replica stands, and each market's book `seq`. */
@@ -107,12 +109,14 @@ export const orderEventSchema = z.object({
  * The replica gave up on this stream and closes it: the client fell further behind than the
  * stream's queue holds (`slow_consumer`); or the API process serving it found a gap in its own
  * feed of events from the replica's applier, or the stream asked to resume (`Last-Event-ID`)
- * after an event the replica no longer holds or never gave (`events_lost`). Events were lost:
- * reconnect afresh (without `Last-Event-ID`, which would ask for the same backlog again) and
- * refetch every snapshot. Sent whatever `types` asked for.
+ * after an event the replica no longer holds or never gave (`events_lost`); or the replica held
+ * all the streams it may, this client's address the most of them, and gave this one's place to
+ * a client with fewer (`too_many_streams`). Events may be lost: reconnect afresh (without
+ * `Last-Event-ID`, which would ask for the same backlog again) and refetch every snapshot, or
+ * go to another replica if this one refuses. Sent whatever `types` asked for.
  */
 export const resetEventSchema = z.object({
-  reason: z.enum(['slow_consumer', 'events_lost']),
+  reason: z.enum(['slow_consumer', 'events_lost', 'too_many_streams']),
 })
 
 /**

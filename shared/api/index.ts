@@ -22,7 +22,7 @@
  *   `ordersPageMax` / `tradesPageMax`, `next` is the following cursor)
  * - `GET /events[?address][&types]`: SSE, `sseEventSchemas` (503 `too_many_subscribers` when full,
  *   429 `rate_limited` past a client's share; `reset` before closing a stream that fell too far
- *   behind)
+ *   behind, or whose place a client with fewer streams took)
  */
 export {
   aggregateBalanceResponseSchema,

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { PlacesPerClient } from '../../http/placesPerClient.ts'
+import { EventStreamPlaces } from '../eventStreamPlaces.ts'
 import { rateLimit, RateLimiter } from './rateLimit.ts'
 import { signedReadLimit } from './signedReads.ts'
 
@@ -35,8 +35,11 @@ export interface ClientLimits {
    * replica's bandwidth.
    */
   readonly snapshot: MiddlewareHandler
-  /** `GET /events`: the streams each client holds open (`eventStreamsPerClientMax`). */
-  readonly eventStreams: PlacesPerClient
+  /**
+   * `GET /events`: the streams each client holds open (`eventStreamsPerClientMax`), and each
+   * one's fair share of a full hub.
+   */
+  readonly eventStreams: EventStreamPlaces
 }
 
 const unlimited: MiddlewareHandler = async (_c, next) => {
@@ -54,7 +57,7 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
       submit: unlimited,
       signedRead: signedReadLimit(undefined),
       snapshot: unlimited,
-      eventStreams: new PlacesPerClient(Number.POSITIVE_INFINITY),
+      eventStreams: new EventStreamPlaces(Number.POSITIVE_INFINITY),
     }
   }
   return {
@@ -68,6 +71,6 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
       }),
     ),
     snapshot: rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 })),
-    eventStreams: new PlacesPerClient(settings.eventStreamsPerClientMax),
+    eventStreams: new EventStreamPlaces(settings.eventStreamsPerClientMax),
   }
 }

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../../shared/api/index.ts'
 import { signIntent } from '../../../shared/exchange/testing.ts'
@@ -7,6 +8,7 @@ import {
   bob,
   createTestReplica,
   InMemorySequencer,
+  serveOnLoopback,
   testTokens,
   waitFor,
 } from '../testing.ts'
@@ -155,3 +157,88 @@ describe('GET /events limits', () => {
     await waitFor(() => replica.deps.hub.subscriberCount === 0)
   })
 })
+
+describe('GET /events shares of a full replica', () => {
+  // Quiet streams cost a client nothing to hold: without fair shares, 16 addresses taking 32
+  // streams each would hold all 512 and every other user's live book would go dark.
+  it('gives a client with fewer streams a place, closing the oldest stream of the biggest holder', async () => {
+    const fair = await createTestReplica({ sequencer: new InMemorySequencer() })
+    const fairRunning = fair.start()
+    const { server } = await serveOnLoopback(fair.app.fetch, 32510)
+    const streams: SseFrom[] = []
+    try {
+      const eventSubscribersMax = fair.deps.hub.subscribersMax
+      const { eventStreamsPerClientMax } = fair.deps.options
+      const holders = eventSubscribersMax / eventStreamsPerClientMax
+      expect(holders).toBe(16)
+      for (let holder = 0; holder < holders; holder++) {
+        const from = `127.0.0.${2 + holder}`
+        const opened = await Promise.all(
+          Array.from({ length: eventStreamsPerClientMax }, () => openSseFrom(from, 32510)),
+        )
+        expect(opened.map((stream) => stream.status)).toEqual(opened.map(() => 200))
+        streams.push(...opened)
+      }
+      expect(fair.deps.hub.subscriberCount).toBe(eventSubscribersMax)
+
+      const newcomer = await openSseFrom('127.0.0.100', 32510)
+      streams.push(newcomer)
+      expect(newcomer.status).toBe(200)
+      // One stream of a holder of 32 ended, with a `reset` its client recognises.
+      await waitFor(() => streams.some((stream) => stream.ended))
+      const ended = streams.filter((stream) => stream.ended)
+      expect(ended).toHaveLength(1)
+      const names = eventNames(ended[0]!.text)
+      expect([names[0], names.at(-1)]).toEqual(['hello', 'reset'])
+      expect(ended[0]!.text).toContain('"reason":"too_many_streams"')
+      expect(fair.deps.hub.subscriberCount).toBe(eventSubscribersMax)
+
+      // Its client now holds 31; one more would make it a biggest holder again: refused.
+      const again = await openSseFrom(ended[0]!.from, 32510)
+      streams.push(again)
+      expect(again.status).toBe(503)
+      expect(errorResponseSchema.parse(JSON.parse(again.text)).error.code).toBe(
+        'too_many_subscribers',
+      )
+    } finally {
+      for (const stream of streams) stream.close()
+      server.close()
+      await fair.stop()
+      await fairRunning
+    }
+  })
+})
+
+/** A `GET /events` from a loopback address, read as it comes. */
+interface SseFrom {
+  readonly from: string
+  readonly status: number
+  /** Everything received so far. */
+  readonly text: string
+  /** Whether the server ended the answer. */
+  readonly ended: boolean
+  close(): void
+}
+
+/** Opens `GET /events` on 127.0.0.1:`port` from `from`; resolves once the status is known. */
+function openSseFrom(from: string, port: number): Promise<SseFrom> {
+  return new Promise((resolve, reject) => {
+    const options = { host: '127.0.0.1', port, path: '/events', localAddress: from, agent: false }
+    const request = httpRequest(options, (response) => {
+      const stream = {
+        from,
+        status: response.statusCode!,
+        text: '',
+        ended: false,
+        close: () => request.destroy(),
+      }
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => (stream.text += chunk))
+      response.on('end', () => (stream.ended = true))
+      response.on('error', () => {})
+      resolve(stream)
+    })
+    request.on('error', reject)
+    request.end()
+  })
+}

@@ -4,7 +4,7 @@ import { eventsQuerySchema, type HelloEvent, type ResetEvent } from '../../../sh
 import { ApiError } from '../apiError.ts'
 import type { EventHub, HubEvent, HubSubscription } from '../eventHub.ts'
 import { clientAddress } from '../../http/clientKey.ts'
-import type { PlacesPerClient } from '../../http/placesPerClient.ts'
+import type { EventStreamPlaces } from '../eventStreamPlaces.ts'
 import { canonicalAddress, parseQuery } from './requestParsing.ts'
 
 const pingIntervalMs = 15_000
@@ -19,8 +19,8 @@ export interface EventRoutesDeps {
   readonly hub: EventHub
   /** Most events a stream's client may fall behind before it is reset. */
   readonly eventQueueMax: number
-  /** The streams each client holds (`clientLimits`). */
-  readonly streams: PlacesPerClient
+  /** The streams each client holds, and their shares of a full hub (`clientLimits`). */
+  readonly streams: EventStreamPlaces
   /**
    * The applied index and every market's book sequence number as of the last event published,
    * read with no await between it and the subscription (`hello`).
@@ -34,11 +34,13 @@ export interface EventRoutesDeps {
  * it sends `reset` `events_lost` at once), pings every 15 s, and releases its subscription when
  * the client leaves (both abort paths).
  *
- * Bounded: the hub holds at most `subscribersMax` streams (more get 503 `too_many_subscribers`
- * with `Retry-After`), one client at most `streams.perClientMax` of them (more get 429
- * `rate_limited` with `Retry-After`), and a stream whose client falls more than `eventQueueMax`
- * events behind is unsubscribed at once, told `reset`, and closed; if it does not even take the
- * `reset` within 5 s the connection is cut.
+ * Bounded: the hub holds at most `subscribersMax` streams, one client at most
+ * `streams.perClientMax` of them (more get 429 `rate_limited` with `Retry-After`). When the hub
+ * is full, a client with fewer streams than the biggest holder takes the place of that holder's
+ * oldest stream, which is told `reset` (`too_many_streams`) and closed; anyone else gets 503
+ * `too_many_subscribers` with `Retry-After` (`EventStreamPlaces`). A stream whose client falls
+ * more than `eventQueueMax` events behind is unsubscribed at once, told `reset`, and closed. A
+ * stream that does not even take its `reset` within 5 s has its connection cut.
  */
 export function eventRoutes(deps: EventRoutesDeps) {
   const queueMax = deps.eventQueueMax
@@ -51,8 +53,10 @@ export function eventRoutes(deps: EventRoutesDeps) {
     const lastId = lastHeader !== undefined && /^[0-9]{1,16}$/.test(lastHeader) ? +lastHeader : NaN
     const lastEventId = Number.isSafeInteger(lastId) ? lastId : undefined
     const types = query.types === undefined ? undefined : new Set<string>(query.types)
-    const release = deps.streams.open(clientAddress(c))
-    if (release === undefined) {
+    const client = clientAddress(c)
+    // Closed for a client with fewer streams (`EventStreamPlaces`); `drop` is hoisted.
+    const place = deps.streams.open(client, () => drop('too_many_streams'))
+    if (place === undefined) {
       const refusal = new ApiError(
         'rate_limited',
         `this address holds ${deps.streams.perClientMax} event streams, the most one client may`,
@@ -60,8 +64,9 @@ export function eventRoutes(deps: EventRoutesDeps) {
       return c.json(refusal.toBody(), 429, { 'Retry-After': String(retryAfterSeconds) })
     }
 
-    // Subscribed before the stream starts: a full hub is a plain 503, and nothing published
-    // between `hello` and the subscription can fall in between.
+    // Subscribed before the stream starts: a full hub is a plain 503 (unless this client's
+    // fair share gets it a place), and nothing published between `hello` and the subscription
+    // can fall in between.
     let queue: HubEvent[] = []
     let head = 0
     let wake: (() => void) | undefined
@@ -69,14 +74,16 @@ export function eventRoutes(deps: EventRoutesDeps) {
     let cut: ReturnType<typeof setTimeout> | undefined
     let abortStream: (() => void) | undefined
     let subscription: HubSubscription | undefined
-    const drop = (reason: ResetEvent['reason']) => {
+    function drop(reason: ResetEvent['reason']) {
       overflowed = reason
       queue = []
       head = 0
+      place!.leaveHub()
       subscription?.unsubscribe()
       cut = setTimeout(() => abortStream?.(), resetTimeoutMs)
       wake?.()
     }
+    if (deps.hub.subscriberCount >= deps.hub.subscribersMax) deps.streams.makeRoomFor(client)
     subscription = deps.hub.subscribe(
       { address, types },
       (events) => {
@@ -89,7 +96,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
       () => drop('events_lost'),
     )
     if (subscription === undefined) {
-      release()
+      place.release()
       const refusal = new ApiError(
         'too_many_subscribers',
         `this replica serves ${deps.hub.subscribersMax} event streams at most; retry later`,
@@ -159,7 +166,7 @@ export function eventRoutes(deps: EventRoutesDeps) {
         clearInterval(ping)
         clearTimeout(cut)
         held.unsubscribe()
-        release()
+        place.release()
       }
     })
   })

@@ -60,8 +60,9 @@ const resetReopenMs = 500
  * breaks it lets the browser retry for `failoverMs`, then moves to the next replica of the
  * registry. Every (re)connection starts with `hello`, on which consumers resync snapshots, so
  * nothing depends on the server replaying missed events. A `reset` (the replica dropped a
- * stream that fell too far behind) closes the stream and opens a fresh one on the same replica,
- * without `Last-Event-ID`: resuming would ask for the very backlog the replica gave up on.
+ * stream that fell too far behind, or gave its place to a client with fewer streams) closes the
+ * stream and opens a fresh one on the same replica, without `Last-Event-ID`: resuming would ask
+ * for the very backlog the replica gave up on. A replica that refuses it moves it on.
  *
  * A stream can also fail without an error: its replica hangs, or the connection goes half-open,
  * and no byte arrives. `observeReplicas` compares the stream with what every replica reports;
