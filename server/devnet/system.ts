@@ -9,7 +9,7 @@ import {
   prepareMarketMakerKeys,
   spawnMarketMaker,
 } from '../marketMaker/setup.ts'
-import { mintFromFaucet } from '../replica/faucet.ts'
+import { grantFromFaucet, type FaucetGrant } from '../replica/faucet.ts'
 import {
   prepareReplicas,
   spawnReplica,
@@ -284,26 +284,18 @@ async function startOnPostgres(
   }
 }
 
-/** Mints the faucet grant through the first replica that takes it. */
-async function faucet(cluster: ReplicaCluster, address: string) {
+/** Mints the faucet grant, each token through the first replica that takes it. */
+function faucet(cluster: ReplicaCluster, address: string): Promise<FaucetGrant> {
   const { prepared } = cluster
-  let lastError: unknown
-  for (const replicaUrl of cluster.urls()) {
-    try {
-      return await mintFromFaucet({
-        issuerKey: prepared.faucet.privateKey,
-        address,
-        replicaUrl,
-        tokens: FAUCET_GRANT,
-        tokenInfo: prepared.registry.tokens,
-        app: prepared.registry.app,
-        network: prepared.registry.network,
-      })
-    } catch (error) {
-      lastError = error
-    }
-  }
-  throw lastError
+  return grantFromFaucet({
+    issuerKey: prepared.faucet.privateKey,
+    address,
+    replicaUrls: cluster.urls(),
+    tokens: FAUCET_GRANT,
+    tokenInfo: prepared.registry.tokens,
+    app: prepared.registry.app,
+    network: prepared.registry.network,
+  })
 }
 
 /**

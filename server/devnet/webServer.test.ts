@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { errorResponseSchema } from '../../shared/api/index.ts'
+import type { FaucetGrant } from '../replica/faucet.ts'
 import { createWebApp, type WebServerOptions } from './webServer.ts'
 
 /*
@@ -17,6 +18,17 @@ const alice = `0x${'a1'.repeat(20)}`
 const bob = `0x${'b2'.repeat(20)}`
 const hourMs = 60 * 60_000
 
+/** A grant in which `replicaUrl` took every mint of `tokens`. */
+function grantOf(tokens: readonly string[]): FaucetGrant {
+  const minted = tokens.map((token, n) => ({
+    token,
+    amount: '1',
+    intentId: `0x${String(n).repeat(64)}`,
+    replicaUrl: 'http://127.0.0.1:5001',
+  }))
+  return { granted: minted, refused: [] }
+}
+
 function faucetApp(overrides: Partial<WebServerOptions> = {}) {
   const granted: string[] = []
   let clock = 1_000_000
@@ -28,7 +40,7 @@ function faucetApp(overrides: Partial<WebServerOptions> = {}) {
     port: 0,
     faucet: async (address) => {
       granted.push(address)
-      return { minted: true }
+      return grantOf(['USDT', 'ETH', 'BTC'])
     },
     faucetLimits: { grantsPerAddressPerHour: 2, requestsPerIpPerMinute: 30 },
     now: () => clock,
@@ -113,6 +125,42 @@ describe('POST /faucet', () => {
     advance(hourMs - 10 * 60_000)
     expect((await ask(app, alice)).status).toBe(202)
     expect(granted).toEqual([alice, alice, bob, alice])
+  })
+
+  it('counts a partial grant against the address, and says which tokens it granted', async () => {
+    // No replica took the ETH mint (each refused it): USDT and BTC were minted all the same.
+    const refused = [{ token: 'ETH', amount: '1', reason: 'rate_limited', uncertain: false }]
+    const { app } = faucetApp({
+      faucet: async () => ({ ...grantOf(['USDT', 'BTC']), refused }),
+    })
+    const first = await ask(app, alice)
+    expect(first.status).toBe(202)
+    const grant = (await first.json()) as FaucetGrant
+    expect(grant.granted.map(({ token }) => token)).toEqual(['USDT', 'BTC'])
+    expect(grant.refused).toEqual(refused)
+    expect((await ask(app, alice)).status).toBe(202)
+    expect(await codeOf(await ask(app, alice))).toBe('faucet_limit')
+  })
+
+  it('gives the grant back only when nothing was minted, nor may have been', async () => {
+    let uncertain = false
+    const { app } = faucetApp({
+      faucet: async () => ({
+        granted: [],
+        refused: ['USDT', 'ETH', 'BTC'].map((token) => {
+          return { token, amount: '1', reason: uncertain ? 'no_answer' : 'rate_limited', uncertain }
+        }),
+      }),
+    })
+    for (let n = 0; n < 3; n++) {
+      const failed = await ask(app, alice)
+      expect(failed.status).toBe(502)
+      expect(await codeOf(failed)).toBe('faucet_failed')
+    }
+    // A replica that did not answer may have taken a mint: that grant counts.
+    uncertain = true
+    for (let n = 0; n < 2; n++) expect((await ask(app, alice)).status).toBe(502)
+    expect(await codeOf(await ask(app, alice))).toBe('faucet_limit')
   })
 
   it('limits requests per client IP address over HTTP', async () => {

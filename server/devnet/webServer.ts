@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { z } from 'zod'
 import { clientAddress } from '../http/clientKey.ts'
+import type { FaucetGrant } from '../replica/faucet.ts'
 import { RateLimiter } from '../replica/middleware/rateLimit.ts'
 import { FaucetAllowance } from './faucetAllowance.ts'
 
@@ -38,8 +39,11 @@ export interface WebServerOptions {
   readonly registryFile: string
   readonly host: string
   readonly port: number
-  /** Mints test tokens to `address`; absent on networks without a faucet. */
-  readonly faucet?: (address: string) => Promise<unknown>
+  /**
+   * Mints test tokens to `address` (`grantFromFaucet`), saying which were granted; absent on
+   * networks without a faucet.
+   */
+  readonly faucet?: (address: string) => Promise<FaucetGrant>
   readonly faucetLimits?: FaucetLimits
   /** Milliseconds; injected for tests. */
   readonly now?: () => number
@@ -61,6 +65,11 @@ export const assetCacheControl = 'public, max-age=31536000, immutable'
  * a page acting for a visitor and pass this check; the limits bound them like anyone else: at
  * most `requestsPerIpPerMinute` per client IP address (429 `rate_limited`) and
  * `grantsPerAddressPerHour` per address (429 `faucet_limit`), both with `Retry-After`.
+ *
+ * A grant mints each token on its own (`grantFromFaucet`): 202 with the `FaucetGrant` when any
+ * token was granted (it lists which, and why the others were not), counted against the
+ * address; 502 `faucet_failed` when none was, the grant given back unless a replica may have
+ * taken a mint without answering.
  */
 export function createWebApp(options: WebServerOptions): Hono {
   const limits = options.faucetLimits ?? defaultFaucetLimits
@@ -105,13 +114,20 @@ export function createWebApp(options: WebServerOptions): Hono {
       const message = `This address had its ${limits.grantsPerAddressPerHour} grants this hour`
       return refuse(c, 429, 'faucet_limit', message, grantWaitMs)
     }
+    let grant: FaucetGrant
     try {
-      return c.json(await options.faucet(address), 202)
+      grant = await options.faucet(address)
     } catch (error) {
+      // Thrown before any mint was sent (a token the registry lacks, say): nothing minted.
       allowance.refund(address)
-      const message = (error as Error).message
-      return c.json({ error: { code: 'faucet_failed', message } }, 502)
+      return refuse(c, 502, 'faucet_failed', (error as Error).message)
     }
+    if (grant.granted.length > 0) return c.json(grant, 202)
+    // The grant counts unless nothing was minted, nor may have been (a replica that took a mint
+    // without answering).
+    if (!grant.refused.some((mint) => mint.uncertain)) allowance.refund(address)
+    const reasons = grant.refused.map((mint) => `${mint.token}: ${mint.reason}`).join(', ')
+    return refuse(c, 502, 'faucet_failed', `No replica took the mints (${reasons})`)
   })
   const root = relative(process.cwd(), options.distDir) || '.'
   // Vite names each file under assets/ by its content, so a copy never goes stale: a returning

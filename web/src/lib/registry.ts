@@ -4,6 +4,7 @@ import {
   type ReplicaRegistry,
 } from '../../../shared/api/index.ts'
 import { createTokenRegistry, type TokenRegistry } from '../../../shared/intents/index.ts'
+import { parseFaucetOutcome, type FaucetOutcome } from './faucetOutcome.ts'
 import { requestJson } from './replicaClient.ts'
 
 /** The registry plus lookups the app needs everywhere. */
@@ -32,8 +33,11 @@ function toAppRegistry(registry: ReplicaRegistry): AppRegistry {
   }
 }
 
-/** `POST /faucet {address}` on the app's own server (local network only). */
-export async function requestFaucet(address: string): Promise<unknown> {
+/**
+ * `POST /faucet {address}` on the app's own server (local network only): which tokens it
+ * minted.
+ */
+export async function requestFaucet(address: string): Promise<FaucetOutcome> {
   const response = await fetch('/faucet', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -44,5 +48,5 @@ export async function requestFaucet(address: string): Promise<unknown> {
     const message = (body as { error?: { message?: string } } | undefined)?.error?.message
     throw new Error(message ?? `Faucet answered ${response.status}`)
   }
-  return body
+  return parseFaucetOutcome(body)
 }

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react'
 // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 import type { RootJudgement } from '../../../../shared/attest/judgeRootAnswers.ts'
 import { LoadError } from '../../components/LoadError.tsx'
+import { faucetOutcomeText } from '../../lib/faucetOutcome.ts'
 import { formatUnits } from '../../lib/format.ts'
 import { verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
 import { refreshVerifiedPortfolio } from '../../lib/refreshVerifiedPortfolio.ts'
@@ -217,7 +218,7 @@ function FaucetButton(props: { registry: AppRegistry; address: string }) {
         {faucet.isPending ? 'Requesting…' : 'Get test tokens'}
       </button>
       <span className="small" role="status" aria-live="polite" data-testid="faucet-status">
-        {faucet.isSuccess && <span className="ok">Minted</span>}
+        {faucet.isSuccess && <span className="ok">{faucetOutcomeText(faucet.data)}</span>}
         {faucet.isError && <span className="error">{faucet.error.message}</span>}
       </span>
     </div>
