@@ -250,6 +250,66 @@ describe('PageVerifier on v0.1.7 pages', () => {
     expect(failure(() => verifierFrom({}).consume(repeated, 0))).toBe('malformed')
   })
 
+  it('stops checking a page of made-up proofs after a few signatures, however many it has', () => {
+    // A lying node's page: 20,000 empty bodies, each covered by a proof that signs the right
+    // chaining hash and links to the one before, under one reused valid signature. Only the
+    // signatures can expose it, and checking them all costs seconds of CPU.
+    const count = 20_000
+    const empty = Array.from({ length: count }, () => '')
+    const flood = new TestChain(committee, empty)
+    const real = flood.proof(1, 0)
+    const made = (parent: (index: number) => number) =>
+      Array.from({ length: count }, (_, position) => ({
+        ...real,
+        index: position + 1,
+        parent_index: parent(position + 1),
+        chaining_hash: flood.hashAt(position + 1),
+        timestamp: real.timestamp + position,
+      }))
+    // Linked to the one before (the first one is genuine), and all on parent 0 (as after
+    // sequencer switches): neither passes more than a first group of signatures to the curve.
+    for (const proofs of [made((index) => index - 1), made(() => 0)]) {
+      const page = { ...flood.page(0, count, []), finalized_signatures: proofs }
+      const verifier = new PageVerifier({ network: committee.network, app: TEST_APP })
+      const checked = bls.signaturesChecked()
+      const pairings = bls.pairingChecks()
+      expect(failure(() => verifier.consume(page, 0))).toBe('bad_signature')
+      expect(bls.signaturesChecked() - checked).toBeLessThanOrEqual(16)
+      expect(bls.pairingChecks() - pairings).toBeLessThanOrEqual(2)
+      expect(verifier.checkpoint.index).toBe(0)
+      expect(verifier.nextAfter).toBe(0)
+      // More proofs than batches: refused before a signature is looked at.
+      const crowded = { ...flood.page(0, 10, []), finalized_signatures: proofs }
+      expect(failure(() => verifier.consume(crowded, 0))).toBe('malformed')
+      expect(bls.signaturesChecked() - checked).toBeLessThanOrEqual(16)
+    }
+  })
+
+  it('checks at most about twice the valid proofs before a made-up one', () => {
+    // 40 genuine proofs, then 20,000 made-up ones: the work grows with the genuine prefix (which
+    // an honest page costs as well), not with the flood behind it; the page is refused whole.
+    const count = 20_040
+    const empty = Array.from({ length: count }, () => '')
+    const flood = new TestChain(committee, empty)
+    const valid = 40
+    const genuine = flood.proofs(Array.from({ length: valid }, (_, position) => position + 1))
+    const reused = genuine[0]!.signature
+    const fake = Array.from({ length: count - valid }, (_, position) => {
+      const index = valid + position + 1
+      const proof = flood.proof(index, index - 1, { signers: [] })
+      return { ...proof, signature: reused, nonsigners: genuine[0]!.nonsigners }
+    })
+    const page = { ...flood.page(0, count, []), finalized_signatures: [...genuine, ...fake] }
+    const verifier = new PageVerifier({ network: committee.network, app: TEST_APP })
+    const checked = bls.signaturesChecked()
+    expect(failure(() => verifier.consume(page, 0))).toBe('bad_signature')
+    expect(bls.signaturesChecked() - checked).toBeLessThanOrEqual(2 * valid + 16)
+    expect(verifier.checkpoint.index).toBe(0)
+    // The genuine prefix alone still verifies.
+    const honest = { ...flood.page(0, valid, []), finalized_signatures: genuine }
+    expect(verifier.consume(honest, 0).at(-1)?.index).toBe(valid)
+  })
+
   it('leaves its state untouched when a page fails, and can drop an unproven tail', () => {
     const proofs = chain.proofs([3, 7, 12])
     const verifier = verifierFrom({})

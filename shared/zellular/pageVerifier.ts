@@ -8,7 +8,6 @@ import {
   signatureRecordCheck,
   type LegacySignatureRecord,
   type ProofCheck,
-  type SignatureRecord,
 } from './proof.ts'
 
 /** A body chained onto the sequence, not yet covered by a proof. */
@@ -185,66 +184,120 @@ export class PageVerifier {
     const extended = this.#extend(page)
     if (extended === undefined) return []
     const { buffer } = extended
-    let { anchor, bytes } = extended
-    let released = this.#released
-    let start = 0 // buffer[start] holds index released.index + 1
+    // Every proof's place is checked before any curve work, then the signatures.
+    const placed = this.#place(page, buffer, extended.anchor)
+    const signed = this.#verifyInGroups(placed)
+    let { bytes } = extended
+    let start = 0 // buffer[start] is the first body not released yet
     const out: VerifiedBatch[] = []
-    // The proofs' signatures are verified together once the page is walked (one aggregate check
-    // for all of them), before anything is committed.
-    const checks: ProofCheck[] = []
-    const proofs = page.format === 'v0.1.7' ? page.proofs : page.proof === null ? [] : [page.proof]
-    for (const wire of proofs) {
-      const proof = parseProof(page.format, wire)
-      if (proof === undefined) continue
-      // Position 0 is the resume anchor; 1.. are buffered bodies. Anything else was not in
-      // this page, so an honest node would not have sent it.
-      const { index } = proof.record
-      const position = index - released.index
-      const hash =
-        position === 0
-          ? anchor
-          : position > 0
-            ? buffer[start + position - 1]?.chainingHash
-            : undefined
-      if (hash === undefined) {
-        const last = released.index + buffer.length - start
-        throw new ProofError(
-          'malformed',
-          `proof for index ${index} outside the buffered ${released.index + 1}..${last}`,
-        )
-      }
-      if (proof.format === 'v0.1.7') {
-        // A proof at the known finalization itself (the resume anchor) has its own parent.
-        // Without a known one (a resume from a state snapshot), the first proof must still
-        // release everything past `after`: a parent past it names a finalization this reader
-        // was not shown, and its batches would be stamped with the wrong sync point's time.
-        const known = released.finalizedIndex ?? released.index
-        const parent = released.finalizedIndex === index ? undefined : known
-        checks.push(checkFinalization(this.app, proof.record, hash, parent))
-      } else {
-        checks.push(checkLegacyFinalization(this.app, proof.record, hash))
-      }
-      const { timestamp, finalization } =
-        proof.format === 'v0.1.7'
-          ? {
-              timestamp: proof.record.timestamp,
-              finalization: { index, parentIndex: proof.record.parent_index },
-            }
-          : { timestamp: undefined, finalization: undefined }
-      for (const end = start + position; start < end; start++) {
+    placed.forEach(({ end }, position) => {
+      const { timestamp, finalization } = signed[position]!
+      for (; start < end; start++) {
         out.push({ ...buffer[start]!, timestamp, finalization })
         bytes -= buffer[start]!.body.length
       }
-      released = { index, chainingHash: hash, finalizedIndex: index }
-      anchor = undefined
-    }
-    this.network.verifyAggregates(checks)
+    })
+    const last = placed.at(-1)
+    const released =
+      last === undefined
+        ? this.#released
+        : { index: last.index, chainingHash: last.hash, finalizedIndex: last.index }
     this.#checkLimits(buffer.length - start, bytes, released.index)
     this.#buffer = start === 0 ? buffer : buffer.slice(start)
     this.#bufferedBytes = bytes
     this.#released = released
-    this.#anchor = anchor
+    this.#anchor = last === undefined ? extended.anchor : undefined
     return out
+  }
+
+  /**
+   * Places each of the page's proofs on the chain, with the rules every honest page meets and
+   * no curve work: one proof per batch at most, in strictly increasing index order, each inside
+   * what the verifier holds (the buffered bodies, or the resume anchor at position 0), signing
+   * the locally computed chaining hash there, with a parent no later than the finalization
+   * before it (`checkPlace`). Only the fields these need are read: the rest of each proof is
+   * parsed when its signature is checked, so a page that breaks a rule late costs no parsing of
+   * the proofs before it.
+   */
+  #place(page: ParsedPage, buffer: readonly ChainedBatch[], anchor: string | undefined) {
+    const proofs = page.format === 'v0.1.7' ? page.proofs : page.proof === null ? [] : [page.proof]
+    const positions = buffer.length + (anchor === undefined ? 0 : 1)
+    if (page.format === 'v0.1.7' && proofs.length > positions) {
+      throw new ProofError('malformed', `${proofs.length} proofs for ${positions} batches`)
+    }
+    const placed: PlacedProof[] = []
+    let { index: released, finalizedIndex } = this.#released
+    let start = 0 // buffer[start] holds index released + 1
+    let anchorHash = anchor // until a proof is placed
+    for (const wire of proofs) {
+      const place = page.format === 'v0.1.7' ? readPlace(wire) : legacyPlace(wire)
+      if (place === undefined) continue
+      // Position 0 is the resume anchor; 1.. are buffered bodies. Anything else was not in
+      // this page, or is at or before the proof before it: an honest node would not send it.
+      const { index } = place
+      const position = index - released
+      const hash =
+        position === 0
+          ? anchorHash
+          : position > 0
+            ? buffer[start + position - 1]?.chainingHash
+            : undefined
+      if (hash === undefined) {
+        const last = released + buffer.length - start
+        throw new ProofError(
+          'malformed',
+          `proof for index ${index} outside the buffered ${released + 1}..${last}`,
+        )
+      }
+      if (place.format === 'v0.1.7') {
+        // A proof at the known finalization itself (the resume anchor) has its own parent.
+        // Without a known one (a resume from a state snapshot), the first proof must still
+        // release everything past `after`: a parent past it names a finalization this reader
+        // was not shown, and its batches would be stamped with the wrong sync point's time.
+        const known = finalizedIndex ?? released
+        checkPlace(place, hash, finalizedIndex === index ? undefined : known)
+      } else {
+        checkLegacyPlace(place.record, hash)
+      }
+      start += position
+      placed.push({ ...place, hash, end: start })
+      released = index
+      finalizedIndex = index
+      anchorHash = undefined
+    }
+    return placed
+  }
+
+  /**
+   * Checks the placed proofs' signatures in growing groups (16, 32, 64, …), each group in one
+   * aggregate check, and returns what each signs about its batches. A node may send a page of
+   * thousands of made-up proofs that pass every rule of `#place` (they sign the right hashes,
+   * under one reused point); each costs a hash to the curve and two scalar multiplications, so
+   * one check of them all held the thread for minutes before it failed. In groups, a bad proof
+   * stops the work once its group is checked: at most twice the valid proofs before it, plus
+   * 16. An honest page of n proofs costs about log₂(n / 16) + 1 pairing checks instead of one.
+   * The page is then refused whole, its valid prefix included: a failing page changes nothing
+   * (the client moves to another node from where it was), and the next node's page costs that
+   * prefix again, so at most the prefix's work is repeated.
+   */
+  #verifyInGroups(placed: readonly PlacedProof[]): Signed[] {
+    const signed: Signed[] = []
+    for (let start = 0, size = FIRST_GROUP; start < placed.length; start += size, size *= 2) {
+      const checks: ProofCheck[] = []
+      for (const proof of placed.slice(start, start + size)) {
+        if (proof.format === 'legacy') {
+          checks.push(legacyRecordCheck(this.app, { ...proof.record, chaining_hash: proof.hash }))
+          signed.push({ timestamp: undefined, finalization: undefined })
+          continue
+        }
+        const record = parseSignatureRecord(proof.wire)
+        checks.push(signatureRecordCheck(this.app, record))
+        const finalization = { index: record.index, parentIndex: record.parent_index }
+        signed.push({ timestamp: record.timestamp, finalization })
+      }
+      this.network.verifyAggregates(checks)
+    }
+    return signed
   }
 
   /** Throws if `count` bodies of total length `bytes` past `released` are too many to hold. */
@@ -294,51 +347,93 @@ export class PageVerifier {
   }
 }
 
-/**
- * A v0.1.7 finalization proof at a position whose local chaining hash is `hash`: throws if it
- * cannot be valid there, else returns its signature's check.
- */
-function checkFinalization(
-  app: string,
-  proof: SignatureRecord,
-  hash: string,
-  parentIndex: number | undefined,
-): ProofCheck {
-  if (proof.state !== 'locked') {
-    throw new ProofError('malformed', `a finalization proof signs state ${proof.state}`)
+/** Signatures in the first group `#verifyInGroups` checks together; each next one doubles. */
+const FIRST_GROUP = 16
+
+/** The fields of a v0.1.7 proof that place it on the chain, read without parsing the rest. */
+interface Place {
+  readonly format: 'v0.1.7'
+  readonly wire: unknown
+  readonly index: number
+  readonly parentIndex: number
+  readonly state: unknown
+  readonly chainingHash: unknown
+}
+
+/** A legacy (v0.1.5) proof, parsed whole (a page has one at most). */
+interface LegacyPlace {
+  readonly format: 'legacy'
+  readonly index: number
+  readonly record: LegacySignatureRecord
+}
+
+/** A proof placed at `index`, whose local chaining hash is `hash`; it releases buffer[..end). */
+type PlacedProof = (Place | LegacyPlace) & { readonly hash: string; readonly end: number }
+
+/** What a verified proof tells of the batches it releases (`VerifiedBatch`). */
+type Signed = Pick<VerifiedBatch, 'timestamp' | 'finalization'>
+
+function readPlace(value: unknown): Place {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ProofError('malformed', 'a finalization proof is not an object')
   }
-  if (proof.chaining_hash !== hash) {
+  const fields = value as Record<string, unknown>
+  const { index, parent_index: parentIndex } = fields
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 1) {
+    throw new ProofError('malformed', `a finalization proof has index ${String(index)}`)
+  }
+  if (typeof parentIndex !== 'number' || !Number.isSafeInteger(parentIndex) || parentIndex < 0) {
+    throw new ProofError('malformed', `proof at ${index} has parent ${String(parentIndex)}`)
+  }
+  const { state, chaining_hash: chainingHash } = fields
+  return { format: 'v0.1.7', wire: value, index, parentIndex, state, chainingHash }
+}
+
+/** Parses a legacy page proof; index 0 is v0.1.5's "no proof" placeholder, so none. */
+function legacyPlace(value: unknown): LegacyPlace | undefined {
+  const result = legacySignatureRecordSchema.safeParse(value)
+  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
+  const record = result.data
+  return record.index === 0 ? undefined : { format: 'legacy', index: record.index, record }
+}
+
+/**
+ * Throws unless a v0.1.7 finalization proof can be valid at a position whose local chaining hash
+ * is `hash`, after the finalization `parentIndex` (undefined: not known).
+ */
+function checkPlace(proof: Place, hash: string, parentIndex: number | undefined): void {
+  if (proof.state !== 'locked') {
+    throw new ProofError('malformed', `a finalization proof signs state ${String(proof.state)}`)
+  }
+  if (proof.chainingHash !== hash) {
     throw new ProofError(
       'chain_mismatch',
-      `proof at ${proof.index} signs ${proof.chaining_hash}, the bodies chain to ${hash}`,
+      `proof at ${proof.index} signs ${String(proof.chainingHash)}, the bodies chain to ${hash}`,
     )
   }
-  // The parent is the signing sequencer's last finalization: `parentIndex` (the one verified
-  // before this proof), or an older one when that sequencer missed it (its predecessor crashed
-  // before sharing it). The chaining hash binds the proof to the bodies either way; a parent
-  // beyond `parentIndex` names a finalization this reader skipped.
-  if (parentIndex !== undefined && proof.parent_index > parentIndex) {
+  // The parent is the signing sequencer's last finalization: `parentIndex` (the one before this
+  // proof), or an older one when that sequencer missed it (its predecessor crashed before
+  // sharing it). So an honest page may hold older parents, one at each sequencer switch it
+  // spans, and a long page may span many: requiring the proof before would refuse it at every
+  // node, for good. The chaining hash binds the proof to the bodies either way, and the
+  // signatures are checked in groups (`#verifyInGroups`), which bounds what made-up proofs on
+  // old parents cost. A parent beyond `parentIndex` names a finalization this reader skipped.
+  if (parentIndex !== undefined && proof.parentIndex > parentIndex) {
     throw new ProofError(
       'broken_parent_link',
-      `proof at ${proof.index} has parent ${proof.parent_index}, after ${parentIndex}`,
+      `proof at ${proof.index} has parent ${proof.parentIndex}, after ${parentIndex}`,
     )
   }
-  return signatureRecordCheck(app, proof)
 }
 
 /** Legacy messages carry no parent; the signature is checked against the local chain. */
-function checkLegacyFinalization(
-  app: string,
-  proof: LegacySignatureRecord,
-  hash: string,
-): ProofCheck {
+function checkLegacyPlace(proof: LegacySignatureRecord, hash: string): void {
   if (proof.chaining_hash !== '' && proof.chaining_hash !== hash) {
     throw new ProofError(
       'chain_mismatch',
       `proof at ${proof.index} names ${proof.chaining_hash}, the bodies chain to ${hash}`,
     )
   }
-  return legacyRecordCheck(app, { ...proof, chaining_hash: hash })
 }
 
 function parsePage(data: unknown): ParsedPage {
@@ -363,18 +458,6 @@ function parsePage(data: unknown): ParsedPage {
   }
   if ('finalized' in page) return { ...common, format: 'legacy', proof: page['finalized'] }
   throw new ProofError('malformed', 'the page has neither finalized_signatures nor finalized')
-}
-
-type ParsedProof =
-  | { readonly format: 'v0.1.7'; readonly record: SignatureRecord }
-  | { readonly format: 'legacy'; readonly record: LegacySignatureRecord }
-
-/** Parses one page proof; a legacy index 0 is v0.1.5's "no proof" placeholder, so none. */
-function parseProof(format: ParsedPage['format'], value: unknown): ParsedProof | undefined {
-  if (format === 'v0.1.7') return { format, record: parseSignatureRecord(value) }
-  const result = legacySignatureRecordSchema.safeParse(value)
-  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
-  return result.data.index === 0 ? undefined : { format, record: result.data }
 }
 
 function requireHash(value: unknown, name: string): string {
