@@ -1,11 +1,13 @@
 import { z } from 'zod'
 import {
+  LaggingNodeError,
   NodeHttpError,
   NoAvailableNodeError,
   ProofError,
   UnprovenPagesError,
   type ZellularError,
 } from './errors.ts'
+import { LagWatch } from './lagWatch.ts'
 import { verifyLastFinalized, type LastFinalized } from './lastFinalized.ts'
 import { Network, type Operator } from './network.ts'
 import {
@@ -83,9 +85,17 @@ export interface ZellularClientParameters {
    */
   readonly maxUnprovenMs?: number
   /**
+   * Longest `batches()` reads one node that keeps it behind an index another node proved
+   * finalized (default 10,000 ms); it learns such an index from the next node's verified last
+   * finalization at the start and every this many ms (one request and one pairing each). A node
+   * that serves valid pages only slowly is left this way (see `lagWatch.ts`).
+   */
+  readonly maxBehindMs?: number
+  /**
    * Told each time `batches()` gives up on a node's answer (then reads from the next node, or
    * retries the pinned one) and why: a NodeHttpError (down, 5xx, timeout, `ResponseTooLarge`),
-   * a ProofError (a fork or a bad proof) or an UnprovenPagesError. Default: `console.warn`.
+   * a ProofError (a fork or a bad proof), an UnprovenPagesError or a LaggingNodeError.
+   * Default: `console.warn`.
    */
   readonly onWarning?: (error: ZellularError, node: string) => void
 }
@@ -142,6 +152,7 @@ const DEFAULT_MAX_UNPROVEN_BATCHES = 100_000
 const DEFAULT_MAX_UNPROVEN_BYTES = 64 * 1024 * 1024
 const DEFAULT_MAX_UNPROVEN_PAGES = 8
 const DEFAULT_MAX_UNPROVEN_MS = 10_000
+const DEFAULT_MAX_BEHIND_MS = 10_000
 /** How often one node may answer BatchesLimitExceeded before the next node is tried. */
 const RATE_LIMIT_RETRIES = 5
 /** 4xx codes that say "this node cannot take it", not "the request is wrong". */
@@ -174,6 +185,7 @@ export class ZellularClient {
   readonly maxUnprovenBytes: number
   readonly maxUnprovenPages: number
   readonly maxUnprovenMs: number
+  readonly maxBehindMs: number
   readonly #transport: NodeTransport
   readonly #onWarning: (error: ZellularError, node: string) => void
   /** Node that took the last batch; kept until it fails. */
@@ -200,6 +212,7 @@ export class ZellularClient {
     this.maxUnprovenBytes = parameters.maxUnprovenBytes ?? DEFAULT_MAX_UNPROVEN_BYTES
     this.maxUnprovenPages = parameters.maxUnprovenPages ?? DEFAULT_MAX_UNPROVEN_PAGES
     this.maxUnprovenMs = parameters.maxUnprovenMs ?? DEFAULT_MAX_UNPROVEN_MS
+    this.maxBehindMs = parameters.maxBehindMs ?? DEFAULT_MAX_BEHIND_MS
     this.#onWarning =
       parameters.onWarning ??
       ((error, node) => {
@@ -265,7 +278,9 @@ export class ZellularClient {
    * maxResponseBytes, nodes whose pages fail verification (a fork, a bad proof) and nodes that
    * serve chained pages without a proof past the maxUnproven* limits are left for the next node,
    * with a pause, dropping everything unproven they sent: the next node is read from the last
-   * released index. Each is reported to `onWarning`. Other 4xx answers are thrown. With `node`
+   * released index. So is a node that keeps the reader behind an index another node proved
+   * finalized for maxBehindMs (`lagWatch.ts`), at once, keeping what it proved. Each is
+   * reported to `onWarning`. Other 4xx answers are thrown. With `node`
    * set there is no next node: a ProofError, UnprovenPagesError or over-size answer is thrown,
    * other failures are retried. Ends when `signal` aborts.
    * @example
@@ -287,57 +302,89 @@ export class ZellularClient {
     if (parameters.node !== undefined && !pinned) throw new RangeError('unknown node to read from')
     if (parameters.startAt !== undefined) this.#startReadingAt(parameters.startAt)
     let streak = NO_STREAK
+    // The network's finalized index, learnt from the other nodes' proofs, to leave a node that
+    // keeps this stream behind it (`lagWatch.ts`); none when pinned or with no other node.
+    const lag = pinned || this.#readers.length < 2 ? undefined : new LagWatch(this.maxBehindMs)
+    const stop = new AbortController()
+    const probeSignal = AbortSignal.any([stop.signal, ...(signal ? [signal] : [])])
+    let probes = 0
+    const probe = () => {
+      if (!lag?.probeDue(performance.now())) return
+      const learn = (index: number | undefined) =>
+        lag.learn(index, verifier.checkpoint.index, performance.now())
+      const other = this.#otherReader(probes++)
+      this.#provenFinalized(other, probeSignal).then(learn, () => learn(undefined))
+    }
     // Unproven bodies are only trusted to chain on with pages from the node that sent them.
     const switchNode = () => {
       verifier.discardUnverified()
       streak = NO_STREAK
       if (!pinned) this.#rotateReader()
+      lag?.restart(verifier.checkpoint.index, performance.now())
     }
     let pause = this.pollIntervalMs
-    while (!signal?.aborted) {
-      const after = verifier.nextAfter
-      const node = pinned ?? this.#reader()
-      let released: VerifiedBatch[]
-      let heldMs: number
-      try {
-        const started = performance.now()
-        const data = await this.#readPage(node, prefix + after, waitMs, signal)
-        released = verifier.consume(data, after)
-        heldMs = performance.now() - started
-        streak = this.#unprovenStreak(streak, released, verifier, heldMs)
-      } catch (error) {
-        if (signal?.aborted) return
-        if (classify(error) === 'fatal') throw error
-        // A node that lies or stalls is the finding of an audit; a node that is down is not.
-        if (pinned && isNodeFault(error)) throw error
-        // Down, failing, lying (a ProofError) or stalling (an UnprovenPagesError): another node.
-        this.#onWarning(error as ZellularError, node.id)
-        switchNode()
+    try {
+      while (!signal?.aborted) {
+        probe()
+        const after = verifier.nextAfter
+        const node = pinned ?? this.#reader()
+        let released: VerifiedBatch[]
+        let heldMs: number
+        try {
+          const started = performance.now()
+          const data = await this.#readPage(node, prefix + after, waitMs, signal)
+          released = verifier.consume(data, after)
+          heldMs = performance.now() - started
+          streak = this.#unprovenStreak(streak, released, verifier, heldMs)
+        } catch (error) {
+          if (signal?.aborted) return
+          if (classify(error) === 'fatal') throw error
+          // A node that lies or stalls is the finding of an audit; a node that is down is not.
+          if (pinned && isNodeFault(error)) throw error
+          // Down, failing, lying (a ProofError) or stalling (an UnprovenPagesError): another node.
+          this.#onWarning(error as ZellularError, node.id)
+          switchNode()
+          waitMs = this.longPollMs
+          await sleep(pause, signal)
+          pause = Math.min(pause * 2, this.maxBackoffMs)
+          continue
+        }
+        const position = verifier.checkpoint.index
+        const lagging = lag !== undefined && lag.overdue(position, performance.now())
+        if (lagging) {
+          // Valid but too little, too slowly: the batches it proved are kept, the rest is read
+          // from the next node at once.
+          const finalized = `${lag.known} is proven finalized`
+          const message = `the reader stayed behind at ${position} for ${this.maxBehindMs} ms`
+          this.#onWarning(new LaggingNodeError(`${message}; ${finalized}`), node.id)
+          switchNode()
+        }
+        if (!lagging && released.length === 0 && verifier.nextAfter === after) {
+          // Nothing new. A node still silent at the longest pause may be lagging: try another.
+          // So may a node that held the read for its whole wait: at worst one wait is lost to it.
+          const heldWhole = waitMs > 0 && heldMs >= waitMs
+          if (pause >= this.maxBackoffMs || heldWhole) switchNode()
+          if (heldWhole) waitMs = Math.min(waitMs * 2, this.longPollMaxMs)
+          // A node that held the read (a long-poll) has already made the pause.
+          const rest = Math.max(0, pause - heldMs)
+          if (rest > 0) await sleep(rest, signal)
+          // Waiting on a node that holds back the proof for what it sent counts against it.
+          if (streak.pages > 0) streak = { pages: streak.pages, ms: streak.ms + rest }
+          pause = Math.min(pause * 2, this.maxBackoffMs)
+          continue
+        }
+        pause = this.pollIntervalMs
         waitMs = this.longPollMs
-        await sleep(pause, signal)
-        pause = Math.min(pause * 2, this.maxBackoffMs)
-        continue
+        for (const batch of released) {
+          if (signal?.aborted) return
+          lag?.pause(performance.now())
+          yield batch
+          lag?.resume(performance.now())
+        }
       }
-      if (released.length === 0 && verifier.nextAfter === after) {
-        // Nothing new. A node still silent at the longest pause may be lagging: try another.
-        // So may a node that held the read for its whole wait: at worst one wait is lost to it.
-        const heldWhole = waitMs > 0 && heldMs >= waitMs
-        if (pause >= this.maxBackoffMs || heldWhole) switchNode()
-        if (heldWhole) waitMs = Math.min(waitMs * 2, this.longPollMaxMs)
-        // A node that held the read (a long-poll) has already made the pause.
-        const rest = Math.max(0, pause - heldMs)
-        if (rest > 0) await sleep(rest, signal)
-        // Waiting on a node that holds back the proof for what it sent counts against it.
-        if (streak.pages > 0) streak = { pages: streak.pages, ms: streak.ms + rest }
-        pause = Math.min(pause * 2, this.maxBackoffMs)
-        continue
-      }
-      pause = this.pollIntervalMs
-      waitMs = this.longPollMs
-      for (const batch of released) {
-        if (signal?.aborted) return
-        yield batch
-      }
+    } finally {
+      // A probe still under way is of no use to anyone now.
+      stop.abort()
     }
   }
 
@@ -525,6 +572,27 @@ export class ZellularClient {
     const position = this.#readers.findIndex((operator) => operator.id === id.toLowerCase())
     if (position < 0) throw new RangeError('unknown node to start reading from')
     this.#readPosition = position
+  }
+
+  /** The `n`th of the nodes other than the current reader, in turn. */
+  #otherReader(n: number): Operator {
+    const others = this.#readers.length - 1
+    return this.#readers[(this.#readPosition + 1 + (n % others)) % this.#readers.length]!
+  }
+
+  /**
+   * The finalized index `node` proves (its last finalization, whose proof is verified: one
+   * pairing), 0 when it has none, or undefined when it gives none that checks out. A probe for
+   * `LagWatch`: failures are not the reader's concern and not reported.
+   */
+  async #provenFinalized(node: Operator, signal: AbortSignal): Promise<number | undefined> {
+    const path = `/node/${encodeURIComponent(this.app)}/batches/finalized/last`
+    try {
+      const data = await this.#call(node, 'GET', path, { signal })
+      return verifyLastFinalized(this.network, this.app, data)?.index ?? 0
+    } catch {
+      return undefined
+    }
   }
 
   #rotateReader(): void {

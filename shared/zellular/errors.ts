@@ -66,3 +66,12 @@ export class UnprovenPagesError extends ZellularError {
     super(`${limit}: ${message}`)
   }
 }
+
+/**
+ * A node kept the reader behind an index another node proved finalized for longer than the
+ * client's `maxBehindMs`: it serves less than the network has finalized (it lags, or drips valid
+ * pages just inside the timeouts). The client leaves it for the next node.
+ */
+export class LaggingNodeError extends ZellularError {
+  override name = 'LaggingNodeError'
+}

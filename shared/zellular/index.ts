@@ -31,6 +31,7 @@ export {
   type SignatureRecord,
 } from './proof.ts'
 export {
+  LaggingNodeError,
   NodeHttpError,
   NoAvailableNodeError,
   ProofError,
