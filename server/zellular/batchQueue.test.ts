@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import { BatchQueue } from './batchQueue.ts'
+import { BATCH_COST_MIN_BYTES, batchCostBytes } from './rateLimiter.ts'
 
 it('serves clients in turn, each in its own order, put-back bodies first', () => {
   const queue = new BatchQueue()
@@ -7,7 +8,7 @@ it('serves clients in turn, each in its own order, put-back bodies first', () =>
   queue.push('alice', ['a1', 'a2'])
   queue.push('bob', ['b1'])
   expect(queue.toArray()).toEqual(['f1', 'a1', 'b1', 'f2', 'a2', 'f3', 'f4'])
-  expect(queue.takeWithinKb(2 * (2 / 1024))).toEqual(['f1', 'a1'])
+  expect(queue.takeWithinKb((2 * BATCH_COST_MIN_BYTES) / 1024)).toEqual(['f1', 'a1'])
   queue.pushFront(['back'])
   expect(queue.first()).toBe('back')
   expect(queue.takeAll()).toEqual(['back', 'b1', 'f2', 'a2', 'f3', 'f4'])
@@ -15,27 +16,44 @@ it('serves clients in turn, each in its own order, put-back bodies first', () =>
   expect(queue.bytes).toBe(0)
 })
 
-it('counts bytes in all and per client, through taking and rebuilding', () => {
+it('counts the cost of bodies in all and per client, through taking and rebuilding', () => {
   const queue = new BatchQueue()
-  queue.push('alice', ['aa', 'é'])
-  queue.push('bob', ['bbb'])
-  queue.pushFront(['zz'])
-  expect(queue.bytes).toBe(9)
-  expect(queue.clientBytes('alice')).toBe(4)
+  const [long, short, other, back] = ['a'.repeat(300), 'é', 'b'.repeat(1000), 'zz']
+  queue.push('alice', [long, short])
+  queue.push('bob', [other])
+  queue.pushFront([back])
+  // Bytes and framing, at least the least cost of a batch.
+  expect(queue.bytes).toBe(303 + BATCH_COST_MIN_BYTES + 1003 + BATCH_COST_MIN_BYTES)
+  expect(queue.clientBytes('alice')).toBe(303 + BATCH_COST_MIN_BYTES)
   expect(queue.clientBytes('carol')).toBe(0)
-  queue.rebuild(['new'], (body) => body !== 'aa' && body !== 'bbb')
-  expect(queue.toArray()).toEqual(['new', 'zz', 'é'])
-  expect(queue.bytes).toBe(7)
-  expect(queue.clientBytes('alice')).toBe(2)
+  queue.rebuild(['new'], (body) => body !== long && body !== other)
+  expect(queue.toArray()).toEqual(['new', back, short])
+  expect(queue.bytes).toBe(3 * BATCH_COST_MIN_BYTES)
+  expect(queue.clientBytes('alice')).toBe(BATCH_COST_MIN_BYTES)
   expect(queue.clientBytes('bob')).toBe(0)
-  expect(queue.includes('é')).toBe(true)
-  expect(queue.includes('bbb')).toBe(false)
+  expect(queue.includes(short)).toBe(true)
+  expect(queue.includes(other)).toBe(false)
 })
 
 it('takes nothing past a put-back body that does not fit the budget', () => {
   const queue = new BatchQueue()
   queue.push('alice', ['a'])
   queue.pushFront(['x'.repeat(2048)])
-  expect(queue.takeWithinKb(1)).toEqual([])
-  expect(queue.takeWithinKb(3)).toEqual(['x'.repeat(2048), 'a'])
+  expect(queue.takeWithinKb(2)).toEqual([])
+  expect(
+    queue.takeWithinKb((batchCostBytes('x'.repeat(2048)) + batchCostBytes('a')) / 1024),
+  ).toEqual(['x'.repeat(2048), 'a'])
+})
+
+it('takes no more bodies, nor JSON bytes, than one request may carry', () => {
+  const queue = new BatchQueue()
+  // Six bytes in JSON, eight with its quotes: ["\u0001","plain"] is 18 bytes.
+  queue.pushFront(['\u0001'])
+  queue.push('alice', ['\u0001', 'plain'])
+  const one = { maxBatches: 1, maxJsonBytes: Infinity }
+  expect(queue.takeWithinKb(Infinity, one)).toEqual(['\u0001'])
+  expect(queue.takeWithinKb(Infinity, { maxBatches: 10, maxJsonBytes: 17 })).toEqual(['\u0001'])
+  expect(queue.takeWithinKb(Infinity, { maxBatches: 10, maxJsonBytes: 10 })).toEqual(['plain'])
+  expect(queue.length).toBe(0)
+  expect(queue.bytes).toBe(0)
 })

@@ -1,4 +1,4 @@
-import { sizeKb } from './rateLimiter.ts'
+import { batchCostBytes } from './rateLimiter.ts'
 
 /** One client's queued bodies, oldest first (taken from `head`, so taking one is O(1)). */
 class Lane {
@@ -14,7 +14,7 @@ class Lane {
     return this.items[this.head]
   }
 
-  /** Takes the oldest body, of `bytes` UTF-8 bytes. */
+  /** Takes the oldest body, of cost `bytes` (`batchCostBytes`). */
   shift(bytes: number): string {
     const body = this.items[this.head++]!
     this.bytes -= bytes
@@ -34,10 +34,21 @@ class Lane {
   }
 }
 
+/** What one take may hold besides its budget: what one request to the sequencer may carry. */
+export interface TakeLimits {
+  /** Most bodies. */
+  readonly maxBatches: number
+  /** Most bytes of the bodies as a JSON array, as a request carries them. */
+  readonly maxJsonBytes: number
+}
+
+const UNLIMITED: TakeLimits = { maxBatches: Infinity, maxJsonBytes: Infinity }
+
 /**
  * The client batches a node holds for one app before forwarding them to the sequencer
- * ("initialized" in zsequencer), with their total size, and each client's, kept as they come and
- * go, so caps are checked in O(1) for every request.
+ * ("initialized" in zsequencer), with their total cost (`batchCostBytes`: bytes, but at least a
+ * fixed amount a batch), and each client's, kept as they come and go, so caps are checked in
+ * O(1) for every request.
  *
  * zsequencer forwards in arrival order, so one client that floods a node delays everyone behind
  * its backlog. Here each client has a lane and the lanes are served in turn, one body each
@@ -56,12 +67,12 @@ export class BatchQueue {
     return total
   }
 
-  /** UTF-8 bytes of every queued body. */
+  /** The cost (`batchCostBytes`) of every queued body. */
   get bytes(): number {
     return this.totalBytes
   }
 
-  /** UTF-8 bytes of `client`'s queued bodies (not counting those put back). */
+  /** The cost of `client`'s queued bodies (not counting those put back). */
   clientBytes(client: string): number {
     return this.lanes.get(client)?.bytes ?? 0
   }
@@ -105,24 +116,42 @@ export class BatchQueue {
     this.totalBytes += bytesOf(bodies)
   }
 
-  /** Takes bodies in turn (put-back ones first) while their total stays within `budgetKb`. */
-  takeWithinKb(budgetKb: number): string[] {
-    let total = 0
+  /**
+   * Takes bodies in turn (put-back ones first) while their total cost stays within `budgetKb`
+   * and they fit `limits`.
+   */
+  takeWithinKb(budgetKb: number, limits: TakeLimits = UNLIMITED): string[] {
+    const taken: string[] = []
+    const budgetBytes = budgetKb * 1024
+    let costBytes = 0
+    let jsonBytes = 2 // []
+    /** Whether `body`, of cost `cost`, fits after those taken; counted if so. */
+    const fits = (body: string, cost: number): boolean => {
+      if (taken.length >= limits.maxBatches || costBytes + cost > budgetBytes) return false
+      // Measured only under a cap: the switch takes everything (`takeAll`) to sequence itself.
+      if (limits.maxJsonBytes !== Infinity) {
+        const json = jsonByteLength(body) + (taken.length > 0 ? 1 : 0)
+        if (jsonBytes + json > limits.maxJsonBytes) return false
+        jsonBytes += json
+      }
+      costBytes += cost
+      return true
+    }
     let count = 0
     for (; count < this.front.length; count++) {
-      const kb = sizeKb(this.front[count]!)
-      if (total + kb > budgetKb) break
-      total += kb
+      const body = this.front[count]!
+      if (!fits(body, batchCostBytes(body))) break
+      taken.push(body)
     }
-    const taken = this.front.splice(0, count)
-    this.totalBytes -= bytesOf(taken)
+    this.front.splice(0, count)
+    this.totalBytes -= costBytes
     if (this.front.length > 0) return taken
     for (const [client, lane] of this.lanes) {
-      const bytes = byteLength(lane.peek()!)
-      if (total + bytes / 1024 > budgetKb) break
-      total += bytes / 1024
-      taken.push(lane.shift(bytes))
-      this.totalBytes -= bytes
+      const body = lane.peek()!
+      const cost = batchCostBytes(body)
+      if (!fits(body, cost)) break
+      taken.push(lane.shift(cost))
+      this.totalBytes -= cost
       // Served, the lane goes last: set again, this loop reaches it after the others.
       this.lanes.delete(client)
       if (lane.length > 0) this.lanes.set(client, lane)
@@ -148,12 +177,14 @@ export class BatchQueue {
   }
 }
 
-function byteLength(body: string): number {
-  return Buffer.byteLength(body, 'utf8')
+/** UTF-8 bytes of `body` as a JSON string, quotes and escapes included. */
+function jsonByteLength(body: string): number {
+  return Buffer.byteLength(JSON.stringify(body), 'utf8')
 }
 
+/** The total cost (`batchCostBytes`) of `bodies`. */
 function bytesOf(bodies: readonly string[]): number {
   let total = 0
-  for (const body of bodies) total += byteLength(body)
+  for (const body of bodies) total += batchCostBytes(body)
   return total
 }

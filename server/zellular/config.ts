@@ -55,6 +55,12 @@ export const nodeConfigSchema = z.object({
     .number()
     .positive()
     .default(8 * 1024),
+  /**
+   * Most batches one request may hold: a client's bulk PUT, a follower's PUT to the sequencer
+   * (which takes no more for one), refused whole above it (429; zsequencer has no cap). Each
+   * batch costs a node work whatever its size; with `maxRequestKb` this bounds one request's.
+   */
+  maxBatchesPerRequest: z.number().int().positive().default(10_000),
   initSequencerId: z.string().default(''),
   thresholdPercent: z.number().min(0).max(100).default(100),
   /**
@@ -179,6 +185,7 @@ const ENVIRONMENT: Record<string, [keyof NodeConfig, 'text' | 'number' | 'second
   ZSEQUENCER_CLIENT_SHARE_PERCENT: ['clientSharePercent', 'number'],
   ZSEQUENCER_CONNECTIONS_PER_CLIENT_MAX: ['connectionsPerClientMax', 'number'],
   ZSEQUENCER_MAX_REQUEST_KB: ['maxRequestKb', 'number'],
+  ZSEQUENCER_MAX_BATCHES_PER_REQUEST: ['maxBatchesPerRequest', 'number'],
   ZSEQUENCER_INIT_SEQUENCER_ID: ['initSequencerId', 'text'],
   ZSEQUENCER_THRESHOLD_PERCENT: ['thresholdPercent', 'number'],
   ZSEQUENCER_SEQUENCER_SETUP_DEADLINE_TIME_IN_SECONDS: ['sequencerSetupDeadlineMs', 'seconds'],

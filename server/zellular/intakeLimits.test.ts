@@ -4,7 +4,9 @@ import { initZellular } from '../../shared/zellular/index.ts'
 import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER, freshnessHeader } from './freshness.ts'
 import { createNodeApp } from './routes.ts'
 import { listenHttp } from '../listenHttp.ts'
-import { putBatchFrom } from './testing.ts'
+import { PeerClient } from './peers.ts'
+import { BATCH_FRAMING_BYTES } from './rateLimiter.ts'
+import { putBatchFrom, requestFrom } from './testing.ts'
 import { makeTestNode, syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -75,7 +77,7 @@ it("caps a follower's queue per app and answers 429 with Retry-After once full",
     const put = () =>
       app.request('/node/a/batches', {
         method: 'PUT',
-        body: 'z'.repeat(4 * 1024),
+        body: 'z'.repeat(4 * 1024 - BATCH_FRAMING_BYTES), // costs 4 KB
         headers: { 'Content-Type': 'text/plain' },
       })
     for (let i = 0; i < 10; i++) expect((await put()).status).toBe(200)
@@ -103,7 +105,7 @@ it('takes a bulk PUT whole or not at all: a 429 leaves nothing queued to be sent
         body: JSON.stringify(batches),
         headers: { 'Content-Type': 'application/json' },
       })
-    const four = (tag: string) => tag.padEnd(4 * 1024, 'z')
+    const four = (tag: string) => tag.padEnd(4 * 1024 - BATCH_FRAMING_BYTES, 'z') // costs 4 KB
     // `b` would pass its queue's cap: the client retries the whole request, so `a` must wait.
     const refused = await bulk({ a: [four('a1')], b: [four('b1'), four('b2'), four('b3')] })
     expect(refused.status).toBe(429)
@@ -132,8 +134,8 @@ it('caps a bulk PUT body', async () => {
   }
 })
 
-/** A 4 KB batch whose first character tells it apart. */
-const batchOf = (tag: string) => tag + 'z'.repeat(4 * 1024 - tag.length)
+/** A batch that costs 4 KB, whose first character tells it apart. */
+const batchOf = (tag: string) => tag + 'z'.repeat(4 * 1024 - BATCH_FRAMING_BYTES - tag.length)
 
 /*
  * One client (an IP address; 127.0.0.1 and 127.0.0.2 are two over loopback) may not fill a
@@ -193,6 +195,127 @@ describe('one client among many', () => {
     } finally {
       server.close()
       sequencer.close()
+    }
+  })
+})
+
+/*
+ * A batch costs a node work whatever its size (a chain hash, a record, a place in every queue),
+ * so an empty one may not be free: each costs a fixed least amount in every byte budget, and a
+ * request holds at most `maxBatchesPerRequest` of them.
+ */
+describe('empty batches', () => {
+  const bulkPut = (url: string, batches: Record<string, string[]>) =>
+    requestFrom('127.0.0.1', url, 'PUT', '/node/batches', JSON.stringify(batches))
+
+  it('a sequencer refuses a bulk PUT of a million empty batches and sequences none', async () => {
+    const { node } = makeTestNode({ position: 0 })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34500)
+    try {
+      const refused = await bulkPut('http://127.0.0.1:34500', { a: Array<string>(1e6).fill('') })
+      expect(refused).toMatchObject({ status: 429, code: 'BatchesLimitExceededError' })
+      expect(node.logs.get('a').lastSequenced).toBe(0)
+    } finally {
+      server.close()
+      node.close()
+    }
+  })
+
+  it('a follower refuses a bulk PUT of more batches than a request may hold, and queues none', async () => {
+    const config = { maxBatchesPerRequest: 100 }
+    const { node, close } = await syncedFollower({ position: 1, config, sequencerPort: 34501 })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34502)
+    const url = 'http://127.0.0.1:34502'
+    try {
+      const refused = await bulkPut(url, { a: Array<string>(101).fill('') })
+      expect(refused).toMatchObject({ status: 429, code: 'BatchesLimitExceededError' })
+      expect(node.outbox.queued('a')).toHaveLength(0)
+      expect((await bulkPut(url, { a: Array<string>(100).fill('') })).status).toBe(200)
+      expect(node.outbox.queued('a')).toHaveLength(100)
+    } finally {
+      server.close()
+      close()
+    }
+  })
+
+  it("a follower takes for one PUT no more than the sequencer's request cap reads", async () => {
+    const config = { maxRequestKb: 256, clientSharePercent: 100 }
+    const { node, close } = await syncedFollower({ position: 1, config, sequencerPort: 34503 })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34504)
+    const url = 'http://127.0.0.1:34504'
+    try {
+      // 5 KB batches of control characters, six bytes each in JSON: eight fill a bulk PUT.
+      const escaped = (n: number) => `${n}`.padEnd(5 * 1024, '\u0001')
+      for (let put = 0; put < 10; put++) {
+        const bodies = Array.from({ length: 8 }, (_, n) => escaped(put * 8 + n))
+        expect((await bulkPut(url, { a: bodies })).status).toBe(200)
+      }
+      // Then as many empty batches as the queue takes, three bytes each in JSON.
+      for (let put = 0; put < 10; put++) await bulkPut(url, { a: Array<string>(10_000).fill('') })
+      const queued = node.outbox.queued('a').length
+      let taken = 0
+      for (let bodies = node.outbox.take('a', Infinity); bodies.length > 0;) {
+        const request = {
+          app_name: 'a',
+          batches: bodies,
+          sequenced_index: 1_000_000,
+          sequenced_chaining_hash: 'f'.repeat(32),
+          locked_index: 1_000_000,
+          locked_chaining_hash: 'f'.repeat(32),
+          finalized_index: 1_000_000,
+          timestamp: 1_700_000_000,
+          sign_wait_ms: 1_000,
+          wait_ms: 6_000,
+          beat_ms: 1_000,
+        }
+        expect(Buffer.byteLength(JSON.stringify(request))).toBeLessThanOrEqual(256 * 1024)
+        taken += bodies.length
+        bodies = node.outbox.take('a', Infinity)
+      }
+      expect(taken).toBe(queued)
+      expect(queued).toBeGreaterThan(80)
+    } finally {
+      server.close()
+      close()
+    }
+  })
+
+  it('a sequencer refuses a PUT from a follower with more batches than a request may hold', async () => {
+    const { node, ids, secrets } = makeTestNode({
+      position: 0,
+      config: { maxBatchesPerRequest: 100 },
+    })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34505)
+    const follower = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
+    const target = { id: node.id, socket: 'http://127.0.0.1:34505' }
+    const put = (batches: string[]) =>
+      follower.send(
+        'PUT',
+        target,
+        '/sequencer/batches',
+        {
+          app_name: 'a',
+          batches,
+          sequenced_index: 0,
+          sequenced_chaining_hash: '',
+          locked_index: 0,
+          locked_chaining_hash: '',
+          finalized_index: 0,
+        },
+        10_000,
+      )
+    try {
+      const refused = await put(Array<string>(101).fill(''))
+      expect(refused).toMatchObject({
+        status: 429,
+        body: { error: { code: 'BatchesLimitExceededError' } },
+      })
+      expect(node.logs.get('a').lastSequenced).toBe(0)
+      expect((await put(Array<string>(100).fill(''))).status).toBe(200)
+      expect(node.logs.get('a').lastSequenced).toBe(100)
+    } finally {
+      server.close()
+      node.close()
     }
   })
 })

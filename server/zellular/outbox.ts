@@ -1,7 +1,7 @@
 import { BatchQueue } from './batchQueue.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import { addOne, removeOne, type Multiset } from './multiset.ts'
-import { sizeKb } from './rateLimiter.ts'
+import { batchCostBytes, bodyKb } from './rateLimiter.ts'
 
 /**
  * Cut pages a follower reads, after a failed PUT, before it sends that PUT's batches again
@@ -21,7 +21,13 @@ export interface OutboxLimits {
   readonly maxBatchSizeKb: number
   /** The share of each cap one client may hold (`NodeConfig.clientSharePercent`). */
   readonly clientSharePercent: number
+  /** The sequencer's request cap (ours, too): what one take may hold (`take`). */
+  readonly maxRequestKb: number
+  readonly maxBatchesPerRequest: number
 }
+
+/** Room kept in a PUT to the sequencer for its fields besides the batches and the app's name. */
+const PUT_ENVELOPE_BYTES = 1024
 
 /** Whom a forwarded censored sample (`probe`) is queued as: no client address looks like it. */
 const PROBES = '#probes'
@@ -70,7 +76,7 @@ export class Outbox {
     let incoming = 0
     for (const { app, bodies } of batches) {
       const queue = this.queue(app)
-      const bytes = bodies.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
+      const bytes = bodies.reduce((sum, body) => sum + batchCostBytes(body), 0)
       incoming += bytes
       if (queue.bytes + bytes > maxQueuedKbPerApp * 1024) {
         throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
@@ -88,7 +94,7 @@ export class Outbox {
     for (const { app, bodies } of batches) this.queue(app).push(client, bodies)
   }
 
-  /** Bytes `client` has queued over all apps. */
+  /** The cost (`batchCostBytes`) of what `client` has queued over all apps. */
   private clientBytes(client: string): number {
     let total = 0
     for (const queue of this.#queues.values()) total += queue.clientBytes(client)
@@ -100,7 +106,7 @@ export class Outbox {
     return this.queue(app).toArray()
   }
 
-  /** Bytes queued for `app`, or over all apps. */
+  /** The cost (`batchCostBytes`) of what is queued for `app`, or over all apps. */
   queuedBytes(app?: string): number {
     if (app !== undefined) return this.queue(app).bytes
     let total = 0
@@ -108,9 +114,18 @@ export class Outbox {
     return total
   }
 
-  /** Takes queued bodies, clients in turn, while their total stays within `budgetKb`. */
+  /**
+   * Takes queued bodies, clients in turn, while their total cost stays within `budgetKb` and a
+   * PUT carrying them stays within the sequencer's request cap, in bytes and in batches: over
+   * it, the sequencer refuses the PUT, and this node would count it as down.
+   */
   take(app: string, budgetKb: number): string[] {
-    return this.queue(app).takeWithinKb(budgetKb)
+    const { maxRequestKb, maxBatchesPerRequest } = this.limits
+    const envelope = PUT_ENVELOPE_BYTES + Buffer.byteLength(JSON.stringify(app), 'utf8')
+    return this.queue(app).takeWithinKb(budgetKb, {
+      maxBatches: maxBatchesPerRequest,
+      maxJsonBytes: maxRequestKb * 1024 - envelope,
+    })
   }
 
   /**
@@ -259,7 +274,7 @@ export class Outbox {
     const queue = this.#queues.get(app)
     const probes = this.#probes.get(app)
     if (!queue || !probes || probes.has(body)) return
-    if (sizeKb(body) > this.limits.maxBatchSizeKb) return
+    if (bodyKb(body) > this.limits.maxBatchSizeKb) return
     if (this.#awaitingEcho.get(app)!.has(body) || queue.includes(body)) return
     probes.add(body)
     queue.push(PROBES, [body])

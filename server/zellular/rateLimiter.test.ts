@@ -1,5 +1,11 @@
 import { expect, it } from 'vitest'
-import { SlidingWindowLimiter } from './rateLimiter.ts'
+import {
+  BATCH_COST_MIN_BYTES,
+  batchCostBytes,
+  bodyKb,
+  sizeKb,
+  SlidingWindowLimiter,
+} from './rateLimiter.ts'
 
 it('charges each key within its budget over the last window', () => {
   let now = 1_000
@@ -43,4 +49,13 @@ it('says how long until a charge fits', () => {
   expect(limiter.msUntilFits('a', 2)).toBe(700) // once the first charge leaves the window
   expect(limiter.msUntilFits('a', 8)).toBe(1_000) // once both have
   expect(limiter.msUntilFits('a', 11)).toBe(Infinity)
+})
+
+it('costs a batch its UTF-8 bytes and JSON framing, and at least a fixed amount', () => {
+  expect(batchCostBytes('')).toBe(BATCH_COST_MIN_BYTES)
+  expect(batchCostBytes('x'.repeat(BATCH_COST_MIN_BYTES))).toBe(BATCH_COST_MIN_BYTES + 3)
+  expect(batchCostBytes('é'.repeat(1000))).toBe(2003)
+  expect(sizeKb('é'.repeat(1000))).toBe(2003 / 1024)
+  // The cap on one batch is on its bytes alone, as in zsequencer.
+  expect(bodyKb('é'.repeat(1000))).toBe(2000 / 1024)
 })

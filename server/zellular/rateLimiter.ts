@@ -80,7 +80,31 @@ export class SlidingWindowLimiter {
   }
 }
 
-/** zsequencer's size unit: UTF-8 bytes / 1024. */
+/** What a batch costs beyond its UTF-8 bytes: its JSON framing in a request (`"…",`). */
+export const BATCH_FRAMING_BYTES = 3
+
+/**
+ * The least a batch costs. A node's work per batch (a chain hash, a record, a place in each
+ * queue) does not shrink with its body: counted by bytes alone, a million empty batches cost
+ * nothing and took a sequencer a minute to sequence. Batches of signed intents are larger.
+ */
+export const BATCH_COST_MIN_BYTES = 256
+
+/**
+ * What one batch costs in every byte budget of a node (rate limits, queue caps and shares, what
+ * a follower takes for one PUT): its UTF-8 bytes and framing, at least `BATCH_COST_MIN_BYTES`.
+ * The cap on one batch (`maxBatchSizeKb`) is on its bytes alone (`bodyKb`), as in zsequencer.
+ */
+export function batchCostBytes(body: string): number {
+  return Math.max(BATCH_COST_MIN_BYTES, Buffer.byteLength(body, 'utf8') + BATCH_FRAMING_BYTES)
+}
+
+/** `batchCostBytes` in KB: the unit of the budgets (zsequencer's counts UTF-8 bytes / 1024). */
 export function sizeKb(body: string): number {
+  return batchCostBytes(body) / 1024
+}
+
+/** zsequencer's batch size: UTF-8 bytes / 1024, compared with `maxBatchSizeKb`. */
+export function bodyKb(body: string): number {
   return Buffer.byteLength(body, 'utf8') / 1024
 }

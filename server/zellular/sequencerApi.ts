@@ -4,7 +4,7 @@ import type { Chain } from './chain.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeContext } from './nodeContext.ts'
 import { finalizationProofOf, lockProofOf } from './proofRecords.ts'
-import { SlidingWindowLimiter, sizeKb } from './rateLimiter.ts'
+import { SlidingWindowLimiter, bodyKb, sizeKb } from './rateLimiter.ts'
 import type { Synchronizer } from './synchronizer.ts'
 
 export const sequencerPutSchema = z.object({
@@ -66,11 +66,16 @@ export class SequencerInbox {
 
   accept(signer: string, request: SequencerPutRequest) {
     const { context, chain } = this
+    const { maxBatchesPerRequest, maxBatchSizeKb } = context.config
+    if (request.batches.length > maxBatchesPerRequest) {
+      const message = `A request may hold at most ${maxBatchesPerRequest} batches.`
+      throw new ZsequencerHttpError('BatchesLimitExceededError', message)
+    }
     const kb = request.batches.reduce((sum, body) => sum + sizeKb(body), 0)
     if (!this.#receiveLimiter.tryCharge(signer, kb)) {
       throw new ZsequencerHttpError('BatchesLimitExceededError')
     }
-    if (request.batches.some((body) => sizeKb(body) > context.config.maxBatchSizeKb)) {
+    if (request.batches.some((body) => bodyKb(body) > maxBatchSizeKb)) {
       throw new ZsequencerHttpError('BatchSizeExceededError')
     }
     if (!context.network.operator(signer)?.roles.includes('posting')) {

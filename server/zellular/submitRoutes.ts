@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { clientAddress } from '../http/clientKey.ts'
 import { readLimitedText } from '../http/limitedBody.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
-import { sizeKb } from './rateLimiter.ts'
+import { bodyKb } from './rateLimiter.ts'
 import {
   parseBody,
   parseJsonText,
@@ -31,7 +31,7 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     if (!isPostingNode()) throw new ZsequencerHttpError('IsNotPostingNodeError')
     const appName = c.req.param('app')!
     logs.get(appName)
-    if (sizeKb(body) > config.maxBatchSizeKb)
+    if (bodyKb(body) > config.maxBatchSizeKb)
       throw new ZsequencerHttpError('BatchSizeExceededError')
     intake.accept(clientAddress(c), [{ app: appName, bodies: [body] }], clock.now())
     return c.json(success({}, 'The batch is received successfully.'))
@@ -45,12 +45,13 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     const text = await readLimitedText(c, config.maxRequestKb * 1024, tooLarge)
     const request = parseBody(bulkSchema, text)
     if (!isPostingNode()) throw new ZsequencerHttpError('IsNotPostingNodeError')
+    refuseOverCount(request, config.maxBatchesPerRequest)
     // Unknown apps and oversize batches are dropped silently, as zsequencer does.
     const batches = Object.entries(request)
       .filter(([appName]) => logs.has(appName))
       .map(([appName, bodies]) => ({
         app: appName,
-        bodies: bodies.filter((body) => sizeKb(body) <= config.maxBatchSizeKb),
+        bodies: bodies.filter((body) => bodyKb(body) <= config.maxBatchSizeKb),
       }))
     intake.accept(clientAddress(c), batches, clock.now())
     return c.json(success({}, 'The batches are received successfully.'))
@@ -58,6 +59,16 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
 
   app.put('/node/:app/batches', putBatch)
   app.put('/node/batches', putBulk)
+}
+
+/** A bulk PUT holds at most `max` batches, all apps together, whatever their size. */
+function refuseOverCount(request: Record<string, readonly string[]>, max: number): void {
+  let count = 0
+  for (const bodies of Object.values(request)) count += bodies.length
+  if (count > max) {
+    const message = `A request may hold at most ${max} batches.`
+    throw new ZsequencerHttpError('BatchesLimitExceededError', message)
+  }
 }
 
 /**

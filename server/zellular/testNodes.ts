@@ -154,12 +154,17 @@ export function sequencerAnswer(data: Partial<SequencerAnswerData> = {}) {
  * A follower (`position` 1–3) that has done its first catch-up round with a sequencer faked on
  * 127.0.0.1 (it answers every PUT with an empty, well-formed page), so its client and node routes
  * are open. `failSequencer` makes that sequencer answer 500 from then on and lets the follower
- * see it in one more round; `close` stops both.
+ * see it in one more round; `close` stops both. The fake sequencer listens on `sequencerPort`,
+ * or any free port.
  */
-export async function syncedFollower(options: Parameters<typeof makeTestNode>[0]) {
+export async function syncedFollower(
+  options: Parameters<typeof makeTestNode>[0] & { sequencerPort?: number },
+) {
   let up = true
-  const sequencer = await fakePeer((_request, _body, response) =>
-    up ? answer(response, 200, sequencerAnswer()) : answer(response, 500, 'down'),
+  const sequencer = await fakePeer(
+    (_request, _body, response) =>
+      up ? answer(response, 200, sequencerAnswer()) : answer(response, 500, 'down'),
+    options.sequencerPort,
   )
   const sockets = options.sockets ?? ['1', '2', '3', '4'].map((port) => `http://127.0.0.1:${port}`)
   const made = makeTestNode({ ...options, sockets: [sequencer.url, ...sockets.slice(1)] })
