@@ -57,3 +57,27 @@ it('takes no more bodies, nor JSON bytes, than one request may carry', () => {
   expect(queue.length).toBe(0)
   expect(queue.bytes).toBe(0)
 })
+
+it('knows which bodies it holds, each as often as it is queued, through every change', () => {
+  const queue = new BatchQueue()
+  queue.push('alice', ['x', 'x', 'y'])
+  queue.pushFront(['z'])
+  expect(['x', 'y', 'z', 'w'].map((body) => queue.includes(body))).toEqual([
+    true,
+    true,
+    true,
+    false,
+  ])
+  expect(queue.takeWithinKb((2 * BATCH_COST_MIN_BYTES) / 1024)).toEqual(['z', 'x'])
+  expect(queue.includes('z')).toBe(false)
+  expect(queue.includes('x')).toBe(true) // queued twice, taken once
+  queue.rebuild(['w'], (body) => body !== 'y')
+  expect(['x', 'y', 'z', 'w'].map((body) => queue.includes(body))).toEqual([
+    true,
+    false,
+    false,
+    true,
+  ])
+  queue.takeAll()
+  expect(['x', 'w'].map((body) => queue.includes(body))).toEqual([false, false])
+})

@@ -1,3 +1,4 @@
+import { addOne, removeOne, type Multiset } from './multiset.ts'
 import { batchCostBytes } from './rateLimiter.ts'
 
 /** One client's queued bodies, oldest first (taken from `head`, so taking one is O(1)). */
@@ -23,10 +24,6 @@ class Lane {
       this.head = 0
     }
     return body
-  }
-
-  includes(body: string): boolean {
-    return this.items.indexOf(body, this.head) !== -1
   }
 
   live(): string[] {
@@ -60,6 +57,8 @@ export class BatchQueue {
   /** The lanes with bodies, in the order they are served next (a served lane moves last). */
   private readonly lanes = new Map<string, Lane>()
   private totalBytes = 0
+  /** Every queued body with its count, kept in step with the queue: `includes` in O(1). */
+  private readonly counts: Multiset = new Map()
 
   get length(): number {
     let total = this.front.length
@@ -83,9 +82,7 @@ export class BatchQueue {
   }
 
   includes(body: string): boolean {
-    if (this.front.includes(body)) return true
-    for (const lane of this.lanes.values()) if (lane.includes(body)) return true
-    return false
+    return this.counts.has(body)
   }
 
   /** Every queued body, in the order they would be taken. */
@@ -104,7 +101,10 @@ export class BatchQueue {
     let lane = this.lanes.get(client)
     if (!lane) this.lanes.set(client, (lane = new Lane()))
     const bytes = bytesOf(bodies)
-    for (const body of bodies) lane.items.push(body)
+    for (const body of bodies) {
+      lane.items.push(body)
+      addOne(this.counts, body)
+    }
     lane.bytes += bytes
     this.totalBytes += bytes
   }
@@ -114,6 +114,7 @@ export class BatchQueue {
     if (bodies.length === 0) return
     this.front = bodies.concat(this.front)
     this.totalBytes += bytesOf(bodies)
+    for (const body of bodies) addOne(this.counts, body)
   }
 
   /**
@@ -145,6 +146,7 @@ export class BatchQueue {
     }
     this.front.splice(0, count)
     this.totalBytes -= costBytes
+    for (const body of taken) removeOne(this.counts, body)
     if (this.front.length > 0) return taken
     for (const [client, lane] of this.lanes) {
       const body = lane.peek()!
@@ -152,6 +154,7 @@ export class BatchQueue {
       if (!fits(body, cost)) break
       taken.push(lane.shift(cost))
       this.totalBytes -= cost
+      removeOne(this.counts, body)
       // Served, the lane goes last: set again, this loop reaches it after the others.
       this.lanes.delete(client)
       if (lane.length > 0) this.lanes.set(client, lane)
@@ -167,11 +170,14 @@ export class BatchQueue {
   rebuild(front: readonly string[], keep: (body: string) => boolean): void {
     this.front = front.concat(this.front.filter(keep))
     this.totalBytes = bytesOf(this.front)
+    this.counts.clear()
+    for (const body of this.front) addOne(this.counts, body)
     for (const [client, lane] of this.lanes) {
       lane.items = lane.live().filter(keep)
       lane.head = 0
       lane.bytes = bytesOf(lane.items)
       this.totalBytes += lane.bytes
+      for (const body of lane.items) addOne(this.counts, body)
       if (lane.items.length === 0) this.lanes.delete(client)
     }
   }

@@ -1,8 +1,10 @@
 import { beforeAll, expect, it } from 'vitest'
 import { bls, initZellular } from '../../shared/zellular/index.ts'
+import { listenHttp } from '../listenHttp.ts'
 import { handleDispute } from './disputeRoutes.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
+import { putBatchFrom } from './testing.ts'
 import { syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -73,5 +75,36 @@ it('refuses a flood of disputes and switches it would refuse anyway without a pa
     expect(bls.pairingChecks() - before).toBe(0)
   } finally {
     close()
+  }
+})
+
+it("queues the censored samples of disputes as probes within their share of the queue's caps", async () => {
+  const config = { maxQueuedKb: 16, maxQueuedKbPerApp: 16, clientSharePercent: 25 }
+  const follower = await syncedFollower({ position: 2, config, sequencerPort: 34510 })
+  const { node, ids, secrets } = follower
+  const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34511)
+  const url = 'http://127.0.0.1:34511'
+  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
+  const target = { id: node.id, socket: url }
+  try {
+    for (let n = 0; n < 8; n++) {
+      const sample = `${n}`.padEnd(3 * 1024, 's')
+      const dispute = {
+        sequencer_id: ids[0],
+        apps_censored_batches: { a: sample },
+        timestamp: Math.floor(Date.now() / 1000),
+      }
+      const answer = await peer.send('POST', target, '/node/dispute', dispute, 10_000)
+      expect(answer.status).toBe(404) // no problem seen here: the sample is forwarded as a probe
+    }
+    // Probes hold a quarter of 16 KB, as one client may: one 3 KB sample.
+    expect(node.outbox.queued('a')).toHaveLength(1)
+    expect(node.outbox.queuedBytes()).toBeLessThanOrEqual(4 * 1024)
+    // A client still has its own share.
+    const client = await putBatchFrom('127.0.0.1', url, 'a', 'c'.repeat(3 * 1024))
+    expect(client.status).toBe(200)
+  } finally {
+    server.close()
+    follower.close()
   }
 })

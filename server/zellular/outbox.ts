@@ -71,6 +71,13 @@ export class Outbox {
    * the whole request again and Zellular does not deduplicate.
    */
   enqueue(client: string, batches: readonly AppBatches[]): void {
+    const refusal = this.refusal(client, batches)
+    if (refusal !== null) throw new ZsequencerHttpError('BatchesLimitExceededError', refusal)
+    for (const { app, bodies } of batches) this.queue(app).push(client, bodies)
+  }
+
+  /** Why `client`'s `batches` would pass a cap or its share of one, or null if they fit. */
+  private refusal(client: string, batches: readonly AppBatches[]): string | null {
     const { maxQueuedKbPerApp, maxQueuedKb, clientSharePercent } = this.limits
     const share = clientSharePercent / 100
     let incoming = 0
@@ -78,20 +85,16 @@ export class Outbox {
       const queue = this.queue(app)
       const bytes = bodies.reduce((sum, body) => sum + batchCostBytes(body), 0)
       incoming += bytes
-      if (queue.bytes + bytes > maxQueuedKbPerApp * 1024) {
-        throw new ZsequencerHttpError('BatchesLimitExceededError', `The queue of ${app} is full.`)
-      }
+      if (queue.bytes + bytes > maxQueuedKbPerApp * 1024) return `The queue of ${app} is full.`
       if (queue.clientBytes(client) + bytes > share * maxQueuedKbPerApp * 1024) {
-        throw new ZsequencerHttpError('BatchesLimitExceededError', `Your share of ${app} is full.`)
+        return `Your share of ${app} is full.`
       }
     }
-    if (this.queuedBytes() + incoming > maxQueuedKb * 1024) {
-      throw new ZsequencerHttpError('BatchesLimitExceededError', 'The node queue is full.')
-    }
+    if (this.queuedBytes() + incoming > maxQueuedKb * 1024) return 'The node queue is full.'
     if (this.clientBytes(client) + incoming > share * maxQueuedKb * 1024) {
-      throw new ZsequencerHttpError('BatchesLimitExceededError', 'Your share of the node is full.')
+      return 'Your share of the node is full.'
     }
-    for (const { app, bodies } of batches) this.queue(app).push(client, bodies)
+    return null
   }
 
   /** The cost (`batchCostBytes`) of what `client` has queued over all apps. */
@@ -268,7 +271,8 @@ export class Outbox {
 
   /**
    * Another node's censored sample, forwarded once so this node tests the sequencer itself;
-   * ignored if unknown, too large, or already queued, sent or probing.
+   * ignored if unknown, too large, already queued, sent or probing, or past the caps: probes
+   * hold at most a client's share of them, so peers' disputes cannot fill the queue.
    */
   probe(app: string, body: string): void {
     const queue = this.#queues.get(app)
@@ -276,6 +280,8 @@ export class Outbox {
     if (!queue || !probes || probes.has(body)) return
     if (bodyKb(body) > this.limits.maxBatchSizeKb) return
     if (this.#awaitingEcho.get(app)!.has(body) || queue.includes(body)) return
+    const probe = [{ app, bodies: [body] }]
+    if (this.refusal(PROBES, probe) !== null) return
     probes.add(body)
     queue.push(PROBES, [body])
   }
