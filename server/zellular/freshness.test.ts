@@ -1,6 +1,11 @@
 import { beforeAll, expect, it } from 'vitest'
 import { authMessage, bls, initZellular } from '../../shared/zellular/index.ts'
-import { FRESHNESS_HEADER, FRESHNESS_MAC_HEADER } from './freshness.ts'
+import {
+  FRESHNESS_HEADER,
+  FRESHNESS_MAC_HEADER,
+  FRESHNESS_WINDOW_MS,
+  ReplayGuard,
+} from './freshness.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
 import { syncedFollower, testSecrets } from './testNodes.ts'
@@ -154,4 +159,45 @@ it('derives the key it shares with a peer once, for what it sends and what it ch
   } finally {
     close()
   }
+})
+
+it("remembers each peer's requests apart: one peer's flood cannot refuse another's", async () => {
+  const { node, ids, secrets, close } = await syncedFollower({ position: 2, sequencerPort: 34520 })
+  const app = createNodeApp(node)
+  const path = '/node/dispute'
+  const dispute = (from: PeerClient, n: number) => {
+    const body = JSON.stringify({
+      sequencer_id: ids[0],
+      apps_censored_batches: { a: 'sample' },
+      timestamp: Math.floor(Date.now() / 1000),
+      n,
+    })
+    const headers = from.signedHeaders('POST', node.id, path, body)
+    return app.request(path, { method: 'POST', body, headers })
+  }
+  // Dated 9 s ahead, each request of the flood stays remembered for 19 s.
+  const network = node.context.network
+  const flooder = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', network, {
+    now: () => Date.now() + 9_000,
+  })
+  const honest = new PeerClient(ids[3]!, secrets[3]!, 'v0.1.7', network)
+  try {
+    for (let n = 0; n < 50_000; n++) await dispute(flooder, n)
+    const answer = await dispute(honest, 0)
+    expect(answer.status).toBe(404) // taken, then judged: no problem seen here
+  } finally {
+    close()
+  }
+})
+
+it("bounds each signer's remembered requests: a full signer is refused until its entries expire", () => {
+  const guard = new ReplayGuard(3)
+  const now = 1_700_000_000_000
+  for (const mac of ['a1', 'a2', 'a3']) expect(guard.admit('0xa', mac, now, now)).toBe('fresh')
+  expect(guard.admit('0xa', 'a4', now, now)).toBe('full')
+  expect(guard.admit('0xa', 'a1', now, now)).toBe('replayed')
+  expect(guard.admit('0xb', 'a4', now, now)).toBe('fresh') // another signer, its own bound
+  const later = now + FRESHNESS_WINDOW_MS + 1
+  expect(guard.admit('0xa', 'a4', later, later)).toBe('fresh')
+  expect(guard.admit('0xa', 'a1', later, later)).toBe('fresh') // out of the window: forgotten
 })

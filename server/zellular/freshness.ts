@@ -45,29 +45,42 @@ export function parseFreshnessHeader(
   return { timestampMs: Number(match[1]), target: match[2]!.toLowerCase() }
 }
 
+/** What the replay guard says of a request: new, seen before, or over its signer's bound. */
+export type Admission = 'fresh' | 'replayed' | 'full'
+
 /**
- * The freshness MACs seen within the window, so each request is taken once. Bounded: old
- * entries leave as the window moves, and past `maxEntries` live ones new requests are refused
- * (only a peer flooding with valid requests can fill it, and it then delays only itself).
+ * The freshness MACs seen within the window, so each request is taken once, kept apart for each
+ * signer (a known operator: a request is recorded only once its MAC verified). Bounded per
+ * signer: old entries leave as the window moves, and past `maxEntriesPerSigner` live ones a
+ * signer's new requests are refused, and only its own. One shared bound let a single peer fill
+ * it with valid requests dated ahead and so refuse every other node's for ~20 s.
  */
 export class ReplayGuard {
-  private readonly seen = new Map<string, number>()
+  /** Per signer, each MAC and until when it is remembered, in arrival order. */
+  private readonly seen = new Map<string, Map<string, number>>()
 
-  constructor(private readonly maxEntries = 50_000) {}
+  /** 20,000 live entries are 1,000 requests a second for the 20 s an entry may live. */
+  constructor(private readonly maxEntriesPerSigner = 20_000) {}
 
-  /** Records `mac` (of a request made at `timestampMs`) and says whether it is new. */
-  admit(mac: string, timestampMs: number, now: number): boolean {
-    this.expire(now)
-    if (this.seen.has(mac) || this.seen.size >= this.maxEntries) return false
-    this.seen.set(mac, timestampMs + FRESHNESS_WINDOW_MS)
-    return true
+  /** Records `mac` (of a request `signer` made at `timestampMs`) if new and within bounds. */
+  admit(signer: string, mac: string, timestampMs: number, now: number): Admission {
+    let macs = this.seen.get(signer)
+    if (macs === undefined) this.seen.set(signer, (macs = new Map()))
+    expire(macs, now)
+    if (macs.has(mac)) return 'replayed'
+    if (macs.size >= this.maxEntriesPerSigner) return 'full'
+    macs.set(mac, timestampMs + FRESHNESS_WINDOW_MS)
+    return 'fresh'
   }
+}
 
-  /** Entries arrive roughly in time order, so the expired ones are at the front. */
-  private expire(now: number): void {
-    for (const [mac, until] of this.seen) {
-      if (until >= now) return
-      this.seen.delete(mac)
-    }
+/**
+ * Drops the expired entries at the front. One signer's entries arrive roughly in time order; a
+ * signer that dates some ahead keeps its own older ones a little longer, within its bound.
+ */
+function expire(macs: Map<string, number>, now: number): void {
+  for (const [mac, until] of macs) {
+    if (until >= now) return
+    macs.delete(mac)
   }
 }

@@ -116,8 +116,11 @@ export class RouteGuards {
     if (!this.node.context.peers.macs.matches(operator.publicKey, text, mac))
       throw denied('Bad signature.')
     // Recorded only once verified: unsigned junk cannot fill the guard.
-    if (!this.#replays.admit(mac, fresh.timestampMs, now)) {
-      throw denied('The request was replayed.')
+    const admission = this.#replays.admit(signer, mac, fresh.timestampMs, now)
+    if (admission === 'replayed') throw denied('The request was replayed.')
+    if (admission === 'full') {
+      const message = 'Too many requests from this node within the freshness window.'
+      throw new ZsequencerHttpError('BatchesLimitExceededError', message)
     }
     c.set('signer', signer)
     c.set('rawBody', body)
