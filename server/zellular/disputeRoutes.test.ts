@@ -1,11 +1,11 @@
 import { beforeAll, expect, it } from 'vitest'
-import { bls, initZellular } from '../../shared/zellular/index.ts'
+import { bls, disputeMessage, initZellular } from '../../shared/zellular/index.ts'
 import { listenHttp } from '../listenHttp.ts'
 import { handleDispute } from './disputeRoutes.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { putBatchFrom } from './testing.ts'
-import { syncedFollower } from './testNodes.ts'
+import { putBatchFrom, waitFor } from './testing.ts'
+import { ManualClock, makeTestNode, syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -105,6 +105,94 @@ it("queues the censored samples of disputes as probes within their share of the 
     expect(client.status).toBe(200)
   } finally {
     server.close()
+    follower.close()
+  }
+})
+
+it('a peer flooding switch requests whose proofs do not verify costs a few pairing checks in all', async () => {
+  const { node, ids, secrets } = makeTestNode({ position: 0 }) // the honest sequencer
+  const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34530)
+  const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
+  const target = { id: node.id, socket: 'http://127.0.0.1:34530' }
+  // Points of G1 that are not the signatures they claim to be, made once by the attacker.
+  const points = Array.from({ length: 400 }, (_, n) =>
+    bls.formatPoint(bls.sign(secrets[1]!, `junk ${n}`)),
+  )
+  try {
+    // The key the two share (a pairing on each side) is made before counting.
+    peer.signedHeaders('POST', node.id, '/node/switch', '{}')
+    node.context.peers.signedHeaders('POST', ids[1]!, '/node/switch', '{}')
+    const before = bls.pairingChecks()
+    const statuses = new Set<number>()
+    for (let n = 0; n < 100; n++) {
+      const timestamp = Math.floor(Date.now() / 1000)
+      const proofs = ids.map((id, k) => {
+        const signature = points[(n * 4 + k) % points.length]!
+        return { node_id: id, sequencer_id: ids[0], timestamp, signature }
+      })
+      statuses.add((await peer.send('POST', target, '/node/switch', { proofs }, 10_000)).status)
+    }
+    expect(bls.pairingChecks() - before).toBeLessThanOrEqual(8)
+    expect([...statuses].every((status) => status === 403 || status === 429)).toBe(true)
+    expect(node.role.sequencerId).toBe(ids[0])
+  } finally {
+    server.close()
+    node.close()
+  }
+})
+
+it('approves a switch request of valid proofs with one pairing check for all of them', async () => {
+  const { node, ids, secrets } = makeTestNode({ position: 2 })
+  const app = createNodeApp(node)
+  const sender = new PeerClient(ids[3]!, secrets[3]!, 'v0.1.7', node.context.network)
+  const timestamp = Math.floor(Date.now() / 1000)
+  const proofs = [1, 3].map((position) => ({
+    node_id: ids[position]!,
+    sequencer_id: ids[0]!,
+    timestamp,
+    signature: bls.formatPoint(bls.sign(secrets[position]!, disputeMessage(ids[0]!, timestamp))),
+  }))
+  const body = JSON.stringify({ proofs })
+  try {
+    const headers = sender.signedHeaders('POST', node.id, '/node/switch', body)
+    node.context.peers.signedHeaders('POST', ids[3]!, '/node/switch', '{}')
+    const before = bls.pairingChecks()
+    const response = await app.request('/node/switch', { method: 'POST', body, headers })
+    expect(response.status).toBe(200)
+    expect(bls.pairingChecks() - before).toBe(1)
+    await waitFor(() => node.role.sequencerId === ids[1] && !node.role.paused, 10_000)
+  } finally {
+    node.close()
+  }
+})
+
+it("limits each peer's disputes a second, apart from the other peers'", async () => {
+  const clock = new ManualClock()
+  const follower = await syncedFollower({ position: 2, clock, sequencerPort: 34540 })
+  const { node, ids, secrets } = follower
+  const app = createNodeApp(node)
+  const peerOf = (position: number) =>
+    new PeerClient(ids[position]!, secrets[position]!, 'v0.1.7', node.context.network, {
+      now: clock.now,
+    })
+  const dispute = async (from: PeerClient, n: number) => {
+    const body = JSON.stringify({
+      sequencer_id: ids[0],
+      apps_censored_batches: { a: `sample ${n}` },
+      timestamp: Math.floor(clock.now() / 1000),
+    })
+    const headers = from.signedHeaders('POST', node.id, '/node/dispute', body)
+    return (await app.request('/node/dispute', { method: 'POST', body, headers })).status
+  }
+  try {
+    const flooder = peerOf(1)
+    const statuses: number[] = []
+    for (let n = 0; n < 25; n++) statuses.push(await dispute(flooder, n))
+    expect(statuses).toEqual([...Array<number>(20).fill(404), ...Array<number>(5).fill(429)])
+    expect(await dispute(peerOf(3), 0)).toBe(404) // another peer: its own budget
+    clock.advance(1_000)
+    expect(await dispute(flooder, 25)).toBe(404)
+  } finally {
     follower.close()
   }
 })

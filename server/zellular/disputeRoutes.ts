@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { bls, disputeMessage } from '../../shared/zellular/index.ts'
 import { unixSeconds } from './clock.ts'
-import { isProofValid, type SwitchProof } from './disputer.ts'
+import { isProofTimely, type SwitchProof } from './disputer.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import type { ZellularNode } from './node.ts'
 
@@ -86,29 +86,46 @@ export function precheckSwitch(node: DisputeDeps, request: z.output<typeof switc
   }
 }
 
+/** What a switch request's proofs show: enough valid votes, too few, or a forged one. */
+type SwitchVerdict = 'approved' | 'not_approved' | 'forged'
+
 /**
- * `is_switch_approved` (§7.10): one (sequencer, timestamp) for all proofs, no node twice, each
- * recent and validly signed, together at least half the threshold of stake.
+ * `is_switch_approved` (§7.10): one (sequencer, timestamp) for all proofs, no node twice, recent,
+ * and validly signed by nodes holding together at least half the threshold of stake. The
+ * signatures are checked together, in one pairing check (zsequencer checks each): an honest
+ * sender includes only proofs it checked, so one that fails makes the request forged, not a vote
+ * short. Votes of ids this node does not know count nothing (nodes files may differ a while).
  */
-function isSwitchApproved(node: DisputeDeps, proofs: readonly SwitchProof[]): boolean {
+function judgeSwitch(node: DisputeDeps, proofs: readonly SwitchProof[]): SwitchVerdict {
   const first = proofs[0]
-  if (!first) return false
+  if (!first) return 'not_approved'
   const sameVote = proofs.every(
     (proof) => proof.sequencer_id === first.sequencer_id && proof.timestamp === first.timestamp,
   )
   const ids = proofs.map((proof) => proof.node_id)
-  if (!sameVote || new Set(ids).size !== ids.length) return false
+  if (!sameVote || new Set(ids).size !== ids.length) return 'not_approved'
+  if (!isProofTimely(node.context, first.timestamp)) return 'not_approved'
   const { network } = node.context
-  const valid = proofs
-    .filter((proof) => isProofValid(node.context, proof))
-    .map((proof) => proof.node_id)
-  return network.stakePercent(valid) >= network.thresholdPercent / 2
+  const known = proofs.filter((proof) => network.operator(proof.node_id) !== undefined)
+  const stake = network.stakePercent(known.map((proof) => proof.node_id))
+  if (stake < network.thresholdPercent / 2) return 'not_approved'
+  const message = disputeMessage(first.sequencer_id, first.timestamp)
+  const votes = known.map((proof) => ({ id: proof.node_id, message, signature: proof.signature }))
+  return network.verifyOperatorSignatures(votes) ? 'approved' : 'forged'
 }
 
-export function handleSwitch(node: DisputeDeps, request: z.output<typeof switchSchema>) {
-  if (!isSwitchApproved(node, request.proofs)) {
-    throw new ZsequencerHttpError('SequencerChangeNotApprovedError')
-  }
+/**
+ * `POST /node/switch`, once its sender is known and charged (`PeerControlLimits`): `onForged`
+ * hears of a proof that does not verify, which proves the sender faulty.
+ */
+export function handleSwitch(
+  node: DisputeDeps,
+  request: z.output<typeof switchSchema>,
+  onForged: () => void = () => {},
+) {
+  const verdict = judgeSwitch(node, request.proofs)
+  if (verdict === 'forged') onForged()
+  if (verdict !== 'approved') throw new ZsequencerHttpError('SequencerChangeNotApprovedError')
   const old = request.proofs[0]!.sequencer_id
   if (old !== node.role.sequencerId) throw new ZsequencerHttpError('InvalidSequencerError')
   node.switcher.start(node.context.network.nextSequencer(old), old)

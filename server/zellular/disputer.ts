@@ -143,11 +143,16 @@ export class Disputer {
 
 /** A switch proof counts if it is recent, not from the future and signed by its node. */
 export function isProofValid(context: NodeContext, proof: SwitchProof): boolean {
-  const seconds = unixSeconds(context.clock)
-  if (proof.timestamp > seconds || proof.timestamp < seconds - PROOF_MAX_AGE_SECONDS) return false
+  if (!isProofTimely(context, proof.timestamp)) return false
   return context.network.verifyOperatorSignature(
     proof.node_id,
     disputeMessage(proof.sequencer_id, proof.timestamp),
     proof.signature,
   )
+}
+
+/** Whether a switch proof's time is recent and not in the future (zsequencer's window). */
+export function isProofTimely(context: NodeContext, timestamp: number): boolean {
+  const seconds = unixSeconds(context.clock)
+  return timestamp <= seconds && timestamp >= seconds - PROOF_MAX_AGE_SECONDS
 }

@@ -8,6 +8,7 @@ import {
   switchSchema,
 } from './disputeRoutes.ts'
 import { heldAnswer } from './heldAnswer.ts'
+import { PeerControlLimits } from './peerControlLimits.ts'
 import { ZsequencerHttpError, success } from './httpErrors.ts'
 import {
   CONTROL_BODY_MAX_BYTES,
@@ -26,6 +27,7 @@ import { signSyncPointSchema, signSyncPointWhenHeld } from './signer.ts'
  */
 export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: RouteGuards) {
   const { context, role, logs } = node
+  const limits = new PeerControlLimits(context.clock.now)
 
   /**
    * Only the current sequencer may ask for a signature, and not while a switch is under way:
@@ -64,7 +66,10 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     return c.json(success(signed))
   }
 
-  /** `POST /node/dispute`: a vote against this node's sequencer, if it sees the problem too. */
+  /**
+   * `POST /node/dispute`: a vote against this node's sequencer, if it sees the problem too; each
+   * peer's disputes are limited a second (`PeerControlLimits`).
+   */
   const postDispute = async (c: NodeRequest) => {
     guards.version(c, false)
     guards.synced()
@@ -72,20 +77,25 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
       precheckDispute(node, parseBody(disputeSchema, body)),
     )
+    limits.chargeDispute(c.get('signer'))
     return c.json(success(handleDispute(node, parseBody(disputeSchema, c.get('rawBody')))))
   }
 
   /**
    * `POST /node/switch`: enough votes move the role to the next sequencer. zsequencer refuses
    * it while paused; here one that comes during a switch is carried out after it
-   * (`SequencerSwitch.start`), so a sequencer voted out while still setting up learns it.
+   * (`SequencerSwitch.start`), so a sequencer voted out while still setting up learns it. Each
+   * peer's switch requests are limited before their proofs are checked (`PeerControlLimits`).
    */
   const postSwitch = async (c: NodeRequest) => {
     guards.version(c, false)
     await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, (_, body) =>
       precheckSwitch(node, parseBody(switchSchema, body)),
     )
-    return c.json(handleSwitch(node, parseBody(switchSchema, c.get('rawBody'))))
+    const signer = c.get('signer')
+    limits.chargeSwitch(signer)
+    const request = parseBody(switchSchema, c.get('rawBody'))
+    return c.json(handleSwitch(node, request, () => limits.convict(signer)))
   }
 
   /** `PUT /sequencer/batches`: a follower's batches and progress report, on the sequencer. */

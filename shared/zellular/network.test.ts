@@ -94,3 +94,34 @@ it("keeps the precomputed lines of the last nonsigner sets' keys, and frees thos
   expect(() => network.verifyAggregate('b'.repeat(32), proofWithout(0))).toThrow(ProofError)
   network.verifyAggregate(message, proofWithout(0))
 })
+
+it('checks operator signatures in one pairing check, or stops at the first forged one', () => {
+  const { keys, network } = buildTestCommittee()
+  const message = authMessage('{"switch":1}')
+  const votes = keys.map((key) => ({
+    id: key.id,
+    message,
+    signature: bls.formatPoint(bls.sign(key.secret, message)),
+  }))
+  let before = bls.pairingChecks()
+  expect(network.verifyOperatorSignatures(votes)).toBe(true)
+  expect(bls.pairingChecks() - before).toBe(1)
+  before = bls.pairingChecks()
+  expect(network.verifyOperatorSignatures(votes)).toBe(true) // remembered
+  expect(bls.pairingChecks()).toBe(before)
+  // The first of four forged (another operator's signature in its name): together, then alone.
+  const other = authMessage('{"switch":2}')
+  const forged = keys.map((key, k) => ({
+    id: key.id,
+    message: other,
+    signature: bls.formatPoint(bls.sign(keys[k === 0 ? 1 : k]!.secret, other)),
+  }))
+  before = bls.pairingChecks()
+  expect(network.verifyOperatorSignatures(forged)).toBe(false)
+  expect(bls.pairingChecks() - before).toBe(2)
+  before = bls.pairingChecks()
+  expect(network.verifyOperatorSignatures(forged)).toBe(false) // remembered: the first is bad
+  expect(bls.pairingChecks()).toBe(before)
+  expect(network.verifyOperatorSignatures([{ ...votes[0]!, signature: 'not a point' }])).toBe(false)
+  expect(network.verifyOperatorSignatures([])).toBe(true)
+})

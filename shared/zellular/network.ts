@@ -182,6 +182,38 @@ export class Network {
     })
   }
 
+  /**
+   * Whether every one of several operator signatures verifies (the proofs of a switch request),
+   * in one final exponentiation for those not remembered (`bls.verifyAll`). When they fail
+   * together, they are checked one by one up to the first that fails: a sender of a forged
+   * proof costs two pairing checks, not one per proof. Answers are remembered, as
+   * `verifyOperatorSignature`'s.
+   */
+  verifyOperatorSignatures(
+    list: readonly { readonly id: string; readonly message: string; readonly signature: string }[],
+  ): boolean {
+    const unknown: { key: string; check: bls.SignatureCheck }[] = []
+    for (const { id, message, signature } of list) {
+      const key = `${id.toLowerCase()}|${message}|${signature}`
+      const known = this.recentVerifications.find(key)
+      if (known === false) return false
+      if (known === true) continue
+      const check = this.signatureCheck(id, message, signature)
+      if (check === undefined) {
+        this.recentVerifications.remember(key, false)
+        return false
+      }
+      unknown.push({ key, check })
+    }
+    const valid = bls.verifyAll(unknown.map(({ check }) => check))
+    for (const { key, check } of unknown) {
+      const answer = valid || bls.verify(check.signature, check.publicKey, check.message)
+      this.recentVerifications.remember(key, answer)
+      if (!answer) return false
+    }
+    return true
+  }
+
   /** The check for one operator signature, or undefined when it cannot be valid at all. */
   private signatureCheck(
     id: string,
