@@ -80,3 +80,24 @@ it('takes a proof signed on an older parent, from a sequencer that missed a fina
   ).toBe('chain_mismatch')
   db.close()
 })
+
+it('a page carries its first batch even when that batch alone is over the page cap', () => {
+  // A log may hold a body over the cap (finalized before followers refused oversize answers).
+  // A page that left it out was empty: every node answered "nothing after it" for good, and every
+  // reader and follower behind it stopped there. Pages after it still stop at the cap.
+  const db = new Database(':memory:')
+  BatchLog.migrate(db)
+  const log = new BatchLog(db, 'a', 1)
+  log.append(['small', 'x'.repeat(100), 'next', 'last'])
+  for (let index = 1; index <= 4; index++) {
+    expect(log.promote(proof(log, 'sequenced', index, index - 1))).toBeNull()
+    expect(log.promote(proof(log, 'locked', index, index - 1))).toBeNull()
+  }
+  // Batches 1-3 are read from SQLite, 4 from memory (one finalized batch is kept there).
+  for (const state of ['sequenced', 'finalized'] as const) {
+    expect(log.range(1, state, 10).map((record) => record.index)).toEqual([2])
+    expect(log.range(0, state, 10).map((record) => record.index)).toEqual([1])
+    expect(log.range(2, state, 10).map((record) => record.index)).toEqual([3, 4])
+  }
+  db.close()
+})

@@ -147,7 +147,9 @@ export class BatchLog {
 
   /**
    * Batches in `(after, last index of state]`, stopping before the body bytes would pass
-   * `capBytes` (zsequencer's page cap).
+   * `capBytes` (zsequencer's page cap). The first batch is always in: one over the cap alone
+   * (none should be: followers refuse them) would otherwise make every page after `after` empty,
+   * and every reader and follower behind it would stop there for good.
    */
   range(after: number, state: OrderedState, capBytes: number) {
     const last = this.lastIndex(state)
@@ -158,7 +160,7 @@ export class BatchLog {
       if (chunk.length === 0) break
       for (const record of chunk) {
         bytes += Buffer.byteLength(record.body, 'utf8')
-        if (bytes > capBytes) return out
+        if (bytes > capBytes && out.length > 0) return out
         out.push(record)
       }
       index += chunk.length

@@ -62,7 +62,9 @@ export interface ZellularClientParameters {
   /**
    * Most bytes read of one node's answer (default 64 MiB); the read is cut there and the node
    * counts as failing. A finalized page holds up to zsequencer's page cap of bodies
-   * (`BANDWIDTH_KB_PER_WINDOW` / nodes KB, 25 MB on the local network) plus JSON escaping.
+   * (`BANDWIDTH_KB_PER_WINDOW` / nodes KB, 25 MB on the local network) plus JSON escaping, or
+   * one body over the cap alone: our nodes take such a body only inside a peer's answer, which
+   * they read to 32 MiB, so a page of it stays under the default.
    */
   readonly maxResponseBytes?: number
   /**
