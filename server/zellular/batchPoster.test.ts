@@ -1,6 +1,7 @@
 import { beforeAll, expect, it } from 'vitest'
 import { bls, chainHash, initZellular } from '../../shared/zellular/index.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
+import { signSyncPoint } from './signer.ts'
 import { answer, fakePeer, makeTestNode, signedProof, sequencerAnswer } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -35,6 +36,92 @@ for (const [name, body] of [
     }
   })
 }
+
+/**
+ * A fake sequencer on `port` answering every PUT with `bodies` as indexes 1… and finalization
+ * proofs, signed by three operators, of the indexes in `finalized`.
+ */
+async function sequencerAnswering(
+  port: number,
+  bodies: readonly string[],
+  finalized: readonly number[],
+) {
+  const hashes: string[] = []
+  for (const body of bodies) hashes.push(chainHash(hashes.at(-1) ?? '', body))
+  const timestamp = Math.floor(Date.now() / 1000)
+  const finalizations = finalized.map((index, i) => {
+    const point = {
+      app_name: 'a',
+      state: 'locked' as const,
+      index,
+      chaining_hash: hashes[index - 1]!,
+      parent_index: finalized[i - 1] ?? 0,
+      timestamp,
+    }
+    return { ...point, tag: 0, ...signedProof(point, [0, 2, 3]) }
+  })
+  const data = {
+    batches: bodies,
+    last_finalized_index: finalized.at(-1) ?? 0,
+    finalized_signatures: finalizations,
+  }
+  const peer = await fakePeer(
+    (_request, _body, response) => answer(response, 200, sequencerAnswer(data)),
+    port,
+  )
+  return { ...peer, hashes }
+}
+
+it('a sequencer answering with a batch over maxBatchSizeKb counts as down, and none of its answer is taken', async () => {
+  // No client can put such a batch into an honest node: only a lying sequencer answers one.
+  // Taken, then locked and finalized, a body over the page cap made every later page empty:
+  // every replica and every node behind it stopped there for good.
+  const sequencer = await sequencerAnswering(33500, ['small', 'x'.repeat(5 * 1024 + 1)], [1])
+  const { node } = followerOf(sequencer.url, { maxBatchSizeKb: 5 })
+  try {
+    node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])
+    await node.poster.post()
+    const log = node.logs.get('a')
+    expect([log.lastSequenced, log.lastLocked, log.lastFinalized]).toEqual([0, 0, 0])
+    expect(node.poster.sequencerDown).toBe(true) // a dispute follows
+    expect(node.outbox.queued('a')).toEqual(['hello']) // kept for the next sequencer
+    // Asked to lock it, the follower refuses: it does not hold it.
+    const lock = {
+      app_name: 'a',
+      state: 'sequenced' as const,
+      index: 2,
+      parent_index: 0,
+      chaining_hash: sequencer.hashes[1]!,
+      timestamp: 0,
+    }
+    expect(() => signSyncPoint(node.context, node.logs, node.chain, lock)).toThrow(
+      'The batch is not in the requested state here.',
+    )
+  } finally {
+    node.close()
+    sequencer.close()
+  }
+})
+
+it('a follower takes a batch over maxBatchSizeKb that a finalization proof in the answer covers', async () => {
+  // A quorum finalized it before followers refused such batches: without it, the nodes behind
+  // it could never catch up. A lying sequencer cannot make one: no honest follower locks it.
+  const sequencer = await sequencerAnswering(
+    33501,
+    ['small', 'x'.repeat(5 * 1024 + 1), 'next'],
+    [3],
+  )
+  const { node } = followerOf(sequencer.url, { maxBatchSizeKb: 5 })
+  try {
+    await node.poster.post()
+    const log = node.logs.get('a')
+    expect([log.lastSequenced, log.lastFinalized]).toEqual([3, 3])
+    expect(node.poster.sequencerDown).toBe(false)
+  } finally {
+    node.close()
+    sequencer.close()
+  }
+})
 
 it('a synced follower gives a silent sequencer sequencerAnswerTimeoutMs (2.5 s), not 5 s', async () => {
   // A paused sequencer accepts the connection and answers nothing: the dispute can only start

@@ -1,5 +1,10 @@
 import { z } from 'zod'
-import { parseSignatureRecord, type SignatureRecord } from '../../shared/zellular/index.ts'
+import {
+  chainHash,
+  parseSignatureRecord,
+  verifySignatureRecord,
+  type SignatureRecord,
+} from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
 import { unixSeconds } from './clock.ts'
@@ -7,7 +12,7 @@ import type { NodeContext } from './nodeContext.ts'
 import type { Outbox } from './outbox.ts'
 import { HOLD_BEAT_MS } from './heldAnswer.ts'
 import { errorCode } from './peers.ts'
-import { sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
+import { isOversizeBatch, sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
 import type { RoleView } from './sequencerRole.ts'
 
@@ -20,8 +25,9 @@ import type { RoleView } from './sequencerRole.ts'
 export const HELD_ANSWER_MARGIN_MS = 2_000
 
 /**
- * The sequencer's answer to `PUT /sequencer/batches`, checked before use: a Byzantine sequencer
- * may answer anything, and a malformed answer counts as no answer (it leads to a dispute).
+ * The sequencer's answer to `PUT /sequencer/batches`, checked before use (`checkAnswer`): a
+ * Byzantine sequencer may answer anything, and a malformed answer counts as no answer (it leads
+ * to a dispute).
  */
 const sequencerAnswerSchema = z.object({
   data: z.object({
@@ -226,14 +232,14 @@ export class BatchPoster {
         else this.#sequencerDown = true
         return 'error'
       }
-      const parsed = sequencerAnswerSchema.safeParse(response.body)
-      if (!parsed.success) {
+      const checked = this.checkAnswer(app, response.body)
+      if ('fault' in checked) {
         outbox.requeueUncertain(app, bodies)
         this.#sequencerDown = true
-        context.log.warn(`sequencer ${sequencer.id} sent a malformed answer for ${app}`)
+        context.log.warn(`sequencer ${sequencer.id} sent ${checked.fault} for ${app}`)
         return 'error'
       }
-      answer = parsed.data.data
+      answer = checked.answer
     } catch {
       // Ended to carry new client batches: the sequencer was fine, and nothing was sent.
       if (hold?.signal.aborted === true) return 'interrupted'
@@ -294,6 +300,50 @@ export class BatchPoster {
     const next = this.outbox.sample(app)
     if (next === undefined) return holdMs
     return Math.min(holdMs, this.sendLimiter.msUntilFits(this.context.id, sizeKb(next)))
+  }
+
+  /**
+   * The sequencer's answer, or what makes it count as no answer (a dispute follows): malformed,
+   * or holding a batch over `maxBatchSizeKb` that no finalization proof in it covers. No client
+   * can put such a batch into an honest node (`submitRoutes.ts`, `SequencerInbox`), so only a
+   * lying sequencer sends one, and honest followers never lock or finalize it. Taken, locked and
+   * finalized, one over the page cap made every later page empty: every reader and node behind
+   * it stopped there for good. One that a quorum finalized already (a log from before followers
+   * refused them) is taken, or the nodes behind it could not catch up.
+   */
+  private checkAnswer(app: string, body: unknown): { answer: SequencerAnswer } | { fault: string } {
+    const parsed = sequencerAnswerSchema.safeParse(body)
+    if (!parsed.success) return { fault: 'a malformed answer' }
+    const answer = parsed.data.data
+    const { maxBatchSizeKb } = this.context.config
+    const oversize = answer.batches.findIndex((batch) => isOversizeBatch(batch, maxBatchSizeKb))
+    if (oversize >= 0 && !this.provesFinalized(app, answer, oversize)) {
+      return { fault: `a batch over maxBatchSizeKb (${maxBatchSizeKb} KB) with no finalization` }
+    }
+    return { answer }
+  }
+
+  /**
+   * Whether a finalization proof in `answer` verifies for an index at or past its batch at
+   * `position`, in the chain its batches make appended to this node's log.
+   */
+  private provesFinalized(app: string, answer: SequencerAnswer, position: number): boolean {
+    const log = this.logs.get(app)
+    const hashes: string[] = []
+    let hash = log.chainingHashAt(log.lastSequenced)
+    for (const batch of answer.batches) hashes.push((hash = chainHash(hash, batch)))
+    return answer.finalized_signatures.some((raw) => {
+      const proof = parseOrNull(raw)
+      const at = proof ? proof.index - log.lastSequenced - 1 : -1
+      if (!proof || proof.state !== 'locked' || at < position) return false
+      if (hashes[at] !== proof.chaining_hash) return false
+      try {
+        verifySignatureRecord(this.context.network, app, proof)
+        return true
+      } catch {
+        return false
+      }
+    })
   }
 
   /**

@@ -23,7 +23,9 @@ import { CATCH_UP_PAGE_TIMEOUT_MS } from './peerCatchUp.ts'
  * As the sequencer:
  * - `censor=<node id>`: drops that node's batches, and the same bodies relayed by others;
  * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
- * - `equivocate`: tells each follower a different order (a body of its own at a different place).
+ * - `equivocate`: tells each follower a different order (a body of its own at a different place);
+ * - `oversize-body`: sequences a body of its own over the batch size limit (64 KiB, which no
+ *   client can put into an honest node) after the first batches a follower sends it.
  * In either role:
  * - `slow-pages`: answers each page read with its first batch alone, just before the reader's
  *   page timeout, so a node catching up from it gets one batch per timeout.
@@ -33,6 +35,8 @@ export class Faults implements NodeHooks {
   private readonly names: ReadonlySet<string>
   private readonly banned = new Set<string>()
   private huge: string | undefined
+  /** The body `oversize-body` sequenced, once made. */
+  private oversize: string | undefined
 
   constructor(spec: string) {
     const parts = spec
@@ -64,8 +68,16 @@ export class Faults implements NodeHooks {
     return this.names.has('slow-pages') ? SLOW_PAGE_DELAY_MS : 0
   }
 
-  /** The bodies a censoring sequencer accepts from `signer`. */
+  /** The bodies a censoring sequencer accepts from `signer`, and its own oversize body once. */
   filterFrom(signer: string, bodies: readonly string[]): readonly string[] {
+    const accepted = this.censor(signer, bodies)
+    if (!this.names.has('oversize-body') || this.oversize !== undefined) return accepted
+    if (accepted.length === 0) return accepted
+    this.oversize = 'x'.repeat(OVERSIZE_BODY_BYTES)
+    return [...accepted, this.oversize]
+  }
+
+  private censor(signer: string, bodies: readonly string[]): readonly string[] {
     if (this.censored.size === 0) return bodies
     if (this.censored.has(signer)) {
       for (const body of bodies) this.banned.add(body)
@@ -159,7 +171,7 @@ export const FOLLOWER_FAULTS = [
 ] as const
 
 /** What a sequencer adversary can do besides `censor=<node id>`. */
-const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate'] as const
+const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate', 'oversize-body'] as const
 
 /** What an adversary can do in either role. */
 const ANY_ROLE_FAULTS = ['slow-pages'] as const
@@ -192,6 +204,12 @@ function firstBatchOf(page: { batches?: unknown; finalized_signatures?: unknown 
     ),
   }
 }
+
+/**
+ * `oversize-body`'s body: far over the batch size limit (5 KB here), under the page cap, so that
+ * an honest sequencer's page would carry it too.
+ */
+const OVERSIZE_BODY_BYTES = 64 * 1024
 
 function ok(body: unknown): { status: number; text: string } {
   return { status: 200, text: JSON.stringify(body) }

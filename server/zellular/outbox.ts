@@ -1,7 +1,7 @@
 import { BatchQueue } from './batchQueue.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import { addOne, removeOne, type Multiset } from './multiset.ts'
-import { batchCostBytes, bodyKb } from './rateLimiter.ts'
+import { batchCostBytes, isOversizeBatch } from './rateLimiter.ts'
 
 /**
  * Cut pages a follower reads, after a failed PUT, before it sends that PUT's batches again
@@ -278,7 +278,7 @@ export class Outbox {
     const queue = this.#queues.get(app)
     const probes = this.#probes.get(app)
     if (!queue || !probes || probes.has(body)) return
-    if (bodyKb(body) > this.limits.maxBatchSizeKb) return
+    if (isOversizeBatch(body, this.limits.maxBatchSizeKb)) return
     if (this.#awaitingEcho.get(app)!.has(body) || queue.includes(body)) return
     const probe = [{ app, bodies: [body] }]
     if (this.refusal(PROBES, probe) !== null) return

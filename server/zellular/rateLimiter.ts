@@ -108,3 +108,11 @@ export function sizeKb(body: string): number {
 export function bodyKb(body: string): number {
   return Buffer.byteLength(body, 'utf8') / 1024
 }
+
+/**
+ * The batch size limit (`maxBatchSizeKb`): a node takes no batch over it from a client, a
+ * follower or its sequencer.
+ */
+export function isOversizeBatch(body: string, maxBatchSizeKb: number): boolean {
+  return bodyKb(body) > maxBatchSizeKb
+}

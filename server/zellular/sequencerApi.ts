@@ -4,7 +4,7 @@ import type { Chain } from './chain.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeContext } from './nodeContext.ts'
 import { finalizationProofOf, lockProofOf } from './proofRecords.ts'
-import { SlidingWindowLimiter, bodyKb, sizeKb } from './rateLimiter.ts'
+import { isOversizeBatch, SlidingWindowLimiter, sizeKb } from './rateLimiter.ts'
 import type { Synchronizer } from './synchronizer.ts'
 
 export const sequencerPutSchema = z.object({
@@ -75,7 +75,7 @@ export class SequencerInbox {
     if (!this.#receiveLimiter.tryCharge(signer, kb)) {
       throw new ZsequencerHttpError('BatchesLimitExceededError')
     }
-    if (request.batches.some((body) => bodyKb(body) > maxBatchSizeKb)) {
+    if (request.batches.some((body) => isOversizeBatch(body, maxBatchSizeKb))) {
       throw new ZsequencerHttpError('BatchSizeExceededError')
     }
     if (!context.network.operator(signer)?.roles.includes('posting')) {

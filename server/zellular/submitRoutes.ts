@@ -3,7 +3,7 @@ import { z } from 'zod'
 import { clientAddress } from '../http/clientKey.ts'
 import { readLimitedText } from '../http/limitedBody.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
-import { bodyKb } from './rateLimiter.ts'
+import { isOversizeBatch } from './rateLimiter.ts'
 import {
   parseBody,
   parseJsonText,
@@ -31,8 +31,9 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
     if (!isPostingNode()) throw new ZsequencerHttpError('IsNotPostingNodeError')
     const appName = c.req.param('app')!
     logs.get(appName)
-    if (bodyKb(body) > config.maxBatchSizeKb)
+    if (isOversizeBatch(body, config.maxBatchSizeKb)) {
       throw new ZsequencerHttpError('BatchSizeExceededError')
+    }
     intake.accept(clientAddress(c), [{ app: appName, bodies: [body] }], clock.now())
     return c.json(success({}, 'The batch is received successfully.'))
   }
@@ -51,7 +52,7 @@ export function registerSubmitRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards
       .filter(([appName]) => logs.has(appName))
       .map(([appName, bodies]) => ({
         app: appName,
-        bodies: bodies.filter((body) => bodyKb(body) <= config.maxBatchSizeKb),
+        bodies: bodies.filter((body) => !isOversizeBatch(body, config.maxBatchSizeKb)),
       }))
     intake.accept(clientAddress(c), batches, clock.now())
     return c.json(success({}, 'The batches are received successfully.'))
