@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { stateSnapshotSchema } from '../shared/api/index.ts'
 import {
   createExchange,
   restoreExchange,
@@ -17,6 +16,7 @@ import {
   type TokenSymbol,
 } from '../shared/intents/index.ts'
 import { initSha256 } from '../shared/stateHash/index.ts'
+import { parsePeerSnapshot } from '../server/replica/parsePeerSnapshot.ts'
 import { ReplicaState } from '../server/replica/replicaState.ts'
 import { SqliteStorage } from '../server/replica/store/sqliteStorage.ts'
 import { ReplicaStore } from '../server/replica/store/replicaStore.ts'
@@ -30,9 +30,10 @@ import { BenchArguments } from './benchArguments.ts'
  * `accounts` accounts (USDT and ETH each, a nonce window of 5 each) and `orders` resting orders,
  * then each step a joining replica pays, timed in wall and CPU time: the peer takes the snapshot
  * from memory and serializes it (once per index, shared by every request), the joiner parses it
- * (JSON and the API schema), rebuilds the exchange and hashes it from scratch, and writes it
- * into a fresh SQLite database (`installState`); `rebuildAndHash` alone, after. The quorum
- * root check (one aggregate BLS verification, ~12 ms for 2 of 3) and the network are not in it.
+ * (`parsePeerSnapshot`: the bound on its cost, JSON, the API schema), rebuilds the exchange and
+ * hashes it from scratch, and writes it into a fresh SQLite database (`installState`);
+ * `rebuildAndHash` alone, after. The quorum root check (one aggregate BLS verification, ~12 ms
+ * for 2 of 3) and the network are not in it.
  *
  *   npm run bench:state-sync                      # 100,000 accounts, 2,000 orders
  *   npm run bench:state-sync -- --accounts 2000 --orders 200
@@ -140,7 +141,12 @@ const body = await timed('take', () =>
   JSON.stringify(takeStateSnapshot(source, position, 'replica-1')),
 )
 results.snapshotBytes = body.length
-const snapshot = await timed('parse', () => stateSnapshotSchema.parse(JSON.parse(body)))
+// What a joining replica does with a peer's body: bound the parse's cost, parse, check.
+const parsed = await timed('parse', () =>
+  parsePeerSnapshot(Buffer.from(body), Number.POSITIVE_INFINITY),
+)
+if ('refused' in parsed) throw new Error(`the snapshot was refused: ${parsed.refused}`)
+const { snapshot } = parsed
 const dir = mkdtempSync(join(tmpdir(), 'bench-state-sync-'))
 const storage = new SqliteStorage(new ReplicaStore(join(dir, 'replica.db')))
 const root = {

@@ -1,10 +1,17 @@
+import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import {
   stateSnapshotSchema,
+  type ReplicaRegistry,
   type StateSnapshot,
   type StatusResponse,
 } from '../../shared/api/index.ts'
 import { signIntent, signLimitOrder } from '../../shared/exchange/testing.ts'
+import { formatNodesFile, initZellular } from '../../shared/zellular/index.ts'
+import { buildTestCommittee } from '../../shared/zellular/testing.ts'
+import { spawnService } from '../serviceProcesses.ts'
 import type { Replica } from './replica.ts'
 import {
   InMemorySequencer,
@@ -13,6 +20,9 @@ import {
   startReplica,
   stopStartedReplicas,
   temporaryDatabaseFile,
+  temporaryFolder,
+  testBlsKey,
+  testGenesis,
   testRegistry,
   testTokens,
   traders,
@@ -56,6 +66,64 @@ async function allHashedAt(replicas: readonly Replica[], index: number) {
     ((await (await replica.app.request('/root')).json()) as { attestation: { index: number } })
       .attestation.index
   await waitFor(async () => (await Promise.all(replicas.map(hashedAt))).every((i) => i === index))
+}
+
+/**
+ * Replica `position` of `registry` as its own process (the compiled `main.ts`) on a fresh
+ * database, syncing its state from `sources`, with a V8 heap of `heapMb`; Zellular nodes
+ * nowhere. Its log lines go to `lines`.
+ */
+async function spawnSyncingReplica(options: {
+  registry: ReplicaRegistry
+  position: number
+  sources: readonly string[]
+  heapMb: number
+  lines: string[]
+}) {
+  await initZellular()
+  const folder = temporaryFolder('state-sync-process-')
+  const file = (name: string, content: unknown) => {
+    const text = typeof content === 'string' ? content : JSON.stringify(content)
+    writeFileSync(join(folder, name), text, { mode: 0o600 })
+    return join(folder, name)
+  }
+  const nowhere = [33690, 33691, 33692, 33693].map((port) => `http://127.0.0.1:${port}`)
+  const url = options.registry.replicas[options.position - 1]!.url
+  return spawnService('server/replica/main.ts', {
+    id: `replica-${options.position}`,
+    url,
+    nodeOptions: [`--max-old-space-size=${options.heapMb}`],
+    environment: {
+      REPLICA_ID: `replica-${options.position}`,
+      REPLICA_PORT: new URL(url).port,
+      REPLICA_DATA_DIR: folder,
+      REPLICA_KEY_FILE: file('bls-key.json', {
+        blsSecretKey: `0x${Buffer.from(testBlsKey(options.position)).toString('hex')}`,
+      }),
+      REPLICA_REGISTRY_FILE: file('registry.json', options.registry),
+      REPLICA_GENESIS_FILE: file('genesis.json', testGenesis),
+      ZELLULAR_NODES_FILE: file(
+        'nodes.json',
+        formatNodesFile(buildTestCommittee({ sockets: nowhere }).nodes),
+      ),
+      REPLICA_STATE_SYNC: options.sources.join(','),
+    },
+    onLine: (line) => options.lines.push(line),
+  })
+}
+
+/** An HTTP server on 127.0.0.1:`port` answering every request with `body` (JSON). */
+async function serveBody(port: number, body: string) {
+  const server = createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' })
+    response.end(body)
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  const close = () => {
+    server.close()
+    server.closeAllConnections()
+  }
+  return { url: `http://127.0.0.1:${port}`, close }
 }
 
 describe('state sync', () => {
@@ -128,6 +196,54 @@ describe('state sync', () => {
     const book = (replica: Replica) => replica.state.exchange.engine.depth('ETH/USDT', 50)
     expect(book(joined)).toEqual(book(served.replicas[0]!))
     expect(joined.state.exchange.tradeSeq('ETH/USDT')).toBeGreaterThan(20)
+  })
+
+  it('refuses unparsed a snapshot whose parse would exhaust its heap, and syncs from the next peer', async () => {
+    // A lying peer's `[],[],…` takes ~14 times its size of heap to parse, under the body cap: a
+    // fatal out-of-memory that no try catches, and the restarted replica asked that peer again.
+    const sequencer = new InMemorySequencer()
+    const served = await serveReplicas({
+      sequencer,
+      registry: testRegistry(3, 33600),
+      positions: [1, 2],
+      atRegistryPorts: true,
+    })
+    trade(sequencer, 2)
+    await allHashedAt(served.replicas, sequencer.chainingHashes.length)
+    const lie = (balances: string) =>
+      `{"version":1,"replicaId":"liar","index":6,"chainingHash":"","time":0,` +
+      `"balances":${balances},"nonceWindows":[],"openOrders":[],"markets":[]}`
+    // 21 MB that take ~300 MB of heap to parse; 1 MB whose check reported 500,000 errors, ~280 MB.
+    const flood = await serveBody(33603, lie(`[${'[],'.repeat(7_000_000)}[]]`))
+    const wrong = await serveBody(33604, lie(`[${'0,'.repeat(500_000)}0]`))
+    const lines: string[] = []
+    const joining = await spawnSyncingReplica({
+      registry: served.registry,
+      position: 3,
+      sources: [flood.url, wrong.url, served.registry.replicas[1]!.url],
+      heapMb: 160,
+      lines,
+    })
+    // Crashed out of memory, it is killed by a signal (SIGABRT).
+    const ended = () => joining.child.exitCode !== null || joining.child.signalCode !== null
+    try {
+      const installed = /state sync: installed replica-2's snapshot of index 6/
+      await waitFor(() => lines.some((line) => installed.test(line)) || ended(), 30_000)
+      const log = lines.join('\n')
+      expect(log).toMatch(
+        /state sync: refused http:\/\/127\.0\.0\.1:33603's snapshot unparsed: parsing it would take about \d+ MB of heap/,
+      )
+      expect(log).toMatch(
+        /state sync: refused http:\/\/127\.0\.0\.1:33604's snapshot unparsed: a malformed snapshot: balances\[0\]: /,
+      )
+      expect(log).toMatch(installed)
+      expect(ended()).toBe(false)
+    } finally {
+      joining.child.kill('SIGKILL')
+      await joining.exited
+      flood.close()
+      wrong.close()
+    }
   })
 
   it('serves its snapshot at its latest hash, which parses and names its index, and limits them', async () => {

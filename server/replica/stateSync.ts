@@ -1,10 +1,12 @@
-import { stateSnapshotSchema } from '../../shared/api/index.ts'
+import { getHeapStatistics } from 'node:v8'
+import type { StateSnapshot } from '../../shared/api/index.ts'
 import type { BlsVerifier } from '../../shared/attest/index.ts'
 import { gatherRoot } from '../verify/quorumRoot.ts'
+import { parsePeerSnapshot } from './parsePeerSnapshot.ts'
 import { ReplicaState, StateSyncError, type StateConfig } from './replicaState.ts'
 import type { ReplicaStorage } from './store/replicaStorage.ts'
 
-/** Largest snapshot body read, in bytes (about 2 million balances). */
+/** Largest snapshot body read, in bytes (V8's longest string is about this). */
 const snapshotBytesMax = 512 * 1024 * 1024
 
 export interface StateSyncParameters {
@@ -48,13 +50,23 @@ export async function syncState(parameters: StateSyncParameters): Promise<Replic
     parameters.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)))
   const doFetch = parameters.fetch ?? globalThis.fetch
   const problems: string[] = []
+  /** Sources whose snapshot was refused unparsed: not asked again in this sync. */
+  const refused = new Set<string>()
   for (let round = 1; round <= rounds; round++) {
     for (const url of sources) {
-      const snapshot = await fetchSnapshot(doFetch, url)
-      if (typeof snapshot === 'string') {
-        problems.push(`${url}: ${snapshot}`)
+      if (refused.has(url)) continue
+      const fetched = await fetchSnapshot(doFetch, url)
+      if (typeof fetched === 'string') {
+        problems.push(`${url}: ${fetched}`)
         continue
       }
+      if ('refused' in fetched) {
+        refused.add(url)
+        problems.push(`${url}: ${fetched.refused}`)
+        log(`state sync: refused ${url}'s snapshot unparsed: ${fetched.refused}; not asked again`)
+        continue
+      }
+      const { snapshot } = fetched
       const quorum = await gatherRoot(
         { registry, bls: parameters.bls, fetch: doFetch },
         snapshot.index,
@@ -83,33 +95,52 @@ export async function syncState(parameters: StateSyncParameters): Promise<Replic
         problems.push(`${url}: ${error.message}`)
       }
     }
+    if (sources.every((url) => refused.has(url))) break
     if (round < rounds) await sleep(1_000)
   }
   throw new StateSyncError(
-    `no snapshot matched a quorum root after ${rounds} rounds; last: ${problems.slice(-3).join('; ')}`,
+    `no snapshot matched a quorum root; last: ${problems.slice(-3).join('; ')}`,
   )
 }
 
-/** A parsed snapshot, or why there is none. */
-async function fetchSnapshot(doFetch: typeof fetch, url: string) {
+/**
+ * A peer's snapshot, parsed and checked; or why it was refused unparsed (the peer lied, or its
+ * state is more than this process can hold: asking again would not help); or what failed.
+ */
+async function fetchSnapshot(
+  doFetch: typeof fetch,
+  url: string,
+): Promise<{ snapshot: StateSnapshot } | { refused: string } | string> {
   try {
     const response = await doFetch(`${url}/snapshot`, { signal: AbortSignal.timeout(120_000) })
     if (!response.ok) return `answered ${response.status}`
-    const text = await boundedText(response, snapshotBytesMax)
-    if (text === undefined) return `a snapshot over ${snapshotBytesMax} bytes`
-    const parsed = stateSnapshotSchema.safeParse(JSON.parse(text))
-    return parsed.success ? parsed.data : 'a malformed snapshot'
+    const budgetBytes = snapshotBudgetBytes()
+    const bytesMax = Math.min(snapshotBytesMax, budgetBytes)
+    const body = await boundedBody(response, bytesMax)
+    if (body === undefined) return { refused: `over ${bytesMax} bytes` }
+    return parsePeerSnapshot(body, budgetBytes)
   } catch (error) {
     return error instanceof Error ? error.message : 'failed'
   }
 }
 
-/** The body as text, or undefined (and the rest not read) once it passes `bytesMax`. */
-async function boundedText(response: Response, bytesMax: number): Promise<string | undefined> {
+/**
+ * The heap a snapshot's text and its parse may take (`parsePeerSnapshot`): a quarter of what this
+ * process's heap may still grow by, since the checked copy and the state rebuilt from it take
+ * about as much again each. A snapshot over it is one this replica could not hold anyway; run it
+ * with a larger heap (`NODE_OPTIONS=--max-old-space-size=…`) to sync from a larger state.
+ */
+function snapshotBudgetBytes(): number {
+  const { heap_size_limit: limit, used_heap_size: used } = getHeapStatistics()
+  return Math.floor(Math.max(0, limit - used) / 4)
+}
+
+/** The body, or undefined (and the rest not read) once it passes `bytesMax`. */
+async function boundedBody(response: Response, bytesMax: number): Promise<Buffer | undefined> {
   const declared = Number(response.headers.get('content-length') ?? '0')
   if (declared > bytesMax || response.body === null) {
     await response.body?.cancel()
-    return declared > bytesMax ? undefined : ''
+    return declared > bytesMax ? undefined : Buffer.alloc(0)
   }
   const chunks: Uint8Array[] = []
   let bytes = 0
@@ -124,5 +155,5 @@ async function boundedText(response: Response, bytesMax: number): Promise<string
     }
     chunks.push(value)
   }
-  return Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
 }
