@@ -3,6 +3,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { initZellular, type SignatureRecord } from '../../shared/zellular/index.ts'
 import { BatchLog } from './batchLog.ts'
 import { lockProofOf } from './proofRecords.ts'
+import { BATCH_COST_MIN_BYTES } from './rateLimiter.ts'
 
 beforeAll(() => initZellular())
 
@@ -88,16 +89,27 @@ it('a page carries its first batch even when that batch alone is over the page c
   const db = new Database(':memory:')
   BatchLog.migrate(db)
   const log = new BatchLog(db, 'a', 1)
-  log.append(['small', 'x'.repeat(100), 'next', 'last'])
+  log.append(['small', 'x'.repeat(3000), 'next', 'last'])
   for (let index = 1; index <= 4; index++) {
     expect(log.promote(proof(log, 'sequenced', index, index - 1))).toBeNull()
     expect(log.promote(proof(log, 'locked', index, index - 1))).toBeNull()
   }
   // Batches 1-3 are read from SQLite, 4 from memory (one finalized batch is kept there).
   for (const state of ['sequenced', 'finalized'] as const) {
-    expect(log.range(1, state, 10).map((record) => record.index)).toEqual([2])
-    expect(log.range(0, state, 10).map((record) => record.index)).toEqual([1])
-    expect(log.range(2, state, 10).map((record) => record.index)).toEqual([3, 4])
+    expect(log.range(1, state, 1000).map((record) => record.index)).toEqual([2])
+    expect(log.range(0, state, 1000).map((record) => record.index)).toEqual([1])
+    expect(log.range(2, state, 1000).map((record) => record.index)).toEqual([3, 4])
   }
+  db.close()
+})
+
+it('counts each batch of a page at its cost, so a page of tiny batches stops at the cap too', () => {
+  // Counted by bytes alone, empty batches filled no page: one read answered every one of them.
+  const db = new Database(':memory:')
+  BatchLog.migrate(db)
+  const log = new BatchLog(db, 'a', 1)
+  log.append(Array.from({ length: 600 }, () => ''))
+  const page = log.range(0, 'sequenced', 10 * BATCH_COST_MIN_BYTES)
+  expect(page.map((record) => record.index)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
   db.close()
 })

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3'
 import { chainHash } from '../../shared/zellular/index.ts'
 import type { SignatureRecord } from '../../shared/zellular/index.ts'
+import { batchCostBytes } from './rateLimiter.ts'
 
 /** The four batch states, in order; a batch in a later state is also in every earlier one. */
 type BatchState = 'initialized' | 'sequenced' | 'locked' | 'finalized'
@@ -146,8 +147,9 @@ export class BatchLog {
   }
 
   /**
-   * Batches in `(after, last index of state]`, stopping before the body bytes would pass
-   * `capBytes` (zsequencer's page cap). The first batch is always in: one over the cap alone
+   * Batches in `(after, last index of state]`, stopping before their cost (`batchCostBytes`: the
+   * bytes, at least a minimum each) would pass `capBytes` (zsequencer's page cap, which counts
+   * bytes alone). The first batch is always in: one over the cap alone
    * (none should be: followers refuse them) would otherwise make every page after `after` empty,
    * and every reader and follower behind it would stop there for good.
    */
@@ -159,7 +161,8 @@ export class BatchLog {
       const chunk = this.chunkFrom(index, last)
       if (chunk.length === 0) break
       for (const record of chunk) {
-        bytes += Buffer.byteLength(record.body, 'utf8')
+        // At its cost, not its bytes: a page of empty batches would otherwise have no end.
+        bytes += batchCostBytes(record.body)
         if (bytes > capBytes && out.length > 0) return out
         out.push(record)
       }
