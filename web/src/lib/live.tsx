@@ -52,6 +52,7 @@ export function LiveProvider(props: {
     let dirtyBalances = false
     const events: ReplicaEvents = new ReplicaEvents({
       replicas: registry.replicas,
+      quorum: registry.quorum,
       address,
       onEvent: (event) => {
         const flush = routeLiveEvent(event, { queryClient, books, address, receiptListeners })

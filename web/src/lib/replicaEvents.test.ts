@@ -45,7 +45,13 @@ afterEach(() => {
 describe('ReplicaEvents', () => {
   it('moves to the next replica when the browser keeps retrying a dead one', () => {
     const onEvent = vi.fn()
-    const events = new ReplicaEvents({ replicas, address: '0xab', onEvent, failoverMs: 5000 })
+    const events = new ReplicaEvents({
+      replicas,
+      quorum: 2,
+      address: '0xab',
+      onEvent,
+      failoverMs: 5000,
+    })
     events.start()
     const first = FakeEventSource.opened[0]!
     expect(first.url).toBe('http://127.0.0.1:5001/events?address=0xab')
@@ -70,7 +76,7 @@ describe('ReplicaEvents', () => {
 
   it('stays on a replica that comes back within the grace period, and ignores bad events', () => {
     const onEvent = vi.fn()
-    const events = new ReplicaEvents({ replicas, onEvent, failoverMs: 5000 })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent, failoverMs: 5000 })
     events.start()
     const source = FakeEventSource.opened[0]!
     source.emit('error')
@@ -89,7 +95,7 @@ describe('ReplicaEvents', () => {
 
   it('on `reset` reconnects afresh to the same replica, and the new hello resyncs', () => {
     const onEvent = vi.fn()
-    const events = new ReplicaEvents({ replicas, onEvent, failoverMs: 5000 })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent, failoverMs: 5000 })
     events.start()
     const first = FakeEventSource.opened[0]!
     first.emit('hello', hello)
@@ -112,7 +118,12 @@ describe('ReplicaEvents', () => {
   })
 
   it('a live stream that stops delivering what the replicas report is marked stale, then moves on', () => {
-    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), staleFailoverMs: 4000 })
+    const events = new ReplicaEvents({
+      replicas,
+      quorum: 2,
+      onEvent: vi.fn(),
+      staleFailoverMs: 4000,
+    })
     events.start()
     const first = FakeEventSource.opened[0]!
     first.emit('hello', hello)
@@ -137,7 +148,12 @@ describe('ReplicaEvents', () => {
   })
 
   it('moves on from a replica that stopped answering while its stream stays open', () => {
-    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), staleFailoverMs: 4000 })
+    const events = new ReplicaEvents({
+      replicas,
+      quorum: 2,
+      onEvent: vi.fn(),
+      staleFailoverMs: 4000,
+    })
     events.start()
     FakeEventSource.opened[0]!.emit('hello', hello)
     const hung = [
@@ -150,7 +166,12 @@ describe('ReplicaEvents', () => {
     events.stop()
   })
   it('moves on after one report of a stuck stream, though no later report changes', () => {
-    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), staleFailoverMs: 4000 })
+    const events = new ReplicaEvents({
+      replicas,
+      quorum: 2,
+      onEvent: vi.fn(),
+      staleFailoverMs: 4000,
+    })
     events.start()
     FakeEventSource.opened[0]!.emit('hello', hello)
     // The replicas applied batch 6 and then nothing more: their reports stay the same.
@@ -172,7 +193,7 @@ describe('ReplicaEvents', () => {
 
 describe('ReplicaEvents status', () => {
   it('changes once per batch at most, not per event', () => {
-    const events = new ReplicaEvents({ replicas, onEvent: vi.fn() })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent: vi.fn() })
     events.start()
     const source = FakeEventSource.opened[0]!
     source.emit('hello', hello)
@@ -194,7 +215,7 @@ describe('ReplicaEvents silence timer', () => {
 
   it('keeps a quiet stream whose heartbeats arrive, without passing them on', () => {
     const onEvent = vi.fn()
-    const events = new ReplicaEvents({ replicas, onEvent })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent })
     events.start()
     const source = FakeEventSource.opened[0]!
     source.emit('hello', hello)
@@ -212,7 +233,7 @@ describe('ReplicaEvents silence timer', () => {
     // A half-open connection on a quiet market: the replicas apply nothing and every `/status`
     // answers, so only the missing heartbeats tell.
     const onEvent = vi.fn()
-    const events = new ReplicaEvents({ replicas, onEvent })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent })
     events.start()
     const first = FakeEventSource.opened[0]!
     first.emit('hello', hello)
@@ -239,7 +260,7 @@ describe('ReplicaEvents silence timer', () => {
   })
 
   it('sizes the silence to the interval the heartbeats state, within a bound', () => {
-    const events = new ReplicaEvents({ replicas, onEvent: vi.fn() })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent: vi.fn() })
     events.start()
     const first = FakeEventSource.opened[0]!
     first.emit('hello', hello)
@@ -257,7 +278,7 @@ describe('ReplicaEvents silence timer', () => {
   })
 
   it('leaves a broken connection to the failover timer, and a stopped stream alone', () => {
-    const events = new ReplicaEvents({ replicas, onEvent: vi.fn(), failoverMs: 20_000 })
+    const events = new ReplicaEvents({ replicas, quorum: 2, onEvent: vi.fn(), failoverMs: 20_000 })
     events.start()
     const first = FakeEventSource.opened[0]!
     first.emit('hello', hello)
@@ -280,10 +301,59 @@ describe('assessStream', () => {
       { id: 'replica-1', appliedIndex: index, reachable },
       { id: 'replica-2', appliedIndex: 5, reachable: true },
     ]
-    expect(assessStream(live, at(5, true))).toBe('ok')
-    expect(assessStream(live, at(undefined, undefined))).toBe('ok')
-    expect(assessStream({ ...live, appliedIndex: 4 }, at(5, true))).toBe('behind')
-    expect(assessStream(live, at(undefined, false))).toBe('unreachable')
-    expect(assessStream({ ...live, connection: 'reconnecting' }, at(undefined, false))).toBe('ok')
+    expect(assessStream(live, at(5, true), 2)).toBe('ok')
+    expect(assessStream(live, at(undefined, undefined), 2)).toBe('ok')
+    expect(assessStream({ ...live, appliedIndex: 4 }, at(5, true), 2)).toBe('behind')
+    expect(assessStream(live, at(undefined, false), 2)).toBe('unreachable')
+    expect(assessStream({ ...live, connection: 'reconnecting' }, at(undefined, false), 2)).toBe(
+      'ok',
+    )
+  })
+
+  it('believes an index only once f + 1 replicas reached it: one high report moves nothing', () => {
+    const reports = (...indexes: number[]) =>
+      indexes.map((appliedIndex, position) => ({
+        id: `replica-${position + 1}`,
+        appliedIndex,
+        reachable: true,
+      }))
+    // Of 3 replicas with quorum 2, one may lie (f = 1): its 1e12 is one replica's word.
+    expect(assessStream(live, reports(5, 5, 1e12), 2)).toBe('ok')
+    expect(assessStream(live, reports(5, 1e12, 5), 2)).toBe('ok')
+    // Two replicas (one of them honest) past the stream: it is stuck.
+    expect(assessStream(live, reports(5, 9, 9), 2)).toBe('behind')
+    // Its own replica past it: a half-open stream, whatever the others say.
+    expect(assessStream(live, reports(9, 5, 5), 2)).toBe('behind')
+    // Fewer than f + 1 replicas answered: no index to believe yet.
+    const lone = [
+      { id: 'replica-1', appliedIndex: undefined, reachable: undefined },
+      { id: 'replica-2', appliedIndex: 1e12, reachable: true },
+      { id: 'replica-3', appliedIndex: undefined, reachable: false },
+    ]
+    expect(assessStream(live, lone, 2)).toBe('ok')
+  })
+})
+
+describe('ReplicaEvents with one replica reporting a false index', () => {
+  const three = [...replicas, { id: 'replica-3', url: 'http://127.0.0.1:5003' }]
+
+  it('keeps the stream on an honest replica that keeps up', () => {
+    const events = new ReplicaEvents({
+      replicas: three,
+      quorum: 2,
+      onEvent: vi.fn(),
+      staleFailoverMs: 4000,
+    })
+    events.start()
+    FakeEventSource.opened[0]!.emit('hello', { ...hello, appliedIndex: 5 })
+    const report = [
+      { id: 'replica-1', appliedIndex: 5, reachable: true },
+      { id: 'replica-2', appliedIndex: 5, reachable: true },
+      { id: 'replica-3', appliedIndex: 1e12, reachable: true },
+    ]
+    for (let at = 0; at <= 20_000; at += 2000) events.observeReplicas(report, at)
+    expect(FakeEventSource.opened).toHaveLength(1)
+    expect(events.getStatus()).toMatchObject({ replicaId: 'replica-1', stale: false })
+    events.stop()
   })
 })

@@ -20,6 +20,11 @@ export interface StreamStatus {
 
 export interface ReplicaEventsParameters {
   readonly replicas: readonly ReplicaRef[]
+  /**
+   * The registry's quorum: of the replicas' `/status` reports, only an index that more than
+   * `replicas.length − quorum` of them reached can show the stream behind (`assessStream`).
+   */
+  readonly quorum: number
   /** Limits `receipt`, `order` and `balance` events to this address. */
   readonly address?: string | undefined
   /**
@@ -65,8 +70,9 @@ const resetReopenMs = 500
  * for the very backlog the replica gave up on. A replica that refuses it moves it on.
  *
  * A stream can also fail without an error: its replica hangs, or the connection goes half-open,
- * and no byte arrives. `observeReplicas` compares the stream with what every replica reports;
- * a stream behind them, or attached to a replica that stopped answering, is marked stale after
+ * and no byte arrives. `observeReplicas` compares the stream with what the replicas report
+ * (`assessStream`: its own replica, or more of them than may lie); a stream behind them, or
+ * attached to a replica that stopped answering, is marked stale after
  * half of `staleFailoverMs` and moved to the next replica after all of it. And every replica
  * sends each stream a `heartbeat` every couple of seconds: a live stream silent for
  * `silentBeatsMax` heartbeat intervals is dead (even on a quiet market, even while its replica
@@ -138,7 +144,7 @@ export class ReplicaEvents {
   observeReplicas(replicas: readonly ReplicaProgress[], nowMs = performance.now()): void {
     if (this.stopped) return
     this.disarmRecheck()
-    const health = assessStream(this.status, replicas)
+    const health = assessStream(this.status, replicas, this.parameters.quorum)
     if (health === 'ok') {
       this.unhealthySince = undefined
       if (this.status.stale) this.setStatus({ stale: false })

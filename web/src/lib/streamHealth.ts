@@ -1,3 +1,6 @@
+// eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
+import { selectCommonIndex } from '../../../shared/attest/quorum.ts'
+
 /** What one registry replica last reported (its polled `GET /status`). */
 export interface ReplicaProgress {
   readonly id: string
@@ -27,20 +30,28 @@ export type StreamHealth = 'ok' | 'behind' | 'unreachable'
 /**
  * How a live stream stands against what the replicas report. A healthy stream gets each batch's
  * events as the batch commits, before any `/status` poll can report it, so a stream behind the
- * best replica for seconds has stopped delivering.
+ * replicas for seconds has stopped delivering. Of `n` replicas with quorum `quorum`, f = n −
+ * quorum may lie: the stream is compared with the highest index f + 1 of those that answered
+ * have reached (so at least one honest replica has), never with one replica's report, which
+ * could claim any index and move the stream on until it lands on that replica. Its own
+ * replica's report counts alone: a stream behind the replica that serves it is half-open, and
+ * if that replica lies, leaving it is right.
  */
 export function assessStream(
   stream: StreamPosition,
   replicas: readonly ReplicaProgress[],
+  quorum: number,
 ): StreamHealth {
   if (stream.connection !== 'live') return 'ok'
   const own = replicas.find((replica) => replica.id === stream.replicaId)
   if (own?.reachable === false) return 'unreachable'
-  let best = 0
-  for (const replica of replicas) {
-    if (replica.reachable && replica.appliedIndex !== undefined) {
-      best = Math.max(best, replica.appliedIndex)
-    }
-  }
+  const reported = replicas.flatMap((replica) =>
+    replica.reachable && replica.appliedIndex !== undefined ? [replica.appliedIndex] : [],
+  )
+  const honestReach = replicas.length - quorum + 1
+  const reachedByHonest =
+    reported.length >= honestReach ? selectCommonIndex(reported, honestReach) : undefined
+  const ownIndex = own?.reachable ? own.appliedIndex : undefined
+  const best = Math.max(reachedByHonest ?? 0, ownIndex ?? 0)
   return (stream.appliedIndex ?? 0) < best ? 'behind' : 'ok'
 }
