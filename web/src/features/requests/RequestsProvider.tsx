@@ -14,7 +14,7 @@ import { useLive, usePrimaryReplica } from '../../lib/live.tsx'
 import { toSignedWire, type IntentDraft } from '../../lib/intentDraft.ts'
 import { refreshVerifiedPortfolio } from '../../lib/refreshVerifiedPortfolio.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
-import { ReplicaRequestError, replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
+import { replicaApi, type ReplicaRef } from '../../lib/replicaClient.ts'
 import { classifyWalletError, walletErrorMessage } from '../../lib/walletErrors.ts'
 import { requestNotification } from '../notifications/notifications.ts'
 import { useNotify } from '../notifications/NotificationsProvider.tsx'
@@ -22,12 +22,12 @@ import { decideRequestOutcome } from './requestOutcome.ts'
 import { RequestWatcher } from './requestWatcher.ts'
 import { reasonText } from './requestReason.ts'
 import {
+  lastApplyTimeMs,
   requestsReducer,
-  stageAfterFailedSubmit,
   visibleRequests,
-  type SubmitFailure,
   type TrackedRequest,
 } from './requestsState.ts'
+import { submitToReplicas } from './submitToReplicas.ts'
 
 interface Requests {
   readonly requests: readonly TrackedRequest[]
@@ -46,10 +46,13 @@ const RequestsContext = createContext<Requests | undefined>(undefined)
  * stays in view to say so. Each request is followed through its stages: the wallet, the
  * replica's 202, Zellular finalization (a replica's receipt: replicas apply only finalized
  * batches) and an outcome decided by a quorum of replicas (`GET /tx/:id` on each,
- * `decideRequestOutcome`), still counting replicas after it applied. A request whose
- * delivery is `unknown` (the replica's send may have reached Zellular, or a replica took it and
- * never answered) is watched the same way, never shown as failed: signing it again with a new
- * nonce could apply both.
+ * `decideRequestOutcome`), still counting replicas after it applied. A replica's refusal moves
+ * the submission on to the next replica (`submitToReplicas`); only a quorum's refusals reject
+ * it. A request whose delivery is `unknown` (the replica's send may have reached Zellular, a
+ * replica took it and never answered, or fewer than a quorum refused it) is watched the same
+ * way, never shown as failed: signing it again with a new nonce could apply both. So is one a
+ * quorum refused (it may be in Zellular all the same), more and more slowly, until its nonce
+ * can no longer apply.
  */
 export function RequestsProvider(props: {
   registry: AppRegistry
@@ -144,6 +147,7 @@ export function RequestsProvider(props: {
           intentId: draft.id,
           signer,
           stage: 'wallet',
+          applyByMs: lastApplyTimeMs(draft.intent.nonce),
           startedAt: Date.now(),
         },
       })
@@ -166,33 +170,13 @@ export function RequestsProvider(props: {
       }
       update(key, { stage: 'submitting' })
       const wire = toSignedWire(draft, signature)
-      const order = orderedReplicas(registry, primaryRef.current)
-      const failures: SubmitFailure[] = []
-      for (const replica of order) {
-        try {
-          const answer = await replicaApi.submit(replica, wire)
-          // `unknown`: the replica's send to Zellular may have delivered it; it keeps sending.
-          const stage = answer.status === 'unknown' ? 'unknown' : 'submitted'
-          update(key, { stage, replicaId: replica.id, intentId: answer.intentId })
-          return stage
-        } catch (error) {
-          if (!(error instanceof ReplicaRequestError)) {
-            failures.push({ kind: 'other', message: String(error) })
-            break
-          }
-          failures.push({ kind: error.kind, code: error.code, message: error.message })
-          // The same signed intent may go to another replica: it applies at most once.
-          const retryable =
-            error.kind !== 'http' ||
-            error.code === 'sequencer_unavailable' ||
-            error.code === 'overloaded' ||
-            error.code === 'rate_limited'
-          if (!retryable) break
-        }
-      }
-      const { stage, reason } = stageAfterFailedSubmit(failures)
-      update(key, { stage, reason })
-      return stage
+      const outcome = await submitToReplicas({
+        replicas: orderedReplicas(registry, primaryRef.current),
+        quorum: registry.quorum,
+        send: (replica) => replicaApi.submit(replica, wire),
+      })
+      update(key, outcome)
+      return outcome.stage
     },
     [address, registry, signMessage, update],
   )

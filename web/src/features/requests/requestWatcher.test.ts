@@ -57,6 +57,25 @@ describe('decideRequestOutcome', () => {
     })
   })
 
+  it('takes the batch and its time from the answers that agree, not from the first', () => {
+    const liar = { status: 'applied' as const, batchIndex: 99, time: 5 }
+    const honest = { status: 'applied' as const, batchIndex: 7, time: 1 }
+    expect(decideRequestOutcome([liar, honest, honest], 2)).toEqual({
+      stage: 'applied',
+      appliedBy: 3,
+      batchIndex: 7,
+      batchTime: 1,
+    })
+    const rejectedHonest = { ...rejected, time: 1 }
+    const outcome = decideRequestOutcome(
+      [{ ...rejected, batchIndex: 99 }, rejectedHonest, rejectedHonest],
+      2,
+    )
+    expect(outcome).toMatchObject({ stage: 'rejected', batchIndex: 7, batchTime: 1 })
+    // The ledger decided: no longer a refusal before sequencing that may still apply.
+    expect(outcome).toHaveProperty('refusedBy', undefined)
+  })
+
   it('carries the batch time the replicas answer', () => {
     const at = { time: 1_700_000_000_500 }
     expect(decideRequestOutcome([{ ...applied, ...at }, applied, undefined], 2)).toEqual({
@@ -122,5 +141,66 @@ describe('RequestWatcher', () => {
     const after = polls
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(polls).toBe(after)
+  })
+})
+
+describe('RequestWatcher and a request a quorum refused before sequencing', () => {
+  const refused: TrackedRequest = {
+    ...request,
+    stage: 'rejected',
+    refusedBy: 2,
+    applyByMs: 1_000_000,
+  }
+
+  it('keeps polling it, slower and slower, until a quorum applies it', async () => {
+    const started: number[] = []
+    const patches: Partial<TrackedRequest>[] = []
+    const answers: (Partial<TrackedRequest> | undefined)[] = [
+      undefined,
+      // One replica's word: not an outcome, and the request stays rejected meanwhile.
+      { stage: 'finalized', appliedBy: 1 },
+      undefined,
+      { stage: 'applied', appliedBy: 3 },
+    ]
+    const watcher = new RequestWatcher({
+      replicaCount: 3,
+      intervalMs: 5,
+      slowIntervalMs: 40,
+      now: () => 0,
+      poll: async () => {
+        started.push(performance.now())
+        return answers[started.length - 1]
+      },
+      onPatch: (_key, patch) => patches.push(patch),
+    })
+    watcher.update([refused])
+    await expect.poll(() => patches.at(-1)?.stage, { timeout: 5000 }).toBe('applied')
+    await expect.poll(() => watcher.size).toBe(0)
+    expect(started).toHaveLength(4)
+    // The pauses double from 5 ms: the third is 20 ms (timers may round a little).
+    const pauses = started.slice(1).map((at, position) => at - started[position]!)
+    expect(pauses[2]!).toBeGreaterThanOrEqual(15)
+    watcher.stop()
+  })
+
+  it('stops once its nonce can no longer apply, and never watches a ledger rejection', async () => {
+    let polls = 0
+    let nowMs = 0
+    const watcher = new RequestWatcher({
+      replicaCount: 3,
+      intervalMs: 5,
+      now: () => nowMs,
+      poll: async () => {
+        polls += 1
+        return undefined
+      },
+      onPatch: () => {},
+    })
+    watcher.update([refused, { ...refused, key: 'ledger', refusedBy: undefined }])
+    await expect.poll(() => polls).toBeGreaterThan(1)
+    expect(watcher.size).toBe(1)
+    nowMs = refused.applyByMs! + 1
+    await expect.poll(() => watcher.size).toBe(0)
+    watcher.stop()
   })
 })

@@ -1,4 +1,4 @@
-import type { TrackedRequest } from './requestsState.ts'
+import { requestsReducer, type TrackedRequest } from './requestsState.ts'
 
 export interface RequestWatcherParameters {
   /** Asks the replicas where `request` stands: a patch for it, or undefined when none knows. */
@@ -13,21 +13,32 @@ export interface RequestWatcherParameters {
   readonly intervalMs?: number
   /** How long an applied request is still watched for replicas that lag; default 60 s. */
   readonly appliedWatchMs?: number
+  /**
+   * Longest pause between polls of a request a quorum refused before sequencing: its pauses
+   * double from `intervalMs` up to this; default 30 s. It rarely has news, and may wait for it
+   * as long as its nonce can apply (days).
+   */
+  readonly slowIntervalMs?: number
+  /** This browser's clock (ms since the Unix epoch), for `applyByMs`; default `Date.now`. */
+  readonly now?: () => number
 }
 
 /**
  * Whether the replicas may still have news about `request`: on its way (submitted, unknown,
- * finalized), or applied by fewer replicas than there are (the count keeps rising as late
- * replicas apply it).
+ * finalized) or refused by a quorum's pre-checks (`refusedBy`: it may apply all the same),
+ * while its nonce can still apply (`applyByMs` at `nowMs`); or applied by fewer replicas than
+ * there are (the count keeps rising as late replicas apply it).
  */
-function needsWatching(request: TrackedRequest, replicaCount: number): boolean {
+function needsWatching(request: TrackedRequest, replicaCount: number, nowMs: number): boolean {
+  if (request.stage === 'applied') return (request.appliedBy ?? 0) < replicaCount
+  if (request.applyByMs !== undefined && nowMs > request.applyByMs) return false
   switch (request.stage) {
     case 'submitted':
     case 'unknown':
     case 'finalized':
       return true
-    case 'applied':
-      return (request.appliedBy ?? 0) < replicaCount
+    case 'rejected':
+      return request.refusedBy !== undefined
     default:
       return false
   }
@@ -42,7 +53,8 @@ interface Watched {
 /**
  * Follows each request that needs it (`needsWatching`) with its own poll loop: one poll at a
  * time per request (the next starts `intervalMs` after the last ended, so slow replicas never
- * make polls pile up), until the request needs no more watching, leaves the list, or has been
+ * make polls pile up; for a request a quorum refused, twice the last pause up to
+ * `slowIntervalMs`), until the request needs no more watching, leaves the list, or has been
  * applied for `appliedWatchMs`.
  */
 export class RequestWatcher {
@@ -60,7 +72,7 @@ export class RequestWatcher {
       if (entry !== undefined) {
         entry.request = request
         entry.listed = true
-      } else if (needsWatching(request, this.parameters.replicaCount)) {
+      } else if (needsWatching(request, this.parameters.replicaCount, this.now())) {
         const created: Watched = { request, listed: true }
         this.watched.set(request.key, created)
         this.follow(created)
@@ -80,12 +92,22 @@ export class RequestWatcher {
     return this.watched.size
   }
 
+  private now(): number {
+    return (this.parameters.now ?? Date.now)()
+  }
+
   private async follow(entry: Watched): Promise<void> {
     const { signal } = this.stopping
     const { poll, onPatch, replicaCount } = this.parameters
     const intervalMs = this.parameters.intervalMs ?? 700
+    const slowIntervalMs = this.parameters.slowIntervalMs ?? 30_000
     const appliedWatchMs = this.parameters.appliedWatchMs ?? 60_000
-    while (!signal.aborted && entry.listed && needsWatching(entry.request, replicaCount)) {
+    let refusedPauseMs = intervalMs
+    while (
+      !signal.aborted &&
+      entry.listed &&
+      needsWatching(entry.request, replicaCount, this.now())
+    ) {
       const { request } = entry
       if (request.stage === 'applied') {
         entry.appliedAtMs ??= performance.now()
@@ -99,21 +121,28 @@ export class RequestWatcher {
       if (patch !== undefined) {
         onPatch(request.key, patch)
         // Seen at once by the loop's condition; the list's next update brings the same.
-        entry.request = { ...entry.request, ...mergeable(entry.request, patch) }
+        const update = { type: 'update' as const, key: request.key, patch }
+        entry.request = requestsReducer([entry.request], update)[0] ?? entry.request
       }
-      await new Promise((resolve) => setTimeout(resolve, intervalMs))
+      let pauseMs = intervalMs
+      if (entry.request.stage === 'rejected') {
+        pauseMs = refusedPauseMs
+        refusedPauseMs = Math.min(slowIntervalMs, refusedPauseMs * 2)
+      }
+      await pause(pauseMs, signal)
     }
   }
 }
 
-/** The part of `patch` the list keeps (it never moves a request out of a final stage). */
-function mergeable(
-  request: TrackedRequest,
-  patch: Partial<TrackedRequest>,
-): Partial<TrackedRequest> {
-  if (request.stage === 'applied' && patch.stage !== undefined && patch.stage !== 'applied') {
-    const { stage: _kept, ...rest } = patch
-    return rest
-  }
-  return patch
+/** Waits `ms`, or less if `signal` aborts meanwhile (a long pause must not outlive `stop`). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done)
+  })
 }
