@@ -10,6 +10,7 @@ import {
 } from 'react'
 import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
+import { verifiedPortfolioQueryKey, type VerifiedPortfolio } from './queries.ts'
 import { refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
 import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
@@ -50,6 +51,7 @@ export function LiveProvider(props: {
     const eventListeners = new Set<(event: SseEvent) => void>()
     const books = new Map<string, OrderbookSync>()
     let dirtyBalances = false
+    const tokens = new Set(registry.tokens.map((token) => token.symbol))
     const events: ReplicaEvents = new ReplicaEvents({
       replicas: registry.replicas,
       quorum: registry.quorum,
@@ -59,7 +61,12 @@ export function LiveProvider(props: {
         if (event.event === 'balance') {
           dirtyBalances = true
           // Shown at once, marked as being verified, while its proof against a quorum root follows.
-          if (address) recordStreamedBalance(queryClient, address, event.data)
+          if (address) {
+            const verified = queryClient.getQueryData<VerifiedPortfolio>(
+              verifiedPortfolioQueryKey(address),
+            )
+            recordStreamedBalance(queryClient, address, event.data, { tokens, verified })
+          }
         }
         // The end of a batch (or a resync): its book deltas show together, at once.
         if (event.event === 'applied') for (const book of books.values()) book.flush()

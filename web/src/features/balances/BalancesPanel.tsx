@@ -44,7 +44,7 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
   const now = Date.now()
   const expiresAt = Math.min(
     ...Object.values(streamed ?? {})
-      .map((balance) => balance.receivedAtMs + STREAMED_BALANCE_TTL_MS)
+      .map((balance) => balance.unconfirmedSinceMs + STREAMED_BALANCE_TTL_MS)
       .filter((at) => at > now),
   )
   useEffect(() => {
