@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import type { BookEvent } from '../../../shared/api/index.ts'
-import { applyBookDelta, bestPrices, groupLevels, orderbookFromSnapshot } from './orderbookState.ts'
+import type { BookEvent, OrderbookResponse } from '../../../shared/api/index.ts'
+import {
+  applyBookDelta,
+  bestPrices,
+  bookLevelsMax,
+  copyBook,
+  groupLevels,
+  orderbookFromSnapshot,
+} from './orderbookState.ts'
 
-const snapshot = orderbookFromSnapshot({
+const snapshotAnswer: OrderbookResponse = {
   market: 'ETH/USDT',
   seq: 10,
   index: 5,
@@ -11,7 +18,8 @@ const snapshot = orderbookFromSnapshot({
     { price: '1999990000', quantity: '500000000000000000', orders: 2 },
   ],
   asks: [{ price: '2001000000', quantity: '2000000000000000000', orders: 1 }],
-})
+}
+const snapshot = orderbookFromSnapshot(snapshotAnswer)
 
 const delta = (seq: number, side: 'buy' | 'sell', price: string, quantity: string): BookEvent => ({
   market: 'ETH/USDT',
@@ -23,23 +31,49 @@ const delta = (seq: number, side: 'buy' | 'sell', price: string, quantity: strin
 })
 
 describe('applyBookDelta', () => {
-  it('applies the next delta, replacing and removing levels', () => {
-    const first = applyBookDelta(snapshot, delta(11, 'buy', '2000000000', '3'))
-    expect(first.kind).toBe('applied')
-    if (first.kind !== 'applied') return
-    expect(first.state.bids.get(2_000_000_000n)).toBe(3n)
-    const second = applyBookDelta(first.state, delta(12, 'sell', '2001000000', '0'))
-    expect(second.kind === 'applied' && second.state.asks.size).toBe(0)
-    expect(snapshot.bids.get(2_000_000_000n)).toBe(10n ** 18n) // not mutated
+  it('applies the next delta in place, replacing and removing levels', () => {
+    const book = orderbookFromSnapshot(snapshotAnswer)
+    const shown = copyBook(book)
+    expect(applyBookDelta(book, delta(11, 'buy', '2000000000', '3')).kind).toBe('applied')
+    expect(book.bids.get(2_000_000_000n)).toBe(3n)
+    expect(applyBookDelta(book, delta(12, 'sell', '2001000000', '0')).kind).toBe('applied')
+    expect(book).toMatchObject({ seq: 12, asks: new Map() })
+    // A copy made for a view does not change with the book.
+    expect(shown.bids.get(2_000_000_000n)).toBe(10n ** 18n)
+    expect(shown.seq).toBe(10)
   })
 
-  it('ignores old deltas and reports gaps', () => {
-    expect(applyBookDelta(snapshot, delta(10, 'buy', '1', '1')).kind).toBe('old')
-    expect(applyBookDelta(snapshot, delta(13, 'buy', '1', '1'))).toEqual({
+  it('ignores old deltas and reports gaps, changing nothing', () => {
+    const book = orderbookFromSnapshot(snapshotAnswer)
+    expect(applyBookDelta(book, delta(10, 'buy', '1', '1')).kind).toBe('old')
+    expect(applyBookDelta(book, delta(13, 'buy', '1', '1'))).toEqual({
       kind: 'gap',
       expected: 11,
       received: 13,
     })
+    expect(book).toEqual(orderbookFromSnapshot(snapshotAnswer))
+  })
+
+  it('keeps the best levels of a side, at most bookLevelsMax', () => {
+    const book = orderbookFromSnapshot({ ...snapshotAnswer, seq: 0, bids: [], asks: [] })
+    for (let seq = 1; seq <= 5000; seq++) {
+      applyBookDelta(book, delta(seq, seq % 2 ? 'buy' : 'sell', String(1_000_000 + seq), '1'))
+    }
+    expect(book.bids.size).toBeLessThanOrEqual(bookLevelsMax)
+    expect(book.asks.size).toBeLessThanOrEqual(bookLevelsMax)
+    // Bids keep the highest prices, asks the lowest: each side's best level is there.
+    expect(book.bids.has(1_004_999n)).toBe(true)
+    expect(book.bids.has(1_000_001n)).toBe(false)
+    expect(book.asks.has(1_000_002n)).toBe(true)
+    // A snapshot is held to the same bound, best levels first.
+    const levels = Array.from({ length: 3000 }, (_, i) => ({
+      price: String(i + 1),
+      quantity: '1',
+      orders: 1,
+    }))
+    const held = orderbookFromSnapshot({ ...snapshotAnswer, bids: levels }).bids
+    expect(held.size).toBeLessThanOrEqual(bookLevelsMax)
+    expect(held.has(3000n)).toBe(true)
   })
 })
 

@@ -11,42 +11,84 @@ export interface OrderbookState {
   readonly asks: BookLevels
 }
 
-/** The book of a `GET /orderbook` snapshot. */
-export function orderbookFromSnapshot(snapshot: OrderbookResponse): OrderbookState {
-  const toLevels = (levels: OrderbookResponse['bids']) =>
-    new Map(levels.map((level) => [BigInt(level.price), BigInt(level.quantity)] as const))
+/**
+ * The book a sync keeps up to date: its levels change in place, so a delta costs what it
+ * changes, not a copy of the book (`copyBook` makes the view's immutable copy, once per
+ * publication).
+ */
+export interface WorkingBook {
+  readonly market: string
+  seq: number
+  readonly bids: Map<bigint, bigint>
+  readonly asks: Map<bigint, bigint>
+}
+
+/**
+ * Most levels kept per side. A snapshot holds the best 200; deltas add levels anywhere, and a
+ * replica streaming made-up prices would add one per delta. Past this, the worst levels go
+ * (down to `bookLevelsKept`, so that sorting them is rare): a delta carries a level's new total,
+ * so a level dropped and changed later comes back right; what is lost is only what a snapshot
+ * of the best levels never had either.
+ */
+export const bookLevelsMax = 1000
+const bookLevelsKept = 800
+
+/** The book of a `GET /orderbook` snapshot, its best `bookLevelsMax` levels per side. */
+export function orderbookFromSnapshot(snapshot: OrderbookResponse): WorkingBook {
+  const toLevels = (levels: OrderbookResponse['bids'], side: 'bids' | 'asks') => {
+    const kept = new Map(levels.map((level) => [BigInt(level.price), BigInt(level.quantity)]))
+    trimLevels(kept, side)
+    return kept
+  }
   return {
     market: snapshot.market,
     seq: snapshot.seq,
-    bids: toLevels(snapshot.bids),
-    asks: toLevels(snapshot.asks),
+    bids: toLevels(snapshot.bids, 'bids'),
+    asks: toLevels(snapshot.asks, 'asks'),
   }
 }
 
 /** What applying one delta did. */
 export type ApplyBookDeltaReturnType =
-  | { readonly kind: 'applied'; readonly state: OrderbookState }
+  | { readonly kind: 'applied' }
   /** A delta at or below the book's `seq`: already in the snapshot, ignore it. */
   | { readonly kind: 'old' }
   /** `seq` skipped ahead: a delta was missed, so the book must be fetched again. */
   | { readonly kind: 'gap'; readonly expected: number; readonly received: number }
 
 /**
- * Applies one SSE `book` delta (a level's new total; "0" removes it). Deltas must arrive with
- * `seq` exactly one above the book's; anything else is old (ignored) or a gap (resync).
+ * Applies one SSE `book` delta (a level's new total; "0" removes it) to `book`, in place.
+ * Deltas must arrive with `seq` exactly one above the book's; anything else is old (ignored) or
+ * a gap (resync), and changes nothing. A new level beyond `bookLevelsMax` drops the worst.
  */
-export function applyBookDelta(state: OrderbookState, delta: BookEvent): ApplyBookDeltaReturnType {
-  if (delta.market !== state.market || delta.seq <= state.seq) return { kind: 'old' }
-  if (delta.seq !== state.seq + 1) {
-    return { kind: 'gap', expected: state.seq + 1, received: delta.seq }
+export function applyBookDelta(book: WorkingBook, delta: BookEvent): ApplyBookDeltaReturnType {
+  if (delta.market !== book.market || delta.seq <= book.seq) return { kind: 'old' }
+  if (delta.seq !== book.seq + 1) {
+    return { kind: 'gap', expected: book.seq + 1, received: delta.seq }
   }
   const side = delta.side === 'buy' ? 'bids' : 'asks'
-  const levels = new Map(state[side])
+  const levels = book[side]
   const price = BigInt(delta.price)
   const quantity = BigInt(delta.quantity)
   if (quantity === 0n) levels.delete(price)
   else levels.set(price, quantity)
-  return { kind: 'applied', state: { ...state, seq: delta.seq, [side]: levels } }
+  trimLevels(levels, side)
+  book.seq = delta.seq
+  return { kind: 'applied' }
+}
+
+/** An immutable copy of `book`, for a view: the working book keeps changing. */
+export function copyBook(book: WorkingBook): OrderbookState {
+  return { market: book.market, seq: book.seq, bids: new Map(book.bids), asks: new Map(book.asks) }
+}
+
+/** Drops the worst levels of a side beyond `bookLevelsMax`, down to `bookLevelsKept`. */
+function trimLevels(levels: Map<bigint, bigint>, side: 'bids' | 'asks'): void {
+  if (levels.size <= bookLevelsMax) return
+  const bestFirst = [...levels.keys()].sort((a, b) =>
+    side === 'bids' ? (a > b ? -1 : a < b ? 1 : 0) : a < b ? -1 : a > b ? 1 : 0,
+  )
+  for (const price of bestFirst.slice(bookLevelsKept)) levels.delete(price)
 }
 
 /** A display row of the book. */

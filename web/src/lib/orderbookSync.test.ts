@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { BookEvent, OrderbookResponse } from '../../../shared/api/index.ts'
-import { OrderbookSync } from './orderbookSync.ts'
+import { bookLevelsMax } from './orderbookState.ts'
+import { bufferedDeltasMax, OrderbookSync } from './orderbookSync.ts'
 
 const replica = { id: 'replica-1', url: 'http://127.0.0.1:5001' }
 const delta = (seq: number, price: string, quantity: string): BookEvent => ({
@@ -110,6 +111,62 @@ describe('OrderbookSync', () => {
       vi.useRealTimers()
       sync.stop()
     }
+  })
+})
+
+/** Runs `body` counting `Map.prototype.set` calls: each entry a map copy carries costs one. */
+function countingMapSets(body: () => void): number {
+  const original = Map.prototype.set
+  let sets = 0
+  Map.prototype.set = function (this: Map<unknown, unknown>, key: unknown, value: unknown) {
+    sets += 1
+    return original.call(this, key, value)
+  }
+  try {
+    body()
+  } finally {
+    Map.prototype.set = original
+  }
+  return sets
+}
+
+describe('OrderbookSync against a stream of made-up levels', () => {
+  it('keeps a bounded book, and applies each delta without copying the book', async () => {
+    const server = snapshots(snapshot(0, []))
+    const sync = new OrderbookSync('ETH/USDT', () => replica)
+    sync.resync()
+    server.release()
+    await settle()
+    const deltas = 5000
+    const sets = countingMapSets(() => {
+      for (let seq = 1; seq <= deltas; seq++) sync.onDelta(delta(seq, String(1_000_000 + seq), '1'))
+      sync.flush()
+    })
+    const { book } = sync.getView()
+    expect(book?.seq).toBe(deltas)
+    expect(book!.bids.size).toBeLessThanOrEqual(bookLevelsMax)
+    // The best levels are the ones kept.
+    expect(book!.bids.get(BigInt(1_000_000 + deltas))).toBe(1n)
+    // A copy of the book per delta would cost millions of sets (n² / 2).
+    expect(sets).toBeLessThan(4 * deltas)
+    sync.stop()
+  })
+
+  it('buffers a bounded number of deltas while a snapshot loads, then loads a newer one', async () => {
+    const server = snapshots(snapshot(5, [['100', '1']]), snapshot(50_000, [['100', '3']]))
+    const sync = new OrderbookSync('ETH/USDT', () => replica)
+    sync.resync()
+    for (let seq = 6; seq <= 6 + bufferedDeltasMax; seq++) sync.onDelta(delta(seq, '101', '2'))
+    server.release()
+    await settle()
+    // More came than the buffer holds: the first snapshot cannot be brought up to date.
+    expect(sync.getView()).toMatchObject({ status: 'loading', gaps: 1 })
+    expect(server.calls()).toBe(2)
+    server.release()
+    await settle()
+    expect(sync.getView()).toMatchObject({ status: 'synced' })
+    expect(sync.getView().book?.seq).toBe(50_000)
+    sync.stop()
   })
 })
 

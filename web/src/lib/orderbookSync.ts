@@ -1,5 +1,11 @@
 import type { BookEvent } from '../../../shared/api/index.ts'
-import { applyBookDelta, orderbookFromSnapshot, type OrderbookState } from './orderbookState.ts'
+import {
+  applyBookDelta,
+  copyBook,
+  orderbookFromSnapshot,
+  type OrderbookState,
+  type WorkingBook,
+} from './orderbookState.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 
 type OrderbookSyncStatus = 'loading' | 'synced' | 'resyncing' | 'error'
@@ -10,6 +16,14 @@ type OrderbookSyncStatus = 'loading' | 'synced' | 'resyncing' | 'error'
  */
 const publishGapMs = 16
 
+/**
+ * Most deltas kept while a snapshot loads. More than that cannot be replayed onto it: the
+ * buffer is dropped, and the snapshot, when it comes, is followed by a newer one rather than
+ * shown. A resync (one request) rather than leaving the stream as faulty: a busy honest market
+ * can outrun a slow snapshot too, and the stream has its own health checks.
+ */
+export const bufferedDeltasMax = 10_000
+
 export interface OrderbookView {
   readonly status: OrderbookSyncStatus
   readonly book: OrderbookState | undefined
@@ -19,8 +33,10 @@ export interface OrderbookView {
 
 /**
  * Keeps one market's book in step with a replica: a `GET /orderbook` snapshot, then SSE deltas
- * on top. Deltas that arrive while a snapshot is loading are buffered and replayed after it; a
- * `seq` gap triggers a new snapshot. A failed snapshot is retried after 1 s, then 2, 4 … up to
+ * on top, each changing a working book in place (`applyBookDelta`); the view gets an immutable
+ * copy of it when read after a change (`getView`), so a delta costs what it changes and a copy
+ * is made at most once per render. Deltas that arrive while a snapshot is loading are buffered
+ * (at most `bufferedDeltasMax`) and replayed after it; a `seq` gap triggers a new snapshot. A failed snapshot is retried after 1 s, then 2, 4 … up to
  * 30 s; `stop` ends everything, including a retry that is waiting or a load in flight. Views are
  * published at the end of each batch (`flush`, on its `applied` event), so a batch's deltas show
  * together in the next frame; but at most once per `publishGapMs`, a later batch waiting out the
@@ -28,7 +44,12 @@ export interface OrderbookView {
  */
 export class OrderbookSync {
   private view: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }
+  /** The book deltas apply to; `view.book` is a copy of it, renewed when read after a change. */
+  private book: WorkingBook | undefined
+  private bookChanged = false
   private buffer: BookEvent[] = []
+  /** More deltas came during the load than the buffer holds: the snapshot cannot catch up. */
+  private overflowed = false
   private loading: AbortController | undefined
   private readonly listeners = new Set<() => void>()
   private frame: ReturnType<typeof setTimeout> | undefined
@@ -50,7 +71,13 @@ export class OrderbookSync {
     return () => this.listeners.delete(listener)
   }
 
-  readonly getView = (): OrderbookView => this.view
+  readonly getView = (): OrderbookView => {
+    if (this.bookChanged && this.book !== undefined) {
+      this.bookChanged = false
+      this.view = { ...this.view, book: copyBook(this.book) }
+    }
+    return this.view
+  }
 
   /** Drops the current book and loads a snapshot from the current replica. */
   resync(): void {
@@ -61,7 +88,8 @@ export class OrderbookSync {
     const controller = new AbortController()
     this.loading = controller
     this.buffer = []
-    this.patch({ status: this.view.book === undefined ? 'loading' : 'resyncing' })
+    this.overflowed = false
+    this.patch({ status: this.book === undefined ? 'loading' : 'resyncing' })
     const replica = this.replicaOf()
     if (replica === undefined) return
     replicaApi
@@ -69,15 +97,16 @@ export class OrderbookSync {
       .then((snapshot) => {
         if (this.loading !== controller) return
         this.loading = undefined
-        let book = orderbookFromSnapshot(snapshot)
+        if (this.overflowed) return this.gap()
+        const book = orderbookFromSnapshot(snapshot)
         for (const delta of this.buffer) {
-          const result = applyBookDelta(book, delta)
-          if (result.kind === 'gap') return this.gap()
-          if (result.kind === 'applied') book = result.state
+          if (applyBookDelta(book, delta).kind === 'gap') return this.gap()
         }
         this.buffer = []
         this.failures = 0
-        this.patch({ status: 'synced', book }, true)
+        this.book = book
+        this.bookChanged = true
+        this.patch({ status: 'synced' }, true)
       })
       .catch(() => {
         if (this.loading !== controller || this.stopped) return
@@ -94,13 +123,22 @@ export class OrderbookSync {
 
   onDelta(delta: BookEvent): void {
     if (delta.market !== this.market) return
-    if (this.view.status !== 'synced' || this.view.book === undefined) {
-      this.buffer.push(delta)
+    if (this.view.status !== 'synced' || this.book === undefined) {
+      // Only a load in flight needs them; the next resync starts from an empty buffer anyway.
+      if (this.loading === undefined || this.overflowed) return
+      if (this.buffer.length < bufferedDeltasMax) this.buffer.push(delta)
+      else {
+        this.buffer = []
+        this.overflowed = true
+      }
       return
     }
-    const result = applyBookDelta(this.view.book, delta)
+    const result = applyBookDelta(this.book, delta)
     if (result.kind === 'gap') this.gap()
-    else if (result.kind === 'applied') this.patch({ book: result.state })
+    else if (result.kind === 'applied') {
+      this.bookChanged = true
+      this.schedule()
+    }
   }
 
   /**
@@ -133,8 +171,13 @@ export class OrderbookSync {
 
   private patch(patch: Partial<OrderbookView>, now = false): void {
     this.view = { ...this.view, ...patch }
+    if (now && !this.stopped) return this.notify()
+    this.schedule()
+  }
+
+  /** Publishes the view in `publishGapMs` (or at the batch's end, `flush`), once. */
+  private schedule(): void {
     if (this.stopped) return
-    if (now) return this.notify()
     this.frame ??= setTimeout(() => this.notify(), publishGapMs)
   }
 
