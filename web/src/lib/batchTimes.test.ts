@@ -37,6 +37,7 @@ describe('batch times from the stream', () => {
     const context: RouteLiveEventContext = {
       queryClient,
       books: new Map(),
+      markets: new Set(['ETH/USDT']),
       address: me,
       receiptListeners: new Set(),
     }

@@ -52,12 +52,14 @@ export function LiveProvider(props: {
     const books = new Map<string, OrderbookSync>()
     let dirtyBalances = false
     const tokens = new Set(registry.tokens.map((token) => token.symbol))
+    const markets = new Set(registry.markets.map((market) => market.id))
     const events: ReplicaEvents = new ReplicaEvents({
       replicas: registry.replicas,
       quorum: registry.quorum,
       address,
       onEvent: (event) => {
-        const flush = routeLiveEvent(event, { queryClient, books, address, receiptListeners })
+        const context = { queryClient, books, markets, address, receiptListeners }
+        const flush = routeLiveEvent(event, context)
         if (event.event === 'balance') {
           dirtyBalances = true
           // Shown at once, marked as being verified, while its proof against a quorum root follows.

@@ -9,15 +9,21 @@ import { receiveStreamedTrade } from './tradeFeed.ts'
 export interface RouteLiveEventContext {
   readonly queryClient: QueryClient
   readonly books: ReadonlyMap<string, OrderbookSync>
+  /**
+   * The registry's market ids: a trade or order event of another market is dropped, so a
+   * replica streaming made-up markets makes the app keep nothing for them.
+   */
+  readonly markets: ReadonlySet<string>
   readonly address: string | undefined
   readonly receiptListeners: ReadonlySet<(receipt: ReceiptEvent) => void>
 }
 
 /**
  * Applies one event of the live stream: book deltas to the book syncs, trades to the trade feed,
- * order events to invalidations, receipts to the listeners; the batch times of receipts and
- * order events are remembered (`batchTimes.ts`). Returns true at the end of a batch
- * (`applied`) or on a resync (`hello`, `reset`), when balances touched meanwhile are refreshed.
+ * order events to invalidations (all of registry markets only), receipts to the listeners; the
+ * batch times of receipts and order events are remembered (`batchTimes.ts`). Returns true at
+ * the end of a batch (`applied`) or on a resync (`hello`, `reset`), when balances touched
+ * meanwhile are refreshed.
  */
 export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext): boolean {
   const { queryClient, books, address } = context
@@ -34,6 +40,7 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
       return false
     case 'trade': {
       const trade = event.data
+      if (!context.markets.has(trade.market)) return false
       receiveStreamedTrade(queryClient, trade)
       const mine =
         address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
@@ -41,6 +48,7 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
       return false
     }
     case 'order':
+      if (!context.markets.has(event.data.market)) return false
       recordBatchTime(queryClient, event.data.index, event.data.time)
       if (address) {
         queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })

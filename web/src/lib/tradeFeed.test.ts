@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Trade, TradesResponse } from '../../../shared/api/index.ts'
 import { fixtureTrade } from '../testing/tradeFixture.ts'
 import { routeLiveEvent, type RouteLiveEventContext } from './routeLiveEvent.ts'
-import { mergeTrades, tradeFeedQueryOptions } from './tradeFeed.ts'
+import { mergeTrades, streamedTradeMarkets, tradeFeedQueryOptions } from './tradeFeed.ts'
 
 const market = 'ETH/USDT'
 const trade = (seq: number): Trade =>
@@ -66,6 +66,7 @@ describe('the trade feed', () => {
     const context: RouteLiveEventContext = {
       queryClient: client,
       books: new Map(),
+      markets: new Set([market]),
       address: undefined,
       receiptListeners: new Set(),
     }
@@ -90,6 +91,22 @@ describe('the trade feed', () => {
     replica.release()
     await expect.poll(() => observer.getCurrentResult().isFetching).toBe(false)
     expect(seqs()).toEqual([4, 3, 2, 1])
+  })
+
+  it('keeps nothing of trades in markets the registry does not list', () => {
+    const client = new QueryClient()
+    const context: RouteLiveEventContext = {
+      queryClient: client,
+      books: new Map(),
+      markets: new Set([market]),
+      address: undefined,
+      receiptListeners: new Set(),
+    }
+    for (let i = 0; i < 5000; i++) {
+      routeLiveEvent({ event: 'trade', data: { ...trade(1), market: `FORGED-${i}` } }, context)
+    }
+    routeLiveEvent({ event: 'trade', data: trade(1) }, context)
+    expect(streamedTradeMarkets(client)).toEqual([market])
   })
 
   it('merges only streamed trades that continue the page, never leaving a hole', () => {

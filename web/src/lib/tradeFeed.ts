@@ -16,6 +16,11 @@ function streamedTrades(client: QueryClient, market: string): readonly Trade[] {
   return streamed.get(client)?.get(market) ?? []
 }
 
+/** The markets whose streamed trades are kept for `client`. */
+export function streamedTradeMarkets(client: QueryClient): string[] {
+  return [...(streamed.get(client)?.keys() ?? [])]
+}
+
 /**
  * A fetched page (newest first) with the streamed trades that continue it: those above its top
  * `seq`, taken while each is the next number, so a hole is never shown (the next streamed trade
