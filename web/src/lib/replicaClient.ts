@@ -40,12 +40,24 @@ export class ReplicaRequestError extends BaseError {
   }
 }
 
+/**
+ * Most bytes read of an answer, unless a request sets its own: well above the largest a replica
+ * sends (a page of 100 orders with their fills and proofs is about 1.5 MB), and small enough
+ * that a replica answering endlessly cannot fill the tab's memory.
+ */
+export const answerBytesMax = 8 * 1024 * 1024
+
+/** The cap of answers of a few fields (`/status`, `/tx/:id`), polled every second or two. */
+const smallAnswerBytesMax = 64 * 1024
+
 export interface RequestOptions {
   readonly method?: 'GET' | 'POST'
   readonly body?: unknown
   readonly signal?: AbortSignal | undefined
   /** Give up after this long; default 4 s. */
   readonly timeoutMs?: number
+  /** Read at most this many bytes of the answer; default `answerBytesMax`. */
+  readonly maxBytes?: number
 }
 
 /**
@@ -83,7 +95,19 @@ async function requestRaw(url: string, options: RequestOptions = {}): Promise<un
     if (timeout.aborted) throw new ReplicaRequestError('timeout', `No answer from ${url} in time`)
     throw new ReplicaRequestError('network', `Cannot reach ${new URL(url, location.href).host}`)
   }
-  const json: unknown = await response.json().catch(() => undefined)
+  const maxBytes = options.maxBytes ?? answerBytesMax
+  const text = await readCapped(response, maxBytes).catch((error: unknown) => {
+    if (error instanceof AnswerTooLargeError) {
+      const message = `Answer from ${url} exceeds ${maxBytes} bytes`
+      throw response.ok
+        ? new ReplicaRequestError('invalid_response', message)
+        : new ReplicaRequestError('http', message, response.status)
+    }
+    if (options.signal?.aborted) throw error
+    if (timeout.aborted) throw new ReplicaRequestError('timeout', `No answer from ${url} in time`)
+    return undefined
+  })
+  const json = text === undefined ? undefined : parseJson(text)
   if (!response.ok) {
     const parsed = errorResponseSchema.safeParse(json)
     if (parsed.success) {
@@ -93,6 +117,53 @@ async function requestRaw(url: string, options: RequestOptions = {}): Promise<un
     throw new ReplicaRequestError('http', `HTTP ${response.status}`, response.status)
   }
   return json
+}
+
+/** An answer longer than the bytes a request reads (`readCapped`); becomes a request error. */
+class AnswerTooLargeError extends BaseError {
+  override name = 'AnswerTooLargeError' as const
+  constructor(maxBytes: number) {
+    super(`answer exceeds ${maxBytes} bytes`)
+  }
+}
+
+/**
+ * The body of `response` as text, read chunk by chunk: at most `maxBytes`, past which reading
+ * stops and the connection is let go (`AnswerTooLargeError`), so an endless or huge answer
+ * costs no more memory than that.
+ */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length') ?? 0)
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined)
+    throw new AnswerTooLargeError(maxBytes)
+  }
+  if (response.body === null) return ''
+  const reader = response.body.getReader()
+  const decoder = new TextDecoder()
+  const parts: string[] = []
+  let bytes = 0
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) break
+    bytes += value.byteLength
+    if (bytes > maxBytes) {
+      await reader.cancel().catch(() => undefined)
+      throw new AnswerTooLargeError(maxBytes)
+    }
+    parts.push(decoder.decode(value, { stream: true }))
+  }
+  parts.push(decoder.decode())
+  return parts.join('')
+}
+
+/** `text` parsed as JSON; undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown
+  } catch {
+    return undefined
+  }
 }
 
 /** A replica as listed in the registry. */
@@ -131,7 +202,11 @@ function submitRoute(action: SubmitIntentRequest['action']): string {
 /** Typed calls to one replica's HTTP API (`shared/api`). */
 export const replicaApi = {
   status: (replica: ReplicaRef, signal?: AbortSignal) =>
-    requestJson(endpoint(replica, 'status'), statusResponseSchema, { signal, timeoutMs: 2500 }),
+    requestJson(endpoint(replica, 'status'), statusResponseSchema, {
+      signal,
+      timeoutMs: 2500,
+      maxBytes: smallAnswerBytesMax,
+    }),
   network: (replica: ReplicaRef, signal?: AbortSignal) =>
     requestJson(endpoint(replica, 'network'), networkResponseSchema, { signal, timeoutMs: 4000 }),
   orderbook: (replica: ReplicaRef, market: string, depth: number, signal?: AbortSignal) =>
@@ -151,7 +226,11 @@ export const replicaApi = {
     signal?: AbortSignal,
   ) => requestJson(endpoint(replica, 'trades', { ...query }), tradesResponseSchema, { signal }),
   tx: (replica: ReplicaRef, intentId: string, signal?: AbortSignal) =>
-    requestJson(endpoint(replica, `tx/${intentId}`), txResponseSchema, { signal, timeoutMs: 2500 }),
+    requestJson(endpoint(replica, `tx/${intentId}`), txResponseSchema, {
+      signal,
+      timeoutMs: 2500,
+      maxBytes: smallAnswerBytesMax,
+    }),
   submit: (replica: ReplicaRef, intent: SubmitIntentRequest, signal?: AbortSignal) =>
     requestJson(endpoint(replica, submitRoute(intent.action)), submitIntentResponseSchema, {
       method: 'POST',
