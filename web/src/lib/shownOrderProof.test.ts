@@ -89,6 +89,35 @@ describe('shownOrderProof', () => {
     }
   })
 
+  it('checks every column the ✓ stands beside: filled and type too', () => {
+    for (const patch of [
+      // Filled shown as 0.0075 of 0.01 while the remaining size is unchanged.
+      { filled: '7500000000000000' },
+      // Post only, where the root holds a plain limit order.
+      { timeInForce: 'POST_ONLY' as const },
+      // A market order, which never rests.
+      { type: 'market' as const, timeInForce: 'IOC' as const },
+    ]) {
+      expect(shownOrderProof(listed(patch), ethUsdt, atRoot, portfolio([honest(0)]))).toMatchObject(
+        { state: 'differs', listedBy: 'replica-2' },
+      )
+    }
+  })
+
+  it('does not wait for a change at a batch far beyond what a quorum has applied', () => {
+    const row = listed({ price: '1000000', updatedIndex: 1e12 })
+    expect(shownOrderProof(row, ethUsdt, atRoot, portfolio([honest(0)]))).toMatchObject({
+      state: 'differs',
+      listedBy: 'replica-2',
+    })
+    // Its shown columns as the root proves them: nothing false is shown.
+    const same = listed({ updatedIndex: 1e12 })
+    expect(shownOrderProof(same, ethUsdt, atRoot, portfolio([honest(0)])).state).toBe('verified')
+    // A few batches past the last check is a replica quicker than the check: it waits.
+    const recent = listed({ price: '1000000', updatedIndex: fixtureIndex + 5 })
+    expect(shownOrderProof(recent, ethUsdt, atRoot, portfolio([honest(0)])).state).toBe('verifying')
+  })
+
   it('waits for the next root when the order changed after the proven one', () => {
     const changed = listed({ updatedIndex: fixtureIndex + 1, remaining: '5000000000000000' })
     expect(shownOrderProof(changed, ethUsdt, atRoot, portfolio([honest(0)]))).toEqual({

@@ -1,4 +1,6 @@
 import type { MarketInfo, OrderView } from '../../../shared/api/index.ts'
+import { toOrderType } from '../../../shared/orderbook/index.ts'
+import { isBeyondQuorum } from './beyondQuorum.ts'
 import type { VerifiedPortfolio } from './queries.ts'
 import type { ProvenOrder } from './verifyPortfolioAtRoot.ts'
 
@@ -11,7 +13,8 @@ export type ShownOrderProof =
   /**
    * The replica that listed the order, at the root's index or later, shows it open with fields
    * the root does not prove (other ones, or no open order at all) though it has not changed
-   * since: that replica served a false order.
+   * since (or says it changed at a batch far beyond any a quorum had applied): that replica
+   * served a false order.
    */
   | { readonly state: 'differs'; readonly proven: ProvenOrder; readonly listedBy: string }
   /** No proof tied the order to a quorum root (a false value, no proof, no quorum). */
@@ -26,9 +29,12 @@ export interface OrderListing {
 /**
  * How an open order, as the orders table shows it (`GET /orders` of one replica, `listing`),
  * stands against the portfolio check (`verifyPortfolioAtRoot`, at the latest root a quorum
- * signed): verified only when the proven leaf has the same market, side, price, size, remaining
- * size, owner and placement batch as the row. An order placed or changed after the root, or
- * listed before it, waits for the next check. Pure.
+ * signed): verified only when the proven leaf has the same market, side, price, size, filled
+ * and remaining size, type, owner and placement batch as the row, every column the badge
+ * stands beside. An order placed or changed after the root, or listed before it, waits for the
+ * next check; but not a change at a batch far beyond what a quorum had applied at the check
+ * (`isBeyondQuorum`): that batch is the listing replica's word, and the row is judged against
+ * the root as it is. Pure.
  */
 export function shownOrderProof(
   order: OrderView,
@@ -40,7 +46,7 @@ export function shownOrderProof(
   if (portfolio === undefined || index === undefined) {
     return { state: 'verifying', why: 'not checked yet' }
   }
-  if (order.updatedIndex > index) {
+  if (order.updatedIndex > index && !isBeyondQuorum(order.updatedIndex, portfolio.appliedIndex)) {
     return { state: 'verifying', why: `changed at batch #${order.updatedIndex}, after the root` }
   }
   const proven = portfolio.byOrder[order.orderId]
@@ -67,20 +73,29 @@ export function shownOrderProof(
 
 /**
  * Whether the order's state leaf (`market side priceTicks owner orderType lots originalLots
- * placedIndex placedPosition`, `orderLeaf` of `shared/exchange`) is the order shown, with the
- * market's grid turning ticks and lots into base units.
+ * placedIndex placedPosition`, `orderLeaf` of `shared/exchange`) is the open order shown, with
+ * the market's grid turning ticks and lots into base units: its type and time in force make the
+ * leaf's order type, and what is filled of it is its size less what rests.
  */
 function leafMatches(value: string, order: OrderView, market: MarketInfo): boolean {
-  const [leafMarket, side, priceTicks, owner, , lots, originalLots, placedIndex] = value.split(' ')
+  const [leafMarket, side, priceTicks, owner, orderType, lots, originalLots, placedIndex] =
+    value.split(' ')
   if (leafMarket !== order.market || market.id !== order.market) return false
   const units = (count: string | undefined, step: string) =>
     count !== undefined && /^\d+$/.test(count) ? BigInt(count) * BigInt(step) : undefined
+  const quantity = units(originalLots, market.lotBaseUnits)
+  const remaining = units(lots, market.lotBaseUnits)
   return (
+    order.status === 'open' &&
     side === order.side &&
     owner === order.owner &&
+    orderType === toOrderType(order.type, order.timeInForce) &&
     placedIndex === String(order.placedIndex) &&
     units(priceTicks, market.tickQuoteUnitsPerBaseToken) === BigInt(order.price) &&
-    units(originalLots, market.lotBaseUnits) === BigInt(order.quantity) &&
-    units(lots, market.lotBaseUnits) === BigInt(order.remaining)
+    quantity !== undefined &&
+    remaining !== undefined &&
+    quantity === BigInt(order.quantity) &&
+    remaining === BigInt(order.remaining) &&
+    quantity - remaining === BigInt(order.filled)
   )
 }
