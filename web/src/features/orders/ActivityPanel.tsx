@@ -374,6 +374,13 @@ export function ActivityPanel(props: {
             Showing {partial.join(' and ')}.
           </p>
         )}
+        {/* Only open orders carry a proof: fills and closed orders are one replica's list. */}
+        {address && (tab === 'fills' || tab === 'history') && (
+          <p className="muted small pad" data-testid="orders-unverified">
+            ⚠ Unverified: as {listing.replicaId || 'one replica'} lists them. No proof ties{' '}
+            {tab === 'fills' ? 'fills' : 'closed orders'} to a root a quorum signed.
+          </p>
+        )}
         {address && tab === 'requests' && (
           <div className="pad-x request-list">
             {requests.length === 0 && (
