@@ -142,7 +142,7 @@ export class Disputer {
 }
 
 /** A switch proof counts if it is recent, not from the future and signed by its node. */
-export function isProofValid(context: NodeContext, proof: SwitchProof): boolean {
+function isProofValid(context: NodeContext, proof: SwitchProof): boolean {
   if (!isProofTimely(context, proof.timestamp)) return false
   return context.network.verifyOperatorSignature(
     proof.node_id,
