@@ -298,69 +298,42 @@ export class ZellularClient {
     const verifier = this.#pageVerifier(parameters)
     // Grows while reads are held whole with nothing new (`longPollMaxMs`).
     let waitMs = this.longPollMs
-    const prefix = `/node/${encodeURIComponent(this.app)}/batches/finalized?after=`
-    const pinned =
-      parameters.node === undefined ? undefined : this.network.operator(parameters.node)
-    if (parameters.node !== undefined && !pinned) throw new RangeError('unknown node to read from')
+    const pinned = this.#pinnedNode(parameters.node)
     if (parameters.startAt !== undefined) this.#startReadingAt(parameters.startAt)
     let streak = NO_STREAK
-    // The network's finalized index, learnt from the other nodes' proofs, to leave a node that
-    // keeps this stream behind it (`lagWatch.ts`); none when pinned or with no other node.
-    const lag = pinned || this.#readers.length < 2 ? undefined : new LagWatch(this.maxBehindMs)
-    const stop = new AbortController()
-    const probeSignal = AbortSignal.any([stop.signal, ...(signal ? [signal] : [])])
-    let probes = 0
-    const probe = () => {
-      if (!lag?.probeDue(performance.now())) return
-      const learn = (index: number | undefined) =>
-        lag.learn(index, verifier.checkpoint.index, performance.now())
-      const other = this.#otherReader(probes++)
-      this.#provenFinalized(other, probeSignal).then(learn, () => learn(undefined))
-    }
+    const lag = pinned ? undefined : this.#lagOf(verifier, signal)
     // Unproven bodies are only trusted to chain on with pages from the node that sent them.
     const switchNode = () => {
       verifier.discardUnverified()
       streak = NO_STREAK
       if (!pinned) this.#rotateReader()
-      lag?.restart(verifier.checkpoint.index, performance.now())
+      lag?.restart()
     }
     let pause = this.pollIntervalMs
     try {
       while (!signal?.aborted) {
-        probe()
+        lag?.probe()
         const after = verifier.nextAfter
         const node = pinned ?? this.#reader()
         let released: VerifiedBatch[]
         let heldMs: number
         try {
           const started = performance.now()
-          const data = await this.#readPage(node, prefix + after, waitMs, signal)
+          const data = await this.#readPage(node, this.#finalizedAfter(after), waitMs, signal)
           released = verifier.consume(data, after)
           heldMs = performance.now() - started
           streak = this.#unprovenStreak(streak, released, verifier, heldMs)
         } catch (error) {
           if (signal?.aborted) return
-          if (classify(error) === 'fatal') throw error
-          // A node that lies or stalls is the finding of an audit; a node that is down is not.
-          if (pinned && isNodeFault(error)) throw error
-          // Down, failing, lying (a ProofError) or stalling (an UnprovenPagesError): another node.
-          this.#onWarning(error as ZellularError, node.id)
+          this.#readFailed(error, node, pinned !== undefined)
           switchNode()
           waitMs = this.longPollMs
           await sleep(pause, signal)
           pause = Math.min(pause * 2, this.maxBackoffMs)
           continue
         }
-        const position = verifier.checkpoint.index
-        const lagging = lag !== undefined && lag.overdue(position, performance.now())
-        if (lagging) {
-          // Valid but too little, too slowly: the batches it proved are kept, the rest is read
-          // from the next node at once.
-          const finalized = `${lag.known} is proven finalized`
-          const message = `the reader stayed behind at ${position} for ${this.maxBehindMs} ms`
-          this.#onWarning(new LaggingNodeError(`${message}; ${finalized}`), node.id)
-          switchNode()
-        }
+        const lagging = lag?.leftBehind(node) === true
+        if (lagging) switchNode()
         if (!lagging && released.length === 0 && verifier.nextAfter === after) {
           // Nothing new. A node still silent at the longest pause may be lagging: try another.
           // So may a node that held the read for its whole wait: at worst one wait is lost to it.
@@ -379,14 +352,76 @@ export class ZellularClient {
         waitMs = this.longPollMs
         for (const batch of released) {
           if (signal?.aborted) return
-          lag?.pause(performance.now())
+          lag?.pause()
           yield batch
-          lag?.resume(performance.now())
+          lag?.resume()
         }
       }
     } finally {
-      // A probe still under way is of no use to anyone now.
-      stop.abort()
+      lag?.stop()
+    }
+  }
+
+  /** The path of the finalized page after `after`. */
+  #finalizedAfter(after: number): string {
+    return `/node/${encodeURIComponent(this.app)}/batches/finalized?after=${after}`
+  }
+
+  /** The node `id` a stream is pinned to (`BatchesParameters.node`), if any. */
+  #pinnedNode(id: string | undefined): Operator | undefined {
+    if (id === undefined) return undefined
+    const operator = this.network.operator(id)
+    if (!operator) throw new RangeError('unknown node to read from')
+    return operator
+  }
+
+  /**
+   * A page read from `node` failed: throws what the stream cannot go on from, else reports it,
+   * and the stream moves to another node.
+   */
+  #readFailed(error: unknown, node: Operator, pinned: boolean): void {
+    if (classify(error) === 'fatal') throw error
+    // A node that lies or stalls is the finding of an audit; a node that is down is not.
+    if (pinned && isNodeFault(error)) throw error
+    // Down, failing, lying (a ProofError) or stalling (an UnprovenPagesError): another node.
+    this.#onWarning(error as ZellularError, node.id)
+  }
+
+  /**
+   * One stream's watch on its node (`lagWatch.ts`): the network's finalized index, learnt from
+   * the other nodes' proofs in turn, to leave a node that keeps the stream behind it; none with
+   * no other node to ask. `stop` drops a question still under way, of no use to anyone then.
+   */
+  #lagOf(verifier: PageVerifier, signal: AbortSignal | undefined) {
+    if (this.#readers.length < 2) return undefined
+    const lag = new LagWatch(this.maxBehindMs)
+    const stop = new AbortController()
+    const probeSignal = AbortSignal.any([stop.signal, ...(signal ? [signal] : [])])
+    let probes = 0
+    return {
+      probe: () => {
+        if (!lag.probeDue(performance.now())) return
+        const learn = (index: number | undefined) =>
+          lag.learn(index, verifier.checkpoint.index, performance.now())
+        const other = this.#otherReader(probes++)
+        this.#provenFinalized(other, probeSignal).then(learn, () => learn(undefined))
+      },
+      /**
+       * Whether `node` kept the stream behind too long: then it is reported, to be left (valid
+       * but too little, too slowly: what it proved is kept, the rest is read elsewhere).
+       */
+      leftBehind: (node: Operator) => {
+        const position = verifier.checkpoint.index
+        if (!lag.overdue(position, performance.now())) return false
+        const finalized = `${lag.known} is proven finalized`
+        const message = `the reader stayed behind at ${position} for ${this.maxBehindMs} ms`
+        this.#onWarning(new LaggingNodeError(`${message}; ${finalized}`), node.id)
+        return true
+      },
+      restart: () => lag.restart(verifier.checkpoint.index, performance.now()),
+      pause: () => lag.pause(performance.now()),
+      resume: () => lag.resume(performance.now()),
+      stop: () => stop.abort(),
     }
   }
 
