@@ -7,7 +7,7 @@ import { listenHttp } from '../listenHttp.ts'
 import { PeerClient } from './peers.ts'
 import { BATCH_FRAMING_BYTES } from './rateLimiter.ts'
 import { putBatchFrom, requestFrom } from './testing.ts'
-import { makeTestNode, syncedFollower } from './testNodes.ts'
+import { emptyLogPut, makeTestNode, syncedFollower } from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -289,21 +289,7 @@ describe('empty batches', () => {
     const follower = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
     const target = { id: node.id, socket: 'http://127.0.0.1:34505' }
     const put = (batches: string[]) =>
-      follower.send(
-        'PUT',
-        target,
-        '/sequencer/batches',
-        {
-          app_name: 'a',
-          batches,
-          sequenced_index: 0,
-          sequenced_chaining_hash: '',
-          locked_index: 0,
-          locked_chaining_hash: '',
-          finalized_index: 0,
-        },
-        10_000,
-      )
+      follower.send('PUT', target, '/sequencer/batches', emptyLogPut(batches), 10_000)
     try {
       const refused = await put(Array<string>(101).fill(''))
       expect(refused).toMatchObject({

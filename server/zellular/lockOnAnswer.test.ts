@@ -1,7 +1,6 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
-import type { SequencerPutRequest } from './sequencerApi.ts'
-import { signingFollowers, startedSequencer } from './testNodes.ts'
+import { emptyLogPut, signingFollowers, startedSequencer } from './testNodes.ts'
 
 // A follower that says it holds a lock request for batches on their way to it (`sign_wait_ms`)
 // is asked to lock what the sequencer answered it, without waiting for its next report: the
@@ -22,17 +21,8 @@ async function sequencerWithSigners() {
 }
 
 /** A follower's PUT reporting an empty log. */
-function put(batches: string[], signWaitMs: number | undefined): SequencerPutRequest {
-  return {
-    app_name: 'a',
-    batches,
-    sequenced_index: 0,
-    sequenced_chaining_hash: '',
-    locked_index: 0,
-    locked_chaining_hash: '',
-    finalized_index: 0,
-    ...(signWaitMs === undefined ? {} : { sign_wait_ms: signWaitMs }),
-  }
+function put(batches: string[], signWaitMs: number | undefined) {
+  return emptyLogPut(batches, signWaitMs === undefined ? {} : { sign_wait_ms: signWaitMs })
 }
 
 it('locks batches once answered to followers that wait for them, before they report them', async () => {

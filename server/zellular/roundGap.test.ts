@@ -1,22 +1,13 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
-import type { SequencerPutRequest } from './sequencerApi.ts'
-import { makeTestNode } from './testNodes.ts'
+import { emptyLogPut, makeTestNode } from './testNodes.ts'
 
 // `ZSEQUENCER_ROUND_GAP` (`roundGapMs`) paces the sequencer's rounds: however often followers'
 // reports wake them, two rounds of a lane start at least the gap apart.
 
 beforeAll(() => initZellular())
 
-const report: SequencerPutRequest = {
-  app_name: 'a',
-  batches: [],
-  sequenced_index: 0,
-  sequenced_chaining_hash: '',
-  locked_index: 0,
-  locked_chaining_hash: '',
-  finalized_index: 0,
-}
+const report = emptyLogPut()
 
 /** Lock rounds of a sequencer whose answers to a follower wake it every ~5 ms for 600 ms. */
 async function lockRoundsWoken(roundGapMs: number): Promise<number> {

@@ -17,6 +17,7 @@ import { nodeConfigSchema, type NodeConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
 import type { NodeHooks } from './nodeHooks.ts'
+import type { SequencerPutRequest } from './sequencerApi.ts'
 
 const TEST_NODE_IDS = ['0x01', '0x02', '0x03', '0x04'].map((prefix) => prefix.padEnd(42, '0'))
 
@@ -292,4 +293,21 @@ export function startedSequencer(
     }
   }
   return { node, ids, log, clock, followersReport }
+}
+
+/** A follower's PUT to its sequencer for app `a` carrying `batches`, reporting an empty log. */
+export function emptyLogPut(
+  batches: string[] = [],
+  extra: Partial<SequencerPutRequest> = {},
+): SequencerPutRequest {
+  return {
+    app_name: 'a',
+    batches,
+    sequenced_index: 0,
+    sequenced_chaining_hash: '',
+    locked_index: 0,
+    locked_chaining_hash: '',
+    finalized_index: 0,
+    ...extra,
+  }
 }
