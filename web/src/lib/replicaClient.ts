@@ -15,6 +15,8 @@ import {
 import type { ReplicaRootAnswer } from '../../../shared/attest/judgeRootAnswers.ts'
 import { BaseError } from '../../../shared/errors/index.ts'
 import { walkOpenOrderPages, type ProofAnswer } from '../../../shared/exchange/index.ts'
+// eslint-disable-next-line project/module-boundaries -- the SDK's capped reader alone, no BLS
+import { readCappedText } from '../../../shared/zellular/cappedStream.ts'
 
 /** Why a request to a replica (or the app server) failed. */
 export type ReplicaErrorKind =
@@ -138,23 +140,9 @@ async function readCapped(response: Response, maxBytes: number): Promise<string>
     await response.body?.cancel().catch(() => undefined)
     throw new AnswerTooLargeError(maxBytes)
   }
-  if (response.body === null) return ''
-  const reader = response.body.getReader()
-  const decoder = new TextDecoder()
-  const parts: string[] = []
-  let bytes = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) break
-    bytes += value.byteLength
-    if (bytes > maxBytes) {
-      await reader.cancel().catch(() => undefined)
-      throw new AnswerTooLargeError(maxBytes)
-    }
-    parts.push(decoder.decode(value, { stream: true }))
-  }
-  parts.push(decoder.decode())
-  return parts.join('')
+  const read = await readCappedText(response.body, maxBytes)
+  if ('tooLarge' in read) throw new AnswerTooLargeError(maxBytes)
+  return read.text
 }
 
 /** `text` parsed as JSON; undefined when it is not JSON. */
