@@ -52,6 +52,17 @@ afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0)) await cleanUp()
 })
 
+/** What `routeLiveEvent` needs, for a registry of `market` alone and no connected account. */
+function liveContext(client: QueryClient): RouteLiveEventContext {
+  return {
+    queryClient: client,
+    books: new Map(),
+    markets: new Set([market]),
+    address: undefined,
+    receiptListeners: new Set(),
+  }
+}
+
 describe('the trade feed', () => {
   it('keeps a streamed trade that arrives while the refetch after a reconnect is in flight', async () => {
     const replica = await slowTradesReplica()
@@ -63,13 +74,7 @@ describe('the trade feed', () => {
       () => client.clear(),
       () => replica.close(),
     )
-    const context: RouteLiveEventContext = {
-      queryClient: client,
-      books: new Map(),
-      markets: new Set([market]),
-      address: undefined,
-      receiptListeners: new Set(),
-    }
+    const context = liveContext(client)
     const seqs = () =>
       client.getQueryData<TradesResponse>(['trades', market])?.trades.map((item) => item.seq)
 
@@ -95,13 +100,7 @@ describe('the trade feed', () => {
 
   it('keeps nothing of trades in markets the registry does not list', () => {
     const client = new QueryClient()
-    const context: RouteLiveEventContext = {
-      queryClient: client,
-      books: new Map(),
-      markets: new Set([market]),
-      address: undefined,
-      receiptListeners: new Set(),
-    }
+    const context = liveContext(client)
     for (let i = 0; i < 5000; i++) {
       routeLiveEvent({ event: 'trade', data: { ...trade(1), market: `FORGED-${i}` } }, context)
     }
