@@ -1,16 +1,11 @@
+import { PlacesPerClient } from '../http/placesPerClient.ts'
+
 /** A stream's hold on its client's places (`EventStreamPlaces.open`). */
 export interface EventStreamPlace {
   /** The stream left the hub (dropped or reset): it holds no hub place another could be given. */
   leaveHub(): void
   /** The stream ended: its client's place is free (once, however often called). */
   release(): void
-}
-
-interface Holder {
-  /** Places taken, streams still ending included: what `perClientMax` bounds. */
-  held: number
-  /** The streams of this client attached to the hub, oldest first (a `Set` keeps that order). */
-  readonly live: Set<{ readonly close: () => void }>
 }
 
 /**
@@ -23,30 +18,34 @@ interface Holder {
  * remembered: entries never outnumber the streams open.
  */
 export class EventStreamPlaces {
-  readonly #holders = new Map<string, Holder>()
+  /** Places taken, streams still ending included: what `perClientMax` bounds. */
+  readonly #places: PlacesPerClient
+  /** Each client's streams attached to the hub, oldest first (a `Set` keeps that order). */
+  readonly #live = new Map<string, Set<{ readonly close: () => void }>>()
 
-  constructor(readonly perClientMax: number) {}
+  constructor(readonly perClientMax: number) {
+    this.#places = new PlacesPerClient(perClientMax)
+  }
 
   /**
    * Takes a place for a stream of `client`, which `close` ends at once (leaving the hub) when
    * another client is given its place; undefined when `client` holds `perClientMax` already.
    */
   open(client: string, close: () => void): EventStreamPlace | undefined {
-    const holder = this.#holders.get(client) ?? { held: 0, live: new Set() }
-    if (holder.held >= this.perClientMax) return undefined
-    holder.held += 1
-    this.#holders.set(client, holder)
+    const release = this.#places.open(client)
+    if (release === undefined) return undefined
     const stream = { close }
-    holder.live.add(stream)
-    let released = false
+    const live = this.#live.get(client) ?? new Set()
+    this.#live.set(client, live.add(stream))
+    const leaveHub = () => {
+      live.delete(stream)
+      if (live.size === 0 && this.#live.get(client) === live) this.#live.delete(client)
+    }
     return {
-      leaveHub: () => holder.live.delete(stream),
+      leaveHub,
       release: () => {
-        if (released) return
-        released = true
-        holder.live.delete(stream)
-        holder.held -= 1
-        if (holder.held === 0) this.#holders.delete(client)
+        leaveHub()
+        release()
       },
     }
   }
@@ -57,14 +56,14 @@ export class EventStreamPlaces {
    * many as `client`. Returns whether it closed one. O(clients holding a place).
    */
   makeRoomFor(client: string): boolean {
-    const mine = this.#holders.get(client)?.live.size ?? 0
-    let biggest: Holder | undefined
-    for (const [key, holder] of this.#holders) {
-      if (key !== client && holder.live.size > (biggest?.live.size ?? 0)) biggest = holder
+    const mine = this.#live.get(client)?.size ?? 0
+    let biggest: Set<{ readonly close: () => void }> | undefined
+    for (const [key, live] of this.#live) {
+      if (key !== client && live.size > (biggest?.size ?? 0)) biggest = live
     }
-    if (biggest === undefined || mine >= biggest.live.size) return false
-    const [oldest] = biggest.live
-    biggest.live.delete(oldest!)
+    if (biggest === undefined || mine >= biggest.size) return false
+    const [oldest] = biggest
+    biggest.delete(oldest!)
     oldest!.close()
     return true
   }
