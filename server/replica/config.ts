@@ -163,6 +163,10 @@ const replicaEnvironmentSchema = z.object({
   ),
   /** Signed-read units a client IP address may spend at once after a quiet spell. */
   REPLICA_SIGNED_READ_BURST: positiveInteger(defaultReplicaParameters.signedReadBurst),
+  /** New balance signatures per second for all clients together (503 `overloaded` beyond). */
+  REPLICA_SIGNATURES_PER_SECOND: positiveInteger(defaultReplicaParameters.signaturesPerSecond),
+  /** New balance signatures at once after a quiet spell, for all clients together. */
+  REPLICA_SIGNATURES_BURST: positiveInteger(defaultReplicaParameters.signaturesBurst),
   /** `off` on an applier behind its API processes only, which limit each client themselves. */
   REPLICA_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
   /** Least time before an intent accepted by a node but not applied is sent again. */
@@ -311,6 +315,8 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       submitBurst: env.REPLICA_SUBMIT_BURST,
       signedReadRatePerSecond: env.REPLICA_SIGNED_READ_RATE_PER_SECOND,
       signedReadBurst: env.REPLICA_SIGNED_READ_BURST,
+      signaturesPerSecond: env.REPLICA_SIGNATURES_PER_SECOND,
+      signaturesBurst: env.REPLICA_SIGNATURES_BURST,
       rateLimits: env.REPLICA_RATE_LIMITS === 'on',
       redeliverAfterMs: env.REPLICA_REDELIVER_AFTER_MS,
     },

@@ -140,6 +140,16 @@ export interface ReplicaParameters {
   /** Signed-read units a client IP address may spend at once after a quiet spell. */
   readonly signedReadBurst: number
   /**
+   * New balance signatures this process makes per second for all its clients together
+   * (`SigningBudget`); a read past it gets 503 `overloaded`, a read the signature cache answers
+   * costs none. Default 100: about a quarter of one core (2.6 ms a signature,
+   * `bls12381SignRoot` in BENCHMARKS.md), the rest left to applying (about 0.2 ms a transfer)
+   * and the other requests, which share its thread. Applied with `rateLimits` off too.
+   */
+  readonly signaturesPerSecond: number
+  /** New balance signatures this process may make at once after a quiet spell. */
+  readonly signaturesBurst: number
+  /**
    * Whether clients are limited per IP address at all (submissions, signed reads, snapshots).
    * Off only on an applier behind its API processes (`REPLICA_RATE_LIMITS=off`): they limit
    * each client before forwarding, and every request forwarded comes from their address, so
@@ -177,6 +187,8 @@ export const defaultReplicaParameters: ReplicaParameters = {
   submitBurst: 100,
   signedReadRatePerSecond: 200,
   signedReadBurst: 400,
+  signaturesPerSecond: 100,
+  signaturesBurst: 100,
   rateLimits: true,
   redeliverAfterMs: 15_000,
 }

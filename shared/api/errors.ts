@@ -96,7 +96,11 @@ export const apiErrorStatus = {
    * root checkpoints and when idle); retry, or ask another replica.
    */
   snapshot_unavailable: 503,
-  /** Too many intents waiting to be sequenced, or aggregates being gathered; retry later. */
+  /**
+   * Too many intents waiting to be sequenced, aggregates being gathered, or new balance
+   * signatures asked of the replica for now (its signing budget); retry after `Retry-After`
+   * where given.
+   */
   overloaded: 503,
   /**
    * The replica holds as many event streams as it allows, and the asking client would hold as

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { EventStreamPlaces } from '../eventStreamPlaces.ts'
+import { SigningBudget } from '../signingBudget.ts'
 import { rateLimit, RateLimiter } from './rateLimit.ts'
 import { signedReadLimit } from './signedReads.ts'
 
@@ -11,6 +12,9 @@ export interface ClientLimitSettings {
   readonly submitBurst: number
   readonly signedReadRatePerSecond: number
   readonly signedReadBurst: number
+  /** The replica-wide budget of new balance signatures (`SigningBudget`), applied always. */
+  readonly signaturesPerSecond: number
+  readonly signaturesBurst: number
   readonly eventStreamsPerClientMax: number
 }
 
@@ -26,7 +30,8 @@ export interface ClientLimits {
    * Reads that cost BLS signatures, state proofs or a fan-out to every peer: `GET /balance`,
    * `/balances`, `/aggregate_balance`, `/orders?proof=1`, `/order/:id?proof=1`,
    * `/root_certificate`. Each costs one unit, or one per new balance signature it makes where
-   * it makes more (`signedReadLimit`): the allowance bounds signatures, not requests.
+   * it makes more (`signedReadLimit`): the allowance bounds signatures, not requests. Every new
+   * signature is also paid from the replica-wide `SigningBudget` (past it: 503 `overloaded`).
    */
   readonly signedRead: MiddlewareHandler
   /**
@@ -52,10 +57,15 @@ const unlimited: MiddlewareHandler = async (_c, next) => {
  * limit here would make all their clients share one allowance (its port must be private).
  */
 export function clientLimits(settings: ClientLimitSettings): ClientLimits {
+  // Replica-wide, so on with or without limits per client: it guards this process's CPU.
+  const signing = new SigningBudget({
+    signaturesPerSecond: settings.signaturesPerSecond,
+    signaturesBurst: settings.signaturesBurst,
+  })
   if (!settings.rateLimits) {
     return {
       submit: unlimited,
-      signedRead: signedReadLimit(undefined),
+      signedRead: signedReadLimit(undefined, signing),
       snapshot: unlimited,
       eventStreams: new EventStreamPlaces(Number.POSITIVE_INFINITY),
     }
@@ -69,6 +79,7 @@ export function clientLimits(settings: ClientLimitSettings): ClientLimits {
         ratePerSecond: settings.signedReadRatePerSecond,
         burst: settings.signedReadBurst,
       }),
+      signing,
     ),
     snapshot: rateLimit(new RateLimiter({ ratePerSecond: 0.2, burst: 3 })),
     eventStreams: new EventStreamPlaces(settings.eventStreamsPerClientMax),

@@ -2,16 +2,18 @@ import type { Context, ErrorHandler, NotFoundHandler } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import { ApiError } from '../apiError.ts'
 import { ReplicaHaltedError } from '../replicaState.ts'
+import { SigningBudgetSpentError } from '../signingBudget.ts'
 import { RateLimitedError } from './rateLimit.ts'
 
 /**
  * The one error handler: an `ApiError` becomes its JSON body and status (with `Retry-After` for
- * a `RateLimitedError`); Hono's own `HTTPException`s (e.g. a malformed body) keep their status
+ * a `RateLimitedError` or a `SigningBudgetSpentError`); Hono's own `HTTPException`s (e.g. a malformed body) keep their status
  * with a generic code; anything else is a 500 `internal_error` whose details go to the log only.
  */
 export function errorHandler(log: (line: string) => void): ErrorHandler {
   return function handleError(error: Error, c: Context) {
     if (error instanceof RateLimitedError) return error.toResponse(c)
+    if (error instanceof SigningBudgetSpentError) return error.toResponse(c)
     if (error instanceof ApiError) return c.json(error.toBody(), error.status)
     if (error instanceof ReplicaHaltedError) {
       const halted = new ApiError(

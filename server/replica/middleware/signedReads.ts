@@ -1,26 +1,31 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { clientAddress } from '../../http/clientKey.ts'
 import type { SignatureBudget } from '../balanceSigner.ts'
+import { SigningBudgetSpentError, type SigningBudget } from '../signingBudget.ts'
 import { RateLimitedError, type RateLimiter } from './rateLimit.ts'
 
 /** The budget of each request the signed-read limit let through, until the request is gone. */
 const budgets = new WeakMap<Context, SignatureBudget>()
 
-/** The budget of an app without limits (an applier behind its API processes). */
-const unlimitedBudget: SignatureBudget = { spend: () => {} }
-
 /**
- * The signed-read limit, with `limiter` (undefined: no limit). Each request takes one unit of
- * its client's allowance before the route runs (over it: 429 `rate_limited`), and its route
- * gets a `SignatureBudget` (`signatureBudget(c)`) that counts each new BLS signature as one
- * unit, the first of them paid by that request's unit: a read costs the larger of one and the
- * signatures it makes. So the allowance bounds the signatures a client makes, and a read the
- * signature cache answers costs one unit whatever it shows.
+ * The signed-read limit, with `limiter` (undefined: no limit per client) and `signing`, the
+ * replica-wide budget of new signatures. Each request takes one unit of its client's allowance
+ * before the route runs (over it: 429 `rate_limited`), and its route gets a `SignatureBudget`
+ * (`signatureBudget(c)`) that counts each new BLS signature as one unit, the first of them paid
+ * by that request's unit: a read costs the larger of one and the signatures it makes. So the
+ * allowance bounds the signatures a client makes, and a read the signature cache answers costs
+ * one unit whatever it shows. Every new signature is also taken from `signing`, after the
+ * client's allowance (over it: 503 `overloaded`), so all clients together make no more than it
+ * holds; without `limiter` (an applier, whose clients are its API processes) from the whole of
+ * it, with no share per client.
  */
-export function signedReadLimit(limiter: RateLimiter | undefined): MiddlewareHandler {
+export function signedReadLimit(
+  limiter: RateLimiter | undefined,
+  signing: SigningBudget,
+): MiddlewareHandler {
   return async function limitSignedReads(c, next) {
     if (limiter === undefined) {
-      budgets.set(c, unlimitedBudget)
+      budgets.set(c, { spend: (signatures) => takeSignatures(signing, undefined, signatures) })
       return next()
     }
     const client = clientAddress(c)
@@ -31,16 +36,26 @@ export function signedReadLimit(limiter: RateLimiter | undefined): MiddlewareHan
       spend(signatures) {
         const covered = Math.min(prepaid, signatures)
         prepaid -= covered
-        if (signatures === covered) return
-        const waitMs = limiter.take(client, signatures - covered)
-        if (waitMs > 0) {
-          const message = `this read needs ${signatures} new signatures; this address has fewer left`
-          throw new RateLimitedError(waitMs, message)
+        if (signatures > covered) {
+          const waitMs = limiter.take(client, signatures - covered)
+          if (waitMs > 0) {
+            const message = `this read needs ${signatures} new signatures; this address has fewer left`
+            throw new RateLimitedError(waitMs, message)
+          }
         }
+        // After the client's allowance: a client past it cannot spend the replica-wide budget
+        // on reads it is refused. The units of a read refused here stay spent.
+        takeSignatures(signing, client, signatures)
       },
     })
     await next()
   }
+}
+
+/** Takes `signatures` from the replica-wide budget, or throws 503 `overloaded`. */
+function takeSignatures(signing: SigningBudget, client: string | undefined, signatures: number) {
+  const waitMs = signing.take(client, signatures)
+  if (waitMs > 0) throw new SigningBudgetSpentError(waitMs, signatures)
 }
 
 /**
