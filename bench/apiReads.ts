@@ -127,6 +127,9 @@ export async function measureApiReads(
       environment: {
         REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
         REPLICA_SIGNED_READ_BURST: '1000000',
+        // Each signed read is a new signature: the replica-wide budget would cap them too.
+        REPLICA_SIGNATURES_PER_SECOND: '1000000',
+        REPLICA_SIGNATURES_BURST: '1000000',
       },
     })
     processes.push(...apis.map(({ process }) => process))

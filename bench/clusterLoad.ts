@@ -78,6 +78,9 @@ export async function startBenchCluster(options: {
       REPLICA_SUBMIT_BURST: '1000000',
       REPLICA_SIGNED_READ_RATE_PER_SECOND: '1000000',
       REPLICA_SIGNED_READ_BURST: '1000000',
+      // Phase C signs each address's balance once: a cost measured, not capped.
+      REPLICA_SIGNATURES_PER_SECOND: '1000000',
+      REPLICA_SIGNATURES_BURST: '1000000',
       REPLICA_CONNECTIONS_PER_CLIENT_MAX: '1000000',
       ...options.replicaEnvironment,
     },

@@ -167,6 +167,9 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
         REPLICA_SUBMIT_BURST: '100000',
         REPLICA_SIGNED_READ_RATE_PER_SECOND: '100000',
         REPLICA_SIGNED_READ_BURST: '100000',
+        // The checker reads every holder's signed balances at once: no replica-wide cap either.
+        REPLICA_SIGNATURES_PER_SECOND: '100000',
+        REPLICA_SIGNATURES_BURST: '100000',
         REPLICA_CONNECTIONS_PER_CLIENT_MAX: '100000',
         // A batch a node acknowledged and lost is sent again after 5 s, within a run's healing.
         REPLICA_REDELIVER_AFTER_MS: '5000',
