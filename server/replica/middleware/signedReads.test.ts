@@ -104,4 +104,20 @@ describe('the replica-wide signing budget', () => {
     expect(light.status).toBe(200)
     expect(replica.deps.signer.misses).toBe(heavy + tokensCount)
   })
+
+  it('caps an applier behind its API processes too, with no share for their one address', async () => {
+    // Its clients are its API processes: one address (here `local`) that may take it all.
+    const replica = await startReplica({
+      sequencer: new InMemorySequencer(),
+      parameters: { rateLimits: false, signaturesPerSecond: 0.001, signaturesBurst: 8 },
+    })
+    const read = (n: number) =>
+      replica.app.request(`/balance?address=${freshAddress(n)}&token=USDT`)
+    for (let n = 0; n < 8; n++) expect((await read(n)).status).toBe(200)
+    const refused = await read(8)
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).toMatchObject({ error: { code: 'overloaded' } })
+    expect(Number(refused.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1)
+    expect(replica.deps.signer.misses).toBe(8)
+  })
 })
