@@ -8,9 +8,10 @@ export interface AttestedPosition {
 }
 
 /**
- * What the signatures of one request may cost its client (`signedReads.ts`): `spend(n)` before
- * `n` new signatures, which throws (429 `rate_limited`) when the client's allowance has not
- * that many left. Signatures served from the cache are free.
+ * What the signatures of one request may cost (`signedReads.ts`): `spend(n)` before `n` new
+ * signatures, which throws 429 `rate_limited` when the client's allowance has not that many
+ * left, or 503 `overloaded` when the replica-wide signing budget has not (`SigningBudget`).
+ * Signatures served from the cache are free.
  */
 export interface SignatureBudget {
   spend(signatures: number): void

@@ -7,8 +7,9 @@ import { RateLimitedError } from './rateLimit.ts'
 
 /**
  * The one error handler: an `ApiError` becomes its JSON body and status (with `Retry-After` for
- * a `RateLimitedError` or a `SigningBudgetSpentError`); Hono's own `HTTPException`s (e.g. a malformed body) keep their status
- * with a generic code; anything else is a 500 `internal_error` whose details go to the log only.
+ * a `RateLimitedError` or a `SigningBudgetSpentError`); Hono's own `HTTPException`s (e.g. a
+ * malformed body) keep their status with a generic code; anything else is a 500
+ * `internal_error` whose details go to the log only.
  */
 export function errorHandler(log: (line: string) => void): ErrorHandler {
   return function handleError(error: Error, c: Context) {

@@ -36,12 +36,10 @@ export function signedReadLimit(
       spend(signatures) {
         const covered = Math.min(prepaid, signatures)
         prepaid -= covered
-        if (signatures > covered) {
-          const waitMs = limiter.take(client, signatures - covered)
-          if (waitMs > 0) {
-            const message = `this read needs ${signatures} new signatures; this address has fewer left`
-            throw new RateLimitedError(waitMs, message)
-          }
+        const waitMs = signatures > covered ? limiter.take(client, signatures - covered) : 0
+        if (waitMs > 0) {
+          const message = `this read needs ${signatures} new signatures; this address has fewer left`
+          throw new RateLimitedError(waitMs, message)
         }
         // After the client's allowance: a client past it cannot spend the replica-wide budget
         // on reads it is refused. The units of a read refused here stay spent.
