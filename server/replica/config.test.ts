@@ -58,6 +58,15 @@ describe('loadReplicaConfig', () => {
     expect(() => loadReplicaConfig(environment({ REPLICA_RATE_LIMITS: 'false' }))).toThrow()
   })
 
+  it('reads the signing budget, 100 a second in bursts of 100 by default', () => {
+    const defaults = loadReplicaConfig(environment({})).parameters
+    expect([defaults.signaturesPerSecond, defaults.signaturesBurst]).toEqual([100, 100])
+    const set = environment({ REPLICA_SIGNATURES_PER_SECOND: '40', REPLICA_SIGNATURES_BURST: '80' })
+    const { parameters } = loadReplicaConfig(set)
+    expect([parameters.signaturesPerSecond, parameters.signaturesBurst]).toEqual([40, 80])
+    expect(() => loadReplicaConfig(environment({ REPLICA_SIGNATURES_BURST: '0' }))).toThrow()
+  })
+
   it('reads ZELLULAR_SOURCE_ADDRESS, an IP address, unset by default', () => {
     expect(loadReplicaConfig(environment({})).zellular.sourceAddress).toBeUndefined()
     const from = environment({ ZELLULAR_SOURCE_ADDRESS: '127.0.0.12' })
