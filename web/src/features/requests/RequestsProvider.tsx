@@ -51,8 +51,9 @@ const RequestsContext = createContext<Requests | undefined>(undefined)
  * it. A request whose delivery is `unknown` (the replica's send may have reached Zellular, a
  * replica took it and never answered, or fewer than a quorum refused it) is watched the same
  * way, never shown as failed: signing it again with a new nonce could apply both. So is one a
- * quorum refused (it may be in Zellular all the same), more and more slowly, until its nonce
- * can no longer apply.
+ * quorum refused (it may be in Zellular all the same), until its nonce can no longer apply. A
+ * request whose answers stay the same is polled more and more slowly (up to every 30 s), and
+ * at most 10 are watched at once: the oldest beyond that shows it is no longer checked.
  */
 export function RequestsProvider(props: {
   registry: AppRegistry

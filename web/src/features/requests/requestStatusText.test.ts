@@ -55,3 +55,19 @@ describe('requestStatusText', () => {
     expect([prose.kind, typeof bare.reason, mixed.kind]).toEqual(['code', 'string', 'text'])
   })
 })
+
+describe('requestStatusText of a request no longer watched', () => {
+  it('says it is no longer checked, and still warns against signing it again', () => {
+    const dropped = { ...request, stage: 'unknown' as const, unwatched: true }
+    expect(requestStatusText(dropped)).toBe(
+      'Not confirmed — no longer checked (too many requests open). It may still apply: do not sign it again',
+    )
+    const finalized = { ...request, stage: 'finalized' as const, batchIndex: 7, unwatched: true }
+    expect(requestStatusText(finalized)).toBe(
+      'Finalized by Zellular in batch #7 — no longer checked (too many requests open)',
+    )
+    // Once final, the flag says nothing more.
+    const applied = { ...request, stage: 'applied' as const, unwatched: true }
+    expect(requestStatusText(applied)).toBe('Applied')
+  })
+})

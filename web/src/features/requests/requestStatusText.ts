@@ -1,19 +1,23 @@
 import { describeRequestReason } from './requestReason.ts'
 import type { TrackedRequest } from './requestsState.ts'
 
+/** Why a request that may still move shows no more progress (`TrackedRequest.unwatched`). */
+const unwatchedNote = 'no longer checked (too many requests open)'
+
 /** One sentence for where the request stands now. */
 export function requestStatusText(request: TrackedRequest): string {
+  const unwatched = request.unwatched === true
   switch (request.stage) {
     case 'wallet':
       return 'Waiting for wallet — confirm the signature in MetaMask'
     case 'submitting':
       return 'Signed — submitting to a replica…'
     case 'submitted':
-      return `Submitted to ${request.replicaId ?? 'a replica'} — waiting for Zellular to finalize`
+      return `Submitted to ${request.replicaId ?? 'a replica'} — ${unwatched ? unwatchedNote : 'waiting for Zellular to finalize'}`
     case 'unknown':
-      return 'Not confirmed yet — still watching. It may still apply: do not sign it again'
+      return `Not confirmed ${unwatched ? `— ${unwatchedNote}` : 'yet — still watching'}. It may still apply: do not sign it again`
     case 'finalized':
-      return `Finalized by Zellular${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`} — replicas applying`
+      return `Finalized by Zellular${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`} — ${unwatched ? unwatchedNote : 'replicas applying'}`
     case 'applied':
       return `Applied${request.batchIndex === undefined ? '' : ` in batch #${request.batchIndex}`}${request.appliedBy === undefined ? '' : ` by ${request.appliedBy} replicas`}`
     case 'declined':

@@ -204,3 +204,103 @@ describe('RequestWatcher and a request a quorum refused before sequencing', () =
     watcher.stop()
   })
 })
+
+describe('RequestWatcher and a request no replica knows', () => {
+  const unknown: TrackedRequest = { ...request, stage: 'unknown', applyByMs: 1_000_000 }
+
+  /** A sleep that records each pause and lets `count` of them pass; later ones wait for an abort. */
+  function countedSleep(count: number) {
+    const pauses: number[] = []
+    const sleep = (ms: number, signal: AbortSignal) => {
+      pauses.push(ms)
+      if (pauses.length <= count) return Promise.resolve()
+      return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()))
+    }
+    // Lets more pauses pass; the one waiting now ends only if the watcher wakes it.
+    return { pauses, sleep, more: (extra: number) => (count += extra) }
+  }
+
+  it('polls it less and less often, and again soon once the live stream moves it', async () => {
+    const { pauses, sleep, more } = countedSleep(8)
+    let polls = 0
+    const watcher = new RequestWatcher({
+      replicaCount: 3,
+      now: () => 0,
+      sleep,
+      poll: async () => {
+        polls += 1
+        return undefined
+      },
+      onPatch: () => {},
+    })
+    watcher.update([unknown])
+    await expect.poll(() => pauses.length).toBe(9)
+    expect(polls).toBe(9)
+    expect(pauses).toEqual([700, 1400, 2800, 5600, 11_200, 22_400, 30_000, 30_000, 30_000])
+    // A receipt on the live stream: the request moved, so it is polled now, and the next pauses
+    // start short again.
+    more(3)
+    watcher.update([{ ...unknown, stage: 'finalized', batchIndex: 7 }])
+    await expect.poll(() => pauses.length).toBe(12)
+    expect(pauses.slice(9)).toEqual([700, 1400, 2800])
+    watcher.stop()
+  })
+
+  it('starts over when an answer moves it, and slows down while the answers stay the same', async () => {
+    const { pauses, sleep } = countedSleep(5)
+    const answers: (Partial<TrackedRequest> | undefined)[] = [
+      undefined,
+      undefined,
+      { stage: 'finalized', appliedBy: 1, batchIndex: 7 },
+      { stage: 'finalized', appliedBy: 1, batchIndex: 7 },
+      { stage: 'finalized', appliedBy: 1, batchIndex: 7 },
+    ]
+    let polls = 0
+    const watcher = new RequestWatcher({
+      replicaCount: 3,
+      now: () => 0,
+      sleep,
+      poll: async () => answers[Math.min(polls++, answers.length - 1)],
+      onPatch: () => {},
+    })
+    watcher.update([unknown])
+    await expect.poll(() => pauses.length).toBe(6)
+    expect(pauses).toEqual([700, 1400, 700, 1400, 2800, 5600])
+    watcher.stop()
+  })
+
+  it('watches at most `maxWatched` requests, and says so on the oldest it drops', async () => {
+    const patches: [string, Partial<TrackedRequest>][] = []
+    const polled = new Set<string>()
+    const watcher = new RequestWatcher({
+      replicaCount: 3,
+      maxWatched: 2,
+      now: () => 0,
+      sleep: (_ms, signal) =>
+        new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve())),
+      poll: async (item) => {
+        polled.add(item.key)
+        return undefined
+      },
+      onPatch: (key, patch) => patches.push([key, patch]),
+    })
+    const list = [
+      { ...unknown, key: 'new', startedAt: 3 },
+      { ...unknown, key: 'middle', startedAt: 2 },
+      { ...unknown, key: 'old', startedAt: 1 },
+    ]
+    watcher.update(list)
+    expect(watcher.size).toBe(2)
+    expect(patches).toEqual([['old', { unwatched: true }]])
+    await expect.poll(() => polled.size).toBe(2)
+    expect(polled.has('old')).toBe(false)
+    // The list brings the flag back: the dropped request is not watched again.
+    watcher.update([list[0]!, list[1]!, { ...list[2]!, unwatched: true }])
+    expect(watcher.size).toBe(2)
+    // A newer request displaces the oldest watched one.
+    watcher.update([{ ...unknown, key: 'newest', startedAt: 4 }, ...list])
+    expect(watcher.size).toBe(2)
+    expect(patches.at(-1)).toEqual(['middle', { unwatched: true }])
+    watcher.stop()
+  })
+})

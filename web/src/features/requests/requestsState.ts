@@ -61,6 +61,11 @@ export interface TrackedRequest {
    */
   readonly applyByMs?: number
   readonly startedAt: number
+  /**
+   * No longer polled although it may still move: newer requests took its place among those
+   * watched at once (`RequestWatcher`'s `maxWatched`). Receipts on the live stream still move it.
+   */
+  readonly unwatched?: boolean
 }
 
 /**
