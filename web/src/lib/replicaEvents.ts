@@ -1,5 +1,6 @@
 import { parseSseEvent, type SseEvent, type SseEventName } from '../../../shared/api/index.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
+import { SseConnection, type SseConnectionHandlers } from './sseConnection.ts'
 import { assessStream, type ReplicaProgress } from './streamHealth.ts'
 
 /** Connection state of the live stream, as the indicator shows it. */
@@ -36,6 +37,13 @@ export interface ReplicaEventsParameters {
   readonly failoverMs?: number
   /** How long a live stream may be unhealthy (`assessStream`) before it moves on; 4 s. */
   readonly staleFailoverMs?: number
+  /** Opens one connection to a replica's stream; default an `SseConnection` (tests pass a fake). */
+  readonly connect?: (url: string, handlers: SseConnectionHandlers) => EventStreamConnection
+}
+
+/** One open connection to a replica's event stream. */
+export interface EventStreamConnection {
+  close(): void
 }
 
 /** Heartbeat intervals a live stream may stay silent before it moves on. */
@@ -61,13 +69,16 @@ const eventNames: readonly SseEventName[] = [
 const resetReopenMs = 500
 
 /**
- * One multiplexed `GET /events` stream, attached to one replica at a time. When the connection
- * breaks it lets the browser retry for `failoverMs`, then moves to the next replica of the
- * registry. Every (re)connection starts with `hello`, on which consumers resync snapshots, so
- * nothing depends on the server replaying missed events. A `reset` (the replica dropped a
- * stream that fell too far behind, or gave its place to a client with fewer streams) closes the
- * stream and opens a fresh one on the same replica, without `Last-Event-ID`: resuming would ask
- * for the very backlog the replica gave up on. A replica that refuses it moves it on.
+ * One multiplexed `GET /events` stream, attached to one replica at a time, read through an
+ * `SseConnection` (an `EventSource` with a cap on what one event may take: a replica sending an
+ * endless event has its stream closed, and the stream moves on as from any replica that refuses
+ * it). When the connection breaks it retries for `failoverMs`, resuming with `Last-Event-ID`,
+ * then moves to the next replica of the registry. Every (re)connection starts with `hello`, on
+ * which consumers resync snapshots, so nothing depends on the server replaying missed events.
+ * A `reset` (the replica dropped a stream that fell too far behind, or gave its place to a
+ * client with fewer streams) closes the stream and opens a fresh one on the same replica,
+ * without `Last-Event-ID`: resuming would ask for the very backlog the replica gave up on. A
+ * replica that refuses it moves it on.
  *
  * A stream can also fail without an error: its replica hangs, or the connection goes half-open,
  * and no byte arrives. `observeReplicas` compares the stream with what the replicas report
@@ -79,7 +90,7 @@ const resetReopenMs = 500
  * answers `/status`) and moves to the next replica. Heartbeats are not passed to `onEvent`.
  */
 export class ReplicaEvents {
-  private source: EventSource | undefined
+  private source: EventStreamConnection | undefined
   private position = 0
   private failoverTimer: ReturnType<typeof setTimeout> | undefined
   private status: StreamStatus = {
@@ -180,18 +191,15 @@ export class ReplicaEvents {
     this.source?.close()
     const replica = this.currentReplica()
     if (replica === undefined) return
-    const source = new EventSource(replicaApi.eventsUrl(replica, this.parameters.address))
-    this.source = source
-    this.setStatus({
-      connection: this.status.replicaId === undefined ? 'connecting' : 'reconnecting',
-      replicaId: replica.id,
-      stale: false,
-    })
-    this.armFailover()
-    for (const name of eventNames) {
-      source.addEventListener(name, (message) => {
+    const connect =
+      this.parameters.connect ??
+      ((url: string, handlers: SseConnectionHandlers) => new SseConnection(url, handlers))
+    const source = connect(replicaApi.eventsUrl(replica, this.parameters.address), {
+      onMessage: (message) => {
         if (this.source !== source) return
-        const event = parseSseEvent(name, (message as MessageEvent<string>).data)
+        const name = eventNames.find((known) => known === message.event)
+        if (name === undefined) return
+        const event = parseSseEvent(name, message.data)
         if (event === undefined) return
         this.lastHeardAt = performance.now()
         if (event.event === 'heartbeat') {
@@ -209,29 +217,37 @@ export class ReplicaEvents {
           this.setStatus({ appliedIndex: event.data.index })
         }
         this.parameters.onEvent(event, replica)
-      })
-    }
-    source.addEventListener('error', () => {
-      if (this.source !== source) return
-      // Broken, not silent: the browser's retries and the failover timers take over.
-      this.disarmSilence()
-      if (source.readyState === EventSource.CLOSED) {
-        // The browser gave up (e.g. a non-200 answer): move on soon, without a hot loop when
-        // every replica refuses.
+      },
+      onError: (error, retrying) => {
+        if (this.source !== source) return
+        // Broken, not silent: the connection's retries and the failover timers take over.
+        this.disarmSilence()
+        if (!retrying) {
+          // Given up (a non-200 answer, an event over the cap): move on soon, without a hot
+          // loop when every replica refuses.
+          console.warn(`The event stream of ${replica.id} is closed: ${error.message}`)
+          this.setStatus({ connection: 'reconnecting' })
+          this.disarmFailover()
+          this.failoverTimer = setTimeout(() => this.failover(), 1000)
+          return
+        }
         this.setStatus({ connection: 'reconnecting' })
-        this.disarmFailover()
-        this.failoverTimer = setTimeout(() => this.failover(), 1000)
-        return
-      }
-      this.setStatus({ connection: 'reconnecting' })
-      this.armFailover()
+        this.armFailover()
+      },
     })
+    this.source = source
+    this.setStatus({
+      connection: this.status.replicaId === undefined ? 'connecting' : 'reconnecting',
+      replicaId: replica.id,
+      stale: false,
+    })
+    this.armFailover()
   }
 
   /**
    * Closes the current stream now and opens a fresh one on the same replica shortly (spread
    * over a second, so the clients of a replica that reset many streams do not all return at
-   * once). The browser's own reconnection would resume with `Last-Event-ID`.
+   * once). The connection's own reconnection would resume with `Last-Event-ID`.
    */
   private reopenSoon(): void {
     this.source?.close()
@@ -243,8 +259,8 @@ export class ReplicaEvents {
   }
 
   /**
-   * Starts the grace period of the current connection, unless one is running: the browser's
-   * own retries fire `error` every few seconds and must not push the deadline back.
+   * Starts the grace period of the current connection, unless one is running: the
+   * connection's own retries report an error every few seconds and must not push it back.
    */
   private armFailover(): void {
     if (this.failoverTimer !== undefined) return
