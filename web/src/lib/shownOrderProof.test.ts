@@ -85,6 +85,7 @@ describe('shownOrderProof', () => {
       expect(shownOrderProof(row, ethUsdt, before, portfolio([honest(0)]))).toEqual({
         state: 'verifying',
         why: `listed at batch #${fixtureIndex - 1}, before the root`,
+        waitsFor: 'listing',
       })
     }
   })
@@ -123,6 +124,7 @@ describe('shownOrderProof', () => {
     expect(shownOrderProof(changed, ethUsdt, atRoot, portfolio([honest(0)]))).toEqual({
       state: 'verifying',
       why: `changed at batch #${fixtureIndex + 1}, after the root`,
+      waitsFor: 'root',
     })
     expect(shownOrderProof(listed(), ethUsdt, atRoot, undefined).state).toBe('verifying')
   })
@@ -146,6 +148,59 @@ describe('shownOrderProof', () => {
       state: 'differs',
       listedBy: 'replica-2',
       proven: { notOpen: true },
+    })
+  })
+})
+
+describe('shownOrderProof of a list that stays behind the root', () => {
+  const before: OrderListing = { ...atRoot, index: fixtureIndex - 1 }
+  const row = listed({ price: '1990010000' })
+  /** The same portfolio, whose checked list (replica-1's) did not have the order. */
+  const withoutOrder = (): VerifiedPortfolio => ({ ...portfolio([honest(0)]), byOrder: {} })
+
+  it('waits for a newer list, then judges the row against the root as it is', () => {
+    expect(shownOrderProof(row, ethUsdt, before, portfolio([honest(0)]))).toMatchObject({
+      state: 'verifying',
+      waitsFor: 'listing',
+    })
+    // The list was asked for again as often as the app waits, and is still from before the root.
+    const given = { ...before, waitedFor: true }
+    expect(shownOrderProof(row, ethUsdt, given, portfolio([honest(0)]))).toMatchObject({
+      state: 'differs',
+      listedBy: 'replica-2',
+      listedBehind: fixtureIndex - 1,
+    })
+    // A row the root proves as shown is verified, whatever list it came from.
+    expect(shownOrderProof(listed(), ethUsdt, given, portfolio([honest(0)])).state).toBe('verified')
+  })
+
+  it('shows an order no checked list had as unverified, naming the replica that lists it', () => {
+    expect(shownOrderProof(listed(), ethUsdt, before, withoutOrder())).toMatchObject({
+      state: 'verifying',
+      waitsFor: 'listing',
+    })
+    expect(
+      shownOrderProof(listed(), ethUsdt, { ...before, waitedFor: true }, withoutOrder()),
+    ).toEqual({
+      state: 'unverified',
+      proven: undefined,
+      why: `replica-2 lists it at batch #${fixtureIndex - 1}, behind the root at #${fixtureIndex}`,
+    })
+    expect(
+      shownOrderProof(listed(), ethUsdt, { ...atRoot, waitedFor: true }, withoutOrder()),
+    ).toEqual({
+      state: 'unverified',
+      proven: undefined,
+      why: "replica-2 lists it, but replica-1's list of open orders at the root does not",
+    })
+  })
+
+  it('leaves what a newer root settles to the root, however long the list waited', () => {
+    const changed = listed({ updatedIndex: fixtureIndex + 1, remaining: '5000000000000000' })
+    const given = { ...atRoot, waitedFor: true }
+    expect(shownOrderProof(changed, ethUsdt, given, portfolio([honest(0)]))).toMatchObject({
+      state: 'verifying',
+      waitsFor: 'root',
     })
   })
 })

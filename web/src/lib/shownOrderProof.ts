@@ -8,15 +8,24 @@ import type { ProvenOrder } from './verifyPortfolioAtRoot.ts'
 export type ShownOrderProof =
   /** The root proves the order open with exactly the fields shown. */
   | { readonly state: 'verified'; readonly proven: ProvenOrder }
-  /** Not settled against the root yet: placed or changed after it, or listed before it. */
-  | { readonly state: 'verifying'; readonly why: string }
   /**
-   * The replica that listed the order, at the root's index or later, shows it open with fields
-   * the root does not prove (other ones, or no open order at all) though it has not changed
-   * since (or says it changed at a batch far beyond any a quorum had applied): that replica
-   * served a false order.
+   * Not settled against the root yet: placed or changed after it (`root`: the next root
+   * settles it), or listed before it or not in the list the root check proved (`listing`: a
+   * newer list settles it, which the app asks for a few times, see `OrderListing.waitedFor`).
    */
-  | { readonly state: 'differs'; readonly proven: ProvenOrder; readonly listedBy: string }
+  | { readonly state: 'verifying'; readonly why: string; readonly waitsFor: 'root' | 'listing' }
+  /**
+   * The replica that listed the order shows it open with fields the root does not prove (other
+   * ones, or no open order at all) though it has not changed since the root (or says it changed
+   * at a batch far beyond any a quorum had applied): that replica served a false order, or
+   * (`listedBehind`, its list's batch) keeps serving a list from before the root.
+   */
+  | {
+      readonly state: 'differs'
+      readonly proven: ProvenOrder
+      readonly listedBy: string
+      readonly listedBehind?: number
+    }
   /** No proof tied the order to a quorum root (a false value, no proof, no quorum). */
   | { readonly state: 'unverified'; readonly proven: ProvenOrder | undefined; readonly why: string }
 
@@ -24,6 +33,12 @@ export type ShownOrderProof =
 export interface OrderListing {
   readonly replicaId: string
   readonly index: number
+  /**
+   * The list was asked for again as often as the app waits for a newer one while rows wait on
+   * it (`waitsFor: 'listing'`): they are judged against the root as they are, so a replica that
+   * keeps serving an old or differing list cannot keep them waiting.
+   */
+  readonly waitedFor?: boolean
 }
 
 /**
@@ -31,10 +46,12 @@ export interface OrderListing {
  * stands against the portfolio check (`verifyPortfolioAtRoot`, at the latest root a quorum
  * signed): verified only when the proven leaf has the same market, side, price, size, filled
  * and remaining size, type, owner and placement batch as the row, every column the badge
- * stands beside. An order placed or changed after the root, or listed before it, waits for the
- * next check; but not a change at a batch far beyond what a quorum had applied at the check
- * (`isBeyondQuorum`): that batch is the listing replica's word, and the row is judged against
- * the root as it is. Pure.
+ * stands beside. An order placed or changed after the root waits for the next check; but not a
+ * change at a batch far beyond what a quorum had applied at the check (`isBeyondQuorum`): that
+ * batch is the listing replica's word, and the row is judged against the root as it is. A row
+ * listed before the root, or missing from the list the check proved, waits for a newer list
+ * until the app stops waiting (`waitedFor`): then it differs, or is unverified, naming the
+ * listing replica. Pure.
  */
 export function shownOrderProof(
   order: OrderView,
@@ -44,25 +61,47 @@ export function shownOrderProof(
 ): ShownOrderProof {
   const index = portfolio?.index
   if (portfolio === undefined || index === undefined) {
-    return { state: 'verifying', why: 'not checked yet' }
+    return { state: 'verifying', why: 'not checked yet', waitsFor: 'root' }
   }
   if (order.updatedIndex > index && !isBeyondQuorum(order.updatedIndex, portfolio.appliedIndex)) {
-    return { state: 'verifying', why: `changed at batch #${order.updatedIndex}, after the root` }
+    const why = `changed at batch #${order.updatedIndex}, after the root`
+    return { state: 'verifying', why, waitsFor: 'root' }
   }
+  const behind = listing.index < index
   const proven = portfolio.byOrder[order.orderId]
   if (proven === undefined) {
-    return portfolio.ordersTruncated
-      ? { state: 'unverified', proven, why: 'beyond the pages of open orders checked' }
-      : { state: 'verifying', why: 'not listed when the root was checked' }
+    if (portfolio.ordersTruncated) {
+      return { state: 'unverified', proven, why: 'beyond the pages of open orders checked' }
+    }
+    if (!listing.waitedFor) {
+      return {
+        state: 'verifying',
+        why: 'not listed when the root was checked',
+        waitsFor: 'listing',
+      }
+    }
+    const why = behind
+      ? `${listing.replicaId} lists it at batch #${listing.index}, behind the root at #${index}`
+      : `${listing.replicaId} lists it, but ${portfolio.ordersListedBy ?? 'no replica'}'s list ` +
+        'of open orders at the root does not'
+    return { state: 'unverified', proven, why }
   }
   if (proven.verified && proven.value !== undefined && leafMatches(proven.value, order, market)) {
     return { state: 'verified', proven }
   }
   if (proven.verified || proven.notOpen) {
-    // The root settles the order: the row is false, unless it was listed before the root.
-    return listing.index < index
-      ? { state: 'verifying', why: `listed at batch #${listing.index}, before the root` }
-      : { state: 'differs', proven, listedBy: listing.replicaId }
+    // The root settles the order: the row is false, unless it was listed before the root and
+    // a newer list may still come.
+    if (behind && !listing.waitedFor) {
+      const why = `listed at batch #${listing.index}, before the root`
+      return { state: 'verifying', why, waitsFor: 'listing' }
+    }
+    return {
+      state: 'differs',
+      proven,
+      listedBy: listing.replicaId,
+      ...(behind ? { listedBehind: listing.index } : {}),
+    }
   }
   const why =
     proven.falseValues.length > 0

@@ -10,7 +10,6 @@ import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { ordersQueryOptions, verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
-import { shownOrderProof } from '../../lib/shownOrderProof.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
 import {
@@ -18,6 +17,7 @@ import {
   OpenOrderProofDetails,
   OpenOrdersProofSummary,
 } from './OpenOrderProof.tsx'
+import { useShownOrderProofs } from './useShownOrderProofs.ts'
 
 type Tab = 'open' | 'fills' | 'history' | 'requests'
 
@@ -47,7 +47,14 @@ export function ActivityPanel(props: {
   const all = orders.data?.orders ?? []
   const open = all.filter((order) => order.status === 'open')
   const listing = { replicaId: primary?.id ?? '', index: orders.data?.index ?? 0 }
-  const openProofs = open.map((order) => shownOrderProof(order, market, listing, portfolio))
+  const openProofs = useShownOrderProofs({
+    open,
+    market,
+    listing,
+    portfolio,
+    listedAt: orders.dataUpdatedAt,
+    refetch: orders.refetch,
+  })
   const closed = all.filter((order) => order.status !== 'open')
   // When each listed order was placed and last changed: from its fills and the batch times the
   // stream told, else asked once per order of the tab shown (`GET /tx/:orderId`).

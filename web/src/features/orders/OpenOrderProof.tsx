@@ -16,8 +16,9 @@ function badgeText(shown: ShownOrderProof): string {
   }
 }
 
-const differsText = (replicaId: string) =>
-  `${replicaId} lists an order the quorum root does not prove`
+const differsText = (replicaId: string, listedBehind: number | undefined) =>
+  `${replicaId} lists an order the quorum root does not prove` +
+  (listedBehind === undefined ? '' : `, in a list at batch #${listedBehind}, behind the root`)
 
 /**
  * An open order's badge: verified by k of n when the quorum root proves the order as shown,
@@ -32,7 +33,10 @@ export function OpenOrderProofBadge(props: {
   const { shown, portfolio } = props
   const proven = 'proven' in shown ? shown.proven : undefined
   const text = badgeText(shown)
-  const why = shown.state === 'differs' ? differsText(shown.listedBy) : 'why' in shown && shown.why
+  const why =
+    shown.state === 'differs'
+      ? differsText(shown.listedBy, shown.listedBehind)
+      : 'why' in shown && shown.why
   const lines = [why, proven && proofBadgeTitle(proven, portfolio?.root, 'order')]
   return (
     <button
@@ -83,9 +87,13 @@ export function OpenOrdersProofSummary(props: {
   if (portfolio === undefined || shown.length === 0) return null
   const verified = shown.filter((item) => item.state === 'verified').length
   const liars = [...new Set(Object.values(portfolio.byOrder).flatMap((order) => order.falseValues))]
-  const listers = [
-    ...new Set(shown.flatMap((item) => (item.state === 'differs' ? [item.listedBy] : []))),
-  ]
+  // One line per replica whose list differs (the first such row says whether it is behind).
+  const listers = new Map<string, number | undefined>()
+  for (const item of shown) {
+    if (item.state === 'differs' && !listers.has(item.listedBy)) {
+      listers.set(item.listedBy, item.listedBehind)
+    }
+  }
   return (
     <div
       className="muted small pad-x"
@@ -114,9 +122,9 @@ export function OpenOrdersProofSummary(props: {
           {liars.join(', ')} served an order that does not match the quorum root
         </p>
       )}
-      {listers.map((replicaId) => (
+      {[...listers].map(([replicaId, listedBehind]) => (
         <p key={replicaId} className="warn" data-testid="false-listing">
-          {differsText(replicaId)}
+          {differsText(replicaId, listedBehind)}
         </p>
       ))}
     </div>
