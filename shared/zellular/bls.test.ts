@@ -65,6 +65,27 @@ it('checks signatures under one key object together, and refuses a forged or shi
   expect(bls.verifyAll([shifted0, shifted1, ...rest])).toBe(false)
 })
 
+it('checks a batch built a part at a time as verifyAll does, one signature alone included', () => {
+  const batchOf = (list: readonly bls.SignatureCheck[]) => {
+    const batch = new bls.SignatureBatch()
+    for (const check of list) batch.add(check)
+    return batch
+  }
+  const [a, b, c] = checks as [bls.SignatureCheck, bls.SignatureCheck, bls.SignatureCheck]
+  const before = bls.pairingChecks()
+  expect(batchOf(checks).verify()).toBe(true)
+  expect(batchOf([a]).verify()).toBe(true)
+  expect(bls.pairingChecks() - before).toBe(2)
+  expect(batchOf([]).verify()).toBe(true)
+  expect(batchOf([a, { ...b, message: 'other' }, c]).verify()).toBe(false)
+  expect(batchOf([{ ...a, signature: b.signature }]).verify()).toBe(false)
+  // After a zero signature the batch is refused, and later signatures cost nothing.
+  const terms = bls.signaturesChecked()
+  const zero = batchOf([a, { ...b, signature: bls.aggregateSignatures([]) }, c])
+  expect(bls.signaturesChecked() - terms).toBe(2)
+  expect(zero.verify()).toBe(false)
+})
+
 it('shares a secret between two keys, the same from either side and no one else’s', () => {
   const [a, b, c] = keys as [bls.SecretKey, bls.SecretKey, bls.SecretKey]
   const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')

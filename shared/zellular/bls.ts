@@ -239,31 +239,58 @@ export interface SignatureCheck {
  * check them one by one to find which.
  */
 export function verifyAll(checks: readonly SignatureCheck[]): boolean {
-  const lines = g2GeneratorLines
-  if (!lines) throw new Error('initBls() must be awaited before using BLS')
   const first = checks[0]
   if (first === undefined) return true
   if (checks.length === 1) return verify(first.signature, first.publicKey, first.message)
-  const hashesByKey = new Map<mcl.G2, mcl.G1>()
-  let sum = new mcl.G1()
-  for (const { signature, publicKey, message } of checks) {
+  const batch = new SignatureBatch()
+  for (const check of checks) batch.add(check)
+  return batch.verify()
+}
+
+/**
+ * `verifyAll` a part at a time, for a caller that yields to the event loop between parts:
+ * `add` does a signature's share of the work (its hash to the curve, two scalar
+ * multiplications), `verify` the Miller loops and the one final exponentiation. The answer is
+ * `verifyAll`'s for the same checks; after a zero point, `add` does no more work.
+ */
+export class SignatureBatch {
+  /** Σ rᵢ·H(mᵢ) per key object: one Miller loop per key. */
+  readonly #hashesByKey = new Map<mcl.G2, mcl.G1>()
+  /** Σ rᵢ·σᵢ. */
+  #sum = new mcl.G1()
+  #failed = false
+
+  add({ signature, publicKey, message }: SignatureCheck): void {
+    if (this.#failed) return
     signatureTerms += 1
-    if (signature.isZero() || publicKey.isZero()) return false
+    if (signature.isZero() || publicKey.isZero()) {
+      this.#failed = true
+      return
+    }
     const weight = randomWeight()
     const weighted = mcl.mul(hashToG1(message), weight)
-    const held = hashesByKey.get(publicKey)
-    hashesByKey.set(publicKey, held === undefined ? weighted : mcl.add(held, weighted))
-    sum = mcl.add(sum, mcl.mul(signature, weight))
+    const held = this.#hashesByKey.get(publicKey)
+    this.#hashesByKey.set(publicKey, held === undefined ? weighted : mcl.add(held, weighted))
+    this.#sum = mcl.add(this.#sum, mcl.mul(signature, weight))
   }
-  const pairs: Pair[] = []
-  for (const [key, hashes] of hashesByKey) pairs.push([hashes, preparedKeys.get(key) ?? key])
-  pairs.push([mcl.neg(sum), lines])
-  let product: mcl.GT | undefined
-  for (let i = 0; i < pairs.length; i += 2) {
-    const loop = millerLoopOfPairs(pairs[i]!, pairs[i + 1])
-    product = product === undefined ? loop : mcl.mul(product, loop)
+
+  /** True when every signature added verifies (and when none was). */
+  verify(): boolean {
+    const lines = g2GeneratorLines
+    if (!lines) throw new Error('initBls() must be awaited before using BLS')
+    if (this.#failed) return false
+    if (this.#hashesByKey.size === 0) return true
+    const pairs: Pair[] = []
+    for (const [key, hashes] of this.#hashesByKey)
+      pairs.push([hashes, preparedKeys.get(key) ?? key])
+    pairs.push([mcl.neg(this.#sum), lines])
+    let product: mcl.GT | undefined
+    for (let i = 0; i < pairs.length; i += 2) {
+      const loop = millerLoopOfPairs(pairs[i]!, pairs[i + 1])
+      product = product === undefined ? loop : mcl.mul(product, loop)
+    }
+    return finalExp(product!).isOne()
   }
-  return finalExp(product!).isOne()
 }
 
 type Pair = readonly [mcl.G1, mcl.G2 | mcl.PrecomputedG2]

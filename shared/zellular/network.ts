@@ -21,6 +21,20 @@ export interface AggregateSignature {
   readonly nonsigners: readonly string[]
 }
 
+/** An aggregated signature over `message`, to check with `Network.verifyAggregates`. */
+interface AggregateCheck {
+  readonly message: string
+  readonly aggregate: AggregateSignature
+}
+
+/** `Network.aggregateBatch`: checks added a part at a time, then verified together. */
+interface AggregateBatch {
+  /** @throws ProofError when a nonsigner list or a signature's form is wrong. */
+  add(list: readonly AggregateCheck[]): void
+  /** @throws ProofError('bad_signature') unless every signature added verifies. */
+  verify(): void
+}
+
 /**
  * The operator set and quorum rule of one Zellular network. zsequencer's file source has a single
  * tag (0), so one `Network` is the whole committee; verification starts from the aggregate of
@@ -113,11 +127,34 @@ export class Network {
    * a page's proofs in growing groups for that reason).
    * @throws ProofError
    */
-  verifyAggregates(
-    list: readonly { readonly message: string; readonly aggregate: AggregateSignature }[],
-  ): void {
+  verifyAggregates(list: readonly AggregateCheck[]): void {
+    if (bls.verifyAll(this.signatureChecks(list))) return
+    throw badSignature(list.length)
+  }
+
+  /**
+   * `verifyAggregates` a part at a time (`bls.SignatureBatch`), for a caller that yields to the
+   * event loop between parts: `add` checks its part's nonsigner lists, then does the part's
+   * curve work; `verify` the final check, which throws as `verifyAggregates` does.
+   */
+  aggregateBatch(): AggregateBatch {
+    const batch = new bls.SignatureBatch()
+    let count = 0
+    return {
+      add: (list) => {
+        for (const check of this.signatureChecks(list)) batch.add(check)
+        count += list.length
+      },
+      verify: () => {
+        if (!batch.verify()) throw badSignature(count)
+      },
+    }
+  }
+
+  /** The curve checks of aggregate signatures, after checking every nonsigner list. */
+  private signatureChecks(list: readonly AggregateCheck[]): bls.SignatureCheck[] {
     const signers = list.map(({ aggregate }) => this.attestingNonsigners(aggregate.nonsigners))
-    const checks = list.map(({ message, aggregate }, position): bls.SignatureCheck => {
+    return list.map(({ message, aggregate }, position): bls.SignatureCheck => {
       let signature: bls.G1
       try {
         signature = bls.parseG1(aggregate.signature)
@@ -126,9 +163,6 @@ export class Network {
       }
       return { signature, publicKey: this.signersKey(signers[position]!), message }
     })
-    if (bls.verifyAll(checks)) return
-    const which = list.length === 1 ? 'signature' : `signature among ${list.length}`
-    throw new ProofError('bad_signature', `the aggregated ${which} does not verify`)
   }
 
   /**
@@ -231,4 +265,9 @@ export class Network {
       return undefined
     }
   }
+}
+
+function badSignature(count: number): ProofError {
+  const which = count === 1 ? 'signature' : `signature among ${count}`
+  return new ProofError('bad_signature', `the aggregated ${which} does not verify`)
 }
