@@ -320,7 +320,7 @@ export class ZellularClient {
         try {
           const started = performance.now()
           const data = await this.#readPage(node, this.#finalizedAfter(after), waitMs, signal)
-          released = verifier.consume(data, after)
+          released = await verifier.consume(data, after, { signal })
           heldMs = performance.now() - started
           streak = this.#unprovenStreak(streak, released, verifier, heldMs)
         } catch (error) {

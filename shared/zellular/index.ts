@@ -42,6 +42,7 @@ export {
 } from './errors.ts'
 export {
   PageVerifier,
+  type ConsumeOptions,
   type PageVerifierCheckpoint,
   type PageVerifierParameters,
   type VerifiedBatch,

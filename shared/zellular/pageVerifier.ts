@@ -9,6 +9,7 @@ import {
   type LegacySignatureRecord,
   type ProofCheck,
 } from './proof.ts'
+import { nextMacrotask, WorkSlices } from './workSlices.ts'
 
 /** A body chained onto the sequence, not yet covered by a proof. */
 interface ChainedBatch {
@@ -68,6 +69,21 @@ export interface PageVerifierParameters {
    * `UnprovenPagesError('bytes')`. Default: no limit.
    */
   readonly maxBufferedBytes?: number
+  /**
+   * Most work `consume` does between two yields to the event loop, in units of about a
+   * microsecond of one core (`WORK`); default 20,000. An honest page of 100,000 proofs is about a
+   * minute of work: in one go it would hold the caller's thread (no reads, timers or heartbeats)
+   * for all of it, and a node may send one on purpose.
+   */
+  readonly workPerSlice?: number
+  /** How `consume` yields between slices; default the next macrotask (`nextMacrotask`). */
+  readonly yieldToLoop?: () => Promise<void>
+}
+
+/** Options of one `consume`. */
+export interface ConsumeOptions {
+  /** Stops the work at the next slice: `consume` rejects with the reason, changing nothing. */
+  readonly signal?: AbortSignal
 }
 
 /** The verified position: everything up to `index` has been released. */
@@ -96,19 +112,24 @@ type ParsedPage = {
  *
  * Both wire formats are read, detected from the page's keys: v0.1.7 `finalized_signatures: [...]`
  * and legacy v0.1.5 `finalized: {...} | null`. The verifier does no I/O: the caller fetches the
- * page for `nextAfter` and hands it to `consume`. A page that fails leaves the state untouched.
+ * page for `nextAfter` and hands it to `consume`, which works through it in slices with a yield
+ * to the event loop between them (`workPerSlice`). A page that fails leaves the state untouched.
  *
  * @example
  * const verifier = new PageVerifier({ network, app: 'simple_app' })
  * const after = verifier.nextAfter
  * const page = await getFinalizedPage(after) // the envelope's `data`
- * for (const batch of verifier.consume(page, after)) apply(batch.body)
+ * for (const batch of await verifier.consume(page, after)) apply(batch.body)
  */
 export class PageVerifier {
   readonly network: Network
   readonly app: string
   readonly #maxBufferedBatches: number
   readonly #maxBufferedBytes: number
+  readonly #workPerSlice: number
+  readonly #yieldToLoop: () => Promise<void>
+  /** A `consume` is under way: the state must not change under it. */
+  #consuming = false
   #released: PageVerifierCheckpoint
   /** Bodies past `#released.index`, chained but not yet covered by a proof. */
   #buffer: ChainedBatch[] = []
@@ -130,6 +151,8 @@ export class PageVerifier {
     this.app = app
     this.#maxBufferedBatches = parameters.maxBufferedBatches ?? Number.POSITIVE_INFINITY
     this.#maxBufferedBytes = parameters.maxBufferedBytes ?? Number.POSITIVE_INFINITY
+    this.#workPerSlice = parameters.workPerSlice ?? DEFAULT_WORK_PER_SLICE
+    this.#yieldToLoop = parameters.yieldToLoop ?? nextMacrotask
     this.#released = {
       index: after,
       chainingHash: after === 0 ? '' : chainingHash,
@@ -163,40 +186,57 @@ export class PageVerifier {
    * one failed: a buffered tail from a lying node would otherwise make honest pages look wrong.
    */
   discardUnverified(): void {
+    this.#refuseWhileConsuming()
     this.#buffer = []
     this.#bufferedBytes = 0
     this.#anchor = undefined
   }
 
   /**
-   * Consumes the `data` of one page requested with `after` (which must be `nextAfter`) and returns
-   * the batches it proved, in order; `null` (nothing finalized past `after`) returns none.
+   * Consumes the `data` of one page requested with `after` (which must be `nextAfter`) and
+   * resolves to the batches it proved, in order; `null` (nothing finalized past `after`) to none.
+   * The work is done in slices (`workPerSlice`), one `consume` at a time.
    * @throws ProofError when the page is malformed, breaks the chain or carries a bad proof.
    * @throws UnprovenPagesError when the unproven tail it would leave exceeds the limits.
    */
-  consume(data: unknown, after: number): VerifiedBatch[] {
+  async consume(
+    data: unknown,
+    after: number,
+    options: ConsumeOptions = {},
+  ): Promise<VerifiedBatch[]> {
+    this.#refuseWhileConsuming()
     if (after !== this.nextAfter) {
       throw new RangeError(`page fetched after ${after}; the verifier expects ${this.nextAfter}`)
     }
     if (data === null) return []
-    const page = parsePage(data)
-    // Build on copies and commit at the end, so a failing page leaves no trace.
-    const extended = this.#extend(page)
+    this.#consuming = true
+    try {
+      const slices = new WorkSlices(this.#workPerSlice, this.#yieldToLoop, options.signal)
+      return await this.#consumePage(parsePage(data), slices)
+    } finally {
+      this.#consuming = false
+    }
+  }
+
+  /** `consume` after its checks: builds on copies and commits at the end, after the last yield. */
+  async #consumePage(page: ParsedPage, slices: WorkSlices): Promise<VerifiedBatch[]> {
+    const extended = await this.#extend(page, slices)
     if (extended === undefined) return []
     const { buffer } = extended
     // Every proof's place is checked before any curve work, then the signatures.
-    const placed = this.#place(page, buffer, extended.anchor)
-    const signed = this.#verifyInGroups(placed)
+    const placed = await this.#place(page, buffer, extended.anchor, slices)
+    const signed = await this.#verifyInGroups(placed, slices)
     let { bytes } = extended
     let start = 0 // buffer[start] is the first body not released yet
     const out: VerifiedBatch[] = []
-    placed.forEach(({ end }, position) => {
+    for (const [position, { end }] of placed.entries()) {
       const { timestamp, finalization } = signed[position]!
       for (; start < end; start++) {
         out.push({ ...buffer[start]!, timestamp, finalization })
         bytes -= buffer[start]!.body.length
+        if (slices.spend(WORK.release)) await slices.pause()
       }
-    })
+    }
     const last = placed.at(-1)
     const released =
       last === undefined
@@ -210,6 +250,10 @@ export class PageVerifier {
     return out
   }
 
+  #refuseWhileConsuming(): void {
+    if (this.#consuming) throw new RangeError('the verifier is still consuming a page')
+  }
+
   /**
    * Places each of the page's proofs on the chain, with the rules every honest page meets and
    * no curve work: one proof per batch at most, in strictly increasing index order, each inside
@@ -219,7 +263,12 @@ export class PageVerifier {
    * parsed when its signature is checked, so a page that breaks a rule late costs no parsing of
    * the proofs before it.
    */
-  #place(page: ParsedPage, buffer: readonly ChainedBatch[], anchor: string | undefined) {
+  async #place(
+    page: ParsedPage,
+    buffer: readonly ChainedBatch[],
+    anchor: string | undefined,
+    slices: WorkSlices,
+  ): Promise<PlacedProof[]> {
     const proofs = page.format === 'v0.1.7' ? page.proofs : page.proof === null ? [] : [page.proof]
     const positions = buffer.length + (anchor === undefined ? 0 : 1)
     if (page.format === 'v0.1.7' && proofs.length > positions) {
@@ -264,6 +313,7 @@ export class PageVerifier {
       released = index
       finalizedIndex = index
       anchorHash = undefined
+      if (slices.spend(WORK.place)) await slices.pause()
     }
     return placed
   }
@@ -280,24 +330,34 @@ export class PageVerifier {
    * (the client moves to another node from where it was), and the next node's page costs that
    * prefix again, so at most the prefix's work is repeated.
    */
-  #verifyInGroups(placed: readonly PlacedProof[]): Signed[] {
+  async #verifyInGroups(placed: readonly PlacedProof[], slices: WorkSlices): Promise<Signed[]> {
     const signed: Signed[] = []
     for (let start = 0, size = FIRST_GROUP; start < placed.length; start += size, size *= 2) {
-      const checks: ProofCheck[] = []
+      // Added a proof at a time, so that a group of thousands is spread over slices; still one
+      // pairing check per group.
+      const group = this.network.aggregateBatch()
       for (const proof of placed.slice(start, start + size)) {
-        if (proof.format === 'legacy') {
-          checks.push(legacyRecordCheck(this.app, { ...proof.record, chaining_hash: proof.hash }))
-          signed.push({ timestamp: undefined, finalization: undefined })
-          continue
-        }
-        const record = parseSignatureRecord(proof.wire)
-        checks.push(signatureRecordCheck(this.app, record))
-        const finalization = { index: record.index, parentIndex: record.parent_index }
-        signed.push({ timestamp: record.timestamp, finalization })
+        const { check, ...about } = this.#signatureOf(proof)
+        group.add([check])
+        signed.push(about)
+        if (slices.spend(WORK.signature)) await slices.pause()
       }
-      this.network.verifyAggregates(checks)
+      group.verify()
+      if (slices.spend(WORK.pairing)) await slices.pause()
     }
     return signed
+  }
+
+  /** The check of a placed proof's signature, and what the proof signs about its batches. */
+  #signatureOf(proof: PlacedProof): Signed & { readonly check: ProofCheck } {
+    if (proof.format === 'legacy') {
+      const check = legacyRecordCheck(this.app, { ...proof.record, chaining_hash: proof.hash })
+      return { check, timestamp: undefined, finalization: undefined }
+    }
+    const record = parseSignatureRecord(proof.wire)
+    const finalization = { index: record.index, parentIndex: record.parent_index }
+    const check = signatureRecordCheck(this.app, record)
+    return { check, timestamp: record.timestamp, finalization }
   }
 
   /** Throws if `count` bodies of total length `bytes` past `released` are too many to hold. */
@@ -314,9 +374,10 @@ export class PageVerifier {
   }
 
   /** Chains the page's bodies onto the buffer (without committing); undefined if nothing to do. */
-  #extend(
+  async #extend(
     page: ParsedPage,
-  ): { buffer: ChainedBatch[]; anchor: string | undefined; bytes: number } | undefined {
+    slices: WorkSlices,
+  ): Promise<{ buffer: ChainedBatch[]; anchor: string | undefined; bytes: number } | undefined> {
     let anchor = this.#anchor
     let bodies = page.batches
     let tip = this.#buffer.at(-1)?.chainingHash ?? this.#released.chainingHash ?? anchor
@@ -341,6 +402,8 @@ export class PageVerifier {
         )
       }
       fresh.push({ body, index: ++index, chainingHash: tip })
+      const work = WORK.body + Math.trunc(body.length / WORK.charsPerUnit)
+      if (slices.spend(work)) await slices.pause()
     }
     const buffer = fresh.length === 0 ? this.#buffer : this.#buffer.concat(fresh)
     return { buffer, anchor, bytes }
@@ -349,6 +412,28 @@ export class PageVerifier {
 
 /** Signatures in the first group `#verifyInGroups` checks together; each next one doubles. */
 const FIRST_GROUP = 16
+
+/**
+ * What each step of `consume` costs, in units of about a microsecond of one core (measured on
+ * the 2-core development machine), to cut a page into slices of `workPerSlice`. Only the
+ * proportions matter: the slices are counted, not timed, so they are the same on any machine.
+ */
+const WORK = {
+  /** Parsing a proof, hashing its message to the curve, two scalar multiplications. */
+  signature: 500,
+  /** The final check of a group of signatures (Miller loops and a final exponentiation). */
+  pairing: 5_000,
+  /** Reading a proof's place and comparing its chaining hash. */
+  place: 2,
+  /** Chaining a body: a fixed part, plus one per `charsPerUnit` characters hashed. */
+  body: 3,
+  charsPerUnit: 128,
+  /** Releasing a batch (one object). */
+  release: 1,
+} as const
+
+/** About 20 ms of work at `WORK`'s rates, 40 under load: ~40 signatures a slice. */
+const DEFAULT_WORK_PER_SLICE = 20_000
 
 /** The fields of a v0.1.7 proof that place it on the chain, read without parsing the rest. */
 interface Place {
