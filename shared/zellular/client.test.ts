@@ -6,9 +6,11 @@ import { join } from 'node:path'
 import { stringify } from 'lossless-json'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import {
+  fetchTransport,
   loadNetwork,
   ZellularClient,
   type NodeState,
+  type NodeTransport,
   type ZellularClientParameters,
 } from './client.ts'
 import {
@@ -19,10 +21,16 @@ import {
   type ZellularError,
 } from './errors.ts'
 import { chainHash } from './hash.ts'
-import { initZellular } from './index.ts'
+import { bls, initZellular } from './index.ts'
 import { formatNodesFile } from './nodesFile.ts'
 import type { VerifiedBatch } from './pageVerifier.ts'
-import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './testing.ts'
+import {
+  buildTestCommittee,
+  TEST_APP,
+  TestChain,
+  type TestCommittee,
+  type WireProof,
+} from './testing.ts'
 
 // Real HTTP servers on 127.0.0.1 play zsequencer nodes with canned, genuinely signed pages
 // (keys, chain and proofs from ./testing.ts). No fetch is mocked.
@@ -104,6 +112,8 @@ class FakeNode {
   declareLength = false
   /** `flood`: bytes the socket took before the client hung up (or all of them). */
   flooded = 0
+  /** `good`: another history to serve than BODIES with proofs at SYNC_POINTS. */
+  history: { readonly chain: TestChain; readonly proofs: readonly WireProof[] } | undefined
   id = ''
   server: Server | undefined
   url = ''
@@ -211,7 +221,7 @@ class FakeNode {
         ),
       )
     }
-    const page = chain.page(after, count, chain.proofs(SYNC_POINTS))
+    const page = chain.page(after, count, this.history?.proofs ?? chain.proofs(SYNC_POINTS))
     if (this.mode === 'lying') {
       // A careful liar: the forged first body comes with a matching first_chaining_hash, so
       // only the finalization proofs can expose it.
@@ -222,7 +232,7 @@ class FakeNode {
   }
 
   #chain() {
-    return new TestChain(committee, BODIES)
+    return this.history?.chain ?? new TestChain(committee, BODIES)
   }
 
   /** A success envelope that starts well and never ends: blanks until the client hangs up. */
@@ -608,6 +618,39 @@ describe('ZellularClient.batches', () => {
     for (const liar of liars) {
       expect(liar!.count('GET', `/node/${TEST_APP}/batches/finalized`)).toBeGreaterThan(0)
     }
+  })
+
+  it('stops verifying a big page at the next slice once the stream is aborted', async () => {
+    const [node] = await startNetwork([new FakeNode('good')])
+    // 600 batches in one page, with 300 proofs: far more work than one slice of the verifier.
+    const count = 600
+    const chain = new TestChain(
+      committee,
+      Array.from({ length: count }, (_, position) => bodyAt(position + 1)),
+    )
+    const proofs = chain.proofs(
+      Array.from({ length: count / 2 }, (_, position) => 2 * position + 2),
+    )
+    node!.history = { chain, proofs }
+    node!.finalized = count
+    node!.pageSize = count
+    const controller = new AbortController()
+    const http = fetchTransport((input, init) => fetch(input, init))
+    const transport: NodeTransport = async (request) => {
+      const answer = await http(request)
+      // Runs before the verifier's first yield to the event loop is over.
+      setImmediate(() => controller.abort())
+      return answer
+    }
+    const checked = bls.signaturesChecked()
+    const seen: VerifiedBatch[] = []
+    const client = clientFor({ transport })
+    for await (const batch of client.batches({ node: node!.id, signal: controller.signal })) {
+      seen.push(batch)
+    }
+    expect(seen).toEqual([])
+    // Not the page's 300 signatures: a slice holds about 40.
+    expect(bls.signaturesChecked() - checked).toBeLessThan(100)
   })
 
   it('throws a client error instead of polling forever', async () => {

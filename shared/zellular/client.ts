@@ -284,7 +284,8 @@ export class ZellularClient {
    * finalized for maxBehindMs (`lagWatch.ts`), at once, keeping what it proved. Each is
    * reported to `onWarning`. Other 4xx answers are thrown. With `node`
    * set there is no next node: a ProofError, UnprovenPagesError or over-size answer is thrown,
-   * other failures are retried. Ends when `signal` aborts.
+   * other failures are retried. Ends when `signal` aborts, mid-page too: the page verifier works
+   * in slices, yielding to the event loop between them, and stops at the next one.
    * @example
    * const controller = new AbortController()
    * for await (const batch of client.batches({ after: 120, signal: controller.signal })) {
