@@ -22,7 +22,7 @@ export interface SseConnectionOptions {
  * Limits of one replica event: far above any event a replica sends (`hello` names each market
  * once), far below what would strain a tab.
  */
-export const sseLimits: SseLimits = { maxMessageBytes: 1024 * 1024, maxBufferBytes: 1024 * 1024 }
+const sseLimits: SseLimits = { maxMessageBytes: 1024 * 1024, maxBufferBytes: 1024 * 1024 }
 
 /** Why an event stream connection broke or was given up; the cause says more when there is one. */
 export class SseConnectionError extends BaseError {
