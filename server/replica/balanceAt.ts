@@ -4,9 +4,19 @@ import type { ReplicaDeps } from './replicaDeps.ts'
 
 /**
  * 503 `replica_halted` once a failed commit left memory ahead of the database: whatever this
- * replica would sign now may be a state that never existed at any index.
+ * replica would sign now may be a state that never existed at any index. 503 `replica_diverged`
+ * while a quorum of its peers signed another root than its own (`DivergenceWatch`): its state
+ * is one nobody else has, until state sync replaces it.
  */
 export function requireIntactState(deps: ReplicaDeps): void {
+  const diverged = deps.divergence.diverged
+  if (diverged !== undefined) {
+    throw new ApiError(
+      'replica_diverged',
+      `this replica's state differs from the root a quorum signed at ${diverged.index}; it ` +
+        'signs nothing until state sync replaces it; ask another replica',
+    )
+  }
   if (deps.state.halted === undefined) return
   throw new ApiError(
     'replica_halted',

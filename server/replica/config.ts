@@ -131,6 +131,7 @@ const replicaEnvironmentSchema = z.object({
   REPLICA_SQLITE_SYNCHRONOUS: z.enum(['FULL', 'NORMAL']).optional(),
   REPLICA_FINALIZED_POLL_MS: positiveInteger(defaultReplicaParameters.finalizedPollMs),
   REPLICA_STATE_HASH_INTERVAL_MS: positiveInteger(defaultReplicaParameters.stateHashIntervalMs),
+  REPLICA_DIVERGENCE_CHECK_MS: positiveInteger(defaultReplicaParameters.divergenceCheckMs),
   REPLICA_HISTORY_RETAIN_BATCHES: positiveInteger(defaultReplicaParameters.historyRetainBatches),
   /**
    * Signature-verifying worker threads ahead of the apply loop; 0 verifies inline. Worth 1 on a
@@ -305,6 +306,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
         defaultReplicaParameters.durability,
       finalizedPollMs: env.REPLICA_FINALIZED_POLL_MS,
       stateHashIntervalMs: env.REPLICA_STATE_HASH_INTERVAL_MS,
+      divergenceCheckMs: env.REPLICA_DIVERGENCE_CHECK_MS,
       historyRetainBatches: env.REPLICA_HISTORY_RETAIN_BATCHES,
       verifierThreads: env.REPLICA_VERIFIER_THREADS,
       eventSubscribersMax: env.REPLICA_EVENT_SUBSCRIBERS_MAX,

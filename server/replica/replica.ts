@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs'
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
 import {
   blsPublicKeyOf,
@@ -27,6 +28,7 @@ import {
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { ReplicaState, type FinalizedBatch, type StateConfig } from './replicaState.ts'
 import { syncState } from './stateSync.ts'
+import { DivergenceWatch } from './divergenceWatch.ts'
 import { RootCheckpoints } from './rootCheckpoints.ts'
 import { RootAttestations } from './rootAttestations.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
@@ -89,6 +91,13 @@ export interface ReplicaParameters {
    * hash is expensive, see `StateHashSchedule`.
    */
   readonly stateHashIntervalMs: number
+  /**
+   * Least time between two checks of this replica's latest root against its peers' attestations
+   * of that index (`DivergenceWatch`): each costs a request to every peer and one aggregate
+   * verification. A quorum of peers that signed another root makes the replica stop signing
+   * and replace its state by state sync.
+   */
+  readonly divergenceCheckMs: number
   /**
    * Root attestations kept for `GET /root?index` (one is signed per state hash): enough for a
    * client to gather a quorum of them for the index a proof is at. Default 256.
@@ -176,6 +185,7 @@ export const defaultReplicaParameters: ReplicaParameters = {
   durability: 'NORMAL',
   finalizedPollMs: 1_000,
   stateHashIntervalMs: 1_000,
+  divergenceCheckMs: 5_000,
   rootAttestationsKept: 256,
   historyRetainBatches: 1_000_000,
   verifierThreads: 0,
@@ -218,7 +228,8 @@ export interface ReplicaConfig {
   /**
    * When set and the database is fresh, start from a peer's snapshot checked against a quorum
    * root (`stateSync.ts`) instead of replaying Zellular from index 0; `sources` are the URLs to
-   * ask (default: every other registry replica).
+   * ask (default: every other registry replica). A replica that finds itself diverged syncs
+   * from them too, set or not.
    */
   readonly stateSync?: { readonly sources?: readonly string[] | undefined } | undefined
 }
@@ -227,6 +238,7 @@ export interface ReplicaConfig {
 export interface Replica {
   readonly app: ReplicaApp
   readonly deps: ReplicaDeps
+  /** The state now: another object once a divergence replaced it by state sync. */
   readonly state: ReplicaState
   /** Starts the apply loop and pollers; resolves when `stop` ends them, rejects on a fatal error. */
   start(): Promise<void>
@@ -238,20 +250,22 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   const parameters = { ...defaultReplicaParameters, ...config.parameters }
   const log = config.log ?? ((line: string) => console.log(line))
   const { registry, zellular } = config
-  const store = await openReplicaStorage({
-    databaseFile: config.databaseFile,
-    databaseUrl: config.databaseUrl,
-    durability: parameters.durability,
-    historyRetainBatches: parameters.historyRetainBatches,
-    hooks: config.storeHooks,
-  })
+  const openStorage = () =>
+    openReplicaStorage({
+      databaseFile: config.databaseFile,
+      databaseUrl: config.databaseUrl,
+      durability: parameters.durability,
+      historyRetainBatches: parameters.historyRetainBatches,
+      hooks: config.storeHooks,
+    })
+  let store = await openStorage()
   const stateConfig = {
     registry,
     genesis: config.genesis,
     // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
     signerBackend: createCachingSignerBackend(),
   }
-  const state = await openState(store, stateConfig, config, log).catch(async (error: unknown) => {
+  let state = await openState(store, stateConfig, config, log).catch(async (error: unknown) => {
     await store.close()
     throw error
   })
@@ -265,17 +279,35 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     },
     parameters.rootAttestationsKept,
   )
-  const stateHashes = new StateHashSchedule({
-    // Every state hash is signed as it is made: the schedule bounds both costs together.
-    compute: () => {
-      const { index, chainingHash, time } = state.position
-      const hash = state.stateHash()
-      roots.record({ index, chainingHash, time, stateHash: hash })
-      return { index, hash }
+  const bls = createBlsVerifier(herumi)
+  const divergence = new DivergenceWatch({
+    registry,
+    replicaId: config.replicaId,
+    latestRoot: () => {
+      // Signs the hash at the applied index if one is due (the caller awaited `settled`).
+      stateHashes.latest()
+      return roots.latest()
     },
-    appliedIndex: () => state.position.index,
-    intervalMs: parameters.stateHashIntervalMs,
+    bls,
+    asking: { fetch: config.fetch ?? globalThis.fetch, timeoutMs: parameters.aggregateTimeoutMs },
+    log,
   })
+  const newStateHashes = () =>
+    new StateHashSchedule({
+      // Every state hash is signed as it is made: the schedule bounds both costs together. A
+      // diverged replica signs none: its state is one no quorum has.
+      compute: () => {
+        const { index, chainingHash, time } = state.position
+        const hash = state.stateHash()
+        if (divergence.diverged === undefined) {
+          roots.record({ index, chainingHash, time, stateHash: hash })
+        }
+        return { index, hash }
+      },
+      appliedIndex: () => state.position.index,
+      intervalMs: parameters.stateHashIntervalMs,
+    })
+  let stateHashes = newStateHashes()
   const identity = {
     app: registry.app,
     network: registry.network,
@@ -304,7 +336,10 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   const deps: ReplicaDeps = {
     replicaId: config.replicaId,
     registry,
-    state,
+    get state() {
+      return state
+    },
+    divergence,
     signer: new BalanceSigner(config.blsSecretKey, identity),
     blsPublicKey: blsPublicKeyOf(config.blsSecretKey),
     submitter: new BatchSubmitter({
@@ -396,13 +431,72 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       await sleep(parameters.finalizedPollMs, controller.signal)
     }
   }
+  /** Ends the apply loop's session once a divergence is found, for `recover` to run. */
+  let session = new AbortController()
+  const watchDivergence = async () => {
+    const signal = controller.signal
+    while (!signal.aborted) {
+      await sleep(parameters.divergenceCheckMs, signal)
+      if (signal.aborted || session.signal.aborted) continue
+      try {
+        // Memory is the committed position's state when the latest root is taken.
+        await state.settled()
+        if ((await divergence.step()) !== undefined) session.abort()
+      } catch (error) {
+        // A halted state ends the apply loop and the process; nothing to watch then.
+        log(`divergence check failed: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    }
+  }
+  /**
+   * Replaces a diverged state by state sync, in this process (nothing restarts a replica that
+   * exits: not `npm start`, not a bare `node`): the apply loop has ended; the database is
+   * closed, deleted and opened fresh, a peer's snapshot that matches a quorum-signed root is
+   * installed (`syncState`, as at a start with `REPLICA_STATE_SYNC`), and the roots and
+   * snapshot this replica made of its diverged state are forgotten. A failed sync rejects, and
+   * the process exits on a fresh database: the next start syncs or replays Zellular from 0.
+   * On PostgreSQL the database is the operator's: the replica stays diverged, signing nothing.
+   */
+  const recover = async (): Promise<boolean> => {
+    const from = state.position.index
+    if (config.databaseUrl !== undefined) {
+      log(
+        `diverged at ${from} on PostgreSQL: signing nothing; to heal, empty its database and ` +
+          'start it with REPLICA_STATE_SYNC=peers',
+      )
+      return false
+    }
+    log(`state sync: replacing the diverged state of index ${from}`)
+    await store.close()
+    for (const suffix of ['', '-wal', '-shm'])
+      rmSync(`${config.databaseFile}${suffix}`, { force: true })
+    store = await openStorage()
+    state = await syncState({
+      storage: store,
+      config: stateConfig,
+      replicaId: config.replicaId,
+      sources: config.stateSync?.sources,
+      bls,
+      ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
+      sleep: (ms) => sleep(ms, controller.signal),
+      log,
+    })
+    roots.clear()
+    deps.snapshots.forget()
+    stateHashes = newStateHashes()
+    divergence.healed(state.position.index)
+    log(`healed: state of index ${state.position.index} installed in place of the diverged one`)
+    return true
+  }
   return {
     app: createApp(deps),
     deps,
-    state,
+    get state() {
+      return state
+    },
     start() {
-      const signal = controller.signal
       const poller = sweepPending()
+      const watcher = watchDivergence()
       const prepare = verifiers.threads > 0 ? (body: string) => verifiers.prepare(body) : undefined
       const source = deps.stages.stampReads(zellular)
       // Roots at the same indexes on every replica, about once per hashing interval.
@@ -411,10 +505,20 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
         const checkpoints = new RootCheckpoints(periodSeconds)
         return (batch: FinalizedBatch) => checkpoints.isCheckpoint(batch)
       }
-      const loop = { source, state, onApplied, signal, log, prepare, endsGroup }
-      running = runApplyLoop(loop).finally(async () => {
+      /** The apply loop, in sessions: a divergence ends one, and one follows its recovery. */
+      const follow = async () => {
+        while (!controller.signal.aborted) {
+          const signal = AbortSignal.any([controller.signal, session.signal])
+          await runApplyLoop({ source, state, onApplied, signal, log, prepare, endsGroup })
+          if (controller.signal.aborted) return
+          // Not healed here (PostgreSQL): it applies nothing more, and serves until stopped.
+          if (!(await recover())) return await stopped(controller.signal)
+          session = new AbortController()
+        }
+      }
+      running = follow().finally(async () => {
         controller.abort()
-        await poller
+        await Promise.all([poller, watcher])
       })
       return running
     },
@@ -509,6 +613,14 @@ function untilAborted<value>(
     const done = () => resolve(undefined)
     signal.addEventListener('abort', done, { once: true })
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', done))
+  })
+}
+
+/** Resolves once `signal` aborts. */
+function stopped(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve()
+    else signal.addEventListener('abort', () => resolve(), { once: true })
   })
 }
 

@@ -3,6 +3,7 @@ import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts
 import type { BatchItemEncoding } from '../../shared/intents/index.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
 import type { BatchSubmitter } from './batchSubmitter.ts'
+import type { Divergence } from './divergenceWatch.ts'
 import type { DroppedReceipts } from './droppedReceipts.ts'
 import type { EventHub } from './eventHub.ts'
 import type { IntentStages } from './intentStages.ts'
@@ -20,6 +21,8 @@ export interface ReplicaDeps {
   /** The trust root: replica ids, URLs, BLS keys, quorum, tokens and markets. */
   readonly registry: ReplicaRegistry
   readonly state: ReplicaState
+  /** Set once a quorum of peers signed another root than this replica (`DivergenceWatch`). */
+  readonly divergence: { readonly diverged: Divergence | undefined }
   readonly signer: BalanceSigner
   readonly blsPublicKey: Hex
   readonly submitter: BatchSubmitter

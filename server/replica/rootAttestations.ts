@@ -51,6 +51,12 @@ export class RootAttestations {
     return signed
   }
 
+  /** Forgets every attestation kept: of a state replaced by state sync, which no quorum signed. */
+  clear(): void {
+    this.kept.clear()
+    this.newest = undefined
+  }
+
   /** The attestation of `index`, if this replica computed a hash there and still keeps it. */
   at(index: number): SignedRoot | undefined {
     return this.kept.get(index)

@@ -34,6 +34,11 @@ export class StateSnapshots {
     return this.#served
   }
 
+  /** Forgets the snapshot made: of a state replaced by state sync, maybe at the same index. */
+  forget(): void {
+    this.#served = undefined
+  }
+
   /**
    * Called right after a state hash was made at the applied index, memory holding that state:
    * the waiting requests get it.

@@ -121,6 +121,11 @@ export const apiErrorStatus = {
    */
   replica_halted: 503,
   /**
+   * A quorum of the other replicas signed another state root than this replica at an index it
+   * applied: it signs nothing until state sync has replaced its state; ask another replica.
+   */
+  replica_diverged: 503,
+  /**
    * The replica could not record the intent on its disk (full, I/O error), so it did not send
    * it and does not acknowledge it: nothing happened; retry later or at another replica.
    */

@@ -28,6 +28,19 @@ export const statusResponseSchema = z.object({
    * history retention, or before the snapshot a state sync started from (0 when all are kept).
    */
   historyPrunedBelow: z.number().int().nonnegative().optional(),
+  /**
+   * Present while the replica is diverged: at `index` it signed `stateHash` and a quorum of the
+   * other replicas (`signers`) signed `quorumStateHash`. It signs nothing meanwhile and replaces
+   * its state by state sync.
+   */
+  diverged: z
+    .object({
+      index: z.number().int().nonnegative(),
+      stateHash: z.string(),
+      quorumStateHash: z.string(),
+      signers: z.array(z.string()),
+    })
+    .optional(),
 })
 
 export type StatusResponse = z.infer<typeof statusResponseSchema>

@@ -15,6 +15,7 @@ export function statusRoutes(deps: ReplicaDeps) {
       const { index, chainingHash, time } = deps.state.position
       const finalized = await deps.zellular.finalizedIndex()
       const stateHash = deps.stateHash()
+      const diverged = deps.divergence.diverged
       const answer: StatusResponse = {
         replicaId: deps.replicaId,
         app: deps.registry.app,
@@ -28,6 +29,9 @@ export function statusRoutes(deps: ReplicaDeps) {
         stateHashIndex: stateHash.index,
         blsPublicKey: deps.blsPublicKey,
         historyPrunedBelow: deps.state.storage.historyPrunedBelow,
+        ...(diverged === undefined
+          ? {}
+          : { diverged: { ...diverged, signers: [...diverged.signers] } }),
       }
       return c.json(answer)
     })

@@ -1,0 +1,171 @@
+import Database from 'better-sqlite3'
+import { createServer } from 'node:net'
+import type { ServerType } from '@hono/node-server'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { StatusResponse } from '../../shared/api/index.ts'
+import { signIntent } from '../../shared/exchange/testing.ts'
+import type { Replica } from './replica.ts'
+import {
+  InMemorySequencer,
+  removeTemporaryFolders,
+  serveOnLoopback,
+  serveReplicas,
+  startReplica,
+  stopReplica,
+  stopStartedReplicas,
+  temporaryDatabaseFile,
+  testRegistry,
+  testTokens,
+  traders,
+  waitFor,
+} from './testing.ts'
+
+const servers: ServerType[] = []
+afterAll(async () => {
+  for (const server of servers) server.close()
+  await stopStartedReplicas()
+  removeTemporaryFolders()
+})
+
+const [payer, payee] = [traders[4]!, traders[5]!]
+let nonce = 0
+function pay(sequencer: InMemorySequencer, amount: string) {
+  nonce += 1
+  const fields = { action: 'transfer', to: payee.address, token: 'USDT', amount }
+  sequencer.append(
+    JSON.stringify([signIntent(payer, testTokens, { ...fields, nonce: String(nonce) })]),
+  )
+}
+
+/** Each replica's root attestation at `index`, once every one of them signed one there. */
+async function rootsAt(replicas: readonly Replica[], index: number): Promise<string[]> {
+  const rootOf = async (replica: Replica) => {
+    const response = await replica.app.request(`/root?index=${index}`)
+    if (response.status !== 200) return undefined
+    return ((await response.json()) as { attestation: { stateHash: string } }).attestation.stateHash
+  }
+  let roots: (string | undefined)[] = []
+  await waitFor(async () => {
+    roots = await Promise.all(replicas.map(rootOf))
+    return roots.every((root) => root !== undefined)
+  })
+  return roots as string[]
+}
+
+/**
+ * `count` ports of 34000-34999 free right now: other processes' outgoing connections take ports
+ * of that range for a while too (the system's ephemeral range covers it).
+ */
+async function freePorts(count: number): Promise<number[]> {
+  const free: number[] = []
+  for (let port = 34_100; port < 35_000 && free.length < count; port++) {
+    const listening = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+    if (listening) free.push(port)
+  }
+  return free
+}
+
+const status = async (replica: Replica) =>
+  (await (await replica.app.request('/status')).json()) as StatusResponse
+
+describe('a diverged replica', () => {
+  it('stops signing, says so, and heals by state sync from a quorum-signed root', async () => {
+    const sequencer = new InMemorySequencer()
+    const ports = await freePorts(3)
+    const numbered = testRegistry(3, 34_100)
+    const registry = {
+      ...numbered,
+      replicas: numbered.replicas.map((replica, n) => ({
+        ...replica,
+        url: `http://127.0.0.1:${ports[n]}`,
+      })),
+    }
+    const parameters = { divergenceCheckMs: 100 }
+    const served = await serveReplicas({
+      sequencer,
+      registry,
+      positions: [1, 2],
+      parameters,
+      atRegistryPorts: true,
+    })
+    const databaseFile = temporaryDatabaseFile('divergence-')
+    const third = async (options: { fetch?: typeof fetch; log?: (line: string) => void } = {}) => {
+      const replica = await startReplica({
+        sequencer,
+        registry,
+        position: 3,
+        databaseFile,
+        parameters,
+        ...options,
+      })
+      servers.push((await serveOnLoopback(replica.app.fetch, ports[2])).server)
+      return replica
+    }
+    let replica = await third()
+    for (let n = 0; n < 5; n++) pay(sequencer, '1.5')
+    const agreed = await rootsAt([...served.replicas, replica], sequencer.bodies.length)
+    expect(new Set(agreed).size).toBe(1)
+
+    // Stopped, its database is changed behind its back: the payee's USDT gets a digit more (its kept
+    // state-tree leaf forgotten, so the restart hashes the value it finds).
+    await stopReplica(replica)
+    servers.pop()!.close()
+    const sqlite = new Database(databaseFile)
+    const edited = sqlite
+      .prepare(
+        `UPDATE balances SET available = available || '0', leaf_bucket = NULL, leaf_digest = NULL
+         WHERE address = ? AND token = 'USDT'`,
+      )
+      .run(Buffer.from(payee.address.toLowerCase().slice(2), 'hex'))
+    sqlite.close()
+    expect(edited.changes).toBe(1)
+
+    // Its snapshot requests wait until the test has seen it diverged and refusing to sign.
+    let release = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
+    const held: typeof fetch = async (input, init) => {
+      if (new URL(String(input)).pathname === '/snapshot') await released
+      return fetch(input, init)
+    }
+    const lines: string[] = []
+    replica = await third({ fetch: held, log: (line) => lines.push(line) })
+    pay(sequencer, '2')
+
+    // It signed a root that no peer signed, named in the log line with the quorum's.
+    await waitFor(() => lines.some((line) => /diverged at index/.test(line)))
+    const line = lines.find((one) => /diverged at index/.test(one))!
+    const pattern = /diverged at index (\d+): signed (0x\w+), a quorum \(.*\) signed (0x\w+)/
+    const [, at, own, quorum] = pattern.exec(line)!
+    const index = Number(at)
+    const [quorumRoot] = await rootsAt(served.replicas, index)
+    expect(quorum).toBe(quorumRoot)
+    expect(own).not.toBe(quorumRoot)
+    expect(replica.deps.roots.at(index)?.attestation.stateHash).toBe(own)
+
+    // Diverged: it says so and signs nothing (no root, no balance) until it has healed.
+    expect((await status(replica)).diverged).toMatchObject({
+      index,
+      stateHash: own,
+      quorumStateHash: quorum,
+    })
+    const refused = await replica.app.request(`/root?index=${index}`)
+    expect(refused.status).toBe(503)
+    expect(await refused.json()).toMatchObject({ error: { code: 'replica_diverged' } })
+    const balance = await replica.app.request(`/balance?address=${payer.address}&token=USDT`)
+    expect(balance.status).toBe(503)
+
+    // Healed by state sync: the peers' state at a quorum root, then Zellular from there.
+    release()
+    await waitFor(() => lines.some((one) => /state sync: installed/.test(one)))
+    pay(sequencer, '3')
+    const last = sequencer.bodies.length
+    const roots = await rootsAt([...served.replicas, replica], last)
+    expect(new Set(roots).size).toBe(1)
+    expect((await status(replica)).diverged).toBeUndefined()
+    expect(replica.state.position.index).toBe(last)
+  })
+})

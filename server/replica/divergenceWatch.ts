@@ -1,0 +1,98 @@
+import type { ReplicaRegistry } from '../../shared/api/index.ts'
+import type { BlsVerifier, SignedRoot } from '../../shared/attest/index.ts'
+import type { AskParameters } from '../verify/replicaAnswer.ts'
+import { checkOwnRoot } from './ownRootCheck.ts'
+
+/** A root a quorum of peers signed at an index where this replica signed another. */
+export interface Divergence {
+  readonly index: number
+  /** The state hash this replica signed there. */
+  readonly stateHash: string
+  /** The state hash the quorum signed there. */
+  readonly quorumStateHash: string
+  /** The replicas of that quorum, in registry order. */
+  readonly signers: readonly string[]
+}
+
+export interface DivergenceWatchParameters {
+  readonly registry: ReplicaRegistry
+  readonly replicaId: string
+  /** This replica's latest signed root, signing one now if a hash is due. */
+  readonly latestRoot: () => SignedRoot | undefined
+  readonly bls: BlsVerifier
+  readonly asking: AskParameters
+  readonly log: (line: string) => void
+}
+
+/**
+ * Notices that this replica's state is not the one a quorum of its peers has (a corrupted
+ * database, a bug, a batch time read from another proof): each `step` checks one of its own
+ * roots against its peers' attestations of that index (`checkOwnRoot`), so the caller bounds
+ * the cost to n - 1 requests per step by how often it steps. The root checked is the latest one
+ * of the step before: signed at least a step ago, so peers that keep up have signed it too.
+ * Once a quorum signed another root it stays `diverged` until `healed`: the replica signs
+ * nothing meanwhile (`requireIntactState`), and the caller replaces its state by state sync.
+ */
+export class DivergenceWatch {
+  readonly #parameters: DivergenceWatchParameters
+  #diverged: Divergence | undefined
+  /** The root to check at the next step. */
+  #next: SignedRoot | undefined
+  /** The highest index checked with a verdict, so none is asked twice. */
+  #decidedIndex = -1
+  /** Checks made (for tests). */
+  checks = 0
+
+  constructor(parameters: DivergenceWatchParameters) {
+    this.#parameters = parameters
+  }
+
+  /** Why this replica must not sign: a quorum signed another root; undefined while none did. */
+  get diverged(): Divergence | undefined {
+    return this.#diverged
+  }
+
+  /** Checks the root taken at the step before; resolves to the divergence once one is found. */
+  async step(): Promise<Divergence | undefined> {
+    if (this.#diverged !== undefined) return this.#diverged
+    const own = this.#next
+    const latest = this.#parameters.latestRoot()
+    if (latest !== undefined && latest.attestation.index > this.#decidedIndex) this.#next = latest
+    if (own === undefined || own.attestation.index <= this.#decidedIndex) return undefined
+    const { registry, replicaId, bls, asking, log } = this.#parameters
+    this.checks += 1
+    const verdict = await checkOwnRoot({ registry, replicaId, own, bls, asking })
+    if (verdict.kind === 'undecided') return undefined
+    this.#decidedIndex = own.attestation.index
+    if (verdict.kind === 'agrees') return undefined
+    const { index, quorum } = verdict
+    const divergence = {
+      index,
+      stateHash: verdict.own.stateHash,
+      quorumStateHash: quorum.stateHash,
+      signers: verdict.signers,
+    }
+    const differs = [
+      verdict.own.chainingHash === quorum.chainingHash
+        ? ''
+        : `; chaining hash ${verdict.own.chainingHash}, the quorum's ${quorum.chainingHash}`,
+      verdict.own.time === quorum.time
+        ? ''
+        : `; time ${verdict.own.time}, the quorum's ${quorum.time}`,
+    ].join('')
+    log(
+      `diverged at index ${index}: signed ${divergence.stateHash}, a quorum ` +
+        `(${divergence.signers.join(', ')}) signed ${divergence.quorumStateHash}${differs}; ` +
+        'signing nothing more until its state is replaced by state sync',
+    )
+    this.#diverged = divergence
+    return divergence
+  }
+
+  /** The state was replaced by one a quorum signed: watch again from its index on. */
+  healed(index: number): void {
+    this.#diverged = undefined
+    this.#next = undefined
+    this.#decidedIndex = index
+  }
+}
