@@ -26,7 +26,12 @@ import {
   redeliverOverdue,
 } from './redelivery.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
-import { ReplicaState, type FinalizedBatch, type StateConfig } from './replicaState.ts'
+import {
+  ReplicaState,
+  StateSyncError,
+  type FinalizedBatch,
+  type StateConfig,
+} from './replicaState.ts'
 import { syncState } from './stateSync.ts'
 import { DivergenceWatch } from './divergenceWatch.ts'
 import { RootCheckpoints } from './rootCheckpoints.ts'
@@ -478,7 +483,11 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       sources: config.stateSync?.sources,
       bls,
       ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
-      sleep: (ms) => sleep(ms, controller.signal),
+      // A stop ends the sync between rounds, not after all of them.
+      sleep: async (ms) => {
+        await sleep(ms, controller.signal)
+        if (controller.signal.aborted) throw new StateSyncError('stopped during state sync')
+      },
       log,
     })
     roots.clear()
