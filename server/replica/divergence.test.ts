@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3'
-import { createServer } from 'node:net'
 import type { ServerType } from '@hono/node-server'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { StatusResponse } from '../../shared/api/index.ts'
 import { signIntent } from '../../shared/exchange/testing.ts'
 import type { Replica } from './replica.ts'
 import {
+  freeLoopbackPorts,
   InMemorySequencer,
   removeTemporaryFolders,
   serveOnLoopback,
@@ -52,38 +52,14 @@ async function rootsAt(replicas: readonly Replica[], index: number): Promise<str
   return roots as string[]
 }
 
-/**
- * `count` ports of 34000-34999 free right now: other processes' outgoing connections take ports
- * of that range for a while too (the system's ephemeral range covers it).
- */
-async function freePorts(count: number): Promise<number[]> {
-  const free: number[] = []
-  for (let port = 34_100; port < 35_000 && free.length < count; port++) {
-    const listening = await new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-    if (listening) free.push(port)
-  }
-  return free
-}
-
 const status = async (replica: Replica) =>
   (await (await replica.app.request('/status')).json()) as StatusResponse
 
 describe('a diverged replica', () => {
   it('stops signing, says so, and heals by state sync from a quorum-signed root', async () => {
     const sequencer = new InMemorySequencer()
-    const ports = await freePorts(3)
-    const numbered = testRegistry(3, 34_100)
-    const registry = {
-      ...numbered,
-      replicas: numbered.replicas.map((replica, n) => ({
-        ...replica,
-        url: `http://127.0.0.1:${ports[n]}`,
-      })),
-    }
+    const base = await freeLoopbackPorts(3, 34_100, 34_500)
+    const registry = testRegistry(3, base)
     const parameters = { divergenceCheckMs: 100 }
     const served = await serveReplicas({
       sequencer,
@@ -102,7 +78,7 @@ describe('a diverged replica', () => {
         parameters,
         ...options,
       })
-      servers.push((await serveOnLoopback(replica.app.fetch, ports[2])).server)
+      servers.push((await serveOnLoopback(replica.app.fetch, base + 2)).server)
       return replica
     }
     let replica = await third()

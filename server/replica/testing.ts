@@ -319,6 +319,28 @@ export function freeLoopbackPort(): Promise<number> {
 }
 
 /**
+ * The first `count` consecutive loopback ports from `from` (below `to`) that nothing holds now,
+ * for a test confined to a port range: other processes' outgoing connections take ports of any
+ * range the system's ephemeral range covers, for a minute after they close too. The caller
+ * takes them right after.
+ */
+export async function freeLoopbackPorts(count: number, from: number, to: number): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const probe = createServer()
+      probe.once('error', () => resolve(false))
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
+    })
+  for (let base = from; base + count <= to; base++) {
+    let run = 0
+    while (run < count && (await free(base + run))) run++
+    if (run === count) return base
+    base += run
+  }
+  throw new Error(`no ${count} consecutive free ports in ${from}-${to - 1}`)
+}
+
+/**
  * Starts `count` API processes of `replica-1` (the compiled `main.ts` with
  * `REPLICA_APPLIER_URL`), each on a free loopback port of its own, reading `databaseUrl` and
  * following the applier at `applierUrl`; the key (`testBlsKey(1)`), registry and genesis files
