@@ -51,6 +51,14 @@ export class BalanceSigner {
     private readonly cacheSize = 100_000,
   ) {}
 
+  /**
+   * Forgets every signature kept: of a state replaced by state sync, whose balances at the same
+   * index and chaining hash may differ.
+   */
+  forget(): void {
+    this.cache.clear()
+  }
+
   /** The signed balances of `address` in `balances` (in that order), paid from `budget`. */
   signAll(
     address: string,

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import type { ServerType } from '@hono/node-server'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { StatusResponse } from '../../shared/api/index.ts'
+import type { SignedBalance, StatusResponse } from '../../shared/api/index.ts'
 import { signIntent } from '../../shared/exchange/testing.ts'
 import type { Replica } from './replica.ts'
 import {
@@ -100,16 +100,35 @@ describe('a diverged replica', () => {
     sqlite.close()
     expect(edited.changes).toBe(1)
 
-    // Its snapshot requests wait until the test has seen it diverged and refusing to sign.
-    let release = () => {}
-    const released = new Promise<void>((resolve) => (release = resolve))
+    // Its asks of its peers' roots wait until the test has seen it sign a balance of its state,
+    // and its snapshot requests until the test has seen it diverged and refusing to sign.
+    const gate = () => {
+      let open = () => {}
+      const opened = new Promise<void>((resolve) => (open = resolve))
+      return { open, opened }
+    }
+    const [rootAsks, snapshots] = [gate(), gate()]
     const held: typeof fetch = async (input, init) => {
-      if (new URL(String(input)).pathname === '/snapshot') await released
+      const path = new URL(String(input)).pathname
+      if (path === '/root') await rootAsks.opened
+      if (path === '/snapshot') await snapshots.opened
       return fetch(input, init)
     }
     const lines: string[] = []
     replica = await third({ fetch: held, log: (line) => lines.push(line) })
-    pay(sequencer, '2')
+    const payeeBalance = async (one: Replica) => {
+      const response = await one.app.request(`/balance?address=${payee.address}&token=USDT`)
+      return { status: response.status, body: (await response.json()) as SignedBalance }
+    }
+    const [signedWrong, signedRight] = [
+      await payeeBalance(replica),
+      await payeeBalance(served.replicas[0]!),
+    ]
+    expect(signedWrong.body.attestation.index).toBe(signedRight.body.attestation.index)
+    expect(signedWrong.body.attestation.available).toBe(
+      `${signedRight.body.attestation.available}0`,
+    )
+    rootAsks.open()
 
     // It signed a root that no peer signed, named in the log line with the quorum's.
     await waitFor(() => lines.some((line) => /diverged at index/.test(line)))
@@ -131,12 +150,17 @@ describe('a diverged replica', () => {
     const refused = await replica.app.request(`/root?index=${index}`)
     expect(refused.status).toBe(503)
     expect(await refused.json()).toMatchObject({ error: { code: 'replica_diverged' } })
-    const balance = await replica.app.request(`/balance?address=${payer.address}&token=USDT`)
-    expect(balance.status).toBe(503)
+    expect((await payeeBalance(replica)).status).toBe(503)
 
-    // Healed by state sync: the peers' state at a quorum root, then Zellular from there.
-    release()
+    // Healed by state sync: the peers' state at a quorum root (the index it had signed the wrong
+    // balance at), whose balance it signs now, then Zellular from there.
+    snapshots.open()
     await waitFor(() => lines.some((one) => /state sync: installed/.test(one)))
+    expect(replica.state.position.index).toBe(index)
+    expect((await payeeBalance(replica)).body.attestation).toMatchObject({
+      index,
+      available: signedRight.body.attestation.available,
+    })
     pay(sequencer, '3')
     const last = sequencer.bodies.length
     const roots = await rootsAt([...served.replicas, replica], last)

@@ -14,7 +14,7 @@ export interface Divergence {
   readonly signers: readonly string[]
 }
 
-export interface DivergenceWatchParameters {
+interface DivergenceWatchParameters {
   readonly registry: ReplicaRegistry
   readonly replicaId: string
   /** This replica's latest signed root, signing one now if a hash is due. */
@@ -40,8 +40,6 @@ export class DivergenceWatch {
   #next: SignedRoot | undefined
   /** The highest index checked with a verdict, so none is asked twice. */
   #decidedIndex = -1
-  /** Checks made (for tests). */
-  checks = 0
 
   constructor(parameters: DivergenceWatchParameters) {
     this.#parameters = parameters
@@ -60,7 +58,6 @@ export class DivergenceWatch {
     if (latest !== undefined && latest.attestation.index > this.#decidedIndex) this.#next = latest
     if (own === undefined || own.attestation.index <= this.#decidedIndex) return undefined
     const { registry, replicaId, bls, asking, log } = this.#parameters
-    this.checks += 1
     const verdict = await checkOwnRoot({ registry, replicaId, own, bls, asking })
     if (verdict.kind === 'undecided') return undefined
     this.#decidedIndex = own.attestation.index

@@ -8,7 +8,7 @@ import {
 import { askRoot } from '../verify/quorumRoot.ts'
 import type { AskParameters } from '../verify/replicaAnswer.ts'
 
-export interface OwnRootCheckParameters {
+interface OwnRootCheckParameters {
   /** The trust root: whose signatures count, under which keys, and the quorum. */
   readonly registry: ReplicaRegistry
   readonly replicaId: string
@@ -20,7 +20,7 @@ export interface OwnRootCheckParameters {
 }
 
 /** Where this replica's root stands against what its peers signed at the same index. */
-export type OwnRootVerdict =
+type OwnRootVerdict =
   /** A quorum (this replica among it) signed this replica's root. */
   | { readonly kind: 'agrees'; readonly signers: readonly string[] }
   /** No quorum signed any root there (yet): peers behind, unreachable, or lying alone. */

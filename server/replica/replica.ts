@@ -457,8 +457,9 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
    * Replaces a diverged state by state sync, in this process (nothing restarts a replica that
    * exits: not `npm start`, not a bare `node`): the apply loop has ended; the database is
    * closed, deleted and opened fresh, a peer's snapshot that matches a quorum-signed root is
-   * installed (`syncState`, as at a start with `REPLICA_STATE_SYNC`), and the roots and
-   * snapshot this replica made of its diverged state are forgotten. A failed sync rejects, and
+   * installed (`syncState`, as at a start with `REPLICA_STATE_SYNC`), and the roots, balance
+   * signatures and snapshot this replica made of its diverged state are forgotten (the healed
+   * state may be at an index it signed), and event streams are reset. A failed sync rejects, and
    * the process exits on a fresh database: the next start syncs or replays Zellular from 0.
    * On PostgreSQL the database is the operator's: the replica stays diverged, signing nothing.
    */
@@ -491,7 +492,10 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       log,
     })
     roots.clear()
+    deps.signer.forget()
     deps.snapshots.forget()
+    // Streams had events of the diverged state: they start again from the state now.
+    deps.hub.reset()
     stateHashes = newStateHashes()
     divergence.healed(state.position.index)
     log(`healed: state of index ${state.position.index} installed in place of the diverged one`)
