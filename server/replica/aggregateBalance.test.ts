@@ -29,7 +29,7 @@ const servers: ReturnType<typeof serve>[] = []
 const replicas: Replica[] = []
 const running: Promise<void>[] = []
 let registry: ReplicaRegistry
-/** Requests replica-1 makes to its peers: counts per path, and the most at once. */
+/** Aggregate requests replica-1 makes to its peers: counts per path, and the most at once. */
 const peerRequests = { status: 0, balance: 0, inFlight: 0, inFlightMax: 0 }
 /** Latency added to replica-1's requests to its peers, as a slow network would. */
 let peerDelayMs = 0
@@ -51,6 +51,8 @@ async function listen(): Promise<{ url: string; bind: (app: Replica['app']) => v
 
 const countingFetch: typeof fetch = async (input, init) => {
   const path = new URL(String(input)).pathname
+  // Its checks of its own roots against its peers' (`DivergenceWatch`) are not aggregates.
+  if (path === '/root') return globalThis.fetch(input, init)
   if (path === '/status') peerRequests.status += 1
   if (path === '/balance') peerRequests.balance += 1
   peerRequests.inFlight += 1
