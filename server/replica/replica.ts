@@ -457,10 +457,11 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
    * Replaces a diverged state by state sync, in this process (nothing restarts a replica that
    * exits: not `npm start`, not a bare `node`): the apply loop has ended; the database is
    * closed, deleted and opened fresh, a peer's snapshot that matches a quorum-signed root is
-   * installed (`syncState`, as at a start with `REPLICA_STATE_SYNC`), and the roots, balance
+   * installed (`syncState`, as at a start with `REPLICA_STATE_SYNC`); the roots, balance
    * signatures and snapshot this replica made of its diverged state are forgotten (the healed
-   * state may be at an index it signed), and event streams are reset. A failed sync rejects, and
+   * state may be at an index it signed) and event streams are reset. A failed sync rejects, and
    * the process exits on a fresh database: the next start syncs or replays Zellular from 0.
+   * Reads that reach the database while it is replaced fail (500); signed ones answer 503.
    * On PostgreSQL the database is the operator's: the replica stays diverged, signing nothing.
    */
   const recover = async (): Promise<boolean> => {
@@ -474,8 +475,9 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     }
     log(`state sync: replacing the diverged state of index ${from}`)
     await store.close()
-    for (const suffix of ['', '-wal', '-shm'])
+    for (const suffix of ['', '-wal', '-shm']) {
       rmSync(`${config.databaseFile}${suffix}`, { force: true })
+    }
     store = await openStorage()
     state = await syncState({
       storage: store,
