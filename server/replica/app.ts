@@ -5,6 +5,7 @@ import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
 import { clientLimits } from './middleware/clientLimits.ts'
 import { corsPolicy } from './middleware/corsPolicy.ts'
 import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
+import { whileDiverged } from './middleware/whileDiverged.ts'
 import { readBookSeqs } from './readQueries.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 import { balanceRoutes } from './routes/balanceRoutes.ts'
@@ -28,6 +29,7 @@ export function createApp(deps: ReplicaDeps) {
     .use(requests.middleware)
     .use(corsPolicy(deps.options.corsOrigins))
     .use(bodySizeLimit(deps.options.bodyLimitBytes))
+    .use(whileDiverged(deps.divergence))
     .onError(errorHandler(deps.log))
     .notFound(notFoundHandler)
     .route('/', submitRoutes(deps, limits))

@@ -151,6 +151,10 @@ describe('a diverged replica', () => {
     expect(refused.status).toBe(503)
     expect(await refused.json()).toMatchObject({ error: { code: 'replica_diverged' } })
     expect((await payeeBalance(replica)).status).toBe(503)
+    // Nor does it answer unsigned reads of that state (its database is replaced while healing).
+    const orders = await replica.app.request(`/orders?address=${payee.address}`)
+    expect(orders.status).toBe(503)
+    expect(await orders.json()).toMatchObject({ error: { code: 'replica_diverged' } })
 
     // Healed by state sync: the peers' state at a quorum root (the index it had signed the wrong
     // balance at), whose balance it signs now, then Zellular from there.

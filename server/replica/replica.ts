@@ -461,7 +461,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
    * signatures and snapshot this replica made of its diverged state are forgotten (the healed
    * state may be at an index it signed) and event streams are reset. A failed sync rejects, and
    * the process exits on a fresh database: the next start syncs or replays Zellular from 0.
-   * Reads that reach the database while it is replaced fail (500); signed ones answer 503.
+   * Requests answer 503 from the divergence on (`whileDiverged`) until the state is replaced.
    * On PostgreSQL the database is the operator's: the replica stays diverged, signing nothing.
    */
   const recover = async (): Promise<boolean> => {
