@@ -20,6 +20,7 @@ import {
 } from '../../shared/intents/index.ts'
 import { createRandom, driftPrice, type DriftConfig, type Random } from './driftPrice.ts'
 import { planQuotes, toQuoteMarket, type QuoteConfig, type QuoteMarket } from './planQuotes.ts'
+import { sleep } from '../../shared/wait/index.ts'
 
 /*
  * The demo market maker: an ordinary client of the replicas' HTTP API, so a newcomer's first
@@ -393,18 +394,4 @@ function units(text: string, decimals: number): bigint | undefined {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts; never rejects. */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((done) => {
-    if (signal?.aborted) return done()
-    const timer = setTimeout(finish, ms)
-    function finish() {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', finish)
-      done()
-    }
-    signal?.addEventListener('abort', finish, { once: true })
-  })
 }

@@ -42,6 +42,7 @@ import { toSseEvents } from './sseEvents.ts'
 import { VerifierPool } from './verifierPool.ts'
 import { openReplicaStorage } from './store/openReplicaStorage.ts'
 import type { ReplicaStorage, StoreHooks } from './store/replicaStorage.ts'
+import { sleep } from '../../shared/wait/index.ts'
 
 /** The replica's view of Zellular: the SDK client (`ZellularClient`) or a test double. */
 export interface ZellularPort extends BatchSource {
@@ -636,17 +637,5 @@ function stopped(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) resolve()
     else signal.addEventListener('abort', () => resolve(), { once: true })
-  })
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
   })
 }

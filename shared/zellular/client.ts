@@ -18,6 +18,7 @@ import {
 } from './nodesFile.ts'
 import { readCappedText } from './cappedStream.ts'
 import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
+import { sleep } from '../wait/index.ts'
 
 /**
  * The Zellular SDK client: the only part of `shared/zellular/` that does I/O (fetch and timers).
@@ -882,20 +883,6 @@ function describe(error: unknown): string {
   // Node's fetch hides the socket error (ECONNREFUSED, …) in `cause`.
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : ''
   return error.message + cause
-}
-
-/** Waits `ms`, or less if `signal` aborts (it resolves either way; callers check the signal). */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve()
-    const done = () => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', done, { once: true })
-  })
 }
 
 /** A uniform number in [0, 1) from the platform CSPRNG (Node 20 and browsers). */

@@ -1,5 +1,6 @@
 import { BaseError } from '../../../shared/errors/index.ts'
 import { readSse, SseMessageTooLargeError, type SseLimits, type SseMessage } from './sseReader.ts'
+import { sleep } from '../../../shared/wait/index.ts'
 
 export interface SseConnectionHandlers {
   readonly onMessage: (message: SseMessage) => void
@@ -108,17 +109,4 @@ export class SseConnection {
       }
     }
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts meanwhile. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
 }

@@ -1,4 +1,5 @@
 import { requestsReducer, type TrackedRequest } from './requestsState.ts'
+import { sleep } from '../../../../shared/wait/index.ts'
 
 export interface RequestWatcherParameters {
   /** Asks the replicas where `request` stands: a patch for it, or undefined when none knows. */
@@ -204,17 +205,4 @@ export class RequestWatcher {
       this.stopping.signal.removeEventListener('abort', wake)
     }
   }
-}
-
-/** Waits `ms`, or less if `signal` aborts meanwhile (a long pause must not outlive `stop`). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
-    }
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done)
-  })
 }
