@@ -14,6 +14,7 @@ import { parseToken, type TokenRegistry } from '../../shared/intents/index.ts'
 import { ApiError, rejection } from './apiError.ts'
 import { prunedBalances } from './balanceAt.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
+import type { ApplierDivergence } from './applierDivergence.ts'
 import type { EventHub } from './eventHub.ts'
 import type { EventRelay } from './eventRelay.ts'
 import { bodySizeLimit } from './middleware/bodySizeLimit.ts'
@@ -22,6 +23,7 @@ import { errorHandler, notFoundHandler } from './middleware/errorHandler.ts'
 import { clientLimits, type ClientLimitSettings } from './middleware/clientLimits.ts'
 import { signatureBudget } from './middleware/signedReads.ts'
 import { whenProofAsked } from './middleware/whenProofAsked.ts'
+import { requireNotDiverged, whileDiverged } from './middleware/whileDiverged.ts'
 import { eventRoutes } from './routes/eventRoutes.ts'
 import {
   orderNotFound,
@@ -49,6 +51,8 @@ export interface ApiDeps {
   readonly signer: BalanceSigner
   readonly hub: EventHub
   readonly relay: EventRelay
+  /** The applier's divergence, as its `/status` last said: this process refuses as it does. */
+  readonly applier: Pick<ApplierDivergence, 'diverged'>
   /** Sends the request to the applier and returns its answer (`applierForward.ts`). */
   readonly forward: (c: Context) => Promise<Response>
   readonly options: ClientLimitSettings & {
@@ -67,7 +71,8 @@ export interface ApiDeps {
  * `/status`, `/network`, `/aggregate_balance`, `/debug/stages`, the `/tx` of an intent not yet
  * applied, and the roots and proofs (the state tree lives in the applier's memory alone) go to
  * the applier, as does `/snapshot` (state sync takes the applier's memory). Rate limits per
- * client IP address are applied here, before anything is forwarded.
+ * client IP address are applied here, before anything is forwarded. While the applier is
+ * diverged (`ApplierDivergence`), the same routes as the applier's answer 503 `replica_diverged`.
  */
 export function createApiApp(deps: ApiDeps) {
   const { options, forward } = deps
@@ -76,6 +81,7 @@ export function createApiApp(deps: ApiDeps) {
   return new Hono()
     .use(corsPolicy(options.corsOrigins))
     .use(bodySizeLimit(options.bodyLimitBytes))
+    .use(whileDiverged(deps.applier))
     .onError(errorHandler(deps.log))
     .notFound(notFoundHandler)
     .post('/transfer', limits.submit, forward)
@@ -102,6 +108,7 @@ export function createApiApp(deps: ApiDeps) {
       const token = knownToken(deps.tokens, query.token)
       const [balance] = await storedBalances(deps, address, [token], query.index)
       const signing = { token, balance: balance!, at: attested(balance!) }
+      requireNotDiverged(deps.applier)
       const json = deps.signer.signJson(address, signing, signatureBudget(c))
       return c.body(json, 200, { 'Content-Type': 'application/json' })
     })
@@ -115,6 +122,7 @@ export function createApiApp(deps: ApiDeps) {
       const signing = found.map((balance, position) => {
         return { token: tokens[position]!, balance, at: attested(balance) }
       })
+      requireNotDiverged(deps.applier)
       const balances = deps.signer.signAll(address, signing, signatureBudget(c))
       const answer: BalancesResponse = { address, index: found[0]!.index, balances }
       return c.json(answer)

@@ -2,6 +2,7 @@ import type { ReplicaRegistry } from '../../shared/api/index.ts'
 import { createExchange, type ExchangeConfig } from '../../shared/exchange/index.ts'
 import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import { createApiApp } from './apiApp.ts'
+import { ApplierDivergence } from './applierDivergence.ts'
 import { forwardToApplier } from './applierForward.ts'
 import { BalanceSigner } from './balanceSigner.ts'
 import { EventHub } from './eventHub.ts'
@@ -37,8 +38,11 @@ export interface ApiReplica {
   readonly relay: EventRelay
   readonly reads: PostgresReads
   readonly location: string
-  /** Starts following the applier's events. */
-  start(): void
+  /**
+   * Starts following the applier's events and status; resolves once the applier's status was
+   * asked once (answered or not), so a process started beside a diverged applier signs nothing.
+   */
+  start(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -69,19 +73,28 @@ export async function createApiReplica(config: ApiReplicaConfig): Promise<ApiRep
   const hub = new EventHub({ subscribersMax: parameters.eventSubscribersMax })
   const doFetch = config.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const relay = new EventRelay({ applierUrl: config.applierUrl, hub, log, fetch: doFetch })
+  const signer = new BalanceSigner(config.blsSecretKey, {
+    app: registry.app,
+    network: registry.network,
+    replicaId: config.replicaId,
+    genesisHash,
+  })
+  const applier = new ApplierDivergence({
+    applierUrl: config.applierUrl,
+    log,
+    // The healed database may hold other balances at indexes signed of the diverged one.
+    onIntactAgain: () => signer.forget(),
+    fetch: doFetch,
+  })
   const app = createApiApp({
     replicaId: config.replicaId,
     reads,
     markets: exchange.markets,
     tokens: exchange.ledger.tokens,
-    signer: new BalanceSigner(config.blsSecretKey, {
-      app: registry.app,
-      network: registry.network,
-      replicaId: config.replicaId,
-      genesisHash,
-    }),
+    signer,
     hub,
     relay,
+    applier,
     forward: forwardToApplier({
       applierUrl: config.applierUrl,
       timeoutMs: config.forwardTimeoutMs ?? 30_000,
@@ -95,9 +108,12 @@ export async function createApiReplica(config: ApiReplicaConfig): Promise<ApiRep
     relay,
     reads,
     location: redactUrl(config.databaseUrl),
-    start: () => relay.start(),
+    async start() {
+      relay.start()
+      await applier.start()
+    },
     async stop() {
-      await relay.stop()
+      await Promise.all([relay.stop(), applier.stop()])
       await reads.close()
     },
   }

@@ -149,7 +149,7 @@ async function runApiProcess(config: ReplicaMainConfig, applierUrl: string): Pro
       .map(([k, v]) => `  ${k}: ${v}`)
       .join('\n')}`,
   )
-  api.start()
+  await api.start()
   const server = serve({ fetch: api.app.fetch, hostname: config.host, port: config.port })
   limitConnectionsPerClient(server, config.parameters.connectionsPerClientMax)
   log(`replica ${config.replicaId} API process listening on http://${config.host}:${config.port}`)

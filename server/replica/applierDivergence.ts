@@ -1,0 +1,126 @@
+import { statusResponseSchema } from '../../shared/api/index.ts'
+import type { Divergence } from './divergenceWatch.ts'
+
+/** Pause between two asks of the applier's `/status` (the README states the window it gives). */
+const defaultPollMs = 1_000
+/** How long one ask may take before it counts as unanswered. */
+const defaultTimeoutMs = 1_000
+
+/** Parameters of `ApplierDivergence`. */
+interface ApplierDivergenceParameters {
+  /** The applier's base URL, e.g. `http://127.0.0.1:5101`. */
+  readonly applierUrl: string
+  readonly log: (line: string) => void
+  /**
+   * Called when the applier answers intact again after a divergence (restarted, or healed on a
+   * replaced database): signatures kept of the diverged state must go, since the state at those
+   * indexes may now be another.
+   */
+  readonly onIntactAgain: () => void
+  readonly pollMs?: number
+  readonly timeoutMs?: number
+  readonly fetch?: typeof fetch
+}
+
+/**
+ * What an API process knows of its applier's divergence. Only the applier can find one (it
+ * signs the roots `DivergenceWatch` checks against the peers'), and on PostgreSQL it stays
+ * diverged, signing nothing, until its operator heals it; its API processes sign balances from
+ * the same database, so they must stop too. `/status` is the applier's route that stays open
+ * while diverged and says so (`diverged`), so this asks it: once at `start`, then a pause of
+ * `pollMs` after each answer, each ask given `timeoutMs`. An ask that gets no valid answer (the
+ * applier restarting, busy or unreachable) keeps the last verdict: a diverged applier stays
+ * diverged here until it answers without `diverged`; before its first answer it is taken as
+ * intact, as it is at every start.
+ */
+export class ApplierDivergence {
+  readonly #parameters: ApplierDivergenceParameters
+  #diverged: Divergence | undefined
+  /** Whether the last ask went unanswered (logged once per run of them). */
+  #unanswered = false
+  readonly #controller = new AbortController()
+  #running: Promise<void> | undefined
+
+  constructor(parameters: ApplierDivergenceParameters) {
+    this.#parameters = parameters
+  }
+
+  /** The applier's divergence as of its last answer; undefined while it answers intact. */
+  get diverged(): Divergence | undefined {
+    return this.#diverged
+  }
+
+  /** Asks the applier now and then on until `stop`; resolves once the first ask has ended. */
+  async start(): Promise<void> {
+    if (this.#running !== undefined) return
+    const first = this.ask()
+    this.#running = first.then(() => this.follow())
+    await first
+  }
+
+  async stop(): Promise<void> {
+    this.#controller.abort()
+    await this.#running
+  }
+
+  private async follow(): Promise<void> {
+    const signal = this.#controller.signal
+    while (!signal.aborted) {
+      await sleep(this.#parameters.pollMs ?? defaultPollMs, signal)
+      if (!signal.aborted) await this.ask()
+    }
+  }
+
+  /** One ask of the applier's `/status`; never rejects. */
+  private async ask(): Promise<void> {
+    const { applierUrl, log } = this.#parameters
+    const signal = this.#controller.signal
+    let diverged: Divergence | undefined
+    try {
+      const doFetch = this.#parameters.fetch ?? globalThis.fetch
+      const timeout = AbortSignal.timeout(this.#parameters.timeoutMs ?? defaultTimeoutMs)
+      const response = await doFetch(`${applierUrl}/status`, {
+        signal: AbortSignal.any([signal, timeout]),
+      })
+      if (!response.ok) {
+        await response.body?.cancel()
+        throw new Error(`answered ${response.status}`)
+      }
+      diverged = statusResponseSchema.parse(await response.json()).diverged
+    } catch (error) {
+      if (signal.aborted) return
+      if (!this.#unanswered) {
+        const reason = error instanceof Error ? error.message : String(error)
+        const verdict = this.#diverged === undefined ? 'intact' : 'diverged'
+        log(`applier status: ${applierUrl}/status: ${reason}; it stays ${verdict} here`)
+      }
+      this.#unanswered = true
+      return
+    }
+    this.#unanswered = false
+    if (diverged !== undefined && this.#diverged === undefined) {
+      log(
+        `the applier is diverged at index ${diverged.index}: this API process answers 503 ` +
+          'replica_diverged until the applier answers intact',
+      )
+    }
+    const intactAgain = diverged === undefined && this.#diverged !== undefined
+    this.#diverged = diverged
+    if (intactAgain) {
+      log('the applier answers intact again: this API process signs again')
+      this.#parameters.onIntactAgain()
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms)
+    signal.addEventListener('abort', done, { once: true })
+    function done() {
+      clearTimeout(timer)
+      signal.removeEventListener('abort', done)
+      resolve()
+    }
+  })
+}
