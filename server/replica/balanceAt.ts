@@ -1,5 +1,6 @@
 import { ApiError, rejection } from './apiError.ts'
 import type { AttestedPosition } from './balanceSigner.ts'
+import { requireNotDiverged } from './middleware/whileDiverged.ts'
 import type { ReplicaDeps } from './replicaDeps.ts'
 
 /**
@@ -9,14 +10,7 @@ import type { ReplicaDeps } from './replicaDeps.ts'
  * is one nobody else has, until state sync replaces it.
  */
 export function requireIntactState(deps: ReplicaDeps): void {
-  const diverged = deps.divergence.diverged
-  if (diverged !== undefined) {
-    throw new ApiError(
-      'replica_diverged',
-      `this replica's state differs from the root a quorum signed at ${diverged.index}; it ` +
-        'signs nothing until state sync replaces it; ask another replica',
-    )
-  }
+  requireNotDiverged(deps.divergence)
   if (deps.state.halted === undefined) return
   throw new ApiError(
     'replica_halted',
