@@ -10,7 +10,7 @@ import {
 } from '../../shared/api/index.ts'
 import { verifyBalanceAttestation } from '../../shared/attest/index.ts'
 import { parseAmount, type TokenRegistry } from '../../shared/intents/index.ts'
-import type { History, ReadRecord, SubmitRecord } from './history.ts'
+import type { History, ReadRecord, StatusRecord, SubmitRecord } from './history.ts'
 import { sleep, WORKLOAD_MARKET, WORKLOAD_TRANSFER_TOKEN } from './workload.ts'
 import { mapLimit } from '../mapLimit.ts'
 
@@ -272,26 +272,6 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
       anomalies.push({ kind: 'invalid_signature', detail: JSON.stringify(read.signed) })
     }
   }
-  const byReplicaKey = new Map<string, ReadRecord[]>()
-  for (const read of reads) {
-    const a = read.signed!.attestation
-    const key = `${a.replicaId}|${a.index}|${a.address}|${a.token}`
-    byReplicaKey.set(key, [...(byReplicaKey.get(key) ?? []), read])
-  }
-  for (const [key, group] of byReplicaKey) {
-    const values = new Set(group.map((read) => amountsOf(read)))
-    if (values.size < 2) continue
-    const replicaId = key.split('|')[0]!
-    if (group.some(isLie)) {
-      detections.push({
-        kind: 'conflicting_signatures',
-        replicaId,
-        detail: `${key}: ${[...values]}`,
-      })
-    } else {
-      anomalies.push({ kind: 'conflicting_signatures', detail: `${key}: ${[...values]}` })
-    }
-  }
   const unanswered = new Map<string, string>()
   const holding = { registry: options.registry, prunedBelow }
   const committed = await committedBalances(urls, holding, reads, unanswered)
@@ -304,28 +284,9 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
       committed.set(`0|${address}|${token}`, `${units(options.tokens, token, held)}/0/`)
     }
   }
-  for (const read of reads) {
-    const a = read.signed!.attestation
-    const truth = committed.get(`${a.index}|${a.address}|${a.token}`)
-    if (truth === undefined) {
-      const key = `${a.index}|${a.address}|${a.token}`
-      anomalies.push({ kind: 'no_quorum_for_balance', detail: `${key}: ${unanswered.get(key)}` })
-      continue
-    }
-    if (amountsOf(read) === truth) continue
-    if (isLie(read)) {
-      detections.push({
-        kind: 'signed_balance_not_committed',
-        replicaId: a.replicaId,
-        detail: `${a.index} ${a.address} ${a.token}: signed ${amountsOf(read)}, committed ${truth}`,
-      })
-    } else {
-      anomalies.push({
-        kind: 'signed_balance_not_committed',
-        detail: `${a.replicaId} ${a.index} ${a.address} ${a.token}: signed ${amountsOf(read)}, committed ${truth}`,
-      })
-    }
-  }
+  const judged = judgeSignedReads(reads, committed, unanswered, isLie)
+  anomalies.push(...judged.anomalies)
+  detections.push(...judged.detections)
   // The quorum's answer (an aggregate of agreeing signatures) is never a lie.
   const aggregates = options.history.of('aggregate').filter((record) => record.ok)
   facts['aggregate reads'] = aggregates.length
@@ -352,38 +313,10 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
   facts['aggregates leaving out a disagreeing replica'] = liarLeftOut
 
   // 6. /status: replicas that report a state hash for one index report the same one.
-  const statusRecords = options.history.of('status')
-  const truthByIndex = new Map<number, string>()
-  for (const record of statusRecords.filter((r) => r.via === 'direct')) {
-    const { stateHashIndex, stateHash: hash } = record.status
-    const known = truthByIndex.get(stateHashIndex)
-    if (known === undefined) truthByIndex.set(stateHashIndex, hash)
-    else if (known !== hash) {
-      anomalies.push({
-        kind: 'state_hash_divergence',
-        detail: `index ${stateHashIndex}: ${known} vs ${hash} (${record.status.replicaId})`,
-      })
-    }
-  }
-  let statusLies = 0
-  for (const record of statusRecords.filter((r) => r.via === 'mesh')) {
-    const { stateHashIndex, stateHash: hash, replicaId } = record.status
-    const known = truthByIndex.get(stateHashIndex)
-    if (known === undefined || known === hash) continue
-    if (options.toldLies.stateHashes.has(hash)) {
-      statusLies += 1
-      detections.push({
-        kind: 'status_state_hash',
-        replicaId,
-        detail: `index ${stateHashIndex}: ${hash}`,
-      })
-    } else {
-      anomalies.push({
-        kind: 'status_state_hash',
-        detail: `${replicaId} index ${stateHashIndex}: ${hash} vs ${known}`,
-      })
-    }
-  }
+  const statusJudged = judgeStatusRecords(options.history.of('status'), options.toldLies)
+  anomalies.push(...statusJudged.anomalies)
+  detections.push(...statusJudged.detections)
+  const statusLies = statusJudged.statusLies
   facts['status lies seen'] = statusLies
 
   // 7. The book is never crossed: in any answer during the run, nor at the end; and every
@@ -416,6 +349,114 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
   }
   facts['final book levels'] = (books[0]?.bids.length ?? 0) + (books[0]?.asks.length ?? 0)
   return { anomalies, detections, receipts, finalIndex, stateHash, facts }
+}
+
+interface Judged {
+  readonly anomalies: Anomaly[]
+  readonly detections: Detection[]
+}
+
+/**
+ * Step 5 once the committed balances are known: a replica that signed two amounts for one
+ * (index, address, token), or an amount that is not the committed one, broke a rule, unless the
+ * answer is one of the nemesis's lies (`isLie`): then it is a detection.
+ */
+export function judgeSignedReads(
+  reads: readonly ReadRecord[],
+  committed: ReadonlyMap<string, string>,
+  unanswered: ReadonlyMap<string, string>,
+  isLie: (read: ReadRecord) => boolean,
+): Judged {
+  const anomalies: Anomaly[] = []
+  const detections: Detection[] = []
+  const byReplicaKey = new Map<string, ReadRecord[]>()
+  for (const read of reads) {
+    const a = read.signed!.attestation
+    const key = `${a.replicaId}|${a.index}|${a.address}|${a.token}`
+    byReplicaKey.set(key, [...(byReplicaKey.get(key) ?? []), read])
+  }
+  for (const [key, group] of byReplicaKey) {
+    const values = new Set(group.map((read) => amountsOf(read)))
+    if (values.size < 2) continue
+    const replicaId = key.split('|')[0]!
+    if (group.some(isLie)) {
+      detections.push({
+        kind: 'conflicting_signatures',
+        replicaId,
+        detail: `${key}: ${[...values]}`,
+      })
+    } else {
+      anomalies.push({ kind: 'conflicting_signatures', detail: `${key}: ${[...values]}` })
+    }
+  }
+  for (const read of reads) {
+    const a = read.signed!.attestation
+    const truth = committed.get(`${a.index}|${a.address}|${a.token}`)
+    if (truth === undefined) {
+      const key = `${a.index}|${a.address}|${a.token}`
+      anomalies.push({ kind: 'no_quorum_for_balance', detail: `${key}: ${unanswered.get(key)}` })
+      continue
+    }
+    if (amountsOf(read) === truth) continue
+    if (isLie(read)) {
+      detections.push({
+        kind: 'signed_balance_not_committed',
+        replicaId: a.replicaId,
+        detail: `${a.index} ${a.address} ${a.token}: signed ${amountsOf(read)}, committed ${truth}`,
+      })
+    } else {
+      anomalies.push({
+        kind: 'signed_balance_not_committed',
+        detail: `${a.replicaId} ${a.index} ${a.address} ${a.token}: signed ${amountsOf(read)}, committed ${truth}`,
+      })
+    }
+  }
+  return { anomalies, detections }
+}
+
+/**
+ * Step 6: the `/status` reads of the run. Read on the replicas' own ports, two state hashes for
+ * one index are an anomaly; read through the mesh, a hash the others do not report is a
+ * detection when the nemesis told it, else an anomaly.
+ */
+export function judgeStatusRecords(
+  records: readonly StatusRecord[],
+  toldLies: { readonly stateHashes: ReadonlySet<string> },
+): Judged & { statusLies: number } {
+  const anomalies: Anomaly[] = []
+  const detections: Detection[] = []
+  const truthByIndex = new Map<number, string>()
+  for (const record of records.filter((r) => r.via === 'direct')) {
+    const { stateHashIndex, stateHash: hash } = record.status
+    const known = truthByIndex.get(stateHashIndex)
+    if (known === undefined) truthByIndex.set(stateHashIndex, hash)
+    else if (known !== hash) {
+      anomalies.push({
+        kind: 'state_hash_divergence',
+        detail: `index ${stateHashIndex}: ${known} vs ${hash} (${record.status.replicaId})`,
+      })
+    }
+  }
+  let statusLies = 0
+  for (const record of records.filter((r) => r.via === 'mesh')) {
+    const { stateHashIndex, stateHash: hash, replicaId } = record.status
+    const known = truthByIndex.get(stateHashIndex)
+    if (known === undefined || known === hash) continue
+    if (toldLies.stateHashes.has(hash)) {
+      statusLies += 1
+      detections.push({
+        kind: 'status_state_hash',
+        replicaId,
+        detail: `index ${stateHashIndex}: ${hash}`,
+      })
+    } else {
+      anomalies.push({
+        kind: 'status_state_hash',
+        detail: `${replicaId} index ${stateHashIndex}: ${hash} vs ${known}`,
+      })
+    }
+  }
+  return { anomalies, detections, statusLies }
 }
 
 interface Balance {

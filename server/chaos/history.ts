@@ -69,7 +69,7 @@ interface BookRecord {
   readonly bestAsk?: string
 }
 
-interface StatusRecord {
+export interface StatusRecord {
   readonly kind: 'status'
   readonly replica: number
   readonly atMs: number
