@@ -1,6 +1,13 @@
 import { expect, it } from 'vitest'
 import type { ReplicaRegistry, StatusResponse } from '../../shared/api/index.ts'
-import { agreementNeeded, settleWithReceipts } from './checker.ts'
+import {
+  agreementNeeded,
+  judgeSignedReads,
+  judgeStatusRecords,
+  settleWithReceipts,
+} from './checker.ts'
+import { corruptionWindows, judgeCorruptions } from './corruptionWindows.ts'
+import type { HistoryRecord, ReadRecord, StatusRecord } from './history.ts'
 import { planFaults } from './nemesis.ts'
 import { createRandom } from './random.ts'
 
@@ -53,4 +60,165 @@ it('never wipes the first replica, which keeps the whole history', () => {
   const targets = new Set(plan.map((fault) => fault.target))
   expect(plan.length).toBeGreaterThan(50)
   expect([...targets].sort()).toEqual([1, 2])
+})
+
+const corrupted = 'replica-2'
+/** A `/status` read of `replicaId` at `atMs`: its state hash at `index`, maybe diverged. */
+function statusRead(
+  replicaId: string,
+  atMs: number,
+  index: number,
+  stateHash: string,
+  options: { via?: 'direct' | 'mesh'; diverged?: boolean } = {},
+): StatusRecord {
+  const diverged = { index, stateHash, quorumStateHash: '0xquorum', signers: ['replica-1'] }
+  const status = {
+    replicaId,
+    appliedIndex: index,
+    stateHashIndex: index,
+    stateHash,
+    ...(options.diverged === true ? { diverged } : {}),
+  } as StatusResponse
+  const replica = Number(replicaId.slice('replica-'.length)) - 1
+  return { kind: 'status', replica, atMs, via: options.via ?? 'direct', status }
+}
+
+/** A signed balance `replicaId` gave at `startMs`: `available` of BTC at `index`. */
+function signedRead(replicaId: string, startMs: number, index: number, available: string) {
+  const attestation = { replicaId, index, address: '0xab', token: 'BTC', available, locked: '0' }
+  const signed = { attestation: { ...attestation, chainingHash: '0xc' }, signature: '0xs' }
+  const replica = Number(replicaId.slice('replica-'.length)) - 1
+  const read = { kind: 'read', replica, startMs, endMs: startMs + 5, ok: true, detail: 'signed' }
+  return { ...read, signed, valid: true } as ReadRecord
+}
+
+const corruption = {
+  kind: 'corruption',
+  atMs: 1_000,
+  replica: 1,
+  replicaId: corrupted,
+  detail: 'balances 0xab BTC available 7 -> 70',
+} as const
+
+it('finds when a corrupted replica said it diverged and when it healed', () => {
+  const history: HistoryRecord[] = [
+    statusRead(corrupted, 900, 40, '0xa'),
+    corruption,
+    statusRead(corrupted, 2_000, 41, '0xbad'),
+    statusRead(corrupted, 5_000, 42, '0xbad2', { diverged: true }),
+    statusRead('replica-3', 5_500, 42, '0xc', { diverged: true }),
+    statusRead(corrupted, 5_150, 42, '0xbad2', { via: 'mesh' }),
+    statusRead(corrupted, 9_000, 60, '0xd', { diverged: true }),
+    statusRead(corrupted, 9_150, 61, '0xe'),
+    statusRead(corrupted, 9_300, 62, '0xf', { diverged: true }),
+  ]
+  const windows = corruptionWindows(history)
+  expect(windows).toEqual([
+    { replicaId: corrupted, corruptedAtMs: 1_000, divergedAtMs: 5_000, healedAtMs: 9_150 },
+  ])
+  expect(judgeCorruptions(windows)).toEqual({
+    anomalies: [],
+    facts: {
+      corruptions: 1,
+      'corruptions found diverged': 1,
+      'corruptions healed': 1,
+      'max ms corruption -> diverged': 4_000,
+      'max ms corruption -> healed': 8_150,
+    },
+  })
+})
+
+it('counts a corrupted replica that never says it diverged, or never heals, as an anomaly', () => {
+  const unnoticed = corruptionWindows([
+    corruption,
+    statusRead(corrupted, 2_000, 41, '0xbad'),
+    statusRead(corrupted, 60_000, 900, '0xbad9'),
+  ])
+  expect(unnoticed).toEqual([{ replicaId: corrupted, corruptedAtMs: 1_000 }])
+  const stuck = corruptionWindows([
+    corruption,
+    statusRead(corrupted, 3_000, 41, '0xbad', { diverged: true }),
+    statusRead(corrupted, 60_000, 41, '0xbad', { diverged: true }),
+  ])
+  expect(stuck).toEqual([{ replicaId: corrupted, corruptedAtMs: 1_000, divergedAtMs: 3_000 }])
+  const judged = judgeCorruptions([...unnoticed, ...stuck])
+  expect(judged.anomalies.map((anomaly) => anomaly.kind)).toEqual([
+    'corruption_not_found_diverged',
+    'corruption_not_healed',
+  ])
+  expect(judged.facts).toMatchObject({
+    corruptions: 2,
+    'corruptions found diverged': 1,
+    'corruptions healed': 0,
+  })
+})
+
+/** Replica 2 corrupted at 1 s, said it diverged at 5 s, healed at 9 s. */
+const healedWindow = {
+  replicaId: corrupted,
+  corruptedAtMs: 1_000,
+  divergedAtMs: 5_000,
+  healedAtMs: 9_000,
+}
+
+it('counts the signed balances of a corrupted replica until it healed as detections', () => {
+  const committed = new Map([['40|0xab|BTC', '7/0/0xc']])
+  const reads = [
+    signedRead(corrupted, 500, 40, '7'),
+    // Restarted at the index it stopped at, on the edited row: two amounts for one index.
+    signedRead(corrupted, 2_000, 40, '70'),
+    // After the heal, or from another replica, the same is a broken rule.
+    signedRead(corrupted, 9_500, 40, '71'),
+    signedRead('replica-3', 3_000, 40, '72'),
+  ]
+  const judged = judgeSignedReads(reads, committed, new Map(), () => false, [healedWindow])
+  expect(judged.detections.map((found) => `${found.kind} ${found.detail}`)).toEqual([
+    `signed_balance_not_committed 40 0xab BTC: signed 70/0/0xc, committed 7/0/0xc`,
+  ])
+  expect(judged.anomalies.map((anomaly) => anomaly.kind)).toEqual([
+    'conflicting_signatures',
+    'signed_balance_not_committed',
+    'signed_balance_not_committed',
+  ])
+  // The two amounts it signed at 40 are a detection when they are its only conflict.
+  const alone = judgeSignedReads(reads.slice(0, 2), committed, new Map(), () => false, [
+    healedWindow,
+  ])
+  expect(alone.anomalies).toEqual([])
+  expect(alone.detections.map((found) => found.kind)).toEqual([
+    'conflicting_signatures',
+    'signed_balance_not_committed',
+  ])
+  // A corrupted replica that never said it diverged is not excused.
+  const unnoticed = { replicaId: corrupted, corruptedAtMs: 1_000 }
+  const judgedUnnoticed = judgeSignedReads(reads.slice(0, 2), committed, new Map(), () => false, [
+    unnoticed,
+  ])
+  expect(judgedUnnoticed.detections).toEqual([])
+  expect(judgedUnnoticed.anomalies.map((anomaly) => anomaly.kind)).toEqual([
+    'conflicting_signatures',
+    'signed_balance_not_committed',
+  ])
+})
+
+it('counts the state hashes a corrupted replica reported until it healed as detections', () => {
+  const records = [
+    statusRead('replica-1', 800, 40, '0xa'),
+    statusRead(corrupted, 2_000, 40, '0xbad'),
+    // It is the first to report index 41: the honest replica's hash is not the odd one.
+    statusRead(corrupted, 2_100, 41, '0xbad41'),
+    statusRead('replica-1', 2_200, 41, '0xb'),
+    statusRead('replica-3', 2_300, 41, '0xb'),
+    statusRead(corrupted, 2_400, 41, '0xbad41', { via: 'mesh' }),
+    statusRead(corrupted, 9_500, 41, '0xlate'),
+  ]
+  const judged = judgeStatusRecords(records, { stateHashes: new Set() }, [healedWindow])
+  expect(judged.detections.map((found) => `${found.kind} ${found.replicaId}`)).toEqual([
+    `state_hash_divergence ${corrupted}`,
+    `state_hash_divergence ${corrupted}`,
+    `status_state_hash ${corrupted}`,
+  ])
+  expect(judged.anomalies).toEqual([
+    { kind: 'state_hash_divergence', detail: `index 41: 0xb vs 0xlate (${corrupted})` },
+  ])
 })

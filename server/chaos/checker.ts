@@ -13,6 +13,12 @@ import { parseAmount, type TokenRegistry } from '../../shared/intents/index.ts'
 import type { History, ReadRecord, StatusRecord, SubmitRecord } from './history.ts'
 import { sleep, WORKLOAD_MARKET, WORKLOAD_TRANSFER_TOKEN } from './workload.ts'
 import { mapLimit } from '../mapLimit.ts'
+import {
+  corruptionWindows,
+  isFromFoundCorruption,
+  judgeCorruptions,
+  type CorruptionWindow,
+} from './corruptionWindows.ts'
 
 /** Something the system did that it must never do. */
 export interface Anomaly {
@@ -20,9 +26,16 @@ export interface Anomaly {
   readonly detail: string
 }
 
-/** A lie the checker caught and that the nemesis had told: what the suite expects to see. */
+/**
+ * What the suite expects to see: a lie the checker caught and that the nemesis had told, or what a
+ * replica said from a state the nemesis corrupted, before it found itself diverged and healed.
+ */
 export interface Detection {
-  readonly kind: 'conflicting_signatures' | 'signed_balance_not_committed' | 'status_state_hash'
+  readonly kind:
+    | 'conflicting_signatures'
+    | 'signed_balance_not_committed'
+    | 'status_state_hash'
+    | 'state_hash_divergence'
   readonly replicaId: string
   readonly detail: string
 }
@@ -260,6 +273,13 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
     }
   }
 
+  // Corrupted replicas (the `corrupt` fault) must say they diverged and heal; what each said
+  // from its corruption to its heal counts in steps 5 and 6 as a detection once it said so.
+  const corruptions = corruptionWindows(options.history.records)
+  const corruptionJudged = judgeCorruptions(corruptions)
+  anomalies.push(...corruptionJudged.anomalies)
+  Object.assign(facts, corruptionJudged.facts)
+
   // 5. Signed balances the clients received: no replica signs two amounts for one
   //    (index, address, token); an honest one signs only what it committed at that index.
   const reads = options.history.of('read').filter((read) => read.ok && read.signed !== undefined)
@@ -284,7 +304,7 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
       committed.set(`0|${address}|${token}`, `${units(options.tokens, token, held)}/0/`)
     }
   }
-  const judged = judgeSignedReads(reads, committed, unanswered, isLie)
+  const judged = judgeSignedReads(reads, committed, unanswered, isLie, corruptions)
   anomalies.push(...judged.anomalies)
   detections.push(...judged.detections)
   // The quorum's answer (an aggregate of agreeing signatures) is never a lie.
@@ -313,7 +333,11 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
   facts['aggregates leaving out a disagreeing replica'] = liarLeftOut
 
   // 6. /status: replicas that report a state hash for one index report the same one.
-  const statusJudged = judgeStatusRecords(options.history.of('status'), options.toldLies)
+  const statusJudged = judgeStatusRecords(
+    options.history.of('status'),
+    options.toldLies,
+    corruptions,
+  )
   anomalies.push(...statusJudged.anomalies)
   detections.push(...statusJudged.detections)
   const statusLies = statusJudged.statusLies
@@ -366,9 +390,12 @@ export function judgeSignedReads(
   committed: ReadonlyMap<string, string>,
   unanswered: ReadonlyMap<string, string>,
   isLie: (read: ReadRecord) => boolean,
+  corruptions: readonly CorruptionWindow[] = [],
 ): Judged {
   const anomalies: Anomaly[] = []
   const detections: Detection[] = []
+  const fromCorruption = (read: ReadRecord) =>
+    isFromFoundCorruption(corruptions, read.signed!.attestation.replicaId, read.startMs)
   const byReplicaKey = new Map<string, ReadRecord[]>()
   for (const read of reads) {
     const a = read.signed!.attestation
@@ -379,7 +406,9 @@ export function judgeSignedReads(
     const values = new Set(group.map((read) => amountsOf(read)))
     if (values.size < 2) continue
     const replicaId = key.split('|')[0]!
-    if (group.some(isLie)) {
+    // A corrupted replica signs amounts of its own until it heals; outside that it is held to one.
+    const outside = new Set(group.filter((read) => !fromCorruption(read)).map(amountsOf))
+    if (group.some(isLie) || outside.size < 2) {
       detections.push({
         kind: 'conflicting_signatures',
         replicaId,
@@ -398,7 +427,7 @@ export function judgeSignedReads(
       continue
     }
     if (amountsOf(read) === truth) continue
-    if (isLie(read)) {
+    if (isLie(read) || fromCorruption(read)) {
       detections.push({
         kind: 'signed_balance_not_committed',
         replicaId: a.replicaId,
@@ -422,11 +451,16 @@ export function judgeSignedReads(
 export function judgeStatusRecords(
   records: readonly StatusRecord[],
   toldLies: { readonly stateHashes: ReadonlySet<string> },
+  corruptions: readonly CorruptionWindow[] = [],
 ): Judged & { statusLies: number } {
   const anomalies: Anomaly[] = []
   const detections: Detection[] = []
+  const fromCorruption = (record: StatusRecord) =>
+    isFromFoundCorruption(corruptions, record.status.replicaId, record.atMs)
+  // A corrupted replica's hashes are no truth, even where it reported an index first.
+  const direct = records.filter((r) => r.via === 'direct')
   const truthByIndex = new Map<number, string>()
-  for (const record of records.filter((r) => r.via === 'direct')) {
+  for (const record of direct.filter((r) => !fromCorruption(r))) {
     const { stateHashIndex, stateHash: hash } = record.status
     const known = truthByIndex.get(stateHashIndex)
     if (known === undefined) truthByIndex.set(stateHashIndex, hash)
@@ -436,6 +470,16 @@ export function judgeStatusRecords(
         detail: `index ${stateHashIndex}: ${known} vs ${hash} (${record.status.replicaId})`,
       })
     }
+  }
+  for (const record of direct.filter(fromCorruption)) {
+    const { stateHashIndex, stateHash: hash, replicaId } = record.status
+    const known = truthByIndex.get(stateHashIndex)
+    if (known === undefined || known === hash) continue
+    detections.push({
+      kind: 'state_hash_divergence',
+      replicaId,
+      detail: `index ${stateHashIndex}: ${hash}, the others ${known}`,
+    })
   }
   let statusLies = 0
   for (const record of records.filter((r) => r.via === 'mesh')) {
@@ -448,6 +492,12 @@ export function judgeStatusRecords(
         kind: 'status_state_hash',
         replicaId,
         detail: `index ${stateHashIndex}: ${hash}`,
+      })
+    } else if (fromCorruption(record)) {
+      detections.push({
+        kind: 'status_state_hash',
+        replicaId,
+        detail: `index ${stateHashIndex}: ${hash}, the others ${known}`,
       })
     } else {
       anomalies.push({

@@ -95,6 +95,19 @@ interface LieRecord {
   readonly told: string
 }
 
+/**
+ * A replica's database edited while it was stopped (the `corrupt` fault), just before its
+ * restart: from here on it holds a state nobody else has, until it finds itself diverged and heals.
+ */
+export interface CorruptionRecord {
+  readonly kind: 'corruption'
+  readonly atMs: number
+  readonly replica: number
+  readonly replicaId: string
+  /** The row changed, in words. */
+  readonly detail: string
+}
+
 /** One node's own view in a probe, or how it failed to answer. */
 export type NodeView =
   | {
@@ -127,6 +140,7 @@ export type HistoryRecord =
   | StatusRecord
   | NemesisRecord
   | LieRecord
+  | CorruptionRecord
   | ProbeRecord
 
 export class History {
