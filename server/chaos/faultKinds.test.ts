@@ -1,5 +1,11 @@
 import { expect, it } from 'vitest'
-import { chosenFaultKinds, OPTIONAL_REPLICA_FAULT_KINDS, REPLICA_FAULT_KINDS } from './nemesis.ts'
+import {
+  chosenFaultKinds,
+  OPTIONAL_REPLICA_FAULT_KINDS,
+  planFaults,
+  REPLICA_FAULT_KINDS,
+} from './nemesis.ts'
+import { createRandom } from './random.ts'
 
 const allowed = [...REPLICA_FAULT_KINDS, ...OPTIONAL_REPLICA_FAULT_KINDS]
 
@@ -11,4 +17,19 @@ it('runs the default replica faults unless asked, and wipe only when named', () 
   expect(() => chosenFaultKinds('lie,melt', REPLICA_FAULT_KINDS, allowed)).toThrow(
     /unknown fault melt/,
   )
+})
+
+it('corrupts a replica only when named, never the first, each time a drawn row', () => {
+  // The 60 s run of `npm test` keeps its mix: a corruption waits up to a minute for the heal.
+  expect(chosenFaultKinds(undefined, REPLICA_FAULT_KINDS, allowed)).not.toContain('corrupt')
+  expect(chosenFaultKinds('kill,corrupt', REPLICA_FAULT_KINDS, allowed)).toEqual([
+    'kill',
+    'corrupt',
+  ])
+  const plan = planFaults(createRandom(11), 1_800_000, { node: [], replica: ['corrupt'] })
+  expect(plan.length).toBeGreaterThan(20)
+  expect([...new Set(plan.map((fault) => fault.target))].sort()).toEqual([1, 2])
+  expect(new Set(plan.map((fault) => fault.rowPick)).size).toBeGreaterThan(10)
+  // Long enough for restart, a root checkpoint, two divergence checks and a state sync.
+  expect(Math.min(...plan.map((fault) => fault.holdMs))).toBeGreaterThanOrEqual(40_000)
 })

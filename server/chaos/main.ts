@@ -1,8 +1,8 @@
 /**
  * `npm run chaos`: a Jepsen bank-test-style run over the real processes (4 Zellular nodes, 3
  * replicas) with a seeded nemesis: kill -9, SIGSTOP, partitions (cut, drop, delay; one-way or
- * both), a full disk and a lying replica. Prints a SUMMARY and exits 1 on any anomaly, naming
- * the seed and the history file that replay it.
+ * both), a full disk and a lying replica; on request a wiped or a corrupted replica. Prints a
+ * SUMMARY and exits 1 on any anomaly, naming the seed and the history file that replay it.
  *
  *   npm run chaos                               # 60 s, a new seed
  *   npm run chaos -- --seconds 600 --seed 42    # a long run, replayable
@@ -49,7 +49,7 @@ const result = await runChaos({
   accounts: Number(values.accounts),
   basePort: Number(values['base-port']),
   nodeFaults: list<NodeFaultKind>(values['node-faults'], NODE_FAULT_KINDS),
-  // `wipe` only when asked for (`OPTIONAL_REPLICA_FAULT_KINDS`).
+  // `wipe` and `corrupt` only when asked for (`OPTIONAL_REPLICA_FAULT_KINDS`).
   replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], REPLICA_FAULT_KINDS, [
     ...REPLICA_FAULT_KINDS,
     ...OPTIONAL_REPLICA_FAULT_KINDS,

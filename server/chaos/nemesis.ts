@@ -7,6 +7,7 @@ import type { History } from './history.ts'
 import type { Link, LinkFault } from './proxy.ts'
 import type { Random } from './random.ts'
 import { FOLLOWER_FAULTS } from '../zellular/faults.ts'
+import { corruptReplicaDatabase } from './corruptDatabase.ts'
 import { sleep } from './workload.ts'
 
 /*
@@ -15,11 +16,13 @@ import { sleep } from './workload.ts'
  * So at most one node of four and one replica of three are faulty at once: the fault model the
  * system claims to survive. A faulty node may crash, stall, be cut off or lie (`byzantine`:
  * restarted with `ZSEQUENCER_FAULTS`); a faulty replica may crash, stall, be cut off, find its
- * disk full or lie. Every fault is healed before the run ends.
+ * disk full or lie; on request, be wiped or have its database corrupted. Every fault is healed
+ * before the run ends.
  */
 
 export type NodeFaultKind = 'kill' | 'pause' | 'partition' | 'byzantine'
-export type ReplicaFaultKind = 'kill' | 'pause' | 'partition' | 'disk-full' | 'lie' | 'wipe'
+export type ReplicaFaultKind =
+  'kill' | 'pause' | 'partition' | 'disk-full' | 'lie' | 'wipe' | 'corrupt'
 export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
   'kill',
   'pause',
@@ -42,12 +45,13 @@ export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
 ]
 
 /**
- * Replica faults only on request (`--replica-faults …,wipe`): the ten-seed runs of the default
- * mix were made without it, and a wipe (a whole-state snapshot, rebuilt and written) is the
- * heaviest fault for the 60 s run of `npm test` on two cores. The checker judges wiped replicas
- * by the history they hold (`agreementNeeded`).
+ * Replica faults only on request (`--replica-faults …,wipe,corrupt`): the ten-seed runs of the
+ * default mix were made without them, a wipe (a whole-state snapshot, rebuilt and written) is the
+ * heaviest fault for the 60 s run of `npm test` on two cores, and a corruption holds its track
+ * until the replica healed, up to a minute. The checker judges wiped replicas by the history they
+ * hold (`agreementNeeded`), corrupted ones by their `/status` (`corruptionWindows.ts`).
  */
-export const OPTIONAL_REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = ['wipe']
+export const OPTIONAL_REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = ['wipe', 'corrupt']
 
 /**
  * The fault kinds a `--node-faults` / `--replica-faults` list names (comma-separated), or
@@ -85,6 +89,8 @@ export interface PlannedFault {
   readonly commitsBeforeFull?: number
   /** Byzantine node: its `ZSEQUENCER_FAULTS` until it is restarted honest. */
   readonly behaviour?: string
+  /** Corrupt: which non-zero balance row is edited (`corruptReplicaDatabase`'s pick). */
+  readonly rowPick?: number
 }
 
 /** The faults of both tracks for a run of `durationMs`, drawn from `random` alone. */
@@ -106,9 +112,11 @@ export function planFaults(
       if (atMs + gapMs + holdMs > durationMs - 4_000) break
       atMs += gapMs + holdMs
       const kind = random.pick(choices)
-      // The first replica is never wiped: like an archive node it keeps the whole history, so
-      // the checker can still tell what was committed at every index a client read.
-      const target = kind === 'wipe' ? 1 + random.int(count - 1) : random.int(count)
+      // The first replica is never wiped nor corrupted (a heal is a state sync too): like an
+      // archive node it keeps the whole history, so the checker can still tell what was
+      // committed at every index a client read.
+      const fresh = kind === 'wipe' || kind === 'corrupt'
+      const target = fresh ? 1 + random.int(count - 1) : random.int(count)
       const fault: PlannedFault = { track, kind, target, gapMs, holdMs }
       if (kind === 'partition') {
         const link: LinkFault = random.pick([
@@ -131,6 +139,11 @@ export function planFaults(
         const second = random.chance(0.5) ? random.pick(BYZANTINE_BEHAVIOURS) : first
         const behaviour = [...new Set([first, second])].join(',')
         plan.push({ ...fault, holdMs, behaviour })
+      } else if (kind === 'corrupt') {
+        // The longest it waits for the heal: the restart, a root checkpoint its peers sign too,
+        // two divergence checks (`REPLICA_DIVERGENCE_CHECK_MS`, 5 s) and a state sync.
+        const holdMs = random.between(40_000, 60_000)
+        plan.push({ ...fault, holdMs, rowPick: random.int(1_000_000) })
       } else plan.push(fault)
     }
   }
@@ -333,6 +346,26 @@ export class Nemesis {
         await sleep(fault.holdMs)
         return
       }
+      case 'corrupt': {
+        // Its database edited while it is stopped (a bad disk, an operator's mistake): restarted,
+        // it holds a state nobody else has, must find itself diverged (503 replica_diverged
+        // meanwhile) and heal by state sync in its process. The track waits for that, up to
+        // the hold; a replica that exits instead is restarted.
+        await replicas.kill(fault.target, 'SIGTERM')
+        const { databaseFile } = this.cluster.prepared.replicas[fault.target]!
+        const detail = corruptReplicaDatabase(databaseFile, fault.rowPick!)
+        this.history.add({
+          kind: 'corruption',
+          atMs: this.history.now(),
+          replica: fault.target,
+          replicaId: name,
+          detail,
+        })
+        await replicas.restart(fault.target)
+        this.note('note', fault, await this.untilHealed(fault.target, fault.holdMs))
+        await this.ensureRunning('replica', fault.target)
+        return
+      }
       case 'lie': {
         mesh.setRewriter(name, this.liar(fault.target))
         await sleep(fault.holdMs)
@@ -379,6 +412,33 @@ export class Nemesis {
       }
       return undefined
     }
+  }
+
+  /**
+   * Polls the replica's own `/status` until it said it diverged and then no longer does, for at
+   * most `holdMs`; says what it saw. The checker judges the same from the workload's polls.
+   */
+  private async untilHealed(position: number, holdMs: number): Promise<string> {
+    const url = this.cluster.directUrls[position]!
+    const { child } = this.cluster.replicas.processes[position]!
+    const started = Date.now()
+    let divergedAfterMs: number | undefined
+    while (Date.now() - started < holdMs) {
+      if (child.exitCode !== null || child.signalCode !== null) {
+        return `exited (${child.exitCode ?? child.signalCode}) after ${Date.now() - started} ms`
+      }
+      const status = await fetch(`${url}/status`, { signal: AbortSignal.timeout(1_000) })
+        .then(async (response) => statusResponseSchema.parse(await response.json()))
+        .catch(() => undefined)
+      if (status?.diverged !== undefined) divergedAfterMs ??= Date.now() - started
+      else if (status !== undefined && divergedAfterMs !== undefined) {
+        return `diverged after ${divergedAfterMs} ms, healed after ${Date.now() - started} ms`
+      }
+      await sleep(250)
+    }
+    return divergedAfterMs === undefined
+      ? `not diverged within ${holdMs} ms`
+      : `diverged after ${divergedAfterMs} ms, not healed within ${holdMs} ms`
   }
 
   /** Restarts a process of the track that is not running (after a failed step). */

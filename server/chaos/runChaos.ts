@@ -151,7 +151,8 @@ function summarize(
   summary['share acknowledged'] = submits.length === 0 ? 0 : round(acks / submits.length)
   for (const [kind, times] of injected) summary[`fault ${kind}`] = times
   summary['anomalies'] = check.anomalies.length
-  summary['lies caught (expected detections)'] = check.detections.length
+  summary['expected detections (lies caught, corrupted replicas until healed)'] =
+    check.detections.length
   Object.assign(summary, check.facts)
 
   // The applied-index timeline (replicas' own ports): when each index was first applied anywhere.
