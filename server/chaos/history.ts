@@ -99,7 +99,7 @@ interface LieRecord {
  * A replica's database edited while it was stopped (the `corrupt` fault), just before its
  * restart: from here on it holds a state nobody else has, until it finds itself diverged and heals.
  */
-export interface CorruptionRecord {
+interface CorruptionRecord {
   readonly kind: 'corruption'
   readonly atMs: number
   readonly replica: number
