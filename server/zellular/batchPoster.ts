@@ -255,8 +255,16 @@ export class BatchPoster {
       bodies.reduce((sum, body) => sum + sizeKb(body), 0),
     )
     outbox.delivered(app, bodies)
+    // Checked before anything of the answer is applied, with yields between slices of the
+    // work: the answer is then applied in one go, as it arrived.
+    const proofs = this.proofsOf(app, answer)
+    const { lock, finalizations } = proofs
+    const verdicts = await this.chain.verifyInSlices(
+      app,
+      lock ? [lock, ...finalizations] : finalizations,
+    )
     const reportedBefore = log.lastLocked + log.lastFinalized
-    const forked = this.applyAnswer(app, answer)
+    const forked = this.applyAnswer(app, answer, proofs, verdicts)
     this.#sequencerDown = false
     if (context.config.wakeOnWork) {
       const progressed = log.lastSequenced + log.lastLocked + log.lastFinalized > progressBefore
@@ -346,32 +354,52 @@ export class BatchPoster {
     })
   }
 
-  /**
-   * `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs.
-   * Returns whether a finalization contradicted this node's unfinalized tail, which is dropped.
-   */
-  private applyAnswer(app: string, answer: SequencerAnswer): boolean {
-    const { chain, context } = this
+  /** The answer's lock past this node's, and its finalizations not old here (malformed: none). */
+  private proofsOf(app: string, answer: SequencerAnswer): AnswerProofs {
+    const { chain } = this
     const log = this.logs.get(app)
-    chain.append(app, answer.batches, context.clock.now())
     const parsedLock = parseOrNull(answer.last_locked_signature)
-    const lock =
-      parsedLock && parsedLock.index > log.lastLocked && parsedLock.index <= log.lastSequenced
-        ? parsedLock
-        : null
     const finalizations = answer.finalized_signatures.flatMap((raw) => {
       const proof = parseOrNull(raw)
       return proof && !chain.isOld(app, proof) ? [proof] : []
     })
-    // One pairing check for the answer's proofs, not one each.
-    const verified = chain.verifiedTogether(app, lock ? [lock, ...finalizations] : finalizations)
+    return {
+      lock: parsedLock && parsedLock.index > log.lastLocked ? parsedLock : null,
+      finalizations,
+    }
+  }
+
+  /**
+   * `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs
+   * (`proofs`, whose signatures `verdicts` gives, `Chain.verifyInSlices`). Returns whether a
+   * finalization contradicted this node's unfinalized tail, which is dropped.
+   */
+  private applyAnswer(
+    app: string,
+    answer: SequencerAnswer,
+    proofs: AnswerProofs,
+    verdicts: ReadonlyMap<SignatureRecord, string | null>,
+  ): boolean {
+    const { chain, context } = this
+    const log = this.logs.get(app)
+    chain.append(app, answer.batches, context.clock.now())
+    const { finalizations } = proofs
+    const lock =
+      proofs.lock && proofs.lock.index > log.lastLocked && proofs.lock.index <= log.lastSequenced
+        ? proofs.lock
+        : null
+    // A proof whose group failed is refused without a pairing check of its own.
+    const promote = (proof: SignatureRecord) => {
+      const verdict = verdicts.get(proof)
+      return typeof verdict === 'string' ? verdict : chain.promote(app, proof, verdict === null)
+    }
     if (lock) {
-      const refusal = chain.promote(app, lock, verified.has(lock))
+      const refusal = promote(lock)
       if (refusal) context.log.warn(`lock ${lock.index} of ${app} refused: ${refusal}`)
     }
     for (const proof of finalizations) {
       if (chain.isOld(app, proof)) continue
-      const refusal = chain.promote(app, proof, verified.has(proof))
+      const refusal = promote(proof)
       if (refusal === 'forked') {
         // The next round (at once: this node is now behind) brings the network's batches.
         context.log.warn(
@@ -393,6 +421,12 @@ export class BatchPoster {
     const bytes = answer.batches.reduce((sum, body) => sum + Buffer.byteLength(body, 'utf8'), 0)
     return bytes + this.context.config.maxBatchSizeKb * 1024 <= this.context.pageCapBytes
   }
+}
+
+/** The proofs of a sequencer's answer that may apply (`proofsOf`). */
+interface AnswerProofs {
+  readonly lock: SignatureRecord | null
+  readonly finalizations: readonly SignatureRecord[]
 }
 
 function parseOrNull(raw: unknown): SignatureRecord | null {

@@ -312,7 +312,8 @@ async function catchUpFrom(
     after += bodies.length
     delivered += bodies.length
     // A malformed proof from a peer is ignored (the target proof decides); the others are
-    // checked together, one pairing check a page.
+    // checked in slices with yields between them (a page may hold ~93,000), in growing groups
+    // of one pairing check each, and those after a failing group are ignored too.
     const proofs = page.finalized_signatures.flatMap((raw) => {
       try {
         const proof = parseSignatureRecord(raw)
@@ -321,8 +322,11 @@ async function catchUpFrom(
         return []
       }
     })
-    const verified = chain.verifiedTogether(app, proofs)
-    for (const proof of proofs) chain.promote(app, proof, verified.has(proof))
+    const verdicts = await chain.verifyInSlices(app, proofs)
+    for (const proof of proofs) {
+      const verdict = verdicts.get(proof)
+      if (typeof verdict !== 'string') chain.promote(app, proof, verdict === null)
+    }
     // The pace so far, not the last page, judges the source: slow pages are no progress.
     const now = clock.now()
     const needed = ((now - time.started) / delivered) * (target.index - after)

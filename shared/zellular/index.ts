@@ -41,12 +41,16 @@ export {
   type UnprovenLimit,
 } from './errors.ts'
 export {
+  DEFAULT_WORK_PER_SLICE,
+  FIRST_GROUP as FIRST_PROOF_GROUP,
   PageVerifier,
+  WORK as PROOF_WORK,
   type ConsumeOptions,
   type PageVerifierCheckpoint,
   type PageVerifierParameters,
   type VerifiedBatch,
 } from './pageVerifier.ts'
+export { nextMacrotask, WorkSlices } from './workSlices.ts'
 export { verifyLastFinalized, type LastFinalized } from './lastFinalized.ts'
 export {
   fetchTransport,

@@ -410,15 +410,18 @@ export class PageVerifier {
   }
 }
 
-/** Signatures in the first group `#verifyInGroups` checks together; each next one doubles. */
-const FIRST_GROUP = 16
+/**
+ * Signatures in the first group `#verifyInGroups` checks together; each next one doubles. A node
+ * checking a peer's proofs uses the same groups (`server/zellular/chain.ts`).
+ */
+export const FIRST_GROUP = 16
 
 /**
  * What each step of `consume` costs, in units of about a microsecond of one core (measured on
  * the 2-core development machine), to cut a page into slices of `workPerSlice`. Only the
  * proportions matter: the slices are counted, not timed, so they are the same on any machine.
  */
-const WORK = {
+export const WORK = {
   /** Parsing a proof, hashing its message to the curve, two scalar multiplications. */
   signature: 500,
   /** The final check of a group of signatures (Miller loops and a final exponentiation). */
@@ -433,7 +436,7 @@ const WORK = {
 } as const
 
 /** About 20 ms of work at `WORK`'s rates, 40 under load: ~40 signatures a slice. */
-const DEFAULT_WORK_PER_SLICE = 20_000
+export const DEFAULT_WORK_PER_SLICE = 20_000
 
 /** The fields of a v0.1.7 proof that place it on the chain, read without parsing the rest. */
 interface Place {
