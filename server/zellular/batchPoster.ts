@@ -332,26 +332,29 @@ export class BatchPoster {
   }
 
   /**
-   * Whether a finalization proof in `answer` verifies for an index at or past its batch at
-   * `position`, in the chain its batches make appended to this node's log.
+   * Whether the first finalization proof in `answer` for an index at or past its batch at
+   * `position`, in the chain its batches make appended to this node's log, verifies. Only the
+   * first is checked: an honest sequencer's proofs all verify, and a lying one's answer may hold
+   * ~93,000 proofs that pass these checks, a pairing check (~4 ms) each, in one call.
    */
   private provesFinalized(app: string, answer: SequencerAnswer, position: number): boolean {
     const log = this.logs.get(app)
     const hashes: string[] = []
     let hash = log.chainingHashAt(log.lastSequenced)
     for (const batch of answer.batches) hashes.push((hash = chainHash(hash, batch)))
-    return answer.finalized_signatures.some((raw) => {
+    for (const raw of answer.finalized_signatures) {
       const proof = parseOrNull(raw)
       const at = proof ? proof.index - log.lastSequenced - 1 : -1
-      if (!proof || proof.state !== 'locked' || at < position) return false
-      if (hashes[at] !== proof.chaining_hash) return false
+      if (!proof || proof.state !== 'locked' || at < position) continue
+      if (hashes[at] !== proof.chaining_hash) continue
       try {
         verifySignatureRecord(this.context.network, app, proof)
         return true
       } catch {
         return false
       }
-    })
+    }
+    return false
   }
 
   /** The answer's lock past this node's, and its finalizations not old here (malformed: none). */

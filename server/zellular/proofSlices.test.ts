@@ -174,3 +174,40 @@ it('a page of made-up proofs costs a node catching up a pairing check, not one p
   expect(node.logs.get('a').lastFinalized).toBe(COUNT)
   expect(bls.pairingChecks() - pairingsBefore!).toBeLessThanOrEqual(3)
 })
+
+it('a sequencer answering a batch over maxBatchSizeKb under many made-up proofs costs a follower one pairing check', async () => {
+  const bodies = ['small', 'x'.repeat(5 * 1024 + 1)]
+  const hashes = ['']
+  for (const body of bodies) hashes.push(chainHash(hashes.at(-1)!, body))
+  const point = {
+    app_name: 'a',
+    state: 'locked' as const,
+    index: 1,
+    parent_index: 0,
+    chaining_hash: hashes[1]!,
+    timestamp: 1_700_000_000,
+  }
+  const genuine = { ...point, ...signedProof(point, [0, 1, 2]), tag: 0 }
+  // Each covers the big batch with its chaining hash, under another proof's signature.
+  const madeUp = Array.from({ length: COUNT }, () => ({
+    ...genuine,
+    index: 2,
+    chaining_hash: hashes[2],
+  }))
+  let pairingsBefore: number | undefined
+  const sequencer = await fakePeer((_request, _body, response) => {
+    pairingsBefore ??= bls.pairingChecks()
+    const data = { batches: bodies, last_finalized_index: 2, finalized_signatures: madeUp }
+    answer(response, 200, sequencerAnswer(data))
+  }, 33_409)
+  cleanups.push(() => sequencer.close())
+  const sockets = [sequencer.url, 'http://127.0.0.1:33410', 'http://127.0.0.1:33411', 'x']
+  const { node } = makeTestNode({ position: 3, sockets, config: { maxBatchSizeKb: 5 } })
+  cleanups.push(() => node.close())
+
+  await node.poster.post()
+
+  expect(node.poster.sequencerDown).toBe(true) // a dispute follows
+  expect(node.logs.get('a').lastSequenced).toBe(0)
+  expect(bls.pairingChecks() - pairingsBefore!).toBeLessThanOrEqual(1)
+})
