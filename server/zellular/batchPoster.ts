@@ -1,8 +1,11 @@
 import { z } from 'zod'
 import {
   chainHash,
+  DEFAULT_WORK_PER_SLICE,
+  nextMacrotask,
   parseSignatureRecord,
   verifySignatureRecord,
+  WorkSlices,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -126,8 +129,8 @@ export class BatchPoster {
   }
 
   /**
-   * A switch has paused the node: the PUT under way ends at once (its bodies go back to the
-   * queue, uncertain, as after a failure) and the round returns. The switch waits for this
+   * A switch has paused the node: the PUT under way, or the check of its answer, ends at once
+   * (its bodies go back to the queue, uncertain, as after a failure) and the round returns. The switch waits for this
    * before it decides what to re-send, so no body of the old sequencer's era comes back after
    * that decision, and no late answer of the old sequencer lands in the new one's log.
    */
@@ -203,6 +206,9 @@ export class BatchPoster {
     const progressBefore = log.lastSequenced + log.lastLocked + log.lastFinalized
     const started = performance.now()
     let answer: SequencerAnswer
+    let proofs: AnswerProofs
+    let answeredAt = started
+    let verdicts: ReadonlyMap<SignatureRecord, string | null>
     try {
       // Before the first sync the sequencer may be sending a long history (zsequencer: 30 s).
       const timeoutMs =
@@ -222,8 +228,8 @@ export class BatchPoster {
         .send('PUT', sequencer, path, payload, timeoutMs, ends, silenceMs)
         .finally(() => {
           this.#hold = undefined
-          this.#sending = undefined
         })
+      answeredAt = performance.now()
       if (response.status !== 200) {
         outbox.requeueUncertain(app, bodies)
         const code = errorCode(response.body)
@@ -240,6 +246,16 @@ export class BatchPoster {
         return 'error'
       }
       answer = checked.answer
+      // Checked before anything of the answer is applied, with yields between slices of the
+      // work: the answer is then applied in one go, as it arrived. A switch's `settle` ends the
+      // check as it ends the PUT.
+      proofs = this.proofsOf(app, answer)
+      const { lock, finalizations } = proofs
+      verdicts = await this.chain.verifyInSlices(
+        app,
+        lock ? [lock, ...finalizations] : finalizations,
+        new WorkSlices(DEFAULT_WORK_PER_SLICE, nextMacrotask, sending.signal),
+      )
     } catch {
       // Ended to carry new client batches: the sequencer was fine, and nothing was sent.
       if (hold?.signal.aborted === true) return 'interrupted'
@@ -248,21 +264,15 @@ export class BatchPoster {
       if (sending.signal.aborted) return 'interrupted'
       this.#sequencerDown = true
       return 'error'
+    } finally {
+      this.#sending = undefined
     }
-    const held = holdMs > 0 && performance.now() - started >= holdMs / 2
+    const held = holdMs > 0 && answeredAt - started >= holdMs / 2
     this.sendLimiter.charge(
       context.id,
       bodies.reduce((sum, body) => sum + sizeKb(body), 0),
     )
     outbox.delivered(app, bodies)
-    // Checked before anything of the answer is applied, with yields between slices of the
-    // work: the answer is then applied in one go, as it arrived.
-    const proofs = this.proofsOf(app, answer)
-    const { lock, finalizations } = proofs
-    const verdicts = await this.chain.verifyInSlices(
-      app,
-      lock ? [lock, ...finalizations] : finalizations,
-    )
     const reportedBefore = log.lastLocked + log.lastFinalized
     const forked = this.applyAnswer(app, answer, proofs, verdicts)
     this.#sequencerDown = false

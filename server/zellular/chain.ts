@@ -76,7 +76,8 @@ export class Chain {
    * valid proofs before it plus 16, and no proof is then checked alone: a Byzantine peer's page
    * of thousands would cost a pairing each. A record left out as old has no verdict: `promote`
    * verifies it alone if it is new after all (a dropped forked tail makes an old lock new again).
-   * Nothing changes here: the caller promotes after the last yield.
+   * Nothing changes here: the caller promotes after the last yield. An abort of the slices'
+   * signal rejects with its reason at the next slice.
    */
   async verifyInSlices(
     app: string,
@@ -89,15 +90,13 @@ export class Chain {
       const group = fresh.slice(start, start + size)
       const batch = this.network.aggregateBatch()
       let failure: string | null = null
-      try {
-        for (const record of group) {
-          batch.add([signatureRecordCheck(app, record)])
-          if (slices.spend(PROOF_WORK.signature)) await slices.pause()
-        }
-        batch.verify()
-      } catch (error) {
-        failure = (error as Error).message
+      for (const record of group) {
+        failure = proofFailure(() => batch.add([signatureRecordCheck(app, record)]))
+        if (failure !== null) break
+        // Outside the checks: an aborted signal ends the work, it does not refuse the proofs.
+        if (slices.spend(PROOF_WORK.signature)) await slices.pause()
       }
+      failure ??= proofFailure(() => batch.verify())
       if (failure !== null) {
         for (const record of fresh.slice(start)) verdicts.set(record, failure)
         return verdicts
@@ -166,5 +165,15 @@ export class Chain {
     this.watch.dropped(app, log.lastFinalized)
     this.outbox.requeueUnlocked(app, [], log.lastFinalized)
     this.watchers.progress?.ring()
+  }
+}
+
+/** Why `check` threw (a `ProofError`), or null when it did not. */
+function proofFailure(check: () => void): string | null {
+  try {
+    check()
+    return null
+  } catch (error) {
+    return (error as Error).message
   }
 }

@@ -211,3 +211,35 @@ it('a sequencer answering a batch over maxBatchSizeKb under many made-up proofs 
   expect(node.logs.get('a').lastSequenced).toBe(0)
   expect(bls.pairingChecks() - pairingsBefore!).toBeLessThanOrEqual(1)
 })
+
+it('a switch that begins while a follower checks its sequencer answer ends the check, and nothing of the answer is taken', async () => {
+  const { bodies, proofs } = finalizedHistory()
+  let checkedBefore: number | undefined
+  const sequencer = await fakePeer((_request, _body, response) => {
+    checkedBefore ??= bls.signaturesChecked()
+    const data = { batches: bodies, last_finalized_index: COUNT, finalized_signatures: proofs }
+    answer(response, 200, sequencerAnswer(data))
+  }, 33_412)
+  cleanups.push(() => sequencer.close())
+  const sockets = [sequencer.url, 'http://127.0.0.1:33413', 'http://127.0.0.1:33414', 'x']
+  const { node } = makeTestNode({ position: 3, sockets })
+  cleanups.push(() => node.close())
+  node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])
+
+  // A switch settles the round (`SequencerSwitch.switchTo`) once the check is under way.
+  let settling: Promise<void> | undefined
+  const settleWhenChecking = () => {
+    if (checkedBefore !== undefined && bls.signaturesChecked() > checkedBefore) {
+      settling = node.poster.settle()
+    } else setImmediate(settleWhenChecking)
+  }
+  setImmediate(settleWhenChecking)
+  await node.poster.post()
+  await settling
+
+  expect(settling).toBeDefined()
+  const log = node.logs.get('a')
+  expect([log.lastSequenced, log.lastFinalized]).toEqual([0, 0])
+  expect(bls.signaturesChecked() - checkedBefore!).toBeLessThan(COUNT)
+  expect(node.outbox.queued('a')).toEqual(['hello']) // uncertain, kept for the next sequencer
+})
