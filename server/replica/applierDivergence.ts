@@ -1,4 +1,5 @@
 import { statusResponseSchema } from '../../shared/api/index.ts'
+import { sleep } from '../../shared/wait/index.ts'
 import type { Divergence } from './divergenceWatch.ts'
 
 /** Pause between two asks of the applier's `/status` (the README states the window it gives). */
@@ -84,17 +85,13 @@ export class ApplierDivergence {
       })
       if (!response.ok) {
         await response.body?.cancel()
-        throw new Error(`answered ${response.status}`)
+        this.#noAnswer(`answered ${response.status}`)
+        return
       }
       diverged = statusResponseSchema.parse(await response.json()).diverged
     } catch (error) {
       if (signal.aborted) return
-      if (!this.#unanswered) {
-        const reason = error instanceof Error ? error.message : String(error)
-        const verdict = this.#diverged === undefined ? 'intact' : 'diverged'
-        log(`applier status: ${applierUrl}/status: ${reason}; it stays ${verdict} here`)
-      }
-      this.#unanswered = true
+      this.#noAnswer(error instanceof Error ? error.message : String(error))
       return
     }
     this.#unanswered = false
@@ -111,16 +108,15 @@ export class ApplierDivergence {
       this.#parameters.onIntactAgain()
     }
   }
-}
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms)
-    signal.addEventListener('abort', done, { once: true })
-    function done() {
-      clearTimeout(timer)
-      signal.removeEventListener('abort', done)
-      resolve()
+  /** An ask without a valid answer keeps the last verdict; logged once per run of them. */
+  #noAnswer(reason: string): void {
+    if (!this.#unanswered) {
+      const verdict = this.#diverged === undefined ? 'intact' : 'diverged'
+      this.#parameters.log(
+        `applier status: ${this.#parameters.applierUrl}/status: ${reason}; it stays ${verdict} here`,
+      )
     }
-  })
+    this.#unanswered = true
+  }
 }
