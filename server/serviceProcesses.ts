@@ -72,7 +72,14 @@ export function spawnService(
       if (line) options.onLine?.(line)
     })
   }
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  const exited = new Promise<number | null>((done) =>
+    child.once('exit', (code, signal) => {
+      // Said in its own output, so a process that ends without a word (a SIGKILL from outside)
+      // still leaves a line in its log.
+      options.onLine?.(`process ${child.pid} exited: ${signal ?? `code ${code}`}`)
+      done(code)
+    }),
+  )
   return { id: options.id, url: options.url, child, exited }
 }
 
