@@ -14,6 +14,7 @@ import { unixSeconds } from './clock.ts'
 import type { NodeContext } from './nodeContext.ts'
 import type { Outbox } from './outbox.ts'
 import { HOLD_BEAT_MS } from './heldAnswer.ts'
+import { overPageLimit } from './pageLimit.ts'
 import { errorCode } from './peers.ts'
 import { isOversizeBatch, sizeKb, type SlidingWindowLimiter } from './rateLimiter.ts'
 import type { SequencerPutRequest } from './sequencerApi.ts'
@@ -322,14 +323,18 @@ export class BatchPoster {
 
   /**
    * The sequencer's answer, or what makes it count as no answer (a dispute follows): malformed,
-   * or holding a batch over `maxBatchSizeKb` that no finalization proof in it covers. No client
-   * can put such a batch into an honest node (`submitRoutes.ts`, `SequencerInbox`), so only a
+   * of more batches than a page of an honest sequencer holds (`pageBatchLimit`), or holding a
+   * batch over `maxBatchSizeKb` that no finalization proof in it covers. No client can put such
+   * a batch into an honest node (`submitRoutes.ts`, `SequencerInbox`), so only a
    * lying sequencer sends one, and honest followers never lock or finalize it. Taken, locked and
    * finalized, one over the page cap made every later page empty: every reader and node behind
    * it stopped there for good. One that a quorum finalized already (a log from before followers
    * refused them) is taken, or the nodes behind it could not catch up.
    */
   private checkAnswer(app: string, body: unknown): { answer: SequencerAnswer } | { fault: string } {
+    // Counted before the schema and any hash: each batch costs the node work (`pageLimit.ts`).
+    const overLimit = overPageLimit(body, this.context.pageCapBytes)
+    if (overLimit !== null) return { fault: `an answer of ${overLimit}` }
     const parsed = sequencerAnswerSchema.safeParse(body)
     if (!parsed.success) return { fault: 'a malformed answer' }
     const answer = parsed.data.data

@@ -8,6 +8,7 @@ import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
 import type { NodeConfig } from './config.ts'
 import type { NodeContext } from './nodeContext.ts'
+import { overPageLimit } from './pageLimit.ts'
 
 /**
  * A peer's `GET /node/{app}/batches/sequenced` answer, checked before any field is used: a
@@ -290,6 +291,12 @@ async function catchUpFrom(
     let page: BatchPage
     try {
       const response = await context.peers.get(url, pageMs)
+      // Counted before the schema and any hash: each batch costs the node work (`pageLimit.ts`).
+      const overLimit = overPageLimit(response.body, context.pageCapBytes)
+      if (overLimit !== null) {
+        context.log.warn(`catch-up from ${peer}: a page of ${overLimit}; trying another peer`)
+        return false
+      }
       const parsed = batchPageAnswerSchema.safeParse(response.body)
       if (!parsed.success) {
         context.log.warn(

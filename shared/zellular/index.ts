@@ -4,7 +4,7 @@
  */
 export * as bls from './bls.ts'
 export { readCappedText } from './cappedStream.ts'
-export { chainHash, initHash, xxh128 } from './hash.ts'
+export { chainHash, chainHashes, initHash, xxh128 } from './hash.ts'
 export { pythonJsonDumps, type PythonJsonValue } from './pythonJson.ts'
 export {
   authMessage,
