@@ -20,7 +20,7 @@ import {
   UnprovenPagesError,
   type ZellularError,
 } from './errors.ts'
-import { chainHash } from './hash.ts'
+import { chainHash, chainHashes } from './hash.ts'
 import { bls, initZellular } from './index.ts'
 import { formatNodesFile } from './nodesFile.ts'
 import type { VerifiedBatch } from './pageVerifier.ts'
@@ -919,5 +919,38 @@ describe('loadNetwork', () => {
     } finally {
       await rm(directory, { recursive: true })
     }
+  })
+})
+
+describe('ZellularClient.batches against a page of too many batches', () => {
+  it('refuses a page of more batches than maxResponseBytes / 256 before chaining any', async () => {
+    // 500 empty batches: 1.5 KB, well under the byte cap, over the 101 a page of it may hold.
+    const batches = Array.from({ length: 500 }, () => '')
+    const flood = { batches, first_chaining_hash: chainHash('', ''), finalized_signatures: [] }
+    let hashesBefore: number | undefined
+    const server = createServer((request, response) => {
+      hashesBefore ??= chainHashes()
+      // The flood once; then nothing is finalized past what the reader holds.
+      const after = new URL(request.url ?? '', 'http://node').searchParams.get('after')
+      const data = after === '0' ? flood : null
+      response.setHeader('Content-Type', 'application/json')
+      response.end(JSON.stringify({ status: 'success', data }))
+    })
+    await new Promise<void>((resolve) => server.listen(33_868, '127.0.0.1', resolve))
+    running.push(server)
+    const sockets = ['http://127.0.0.1:33868', ...['x', 'y', 'z'].map((h) => `http://${h}.invalid`)]
+    committee = buildTestCommittee({ sockets })
+    const client = clientFor({ maxResponseBytes: 100 * 256 })
+
+    const outcome = await collectWithin(client, 1, 8_000, { node: committee.keys[0]!.id }).catch(
+      (error: unknown) => error,
+    )
+
+    expect(hashesBefore).toBeDefined()
+    expect(chainHashes() - hashesBefore!).toBe(0)
+    expect(outcome).toBeInstanceOf(ProofError)
+    expect(outcome).toMatchObject({ code: 'malformed' })
+    expect(String(outcome)).toMatch(/500 batches/)
+    expect(client.maxPageBatches).toBe(101)
   })
 })

@@ -156,6 +156,11 @@ const DEFAULT_MAX_UNPROVEN_BYTES = 64 * 1024 * 1024
 const DEFAULT_MAX_UNPROVEN_PAGES = 8
 const DEFAULT_MAX_UNPROVEN_MS = 10_000
 const DEFAULT_MAX_BEHIND_MS = 10_000
+/**
+ * The least a batch costs in a node's page cap (`BATCH_COST_MIN_BYTES` in
+ * `server/zellular/rateLimiter.ts`): a node's page of n batches needs a cap of (n - 1) × this.
+ */
+const PAGE_BATCH_MIN_BYTES = 256
 /** How often one node may answer BatchesLimitExceeded before the next node is tried. */
 const RATE_LIMIT_RETRIES = 5
 /** 4xx codes that say "this node cannot take it", not "the request is wrong". */
@@ -184,6 +189,16 @@ export class ZellularClient {
   readonly longPollMs: number
   readonly longPollMaxMs: number
   readonly maxResponseBytes: number
+  /**
+   * Most batches one finalized page may hold: `maxResponseBytes` / 256 + 1. A node's page of n
+   * batches needs a page cap of (n - 1) × 256 (each costs at least that), and a reader whose
+   * `maxResponseBytes` is under its nodes' page cap cannot read their full pages of ordinary
+   * batches anyway: no page a node of ours sends a working reader reaches this. A zsequencer
+   * page (cut by bytes alone) does only if its batches average under 256 bytes. A page of more
+   * is refused (a ProofError) before any body is chained: 64 MiB holds ~22 million empty
+   * batches, some 37 s of chaining.
+   */
+  readonly maxPageBatches: number
   readonly maxUnprovenBatches: number
   readonly maxUnprovenBytes: number
   readonly maxUnprovenPages: number
@@ -211,6 +226,7 @@ export class ZellularClient {
       Math.min(longPollMaxMs, Math.floor(this.timeoutMs / 2)),
     )
     this.maxResponseBytes = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+    this.maxPageBatches = Math.floor(this.maxResponseBytes / PAGE_BATCH_MIN_BYTES) + 1
     this.maxUnprovenBatches = parameters.maxUnprovenBatches ?? DEFAULT_MAX_UNPROVEN_BATCHES
     this.maxUnprovenBytes = parameters.maxUnprovenBytes ?? DEFAULT_MAX_UNPROVEN_BYTES
     this.maxUnprovenPages = parameters.maxUnprovenPages ?? DEFAULT_MAX_UNPROVEN_PAGES
@@ -437,6 +453,7 @@ export class ZellularClient {
       finalizedIndex: parameters.finalizedIndex,
       maxBufferedBatches: this.maxUnprovenBatches,
       maxBufferedBytes: this.maxUnprovenBytes,
+      maxPageBatches: this.maxPageBatches,
     })
   }
 
