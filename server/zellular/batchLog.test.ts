@@ -3,7 +3,7 @@ import { beforeAll, expect, it } from 'vitest'
 import { initZellular, type SignatureRecord } from '../../shared/zellular/index.ts'
 import { BatchLog } from './batchLog.ts'
 import { lockProofOf } from './proofRecords.ts'
-import { BATCH_COST_MIN_BYTES } from './rateLimiter.ts'
+import { BATCH_COST_MIN_BYTES } from '../../shared/zellular/index.ts'
 
 beforeAll(() => initZellular())
 

@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest'
 import { BatchQueue } from './batchQueue.ts'
-import { BATCH_COST_MIN_BYTES, batchCostBytes } from './rateLimiter.ts'
+import { BATCH_COST_MIN_BYTES } from '../../shared/zellular/index.ts'
+import { batchCostBytes } from './rateLimiter.ts'
 
 it('serves clients in turn, each in its own order, put-back bodies first', () => {
   const queue = new BatchQueue()

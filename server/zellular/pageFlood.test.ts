@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { chainHash, chainHashes, initZellular } from '../../shared/zellular/index.ts'
-import { pageBatchLimit } from './pageLimit.ts'
+import { pageBatchLimit } from '../../shared/zellular/index.ts'
 import { answer, fakePeer, makeTestNode, sequencerAnswer, signedProof } from './testNodes.ts'
 
 /*

@@ -2,8 +2,8 @@ import Database from 'better-sqlite3'
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
 import { BatchLog } from './batchLog.ts'
-import { overPageLimit, pageBatchLimit } from './pageLimit.ts'
-import { BATCH_COST_MIN_BYTES } from './rateLimiter.ts'
+import { BATCH_COST_MIN_BYTES, pageBatchLimit } from '../../shared/zellular/index.ts'
+import { overPageLimit } from './pageLimit.ts'
 
 beforeAll(() => initZellular())
 

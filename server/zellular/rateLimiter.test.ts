@@ -1,11 +1,6 @@
+import { BATCH_COST_MIN_BYTES } from '../../shared/zellular/index.ts'
 import { expect, it } from 'vitest'
-import {
-  BATCH_COST_MIN_BYTES,
-  batchCostBytes,
-  bodyKb,
-  sizeKb,
-  SlidingWindowLimiter,
-} from './rateLimiter.ts'
+import { batchCostBytes, bodyKb, sizeKb, SlidingWindowLimiter } from './rateLimiter.ts'
 
 it('charges each key within its budget over the last window', () => {
   let now = 1_000

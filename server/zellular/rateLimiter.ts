@@ -1,3 +1,4 @@
+import { BATCH_COST_MIN_BYTES } from '../../shared/zellular/index.ts'
 /**
  * A sliding-window budget in KB per key (zsequencer's `rate_limit.py`): the sum of costs charged
  * in the last `windowMs` may not pass `maxKb`. Keys may be clients' addresses, so each call is
@@ -82,13 +83,6 @@ export class SlidingWindowLimiter {
 
 /** What a batch costs beyond its UTF-8 bytes: its JSON framing in a request (`"…",`). */
 export const BATCH_FRAMING_BYTES = 3
-
-/**
- * The least a batch costs. A node's work per batch (a chain hash, a record, a place in each
- * queue) does not shrink with its body: counted by bytes alone, a million empty batches cost
- * nothing and took a sequencer a minute to sequence. Batches of signed intents are larger.
- */
-export const BATCH_COST_MIN_BYTES = 256
 
 /**
  * What one batch costs in every byte budget of a node (rate limits, queue caps and shares, what

@@ -17,6 +17,7 @@ import {
   type NodesFile,
 } from './nodesFile.ts'
 import { readCappedText } from './cappedStream.ts'
+import { pageBatchLimit } from './pageBatches.ts'
 import { PageVerifier, type VerifiedBatch } from './pageVerifier.ts'
 import { sleep } from '../wait/index.ts'
 
@@ -156,11 +157,6 @@ const DEFAULT_MAX_UNPROVEN_BYTES = 64 * 1024 * 1024
 const DEFAULT_MAX_UNPROVEN_PAGES = 8
 const DEFAULT_MAX_UNPROVEN_MS = 10_000
 const DEFAULT_MAX_BEHIND_MS = 10_000
-/**
- * The least a batch costs in a node's page cap (`BATCH_COST_MIN_BYTES` in
- * `server/zellular/rateLimiter.ts`): a node's page of n batches needs a cap of (n - 1) × this.
- */
-const PAGE_BATCH_MIN_BYTES = 256
 /** How often one node may answer BatchesLimitExceeded before the next node is tried. */
 const RATE_LIMIT_RETRIES = 5
 /** 4xx codes that say "this node cannot take it", not "the request is wrong". */
@@ -190,8 +186,8 @@ export class ZellularClient {
   readonly longPollMaxMs: number
   readonly maxResponseBytes: number
   /**
-   * Most batches one finalized page may hold: `maxResponseBytes` / 256 + 1. A node's page of n
-   * batches needs a page cap of (n - 1) × 256 (each costs at least that), and a reader whose
+   * Most batches one finalized page may hold: `pageBatchLimit(maxResponseBytes)`. A node's page
+   * of n batches needs a page cap of (n - 1) × 256 (each costs at least that), and a reader whose
    * `maxResponseBytes` is under its nodes' page cap cannot read their full pages of ordinary
    * batches anyway: no page a node of ours sends a working reader reaches this. A zsequencer
    * page (cut by bytes alone) does only if its batches average under 256 bytes. A page of more
@@ -226,7 +222,7 @@ export class ZellularClient {
       Math.min(longPollMaxMs, Math.floor(this.timeoutMs / 2)),
     )
     this.maxResponseBytes = parameters.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
-    this.maxPageBatches = Math.floor(this.maxResponseBytes / PAGE_BATCH_MIN_BYTES) + 1
+    this.maxPageBatches = pageBatchLimit(this.maxResponseBytes)
     this.maxUnprovenBatches = parameters.maxUnprovenBatches ?? DEFAULT_MAX_UNPROVEN_BATCHES
     this.maxUnprovenBytes = parameters.maxUnprovenBytes ?? DEFAULT_MAX_UNPROVEN_BYTES
     this.maxUnprovenPages = parameters.maxUnprovenPages ?? DEFAULT_MAX_UNPROVEN_PAGES

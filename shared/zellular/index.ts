@@ -5,6 +5,7 @@
 export * as bls from './bls.ts'
 export { readCappedText } from './cappedStream.ts'
 export { chainHash, chainHashes, initHash, xxh128 } from './hash.ts'
+export { BATCH_COST_MIN_BYTES, pageBatchLimit } from './pageBatches.ts'
 export { pythonJsonDumps, type PythonJsonValue } from './pythonJson.ts'
 export {
   authMessage,
