@@ -26,16 +26,41 @@ export function corruptReplicaDatabase(file: string, pick: number): string {
       .all() as { address: Buffer; token: string; available: string }[]
     if (rows.length === 0) throw new NothingToCorruptError('no non-zero available balance')
     const row = rows[pick % rows.length]!
-    const raised = (BigInt(row.available) * 10n).toString()
-    sqlite
-      .prepare(
-        `UPDATE balances SET available = ?, leaf_bucket = NULL, leaf_digest = NULL
-         WHERE address = ? AND token = ?`,
-      )
-      .run(raised, row.address, row.token)
+    const raised = tenfold(sqlite, row.address, row.token)
     const address = `0x${row.address.toString('hex')}`
     return `balances ${address} ${row.token} available ${row.available} -> ${raised}`
   } finally {
     sqlite.close()
   }
+}
+
+/**
+ * Multiplies the available balance of (`address`, `token`) in a stopped replica's SQLite
+ * database by ten, as `corruptReplicaDatabase` does to the row it picks (the divergence tests
+ * name theirs); throws when there is no such row.
+ * @returns the new amount
+ */
+export function tenfoldBalance(file: string, address: string, token: string): string {
+  const sqlite = new Database(file)
+  try {
+    return tenfold(sqlite, Buffer.from(address.toLowerCase().slice(2), 'hex'), token)
+  } finally {
+    sqlite.close()
+  }
+}
+
+/** The edit itself: the amount times ten, and the row's kept leaf cleared (see above). */
+function tenfold(sqlite: Database.Database, address: Buffer, token: string): string {
+  const row = sqlite
+    .prepare('SELECT available FROM balances WHERE address = ? AND token = ?')
+    .get(address, token) as { available: string } | undefined
+  if (row === undefined) throw new NothingToCorruptError(`no ${token} balance of that address`)
+  const raised = (BigInt(row.available) * 10n).toString()
+  sqlite
+    .prepare(
+      `UPDATE balances SET available = ?, leaf_bucket = NULL, leaf_digest = NULL
+       WHERE address = ? AND token = ?`,
+    )
+    .run(raised, address, token)
+  return raised
 }

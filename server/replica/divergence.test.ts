@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3'
+import { tenfoldBalance } from '../chaos/corruptDatabase.ts'
 import type { ServerType } from '@hono/node-server'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SignedBalance, StatusResponse } from '../../shared/api/index.ts'
@@ -90,15 +90,7 @@ describe('a diverged replica', () => {
     // state-tree leaf forgotten, so the restart hashes the value it finds).
     await stopReplica(replica)
     servers.pop()!.close()
-    const sqlite = new Database(databaseFile)
-    const edited = sqlite
-      .prepare(
-        `UPDATE balances SET available = available || '0', leaf_bucket = NULL, leaf_digest = NULL
-         WHERE address = ? AND token = 'USDT'`,
-      )
-      .run(Buffer.from(payee.address.toLowerCase().slice(2), 'hex'))
-    sqlite.close()
-    expect(edited.changes).toBe(1)
+    tenfoldBalance(databaseFile, payee.address, 'USDT')
 
     // Its asks of its peers' roots wait until the test has seen it sign a balance of its state,
     // and its snapshot requests until the test has seen it diverged and refusing to sign.

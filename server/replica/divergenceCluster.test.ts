@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3'
+import { tenfoldBalance } from '../chaos/corruptDatabase.ts'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -128,15 +128,7 @@ it(
     expect(new Set((await settled()).map((one) => one.stateHash)).size).toBe(1)
 
     await cluster.kill(2, 'SIGTERM')
-    const sqlite = new Database(cluster.prepared.replicas[2]!.databaseFile)
-    const edited = sqlite
-      .prepare(
-        `UPDATE balances SET available = available || '0', leaf_bucket = NULL, leaf_digest = NULL
-         WHERE address = ? AND token = 'USDT'`,
-      )
-      .run(Buffer.from(payee.address.toLowerCase().slice(2), 'hex'))
-    sqlite.close()
-    expect(edited.changes).toBe(1)
+    tenfoldBalance(cluster.prepared.replicas[2]!.databaseFile, payee.address, 'USDT')
     await cluster.restart(2)
 
     // Under a stream of transfers it signs roots at checkpoints; a quorum signed others there.
