@@ -526,7 +526,8 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
         while (!controller.signal.aborted) {
           const signal = AbortSignal.any([controller.signal, session.signal])
           await runApplyLoop({ source, state, onApplied, signal, log, prepare, endsGroup })
-          if (controller.signal.aborted) return
+          // Only a divergence ends a session to recover: a loop that ended otherwise ends here.
+          if (controller.signal.aborted || !session.signal.aborted) return
           // Not healed here (PostgreSQL): it applies nothing more, and serves until stopped.
           if (!(await recover())) return await stopped(controller.signal)
           session = new AbortController()
