@@ -1,3 +1,4 @@
+import { concatBytes } from 'viem'
 import { BaseError } from '../../../shared/errors/index.ts'
 
 /** One server-sent event, as `EventSource` would dispatch it. */
@@ -109,7 +110,7 @@ export class SseParser {
     if (size === 0) return this.dispatch()
     if (parts[0]![0] === colon) return
     this.messageBytes += size
-    const text = this.decoder.decode(parts.length === 1 ? parts[0] : concat(parts, size))
+    const text = this.decoder.decode(parts.length === 1 ? parts[0] : concatBytes(parts))
     const split = text.indexOf(':')
     const field = split < 0 ? text : text.slice(0, split)
     let value = split < 0 ? '' : text.slice(split + 1)
@@ -131,16 +132,6 @@ export class SseParser {
       lastEventId: this.lastEventId,
     })
   }
-}
-
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const joined = new Uint8Array(size)
-  let offset = 0
-  for (const part of parts) {
-    joined.set(part, offset)
-    offset += part.length
-  }
-  return joined
 }
 
 /**
