@@ -526,8 +526,8 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
         while (!controller.signal.aborted) {
           const signal = AbortSignal.any([controller.signal, session.signal])
           await runApplyLoop({ source, state, onApplied, signal, log, prepare, endsGroup })
-          // Only a divergence ends a session to recover: a loop that ended otherwise ends here.
-          if (controller.signal.aborted || !session.signal.aborted) return
+          // `runApplyLoop` returns only once its signal aborts: a stop, or a divergence.
+          if (controller.signal.aborted) return
           // Not healed here (PostgreSQL): it applies nothing more, and serves until stopped.
           if (!(await recover())) return await stopped(controller.signal)
           session = new AbortController()
