@@ -15,7 +15,12 @@ it('says in the output how a process ended: its exit code, or the signal that en
   const exitedLines: string[] = []
   const exiting = unconfiguredReplica(exitedLines)
   expect(await exiting.exited).toBe(1)
-  expect(exitedLines.at(-1)).toBe(`process ${exiting.child.pid} exited: code 1`)
+  // Its own last words: one line naming what is missing, not a stack trace.
+  expect(exitedLines).toEqual([
+    'replica: configuration: environment: REPLICA_ID: required; REPLICA_DATA_DIR: empty; ' +
+      'REPLICA_REGISTRY_FILE: empty; REPLICA_GENESIS_FILE: required',
+    `process ${exiting.child.pid} exited: code 1`,
+  ])
 
   // Killed from outside, it prints nothing itself: the line is the only trace in its log.
   const killedLines: string[] = []

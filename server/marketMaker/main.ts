@@ -1,29 +1,37 @@
-import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 import { replicaRegistrySchema } from '../../shared/api/index.ts'
+import { configuredOrExit, parseConfigFile, parseEnvironment } from '../configError.ts'
 import { MarketMaker } from './marketMaker.ts'
 import { marketMakerKeyFileSchema } from './setup.ts'
+
+const marketMakerEnvironmentSchema = z.object({
+  MARKET_MAKER_REGISTRY_FILE: z.string().min(1),
+  MARKET_MAKER_KEY_FILE: z.string().min(1),
+  MARKET_MAKER_SEED: z.coerce.number().int().nonnegative().default(1),
+  MARKET_MAKER_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
+})
 
 /**
  * The demo market maker process (`npm start` runs it unless `--no-market-maker`). Reads the
  * replica registry and its key file, logs its settings once, quotes until SIGTERM or SIGINT,
  * then withdraws its quotes and exits.
  */
-const env = z
-  .object({
-    MARKET_MAKER_REGISTRY_FILE: z.string().min(1),
-    MARKET_MAKER_KEY_FILE: z.string().min(1),
-    MARKET_MAKER_SEED: z.coerce.number().int().nonnegative().default(1),
-    MARKET_MAKER_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
-  })
-  .parse(process.env)
-
-const registry = replicaRegistrySchema.parse(
-  JSON.parse(readFileSync(env.MARKET_MAKER_REGISTRY_FILE, 'utf8')),
-)
-const keys = marketMakerKeyFileSchema.parse(
-  JSON.parse(readFileSync(env.MARKET_MAKER_KEY_FILE, 'utf8')),
-)
+const { env, registry, keys } = configuredOrExit('market maker', () => {
+  const env = parseEnvironment(marketMakerEnvironmentSchema, process.env)
+  return {
+    env,
+    registry: parseConfigFile(
+      replicaRegistrySchema,
+      'MARKET_MAKER_REGISTRY_FILE',
+      env.MARKET_MAKER_REGISTRY_FILE,
+    ),
+    keys: parseConfigFile(
+      marketMakerKeyFileSchema,
+      'MARKET_MAKER_KEY_FILE',
+      env.MARKET_MAKER_KEY_FILE,
+    ),
+  }
+})
 const marketMaker = new MarketMaker({
   registry,
   makerKey: keys.makerKey,

@@ -23,6 +23,28 @@ function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 describe('loadReplicaConfig', () => {
+  it('names every missing or wrong variable and file in one line', () => {
+    expect(() => loadReplicaConfig({ REPLICA_PORT: 'http' })).toThrow(
+      'environment: REPLICA_ID: required; REPLICA_PORT: ',
+    )
+    expect(() => loadReplicaConfig({ REPLICA_PORT: 'http' })).toThrow(
+      /; REPLICA_DATA_DIR: required; REPLICA_REGISTRY_FILE: required; REPLICA_GENESIS_FILE: required$/,
+    )
+    const env = environment({})
+    writeFileSync(env.REPLICA_GENESIS_FILE!, '{"balances": {')
+    expect(() => loadReplicaConfig(env)).toThrow(
+      `REPLICA_GENESIS_FILE ${env.REPLICA_GENESIS_FILE}: not JSON (`,
+    )
+    writeFileSync(env.REPLICA_REGISTRY_FILE!, '{"app": "x"}')
+    expect(() => loadReplicaConfig(env)).toThrow(
+      `REPLICA_REGISTRY_FILE ${env.REPLICA_REGISTRY_FILE}: network: required; quorum: required`,
+    )
+    const missingKey = environment({ REPLICA_KEY_FILE: '/nonexistent/bls-key.json' })
+    expect(() => loadReplicaConfig(missingKey)).toThrow(
+      'REPLICA_KEY_FILE /nonexistent/bls-key.json: cannot be read (ENOENT)',
+    )
+  })
+
   it('refuses a registry key without a valid proof of possession, naming the replica', () => {
     const env = environment({})
     const registry = testRegistry(2, 15990)

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { replicaRegistrySchema, type ReplicaRegistry } from '../../shared/api/index.ts'
 import { createBlsVerifier, herumi, unprovenMember } from '../../shared/attest/index.ts'
 import { ledgerGenesisSchema, type LedgerGenesis } from '../../shared/ledger/index.ts'
 import { batchItemEncodings } from '../../shared/intents/index.ts'
+import { ConfigError, parseConfigFile, parseEnvironment } from '../configError.ts'
 import { defaultReplicaParameters, type ReplicaParameters } from './replica.ts'
 
 const positiveInteger = (fallback: number) =>
@@ -217,41 +217,49 @@ export interface ReplicaMainConfig {
 
 /** Parses the environment and loads the files it names; throws with the offending variable. */
 export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainConfig {
-  const env = replicaEnvironmentSchema.parse(environment)
+  const env = parseEnvironment(replicaEnvironmentSchema, environment)
   const keyFile = env.REPLICA_KEY_FILE ?? join(env.REPLICA_DATA_DIR, 'bls-key.json')
   const databaseFile = env.REPLICA_DATABASE_FILE ?? join(env.REPLICA_DATA_DIR, 'replica.db')
-  const registry = replicaRegistrySchema.parse(readJson(env.REPLICA_REGISTRY_FILE))
-  const genesis = ledgerGenesisSchema.parse(readJson(env.REPLICA_GENESIS_FILE))
-  const key = replicaKeyFileSchema.parse(readJson(keyFile))
+  const registry = parseConfigFile(
+    replicaRegistrySchema,
+    'REPLICA_REGISTRY_FILE',
+    env.REPLICA_REGISTRY_FILE,
+  )
+  const genesis = parseConfigFile(
+    ledgerGenesisSchema,
+    'REPLICA_GENESIS_FILE',
+    env.REPLICA_GENESIS_FILE,
+  )
+  const key = parseConfigFile(replicaKeyFileSchema, 'REPLICA_KEY_FILE', keyFile)
   // Clients refuse a quorum counting such a key; a replica refuses to start under it, so the
   // operator learns of it at once.
   const unproven = unprovenMember(registry.replicas, createBlsVerifier(herumi))
   if (unproven !== undefined) {
-    throw new Error(
+    throw new ConfigError(
       `${env.REPLICA_REGISTRY_FILE} lists ${unproven.id} with a BLS key whose proof of ` +
         'possession does not verify (blsProofOfPossession)',
     )
   }
   if (!registry.replicas.some((replica) => replica.id === env.REPLICA_ID)) {
-    throw new Error(
+    throw new ConfigError(
       `REPLICA_ID ${env.REPLICA_ID} is not in the registry ${env.REPLICA_REGISTRY_FILE}`,
     )
   }
   const applierUrl = env.REPLICA_APPLIER_URL
   if (applierUrl !== undefined && !env.REPLICA_DATABASE_URL) {
-    throw new Error('REPLICA_APPLIER_URL (an API process) needs REPLICA_DATABASE_URL')
+    throw new ConfigError('REPLICA_APPLIER_URL (an API process) needs REPLICA_DATABASE_URL')
   }
   if (applierUrl === undefined && env.REPLICA_API_PROCESSES > 1) {
-    throw new Error('REPLICA_API_PROCESSES is for API processes (with REPLICA_APPLIER_URL)')
+    throw new ConfigError('REPLICA_API_PROCESSES is for API processes (with REPLICA_APPLIER_URL)')
   }
   if (applierUrl === undefined && env.ZELLULAR_NODES_FILE === undefined) {
-    throw new Error('ZELLULAR_NODES_FILE is required (except with REPLICA_APPLIER_URL)')
+    throw new ConfigError('ZELLULAR_NODES_FILE is required (except with REPLICA_APPLIER_URL)')
   }
   const warnings: string[] = []
   if (env.REPLICA_SQLITE_SYNCHRONOUS !== undefined) {
     const current = env.REPLICA_DURABILITY
     if (current !== undefined && current !== env.REPLICA_SQLITE_SYNCHRONOUS) {
-      throw new Error(
+      throw new ConfigError(
         `REPLICA_SQLITE_SYNCHRONOUS=${env.REPLICA_SQLITE_SYNCHRONOUS} (the old name of ` +
           `REPLICA_DURABILITY) contradicts REPLICA_DURABILITY=${current}`,
       )
@@ -323,8 +331,4 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       redeliverAfterMs: env.REPLICA_REDELIVER_AFTER_MS,
     },
   }
-}
-
-function readJson(file: string): unknown {
-  return JSON.parse(readFileSync(file, 'utf8'))
 }

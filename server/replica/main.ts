@@ -5,6 +5,7 @@ import { initSha256 } from '../../shared/stateHash/index.ts'
 import cluster from 'node:cluster'
 import { limitConnectionsPerClient } from '../http/connectionsPerClient.ts'
 import { nodeHttpTransportFrom } from '../http/httpCall.ts'
+import { configuredOrExit } from '../configError.ts'
 import { loadReplicaConfig, type ReplicaMainConfig } from './config.ts'
 import { createApiReplica } from './apiReplica.ts'
 import { createReplica } from './replica.ts'
@@ -18,7 +19,7 @@ import { createStoreFaults } from './storeFaults.ts'
  */
 
 const log = (line: string) => console.log(`${new Date().toISOString()} ${line}`)
-const config = loadReplicaConfig(process.env)
+const config = configuredOrExit('replica', () => loadReplicaConfig(process.env))
 for (const warning of config.warnings) log(`WARNING ${warning}`)
 // Test-only faults (cluster and chaos suites), read here alone: the rest of the replica knows
 // only the store's hooks, which nothing else installs.

@@ -36,3 +36,13 @@ it('reads the per-client shares: 25 % of the queues and 256 connections by defau
   expect(set).toMatchObject({ clientSharePercent: 100, connectionsPerClientMax: 16 })
   expect(() => loadNodeConfig({ ...required, ZSEQUENCER_CLIENT_SHARE_PERCENT: '0' })).toThrow()
 })
+
+it('names each missing or wrong setting in one line, by its field and environment variable', () => {
+  expect(() => loadNodeConfig({ ZSEQUENCER_THRESHOLD_PERCENT: 'many' })).toThrow(
+    'settings: nodesFile (ZSEQUENCER_NODES_FILE): required; keyFile (ZSEQUENCER_KEY_FILE): ' +
+      'required; thresholdPercent (ZSEQUENCER_THRESHOLD_PERCENT): ',
+  )
+  expect(() =>
+    loadNodeConfig({ ...required, ZSEQUENCER_CONFIG_FILE: '/nonexistent.json' }),
+  ).toThrow('ZSEQUENCER_CONFIG_FILE /nonexistent.json: cannot be read (ENOENT)')
+})

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
+import { parseConfig, readConfigJson } from '../configError.ts'
 
 /**
  * Every tunable of a node, with zsequencer's `settings.py` defaults. Durations are in
@@ -205,7 +206,9 @@ export function signSilenceBorderOf(config: NodeConfig): number {
 
 export function loadNodeConfig(environment: NodeJS.ProcessEnv): NodeConfig {
   const file = environment.ZSEQUENCER_CONFIG_FILE
-  const merged: Record<string, unknown> = file ? JSON.parse(readFileSync(file, 'utf8')) : {}
+  const merged: Record<string, unknown> = file
+    ? { ...(readConfigJson('ZSEQUENCER_CONFIG_FILE', file) as object) }
+    : {}
   for (const [name, [field, kind]] of Object.entries(ENVIRONMENT)) {
     const raw = environment[name]
     if (raw === undefined || raw === '') continue
@@ -213,7 +216,10 @@ export function loadNodeConfig(environment: NodeJS.ProcessEnv): NodeConfig {
     else
       merged[field] = kind === 'text' ? raw : kind === 'number' ? Number(raw) : Number(raw) * 1000
   }
-  return nodeConfigSchema.parse(merged)
+  return parseConfig(nodeConfigSchema, merged, 'settings', ([field]) => {
+    const variable = Object.entries(ENVIRONMENT).find(([, [name]]) => name === field)?.[0]
+    return variable === undefined ? String(field) : `${String(field)} (${variable})`
+  })
 }
 
 export const nodeKeySchema = z.object({

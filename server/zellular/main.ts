@@ -1,4 +1,5 @@
 import { misbehave } from './adversaryActions.ts'
+import { configuredOrExit } from '../configError.ts'
 import { loadNodeConfig } from './config.ts'
 import { Faults } from './faults.ts'
 import { startNode, type Adversary } from './service.ts'
@@ -8,7 +9,8 @@ import { startNode, type Adversary } from './service.ts'
  * `ZSEQUENCER_FAULTS` (test only: Byzantine tests, `bench:byzantine`, failover tests) installs
  * the adversary of `faults.ts`; this is the one place that reads it, and launchers never set it.
  */
-const running = await startNode(loadNodeConfig(process.env), {
+const config = configuredOrExit('zellular node', () => loadNodeConfig(process.env))
+const running = await startNode(config, {
   ...adversaryOf(process.env.ZSEQUENCER_FAULTS),
 })
 
