@@ -1,7 +1,14 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { chainHash, chainHashes, initZellular } from '../../shared/zellular/index.ts'
 import { pageBatchLimit } from '../../shared/zellular/index.ts'
-import { answer, fakePeer, makeTestNode, sequencerAnswer, signedProof } from './testNodes.ts'
+import {
+  answer,
+  fakeCatchUpPeer,
+  fakePeer,
+  makeTestNode,
+  sequencerAnswer,
+  signedProof,
+} from './testNodes.ts'
 
 /*
  * A peer's answer may be as large as the peer-response cap (32 MB): ~11 million empty batches,
@@ -73,29 +80,16 @@ it('a node catching up at a switch refuses a peer page of more batches than a pa
   }
   const target = { ...point, ...signedProof(point, [0, 1, 2]), tag: 0 }
   let hashesBefore: number | undefined
-  const peer = await fakePeer((request, _body, response) => {
-    const url = request.url ?? ''
-    if (url === '/node/a/batches/finalized/last') {
-      const data = {
-        app_name: 'a',
-        index: FLOOD,
-        parent_index: 0,
-        chaining_hash: hash,
-        finalized_signature: target.signature,
-        finalized_nonsigners: target.nonsigners,
-        timestamp: target.timestamp,
-      }
-      return answer(response, 200, { status: 'success', data })
-    }
-    if (url.startsWith('/node/a/batches/sequenced?after=0')) {
+  const peer = await fakeCatchUpPeer(
+    target,
+    () => {
       hashesBefore ??= chainHashes()
       // All of it in one page.
       const batches = Array.from({ length: FLOOD }, () => '')
-      const data = { batches, first_chaining_hash: first, finalized_signatures: [] }
-      return answer(response, 200, { status: 'success', data })
-    }
-    answer(response, 200, { status: 'success', data: null })
-  }, 33_865)
+      return { batches, first_chaining_hash: first, finalized_signatures: [] }
+    },
+    33_865,
+  )
   cleanups.push(() => peer.close())
   const sockets = ['http://127.0.0.1:33866', 'http://127.0.0.1:33867', peer.url, 'x']
   const { node, ids } = makeTestNode({ position: 3, sockets })

@@ -1,6 +1,13 @@
 import { afterEach, beforeAll, expect, it } from 'vitest'
 import { bls, chainHash, initZellular } from '../../shared/zellular/index.ts'
-import { answer, fakePeer, makeTestNode, sequencerAnswer, signedProof } from './testNodes.ts'
+import {
+  answer,
+  fakeCatchUpPeer,
+  fakePeer,
+  makeTestNode,
+  sequencerAnswer,
+  signedProof,
+} from './testNodes.ts'
 
 /*
  * A node checks the proofs of a peer's or the sequencer's answer in slices, with turns of the
@@ -86,27 +93,14 @@ it('a node catching up at a switch checks a peer page of many proofs between tur
   const { bodies, hashes, proofs } = finalizedHistory()
   const target = proofs.at(-1)!
   let checkedBefore: number | undefined
-  const peer = await fakePeer((request, _body, response) => {
-    const url = request.url ?? ''
-    if (url === '/node/a/batches/finalized/last') {
-      const data = {
-        app_name: 'a',
-        index: COUNT,
-        parent_index: COUNT - 1,
-        chaining_hash: hashes[COUNT],
-        finalized_signature: target.signature,
-        finalized_nonsigners: target.nonsigners,
-        timestamp: target.timestamp,
-      }
-      return answer(response, 200, { status: 'success', data })
-    }
-    if (url.startsWith('/node/a/batches/sequenced?after=0')) {
+  const peer = await fakeCatchUpPeer(
+    target,
+    () => {
       checkedBefore ??= bls.signaturesChecked()
-      const data = { batches: bodies, first_chaining_hash: hashes[1], finalized_signatures: proofs }
-      return answer(response, 200, { status: 'success', data })
-    }
-    answer(response, 200, { status: 'success', data: null })
-  }, 33_403)
+      return { batches: bodies, first_chaining_hash: hashes[1], finalized_signatures: proofs }
+    },
+    33_403,
+  )
   cleanups.push(() => peer.close())
   const sockets = ['http://127.0.0.1:33404', 'http://127.0.0.1:33405', peer.url, 'x']
   const { node, ids } = makeTestNode({ position: 3, sockets })
@@ -142,27 +136,14 @@ it('a page of made-up proofs costs a node catching up a pairing check, not one p
     chaining_hash: hashes[position + 1],
   }))
   let pairingsBefore: number | undefined
-  const peer = await fakePeer((request, _body, response) => {
-    const url = request.url ?? ''
-    if (url === '/node/a/batches/finalized/last') {
-      const data = {
-        app_name: 'a',
-        index: COUNT,
-        parent_index: 0,
-        chaining_hash: hashes[COUNT],
-        finalized_signature: target.signature,
-        finalized_nonsigners: target.nonsigners,
-        timestamp: target.timestamp,
-      }
-      return answer(response, 200, { status: 'success', data })
-    }
-    if (url.startsWith('/node/a/batches/sequenced?after=0')) {
+  const peer = await fakeCatchUpPeer(
+    target,
+    () => {
       pairingsBefore ??= bls.pairingChecks()
-      const data = { batches: bodies, first_chaining_hash: hashes[1], finalized_signatures: madeUp }
-      return answer(response, 200, { status: 'success', data })
-    }
-    answer(response, 200, { status: 'success', data: null })
-  }, 33_406)
+      return { batches: bodies, first_chaining_hash: hashes[1], finalized_signatures: madeUp }
+    },
+    33_406,
+  )
   cleanups.push(() => peer.close())
   const sockets = ['http://127.0.0.1:33407', 'http://127.0.0.1:33408', peer.url, 'x']
   const { node, ids } = makeTestNode({ position: 3, sockets })

@@ -151,6 +151,43 @@ export function sequencerAnswer(data: Partial<SequencerAnswerData> = {}) {
   return { status: 'success', message: 'Operation successful', data: { ...empty, ...data } }
 }
 
+/** A finalization of app `a` as a peer proves it: the point and its aggregate signature. */
+interface PeerFinalization {
+  readonly index: number
+  readonly parent_index: number
+  readonly chaining_hash: string
+  readonly signature: unknown
+  readonly nonsigners: unknown
+  readonly timestamp: number
+}
+
+/**
+ * A peer of app `a` that a node catching up at a switch asks: `last` is its last finalization,
+ * `page()` the data of its page of sequenced batches after 0 (called when that page is asked
+ * for), and every other request gets an empty success.
+ */
+export function fakeCatchUpPeer(last: PeerFinalization, page: () => unknown, port: number) {
+  return fakePeer((request, _body, response) => {
+    const url = request.url ?? ''
+    if (url === '/node/a/batches/finalized/last') {
+      const data = {
+        app_name: 'a',
+        index: last.index,
+        parent_index: last.parent_index,
+        chaining_hash: last.chaining_hash,
+        finalized_signature: last.signature,
+        finalized_nonsigners: last.nonsigners,
+        timestamp: last.timestamp,
+      }
+      return answer(response, 200, { status: 'success', data })
+    }
+    if (url.startsWith('/node/a/batches/sequenced?after=0')) {
+      return answer(response, 200, { status: 'success', data: page() })
+    }
+    answer(response, 200, { status: 'success', data: null })
+  }, port)
+}
+
 /**
  * A follower (`position` 1–3) that has done its first catch-up round with a sequencer faked on
  * 127.0.0.1 (it answers every PUT with an empty, well-formed page), so its client and node routes
