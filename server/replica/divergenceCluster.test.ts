@@ -28,13 +28,13 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'divergence-cluster-'))
   zellular = await startLocalNetwork({
     dir: join(dir, 'zellular'),
-    basePort: await freeLoopbackPorts(4, 34_600, 34_800),
+    basePort: await freeLoopbackPorts(4, 30_600, 30_800),
     apps: ['orderbook'],
   })
   const prepared = prepareReplicas({
     dir: join(dir, 'replicas'),
     count: 3,
-    basePort: await freeLoopbackPorts(3, 34_800, 35_000),
+    basePort: await freeLoopbackPorts(3, 30_800, 31_000),
     zellularNodesFile: zellular.layout.nodesFile,
     balances: [payer, payee].map((account) => ({
       address: account.address,

@@ -10,7 +10,7 @@ import { DivergenceWatch } from './divergenceWatch.ts'
 import { testBlsKey, testRegistry } from './testing.ts'
 
 // Nothing listens on these: every answer comes from the watch's fetch below.
-const registry = testRegistry(3, 34_980)
+const registry = testRegistry(3, 30_980)
 const root = (stateHash: string) => ({ chainingHash: 'b'.repeat(32), time: 7_000, stateHash })
 const [ours, theirs] = [root(`0x${'3'.repeat(64)}`), root(`0x${'4'.repeat(64)}`)]
 

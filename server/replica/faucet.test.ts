@@ -27,7 +27,7 @@ afterEach(async () => {
 const grantAmounts = { USDT: '10000', ETH: '10', BTC: '0.5' }
 const baseUnits = { USDT: 10_000n * 10n ** 6n, ETH: 10n * 10n ** 18n, BTC: 5n * 10n ** 7n }
 
-/** Two replicas on 127.0.0.1:32520–32521, each taking `bursts[i]` submissions from a client. */
+/** Two replicas on 127.0.0.1:30520–30521, each taking `bursts[i]` submissions from a client. */
 async function twoReplicas(bursts: readonly [number, number]) {
   const sequencer = new InMemorySequencer()
   // Mint nonces are the faucet's clock in ms: batch times must be near it.
@@ -37,7 +37,7 @@ async function twoReplicas(bursts: readonly [number, number]) {
   for (const [position, submitBurst] of bursts.entries()) {
     const parameters = { submitBurst, submitRatePerSecond: 0.001 }
     const replica = await startReplica({ sequencer, position: position + 1, parameters })
-    const { server, port } = await serveOnLoopback(replica.app.fetch, 32520 + position)
+    const { server, port } = await serveOnLoopback(replica.app.fetch, 30520 + position)
     servers.push(server)
     replicas.push(replica)
     replicaUrls.push(`http://127.0.0.1:${port}`)
@@ -75,9 +75,9 @@ describe('grantFromFaucet', () => {
     const { grant, balances } = await twoReplicas([1, 3])
     const granted = await grant()
     expect(granted.granted.map(({ token, replicaUrl }) => [token, replicaUrl])).toEqual([
-      ['USDT', 'http://127.0.0.1:32520'],
-      ['ETH', 'http://127.0.0.1:32521'],
-      ['BTC', 'http://127.0.0.1:32521'],
+      ['USDT', 'http://127.0.0.1:30520'],
+      ['ETH', 'http://127.0.0.1:30521'],
+      ['BTC', 'http://127.0.0.1:30521'],
     ])
     expect(granted.refused).toEqual([])
     expect(await balances()).toEqual(baseUnits)

@@ -10,7 +10,7 @@ import { checkOwnRoot } from './ownRootCheck.ts'
 import { testBlsKey, testRegistry } from './testing.ts'
 
 // Nothing listens on these: every answer comes from `peersAnswering`.
-const registry = testRegistry(3, 34_990)
+const registry = testRegistry(3, 30_990)
 const index = 42
 const ownRoot = { chainingHash: 'a'.repeat(32), time: 1_000, stateHash: `0x${'1'.repeat(64)}` }
 const otherRoot = { ...ownRoot, stateHash: `0x${'2'.repeat(64)}` }

@@ -87,7 +87,7 @@ async function spawnSyncingReplica(options: {
     writeFileSync(join(folder, name), text, { mode: 0o600 })
     return join(folder, name)
   }
-  const nowhere = [33690, 33691, 33692, 33693].map((port) => `http://127.0.0.1:${port}`)
+  const nowhere = [20690, 20691, 20692, 20693].map((port) => `http://127.0.0.1:${port}`)
   const url = options.registry.replicas[options.position - 1]!.url
   return spawnService('server/replica/main.ts', {
     id: `replica-${options.position}`,
@@ -204,7 +204,7 @@ describe('state sync', () => {
     const sequencer = new InMemorySequencer()
     const served = await serveReplicas({
       sequencer,
-      registry: testRegistry(3, 33600),
+      registry: testRegistry(3, 20600),
       positions: [1, 2],
       atRegistryPorts: true,
     })
@@ -214,8 +214,8 @@ describe('state sync', () => {
       `{"version":1,"replicaId":"liar","index":6,"chainingHash":"","time":0,` +
       `"balances":${balances},"nonceWindows":[],"openOrders":[],"markets":[]}`
     // 21 MB that take ~300 MB of heap to parse; 1 MB whose check reported 500,000 errors, ~280 MB.
-    const flood = await serveBody(33603, lie(`[${'[],'.repeat(7_000_000)}[]]`))
-    const wrong = await serveBody(33604, lie(`[${'0,'.repeat(500_000)}0]`))
+    const flood = await serveBody(20603, lie(`[${'[],'.repeat(7_000_000)}[]]`))
+    const wrong = await serveBody(20604, lie(`[${'0,'.repeat(500_000)}0]`))
     const lines: string[] = []
     const joining = await spawnSyncingReplica({
       registry: served.registry,
@@ -231,10 +231,10 @@ describe('state sync', () => {
       await waitFor(() => lines.some((line) => installed.test(line)) || ended(), 30_000)
       const log = lines.join('\n')
       expect(log).toMatch(
-        /state sync: refused http:\/\/127\.0\.0\.1:33603's snapshot unparsed: parsing it would take about \d+ MB of heap/,
+        /state sync: refused http:\/\/127\.0\.0\.1:20603's snapshot unparsed: parsing it would take about \d+ MB of heap/,
       )
       expect(log).toMatch(
-        /state sync: refused http:\/\/127\.0\.0\.1:33604's snapshot unparsed: a malformed snapshot: balances\[0\]: /,
+        /state sync: refused http:\/\/127\.0\.0\.1:20604's snapshot unparsed: a malformed snapshot: balances\[0\]: /,
       )
       expect(log).toMatch(installed)
       expect(ended()).toBe(false)

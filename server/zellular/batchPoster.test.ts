@@ -76,7 +76,7 @@ it('a sequencer answering with a batch over maxBatchSizeKb counts as down, and n
   // No client can put such a batch into an honest node: only a lying sequencer answers one.
   // Taken, then locked and finalized, a body over the page cap made every later page empty:
   // every replica and every node behind it stopped there for good.
-  const sequencer = await sequencerAnswering(33500, ['small', 'x'.repeat(5 * 1024 + 1)], [1])
+  const sequencer = await sequencerAnswering(20500, ['small', 'x'.repeat(5 * 1024 + 1)], [1])
   const { node } = followerOf(sequencer.url, { maxBatchSizeKb: 5 })
   try {
     node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])
@@ -107,7 +107,7 @@ it('a follower takes a batch over maxBatchSizeKb that a finalization proof in th
   // A quorum finalized it before followers refused such batches: without it, the nodes behind
   // it could never catch up. A lying sequencer cannot make one: no honest follower locks it.
   const sequencer = await sequencerAnswering(
-    33501,
+    20501,
     ['small', 'x'.repeat(5 * 1024 + 1), 'next'],
     [3],
   )

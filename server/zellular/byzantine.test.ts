@@ -185,7 +185,7 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
   it('sequences a body over the batch size limit', { timeout: 180_000 }, async () => {
     // Followers took such a body, then locked and finalized it; one over the page cap left
     // every reader and node behind it stopped there for good. They refuse it and dispute.
-    const history = await expectReplaced(await start(SEQUENCER, () => 'oversize-body', 33700))
+    const history = await expectReplaced(await start(SEQUENCER, () => 'oversize-body', 20700))
     expect(history.filter((body) => body.length > 5 * 1024)).toEqual([])
   })
 })

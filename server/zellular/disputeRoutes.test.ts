@@ -80,10 +80,10 @@ it('refuses a flood of disputes and switches it would refuse anyway without a pa
 
 it("queues the censored samples of disputes as probes within their share of the queue's caps", async () => {
   const config = { maxQueuedKb: 16, maxQueuedKbPerApp: 16, clientSharePercent: 25 }
-  const follower = await syncedFollower({ position: 2, config, sequencerPort: 34510 })
+  const follower = await syncedFollower({ position: 2, config, sequencerPort: 21510 })
   const { node, ids, secrets } = follower
-  const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34511)
-  const url = 'http://127.0.0.1:34511'
+  const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 21511)
+  const url = 'http://127.0.0.1:21511'
   const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
   const target = { id: node.id, socket: url }
   try {
@@ -111,9 +111,9 @@ it("queues the censored samples of disputes as probes within their share of the 
 
 it('a peer flooding switch requests whose proofs do not verify costs a few pairing checks in all', async () => {
   const { node, ids, secrets } = makeTestNode({ position: 0 }) // the honest sequencer
-  const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34530)
+  const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 21530)
   const peer = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
-  const target = { id: node.id, socket: 'http://127.0.0.1:34530' }
+  const target = { id: node.id, socket: 'http://127.0.0.1:21530' }
   // Points of G1 that are not the signatures they claim to be, made once by the attacker.
   const points = Array.from({ length: 400 }, (_, n) =>
     bls.formatPoint(bls.sign(secrets[1]!, `junk ${n}`)),
@@ -168,7 +168,7 @@ it('approves a switch request of valid proofs with one pairing check for all of 
 
 it("limits each peer's disputes a second, apart from the other peers'", async () => {
   const clock = new ManualClock()
-  const follower = await syncedFollower({ position: 2, clock, sequencerPort: 34540 })
+  const follower = await syncedFollower({ position: 2, clock, sequencerPort: 21540 })
   const { node, ids, secrets } = follower
   const app = createNodeApp(node)
   const peerOf = (position: number) =>

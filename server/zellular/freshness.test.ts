@@ -162,7 +162,7 @@ it('derives the key it shares with a peer once, for what it sends and what it ch
 })
 
 it("remembers each peer's requests apart: one peer's flood cannot refuse another's", async () => {
-  const { node, ids, secrets, close } = await syncedFollower({ position: 2, sequencerPort: 34520 })
+  const { node, ids, secrets, close } = await syncedFollower({ position: 2, sequencerPort: 21520 })
   const app = createNodeApp(node)
   const path = '/node/dispute'
   const dispute = (from: PeerClient, n: number) => {

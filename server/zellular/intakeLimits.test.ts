@@ -210,9 +210,9 @@ describe('empty batches', () => {
 
   it('a sequencer refuses a bulk PUT of a million empty batches and sequences none', async () => {
     const { node } = makeTestNode({ position: 0 })
-    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34500)
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 21500)
     try {
-      const refused = await bulkPut('http://127.0.0.1:34500', { a: Array<string>(1e6).fill('') })
+      const refused = await bulkPut('http://127.0.0.1:21500', { a: Array<string>(1e6).fill('') })
       expect(refused).toMatchObject({ status: 429, code: 'BatchesLimitExceededError' })
       expect(node.logs.get('a').lastSequenced).toBe(0)
     } finally {
@@ -223,9 +223,9 @@ describe('empty batches', () => {
 
   it('a follower refuses a bulk PUT of more batches than a request may hold, and queues none', async () => {
     const config = { maxBatchesPerRequest: 100 }
-    const { node, close } = await syncedFollower({ position: 1, config, sequencerPort: 34501 })
-    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34502)
-    const url = 'http://127.0.0.1:34502'
+    const { node, close } = await syncedFollower({ position: 1, config, sequencerPort: 21501 })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 21502)
+    const url = 'http://127.0.0.1:21502'
     try {
       const refused = await bulkPut(url, { a: Array<string>(101).fill('') })
       expect(refused).toMatchObject({ status: 429, code: 'BatchesLimitExceededError' })
@@ -240,9 +240,9 @@ describe('empty batches', () => {
 
   it("a follower takes for one PUT no more than the sequencer's request cap reads", async () => {
     const config = { maxRequestKb: 256, clientSharePercent: 100 }
-    const { node, close } = await syncedFollower({ position: 1, config, sequencerPort: 34503 })
-    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34504)
-    const url = 'http://127.0.0.1:34504'
+    const { node, close } = await syncedFollower({ position: 1, config, sequencerPort: 21503 })
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 21504)
+    const url = 'http://127.0.0.1:21504'
     try {
       // 5 KB batches of control characters, six bytes each in JSON: eight fill a bulk PUT.
       const escaped = (n: number) => `${n}`.padEnd(5 * 1024, '\u0001')
@@ -285,9 +285,9 @@ describe('empty batches', () => {
       position: 0,
       config: { maxBatchesPerRequest: 100 },
     })
-    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 34505)
+    const server = await listenHttp(createNodeApp(node).fetch, '127.0.0.1', 21505)
     const follower = new PeerClient(ids[1]!, secrets[1]!, 'v0.1.7', node.context.network)
-    const target = { id: node.id, socket: 'http://127.0.0.1:34505' }
+    const target = { id: node.id, socket: 'http://127.0.0.1:21505' }
     const put = (batches: string[]) =>
       follower.send('PUT', target, '/sequencer/batches', emptyLogPut(batches), 10_000)
     try {

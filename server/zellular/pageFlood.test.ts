@@ -14,7 +14,7 @@ import {
  * A peer's answer may be as large as the peer-response cap (32 MB): ~11 million empty batches,
  * whose chaining hashes alone held a node's event loop for ~19 s. A node refuses an answer or
  * page of more batches than an honest node's page holds (`pageBatchLimit`) before it hashes
- * any: `chainHashes` does not move. Ports 33860–33869.
+ * any: `chainHashes` does not move. Ports 20860–20869.
  */
 
 beforeAll(() => initZellular())
@@ -33,9 +33,9 @@ it('a follower refuses a sequencer answer of more batches than a page holds, has
     hashesBefore ??= chainHashes()
     const data = { batches: Array.from({ length: FLOOD }, () => ''), last_finalized_index: 0 }
     answer(response, 200, sequencerAnswer(data))
-  }, 33_860)
+  }, 20_860)
   cleanups.push(() => sequencer.close())
-  const sockets = [sequencer.url, 'http://127.0.0.1:33861', 'http://127.0.0.1:33862', 'x']
+  const sockets = [sequencer.url, 'http://127.0.0.1:20861', 'http://127.0.0.1:20862', 'x']
   const { node } = makeTestNode({ position: 3, sockets })
   cleanups.push(() => node.close())
   expect(pageBatchLimit(node.context.pageCapBytes)).toBeLessThan(FLOOD)
@@ -49,12 +49,12 @@ it('a follower refuses a sequencer answer of more batches than a page holds, has
 })
 
 it('a follower takes a sequencer answer of as many empty batches as a page of ours holds', async () => {
-  const sockets = ['http://127.0.0.1:33863', 'http://127.0.0.1:33864', 'x', 'y']
+  const sockets = ['http://127.0.0.1:20863', 'http://127.0.0.1:20864', 'x', 'y']
   const limit = pageBatchLimit(makeTestNode({ position: 3, sockets }).node.context.pageCapBytes)
   const sequencer = await fakePeer((_request, _body, response) => {
     const data = { batches: Array.from({ length: limit }, () => ''), last_finalized_index: 0 }
     answer(response, 200, sequencerAnswer(data))
-  }, 33_863)
+  }, 20_863)
   cleanups.push(() => sequencer.close())
   const { node } = makeTestNode({ position: 3, sockets: [sequencer.url, ...sockets.slice(1)] })
   cleanups.push(() => node.close())
@@ -88,10 +88,10 @@ it('a node catching up at a switch refuses a peer page of more batches than a pa
       const batches = Array.from({ length: FLOOD }, () => '')
       return { batches, first_chaining_hash: first, finalized_signatures: [] }
     },
-    33_865,
+    20_865,
   )
   cleanups.push(() => peer.close())
-  const sockets = ['http://127.0.0.1:33866', 'http://127.0.0.1:33867', peer.url, 'x']
+  const sockets = ['http://127.0.0.1:20866', 'http://127.0.0.1:20867', peer.url, 'x']
   const { node, ids } = makeTestNode({ position: 3, sockets })
   cleanups.push(() => node.close())
 

@@ -14,7 +14,7 @@ import {
  * event loop between them: a long history (or a Byzantine peer's answer of many proofs) must
  * not hold it for seconds. A check done in one call moves `bls.signaturesChecked` from its value
  * before to its value after within one turn; done in slices, a callback run between two turns
- * sees it part way. Ports 33400–33419.
+ * sees it part way. Ports 20400–20419.
  */
 
 beforeAll(() => initZellular())
@@ -71,9 +71,9 @@ it('a follower checks the proofs of a long answer from its sequencer between tur
     checkedBefore ??= bls.signaturesChecked()
     const data = { batches: bodies, last_finalized_index: COUNT, finalized_signatures: proofs }
     answer(response, 200, sequencerAnswer(data))
-  }, 33_400)
+  }, 20_400)
   cleanups.push(() => sequencer.close())
-  const sockets = [sequencer.url, 'http://127.0.0.1:33401', 'http://127.0.0.1:33402', 'x']
+  const sockets = [sequencer.url, 'http://127.0.0.1:20401', 'http://127.0.0.1:20402', 'x']
   const { node } = makeTestNode({ position: 3, sockets })
   cleanups.push(() => node.close())
 
@@ -99,10 +99,10 @@ it('a node catching up at a switch checks a peer page of many proofs between tur
       checkedBefore ??= bls.signaturesChecked()
       return { batches: bodies, first_chaining_hash: hashes[1], finalized_signatures: proofs }
     },
-    33_403,
+    20_403,
   )
   cleanups.push(() => peer.close())
-  const sockets = ['http://127.0.0.1:33404', 'http://127.0.0.1:33405', peer.url, 'x']
+  const sockets = ['http://127.0.0.1:20404', 'http://127.0.0.1:20405', peer.url, 'x']
   const { node, ids } = makeTestNode({ position: 3, sockets })
   cleanups.push(() => node.close())
 
@@ -142,10 +142,10 @@ it('a page of made-up proofs costs a node catching up a pairing check, not one p
       pairingsBefore ??= bls.pairingChecks()
       return { batches: bodies, first_chaining_hash: hashes[1], finalized_signatures: madeUp }
     },
-    33_406,
+    20_406,
   )
   cleanups.push(() => peer.close())
-  const sockets = ['http://127.0.0.1:33407', 'http://127.0.0.1:33408', peer.url, 'x']
+  const sockets = ['http://127.0.0.1:20407', 'http://127.0.0.1:20408', peer.url, 'x']
   const { node, ids } = makeTestNode({ position: 3, sockets })
   cleanups.push(() => node.close())
 
@@ -180,9 +180,9 @@ it('a sequencer answering a batch over maxBatchSizeKb under many made-up proofs 
     pairingsBefore ??= bls.pairingChecks()
     const data = { batches: bodies, last_finalized_index: 2, finalized_signatures: madeUp }
     answer(response, 200, sequencerAnswer(data))
-  }, 33_409)
+  }, 20_409)
   cleanups.push(() => sequencer.close())
-  const sockets = [sequencer.url, 'http://127.0.0.1:33410', 'http://127.0.0.1:33411', 'x']
+  const sockets = [sequencer.url, 'http://127.0.0.1:20410', 'http://127.0.0.1:20411', 'x']
   const { node } = makeTestNode({ position: 3, sockets, config: { maxBatchSizeKb: 5 } })
   cleanups.push(() => node.close())
 
@@ -200,9 +200,9 @@ it('a switch that begins while a follower checks its sequencer answer ends the c
     checkedBefore ??= bls.signaturesChecked()
     const data = { batches: bodies, last_finalized_index: COUNT, finalized_signatures: proofs }
     answer(response, 200, sequencerAnswer(data))
-  }, 33_412)
+  }, 20_412)
   cleanups.push(() => sequencer.close())
-  const sockets = [sequencer.url, 'http://127.0.0.1:33413', 'http://127.0.0.1:33414', 'x']
+  const sockets = [sequencer.url, 'http://127.0.0.1:20413', 'http://127.0.0.1:20414', 'x']
   const { node } = makeTestNode({ position: 3, sockets })
   cleanups.push(() => node.close())
   node.outbox.enqueue('local', [{ app: 'a', bodies: ['hello'] }])

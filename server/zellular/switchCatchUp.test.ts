@@ -14,7 +14,7 @@ import { answer, fakePeer, makeTestNode, ManualClock, signedProof } from './test
  * signatures and kept its proof to itself, then stopped: its lock is the best any peer proves,
  * and it serves the batches under it one per page, each just inside the page timeout. Before,
  * every node waited out one page per batch, paused (no signing, no disputes, no client batches).
- * Ports 35000–35029.
+ * Ports 29000–29029.
  */
 
 beforeAll(() => initZellular())
@@ -80,7 +80,7 @@ it(
   async () => {
     const config = { sequencerSetupDeadlineMs: 5_000 }
     const bound = catchUpBudgetOf(config) + 2_000
-    const { nodes, sockets } = await startNodes(35_000, config)
+    const { nodes, sockets } = await startNodes(29_000, config)
     const [byzantine, next, signer, late] = nodes as [ZellularNode, ...ZellularNode[]]
     // Nodes 1–3 hold the batches and signed the lock; node 4 never got them.
     for (const node of [byzantine, next!, signer!]) node.chain.append('a', BODIES, Date.now())
@@ -171,8 +171,8 @@ const pagesAsked = (peer: { requests: string[] }) =>
   peer.requests.filter((request) => request.includes('/batches/sequenced')).length
 
 it('a node holding the batches under the best lock takes the lock over them, asking no page', async () => {
-  const holder = await lockHolder(35_010, (after) => BODIES.slice(after))
-  const peer = await plainPeer(35_011)
+  const holder = await lockHolder(29_010, (after) => BODIES.slice(after))
+  const peer = await plainPeer(29_011)
   cleanups.push(
     () => holder.close(),
     () => peer.close(),
@@ -191,11 +191,11 @@ it('a source whose pace cannot reach the lock by the deadline is left after one 
   // six batches would take six seconds, past the five the switch has.
   const clock = new ManualClock()
   const holder = await lockHolder(
-    35_020,
+    29_020,
     (after) => BODIES.slice(after, after + 1),
     () => clock.advance(1_000),
   )
-  const signer = await plainPeer(35_021)
+  const signer = await plainPeer(29_021)
   cleanups.push(
     () => holder.close(),
     () => signer.close(),

@@ -936,9 +936,9 @@ describe('ZellularClient.batches against a page of too many batches', () => {
       response.setHeader('Content-Type', 'application/json')
       response.end(JSON.stringify({ status: 'success', data }))
     })
-    await new Promise<void>((resolve) => server.listen(33_868, '127.0.0.1', resolve))
+    await new Promise<void>((resolve) => server.listen(20_868, '127.0.0.1', resolve))
     running.push(server)
-    const sockets = ['http://127.0.0.1:33868', ...['x', 'y', 'z'].map((h) => `http://${h}.invalid`)]
+    const sockets = ['http://127.0.0.1:20868', ...['x', 'y', 'z'].map((h) => `http://${h}.invalid`)]
     committee = buildTestCommittee({ sockets })
     const client = clientFor({ maxResponseBytes: 100 * 256 })
 

@@ -5,14 +5,14 @@ import { LaggingNodeError, type ZellularError } from './errors.ts'
 import { initZellular } from './index.ts'
 import { buildTestCommittee, TEST_APP, TestChain, type TestCommittee } from './testing.ts'
 
-// Real HTTP servers on 127.0.0.1 (ports 34000–34003) play three honest nodes and one that serves
+// Real HTTP servers on 127.0.0.1 (ports 21000–21003) play three honest nodes and one that serves
 // valid data slowly: for each read only the batches up to the next finalization, starting to
 // answer late and trickling the body so that it ends just inside the client's timeout. Each
 // page ends at a proof, so none of the client's checks on unproven pages sees it.
 
 const FINALIZED = 400
 const SYNC_EVERY = 10
-const PORTS = [34000, 34001, 34002, 34003]
+const PORTS = [21000, 21001, 21002, 21003]
 const SLOW = 0
 const TIMEOUT_MS = 2_000
 const MAX_BEHIND_MS = 1_000

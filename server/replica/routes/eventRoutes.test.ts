@@ -164,7 +164,7 @@ describe('GET /events shares of a full replica', () => {
   it('gives a client with fewer streams a place, closing the oldest stream of the biggest holder', async () => {
     const fair = await createTestReplica({ sequencer: new InMemorySequencer() })
     const fairRunning = fair.start()
-    const { server } = await serveOnLoopback(fair.app.fetch, 32510)
+    const { server } = await serveOnLoopback(fair.app.fetch, 30510)
     const streams: SseFrom[] = []
     try {
       const eventSubscribersMax = fair.deps.hub.subscribersMax
@@ -174,14 +174,14 @@ describe('GET /events shares of a full replica', () => {
       for (let holder = 0; holder < holders; holder++) {
         const from = `127.0.0.${2 + holder}`
         const opened = await Promise.all(
-          Array.from({ length: eventStreamsPerClientMax }, () => openSseFrom(from, 32510)),
+          Array.from({ length: eventStreamsPerClientMax }, () => openSseFrom(from, 30510)),
         )
         expect(opened.map((stream) => stream.status)).toEqual(opened.map(() => 200))
         streams.push(...opened)
       }
       expect(fair.deps.hub.subscriberCount).toBe(eventSubscribersMax)
 
-      const newcomer = await openSseFrom('127.0.0.100', 32510)
+      const newcomer = await openSseFrom('127.0.0.100', 30510)
       streams.push(newcomer)
       expect(newcomer.status).toBe(200)
       // One stream of a holder of 32 ended, with a `reset` its client recognises.
@@ -194,7 +194,7 @@ describe('GET /events shares of a full replica', () => {
       expect(fair.deps.hub.subscriberCount).toBe(eventSubscribersMax)
 
       // Its client now holds 31; one more would make it a biggest holder again: refused.
-      const again = await openSseFrom(ended[0]!.from, 32510)
+      const again = await openSseFrom(ended[0]!.from, 30510)
       streams.push(again)
       expect(again.status).toBe(503)
       expect(errorResponseSchema.parse(JSON.parse(again.text)).error.code).toBe(

@@ -4,7 +4,7 @@ import { z } from 'zod'
 import { answerBytesMax, ReplicaRequestError, requestJson } from './replicaClient.ts'
 
 /** Ports of this file's test servers (the range this work may use). */
-const port = 33_010
+const port = 20_010
 
 let server: Server | undefined
 afterEach(async () => {

@@ -388,7 +388,7 @@ describe('ReplicaEvents with one replica reporting a false index', () => {
 
 describe('ReplicaEvents over HTTP, with a replica that sends an endless event', () => {
   /** Ports of this file's replica stand-ins (the range this work may use). */
-  const ports = [33_410, 33_411]
+  const ports = [20_430, 20_431]
   const servers: Server[] = []
   beforeEach(() => {
     vi.useRealTimers()
@@ -440,7 +440,7 @@ describe('ReplicaEvents over HTTP, with a replica that sends an endless event', 
     try {
       await expect
         .poll(() => events.getStatus(), { timeout: 20_000 })
-        .toMatchObject({ replicaId: 'replica-33411', connection: 'live' })
+        .toMatchObject({ replicaId: 'replica-20431', connection: 'live' })
       expect(liarDropped).toBe(true)
       expect(liarSent).toBeLessThan(liarMaxBytes)
       expect(onEvent.mock.calls.map(([event]) => event.event)).toEqual(['hello', 'hello'])

@@ -7,7 +7,7 @@ import type { SseMessage } from './sseReader.ts'
  * Ports of this file's test servers (the range this work may use), one per test: fetch keeps
  * connections to a port alive, and the next test's server must not meet the last one's.
  */
-const ports = [33_412, 33_413, 33_414, 33_415]
+const ports = [20_432, 20_433, 20_434, 20_435]
 let port = 0
 const url = () => `http://127.0.0.1:${port}/events`
 
