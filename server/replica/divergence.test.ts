@@ -58,7 +58,7 @@ const status = async (replica: Replica) =>
 describe('a diverged replica', () => {
   it('stops signing, says so, and heals by state sync from a quorum-signed root', async () => {
     const sequencer = new InMemorySequencer()
-    const base = await freeLoopbackPorts(3, 30_100, 30_500)
+    const base = await freeLoopbackPorts(3, 24_000, 24_300)
     const registry = testRegistry(3, base)
     const parameters = { divergenceCheckMs: 100 }
     const served = await serveReplicas({

@@ -22,6 +22,11 @@ interface DivergenceWatchParameters {
   readonly bls: BlsVerifier
   readonly asking: AskParameters
   readonly log: (line: string) => void
+  /**
+   * The divergence its database records (`divergenceRecord.ts`): found before a restart, it
+   * holds from the start, and nothing is signed of that state.
+   */
+  readonly recorded?: Divergence | undefined
 }
 
 /**
@@ -31,7 +36,8 @@ interface DivergenceWatchParameters {
  * the cost to n - 1 requests per step by how often it steps. The root checked is the latest one
  * of the step before: signed at least a step ago, so peers that keep up have signed it too.
  * Once a quorum signed another root it stays `diverged` until `healed`: the replica signs
- * nothing meanwhile (`requireIntactState`), and the caller replaces its state by state sync.
+ * nothing meanwhile (`requireIntactState`), and the caller records it in the database and
+ * replaces its state by state sync.
  */
 export class DivergenceWatch {
   readonly #parameters: DivergenceWatchParameters
@@ -43,6 +49,7 @@ export class DivergenceWatch {
 
   constructor(parameters: DivergenceWatchParameters) {
     this.#parameters = parameters
+    this.#diverged = parameters.recorded
   }
 
   /** Why this replica must not sign: a quorum signed another root; undefined while none did. */

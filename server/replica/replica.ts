@@ -33,7 +33,7 @@ import {
   type StateConfig,
 } from './replicaState.ts'
 import { syncState } from './stateSync.ts'
-import { DivergenceWatch } from './divergenceWatch.ts'
+import { DivergenceWatch, type Divergence } from './divergenceWatch.ts'
 import { RootCheckpoints } from './rootCheckpoints.ts'
 import { RootAttestations } from './rootAttestations.ts'
 import { StateHashSchedule } from './stateHashSchedule.ts'
@@ -271,10 +271,16 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     // Shared by the submit routes and the inline apply path (see createCachingSignerBackend).
     signerBackend: createCachingSignerBackend(),
   }
-  let state = await openState(store, stateConfig, config, log).catch(async (error: unknown) => {
+  let state: ReplicaState
+  /** A divergence found before a restart (`divergenceRecord.ts`): it holds from the start. */
+  let recorded: Divergence | undefined
+  try {
+    state = await openState(store, stateConfig, config, log)
+    recorded = await store.divergence()
+  } catch (error) {
     await store.close()
     throw error
-  })
+  }
   const roots = new RootAttestations(
     config.blsSecretKey,
     {
@@ -297,7 +303,15 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     bls,
     asking: { fetch: config.fetch ?? globalThis.fetch, timeoutMs: parameters.aggregateTimeoutMs },
     log,
+    recorded,
   })
+  if (recorded !== undefined) {
+    log(
+      `diverged at index ${recorded.index} (recorded in its database): signed ` +
+        `${recorded.stateHash}, a quorum (${recorded.signers.join(', ')}) signed ` +
+        `${recorded.quorumStateHash}; signing nothing until its state is replaced by state sync`,
+    )
+  }
   const newStateHashes = () =>
     new StateHashSchedule({
       // Every state hash is signed as it is made: the schedule bounds both costs together. A
@@ -439,6 +453,18 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   }
   /** Ends the apply loop's session once a divergence is found, for `recover` to run. */
   let session = new AbortController()
+  // A divergence its database records ends the first session before it applies anything.
+  if (recorded !== undefined) session.abort()
+  /** Keeps a divergence found in the database, so that a restart before the heal holds it. */
+  const record = async (found: Divergence) => {
+    try {
+      await store.recordDivergence(found)
+    } catch (error) {
+      // Still diverged in memory: only a restart before the heal would forget it.
+      const reason = error instanceof Error ? error.message : String(error)
+      log(`divergence not recorded in the database: ${reason}`)
+    }
+  }
   const watchDivergence = async () => {
     const signal = controller.signal
     while (!signal.aborted) {
@@ -447,7 +473,10 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       try {
         // Memory is the committed position's state when the latest root is taken.
         await state.settled()
-        if ((await divergence.step()) !== undefined) session.abort()
+        const found = await divergence.step()
+        if (found === undefined) continue
+        await record(found)
+        session.abort()
       } catch (error) {
         // A halted state ends the apply loop and the process; nothing to watch then.
         log(`divergence check failed: ${error instanceof Error ? error.message : String(error)}`)
@@ -463,14 +492,16 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
    * state may be at an index it signed) and event streams are reset. A failed sync rejects, and
    * the process exits on a fresh database: the next start syncs or replays Zellular from 0.
    * Requests answer 503 from the divergence on (`whileDiverged`) until the state is replaced.
-   * On PostgreSQL the database is the operator's: the replica stays diverged, signing nothing.
+   * The database records the divergence until it is deleted, so a start on it comes straight
+   * here. On PostgreSQL the database is the operator's: the replica stays diverged, signing
+   * nothing, across restarts too, until the operator empties it.
    */
   const recover = async (): Promise<boolean> => {
     const from = state.position.index
     if (config.databaseUrl !== undefined) {
       log(
-        `diverged at ${from} on PostgreSQL: signing nothing; to heal, empty its database and ` +
-          'start it with REPLICA_STATE_SYNC=peers',
+        `diverged at ${from} on PostgreSQL: signing nothing, restarted or not; to heal, empty ` +
+          'its database and start it with REPLICA_STATE_SYNC=peers',
       )
       return false
     }
@@ -525,7 +556,10 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       const follow = async () => {
         while (!controller.signal.aborted) {
           const signal = AbortSignal.any([controller.signal, session.signal])
-          await runApplyLoop({ source, state, onApplied, signal, log, prepare, endsGroup })
+          // Not run at all on a state its database records as diverged.
+          if (!signal.aborted) {
+            await runApplyLoop({ source, state, onApplied, signal, log, prepare, endsGroup })
+          }
           // `runApplyLoop` returns only once its signal aborts: a stop, or a divergence.
           if (controller.signal.aborted) return
           // Not healed here (PostgreSQL): it applies nothing more, and serves until stopped.

@@ -12,6 +12,8 @@ import { storedReasonCode } from '../storedReasonCode.ts'
 import { columnsOf, installedStateRows, toCommitRows } from './commitRows.ts'
 import { PRUNE_STATEMENTS, setMeta, writeRows } from './postgresWrites.ts'
 import { hexToBytes } from './hexBytes.ts'
+import { divergenceKey, divergenceText, parseDivergence } from './divergenceRecord.ts'
+import type { Divergence } from '../divergenceWatch.ts'
 import type { OrderRow } from './pageRows.ts'
 import { bigintAsNumber, PostgresReads, redactUrl } from './postgresReads.ts'
 import { readBalancesPg, readNonceWindowsPg } from './postgresStateReads.ts'
@@ -137,6 +139,23 @@ export class PostgresStorage implements ReplicaStorage {
     // Dropping the writer's session releases the advisory lock.
     this.writer.release(true)
     await this.pool.end()
+  }
+
+  async divergence(): Promise<Divergence | undefined> {
+    const text = await this.metaValue(divergenceKey)
+    return text === undefined ? undefined : parseDivergence(text)
+  }
+
+  /**
+   * On a pooled connection of its own, not the writer's: a commit's transaction may be open
+   * there, and the row is no commit's.
+   */
+  async recordDivergence(divergence: Divergence): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ' +
+        'ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [divergenceKey, divergenceText(divergence)],
+    )
   }
 
   async genesisHash(): Promise<string | undefined> {

@@ -312,6 +312,31 @@ export function describeReplicaStorage(name: string, subject: StorageSubject): v
       }
     })
 
+    it('keeps a divergence found in its state across a restart, commits beside it included', async () => {
+      const { storage, reopen } = await subject.fresh()
+      const state = await ReplicaState.open(storage, config)
+      expect(await storage.divergence()).toBeUndefined()
+      const [first, ...rest] = history()
+      await applyAll(state, [first!])
+      const divergence = {
+        index: 1,
+        stateHash: `0x${'1'.repeat(64)}`,
+        quorumStateHash: `0x${'2'.repeat(64)}`,
+        signers: ['replica-2', 'replica-3'],
+      }
+      await storage.recordDivergence(divergence)
+      await applyAll(state, rest)
+      expect(await storage.divergence()).toEqual(divergence)
+      await storage.close()
+      const again = await reopen()
+      try {
+        expect(await again.divergence()).toEqual(divergence)
+        expect((await ReplicaState.open(again, config)).position).toEqual(state.position)
+      } finally {
+        await again.close()
+      }
+    })
+
     it('rebuilds the state tree from the leaves kept with each row, equal to the tree of the values, after a commit that failed midway too', async () => {
       let failing = false
       const hooks: StoreHooks = {

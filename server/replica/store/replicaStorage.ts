@@ -2,6 +2,7 @@ import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { Address, TokenInfo } from '../../../shared/intents/index.ts'
 import type { LedgerSnapshot, NonceWindow, StoredLedger } from '../../../shared/ledger/index.ts'
 import type { BatchEffects, EngineOperation, OrderUpdate } from '../../../shared/exchange/index.ts'
+import type { Divergence } from '../divergenceWatch.ts'
 import type { KeptLedgerLeaves } from './keptLeaves.ts'
 
 /*
@@ -180,6 +181,16 @@ export interface ReplicaStorage {
    * directly follow the stored position.
    */
   commitBatches(group: readonly CommittedBatch[], finalizedIndex?: number): Promise<void>
+  /**
+   * The divergence this replica found in this database's state (`divergenceRecord.ts`), or
+   * undefined: none found, or a fresh database (state sync installs only into one).
+   */
+  divergence(): Promise<Divergence | undefined>
+  /**
+   * Keeps `divergence` until the database is replaced; safe while a commit is in flight (it
+   * writes no row a commit writes).
+   */
+  recordDivergence(divergence: Divergence): Promise<void>
 
   /**
    * The balance of (address, token) as of batch `index` (0 when never credited by then), or

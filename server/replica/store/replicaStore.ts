@@ -35,6 +35,8 @@ import {
   type KeptLeafOfRow,
 } from './keptLeaves.ts'
 import { nonceWindowText } from './nonceWindowRows.ts'
+import { divergenceKey, divergenceText, parseDivergence } from './divergenceRecord.ts'
+import type { Divergence } from '../divergenceWatch.ts'
 
 const MIGRATIONS = join(REPOSITORY_ROOT, 'drizzle')
 
@@ -121,6 +123,17 @@ export class ReplicaStore {
 
   close(): void {
     this.sqlite.close()
+  }
+
+  /** The divergence found in this database's state (`divergenceRecord.ts`), if any. */
+  divergence(): Divergence | undefined {
+    const text = this.metaValue(divergenceKey)
+    return text === undefined ? undefined : parseDivergence(text)
+  }
+
+  /** Keeps `divergence` until the database is replaced. */
+  recordDivergence(divergence: Divergence): void {
+    this.write.setMeta.run(divergenceKey, divergenceText(divergence))
   }
 
   /** The stored genesis hash, or undefined for a fresh database. */

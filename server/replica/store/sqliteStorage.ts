@@ -1,6 +1,7 @@
 import type { OrderView, Trade } from '../../../shared/api/index.ts'
 import type { LedgerSnapshot } from '../../../shared/ledger/index.ts'
 import type { Address, TokenInfo } from '../../../shared/intents/index.ts'
+import type { Divergence } from '../divergenceWatch.ts'
 import { MarketPages } from './marketPages.ts'
 import { ReplicaStore } from './replicaStore.ts'
 import type {
@@ -89,6 +90,14 @@ export class SqliteStorage implements ReplicaStorage {
 
   commitBatches(group: readonly CommittedBatch[], finalizedIndex?: number): Promise<void> {
     return settle(() => this.store.commitBatches(group, finalizedIndex))
+  }
+
+  divergence(): Promise<Divergence | undefined> {
+    return settle(() => this.store.divergence())
+  }
+
+  recordDivergence(divergence: Divergence): Promise<void> {
+    return settle(() => this.store.recordDivergence(divergence))
   }
 
   balanceAt(
