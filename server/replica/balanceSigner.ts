@@ -25,11 +25,14 @@ export interface BalanceToSign {
 }
 
 /**
- * Signs balance attestations with the replica's BLS key and caches them per
- * (address, token, index, chaining hash): a balance at an applied index never changes, and a
- * herumi signature costs about 2 ms, so repeated reads (every open wallet polls) are served from
- * the cache. `identity` holds what every statement of this replica names: app, network, its id
- * and the genesis (configuration) hash of its database.
+ * Signs balance attestations with the replica's BLS key and caches them per statement
+ * (address, token, available, locked, index, chaining hash): a herumi signature costs about 2 ms,
+ * so repeated reads (every open wallet polls) are served from the cache. The amounts are in the
+ * key, not only the position: a cached signature is only ever of the value read now, so a state
+ * replaced under this signer (healed by state sync, an API process's database emptied and synced
+ * again) cannot get a signature of the balance its replaced state held at the same index.
+ * `identity` holds what every statement of this replica names: app, network, its id and the
+ * genesis (configuration) hash of its database.
  *
  * Every signature is paid for: each call names the `SignatureBudget` of the request it answers
  * and spends on it, before signing, the signatures the cache does not hold; so a client's
@@ -52,8 +55,8 @@ export class BalanceSigner {
   ) {}
 
   /**
-   * Forgets every signature kept: of a state replaced by state sync, whose balances at the same
-   * index and chaining hash may differ.
+   * Forgets every signature kept, of a state now replaced (by state sync): none would be served
+   * again, the amounts being in the key, but each would hold memory until evicted.
    */
   forget(): void {
     this.cache.clear()
@@ -66,8 +69,8 @@ export class BalanceSigner {
     budget: SignatureBudget,
   ): SignedBalance[] {
     const unsigned = new Set<string>()
-    for (const { token, at } of balances) {
-      const key = keyOf(address, token, at)
+    for (const { token, balance, at } of balances) {
+      const key = keyOf(address, token, balance, at)
       if (!this.cache.has(key)) unsigned.add(key)
     }
     // No await from here on: what was counted is what is signed.
@@ -78,7 +81,7 @@ export class BalanceSigner {
   /** One signed balance as JSON text, serialized once per cache entry; paid from `budget`. */
   signJson(address: string, signing: BalanceToSign, budget: SignatureBudget): string {
     const { token, balance, at } = signing
-    if (!this.cache.has(keyOf(address, token, at))) budget.spend(1)
+    if (!this.cache.has(keyOf(address, token, balance, at))) budget.spend(1)
     return this.entry(address, token, balance, at).json
   }
 
@@ -88,7 +91,7 @@ export class BalanceSigner {
     balance: { available: bigint; locked: bigint },
     at: AttestedPosition,
   ): { signed: SignedBalance; json: string } {
-    const key = keyOf(address, token, at)
+    const key = keyOf(address, token, balance, at)
     const cached = this.cache.get(key)
     if (cached !== undefined) {
       this.hits += 1
@@ -119,6 +122,12 @@ export class BalanceSigner {
   }
 }
 
-function keyOf(address: string, token: string, at: AttestedPosition): string {
-  return `${address}|${token}|${at.index}|${at.chainingHash}`
+function keyOf(
+  address: string,
+  token: string,
+  balance: { available: bigint; locked: bigint },
+  at: AttestedPosition,
+): string {
+  const amounts = `${balance.available}|${balance.locked}`
+  return `${address}|${token}|${at.index}|${at.chainingHash}|${amounts}`
 }
