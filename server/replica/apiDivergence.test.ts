@@ -27,7 +27,9 @@ import {
  * Replica 3 as an applier on a real PostgreSQL server beside two peers on SQLite, all over HTTP
  * on 127.0.0.1, and an API process of replica 3 on the same database: once the applier finds its
  * state is not the one its peers signed, the API process stops signing it too, and signs again
- * once the applier runs intact.
+ * once the applier runs intact. The applier restarted without being healed stays diverged (its
+ * database records it), and a second API process, cut off from the applier from before the
+ * divergence until after the heal, never serves a signature it made of the diverged state.
  */
 
 const server = usePostgresServer({ beforeAll, afterAll })
@@ -70,7 +72,7 @@ async function onDatabase(databaseUrl: string, statements: (client: pg.Client) =
 describe('an API process of a diverged applier on PostgreSQL', () => {
   it('signs nothing while its applier is diverged, and signs again once it is healed', async () => {
     const sequencer = new InMemorySequencer()
-    const base = await freeLoopbackPorts(3, 31_000, 32_000)
+    const base = await freeLoopbackPorts(3, 24_600, 24_999)
     const registry = testRegistry(3, base)
     const parameters = { divergenceCheckMs: 100 }
     const served = await serveReplicas({
@@ -84,13 +86,16 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     const applierUrl = registry.replicas[2]!.url
     const lines: string[] = []
     let http: ServerType | undefined
-    const startApplier = async (stateSync?: { sources?: string[] }) => {
+    const startApplier = async (
+      options: { stateSync?: { sources?: string[] }; divergenceCheckMs?: number } = {},
+    ) => {
+      const { stateSync, divergenceCheckMs = parameters.divergenceCheckMs } = options
       const replica = await startReplica({
         sequencer,
         registry,
         position: 3,
         databaseUrl,
-        parameters: { ...parameters, rateLimits: false },
+        parameters: { divergenceCheckMs, rateLimits: false },
         log: (line) => lines.push(line),
         ...(stateSync === undefined ? {} : { stateSync }),
       })
@@ -117,6 +122,23 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     })
     cleanups.push(() => api.stop())
     await api.start()
+    // A second API process, whose every request to the applier fails while it is cut off.
+    let cut = false
+    const cutOff = await createApiReplica({
+      replicaId: 'replica-3',
+      registry,
+      genesis: testGenesis,
+      blsSecretKey: testBlsKey(3),
+      databaseUrl,
+      applierUrl,
+      log: (line) => lines.push(`cut off: ${line}`),
+      fetch: async (input, init) => {
+        if (cut) throw new Error('cut off from the applier')
+        return fetch(input, init)
+      },
+    })
+    cleanups.push(() => cutOff.stop())
+    await cutOff.start()
     const signed = async (
       app: { request(path: string): Response | Promise<Response> },
       path: string,
@@ -157,6 +179,9 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     const signedWrong = await apiBalance()
     expect(signedWrong.status).toBe(200)
     expect(signedWrong.body.attestation.available).toBe(`${right.attestation.available}0`)
+    expect((await signed(cutOff.app, balancePath)).body).toEqual(signedWrong.body)
+    // The second API process hears nothing of the applier from now until it is healed.
+    cut = true
 
     // The applier, restarted on it, signs a root no peer signed and reports itself diverged.
     applier = await startApplier()
@@ -187,6 +212,19 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     const forwarded = (await (await api.app.request('/status')).json()) as StatusResponse
     expect(forwarded.diverged).toEqual((await applierStatus()).diverged)
 
+    // Restarted without its operator healing it, with checks too rare to find anything in this
+    // test, it is diverged from its first answer (its database says so) and signs nothing.
+    await stopApplier(applier)
+    applier = await startApplier({ divergenceCheckMs: 600_000 })
+    expect((await applierStatus()).diverged).toEqual(forwarded.diverged)
+    expect((await fetch(`${applierUrl}${balancePath}`)).status).toBe(503)
+    expect((await fetch(`${applierUrl}/root`)).status).toBe(503)
+    expect(applier.deps.roots.latest()).toBeUndefined()
+    expect(lines.some((line) => /^diverged at \d+ on PostgreSQL: signing nothing/.test(line))).toBe(
+      true,
+    )
+    expect((await apiBalance()).status).toBe(503)
+
     // Healed as the README says: the applier stopped, its database emptied, started again with
     // state sync. While it is away the API process keeps refusing: an unanswered ask of the
     // applier's status keeps the last verdict.
@@ -198,11 +236,24 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
       await client.query('DROP SCHEMA public CASCADE')
       await client.query('CREATE SCHEMA public')
     })
-    applier = await startApplier({})
+    applier = await startApplier({ stateSync: {} })
     expect(lines.some((line) => /^state sync: installed/.test(line))).toBe(true)
     expect((await applierStatus()).diverged).toBeUndefined()
     await waitFor(async () => (await apiBalance()).status === 200)
     const healed = await apiBalance()
     expect(healed.body.attestation.available).toBe(right.attestation.available)
+
+    // The API process cut off meanwhile never saw the applier diverged: back in touch, it signs
+    // the healed balance, not the one it signed of the diverged state at the same index.
+    cut = false
+    const rejoined = await signed(cutOff.app, balancePath)
+    expect(rejoined.body.attestation.index).toBe(signedWrong.body.attestation.index)
+    expect(rejoined.body.attestation.available).toBe(right.attestation.available)
+    // And it forgets what it signed as soon as it sees the applier started anew.
+    await waitFor(() =>
+      lines.some((line) =>
+        /^cut off: the applier started anew .*: its signatures are forgotten/.test(line),
+      ),
+    )
   })
 })

@@ -83,7 +83,7 @@ export async function createApiReplica(config: ApiReplicaConfig): Promise<ApiRep
     applierUrl: config.applierUrl,
     log,
     // The healed database may hold other balances at indexes signed of the diverged one.
-    onIntactAgain: () => signer.forget(),
+    onStateReplaced: () => signer.forget(),
     fetch: doFetch,
   })
   const app = createApiApp({

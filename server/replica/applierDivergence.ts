@@ -1,4 +1,4 @@
-import { statusResponseSchema } from '../../shared/api/index.ts'
+import { statusResponseSchema, type StatusResponse } from '../../shared/api/index.ts'
 import { sleep } from '../../shared/wait/index.ts'
 import type { Divergence } from './divergenceWatch.ts'
 
@@ -13,11 +13,12 @@ interface ApplierDivergenceParameters {
   readonly applierUrl: string
   readonly log: (line: string) => void
   /**
-   * Called when the applier answers intact again after a divergence (restarted, or healed on a
-   * replaced database): signatures kept of the diverged state must go, since the state at those
-   * indexes may now be another.
+   * Called when the applier's state may have been replaced since its last answer: it answers
+   * with another `stateSession` (it restarted, on a healed database or not), or intact again
+   * after a divergence. Signatures kept of the state before must go: the state at those indexes
+   * may now be another.
    */
-  readonly onIntactAgain: () => void
+  readonly onStateReplaced: () => void
   readonly pollMs?: number
   readonly timeoutMs?: number
   readonly fetch?: typeof fetch
@@ -32,11 +33,15 @@ interface ApplierDivergenceParameters {
  * `pollMs` after each answer, each ask given `timeoutMs`. An ask that gets no valid answer (the
  * applier restarting, busy or unreachable) keeps the last verdict: a diverged applier stays
  * diverged here until it answers without `diverged`; before its first answer it is taken as
- * intact, as it is at every start.
+ * intact, as it is at every start. Each answer's `stateSession` is compared with the last one
+ * seen, so an applier diverged and healed while this process did not hear from it (between two
+ * asks, or while cut off) still has its state's signatures forgotten here.
  */
 export class ApplierDivergence {
   readonly #parameters: ApplierDivergenceParameters
   #diverged: Divergence | undefined
+  /** The applier's `stateSession` as of its last answer that had one. */
+  #session: string | undefined
   /** Whether the last ask went unanswered (logged once per run of them). */
   #unanswered = false
   readonly #controller = new AbortController()
@@ -76,7 +81,7 @@ export class ApplierDivergence {
   private async ask(): Promise<void> {
     const { applierUrl, log } = this.#parameters
     const signal = this.#controller.signal
-    let diverged: Divergence | undefined
+    let status: StatusResponse
     try {
       const doFetch = this.#parameters.fetch ?? globalThis.fetch
       const timeout = AbortSignal.timeout(this.#parameters.timeoutMs ?? defaultTimeoutMs)
@@ -88,13 +93,18 @@ export class ApplierDivergence {
         this.#noAnswer(`answered ${response.status}`)
         return
       }
-      diverged = statusResponseSchema.parse(await response.json()).diverged
+      status = statusResponseSchema.parse(await response.json())
     } catch (error) {
       if (signal.aborted) return
       this.#noAnswer(error instanceof Error ? error.message : String(error))
       return
     }
     this.#unanswered = false
+    const { diverged, stateSession } = status
+    // Another session than the last seen: the applier restarted, or replaced its state.
+    const seen = this.#session
+    const anew = seen !== undefined && stateSession !== undefined && stateSession !== seen
+    if (stateSession !== undefined) this.#session = stateSession
     if (diverged !== undefined && this.#diverged === undefined) {
       log(
         `the applier is diverged at index ${diverged.index}: this API process answers 503 ` +
@@ -103,10 +113,14 @@ export class ApplierDivergence {
     }
     const intactAgain = diverged === undefined && this.#diverged !== undefined
     this.#diverged = diverged
-    if (intactAgain) {
-      log('the applier answers intact again: this API process signs again')
-      this.#parameters.onIntactAgain()
+    if (anew) {
+      log(
+        `the applier started anew or replaced its state (state session ${stateSession}): ` +
+          'its signatures are forgotten',
+      )
     }
+    if (intactAgain) log('the applier answers intact again: this API process signs again')
+    if (anew || intactAgain) this.#parameters.onStateReplaced()
   }
 
   /** An ask without a valid answer keeps the last verdict; logged once per run of them. */

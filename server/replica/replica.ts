@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts'
 import {
@@ -353,6 +354,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
   })
   // Beside the database: what this replica acknowledged and must see applied (`redelivery.ts`).
   const { journal, recovered } = PendingJournal.open(`${config.databaseFile}.pending.jsonl`)
+  let stateSession = newStateSession()
   const deps: ReplicaDeps = {
     replicaId: config.replicaId,
     registry,
@@ -360,6 +362,9 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
       return state
     },
     divergence,
+    get stateSession() {
+      return stateSession
+    },
     signer: new BalanceSigner(config.blsSecretKey, identity),
     blsPublicKey: blsPublicKeyOf(config.blsSecretKey),
     submitter: new BatchSubmitter({
@@ -531,6 +536,7 @@ export async function createReplica(config: ReplicaConfig): Promise<Replica> {
     // Streams had events of the diverged state: they start again from the state now.
     deps.hub.reset()
     stateHashes = newStateHashes()
+    stateSession = newStateSession()
     divergence.healed(state.position.index)
     log(`healed: state of index ${state.position.index} installed in place of the diverged one`)
     return true
@@ -603,6 +609,11 @@ async function openState(
     ...(config.fetch === undefined ? {} : { fetch: config.fetch }),
     log,
   })
+}
+
+/** A `stateSession` (`/status`): 16 random bytes, in hex. */
+function newStateSession(): string {
+  return randomBytes(16).toString('hex')
 }
 
 /** The `/network` answer from the nodes' states. */

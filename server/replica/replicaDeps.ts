@@ -23,6 +23,8 @@ export interface ReplicaDeps {
   readonly state: ReplicaState
   /** Set once a quorum of peers signed another root than this replica (`DivergenceWatch`). */
   readonly divergence: { readonly diverged: Divergence | undefined }
+  /** Chosen anew at each start and each state replaced by state sync (`/status`). */
+  readonly stateSession: string
   readonly signer: BalanceSigner
   readonly blsPublicKey: Hex
   readonly submitter: BatchSubmitter

@@ -29,6 +29,12 @@ export const statusResponseSchema = z.object({
    */
   historyPrunedBelow: z.number().int().nonnegative().optional(),
   /**
+   * Random, chosen anew at each start of the replica and each time state sync replaces its
+   * state: another value says the state answered before may have been replaced since, so what
+   * was kept of it (an API process's balance signatures) is to be forgotten.
+   */
+  stateSession: z.string().optional(),
+  /**
    * Present while the replica is diverged: at `index` it signed `stateHash` and a quorum of the
    * other replicas (`signers`) signed `quorumStateHash`. It signs nothing meanwhile and replaces
    * its state by state sync.

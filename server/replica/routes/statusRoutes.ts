@@ -29,6 +29,7 @@ export function statusRoutes(deps: ReplicaDeps) {
         stateHashIndex: stateHash.index,
         blsPublicKey: deps.blsPublicKey,
         historyPrunedBelow: deps.state.storage.historyPrunedBelow,
+        stateSession: deps.stateSession,
         ...(diverged === undefined
           ? {}
           : { diverged: { ...diverged, signers: [...diverged.signers] } }),
