@@ -215,13 +215,16 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     // Restarted without its operator healing it, with checks too rare to find anything in this
     // test, it is diverged from its first answer (its database says so) and signs nothing.
     await stopApplier(applier)
+    const linesBefore = lines.length
     applier = await startApplier({ divergenceCheckMs: 600_000 })
     expect((await applierStatus()).diverged).toEqual(forwarded.diverged)
     expect((await fetch(`${applierUrl}${balancePath}`)).status).toBe(503)
     expect((await fetch(`${applierUrl}/root`)).status).toBe(503)
     expect(applier.deps.roots.latest()).toBeUndefined()
-    expect(lines.some((line) => /^diverged at \d+ on PostgreSQL: signing nothing/.test(line))).toBe(
-      true,
+    await waitFor(() =>
+      lines
+        .slice(linesBefore)
+        .some((line) => /^diverged at \d+ on PostgreSQL: signing nothing/.test(line)),
     )
     expect((await apiBalance()).status).toBe(503)
 
