@@ -308,14 +308,9 @@ export function usePostgresServer(hooks: {
 
 /** A loopback port nothing listens on now (the caller takes it right after). */
 export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo
-      probe.close(() => resolve(port))
-    })
-  })
+  // Not the kernel's choice (port 0): that is a port of the ephemeral range, which an outgoing
+  // connection may take before the caller listens on it (`.ci/ephemeralPortGuard.ts`).
+  return freeLoopbackPorts(1, 32_000, 32_768)
 }
 
 /**
