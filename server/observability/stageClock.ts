@@ -14,8 +14,17 @@ export function stageNow(): number {
 export const STAGE_RECORD_MAX = 50_000
 
 /**
+ * Per map `setBounded` evicted from, an iterator standing just past what it evicted. V8 keeps a
+ * deleted entry as a hole until it rebuilds the table, and a fresh `map.keys()` walks every hole
+ * from the start: at the bound, each set then cost a walk of up to tens of thousands of holes.
+ */
+const evictionCursors = new WeakMap<Map<unknown, unknown>, Iterator<unknown>>()
+
+/**
  * Sets `key` in `map`, dropping the oldest entries (insertion order) beyond `max`, so a record of
- * stamps stays bounded whatever the traffic.
+ * stamps stays bounded whatever the traffic. Amortized O(1): the walk to the oldest entry goes on
+ * from where the last eviction stopped, since every entry before it is gone (evicted, or deleted
+ * by the caller) and entries set later come after it.
  */
 export function setBounded<key, value>(
   map: Map<key, value>,
@@ -25,8 +34,15 @@ export function setBounded<key, value>(
 ): void {
   map.set(k, value)
   if (map.size <= max) return
-  for (const oldest of map.keys()) {
-    map.delete(oldest)
-    if (map.size <= max) return
+  let cursor = evictionCursors.get(map as Map<unknown, unknown>) as Iterator<key> | undefined
+  while (map.size > max) {
+    let oldest = cursor?.next()
+    if (oldest === undefined || oldest.done === true) {
+      // A map's first eviction, or one after `clear()` ended the walk.
+      cursor = map.keys()
+      evictionCursors.set(map as Map<unknown, unknown>, cursor)
+      oldest = cursor.next()
+    }
+    map.delete(oldest.value as key)
   }
 }

@@ -41,17 +41,28 @@ export class BatchStages {
     for (const body of bodies) setBounded(pending, body, at, PENDING_BODIES_MAX)
   }
 
-  /** `bodies` became indices `from + 1`, `from + 2`, … of this node's sequence. */
+  /**
+   * `bodies` became indices `from + 1`, `from + 2`, … of this node's sequence. Costs a step per
+   * row kept, plus a look-up per body while client batches are pending: a follower catching up
+   * may append 100,000s of batches at once, of which the record keeps the last
+   * `STAGE_RECORD_MAX`.
+   */
   sequenced(app: string, from: number, bodies: readonly string[]): void {
-    const stages = this.#of(app)
+    const { rows, pending } = this.#of(app)
     const at = this.now()
-    bodies.forEach((body, offset) => {
-      const accepted = stages.pending.get(body)
-      if (accepted !== undefined) stages.pending.delete(body)
+    const firstKept = firstRowKept(rows, from, bodies.length)
+    // A body taken here is no longer pending, whether its row is kept or not.
+    for (let offset = 0; offset < firstKept && pending.size > 0; offset++) {
+      pending.delete(bodies[offset]!)
+    }
+    for (let offset = firstKept; offset < bodies.length; offset++) {
+      const body = bodies[offset]!
+      const accepted = pending.size > 0 ? pending.get(body) : undefined
+      if (accepted !== undefined) pending.delete(body)
       const index = from + offset + 1
       const row = { index, accepted, sequenced: at, locked: undefined, finalized: undefined }
-      setBounded(stages.rows, index, row, STAGE_RECORD_MAX)
-    })
+      setBounded(rows, index, row, STAGE_RECORD_MAX)
+    }
   }
 
   /** A lock (or finalization) proof up to `index` was applied: every batch up to it is locked. */
@@ -104,4 +115,16 @@ export class BatchStages {
     }
     return stages
   }
+}
+
+/**
+ * The offset of the first of `count` bodies sequenced after `from` whose row can outlast the
+ * call: past the record's size, the first ones' rows are evicted by the last ones'. Only when
+ * none of their indices is recorded yet (a tail sequenced again after a drop updates rows in
+ * place, where they are evicted in another order): then 0, each row set in turn.
+ */
+function firstRowKept(rows: ReadonlyMap<number, unknown>, from: number, count: number): number {
+  if (count <= STAGE_RECORD_MAX) return 0
+  for (const index of rows.keys()) if (index > from && index <= from + count) return 0
+  return count - STAGE_RECORD_MAX
 }
