@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3'
-import { chainHash } from '../../shared/zellular/index.ts'
+import { chainLink, xxh128 } from '../../shared/zellular/index.ts'
 import type { SignatureRecord } from '../../shared/zellular/index.ts'
 import { batchCostBytes } from './rateLimiter.ts'
 
@@ -137,13 +137,19 @@ export class BatchLog {
     return row ? fromRow(row) : undefined
   }
 
-  /** Appends bodies as the next sequenced batches, computing their chaining hashes. */
-  append(bodies: readonly string[]): void {
-    let previous = this.chainingHashAt(this.lastSequenced)
-    for (const body of bodies) {
-      previous = chainHash(previous, body)
-      this.tail.push({ index: this.lastSequenced + 1, body, chainingHash: previous })
+  /**
+   * Appends bodies as the next sequenced batches, computing their chaining hashes; from
+   * `digests` (`xxh128` of each body, `bodyDigestsInSlices`) when given.
+   */
+  append(bodies: readonly string[], digests?: readonly string[]): void {
+    if (digests !== undefined && digests.length !== bodies.length) {
+      throw new RangeError(`${digests.length} digests for ${bodies.length} bodies`)
     }
+    let previous = this.chainingHashAt(this.lastSequenced)
+    bodies.forEach((body, i) => {
+      previous = chainLink(previous, digests?.[i] ?? xxh128(body))
+      this.tail.push({ index: this.lastSequenced + 1, body, chainingHash: previous })
+    })
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import {
+  bodyDigestsInSlices,
   chainHash,
   DEFAULT_WORK_PER_SLICE,
   nextMacrotask,
@@ -210,6 +211,7 @@ export class BatchPoster {
     let proofs: AnswerProofs
     let answeredAt = started
     let verdicts: ReadonlyMap<SignatureRecord, string | null>
+    let digests: readonly string[]
     try {
       // Before the first sync the sequencer may be sending a long history (zsequencer: 30 s).
       const timeoutMs =
@@ -252,11 +254,14 @@ export class BatchPoster {
       // check as it ends the PUT.
       proofs = this.proofsOf(app, answer)
       const { lock, finalizations } = proofs
+      const slices = new WorkSlices(DEFAULT_WORK_PER_SLICE, nextMacrotask, sending.signal)
       verdicts = await this.chain.verifyInSlices(
         app,
         lock ? [lock, ...finalizations] : finalizations,
-        new WorkSlices(DEFAULT_WORK_PER_SLICE, nextMacrotask, sending.signal),
+        slices,
       )
+      // The bodies too (up to a page, ~2.5 MB): appending them then only chains their digests.
+      digests = await bodyDigestsInSlices(answer.batches, slices)
     } catch {
       // Ended to carry new client batches: the sequencer was fine, and nothing was sent.
       if (hold?.signal.aborted === true) return 'interrupted'
@@ -275,7 +280,7 @@ export class BatchPoster {
     )
     outbox.delivered(app, bodies)
     const reportedBefore = log.lastLocked + log.lastFinalized
-    const forked = this.applyAnswer(app, answer, proofs, verdicts)
+    const forked = this.applyAnswer(app, answer, proofs, verdicts, digests)
     this.#sequencerDown = false
     if (context.config.wakeOnWork) {
       const progressed = log.lastSequenced + log.lastLocked + log.lastFinalized > progressBefore
@@ -389,18 +394,20 @@ export class BatchPoster {
 
   /**
    * `sync_with_sequencer`: append the new bodies, then apply the lock and finalization proofs
-   * (`proofs`, whose signatures `verdicts` gives, `Chain.verifyInSlices`). Returns whether a
-   * finalization contradicted this node's unfinalized tail, which is dropped.
+   * (`proofs`, whose signatures `verdicts` gives, `Chain.verifyInSlices`). `digests` are the
+   * bodies' `xxh128`s (`bodyDigestsInSlices`). Returns whether a finalization contradicted this
+   * node's unfinalized tail, which is dropped.
    */
   private applyAnswer(
     app: string,
     answer: SequencerAnswer,
     proofs: AnswerProofs,
     verdicts: ReadonlyMap<SignatureRecord, string | null>,
+    digests: readonly string[],
   ): boolean {
     const { chain, context } = this
     const log = this.logs.get(app)
-    chain.append(app, answer.batches, context.clock.now())
+    chain.append(app, answer.batches, context.clock.now(), digests)
     const { finalizations } = proofs
     const lock =
       proofs.lock && proofs.lock.index > log.lastLocked && proofs.lock.index <= log.lastSequenced

@@ -35,11 +35,14 @@ export class Chain {
     } = {},
   ) {}
 
-  /** Appends bodies as the next sequenced batches of `app`. */
-  append(app: string, bodies: readonly string[], now: number): void {
+  /**
+   * Appends bodies as the next sequenced batches of `app`; `digests` are their `xxh128`s when
+   * computed ahead (`bodyDigestsInSlices`).
+   */
+  append(app: string, bodies: readonly string[], now: number, digests?: readonly string[]): void {
     const log = this.logs.get(app)
     const from = log.lastSequenced
-    log.append(bodies)
+    log.append(bodies, digests)
     this.watch.sequenced(app, from, log.lastSequenced, now)
     this.watchers.stages?.sequenced(app, from, bodies)
     this.watchers.progress?.ring()

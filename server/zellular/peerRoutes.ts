@@ -1,5 +1,11 @@
 import type { Hono } from 'hono'
 import {
+  bodyDigestsInSlices,
+  DEFAULT_WORK_PER_SLICE,
+  nextMacrotask,
+  WorkSlices,
+} from '../../shared/zellular/index.ts'
+import {
   disputeSchema,
   handleDispute,
   handleSwitch,
@@ -108,7 +114,15 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     guards.notPaused()
     const request = parseBody(sequencerPutSchema, c.get('rawBody'))
     const signer = c.get('signer')
-    const answer = node.inbox.accept(signer, request)
+    node.inbox.admit(signer, request)
+    // The bodies are hashed with yields between slices (up to 8 MB of them): the turn that
+    // sequences them only chains their digests.
+    const slices = new WorkSlices(DEFAULT_WORK_PER_SLICE, nextMacrotask)
+    const digests = await bodyDigestsInSlices(request.batches, slices)
+    // A switch may have started meanwhile.
+    if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
+    guards.notPaused()
+    const answer = node.inbox.take(signer, request, digests)
     // A follower with nothing to send may ask to hear of the next news at once (our nodes).
     const { followerHoldMs, followerIdleHoldMs } = context.config
     const holdMs = Math.min(request.wait_ms ?? 0, Math.max(followerHoldMs, followerIdleHoldMs))

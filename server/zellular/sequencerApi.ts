@@ -64,8 +64,19 @@ export class SequencerInbox {
     )
   }
 
+  /** `admit` and `take` in one go: the bodies are hashed in this call. */
   accept(signer: string, request: SequencerPutRequest) {
-    const { context, chain } = this
+    this.admit(signer, request)
+    return this.take(signer, request)
+  }
+
+  /**
+   * Refuses a PUT whatever the state of the logs would refuse (too many batches, over the
+   * signer's receive budget, a batch over the size cap, a signer that may not post), and charges
+   * the budget of one it lets through.
+   */
+  admit(signer: string, request: SequencerPutRequest): void {
+    const { context } = this
     const { maxBatchesPerRequest, maxBatchSizeKb } = context.config
     if (request.batches.length > maxBatchesPerRequest) {
       const message = `A request may hold at most ${maxBatchesPerRequest} batches.`
@@ -81,8 +92,19 @@ export class SequencerInbox {
     if (!context.network.operator(signer)?.roles.includes('posting')) {
       throw new ZsequencerHttpError('IsNotPostingNodeError')
     }
+  }
+
+  /**
+   * Sequences an admitted PUT's batches, records the follower's report and answers it.
+   * `digests`, the `xxh128` of each of its batches when computed ahead, spare hashing them here.
+   */
+  take(signer: string, request: SequencerPutRequest, digests?: readonly string[]) {
+    const { context, chain } = this
     const now = context.clock.now()
-    chain.append(request.app_name, context.hooks.filterFrom(signer, request.batches), now)
+    const bodies = context.hooks.filterFrom(signer, request.batches)
+    // An adversary's filter (`faults.ts`) may make other bodies: those are hashed here.
+    const ahead = bodies === request.batches ? digests : undefined
+    chain.append(request.app_name, bodies, now, ahead)
     this.synchronizer.recordReport(request.app_name, signer, {
       sequencedIndex: request.sequenced_index,
       sequencedChainingHash: request.sequenced_chaining_hash,

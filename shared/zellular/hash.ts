@@ -3,6 +3,8 @@ import { createXXHash128, type IHasher } from 'hash-wasm'
 let hasher: IHasher | undefined
 /** `chainHash` calls so far (`chainHashes`). */
 let chained = 0
+/** Characters (or bytes) `xxh128` has hashed so far (`xxh128Length`). */
+let hashedLength = 0
 
 /** Loads the XXH3 wasm module once; every other function here is synchronous after it. */
 export async function initHash(): Promise<void> {
@@ -16,6 +18,7 @@ export async function initHash(): Promise<void> {
  */
 export function xxh128(input: string | Uint8Array): string {
   if (!hasher) throw new Error('initHash() must be awaited before xxh128()')
+  hashedLength += input.length
   return hasher.init().update(input).digest('hex')
 }
 
@@ -24,8 +27,16 @@ export function xxh128(input: string | Uint8Array): string {
  * string concatenation of two hex digests, with `""` before the first batch.
  */
 export function chainHash(previous: string, body: string): string {
+  return chainLink(previous, xxh128(body))
+}
+
+/**
+ * `chainHash` from the body's digest (`xxh128(body)`, which does not depend on the body's place
+ * in the chain: it can be computed ahead, `bodyDigestsInSlices`).
+ */
+export function chainLink(previous: string, bodyDigest: string): string {
   chained += 1
-  return xxh128(previous + xxh128(body))
+  return xxh128(previous + bodyDigest)
 }
 
 /**
@@ -34,4 +45,12 @@ export function chainHash(previous: string, body: string): string {
  */
 export function chainHashes(): number {
   return chained
+}
+
+/**
+ * How many characters (or bytes) `xxh128` has hashed in this process. Tests use it to see how
+ * much hashing one turn of the event loop did.
+ */
+export function xxh128Length(): number {
+  return hashedLength
 }

@@ -4,7 +4,8 @@
  */
 export * as bls from './bls.ts'
 export { readCappedText } from './cappedStream.ts'
-export { chainHash, chainHashes, initHash, xxh128 } from './hash.ts'
+export { bodyDigestsInSlices } from './bodyDigests.ts'
+export { chainHash, chainHashes, chainLink, initHash, xxh128, xxh128Length } from './hash.ts'
 export { BATCH_COST_MIN_BYTES, pageBatchLimit } from './pageBatches.ts'
 export { pythonJsonDumps, type PythonJsonValue } from './pythonJson.ts'
 export {
