@@ -1,7 +1,11 @@
 import { z } from 'zod'
 import {
+  bodyDigestsInSlices,
+  DEFAULT_WORK_PER_SLICE,
+  nextMacrotask,
   parseSignatureRecord,
   verifySignatureRecord,
+  WorkSlices,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -314,8 +318,13 @@ async function catchUpFrom(
     }
     if (page.batches.length === 0) return false
     const bodies = page.batches.slice(0, target.index - after)
-    const fresh = bodies.slice(Math.max(0, log.lastSequenced - after))
-    log.append(fresh)
+    // Hashed in slices (a page is ~2.5 MB of bodies): the append then only chains the digests.
+    const slices = new WorkSlices(DEFAULT_WORK_PER_SLICE, nextMacrotask)
+    const digests = await bodyDigestsInSlices(bodies, slices)
+    // The log went back meanwhile (a forked tail dropped): the loop pages again from there.
+    if (log.lastSequenced < after) continue
+    const known = Math.max(0, log.lastSequenced - after)
+    log.append(bodies.slice(known), digests.slice(known))
     after += bodies.length
     delivered += bodies.length
     // A malformed proof from a peer is ignored (the target proof decides); the others are
