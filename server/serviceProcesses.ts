@@ -98,18 +98,36 @@ export interface ServiceGroup<Restart> {
 
 /**
  * Starts `count` processes and waits until each is ready; if one fails to get ready, kills all
- * of them and throws.
+ * of them and throws. `onUnexpectedExit` hears of every exit the group did not cause (by `kill`,
+ * `restart`, `stop` or a failed start): a process that ended by itself or by someone else's
+ * signal.
  */
 export async function startServiceGroup<Restart = undefined>(parameters: {
   readonly count: number
   readonly spawnAt: (position: number, options?: Restart) => ServiceProcess
   readonly waitUntilReady: (position: number, running: ServiceProcess) => Promise<void>
+  readonly onUnexpectedExit?: (
+    position: number,
+    running: ServiceProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ) => void
 }): Promise<ServiceGroup<Restart>> {
-  const { count, spawnAt, waitUntilReady } = parameters
-  const processes = Array.from({ length: count }, (_, position) => spawnAt(position))
+  const { count, spawnAt, waitUntilReady, onUnexpectedExit } = parameters
+  // The processes this group is ending: their exits are its own doing.
+  const ending = new WeakSet<ServiceProcess>()
+  const spawnWatched = (position: number, options?: Restart) => {
+    const running = spawnAt(position, options)
+    running.child.once('exit', (code, signal) => {
+      if (!ending.has(running)) onUnexpectedExit?.(position, running, code, signal)
+    })
+    return running
+  }
+  const processes = Array.from({ length: count }, (_, position) => spawnWatched(position))
   const stopOne = async (position: number, signal: NodeJS.Signals) => {
     const running = processes[position]!
     if (running.child.exitCode === null && running.child.signalCode === null) {
+      ending.add(running)
       running.child.kill(signal)
       await running.exited
     }
@@ -126,7 +144,7 @@ export async function startServiceGroup<Restart = undefined>(parameters: {
     kill: (position, signal = 'SIGKILL') => stopOne(position, signal),
     async restart(position, options) {
       await stopOne(position, 'SIGKILL')
-      processes[position] = spawnAt(position, options)
+      processes[position] = spawnWatched(position, options)
       await waitUntilReady(position, processes[position]!)
     },
     async stop() {

@@ -20,7 +20,7 @@ import {
   waitForReplica,
   type PreparedReplicas,
 } from '../replica/setup.ts'
-import { startServiceGroup, type ServiceGroup } from '../serviceProcesses.ts'
+import { startServiceGroup, type ServiceGroup, type ServiceProcess } from '../serviceProcesses.ts'
 import { ProxyMesh } from './proxy.ts'
 
 /** What each account holds at genesis, in token units. */
@@ -38,6 +38,23 @@ export interface ChaosClusterOptions {
   readonly basePort: number
   readonly accounts: number
   readonly host?: string
+  /**
+   * Hears of each node or replica process that ended without the cluster ending it (the
+   * nemesis's kills and restarts go through the cluster's groups, and `stop`): by itself, or by
+   * a signal someone else sent.
+   */
+  readonly onUnexpectedExit?: (exit: UnexpectedExit) => void
+}
+
+/** A process of the cluster that ended without the cluster ending it. */
+export interface UnexpectedExit {
+  /** `node-1` … `replica-3`. */
+  readonly process: string
+  readonly pid: number
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  /** When it was seen to end (`Date.now()`). */
+  readonly atWallMs: number
 }
 
 /**
@@ -179,15 +196,32 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
       },
       onLine: (line) => logLine(replicaNames[position]!, line),
     })
+  const unexpectedExitOf =
+    (names: readonly string[]) =>
+    (
+      position: number,
+      running: ServiceProcess,
+      code: number | null,
+      signal: NodeJS.Signals | null,
+    ) =>
+      options.onUnexpectedExit?.({
+        process: names[position]!,
+        pid: running.child.pid ?? -1,
+        code,
+        signal,
+        atWallMs: Date.now(),
+      })
   const [nodesStart, replicasStart] = await Promise.allSettled([
     startServiceGroup<Record<string, string>>({
       count: layout.nodes.length,
       spawnAt: spawnNode,
       waitUntilReady: (_, running) => waitUntilServing(running.url, START_TIMEOUT_MS),
+      onUnexpectedExit: unexpectedExitOf(nodeNames),
     }),
     startServiceGroup<Record<string, string>>({
       count: prepared.replicas.length,
       spawnAt,
+      onUnexpectedExit: unexpectedExitOf(replicaNames),
       waitUntilReady(position, running) {
         const { id: replicaId, blsPublicKey } = prepared.registry.replicas[position]!
         return waitForReplica(running.url, START_TIMEOUT_MS, running.exited, {

@@ -19,6 +19,7 @@ import {
   judgeCorruptions,
   type CorruptionWindow,
 } from './corruptionWindows.ts'
+import { judgeExits } from './processExits.ts'
 
 /** Something the system did that it must never do. */
 export interface Anomaly {
@@ -95,6 +96,12 @@ export async function checkHistory(options: CheckOptions): Promise<CheckResult> 
   const facts: Record<string, number | string> = {}
   const urls = options.directUrls
   const replicaIds = options.registry.replicas.map((replica) => replica.id)
+
+  // 0. Processes that ended outside the faults that may end them: beyond the fault model, so
+  //    every other check may fail for their sake. They come first, even without quiescence.
+  const exitsJudged = judgeExits(options.history.records)
+  anomalies.push(...exitsJudged.anomalies)
+  Object.assign(facts, exitsJudged.facts)
 
   // 1. Quiescence: one applied index on every replica, equal to the finalized one, stable, and
   //    no acknowledged intent still pending at the replica that took it. A receipt of a batch

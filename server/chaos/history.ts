@@ -84,7 +84,23 @@ interface NemesisRecord {
   readonly phase: 'start' | 'heal' | 'note'
   readonly fault: string
   readonly target: string
+  /** The node or replica the fault is about, e.g. `node-2`. */
+  readonly process: string
   readonly detail?: string
+}
+
+/**
+ * A node's or replica's process that ended without the harness ending it (the nemesis's kills
+ * and restarts, the final stop): by itself (`code`) or by a signal someone else sent.
+ */
+export interface ExitRecord {
+  readonly kind: 'exit'
+  readonly atMs: number
+  /** `node-1` … `replica-3`. */
+  readonly process: string
+  readonly pid: number
+  readonly code: number | null
+  readonly signal: string | null
 }
 
 interface LieRecord {
@@ -142,6 +158,7 @@ export type HistoryRecord =
   | LieRecord
   | CorruptionRecord
   | ProbeRecord
+  | ExitRecord
 
 export class History {
   readonly records: HistoryRecord[] = []
@@ -165,7 +182,8 @@ export class History {
 
   add(record: HistoryRecord): void {
     this.records.push(record)
-    this.stream.write(`${JSON.stringify(record)}\n`)
+    // A process may still end on its own after the last line (before the cluster stops).
+    if (!this.stream.writableEnded) this.stream.write(`${JSON.stringify(record)}\n`)
   }
 
   /** Appends a closing line (the summary, the anomalies) and closes the file. */

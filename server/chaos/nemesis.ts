@@ -216,6 +216,9 @@ export class Nemesis {
       phase,
       fault: fault.kind,
       target: describeFault(this.cluster, fault),
+      process: (fault.track === 'node' ? this.cluster.nodeNames : this.cluster.replicaNames)[
+        fault.target
+      ]!,
       ...(detail === undefined ? {} : { detail }),
     })
   }

@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initKeccak } from '../../shared/intents/index.ts'
-import { GENESIS_PER_ACCOUNT, startChaosCluster } from './chaosCluster.ts'
+import { GENESIS_PER_ACCOUNT, startChaosCluster, type UnexpectedExit } from './chaosCluster.ts'
+import { describeExit } from './processExits.ts'
 import { probeCluster } from './clusterProbe.ts'
 import { checkHistory, type Anomaly, type Detection } from './checker.ts'
 import { History } from './history.ts'
@@ -72,19 +73,38 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   log(
     `chaos: seed ${options.seed}, ${options.seconds} s, ${rate} ops/s, ${plan.length} faults, in ${dir}`,
   )
+  // Exits seen before the history exists (the cluster is up before its header can name the
+  // faults) wait here for it.
+  let history: History | undefined
+  const earlyExits: UnexpectedExit[] = []
+  const recordExit = (exit: UnexpectedExit) => {
+    const { process, pid, code, signal } = exit
+    const record = {
+      kind: 'exit',
+      atMs: exit.atWallMs - history!.startedAtMs,
+      process,
+      pid,
+      code,
+      signal,
+    } as const
+    history!.add(record)
+    log(`chaos: ${describeExit(record)}, not ended by the harness`)
+  }
   const cluster = await startChaosCluster({
     dir,
     basePort: options.basePort ?? 19_000,
     accounts: options.accounts ?? 16,
-  })
-  const historyFile = join(dir, 'history.jsonl')
-  const history = new History(historyFile, {
-    seed: options.seed,
-    seconds: options.seconds,
-    rate,
-    plan: plan.map((fault) => ({ ...fault, description: describeFault(cluster, fault) })),
+    onUnexpectedExit: (exit) => (history === undefined ? earlyExits.push(exit) : recordExit(exit)),
   })
   try {
+    const historyFile = join(dir, 'history.jsonl')
+    history = new History(historyFile, {
+      seed: options.seed,
+      seconds: options.seconds,
+      rate,
+      plan: plan.map((fault) => ({ ...fault, description: describeFault(cluster, fault) })),
+    })
+    for (const exit of earlyExits.splice(0)) recordExit(exit)
     const nemesis = new Nemesis(cluster, history, liarRandom)
     log('chaos: cluster up; workload and nemesis running')
     await Promise.all([
@@ -151,6 +171,10 @@ function summarize(
   summary['share acknowledged'] = submits.length === 0 ? 0 : round(acks / submits.length)
   for (const [kind, times] of injected) summary[`fault ${kind}`] = times
   summary['anomalies'] = check.anomalies.length
+  // Said apart from the anomalies they may cause: a process down outside the fault model.
+  const exits = history.of('exit')
+  summary['processes not ended by the harness'] =
+    exits.length === 0 ? 'none' : exits.map(describeExit).join('; ')
   summary['expected detections (lies caught, corrupted replicas until healed)'] =
     check.detections.length
   Object.assign(summary, check.facts)

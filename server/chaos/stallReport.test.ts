@@ -20,10 +20,38 @@ const probe = (atMs: number, finalized: number, overrides: Partial<ProbeRecord> 
 
 it('explains a window by the faults, node views and CPU inside it', () => {
   const records: HistoryRecord[] = [
-    { kind: 'nemesis', atMs: 500, phase: 'start', fault: 'pause', target: 'node-2 pause' },
-    { kind: 'nemesis', atMs: 1_500, phase: 'heal', fault: 'pause', target: 'node-2 pause' },
-    { kind: 'nemesis', atMs: 2_500, phase: 'start', fault: 'kill', target: 'replica-1 kill' },
-    { kind: 'nemesis', atMs: 9_000, phase: 'start', fault: 'lie', target: 'replica-3 lie' },
+    {
+      kind: 'nemesis',
+      atMs: 500,
+      phase: 'start',
+      fault: 'pause',
+      target: 'node-2 pause',
+      process: 'node-2',
+    },
+    {
+      kind: 'nemesis',
+      atMs: 1_500,
+      phase: 'heal',
+      fault: 'pause',
+      target: 'node-2 pause',
+      process: 'node-2',
+    },
+    {
+      kind: 'nemesis',
+      atMs: 2_500,
+      phase: 'start',
+      fault: 'kill',
+      target: 'replica-1 kill',
+      process: 'replica-1',
+    },
+    {
+      kind: 'nemesis',
+      atMs: 9_000,
+      phase: 'start',
+      fault: 'lie',
+      target: 'replica-3 lie',
+      process: 'replica-3',
+    },
     probe(999, 1),
     probe(2_000, 7),
     probe(3_000, 9, { load: 3 }),

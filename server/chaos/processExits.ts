@@ -1,0 +1,68 @@
+import type { Anomaly } from './checker.ts'
+import type { ExitRecord, HistoryRecord } from './history.ts'
+
+/*
+ * Processes that ended without the harness ending them (`exit` records). The fault model lets
+ * one node and one replica be faulty at a time; a process that is gone outside a fault is one
+ * more faulty process than that, so every other check of the run may fail for its sake. The
+ * checker names it, when and how, so that is the first thing a reader sees.
+ */
+
+/**
+ * Faults under which a process may end by itself (an exit code, never a signal): a full disk
+ * halts the replica, which exits; a state sync (a wipe's, a corrupted replica's heal) may exit
+ * until a quorum root matches a snapshot; a Byzantine node may do anything, crashing included.
+ */
+const FAULTS_THAT_MAY_END_A_PROCESS: ReadonlySet<string> = new Set([
+  'disk-full',
+  'wipe',
+  'corrupt',
+  'byzantine',
+])
+
+/**
+ * Each exit of the history is explained by a fault that held its process then and may end it,
+ * or is an anomaly (`process_exited`) naming the process, the time and the exit code or signal.
+ */
+export function judgeExits(records: readonly HistoryRecord[]): {
+  anomalies: Anomaly[]
+  facts: Record<string, number>
+} {
+  const anomalies: Anomaly[] = []
+  let explained = 0
+  // The fault holding each process at this point of the history, if any.
+  const holding = new Map<string, string>()
+  const holdingKind = new Map<string, string>()
+  const inTime = records
+    .filter((record) => record.kind === 'nemesis' || record.kind === 'exit')
+    .sort((a, b) => a.atMs - b.atMs)
+  for (const record of inTime) {
+    if (record.kind === 'nemesis' && record.phase === 'start') {
+      holding.set(record.process, record.target)
+      holdingKind.set(record.process, record.fault)
+    } else if (record.kind === 'nemesis' && record.phase === 'heal') {
+      holding.delete(record.process)
+      holdingKind.delete(record.process)
+    } else if (record.kind === 'exit') {
+      const fault = holding.get(record.process)
+      const kind = holdingKind.get(record.process)
+      if (record.signal === null && kind !== undefined && FAULTS_THAT_MAY_END_A_PROCESS.has(kind)) {
+        explained += 1
+        continue
+      }
+      const held =
+        fault === undefined ? 'while no fault held it' : `during ${fault}, which does not end it`
+      anomalies.push({ kind: 'process_exited', detail: `${describeExit(record)} ${held}` })
+    }
+  }
+  const facts: Record<string, number> = {}
+  if (anomalies.length > 0) facts['processes exited unexpectedly'] = anomalies.length
+  if (explained > 0) facts['processes exited during a fault that may end them'] = explained
+  return { anomalies, facts }
+}
+
+/** E.g. `replica-1 exited at 12.1 s (SIGHUP)`. */
+export function describeExit(record: ExitRecord): string {
+  const how = record.signal ?? `code ${record.code}`
+  return `${record.process} exited at ${(record.atMs / 1_000).toFixed(1)} s (${how})`
+}
