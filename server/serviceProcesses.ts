@@ -56,6 +56,14 @@ export function spawnService(
     readonly onLine?: ((line: string) => void) | undefined
     /** Extra Node.js options, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']`. */
     readonly nodeOptions?: readonly string[] | undefined
+    /**
+     * A session (and process group) of its own: no signal for the terminal or for the
+     * launching shell's job reaches it (Ctrl-C's SIGINT, the shell's SIGHUP as it ends), so it
+     * lives until this process ends it, and this process kills it as it exits. For the chaos
+     * harness, whose runs outlive the shell that started them; `npm start` keeps its children
+     * in its group, where the terminal's Ctrl-C reaches them too.
+     */
+    readonly ownSession?: boolean | undefined
   },
 ): ServiceProcess {
   const env = { ...process.env, ...options.environment }
@@ -65,7 +73,10 @@ export function spawnService(
     cwd: REPOSITORY_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // setsid(2) on POSIX.
+    detached: options.ownSession === true,
   })
+  if (options.ownSession === true) endsWithThisProcess(child)
   // Whole lines, even when one arrives split across two chunks.
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
@@ -81,6 +92,29 @@ export function spawnService(
     }),
   )
   return { id: options.id, url: options.url, child, exited }
+}
+
+/** Children in sessions of their own that still run: nothing but this process ends them. */
+const ownSessionChildren = new Set<ChildProcess>()
+
+/**
+ * Kills `child` when this process exits (`process.exit`, the end of its work, an uncaught
+ * error): in a session of its own it would live on, an orphan. A signal that ends this process
+ * without an exit (SIGKILL, or one it has no handler for) leaves it running: the chaos harness
+ * handles SIGINT, SIGTERM and SIGHUP (`chaos/harnessSignals.ts`).
+ */
+function endsWithThisProcess(child: ChildProcess): void {
+  if (ownSessionChildren.size === 0) process.on('exit', killOwnSessionChildren)
+  ownSessionChildren.add(child)
+  child.once('exit', () => {
+    ownSessionChildren.delete(child)
+    if (ownSessionChildren.size === 0) process.off('exit', killOwnSessionChildren)
+  })
+}
+
+function killOwnSessionChildren(): void {
+  // Synchronous, as an exit listener must be; SIGKILL also ends a stopped (paused) child.
+  for (const child of ownSessionChildren) child.kill('SIGKILL')
 }
 
 /** Running service processes by position, each of which can be killed and restarted. */

@@ -39,6 +39,13 @@ export interface ChaosClusterOptions {
   readonly accounts: number
   readonly host?: string
   /**
+   * Each process in a session of its own (`spawnService`'s `ownSession`): the launching shell's
+   * SIGHUP and the terminal's Ctrl-C no longer reach them; the harness ends them. `npm run
+   * chaos` sets it; a test under vitest keeps its processes in its group, where a Ctrl-C that
+   * ends the test worker ends them too.
+   */
+  readonly ownSession?: boolean
+  /**
    * Hears of each node or replica process that ended without the cluster ending it (the
    * nemesis's kills and restarts go through the cluster's groups, and `stop`): by itself, or by
    * a signal someone else sent.
@@ -175,6 +182,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
         ...extra,
       },
       onLine: (line) => logLine(nodeNames[position]!, line),
+      ownSession: options.ownSession === true,
     })
   const spawnAt = (position: number, extra: Record<string, string> = {}) =>
     spawnReplica(prepared, position, {
@@ -195,6 +203,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
         ...extra,
       },
       onLine: (line) => logLine(replicaNames[position]!, line),
+      ownSession: options.ownSession === true,
     })
   const unexpectedExitOf =
     (names: readonly string[]) =>

@@ -19,6 +19,7 @@ import {
   type ReplicaFaultKind,
 } from './nemesis.ts'
 import { groupAnomalies } from './checker.ts'
+import { handleHarnessSignals } from './harnessSignals.ts'
 import { runChaos } from './runChaos.ts'
 
 const { values } = parseArgs({
@@ -41,6 +42,9 @@ const list = <kind extends string>(
   allowed: readonly kind[] = byDefault,
 ): kind[] => (values['no-nemesis'] ? [] : chosenFaultKinds(text, byDefault, allowed))
 
+// From the start: the processes run in sessions of their own, so only this process hears the
+// terminal's Ctrl-C, and it must end them.
+handleHarnessSignals((line) => console.error(line))
 const seed = values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed)
 const result = await runChaos({
   seed,
@@ -48,6 +52,8 @@ const result = await runChaos({
   rate: Number(values.rate),
   accounts: Number(values.accounts),
   basePort: Number(values['base-port']),
+  // The launching shell's SIGHUP as it ends (nohup or not) must not reach them.
+  ownSession: true,
   nodeFaults: list<NodeFaultKind>(values['node-faults'], NODE_FAULT_KINDS),
   // `wipe` and `corrupt` only when asked for (`OPTIONAL_REPLICA_FAULT_KINDS`).
   replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], REPLICA_FAULT_KINDS, [

@@ -35,6 +35,8 @@ export interface ChaosOptions {
   readonly dir?: string
   /** Ports from here (default 19000). */
   readonly basePort?: number
+  /** Every process in a session of its own (`ChaosClusterOptions.ownSession`). */
+  readonly ownSession?: boolean
   readonly log?: (line: string) => void
 }
 
@@ -94,6 +96,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     dir,
     basePort: options.basePort ?? 19_000,
     accounts: options.accounts ?? 16,
+    ownSession: options.ownSession === true,
     onUnexpectedExit: (exit) => (history === undefined ? earlyExits.push(exit) : recordExit(exit)),
   })
   try {

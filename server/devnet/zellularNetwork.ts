@@ -110,6 +110,8 @@ export function spawnZellularNode(
     onLine?: (line: string) => void
     /** Extra `node` flags, e.g. `--cpu-prof` for profiling. */
     nodeOptions?: readonly string[]
+    /** A session of its own (`spawnService`'s `ownSession`). */
+    ownSession?: boolean
   } = {},
 ): ServiceProcess {
   const node = layout.nodes[position]
@@ -130,6 +132,7 @@ export function spawnZellularNode(
     },
     onLine: options.onLine,
     nodeOptions: options.nodeOptions,
+    ownSession: options.ownSession,
   })
 }
 

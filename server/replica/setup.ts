@@ -180,6 +180,8 @@ export function spawnReplica(
     onLine?: (line: string) => void
     /** Extra Node.js options, e.g. `['--cpu-prof', '--cpu-prof-dir=/tmp/profiles']`. */
     nodeOptions?: readonly string[]
+    /** A session of its own (`spawnService`'s `ownSession`). */
+    ownSession?: boolean
   } = {},
 ): ServiceProcess {
   const replica = prepared.replicas[position]
@@ -190,6 +192,7 @@ export function spawnReplica(
     environment: { ...replicaEnvironment(prepared, position), ...options.environment },
     onLine: options.onLine,
     nodeOptions: options.nodeOptions,
+    ownSession: options.ownSession,
   })
 }
 

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { expect, it } from 'vitest'
+import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
+
+/*
+ * The launching shell's hangup on real processes: a harness-style parent (`hangupFixture.ts`)
+ * in a process group of its own, as a shell's job is, starts one child as the chaos harness does,
+ * and the whole group gets SIGHUP, as when the shell that started the job ends. A child that
+ * shares the parent's group dies of it (chaos seed 395 lost a replica for 490 s so); one in a
+ * session of its own keeps running.
+ */
+
+const TSX = join(REPOSITORY_ROOT, 'node_modules/tsx/dist/esm/index.mjs')
+const FIXTURE = join(REPOSITORY_ROOT, 'server/chaos/hangupFixture.ts')
+
+/** Whether `pid` runs: it exists and is no zombie (an orphan's end may not be reaped here). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+  } catch {
+    return false
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition() && Date.now() < deadline) await new Promise((done) => setTimeout(done, 50))
+  return condition()
+}
+
+/** Starts the parent in a process group of its own; resolves once its child is ready. */
+async function startParent(ownSession: boolean) {
+  const parent = spawn(process.execPath, ['--import', TSX, FIXTURE], {
+    cwd: REPOSITORY_ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, HANGUP_FIXTURE_OWN_SESSION: ownSession ? '1' : '0' },
+  })
+  const lines: string[] = []
+  createInterface({ input: parent.stdout! }).on('line', (line) => lines.push(line))
+  const exited = new Promise<number | null>((done) => parent.once('exit', (code) => done(code)))
+  expect(await until(() => lines.includes('child ready'), 30_000), lines.join('\n')).toBe(true)
+  const childPid = Number(lines.find((line) => line.startsWith('child pid '))!.slice(10))
+  return { parent, lines, exited, childPid }
+}
+
+it.each([
+  { ownSession: true, childSurvives: true },
+  { ownSession: false, childSurvives: false },
+])(
+  "a harness's child survives the launching shell's SIGHUP: $childSurvives in a session of its own: $ownSession",
+  async ({ ownSession, childSurvives }) => {
+    const { parent, lines, exited, childPid } = await startParent(ownSession)
+    try {
+      process.kill(-parent.pid!, 'SIGHUP')
+      // A signal that ends the child does so at once: a second is plenty to see it gone.
+      await until(() => !running(childPid), 1_000)
+      expect(lines).toContain('chaos: SIGHUP ignored; the run goes on and stops by itself')
+      expect(running(childPid), lines.join('\n')).toBe(childSurvives)
+      expect(lines.includes(`process ${childPid} exited: SIGHUP`)).toBe(!childSurvives)
+    } finally {
+      if (running(childPid)) process.kill(childPid, 'SIGKILL')
+      parent.kill('SIGKILL')
+      await exited
+    }
+  },
+)
+
+it.each(['SIGTERM', 'SIGINT'] as const)(
+  'the harness kills its children in sessions of their own as it stops on %s: no orphan',
+  async (signal) => {
+    const { parent, lines, exited, childPid } = await startParent(true)
+    try {
+      process.kill(parent.pid!, signal)
+      expect(await exited).toBe(signal === 'SIGINT' ? 130 : 143)
+      expect(lines).toContain(`chaos: ${signal}: stopping every process of the run`)
+      expect(await until(() => !running(childPid), 5_000)).toBe(true)
+    } finally {
+      if (running(childPid)) process.kill(childPid, 'SIGKILL')
+      parent.kill('SIGKILL')
+    }
+  },
+)
