@@ -1,5 +1,6 @@
 import {
   createWriteStream,
+  existsSync,
   mkdirSync,
   readFileSync,
   writeFileSync,
@@ -21,6 +22,15 @@ import {
   type PreparedReplicas,
 } from '../replica/setup.ts'
 import { startServiceGroup, type ServiceGroup, type ServiceProcess } from '../serviceProcesses.ts'
+import {
+  asPortError,
+  chaosPorts,
+  EPHEMERAL_RANGE_FILE,
+  NODE_COUNT,
+  REPLICA_COUNT,
+  refuseEphemeralPorts,
+  refuseTakenPorts,
+} from './chaosPorts.ts'
 import { ProxyMesh } from './proxy.ts'
 
 /** What each account holds at genesis, in token units. */
@@ -99,6 +109,12 @@ const START_TIMEOUT_MS = 90_000
 export async function startChaosCluster(options: ChaosClusterOptions): Promise<ChaosCluster> {
   const host = options.host ?? '127.0.0.1'
   const { dir, basePort } = options
+  // Before anything starts: a port out of bounds or taken ends the run here, naming it.
+  const ports = chaosPorts(basePort)
+  if (existsSync(EPHEMERAL_RANGE_FILE)) {
+    refuseEphemeralPorts(ports, readFileSync(EPHEMERAL_RANGE_FILE, 'utf8'))
+  }
+  await refuseTakenPorts(host, ports)
   mkdirSync(join(dir, 'logs'), { recursive: true })
   const logs = new Map<string, WriteStream>()
   const logLine = (name: string, line: string) => {
@@ -113,6 +129,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
     dir: join(dir, 'zellular'),
     host,
     basePort: basePort + 1,
+    count: NODE_COUNT,
     apps: ['orderbook'],
   }
   const layout = await prepareZellularNetwork(zellularOptions)
@@ -120,7 +137,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
   const accounts = Array.from({ length: options.accounts }, (_, i) => testAccount(50_000 + i))
   const prepared = prepareReplicas({
     dir: join(dir, 'replicas'),
-    count: 3,
+    count: REPLICA_COUNT,
     basePort: basePort + 101,
     host,
     zellularNodesFile: layout.nodesFile,
@@ -151,23 +168,29 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
     return file
   }
   const nodeFiles: string[] = []
-  for (const name of nodeNames) nodeFiles.push(await nodesFileFor(name))
   const replicaFiles: { nodesFile: string; registryFile: string }[] = []
-  for (const [position, from] of replicaNames.entries()) {
-    const nodesFile = await nodesFileFor(from)
-    let registry = registryText
-    for (const [other, replica] of prepared.replicas.entries()) {
-      if (other === position) continue
-      const link = await mesh.addHttp(from, replica.id, replica.port)
-      registry = registry.replace(`"${replica.url}"`, `"${link.url}"`)
-    }
-    const registryFile = join(dir, 'replicas', `registry-for-${from}.json`)
-    writeFileSync(registryFile, registry)
-    replicaFiles.push({ nodesFile, registryFile })
-  }
   const clientUrls: string[] = []
-  for (const replica of prepared.replicas) {
-    clientUrls.push((await mesh.addHttp('client', replica.id, replica.port)).url)
+  try {
+    for (const name of nodeNames) nodeFiles.push(await nodesFileFor(name))
+    for (const [position, from] of replicaNames.entries()) {
+      const nodesFile = await nodesFileFor(from)
+      let registry = registryText
+      for (const [other, replica] of prepared.replicas.entries()) {
+        if (other === position) continue
+        const link = await mesh.addHttp(from, replica.id, replica.port)
+        registry = registry.replace(`"${replica.url}"`, `"${link.url}"`)
+      }
+      const registryFile = join(dir, 'replicas', `registry-for-${from}.json`)
+      writeFileSync(registryFile, registry)
+      replicaFiles.push({ nodesFile, registryFile })
+    }
+    for (const replica of prepared.replicas) {
+      clientUrls.push((await mesh.addHttp('client', replica.id, replica.port)).url)
+    }
+  } catch (error) {
+    // A link's port taken since the check: no process runs yet, only the links listen.
+    await mesh.close()
+    throw asPortError(error, ports)
   }
 
   // Started like `startLocalNetwork` and `startReplicaCluster` do, with longer waits: the suite
@@ -224,7 +247,8 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
     startServiceGroup<Record<string, string>>({
       count: layout.nodes.length,
       spawnAt: spawnNode,
-      waitUntilReady: (_, running) => waitUntilServing(running.url, START_TIMEOUT_MS),
+      waitUntilReady: (_, running) =>
+        waitUntilServing(running.url, START_TIMEOUT_MS, running.exited),
       onUnexpectedExit: unexpectedExitOf(nodeNames),
     }),
     startServiceGroup<Record<string, string>>({
@@ -244,6 +268,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
     if (replicasStart.status === 'fulfilled') await replicasStart.value.stop()
     if (nodesStart.status === 'fulfilled') await nodesStart.value.stop()
     await mesh.close()
+    await Promise.all([...logs.values()].map((stream) => new Promise((done) => stream.end(done))))
     const failed = [nodesStart, replicasStart].find((result) => result.status === 'rejected')
     throw (failed as PromiseRejectedResult).reason
   }

@@ -2,7 +2,8 @@
  * `npm run chaos`: a Jepsen bank-test-style run over the real processes (4 Zellular nodes, 3
  * replicas) with a seeded nemesis: kill -9, SIGSTOP, partitions (cut, drop, delay; one-way or
  * both), a full disk and a lying replica; on request a wiped or a corrupted replica. Prints a
- * SUMMARY and exits 1 on any anomaly, naming the seed and the history file that replay it.
+ * SUMMARY and exits 1 on any anomaly, naming the seed and the history file that replay it; exits
+ * 2 with one line when the run cannot start (a port taken: `chaosPorts.ts`).
  *
  *   npm run chaos                               # 60 s, a new seed
  *   npm run chaos -- --seconds 600 --seed 42    # a long run, replayable
@@ -10,6 +11,7 @@
  *   npm run chaos -- --node-faults kill,pause --replica-faults lie --rate 40
  */
 import { parseArgs } from 'node:util'
+import { BaseError } from '../../shared/errors/index.ts'
 import {
   chosenFaultKinds,
   NODE_FAULT_KINDS,
@@ -18,6 +20,7 @@ import {
   type NodeFaultKind,
   type ReplicaFaultKind,
 } from './nemesis.ts'
+import { DEFAULT_BASE_PORT } from './chaosPorts.ts'
 import { groupAnomalies } from './checker.ts'
 import { handleHarnessSignals } from './harnessSignals.ts'
 import { runChaos } from './runChaos.ts'
@@ -29,7 +32,7 @@ const { values } = parseArgs({
     rate: { type: 'string', default: '20' },
     accounts: { type: 'string', default: '16' },
     dir: { type: 'string' },
-    'base-port': { type: 'string', default: '19000' },
+    'base-port': { type: 'string', default: String(DEFAULT_BASE_PORT) },
     'no-nemesis': { type: 'boolean', default: false },
     'node-faults': { type: 'string' },
     'replica-faults': { type: 'string' },
@@ -62,6 +65,12 @@ const result = await runChaos({
   ]),
   ...(values.dir === undefined ? {} : { dir: values.dir }),
   log: (line) => console.log(line),
+}).catch((error: unknown): never => {
+  // The run did not happen (a port taken, a used directory, a process that would not start):
+  // one line, exit 2; every process it started is stopped by then. A bug gets its stack too.
+  if (error instanceof BaseError) console.error(`chaos: ${error.shortMessage}`)
+  else console.error(`chaos: ${error instanceof Error ? error.stack : String(error)}`)
+  process.exit(2)
 })
 
 console.log('SUMMARY')

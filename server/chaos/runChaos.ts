@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initKeccak } from '../../shared/intents/index.ts'
 import { GENESIS_PER_ACCOUNT, startChaosCluster, type UnexpectedExit } from './chaosCluster.ts'
+import { DEFAULT_BASE_PORT } from './chaosPorts.ts'
 import { describeExit } from './processExits.ts'
 import { probeCluster } from './clusterProbe.ts'
 import { checkHistory, type Anomaly, type Detection } from './checker.ts'
@@ -33,7 +34,7 @@ export interface ChaosOptions {
   readonly replicaFaults?: readonly ReplicaFaultKind[]
   /** Folder for the run, new or empty (default a new temporary one). */
   readonly dir?: string
-  /** Ports from here (default 19000). */
+  /** Ports from here (`chaosPorts.ts`; default 19000, below the ephemeral range). */
   readonly basePort?: number
   /** Every process in a session of its own (`ChaosClusterOptions.ownSession`). */
   readonly ownSession?: boolean
@@ -94,7 +95,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
   const cluster = await startChaosCluster({
     dir,
-    basePort: options.basePort ?? 19_000,
+    basePort: options.basePort ?? DEFAULT_BASE_PORT,
     accounts: options.accounts ?? 16,
     ownSession: options.ownSession === true,
     onUnexpectedExit: (exit) => (history === undefined ? earlyExits.push(exit) : recordExit(exit)),

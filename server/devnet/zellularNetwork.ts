@@ -139,11 +139,23 @@ export function spawnZellularNode(
 /**
  * Polls `GET /node/state` until the node answers. A minute by default: a node starts in about a
  * second, but on a machine loaded many times over its cores (tests of several suites side by
- * side) loading the bundle alone has taken over 20 s.
+ * side) loading the bundle alone has taken over 20 s. Gives up once `exited` (the node's
+ * process's end, with its exit code) resolves: a node that could not listen is gone at once,
+ * while whatever holds its port may keep answering.
  */
-export async function waitUntilServing(url: string, timeoutMs = 60_000): Promise<void> {
+export async function waitUntilServing(
+  url: string,
+  timeoutMs = 60_000,
+  exited?: Promise<number | null>,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
+  let exit: string | undefined
+  exited?.then(
+    (code) => (exit = code === null ? 'a signal' : `code ${code}`),
+    () => (exit = 'unknown'),
+  )
   for (;;) {
+    if (exit !== undefined) throw new Error(`${url} exited before serving (${exit})`)
     try {
       // node:http, not fetch: undici's first request alone costs the launcher ~0.1 s of CPU.
       const answer = await httpCall({
