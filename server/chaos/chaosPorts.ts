@@ -49,8 +49,8 @@ class ChaosPortError extends BaseError {
 export const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range'
 
 /**
- * Throws when a port lies in the ephemeral range `rangeText` (the text of `EPHEMERAL_RANGE_FILE`, e.g.
- * `32768\t60999`).
+ * Throws when a port lies in the ephemeral range `rangeText` (the text of
+ * `EPHEMERAL_RANGE_FILE`, e.g. `32768\t60999`).
  */
 export function refuseEphemeralPorts(ports: readonly ChaosPort[], rangeText: string): void {
   const [from, to] = rangeText.trim().split(/\s+/).map(Number) as [number, number]
