@@ -27,10 +27,11 @@ async function sequencerAndFollower(config: {
   const server: ServerType = await listenHttp(createNodeApp(sequencer).fetch, '127.0.0.1', 0)
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   const puts = { count: 0 }
-  const accept = sequencer.inbox.accept.bind(sequencer.inbox)
-  sequencer.inbox.accept = (signer, request) => {
+  // Every PUT the sequencer takes, through its route (`admit`, then `take`) or `accept`.
+  const take = sequencer.inbox.take.bind(sequencer.inbox)
+  sequencer.inbox.take = (signer, request, digests) => {
     puts.count += 1
-    return accept(signer, request)
+    return take(signer, request, digests)
   }
   const sockets = [url, 'http://127.0.0.1:1', 'http://127.0.0.1:1', 'http://127.0.0.1:1']
   const { node: follower, ids } = makeTestNode({ position: 1, sockets, config })
