@@ -2,7 +2,6 @@ import type { ServerType } from '@hono/node-server'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SignedBalance, StatusResponse } from '../../shared/api/index.ts'
-import { signIntent } from '../../shared/exchange/testing.ts'
 import { createApiReplica } from './apiReplica.ts'
 import type { Replica } from './replica.ts'
 import {
@@ -17,8 +16,8 @@ import {
   testBlsKey,
   testGenesis,
   testRegistry,
-  testTokens,
   traders,
+  usdtPayments,
   usePostgresServer,
   waitFor,
 } from './testing.ts'
@@ -41,14 +40,7 @@ afterAll(async () => {
 })
 
 const [payer, payee] = [traders[4]!, traders[5]!]
-let nonce = 0
-function pay(sequencer: InMemorySequencer, amount: string) {
-  nonce += 1
-  const fields = { action: 'transfer', to: payee.address, token: 'USDT', amount }
-  sequencer.append(
-    JSON.stringify([signIntent(payer, testTokens, { ...fields, nonce: String(nonce) })]),
-  )
-}
+const pay = usdtPayments(payer, payee)
 
 /** Closes `http` with its open connections, so that no client reaches a stopped replica. */
 function closeHttp(http: ServerType): Promise<void> {

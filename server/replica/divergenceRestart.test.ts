@@ -3,7 +3,6 @@ import { copyFileSync, existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { SignedBalance, StatusResponse } from '../../shared/api/index.ts'
-import { signIntent } from '../../shared/exchange/testing.ts'
 import type { Replica } from './replica.ts'
 import {
   freeLoopbackPorts,
@@ -16,8 +15,8 @@ import {
   stopStartedReplicas,
   temporaryDatabaseFile,
   testRegistry,
-  testTokens,
   traders,
+  usdtPayments,
   waitFor,
 } from './testing.ts'
 
@@ -36,14 +35,7 @@ afterAll(async () => {
 })
 
 const [payer, payee] = [traders[4]!, traders[5]!]
-let nonce = 0
-function pay(sequencer: InMemorySequencer, amount: string) {
-  nonce += 1
-  const fields = { action: 'transfer', to: payee.address, token: 'USDT', amount }
-  sequencer.append(
-    JSON.stringify([signIntent(payer, testTokens, { ...fields, nonce: String(nonce) })]),
-  )
-}
+const pay = usdtPayments(payer, payee)
 
 const status = async (replica: Replica) =>
   (await (await replica.app.request('/status')).json()) as StatusResponse

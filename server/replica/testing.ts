@@ -436,6 +436,21 @@ export async function stopStartedReplicas(): Promise<void> {
   }
 }
 
+/**
+ * A payer for tests: `pay(sequencer, amount)` appends one batch in which `from` sends `to`
+ * `amount` USDT, with `from`'s next nonce (1, 2, …).
+ */
+export function usdtPayments(from: TestAccount, to: TestAccount) {
+  let nonce = 0
+  return (sequencer: InMemorySequencer, amount: string): void => {
+    nonce += 1
+    const fields = { action: 'transfer', to: to.address, token: 'USDT', amount }
+    sequencer.append(
+      JSON.stringify([signIntent(from, testTokens, { ...fields, nonce: String(nonce) })]),
+    )
+  }
+}
+
 /** Appends one batch to `sequencer`: alice sends bob `amount` USDT with `nonce`. */
 export function sendToBob(sequencer: InMemorySequencer, nonce: number, amount: string): void {
   const fields = { action: 'transfer', nonce: String(nonce), to: bob.address, token: 'USDT' }
