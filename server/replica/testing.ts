@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import type { ServerType } from '@hono/node-server'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,6 +19,7 @@ import type { LedgerGenesis } from '../../shared/ledger/index.ts'
 import type Database from 'better-sqlite3'
 import type { FinalizedBatch, ReplicaState } from './replicaState.ts'
 import { listenHttp } from '../listenHttp.ts'
+import { freeLoopbackPort, freeLoopbackPorts } from '../loopbackPorts.ts'
 import { spawnService, type ServiceProcess } from '../serviceProcesses.ts'
 import { startPostgresServer, type PostgresServer } from './store/postgresServer.ts'
 import { SqliteStorage } from './store/sqliteStorage.ts'
@@ -34,6 +35,9 @@ import {
  * Helpers for this folder's tests and for bench/replica.ts: an in-memory sequencer standing in
  * for Zellular, and replicas built in-process around it.
  */
+
+// The ports tests give the processes they start (`server/loopbackPorts.ts`).
+export { freeLoopbackPort, freeLoopbackPorts }
 
 /**
  * A single-process stand-in for Zellular: `send` appends a batch, `batches` streams them in
@@ -304,35 +308,6 @@ export function usePostgresServer(hooks: {
     return server
   }
   return { createDatabase: () => running().createDatabase(), server: running }
-}
-
-/** A loopback port nothing listens on now (the caller takes it right after). */
-export function freeLoopbackPort(): Promise<number> {
-  // Not the kernel's choice (port 0): that is a port of the ephemeral range, which an outgoing
-  // connection may take before the caller listens on it (`.ci/ephemeralPortGuard.ts`).
-  return freeLoopbackPorts(1, 32_000, 32_768)
-}
-
-/**
- * The first `count` consecutive loopback ports from `from` (below `to`) that nothing holds now,
- * for a test confined to a port range: other processes' outgoing connections take ports of any
- * range the system's ephemeral range covers, for a minute after they close too. The caller
- * takes them right after.
- */
-export async function freeLoopbackPorts(count: number, from: number, to: number): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = createServer()
-      probe.once('error', () => resolve(false))
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)))
-    })
-  for (let base = from; base + count <= to; base++) {
-    let run = 0
-    while (run < count && (await free(base + run))) run++
-    if (run === count) return base
-    base += run
-  }
-  throw new Error(`no ${count} consecutive free ports in ${from}-${to - 1}`)
 }
 
 /**

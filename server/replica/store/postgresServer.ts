@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { aptInstall } from '../../devnet/aptInstall.ts'
+import { freeLoopbackPorts } from '../../loopbackPorts.ts'
 
 /*
  * A real PostgreSQL server for tests and benchmarks: Debian's binaries, installed with apt when
@@ -57,18 +57,6 @@ function ensurePostgres(): string {
   return bin
 }
 
-/** A port nothing listens on now (the server takes it right after). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0))
-    })
-  })
-}
-
 /**
  * Starts a throwaway server: `initdb` into a temporary folder (trust authentication on loopback
  * only, no fsync of the cluster's creation), then `pg_ctl start` on a free port.
@@ -90,7 +78,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
     }
   }
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
-  const port = await freePort()
+  // Below the ephemeral range, apart from the ports tests take (`freeLoopbackPort`).
+  const port = await freeLoopbackPorts(1, 31_800, 32_000)
   const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`
   run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start'])
   let databases = 0
