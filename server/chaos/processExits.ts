@@ -30,29 +30,27 @@ export function judgeExits(records: readonly HistoryRecord[]): {
 } {
   const anomalies: Anomaly[] = []
   let explained = 0
-  // The fault holding each process at this point of the history, if any.
-  const holding = new Map<string, string>()
-  const holdingKind = new Map<string, string>()
+  // The fault holding each process at this point of the history, if any: its target and kind.
+  const holding = new Map<string, { target: string; fault: string }>()
   const inTime = records
     .filter((record) => record.kind === 'nemesis' || record.kind === 'exit')
     .sort((a, b) => a.atMs - b.atMs)
   for (const record of inTime) {
     if (record.kind === 'nemesis' && record.phase === 'start') {
-      holding.set(record.process, record.target)
-      holdingKind.set(record.process, record.fault)
+      holding.set(record.process, { target: record.target, fault: record.fault })
     } else if (record.kind === 'nemesis' && record.phase === 'heal') {
       holding.delete(record.process)
-      holdingKind.delete(record.process)
     } else if (record.kind === 'exit') {
-      const fault = holding.get(record.process)
-      const kind = holdingKind.get(record.process)
-      if (record.signal === null && kind !== undefined && FAULTS_THAT_MAY_END_A_PROCESS.has(kind)) {
+      const held = holding.get(record.process)
+      if (record.signal === null && held && FAULTS_THAT_MAY_END_A_PROCESS.has(held.fault)) {
         explained += 1
         continue
       }
-      const held =
-        fault === undefined ? 'while no fault held it' : `during ${fault}, which does not end it`
-      anomalies.push({ kind: 'process_exited', detail: `${describeExit(record)} ${held}` })
+      const when =
+        held === undefined
+          ? 'while no fault held it'
+          : `during ${held.target}, which does not end it`
+      anomalies.push({ kind: 'process_exited', detail: `${describeExit(record)} ${when}` })
     }
   }
   const facts: Record<string, number> = {}

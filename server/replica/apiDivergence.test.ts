@@ -103,13 +103,17 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     const all = [...served.replicas, applier]
     await waitFor(() => all.every((one) => one.state.position.index === sequencer.bodies.length))
 
-    const api = await createApiReplica({
+    // Both API processes of replica-3, on the applier's database.
+    const apiProcess = {
       replicaId: 'replica-3',
       registry,
       genesis: testGenesis,
       blsSecretKey: testBlsKey(3),
       databaseUrl,
       applierUrl,
+    }
+    const api = await createApiReplica({
+      ...apiProcess,
       log: (line) => lines.push(`api: ${line}`),
     })
     cleanups.push(() => api.stop())
@@ -117,12 +121,7 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     // A second API process, whose every request to the applier fails while it is cut off.
     let cut = false
     const cutOff = await createApiReplica({
-      replicaId: 'replica-3',
-      registry,
-      genesis: testGenesis,
-      blsSecretKey: testBlsKey(3),
-      databaseUrl,
-      applierUrl,
+      ...apiProcess,
       log: (line) => lines.push(`cut off: ${line}`),
       fetch: async (input, init) => {
         if (cut) throw new Error('cut off from the applier')
