@@ -28,7 +28,9 @@ import {
  * state is not the one its peers signed, the API process stops signing it too, and signs again
  * once the applier runs intact. The applier restarted without being healed stays diverged (its
  * database records it), and a second API process, cut off from the applier from before the
- * divergence until after the heal, never serves a signature it made of the diverged state.
+ * divergence until after the heal, learns of it from the record in the database and never
+ * serves a signature it made of the diverged state; nor does one started while the applier is
+ * away on the unhealed database.
  */
 
 const server = usePostgresServer({ beforeAll, afterAll })
@@ -225,6 +227,18 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     await stopApplier(applier)
     await waitFor(() => lines.some((line) => /^api: applier status: .* stays diverged/.test(line)))
     expect((await apiBalance()).status).toBe(503)
+    // An API process started now never heard the applier: the record in the database it reads
+    // is what tells it, from its first request, that the state there is diverged.
+    const late = await createApiReplica({
+      ...apiProcess,
+      log: (line) => lines.push(`late: ${line}`),
+    })
+    cleanups.push(() => late.stop())
+    await late.start()
+    expect(await signed(late.app, balancePath)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'replica_diverged' } },
+    })
     await onDatabase(databaseUrl, async (client) => {
       await client.query('DROP SCHEMA IF EXISTS drizzle CASCADE')
       await client.query('DROP SCHEMA public CASCADE')
@@ -237,9 +251,12 @@ describe('an API process of a diverged applier on PostgreSQL', () => {
     const healed = await apiBalance()
     expect(healed.body.attestation.available).toBe(right.attestation.available)
 
-    // The API process cut off meanwhile never saw the applier diverged: back in touch, it signs
-    // the healed balance, not the one it signed of the diverged state at the same index.
+    // The API process cut off meanwhile never heard the applier, but read the record: it
+    // refused too until, back in touch, it signs the healed balance, not the one it signed of
+    // the diverged state at the same index.
+    expect(lines).toContainEqual(expect.stringMatching(/^cut off: the database records a/))
     cut = false
+    await waitFor(async () => (await signed(cutOff.app, balancePath)).status === 200)
     const rejoined = await signed(cutOff.app, balancePath)
     expect(rejoined.body.attestation.index).toBe(signedWrong.body.attestation.index)
     expect(rejoined.body.attestation.available).toBe(right.attestation.available)

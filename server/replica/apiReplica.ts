@@ -84,6 +84,7 @@ export async function createApiReplica(config: ApiReplicaConfig): Promise<ApiRep
     log,
     // The healed database may hold other balances at indexes signed of the diverged one.
     onStateReplaced: () => signer.forget(),
+    recorded: () => reads.divergence(),
     fetch: doFetch,
   })
   const app = createApiApp({

@@ -19,6 +19,11 @@ interface ApplierDivergenceParameters {
    * may now be another.
    */
   readonly onStateReplaced: () => void
+  /**
+   * The divergence the applier recorded in the database this process reads (its meta
+   * `divergence`); read when the applier does not answer. Rejects when it cannot be read.
+   */
+  readonly recorded?: () => Promise<Divergence | undefined>
   readonly pollMs?: number
   readonly timeoutMs?: number
   readonly fetch?: typeof fetch
@@ -31,9 +36,11 @@ interface ApplierDivergenceParameters {
  * the same database, so they must stop too. `/status` is the applier's route that stays open
  * while diverged and says so (`diverged`), so this asks it: once at `start`, then a pause of
  * `pollMs` after each answer, each ask given `timeoutMs`. An ask that gets no valid answer (the
- * applier restarting, busy or unreachable) keeps the last verdict: a diverged applier stays
- * diverged here until it answers without `diverged`; before its first answer it is taken as
- * intact, as it is at every start. Each answer's `stateSession` is compared with the last one
+ * applier restarting, busy or unreachable) reads instead the divergence the applier recorded in
+ * the database as it found it (`recorded`): so a process started while its applier is away
+ * signs nothing of a state found diverged before. Without a record (or unable to read one) it
+ * keeps the last verdict: a diverged applier stays diverged here until it answers without
+ * `diverged`, and before any answer or record it is taken as intact. Each answer's `stateSession` is compared with the last one
  * seen, so an applier diverged and healed while this process did not hear from it (between two
  * asks, or while cut off) still has its state's signatures forgotten here.
  */
@@ -90,13 +97,13 @@ export class ApplierDivergence {
       })
       if (!response.ok) {
         await response.body?.cancel()
-        this.#noAnswer(`answered ${response.status}`)
+        await this.#noAnswer(`answered ${response.status}`)
         return
       }
       status = statusResponseSchema.parse(await response.json())
     } catch (error) {
       if (signal.aborted) return
-      this.#noAnswer(error instanceof Error ? error.message : String(error))
+      await this.#noAnswer(error instanceof Error ? error.message : String(error))
       return
     }
     this.#unanswered = false
@@ -123,8 +130,19 @@ export class ApplierDivergence {
     if (anew || intactAgain) this.#parameters.onStateReplaced()
   }
 
-  /** An ask without a valid answer keeps the last verdict; logged once per run of them. */
-  #noAnswer(reason: string): void {
+  /**
+   * An ask without a valid answer: a divergence recorded in the database stands for the
+   * applier's word, else the last verdict is kept; logged once per run of them.
+   */
+  async #noAnswer(reason: string): Promise<void> {
+    const recorded = await this.#parameters.recorded?.().catch(() => undefined)
+    if (recorded !== undefined && this.#diverged === undefined) {
+      this.#parameters.log(
+        `the database records a divergence at index ${recorded.index}: this API process ` +
+          'answers 503 replica_diverged until the applier answers intact',
+      )
+      this.#diverged = recorded
+    }
     if (!this.#unanswered) {
       const verdict = this.#diverged === undefined ? 'intact' : 'diverged'
       this.#parameters.log(

@@ -26,8 +26,12 @@ export function divergenceText(divergence: Divergence): string {
   return JSON.stringify({ index, stateHash, quorumStateHash, signers })
 }
 
-/** The divergence a meta value holds; throws when it is not one (the database is damaged). */
-export function parseDivergence(text: string): Divergence {
+/**
+ * The divergence a meta value holds (none without a value); throws when it is not one (the
+ * database is damaged).
+ */
+export function parseDivergence(text: string | undefined): Divergence | undefined {
+  if (text === undefined) return undefined
   const parsed = storedDivergenceSchema.safeParse(safeJson(text))
   if (!parsed.success) {
     throw new StoredDivergenceError(`the database's meta ${divergenceKey} is not a divergence`, {

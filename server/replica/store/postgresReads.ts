@@ -1,5 +1,7 @@
 import pg from 'pg'
 import { orderFillsMax, type OrderView, type Trade } from '../../../shared/api/index.ts'
+import type { Divergence } from '../divergenceWatch.ts'
+import { divergenceKey, parseDivergence } from './divergenceRecord.ts'
 import { bytesToHex, hexToBytes } from './hexBytes.ts'
 import { toOrdersPage, toOrderView, toTrade, type OrderRow, type TradeRow } from './pageRows.ts'
 import type {
@@ -59,6 +61,11 @@ export class PostgresReads {
       [key],
     )
     return rows[0]?.value
+  }
+
+  /** The divergence the applier recorded (`divergenceRecord.ts`), if any. */
+  async divergence(): Promise<Divergence | undefined> {
+    return parseDivergence(await this.metaValue(divergenceKey))
   }
 
   async position(client: pg.Pool | pg.PoolClient = this.pool): Promise<AppliedPosition> {

@@ -142,8 +142,7 @@ export class PostgresStorage implements ReplicaStorage {
   }
 
   async divergence(): Promise<Divergence | undefined> {
-    const text = await this.metaValue(divergenceKey)
-    return text === undefined ? undefined : parseDivergence(text)
+    return parseDivergence(await this.metaValue(divergenceKey))
   }
 
   /**

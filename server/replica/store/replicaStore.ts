@@ -127,8 +127,7 @@ export class ReplicaStore {
 
   /** The divergence found in this database's state (`divergenceRecord.ts`), if any. */
   divergence(): Divergence | undefined {
-    const text = this.metaValue(divergenceKey)
-    return text === undefined ? undefined : parseDivergence(text)
+    return parseDivergence(this.metaValue(divergenceKey))
   }
 
   /** Keeps `divergence` until the database is replaced. */
