@@ -1,6 +1,6 @@
 /**
- * Test setup (both vitest projects): a test may not listen on a fixed port of Linux's ephemeral
- * range (32768–60999, `/proc/sys/net/ipv4/ip_local_port_range`). The kernel gives ports of that
+ * Test setup (both vitest projects): a test may not listen on a fixed port of the ephemeral
+ * range (`server/ephemeralPorts.ts`; 32768–60999 by default). The kernel gives ports of that
  * range to outgoing connections as their local end, and a test server whose port is so held,
  * even for an instant, fails with EADDRINUSE: a flake no run can predict. Port 0 (the kernel's
  * choice) and fixed ports below the range are fine. Servers of every kind (`node:http`, Hono's
@@ -8,8 +8,9 @@
  * sits there; a fixed port in the range fails at once, naming the port.
  */
 import { Server } from 'node:net'
+import { ephemeralPortRange } from '../server/ephemeralPorts.ts'
 
-export const EPHEMERAL_PORTS = { from: 32_768, to: 60_999 } as const
+const EPHEMERAL_PORTS = ephemeralPortRange()
 
 /** The port a `listen` call asks for, when it asks for a fixed TCP port. */
 function portOf(args: readonly unknown[]): number | undefined {

@@ -1,16 +1,28 @@
 import { createServer } from 'node:net'
+import { ephemeralPortRange, type PortRange } from './ephemeralPorts.ts'
 
 /*
  * Loopback ports for processes a test, a benchmark or the local PostgreSQL server start, chosen
- * below Linux's ephemeral range (32768–60999 by default): the kernel hands ports of that range to
- * every outgoing connection as its local end, for a minute after it closes too, so a port taken
- * there (the kernel's own port-0 choice included) may be held by the time its server listens
+ * below the ephemeral range (`ephemeralPorts.ts`): a port taken there (the kernel's own port-0
+ * choice included) may be held by an outgoing connection by the time its server listens
  * (`.ci/ephemeralPortGuard.ts` refuses such a listen in tests).
  */
 
+/**
+ * The windows right below the ephemeral range (32000–32767 and 31800–31999 with Linux's
+ * default): `tests` for `freeLoopbackPort`, `postgres` for the tests' PostgreSQL server.
+ */
+export function loopbackWindows(range: PortRange = ephemeralPortRange()) {
+  return {
+    tests: { from: range.from - 768, below: range.from },
+    postgres: { from: range.from - 968, below: range.from - 768 },
+  }
+}
+
 /** A loopback port nothing listens on now, below the ephemeral range (take it right after). */
 export function freeLoopbackPort(): Promise<number> {
-  return freeLoopbackPorts(1, 32_000, 32_768)
+  const { from, below } = loopbackWindows().tests
+  return freeLoopbackPorts(1, from, below)
 }
 
 /**

@@ -1,6 +1,5 @@
 import {
   createWriteStream,
-  existsSync,
   mkdirSync,
   readFileSync,
   writeFileSync,
@@ -21,11 +20,11 @@ import {
   waitForReplica,
   type PreparedReplicas,
 } from '../replica/setup.ts'
+import { ephemeralPortRange } from '../ephemeralPorts.ts'
 import { startServiceGroup, type ServiceGroup, type ServiceProcess } from '../serviceProcesses.ts'
 import {
   asPortError,
   chaosPorts,
-  EPHEMERAL_RANGE_FILE,
   NODE_COUNT,
   REPLICA_COUNT,
   refuseEphemeralPorts,
@@ -111,9 +110,7 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
   const { dir, basePort } = options
   // Before anything starts: a port out of bounds or taken ends the run here, naming it.
   const ports = chaosPorts(basePort)
-  if (existsSync(EPHEMERAL_RANGE_FILE)) {
-    refuseEphemeralPorts(ports, readFileSync(EPHEMERAL_RANGE_FILE, 'utf8'))
-  }
+  refuseEphemeralPorts(ports, ephemeralPortRange())
   await refuseTakenPorts(host, ports)
   mkdirSync(join(dir, 'logs'), { recursive: true })
   const logs = new Map<string, WriteStream>()

@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { ephemeralPortRange } from '../ephemeralPorts.ts'
 import { REPOSITORY_ROOT } from '../repositoryRoot.ts'
 import { asPortError, chaosPorts, DEFAULT_BASE_PORT, refuseEphemeralPorts } from './chaosPorts.ts'
 
@@ -29,22 +30,22 @@ it('lists every port a run listens on: 4 nodes, 3 replicas, 33 links of the mesh
 })
 
 it("keeps the default ports and the tests' below this machine's ephemeral range", () => {
-  const range = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+  const range = ephemeralPortRange()
   // chaos.test.ts runs from 19500, proxy.test.ts from 19950, this file from 22000.
   for (const basePort of [DEFAULT_BASE_PORT, 19_500, 22_000]) {
     expect(() => refuseEphemeralPorts(chaosPorts(basePort), range)).not.toThrow()
   }
-  const ephemeralFrom = Number(range.trim().split(/\s+/)[0])
-  for (const lastTestPort of [19_960, 22_299]) expect(lastTestPort).toBeLessThan(ephemeralFrom)
+  for (const lastTestPort of [19_960, 22_299]) expect(lastTestPort).toBeLessThan(range.from)
 })
 
 it('refuses ports that reach into the ephemeral range, saying which', () => {
-  expect(() => refuseEphemeralPorts(chaosPorts(32_600), '32768\t60999\n')).toThrow(
+  const linux = { from: 32_768, to: 60_999 }
+  expect(() => refuseEphemeralPorts(chaosPorts(32_600), linux)).toThrow(
     'ports 32601-32832 reach into the ephemeral range 32768-60999 ' +
       '(/proc/sys/net/ipv4/ip_local_port_range), where any outgoing connection may take one: ' +
       'take a base port of at most 32535',
   )
-  expect(() => refuseEphemeralPorts(chaosPorts(61_000), '32768 60999')).not.toThrow()
+  expect(() => refuseEphemeralPorts(chaosPorts(61_000), linux)).not.toThrow()
 })
 
 it('names the port and its owner when a listen fails after the check (taken since)', () => {

@@ -1,11 +1,12 @@
 import { createServer } from 'node:net'
 import { BaseError } from '../../shared/errors/index.ts'
+import { EPHEMERAL_RANGE_FILE, type PortRange } from '../ephemeralPorts.ts'
 
 /*
  * The ports a chaos run listens on, checked before anything starts. They stay below the
- * ephemeral range (Linux: /proc/sys/net/ipv4/ip_local_port_range, 32768-60999 by default), from
- * which the kernel picks the local port of every outgoing connection: a node restarted by the
- * nemesis could find its port taken by one of the thousands of connections the mesh opens.
+ * ephemeral range (`ephemeralPorts.ts`), from which the kernel picks the local port of every
+ * outgoing connection: a node restarted by the nemesis could find its port taken by one of the
+ * thousands of connections the mesh opens.
  */
 
 /** `npm run chaos`'s `--base-port`. */
@@ -45,15 +46,9 @@ class ChaosPortError extends BaseError {
   override name = 'ChaosPortError' as const
 }
 
-/** Linux's ephemeral range: two numbers, the first and the last port. */
-export const EPHEMERAL_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range'
-
-/**
- * Throws when a port lies in the ephemeral range `rangeText` (the text of
- * `EPHEMERAL_RANGE_FILE`, e.g. `32768\t60999`).
- */
-export function refuseEphemeralPorts(ports: readonly ChaosPort[], rangeText: string): void {
-  const [from, to] = rangeText.trim().split(/\s+/).map(Number) as [number, number]
+/** Throws when a port lies in the ephemeral range (`ephemeralPortRange()`). */
+export function refuseEphemeralPorts(ports: readonly ChaosPort[], range: PortRange): void {
+  const { from, to } = range
   const numbers = ports.map((entry) => entry.port)
   const [lowest, highest] = [Math.min(...numbers), Math.max(...numbers)]
   if (highest < from || lowest > to) return

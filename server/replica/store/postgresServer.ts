@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { aptInstall } from '../../devnet/aptInstall.ts'
-import { freeLoopbackPorts } from '../../loopbackPorts.ts'
+import { freeLoopbackPorts, loopbackWindows } from '../../loopbackPorts.ts'
 
 /*
  * A real PostgreSQL server for tests and benchmarks: Debian's binaries, installed with apt when
@@ -79,7 +79,8 @@ export async function startPostgresServer(): Promise<PostgresServer> {
   }
   run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
   // Below the ephemeral range, apart from the ports tests take (`freeLoopbackPort`).
-  const port = await freeLoopbackPorts(1, 31_800, 32_000)
+  const { from, below } = loopbackWindows().postgres
+  const port = await freeLoopbackPorts(1, from, below)
   const settings = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c max_connections=100`
   run('pg_ctl', ['-D', data, '-o', settings, '-l', join(dir, 'server.log'), '-w', 'start'])
   let databases = 0
