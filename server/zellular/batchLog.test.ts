@@ -113,3 +113,37 @@ it('counts each batch of a page at its cost, so a page of tiny batches stops at 
   expect(page.map((record) => record.index)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1))
   db.close()
 })
+
+it('keeps no trace in memory of a finalization its disk could not take', () => {
+  // A full disk fails the finalization's transaction. The record kept its proof in memory all
+  // the same: the node then served a finalization it never wrote, and once the disk had room
+  // and another finalization on the same parent came (a new sequencer's, past it), wrote it
+  // with that one: two finalizations on one parent, each with its own time for the same batches.
+  const db = new Database(':memory:')
+  BatchLog.migrate(db)
+  const log = new BatchLog(db, 'a')
+  const bodies = Array.from({ length: 40 }, (_, i) => `${'x'.repeat(3_000)}${i}`)
+  log.append(bodies)
+  for (const [state, index, parent] of [
+    ['sequenced', 2, 0],
+    ['locked', 2, 0],
+    ['sequenced', 40, 2],
+  ] as const) {
+    expect(log.promote(proof(log, state, index, parent), true)).toBeNull()
+  }
+  const pages = db.pragma('page_count', { simple: true }) as number
+  db.pragma(`max_page_count = ${pages + 4}`)
+  expect(() => log.promote(proof(log, 'locked', 30, 2), true)).toThrow('full')
+  expect(log.lastFinalized).toBe(2)
+  expect(log.get(30)!.finalizedSignature).toBeUndefined()
+  expect(log.get(2)!.nextIndex).toBeUndefined()
+  expect(log.finalizationProofsBetween(0, 40).map((record) => record.index)).toEqual([2])
+
+  db.pragma('max_page_count = 1000000')
+  expect(log.promote(proof(log, 'locked', 40, 2), true)).toBeNull()
+  expect(log.get(2)!.nextIndex).toBe(40)
+  const reopened = new BatchLog(db, 'a', 0)
+  expect(reopened.finalizationProofsBetween(0, 40).map((record) => record.index)).toEqual([2, 40])
+  expect(reopened.get(30)!.finalizedSignature).toBeUndefined()
+  db.close()
+})

@@ -224,36 +224,46 @@ export class BatchLog {
     if (target.chainingHash !== record.chaining_hash) return 'chain_mismatch'
 
     const tag = typeof record.tag === 'number' ? record.tag : 0
-    if (finalizing) {
-      target.parentIndex = record.parent_index
-      target.timestamp = record.timestamp
-      target.finalizedSignature = record.signature
-      target.finalizedNonsigners = [...record.nonsigners]
-      target.finalizedTag = tag
-      this.finalize(record.index)
-    } else {
-      target.lockedParentIndex = record.parent_index
-      if (target.finalizedSignature === undefined) target.parentIndex = record.parent_index
-      target.lockedSignature = record.signature
-      target.lockedNonsigners = [...record.nonsigners]
-      target.lockedTag = tag
-    }
+    // A copy, put in the tail only once a finalization is written: a failed write (a full disk)
+    // must leave no proof in memory that the disk does not hold, or the node serves it and
+    // writes it later beside another finalization on the same parent.
+    const updated: BatchRecord = finalizing
+      ? {
+          ...target,
+          parentIndex: record.parent_index,
+          timestamp: record.timestamp,
+          finalizedSignature: record.signature,
+          finalizedNonsigners: [...record.nonsigners],
+          finalizedTag: tag,
+        }
+      : {
+          ...target,
+          lockedParentIndex: record.parent_index,
+          ...(target.finalizedSignature === undefined ? { parentIndex: record.parent_index } : {}),
+          lockedSignature: record.signature,
+          lockedNonsigners: [...record.nonsigners],
+          lockedTag: tag,
+        }
+    if (finalizing) this.finalize(updated)
+    else this.replaceInTail(updated)
     this.lastLockedIndex = Math.max(this.lastLockedIndex, record.index)
     return null
   }
 
-  private finalize(index: number): void {
+  /** Writes the batches up to `point` and its proof, then (only then) takes them in memory. */
+  private finalize(point: BatchRecord): void {
+    const index = point.index
     const previousPoint = this.finalizationPoints.at(-1)
+    // The previous point is always written already: it was finalized before this one.
+    const previous =
+      previousPoint === undefined ? undefined : { ...this.get(previousPoint)!, nextIndex: index }
     const from = this.lastFinalizedIndex
     this.db.transaction(() => {
-      if (previousPoint !== undefined) {
-        // The previous point is always persisted already: it was finalized before this one.
-        const previous = this.get(previousPoint)!
-        previous.nextIndex = index
-        this.statements.updateSync.run(JSON.stringify(syncOf(previous)), this.app, previousPoint)
+      if (previous !== undefined) {
+        this.statements.updateSync.run(JSON.stringify(syncOf(previous)), this.app, previous.index)
       }
       for (let i = from + 1; i <= index; i++) {
-        const record = this.get(i)!
+        const record = i === index ? point : this.get(i)!
         const sync = syncOf(record)
         this.statements.insert.run(
           this.app,
@@ -264,9 +274,16 @@ export class BatchLog {
         )
       }
     })()
+    if (previous !== undefined) this.replaceInTail(previous)
+    this.replaceInTail(point)
     this.finalizationPoints.push(index)
     this.lastFinalizedIndex = index
     this.trimMemory()
+  }
+
+  /** Puts `record` in place of its index's record, when that one is in memory. */
+  private replaceInTail(record: BatchRecord): void {
+    if (record.index > this.memoryBase) this.tail[record.index - this.memoryBase - 1] = record
   }
 
   private trimMemory(): void {
