@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { reapWhenOrphaned } from './orphanReaper.ts'
 import { REPOSITORY_ROOT } from './repositoryRoot.ts'
 import { ensureServerBuild, SERVER_ENTRIES } from './serverBuild.mjs'
 
@@ -59,9 +60,10 @@ export function spawnService(
     /**
      * A session (and process group) of its own: no signal for the terminal or for the
      * launching shell's job reaches it (Ctrl-C's SIGINT, the shell's SIGHUP as it ends), so it
-     * lives until this process ends it, and this process kills it as it exits. For the chaos
-     * harness, whose runs outlive the shell that started them; `npm start` keeps its children
-     * in its group, where the terminal's Ctrl-C reaches them too.
+     * lives until this process ends it, and it ends when this process ends, however that
+     * happens (`endsWithThisProcess`). For the chaos harness, whose runs outlive the shell that
+     * started them; `npm start` keeps its children in its group, where the terminal's Ctrl-C
+     * reaches them too.
      */
     readonly ownSession?: boolean | undefined
   },
@@ -94,16 +96,21 @@ export function spawnService(
   return { id: options.id, url: options.url, child, exited }
 }
 
-/** Children in sessions of their own that still run: nothing but this process ends them. */
+/**
+ * Children in sessions of their own that still run: nothing but this process, or its orphan
+ * reaper once it is gone, ends them.
+ */
 const ownSessionChildren = new Set<ChildProcess>()
 
 /**
- * Kills `child` when this process exits (`process.exit`, the end of its work, an uncaught
- * error): in a session of its own it would live on, an orphan. A signal that ends this process
- * without an exit (SIGKILL, or one it has no handler for) leaves it running: the chaos harness
- * handles SIGINT, SIGTERM and SIGHUP (`chaos/harnessSignals.ts`).
+ * Kills `child` when this process ends: in a session of its own it would live on, an orphan. As
+ * this process exits (`process.exit`, the end of its work, an uncaught error, a signal it
+ * handles: `chaos/harnessSignals.ts`), its `exit` listener kills the child; when it ends with no
+ * exit event (SIGKILL, or a signal it has no handler for), the orphan reaper does
+ * (`orphanReaper.ts`), paused children included.
  */
 function endsWithThisProcess(child: ChildProcess): void {
+  reapWhenOrphaned(child)
   if (ownSessionChildren.size === 0) process.on('exit', killOwnSessionChildren)
   ownSessionChildren.add(child)
   child.once('exit', () => {

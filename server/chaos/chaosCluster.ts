@@ -49,9 +49,10 @@ export interface ChaosClusterOptions {
   readonly host?: string
   /**
    * Each process in a session of its own (`spawnService`'s `ownSession`): the launching shell's
-   * SIGHUP and the terminal's Ctrl-C no longer reach them; the harness ends them. `npm run
-   * chaos` sets it; a test under vitest keeps its processes in its group, where a Ctrl-C that
-   * ends the test worker ends them too.
+   * SIGHUP and the terminal's Ctrl-C no longer reach them; they end with the harness, however
+   * it ends (`spawnService`'s `endsWithThisProcess`). `npm run chaos` sets it; a test under
+   * vitest keeps its processes in its group, where a Ctrl-C that ends the test worker ends them
+   * too.
    */
   readonly ownSession?: boolean
   /**

@@ -1,7 +1,9 @@
 /*
  * The chaos harness's signals. Its processes run in sessions of their own (`spawnService`'s
  * `ownSession`), so neither the terminal's Ctrl-C nor the launching shell's SIGHUP reaches them:
- * the harness hears those alone, and its exit kills every process it started.
+ * the harness hears those alone, and its exit kills every process it started. A signal that ends
+ * it with no exit (SIGKILL, SIGQUIT) leaves them to the orphan reaper (`../orphanReaper.ts`),
+ * which kills them then.
  */
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const
