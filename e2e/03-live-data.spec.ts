@@ -186,3 +186,41 @@ test('failed reads show as errors with a retry, never as an empty book or "no or
   await expect(page.getByTestId('activity')).toContainText('No open orders')
   await user.context.close()
 })
+
+test('a replica streaming a book the other replicas contradict is named and left', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const liar = registry.replicas[0]!
+  // The liar adds a bid of 1,000 base tokens at a price of 1 base unit to every book it serves
+  // the page; its stream's deltas are true, so the made-up level stays on a book made from it.
+  const madeUp = { price: '1', quantity: '1000000000000000000000', orders: 1 }
+  let lies = 0
+  const prepare = (page: Page) =>
+    page.route(
+      (url) => url.href.startsWith(`${liar.url}/orderbook`),
+      async (route) => {
+        const response = await route.fetch()
+        const book = (await response.json()) as { bids: (typeof madeUp)[] }
+        book.bids.push(madeUp)
+        lies += 1
+        await route.fulfill({ response, json: book })
+      },
+    )
+  const user = await openUser(browser, { baseURL: baseURL!, prepare })
+  const indicator = user.page.getByTestId('live-indicator')
+  const madeUpRow = user.page.locator(`[data-testid="book-row"][data-price="${madeUp.price}"]`)
+
+  // Both other replicas serve another book at the same update: the liar is named and left,
+  // within a few rounds of asking them (every 3 s).
+  const named = user.page.getByTestId('false-book')
+  await expect(named).toHaveAttribute('data-replica', liar.id, { timeout: 20_000 })
+  expect(lies).toBeGreaterThan(0)
+  const others = registry.replicas.filter((replica) => replica.id !== liar.id)
+  await expect(named).toContainText(others.map((replica) => replica.id).join(' and '))
+  await expect(indicator).not.toContainText(liar.id)
+  await expect(madeUpRow).toHaveCount(0)
+  await user.context.close()
+})

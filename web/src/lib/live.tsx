@@ -9,6 +9,8 @@ import {
   type ReactNode,
 } from 'react'
 import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
+import type { FalseBook } from './bookCheck.ts'
+import { BookCrossCheck } from './bookCrossCheck.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
 import { verifiedPortfolioQueryKey, type VerifiedPortfolio } from './queries.ts'
 import { refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
@@ -23,6 +25,8 @@ import { useReplicaStatuses } from './useReplicaStatuses.ts'
 export interface Live {
   readonly events: ReplicaEvents
   readonly books: ReadonlyMap<string, OrderbookSync>
+  /** The streamed books checked against the other replicas'. */
+  readonly bookCrossCheck: BookCrossCheck
   /** Calls `listener` for every receipt about the connected address. */
   onReceipt(listener: (receipt: ReceiptEvent) => void): () => void
   /** Calls `listener` for every event of the stream, after it was routed. */
@@ -53,6 +57,15 @@ export function LiveProvider(props: {
     let dirtyBalances = false
     const tokens = new Set(registry.tokens.map((token) => token.symbol))
     const markets = new Set(registry.markets.map((market) => market.id))
+    const bookCrossCheck = new BookCrossCheck({
+      replicas: registry.replicas,
+      quorum: registry.quorum,
+      markets: registry.markets.map((market) => market.id),
+      // Moves the stream only while it is still on the liar.
+      onFalseBook: (falseBook) => {
+        if (events.currentReplica()?.id === falseBook.replicaId) events.failover()
+      },
+    })
     const events: ReplicaEvents = new ReplicaEvents({
       replicas: registry.replicas,
       quorum: registry.quorum,
@@ -80,12 +93,20 @@ export function LiveProvider(props: {
       },
     })
     for (const market of registry.markets) {
-      books.set(market.id, new OrderbookSync(market.id, () => events.currentReplica()))
+      const sync = new OrderbookSync(market.id, () => events.currentReplica())
+      books.set(market.id, sync)
+      // Each publication of the book (a batch's end, a snapshot loaded) is checked.
+      sync.subscribe(() => {
+        const synced = sync.syncedBook()
+        if (synced !== undefined) bookCrossCheck.streamed(market.id, synced.book, synced.replicaId)
+      })
     }
     events.start()
+    bookCrossCheck.start()
     setLive({
       events,
       books,
+      bookCrossCheck,
       onReceipt(listener) {
         receiptListeners.add(listener)
         return () => receiptListeners.delete(listener)
@@ -97,6 +118,7 @@ export function LiveProvider(props: {
     })
     return () => {
       events.stop()
+      bookCrossCheck.stop()
       for (const book of books.values()) book.stop()
     }
   }, [registry, address, queryClient])
@@ -141,6 +163,12 @@ export function usePrimaryReplica(registry: AppRegistry): ReplicaRef | undefined
     () => registry.replicas.find((replica) => replica.id === replicaId),
     [registry, replicaId],
   )
+}
+
+/** The false books the stream's replicas served, latest first (`bookCrossCheck.ts`). */
+export function useFalseBooks(): readonly FalseBook[] {
+  const { bookCrossCheck } = useLive()
+  return useSyncExternalStore(bookCrossCheck.subscribe, bookCrossCheck.getFalseBooks)
 }
 
 const emptyView: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }

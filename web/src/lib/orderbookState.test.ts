@@ -6,6 +6,7 @@ import {
   bookLevelsMax,
   copyBook,
   groupLevels,
+  knownLevels,
   orderbookFromSnapshot,
 } from './orderbookState.ts'
 
@@ -74,6 +75,24 @@ describe('applyBookDelta', () => {
     const held = orderbookFromSnapshot({ ...snapshotAnswer, bids: levels }).bids
     expect(held.size).toBeLessThanOrEqual(bookLevelsMax)
     expect(held.has(3000n)).toBe(true)
+  })
+
+  it('knows where a side may lack levels: past a cut snapshot, past the levels it dropped', () => {
+    const bids = [3, 2, 1].map((price) => ({ price: String(price), quantity: '1', orders: 1 }))
+    const whole = orderbookFromSnapshot({ ...snapshotAnswer, bids }, 4)
+    expect(whole.horizon.bids).toBeUndefined()
+    expect(knownLevels(whole, 'bids')).toBe(3)
+    const cut = orderbookFromSnapshot({ ...snapshotAnswer, bids }, 3)
+    expect(cut.horizon).toEqual({ bids: 1n, asks: undefined })
+    applyBookDelta(cut, delta(11, 'buy', '0', '5')) // below the horizon: maybe not alone there
+    expect(knownLevels(cut, 'bids')).toBe(3)
+    // Dropped asks (the highest) leave the side known up to the worst kept one.
+    const book = orderbookFromSnapshot({ ...snapshotAnswer, seq: 0, asks: [] })
+    for (let seq = 1; seq <= bookLevelsMax + 1; seq++) {
+      applyBookDelta(book, delta(seq, 'sell', String(seq), '1'))
+    }
+    expect(book.horizon.asks).toBe(800n)
+    expect(knownLevels(book, 'asks')).toBe(800)
   })
 })
 

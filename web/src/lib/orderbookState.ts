@@ -21,6 +21,12 @@ export interface WorkingBook {
   seq: number
   readonly bids: Map<bigint, bigint>
   readonly asks: Map<bigint, bigint>
+  /**
+   * Per side, the worst price up to which the side is known whole, when it is not known whole
+   * (a snapshot cut at its depth, levels dropped past `bookLevelsMax`): a level beyond it may be
+   * missing, and comes into the best ones when those before it go (`knownLevels`).
+   */
+  readonly horizon: { bids: bigint | undefined; asks: bigint | undefined }
 }
 
 /**
@@ -33,19 +39,41 @@ export interface WorkingBook {
 export const bookLevelsMax = 1000
 const bookLevelsKept = 800
 
-/** The book of a `GET /orderbook` snapshot, its best `bookLevelsMax` levels per side. */
-export function orderbookFromSnapshot(snapshot: OrderbookResponse): WorkingBook {
-  const toLevels = (levels: OrderbookResponse['bids'], side: 'bids' | 'asks') => {
-    const kept = new Map(levels.map((level) => [BigInt(level.price), BigInt(level.quantity)]))
-    trimLevels(kept, side)
-    return kept
-  }
-  return {
+/**
+ * The book of a `GET /orderbook` snapshot asked for `depth` levels a side (a side with that many
+ * may have been cut), its best `bookLevelsMax` levels per side.
+ */
+export function orderbookFromSnapshot(
+  snapshot: OrderbookResponse,
+  depth = Number.POSITIVE_INFINITY,
+): WorkingBook {
+  const book: WorkingBook = {
     market: snapshot.market,
     seq: snapshot.seq,
-    bids: toLevels(snapshot.bids, 'bids'),
-    asks: toLevels(snapshot.asks, 'asks'),
+    bids: new Map(),
+    asks: new Map(),
+    horizon: { bids: undefined, asks: undefined },
   }
+  for (const side of ['bids', 'asks'] as const) {
+    const levels = snapshot[side]
+    for (const level of levels) book[side].set(BigInt(level.price), BigInt(level.quantity))
+    if (levels.length >= depth && levels.length > 0) {
+      book.horizon[side] = bestFirst([...book[side].keys()], side).at(-1)
+    }
+    trimLevels(book, side)
+  }
+  return book
+}
+
+/** How many levels of `side` are known for sure: those up to its horizon (all without one). */
+export function knownLevels(book: WorkingBook, side: 'bids' | 'asks'): number {
+  const horizon = book.horizon[side]
+  if (horizon === undefined) return book[side].size
+  let known = 0
+  for (const price of book[side].keys()) {
+    if (side === 'bids' ? price >= horizon : price <= horizon) known += 1
+  }
+  return known
 }
 
 /** What applying one delta did. */
@@ -72,7 +100,7 @@ export function applyBookDelta(book: WorkingBook, delta: BookEvent): ApplyBookDe
   const quantity = BigInt(delta.quantity)
   if (quantity === 0n) levels.delete(price)
   else levels.set(price, quantity)
-  trimLevels(levels, side)
+  trimLevels(book, side)
   book.seq = delta.seq
   return { kind: 'applied' }
 }
@@ -82,13 +110,26 @@ export function copyBook(book: WorkingBook): OrderbookState {
   return { market: book.market, seq: book.seq, bids: new Map(book.bids), asks: new Map(book.asks) }
 }
 
-/** Drops the worst levels of a side beyond `bookLevelsMax`, down to `bookLevelsKept`. */
-function trimLevels(levels: Map<bigint, bigint>, side: 'bids' | 'asks'): void {
+/**
+ * Drops the worst levels of a side beyond `bookLevelsMax`, down to `bookLevelsKept`; the side is
+ * then known whole only up to the worst level kept.
+ */
+function trimLevels(book: WorkingBook, side: 'bids' | 'asks'): void {
+  const levels = book[side]
   if (levels.size <= bookLevelsMax) return
-  const bestFirst = [...levels.keys()].sort((a, b) =>
+  const prices = bestFirst([...levels.keys()], side)
+  for (const price of prices.slice(bookLevelsKept)) levels.delete(price)
+  // Known whole up to the worst level kept, or less far when it already was.
+  const worstKept = prices[bookLevelsKept - 1]!
+  const horizon = book.horizon[side] ?? worstKept
+  const nearer = side === 'bids' ? horizon > worstKept : horizon < worstKept
+  book.horizon[side] = nearer ? horizon : worstKept
+}
+
+function bestFirst(prices: bigint[], side: 'bids' | 'asks'): bigint[] {
+  return prices.sort((a, b) =>
     side === 'bids' ? (a > b ? -1 : a < b ? 1 : 0) : a < b ? -1 : a > b ? 1 : 0,
   )
-  for (const price of bestFirst.slice(bookLevelsKept)) levels.delete(price)
 }
 
 /** A display row of the book. */

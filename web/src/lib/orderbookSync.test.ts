@@ -233,3 +233,38 @@ describe('OrderbookSync after stop', () => {
     await server.close()
   })
 })
+
+describe('OrderbookSync of a book deeper than its snapshot', () => {
+  it('loads a new snapshot once so few levels are known that a missing one may be among the best', async () => {
+    // 60 bids from 1000 down, asked 60 deep: the side may go on below 941, unseen.
+    const deep = Array.from({ length: 60 }, (_, i) => [String(1000 - i), '1'] as [string, string])
+    const server = snapshots(snapshot(1, deep), snapshot(30, deep.slice(19)))
+    const sync = new OrderbookSync('ETH/USDT', () => replica, 60)
+    sync.resync()
+    server.release()
+    await settle()
+    expect(sync.getView().status).toBe('synced')
+    // The best bids go one by one; 40 known levels are still enough.
+    for (let seq = 2; seq <= 21; seq++) sync.onDelta(delta(seq, String(1002 - seq), '0'))
+    expect(sync.getView().status).toBe('synced')
+    expect(server.calls()).toBe(1)
+    // One more and a level below 941 could be among the best 20: a new snapshot.
+    sync.onDelta(delta(22, '980', '0'))
+    expect(sync.getView().status).toBe('resyncing')
+    expect(server.calls()).toBe(2)
+    sync.stop()
+  })
+
+  it('never reloads a book its snapshot held whole', async () => {
+    const bids = Array.from({ length: 10 }, (_, i) => [String(1000 - i), '1'] as [string, string])
+    const server = snapshots(snapshot(1, bids))
+    const sync = new OrderbookSync('ETH/USDT', () => replica, 60)
+    sync.resync()
+    server.release()
+    await settle()
+    for (let seq = 2; seq <= 11; seq++) sync.onDelta(delta(seq, String(1002 - seq), '0'))
+    expect(sync.getView().status).toBe('synced')
+    expect(server.calls()).toBe(1)
+    sync.stop()
+  })
+})

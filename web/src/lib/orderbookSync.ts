@@ -1,7 +1,9 @@
 import type { BookEvent } from '../../../shared/api/index.ts'
+import { checkedLevels } from './bookCheck.ts'
 import {
   applyBookDelta,
   copyBook,
+  knownLevels,
   orderbookFromSnapshot,
   type OrderbookState,
   type WorkingBook,
@@ -23,6 +25,13 @@ const publishGapMs = 16
  * can outrun a slow snapshot too, and the stream has its own health checks.
  */
 export const bufferedDeltasMax = 10_000
+
+/**
+ * Fewest levels a side must be known whole for, when it is not known whole (a cut snapshot):
+ * with fewer, a level the snapshot left out may be among the best, as shown and as checked
+ * against the other replicas (`bookCrossCheck.ts`), and a new snapshot is loaded.
+ */
+const knownLevelsMin = 2 * checkedLevels
 
 export interface OrderbookView {
   readonly status: OrderbookSyncStatus
@@ -46,6 +55,8 @@ export class OrderbookSync {
   private view: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }
   /** The book deltas apply to; `view.book` is a copy of it, renewed when read after a change. */
   private book: WorkingBook | undefined
+  /** The replica whose snapshot `book` started from (every stream change loads a new one). */
+  private source: string | undefined
   private bookChanged = false
   private buffer: BookEvent[] = []
   /** More deltas came during the load than the buffer holds: the snapshot cannot catch up. */
@@ -79,6 +90,16 @@ export class OrderbookSync {
     return this.view
   }
 
+  /**
+   * The book as the stream has it now, while in step with it (synced), and the replica whose
+   * snapshot (and stream) made it; not to be changed. For the check against the other replicas'
+   * books (`bookCrossCheck.ts`), read at a publication.
+   */
+  syncedBook(): { readonly book: Readonly<WorkingBook>; readonly replicaId: string } | undefined {
+    if (this.view.status !== 'synced' || this.book === undefined) return undefined
+    return this.source === undefined ? undefined : { book: this.book, replicaId: this.source }
+  }
+
   /** Drops the current book and loads a snapshot from the current replica. */
   resync(): void {
     if (this.stopped) return
@@ -98,13 +119,14 @@ export class OrderbookSync {
         if (this.loading !== controller) return
         this.loading = undefined
         if (this.overflowed) return this.gap()
-        const book = orderbookFromSnapshot(snapshot)
+        const book = orderbookFromSnapshot(snapshot, this.depth)
         for (const delta of this.buffer) {
           if (applyBookDelta(book, delta).kind === 'gap') return this.gap()
         }
         this.buffer = []
         this.failures = 0
         this.book = book
+        this.source = replica.id
         this.bookChanged = true
         this.patch({ status: 'synced' }, true)
       })
@@ -136,6 +158,9 @@ export class OrderbookSync {
     const result = applyBookDelta(this.book, delta)
     if (result.kind === 'gap') this.gap()
     else if (result.kind === 'applied') {
+      const side = delta.side === 'buy' ? 'bids' : 'asks'
+      const cut = this.book.horizon[side] !== undefined
+      if (cut && knownLevels(this.book, side) < knownLevelsMin) return this.resync()
       this.bookChanged = true
       this.schedule()
     }
