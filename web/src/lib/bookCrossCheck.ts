@@ -6,7 +6,7 @@ import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 const askEveryMs = 3_000
 /** How long one ask may take; a slower replica is asked again next time. */
 const askTimeoutMs = 2_500
-/** False books remembered for the screen: the latest. */
+/** False books remembered for the screen: the latest, one per replica and market. */
 const falseBooksKept = 4
 
 export interface BookCrossCheckParameters {
@@ -96,7 +96,11 @@ export class BookCrossCheck {
   #judged(falseBook: FalseBook | undefined): void {
     if (falseBook === undefined) return
     this.#recordedSeq.clear()
-    this.#falseBooks = [falseBook, ...this.#falseBooks].slice(0, falseBooksKept)
+    // The latest of each replica and market: a liar met again replaces its earlier entry.
+    const others = this.#falseBooks.filter(
+      (one) => one.replicaId !== falseBook.replicaId || one.market !== falseBook.market,
+    )
+    this.#falseBooks = [falseBook, ...others].slice(0, falseBooksKept)
     for (const listener of this.#listeners) listener()
     this.parameters.onFalseBook(falseBook)
   }
