@@ -9,8 +9,7 @@ import {
   type ReactNode,
 } from 'react'
 import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
-import type { FalseBook } from './bookCheck.ts'
-import { BookCrossCheck } from './bookCrossCheck.ts'
+import { MarketDataCheck, type FalseMarketData } from './marketDataCheck.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
 import { verifiedPortfolioQueryKey, type VerifiedPortfolio } from './queries.ts'
 import { refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
@@ -25,8 +24,8 @@ import { useReplicaStatuses } from './useReplicaStatuses.ts'
 export interface Live {
   readonly events: ReplicaEvents
   readonly books: ReadonlyMap<string, OrderbookSync>
-  /** The streamed books checked against the other replicas'. */
-  readonly bookCrossCheck: BookCrossCheck
+  /** The streamed books and trades checked against the other replicas'. */
+  readonly marketDataCheck: MarketDataCheck
   /** Calls `listener` for every receipt about the connected address. */
   onReceipt(listener: (receipt: ReceiptEvent) => void): () => void
   /** Calls `listener` for every event of the stream, after it was routed. */
@@ -57,20 +56,23 @@ export function LiveProvider(props: {
     let dirtyBalances = false
     const tokens = new Set(registry.tokens.map((token) => token.symbol))
     const markets = new Set(registry.markets.map((market) => market.id))
-    const bookCrossCheck = new BookCrossCheck({
+    const marketDataCheck = new MarketDataCheck({
       replicas: registry.replicas,
       quorum: registry.quorum,
       markets: registry.markets.map((market) => market.id),
       // Moves the stream only while it is still on the liar.
-      onFalseBook: (falseBook) => {
-        if (events.currentReplica()?.id === falseBook.replicaId) events.failover()
+      onFalse: (value) => {
+        if (events.currentReplica()?.id === value.replicaId) events.failover()
       },
     })
     const events: ReplicaEvents = new ReplicaEvents({
       replicas: registry.replicas,
       quorum: registry.quorum,
       address,
-      onEvent: (event) => {
+      onEvent: (event, replica) => {
+        if (event.event === 'trade' && markets.has(event.data.market)) {
+          marketDataCheck.streamedTrade(event.data, replica.id)
+        }
         const context = { queryClient, books, markets, address, receiptListeners }
         const flush = routeLiveEvent(event, context)
         if (event.event === 'balance') {
@@ -98,15 +100,17 @@ export function LiveProvider(props: {
       // Each publication of the book (a batch's end, a snapshot loaded) is checked.
       sync.subscribe(() => {
         const synced = sync.syncedBook()
-        if (synced !== undefined) bookCrossCheck.streamed(market.id, synced.book, synced.replicaId)
+        if (synced !== undefined) {
+          marketDataCheck.streamedBook(market.id, synced.book, synced.replicaId)
+        }
       })
     }
     events.start()
-    bookCrossCheck.start()
+    marketDataCheck.start()
     setLive({
       events,
       books,
-      bookCrossCheck,
+      marketDataCheck,
       onReceipt(listener) {
         receiptListeners.add(listener)
         return () => receiptListeners.delete(listener)
@@ -118,7 +122,7 @@ export function LiveProvider(props: {
     })
     return () => {
       events.stop()
-      bookCrossCheck.stop()
+      marketDataCheck.stop()
       for (const book of books.values()) book.stop()
     }
   }, [registry, address, queryClient])
@@ -165,10 +169,10 @@ export function usePrimaryReplica(registry: AppRegistry): ReplicaRef | undefined
   )
 }
 
-/** The false books the stream's replicas served, latest first (`bookCrossCheck.ts`). */
-export function useFalseBooks(): readonly FalseBook[] {
-  const { bookCrossCheck } = useLive()
-  return useSyncExternalStore(bookCrossCheck.subscribe, bookCrossCheck.getFalseBooks)
+/** The false books and trades the stream's replicas served, latest first (`marketDataCheck.ts`). */
+export function useFalseMarketData(): readonly FalseMarketData[] {
+  const { marketDataCheck } = useLive()
+  return useSyncExternalStore(marketDataCheck.subscribe, marketDataCheck.getFalse)
 }
 
 const emptyView: OrderbookView = { status: 'loading', book: undefined, gaps: 0 }

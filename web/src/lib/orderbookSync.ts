@@ -1,5 +1,5 @@
 import type { BookEvent } from '../../../shared/api/index.ts'
-import { checkedLevels } from './bookCheck.ts'
+import { checkedLevels } from './marketDataCheck.ts'
 import {
   applyBookDelta,
   copyBook,
@@ -29,7 +29,7 @@ export const bufferedDeltasMax = 10_000
 /**
  * Fewest levels a side must be known whole for, when it is not known whole (a cut snapshot):
  * with fewer, a level the snapshot left out may be among the best, as shown and as checked
- * against the other replicas (`bookCrossCheck.ts`), and a new snapshot is loaded.
+ * against the other replicas (`marketDataCheck.ts`), and a new snapshot is loaded.
  */
 const knownLevelsMin = 2 * checkedLevels
 
@@ -93,7 +93,7 @@ export class OrderbookSync {
   /**
    * The book as the stream has it now, while in step with it (synced), and the replica whose
    * snapshot (and stream) made it; not to be changed. For the check against the other replicas'
-   * books (`bookCrossCheck.ts`), read at a publication.
+   * books (`marketDataCheck.ts`), read at a publication.
    */
   syncedBook(): { readonly book: Readonly<WorkingBook>; readonly replicaId: string } | undefined {
     if (this.view.status !== 'synced' || this.book === undefined) return undefined

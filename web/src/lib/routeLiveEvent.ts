@@ -3,7 +3,7 @@ import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
 import { recordBatchTime } from './batchTimes.ts'
 import type { OrderbookSync } from './orderbookSync.ts'
 import { ordersQueryKey } from './queries.ts'
-import { receiveStreamedTrade } from './tradeFeed.ts'
+import { forgetStreamedTrades, receiveStreamedTrade } from './tradeFeed.ts'
 
 /** What live events update: the query cache, each market's book sync, receipt listeners. */
 export interface RouteLiveEventContext {
@@ -32,6 +32,7 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
     case 'reset':
       // A new stream, or a dropped one (events were lost): refetch every snapshot.
       for (const book of books.values()) book.resync()
+      forgetStreamedTrades(queryClient)
       queryClient.invalidateQueries({ queryKey: ['trades'] })
       queryClient.invalidateQueries({ queryKey: ['orders'] })
       return true

@@ -98,6 +98,38 @@ describe('the trade feed', () => {
     expect(seqs()).toEqual([4, 3, 2, 1])
   })
 
+  it("forgets a left stream's trades: a made-up one never joins the next replica's page", async () => {
+    const replica = await slowTradesReplica()
+    const client = new QueryClient()
+    const observer = new QueryObserver(client, tradeFeedQueryOptions(replica.replica, market))
+    const unsubscribe = observer.subscribe(() => {})
+    cleanUps.push(
+      () => unsubscribe(),
+      () => client.clear(),
+      () => replica.close(),
+    )
+    const context = liveContext(client)
+    const shown = () => client.getQueryData<TradesResponse>(['trades', market])?.trades
+    await expect.poll(() => replica.requests()).toBe(1)
+    replica.release()
+    await expect.poll(() => shown()?.length).toBe(2)
+
+    // The stream's replica makes up trade 3; the stream then moves to another replica, which
+    // has no trade 3 yet.
+    routeLiveEvent({ event: 'trade', data: { ...trade(3), price: '1' } }, context)
+    routeLiveEvent(
+      { event: 'hello', data: { replicaId: 'replica-2', appliedIndex: 2, books: [] } },
+      context,
+    )
+    await expect.poll(() => replica.requests()).toBe(1)
+    replica.release()
+    await expect.poll(() => observer.getCurrentResult().isFetching).toBe(false)
+    expect(shown()?.map((item) => item.seq)).toEqual([2, 1])
+    // The true trade 3, when it comes, is the one shown.
+    routeLiveEvent({ event: 'trade', data: trade(3) }, context)
+    expect(shown()?.[0]).toEqual(trade(3))
+  })
+
   it('keeps nothing of trades in markets the registry does not list', () => {
     const client = new QueryClient()
     const context = liveContext(client)

@@ -16,6 +16,15 @@ function streamedTrades(client: QueryClient, market: string): readonly Trade[] {
   return streamed.get(client)?.get(market) ?? []
 }
 
+/**
+ * Forgets the trades streamed so far, as a new stream starts (`hello`, `reset`): the refetch it
+ * brings holds what its replica has, and a trade another replica streamed, maybe made up, must
+ * not be merged above it (the true one of that number would then be taken as already held).
+ */
+export function forgetStreamedTrades(client: QueryClient): void {
+  streamed.get(client)?.clear()
+}
+
 /** The markets whose streamed trades are kept for `client`. */
 export function streamedTradeMarkets(client: QueryClient): string[] {
   return [...(streamed.get(client)?.keys() ?? [])]

@@ -3,10 +3,11 @@ import { useId, useMemo, useRef, useState } from 'react'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed, formatUnits } from '../../lib/format.ts'
-import { useFalseBooks, useLive, useOrderbook } from '../../lib/live.tsx'
+import { useLive, useOrderbook } from '../../lib/live.tsx'
 import { bestPrices, groupLevels, type BookRow } from '../../lib/orderbookState.ts'
 import { ordersQueryOptions } from '../../lib/queries.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
+import { FalseDataNotice } from './FalseDataNotice.tsx'
 import { moveBookFocus } from './moveBookFocus.ts'
 
 const groupFactors = [1n, 10n, 100n, 1000n]
@@ -39,7 +40,6 @@ export function OrderBook(props: {
   const { market, primary, address, onPick } = props
   const view = useOrderbook(market.id)
   const { books } = useLive()
-  const falseBook = useFalseBooks().find((one) => one.market === market.id)
   const tick = BigInt(market.tickQuoteUnitsPerBaseToken)
   const [factor, setFactor] = useState(1n)
   const step = tick * factor
@@ -166,12 +166,7 @@ export function OrderBook(props: {
           </select>
         </div>
       </header>
-      {falseBook && (
-        <p className="warn small" data-testid="false-book" data-replica={falseBook.replicaId}>
-          {falseBook.replicaId} streamed a book that {falseBook.contradictedBy.join(' and ')}{' '}
-          contradict at update #{falseBook.seq}: the book now comes from another replica.
-        </p>
-      )}
+      <FalseDataNotice market={market.id} kind="book" />
       <p id={hintId} className="sr-only">
         Up and Down arrows move between price levels; Enter uses a level&apos;s price, Shift+Enter
         also the size up to it.

@@ -4,6 +4,7 @@ import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed } from '../../lib/format.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
+import { FalseDataNotice } from './FalseDataNotice.tsx'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 
 /**
@@ -24,6 +25,7 @@ export function RecentTrades(props: {
       <header className="panel-head">
         <h2 id="trades-title">Recent trades</h2>
       </header>
+      <FalseDataNotice market={market.id} kind="trade" />
       {/* Focusable, so the tape can be scrolled from the keyboard. */}
       <div className="scroll" tabIndex={0} role="region" aria-label="Recent trades list">
         <table className="compact-table" aria-label="Recent trades">

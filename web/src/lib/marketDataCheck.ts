@@ -1,0 +1,171 @@
+import type { Trade } from '../../../shared/api/index.ts'
+import { orderbookFromSnapshot, type BookLevels } from './orderbookState.ts'
+import { replicaApi, type ReplicaRef } from './replicaClient.ts'
+import { ServedCheck, type FalseValue } from './servedCheck.ts'
+
+/*
+ * The stream's books and trades checked against the other replicas' (`servedCheck.ts`). Balances
+ * and open orders are proven against a root a quorum signed; a whole book is not (proving that
+ * no better level exists would take a proof over every open order of the market), nor is the
+ * trade tape. A market's book at each update number and each numbered trade are consensus state,
+ * the same on every honest replica, so these are compared with the other replicas' instead.
+ */
+
+/** Book levels compared per side, and trades asked per market: what a trader sees first. */
+export const checkedLevels = 20
+const checkedTrades = 20
+
+/** How often the other replicas are asked. */
+const askEveryMs = 3_000
+/** How long one ask may take; a slower replica is asked again next time. */
+const askTimeoutMs = 2_500
+/** False values remembered for the screen: the latest, one per replica, market and kind. */
+const falseValuesKept = 4
+/** Answers kept per replica and market: some rounds of books, a page of trades. */
+const bookAnswersKept = 8
+
+/** The best `checkedLevels` levels of each side as one text: equal books, equal texts. */
+export function bookTopText(book: { bids: BookLevels; asks: BookLevels }): string {
+  const best = (levels: BookLevels, descending: boolean) =>
+    [...levels]
+      .sort(([a], [b]) => (a === b ? 0 : a < b === descending ? 1 : -1))
+      .slice(0, checkedLevels)
+      .map(([price, quantity]) => `${price}:${quantity}`)
+      .join(',')
+  return `${best(book.bids, true)}|${best(book.asks, false)}`
+}
+
+/**
+ * A trade as one text: what it was (orders, parties, price, size, batch). Not its time: a batch's
+ * time comes from the finalization proof a replica read, which a faulty Zellular sequencer can
+ * make differ between honest replicas (README, Batch time).
+ */
+export function tradeText(trade: Trade): string {
+  const { price, quantity, takerSide, makerOrderId, takerOrderId, maker, taker, index } = trade
+  return [price, quantity, takerSide, makerOrderId, takerOrderId, maker, taker, index].join()
+}
+
+/** A false book or trade, as the screen names it. */
+export interface FalseMarketData extends FalseValue {
+  readonly kind: 'book' | 'trade'
+}
+
+export interface MarketDataCheckParameters {
+  readonly replicas: readonly ReplicaRef[]
+  /** The registry's quorum: `replicas.length − quorum` replicas may lie. */
+  readonly quorum: number
+  readonly markets: readonly string[]
+  /** The stream's replica served a false value: move the stream on. */
+  readonly onFalse: (value: FalseMarketData) => void
+}
+
+/**
+ * Records the stream's books (`streamedBook`, as they are published) and trades
+ * (`streamedTrade`), and every `askEveryMs` asks each replica but the one they came from for
+ * each market's best levels and latest trades, at most one round in flight. A false value is
+ * reported once (`onFalse`, which moves the stream) and kept for the screen (`getFalse`).
+ */
+export class MarketDataCheck {
+  readonly #books: ServedCheck
+  readonly #trades: ServedCheck
+  readonly #controller = new AbortController()
+  #timer: ReturnType<typeof setInterval> | undefined
+  #asking = false
+  #false: readonly FalseMarketData[] = []
+  /** The replica the streamed values came from, as last recorded. */
+  #streamedBy: string | undefined
+  /** The seq of each market's book last recorded: a publication without a delta costs nothing. */
+  readonly #bookSeq = new Map<string, number>()
+  readonly #listeners = new Set<() => void>()
+
+  constructor(private readonly parameters: MarketDataCheckParameters) {
+    const mayLie = parameters.replicas.length - parameters.quorum
+    this.#books = new ServedCheck(mayLie, bookAnswersKept)
+    this.#trades = new ServedCheck(mayLie, checkedTrades * 2)
+  }
+
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  readonly getFalse = (): readonly FalseMarketData[] => this.#false
+
+  start(): void {
+    this.#timer ??= setInterval(() => this.#askRound(), askEveryMs)
+  }
+
+  stop(): void {
+    clearInterval(this.#timer)
+    this.#controller.abort()
+  }
+
+  /** The stream's book of `market`, as published, made from `replicaId`'s snapshot and deltas. */
+  streamedBook(
+    market: string,
+    book: Parameters<typeof bookTopText>[0] & { readonly seq: number },
+    replicaId: string,
+  ): void {
+    this.#streamedFrom(replicaId)
+    if (this.#bookSeq.get(market) === book.seq) return
+    this.#bookSeq.set(market, book.seq)
+    const value = { market, seq: book.seq, text: bookTopText(book) }
+    this.#judged('book', this.#books.streamed(value, replicaId))
+  }
+
+  /** A trade the stream of `replicaId` delivered. */
+  streamedTrade(trade: Trade, replicaId: string): void {
+    this.#streamedFrom(replicaId)
+    const value = { market: trade.market, seq: trade.seq, text: tradeText(trade) }
+    this.#judged('trade', this.#trades.streamed(value, replicaId))
+  }
+
+  #streamedFrom(replicaId: string): void {
+    if (replicaId !== this.#streamedBy) this.#bookSeq.clear()
+    this.#streamedBy = replicaId
+  }
+
+  #askRound(): void {
+    const streamedBy = this.#streamedBy
+    if (this.#asking || streamedBy === undefined) return
+    this.#asking = true
+    const asks = this.parameters.replicas
+      .filter((replica) => replica.id !== streamedBy)
+      .flatMap((replica) => this.parameters.markets.map((market) => this.#ask(replica, market)))
+    Promise.allSettled(asks)
+      .catch(() => undefined)
+      .finally(() => {
+        this.#asking = false
+      })
+  }
+
+  async #ask(replica: ReplicaRef, market: string): Promise<void> {
+    const signal = AbortSignal.any([this.#controller.signal, AbortSignal.timeout(askTimeoutMs)])
+    const [book, trades] = await Promise.all([
+      replicaApi.orderbook(replica, market, checkedLevels, signal),
+      replicaApi.trades(replica, { market, limit: checkedTrades }, signal),
+    ])
+    if (book.market === market) {
+      const text = bookTopText(orderbookFromSnapshot(book))
+      this.#judged('book', this.#books.answered(replica.id, [{ market, seq: book.seq, text }]))
+    }
+    const values = trades.trades
+      .filter((trade) => trade.market === market)
+      .map((trade) => ({ market, seq: trade.seq, text: tradeText(trade) }))
+    this.#judged('trade', this.#trades.answered(replica.id, values))
+  }
+
+  #judged(kind: FalseMarketData['kind'], value: FalseValue | undefined): void {
+    if (value === undefined) return
+    this.#bookSeq.clear()
+    const found = { ...value, kind }
+    // The latest of each replica, market and kind: a liar met again replaces its earlier entry.
+    const others = this.#false.filter(
+      (one) =>
+        one.replicaId !== found.replicaId || one.market !== found.market || one.kind !== kind,
+    )
+    this.#false = [found, ...others].slice(0, falseValuesKept)
+    for (const listener of this.#listeners) listener()
+    this.parameters.onFalse(found)
+  }
+}
