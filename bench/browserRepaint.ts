@@ -96,6 +96,8 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     // Late frames of the last batches.
     await page.waitForTimeout(500)
 
+    // A probe that hears nothing times nothing: say so rather than print empty figures.
+    if (report.events === 0) throw new Error("the repaint probe heard no event of the app's stream")
     const seconds = report.recordedMs / 1000
     const { batches } = report
     const bookBatches = batches.filter((batch) => batch.bookSeq !== undefined)

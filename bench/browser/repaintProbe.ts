@@ -1,7 +1,7 @@
 /*
- * Runs in the app's page (`addInitScript`) for `bench:browser`'s repaint scenario. It listens to
- * the app's own SSE stream (its listeners are added before the app's, so they see each event
- * first) and notes, per batch, when its first event arrived, the shown market's last book `seq`
+ * Runs in the app's page (`addInitScript`) for `bench:browser`'s repaint scenario. It reads the
+ * app's own SSE stream (a branch of each `/events` answer the app fetches, parsed as its bytes
+ * arrive) and notes, per batch, when its first event arrived, the shown market's last book `seq`
  * and trade `seq` in it, and whether it carries a balance of the connected account. The app says
  * what it shows in data attributes (the book's `data-seq`, the chart canvas's `data-drawn-seq`,
  * the balances' `data-shown-index`, and `data-index` for the batch they are verified at); when one reaches a batch, the batch counts as repainted on that
@@ -88,16 +88,43 @@ export function installRepaintProbe(market: string): void {
     if (recording) recorded.push(batch)
   }
 
-  const Native = window.EventSource
-  class ProbedEventSource extends Native {
-    constructor(url: string | URL, init?: EventSourceInit) {
-      super(url, init)
-      for (const name of names) {
-        this.addEventListener(name, (message) => onEvent(name, (message as MessageEvent).data))
+  // The app reads its stream with `fetch` (`web/src/lib/sseConnection.ts`): each `/events`
+  // answer's body is teed, one branch for the app, the other parsed here as it arrives.
+  const nativeFetch = window.fetch.bind(window)
+  window.fetch = async (input, init) => {
+    const response = await nativeFetch(input, init)
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
+    if (new URL(url, location.href).pathname !== '/events' || response.body === null) {
+      return response
+    }
+    const [forApp, forProbe] = response.body.tee()
+    readStream(forProbe).catch(() => undefined)
+    const { status, statusText, headers } = response
+    return new Response(forApp, { status, statusText, headers })
+  }
+
+  /** Parses SSE text as it arrives: an event's `event:` and `data:` lines, then a blank line. */
+  const readStream = async (body: ReadableStream<Uint8Array>) => {
+    const reader = body.getReader()
+    const decoder = new TextDecoder()
+    let rest = ''
+    let name = 'message'
+    let data: string[] = []
+    for (;;) {
+      const { done, value } = await reader.read()
+      if (done) return
+      const lines = (rest + decoder.decode(value, { stream: true })).split(/\r?\n/)
+      rest = lines.pop() ?? ''
+      for (const line of lines) {
+        if (line === '') {
+          if (data.length > 0 && names.includes(name)) onEvent(name, data.join('\n'))
+          name = 'message'
+          data = []
+        } else if (line.startsWith('event:')) name = line.slice(6).trim()
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''))
       }
     }
   }
-  window.EventSource = ProbedEventSource
 
   const afterPaint = (done: () => void) =>
     requestAnimationFrame(() => {
