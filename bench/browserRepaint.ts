@@ -119,6 +119,10 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     }
     describe('book', (batch) => (batch.bookSeq === undefined ? -1 : batch.book))
     describe('chart', (batch) => (batch.tradeSeq === undefined ? -1 : batch.chart))
+    // The book in the batches that trade: they carry more than quotes (fills, balances), so
+    // the chart's figure is set beside the book's for the same batches.
+    describe('book_of_trades', (batch) =>
+      batch.tradeSeq === undefined || batch.bookSeq === undefined ? -1 : batch.book)
     describe('balances', (batch) => (batch.balance ? batch.balances : -1))
     describe('balances_verified', (batch) => (batch.balance ? batch.verified : -1))
     // A batch is repainted when every panel it changes shows it.
