@@ -76,6 +76,11 @@ export class MarketDataCheck {
   #streamedBy: string | undefined
   /** The seq of each market's book last recorded: a publication without a delta costs nothing. */
   readonly #bookSeq = new Map<string, number>()
+  /**
+   * Markets the stream showed something new of since their last ask: only those are asked
+   * again (a quiet market's answers would not change), each at least once per stream source.
+   */
+  readonly #changed = new Set<string>()
   readonly #listeners = new Set<() => void>()
 
   constructor(private readonly parameters: MarketDataCheckParameters) {
@@ -109,6 +114,7 @@ export class MarketDataCheck {
     this.#streamedFrom(replicaId)
     if (this.#bookSeq.get(market) === book.seq) return
     this.#bookSeq.set(market, book.seq)
+    this.#changed.add(market)
     const value = { market, seq: book.seq, text: bookTopText(book) }
     this.#judged('book', this.#books.streamed(value, replicaId))
   }
@@ -116,6 +122,7 @@ export class MarketDataCheck {
   /** A trade the stream of `replicaId` delivered. */
   streamedTrade(trade: Trade, replicaId: string): void {
     this.#streamedFrom(replicaId)
+    this.#changed.add(trade.market)
     const value = { market: trade.market, seq: trade.seq, text: tradeText(trade) }
     this.#judged('trade', this.#trades.streamed(value, replicaId))
   }
@@ -129,9 +136,11 @@ export class MarketDataCheck {
     const streamedBy = this.#streamedBy
     if (this.#asking || streamedBy === undefined) return
     this.#asking = true
+    const markets = this.parameters.markets.filter((market) => this.#changed.has(market))
+    this.#changed.clear()
     const asks = this.parameters.replicas
       .filter((replica) => replica.id !== streamedBy)
-      .flatMap((replica) => this.parameters.markets.map((market) => this.#ask(replica, market)))
+      .flatMap((replica) => markets.map((market) => this.#ask(replica, market)))
     Promise.allSettled(asks)
       .catch(() => undefined)
       .finally(() => {
@@ -145,6 +154,9 @@ export class MarketDataCheck {
       replicaApi.orderbook(replica, market, checkedLevels, signal),
       replicaApi.trades(replica, { market, limit: checkedTrades }, signal),
     ])
+    // An answer of another update than the stream's last is asked again next round, whatever
+    // the stream shows meanwhile: a quiet market must still be compared once at one update.
+    if (book.seq !== this.#bookSeq.get(market)) this.#changed.add(market)
     if (book.market === market) {
       const text = bookTopText(orderbookFromSnapshot(book))
       this.#judged('book', this.#books.answered(replica.id, [{ market, seq: book.seq, text }]))
