@@ -62,8 +62,9 @@ export interface MarketDataCheckParameters {
 /**
  * Records the stream's books (`streamedBook`, as they are published) and trades
  * (`streamedTrade`), and every `askEveryMs` asks each replica but the one they came from for
- * each market's best levels and latest trades, at most one round in flight. A false value is
- * reported once (`onFalse`, which moves the stream) and kept for the screen (`getFalse`).
+ * the best levels and latest trades of each market that needs it (`#changed`), at most one
+ * round in flight. A false value is reported once (`onFalse`, which moves the stream) and kept
+ * for the screen (`getFalse`).
  */
 export class MarketDataCheck {
   readonly #books: ServedCheck
