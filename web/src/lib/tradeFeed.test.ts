@@ -63,18 +63,23 @@ function liveContext(client: QueryClient): RouteLiveEventContext {
   }
 }
 
+/** A trade feed observed as a component would, fetched from a `slowTradesReplica`. */
+async function observedFeed() {
+  const replica = await slowTradesReplica()
+  const client = new QueryClient()
+  const observer = new QueryObserver(client, tradeFeedQueryOptions(replica.replica, market))
+  const unsubscribe = observer.subscribe(() => {})
+  cleanUps.push(
+    () => unsubscribe(),
+    () => client.clear(),
+    () => replica.close(),
+  )
+  return { replica, client, observer, context: liveContext(client) }
+}
+
 describe('the trade feed', () => {
   it('keeps a streamed trade that arrives while the refetch after a reconnect is in flight', async () => {
-    const replica = await slowTradesReplica()
-    const client = new QueryClient()
-    const observer = new QueryObserver(client, tradeFeedQueryOptions(replica.replica, market))
-    const unsubscribe = observer.subscribe(() => {})
-    cleanUps.push(
-      () => unsubscribe(),
-      () => client.clear(),
-      () => replica.close(),
-    )
-    const context = liveContext(client)
+    const { replica, client, observer, context } = await observedFeed()
     const seqs = () =>
       client.getQueryData<TradesResponse>(['trades', market])?.trades.map((item) => item.seq)
 
@@ -99,16 +104,7 @@ describe('the trade feed', () => {
   })
 
   it("forgets a left stream's trades: a made-up one never joins the next replica's page", async () => {
-    const replica = await slowTradesReplica()
-    const client = new QueryClient()
-    const observer = new QueryObserver(client, tradeFeedQueryOptions(replica.replica, market))
-    const unsubscribe = observer.subscribe(() => {})
-    cleanUps.push(
-      () => unsubscribe(),
-      () => client.clear(),
-      () => replica.close(),
-    )
-    const context = liveContext(client)
+    const { replica, client, observer, context } = await observedFeed()
     const shown = () => client.getQueryData<TradesResponse>(['trades', market])?.trades
     await expect.poll(() => replica.requests()).toBe(1)
     replica.release()
