@@ -1,6 +1,14 @@
 import { expect, test, type Page, type Request } from '@playwright/test'
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
-import { connect, fetchRegistry, openUser, useFaucet, type User } from './support/app.ts'
+import {
+  connect,
+  fetchRegistry,
+  openUser,
+  submitLimit,
+  units,
+  useFaucet,
+  type User,
+} from './support/app.ts'
 import { ReplicaLink, routeReplicaThrough } from './support/replicaLink.ts'
 
 /*
@@ -222,5 +230,61 @@ test('a replica streaming a book the other replicas contradict is named and left
   await expect(named).toContainText(others.map((replica) => replica.id).join(' and '))
   await expect(indicator).not.toContainText(liar.id)
   await expect(madeUpRow).toHaveCount(0)
+  await user.context.close()
+})
+
+test('a replica serving a trade the other replicas contradict is named and left', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  // Two traders make a trade; the machine is shared, so this test may take longer.
+  test.setTimeout(150_000)
+  const registry = await fetchRegistry(request)
+  const liar = registry.replicas[0]!
+  const setUp = async () => {
+    const user = await openUser(browser, { baseURL: baseURL! })
+    await connect(user)
+    await useFaucet(user)
+    return user
+  }
+  const [alice, bob] = await Promise.all([setUp(), setUp()])
+  const order = { price: '1234.5', quantity: '0.2' }
+  await submitLimit(alice.page, { side: 'sell', ...order })
+  await expect(
+    alice.page.locator(`[data-testid="open-order"][data-price="${units(order.price, 6)}"]`),
+  ).toBeVisible({ timeout: 30_000 })
+  await submitLimit(bob.page, { side: 'buy', ...order })
+  const traded = bob.page.locator(
+    `[data-testid="trade-row"][data-price="${units(order.price, 6)}"]`,
+  )
+  await expect(traded.first()).toBeVisible({ timeout: 30_000 })
+  await Promise.all([alice.context.close(), bob.context.close()])
+
+  // The liar doubles the size of the newest trade in every page of trades it serves the page.
+  let lies = 0
+  const user = await openUser(browser, {
+    baseURL: baseURL!,
+    prepare: (page: Page) =>
+      page.route(
+        (url) => url.href.startsWith(`${liar.url}/trades`),
+        async (route) => {
+          const response = await route.fetch()
+          const page = (await response.json()) as { trades: { quantity: string }[] }
+          const newest = page.trades[0]
+          if (newest !== undefined) {
+            newest.quantity = (BigInt(newest.quantity) * 2n).toString()
+            lies += 1
+          }
+          await route.fulfill({ response, json: page })
+        },
+      ),
+  })
+  const named = user.page.getByTestId('false-trade')
+  await expect(named).toHaveAttribute('data-replica', liar.id, { timeout: 20_000 })
+  expect(lies).toBeGreaterThan(0)
+  const others = registry.replicas.filter((replica) => replica.id !== liar.id)
+  await expect(named).toContainText(others.map((replica) => replica.id).join(' and '))
+  await expect(user.page.getByTestId('live-indicator')).not.toContainText(liar.id)
   await user.context.close()
 })

@@ -17,6 +17,7 @@ import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
 import { routeLiveEvent } from './routeLiveEvent.ts'
+import { watchFetchedTrades } from './tradeFeed.ts'
 import { recordStreamedBalance } from './streamedBalances.ts'
 import { useReplicaStatuses } from './useReplicaStatuses.ts'
 
@@ -71,7 +72,7 @@ export function LiveProvider(props: {
       address,
       onEvent: (event, replica) => {
         if (event.event === 'trade' && markets.has(event.data.market)) {
-          marketDataCheck.streamedTrade(event.data, replica.id)
+          marketDataCheck.shownTrade(event.data, replica.id)
         }
         const context = { queryClient, books, markets, address, receiptListeners }
         const flush = routeLiveEvent(event, context)
@@ -105,6 +106,12 @@ export function LiveProvider(props: {
         }
       })
     }
+    // The feed's pages, oldest trade first as the stream would have brought them.
+    const stopWatchingTrades = watchFetchedTrades(queryClient, (replicaId, trades) => {
+      for (const trade of [...trades].reverse()) {
+        if (markets.has(trade.market)) marketDataCheck.shownTrade(trade, replicaId)
+      }
+    })
     events.start()
     marketDataCheck.start()
     setLive({
@@ -123,6 +130,7 @@ export function LiveProvider(props: {
     return () => {
       events.stop()
       marketDataCheck.stop()
+      stopWatchingTrades()
       for (const book of books.values()) book.stop()
     }
   }, [registry, address, queryClient])

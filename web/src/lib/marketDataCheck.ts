@@ -60,11 +60,11 @@ export interface MarketDataCheckParameters {
 }
 
 /**
- * Records the stream's books (`streamedBook`, as they are published) and trades
- * (`streamedTrade`), and every `askEveryMs` asks each replica but the one they came from for
- * the best levels and latest trades of each market that needs it (`#changed`), at most one
- * round in flight. A false value is reported once (`onFalse`, which moves the stream) and kept
- * for the screen (`getFalse`).
+ * Records the stream's books (`streamedBook`, as they are published) and the trades shown
+ * (`shownTrade`: streamed, or in the feed's pages), and every `askEveryMs` asks each replica but
+ * the one they came from for the best levels and latest trades of each market that needs it
+ * (`#changed`), at most one round in flight. A false value is reported once (`onFalse`, which
+ * moves the stream) and kept for the screen (`getFalse`).
  */
 export class MarketDataCheck {
   readonly #books: ServedCheck
@@ -120,8 +120,8 @@ export class MarketDataCheck {
     this.#judged('book', this.#books.streamed(value, replicaId))
   }
 
-  /** A trade the stream of `replicaId` delivered. */
-  streamedTrade(trade: Trade, replicaId: string): void {
+  /** A trade the screen shows from `replicaId`'s data: streamed, or in a page it answered. */
+  shownTrade(trade: Trade, replicaId: string): void {
     this.#streamedFrom(replicaId)
     this.#changed.add(trade.market)
     const value = { market: trade.market, seq: trade.seq, text: tradeText(trade) }

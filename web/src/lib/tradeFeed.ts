@@ -25,6 +25,27 @@ export function forgetStreamedTrades(client: QueryClient): void {
   streamed.get(client)?.clear()
 }
 
+/** Per query client, who is told of each page of trades the feed fetches (`watchFetchedTrades`). */
+const fetchedWatchers = new WeakMap<
+  QueryClient,
+  (replicaId: string, trades: readonly Trade[]) => void
+>()
+
+/**
+ * Tells `watcher` of each page of trades the feed fetches through `client` (newest first), with
+ * the replica that answered: the app checks those against the other replicas too
+ * (`marketDataCheck.ts`). Returns the call that stops it.
+ */
+export function watchFetchedTrades(
+  client: QueryClient,
+  watcher: (replicaId: string, trades: readonly Trade[]) => void,
+): () => void {
+  fetchedWatchers.set(client, watcher)
+  return () => {
+    if (fetchedWatchers.get(client) === watcher) fetchedWatchers.delete(client)
+  }
+}
+
 /** The markets whose streamed trades are kept for `client`. */
 export function streamedTradeMarkets(client: QueryClient): string[] {
   return [...(streamed.get(client)?.keys() ?? [])]
@@ -62,6 +83,7 @@ export function tradeFeedQueryOptions(replica: ReplicaRef | undefined, market: s
     queryKey: tradesQueryKey(market),
     queryFn: async ({ signal, client }): Promise<TradesResponse> => {
       const answer = await replicaApi.trades(replica!, { market, limit: tradeFeedLimit }, signal)
+      fetchedWatchers.get(client)?.(replica!.id, answer.trades)
       return { ...answer, trades: mergeTrades(answer.trades, streamedTrades(client, market)) }
     },
     enabled: replica !== undefined,
