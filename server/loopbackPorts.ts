@@ -8,11 +8,19 @@ import { ephemeralPortRange, type PortRange } from './ephemeralPorts.ts'
  * (`.ci/ephemeralPortGuard.ts` refuses such a listen in tests).
  */
 
+let machineRange: PortRange | undefined
+
+/** This machine's ephemeral range, read once: tests ask for ports many times. */
+function thisMachinesRange(): PortRange {
+  machineRange ??= ephemeralPortRange()
+  return machineRange
+}
+
 /**
  * The windows right below the ephemeral range (32000–32767 and 31800–31999 with Linux's
  * default): `tests` for `freeLoopbackPort`, `postgres` for the tests' PostgreSQL server.
  */
-export function loopbackWindows(range: PortRange = ephemeralPortRange()) {
+export function loopbackWindows(range: PortRange = thisMachinesRange()) {
   return {
     tests: { from: range.from - 768, below: range.from },
     postgres: { from: range.from - 968, below: range.from - 768 },

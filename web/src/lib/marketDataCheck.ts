@@ -1,5 +1,5 @@
 import type { Trade } from '../../../shared/api/index.ts'
-import { orderbookFromSnapshot, type BookLevels } from './orderbookState.ts'
+import { bestFirst, orderbookFromSnapshot, type BookLevels } from './orderbookState.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import { ServedCheck, type FalseValue } from './servedCheck.ts'
 
@@ -26,13 +26,12 @@ const bookAnswersKept = 8
 
 /** The best `checkedLevels` levels of each side as one text: equal books, equal texts. */
 export function bookTopText(book: { bids: BookLevels; asks: BookLevels }): string {
-  const best = (levels: BookLevels, descending: boolean) =>
-    [...levels]
-      .sort(([a], [b]) => (a === b ? 0 : a < b === descending ? 1 : -1))
+  const best = (side: 'bids' | 'asks') =>
+    bestFirst([...book[side].keys()], side)
       .slice(0, checkedLevels)
-      .map(([price, quantity]) => `${price}:${quantity}`)
+      .map((price) => `${price}:${book[side].get(price)}`)
       .join(',')
-  return `${best(book.bids, true)}|${best(book.asks, false)}`
+  return `${best('bids')}|${best('asks')}`
 }
 
 /**

@@ -126,7 +126,8 @@ function trimLevels(book: WorkingBook, side: 'bids' | 'asks'): void {
   book.horizon[side] = nearer ? horizon : worstKept
 }
 
-function bestFirst(prices: bigint[], side: 'bids' | 'asks'): bigint[] {
+/** `prices` of `side` sorted in place, best first (bids highest, asks lowest); returned. */
+export function bestFirst(prices: bigint[], side: 'bids' | 'asks'): bigint[] {
   return prices.sort((a, b) =>
     side === 'bids' ? (a > b ? -1 : a < b ? 1 : 0) : a < b ? -1 : a > b ? 1 : 0,
   )
@@ -156,9 +157,7 @@ export function groupLevels(
     const bucket = side === 'bids' || floor === price ? floor : floor + step
     buckets.set(bucket, (buckets.get(bucket) ?? 0n) + quantity)
   }
-  const prices = [...buckets.keys()].sort((a, b) =>
-    side === 'bids' ? (a > b ? -1 : a < b ? 1 : 0) : a < b ? -1 : a > b ? 1 : 0,
-  )
+  const prices = bestFirst([...buckets.keys()], side)
   const rows: BookRow[] = []
   let total = 0n
   for (const price of prices.slice(0, depth)) {

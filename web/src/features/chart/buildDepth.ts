@@ -1,4 +1,4 @@
-import type { BookLevels } from '../../lib/orderbookState.ts'
+import { bestFirst, type BookLevels } from '../../lib/orderbookState.ts'
 
 /** One step of a depth curve: the book's total size from the best price up to `price`. */
 export interface DepthPoint {
@@ -25,8 +25,8 @@ export function buildDepth(
   book: { readonly bids: BookLevels; readonly asks: BookLevels },
   rangeBps = 2000n,
 ): Depth {
-  const bidPrices = [...book.bids.keys()].sort((a, b) => (a > b ? -1 : a < b ? 1 : 0))
-  const askPrices = [...book.asks.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  const bidPrices = bestFirst([...book.bids.keys()], 'bids')
+  const askPrices = bestFirst([...book.asks.keys()], 'asks')
   const bestBid = bidPrices[0]
   const bestAsk = askPrices[0]
   const mid =
