@@ -1,6 +1,15 @@
-import { describe, expect, it } from 'vitest'
+import { createServer } from 'node:http'
+import { afterEach, describe, expect, it } from 'vitest'
+import type { OrderbookResponse } from '../../../shared/api/index.ts'
 import { fixtureTrade } from '../testing/tradeFixture.ts'
-import { bookTopText, checkedLevels, tradeText } from './marketDataCheck.ts'
+import { orderbookFromSnapshot } from './orderbookState.ts'
+import {
+  bookTopText,
+  checkedLevels,
+  MarketDataCheck,
+  tradeText,
+  type FalseMarketData,
+} from './marketDataCheck.ts'
 
 const levels = (entries: [number, number][]) =>
   new Map(entries.map(([price, quantity]) => [BigInt(price), BigInt(quantity)]))
@@ -33,5 +42,106 @@ describe('the texts market data is compared by', () => {
     expect(tradeText({ ...trade, time: 1 })).toBe(tradeText({ ...trade, time: 2 }))
     expect(tradeText(trade)).not.toBe(tradeText({ ...trade, price: '2001' }))
     expect(tradeText(trade)).not.toBe(tradeText({ ...trade, taker: trade.maker }))
+  })
+})
+
+const market = 'ETH/USDT'
+const book = (seq: number, bid: string): OrderbookResponse => ({
+  market,
+  seq,
+  index: seq,
+  bids: [{ price: bid, quantity: '5', orders: 1 }],
+  asks: [],
+})
+
+/** A replica on 127.0.0.1 answering `/orderbook` with `served()` and `/trades` with none. */
+async function replicaServing(id: string, served: () => OrderbookResponse) {
+  const asked: string[] = []
+  const server = createServer((request, response) => {
+    const path = new URL(request.url!, 'http://x').pathname
+    asked.push(path)
+    const body = path === '/orderbook' ? served() : { market, trades: [], next: null }
+    response.writeHead(200, {
+      'content-type': 'application/json',
+      'access-control-allow-origin': '*',
+    })
+    response.end(JSON.stringify(body))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  cleanUps.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
+  )
+  return { replica: { id, url: `http://127.0.0.1:${port}` }, asked }
+}
+
+const cleanUps: (() => Promise<void>)[] = []
+afterEach(async () => {
+  for (const cleanUp of cleanUps.splice(0)) await cleanUp()
+})
+
+/** Three replicas, the stream on replica-1, the others on servers serving `served()`. */
+async function checkAgainst(served: () => OrderbookResponse) {
+  const two = await replicaServing('replica-2', served)
+  const three = await replicaServing('replica-3', served)
+  const found: FalseMarketData[] = []
+  const check = new MarketDataCheck({
+    replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:1' }, two.replica, three.replica],
+    quorum: 2,
+    markets: [market],
+    onFalse: (value) => found.push(value),
+  })
+  const streamed = (answer: OrderbookResponse) =>
+    check.streamedBook(market, orderbookFromSnapshot(answer), 'replica-1')
+  return { check, found, streamed, asked: () => [...two.asked, ...three.asked] }
+}
+
+describe('MarketDataCheck against replicas on 127.0.0.1', () => {
+  it('asks the other replicas again only once the stream shows news of a market', async () => {
+    let served = book(5, '100')
+    const { check, found, streamed, asked } = await checkAgainst(() => served)
+    streamed(book(5, '100'))
+    await check.askRound()
+    expect(asked().sort()).toEqual(['/orderbook', '/orderbook', '/trades', '/trades'])
+    // Nothing new on the stream, the answers of its update: no ask.
+    await check.askRound()
+    expect(asked()).toHaveLength(4)
+    served = book(6, '101')
+    streamed(book(6, '101'))
+    await check.askRound()
+    expect(asked()).toHaveLength(8)
+    expect(found).toEqual([])
+  })
+
+  it('asks again next round when the answers were of another update than the stream shows', async () => {
+    let served = book(4, '99')
+    const { check, streamed, asked } = await checkAgainst(() => served)
+    streamed(book(5, '100'))
+    await check.askRound()
+    served = book(5, '100')
+    await check.askRound()
+    expect(asked()).toHaveLength(8)
+    await check.askRound()
+    expect(asked()).toHaveLength(8)
+  })
+
+  it("names the stream's replica when both others serve another book at its update", async () => {
+    const { check, found, streamed } = await checkAgainst(() => book(5, '100'))
+    streamed(book(5, '1'))
+    await check.askRound()
+    expect(found).toEqual([
+      {
+        kind: 'book',
+        replicaId: 'replica-1',
+        market,
+        seq: 5,
+        contradictedBy: ['replica-2', 'replica-3'],
+      },
+    ])
+    expect(check.getFalse()).toEqual(found)
   })
 })

@@ -97,7 +97,9 @@ export class MarketDataCheck {
   readonly getFalse = (): readonly FalseMarketData[] => this.#false
 
   start(): void {
-    this.#timer ??= setInterval(() => this.#askRound(), askEveryMs)
+    this.#timer ??= setInterval(() => {
+      this.askRound().catch(() => undefined)
+    }, askEveryMs)
   }
 
   stop(): void {
@@ -132,7 +134,8 @@ export class MarketDataCheck {
     this.#streamedBy = replicaId
   }
 
-  #askRound(): void {
+  /** One round of asks (what the timer runs); resolves when its answers are judged. */
+  async askRound(): Promise<void> {
     const streamedBy = this.#streamedBy
     if (this.#asking || streamedBy === undefined) return
     this.#asking = true
@@ -141,11 +144,8 @@ export class MarketDataCheck {
     const asks = this.parameters.replicas
       .filter((replica) => replica.id !== streamedBy)
       .flatMap((replica) => markets.map((market) => this.#ask(replica, market)))
-    Promise.allSettled(asks)
-      .catch(() => undefined)
-      .finally(() => {
-        this.#asking = false
-      })
+    await Promise.allSettled(asks)
+    this.#asking = false
   }
 
   async #ask(replica: ReplicaRef, market: string): Promise<void> {
