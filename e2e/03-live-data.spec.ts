@@ -8,6 +8,7 @@ import {
   units,
   useFaucet,
   type User,
+  openFundedUser,
 } from './support/app.ts'
 import { ReplicaLink, routeReplicaThrough } from './support/replicaLink.ts'
 
@@ -195,6 +196,45 @@ test('failed reads show as errors with a retry, never as an empty book or "no or
   await user.context.close()
 })
 
+/** A registry replica, as the tests name and reach it. */
+interface ReplicaRef {
+  readonly id: string
+  readonly url: string
+}
+
+/**
+ * Has `liar` alter every answer of `path` it gives `page` (`alter` changes the JSON in place and
+ * says whether it lied); returns how many lies it told so far.
+ */
+function lieTo<Json>(page: Page, liar: ReplicaRef, path: string, alter: (json: Json) => boolean) {
+  let lies = 0
+  const routed = page.route(
+    (url) => url.href.startsWith(`${liar.url}${path}`),
+    async (route) => {
+      const response = await route.fetch()
+      const json = (await response.json()) as Json
+      if (alter(json)) lies += 1
+      await route.fulfill({ response, json })
+    },
+  )
+  return { routed, lies: () => lies }
+}
+
+/** The screen names `liar` for a false `kind`, contradicted by every other replica, and left it. */
+async function expectNamedAndLeft(
+  page: Page,
+  kind: 'book' | 'trade',
+  registry: { replicas: readonly ReplicaRef[] },
+  liar: ReplicaRef,
+): Promise<void> {
+  const named = page.getByTestId(`false-${kind}`)
+  // Within a few rounds of asking the other replicas (every 3 s).
+  await expect(named).toHaveAttribute('data-replica', liar.id, { timeout: 20_000 })
+  const others = registry.replicas.filter((replica) => replica.id !== liar.id)
+  await expect(named).toContainText(others.map((replica) => replica.id).join(' and '))
+  await expect(page.getByTestId('live-indicator')).not.toContainText(liar.id)
+}
+
 test('a replica streaming a book the other replicas contradict is named and left', async ({
   browser,
   baseURL,
@@ -205,30 +245,20 @@ test('a replica streaming a book the other replicas contradict is named and left
   // The liar adds a bid of 1,000 base tokens at a price of 1 base unit to every book it serves
   // the page; its stream's deltas are true, so the made-up level stays on a book made from it.
   const madeUp = { price: '1', quantity: '1000000000000000000000', orders: 1 }
-  let lies = 0
-  const prepare = (page: Page) =>
-    page.route(
-      (url) => url.href.startsWith(`${liar.url}/orderbook`),
-      async (route) => {
-        const response = await route.fetch()
-        const book = (await response.json()) as { bids: (typeof madeUp)[] }
-        book.bids.push(madeUp)
-        lies += 1
-        await route.fulfill({ response, json: book })
-      },
-    )
+  let lying: ReturnType<typeof lieTo> | undefined
+  const prepare = (page: Page) => {
+    lying = lieTo(page, liar, '/orderbook', (book: { bids: (typeof madeUp)[] }) => {
+      book.bids.push(madeUp)
+      return true
+    })
+    return lying.routed
+  }
   const user = await openUser(browser, { baseURL: baseURL!, prepare })
-  const indicator = user.page.getByTestId('live-indicator')
   const madeUpRow = user.page.locator(`[data-testid="book-row"][data-price="${madeUp.price}"]`)
 
-  // Both other replicas serve another book at the same update: the liar is named and left,
-  // within a few rounds of asking them (every 3 s).
-  const named = user.page.getByTestId('false-book')
-  await expect(named).toHaveAttribute('data-replica', liar.id, { timeout: 20_000 })
-  expect(lies).toBeGreaterThan(0)
-  const others = registry.replicas.filter((replica) => replica.id !== liar.id)
-  await expect(named).toContainText(others.map((replica) => replica.id).join(' and '))
-  await expect(indicator).not.toContainText(liar.id)
+  // Both other replicas serve another book at the same update: the liar is named and left.
+  await expectNamedAndLeft(user.page, 'book', registry, liar)
+  expect(lying!.lies()).toBeGreaterThan(0)
   await expect(madeUpRow).toHaveCount(0)
   await user.context.close()
 })
@@ -242,12 +272,7 @@ test('a replica serving a trade the other replicas contradict is named and left'
   test.setTimeout(150_000)
   const registry = await fetchRegistry(request)
   const liar = registry.replicas[0]!
-  const setUp = async () => {
-    const user = await openUser(browser, { baseURL: baseURL! })
-    await connect(user)
-    await useFaucet(user)
-    return user
-  }
+  const setUp = () => openFundedUser(browser, baseURL!)
   const [alice, bob] = await Promise.all([setUp(), setUp()])
   const order = { price: '1234.5', quantity: '0.2' }
   await submitLimit(alice.page, { side: 'sell', ...order })
@@ -262,29 +287,19 @@ test('a replica serving a trade the other replicas contradict is named and left'
   await Promise.all([alice.context.close(), bob.context.close()])
 
   // The liar doubles the size of the newest trade in every page of trades it serves the page.
-  let lies = 0
+  let lying: ReturnType<typeof lieTo> | undefined
   const user = await openUser(browser, {
     baseURL: baseURL!,
-    prepare: (page: Page) =>
-      page.route(
-        (url) => url.href.startsWith(`${liar.url}/trades`),
-        async (route) => {
-          const response = await route.fetch()
-          const page = (await response.json()) as { trades: { quantity: string }[] }
-          const newest = page.trades[0]
-          if (newest !== undefined) {
-            newest.quantity = (BigInt(newest.quantity) * 2n).toString()
-            lies += 1
-          }
-          await route.fulfill({ response, json: page })
-        },
-      ),
+    prepare: (page: Page) => {
+      lying = lieTo(page, liar, '/trades', (page: { trades: { quantity: string }[] }) => {
+        const newest = page.trades[0]
+        if (newest !== undefined) newest.quantity = (BigInt(newest.quantity) * 2n).toString()
+        return newest !== undefined
+      })
+      return lying.routed
+    },
   })
-  const named = user.page.getByTestId('false-trade')
-  await expect(named).toHaveAttribute('data-replica', liar.id, { timeout: 20_000 })
-  expect(lies).toBeGreaterThan(0)
-  const others = registry.replicas.filter((replica) => replica.id !== liar.id)
-  await expect(named).toContainText(others.map((replica) => replica.id).join(' and '))
-  await expect(user.page.getByTestId('live-indicator')).not.toContainText(liar.id)
+  await expectNamedAndLeft(user.page, 'trade', registry, liar)
+  expect(lying!.lies()).toBeGreaterThan(0)
   await user.context.close()
 })

@@ -1,12 +1,10 @@
 import { expect, test, type Page } from '@playwright/test'
 import {
-  connect,
   keepScreenshot,
-  openUser,
   submitLimit,
   units,
-  useFaucet,
   type LimitOrder,
+  openFundedUser,
 } from './support/app.ts'
 
 /** Places a limit order through the form and waits until a replica applied its batch. */
@@ -31,12 +29,7 @@ test('a resting order filled by another account: times, fill toasts to both, a c
 }, testInfo) => {
   // Two traders, set up side by side; the machine is shared, so this test may take longer.
   test.setTimeout(150_000)
-  const setUp = async () => {
-    const user = await openUser(browser, { baseURL: baseURL! })
-    await connect(user)
-    await useFaucet(user)
-    return user
-  }
+  const setUp = () => openFundedUser(browser, baseURL!)
   const [alice, bob] = await Promise.all([setUp(), setUp()])
 
   const price = '2222.25'

@@ -1,11 +1,5 @@
 import { expect, test, type Page } from '@playwright/test'
-import {
-  connect,
-  keepScreenshot,
-  openUser,
-  placeLimitAndSeeLevel,
-  useFaucet,
-} from './support/app.ts'
+import { keepScreenshot, placeLimitAndSeeLevel, openFundedUser } from './support/app.ts'
 
 /*
  * The layout at three sizes, with screenshots kept among the test artifacts
@@ -62,13 +56,7 @@ test('desktop and phone layouts: chart and activity in view, a sticky Buy/Sell b
   baseURL,
 }, testInfo) => {
   test.setTimeout(300_000)
-  const setUp = async () => {
-    const user = await openUser(browser, { baseURL: baseURL! })
-    await user.page.goto('/?market=BTC-USDT')
-    await connect(user)
-    await useFaucet(user)
-    return user
-  }
+  const setUp = () => openFundedUser(browser, baseURL!, '/?market=BTC-USDT')
   const [maker, taker] = await Promise.all([setUp(), setUp()])
   for (const order of [
     { side: 'buy', price: '59900', quantity: '0.02' },

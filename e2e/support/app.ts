@@ -107,6 +107,18 @@ export async function useFaucet(user: User): Promise<void> {
   await waitForBalance(user.page, 'ETH', (balance) => balance.available > 0n)
 }
 
+/**
+ * A trader ready to trade: a new page (at `path`, the default market without one), connected,
+ * funded by the faucet.
+ */
+export async function openFundedUser(browser: Browser, baseURL: string, path?: string) {
+  const user = await openUser(browser, { baseURL })
+  if (path !== undefined) await user.page.goto(path)
+  await connect(user)
+  await useFaucet(user)
+  return user
+}
+
 /** Keeps a screenshot of the main screen among the test's artifacts (test-results/). */
 export async function keepScreenshot(page: Page, testInfo: TestInfo, name: string): Promise<void> {
   const path = testInfo.outputPath(`${name}.png`)
