@@ -203,17 +203,22 @@ interface ReplicaRef {
 }
 
 /**
- * Has `liar` alter every answer of `path` it gives `page` (`alter` changes the JSON in place and
- * says whether it lied); returns how many lies it told so far.
+ * Has `liar` alter every answer of `path` it gives `page` (`alter` changes the JSON in place,
+ * told the request's URL, and says whether it lied); returns how many lies it told so far.
  */
-function lieTo<Json>(page: Page, liar: ReplicaRef, path: string, alter: (json: Json) => boolean) {
+function lieTo<Json>(
+  page: Page,
+  liar: ReplicaRef,
+  path: string,
+  alter: (json: Json, url: URL) => boolean,
+) {
   let lies = 0
   const routed = page.route(
     (url) => url.href.startsWith(`${liar.url}${path}`),
     async (route) => {
       const response = await route.fetch()
       const json = (await response.json()) as Json
-      if (alter(json)) lies += 1
+      if (alter(json, new URL(route.request().url()))) lies += 1
       await route.fulfill({ response, json })
     },
   )
@@ -269,7 +274,7 @@ test('a replica serving a trade the other replicas contradict is named and left'
   request,
 }) => {
   // Two traders make a trade; the machine is shared, so this test may take longer.
-  test.setTimeout(150_000)
+  test.setTimeout(200_000)
   const registry = await fetchRegistry(request)
   const liar = registry.replicas[0]!
   const setUp = () => openFundedUser(browser, baseURL!)
@@ -302,4 +307,23 @@ test('a replica serving a trade the other replicas contradict is named and left'
   await expectNamedAndLeft(user.page, 'trade', registry, liar)
   expect(lying!.lies()).toBeGreaterThan(0)
   await user.context.close()
+
+  // In a new page the same replica alters only the chart's history (pages of 500 trades): the
+  // oldest trade in it, which the candles and the header's 24 h figures are made from.
+  let lyingHistory: ReturnType<typeof lieTo> | undefined
+  const chartUser = await openUser(browser, {
+    baseURL: baseURL!,
+    prepare: (page: Page) => {
+      lyingHistory = lieTo(page, liar, '/trades', (page: { trades: { price: string }[] }, url) => {
+        const oldest = page.trades.at(-1)
+        if (url.searchParams.get('limit') !== '500' || oldest === undefined) return false
+        oldest.price = (BigInt(oldest.price) + 1n).toString()
+        return true
+      })
+      return lyingHistory.routed
+    },
+  })
+  await expectNamedAndLeft(chartUser.page, 'trade', registry, liar)
+  expect(lyingHistory!.lies()).toBeGreaterThan(0)
+  await chartUser.context.close()
 })

@@ -106,11 +106,9 @@ export function LiveProvider(props: {
         }
       })
     }
-    // The feed's pages, oldest trade first as the stream would have brought them.
-    const stopWatchingTrades = watchFetchedTrades(queryClient, (replicaId, trades) => {
-      for (const trade of [...trades].reverse()) {
-        if (markets.has(trade.market)) marketDataCheck.shownTrade(trade, replicaId)
-      }
+    // The pages of trades the screen fetched: the feed's, the chart's history.
+    const stopWatchingTrades = watchFetchedTrades(queryClient, (replicaId, market, trades) => {
+      if (markets.has(market)) marketDataCheck.shownPage(market, trades, replicaId)
     })
     events.start()
     marketDataCheck.start()

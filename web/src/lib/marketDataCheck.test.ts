@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { OrderbookResponse } from '../../../shared/api/index.ts'
+import type { OrderbookResponse, Trade } from '../../../shared/api/index.ts'
 import { fixtureTrade } from '../testing/tradeFixture.ts'
 import { orderbookFromSnapshot } from './orderbookState.ts'
 import {
@@ -54,13 +54,27 @@ const book = (seq: number, bid: string): OrderbookResponse => ({
   asks: [],
 })
 
-/** A replica on 127.0.0.1 answering `/orderbook` with `served()` and `/trades` with none. */
-async function replicaServing(id: string, served: () => OrderbookResponse) {
+/**
+ * A replica on 127.0.0.1 answering `/orderbook` with `served()` and `/trades` with the page of
+ * `trades` (newest first) its `cursor` and `limit` ask for; every request's path is in `asked`,
+ * and each `/trades` query in `tradeQueries`.
+ */
+async function replicaServing(
+  id: string,
+  served: () => OrderbookResponse,
+  trades: readonly Trade[] = [],
+) {
   const asked: string[] = []
+  const tradeQueries: string[] = []
   const server = createServer((request, response) => {
-    const path = new URL(request.url!, 'http://x').pathname
+    const url = new URL(request.url!, 'http://x')
+    const path = url.pathname
     asked.push(path)
-    const body = path === '/orderbook' ? served() : { market, trades: [], next: null }
+    if (path === '/trades') tradeQueries.push(url.search)
+    const cursor = Number(url.searchParams.get('cursor') ?? Infinity)
+    const limit = Number(url.searchParams.get('limit') ?? 50)
+    const page = trades.filter((trade) => trade.seq < cursor).slice(0, limit)
+    const body = path === '/orderbook' ? served() : { market, trades: page, next: null }
     response.writeHead(200, {
       'content-type': 'application/json',
       'access-control-allow-origin': '*',
@@ -76,7 +90,7 @@ async function replicaServing(id: string, served: () => OrderbookResponse) {
         server.close(() => resolve())
       }),
   )
-  return { replica: { id, url: `http://127.0.0.1:${port}` }, asked }
+  return { replica: { id, url: `http://127.0.0.1:${port}` }, asked, tradeQueries }
 }
 
 const cleanUps: (() => Promise<void>)[] = []
@@ -84,10 +98,13 @@ afterEach(async () => {
   for (const cleanUp of cleanUps.splice(0)) await cleanUp()
 })
 
-/** Three replicas, the stream on replica-1, the others on servers serving `served()`. */
-async function checkAgainst(served: () => OrderbookResponse) {
-  const two = await replicaServing('replica-2', served)
-  const three = await replicaServing('replica-3', served)
+/**
+ * Three replicas, the stream on replica-1, the others on servers serving `served()` and
+ * `trades` (newest first).
+ */
+async function checkAgainst(served: () => OrderbookResponse, trades: readonly Trade[] = []) {
+  const two = await replicaServing('replica-2', served, trades)
+  const three = await replicaServing('replica-3', served, trades)
   const found: FalseMarketData[] = []
   const check = new MarketDataCheck({
     replicas: [{ id: 'replica-1', url: 'http://127.0.0.1:1' }, two.replica, three.replica],
@@ -97,7 +114,13 @@ async function checkAgainst(served: () => OrderbookResponse) {
   })
   const streamed = (answer: OrderbookResponse) =>
     check.streamedBook(market, orderbookFromSnapshot(answer), 'replica-1')
-  return { check, found, streamed, asked: () => [...two.asked, ...three.asked] }
+  return {
+    check,
+    found,
+    streamed,
+    asked: () => [...two.asked, ...three.asked],
+    tradeQueries: () => [...two.tradeQueries, ...three.tradeQueries],
+  }
 }
 
 describe('MarketDataCheck against replicas on 127.0.0.1', () => {
@@ -143,5 +166,45 @@ describe('MarketDataCheck against replicas on 127.0.0.1', () => {
       },
     ])
     expect(check.getFalse()).toEqual(found)
+  })
+
+  // A page of 600 trades, newest first, numbered 600 down to 1.
+  const history = Array.from({ length: 600 }, (_, i) =>
+    fixtureTrade(600 - i, { price: String(2000 + i) }),
+  )
+
+  it('asks the others for the same page of trades a fetched page is, once', async () => {
+    const { check, found, tradeQueries } = await checkAgainst(() => book(5, '100'), history)
+    // The chart's page: the 500 latest of a market at trade #580.
+    const page = history.slice(20, 520)
+    check.shownPage(market, page, 'replica-1')
+    await check.askRound()
+    expect(tradeQueries()).toEqual([
+      `?market=${encodeURIComponent(market)}&limit=500&cursor=581`,
+      `?market=${encodeURIComponent(market)}&limit=500&cursor=581`,
+    ])
+    check.shownPage(market, page, 'replica-1')
+    await check.askRound()
+    expect(tradeQueries()).toHaveLength(2)
+    expect(found).toEqual([])
+  })
+
+  it("names the stream's replica for an old trade of a page both others serve otherwise", async () => {
+    const { check, found } = await checkAgainst(() => book(5, '100'), history)
+    const page = history.slice(0, 500).map((trade) =>
+      // The page's oldest trade, far below the latest 20 the rounds ask for.
+      trade.seq === 101 ? { ...trade, price: '1' } : trade,
+    )
+    check.shownPage(market, page, 'replica-1')
+    await check.askRound()
+    expect(found).toEqual([
+      {
+        kind: 'trade',
+        replicaId: 'replica-1',
+        market,
+        seq: 101,
+        contradictedBy: ['replica-2', 'replica-3'],
+      },
+    ])
   })
 })

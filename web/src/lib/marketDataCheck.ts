@@ -1,4 +1,4 @@
-import type { Trade } from '../../../shared/api/index.ts'
+import { tradesPageMax, type Trade } from '../../../shared/api/index.ts'
 import { bestFirst, orderbookFromSnapshot, type BookLevels } from './orderbookState.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 import { ServedCheck, type FalseValue } from './servedCheck.ts'
@@ -23,6 +23,21 @@ const askTimeoutMs = 2_500
 const falseValuesKept = 4
 /** Answers kept per replica and market: some rounds of books, a page of trades. */
 const bookAnswersKept = 8
+/** Fetched pages remembered, asked or waiting to be; more drop the oldest. */
+const pageAsksKept = 16
+/** Rounds a page is asked of a replica that has not answered it; then it is let go. */
+const pageAskRounds = 3
+
+/** A fetched page of trades, to ask the other replicas for: the same cursor and limit. */
+interface PageAsk {
+  readonly market: string
+  /** One above the page's newest trade number: the others' page then starts where it does. */
+  readonly cursor: number
+  readonly limit: number
+  /** The replicas that have not answered it yet, by id. */
+  readonly owed: Set<string>
+  rounds: number
+}
 
 /** The best `checkedLevels` levels of each side as one text: equal books, equal texts. */
 export function bookTopText(book: { bids: BookLevels; asks: BookLevels }): string {
@@ -59,15 +74,23 @@ export interface MarketDataCheckParameters {
 }
 
 /**
- * Records the stream's books (`streamedBook`, as they are published) and the trades shown
- * (`shownTrade`: streamed, or in the feed's pages), and every `askEveryMs` asks each replica but
- * the one they came from for the best levels and latest trades of each market that needs it
- * (`#changed`), at most one round in flight. A false value is reported once (`onFalse`, which
- * moves the stream) and kept for the screen (`getFalse`).
+ * Records the stream's books (`streamedBook`, as they are published), the trades it streamed
+ * (`shownTrade`) and the pages of trades the screen fetched from its replica (`shownPage`: the
+ * feed's, the chart's history), and every `askEveryMs` asks each replica but the one they came
+ * from for the best levels and latest trades of each market that needs it (`#changed`), and
+ * for the same pages, each once; at most one round in flight. A false value is reported once
+ * (`onFalse`, which moves the stream) and kept for the screen (`getFalse`).
  */
 export class MarketDataCheck {
   readonly #books: ServedCheck
   readonly #trades: ServedCheck
+  /** The fetched pages' trades, against the same pages of the other replicas. */
+  readonly #pages: ServedCheck
+  /**
+   * Fetched pages, by the replica that answered them, market, cursor and limit: remembered once
+   * asked too, so a page fetched again (the same answer, refetched) is not asked again.
+   */
+  readonly #pageAsks = new Map<string, PageAsk>()
   readonly #controller = new AbortController()
   #timer: ReturnType<typeof setInterval> | undefined
   #asking = false
@@ -87,6 +110,7 @@ export class MarketDataCheck {
     const mayLie = parameters.replicas.length - parameters.quorum
     this.#books = new ServedCheck(mayLie, bookAnswersKept)
     this.#trades = new ServedCheck(mayLie, checkedTrades * 2)
+    this.#pages = new ServedCheck(mayLie, tradesPageMax, tradesPageMax)
   }
 
   readonly subscribe = (listener: () => void): (() => void) => {
@@ -121,12 +145,37 @@ export class MarketDataCheck {
     this.#judged('book', this.#books.streamed(value, replicaId))
   }
 
-  /** A trade the screen shows from `replicaId`'s data: streamed, or in a page it answered. */
+  /** A trade the stream of `replicaId` brought. */
   shownTrade(trade: Trade, replicaId: string): void {
     this.#streamedFrom(replicaId)
     this.#changed.add(trade.market)
     const value = { market: trade.market, seq: trade.seq, text: tradeText(trade) }
     this.#judged('trade', this.#trades.streamed(value, replicaId))
+  }
+
+  /**
+   * A page of `market`'s trades (newest first) that `replicaId` answered and the screen shows:
+   * every trade of it is compared with the same page of each other replica, asked once. The
+   * rounds' latest trades would reach none but the newest of a long page (the chart's history).
+   */
+  shownPage(market: string, trades: readonly Trade[], replicaId: string): void {
+    this.#streamedFrom(replicaId)
+    const page = trades.filter((trade) => trade.market === market)
+    const newest = page[0]
+    if (newest === undefined) return
+    for (const trade of [...page].reverse()) {
+      const value = { market, seq: trade.seq, text: tradeText(trade) }
+      this.#judged('trade', this.#pages.streamed(value, replicaId))
+    }
+    const ask = { market, cursor: newest.seq + 1, limit: page.length }
+    const key = `${replicaId} ${market} ${ask.cursor} ${ask.limit}`
+    if (this.#pageAsks.has(key)) return
+    const others = this.parameters.replicas.filter((replica) => replica.id !== replicaId)
+    const owed = new Set(others.map((replica) => replica.id))
+    this.#pageAsks.set(key, { ...ask, owed, rounds: 0 })
+    if (this.#pageAsks.size > pageAsksKept) {
+      this.#pageAsks.delete(this.#pageAsks.keys().next().value!)
+    }
   }
 
   #streamedFrom(replicaId: string): void {
@@ -144,8 +193,36 @@ export class MarketDataCheck {
     const asks = this.parameters.replicas
       .filter((replica) => replica.id !== streamedBy)
       .flatMap((replica) => markets.map((market) => this.#ask(replica, market)))
-    await Promise.allSettled(asks)
+    await Promise.allSettled([...asks, ...this.#askPages()])
     this.#asking = false
+  }
+
+  /** Asks each replica that owes a fetched page its answer to it, a few rounds at most. */
+  #askPages(): Promise<void>[] {
+    const asks: Promise<void>[] = []
+    for (const page of this.#pageAsks.values()) {
+      if (page.owed.size === 0 || page.rounds >= pageAskRounds) continue
+      page.rounds += 1
+      for (const replica of this.parameters.replicas) {
+        if (page.owed.has(replica.id)) asks.push(this.#askPage(replica, page))
+      }
+    }
+    return asks
+  }
+
+  async #askPage(replica: ReplicaRef, page: PageAsk): Promise<void> {
+    const signal = AbortSignal.any([this.#controller.signal, AbortSignal.timeout(askTimeoutMs)])
+    const { market, cursor, limit } = page
+    const answer = await replicaApi.trades(
+      replica,
+      { market, limit, cursor: String(cursor) },
+      signal,
+    )
+    page.owed.delete(replica.id)
+    const values = answer.trades
+      .filter((trade) => trade.market === market)
+      .map((trade) => ({ market, seq: trade.seq, text: tradeText(trade) }))
+    this.#judged('trade', this.#pages.answered(replica.id, values))
   }
 
   async #ask(replica: ReplicaRef, market: string): Promise<void> {

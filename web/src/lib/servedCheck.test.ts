@@ -20,6 +20,14 @@ describe('ServedCheck, 3 replicas of which 1 may lie', () => {
     })
   })
 
+  it('judges every value shown at a number: a true one shown after a false one hides nothing', () => {
+    const check = new ServedCheck(1, 8)
+    check.streamed(at(7, made), 'r1')
+    check.streamed(at(7, truth), 'r1')
+    check.answered('r2', [at(7, truth)])
+    expect(check.answered('r3', [at(7, truth)])?.seq).toBe(7)
+  })
+
   it('judges answers that came before the stream reached their number, once it does', () => {
     const check = new ServedCheck(1, 8)
     check.answered('r2', [at(9, truth), at(8, truth)])

@@ -25,7 +25,13 @@ export interface FalseValue {
 }
 
 /** Values of the stream kept per market, by number: some seconds of a busy market. */
-const streamedKept = 256
+const streamedKeptDefault = 256
+/**
+ * Distinct values kept that the stream showed at one number. An honest replica serves one (a
+ * page fetched again, a streamed trade also in a page), so a second is a lie; each is judged,
+ * so a true value shown after a false one hides nothing.
+ */
+const textsPerNumber = 4
 
 /**
  * The values the stream showed, of one replica (the one whose data made them: a value of
@@ -37,8 +43,8 @@ const streamedKept = 256
 export class ServedCheck {
   /** The replica whose values `#streamed` holds. */
   #streamedBy: string | undefined
-  /** market → number → text, in the order recorded. */
-  readonly #streamed = new Map<string, Map<number, string>>()
+  /** market → number → the distinct texts shown there, in the order recorded. */
+  readonly #streamed = new Map<string, Map<number, readonly string[]>>()
   /** market → replica id → number → text, the last `answersKept` of each. */
   readonly #answers = new Map<string, Map<string, Map<number, string>>>()
 
@@ -46,10 +52,12 @@ export class ServedCheck {
    * @param mayLie how many replicas may lie (registry size − quorum): a contradiction counts once
    * `mayLie + 1` other replicas agree on it.
    * @param answersKept the values kept of each replica's answers per market.
+   * @param streamedKept the values kept of the stream's per market.
    */
   constructor(
     private readonly mayLie: number,
     private readonly answersKept: number,
+    private readonly streamedKept = streamedKeptDefault,
   ) {}
 
   /** A value the stream showed, made from `replicaId`'s data. */
@@ -58,7 +66,12 @@ export class ServedCheck {
       this.#streamed.clear()
       this.#streamedBy = replicaId
     }
-    keep(this.#streamed, value.market, value, streamedKept)
+    let shown = this.#streamed.get(value.market)
+    if (shown === undefined) this.#streamed.set(value.market, (shown = new Map()))
+    const texts = shown.get(value.seq)?.filter((text) => text !== value.text) ?? []
+    shown.delete(value.seq)
+    shown.set(value.seq, [...texts, value.text].slice(-textsPerNumber))
+    if (shown.size > this.streamedKept) shown.delete(shown.keys().next().value!)
     return this.#judge(value.market, value.seq)
   }
 
@@ -76,8 +89,25 @@ export class ServedCheck {
 
   #judge(market: string, seq: number): FalseValue | undefined {
     const streamedBy = this.#streamedBy
-    const shown = this.#streamed.get(market)?.get(seq)
-    if (streamedBy === undefined || shown === undefined) return undefined
+    const texts = this.#streamed.get(market)?.get(seq)
+    if (streamedBy === undefined || texts === undefined) return undefined
+    for (const shown of texts) {
+      const contradictedBy = this.#contradicting(market, seq, shown, streamedBy)
+      if (contradictedBy === undefined) continue
+      this.#streamed.clear()
+      this.#streamedBy = undefined
+      return { replicaId: streamedBy, market, seq, contradictedBy }
+    }
+    return undefined
+  }
+
+  /** More replicas than may lie that serve one other value than `shown` at `seq`, if any. */
+  #contradicting(
+    market: string,
+    seq: number,
+    shown: string,
+    streamedBy: string,
+  ): string[] | undefined {
     // The other replicas' values at this number, each with who served it.
     const servedBy = new Map<string, string[]>()
     for (const [replicaId, answers] of this.#answers.get(market) ?? []) {
@@ -85,14 +115,7 @@ export class ServedCheck {
       if (replicaId === streamedBy || text === undefined || text === shown) continue
       servedBy.set(text, [...(servedBy.get(text) ?? []), replicaId])
     }
-    for (const replicas of servedBy.values()) {
-      if (replicas.length > this.mayLie) {
-        this.#streamed.clear()
-        this.#streamedBy = undefined
-        return { replicaId: streamedBy, market, seq, contradictedBy: replicas.sort() }
-      }
-    }
-    return undefined
+    return [...servedBy.values()].find((replicas) => replicas.length > this.mayLie)?.sort()
   }
 }
 

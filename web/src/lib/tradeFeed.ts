@@ -25,25 +25,32 @@ export function forgetStreamedTrades(client: QueryClient): void {
   streamed.get(client)?.clear()
 }
 
-/** Per query client, who is told of each page of trades the feed fetches (`watchFetchedTrades`). */
-const fetchedWatchers = new WeakMap<
-  QueryClient,
-  (replicaId: string, trades: readonly Trade[]) => void
->()
+/** Per query client, who is told of each page of trades fetched (`watchFetchedTrades`). */
+const fetchedWatchers = new WeakMap<QueryClient, FetchedTradesWatcher>()
+
+/** Told of a page of `market`'s trades (newest first) that `replicaId` answered. */
+type FetchedTradesWatcher = (replicaId: string, market: string, trades: readonly Trade[]) => void
 
 /**
- * Tells `watcher` of each page of trades the feed fetches through `client` (newest first), with
- * the replica that answered: the app checks those against the other replicas too
- * (`marketDataCheck.ts`). Returns the call that stops it.
+ * Tells `watcher` of each page of trades fetched through `client` (the feed's, the chart's
+ * history), with the replica that answered: the app checks those against the other replicas
+ * too (`marketDataCheck.ts`). Returns the call that stops it.
  */
-export function watchFetchedTrades(
-  client: QueryClient,
-  watcher: (replicaId: string, trades: readonly Trade[]) => void,
-): () => void {
+export function watchFetchedTrades(client: QueryClient, watcher: FetchedTradesWatcher): () => void {
   fetchedWatchers.set(client, watcher)
   return () => {
     if (fetchedWatchers.get(client) === watcher) fetchedWatchers.delete(client)
   }
+}
+
+/** Tells the watcher of `client`, if any, of a page of trades `replica` answered. */
+export function reportFetchedTrades(
+  client: QueryClient,
+  replica: ReplicaRef,
+  market: string,
+  trades: readonly Trade[],
+): void {
+  fetchedWatchers.get(client)?.(replica.id, market, trades)
 }
 
 /** The markets whose streamed trades are kept for `client`. */
@@ -83,7 +90,7 @@ export function tradeFeedQueryOptions(replica: ReplicaRef | undefined, market: s
     queryKey: tradesQueryKey(market),
     queryFn: async ({ signal, client }): Promise<TradesResponse> => {
       const answer = await replicaApi.trades(replica!, { market, limit: tradeFeedLimit }, signal)
-      fetchedWatchers.get(client)?.(replica!.id, answer.trades)
+      reportFetchedTrades(client, replica!, market, answer.trades)
       return { ...answer, trades: mergeTrades(answer.trades, streamedTrades(client, market)) }
     },
     enabled: replica !== undefined,
