@@ -123,6 +123,13 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     // the chart's figure is set beside the book's for the same batches.
     describe('book_of_trades', (batch) =>
       batch.tradeSeq === undefined || batch.bookSeq === undefined ? -1 : batch.book)
+    // Where a trading batch's time goes: its events arriving, the app until the DOM shows it,
+    // then the frame.
+    describe('arrival_of_trades', (batch) => (batch.tradeSeq === undefined ? -1 : batch.arrival))
+    describe('book_dom_of_trades', (batch) =>
+      batch.tradeSeq === undefined || batch.bookSeq === undefined ? -1 : batch.bookDom)
+    describe('chart_dom', (batch) => (batch.tradeSeq === undefined ? -1 : batch.chartDom))
+    describe('book_dom', (batch) => (batch.bookSeq === undefined ? -1 : batch.bookDom))
     describe('balances', (batch) => (batch.balance ? batch.balances : -1))
     describe('balances_verified', (batch) => (batch.balance ? batch.verified : -1))
     // A batch is repainted when every panel it changes shows it.

@@ -4,8 +4,10 @@
  * arrive) and notes, per batch, when its first event arrived, the shown market's last book `seq`
  * and trade `seq` in it, and whether it carries a balance of the connected account. The app says
  * what it shows in data attributes (the book's `data-seq`, the chart canvas's `data-drawn-seq`,
- * the balances' `data-shown-index`, and `data-index` for the batch they are verified at); when one reaches a batch, the batch counts as repainted on that
- * panel at the end of the next frame (an animation frame, then a message: after the paint).
+ * the balances' `data-shown-index`, and `data-index` for the batch they are verified at); when
+ * one reaches a batch, the DOM shows it on that panel (the book's and the chart's times of that
+ * are kept too), and the batch counts as repainted there at the end of the next frame (an
+ * animation frame, then a message: after the paint).
  * Long tasks come from a `longtask` PerformanceObserver. Self-contained: it is serialized.
  */
 
@@ -16,9 +18,17 @@ export interface ProbeBatch {
   bookSeq?: number
   tradeSeq?: number
   balance: boolean
+  /** Milliseconds from `t0` to its `applied` event: how long the batch's events took to arrive. */
+  arrival?: number
   /** Milliseconds from `t0` to the frame that shows the batch, per panel. */
   book?: number
   chart?: number
+  /**
+   * Milliseconds from `t0` to the app showing it, before the paint: the book's DOM, the chart's
+   * data handed to the library (which draws it in the next animation frame).
+   */
+  bookDom?: number
+  chartDom?: number
   /** Shown, from the stream or verified. */
   balances?: number
   /** Verified by a quorum's signed reads. */
@@ -84,6 +94,7 @@ export function installRepaintProbe(market: string): void {
       waiting.verified.push(batch)
     }
     if (name !== 'applied') return
+    batch.arrival = now - batch.t0
     batches.delete(data.index)
     if (recording) recorded.push(batch)
   }
@@ -138,6 +149,10 @@ export function installRepaintProbe(market: string): void {
     const shown = waiting[panel].filter((batch) => key(batch) <= reached)
     if (shown.length === 0) return
     waiting[panel] = waiting[panel].filter((batch) => key(batch) > reached)
+    const dom = performance.now()
+    if (panel === 'book' || panel === 'chart') {
+      for (const batch of shown) batch[`${panel}Dom`] = dom - batch.t0
+    }
     afterPaint(() => {
       const now = performance.now()
       for (const batch of shown) batch[panel] = now - batch.t0
