@@ -20,11 +20,16 @@ export class AppLogs {
 
   /** The node's batch store: `batches.sqlite` in `dataDir`. */
   static open(dataDir: string): AppLogs {
+    return new AppLogs(AppLogs.openDatabase(dataDir))
+  }
+
+  /** The database of `open`, for a caller that also hands it to a test fault (`diskFault.ts`). */
+  static openDatabase(dataDir: string): Database.Database {
     mkdirSync(dataDir, { recursive: true })
     const db = new Database(join(dataDir, 'batches.sqlite'))
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = NORMAL')
-    return new AppLogs(db)
+    return db
   }
 
   /** A store that lives as long as the process: for tests and simulations. */

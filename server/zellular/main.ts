@@ -7,11 +7,15 @@ import { startNode, type Adversary } from './service.ts'
 /**
  * One Zellular node process. Configuration: `ZSEQUENCER_*` env and `ZSEQUENCER_CONFIG_FILE`.
  * `ZSEQUENCER_FAULTS` (test only: Byzantine tests, `bench:byzantine`, failover tests) installs
- * the adversary of `faults.ts`; this is the one place that reads it, and launchers never set it.
+ * the adversary of `faults.ts`; `ZSEQUENCER_TEST_DISK_FULL_FILE` (test only: `diskFull.test.ts`)
+ * names a file whose presence fills the node's disk (`diskFault.ts`). This is the one place that
+ * reads them, and launchers never set them.
  */
 const config = configuredOrExit('zellular node', () => loadNodeConfig(process.env))
+const diskFullFile = process.env.ZSEQUENCER_TEST_DISK_FULL_FILE
 const running = await startNode(config, {
   ...adversaryOf(process.env.ZSEQUENCER_FAULTS),
+  ...(diskFullFile ? { diskFullFile } : {}),
 })
 
 function adversaryOf(spec: string | undefined): { adversary?: Adversary } {

@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { bls, initZellular, Network, parseNodesFile } from '../../shared/zellular/index.ts'
 import { limitConnectionsPerClient } from '../http/connectionsPerClient.ts'
+import { AppLogs } from './appLogs.ts'
+import { startDiskFullFault } from './diskFault.ts'
 import { appsFileSchema, nodeKeySchema, readSource, type NodeConfig } from './config.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { ZellularNode } from './node.ts'
@@ -21,6 +23,8 @@ export interface StartNodeOptions {
   readonly log?: Logger
   /** Test-only misbehaviour, installed by `main.ts` alone; an honest node without it. */
   readonly adversary?: Adversary
+  /** Test-only: the batch store is full while this file exists (`diskFault.ts`, `main.ts`). */
+  readonly diskFullFile?: string
 }
 
 export interface RunningNode {
@@ -37,7 +41,7 @@ export async function startNode(
   config: NodeConfig,
   options: StartNodeOptions = {},
 ): Promise<RunningNode> {
-  const { log, adversary } = options
+  const { log, adversary, diskFullFile } = options
   await initZellular()
   const key = nodeKeySchema.parse(JSON.parse(readFileSync(config.keyFile, 'utf8')))
   const logger = log ?? createLogger(key.id.slice(0, 8))
@@ -47,7 +51,11 @@ export async function startNode(
   )
   const apps = Object.keys(appsFileSchema.parse(JSON.parse(await readSource(config.appsFile))))
   const secretKey = bls.secretKeyFromBigInt(BigInt('0x' + key.blsSecretKey.replace(/^0x/, '')))
+  const db = AppLogs.openDatabase(config.dataDir)
+  const diskFault =
+    diskFullFile === undefined ? undefined : startDiskFullFault(db, diskFullFile, logger)
   const node = new ZellularNode(config, network, secretKey, key.id, apps, logger, {
+    logs: new AppLogs(db),
     ...(adversary && { hooks: adversary.hooks, misbehave: (context) => adversary.act(context) }),
   })
   if (adversary !== undefined) logger.warn(`test faults enabled: ${adversary.name}`)
@@ -68,6 +76,7 @@ export async function startNode(
     async stop() {
       await node.stop()
       await new Promise<void>((resolve) => server.close(() => resolve()))
+      diskFault?.stop()
       node.close()
     },
   }
