@@ -133,7 +133,9 @@ it('keeps no trace in memory of a finalization its disk could not take', () => {
   }
   const pages = db.pragma('page_count', { simple: true }) as number
   db.pragma(`max_page_count = ${pages + 4}`)
-  expect(() => log.promote(proof(log, 'locked', 30, 2), true)).toThrow('full')
+  expect(log.promote(proof(log, 'locked', 30, 2), true)).toBe(
+    'unstored (SQLITE_FULL: database or disk is full)',
+  )
   expect(log.lastFinalized).toBe(2)
   expect(log.get(30)!.finalizedSignature).toBeUndefined()
   expect(log.get(2)!.nextIndex).toBeUndefined()

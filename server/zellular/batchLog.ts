@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3'
+import Database from 'better-sqlite3'
 import { chainLink, xxh128 } from '../../shared/zellular/index.ts'
 import type { SignatureRecord } from '../../shared/zellular/index.ts'
 import { batchCostBytes } from './rateLimiter.ts'
@@ -39,6 +39,10 @@ export type PromotionRefusal =
   | 'previous_lock_unfinalized'
   | 'unknown_index'
   | 'chain_mismatch'
+  | UnstoredRefusal
+
+/** A finalization the disk did not take (full, or failing): SQLite's code and message. */
+type UnstoredRefusal = `unstored (${string})`
 
 type SyncFields = Omit<BatchRecord, 'index' | 'body' | 'chainingHash'>
 
@@ -244,10 +248,33 @@ export class BatchLog {
           lockedNonsigners: [...record.nonsigners],
           lockedTag: tag,
         }
-    if (finalizing) this.finalize(updated)
-    else this.replaceInTail(updated)
+    if (!finalizing) this.replaceInTail(updated)
+    else {
+      const unstored = this.finalizeOrRefuse(updated)
+      if (unstored !== null) return unstored
+    }
     this.lastLockedIndex = Math.max(this.lastLockedIndex, record.index)
     return null
+  }
+
+  /**
+   * `finalize`, or why the disk did not take it (full, or failing), which leaves this log as it
+   * was. Such a proof is refused as any other this log cannot take, and every caller goes on: a
+   * follower's posting round, a sign request, the sequencer's round; it or a later one applies
+   * once the disk takes writes again. Thrown, it ended a follower's posting round before that
+   * round's bookkeeping: a node not yet synced (restarted, or a sequencer just replaced) never
+   * became so, and refused every client batch while its disk was full.
+   */
+  private finalizeOrRefuse(point: BatchRecord): UnstoredRefusal | null {
+    try {
+      this.finalize(point)
+      return null
+    } catch (error) {
+      const diskRefused =
+        error instanceof Database.SqliteError && /^SQLITE_(FULL|IOERR)/.test(error.code)
+      if (!diskRefused) throw error
+      return `unstored (${error.code}: ${error.message})`
+    }
   }
 
   /** Writes the batches up to `point` and its proof, then (only then) takes them in memory. */

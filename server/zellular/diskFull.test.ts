@@ -104,16 +104,21 @@ function loadGenerator(net: LocalNetwork) {
  */
 async function putTo(net: LocalNetwork, position: number, tag: string, count: number) {
   const taken: string[] = []
+  let refusal = ''
   for (let n = 0; n < count; n++) {
     const body = JSON.stringify({ [tag]: n })
-    await waitFor(async () => {
+    const put = async () => {
       const response = await fetch(`${net.urls()[position]!}/node/${APP}/batches`, {
         method: 'PUT',
         body,
         headers: { 'Content-Type': 'text/plain' },
       })
+      if (!response.ok) refusal = `${response.status} ${await response.text()}`
       return response.ok
-    }, 30_000)
+    }
+    await waitFor(put, 30_000).catch((error: unknown) => {
+      throw new Error(`node-${position + 1} took no batch ${n}, last: ${refusal}`, { cause: error })
+    })
     taken.push(body)
   }
   return taken
@@ -194,6 +199,8 @@ describe('a node whose disk fills up', () => {
       expect(await sequencerOf(net.urls()[1]!)).toBe(net.layout.nodes[0]!.id)
 
       await fillDisk(fullFile, 0)
+      // Clients of the sequencer itself: it sequences their batches, and cannot finalize them.
+      const toSequencer = await putTo(net, 0, 'toFullSequencer', 20)
       const next = net.layout.nodes[1]!.id
       for (const position of [1, 2, 3]) {
         await waitFor(async () => (await sequencerOf(net.urls()[position]!)) === next, 60_000)
@@ -213,7 +220,7 @@ describe('a node whose disk fills up', () => {
       expect(served).toBeLessThanOrEqual(storedIndex(net, 0))
       expect(served).toBeLessThan(await finalizedIndex(net.urls()[1]!, APP))
       await load.stop()
-      const acknowledged = [...load.acknowledged, ...taken]
+      const acknowledged = [...load.acknowledged, ...toSequencer, ...taken]
       await expectSameHistory(net, [1, 2, 3], acknowledged)
       await expectNoForkedParent(net, [0, 1, 2, 3])
 
@@ -257,17 +264,34 @@ describe('a node whose disk fills up', () => {
       const own = await finalizedBodies(net.urls()[fullPosition]!, APP)
       expect(history.slice(0, own.length)).toEqual(own)
       expect(await sequencerOf(net.urls()[1]!)).toBe(net.layout.nodes[0]!.id)
+      expect(lines.filter((line) => line.includes('exited'))).toEqual([])
+
+      // Restarted on its full disk (by an operator, a supervisor): its first catch-up writes
+      // fail too, and it syncs with the sequencer all the same, to take client batches again.
+      // The restart kills it (SIGKILL), and with it the batches it still queues: none, here.
+      await load.stop()
+      await expectFinalized(net, 1, [...load.acknowledged, ...taken])
+      const failedWrites = () => linesOf(fullPosition, 'database or disk is full').length
+      const failedBefore = failedWrites()
+      await net.restart(fullPosition)
+      await waitFor(() => failedWrites() > failedBefore, 60_000)
+      const afterRestart = await putTo(net, fullPosition, 'afterRestart', 5)
+      await expectFinalized(net, 1, afterRestart)
+      expect(await finalizedIndex(net.urls()[fullPosition]!, APP)).toBeLessThanOrEqual(
+        storedIndex(net, fullPosition),
+      )
 
       await freeDisk(fullFile, fullPosition)
-      await load.stop()
       const target = await finalizedIndex(net.urls()[1]!, APP)
       await waitFor(
         async () => (await finalizedIndex(net.urls()[fullPosition]!, APP)) >= target,
         60_000,
       )
-      await expectSameHistory(net, [0, 1, 2, 3], [...load.acknowledged, ...taken])
+      const acknowledged = [...load.acknowledged, ...taken, ...afterRestart]
+      await expectSameHistory(net, [0, 1, 2, 3], acknowledged)
       await expectNoForkedParent(net, [0, 1, 2, 3])
-      expect(lines.filter((line) => line.includes('exited'))).toEqual([])
+      // The restart's own exit alone.
+      expect(lines.filter((line) => line.includes('exited'))).toHaveLength(1)
     },
   )
 })
