@@ -234,7 +234,7 @@ describe('a node whose disk fills up', () => {
   )
 
   it(
-    'as a follower signs nothing past what it stored; once free it catches up',
+    'as a follower signs nothing past what it stored, restarted still syncs; once free catches up',
     { timeout: 240_000 },
     async () => {
       const fullPosition = 2
