@@ -1,6 +1,8 @@
 import { expect, it } from 'vitest'
 import {
   chosenFaultKinds,
+  NODE_FAULT_KINDS,
+  OPTIONAL_NODE_FAULT_KINDS,
   OPTIONAL_REPLICA_FAULT_KINDS,
   planFaults,
   REPLICA_FAULT_KINDS,
@@ -32,4 +34,17 @@ it('corrupts a replica only when named, never the first, each time a drawn row',
   expect(new Set(plan.map((fault) => fault.rowPick)).size).toBeGreaterThan(10)
   // Long enough for restart, a root checkpoint, two divergence checks and a state sync.
   expect(Math.min(...plan.map((fault) => fault.holdMs))).toBeGreaterThanOrEqual(40_000)
+})
+
+it("fills a node's disk only when named, past the finalization border (10 s)", () => {
+  const nodeKinds = [...NODE_FAULT_KINDS, ...OPTIONAL_NODE_FAULT_KINDS]
+  expect(chosenFaultKinds(undefined, NODE_FAULT_KINDS, nodeKinds)).not.toContain('disk-full')
+  expect(chosenFaultKinds('kill,disk-full', NODE_FAULT_KINDS, nodeKinds)).toEqual([
+    'kill',
+    'disk-full',
+  ])
+  const plan = planFaults(createRandom(5), 600_000, { node: ['disk-full'], replica: [] })
+  expect(plan.length).toBeGreaterThan(10)
+  expect(new Set(plan.map((fault) => fault.target)).size).toBe(4)
+  expect(Math.min(...plan.map((fault) => fault.holdMs))).toBeGreaterThan(10_000)
 })

@@ -15,6 +15,7 @@ import { BaseError } from '../../shared/errors/index.ts'
 import {
   chosenFaultKinds,
   NODE_FAULT_KINDS,
+  OPTIONAL_NODE_FAULT_KINDS,
   OPTIONAL_REPLICA_FAULT_KINDS,
   REPLICA_FAULT_KINDS,
   type NodeFaultKind,
@@ -57,7 +58,11 @@ const result = await runChaos({
   basePort: Number(values['base-port']),
   // The launching shell's SIGHUP as it ends (nohup or not) must not reach them.
   ownSession: true,
-  nodeFaults: list<NodeFaultKind>(values['node-faults'], NODE_FAULT_KINDS),
+  // A node's `disk-full` only when asked for (`OPTIONAL_NODE_FAULT_KINDS`).
+  nodeFaults: list<NodeFaultKind>(values['node-faults'], NODE_FAULT_KINDS, [
+    ...NODE_FAULT_KINDS,
+    ...OPTIONAL_NODE_FAULT_KINDS,
+  ]),
   // `wipe` and `corrupt` only when asked for (`OPTIONAL_REPLICA_FAULT_KINDS`).
   replicaFaults: list<ReplicaFaultKind>(values['replica-faults'], REPLICA_FAULT_KINDS, [
     ...REPLICA_FAULT_KINDS,

@@ -1,4 +1,5 @@
-import { rmSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { signedBalanceSchema, statusResponseSchema } from '../../shared/api/index.ts'
 import { signBalanceAttestation } from '../../shared/attest/index.ts'
@@ -15,12 +16,12 @@ import { sleep } from './workload.ts'
  * one for the Zellular nodes and one for the replicas, each with at most one fault at a time.
  * So at most one node of four and one replica of three are faulty at once: the fault model the
  * system claims to survive. A faulty node may crash, stall, be cut off or lie (`byzantine`:
- * restarted with `ZSEQUENCER_FAULTS`); a faulty replica may crash, stall, be cut off, find its
- * disk full or lie; on request, be wiped or have its database corrupted. Every fault is healed
- * before the run ends.
+ * restarted with `ZSEQUENCER_FAULTS`); on request, find its disk full; a faulty replica may
+ * crash, stall, be cut off, find its disk full or lie; on request, be wiped or have its database
+ * corrupted. Every fault is healed before the run ends.
  */
 
-export type NodeFaultKind = 'kill' | 'pause' | 'partition' | 'byzantine'
+export type NodeFaultKind = 'kill' | 'pause' | 'partition' | 'byzantine' | 'disk-full'
 export type ReplicaFaultKind =
   'kill' | 'pause' | 'partition' | 'disk-full' | 'lie' | 'wipe' | 'corrupt'
 export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
@@ -29,6 +30,13 @@ export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
   'partition',
   'byzantine',
 ]
+
+/**
+ * Node faults only on request (`--node-faults …,disk-full`): the default mix keeps the plans
+ * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`) is held past the
+ * finalization border (10 s), so its followers replace it if it leads.
+ */
+export const OPTIONAL_NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['disk-full']
 
 /**
  * What a Byzantine node does (`server/zellular/faults.ts`), one or two at once. It comes back as
@@ -128,6 +136,8 @@ export function planFaults(
         const others = [0, 1, 2, 3].filter((position) => position !== target)
         const peers = random.chance(0.5) ? others : others.filter(() => random.chance(0.5))
         plan.push({ ...fault, link, direction, peers: peers.length === 0 ? others : peers })
+      } else if (kind === 'disk-full' && track === 'node') {
+        plan.push({ ...fault, holdMs: random.between(12_000, 20_000) })
       } else if (kind === 'disk-full') {
         // Long enough for the restart, a few commits and the halt (commits come grouped).
         const holdMs = random.between(10_000, 14_000)
@@ -266,6 +276,20 @@ export class Nemesis {
           await nodes.restart(fault.target)
         }
         return
+      case 'disk-full': {
+        // Restarted on a full disk (its batch store capped at its size: SQLITE_FULL), which is
+        // freed at the heal with the node running: it must neither exit nor sign what it could
+        // not store, and then catch up (`diskFull.test.ts` for one node alone).
+        const full = join(this.cluster.dir, `${name}-disk-full`)
+        writeFileSync(full, '')
+        try {
+          await nodes.restart(fault.target, { ZSEQUENCER_TEST_DISK_FULL_FILE: full })
+          await sleep(fault.holdMs)
+        } finally {
+          rmSync(full, { force: true })
+        }
+        return
+      }
       case 'partition': {
         const peers = new Set(fault.peers!.map((peer) => nodeNames[peer]!))
         // Replicas see the node as its peers do: cut off when all peers are.

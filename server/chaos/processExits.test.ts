@@ -54,6 +54,16 @@ it('takes an exit by itself during a fault that may end the process as expected'
   })
 })
 
+it('reports a node that exits on a full disk: it refuses what it cannot store and goes on', () => {
+  const judged = judgeExits([
+    ...fault('node-2', 'disk-full', 5_000, 20_000),
+    exit('node-2', 9_000, { code: 1, signal: null }),
+  ])
+  expect(judged.anomalies.map((anomaly) => anomaly.detail)).toEqual([
+    'node-2 exited at 9.0 s (code 1) during node-2 disk-full, which does not end it',
+  ])
+})
+
 it('reports an exit a fault does not explain: a signal nobody sent, or the wrong kind or process', () => {
   const judged = judgeExits([
     // A paused replica stopped by SIGHUP (its process group orphaned while it was stopped).

@@ -9,16 +9,15 @@ import type { ExitRecord, HistoryRecord } from './history.ts'
  */
 
 /**
- * Faults under which a process may end by itself (an exit code, never a signal): a full disk
- * halts the replica, which exits; a state sync (a wipe's, a corrupted replica's heal) may exit
- * until a quorum root matches a snapshot; a Byzantine node may do anything, crashing included.
+ * Faults under which a process may end by itself (an exit code, never a signal), by the kind
+ * of process: a Byzantine node may do anything, crashing included; a full disk halts a replica,
+ * which exits; a state sync (a wipe's, a corrupted replica's heal) may exit until a quorum root
+ * matches a snapshot. A node on a full disk does not end: it refuses what it cannot store.
  */
-const FAULTS_THAT_MAY_END_A_PROCESS: ReadonlySet<string> = new Set([
-  'disk-full',
-  'wipe',
-  'corrupt',
-  'byzantine',
-])
+const FAULTS_THAT_MAY_END_A_PROCESS = {
+  node: new Set(['byzantine']),
+  replica: new Set(['disk-full', 'wipe', 'corrupt']),
+} as const
 
 /**
  * Each exit of the history is explained by a fault that held its process then and may end it,
@@ -42,7 +41,8 @@ export function judgeExits(records: readonly HistoryRecord[]): {
       holding.delete(record.process)
     } else if (record.kind === 'exit') {
       const held = holding.get(record.process)
-      if (record.signal === null && held && FAULTS_THAT_MAY_END_A_PROCESS.has(held.fault)) {
+      const kind = record.process.startsWith('node-') ? 'node' : 'replica'
+      if (record.signal === null && held && FAULTS_THAT_MAY_END_A_PROCESS[kind].has(held.fault)) {
         explained += 1
         continue
       }
