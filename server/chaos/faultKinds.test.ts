@@ -36,7 +36,7 @@ it('corrupts a replica only when named, never the first, each time a drawn row',
   expect(Math.min(...plan.map((fault) => fault.holdMs))).toBeGreaterThanOrEqual(40_000)
 })
 
-it("fills a node's disk only when named, past the finalization border (10 s)", () => {
+it("fills a node's disk only when named, on every node in turn, each time for seconds", () => {
   const nodeKinds = [...NODE_FAULT_KINDS, ...OPTIONAL_NODE_FAULT_KINDS]
   expect(chosenFaultKinds(undefined, NODE_FAULT_KINDS, nodeKinds)).not.toContain('disk-full')
   expect(chosenFaultKinds('kill,disk-full', NODE_FAULT_KINDS, nodeKinds)).toEqual([

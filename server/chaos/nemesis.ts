@@ -33,8 +33,9 @@ export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
 
 /**
  * Node faults only on request (`--node-faults …,disk-full`): the default mix keeps the plans
- * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`) is held past the
- * finalization border (10 s), so its followers replace it if it leads.
+ * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`) comes with a restart,
+ * which makes its followers replace it if it led, so here it fills a follower's disk, or a
+ * replaced sequencer's; a full disk on a sequencer left running is `diskFull.test.ts`'s.
  */
 export const OPTIONAL_NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['disk-full']
 

@@ -3,8 +3,9 @@ import { mkdtempSync, unlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
+import { initZellular } from '../../shared/zellular/index.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
+import { expectSameHistory, loadGenerator } from './loadUnderFaults.ts'
 import { finalizedBodies, finalizedIndex, sequencerOf, waitFor } from './testing.ts'
 
 /*
@@ -66,39 +67,6 @@ async function freeDisk(fullFile: string, position: number): Promise<void> {
 }
 
 /**
- * Sends batches one after another through the SDK (as `failover.test.ts`), which fails over when
- * a node stops answering; `acknowledged` holds every batch a node took.
- */
-function loadGenerator(net: LocalNetwork) {
-  const acknowledged: string[] = []
-  let running = true
-  const loop = (async () => {
-    const client = new ZellularClient({
-      app: APP,
-      network: await loadNetwork(net.layout.nodesFile, 67),
-      timeoutMs: 10_000,
-    })
-    for (let n = 0; running; n++) {
-      const body = JSON.stringify({ n })
-      try {
-        await client.send(body)
-        acknowledged.push(body)
-      } catch {
-        // No node took it: not acknowledged, so it need not be finalized.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  })()
-  return {
-    acknowledged,
-    async stop() {
-      running = false
-      await loop
-    },
-  }
-}
-
-/**
  * Puts `count` batches straight to the node at `position` (the SDK keeps to one node, which need
  * not be the full one), each until the node takes it (it refuses while a switch pauses it).
  */
@@ -153,19 +121,6 @@ async function expectNoForkedParent(net: LocalNetwork, positions: number[]): Pro
   }
 }
 
-async function expectSameHistory(net: LocalNetwork, positions: number[], acknowledged: string[]) {
-  await waitFor(async () => {
-    const histories = await Promise.all(positions.map((p) => finalizedBodies(net.urls()[p]!, APP)))
-    return histories.every((history) => history.length >= acknowledged.length)
-  }, 60_000)
-  const histories = await Promise.all(positions.map((p) => finalizedBodies(net.urls()[p]!, APP)))
-  for (const history of histories) expect(history).toEqual(histories[0])
-  const history = histories[0]!
-  // Every acknowledged batch is finalized exactly once.
-  expect(new Set(history).size).toBe(history.length)
-  expect(history.filter((body) => acknowledged.includes(body)).length).toBe(acknowledged.length)
-}
-
 /** Waits until the node at `position` serves each of `bodies` as finalized. */
 async function expectFinalized(net: LocalNetwork, position: number, bodies: string[]) {
   await waitFor(async () => {
@@ -194,7 +149,7 @@ describe('a node whose disk fills up', () => {
     { timeout: 240_000 },
     async () => {
       const { net, fullFile } = await start(18600, 0)
-      const load = loadGenerator(net)
+      const load = loadGenerator(net, APP)
       await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > 10, 60_000)
       expect(await sequencerOf(net.urls()[1]!)).toBe(net.layout.nodes[0]!.id)
 
@@ -221,13 +176,13 @@ describe('a node whose disk fills up', () => {
       expect(served).toBeLessThan(await finalizedIndex(net.urls()[1]!, APP))
       await load.stop()
       const acknowledged = [...load.acknowledged, ...toSequencer, ...taken]
-      await expectSameHistory(net, [1, 2, 3], acknowledged)
+      await expectSameHistory(net, APP, [1, 2, 3], acknowledged)
       await expectNoForkedParent(net, [0, 1, 2, 3])
 
       await freeDisk(fullFile, 0)
       const target = await finalizedIndex(net.urls()[1]!, APP)
       await waitFor(async () => (await finalizedIndex(net.urls()[0]!, APP)) >= target, 60_000)
-      await expectSameHistory(net, [0, 1, 2, 3], acknowledged)
+      await expectSameHistory(net, APP, [0, 1, 2, 3], acknowledged)
       await expectNoForkedParent(net, [0, 1, 2, 3])
       expect(lines.filter((line) => line.includes('exited'))).toEqual([])
     },
@@ -240,7 +195,7 @@ describe('a node whose disk fills up', () => {
       const fullPosition = 2
       const { net, fullFile } = await start(18620, fullPosition)
       const fullId = net.layout.nodes[fullPosition]!.id
-      const load = loadGenerator(net)
+      const load = loadGenerator(net, APP)
       await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > 10, 60_000)
 
       await fillDisk(fullFile, fullPosition)
@@ -288,7 +243,7 @@ describe('a node whose disk fills up', () => {
         60_000,
       )
       const acknowledged = [...load.acknowledged, ...taken, ...afterRestart]
-      await expectSameHistory(net, [0, 1, 2, 3], acknowledged)
+      await expectSameHistory(net, APP, [0, 1, 2, 3], acknowledged)
       await expectNoForkedParent(net, [0, 1, 2, 3])
       // The restart's own exit alone.
       expect(lines.filter((line) => line.includes('exited'))).toHaveLength(1)

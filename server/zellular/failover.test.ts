@@ -2,15 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import {
-  bls,
-  disputeMessage,
-  initZellular,
-  loadNetwork,
-  ZellularClient,
-} from '../../shared/zellular/index.ts'
+import { bls, disputeMessage, initZellular, loadNetwork } from '../../shared/zellular/index.ts'
 import { startLocalNetwork, type LocalNetwork } from '../devnet/localNetwork.ts'
 import type { ZellularLayout } from '../devnet/zellularNetwork.ts'
+import { expectSameHistory, loadGenerator } from './loadUnderFaults.ts'
 import { PeerClient } from './peers.ts'
 import { finalizedBodies, finalizedIndex, sequencerOf, waitFor } from './testing.ts'
 
@@ -70,62 +65,13 @@ async function start(
   return network
 }
 
-/**
- * Sends batches one after another through the SDK, which picks a node that is not the sequencer
- * and fails over when its node stops answering; `acknowledged` holds every batch a node took.
- */
-function loadGenerator(net: LocalNetwork) {
-  const acknowledged: string[] = []
-  let running = true
-  const loop = (async () => {
-    const client = new ZellularClient({
-      app: APP,
-      network: await loadNetwork(net.layout.nodesFile, 67),
-      // The SDK sends a batch whose PUT timed out to another node, and both may have taken it
-      // (delivery is at least once): on a loaded machine a 2 s limit finalized two batches twice
-      // here. A dead node refuses at once; only a hung one waits out this limit.
-      timeoutMs: 10_000,
-    })
-    for (let n = 0; running; n++) {
-      const body = JSON.stringify({ n })
-      try {
-        await client.send(body)
-        acknowledged.push(body)
-      } catch {
-        // No node took it: not acknowledged, so it need not be finalized.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  })()
-  return {
-    acknowledged,
-    async stop() {
-      running = false
-      await loop
-    },
-  }
-}
-
-async function expectSameHistory(net: LocalNetwork, positions: number[], acknowledged: string[]) {
-  await waitFor(async () => {
-    const histories = await Promise.all(positions.map((p) => finalizedBodies(net.urls()[p]!, APP)))
-    return histories.every((history) => history.length >= acknowledged.length)
-  }, 60_000)
-  const histories = await Promise.all(positions.map((p) => finalizedBodies(net.urls()[p]!, APP)))
-  for (const history of histories) expect(history).toEqual(histories[0])
-  const history = histories[0]!
-  // Every acknowledged batch is finalized exactly once.
-  expect(new Set(history).size).toBe(history.length)
-  expect(history.filter((body) => acknowledged.includes(body)).length).toBe(acknowledged.length)
-}
-
 describe('sequencer failover', () => {
   it(
     'replaces a sequencer killed with SIGKILL under load, losing and duplicating nothing',
     { timeout: 240_000 },
     async () => {
       const net = await start()
-      const load = loadGenerator(net)
+      const load = loadGenerator(net, APP)
       await waitFor(async () => (await finalizedIndex(net.urls()[1]!, APP)) > 30)
       const oldSequencer = net.layout.nodes[0]!.id
       expect(await sequencerOf(net.urls()[1]!)).toBe(oldSequencer)
@@ -139,14 +85,14 @@ describe('sequencer failover', () => {
       for (const position of [1, 2, 3]) expect(await sequencerOf(net.urls()[position]!)).toBe(next)
       expect(takeoverMs).toBeLessThan(30_000)
       await load.stop()
-      await expectSameHistory(net, [1, 2, 3], load.acknowledged)
+      await expectSameHistory(net, APP, [1, 2, 3], load.acknowledged)
 
       // The old sequencer comes back as a follower and catches up.
       await net.restart(0)
       expect(await sequencerOf(net.urls()[0]!)).toBe(next)
       const target = await finalizedIndex(net.urls()[1]!, APP)
       await waitFor(async () => (await finalizedIndex(net.urls()[0]!, APP)) >= target, 30_000)
-      await expectSameHistory(net, [0, 1, 2, 3], load.acknowledged)
+      await expectSameHistory(net, APP, [0, 1, 2, 3], load.acknowledged)
     },
   )
 
@@ -166,12 +112,12 @@ describe('sequencer failover', () => {
     const next = net.layout.nodes[1]!.id
     await waitFor(async () => (await sequencerOf(net.urls()[1]!)) === next, 30_000)
     await waitFor(async () => (await finalizedBodies(net.urls()[1]!, APP)).includes(body), 30_000)
-    await expectSameHistory(net, [1, 2, 3], [body])
+    await expectSameHistory(net, APP, [1, 2, 3], [body])
   })
 
   it('replaces a sequencer that stops finalizing', { timeout: 120_000 }, async () => {
     const { net, body } = await batchFinalAfterStopFinalizing('2', 30_000)
-    await expectSameHistory(net, [1, 2, 3], [body])
+    await expectSameHistory(net, APP, [1, 2, 3], [body])
   })
 
   it(
