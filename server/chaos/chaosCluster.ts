@@ -103,6 +103,15 @@ export interface ChaosCluster {
   stop(): Promise<void>
 }
 
+/**
+ * The file whose presence fills the disk of node `name` (`server/zellular/diskFault.ts`): every
+ * node of the suite is started watching for it, so the nemesis fills a running node's disk,
+ * the sequencer's included.
+ */
+export function nodeDiskFullFile(dir: string, name: string): string {
+  return join(dir, `${name}-disk-full`)
+}
+
 /** How long a process may take to serve after it starts (restarts included). */
 const START_TIMEOUT_MS = 90_000
 
@@ -198,6 +207,8 @@ export async function startChaosCluster(options: ChaosClusterOptions): Promise<C
       host,
       environment: {
         ZSEQUENCER_NODES_FILE: nodeFiles[position]!,
+        // The nemesis fills its disk while this file exists (`disk-full`), restarts or not.
+        ZSEQUENCER_TEST_DISK_FULL_FILE: nodeDiskFullFile(dir, nodeNames[position]!),
         // Every peer and replica reaches a node through the mesh, from 127.0.0.1.
         ZSEQUENCER_CONNECTIONS_PER_CLIENT_MAX: '100000',
         ...extra,

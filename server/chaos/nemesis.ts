@@ -1,9 +1,8 @@
 import { rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
 import { signedBalanceSchema, statusResponseSchema } from '../../shared/api/index.ts'
 import { signBalanceAttestation } from '../../shared/attest/index.ts'
-import type { ChaosCluster } from './chaosCluster.ts'
+import { nodeDiskFullFile, type ChaosCluster } from './chaosCluster.ts'
 import type { History } from './history.ts'
 import type { Link, LinkFault } from './proxy.ts'
 import type { Random } from './random.ts'
@@ -33,9 +32,8 @@ export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
 
 /**
  * Node faults only on request (`--node-faults …,disk-full`): the default mix keeps the plans
- * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`) comes with a restart,
- * which makes its followers replace it if it led, so here it fills a follower's disk, or a
- * replaced sequencer's; a full disk on a sequencer left running is `diskFull.test.ts`'s.
+ * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`, on a running node) is
+ * held past the finalization border (10 s), so its followers replace it if it leads.
  */
 export const OPTIONAL_NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['disk-full']
 
@@ -278,13 +276,12 @@ export class Nemesis {
         }
         return
       case 'disk-full': {
-        // Restarted on a full disk (its batch store capped at its size: SQLITE_FULL), which is
-        // freed at the heal with the node running: it must neither exit nor sign what it could
-        // not store, and then catch up (`diskFull.test.ts` for one node alone).
-        const full = join(this.cluster.dir, `${name}-disk-full`)
+        // Its disk fills while it runs (its batch store capped at its size: SQLITE_FULL) and is
+        // freed at the heal: it must neither exit nor sign what it could not store, be replaced
+        // if it leads, and then catch up.
+        const full = nodeDiskFullFile(this.cluster.dir, name)
         writeFileSync(full, '')
         try {
-          await nodes.restart(fault.target, { ZSEQUENCER_TEST_DISK_FULL_FILE: full })
           await sleep(fault.holdMs)
         } finally {
           rmSync(full, { force: true })
