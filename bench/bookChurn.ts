@@ -13,13 +13,18 @@ import {
  * beside the demo market maker (whose rounds wait on each other and move the book far less
  * often): a fresh faucet-funded account rests small post-only bids on ten levels far below the
  * market (never filled) and clears them with a `cancelAll` every 20 orders, so its open orders
- * stay bounded. Open loop: an intent goes out every 1/`rateHz` s unless 20 are in flight.
+ * stay bounded. With `tradeEvery`, one intent of that many is instead a market order of the
+ * least size, buys and sells in turn, which trades with the market maker's quotes: a trading
+ * batch (fills, balances, a toast for the quoting account the page shows) that often. Open
+ * loop: an intent goes out every 1/`rateHz` s unless 20 are in flight.
  */
 export async function startBookChurn(options: {
   readonly webUrl: string
   readonly market: string
   readonly rateHz: number
-}): Promise<{ stop(): Promise<{ sent: number; refused: number }> }> {
+  /** One intent of this many is a market order (0: none). */
+  readonly tradeEvery?: number
+}): Promise<{ stop(): Promise<{ sent: number; refused: number; trades: number }> }> {
   const registry = (await (
     await fetch(`${options.webUrl}/registry.json`)
   ).json()) as ReplicaRegistry
@@ -71,21 +76,39 @@ export async function startBookChurn(options: {
     if (response.status !== 202) refused += 1
   }
   let step = 0
+  let trades = 0
+  const tradeEvery = options.tradeEvery ?? 0
+  /** A market order of the least size; its worst price stays above the account's own bids. */
+  const trade = () => {
+    trades += 1
+    const side = trades % 2 === 1 ? 'buy' : 'sell'
+    return submit('/order', {
+      action: 'order',
+      market: options.market,
+      side,
+      type: 'market',
+      price: side === 'buy' ? '100000' : '1000',
+      quantity: '0.01',
+      timeInForce: 'IOC',
+    })
+  }
   const timer = setInterval(() => {
     if (inFlight >= 20) return
     inFlight += 1
     const next =
       step % 20 === 19
         ? submit('/cancel', { action: 'cancelAll', market: options.market })
-        : submit('/order', {
-            action: 'order',
-            market: options.market,
-            side: 'buy',
-            type: 'limit',
-            price: String(100 + (step % 10)),
-            quantity: '0.01',
-            timeInForce: 'POST_ONLY',
-          })
+        : tradeEvery > 0 && step % tradeEvery === tradeEvery - 2
+          ? trade()
+          : submit('/order', {
+              action: 'order',
+              market: options.market,
+              side: 'buy',
+              type: 'limit',
+              price: String(100 + (step % 10)),
+              quantity: '0.01',
+              timeInForce: 'POST_ONLY',
+            })
     step += 1
     next
       .catch(() => (refused += 1))
@@ -98,7 +121,7 @@ export async function startBookChurn(options: {
       await submit('/cancel', { action: 'cancelAll', market: options.market }).catch(
         () => undefined,
       )
-      return { sent, refused }
+      return { sent, refused, trades }
     },
   }
 }

@@ -24,8 +24,9 @@
  * Options: `--only=repaint|verify` (default both); repaint: `--seconds=N` (60),
  * `--warmup-seconds=N` (10), `--maker-interval-ms=N` (100, the market maker's least),
  * `--port=N` (17400, and the 30 after it), `--churn-hz=N` (20 book orders a second besides; 0:
- * none); verify: `--reads=N` (200), `--warmup=N` (20), `--orders=N` (20 open orders besides
- * the 3 balances), `--seed=N` (1).
+ * none), `--churn-trade-every=N` (one churn intent of N a market order against the maker's
+ * quotes, for more trading batches a run; 0, the default: none); verify: `--reads=N` (200),
+ * `--warmup=N` (20), `--orders=N` (20 open orders besides the 3 balances), `--seed=N` (1).
  */
 import { createServer } from 'node:http'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
@@ -66,6 +67,7 @@ const repaint = {
   makerIntervalMs: argument('maker-interval-ms', 100),
   basePort: args.number('port', 17400, { integer: true }),
   churnHz: argument('churn-hz', 20),
+  churnTradeEvery: args.number('churn-trade-every', 0, { integer: true }),
   /** `--profile`: the renderer's hot functions over the window. */
   profile: args.flag('profile'),
 }

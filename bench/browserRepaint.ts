@@ -28,6 +28,8 @@ export interface RepaintBenchOptions {
   readonly basePort: number
   /** Intents a second of `bookChurn.ts` on the shown market (0: the market maker alone). */
   readonly churnHz: number
+  /** One churn intent of this many is a market order against the maker's quotes (0: none). */
+  readonly churnTradeEvery: number
   /** Prints the renderer's functions by self time over the window. */
   readonly profile: boolean
 }
@@ -66,7 +68,12 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     await page.getByTestId('balances').locator('[data-verified="true"]').first().waitFor()
     const churn =
       options.churnHz > 0
-        ? await startBookChurn({ webUrl: system.webUrl, market, rateHz: options.churnHz })
+        ? await startBookChurn({
+            webUrl: system.webUrl,
+            market,
+            rateHz: options.churnHz,
+            tradeEvery: options.churnTradeEvery,
+          })
         : undefined
     await page.waitForTimeout(options.warmupSeconds * 1000)
 
@@ -102,7 +109,10 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     const { batches } = report
     const bookBatches = batches.filter((batch) => batch.bookSeq !== undefined)
     const results: Record<string, string | number> = {
-      churn_intents: churned === undefined ? 0 : `${churned.sent} (${churned.refused} refused)`,
+      churn_intents:
+        churned === undefined
+          ? 0
+          : `${churned.sent} (${churned.refused} refused, ${churned.trades} market orders)`,
       events: report.events,
       batches: batches.length,
       book_updates_per_s: (bookBatches.length / seconds).toFixed(1),
@@ -165,6 +175,7 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
         warmup_seconds: options.warmupSeconds,
         maker_interval_ms: options.makerIntervalMs,
         churn_hz: options.churnHz,
+        churn_trade_every: options.churnTradeEvery,
         goal: 'book, chart, balances repainted p50 <= 16 ms, p99 <= 50 ms; no long task > 50 ms',
         load_average_1m: load.map((value) => value.toFixed(1)).join(' → '),
       },
