@@ -123,6 +123,15 @@ async function checkAgainst(served: () => OrderbookResponse, trades: readonly Tr
   }
 }
 
+/** The stream's replica (replica-1) named for `kind` at `seq`, contradicted by both others. */
+const streamNamed = (kind: FalseMarketData['kind'], seq: number): FalseMarketData => ({
+  kind,
+  replicaId: 'replica-1',
+  market,
+  seq,
+  contradictedBy: ['replica-2', 'replica-3'],
+})
+
 describe('MarketDataCheck against replicas on 127.0.0.1', () => {
   it('asks the other replicas again only once the stream shows news of a market', async () => {
     let served = book(5, '100')
@@ -156,15 +165,7 @@ describe('MarketDataCheck against replicas on 127.0.0.1', () => {
     const { check, found, streamed } = await checkAgainst(() => book(5, '100'))
     streamed(book(5, '1'))
     await check.askRound()
-    expect(found).toEqual([
-      {
-        kind: 'book',
-        replicaId: 'replica-1',
-        market,
-        seq: 5,
-        contradictedBy: ['replica-2', 'replica-3'],
-      },
-    ])
+    expect(found).toEqual([streamNamed('book', 5)])
     expect(check.getFalse()).toEqual(found)
   })
 
@@ -197,14 +198,6 @@ describe('MarketDataCheck against replicas on 127.0.0.1', () => {
     )
     check.shownPage(market, page, 'replica-1')
     await check.askRound()
-    expect(found).toEqual([
-      {
-        kind: 'trade',
-        replicaId: 'replica-1',
-        market,
-        seq: 101,
-        contradictedBy: ['replica-2', 'replica-3'],
-      },
-    ])
+    expect(found).toEqual([streamNamed('trade', 101)])
   })
 })

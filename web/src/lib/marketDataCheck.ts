@@ -1,7 +1,7 @@
 import { tradesPageMax, type Trade } from '../../../shared/api/index.ts'
 import { bestFirst, orderbookFromSnapshot, type BookLevels } from './orderbookState.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
-import { ServedCheck, type FalseValue } from './servedCheck.ts'
+import { ServedCheck, type FalseValue, type ServedValue } from './servedCheck.ts'
 
 /*
  * The stream's books and trades checked against the other replicas' (`servedCheck.ts`). Balances
@@ -57,6 +57,13 @@ export function bookTopText(book: { bids: BookLevels; asks: BookLevels }): strin
 export function tradeText(trade: Trade): string {
   const { price, quantity, takerSide, makerOrderId, takerOrderId, maker, taker, index } = trade
   return [price, quantity, takerSide, makerOrderId, takerOrderId, maker, taker, index].join()
+}
+
+/** The trades of `market` among `trades`, as compared: their numbers and texts, in order. */
+function tradeValues(market: string, trades: readonly Trade[]): ServedValue[] {
+  return trades
+    .filter((trade) => trade.market === market)
+    .map((trade) => ({ market, seq: trade.seq, text: tradeText(trade) }))
 }
 
 /** A false book or trade, as the screen names it. */
@@ -160,11 +167,10 @@ export class MarketDataCheck {
    */
   shownPage(market: string, trades: readonly Trade[], replicaId: string): void {
     this.#streamedFrom(replicaId)
-    const page = trades.filter((trade) => trade.market === market)
+    const page = tradeValues(market, trades)
     const newest = page[0]
     if (newest === undefined) return
-    for (const trade of [...page].reverse()) {
-      const value = { market, seq: trade.seq, text: tradeText(trade) }
+    for (const value of [...page].reverse()) {
       this.#judged('trade', this.#pages.streamed(value, replicaId))
     }
     const ask = { market, cursor: newest.seq + 1, limit: page.length }
@@ -210,23 +216,21 @@ export class MarketDataCheck {
     return asks
   }
 
+  /** One ask's signal: the check's end, or `askTimeoutMs`. */
+  #askSignal(): AbortSignal {
+    return AbortSignal.any([this.#controller.signal, AbortSignal.timeout(askTimeoutMs)])
+  }
+
   async #askPage(replica: ReplicaRef, page: PageAsk): Promise<void> {
-    const signal = AbortSignal.any([this.#controller.signal, AbortSignal.timeout(askTimeoutMs)])
     const { market, cursor, limit } = page
-    const answer = await replicaApi.trades(
-      replica,
-      { market, limit, cursor: String(cursor) },
-      signal,
-    )
+    const query = { market, limit, cursor: String(cursor) }
+    const answer = await replicaApi.trades(replica, query, this.#askSignal())
     page.owed.delete(replica.id)
-    const values = answer.trades
-      .filter((trade) => trade.market === market)
-      .map((trade) => ({ market, seq: trade.seq, text: tradeText(trade) }))
-    this.#judged('trade', this.#pages.answered(replica.id, values))
+    this.#judged('trade', this.#pages.answered(replica.id, tradeValues(market, answer.trades)))
   }
 
   async #ask(replica: ReplicaRef, market: string): Promise<void> {
-    const signal = AbortSignal.any([this.#controller.signal, AbortSignal.timeout(askTimeoutMs)])
+    const signal = this.#askSignal()
     const [book, trades] = await Promise.all([
       replicaApi.orderbook(replica, market, checkedLevels, signal),
       replicaApi.trades(replica, { market, limit: checkedTrades }, signal),
@@ -238,10 +242,7 @@ export class MarketDataCheck {
       const text = bookTopText(orderbookFromSnapshot(book))
       this.#judged('book', this.#books.answered(replica.id, [{ market, seq: book.seq, text }]))
     }
-    const values = trades.trades
-      .filter((trade) => trade.market === market)
-      .map((trade) => ({ market, seq: trade.seq, text: tradeText(trade) }))
-    this.#judged('trade', this.#trades.answered(replica.id, values))
+    this.#judged('trade', this.#trades.answered(replica.id, tradeValues(market, trades.trades)))
   }
 
   #judged(kind: FalseMarketData['kind'], value: FalseValue | undefined): void {
