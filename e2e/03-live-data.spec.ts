@@ -10,6 +10,7 @@ import {
   type User,
   openFundedUser,
 } from './support/app.ts'
+import type { ReplicaRegistry } from '../shared/api/index.ts'
 import { ReplicaLink, routeReplicaThrough } from './support/replicaLink.ts'
 
 /*
@@ -197,10 +198,7 @@ test('failed reads show as errors with a retry, never as an empty book or "no or
 })
 
 /** A registry replica, as the tests name and reach it. */
-interface ReplicaRef {
-  readonly id: string
-  readonly url: string
-}
+type ReplicaRef = ReplicaRegistry['replicas'][number]
 
 /**
  * Has `liar` alter every answer of `path` it gives `page` (`alter` changes the JSON in place,

@@ -1,5 +1,4 @@
 import { expect, test } from '@playwright/test'
-import { replicaRegistrySchema } from '../shared/api/index.ts'
 import {
   buildIntentText,
   createTokenRegistry,
@@ -152,7 +151,7 @@ test('more than a page of open orders: every one is listed and verified against 
   request,
 }) => {
   test.setTimeout(120_000)
-  const registry = replicaRegistrySchema.parse(await (await request.get('/registry.json')).json())
+  const registry = await fetchRegistry(request)
   const tokens = createTokenRegistry(registry.tokens)
   const user = await openUser(browser, { baseURL: baseURL! })
   await connect(user)

@@ -7,6 +7,7 @@ import {
   type TestInfo,
 } from '@playwright/test'
 import { generatePrivateKey } from 'viem/accounts'
+import { replicaRegistrySchema, type ReplicaRegistry } from '../../shared/api/index.ts'
 import { TestWallet, type WalletMode } from '../wallet/testWallet.ts'
 
 /** One person at one browser: a context with (or without) the test wallet and a page. */
@@ -127,13 +128,8 @@ export async function keepScreenshot(page: Page, testInfo: TestInfo, name: strin
 }
 
 /** The replica registry the app's server hands out. */
-export async function fetchRegistry(
-  request: APIRequestContext,
-): Promise<{ quorum: number; replicas: { id: string; url: string }[] }> {
-  return (await (await request.get('/registry.json')).json()) as {
-    quorum: number
-    replicas: { id: string; url: string }[]
-  }
+export async function fetchRegistry(request: APIRequestContext): Promise<ReplicaRegistry> {
+  return replicaRegistrySchema.parse(await (await request.get('/registry.json')).json())
 }
 
 /** Base units of a decimal amount (test helper; no floats). */
