@@ -1,8 +1,14 @@
-import { bls, disputeMessage } from '../../shared/zellular/index.ts'
+import {
+  bls,
+  disputeMessage,
+  finalizationVoteMessage,
+  type SyncPoint,
+} from '../../shared/zellular/index.ts'
 import { unixSeconds } from './clock.ts'
 import { FRESHNESS_WINDOW_MS } from './freshness.ts'
 import type { Faults } from './faults.ts'
 import type { NodeContext } from './nodeContext.ts'
+import { syncPointAsk, type Gathered, type SignatureAsk } from './signatureGathering.ts'
 
 /**
  * What a test adversary (`faults.ts`) does on its own, once per node loop: it floods its peers
@@ -49,4 +55,53 @@ export async function misbehave(node: NodeContext, faults: Faults): Promise<void
     faults.captured.push(...keep)
   }
   await Promise.allSettled(sends)
+}
+
+/**
+ * `finalize-twice`, as the sequencer: `first`'s signatures are gathered and nobody holds its
+ * proof yet; the party is asked for another finalization of the same parent a second later,
+ * first as zsequencer v0.1.7 lets a sequencer ask (the finalization request alone), then after
+ * a vote round of its own for that time. A second proof would give the batches it covers two
+ * times, one for the readers served each. The outcome is logged (`ADVERSARY second
+ * finalization … obtained | refused`) for the Byzantine tests.
+ */
+export async function finalizeAgain(
+  context: NodeContext,
+  first: SyncPoint & { readonly proofs: readonly object[] },
+  party: readonly string[],
+  gather: (ask: SignatureAsk, party: readonly string[]) => Promise<Gathered>,
+): Promise<void> {
+  const second = {
+    app_name: first.app_name,
+    state: first.state,
+    index: first.index,
+    chaining_hash: first.chaining_hash,
+    parent_index: first.parent_index,
+    timestamp: first.timestamp + 1,
+    proofs: first.proofs,
+  }
+  const refusals = (gathered: Gathered) =>
+    gathered.ok ? '' : [...gathered.why.values()].join('; ').slice(0, 300)
+  let outcome: string
+  const alone = await gather(syncPointAsk(second), party)
+  if (alone.ok) outcome = 'obtained without a vote'
+  else {
+    const { state: _state, proofs, ...point } = second
+    const vote = { ...point, view: context.clock.now() + 1 }
+    const ask = {
+      path: '/node/sign_finalization_vote',
+      body: { ...vote, proofs },
+      message: finalizationVoteMessage(vote),
+    }
+    const voted = await gather(ask, party)
+    if (!voted.ok) outcome = `refused (alone: ${refusals(alone)}; vote: ${refusals(voted)})`
+    else {
+      const { app_name: _app, ...lock } = { ...vote, ...voted.aggregate }
+      const locked = await gather(syncPointAsk({ ...second, time_lock: lock }), party)
+      outcome = locked.ok ? 'obtained after a vote' : `refused (after a vote: ${refusals(locked)})`
+    }
+  }
+  context.log.warn(
+    `ADVERSARY second finalization of ${first.index} on ${first.parent_index}: ${outcome}`,
+  )
 }

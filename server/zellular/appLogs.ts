@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { BatchLog } from './batchLog.ts'
+import { FinalizationTimes } from './finalizationTimes.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 
 /**
@@ -11,11 +12,14 @@ import { ZsequencerHttpError } from './httpErrors.ts'
 export class AppLogs {
   readonly #logs = new Map<string, BatchLog>()
   readonly #db: Database.Database
+  /** Each app's votes and lock on its next finalization's value, kept with the batches. */
+  readonly times: FinalizationTimes
 
   /** Over `db`, an open SQLite database (a file in the data directory, or `:memory:`). */
   constructor(db: Database.Database) {
     this.#db = db
     BatchLog.migrate(this.#db)
+    this.times = new FinalizationTimes(db)
   }
 
   /** The node's batch store: `batches.sqlite` in `dataDir`. */

@@ -190,6 +190,28 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
   })
 })
 
+describe('a sequencer cannot have one parent finalized twice', () => {
+  it(
+    'asks for a second finalization of each parent, is refused, and keeps the role',
+    { timeout: 120_000 },
+    async () => {
+      // zsequencer's nodes sign any number of finalizations on their last finalized index, each
+      // with its own timestamp: a sequencer keeping the second proof for some readers gives them
+      // other batch times than everyone else's. Here a finalization needs a time lock, and a node
+      // that signed one finalization of a parent votes for no other (`finalizationTimes.ts`).
+      const net = await start(0, () => 'finalize-twice')
+      const sent = await sendToHonest(net, [1, 2, 3])
+      await expectHonestAgreement(net, [1, 2, 3], sent, 20_000)
+      const attempts = lines.filter((line) => line.includes('ADVERSARY second finalization'))
+      expect(attempts.length).toBeGreaterThan(0)
+      expect(attempts.filter((line) => line.includes('obtained'))).toEqual([])
+      // Nothing an honest node sees tells it apart from an honest sequencer: it stays.
+      for (const p of [1, 2, 3])
+        expect(await sequencerOf(net.urls()[p]!)).toBe(net.layout.nodes[0]!.id)
+    },
+  )
+})
+
 describe('Twins: two processes with one identity', () => {
   it(
     "a second process with a follower's key changes nothing for the honest nodes",

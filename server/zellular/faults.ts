@@ -23,6 +23,8 @@ import { CATCH_UP_PAGE_TIMEOUT_MS } from './peerCatchUp.ts'
  * As the sequencer:
  * - `censor=<node id>`: drops that node's batches, and the same bodies relayed by others;
  * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
+ * - `finalize-twice`: has each parent finalized a second time, a second later, before it shows
+ *   the first finalization to anyone (`adversaryActions.ts finalizeAgain`);
  * - `equivocate`: tells each follower a different order (a body of its own at a different place);
  * - `oversize-body`: sequences a body of its own over the batch size limit (64 KiB, which no
  *   client can put into an honest node) after the first batches a follower sends it.
@@ -62,6 +64,10 @@ export class Faults implements NodeHooks {
 
   get stopFinalizing(): boolean {
     return this.names.has('stop-finalizing')
+  }
+
+  get finalizeTwice(): boolean {
+    return this.names.has('finalize-twice')
   }
 
   get pageDelayMs(): number {
@@ -171,7 +177,12 @@ export const FOLLOWER_FAULTS = [
 ] as const
 
 /** What a sequencer adversary can do besides `censor=<node id>`. */
-const SEQUENCER_FAULTS = ['stop-finalizing', 'equivocate', 'oversize-body'] as const
+const SEQUENCER_FAULTS = [
+  'stop-finalizing',
+  'finalize-twice',
+  'equivocate',
+  'oversize-body',
+] as const
 
 /** What an adversary can do in either role. */
 const ANY_ROLE_FAULTS = ['slow-pages'] as const

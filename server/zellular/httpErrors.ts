@@ -35,13 +35,18 @@ export class ZsequencerHttpError extends BaseError {
   constructor(
     readonly code: ErrorCode,
     message?: string,
+    /** Not in zsequencer: what a peer needs to act on the refusal (a time lock it lacks). */
+    readonly data?: unknown,
   ) {
     super(message ?? ERRORS[code][1])
     this.status = ERRORS[code][0]
   }
 
   toJSON() {
-    return { status: 'error', error: { code: this.code, message: this.message } }
+    const error = { code: this.code, message: this.message }
+    return this.data === undefined
+      ? { status: 'error', error }
+      : { status: 'error', error, data: this.data }
   }
 }
 

@@ -10,6 +10,11 @@ export interface NodeHooks {
   readonly enabled: boolean
   /** As the sequencer: keep sequencing but never lock or finalize. */
   readonly stopFinalizing: boolean
+  /**
+   * As the sequencer: with each finalization's signatures gathered, asks for a second one on the
+   * same parent with a later timestamp before showing the first (`adversaryActions.ts`).
+   */
+  readonly finalizeTwice: boolean
   /** As the sequencer: the bodies accepted from `signer`'s PUT. */
   filterFrom(signer: string, bodies: readonly string[]): readonly string[]
   /** As the sequencer: the batches one follower is told, after `sequencedIndex`. */
@@ -48,6 +53,7 @@ export interface CapturedRequest {
 export const honestHooks: NodeHooks = {
   enabled: false,
   stopFinalizing: false,
+  finalizeTwice: false,
   filterFrom: (_signer, bodies) => bodies,
   equivocate: (_signer, _sequencedIndex, batches) => [...batches],
   alterReport: (report) => report,

@@ -25,7 +25,12 @@ import {
   type RouteGuards,
 } from './routeGuards.ts'
 import { sequencerPutSchema } from './sequencerApi.ts'
-import { signSyncPointSchema, signSyncPointWhenHeld } from './signer.ts'
+import {
+  signFinalizationVote,
+  signFinalizationVoteSchema,
+  signSyncPointSchema,
+  signSyncPointWhenHeld,
+} from './signer.ts'
 
 /**
  * Node-to-node routes (§7.8–§7.11), each signed by a known node for this node, now and once
@@ -70,6 +75,17 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       () => requireCurrentSequencer(signer),
     )
     return c.json(success(signed))
+  }
+
+  /** `POST /node/sign_finalization_vote` (not in zsequencer; `finalizationTimes.ts`). */
+  const postSignFinalizationVote = async (c: NodeRequest) => {
+    guards.version(c, false)
+    if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
+    guards.synced()
+    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, requireCurrentSequencer)
+    node.watch.asked(context.clock.now())
+    const request = parseBody(signFinalizationVoteSchema, c.get('rawBody'))
+    return c.json(success(signFinalizationVote(context, logs, node.chain, request)))
   }
 
   /**
@@ -142,6 +158,7 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
   }
 
   app.post('/node/sign_sync_point', postSignSyncPoint)
+  app.post('/node/sign_finalization_vote', postSignFinalizationVote)
   app.post('/node/dispute', postDispute)
   app.post('/node/switch', postSwitch)
   app.put('/sequencer/batches', putSequencerBatches)

@@ -1,4 +1,4 @@
-import { bls, syncPointMessage } from '../../shared/zellular/index.ts'
+import { bls, syncPointMessage, type SyncPoint } from '../../shared/zellular/index.ts'
 import type { NodeContext } from './nodeContext.ts'
 
 export type Gathered =
@@ -8,7 +8,21 @@ export type Gathered =
       readonly unsigned: string[]
       /** Why each party member's signature is missing, for the sequencer's log. */
       readonly why: ReadonlyMap<string, string>
+      /** What refusals sent along (`data` of the error envelope), by who refused. */
+      readonly refusalData: ReadonlyMap<string, unknown>
     }
+
+/** What to ask the party to sign: a route, the body to post and the message they sign. */
+export interface SignatureAsk {
+  readonly path: string
+  readonly body: object
+  readonly message: string
+}
+
+/** Asks to sign the lock or finalization `body` (a sync point, with extensions). */
+export function syncPointAsk<point extends SyncPoint>(body: point): SignatureAsk {
+  return { path: '/node/sign_sync_point', body, message: syncPointMessage(body) }
+}
 
 /**
  * zsequencer's `gather_and_aggregate_signatures`: ask the party to sign concurrently, stop once
@@ -19,12 +33,12 @@ export type Gathered =
  */
 export async function gatherSignatures(
   context: NodeContext,
-  request: Parameters<typeof syncPointMessage>[0],
+  ask: SignatureAsk,
   party: readonly string[],
   convict: (id: string) => void,
 ): Promise<Gathered> {
   const { network } = context
-  const message = syncPointMessage(request)
+  const { message } = ask
   const signatures = new Map<string, bls.G1>()
   const ownStake = network.operator(context.id)?.stake ?? 0
   if (ownStake > 0) signatures.set(context.id, bls.sign(context.secretKey, message))
@@ -58,6 +72,7 @@ export async function gatherSignatures(
   // unverified (it did, between the resolve and the code after the await).
   let finished = false
   const why = new Map<string, string>()
+  const refusalData = new Map<string, unknown>()
   const gathered = await new Promise<boolean>((resolve) => {
     const finish = (outcome: boolean) => {
       finished = true
@@ -73,11 +88,13 @@ export async function gatherSignatures(
       else if (pending === 0) finish(false)
     }
     for (const id of party) {
-      askToSign(context, id, request)
+      askToSign(context, id, ask)
         .then((answer) => {
           if (finished) return
-          if ('refusal' in answer) why.set(id, answer.refusal)
-          else if (!verifyEach || verifiesAlone(id, answer.signature)) {
+          if ('refusal' in answer) {
+            why.set(id, answer.refusal)
+            if (answer.data !== undefined) refusalData.set(id, answer.data)
+          } else if (!verifyEach || verifiesAlone(id, answer.signature)) {
             signatures.set(id, answer.signature)
           } else why.set(id, 'a signature that does not verify')
           answered()
@@ -95,7 +112,7 @@ export async function gatherSignatures(
   if (!gathered) {
     const unsigned = party.filter((id) => !signatures.has(id))
     for (const id of unsigned) if (!why.has(id)) why.set(id, 'no answer in time')
-    return { ok: false, unsigned, why }
+    return { ok: false, unsigned, why, refusalData }
   }
   const nonsigners = network
     .attesting()
@@ -108,17 +125,18 @@ export async function gatherSignatures(
 async function askToSign(
   context: NodeContext,
   id: string,
-  request: object,
-): Promise<{ signature: bls.G1 } | { refusal: string }> {
+  ask: SignatureAsk,
+): Promise<{ signature: bls.G1 } | { refusal: string; data?: unknown }> {
   const operator = context.network.operator(id)
   if (!operator) return { refusal: 'not an operator' }
   try {
-    const path = '/node/sign_sync_point'
     const timeoutMs = context.config.aggregationTimeoutMs
-    const response = await context.peers.send('POST', operator, path, request, timeoutMs)
-    const signature = (response.body as { data?: { signature?: unknown } } | null)?.data?.signature
+    const response = await context.peers.send('POST', operator, ask.path, ask.body, timeoutMs)
+    const body = response.body as { data?: { signature?: unknown } } | null
+    const signature = body?.data?.signature
     if (response.status !== 200 || typeof signature !== 'string') {
-      return { refusal: `${response.status} ${errorMessage(response.body)}` }
+      const refusal = `${response.status} ${errorMessage(response.body)}`
+      return response.status === 200 ? { refusal } : { refusal, data: body?.data }
     }
     // Only parsed here (a point on the curve); `gatherSignatures` verifies the answers together.
     return { signature: bls.parseG1(signature) }

@@ -4,7 +4,7 @@ import { unixSeconds } from './clock.ts'
 import { signSyncPoint, signSyncPointWhenHeld, type SignSyncPointRequest } from './signer.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { makeTestNode, signedProof, syncedFollower } from './testNodes.ts'
+import { makeTestNode, signedProof, signedTimeLock, syncedFollower } from './testNodes.ts'
 
 beforeAll(async () => {
   await initZellular()
@@ -61,15 +61,18 @@ it('signs a lock on a finalization it has not seen yet when the request carries 
 it('signs a finalization of a lock it has not seen yet when the request carries the proofs', () => {
   const { node, log, now, point, finalization2, lock4 } = followerOneFinalizationBehind()
   try {
-    const finalization = point('locked', 4, 2, now)
+    const finalization = {
+      ...point('locked', 4, 2, now),
+      time_lock: signedTimeLock(point('locked', 4, 2, now), now * 1000),
+    }
     expect(() => signSyncPoint(node.context, node.logs, node.chain, finalization)).toThrow()
     const before = bls.pairingChecks()
     signSyncPoint(node.context, node.logs, node.chain, {
       ...finalization,
       proofs: [finalization2, lock4],
     })
-    // The two carried proofs are checked together.
-    expect(bls.pairingChecks() - before).toBe(1)
+    // The two carried proofs are checked together, the time lock apart.
+    expect(bls.pairingChecks() - before).toBe(2)
     expect([log.lastFinalized, log.lastLocked]).toEqual([2, 4])
     expect(signs(node, finalization)).toBe(true)
   } finally {
@@ -107,7 +110,10 @@ it('signs a lock whose parent is an older finalization, but no finalization on a
     expect(node.chain.promote('a', finalization2)).toBeNull()
     expect(signs(node, point('sequenced', 4, 1, 0))).toBe(true)
     // Finalizations stay a chain: each names the one before it.
-    const finalization = point('locked', 3, 1, now)
+    const finalization = {
+      ...point('locked', 3, 1, now),
+      time_lock: signedTimeLock(point('locked', 3, 1, now), now * 1000),
+    }
     expect(() => signSyncPoint(node.context, node.logs, node.chain, finalization)).toThrow(/parent/)
     // A parent beyond this node's last finalization is still refused.
     expect(() =>

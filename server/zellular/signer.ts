@@ -1,9 +1,19 @@
 import { z } from 'zod'
-import { bls, parseSignatureRecord, syncPointMessage } from '../../shared/zellular/index.ts'
+import {
+  bls,
+  finalizationVoteMessage,
+  parseSignatureRecord,
+  parseTimeLock,
+  syncPointMessage,
+  verifyTimeLock,
+  type TimeLock,
+} from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
+import type { BatchLog } from './batchLog.ts'
 import type { Chain } from './chain.ts'
 import type { ProgressBell } from './progressBell.ts'
 import { unixSeconds } from './clock.ts'
+import { FinalizationTimeRefusal, sameValue } from './finalizationTimes.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
 import type { NodeContext } from './nodeContext.ts'
 
@@ -19,10 +29,32 @@ export const signSyncPointSchema = z.object({
    * yet, the finalization at `parent_index` and, to finalize, the lock of `index` (see below).
    */
   proofs: z.array(z.unknown()).max(2).optional(),
+  /**
+   * Not in zsequencer: the time lock a finalization needs here, for exactly its index, chaining
+   * hash and timestamp (`finalizationTimes.ts`).
+   */
+  time_lock: z.unknown().optional(),
 })
 export type SignSyncPointRequest = z.output<typeof signSyncPointSchema>
 
+/** `POST /node/sign_finalization_vote` (not in zsequencer): a vote on a finalization's value. */
+export const signFinalizationVoteSchema = z.object({
+  app_name: z.string(),
+  parent_index: z.number().int().nonnegative(),
+  index: z.number().int().positive(),
+  chaining_hash: z.string(),
+  timestamp: z.number().int().nonnegative(),
+  view: z.number().int().nonnegative(),
+  /** A time lock on this value from an earlier view, when the sequencer proposes it again. */
+  justification: z.unknown().optional(),
+  /** As a finalization request's: the parent's finalization and the lock of `index`. */
+  proofs: z.array(z.unknown()).max(2).optional(),
+})
+export type SignFinalizationVoteRequest = z.output<typeof signFinalizationVoteSchema>
+
 const CLOCK_SKEW_SECONDS = 10
+
+const refuse = (message: string) => new ZsequencerHttpError('InvalidRequestError', message)
 
 /**
  * `POST /node/sign_sync_point`: the node signs a lock (`sequenced`) or finalization (`locked`)
@@ -46,17 +78,23 @@ export function signSyncPoint(
 ) {
   const log = logs.get(request.app_name)
   applyCarriedProofs(chain, request)
-  const refuse = (message: string) => new ZsequencerHttpError('InvalidRequestError', message)
-  const now = unixSeconds(context.clock)
-  if (request.state === 'locked') {
-    const skew = Math.abs(request.timestamp - now)
-    if (skew >= CLOCK_SKEW_SECONDS) throw refuse('Finalization timestamp is out of range.')
-  } else if (request.timestamp !== 0) {
+  // A finalization's timestamp was checked against the clocks of a threshold when its time lock
+  // was voted (`signFinalizationVote`); it may be older now, proposed again after a switch.
+  const timeLock =
+    request.state === 'locked'
+      ? verifiedTimeLock(context, request.app_name, request.time_lock)
+      : undefined
+  if (
+    timeLock &&
+    !(timeLock.parent_index === request.parent_index && sameValue(timeLock, request))
+  ) {
+    throw refuse('The time lock is for another finalization.')
+  }
+  if (request.state === 'sequenced' && request.timestamp !== 0) {
     throw refuse('A lock is signed with timestamp 0.')
   }
   if (log.lastFinalized > 0) {
-    const finalized = log.get(log.lastFinalized)
-    if (request.state === 'locked' && (finalized?.timestamp ?? 0) > request.timestamp) {
+    if (request.state === 'locked' && parentTimestamp(log) > request.timestamp) {
       throw refuse('Finalization timestamp is older than the last finalization.')
     }
     // zsequencer wants the parent to be this node's last finalization. A lock may name an older
@@ -74,9 +112,96 @@ export function signSyncPoint(
   if (!record || request.index > reached || record.chainingHash !== request.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  const { proofs: _proofs, ...point } = request
+  if (timeLock) bindTimes(() => logs.times.finalize(request.app_name, timeLock))
+  const { proofs: _proofs, time_lock: _timeLock, ...point } = request
   const message = context.hooks.syncPointToSign(syncPointMessage(point))
   return { ...point, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+}
+
+/**
+ * `POST /node/sign_finalization_vote`: the node votes for finalizing `index` with `chaining_hash`
+ * and `timestamp` on `parent_index` in `view`, if it could sign that finalization (the batch
+ * locked here with that hash, the parent its last finalization, the timestamp not older than
+ * the parent's) and `FinalizationTimes.vote` allows it. A new value's timestamp must be within
+ * 10 s of this node's clock, as a finalization's in zsequencer; one proposed again comes with
+ * its earlier time lock (`justification`) and keeps its time. The view may not be more than
+ * 10 s ahead of this node's clock: a sequencer could otherwise spend the views of the future.
+ * A refusal because this node is locked on another value carries that lock (`data.locked`).
+ */
+export function signFinalizationVote(
+  context: NodeContext,
+  logs: AppLogs,
+  chain: Chain,
+  request: SignFinalizationVoteRequest,
+) {
+  const app = request.app_name
+  const log = logs.get(app)
+  applyCarriedProofs(chain, { ...request, state: 'locked' })
+  const justification =
+    request.justification === undefined
+      ? undefined
+      : verifiedTimeLock(context, app, request.justification)
+  const { proofs: _proofs, justification: _justification, ...vote } = request
+  if (
+    justification &&
+    !(justification.parent_index === vote.parent_index && sameValue(justification, vote))
+  ) {
+    throw refuse('The justification is for another finalization.')
+  }
+  if (vote.view > context.clock.now() + CLOCK_SKEW_SECONDS * 1000) {
+    throw refuse("The view is ahead of this node's clock.")
+  }
+  if (
+    !justification &&
+    Math.abs(vote.timestamp - unixSeconds(context.clock)) >= CLOCK_SKEW_SECONDS
+  ) {
+    throw refuse('Finalization timestamp is out of range.')
+  }
+  if (vote.parent_index !== log.lastFinalized) throw refuse('Wrong parent index.')
+  if (log.lastFinalized > 0 && parentTimestamp(log) > vote.timestamp) {
+    throw refuse('Finalization timestamp is older than the last finalization.')
+  }
+  const record = log.get(vote.index)
+  if (!record || vote.index > log.lastLocked || record.chainingHash !== vote.chaining_hash) {
+    throw refuse('The batch is not in the requested state here.')
+  }
+  bindTimes(() => logs.times.vote(app, vote, justification))
+  const message = context.hooks.syncPointToSign(finalizationVoteMessage(vote))
+  return { ...vote, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+}
+
+/** The timestamp of the log's last finalization (0 when there is none). */
+function parentTimestamp(log: BatchLog): number {
+  return log.get(log.lastFinalized)?.timestamp ?? 0
+}
+
+/** A time lock from a request, parsed and verified, or a refusal saying why not. */
+function verifiedTimeLock(context: NodeContext, app: string, value: unknown): TimeLock {
+  if (value === undefined) throw refuse('A finalization needs a time lock.')
+  try {
+    const lock = parseTimeLock(value)
+    verifyTimeLock(context.network, app, lock)
+    return lock
+  } catch (error) {
+    throw refuse(`The time lock does not verify: ${(error as Error).message}`)
+  }
+}
+
+/**
+ * Runs a `FinalizationTimes` step, turning its refusal (with the lock that binds this node) into
+ * the peer's 400, and a store that cannot write (a full disk) into a refusal too: a vote or
+ * lock not stored is not given.
+ */
+function bindTimes(step: () => void): void {
+  try {
+    step()
+  } catch (error) {
+    if (error instanceof FinalizationTimeRefusal) {
+      const data = error.locked === undefined ? undefined : { locked: error.locked }
+      throw new ZsequencerHttpError('InvalidRequestError', error.message, data)
+    }
+    throw refuse(`unstored (${(error as Error).message})`)
+  }
 }
 
 /**
@@ -111,7 +236,10 @@ export async function signSyncPointWhenHeld(
 }
 
 /** Applies the request's proofs that it needs: the parent's finalization, then the lock. */
-function applyCarriedProofs(chain: Chain, request: SignSyncPointRequest): void {
+function applyCarriedProofs(
+  chain: Chain,
+  request: Pick<SignSyncPointRequest, 'app_name' | 'state' | 'index' | 'parent_index' | 'proofs'>,
+): void {
   const proofs = (request.proofs ?? []).flatMap((raw) => {
     try {
       return [parseSignatureRecord(raw)]

@@ -8,10 +8,12 @@ import {
   fakePeer,
   makeTestNode,
   ManualClock,
+  messageToSign,
   signedProof,
   testSecrets,
 } from './testNodes.ts'
 import { INACTIVE_AFTER_MS } from './synchronizer.ts'
+import { syncPointAsk } from './signatureGathering.ts'
 
 let secrets: bls.SecretKey[] = []
 beforeAll(async () => {
@@ -82,7 +84,7 @@ async function signingPeer(
         response.end(JSON.stringify({ status: 'error', error: { code: 'InvalidRequestError' } }))
         return
       }
-      const message = options.forge ? 'something else' : syncPointMessage(point)
+      const message = options.forge ? 'something else' : messageToSign(request.url, body)
       const signature = bls.formatPoint(bls.sign(secret, message))
       setTimeout(() => {
         response.setHeader('Content-Type', 'application/json')
@@ -136,7 +138,7 @@ it('verifies answers together, and drops a forged one and waits for another sign
       parent_index: 0,
       timestamp: 0,
     }
-    const gathered = await node.synchronizer.gatherSignatures(request, ids.slice(1))
+    const gathered = await node.synchronizer.gatherSignatures(syncPointAsk(request), ids.slice(1))
     if (!gathered.ok) throw new Error('no aggregate')
     expect(gathered.aggregate.nonsigners).toEqual([ids[1]])
     // The forger is suspected: the next rounds pick their party without it.

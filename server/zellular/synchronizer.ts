@@ -1,4 +1,12 @@
-import type { SignedState, SyncPoint } from '../../shared/zellular/index.ts'
+import {
+  finalizationVoteMessage,
+  parseTimeLock,
+  verifyTimeLock,
+  type SignedState,
+  type SyncPoint,
+  type TimeLock,
+} from '../../shared/zellular/index.ts'
+import { finalizeAgain } from './adversaryActions.ts'
 import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
@@ -7,7 +15,12 @@ import type { NodeContext } from './nodeContext.ts'
 import { PeerSuspicion } from './peerSuspicion.ts'
 import { finalizationProofOf, lockProofOf } from './proofRecords.ts'
 import type { RoleView } from './sequencerRole.ts'
-import { gatherSignatures, type Gathered } from './signatureGathering.ts'
+import {
+  gatherSignatures,
+  syncPointAsk,
+  type Gathered,
+  type SignatureAsk,
+} from './signatureGathering.ts'
 
 /** What a node last told the sequencer about its own sequence (zsequencer's `nodes_state`). */
 export interface NodeReport {
@@ -351,7 +364,8 @@ export class Synchronizer {
 
   /**
    * Gathers signatures for `point` and applies the proof; returns the party members that did
-   * not sign when no threshold was reached.
+   * not sign when no threshold was reached. A finalization first needs a time lock
+   * (`timeLockFor`), which may finalize another index than `point`'s.
    */
   private async signAndApply(
     app: string,
@@ -359,34 +373,142 @@ export class Synchronizer {
     point: SyncPointCandidate,
   ): Promise<string[]> {
     const log = this.logs.get(app)
-    const request = {
+    let request: SyncPoint = {
       app_name: app,
       state,
       index: point.index,
       chaining_hash: point.chainingHash,
       parent_index: log.lastFinalized,
-      timestamp: state === 'locked' ? unixSeconds(this.context.clock) : 0,
+      timestamp: 0,
     }
-    const gathered = await this.gatherSignatures(
-      { ...request, proofs: this.proofsFor(app, state, point.index) },
-      point.party,
-    )
+    let timeLock: TimeLock | undefined
+    if (state === 'locked') {
+      const locked = await this.timeLockFor(app, point)
+      if (!locked.ok) return locked.unsigned
+      timeLock = locked.lock
+      const { index, chaining_hash, timestamp } = timeLock
+      request = { ...request, index, chaining_hash, timestamp }
+      // This node's own signature comes with the aggregate: it binds this node as any other.
+      if (!this.#timesStep(app, () => this.logs.times.finalize(app, locked.lock))) return []
+    }
+    const body = {
+      ...request,
+      proofs: this.proofsFor(app, state, request.index),
+      ...(timeLock === undefined ? {} : { time_lock: timeLock }),
+    }
+    const gathered = await this.gatherSignatures(syncPointAsk(body), point.party)
     if (!gathered.ok) {
-      this.logFailedRound(app, state, point.index, gathered.why)
+      this.#learnLocks(app, gathered)
+      this.logFailedRound(app, state, request.index, gathered.why)
       return gathered.unsigned
+    }
+    if (state === 'locked' && this.context.hooks.finalizeTwice) {
+      await finalizeAgain(this.context, body, point.party, (ask, party) =>
+        this.gatherSignatures(ask, party),
+      )
     }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
     if (refusal) {
       this.context.log.warn(
-        `own ${state === 'locked' ? 'finalization' : 'lock'} ${point.index} refused: ${refusal}`,
+        `own ${state === 'locked' ? 'finalization' : 'lock'} ${request.index} refused: ${refusal}`,
       )
       return []
     }
     const memory = state === 'sequenced' ? this.#lastLockPoint : this.#lastFinalizationPoint
-    memory.set(app, point.index)
+    memory.set(app, request.index)
     this.onApplied()
     return []
+  }
+
+  /**
+   * The time lock a finalization on this node's last finalized index is to carry
+   * (`finalizationTimes.ts`): the highest one this node knows there, proposed again (a new
+   * sequencer learns of it from the refusals of the nodes it binds), or a new one for `point` at
+   * this node's time, voted by the party. A known one past what the party can sign waits.
+   */
+  private async timeLockFor(
+    app: string,
+    point: SyncPointCandidate,
+  ): Promise<{ ok: true; lock: TimeLock } | { ok: false; unsigned: string[] }> {
+    const log = this.logs.get(app)
+    const parent = log.lastFinalized
+    const known = this.#knownLock(app, point)
+    if (known !== null) return known ? { ok: true, lock: known } : { ok: false, unsigned: [] }
+    const { clock } = this.context
+    const vote = {
+      app_name: app,
+      parent_index: parent,
+      index: point.index,
+      chaining_hash: point.chainingHash,
+      timestamp: Math.max(unixSeconds(clock), log.get(parent)?.timestamp ?? 0),
+      view: this.logs.times.nextView(app, parent, clock.now()),
+    }
+    if (!this.#timesStep(app, () => this.logs.times.vote(app, vote, undefined))) {
+      return { ok: false, unsigned: [] }
+    }
+    const ask = {
+      path: '/node/sign_finalization_vote',
+      body: { ...vote, proofs: this.proofsFor(app, 'locked', point.index) },
+      message: finalizationVoteMessage(vote),
+    }
+    const gathered = await this.gatherSignatures(ask, point.party)
+    if (!gathered.ok) {
+      // Refused by nodes locked on a value: that value is the one to finalize, at once.
+      this.#learnLocks(app, gathered)
+      const learned = this.#knownLock(app, point)
+      if (learned) return { ok: true, lock: learned }
+      this.logFailedRound(app, 'vote', point.index, gathered.why)
+      return { ok: false, unsigned: gathered.unsigned }
+    }
+    const { app_name: _app, ...voted } = vote
+    const lock = { ...voted, ...gathered.aggregate }
+    this.logs.times.learn(app, lock)
+    return { ok: true, lock }
+  }
+
+  /**
+   * The highest time lock known on this node's last finalized index: undefined when it is past
+   * what `point`'s party can sign (or not this log's batch there), null when there is none.
+   */
+  #knownLock(app: string, point: SyncPointCandidate): TimeLock | undefined | null {
+    const log = this.logs.get(app)
+    const known = this.logs.times.proposal(app, log.lastFinalized)
+    if (!known) return null
+    const held =
+      known.index <= point.index && log.chainingHashAt(known.index) === known.chaining_hash
+    return held ? known : undefined
+  }
+
+  /**
+   * Learns the time locks that refusals sent (`data.locked`: the refuser is locked on it), each
+   * verified and on this node's parent: the next round proposes the highest again.
+   */
+  #learnLocks(app: string, gathered: Extract<Gathered, { ok: false }>): void {
+    const parent = this.logs.get(app).lastFinalized
+    for (const data of gathered.refusalData.values()) {
+      const locked = (data as { locked?: unknown } | null)?.locked
+      if (locked === undefined) continue
+      try {
+        const lock = parseTimeLock(locked)
+        if (lock.parent_index !== parent) continue
+        verifyTimeLock(this.context.network, app, lock)
+        this.logs.times.learn(app, lock)
+      } catch {
+        // Not a lock a threshold signed: nothing to learn from it.
+      }
+    }
+  }
+
+  /** Runs a step of this node's own `FinalizationTimes`; false (logged) when it is refused. */
+  #timesStep(app: string, step: () => void): boolean {
+    try {
+      step()
+      return true
+    } catch (error) {
+      this.context.log.warn(`finalization of ${app} not attempted: ${(error as Error).message}`)
+      return false
+    }
   }
 
   /**
@@ -395,7 +517,7 @@ export class Synchronizer {
    */
   private logFailedRound(
     app: string,
-    state: SignedState,
+    state: SignedState | 'vote',
     index: number,
     why: ReadonlyMap<string, string>,
   ): void {
@@ -404,7 +526,7 @@ export class Synchronizer {
     if (now - (this.#failureLoggedAt.get(key) ?? Number.NEGATIVE_INFINITY) < 5_000) return
     this.#failureLoggedAt.set(key, now)
     const missing = [...why].map(([id, reason]) => `${id.slice(0, 8)}: ${reason}`).join('; ')
-    const what = state === 'locked' ? 'finalization' : 'lock'
+    const what = { locked: 'finalization', sequenced: 'lock', vote: 'finalization vote' }[state]
     this.context.log.warn(`${what} ${index} of ${app} short of the threshold (${missing})`)
   }
 
@@ -423,11 +545,8 @@ export class Synchronizer {
    * Gathers the party's signatures on `request`; a peer whose answer is forged is proven faulty
    * and not asked again for a while.
    */
-  gatherSignatures(
-    request: SyncPoint & { readonly proofs?: readonly object[] },
-    party: readonly string[],
-  ): Promise<Gathered> {
-    return gatherSignatures(this.context, request, party, (id) =>
+  gatherSignatures(ask: SignatureAsk, party: readonly string[]): Promise<Gathered> {
+    return gatherSignatures(this.context, ask, party, (id) =>
       this.#suspicion.convict(id, this.context.clock.now()),
     )
   }

@@ -6,14 +6,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import {
   bls,
+  finalizationVoteMessage,
   Network,
   syncPointMessage,
+  type FinalizationVote,
   type NodesFile,
   type SyncPoint,
+  type TimeLock,
 } from '../../shared/zellular/index.ts'
 import { AppLogs } from './appLogs.ts'
 import type { Clock } from './clock.ts'
 import { nodeConfigSchema, type NodeConfig } from './config.ts'
+import { sameValue } from './finalizationTimes.ts'
 import { createLogger } from './logger.ts'
 import { ZellularNode } from './node.ts'
 import type { NodeHooks } from './nodeHooks.ts'
@@ -90,10 +94,28 @@ export function makeTestNode(options: {
 
 /** A finalization or lock proof for `point`, signed by the operators at `signers`. */
 export function signedProof(point: SyncPoint, signers: readonly number[]) {
+  return aggregateOf(syncPointMessage(point), signers)
+}
+
+/**
+ * A time lock for finalizing `point` (a `locked` sync point) in `view`, voted by the operators
+ * at `signers`.
+ */
+export function signedTimeLock(
+  point: SyncPoint,
+  view: number,
+  signers: readonly number[] = [0, 2, 3],
+): TimeLock {
+  const { app_name, parent_index, index, chaining_hash, timestamp } = point
+  const vote = { app_name, parent_index, index, chaining_hash, timestamp, view }
+  const { app_name: _app, ...lock } = vote
+  return { ...lock, ...aggregateOf(finalizationVoteMessage(vote), signers) }
+}
+
+/** The aggregate signature of the operators at `signers` on `message`, and the nonsigners. */
+function aggregateOf(message: string, signers: readonly number[]) {
   const secrets = testSecrets()
-  const signature = bls.aggregateSignatures(
-    signers.map((i) => bls.sign(secrets[i]!, syncPointMessage(point))),
-  )
+  const signature = bls.aggregateSignatures(signers.map((i) => bls.sign(secrets[i]!, message)))
   return {
     signature: bls.formatPoint(signature),
     nonsigners: TEST_NODE_IDS.filter((_, i) => !signers.includes(i)),
@@ -123,6 +145,17 @@ export async function fakePeer(
     requests,
     close: () => server.close(),
   }
+}
+
+/**
+ * What an honest fake follower signs for a signature request to `url` (the request's path): a
+ * finalization vote (`/node/sign_finalization_vote`) or a sync point.
+ */
+export function messageToSign(url: string | undefined, body: string): string {
+  const parsed = JSON.parse(body) as SyncPoint & FinalizationVote
+  return url?.startsWith('/node/sign_finalization_vote') === true
+    ? finalizationVoteMessage(parsed)
+    : syncPointMessage(parsed)
 }
 
 /** Writes a JSON answer. */
@@ -265,24 +298,41 @@ type Cleanups = (() => void | Promise<void>)[]
 /**
  * Three followers that sign every point at once, except finalizations while `held` is set; those
  * in `refusing` (positions 1–3) refuse every point instead, as a Byzantine one may (`refused`).
+ * One given a time lock in `lockedOn` refuses to vote for another value, sending that lock, as
+ * an honest node that signed its finalization does (`finalizationTimes.ts`).
  */
 export async function signingFollowers(cleanups: Cleanups) {
   const secrets = testSecrets()
   const asked: SyncPoint[] = []
   const refused: SyncPoint[] = []
+  const votes: FinalizationVote[] = []
   const heldAnswers: (() => void)[] = []
-  const state = { holdFinalizations: false, refusing: new Set<number>() }
+  const state = {
+    holdFinalizations: false,
+    refusing: new Set<number>(),
+    lockedOn: new Map<number, TimeLock>(),
+  }
   const peers = await Promise.all(
     [1, 2, 3].map((position) =>
-      fakePeer((_request, body, response: ServerResponse) => {
+      fakePeer((request, body, response: ServerResponse) => {
         const point = JSON.parse(body) as SyncPoint
         if (state.refusing.has(position)) {
           refused.push(point)
           const error = { code: 'InvalidRequest', message: 'refused' }
           return answer(response, 400, { status: 'error', error })
         }
-        asked.push(point)
-        const signature = bls.formatPoint(bls.sign(secrets[position]!, syncPointMessage(point)))
+        const isVote = request.url === '/node/sign_finalization_vote'
+        const locked = state.lockedOn.get(position)
+        if (isVote) {
+          const vote = JSON.parse(body) as FinalizationVote
+          votes.push(vote)
+          if (locked && !sameValue(locked, vote)) {
+            const error = { code: 'InvalidRequestError', message: 'locked' }
+            return answer(response, 400, { status: 'error', error, data: { locked } })
+          }
+        } else asked.push(point)
+        const message = messageToSign(request.url, body)
+        const signature = bls.formatPoint(bls.sign(secrets[position]!, message))
         const reply = () => answer(response, 200, { status: 'success', data: { signature } })
         if (state.holdFinalizations && point.state === 'locked') heldAnswers.push(reply)
         else reply()
@@ -297,7 +347,7 @@ export async function signingFollowers(cleanups: Cleanups) {
     state.holdFinalizations = false
     for (const reply of heldAnswers.splice(0)) reply()
   }
-  return { urls: peers.map((peer) => peer.url), asked, refused, state, heldAnswers, release }
+  return { urls: peers.map((peer) => peer.url), asked, refused, votes, state, heldAnswers, release }
 }
 
 /** A started sequencer whose three followers are `urls`, on a clock that never moves. */

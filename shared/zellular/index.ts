@@ -11,8 +11,10 @@ export { pythonJsonDumps, type PythonJsonValue } from './pythonJson.ts'
 export {
   authMessage,
   disputeMessage,
+  finalizationVoteMessage,
   legacySyncPointMessage,
   syncPointMessage,
+  type FinalizationVote,
   type SignedState,
   type SyncPoint,
 } from './messages.ts'
@@ -26,11 +28,14 @@ export {
 } from './nodesFile.ts'
 export {
   parseSignatureRecord,
+  parseTimeLock,
   signatureRecordCheck,
   verifyLegacyRecord,
   verifySignatureRecord,
+  verifyTimeLock,
   type LegacySignatureRecord,
   type SignatureRecord,
+  type TimeLock,
 } from './proof.ts'
 export {
   LaggingNodeError,

@@ -32,6 +32,39 @@ export function syncPointMessage(point: SyncPoint): string {
   )
 }
 
+/**
+ * Not in zsequencer: a vote to finalize `index` (with `chaining_hash`) on `parent_index` at
+ * `timestamp` (unix seconds), cast in `view` (the proposing sequencer's clock in milliseconds).
+ * A threshold of these votes (a time lock) must precede a finalization on that parent, which then
+ * carries exactly this index, hash and timestamp (`server/zellular/finalizationTimes.ts`).
+ */
+export interface FinalizationVote {
+  readonly app_name: string
+  readonly parent_index: number
+  readonly index: number
+  readonly chaining_hash: string
+  readonly timestamp: number
+  readonly view: number
+}
+
+/**
+ * xxh128 of the vote's sorted JSON, as a sync point's. Its `kind` field keeps it apart from every
+ * sync-point message: no vote is ever a lock or a finalization signature.
+ */
+export function finalizationVoteMessage(vote: FinalizationVote): string {
+  return xxh128(
+    pythonJsonDumps({
+      app_name: vote.app_name,
+      chaining_hash: vote.chaining_hash,
+      index: vote.index,
+      kind: 'finalization_vote',
+      parent_index: vote.parent_index,
+      timestamp: vote.timestamp,
+      view: vote.view,
+    }),
+  )
+}
+
 /** The v0.1.5 message (what zellular SDK 0.2.8 verifies): no parent index, no timestamp. */
 export function legacySyncPointMessage(point: Omit<SyncPoint, 'parent_index' | 'timestamp'>) {
   return xxh128(

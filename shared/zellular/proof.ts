@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { ProofError } from './errors.ts'
-import { legacySyncPointMessage, syncPointMessage } from './messages.ts'
+import { finalizationVoteMessage, legacySyncPointMessage, syncPointMessage } from './messages.ts'
 import type { AggregateSignature, Network } from './network.ts'
 
 /**
@@ -83,6 +83,44 @@ export function verifySignatureRecord(network: Network, app: string, record: Sig
  */
 export function verifyLegacyRecord(network: Network, app: string, record: LegacySignatureRecord) {
   network.verifyAggregates([legacyRecordCheck(app, record)])
+}
+
+/**
+ * A time lock: a threshold's aggregated `finalizationVoteMessage` signatures on one vote. Not in
+ * zsequencer; our sequencer gathers one before each finalization and sends it with the request.
+ */
+const timeLockSchema = z.object({
+  parent_index: z.number().int().nonnegative(),
+  index: z.number().int().positive(),
+  chaining_hash: z.string().regex(/^[0-9a-f]{32}$/),
+  timestamp: z.number().int().nonnegative(),
+  view: z.number().int().nonnegative(),
+  signature: z.string(),
+  nonsigners: z.array(z.string()),
+})
+export type TimeLock = z.output<typeof timeLockSchema>
+
+/** Parses an untrusted time lock, turning schema failures into `ProofError('malformed')`. */
+export function parseTimeLock(value: unknown): TimeLock {
+  const result = timeLockSchema.safeParse(value)
+  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
+  return result.data
+}
+
+/**
+ * Verifies a time lock of `app`: its aggregate signs its vote, with the threshold's stake.
+ * @throws ProofError
+ */
+export function verifyTimeLock(network: Network, app: string, lock: TimeLock): void {
+  const message = finalizationVoteMessage({
+    app_name: app,
+    parent_index: lock.parent_index,
+    index: lock.index,
+    chaining_hash: lock.chaining_hash,
+    timestamp: lock.timestamp,
+    view: lock.view,
+  })
+  network.verifyAggregates([{ message, aggregate: lock }])
 }
 
 /** Parses an untrusted proof, turning schema failures into `ProofError('malformed')`. */
