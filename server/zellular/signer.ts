@@ -69,6 +69,10 @@ const refuse = (message: string) => new ZsequencerHttpError('InvalidRequestError
  * sequencer sends the proofs along (`proofs`); they are applied first, through the same checks
  * as proofs from the sequencer's answers (signature, chaining hash, parent), so a node signs
  * only on top of what a threshold proved. Only the two proofs the request needs are looked at.
+ *
+ * Unlike zsequencer, a finalization is signed only with a time lock for exactly its index, hash
+ * and timestamp (`time_lock`), which binds this node to it (`finalizationTimes.ts`); its
+ * timestamp was checked against the voters' clocks, not against this node's now.
  */
 export function signSyncPoint(
   context: NodeContext,
