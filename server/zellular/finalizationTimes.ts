@@ -67,6 +67,10 @@ interface Row {
  * The state is kept in the batch store, so a restarted node does not vote twice in a view or
  * forget its lock. It is about the node's last finalized index alone: every vote and finalization
  * names it as their parent.
+ *
+ * Views are clocks: a sequencer whose clock is behind its predecessor's has its votes on the
+ * same parent refused ("Already voted") until its clock passes the views voted in before, at most
+ * the 10 s a view may be ahead of a voter's clock.
  */
 export class FinalizationTimes {
   readonly #states = new Map<string, AppState>()
