@@ -191,3 +191,40 @@ async function within(condition: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
+
+it('votes with a lock it signs when asked to, and signs the lock alone when it may not vote', () => {
+  const { node, now, at, vote } = lockedFollower()
+  const lock = { ...at(3, 0), state: 'sequenced' as const }
+  const view = now * 1000
+  const signed = signSyncPoint(node.context, node.logs, node.chain, {
+    ...lock,
+    vote: { timestamp: now, view },
+  })
+  const publicKey = node.context.network.operator(node.id)!.publicKey
+  const message = finalizationVoteMessage({ ...toVote(at(3), view), app_name: 'a' })
+  expect(bls.verify(bls.parseG1(signed.vote_signature!), publicKey, message)).toBe(true)
+  // It voted in that view: asked again, it signs the lock without a vote.
+  const again = signSyncPoint(node.context, node.logs, node.chain, {
+    ...lock,
+    vote: { timestamp: now + 1, view },
+  })
+  expect(again.signature).toBe(signed.signature)
+  expect(again).not.toHaveProperty('vote_signature')
+  expect(() => vote(at(3, now + 1), view)).toThrow(/Already voted/)
+})
+
+it('a sequencer finalizes with the votes its lock round brought, with no vote round', async () => {
+  const followers = await signingFollowers(cleanups)
+  const { node, log, clock, followersReport } = startedSequencer(followers.urls, {}, cleanups)
+  node.chain.append('a', ['b1', 'b2'], clock.now())
+  followersReport()
+  await within(() => log.lastFinalized === 2)
+  expect(followers.votes).toEqual([])
+  const finalization = followers.asked.find((point) => point.state === 'locked') as
+    (SyncPoint & { time_lock?: { view: number; timestamp: number } }) | undefined
+  expect(finalization?.time_lock).toMatchObject({
+    view: clock.now(),
+    timestamp: finalization?.timestamp,
+  })
+  expect(log.get(2)?.timestamp).toBe(unixSeconds(clock))
+})

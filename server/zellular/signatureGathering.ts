@@ -2,7 +2,12 @@ import { bls, syncPointMessage, type SyncPoint } from '../../shared/zellular/ind
 import type { NodeContext } from './nodeContext.ts'
 
 export type Gathered =
-  | { readonly ok: true; readonly aggregate: { signature: string; nonsigners: string[] } }
+  | {
+      readonly ok: true
+      readonly aggregate: { signature: string; nonsigners: string[] }
+      /** The `data` of each counted peer's answer (what it signed besides: `vote_signature`). */
+      readonly answers: ReadonlyMap<string, unknown>
+    }
   | {
       readonly ok: false
       readonly unsigned: string[]
@@ -73,6 +78,7 @@ export async function gatherSignatures(
   let finished = false
   const why = new Map<string, string>()
   const refusalData = new Map<string, unknown>()
+  const answers = new Map<string, unknown>()
   const gathered = await new Promise<boolean>((resolve) => {
     const finish = (outcome: boolean) => {
       finished = true
@@ -96,6 +102,7 @@ export async function gatherSignatures(
             if (answer.data !== undefined) refusalData.set(id, answer.data)
           } else if (!verifyEach || verifiesAlone(id, answer.signature)) {
             signatures.set(id, answer.signature)
+            answers.set(id, answer.data)
           } else why.set(id, 'a signature that does not verify')
           answered()
         })
@@ -119,14 +126,19 @@ export async function gatherSignatures(
     .map((operator) => operator.id)
     .filter((id) => !signatures.has(id))
   const aggregate = bls.aggregateSignatures([...signatures.values()])
-  return { ok: true, aggregate: { signature: bls.formatPoint(aggregate), nonsigners } }
+  for (const id of answers.keys()) if (!signatures.has(id)) answers.delete(id)
+  return {
+    ok: true,
+    aggregate: { signature: bls.formatPoint(aggregate), nonsigners },
+    answers,
+  }
 }
 
 async function askToSign(
   context: NodeContext,
   id: string,
   ask: SignatureAsk,
-): Promise<{ signature: bls.G1 } | { refusal: string; data?: unknown }> {
+): Promise<{ signature: bls.G1; data: unknown } | { refusal: string; data?: unknown }> {
   const operator = context.network.operator(id)
   if (!operator) return { refusal: 'not an operator' }
   try {
@@ -139,7 +151,7 @@ async function askToSign(
       return response.status === 200 ? { refusal } : { refusal, data: body?.data }
     }
     // Only parsed here (a point on the curve); `gatherSignatures` verifies the answers together.
-    return { signature: bls.parseG1(signature) }
+    return { signature: bls.parseG1(signature), data: body?.data }
   } catch (error) {
     return { refusal: (error as Error)?.message ?? String(error) }
   }

@@ -6,6 +6,7 @@ import {
   parseTimeLock,
   syncPointMessage,
   verifyTimeLock,
+  type FinalizationVote,
   type TimeLock,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -34,6 +35,18 @@ export const signSyncPointSchema = z.object({
    * hash and timestamp (`finalizationTimes.ts`).
    */
   time_lock: z.unknown().optional(),
+  /**
+   * Not in zsequencer: with a lock whose parent is the last finalization and no other lock
+   * pending, a vote to finalize this lock's index at `timestamp` in `view`, so the finalization
+   * needs no vote round of its own (`synchronizer.ts`). The answer carries it as
+   * `vote_signature` when this node may cast it; the lock is signed either way.
+   */
+  vote: z
+    .object({
+      timestamp: z.number().int().nonnegative(),
+      view: z.number().int().nonnegative(),
+    })
+    .optional(),
 })
 export type SignSyncPointRequest = z.output<typeof signSyncPointSchema>
 
@@ -117,9 +130,16 @@ export function signSyncPoint(
     throw refuse('The batch is not in the requested state here.')
   }
   if (timeLock) bindTimes(() => logs.times.finalize(request.app_name, timeLock))
-  const { proofs: _proofs, time_lock: _timeLock, ...point } = request
+  const { proofs: _proofs, time_lock: _timeLock, vote: _vote, ...point } = request
   const message = context.hooks.syncPointToSign(syncPointMessage(point))
-  return { ...point, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+  const signature = bls.formatPoint(bls.sign(context.secretKey, message))
+  const answer: typeof point & { signature: string; vote_signature?: string } = {
+    ...point,
+    signature,
+  }
+  const voteSignature = voteWithLock(context, logs, request)
+  if (voteSignature !== undefined) answer.vote_signature = voteSignature
+  return answer
 }
 
 /**
@@ -139,13 +159,28 @@ export function signFinalizationVote(
   request: SignFinalizationVoteRequest,
 ) {
   const app = request.app_name
-  const log = logs.get(app)
   applyCarriedProofs(chain, { ...request, state: 'locked' })
   const justification =
     request.justification === undefined
       ? undefined
       : verifiedTimeLock(context, app, request.justification)
   const { proofs: _proofs, justification: _justification, ...vote } = request
+  const signature = castVote(context, logs, vote, justification, logs.get(app).lastLocked)
+  return { ...vote, signature }
+}
+
+/**
+ * Checks and records this node's vote (`signFinalizationVote`) and signs it; `heldUpTo` is how
+ * far the batch must be held (locked, or sequenced when the lock is signed with it).
+ */
+function castVote(
+  context: NodeContext,
+  logs: AppLogs,
+  vote: FinalizationVote,
+  justification: TimeLock | undefined,
+  heldUpTo: number,
+): string {
+  const log = logs.get(vote.app_name)
   if (
     justification &&
     !(justification.parent_index === vote.parent_index && sameValue(justification, vote))
@@ -166,12 +201,31 @@ export function signFinalizationVote(
     throw refuse('Finalization timestamp is older than the last finalization.')
   }
   const record = log.get(vote.index)
-  if (!record || vote.index > log.lastLocked || record.chainingHash !== vote.chaining_hash) {
+  if (!record || vote.index > heldUpTo || record.chainingHash !== vote.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  bindTimes(() => logs.times.vote(app, vote, justification))
+  bindTimes(() => logs.times.vote(vote.app_name, vote, justification))
   const message = context.hooks.syncPointToSign(finalizationVoteMessage(vote))
-  return { ...vote, signature: bls.formatPoint(bls.sign(context.secretKey, message)) }
+  return bls.formatPoint(bls.sign(context.secretKey, message))
+}
+
+/**
+ * The vote a lock request carries (`vote`), signed if this node may cast it, else undefined:
+ * the lock is signed either way.
+ */
+function voteWithLock(
+  context: NodeContext,
+  logs: AppLogs,
+  request: SignSyncPointRequest,
+): string | undefined {
+  if (request.state !== 'sequenced' || request.vote === undefined) return undefined
+  const { app_name, parent_index, index, chaining_hash } = request
+  const vote = { app_name, parent_index, index, chaining_hash, ...request.vote }
+  try {
+    return castVote(context, logs, vote, undefined, logs.get(app_name).lastSequenced)
+  } catch {
+    return undefined
+  }
 }
 
 /** The timestamp of the log's last finalization (0 when there is none). */

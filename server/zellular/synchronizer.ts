@@ -1,7 +1,9 @@
 import {
+  bls,
   finalizationVoteMessage,
   parseTimeLock,
   verifyTimeLock,
+  type FinalizationVote,
   type SignedState,
   type SyncPoint,
   type TimeLock,
@@ -391,10 +393,12 @@ export class Synchronizer {
       // This node's own signature comes with the aggregate: it binds this node as any other.
       if (!this.#timesStep(app, () => this.logs.times.finalize(app, locked.lock))) return []
     }
+    const vote = state === 'sequenced' ? this.#voteWithLock(app, point) : undefined
     const body = {
       ...request,
       proofs: this.proofsFor(app, state, request.index),
       ...(timeLock === undefined ? {} : { time_lock: timeLock }),
+      ...(vote === undefined ? {} : { vote: { timestamp: vote.timestamp, view: vote.view } }),
     }
     const gathered = await this.gatherSignatures(syncPointAsk(body), point.party)
     if (!gathered.ok) {
@@ -417,8 +421,75 @@ export class Synchronizer {
     }
     const memory = state === 'sequenced' ? this.#lastLockPoint : this.#lastFinalizationPoint
     memory.set(app, request.index)
+    if (vote) this.#timeLockOfLockRound(vote, gathered.answers)
     this.onApplied()
     return []
+  }
+
+  /**
+   * The vote a lock request carries when the lock's finalization is the next one (its parent is
+   * the last finalization and no other lock waits for one) and no time lock is known there:
+   * its signers then vote for finalizing it at this node's time in the same round trip, and the
+   * finalization round needs no vote round. This node's own vote is cast first.
+   */
+  #voteWithLock(app: string, point: SyncPointCandidate): FinalizationVote | undefined {
+    const log = this.logs.get(app)
+    const parent = log.lastFinalized
+    if (log.lastLocked !== parent || this.logs.times.proposal(app, parent)) return undefined
+    const vote = this.#newVote(app, point)
+    return this.#timesStep(app, () => this.logs.times.vote(app, vote, undefined)) ? vote : undefined
+  }
+
+  /** A vote on finalizing `point` on this node's last finalization, at its time, in a new view. */
+  #newVote(app: string, point: SyncPointCandidate): FinalizationVote {
+    const log = this.logs.get(app)
+    const parent = log.lastFinalized
+    const { clock } = this.context
+    return {
+      app_name: app,
+      parent_index: parent,
+      index: point.index,
+      chaining_hash: point.chainingHash,
+      timestamp: Math.max(unixSeconds(clock), log.get(parent)?.timestamp ?? 0),
+      view: this.logs.times.nextView(app, parent, clock.now()),
+    }
+  }
+
+  /**
+   * The time lock of the votes that came with a lock round's signatures (`vote_signature`), if
+   * they and this node's own hold the threshold and verify: learned, so the finalization round
+   * proposes it at once. Otherwise that round holds a vote round of its own.
+   */
+  #timeLockOfLockRound(vote: FinalizationVote, answers: ReadonlyMap<string, unknown>): void {
+    const { context } = this
+    const { network } = context
+    const message = finalizationVoteMessage(vote)
+    const signatures = new Map([[context.id, bls.sign(context.secretKey, message)]])
+    for (const [id, data] of answers) {
+      const signature = (data as { vote_signature?: unknown } | null)?.vote_signature
+      if (typeof signature !== 'string') continue
+      try {
+        signatures.set(id, bls.parseG1(signature))
+      } catch {
+        // Not a point: no vote.
+      }
+    }
+    if (network.stakePercent(signatures.keys()) < network.thresholdPercent) return
+    const { app_name: app, ...voted } = vote
+    const lock = {
+      ...voted,
+      signature: bls.formatPoint(bls.aggregateSignatures([...signatures.values()])),
+      nonsigners: network
+        .attesting()
+        .map((operator) => operator.id)
+        .filter((id) => !signatures.has(id)),
+    }
+    try {
+      verifyTimeLock(network, app, lock)
+    } catch {
+      return
+    }
+    this.logs.times.learn(app, lock)
   }
 
   /**
@@ -431,19 +502,9 @@ export class Synchronizer {
     app: string,
     point: SyncPointCandidate,
   ): Promise<{ ok: true; lock: TimeLock } | { ok: false; unsigned: string[] }> {
-    const log = this.logs.get(app)
-    const parent = log.lastFinalized
     const known = this.#knownLock(app, point)
     if (known !== null) return known ? { ok: true, lock: known } : { ok: false, unsigned: [] }
-    const { clock } = this.context
-    const vote = {
-      app_name: app,
-      parent_index: parent,
-      index: point.index,
-      chaining_hash: point.chainingHash,
-      timestamp: Math.max(unixSeconds(clock), log.get(parent)?.timestamp ?? 0),
-      view: this.logs.times.nextView(app, parent, clock.now()),
-    }
+    const vote = this.#newVote(app, point)
     if (!this.#timesStep(app, () => this.logs.times.vote(app, vote, undefined))) {
       return { ok: false, unsigned: [] }
     }

@@ -312,6 +312,14 @@ export async function signingFollowers(cleanups: Cleanups) {
     refusing: new Set<number>(),
     lockedOn: new Map<number, TimeLock>(),
   }
+  /** The vote a lock request carries, signed unless the follower is locked (`signer.ts`). */
+  const voteWithLock = (position: number, request: LockWithVote) => {
+    if (request.vote === undefined || state.lockedOn.has(position)) return {}
+    const { app_name, parent_index, index, chaining_hash } = request
+    const vote = { app_name, parent_index, index, chaining_hash, ...request.vote }
+    const signature = bls.sign(secrets[position]!, finalizationVoteMessage(vote))
+    return { vote_signature: bls.formatPoint(signature) }
+  }
   const peers = await Promise.all(
     [1, 2, 3].map((position) =>
       fakePeer((request, body, response: ServerResponse) => {
@@ -333,7 +341,8 @@ export async function signingFollowers(cleanups: Cleanups) {
         } else asked.push(point)
         const message = messageToSign(request.url, body)
         const signature = bls.formatPoint(bls.sign(secrets[position]!, message))
-        const reply = () => answer(response, 200, { status: 'success', data: { signature } })
+        const data = { signature, ...voteWithLock(position, JSON.parse(body) as LockWithVote) }
+        const reply = () => answer(response, 200, { status: 'success', data })
         if (state.holdFinalizations && point.state === 'locked') heldAnswers.push(reply)
         else reply()
       }),
@@ -349,6 +358,9 @@ export async function signingFollowers(cleanups: Cleanups) {
   }
   return { urls: peers.map((peer) => peer.url), asked, refused, votes, state, heldAnswers, release }
 }
+
+/** A lock request with the vote it may carry (`signer.ts`). */
+type LockWithVote = SyncPoint & { readonly vote?: { timestamp: number; view: number } }
 
 /** A started sequencer whose three followers are `urls`, on a clock that never moves. */
 export function startedSequencer(
