@@ -59,7 +59,7 @@ function lockedFollower(dataDir = mkdtempSync(join(tmpdir(), 'finalization-times
       proofs: [lock3],
       time_lock: signedTimeLock(point, view),
     })
-  return { node, dataDir, now, at, vote, finalize }
+  return { node, dataDir, now, at, vote, finalize, lock3 }
 }
 
 function toVote(point: SyncPoint, view: number): SignFinalizationVoteRequest {
@@ -117,7 +117,7 @@ it('once it signed a finalization, votes only for its value unless shown a later
 })
 
 it('signs a finalization only with a time lock for exactly its value, and locks on the latest', () => {
-  const { now, at, vote, finalize, node } = lockedFollower()
+  const { now, at, vote, finalize, node, lock3 } = lockedFollower()
   const view = now * 1000
   const request = (point: SyncPoint, lockedPoint: SyncPoint) => () =>
     signSyncPoint(node.context, node.logs, node.chain, {
@@ -129,7 +129,11 @@ it('signs a finalization only with a time lock for exactly its value, and locks 
   expect(request(at(3), at(2))).toThrow(/another finalization/)
   const forged = { ...signedTimeLock(at(3), view, [0, 2]) }
   expect(() =>
-    signSyncPoint(node.context, node.logs, node.chain, { ...at(3), time_lock: forged }),
+    signSyncPoint(node.context, node.logs, node.chain, {
+      ...at(3),
+      proofs: [lock3],
+      time_lock: forged,
+    }),
   ).toThrow(/does not verify/)
   finalize(at(3), view)
   // Locked on 3 from `view`: a finalization of 2 under a lock from that view or before is refused.

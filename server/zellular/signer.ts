@@ -97,10 +97,7 @@ export function signSyncPoint(
   applyCarriedProofs(chain, request)
   // A finalization's timestamp was checked against the clocks of a threshold when its time lock
   // was voted (`signFinalizationVote`); it may be older now, proposed again after a switch.
-  const timeLock =
-    request.state === 'locked'
-      ? verifiedTimeLock(context, request.app_name, request.time_lock)
-      : undefined
+  const timeLock = request.state === 'locked' ? parsedTimeLock(request.time_lock) : undefined
   if (
     timeLock &&
     !(timeLock.parent_index === request.parent_index && sameValue(timeLock, request))
@@ -129,7 +126,11 @@ export function signSyncPoint(
   if (!record || request.index > reached || record.chainingHash !== request.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  if (timeLock) bindTimes(() => logs.times.finalize(request.app_name, timeLock))
+  if (timeLock) {
+    // Last: its pairing check is the dearest of the checks.
+    verifyOrRefuse(context, request.app_name, timeLock)
+    bindTimes(() => logs.times.finalize(request.app_name, timeLock))
+  }
   const { proofs: _proofs, time_lock: _timeLock, vote: _vote, ...point } = request
   const message = context.hooks.syncPointToSign(syncPointMessage(point))
   const signature = bls.formatPoint(bls.sign(context.secretKey, message))
@@ -161,9 +162,7 @@ export function signFinalizationVote(
   const app = request.app_name
   applyCarriedProofs(chain, { ...request, state: 'locked' })
   const justification =
-    request.justification === undefined
-      ? undefined
-      : verifiedTimeLock(context, app, request.justification)
+    request.justification === undefined ? undefined : parsedTimeLock(request.justification)
   const { proofs: _proofs, justification: _justification, ...vote } = request
   const signature = castVote(context, logs, vote, justification, logs.get(app).lastLocked)
   return { ...vote, signature }
@@ -204,6 +203,7 @@ function castVote(
   if (!record || vote.index > heldUpTo || record.chainingHash !== vote.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
+  if (justification) verifyOrRefuse(context, vote.app_name, justification)
   bindTimes(() => logs.times.vote(vote.app_name, vote, justification))
   const message = context.hooks.syncPointToSign(finalizationVoteMessage(vote))
   return bls.formatPoint(bls.sign(context.secretKey, message))
@@ -233,13 +233,20 @@ function parentTimestamp(log: BatchLog): number {
   return log.get(log.lastFinalized)?.timestamp ?? 0
 }
 
-/** A time lock from a request, parsed and verified, or a refusal saying why not. */
-function verifiedTimeLock(context: NodeContext, app: string, value: unknown): TimeLock {
+/** A time lock from a request, parsed, or a refusal saying why not. */
+function parsedTimeLock(value: unknown): TimeLock {
   if (value === undefined) throw refuse('A finalization needs a time lock.')
   try {
-    const lock = parseTimeLock(value)
+    return parseTimeLock(value)
+  } catch (error) {
+    throw refuse(`The time lock does not verify: ${(error as Error).message}`)
+  }
+}
+
+/** Verifies a time lock of `app`, or refuses. */
+function verifyOrRefuse(context: NodeContext, app: string, lock: TimeLock): void {
+  try {
     verifyTimeLock(context.network, app, lock)
-    return lock
   } catch (error) {
     throw refuse(`The time lock does not verify: ${(error as Error).message}`)
   }
