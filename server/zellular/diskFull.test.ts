@@ -162,8 +162,10 @@ describe('a node whose disk fills up', () => {
       }
       // A follower now, with its disk still full: it takes client batches and passes them on.
       const taken = await putTo(net, 0, 'toFull', 20)
-      // Disputed for what it did not finalize, its followers' finalization border.
-      expect(lines.some((line) => line.includes('approved (finalization delayed)'))).toBe(true)
+      // It refused its followers' PUTs once it could not store a finalization, so they counted
+      // it down and replaced it, not after their finalization border.
+      expect(lines.some((line) => line.includes('approved (sequencer unreachable)'))).toBe(true)
+      expect(lines.some((line) => line.includes('approved (finalization delayed)'))).toBe(false)
       const switchedAt = await finalizedIndex(net.urls()[1]!, APP)
       await waitFor(
         async () => (await finalizedIndex(net.urls()[1]!, APP)) > switchedAt + 200,

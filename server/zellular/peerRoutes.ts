@@ -128,6 +128,9 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     })
     if (!role.isSequencer) throw new ZsequencerHttpError('IsNotSequencerError')
     guards.notPaused()
+    if (node.synchronizer.cannotStore) {
+      throw new ZsequencerHttpError('NotSyncedError', 'The sequencer cannot store finalizations.')
+    }
     const request = parseBody(sequencerPutSchema, c.get('rawBody'))
     const signer = c.get('signer')
     node.inbox.admit(signer, request)

@@ -33,6 +33,7 @@ export type RouteDeps = Pick<
   | 'stages'
   | 'progress'
   | 'watch'
+  | 'synchronizer'
 >
 
 /** Node-to-node control messages (sign, dispute, switch) are small. */

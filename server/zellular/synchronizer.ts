@@ -95,6 +95,8 @@ export class Synchronizer {
    * the last recovery. A peer never heard from is silent since then, not "not yet known".
    */
   #listeningSince: number
+  /** This node's last finalization as the sequencer was one its batch store could not write. */
+  #unstored = false
   /** When a failed round of each app and state was last logged (one line per 5 s at most). */
   readonly #failureLoggedAt = new Map<string, number>()
 
@@ -127,6 +129,17 @@ export class Synchronizer {
     return this.#suspicion.isSuspected(id, this.context.clock.now())
   }
 
+  /**
+   * Whether this sequencer's batch store refused the last finalization it gathered (a full disk):
+   * it then refuses its followers' PUTs (`peerRoutes.ts`), so they count it down and replace it
+   * at once. It still gathers the signatures and keeps none, and without the refusal they saw a
+   * sequencer that asks them to sign and never finalizes until their finalization border (10 s
+   * in the chaos suite: seed 401's longest window without progress, 11.1 s).
+   */
+  get cannotStore(): boolean {
+    return this.#unstored && this.role.isSequencer
+  }
+
   /** A new sequencer (maybe this node): start the view of the peers afresh. */
   forgetSequencer(): void {
     this.#reports.clear()
@@ -136,6 +149,7 @@ export class Synchronizer {
     this.#suspicion.clear()
     this.#presumptionLost.clear()
     this.#listeningSince = this.context.clock.now()
+    this.#unstored = false
   }
 
   /** One round of each kind over every app, a lock then a finalization (zsequencer's loop). */
@@ -413,6 +427,7 @@ export class Synchronizer {
     }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
+    if (state === 'locked') this.#unstored = refusal?.startsWith('unstored') === true
     if (refusal) {
       this.context.log.warn(
         `own ${state === 'locked' ? 'finalization' : 'lock'} ${request.index} refused: ${refusal}`,
