@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeAll, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
 import {
   bls,
   finalizationVoteMessage,
@@ -11,12 +12,16 @@ import {
 import { AppLogs } from './appLogs.ts'
 import { unixSeconds } from './clock.ts'
 import { signFinalizationVote, signSyncPoint, type SignFinalizationVoteRequest } from './signer.ts'
+import { PeerClient } from './peers.ts'
+import { createNodeApp } from './routes.ts'
 import {
+  emptyLogPut,
   makeTestNode,
   signedProof,
   signedTimeLock,
   signingFollowers,
   startedSequencer,
+  testSecrets,
 } from './testNodes.ts'
 
 beforeAll(() => initZellular())
@@ -231,4 +236,33 @@ it('a sequencer finalizes with the votes its lock round brought, with no vote ro
     timestamp: finalization?.timestamp,
   })
   expect(log.get(2)?.timestamp).toBe(unixSeconds(clock))
+})
+
+it('a sequencer whose store cannot keep its vote refuses its followers, so they replace it', async () => {
+  // The batch store refuses every write of the votes, as a full disk does (a real SQLite error).
+  const db = new Database(':memory:')
+  const logs = new AppLogs(db)
+  db.exec(`CREATE TRIGGER full BEFORE INSERT ON finalization_times
+    BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`)
+  const followers = await signingFollowers(cleanups)
+  const { node, log, clock, ids, followersReport } = startedSequencer(
+    followers.urls,
+    {},
+    cleanups,
+    logs,
+  )
+  node.chain.append('a', ['b1', 'b2'], clock.now())
+  followersReport()
+  await within(() => node.synchronizer.cannotStore)
+  expect(log.lastFinalized).toBe(0)
+  // A follower's PUT is refused as by a sequencer that is down: it disputes it at once.
+  const follower = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network, {
+    now: clock.now,
+  })
+  const path = '/sequencer/batches'
+  const body = JSON.stringify(emptyLogPut())
+  const headers = follower.signedHeaders('PUT', node.id, path, body)
+  const response = await createNodeApp(node).request(path, { method: 'PUT', body, headers })
+  expect(response.status).toBe(503)
+  expect(await response.json()).toMatchObject({ error: { code: 'NotSyncedError' } })
 })

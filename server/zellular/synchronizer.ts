@@ -9,6 +9,7 @@ import {
   type TimeLock,
 } from '../../shared/zellular/index.ts'
 import { finalizeAgain } from './adversaryActions.ts'
+import { FinalizationTimeRefusal } from './finalizationTimes.ts'
 import { HELD_ANSWER_MARGIN_MS } from './batchPoster.ts'
 import type { AppLogs } from './appLogs.ts'
 import type { Chain } from './chain.ts'
@@ -576,12 +577,16 @@ export class Synchronizer {
     }
   }
 
-  /** Runs a step of this node's own `FinalizationTimes`; false (logged) when it is refused. */
+  /**
+   * Runs a step of this node's own `FinalizationTimes`; false (logged) when it is refused. One
+   * its store could not write (a full disk) counts as a finalization not stored (`cannotStore`).
+   */
   #timesStep(app: string, step: () => void): boolean {
     try {
       step()
       return true
     } catch (error) {
+      if (!(error instanceof FinalizationTimeRefusal)) this.#unstored = true
       this.context.log.warn(`finalization of ${app} not attempted: ${(error as Error).message}`)
       return false
     }

@@ -367,10 +367,12 @@ export function startedSequencer(
   urls: readonly string[],
   config: Partial<NodeConfig>,
   cleanups: Cleanups,
+  /** Its batch store, in memory unless given. */
+  logs?: AppLogs,
 ) {
   const clock = new ManualClock()
   const sockets = ['http://127.0.0.1:1', ...urls]
-  const { node, ids } = makeTestNode({ sockets, clock, config })
+  const { node, ids } = makeTestNode({ sockets, clock, config, ...(logs ? { logs } : {}) })
   node.start()
   cleanups.push(async () => {
     await node.stop()
