@@ -58,6 +58,9 @@ interface Row {
  * 2. The finalization, signed only with a time lock for exactly its index, hash and timestamp;
  *    signing it locks the node on that time lock.
  *
+ * The votes on a lock's finalization usually come with the lock request itself (`vote` in
+ * `signer.ts`), so a finalization costs no round of its own (`synchronizer.ts`).
+ *
  * If a finalization was signed by a threshold in view v, the honest nodes among its signers are
  * locked on it from view v, and every later time lock needs one of them (two thresholds share an
  * honest node), which votes otherwise only on a later lock for another value, so none ever forms.

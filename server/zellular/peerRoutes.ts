@@ -55,14 +55,19 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     }
   }
 
-  /** `POST /node/sign_sync_point`. */
-  const postSignSyncPoint = async (c: NodeRequest) => {
+  /** What a signature request must be: a follower's, synced, asked by its sequencer. */
+  const admitSignatureRequest = async (c: NodeRequest) => {
     guards.version(c, false)
     if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
     guards.synced()
     await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, requireCurrentSequencer)
     // The sequencer is trying to gather signatures, whatever this node answers (`isUnasked`).
     node.watch.asked(context.clock.now())
+  }
+
+  /** `POST /node/sign_sync_point`. */
+  const postSignSyncPoint = async (c: NodeRequest) => {
+    await admitSignatureRequest(c)
     const request = parseBody(signSyncPointSchema, c.get('rawBody'))
     const signer = c.get('signer')
     const signed = await signSyncPointWhenHeld(
@@ -79,11 +84,7 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
 
   /** `POST /node/sign_finalization_vote` (not in zsequencer; `finalizationTimes.ts`). */
   const postSignFinalizationVote = async (c: NodeRequest) => {
-    guards.version(c, false)
-    if (role.isSequencer) throw new ZsequencerHttpError('IsSequencerError')
-    guards.synced()
-    await guards.nodeAccess(c, CONTROL_BODY_MAX_BYTES, requireCurrentSequencer)
-    node.watch.asked(context.clock.now())
+    await admitSignatureRequest(c)
     const request = parseBody(signFinalizationVoteSchema, c.get('rawBody'))
     return c.json(success(signFinalizationVote(context, logs, node.chain, request)))
   }
