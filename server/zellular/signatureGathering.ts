@@ -5,8 +5,11 @@ export type Gathered =
   | {
       readonly ok: true
       readonly aggregate: { signature: string; nonsigners: string[] }
-      /** The `data` of each counted peer's answer (what it signed besides: `vote_signature`). */
-      readonly answers: ReadonlyMap<string, unknown>
+      /**
+       * The aggregate of the ask's `companion` signatures, with the same nonsigners, when every
+       * signer gave one and they verified with the aggregate.
+       */
+      readonly companion?: { signature: string; nonsigners: string[] }
     }
   | {
       readonly ok: false
@@ -22,6 +25,12 @@ export interface SignatureAsk {
   readonly path: string
   readonly body: object
   readonly message: string
+  /**
+   * A second message the answers may sign too, their signature in `data[field]` (the vote a
+   * lock request carries). It is verified with the aggregate in one pairing check: the same
+   * signers' key, one final exponentiation for both.
+   */
+  readonly companion?: { readonly message: string; readonly field: string }
 }
 
 /** Asks to sign the lock or finalization `body` (a sync point, with extensions). */
@@ -45,8 +54,15 @@ export async function gatherSignatures(
   const { network } = context
   const { message } = ask
   const signatures = new Map<string, bls.G1>()
+  const companions = new Map<string, bls.G1>()
+  const { companion } = ask
   const ownStake = network.operator(context.id)?.stake ?? 0
-  if (ownStake > 0) signatures.set(context.id, bls.sign(context.secretKey, message))
+  if (ownStake > 0) {
+    signatures.set(context.id, bls.sign(context.secretKey, message))
+    if (companion) companions.set(context.id, bls.sign(context.secretKey, companion.message))
+  }
+  // Whether the companion signatures verified with the aggregate that settled the round.
+  let companionVerified = false
   const enough = () => network.stakePercent(signatures.keys()) >= network.thresholdPercent
   // After an aggregate fails, every answer (those held and those still to come) is verified alone.
   let verifyEach = false
@@ -61,7 +77,17 @@ export async function gatherSignatures(
   /** Enough valid stake is held; drops bad answers if the aggregate does not verify. */
   const settled = () => {
     if (!enough()) return false
-    if (verifyEach || verifiesTogether(context, signatures, message)) return true
+    if (verifyEach) return true
+    const withCompanion =
+      companion !== undefined && [...signatures.keys()].every((id) => companions.has(id))
+    if (withCompanion) {
+      const both = [
+        { signatures, message },
+        { signatures: companions, message: companion.message },
+      ]
+      if (verifiesTogether(context, both)) return (companionVerified = true)
+    }
+    if (verifiesTogether(context, [{ signatures, message }])) return true
     verifyEach = true
     for (const [id, signature] of signatures) {
       if (id !== context.id && !verifiesAlone(id, signature)) signatures.delete(id)
@@ -78,7 +104,6 @@ export async function gatherSignatures(
   let finished = false
   const why = new Map<string, string>()
   const refusalData = new Map<string, unknown>()
-  const answers = new Map<string, unknown>()
   const gathered = await new Promise<boolean>((resolve) => {
     const finish = (outcome: boolean) => {
       finished = true
@@ -102,7 +127,8 @@ export async function gatherSignatures(
             if (answer.data !== undefined) refusalData.set(id, answer.data)
           } else if (!verifyEach || verifiesAlone(id, answer.signature)) {
             signatures.set(id, answer.signature)
-            answers.set(id, answer.data)
+            const second = companion && companionOf(answer.data, companion.field)
+            if (second) companions.set(id, second)
           } else why.set(id, 'a signature that does not verify')
           answered()
         })
@@ -125,12 +151,12 @@ export async function gatherSignatures(
     .attesting()
     .map((operator) => operator.id)
     .filter((id) => !signatures.has(id))
-  const aggregate = bls.aggregateSignatures([...signatures.values()])
-  for (const id of answers.keys()) if (!signatures.has(id)) answers.delete(id)
+  const aggregateOf = (of: ReadonlyMap<string, bls.G1>) =>
+    bls.formatPoint(bls.aggregateSignatures([...signatures.keys()].map((id) => of.get(id)!)))
   return {
     ok: true,
-    aggregate: { signature: bls.formatPoint(aggregate), nonsigners },
-    answers,
+    aggregate: { signature: aggregateOf(signatures), nonsigners },
+    ...(companionVerified ? { companion: { signature: aggregateOf(companions), nonsigners } } : {}),
   }
 }
 
@@ -164,18 +190,39 @@ function errorMessage(body: unknown): string {
   return `${error.code}${typeof error.message === 'string' ? `: ${error.message.slice(0, 120)}` : ''}`
 }
 
-/** Whether the signatures' aggregate verifies under the aggregate of their signers' keys. */
+/**
+ * Whether each set's aggregate verifies under the aggregate of its signers' keys, in one check
+ * (sets with the same signers share the key, so two messages cost little more than one).
+ */
 function verifiesTogether(
   context: NodeContext,
-  signatures: ReadonlyMap<string, bls.G1>,
-  message: string,
+  sets: readonly { signatures: ReadonlyMap<string, bls.G1>; message: string }[],
 ): boolean {
   const keys: bls.G2[] = []
-  for (const id of signatures.keys()) {
+  for (const id of sets[0]!.signatures.keys()) {
     const operator = context.network.operator(id)
     if (!operator) return false
     keys.push(operator.publicKey)
   }
-  const aggregate = bls.aggregateSignatures([...signatures.values()])
-  return bls.verify(aggregate, bls.aggregatePublicKeys(keys), message)
+  const publicKey = bls.aggregatePublicKeys(keys)
+  return bls.verifyAll(
+    sets.map(({ signatures, message }) => ({
+      signature: bls.aggregateSignatures(
+        [...sets[0]!.signatures.keys()].map((id) => signatures.get(id)!),
+      ),
+      publicKey,
+      message,
+    })),
+  )
+}
+
+/** The point at `data[field]` of an answer, or undefined when there is none or it is not one. */
+function companionOf(data: unknown, field: string): bls.G1 | undefined {
+  const value = (data as Record<string, unknown> | null)?.[field]
+  if (typeof value !== 'string') return undefined
+  try {
+    return bls.parseG1(value)
+  } catch {
+    return undefined
+  }
 }

@@ -1,5 +1,4 @@
 import {
-  bls,
   finalizationVoteMessage,
   parseTimeLock,
   verifyTimeLock,
@@ -415,7 +414,9 @@ export class Synchronizer {
       ...(timeLock === undefined ? {} : { time_lock: timeLock }),
       ...(vote === undefined ? {} : { vote: { timestamp: vote.timestamp, view: vote.view } }),
     }
-    const gathered = await this.gatherSignatures(syncPointAsk(body), point.party)
+    const companion = vote && { message: finalizationVoteMessage(vote), field: 'vote_signature' }
+    const ask = { ...syncPointAsk(body), ...(companion ? { companion } : {}) }
+    const gathered = await this.gatherSignatures(ask, point.party)
     if (!gathered.ok) {
       this.#learnLocks(app, gathered)
       this.logFailedRound(app, state, request.index, gathered.why)
@@ -437,7 +438,11 @@ export class Synchronizer {
     }
     const memory = state === 'sequenced' ? this.#lastLockPoint : this.#lastFinalizationPoint
     memory.set(app, request.index)
-    if (vote) this.#timeLockOfLockRound(vote, gathered.answers)
+    if (vote && gathered.companion) {
+      // Every signer of the lock voted: the finalization round proposes their time lock at once.
+      const { app_name: _app, ...voted } = vote
+      this.logs.times.learn(app, { ...voted, ...gathered.companion })
+    }
     this.onApplied()
     return []
   }
@@ -469,43 +474,6 @@ export class Synchronizer {
       timestamp: Math.max(unixSeconds(clock), log.get(parent)?.timestamp ?? 0),
       view: this.logs.times.nextView(app, parent, clock.now()),
     }
-  }
-
-  /**
-   * The time lock of the votes that came with a lock round's signatures (`vote_signature`), if
-   * they and this node's own hold the threshold and verify: learned, so the finalization round
-   * proposes it at once. Otherwise that round holds a vote round of its own.
-   */
-  #timeLockOfLockRound(vote: FinalizationVote, answers: ReadonlyMap<string, unknown>): void {
-    const { context } = this
-    const { network } = context
-    const message = finalizationVoteMessage(vote)
-    const signatures = new Map([[context.id, bls.sign(context.secretKey, message)]])
-    for (const [id, data] of answers) {
-      const signature = (data as { vote_signature?: unknown } | null)?.vote_signature
-      if (typeof signature !== 'string') continue
-      try {
-        signatures.set(id, bls.parseG1(signature))
-      } catch {
-        // Not a point: no vote.
-      }
-    }
-    if (network.stakePercent(signatures.keys()) < network.thresholdPercent) return
-    const { app_name: app, ...voted } = vote
-    const lock = {
-      ...voted,
-      signature: bls.formatPoint(bls.aggregateSignatures([...signatures.values()])),
-      nonsigners: network
-        .attesting()
-        .map((operator) => operator.id)
-        .filter((id) => !signatures.has(id)),
-    }
-    try {
-      verifyTimeLock(network, app, lock)
-    } catch {
-      return
-    }
-    this.logs.times.learn(app, lock)
   }
 
   /**
