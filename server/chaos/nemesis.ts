@@ -32,8 +32,8 @@ export const NODE_FAULT_KINDS: readonly NodeFaultKind[] = [
 
 /**
  * Node faults only on request (`--node-faults …,disk-full`): the default mix keeps the plans
- * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`, on a running node) is
- * held past the finalization border (10 s), so its followers replace it if it leads.
+ * earlier seeds drew. A node's full disk (`server/zellular/diskFault.ts`, on a running node)
+ * lasts 12–20 s; leading, it steps aside (`Synchronizer.cannotStore`) and is replaced.
  */
 export const OPTIONAL_NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['disk-full']
 

@@ -12,7 +12,9 @@ import {
 import { AppLogs } from './appLogs.ts'
 import { unixSeconds } from './clock.ts'
 import { signFinalizationVote, signSyncPoint, type SignFinalizationVoteRequest } from './signer.ts'
+import { ZsequencerHttpError } from './httpErrors.ts'
 import { PeerClient } from './peers.ts'
+import { waitFor } from './testing.ts'
 import { createNodeApp } from './routes.ts'
 import {
   emptyLogPut,
@@ -72,12 +74,16 @@ function toVote(point: SyncPoint, view: number): SignFinalizationVoteRequest {
   return { app_name, parent_index, index, chaining_hash, timestamp, view }
 }
 
-/** The refusal's `data.locked`, or what it threw when that is not a refusal with a lock. */
+/**
+ * The lock a refusal sends its sequencer (`data.locked` of the error envelope on the wire), or
+ * what it threw when that is not a refusal with a lock.
+ */
 function lockSentWith(refused: () => unknown): unknown {
   try {
     refused()
   } catch (error) {
-    return (error as { data?: { locked?: unknown } }).data?.locked ?? error
+    const wire = error instanceof ZsequencerHttpError ? error.toJSON() : undefined
+    return (wire as { data?: { locked?: unknown } } | undefined)?.data?.locked ?? error
   }
   throw new Error('not refused')
 }
@@ -93,6 +99,9 @@ it('votes once per view, in rising views, and remembers its votes across a resta
   expect(() => vote(at(3, now - 1), view)).toThrow(/Already voted/)
   expect(() => vote(at(2), view - 1)).toThrow(/Already voted/)
   expect(vote(at(2), view + 1).index).toBe(2)
+  // As a sequencer it would propose past its own votes, even with a clock behind them.
+  expect(node.logs.times.nextView('a', 0, view)).toBe(view + 2)
+  expect(node.logs.times.nextView('a', 3, view)).toBe(view)
   node.close()
   // Restarted over the same store, it has not forgotten the view it voted in.
   const again = lockedFollower(dataDir)
@@ -182,7 +191,7 @@ it('a sequencer finalizes again the value followers are locked on, with its time
   followers.state.lockedOn.set(1, lock)
   followers.state.lockedOn.set(2, lock)
   followersReport()
-  await within(() => log.lastFinalized >= 2)
+  await waitFor(() => log.lastFinalized >= 2, 5_000, 5)
   expect(log.get(2)?.timestamp).toBe(now - 7)
   // It first proposed its own value, learned the lock from the refusals, and finalized that.
   expect(new Set(followers.votes.map((vote) => `${vote.index} ${vote.timestamp}`))).toEqual(
@@ -191,15 +200,6 @@ it('a sequencer finalizes again the value followers are locked on, with its time
   const finalizations = followers.asked.filter((point) => point.state === 'locked')
   expect(finalizations.map((point) => [point.index, point.timestamp])[0]).toEqual([2, now - 7])
 })
-
-/** Waits until `condition` holds (real time: the sockets run on it), at most 5 s. */
-async function within(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5_000
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 5))
-  }
-}
 
 it('votes with a lock it signs when asked to, and signs the lock alone when it may not vote', () => {
   const { node, now, at, vote } = lockedFollower()
@@ -227,12 +227,12 @@ it('a sequencer finalizes with the votes its lock round brought, with no vote ro
   const { node, log, clock, followersReport } = startedSequencer(followers.urls, {}, cleanups)
   node.chain.append('a', ['b1'], clock.now())
   followersReport()
-  await within(() => log.lastFinalized === 1)
+  await waitFor(() => log.lastFinalized === 1, 5_000, 5)
   // Counted from the second batch: the first requests to each peer also derive its MAC key.
   const before = bls.pairingChecks()
   node.chain.append('a', ['b2'], clock.now())
   followersReport()
-  await within(() => log.lastFinalized === 2)
+  await waitFor(() => log.lastFinalized === 2, 5_000, 5)
   expect(followers.votes).toEqual([])
   // The lock's aggregate and the votes' are checked together, then the finalization's (the fake
   // followers check nothing).
@@ -261,7 +261,7 @@ it('a sequencer whose store cannot keep its vote refuses its followers, so they 
   )
   node.chain.append('a', ['b1', 'b2'], clock.now())
   followersReport()
-  await within(() => node.synchronizer.cannotStore)
+  await waitFor(() => node.synchronizer.cannotStore, 5_000, 5)
   expect(log.lastFinalized).toBe(0)
   // A follower's PUT is refused as by a sequencer that is down: it disputes it at once.
   const follower = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network, {

@@ -2,12 +2,17 @@ import type Database from 'better-sqlite3'
 import { BaseError } from '../../shared/errors/index.ts'
 import type { FinalizationVote, TimeLock } from '../../shared/zellular/index.ts'
 
-/** What a finalization on one parent is to carry: its index, chaining hash and timestamp. */
-export type FinalizationValue = Pick<TimeLock, 'index' | 'chaining_hash' | 'timestamp'>
+/** What a finalization carries: its parent, index, chaining hash and timestamp. */
+type FinalizationValue = Pick<TimeLock, 'parent_index' | 'index' | 'chaining_hash' | 'timestamp'>
 
-/** Whether two votes or locks are for the same finalization. */
+/** Whether two votes, locks or finalizations are for the same finalization. */
 export function sameValue(a: FinalizationValue, b: FinalizationValue): boolean {
-  return a.index === b.index && a.chaining_hash === b.chaining_hash && a.timestamp === b.timestamp
+  return (
+    a.parent_index === b.parent_index &&
+    a.index === b.index &&
+    a.chaining_hash === b.chaining_hash &&
+    a.timestamp === b.timestamp
+  )
 }
 
 /** Why a vote or a finalization is refused, and the lock that binds this node, if that is why. */

@@ -98,10 +98,7 @@ export function signSyncPoint(
   // A finalization's timestamp was checked against the clocks of a threshold when its time lock
   // was voted (`signFinalizationVote`); it may be older now, proposed again after a switch.
   const timeLock = request.state === 'locked' ? parsedTimeLock(request.time_lock) : undefined
-  if (
-    timeLock &&
-    !(timeLock.parent_index === request.parent_index && sameValue(timeLock, request))
-  ) {
+  if (timeLock && !sameValue(timeLock, request)) {
     throw refuse('The time lock is for another finalization.')
   }
   if (request.state === 'sequenced' && request.timestamp !== 0) {
@@ -180,10 +177,7 @@ function castVote(
   heldUpTo: number,
 ): string {
   const log = logs.get(vote.app_name)
-  if (
-    justification &&
-    !(justification.parent_index === vote.parent_index && sameValue(justification, vote))
-  ) {
+  if (justification && !sameValue(justification, vote)) {
     throw refuse('The justification is for another finalization.')
   }
   if (vote.view > context.clock.now() + CLOCK_SKEW_SECONDS * 1000) {

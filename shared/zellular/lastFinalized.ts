@@ -1,7 +1,12 @@
 import { z } from 'zod'
 import { ProofError } from './errors.ts'
 import type { Network } from './network.ts'
-import { parseSignatureRecord, verifyLegacyRecord, verifySignatureRecord } from './proof.ts'
+import {
+  parseProof,
+  parseSignatureRecord,
+  verifyLegacyRecord,
+  verifySignatureRecord,
+} from './proof.ts'
 
 /** The last finalized batch as a node reports it, its finalization proof checked. */
 export interface LastFinalized {
@@ -97,10 +102,9 @@ function parse<T extends { app_name?: string | undefined }>(
   data: unknown,
   app: string,
 ): T {
-  const result = schema.safeParse(data)
-  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
-  if (result.data.app_name !== undefined && result.data.app_name !== app) {
-    throw new ProofError('malformed', `the record is for app ${result.data.app_name}, not ${app}`)
+  const record = parseProof(schema, data)
+  if (record.app_name !== undefined && record.app_name !== app) {
+    throw new ProofError('malformed', `the record is for app ${record.app_name}, not ${app}`)
   }
-  return result.data
+  return record
 }

@@ -4,6 +4,7 @@ import type { Network } from './network.ts'
 import {
   legacyRecordCheck,
   legacySignatureRecordSchema,
+  parseProof,
   parseSignatureRecord,
   signatureRecordCheck,
   type LegacySignatureRecord,
@@ -487,9 +488,7 @@ function readPlace(value: unknown): Place {
 
 /** Parses a legacy page proof; index 0 is v0.1.5's "no proof" placeholder, so none. */
 function legacyPlace(value: unknown): LegacyPlace | undefined {
-  const result = legacySignatureRecordSchema.safeParse(value)
-  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
-  const record = result.data
+  const record = parseProof(legacySignatureRecordSchema, value)
   return record.index === 0 ? undefined : { format: 'legacy', index: record.index, record }
 }
 

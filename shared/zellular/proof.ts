@@ -102,9 +102,7 @@ export type TimeLock = z.output<typeof timeLockSchema>
 
 /** Parses an untrusted time lock, turning schema failures into `ProofError('malformed')`. */
 export function parseTimeLock(value: unknown): TimeLock {
-  const result = timeLockSchema.safeParse(value)
-  if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
-  return result.data
+  return parseProof(timeLockSchema, value)
 }
 
 /**
@@ -125,7 +123,12 @@ export function verifyTimeLock(network: Network, app: string, lock: TimeLock): v
 
 /** Parses an untrusted proof, turning schema failures into `ProofError('malformed')`. */
 export function parseSignatureRecord(value: unknown): SignatureRecord {
-  const result = signatureRecordSchema.safeParse(value)
+  return parseProof(signatureRecordSchema, value)
+}
+
+/** Parses untrusted `value` with `schema`; a schema failure is `ProofError('malformed')`. */
+export function parseProof<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value)
   if (!result.success) throw new ProofError('malformed', result.error.issues[0]?.message ?? '')
   return result.data
 }
