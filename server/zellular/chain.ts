@@ -7,6 +7,7 @@ import {
   verifySignatureRecord,
   WorkSlices,
   type Network,
+  type ProofCheck,
   type SignatureRecord,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -49,21 +50,31 @@ export class Chain {
   }
 
   /**
-   * The records among `records` that `promote` would not skip as old, when they all verify,
-   * checked together in one pairing check (the two proofs a sign request carries): promote each
-   * of those with `alreadyVerified`. Empty when they do not all verify (or are fewer than two):
-   * `promote` then verifies each alone and names the bad one. A record left out as old must
-   * still be verified if it is promoted after all (a dropped forked tail makes an old lock new
-   * again). A list of unbounded length goes to `verifyInSlices`.
+   * The records among `records` that `promote` would not skip as old, when they and the `extra`
+   * checks all verify, checked together in one pairing check (the two proofs a sign request
+   * carries, and a finalization's time lock): promote each of those with `alreadyVerified`, and
+   * `extra` is true. Nothing verified (an empty set, `extra` false) when they do not all verify,
+   * or when there are fewer than two checks or no fresh record: `promote` then verifies each
+   * record alone and names the bad one, and the caller checks `extra` alone. A record left out
+   * as old must still be verified if it is promoted after all (a dropped forked tail makes an
+   * old lock new again). A list of unbounded length goes to `verifyInSlices`.
    */
-  verifiedTogether(app: string, records: readonly SignatureRecord[]): ReadonlySet<SignatureRecord> {
+  verifiedTogether(
+    app: string,
+    records: readonly SignatureRecord[],
+    extra: readonly ProofCheck[] = [],
+  ): { readonly records: ReadonlySet<SignatureRecord>; readonly extra: boolean } {
     const fresh = records.filter((record) => !this.isOld(app, record))
-    if (fresh.length < 2) return new Set()
+    const none = { records: new Set<SignatureRecord>(), extra: false }
+    if (fresh.length === 0 || fresh.length + extra.length < 2) return none
     try {
-      this.network.verifyAggregates(fresh.map((record) => signatureRecordCheck(app, record)))
-      return new Set(fresh)
+      this.network.verifyAggregates([
+        ...fresh.map((record) => signatureRecordCheck(app, record)),
+        ...extra,
+      ])
+      return { records: new Set(fresh), extra: extra.length > 0 }
     } catch {
-      return new Set()
+      return none
     }
   }
 

@@ -71,10 +71,29 @@ it('signs a finalization of a lock it has not seen yet when the request carries 
       ...finalization,
       proofs: [finalization2, lock4],
     })
-    // The two carried proofs are checked together, the time lock apart.
-    expect(bls.pairingChecks() - before).toBe(2)
+    // The two carried proofs and the time lock are checked together.
+    expect(bls.pairingChecks() - before).toBe(1)
     expect([log.lastFinalized, log.lastLocked]).toEqual([2, 4])
     expect(signs(node, finalization)).toBe(true)
+  } finally {
+    node.close()
+  }
+})
+
+it('a time lock that does not verify is refused, and the proofs it came with still apply', () => {
+  const { node, log, now, point, proof, lock4 } = followerOneFinalizationBehind()
+  try {
+    // Batch 2 finalized here already: the lock is the only carried proof this node needs.
+    expect(node.chain.promote('a', proof(point('locked', 2, 1, now - 1)))).toBeNull()
+    const finalization = point('locked', 4, 2, now)
+    const forgedLock = { ...signedTimeLock(finalization, now * 1000), view: now * 1000 + 1 }
+    const request = { ...finalization, proofs: [lock4], time_lock: forgedLock }
+    expect(() => signSyncPoint(node.context, node.logs, node.chain, request)).toThrow(
+      /time lock does not verify/,
+    )
+    expect(log.lastLocked).toBe(4)
+    const timeLock = signedTimeLock(finalization, now * 1000)
+    expect(signs(node, { ...finalization, time_lock: timeLock })).toBe(true)
   } finally {
     node.close()
   }
@@ -206,14 +225,14 @@ it('counts as verified together only the proofs it checked, not one skipped as o
   const { node, now, point, proof, finalization2, lock4 } = followerOneFinalizationBehind()
   try {
     const old = proof(point('locked', 1, 0, now - 2))
-    const verified = node.chain.verifiedTogether('a', [old, finalization2, lock4])
+    const verified = node.chain.verifiedTogether('a', [old, finalization2, lock4]).records
     expect([verified.has(old), verified.has(finalization2), verified.has(lock4)]).toEqual([
       false,
       true,
       true,
     ])
     const forged = { ...lock4, signature: finalization2.signature }
-    expect(node.chain.verifiedTogether('a', [finalization2, forged]).size).toBe(0)
+    expect(node.chain.verifiedTogether('a', [finalization2, forged]).records.size).toBe(0)
   } finally {
     node.close()
   }

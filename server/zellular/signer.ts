@@ -5,8 +5,10 @@ import {
   parseSignatureRecord,
   parseTimeLock,
   syncPointMessage,
+  timeLockCheck,
   verifyTimeLock,
   type FinalizationVote,
+  type ProofCheck,
   type TimeLock,
 } from '../../shared/zellular/index.ts'
 import type { AppLogs } from './appLogs.ts'
@@ -94,13 +96,19 @@ export function signSyncPoint(
   request: SignSyncPointRequest,
 ) {
   const log = logs.get(request.app_name)
-  applyCarriedProofs(chain, request)
   // A finalization's timestamp was checked against the clocks of a threshold when its time lock
   // was voted (`signFinalizationVote`); it may be older now, proposed again after a switch.
   const timeLock = request.state === 'locked' ? parsedTimeLock(request.time_lock) : undefined
   if (timeLock && !sameValue(timeLock, request)) {
     throw refuse('The time lock is for another finalization.')
   }
+  // The time lock's pairing check joins the carried proofs' when they have one (a lock this node
+  // has not seen yet, the usual case): one final exponentiation for all.
+  const timeLockVerified = applyCarriedProofs(
+    chain,
+    request,
+    timeLock && timeLockCheck(request.app_name, timeLock),
+  )
   if (request.state === 'sequenced' && request.timestamp !== 0) {
     throw refuse('A lock is signed with timestamp 0.')
   }
@@ -124,8 +132,8 @@ export function signSyncPoint(
     throw refuse('The batch is not in the requested state here.')
   }
   if (timeLock) {
-    // Last: its pairing check is the dearest of the checks.
-    verifyOrRefuse(context, request.app_name, timeLock)
+    // Last when alone: its pairing check is the dearest of the checks.
+    if (!timeLockVerified) verifyOrRefuse(context, request.app_name, timeLock)
     bindTimes(() => logs.times.finalize(request.app_name, timeLock))
   }
   const { proofs: _proofs, time_lock: _timeLock, vote: _vote, ...point } = request
@@ -294,11 +302,15 @@ export async function signSyncPointWhenHeld(
   return signSyncPoint(context, logs, chain, request)
 }
 
-/** Applies the request's proofs that it needs: the parent's finalization, then the lock. */
+/**
+ * Applies the request's proofs that it needs: the parent's finalization, then the lock. `extra`
+ * (a time lock's check) is verified in the same pairing check when they are: true when it was.
+ */
 function applyCarriedProofs(
   chain: Chain,
   request: Pick<SignSyncPointRequest, 'app_name' | 'state' | 'index' | 'parent_index' | 'proofs'>,
-): void {
+  extra?: ProofCheck,
+): boolean {
   const proofs = (request.proofs ?? []).flatMap((raw) => {
     try {
       return [parseSignatureRecord(raw)]
@@ -315,6 +327,7 @@ function applyCarriedProofs(
   )
   // A refusal (already applied, does not verify, not this log) leaves the checks to decide.
   const carried = [parent, lock].filter((proof) => proof !== undefined)
-  const verified = chain.verifiedTogether(request.app_name, carried)
-  for (const proof of carried) chain.promote(request.app_name, proof, verified.has(proof))
+  const verified = chain.verifiedTogether(request.app_name, carried, extra ? [extra] : [])
+  for (const proof of carried) chain.promote(request.app_name, proof, verified.records.has(proof))
+  return verified.extra
 }

@@ -30,10 +30,12 @@ export {
   parseSignatureRecord,
   parseTimeLock,
   signatureRecordCheck,
+  timeLockCheck,
   verifyLegacyRecord,
   verifySignatureRecord,
   verifyTimeLock,
   type LegacySignatureRecord,
+  type ProofCheck,
   type SignatureRecord,
   type TimeLock,
 } from './proof.ts'

@@ -105,11 +105,8 @@ export function parseTimeLock(value: unknown): TimeLock {
   return parseProof(timeLockSchema, value)
 }
 
-/**
- * Verifies a time lock of `app`: its aggregate signs its vote, with the threshold's stake.
- * @throws ProofError
- */
-export function verifyTimeLock(network: Network, app: string, lock: TimeLock): void {
+/** The check of a time lock of `app`: its aggregate over its vote (`finalizationVoteMessage`). */
+export function timeLockCheck(app: string, lock: TimeLock): ProofCheck {
   const message = finalizationVoteMessage({
     app_name: app,
     parent_index: lock.parent_index,
@@ -118,7 +115,16 @@ export function verifyTimeLock(network: Network, app: string, lock: TimeLock): v
     timestamp: lock.timestamp,
     view: lock.view,
   })
-  network.verifyAggregates([{ message, aggregate: lock }])
+  return { message, aggregate: lock }
+}
+
+/**
+ * Verifies a time lock of `app` (`timeLockCheck`): its aggregate signs its vote, with the
+ * threshold's stake.
+ * @throws ProofError
+ */
+export function verifyTimeLock(network: Network, app: string, lock: TimeLock): void {
+  network.verifyAggregates([timeLockCheck(app, lock)])
 }
 
 /** Parses an untrusted proof, turning schema failures into `ProofError('malformed')`. */
