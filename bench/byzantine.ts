@@ -45,6 +45,11 @@ const ALL: Scenario[] = [
   { name: 'sequencer stop-finalizing', adversary: 0, faults: () => 'stop-finalizing' },
   { name: 'sequencer equivocate', adversary: 0, faults: () => 'equivocate' },
   { name: 'sequencer finalize-twice', adversary: 0, faults: () => 'finalize-twice' },
+  {
+    name: 'sequencer withhold-finalizations',
+    adversary: 0,
+    faults: () => 'withhold-finalizations',
+  },
   { name: 'sequencer censor', adversary: 0, faults: (ids) => `censor=${ids[2]}` },
 ]
 const scenarios =

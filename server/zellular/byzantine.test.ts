@@ -35,8 +35,16 @@ afterEach(async (context) => {
   network = undefined
 })
 
-/** A network whose node `adversary` has `faults`, from `port` (default: the next ten ports). */
-async function start(adversary: number, faults: (layout: ZellularLayout) => string, port?: number) {
+/**
+ * A network whose node `adversary` has `faults`, from `port` (default: the next ten ports), each
+ * node with `environment` too.
+ */
+async function start(
+  adversary: number,
+  faults: (layout: ZellularLayout) => string,
+  port?: number,
+  environment: Record<string, string> = {},
+) {
   lines.length = 0
   if (port === undefined) basePort += 10
   const net = await startLocalNetwork({
@@ -44,7 +52,7 @@ async function start(adversary: number, faults: (layout: ZellularLayout) => stri
     basePort: port ?? basePort,
     apps: [APP],
     environmentOf: (position, layout): Record<string, string> =>
-      position === adversary ? { ZSEQUENCER_FAULTS: faults(layout) } : {},
+      position === adversary ? { ...environment, ZSEQUENCER_FAULTS: faults(layout) } : environment,
     onLine: (position, line) => lines.push(`node-${position + 1} ${line}`),
   })
   network = net
@@ -182,6 +190,16 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
       await expectReplaced(await start(SEQUENCER, faults))
     })
   }
+  it('withholds the finalizations it gathers', { timeout: 180_000 }, async () => {
+    // It asks its followers to sign, so they are not left unasked; without a trigger of its own
+    // they waited for their finalization border, here beyond the test's minute.
+    const border = { ZSEQUENCER_FINALIZATION_TIME_BORDER: '120' }
+    await expectReplaced(await start(SEQUENCER, () => 'withhold-finalizations', undefined, border))
+    expect(lines.filter((line) => line.includes('ADVERSARY withholds'))).not.toEqual([])
+    const reasons = lines.filter((line) => /dispute against .* approved/.test(line))
+    expect(reasons.length).toBeGreaterThan(0)
+    for (const line of reasons) expect(line).toContain('(finalization withheld)')
+  })
   it('sequences a body over the batch size limit', { timeout: 180_000 }, async () => {
     // Followers took such a body, then locked and finalized it; one over the page cap left
     // every reader and node behind it stopped there for good. They refuse it and dispute.

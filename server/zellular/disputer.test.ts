@@ -1,10 +1,18 @@
 import { beforeAll, expect, it } from 'vitest'
 import { initZellular } from '../../shared/zellular/index.ts'
-import type { Clock } from './clock.ts'
+import { unixSeconds, type Clock } from './clock.ts'
 import type { NodeConfig } from './config.ts'
 import { PeerClient } from './peers.ts'
 import { createNodeApp } from './routes.ts'
-import { answer, fakePeer, makeTestNode, ManualClock, sequencerAnswer } from './testNodes.ts'
+import {
+  answer,
+  fakePeer,
+  makeTestNode,
+  ManualClock,
+  sequencerAnswer,
+  signedProof,
+  signedTimeLock,
+} from './testNodes.ts'
 
 beforeAll(() => initZellular())
 
@@ -101,6 +109,58 @@ it('does not dispute for silence a sequencer that keeps asking to sign, even poi
     }
     await new Promise((resolve) => setTimeout(resolve, silenceMs + 50))
     expect(node.disputer.reason()).toBe('no signature asked for')
+  } finally {
+    close()
+  }
+})
+
+it('disputes a sequencer that gathered a finalization this node signed and never showed it', async () => {
+  // Asking for signatures all along, it is not silent: without this it was replaced only at the
+  // finalization border. Real time: the sign requests carry signed, fresh timestamps.
+  const silenceMs = 400
+  const { node, ids, secrets, close } = await followerOfANonFinalizingSequencer({
+    finalizationTimeBorderMs: 10_000,
+    signSilenceBorderMs: silenceMs,
+    signWaitMs: 0,
+  })
+  try {
+    const app = createNodeApp(node)
+    const sequencer = new PeerClient(ids[0]!, secrets[0]!, 'v0.1.7', node.context.network)
+    const ask = async (path: string, request: object) => {
+      const body = JSON.stringify(request)
+      const headers = sequencer.signedHeaders('POST', node.id, path, body)
+      return app.request(path, { method: 'POST', body, headers })
+    }
+    const log = node.logs.get('a')
+    const now = unixSeconds(node.context.clock)
+    const point = { app_name: 'a', index: 1, chaining_hash: log.chainingHashAt(1), parent_index: 0 }
+    const lockPoint = { ...point, state: 'sequenced' as const, timestamp: 0 }
+    const lock = { ...lockPoint, tag: 0, ...signedProof(lockPoint, [0, 2, 3]) }
+    const finalization = { ...point, state: 'locked' as const, timestamp: now }
+    const timeLock = signedTimeLock(finalization, now * 1000)
+    const signed = await ask('/node/sign_sync_point', {
+      ...finalization,
+      proofs: [lock],
+      time_lock: timeLock,
+    })
+    expect(signed.status).toBe(200)
+    // Asked all the while (a point it cannot sign), as the withholding sequencer asks again.
+    const keepAsking = async (forMs: number) => {
+      const started = Date.now()
+      while (Date.now() - started < forMs) {
+        const refused = await ask('/node/sign_sync_point', { ...lockPoint, index: 5 })
+        expect(refused.status).toBeGreaterThanOrEqual(400)
+        await new Promise((resolve) => setTimeout(resolve, silenceMs / 4))
+      }
+    }
+    await keepAsking(silenceMs / 2)
+    expect(node.disputer.reason()).toBeNull()
+    await keepAsking(silenceMs + 100)
+    expect(node.disputer.reason()).toBe('finalization withheld')
+    // Shown at last: nothing to dispute.
+    const proof = { ...finalization, tag: 0, ...signedProof(finalization, [0, 2, 3]) }
+    expect(node.chain.promote('a', proof)).toBeNull()
+    expect(node.disputer.reason()).toBeNull()
   } finally {
     close()
   }

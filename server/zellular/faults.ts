@@ -23,6 +23,7 @@ import { CATCH_UP_PAGE_TIMEOUT_MS } from './peerCatchUp.ts'
  * As the sequencer:
  * - `censor=<node id>`: drops that node's batches, and the same bodies relayed by others;
  * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
+ * - `withhold-finalizations`: gathers each finalization's signatures and shows it to no one;
  * - `finalize-twice`: has each parent finalized a second time, a second later, before it shows
  *   the first finalization to anyone (`adversaryActions.ts finalizeAgain`);
  * - `equivocate`: tells each follower a different order (a body of its own at a different place);
@@ -64,6 +65,10 @@ export class Faults implements NodeHooks {
 
   get stopFinalizing(): boolean {
     return this.names.has('stop-finalizing')
+  }
+
+  get withholdFinalizations(): boolean {
+    return this.names.has('withhold-finalizations')
   }
 
   get finalizeTwice(): boolean {
@@ -179,6 +184,7 @@ export const FOLLOWER_FAULTS = [
 /** What a sequencer adversary can do besides `censor=<node id>`. */
 const SEQUENCER_FAULTS = [
   'stop-finalizing',
+  'withhold-finalizations',
   'finalize-twice',
   'equivocate',
   'oversize-body',

@@ -4,11 +4,17 @@
  * each arrival is kept; finalizing an index forgets every arrival up to it.
  *
  * It also keeps when the sequencer last asked this node to sign: a batch left waiting while the
- * sequencer asks nothing is a second, earlier trigger (`isUnasked`).
+ * sequencer asks nothing is a second, earlier trigger (`isUnasked`); and when this node signed
+ * each finalization it has not seen applied: one left unapplied is a third (`isWithheld`).
  */
 export class FinalizationWatch {
   readonly #arrivals = new Map<string, { index: number; at: number }[]>()
   #askedAt = Number.NEGATIVE_INFINITY
+  /** By app: the finalizations signed here and not yet seen, rising, each when first signed. */
+  readonly #signed = new Map<string, { index: number; at: number }[]>()
+
+  /** At most this many signed finalizations kept per app: the oldest decide. */
+  static readonly MAX_SIGNED = 256
 
   constructor(
     private readonly borderMs: number,
@@ -21,6 +27,17 @@ export class FinalizationWatch {
     this.#askedAt = now
   }
 
+  /**
+   * This node signed the finalization of `index` of `app` for the current sequencer. Signed
+   * again (the sequencer proposes the same value once more), it keeps its first time.
+   */
+  signedFinalization(app: string, index: number, now: number): void {
+    const signed = this.#signed.get(app)
+    if (!signed) this.#signed.set(app, [{ index, at: now }])
+    else if (signed.length >= FinalizationWatch.MAX_SIGNED) return
+    else if (index > (signed.at(-1)?.index ?? 0)) signed.push({ index, at: now })
+  }
+
   /** Indexes `(from, to]` of `app` were just sequenced here. */
   sequenced(app: string, from: number, to: number, now: number): void {
     if (to <= from) return
@@ -31,14 +48,16 @@ export class FinalizationWatch {
 
   /** Indexes up to `index` of `app` are finalized. */
   finalized(app: string, index: number): void {
-    const arrivals = this.#arrivals.get(app)
-    while (arrivals && arrivals.length > 0 && arrivals[0]!.index <= index) arrivals.shift()
+    for (const entries of [this.#arrivals.get(app), this.#signed.get(app)]) {
+      while (entries && entries.length > 0 && entries[0]!.index <= index) entries.shift()
+    }
   }
 
   /** Indexes after `index` of `app` were dropped here: they will arrive again. */
   dropped(app: string, index: number): void {
-    const arrivals = this.#arrivals.get(app)
-    while (arrivals && arrivals.length > 0 && arrivals.at(-1)!.index > index) arrivals.pop()
+    for (const entries of [this.#arrivals.get(app), this.#signed.get(app)]) {
+      while (entries && entries.length > 0 && entries.at(-1)!.index > index) entries.pop()
+    }
   }
 
   /** True when the oldest unfinalized sequenced batch has waited past the border. */
@@ -66,9 +85,28 @@ export class FinalizationWatch {
     return false
   }
 
+  /**
+   * True when a finalization this node signed has waited past the silence border without being
+   * applied here. A sequencer that gathered it shows it to its followers at once (the answers to
+   * their PUTs, the next sign request's proofs); one that keeps it asks them to sign and, unlike
+   * a silent one, is otherwise replaced only at the finalization border. An honest one that did
+   * not gather a threshold in time asks again at once for the same value (its signers are locked
+   * on it), so it is applied well within the border unless the signers' answers keep coming too
+   * late; and a dispute needs peers holding half the threshold to see the same (`handleDispute`).
+   */
+  isWithheld(now: number): boolean {
+    if (this.silenceBorderMs === 0) return false
+    for (const signed of this.#signed.values()) {
+      const oldest = signed[0]
+      if (oldest && now - oldest.at > this.silenceBorderMs) return true
+    }
+    return false
+  }
+
   /** A new sequencer: what the old one kept waiting says nothing about the new one. */
   clear(): void {
     this.#arrivals.clear()
+    this.#signed.clear()
     this.#askedAt = Number.NEGATIVE_INFINITY
   }
 }

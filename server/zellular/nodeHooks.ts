@@ -10,6 +10,8 @@ export interface NodeHooks {
   readonly enabled: boolean
   /** As the sequencer: keep sequencing but never lock or finalize. */
   readonly stopFinalizing: boolean
+  /** As the sequencer: gather each finalization's signatures, then apply and show none. */
+  readonly withholdFinalizations: boolean
   /**
    * As the sequencer: with each finalization's signatures gathered, asks for a second one on the
    * same parent with a later timestamp before showing the first (`adversaryActions.ts`).
@@ -53,6 +55,7 @@ export interface CapturedRequest {
 export const honestHooks: NodeHooks = {
   enabled: false,
   stopFinalizing: false,
+  withholdFinalizations: false,
   finalizeTwice: false,
   filterFrom: (_signer, bodies) => bodies,
   equivocate: (_signer, _sequencedIndex, batches) => [...batches],

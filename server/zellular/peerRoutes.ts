@@ -79,6 +79,10 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       signer,
       () => requireCurrentSequencer(signer),
     )
+    if (request.state === 'locked') {
+      // Applied here within the silence border, or the sequencer withholds it (`isWithheld`).
+      node.watch.signedFinalization(request.app_name, request.index, context.clock.now())
+    }
     return c.json(success(signed))
   }
 

@@ -427,6 +427,10 @@ export class Synchronizer {
         this.gatherSignatures(ask, party),
       )
     }
+    if (state === 'locked' && this.context.hooks.withholdFinalizations) {
+      this.context.log.warn(`ADVERSARY withholds finalization ${request.index}`)
+      return []
+    }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
     if (state === 'locked') this.#unstored = refusal?.startsWith('unstored') === true
