@@ -134,10 +134,11 @@ export const nodeConfigSchema = z.object({
   sequencerAnswerTimeoutMs: z.number().positive().default(2_500),
   /**
    * How long a follower holding unfinalized batches lets its sequencer go without asking it to
-   * sign anything before it disputes (`ZSEQUENCER_SIGN_SILENCE_BORDER`; 0 turns it off). A
-   * sequencer that answers PUTs but cannot reach its followers' sign route (its own requests
-   * cut off), or will not gather signatures, was otherwise replaced only at the finalization
-   * border. Unset: twice the sync interval plus the aggregation timeout, at least 3 s (a
+   * sign anything, or without applying a finalization it signed, before it disputes
+   * (`ZSEQUENCER_SIGN_SILENCE_BORDER`; 0 turns both off). A sequencer that answers PUTs but
+   * cannot reach its followers' sign route (its own requests cut off), or will not gather
+   * signatures, or keeps the finalizations it gathers, was otherwise replaced only at the
+   * finalization border. Unset: twice the sync interval plus the aggregation timeout, at least 3 s (a
    * zsequencer sequencer with its 30 s sync interval asks only that often).
    */
   signSilenceBorderMs: z.number().nonnegative().optional(),
