@@ -66,10 +66,13 @@ interface Outcome {
   readonly honestExited: number
   readonly conflicting: boolean
   readonly switchToFinalizedMs?: number
+  /** From the adversary's first logged act (`ADVERSARY …`) to the first honest switch. */
+  readonly actToSwitchMs?: number
 }
 
 async function runScenario(scenario: Scenario, basePort: number): Promise<Outcome> {
   const switches: number[] = []
+  let firstAct: number | undefined
   const network: LocalNetwork = await startLocalNetwork({
     dir: mkdtempSync(join(tmpdir(), 'zellular-byzantine-bench-')),
     basePort,
@@ -82,6 +85,9 @@ async function runScenario(scenario: Scenario, basePort: number): Promise<Outcom
       if (verbose) process.stderr.write(`node-${position + 1} ${line}\n`)
       if (position !== scenario.adversary && /SEQUENCER SWITCH/.test(line)) {
         switches.push(performance.now())
+      }
+      if (position === scenario.adversary && /ADVERSARY/.test(line)) {
+        firstAct ??= performance.now()
       }
     },
   })
@@ -115,6 +121,9 @@ async function runScenario(scenario: Scenario, basePort: number): Promise<Outcom
       conflicting: await historiesConflict(network, honest),
       ...(firstSwitch !== undefined && after !== undefined
         ? { switchToFinalizedMs: Math.round(after - firstSwitch) }
+        : {}),
+      ...(firstSwitch !== undefined && firstAct !== undefined && firstAct < firstSwitch
+        ? { actToSwitchMs: Math.round(firstSwitch - firstAct) }
         : {}),
     }
   } finally {
@@ -190,6 +199,9 @@ for (const scenario of scenarios) {
     (outcome.switchToFinalizedMs === undefined
       ? ''
       : `, switch → next finalization ${outcome.switchToFinalizedMs} ms`) +
+    (outcome.actToSwitchMs === undefined
+      ? ''
+      : `, first adversary act → switch ${outcome.actToSwitchMs} ms`) +
     `, CPU % per node [${run.cpuPercentByNode.join(', ')}]` +
     `, CPU µs per finalized tx per node [${cpuPerTx(run).join(', ')}]` +
     `, CPU ms per finalized batch per node [${cpuMsPerBatch(run).join(', ')}]` +
