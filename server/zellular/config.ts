@@ -138,8 +138,8 @@ export const nodeConfigSchema = z.object({
    * (`ZSEQUENCER_SIGN_SILENCE_BORDER`; 0 turns both off). A sequencer that answers PUTs but
    * cannot reach its followers' sign route (its own requests cut off), or will not gather
    * signatures, or keeps the finalizations it gathers, was otherwise replaced only at the
-   * finalization border. Unset: twice the sync interval plus the aggregation timeout, at least 3 s (a
-   * zsequencer sequencer with its 30 s sync interval asks only that often).
+   * finalization border. Unset: twice the sync interval plus the aggregation timeout, at least
+   * 3 s (a zsequencer sequencer with its 30 s sync interval asks only that often).
    */
   signSilenceBorderMs: z.number().nonnegative().optional(),
   /** Least time from the start of one posting round to the next when woken early. */
