@@ -69,7 +69,7 @@ function statusRead(
   atMs: number,
   index: number,
   stateHash: string,
-  options: { via?: 'direct' | 'mesh'; diverged?: boolean } = {},
+  options: { via?: 'direct' | 'mesh'; diverged?: boolean; healedAt?: number } = {},
 ): StatusRecord {
   const diverged = { index, stateHash, quorumStateHash: '0xquorum', signers: ['replica-1'] }
   const status = {
@@ -78,6 +78,9 @@ function statusRead(
     stateHashIndex: index,
     stateHash,
     ...(options.diverged === true ? { diverged } : {}),
+    ...(options.healedAt === undefined
+      ? {}
+      : { healed: { ...diverged, healedAt: options.healedAt } }),
   } as StatusResponse
   const replica = Number(replicaId.slice('replica-'.length)) - 1
   return { kind: 'status', replica, atMs, via: options.via ?? 'direct', status }
@@ -126,6 +129,19 @@ it('finds when a corrupted replica said it diverged and when it healed', () => {
       'max ms corruption -> healed': 8_150,
     },
   })
+})
+
+it('takes a healed divergence in a status as found and healed when no read caught it diverged', () => {
+  // Seed 404: the replica found it and installed a peer's snapshot within 0.2 s, between reads.
+  const windows = corruptionWindows([
+    corruption,
+    statusRead(corrupted, 2_000, 41, '0xbad'),
+    statusRead(corrupted, 3_000, 47, '0xgood', { healedAt: 47 }),
+  ])
+  expect(windows).toEqual([
+    { replicaId: corrupted, corruptedAtMs: 1_000, divergedAtMs: 3_000, healedAtMs: 3_000 },
+  ])
+  expect(judgeCorruptions(windows).anomalies).toEqual([])
 })
 
 it('counts a corrupted replica that never says it diverged, or never heals, as an anomaly', () => {

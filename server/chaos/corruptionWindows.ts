@@ -4,7 +4,8 @@ import type { HistoryRecord } from './history.ts'
 /*
  * The `corrupt` fault in the history: a replica's database was edited while it was stopped, so
  * after its restart it signs roots and balances of a state nobody else has. It must find itself
- * diverged (`/status` names `diverged`) and heal by state sync (`diverged` goes). What it said
+ * diverged (`/status` names `diverged`, or `healed` once it healed) and heal by state sync
+ * (`diverged` goes). What it said
  * from the corruption to its heal is a detection, not an anomaly, when it did say it diverged.
  */
 
@@ -41,10 +42,17 @@ export function corruptionWindows(records: readonly HistoryRecord[]): Corruption
       )
       .map((record) => record as Extract<HistoryRecord, { kind: 'status' }>)
       .sort((a, b) => a.atMs - b.atMs)
-    const diverged = statuses.find((record) => record.status.diverged !== undefined)
+    // A heal can be quicker than the reads (a small state syncs in a fraction of a second): a
+    // status that names a healed divergence says it diverged, and healed, by then. Each start
+    // of the process forgets it, and the corruption restarted it.
+    const diverged = statuses.find(
+      (record) => record.status.diverged !== undefined || record.status.healed !== undefined,
+    )
     const healed =
       diverged &&
-      statuses.find((record) => record.atMs > diverged.atMs && record.status.diverged === undefined)
+      statuses.find(
+        (record) => record.atMs >= diverged.atMs && record.status.diverged === undefined,
+      )
     return {
       replicaId: corruption.replicaId,
       corruptedAtMs: corruption.atMs,

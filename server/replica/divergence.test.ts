@@ -161,7 +161,11 @@ describe('a diverged replica', () => {
     const last = sequencer.bodies.length
     const roots = await rootsAt([...served.replicas, replica], last)
     expect(new Set(roots).size).toBe(1)
-    expect((await status(replica)).diverged).toBeUndefined()
+    const healedStatus = await status(replica)
+    expect(healedStatus.diverged).toBeUndefined()
+    // What it found stays in its status once healed: a heal can be quicker than any read.
+    expect(healedStatus.healed).toMatchObject({ index, stateHash: own, quorumStateHash: quorum })
+    expect(healedStatus.healed!.healedAt).toBeGreaterThanOrEqual(index)
     expect(replica.state.position.index).toBe(last)
   })
 })

@@ -100,8 +100,10 @@ describe('DivergenceWatch', () => {
       `diverged at index 30: signed ${ours.stateHash}, a quorum (replica-2, replica-3) signed ` +
         `${theirs.stateHash}; signing nothing more until its state is replaced by state sync`,
     ])
+    expect(watch.lastHealed).toBeUndefined()
     watch.healed(30)
     expect(watch.diverged).toBeUndefined()
+    expect(watch.lastHealed).toEqual({ ...divergence, healedAt: 30 })
     // Its roots of the state synced (index 30 on) are checked from the next index on.
     latest.root = signed(1, 31, theirs)
     peers.set(31, theirs)

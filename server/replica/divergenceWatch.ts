@@ -14,6 +14,12 @@ export interface Divergence {
   readonly signers: readonly string[]
 }
 
+/** A divergence this process found and healed: its state replaced by one a quorum signed. */
+export interface HealedDivergence extends Divergence {
+  /** The index of the state installed in place of the diverged one. */
+  readonly healedAt: number
+}
+
 interface DivergenceWatchParameters {
   readonly registry: ReplicaRegistry
   readonly replicaId: string
@@ -42,6 +48,7 @@ interface DivergenceWatchParameters {
 export class DivergenceWatch {
   readonly #parameters: DivergenceWatchParameters
   #diverged: Divergence | undefined
+  #lastHealed: HealedDivergence | undefined
   /** The root to check at the next step. */
   #next: SignedRoot | undefined
   /** The highest index checked with a verdict, so none is asked twice. */
@@ -55,6 +62,15 @@ export class DivergenceWatch {
   /** Why this replica must not sign: a quorum signed another root; undefined while none did. */
   get diverged(): Divergence | undefined {
     return this.#diverged
+  }
+
+  /**
+   * The last divergence healed since this process started: `/status` says so after the heal,
+   * which may come sooner than anyone reads `diverged` (a small state syncs in a fraction of a
+   * second).
+   */
+  get lastHealed(): HealedDivergence | undefined {
+    return this.#lastHealed
   }
 
   /** Checks the root taken at the step before; resolves to the divergence once one is found. */
@@ -95,6 +111,7 @@ export class DivergenceWatch {
 
   /** The state was replaced by one a quorum signed: watch again from its index on. */
   healed(index: number): void {
+    if (this.#diverged !== undefined) this.#lastHealed = { ...this.#diverged, healedAt: index }
     this.#diverged = undefined
     this.#next = undefined
     this.#decidedIndex = index

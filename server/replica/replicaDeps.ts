@@ -3,7 +3,7 @@ import type { NetworkResponse, ReplicaRegistry } from '../../shared/api/index.ts
 import type { BatchItemEncoding } from '../../shared/intents/index.ts'
 import type { BalanceSigner } from './balanceSigner.ts'
 import type { BatchSubmitter } from './batchSubmitter.ts'
-import type { Divergence } from './divergenceWatch.ts'
+import type { Divergence, HealedDivergence } from './divergenceWatch.ts'
 import type { DroppedReceipts } from './droppedReceipts.ts'
 import type { EventHub } from './eventHub.ts'
 import type { IntentStages } from './intentStages.ts'
@@ -22,7 +22,11 @@ export interface ReplicaDeps {
   readonly registry: ReplicaRegistry
   readonly state: ReplicaState
   /** Set once a quorum of peers signed another root than this replica (`DivergenceWatch`). */
-  readonly divergence: { readonly diverged: Divergence | undefined }
+  readonly divergence: {
+    readonly diverged: Divergence | undefined
+    /** The last divergence healed since the process started (an API process knows none). */
+    readonly lastHealed?: HealedDivergence | undefined
+  }
   /** Chosen anew at each start and each state replaced by state sync (`/status`). */
   readonly stateSession: string
   readonly signer: BalanceSigner

@@ -47,6 +47,19 @@ export const statusResponseSchema = z.object({
       signers: z.array(z.string()),
     })
     .optional(),
+  /**
+   * The last divergence this replica's process found and healed since it started: what
+   * `diverged` said, and `healedAt`, the index of the state a quorum signed that replaced it.
+   */
+  healed: z
+    .object({
+      index: z.number().int().nonnegative(),
+      stateHash: z.string(),
+      quorumStateHash: z.string(),
+      signers: z.array(z.string()),
+      healedAt: z.number().int().nonnegative(),
+    })
+    .optional(),
 })
 
 export type StatusResponse = z.infer<typeof statusResponseSchema>

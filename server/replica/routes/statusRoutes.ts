@@ -15,7 +15,7 @@ export function statusRoutes(deps: ReplicaDeps) {
       const { index, chainingHash, time } = deps.state.position
       const finalized = await deps.zellular.finalizedIndex()
       const stateHash = deps.stateHash()
-      const diverged = deps.divergence.diverged
+      const { diverged, lastHealed } = deps.divergence
       const answer: StatusResponse = {
         replicaId: deps.replicaId,
         app: deps.registry.app,
@@ -33,6 +33,9 @@ export function statusRoutes(deps: ReplicaDeps) {
         ...(diverged === undefined
           ? {}
           : { diverged: { ...diverged, signers: [...diverged.signers] } }),
+        ...(lastHealed === undefined
+          ? {}
+          : { healed: { ...lastHealed, signers: [...lastHealed.signers] } }),
       }
       return c.json(answer)
     })
