@@ -10,6 +10,14 @@ import { blsPublicKeySchema } from './balances.ts'
  * brings it up to date at most about once a second (it costs what changed since the last time):
  * `stateHashIndex` may trail `appliedIndex`; once the interval has passed, the next read is at it.
  */
+/** At `index` the replica signed `stateHash` and a quorum of others (`signers`) another. */
+const divergenceSchema = z.object({
+  index: z.number().int().nonnegative(),
+  stateHash: z.string(),
+  quorumStateHash: z.string(),
+  signers: z.array(z.string()),
+})
+
 export const statusResponseSchema = z.object({
   replicaId: z.string(),
   app: z.string(),
@@ -39,27 +47,12 @@ export const statusResponseSchema = z.object({
    * other replicas (`signers`) signed `quorumStateHash`. It signs nothing meanwhile and replaces
    * its state by state sync.
    */
-  diverged: z
-    .object({
-      index: z.number().int().nonnegative(),
-      stateHash: z.string(),
-      quorumStateHash: z.string(),
-      signers: z.array(z.string()),
-    })
-    .optional(),
+  diverged: divergenceSchema.optional(),
   /**
    * The last divergence this replica's process found and healed since it started: what
    * `diverged` said, and `healedAt`, the index of the state a quorum signed that replaced it.
    */
-  healed: z
-    .object({
-      index: z.number().int().nonnegative(),
-      stateHash: z.string(),
-      quorumStateHash: z.string(),
-      signers: z.array(z.string()),
-      healedAt: z.number().int().nonnegative(),
-    })
-    .optional(),
+  healed: divergenceSchema.extend({ healedAt: z.number().int().nonnegative() }).optional(),
 })
 
 export type StatusResponse = z.infer<typeof statusResponseSchema>
