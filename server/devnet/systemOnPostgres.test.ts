@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, expect, it } from 'vitest'
-import { balancesResponseSchema } from '../../shared/api/index.ts'
 import { startSystem, type RunningSystem } from './system.ts'
+import { askFaucet, usdtOnceMinted } from './systemTesting.ts'
 
 /*
  * `npm start -- --postgres`: the whole local network with the replicas' state in PostgreSQL
@@ -46,22 +46,8 @@ it('runs the local network on PostgreSQL with replica 1 behind two API processes
   // A faucet mint goes through the API processes to the applier, and its balance comes back
   // signed, from the database, on every replica.
   const address = `0x${'12'.repeat(20)}`
-  const faucet = await fetch(`${system.webUrl}/faucet`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ address }),
-  })
-  expect(faucet.status).toBe(202)
+  expect(await askFaucet(system.webUrl, address)).toBe(202)
   for (const url of system.replicas.urls()) {
-    let usdt = '0'
-    for (let tries = 0; usdt === '0' && tries < 200; tries++) {
-      const answer = balancesResponseSchema.parse(
-        await (await fetch(`${url}/balances?address=${address}`)).json(),
-      )
-      usdt =
-        answer.balances.find((b) => b.attestation.token === 'USDT')?.attestation.available ?? '0'
-      if (usdt === '0') await new Promise((resolve) => setTimeout(resolve, 100))
-    }
-    expect(usdt).toBe('10000000000')
+    expect(await usdtOnceMinted(url, address)).toBe('10000000000')
   }
 }, 180_000)

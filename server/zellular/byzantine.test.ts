@@ -42,8 +42,7 @@ afterEach(async (context) => {
 async function start(
   adversary: number,
   faults: (layout: ZellularLayout) => string,
-  port?: number,
-  environment: Record<string, string> = {},
+  { port, environment = {} }: { port?: number; environment?: Record<string, string> } = {},
 ) {
   lines.length = 0
   if (port === undefined) basePort += 10
@@ -194,7 +193,9 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
     // It asks its followers to sign, so they are not left unasked; without a trigger of its own
     // they waited for their finalization border, here beyond the test's minute.
     const border = { ZSEQUENCER_FINALIZATION_TIME_BORDER: '120' }
-    await expectReplaced(await start(SEQUENCER, () => 'withhold-finalizations', undefined, border))
+    await expectReplaced(
+      await start(SEQUENCER, () => 'withhold-finalizations', { environment: border }),
+    )
     expect(lines.filter((line) => line.includes('ADVERSARY withholds'))).not.toEqual([])
     const reasons = lines.filter((line) => /dispute against .* approved/.test(line))
     expect(reasons.some((line) => line.includes('(finalization withheld)'))).toBe(true)
@@ -202,7 +203,9 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
   it('sequences a body over the batch size limit', { timeout: 180_000 }, async () => {
     // Followers took such a body, then locked and finalized it; one over the page cap left
     // every reader and node behind it stopped there for good. They refuse it and dispute.
-    const history = await expectReplaced(await start(SEQUENCER, () => 'oversize-body', 20700))
+    const history = await expectReplaced(
+      await start(SEQUENCER, () => 'oversize-body', { port: 20700 }),
+    )
     expect(history.filter((body) => body.length > 5 * 1024)).toEqual([])
   })
 })

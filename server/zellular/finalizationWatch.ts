@@ -62,11 +62,7 @@ export class FinalizationWatch {
 
   /** True when the oldest unfinalized sequenced batch has waited past the border. */
   isDelayed(now: number): boolean {
-    for (const arrivals of this.#arrivals.values()) {
-      const oldest = arrivals[0]
-      if (oldest && now - oldest.at > this.borderMs) return true
-    }
-    return false
+    return waitedPast(this.#arrivals, now - this.borderMs)
   }
 
   /**
@@ -78,11 +74,7 @@ export class FinalizationWatch {
    */
   isUnasked(now: number): boolean {
     if (this.silenceBorderMs === 0 || now - this.#askedAt <= this.silenceBorderMs) return false
-    for (const arrivals of this.#arrivals.values()) {
-      const oldest = arrivals[0]
-      if (oldest && now - oldest.at > this.silenceBorderMs) return true
-    }
-    return false
+    return waitedPast(this.#arrivals, now - this.silenceBorderMs)
   }
 
   /**
@@ -96,11 +88,7 @@ export class FinalizationWatch {
    */
   isWithheld(now: number): boolean {
     if (this.silenceBorderMs === 0) return false
-    for (const signed of this.#signed.values()) {
-      const oldest = signed[0]
-      if (oldest && now - oldest.at > this.silenceBorderMs) return true
-    }
-    return false
+    return waitedPast(this.#signed, now - this.silenceBorderMs)
   }
 
   /** A new sequencer: what the old one kept waiting says nothing about the new one. */
@@ -109,4 +97,16 @@ export class FinalizationWatch {
     this.#signed.clear()
     this.#askedAt = Number.NEGATIVE_INFINITY
   }
+}
+
+/** Whether the oldest entry of any app's list (rising, each with its time) came before `before`. */
+function waitedPast(
+  byApp: ReadonlyMap<string, readonly { at: number }[]>,
+  before: number,
+): boolean {
+  for (const entries of byApp.values()) {
+    const oldest = entries[0]
+    if (oldest && oldest.at < before) return true
+  }
+  return false
 }

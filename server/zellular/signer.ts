@@ -6,7 +6,6 @@ import {
   parseTimeLock,
   syncPointMessage,
   timeLockCheck,
-  verifyTimeLock,
   type FinalizationVote,
   type ProofCheck,
   type TimeLock,
@@ -104,11 +103,8 @@ export function signSyncPoint(
   }
   // The time lock's pairing check joins the carried proofs' when they have one (a lock this node
   // has not seen yet, the usual case): one final exponentiation for all.
-  const timeLockVerified = applyCarriedProofs(
-    chain,
-    request,
-    timeLock && timeLockCheck(request.app_name, timeLock),
-  )
+  const timeLockChecked = timeLock && timeLockCheck(request.app_name, timeLock)
+  const timeLockVerified = applyCarriedProofs(chain, request, timeLockChecked)
   if (request.state === 'sequenced' && request.timestamp !== 0) {
     throw refuse('A lock is signed with timestamp 0.')
   }
@@ -133,7 +129,7 @@ export function signSyncPoint(
   }
   if (timeLock) {
     // Last when alone: its pairing check is the dearest of the checks.
-    if (!timeLockVerified) verifyOrRefuse(context, request.app_name, timeLock)
+    if (timeLockChecked && !timeLockVerified) verifyOrRefuse(context, timeLockChecked)
     bindTimes(() => logs.times.finalize(request.app_name, timeLock))
   }
   const { proofs: _proofs, time_lock: _timeLock, vote: _vote, ...point } = request
@@ -205,7 +201,7 @@ function castVote(
   if (!record || vote.index > heldUpTo || record.chainingHash !== vote.chaining_hash) {
     throw refuse('The batch is not in the requested state here.')
   }
-  if (justification) verifyOrRefuse(context, vote.app_name, justification)
+  if (justification) verifyOrRefuse(context, timeLockCheck(vote.app_name, justification))
   bindTimes(() => logs.times.vote(vote.app_name, vote, justification))
   const message = context.hooks.syncPointToSign(finalizationVoteMessage(vote))
   return bls.formatPoint(bls.sign(context.secretKey, message))
@@ -245,10 +241,10 @@ function parsedTimeLock(value: unknown): TimeLock {
   }
 }
 
-/** Verifies a time lock of `app`, or refuses. */
-function verifyOrRefuse(context: NodeContext, app: string, lock: TimeLock): void {
+/** Verifies a time lock's check (`timeLockCheck`), or refuses. */
+function verifyOrRefuse(context: NodeContext, check: ProofCheck): void {
   try {
-    verifyTimeLock(context.network, app, lock)
+    context.network.verifyAggregates([check])
   } catch (error) {
     throw refuse(`The time lock does not verify: ${(error as Error).message}`)
   }
