@@ -25,7 +25,8 @@
  * `--warmup-seconds=N` (10), `--maker-interval-ms=N` (100, the market maker's least),
  * `--port=N` (17400, and the 30 after it), `--churn-hz=N` (20 book orders a second besides; 0:
  * none), `--churn-trade-every=N` (one churn intent of N a market order against the maker's
- * quotes, for more trading batches a run; 0, the default: none); verify: `--reads=N` (200),
+ * quotes, for more trading batches a run; 0, the default: none), `--profile` (the renderer's
+ * hot functions), `--trace` (its main-thread time by trace event); verify: `--reads=N` (200),
  * `--warmup=N` (20), `--orders=N` (20 open orders besides the 3 balances), `--seed=N` (1).
  */
 import { createServer } from 'node:http'
@@ -70,6 +71,8 @@ const repaint = {
   churnTradeEvery: args.number('churn-trade-every', 0, { integer: true }),
   /** `--profile`: the renderer's hot functions over the window. */
   profile: args.flag('profile'),
+  /** `--trace`: the renderer's main-thread time by trace event over the window. */
+  trace: args.flag('trace'),
 }
 args.finish()
 /** How long a first check waits after its page is ready: the browser's start-up work is done. */

@@ -18,6 +18,7 @@ import { buildWebIfStale, startSystem } from '../server/devnet/system.ts'
 import { prepareMarketMakerKeys } from '../server/marketMaker/setup.ts'
 import { startBookChurn } from './bookChurn.ts'
 import { installRepaintProbe, type ProbeBatch } from './browser/repaintProbe.ts'
+import { busiestRendererMain, selfTimeByName, type TraceEvent } from './browser/traceSummary.ts'
 import { environmentConfig, percentile, printSummary } from './report.ts'
 
 export interface RepaintBenchOptions {
@@ -32,6 +33,8 @@ export interface RepaintBenchOptions {
   readonly churnTradeEvery: number
   /** Prints the renderer's functions by self time over the window. */
   readonly profile: boolean
+  /** Prints the renderer's main-thread time by trace event name over the window. */
+  readonly trace: boolean
 }
 
 const market = 'ETH/USDT'
@@ -89,6 +92,14 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
       await cdp.send('Profiler.enable')
       await cdp.send('Profiler.start')
     }
+    const requests = new Map<string, number>()
+    if (options.trace) {
+      page.on('request', (request) => {
+        const key = `${request.method()} ${new URL(request.url()).pathname}`
+        requests.set(key, (requests.get(key) ?? 0) + 1)
+      })
+      await browser.startTracing(page, { categories: traceCategories })
+    }
     const before = await metrics()
     const load = [loadavg()[0]!]
     await page.evaluate(() => window.repaintProbe.start())
@@ -100,6 +111,13 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     const after = await metrics()
     const churned = await churn?.stop()
     if (profiling) printHotFunctions((await cdp.send('Profiler.stop')).profile)
+    if (options.trace) {
+      printMainThreadTime(await browser.stopTracing(), report.batches.length)
+      const seconds = report.recordedMs / 1000
+      console.log('requests of the page a second, by method and path:')
+      for (const [key, count] of [...requests.entries()].sort((a, b) => b[1] - a[1]))
+        console.log(`${(count / seconds).toFixed(2).padStart(8)}  ${key}`)
+    }
     // Late frames of the last batches.
     await page.waitForTimeout(500)
 
@@ -185,6 +203,35 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
     await browser.close()
     await system.stop()
     rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
+/** The timeline's categories: what DevTools' Performance panel records. */
+const traceCategories = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.frame',
+  'blink',
+  'cc',
+  'gpu',
+  'v8',
+  'toplevel',
+]
+
+/** `--trace`: the page's main thread by trace event name, self time per batch, top 30. */
+function printMainThreadTime(trace: Buffer, batches: number): void {
+  const parsed = JSON.parse(trace.toString()) as TraceEvent[] | { traceEvents: TraceEvent[] }
+  const events = Array.isArray(parsed) ? parsed : parsed.traceEvents
+  const thread = busiestRendererMain(events)
+  if (thread === undefined) throw new Error('the trace holds no renderer main thread')
+  const times = selfTimeByName(events, thread)
+  const total = times.reduce((sum, time) => sum + time.selfMs, 0)
+  console.log(
+    `renderer main thread: ${(total / batches).toFixed(2)} ms a batch, self time by event`,
+  )
+  for (const time of times.slice(0, 30)) {
+    const perBatch = (time.selfMs / batches).toFixed(3).padStart(8)
+    console.log(`${perBatch} ms  ${String(time.count).padStart(7)}×  ${time.name}`)
   }
 }
 

@@ -1,5 +1,12 @@
 import { expect, test } from '@playwright/test'
-import { connect, fetchRegistry, openUser, useFaucet, verifiedBalance } from './support/app.ts'
+import {
+  connect,
+  fetchRegistry,
+  mintElsewhere,
+  openUser,
+  useFaucet,
+  verifiedBalance,
+} from './support/app.ts'
 
 /*
  * Balances are proven against one root a quorum of replicas signed: one replica's answer holds
@@ -34,6 +41,8 @@ test('a replica serving a false balance is named, and the balance still verifies
       await route.fulfill({ response, json: body })
     },
   )
+  // The page proves again at the next root.
+  await mintElsewhere(request)
   const named = user.page.getByTestId('false-value-USDT')
   await expect(named).toContainText(liar.id, { timeout: 30_000 })
   expect(lies).toBeGreaterThan(0)
@@ -57,5 +66,36 @@ test('a replica serving a false balance is named, and the balance still verifies
   await expect(user.page.getByTestId('root-USDT')).not.toContainText(`proof from ${liar.id}`)
   // The other tokens, which the liar does not lie about, name nobody.
   await expect(user.page.getByTestId('false-value-ETH')).toHaveCount(0)
+  await user.context.close()
+})
+
+/*
+ * The proofs at one root never change, so while a quorum's root stands still the page's checks
+ * (a poll every few seconds) read the replicas' statuses and nothing more: no root attestations,
+ * no proofs, no BLS check.
+ */
+test('while the quorum root stands still, the portfolio checks read only the statuses', async ({
+  browser,
+  baseURL,
+}) => {
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  await verifiedBalance(user.page, 'USDT')
+  const reads: string[] = []
+  user.page.on('request', (request) => {
+    const url = new URL(request.url())
+    if (url.pathname === '/root' || url.searchParams.has('proof')) reads.push(url.pathname)
+  })
+  // The faucet's last root may still be signed and checked: then a later window of 9 s, which
+  // holds at least two polls, is quiet.
+  let quietWindow = false
+  for (let window = 0; window < 4 && !quietWindow; window += 1) {
+    reads.length = 0
+    await user.page.waitForTimeout(9_000)
+    quietWindow = reads.length === 0
+  }
+  expect(quietWindow, `roots and proofs read in every window: ${reads.join(', ')}`).toBe(true)
+  await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
   await user.context.close()
 })

@@ -6,7 +6,14 @@ import {
   toWireIntent,
   type IntentSignature,
 } from '../shared/intents/index.ts'
-import { connect, fetchRegistry, openUser, submitLimit, useFaucet } from './support/app.ts'
+import {
+  connect,
+  fetchRegistry,
+  mintElsewhere,
+  openUser,
+  submitLimit,
+  useFaucet,
+} from './support/app.ts'
 
 /*
  * Open orders are proven against the same root a quorum of replicas signed as the balances: one
@@ -92,6 +99,8 @@ test('every open order verifies 3 of 3 against the quorum root, and a replica se
       await route.fulfill({ response, json: body })
     },
   )
+  // The page proves again at the next root.
+  await mintElsewhere(request)
   const named = page.getByTestId('false-orders')
   await expect(named).toContainText(liar.id, { timeout: 30_000 })
   await expect(named).toContainText('served an order that does not match the quorum root')

@@ -6,7 +6,7 @@ import {
   type Page,
   type TestInfo,
 } from '@playwright/test'
-import { generatePrivateKey } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts'
 import { replicaRegistrySchema, type ReplicaRegistry } from '../../shared/api/index.ts'
 import { TestWallet, type WalletMode } from '../wallet/testWallet.ts'
 
@@ -106,6 +106,18 @@ export async function useFaucet(user: User): Promise<void> {
   await expect(user.page.getByTestId('faucet-status')).toHaveText('Minted')
   await waitForBalance(user.page, 'USDT', (balance) => balance.available > 0n)
   await waitForBalance(user.page, 'ETH', (balance) => balance.available > 0n)
+}
+
+/**
+ * Makes the replicas sign a new root without touching any page's account: a faucet mint for a
+ * fresh address. A page proves its portfolio again only at a root it has not proven at (the
+ * proofs at one root never change), so a test that changes what replicas serve (a liar) makes a
+ * new root for the page to check.
+ */
+export async function mintElsewhere(request: APIRequestContext): Promise<void> {
+  const address = privateKeyToAddress(generatePrivateKey())
+  const answer = await request.post('/faucet', { data: { address } })
+  expect(answer.status()).toBe(202)
 }
 
 /**

@@ -54,7 +54,8 @@ export function LiveProvider(props: {
     const receiptListeners = new Set<(receipt: ReceiptEvent) => void>()
     const eventListeners = new Set<(event: SseEvent) => void>()
     const books = new Map<string, OrderbookSync>()
-    let dirtyBalances = false
+    /** The batch whose balance events are being received, if one touched the address. */
+    let changedAt: number | undefined
     const tokens = new Set(registry.tokens.map((token) => token.symbol))
     const markets = new Set(registry.markets.map((market) => market.id))
     const marketDataCheck = new MarketDataCheck({
@@ -77,7 +78,7 @@ export function LiveProvider(props: {
         const context = { queryClient, books, markets, address, receiptListeners }
         const flush = routeLiveEvent(event, context)
         if (event.event === 'balance') {
-          dirtyBalances = true
+          changedAt = event.data.index
           // Shown at once, marked as being verified, while its proof against a quorum root follows.
           if (address) {
             const verified = queryClient.getQueryData<VerifiedPortfolio>(
@@ -88,8 +89,18 @@ export function LiveProvider(props: {
         }
         // The end of a batch (or a resync): its book deltas show together, at once.
         if (event.event === 'applied') for (const book of books.values()) book.flush()
-        if (flush && dirtyBalances && address) {
-          dirtyBalances = false
+        if (address && event.event === 'applied') {
+          // A change is proven by a root at or after its batch, and a root can only be new
+          // where the replica hashed its state: the portfolio is checked there (or after a
+          // wait), not at every batch.
+          const rootAt = event.data.stateHash === undefined ? undefined : event.data.index
+          if (changedAt !== undefined || rootAt !== undefined) {
+            refreshVerifiedPortfolio(queryClient, address, { changedAt, rootAt })
+          }
+          changedAt = undefined
+        } else if (address && flush) {
+          // A new stream (`hello`) or a dropped one (`reset`): changes may have been missed.
+          changedAt = undefined
           refreshVerifiedPortfolio(queryClient, address)
         }
         for (const listener of eventListeners) listener(event)

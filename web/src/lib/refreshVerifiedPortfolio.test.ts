@@ -21,6 +21,25 @@ function slowBalances() {
 let stop: (() => void) | undefined
 afterEach(() => stop?.())
 
+/** A verified-portfolio query whose checks the test answers by hand with the index proven. */
+function slowPortfolio() {
+  const client = new QueryClient()
+  const checks: { finish: (index: number) => void }[] = []
+  const observer = new QueryObserver(client, {
+    queryKey: verifiedPortfolioQueryKey(address),
+    queryFn: () =>
+      new Promise<{ index: number }>((resolve) =>
+        checks.push({ finish: (index) => resolve({ index }) }),
+      ),
+    retry: false,
+  })
+  const unsubscribe = observer.subscribe(() => {})
+  const proven = () => client.getQueryData<{ index: number }>(verifiedPortfolioQueryKey(address))
+  return { client, checks, proven, stop: () => (unsubscribe(), client.clear()) }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
 describe('refreshVerifiedPortfolio', () => {
   it('never cancels a running check; the latest batch is checked once it ends', async () => {
     const { client, checks, stop: end } = slowBalances()
@@ -59,5 +78,77 @@ describe('refreshVerifiedPortfolio', () => {
     await expect.poll(() => client.getQueryData(verifiedPortfolioQueryKey(address))).toBe(1)
     refreshVerifiedPortfolio(client, address)
     await expect.poll(() => checks.length).toBe(3)
+  })
+})
+
+describe('refreshVerifiedPortfolio with news from the stream', () => {
+  it('checks a change at the root announced after it, not at each batch that changes it', async () => {
+    const { client, checks, proven, stop: end } = slowPortfolio()
+    stop = end
+    await expect.poll(() => checks.length).toBe(1)
+    checks[0]!.finish(3)
+    await expect.poll(() => proven()?.index).toBe(3)
+
+    // Steady fills: batches 5 to 9 change the balances, none of them a root.
+    for (let batch = 5; batch <= 9; batch += 1) {
+      refreshVerifiedPortfolio(client, address, { changedAt: batch })
+    }
+    await sleep(50)
+    expect(checks).toHaveLength(1)
+    // A root older than the first change proves nothing new.
+    refreshVerifiedPortfolio(client, address, { rootAt: 4 })
+    await sleep(20)
+    expect(checks).toHaveLength(1)
+
+    refreshVerifiedPortfolio(client, address, { changedAt: 10, rootAt: 10 })
+    await expect.poll(() => checks.length).toBe(2)
+    checks[1]!.finish(10)
+    await expect.poll(() => proven()?.index).toBe(10)
+    await sleep(100)
+    expect(checks).toHaveLength(2)
+  })
+
+  it('asks again, spaced out, until a quorum has signed the root announced', async () => {
+    const { client, checks, proven, stop: end } = slowPortfolio()
+    stop = end
+    await expect.poll(() => checks.length).toBe(1)
+    checks[0]!.finish(3)
+    await expect.poll(() => proven()?.index).toBe(3)
+
+    refreshVerifiedPortfolio(client, address, { changedAt: 8, rootAt: 8 })
+    await expect.poll(() => checks.length).toBe(2)
+    // The other replicas have not signed 8 yet: the quorum's root is still 3.
+    checks[1]!.finish(3)
+    await expect.poll(() => checks.length).toBe(3)
+    checks[2]!.finish(3)
+    await expect.poll(() => checks.length).toBe(4)
+    checks[3]!.finish(8)
+    await expect.poll(() => proven()?.index).toBe(8)
+    await sleep(150)
+    expect(checks).toHaveLength(4)
+  })
+
+  it('checks each new root while a change is unproven, and after a wait when none comes', async () => {
+    const { client, checks, proven, stop: end } = slowPortfolio()
+    stop = end
+    await expect.poll(() => checks.length).toBe(1)
+    checks[0]!.finish(3)
+    await expect.poll(() => proven()?.index).toBe(3)
+
+    // A root at 6 proves the change at 5, not the one at 7.
+    refreshVerifiedPortfolio(client, address, { changedAt: 5 })
+    refreshVerifiedPortfolio(client, address, { rootAt: 6 })
+    refreshVerifiedPortfolio(client, address, { changedAt: 7 })
+    await expect.poll(() => checks.length).toBe(2)
+    checks[1]!.finish(6)
+    await expect.poll(() => proven()?.index).toBe(6)
+    // No root after 7 is announced (the tip, hashed once its replica is idle): checked anyway.
+    await sleep(600)
+    expect(checks).toHaveLength(2)
+    await expect.poll(() => checks.length, { timeout: 2_000 }).toBe(3)
+    checks[2]!.finish(7)
+    await expect.poll(() => proven()?.index).toBe(7)
+    await sleep(1_300)
+    expect(checks).toHaveLength(3)
   })
 })

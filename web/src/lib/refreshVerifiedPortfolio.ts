@@ -1,45 +1,138 @@
 import type { QueryClient } from '@tanstack/react-query'
-import { verifiedPortfolioQueryKey } from './queries.ts'
+import { verifiedPortfolioQueryKey, type VerifiedPortfolio } from './queries.ts'
+import { refetchPending, refetchWithoutCancelling } from './refetchWithoutCancelling.ts'
 
-/** Per query client and address: whether a refresh is running, and whether another is owed. */
+/**
+ * Waits before asking again for a root the stream announced that the check did not find signed
+ * by a quorum yet (the other replicas apply the same batch some milliseconds apart).
+ */
+const rootRetryDelaysMs = [25, 50, 100, 200, 400] as const
+
+/**
+ * How long a change waits for a root on the stream before it is checked anyway: a replica hashes
+ * a root at each checkpoint, about once a second of sequenced time while batches come, and at
+ * the tip once it has applied nothing for a second (no event says so).
+ */
+const rootWaitMs = 1_100
+
+/** Per query client and address. */
 interface RefreshState {
-  running: boolean
-  owed: boolean
+  /** The check this state waits for the end of (`refetchWithoutCancelling`). */
+  awaited: Promise<void> | undefined
+  /**
+   * The least root index that proves a change not proven yet (the first such change's batch);
+   * undefined when every change streamed is proven.
+   */
+  wanted: number | undefined
+  /** The last change's batch index. */
+  latestChange: number
+  /** The highest root index the stream announced. */
+  rootSeen: number
+  /** Retries taken for `wanted` since its root was announced. */
+  retries: number
+  timer: ReturnType<typeof setTimeout> | undefined
 }
 
 const states = new WeakMap<QueryClient, Map<string, RefreshState>>()
 
-/**
- * Asks for the verified portfolio (balances and open orders) of `address` again after a batch
- * touched its balances (every placement, fill and cancel does), without ever cancelling a check
- * that is running: each check fetches from every replica and verifies BLS signatures, and a
- * plain invalidation cancels it, so under steady fills no check would ever finish. A refresh
- * asked for while one runs is owed, and every owed refresh together becomes one more check when
- * the running one ends, so the latest batch is always checked.
- */
-export function refreshVerifiedPortfolio(queryClient: QueryClient, address: string): void {
+function stateOf(queryClient: QueryClient, address: string): RefreshState {
   const key = address.toLowerCase()
   let byAddress = states.get(queryClient)
   if (byAddress === undefined) states.set(queryClient, (byAddress = new Map()))
   let state = byAddress.get(key)
-  if (state === undefined) byAddress.set(key, (state = { running: false, owed: false }))
-  if (state.running) {
-    state.owed = true
-    return
+  if (state === undefined) {
+    state = {
+      awaited: undefined,
+      wanted: undefined,
+      latestChange: 0,
+      rootSeen: 0,
+      retries: 0,
+      timer: undefined,
+    }
+    byAddress.set(key, state)
   }
-  const current = state
+  return state
+}
+
+/** What the stream says that bears on the verified portfolio. */
+export interface PortfolioNews {
+  /** A batch of this index changed the address's balances. */
+  readonly changedAt?: number
+  /**
+   * The streamed replica hashed its state at this index: a root checkpoint, which every honest
+   * replica hashes and signs (`applied` events with a `stateHash`).
+   */
+  readonly rootAt?: number
+}
+
+/**
+ * Asks for the verified portfolio (balances and open orders) of `address` again. Without
+ * `news`, at once (a new stream, a request that moved). With it, only when a check can prove
+ * something new: a change is proven by the first root at or after its batch that a quorum
+ * signed, so it is checked when the stream announces such a root (then again a few times,
+ * spaced out, until a quorum has signed it), at each new root while a change is unproven, or
+ * after `rootWaitMs` if none is announced, not at every batch that touches the address: under steady fills that was a check (8 reads and a BLS
+ * verification) every batch, nearly all of them of a root already proven.
+ * A check that is running is never cancelled (`refetchWithoutCancelling`).
+ */
+export function refreshVerifiedPortfolio(
+  queryClient: QueryClient,
+  address: string,
+  news?: PortfolioNews,
+): void {
+  const state = stateOf(queryClient, address)
+  if (news === undefined) return check(queryClient, address, state)
+  // Only what moves `wanted` or `rootSeen` can make a check worth it: a root announced before
+  // is being checked already, or was found unsigned and is being asked again.
+  let moved = false
+  if (news.changedAt !== undefined) {
+    state.latestChange = Math.max(state.latestChange, news.changedAt)
+    if (state.wanted === undefined) {
+      state.wanted = news.changedAt
+      state.retries = 0
+      moved = true
+    }
+  }
+  if (news.rootAt !== undefined && news.rootAt > state.rootSeen) {
+    state.rootSeen = news.rootAt
+    state.retries = 0
+    moved = true
+  }
+  if (!moved || state.wanted === undefined) return
+  if (state.rootSeen >= state.wanted) return check(queryClient, address, state)
+  state.timer ??= setTimeout(() => check(queryClient, address, state), rootWaitMs)
+}
+
+function check(queryClient: QueryClient, address: string, state: RefreshState): void {
+  clearTimeout(state.timer)
+  state.timer = undefined
   const queryKey = verifiedPortfolioQueryKey(address)
-  current.running = true
-  // A check already in flight (a poll, the first load) started before this batch: it is joined,
-  // not cancelled (`cancelRefetch: false`), and one more check is owed after it.
-  current.owed = queryClient.isFetching({ queryKey }) > 0
-  // The promise settles when the joined or new check ends; TanStack's invalidation never
-  // rejects (a failed check lands in the query's state).
-  queryClient
-    .invalidateQueries({ queryKey }, { cancelRefetch: false })
-    .catch(() => undefined)
-    .finally(() => {
-      current.running = false
-      if (current.owed) refreshVerifiedPortfolio(queryClient, address)
+  const fetched = refetchWithoutCancelling(queryClient, queryKey)
+  if (fetched === state.awaited) return
+  state.awaited = fetched
+  // Never rejects (a failed check lands in the query's state).
+  fetched
+    .then(() => {
+      if (state.awaited === fetched) state.awaited = undefined
+      // Another check owed or running decides what follows when it ends.
+      if (refetchPending(queryClient, queryKey)) return
+      const proven = queryClient.getQueryData<VerifiedPortfolio>(queryKey)?.index ?? 0
+      if (state.wanted === undefined) return
+      if (proven >= state.latestChange) {
+        state.wanted = undefined
+        return
+      }
+      // Changes up to the proven root are proven; the next root can prove the others.
+      if (proven >= state.wanted) {
+        state.wanted = proven + 1
+        state.retries = 0
+      }
+      // Announced but not yet signed by a quorum: soon. Not announced: wait for it, or check
+      // after `rootWaitMs`.
+      const delay = state.rootSeen >= state.wanted ? rootRetryDelaysMs[state.retries] : undefined
+      if (delay !== undefined) state.retries += 1
+      clearTimeout(state.timer)
+      state.timer = setTimeout(() => check(queryClient, address, state), delay ?? rootWaitMs)
     })
+    .catch(() => undefined)
 }

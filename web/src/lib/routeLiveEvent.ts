@@ -3,6 +3,7 @@ import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
 import { recordBatchTime } from './batchTimes.ts'
 import type { OrderbookSync } from './orderbookSync.ts'
 import { ordersQueryKey } from './queries.ts'
+import { refetchWithoutCancelling } from './refetchWithoutCancelling.ts'
 import { forgetStreamedTrades, receiveStreamedTrade } from './tradeFeed.ts'
 
 /** What live events update: the query cache, each market's book sync, receipt listeners. */
@@ -45,15 +46,13 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
       receiveStreamedTrade(queryClient, trade)
       const mine =
         address && (trade.maker === address.toLowerCase() || trade.taker === address.toLowerCase())
-      if (mine) queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, trade.market) })
+      if (mine) refreshOrders(queryClient, address, trade.market)
       return false
     }
     case 'order':
       if (!context.markets.has(event.data.market)) return false
       recordBatchTime(queryClient, event.data.index, event.data.time)
-      if (address) {
-        queryClient.invalidateQueries({ queryKey: ordersQueryKey(address, event.data.market) })
-      }
+      if (address) refreshOrders(queryClient, address, event.data.market)
       return false
     case 'receipt':
       recordBatchTime(queryClient, event.data.index, event.data.time)
@@ -67,4 +66,14 @@ export function routeLiveEvent(event: SseEvent, context: RouteLiveEventContext):
       // Kept by the stream itself (its silence timer); never routed here.
       return false
   }
+}
+
+/**
+ * The address's orders in a market again, after an event changed them: never cancelling a read
+ * in flight (an account quoting in every batch would otherwise see none finish), one more read
+ * for all the events of the meantime.
+ */
+function refreshOrders(queryClient: QueryClient, address: string, market: string): void {
+  // Never rejects.
+  refetchWithoutCancelling(queryClient, ordersQueryKey(address, market)).catch(() => undefined)
 }
