@@ -6,7 +6,8 @@
  * `bookChurn.ts` moves the shown book about 20 times a second besides.
  * `repaintProbe.ts` times, per applied batch, its first SSE event → the frame that shows it on
  * the book, the chart and the balances, and collects long tasks (> 50 ms) meanwhile; the
- * renderer's main-thread time per batch comes from the DevTools protocol's Performance metrics.
+ * renderer's main-thread time per batch comes from the DevTools protocol's Performance metrics,
+ * and the page's requests a second (by method and path) from the browser.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -92,14 +93,15 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
       await cdp.send('Profiler.enable')
       await cdp.send('Profiler.start')
     }
+    // What the page asks the replicas for while it shows the live market, by method and path.
     const requests = new Map<string, number>()
-    if (options.trace) {
-      page.on('request', (request) => {
-        const key = `${request.method()} ${new URL(request.url()).pathname}`
-        requests.set(key, (requests.get(key) ?? 0) + 1)
-      })
-      await browser.startTracing(page, { categories: traceCategories })
-    }
+    let counting = true
+    page.on('request', (request) => {
+      if (!counting) return
+      const key = `${request.method()} ${new URL(request.url()).pathname}`
+      requests.set(key, (requests.get(key) ?? 0) + 1)
+    })
+    if (options.trace) await browser.startTracing(page, { categories: traceCategories })
     const before = await metrics()
     const load = [loadavg()[0]!]
     await page.evaluate(() => window.repaintProbe.start())
@@ -108,16 +110,11 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
       load.push(loadavg()[0]!)
     }
     const report = await page.evaluate(() => window.repaintProbe.stop())
+    counting = false
     const after = await metrics()
     const churned = await churn?.stop()
     if (profiling) printHotFunctions((await cdp.send('Profiler.stop')).profile)
-    if (options.trace) {
-      printMainThreadTime(await browser.stopTracing(), report.batches.length)
-      const seconds = report.recordedMs / 1000
-      console.log('requests of the page a second, by method and path:')
-      for (const [key, count] of [...requests.entries()].sort((a, b) => b[1] - a[1]))
-        console.log(`${(count / seconds).toFixed(2).padStart(8)}  ${key}`)
-    }
+    if (options.trace) printMainThreadTime(await browser.stopTracing(), report.batches.length)
     // Late frames of the last batches.
     await page.waitForTimeout(500)
 
@@ -167,6 +164,12 @@ export async function runRepaintBench(options: RepaintBenchOptions): Promise<voi
       if (batch.tradeSeq !== undefined && batch.chart === undefined) return undefined
       return Math.max(batch.book, batch.chart ?? 0)
     })
+    const perSecond = (count: number) => (count / seconds).toFixed(1)
+    const asked = [...requests.entries()].sort((a, b) => b[1] - a[1])
+    results['page_requests_per_s'] = perSecond(asked.reduce((sum, [, count]) => sum + count, 0))
+    results['page_requests_by_path'] = asked
+      .map(([key, count]) => `${key} ${perSecond(count)}`)
+      .join(', ')
     const long = report.longTasks.map((task) => task.duration).sort((a, b) => a - b)
     results['long_tasks'] = long.length
     results['long_tasks_per_min'] = ((long.length / seconds) * 60).toFixed(1)
