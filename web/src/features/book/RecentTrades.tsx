@@ -1,9 +1,10 @@
 import { useQuery } from '@tanstack/react-query'
-import type { MarketInfo } from '../../../../shared/api/index.ts'
+import type { MarketInfo, TradesResponse } from '../../../../shared/api/index.ts'
 import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatFixed } from '../../lib/format.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
+import { useQueryDataNow } from '../../lib/useQueryDataNow.ts'
 import { FalseDataNotice } from './FalseDataNotice.tsx'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 
@@ -17,9 +18,11 @@ export function RecentTrades(props: {
   address: string | undefined
 }) {
   const { market, primary } = props
-  const trades = useQuery(tradeFeedQueryOptions(primary, market.id))
+  const feedQuery = tradeFeedQueryOptions(primary, market.id)
+  const trades = useQuery(feedQuery)
+  // Read as the stream changes it: the tape shows a batch's trades with its book.
+  const list = useQueryDataNow<TradesResponse>(feedQuery.queryKey)?.trades ?? []
   const me = props.address?.toLowerCase()
-  const list = trades.data?.trades ?? []
   return (
     <section className="panel trades" aria-labelledby="trades-title" data-testid="trades">
       <header className="panel-head">

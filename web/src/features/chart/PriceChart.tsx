@@ -9,7 +9,7 @@ import {
   type UTCTimestamp,
 } from 'lightweight-charts'
 import { useEffect, useMemo, useRef, useState } from 'react'
-import type { MarketInfo } from '../../../../shared/api/index.ts'
+import type { MarketInfo, TradesResponse } from '../../../../shared/api/index.ts'
 import { LoadError } from '../../components/LoadError.tsx'
 import { formatUnits } from '../../lib/format.ts'
 import { formatFullTime, formatTimeOfDay } from '../../lib/formatTime.ts'
@@ -18,7 +18,9 @@ import type { Theme } from '../../lib/theme.ts'
 import { useTheme } from '../../lib/useTheme.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import { tradeHistoryQueryOptions } from '../../lib/tradeHistory.ts'
+import { useQueryDataNow } from '../../lib/useQueryDataNow.ts'
 import { DepthChart } from './DepthChart.tsx'
+import { planCandleDraw, type CandleDraw } from './planCandleDraw.ts'
 import {
   browserZoneOffsetMs,
   buildCandles,
@@ -41,20 +43,25 @@ export function PriceChart(props: { market: MarketInfo; primary: ReplicaRef | un
   const { market, primary } = props
   const [interval, setCandleInterval] = useState<CandleInterval>('1m')
   const [kind, setKind] = useState<'candles' | 'depth'>('candles')
-  const history = useQuery(tradeHistoryQueryOptions(primary, market.id))
-  const feed = useQuery(tradeFeedQueryOptions(primary, market.id))
+  const historyQuery = tradeHistoryQueryOptions(primary, market.id)
+  const feedQuery = tradeFeedQueryOptions(primary, market.id)
+  // The queries fetch; their data is read as the stream changes it (`useQueryDataNow`).
+  const history = useQuery(historyQuery)
+  useQuery(feedQuery)
+  const historyData = useQueryDataNow<TradesResponse>(historyQuery.queryKey)
+  const feedData = useQueryDataNow<TradesResponse>(feedQuery.queryKey)
   const candles = useMemo(
     () =>
       buildCandles({
-        trades: [...(history.data?.trades ?? []), ...(feed.data?.trades ?? [])],
+        trades: [...(historyData?.trades ?? []), ...(feedData?.trades ?? [])],
         interval,
         zoneOffsetMs: browserZoneOffsetMs,
       }),
-    [history.data, feed.data, interval],
+    [historyData, feedData, interval],
   )
   const last = candles.at(-1)
   // Trades are numbered per market; the newest drawn one tells which batches the canvas shows.
-  const lastSeq = Math.max(feed.data?.trades[0]?.seq ?? 0, history.data?.trades[0]?.seq ?? 0)
+  const lastSeq = Math.max(feedData?.trades[0]?.seq ?? 0, historyData?.trades[0]?.seq ?? 0)
 
   return (
     <section className="panel chart" aria-labelledby="chart-title" data-testid="chart">
@@ -191,6 +198,11 @@ function CandleCanvas(props: {
   const { theme } = useTheme()
   const colors = themeColors[theme]
   const fitted = useRef<string | undefined>(undefined)
+  /** The candles on the canvas, and what they were drawn for (view and colours). */
+  const shown = useRef<{ candles: readonly Candle[]; drawnFor: unknown[] }>({
+    candles: [],
+    drawnFor: [],
+  })
   const container = useRef<HTMLDivElement>(null)
   const chart = useRef<
     | { api: IChartApi; price: ISeriesApi<'Candlestick'>; volume: ISeriesApi<'Histogram'> }
@@ -260,22 +272,34 @@ function CandleCanvas(props: {
     if (current === undefined) return
     const time = (candle: Candle) =>
       ((candle.start + browserZoneOffsetMs(candle.start)) / 1000) as UTCTimestamp
-    current.price.setData(
-      candles.map((candle) => ({
-        time: time(candle),
-        open: toChartNumber(candle.open, market.quoteDecimals),
-        high: toChartNumber(candle.high, market.quoteDecimals),
-        low: toChartNumber(candle.low, market.quoteDecimals),
-        close: toChartNumber(candle.close, market.quoteDecimals),
-      })),
-    )
-    current.volume.setData(
-      candles.map((candle) => ({
-        time: time(candle),
-        value: toChartNumber(candle.volume, market.baseDecimals),
-        color: candle.close >= candle.open ? colors.upVolume : colors.downVolume,
-      })),
-    )
+    const bar = (candle: Candle) => ({
+      time: time(candle),
+      open: toChartNumber(candle.open, market.quoteDecimals),
+      high: toChartNumber(candle.high, market.quoteDecimals),
+      low: toChartNumber(candle.low, market.quoteDecimals),
+      close: toChartNumber(candle.close, market.quoteDecimals),
+    })
+    const volumeBar = (candle: Candle) => ({
+      time: time(candle),
+      value: toChartNumber(candle.volume, market.baseDecimals),
+      color: candle.close >= candle.open ? colors.upVolume : colors.downVolume,
+    })
+    // Another market, interval or theme: every candle anew.
+    const drawnFor = [market.id, view, colors]
+    const sameView = drawnFor.every((item, index) => shown.current.drawnFor[index] === item)
+    const plan: CandleDraw = sameView
+      ? planCandleDraw(shown.current.candles, candles)
+      : { kind: 'set' }
+    if (plan.kind === 'set') {
+      current.price.setData(candles.map(bar))
+      current.volume.setData(candles.map(volumeBar))
+    } else if (plan.kind === 'update') {
+      for (const candle of candles.slice(plan.from)) {
+        current.price.update(bar(candle))
+        current.volume.update(volumeBar(candle))
+      }
+    }
+    shown.current = { candles, drawnFor }
     if (fitted.current !== view && candles.length > 0) {
       fitted.current = view
       current.api.timeScale().fitContent()

@@ -1,12 +1,13 @@
 import { useQuery } from '@tanstack/react-query'
-import type { ReactNode } from 'react'
-import type { MarketInfo } from '../../../../shared/api/index.ts'
+import { useMemo, type ReactNode } from 'react'
+import type { MarketInfo, TradesResponse } from '../../../../shared/api/index.ts'
 import { formatFixed, formatUnits } from '../../lib/format.ts'
 import { useOrderbook } from '../../lib/live.tsx'
 import { bestPrices } from '../../lib/orderbookState.ts'
 import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { tradeFeedQueryOptions } from '../../lib/tradeFeed.ts'
 import { tradeHistoryQueryOptions } from '../../lib/tradeHistory.ts'
+import { useQueryDataNow } from '../../lib/useQueryDataNow.ts'
 import { calculateMarketStats, calculateSpreadBps, formatBps } from './calculateMarketStats.ts'
 
 /**
@@ -16,17 +17,27 @@ import { calculateMarketStats, calculateSpreadBps, formatBps } from './calculate
  */
 export function MarketStats(props: { market: MarketInfo; primary: ReplicaRef | undefined }) {
   const { market, primary } = props
-  const history = useQuery(tradeHistoryQueryOptions(primary, market.id))
-  const feed = useQuery(tradeFeedQueryOptions(primary, market.id))
+  const historyQuery = tradeHistoryQueryOptions(primary, market.id)
+  const feedQuery = tradeFeedQueryOptions(primary, market.id)
+  // The queries fetch; their data is read as the stream changes it (`useQueryDataNow`).
+  useQuery(historyQuery)
+  useQuery(feedQuery)
+  const history = useQueryDataNow<TradesResponse>(historyQuery.queryKey)
+  const feed = useQueryDataNow<TradesResponse>(feedQuery.queryKey)
   const book = useOrderbook(market.id)
-  const trades = [...(history.data?.trades ?? []), ...(feed.data?.trades ?? [])]
-  const latestTime = Math.max(0, ...trades.map((trade) => trade.time ?? 0))
-  const stats = calculateMarketStats({
-    trades,
-    // The browser's clock, or the latest batch time when the clock is behind it.
-    now: Math.max(Date.now(), latestTime),
-    more: history.data?.next != null,
-  })
+  // Over every trade held: made again when trades come, and each minute the 24 h window moves
+  // on (at a render), not at each move of the book.
+  const minute = Math.floor(Date.now() / 60_000)
+  const stats = useMemo(() => {
+    const trades = [...(history?.trades ?? []), ...(feed?.trades ?? [])]
+    const latestTime = Math.max(0, ...trades.map((trade) => trade.time ?? 0))
+    return calculateMarketStats({
+      trades,
+      // The browser's clock, or the latest batch time when the clock is behind it.
+      now: Math.max(Date.now(), latestTime),
+      more: history?.next != null,
+    })
+  }, [history, feed, minute])
   const { bid, ask } = bestPrices(book.book)
   const spreadBps = calculateSpreadBps(bid, ask)
   const price = (units: bigint) => formatFixed(units, market.quoteDecimals, 2)
