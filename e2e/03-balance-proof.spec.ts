@@ -3,6 +3,7 @@ import {
   connect,
   fetchRegistry,
   mintElsewhere,
+  openFundedUser,
   openUser,
   useFaucet,
   verifiedBalance,
@@ -78,9 +79,7 @@ test('while the quorum root stands still, the portfolio checks read only the sta
   browser,
   baseURL,
 }) => {
-  const user = await openUser(browser, { baseURL: baseURL! })
-  await connect(user)
-  await useFaucet(user)
+  const user = await openFundedUser(browser, baseURL!)
   await verifiedBalance(user.page, 'USDT')
   const reads: string[] = []
   user.page.on('request', (request) => {

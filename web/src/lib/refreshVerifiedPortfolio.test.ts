@@ -40,6 +40,16 @@ function slowPortfolio() {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** `slowPortfolio` once its first check proved root 3. */
+async function provenAtThree() {
+  const portfolio = slowPortfolio()
+  stop = portfolio.stop
+  await expect.poll(() => portfolio.checks.length).toBe(1)
+  portfolio.checks[0]!.finish(3)
+  await expect.poll(() => portfolio.proven()?.index).toBe(3)
+  return portfolio
+}
+
 describe('refreshVerifiedPortfolio', () => {
   it('never cancels a running check; the latest batch is checked once it ends', async () => {
     const { client, checks, stop: end } = slowBalances()
@@ -83,11 +93,7 @@ describe('refreshVerifiedPortfolio', () => {
 
 describe('refreshVerifiedPortfolio with news from the stream', () => {
   it('checks a change at the root announced after it, not at each batch that changes it', async () => {
-    const { client, checks, proven, stop: end } = slowPortfolio()
-    stop = end
-    await expect.poll(() => checks.length).toBe(1)
-    checks[0]!.finish(3)
-    await expect.poll(() => proven()?.index).toBe(3)
+    const { client, checks, proven } = await provenAtThree()
 
     // Steady fills: batches 5 to 9 change the balances, none of them a root.
     for (let batch = 5; batch <= 9; batch += 1) {
@@ -109,11 +115,7 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
   })
 
   it('asks again, spaced out, until a quorum has signed the root announced', async () => {
-    const { client, checks, proven, stop: end } = slowPortfolio()
-    stop = end
-    await expect.poll(() => checks.length).toBe(1)
-    checks[0]!.finish(3)
-    await expect.poll(() => proven()?.index).toBe(3)
+    const { client, checks, proven } = await provenAtThree()
 
     refreshVerifiedPortfolio(client, address, { changedAt: 8, rootAt: 8 })
     await expect.poll(() => checks.length).toBe(2)
@@ -129,11 +131,7 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
   })
 
   it('checks each new root while a change is unproven, and after a wait when none comes', async () => {
-    const { client, checks, proven, stop: end } = slowPortfolio()
-    stop = end
-    await expect.poll(() => checks.length).toBe(1)
-    checks[0]!.finish(3)
-    await expect.poll(() => proven()?.index).toBe(3)
+    const { client, checks, proven } = await provenAtThree()
 
     // A root at 6 proves the change at 5, not the one at 7.
     refreshVerifiedPortfolio(client, address, { changedAt: 5 })
