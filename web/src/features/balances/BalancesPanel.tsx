@@ -14,6 +14,7 @@ import {
   type ShownBalance,
   type StreamedBalances,
 } from '../../lib/streamedBalances.ts'
+import { useQueryDataNow } from '../../lib/useQueryDataNow.ts'
 import { requestFaucet, type AppRegistry } from '../../lib/registry.ts'
 import type { ProvenBalance } from '../../lib/verifyPortfolioAtRoot.ts'
 import { ProofDetails, proofBadgeTitle } from '../proofs/ProofDetails.tsx'
@@ -30,13 +31,17 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
     ...verifiedPortfolioQueryOptions(registry, address ?? ''),
     enabled: !!address,
   })
-  // Filled by the live stream (`recordStreamedBalance`); never fetched.
-  const streamed = useQuery({
-    queryKey: streamedBalancesQueryKey(address ?? ''),
+  // Filled by the live stream (`recordStreamedBalance`); never fetched. Observed here so the
+  // cache keeps it, and read as the stream sets it: a batch's balances show in the render that
+  // shows its book (`useQueryDataNow`).
+  const streamedKey = streamedBalancesQueryKey(address ?? '')
+  useQuery({
+    queryKey: streamedKey,
     queryFn: (): StreamedBalances => ({}),
     enabled: false,
     staleTime: Infinity,
-  }).data
+  })
+  const streamed = useQueryDataNow<StreamedBalances>(streamedKey)
   const shown = (token: string, proof: ProvenBalance) =>
     shownBalance(proof, query.data?.index, streamed?.[token])
   // An unverified streamed balance expires (`STREAMED_BALANCE_TTL_MS`): render again then.
