@@ -12,7 +12,7 @@ import type { ReceiptEvent, SseEvent } from '../../../shared/api/index.ts'
 import { MarketDataCheck, type FalseMarketData } from './marketDataCheck.ts'
 import { OrderbookSync, type OrderbookView } from './orderbookSync.ts'
 import { verifiedPortfolioQueryKey, type VerifiedPortfolio } from './queries.ts'
-import { refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
+import { forgetAnnouncedRoots, refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
 import type { AppRegistry } from './registry.ts'
 import type { ReplicaRef } from './replicaClient.ts'
 import { ReplicaEvents, type StreamStatus } from './replicaEvents.ts'
@@ -101,6 +101,7 @@ export function LiveProvider(props: {
         } else if (address && flush) {
           // A new stream (`hello`) or a dropped one (`reset`): changes may have been missed.
           changedAt = undefined
+          forgetAnnouncedRoots(queryClient, address)
           refreshVerifiedPortfolio(queryClient, address)
         }
         for (const listener of eventListeners) listener(event)

@@ -1,7 +1,7 @@
 import { QueryClient, QueryObserver } from '@tanstack/react-query'
 import { afterEach, describe, expect, it } from 'vitest'
 import { verifiedPortfolioQueryKey } from './queries.ts'
-import { refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
+import { forgetAnnouncedRoots, refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
 
 const address = '0x00000000000000000000000000000000000000aa'
 
@@ -148,5 +148,20 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
     await expect.poll(() => proven()?.index).toBe(7)
     await sleep(1_300)
     expect(checks).toHaveLength(3)
+  })
+
+  it("forgets a stream's announced roots when a new stream starts", async () => {
+    const { client, checks, proven } = await provenAtThree()
+    // A stream announces a root far ahead (a lie, or a replica far ahead of the others).
+    refreshVerifiedPortfolio(client, address, { rootAt: 1_000 })
+    forgetAnnouncedRoots(client, address)
+    // The next stream's change waits for that stream's own root.
+    refreshVerifiedPortfolio(client, address, { changedAt: 5 })
+    await sleep(100)
+    expect(checks).toHaveLength(1)
+    refreshVerifiedPortfolio(client, address, { rootAt: 5 })
+    await expect.poll(() => checks.length).toBe(2)
+    checks[1]!.finish(5)
+    await expect.poll(() => proven()?.index).toBe(5)
   })
 })

@@ -71,9 +71,12 @@ export interface PortfolioNews {
  * something new: a change is proven by the first root at or after its batch that a quorum
  * signed, so it is checked when the stream announces such a root (then again a few times,
  * spaced out, until a quorum has signed it), at each new root while a change is unproven, or
- * after `rootWaitMs` if none is announced, not at every batch that touches the address: under steady fills that was a check (8 reads and a BLS
- * verification) every batch, nearly all of them of a root already proven.
- * A check that is running is never cancelled (`refetchWithoutCancelling`).
+ * after `rootWaitMs` if none is announced; not at every batch that touches the address, which
+ * under steady fills was a check (8 reads and a BLS verification) a batch, nearly all of them
+ * of a root already proven. The stream is one replica's word: one that announces roots that
+ * never come, or changes far ahead, costs a check (of the statuses only, `provenAtRoot`) every
+ * `rootWaitMs` at most. A check that is running is never cancelled
+ * (`refetchWithoutCancelling`).
  */
 export function refreshVerifiedPortfolio(
   queryClient: QueryClient,
@@ -101,6 +104,16 @@ export function refreshVerifiedPortfolio(
   if (!moved || state.wanted === undefined) return
   if (state.rootSeen >= state.wanted) return check(queryClient, address, state)
   state.timer ??= setTimeout(() => check(queryClient, address, state), rootWaitMs)
+}
+
+/**
+ * Forgets the roots the stream announced: a new stream may come from another replica, whose
+ * word is its own.
+ */
+export function forgetAnnouncedRoots(queryClient: QueryClient, address: string): void {
+  const state = stateOf(queryClient, address)
+  state.rootSeen = 0
+  state.retries = 0
 }
 
 function check(queryClient: QueryClient, address: string, state: RefreshState): void {
