@@ -34,6 +34,9 @@ describe('provenAtRoot', () => {
     expect(provenAtRoot(portfolio(), 10)).toBe(false)
     expect(provenAtRoot(portfolio(), undefined)).toBe(false)
     expect(provenAtRoot(undefined, 9)).toBe(false)
+    // Signed by a quorum but not by every replica: the others may sign it yet.
+    const twoOfThree = { ...portfolio().root!, k: 2, signers: ['a', 'b'] }
+    expect(provenAtRoot(portfolio({ root: twoOfThree }), 9)).toBe(false)
     const unverifiedRoot = { ...portfolio().root!, verified: false }
     expect(provenAtRoot(portfolio({ root: unverifiedRoot }), 9)).toBe(false)
     const unproven = { ...balance, verified: false } as ProvenBalance

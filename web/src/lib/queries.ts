@@ -174,13 +174,16 @@ async function fetchVerifiedPortfolio(
 }
 
 /**
- * Whether `previous` still says all there is to prove at root `index`: it proved every value
- * it holds at that very root. A root is one state, so its proofs and the open orders listed at
- * it do not change; only a later root can prove anything new.
+ * Whether `previous` still says all there is to prove at root `index`: every replica signed
+ * that very root, and it proved every value it holds there. A root is one state, so its proofs
+ * and the open orders listed at it do not change; only a later root can prove anything new. A
+ * root fewer replicas signed is checked again: the others may have signed it since (the badge
+ * counts them), or gone (the caller also wants every replica's status now).
  */
 export function provenAtRoot(previous: VerifiedPortfolio | undefined, index: number | undefined) {
   if (previous === undefined || index === undefined || previous.index !== index) return false
-  if (previous.root?.verified !== true || previous.ordersTruncated) return false
+  const { root } = previous
+  if (root?.verified !== true || root.k !== root.n || previous.ordersTruncated) return false
   return (
     Object.values(previous.byToken).every((balance) => balance.verified) &&
     Object.values(previous.byOrder).every((order) => order.verified || order.notOpen)
@@ -209,8 +212,10 @@ async function proveAtLatestRoot(
     registry.quorum,
   )
   // Nothing new to prove: the statuses alone (3 small reads) instead of the roots, the proofs
-  // and a BLS check, each time the app asks while the quorum's root stands still.
-  if (previous?.address === address && provenAtRoot(previous, index)) {
+  // and a BLS check, each time the app asks while the quorum's root stands still and every
+  // replica is there.
+  const everyReplica = answered.length === registry.replicas.length
+  if (previous?.address === address && everyReplica && provenAtRoot(previous, index)) {
     return { ...previous, appliedIndex }
   }
   const reachable = registry.replicas.filter((_, position) => statuses[position] !== undefined)
