@@ -1,21 +1,8 @@
-import { QueryClient, QueryObserver } from '@tanstack/react-query'
 import { afterEach, describe, expect, it } from 'vitest'
+import { slowQuery } from '../testing/slowQuery.ts'
 import { refetchPending, refetchWithoutCancelling } from './refetchWithoutCancelling.ts'
 
 const queryKey = ['orders', '0xaa', 'ETH/USDT'] as const
-
-/** An active query whose fetches the test ends by hand, as slow reads. */
-function slowQuery() {
-  const client = new QueryClient()
-  const fetches: { signal: AbortSignal; finish: (value: number) => void }[] = []
-  const observer = new QueryObserver(client, {
-    queryKey,
-    queryFn: ({ signal }) => new Promise<number>((finish) => fetches.push({ signal, finish })),
-    retry: false,
-  })
-  const unsubscribe = observer.subscribe(() => {})
-  return { client, fetches, stop: () => (unsubscribe(), client.clear()) }
-}
 
 let stop: (() => void) | undefined
 afterEach(() => stop?.())
@@ -23,7 +10,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 describe('refetchWithoutCancelling', () => {
   it('joins a fetch in flight, then fetches once more for every change of the meantime', async () => {
-    const { client, fetches, stop: end } = slowQuery()
+    const { client, fetches, stop: end } = slowQuery<number>(queryKey)
     stop = end
     await expect.poll(() => fetches.length).toBe(1)
     // Events every few milliseconds while the first load is in flight.
@@ -60,7 +47,7 @@ describe('refetchWithoutCancelling', () => {
   })
 
   it('fetches at once when nothing is in flight', async () => {
-    const { client, fetches, stop: end } = slowQuery()
+    const { client, fetches, stop: end } = slowQuery<number>(queryKey)
     stop = end
     await expect.poll(() => fetches.length).toBe(1)
     fetches[0]!.finish(1)

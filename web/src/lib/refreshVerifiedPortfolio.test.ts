@@ -1,5 +1,5 @@
-import { QueryClient, QueryObserver } from '@tanstack/react-query'
 import { afterEach, describe, expect, it } from 'vitest'
+import { slowQuery } from '../testing/slowQuery.ts'
 import { verifiedPortfolioQueryKey } from './queries.ts'
 import { forgetAnnouncedRoots, refreshVerifiedPortfolio } from './refreshVerifiedPortfolio.ts'
 
@@ -7,15 +7,8 @@ const address = '0x00000000000000000000000000000000000000aa'
 
 /** A verified-balances query whose checks the test finishes by hand, as a slow BLS check. */
 function slowBalances() {
-  const client = new QueryClient()
-  const checks: { signal: AbortSignal; finish: (value: number) => void }[] = []
-  const observer = new QueryObserver(client, {
-    queryKey: verifiedPortfolioQueryKey(address),
-    queryFn: ({ signal }) => new Promise<number>((finish) => checks.push({ signal, finish })),
-    retry: false,
-  })
-  const unsubscribe = observer.subscribe(() => {})
-  return { client, checks, stop: () => (unsubscribe(), client.clear()) }
+  const { fetches: checks, ...query } = slowQuery<number>(verifiedPortfolioQueryKey(address))
+  return { checks, ...query }
 }
 
 let stop: (() => void) | undefined
@@ -23,19 +16,10 @@ afterEach(() => stop?.())
 
 /** A verified-portfolio query whose checks the test answers by hand with the index proven. */
 function slowPortfolio() {
-  const client = new QueryClient()
-  const checks: { finish: (index: number) => void }[] = []
-  const observer = new QueryObserver(client, {
-    queryKey: verifiedPortfolioQueryKey(address),
-    queryFn: () =>
-      new Promise<{ index: number }>((resolve) =>
-        checks.push({ finish: (index) => resolve({ index }) }),
-      ),
-    retry: false,
-  })
-  const unsubscribe = observer.subscribe(() => {})
-  const proven = () => client.getQueryData<{ index: number }>(verifiedPortfolioQueryKey(address))
-  return { client, checks, proven, stop: () => (unsubscribe(), client.clear()) }
+  const key = verifiedPortfolioQueryKey(address)
+  const { fetches: checks, ...query } = slowQuery<{ index: number }>(key)
+  const proven = () => query.client.getQueryData<{ index: number }>(key)
+  return { ...query, checks, proven }
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -45,7 +29,7 @@ async function provenAtThree() {
   const portfolio = slowPortfolio()
   stop = portfolio.stop
   await expect.poll(() => portfolio.checks.length).toBe(1)
-  portfolio.checks[0]!.finish(3)
+  portfolio.checks[0]!.finish({ index: 3 })
   await expect.poll(() => portfolio.proven()?.index).toBe(3)
   return portfolio
 }
@@ -108,7 +92,7 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
 
     refreshVerifiedPortfolio(client, address, { changedAt: 10, rootAt: 10 })
     await expect.poll(() => checks.length).toBe(2)
-    checks[1]!.finish(10)
+    checks[1]!.finish({ index: 10 })
     await expect.poll(() => proven()?.index).toBe(10)
     await sleep(100)
     expect(checks).toHaveLength(2)
@@ -120,11 +104,11 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
     refreshVerifiedPortfolio(client, address, { changedAt: 8, rootAt: 8 })
     await expect.poll(() => checks.length).toBe(2)
     // The other replicas have not signed 8 yet: the quorum's root is still 3.
-    checks[1]!.finish(3)
+    checks[1]!.finish({ index: 3 })
     await expect.poll(() => checks.length).toBe(3)
-    checks[2]!.finish(3)
+    checks[2]!.finish({ index: 3 })
     await expect.poll(() => checks.length).toBe(4)
-    checks[3]!.finish(8)
+    checks[3]!.finish({ index: 8 })
     await expect.poll(() => proven()?.index).toBe(8)
     await sleep(150)
     expect(checks).toHaveLength(4)
@@ -138,13 +122,13 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
     refreshVerifiedPortfolio(client, address, { rootAt: 6 })
     refreshVerifiedPortfolio(client, address, { changedAt: 7 })
     await expect.poll(() => checks.length).toBe(2)
-    checks[1]!.finish(6)
+    checks[1]!.finish({ index: 6 })
     await expect.poll(() => proven()?.index).toBe(6)
     // No root after 7 is announced (the tip, hashed once its replica is idle): checked anyway.
     await sleep(600)
     expect(checks).toHaveLength(2)
     await expect.poll(() => checks.length, { timeout: 2_000 }).toBe(3)
-    checks[2]!.finish(7)
+    checks[2]!.finish({ index: 7 })
     await expect.poll(() => proven()?.index).toBe(7)
     await sleep(1_300)
     expect(checks).toHaveLength(3)
@@ -161,7 +145,7 @@ describe('refreshVerifiedPortfolio with news from the stream', () => {
     expect(checks).toHaveLength(1)
     refreshVerifiedPortfolio(client, address, { rootAt: 5 })
     await expect.poll(() => checks.length).toBe(2)
-    checks[1]!.finish(5)
+    checks[1]!.finish({ index: 5 })
     await expect.poll(() => proven()?.index).toBe(5)
   })
 })

@@ -8,6 +8,9 @@ import { useCallback, useSyncExternalStore } from 'react'
  * `setTimeout(0)`, and React then renders at default priority), so the trades of a streamed
  * batch would reach the chart and the tape a task, often a frame, after the book of the same
  * batch. Fetching, retries and errors stay with the component's `useQuery` of the same key.
+ * Scheduling every query's notifications in a microtask instead (`notifyManager.setScheduler`)
+ * did not do it: in `bench:browser` the chart's data still came 3 ms after the book's, in
+ * another render, and every panel repainted later.
  */
 export function useQueryDataNow<T>(queryKey: QueryKey): T | undefined {
   const client = useQueryClient()
