@@ -1,7 +1,13 @@
 import { QueryClient } from '@tanstack/react-query'
 import { describe, expect, it } from 'vitest'
 import type { OrderFill } from '../../../shared/api/index.ts'
-import { batchTimeQueryKey, batchTimeQueryOptions, selectOrderTimes } from './batchTimes.ts'
+import {
+  batchTimeQueryOptions,
+  recordBatchTime,
+  selectOrderTimes,
+  streamedBatchTime,
+  streamedTimesMax,
+} from './batchTimes.ts'
 import { routeLiveEvent, type RouteLiveEventContext } from './routeLiveEvent.ts'
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
@@ -75,10 +81,54 @@ describe('batch times from the stream', () => {
       },
       context,
     )
-    expect(queryClient.getQueryData(batchTimeQueryKey(12))).toBe(1_700_000_000_123)
+    expect(streamedBatchTime(queryClient, 12)).toBe(1_700_000_000_123)
     // No replica is given: a fetch would fail. The remembered time answers instead.
     await expect(
-      queryClient.fetchQuery(batchTimeQueryOptions(undefined, 14, hash(1))),
+      queryClient.fetchQuery(batchTimeQueryOptions(queryClient, undefined, 14, hash(1))),
     ).resolves.toBe(1_700_000_004_000)
+  })
+
+  it('keeps no query per batch: an account changing its orders in every batch', () => {
+    const queryClient = new QueryClient()
+    const context: RouteLiveEventContext = {
+      queryClient,
+      books: new Map(),
+      markets: new Set(['ETH/USDT']),
+      address: undefined,
+      receiptListeners: new Set(),
+    }
+    for (let index = 1; index <= 500; index += 1) {
+      routeLiveEvent(
+        {
+          event: 'receipt',
+          data: {
+            intentId: hash(index),
+            action: 'order',
+            status: 'applied',
+            index,
+            time: 1_700_000_000_000 + index,
+            signer: me,
+          },
+        },
+        context,
+      )
+    }
+    expect(streamedBatchTime(queryClient, 500)).toBe(1_700_000_000_500)
+    expect(queryClient.getQueryCache().getAll()).toHaveLength(0)
+  })
+
+  it('keeps the newest streamed times, at most streamedTimesMax', () => {
+    const queryClient = new QueryClient()
+    for (let index = 1; index <= streamedTimesMax + 1; index += 1) {
+      recordBatchTime(queryClient, index, index * 1_000)
+    }
+    const kept = Array.from({ length: streamedTimesMax + 1 }, (_, i) => i + 1).filter(
+      (index) => streamedBatchTime(queryClient, index) !== undefined,
+    )
+    expect(kept.length).toBeLessThanOrEqual(streamedTimesMax)
+    expect(kept.at(-1)).toBe(streamedTimesMax + 1)
+    expect(streamedBatchTime(queryClient, 1)).toBeUndefined()
+    // What is kept is every time from the oldest kept on: none in between was dropped.
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => kept[0]! + i))
   })
 })

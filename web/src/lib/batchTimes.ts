@@ -3,27 +3,49 @@ import type { OrderView } from '../../../shared/api/index.ts'
 import { replicaApi, type ReplicaRef } from './replicaClient.ts'
 
 /*
- * Batch times (`batchTimeSchema`) the app learned, one query per batch index. The stream's
- * receipts and order events about the user carry their batch's time, so the batches that placed
- * or changed the user's orders are known without a request; an order placed before the app
- * opened asks `GET /tx/:orderId` (an order's id is its intent's id) once. A batch's time never
- * changes, so nothing here goes stale.
+ * Batch times (`batchTimeSchema`) the app learned. The stream's receipts and order events about
+ * the user carry their batch's time, so the batches that placed or changed the user's orders are
+ * known without a request: those are kept here, the newest `streamedTimesMax` per query client
+ * (an account quoting in every batch tells several a second; one query per batch would grow the
+ * query cache by as many, and every scan of it with them). An order whose placing batch is not
+ * among them asks `GET /tx/:orderId` (an order's id is its intent's id) once, one query per order
+ * listed. A batch's time never changes, so nothing here goes stale.
  */
 
-export const batchTimeQueryKey = (index: number) => ['batchTime', index] as const
+/** Streamed batch times kept per query client; past it the oldest quarter is dropped. */
+export const streamedTimesMax = 4_096
 
-/** Remembers that batch `index` has time `time` (from a stream event or an answer). */
+const streamedTimes = new WeakMap<QueryClient, Map<number, number>>()
+
+const batchTimeQueryKey = (index: number) => ['batchTime', index] as const
+
+/** Remembers that batch `index` has time `time` (from a stream event). */
 export function recordBatchTime(client: QueryClient, index: number, time: number): void {
-  if (client.getQueryData(batchTimeQueryKey(index)) === undefined) {
-    client.setQueryData(batchTimeQueryKey(index), time)
+  let times = streamedTimes.get(client)
+  if (times === undefined) streamedTimes.set(client, (times = new Map()))
+  if (times.has(index)) return
+  times.set(index, time)
+  if (times.size <= streamedTimesMax) return
+  // The oldest told first (the stream's order): a quarter in one pass, not one per event.
+  let excess = times.size - (streamedTimesMax * 3) / 4
+  for (const oldest of times.keys()) {
+    if (excess-- <= 0) break
+    times.delete(oldest)
   }
 }
 
+/** The time of batch `index` if the stream told it (and it is among the newest kept). */
+export function streamedBatchTime(client: QueryClient, index: number): number | undefined {
+  return streamedTimes.get(client)?.get(index)
+}
+
 /**
- * The time of batch `index`, known or asked of `replica` as the time of `intentId`'s receipt,
- * which that batch applied or rejected. Null when the replica kept no time for it.
+ * The time of batch `index`: told by the stream, else asked of `replica` as the time of
+ * `intentId`'s receipt, which that batch applied or rejected. Null when the replica kept no time
+ * for it.
  */
 export function batchTimeQueryOptions(
+  client: QueryClient,
   replica: ReplicaRef | undefined,
   index: number,
   intentId: string,
@@ -32,6 +54,7 @@ export function batchTimeQueryOptions(
     queryKey: batchTimeQueryKey(index),
     queryFn: async ({ signal }): Promise<number | null> =>
       (await replicaApi.tx(replica!, intentId, signal)).time ?? null,
+    initialData: () => streamedBatchTime(client, index),
     enabled: replica !== undefined,
     staleTime: Infinity,
     gcTime: 30 * 60_000,

@@ -3,7 +3,7 @@ import { Fragment, useState } from 'react'
 import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shared/api/index.ts'
 import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
-import { batchTimeQueryKey, batchTimeQueryOptions, selectOrderTimes } from '../../lib/batchTimes.ts'
+import { batchTimeQueryOptions, selectOrderTimes, streamedBatchTime } from '../../lib/batchTimes.ts'
 import { formatFixed, shortHash } from '../../lib/format.ts'
 import { describeReason } from '../../lib/rejectReasonText.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
@@ -59,9 +59,10 @@ export function ActivityPanel(props: {
   // When each listed order was placed and last changed: from its fills and the batch times the
   // stream told, else asked once per order of the tab shown (`GET /tx/:orderId`).
   const listed = tab === 'open' ? open : tab === 'history' ? closed : []
+  const queryClient = useQueryClient()
   const timeQueries = useQueries({
     queries: listed.map((order) => ({
-      ...batchTimeQueryOptions(primary, order.placedIndex, order.orderId),
+      ...batchTimeQueryOptions(queryClient, primary, order.placedIndex, order.orderId),
       enabled:
         primary !== undefined && order.fills.every((fill) => fill.index !== order.placedIndex),
     })),
@@ -72,11 +73,7 @@ export function ActivityPanel(props: {
     if (typeof time === 'number') knownTimes.set(order.placedIndex, time)
   }
   // Times of other batches the stream told (a cancel's): read as the orders refetch after them.
-  const queryClient = useQueryClient()
-  const timeOf = (index: number) =>
-    knownTimes.get(index) ??
-    queryClient.getQueryData<number | null>(batchTimeQueryKey(index)) ??
-    undefined
+  const timeOf = (index: number) => knownTimes.get(index) ?? streamedBatchTime(queryClient, index)
   const timesOf = (order: OrderView) => selectOrderTimes(order, timeOf)
   const fills = all
     .flatMap((order) => order.fills.map((fill) => ({ order, fill })))
