@@ -168,6 +168,28 @@ it("serves the Zellular SDK: the answer, its start, and an answer over the cap a
   ).rejects.toThrow('gone')
 })
 
+it("tells the Zellular SDK of each chunk of an answer, so that it times a held read's silences", async () => {
+  const nodeHttpTransport = nodeHttpTransportFrom()
+  const server = await serve((_request, _body, response) => {
+    response.writeHead(200, { 'Content-Type': 'application/json' })
+    response.write(' ')
+    setTimeout(() => response.write(' '), 30)
+    setTimeout(() => response.end('{}'), 60)
+  })
+  let chunks = 0
+  const answer = await nodeHttpTransport({
+    method: 'GET',
+    url: server.url,
+    signal: AbortSignal.timeout(2_000),
+    maxBytes: 1_000,
+    onAnswerStart: () => {},
+    onBytes: () => (chunks += 1),
+  })
+  expect(answer).toEqual({ status: 200, text: '  {}' })
+  // Three writes 30 ms apart; a busy reader may take two of them in one read.
+  expect(chunks).toBeGreaterThanOrEqual(2)
+})
+
 it("sends the Zellular SDK's requests from the local address it is given, each on its own connections", async () => {
   const server = await serve((request, _body, response) => {
     response.end(JSON.stringify(request.socket.remoteAddress))

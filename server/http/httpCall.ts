@@ -38,6 +38,8 @@ export interface HttpCall {
   readonly maxBytes: number
   /** Called when the answer's status and headers arrive. */
   readonly onResponse?: () => void
+  /** Called as each chunk of the answer's body arrives. */
+  readonly onBytes?: () => void
   /** The local address to send from (the agent keeps connections apart per address). */
   readonly localAddress?: string
 }
@@ -117,7 +119,11 @@ export function httpCall(call: HttpCall): Promise<HttpAnswer> {
         fail(new AnswerTooLargeError(status, String(announced), maxBytes))
         return
       }
-      readNodeText(response, maxBytes, heard).then((read) => {
+      const onChunk = () => {
+        heard()
+        call.onBytes?.()
+      }
+      readNodeText(response, maxBytes, onChunk).then((read) => {
         if ('tooLarge' in read) {
           fail(new AnswerTooLargeError(status, `at least ${read.tooLarge}`, maxBytes))
         } else if (!settled) {
@@ -162,6 +168,7 @@ export function nodeHttpTransportFrom(localAddress?: string): NodeTransport {
         signal: request.signal,
         maxBytes: request.maxBytes,
         onResponse: request.onAnswerStart,
+        ...(request.onBytes === undefined ? {} : { onBytes: request.onBytes }),
         localAddress,
       })
       return { status: answer.status, text: answer.text }

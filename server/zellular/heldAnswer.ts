@@ -1,10 +1,11 @@
 /**
- * A held `PUT /sequencer/batches` answer that shows the sequencer is alive while it holds
- * (`beat_ms`, our extension): once a beat has passed, the status and headers with a space, then
- * a space every beat (JSON allows leading whitespace), then the answer. A follower holding a PUT
- * for seconds notices a paused or cut-off sequencer a beat and a margin after it falls silent,
- * at the cost of a few bytes a second, not of PUTs (a BLS signature and a pairing each) every
- * few seconds. A hold that ends within its first beat (under load, most) is a plain answer.
+ * A held answer that shows the node is alive while it holds (our extension): once a beat has
+ * passed, the status and headers with a space, then a space every beat (JSON allows leading
+ * whitespace), then the answer. Used for a follower's held `PUT /sequencer/batches` (`beat_ms`)
+ * and a reader's long-poll of finalized batches (`&beat=`): the other side notices a paused or
+ * cut-off node a beat and a margin after it falls silent, whatever the hold, at the cost of a few
+ * bytes a second, not of requests every few seconds. A hold that ends within its first beat
+ * (under load, most) is a plain answer.
  */
 
 /** The beat a follower asks for. */
@@ -15,14 +16,16 @@ const BEAT_MIN_MS = 250
 const BEAT_MAX_MS = 5_000
 
 /**
- * `answer` as `json` makes it if it resolves within a beat: one write on the socket, where a
+ * `answer` as `respond` makes it if it resolves within a beat: one write on the socket, where a
  * stream costs one for its headers, one per beat and one for its end, each a wake-up of the
- * follower too. Otherwise streamed: a space now, one every beat, then the JSON.
+ * other side too. Otherwise streamed: a space now, one every beat, then `text` of the answer
+ * (its JSON by default), with status 200, sent before the answer was known.
  */
-export async function heldAnswer(
+export async function heldAnswer<T>(
   beatMs: number,
-  answer: Promise<unknown>,
-  json: (value: unknown) => Response,
+  answer: Promise<T>,
+  respond: (value: T) => Response,
+  text: (value: T) => string = (value) => JSON.stringify(value),
 ): Promise<Response> {
   const every = Math.min(BEAT_MAX_MS, Math.max(BEAT_MIN_MS, beatMs))
   let timer: NodeJS.Timeout | undefined
@@ -32,13 +35,14 @@ export async function heldAnswer(
   const early = await Promise.race([answer.then((value) => ({ value })), beat]).finally(() =>
     clearTimeout(timer),
   )
-  return early === undefined ? streamHeldAnswer(every, answer) : json(early.value)
+  return early === undefined ? streamHeldAnswer(every, answer.then(text)) : respond(early.value)
 }
 
-function streamHeldAnswer(every: number, answer: Promise<unknown>): Response {
+function streamHeldAnswer(every: number, answer: Promise<string>): Response {
   const encoder = new TextEncoder()
   let timer: NodeJS.Timeout | undefined
-  // The follower may leave first (new client batches end its hold): nothing is written then.
+  // The other side may leave first (a follower whose new client batches end its hold): nothing
+  // is written then.
   let open = true
   const stream = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -53,7 +57,7 @@ function streamHeldAnswer(every: number, answer: Promise<unknown>): Response {
       answer.then(
         (value) =>
           end(() => {
-            controller.enqueue(encoder.encode(JSON.stringify(value)))
+            controller.enqueue(encoder.encode(value))
             controller.close()
           }),
         (error: unknown) => end(() => controller.error(error)),

@@ -3,7 +3,9 @@ import type { LocalNetwork } from '../devnet/localNetwork.ts'
 import { finalizedIndex, requestFrom, startReadyNetwork } from './testing.ts'
 
 // Our extension of the finalized page read: `&wait=ms` holds a read that finds nothing new
-// until the next finalization, so readers learn of it without polling.
+// until the next finalization, so readers learn of it without polling; with `&beat=ms` the node
+// sends a space every beat while it holds, so a reader notices a paused node without waiting
+// out the hold.
 
 let network: LocalNetwork
 
@@ -38,6 +40,40 @@ it('a finalized read with wait= is answered by the next finalization, not at onc
   })
   expect(put.status).toBe(200)
   expect((await held)?.batches).toContain(body)
+})
+
+it('a held read with beat= sends a space every beat while it holds, then the page', async () => {
+  const [reader, sender] = network.urls() as [string, string]
+  const after = await finalizedIndex(reader, 'simple_app')
+  const url = `${reader}/node/simple_app/batches/finalized?after=${after}&wait=5000&beat=250`
+  // Answered (status and headers) at the first beat, while nothing is finalized after `after`.
+  const response = await fetch(url)
+  expect(response.status).toBe(200)
+  const chunks: string[] = []
+  const decoder = new TextDecoder()
+  const body = response.body!.getReader()
+  const reading = (async () => {
+    for (;;) {
+      const { done, value } = await body.read()
+      if (done) return
+      chunks.push(decoder.decode(value, { stream: true }))
+    }
+  })()
+  await new Promise((resolve) => setTimeout(resolve, 800))
+  const beats = chunks.join('')
+  expect(beats).toMatch(/^ {2,}$/)
+  const batch = JSON.stringify([{ beaten: true }])
+  const put = await fetch(`${sender}/node/simple_app/batches`, {
+    method: 'PUT',
+    body: batch,
+    headers: { 'Content-Type': 'text/plain' },
+  })
+  expect(put.status).toBe(200)
+  await reading
+  const text = chunks.join('')
+  expect(text.startsWith(beats)).toBe(true)
+  const page = (JSON.parse(text) as { data: { batches: string[] } }).data
+  expect(page.batches).toContain(batch)
 })
 
 it('a held read ends empty when its wait is over', async () => {

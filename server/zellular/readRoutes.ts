@@ -5,6 +5,7 @@ import type { BatchRecord } from './batchLog.ts'
 import { ValidationHttpError, ZsequencerHttpError, success } from './httpErrors.ts'
 import { nodeStateOf, serializeNodeState } from './nodeState.ts'
 import { finalizationProofOf } from './proofRecords.ts'
+import { heldAnswer } from './heldAnswer.ts'
 import type { NodeEnv, NodeRequest, RouteDeps, RouteGuards } from './routeGuards.ts'
 import { limitUnflushedAnswers } from './unflushedAnswers.ts'
 
@@ -16,18 +17,23 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
   const { context, role, logs } = node
   const { hooks } = context
 
-  /** A read answer; the only place a test adversary (`nodeHooks.ts`) may change one. */
-  const page = (c: NodeRequest, honest: { data: unknown }) => {
-    if (!hooks.enabled) return c.json(honest)
-    const { status, text } = hooks.servePage(honest)
-    return c.body(text, status as 200, { 'Content-Type': 'application/json' })
-  }
+  /**
+   * A read answer's status and text: the only place a test adversary (`nodeHooks.ts`) may change
+   * one.
+   */
+  const answerOf = (honest: { data: unknown }) =>
+    hooks.enabled ? hooks.servePage(honest) : { status: 200, text: JSON.stringify(honest) }
+  const respond = (c: NodeRequest, answer: { status: number; text: string }) =>
+    c.body(answer.text, answer.status as 200, { 'Content-Type': 'application/json' })
+  const page = (c: NodeRequest, honest: { data: unknown }) => respond(c, answerOf(honest))
 
   /**
    * `GET /node/{app}/batches/{state}?after=N`: the batches after N, within the page cap. Our
-   * extension, `&wait=ms` on the finalized state: when nothing is finalized after N yet, the
-   * answer waits for a finalization up to `ms` (at most `LONG_POLL_MAX_MS`), so a reader learns
-   * of it at once instead of at its next poll. zsequencer ignores the parameter and answers at
+   * extensions, on the finalized state: `&wait=ms`, when nothing is finalized after N yet, holds
+   * the answer until a finalization, up to `ms` (at most `LONG_POLL_MAX_MS`), so a reader learns
+   * of it at once instead of at its next poll; and with it `&beat=ms`, a space every beat while
+   * it holds (`heldAnswer.ts`), so a reader notices a paused node a beat and a margin after it
+   * falls silent rather than at the end of the wait. zsequencer ignores both and answers at
    * once, which readers take as plain polling.
    */
   const getPage = async (c: NodeRequest) => {
@@ -38,22 +44,33 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     if (state !== 'sequenced' && state !== 'locked' && state !== 'finalized') {
       return c.json(success(null))
     }
-    const waitMs = parseWait(c.req.query('wait'))
-    if (state === 'finalized' && waitMs > 0) {
-      const holder = { key: clientAddress(c) }
-      await node.progress.until(() => log.lastFinalized > after, waitMs, holder)
+    const pageAnswer = () => {
+      const records = log.range(after, state, context.pageCapBytes)
+      if (records.length === 0) return answerOf(success(null))
+      return answerOf(
+        success({
+          batches: records.map((record) => record.body),
+          first_chaining_hash: records[0]!.chainingHash,
+          finalized_signatures: records
+            .filter((record) => record.finalizedSignature !== undefined)
+            .map(finalizationProofOf),
+        }),
+      )
     }
-    const records = log.range(after, state, context.pageCapBytes)
-    if (records.length === 0) return page(c, success(null))
-    return page(
-      c,
-      success({
-        batches: records.map((record) => record.body),
-        first_chaining_hash: records[0]!.chainingHash,
-        finalized_signatures: records
-          .filter((record) => record.finalizedSignature !== undefined)
-          .map(finalizationProofOf),
-      }),
+    const waitMs = parseWait(c.req.query('wait'))
+    if (state !== 'finalized' || waitMs === 0) return respond(c, pageAnswer())
+    const holder = { key: clientAddress(c) }
+    const held = node.progress.until(() => log.lastFinalized > after, waitMs, holder)
+    const beatMs = parseWait(c.req.query('beat'))
+    if (beatMs === 0) {
+      await held
+      return respond(c, pageAnswer())
+    }
+    return heldAnswer(
+      beatMs,
+      held.then(pageAnswer),
+      (answer) => respond(c, answer),
+      (answer) => answer.text,
     )
   }
 
@@ -100,7 +117,10 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
 /** Longest a read is held waiting for a finalization (`wait=ms`). */
 const LONG_POLL_MAX_MS = 5_000
 
-/** `wait=ms` of our long-poll: anything but a whole number of ms means no wait. */
+/**
+ * `wait=ms` (and `beat=ms`) of our long-poll: anything but a whole number of ms means none. A
+ * beat is kept between 250 ms and 5 s by `heldAnswer`.
+ */
 function parseWait(raw: string | undefined): number {
   if (raw === undefined || !/^\d{1,6}$/.test(raw)) return 0
   return Math.min(Number(raw), LONG_POLL_MAX_MS)

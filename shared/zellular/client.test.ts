@@ -57,6 +57,8 @@ interface Recorded {
   readonly after: number | undefined
   /** The `wait` (ms) a page read asked for, if any. */
   readonly wait: number | undefined
+  /** The `beat` (ms) a page read asked for, if any. */
+  readonly beat: number | undefined
 }
 
 const BODIES = Array.from({ length: 12 }, (_, i) => bodyAt(i + 1))
@@ -106,6 +108,11 @@ class FakeNode {
    * `finalized` moves or the wait is over. Off: zsequencer, which ignores `wait`.
    */
   longPoll = false
+  /**
+   * A node paused while it holds a read: the answer's status, headers and first space go out
+   * (as our nodes send at a read's first beat), then nothing more.
+   */
+  stallHeldReads = false
   /** While this says no, page reads get 503 NotSynced. */
   gate: (() => boolean) | undefined
   /** `flood`: send a Content-Length header (of FLOOD_LIMIT) instead of chunks. */
@@ -147,8 +154,15 @@ class FakeNode {
     const method = request.method ?? ''
     const waitParameter = url.searchParams.get('wait')
     const wait = waitParameter === null ? undefined : Number(waitParameter)
-    this.requests.push({ method, path: url.pathname, contentType, body, after, wait })
+    const beatParameter = url.searchParams.get('beat')
+    const beat = beatParameter === null ? undefined : Number(beatParameter)
+    this.requests.push({ method, path: url.pathname, contentType, body, after, wait, beat })
     if (this.longPoll && wait !== undefined && after !== undefined && after >= this.finalized) {
+      if (this.stallHeldReads) {
+        response.writeHead(200, { 'content-type': 'application/json' })
+        response.write(' ')
+        return
+      }
       const deadline = performance.now() + wait
       const held = () => {
         if (this.finalized > after || performance.now() >= deadline) {
@@ -749,6 +763,39 @@ describe('ZellularClient.batches with long-polls', () => {
     expectChain(batches, 1, 3)
     const left = warnings.find((warning) => warning.node === paused!.id)
     expect(left?.error.message).toContain('no answer within 1700 ms')
+  })
+})
+
+describe('ZellularClient.batches against a node paused while it holds a read', () => {
+  it('leaves it a few beats after it falls silent, before its hold would end', async () => {
+    // Our nodes send a space every beat while they hold a read (`&beat=`). One paused after
+    // its answer started says nothing more: the reader leaves it once it has been silent for
+    // four beats, not at the end of the hold (2.5 s) nor at the request timeout (a minute).
+    const stalled = new FakeNode('good')
+    stalled.finalized = 0
+    stalled.longPoll = true
+    stalled.stallHeldReads = true
+    const [paused, good] = await startNetwork([stalled, new FakeNode('good')])
+    good!.finalized = 3
+    good!.longPoll = true
+    const client = clientFor({ longPollMs: 2_500, timeoutMs: 60_000 })
+    const controller = new AbortController()
+    const timer = setTimeout(() => controller.abort(), 4_000)
+    const batches: VerifiedBatch[] = []
+    try {
+      for await (const batch of client.batches({
+        startAt: paused!.id,
+        signal: controller.signal,
+      })) {
+        if (batches.push(batch) === 3) controller.abort()
+      }
+    } finally {
+      clearTimeout(timer)
+    }
+    expectChain(batches, 1, 3)
+    expect(paused!.requests.find((request) => request.wait !== undefined)?.beat).toBe(500)
+    const left = warnings.find((warning) => warning.node === paused!.id)
+    expect(left?.error.message).toContain('node silent for 2000 ms')
   })
 })
 

@@ -148,6 +148,13 @@ export type NodeState =
 const DEFAULT_TIMEOUT_MS = 5_000
 /** How late after its wait a held read may start to answer before its node is left. */
 const LONG_POLL_MARGIN_MS = 1_500
+/** A held read's beat (`&beat=`): our nodes send a space this often while they hold it. */
+const LONG_POLL_BEAT_MS = 500
+/**
+ * How long a held read may go without a byte (four beats) before its node is left as paused or
+ * cut off, whatever its wait: it sends a space every beat while it holds.
+ */
+const LONG_POLL_SILENCE_MS = 4 * LONG_POLL_BEAT_MS
 const DEFAULT_POLL_INTERVAL_MS = 50
 const DEFAULT_MAX_BACKOFF_MS = 2_000
 const DEFAULT_LONG_POLL_MS = 2_000
@@ -601,9 +608,11 @@ export class ZellularClient {
   }
 
   /**
-   * One page read, held up to `waitMs` (`&wait=`) by a node of ours. A held read is answered by
-   * the end of its wait: one still silent a margin later is from a paused or cut-off node, left
-   * now rather than at the request timeout.
+   * One page read, held up to `waitMs` (`&wait=`) by a node of ours, which sends a space every
+   * beat while it holds (`&beat=`). A held read is answered by the end of its wait: one still
+   * silent a margin later, or silent for a few beats at any time, is from a paused or cut-off
+   * node, left now rather than at the request timeout. zsequencer ignores both parameters and
+   * answers at once.
    */
   #readPage(
     node: Operator,
@@ -612,8 +621,11 @@ export class ZellularClient {
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
     if (waitMs === 0) return this.#call(node, 'GET', path, { signal })
-    const answerWithinMs = waitMs + LONG_POLL_MARGIN_MS
-    return this.#call(node, 'GET', `${path}&wait=${waitMs}`, { signal, answerWithinMs })
+    return this.#call(node, 'GET', `${path}&wait=${waitMs}&beat=${LONG_POLL_BEAT_MS}`, {
+      signal,
+      answerWithinMs: waitMs + LONG_POLL_MARGIN_MS,
+      silenceMs: LONG_POLL_SILENCE_MS,
+    })
   }
 
   #reader(): Operator {
@@ -663,16 +675,32 @@ export class ZellularClient {
       lossless?: boolean
       /** Abort unless the answer starts (status and headers) within this many ms. */
       answerWithinMs?: number | undefined
+      /** Abort when the node sends nothing for this many ms: before its answer or within it. */
+      silenceMs?: number | undefined
     },
   ): Promise<unknown> {
     const url = operator.socket + path
     const timeout = AbortSignal.timeout(this.timeoutMs)
     const firstByte = new AbortController()
-    const signals = [timeout, firstByte.signal, ...(options.signal ? [options.signal] : [])]
+    const silent = new AbortController()
+    const signals = [
+      timeout,
+      firstByte.signal,
+      silent.signal,
+      ...(options.signal ? [options.signal] : []),
+    ]
     const signal = AbortSignal.any(signals)
     const waitMs = Math.min(options.answerWithinMs ?? this.timeoutMs, this.timeoutMs)
     const firstByteTimer =
       waitMs < this.timeoutMs ? setTimeout(() => firstByte.abort(), waitMs) : undefined
+    const { silenceMs } = options
+    let silenceTimer: ReturnType<typeof setTimeout> | undefined
+    const heard = () => {
+      if (silenceMs === undefined) return
+      clearTimeout(silenceTimer)
+      silenceTimer = setTimeout(() => silent.abort(), silenceMs)
+    }
+    heard()
     let answer: NodeTransportAnswer
     try {
       answer = await this.#transport({
@@ -682,7 +710,11 @@ export class ZellularClient {
         contentType: options.contentType,
         signal,
         maxBytes: this.maxResponseBytes,
-        onAnswerStart: () => clearTimeout(firstByteTimer),
+        onAnswerStart: () => {
+          clearTimeout(firstByteTimer)
+          heard()
+        },
+        onBytes: heard,
       })
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason
@@ -690,11 +722,14 @@ export class ZellularClient {
         ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${this.timeoutMs} ms`)
         : firstByte.signal.aborted
           ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${waitMs} ms`)
-          : new NodeHttpError(url, 0, 'NetworkError', describe(error))
+          : silent.signal.aborted
+            ? new NodeHttpError(url, 0, 'TimeoutError', `node silent for ${silenceMs} ms`)
+            : new NodeHttpError(url, 0, 'NetworkError', describe(error))
       failure.cause = error
       throw failure
     } finally {
       clearTimeout(firstByteTimer)
+      clearTimeout(silenceTimer)
     }
     if ('tooLarge' in answer) throw tooLargeError(url, answer, this.maxResponseBytes)
     const { status, text } = answer
@@ -813,6 +848,8 @@ export interface NodeTransportRequest {
   readonly maxBytes: number
   /** Called when the answer's status and headers arrive. */
   readonly onAnswerStart: () => void
+  /** Called as each chunk of the answer's body arrives (the client times the silences). */
+  readonly onBytes?: () => void
 }
 
 /** The status and body, or how big an answer over the cap was (`at least 70000000`). */
@@ -839,7 +876,7 @@ export function fetchTransport(doFetch: typeof fetch): NodeTransport {
       response.body?.cancel().catch(() => {})
       return { status, tooLarge: String(declared) }
     }
-    const read = await readCappedText(response.body, request.maxBytes)
+    const read = await readCappedText(response.body, request.maxBytes, request.onBytes)
     if ('tooLarge' in read) return { status, tooLarge: `at least ${read.tooLarge}` }
     return { status, text: read.text }
   }
