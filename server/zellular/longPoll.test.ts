@@ -43,9 +43,10 @@ it('a finalized read with wait= is answered by the next finalization, not at onc
 })
 
 it('a held read with beat= sends a space every beat while it holds, then the page', async () => {
+  // Beats at 0.5, 1 and 1.5 s into the hold; at least two by 1.6 s.
   const [reader, sender] = network.urls() as [string, string]
   const after = await finalizedIndex(reader, 'simple_app')
-  const url = `${reader}/node/simple_app/batches/finalized?after=${after}&wait=5000&beat=250`
+  const url = `${reader}/node/simple_app/batches/finalized?after=${after}&wait=5000&beat=500`
   // Answered (status and headers) at the first beat, while nothing is finalized after `after`.
   const response = await fetch(url)
   expect(response.status).toBe(200)
@@ -59,7 +60,7 @@ it('a held read with beat= sends a space every beat while it holds, then the pag
       chunks.push(decoder.decode(value, { stream: true }))
     }
   })()
-  await new Promise((resolve) => setTimeout(resolve, 800))
+  await new Promise((resolve) => setTimeout(resolve, 1_600))
   const beats = chunks.join('')
   expect(beats).toMatch(/^ {2,}$/)
   const batch = JSON.stringify([{ beaten: true }])

@@ -61,13 +61,13 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     if (state !== 'finalized' || waitMs === 0) return respond(c, pageAnswer())
     const holder = { key: clientAddress(c) }
     const held = node.progress.until(() => log.lastFinalized > after, waitMs, holder)
-    const beatMs = parseWait(c.req.query('beat'))
-    if (beatMs === 0) {
+    const asked = parseWait(c.req.query('beat'))
+    if (asked === 0) {
       await held
       return respond(c, pageAnswer())
     }
     return heldAnswer(
-      beatMs,
+      Math.max(asked, READ_BEAT_MIN_MS),
       held.then(pageAnswer),
       (answer) => respond(c, answer),
       (answer) => answer.text,
@@ -114,12 +114,18 @@ export function registerReadRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
   app.get('/node/ready', getReady)
 }
 
+/**
+ * Shortest beat of a held read (`beat=ms`): a node holds up to 1,024 reads of anyone, and each
+ * beat is a write on each of their sockets.
+ */
+const READ_BEAT_MIN_MS = 500
+
 /** Longest a read is held waiting for a finalization (`wait=ms`). */
 const LONG_POLL_MAX_MS = 5_000
 
 /**
  * `wait=ms` (and `beat=ms`) of our long-poll: anything but a whole number of ms means none. A
- * beat is kept between 250 ms and 5 s by `heldAnswer`.
+ * beat is at least `READ_BEAT_MIN_MS`, at most 5 s (`heldAnswer`).
  */
 function parseWait(raw: string | undefined): number {
   if (raw === undefined || !/^\d{1,6}$/.test(raw)) return 0
