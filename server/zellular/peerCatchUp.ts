@@ -77,22 +77,46 @@ export async function adoptPeersState(
     (operator) => operator.id !== context.id,
   )
   // Every question at once: a paused peer (the old sequencer, say) holds each until the timeout,
-  // and asked in turn it would cost the switch that timeout twice.
-  const questions = peers.flatMap((peer) =>
-    (['locked', 'finalized'] as const).map(async (state) => {
-      try {
-        const url = `${peer.socket}/node/${app}/batches/${state}/last`
-        const response = await context.peers.get(url, questionMs)
-        const record = lastRecordProof(app, (response.body as { data?: unknown })?.data, state)
-        if (record && isVerified(context, app, record)) {
-          candidates.push({ peer: peer.socket, record })
+  // and asked in turn it would cost the switch that timeout twice. Nor is it waited for once a
+  // threshold of stake has answered (`STRAGGLERS_GRACE_MS`).
+  const answered = new Set<string>([context.id])
+  let quorumAnswered = () => {}
+  const quorum = new Promise<void>((resolve) => (quorumAnswered = resolve))
+  const countAnswer = (id: string) => {
+    answered.add(id)
+    if (context.network.stakePercent(answered) >= context.network.thresholdPercent) {
+      quorumAnswered()
+    }
+  }
+  countAnswer(context.id)
+  const questions = peers.map(async (peer) => {
+    const answers = await Promise.all(
+      (['locked', 'finalized'] as const).map(async (state) => {
+        try {
+          const url = `${peer.socket}/node/${app}/batches/${state}/last`
+          const response = await context.peers.get(url, questionMs)
+          const record = lastRecordProof(app, (response.body as { data?: unknown })?.data, state)
+          if (record && isVerified(context, app, record)) {
+            candidates.push({ peer: peer.socket, record })
+          }
+          return true
+        } catch {
+          // an unreachable peer simply offers nothing
+          return false
         }
-      } catch {
-        // an unreachable peer simply offers nothing
-      }
-    }),
+      }),
+    )
+    if (answers.every(Boolean)) countAnswer(peer.id)
+  })
+  let cancelGrace = () => {}
+  const graceOver = quorum.then(
+    () =>
+      new Promise<void>(
+        (resolve) => (cancelGrace = context.clock.after(STRAGGLERS_GRACE_MS, resolve)),
+      ),
   )
-  await Promise.all(questions)
+  await Promise.race([Promise.all(questions), graceOver])
+  cancelGrace()
   const best = candidates
     .filter(({ record }) => record.index > log.lastLocked || record.index > log.lastFinalized)
     .sort((a, b) => b.record.index - a.record.index || rank(b.record) - rank(a.record))
@@ -101,6 +125,18 @@ export async function adoptPeersState(
   }
   adoptProvenPoints(chain, app, best)
 }
+
+/**
+ * How long the other peers may still answer once a threshold of stake has (this node's own
+ * included): a live peer answers in milliseconds, a paused or cut-off one (the old sequencer,
+ * often) not before the timeout, which every switch would otherwise wait out. Enough for safety:
+ * a finalization's signers each hold the lock proof it carried, and two thresholds of 67 % share
+ * 34 % of the stake, more than the faulty hold, so an honest answer holds the highest lock a
+ * finalization rests on. The grace lets the live peers that hold a newer proof than those (one the
+ * old sequencer showed a single follower) answer too. With a threshold of 100 % every peer is
+ * waited for, as before.
+ */
+const STRAGGLERS_GRACE_MS = 500
 
 /** The offered proofs, each once with every peer that offered it, in `offers`' order. */
 function targetsOf(offers: readonly PeerRecord[]): Target[] {

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http'
 import { beforeAll, expect, it } from 'vitest'
 import { bls, chainHash, disputeMessage, initZellular } from '../../shared/zellular/index.ts'
 import { PeerClient } from './peers.ts'
@@ -6,6 +7,8 @@ import { waitFor } from './testing.ts'
 import { answer, fakePeer, makeTestNode, signedProof, sequencerAnswer } from './testNodes.ts'
 
 beforeAll(() => initZellular())
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Batches `b1`, `b2` of app `a`, with a proof of index 2 in `state` signed by three keys. */
 function provenTwo(state: 'sequenced' | 'locked', timestamp: number) {
@@ -260,6 +263,53 @@ it('a switch asks each peer for its lock and its finalization at once, not one a
   } finally {
     node.close()
     peer.close()
+  }
+})
+
+it('a switch waits for a paused peer only a grace beyond the threshold of answers, not its timeout', async () => {
+  // Node 4 and two live peers hold 75 % of the stake (threshold 67 %); node 3 is paused and
+  // holds every request until its timeout (2 s). Waiting for it cost every switch away from a
+  // paused sequencer those 2 s (chaos seed 405): here the switch is done well before.
+  const { hash1, hash2, proof } = provenTwo('sequenced', 0)
+  const live = await fakePeer((request, _body, response) => {
+    const url = request.url ?? ''
+    if (url.startsWith('/node/a/batches/locked/last')) {
+      return answer(response, 200, {
+        status: 'success',
+        data: {
+          app_name: 'a',
+          index: 2,
+          body: 'b2',
+          chaining_hash: hash2,
+          parent_index: 0,
+          locked_signature: proof.signature,
+          locked_nonsigners: proof.nonsigners,
+        },
+      })
+    }
+    if (url.startsWith('/node/a/batches/sequenced')) {
+      const page = { batches: ['b1', 'b2'], first_chaining_hash: hash1, finalized_signatures: [] }
+      return answer(response, 200, { status: 'success', data: page })
+    }
+    answer(response, 200, { status: 'success', data: null })
+  })
+  const empty = await fakePeer((_request, _body, response) =>
+    answer(response, 200, { status: 'success', data: null }),
+  )
+  const heldByPaused: ServerResponse[] = []
+  const paused = await fakePeer((_request, _body, response) => void heldByPaused.push(response))
+  const sockets = [live.url, empty.url, paused.url, 'http://127.0.0.1:1']
+  const { node, ids } = makeTestNode({ position: 3, sockets })
+  try {
+    const switched = node.switcher.switchTo(ids[2]!, ids[0]!).then(() => 'switched')
+    const outcome = await Promise.race([switched, sleep(1_500).then(() => 'still waiting')])
+    expect(outcome).toBe('switched')
+    expect(heldByPaused.length).toBeGreaterThan(0)
+    expect(node.logs.get('a').lastLocked).toBe(2)
+  } finally {
+    for (const response of heldByPaused) response.destroy()
+    node.close()
+    for (const peer of [live, empty, paused]) peer.close()
   }
 })
 
