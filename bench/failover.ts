@@ -10,14 +10,18 @@ import { BenchArguments } from './benchArguments.ts'
 /**
  * `npm run bench:failover`: under a steady load, kill -9 the current sequencer, time how long
  * until a surviving node finalizes a new batch, restart the dead node (it rejoins as a follower)
- * and repeat. Reports p50/p99 of kill → next finalization.
+ * and repeat. Reports p50/p99 of kill → next finalization. `--pause`: SIGSTOP the sequencer
+ * instead (a hung or cut-off node: its connections stay open and say nothing, where a dead one's
+ * are refused at once), and SIGCONT it once a survivor finalized.
  */
 const args = new BenchArguments(process.argv.slice(2))
 const kills = args.number('kills', 10, { integer: true, min: 1 })
 const batchesPerSecond = args.number('rate', 200)
 /** The first node's port; the others follow it. */
 const basePort = args.number('port', 17_501, { integer: true })
+const pause = args.flag('pause')
 args.finish()
+const fault = pause ? 'pause' : 'kill'
 const APP = 'bench'
 
 await initZellular()
@@ -60,7 +64,8 @@ try {
     const watchers = urls.filter((_, position) => position !== victim)
     const before = Math.max(...(await Promise.all(watchers.map((u) => finalizedIndex(u, APP)))))
     const killedAt = performance.now()
-    await network.kill(victim, 'SIGKILL')
+    if (pause) network.processes[victim]!.child.kill('SIGSTOP')
+    else await network.kill(victim, 'SIGKILL')
     await waitFor(
       async () => {
         const indices = await Promise.all(watchers.map((u) => finalizedIndex(u, APP)))
@@ -72,27 +77,30 @@ try {
     const takeoverMs = Math.round(performance.now() - killedAt)
     takeovers.push(takeoverMs)
     process.stderr.write(
-      `kill ${round + 1}: node-${victim + 1}, next finalization ${takeoverMs} ms\n`,
+      `${fault} ${round + 1}: node-${victim + 1}, next finalization ${takeoverMs} ms\n`,
     )
-    await network.restart(victim)
+    if (pause) network.processes[victim]!.child.kill('SIGCONT')
+    else await network.restart(victim)
     await waitFor(async () => (await fetch(`${urls[victim]}/node/ready`)).ok, 60_000)
+    // Every node follows one sequencer again before the next round.
+    await waitFor(async () => new Set(await Promise.all(urls.map(sequencerOf))).size === 1, 60_000)
   }
   running = false
   await load
   const sorted = [...takeovers].sort((a, b) => a - b)
   printSummary(
-    `failover-4nodes-${kills}kills`,
+    `failover-4nodes-${kills}${fault}s`,
     {
       nodes: 4,
       threshold: '67%',
-      kills,
+      [`${fault}s`]: kills,
       loadBatchesPerSecond: batchesPerSecond,
       timeouts: 'aggregation 2 s, setup deadline 1 s, finalization border 10 s',
       ...environmentConfig(),
     },
     {
-      'kill → next finalization p50 ms': percentile(sorted, 50),
-      'kill → next finalization p99 ms': percentile(sorted, 99),
+      [`${fault} → next finalization p50 ms`]: percentile(sorted, 50),
+      [`${fault} → next finalization p99 ms`]: percentile(sorted, 99),
       'max ms': sorted.at(-1),
       all: takeovers.join(', '),
     },

@@ -26,6 +26,19 @@ it('bench:failover runs', { timeout: 180_000 }, async () => {
   expect(stdout).toMatch(/kill → next finalization p99 ms: \d+/)
 })
 
+it(
+  'bench:failover --pause runs: the sequencer is stopped, not killed, and resumed',
+  { timeout: 180_000 },
+  async () => {
+    const script = join(import.meta.dirname, 'failover.ts')
+    const { stdout } = await run(process.execPath, [TSX, script, '--kills', '1', '--pause'], {
+      env: { ...process.env, BENCH_SMOKE: '1' },
+    })
+    expect(stdout).toContain('SUMMARY')
+    expect(stdout).toMatch(/pause → next finalization p99 ms: \d+/)
+  },
+)
+
 it('bench:byzantine runs its side-by-side table', { timeout: 240_000 }, async () => {
   const script = join(import.meta.dirname, 'byzantine.ts')
   const args = [TSX, script, '--rate', '1000', '--seconds', '2', '--warmup-seconds', '1']
