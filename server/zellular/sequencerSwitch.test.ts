@@ -18,6 +18,24 @@ function provenTwo(state: 'sequenced' | 'locked', timestamp: number) {
   return { hash1, hash2, point, proof: signedProof(point, [0, 1, 2]) }
 }
 
+/** A peer's `GET /node/a/batches/locked/last` answer: the lock of `b1`, `b2` at index 2. */
+function lockProvenTwo() {
+  const { hash1, hash2, proof } = provenTwo('sequenced', 0)
+  const lockedTwo = {
+    status: 'success',
+    data: {
+      app_name: 'a',
+      index: 2,
+      body: 'b2',
+      chaining_hash: hash2,
+      parent_index: 0,
+      locked_signature: proof.signature,
+      locked_nonsigners: proof.nonsigners,
+    },
+  }
+  return { hash1, lockedTwo }
+}
+
 /**
  * A peer that proves a finalization at index 2 (signed by three honest keys) and then serves
  * `page` for the batches before it: what a Byzantine node can answer during a switch.
@@ -226,25 +244,12 @@ it('a switch asks each peer for its lock and its finalization at once, not one a
   // A paused peer holds every request until the timeout: asked in turn, it cost a switch the
   // timeout twice (the chaos suite's longest stalls). This peer answers neither question until
   // it has both, so a node that asks in turn gives up on the lock before it asks the second.
-  const { hash1, hash2, proof } = provenTwo('sequenced', 0)
+  const { hash1, lockedTwo } = lockProvenTwo()
   const held: (() => void)[] = []
   const peer = await fakePeer((request, _body, response) => {
     const url = request.url ?? ''
     if (url.startsWith('/node/a/batches/locked/last')) {
-      held.push(() =>
-        answer(response, 200, {
-          status: 'success',
-          data: {
-            app_name: 'a',
-            index: 2,
-            body: 'b2',
-            chaining_hash: hash2,
-            parent_index: 0,
-            locked_signature: proof.signature,
-            locked_nonsigners: proof.nonsigners,
-          },
-        }),
-      )
+      held.push(() => answer(response, 200, lockedTwo))
     } else if (url.startsWith('/node/a/batches/finalized/last')) {
       held.push(() => answer(response, 200, { status: 'success', data: null }))
     } else if (url.startsWith('/node/a/batches/sequenced')) {
@@ -270,22 +275,11 @@ it('a switch waits for a paused peer only a grace beyond the threshold of answer
   // Node 4 and two live peers hold 75 % of the stake (threshold 67 %); node 3 is paused and
   // holds every request until its timeout (2 s). Waiting for it cost every switch away from a
   // paused sequencer those 2 s (chaos seed 405): here the switch is done well before.
-  const { hash1, hash2, proof } = provenTwo('sequenced', 0)
+  const { hash1, lockedTwo } = lockProvenTwo()
   const live = await fakePeer((request, _body, response) => {
     const url = request.url ?? ''
     if (url.startsWith('/node/a/batches/locked/last')) {
-      return answer(response, 200, {
-        status: 'success',
-        data: {
-          app_name: 'a',
-          index: 2,
-          body: 'b2',
-          chaining_hash: hash2,
-          parent_index: 0,
-          locked_signature: proof.signature,
-          locked_nonsigners: proof.nonsigners,
-        },
-      })
+      return answer(response, 200, lockedTwo)
     }
     if (url.startsWith('/node/a/batches/sequenced')) {
       const page = { batches: ['b1', 'b2'], first_chaining_hash: hash1, finalized_signatures: [] }

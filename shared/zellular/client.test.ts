@@ -370,7 +370,7 @@ async function collectWithin(
   client: ZellularClient,
   count: number,
   ms: number,
-  parameters: { after?: number; chainingHash?: string; node?: string } = {},
+  parameters: { after?: number; chainingHash?: string; node?: string; startAt?: string } = {},
 ) {
   const controller = new AbortController()
   let timedOut = false
@@ -747,27 +747,13 @@ describe('ZellularClient.batches with long-polls', () => {
     good!.finalized = 3
     good!.longPoll = true
     const client = clientFor({ longPollMs: 200, timeoutMs: 60_000 })
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), 6_000)
-    const batches: VerifiedBatch[] = []
-    try {
-      for await (const batch of client.batches({
-        startAt: paused!.id,
-        signal: controller.signal,
-      })) {
-        if (batches.push(batch) === 3) controller.abort()
-      }
-    } finally {
-      clearTimeout(timer)
-    }
+    const { batches } = await collectWithin(client, 3, 6_000, { startAt: paused!.id })
     expectChain(batches, 1, 3)
     const left = warnings.find((warning) => warning.node === paused!.id)
     expect(left?.error.message).toContain('no answer within 1700 ms')
   })
-})
 
-describe('ZellularClient.batches against a node paused while it holds a read', () => {
-  it('leaves it a few beats after it falls silent, before its hold would end', async () => {
+  it('leaves a node paused while it holds a read a few beats after it falls silent', async () => {
     // Our nodes send a space every beat while they hold a read (`&beat=`). One paused after
     // its answer started says nothing more: the reader leaves it once it has been silent for
     // four beats, not at the end of the hold (2.5 s) nor at the request timeout (a minute).
@@ -779,19 +765,7 @@ describe('ZellularClient.batches against a node paused while it holds a read', (
     good!.finalized = 3
     good!.longPoll = true
     const client = clientFor({ longPollMs: 2_500, timeoutMs: 60_000 })
-    const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(), 4_000)
-    const batches: VerifiedBatch[] = []
-    try {
-      for await (const batch of client.batches({
-        startAt: paused!.id,
-        signal: controller.signal,
-      })) {
-        if (batches.push(batch) === 3) controller.abort()
-      }
-    } finally {
-      clearTimeout(timer)
-    }
+    const { batches } = await collectWithin(client, 3, 4_000, { startAt: paused!.id })
     expectChain(batches, 1, 3)
     expect(paused!.requests.find((request) => request.wait !== undefined)?.beat).toBe(500)
     const left = warnings.find((warning) => warning.node === paused!.id)
