@@ -682,25 +682,12 @@ export class ZellularClient {
     const url = operator.socket + path
     const timeout = AbortSignal.timeout(this.timeoutMs)
     const firstByte = new AbortController()
-    const silent = new AbortController()
-    const signals = [
-      timeout,
-      firstByte.signal,
-      silent.signal,
-      ...(options.signal ? [options.signal] : []),
-    ]
-    const signal = AbortSignal.any(signals)
+    const silence = silenceWatch(options.silenceMs)
+    const signals = [timeout, firstByte.signal, silence.signal]
+    const signal = AbortSignal.any(options.signal ? [...signals, options.signal] : signals)
     const waitMs = Math.min(options.answerWithinMs ?? this.timeoutMs, this.timeoutMs)
     const firstByteTimer =
       waitMs < this.timeoutMs ? setTimeout(() => firstByte.abort(), waitMs) : undefined
-    const { silenceMs } = options
-    let silenceTimer: ReturnType<typeof setTimeout> | undefined
-    const heard = () => {
-      if (silenceMs === undefined) return
-      clearTimeout(silenceTimer)
-      silenceTimer = setTimeout(() => silent.abort(), silenceMs)
-    }
-    heard()
     let answer: NodeTransportAnswer
     try {
       answer = await this.#transport({
@@ -712,9 +699,9 @@ export class ZellularClient {
         maxBytes: this.maxResponseBytes,
         onAnswerStart: () => {
           clearTimeout(firstByteTimer)
-          heard()
+          silence.heard()
         },
-        onBytes: heard,
+        onBytes: silence.heard,
       })
     } catch (error) {
       if (options.signal?.aborted) throw options.signal.reason
@@ -722,14 +709,14 @@ export class ZellularClient {
         ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${this.timeoutMs} ms`)
         : firstByte.signal.aborted
           ? new NodeHttpError(url, 0, 'TimeoutError', `no answer within ${waitMs} ms`)
-          : silent.signal.aborted
-            ? new NodeHttpError(url, 0, 'TimeoutError', `node silent for ${silenceMs} ms`)
+          : silence.signal.aborted
+            ? new NodeHttpError(url, 0, 'TimeoutError', `node silent for ${options.silenceMs} ms`)
             : new NodeHttpError(url, 0, 'NetworkError', describe(error))
       failure.cause = error
       throw failure
     } finally {
       clearTimeout(firstByteTimer)
-      clearTimeout(silenceTimer)
+      silence.stop()
     }
     if ('tooLarge' in answer) throw tooLargeError(url, answer, this.maxResponseBytes)
     const { status, text } = answer
@@ -850,6 +837,22 @@ export interface NodeTransportRequest {
   readonly onAnswerStart: () => void
   /** Called as each chunk of the answer's body arrives (the client times the silences). */
   readonly onBytes?: () => void
+}
+
+/**
+ * A signal that aborts once `ms` pass without a call to `heard` (never when `ms` is undefined):
+ * the silence of a node that stopped sending, before its answer or within it.
+ */
+function silenceWatch(ms: number | undefined) {
+  const silent = new AbortController()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const heard = () => {
+    if (ms === undefined) return
+    clearTimeout(timer)
+    timer = setTimeout(() => silent.abort(), ms)
+  }
+  heard()
+  return { signal: silent.signal, heard, stop: () => clearTimeout(timer) }
 }
 
 /** The status and body, or how big an answer over the cap was (`at least 70000000`). */
