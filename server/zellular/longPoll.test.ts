@@ -77,6 +77,26 @@ it('a held read with beat= sends a space every beat while it holds, then the pag
   expect(page.batches).toContain(batch)
 })
 
+it('a beat asked below 500 ms is 500 ms: held reads of anyone cost a write a beat each', async () => {
+  const [reader] = network.urls() as [string]
+  const after = await finalizedIndex(reader, 'simple_app')
+  const url = `${reader}/node/simple_app/batches/finalized?after=${after}&wait=2000&beat=100`
+  const response = await fetch(url)
+  const started = performance.now()
+  const body = response.body!.getReader()
+  let spaces = 0
+  for (;;) {
+    const { done, value } = await body.read()
+    if (done) break
+    const text = new TextDecoder().decode(value)
+    if (performance.now() - started <= 1_200) spaces += text.replace(/[^ ]/g, '').length
+  }
+  // From the first beat (the headers, at 0.5 s) 1.2 s on: beats at 0.5, 1 and 1.5 s; at the
+  // 100 ms asked, 12.
+  expect(spaces).toBeGreaterThanOrEqual(1)
+  expect(spaces).toBeLessThanOrEqual(3)
+})
+
 it('a held read ends empty when its wait is over', async () => {
   const [reader] = network.urls() as [string]
   const after = await finalizedIndex(reader, 'simple_app')

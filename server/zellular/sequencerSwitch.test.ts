@@ -18,22 +18,25 @@ function provenTwo(state: 'sequenced' | 'locked', timestamp: number) {
   return { hash1, hash2, point, proof: signedProof(point, [0, 1, 2]) }
 }
 
-/** A peer's `GET /node/a/batches/locked/last` answer: the lock of `b1`, `b2` at index 2. */
-function lockProvenTwo() {
-  const { hash1, hash2, proof } = provenTwo('sequenced', 0)
-  const lockedTwo = {
-    status: 'success',
-    data: {
-      app_name: 'a',
-      index: 2,
-      body: 'b2',
-      chaining_hash: hash2,
-      parent_index: 0,
-      locked_signature: proof.signature,
-      locked_nonsigners: proof.nonsigners,
-    },
-  }
-  return { hash1, lockedTwo }
+/**
+ * A peer's `GET /node/a/batches/{kind}/last` answer for `b1`, `b2`: the lock of index 2, or its
+ * finalization at `timestamp` (signed by three honest keys).
+ */
+function lastOfTwo(kind: 'locked' | 'finalized', timestamp = 0) {
+  const { hash1, hash2, point, proof } = provenTwo(
+    kind === 'locked' ? 'sequenced' : 'locked',
+    timestamp,
+  )
+  const signed =
+    kind === 'locked'
+      ? { locked_signature: proof.signature, locked_nonsigners: proof.nonsigners }
+      : {
+          timestamp: point.timestamp,
+          finalized_signature: proof.signature,
+          finalized_nonsigners: proof.nonsigners,
+        }
+  const data = { app_name: 'a', index: 2, body: 'b2', chaining_hash: hash2, parent_index: 0 }
+  return { hash1, answer: { status: 'success', data: { ...data, ...signed } } }
 }
 
 /**
@@ -41,22 +44,10 @@ function lockProvenTwo() {
  * `page` for the batches before it: what a Byzantine node can answer during a switch.
  */
 async function peerWithProofAnd(page: string) {
-  const { hash2, point, proof } = provenTwo('locked', 1_700_000_000)
+  const finalized = lastOfTwo('finalized', 1_700_000_000).answer
   return fakePeer((request, _body, response) => {
     if (request.url?.startsWith('/node/a/batches/finalized/last')) {
-      return answer(response, 200, {
-        status: 'success',
-        data: {
-          app_name: 'a',
-          index: 2,
-          body: 'b2',
-          chaining_hash: hash2,
-          parent_index: 0,
-          timestamp: point.timestamp,
-          finalized_signature: proof.signature,
-          finalized_nonsigners: proof.nonsigners,
-        },
-      })
+      return answer(response, 200, finalized)
     }
     if (request.url?.startsWith('/node/a/batches/sequenced')) return answer(response, 200, page)
     answer(response, 200, { status: 'success', data: null })
@@ -244,7 +235,7 @@ it('a switch asks each peer for its lock and its finalization at once, not one a
   // A paused peer holds every request until the timeout: asked in turn, it cost a switch the
   // timeout twice (the chaos suite's longest stalls). This peer answers neither question until
   // it has both, so a node that asks in turn gives up on the lock before it asks the second.
-  const { hash1, lockedTwo } = lockProvenTwo()
+  const { hash1, answer: lockedTwo } = lastOfTwo('locked')
   const held: (() => void)[] = []
   const peer = await fakePeer((request, _body, response) => {
     const url = request.url ?? ''
@@ -275,7 +266,7 @@ it('a switch waits for a paused peer only a grace beyond the threshold of answer
   // Node 4 and two live peers hold 75 % of the stake (threshold 67 %); node 3 is paused and
   // holds every request until its timeout (2 s). Waiting for it cost every switch away from a
   // paused sequencer those 2 s (chaos seed 405): here the switch is done well before.
-  const { hash1, lockedTwo } = lockProvenTwo()
+  const { hash1, answer: lockedTwo } = lastOfTwo('locked')
   const live = await fakePeer((request, _body, response) => {
     const url = request.url ?? ''
     if (url.startsWith('/node/a/batches/locked/last')) {
