@@ -193,6 +193,7 @@ function TradingScreen(props: { registry: AppRegistry; address: `0x${string}` | 
             key={market.id}
             registry={registry}
             market={market}
+            primary={primary}
             address={address}
             picked={picked?.market === market.id ? picked : undefined}
             chosenSide={chosenSide}

@@ -6,22 +6,28 @@ import { formatUnits } from '../../lib/format.ts'
 import { buildDraft, freshNonce } from '../../lib/intentDraft.ts'
 import { useOrderbook } from '../../lib/live.tsx'
 import { bestPrices } from '../../lib/orderbookState.ts'
-import { verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
+import { ordersQueryOptions, verifiedPortfolioQueryOptions } from '../../lib/queries.ts'
 import type { AppRegistry } from '../../lib/registry.ts'
+import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
 import { SignPreview } from '../transfer/SignPreview.tsx'
+import { ownOpposite } from './fillEstimate.ts'
 import {
   calculateOrderSummary,
   calculateSizedQuantity,
   getOrderErrors,
+  impactText,
   initialOrderForm,
   orderFormReducer,
   priceInput,
+  slippageChoicesBps,
+  slippageText,
   type OrderFormAction,
   type SizeChoice,
   type TimeInForce,
 } from './orderForm.ts'
+import { useSlippage } from './useSlippage.ts'
 
 const sizeChoices: readonly SizeChoice[] = [25, 50, 75, 100, 'max']
 
@@ -43,16 +49,20 @@ export interface ChosenSide {
 
 /**
  * Order entry: buy/sell, limit/market, time in force, price prefilled from the book (and from
- * clicks on book rows), per-field validation, a notional summary and the text to be signed.
+ * clicks on book rows), the size as an amount or a total of quote, per-field validation, what
+ * the book would fill at once (average price, impact), the trader's market order bound, a
+ * warning before an order would cancel the trader's own resting ones, and the text to be signed.
  */
 export function OrderForm(props: {
   registry: AppRegistry
   market: MarketInfo
+  /** The replica the page reads the trader's orders from (self-trade warnings). */
+  primary: ReplicaRef | undefined
   address: `0x${string}` | undefined
   picked: PickedPrice | undefined
   chosenSide?: ChosenSide | undefined
 }) {
-  const { registry, market, address, picked, chosenSide } = props
+  const { registry, market, primary, address, picked, chosenSide } = props
   const [state, dispatch] = useReducer(orderFormReducer, initialOrderForm)
   const [touched, setTouched] = useState({ price: false, quantity: false })
   const [nonce, setNonce] = useState(freshNonce)
@@ -63,7 +73,18 @@ export function OrderForm(props: {
     ...verifiedPortfolioQueryOptions(registry, address ?? ''),
     enabled: !!address,
   })
-  const ids = { price: useId(), quantity: useId(), tif: useId() }
+  const orders = useQuery({
+    ...ordersQueryOptions(primary, address ?? '', market.id),
+    enabled: !!address && !!primary,
+  })
+  const [slippageBps, setSlippage] = useSlippage()
+  const ids = {
+    price: useId(),
+    quantity: useId(),
+    total: useId(),
+    tif: useId(),
+    slippage: useId(),
+  }
 
   // Prefill the price from the book: the best price on the other side, which trades now.
   const suggestion = state.side === 'buy' ? (top.ask ?? top.bid) : (top.bid ?? top.ask)
@@ -82,14 +103,26 @@ export function OrderForm(props: {
     if (chosenSide !== undefined) dispatch({ type: 'side', side: chosenSide.side })
   }, [chosenSide])
 
-  const summary = calculateOrderSummary(state, market, top)
+  const own = useMemo(
+    () => ownOpposite(orders.data?.orders ?? [], market.id, state.side),
+    [orders.data, market.id, state.side],
+  )
+  const opposite = state.side === 'buy' ? book.book?.asks : book.book?.bids
+  const context = { slippageBps, own, ...(opposite === undefined ? {} : { opposite }) }
+  const summary = calculateOrderSummary(state, market, top, context)
   const available: Record<string, bigint | undefined> = {}
   const verified: Record<string, boolean> = {}
   for (const [token, proof] of Object.entries(balances.data?.byToken ?? {})) {
     available[token] = proof.available
     verified[token] = proof.verified
   }
-  const errors = getOrderErrors(state, summary, { market, top, available, connected: !!address })
+  const errors = getOrderErrors(state, summary, {
+    ...context,
+    market,
+    top,
+    available,
+    connected: !!address,
+  })
   const blocking = errors.filter((error) => error.severity === 'error')
   const timeInForce: TimeInForce = state.type === 'market' ? 'IOC' : state.timeInForce
 
@@ -120,8 +153,9 @@ export function OrderForm(props: {
   ])
 
   const { submit, requests, dismiss } = useRequests()
-  const fieldError = (field: 'price' | 'quantity') =>
-    touched[field]
+  // The size's two fields, amount and total, count as touched together.
+  const fieldError = (field: 'price' | 'quantity' | 'total') =>
+    touched[field === 'total' ? 'quantity' : field]
       ? errors.find((error) => error.field === field && error.severity === 'error')?.text
       : undefined
   const set = (action: OrderFormAction) => dispatch(action)
@@ -131,8 +165,18 @@ export function OrderForm(props: {
     : (blocking[0]?.buttonText ??
       `${sideLabel} ${summary.quantityText ?? ''} ${market.base}`.replace(/\s+/g, ' '))
   const latest = requests.filter((request) => request.action === 'order').slice(0, 1)
-  const quote = (units: bigint | undefined) =>
-    units === undefined ? '—' : `${formatUnits(units, market.quoteDecimals, 2)} ${market.quote}`
+  const quote = (units: bigint) => `${formatUnits(units, market.quoteDecimals, 2)} ${market.quote}`
+  const { estimate } = summary
+  // The field the size was not typed in shows what follows from the other: the amount a total
+  // comes to, or the total an amount costs (for a market order, what the book would fill).
+  const shownQuantity = state.sizeIn === 'base' ? state.quantity : (summary.quantityText ?? '')
+  const derivedTotal = state.type === 'market' ? estimate?.quote : summary.notional
+  const shownTotal =
+    state.sizeIn === 'quote'
+      ? state.total
+      : derivedTotal === undefined || state.quantity.trim() === ''
+        ? ''
+        : formatAmount(derivedTotal, market.quoteDecimals)
 
   return (
     <section className="panel order-entry" aria-labelledby="order-title" data-testid="order-form">
@@ -215,7 +259,9 @@ export function OrderForm(props: {
           </select>
         </div>
         <label htmlFor={ids.price}>
-          {state.type === 'market' ? 'Worst price (5% through the book)' : 'Price'}{' '}
+          {state.type === 'market'
+            ? `Worst price (${slippageText(slippageBps)} through the book)`
+            : 'Price'}{' '}
           <span className="muted">{market.quote}</span>
         </label>
         <input
@@ -240,6 +286,27 @@ export function OrderForm(props: {
         <p className="field-error" id={`${ids.price}-error`} data-testid="order-price-error">
           {fieldError('price')}
         </p>
+        {state.type === 'market' && (
+          <div className="row gap slippage">
+            <label htmlFor={ids.slippage} className="small muted">
+              Slippage bound
+            </label>
+            <select
+              id={ids.slippage}
+              className="input compact"
+              value={slippageBps.toString()}
+              onChange={(event) => setSlippage(BigInt(event.target.value))}
+              data-testid="order-slippage"
+              title="How far past the best price a market order may fill; the rest is cancelled"
+            >
+              {slippageChoicesBps.map((bps) => (
+                <option key={bps.toString()} value={bps.toString()}>
+                  {slippageText(bps)}
+                </option>
+              ))}
+            </select>
+          </div>
+        )}
         <label htmlFor={ids.quantity}>
           Amount <span className="muted">{market.base}</span>
         </label>
@@ -247,7 +314,7 @@ export function OrderForm(props: {
           id={ids.quantity}
           className={`input num ${fieldError('quantity') ? 'invalid' : ''}`}
           inputMode="decimal"
-          value={state.quantity}
+          value={shownQuantity}
           placeholder={formatAmount(BigInt(market.minQuantityBaseUnits), market.baseDecimals)}
           onChange={(event) => set({ type: 'quantity', quantity: event.target.value })}
           onBlur={() => setTouched((value) => ({ ...value, quantity: true }))}
@@ -286,11 +353,44 @@ export function OrderForm(props: {
         <p className="field-error" id={`${ids.quantity}-error`} data-testid="order-quantity-error">
           {fieldError('quantity')}
         </p>
+        <label htmlFor={ids.total}>
+          Total <span className="muted">{market.quote}</span>
+          {state.type === 'market' && <span className="muted"> (estimated)</span>}
+        </label>
+        <input
+          id={ids.total}
+          className={`input num ${fieldError('total') ? 'invalid' : ''}`}
+          inputMode="decimal"
+          value={shownTotal}
+          placeholder="0.00"
+          onChange={(event) => set({ type: 'total', total: event.target.value })}
+          onBlur={() => setTouched((value) => ({ ...value, quantity: true }))}
+          aria-invalid={!!fieldError('total')}
+          aria-describedby={`${ids.total}-error`}
+          data-testid="order-total"
+        />
+        <p className="field-error" id={`${ids.total}-error`} data-testid="order-total-error">
+          {fieldError('total')}
+        </p>
         <dl className="summary" data-testid="order-summary">
-          <div>
-            <dt>Notional</dt>
-            <dd data-testid="order-notional">{quote(summary.notional)}</dd>
-          </div>
+          {estimate !== undefined && (
+            <>
+              <div>
+                <dt>Fills at once</dt>
+                <dd data-testid="order-fill-estimate">
+                  {estimate.averagePrice === undefined
+                    ? 'nothing'
+                    : `≈ ${formatUnits(estimate.quantity, market.baseDecimals, 6)} ${market.base} @ ${quote(estimate.averagePrice)}`}
+                </dd>
+              </div>
+              <div>
+                <dt>Price impact</dt>
+                <dd data-testid="order-impact">
+                  {estimate.impactPpm === undefined ? '—' : impactText(estimate.impactPpm)}
+                </dd>
+              </div>
+            </>
+          )}
           <div>
             <dt>Locks</dt>
             <dd>
@@ -314,6 +414,12 @@ export function OrderForm(props: {
                 : '—'}
             </dd>
           </div>
+          <div>
+            <dt>Fee</dt>
+            <dd data-testid="order-fee" title="This exchange charges no trading fees">
+              0 {market.quote}
+            </dd>
+          </div>
         </dl>
         {errors
           .filter(
@@ -321,7 +427,8 @@ export function OrderForm(props: {
               error.severity === 'warning' ||
               (error.field === 'form' && error.code !== 'not_connected'),
           )
-          .slice(0, 1)
+          // The first form error, and every warning (a self-trade, a partial fill) after it.
+          .filter((error, index) => index === 0 || error.severity === 'warning')
           .map((error) => (
             <p
               key={error.code}

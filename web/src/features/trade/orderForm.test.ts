@@ -5,11 +5,15 @@ import {
   calculateOrderSummary,
   calculateSizedQuantity,
   getOrderErrors,
+  impactText,
   initialOrderForm,
   orderFormReducer,
+  slippageText,
   worstPrice,
+  type OrderContext,
   type OrderFormState,
 } from './orderForm.ts'
+import { parseSlippage } from './useSlippage.ts'
 
 // The devnet ETH/USDT: price step 0.01 USDT, lot 0.001 ETH, 0.01 to 1,000,000 ETH.
 const market = devnetMarkets[0] as MarketInfo
@@ -138,5 +142,101 @@ describe('sizing buttons', () => {
     expect(calculateSizedQuantity(100, 'sell', market, whale, undefined)).toBe('5000000')
     expect(calculateSizedQuantity('max', 'sell', market, whale, undefined)).toBe('1000000')
     expect(calculateSizedQuantity('max', 'sell', market, balances, undefined)).toBe('10')
+  })
+})
+
+describe('size as a total, what crosses the book, the bound and self-trades', () => {
+  const eth = 10n ** 18n
+  // The asks a buy meets: 1 ETH at 2,001, 2 ETH at 2,002, 5 ETH at 2,010.
+  const asks = new Map([
+    [2_001_000_000n, eth],
+    [2_002_000_000n, 2n * eth],
+    [2_010_000_000n, 5n * eth],
+  ])
+  const codesIn = (state: OrderFormState, context: OrderContext) =>
+    getOrderErrors(state, calculateOrderSummary(state, market, top, context), {
+      ...context,
+      market,
+      top,
+      available: rich,
+      connected: true,
+    })
+
+  it('sizes a limit order from a total of quote, in whole lots, until the amount is typed', () => {
+    let state = orderFormReducer(form({ price: '2000', quantity: '3' }), {
+      type: 'total',
+      total: '1,000',
+    })
+    expect(state.sizeIn).toBe('quote')
+    expect(calculateOrderSummary(state, market, top)).toMatchObject({
+      quantity: eth / 2n,
+      quantityText: '0.5',
+      notional: 1_000_000_000n,
+    })
+    // 999 USDT at 2,000 is 0.4995 ETH: 0.499 in lots of 0.001.
+    state = orderFormReducer(state, { type: 'total', total: '999' })
+    expect(calculateOrderSummary(state, market, top).quantityText).toBe('0.499')
+    state = orderFormReducer(state, { type: 'total', total: '1e3' })
+    expect(codesIn(state, {}).map((error) => error.code)).toEqual(['invalid_total'])
+    expect(codesIn(form({ sizeIn: 'quote', total: '' }), {})[0]).toMatchObject({
+      code: 'price_required',
+    })
+    state = orderFormReducer(state, { type: 'quantity', quantity: '2' })
+    expect(calculateOrderSummary(state, market, top).quantity).toBe(2n * eth)
+    expect(orderFormReducer(state, { type: 'submitted' })).toMatchObject({
+      quantity: '',
+      total: '',
+      sizeIn: 'base',
+    })
+  })
+
+  it('sizes a market order from a total by what the book gives for it', () => {
+    const state = form({ type: 'market', sizeIn: 'quote', total: '3002' })
+    const summary = calculateOrderSummary(state, market, top, { opposite: asks })
+    expect(summary.quantityText).toBe('1.5')
+    // Without the book's levels it cannot be known: nothing to sign.
+    expect(calculateOrderSummary(state, market, top).quantity).toBeUndefined()
+  })
+
+  it('estimates what a crossing order fills at once: average price and impact', () => {
+    const market2 = form({ type: 'market', quantity: '2' })
+    const estimate = calculateOrderSummary(market2, market, top, { opposite: asks }).estimate
+    expect(estimate).toMatchObject({ quantity: 2n * eth, averagePrice: 2_001_500_000n })
+    expect(impactText(estimate!.impactPpm!)).toBe('0.02 %')
+    // A limit order crossing to 2,001 fills 1 ETH now; one below the ask fills nothing now.
+    const limit = form({ price: '2001', quantity: '2' })
+    expect(calculateOrderSummary(limit, market, top, { opposite: asks }).estimate).toMatchObject({
+      quantity: eth,
+    })
+    const resting = form({ price: '2000', quantity: '2' })
+    expect(calculateOrderSummary(resting, market, top, { opposite: asks }).estimate).toBe(undefined)
+  })
+
+  it('bounds market orders by the slippage picked, and warns of what the bound leaves', () => {
+    expect(worstPrice('buy', 2_001_000_000n, 10_000n, 10n ** 14n, 50n)).toBe(2_011_010_000n)
+    expect(worstPrice('sell', 1_999_000_000n, 10_000n, 10n ** 14n, 10n)).toBe(1_997_000_000n)
+    // 0.5 % past 2,001 is 2,011.005: 8 ETH are within it; 0.1 % (2,003.001) reaches 3.
+    const big = form({ type: 'market', quantity: '5' })
+    expect(codesIn(big, { opposite: asks, slippageBps: 50n }).map((e) => e.code)).toEqual([])
+    const partial = codesIn(big, { opposite: asks, slippageBps: 10n })
+    expect(partial.map((error) => error.code)).toEqual(['partial_fill'])
+    expect(partial[0]!.text).toContain('0.1 %')
+    expect(slippageText(500n)).toBe('5 %')
+    expect(slippageText(50n)).toBe('0.5 %')
+    expect(slippageText(1_000n)).toBe('10 %')
+    // A remembered bound is one of the choices offered, else the default.
+    expect(parseSlippage('50')).toBe(50n)
+    expect(parseSlippage('7')).toBe(500n)
+    expect(parseSlippage(null)).toBe(500n)
+  })
+
+  it("warns before an order would cancel the user's own resting orders", () => {
+    const own = new Map([[2_002_000_000n, eth]])
+    const warned = codesIn(form({ price: '2002', quantity: '2' }), { opposite: asks, own })
+    expect(warned.map((error) => error.code)).toEqual(['self_trade'])
+    expect(warned[0]!.text).toContain('sell at 2,002 USDT')
+    // 1 ETH fills at 2,001 first: the own sell at 2,002 is never reached.
+    expect(codesIn(form({ price: '2002', quantity: '1' }), { opposite: asks, own })).toEqual([])
+    expect(codesIn(form({ price: '2001', quantity: '5' }), { opposite: asks, own })).toEqual([])
   })
 })

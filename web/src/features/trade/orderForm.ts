@@ -1,7 +1,14 @@
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { formatAmount } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
+import type { BookLevels } from '../../lib/orderbookState.ts'
 import { readAmount } from '../../lib/readAmount.ts'
+import {
+  estimateFill,
+  quantityForQuote,
+  selfTradePrices,
+  type FillEstimate,
+} from './fillEstimate.ts'
 
 /*
  * The order form as pure functions (dYdX's trade-form model): a reducer for the fields, a
@@ -21,6 +28,10 @@ export interface OrderFormState {
   readonly price: string
   /** Base tokens, as typed (`.5`, `1,000`); read by `readAmount`. */
   readonly quantity: string
+  /** Quote tokens to spend (buy) or bring in (sell), as typed; the amount follows from it. */
+  readonly total: string
+  /** The field the size was last given in: the amount (base) or the total (quote). */
+  readonly sizeIn: 'base' | 'quote'
   /** False until the user edits the price: until then it follows the book. */
   readonly priceTouched: boolean
 }
@@ -31,6 +42,8 @@ export const initialOrderForm: OrderFormState = {
   timeInForce: 'GTC',
   price: '',
   quantity: '',
+  total: '',
+  sizeIn: 'base',
   priceTouched: false,
 }
 
@@ -40,6 +53,7 @@ export type OrderFormAction =
   | { type: 'timeInForce'; timeInForce: TimeInForce }
   | { type: 'price'; price: string }
   | { type: 'quantity'; quantity: string }
+  | { type: 'total'; total: string }
   /** A click on a book row: take its price as a limit price. */
   | { type: 'pickPrice'; price: string }
   /** The book moved and the user has not typed a price: follow it. */
@@ -61,7 +75,9 @@ export function orderFormReducer(state: OrderFormState, action: OrderFormAction)
     case 'price':
       return { ...state, price: action.price, priceTouched: true }
     case 'quantity':
-      return { ...state, quantity: action.quantity }
+      return { ...state, quantity: action.quantity, sizeIn: 'base' }
+    case 'total':
+      return { ...state, total: action.total, sizeIn: 'quote' }
     case 'pickPrice':
       return { ...state, type: 'limit', price: action.price, priceTouched: true }
     case 'suggestPrice':
@@ -69,12 +85,26 @@ export function orderFormReducer(state: OrderFormState, action: OrderFormAction)
         ? state
         : { ...state, price: action.price }
     case 'submitted':
-      return { ...state, quantity: '' }
+      return { ...state, quantity: '', total: '', sizeIn: 'base' }
   }
 }
 
-/** Slippage bound of market orders: the worst price signed is 5% past the best price. */
-const marketSlippageBps = 500n
+/**
+ * Slippage bounds a trader can pick for market orders, in basis points: the worst price signed
+ * is this far past the best price. 5 % unless the trader picked another (`useSlippage`).
+ */
+export const slippageChoicesBps = [10n, 50n, 100n, 200n, 500n, 1_000n] as const
+export const defaultSlippageBps = 500n
+
+/** What the summary reads besides the fields: the book's other side and the trader's settings. */
+export interface OrderContext {
+  /** The market order bound, in basis points (`defaultSlippageBps`). */
+  readonly slippageBps?: bigint
+  /** The levels of the side the order trades against, when the page holds the book. */
+  readonly opposite?: BookLevels
+  /** The user's own resting orders on that side, base units by price (`ownOpposite`). */
+  readonly own?: ReadonlyMap<bigint, bigint>
+}
 
 export interface OrderSummary {
   /** The price that will be signed (the worst price for a market order), base units. */
@@ -84,6 +114,8 @@ export interface OrderSummary {
   readonly quantityText?: string
   /** price × quantity in quote base units (an upper bound for a market buy). */
   readonly notional?: bigint
+  /** What the book would fill at once, for an order that crosses it (`estimateFill`). */
+  readonly estimate?: FillEstimate
   /** What the order locks while open. */
   readonly lock?: { readonly token: string; readonly amount: bigint }
   readonly bestOpposite?: bigint
@@ -94,29 +126,33 @@ export interface BookTop {
   readonly ask?: bigint
 }
 
-/** Derives the signed price, quantity, notional and lock from the fields and the book. */
+/**
+ * Derives the signed price, quantity, notional and lock from the fields and the book, and for an
+ * order that crosses the book what it would fill at once. A size given as a total of quote
+ * becomes whole lots: at the limit price, or for a market order what the book's levels within
+ * the bound give for it.
+ */
 export function calculateOrderSummary(
   state: OrderFormState,
   market: MarketInfo,
   top: BookTop,
+  context: OrderContext = {},
 ): OrderSummary {
   const tick = BigInt(market.tickQuoteUnitsPerBaseToken)
   const bestOpposite = state.side === 'buy' ? top.ask : top.bid
+  const slippageBps = context.slippageBps ?? defaultSlippageBps
   let price: bigint | undefined
   if (state.type === 'market') {
-    if (bestOpposite !== undefined)
-      price = worstPrice(
-        state.side,
-        bestOpposite,
-        tick,
-        BigInt(market.maxPriceQuoteUnitsPerBaseToken),
-      )
+    if (bestOpposite !== undefined) {
+      const maxPrice = BigInt(market.maxPriceQuoteUnitsPerBaseToken)
+      price = worstPrice(state.side, bestOpposite, tick, maxPrice, slippageBps)
+    }
   } else {
     const parsed = readAmount(state.price, market.quoteDecimals)
     if (parsed.ok) price = parsed.units
   }
-  const parsedQuantity = readAmount(state.quantity, market.baseDecimals)
-  const quantity = parsedQuantity.ok ? parsedQuantity.units : undefined
+  const sized = sizeOf(state, market, price, context)
+  const quantity = sized?.units
   const notional =
     price !== undefined && quantity !== undefined
       ? (price * quantity) / 10n ** BigInt(market.baseDecimals)
@@ -129,28 +165,76 @@ export function calculateOrderSummary(
       : quantity === undefined
         ? undefined
         : { token: market.base, amount: quantity }
+  const crossing =
+    price !== undefined &&
+    bestOpposite !== undefined &&
+    (state.side === 'buy' ? price >= bestOpposite : price <= bestOpposite)
+      ? price
+      : undefined
+  const { opposite, own } = context
+  const estimate =
+    crossing !== undefined && quantity !== undefined && quantity > 0n && opposite !== undefined
+      ? estimateFill(opposite, state.side, quantity, crossing, market.baseDecimals, own)
+      : undefined
   return {
     ...(price === undefined ? {} : { price }),
-    ...(parsedQuantity.ok ? { quantity, quantityText: parsedQuantity.text } : {}),
+    ...(sized === undefined ? {} : { quantity, quantityText: sized.text }),
     ...(notional === undefined ? {} : { notional }),
     ...(lock === undefined ? {} : { lock }),
     ...(bestOpposite === undefined ? {} : { bestOpposite }),
+    ...(estimate === undefined ? {} : { estimate }),
   }
 }
 
-/** The market order bound: 5% through the best price, on the tick grid, within the max price. */
-export function worstPrice(side: OrderSide, best: bigint, tick: bigint, maxPrice: bigint): bigint {
+/**
+ * The order's size in base units and as the decimal text that is signed: the amount as typed,
+ * or the whole lots a typed total of quote comes to (undefined while it cannot be known).
+ */
+function sizeOf(
+  state: OrderFormState,
+  market: MarketInfo,
+  price: bigint | undefined,
+  context: OrderContext,
+): { units: bigint; text: string } | undefined {
+  if (state.sizeIn === 'base') {
+    const parsed = readAmount(state.quantity, market.baseDecimals)
+    return parsed.ok ? { units: parsed.units, text: parsed.text } : undefined
+  }
+  const total = readAmount(state.total, market.quoteDecimals)
+  if (!total.ok || price === undefined || price <= 0n) return undefined
+  const lot = BigInt(market.lotBaseUnits)
+  let units: bigint
+  if (state.type === 'market') {
+    if (context.opposite === undefined) return undefined
+    units = quantityForQuote(context.opposite, state.side, total.units, price, market, context.own)
+  } else {
+    units = ((total.units * 10n ** BigInt(market.baseDecimals)) / price / lot) * lot
+  }
+  return { units, text: formatAmount(units, market.baseDecimals) }
+}
+
+/**
+ * The market order bound: `slippageBps` through the best price (5 % by default), on the tick
+ * grid, within the max price.
+ */
+export function worstPrice(
+  side: OrderSide,
+  best: bigint,
+  tick: bigint,
+  maxPrice: bigint,
+  slippageBps: bigint = defaultSlippageBps,
+): bigint {
   if (side === 'buy') {
-    const raw = (best * (10_000n + marketSlippageBps) + 9_999n) / 10_000n
+    const raw = (best * (10_000n + slippageBps) + 9_999n) / 10_000n
     const onTick = ((raw + tick - 1n) / tick) * tick
     return onTick > maxPrice ? maxPrice - (maxPrice % tick) : onTick
   }
-  const raw = (best * (10_000n - marketSlippageBps)) / 10_000n
+  const raw = (best * (10_000n - slippageBps)) / 10_000n
   const onTick = (raw / tick) * tick
   return onTick < tick ? tick : onTick
 }
 
-type OrderField = 'price' | 'quantity' | 'side' | 'form'
+type OrderField = 'price' | 'quantity' | 'total' | 'side' | 'form'
 
 export interface ValidationError {
   readonly code: string
@@ -162,7 +246,7 @@ export interface ValidationError {
   readonly text: string
 }
 
-export interface OrderErrorsContext {
+export interface OrderErrorsContext extends OrderContext {
   readonly market: MarketInfo
   readonly top: BookTop
   /** Available balance by token, when known (verified or not). */
@@ -221,29 +305,40 @@ export function getOrderErrors(
     )
   }
 
-  const quantity = readAmount(state.quantity, market.baseDecimals)
-  if (state.quantity.trim() === '')
-    error('quantity_required', 'quantity', 'Enter an amount', 'Enter an amount.')
-  else if (!quantity.ok) {
-    error('invalid_quantity', 'quantity', 'Invalid amount', quantity.text)
-  } else if (quantity.units % lot !== 0n) {
+  const quantity = summary.quantity
+  if (state.sizeIn === 'quote') {
+    const total = readAmount(state.total, market.quoteDecimals)
+    if (state.total.trim() === '')
+      error('quantity_required', 'total', 'Enter an amount', 'Enter an amount or a total.')
+    else if (!total.ok) error('invalid_total', 'total', 'Invalid total', total.text)
+  } else {
+    const typed = readAmount(state.quantity, market.baseDecimals)
+    if (state.quantity.trim() === '')
+      error('quantity_required', 'quantity', 'Enter an amount', 'Enter an amount.')
+    else if (!typed.ok) error('invalid_quantity', 'quantity', 'Invalid amount', typed.text)
+  }
+  // Where the size came from a total, its errors show under the total.
+  const sizeField = state.sizeIn === 'quote' ? 'total' : 'quantity'
+  if (quantity === undefined) {
+    // Not known yet: the errors above, or a price still missing, say why.
+  } else if (quantity % lot !== 0n) {
     error(
       'quantity_not_on_lot',
-      'quantity',
+      sizeField,
       'Amount not on lot size',
       `Amount must be a multiple of ${baseText(lot)}.`,
     )
-  } else if (quantity.units < BigInt(market.minQuantityBaseUnits)) {
+  } else if (quantity < BigInt(market.minQuantityBaseUnits)) {
     error(
       'below_min_size',
-      'quantity',
+      sizeField,
       'Below minimum size',
       `Minimum is ${baseText(BigInt(market.minQuantityBaseUnits))}.`,
     )
-  } else if (quantity.units > BigInt(market.maxQuantityBaseUnits)) {
+  } else if (quantity > BigInt(market.maxQuantityBaseUnits)) {
     error(
       'above_max_size',
-      'quantity',
+      sizeField,
       'Above maximum size',
       `Maximum is ${baseText(BigInt(market.maxQuantityBaseUnits))}.`,
     )
@@ -285,7 +380,49 @@ export function getOrderErrors(
         warning('far_from_market', 'price', 'Price is more than 10% through the book.')
     }
   }
+  if (summary.price !== undefined && context.own !== undefined && context.own.size > 0) {
+    const opposite = context.opposite ?? new Map<bigint, bigint>()
+    const met = selfTradePrices(opposite, state.side, quantity, summary.price, context.own)
+    if (met.length > 0) {
+      const resting = state.side === 'buy' ? 'sell' : 'buy'
+      const at =
+        met.length === 1
+          ? `${resting} at ${quoteText(met[0]!)}`
+          : `${resting}s at ${formatUnits(met[0]!, market.quoteDecimals)} to ${quoteText(met.at(-1)!)}`
+      warning(
+        'self_trade',
+        'form',
+        `Your resting ${at} may be cancelled: an order never trades with its owner's own, the ` +
+          'resting one is cancelled instead (self-trade prevention).',
+      )
+    }
+  }
+  const estimate = summary.estimate
+  if (state.type === 'market' && quantity !== undefined && estimate !== undefined) {
+    if (estimate.quantity < quantity) {
+      const bound = slippageText(context.slippageBps ?? defaultSlippageBps)
+      warning(
+        'partial_fill',
+        'form',
+        `The book fills about ${baseText(estimate.quantity)} within your ${bound} bound; the ` +
+          'rest is cancelled.',
+      )
+    }
+  }
   return list.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))
+}
+
+/** A slippage bound as a percentage: `0.5 %` for 50 basis points. */
+export function slippageText(bps: bigint): string {
+  const whole = bps / 100n
+  const hundredths = (bps % 100n).toString().padStart(2, '0').replace(/0+$/, '')
+  return `${whole}${hundredths === '' ? '' : `.${hundredths}`} %`
+}
+
+/** A price impact in millionths as a percentage with two decimals: `0.04 %` for 400. */
+export function impactText(ppm: bigint): string {
+  const hundredths = (ppm + 50n) / 100n
+  return `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, '0')} %`
 }
 
 /** A decimal text for an input from base units. */
