@@ -98,3 +98,46 @@ test('while the quorum root stands still, the portfolio checks read only the sta
   await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
   await user.context.close()
 })
+
+test('a verified balance explains itself: what k of n means, when it was checked, and a copy of its proof another verifier can check', async ({
+  browser,
+  baseURL,
+  request,
+}) => {
+  const registry = await fetchRegistry(request)
+  const user = await openFundedUser(browser, baseURL!)
+  const { page } = user
+  await user.context.grantPermissions(['clipboard-read', 'clipboard-write'])
+  await verifiedBalance(page, 'USDT', 3)
+  await page.getByTestId('badge-USDT').click()
+  // 3 of 3 when checked, or 2 of 3 if a later check met a replica that had not signed yet.
+  await expect(page.getByTestId('meaning-USDT')).toContainText(
+    /[23] of the 3 replicas signed the same state root of batch #\d+/,
+  )
+  await expect(page.getByTestId('meaning-USDT')).toContainText(
+    `${registry.quorum} signatures are needed`,
+  )
+  await expect(page.getByTestId('checked-USDT')).toContainText(/checked at \d/)
+  await page.getByTestId('copy-proof-USDT').click()
+  await expect(page.getByTestId('balance-USDT')).toContainText('copied')
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText())) as {
+    verified: boolean
+    index: number
+    root: { stateHash: string; index: number }
+    signers: string[]
+    attestations: { attestation: { stateHash: string }; signature: string }[]
+    proof: string
+  }
+  expect(copied.verified).toBe(true)
+  expect(copied.root.index).toBe(copied.index)
+  const ids = registry.replicas.map((replica) => replica.id)
+  expect(copied.signers.length).toBeGreaterThanOrEqual(registry.quorum)
+  expect(copied.signers.every((id) => ids.includes(id))).toBe(true)
+  expect(copied.attestations).toHaveLength(copied.signers.length)
+  for (const signed of copied.attestations) {
+    expect(signed.attestation.stateHash).toBe(copied.root.stateHash)
+    expect(signed.signature).toMatch(/^0x[0-9a-f]{192}$/)
+  }
+  expect(copied.proof).toMatch(/^0x[0-9a-f]+$/)
+  await user.context.close()
+})

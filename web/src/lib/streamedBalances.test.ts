@@ -98,8 +98,14 @@ describe('shownBalance', () => {
     expect(shownBalance({}, undefined, at(1), 2_000).source).toBe('streamed')
   })
 
-  it('lets an unverified streamed balance expire, so a lying replica cannot keep it shown', () => {
+  it('lets an unverified streamed balance expire, so a lying replica cannot keep it shown, and names the batch whose verification stalled', () => {
     expect(shownBalance(verified, 7, at(1_000_000), 1_000 + STREAMED_BALANCE_TTL_MS)).toEqual({
+      source: 'verified',
+      ...verified,
+      stalledAt: 1_000_000,
+    })
+    // A streamed batch the proven balances have reached is no stall.
+    expect(shownBalance(verified, 8, at(8), 1_000 + STREAMED_BALANCE_TTL_MS)).toEqual({
       source: 'verified',
       ...verified,
     })
@@ -115,6 +121,7 @@ describe('shownBalance', () => {
     expect(shownBalance(verified, 42, kept(client)?.USDT, 61_000)).toEqual({
       source: 'verified',
       ...verified,
+      stalledAt: 1_000_000_000,
     })
   })
 
@@ -136,9 +143,11 @@ describe('shownBalance', () => {
       const context = checked(42 + step, 100n)
       recordStreamedBalance(client, me, event(me, 43 + step, '999'), context, step * 4_000)
     }
+    // Shown as the stalled verification it is.
     expect(shownBalance(verified, 45, kept(client)?.USDT, 12_500)).toEqual({
       source: 'verified',
       ...verified,
+      stalledAt: 46,
     })
   })
 

@@ -111,7 +111,16 @@ function isConfirmed(
 
 /** What a balance row shows: the quorum-verified value, or a newer streamed one being verified. */
 export type ShownBalance =
-  | { readonly source: 'verified'; readonly available?: bigint; readonly locked?: bigint }
+  | {
+      readonly source: 'verified'
+      readonly available?: bigint
+      readonly locked?: bigint
+      /**
+       * The later batch the stream showed a balance of that no quorum confirmed within
+       * `STREAMED_BALANCE_TTL_MS`: its verification stalled, and the page says so.
+       */
+      readonly stalledAt?: number
+    }
   | {
       readonly source: 'streamed'
       readonly available: bigint
@@ -122,8 +131,9 @@ export type ShownBalance =
 /**
  * The streamed balance when it is from a later batch than the verified one (or there is no
  * verified one yet) and the stream ran ahead of the verified balances less than
- * `STREAMED_BALANCE_TTL_MS` ago; otherwise the verified balance. Once the proven balances reach
- * the streamed batch, the verified value shows again, whatever the stream said.
+ * `STREAMED_BALANCE_TTL_MS` ago; otherwise the verified balance (naming the streamed batch whose
+ * verification stalled, if it expired unconfirmed). Once the proven balances reach the streamed
+ * batch, the verified value shows again, whatever the stream said.
  */
 export function shownBalance(
   verified: { readonly available?: bigint | undefined; readonly locked?: bigint | undefined },
@@ -131,9 +141,10 @@ export function shownBalance(
   streamed: StreamedBalance | undefined,
   nowMs: number = Date.now(),
 ): ShownBalance {
-  const fresh =
-    streamed !== undefined && nowMs - streamed.unconfirmedSinceMs < STREAMED_BALANCE_TTL_MS
-  if (fresh && (verifiedIndex === undefined || streamed.index > verifiedIndex)) {
+  const ahead =
+    streamed !== undefined && (verifiedIndex === undefined || streamed.index > verifiedIndex)
+  const fresh = ahead && nowMs - streamed.unconfirmedSinceMs < STREAMED_BALANCE_TTL_MS
+  if (fresh) {
     const { available, locked, index } = streamed
     return { source: 'streamed', available, locked, index }
   }
@@ -141,5 +152,6 @@ export function shownBalance(
     source: 'verified',
     ...(verified.available === undefined ? {} : { available: verified.available }),
     ...(verified.locked === undefined ? {} : { locked: verified.locked }),
+    ...(ahead ? { stalledAt: streamed.index } : {}),
   }
 }

@@ -106,6 +106,7 @@ export function BalancesPanel(props: { registry: AppRegistry; address: string | 
                 proof={proof}
                 root={query.data.root}
                 shown={shown(token.symbol, proof)}
+                checkedAtMs={query.dataUpdatedAt}
               />
             ) : null
           })}
@@ -127,6 +128,8 @@ function BalanceRow(props: {
   proof: ProvenBalance
   root: RootJudgement | undefined
   shown: ShownBalance
+  /** When this browser made the portfolio check (epoch ms). */
+  checkedAtMs: number
 }) {
   const { token, decimals, proof } = props
   const [open, setOpen] = useState(false)
@@ -182,6 +185,12 @@ function BalanceRow(props: {
             ? `✓ verified by ${proof.k} of ${proof.n} replicas`
             : `⚠ unverified · needs ${proof.quorum} of ${proof.n}`}
       </button>
+      {value.source === 'verified' && value.stalledAt !== undefined && (
+        <span className="warn small" data-testid={`stalled-${token}`}>
+          Verification stalled: no quorum confirmed batch #{value.stalledAt} within{' '}
+          {STREAMED_BALANCE_TTL_MS / 1000} s; showing the balance proven at batch #{proof.index}
+        </span>
+      )}
       {proof.falseValues.length > 0 && (
         // A flex item of the row (no paragraph margins).
         <span className="warn small" data-testid={`false-value-${token}`}>
@@ -195,6 +204,7 @@ function BalanceRow(props: {
           what="balance"
           label={token}
           testKey={token}
+          checkedAtMs={props.checkedAtMs}
         />
       )}
     </li>

@@ -38,10 +38,11 @@ export function ActivityPanel(props: {
     enabled: !!address && !!primary,
   })
   // The same query as the balances' (one check, one root aggregate, for both).
-  const portfolio = useQuery({
+  const portfolioQuery = useQuery({
     ...verifiedPortfolioQueryOptions(registry, address ?? ''),
     enabled: !!address,
-  }).data
+  })
+  const portfolio = portfolioQuery.data
   const [proofShown, setProofShown] = useState<string | undefined>(undefined)
   const { submit, requests, dismiss, clearFinished } = useRequests()
   const all = orders.data?.orders ?? []
@@ -264,6 +265,7 @@ export function ActivityPanel(props: {
                             orderId={order.orderId}
                             shown={openProofs[position]!}
                             portfolio={portfolio}
+                            checkedAtMs={portfolioQuery.dataUpdatedAt}
                           />
                         </td>
                       </tr>

@@ -58,6 +58,8 @@ export function OpenOrderProofDetails(props: {
   orderId: string
   shown: ShownOrderProof
   portfolio: VerifiedPortfolio | undefined
+  /** When this browser made the portfolio check (epoch ms). */
+  checkedAtMs: number
 }) {
   const { shown, portfolio } = props
   if (!('proven' in shown) || shown.proven === undefined) return null
@@ -69,6 +71,7 @@ export function OpenOrderProofDetails(props: {
       label={`Order ${shortHash(props.orderId)}`}
       testKey={`order-${props.orderId}`}
       leaf={shown.proven.value}
+      checkedAtMs={props.checkedAtMs}
     />
   )
 }

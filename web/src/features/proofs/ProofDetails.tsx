@@ -3,7 +3,10 @@ import type {
   RootJudgement,
   // eslint-disable-next-line project/module-boundaries -- BLS-free part of attest, for the web
 } from '../../../../shared/attest/judgeRootAnswers.ts'
+import { useState } from 'react'
+import { formatTimeOfDay } from '../../lib/formatTime.ts'
 import type { ProvenAtRoot, ProvenLine } from '../../lib/verifyPortfolioAtRoot.ts'
+import { proofExport } from './proofExport.ts'
 
 /** A replica's root attestation of the index, as the line under a badge names it. */
 const statusLabels: Record<ReplicaRootLine['status'], string> = {
@@ -34,10 +37,11 @@ function proofLabel(proof: NonNullable<ProvenLine['proof']>, what: string): stri
 }
 
 /**
- * What a badge opens: every replica's root attestation and proof of one value (a balance or an
- * order, `what`), whether the root's aggregate signature verified, the root itself (hash, batch,
- * signers) with the replica whose proof tied the value to it, and that proof. Test ids carry
- * `testKey`.
+ * What a badge opens: what "k of n" means for this value, every replica's root attestation and
+ * proof of it (a balance or an order, `what`), whether the root's aggregate signature verified,
+ * the root itself (hash, batch, signers) with the replica whose proof tied the value to it, that
+ * proof, when this browser checked it, and a button that copies all of it for another verifier
+ * (`proofExport`). Test ids carry `testKey`.
  */
 export function ProofDetails(props: {
   proven: ProvenAtRoot
@@ -47,10 +51,29 @@ export function ProofDetails(props: {
   testKey: string
   /** The proven state leaf's value, when it is worth showing (an order's fields). */
   leaf?: string | undefined
+  /** When this browser checked it (epoch ms, this browser's clock). */
+  checkedAtMs?: number | undefined
 }) {
   const { proven, root, what, testKey } = props
+  const [copied, setCopied] = useState<'copied' | 'failed'>()
+  const copy = () => {
+    navigator.clipboard
+      .writeText(proofExport(props))
+      .then(() => setCopied('copied'))
+      .catch(() => setCopied('failed'))
+  }
   return (
     <ul className="replica-proofs" aria-label={`${props.label} replica roots and proofs`}>
+      <li className="small" data-testid={`meaning-${testKey}`}>
+        {proven.verified
+          ? `${proven.k} of the ${proven.n} replicas signed the same state root of batch ` +
+            `#${proven.index}, and a Merkle proof ties this ${what} to it. ${proven.quorum} ` +
+            `signatures are needed, so it holds unless ${proven.quorum} replicas lie together; ` +
+            'this browser checked the signatures and the proof itself.'
+          : `Not verified: this ${what} needs a state root of batch #${proven.index} signed by ` +
+            `${proven.quorum} of the ${proven.n} replicas and a proof tying it there. Below, ` +
+            'what each replica answered.'}
+      </li>
       {proven.replicas.map((replica) => (
         <li
           key={replica.replicaId}
@@ -107,6 +130,19 @@ export function ProofDetails(props: {
           </span>
         </li>
       )}
+      <li className="muted small">
+        {props.checkedAtMs !== undefined && (
+          <span data-testid={`checked-${testKey}`}>
+            checked at {formatTimeOfDay(props.checkedAtMs, { now: props.checkedAtMs })} ·{' '}
+          </span>
+        )}
+        <button type="button" className="link" onClick={copy} data-testid={`copy-proof-${testKey}`}>
+          copy proof
+        </button>
+        <span role="status" aria-live="polite">
+          {copied === 'copied' ? ' · copied' : copied === 'failed' ? ' · could not copy' : ''}
+        </span>
+      </li>
     </ul>
   )
 }
