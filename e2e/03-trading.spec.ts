@@ -126,7 +126,10 @@ test('two accounts place crossing orders: the trade shows in both UIs and balanc
   await bob.context.close()
 })
 
-test('cancel, cancel all, and a rejected order shows its reason', async ({ browser, baseURL }) => {
+test('cancel (the row says Cancelling…), cancel all after a confirm, an applied request says how long it took and fades, and a rejected order shows its reason', async ({
+  browser,
+  baseURL,
+}) => {
   const user = await openUser(browser, { baseURL: baseURL! })
   await connect(user)
   await useFaucet(user)
@@ -136,18 +139,41 @@ test('cancel, cancel all, and a rejected order shows its reason', async ({ brows
   await placeOrder(page, { side: 'buy', price: '1002', quantity: '0.1' })
   await expect(page.getByTestId('open-order')).toHaveCount(2)
   await waitForBalance(page, 'USDT', (b) => b.locked === units('200.3', 6))
+  // The last order's card: applied, how long after signing, then it fades.
+  const placed = page.getByTestId('request').filter({ hasText: 'Buy 0.1 ETH @ 1002' }).first()
+  await expect(placed).toHaveAttribute('data-stage', 'applied', { timeout: 30_000 })
+  await expect(placed.getByTestId('request-elapsed')).toHaveText(
+    /^ · \d+(\.\d\d)? s after signing$/,
+  )
+  await expect(placed).toHaveClass(/settled/, { timeout: 10_000 })
 
-  await page
-    .getByTestId('open-order')
-    .filter({ hasText: '1,001.00' })
-    .getByTestId('cancel-order')
-    .click()
+  // Cancels reach the replicas a second late here, so the row shows its cancel under way.
+  await page.route(
+    (url) => url.pathname === '/cancel',
+    async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 1_500))
+      await route.continue()
+    },
+  )
+  const first = page.getByTestId('open-order').filter({ hasText: '1,001.00' })
+  await first.getByTestId('cancel-order').click()
+  await expect(first.getByTestId('cancel-order')).toHaveText('Cancelling…')
+  await expect(first.getByTestId('cancel-order')).toBeDisabled()
   await expect(page.getByTestId('open-order')).toHaveCount(1)
   await expect(
     page.locator(`[data-testid="book-row"][data-price="${units('1001', 6)}"]`),
   ).toHaveCount(0)
 
+  // Cancel all asks first; keeping them cancels nothing.
   await page.getByTestId('cancel-all').click()
+  await expect(page.getByRole('group', { name: 'Confirm cancel all' })).toContainText(
+    'Cancel all 1 ETH/USDT orders?',
+  )
+  await page.getByTestId('cancel-all-keep').click()
+  await expect(page.getByTestId('cancel-all-confirm')).toHaveCount(0)
+  await page.getByTestId('cancel-all').click()
+  await page.getByTestId('cancel-all-confirm').click()
+  await expect(page.getByTestId('open-order').getByTestId('cancel-order')).toHaveText('Cancelling…')
   await expect(page.getByTestId('open-order')).toHaveCount(0)
   await waitForBalance(page, 'USDT', (b) => b.locked === 0n && b.available === usdt.available)
 

@@ -17,6 +17,7 @@ import {
   OpenOrderProofDetails,
   OpenOrdersProofSummary,
 } from './OpenOrderProof.tsx'
+import { cancellingIn } from './cancelling.ts'
 import { useShownOrderProofs } from './useShownOrderProofs.ts'
 
 type Tab = 'open' | 'fills' | 'history' | 'requests'
@@ -103,6 +104,9 @@ export function ActivityPanel(props: {
   const cancelAndReport = (order: OrderView | undefined) => {
     cancel(order).catch((error: unknown) => console.error('Cancelling failed:', error))
   }
+  const cancelling = cancellingIn(requests, market.id)
+  // Cancel all asks once more before it goes to the wallet: it takes every open order.
+  const [confirmingAll, setConfirmingAll] = useState(false)
 
   // `short` replaces `label` where the panel is narrow (styles.css), so every tab stays in view.
   const tabs: { id: Tab; label: string; short: string }[] = [
@@ -138,14 +142,39 @@ export function ActivityPanel(props: {
             </button>
           ))}
         </div>
-        {tab === 'open' && open.length > 0 && (
+        {tab === 'open' && open.length > 0 && !confirmingAll && (
           <button
             className="btn btn-small btn-ghost"
-            onClick={() => cancelAndReport(undefined)}
+            onClick={() => setConfirmingAll(true)}
+            disabled={cancelling.all}
             data-testid="cancel-all"
           >
-            Cancel all
+            {cancelling.all ? 'Cancelling all…' : 'Cancel all'}
           </button>
+        )}
+        {tab === 'open' && open.length > 0 && confirmingAll && (
+          <span className="row gap small" role="group" aria-label="Confirm cancel all">
+            <span>
+              Cancel all {open.length} {market.id} orders?
+            </span>
+            <button
+              className="btn btn-small btn-sell"
+              onClick={() => {
+                setConfirmingAll(false)
+                cancelAndReport(undefined)
+              }}
+              data-testid="cancel-all-confirm"
+            >
+              Cancel all
+            </button>
+            <button
+              className="btn btn-small btn-ghost"
+              onClick={() => setConfirmingAll(false)}
+              data-testid="cancel-all-keep"
+            >
+              Keep them
+            </button>
+          </span>
         )}
         {tab === 'requests' && requests.length > 0 && (
           <button className="btn btn-small btn-ghost" onClick={clearFinished}>
@@ -251,10 +280,13 @@ export function ActivityPanel(props: {
                         <button
                           className="btn btn-small btn-ghost"
                           onClick={() => cancelAndReport(order)}
-                          aria-label={`Cancel order ${shortHash(order.orderId)}`}
+                          disabled={cancelling.all || cancelling.orderIds.has(order.orderId)}
+                          aria-label={`${cancelling.all || cancelling.orderIds.has(order.orderId) ? 'Cancelling' : 'Cancel'} order ${shortHash(order.orderId)}`}
                           data-testid="cancel-order"
                         >
-                          Cancel
+                          {cancelling.all || cancelling.orderIds.has(order.orderId)
+                            ? 'Cancelling…'
+                            : 'Cancel'}
                         </button>
                       </td>
                     </tr>

@@ -1,7 +1,12 @@
+import { useEffect, useState } from 'react'
 import { BatchTime } from '../../components/BatchTime.tsx'
 import { shortHash } from '../../lib/format.ts'
 import { requestStatusText } from './requestStatusText.ts'
 import type { RequestStage, TrackedRequest } from './requestsState.ts'
+import { appliedAfterSigningMs, durationText } from './requestTiming.ts'
+
+/** An applied request's card fades this long after it was applied (it stays readable). */
+const settleAfterMs = 4_000
 
 const steps: { stage: RequestStage; label: string; long: string }[] = [
   { stage: 'wallet', label: 'Wallet', long: 'Waiting for wallet' },
@@ -23,9 +28,20 @@ const rank: Record<RequestStage, number> = {
   failed: -1,
 }
 
-/** One request's progress: waiting for wallet → submitted → finalized by Zellular → applied. */
+/**
+ * One request's progress: waiting for wallet → submitted → finalized by Zellular → applied, then
+ * how long it took after signing; the card fades a few seconds after it applied.
+ */
 export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: () => void }) {
   const { request } = props
+  const [settled, setSettled] = useState(false)
+  const applied = request.stage === 'applied'
+  useEffect(() => {
+    if (!applied) return
+    const timer = setTimeout(() => setSettled(true), settleAfterMs)
+    return () => clearTimeout(timer)
+  }, [applied])
+  const tookMs = appliedAfterSigningMs(request)
   const ended =
     request.stage === 'declined' ||
     request.stage === 'cancelled' ||
@@ -36,7 +52,7 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
     request.stage === 'declined' || request.stage === 'cancelled' || request.stage === 'unknown'
   return (
     <div
-      className={`request stage-${request.stage}`}
+      className={`request stage-${request.stage}${settled ? ' settled' : ''}`}
       data-testid="request"
       data-stage={request.stage}
       data-intent-id={request.intentId}
@@ -90,6 +106,9 @@ export function RequestTimeline(props: { request: TrackedRequest; onDismiss?: ()
         data-testid="request-status"
       >
         {requestStatusText(request)}
+        {tookMs !== undefined && (
+          <span data-testid="request-elapsed"> · {durationText(tookMs)} after signing</span>
+        )}
       </p>
     </div>
   )

@@ -90,7 +90,8 @@ export function RequestsProvider(props: {
   }, [requests, notify])
 
   const update = useCallback(
-    (key: string, patch: Partial<TrackedRequest>) => dispatch({ type: 'update', key, patch }),
+    (key: string, patch: Partial<TrackedRequest>) =>
+      dispatch({ type: 'update', key, patch, at: Date.now() }),
     [],
   )
 
@@ -150,6 +151,8 @@ export function RequestsProvider(props: {
           stage: 'wallet',
           applyByMs: lastApplyTimeMs(draft.intent.nonce),
           startedAt: Date.now(),
+          ...('market' in draft.intent ? { market: draft.intent.market.symbol } : {}),
+          ...(draft.intent.action === 'cancel' ? { orderId: draft.intent.orderId } : {}),
         },
       })
       let signature: string

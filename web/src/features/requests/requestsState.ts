@@ -61,6 +61,12 @@ export interface TrackedRequest {
    */
   readonly applyByMs?: number
   readonly startedAt: number
+  /** When (this browser's clock) it reached each stage after the first (`update`'s `at`). */
+  readonly stagedAt?: Partial<Readonly<Record<RequestStage, number>>>
+  /** The order a `cancel` request cancels (its row shows it being cancelled). */
+  readonly orderId?: string
+  /** The market of an order, cancel or cancel-all request. */
+  readonly market?: string
   /**
    * No longer polled although it may still move: newer requests took its place among those
    * watched at once (`RequestWatcher`'s `maxWatched`). Receipts on the live stream still move it.
@@ -84,7 +90,8 @@ export function lastApplyTimeMs(nonce: bigint): number {
 
 export type RequestsAction =
   | { type: 'add'; request: TrackedRequest }
-  | { type: 'update'; key: string; patch: Partial<TrackedRequest> }
+  /** `at`: when it happened (this browser's clock), kept per stage reached (`stagedAt`). */
+  | { type: 'update'; key: string; patch: Partial<TrackedRequest>; at?: number }
   | { type: 'dismiss'; key: string }
   | { type: 'clearFinished' }
   /** The wallet's account is now `address` (undefined: disconnected). */
@@ -149,7 +156,12 @@ export function requestsReducer(
             return request.stage === 'applied' ? { ...request, ...rest } : request
           }
         }
-        return { ...request, ...action.patch }
+        const moved = next !== undefined && next !== request.stage && action.at !== undefined
+        return {
+          ...request,
+          ...action.patch,
+          ...(moved ? { stagedAt: { ...request.stagedAt, [next]: action.at } } : {}),
+        }
       })
     case 'dismiss':
       return state.filter((request) => request.key !== action.key)
