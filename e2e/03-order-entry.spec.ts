@@ -107,7 +107,8 @@ test('a total sizes the order, the fee is stated, a market order shows its fill 
   await placeLimitAndSeeLevel(page, { side: 'sell', price: '3003.33', quantity: '0.3' })
   await page.getByTestId('side-buy').click()
   await page.getByTestId('order-price').fill('3003.33')
-  await quantity.fill('')
+  // More than every other ask below it (the other tests' orders rest in this book too).
+  await quantity.fill('8')
   await expect(page.getByRole('alert').filter({ hasText: 'may be cancelled' })).toContainText(
     'Your resting sell at 3,003.33 USDT',
     { timeout: 15_000 },

@@ -238,5 +238,8 @@ describe('size as a total, what crosses the book, the bound and self-trades', ()
     // 1 ETH fills at 2,001 first: the own sell at 2,002 is never reached.
     expect(codesIn(form({ price: '2002', quantity: '1' }), { opposite: asks, own })).toEqual([])
     expect(codesIn(form({ price: '2001', quantity: '5' }), { opposite: asks, own })).toEqual([])
+    // Nothing to place yet, nothing to warn of.
+    const empty = codesIn(form({ price: '2002', quantity: '' }), { opposite: asks, own })
+    expect(empty.map((error) => error.code)).toEqual(['quantity_required'])
   })
 })

@@ -380,9 +380,12 @@ export function getOrderErrors(
         warning('far_from_market', 'price', 'Price is more than 10% through the book.')
     }
   }
-  if (summary.price !== undefined && context.own !== undefined && context.own.size > 0) {
+  // Once there is an order to place: a price that follows the book onto the user's own best
+  // quote would otherwise raise it at every tick of an empty form.
+  const own = context.own
+  if (summary.price !== undefined && quantity !== undefined && own !== undefined && own.size > 0) {
     const opposite = context.opposite ?? new Map<bigint, bigint>()
-    const met = selfTradePrices(opposite, state.side, quantity, summary.price, context.own)
+    const met = selfTradePrices(opposite, state.side, quantity, summary.price, own)
     if (met.length > 0) {
       const resting = state.side === 'buy' ? 'sell' : 'buy'
       const at =
