@@ -1,21 +1,18 @@
 import { describe, expect, it } from 'vitest'
+import { fixtureRequest } from '../../testing/requestFixture.ts'
 import type { RequestStage, TrackedRequest } from '../requests/requestsState.ts'
 import { cancellingIn } from './cancelling.ts'
 
 const request = (
   stage: RequestStage,
   patch: Partial<TrackedRequest> & Pick<TrackedRequest, 'action'>,
-): TrackedRequest => ({
-  key: `${stage}-${patch.orderId ?? patch.action}`,
-  title: '',
-  text: '',
-  intentId: '0x01',
-  signer: '0xab',
-  stage,
-  startedAt: 0,
-  market: 'ETH/USDT',
-  ...patch,
-})
+): TrackedRequest =>
+  fixtureRequest({
+    key: `${stage}-${patch.orderId ?? patch.action}`,
+    stage,
+    market: 'ETH/USDT',
+    ...patch,
+  })
 
 describe('cancels under way', () => {
   it('names the orders whose cancel is on its way, and a cancel-all, in one market', () => {

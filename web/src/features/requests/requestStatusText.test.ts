@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest'
+import { fixtureRequest } from '../../testing/requestFixture.ts'
 import type { StableReasonCode } from '../../../../shared/intents/index.ts'
 import { describeReason } from '../../lib/rejectReasonText.ts'
 import { reasonCode, reasonText, replicaErrorReason, type RequestReason } from './requestReason.ts'
 import type { TrackedRequest } from './requestsState.ts'
 import { requestStatusText } from './requestStatusText.ts'
 
-const request: TrackedRequest = {
-  key: 'a',
-  action: 'order',
-  title: 'Buy 1 ETH',
-  text: 't',
-  intentId: '0x1',
-  signer: '0xaa',
-  stage: 'rejected',
-  startedAt: 0,
-}
+const request = fixtureRequest({ action: 'order', title: 'Buy 1 ETH', stage: 'rejected' })
 
 describe('requestStatusText', () => {
   it('renders a reject code through the sentence table', () => {

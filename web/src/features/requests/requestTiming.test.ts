@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import { fixtureRequest } from '../../testing/requestFixture.ts'
 import { requestsReducer, type TrackedRequest } from './requestsState.ts'
 import { appliedAfterSigningMs, durationText } from './requestTiming.ts'
 
-const started: TrackedRequest = {
-  key: 'k',
-  action: 'order',
-  title: 'Buy',
-  text: '',
-  intentId: '0x01',
-  signer: '0xab',
-  stage: 'wallet',
-  startedAt: 1_000,
-}
+const started = fixtureRequest({ key: 'k', action: 'order', startedAt: 1_000 })
 
 describe('how long a request took', () => {
   it('keeps when each stage was reached, and times applied from the signature', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { fixtureRequest } from '../../testing/requestFixture.ts'
 import { decideRequestOutcome } from './requestOutcome.ts'
 import { reasonCode, reasonText } from './requestReason.ts'
 import {
@@ -6,19 +7,9 @@ import {
   requestsReducer,
   stageAfterFailedSubmit,
   visibleRequests,
-  type TrackedRequest,
 } from './requestsState.ts'
 
-const request: TrackedRequest = {
-  key: 'a',
-  action: 'transfer',
-  title: 'Transfer',
-  text: 't',
-  intentId: '0x1',
-  signer: '0xaa',
-  stage: 'wallet',
-  startedAt: 0,
-}
+const request = fixtureRequest()
 
 describe('requestsReducer', () => {
   it('moves forward and never backwards or out of a final stage', () => {

@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query'
-import { useEffect, useId, useMemo, useReducer, useState } from 'react'
+import { useEffect, useId, useMemo, useReducer, useState, type ReactNode } from 'react'
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { formatAmount } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
@@ -258,16 +258,16 @@ export function OrderForm(props: {
             <option value="IOC">Immediate or cancel</option>
           </select>
         </div>
-        <label htmlFor={ids.price}>
-          {state.type === 'market'
-            ? `Worst price (${slippageText(slippageBps)} through the book)`
-            : 'Price'}{' '}
-          <span className="muted">{market.quote}</span>
-        </label>
-        <input
+        <DecimalField
           id={ids.price}
-          className={`input num ${fieldError('price') ? 'invalid' : ''}`}
-          inputMode="decimal"
+          label={
+            <>
+              {state.type === 'market'
+                ? `Worst price (${slippageText(slippageBps)} through the book)`
+                : 'Price'}{' '}
+              <span className="muted">{market.quote}</span>
+            </>
+          }
           value={
             state.type === 'market'
               ? summary.price === undefined
@@ -277,15 +277,11 @@ export function OrderForm(props: {
           }
           readOnly={state.type === 'market'}
           placeholder="0.00"
-          onChange={(event) => set({ type: 'price', price: event.target.value })}
+          onChange={(price) => set({ type: 'price', price })}
           onBlur={() => setTouched((value) => ({ ...value, price: true }))}
-          aria-invalid={!!fieldError('price')}
-          aria-describedby={`${ids.price}-error`}
-          data-testid="order-price"
+          error={fieldError('price')}
+          testId="order-price"
         />
-        <p className="field-error" id={`${ids.price}-error`} data-testid="order-price-error">
-          {fieldError('price')}
-        </p>
         {state.type === 'market' && (
           <div className="row gap slippage">
             <label htmlFor={ids.slippage} className="small muted">
@@ -307,71 +303,64 @@ export function OrderForm(props: {
             </select>
           </div>
         )}
-        <label htmlFor={ids.quantity}>
-          Amount <span className="muted">{market.base}</span>
-        </label>
-        <input
+        <DecimalField
           id={ids.quantity}
-          className={`input num ${fieldError('quantity') ? 'invalid' : ''}`}
-          inputMode="decimal"
+          label={
+            <>
+              Amount <span className="muted">{market.base}</span>
+            </>
+          }
           value={shownQuantity}
           placeholder={formatAmount(BigInt(market.minQuantityBaseUnits), market.baseDecimals)}
-          onChange={(event) => set({ type: 'quantity', quantity: event.target.value })}
+          onChange={(quantity) => set({ type: 'quantity', quantity })}
           onBlur={() => setTouched((value) => ({ ...value, quantity: true }))}
-          aria-invalid={!!fieldError('quantity')}
-          aria-describedby={`${ids.quantity}-error`}
-          data-testid="order-quantity"
-        />
-        <div className="size-buttons" role="group" aria-label="Amount from your balance">
-          {sizeChoices.map((choice) => {
-            const sized = calculateSizedQuantity(
-              choice,
-              state.side,
-              market,
-              { base: available[market.base], quote: available[market.quote] },
-              summary.price,
-            )
-            return (
-              <button
-                key={choice}
-                type="button"
-                className="btn btn-small btn-ghost"
-                disabled={sized === undefined}
-                onClick={() => sized !== undefined && set({ type: 'quantity', quantity: sized })}
-                data-testid={`size-${choice}`}
-                title={
-                  choice === 'max'
-                    ? 'The largest amount your balance and the market allow'
-                    : `${choice}% of what your ${state.side === 'buy' ? market.quote : market.base} balance allows`
-                }
-              >
-                {choice === 'max' ? 'Max' : `${choice}%`}
-              </button>
-            )
-          })}
-        </div>
-        <p className="field-error" id={`${ids.quantity}-error`} data-testid="order-quantity-error">
-          {fieldError('quantity')}
-        </p>
-        <label htmlFor={ids.total}>
-          Total <span className="muted">{market.quote}</span>
-          {state.type === 'market' && <span className="muted"> (estimated)</span>}
-        </label>
-        <input
+          error={fieldError('quantity')}
+          testId="order-quantity"
+        >
+          <div className="size-buttons" role="group" aria-label="Amount from your balance">
+            {sizeChoices.map((choice) => {
+              const sized = calculateSizedQuantity(
+                choice,
+                state.side,
+                market,
+                { base: available[market.base], quote: available[market.quote] },
+                summary.price,
+              )
+              return (
+                <button
+                  key={choice}
+                  type="button"
+                  className="btn btn-small btn-ghost"
+                  disabled={sized === undefined}
+                  onClick={() => sized !== undefined && set({ type: 'quantity', quantity: sized })}
+                  data-testid={`size-${choice}`}
+                  title={
+                    choice === 'max'
+                      ? 'The largest amount your balance and the market allow'
+                      : `${choice}% of what your ${state.side === 'buy' ? market.quote : market.base} balance allows`
+                  }
+                >
+                  {choice === 'max' ? 'Max' : `${choice}%`}
+                </button>
+              )
+            })}
+          </div>
+        </DecimalField>
+        <DecimalField
           id={ids.total}
-          className={`input num ${fieldError('total') ? 'invalid' : ''}`}
-          inputMode="decimal"
+          label={
+            <>
+              Total <span className="muted">{market.quote}</span>
+              {state.type === 'market' && <span className="muted"> (estimated)</span>}
+            </>
+          }
           value={shownTotal}
           placeholder="0.00"
-          onChange={(event) => set({ type: 'total', total: event.target.value })}
+          onChange={(total) => set({ type: 'total', total })}
           onBlur={() => setTouched((value) => ({ ...value, quantity: true }))}
-          aria-invalid={!!fieldError('total')}
-          aria-describedby={`${ids.total}-error`}
-          data-testid="order-total"
+          error={fieldError('total')}
+          testId="order-total"
         />
-        <p className="field-error" id={`${ids.total}-error`} data-testid="order-total-error">
-          {fieldError('total')}
-        </p>
         <dl className="summary" data-testid="order-summary">
           {estimate !== undefined && (
             <>
@@ -461,5 +450,43 @@ export function OrderForm(props: {
         ))}
       </div>
     </section>
+  )
+}
+
+/** A decimal input with its label and the line for its error; `children` go between the two. */
+function DecimalField(props: {
+  id: string
+  label: ReactNode
+  value: string
+  placeholder: string
+  error: string | undefined
+  onChange: (value: string) => void
+  onBlur: () => void
+  testId: string
+  readOnly?: boolean
+  children?: ReactNode
+}) {
+  const { id, error, testId } = props
+  return (
+    <>
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        className={`input num ${error ? 'invalid' : ''}`}
+        inputMode="decimal"
+        value={props.value}
+        readOnly={props.readOnly}
+        placeholder={props.placeholder}
+        onChange={(event) => props.onChange(event.target.value)}
+        onBlur={props.onBlur}
+        aria-invalid={!!error}
+        aria-describedby={`${id}-error`}
+        data-testid={testId}
+      />
+      {props.children}
+      <p className="field-error" id={`${id}-error`} data-testid={`${testId}-error`}>
+        {error}
+      </p>
+    </>
   )
 }
