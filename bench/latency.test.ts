@@ -72,5 +72,9 @@ it(
     expect(json.results.r40_requestsPerTransfer_sequencer).toBeGreaterThan(0)
     expect(json.results.r40_requestsPerTransfer_nodesByRoute).toContain('PUT /sequencer/batches')
     expect(json.results.r40_requestsPerTransfer_replicasByRoute).toContain('POST /transfer')
+    // Every process's event loop over the run: busy, and how late it ran.
+    expect(json.results.r40_eventLoopBusyPercent_sequencer).toBeGreaterThan(0)
+    expect(json.results.r40_eventLoopBusyPercent_replica3).toBeGreaterThan(0)
+    expect(json.results).toHaveProperty('r40_eventLoopDelayP99Ms_follower1')
   },
 )

@@ -29,6 +29,7 @@ import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initKeccak } from '../shared/intents/index.ts'
 import { initZellular } from '../shared/zellular/index.ts'
+import type { EventLoopReading } from '../server/eventLoopWatch.ts'
 import {
   call,
   drained,
@@ -131,6 +132,7 @@ async function runVariant(variant: {
       const intents = batchOf(Math.ceil(rate * parameters.seconds))
       const checksBefore = await pairingChecks(roles)
       const requestsBefore = await requestCounts(roles)
+      await eventLoops(roles)
       const cpu = startCpuAccounting(Object.fromEntries(roles.map((role) => [role.name, role.pid])))
       const run = await sendAtRate(urls, intents, rate, sampleLoad)
       const used = cpu.stop()
@@ -139,10 +141,11 @@ async function runVariant(variant: {
         Object.entries(checksAfter).map(([name, count]) => [name, count - checksBefore[name]!]),
       )
       const requests = requestsSince(requestsBefore, await requestCounts(roles))
+      const loops = await eventLoops(roles)
       const timelines = await collectTimelines(run, roles)
       const incomplete = timelines.filter((timeline) => timelineProblems(timeline).length > 0)
       const waterfall = buildWaterfall(timelines)
-      const processes = { used, checks, requests }
+      const processes = { used, checks, requests, loops }
       report(`${variant.name}r${rate}_`, rate, run, waterfall, incomplete, processes)
     }
   } finally {
@@ -174,6 +177,18 @@ async function pairingChecks(
 ): Promise<Record<string, number>> {
   const readings = await readEach<{ pairingChecks: number }>(roles, '/debug/pairing-checks')
   return Object.fromEntries(readings.map(({ name, answer }) => [name, answer.pairingChecks]))
+}
+
+/**
+ * How busy and how late each process's event loop was since the last reading
+ * (`GET /debug/event-loop`; the first reading starts the watch and gives nothing).
+ */
+async function eventLoops(roles: Awaited<ReturnType<typeof processRoles>>) {
+  const readings = await readEach<{ eventLoop: EventLoopReading | null }>(
+    roles,
+    '/debug/event-loop',
+  )
+  return readings.map(({ name, answer }) => ({ name, loop: answer.eventLoop }))
 }
 
 type RequestsByRoute = Record<string, number>
@@ -283,6 +298,8 @@ function report(
     readonly checks: Record<string, number>
     /** Requests each node and replica answered over the run, by route. */
     readonly requests: ReturnType<typeof requestsSince>
+    /** Each node's and replica's event loop over the run. */
+    readonly loops: Awaited<ReturnType<typeof eventLoops>>
   },
 ) {
   const { used: usedMs, checks } = processes
@@ -373,5 +390,14 @@ function report(
     results[`${prefix}requestsPerTransfer_${group}ByRoute`] = top
     lines.push(`  ${group}' most frequent requests per transfer: ${top}`)
   }
+  // Event loops: a stage in a process waits while its loop runs other work.
+  const loopLine: string[] = []
+  for (const { name, loop } of processes.loops) {
+    if (loop === null) continue
+    results[`${prefix}eventLoopBusyPercent_${name}`] = loop.busyPercent
+    results[`${prefix}eventLoopDelayP99Ms_${name}`] = loop.delayP99Ms
+    loopLine.push(`${name} ${loop.busyPercent}/${loop.delayP50Ms}/${loop.delayP99Ms}`)
+  }
+  lines.push(`  event loop busy % / delay p50 / p99 ms: ${loopLine.join(', ')}`)
   console.log(lines.join('\n'))
 }

@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { bls } from '../shared/zellular/index.ts'
+import { EventLoopWatch } from './eventLoopWatch.ts'
 import type { RequestCounts } from './requestCounts.ts'
 
 /**
@@ -12,9 +13,13 @@ import type { RequestCounts } from './requestCounts.ts'
  *
  * `GET /debug/requests`: `{ requests: { "PUT /sequencer/batches": n, … } }`, the requests this
  * process has answered since it started, by route (`RequestCounts`).
+ *
+ * `GET /debug/event-loop`: `{ eventLoop }`, how busy and how late the event loop was since the
+ * previous read (`EventLoopWatch`); null at the first read, which starts the watch.
  */
-export function processDebugRoutes(requests: RequestCounts) {
+export function processDebugRoutes(requests: RequestCounts, loop = new EventLoopWatch()) {
   return new Hono()
     .get('/debug/pairing-checks', (c) => c.json({ pairingChecks: bls.pairingChecks() }))
     .get('/debug/requests', (c) => c.json({ requests: requests.snapshot() }))
+    .get('/debug/event-loop', (c) => c.json({ eventLoop: loop.read() ?? null }))
 }
