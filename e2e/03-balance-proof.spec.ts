@@ -139,5 +139,11 @@ test('a verified balance explains itself: what k of n means, when it was checked
     expect(signed.signature).toMatch(/^0x[0-9a-f]{192}$/)
   }
   expect(copied.proof).toMatch(/^0x[0-9a-f]+$/)
+  // Where the page has no clipboard (plain http from another host), it says it could not copy.
+  await page.evaluate(() =>
+    Object.defineProperty(navigator, 'clipboard', { value: undefined, configurable: true }),
+  )
+  await page.getByTestId('copy-proof-USDT').click()
+  await expect(page.getByTestId('balance-USDT')).toContainText('could not copy')
   await user.context.close()
 })

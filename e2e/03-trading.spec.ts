@@ -171,6 +171,15 @@ test('cancel (the row says Cancelling…), cancel all after a confirm, an applie
   )
   await page.getByTestId('cancel-all-keep').click()
   await expect(page.getByTestId('cancel-all-confirm')).toHaveCount(0)
+  // A question left open while the last order went (cancelled from its row here) is not asked
+  // again when a new order comes.
+  await page.getByTestId('cancel-all').click()
+  await page.getByTestId('open-order').getByTestId('cancel-order').click()
+  await expect(page.getByTestId('open-order')).toHaveCount(0)
+  await placeOrder(page, { side: 'buy', price: '1003', quantity: '0.1' })
+  await expect(page.getByTestId('open-order')).toHaveCount(1)
+  await expect(page.getByTestId('cancel-all')).toBeVisible()
+  await expect(page.getByTestId('cancel-all-confirm')).toHaveCount(0)
   await page.getByTestId('cancel-all').click()
   await page.getByTestId('cancel-all-confirm').click()
   await expect(page.getByTestId('open-order').getByTestId('cancel-order')).toHaveText('Cancelling…')

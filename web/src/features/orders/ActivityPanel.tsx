@@ -1,5 +1,5 @@
 import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
-import { Fragment, useState } from 'react'
+import { Fragment, useEffect, useState } from 'react'
 import { orderFillsMax, type MarketInfo, type OrderView } from '../../../../shared/api/index.ts'
 import { BatchTime } from '../../components/BatchTime.tsx'
 import { LoadError } from '../../components/LoadError.tsx'
@@ -105,8 +105,13 @@ export function ActivityPanel(props: {
     cancel(order).catch((error: unknown) => console.error('Cancelling failed:', error))
   }
   const cancelling = cancellingIn(requests, market.id)
-  // Cancel all asks once more before it goes to the wallet: it takes every open order.
+  // Cancel all asks once more before it goes to the wallet: it takes every open order. A
+  // question left open while the orders went is not asked again when new ones come.
   const [confirmingAll, setConfirmingAll] = useState(false)
+  const noneOpen = open.length === 0
+  useEffect(() => {
+    if (noneOpen) setConfirmingAll(false)
+  }, [noneOpen])
 
   // `short` replaces `label` where the panel is narrow (styles.css), so every tab stays in view.
   const tabs: { id: Tab; label: string; short: string }[] = [

@@ -57,7 +57,10 @@ export function ProofDetails(props: {
   const { proven, root, what, testKey } = props
   const [copied, setCopied] = useState<'copied' | 'failed'>()
   const copy = () => {
-    navigator.clipboard
+    // No clipboard outside a secure context (the page served over plain http from another host).
+    const clipboard = navigator.clipboard as Clipboard | undefined
+    if (clipboard === undefined) return setCopied('failed')
+    clipboard
       .writeText(proofExport(props))
       .then(() => setCopied('copied'))
       .catch(() => setCopied('failed'))
