@@ -105,6 +105,8 @@ export function ActivityPanel(props: {
     cancel(order).catch((error: unknown) => console.error('Cancelling failed:', error))
   }
   const cancelling = cancellingIn(requests, market.id)
+  const isCancelling = (order: OrderView) =>
+    cancelling.all || cancelling.orderIds.has(order.orderId)
   // Cancel all asks once more before it goes to the wallet: it takes every open order. A
   // question left open while the orders went is not asked again when new ones come.
   const [confirmingAll, setConfirmingAll] = useState(false)
@@ -285,13 +287,11 @@ export function ActivityPanel(props: {
                         <button
                           className="btn btn-small btn-ghost"
                           onClick={() => cancelAndReport(order)}
-                          disabled={cancelling.all || cancelling.orderIds.has(order.orderId)}
-                          aria-label={`${cancelling.all || cancelling.orderIds.has(order.orderId) ? 'Cancelling' : 'Cancel'} order ${shortHash(order.orderId)}`}
+                          disabled={isCancelling(order)}
+                          aria-label={`${isCancelling(order) ? 'Cancelling' : 'Cancel'} order ${shortHash(order.orderId)}`}
                           data-testid="cancel-order"
                         >
-                          {cancelling.all || cancelling.orderIds.has(order.orderId)
-                            ? 'Cancelling…'
-                            : 'Cancel'}
+                          {isCancelling(order) ? 'Cancelling…' : 'Cancel'}
                         </button>
                       </td>
                     </tr>

@@ -71,6 +71,17 @@ export function estimateFill(
   }
 }
 
+/** `units` rounded down to whole lots of `lotBaseUnits`. */
+export function wholeLots(units: bigint, lotBaseUnits: string): bigint {
+  const lot = BigInt(lotBaseUnits)
+  return (units / lot) * lot
+}
+
+/** The base units `quote` (quote base units) pays for at `price`, before rounding to lots. */
+export function baseForQuote(quote: bigint, price: bigint, baseDecimals: number): bigint {
+  return (quote * 10n ** BigInt(baseDecimals)) / price
+}
+
 /**
  * The base units an amount of quote takes from `opposite` up to `limit` (a buy spends it, a
  * sell brings it in), in whole lots, skipping `own` as `estimateFill` does. What the levels
@@ -96,8 +107,7 @@ export function quantityForQuote(
     left -= take * price
     if (take < tradable) break
   }
-  const lot = BigInt(market.lotBaseUnits)
-  return (quantity / lot) * lot
+  return wholeLots(quantity, market.lotBaseUnits)
 }
 
 /** The user's open orders of `market` on the side an order on `side` trades against. */

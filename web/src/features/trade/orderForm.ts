@@ -4,9 +4,11 @@ import { formatUnits } from '../../lib/format.ts'
 import type { BookLevels } from '../../lib/orderbookState.ts'
 import { readAmount } from '../../lib/readAmount.ts'
 import {
+  baseForQuote,
   estimateFill,
   quantityForQuote,
   selfTradePrices,
+  wholeLots,
   type FillEstimate,
 } from './fillEstimate.ts'
 
@@ -202,13 +204,12 @@ function sizeOf(
   }
   const total = readAmount(state.total, market.quoteDecimals)
   if (!total.ok || price === undefined || price <= 0n) return undefined
-  const lot = BigInt(market.lotBaseUnits)
   let units: bigint
   if (state.type === 'market') {
     if (context.opposite === undefined) return undefined
     units = quantityForQuote(context.opposite, state.side, total.units, price, market, context.own)
   } else {
-    units = ((total.units * 10n ** BigInt(market.baseDecimals)) / price / lot) * lot
+    units = wholeLots(baseForQuote(total.units, price, market.baseDecimals), market.lotBaseUnits)
   }
   return { units, text: formatAmount(units, market.baseDecimals) }
 }
@@ -450,17 +451,16 @@ export function calculateSizedQuantity(
   available: { readonly base?: bigint | undefined; readonly quote?: bigint | undefined },
   price: bigint | undefined,
 ): string | undefined {
-  const lot = BigInt(market.lotBaseUnits)
   let affordable: bigint | undefined
   if (side === 'sell') affordable = available.base
   else if (available.quote !== undefined && price !== undefined && price > 0n) {
-    affordable = (available.quote * 10n ** BigInt(market.baseDecimals)) / price
+    affordable = baseForQuote(available.quote, price, market.baseDecimals)
   }
   if (affordable === undefined) return undefined
   const share = choice === 'max' ? 100n : BigInt(choice)
-  let quantity = ((affordable * share) / 100n / lot) * lot
+  let quantity = wholeLots((affordable * share) / 100n, market.lotBaseUnits)
   if (choice === 'max') {
-    const largest = (BigInt(market.maxQuantityBaseUnits) / lot) * lot
+    const largest = wholeLots(BigInt(market.maxQuantityBaseUnits), market.lotBaseUnits)
     if (quantity > largest) quantity = largest
   }
   return formatAmount(quantity, market.baseDecimals)
