@@ -104,6 +104,15 @@ const replicaEnvironmentSchema = z.object({
     .transform((text) => Number.parseInt(text, 10))
     .default(2_500),
   /**
+   * How long a node may take to start answering a batch PUT or `/node/state`, which it answers
+   * at once: a gateway paused or cut off is left after this, not after the 5 s request timeout.
+   */
+  ZELLULAR_QUICK_ANSWER_MS: z
+    .string()
+    .regex(/^[1-9][0-9]{0,4}$/)
+    .transform((text) => Number.parseInt(text, 10))
+    .default(1_500),
+  /**
    * The local IP address the replica's requests to the nodes go from. Nodes share their intake
    * per client address, so replicas on one machine each send from their own (the local network
    * gives each a loopback address of its own); unset, the system picks.
@@ -208,6 +217,7 @@ export interface ReplicaMainConfig {
     maxBackoffMs: number
     longPollMs: number
     longPollMaxMs: number
+    quickAnswerMs: number
     sourceAddress: string | undefined
   }
   readonly parameters: ReplicaParameters
@@ -295,6 +305,7 @@ export function loadReplicaConfig(environment: NodeJS.ProcessEnv): ReplicaMainCo
       maxBackoffMs: env.ZELLULAR_MAX_BACKOFF_MS,
       longPollMs: env.ZELLULAR_LONG_POLL_MS,
       longPollMaxMs: env.ZELLULAR_LONG_POLL_MAX_MS,
+      quickAnswerMs: env.ZELLULAR_QUICK_ANSWER_MS,
       sourceAddress: env.ZELLULAR_SOURCE_ADDRESS,
     },
     warnings,

@@ -43,6 +43,7 @@ async function runApplier(): Promise<void> {
     maxBackoffMs: config.zellular.maxBackoffMs,
     longPollMs: config.zellular.longPollMs,
     longPollMaxMs: config.zellular.longPollMaxMs,
+    quickAnswerMs: config.zellular.quickAnswerMs,
     transport: nodeHttpTransportFrom(config.zellular.sourceAddress),
     onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
   })

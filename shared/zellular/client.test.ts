@@ -113,6 +113,8 @@ class FakeNode {
    * (as our nodes send at a read's first beat), then nothing more.
    */
   stallHeldReads = false
+  /** A paused node (SIGSTOP): it keeps every connection and answers nothing at all. */
+  paused = false
   /** While this says no, page reads get 503 NotSynced. */
   gate: (() => boolean) | undefined
   /** `flood`: send a Content-Length header (of FLOOD_LIMIT) instead of chunks. */
@@ -157,6 +159,7 @@ class FakeNode {
     const beatParameter = url.searchParams.get('beat')
     const beat = beatParameter === null ? undefined : Number(beatParameter)
     this.requests.push({ method, path: url.pathname, contentType, body, after, wait, beat })
+    if (this.paused) return
     if (this.longPoll && wait !== undefined && after !== undefined && after >= this.finalized) {
       if (this.stallHeldReads) {
         response.writeHead(200, { 'content-type': 'application/json' })
@@ -500,6 +503,23 @@ describe('ZellularClient.send', () => {
     await client.send('two')
     expect(client.gateway).toBe(other.id)
     expect(other.requests.at(-1)).toMatchObject({ method: 'PUT', body: 'two' })
+  })
+
+  it('leaves a paused gateway soon, not at the request timeout', async () => {
+    // A node answers a PUT and `/node/state` at once (it only queues the batch): one that has
+    // not started to answer within `quickAnswerMs` is paused or cut off. Waiting for the
+    // request timeout (here a minute) held every batch of a replica whose gateway paused, and
+    // asking the paused node's state again to rank the others held it as long once more.
+    const [first, second] = await startNetwork([new FakeNode('good'), new FakeNode('good')])
+    const client = clientFor({ timeoutMs: 60_000, quickAnswerMs: 300 })
+    await client.send('one')
+    const [used, other] = client.gateway === first!.id ? [first!, second!] : [second!, first!]
+    used.paused = true
+    const statesBefore = used.count('GET', '/node/state')
+    await client.send('two')
+    expect(client.gateway).toBe(other.id)
+    expect(other.requests.at(-1)).toMatchObject({ method: 'PUT', body: 'two' })
+    expect(used.count('GET', '/node/state')).toBe(statesBefore)
   })
 
   it('throws client errors at once, without trying another node', async () => {

@@ -33,6 +33,12 @@ export interface ZellularClientParameters {
   readonly network: Network
   /** Limit for each HTTP request, answer body included (default 5000 ms, zsequencer's own). */
   readonly timeoutMs?: number
+  /**
+   * How long a node may take to start answering what it answers at once (a batch PUT, which it
+   * only queues; `/node/state`; default 1500 ms, never over `timeoutMs`). One that has not
+   * started by then is paused or cut off: it is left for the next node now, not at `timeoutMs`.
+   */
+  readonly quickAnswerMs?: number
   /** The fetch to use; default the global one. */
   readonly fetch?: typeof fetch
   /**
@@ -146,6 +152,7 @@ export type NodeState =
   | { readonly id: string; readonly socket: string; readonly ok: false; readonly error: Error }
 
 const DEFAULT_TIMEOUT_MS = 5_000
+const DEFAULT_QUICK_ANSWER_MS = 1_500
 /** How late after its wait a held read may start to answer before its node is left. */
 const LONG_POLL_MARGIN_MS = 1_500
 /** A held read's beat (`&beat=`): our nodes send a space this often while they hold it. */
@@ -187,6 +194,7 @@ export class ZellularClient {
   readonly app: string
   readonly network: Network
   readonly timeoutMs: number
+  readonly quickAnswerMs: number
   readonly pollIntervalMs: number
   readonly maxBackoffMs: number
   readonly longPollMs: number
@@ -218,6 +226,10 @@ export class ZellularClient {
     this.app = parameters.app
     this.network = parameters.network
     this.timeoutMs = parameters.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    this.quickAnswerMs = Math.min(
+      parameters.quickAnswerMs ?? DEFAULT_QUICK_ANSWER_MS,
+      this.timeoutMs,
+    )
     this.pollIntervalMs = parameters.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS
     const maxBackoffMs = parameters.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS
     this.maxBackoffMs = Math.max(maxBackoffMs, this.pollIntervalMs)
@@ -258,9 +270,10 @@ export class ZellularClient {
   /**
    * Posts one batch (`PUT /node/{app}/batches`, raw `text/plain` body). The node is the cached
    * gateway, else one chosen from `/node/state`: not the sequencer, knowing the app. A node that
-   * is unreachable, times out, answers 5xx (503 NotSynced, IsPaused included) or says it cannot
-   * take batches is replaced by the next; 429 BatchesLimitExceeded is retried after a pause;
-   * any other 4xx (400 unknown app, 429 BatchSizeExceeded, 422) is thrown at once.
+   * is unreachable, does not start to answer within `quickAnswerMs`, times out, answers 5xx
+   * (503 NotSynced, IsPaused included) or says it cannot take batches is replaced by the next;
+   * 429 BatchesLimitExceeded is retried after a pause; any other 4xx (400 unknown app, 429
+   * BatchSizeExceeded, 422) is thrown at once.
    *
    * Delivery is at least once: a node that times out may still have queued the batch, and
    * zsequencer does not de-duplicate. Resolving means one node accepted it, not finalized.
@@ -510,8 +523,9 @@ export class ZellularClient {
   }
 
   /**
-   * `GET /node/state` of every operator, in parallel, each within `timeoutMs`. A node that
-   * cannot be reached, answers badly or reports another node id yields `ok: false`.
+   * `GET /node/state` of every operator, in parallel, each answering within `quickAnswerMs`
+   * and done within `timeoutMs`. A node that cannot be reached, answers badly or reports another
+   * node id yields `ok: false`.
    */
   async nodeStates(options: RequestOptions = {}): Promise<NodeState[]> {
     return Promise.all(this.#readers.map((operator) => this.#nodeState(operator, options.signal)))
@@ -520,7 +534,11 @@ export class ZellularClient {
   async #nodeState(operator: Operator, signal: AbortSignal | undefined): Promise<NodeState> {
     const { id, socket } = operator
     try {
-      const data = await this.#call(operator, 'GET', '/node/state', { signal, lossless: true })
+      const data = await this.#call(operator, 'GET', '/node/state', {
+        signal,
+        lossless: true,
+        answerWithinMs: this.quickAnswerMs,
+      })
       const parsed = nodeStateSchema.safeParse(data)
       const url = `${socket}/node/state`
       if (!parsed.success) {
@@ -559,7 +577,7 @@ export class ZellularClient {
       signal?.throwIfAborted()
       let id = this.#gateway
       if (id === undefined || failed.has(id)) {
-        ranking ??= await this.#rankSubmitNodes(signal)
+        ranking ??= await this.#rankSubmitNodes(failed, signal)
         id = ranking.find((candidate) => !failed.has(candidate))
         this.#gateway = id
         if (id === undefined) {
@@ -570,7 +588,12 @@ export class ZellularClient {
       }
       try {
         const operator = this.network.operators.get(id)!
-        await this.#call(operator, 'PUT', path, { body, contentType, signal })
+        await this.#call(operator, 'PUT', path, {
+          body,
+          contentType,
+          signal,
+          answerWithinMs: this.quickAnswerMs,
+        })
         return
       } catch (error) {
         if (signal?.aborted) throw error
@@ -592,9 +615,14 @@ export class ZellularClient {
    * Posting nodes to try, best first: reachable non-sequencers that know the app (shuffled, to
    * spread clients), then nodes whose state is unknown, then the sequencer as a last resort
    * (it accepts batches too, under its own rate limit; a one-node network has nothing else).
+   * Those that just `failed` this batch are not asked again: a paused one would hold the
+   * ranking as long as it held the batch.
    */
-  async #rankSubmitNodes(signal: AbortSignal | undefined): Promise<string[]> {
-    const posting = this.network.withRole('posting')
+  async #rankSubmitNodes(
+    failed: ReadonlySet<string>,
+    signal: AbortSignal | undefined,
+  ): Promise<string[]> {
+    const posting = this.network.withRole('posting').filter(({ id }) => !failed.has(id))
     const states = await Promise.all(posting.map((operator) => this.#nodeState(operator, signal)))
     const preferred: string[] = []
     const unknown: string[] = []
