@@ -32,7 +32,7 @@ export function startDiskFullFault(
       log.warn('test fault: disk free again')
     }
   }
-  log.warn(`test fault enabled: the disk is full while ${file} exists`)
+  log.warn(`test fault armed: the disk is full whenever ${file} exists`)
   check()
   const timer = setInterval(check, CHECK_INTERVAL_MS)
   // Nothing to wait for at exit: the timer only looks at a file.

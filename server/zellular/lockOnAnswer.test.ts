@@ -118,3 +118,21 @@ it('stops presuming a waiting follower that refused what it was presumed to sign
   expect(await within(() => log.lastLocked === 3)).toBe(true)
   expect(refused).toHaveLength(1)
 })
+
+it('suspects a waiting follower that gave no answer at all, not only its presumption', async () => {
+  // A refusal from a presumed signer may be news still on its way; silence is not. A paused
+  // follower presumed in a lock round lost only its presumption, so a later round counting it by
+  // its report asked it again and waited out its whole timeout once more (chaos seed 406: a
+  // lock and then its finalization each waited 2 s for the same paused node).
+  const { urls, state, silentlyHeld } = await signingFollowers(cleanups)
+  state.silent.add(3)
+  const config = { pipelineLocks: true, aggregationTimeoutMs: 300 }
+  const { node, ids } = startedSequencer(urls, config, cleanups)
+  const [first, , paused] = ids.slice(1) as [string, string, string]
+  node.inbox.accept(paused, put([], 1_000))
+  node.inbox.accept(first, put(['b1', 'b2'], 1_000))
+  node.inbox.answer(paused, put([], 1_000))
+  expect(await within(() => silentlyHeld.length === 1)).toBe(true)
+  expect(await within(() => node.synchronizer.isSuspected(paused))).toBe(true)
+  expect(node.synchronizer.isSuspected(first)).toBe(false)
+})

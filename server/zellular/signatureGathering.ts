@@ -14,6 +14,11 @@ export type Gathered =
   | {
       readonly ok: false
       readonly unsigned: string[]
+      /**
+       * Those of `unsigned` that gave no answer at all (unreachable, or silent until the
+       * deadline: paused, cut off) rather than a refusal or a bad signature.
+       */
+      readonly silent: string[]
       /** Why each party member's signature is missing, for the sequencer's log. */
       readonly why: ReadonlyMap<string, string>
       /** What refusals sent along (`data` of the error envelope), by who refused. */
@@ -103,6 +108,7 @@ export async function gatherSignatures(
   // unverified (it did, between the resolve and the code after the await).
   let finished = false
   const why = new Map<string, string>()
+  const silent = new Set<string>()
   const refusalData = new Map<string, unknown>()
   const gathered = await new Promise<boolean>((resolve) => {
     const finish = (outcome: boolean) => {
@@ -124,6 +130,7 @@ export async function gatherSignatures(
           if (finished) return
           if ('refusal' in answer) {
             why.set(id, answer.refusal)
+            if (answer.unreachable === true) silent.add(id)
             if (answer.data !== undefined) refusalData.set(id, answer.data)
           } else if (!verifyEach || verifiesAlone(id, answer.signature)) {
             signatures.set(id, answer.signature)
@@ -144,8 +151,12 @@ export async function gatherSignatures(
   controller.abort()
   if (!gathered) {
     const unsigned = party.filter((id) => !signatures.has(id))
-    for (const id of unsigned) if (!why.has(id)) why.set(id, 'no answer in time')
-    return { ok: false, unsigned, why, refusalData }
+    for (const id of unsigned) {
+      if (why.has(id)) continue
+      why.set(id, 'no answer in time')
+      silent.add(id)
+    }
+    return { ok: false, unsigned, silent: [...silent], why, refusalData }
   }
   const nonsigners = network
     .attesting()
@@ -164,7 +175,9 @@ async function askToSign(
   context: NodeContext,
   id: string,
   ask: SignatureAsk,
-): Promise<{ signature: bls.G1; data: unknown } | { refusal: string; data?: unknown }> {
+): Promise<
+  { signature: bls.G1; data: unknown } | { refusal: string; data?: unknown; unreachable?: true }
+> {
   const operator = context.network.operator(id)
   if (!operator) return { refusal: 'not an operator' }
   try {
@@ -179,7 +192,8 @@ async function askToSign(
     // Only parsed here (a point on the curve); `gatherSignatures` verifies the answers together.
     return { signature: bls.parseG1(signature), data: body?.data }
   } catch (error) {
-    return { refusal: (error as Error)?.message ?? String(error) }
+    // The request failed on the way (refused connection, reset, timeout): no answer came.
+    return { refusal: (error as Error)?.message ?? String(error), unreachable: true }
   }
 }
 

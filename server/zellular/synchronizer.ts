@@ -47,6 +47,15 @@ interface SyncPointCandidate {
   readonly presumed: readonly string[]
 }
 
+/** Who a failed round misses: the party members that did not sign, and of them the silent. */
+interface Missing {
+  readonly unsigned: readonly string[]
+  /** No answer at all (unreachable, or none by the round's deadline). */
+  readonly silent: readonly string[]
+}
+
+const NONE: Missing = { unsigned: [], silent: [] }
+
 /** Peers that reported before and then fell silent this long count as gone (zsequencer: 10 s). */
 export const INACTIVE_AFTER_MS = 10_000
 
@@ -213,17 +222,19 @@ export class Synchronizer {
   private async syncTo(app: string, state: SignedState): Promise<void> {
     const point = this.pickPoint(app, state, [])
     if (!point) return
-    const unsigned = await this.signAndApply(app, state, point)
+    const { unsigned, silent } = await this.signAndApply(app, state, point)
     if (unsigned.length === 0) return
     const now = this.context.clock.now()
+    // A presumed peer that refused may not have had the batches yet; one that said nothing at
+    // all is down, paused or cut off like any other, and is suspected: counted by its report
+    // alone, it was asked again by the next round (a finalization after a lock) and cost that
+    // round its whole timeout too (chaos seed 406: 4.1 s without progress).
+    const refusedPresumed = (id: string) => point.presumed.includes(id) && !silent.includes(id)
     this.#suspicion.suspect(
-      unsigned.filter((id) => !point.presumed.includes(id)),
+      unsigned.filter((id) => !refusedPresumed(id)),
       now,
     )
-    this.#presumptionLost.suspect(
-      unsigned.filter((id) => point.presumed.includes(id)),
-      now,
-    )
+    this.#presumptionLost.suspect(unsigned.filter(refusedPresumed), now)
     const fallback = this.pickPoint(app, state, unsigned)
     if (fallback && this.role.isSequencer && !this.role.paused) {
       await this.signAndApply(app, state, fallback)
@@ -380,14 +391,14 @@ export class Synchronizer {
 
   /**
    * Gathers signatures for `point` and applies the proof; returns the party members that did
-   * not sign when no threshold was reached. A finalization first needs a time lock
+   * not sign when no threshold was reached (`silent`: those that did not answer at all). A finalization first needs a time lock
    * (`timeLockFor`), which may finalize another index than `point`'s.
    */
   private async signAndApply(
     app: string,
     state: SignedState,
     point: SyncPointCandidate,
-  ): Promise<string[]> {
+  ): Promise<Missing> {
     const log = this.logs.get(app)
     let request: SyncPoint = {
       app_name: app,
@@ -400,12 +411,12 @@ export class Synchronizer {
     let timeLock: TimeLock | undefined
     if (state === 'locked') {
       const locked = await this.timeLockFor(app, point)
-      if (!locked.ok) return locked.unsigned
+      if (!locked.ok) return locked.missing
       timeLock = locked.lock
       const { index, chaining_hash, timestamp } = timeLock
       request = { ...request, index, chaining_hash, timestamp }
       // This node's own signature comes with the aggregate: it binds this node as any other.
-      if (!this.#timesStep(app, () => this.logs.times.finalize(app, locked.lock))) return []
+      if (!this.#timesStep(app, () => this.logs.times.finalize(app, locked.lock))) return NONE
     }
     const vote = state === 'sequenced' ? this.#voteWithLock(app, point) : undefined
     const body = {
@@ -420,7 +431,7 @@ export class Synchronizer {
     if (!gathered.ok) {
       this.#learnLocks(app, gathered)
       this.logFailedRound(app, state, request.index, gathered.why)
-      return gathered.unsigned
+      return gathered
     }
     if (state === 'locked' && this.context.hooks.finalizeTwice) {
       await finalizeAgain(this.context, body, point.party, (ask, party) =>
@@ -429,7 +440,7 @@ export class Synchronizer {
     }
     if (state === 'locked' && this.context.hooks.withholdFinalizations) {
       this.context.log.warn(`ADVERSARY withholds finalization ${request.index}`)
-      return []
+      return NONE
     }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
@@ -438,7 +449,7 @@ export class Synchronizer {
       this.context.log.warn(
         `own ${state === 'locked' ? 'finalization' : 'lock'} ${request.index} refused: ${refusal}`,
       )
-      return []
+      return NONE
     }
     const memory = state === 'sequenced' ? this.#lastLockPoint : this.#lastFinalizationPoint
     memory.set(app, request.index)
@@ -448,7 +459,7 @@ export class Synchronizer {
       this.logs.times.learn(app, { ...voted, ...gathered.companion })
     }
     this.onApplied()
-    return []
+    return NONE
   }
 
   /**
@@ -489,12 +500,12 @@ export class Synchronizer {
   private async timeLockFor(
     app: string,
     point: SyncPointCandidate,
-  ): Promise<{ ok: true; lock: TimeLock } | { ok: false; unsigned: string[] }> {
+  ): Promise<{ ok: true; lock: TimeLock } | { ok: false; missing: Missing }> {
     const known = this.#knownLock(app, point)
-    if (known !== null) return known ? { ok: true, lock: known } : { ok: false, unsigned: [] }
+    if (known !== null) return known ? { ok: true, lock: known } : { ok: false, missing: NONE }
     const vote = this.#newVote(app, point)
     if (!this.#timesStep(app, () => this.logs.times.vote(app, vote, undefined))) {
-      return { ok: false, unsigned: [] }
+      return { ok: false, missing: NONE }
     }
     const ask = {
       path: '/node/sign_finalization_vote',
@@ -508,7 +519,7 @@ export class Synchronizer {
       const learned = this.#knownLock(app, point)
       if (learned) return { ok: true, lock: learned }
       this.logFailedRound(app, 'vote', point.index, gathered.why)
-      return { ok: false, unsigned: gathered.unsigned }
+      return { ok: false, missing: gathered }
     }
     const { app_name: _app, ...voted } = vote
     const lock = { ...voted, ...gathered.aggregate }

@@ -307,9 +307,12 @@ export async function signingFollowers(cleanups: Cleanups) {
   const refused: SyncPoint[] = []
   const votes: FinalizationVote[] = []
   const heldAnswers: (() => void)[] = []
+  const silentlyHeld: ServerResponse[] = []
   const state = {
     holdFinalizations: false,
     refusing: new Set<number>(),
+    /** Followers that answer nothing at all (paused): their requests are held to the end. */
+    silent: new Set<number>(),
     lockedOn: new Map<number, TimeLock>(),
   }
   /** The vote a lock request carries, signed unless the follower is locked (`signer.ts`). */
@@ -324,6 +327,10 @@ export async function signingFollowers(cleanups: Cleanups) {
     [1, 2, 3].map((position) =>
       fakePeer((request, body, response: ServerResponse) => {
         const point = JSON.parse(body) as SyncPoint
+        if (state.silent.has(position)) {
+          silentlyHeld.push(response)
+          return
+        }
         if (state.refusing.has(position)) {
           refused.push(point)
           const error = { code: 'InvalidRequest', message: 'refused' }
@@ -350,13 +357,23 @@ export async function signingFollowers(cleanups: Cleanups) {
   )
   cleanups.push(() => {
     for (const reply of heldAnswers.splice(0)) reply()
+    for (const response of silentlyHeld.splice(0)) response.destroy()
     for (const peer of peers) peer.close()
   })
   const release = () => {
     state.holdFinalizations = false
     for (const reply of heldAnswers.splice(0)) reply()
   }
-  return { urls: peers.map((peer) => peer.url), asked, refused, votes, state, heldAnswers, release }
+  return {
+    urls: peers.map((peer) => peer.url),
+    asked,
+    refused,
+    votes,
+    state,
+    heldAnswers,
+    silentlyHeld,
+    release,
+  }
 }
 
 /** A lock request with the vote it may carry (`signer.ts`). */
