@@ -12,7 +12,7 @@ import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
 import { SignPreview } from '../transfer/SignPreview.tsx'
-import { ownOpposite } from './fillEstimate.ts'
+import { oppositeLevels, ownOpposite } from './fillEstimate.ts'
 import {
   calculateOrderSummary,
   calculateSizedQuantity,
@@ -107,7 +107,11 @@ export function OrderForm(props: {
     () => ownOpposite(orders.data?.orders ?? [], market.id, state.side),
     [orders.data, market.id, state.side],
   )
-  const opposite = state.side === 'buy' ? book.book?.asks : book.book?.bids
+  // Sorted once per book and side: the summary and the checks walk it several times a render.
+  const opposite = useMemo(
+    () => (book.book === undefined ? undefined : oppositeLevels(book.book, state.side)),
+    [book.book, state.side],
+  )
   const context = { slippageBps, own, ...(opposite === undefined ? {} : { opposite }) }
   const summary = calculateOrderSummary(state, market, top, context)
   const available: Record<string, bigint | undefined> = {}

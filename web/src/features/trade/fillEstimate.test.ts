@@ -1,22 +1,41 @@
 import { describe, expect, it } from 'vitest'
 import type { OrderView } from '../../../../shared/api/index.ts'
-import { estimateFill, ownOpposite, quantityForQuote, selfTradePrices } from './fillEstimate.ts'
+import {
+  estimateFill,
+  oppositeLevels,
+  ownOpposite,
+  quantityForQuote,
+  selfTradePrices,
+} from './fillEstimate.ts'
 
 // Prices in quote base units (6 decimals) per whole base token (18 decimals).
 const usdt = (value: number) => BigInt(Math.round(value * 1e6))
 const eth = (value: number) => BigInt(Math.round(value * 1e6)) * 10n ** 12n
 const market = { baseDecimals: 18, lotBaseUnits: (10n ** 15n).toString() }
-const asks = new Map([
-  [usdt(2001), eth(1)],
-  [usdt(2002), eth(2)],
-  [usdt(2010), eth(5)],
-])
-const bids = new Map([
-  [usdt(1999), eth(1)],
-  [usdt(1990), eth(3)],
-])
+const book = {
+  asks: new Map([
+    [usdt(2010), eth(5)],
+    [usdt(2001), eth(1)],
+    [usdt(2002), eth(2)],
+  ]),
+  bids: new Map([
+    [usdt(1990), eth(3)],
+    [usdt(1999), eth(1)],
+  ]),
+}
+// What a buy and a sell trade against, best first.
+const asks = oppositeLevels(book, 'buy')
+const bids = oppositeLevels(book, 'sell')
 
 describe('fill estimate', () => {
+  it("sorts the side an order trades against once, best first, whatever the book's order", () => {
+    expect(asks.map(([price]) => price)).toEqual([usdt(2001), usdt(2002), usdt(2010)])
+    expect(bids).toEqual([
+      [usdt(1999), eth(1)],
+      [usdt(1990), eth(3)],
+    ])
+  })
+
   it('walks the levels best first, within the limit: average price and impact', () => {
     // 1 at 2,001 and 1 at 2,002: 4,003 USDT for 2 ETH, 2,001.5 on average, 0.025 % over 2,001.
     const buy = estimateFill(asks, 'buy', eth(2), usdt(2100), 18)

@@ -23,15 +23,35 @@ export interface FillEstimate {
 }
 
 /**
- * The other side's levels an order on `side` reaches with `limit` (its price, or a market order's
- * worst price), best first: asks up to it for a buy, bids down to it for a sell.
+ * The levels an order on one side trades against, best first (asks lowest first for a buy,
+ * bids highest first for a sell), as `[price, size]`: sorted once per book (`oppositeLevels`),
+ * then walked by the fill estimate, a total's sizing and the self-trade check alike.
  */
-function reachable(opposite: BookLevels, side: Side, limit: bigint): [bigint, bigint][] {
-  const prices = bestFirst(
-    [...opposite.keys()].filter((price) => (side === 'buy' ? price <= limit : price >= limit)),
-    side === 'buy' ? 'asks' : 'bids',
-  )
-  return prices.map((price) => [price, opposite.get(price)!])
+export type OppositeLevels = readonly (readonly [price: bigint, size: bigint])[]
+
+/** The side of `book` an order on `side` trades against, best first. */
+export function oppositeLevels(
+  book: { readonly bids: BookLevels; readonly asks: BookLevels },
+  side: Side,
+): OppositeLevels {
+  const levels = side === 'buy' ? book.asks : book.bids
+  const prices = bestFirst([...levels.keys()], side === 'buy' ? 'asks' : 'bids')
+  return prices.map((price) => [price, levels.get(price)!] as const)
+}
+
+/** Whether an order on `side` with `limit` (its price or bound) reaches `price`. */
+const withinLimit = (side: Side, price: bigint, limit: bigint) =>
+  side === 'buy' ? price <= limit : price >= limit
+
+/**
+ * The levels an order on `side` reaches with `limit` (its price, or a market order's worst
+ * price), best first: asks up to it for a buy, bids down to it for a sell.
+ */
+function* reachable(opposite: OppositeLevels, side: Side, limit: bigint) {
+  for (const level of opposite) {
+    if (!withinLimit(side, level[0], limit)) return
+    yield level
+  }
 }
 
 /**
@@ -40,7 +60,7 @@ function reachable(opposite: BookLevels, side: Side, limit: bigint): [bigint, bi
  * instead of trading with them.
  */
 export function estimateFill(
-  opposite: BookLevels,
+  opposite: OppositeLevels,
   side: Side,
   quantity: bigint,
   limit: bigint,
@@ -88,7 +108,7 @@ export function baseForQuote(quote: bigint, price: bigint, baseDecimals: number)
  * within the bound cannot give is left out: the result may be less than the amount asks.
  */
 export function quantityForQuote(
-  opposite: BookLevels,
+  opposite: OppositeLevels,
   side: Side,
   quote: bigint,
   limit: bigint,
@@ -132,7 +152,7 @@ export function ownOpposite(
  * order within the limit.
  */
 export function selfTradePrices(
-  opposite: BookLevels,
+  opposite: OppositeLevels,
   side: Side,
   quantity: bigint | undefined,
   limit: bigint,
@@ -147,9 +167,10 @@ export function selfTradePrices(
   }
   // An own order the page's book does not show yet (its delta still on the way) is within reach
   // if the limit reaches its price.
+  const shown = new Set(opposite.map(([price]) => price))
   for (const price of own.keys()) {
-    const within = side === 'buy' ? price <= limit : price >= limit
-    if (within && !opposite.has(price) && !met.includes(price)) met.push(price)
+    if (withinLimit(side, price, limit) && !shown.has(price) && !met.includes(price))
+      met.push(price)
   }
   return bestFirst(met, side === 'buy' ? 'asks' : 'bids')
 }

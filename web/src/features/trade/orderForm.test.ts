@@ -13,6 +13,7 @@ import {
   type OrderContext,
   type OrderFormState,
 } from './orderForm.ts'
+import { oppositeLevels } from './fillEstimate.ts'
 import { parseSlippage } from './useSlippage.ts'
 
 // The devnet ETH/USDT: price step 0.01 USDT, lot 0.001 ETH, 0.01 to 1,000,000 ETH.
@@ -148,11 +149,17 @@ describe('sizing buttons', () => {
 describe('size as a total, what crosses the book, the bound and self-trades', () => {
   const eth = 10n ** 18n
   // The asks a buy meets: 1 ETH at 2,001, 2 ETH at 2,002, 5 ETH at 2,010.
-  const asks = new Map([
-    [2_001_000_000n, eth],
-    [2_002_000_000n, 2n * eth],
-    [2_010_000_000n, 5n * eth],
-  ])
+  const asks = oppositeLevels(
+    {
+      asks: new Map([
+        [2_001_000_000n, eth],
+        [2_002_000_000n, 2n * eth],
+        [2_010_000_000n, 5n * eth],
+      ]),
+      bids: new Map(),
+    },
+    'buy',
+  )
   const codesIn = (state: OrderFormState, context: OrderContext) =>
     getOrderErrors(state, calculateOrderSummary(state, market, top, context), {
       ...context,

@@ -1,7 +1,6 @@
 import type { MarketInfo } from '../../../../shared/api/index.ts'
 import { formatAmount } from '../../../../shared/intents/index.ts'
 import { formatUnits } from '../../lib/format.ts'
-import type { BookLevels } from '../../lib/orderbookState.ts'
 import { readAmount } from '../../lib/readAmount.ts'
 import {
   baseForQuote,
@@ -10,6 +9,7 @@ import {
   selfTradePrices,
   wholeLots,
   type FillEstimate,
+  type OppositeLevels,
 } from './fillEstimate.ts'
 
 /*
@@ -102,8 +102,8 @@ export const defaultSlippageBps = 500n
 export interface OrderContext {
   /** The market order bound, in basis points (`defaultSlippageBps`). */
   readonly slippageBps?: bigint
-  /** The levels of the side the order trades against, when the page holds the book. */
-  readonly opposite?: BookLevels
+  /** The levels the order trades against, when the page holds the book (`oppositeLevels`). */
+  readonly opposite?: OppositeLevels
   /** The user's own resting orders on that side, base units by price (`ownOpposite`). */
   readonly own?: ReadonlyMap<bigint, bigint>
 }
@@ -385,8 +385,7 @@ export function getOrderErrors(
   // quote would otherwise raise it at every tick of an empty form.
   const own = context.own
   if (summary.price !== undefined && quantity !== undefined && own !== undefined && own.size > 0) {
-    const opposite = context.opposite ?? new Map<bigint, bigint>()
-    const met = selfTradePrices(opposite, state.side, quantity, summary.price, own)
+    const met = selfTradePrices(context.opposite ?? [], state.side, quantity, summary.price, own)
     if (met.length > 0) {
       const resting = state.side === 'buy' ? 'sell' : 'buy'
       const at =
