@@ -44,3 +44,59 @@ test('a new balance shows from the stream at once, marked as verifying, then ver
   await expect(amount).toHaveText(streamed!)
   await user.context.close()
 })
+
+/*
+ * A streamed balance that no quorum's root confirms within `STREAMED_BALANCE_TTL_MS` (10 s)
+ * gives way to the balance a quorum proved, and the row says which batch's verification stalled
+ * and at which batch the shown balance is proven. Here every replica's `/status` keeps naming
+ * the root it had hashed before the mint (as replicas whose roots stopped moving would), so the
+ * page's checks keep proving the balance at that root while the stream has moved on.
+ */
+test('a streamed balance no quorum root confirms within 10 s says its verification stalled, and shows the proven one', async ({
+  browser,
+  baseURL,
+}) => {
+  const user = await openUser(browser, { baseURL: baseURL! })
+  await connect(user)
+  await useFaucet(user)
+  const amount = user.page.getByTestId('amount-USDT')
+  await expect(amount).toHaveAttribute('data-source', 'verified')
+  const before = await amount.textContent()
+
+  let frozen = true
+  const rootIndexes = new Map<string, number>()
+  await user.page.route(
+    (url) => url.pathname === '/status',
+    async (route) => {
+      const response = await route.fetch()
+      const status = (await response.json()) as { replicaId: string; stateHashIndex: number }
+      if (!frozen) return route.fulfill({ response, json: status })
+      const held = rootIndexes.get(status.replicaId) ?? status.stateHashIndex
+      rootIndexes.set(status.replicaId, held)
+      await route.fulfill({ response, json: { ...status, stateHashIndex: held } })
+    },
+  )
+  // Statuses read from now on name the roots of before the mint.
+  await expect.poll(() => rootIndexes.size, { timeout: 15_000 }).toBeGreaterThanOrEqual(2)
+  await user.page.getByTestId('faucet').click()
+  await expect(amount).toHaveAttribute('data-source', 'streamed', { timeout: 30_000 })
+  const badgeText = await user.page.getByTestId('badge-USDT').textContent()
+  const batch = /verifying batch #(\d+)/.exec(badgeText ?? '')![1]!
+
+  const stalled = user.page.getByTestId('stalled-USDT')
+  await expect(stalled).toContainText(
+    `Verification stalled: no quorum confirmed batch #${batch} within 10 s; showing the balance ` +
+      'proven at batch #',
+    { timeout: 20_000 },
+  )
+  await expect(amount).toHaveAttribute('data-source', 'verified')
+  await expect(amount).toHaveText(before!)
+  await expect(user.page.getByTestId('badge-USDT')).toHaveText('✓ verified by 3 of 3 replicas')
+
+  // The roots move again: the mint's balance is proven, and the stall is no longer said.
+  frozen = false
+  await expect(stalled).toHaveCount(0, { timeout: 30_000 })
+  await expect(amount).not.toHaveText(before!)
+  await expect(amount).toHaveAttribute('data-source', 'verified')
+  await user.context.close()
+})
