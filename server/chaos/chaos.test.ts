@@ -27,6 +27,7 @@ describe('chaos', () => {
       expect(anomalies, replay).toEqual([])
       // The run did something: most operations were acknowledged and faults were injected.
       expect(Number(result.summary['submit ack'] ?? 0)).toBeGreaterThan(100)
+      expect(Number(result.summary['faults injected'] ?? 0)).toBeGreaterThan(0)
     },
   )
 })

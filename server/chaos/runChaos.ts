@@ -74,7 +74,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   }
   const plan = planFaults(planRandom, durationMs, kinds)
   log(
-    `chaos: seed ${options.seed}, ${options.seconds} s, ${rate} ops/s, ${plan.length} faults, in ${dir}`,
+    `chaos: seed ${options.seed}, ${options.seconds} s, ${rate} ops/s, ${plan.length} faults planned, in ${dir}`,
   )
   // Exits seen before the history exists (the cluster is up before its header can name the
   // faults) wait here for it.
@@ -141,7 +141,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       genesisPerAccount: GENESIS_PER_ACCOUNT,
       toldLies: nemesis.lies,
     })
-    const summary = summarize(history, check, nemesis.injected, workloadEndMs)
+    const faults = { planned: plan.length, injected: nemesis.injected }
+    const summary = summarize(history, check, faults, workloadEndMs)
     await history.close({ summary, anomalies: check.anomalies, detections: check.detections })
     return {
       seed: options.seed,
@@ -159,7 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 function summarize(
   history: History,
   check: Awaited<ReturnType<typeof checkHistory>>,
-  injected: ReadonlyMap<string, number>,
+  faults: { readonly planned: number; readonly injected: ReadonlyMap<string, number> },
   workloadEndMs: number,
 ): Record<string, string | number> {
   const summary: Record<string, string | number> = {}
@@ -173,7 +174,12 @@ function summarize(
   summary['book reads'] = history.of('book').length
   const acks = submits.filter((record) => record.outcome === 'ack').length
   summary['share acknowledged'] = submits.length === 0 ? 0 : round(acks / submits.length)
-  for (const [kind, times] of injected) summary[`fault ${kind}`] = times
+  // A track whose restarts ran long skips the faults that would no longer heal before the end.
+  const injected = [...faults.injected.values()].reduce((sum, times) => sum + times, 0)
+  summary['faults planned'] = faults.planned
+  summary['faults injected'] = injected
+  summary['faults skipped (their track fell behind the plan)'] = faults.planned - injected
+  for (const [kind, times] of faults.injected) summary[`fault ${kind}`] = times
   summary['anomalies'] = check.anomalies.length
   // Said apart from the anomalies they may cause: a process down outside the fault model.
   const exits = history.of('exit')
