@@ -9,8 +9,8 @@ import { BenchArguments } from './benchArguments.ts'
 
 /**
  * `npm run bench:failover`: under a steady load, kill -9 the current sequencer, time how long
- * until a surviving node finalizes a new batch, restart the dead node (it rejoins as a follower)
- * and repeat. Reports p50/p99 of kill → next finalization. `--pause`: SIGSTOP the sequencer
+ * until a surviving node finalizes a batch under a new sequencer, restart the dead node (it
+ * rejoins as a follower) and repeat. Reports p50/p99 of kill → next finalization. `--pause`: SIGSTOP the sequencer
  * instead (a hung or cut-off node: its connections stay open and say nothing, where a dead one's
  * are refused at once), and SIGCONT it once a survivor finalized.
  */
@@ -66,10 +66,19 @@ try {
     const killedAt = performance.now()
     if (pause) network.processes[victim]!.child.kill('SIGSTOP')
     else await network.kill(victim, 'SIGKILL')
+    // The first finalization under a new sequencer: one the victim already had on its way (its
+    // answers to the followers' PUTs) may land just after the pause, and is not a takeover.
+    const finalized = async () =>
+      Math.max(...(await Promise.all(watchers.map((u) => finalizedIndex(u, APP)))))
+    let atSwitch: number | undefined
     await waitFor(
       async () => {
-        const indices = await Promise.all(watchers.map((u) => finalizedIndex(u, APP)))
-        return Math.max(...indices) > before
+        if (atSwitch === undefined) {
+          const sequencers = await Promise.all(watchers.map(sequencerOf))
+          if (sequencers.every((id) => id === sequencer)) return false
+          atSwitch = Math.max(before, await finalized())
+        }
+        return (await finalized()) > atSwitch
       },
       60_000,
       20,
