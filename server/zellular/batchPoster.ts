@@ -30,6 +30,14 @@ import type { RoleView } from './sequencerRole.ts'
 export const HELD_ANSWER_MARGIN_MS = 2_000
 
 /**
+ * How late past a beat a held answer may be before the sequencer counts as paused or cut off:
+ * it writes a space every `HOLD_BEAT_MS` while it holds, a timer on its loop, which runs late by
+ * ~0.1 s at p99 on two cores at 200 tx/s. A second covers that many times over; the 2 s margin
+ * before made a paused sequencer's replacement take 3 s from its pause (chaos seeds 408, 409).
+ */
+export const HELD_SILENCE_MARGIN_MS = 1_000
+
+/**
  * The sequencer's answer to `PUT /sequencer/batches`, checked before use (`checkAnswer`): a
  * Byzantine sequencer may answer anything, and a malformed answer counts as no answer (it leads
  * to a dispute).
@@ -223,7 +231,7 @@ export class BatchPoster {
       const path = '/sequencer/batches'
       const payload = holdMs > 0 ? { ...request, wait_ms: holdMs, beat_ms: HOLD_BEAT_MS } : request
       // Our sequencer beats while it holds: silence for a beat and the margin means it is gone.
-      const silenceMs = holdMs > 0 ? HOLD_BEAT_MS + HELD_ANSWER_MARGIN_MS : undefined
+      const silenceMs = holdMs > 0 ? HOLD_BEAT_MS + HELD_SILENCE_MARGIN_MS : undefined
       this.#hold = hold
       this.#sending = sending
       const ends = hold ? AbortSignal.any([hold.signal, sending.signal]) : sending.signal
