@@ -117,7 +117,7 @@ export const nodeConfigSchema = z.object({
   /**
    * The hold of an idle follower's PUT while every batch it holds is finalized (our nodes): our
    * sequencer writes a space into a held answer every `HOLD_BEAT_MS` (JSON allows leading
-   * whitespace), so a silent sequencer is noticed `HELD_ANSWER_MARGIN_MS` after a missed beat,
+   * whitespace), so a silent sequencer is noticed `HELD_SILENCE_MARGIN_MS` after a missed beat,
    * whatever the hold; the hold only sets how often an idle follower signs a PUT and its
    * sequencer checks it. Kept under the 10 s after which a sequencer counts a silent follower
    * as gone. While batches wait for finalization the hold is `followerHoldMs`: the follower's
