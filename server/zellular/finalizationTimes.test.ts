@@ -274,3 +274,38 @@ it('a sequencer whose store cannot keep its vote refuses its followers, so they 
   expect(response.status).toBe(503)
   expect(await response.json()).toMatchObject({ error: { code: 'NotSyncedError' } })
 })
+
+it("a sequencer whose store fails while it holds a follower's PUT ends the hold at once", async () => {
+  // An idle follower's PUT is held until news or the hold's end (seconds). A sequencer that
+  // finds it cannot store a finalization refuses the next PUTs; one it already held went on
+  // until its hold ended, so its follower noticed late (chaos seed 410: 3 s, when a dispute
+  // for the withheld finalization replaced it first).
+  const db = new Database(':memory:')
+  const logs = new AppLogs(db)
+  db.exec(`CREATE TRIGGER full BEFORE INSERT ON finalization_times
+    BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`)
+  const followers = await signingFollowers(cleanups)
+  const holds = { followerHoldMs: 20_000, followerIdleHoldMs: 20_000 }
+  const started = startedSequencer(followers.urls, holds, cleanups, logs)
+  const { node, log, clock, ids, followersReport } = started
+  node.chain.append('a', ['b1', 'b2'], clock.now())
+  // The follower holds both batches and asks to hear of the next news: there is none yet.
+  const follower = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network, {
+    now: clock.now,
+  })
+  const path = '/sequencer/batches'
+  const report = { sequenced_index: 2, sequenced_chaining_hash: log.chainingHashAt(2) }
+  const put = (wait?: number) => {
+    const body = JSON.stringify(emptyLogPut([], { ...report, wait_ms: wait }))
+    const headers = follower.signedHeaders('PUT', node.id, path, body)
+    return createNodeApp(node).request(path, { method: 'PUT', body, headers })
+  }
+  const held = put(20_000)
+  followersReport() // the lock round; its vote cannot be stored
+  await waitFor(() => node.synchronizer.cannotStore, 5_000, 5)
+  const late = new Promise<undefined>((resolve) => setTimeout(resolve, 5_000))
+  const answered = await Promise.race([held, late])
+  expect(answered?.status).toBe(200)
+  // Its next PUT is refused as by a sequencer that is down.
+  expect((await put()).status).toBe(503)
+})

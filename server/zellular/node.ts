@@ -152,7 +152,9 @@ export class ZellularNode {
     // With `pipelineRounds` a lane that applied a proof wakes the other (and itself): the next
     // round starts on that proof, not on a timer.
     const onApplied = config.pipelineRounds ? () => wakeSequencer() : undefined
-    this.synchronizer = new Synchronizer(context, role, this.logs, this.chain, onApplied)
+    this.synchronizer = new Synchronizer(context, role, this.logs, this.chain, onApplied, () =>
+      this.progress.ring(),
+    )
     this.switcher = new SequencerSwitch(context, role, {
       logs: this.logs,
       chain: this.chain,

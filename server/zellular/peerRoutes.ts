@@ -153,7 +153,12 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
     if (holdMs === 0 || request.batches.length > 0 || node.inbox.hasNewsFor(request)) {
       return c.json(success(answer))
     }
-    const news = () => node.inbox.hasNewsFor(request) || !role.isSequencer || role.paused
+    // A store that just failed ends the hold too: the follower's next PUT is refused at once.
+    const news = () =>
+      node.inbox.hasNewsFor(request) ||
+      !role.isSequencer ||
+      role.paused ||
+      node.synchronizer.cannotStore
     const held = node.progress
       .until(news, holdMs, { key: signer, peer: true })
       .then((moved) =>

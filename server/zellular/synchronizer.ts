@@ -116,6 +116,11 @@ export class Synchronizer {
     private readonly chain: Chain,
     /** A lock or finalization of this sequencer was applied: the other lane may have work. */
     private readonly onApplied: () => void = () => {},
+    /**
+     * This sequencer just found it cannot store its finalizations: the followers' PUTs it holds
+     * end now, and their next ones are refused (`cannotStore`), instead of at their hold's end.
+     */
+    private readonly onCannotStore: () => void = () => {},
   ) {
     this.#listeningSince = context.clock.now()
   }
@@ -444,7 +449,7 @@ export class Synchronizer {
     }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
     const refusal = this.chain.promote(app, record, true)
-    if (state === 'locked') this.#unstored = refusal?.startsWith('unstored') === true
+    if (state === 'locked') this.#setUnstored(refusal?.startsWith('unstored') === true)
     if (refusal) {
       this.context.log.warn(
         `own ${state === 'locked' ? 'finalization' : 'lock'} ${request.index} refused: ${refusal}`,
@@ -569,10 +574,16 @@ export class Synchronizer {
       step()
       return true
     } catch (error) {
-      if (!(error instanceof FinalizationTimeRefusal)) this.#unstored = true
+      if (!(error instanceof FinalizationTimeRefusal)) this.#setUnstored(true)
       this.context.log.warn(`finalization of ${app} not attempted: ${(error as Error).message}`)
       return false
     }
+  }
+
+  #setUnstored(unstored: boolean): void {
+    const found = unstored && !this.#unstored
+    this.#unstored = unstored
+    if (found) this.onCannotStore()
   }
 
   /**
