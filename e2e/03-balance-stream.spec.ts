@@ -1,5 +1,13 @@
-import { expect, test } from '@playwright/test'
-import { connect, openUser, useFaucet } from './support/app.ts'
+import { expect, test, type Browser } from '@playwright/test'
+import { openFundedUser } from './support/app.ts'
+
+/** A funded, connected user whose USDT balance shows verified: its row and the amount shown. */
+async function fundedUser(browser: Browser, baseURL: string) {
+  const user = await openFundedUser(browser, baseURL)
+  const amount = user.page.getByTestId('amount-USDT')
+  await expect(amount).toHaveAttribute('data-source', 'verified')
+  return { user, amount, before: await amount.textContent() }
+}
 
 /*
  * A batch that changes the account's balance shows at once, from the stream, marked as being
@@ -11,12 +19,7 @@ test('a new balance shows from the stream at once, marked as verifying, then ver
   browser,
   baseURL,
 }) => {
-  const user = await openUser(browser, { baseURL: baseURL! })
-  await connect(user)
-  await useFaucet(user)
-  const amount = user.page.getByTestId('amount-USDT')
-  await expect(amount).toHaveAttribute('data-source', 'verified')
-  const before = await amount.textContent()
+  const { user, amount, before } = await fundedUser(browser, baseURL!)
 
   const held: (() => void)[] = []
   let holding = true
@@ -56,12 +59,7 @@ test('a streamed balance no quorum root confirms within 10 s says its verificati
   browser,
   baseURL,
 }) => {
-  const user = await openUser(browser, { baseURL: baseURL! })
-  await connect(user)
-  await useFaucet(user)
-  const amount = user.page.getByTestId('amount-USDT')
-  await expect(amount).toHaveAttribute('data-source', 'verified')
-  const before = await amount.textContent()
+  const { user, amount, before } = await fundedUser(browser, baseURL!)
 
   let frozen = true
   const rootIndexes = new Map<string, number>()
