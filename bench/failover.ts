@@ -10,9 +10,9 @@ import { BenchArguments } from './benchArguments.ts'
 /**
  * `npm run bench:failover`: under a steady load, kill -9 the current sequencer, time how long
  * until a surviving node finalizes a batch under a new sequencer, restart the dead node (it
- * rejoins as a follower) and repeat. Reports p50/p99 of kill → next finalization. `--pause`: SIGSTOP the sequencer
- * instead (a hung or cut-off node: its connections stay open and say nothing, where a dead one's
- * are refused at once), and SIGCONT it once a survivor finalized.
+ * rejoins as a follower) and repeat. Reports p50/p99 of kill → next finalization. `--pause`:
+ * SIGSTOP the sequencer instead (a hung or cut-off node: its connections stay open and say
+ * nothing, where a dead one's are refused at once), and SIGCONT it once a survivor finalized.
  */
 const args = new BenchArguments(process.argv.slice(2))
 const kills = args.number('kills', 10, { integer: true, min: 1 })

@@ -396,8 +396,9 @@ export class Synchronizer {
 
   /**
    * Gathers signatures for `point` and applies the proof; returns the party members that did
-   * not sign when no threshold was reached (`silent`: those that did not answer at all). A finalization first needs a time lock
-   * (`timeLockFor`), which may finalize another index than `point`'s.
+   * not sign when no threshold was reached (`silent`: those that did not answer at all). A
+   * finalization first needs a time lock (`timeLockFor`), which may finalize another index than
+   * `point`'s.
    */
   private async signAndApply(
     app: string,
