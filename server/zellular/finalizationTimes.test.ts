@@ -10,6 +10,7 @@ import {
   type SyncPoint,
 } from '../../shared/zellular/index.ts'
 import { AppLogs } from './appLogs.ts'
+import type { NodeConfig } from './config.ts'
 import { unixSeconds } from './clock.ts'
 import { signFinalizationVote, signSyncPoint, type SignFinalizationVoteRequest } from './signer.ts'
 import { ZsequencerHttpError } from './httpErrors.ts'
@@ -246,50 +247,19 @@ it('a sequencer finalizes with the votes its lock round brought, with no vote ro
   expect(log.get(2)?.timestamp).toBe(unixSeconds(clock))
 })
 
-it('a sequencer whose store cannot keep its vote refuses its followers, so they replace it', async () => {
-  // The batch store refuses every write of the votes, as a full disk does (a real SQLite error).
+/**
+ * A started sequencer holding two batches whose batch store refuses every write of the votes, as
+ * a full disk does (a real SQLite error), and `put`, a PUT of its first follower reporting them.
+ */
+async function sequencerWithFullStore(config: Partial<NodeConfig>) {
   const db = new Database(':memory:')
   const logs = new AppLogs(db)
   db.exec(`CREATE TRIGGER full BEFORE INSERT ON finalization_times
     BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`)
   const followers = await signingFollowers(cleanups)
-  const { node, log, clock, ids, followersReport } = startedSequencer(
-    followers.urls,
-    {},
-    cleanups,
-    logs,
-  )
+  const started = startedSequencer(followers.urls, config, cleanups, logs)
+  const { node, log, clock, ids } = started
   node.chain.append('a', ['b1', 'b2'], clock.now())
-  followersReport()
-  await waitFor(() => node.synchronizer.cannotStore, 5_000, 5)
-  expect(log.lastFinalized).toBe(0)
-  // A follower's PUT is refused as by a sequencer that is down: it disputes it at once.
-  const follower = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network, {
-    now: clock.now,
-  })
-  const path = '/sequencer/batches'
-  const body = JSON.stringify(emptyLogPut())
-  const headers = follower.signedHeaders('PUT', node.id, path, body)
-  const response = await createNodeApp(node).request(path, { method: 'PUT', body, headers })
-  expect(response.status).toBe(503)
-  expect(await response.json()).toMatchObject({ error: { code: 'NotSyncedError' } })
-})
-
-it("a sequencer whose store fails while it holds a follower's PUT ends the hold at once", async () => {
-  // An idle follower's PUT is held until news or the hold's end (seconds). A sequencer that
-  // finds it cannot store a finalization refuses the next PUTs; one it already held went on
-  // until its hold ended, so its follower noticed late (chaos seed 410: 3 s, when a dispute
-  // for the withheld finalization replaced it first).
-  const db = new Database(':memory:')
-  const logs = new AppLogs(db)
-  db.exec(`CREATE TRIGGER full BEFORE INSERT ON finalization_times
-    BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END`)
-  const followers = await signingFollowers(cleanups)
-  const holds = { followerHoldMs: 20_000, followerIdleHoldMs: 20_000 }
-  const started = startedSequencer(followers.urls, holds, cleanups, logs)
-  const { node, log, clock, ids, followersReport } = started
-  node.chain.append('a', ['b1', 'b2'], clock.now())
-  // The follower holds both batches and asks to hear of the next news: there is none yet.
   const follower = new PeerClient(ids[1]!, testSecrets()[1]!, 'v0.1.7', node.context.network, {
     now: clock.now,
   })
@@ -300,6 +270,28 @@ it("a sequencer whose store fails while it holds a follower's PUT ends the hold 
     const headers = follower.signedHeaders('PUT', node.id, path, body)
     return createNodeApp(node).request(path, { method: 'PUT', body, headers })
   }
+  return { ...started, put }
+}
+
+it('a sequencer whose store cannot keep its vote refuses its followers, so they replace it', async () => {
+  const { node, log, followersReport, put } = await sequencerWithFullStore({})
+  followersReport()
+  await waitFor(() => node.synchronizer.cannotStore, 5_000, 5)
+  expect(log.lastFinalized).toBe(0)
+  // A follower's PUT is refused as by a sequencer that is down: it disputes it at once.
+  const response = await put()
+  expect(response.status).toBe(503)
+  expect(await response.json()).toMatchObject({ error: { code: 'NotSyncedError' } })
+})
+
+it("a sequencer whose store fails while it holds a follower's PUT ends the hold at once", async () => {
+  // An idle follower's PUT is held until news or the hold's end (seconds). A sequencer that
+  // finds it cannot store a finalization refuses the next PUTs; one it already held went on
+  // until its hold ended, so its follower noticed late (chaos seed 410: 3 s, when a dispute
+  // for the withheld finalization replaced it first).
+  const holds = { followerHoldMs: 20_000, followerIdleHoldMs: 20_000 }
+  const { node, followersReport, put } = await sequencerWithFullStore(holds)
+  // The follower holds both batches and asks to hear of the next news: there is none yet.
   const held = put(20_000)
   followersReport() // the lock round; its vote cannot be stored
   await waitFor(() => node.synchronizer.cannotStore, 5_000, 5)
