@@ -12,7 +12,7 @@ import type { ReplicaRef } from '../../lib/replicaClient.ts'
 import { RequestTimeline } from '../requests/RequestTimeline.tsx'
 import { useRequests } from '../requests/RequestsProvider.tsx'
 import { SignPreview } from '../transfer/SignPreview.tsx'
-import { oppositeLevels, ownOpposite } from './fillEstimate.ts'
+import { oppositeLevelsOnDemand, ownOpposite } from './fillEstimate.ts'
 import {
   calculateOrderSummary,
   calculateSizedQuantity,
@@ -107,9 +107,10 @@ export function OrderForm(props: {
     () => ownOpposite(orders.data?.orders ?? [], market.id, state.side),
     [orders.data, market.id, state.side],
   )
-  // Sorted once per book and side: the summary and the checks walk it several times a render.
+  // Sorted at most once per book and side, and only once an amount needs it: the summary and
+  // the checks walk it several times a render, and the book updates many times a second.
   const opposite = useMemo(
-    () => (book.book === undefined ? undefined : oppositeLevels(book.book, state.side)),
+    () => (book.book === undefined ? undefined : oppositeLevelsOnDemand(book.book, state.side)),
     [book.book, state.side],
   )
   const context = { slippageBps, own, ...(opposite === undefined ? {} : { opposite }) }

@@ -3,6 +3,7 @@ import type { OrderView } from '../../../../shared/api/index.ts'
 import {
   estimateFill,
   oppositeLevels,
+  oppositeLevelsOnDemand,
   ownOpposite,
   quantityForQuote,
   selfTradePrices,
@@ -34,6 +35,13 @@ describe('fill estimate', () => {
       [usdt(1999), eth(1)],
       [usdt(1990), eth(3)],
     ])
+  })
+
+  it('sorts a side on demand once, at the first call, and keeps it', () => {
+    const onDemand = oppositeLevelsOnDemand(book, 'buy')
+    const first = onDemand()
+    expect(first).toEqual(asks)
+    expect(onDemand()).toBe(first)
   })
 
   it('walks the levels best first, within the limit: average price and impact', () => {

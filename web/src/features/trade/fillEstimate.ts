@@ -39,6 +39,18 @@ export function oppositeLevels(
   return prices.map((price) => [price, levels.get(price)!] as const)
 }
 
+/**
+ * `oppositeLevels`, sorted at the first call and kept: the page asks for it at every book update,
+ * and only a form with an amount typed walks the levels, so an empty form sorts nothing.
+ */
+export function oppositeLevelsOnDemand(
+  book: { readonly bids: BookLevels; readonly asks: BookLevels },
+  side: Side,
+): () => OppositeLevels {
+  let sorted: OppositeLevels | undefined
+  return () => (sorted ??= oppositeLevels(book, side))
+}
+
 /** Whether an order on `side` with `limit` (its price or bound) reaches `price`. */
 const withinLimit = (side: Side, price: bigint, limit: bigint) =>
   side === 'buy' ? price <= limit : price >= limit

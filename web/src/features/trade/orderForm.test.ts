@@ -13,7 +13,7 @@ import {
   type OrderContext,
   type OrderFormState,
 } from './orderForm.ts'
-import { oppositeLevels } from './fillEstimate.ts'
+import { oppositeLevelsOnDemand } from './fillEstimate.ts'
 import { parseSlippage } from './useSlippage.ts'
 
 // The devnet ETH/USDT: price step 0.01 USDT, lot 0.001 ETH, 0.01 to 1,000,000 ETH.
@@ -149,7 +149,7 @@ describe('sizing buttons', () => {
 describe('size as a total, what crosses the book, the bound and self-trades', () => {
   const eth = 10n ** 18n
   // The asks a buy meets: 1 ETH at 2,001, 2 ETH at 2,002, 5 ETH at 2,010.
-  const asks = oppositeLevels(
+  const asks = oppositeLevelsOnDemand(
     {
       asks: new Map([
         [2_001_000_000n, eth],
@@ -248,5 +248,22 @@ describe('size as a total, what crosses the book, the bound and self-trades', ()
     // Nothing to place yet, nothing to warn of.
     const empty = codesIn(form({ price: '2002', quantity: '' }), { opposite: asks, own })
     expect(empty.map((error) => error.code)).toEqual(['quantity_required'])
+  })
+
+  it('asks for the sorted book only once an amount is typed: an empty form sorts nothing', () => {
+    // The page renders the form at every book update; sorting the side each time cost an empty
+    // form up to 1,000 levels a render for nothing.
+    let asked = 0
+    const counted = () => {
+      asked += 1
+      return asks()
+    }
+    const own = new Map([[2_002_000_000n, eth]])
+    for (const state of [form({ price: '2002' }), form({ type: 'market', sizeIn: 'quote' })]) {
+      codesIn(state, { opposite: counted, own })
+    }
+    expect(asked).toBe(0)
+    codesIn(form({ type: 'market', quantity: '2' }), { opposite: counted, own })
+    expect(asked).toBeGreaterThan(0)
   })
 })

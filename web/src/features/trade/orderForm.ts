@@ -102,8 +102,11 @@ export const defaultSlippageBps = 500n
 export interface OrderContext {
   /** The market order bound, in basis points (`defaultSlippageBps`). */
   readonly slippageBps?: bigint
-  /** The levels the order trades against, when the page holds the book (`oppositeLevels`). */
-  readonly opposite?: OppositeLevels
+  /**
+   * The levels the order trades against, when the page holds the book, sorted when first asked
+   * for (`oppositeLevelsOnDemand`): only an order with an amount needs them.
+   */
+  readonly opposite?: () => OppositeLevels
   /** The user's own resting orders on that side, base units by price (`ownOpposite`). */
   readonly own?: ReadonlyMap<bigint, bigint>
 }
@@ -176,7 +179,7 @@ export function calculateOrderSummary(
   const { opposite, own } = context
   const estimate =
     crossing !== undefined && quantity !== undefined && quantity > 0n && opposite !== undefined
-      ? estimateFill(opposite, state.side, quantity, crossing, market.baseDecimals, own)
+      ? estimateFill(opposite(), state.side, quantity, crossing, market.baseDecimals, own)
       : undefined
   return {
     ...(price === undefined ? {} : { price }),
@@ -207,7 +210,8 @@ function sizeOf(
   let units: bigint
   if (state.type === 'market') {
     if (context.opposite === undefined) return undefined
-    units = quantityForQuote(context.opposite, state.side, total.units, price, market, context.own)
+    const levels = context.opposite()
+    units = quantityForQuote(levels, state.side, total.units, price, market, context.own)
   } else {
     units = wholeLots(baseForQuote(total.units, price, market.baseDecimals), market.lotBaseUnits)
   }
@@ -385,7 +389,8 @@ export function getOrderErrors(
   // quote would otherwise raise it at every tick of an empty form.
   const own = context.own
   if (summary.price !== undefined && quantity !== undefined && own !== undefined && own.size > 0) {
-    const met = selfTradePrices(context.opposite ?? [], state.side, quantity, summary.price, own)
+    const levels = context.opposite?.() ?? []
+    const met = selfTradePrices(levels, state.side, quantity, summary.price, own)
     if (met.length > 0) {
       const resting = state.side === 'buy' ? 'sell' : 'buy'
       const at =
