@@ -115,6 +115,15 @@ describe('loadReplicaConfig', () => {
     expect(() => loadReplicaConfig(zero)).toThrow()
   })
 
+  it('reads ZELLULAR_QUICK_ANSWER_MS, 1.5 s by default, and refuses 0', () => {
+    expect(loadReplicaConfig(environment({})).zellular.quickAnswerMs).toBe(1_500)
+    const set = environment({ ZELLULAR_QUICK_ANSWER_MS: '700' })
+    expect(loadReplicaConfig(set).zellular.quickAnswerMs).toBe(700)
+    expect(() => loadReplicaConfig(environment({ ZELLULAR_QUICK_ANSWER_MS: '0' }))).toThrow(
+      'ZELLULAR_QUICK_ANSWER_MS',
+    )
+  })
+
   it('still reads the old name REPLICA_SQLITE_SYNCHRONOUS, with a warning', () => {
     const old = loadReplicaConfig(environment({ REPLICA_SQLITE_SYNCHRONOUS: 'FULL' }))
     expect(old.parameters.durability).toBe('FULL')
