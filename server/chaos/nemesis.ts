@@ -40,14 +40,15 @@ export const OPTIONAL_NODE_FAULT_KINDS: readonly NodeFaultKind[] = ['disk-full']
 /**
  * What a Byzantine node does (`server/zellular/faults.ts`), one or two at once. It comes back as
  * a follower (its restart makes the network replace it if it led), so the sequencer's own faults
- * are `byzantine.test`'s, but for `finalize-twice` and `withhold-finalizations`, which act if a
- * later switch makes it the sequencer; `huge-pages` is left out, its 96 MiB answers would starve
- * two cores.
+ * are `byzantine.test`'s, but for `finalize-twice` and withholding finalizations or locks, which
+ * act if a later switch makes it the sequencer; `huge-pages` is left out, its 96 MiB answers
+ * would starve two cores.
  */
 const BYZANTINE_BEHAVIOURS = [
   ...FOLLOWER_FAULTS.filter((name) => name !== 'huge-pages'),
   'finalize-twice',
   'withhold-finalizations',
+  'withhold-locks',
 ] as const
 export const REPLICA_FAULT_KINDS: readonly ReplicaFaultKind[] = [
   'kill',

@@ -189,17 +189,22 @@ describe('a Byzantine sequencer is replaced, and the network then holds', () => 
       await expectReplaced(await start(SEQUENCER, faults))
     })
   }
-  it('withholds the finalizations it gathers', { timeout: 180_000 }, async () => {
-    // It asks its followers to sign, so they are not left unasked; without a trigger of its own
-    // they waited for their finalization border, here beyond the test's minute.
-    const border = { ZSEQUENCER_FINALIZATION_TIME_BORDER: '120' }
-    await expectReplaced(
-      await start(SEQUENCER, () => 'withhold-finalizations', { environment: border }),
-    )
-    expect(lines.filter((line) => line.includes('ADVERSARY withholds'))).not.toEqual([])
-    const reasons = lines.filter((line) => /dispute against .* approved/.test(line))
-    expect(reasons.some((line) => line.includes('(finalization withheld)'))).toBe(true)
-  })
+  for (const what of ['finalization', 'lock'] as const) {
+    it(`withholds the ${what}s it gathers`, { timeout: 180_000 }, async () => {
+      // It asks its followers to sign, so they are not left unasked; without a trigger of its
+      // own they waited for their finalization border, here beyond the test's minute.
+      const border = { ZSEQUENCER_FINALIZATION_TIME_BORDER: '120' }
+      await expectReplaced(
+        await start(SEQUENCER, () => `withhold-${what}s`, { environment: border }),
+      )
+      expect(lines.filter((line) => line.includes(`ADVERSARY withholds ${what}`))).not.toEqual([])
+      // One that withholds finalizations goes on locking the batches that keep coming, and
+      // shows those locks only with a finalization (`hasNewsFor`): either may be seen first.
+      const seen = what === 'lock' ? /\(lock withheld\)/ : /\((finalization|lock) withheld\)/
+      const reasons = lines.filter((line) => /dispute against .* approved/.test(line))
+      expect(reasons.some((line) => seen.test(line))).toBe(true)
+    })
+  }
   it('sequences a body over the batch size limit', { timeout: 180_000 }, async () => {
     // Followers took such a body, then locked and finalized it; one over the page cap left
     // every reader and node behind it stopped there for good. They refuse it and dispute.

@@ -158,6 +158,7 @@ export class Chain {
     if (refusal === null) {
       if (record.state === 'locked') this.watchers.stages?.finalized(app, record.index)
       else this.watchers.stages?.locked(app, record.index)
+      if (record.state === 'sequenced') this.watch.locked(app, record.index)
       this.watchers.progress?.ring()
     }
     if (refusal === null && record.state === 'locked') {

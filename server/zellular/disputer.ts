@@ -37,8 +37,8 @@ export class Disputer {
   /**
    * Why this node would replace its sequencer now, or null: it censors one of our batches, lets
    * sequenced batches wait past the finalization border (or past the silence border without
-   * asking this node to sign anything, or without applying a finalization this node signed), or
-   * does not answer.
+   * asking this node to sign anything, or without applying a lock or finalization this node
+   * signed), or does not answer.
    */
   reason(): string | null {
     const { role, poster, outbox } = this
@@ -48,8 +48,8 @@ export class Disputer {
     const now = this.context.clock.now()
     if (this.watch.isDelayed(now)) return 'finalization delayed'
     if (this.watch.isUnasked(now)) return 'no signature asked for'
-    if (this.watch.isWithheld(now)) return 'finalization withheld'
-    return null
+    const withheld = this.watch.withheld(now)
+    return withheld === undefined ? null : `${withheld} withheld`
   }
 
   /**

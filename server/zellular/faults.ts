@@ -24,6 +24,8 @@ import { CATCH_UP_PAGE_TIMEOUT_MS } from './peerCatchUp.ts'
  * - `censor=<node id>`: drops that node's batches, and the same bodies relayed by others;
  * - `stop-finalizing`: keeps sequencing but never locks or finalizes;
  * - `withhold-finalizations`: gathers each finalization's signatures and shows it to no one;
+ * - `withhold-locks`: gathers each lock's signatures and shows it to no one (so it finalizes
+ *   nothing, while it asks its followers to sign all along);
  * - `finalize-twice`: has each parent finalized a second time, a second later, before it shows
  *   the first finalization to anyone (`adversaryActions.ts finalizeAgain`);
  * - `equivocate`: tells each follower a different order (a body of its own at a different place);
@@ -69,6 +71,10 @@ export class Faults implements NodeHooks {
 
   get withholdFinalizations(): boolean {
     return this.names.has('withhold-finalizations')
+  }
+
+  get withholdLocks(): boolean {
+    return this.names.has('withhold-locks')
   }
 
   get finalizeTwice(): boolean {
@@ -185,6 +191,7 @@ export const FOLLOWER_FAULTS = [
 const SEQUENCER_FAULTS = [
   'stop-finalizing',
   'withhold-finalizations',
+  'withhold-locks',
   'finalize-twice',
   'equivocate',
   'oversize-body',

@@ -5,15 +5,18 @@
  *
  * It also keeps when the sequencer last asked this node to sign: a batch left waiting while the
  * sequencer asks nothing is a second, earlier trigger (`isUnasked`); and when this node signed
- * each finalization it has not seen applied: one left unapplied is a third (`isWithheld`).
+ * each lock and finalization it has not seen applied: one left unapplied is a third
+ * (`withheld`).
  */
 export class FinalizationWatch {
   readonly #arrivals = new Map<string, { index: number; at: number }[]>()
   #askedAt = Number.NEGATIVE_INFINITY
-  /** By app: the finalizations signed here and not yet seen, rising, each when first signed. */
-  readonly #signed = new Map<string, { index: number; at: number }[]>()
+  /** By app: the locks signed here and not yet seen, rising, each when first signed. */
+  readonly #signedLocks = new Map<string, { index: number; at: number }[]>()
+  /** By app: the finalizations signed here and not yet seen, likewise. */
+  readonly #signedFinalizations = new Map<string, { index: number; at: number }[]>()
 
-  /** At most this many signed finalizations kept per app: the oldest decide. */
+  /** At most this many signed locks and as many finalizations kept per app: the oldest decide. */
   static readonly MAX_SIGNED = 256
 
   constructor(
@@ -28,12 +31,14 @@ export class FinalizationWatch {
   }
 
   /**
-   * This node signed the finalization of `index` of `app` for the current sequencer. Signed
-   * again (the sequencer proposes the same value once more), it keeps its first time.
+   * This node signed the lock (`sequenced`) or the finalization (`locked`) of `index` of `app`
+   * for the current sequencer. Signed again (the sequencer proposes the same value once more),
+   * it keeps its first time.
    */
-  signedFinalization(app: string, index: number, now: number): void {
-    const signed = this.#signed.get(app)
-    if (!signed) this.#signed.set(app, [{ index, at: now }])
+  signed(app: string, state: 'sequenced' | 'locked', index: number, now: number): void {
+    const byApp = state === 'sequenced' ? this.#signedLocks : this.#signedFinalizations
+    const signed = byApp.get(app)
+    if (!signed) byApp.set(app, [{ index, at: now }])
     else if (signed.length >= FinalizationWatch.MAX_SIGNED) return
     else if (index > (signed.at(-1)?.index ?? 0)) signed.push({ index, at: now })
   }
@@ -46,16 +51,22 @@ export class FinalizationWatch {
     else this.#arrivals.set(app, [{ index: to, at: now }])
   }
 
-  /** Indexes up to `index` of `app` are finalized. */
+  /** Indexes up to `index` of `app` are locked. */
+  locked(app: string, index: number): void {
+    forgetUpTo(this.#signedLocks.get(app), index)
+  }
+
+  /** Indexes up to `index` of `app` are finalized (and so locked). */
   finalized(app: string, index: number): void {
-    for (const entries of [this.#arrivals.get(app), this.#signed.get(app)]) {
-      while (entries && entries.length > 0 && entries[0]!.index <= index) entries.shift()
+    for (const byApp of [this.#arrivals, this.#signedLocks, this.#signedFinalizations]) {
+      forgetUpTo(byApp.get(app), index)
     }
   }
 
   /** Indexes after `index` of `app` were dropped here: they will arrive again. */
   dropped(app: string, index: number): void {
-    for (const entries of [this.#arrivals.get(app), this.#signed.get(app)]) {
+    for (const byApp of [this.#arrivals, this.#signedLocks, this.#signedFinalizations]) {
+      const entries = byApp.get(app)
       while (entries && entries.length > 0 && entries.at(-1)!.index > index) entries.pop()
     }
   }
@@ -78,25 +89,36 @@ export class FinalizationWatch {
   }
 
   /**
-   * True when a finalization this node signed has waited past the silence border without being
-   * applied here. A sequencer that gathered it shows it to its followers at once (the answers to
-   * their PUTs, the next sign request's proofs); one that keeps it asks them to sign and, unlike
-   * a silent one, is otherwise replaced only at the finalization border. An honest one that did
-   * not gather a threshold in time asks again at once for the same value (its signers are locked
-   * on it), so it is applied well within the border unless the signers' answers keep coming too
-   * late; and a dispute needs peers holding half the threshold to see the same (`handleDispute`).
+   * Which sync point this node signed and has not seen applied past the silence border: a lock,
+   * a finalization, or none. A sequencer that gathered it shows it to its followers at once (the
+   * answers to their PUTs, the next sign request's proofs); one that keeps it asks them to sign
+   * and, unlike a silent one, is otherwise replaced only at the finalization border. An honest
+   * one that did not gather a threshold in time asks again at once (for the same finalization:
+   * its signers are locked on it), so it is applied well within the border unless the signers'
+   * answers keep coming too late: a sequencer whose links are that slow finalizes nothing, and
+   * is replaced here too. A dispute needs peers holding half the threshold to see the same
+   * (`handleDispute`).
    */
-  isWithheld(now: number): boolean {
-    if (this.silenceBorderMs === 0) return false
-    return waitedPast(this.#signed, now - this.silenceBorderMs)
+  withheld(now: number): 'lock' | 'finalization' | undefined {
+    if (this.silenceBorderMs === 0) return undefined
+    const before = now - this.silenceBorderMs
+    if (waitedPast(this.#signedLocks, before)) return 'lock'
+    if (waitedPast(this.#signedFinalizations, before)) return 'finalization'
+    return undefined
   }
 
   /** A new sequencer: what the old one kept waiting says nothing about the new one. */
   clear(): void {
     this.#arrivals.clear()
-    this.#signed.clear()
+    this.#signedLocks.clear()
+    this.#signedFinalizations.clear()
     this.#askedAt = Number.NEGATIVE_INFINITY
   }
+}
+
+/** Drops the entries up to `index` from the front of a rising list. */
+function forgetUpTo(entries: { index: number }[] | undefined, index: number): void {
+  while (entries && entries.length > 0 && entries[0]!.index <= index) entries.shift()
 }
 
 /** Whether the oldest entry of any app's list (rising, each with its time) came before `before`. */

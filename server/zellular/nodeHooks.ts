@@ -12,6 +12,8 @@ export interface NodeHooks {
   readonly stopFinalizing: boolean
   /** As the sequencer: gather each finalization's signatures, then apply and show none. */
   readonly withholdFinalizations: boolean
+  /** As the sequencer: gather each lock's signatures, then apply and show none. */
+  readonly withholdLocks: boolean
   /**
    * As the sequencer: with each finalization's signatures gathered, asks for a second one on the
    * same parent with a later timestamp before showing the first (`adversaryActions.ts`).
@@ -56,6 +58,7 @@ export const honestHooks: NodeHooks = {
   enabled: false,
   stopFinalizing: false,
   withholdFinalizations: false,
+  withholdLocks: false,
   finalizeTwice: false,
   filterFrom: (_signer, bodies) => bodies,
   equivocate: (_signer, _sequencedIndex, batches) => [...batches],

@@ -79,10 +79,8 @@ export function registerPeerRoutes(app: Hono<NodeEnv>, node: RouteDeps, guards: 
       signer,
       () => requireCurrentSequencer(signer),
     )
-    if (request.state === 'locked') {
-      // Applied here within the silence border, or the sequencer withholds it (`isWithheld`).
-      node.watch.signedFinalization(request.app_name, request.index, context.clock.now())
-    }
+    // Applied here within the silence border, or the sequencer withholds it (`withheld`).
+    node.watch.signed(request.app_name, request.state, request.index, context.clock.now())
     return c.json(success(signed))
   }
 

@@ -444,8 +444,10 @@ export class Synchronizer {
         this.gatherSignatures(ask, party),
       )
     }
-    if (state === 'locked' && this.context.hooks.withholdFinalizations) {
-      this.context.log.warn(`ADVERSARY withholds finalization ${request.index}`)
+    const { hooks } = this.context
+    if (state === 'locked' ? hooks.withholdFinalizations : hooks.withholdLocks) {
+      const what = state === 'locked' ? 'finalization' : 'lock'
+      this.context.log.warn(`ADVERSARY withholds ${what} ${request.index}`)
       return NONE
     }
     const record = { ...request, ...gathered.aggregate, tag: 0 }
