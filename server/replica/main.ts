@@ -1,15 +1,15 @@
 import { serve } from '@hono/node-server'
-import { initZellular, loadNetwork, ZellularClient } from '../../shared/zellular/index.ts'
+import { initZellular, loadNetwork } from '../../shared/zellular/index.ts'
 import { initKeccak } from '../../shared/intents/index.ts'
 import { initSha256 } from '../../shared/stateHash/index.ts'
 import cluster from 'node:cluster'
 import { limitConnectionsPerClient } from '../http/connectionsPerClient.ts'
-import { nodeHttpTransportFrom } from '../http/httpCall.ts'
 import { configuredOrExit } from '../configError.ts'
 import { loadReplicaConfig, type ReplicaMainConfig } from './config.ts'
 import { createApiReplica } from './apiReplica.ts'
 import { createReplica } from './replica.ts'
 import { createStoreFaults } from './storeFaults.ts'
+import { replicaZellularClient } from './zellularClient.ts'
 
 /*
  * A replica process (run compiled, see `server/serverBuild.mjs`), configured by environment
@@ -36,17 +36,7 @@ else await runApiProcess(config, config.applierUrl)
 async function runApplier(): Promise<void> {
   await Promise.all([initZellular(), initKeccak(), initSha256()])
   const network = await loadNetwork(config.zellular.nodesFile, config.zellular.thresholdPercent)
-  const zellular = new ZellularClient({
-    app: config.zellular.app,
-    network,
-    pollIntervalMs: config.zellular.pollIntervalMs,
-    maxBackoffMs: config.zellular.maxBackoffMs,
-    longPollMs: config.zellular.longPollMs,
-    longPollMaxMs: config.zellular.longPollMaxMs,
-    quickAnswerMs: config.zellular.quickAnswerMs,
-    transport: nodeHttpTransportFrom(config.zellular.sourceAddress),
-    onWarning: (error, node) => log(`zellular node ${node}: ${error.name}: ${error.message}`),
-  })
+  const zellular = replicaZellularClient(config.zellular, network, log)
   const replica = await createReplica({
     replicaId: config.replicaId,
     registry: config.registry,
@@ -74,12 +64,13 @@ async function runApplier(): Promise<void> {
     replicas: config.registry.replicas.map((r) => `${r.id}=${r.url}`).join(' '),
     quorum: config.registry.quorum,
     zellularNodesFile: config.zellular.nodesFile,
-    zellularApp: config.zellular.app,
+    zellularApp: zellular.app,
     zellularThresholdPercent: config.zellular.thresholdPercent,
-    zellularPollIntervalMs: config.zellular.pollIntervalMs,
-    zellularMaxBackoffMs: config.zellular.maxBackoffMs,
-    zellularLongPollMs: config.zellular.longPollMs,
-    zellularLongPollMaxMs: config.zellular.longPollMaxMs,
+    zellularPollIntervalMs: zellular.pollIntervalMs,
+    zellularMaxBackoffMs: zellular.maxBackoffMs,
+    zellularLongPollMs: zellular.longPollMs,
+    zellularLongPollMaxMs: zellular.longPollMaxMs,
+    zellularQuickAnswerMs: zellular.quickAnswerMs,
     zellularSourceAddress: config.zellular.sourceAddress ?? '(the system picks)',
     zellularNodes: [...network.operators.values()].map((o) => o.socket).join(' '),
     ...config.parameters,
