@@ -32,9 +32,8 @@ export const HELD_ANSWER_MARGIN_MS = 2_000
 /**
  * How late past a beat a held answer may be before the sequencer counts as paused or cut off:
  * it writes a space every `HOLD_BEAT_MS` while it holds, a timer on its loop, which runs late by
- * ~0.1 s at p99 on two cores at 200 tx/s. A second covers that many times over, and a paused
- * sequencer is replaced ~2.7 s after it falls silent; with `HELD_ANSWER_MARGIN_MS` (2 s) here,
- * ~3.7 s (`bench:failover --pause`).
+ * ~0.1 s at p99 on two cores at 200 tx/s. A second covers that many times over; a held PUT then
+ * notices a paused sequencer 1.5 s after its last beat (`bench:failover --pause`, BENCHMARKS).
  */
 export const HELD_SILENCE_MARGIN_MS = 1_000
 

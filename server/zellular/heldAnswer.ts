@@ -8,8 +8,12 @@
  * (under load, most) is a plain answer.
  */
 
-/** The beat a follower asks for. */
-export const HOLD_BEAT_MS = 1_000
+/**
+ * The beat a follower asks for: with `HELD_SILENCE_MARGIN_MS` it sets how soon a follower notices
+ * a paused sequencer (1.5 s), at a space a half-second on each held PUT (a write on the sequencer,
+ * a wake-up on the follower: some microseconds).
+ */
+export const HOLD_BEAT_MS = 500
 
 /** Beats a follower may ask for: none so short that asking for it floods the sequencer. */
 const BEAT_MIN_MS = 250

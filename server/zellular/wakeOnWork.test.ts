@@ -54,7 +54,7 @@ it('an idle follower asks the sequencer to hold its PUT; client batches end the 
   expect(node.poster.synced).toBe(true)
   const held = node.poster.post()
   await waitUntil(() => sequencer.puts.length === 2)
-  expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000, beat_ms: 1_000 })
+  expect(sequencer.puts[1]).toMatchObject({ batches: [], wait_ms: 30_000, beat_ms: 500 })
   // A client batch arrives: the held PUT ends (not at the sequencer's 30 s), and the next
   // round carries the batch, not held.
   node.intake.accept('local', [{ app: 'a', bodies: ['["hello"]'] }], Date.now())
@@ -120,9 +120,11 @@ it('an idle follower holds its PUT for the idle hold, and for the short one whil
 it('a sequencer that stops beating while it holds a PUT is marked down a beat and a margin later, not after the hold', async () => {
   // A sequencer of ours answers a held PUT with its headers and a space at once, then a space a
   // beat; one paused mid-hold sends nothing more.
+  const beats: number[] = []
   const sequencer = await fakePeer((_request, body, response) => {
-    const put = JSON.parse(body) as { wait_ms?: number }
+    const put = JSON.parse(body) as { wait_ms?: number; beat_ms?: number }
     if (put.wait_ms === undefined) return answer(response, 200, sequencerAnswer())
+    if (put.beat_ms !== undefined) beats.push(put.beat_ms)
     response.writeHead(200, { 'Content-Type': 'application/json' })
     response.write(' ') // then silence: paused
   })
@@ -136,9 +138,11 @@ it('a sequencer that stops beating while it holds a PUT is marked down a beat an
   await node.poster.post()
   const tookMs = performance.now() - started
   expect(node.poster.sequencerDown).toBe(true)
-  // A beat and a second, well short of a beat and the 2 s answer margin (3 s).
+  // It asked for a half-second beat, and noticed the silence a beat and a second after the last
+  // space (1.5 s): not a second beat and the 2 s answer margin (2.5 s), nor a 1 s beat (2 s).
+  expect(beats).toEqual([500])
   expect(tookMs).toBeGreaterThanOrEqual(HOLD_BEAT_MS + HELD_SILENCE_MARGIN_MS - 50)
-  expect(tookMs).toBeLessThan(HOLD_BEAT_MS + HELD_SILENCE_MARGIN_MS + 900)
+  expect(tookMs).toBeLessThan(1_900)
 })
 
 async function waitUntil(condition: () => boolean): Promise<void> {
