@@ -758,7 +758,7 @@ describe('ZellularClient.batches with long-polls', () => {
     expectChain(batches, 1, 7)
   })
 
-  it('leaves a node that does not start to answer a held read a beat and a second after it asked', async () => {
+  it('leaves a node that does not start to answer a held read a beat and a second on', async () => {
     // A paused node (SIGSTOP) keeps the connection and says nothing: waiting for the request
     // timeout (here a minute) would stall the reader that long. One of ours answers, or sends
     // its first space, a beat after the read came.
