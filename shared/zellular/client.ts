@@ -153,15 +153,18 @@ export type NodeState =
 
 const DEFAULT_TIMEOUT_MS = 5_000
 const DEFAULT_QUICK_ANSWER_MS = 1_500
+/** How late after its wait a held read may start to answer before its node is left. */
+const LONG_POLL_MARGIN_MS = 1_500
 /** A held read's beat (`&beat=`): our nodes send a space this often while they hold it. */
 const LONG_POLL_BEAT_MS = 500
 /**
- * How long a held read may go without a byte before its node is left as paused or cut off,
- * whatever its wait: it sends a space every beat while it holds, on a timer of its event loop,
- * so a beat and a second (as a follower gives its sequencer's held answer). A node left for
- * nothing costs a read from the next one.
+ * How long a held read may go without a byte (four beats) before its node is left as paused or
+ * cut off, whatever its wait: it sends a space every beat while it holds. It also bounds the
+ * answer's start, and a node builds a page whose batches are there before it sends any of it: a
+ * full 25 MB page took 0.3–0.56 s to start on a quiet two-core host. A shorter bound would leave
+ * nodes that are only slow under load, and a reader far behind could then never catch up.
  */
-const LONG_POLL_SILENCE_MS = LONG_POLL_BEAT_MS + 1_000
+const LONG_POLL_SILENCE_MS = 4 * LONG_POLL_BEAT_MS
 const DEFAULT_POLL_INTERVAL_MS = 50
 const DEFAULT_MAX_BACKOFF_MS = 2_000
 const DEFAULT_LONG_POLL_MS = 2_000
@@ -637,10 +640,10 @@ export class ZellularClient {
 
   /**
    * One page read, held up to `waitMs` (`&wait=`) by a node of ours, which sends a space every
-   * beat while it holds (`&beat=`), the first a beat after the read came: one silent for a beat
-   * and a second, from the start or at any time, is paused or cut off, and is left now rather
-   * than at the end of its wait or at the request timeout. zsequencer ignores both parameters
-   * and answers at once.
+   * beat while it holds (`&beat=`). A held read is answered by the end of its wait: one still
+   * silent a margin later, or silent for a few beats at any time, is from a paused or cut-off
+   * node, left now rather than at the request timeout. zsequencer ignores both parameters and
+   * answers at once.
    */
   #readPage(
     node: Operator,
@@ -651,6 +654,7 @@ export class ZellularClient {
     if (waitMs === 0) return this.#call(node, 'GET', path, { signal })
     return this.#call(node, 'GET', `${path}&wait=${waitMs}&beat=${LONG_POLL_BEAT_MS}`, {
       signal,
+      answerWithinMs: waitMs + LONG_POLL_MARGIN_MS,
       silenceMs: LONG_POLL_SILENCE_MS,
     })
   }
